@@ -1,0 +1,82 @@
+// What a detection produces: the alert schema of `scan`, kept by the service and the API.
+
+import type { AccessKeyKind, Outcome } from './cloudtrail.ts';
+import type { MitreMapping, RuleFormat } from './rule.ts';
+import type { Severity } from './severity.ts';
+
+export type Classification = 'rotation' | 'approved' | 'verified' | 'suspicious' | 'unauthorized' | 'unresolved';
+
+export interface Reason {
+  /** Stable code, e.g. `root-target`, `no-mfa-session`, `new-source-ip`. */
+  readonly code: string;
+  readonly message: string;
+  /** Contribution to the risk score, where the reason is a scored factor. */
+  readonly weight?: number;
+}
+
+export interface RelatedEvent {
+  readonly eventId: string;
+  readonly name: string;
+  readonly time: string;
+  readonly actor: string | null;
+  readonly relation?: string;
+}
+
+export interface Correlation {
+  readonly kind: string;
+  readonly targets: readonly string[];
+  readonly windowSeconds: number;
+}
+
+export interface Alert {
+  /** Deterministic from (rule id, event id): the same event never alerts twice for one rule. */
+  readonly id: string;
+  readonly rule: {
+    readonly id: string;
+    readonly name: string;
+    readonly format: RuleFormat;
+    readonly severity: Severity;
+    readonly riskScore: number;
+    readonly mitre: readonly MitreMapping[];
+  };
+  readonly severity: Severity;
+  readonly riskScore: number;
+  /** One line a person can read, built from the event (contains attacker-controlled text: escape at the sink). */
+  readonly title: string;
+  readonly event: {
+    readonly id: string;
+    readonly name: string;
+    readonly source: string;
+    readonly time: string;
+    readonly outcome: Outcome;
+    readonly errorCode: string | null;
+    readonly account: string | null;
+    readonly region: string | null;
+    readonly location: string;
+    readonly index: number;
+  };
+  readonly actor: {
+    readonly arn: string | null;
+    readonly type: string;
+    readonly userName: string | null;
+    readonly accessKeyId: string | null;
+    readonly accessKeyKind: AccessKeyKind | null;
+    readonly sourceIp: string | null;
+    readonly userAgent: string | null;
+    readonly mfaAuthenticated: boolean | null;
+    readonly consoleSession: boolean;
+  };
+  readonly target: {
+    readonly userName: string | null;
+    readonly serialNumber: string | null;
+  };
+  /** For aggregate rules: what made the hit. */
+  readonly aggregate?: { readonly summary: string; readonly eventIds: readonly string[] };
+  // Triage (correlation, scoring, classification) fills these.
+  readonly classification?: Classification;
+  readonly reasons?: readonly Reason[];
+  readonly related?: readonly RelatedEvent[];
+  readonly correlation?: Correlation;
+  readonly vulnerabilityWindowSeconds?: number;
+  readonly investigation?: Readonly<Record<string, unknown>>;
+}
