@@ -2,6 +2,7 @@
 
 export type * from './alert.ts';
 export type * from './cloudtrail.ts';
+export type * from './finding.ts';
 export type * from './issue.ts';
 export type * from './rule.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';

@@ -1,0 +1,82 @@
+// The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
+
+import type { Chunk } from '../ingest/index.ts';
+import { createEventViews, decodeChunk, normalizeRecord } from '../ingest/index.ts';
+import type { Engine } from '../detect/index.ts';
+import { buildAlert } from '../detect/index.ts';
+import { BaselineBuilder } from '../enrich/index.ts';
+import type { BaselineData } from '../enrich/index.ts';
+import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
+
+export interface ChunkResult {
+  readonly location: string;
+  readonly format: string;
+  /** Records decoded (good or bad). */
+  readonly records: number;
+  /** Records that normalised into events. */
+  readonly events: number;
+  /** Uncompressed bytes. */
+  readonly bytes: number;
+  readonly alerts: Alert[];
+  /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
+  readonly candidates: Record<string, CloudTrailEvent[]>;
+  readonly issues: InputIssue[];
+  /** Events in the MFA-relevant slice (identity changes, sign-ins, reconnaissance), kept for correlation. */
+  readonly relevant: CloudTrailEvent[];
+  readonly skipped: string | null;
+  /** Addresses and clients per actor, for the familiarity baseline. */
+  readonly baseline: BaselineData;
+  /** Oldest and newest event time in the chunk (epoch ms); null when it held no events. */
+  readonly firstEventMs: number | null;
+  readonly lastEventMs: number | null;
+}
+
+export function processChunk(chunk: Chunk, engine: Engine, isRelevant: (event: CloudTrailEvent) => boolean): ChunkResult {
+  const decoded = decodeChunk(chunk);
+  const issues: InputIssue[] = [...decoded.issues];
+  const alerts: Alert[] = [];
+  const candidates: Record<string, CloudTrailEvent[]> = {};
+  const relevant: CloudTrailEvent[] = [];
+  const baseline = new BaselineBuilder();
+  let firstEventMs: number | null = null;
+  let lastEventMs: number | null = null;
+  let events = 0;
+  for (const { record, index } of decoded.records) {
+    const normalized = normalizeRecord(record, { location: chunk.location, index });
+    if (!normalized.ok) {
+      issues.push(normalized.issue);
+      continue;
+    }
+    events++;
+    const timeMs = normalized.event.timeMs;
+    if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;
+    if (lastEventMs === null || timeMs > lastEventMs) lastEventMs = timeMs;
+    baseline.observe(normalized.event);
+    if (isRelevant(normalized.event)) relevant.push(normalized.event);
+    const views = createEventViews(normalized.event);
+    const outcome = engine.match(views);
+    for (const rule of outcome.rules) {
+      if (rule.kind === 'event') {
+        alerts.push(buildAlert(rule, normalized.event));
+      } else {
+        (candidates[rule.meta.id] ??= []).push(normalized.event);
+      }
+    }
+    issues.push(...outcome.issues);
+  }
+  return {
+    location: chunk.location,
+    format: decoded.format,
+    records: decoded.records.length,
+    events,
+    bytes: decoded.bytes,
+    alerts,
+    candidates,
+    issues,
+    relevant,
+    skipped: decoded.skipped ?? null,
+    baseline: baseline.data,
+    firstEventMs,
+    lastEventMs,
+  };
+}

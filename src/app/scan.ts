@@ -1,0 +1,247 @@
+// `scan` as a function: sources -> decode -> normalize -> detect -> dedupe, over files, folders, stdin or S3.
+
+import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { buildAlert } from '../detect/index.ts';
+import { BURST_RULE } from '../detect/correlate/index.ts';
+import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG, triageAlerts } from '../enrich/index.ts';
+import type { TriageConfig } from '../enrich/index.ts';
+import { createEventViews } from '../ingest/index.ts';
+import type { Chunk } from '../ingest/index.ts';
+import { readInputs } from '../ingest/index.ts';
+import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
+import { severityRank } from '../model/index.ts';
+import type { ChunkResult } from './process-chunk.ts';
+import { processChunk } from './process-chunk.ts';
+import { loadRuleSet } from './rule-set.ts';
+import { isRelevantEvent } from './relevant-events.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface ScanOptions {
+  readonly inputs: readonly string[];
+  readonly rulePaths?: readonly string[];
+  readonly builtinRules?: boolean;
+  /** Worker threads; 0 runs everything on the main thread; default: one per core once the input is big enough to pay. */
+  readonly workers?: number;
+  readonly stdin?: Readable;
+  readonly s3Client?: S3Client;
+  readonly profile?: string;
+  readonly region?: string;
+  /** Files read ahead at once. */
+  readonly concurrency?: number;
+  readonly onProgress?: (progress: ScanProgress) => void;
+  /** Called as each input problem is found, so a terminal can show it at once. */
+  readonly onIssue?: (issue: InputIssue) => void;
+  /** Monotonic milliseconds, for the elapsed time; injected so tests can fix it. */
+  readonly clock?: () => number;
+  readonly signal?: AbortSignal;
+  /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
+  readonly triage?: TriageConfig | false;
+}
+
+export interface ScanProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number | null;
+  readonly bytesTotal: number | null;
+  readonly events: number;
+  /** Uncompressed bytes processed. */
+  readonly bytes: number;
+  /** Bytes as read (compressed) — comparable with bytesTotal. */
+  readonly bytesRead: number;
+}
+
+export interface ScanStats {
+  readonly files: number;
+  readonly skippedFiles: number;
+  readonly records: number;
+  readonly events: number;
+  readonly bytes: number;
+  readonly alerts: number;
+  readonly alertsBySeverity: Readonly<Record<string, number>>;
+  /** Alerts dropped because the same event had already alerted for the same rule (another trail delivered it). */
+  readonly duplicates: number;
+  /** Events in the relevant slice seen more than once (the same eventID from two trails). */
+  readonly duplicateEvents: number;
+  /** Inputs (files or records) that could not be read: error-level issues. */
+  readonly unreadable: number;
+  readonly warnings: number;
+  readonly elapsedMs: number;
+  /** The time span the data covers. */
+  readonly firstEventTime: string | null;
+  readonly lastEventTime: string | null;
+  readonly workers: number;
+}
+
+export interface ScanResult {
+  readonly alerts: readonly Alert[];
+  /** The MFA-relevant slice of the events, once each (by eventID), oldest first: input for correlation. */
+  readonly events: readonly CloudTrailEvent[];
+  readonly issues: readonly InputIssue[];
+  readonly rules: readonly RuleLoadResult[];
+  readonly stats: ScanStats;
+}
+
+/** Inputs smaller than this run on the main thread: starting workers costs more than it saves. */
+const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
+
+export async function runScan(options: ScanOptions): Promise<ScanResult> {
+  const clock = options.clock ?? (() => performance.now());
+  const started = clock();
+  const selection = { builtin: options.builtinRules ?? true, paths: options.rulePaths ?? [] };
+  const ruleSet = loadRuleSet(selection);
+
+  const alertsById = new Map<string, Alert>();
+  const candidates = new Map<string, Map<string, CloudTrailEvent>>();
+  const issues: InputIssue[] = [];
+  const relevant = new Map<string, CloudTrailEvent>();
+  const baseline = new BaselineBuilder();
+  let firstEventMs: number | null = null;
+  let lastEventMs: number | null = null;
+  let duplicateEvents = 0;
+  let duplicates = 0;
+  let files = 0;
+  let skippedFiles = 0;
+  let records = 0;
+  let eventCount = 0;
+  let bytes = 0;
+  let bytesRead = 0;
+  let filesTotal: number | null = null;
+  let bytesTotal: number | null = null;
+  const seenLocations = new Set<string>();
+
+  const report = (issue: InputIssue): void => {
+    issues.push(issue);
+    options.onIssue?.(issue);
+  };
+
+  const absorb = (result: ChunkResult): void => {
+    if (!seenLocations.has(result.location)) {
+      seenLocations.add(result.location);
+      files++;
+      if (result.skipped !== null) skippedFiles++;
+    }
+    records += result.records;
+    eventCount += result.events;
+    bytes += result.bytes;
+    for (const issue of result.issues) report(issue);
+    for (const alert of result.alerts) {
+      if (alertsById.has(alert.id)) duplicates++;
+      else alertsById.set(alert.id, alert);
+    }
+    baseline.merge(result.baseline);
+    if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs)) firstEventMs = result.firstEventMs;
+    if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs)) lastEventMs = result.lastEventMs;
+    for (const event of result.relevant) {
+      if (relevant.has(event.id)) duplicateEvents++;
+      else relevant.set(event.id, event);
+    }
+    for (const [ruleId, ruleEvents] of Object.entries(result.candidates)) {
+      let byEvent = candidates.get(ruleId);
+      if (byEvent === undefined) candidates.set(ruleId, (byEvent = new Map<string, CloudTrailEvent>()));
+      for (const event of ruleEvents) byEvent.set(event.id, event);
+    }
+    options.onProgress?.({ filesDone: files, filesTotal, bytesTotal, events: eventCount, bytes, bytesRead });
+  };
+
+  // A holder, not a `let`: the pool is created inside a closure, which control-flow analysis cannot follow.
+  const workers: { pool: WorkerPool | null } = { pool: null };
+  const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
+  const usePool = (): boolean => wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
+
+  // Bounded in flight: at most this many chunks are being processed while the source reads ahead.
+  const inFlight = new Set<Promise<void>>();
+  const limit = Math.max(2, wantedWorkers * 2);
+  const process = async (chunk: Chunk): Promise<void> => {
+    bytesRead += chunk.data.byteLength;
+    if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
+    absorb(workers.pool === null ? processChunk(chunk, ruleSet.engine, isRelevantEvent) : await workers.pool.run(chunk));
+  };
+
+  try {
+    const source = readInputs(options.inputs, {
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.s3Client === undefined ? {} : { s3Client: options.s3Client }),
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    for await (const item of source) {
+      if (item.kind === 'discovered') {
+        filesTotal = item.files;
+        bytesTotal = item.bytes;
+        continue;
+      }
+      if (item.kind === 'issue') {
+        report(item.issue);
+        continue;
+      }
+      const task = process(item.chunk).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= limit) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    if (workers.pool !== null) await workers.pool.close();
+  }
+
+  for (const rule of ruleSet.rules) {
+    if (rule.kind !== 'aggregate') continue;
+    const ruleEvents = candidates.get(rule.meta.id);
+    if (ruleEvents === undefined) continue;
+    for (const hit of rule.evaluate([...ruleEvents.values()])) {
+      const alert = buildAlert(rule, hit.event, { aggregate: { summary: hit.summary, eventIds: hit.eventIds } });
+      if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
+    }
+  }
+
+  const events = [...relevant.values()].sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const detected = [...alertsById.values()];
+  const triaged =
+    options.triage === false
+      ? detected
+      : triageAlerts({
+          alerts: detected,
+          events,
+          baseline: new Baseline(baseline.data),
+          config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
+          coverageEndMs: lastEventMs ?? 0,
+          ecs: (event) => createEventViews(event).ecs(),
+          burstAlert: (first) => buildAlert(BURST_RULE, first),
+        });
+  const alerts = triaged.sort(compareAlerts);
+  const alertsBySeverity: Record<string, number> = {};
+  for (const alert of alerts) alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
+  return {
+    alerts,
+    events,
+    issues,
+    rules: ruleSet.results,
+    stats: {
+      files,
+      skippedFiles,
+      records,
+      events: eventCount,
+      bytes,
+      alerts: alerts.length,
+      alertsBySeverity,
+      duplicates,
+      duplicateEvents,
+      unreadable: issues.filter((issue) => issue.level === 'error').length,
+      warnings: issues.filter((issue) => issue.level === 'warning').length,
+      elapsedMs: clock() - started,
+      firstEventTime: firstEventMs === null ? null : new Date(firstEventMs).toISOString(),
+      lastEventTime: lastEventMs === null ? null : new Date(lastEventMs).toISOString(),
+      workers: workers.pool === null ? 0 : wantedWorkers,
+    },
+  };
+}
+
+/** Oldest first; ties broken so that the order never depends on which worker finished first. */
+function compareAlerts(a: Alert, b: Alert): number {
+  if (a.event.time !== b.event.time) return a.event.time < b.event.time ? -1 : 1;
+  const bySeverity = severityRank(b.severity) - severityRank(a.severity);
+  if (bySeverity !== 0) return bySeverity;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

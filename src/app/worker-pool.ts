@@ -1,0 +1,90 @@
+// A small pool of scan workers: chunks go to whichever worker is free, results come back as promises.
+
+import { Worker } from 'node:worker_threads';
+import type { Chunk } from '../ingest/index.ts';
+import { InternalError } from '../model/index.ts';
+import type { ChunkResult } from './process-chunk.ts';
+import type { RuleSelection } from './rule-set.ts';
+
+interface Pending {
+  readonly resolve: (result: ChunkResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  busy: number;
+  readonly ready: Promise<void>;
+}
+
+/** In the TypeScript sources the worker needs tsx registered first; the compiled build loads the .js directly. */
+function workerTarget(): { url: URL; entry: string } {
+  const own = import.meta.url;
+  if (own.endsWith('.ts')) {
+    return {
+      url: new URL('./tsx-worker-boot.mjs', own),
+      entry: new URL('./scan-worker.ts', own).href,
+    };
+  }
+  const url = new URL('./scan-worker.js', own);
+  return { url, entry: url.href };
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(size: number, rules: RuleSelection) {
+    const target = workerTarget();
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(target.url, { workerData: { entry: target.entry, rules } });
+      const ready = new Promise<void>((resolve, reject) => {
+        const onMessage = (message: { ready?: boolean }): void => {
+          if (message.ready === true) {
+            worker.off('message', onMessage);
+            resolve();
+          }
+        };
+        worker.on('message', onMessage);
+        worker.once('error', reject);
+      });
+      const slot: Slot = { worker, busy: 0, ready };
+      worker.on('message', (message: { id?: number; result?: ChunkResult; error?: string }) => {
+        if (message.id === undefined) return;
+        const waiting = this.pending.get(message.id);
+        if (waiting === undefined) return;
+        this.pending.delete(message.id);
+        slot.busy--;
+        if (message.result !== undefined) waiting.resolve(message.result);
+        else waiting.reject(new InternalError(`scan worker failed: ${message.error ?? 'unknown error'}`));
+      });
+      worker.on('error', (error) => this.failAll(error));
+      this.slots.push(slot);
+    }
+  }
+
+  /** Sends a chunk to the least busy worker; its bytes are transferred, not copied. */
+  async run(chunk: Chunk): Promise<ChunkResult> {
+    const slot = this.slots.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
+    await slot.ready;
+    const id = this.nextId++;
+    slot.busy++;
+    return new Promise<ChunkResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const data = chunk.data;
+      const transferable =
+        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      slot.worker.postMessage({ id, chunk }, transferable ? [data.buffer] : []);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}

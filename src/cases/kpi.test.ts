@@ -1,0 +1,59 @@
+// KPIs over triaged alerts: counting once per removal, months, percentiles and the auto-explained share.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Alert, Classification } from '../model/index.ts';
+import { makeEvent, removalAlert } from '../enrich/test-support/events.ts';
+import { computeRemovalKpis, percentile } from './kpi.ts';
+
+function triaged(at: string, classification: Classification, windowSeconds?: number, ruleId?: string): Alert {
+  const alert = removalAlert(makeEvent({ name: 'DeactivateMFADevice', at, target: 'alice' }));
+  return {
+    ...alert,
+    classification,
+    ...(windowSeconds === undefined ? {} : { vulnerabilityWindowSeconds: windowSeconds }),
+    ...(ruleId === undefined ? {} : { id: `${alert.id}-${ruleId}`, rule: { ...alert.rule, id: ruleId } }),
+  };
+}
+
+describe('removal KPIs', () => {
+  it('counts removals per month by classification, once per event', () => {
+    const a = triaged('2026-10-03T10:00:00Z', 'rotation', 120);
+    const sameEventOtherRule = { ...a, id: 'other', rule: { ...a.rule, id: 'd8fc1cca-93ed-43c1-bbb6-c0dd3eff2958', format: 'elastic' as const } };
+    const alerts = [
+      a,
+      sameEventOtherRule,
+      triaged('2026-10-20T10:00:00Z', 'approved'),
+      triaged('2026-11-02T02:00:00Z', 'suspicious', 60),
+      triaged('2026-11-05T10:00:00Z', 'unresolved'),
+      triaged('2026-11-06T10:00:00Z', 'rotation', 600),
+    ];
+    const kpis = computeRemovalKpis(alerts);
+    assert.equal(kpis.removals, 5);
+    assert.deepEqual(
+      kpis.months.map((month) => [month.month, month.removals, month.legitimate, month.unexplained]),
+      [
+        ['2026-10', 2, 2, 0],
+        ['2026-11', 3, 1, 2],
+      ],
+    );
+    assert.equal(kpis.byClassification.rotation, 2);
+    assert.equal(kpis.autoExplainedPercent, 60);
+    assert.deepEqual(kpis.vulnerabilityWindow, { count: 3, medianSeconds: 120, p90Seconds: 600, maxSeconds: 600 });
+  });
+
+  it('ignores alerts that are not triaged removals and handles none', () => {
+    const refused = removalAlert(makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-01T00:00:00Z', outcome: 'failure' }));
+    const kpis = computeRemovalKpis([refused]);
+    assert.equal(kpis.removals, 0);
+    assert.equal(kpis.autoExplainedPercent, null);
+    assert.equal(kpis.vulnerabilityWindow.medianSeconds, null);
+  });
+
+  it('uses nearest-rank percentiles', () => {
+    assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), 9);
+    assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50), 5);
+    assert.equal(percentile([42], 90), 42);
+    assert.equal(percentile([], 50), null);
+  });
+});

@@ -1,0 +1,179 @@
+// `mfaguard scan`: a retro-hunt over CloudTrail archives (folders, files, stdin, S3), with a findings table or machine output.
+
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { runScan } from '../../app/index.ts';
+import type { ScanResult } from '../../app/index.ts';
+import type { InputIssue } from '../../model/index.ts';
+import { severityRank, UsageError } from '../../model/index.ts';
+import { ProgressBar, renderAlerts, renderIssue, renderSummary, shouldUseColor } from '../../report/index.ts';
+import type { ScanSummary } from '../../report/index.ts';
+import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
+
+const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
+/** Beyond this many problems in one file, the rest are counted, not printed. */
+const ISSUES_SHOWN_PER_LOCATION = 10;
+
+export const SCAN_USAGE = `Usage: mfaguard scan PATH... [options]
+
+Finds every MFA removal (and the other built-in detections) in CloudTrail logs.
+PATH is a folder (searched recursively, e.g. an AWSLogs/ tree), a file (S3 delivery file
+{"Records":[...]}, gzipped or not; JSON array; JSON Lines; EventBridge events; lookup-events
+output; a single record), s3://bucket/prefix, or - for standard input.
+
+Options:
+  --format FORMAT     table (default), json, ndjson or csv
+  --out FILE          write the alerts to FILE instead of standard output
+  --rules PATH        also load rules from PATH (a file or folder of built-in YAML, Elastic TOML or
+                      Sigma YAML rules); repeatable
+  --no-builtin        do not load the built-in rules
+  --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY (info, low, medium, high, critical)
+  --profile NAME      AWS profile for s3:// inputs (standard credential chain otherwise)
+  --region REGION     AWS region for s3:// inputs
+  --workers N         worker threads (0 = main thread only; default: one per core for large inputs)
+  --no-progress       no progress bar (it is shown only when standard error is a terminal)
+  --quiet             no summary or issue lines on standard error (exit codes still tell)
+
+Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs could not be read;
+4 AWS or network failure.`;
+
+export interface ScanPresentation {
+  readonly format: (typeof FORMATS)[number];
+  readonly out: string | null;
+  readonly quiet: boolean;
+  readonly failOn: ReturnType<typeof parseSeverityOption>;
+}
+
+/** Prints problems as they are found, a few per file, so a broken archive cannot flood the terminal. */
+export function issuePrinter(ctx: CommandContext, quiet: boolean): { onIssue: (issue: InputIssue) => void; flush: () => void } {
+  const perLocation = new Map<string, number>();
+  return {
+    onIssue: (issue) => {
+      if (quiet) return;
+      const seen = (perLocation.get(issue.location) ?? 0) + 1;
+      perLocation.set(issue.location, seen);
+      if (seen <= ISSUES_SHOWN_PER_LOCATION) ctx.stderr.write(renderIssue(issue) + '\n');
+    },
+    flush: () => {
+      if (quiet) return;
+      for (const [location, count] of perLocation) {
+        if (count > ISSUES_SHOWN_PER_LOCATION) {
+          ctx.stderr.write(
+            renderIssue({
+              level: 'note',
+              code: 'more-issues',
+              location,
+              message: `${count - ISSUES_SHOWN_PER_LOCATION} more problems in this input not shown (use --format json to see all)`,
+            }) + '\n',
+          );
+        }
+      }
+    },
+  };
+}
+
+export function toSummary(result: ScanResult): ScanSummary {
+  return {
+    files: result.stats.files,
+    skippedFiles: result.stats.skippedFiles,
+    events: result.stats.events,
+    bytes: result.stats.bytes,
+    alerts: result.stats.alerts,
+    alertsBySeverity: result.stats.alertsBySeverity,
+    duplicates: result.stats.duplicates,
+    unreadable: result.stats.unreadable,
+    warnings: result.stats.warnings,
+    elapsedMs: result.stats.elapsedMs,
+  };
+}
+
+/** Writes the alerts where they were asked for, the summary to stderr, and works out the exit code. */
+export async function presentScan(result: ScanResult, presentation: ScanPresentation, ctx: CommandContext): Promise<number> {
+  const summary = toSummary(result);
+  const toTerminal = presentation.out === null && ctx.stdout.isTTY;
+  const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
+  const rendered = renderAlerts(result.alerts, presentation.format, {
+    color,
+    ...(ctx.stdout.columns === undefined ? {} : { columns: ctx.stdout.columns }),
+    summary,
+  });
+  if (presentation.out === null) {
+    ctx.stdout.write(rendered);
+  } else {
+    const stream = createWriteStream(presentation.out);
+    const failed = once(stream, 'error').then(([error]) => {
+      throw new UsageError(`cannot write --out ${presentation.out}: ${(error as Error).message}`);
+    });
+    stream.end(rendered);
+    await Promise.race([once(stream, 'finish'), failed]);
+  }
+  if (!presentation.quiet) {
+    ctx.stderr.write(renderSummary(summary, shouldUseColor(ctx.env, ctx.stderr.isTTY)) + '\n');
+  }
+  const failOn = presentation.failOn;
+  if (failOn !== null && result.alerts.some((alert) => severityRank(alert.severity) >= severityRank(failOn))) {
+    return EXIT.failOn;
+  }
+  return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
+}
+
+export const scanCommand: Command = {
+  name: 'scan',
+  summary: 'find MFA removals and related detections in CloudTrail archives (folders, files, S3, stdin)',
+  usage: SCAN_USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('scan', args, {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      rules: { type: 'string', multiple: true },
+      builtin: { type: 'boolean', default: true },
+      'fail-on': { type: 'string' },
+      profile: { type: 'string' },
+      region: { type: 'string' },
+      workers: { type: 'string' },
+      progress: { type: 'boolean', default: true },
+      quiet: { type: 'boolean', default: false },
+    });
+    if (positionals.length === 0) throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
+    const presentation: ScanPresentation = {
+      format: parseChoice('format', values.format, FORMATS, 'table'),
+      out: values.out ?? null,
+      quiet: values.quiet === true,
+      failOn: parseSeverityOption('fail-on', values['fail-on']),
+    };
+    const workers = parseCount('workers', values.workers);
+    const rulePaths = values.rules ?? [];
+    const printer = issuePrinter(ctx, presentation.quiet);
+    const progress =
+      values.progress !== false && !presentation.quiet && ctx.stderr.isTTY ? new ProgressBar(ctx.stderr, () => performance.now()) : null;
+    const result = await runScan({
+      inputs: positionals,
+      rulePaths,
+      builtinRules: values.builtin !== false,
+      stdin: ctx.stdin,
+      ...(workers === undefined ? {} : { workers }),
+      ...(values.profile === undefined ? {} : { profile: values.profile }),
+      ...(values.region === undefined ? {} : { region: values.region }),
+      onIssue: (issue) => {
+        progress?.clear();
+        printer.onIssue(issue);
+      },
+      ...(progress === null ? {} : { onProgress: (p) => progress.update(p) }),
+    });
+    progress?.finish();
+    printer.flush();
+    const broken = result.rules.filter((rule) => rule.status === 'error');
+    if (broken.length > 0 && !presentation.quiet) {
+      for (const rule of broken) {
+        if (rule.status !== 'error') continue;
+        for (const issue of rule.issues) ctx.stderr.write(renderIssue(issue) + '\n');
+      }
+    }
+    if (rulePaths.length > 0 && result.rules.every((rule) => rule.status !== 'ok')) {
+      throw new UsageError('none of the rules given with --rules could be loaded');
+    }
+    return presentScan(result, presentation, ctx);
+  },
+};

@@ -1,0 +1,42 @@
+// The correlated detection "MFA removed from several users in a short time": raised by correlation, never by one event.
+
+import type { EventRule } from '../../model/index.ts';
+
+export const BURST_RULE: EventRule = {
+  kind: 'event',
+  meta: {
+    id: 'mfaguard-mfa-removal-burst',
+    name: 'MFA removed from several users in a short time',
+    description:
+      'One caller deactivated the MFA devices of several IAM users within a few minutes. Device replacement is done ' +
+      'one user at a time; a sweep across many users is how an intruder with administrative access weakens an account ' +
+      'before taking it over, or how a script gone wrong looks.',
+    format: 'builtin',
+    path: '(correlation)',
+    severity: 'high',
+    riskScore: 80,
+    mitre: [
+      {
+        tactic: { id: 'TA0040', name: 'Impact' },
+        technique: { id: 'T1531', name: 'Account Access Removal' },
+        subtechnique: null,
+      },
+      {
+        tactic: { id: 'TA0005', name: 'Defense Evasion' },
+        technique: { id: 'T1556', name: 'Modify Authentication Process' },
+        subtechnique: { id: 'T1556.006', name: 'Multi-Factor Authentication' },
+      },
+    ],
+    falsePositives: ['An administrator offboarding a team or resetting devices in bulk under a change ticket.'],
+    investigationGuide:
+      'List the targets in `correlation.targets`. Ask the caller whether a bulk change was planned and find its ticket. ' +
+      'If not, contain the caller first (its keys and sessions), then re-enrol MFA for every target.',
+    investigationFields: ['user.name', 'source.ip', 'user_agent.original', 'aws.cloudtrail.user_identity.arn'],
+    references: [],
+    tags: ['correlation', 'mfa'],
+    maturity: 'production',
+  },
+  eventNames: new Set<string>(),
+  eventSources: null,
+  matches: () => false,
+};

@@ -1,0 +1,84 @@
+// What is familiar for an actor: the source addresses and client families it used before, by day, from the events seen.
+
+import type { CloudTrailEvent } from '../model/index.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Per actor and value (`ip:1.2.3.4`, `ua:aws-cli`), the earliest time seen on each day. Plain maps: they cross worker threads. */
+export type BaselineData = Map<string, Map<string, Map<number, number>>>;
+
+export function actorKey(event: CloudTrailEvent): string | null {
+  const actor = event.actor;
+  return actor.arn ?? actor.principalId ?? (actor.userName === null ? null : `${event.account ?? ''}:${actor.userName}`);
+}
+
+/** The client family of a user agent: its first product token, lower-cased (`aws-cli/2.15 Python/3.11` -> `aws-cli`). */
+export function userAgentFamily(userAgent: string | null): string | null {
+  if (userAgent === null || userAgent === '') return null;
+  const trimmed = userAgent.trimStart().replace(/^\[/, '');
+  let end = 0;
+  while (end < trimmed.length && end < 64) {
+    const c = trimmed[end];
+    if (c === '/' || c === ' ' || c === ',' || c === ';' || c === '(' || c === ']') break;
+    end++;
+  }
+  const family = trimmed.slice(0, end).toLowerCase();
+  return family === '' ? null : family;
+}
+
+export class BaselineBuilder {
+  readonly data: BaselineData = new Map();
+
+  observe(event: CloudTrailEvent): void {
+    const key = actorKey(event);
+    if (key === null) return;
+    const day = Math.floor(event.timeMs / DAY_MS);
+    if (event.sourceIp !== null) this.add(key, `ip:${event.sourceIp}`, day, event.timeMs);
+    const family = userAgentFamily(event.userAgent);
+    if (family !== null) this.add(key, `ua:${family}`, day, event.timeMs);
+    this.add(key, 'any', day, event.timeMs);
+  }
+
+  merge(other: BaselineData): void {
+    for (const [key, values] of other) {
+      for (const [value, days] of values) {
+        for (const [day, timeMs] of days) this.add(key, value, day, timeMs);
+      }
+    }
+  }
+
+  private add(key: string, value: string, day: number, timeMs: number): void {
+    let values = this.data.get(key);
+    if (values === undefined) this.data.set(key, (values = new Map<string, Map<number, number>>()));
+    let days = values.get(value);
+    if (days === undefined) values.set(value, (days = new Map<number, number>()));
+    const earliest = days.get(day);
+    if (earliest === undefined || timeMs < earliest) days.set(day, timeMs);
+  }
+}
+
+export class Baseline {
+  constructor(private readonly data: BaselineData) {}
+
+  /**
+   * Was `value` seen for this actor in [fromMs, untilMs)? Sightings are kept as the earliest per day, so a day
+   * that started before `fromMs` counts when its earliest sighting is in range or the day reaches into the range.
+   */
+  seenBetween(actor: string, value: string, fromMs: number, untilMs: number): boolean {
+    const days = this.data.get(actor)?.get(value);
+    if (days === undefined) return false;
+    for (const [day, earliest] of days) {
+      if (earliest < untilMs && (day + 1) * DAY_MS > fromMs) return true;
+    }
+    return false;
+  }
+
+  /** Seen in the look-back before `timeMs`, leaving out the last `gapMs` (an intruder's own minutes are not familiarity). */
+  seenBefore(actor: string, value: string, timeMs: number, lookbackMs: number, gapMs = 0): boolean {
+    return this.seenBetween(actor, value, timeMs - lookbackMs, timeMs - gapMs);
+  }
+
+  hasHistory(actor: string, timeMs: number, lookbackMs: number, gapMs = 0): boolean {
+    return this.seenBefore(actor, 'any', timeMs, lookbackMs, gapMs);
+  }
+}

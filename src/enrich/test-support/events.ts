@@ -1,0 +1,105 @@
+// Builders of typed CloudTrail events for triage tests: only the fields triage reads, with realistic defaults.
+
+import type { Alert, CloudTrailEvent } from '../../model/index.ts';
+
+export const ACCOUNT = '111122223333';
+let counter = 0;
+
+export interface EventSpec {
+  readonly name: string;
+  readonly at: string;
+  readonly actor?: string;
+  readonly actorType?: string;
+  readonly target?: string | null;
+  readonly ip?: string;
+  readonly userAgent?: string;
+  readonly mfa?: boolean | null;
+  readonly key?: 'temporary' | 'long-term';
+  readonly console?: boolean;
+  readonly outcome?: 'success' | 'failure';
+  readonly mfaUsed?: boolean | null;
+  readonly id?: string;
+  readonly source?: string;
+}
+
+export function makeEvent(spec: EventSpec): CloudTrailEvent {
+  const actorName = spec.actor ?? 'alice';
+  const actorType = spec.actorType ?? (actorName === 'root' ? 'Root' : 'IAMUser');
+  const arn = actorType === 'Root' ? `arn:aws:iam::${ACCOUNT}:root` : `arn:aws:iam::${ACCOUNT}:user/${actorName}`;
+  const timeMs = Date.parse(spec.at);
+  const target = spec.target === undefined ? null : spec.target;
+  return {
+    id: spec.id ?? `evt-${String(++counter).padStart(6, '0')}`,
+    name: spec.name,
+    source: spec.source ?? (spec.name === 'ConsoleLogin' ? 'signin.amazonaws.com' : 'iam.amazonaws.com'),
+    time: new Date(timeMs).toISOString().replace('.000Z', 'Z'),
+    timeMs,
+    type: spec.name === 'ConsoleLogin' ? 'AwsConsoleSignIn' : 'AwsApiCall',
+    category: 'Management',
+    account: ACCOUNT,
+    region: 'us-east-1',
+    sourceIp: spec.ip ?? '198.51.100.10',
+    sourceIpIsAddress: true,
+    userAgent: spec.userAgent ?? 'console.amazonaws.com',
+    outcome: spec.outcome ?? 'success',
+    errorCode: spec.outcome === 'failure' ? 'AccessDenied' : null,
+    errorMessage: null,
+    actor: {
+      type: actorType,
+      arn,
+      userName: actorType === 'Root' ? 'root' : actorName,
+      principalId: `AIDA${actorName.toUpperCase()}`,
+      accountId: ACCOUNT,
+      accessKeyId: spec.key === 'temporary' ? 'ASIAEXAMPLE' : 'AKIAEXAMPLE',
+      accessKeyKind: spec.key ?? 'long-term',
+      mfaAuthenticated: spec.mfa === undefined ? true : spec.mfa,
+      consoleSession: spec.console ?? false,
+      invokedBy: null,
+      sessionIssuer: null,
+    },
+    target: { userName: target, serialNumber: target === null ? null : `arn:aws:iam::${ACCOUNT}:mfa/${target}` },
+    mfaUsed: spec.mfaUsed ?? null,
+    consoleLoginResult: null,
+    readOnly: spec.name.startsWith('List') || spec.name.startsWith('Get'),
+    requestParameters: target === null ? null : { userName: target },
+    responseElements: null,
+    additionalEventData: null,
+    origin: { location: 'test', index: 0 },
+    raw: {},
+  };
+}
+
+/** The alert the built-in DeactivateMFADevice rule would raise; triage only reads these fields. */
+export function removalAlert(event: CloudTrailEvent, riskScore = 47): Alert {
+  return {
+    id: `alert-${event.id}`,
+    rule: { id: 'mfaguard-iam-deactivate-mfa-device', name: 'MFA device deactivated', format: 'builtin', severity: 'medium', riskScore, mitre: [] },
+    severity: 'medium',
+    riskScore,
+    title: `MFA device deactivated for ${event.target.userName ?? '?'}`,
+    event: {
+      id: event.id,
+      name: event.name,
+      source: event.source,
+      time: event.time,
+      outcome: event.outcome,
+      errorCode: event.errorCode,
+      account: event.account,
+      region: event.region,
+      location: event.origin.location,
+      index: event.origin.index,
+    },
+    actor: {
+      arn: event.actor.arn,
+      type: event.actor.type,
+      userName: event.actor.userName,
+      accessKeyId: event.actor.accessKeyId,
+      accessKeyKind: event.actor.accessKeyKind,
+      sourceIp: event.sourceIp,
+      userAgent: event.userAgent,
+      mfaAuthenticated: event.actor.mfaAuthenticated,
+      consoleSession: event.actor.consoleSession,
+    },
+    target: { userName: event.target.userName, serialNumber: event.target.serialNumber },
+  };
+}

@@ -1,0 +1,238 @@
+// Triage scenarios (phone swap, takeover, root, burst, refused attempt, approval, unresolved) and its invariants.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Alert, CloudTrailEvent } from '../model/index.ts';
+import { Baseline, BaselineBuilder } from './baseline.ts';
+import { triageAlerts } from './triage.ts';
+import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
+import type { TriageConfig } from './triage-config.ts';
+import { makeEvent, removalAlert } from './test-support/events.ts';
+
+const PARIS_HOURS: TriageConfig['workingHours'] = { timeZone: 'Europe/Paris', days: [1, 2, 3, 4, 5], startMinute: 8 * 60, endMinute: 19 * 60 };
+
+function triage(events: readonly CloudTrailEvent[], overrides: Partial<TriageConfig> = {}, coverageEndMs?: number): Alert[] {
+  const builder = new BaselineBuilder();
+  for (const event of events) builder.observe(event);
+  const alerts = events
+    .filter((event) => (event.name === 'DeactivateMFADevice' || event.name === 'DeleteVirtualMFADevice'))
+    .map((event) => removalAlert(event));
+  return triageAlerts({
+    alerts,
+    events,
+    baseline: new Baseline(builder.data),
+    config: { ...DEFAULT_TRIAGE_CONFIG, workingHours: PARIS_HOURS, ...overrides },
+    coverageEndMs: coverageEndMs ?? Math.max(...events.map((event) => event.timeMs)),
+    ecs: (event) => ({ 'event.action': event.name, 'user.name': event.actor.userName }),
+    burstAlert: (first) => ({ ...removalAlert(first, 80), id: `burst-${first.id}`, rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' } }),
+  });
+}
+
+function removalOf(alerts: readonly Alert[], target: string): Alert {
+  const alert = alerts.find((candidate) => candidate.event.name === 'DeactivateMFADevice' && candidate.event.outcome === 'success' && candidate.target.userName === target && candidate.rule.id !== 'mfaguard-mfa-removal-burst');
+  assert.ok(alert, `no removal alert for ${target}`);
+  return alert;
+}
+
+const codes = (alert: Alert): string[] => (alert.reasons ?? []).map((reason) => reason.code);
+
+function phoneSwap(): CloudTrailEvent[] {
+  const alice = { actor: 'alice', ip: '198.51.100.7', console: true, mfa: true } as const;
+  return [
+    // Alice's ordinary days: the address and client she always uses.
+    makeEvent({ name: 'ConsoleLogin', at: '2026-11-16T08:30:00Z', ...alice, mfaUsed: true }),
+    makeEvent({ name: 'ListMFADevices', at: '2026-11-16T08:31:00Z', ...alice, target: 'alice' }),
+    makeEvent({ name: 'ConsoleLogin', at: '2026-11-17T08:40:00Z', ...alice, mfaUsed: true }),
+    // Tuesday 10:05 in Paris: she replaces her phone.
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-17T09:05:00Z', ...alice, target: 'alice' }),
+    makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-17T09:05:30Z', ...alice, target: 'alice' }),
+    makeEvent({ name: 'CreateVirtualMFADevice', at: '2026-11-17T09:07:00Z', ...alice, target: 'alice' }),
+    makeEvent({ name: 'EnableMFADevice', at: '2026-11-17T09:08:00Z', ...alice, target: 'alice' }),
+  ];
+}
+
+function takeover(): CloudTrailEvent[] {
+  const bobByDay = { actor: 'bob', ip: '203.0.113.20', userAgent: 'aws-cli/2.15.0 Python/3.11', mfa: null } as const;
+  const attacker = { actor: 'bob', ip: '192.0.2.66', userAgent: 'Boto3/1.34.0 Python/3.12', mfa: null } as const;
+  return [
+    makeEvent({ name: 'ListUsers', at: '2026-11-10T14:00:00Z', ...bobByDay }),
+    makeEvent({ name: 'GetCallerIdentity', at: '2026-11-12T15:00:00Z', ...bobByDay }),
+    // 03:10 in Paris, from an address bob never used: reconnaissance with his long-term key.
+    makeEvent({ name: 'GetCallerIdentity', at: '2026-11-18T02:10:00Z', ...attacker }),
+    makeEvent({ name: 'ListUsers', at: '2026-11-18T02:11:00Z', ...attacker }),
+    makeEvent({ name: 'ListMFADevices', at: '2026-11-18T02:12:00Z', ...attacker, target: 'carol' }),
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T02:14:00Z', ...attacker, target: 'carol' }),
+    makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-18T02:14:30Z', ...attacker, target: 'carol' }),
+    // The attacker's own device, registered from a temporary session without MFA.
+    makeEvent({ name: 'CreateVirtualMFADevice', at: '2026-11-18T02:16:00Z', ...attacker, key: 'temporary', mfa: false, target: 'carol' }),
+    makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T02:16:30Z', ...attacker, key: 'temporary', mfa: false, target: 'carol' }),
+    makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T02:18:00Z', ...attacker, target: 'carol' }),
+    makeEvent({ name: 'UpdateLoginProfile', at: '2026-11-18T02:19:00Z', ...attacker, target: 'carol' }),
+  ];
+}
+
+describe('triage scenarios', () => {
+  it('a self-service phone swap in office hours is a low-severity rotation with its vulnerability window', () => {
+    const alert = removalOf(triage(phoneSwap()), 'alice');
+    assert.equal(alert.classification, 'rotation');
+    assert.equal(alert.severity, 'low');
+    assert.equal(alert.vulnerabilityWindowSeconds, 180);
+    assert.ok(codes(alert).includes('re-enrolled'));
+    assert.ok(alert.riskScore <= 21);
+    assert.deepEqual(
+      alert.related?.map((related) => related.name),
+      ['DeleteVirtualMFADevice', 'CreateVirtualMFADevice', 'EnableMFADevice'],
+    );
+    assert.equal(alert.investigation?.['event.action'], 'DeactivateMFADevice');
+  });
+
+  it('the same swap at night is not called a rotation', () => {
+    const events = phoneSwap().map((event) =>
+      event.name === 'ConsoleLogin' || event.name === 'ListMFADevices' ? event : { ...event, timeMs: event.timeMs + 13 * 3_600_000, time: new Date(event.timeMs + 13 * 3_600_000).toISOString() },
+    );
+    const alert = removalOf(triage(events), 'alice');
+    assert.equal(alert.classification, 'suspicious');
+    assert.ok(codes(alert).includes('outside-working-hours'));
+  });
+
+  it('a stolen-key takeover at night is suspicious and high or critical, with every signal named', () => {
+    const alert = removalOf(triage(takeover()), 'carol');
+    assert.equal(alert.classification, 'suspicious');
+    assert.ok(alert.severity === 'high' || alert.severity === 'critical', alert.severity);
+    for (const code of ['takeover-pattern', 'new-source-ip', 'new-client', 'outside-working-hours', 'actor-not-target', 'precursor-reconnaissance', 'follow-up-credentials', 'follow-up-password-reset']) {
+      assert.ok(codes(alert).includes(code), `missing reason ${code} in ${codes(alert).join(', ')}`);
+    }
+    const relations = new Set(alert.related?.map((related) => related.name));
+    for (const name of ['ListUsers', 'ListMFADevices', 'GetCallerIdentity', 'CreateAccessKey', 'UpdateLoginProfile', 'EnableMFADevice']) {
+      assert.ok(relations.has(name), `related misses ${name}`);
+    }
+    // The reasons come strongest first and every one reads as a sentence.
+    assert.equal(alert.reasons?.[0]?.code, 'takeover-pattern');
+    assert.ok(alert.reasons?.every((reason) => reason.message.length > 10));
+  });
+
+  it("root removing its own MFA is critical and never a rotation, even when re-enrolled at once", () => {
+    const events = [
+      makeEvent({ name: 'ConsoleLogin', at: '2026-11-16T09:00:00Z', actor: 'root', mfaUsed: true, console: true }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-17T10:00:00Z', actor: 'root', console: true }),
+      makeEvent({ name: 'EnableMFADevice', at: '2026-11-17T10:02:00Z', actor: 'root', console: true }),
+    ];
+    const alert = removalOf(triage(events), null as unknown as string);
+    assert.notEqual(alert.classification, 'rotation');
+    assert.equal(alert.severity, 'critical');
+    assert.ok(codes(alert).includes('root-target'));
+  });
+
+  it('one actor stripping MFA from six users gives one correlated alert listing all of them', () => {
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const events = users.map((user, i) =>
+      makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(), actor: 'mallory', target: user }),
+    );
+    const alerts = triage(events);
+    const bursts = alerts.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
+    assert.equal(bursts.length, 1);
+    assert.deepEqual(bursts[0]?.correlation?.targets, users);
+    assert.equal(bursts[0]?.correlation?.kind, 'burst');
+    for (const user of users) {
+      const alert = removalOf(alerts, user);
+      assert.equal(alert.correlation?.kind, 'burst');
+      assert.ok(codes(alert).includes('burst'));
+    }
+  });
+
+  it('four removals are not a burst with the default of five', () => {
+    const events = ['u1', 'u2', 'u3', 'u4'].map((user, i) =>
+      makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 60_000).toISOString(), actor: 'mallory', target: user }),
+    );
+    assert.equal(triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst').length, 0);
+  });
+
+  it('a refused attempt is left alone, and counts as a precursor of a later removal', () => {
+    const refused = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'eve', target: 'frank', outcome: 'failure' });
+    const alone = triage([refused]);
+    assert.equal(alone.length, 1);
+    assert.equal(alone[0]?.classification, undefined);
+    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:05:00Z', actor: 'eve', target: 'frank' });
+    const alert = removalOf(triage([refused, removal]), 'frank');
+    assert.ok(codes(alert).includes('precursor-failed-attempts'));
+  });
+
+  it('a removal that matches an approved change is approved and low', () => {
+    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T22:30:00Z', actor: 'opsadmin', target: 'dave', mfa: true });
+    const approvals = [{ ticket: 'CHG-123', user: 'dave', actor: 'opsadmin', account: null, fromMs: Date.parse('2026-11-18T22:00:00Z'), toMs: Date.parse('2026-11-19T00:00:00Z'), approver: 'carol' }];
+    const alert = removalOf(triage([removal], { approvals }), 'dave');
+    assert.equal(alert.classification, 'approved');
+    assert.equal(alert.severity, 'low');
+    assert.match(alert.reasons?.find((reason) => reason.code === 'approved')?.message ?? '', /CHG-123.*carol/);
+    // Outside the window, or by someone else, it is not approved.
+    const other = removalOf(triage([removal], { approvals: [{ ...approvals[0]!, actor: 'someone-else' }] }), 'dave');
+    assert.notEqual(other.classification, 'approved');
+  });
+
+  it('no new device after the grace window is unresolved and raised, not lowered', () => {
+    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'gina', target: 'gina', console: true });
+    const later = makeEvent({ name: 'ListUsers', at: '2026-11-18T12:00:00Z', actor: 'zed' });
+    const alert = removalOf(triage([removal, later]), 'gina');
+    assert.equal(alert.classification, 'unresolved');
+    assert.ok(alert.riskScore > 47, `risk ${alert.riskScore}`);
+    assert.ok(codes(alert).includes('unresolved'));
+    // When the data ends inside the grace window, it says so instead of calling it unresolved for good.
+    const open = removalOf(triage([removal]), 'gina');
+    assert.ok(codes(open).includes('grace-window-open'));
+    assert.ok(!codes(open).includes('unresolved'));
+  });
+});
+
+describe('triage invariants', () => {
+  const serialize = (alerts: readonly Alert[]): string => JSON.stringify([...alerts].sort((a, b) => (a.id < b.id ? -1 : 1)));
+
+  it('the order of arrival does not change the result', () => {
+    const events = [...phoneSwap(), ...takeover()];
+    const expected = serialize(triage(events));
+    fc.assert(
+      fc.property(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), (shuffled) => {
+        assert.equal(serialize(triage(shuffled)), expected);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the same input twice gives the same output', () => {
+    const events = takeover();
+    assert.equal(serialize(triage(events)), serialize(triage(events)));
+  });
+
+  it('an event exactly on a window edge counts once', () => {
+    const start = Date.parse('2026-11-18T13:00:00Z');
+    const window = DEFAULT_TRIAGE_CONFIG.burstWindowMs;
+    // Five removals: the fifth exactly at the end of the 15-minute window.
+    const offsets = [0, 60_000, 120_000, 180_000, window];
+    const events = offsets.map((offset, i) =>
+      makeEvent({ name: 'DeactivateMFADevice', at: new Date(start + offset).toISOString(), actor: 'mallory', target: `u${i}` }),
+    );
+    const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
+    assert.equal(bursts.length, 1);
+    assert.equal(bursts[0]?.correlation?.targets.length, 5);
+    // A re-enrolment exactly at the end of the grace window is a re-enrolment, once.
+    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'hal', target: 'hal' });
+    const enable = makeEvent({ name: 'EnableMFADevice', at: new Date(removal.timeMs + DEFAULT_TRIAGE_CONFIG.graceWindowMs).toISOString(), actor: 'hal', target: 'hal' });
+    const alert = removalOf(triage([removal, enable]), 'hal');
+    assert.equal(alert.vulnerabilityWindowSeconds, 3600);
+    assert.equal(alert.related?.filter((related) => related.eventId === enable.id).length, 1);
+  });
+
+  it('shuffled bursts with random timing never put a removal in two bursts', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 5, maxLength: 30 }), (offsets) => {
+        const events = offsets.map((offset, i) =>
+          makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + offset).toISOString(), actor: 'mallory', target: `u${i}` }),
+        );
+        const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
+        const members = bursts.flatMap((burst) => burst.related?.map((related) => related.eventId) ?? []);
+        assert.equal(new Set(members).size, members.length);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

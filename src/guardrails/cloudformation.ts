@@ -1,0 +1,284 @@
+// CloudFormation templates (as plain objects, intrinsic functions in long form) for each guardrail.
+
+import {
+  breakGlassPrincipalPatterns,
+  buildBreakGlassScp,
+  buildMfaEnforcementPolicy,
+  buildQuarantinePolicy,
+  MFA_REMOVAL_ACTIONS,
+} from './policies.ts';
+import type { QuarantineMode } from './policies.ts';
+import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import type { EventTargetKind } from './eventbridge.ts';
+
+export type Template = Record<string, unknown>;
+
+const VERSION = '2010-09-09';
+const NO_VALUE = { Ref: 'AWS::NoValue' };
+
+/** `Parameters` + `Conditions` for an optional comma-separated list (empty means "do not set"). */
+function optionalList(name: string, description: string): { parameter: Template; condition: Template } {
+  return {
+    parameter: { [name]: { Type: 'CommaDelimitedList', Default: '', Description: description } },
+    condition: {
+      [`Has${name}`]: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: name }] }, ''] }] },
+    },
+  };
+}
+
+export function mfaEnforcementTemplate(): Template {
+  const groups = optionalList(
+    'Groups',
+    'IAM groups of human users to attach the policy to (empty: attach it later)',
+  );
+  return {
+    AWSTemplateFormatVersion: VERSION,
+    Description:
+      'mfaguard: self-service MFA enforcement. Users manage their own password and MFA device; everything else is denied without MFA (BoolIfExists, so long-term access keys are denied too).',
+    Parameters: {
+      PolicyName: {
+        Type: 'String',
+        Default: 'mfaguard-enforce-mfa',
+        Description: 'Name of the managed policy',
+      },
+      ...groups.parameter,
+    },
+    Conditions: groups.condition,
+    Resources: {
+      EnforceMfaPolicy: {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: { Ref: 'PolicyName' },
+          Description: 'Deny everything but MFA self-service unless the request was made with MFA (mfaguard)',
+          PolicyDocument: buildMfaEnforcementPolicy(),
+          Groups: { 'Fn::If': ['HasGroups', { Ref: 'Groups' }, NO_VALUE] },
+        },
+      },
+    },
+    Outputs: {
+      PolicyArn: { Description: 'ARN of the enforcement policy', Value: { Ref: 'EnforceMfaPolicy' } },
+    },
+  };
+}
+
+export function quarantineTemplate(mode: QuarantineMode): Template {
+  return {
+    AWSTemplateFormatVersion: VERSION,
+    Description: `mfaguard: quarantine policy (${mode}) for a user whose MFA was removed; attached by the responder, detached by a human after verification.`,
+    Parameters: {
+      PolicyName: {
+        Type: 'String',
+        Default: 'mfaguard-quarantine',
+        Description: 'Name of the managed policy',
+      },
+    },
+    Resources: {
+      QuarantinePolicy: {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: { Ref: 'PolicyName' },
+          Description: 'Quarantine after an MFA removal (mfaguard)',
+          PolicyDocument: buildQuarantinePolicy(mode),
+        },
+      },
+    },
+    Outputs: {
+      PolicyArn: { Description: 'ARN of the quarantine policy', Value: { Ref: 'QuarantinePolicy' } },
+    },
+  };
+}
+
+export function breakGlassScpTemplate(role: string): Template {
+  const targets = optionalList(
+    'TargetIds',
+    'Root, OU or account ids to attach the SCP to (empty: attach it later)',
+  );
+  const byName = !role.startsWith('arn:');
+  const document = buildBreakGlassScp(role);
+  // With a role name, the name is a parameter and the patterns are built with Fn::Sub.
+  const principals = byName
+    ? [
+        { 'Fn::Sub': 'arn:aws:iam::*:role/${BreakGlassRoleName}' },
+        { 'Fn::Sub': 'arn:aws:iam::*:role/*/${BreakGlassRoleName}' },
+      ]
+    : breakGlassPrincipalPatterns(role);
+  const statement = document.Statement[0];
+  return {
+    AWSTemplateFormatVersion: VERSION,
+    Description:
+      'mfaguard: SCP denying iam:DeactivateMFADevice and iam:DeleteVirtualMFADevice to everyone but the break-glass role. SCPs do not apply to the management account.',
+    Parameters: {
+      ...(byName
+        ? {
+            BreakGlassRoleName: {
+              Type: 'String',
+              Default: role,
+              Description: 'The only role allowed to remove MFA devices',
+            },
+          }
+        : {}),
+      PolicyName: { Type: 'String', Default: 'mfaguard-deny-mfa-removal', Description: 'Name of the SCP' },
+      ...targets.parameter,
+    },
+    Conditions: targets.condition,
+    Resources: {
+      DenyMfaRemovalScp: {
+        Type: 'AWS::Organizations::Policy',
+        Properties: {
+          Name: { Ref: 'PolicyName' },
+          Description: 'Deny MFA device removal except for the break-glass role (mfaguard)',
+          Type: 'SERVICE_CONTROL_POLICY',
+          Content: {
+            Version: document.Version,
+            Statement: [
+              {
+                Sid: statement?.Sid,
+                Effect: 'Deny',
+                Action: [...MFA_REMOVAL_ACTIONS],
+                Resource: '*',
+                Condition: { ArnNotLike: { 'aws:PrincipalArn': principals } },
+              },
+            ],
+          },
+          TargetIds: { 'Fn::If': ['HasTargetIds', { Ref: 'TargetIds' }, NO_VALUE] },
+        },
+      },
+    },
+    Outputs: { PolicyId: { Description: 'Id of the SCP', Value: { Ref: 'DenyMfaRemovalScp' } } },
+  };
+}
+
+function queuePolicy(queue: string, rule: string): Template {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowMfaguardRule',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
+export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | null): Template {
+  const rule = (targets: unknown[]): Template => ({
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: 'mfaguard-mfa-events',
+      Description: 'MFA, login-profile, access-key and sign-in events for mfaguard',
+      State: 'ENABLED',
+      EventPattern: buildEventPattern(),
+      Targets: targets,
+    },
+  });
+  if (target === 'sqs') {
+    return {
+      AWSTemplateFormatVersion: VERSION,
+      Description:
+        'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. Deploy in us-east-1 (IAM events are delivered there).',
+      Resources: {
+        MfaguardQueue: {
+          Type: 'AWS::SQS::Queue',
+          Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
+        },
+        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', 'MfaguardRule'),
+        MfaguardRule: rule([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
+      },
+      Outputs: {
+        QueueUrl: { Description: 'Give this to mfaguard as its SQS source', Value: { Ref: 'MfaguardQueue' } },
+      },
+    };
+  }
+  return {
+    AWSTemplateFormatVersion: VERSION,
+    Description:
+      "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. Deploy in us-east-1.",
+    Parameters: {
+      MfaguardEndpoint: {
+        Type: 'String',
+        ...(endpoint === null ? {} : { Default: endpoint }),
+        Description: "mfaguard's ingest URL (HTTPS, ending in /ingest/eventbridge)",
+      },
+      MfaguardApiKey: {
+        Type: 'String',
+        NoEcho: true,
+        MinLength: 16,
+        Description: `API key mfaguard expects in the ${API_KEY_HEADER} header`,
+      },
+    },
+    Resources: {
+      MfaguardConnection: {
+        Type: 'AWS::Events::Connection',
+        Properties: {
+          Name: 'mfaguard',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: {
+            ApiKeyAuthParameters: { ApiKeyName: API_KEY_HEADER, ApiKeyValue: { Ref: 'MfaguardApiKey' } },
+          },
+        },
+      },
+      MfaguardApiDestination: {
+        Type: 'AWS::Events::ApiDestination',
+        Properties: {
+          Name: 'mfaguard-ingest',
+          ConnectionArn: { 'Fn::GetAtt': ['MfaguardConnection', 'Arn'] },
+          InvocationEndpoint: { Ref: 'MfaguardEndpoint' },
+          HttpMethod: 'POST',
+          InvocationRateLimitPerSecond: 10,
+        },
+      },
+      MfaguardInvokeRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          },
+          Policies: [
+            {
+              PolicyName: 'invoke-mfaguard',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 'events:InvokeApiDestination',
+                    Resource: { 'Fn::GetAtt': ['MfaguardApiDestination', 'Arn'] },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      MfaguardDeadLetterQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: 'mfaguard-mfa-events-dlq', MessageRetentionPeriod: 1209600 },
+      },
+      MfaguardDeadLetterQueuePolicy: queuePolicy('MfaguardDeadLetterQueue', 'MfaguardRule'),
+      MfaguardRule: rule([
+        {
+          Id: 'mfaguard-api',
+          Arn: { 'Fn::GetAtt': ['MfaguardApiDestination', 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': ['MfaguardInvokeRole', 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['MfaguardDeadLetterQueue', 'Arn'] } },
+        },
+      ]),
+    },
+    Outputs: { RuleArn: { Description: 'The rule', Value: { 'Fn::GetAtt': ['MfaguardRule', 'Arn'] } } },
+  };
+}

@@ -1,0 +1,330 @@
+// Terraform (HCL) for each guardrail: aws_iam_policy, aws_organizations_policy, and the EventBridge rule, connection and targets.
+
+import { block, expr, hclBlock, jsonencode, template } from './hcl.ts';
+import type { HclBlock, HclValue } from './hcl.ts';
+import {
+  breakGlassPrincipalPatterns,
+  buildMfaEnforcementPolicy,
+  buildQuarantinePolicy,
+  MFA_REMOVAL_ACTIONS,
+} from './policies.ts';
+import type { QuarantineMode } from './policies.ts';
+import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import type { EventTargetKind } from './eventbridge.ts';
+
+/** A JSON-shaped value (policy document, event pattern) as an HCL value. */
+function json(value: unknown): HclValue {
+  return JSON.parse(JSON.stringify(value)) as HclValue;
+}
+
+function render(comment: string, blocks: readonly HclBlock[]): string {
+  const header = comment
+    .split('\n')
+    .map((line) => `# ${line}`)
+    .join('\n');
+  return `${header}\n\n${blocks.map((b) => hclBlock(b)).join('\n\n')}\n`;
+}
+
+export function mfaEnforcementTerraform(): string {
+  return render(
+    'mfaguard: self-service MFA enforcement. Users manage their own password and MFA device;\neverything else is denied without MFA (BoolIfExists, so long-term access keys are denied too).',
+    [
+      block(
+        'variable',
+        ['mfaguard_enforce_mfa_groups'],
+        [
+          ['description', 'IAM groups of human users to attach the enforcement policy to'],
+          ['type', expr('list(string)')],
+          ['default', []],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_iam_policy', 'mfaguard_enforce_mfa'],
+        [
+          ['name', 'mfaguard-enforce-mfa'],
+          [
+            'description',
+            'Deny everything but MFA self-service unless the request was made with MFA (mfaguard)',
+          ],
+          ['policy', jsonencode(json(buildMfaEnforcementPolicy()))],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_iam_group_policy_attachment', 'mfaguard_enforce_mfa'],
+        [
+          ['for_each', expr('toset(var.mfaguard_enforce_mfa_groups)')],
+          ['group', expr('each.value')],
+          ['policy_arn', expr('aws_iam_policy.mfaguard_enforce_mfa.arn')],
+        ],
+      ),
+    ],
+  );
+}
+
+export function quarantineTerraform(mode: QuarantineMode): string {
+  return render(
+    `mfaguard: quarantine policy (${mode}) for a user whose MFA was removed.\nAttached by the responder; a human detaches it after verifying the owner.`,
+    [
+      block(
+        'resource',
+        ['aws_iam_policy', 'mfaguard_quarantine'],
+        [
+          ['name', 'mfaguard-quarantine'],
+          ['description', 'Quarantine after an MFA removal (mfaguard)'],
+          ['policy', jsonencode(json(buildQuarantinePolicy(mode)))],
+        ],
+      ),
+    ],
+  );
+}
+
+export function breakGlassScpTerraform(role: string): string {
+  const byName = !role.startsWith('arn:');
+  const principals: HclValue = byName
+    ? [
+        template('arn:aws:iam::*:role/', expr('var.mfaguard_break_glass_role')),
+        template('arn:aws:iam::*:role/*/', expr('var.mfaguard_break_glass_role')),
+      ]
+    : breakGlassPrincipalPatterns(role);
+  const content: HclValue = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyMfaRemovalExceptBreakGlass',
+        Effect: 'Deny',
+        Action: [...MFA_REMOVAL_ACTIONS],
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': principals } },
+      },
+    ],
+  };
+  return render(
+    'mfaguard: SCP denying iam:DeactivateMFADevice and iam:DeleteVirtualMFADevice to everyone but the\nbreak-glass role. SCPs do not apply to the management account.',
+    [
+      ...(byName
+        ? [
+            block(
+              'variable',
+              ['mfaguard_break_glass_role'],
+              [
+                ['description', 'The only role allowed to remove MFA devices'],
+                ['type', expr('string')],
+                ['default', role],
+              ],
+            ),
+          ]
+        : []),
+      block(
+        'variable',
+        ['mfaguard_scp_target_ids'],
+        [
+          ['description', 'Root, OU or account ids to attach the SCP to'],
+          ['type', expr('list(string)')],
+          ['default', []],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_organizations_policy', 'mfaguard_deny_mfa_removal'],
+        [
+          ['name', 'mfaguard-deny-mfa-removal'],
+          ['description', 'Deny MFA device removal except for the break-glass role (mfaguard)'],
+          ['type', 'SERVICE_CONTROL_POLICY'],
+          ['content', jsonencode(content)],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_organizations_policy_attachment', 'mfaguard_deny_mfa_removal'],
+        [
+          ['for_each', expr('toset(var.mfaguard_scp_target_ids)')],
+          ['policy_id', expr('aws_organizations_policy.mfaguard_deny_mfa_removal.id')],
+          ['target_id', expr('each.value')],
+        ],
+      ),
+    ],
+  );
+}
+
+function queueBlocks(name: string, queueName: string): HclBlock[] {
+  return [
+    block(
+      'resource',
+      ['aws_sqs_queue', name],
+      [
+        ['name', queueName],
+        ['message_retention_seconds', 1209600],
+      ],
+    ),
+    block(
+      'resource',
+      ['aws_sqs_queue_policy', name],
+      [
+        ['queue_url', expr(`aws_sqs_queue.${name}.id`)],
+        [
+          'policy',
+          jsonencode({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'AllowMfaguardRule',
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: expr(`aws_sqs_queue.${name}.arn`),
+                Condition: { ArnEquals: { 'aws:SourceArn': expr('aws_cloudwatch_event_rule.mfaguard.arn') } },
+              },
+            ],
+          }),
+        ],
+      ],
+    ),
+  ];
+}
+
+export function eventBridgeTerraform(target: EventTargetKind, endpoint: string | null): string {
+  const rule = block(
+    'resource',
+    ['aws_cloudwatch_event_rule', 'mfaguard'],
+    [
+      ['name', 'mfaguard-mfa-events'],
+      ['description', 'MFA, login-profile, access-key and sign-in events for mfaguard'],
+      ['event_pattern', jsonencode(json(buildEventPattern()))],
+    ],
+  );
+  if (target === 'sqs') {
+    return render(
+      'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\nApply with a provider in us-east-1: IAM events are delivered there.',
+      [
+        rule,
+        ...queueBlocks('mfaguard', 'mfaguard-mfa-events'),
+        block(
+          'resource',
+          ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
+          [
+            ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+            ['target_id', 'mfaguard-sqs'],
+            ['arn', expr('aws_sqs_queue.mfaguard.arn')],
+          ],
+        ),
+        block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
+      ],
+    );
+  }
+  return render(
+    "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. Apply with a provider in us-east-1.",
+    [
+      block(
+        'variable',
+        ['mfaguard_endpoint'],
+        [
+          ['description', "mfaguard's ingest URL (HTTPS, ending in /ingest/eventbridge)"],
+          ['type', expr('string')],
+          ...(endpoint === null ? [] : ([['default', endpoint]] as const)),
+        ],
+      ),
+      block(
+        'variable',
+        ['mfaguard_api_key'],
+        [
+          ['description', `API key mfaguard expects in the ${API_KEY_HEADER} header`],
+          ['type', expr('string')],
+          ['sensitive', true],
+        ],
+      ),
+      rule,
+      block(
+        'resource',
+        ['aws_cloudwatch_event_connection', 'mfaguard'],
+        [
+          ['name', 'mfaguard'],
+          ['authorization_type', 'API_KEY'],
+          block(
+            'auth_parameters',
+            [],
+            [
+              block(
+                'api_key',
+                [],
+                [
+                  ['key', API_KEY_HEADER],
+                  ['value', expr('var.mfaguard_api_key')],
+                ],
+              ),
+            ],
+          ),
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_cloudwatch_event_api_destination', 'mfaguard'],
+        [
+          ['name', 'mfaguard-ingest'],
+          ['invocation_endpoint', expr('var.mfaguard_endpoint')],
+          ['http_method', 'POST'],
+          ['invocation_rate_limit_per_second', 10],
+          ['connection_arn', expr('aws_cloudwatch_event_connection.mfaguard.arn')],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_iam_role', 'mfaguard_invoke'],
+        [
+          ['name', 'mfaguard-eventbridge-invoke'],
+          [
+            'assume_role_policy',
+            jsonencode({
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+              ],
+            }),
+          ],
+        ],
+      ),
+      block(
+        'resource',
+        ['aws_iam_role_policy', 'mfaguard_invoke'],
+        [
+          ['name', 'invoke-mfaguard'],
+          ['role', expr('aws_iam_role.mfaguard_invoke.id')],
+          [
+            'policy',
+            jsonencode({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'events:InvokeApiDestination',
+                  Resource: expr('aws_cloudwatch_event_api_destination.mfaguard.arn'),
+                },
+              ],
+            }),
+          ],
+        ],
+      ),
+      ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq'),
+      block(
+        'resource',
+        ['aws_cloudwatch_event_target', 'mfaguard_api'],
+        [
+          ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+          ['target_id', 'mfaguard-api'],
+          ['arn', expr('aws_cloudwatch_event_api_destination.mfaguard.arn')],
+          ['role_arn', expr('aws_iam_role.mfaguard_invoke.arn')],
+          block(
+            'retry_policy',
+            [],
+            [
+              ['maximum_retry_attempts', 185],
+              ['maximum_event_age_in_seconds', 86400],
+            ],
+          ),
+          block('dead_letter_config', [], [['arn', expr('aws_sqs_queue.mfaguard_dlq.arn')]]),
+        ],
+      ),
+    ],
+  );
+}

@@ -1,0 +1,441 @@
+// Decodes one chunk of delivered bytes (any CloudTrail delivery format, gzip or not) into raw records and issues.
+//
+// Synchronous on purpose: it runs inside worker threads. A whole JSON document is decompressed with one
+// gunzipSync and parsed with one JSON.parse; JSON Lines are cut with indexOf('\n'). Limit: one chunk must
+// fit in a JavaScript string once decompressed (MAX_DECODED_BYTES, 512 MiB); CloudTrail delivery files are
+// far smaller, and JSON Lines of any size are split into chunks by the sources before they get here.
+
+import { constants, gunzipSync } from 'node:zlib';
+import type { InputIssue } from '../../model/index.ts';
+import {
+  acceptDocument,
+  acceptItem,
+  finishSink,
+  isDigestLocation,
+  makeIssue,
+  recordIssue,
+} from './shapes.ts';
+import type { DocumentFormat, Sink } from './shapes.ts';
+import { describeJsonError, echo } from './text.ts';
+
+export interface Chunk {
+  /** File path, `s3://bucket/key`, or `stdin`. */
+  readonly location: string;
+  /**
+   * Index of the first record in this chunk within the location. For JSON Lines a record's index is its
+   * zero-based line number (blank lines keep their number), so `baseIndex` is the number of lines before the chunk.
+   */
+  readonly baseIndex: number;
+  /** Bytes as read: maybe gzip. */
+  readonly data: Uint8Array;
+  /** `auto` sniffs the gzip magic bytes 1f 8b. */
+  readonly compression: 'gzip' | 'none' | 'auto';
+  /** Forced when a big JSON Lines input was split at line boundaries. */
+  readonly format?: 'jsonl';
+}
+
+export interface DecodedRecord {
+  readonly record: unknown;
+  readonly index: number;
+}
+
+export interface DecodeResult {
+  readonly location: string;
+  readonly format:
+    | 'records'
+    | 'array'
+    | 'jsonl'
+    | 'eventbridge'
+    | 'lookup-events'
+    | 'single'
+    | 'digest'
+    | 'empty'
+    | 'unknown';
+  readonly records: DecodedRecord[];
+  readonly issues: InputIssue[];
+  /** Uncompressed bytes decoded. */
+  readonly bytes: number;
+  /** Why the whole chunk was skipped, e.g. 'CloudTrail digest file' (a note-level issue too). */
+  readonly skipped?: string;
+}
+
+/** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
+export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Loose = new TextDecoder('utf-8');
+
+const DIGEST_NOTE = 'CloudTrail digest file';
+
+export function decodeChunk(chunk: Chunk): DecodeResult {
+  try {
+    return decode(chunk);
+  } catch (error) {
+    // Nothing should get here; if it does the chunk is reported, never thrown out of a worker.
+    return {
+      location: chunk.location,
+      format: 'unknown',
+      records: [],
+      issues: [
+        {
+          level: 'error',
+          code: 'decode-failed',
+          location: chunk.location,
+          message: `could not decode: ${echo(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`,
+          hint: 'this is a bug in mfaguard; please report it with the file if you can share it',
+        },
+      ],
+      bytes: 0,
+    };
+  }
+}
+
+function newSink(chunk: Chunk): Sink {
+  return {
+    location: chunk.location,
+    lines: false,
+    records: [],
+    issues: [],
+    suppressed: 0,
+    firstSuppressed: 0,
+    lastSuppressed: 0,
+  };
+}
+
+function result(sink: Sink, format: DecodeResult['format'], bytes: number, skipped?: string): DecodeResult {
+  finishSink(sink);
+  return {
+    location: sink.location,
+    format,
+    records: sink.records,
+    issues: sink.issues,
+    bytes,
+    ...(skipped === undefined ? {} : { skipped }),
+  };
+}
+
+function digestSkipped(sink: Sink, bytes: number): DecodeResult {
+  sink.issues.push(
+    makeIssue(sink, {
+      level: 'note',
+      code: 'digest-skipped',
+      message: 'CloudTrail digest file (integrity hashes, no events): skipped',
+    }),
+  );
+  return result(sink, 'digest', bytes, DIGEST_NOTE);
+}
+
+function decode(chunk: Chunk): DecodeResult {
+  const sink = newSink(chunk);
+  if (isDigestLocation(chunk.location)) return digestSkipped(sink, 0);
+
+  const data = chunk.data;
+  const gzipped =
+    chunk.compression === 'gzip' ||
+    (chunk.compression === 'auto' && data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b);
+  let bytes: Uint8Array = data;
+  if (gzipped) {
+    const unzipped = gunzip(data);
+    if (unzipped.kind === 'failed') {
+      sink.issues.push(makeIssue(sink, unzipped.issue));
+      return result(sink, 'unknown', 0);
+    }
+    if (unzipped.kind === 'truncated') return salvageTruncated(sink, chunk, unzipped.partial);
+    bytes = unzipped.data;
+  }
+
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return decodeInvalidUtf8(sink, chunk, bytes);
+  }
+
+  if (chunk.format === 'jsonl') {
+    decodeLines(sink, text, chunk.baseIndex);
+    return result(sink, 'jsonl', bytes.length);
+  }
+
+  const start = firstNonSpace(text, 0);
+  if (start === -1) {
+    sink.issues.push(
+      makeIssue(sink, {
+        level: 'warning',
+        code: 'empty',
+        message: bytes.length === 0 ? 'empty file: no records' : 'file holds only whitespace: no records',
+        hint: 'an interrupted download or copy leaves empty files; fetch it again if records were expected',
+      }),
+    );
+    return result(sink, 'empty', bytes.length);
+  }
+
+  const firstBreak = text.indexOf('\n', start);
+  const multiLine = firstBreak !== -1 && firstNonSpace(text, firstBreak + 1) !== -1;
+  // A first line that is a whole object followed by more content can only be JSON Lines, and checking costs
+  // one record's parse; a compact single-line delivery file never takes this branch, so it is parsed once.
+  if (multiLine && text.charCodeAt(start) === 0x7b && parsesAsObject(text.slice(start, firstBreak))) {
+    decodeLines(sink, text, chunk.baseIndex);
+    return result(sink, 'jsonl', bytes.length);
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    if (multiLine && text.charCodeAt(start) !== 0x5b && laterLineIsObject(text, firstBreak + 1)) {
+      // JSON Lines whose first line is broken: report that line, keep the rest.
+      decodeLines(sink, text, chunk.baseIndex);
+      return result(sink, 'jsonl', bytes.length);
+    }
+    const place = describeJsonError(error, text);
+    sink.issues.push(
+      makeIssue(sink, {
+        code: 'not-json',
+        message: `expected JSON, found ${place.reason}${place.line === undefined ? '' : ` at line ${place.line} column ${place.column}`}, near "${place.near}"`,
+        hint: 'check that this is a CloudTrail log file and that it was copied completely',
+      }),
+    );
+    return result(sink, 'unknown', bytes.length);
+  }
+  const format: DocumentFormat = acceptDocument(sink, value);
+  if (format === 'digest') return digestSkipped(sink, bytes.length);
+  return result(sink, format, bytes.length);
+}
+
+type Gunzipped =
+  | { kind: 'ok'; data: Uint8Array }
+  | { kind: 'truncated'; partial: Uint8Array }
+  | { kind: 'failed'; issue: { code: string; message: string; hint: string } };
+
+function gunzip(data: Uint8Array): Gunzipped {
+  try {
+    return { kind: 'ok', data: gunzipSync(data, { maxOutputLength: MAX_DECODED_BYTES }) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      return {
+        kind: 'failed',
+        issue: {
+          code: 'too-large',
+          message: `decompresses to more than ${MAX_DECODED_BYTES / 1024 / 1024} MiB, more than one JSON document can hold`,
+          hint: 'convert it to JSON Lines (one record per line): JSON Lines inputs of any size are streamed',
+        },
+      };
+    }
+    if (/unexpected end of file/i.test(message)) {
+      let partial: Uint8Array;
+      try {
+        // Z_SYNC_FLUSH returns what inflated cleanly instead of failing on the missing end.
+        partial = gunzipSync(data, {
+          finishFlush: constants.Z_SYNC_FLUSH,
+          maxOutputLength: MAX_DECODED_BYTES,
+        });
+      } catch {
+        partial = new Uint8Array(0);
+      }
+      return { kind: 'truncated', partial };
+    }
+    const header = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+    return {
+      kind: 'failed',
+      issue: {
+        code: 'gzip-corrupt',
+        message: header
+          ? `gzip data is corrupt (${echo(message, 60)})`
+          : `expected gzip data (starting 1f 8b), found bytes ${hexStart(data)}`,
+        hint: 'fetch the file again; if it is not compressed, give it a name that does not end in .gz',
+      },
+    };
+  }
+}
+
+function hexStart(data: Uint8Array): string {
+  if (data.length === 0) return '(none: empty)';
+  return Array.from(data.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/**
+ * A truncated gzip inflates cleanly up to the cut. Only JSON Lines can be salvaged from that (whole lines
+ * before the last line break); a single JSON document cut short is reported and nothing is kept.
+ */
+function salvageTruncated(sink: Sink, chunk: Chunk, partial: Uint8Array): DecodeResult {
+  const lastBreak = partial.lastIndexOf(0x0a);
+  let kept = 0;
+  let lines = 0;
+  if (lastBreak !== -1) {
+    const whole = partial.subarray(0, lastBreak + 1);
+    let text: string | undefined;
+    try {
+      text = utf8.decode(whole);
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      const document = chunk.format === 'jsonl' ? undefined : parseDocument(text);
+      if (document !== undefined) {
+        // Only the gzip trailer was missing: the document itself is complete.
+        acceptDocument(sink, document.value);
+        kept = sink.records.length;
+        lines = countLines(text);
+      } else if (chunk.format === 'jsonl' || looksLikeJsonLines(text)) {
+        decodeLines(sink, text, chunk.baseIndex);
+        kept = sink.records.length;
+        lines = countLines(text);
+      }
+    }
+  }
+  sink.issues.push(
+    makeIssue(sink, {
+      code: 'gzip-truncated',
+      message:
+        kept > 0
+          ? `gzip data ends early: kept ${kept} records from the first ${lines} lines that decompressed cleanly; the rest is lost`
+          : `gzip data ends early after ${partial.length} decompressed bytes: nothing could be read`,
+      hint: 'the file was cut short (interrupted download or copy); fetch it again',
+    }),
+  );
+  return result(sink, kept > 0 ? 'jsonl' : 'unknown', partial.length);
+}
+
+/** Bytes that are not UTF-8: JSON Lines lose only the bad lines; a whole document is reported. */
+function decodeInvalidUtf8(sink: Sink, chunk: Chunk, bytes: Uint8Array): DecodeResult {
+  const loose = utf8Loose.decode(bytes);
+  if (chunk.format === 'jsonl' || looksLikeJsonLines(loose)) {
+    decodeByteLines(sink, bytes, chunk.baseIndex);
+    return result(sink, 'jsonl', bytes.length);
+  }
+  const bad = loose.indexOf('\ufffd');
+  const line = bad === -1 ? undefined : countLines(loose.slice(0, bad)) + 1;
+  sink.issues.push(
+    makeIssue(sink, {
+      code: 'not-utf8',
+      message: `expected UTF-8 text, found invalid bytes${line === undefined ? '' : ` on line ${line}`}`,
+      hint: 'CloudTrail writes UTF-8; this file was damaged or is not a CloudTrail log',
+    }),
+  );
+  return result(sink, 'unknown', bytes.length);
+}
+
+function decodeLines(sink: Sink, text: string, baseIndex: number): void {
+  sink.lines = true;
+  const end = text.length;
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < end) {
+    let stop = text.indexOf('\n', pos);
+    if (stop === -1) stop = end;
+    if (stop > pos) acceptLine(sink, text.slice(pos, stop), baseIndex + lineNo);
+    pos = stop + 1;
+    lineNo += 1;
+  }
+}
+
+function decodeByteLines(sink: Sink, bytes: Uint8Array, baseIndex: number): void {
+  sink.lines = true;
+  let pos = 0;
+  let lineNo = 0;
+  // A BOM only ever starts the first line.
+  if (baseIndex === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) pos = 3;
+  while (pos < bytes.length) {
+    let stop = bytes.indexOf(0x0a, pos);
+    if (stop === -1) stop = bytes.length;
+    if (stop > pos) {
+      const index = baseIndex + lineNo;
+      let line: string | undefined;
+      try {
+        line = utf8.decode(bytes.subarray(pos, stop));
+      } catch {
+        recordIssue(sink, {
+          code: 'not-utf8',
+          index,
+          message: 'expected UTF-8 text, found invalid bytes on this line',
+          hint: 'the line was skipped; the others were kept',
+        });
+      }
+      if (line !== undefined) acceptLine(sink, line, index);
+    }
+    pos = stop + 1;
+    lineNo += 1;
+  }
+}
+
+function acceptLine(sink: Sink, line: string, index: number): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    if (firstNonSpace(line, 0) === -1) return;
+    const place = describeJsonError(error, line);
+    recordIssue(sink, {
+      code: 'not-json',
+      index,
+      ...(place.column === undefined ? {} : { column: place.column }),
+      message: `expected one JSON record on this line, found ${place.reason}, near "${place.near}"`,
+      hint: 'the line was skipped; the others were kept',
+    });
+    return;
+  }
+  acceptItem(sink, value, index);
+}
+
+/**
+ * True when text (or its first part) reads as JSON Lines: more than one line, the first non-blank one starts with
+ * `{`, and it or one of the next few lines is a whole JSON object on its own. A pretty-printed document never passes.
+ */
+export function looksLikeJsonLines(text: string): boolean {
+  const start = firstNonSpace(text, 0);
+  if (start === -1 || text.charCodeAt(start) !== 0x7b) return false;
+  const firstBreak = text.indexOf('\n', start);
+  // One line alone is a document, whatever it holds.
+  if (firstBreak === -1 || firstNonSpace(text, firstBreak + 1) === -1) return false;
+  return parsesAsObject(text.slice(start, firstBreak)) || laterLineIsObject(text, firstBreak + 1);
+}
+
+function parseDocument(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+function parsesAsObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** True when one of the next few non-blank lines, flush left, is a whole JSON object. */
+function laterLineIsObject(text: string, from: number): boolean {
+  let pos = from;
+  for (let seen = 0; seen < 5 && pos < text.length;) {
+    let stop = text.indexOf('\n', pos);
+    if (stop === -1) stop = text.length;
+    if (text.charCodeAt(pos) === 0x7b) {
+      if (parsesAsObject(text.slice(pos, stop))) return true;
+      seen += 1;
+    } else if (firstNonSpace(text.slice(pos, stop), 0) !== -1) {
+      seen += 1;
+    }
+    pos = stop + 1;
+  }
+  return false;
+}
+
+function firstNonSpace(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return i;
+  }
+  return -1;
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count += 1;
+  return count;
+}

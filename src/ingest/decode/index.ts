@@ -1,0 +1,8 @@
+// Public face of decoding: bytes in any CloudTrail delivery format -> raw records and issues.
+
+export { decodeChunk, looksLikeJsonLines, MAX_DECODED_BYTES } from './chunk.ts';
+export type { Chunk, DecodedRecord, DecodeResult } from './chunk.ts';
+export { CLOUDTRAIL_DETAIL_TYPES, isDigestLocation, MAX_RECORD_ISSUES } from './shapes.ts';
+export { DEFAULT_MAX_CHUNK_BYTES, splitStream } from './split-stream.ts';
+export type { SplitItem, SplitOptions } from './split-stream.ts';
+export { echo, MAX_ECHO } from './text.ts';

@@ -1,0 +1,281 @@
+// Recognises the shapes CloudTrail arrives in (delivery file, array, EventBridge, lookup-events, digest, one record).
+
+import type { InputIssue } from '../../model/index.ts';
+import { echo, keysOf, kindOf } from './text.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+/** The EventBridge detail-types whose `detail` is a CloudTrail record. */
+export const CLOUDTRAIL_DETAIL_TYPES: ReadonlySet<string> = new Set([
+  'AWS API Call via CloudTrail',
+  'AWS Console Sign In via CloudTrail',
+]);
+
+/** Where decoded records and issues go; one per chunk. */
+export interface Sink {
+  readonly location: string;
+  /** True when indexes are line numbers (JSON Lines), so issues carry `line` too. */
+  lines: boolean;
+  readonly records: { record: unknown; index: number }[];
+  readonly issues: InputIssue[];
+  /** Record-level issues beyond the cap are counted here instead of listed. */
+  suppressed: number;
+  firstSuppressed: number;
+  lastSuppressed: number;
+}
+
+/** Record-level issues listed per chunk; more are summarised in one issue so a garbage file cannot flood stderr. */
+export const MAX_RECORD_ISSUES = 200;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isDigestLocation(location: string): boolean {
+  return location.includes('CloudTrail-Digest');
+}
+
+export function isDigestDocument(value: JsonObject): boolean {
+  return 'digestStartTime' in value || 'digestS3Object' in value || 'digestPublicKeyFingerprint' in value;
+}
+
+function looksLikeRecord(value: JsonObject): boolean {
+  return 'eventName' in value || 'eventSource' in value || 'eventVersion' in value || 'eventID' in value;
+}
+
+function isEventBridge(value: JsonObject): boolean {
+  return 'detail-type' in value;
+}
+
+interface IssueInit {
+  readonly level?: InputIssue['level'];
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+  readonly index?: number;
+  readonly column?: number;
+}
+
+/** Adds a record-level issue (one with an index), respecting the per-chunk cap. */
+export function recordIssue(sink: Sink, init: IssueInit & { readonly index: number }): void {
+  if (sink.issues.length >= MAX_RECORD_ISSUES) {
+    if (sink.suppressed === 0) sink.firstSuppressed = init.index;
+    sink.suppressed += 1;
+    sink.lastSuppressed = init.index;
+    return;
+  }
+  sink.issues.push(makeIssue(sink, init));
+}
+
+export function makeIssue(sink: Pick<Sink, 'location' | 'lines'>, init: IssueInit): InputIssue {
+  return {
+    level: init.level ?? 'error',
+    code: init.code,
+    location: sink.location,
+    ...(init.index === undefined ? {} : { index: init.index }),
+    ...(init.index !== undefined && sink.lines ? { line: init.index + 1 } : {}),
+    ...(init.column === undefined ? {} : { column: init.column }),
+    message: init.message,
+    ...(init.hint === undefined ? {} : { hint: init.hint }),
+  };
+}
+
+/** One element of an array or one JSON line: a CloudTrail record or an EventBridge event carrying one. */
+export function acceptItem(sink: Sink, value: unknown, index: number): void {
+  if (!isObject(value)) {
+    recordIssue(sink, {
+      code: 'record-not-object',
+      index,
+      message: `expected a CloudTrail record (a JSON object), found ${kindOf(value)}`,
+      hint: 'each element must be one CloudTrail record object; this one was skipped, the others were kept',
+    });
+    return;
+  }
+  if (isEventBridge(value)) {
+    acceptEventBridge(sink, value, index);
+    return;
+  }
+  if (Array.isArray(value['Records']) && !looksLikeRecord(value)) {
+    recordIssue(sink, {
+      code: 'unknown-shape',
+      index,
+      message: `expected one CloudTrail record, found a whole delivery file ({"Records":[...]} with ${value['Records'].length} records)`,
+      hint: "give delivery files one per file, or flatten them first: jq -c '.Records[]'",
+    });
+    return;
+  }
+  sink.records.push({ record: value, index });
+}
+
+export function acceptEventBridge(sink: Sink, event: JsonObject, index: number): void {
+  const detailType = event['detail-type'];
+  if (typeof detailType !== 'string' || !CLOUDTRAIL_DETAIL_TYPES.has(detailType)) {
+    recordIssue(sink, {
+      level: 'warning',
+      code: 'eventbridge-detail-type',
+      index,
+      message:
+        typeof detailType === 'string'
+          ? `EventBridge event with detail-type "${echo(detailType, 60)}" does not carry a CloudTrail record`
+          : `EventBridge event whose "detail-type" is ${kindOf(detailType)}, not a string`,
+      hint: 'only "AWS API Call via CloudTrail" and "AWS Console Sign In via CloudTrail" events are read; the event was skipped',
+    });
+    return;
+  }
+  const detail = event['detail'];
+  if (!isObject(detail)) {
+    recordIssue(sink, {
+      code: 'eventbridge-detail',
+      index,
+      message: `expected "detail" of a "${detailType}" event to be the CloudTrail record (an object), found ${kindOf(detail)}`,
+      hint: 'export the whole EventBridge event, unmodified',
+    });
+    return;
+  }
+  sink.records.push({ record: detail, index });
+}
+
+function acceptLookupEvent(sink: Sink, value: unknown, index: number): void {
+  if (!isObject(value)) {
+    recordIssue(sink, {
+      code: 'lookup-event',
+      index,
+      message: `expected a lookup-events entry (an object with "CloudTrailEvent"), found ${kindOf(value)}`,
+    });
+    return;
+  }
+  const raw = value['CloudTrailEvent'];
+  // Some tools re-serialise lookup-events output with CloudTrailEvent already parsed.
+  if (isObject(raw)) {
+    sink.records.push({ record: raw, index });
+    return;
+  }
+  if (typeof raw !== 'string') {
+    recordIssue(sink, {
+      code: 'lookup-event',
+      index,
+      message: `expected "CloudTrailEvent" to be a JSON string, found ${kindOf(raw)}`,
+      hint: 'pass the output of `aws cloudtrail lookup-events --output json` unmodified',
+    });
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    recordIssue(sink, {
+      code: 'lookup-event',
+      index,
+      message: `"CloudTrailEvent" is not valid JSON: "${echo(raw, 60)}"`,
+      hint: 'the entry was skipped; the others were kept',
+    });
+    return;
+  }
+  if (!isObject(parsed)) {
+    recordIssue(sink, {
+      code: 'lookup-event',
+      index,
+      message: `expected "CloudTrailEvent" to hold a CloudTrail record (an object), found ${kindOf(parsed)}`,
+    });
+    return;
+  }
+  sink.records.push({ record: parsed, index });
+}
+
+export type DocumentFormat =
+  'records' | 'array' | 'eventbridge' | 'lookup-events' | 'single' | 'digest' | 'unknown';
+
+const EXPECTED =
+  'expected CloudTrail records: {"Records":[...]}, a JSON array of records, JSON Lines, EventBridge events, ' +
+  '`aws cloudtrail lookup-events` output or one record';
+
+/** Classifies a whole parsed JSON document and moves its records into the sink. */
+export function acceptDocument(sink: Sink, value: unknown): DocumentFormat {
+  if (Array.isArray(value)) {
+    const first = value.find(isObject);
+    for (let i = 0; i < value.length; i++) acceptItem(sink, value[i], i);
+    return first !== undefined && isEventBridge(first) ? 'eventbridge' : 'array';
+  }
+  if (!isObject(value)) {
+    sink.issues.push(
+      makeIssue(sink, {
+        code: 'unknown-shape',
+        message: `${EXPECTED}; found ${kindOf(value)}`,
+        hint: 'check that this is a CloudTrail log file',
+      }),
+    );
+    return 'unknown';
+  }
+  if ('Records' in value) {
+    const records = value['Records'];
+    if (!Array.isArray(records)) {
+      sink.issues.push(
+        makeIssue(sink, {
+          code: 'records-not-array',
+          message: `expected "Records" to be an array of CloudTrail records, found ${kindOf(records)}`,
+          hint: 'a CloudTrail delivery file looks like {"Records":[{...},{...}]}; the file was skipped',
+        }),
+      );
+      return 'unknown';
+    }
+    for (let i = 0; i < records.length; i++) {
+      const record: unknown = records[i];
+      if (isObject(record)) sink.records.push({ record, index: i });
+      else
+        recordIssue(sink, {
+          code: 'record-not-object',
+          index: i,
+          message: `expected Records[${i}] to be a CloudTrail record (a JSON object), found ${kindOf(record)}`,
+          hint: 'this record was skipped; the others were kept',
+        });
+    }
+    return 'records';
+  }
+  if (isDigestDocument(value)) return 'digest';
+  if ('Events' in value) {
+    const events = value['Events'];
+    if (!Array.isArray(events)) {
+      sink.issues.push(
+        makeIssue(sink, {
+          code: 'unknown-shape',
+          message: `expected "Events" (lookup-events output) to be an array, found ${kindOf(events)}`,
+          hint: 'pass the output of `aws cloudtrail lookup-events --output json` unmodified',
+        }),
+      );
+      return 'unknown';
+    }
+    for (let i = 0; i < events.length; i++) acceptLookupEvent(sink, events[i], i);
+    return 'lookup-events';
+  }
+  if (isEventBridge(value)) {
+    acceptEventBridge(sink, value, 0);
+    return 'eventbridge';
+  }
+  if (looksLikeRecord(value)) {
+    sink.records.push({ record: value, index: 0 });
+    return 'single';
+  }
+  sink.issues.push(
+    makeIssue(sink, {
+      code: 'unknown-shape',
+      message: `${EXPECTED}; found ${keysOf(value)}`,
+      hint: 'check that this is a CloudTrail log file',
+    }),
+  );
+  return 'unknown';
+}
+
+/** Closes a sink: the summary issue for record-level issues past the cap. */
+export function finishSink(sink: Sink): void {
+  if (sink.suppressed === 0) return;
+  const what = sink.lines ? 'lines' : 'records';
+  const from = sink.lines ? sink.firstSuppressed + 1 : sink.firstSuppressed;
+  const to = sink.lines ? sink.lastSuppressed + 1 : sink.lastSuppressed;
+  sink.issues.push(
+    makeIssue(sink, {
+      code: 'more-issues',
+      message: `${sink.suppressed} more bad ${what} (${what} ${from}–${to}) not listed one by one`,
+      hint: 'this input looks badly damaged or is not CloudTrail; fix the first issues listed and run again',
+    }),
+  );
+}

@@ -1,0 +1,209 @@
+// Cuts a byte stream (a big file, stdin, an S3 body) into chunks: JSON Lines at line breaks, anything else whole.
+
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { InputIssue } from '../../model/index.ts';
+import { looksLikeJsonLines } from './chunk.ts';
+import type { Chunk } from './chunk.ts';
+import { echo } from './text.ts';
+
+/** Default size of a JSON Lines chunk: big enough to amortise a worker hand-off, small enough to keep memory flat. */
+export const DEFAULT_MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+
+export type SplitItem = { kind: 'chunk'; chunk: Chunk } | { kind: 'issue'; issue: InputIssue };
+
+export interface SplitOptions {
+  /** File path, `s3://bucket/key` or `stdin`, for chunks and issues. */
+  readonly location: string;
+  /** JSON Lines are cut into chunks of about this many (uncompressed) bytes. */
+  readonly maxChunkBytes?: number;
+}
+
+// Enough of the start of a stream to tell JSON Lines from one document.
+const SNIFF_BYTES = 64 * 1024;
+const looseUtf8 = new TextDecoder('utf-8');
+
+/**
+ * Reads `source` (gzip or not, sniffed from its first bytes) and yields chunks. JSON Lines are cut at line
+ * breaks into chunks of ≈maxChunkBytes with the right baseIndex, so memory stays flat whatever the size; any
+ * other input is one JSON document and is gathered whole (a single document must fit in memory; CloudTrail
+ * files are at most a few hundred MB). Read errors and truncated gzip end the stream with an issue, after the
+ * complete lines read so far.
+ */
+export async function* splitStream(
+  source: AsyncIterable<Uint8Array>,
+  options: SplitOptions,
+): AsyncGenerator<SplitItem, void, undefined> {
+  const location = options.location;
+  const maxChunkBytes = Math.max(1, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
+  const iterator = source[Symbol.asyncIterator]();
+
+  const head: Uint8Array[] = [];
+  let headLength = 0;
+  let ended = false;
+  try {
+    while (headLength < 2) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(next.value);
+      headLength += next.value.length;
+    }
+  } catch (error) {
+    yield { kind: 'issue', issue: streamIssue(location, error, 0, false) };
+    return;
+  }
+  const gzipped = head.length > 0 && firstBytesAreGzip(head);
+  const raw = resume(head, iterator, ended);
+  const plain = gzipped ? gunzipStream(raw) : raw;
+
+  let pieces: Uint8Array[] = [];
+  let pending = 0;
+  let mode: 'undecided' | 'jsonl' | 'whole' = 'undecided';
+  let waitingForBreak = false;
+  let baseIndex = 0;
+  let total = 0;
+  try {
+    for await (const piece of plain) {
+      pieces.push(piece);
+      pending += piece.length;
+      total += piece.length;
+      if (mode === 'whole' || pending < maxChunkBytes) continue;
+      // A line longer than a chunk: only a new piece with a line break can change anything.
+      if (waitingForBreak && piece.indexOf(0x0a) === -1) continue;
+      const buffer = concat(pieces, pending);
+      if (mode === 'undecided') mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
+      if (mode === 'whole') {
+        pieces = [buffer];
+        continue;
+      }
+      // Cut as many chunks of at most maxChunkBytes as the buffer holds, each ending at a line break.
+      let offset = 0;
+      while (buffer.length - offset >= maxChunkBytes) {
+        let cut = buffer.lastIndexOf(0x0a, offset + maxChunkBytes - 1);
+        if (cut < offset) cut = buffer.indexOf(0x0a, offset + maxChunkBytes);
+        if (cut === -1) break;
+        const data = buffer.subarray(offset, cut + 1);
+        yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+        baseIndex += countBreaks(data);
+        offset = cut + 1;
+      }
+      const rest = offset === 0 ? buffer : buffer.subarray(offset);
+      waitingForBreak = rest.length >= maxChunkBytes;
+      pieces = rest.length > 0 ? [rest] : [];
+      pending = rest.length;
+    }
+  } catch (error) {
+    const buffer = concat(pieces, pending);
+    if (mode === 'undecided' && buffer.length > 0) mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
+    if (mode === 'jsonl') {
+      const cut = buffer.lastIndexOf(0x0a);
+      if (cut !== -1) {
+        const data = buffer.subarray(0, cut + 1);
+        yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+        baseIndex += countBreaks(data);
+      }
+    }
+    const salvaged = mode === 'jsonl' && baseIndex > 0;
+    const issue = streamIssue(location, error, total, gzipped);
+    yield {
+      kind: 'issue',
+      issue: {
+        ...issue,
+        message: salvaged
+          ? `${issue.message}; the ${baseIndex} complete lines before it were kept, the rest is lost`
+          : `${issue.message}; nothing from this input could be used`,
+      },
+    };
+    return;
+  }
+  const data = concat(pieces, pending);
+  if (mode === 'jsonl') {
+    if (data.length > 0) {
+      yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+    }
+    return;
+  }
+  // One document, or a small input: the decoder tells the format (and reports an empty one).
+  yield { kind: 'chunk', chunk: { location, baseIndex: 0, data, compression: 'none' } };
+}
+
+function firstBytesAreGzip(head: Uint8Array[]): boolean {
+  const bytes = concat(
+    head,
+    head.reduce((n, b) => n + b.length, 0),
+  );
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function* resume(
+  head: Uint8Array[],
+  iterator: AsyncIterator<Uint8Array>,
+  ended: boolean,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    yield* head;
+    if (ended) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    // Stopping early must release the underlying stream (file handle, socket).
+    if (!ended) await iterator.return?.();
+  }
+}
+
+function gunzipStream(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const gunzip = createGunzip();
+  // Errors on either side reach the consumer through gunzip's iterator; the callback only keeps them handled.
+  pipeline(Readable.from(source), gunzip, () => undefined);
+  return gunzip as AsyncIterable<Uint8Array>;
+}
+
+function sniffJsonLines(buffer: Uint8Array): boolean {
+  return looksLikeJsonLines(looseUtf8.decode(buffer.subarray(0, SNIFF_BYTES)));
+}
+
+function concat(pieces: Uint8Array[], length: number): Uint8Array {
+  if (pieces.length === 1 && pieces[0] !== undefined && pieces[0].length === length) return pieces[0];
+  return Buffer.concat(pieces, length);
+}
+
+function countBreaks(data: Uint8Array): number {
+  let count = 0;
+  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) count += 1;
+  return count;
+}
+
+function streamIssue(location: string, error: unknown, bytesRead: number, gzipped: boolean): InputIssue {
+  const message = error instanceof Error ? error.message : String(error);
+  if (gzipped && /unexpected end of file/i.test(message)) {
+    return {
+      level: 'error',
+      code: 'gzip-truncated',
+      location,
+      message: `gzip data ends early after ${bytesRead} decompressed bytes`,
+      hint: 'the file was cut short (interrupted download or copy); fetch it again',
+    };
+  }
+  if (gzipped && (error as NodeJS.ErrnoException).code?.startsWith('Z_') === true) {
+    return {
+      level: 'error',
+      code: 'gzip-corrupt',
+      location,
+      message: `gzip data is corrupt after ${bytesRead} decompressed bytes (${echo(message, 60)})`,
+      hint: 'fetch the file again',
+    };
+  }
+  return {
+    level: 'error',
+    code: 'read-failed',
+    location,
+    message: `reading failed after ${bytesRead} bytes: ${echo(message)}`,
+    hint: 'check the file system or network and run again',
+  };
+}

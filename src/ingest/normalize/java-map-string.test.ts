@@ -1,0 +1,72 @@
+// Tests the reproduction of Java's HashMap.toString that Elastic stores in aws.cloudtrail.request_parameters.
+/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { hashMapOrder, javaNumber, javaString, javaStringHash } from './java-map-string.ts';
+
+describe('javaStringHash', () => {
+  it('matches Java String.hashCode, overflow included', () => {
+    assert.equal(javaStringHash(''), 0);
+    assert.equal(javaStringHash('a'), 97);
+    assert.equal(javaStringHash('userName'), -266666762);
+    assert.equal(javaStringHash('polygenelubricants'), -2147483648);
+  });
+});
+
+describe('hashMapOrder', () => {
+  it('orders by bucket, not by insertion', () => {
+    // userName lands in bucket 12 of 16, serialNumber in bucket 3.
+    assert.deepEqual(hashMapOrder(['userName', 'serialNumber']), ['serialNumber', 'userName']);
+  });
+
+  it('keeps insertion order inside a bucket ("Aa" and "BB" share a hash)', () => {
+    assert.deepEqual(hashMapOrder(['BB', 'Aa']), ['BB', 'Aa']);
+    assert.deepEqual(hashMapOrder(['Aa', 'BB']), ['Aa', 'BB']);
+  });
+
+  it('grows the table past 12 keys, which reorders them', () => {
+    const keys = Array.from({ length: 13 }, (_, i) => `key${i}`);
+    const ordered = hashMapOrder(keys);
+    assert.equal(ordered.length, 13);
+    assert.deepEqual([...ordered].sort(), [...keys].sort());
+    const buckets = ordered.map((key) => {
+      const h = javaStringHash(key);
+      return (h ^ (h >>> 16)) & 31;
+    });
+    assert.deepEqual(
+      buckets,
+      [...buckets].sort((a, b) => a - b),
+      'a 32-bucket table after the resize',
+    );
+  });
+});
+
+describe('javaString', () => {
+  it('renders the DeactivateMFADevice parameters as Elastic stores them', () => {
+    assert.equal(
+      javaString({ userName: 'Alice', serialNumber: 'arn:aws:iam::111122223333:mfa/Alice' }),
+      '{serialNumber=arn:aws:iam::111122223333:mfa/Alice, userName=Alice}',
+    );
+  });
+
+  it('renders lists, nesting, numbers and booleans, and drops null, "" and emptied containers', () => {
+    assert.equal(javaString({ items: [{ fromPort: 22 }, { b: true }] }), '{items=[{fromPort=22}, {b=true}]}');
+    assert.equal(javaString({ a: null, b: '', c: {}, d: [], e: [null, ''], f: { g: null } }), undefined);
+    assert.equal(javaString({ keep: 'x', drop: null }), '{keep=x}');
+    assert.equal(javaString(null), undefined);
+    assert.equal(javaString('plain'), 'plain');
+  });
+
+  it('prints doubles as Java does', () => {
+    assert.equal(javaNumber(0.5), '0.5');
+    assert.equal(javaNumber(1.5e-4), '1.5E-4');
+    assert.equal(javaNumber(1e-4), '1.0E-4');
+    assert.equal(javaNumber(2.5e21), '2.5E21');
+    assert.equal(javaNumber(12345678.9), '1.23456789E7');
+    assert.equal(javaNumber(1e21), '1.0E21');
+    assert.equal(javaNumber(123456789012), '123456789012');
+    assert.equal(javaNumber(-3), '-3');
+  });
+});

@@ -1,0 +1,288 @@
+// Elastic's view of a typed event: the flat ECS document the AWS integration's CloudTrail pipeline would index.
+
+import type { CloudTrailEvent, EcsDocument, EcsScalar, EcsValue } from '../../model/index.ts';
+import { ECS_CATEGORIZATION } from './ecs-categorization.ts';
+import { parseIsoTime } from './event-time.ts';
+import { collectFlattened } from './flatten.ts';
+import { javaString } from './java-map-string.ts';
+import type { JsonObject } from './values.ts';
+import { objectOrNull, text } from './values.ts';
+
+const DATASET = 'aws.cloudtrail';
+const INFO: readonly string[] = Object.freeze(['info']);
+/** Elastic keeps the flattened copy only while the text form stays under Lucene's term limit. */
+const FLATTENED_MAX_TEXT = 32766;
+
+/**
+ * Maps an event the way Elastic's AWS integration does (ingest pipeline `aws.cloudtrail`), so Elastic's KQL
+ * rules read the fields they were written for. Field by field it follows that pipeline, including its quirks:
+ * `user.name` is `userIdentity.userName`, else the session issuer's name (the role, for assumed roles; absent
+ * for root); `cloud.account.id` is the caller's `userIdentity.accountId`; `source.ip` only when
+ * `sourceIPAddress` is an address (service names stay in `source.address`); empty values are dropped.
+ *
+ * Deliberate differences: no GeoIP/ASN (`source.geo`, `source.as` need MaxMind data) and no user-agent parsing
+ * (only `user_agent.original`); `event.id` is set for synthetic ids too; `sharedEventID` is read with
+ * CloudTrail's spelling; `mfa_used`/`mobile_version` compare `No` in any case (CloudTrail writes `YES` too);
+ * `related.entity` holds only the identity and resource entities, not Elastic's per-action list.
+ */
+export function toEcs(event: CloudTrailEvent): EcsDocument {
+  const raw = event.raw;
+  const doc: Record<string, EcsValue> = {};
+  const identity = objectOrNull(raw['userIdentity']);
+  const context = identity === null ? null : objectOrNull(identity['sessionContext']);
+  const attributes = context === null ? null : objectOrNull(context['attributes']);
+  const issuer = context === null ? null : objectOrNull(context['sessionIssuer']);
+  const requestParameters = objectOrNull(raw['requestParameters']);
+  const responseElements = objectOrNull(raw['responseElements']);
+  const action = text(raw['eventName']);
+
+  doc['@timestamp'] = new Date(event.timeMs).toISOString();
+  doc['data_stream.dataset'] = DATASET;
+  doc['data_stream.type'] = 'logs';
+  doc['event.dataset'] = DATASET;
+  doc['event.module'] = 'aws';
+  doc['event.kind'] = 'event';
+  doc['event.id'] = event.id;
+  put(doc, 'event.action', action);
+  put(doc, 'event.provider', text(raw['eventSource']));
+  put(doc, 'event.outcome', ecsOutcome(event, action, responseElements));
+  const categorization = action === null ? undefined : ECS_CATEGORIZATION.get(action);
+  if (categorization === undefined) {
+    doc['event.type'] = INFO;
+  } else {
+    doc['event.category'] = categorization.category;
+    doc['event.type'] = categorization.type;
+  }
+
+  doc['cloud.provider'] = 'aws';
+  put(doc, 'cloud.region', text(raw['awsRegion']));
+
+  if (identity !== null) {
+    put(doc, 'cloud.account.id', keyword(identity['accountId']));
+    put(
+      doc,
+      'user.name',
+      keyword(identity['userName']) ?? (issuer === null ? null : keyword(issuer['userName'])),
+    );
+    put(doc, 'user.id', keyword(identity['principalId']));
+    put(doc, 'aws.cloudtrail.user_identity.type', keyword(identity['type']));
+    put(doc, 'aws.cloudtrail.user_identity.arn', keyword(identity['arn']));
+    put(doc, 'aws.cloudtrail.user_identity.access_key_id', keyword(identity['accessKeyId']));
+    put(doc, 'aws.cloudtrail.user_identity.invoked_by', keyword(identity['invokedBy']));
+  }
+  if (attributes !== null) {
+    put(
+      doc,
+      'aws.cloudtrail.user_identity.session_context.mfa_authenticated',
+      keyword(attributes['mfaAuthenticated']),
+    );
+    const created = text(attributes['creationDate']);
+    const createdMs = created === null ? null : parseIsoTime(created);
+    if (createdMs !== null) {
+      doc['aws.cloudtrail.user_identity.session_context.creation_date'] = new Date(createdMs).toISOString();
+    }
+  }
+  if (issuer !== null) {
+    put(doc, 'aws.cloudtrail.user_identity.session_context.session_issuer.type', keyword(issuer['type']));
+    put(
+      doc,
+      'aws.cloudtrail.user_identity.session_context.session_issuer.principal_id',
+      keyword(issuer['principalId']),
+    );
+    put(doc, 'aws.cloudtrail.user_identity.session_context.session_issuer.arn', keyword(issuer['arn']));
+    put(
+      doc,
+      'aws.cloudtrail.user_identity.session_context.session_issuer.account_id',
+      keyword(issuer['accountId']),
+    );
+  }
+
+  put(doc, 'source.address', event.sourceIp);
+  if (event.sourceIpIsAddress) put(doc, 'source.ip', event.sourceIp);
+  put(doc, 'user_agent.original', event.userAgent);
+
+  put(doc, 'aws.cloudtrail.error_code', event.errorCode);
+  put(doc, 'aws.cloudtrail.error_message', event.errorMessage);
+  put(doc, 'aws.cloudtrail.event_version', keyword(raw['eventVersion']));
+  put(doc, 'aws.cloudtrail.event_category', keyword(raw['eventCategory']));
+  put(doc, 'aws.cloudtrail.event_type', keyword(raw['eventType']));
+  put(doc, 'aws.cloudtrail.api_version', keyword(raw['apiVersion']));
+  put(doc, 'aws.cloudtrail.request_id', keyword(raw['requestID']));
+  put(doc, 'aws.cloudtrail.management_event', keyword(raw['managementEvent']));
+  put(doc, 'aws.cloudtrail.read_only', event.readOnly);
+  put(doc, 'aws.cloudtrail.recipient_account_id', keyword(raw['recipientAccountId']));
+  put(doc, 'aws.cloudtrail.shared_event_id', keyword(raw['sharedEventID'] ?? raw['sharedEventId']));
+  put(doc, 'aws.cloudtrail.vpc_endpoint_id', keyword(raw['vpcEndpointId']));
+  put(doc, 'aws.cloudtrail.session_credential_from_console', keyword(raw['sessionCredentialFromConsole']));
+
+  const flattened = new Map<string, string[]>();
+  addDetail(doc, flattened, 'request_parameters', raw['requestParameters']);
+  addDetail(doc, flattened, 'response_elements', raw['responseElements']);
+  addDetail(doc, flattened, 'additional_eventdata', raw['additionalEventData']);
+  addDetail(doc, flattened, 'service_event_details', raw['serviceEventDetails']);
+  const insight = objectOrNull(raw['insightDetails']);
+  if (insight !== null) collectFlattened('aws.cloudtrail.flattened.insight_details', insight, flattened);
+  for (const [path, values] of flattened) doc[path] = values.length === 1 ? values[0]! : values;
+
+  addResources(doc, raw['resources']);
+  if (action === 'ConsoleLogin') addConsoleLogin(doc, objectOrNull(raw['additionalEventData']));
+  addTls(doc, objectOrNull(raw['tlsDetails']));
+
+  if (requestParameters !== null) {
+    put(doc, 'user.target.name', keyword(requestParameters['userName']));
+    put(doc, 'user.changes.name', keyword(requestParameters['newUserName']));
+    put(doc, 'group.name', keyword(requestParameters['groupName']));
+  }
+  if (responseElements !== null) {
+    const user = objectOrNull(responseElements['user']);
+    const group = objectOrNull(responseElements['group']);
+    if (user !== null) put(doc, 'user.target.id', keyword(user['userId']));
+    if (group !== null) put(doc, 'group.id', keyword(group['groupId']));
+  }
+
+  putList(doc, 'related.user', [
+    identity === null ? null : keyword(identity['userName']),
+    requestParameters === null ? null : keyword(requestParameters['userName']),
+    requestParameters === null ? null : keyword(requestParameters['newUserName']),
+  ]);
+  putList(doc, 'related.entity', relatedEntities(identity, context, issuer, raw['resources']));
+
+  for (const key of Object.keys(doc)) {
+    const value = doc[key];
+    if (Array.isArray(value)) Object.freeze(value);
+  }
+  return Object.freeze(doc);
+}
+
+/** Elastic: error fields mean failure, else success; ConsoleLogin takes its lowercased result instead. */
+function ecsOutcome(
+  event: CloudTrailEvent,
+  action: string | null,
+  responseElements: JsonObject | null,
+): string {
+  if (action === 'ConsoleLogin' && responseElements !== null) {
+    const result = text(responseElements['ConsoleLogin']);
+    if (result !== null) return result.toLowerCase();
+  }
+  return event.errorCode !== null || event.errorMessage !== null ? 'failure' : 'success';
+}
+
+function put(doc: Record<string, EcsValue>, key: string, value: EcsScalar | undefined): void {
+  if (value !== null && value !== undefined) doc[key] = value;
+}
+
+function putList(doc: Record<string, EcsValue>, key: string, values: readonly (string | null)[]): void {
+  const unique: string[] = [];
+  for (const value of values) if (value !== null && !unique.includes(value)) unique.push(value);
+  if (unique.length > 0) doc[key] = unique;
+}
+
+/** A keyword field's text: strings as they are, booleans and numbers as Elasticsearch indexes them. */
+function keyword(value: unknown): string | null {
+  if (typeof value === 'string') return value.length > 0 ? value : null;
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  return null;
+}
+
+/** `aws.cloudtrail.<name>` as Java's toString text, and its flattened copy while the text is short enough. */
+function addDetail(
+  doc: Record<string, EcsValue>,
+  flattened: Map<string, string[]>,
+  name: string,
+  value: unknown,
+): void {
+  const rendered = javaString(value);
+  if (rendered === undefined) return;
+  doc[`aws.cloudtrail.${name}`] = rendered;
+  if (rendered.length < FLATTENED_MAX_TEXT && typeof value === 'object' && !Array.isArray(value)) {
+    collectFlattened(`aws.cloudtrail.flattened.${name}`, value, flattened);
+  }
+}
+
+/**
+ * `resources[]` with `ARN`→`arn` and `accountId`→`account_id`, duplicates (same arn, account and type) once; the
+ * flat view keeps each distinct value once, as a multi-valued keyword field is matched as a set.
+ */
+function addResources(doc: Record<string, EcsValue>, value: unknown): void {
+  if (!Array.isArray(value)) return;
+  const seen = new Set<string>();
+  const arns: string[] = [];
+  const accounts: string[] = [];
+  const types: string[] = [];
+  for (const item of value) {
+    const resource = objectOrNull(item);
+    if (resource === null) continue;
+    const arn = keyword(resource['ARN'] ?? resource['arn']);
+    const account = keyword(resource['accountId']);
+    const type = keyword(resource['type']);
+    const key = `${arn ?? ''}_${account ?? ''}_${type ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (arn !== null && !arns.includes(arn)) arns.push(arn);
+    if (account !== null && !accounts.includes(account)) accounts.push(account);
+    if (type !== null && !types.includes(type)) types.push(type);
+  }
+  if (arns.length > 0) doc['aws.cloudtrail.resources.arn'] = arns.length === 1 ? arns[0]! : arns;
+  if (accounts.length > 0)
+    doc['aws.cloudtrail.resources.account_id'] = accounts.length === 1 ? accounts[0]! : accounts;
+  if (types.length > 0) doc['aws.cloudtrail.resources.type'] = types.length === 1 ? types[0]! : types;
+}
+
+function addConsoleLogin(doc: Record<string, EcsValue>, data: JsonObject | null): void {
+  if (data === null) return;
+  const prefix = 'aws.cloudtrail.console_login.additional_eventdata.';
+  const mobile = notNo(data['MobileVersion']);
+  if (mobile !== null) doc[`${prefix}mobile_version`] = mobile;
+  put(doc, `${prefix}login_to`, keyword(data['LoginTo']));
+  const mfa = notNo(data['MFAUsed']);
+  if (mfa !== null) doc[`${prefix}mfa_used`] = mfa;
+}
+
+/** Elastic's reading of a Yes/No field: anything present but `No` is true. */
+function notNo(value: unknown): boolean | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'boolean') return value;
+  return !(typeof value === 'string' && value.toLowerCase() === 'no');
+}
+
+/** `TLSv1.3` splits into protocol `tls` and version `1.3`, as Elastic's dissect does. */
+function addTls(doc: Record<string, EcsValue>, tls: JsonObject | null): void {
+  if (tls === null) return;
+  const version = text(tls['tlsVersion']);
+  if (version !== null) {
+    const v = version.indexOf('v');
+    if (v > 0 && v < version.length - 1) {
+      doc['tls.version_protocol'] = version.slice(0, v).toLowerCase();
+      doc['tls.version'] = version.slice(v + 1);
+    }
+  }
+  put(doc, 'tls.cipher', keyword(tls['cipherSuite']));
+  put(doc, 'tls.client.server_name', keyword(tls['clientProvidedHostHeader']));
+}
+
+function relatedEntities(
+  identity: JsonObject | null,
+  context: JsonObject | null,
+  issuer: JsonObject | null,
+  resources: unknown,
+): (string | null)[] {
+  const entities: (string | null)[] = [];
+  if (identity !== null) {
+    entities.push(
+      keyword(identity['arn']),
+      keyword(identity['identityProvider']),
+      keyword(identity['principalId']),
+    );
+  }
+  if (issuer !== null) entities.push(keyword(issuer['arn']), keyword(issuer['userName']));
+  const federation = context === null ? null : objectOrNull(context['webIdFederationData']);
+  if (federation !== null) entities.push(keyword(federation['federatedProvider']));
+  if (identity !== null) entities.push(keyword(identity['userName']));
+  if (Array.isArray(resources)) {
+    for (const item of resources) {
+      const resource = objectOrNull(item);
+      if (resource !== null) entities.push(keyword(resource['ARN']));
+    }
+  }
+  return entities;
+}

@@ -1,0 +1,276 @@
+// Turns the inputs named on a command line (paths, folders, `-`, s3:// URLs) into one ordered, bounded stream of chunks.
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { DEFAULT_MAX_CHUNK_BYTES, echo, splitStream } from '../decode/index.ts';
+import type { InputEntry, InputItem, Listed } from './entry.ts';
+import { listPath, nodeFileSystem, stdinEntry } from './file/file-source.ts';
+import type { FileSystem } from './file/file-source.ts';
+import { createS3Client, listS3 } from './s3/s3-source.ts';
+
+export interface ReadInputsOptions {
+  /** Read for the spec `-`; defaults to process.stdin. */
+  readonly stdin?: Readable;
+  /** Injected by tests; otherwise one is created from `profile` and `region` when an s3:// spec is given. */
+  readonly s3Client?: S3Client;
+  readonly profile?: string;
+  readonly region?: string;
+  /** Inputs read in parallel, and so the most inputs held in memory at once (default 8). */
+  readonly concurrency?: number;
+  /** JSON Lines inputs are cut into chunks of about this many bytes (default 16 MiB); smaller inputs are read whole. */
+  readonly maxChunkBytes?: number;
+  /** Stops listing and reading; the iterator then ends quietly. */
+  readonly signal?: AbortSignal;
+  /** Injected by tests to make file-system calls fail; defaults to node:fs. */
+  readonly fileSystem?: FileSystem;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+// How many listed inputs may wait ahead of the readers: enough for listing to finish early on most archives (so
+// the progress bar knows the total), bounded so a bucket of millions of keys does not fill memory with names.
+const LIST_AHEAD = 100_000;
+
+type Loaded = { readonly items: readonly InputItem[] } | { readonly stream: AsyncIterable<InputItem> };
+
+/**
+ * Lists every spec and reads what it finds: at most `concurrency` inputs are read ahead of the consumer, and
+ * items come out in listing order (specs in the order given, folders in sorted order). Small inputs become one
+ * chunk each (decompressed later, in the decoder); bigger ones and stdin are streamed and JSON Lines split into
+ * chunks. Nothing is thrown for bad input: every failure is an `issue` item.
+ */
+export async function* readInputs(
+  specs: readonly string[],
+  options: ReadInputsOptions = {},
+): AsyncGenerator<InputItem, void, undefined> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const maxChunkBytes = Math.max(1, Math.floor(options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES));
+  const signal = options.signal;
+  // A function, not a property read, so TypeScript does not assume it stays false across awaits.
+  const aborted = (): boolean => signal?.aborted === true;
+  const fs = options.fileSystem ?? nodeFileSystem;
+  let ownClient: S3Client | undefined;
+  const s3 = (): S3Client => {
+    if (options.s3Client !== undefined) return options.s3Client;
+    ownClient ??= createS3Client({
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+    });
+    return ownClient;
+  };
+
+  const queue = new ListQueue(LIST_AHEAD);
+  let files = 0;
+  let bytes = 0;
+  let listingDone = false;
+  const listing = (async () => {
+    try {
+      let stdinTaken = false;
+      for (const spec of specs) {
+        for await (const listed of listSpec(spec, s3, fs, options.stdin, stdinTaken, signal)) {
+          if (listed.kind === 'entry') {
+            files += 1;
+            bytes += listed.entry.size ?? 0;
+          }
+          if (!(await queue.push(listed))) return;
+        }
+        if (spec === '-') stdinTaken = true;
+      }
+      listingDone = true;
+    } catch (error) {
+      // A bug while listing: say so as an issue rather than losing the inputs not yet listed without a word.
+      await queue.push({
+        kind: 'issue',
+        issue: {
+          level: 'error',
+          code: 'list-failed',
+          location: specs.join(' '),
+          message: `listing stopped early: ${echo(error instanceof Error ? error.message : String(error))}`,
+          hint: 'this is a bug in mfaguard; please report it',
+        },
+      });
+    } finally {
+      queue.end();
+    }
+  })();
+
+  const load = async (entry: InputEntry): Promise<Loaded> => {
+    if (entry.size !== undefined && entry.size <= maxChunkBytes) {
+      try {
+        const data = await entry.readWhole(signal);
+        return {
+          items: [
+            { kind: 'chunk', chunk: { location: entry.location, baseIndex: 0, data, compression: 'auto' } },
+          ],
+        };
+      } catch (error) {
+        return { items: [{ kind: 'issue', issue: entry.describeError(error) }] };
+      }
+    }
+    return { stream: streamEntry(entry, maxChunkBytes, signal) };
+  };
+
+  const onAbort = (): void => queue.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const ahead: Promise<Loaded>[] = [];
+  let discovered = false;
+  let listExhausted = false;
+  try {
+    for (;;) {
+      if (aborted()) return;
+      // Keep `concurrency` reads going; wait on the listing only when there is nothing else to do.
+      while (!listExhausted && ahead.length < concurrency) {
+        const next = ahead.length === 0 ? await queue.pull() : queue.tryPull();
+        if (next === undefined) {
+          if (queue.finished) listExhausted = true;
+          break;
+        }
+        if (next.kind === 'issue') ahead.push(Promise.resolve({ items: [next] }));
+        else ahead.push(load(next.entry));
+      }
+      if (listingDone && !discovered) {
+        discovered = true;
+        yield { kind: 'discovered', files, bytes };
+      }
+      const head = ahead.shift();
+      if (head === undefined) {
+        if (listExhausted) break;
+        continue;
+      }
+      const loaded = await head;
+      if (aborted()) return;
+      if ('items' in loaded) {
+        yield* loaded.items;
+        continue;
+      }
+      for await (const item of loaded.stream) {
+        if (aborted()) return;
+        if (listingDone && !discovered) {
+          discovered = true;
+          yield { kind: 'discovered', files, bytes };
+        }
+        yield item;
+      }
+    }
+    await listing;
+    if (!discovered && listingDone && !aborted()) yield { kind: 'discovered', files, bytes };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    queue.cancel();
+    // Reads still in flight settle on their own; they never reject (failures are issues).
+    await listing.catch(() => undefined);
+    ownClient?.destroy();
+  }
+}
+
+function listSpec(
+  spec: string,
+  s3: () => S3Client,
+  fs: FileSystem,
+  stdin: Readable | undefined,
+  stdinTaken: boolean,
+  signal: AbortSignal | undefined,
+): AsyncIterable<Listed> {
+  if (spec === '-') {
+    if (stdinTaken) {
+      return fromList([
+        {
+          kind: 'issue',
+          issue: {
+            level: 'warning',
+            code: 'duplicate-input',
+            location: 'stdin',
+            message: '`-` (standard input) was given more than once; it is read once',
+          },
+        },
+      ]);
+    }
+    return fromList([{ kind: 'entry', entry: stdinEntry(stdin ?? process.stdin) }]);
+  }
+  if (spec.startsWith('s3://')) return listS3(spec, s3(), signal);
+  return listPath(spec, fs);
+}
+
+async function* fromList(items: readonly Listed[]): AsyncGenerator<Listed> {
+  await Promise.resolve();
+  yield* items;
+}
+
+async function* streamEntry(
+  entry: InputEntry,
+  maxChunkBytes: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<InputItem, void, undefined> {
+  let source: AsyncIterable<Uint8Array>;
+  try {
+    source = await entry.openStream(signal);
+  } catch (error) {
+    yield { kind: 'issue', issue: entry.describeError(error) };
+    return;
+  }
+  yield* splitStream(source, { location: entry.location, maxChunkBytes });
+}
+
+/** A FIFO between the lister and the readers; `push` waits while it is full, so listing runs a bounded way ahead. */
+class ListQueue {
+  private readonly items: (Listed | undefined)[] = [];
+  private head = 0;
+  private ended = false;
+  private cancelled = false;
+  private wakePull: (() => void) | undefined;
+  private wakePush: (() => void) | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  get finished(): boolean {
+    return this.ended && this.head >= this.items.length;
+  }
+
+  async push(item: Listed): Promise<boolean> {
+    while (!this.cancelled && this.items.length - this.head >= this.capacity) {
+      await new Promise<void>((resolve) => (this.wakePush = resolve));
+    }
+    if (this.cancelled) return false;
+    this.items.push(item);
+    this.wake('pull');
+    return true;
+  }
+
+  tryPull(): Listed | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    this.wake('push');
+    return item;
+  }
+
+  async pull(): Promise<Listed | undefined> {
+    while (!this.ended && !this.cancelled && this.head >= this.items.length) {
+      await new Promise<void>((resolve) => (this.wakePull = resolve));
+    }
+    return this.tryPull();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake('pull');
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wake('push');
+    this.wake('pull');
+  }
+
+  private wake(which: 'pull' | 'push'): void {
+    const wake = which === 'pull' ? this.wakePull : this.wakePush;
+    if (which === 'pull') this.wakePull = undefined;
+    else this.wakePush = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,191 @@
+// Lists and reads CloudTrail objects under an `s3://bucket/prefix` through the AWS SDK v3.
+
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromIni } from '@aws-sdk/credential-providers';
+import type { InputIssue } from '../../../model/index.ts';
+import { echo, isDigestLocation } from '../../decode/index.ts';
+import type { InputEntry, Listed } from '../entry.ts';
+import { isTakenFileName } from '../file/file-source.ts';
+
+export interface S3Location {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+// Bucket names: 3-63 of lower-case letters, digits, dots and hyphens (legacy buckets may hold upper case and _).
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
+
+/** Parses `s3://bucket/prefix`; undefined when the spec is not a usable S3 URL. */
+export function parseS3Url(spec: string): S3Location | undefined {
+  if (!spec.startsWith('s3://')) return undefined;
+  const rest = spec.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const prefix = slash === -1 ? '' : rest.slice(slash + 1);
+  return BUCKET.test(bucket) ? { bucket, prefix } : undefined;
+}
+
+export interface S3ClientOptions {
+  readonly profile?: string;
+  readonly region?: string;
+}
+
+/** An S3 client on the standard credential chain, or on the named profile of ~/.aws/config and credentials. */
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const config: S3ClientConfig = {
+    // Checksums only where S3 requires them: emulators such as s3rver reject the newer defaults, AWS accepts both.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // A trail bucket often lives in another region than the one configured.
+    followRegionRedirects: true,
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.profile === undefined
+      ? {}
+      : { profile: options.profile, credentials: fromIni({ profile: options.profile }) }),
+  };
+  return new S3Client(config);
+}
+
+/** Lists the objects under an S3 prefix in key order; digests are skipped with one note, errors become issues. */
+export async function* listS3(
+  spec: string,
+  client: S3Client,
+  signal?: AbortSignal,
+): AsyncGenerator<Listed, void, undefined> {
+  const where = parseS3Url(spec);
+  if (where === undefined) {
+    yield {
+      kind: 'issue',
+      issue: {
+        level: 'error',
+        code: 'bad-spec',
+        location: echo(spec),
+        message: 'expected s3://bucket/prefix with a valid bucket name',
+        hint: 'for example s3://my-trail-bucket/AWSLogs/123456789012/CloudTrail/',
+      },
+    };
+    return;
+  }
+  const { bucket, prefix } = where;
+  const listed = `s3://${bucket}/${prefix}`;
+  let token: string | undefined;
+  let found = 0;
+  let digests = 0;
+  do {
+    let page;
+    try {
+      page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          ...(prefix === '' ? {} : { Prefix: prefix }),
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+    } catch (error) {
+      yield { kind: 'issue', issue: s3Issue(listed, error, 'list') };
+      return;
+    }
+    for (const object of page.Contents ?? []) {
+      const key = object.Key;
+      if (key === undefined || key.endsWith('/')) continue;
+      if (isDigestLocation(key)) {
+        digests += 1;
+        continue;
+      }
+      // A prefix that is exactly one key is read whatever its name, like a file named on the command line.
+      if (key !== prefix && !isTakenFileName(key.slice(key.lastIndexOf('/') + 1))) continue;
+      found += 1;
+      yield { kind: 'entry', entry: objectEntry(client, bucket, key, object.Size) };
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  if (digests > 0) {
+    yield {
+      kind: 'issue',
+      issue: {
+        level: 'note',
+        code: 'digest-skipped',
+        location: listed,
+        message: `${digests} CloudTrail digest files (integrity hashes, no events): skipped`,
+      },
+    };
+  }
+  if (found === 0) {
+    yield {
+      kind: 'issue',
+      issue: {
+        level: 'warning',
+        code: 'no-input-files',
+        location: listed,
+        message: 'no CloudTrail objects under this prefix',
+        hint: 'check the prefix: trails write to s3://BUCKET/[PREFIX/]AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/',
+      },
+    };
+  }
+}
+
+function objectEntry(client: S3Client, bucket: string, key: string, size: number | undefined): InputEntry {
+  const location = `s3://${bucket}/${key}`;
+  const get = async (signal?: AbortSignal) => {
+    const out = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
+    if (out.Body === undefined) throw new Error('S3 returned no body');
+    return out.Body;
+  };
+  return {
+    location,
+    size,
+    readWhole: async (signal) => (await get(signal)).transformToByteArray(),
+    async openStream(signal) {
+      const body: unknown = await get(signal);
+      // In Node the body is a Readable, which is an async iterable of Buffers.
+      if (typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
+        return body as AsyncIterable<Uint8Array>;
+      }
+      throw new Error('S3 body is not a stream');
+    },
+    describeError: (error) => s3Issue(location, error, 'get'),
+  };
+}
+
+const HINTS: Record<string, string> = {
+  AccessDenied:
+    'the credentials need s3:ListBucket on the bucket and s3:GetObject on the keys (and kms:Decrypt for SSE-KMS trails)',
+  AllAccessDisabled: 'the bucket has all access disabled; ask its owner',
+  InvalidAccessKeyId: 'the access key is unknown to S3: check the profile or AWS_ACCESS_KEY_ID',
+  SignatureDoesNotMatch:
+    'the secret key does not match the access key: check the profile or AWS_SECRET_ACCESS_KEY',
+  ExpiredToken: 'the session has expired: sign in again (aws sso login, or refresh the credentials)',
+  NoSuchBucket: 'check the bucket name in the s3:// URL',
+  NoSuchKey: 'the object was deleted after listing; run again',
+  PermanentRedirect: 'the bucket is in another region: pass --region',
+  CredentialsProviderError:
+    'no AWS credentials found: set AWS_PROFILE, pass --profile, or configure credentials',
+};
+
+/** An S3 failure as an issue naming the bucket/key, the S3 error and what to do about it. */
+export function s3Issue(location: string, error: unknown, operation: 'list' | 'get'): InputIssue {
+  const name = error instanceof Error ? error.name : 'Error';
+  const raw = error instanceof Error ? error.message : String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  const detail = raw !== '' && raw !== name && raw !== 'UnknownError' ? `: ${echo(raw)}` : '';
+  const hint =
+    HINTS[name] ??
+    (/region is missing/i.test(raw)
+      ? 'no AWS region configured: pass --region or set AWS_REGION'
+      : name === 'AbortError'
+        ? 'the scan was stopped'
+        : 'check the network, the credentials and the bucket, then run again');
+  return {
+    level: 'error',
+    code: 's3-error',
+    location,
+    message: `S3 ${operation === 'list' ? 'listing' : 'read'} failed: ${echo(name, 40)}${status === undefined ? '' : ` (HTTP ${status})`}${detail}`,
+    hint,
+  };
+}

@@ -1,0 +1,154 @@
+// The shape of a posture check and the helpers checks share: resources, ages, the user's MFA facts.
+
+import type { FindingResource, FindingStatus, Severity } from '../../model/index.ts';
+import { ROOT_USER } from '../collect/credential-report.ts';
+import type {
+  AccountSnapshot,
+  CredentialReportRow,
+  MfaDevice,
+  ReportDate,
+  SnapshotPartName,
+} from '../collect/snapshot.ts';
+
+/** Thresholds, from configuration. CIS uses 45 days for unused credentials and 90 for key rotation. */
+export interface PostureConfig {
+  readonly maxUnusedDays: number;
+  readonly maxKeyAgeDays: number;
+}
+
+export const DEFAULT_POSTURE_CONFIG: PostureConfig = { maxUnusedDays: 45, maxKeyAgeDays: 90 };
+
+/** The policy analyzer's contract (src/posture/policy), passed in so checks stay pure and testable. */
+export interface PolicyRef {
+  readonly name: string;
+  readonly arn?: string;
+  readonly source:
+    | 'user-inline'
+    | 'user-managed'
+    | 'group-inline'
+    | 'group-managed'
+    | 'permissions-boundary'
+    | 'scp'
+    | 'standalone';
+  readonly via?: string;
+  readonly document: unknown;
+}
+
+export interface MfaEnforcementInput {
+  readonly principalArn: string;
+  readonly userName: string;
+  readonly accountId: string;
+  readonly identityPolicies: PolicyRef[];
+  readonly permissionsBoundary?: PolicyRef;
+  readonly scps?: PolicyRef[];
+}
+
+export type EnforcementVerdict = 'enforced' | 'partial' | 'not-enforced';
+
+export interface MfaEnforcementResult {
+  readonly verdict: EnforcementVerdict;
+  readonly console: unknown;
+  readonly accessKeys: unknown;
+  readonly findings: readonly unknown[];
+  readonly explanation: unknown;
+}
+
+export type AnalyzeMfaEnforcement = (input: MfaEnforcementInput) => MfaEnforcementResult;
+
+export interface CheckContext {
+  /** The clock: every age is measured from here, never from the wall clock. */
+  readonly now: Date;
+  readonly config: PostureConfig;
+  /** null when the analyzer is not available: the policy check then reports ERROR. */
+  readonly analyze: AnalyzeMfaEnforcement | null;
+}
+
+/** What a check returns; the runner adds the check id, controls and remediation. */
+export interface FindingDraft {
+  readonly status: FindingStatus;
+  readonly resource: FindingResource;
+  readonly message: string;
+  /** Overrides the check's severity (e.g. a partial verdict). */
+  readonly severity?: Severity;
+  readonly evidence?: Readonly<Record<string, unknown>>;
+}
+
+export interface Check {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** Snapshot parts the check cannot run without; a failed one gives ERROR, a missing one NOT_APPLICABLE. */
+  readonly requires: readonly SnapshotPartName[];
+  readonly remediation: string;
+  run(snapshot: AccountSnapshot, ctx: CheckContext): FindingDraft[];
+}
+
+const DAY_MS = 86_400_000;
+
+export function ageDays(date: ReportDate, now: Date): number | null {
+  return date.state === 'date' ? Math.floor((now.getTime() - date.ms) / DAY_MS) : null;
+}
+
+export function describeDate(date: ReportDate): string {
+  return date.state === 'date' ? date.iso : date.state;
+}
+
+export function accountResource(snapshot: AccountSnapshot): FindingResource {
+  const id = snapshot.accountId;
+  return {
+    type: 'AwsAccount',
+    name: id ?? 'unknown account',
+    arn: id === null ? null : `arn:aws:iam::${id}:root`,
+    account: id,
+  };
+}
+
+export function rootResource(snapshot: AccountSnapshot, row: CredentialReportRow | null): FindingResource {
+  const id = snapshot.accountId;
+  return {
+    type: 'AwsAccount',
+    name: ROOT_USER,
+    arn: row?.arn ?? (id === null ? null : `arn:aws:iam::${id}:root`),
+    account: id,
+  };
+}
+
+export function userResource(snapshot: AccountSnapshot, name: string, arn: string | null): FindingResource {
+  return { type: 'AwsIamUser', name, arn: arn === '' ? null : arn, account: snapshot.accountId };
+}
+
+/** Devices of one user (by name), when device lists were collected; null otherwise. */
+export function devicesOf(snapshot: AccountSnapshot, userName: string): MfaDevice[] | null {
+  if (snapshot.mfaDevices.state !== 'collected') return null;
+  return snapshot.mfaDevices.value.filter((d) => d.userName === userName);
+}
+
+/**
+ * Whether the user has MFA now. The credential report can be four hours old; when device lists were
+ * collected they are fresher and win, and the disagreement is kept as evidence.
+ */
+export function userMfa(
+  snapshot: AccountSnapshot,
+  row: CredentialReportRow | null,
+  userName: string,
+): { active: boolean | null; note: string | null; devices: MfaDevice[] | null } {
+  const devices = devicesOf(snapshot, userName);
+  const reported = row === null ? null : row.mfaActive;
+  if (devices === null) return { active: reported, note: null, devices };
+  const live = devices.length > 0;
+  const note =
+    reported !== null && reported !== live
+      ? `the credential report says mfa_active=${reported}, the device list shows ${devices.length} device(s); the device list is newer`
+      : null;
+  return { active: live, note, devices };
+}
+
+/** Root has no credentials when the account summary says no password and no access keys (centralized root access). */
+export function rootHasNoCredentials(snapshot: AccountSnapshot): boolean {
+  if (snapshot.rootAccess.state !== 'collected') return false;
+  const root = snapshot.rootAccess.value;
+  return root.passwordPresent === false && root.accessKeysPresent === false;
+}
+
+export const ROOT_NO_CREDENTIALS_MESSAGE =
+  'has no password and no access keys (centralized root access management): there is nothing to protect with MFA';

@@ -1,0 +1,49 @@
+// iam_user_hardware_mfa_enabled: console users' MFA is a hardware token or FIDO key, not an authenticator app.
+
+import type { Check, FindingDraft } from '../check.ts';
+import { devicesOf, userResource } from '../check.ts';
+
+export const iamUserHardwareMfaEnabled: Check = {
+  id: 'iam_user_hardware_mfa_enabled',
+  title: 'IAM users with a console password use only hardware MFA (token or FIDO key)',
+  severity: 'medium',
+  requires: ['credentialReport', 'mfaDevices'],
+  remediation:
+    'Register a FIDO security key (phishing-resistant) or hardware token for the user and deactivate the virtual device.',
+  run(snapshot) {
+    if (snapshot.credentialReport.state !== 'collected') return [];
+    const out: FindingDraft[] = [];
+    for (const row of snapshot.credentialReport.value.users) {
+      const resource = userResource(snapshot, row.user, row.arn);
+      if (row.passwordEnabled !== true) continue;
+      const devices = devicesOf(snapshot, row.user) ?? [];
+      const evidence = { devices: devices.map((d) => ({ serialNumber: d.serialNumber, kind: d.kind })) };
+      if (devices.length === 0) {
+        out.push({
+          status: 'NOT_APPLICABLE',
+          resource,
+          message: `IAM user ${row.user} has no MFA device at all (see iam_user_mfa_enabled_console_access).`,
+          evidence,
+        });
+        continue;
+      }
+      const virtual = devices.filter((d) => d.kind === 'virtual');
+      out.push(
+        virtual.length === 0
+          ? {
+              status: 'PASS',
+              resource,
+              message: `IAM user ${row.user} uses only hardware MFA (${devices.map((d) => d.kind).join(', ')}).`,
+              evidence,
+            }
+          : {
+              status: 'FAIL',
+              resource,
+              message: `IAM user ${row.user} has a virtual MFA device (${virtual.map((d) => d.serialNumber).join(', ')}).`,
+              evidence,
+            },
+      );
+    }
+    return out;
+  },
+};

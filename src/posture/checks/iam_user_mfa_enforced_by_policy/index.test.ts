@@ -1,0 +1,118 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { iamUserMfaEnforcedByPolicy as check, policyRefsForUser } from './index.ts';
+import { parseAuthorizationDetails } from '../../collect/parse-aws.ts';
+import type { AnalyzeMfaEnforcement, MfaEnforcementInput } from '../check.ts';
+import { emptySnapshot, runOne, statusBy } from '../../test-support.ts';
+import { analyzeMfaEnforcement } from '../../policy/index.ts';
+
+const ENFORCE = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'DenyWithoutMfa',
+      Effect: 'Deny',
+      NotAction: [
+        'iam:ListMFADevices',
+        'iam:EnableMFADevice',
+        'iam:CreateVirtualMFADevice',
+        'sts:GetSessionToken',
+      ],
+      Resource: '*',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    },
+  ],
+};
+const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const raw = {
+  UserDetailList: [
+    {
+      UserName: 'member',
+      Arn: 'arn:aws:iam::111122223333:user/member',
+      GroupList: ['humans'],
+      AttachedManagedPolicies: [
+        { PolicyName: 'AllowAll', PolicyArn: 'arn:aws:iam::111122223333:policy/AllowAll' },
+      ],
+      PermissionsBoundary: { PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/AllowAll' },
+    },
+    {
+      UserName: 'loner',
+      Arn: 'arn:aws:iam::111122223333:user/loner',
+      AttachedManagedPolicies: [
+        { PolicyName: 'AllowAll', PolicyArn: 'arn:aws:iam::111122223333:policy/AllowAll' },
+        { PolicyName: 'Gone', PolicyArn: 'arn:aws:iam::111122223333:policy/Gone' },
+      ],
+    },
+  ],
+  GroupDetailList: [
+    {
+      GroupName: 'humans',
+      Arn: 'arn:aws:iam::111122223333:group/humans',
+      GroupPolicyList: [{ PolicyName: 'enforce', PolicyDocument: ENFORCE }],
+    },
+  ],
+  Policies: [
+    {
+      PolicyName: 'AllowAll',
+      Arn: 'arn:aws:iam::111122223333:policy/AllowAll',
+      AttachmentCount: 2,
+      DefaultVersionId: 'v1',
+      PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: ALLOW_ALL }],
+    },
+    {
+      PolicyName: 'OrphanMfa',
+      Arn: 'arn:aws:iam::111122223333:policy/OrphanMfa',
+      AttachmentCount: 0,
+      DefaultVersionId: 'v2',
+      PolicyVersionList: [
+        { VersionId: 'v1', IsDefaultVersion: false, Document: ALLOW_ALL },
+        { VersionId: 'v2', IsDefaultVersion: true, Document: ENFORCE },
+      ],
+    },
+  ],
+};
+const details = parseAuthorizationDetails(raw, 'authz.json');
+const snapshot = emptySnapshot({
+  authorization: { state: 'collected', location: 'authz.json', value: details },
+});
+
+void it("gathers the user's inline, managed, group and boundary policies (default version) and names what is missing", () => {
+  const member = policyRefsForUser(details.users[0]!, details, snapshot);
+  assert.deepEqual(
+    member.input.identityPolicies.map(
+      (p) => `${p.source}:${p.name}${p.via === undefined ? '' : `@${p.via}`}`,
+    ),
+    ['user-managed:AllowAll', 'group-inline:enforce@humans'],
+  );
+  assert.equal(member.input.permissionsBoundary?.source, 'permissions-boundary');
+  const loner = policyRefsForUser(details.users[1]!, details, snapshot);
+  assert.deepEqual(loner.missing, ['arn:aws:iam::111122223333:policy/Gone']);
+});
+
+void it('passes the analyzer its input and maps verdicts to statuses; reports the unattached MFA policy', () => {
+  const seen: MfaEnforcementInput[] = [];
+  const fake: AnalyzeMfaEnforcement = (input) => {
+    seen.push(input);
+    const verdict = input.identityPolicies.some((p) => p.name === 'enforce')
+      ? 'enforced'
+      : input.userName === ''
+        ? 'enforced'
+        : 'not-enforced';
+    return { verdict, console: null, accessKeys: null, findings: [], explanation: [] };
+  };
+  const findings = runOne(check, snapshot, fake);
+  assert.deepEqual(statusBy(findings), { OrphanMfa: 'FAIL', member: 'PASS', loner: 'FAIL' });
+  assert.equal(findings[0]?.evidence?.['pitfall'], 'policy-attached-to-nobody');
+  assert.equal(seen.find((s) => s.userName === 'member')?.accountId, '111122223333');
+});
+
+void it('with the real analyzer: the group enforcement policy is judged enforced, an allow-all user is not', () => {
+  const findings = runOne(check, snapshot, (input) => analyzeMfaEnforcement(input));
+  assert.deepEqual(statusBy(findings), { OrphanMfa: 'FAIL', member: 'PASS', loner: 'FAIL' });
+});
+
+void it('reports ERROR, not a pass, when no analyzer is available', () => {
+  const findings = runOne(check, snapshot, null);
+  assert.ok(findings.some((f) => f.status === 'ERROR' && /analyzer is not available/.test(f.message)));
+  assert.ok(!findings.some((f) => f.status === 'PASS'));
+});

@@ -1,0 +1,35 @@
+// Output for people and machines: alert table/JSON/NDJSON/CSV, summary, issue lines, progress bar, escaping for every sink.
+
+export { alertToJson } from './alert-json.ts';
+export { CSV_COLUMNS } from './alert-csv.ts';
+export type { CsvColumn } from './alert-csv.ts';
+export { renderAlertTable } from './alert-table.ts';
+export type { TableOptions } from './alert-table.ts';
+export { shouldUseColor, paintSeverity } from './color.ts';
+export {
+  forCsvCell,
+  forHtml,
+  forLog,
+  forMarkdown,
+  forSlackMrkdwn,
+  forTerminal,
+  hasControlChars,
+  jsonForTerminal,
+} from './escape.ts';
+export { ProgressBar } from './progress.ts';
+export type { ProgressOptions, ProgressOutput, ProgressState } from './progress.ts';
+export { ALERT_FORMATS, createAlertWriter, isAlertFormat, renderAlerts } from './render-alerts.ts';
+export type { AlertFormat, AlertWriter, RenderOptions, TextSink } from './render-alerts.ts';
+export {
+  countAlertsBySeverity,
+  countIssues,
+  emptyAlertCounts,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  renderIssue,
+  renderSummary,
+  summaryToJson,
+  totalAlerts,
+} from './summary.ts';
+export type { AlertCounts, ScanSummary } from './summary.ts';
