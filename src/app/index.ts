@@ -6,3 +6,5 @@ export { loadRuleSet } from './rule-set.ts';
 export type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 export { DEFAULT_CONFIG, loadConfigFile, parseConfig, parseDuration } from './config.ts';
 export type { MfaguardConfig } from './config.ts';
+export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo.ts';
+export type { GroundTruthCheck } from './demo.ts';

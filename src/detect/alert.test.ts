@@ -1,5 +1,4 @@
 // Tests alert building: the schema, deterministic ids, severity mapping and readable titles.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

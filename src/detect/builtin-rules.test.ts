@@ -1,5 +1,4 @@
 // Collection-wide checks over every shipped rule: metadata complete, fixtures present and behaving; all offenders reported at once.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

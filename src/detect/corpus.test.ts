@@ -1,15 +1,16 @@
 // Conformance of the built-in rules against real CloudTrail from other projects (../shared/corpus); skips when the corpus is absent.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createEventViews, normalizeRecord } from '../ingest/index.ts';
 import type { CompiledRule } from '../model/index.ts';
 import { createEngine } from './engine.ts';
-import { loadBuiltinRules } from './load-rules.ts';
+import { fixtureDirFor } from './fixtures.ts';
+import { builtinRulesDir, loadBuiltinRules, loadRulePaths } from './load-rules.ts';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 const present = existsSync(CORPUS);
@@ -119,6 +120,53 @@ describe('corpus conformance', { skip: present ? false : 'corpus absent' }, () =
     assert.deepEqual(fired('enable-mfa-device-json.log'), []);
     // JohnDoe signs in without MFA (fires); JaneDoe's sign-in failed (does not).
     assert.deepEqual(fired('console-login-json.log'), ['mfaguard-console-sign-in-without-mfa']);
+  });
+
+  describe("Elastic's rule d8fc1cca (AWS IAM Deactivation of MFA Device)", () => {
+    const toml = join(CORPUS, 'elastic/rules/integrations/aws/impact_iam_deactivate_mfa_device.toml');
+
+    it('fires on exactly the fixtures our deactivation rule fires on, across every built-in fixture', () => {
+      const [loaded] = loadRulePaths([toml]);
+      assert.ok(loaded?.status === 'ok', `Elastic rule did not load: ${JSON.stringify(loaded)}`);
+      const ours = rules.find((r) => r.meta.id === 'mfaguard-iam-mfa-device-deactivated');
+      assert.ok(ours);
+      const fixturesRoot = join(builtinRulesDir(), 'fixtures');
+      const disagreements: string[] = [];
+      let compared = 0;
+      for (const stem of readdirSync(fixturesRoot)) {
+        const dir = fixtureDirFor(join(builtinRulesDir(), `${stem}.yml`));
+        for (const kind of ['must-fire', 'must-not-fire']) {
+          for (const name of readdirSync(join(dir, kind))) {
+            const file = join(dir, kind, name);
+            const normalized = normalizeRecord(JSON.parse(readFileSync(file, 'utf8')), {
+              location: file,
+              index: 0,
+            });
+            assert.ok(normalized.ok, file);
+            const views = createEventViews(normalized.event);
+            compared++;
+            const theirs = loaded.rule.matches(views);
+            if (theirs !== ours.matches(views))
+              disagreements.push(`${stem}/${kind}/${name}: Elastic ${theirs}`);
+          }
+        }
+      }
+      assert.ok(compared >= 30, `only ${compared} fixtures compared`);
+      assert.deepEqual(disagreements, []);
+    });
+
+    it("our investigation guide is written in our own words (no 8-word run from Elastic's note)", () => {
+      const note = String((parseToml(readFileSync(toml, 'utf8')) as { rule: { note: string } }).rule.note);
+      const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+      const grams = (list: string[]): Set<string> =>
+        new Set(list.slice(0, -7).map((_, i) => list.slice(i, i + 8).join(' ')));
+      const theirs = grams(words(note));
+      const ours = rules.find((r) => r.meta.id === 'mfaguard-iam-mfa-device-deactivated');
+      const shared = [
+        ...grams(words(`${ours?.meta.investigationGuide ?? ''} ${ours?.meta.description ?? ''}`)),
+      ].filter((g) => theirs.has(g));
+      assert.deepEqual(shared, []);
+    });
   });
 
   describe('Panther console-login tests', () => {

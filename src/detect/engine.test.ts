@@ -1,5 +1,4 @@
 // Tests the engine: indexing by event name and source, rule order, and rules that throw.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,4 @@
 // Tests rule loading from files and folders: every file gets a result, problems never stop the rest.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,4 @@
 // Tests the match language: semantics, pins, explanations, and an error for every wrong input.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

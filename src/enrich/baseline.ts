@@ -12,7 +12,24 @@ export function actorKey(event: CloudTrailEvent): string | null {
   return actor.arn ?? actor.principalId ?? (actor.userName === null ? null : `${event.account ?? ''}:${actor.userName}`);
 }
 
-/** The client family of a user agent: its first product token, lower-cased (`aws-cli/2.15 Python/3.11` -> `aws-cli`). */
+/** User agents the AWS console itself sends: calls made from a console session carry one of these, not the browser's. */
+const CONSOLE_AGENTS = new Set(['aws internal', 'console.amazonaws.com', 'signin.amazonaws.com', 'console.ec2.amazonaws.com']);
+
+/**
+ * The kind of client an event came from. Everything done through the console (the browser sign-in and the calls the
+ * console makes for it, whose user agent is `AWS Internal` or a service name) is one family, `console`; otherwise the
+ * first product token of the user agent, lower-cased (`aws-cli/2.15 Python/3.11` -> `aws-cli`).
+ */
+export function clientFamily(event: CloudTrailEvent): string | null {
+  if (event.actor.consoleSession || event.name === 'ConsoleLogin') return 'console';
+  const agent = event.userAgent;
+  if (agent === null) return null;
+  const lower = agent.trim().toLowerCase();
+  if (CONSOLE_AGENTS.has(lower) || lower.startsWith('aws-internal/') || lower.startsWith('aws internal')) return 'console';
+  return userAgentFamily(agent);
+}
+
+/** The first product token of a user agent, lower-cased (`aws-cli/2.15 Python/3.11` -> `aws-cli`). */
 export function userAgentFamily(userAgent: string | null): string | null {
   if (userAgent === null || userAgent === '') return null;
   const trimmed = userAgent.trimStart().replace(/^\[/, '');
@@ -34,7 +51,7 @@ export class BaselineBuilder {
     if (key === null) return;
     const day = Math.floor(event.timeMs / DAY_MS);
     if (event.sourceIp !== null) this.add(key, `ip:${event.sourceIp}`, day, event.timeMs);
-    const family = userAgentFamily(event.userAgent);
+    const family = clientFamily(event);
     if (family !== null) this.add(key, `ua:${family}`, day, event.timeMs);
     this.add(key, 'any', day, event.timeMs);
   }

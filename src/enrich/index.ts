@@ -1,7 +1,7 @@
 // Enrichment: identity context, baselines, working hours, approvals, and the scoring that classifies each MFA removal.
 
 export { findApproval } from './approvals.ts';
-export { actorKey, Baseline, BaselineBuilder, userAgentFamily } from './baseline.ts';
+export { actorKey, Baseline, BaselineBuilder, clientFamily, userAgentFamily } from './baseline.ts';
 export type { BaselineData } from './baseline.ts';
 export { assessRemoval, INVESTIGATION_FIELDS, triageAlerts } from './triage.ts';
 export type { Assessment, TriageInput } from './triage.ts';

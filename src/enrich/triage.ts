@@ -5,7 +5,7 @@ import type { RelatedFinding, RelatedKind, RemovalCorrelation } from '../detect/
 import type { Alert, Classification, CloudTrailEvent, EcsDocument, Reason, RelatedEvent } from '../model/index.ts';
 import { severityFromRiskScore } from '../model/index.ts';
 import { findApproval } from './approvals.ts';
-import { actorKey, userAgentFamily } from './baseline.ts';
+import { actorKey, clientFamily } from './baseline.ts';
 import type { Baseline } from './baseline.ts';
 import type { TriageConfig } from './triage-config.ts';
 import { isWithinWorkingHours } from './working-hours.ts';
@@ -147,8 +147,10 @@ export function assessRemoval(correlation: RemovalCorrelation, baseRisk: number,
       if (removal.sourceIp !== null && !baseline.seenBefore(key, `ip:${removal.sourceIp}`, removal.timeMs, config.lookbackMs, config.precursorWindowMs)) {
         add('new-source-ip', 15, `source address ${removal.sourceIp} never seen for this caller in the look-back`);
       }
-      const family = userAgentFamily(removal.userAgent);
-      if (family !== null && !baseline.seenBefore(key, `ua:${family}`, removal.timeMs, config.lookbackMs, config.precursorWindowMs)) {
+      const family = clientFamily(removal);
+      // A console session that passed MFA at sign-in is the user's own browser: the client needs no history.
+      const provenConsole = family === 'console' && removal.actor.mfaAuthenticated === true;
+      if (family !== null && !provenConsole && !baseline.seenBefore(key, `ua:${family}`, removal.timeMs, config.lookbackMs, config.precursorWindowMs)) {
         add('new-client', 5, `client family '${family}' never seen for this caller in the look-back`);
       }
     }

@@ -10,6 +10,8 @@ import type { GenerateOptions, GroundTruth } from './archive.ts';
 import { HOSTILE_USER_AGENTS } from './scenarios.ts';
 import { listFiles, readJsonFile } from './test-support/archive-files.ts';
 
+// Parsed CloudTrail JSON: the tests walk it freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Rec = Record<string, any>;
 
 const BASE: Omit<GenerateOptions, 'outDir'> = {
@@ -28,7 +30,14 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 }
 
 /** Generates once per test file; the tests below read the same archive. */
-let shared: Promise<{ dir: string; truth: GroundTruth; records: Map<string, { rec: Rec; file: string }[]>; logFiles: string[] }> | undefined;
+let shared:
+  | Promise<{
+      dir: string;
+      truth: GroundTruth;
+      records: Map<string, { rec: Rec; file: string }[]>;
+      logFiles: string[];
+    }>
+  | undefined;
 function archive(): typeof shared & object {
   shared ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mfaguard-gen-shared-'));
@@ -67,8 +76,10 @@ void test('files follow the S3 delivery layout; digests and the organisation cop
   const { dir, truth } = await archive();
   const all = listFiles(dir);
   const accounts = truth.accounts.map((a) => a.id);
-  const logRe = /^AWSLogs\/(?:o-[a-z0-9]{10}\/)?(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
-  const digestRe = /^AWSLogs\/(\d{12})\/CloudTrail-Digest\/us-east-1\/\d{4}\/\d{2}\/\d{2}\/\1_CloudTrail-Digest_us-east-1_[a-z-]+_us-east-1_\d{8}T\d{6}Z\.json\.gz$/;
+  const logRe =
+    /^AWSLogs\/(?:o-[a-z0-9]{10}\/)?(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
+  const digestRe =
+    /^AWSLogs\/(\d{12})\/CloudTrail-Digest\/us-east-1\/\d{4}\/\d{2}\/\d{2}\/\1_CloudTrail-Digest_us-east-1_[a-z-]+_us-east-1_\d{8}T\d{6}Z\.json\.gz$/;
   let logs = 0;
   for (const f of all) {
     if (f === 'ground-truth.json') continue;
@@ -92,10 +103,18 @@ void test('files follow the S3 delivery layout; digests and the organisation cop
 void test('digest files list log files with their real SHA-256', async () => {
   const { dir, truth } = await archive();
   for (const path of truth.digests) {
-    const digest = readJsonFile(join(dir, path)) as { logFiles: { s3Object: string; hashValue: string }[]; awsAccountId: string };
+    const digest = readJsonFile(join(dir, path)) as {
+      logFiles: { s3Object: string; hashValue: string }[];
+      awsAccountId: string;
+    };
     assert.ok(digest.logFiles.length > 0);
     for (const log of digest.logFiles) {
-      assert.equal(createHash('sha256').update(readFileSync(join(dir, log.s3Object))).digest('hex'), log.hashValue);
+      assert.equal(
+        createHash('sha256')
+          .update(readFileSync(join(dir, log.s3Object)))
+          .digest('hex'),
+        log.hashValue,
+      );
       assert.ok(log.s3Object.includes(`/${digest.awsAccountId}/CloudTrail/`));
     }
   }
@@ -115,12 +134,23 @@ void test('ground-truth counts match the records written', async () => {
   assert.equal(truth.records.written, written);
   assert.equal(truth.records.duplicates, written - records.size);
   assert.ok(truth.records.duplicates > 0);
-  assert.deepEqual(truth.eventsByName, Object.fromEntries([...byName].sort((a, b) => (a[0] < b[0] ? -1 : 1))));
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ground-truth.json'), 'utf8')), JSON.parse(JSON.stringify(truth)));
+  assert.deepEqual(
+    truth.eventsByName,
+    Object.fromEntries([...byName].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+  );
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(dir, 'ground-truth.json'), 'utf8')),
+    JSON.parse(JSON.stringify(truth)),
+  );
   const expected = truth.scenarios.reduce((n, s) => n + s.expect.length, 0);
   assert.equal(truth.expectedAlerts.total, expected);
   // Only the planted stories may contain what the rules look for.
-  const alerting = ['DeactivateMFADevice', 'DeleteVirtualMFADevice', 'EnableMFADevice', 'CreateVirtualMFADevice'];
+  const alerting = [
+    'DeactivateMFADevice',
+    'DeleteVirtualMFADevice',
+    'EnableMFADevice',
+    'CreateVirtualMFADevice',
+  ];
   const planted = new Set(truth.scenarios.flatMap((s) => s.events.map((e) => e.id)));
   for (const [id, list] of records) {
     const rec = list[0]!.rec;
@@ -140,13 +170,35 @@ void test('records look like CloudTrail: 1-2 KB on average, with the usual field
   for (const [, list] of records) {
     const rec = list[0]!.rec;
     sources.add(rec['eventSource']);
-    for (const field of ['eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent', 'eventID', 'eventType', 'recipientAccountId', 'eventCategory']) {
+    for (const field of [
+      'eventVersion',
+      'userIdentity',
+      'eventTime',
+      'eventSource',
+      'eventName',
+      'awsRegion',
+      'sourceIPAddress',
+      'userAgent',
+      'eventID',
+      'eventType',
+      'recipientAccountId',
+      'eventCategory',
+    ]) {
       assert.ok(field in rec, `${field} missing in ${rec['eventName']}`);
     }
     assert.match(rec['eventTime'], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    if (rec['eventSource'] === 'iam.amazonaws.com' || rec['eventSource'] === 'signin.amazonaws.com') assert.equal(rec['awsRegion'], 'us-east-1');
+    if (rec['eventSource'] === 'iam.amazonaws.com' || rec['eventSource'] === 'signin.amazonaws.com')
+      assert.equal(rec['awsRegion'], 'us-east-1');
   }
-  for (const s of ['s3.amazonaws.com', 'ec2.amazonaws.com', 'sts.amazonaws.com', 'kms.amazonaws.com', 'lambda.amazonaws.com', 'iam.amazonaws.com', 'signin.amazonaws.com']) {
+  for (const s of [
+    's3.amazonaws.com',
+    'ec2.amazonaws.com',
+    'sts.amazonaws.com',
+    'kms.amazonaws.com',
+    'lambda.amazonaws.com',
+    'iam.amazonaws.com',
+    'signin.amazonaws.com',
+  ]) {
     assert.ok(sources.has(s), `no ${s} events`);
   }
 });
@@ -186,13 +238,19 @@ void test('every scenario event is written, in the file the ground truth names',
     for (const e of s.events) {
       const list = records.get(e.id);
       assert.ok(list, `${s.id}: ${e.name} ${e.id} not written`);
-      assert.ok(list.some((x) => x.file === e.file), `${s.id}: ${e.id} not in ${e.file}`);
+      assert.ok(
+        list.some((x) => x.file === e.file),
+        `${s.id}: ${e.id} not in ${e.file}`,
+      );
       assert.equal(list[0]!.rec['eventName'], e.name);
       assert.equal(list[0]!.rec['eventTime'], e.time);
     }
     for (const x of s.expect) assert.ok(s.events.some((e) => e.id === x.eventId && e.name === x.eventName));
   }
-  assert.ok(truth.scenarios.some((s) => s.kind === 'routine-rotation'), 'the MFA share adds routine rotations');
+  assert.ok(
+    truth.scenarios.some((s) => s.kind === 'routine-rotation'),
+    'the MFA share adds routine rotations',
+  );
 });
 
 void test('phone swap: self-service removal with an MFA console session, new device minutes later, same IP, office hours', async () => {
@@ -212,7 +270,10 @@ void test('phone swap: self-service removal with an MFA console session, new dev
   assert.equal(s.triage?.vulnerabilityWindowSeconds, gap);
   const hour = new Date(off!['eventTime']).getUTCHours();
   assert.ok(hour >= 9 && hour < 17);
-  assert.deepEqual(s.expect.map((x) => x.intent), ['deactivate-mfa']);
+  assert.deepEqual(
+    s.expect.map((x) => x.intent),
+    ['deactivate-mfa'],
+  );
 });
 
 void test('stolen-key takeover: recon, removal by an AKIA key from a new IP at night, attacker device by an ASIA session without MFA', async () => {
@@ -220,8 +281,19 @@ void test('stolen-key takeover: recon, removal by an AKIA key from a new IP at n
   const s = scenario(truth, 'stolen-key-takeover');
   const recs = s.events.map((e) => recordOf(records, e.id));
   assert.deepEqual(
-    recs.map((r) => r['eventName']),
-    ['GetCallerIdentity', 'ListUsers', 'ListMFADevices', 'DeactivateMFADevice', 'DeleteVirtualMFADevice', 'GetSessionToken', 'CreateVirtualMFADevice', 'EnableMFADevice', 'CreateAccessKey', 'UpdateLoginProfile'],
+    recs.map((r) => r['eventName'] as string),
+    [
+      'GetCallerIdentity',
+      'ListUsers',
+      'ListMFADevices',
+      'DeactivateMFADevice',
+      'DeleteVirtualMFADevice',
+      'GetSessionToken',
+      'CreateVirtualMFADevice',
+      'EnableMFADevice',
+      'CreateAccessKey',
+      'UpdateLoginProfile',
+    ],
   );
   const off = recs[3]!;
   assert.match(off['userIdentity'].accessKeyId, /^AKIA/);
@@ -234,7 +306,15 @@ void test('stolen-key takeover: recon, removal by an AKIA key from a new IP at n
     assert.equal(r['sessionCredentialFromConsole'], undefined);
   }
   assert.equal(off['userAgent'], HOSTILE_USER_AGENTS.ansi);
-  assert.deepEqual(s.expect.map((x) => x.intent), ['deactivate-mfa', 'delete-virtual-mfa', 'mfa-registration-temporary-creds', 'mfa-registration-temporary-creds']);
+  assert.deepEqual(
+    s.expect.map((x) => x.intent),
+    [
+      'deactivate-mfa',
+      'delete-virtual-mfa',
+      'mfa-registration-temporary-creds',
+      'mfa-registration-temporary-creds',
+    ],
+  );
   assert.equal(s.triage?.classification, 'suspicious');
 });
 
@@ -244,17 +324,24 @@ void test('root removal, burst, refused attempt, sign-ins and the duplicate deli
   const rootOff = recordOf(records, root.events[1]!.id);
   assert.equal(rootOff['userIdentity'].type, 'Root');
   assert.match(rootOff['requestParameters'].serialNumber, /:mfa\/root-account-mfa-device$/);
-  assert.deepEqual(root.expect.map((x) => x.intent).sort(), ['deactivate-mfa', 'root-console-login', 'root-mfa-removed']);
+  assert.deepEqual(root.expect.map((x) => x.intent).sort(), [
+    'deactivate-mfa',
+    'root-console-login',
+    'root-mfa-removed',
+  ]);
 
   const burst = scenario(truth, 'mfa-burst');
   const burstRecs = burst.events.map((e) => recordOf(records, e.id));
   assert.equal(burstRecs.length, 6);
-  assert.equal(new Set(burstRecs.map((r) => r['requestParameters'].userName)).size, 6);
-  assert.equal(new Set(burstRecs.map((r) => r['userIdentity'].arn)).size, 1);
+  assert.equal(new Set(burstRecs.map((r) => r['requestParameters'].userName as string)).size, 6);
+  assert.equal(new Set(burstRecs.map((r) => r['userIdentity'].arn as string)).size, 1);
   const span = Date.parse(burstRecs[5]!['eventTime']) - Date.parse(burstRecs[0]!['eventTime']);
   assert.ok(span <= 10 * 60_000, `burst spans ${span} ms`);
   assert.equal(burstRecs[0]!['userAgent'], HOSTILE_USER_AGENTS.csvFormula);
-  assert.deepEqual(burst.triage?.correlation?.targets, burstRecs.map((r) => r['requestParameters'].userName));
+  assert.deepEqual(
+    burst.triage?.correlation?.targets,
+    burstRecs.map((r) => r['requestParameters'].userName as string),
+  );
 
   const refused = recordOf(records, scenario(truth, 'refused-deactivation').events[0]!.id);
   assert.equal(refused['errorCode'], 'AccessDenied');
@@ -268,13 +355,24 @@ void test('root removal, burst, refused attempt, sign-ins and the duplicate deli
   const rootLogin = scenario(truth, 'root-console-login');
   const copies = records.get(rootLogin.events[0]!.id)!;
   assert.equal(copies.length, 2, 'delivered by the account trail and the organisation trail');
-  assert.deepEqual(copies.map((c) => c.file).sort(), [truth.duplicateDeliveries[0]!.copy, truth.duplicateDeliveries[0]!.original].sort());
+  assert.deepEqual(
+    copies.map((c) => c.file).sort(),
+    [truth.duplicateDeliveries[0]!.copy, truth.duplicateDeliveries[0]!.original].sort(),
+  );
   assert.deepEqual(copies[0]!.rec, copies[1]!.rec);
 });
 
 void test('plain JSON when gzip is off', async (t) => {
   const dir = tempDir(t);
-  const truth = await generateArchive({ ...BASE, events: 800, days: 1, gzip: false, scenarios: false, mfaShare: 0, outDir: dir });
+  const truth = await generateArchive({
+    ...BASE,
+    events: 800,
+    days: 1,
+    gzip: false,
+    scenarios: false,
+    mfaShare: 0,
+    outDir: dir,
+  });
   const files = listFiles(dir).filter((f) => f.includes('/CloudTrail/'));
   assert.ok(files.every((f) => f.endsWith('.json')));
   assert.equal(truth.bytes.written, truth.bytes.uncompressed);
@@ -304,7 +402,11 @@ void test('bad options are refused with what was wrong', async (t) => {
     [{ events: 20 }, /events 20 is too small: the scenarios and MFA share alone need \d+ records/],
   ];
   for (const [bad, message] of cases) {
-    await assert.rejects(generateArchive({ ...BASE, outDir: dir, ...bad }), (e: unknown) => e instanceof UsageError && message.test(e.message), JSON.stringify(bad));
+    await assert.rejects(
+      generateArchive({ ...BASE, outDir: dir, ...bad }),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      JSON.stringify(bad),
+    );
   }
   assert.deepEqual(readdirSync(dir), [], 'nothing written for bad options');
 });
@@ -313,6 +415,9 @@ void test('the generator reads neither the clock nor Math.random', () => {
   const dir = new URL('./', import.meta.url);
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const text = readFileSync(new URL(name, dir), 'utf8');
-    assert.ok(!/Math\.random|Date\.now\(|new Date\(\)|performance\.now/.test(text), `${name} reads the clock or Math.random`);
+    assert.ok(
+      !/Math\.random|Date\.now\(|new Date\(\)|performance\.now/.test(text),
+      `${name} reads the clock or Math.random`,
+    );
   }
 });

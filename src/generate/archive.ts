@@ -11,13 +11,7 @@ import { Prng } from './prng.ts';
 import { NOISE_KINDS, iso } from './records.ts';
 import { SessionCache } from './records.ts';
 import type { NoiseKind, Rec } from './records.ts';
-import {
-  ALERT_INTENTS,
-  benignMfaEvent,
-  buildScenarios,
-  phoneSwap,
-  rotationCandidates,
-} from './scenarios.ts';
+import { ALERT_INTENTS, benignMfaEvent, buildScenarios, phoneSwap, rotationCandidates } from './scenarios.ts';
 import type { AlertIntent, Planted, Scenario } from './scenarios.ts';
 import { buildWorld } from './world.ts';
 
@@ -67,7 +61,12 @@ export interface DuplicateDelivery {
 }
 
 export interface ScenarioTruth extends Omit<Scenario, 'events' | 'duplicatedIn'> {
-  readonly events: readonly { readonly id: string; readonly name: string; readonly time: string; readonly file: string }[];
+  readonly events: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly time: string;
+    readonly file: string;
+  }[];
 }
 
 export interface GroundTruth {
@@ -107,7 +106,10 @@ export interface GroundTruth {
   readonly mfaBackground: { readonly benignEvents: number; readonly rotations: number };
   /** Records per eventName (unique records; duplicates not counted). */
   readonly eventsByName: Readonly<Record<string, number>>;
-  readonly expectedAlerts: { readonly total: number; readonly byIntent: Readonly<Record<AlertIntent, number>> };
+  readonly expectedAlerts: {
+    readonly total: number;
+    readonly byIntent: Readonly<Record<AlertIntent, number>>;
+  };
   readonly duplicateDeliveries: readonly DuplicateDelivery[];
   readonly digests: readonly string[];
   readonly scenarios: readonly ScenarioTruth[];
@@ -152,22 +154,28 @@ function normalise(options: GenerateOptions): NormalisedOptions {
   int('gzipLevel', options.gzipLevel ?? 6, 1, 9);
   const deliveryMinutes = options.deliveryMinutes ?? 5;
   int('deliveryMinutes', deliveryMinutes, 1, 1440);
-  if (1440 % deliveryMinutes !== 0) problems.push(`deliveryMinutes must divide a day (1440), got ${deliveryMinutes}`);
-  const startMs = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(options.start) ? `${options.start}T00:00:00Z` : options.start);
+  if (1440 % deliveryMinutes !== 0)
+    problems.push(`deliveryMinutes must divide a day (1440), got ${deliveryMinutes}`);
+  const startMs = Date.parse(
+    /^\d{4}-\d{2}-\d{2}$/.test(options.start) ? `${options.start}T00:00:00Z` : options.start,
+  );
   if (!/^\d{4}-\d{2}-\d{2}/.test(options.start) || Number.isNaN(startMs)) {
     problems.push(`start must be an ISO date such as 2024-03-01, got "${options.start}"`);
   }
   const mfaShare = options.mfaShare ?? 0.001;
-  if (!(mfaShare >= 0 && mfaShare <= 0.5)) problems.push(`mfaShare must be between 0 and 0.5, got ${String(mfaShare)}`);
+  if (!(mfaShare >= 0 && mfaShare <= 0.5))
+    problems.push(`mfaShare must be between 0 and 0.5, got ${String(mfaShare)}`);
   const accountSpec = options.accounts ?? 2;
   if (typeof accountSpec === 'number') int('accounts', accountSpec, 1, 100);
   else {
     if (accountSpec.length === 0) problems.push('accounts must not be empty');
-    for (const id of accountSpec) if (!/^\d{12}$/.test(id)) problems.push(`account id must be 12 digits, got "${id}"`);
+    for (const id of accountSpec)
+      if (!/^\d{12}$/.test(id)) problems.push(`account id must be 12 digits, got "${id}"`);
   }
   const regions = options.regions ?? ['us-east-1', 'eu-west-1'];
   if (regions.length === 0) problems.push('regions must not be empty');
-  for (const r of regions) if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r)) problems.push(`region "${r}" is not an AWS region name`);
+  for (const r of regions)
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r)) problems.push(`region "${r}" is not an AWS region name`);
   if (problems.length > 0) throw new UsageError(`generate: ${problems.join('; ')}`);
   return {
     outDir: options.outDir,
@@ -287,7 +295,14 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
   for (let i = 0; i < rotations; i++) {
     const account = storyRng.pick(world.accounts);
     const u = storyRng.pick(rotationCandidates(account));
-    const story = phoneSwap(storyRng, account, u, officeTime(storyRng, o.startMs, o.days), `routine-rotation-${i + 1}`, 'routine-rotation');
+    const story = phoneSwap(
+      storyRng,
+      account,
+      u,
+      officeTime(storyRng, o.startMs, o.days),
+      `routine-rotation-${i + 1}`,
+      'routine-rotation',
+    );
     scenarios.push(story.scenario);
     planted.push(...story.planted);
   }
@@ -298,7 +313,8 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
   }
   const endMs = o.startMs + o.days * DAY;
   for (const p of planted) {
-    if (p.t < o.startMs || p.t >= endMs) throw new UsageError(`generate: days ${o.days} is too short for the scenarios; use at least 1 day`);
+    if (p.t < o.startMs || p.t >= endMs)
+      throw new UsageError(`generate: days ${o.days} is too short for the scenarios; use at least 1 day`);
   }
   const noise = o.events - planted.length;
   if (noise < 0) {
@@ -317,7 +333,13 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
   for (const account of world.accounts) {
     o.regions.forEach((region, i) => {
       const kinds = region === GLOBAL_REGION ? NOISE_KINDS : regional;
-      streams.push({ account: account.id, region, weight: i === 0 ? 1 : 0.6, kinds, cumulative: cumulativeOf(kinds) });
+      streams.push({
+        account: account.id,
+        region,
+        weight: i === 0 ? 1 : 0.6,
+        kinds,
+        cumulative: cumulativeOf(kinds),
+      });
     });
   }
   const streamIndex = new Map(streams.map((s, i) => [`${s.account}/${s.region}`, i]));
@@ -328,7 +350,13 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     let si = streamIndex.get(key);
     if (si === undefined) {
       si = streams.length;
-      streams.push({ account: p.account, region: p.region, weight: 0, kinds: NOISE_KINDS, cumulative: cumulativeOf(NOISE_KINDS) });
+      streams.push({
+        account: p.account,
+        region: p.region,
+        weight: 0,
+        kinds: NOISE_KINDS,
+        cumulative: cumulativeOf(NOISE_KINDS),
+      });
       streamIndex.set(key, si);
     }
     const slot = Math.floor((p.t - o.startMs) / SLOT_MS);
@@ -354,7 +382,7 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
   const ext = o.gzip ? '.json.gz' : '.json';
   const eventsByName = new Map<string, number>();
   const fileOfEvent = new Map<string, string>();
-  const plantedIds = new Set(planted.map((p) => String(p.record['eventID'])));
+  const plantedIds = new Set(planted.map((p) => p.record['eventID'] as string));
   const duplicateOf = scenarios.find((s) => s.kind === 'root-console-login')?.events[0]?.id;
   const duplicateDeliveries: DuplicateDelivery[] = [];
   const digestAccounts = new Set(world.accounts.slice(0, 2).map((a) => a.id));
@@ -388,7 +416,10 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
       for (let i = 0; i < n; i++) {
         const t = times[i] ?? slotStart;
         const kind = noiseRng.weighted(stream.kinds, stream.cumulative);
-        items.push({ t, record: kind.build({ rng: noiseRng, account, region: stream.region, t, sessions, world }) });
+        items.push({
+          t,
+          record: kind.build({ rng: noiseRng, account, region: stream.region, t, sessions, world }),
+        });
       }
       for (const p of plantedHere) items.push({ t: p.t, record: p.record });
       if (plantedHere.length > 0) items.sort((a, b) => a.t - b.t);
@@ -401,17 +432,24 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
         let hasDuplicateTarget = false;
         for (const item of chunk) {
           parts.push(JSON.stringify(item.record));
-          const eventName = String(item.record['eventName']);
+          const eventName = item.record['eventName'] as string;
           eventsByName.set(eventName, (eventsByName.get(eventName) ?? 0) + 1);
-          const id = String(item.record['eventID']);
+          const id = item.record['eventID'] as string;
           if (plantedIds.has(id)) fileOfEvent.set(id, relPath);
           if (id === duplicateOf) hasDuplicateTarget = true;
         }
         const content = `{"Records":[${parts.join(',')}]}`;
-        const wantHash = digestAccounts.has(stream.account) && stream.region === GLOBAL_REGION && slotStart < o.startMs + HOUR;
+        const wantHash =
+          digestAccounts.has(stream.account) &&
+          stream.region === GLOBAL_REGION &&
+          slotStart < o.startMs + HOUR;
         if (wantHash) {
           const list = digestSources.get(stream.account) ?? [];
-          list.push({ path: relPath, oldest: iso(chunk[0]?.t ?? slotStart), newest: iso(chunk[chunk.length - 1]?.t ?? slotStart) });
+          list.push({
+            path: relPath,
+            oldest: iso(chunk[0]?.t ?? slotStart),
+            newest: iso(chunk[chunk.length - 1]?.t ?? slotStart),
+          });
           digestSources.set(stream.account, list);
         }
         await writer.emit(relPath, content, o.gzip, wantHash);
@@ -496,7 +534,9 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     files: { logs: files, digests: digests.length, duplicateDeliveries: duplicateDeliveries.length },
     bytes: { uncompressed, written: logBytes },
     mfaBackground: { benignEvents: benign, rotations },
-    eventsByName: Object.fromEntries([...eventsByName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))),
+    eventsByName: Object.fromEntries(
+      [...eventsByName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    ),
     expectedAlerts: { total: Object.values(byIntent).reduce((a, b) => a + b, 0), byIntent },
     duplicateDeliveries,
     digests,

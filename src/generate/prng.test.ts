@@ -7,8 +7,14 @@ void test('the same seed gives the same sequence; different seeds differ', () =>
   const b = new Prng(42);
   const c = new Prng(43);
   const seqA = Array.from({ length: 20 }, () => a.nextU32());
-  assert.deepEqual(seqA, Array.from({ length: 20 }, () => b.nextU32()));
-  assert.notDeepEqual(seqA, Array.from({ length: 20 }, () => c.nextU32()));
+  assert.deepEqual(
+    seqA,
+    Array.from({ length: 20 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    seqA,
+    Array.from({ length: 20 }, () => c.nextU32()),
+  );
 });
 
 void test('the sequence is pinned, so a platform or refactoring change that alters archives is noticed', () => {

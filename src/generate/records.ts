@@ -52,7 +52,14 @@ function cachedRoleIdentity(ctx: NoiseContext, role: SimRole, session: string): 
   });
 }
 
-export function assumedRoleIdentity(rng: Prng, account: SimAccount, role: SimRole, session: string, t: number, mfa = false): Rec {
+export function assumedRoleIdentity(
+  rng: Prng,
+  account: SimAccount,
+  role: SimRole,
+  session: string,
+  t: number,
+  mfa = false,
+): Rec {
   const created = t - rng.between(60, 3000) * 1000;
   return {
     type: 'AssumedRole',
@@ -87,7 +94,13 @@ export function userKeyIdentity(account: SimAccount, user: SimUser, accessKeyId 
 }
 
 /** An IAM user with temporary credentials: a console session (ASIA key) or a GetSessionToken session. */
-export function userSessionIdentity(account: SimAccount, user: SimUser, accessKeyId: string, created: number, mfa: boolean): Rec {
+export function userSessionIdentity(
+  account: SimAccount,
+  user: SimUser,
+  accessKeyId: string,
+  created: number,
+  mfa: boolean,
+): Rec {
   return {
     type: 'IAMUser',
     principalId: user.principalId,
@@ -103,8 +116,18 @@ export function userSessionIdentity(account: SimAccount, user: SimUser, accessKe
   };
 }
 
-export function rootIdentity(account: SimAccount, accessKeyId: string | null, created: number | null, mfa: boolean): Rec {
-  const identity: Rec = { type: 'Root', principalId: account.id, arn: `arn:aws:iam::${account.id}:root`, accountId: account.id };
+export function rootIdentity(
+  account: SimAccount,
+  accessKeyId: string | null,
+  created: number | null,
+  mfa: boolean,
+): Rec {
+  const identity: Rec = {
+    type: 'Root',
+    principalId: account.id,
+    arn: `arn:aws:iam::${account.id}:root`,
+    accountId: account.id,
+  };
   if (accessKeyId !== null) identity['accessKeyId'] = accessKeyId;
   if (created !== null) {
     identity['sessionContext'] = {
@@ -199,11 +222,16 @@ function appRole(ctx: NoiseContext): SimRole {
 }
 
 function anyCaller(ctx: NoiseContext): { identity: Rec; ip: string; ua: string; fromConsole: boolean } {
-  const { rng, account, t } = ctx;
+  const { rng, account } = ctx;
   const roll = rng.next();
   if (roll < 0.55) {
     const role = appRole(ctx);
-    return { identity: cachedRoleIdentity(ctx, role, rng.pick(role.sessions)), ip: rng.pick(role.ips), ua: role.userAgent, fromConsole: false };
+    return {
+      identity: cachedRoleIdentity(ctx, role, rng.pick(role.sessions)),
+      ip: rng.pick(role.ips),
+      ua: role.userAgent,
+      fromConsole: false,
+    };
   }
   if (roll < 0.85) {
     const role = rng.pick(account.ssoRoles);
@@ -238,7 +266,12 @@ const s3Object: NoiseBuilder = (ctx) => {
     ip: rng.pick(role.ips),
     userAgent: `[${role.userAgent}]`,
     requestParameters,
-    responseElements: put ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${region}:${account.id}:key/${rng.pick(account.kmsKeys)}` } : null,
+    responseElements: put
+      ? {
+          'x-amz-server-side-encryption': 'aws:kms',
+          'x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${region}:${account.id}:key/${rng.pick(account.kmsKeys)}`,
+        }
+      : null,
     additionalEventData: {
       SignatureVersion: 'SigV4',
       CipherSuite: 'TLS_AES_128_GCM_SHA256',
@@ -265,10 +298,22 @@ const s3Object: NoiseBuilder = (ctx) => {
 const ec2Describe: NoiseBuilder = (ctx) => {
   const { rng, account, region, t } = ctx;
   const caller = anyCaller(ctx);
-  const name = rng.pick(['DescribeInstances', 'DescribeSecurityGroups', 'DescribeVolumes', 'DescribeSubnets', 'DescribeVpcs', 'DescribeInstanceStatus']);
+  const name = rng.pick([
+    'DescribeInstances',
+    'DescribeSecurityGroups',
+    'DescribeVolumes',
+    'DescribeSubnets',
+    'DescribeVpcs',
+    'DescribeInstanceStatus',
+  ]);
   const requestParameters: Rec =
     name === 'DescribeInstances'
-      ? { instancesSet: {}, filterSet: { items: [{ name: 'instance-state-name', valueSet: { items: [{ value: 'running' }] } }] } }
+      ? {
+          instancesSet: {},
+          filterSet: {
+            items: [{ name: 'instance-state-name', valueSet: { items: [{ value: 'running' }] } }],
+          },
+        }
       : name === 'DescribeSecurityGroups'
         ? { securityGroupSet: {}, securityGroupIdSet: {}, filterSet: {}, maxResults: 1000 }
         : { filterSet: {}, maxResults: 200 };
@@ -308,8 +353,15 @@ const stsAssumeRoleByService: NoiseBuilder = (ctx) => {
     userAgent: service,
     requestParameters: { roleArn: role.arn, roleSessionName: session, durationSeconds: 3600 },
     responseElements: {
-      credentials: { accessKeyId: rng.keyId('ASIA'), sessionToken: rng.pick(ctx.world.sessionTokens), expiration: new Date(t + 3600_000).toUTCString() },
-      assumedRoleUser: { assumedRoleId: `${role.principalId}:${session}`, arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}` },
+      credentials: {
+        accessKeyId: rng.keyId('ASIA'),
+        sessionToken: rng.pick(ctx.world.sessionTokens),
+        expiration: new Date(t + 3600_000).toUTCString(),
+      },
+      assumedRoleUser: {
+        assumedRoleId: `${role.principalId}:${session}`,
+        arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
+      },
     },
     requestId: rng.uuid(),
     eventId: rng.uuid(),
@@ -331,11 +383,23 @@ const kmsCall: NoiseBuilder = (ctx) => {
   const name = rng.chance(0.75) ? 'Decrypt' : 'GenerateDataKey';
   const requestParameters: Rec =
     name === 'Decrypt'
-      ? { encryptionContext: { 'aws:s3:arn': `arn:aws:s3:::${account.buckets[0] ?? 'bucket'}/${rng.pick(account.objectKeys[0] ?? ['key'])}` }, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' }
-      : { keyId: key, encryptionContext: { 'aws:s3:arn': `arn:aws:s3:::${rng.pick(account.buckets)}` }, keySpec: 'AES_256' };
+      ? {
+          encryptionContext: {
+            'aws:s3:arn': `arn:aws:s3:::${account.buckets[0] ?? 'bucket'}/${rng.pick(account.objectKeys[0] ?? ['key'])}`,
+          },
+          encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        }
+      : {
+          keyId: key,
+          encryptionContext: { 'aws:s3:arn': `arn:aws:s3:::${rng.pick(account.buckets)}` },
+          keySpec: 'AES_256',
+        };
   const role = appRole(ctx);
   return envelope({
-    identity: caller?.identity ?? { ...cachedRoleIdentity(ctx, role, rng.pick(role.sessions)), invokedBy: service },
+    identity: caller?.identity ?? {
+      ...cachedRoleIdentity(ctx, role, rng.pick(role.sessions)),
+      invokedBy: service,
+    },
     t,
     source: 'kms.amazonaws.com',
     name,
@@ -367,7 +431,11 @@ const lambdaInvoke: NoiseBuilder = (ctx) => {
     region,
     ip: rng.pick(role.ips),
     userAgent: role.userAgent,
-    requestParameters: { functionName: fn, invocationType: rng.chance(0.7) ? 'RequestResponse' : 'Event', logType: 'None' },
+    requestParameters: {
+      functionName: fn,
+      invocationType: rng.chance(0.7) ? 'RequestResponse' : 'Event',
+      logType: 'None',
+    },
     responseElements: null,
     additionalEventData: { functionVersion: `${fn}:$LATEST` },
     requestId: rng.uuid(),
@@ -391,12 +459,27 @@ const monitoring: NoiseBuilder = (ctx) => {
   const group = `/aws/lambda/${rng.pick(account.functions)}`;
   const requestParameters: Rec = logs
     ? name === 'CreateLogStream'
-      ? { logGroupName: group, logStreamName: `${iso(t).slice(0, 10).replace(/-/g, '/')}/[$LATEST]${rng.hex(32)}` }
+      ? {
+          logGroupName: group,
+          logStreamName: `${iso(t).slice(0, 10).replace(/-/g, '/')}/[$LATEST]${rng.hex(32)}`,
+        }
       : { logGroupNamePrefix: group, limit: 50 }
     : name === 'GetMetricData'
       ? {
           metricDataQueries: [
-            { id: 'm1', metricStat: { metric: { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: [{ name: 'FunctionName', value: rng.pick(account.functions) }] }, period: 300, stat: 'Sum' }, returnData: true },
+            {
+              id: 'm1',
+              metricStat: {
+                metric: {
+                  namespace: 'AWS/Lambda',
+                  metricName: 'Errors',
+                  dimensions: [{ name: 'FunctionName', value: rng.pick(account.functions) }],
+                },
+                period: 300,
+                stat: 'Sum',
+              },
+              returnData: true,
+            },
           ],
           startTime: iso(t - 3_600_000),
           endTime: iso(t),
@@ -434,12 +517,21 @@ const ssmGetParameter: NoiseBuilder = (ctx) => {
     region,
     ip: rng.pick(role.ips),
     userAgent: role.userAgent,
-    requestParameters: { name: `/${role.name.replace(/-role$/, '')}/${rng.pick(['db/url', 'feature-flags', 'api/endpoint', 'queue/url'])}`, withDecryption: rng.chance(0.5) },
+    requestParameters: {
+      name: `/${role.name.replace(/-role$/, '')}/${rng.pick(['db/url', 'feature-flags', 'api/endpoint', 'queue/url'])}`,
+      withDecryption: rng.chance(0.5),
+    },
     responseElements: null,
     requestId: rng.uuid(),
     eventId: rng.uuid(),
     readOnly: true,
-    resources: [{ accountId: account.id, type: 'AWS::SSM::Parameter', ARN: `arn:aws:ssm:${region}:${account.id}:parameter/${role.name}` }],
+    resources: [
+      {
+        accountId: account.id,
+        type: 'AWS::SSM::Parameter',
+        ARN: `arn:aws:ssm:${region}:${account.id}:parameter/${role.name}`,
+      },
+    ],
     managementEvent: true,
     account: account.id,
     category: 'Management',
@@ -474,7 +566,16 @@ const stsGetCallerIdentity: NoiseBuilder = (ctx) => {
 const iamRead: NoiseBuilder = (ctx) => {
   const { rng, account, t } = ctx;
   const caller = anyCaller(ctx);
-  const name = rng.pick(['ListUsers', 'GetUser', 'ListRoles', 'GetRole', 'ListAttachedRolePolicies', 'GetAccountSummary', 'ListPolicies', 'GetRolePolicy']);
+  const name = rng.pick([
+    'ListUsers',
+    'GetUser',
+    'ListRoles',
+    'GetRole',
+    'ListAttachedRolePolicies',
+    'GetAccountSummary',
+    'ListPolicies',
+    'GetRolePolicy',
+  ]);
   const role = rng.pick(account.roles);
   const requestParameters: Json =
     name === 'GetUser'

@@ -114,7 +114,12 @@ class StoryBuilder {
     name: string,
     requestParameters: Json,
     responseElements: Json,
-    extra: { errorCode?: string; errorMessage?: string; readOnly?: boolean; intents?: readonly AlertIntent[] } = {},
+    extra: {
+      errorCode?: string;
+      errorMessage?: string;
+      readOnly?: boolean;
+      intents?: readonly AlertIntent[];
+    } = {},
   ): string {
     const rng = this.rng;
     const eventId = rng.uuid();
@@ -136,17 +141,32 @@ class StoryBuilder {
       managementEvent: true,
       account: this.account.id,
       category: 'Management',
-      tlsDetails: tls(rng, source === 'iam.amazonaws.com' ? 'iam.amazonaws.com' : `${source.split('.')[0] ?? 'sts'}.us-east-1.amazonaws.com`),
+      tlsDetails: tls(
+        rng,
+        source === 'iam.amazonaws.com'
+          ? 'iam.amazonaws.com'
+          : `${source.split('.')[0] ?? 'sts'}.us-east-1.amazonaws.com`,
+      ),
       fromConsole: caller.fromConsole,
     });
     this.add(t, record, eventId, name, extra.intents ?? []);
     return eventId;
   }
 
-  consoleLogin(t: number, identity: Rec, ip: string, ua: string, mfaUsed: boolean, mfaSerial: string | null, intents: readonly AlertIntent[]): string {
+  consoleLogin(
+    t: number,
+    identity: Rec,
+    ip: string,
+    ua: string,
+    mfaUsed: boolean,
+    mfaSerial: string | null,
+    intents: readonly AlertIntent[],
+  ): string {
     const eventId = this.rng.uuid();
     const additional: Rec = {
-      LoginTo: 'https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_' + this.rng.hex(16),
+      LoginTo:
+        'https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_' +
+        this.rng.hex(16),
       MobileVersion: 'No',
       MFAUsed: mfaUsed ? 'Yes' : 'No',
     };
@@ -188,7 +208,12 @@ function user(account: SimAccount, name: string): SimUser {
 }
 
 function consoleCaller(rng: Prng, account: SimAccount, u: SimUser, t: number, ip = u.officeIp): Caller {
-  return { identity: userSessionIdentity(account, u, rng.keyId('ASIA'), t - rng.between(5, 40) * MINUTE, true), ip, ua: 'AWS Internal', fromConsole: true };
+  return {
+    identity: userSessionIdentity(account, u, rng.keyId('ASIA'), t - rng.between(5, 40) * MINUTE, true),
+    ip,
+    ua: 'AWS Internal',
+    fromConsole: true,
+  };
 }
 
 function newSerial(account: SimAccount, u: SimUser, device: string): string {
@@ -196,15 +221,52 @@ function newSerial(account: SimAccount, u: SimUser, device: string): string {
 }
 
 /** A person replacing their phone: removal with an MFA console session, new device minutes later, same address. */
-export function phoneSwap(rng: Prng, account: SimAccount, u: SimUser, t: number, id: string, kind: 'phone-swap' | 'routine-rotation'): { scenario: Scenario; planted: Planted[] } {
+export function phoneSwap(
+  rng: Prng,
+  account: SimAccount,
+  u: SimUser,
+  t: number,
+  id: string,
+  kind: 'phone-swap' | 'routine-rotation',
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
-  b.consoleLogin(t - 6 * MINUTE, userKeyIdentityNoKey(account, u), u.officeIp, u.browser, true, u.mfaSerial, []);
+  b.consoleLogin(
+    t - 6 * MINUTE,
+    userKeyIdentityNoKey(account, u),
+    u.officeIp,
+    u.browser,
+    true,
+    u.mfaSerial,
+    [],
+  );
   const caller = consoleCaller(rng, account, u, t);
-  const removal = b.call(t, caller, 'iam.amazonaws.com', 'DeactivateMFADevice', { userName: u.name, serialNumber: u.mfaSerial }, null, { intents: ['deactivate-mfa'] });
+  const removal = b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: u.name, serialNumber: u.mfaSerial },
+    null,
+    { intents: ['deactivate-mfa'] },
+  );
   const serial = newSerial(account, u, rng.pick(['iphone15', 'pixel8', 'galaxy-s24']));
   const gap = rng.between(2, 5) * MINUTE + rng.between(0, 59) * 1000;
-  b.call(t + gap - 40_000, caller, 'iam.amazonaws.com', 'CreateVirtualMFADevice', { virtualMFADeviceName: serial.split('/').pop() ?? 'device', path: '/' }, { virtualMFADevice: { serialNumber: serial } });
-  b.call(t + gap, caller, 'iam.amazonaws.com', 'EnableMFADevice', { userName: u.name, serialNumber: serial }, null);
+  b.call(
+    t + gap - 40_000,
+    caller,
+    'iam.amazonaws.com',
+    'CreateVirtualMFADevice',
+    { virtualMFADeviceName: serial.split('/').pop() ?? 'device', path: '/' },
+    { virtualMFADevice: { serialNumber: serial } },
+  );
+  b.call(
+    t + gap,
+    caller,
+    'iam.amazonaws.com',
+    'EnableMFADevice',
+    { userName: u.name, serialNumber: serial },
+    null,
+  );
   return {
     scenario: {
       id,
@@ -215,7 +277,11 @@ export function phoneSwap(rng: Prng, account: SimAccount, u: SimUser, t: number,
       targets: [u.name],
       events: b.events,
       expect: b.expect,
-      triage: { classification: 'rotation', vulnerabilityWindowSeconds: Math.round(gap / 1000), removalEventId: removal },
+      triage: {
+        classification: 'rotation',
+        vulnerabilityWindowSeconds: Math.round(gap / 1000),
+        removalEventId: removal,
+      },
     },
     planted: b.planted,
   };
@@ -227,7 +293,11 @@ function userKeyIdentityNoKey(account: SimAccount, u: SimUser): Rec {
 }
 
 /** A leaked CI key used at night from a new address: recon, MFA stripped from a person, attacker device, new key, password reset. */
-function stolenKeyTakeover(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+function stolenKeyTakeover(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const thief = user(account, 'ci-deploy');
   const victim = account.users[1] ?? user(account, 'it-admin');
@@ -236,21 +306,90 @@ function stolenKeyTakeover(rng: Prng, account: SimAccount, t: number): { scenari
   const key: Caller = { identity: userKeyIdentity(account, thief), ip, ua, fromConsole: false };
   b.call(t, key, 'sts.amazonaws.com', 'GetCallerIdentity', null, null, { readOnly: true });
   b.call(t + 40_000, key, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
-  b.call(t + 70_000, key, 'iam.amazonaws.com', 'ListMFADevices', { userName: victim.name }, null, { readOnly: true });
-  const removal = b.call(t + 3 * MINUTE, key, 'iam.amazonaws.com', 'DeactivateMFADevice', { userName: victim.name, serialNumber: victim.mfaSerial }, null, { intents: ['deactivate-mfa'] });
-  b.call(t + 3 * MINUTE + 20_000, key, 'iam.amazonaws.com', 'DeleteVirtualMFADevice', { serialNumber: victim.mfaSerial }, null, { intents: ['delete-virtual-mfa'] });
+  b.call(t + 70_000, key, 'iam.amazonaws.com', 'ListMFADevices', { userName: victim.name }, null, {
+    readOnly: true,
+  });
+  const removal = b.call(
+    t + 3 * MINUTE,
+    key,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: victim.name, serialNumber: victim.mfaSerial },
+    null,
+    { intents: ['deactivate-mfa'] },
+  );
+  b.call(
+    t + 3 * MINUTE + 20_000,
+    key,
+    'iam.amazonaws.com',
+    'DeleteVirtualMFADevice',
+    { serialNumber: victim.mfaSerial },
+    null,
+    { intents: ['delete-virtual-mfa'] },
+  );
   const sessionKey = rng.keyId('ASIA');
-  b.call(t + 4 * MINUTE, key, 'sts.amazonaws.com', 'GetSessionToken', { durationSeconds: 43200 }, {
-    credentials: { accessKeyId: sessionKey, sessionToken: rng.base64(96), expiration: new Date(t + 4 * MINUTE + 12 * HOUR).toUTCString() },
-  });
-  const session: Caller = { identity: userSessionIdentity(account, thief, sessionKey, t + 4 * MINUTE, false), ip, ua, fromConsole: false };
+  b.call(
+    t + 4 * MINUTE,
+    key,
+    'sts.amazonaws.com',
+    'GetSessionToken',
+    { durationSeconds: 43200 },
+    {
+      credentials: {
+        accessKeyId: sessionKey,
+        sessionToken: rng.base64(96),
+        expiration: new Date(t + 4 * MINUTE + 12 * HOUR).toUTCString(),
+      },
+    },
+  );
+  const session: Caller = {
+    identity: userSessionIdentity(account, thief, sessionKey, t + 4 * MINUTE, false),
+    ip,
+    ua,
+    fromConsole: false,
+  };
   const serial = newSerial(account, victim, 'backup');
-  b.call(t + 5 * MINUTE, session, 'iam.amazonaws.com', 'CreateVirtualMFADevice', { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' }, { virtualMFADevice: { serialNumber: serial } }, { intents: ['mfa-registration-temporary-creds'] });
-  const enable = b.call(t + 5 * MINUTE + 30_000, session, 'iam.amazonaws.com', 'EnableMFADevice', { userName: victim.name, serialNumber: serial }, null, { intents: ['mfa-registration-temporary-creds'] });
-  b.call(t + 7 * MINUTE, session, 'iam.amazonaws.com', 'CreateAccessKey', { userName: victim.name }, {
-    accessKey: { userName: victim.name, accessKeyId: rng.keyId('AKIA'), status: 'Active', createDate: new Date(t + 7 * MINUTE).toUTCString() },
-  });
-  b.call(t + 8 * MINUTE, session, 'iam.amazonaws.com', 'UpdateLoginProfile', { userName: victim.name, passwordResetRequired: false }, null);
+  b.call(
+    t + 5 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateVirtualMFADevice',
+    { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' },
+    { virtualMFADevice: { serialNumber: serial } },
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  const enable = b.call(
+    t + 5 * MINUTE + 30_000,
+    session,
+    'iam.amazonaws.com',
+    'EnableMFADevice',
+    { userName: victim.name, serialNumber: serial },
+    null,
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  b.call(
+    t + 7 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateAccessKey',
+    { userName: victim.name },
+    {
+      accessKey: {
+        userName: victim.name,
+        accessKeyId: rng.keyId('AKIA'),
+        status: 'Active',
+        createDate: new Date(t + 7 * MINUTE).toUTCString(),
+      },
+    },
+  );
+  b.call(
+    t + 8 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'UpdateLoginProfile',
+    { userName: victim.name, passwordResetRequired: false },
+    null,
+  );
   void enable;
   return {
     scenario: {
@@ -268,14 +407,33 @@ function stolenKeyTakeover(rng: Prng, account: SimAccount, t: number): { scenari
   };
 }
 
-function rootRemovesMfa(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+function rootRemovesMfa(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const ip = account.users[0]?.homeIp ?? '192.0.2.50';
   const browser = account.users[0]?.browser ?? 'Mozilla/5.0';
   const rootSerial = `arn:aws:iam::${account.id}:mfa/root-account-mfa-device`;
-  b.consoleLogin(t - 4 * MINUTE, rootIdentity(account, null, null, false), ip, browser, true, rootSerial, ['root-console-login']);
-  const caller: Caller = { identity: rootIdentity(account, rng.keyId('ASIA'), t - 4 * MINUTE, true), ip, ua: 'AWS Internal', fromConsole: true };
-  const removal = b.call(t, caller, 'iam.amazonaws.com', 'DeactivateMFADevice', { serialNumber: rootSerial }, null, { intents: ['deactivate-mfa', 'root-mfa-removed'] });
+  b.consoleLogin(t - 4 * MINUTE, rootIdentity(account, null, null, false), ip, browser, true, rootSerial, [
+    'root-console-login',
+  ]);
+  const caller: Caller = {
+    identity: rootIdentity(account, rng.keyId('ASIA'), t - 4 * MINUTE, true),
+    ip,
+    ua: 'AWS Internal',
+    fromConsole: true,
+  };
+  const removal = b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { serialNumber: rootSerial },
+    null,
+    { intents: ['deactivate-mfa', 'root-mfa-removed'] },
+  );
   return {
     scenario: {
       id: 'root-mfa-removed',
@@ -295,11 +453,24 @@ function rootRemovesMfa(rng: Prng, account: SimAccount, t: number): { scenario: 
 function mfaBurst(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const admin = user(account, 'it-admin');
-  const caller: Caller = { identity: userKeyIdentity(account, admin), ip: admin.officeIp, ua: HOSTILE_USER_AGENTS.csvFormula, fromConsole: false };
+  const caller: Caller = {
+    identity: userKeyIdentity(account, admin),
+    ip: admin.officeIp,
+    ua: HOSTILE_USER_AGENTS.csvFormula,
+    fromConsole: false,
+  };
   const targets = account.users.slice(7, 13);
   let at = t;
   for (const target of targets) {
-    b.call(at, caller, 'iam.amazonaws.com', 'DeactivateMFADevice', { userName: target.name, serialNumber: target.mfaSerial }, null, { intents: ['deactivate-mfa'] });
+    b.call(
+      at,
+      caller,
+      'iam.amazonaws.com',
+      'DeactivateMFADevice',
+      { userName: target.name, serialNumber: target.mfaSerial },
+      null,
+      { intents: ['deactivate-mfa'] },
+    );
     at += rng.between(50, 100) * 1000;
   }
   return {
@@ -312,22 +483,37 @@ function mfaBurst(rng: Prng, account: SimAccount, t: number): { scenario: Scenar
       targets: targets.map((u) => u.name),
       events: b.events,
       expect: b.expect,
-      triage: { classification: 'suspicious', correlation: { kind: 'burst', targets: targets.map((u) => u.name) } },
+      triage: {
+        classification: 'suspicious',
+        correlation: { kind: 'burst', targets: targets.map((u) => u.name) },
+      },
     },
     planted: b.planted,
   };
 }
 
-function refusedDeactivation(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+function refusedDeactivation(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const intern = user(account, 'intern.summer');
   const target = account.users[2] ?? intern;
   const caller = consoleCaller(rng, account, intern, t, intern.homeIp);
-  b.call(t, caller, 'iam.amazonaws.com', 'DeactivateMFADevice', { userName: target.name, serialNumber: target.mfaSerial }, null, {
-    errorCode: 'AccessDenied',
-    errorMessage: `User: ${intern.arn} is not authorized to perform: iam:DeactivateMFADevice on resource: user ${target.name} because no identity-based policy allows the iam:DeactivateMFADevice action`,
-    intents: ['deactivate-mfa-attempt'],
-  });
+  b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: target.name, serialNumber: target.mfaSerial },
+    null,
+    {
+      errorCode: 'AccessDenied',
+      errorMessage: `User: ${intern.arn} is not authorized to perform: iam:DeactivateMFADevice on resource: user ${target.name} because no identity-based policy allows the iam:DeactivateMFADevice action`,
+      intents: ['deactivate-mfa-attempt'],
+    },
+  );
   return {
     scenario: {
       id: 'refused-deactivation',
@@ -343,10 +529,16 @@ function refusedDeactivation(rng: Prng, account: SimAccount, t: number): { scena
   };
 }
 
-function consoleLoginWithoutMfa(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+function consoleLoginWithoutMfa(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const u = user(account, 'backup-operator');
-  b.consoleLogin(t, userKeyIdentityNoKey(account, u), u.homeIp, u.browser, false, null, ['console-login-no-mfa']);
+  b.consoleLogin(t, userKeyIdentityNoKey(account, u), u.homeIp, u.browser, false, null, [
+    'console-login-no-mfa',
+  ]);
   return {
     scenario: {
       id: 'console-login-no-mfa',
@@ -362,15 +554,28 @@ function consoleLoginWithoutMfa(rng: Prng, account: SimAccount, t: number): { sc
   };
 }
 
-function rootConsoleLogin(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+function rootConsoleLogin(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+): { scenario: Scenario; planted: Planted[] } {
   const b = new StoryBuilder(rng, account);
   const ip = account.users[3]?.officeIp ?? '198.51.100.7';
-  b.consoleLogin(t, rootIdentity(account, null, null, false), ip, account.users[3]?.browser ?? 'Mozilla/5.0', true, `arn:aws:iam::${account.id}:mfa/root-account-mfa-device`, ['root-console-login']);
+  b.consoleLogin(
+    t,
+    rootIdentity(account, null, null, false),
+    ip,
+    account.users[3]?.browser ?? 'Mozilla/5.0',
+    true,
+    `arn:aws:iam::${account.id}:mfa/root-account-mfa-device`,
+    ['root-console-login'],
+  );
   return {
     scenario: {
       id: 'root-console-login',
       kind: 'root-console-login',
-      description: 'Root signs in to the console (with MFA). Its delivery file is delivered twice (organisation trail and account trail): one alert, not two.',
+      description:
+        'Root signs in to the console (with MFA). Its delivery file is delivered twice (organisation trail and account trail): one alert, not two.',
       account: account.id,
       actor: 'root',
       targets: ['root'],
@@ -391,14 +596,27 @@ function weekday(startMs: number, days: number, preferred: number): number {
 }
 
 /** The fixed stories: times are relative to the archive start (UTC), office hours 09:00–17:00 UTC. */
-export function buildScenarios(rng: Prng, world: World, startMs: number, days: number): { scenarios: Scenario[]; planted: Planted[] } {
+export function buildScenarios(
+  rng: Prng,
+  world: World,
+  startMs: number,
+  days: number,
+): { scenarios: Scenario[]; planted: Planted[] } {
   const first = world.accounts[0];
   if (first === undefined) throw new RangeError('no accounts');
   const second = world.accounts[1] ?? first;
   const last = days - 1;
-  const at = (d: number, h: number, m: number): number => startMs + d * DAY + h * HOUR + m * MINUTE + rng.between(0, 59) * 1000;
+  const at = (d: number, h: number, m: number): number =>
+    startMs + d * DAY + h * HOUR + m * MINUTE + rng.between(0, 59) * 1000;
   const stories = [
-    phoneSwap(rng, first, user(first, first.users[0]?.name ?? 'alice.nguyen'), at(weekday(startMs, days, 1), 10, 12), 'phone-swap', 'phone-swap'),
+    phoneSwap(
+      rng,
+      first,
+      user(first, first.users[0]?.name ?? 'alice.nguyen'),
+      at(weekday(startMs, days, 1), 10, 12),
+      'phone-swap',
+      'phone-swap',
+    ),
     stolenKeyTakeover(rng, first, at(Math.min(1, last), 2, 7)),
     rootRemovesMfa(rng, second, at(0, 15, 40)),
     mfaBurst(rng, first, at(last, 11, 0)),
@@ -420,7 +638,13 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
   let record: Rec;
   if (roll < 0.45) {
     record = envelope({
-      identity: { type: 'IAMUser', principalId: u.principalId, arn: u.arn, accountId: account.id, userName: u.name },
+      identity: {
+        type: 'IAMUser',
+        principalId: u.principalId,
+        arn: u.arn,
+        accountId: account.id,
+        userName: u.name,
+      },
       t,
       source: 'signin.amazonaws.com',
       name: 'ConsoleLogin',
@@ -429,7 +653,12 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
       userAgent: u.browser,
       requestParameters: null,
       responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true', MobileVersion: 'No', MFAIdentifier: u.mfaSerial, MFAUsed: 'Yes' },
+      additionalEventData: {
+        LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
+        MobileVersion: 'No',
+        MFAIdentifier: u.mfaSerial,
+        MFAUsed: 'Yes',
+      },
       eventId: rng.uuid(),
       readOnly: false,
       eventType: 'AwsConsoleSignIn',
@@ -448,7 +677,13 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
         arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
         accountId: account.id,
         sessionContext: {
-          sessionIssuer: { type: 'Role', principalId: role.principalId, arn: role.arn, accountId: account.id, userName: role.name },
+          sessionIssuer: {
+            type: 'Role',
+            principalId: role.principalId,
+            arn: role.arn,
+            accountId: account.id,
+            userName: role.name,
+          },
           webIdFederationData: {},
           attributes: { creationDate: iso(t - 1000), mfaAuthenticated: 'false' },
         },
@@ -501,7 +736,13 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
       ip: u.officeIp,
       userAgent: u.cli,
       requestParameters: { durationSeconds: 43200, serialNumber: u.mfaSerial },
-      responseElements: { credentials: { accessKeyId: rng.keyId('ASIA'), sessionToken: rng.base64(96), expiration: new Date(t + 12 * HOUR).toUTCString() } },
+      responseElements: {
+        credentials: {
+          accessKeyId: rng.keyId('ASIA'),
+          sessionToken: rng.base64(96),
+          expiration: new Date(t + 12 * HOUR).toUTCString(),
+        },
+      },
       requestId: rng.uuid(),
       eventId: rng.uuid(),
       readOnly: true,

@@ -57,9 +57,26 @@ export interface World {
 }
 
 const PEOPLE = [
-  'alice.nguyen', 'bob.martin', 'carol.diaz', 'dave.kowalski', 'erin.osei', 'frank.li', 'grace.hopper',
-  'heidi.schmidt', 'ivan.petrov', 'judy.chen', 'mallory.king', 'niaj.haddad', 'olivia.brown', 'peggy.santos',
-  'rupert.jones', 'sybil.andersen', 'trent.walker', 'victor.dubois', 'walter.white', 'yuki.tanaka',
+  'alice.nguyen',
+  'bob.martin',
+  'carol.diaz',
+  'dave.kowalski',
+  'erin.osei',
+  'frank.li',
+  'grace.hopper',
+  'heidi.schmidt',
+  'ivan.petrov',
+  'judy.chen',
+  'mallory.king',
+  'niaj.haddad',
+  'olivia.brown',
+  'peggy.santos',
+  'rupert.jones',
+  'sybil.andersen',
+  'trent.walker',
+  'victor.dubois',
+  'walter.white',
+  'yuki.tanaka',
 ];
 
 /** IAM users that are not people; the scenarios give them stories. */
@@ -86,7 +103,14 @@ const APP_AGENTS = [
   'aws-sdk-go-v2/1.24.1 os/linux lang/go#1.21.6 md/GOOS#linux md/GOARCH#amd64 api/kms#1.27.9',
 ];
 
-const APPS = ['orders-api', 'billing-worker', 'search-indexer', 'media-pipeline', 'reporting-etl', 'web-frontend'];
+const APPS = [
+  'orders-api',
+  'billing-worker',
+  'search-indexer',
+  'media-pipeline',
+  'reporting-etl',
+  'web-frontend',
+];
 
 function ip(prefix: string, rng: Prng): string {
   return `${prefix}.${rng.between(2, 254)}`;
@@ -105,7 +129,10 @@ export function buildWorld(rng: Prng, accountIds: readonly string[]): World {
 function buildAccount(rng: Prng, id: string, n: number): SimAccount {
   const officeNet = n % 2 === 0 ? '198.51.100' : '192.0.2';
   const officeIps = [ip(officeNet, rng), ip(officeNet, rng)];
-  const names = [...PEOPLE.slice((n * 7) % PEOPLE.length), ...PEOPLE.slice(0, (n * 7) % PEOPLE.length)].slice(0, 14);
+  const names = [...PEOPLE.slice((n * 7) % PEOPLE.length), ...PEOPLE.slice(0, (n * 7) % PEOPLE.length)].slice(
+    0,
+    14,
+  );
   const users: SimUser[] = [...names, ...SPECIAL_USERS].map((name) => ({
     name,
     arn: `arn:aws:iam::${id}:user/${name}`,
@@ -127,7 +154,10 @@ function buildAccount(rng: Prng, id: string, n: number): SimAccount {
       sessions: [`${app}-${rng.hex(8)}`, `${app}-${rng.hex(8)}`, `i-0${rng.hex(16)}`],
       service: null,
       userAgent: rng.pick(APP_AGENTS),
-      ips: [`10.${n}.${rng.between(0, 255)}.${rng.between(2, 254)}`, `10.${n}.${rng.between(0, 255)}.${rng.between(2, 254)}`],
+      ips: [
+        `10.${n}.${rng.between(0, 255)}.${rng.between(2, 254)}`,
+        `10.${n}.${rng.between(0, 255)}.${rng.between(2, 254)}`,
+      ],
     });
   }
   for (const [permissionSet, suffix] of [
@@ -147,7 +177,12 @@ function buildAccount(rng: Prng, id: string, n: number): SimAccount {
       ips: officeIps,
     });
   }
-  for (const service of ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'config.amazonaws.com', 'ec2.amazonaws.com']) {
+  for (const service of [
+    'lambda.amazonaws.com',
+    'ecs-tasks.amazonaws.com',
+    'config.amazonaws.com',
+    'ec2.amazonaws.com',
+  ]) {
     const short = service.split('.')[0] ?? service;
     roles.push({
       name: `${short}-execution-role`,

@@ -17,11 +17,20 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'risk_score', description: 'risk score 0-100', value: (a) => a.riskScore },
   { name: 'rule_id', description: 'id of the rule that fired', value: (a) => a.rule.id },
   { name: 'rule_name', description: 'name of the rule that fired', value: (a) => a.rule.name },
-  { name: 'classification', description: 'triage classification, empty before triage', value: (a) => a.classification },
+  {
+    name: 'classification',
+    description: 'triage classification, empty before triage',
+    value: (a) => a.classification,
+  },
   {
     name: 'reasons',
     description: 'triage reasons, `; `-separated, highest weight first',
-    value: (a) => (a.reasons === undefined ? undefined : orderedReasons(a).map((r) => r.message).join('; ')),
+    value: (a) =>
+      a.reasons === undefined
+        ? undefined
+        : orderedReasons(a)
+            .map((r) => r.message)
+            .join('; '),
   },
   { name: 'event_id', description: 'CloudTrail eventID', value: (a) => a.event.id },
   { name: 'event_name', description: 'CloudTrail eventName', value: (a) => a.event.name },
@@ -32,15 +41,35 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'region', description: 'awsRegion', value: (a) => a.event.region },
   { name: 'actor_type', description: 'userIdentity.type', value: (a) => a.actor.type },
   { name: 'actor_arn', description: 'userIdentity.arn', value: (a) => a.actor.arn },
-  { name: 'actor_user_name', description: 'IAM user, role session or `root`', value: (a) => a.actor.userName },
+  {
+    name: 'actor_user_name',
+    description: 'IAM user, role session or `root`',
+    value: (a) => a.actor.userName,
+  },
   { name: 'access_key_id', description: 'access key used', value: (a) => a.actor.accessKeyId },
-  { name: 'access_key_kind', description: 'temporary (ASIA) | long-term (AKIA)', value: (a) => a.actor.accessKeyKind },
-  { name: 'mfa_authenticated', description: 'session was MFA-authenticated (true/false/empty)', value: (a) => a.actor.mfaAuthenticated },
-  { name: 'console_session', description: 'session credential came from the console', value: (a) => a.actor.consoleSession },
+  {
+    name: 'access_key_kind',
+    description: 'temporary (ASIA) | long-term (AKIA)',
+    value: (a) => a.actor.accessKeyKind,
+  },
+  {
+    name: 'mfa_authenticated',
+    description: 'session was MFA-authenticated (true/false/empty)',
+    value: (a) => a.actor.mfaAuthenticated,
+  },
+  {
+    name: 'console_session',
+    description: 'session credential came from the console',
+    value: (a) => a.actor.consoleSession,
+  },
   { name: 'source_ip', description: 'sourceIPAddress', value: (a) => a.actor.sourceIp },
   { name: 'user_agent', description: 'userAgent (attacker-controlled)', value: (a) => a.actor.userAgent },
   { name: 'target_user_name', description: 'IAM user the call was about', value: (a) => a.target.userName },
-  { name: 'target_serial_number', description: 'MFA device serial number / ARN', value: (a) => a.target.serialNumber },
+  {
+    name: 'target_serial_number',
+    description: 'MFA device serial number / ARN',
+    value: (a) => a.target.serialNumber,
+  },
   {
     name: 'correlation_targets',
     description: 'for correlated alerts (burst): all target users, `; `-separated',
@@ -51,8 +80,16 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
     description: 'seconds from MFA removal to re-enrolment, where known',
     value: (a) => a.vulnerabilityWindowSeconds,
   },
-  { name: 'location', description: 'file, S3 URL or stream the record came from', value: (a) => a.event.location },
-  { name: 'record_index', description: 'zero-based record index inside that location', value: (a) => a.event.index },
+  {
+    name: 'location',
+    description: 'file, S3 URL or stream the record came from',
+    value: (a) => a.event.location,
+  },
+  {
+    name: 'record_index',
+    description: 'zero-based record index inside that location',
+    value: (a) => a.event.index,
+  },
   { name: 'title', description: 'one-line description', value: (a) => a.title },
 ];
 

@@ -62,7 +62,12 @@ export function alertToJson(alert: Alert): Record<string, unknown> {
   }
   if (alert.related !== undefined) {
     out['related'] = alert.related.map((r) => {
-      const related: Record<string, unknown> = { eventId: r.eventId, name: r.name, time: r.time, actor: r.actor };
+      const related: Record<string, unknown> = {
+        eventId: r.eventId,
+        name: r.name,
+        time: r.time,
+        actor: r.actor,
+      };
       if (r.relation !== undefined) related['relation'] = r.relation;
       return related;
     });
@@ -81,7 +86,11 @@ export function alertToJson(alert: Alert): Record<string, unknown> {
   return out;
 }
 
-function ref(r: { readonly id: string; readonly name: string; readonly reference?: string }): Record<string, string> {
+function ref(r: {
+  readonly id: string;
+  readonly name: string;
+  readonly reference?: string;
+}): Record<string, string> {
   const out: Record<string, string> = { id: r.id, name: r.name };
   if (r.reference !== undefined) out['reference'] = r.reference;
   return out;

@@ -26,7 +26,8 @@ function targetOf(alert: Alert): string {
     return `${alert.correlation.targets.length} users: ${alert.correlation.targets.join(', ')}`;
   }
   if (alert.target.userName !== null) return alert.target.userName;
-  if (alert.target.serialNumber !== null) return alert.target.serialNumber.replace(/^arn:aws[^:]*:iam::\d*:/, '');
+  if (alert.target.serialNumber !== null)
+    return alert.target.serialNumber.replace(/^arn:aws[^:]*:iam::\d*:/, '');
   return '-';
 }
 
@@ -36,7 +37,9 @@ function timeOf(alert: Alert): string {
 }
 
 function outcomeOf(alert: Alert): string {
-  return alert.event.errorCode === null ? alert.event.outcome : `${alert.event.outcome} (${alert.event.errorCode})`;
+  return alert.event.errorCode === null
+    ? alert.event.outcome
+    : `${alert.event.outcome} (${alert.event.errorCode})`;
 }
 
 const BASE_COLUMNS: readonly TableColumn[] = [
@@ -70,7 +73,8 @@ const GAP = '  ';
 /** Cuts to `width` code points with an ellipsis; pads with spaces. Input is already terminal-safe. */
 function fit(text: string, width: number): string {
   const chars = Array.from(text);
-  if (chars.length > width) return width <= 1 ? '…'.slice(0, width) : chars.slice(0, width - 1).join('') + '…';
+  if (chars.length > width)
+    return width <= 1 ? '…'.slice(0, width) : chars.slice(0, width - 1).join('') + '…';
   return text + ' '.repeat(width - chars.length);
 }
 
@@ -108,7 +112,8 @@ export function renderAlertTable(alerts: readonly Alert[], options: TableOptions
     const reasons = orderedReasons(alert).slice(0, TOP_REASONS);
     if (reasons.length > 0) {
       const text = forTerminal(reasons.map((r) => r.message).join('; '));
-      const room = options.columns === undefined ? Number.POSITIVE_INFINITY : Math.max(10, options.columns - 4);
+      const room =
+        options.columns === undefined ? Number.POSITIVE_INFINITY : Math.max(10, options.columns - 4);
       const line = length(text) > room ? fit(text, room) : text;
       lines.push(dim(`  ↳ ${line}`, options.color));
     }

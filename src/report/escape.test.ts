@@ -1,19 +1,60 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { forCsvCell, forHtml, forLog, forMarkdown, forSlackMrkdwn, forTerminal, hasControlChars, jsonForTerminal } from './escape.ts';
+import {
+  forCsvCell,
+  forHtml,
+  forLog,
+  forMarkdown,
+  forSlackMrkdwn,
+  forTerminal,
+  hasControlChars,
+  jsonForTerminal,
+} from './escape.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /** Strings rich in the characters that matter, plus arbitrary unicode. */
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('\u001b', '[', '=', '+', '-', '@', '\t', '\r', '\n', ' ', '"', "'", '<', '>', '&', '\u009b', '\u202e', '\u2066', '\u007f', '\b', 'a', ',', '*', '_', '!'), maxLength: 30 }),
+  fc.string({
+    unit: fc.constantFrom(
+      '\u001b',
+      '[',
+      '=',
+      '+',
+      '-',
+      '@',
+      '\t',
+      '\r',
+      '\n',
+      ' ',
+      '"',
+      "'",
+      '<',
+      '>',
+      '&',
+      '\u009b',
+      '\u202e',
+      '\u2066',
+      '\u007f',
+      '\b',
+      'a',
+      ',',
+      '*',
+      '_',
+      '!',
+    ),
+    maxLength: 30,
+  }),
   fc.string({ unit: 'binary', maxLength: 30 }),
 );
 
 void test('forTerminal output never contains a control, bidi or line-breaking character', () => {
-  fc.assert(fc.property(hostile, (s) => !CONTROL.test(forTerminal(s))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(hostile, (s) => !CONTROL.test(forTerminal(s))),
+    { numRuns: 2000 },
+  );
 });
 
 void test('forTerminal shows escapes visibly and keeps ordinary text', () => {
@@ -44,10 +85,13 @@ void test('forCsvCell never yields a cell whose text or raw form starts a formul
 
 void test('forCsvCell round-trips ordinary text and quotes per RFC 4180', () => {
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', ' ', '\n', 'x'), maxLength: 20 }), (s) => {
-      const value = unquote(forCsvCell(s));
-      return value === s || value === `'${s}`;
-    }),
+    fc.property(
+      fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', ' ', '\n', 'x'), maxLength: 20 }),
+      (s) => {
+        const value = unquote(forCsvCell(s));
+        return value === s || value === `'${s}`;
+      },
+    ),
   );
   assert.equal(forCsvCell('plain'), 'plain');
   assert.equal(forCsvCell('a,b'), '"a,b"');
@@ -56,7 +100,10 @@ void test('forCsvCell round-trips ordinary text and quotes per RFC 4180', () => 
 });
 
 void test('forCsvCell disarms formulas, also after leading spaces', () => {
-  assert.equal(forCsvCell('=HYPERLINK("http://evil.example","x")'), `"'=HYPERLINK(""http://evil.example"",""x"")"`);
+  assert.equal(
+    forCsvCell('=HYPERLINK("http://evil.example","x")'),
+    `"'=HYPERLINK(""http://evil.example"",""x"")"`,
+  );
   assert.equal(forCsvCell('+1'), "'+1");
   assert.equal(forCsvCell('-2+3'), "'-2+3");
   assert.equal(forCsvCell('@SUM(A1)'), "'@SUM(A1)");
@@ -85,11 +132,17 @@ void test('forMarkdown escapes markup, HTML and mentions', () => {
   assert.equal(forMarkdown('<img src=x onerror=alert(1)>'), '&lt;img src=x onerror=alert\\(1\\)&gt;');
   assert.equal(forMarkdown('@channel hi @bob'), '&#64;channel hi &#64;bob');
   assert.equal(forMarkdown('# title\n- item'), '\\# title\\\\n\\- item');
-  fc.assert(fc.property(hostile, (s) => !/[<>@]/.test(forMarkdown(s)) && !CONTROL.test(forMarkdown(s))), { numRuns: 1000 });
+  fc.assert(
+    fc.property(hostile, (s) => !/[<>@]/.test(forMarkdown(s)) && !CONTROL.test(forMarkdown(s))),
+    { numRuns: 1000 },
+  );
 });
 
 void test('forSlackMrkdwn neutralises special mentions, links and formatting', () => {
-  assert.equal(forSlackMrkdwn('<!channel> <@U123> <http://evil|ok>'), '&lt;!channel&gt; &lt;@U123&gt; &lt;http://evil|ok&gt;');
+  assert.equal(
+    forSlackMrkdwn('<!channel> <@U123> <http://evil|ok>'),
+    '&lt;!channel&gt; &lt;@U123&gt; &lt;http://evil|ok&gt;',
+  );
   assert.equal(forSlackMrkdwn('@here and @Channel'), '@\u2060here and @\u2060Channel');
   assert.equal(forSlackMrkdwn('a & *b*'), 'a &amp; \u200b*b\u200b*');
   fc.assert(

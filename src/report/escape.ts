@@ -5,10 +5,12 @@
  * C0 controls, DEL, C1 controls (U+009B is an 8-bit CSI), bidi embeddings/overrides/isolates and marks,
  * line/paragraph separators and the BOM. Each becomes a visible escape instead.
  */
-const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const DANGEROUS =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** Same set minus TAB, LF and CR, which CSV keeps inside a quoted cell. */
-const DANGEROUS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const DANGEROUS_EXCEPT_WHITESPACE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 function visible(ch: string): string {
   switch (ch) {
@@ -20,7 +22,9 @@ function visible(ch: string): string {
       return '\\r';
     default: {
       const code = ch.charCodeAt(0);
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
     }
   }
 }

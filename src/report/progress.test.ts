@@ -4,7 +4,10 @@ import { ProgressBar } from './progress.ts';
 
 function sink(isTTY: boolean, columns?: number) {
   const writes: string[] = [];
-  return { writes, out: { isTTY, ...(columns === undefined ? {} : { columns }), write: (t: string) => void writes.push(t) } };
+  return {
+    writes,
+    out: { isTTY, ...(columns === undefined ? {} : { columns }), write: (t: string) => void writes.push(t) },
+  };
 }
 
 void test('ProgressBar redraws at most every 100 ms and clears its line on finish', () => {
@@ -18,7 +21,10 @@ void test('ProgressBar redraws at most every 100 ms and clears its line on finis
   now += 60;
   bar.update({ filesDone: 5, filesTotal: 10, events: 5000, bytes: 11e6 });
   assert.equal(writes.length, 2);
-  assert.equal(writes[1], '\r\u001b[2K[##########..........]  50% 5/10 files · 5,000 events · 10.5 MB · 100.0 MB/s');
+  assert.equal(
+    writes[1],
+    '\r\u001b[2K[##########..........]  50% 5/10 files · 5,000 events · 10.5 MB · 100.0 MB/s',
+  );
   bar.finish();
   assert.equal(writes[2], '\r\u001b[2K');
   bar.update({ filesDone: 6, filesTotal: 10, events: 1, bytes: 1 });

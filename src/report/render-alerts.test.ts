@@ -35,7 +35,8 @@ void test('table output (no colour) matches the golden file', () => {
 
 void test('table output fits a narrow terminal and carries no control characters', () => {
   const out = renderAlerts(FIXTURE_ALERTS, 'table', { color: false, columns: 120 });
-  for (const line of out.trimEnd().split('\n')) assert.ok(Array.from(line).length <= 120, `too wide: ${line}`);
+  for (const line of out.trimEnd().split('\n'))
+    assert.ok(Array.from(line).length <= 120, `too wide: ${line}`);
   assert.ok(!CONTROL.test(out));
   golden('alerts.table-120.txt', out);
 });
@@ -68,7 +69,13 @@ void test('json output matches the golden file, parses back, and keeps a stable 
   assert.deepEqual(Object.keys(parsed), ['alerts', 'summary']);
   assert.equal(parsed.alerts.length, 4);
   assert.equal(parsed.alerts[1].actor.userAgent, FIXTURE_ALERTS[1]!.actor.userAgent, 'value kept exactly');
-  assert.deepEqual(Object.keys(parsed.alerts[0]).slice(0, 5), ['id', 'rule', 'severity', 'riskScore', 'title']);
+  assert.deepEqual(Object.keys(parsed.alerts[0]).slice(0, 5), [
+    'id',
+    'rule',
+    'severity',
+    'riskScore',
+    'title',
+  ]);
   assert.equal(parsed.summary.duplicates, 3);
   assert.ok(!CONTROL.test(out));
   assert.deepEqual(JSON.parse(renderAlerts([], 'json', { color: false })), { alerts: [], summary: null });

@@ -22,14 +22,33 @@ void test('renderSummary gives one line with files, events, bytes, time, alerts 
     renderSummary(SUMMARY, false),
     'Scanned 12 files (2 skipped), 20,000 events, 25.3 MB in 1.2 s — 4 alerts: 2 critical, 1 medium, 1 low · 1 unreadable input · 40 duplicates dropped',
   );
-  const none = { ...SUMMARY, alerts: 0, alertsBySeverity: {}, unreadable: 0, duplicates: 0, skippedFiles: 0, files: 1 };
+  const none = {
+    ...SUMMARY,
+    alerts: 0,
+    alertsBySeverity: {},
+    unreadable: 0,
+    duplicates: 0,
+    skippedFiles: 0,
+    files: 1,
+  };
   assert.equal(renderSummary(none, false), 'Scanned 1 file, 20,000 events, 25.3 MB in 1.2 s — no alerts');
   assert.match(renderSummary(SUMMARY, true), /\u001b\[1;97;41m2 critical\u001b\[0m/);
 });
 
 void test('summaryToJson has a stable key order, severities from critical down', () => {
   const json = summaryToJson(SUMMARY);
-  assert.deepEqual(Object.keys(json), ['files', 'skippedFiles', 'events', 'bytes', 'alerts', 'alertsBySeverity', 'unreadable', 'warnings', 'duplicates', 'elapsedMs']);
+  assert.deepEqual(Object.keys(json), [
+    'files',
+    'skippedFiles',
+    'events',
+    'bytes',
+    'alerts',
+    'alertsBySeverity',
+    'unreadable',
+    'warnings',
+    'duplicates',
+    'elapsedMs',
+  ]);
   assert.deepEqual(json['alertsBySeverity'], { critical: 2, high: 0, medium: 1, low: 1, info: 0 });
   assert.equal(json['alerts'], 4);
 });
@@ -46,14 +65,38 @@ void test('countIssues counts errors as unreadable and warnings apart', () => {
 
 void test('renderIssue names level, place, record, reason and hint, all terminal-safe', () => {
   assert.equal(
-    renderIssue({ level: 'warning', code: 'record-shape', location: 'path/to/file.json.gz', index: 12, message: 'expected an object, got "abc"', hint: 'hint' }),
+    renderIssue({
+      level: 'warning',
+      code: 'record-shape',
+      location: 'path/to/file.json.gz',
+      index: 12,
+      message: 'expected an object, got "abc"',
+      hint: 'hint',
+    }),
     'warning: path/to/file.json.gz:record 12: expected an object, got "abc" — hint',
   );
   assert.equal(
-    renderIssue({ level: 'error', code: 'not-json', location: 'x.json', line: 3, column: 7, message: 'unexpected token' }),
+    renderIssue({
+      level: 'error',
+      code: 'not-json',
+      location: 'x.json',
+      line: 3,
+      column: 7,
+      message: 'unexpected token',
+    }),
     'error: x.json:3:7: unexpected token',
   );
-  const hostile = renderIssue({ level: 'error', code: 'record-shape', location: 'evil\u001b[2J.json', path: '$.Records[0]', message: 'got "\u001b]0;pwned\u0007"\nfake: line', hint: '\u202eoops' });
-  assert.equal(hostile, 'error: evil\\x1b[2J.json at $.Records[0]: got "\\x1b]0;pwned\\x07"\\nfake: line — \\u202eoops');
+  const hostile = renderIssue({
+    level: 'error',
+    code: 'record-shape',
+    location: 'evil\u001b[2J.json',
+    path: '$.Records[0]',
+    message: 'got "\u001b]0;pwned\u0007"\nfake: line',
+    hint: '\u202eoops',
+  });
+  assert.equal(
+    hostile,
+    'error: evil\\x1b[2J.json at $.Records[0]: got "\\x1b]0;pwned\\x07"\\nfake: line — \\u202eoops',
+  );
   assert.ok(!hostile.includes('\n'), 'one line');
 });

@@ -28,7 +28,22 @@ void test('generate writes the archive under --out and says what it wrote', asyn
   const cwd = mkdtempSync(join(tmpdir(), 'mfaguard-cli-gen-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
   const { ctx, out, err } = context(cwd);
-  const code = await GENERATE_COMMAND.run(['--out', 'arch', '--events', '3k', '--seed', '5', '--days', '1', '--delivery-minutes', '60', '--no-gzip'], ctx);
+  const code = await GENERATE_COMMAND.run(
+    [
+      '--out',
+      'arch',
+      '--events',
+      '3k',
+      '--seed',
+      '5',
+      '--days',
+      '1',
+      '--delivery-minutes',
+      '60',
+      '--no-gzip',
+    ],
+    ctx,
+  );
   assert.equal(code, 0);
   const truth = JSON.parse(readFileSync(join(cwd, 'arch', 'ground-truth.json'), 'utf8'));
   assert.equal(truth.records.unique, 3000);
@@ -36,7 +51,10 @@ void test('generate writes the archive under --out and says what it wrote', asyn
   assert.equal(truth.options.gzip, false);
   assert.ok(existsSync(join(cwd, 'arch', 'AWSLogs')));
   const text = out.join('');
-  assert.match(text, /^Wrote 3,000 events \(3,\d{3} records with \d+ duplicates\) in \d+ log files, 2 digest files, to .*arch\n/);
+  assert.match(
+    text,
+    /^Wrote 3,000 events \(3,\d{3} records with \d+ duplicates\) in \d+ log files, 2 digest files, to .*arch\n/,
+  );
   assert.match(text, /expected alerts: \d+ \(.*deactivate-mfa \d+/);
   assert.match(text, /ground truth: .*ground-truth\.json/);
   assert.deepEqual(err, [], 'no progress bar when stderr is not a terminal');
@@ -56,6 +74,10 @@ void test('generate refuses bad arguments with a usage error', async () => {
     [['--out', 'x', 'extra'], /unexpected argument 'extra'/],
   ];
   for (const [args, message] of bad) {
-    await assert.rejects(GENERATE_COMMAND.run(args, ctx), (e: unknown) => e instanceof UsageError && message.test(e.message), args.join(' '));
+    await assert.rejects(
+      GENERATE_COMMAND.run(args, ctx),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      args.join(' '),
+    );
   }
 });

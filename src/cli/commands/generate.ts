@@ -36,7 +36,10 @@ Options:
 /** `200000`, `200_000`, `200k`, `3m`. */
 function parseEventCount(value: string): number {
   const m = /^(\d[\d_]*)(k|m)?$/i.exec(value.trim());
-  if (m === null) throw new UsageError(`--events must be a whole number such as 200000, 200k or 3m; got '${value.slice(0, 40)}'`);
+  if (m === null)
+    throw new UsageError(
+      `--events must be a whole number such as 200000, 200k or 3m; got '${value.slice(0, 40)}'`,
+    );
   const base = Number((m[1] ?? '').replace(/_/g, ''));
   const unit = (m[2] ?? '').toLowerCase();
   return base * (unit === 'k' ? 1_000 : unit === 'm' ? 1_000_000 : 1);
@@ -44,13 +47,17 @@ function parseEventCount(value: string): number {
 
 function parseInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(value)) throw new UsageError(`--${name} must be a whole number; got '${value.slice(0, 40)}'`);
+  if (!/^\d{1,10}$/.test(value))
+    throw new UsageError(`--${name} must be a whole number; got '${value.slice(0, 40)}'`);
   return Number(value);
 }
 
 function parseShare(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^(0|0?\.\d+)$/.test(value)) throw new UsageError(`--mfa-share must be a number from 0 to 0.5 such as 0.001; got '${value.slice(0, 40)}'`);
+  if (!/^(0|0?\.\d+)$/.test(value))
+    throw new UsageError(
+      `--mfa-share must be a number from 0 to 0.5 such as 0.001; got '${value.slice(0, 40)}'`,
+    );
   return Number(value);
 }
 
@@ -74,9 +81,12 @@ export const GENERATE_COMMAND: Command = {
       'gzip-level': { type: 'string' },
     });
     if (positionals.length > 0) {
-      throw new UsageError(`generate: unexpected argument '${positionals[0]?.slice(0, 40) ?? ''}' (the output folder goes after --out)`);
+      throw new UsageError(
+        `generate: unexpected argument '${positionals[0]?.slice(0, 40) ?? ''}' (the output folder goes after --out)`,
+      );
     }
-    if (values.out === undefined || values.out === '') throw new UsageError('generate: --out DIR is required');
+    if (values.out === undefined || values.out === '')
+      throw new UsageError('generate: --out DIR is required');
     const outDir = resolve(ctx.cwd, values.out);
     const mfaShare = parseShare(values['mfa-share']);
     const started = ctx.now().getTime();

@@ -30,7 +30,10 @@ function context(cwd = tmpdir()): { ctx: CommandContext; out: () => string } {
 void test('policy as JSON (default format) is the policy document', async () => {
   const { ctx, out } = context();
   assert.equal(await GUARDRAILS_COMMAND.run(['policy'], ctx), EXIT.ok);
-  const doc = JSON.parse(out()) as { Version: string; Statement: { Sid: string; Condition?: Record<string, unknown> }[] };
+  const doc = JSON.parse(out()) as {
+    Version: string;
+    Statement: { Sid: string; Condition?: Record<string, unknown> }[];
+  };
   assert.equal(doc.Version, '2012-10-17');
   const deny = doc.Statement.find((s) => s.Sid === 'DenyAllExceptSelfServiceIfNoMFA');
   assert.deepEqual(deny?.Condition, { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } });
@@ -44,7 +47,13 @@ void test('scp with --break-glass-role puts the role in the condition', async ()
 
 void test('all as CloudFormation: four YAML documents that parse', async () => {
   const { ctx, out } = context();
-  assert.equal(await GUARDRAILS_COMMAND.run(['all', '--format', 'cloudformation', '--endpoint', 'https://m.example.com'], ctx), EXIT.ok);
+  assert.equal(
+    await GUARDRAILS_COMMAND.run(
+      ['all', '--format', 'cloudformation', '--endpoint', 'https://m.example.com'],
+      ctx,
+    ),
+    EXIT.ok,
+  );
   const docs = parseAllDocuments(out());
   assert.ok(Array.isArray(docs));
   assert.equal(docs.length, 4);
@@ -54,10 +63,21 @@ void test('all as CloudFormation: four YAML documents that parse', async () => {
 void test('all as JSON: one object keyed by guardrail; as Terraform: one file with every resource', async () => {
   const json = context();
   await GUARDRAILS_COMMAND.run(['all'], json.ctx);
-  assert.deepEqual(Object.keys(JSON.parse(json.out()) as object), ['policy', 'quarantine', 'scp', 'eventbridge']);
+  assert.deepEqual(Object.keys(JSON.parse(json.out()) as object), [
+    'policy',
+    'quarantine',
+    'scp',
+    'eventbridge',
+  ]);
   const tf = context();
   await GUARDRAILS_COMMAND.run(['all', '--format', 'terraform', '--target', 'sqs'], tf.ctx);
-  for (const r of ['aws_iam_policy', 'aws_organizations_policy', 'aws_cloudwatch_event_rule', 'aws_cloudwatch_event_target', 'aws_sqs_queue']) {
+  for (const r of [
+    'aws_iam_policy',
+    'aws_organizations_policy',
+    'aws_cloudwatch_event_rule',
+    'aws_cloudwatch_event_target',
+    'aws_sqs_queue',
+  ]) {
     assert.ok(tf.out().includes(`resource "${r}"`), r);
   }
 });
@@ -65,35 +85,57 @@ void test('all as JSON: one object keyed by guardrail; as Terraform: one file wi
 void test('--out DIR writes one file per guardrail', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-guardrails-'));
   const { ctx, out } = context(dir);
-  assert.equal(await GUARDRAILS_COMMAND.run(['all', '--format', 'cloudformation', '--out', 'out'], ctx), EXIT.ok);
+  assert.equal(
+    await GUARDRAILS_COMMAND.run(['all', '--format', 'cloudformation', '--out', 'out'], ctx),
+    EXIT.ok,
+  );
   assert.deepEqual(readdirSync(join(dir, 'out')).sort(), [
     'mfaguard-deny-mfa-removal-scp.cfn.yaml',
     'mfaguard-enforce-mfa.cfn.yaml',
     'mfaguard-eventbridge.cfn.yaml',
     'mfaguard-quarantine.cfn.yaml',
   ]);
-  const template = parse(readFileSync(join(dir, 'out', 'mfaguard-quarantine.cfn.yaml'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+  const template = parse(readFileSync(join(dir, 'out', 'mfaguard-quarantine.cfn.yaml'), 'utf8')) as {
+    Resources: Record<string, { Type: string }>;
+  };
   assert.equal(template.Resources['QuarantinePolicy']?.Type, 'AWS::IAM::ManagedPolicy');
-  assert.equal(out().split('\n').filter((l) => l.startsWith('wrote ')).length, 4);
+  assert.equal(
+    out()
+      .split('\n')
+      .filter((l) => l.startsWith('wrote ')).length,
+    4,
+  );
 });
 
 void test('an --out path that cannot be a folder is an outside-world error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-guardrails-'));
   writeFileSync(join(dir, 'file'), 'x');
   const { ctx } = context(dir);
-  await assert.rejects(GUARDRAILS_COMMAND.run(['policy', '--out', 'file'], ctx), (e: unknown) => e instanceof ExternalError && /cannot write guardrails/.test(e.message));
+  await assert.rejects(
+    GUARDRAILS_COMMAND.run(['policy', '--out', 'file'], ctx),
+    (e: unknown) => e instanceof ExternalError && /cannot write guardrails/.test(e.message),
+  );
 });
 
 void test('bad arguments are usage errors that say what is allowed', async () => {
   const { ctx } = context();
   const rejectsUsage = (args: string[], pattern: RegExp) =>
-    assert.rejects(GUARDRAILS_COMMAND.run(args, ctx), (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+    assert.rejects(
+      GUARDRAILS_COMMAND.run(args, ctx),
+      (e: unknown) => e instanceof UsageError && pattern.test(e.message),
+    );
   await rejectsUsage([], /say which one: policy, quarantine, scp, eventbridge, all/);
   await rejectsUsage(['policies'], /unknown guardrail 'policies'/);
   await rejectsUsage(['policy', 'scp'], /one guardrail at a time/);
-  await rejectsUsage(['policy', '--format', 'yaml'], /--format must be one of json, cloudformation, terraform/);
+  await rejectsUsage(
+    ['policy', '--format', 'yaml'],
+    /--format must be one of json, cloudformation, terraform/,
+  );
   await rejectsUsage(['eventbridge', '--endpoint', 'http://insecure.example.com'], /https/);
   await rejectsUsage(['eventbridge', '--target', 'lambda'], /--target must be one of api, sqs/);
   await rejectsUsage(['scp', '--break-glass-role', 'bad role!'], /not an IAM role name/);
-  await rejectsUsage(['quarantine', '--quarantine-mode', 'soft'], /--quarantine-mode must be one of re-enrol, deny-all/);
+  await rejectsUsage(
+    ['quarantine', '--quarantine-mode', 'soft'],
+    /--quarantine-mode must be one of re-enrol, deny-all/,
+  );
 });

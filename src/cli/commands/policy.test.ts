@@ -11,7 +11,10 @@ import type { CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { POLICY_COMMAND } from './policy.ts';
 
-function context(cwd: string, stdinText?: string): { ctx: CommandContext; out: () => string; err: () => string } {
+function context(
+  cwd: string,
+  stdinText?: string,
+): { ctx: CommandContext; out: () => string; err: () => string } {
   let out = '';
   let err = '';
   const stdin = new PassThrough();
@@ -34,16 +37,30 @@ const ENFORCING = {
   Version: '2012-10-17',
   Statement: [
     { Effect: 'Allow', Action: '*', Resource: '*' },
-    { Sid: 'DenyNoMfa', Effect: 'Deny', NotAction: ['iam:EnableMFADevice', 'sts:GetSessionToken'], Resource: '*', Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } },
+    {
+      Sid: 'DenyNoMfa',
+      Effect: 'Deny',
+      NotAction: ['iam:EnableMFADevice', 'sts:GetSessionToken'],
+      Resource: '*',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    },
   ],
 };
-const BOOL_ONLY = { ...ENFORCING, Statement: [{ ...ENFORCING.Statement[1], Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }] };
+const BOOL_ONLY = {
+  ...ENFORCING,
+  Statement: [{ ...ENFORCING.Statement[1], Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }],
+};
 
 function fixtures(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-policy-'));
   writeFileSync(join(dir, 'enforcing.json'), JSON.stringify(ENFORCING));
   writeFileSync(join(dir, 'bool.json'), JSON.stringify(BOOL_ONLY));
-  writeFileSync(join(dir, 'version.json'), JSON.stringify({ PolicyVersion: { Document: encodeURIComponent(JSON.stringify(ENFORCING)), VersionId: 'v1' } }));
+  writeFileSync(
+    join(dir, 'version.json'),
+    JSON.stringify({
+      PolicyVersion: { Document: encodeURIComponent(JSON.stringify(ENFORCING)), VersionId: 'v1' },
+    }),
+  );
   writeFileSync(join(dir, 'broken.json'), '{"Version": "2012-10-17", "Statement": [');
   writeFileSync(join(dir, 'evil\u001b[31m.json'), JSON.stringify(BOOL_ONLY));
   return dir;
@@ -52,9 +69,17 @@ function fixtures(): string {
 void test('JSON output: one entry per file with mfaEnforced per context, verdict and findings', async () => {
   const dir = fixtures();
   const { ctx, out } = context(dir);
-  const code = await POLICY_COMMAND.run(['check', 'enforcing.json', 'bool.json', 'version.json', '--format', 'json'], ctx);
+  const code = await POLICY_COMMAND.run(
+    ['check', 'enforcing.json', 'bool.json', 'version.json', '--format', 'json'],
+    ctx,
+  );
   assert.equal(code, EXIT.ok);
-  const entries = JSON.parse(out()) as { file: string; mfaEnforced: { console: boolean; accessKeys: boolean }; verdict: string; findings: { code: string }[] }[];
+  const entries = JSON.parse(out()) as {
+    file: string;
+    mfaEnforced: { console: boolean; accessKeys: boolean };
+    verdict: string;
+    findings: { code: string }[];
+  }[];
   assert.deepEqual(
     entries.map((e) => [e.file, e.mfaEnforced, e.verdict]),
     [
@@ -63,13 +88,19 @@ void test('JSON output: one entry per file with mfaEnforced per context, verdict
       ['version.json', { console: true, accessKeys: true }, 'enforced'],
     ],
   );
-  assert.deepEqual(entries[1]?.findings.map((f) => f.code), ['deny-bool-misses-access-keys']);
+  assert.deepEqual(
+    entries[1]?.findings.map((f) => f.code),
+    ['deny-bool-misses-access-keys'],
+  );
 });
 
 void test('table output names the pitfalls; a broken file is reported, the others still checked, exit 3', async () => {
   const dir = fixtures();
   const { ctx, out, err } = context(dir);
-  const code = await POLICY_COMMAND.run(['check', 'enforcing.json', 'broken.json', 'missing.json', 'bool.json'], ctx);
+  const code = await POLICY_COMMAND.run(
+    ['check', 'enforcing.json', 'broken.json', 'missing.json', 'bool.json'],
+    ctx,
+  );
   assert.equal(code, EXIT.partial);
   const table = out();
   assert.match(table, /^FILE\s+CONSOLE\s+ACCESS KEYS\s+VERDICT\s+PITFALLS/);
@@ -89,9 +120,24 @@ void test('exit 2 when no file could be read at all', async () => {
 
 void test('--fail-on: exit 1 when a verdict is that bad or worse', async () => {
   const dir = fixtures();
-  assert.equal(await POLICY_COMMAND.run(['check', 'enforcing.json', 'bool.json', '--fail-on', 'partial'], context(dir).ctx), EXIT.failOn);
-  assert.equal(await POLICY_COMMAND.run(['check', 'enforcing.json', 'bool.json', '--fail-on', 'not-enforced'], context(dir).ctx), EXIT.ok);
-  assert.equal(await POLICY_COMMAND.run(['check', 'enforcing.json', '--fail-on', 'partial'], context(dir).ctx), EXIT.ok);
+  assert.equal(
+    await POLICY_COMMAND.run(
+      ['check', 'enforcing.json', 'bool.json', '--fail-on', 'partial'],
+      context(dir).ctx,
+    ),
+    EXIT.failOn,
+  );
+  assert.equal(
+    await POLICY_COMMAND.run(
+      ['check', 'enforcing.json', 'bool.json', '--fail-on', 'not-enforced'],
+      context(dir).ctx,
+    ),
+    EXIT.ok,
+  );
+  assert.equal(
+    await POLICY_COMMAND.run(['check', 'enforcing.json', '--fail-on', 'partial'], context(dir).ctx),
+    EXIT.ok,
+  );
 });
 
 void test('standard input with -', async () => {
@@ -111,12 +157,18 @@ void test('terminal control characters in file names are escaped in the table', 
 void test('bad arguments are usage errors', async () => {
   const { ctx } = context(tmpdir());
   const rejectsUsage = (args: string[], pattern: RegExp) =>
-    assert.rejects(POLICY_COMMAND.run(args, ctx), (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+    assert.rejects(
+      POLICY_COMMAND.run(args, ctx),
+      (e: unknown) => e instanceof UsageError && pattern.test(e.message),
+    );
   await rejectsUsage([], /missing sub-command/);
   await rejectsUsage(['lint', 'x.json'], /unknown sub-command 'lint'/);
   await rejectsUsage(['check'], /at least one policy file/);
   await rejectsUsage(['check', 'x.json', '--format', 'xml'], /--format must be one of table, json/);
-  await rejectsUsage(['check', 'x.json', '--fail-on', 'bad'], /--fail-on must be one of partial, not-enforced/);
+  await rejectsUsage(
+    ['check', 'x.json', '--fail-on', 'bad'],
+    /--fail-on must be one of partial, not-enforced/,
+  );
   await rejectsUsage(['check', 'x.json', '--bogus'], /bogus/);
   await rejectsUsage(['check', '-', '-'], /only once/);
 });

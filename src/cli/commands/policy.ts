@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { UsageError } from '../../model/index.ts';
-import type { InputIssue } from '../../model/index.ts';
 import { checkPolicyDocument } from '../../posture/policy/index.ts';
 import type { EnforcementVerdict, StandalonePolicyReport } from '../../posture/policy/index.ts';
 import { forTerminal, jsonForTerminal, renderIssue } from '../../report/index.ts';
@@ -44,8 +43,7 @@ function unwrap(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const record = value as Record<string, unknown>;
   const version = record['PolicyVersion'];
-  if (typeof version === 'object' && version !== null && 'Document' in version)
-    return (version as { Document: unknown }).Document;
+  if (typeof version === 'object' && version !== null && 'Document' in version) return version.Document;
   if ('PolicyDocument' in record && !('Statement' in record)) return record['PolicyDocument'];
   return value;
 }
@@ -83,7 +81,7 @@ async function checkOne(file: string, ctx: CommandContext): Promise<PolicyCheckE
   }
   const report = checkPolicyDocument(parseInput(content), file);
   const fatal = report.issues.find((issue) => UNREADABLE_CODES.has(issue.code));
-  return fatal === undefined ? report : { ...report, error: fatal.message };
+  return fatal === undefined ? report : { ...report, error: `${file}: ${fatal.message}` };
 }
 
 const RANK: Readonly<Record<EnforcementVerdict, number>> = { enforced: 0, partial: 1, 'not-enforced': 2 };
@@ -128,7 +126,7 @@ function toJson(entry: PolicyCheckEntry): Record<string, unknown> {
     console: entry.console,
     accessKeys: entry.accessKeys,
     findings: entry.findings,
-    issues: entry.issues as InputIssue[],
+    issues: entry.issues,
     explanation: entry.explanation,
     ...(entry.error === undefined ? {} : { error: entry.error }),
   };

@@ -26,7 +26,7 @@ export interface Chunk {
    * zero-based line number (blank lines keep their number), so `baseIndex` is the number of lines before the chunk.
    */
   readonly baseIndex: number;
-  /** Bytes as read: maybe gzip. */
+  /** Bytes as read: maybe gzip. The sources hand out views that own their whole ArrayBuffer (transferable). */
   readonly data: Uint8Array;
   /** `auto` sniffs the gzip magic bytes 1f 8b. */
   readonly compression: 'gzip' | 'none' | 'auto';
@@ -261,6 +261,7 @@ function hexStart(data: Uint8Array): string {
  */
 function salvageTruncated(sink: Sink, chunk: Chunk, partial: Uint8Array): DecodeResult {
   const lastBreak = partial.lastIndexOf(0x0a);
+  let format: DecodeResult['format'] = 'unknown';
   let kept = 0;
   let lines = 0;
   if (lastBreak !== -1) {
@@ -275,11 +276,12 @@ function salvageTruncated(sink: Sink, chunk: Chunk, partial: Uint8Array): Decode
       const document = chunk.format === 'jsonl' ? undefined : parseDocument(text);
       if (document !== undefined) {
         // Only the gzip trailer was missing: the document itself is complete.
-        acceptDocument(sink, document.value);
+        format = acceptDocument(sink, document.value);
         kept = sink.records.length;
         lines = countLines(text);
       } else if (chunk.format === 'jsonl' || looksLikeJsonLines(text)) {
         decodeLines(sink, text, chunk.baseIndex);
+        format = 'jsonl';
         kept = sink.records.length;
         lines = countLines(text);
       }
@@ -295,7 +297,7 @@ function salvageTruncated(sink: Sink, chunk: Chunk, partial: Uint8Array): Decode
       hint: 'the file was cut short (interrupted download or copy); fetch it again',
     }),
   );
-  return result(sink, kept > 0 ? 'jsonl' : 'unknown', partial.length);
+  return result(sink, kept > 0 ? format : 'unknown', partial.length);
 }
 
 /** Bytes that are not UTF-8: JSON Lines lose only the bad lines; a whole document is reported. */

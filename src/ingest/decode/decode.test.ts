@@ -404,6 +404,7 @@ void describe('decodeChunk: bad input', () => {
   void it('keeps a document whose gzip lost only its trailer', () => {
     const gz = gzipSync(`${JSON.stringify({ Records: [rec('A'), rec('B')] })}\n`);
     const result = decode(gz.subarray(0, gz.length - 4));
+    assert.equal(result.format, 'records');
     assert.deepEqual(names(result), ['A', 'B']);
     assert.deepEqual(codes(result), ['gzip-truncated']);
   });

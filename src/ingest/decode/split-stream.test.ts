@@ -62,6 +62,11 @@ void describe('splitStream', () => {
       assert.equal(chunk.format, 'jsonl');
       assert.equal(chunk.data[chunk.data.length - 1], 0x0a, 'every chunk ends at a line break');
       assert.ok(chunk.data.length <= 4096 + 1024, 'about maxChunkBytes');
+      assert.equal(
+        chunk.data.byteLength,
+        chunk.data.buffer.byteLength,
+        'owns its buffer, so it can be transferred',
+      );
     }
     assert.deepEqual(Buffer.concat(chunks.map((c) => c.data)), data, 'nothing lost or repeated');
     const records = decodeAll(chunks);

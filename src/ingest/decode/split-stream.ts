@@ -86,7 +86,10 @@ export async function* splitStream(
         if (cut < offset) cut = buffer.indexOf(0x0a, offset + maxChunkBytes);
         if (cut === -1) break;
         const data = buffer.subarray(offset, cut + 1);
-        yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+        yield {
+          kind: 'chunk',
+          chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
+        };
         baseIndex += countBreaks(data);
         offset = cut + 1;
       }
@@ -102,7 +105,10 @@ export async function* splitStream(
       const cut = buffer.lastIndexOf(0x0a);
       if (cut !== -1) {
         const data = buffer.subarray(0, cut + 1);
-        yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+        yield {
+          kind: 'chunk',
+          chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
+        };
         baseIndex += countBreaks(data);
       }
     }
@@ -122,12 +128,27 @@ export async function* splitStream(
   const data = concat(pieces, pending);
   if (mode === 'jsonl') {
     if (data.length > 0) {
-      yield { kind: 'chunk', chunk: { location, baseIndex, data, compression: 'none', format: 'jsonl' } };
+      yield {
+        kind: 'chunk',
+        chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
+      };
     }
     return;
   }
   // One document, or a small input: the decoder tells the format (and reports an empty one).
-  yield { kind: 'chunk', chunk: { location, baseIndex: 0, data, compression: 'none' } };
+  yield { kind: 'chunk', chunk: { location, baseIndex: 0, data: owned(data), compression: 'none' } };
+}
+
+/**
+ * A chunk's bytes own their whole ArrayBuffer, so a worker pool can transfer them instead of copying, and
+ * transferring never detaches bytes this splitter still holds (the rest of a line, the next chunk).
+ */
+export function owned(view: Uint8Array): Uint8Array {
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return view;
+  // Not view.slice(): on a Buffer that shares memory instead of copying.
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(view);
+  return copy;
 }
 
 function firstBytesAreGzip(head: Uint8Array[]): boolean {

@@ -1,5 +1,4 @@
 // Tries every shape problem normalizeRecord refuses, and checks each issue says where, which field and what arrived.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

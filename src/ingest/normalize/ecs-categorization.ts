@@ -87,6 +87,12 @@ const GROUPS: readonly (readonly [category: string, types: readonly string[], ac
 
 export const ECS_CATEGORIZATION: ReadonlyMap<string, EcsCategorization> = new Map(
   GROUPS.flatMap(([category, type, actions]) =>
-    actions.map((action) => [action, { category: [category], type }] as const),
+    actions.map(
+      (action) =>
+        [
+          action,
+          Object.freeze({ category: Object.freeze([category]), type: Object.freeze([...type]) }),
+        ] as const,
+    ),
   ),
 );

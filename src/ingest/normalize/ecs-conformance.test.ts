@@ -1,5 +1,4 @@
 // Holds the ECS view against Elastic's own expected output for raw CloudTrail events (../shared/corpus), all mismatches at once.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import path from 'node:path';

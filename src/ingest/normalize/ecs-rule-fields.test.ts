@@ -1,5 +1,4 @@
 // Every field Elastic's AWS KQL rules (../shared/corpus) query must exist in the ECS view, and be produced when the data is there.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

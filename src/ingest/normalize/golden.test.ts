@@ -1,5 +1,4 @@
 // Golden files: real CloudTrail samples from ../shared/corpus, normalised and mapped to ECS, compared with testdata/*.golden.json.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,4 @@
 // Tests the address check against hand-picked cases and, by property, against Node's own parser.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';

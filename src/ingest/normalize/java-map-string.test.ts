@@ -1,10 +1,17 @@
 // Tests the reproduction of Java's HashMap.toString that Elastic stores in aws.cloudtrail.request_parameters.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { hashMapOrder, javaNumber, javaString, javaStringHash } from './java-map-string.ts';
+import fc from 'fast-check';
+
+import {
+  hashMapOrder,
+  javaNumber,
+  javaString,
+  javaStringHash,
+  simulatedHashMapOrder,
+} from './java-map-string.ts';
 
 describe('javaStringHash', () => {
   it('matches Java String.hashCode, overflow included', () => {
@@ -24,6 +31,34 @@ describe('hashMapOrder', () => {
   it('keeps insertion order inside a bucket ("Aa" and "BB" share a hash)', () => {
     assert.deepEqual(hashMapOrder(['BB', 'Aa']), ['BB', 'Aa']);
     assert.deepEqual(hashMapOrder(['Aa', 'BB']), ['Aa', 'BB']);
+  });
+
+  it('takes the same order on its fast path (up to 8 keys) as the full simulation', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ maxLength: 12 }), { maxLength: 8 }), (keys) => {
+        assert.deepEqual(hashMapOrder(keys), simulatedHashMapOrder(keys));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('doubles a small table when one bucket passes 8 colliding keys, as Java does before treeifying', () => {
+    // "Aa" and "BB" hash alike, so every 8-character mix of them lands in one bucket.
+    const colliding = Array.from({ length: 9 }, (_, i) =>
+      [0, 1, 2, 3].map((bit) => ((i >> bit) & 1 ? 'BB' : 'Aa')).join(''),
+    );
+    // k16 sits in bucket 1 of 16 but 17 of 32; k0 in bucket 5 of both: their order shows the table size.
+    const keys = ['k16', 'k0', ...colliding];
+    const ordered = hashMapOrder(keys);
+    assert.ok(
+      ordered.indexOf('k0') < ordered.indexOf('k16'),
+      `expected a 32-bucket order, got ${ordered.join(', ')}`,
+    );
+    assert.deepEqual(
+      ordered.filter((key) => colliding.includes(key)),
+      colliding,
+    );
+    assert.deepEqual(hashMapOrder(['k16', 'k0']), ['k16', 'k0'], 'two keys alone stay in 16 buckets');
   });
 
   it('grows the table past 12 keys, which reorders them', () => {

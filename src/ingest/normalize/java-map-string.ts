@@ -56,6 +56,22 @@ const MIN_TREEIFY_CAPACITY = 64;
  */
 export function hashMapOrder(keys: readonly string[]): string[] {
   if (keys.length <= 1) return keys.slice();
+  // Up to 8 keys no bucket can overflow and the table stays at 16: a stable sort by bucket is the whole story.
+  if (keys.length <= TREEIFY_THRESHOLD) {
+    const bucketOf = (key: string): number => {
+      const hash = javaStringHash(key);
+      return (hash ^ (hash >>> 16)) & (INITIAL_CAPACITY - 1);
+    };
+    return keys
+      .map((key, index) => ({ key, bucket: bucketOf(key), index }))
+      .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+      .map((entry) => entry.key);
+  }
+  return simulatedHashMapOrder(keys);
+}
+
+/** The full simulation behind `hashMapOrder`, exported so tests can hold the fast path against it. */
+export function simulatedHashMapOrder(keys: readonly string[]): string[] {
   const hashes = new Map<string, number>();
   for (const key of keys) {
     const hash = javaStringHash(key);

@@ -1,5 +1,4 @@
 // Tests normalizeRecord on well-formed records: actor kinds, targets, outcomes, sign-in fields, ids.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

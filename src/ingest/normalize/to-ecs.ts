@@ -147,11 +147,9 @@ export function toEcs(event: CloudTrailEvent): EcsDocument {
   ]);
   putList(doc, 'related.entity', relatedEntities(identity, context, issuer, raw['resources']));
 
-  for (const key of Object.keys(doc)) {
-    const value = doc[key];
-    if (Array.isArray(value)) Object.freeze(value);
-  }
-  return Object.freeze(doc);
+  // Not frozen: freezing a document this wide costs a third of the mapping; the type is read-only and the
+  // arrays it shares between documents (categorisation) are frozen.
+  return doc;
 }
 
 /** Elastic: error fields mean failure, else success; ConsoleLogin takes its lowercased result instead. */

@@ -2,7 +2,7 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { DEFAULT_MAX_CHUNK_BYTES, echo, splitStream } from '../decode/index.ts';
+import { DEFAULT_MAX_CHUNK_BYTES, echo, owned, splitStream } from '../decode/index.ts';
 import type { InputEntry, InputItem, Listed } from './entry.ts';
 import { listPath, nodeFileSystem, stdinEntry } from './file/file-source.ts';
 import type { FileSystem } from './file/file-source.ts';
@@ -97,7 +97,7 @@ export async function* readInputs(
   const load = async (entry: InputEntry): Promise<Loaded> => {
     if (entry.size !== undefined && entry.size <= maxChunkBytes) {
       try {
-        const data = await entry.readWhole(signal);
+        const data = owned(await entry.readWhole(signal));
         return {
           items: [
             { kind: 'chunk', chunk: { location: entry.location, baseIndex: 0, data, compression: 'auto' } },

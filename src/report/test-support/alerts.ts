@@ -79,7 +79,8 @@ export const FIXTURE_ALERTS: readonly Alert[] = [
       accessKeyId: 'AKIAEXAMPLE000000002',
       accessKeyKind: 'long-term',
       sourceIp: '203.0.113.77',
-      userAgent: 'Boto3/1.34.11 \u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007\u001b[2K\r\n<script>alert(1)</script>',
+      userAgent:
+        'Boto3/1.34.11 \u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007\u001b[2K\r\n<script>alert(1)</script>',
       mfaAuthenticated: null,
       consoleSession: false,
     },
@@ -92,7 +93,13 @@ export const FIXTURE_ALERTS: readonly Alert[] = [
       { code: 'precursors', message: 'recon before: ListUsers, ListMFADevices', weight: 15 },
     ],
     related: [
-      { eventId: 'recon-1', name: 'ListUsers', time: '2024-03-02T02:10:00Z', actor: 'ci-deploy', relation: 'precursor' },
+      {
+        eventId: 'recon-1',
+        name: 'ListUsers',
+        time: '2024-03-02T02:10:00Z',
+        actor: 'ci-deploy',
+        relation: 'precursor',
+      },
     ],
     investigation: { 'user.name': 'ci-deploy', 'source.ip': '203.0.113.77' },
   },
@@ -124,7 +131,13 @@ export const FIXTURE_ALERTS: readonly Alert[] = [
   },
   {
     ...base(4),
-    event: { ...base(4).event, outcome: 'failure', errorCode: 'AccessDenied', account: '444455556666', region: 'eu-west-1' },
+    event: {
+      ...base(4).event,
+      outcome: 'failure',
+      errorCode: 'AccessDenied',
+      account: '444455556666',
+      region: 'eu-west-1',
+    },
     rule: {
       id: 'mfaguard-iam-deactivate-mfa-attempt',
       name: 'Refused MFA deactivation attempt',

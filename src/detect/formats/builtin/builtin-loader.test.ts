@@ -1,5 +1,4 @@
 // Tests the built-in rule format: loading, validation with line and column, severity mapping.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test tracks the promises describe/it return */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

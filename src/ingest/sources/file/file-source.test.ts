@@ -89,6 +89,9 @@ void describe('readInputs over files and folders', () => {
       ],
     );
     assert.deepEqual(eventNames(items), ['C1', 'A1', 'A2', 'B1', 'L1', 'J1', 'J2', 'N1', 'G1', 'X1']);
+    for (const item of items) {
+      if (item.kind === 'chunk') assert.equal(item.chunk.data.byteLength, item.chunk.data.buffer.byteLength);
+    }
     assert.deepEqual(
       issuesOf(items).map((i) => [i.level, i.code, i.location.slice(logs.length + 1)]),
       [

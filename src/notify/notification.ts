@@ -1,0 +1,94 @@
+// The notifier contract: what the service asks to send, what a notifier answers, and the one interface every notifier implements.
+
+import type { Alert, Classification, Severity } from '../model/index.ts';
+
+export const NOTIFICATION_KINDS = [
+  'case-opened',
+  'case-escalated',
+  'case-resolved',
+  'verification-request',
+  'verification-answered',
+  'test',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Keyed so that adding a classification to the model fails to compile here until it is listed. */
+const CLASSIFICATION_SET: Readonly<Record<Classification, true>> = {
+  approved: true,
+  rotation: true,
+  suspicious: true,
+  unauthorized: true,
+  unresolved: true,
+  verified: true,
+};
+export const NOTIFY_CLASSIFICATIONS = Object.keys(CLASSIFICATION_SET) as readonly Classification[];
+
+export function isNotificationKind(value: unknown): value is NotificationKind {
+  return typeof value === 'string' && (NOTIFICATION_KINDS as readonly string[]).includes(value);
+}
+
+export function isClassification(value: unknown): value is Classification {
+  return typeof value === 'string' && Object.hasOwn(CLASSIFICATION_SET, value);
+}
+
+/**
+ * What the service asks to send. It is written to the outbox as JSON in the same transaction as the case
+ * change, so it holds values, not references: a worker that sends it hours later (or after a restart) needs
+ * nothing else. Everything a person typed or an attacker controls (title, summary, the alert's user names,
+ * user agent, error messages) arrives unescaped; each notifier escapes for its own sink.
+ */
+export interface Notification {
+  readonly kind: NotificationKind;
+  /** Null only for `test` notifications, which belong to no case. */
+  readonly caseId: string | null;
+  readonly severity: Severity;
+  readonly classification: Classification | null;
+  /** One line; may contain attacker-controlled text. */
+  readonly title: string;
+  /** A few sentences; may contain attacker-controlled text. */
+  readonly summary: string;
+  /** The alert that opened or changed the case. */
+  readonly alert?: Alert;
+  /**
+   * Links minted and signed by the service. `confirm`/`deny` are the owner's single-use verification links:
+   * only the email notifier (addressed to `recipient`) shows them by default, because anyone who can click
+   * them answers for the owner; other notifiers show them only when configured with `verificationLinks: true`.
+   */
+  readonly links?: { readonly case?: string; readonly confirm?: string; readonly deny?: string };
+  /** The owner's address for `verification-request`; the email notifier sends there instead of its `to` list. */
+  readonly recipient?: string;
+  /**
+   * Stable per logical message (e.g. `case-opened:<case id>`): sending is at-least-once, so receivers get it
+   * (webhook `X-Mfaguard-Delivery`, email Message-ID, SNS FIFO deduplication id) to drop repeats.
+   */
+  readonly dedupeKey: string;
+}
+
+/**
+ * A failure says whether the outbox should try again. `retryable: false` goes straight to the dead letters
+ * (a 400 will be a 400 next time); `retryAfterMs` is the receiver's own Retry-After, which the backoff honours.
+ * `error` is one line for people and logs: no stack, no secrets (webhook paths and keys are redacted).
+ */
+export type SendResult =
+  | { readonly ok: true; readonly detail?: string }
+  | { readonly ok: false; readonly retryable: boolean; readonly error: string; readonly retryAfterMs?: number };
+
+export type SendFailure = Extract<SendResult, { ok: false }>;
+
+export const NOTIFIER_KINDS = ['email', 'pagerduty', 'slack', 'sns', 'webhook'] as const;
+export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
+
+export function isNotifierKind(value: unknown): value is NotifierKind {
+  return typeof value === 'string' && (NOTIFIER_KINDS as readonly string[]).includes(value);
+}
+
+/**
+ * One delivery channel. `send` never throws for the outside world's failures: it answers with a SendResult,
+ * so the outbox worker has one path for every channel. It throws only for bugs.
+ */
+export interface Notifier {
+  /** The id from the configuration, which routes name. */
+  readonly id: string;
+  readonly kind: NotifierKind;
+  send(n: Notification, signal?: AbortSignal): Promise<SendResult>;
+}
