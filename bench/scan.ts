@@ -130,9 +130,7 @@ function watchPeakRss(pid: number): { stop: () => number | null } {
   };
 }
 
-async function runChild(
-  args: readonly string[],
-): Promise<{
+async function runChild(args: readonly string[]): Promise<{
   code: number | null;
   wallMs: number;
   peakRssKb: number | null;

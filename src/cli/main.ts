@@ -10,10 +10,10 @@ function version(): string {
   return pkg.version;
 }
 
-export function globalHelp(): string {
-  const names = Object.keys(COMMANDS);
-  const width = Math.max(...names.map((name) => name.length));
-  const lines = Object.values(COMMANDS).map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+export async function globalHelp(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return [
     'mfaguard — protects AWS accounts at the moment MFA is taken away',
     '',
@@ -52,18 +52,19 @@ export function processContext(): CommandContext {
 export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    ctx.stdout.write(globalHelp() + '\n');
+    ctx.stdout.write((await globalHelp()) + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     ctx.stdout.write(version() + '\n');
     return EXIT.ok;
   }
-  const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command === undefined) {
-    ctx.stderr.write(`error: unknown command '${name.replace(/[^\w.-]/g, '?')}'\n\n${globalHelp()}\n`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    ctx.stderr.write(`error: unknown command '${name.replace(/[^\w.-]/g, '?')}'\n\n${await globalHelp()}\n`);
     return EXIT.usage;
   }
+  const command: Command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     ctx.stdout.write(command.usage.trimEnd() + '\n');
     return EXIT.ok;

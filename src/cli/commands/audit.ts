@@ -145,7 +145,7 @@ async function callerAccount(clients: AwsClients): Promise<{ accountId: string; 
 export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Command {
   return {
     name: 'audit',
-    summary: 'Audit MFA posture and CIS IAM controls for an account, an organization or exported files',
+    summary: 'audit MFA posture and CIS IAM controls for an account, an organization or exported files',
     usage: AUDIT_USAGE,
     async run(args: readonly string[], ctx: CommandContext): Promise<number> {
       const { values, positionals } = parseCommandArgs('audit', args, OPTIONS);

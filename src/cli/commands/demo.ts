@@ -15,7 +15,7 @@ stolen-key takeover, root removing its MFA, a burst, a refused attempt, sign-ins
 a file delivered twice and hostile user agents), prints the findings, and checks them against
 the archive's ground truth. Needs no AWS account and no network.`;
 
-export const demoCommand: Command = {
+export const DEMO_COMMAND: Command = {
   name: 'demo',
   summary: 'scan the bundled sample archive (offline) and check the findings against its ground truth',
   usage: USAGE,

@@ -44,7 +44,7 @@ const KINDS_OR_ALL = [...GUARDRAIL_KINDS, 'all'] as const;
 export const GUARDRAILS_COMMAND: Command = {
   name: 'guardrails',
   summary:
-    'Generate the MFA enforcement policy, quarantine policy, SCP and EventBridge rule (JSON, CloudFormation, Terraform)',
+    'generate the MFA enforcement policy, quarantine policy, SCP and EventBridge rule (JSON, CloudFormation, Terraform)',
   usage: GUARDRAILS_USAGE,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('guardrails', args, {

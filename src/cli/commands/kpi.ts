@@ -61,7 +61,7 @@ export function renderKpiTable(kpis: RemovalKpis): string {
   ].join('\n');
 }
 
-export const kpiCommand: Command = {
+export const KPI_COMMAND: Command = {
   name: 'kpi',
   summary: 'MFA removal figures over CloudTrail archives: per month by classification, vulnerability window',
   usage: USAGE,
@@ -72,7 +72,7 @@ export const kpiCommand: Command = {
       rules: { type: 'string', multiple: true },
       profile: { type: 'string' },
       region: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
     });
     if (positionals.length === 0) throw new UsageError('kpi needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');

@@ -134,7 +134,7 @@ function toJson(entry: PolicyCheckEntry): Record<string, unknown> {
 
 export const POLICY_COMMAND: Command = {
   name: 'policy',
-  summary: 'Check IAM policy documents: do they really enforce MFA (console and access keys)?',
+  summary: 'check IAM policy documents: do they really enforce MFA (console and access keys)?',
   usage: POLICY_USAGE,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('policy', args, {

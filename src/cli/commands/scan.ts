@@ -119,7 +119,7 @@ export async function presentScan(result: ScanResult, presentation: ScanPresenta
   return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
 }
 
-export const scanCommand: Command = {
+export const SCAN_COMMAND: Command = {
   name: 'scan',
   summary: 'find MFA removals and related detections in CloudTrail archives (folders, files, S3, stdin)',
   usage: SCAN_USAGE,
@@ -134,7 +134,7 @@ export const scanCommand: Command = {
       region: { type: 'string' },
       workers: { type: 'string' },
       progress: { type: 'boolean', default: true },
-      quiet: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
     });
     if (positionals.length === 0) throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const presentation: ScanPresentation = {

@@ -1,4 +1,4 @@
-// Golden files: real CloudTrail samples from ../shared/corpus, normalised and mapped to ECS, compared with testdata/*.golden.json.
+// Golden files: the rules' real-shaped CloudTrail fixtures, normalised and mapped to ECS, compared with testdata/*.golden.json.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,48 +6,32 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { format, resolveConfig } from 'prettier';
+
 import type { EcsDocument } from '../../model/index.ts';
 import { normalizeRecord } from './normalize-record.ts';
-import { corpusDir, filesUnder, readJsonLines } from './test-corpus.ts';
+import { filesUnder } from './test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-
-/** Stratus Red Team captures that exercise console sign-in, IAM users and login profiles, federation and admins. */
-const STRATUS_FILES = [
-  'aws.initial-access.console-login-without-mfa.json',
-  'aws.persistence.iam-backdoor-user.json',
-  'aws.persistence.iam-create-admin-user.json',
-  'aws.persistence.iam-create-user-login-profile.json',
-  'aws.persistence.sts-federation-token.json',
-  'aws.privilege-escalation.iam-update-user-login-profile.json',
-];
 
 interface Sample {
   readonly location: string;
   readonly records: readonly unknown[];
 }
 
-function awsDocsSamples(corpus: string): Sample[] {
-  return filesUnder(path.join(corpus, 'awsdocs'), '.jsonl').map((file) => ({
-    location: path.relative(corpus, file),
-    records: readJsonLines(file).map((line) => (line as { record: unknown }).record),
-  }));
-}
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function beatsSamples(corpus: string): Sample[] {
-  return filesUnder(path.join(corpus, 'elastic-beats'), '.log').map((file) => ({
-    location: path.relative(corpus, file),
-    records: readJsonLines(file),
-  }));
-}
-
-function stratusSamples(corpus: string): Sample[] {
-  const dir = path.join(corpus, 'stratus-red-team', 'docs', 'detonation-logs');
-  return STRATUS_FILES.map((name) => ({
-    location: path.relative(corpus, path.join(dir, name)),
-    records: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown[],
+/**
+ * Our own real-shaped records: the built-in rules' fixtures. The public corpus is checked by the conformance
+ * tests but never copied into the repository, not even as derived goldens (its licences and README say so).
+ */
+function fixtureSamples(): Sample[] {
+  const root = path.join(REPO, 'rules', 'fixtures');
+  return filesUnder(root, '.json').map((file) => ({
+    location: path.relative(REPO, file),
+    records: [JSON.parse(readFileSync(file, 'utf8')) as unknown],
   }));
 }
 
@@ -75,25 +59,21 @@ function sortedEcs(doc: EcsDocument): Record<string, unknown> {
   return sorted;
 }
 
-const GOLDENS: readonly (readonly [name: string, load: (corpus: string) => Sample[]])[] = [
-  ['awsdocs', awsDocsSamples],
-  ['elastic-beats', beatsSamples],
-  ['stratus-red-team', stratusSamples],
-];
+const GOLDENS: readonly (readonly [name: string, load: () => Sample[]])[] = [['rule-fixtures', fixtureSamples]];
 
-describe('normalisation goldens over real CloudTrail samples', () => {
+describe('normalisation goldens over real-shaped CloudTrail records', () => {
   for (const [name, load] of GOLDENS) {
-    it(`${name} matches testdata/${name}.golden.json`, (t) => {
-      const corpus = corpusDir();
-      if (corpus === null) return t.skip('corpus absent');
-      const samples = load(corpus);
+    it(`${name} matches testdata/${name}.golden.json`, async () => {
+      const samples = load();
       assert.ok(samples.length > 0, `no ${name} samples found`);
       const actual = JSON.parse(
         JSON.stringify(samples.map((sample) => ({ location: sample.location, results: goldenOf(sample) }))),
       ) as unknown;
       const file = path.join(TESTDATA, `${name}.golden.json`);
       if (UPDATE) {
-        writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+        // Written as Prettier would, so the checked-in goldens pass the format check unchanged.
+        const options = (await resolveConfig(file)) ?? {};
+        writeFileSync(file, await format(JSON.stringify(actual), { ...options, filepath: file }));
         return;
       }
       assert.ok(

@@ -5,5 +5,4 @@ export { isTakenFileName, listPath, nodeFileSystem, stdinEntry } from './file/fi
 export type { DirEntry, FileStat, FileSystem } from './file/file-source.ts';
 export { DEFAULT_CONCURRENCY, readInputs } from './read-inputs.ts';
 export type { ReadInputsOptions } from './read-inputs.ts';
-export { createS3Client, listS3, parseS3Url } from './s3/s3-source.ts';
 export type { S3ClientOptions, S3Location } from './s3/s3-source.ts';

@@ -6,7 +6,6 @@ import { DEFAULT_MAX_CHUNK_BYTES, echo, owned, splitStream } from '../decode/ind
 import type { InputEntry, InputItem, Listed } from './entry.ts';
 import { listPath, nodeFileSystem, stdinEntry } from './file/file-source.ts';
 import type { FileSystem } from './file/file-source.ts';
-import { createS3Client, listS3 } from './s3/s3-source.ts';
 
 export interface ReadInputsOptions {
   /** Read for the spec `-`; defaults to process.stdin. */
@@ -50,8 +49,10 @@ export async function* readInputs(
   const aborted = (): boolean => signal?.aborted === true;
   const fs = options.fileSystem ?? nodeFileSystem;
   let ownClient: S3Client | undefined;
-  const s3 = (): S3Client => {
+  // The AWS SDK is loaded only when an s3:// input is given: it costs half a second at start-up.
+  const s3 = async (): Promise<S3Client> => {
     if (options.s3Client !== undefined) return options.s3Client;
+    const { createS3Client } = await import('./s3/s3-source.ts');
     ownClient ??= createS3Client({
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       ...(options.region === undefined ? {} : { region: options.region }),
@@ -165,7 +166,7 @@ export async function* readInputs(
 
 function listSpec(
   spec: string,
-  s3: () => S3Client,
+  s3: () => Promise<S3Client>,
   fs: FileSystem,
   stdin: Readable | undefined,
   stdinTaken: boolean,
@@ -187,8 +188,13 @@ function listSpec(
     }
     return fromList([{ kind: 'entry', entry: stdinEntry(stdin ?? process.stdin) }]);
   }
-  if (spec.startsWith('s3://')) return listS3(spec, s3(), signal);
+  if (spec.startsWith('s3://')) return listS3Lazily(spec, s3, signal);
   return listPath(spec, fs);
+}
+
+async function* listS3Lazily(spec: string, s3: () => Promise<S3Client>, signal: AbortSignal | undefined): AsyncGenerator<Listed> {
+  const { listS3 } = await import('./s3/s3-source.ts');
+  yield* listS3(spec, await s3(), signal);
 }
 
 async function* fromList(items: readonly Listed[]): AsyncGenerator<Listed> {

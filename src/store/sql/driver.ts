@@ -34,3 +34,10 @@ export interface SqlDriver {
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** One schema step; applied once, in order, and recorded in `schema_migrations`. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}

@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeChunk } from '../../decode/index.ts';
-import { createS3Client, parseS3Url, readInputs } from '../index.ts';
+import { readInputs } from '../index.ts';
+import { createS3Client, parseS3Url } from './s3-source.ts';
 import type { InputItem, ReadInputsOptions } from '../index.ts';
 
 interface S3rverInstance {
