@@ -283,10 +283,11 @@ async function main(): Promise<void> {
 
   // 3. The scan itself, as a user runs it.
   if (!values['skip-scan']) {
+    // The AWSLogs/ tree only: ground-truth.json beside it is not CloudTrail.
     const scanArgs = [
       'bin/mfaguard.js',
       'scan',
-      dir,
+      join(dir, 'AWSLogs'),
       '--format',
       'json',
       '--out',

@@ -47,7 +47,12 @@ describe('configuration file', () => {
     assert.equal(triage.burstCount, 4);
     assert.equal(triage.burstWindowMs, 600_000);
     assert.equal(triage.lookbackMs, 14 * 86_400_000);
-    assert.deepEqual(triage.workingHours, { timeZone: 'Europe/Paris', days: [1, 2, 3, 4, 5], startMinute: 510, endMinute: 1080 });
+    assert.deepEqual(triage.workingHours, {
+      timeZone: 'Europe/Paris',
+      days: [1, 2, 3, 4, 5],
+      startMinute: 510,
+      endMinute: 1080,
+    });
     assert.ok(triage.privilegedUsers.has('alice'));
     assert.ok(triage.breakGlassUsers.has('breakglass'));
     assert.equal(triage.owners.get('alice')?.email, 'alice@example.com');
@@ -70,11 +75,26 @@ approvals:
     from: yesterday
 `);
     const messages = issues.map((issue) => `${issue.line}: ${issue.message}`);
-    assert.ok(messages.some((m) => m.startsWith('2:') && m.includes("unknown setting 'graceWindw'")), messages.join('\n'));
-    assert.ok(messages.some((m) => m.startsWith('3:') && m.includes('triage.burst.count')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.startsWith('5:') && m.includes('IANA time zone')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.includes('approvals.0.ticket')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.startsWith('8:') && m.includes('approvals.0.from')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('2:') && m.includes("unknown setting 'graceWindw'")),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith('3:') && m.includes('triage.burst.count')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith('5:') && m.includes('IANA time zone')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.includes('approvals.0.ticket')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith('8:') && m.includes('approvals.0.from')),
+      messages.join('\n'),
+    );
   });
 
   it('rejects YAML that does not parse, with the position', () => {
@@ -85,7 +105,9 @@ approvals:
 
   it('rejects a top level that is not a mapping and wrong list types', () => {
     assert.ok(issuesOf('- a\n- b\n').some((issue) => issue.message.includes('expected a mapping')));
-    assert.ok(issuesOf('identities:\n  privileged: alice\n').some((issue) => issue.message.includes('list of names')));
+    assert.ok(
+      issuesOf('identities:\n  privileged: alice\n').some((issue) => issue.message.includes('list of names')),
+    );
   });
 
   it('parses durations and refuses nonsense', () => {

@@ -13,7 +13,15 @@ export interface MfaguardConfig {
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DAY_NAMES: Readonly<Record<string, number>> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
+const DAY_NAMES: Readonly<Record<string, number>> = {
+  mon: 1,
+  tue: 2,
+  wed: 3,
+  thu: 4,
+  fri: 5,
+  sat: 6,
+  sun: 7,
+};
 
 /** `90s`, `15m`, `1h`, `2d` (or a bare number of seconds) to milliseconds; null when it is not a duration. */
 export function parseDuration(value: unknown): number | null {
@@ -40,7 +48,7 @@ function parseTime(value: unknown): number | null {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -65,7 +73,8 @@ class Checker {
   problem(path: readonly (string | number)[], message: string, hint?: string): void {
     // Point at the nearest node that exists.
     let node: YamlNode | null = null;
-    for (let depth = path.length; depth >= 0 && node === null; depth--) node = this.nodeAt(path.slice(0, depth));
+    for (let depth = path.length; depth >= 0 && node === null; depth--)
+      node = this.nodeAt(path.slice(0, depth));
     const offset = node?.range?.[0];
     const position = offset === undefined ? null : this.lines.linePos(offset);
     this.issues.push({
@@ -79,7 +88,11 @@ class Checker {
     });
   }
 
-  object(path: readonly (string | number)[], value: unknown, allowed: readonly string[]): Record<string, unknown> | null {
+  object(
+    path: readonly (string | number)[],
+    value: unknown,
+    allowed: readonly string[],
+  ): Record<string, unknown> | null {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) {
       this.problem(path, `expected a mapping, got ${show(value)}`);
@@ -87,7 +100,12 @@ class Checker {
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) this.problem([...path, key], `unknown setting '${key}'`, `known settings here: ${allowed.join(', ')}`);
+      if (!allowed.includes(key))
+        this.problem(
+          [...path, key],
+          `unknown setting '${key}'`,
+          `known settings here: ${allowed.join(', ')}`,
+        );
     }
     return record;
   }
@@ -130,7 +148,14 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
   if (document.errors.length > 0) {
     const issues = document.errors.map((error): InputIssue => {
       const position = lines.linePos(error.pos[0]);
-      return { level: 'error', code: 'config-yaml', location, line: position.line, column: position.col, message: error.message.split('\n')[0] ?? 'invalid YAML' };
+      return {
+        level: 'error',
+        code: 'config-yaml',
+        location,
+        line: position.line,
+        column: position.col,
+        message: error.message.split('\n')[0] ?? 'invalid YAML',
+      };
     });
     throw new UsageError(`the configuration file ${location} is not valid YAML`, issues);
   }
@@ -138,9 +163,21 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
   const raw: unknown = document.toJS();
   const top = check.object([], raw ?? {}, ['approvals', 'identities', 'triage', 'workingHours']) ?? {};
 
-  const triage = check.object(['triage'], top['triage'], ['burst', 'followUpWindow', 'graceWindow', 'lookbackDays', 'precursorWindow']) ?? {};
+  const triage =
+    check.object(['triage'], top['triage'], [
+      'burst',
+      'followUpWindow',
+      'graceWindow',
+      'lookbackDays',
+      'precursorWindow',
+    ]) ?? {};
   const burst = check.object(['triage', 'burst'], triage['burst'], ['count', 'window']) ?? {};
-  const lookbackDays = check.count(['triage', 'lookbackDays'], triage['lookbackDays'], DEFAULT_TRIAGE_CONFIG.lookbackMs / 86_400_000, 1);
+  const lookbackDays = check.count(
+    ['triage', 'lookbackDays'],
+    triage['lookbackDays'],
+    DEFAULT_TRIAGE_CONFIG.lookbackMs / 86_400_000,
+    1,
+  );
 
   let workingHours: WorkingHours | null = null;
   const hours = check.object(['workingHours'], top['workingHours'], ['days', 'end', 'start', 'timeZone']);
@@ -148,23 +185,47 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
     const timeZone = hours['timeZone'];
     const start = parseClock(hours['start'] ?? '08:00');
     const end = parseClock(hours['end'] ?? '18:00');
-    const dayNames = check.strings(['workingHours', 'days'], hours['days'] ?? ['mon', 'tue', 'wed', 'thu', 'fri']);
+    const dayNames = check.strings(
+      ['workingHours', 'days'],
+      hours['days'] ?? ['mon', 'tue', 'wed', 'thu', 'fri'],
+    );
     const days = dayNames.map((name) => DAY_NAMES[name.slice(0, 3).toLowerCase()] ?? 0);
     dayNames.forEach((name, index) => {
-      if (days[index] === 0) check.problem(['workingHours', 'days', index], `unknown day ${show(name)}`, 'use mon, tue, wed, thu, fri, sat, sun');
+      if (days[index] === 0)
+        check.problem(
+          ['workingHours', 'days', index],
+          `unknown day ${show(name)}`,
+          'use mon, tue, wed, thu, fri, sat, sun',
+        );
     });
     if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
-      check.problem(['workingHours', 'timeZone'], `expected an IANA time zone such as Europe/Paris or UTC, got ${show(timeZone)}`);
+      check.problem(
+        ['workingHours', 'timeZone'],
+        `expected an IANA time zone such as Europe/Paris or UTC, got ${show(timeZone)}`,
+      );
     } else if (start === null || end === null || start >= end) {
-      check.problem(['workingHours'], 'start and end must be times of day such as "08:00" and "18:00", start before end');
+      check.problem(
+        ['workingHours'],
+        'start and end must be times of day such as "08:00" and "18:00", start before end',
+      );
     } else {
       workingHours = { timeZone, days: days.filter((day) => day > 0), startMinute: start, endMinute: end };
     }
   }
 
-  const identities = check.object(['identities'], top['identities'], ['administrators', 'breakGlass', 'owners', 'privileged']) ?? {};
+  const identities =
+    check.object(['identities'], top['identities'], [
+      'administrators',
+      'breakGlass',
+      'owners',
+      'privileged',
+    ]) ?? {};
   const owners = new Map<string, Owner>();
-  const ownerMap = check.object(['identities', 'owners'], identities['owners'], Object.keys((identities['owners'] as object | null) ?? {}));
+  const ownerMap = check.object(
+    ['identities', 'owners'],
+    identities['owners'],
+    Object.keys((identities['owners'] as object | null) ?? {}),
+  );
   for (const [user, value] of Object.entries(ownerMap ?? {})) {
     const owner = check.object(['identities', 'owners', user], value, ['email', 'team']);
     if (owner === null) continue;
@@ -172,7 +233,10 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
     if (email !== undefined && (typeof email !== 'string' || !email.includes('@'))) {
       check.problem(['identities', 'owners', user, 'email'], `expected an email address, got ${show(email)}`);
     }
-    owners.set(user, { email: typeof email === 'string' ? email : null, team: typeof owner['team'] === 'string' ? owner['team'] : null });
+    owners.set(user, {
+      email: typeof email === 'string' ? email : null,
+      team: typeof owner['team'] === 'string' ? owner['team'] : null,
+    });
   }
 
   const approvals: Approval[] = [];
@@ -182,18 +246,39 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
   }
   (Array.isArray(approvalList) ? approvalList : []).forEach((item, index) => {
     const path = ['approvals', index];
-    const approval = check.object(path, item, ['account', 'actor', 'approver', 'from', 'ticket', 'to', 'user', 'window']);
+    const approval = check.object(path, item, [
+      'account',
+      'actor',
+      'approver',
+      'from',
+      'ticket',
+      'to',
+      'user',
+      'window',
+    ]);
     if (approval === null) return;
     const ticket = approval['ticket'];
     const user = approval['user'];
     const fromMs = parseTime(approval['from']);
     const windowMs = approval['window'] === undefined ? null : parseDuration(approval['window']);
-    const toMs = approval['to'] !== undefined ? parseTime(approval['to']) : fromMs !== null && windowMs !== null ? fromMs + windowMs : null;
+    const toMs =
+      approval['to'] !== undefined
+        ? parseTime(approval['to'])
+        : fromMs !== null && windowMs !== null
+          ? fromMs + windowMs
+          : null;
     const before = check.issues.length;
-    if (typeof ticket !== 'string' || ticket === '') check.problem([...path, 'ticket'], 'every approval needs a ticket, e.g. CHG-123');
-    if (typeof user !== 'string' || user === '') check.problem([...path, 'user'], 'every approval needs the target user name');
-    if (fromMs === null) check.problem([...path, 'from'], `expected a date-time such as 2026-11-20T09:00:00Z, got ${show(approval['from'])}`);
-    if (toMs === null) check.problem([...path, 'to'], 'give `to` (a date-time) or `window` (a duration such as 2h)');
+    if (typeof ticket !== 'string' || ticket === '')
+      check.problem([...path, 'ticket'], 'every approval needs a ticket, e.g. CHG-123');
+    if (typeof user !== 'string' || user === '')
+      check.problem([...path, 'user'], 'every approval needs the target user name');
+    if (fromMs === null)
+      check.problem(
+        [...path, 'from'],
+        `expected a date-time such as 2026-11-20T09:00:00Z, got ${show(approval['from'])}`,
+      );
+    if (toMs === null)
+      check.problem([...path, 'to'], 'give `to` (a date-time) or `window` (a duration such as 2h)');
     else if (fromMs !== null && toMs < fromMs) check.problem([...path, 'to'], '`to` is before `from`');
     if (check.issues.length > before || fromMs === null || toMs === null) return;
     const account = approval['account'];
@@ -210,11 +295,32 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
 
   const config: MfaguardConfig = {
     triage: {
-      graceWindowMs: check.duration(['triage', 'graceWindow'], triage['graceWindow'], DEFAULT_TRIAGE_CONFIG.graceWindowMs),
-      burstCount: check.count(['triage', 'burst', 'count'], burst['count'], DEFAULT_TRIAGE_CONFIG.burstCount, 2),
-      burstWindowMs: check.duration(['triage', 'burst', 'window'], burst['window'], DEFAULT_TRIAGE_CONFIG.burstWindowMs),
-      precursorWindowMs: check.duration(['triage', 'precursorWindow'], triage['precursorWindow'], DEFAULT_TRIAGE_CONFIG.precursorWindowMs),
-      followUpWindowMs: check.duration(['triage', 'followUpWindow'], triage['followUpWindow'], DEFAULT_TRIAGE_CONFIG.followUpWindowMs),
+      graceWindowMs: check.duration(
+        ['triage', 'graceWindow'],
+        triage['graceWindow'],
+        DEFAULT_TRIAGE_CONFIG.graceWindowMs,
+      ),
+      burstCount: check.count(
+        ['triage', 'burst', 'count'],
+        burst['count'],
+        DEFAULT_TRIAGE_CONFIG.burstCount,
+        2,
+      ),
+      burstWindowMs: check.duration(
+        ['triage', 'burst', 'window'],
+        burst['window'],
+        DEFAULT_TRIAGE_CONFIG.burstWindowMs,
+      ),
+      precursorWindowMs: check.duration(
+        ['triage', 'precursorWindow'],
+        triage['precursorWindow'],
+        DEFAULT_TRIAGE_CONFIG.precursorWindowMs,
+      ),
+      followUpWindowMs: check.duration(
+        ['triage', 'followUpWindow'],
+        triage['followUpWindow'],
+        DEFAULT_TRIAGE_CONFIG.followUpWindowMs,
+      ),
       lookbackMs: lookbackDays * 86_400_000,
       workingHours,
       privilegedUsers: new Set(check.strings(['identities', 'privileged'], identities['privileged'])),
@@ -225,7 +331,10 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
     },
   };
   if (check.issues.length > 0) {
-    throw new UsageError(`the configuration file ${location} has ${check.issues.length} problem(s)`, check.issues);
+    throw new UsageError(
+      `the configuration file ${location} has ${check.issues.length} problem(s)`,
+      check.issues,
+    );
   }
   return config;
 }
@@ -235,7 +344,8 @@ export function loadConfigFile(path: string): MfaguardConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`cannot read the configuration file ${path}: ${reason}`);
   }
   return parseConfig(text, path);

@@ -39,7 +39,9 @@ export function demoSamplePaths(): { archive: string; groundTruth: string } {
 
 /** Compares built-in alerts and triage with what the generator says a correct scanner reports. */
 export function checkGroundTruth(alerts: readonly Alert[], truth: GroundTruth): GroundTruthCheck {
-  const builtin = alerts.filter((alert) => alert.rule.format === 'builtin' && alert.rule.id !== 'mfaguard-mfa-removal-burst');
+  const builtin = alerts.filter(
+    (alert) => alert.rule.format === 'builtin' && alert.rule.id !== 'mfaguard-mfa-removal-burst',
+  );
   const have = new Set(builtin.map((alert) => `${alert.rule.id}:${alert.event.id}`));
   const wanted = new Set<string>();
   const missing: string[] = [];
@@ -50,15 +52,23 @@ export function checkGroundTruth(alerts: readonly Alert[], truth: GroundTruth): 
     for (const expect of scenario.expect) {
       const key = `${INTENT_RULES[expect.intent] ?? expect.intent}:${expect.eventId}`;
       wanted.add(key);
-      if (!have.has(key)) missing.push(`${scenario.id}: ${expect.intent} on ${expect.eventName} ${expect.eventId}`);
+      if (!have.has(key))
+        missing.push(`${scenario.id}: ${expect.intent} on ${expect.eventName} ${expect.eventId}`);
     }
     const triage = scenario.triage;
     if (triage?.classification !== undefined && triage.removalEventId !== undefined) {
       triageExpected++;
-      const alert = builtin.find((candidate) => candidate.event.id === triage.removalEventId && candidate.classification !== undefined);
-      const windowOk = triage.vulnerabilityWindowSeconds === undefined || alert?.vulnerabilityWindowSeconds === triage.vulnerabilityWindowSeconds;
+      const alert = builtin.find(
+        (candidate) => candidate.event.id === triage.removalEventId && candidate.classification !== undefined,
+      );
+      const windowOk =
+        triage.vulnerabilityWindowSeconds === undefined ||
+        alert?.vulnerabilityWindowSeconds === triage.vulnerabilityWindowSeconds;
       if (alert?.classification === triage.classification && windowOk) triageMatched++;
-      else triageMismatches.push(`${scenario.id}: expected ${triage.classification}, got ${alert?.classification ?? 'no alert'}`);
+      else
+        triageMismatches.push(
+          `${scenario.id}: expected ${triage.classification}, got ${alert?.classification ?? 'no alert'}`,
+        );
     }
   }
   const unexpected = [...have].filter((key) => !wanted.has(key));
@@ -73,7 +83,9 @@ export function checkGroundTruth(alerts: readonly Alert[], truth: GroundTruth): 
   };
 }
 
-export async function runDemo(options: Omit<ScanOptions, 'inputs'> = {}): Promise<{ result: ScanResult; check: GroundTruthCheck }> {
+export async function runDemo(
+  options: Omit<ScanOptions, 'inputs'> = {},
+): Promise<{ result: ScanResult; check: GroundTruthCheck }> {
   const paths = demoSamplePaths();
   const truth = JSON.parse(readFileSync(paths.groundTruth, 'utf8')) as GroundTruth;
   const result = await runScan({ ...options, inputs: [paths.archive] });

@@ -31,7 +31,11 @@ export interface ChunkResult {
   readonly lastEventMs: number | null;
 }
 
-export function processChunk(chunk: Chunk, engine: Engine, isRelevant: (event: CloudTrailEvent) => boolean): ChunkResult {
+export function processChunk(
+  chunk: Chunk,
+  engine: Engine,
+  isRelevant: (event: CloudTrailEvent) => boolean,
+): ChunkResult {
   const decoded = decodeChunk(chunk);
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];

@@ -19,7 +19,10 @@ if (port !== null) {
     try {
       port.postMessage({ id: request.id, result: processChunk(request.chunk, engine, isRelevantEvent) });
     } catch (error) {
-      port.postMessage({ id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      port.postMessage({
+        id: request.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     }
   });
   port.postMessage({ ready: true });

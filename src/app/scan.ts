@@ -130,8 +130,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       else alertsById.set(alert.id, alert);
     }
     baseline.merge(result.baseline);
-    if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs)) firstEventMs = result.firstEventMs;
-    if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs)) lastEventMs = result.lastEventMs;
+    if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs))
+      firstEventMs = result.firstEventMs;
+    if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs))
+      lastEventMs = result.lastEventMs;
     for (const event of result.relevant) {
       if (relevant.has(event.id)) duplicateEvents++;
       else relevant.set(event.id, event);
@@ -147,7 +149,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   // A holder, not a `let`: the pool is created inside a closure, which control-flow analysis cannot follow.
   const workers: { pool: WorkerPool | null } = { pool: null };
   const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
-  const usePool = (): boolean => wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
+  const usePool = (): boolean =>
+    wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
 
   // Bounded in flight: at most this many chunks are being processed while the source reads ahead.
   const inFlight = new Set<Promise<void>>();
@@ -155,7 +158,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const process = async (chunk: Chunk): Promise<void> => {
     bytesRead += chunk.data.byteLength;
     if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
-    absorb(workers.pool === null ? processChunk(chunk, ruleSet.engine, isRelevantEvent) : await workers.pool.run(chunk));
+    absorb(
+      workers.pool === null
+        ? processChunk(chunk, ruleSet.engine, isRelevantEvent)
+        : await workers.pool.run(chunk),
+    );
   };
 
   try {
@@ -191,12 +198,16 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     const ruleEvents = candidates.get(rule.meta.id);
     if (ruleEvents === undefined) continue;
     for (const hit of rule.evaluate([...ruleEvents.values()])) {
-      const alert = buildAlert(rule, hit.event, { aggregate: { summary: hit.summary, eventIds: hit.eventIds } });
+      const alert = buildAlert(rule, hit.event, {
+        aggregate: { summary: hit.summary, eventIds: hit.eventIds },
+      });
       if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
     }
   }
 
-  const events = [...relevant.values()].sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const events = [...relevant.values()].sort(
+    (a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const detected = [...alertsById.values()];
   const triaged =
     options.triage === false

@@ -74,7 +74,9 @@ export class WorkerPool {
       this.pending.set(id, { resolve, reject });
       const data = chunk.data;
       const transferable =
-        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+        data.byteOffset === 0 &&
+        data.byteLength === data.buffer.byteLength &&
+        data.buffer instanceof ArrayBuffer;
       slot.worker.postMessage({ id, chunk }, transferable ? [data.buffer] : []);
     });
   }

@@ -19,7 +19,11 @@ function triaged(at: string, classification: Classification, windowSeconds?: num
 describe('removal KPIs', () => {
   it('counts removals per month by classification, once per event', () => {
     const a = triaged('2026-10-03T10:00:00Z', 'rotation', 120);
-    const sameEventOtherRule = { ...a, id: 'other', rule: { ...a.rule, id: 'd8fc1cca-93ed-43c1-bbb6-c0dd3eff2958', format: 'elastic' as const } };
+    const sameEventOtherRule = {
+      ...a,
+      id: 'other',
+      rule: { ...a.rule, id: 'd8fc1cca-93ed-43c1-bbb6-c0dd3eff2958', format: 'elastic' as const },
+    };
     const alerts = [
       a,
       sameEventOtherRule,
@@ -39,11 +43,18 @@ describe('removal KPIs', () => {
     );
     assert.equal(kpis.byClassification.rotation, 2);
     assert.equal(kpis.autoExplainedPercent, 60);
-    assert.deepEqual(kpis.vulnerabilityWindow, { count: 3, medianSeconds: 120, p90Seconds: 600, maxSeconds: 600 });
+    assert.deepEqual(kpis.vulnerabilityWindow, {
+      count: 3,
+      medianSeconds: 120,
+      p90Seconds: 600,
+      maxSeconds: 600,
+    });
   });
 
   it('ignores alerts that are not triaged removals and handles none', () => {
-    const refused = removalAlert(makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-01T00:00:00Z', outcome: 'failure' }));
+    const refused = removalAlert(
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-01T00:00:00Z', outcome: 'failure' }),
+    );
     const kpis = computeRemovalKpis([refused]);
     assert.equal(kpis.removals, 0);
     assert.equal(kpis.autoExplainedPercent, null);

@@ -2,7 +2,14 @@
 
 import type { Alert, Classification } from '../model/index.ts';
 
-export const CLASSIFICATIONS: readonly Classification[] = ['rotation', 'approved', 'verified', 'suspicious', 'unauthorized', 'unresolved'];
+export const CLASSIFICATIONS: readonly Classification[] = [
+  'rotation',
+  'approved',
+  'verified',
+  'suspicious',
+  'unauthorized',
+  'unresolved',
+];
 
 export interface MonthFigures {
   /** `YYYY-MM` (UTC). */
@@ -20,7 +27,12 @@ export interface RemovalKpis {
   readonly months: readonly MonthFigures[];
   readonly byClassification: Readonly<Record<Classification, number>>;
   /** Seconds from removal to re-enrolment, over removals that were re-enrolled; null when there were none. */
-  readonly vulnerabilityWindow: { readonly count: number; readonly medianSeconds: number | null; readonly p90Seconds: number | null; readonly maxSeconds: number | null };
+  readonly vulnerabilityWindow: {
+    readonly count: number;
+    readonly medianSeconds: number | null;
+    readonly p90Seconds: number | null;
+    readonly maxSeconds: number | null;
+  };
   /** Share (0–100) of removals explained automatically as rotation or approved. */
   readonly autoExplainedPercent: number | null;
   readonly rootRemovals: number;
@@ -41,7 +53,12 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 export function removalsOf(alerts: readonly Alert[]): Alert[] {
   const byEvent = new Map<string, Alert>();
   for (const alert of alerts) {
-    if (alert.classification === undefined || alert.event.name !== 'DeactivateMFADevice' || alert.event.outcome !== 'success') continue;
+    if (
+      alert.classification === undefined ||
+      alert.event.name !== 'DeactivateMFADevice' ||
+      alert.event.outcome !== 'success'
+    )
+      continue;
     if (alert.correlation?.kind === 'burst' && alert.rule.id === 'mfaguard-mfa-removal-burst') continue;
     if (!byEvent.has(alert.event.id)) byEvent.set(alert.event.id, alert);
   }
@@ -70,7 +87,13 @@ export function computeRemovalKpis(alerts: readonly Alert[]): RemovalKpis {
     .map(([month, counts]): MonthFigures => {
       const removalsInMonth = CLASSIFICATIONS.reduce((sum, name) => sum + counts[name], 0);
       const legitimate = counts.rotation + counts.approved + counts.verified;
-      return { month, removals: removalsInMonth, byClassification: counts, legitimate, unexplained: removalsInMonth - legitimate };
+      return {
+        month,
+        removals: removalsInMonth,
+        byClassification: counts,
+        legitimate,
+        unexplained: removalsInMonth - legitimate,
+      };
     });
   return {
     removals: removals.length,
@@ -82,7 +105,10 @@ export function computeRemovalKpis(alerts: readonly Alert[]): RemovalKpis {
       p90Seconds: percentile(windows, 90),
       maxSeconds: windows.length === 0 ? null : (windows[windows.length - 1] ?? null),
     },
-    autoExplainedPercent: removals.length === 0 ? null : Math.round(((total.rotation + total.approved) / removals.length) * 1000) / 10,
+    autoExplainedPercent:
+      removals.length === 0
+        ? null
+        : Math.round(((total.rotation + total.approved) / removals.length) * 1000) / 10,
     rootRemovals,
   };
 }

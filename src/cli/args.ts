@@ -12,9 +12,20 @@ export function parseCommandArgs<T extends Options>(
   command: string,
   args: readonly string[],
   options: T,
-): { values: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>['values']; positionals: string[] } {
+): {
+  values: ReturnType<
+    typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+  >['values'];
+  positionals: string[];
+} {
   try {
-    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true, allowNegative: true } as {
+    const parsed = parseArgs({
+      args: [...args],
+      options,
+      allowPositionals: true,
+      strict: true,
+      allowNegative: true,
+    } as {
       args: string[];
       options: T;
       allowPositionals: true;
@@ -36,7 +47,12 @@ export function parseSeverityOption(name: string, value: string | undefined): Se
   return lower;
 }
 
-export function parseChoice<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+export function parseChoice<T extends string>(
+  name: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value.slice(0, 40)}'`);
@@ -46,6 +62,7 @@ export function parseChoice<T extends string>(name: string, value: string | unde
 
 export function parseCount(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(value)) throw new UsageError(`--${name} must be a whole number; got '${value.slice(0, 40)}'`);
+  if (!/^\d{1,6}$/.test(value))
+    throw new UsageError(`--${name} must be a whole number; got '${value.slice(0, 40)}'`);
   return Number(value);
 }

@@ -30,9 +30,13 @@ export function describeError(error: unknown, debug: boolean): { code: number; m
   }
   if (error instanceof ExternalError) {
     const retry = error.retryable ? ' (temporary: trying again later may work)' : '';
-    return { code: EXIT.external, message: `error: ${forTerminal(error.service)}: ${forTerminal(error.message)}${retry}` };
+    return {
+      code: EXIT.external,
+      message: `error: ${forTerminal(error.service)}: ${forTerminal(error.message)}${retry}`,
+    };
   }
-  const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+  const text =
+    error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
   return {
     code: EXIT.internal,
     message:

@@ -6,7 +6,9 @@ import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT } from './exit-codes.ts';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -22,7 +24,7 @@ export async function globalHelp(): Promise<string> {
     'Commands:',
     ...lines,
     '',
-    'Run `mfaguard <command> --help` for a command\'s options. Exit codes: 0 done, 1 alert/finding at or above',
+    "Run `mfaguard <command> --help` for a command's options. Exit codes: 0 done, 1 alert/finding at or above",
     '--fail-on, 2 usage or configuration error, 3 finished but some inputs unreadable, 4 AWS/network failure.',
   ].join('\n');
 }

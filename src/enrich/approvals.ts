@@ -19,7 +19,9 @@ export function findApproval(
     if (approval.account !== null && approval.account !== removal.account) continue;
     if (approval.actor !== null) {
       const actor = approval.actor;
-      const matches = actor.startsWith('arn:') ? actor === removal.actor.arn : sameName(actor, removal.actor.userName);
+      const matches = actor.startsWith('arn:')
+        ? actor === removal.actor.arn
+        : sameName(actor, removal.actor.userName);
       if (!matches) continue;
     }
     return approval;

@@ -9,11 +9,20 @@ export type BaselineData = Map<string, Map<string, Map<number, number>>>;
 
 export function actorKey(event: CloudTrailEvent): string | null {
   const actor = event.actor;
-  return actor.arn ?? actor.principalId ?? (actor.userName === null ? null : `${event.account ?? ''}:${actor.userName}`);
+  return (
+    actor.arn ??
+    actor.principalId ??
+    (actor.userName === null ? null : `${event.account ?? ''}:${actor.userName}`)
+  );
 }
 
 /** User agents the AWS console itself sends: calls made from a console session carry one of these, not the browser's. */
-const CONSOLE_AGENTS = new Set(['aws internal', 'console.amazonaws.com', 'signin.amazonaws.com', 'console.ec2.amazonaws.com']);
+const CONSOLE_AGENTS = new Set([
+  'aws internal',
+  'console.amazonaws.com',
+  'signin.amazonaws.com',
+  'console.ec2.amazonaws.com',
+]);
 
 /**
  * The kind of client an event came from. Everything done through the console (the browser sign-in and the calls the
@@ -25,7 +34,8 @@ export function clientFamily(event: CloudTrailEvent): string | null {
   const agent = event.userAgent;
   if (agent === null) return null;
   const lower = agent.trim().toLowerCase();
-  if (CONSOLE_AGENTS.has(lower) || lower.startsWith('aws-internal/') || lower.startsWith('aws internal')) return 'console';
+  if (CONSOLE_AGENTS.has(lower) || lower.startsWith('aws-internal/') || lower.startsWith('aws internal'))
+    return 'console';
   return userAgentFamily(agent);
 }
 

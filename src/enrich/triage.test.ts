@@ -10,13 +10,22 @@ import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
 import type { TriageConfig } from './triage-config.ts';
 import { makeEvent, removalAlert } from './test-support/events.ts';
 
-const PARIS_HOURS: TriageConfig['workingHours'] = { timeZone: 'Europe/Paris', days: [1, 2, 3, 4, 5], startMinute: 8 * 60, endMinute: 19 * 60 };
+const PARIS_HOURS: TriageConfig['workingHours'] = {
+  timeZone: 'Europe/Paris',
+  days: [1, 2, 3, 4, 5],
+  startMinute: 8 * 60,
+  endMinute: 19 * 60,
+};
 
-function triage(events: readonly CloudTrailEvent[], overrides: Partial<TriageConfig> = {}, coverageEndMs?: number): Alert[] {
+function triage(
+  events: readonly CloudTrailEvent[],
+  overrides: Partial<TriageConfig> = {},
+  coverageEndMs?: number,
+): Alert[] {
   const builder = new BaselineBuilder();
   for (const event of events) builder.observe(event);
   const alerts = events
-    .filter((event) => (event.name === 'DeactivateMFADevice' || event.name === 'DeleteVirtualMFADevice'))
+    .filter((event) => event.name === 'DeactivateMFADevice' || event.name === 'DeleteVirtualMFADevice')
     .map((event) => removalAlert(event));
   return triageAlerts({
     alerts,
@@ -25,12 +34,22 @@ function triage(events: readonly CloudTrailEvent[], overrides: Partial<TriageCon
     config: { ...DEFAULT_TRIAGE_CONFIG, workingHours: PARIS_HOURS, ...overrides },
     coverageEndMs: coverageEndMs ?? Math.max(...events.map((event) => event.timeMs)),
     ecs: (event) => ({ 'event.action': event.name, 'user.name': event.actor.userName }),
-    burstAlert: (first) => ({ ...removalAlert(first, 80), id: `burst-${first.id}`, rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' } }),
+    burstAlert: (first) => ({
+      ...removalAlert(first, 80),
+      id: `burst-${first.id}`,
+      rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' },
+    }),
   });
 }
 
 function removalOf(alerts: readonly Alert[], target: string): Alert {
-  const alert = alerts.find((candidate) => candidate.event.name === 'DeactivateMFADevice' && candidate.event.outcome === 'success' && candidate.target.userName === target && candidate.rule.id !== 'mfaguard-mfa-removal-burst');
+  const alert = alerts.find(
+    (candidate) =>
+      candidate.event.name === 'DeactivateMFADevice' &&
+      candidate.event.outcome === 'success' &&
+      candidate.target.userName === target &&
+      candidate.rule.id !== 'mfaguard-mfa-removal-burst',
+  );
   assert.ok(alert, `no removal alert for ${target}`);
   return alert;
 }
@@ -53,8 +72,18 @@ function phoneSwap(): CloudTrailEvent[] {
 }
 
 function takeover(): CloudTrailEvent[] {
-  const bobByDay = { actor: 'bob', ip: '203.0.113.20', userAgent: 'aws-cli/2.15.0 Python/3.11', mfa: null } as const;
-  const attacker = { actor: 'bob', ip: '192.0.2.66', userAgent: 'Boto3/1.34.0 Python/3.12', mfa: null } as const;
+  const bobByDay = {
+    actor: 'bob',
+    ip: '203.0.113.20',
+    userAgent: 'aws-cli/2.15.0 Python/3.11',
+    mfa: null,
+  } as const;
+  const attacker = {
+    actor: 'bob',
+    ip: '192.0.2.66',
+    userAgent: 'Boto3/1.34.0 Python/3.12',
+    mfa: null,
+  } as const;
   return [
     makeEvent({ name: 'ListUsers', at: '2026-11-10T14:00:00Z', ...bobByDay }),
     makeEvent({ name: 'GetCallerIdentity', at: '2026-11-12T15:00:00Z', ...bobByDay }),
@@ -65,8 +94,22 @@ function takeover(): CloudTrailEvent[] {
     makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T02:14:00Z', ...attacker, target: 'carol' }),
     makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-18T02:14:30Z', ...attacker, target: 'carol' }),
     // The attacker's own device, registered from a temporary session without MFA.
-    makeEvent({ name: 'CreateVirtualMFADevice', at: '2026-11-18T02:16:00Z', ...attacker, key: 'temporary', mfa: false, target: 'carol' }),
-    makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T02:16:30Z', ...attacker, key: 'temporary', mfa: false, target: 'carol' }),
+    makeEvent({
+      name: 'CreateVirtualMFADevice',
+      at: '2026-11-18T02:16:00Z',
+      ...attacker,
+      key: 'temporary',
+      mfa: false,
+      target: 'carol',
+    }),
+    makeEvent({
+      name: 'EnableMFADevice',
+      at: '2026-11-18T02:16:30Z',
+      ...attacker,
+      key: 'temporary',
+      mfa: false,
+      target: 'carol',
+    }),
     makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T02:18:00Z', ...attacker, target: 'carol' }),
     makeEvent({ name: 'UpdateLoginProfile', at: '2026-11-18T02:19:00Z', ...attacker, target: 'carol' }),
   ];
@@ -89,7 +132,13 @@ describe('triage scenarios', () => {
 
   it('the same swap at night is not called a rotation', () => {
     const events = phoneSwap().map((event) =>
-      event.name === 'ConsoleLogin' || event.name === 'ListMFADevices' ? event : { ...event, timeMs: event.timeMs + 13 * 3_600_000, time: new Date(event.timeMs + 13 * 3_600_000).toISOString() },
+      event.name === 'ConsoleLogin' || event.name === 'ListMFADevices'
+        ? event
+        : {
+            ...event,
+            timeMs: event.timeMs + 13 * 3_600_000,
+            time: new Date(event.timeMs + 13 * 3_600_000).toISOString(),
+          },
     );
     const alert = removalOf(triage(events), 'alice');
     assert.equal(alert.classification, 'suspicious');
@@ -100,11 +149,27 @@ describe('triage scenarios', () => {
     const alert = removalOf(triage(takeover()), 'carol');
     assert.equal(alert.classification, 'suspicious');
     assert.ok(alert.severity === 'high' || alert.severity === 'critical', alert.severity);
-    for (const code of ['takeover-pattern', 'new-source-ip', 'new-client', 'outside-working-hours', 'actor-not-target', 'precursor-reconnaissance', 'follow-up-credentials', 'follow-up-password-reset']) {
+    for (const code of [
+      'takeover-pattern',
+      'new-source-ip',
+      'new-client',
+      'outside-working-hours',
+      'actor-not-target',
+      'precursor-reconnaissance',
+      'follow-up-credentials',
+      'follow-up-password-reset',
+    ]) {
       assert.ok(codes(alert).includes(code), `missing reason ${code} in ${codes(alert).join(', ')}`);
     }
     const relations = new Set(alert.related?.map((related) => related.name));
-    for (const name of ['ListUsers', 'ListMFADevices', 'GetCallerIdentity', 'CreateAccessKey', 'UpdateLoginProfile', 'EnableMFADevice']) {
+    for (const name of [
+      'ListUsers',
+      'ListMFADevices',
+      'GetCallerIdentity',
+      'CreateAccessKey',
+      'UpdateLoginProfile',
+      'EnableMFADevice',
+    ]) {
       assert.ok(relations.has(name), `related misses ${name}`);
     }
     // The reasons come strongest first and every one reads as a sentence.
@@ -112,9 +177,15 @@ describe('triage scenarios', () => {
     assert.ok(alert.reasons?.every((reason) => reason.message.length > 10));
   });
 
-  it("root removing its own MFA is critical and never a rotation, even when re-enrolled at once", () => {
+  it('root removing its own MFA is critical and never a rotation, even when re-enrolled at once', () => {
     const events = [
-      makeEvent({ name: 'ConsoleLogin', at: '2026-11-16T09:00:00Z', actor: 'root', mfaUsed: true, console: true }),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: '2026-11-16T09:00:00Z',
+        actor: 'root',
+        mfaUsed: true,
+        console: true,
+      }),
       makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-17T10:00:00Z', actor: 'root', console: true }),
       makeEvent({ name: 'EnableMFADevice', at: '2026-11-17T10:02:00Z', actor: 'root', console: true }),
     ];
@@ -127,7 +198,12 @@ describe('triage scenarios', () => {
   it('one actor stripping MFA from six users gives one correlated alert listing all of them', () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
     const events = users.map((user, i) =>
-      makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(), actor: 'mallory', target: user }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
+        actor: 'mallory',
+        target: user,
+      }),
     );
     const alerts = triage(events);
     const bursts = alerts.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
@@ -143,35 +219,79 @@ describe('triage scenarios', () => {
 
   it('four removals are not a burst with the default of five', () => {
     const events = ['u1', 'u2', 'u3', 'u4'].map((user, i) =>
-      makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 60_000).toISOString(), actor: 'mallory', target: user }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 60_000).toISOString(),
+        actor: 'mallory',
+        target: user,
+      }),
     );
     assert.equal(triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst').length, 0);
   });
 
   it('a refused attempt is left alone, and counts as a precursor of a later removal', () => {
-    const refused = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'eve', target: 'frank', outcome: 'failure' });
+    const refused = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T10:00:00Z',
+      actor: 'eve',
+      target: 'frank',
+      outcome: 'failure',
+    });
     const alone = triage([refused]);
     assert.equal(alone.length, 1);
     assert.equal(alone[0]?.classification, undefined);
-    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:05:00Z', actor: 'eve', target: 'frank' });
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T10:05:00Z',
+      actor: 'eve',
+      target: 'frank',
+    });
     const alert = removalOf(triage([refused, removal]), 'frank');
     assert.ok(codes(alert).includes('precursor-failed-attempts'));
   });
 
   it('a removal that matches an approved change is approved and low', () => {
-    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T22:30:00Z', actor: 'opsadmin', target: 'dave', mfa: true });
-    const approvals = [{ ticket: 'CHG-123', user: 'dave', actor: 'opsadmin', account: null, fromMs: Date.parse('2026-11-18T22:00:00Z'), toMs: Date.parse('2026-11-19T00:00:00Z'), approver: 'carol' }];
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T22:30:00Z',
+      actor: 'opsadmin',
+      target: 'dave',
+      mfa: true,
+    });
+    const approvals = [
+      {
+        ticket: 'CHG-123',
+        user: 'dave',
+        actor: 'opsadmin',
+        account: null,
+        fromMs: Date.parse('2026-11-18T22:00:00Z'),
+        toMs: Date.parse('2026-11-19T00:00:00Z'),
+        approver: 'carol',
+      },
+    ];
     const alert = removalOf(triage([removal], { approvals }), 'dave');
     assert.equal(alert.classification, 'approved');
     assert.equal(alert.severity, 'low');
-    assert.match(alert.reasons?.find((reason) => reason.code === 'approved')?.message ?? '', /CHG-123.*carol/);
+    assert.match(
+      alert.reasons?.find((reason) => reason.code === 'approved')?.message ?? '',
+      /CHG-123.*carol/,
+    );
     // Outside the window, or by someone else, it is not approved.
-    const other = removalOf(triage([removal], { approvals: [{ ...approvals[0]!, actor: 'someone-else' }] }), 'dave');
+    const other = removalOf(
+      triage([removal], { approvals: [{ ...approvals[0]!, actor: 'someone-else' }] }),
+      'dave',
+    );
     assert.notEqual(other.classification, 'approved');
   });
 
   it('no new device after the grace window is unresolved and raised, not lowered', () => {
-    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'gina', target: 'gina', console: true });
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T10:00:00Z',
+      actor: 'gina',
+      target: 'gina',
+      console: true,
+    });
     const later = makeEvent({ name: 'ListUsers', at: '2026-11-18T12:00:00Z', actor: 'zed' });
     const alert = removalOf(triage([removal, later]), 'gina');
     assert.equal(alert.classification, 'unresolved');
@@ -185,15 +305,19 @@ describe('triage scenarios', () => {
 });
 
 describe('triage invariants', () => {
-  const serialize = (alerts: readonly Alert[]): string => JSON.stringify([...alerts].sort((a, b) => (a.id < b.id ? -1 : 1)));
+  const serialize = (alerts: readonly Alert[]): string =>
+    JSON.stringify([...alerts].sort((a, b) => (a.id < b.id ? -1 : 1)));
 
   it('the order of arrival does not change the result', () => {
     const events = [...phoneSwap(), ...takeover()];
     const expected = serialize(triage(events));
     fc.assert(
-      fc.property(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), (shuffled) => {
-        assert.equal(serialize(triage(shuffled)), expected);
-      }),
+      fc.property(
+        fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+        (shuffled) => {
+          assert.equal(serialize(triage(shuffled)), expected);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -209,14 +333,29 @@ describe('triage invariants', () => {
     // Five removals: the fifth exactly at the end of the 15-minute window.
     const offsets = [0, 60_000, 120_000, 180_000, window];
     const events = offsets.map((offset, i) =>
-      makeEvent({ name: 'DeactivateMFADevice', at: new Date(start + offset).toISOString(), actor: 'mallory', target: `u${i}` }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: new Date(start + offset).toISOString(),
+        actor: 'mallory',
+        target: `u${i}`,
+      }),
     );
     const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.equal(bursts.length, 1);
     assert.equal(bursts[0]?.correlation?.targets.length, 5);
     // A re-enrolment exactly at the end of the grace window is a re-enrolment, once.
-    const removal = makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', actor: 'hal', target: 'hal' });
-    const enable = makeEvent({ name: 'EnableMFADevice', at: new Date(removal.timeMs + DEFAULT_TRIAGE_CONFIG.graceWindowMs).toISOString(), actor: 'hal', target: 'hal' });
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T10:00:00Z',
+      actor: 'hal',
+      target: 'hal',
+    });
+    const enable = makeEvent({
+      name: 'EnableMFADevice',
+      at: new Date(removal.timeMs + DEFAULT_TRIAGE_CONFIG.graceWindowMs).toISOString(),
+      actor: 'hal',
+      target: 'hal',
+    });
     const alert = removalOf(triage([removal, enable]), 'hal');
     assert.equal(alert.vulnerabilityWindowSeconds, 3600);
     assert.equal(alert.related?.filter((related) => related.eventId === enable.id).length, 1);
@@ -224,14 +363,22 @@ describe('triage invariants', () => {
 
   it('shuffled bursts with random timing never put a removal in two bursts', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 5, maxLength: 30 }), (offsets) => {
-        const events = offsets.map((offset, i) =>
-          makeEvent({ name: 'DeactivateMFADevice', at: new Date(Date.parse('2026-11-18T13:00:00Z') + offset).toISOString(), actor: 'mallory', target: `u${i}` }),
-        );
-        const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
-        const members = bursts.flatMap((burst) => burst.related?.map((related) => related.eventId) ?? []);
-        assert.equal(new Set(members).size, members.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 5, maxLength: 30 }),
+        (offsets) => {
+          const events = offsets.map((offset, i) =>
+            makeEvent({
+              name: 'DeactivateMFADevice',
+              at: new Date(Date.parse('2026-11-18T13:00:00Z') + offset).toISOString(),
+              actor: 'mallory',
+              target: `u${i}`,
+            }),
+          );
+          const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
+          const members = bursts.flatMap((burst) => burst.related?.map((related) => related.eventId) ?? []);
+          assert.equal(new Set(members).size, members.length);
+        },
+      ),
       { numRuns: 100 },
     );
   });

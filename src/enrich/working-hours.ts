@@ -35,7 +35,9 @@ export function localTime(timeMs: number, timeZone: string): { weekday: number; 
 
 export function isWithinWorkingHours(timeMs: number, hours: WorkingHours): boolean {
   const local = localTime(timeMs, hours.timeZone);
-  return hours.days.includes(local.weekday) && local.minute >= hours.startMinute && local.minute < hours.endMinute;
+  return (
+    hours.days.includes(local.weekday) && local.minute >= hours.startMinute && local.minute < hours.endMinute
+  );
 }
 
 /** True when the time zone name is one the runtime knows. */

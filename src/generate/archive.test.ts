@@ -382,6 +382,30 @@ void test('plain JSON when gzip is off', async (t) => {
   assert.ok(Array.isArray(body.Records));
 });
 
+void test('recordsPerFile caps every delivery file; a busy slot is split into several files', async (t) => {
+  const dir = tempDir(t);
+  const truth = await generateArchive({
+    ...BASE,
+    events: 1200,
+    days: 1,
+    deliveryMinutes: 1440,
+    recordsPerFile: 50,
+    scenarios: false,
+    mfaShare: 0,
+    outDir: dir,
+  });
+  const files = listFiles(dir).filter((f) => f.includes('/CloudTrail/'));
+  let total = 0;
+  for (const f of files) {
+    const n = (readJsonFile(join(dir, f)) as { Records: unknown[] }).Records.length;
+    assert.ok(n >= 1 && n <= 50, `${f} has ${n} records`);
+    total += n;
+  }
+  assert.equal(total, 1200);
+  assert.equal(files.length, truth.files.logs);
+  assert.ok(files.length >= 24, 'split into several files');
+});
+
 void test('bad options are refused with what was wrong', async (t) => {
   const dir = tempDir(t);
   const cases: [Partial<GenerateOptions>, RegExp][] = [

@@ -4,7 +4,8 @@ import type { AccessKeyKind, Outcome } from './cloudtrail.ts';
 import type { MitreMapping, RuleFormat } from './rule.ts';
 import type { Severity } from './severity.ts';
 
-export type Classification = 'rotation' | 'approved' | 'verified' | 'suspicious' | 'unauthorized' | 'unresolved';
+export type Classification =
+  'rotation' | 'approved' | 'verified' | 'suspicious' | 'unauthorized' | 'unresolved';
 
 export interface Reason {
   /** Stable code, e.g. `root-target`, `no-mfa-session`, `new-source-ip`. */

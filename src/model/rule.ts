@@ -90,6 +90,21 @@ export type CompiledRule = EventRule | AggregateRule;
 
 /** The result of loading one rule file. */
 export type RuleLoadResult =
-  | { readonly status: 'ok'; readonly path: string; readonly rule: CompiledRule; readonly warnings: readonly InputIssue[] }
-  | { readonly status: 'unsupported'; readonly path: string; readonly meta: Partial<RuleMeta>; readonly reason: string }
-  | { readonly status: 'error'; readonly path: string; readonly meta: Partial<RuleMeta>; readonly issues: readonly InputIssue[] };
+  | {
+      readonly status: 'ok';
+      readonly path: string;
+      readonly rule: CompiledRule;
+      readonly warnings: readonly InputIssue[];
+    }
+  | {
+      readonly status: 'unsupported';
+      readonly path: string;
+      readonly meta: Partial<RuleMeta>;
+      readonly reason: string;
+    }
+  | {
+      readonly status: 'error';
+      readonly path: string;
+      readonly meta: Partial<RuleMeta>;
+      readonly issues: readonly InputIssue[];
+    };

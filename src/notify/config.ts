@@ -262,6 +262,7 @@ function parseNotifier(check: Checker, path: Path, value: unknown): NotifierConf
   // The kind decides which settings are allowed, so keys are checked after it.
   const raw = check.mapping(path, value, null);
   if (raw === null) return null;
+  const before = check.issues.filter((i) => i.level === 'error').length;
   const kind = raw['kind'];
   if (!isNotifierKind(kind)) {
     check.problem([...path, 'kind'], kind === undefined ? 'is required' : `unknown notifier kind ${show(kind)}`, `use one of: ${NOTIFIER_KINDS.join(', ')}`);
@@ -277,7 +278,6 @@ function parseNotifier(check: Checker, path: Path, value: unknown): NotifierConf
     timeoutMs: check.duration([...path, 'timeout'], raw['timeout'], DEFAULT_TIMEOUT_MS),
     verificationLinks: check.flag([...path, 'verificationLinks'], raw['verificationLinks'], kind === 'email'),
   };
-  const before = check.issues.filter((i) => i.level === 'error').length;
   const config = parseKind(check, path, kind, raw, common);
   const failed = id === null || check.issues.filter((i) => i.level === 'error').length > before;
   return failed ? null : config;
@@ -432,22 +432,20 @@ export function parseNotifyConfig(raw: unknown, where: string, env: Environment 
 
   const notifiers: NotifierConfig[] = [];
   const seen = new Set<string>();
+  const declared = new Set<string>();
   (check.list(['notifiers'], top['notifiers']) ?? []).forEach((item, index) => {
+    const id = (item as Record<string, unknown> | null)?.['id'];
+    const duplicate = typeof id === 'string' && declared.has(id.trim());
+    if (typeof id === 'string') declared.add(id.trim());
     const config = parseNotifier(check, ['notifiers', index], item);
-    if (config === null) return;
-    if (seen.has(config.id)) {
-      check.problem(['notifiers', index, 'id'], `duplicate notifier id '${config.id}'`, 'every notifier needs its own id');
+    if (duplicate) {
+      check.problem(['notifiers', index, 'id'], `duplicate notifier id '${String(id)}'`, 'every notifier needs its own id');
       return;
     }
+    if (config === null) return;
     seen.add(config.id);
     notifiers.push(config);
   });
-
-  const declared = new Set<string>();
-  for (const item of (top['notifiers'] as unknown[] | undefined) ?? []) {
-    const id = (item as Record<string, unknown> | null)?.['id'];
-    if (typeof id === 'string') declared.add(id.trim());
-  }
 
   const routes: Route[] = [];
   const used = new Set<string>();

@@ -61,14 +61,16 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   UND_ERR_BODY_TIMEOUT: 'response body stalled',
 };
 
+/** The most telling errno-style code on the error or its causes (nodemailer keeps the socket's as `originalCode`). */
 function errorCode(error: unknown): string | undefined {
+  const codes: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
+    const { code, originalCode, cause } = current as { code?: unknown; originalCode?: unknown; cause?: unknown };
+    for (const value of [originalCode, code]) if (typeof value === 'string') codes.push(value);
+    current = cause;
   }
-  return undefined;
+  return codes.find((code) => Object.hasOwn(NETWORK_CODES, code)) ?? codes[0];
 }
 
 /** A one-line reason for a failed connection: what happened and the errno code, never a stack. */
@@ -83,7 +85,7 @@ class TimedOut extends Error {}
 
 async function readCapped(response: Response): Promise<string> {
   if (response.body === null) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let text = '';
   for (;;) {

@@ -64,7 +64,7 @@ void test('csv output matches the golden file; documented columns; no cell start
 
 void test('json output matches the golden file, parses back, and keeps a stable key order', () => {
   const out = renderAlerts(FIXTURE_ALERTS, 'json', { color: false, summary: SUMMARY });
-  golden('alerts.json', out);
+  golden('alerts-json.golden', out);
   const parsed = JSON.parse(out);
   assert.deepEqual(Object.keys(parsed), ['alerts', 'summary']);
   assert.equal(parsed.alerts.length, 4);

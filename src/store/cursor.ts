@@ -27,14 +27,17 @@ export function decodeCursor(list: string, cursor: string): CursorPosition {
     !Number.isFinite(parsed[1]) ||
     typeof parsed[2] !== 'string'
   ) {
-    throw new UsageError(`invalid cursor for ${list}: pass back the nextCursor of the previous page unchanged`, [
-      {
-        level: 'error',
-        code: 'invalid-cursor',
-        location: 'cursor',
-        message: `expected a cursor returned by the ${list} list, got ${JSON.stringify(cursor.slice(0, 40))}`,
-      },
-    ]);
+    throw new UsageError(
+      `invalid cursor for ${list}: pass back the nextCursor of the previous page unchanged`,
+      [
+        {
+          level: 'error',
+          code: 'invalid-cursor',
+          location: 'cursor',
+          message: `expected a cursor returned by the ${list} list, got ${JSON.stringify(cursor.slice(0, 40))}`,
+        },
+      ],
+    );
   }
   return { at: parsed[1], id: parsed[2] };
 }

@@ -2,7 +2,8 @@
 
 import { ExternalError } from '../model/index.ts';
 
-export type StoreErrorCode = 'not-found' | 'conflict' | 'invalid-transition' | 'misuse' | 'closed' | 'query-failed';
+export type StoreErrorCode =
+  'not-found' | 'conflict' | 'invalid-transition' | 'misuse' | 'closed' | 'query-failed';
 
 /** Base of the store's own errors; `code` lets the API map them without string matching. */
 export class StoreError extends Error {
@@ -31,7 +32,10 @@ export class ConflictError extends StoreError {
   override readonly name: string = 'ConflictError';
   /** True when the same call may succeed if retried (deadlock, serialisation failure). */
   readonly retryable: boolean;
-  constructor(message: string, options: { retryable?: boolean; cause?: unknown; code?: 'conflict' | 'invalid-transition' } = {}) {
+  constructor(
+    message: string,
+    options: { retryable?: boolean; cause?: unknown; code?: 'conflict' | 'invalid-transition' } = {},
+  ) {
     super(options.code ?? 'conflict', message, options.cause === undefined ? {} : { cause: options.cause });
     this.retryable = options.retryable ?? false;
   }

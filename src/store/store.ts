@@ -438,7 +438,10 @@ export interface StoreTx {
   transitionCase(id: string, to: CaseState, change: CaseChange & { readonly note?: string }): Promise<Case>;
   /** Changes only what the patch names; audits the fields that actually changed (no entry when none did). */
   updateCase(id: string, patch: CasePatch, change: CaseChange): Promise<Case>;
-  addComment(id: string, comment: { readonly author: string; readonly text: string; readonly nowMs: number }): Promise<CaseComment>;
+  addComment(
+    id: string,
+    comment: { readonly author: string; readonly text: string; readonly nowMs: number },
+  ): Promise<CaseComment>;
 
   // Owner verification ---------------------------------------------------------------------------
   /** Records a sent "was this you?" request; ConflictError when the token hash is already used. Audited. */
@@ -468,7 +471,9 @@ export interface StoreTx {
 
   // Outbox --------------------------------------------------------------------------------------
   /** Queue a notification, normally in the transaction of the change it announces. Never twice per dedupeKey. */
-  enqueueNotification(input: EnqueueNotificationInput): Promise<{ readonly id: string; readonly created: boolean }>;
+  enqueueNotification(
+    input: EnqueueNotificationInput,
+  ): Promise<{ readonly id: string; readonly created: boolean }>;
   /** Leases due rows to one worker; rows leased by a live worker are skipped, expired leases are reclaimed. */
   claimNotifications(input: ClaimNotificationsInput): Promise<OutboxNotification[]>;
   /** False when this worker no longer holds the row (its lease was taken over, or it is already final). */
@@ -476,12 +481,17 @@ export interface StoreTx {
   /** Retry later (backoff chosen by the caller) or give up (dead letter, visible in the API). Same false as above. */
   markNotificationFailed(id: string, workerId: string, failure: NotificationFailure): Promise<boolean>;
   /** Oldest first. */
-  listNotifications(query: { readonly state: NotificationState; readonly limit: number }): Promise<OutboxNotification[]>;
+  listNotifications(query: {
+    readonly state: NotificationState;
+    readonly limit: number;
+  }): Promise<OutboxNotification[]>;
   outboxDepth(): Promise<OutboxDepth>;
 
   // API tokens -----------------------------------------------------------------------------------
   /** Idempotent by token hash (bootstrapping the admin token from the environment on every start). */
-  createApiToken(input: CreateApiTokenInput): Promise<{ readonly token: ApiToken; readonly created: boolean }>;
+  createApiToken(
+    input: CreateApiTokenInput,
+  ): Promise<{ readonly token: ApiToken; readonly created: boolean }>;
   /** Only tokens that are not revoked. */
   findApiToken(tokenHash: string): Promise<ApiToken | null>;
   listApiTokens(): Promise<ApiToken[]>;

@@ -21,8 +21,12 @@ export const DEMO_COMMAND: Command = {
   usage: USAGE,
   async run(args, ctx) {
     const { values } = parseCommandArgs('demo', args, { format: { type: 'string' } });
-    const format = values.format === 'json' || values.format === 'ndjson' || values.format === 'csv' ? values.format : 'table';
-    if (format === 'table') ctx.stderr.write('mfaguard demo: scanning the bundled sample archive samples/demo/AWSLogs ...\n');
+    const format =
+      values.format === 'json' || values.format === 'ndjson' || values.format === 'csv'
+        ? values.format
+        : 'table';
+    if (format === 'table')
+      ctx.stderr.write('mfaguard demo: scanning the bundled sample archive samples/demo/AWSLogs ...\n');
     const { result, check } = await runDemo();
     const code = await presentScan(result, { format, out: null, quiet: false, failOn: null }, ctx);
     const lines = [
@@ -33,7 +37,8 @@ export const DEMO_COMMAND: Command = {
       ...check.triageMismatches.map((line) => `  triage: ${forTerminal(line)}`),
     ];
     ctx.stderr.write(lines.join('\n') + '\n');
-    const perfect = check.missing.length === 0 && check.unexpected.length === 0 && check.triageMismatches.length === 0;
+    const perfect =
+      check.missing.length === 0 && check.unexpected.length === 0 && check.triageMismatches.length === 0;
     return code !== EXIT.ok ? code : perfect ? EXIT.ok : EXIT.partial;
   },
 };

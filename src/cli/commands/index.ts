@@ -10,5 +10,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   guardrails: async () => (await import('./guardrails.ts')).GUARDRAILS_COMMAND,
   kpi: async () => (await import('./kpi.ts')).KPI_COMMAND,
   policy: async () => (await import('./policy.ts')).POLICY_COMMAND,
+  rules: async () => (await import('./rules.ts')).RULES_COMMAND,
   scan: async () => (await import('./scan.ts')).SCAN_COMMAND,
 };

@@ -43,11 +43,19 @@ export function renderKpiTable(kpis: RemovalKpis): string {
     String(kpis.removals),
     ...CLASSIFICATIONS.map((name) => String(kpis.byClassification[name])),
     String(kpis.byClassification.rotation + kpis.byClassification.approved + kpis.byClassification.verified),
-    String(kpis.byClassification.suspicious + kpis.byClassification.unauthorized + kpis.byClassification.unresolved),
+    String(
+      kpis.byClassification.suspicious +
+        kpis.byClassification.unauthorized +
+        kpis.byClassification.unresolved,
+    ),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   const window = kpis.vulnerabilityWindow;
   return [
     'MFA removals',
@@ -74,7 +82,8 @@ export const KPI_COMMAND: Command = {
       region: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     });
-    if (positionals.length === 0) throw new UsageError('kpi needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
+    if (positionals.length === 0)
+      throw new UsageError('kpi needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
     const config = values.config === undefined ? undefined : loadConfigFile(values.config);
     const printer = issuePrinter(ctx, values.quiet === true);
@@ -91,7 +100,18 @@ export const KPI_COMMAND: Command = {
     const kpis = computeRemovalKpis(result.alerts);
     ctx.stdout.write(
       format === 'json'
-        ? JSON.stringify({ kpis, coverage: { from: result.stats.firstEventTime, to: result.stats.lastEventTime, events: result.stats.events } }, null, 2) + '\n'
+        ? JSON.stringify(
+            {
+              kpis,
+              coverage: {
+                from: result.stats.firstEventTime,
+                to: result.stats.lastEventTime,
+                events: result.stats.events,
+              },
+            },
+            null,
+            2,
+          ) + '\n'
         : renderKpiTable(kpis) + '\n',
     );
     return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;

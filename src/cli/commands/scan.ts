@@ -1,7 +1,6 @@
 // `mfaguard scan`: a retro-hunt over CloudTrail archives (folders, files, stdin, S3), with a findings table or machine output.
 
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { runScan } from '../../app/index.ts';
 import type { ScanResult } from '../../app/index.ts';
 import type { InputIssue } from '../../model/index.ts';
@@ -47,7 +46,10 @@ export interface ScanPresentation {
 }
 
 /** Prints problems as they are found, a few per file, so a broken archive cannot flood the terminal. */
-export function issuePrinter(ctx: CommandContext, quiet: boolean): { onIssue: (issue: InputIssue) => void; flush: () => void } {
+export function issuePrinter(
+  ctx: CommandContext,
+  quiet: boolean,
+): { onIssue: (issue: InputIssue) => void; flush: () => void } {
   const perLocation = new Map<string, number>();
   return {
     onIssue: (issue) => {
@@ -90,7 +92,11 @@ export function toSummary(result: ScanResult): ScanSummary {
 }
 
 /** Writes the alerts where they were asked for, the summary to stderr, and works out the exit code. */
-export async function presentScan(result: ScanResult, presentation: ScanPresentation, ctx: CommandContext): Promise<number> {
+export async function presentScan(
+  result: ScanResult,
+  presentation: ScanPresentation,
+  ctx: CommandContext,
+): Promise<number> {
   const summary = toSummary(result);
   const toTerminal = presentation.out === null && ctx.stdout.isTTY;
   const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
@@ -102,18 +108,22 @@ export async function presentScan(result: ScanResult, presentation: ScanPresenta
   if (presentation.out === null) {
     ctx.stdout.write(rendered);
   } else {
-    const stream = createWriteStream(presentation.out);
-    const failed = once(stream, 'error').then(([error]) => {
-      throw new UsageError(`cannot write --out ${presentation.out}: ${(error as Error).message}`);
+    const target = presentation.out;
+    await new Promise<void>((resolve, reject) => {
+      const stream = createWriteStream(target);
+      stream.on('error', (error) => reject(new UsageError(`cannot write --out ${target}: ${error.message}`)));
+      stream.on('finish', resolve);
+      stream.end(rendered);
     });
-    stream.end(rendered);
-    await Promise.race([once(stream, 'finish'), failed]);
   }
   if (!presentation.quiet) {
     ctx.stderr.write(renderSummary(summary, shouldUseColor(ctx.env, ctx.stderr.isTTY)) + '\n');
   }
   const failOn = presentation.failOn;
-  if (failOn !== null && result.alerts.some((alert) => severityRank(alert.severity) >= severityRank(failOn))) {
+  if (
+    failOn !== null &&
+    result.alerts.some((alert) => severityRank(alert.severity) >= severityRank(failOn))
+  ) {
     return EXIT.failOn;
   }
   return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
@@ -136,7 +146,8 @@ export const SCAN_COMMAND: Command = {
       progress: { type: 'boolean', default: true },
       quiet: { type: 'boolean', short: 'q', default: false },
     });
-    if (positionals.length === 0) throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
+    if (positionals.length === 0)
+      throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const presentation: ScanPresentation = {
       format: parseChoice('format', values.format, FORMATS, 'table'),
       out: values.out ?? null,
@@ -147,7 +158,9 @@ export const SCAN_COMMAND: Command = {
     const rulePaths = values.rules ?? [];
     const printer = issuePrinter(ctx, presentation.quiet);
     const progress =
-      values.progress !== false && !presentation.quiet && ctx.stderr.isTTY ? new ProgressBar(ctx.stderr, () => performance.now()) : null;
+      values.progress !== false && !presentation.quiet && ctx.stderr.isTTY
+        ? new ProgressBar(ctx.stderr, () => performance.now())
+        : null;
     const result = await runScan({
       inputs: positionals,
       rulePaths,

@@ -27,11 +27,18 @@ export const BURST_RULE: EventRule = {
         subtechnique: { id: 'T1556.006', name: 'Multi-Factor Authentication' },
       },
     ],
-    falsePositives: ['An administrator offboarding a team or resetting devices in bulk under a change ticket.'],
+    falsePositives: [
+      'An administrator offboarding a team or resetting devices in bulk under a change ticket.',
+    ],
     investigationGuide:
       'List the targets in `correlation.targets`. Ask the caller whether a bulk change was planned and find its ticket. ' +
       'If not, contain the caller first (its keys and sessions), then re-enrol MFA for every target.',
-    investigationFields: ['user.name', 'source.ip', 'user_agent.original', 'aws.cloudtrail.user_identity.arn'],
+    investigationFields: [
+      'user.name',
+      'source.ip',
+      'user_agent.original',
+      'aws.cloudtrail.user_identity.arn',
+    ],
     references: [],
     tags: ['correlation', 'mfa'],
     maturity: 'production',

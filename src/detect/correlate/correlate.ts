@@ -80,7 +80,11 @@ const CREDENTIAL = new Set(['CreateAccessKey', 'CreateLoginProfile']);
 const PRIVILEGE = new Set(['AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy']);
 
 export function isMfaRemoval(event: CloudTrailEvent): boolean {
-  return event.name === 'DeactivateMFADevice' && event.source === 'iam.amazonaws.com' && event.outcome === 'success';
+  return (
+    event.name === 'DeactivateMFADevice' &&
+    event.source === 'iam.amazonaws.com' &&
+    event.outcome === 'success'
+  );
 }
 
 function byTime(a: CloudTrailEvent, b: CloudTrailEvent): number {
@@ -139,10 +143,15 @@ export function correlateRemovals(
   });
 }
 
-function findReEnrolment(removal: CloudTrailEvent, targetEvents: readonly CloudTrailEvent[], graceEnd: number): ReEnrolment | null {
+function findReEnrolment(
+  removal: CloudTrailEvent,
+  targetEvents: readonly CloudTrailEvent[],
+  graceEnd: number,
+): ReEnrolment | null {
   let create: CloudTrailEvent | null = null;
   for (const event of targetEvents) {
-    if (event.timeMs < removal.timeMs || (event.timeMs === removal.timeMs && byTime(event, removal) <= 0)) continue;
+    if (event.timeMs < removal.timeMs || (event.timeMs === removal.timeMs && byTime(event, removal) <= 0))
+      continue;
     if (event.timeMs > graceEnd) break;
     if (event.outcome !== 'success') continue;
     if (event.name === 'CreateVirtualMFADevice' && create === null) create = event;
@@ -151,7 +160,11 @@ function findReEnrolment(removal: CloudTrailEvent, targetEvents: readonly CloudT
   return null;
 }
 
-function classifyRelated(event: CloudTrailEvent, removal: CloudTrailEvent, sameTarget: boolean): RelatedKind | null {
+function classifyRelated(
+  event: CloudTrailEvent,
+  removal: CloudTrailEvent,
+  sameTarget: boolean,
+): RelatedKind | null {
   if (event.id === removal.id) return null;
   if (event.name === 'DeactivateMFADevice' && event.outcome === 'failure') return 'failed-attempt';
   if (event.outcome !== 'success') return null;

@@ -25,7 +25,8 @@ export interface EventSpec {
 export function makeEvent(spec: EventSpec): CloudTrailEvent {
   const actorName = spec.actor ?? 'alice';
   const actorType = spec.actorType ?? (actorName === 'root' ? 'Root' : 'IAMUser');
-  const arn = actorType === 'Root' ? `arn:aws:iam::${ACCOUNT}:root` : `arn:aws:iam::${ACCOUNT}:user/${actorName}`;
+  const arn =
+    actorType === 'Root' ? `arn:aws:iam::${ACCOUNT}:root` : `arn:aws:iam::${ACCOUNT}:user/${actorName}`;
   const timeMs = Date.parse(spec.at);
   const target = spec.target === undefined ? null : spec.target;
   return {
@@ -57,7 +58,10 @@ export function makeEvent(spec: EventSpec): CloudTrailEvent {
       invokedBy: null,
       sessionIssuer: null,
     },
-    target: { userName: target, serialNumber: target === null ? null : `arn:aws:iam::${ACCOUNT}:mfa/${target}` },
+    target: {
+      userName: target,
+      serialNumber: target === null ? null : `arn:aws:iam::${ACCOUNT}:mfa/${target}`,
+    },
     mfaUsed: spec.mfaUsed ?? null,
     consoleLoginResult: null,
     readOnly: spec.name.startsWith('List') || spec.name.startsWith('Get'),
@@ -73,7 +77,14 @@ export function makeEvent(spec: EventSpec): CloudTrailEvent {
 export function removalAlert(event: CloudTrailEvent, riskScore = 47): Alert {
   return {
     id: `alert-${event.id}`,
-    rule: { id: 'mfaguard-iam-deactivate-mfa-device', name: 'MFA device deactivated', format: 'builtin', severity: 'medium', riskScore, mitre: [] },
+    rule: {
+      id: 'mfaguard-iam-deactivate-mfa-device',
+      name: 'MFA device deactivated',
+      format: 'builtin',
+      severity: 'medium',
+      riskScore,
+      mitre: [],
+    },
     severity: 'medium',
     riskScore,
     title: `MFA device deactivated for ${event.target.userName ?? '?'}`,

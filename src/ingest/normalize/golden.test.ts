@@ -59,7 +59,9 @@ function sortedEcs(doc: EcsDocument): Record<string, unknown> {
   return sorted;
 }
 
-const GOLDENS: readonly (readonly [name: string, load: () => Sample[]])[] = [['rule-fixtures', fixtureSamples]];
+const GOLDENS: readonly (readonly [name: string, load: () => Sample[]])[] = [
+  ['rule-fixtures', fixtureSamples],
+];
 
 describe('normalisation goldens over real-shaped CloudTrail records', () => {
   for (const [name, load] of GOLDENS) {

@@ -192,7 +192,11 @@ function listSpec(
   return listPath(spec, fs);
 }
 
-async function* listS3Lazily(spec: string, s3: () => Promise<S3Client>, signal: AbortSignal | undefined): AsyncGenerator<Listed> {
+async function* listS3Lazily(
+  spec: string,
+  s3: () => Promise<S3Client>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Listed> {
   const { listS3 } = await import('./s3/s3-source.ts');
   yield* listS3(spec, await s3(), signal);
 }

@@ -51,7 +51,14 @@ import type {
 } from '../store.ts';
 import type { Dialect, SqlConn, SqlValue } from './driver.ts';
 
-const CLASSIFICATIONS: readonly Classification[] = ['rotation', 'approved', 'verified', 'suspicious', 'unauthorized', 'unresolved'];
+const CLASSIFICATIONS: readonly Classification[] = [
+  'rotation',
+  'approved',
+  'verified',
+  'suspicious',
+  'unauthorized',
+  'unresolved',
+];
 const API_ROLES: readonly ApiRole[] = ['viewer', 'responder', 'admin'];
 /** Rows per multi-row INSERT: well under SQLite's bound-parameter limit, few round trips on PostgreSQL. */
 const INSERT_CHUNK = 100;
@@ -249,7 +256,9 @@ function toStoredAlert(row: AlertRow): StoredAlert {
 }
 
 function invalid(location: string, message: string): UsageError {
-  return new UsageError(`${location}: ${message}`, [{ level: 'error', code: 'store-input', location, message }]);
+  return new UsageError(`${location}: ${message}`, [
+    { level: 'error', code: 'store-input', location, message },
+  ]);
 }
 
 function requireText(value: unknown, location: string): string {
@@ -258,7 +267,8 @@ function requireText(value: unknown, location: string): string {
 }
 
 function requireTime(value: unknown, location: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(location, `expected epoch milliseconds, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalid(location, `expected epoch milliseconds, got ${String(value)}`);
   return value;
 }
 
@@ -270,7 +280,8 @@ function requireLimit(value: unknown, location: string, max = MAX_PAGE): number 
 }
 
 function requireSeverity(value: unknown, location: string): Severity {
-  if (!isSeverity(value)) throw invalid(location, `expected one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!isSeverity(value))
+    throw invalid(location, `expected one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -330,7 +341,15 @@ export class SqlOps implements StoreTx {
     for (const chunk of chunks(sorted, INSERT_CHUNK)) {
       const params: SqlValue[] = [];
       for (const event of chunk) {
-        params.push(event.id, event.timeMs, event.name, event.account, actorKeyOf(event.actor), eventTargetKey(event), JSON.stringify(event));
+        params.push(
+          event.id,
+          event.timeMs,
+          event.name,
+          event.account,
+          actorKeyOf(event.actor),
+          eventTargetKey(event),
+          JSON.stringify(event),
+        );
       }
       const rows = await this.#conn.query<{ id: string }>(
         `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
@@ -378,9 +397,14 @@ export class SqlOps implements StoreTx {
     const eventTimes = alerts.map((alert, index) => {
       requireText(alert.id, `alerts[${index}].id`);
       requireSeverity(alert.severity, `alerts[${index}].severity`);
-      if (alert.classification !== undefined) requireClassification(alert.classification, `alerts[${index}].classification`);
+      if (alert.classification !== undefined)
+        requireClassification(alert.classification, `alerts[${index}].classification`);
       const eventTime = Date.parse(alert.event.time);
-      if (Number.isNaN(eventTime)) throw invalid(`alerts[${index}].event.time`, `expected an ISO-8601 time, got ${JSON.stringify(alert.event.time)}`);
+      if (Number.isNaN(eventTime))
+        throw invalid(
+          `alerts[${index}].event.time`,
+          `expected an ISO-8601 time, got ${JSON.stringify(alert.event.time)}`,
+        );
       return eventTime;
     });
     const indexed = alerts.map((alert, index) => ({ alert, eventTime: eventTimes[index] ?? 0 }));
@@ -424,10 +448,18 @@ export class SqlOps implements StoreTx {
 
   async updateAlert(alert: Alert, nowMs: number): Promise<void> {
     requireSeverity(alert.severity, 'alert.severity');
-    if (alert.classification !== undefined) requireClassification(alert.classification, 'alert.classification');
+    if (alert.classification !== undefined)
+      requireClassification(alert.classification, 'alert.classification');
     const changed = await this.#conn.execute(
       `UPDATE alerts SET severity = ?, classification = ?, target_user = ?, body = ?, updated_at = ? WHERE id = ?`,
-      [alert.severity, alert.classification ?? null, alert.target.userName, JSON.stringify(alert), requireTime(nowMs, 'nowMs'), alert.id],
+      [
+        alert.severity,
+        alert.classification ?? null,
+        alert.target.userName,
+        JSON.stringify(alert),
+        requireTime(nowMs, 'nowMs'),
+        alert.id,
+      ],
     );
     if (changed === 0) throw new NotFoundError('alert', alert.id);
   }
@@ -489,7 +521,10 @@ export class SqlOps implements StoreTx {
     const last = page[page.length - 1];
     return {
       items: page.map(toStoredAlert),
-      nextCursor: rows.length > limit && last !== undefined ? encodeCursor('alerts', { at: last.detected_at, id: last.id }) : null,
+      nextCursor:
+        rows.length > limit && last !== undefined
+          ? encodeCursor('alerts', { at: last.detected_at, id: last.id })
+          : null,
     };
   }
 
@@ -500,7 +535,11 @@ export class SqlOps implements StoreTx {
     const targetKey = requireText(input.targetKey, 'targetKey');
     const actor = requireText(input.actor, 'actor');
     requireTime(nowMs, 'nowMs');
-    const stored = await this.#conn.query<{ detected_at: number; event_time_ms: number; case_id: number | null }>(
+    const stored = await this.#conn.query<{
+      detected_at: number;
+      event_time_ms: number;
+      case_id: number | null;
+    }>(
       `SELECT a.detected_at, a.event_time_ms, ca.case_id
        FROM alerts a LEFT JOIN case_alerts ca ON ca.alert_id = a.id
        WHERE a.id = ?`,
@@ -551,7 +590,8 @@ export class SqlOps implements StoreTx {
         });
       } else {
         row = await this.#activeCaseOf(targetKey);
-        if (row === undefined) throw new ConflictError(`case for ${targetKey} changed concurrently; retry`, { retryable: true });
+        if (row === undefined)
+          throw new ConflictError(`case for ${targetKey} changed concurrently; retry`, { retryable: true });
       }
     }
     const caseId = String(row.id);
@@ -563,8 +603,15 @@ export class SqlOps implements StoreTx {
     );
     if (attachedRows.length === 0) {
       // The same alert was attached by a concurrent call meanwhile.
-      const owner = await this.#conn.query<{ case_id: number }>(`SELECT case_id FROM case_alerts WHERE alert_id = ?`, [alert.id]);
-      return { case: await this.#requireCase(String(owner[0]?.case_id ?? caseId)), created: false, attached: false };
+      const owner = await this.#conn.query<{ case_id: number }>(
+        `SELECT case_id FROM case_alerts WHERE alert_id = ?`,
+        [alert.id],
+      );
+      return {
+        case: await this.#requireCase(String(owner[0]?.case_id ?? caseId)),
+        created: false,
+        attached: false,
+      };
     }
     if (created) return { case: toCase(row), created: true, attached: true };
 
@@ -596,9 +643,24 @@ export class SqlOps implements StoreTx {
     await this.#conn.execute(
       `UPDATE cases SET severity = ?, risk_score = ?, first_event_at = ?, detected_at = ?, classification = ?, updated_at = ?
        WHERE id = ?`,
-      [next.severity, next.risk_score, next.first_event_at, next.detected_at, next.classification, nowMs, row.id],
+      [
+        next.severity,
+        next.risk_score,
+        next.first_event_at,
+        next.detected_at,
+        next.classification,
+        nowMs,
+        row.id,
+      ],
     );
-    await this.#audit(caseId, nowMs, actor, 'alert-attached', Object.keys(before).length === 0 ? null : before, after);
+    await this.#audit(
+      caseId,
+      nowMs,
+      actor,
+      'alert-attached',
+      Object.keys(before).length === 0 ? null : before,
+      after,
+    );
     return { case: toCase(next), created: false, attached: true };
   }
 
@@ -623,7 +685,10 @@ export class SqlOps implements StoreTx {
       action: string;
       before_json: string | null;
       after_json: string | null;
-    }>(`SELECT id, at, actor, action, before_json, after_json FROM case_audit WHERE case_id = ? ORDER BY id`, [numeric]);
+    }>(
+      `SELECT id, at, actor, action, before_json, after_json FROM case_audit WHERE case_id = ? ORDER BY id`,
+      [numeric],
+    );
     const verifications = await this.#conn.query<VerificationRow>(
       `SELECT * FROM verifications WHERE case_id = ? ORDER BY id`,
       [numeric],
@@ -631,18 +696,23 @@ export class SqlOps implements StoreTx {
     return {
       ...toCase(row),
       alertIds: alertIds.map((entry) => entry.alert_id),
-      comments: comments.map((entry) => ({ id: String(entry.id), caseId: id, author: entry.author, text: entry.text, at: entry.at })),
-      audit: audit.map(
-        (entry): CaseAuditEntry => ({
-          id: String(entry.id),
-          caseId: id,
-          at: entry.at,
-          actor: entry.actor,
-          action: entry.action as CaseAuditAction,
-          before: entry.before_json === null ? null : (JSON.parse(entry.before_json) as Record<string, unknown>),
-          after: entry.after_json === null ? null : (JSON.parse(entry.after_json) as Record<string, unknown>),
-        }),
-      ),
+      comments: comments.map((entry) => ({
+        id: String(entry.id),
+        caseId: id,
+        author: entry.author,
+        text: entry.text,
+        at: entry.at,
+      })),
+      audit: audit.map((entry): CaseAuditEntry => ({
+        id: String(entry.id),
+        caseId: id,
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action as CaseAuditAction,
+        before:
+          entry.before_json === null ? null : (JSON.parse(entry.before_json) as Record<string, unknown>),
+        after: entry.after_json === null ? null : (JSON.parse(entry.after_json) as Record<string, unknown>),
+      })),
       verifications: verifications.map(toVerification),
     };
   }
@@ -652,7 +722,11 @@ export class SqlOps implements StoreTx {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (query.state !== undefined) {
-      if (!isCaseState(query.state)) throw invalid('state', `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(query.state)}`);
+      if (!isCaseState(query.state))
+        throw invalid(
+          'state',
+          `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(query.state)}`,
+        );
       where.push('state = ?');
       params.push(query.state);
     }
@@ -685,12 +759,20 @@ export class SqlOps implements StoreTx {
     const last = page[page.length - 1];
     return {
       items: page.map(toCase),
-      nextCursor: rows.length > limit && last !== undefined ? encodeCursor('cases', { at: last.opened_at, id: String(last.id) }) : null,
+      nextCursor:
+        rows.length > limit && last !== undefined
+          ? encodeCursor('cases', { at: last.opened_at, id: String(last.id) })
+          : null,
     };
   }
 
-  async transitionCase(id: string, to: CaseState, change: CaseChange & { readonly note?: string }): Promise<Case> {
-    if (!isCaseState(to)) throw invalid('to', `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(to)}`);
+  async transitionCase(
+    id: string,
+    to: CaseState,
+    change: CaseChange & { readonly note?: string },
+  ): Promise<Case> {
+    if (!isCaseState(to))
+      throw invalid('to', `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(to)}`);
     requireText(change.actor, 'actor');
     requireTime(change.nowMs, 'nowMs');
     const row = await this.#lockCase(id);
@@ -723,9 +805,11 @@ export class SqlOps implements StoreTx {
       after[field] = value;
       next[column] = value;
     };
-    if (patch.classification !== undefined && patch.classification !== null) requireClassification(patch.classification, 'classification');
+    if (patch.classification !== undefined && patch.classification !== null)
+      requireClassification(patch.classification, 'classification');
     if (patch.severity !== undefined) requireSeverity(patch.severity, 'severity');
-    if (patch.riskScore !== undefined && !Number.isFinite(patch.riskScore)) throw invalid('riskScore', 'expected a number');
+    if (patch.riskScore !== undefined && !Number.isFinite(patch.riskScore))
+      throw invalid('riskScore', 'expected a number');
     set('classification', 'classification', patch.classification);
     set('severity', 'severity', patch.severity);
     set('riskScore', 'risk_score', patch.riskScore);
@@ -738,13 +822,25 @@ export class SqlOps implements StoreTx {
       `UPDATE cases SET classification = ?, severity = ?, risk_score = ?, assignee = ?, resolution = ?,
                         vulnerability_window_seconds = ?, updated_at = ?
        WHERE id = ?`,
-      [next.classification, next.severity, next.risk_score, next.assignee, next.resolution, next.vulnerability_window_seconds, change.nowMs, row.id],
+      [
+        next.classification,
+        next.severity,
+        next.risk_score,
+        next.assignee,
+        next.resolution,
+        next.vulnerability_window_seconds,
+        change.nowMs,
+        row.id,
+      ],
     );
     await this.#audit(id, change.nowMs, change.actor, 'updated', before, after);
     return toCase(next);
   }
 
-  async addComment(id: string, comment: { readonly author: string; readonly text: string; readonly nowMs: number }): Promise<CaseComment> {
+  async addComment(
+    id: string,
+    comment: { readonly author: string; readonly text: string; readonly nowMs: number },
+  ): Promise<CaseComment> {
     requireText(comment.author, 'author');
     requireText(comment.text, 'text');
     requireTime(comment.nowMs, 'nowMs');
@@ -804,10 +900,17 @@ export class SqlOps implements StoreTx {
     const row = rows[0];
     if (row !== undefined) {
       const verification = toVerification(row);
-      await this.#audit(verification.caseId, input.nowMs, `owner:${row.owner}`, 'verification-answered', { state: 'pending' }, {
-        verificationId: verification.id,
-        state: input.answer,
-      });
+      await this.#audit(
+        verification.caseId,
+        input.nowMs,
+        `owner:${row.owner}`,
+        'verification-answered',
+        { state: 'pending' },
+        {
+          verificationId: verification.id,
+          state: input.answer,
+        },
+      );
       return { ok: true, verification };
     }
     const existing = await this.#conn.query<{ state: string; expires_at: number }>(
@@ -844,10 +947,17 @@ export class SqlOps implements StoreTx {
       if (exists.length === 0) throw new NotFoundError('verification', id);
       return false;
     }
-    await this.#audit(String(row.case_id), nowMs, 'system', 'verification-expired', { state: 'pending' }, {
-      verificationId: id,
-      state: 'expired',
-    });
+    await this.#audit(
+      String(row.case_id),
+      nowMs,
+      'system',
+      'verification-expired',
+      { state: 'pending' },
+      {
+        verificationId: id,
+        state: 'expired',
+      },
+    );
     return true;
   }
 
@@ -866,7 +976,17 @@ export class SqlOps implements StoreTx {
       `INSERT INTO approvals (ticket, user_name, actor, account, from_ms, to_ms, approver, created_by, created_at, revoked_at, revoked_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)
        RETURNING *`,
-      [input.ticket, input.user, input.actor ?? null, input.account ?? null, input.fromMs, input.toMs, input.approver, input.createdBy, input.nowMs],
+      [
+        input.ticket,
+        input.user,
+        input.actor ?? null,
+        input.account ?? null,
+        input.fromMs,
+        input.toMs,
+        input.approver,
+        input.createdBy,
+        input.nowMs,
+      ],
     );
     return toApproval(rows[0]!);
   }
@@ -887,7 +1007,10 @@ export class SqlOps implements StoreTx {
     if (numeric === null) throw new NotFoundError('approval', id);
     requireText(by, 'by');
     requireTime(nowMs, 'nowMs');
-    await this.#conn.execute(`UPDATE approvals SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`, [nowMs, by, numeric]);
+    await this.#conn.execute(
+      `UPDATE approvals SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`,
+      [nowMs, by, numeric],
+    );
     const rows = await this.#conn.query<ApprovalRow>(`SELECT * FROM approvals WHERE id = ?`, [numeric]);
     if (rows[0] === undefined) throw new NotFoundError('approval', id);
     return toApproval(rows[0]);
@@ -914,7 +1037,9 @@ export class SqlOps implements StoreTx {
 
   // Outbox -------------------------------------------------------------------------------------
 
-  async enqueueNotification(input: EnqueueNotificationInput): Promise<{ readonly id: string; readonly created: boolean }> {
+  async enqueueNotification(
+    input: EnqueueNotificationInput,
+  ): Promise<{ readonly id: string; readonly created: boolean }> {
     requireText(input.kind, 'kind');
     requireText(input.channel, 'channel');
     requireText(input.dedupeKey, 'dedupeKey');
@@ -927,10 +1052,20 @@ export class SqlOps implements StoreTx {
        VALUES (?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?, NULL)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
-      [input.kind, input.channel, payload, input.dedupeKey, input.notBeforeMs ?? input.nowMs, input.nowMs, input.nowMs],
+      [
+        input.kind,
+        input.channel,
+        payload,
+        input.dedupeKey,
+        input.notBeforeMs ?? input.nowMs,
+        input.nowMs,
+        input.nowMs,
+      ],
     );
     if (rows[0] !== undefined) return { id: String(rows[0].id), created: true };
-    const existing = await this.#conn.query<{ id: number }>(`SELECT id FROM outbox WHERE dedupe_key = ?`, [input.dedupeKey]);
+    const existing = await this.#conn.query<{ id: number }>(`SELECT id FROM outbox WHERE dedupe_key = ?`, [
+      input.dedupeKey,
+    ]);
     return { id: String(existing[0]?.id), created: false };
   }
 
@@ -938,7 +1073,8 @@ export class SqlOps implements StoreTx {
     const limit = requireLimit(input.limit, 'limit');
     requireText(input.workerId, 'workerId');
     requireTime(input.nowMs, 'nowMs');
-    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0) throw invalid('leaseMs', 'expected a positive number of milliseconds');
+    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
+      throw invalid('leaseMs', 'expected a positive number of milliseconds');
     const now = input.nowMs;
     // The due condition is repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked
     // after its lock is taken, so a row another worker leased in between is left alone.
@@ -957,7 +1093,9 @@ export class SqlOps implements StoreTx {
        RETURNING *`,
       [now, now, limit, input.workerId, now + input.leaseMs, now, now],
     );
-    return rows.map(toNotification).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || Number(a.id) - Number(b.id));
+    return rows
+      .map(toNotification)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || Number(a.id) - Number(b.id));
   }
 
   async markNotificationSent(id: string, workerId: string, nowMs: number): Promise<boolean> {
@@ -983,19 +1121,29 @@ export class SqlOps implements StoreTx {
        SET state = ?, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?,
            lease_owner = NULL, lease_until = NULL
        WHERE id = ? AND state = 'pending' AND lease_owner = ?`,
-      [dead ? 'dead' : 'pending', failure.error.slice(0, 4000), nextAttempt, failure.nowMs, numeric, workerId],
+      [
+        dead ? 'dead' : 'pending',
+        failure.error.slice(0, 4000),
+        nextAttempt,
+        failure.nowMs,
+        numeric,
+        workerId,
+      ],
     );
     return changed > 0 || this.#requireNotification(numeric, id);
   }
 
-  async listNotifications(query: { readonly state: NotificationState; readonly limit: number }): Promise<OutboxNotification[]> {
+  async listNotifications(query: {
+    readonly state: NotificationState;
+    readonly limit: number;
+  }): Promise<OutboxNotification[]> {
     if (!['pending', 'sent', 'dead'].includes(query.state)) {
       throw invalid('state', `expected pending, sent or dead, got ${JSON.stringify(query.state)}`);
     }
-    const rows = await this.#conn.query<OutboxRow>(`SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?`, [
-      query.state,
-      requireLimit(query.limit, 'limit'),
-    ]);
+    const rows = await this.#conn.query<OutboxRow>(
+      `SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?`,
+      [query.state, requireLimit(query.limit, 'limit')],
+    );
     return rows.map(toNotification);
   }
 
@@ -1005,17 +1153,24 @@ export class SqlOps implements StoreTx {
     );
     const pending = rows.find((row) => row.state === 'pending');
     const dead = rows.find((row) => row.state === 'dead');
-    return { pending: Number(pending?.n ?? 0), dead: Number(dead?.n ?? 0), oldestPendingAt: pending?.oldest ?? null };
+    return {
+      pending: Number(pending?.n ?? 0),
+      dead: Number(dead?.n ?? 0),
+      oldestPendingAt: pending?.oldest ?? null,
+    };
   }
 
   // API tokens -----------------------------------------------------------------------------------
 
-  async createApiToken(input: CreateApiTokenInput): Promise<{ readonly token: ApiToken; readonly created: boolean }> {
+  async createApiToken(
+    input: CreateApiTokenInput,
+  ): Promise<{ readonly token: ApiToken; readonly created: boolean }> {
     requireText(input.name, 'name');
     requireText(input.tokenHash, 'tokenHash');
     requireText(input.createdBy, 'createdBy');
     requireTime(input.nowMs, 'nowMs');
-    if (!API_ROLES.includes(input.role)) throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
+    if (!API_ROLES.includes(input.role))
+      throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
     const rows = await this.#conn.query<ApiTokenRow>(
       `INSERT INTO api_tokens (name, role, token_hash, created_by, created_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, NULL)
@@ -1050,7 +1205,10 @@ export class SqlOps implements StoreTx {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('API token', id);
     requireTime(nowMs, 'nowMs');
-    await this.#conn.execute(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, [nowMs, numeric]);
+    await this.#conn.execute(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, [
+      nowMs,
+      numeric,
+    ]);
     const rows = await this.#conn.query<ApiTokenRow>(
       `SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens WHERE id = ?`,
       [numeric],
@@ -1062,7 +1220,9 @@ export class SqlOps implements StoreTx {
   // Checkpoints ----------------------------------------------------------------------------------
 
   async getCheckpoint(key: string): Promise<string | null> {
-    const rows = await this.#conn.query<{ value: string }>(`SELECT value FROM checkpoints WHERE key = ?`, [key]);
+    const rows = await this.#conn.query<{ value: string }>(`SELECT value FROM checkpoints WHERE key = ?`, [
+      key,
+    ]);
     return rows[0]?.value ?? null;
   }
 
@@ -1082,7 +1242,8 @@ export class SqlOps implements StoreTx {
     requireText(input.key, 'key');
     requireText(input.workerId, 'workerId');
     requireTime(input.nowMs, 'nowMs');
-    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0) throw invalid('leaseMs', 'expected a positive number of milliseconds');
+    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
+      throw invalid('leaseMs', 'expected a positive number of milliseconds');
     // One statement decides ownership: the upsert's WHERE sees the latest row (PostgreSQL locks it while
     // deciding), so two workers can never both win. Done items and live foreign leases are left alone.
     const rows = await this.#conn.query(
@@ -1108,7 +1269,9 @@ export class SqlOps implements StoreTx {
   }
 
   async isWorkDone(key: string): Promise<boolean> {
-    const rows = await this.#conn.query(`SELECT key FROM work_items WHERE key = ? AND done_at IS NOT NULL`, [key]);
+    const rows = await this.#conn.query(`SELECT key FROM work_items WHERE key = ? AND done_at IS NOT NULL`, [
+      key,
+    ]);
     return rows.length > 0;
   }
 
@@ -1124,13 +1287,21 @@ export class SqlOps implements StoreTx {
       `INSERT INTO dead_letters (source, location, reason, raw, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
       [input.source, input.location, input.reason, raw, input.nowMs],
     );
-    return { id: String(rows[0]?.id), source: input.source, location: input.location, reason: input.reason, raw, createdAt: input.nowMs };
+    return {
+      id: String(rows[0]?.id),
+      source: input.source,
+      location: input.location,
+      reason: input.reason,
+      raw,
+      createdAt: input.nowMs,
+    };
   }
 
   async listDeadLetters(query: { readonly limit: number }): Promise<DeadLetter[]> {
-    const rows = await this.#conn.query<DeadLetterRow>(`SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?`, [
-      requireLimit(query.limit, 'limit'),
-    ]);
+    const rows = await this.#conn.query<DeadLetterRow>(
+      `SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?`,
+      [requireLimit(query.limit, 'limit')],
+    );
     return rows.map((row) => ({
       id: String(row.id),
       source: row.source,
@@ -1156,7 +1327,11 @@ export class SqlOps implements StoreTx {
     );
     // Several rules may alert on one removal: one row per event, the case's classification winning
     // (verification answers land on the case), else the earliest alert's.
-    const removals = await this.#conn.query<{ event_id: string; event_time_ms: number; classification: string | null }>(
+    const removals = await this.#conn.query<{
+      event_id: string;
+      event_time_ms: number;
+      classification: string | null;
+    }>(
       `SELECT a.event_id, a.event_time_ms, COALESCE(c.classification, a.classification) AS classification
        FROM alerts a
        LEFT JOIN case_alerts ca ON ca.alert_id = a.id
@@ -1187,12 +1362,22 @@ export class SqlOps implements StoreTx {
       const month = monthOf(Number(removal.event_time_ms));
       let counts = months.get(month);
       if (counts === undefined) {
-        counts = { rotation: 0, approved: 0, verified: 0, suspicious: 0, unauthorized: 0, unresolved: 0, unclassified: 0 };
+        counts = {
+          rotation: 0,
+          approved: 0,
+          verified: 0,
+          suspicious: 0,
+          unauthorized: 0,
+          unresolved: 0,
+          unclassified: 0,
+        };
         months.set(month, counts);
       }
-      const key = removal.classification !== null && (CLASSIFICATIONS as readonly string[]).includes(removal.classification)
-        ? (removal.classification as Classification)
-        : 'unclassified';
+      const key =
+        removal.classification !== null &&
+        (CLASSIFICATIONS as readonly string[]).includes(removal.classification)
+          ? (removal.classification as Classification)
+          : 'unclassified';
       counts[key]++;
     }
     const removalsByMonth: RemovalMonth[] = [...months.entries()]
@@ -1203,7 +1388,10 @@ export class SqlOps implements StoreTx {
         byClassification,
       }));
 
-    const openCasesBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+    const openCasesBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<
+      Severity,
+      number
+    >;
     for (const row of openBySeverity) {
       if (isSeverity(row.severity)) openCasesBySeverity[row.severity] = Number(row.n);
     }
@@ -1237,14 +1425,18 @@ export class SqlOps implements StoreTx {
   async #lockCase(id: string): Promise<CaseRow> {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('case', id);
-    const rows = await this.#conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ? ${this.#dialect.forUpdate}`, [numeric]);
+    const rows = await this.#conn.query<CaseRow>(
+      `SELECT * FROM cases WHERE id = ? ${this.#dialect.forUpdate}`,
+      [numeric],
+    );
     if (rows[0] === undefined) throw new NotFoundError('case', id);
     return rows[0];
   }
 
   async #requireCase(id: string): Promise<Case> {
     const numeric = numericId(id);
-    const rows = numeric === null ? [] : await this.#conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ?`, [numeric]);
+    const rows =
+      numeric === null ? [] : await this.#conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ?`, [numeric]);
     if (rows[0] === undefined) throw new NotFoundError('case', id);
     return toCase(rows[0]);
   }
@@ -1266,7 +1458,14 @@ export class SqlOps implements StoreTx {
   ): Promise<void> {
     await this.#conn.execute(
       `INSERT INTO case_audit (case_id, at, actor, action, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)`,
-      [Number(caseId), at, requireText(actor, 'actor'), action, before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after)],
+      [
+        Number(caseId),
+        at,
+        requireText(actor, 'actor'),
+        action,
+        before === null ? null : JSON.stringify(before),
+        after === null ? null : JSON.stringify(after),
+      ],
     );
   }
 }

@@ -1,7 +1,8 @@
 // The Store both databases share: transactions, misuse guards and the one-call-one-transaction wrappers.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { StoreError } from '../errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, StoreError } from '../errors.ts';
 import type {
   AddDeadLetterInput,
   AlertQuery,
@@ -41,7 +42,11 @@ class ScopedConn implements SqlConn {
     this.#context = context;
   }
   #check(): void {
-    if (!this.#context.active) throw new StoreError('misuse', 'this transaction has already ended: use tx only inside the transaction callback');
+    if (!this.#context.active)
+      throw new StoreError(
+        'misuse',
+        'this transaction has already ended: use tx only inside the transaction callback',
+      );
   }
   query<R extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
     this.#check();
@@ -72,7 +77,9 @@ export class SqlStore implements Store {
     return this.#driver.transaction(async (conn) => {
       const context: TxContext = { active: true };
       try {
-        return await this.#inTransaction.run(context, () => fn(new SqlOps(new ScopedConn(conn, context), this.#driver.dialect)));
+        return await this.#inTransaction.run(context, () =>
+          fn(new SqlOps(new ScopedConn(conn, context), this.#driver.dialect)),
+        );
       } finally {
         context.active = false;
       }
@@ -107,7 +114,25 @@ export class SqlStore implements Store {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.#driver.transaction((conn) => op(new SqlOps(conn, this.#driver.dialect)));
+    return this.#withRetry(() =>
+      this.#driver.transaction((conn) => op(new SqlOps(conn, this.#driver.dialect))),
+    );
+  }
+
+  /**
+   * A single store call is pure database work, so a deadlock or a lost race (PostgreSQL picks a victim
+   * when two workers' batches overlap) is simply retried. User transactions are not: their callback may
+   * have done other things; the caller gets the retryable ConflictError.
+   */
+  async #withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof ConflictError) || !error.retryable || tries >= 3) throw error;
+        await sleep(5 * tries + Math.random() * 10);
+      }
+    }
   }
 
   #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
@@ -154,13 +179,20 @@ export class SqlStore implements Store {
   updateCase(id: string, patch: CasePatch, change: CaseChange) {
     return this.#write('updateCase', (ops) => ops.updateCase(id, patch, change));
   }
-  addComment(id: string, comment: { readonly author: string; readonly text: string; readonly nowMs: number }) {
+  addComment(
+    id: string,
+    comment: { readonly author: string; readonly text: string; readonly nowMs: number },
+  ) {
     return this.#write('addComment', (ops) => ops.addComment(id, comment));
   }
   createVerification(input: CreateVerificationInput) {
     return this.#write('createVerification', (ops) => ops.createVerification(input));
   }
-  consumeVerification(input: { readonly tokenHash: string; readonly answer: VerificationAnswer; readonly nowMs: number }) {
+  consumeVerification(input: {
+    readonly tokenHash: string;
+    readonly answer: VerificationAnswer;
+    readonly nowMs: number;
+  }) {
     return this.#write('consumeVerification', (ops) => ops.consumeVerification(input));
   }
   listExpiredVerifications(nowMs: number) {

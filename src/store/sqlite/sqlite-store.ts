@@ -23,7 +23,9 @@ class Mutex {
 }
 
 function sqliteCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 class SqliteDriver implements SqlDriver {
@@ -41,12 +43,14 @@ class SqliteDriver implements SqlDriver {
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#conn = {
       query: <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
-        Promise.resolve(this.#run(() => {
-          const statement = this.#prepare(sql);
-          if (statement.reader) return statement.all(...params) as R[];
-          statement.run(...params);
-          return [];
-        })),
+        Promise.resolve(
+          this.#run(() => {
+            const statement = this.#prepare(sql);
+            if (statement.reader) return statement.all(...params) as R[];
+            statement.run(...params);
+            return [];
+          }),
+        ),
       execute: (sql: string, params: readonly SqlValue[] = []) =>
         Promise.resolve(this.#run(() => this.#prepare(sql).run(...params).changes)),
     };
@@ -83,7 +87,11 @@ class SqliteDriver implements SqlDriver {
       await conn.execute(
         `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
       );
-      const applied = new Set((await conn.query<{ version: number }>(`SELECT version FROM schema_migrations`)).map((row) => row.version));
+      const applied = new Set(
+        (await conn.query<{ version: number }>(`SELECT version FROM schema_migrations`)).map(
+          (row) => row.version,
+        ),
+      );
       for (const migration of SQLITE_MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         this.#db.exec(migration.sql);
@@ -111,7 +119,8 @@ class SqliteDriver implements SqlDriver {
           this.#db.exec('BEGIN IMMEDIATE');
           return;
         } catch (error) {
-          if (sqliteCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline) throw this.#translate(error);
+          if (sqliteCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline)
+            throw this.#translate(error);
         }
         await sleep(delay + Math.random() * delay);
         delay = Math.min(delay * 2, 50);
@@ -142,31 +151,53 @@ class SqliteDriver implements SqlDriver {
     const code = sqliteCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      return new StoreUnavailableError(this.#url, `database is locked by another process (waited ${this.#busyTimeoutMs} ms)`, {
-        retryable: true,
-        cause: error,
-      });
+      return new StoreUnavailableError(
+        this.#url,
+        `database is locked by another process (waited ${this.#busyTimeoutMs} ms)`,
+        {
+          retryable: true,
+          cause: error,
+        },
+      );
     }
     if (code?.startsWith('SQLITE_CONSTRAINT') === true) return new ConflictError(message, { cause: error });
-    if (code === 'SQLITE_IOERR' || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    if (
+      code === 'SQLITE_IOERR' ||
+      code === 'SQLITE_FULL' ||
+      code === 'SQLITE_READONLY' ||
+      code === 'SQLITE_CORRUPT' ||
+      code === 'SQLITE_NOTADB'
+    ) {
       return new StoreUnavailableError(this.#url, message, { cause: error });
     }
-    if (code?.startsWith('SQLITE_') === true) return new StoreError('query-failed', `store ${this.#url}: ${message}`, { cause: error });
+    if (code?.startsWith('SQLITE_') === true)
+      return new StoreError('query-failed', `store ${this.#url}: ${message}`, { cause: error });
     // Not from SQLite (e.g. a value the driver cannot bind): a bug, passed on as it is.
     return error instanceof Error ? error : new Error(message);
   }
 }
 
-export async function openSqliteStore(path: string, url: string, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openSqliteStore(
+  path: string,
+  url: string,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (path !== ':memory:' && !existsSync(dirname(path))) {
-    throw new StoreUnavailableError(url, `folder ${dirname(path)} does not exist; create it or choose another path`);
+    throw new StoreUnavailableError(
+      url,
+      `folder ${dirname(path)} does not exist; create it or choose another path`,
+    );
   }
   let db: Database.Database;
   try {
     db = new Database(path);
   } catch (error) {
-    throw new StoreUnavailableError(url, `cannot open: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new StoreUnavailableError(
+      url,
+      `cannot open: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -178,9 +209,13 @@ export async function openSqliteStore(path: string, url: string, options: OpenSt
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {
     db.close();
-    throw new StoreUnavailableError(url, `not a usable SQLite database: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new StoreUnavailableError(
+      url,
+      `not a usable SQLite database: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const driver = new SqliteDriver(db, url, busyTimeoutMs);
   try {

@@ -1,0 +1,102 @@
+// `mfaguard rules`: list, validate (every file accounted for, broken ones named with a position) and test.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../main.ts';
+import { captureContext } from '../test-support/context.ts';
+
+const BUILTIN = fileURLToPath(new URL('../../../rules/', import.meta.url));
+let dir: string;
+
+const GOOD_SIGMA = `title: Console login without MFA
+id: 11111111-2222-3333-4444-555555555555
+status: test
+logsource:
+  product: aws
+  service: cloudtrail
+detection:
+  selection:
+    eventName: ConsoleLogin
+    additionalEventData.MFAUsed: 'No'
+  condition: selection
+level: medium
+`;
+
+async function rules(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const { ctx, out, err } = captureContext();
+  const code = await runCli(['rules', ...args], ctx);
+  return { code, out: out(), err: err() };
+}
+
+describe('mfaguard rules', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mfaguard-rules-'));
+    writeFileSync(join(dir, 'good.yml'), GOOD_SIGMA);
+    writeFileSync(
+      join(dir, 'bad-condition.yml'),
+      GOOD_SIGMA.replace('condition: selection', 'condition: selection and (nothing'),
+    );
+    writeFileSync(
+      join(dir, 'bad-modifier.yml'),
+      GOOD_SIGMA.replace('eventName: ConsoleLogin', 'eventName|sometimes: ConsoleLogin'),
+    );
+    writeFileSync(join(dir, 'bad.toml'), '[rule\nname = "broken"');
+    writeFileSync(
+      join(dir, 'builtin-copy.yml'),
+      readFileSync(join(BUILTIN, 'iam-mfa-device-deactivated.yml'), 'utf8').replace(
+        /^id: .*$/m,
+        'id: my-copy',
+      ),
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validates a whole folder, reporting every broken file and still the good ones', async () => {
+    const { code, out } = await rules(['validate', dir, '--format', 'json']);
+    assert.equal(code, 3);
+    const entries = JSON.parse(out) as {
+      path: string;
+      status: string;
+      reason: string | null;
+      format: string | null;
+    }[];
+    const byName = new Map(entries.map((entry) => [entry.path.split('/').pop(), entry]));
+    assert.equal(entries.length, 5);
+    assert.equal(byName.get('good.yml')?.status, 'ok');
+    assert.equal(byName.get('good.yml')?.format, 'sigma');
+    assert.equal(byName.get('builtin-copy.yml')?.status, 'ok');
+    for (const name of ['bad-condition.yml', 'bad-modifier.yml', 'bad.toml']) {
+      assert.equal(byName.get(name)?.status, 'error', name);
+      assert.match(byName.get(name)?.reason ?? '', /line \d+/, `${name} has no position`);
+    }
+  });
+
+  it('lists built-in rules with their format and severity', async () => {
+    const { code, out } = await rules(['list', '--format', 'json']);
+    assert.equal(code, 0);
+    const entries = JSON.parse(out) as { id: string; format: string; severity: string }[];
+    assert.ok(entries.length >= 7);
+    assert.ok(entries.every((entry) => entry.format === 'builtin'));
+    assert.ok(
+      entries.some((entry) => entry.id === 'mfaguard-root-mfa-removed' && entry.severity === 'critical'),
+    );
+  });
+
+  it('runs the built-in fixtures and passes', async () => {
+    const { code, out } = await rules(['test', '--format', 'json']);
+    assert.equal(code, 0);
+    const reports = JSON.parse(out) as { outcome: string; fixtures: unknown[] }[];
+    assert.ok(reports.every((report) => report.outcome === 'pass'));
+    assert.ok(reports.reduce((sum, report) => sum + report.fixtures.length, 0) >= 14);
+  });
+
+  it('needs an action', async () => {
+    assert.equal((await rules([])).code, 2);
+    assert.equal((await rules(['frobnicate'])).code, 2);
+    assert.equal((await rules(['validate'])).code, 2);
+  });
+});

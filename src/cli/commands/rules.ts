@@ -1,0 +1,202 @@
+// `mfaguard rules`: list, validate and test detection rules — built-in YAML, Elastic TOML and Sigma YAML alike.
+
+import { loadBuiltinRules, loadRulePaths, runRuleFixtures } from '../../detect/index.ts';
+import type { RuleLoadResult } from '../../model/index.ts';
+import { UsageError } from '../../model/index.ts';
+import { forTerminal, renderIssue } from '../../report/index.ts';
+import { parseChoice, parseCommandArgs } from '../args.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
+
+const USAGE = `Usage: mfaguard rules <list|validate|test> [PATH...] [options]
+
+  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status
+  validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason};
+                       a whole folder is validated and every problem reported
+  test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
+                       fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
+
+PATH is a rule file or a folder of them (searched recursively): mfaguard's own YAML rules, Elastic
+detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.
+
+Options:
+  --format FORMAT   table (default) or json
+  --no-builtin      list/test: leave out the built-in rules
+
+Exit codes: 0 all good; 1 (test) a fixture failed; 3 (validate, list) some rule files have errors; 2 usage error.`;
+
+interface ValidationEntry {
+  readonly path: string;
+  readonly id: string | null;
+  readonly name: string | null;
+  readonly format: string | null;
+  readonly severity: string | null;
+  readonly status: 'ok' | 'unsupported' | 'error';
+  readonly reason: string | null;
+  readonly warnings: readonly string[];
+}
+
+function describeIssue(issue: { line?: number; column?: number; message: string; hint?: string }): string {
+  const where =
+    issue.line === undefined
+      ? ''
+      : `line ${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}: `;
+  return `${where}${issue.message}${issue.hint === undefined ? '' : ` (${issue.hint})`}`;
+}
+
+export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
+  if (result.status === 'ok') {
+    const meta = result.rule.meta;
+    return {
+      path: result.path,
+      id: meta.id,
+      name: meta.name,
+      format: meta.format,
+      severity: meta.severity,
+      status: 'ok',
+      reason: null,
+      warnings: result.warnings.map(describeIssue),
+    };
+  }
+  return {
+    path: result.path,
+    id: result.meta.id ?? null,
+    name: result.meta.name ?? null,
+    format: result.meta.format ?? null,
+    severity: result.meta.severity ?? null,
+    status: result.status,
+    reason: result.status === 'unsupported' ? result.reason : result.issues.map(describeIssue).join('; '),
+    warnings: [],
+  };
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) =>
+    Math.min(60, Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0))),
+  );
+  const cell = (text: string, column: number): string => {
+    const width = widths[column]!;
+    const clipped = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+    return column === header.length - 1 ? clipped : clipped.padEnd(width);
+  };
+  return [header, ...rows]
+    .map((row) => row.map((text, column) => cell(forTerminal(text), column)).join('  '))
+    .join('\n');
+}
+
+function load(paths: readonly string[], builtin: boolean): RuleLoadResult[] {
+  return [...(builtin ? loadBuiltinRules() : []), ...loadRulePaths(paths)];
+}
+
+function write(ctx: CommandContext, text: string): void {
+  ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export const RULES_COMMAND: Command = {
+  name: 'rules',
+  summary: 'list, validate and test detection rules (built-in, Elastic TOML, Sigma YAML)',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [action, ...rest] = args;
+    const { values, positionals } = parseCommandArgs('rules', rest, {
+      format: { type: 'string' },
+      builtin: { type: 'boolean', default: true },
+    });
+    const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
+    const builtin = values.builtin !== false;
+    await Promise.resolve();
+    switch (action) {
+      case 'list': {
+        const entries = load(positionals, builtin).map(toValidationEntry);
+        if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
+        else {
+          write(
+            ctx,
+            table(
+              ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS'],
+              entries.map((entry) => [
+                entry.id ?? '-',
+                entry.name ?? entry.path,
+                entry.format ?? '-',
+                entry.severity ?? '-',
+                entry.status,
+              ]),
+            ),
+          );
+          const counts = countStatuses(entries);
+          ctx.stderr.write(
+            `${entries.length} rules: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
+          );
+        }
+        return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
+      }
+      case 'validate': {
+        if (positionals.length === 0)
+          throw new UsageError('rules validate needs at least one PATH (a rule file or folder)');
+        const results = loadRulePaths(positionals);
+        const entries = results.map(toValidationEntry);
+        if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
+        else {
+          for (const entry of entries) {
+            const label =
+              entry.status === 'ok' ? 'ok' : entry.status === 'unsupported' ? 'unsupported' : 'error';
+            write(
+              ctx,
+              `${label.padEnd(11)}  ${forTerminal(entry.path)}${entry.reason === null ? '' : `: ${forTerminal(entry.reason)}`}`,
+            );
+            for (const warning of entry.warnings)
+              write(ctx, `${''.padEnd(11)}  warning: ${forTerminal(warning)}`);
+          }
+          const counts = countStatuses(entries);
+          ctx.stderr.write(
+            `${entries.length} rule files: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
+          );
+        }
+        return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
+      }
+      case 'test': {
+        const reports = runRuleFixtures(load(positionals, builtin));
+        if (format === 'json') write(ctx, JSON.stringify(reports, null, 2));
+        else {
+          for (const report of reports) {
+            write(
+              ctx,
+              `${report.outcome.padEnd(11)}  ${forTerminal(report.ruleId ?? report.path)}  ${forTerminal(report.ruleName ?? '')}`,
+            );
+            for (const fixture of report.fixtures) {
+              write(
+                ctx,
+                `  ${fixture.passed ? 'pass' : 'FAIL'}  ${fixture.expect.padEnd(13)}  ${forTerminal(fixture.file)}${fixture.passed ? '' : `: ${forTerminal(fixture.reason)}`}`,
+              );
+            }
+            for (const problem of report.problems)
+              write(
+                ctx,
+                `  ${renderIssue({ level: 'error', code: 'rule', location: report.path, message: problem })}`,
+              );
+          }
+          const failed = reports.filter(
+            (report) => report.outcome === 'fail' || report.outcome === 'error',
+          ).length;
+          const fixtures = reports.reduce((sum, report) => sum + report.fixtures.length, 0);
+          ctx.stderr.write(
+            `${reports.length} rules, ${fixtures} fixtures: ${failed === 0 ? 'all passed' : `${failed} rule(s) failed`}\n`,
+          );
+        }
+        return reports.some((report) => report.outcome === 'fail' || report.outcome === 'error')
+          ? EXIT.failOn
+          : EXIT.ok;
+      }
+      default:
+        throw new UsageError(
+          `rules needs an action: list, validate or test${action === undefined ? '' : `; got '${action.slice(0, 30)}'`}`,
+        );
+    }
+  },
+};
+
+function countStatuses(entries: readonly ValidationEntry[]): Record<ValidationEntry['status'], number> {
+  const counts = { ok: 0, unsupported: 0, error: 0 };
+  for (const entry of entries) counts[entry.status]++;
+  return counts;
+}

@@ -1,0 +1,16 @@
+// The store's public face: one interface for SQLite and PostgreSQL, how to open it, its errors and helpers.
+
+export { CASE_STATES, CASE_TRANSITIONS, canTransition, isCaseState } from './case-lifecycle.ts';
+export {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  StoreError,
+  StoreUnavailableError,
+  isStoreError,
+} from './errors.ts';
+export type { StoreErrorCode } from './errors.ts';
+export { actorKeyOf, eventTargetKey, targetKeyOf } from './keys.ts';
+export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './open-store.ts';
+export type { StoreLocation } from './open-store.ts';
+export type * from './store.ts';

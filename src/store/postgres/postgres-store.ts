@@ -1,0 +1,232 @@
+// The PostgreSQL store: a connection pool shared by many workers; row locks and SKIP LOCKED for concurrency.
+
+import pg from 'pg';
+import { UsageError } from '../../model/index.ts';
+import { ConflictError, StoreError, StoreUnavailableError } from '../errors.ts';
+import type { OpenStoreOptions, Store } from '../store.ts';
+import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { POSTGRES_MIGRATIONS } from './migrations.ts';
+
+const POSTGRES_DIALECT: Dialect = {
+  name: 'postgres',
+  forUpdate: 'FOR UPDATE',
+  forUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED',
+};
+
+/** BIGINT (epoch ms, ids, counts) as numbers: all our values stay far below 2^53. */
+const TYPE_PARSERS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/** Translates driver errors into the store's: connection trouble is unavailable, races are conflicts. */
+export function translatePgError(error: unknown, url: string): Error {
+  if (error instanceof StoreError || error instanceof StoreUnavailableError || error instanceof UsageError)
+    return error;
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    NETWORK_ERRORS.has(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message)
+  ) {
+    return new StoreUnavailableError(
+      url,
+      `cannot reach PostgreSQL (${code === '' ? message : `${code}: ${message}`})`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') {
+    return new StoreUnavailableError(url, `PostgreSQL unavailable (${code}): ${message}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (code === '28P01' || code === '28000') {
+    return new StoreUnavailableError(url, `PostgreSQL refused the credentials (${code}): ${message}`, {
+      cause: error,
+    });
+  }
+  if (code === '3D000')
+    return new StoreUnavailableError(url, `${message}; create it first`, { cause: error });
+  if (code === '40P01' || code === '40001')
+    return new ConflictError(`concurrent update (${code}): ${message}; retry`, {
+      retryable: true,
+      cause: error,
+    });
+  if (code === '23505') return new ConflictError(message, { cause: error });
+  if (/^[0-9A-Z]{5}$/.test(code))
+    return new StoreError('query-failed', `store ${url}: ${message} (${code})`, { cause: error });
+  return error instanceof Error ? error : new Error(message);
+}
+
+class PostgresDriver implements SqlDriver {
+  readonly dialect = POSTGRES_DIALECT;
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  /** `?` placeholders rewritten to `$n` once per distinct statement. */
+  readonly #converted = new Map<string, string>();
+
+  constructor(pool: pg.Pool, url: string) {
+    this.#pool = pool;
+    this.#url = url;
+  }
+
+  async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(this.#connOf(client));
+      await this.#connOf(client).execute('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is gone or confused: do not hand it back to the pool.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw translatePgError(error, this.#url);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    try {
+      return await fn(this.#connOf(client));
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+
+  /**
+   * Applies missing migrations in one transaction. Several processes may start at once: the advisory
+   * lock makes the others wait until the first has committed, after which they find nothing to do.
+   * It is transaction-scoped, so a crashed migrator cannot leave it held.
+   */
+  async migrate(schema: string | undefined): Promise<void> {
+    await this.transaction(async (conn) => {
+      await conn.query(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`mfaguard-migrations:${schema ?? ''}`]);
+      if (schema !== undefined) await conn.execute(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await conn.execute(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+      );
+      const applied = new Set(
+        (await conn.query<{ version: number }>(`SELECT version FROM schema_migrations`)).map(
+          (row) => row.version,
+        ),
+      );
+      for (const migration of POSTGRES_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await conn.execute(migration.sql);
+        await conn.execute(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw translatePgError(error, this.#url);
+    }
+  }
+
+  #connOf(client: pg.PoolClient): SqlConn {
+    return {
+      query: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> => {
+        try {
+          const result = await client.query<R>(this.#convert(sql), params as SqlValue[]);
+          return result.rows;
+        } catch (error) {
+          throw translatePgError(error, this.#url);
+        }
+      },
+      execute: async (sql: string, params: readonly SqlValue[] = []): Promise<number> => {
+        try {
+          // No parameters: the simple protocol, which also runs multi-statement migration scripts.
+          const result =
+            params.length === 0
+              ? await client.query(sql)
+              : await client.query(this.#convert(sql), params as SqlValue[]);
+          return result.rowCount ?? 0;
+        } catch (error) {
+          throw translatePgError(error, this.#url);
+        }
+      },
+    };
+  }
+
+  #convert(sql: string): string {
+    let converted = this.#converted.get(sql);
+    if (converted === undefined) {
+      let n = 0;
+      // Our SQL never contains a literal `?` (no JSON operators, none in strings), so every `?` is a parameter.
+      converted = sql.replace(/\?/g, () => `$${++n}`);
+      this.#converted.set(sql, converted);
+    }
+    return converted;
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openPostgresStore(
+  connectionString: string,
+  url: string,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new UsageError(
+      `invalid PostgreSQL schema name ${JSON.stringify(options.schema)}: use lower-case letters, digits and _`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    application_name: 'mfaguard',
+    types: TYPE_PARSERS,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  });
+  // An idle pooled connection that dies emits 'error'; unhandled, it would crash the process.
+  pool.on('error', (error) => options.onBackgroundError?.(error));
+  const driver = new PostgresDriver(pool, url);
+  try {
+    await driver.migrate(options.schema);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return new SqlStore(driver, url);
+}
