@@ -1267,7 +1267,7 @@ export function defineStoreContract(
         ],
       );
       assert.ok(Buffer.isBuffer(listed[1]?.raw));
-      assert.deepEqual([...listed[1]!.raw], [...bytes]);
+      assert.deepEqual([...(listed[1]?.raw ?? [])], [...bytes]);
       assert.equal(listed[0]?.raw.toString('utf8'), '{"broken');
       assert.equal((await store.listDeadLetters({ limit: 1 })).length, 1);
     });

@@ -5,8 +5,8 @@ import type { CommandContext } from '../command.ts';
 
 export interface CapturedContext {
   readonly ctx: CommandContext;
-  out(): string;
-  err(): string;
+  readonly out: () => string;
+  readonly err: () => string;
 }
 
 export function captureContext(

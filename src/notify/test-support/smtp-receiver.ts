@@ -120,7 +120,7 @@ export function parseMail(raw: string): ParsedMail {
     const section = splitHead(part.replace(/^\r\n/, ''));
     const partHeaders = headerMap(section.lines);
     const type = partHeaders.get('content-type') ?? '';
-    const decoded = decodeBody(section.body.replace(/\r\n$/, ''), partHeaders.get('content-transfer-encoding'));
+    const decoded = decodeBody(section.body.replace(/\r\n$/, ''), partHeaders.get('content-transfer-encoding')).replace(/\r\n/g, '\n');
     if (type.startsWith('text/plain')) text = decoded;
     if (type.startsWith('text/html')) html = decoded;
   }

@@ -15,12 +15,12 @@ const POSTGRES_DIALECT: Dialect = {
 };
 
 /** BIGINT (epoch ms, ids, counts) as numbers: all our values stay far below 2^53. */
-const TYPE_PARSERS = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+const INT8_OID = 20;
+function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === INT8_OID) return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+}
+const TYPE_PARSERS = { getTypeParser: typeParser } as pg.CustomTypesConfig;
 
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',

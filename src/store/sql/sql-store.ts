@@ -108,12 +108,8 @@ export class SqlStore implements Store {
     }
   }
 
-  #write<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
-    try {
-      this.#guard(method);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async #write<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
+    this.#guard(method);
     return this.#withRetry(() =>
       this.#driver.transaction((conn) => op(new SqlOps(conn, this.#driver.dialect))),
     );
@@ -135,12 +131,8 @@ export class SqlStore implements Store {
     }
   }
 
-  #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
-    try {
-      this.#guard(method);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
+    this.#guard(method);
     return this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect)));
   }
 
