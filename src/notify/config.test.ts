@@ -11,7 +11,13 @@ const ENV = {
 
 const VALID = {
   notifiers: [
-    { id: 'soar', kind: 'webhook', url: 'https://soar.example.com/hook', secretEnv: 'HOOK_SECRET', timeout: '5s' },
+    {
+      id: 'soar',
+      kind: 'webhook',
+      url: 'https://soar.example.com/hook',
+      secretEnv: 'HOOK_SECRET',
+      timeout: '5s',
+    },
     { id: 'soc-slack', kind: 'slack', urlEnv: 'SLACK_URL' },
     { id: 'pager', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
     { id: 'topic', kind: 'sns', topicArn: 'arn:aws:sns:eu-west-1:123456789012:mfaguard.fifo' },
@@ -27,7 +33,12 @@ const VALID = {
     },
   ],
   routes: [
-    { name: 'page', minSeverity: 'critical', classifications: ['suspicious', 'unauthorized'], notify: ['pager', 'soc-slack'] },
+    {
+      name: 'page',
+      minSeverity: 'critical',
+      classifications: ['suspicious', 'unauthorized'],
+      notify: ['pager', 'soc-slack'],
+    },
     { name: 'owners', kinds: ['verification-request'], notify: ['mail'] },
     { notify: ['soar', 'topic', 'soc-slack'] },
   ],
@@ -50,8 +61,22 @@ describe('parseNotifyConfig', () => {
       ['soar', 'soc-slack', 'pager', 'topic', 'mail'],
     );
     const [webhook, slack, pager, topic, mail] = config.notifiers;
-    assert.deepEqual(webhook, { id: 'soar', kind: 'webhook', url: 'https://soar.example.com/hook', secretEnv: 'HOOK_SECRET', timeoutMs: 5000, verificationLinks: false });
-    assert.deepEqual(slack, { id: 'soc-slack', kind: 'slack', url: null, urlEnv: 'SLACK_URL', timeoutMs: 10_000, verificationLinks: false });
+    assert.deepEqual(webhook, {
+      id: 'soar',
+      kind: 'webhook',
+      url: 'https://soar.example.com/hook',
+      secretEnv: 'HOOK_SECRET',
+      timeoutMs: 5000,
+      verificationLinks: false,
+    });
+    assert.deepEqual(slack, {
+      id: 'soc-slack',
+      kind: 'slack',
+      url: null,
+      urlEnv: 'SLACK_URL',
+      timeoutMs: 10_000,
+      verificationLinks: false,
+    });
     assert.equal(pager?.kind === 'pagerduty' && pager.url, 'https://events.pagerduty.com/v2/enqueue');
     assert.equal(topic?.kind === 'sns' && topic.region, 'eu-west-1');
     assert.ok(mail?.kind === 'email');
@@ -65,7 +90,13 @@ describe('parseNotifyConfig', () => {
       kinds: null,
       notify: ['pager', 'soc-slack'],
     });
-    assert.deepEqual(config.routes[2], { name: 'route 3', minSeverity: 'info', classifications: null, kinds: null, notify: ['soar', 'topic', 'soc-slack'] });
+    assert.deepEqual(config.routes[2], {
+      name: 'route 3',
+      minSeverity: 'info',
+      classifications: null,
+      kinds: null,
+      notify: ['soar', 'topic', 'soc-slack'],
+    });
   });
 
   it('treats an absent section as no notifications', () => {
@@ -117,24 +148,44 @@ describe('parseNotifyConfig', () => {
       "error notify.routes.1.notify: no notifier has the id 'nobody'",
       'error notify.routes.2.notify: a route must name at least one notifier id',
     ];
-    for (const message of expected) assert.ok(found.some((f) => f.startsWith(message)), `missing issue: ${message}\nfound:\n${found.join('\n')}`);
+    for (const message of expected)
+      assert.ok(
+        found.some((f) => f.startsWith(message)),
+        `missing issue: ${message}\nfound:\n${found.join('\n')}`,
+      );
     const config = parseNotifyConfig(raw, 'mfaguard.yaml', ENV);
     // 7 has an unknown setting (a typo must not silently fall back to a default); 8 reuses 7's id.
-    assert.deepEqual(config.notifiers.map((n) => n.id), []);
+    assert.deepEqual(
+      config.notifiers.map((n) => n.id),
+      [],
+    );
     assert.ok(config.issues.every((i) => i.location === 'mfaguard.yaml' && i.code === 'notify-config'));
-    assert.ok(config.issues.some((i) => i.hint?.includes('use one of: email, pagerduty, slack, sns, webhook')));
+    assert.ok(
+      config.issues.some((i) => i.hint?.includes('use one of: email, pagerduty, slack, sns, webhook')),
+    );
   });
 
   it('warns about secrets in files, clear text and short secrets, and unused notifiers', () => {
-    const found = messages({
-      notifiers: [
-        { id: 's', kind: 'slack', url: 'https://hooks.slack.com/services/T/B/X' },
-        { id: 'w', kind: 'webhook', url: 'http://soar.example.com/hook', secretEnv: 'SHORT' },
-        { id: 'm', kind: 'email', host: 'smtp', from: 'a@b.c', user: 'u', passwordEnv: 'SMTP_PASSWORD', starttls: 'off' },
-        { id: 'unused', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
-      ],
-      routes: [{ notify: ['s', 'w', 'm'] }],
-    }, { ...ENV, SHORT: 'abc' });
+    const found = messages(
+      {
+        notifiers: [
+          { id: 's', kind: 'slack', url: 'https://hooks.slack.com/services/T/B/X' },
+          { id: 'w', kind: 'webhook', url: 'http://soar.example.com/hook', secretEnv: 'SHORT' },
+          {
+            id: 'm',
+            kind: 'email',
+            host: 'smtp',
+            from: 'a@b.c',
+            user: 'u',
+            passwordEnv: 'SMTP_PASSWORD',
+            starttls: 'off',
+          },
+          { id: 'unused', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
+        ],
+        routes: [{ notify: ['s', 'w', 'm'] }],
+      },
+      { ...ENV, SHORT: 'abc' },
+    );
     for (const message of [
       'warning notify.notifiers.0.url: a Slack webhook URL is a secret',
       'warning notify.notifiers.1.url: a webhook over plain http',
@@ -143,23 +194,50 @@ describe('parseNotifyConfig', () => {
       'warning notify.notifiers.2.to: no addresses',
       "warning notify.notifiers: notifier 'unused' is named by no route",
     ]) {
-      assert.ok(found.some((f) => f.startsWith(message)), `missing: ${message}\nfound:\n${found.join('\n')}`);
+      assert.ok(
+        found.some((f) => f.startsWith(message)),
+        `missing: ${message}\nfound:\n${found.join('\n')}`,
+      );
     }
     assert.ok(!found.some((f) => f.startsWith('error')), found.join('\n'));
   });
 
   it('refuses line breaks in values that end up in headers', () => {
-    const found = messages(withNotifier({ id: 'm', kind: 'email', host: 'smtp', from: 'a@b.c\r\nBcc: x@y.z', to: ['s@x.y'] }));
-    assert.ok(found.some((f) => f.startsWith('error notify.notifiers.0.from: must be one line')), found.join('\n'));
+    const found = messages(
+      withNotifier({ id: 'm', kind: 'email', host: 'smtp', from: 'a@b.c\r\nBcc: x@y.z', to: ['s@x.y'] }),
+    );
+    assert.ok(
+      found.some((f) => f.startsWith('error notify.notifiers.0.from: must be one line')),
+      found.join('\n'),
+    );
   });
 
   it('checks that a Slack URL variable holds a URL and that a password has a user', () => {
-    assert.ok(messages(withNotifier({ id: 's', kind: 'slack', urlEnv: 'PD_KEY' })).some((f) => f.includes('does not hold an http(s) URL')));
-    assert.ok(messages(withNotifier({ id: 'm', kind: 'email', host: 'h', from: 'a@b.c', to: ['a@b.c'], passwordEnv: 'SMTP_PASSWORD' })).some((f) => f.startsWith('error notify.notifiers.0.user: is required')));
+    assert.ok(
+      messages(withNotifier({ id: 's', kind: 'slack', urlEnv: 'PD_KEY' })).some((f) =>
+        f.includes('does not hold an http(s) URL'),
+      ),
+    );
+    assert.ok(
+      messages(
+        withNotifier({
+          id: 'm',
+          kind: 'email',
+          host: 'h',
+          from: 'a@b.c',
+          to: ['a@b.c'],
+          passwordEnv: 'SMTP_PASSWORD',
+        }),
+      ).some((f) => f.startsWith('error notify.notifiers.0.user: is required')),
+    );
   });
 
   it('refuses a section that is not a mapping, and lists that are not lists', () => {
-    assert.deepEqual(messages(['x']), ["error notify: expected a mapping, got [\"x\"]"]);
-    assert.ok(messages({ notifiers: 'soar', routes: {} }).some((f) => f.startsWith("error notify.notifiers: expected a list, got 'soar'")));
+    assert.deepEqual(messages(['x']), ['error notify: expected a mapping, got ["x"]']);
+    assert.ok(
+      messages({ notifiers: 'soar', routes: {} }).some((f) =>
+        f.startsWith("error notify.notifiers: expected a list, got 'soar'"),
+      ),
+    );
   });
 });

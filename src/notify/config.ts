@@ -104,7 +104,18 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const COMMON_KEYS = ['id', 'kind', 'timeout', 'verificationLinks'] as const;
 const KEYS: Readonly<Record<NotifierKind, readonly string[]>> = {
-  email: [...COMMON_KEYS, 'from', 'host', 'passwordEnv', 'port', 'secure', 'starttls', 'subjectPrefix', 'to', 'user'],
+  email: [
+    ...COMMON_KEYS,
+    'from',
+    'host',
+    'passwordEnv',
+    'port',
+    'secure',
+    'starttls',
+    'subjectPrefix',
+    'to',
+    'user',
+  ],
   pagerduty: [...COMMON_KEYS, 'routingKeyEnv', 'source', 'url'],
   slack: [...COMMON_KEYS, 'url', 'urlEnv'],
   sns: [...COMMON_KEYS, 'endpoint', 'region', 'topicArn'],
@@ -160,7 +171,11 @@ class Checker {
   keys(path: Path, record: Record<string, unknown>, allowed: readonly string[]): void {
     for (const key of Object.keys(record)) {
       if (!allowed.includes(key)) {
-        this.problem([...path, key], `unknown setting '${key}'`, `known settings here: ${allowed.join(', ')}`);
+        this.problem(
+          [...path, key],
+          `unknown setting '${key}'`,
+          `known settings here: ${allowed.join(', ')}`,
+        );
       }
     }
   }
@@ -202,11 +217,20 @@ class Checker {
       return null;
     }
     if (parsed.username !== '' || parsed.password !== '') {
-      this.problem(path, 'must not carry a user name or password', 'put credentials in environment variables');
+      this.problem(
+        path,
+        'must not carry a user name or password',
+        'put credentials in environment variables',
+      );
       return null;
     }
     if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
-      this.problem(path, `${label} over plain http can be read and altered on the way`, 'use https', 'warning');
+      this.problem(
+        path,
+        `${label} over plain http can be read and altered on the way`,
+        'use https',
+        'warning',
+      );
     }
     return parsed.href;
   }
@@ -216,12 +240,20 @@ class Checker {
     const name = this.text(path, value, required);
     if (name === null) return null;
     if (!ENV_NAME.test(name)) {
-      this.problem(path, `expected the name of an environment variable such as MFAGUARD_SECRET, got ${show(name)}`, 'give the variable\'s name here and its value in the environment, never the secret itself');
+      this.problem(
+        path,
+        `expected the name of an environment variable such as MFAGUARD_SECRET, got ${show(name)}`,
+        "give the variable's name here and its value in the environment, never the secret itself",
+      );
       return null;
     }
     const actual = this.env[name];
     if (actual === undefined || actual === '') {
-      this.problem(path, `environment variable ${name} is not set or empty`, `export ${name}=... before starting mfaguard`);
+      this.problem(
+        path,
+        `environment variable ${name} is not set or empty`,
+        `export ${name}=... before starting mfaguard`,
+      );
       return null;
     }
     return name;
@@ -236,7 +268,10 @@ class Checker {
       if (match !== null) ms = Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0);
     }
     if (ms === null || ms <= 0 || ms > 600_000) {
-      this.problem(path, `expected a duration between 1ms and 10m such as 500ms, 10s or 1m, got ${show(value)}`);
+      this.problem(
+        path,
+        `expected a duration between 1ms and 10m such as 500ms, 10s or 1m, got ${show(value)}`,
+      );
       return fallback;
     }
     return ms;
@@ -265,7 +300,11 @@ function parseNotifier(check: Checker, path: Path, value: unknown): NotifierConf
   const before = check.issues.filter((i) => i.level === 'error').length;
   const kind = raw['kind'];
   if (!isNotifierKind(kind)) {
-    check.problem([...path, 'kind'], kind === undefined ? 'is required' : `unknown notifier kind ${show(kind)}`, `use one of: ${NOTIFIER_KINDS.join(', ')}`);
+    check.problem(
+      [...path, 'kind'],
+      kind === undefined ? 'is required' : `unknown notifier kind ${show(kind)}`,
+      `use one of: ${NOTIFIER_KINDS.join(', ')}`,
+    );
     return null;
   }
   check.keys(path, raw, KEYS[kind]);
@@ -296,7 +335,12 @@ function parseKind(
       const url = check.url(at('url'), raw['url'], true, 'a webhook');
       const secretEnv = check.envName(at('secretEnv'), raw['secretEnv'], true);
       if (secretEnv !== null && (check.env[secretEnv]?.length ?? 0) < 32) {
-        check.problem(at('secretEnv'), `the secret in ${secretEnv} is shorter than 32 characters`, 'use at least 32 random bytes, e.g. `openssl rand -hex 32`', 'warning');
+        check.problem(
+          at('secretEnv'),
+          `the secret in ${secretEnv} is shorter than 32 characters`,
+          'use at least 32 random bytes, e.g. `openssl rand -hex 32`',
+          'warning',
+        );
       }
       return url === null || secretEnv === null ? null : { ...common, kind, url, secretEnv };
     }
@@ -304,12 +348,21 @@ function parseKind(
       const hasUrl = raw['url'] !== undefined;
       const hasEnv = raw['urlEnv'] !== undefined;
       if (hasUrl === hasEnv) {
-        check.problem(path, 'give exactly one of url and urlEnv', 'prefer urlEnv: a Slack webhook URL is a secret');
+        check.problem(
+          path,
+          'give exactly one of url and urlEnv',
+          'prefer urlEnv: a Slack webhook URL is a secret',
+        );
         return null;
       }
       if (hasUrl) {
         const url = check.url(at('url'), raw['url'], true, 'a Slack webhook');
-        check.problem(at('url'), 'a Slack webhook URL is a secret and should not sit in a configuration file', 'move it to an environment variable and name it in urlEnv', 'warning');
+        check.problem(
+          at('url'),
+          'a Slack webhook URL is a secret and should not sit in a configuration file',
+          'move it to an environment variable and name it in urlEnv',
+          'warning',
+        );
         return url === null ? null : { ...common, kind, url, urlEnv: null };
       }
       const urlEnv = check.envName(at('urlEnv'), raw['urlEnv'], true);
@@ -325,7 +378,10 @@ function parseKind(
       const topicArn = check.text(at('topicArn'), raw['topicArn'], true);
       const match = topicArn === null ? null : TOPIC_ARN.exec(topicArn);
       if (topicArn !== null && match === null) {
-        check.problem(at('topicArn'), `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:mfaguard, got ${show(topicArn)}`);
+        check.problem(
+          at('topicArn'),
+          `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:mfaguard, got ${show(topicArn)}`,
+        );
       }
       const region = check.text(at('region'), raw['region'], false) ?? match?.[1] ?? null;
       const endpoint = check.url(at('endpoint'), raw['endpoint'], false, 'an SNS endpoint');
@@ -333,7 +389,10 @@ function parseKind(
       return { ...common, kind, topicArn, region, endpoint };
     }
     case 'pagerduty': {
-      const url = raw['url'] === undefined ? DEFAULT_PAGERDUTY_URL : check.url(at('url'), raw['url'], true, 'PagerDuty events');
+      const url =
+        raw['url'] === undefined
+          ? DEFAULT_PAGERDUTY_URL
+          : check.url(at('url'), raw['url'], true, 'PagerDuty events');
       const routingKeyEnv = check.envName(at('routingKeyEnv'), raw['routingKeyEnv'], true);
       const source = check.text(at('source'), raw['source'], false) ?? 'mfaguard';
       return url === null || routingKeyEnv === null ? null : { ...common, kind, url, routingKeyEnv, source };
@@ -344,7 +403,8 @@ function parseKind(
       let port = secure ? 465 : 587;
       if (raw['port'] !== undefined) {
         const value = raw['port'];
-        if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) port = value;
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535)
+          port = value;
         else check.problem(at('port'), `expected a port number from 1 to 65535, got ${show(value)}`);
       }
       let starttls: StartTls = 'opportunistic';
@@ -355,12 +415,19 @@ function parseKind(
       }
       const user = check.text(at('user'), raw['user'], false);
       const passwordEnv = check.envName(at('passwordEnv'), raw['passwordEnv'], user !== null);
-      if (user === null && raw['passwordEnv'] !== undefined) check.problem(at('user'), 'is required when passwordEnv is given');
+      if (user === null && raw['passwordEnv'] !== undefined)
+        check.problem(at('user'), 'is required when passwordEnv is given');
       if (user !== null && !secure && starttls === 'off') {
-        check.problem(at('starttls'), 'the SMTP password would travel in clear text', 'use starttls: required or secure: true', 'warning');
+        check.problem(
+          at('starttls'),
+          'the SMTP password would travel in clear text',
+          'use starttls: required or secure: true',
+          'warning',
+        );
       }
       const from = check.text(at('from'), raw['from'], true);
-      if (from !== null && !isEmailAddress(from)) check.problem(at('from'), `expected an email address, got ${show(from)}`);
+      if (from !== null && !isEmailAddress(from))
+        check.problem(at('from'), `expected an email address, got ${show(from)}`);
       const to: string[] = [];
       (check.list(at('to'), raw['to']) ?? []).forEach((item, index) => {
         const address = check.text([...at('to'), index], item, true);
@@ -369,7 +436,12 @@ function parseKind(
         else check.problem([...at('to'), index], `expected an email address, got ${show(address)}`);
       });
       if (to.length === 0) {
-        check.problem(at('to'), 'no addresses: this notifier can only deliver verification requests (sent to the owner)', undefined, 'warning');
+        check.problem(
+          at('to'),
+          'no addresses: this notifier can only deliver verification requests (sent to the owner)',
+          undefined,
+          'warning',
+        );
       }
       const subjectPrefix = check.text(at('subjectPrefix'), raw['subjectPrefix'], false) ?? '[mfaguard]';
       if (host === null || from === null) return null;
@@ -386,19 +458,34 @@ function parseRoute(check: Checker, path: Path, value: unknown, index: number): 
   let minSeverity: Severity = 'info';
   if (raw['minSeverity'] !== undefined) {
     if (isSeverity(raw['minSeverity'])) minSeverity = raw['minSeverity'];
-    else check.problem([...path, 'minSeverity'], `unknown severity ${show(raw['minSeverity'])}`, `use one of: ${SEVERITIES.join(', ')}`);
+    else
+      check.problem(
+        [...path, 'minSeverity'],
+        `unknown severity ${show(raw['minSeverity'])}`,
+        `use one of: ${SEVERITIES.join(', ')}`,
+      );
   }
   const classificationList = check.list([...path, 'classifications'], raw['classifications']);
   const classifications: Classification[] = [];
   classificationList?.forEach((item, i) => {
     if (isClassification(item)) classifications.push(item);
-    else check.problem([...path, 'classifications', i], `unknown classification ${show(item)}`, `use: ${NOTIFY_CLASSIFICATIONS.join(', ')}`);
+    else
+      check.problem(
+        [...path, 'classifications', i],
+        `unknown classification ${show(item)}`,
+        `use: ${NOTIFY_CLASSIFICATIONS.join(', ')}`,
+      );
   });
   const kindList = check.list([...path, 'kinds'], raw['kinds']);
   const kinds: NotificationKind[] = [];
   kindList?.forEach((item, i) => {
     if (isNotificationKind(item)) kinds.push(item);
-    else check.problem([...path, 'kinds', i], `unknown notification kind ${show(item)}`, `use: ${NOTIFICATION_KINDS.join(', ')}`);
+    else
+      check.problem(
+        [...path, 'kinds', i],
+        `unknown notification kind ${show(item)}`,
+        `use: ${NOTIFICATION_KINDS.join(', ')}`,
+      );
   });
   const notifyList = check.list([...path, 'notify'], raw['notify']);
   const notify: string[] = [];
@@ -407,7 +494,11 @@ function parseRoute(check: Checker, path: Path, value: unknown, index: number): 
     if (id !== null && !notify.includes(id)) notify.push(id);
   });
   if (notifyList === null || notifyList.length === 0) {
-    check.problem([...path, 'notify'], 'a route must name at least one notifier id', 'e.g. notify: [soc-slack]');
+    check.problem(
+      [...path, 'notify'],
+      'a route must name at least one notifier id',
+      'e.g. notify: [soc-slack]',
+    );
   }
   if (check.issues.filter((i) => i.level === 'error').length > errorsBefore) return null;
   return {
@@ -439,7 +530,11 @@ export function parseNotifyConfig(raw: unknown, where: string, env: Environment 
     if (typeof id === 'string') declared.add(id.trim());
     const config = parseNotifier(check, ['notifiers', index], item);
     if (duplicate) {
-      check.problem(['notifiers', index, 'id'], `duplicate notifier id '${String(id)}'`, 'every notifier needs its own id');
+      check.problem(
+        ['notifiers', index, 'id'],
+        `duplicate notifier id '${String(id)}'`,
+        'every notifier needs its own id',
+      );
       return;
     }
     if (config === null) return;
@@ -454,7 +549,11 @@ export function parseNotifyConfig(raw: unknown, where: string, env: Environment 
     if (route === null) return;
     const unknown = route.notify.filter((id) => !declared.has(id));
     for (const id of unknown) {
-      check.problem(['routes', index, 'notify'], `no notifier has the id '${id}'`, `declared notifiers: ${[...declared].join(', ') || '(none)'}`);
+      check.problem(
+        ['routes', index, 'notify'],
+        `no notifier has the id '${id}'`,
+        `declared notifiers: ${[...declared].join(', ') || '(none)'}`,
+      );
     }
     if (unknown.length > 0) return;
     // A notifier that failed validation is declared but not accepted: the route keeps the others.
@@ -464,7 +563,12 @@ export function parseNotifyConfig(raw: unknown, where: string, env: Environment 
   });
   for (const config of notifiers) {
     if (!used.has(config.id)) {
-      check.problem(['notifiers'], `notifier '${config.id}' is named by no route, so it will never be used`, 'add it to a route\'s notify list', 'warning');
+      check.problem(
+        ['notifiers'],
+        `notifier '${config.id}' is named by no route, so it will never be used`,
+        "add it to a route's notify list",
+        'warning',
+      );
     }
   }
   return { notifiers, routes, issues: check.issues };

@@ -66,7 +66,11 @@ function errorCode(error: unknown): string | undefined {
   const codes: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const { code, originalCode, cause } = current as { code?: unknown; originalCode?: unknown; cause?: unknown };
+    const { code, originalCode, cause } = current as {
+      code?: unknown;
+      originalCode?: unknown;
+      cause?: unknown;
+    };
     for (const value of [originalCode, code]) if (typeof value === 'string') codes.push(value);
     current = cause;
   }
@@ -101,7 +105,9 @@ async function readCapped(response: Response): Promise<string> {
 }
 
 /** POSTs and returns the response, or a failure for timeouts, cancellation and network errors (all retryable). */
-export async function post(request: PostRequest): Promise<{ response: PostResponse } | { failure: SendFailure }> {
+export async function post(
+  request: PostRequest,
+): Promise<{ response: PostResponse } | { failure: SendFailure }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new TimedOut()), request.timeoutMs);
   const onAbort = (): void => controller.abort(request.signal?.reason);
@@ -127,7 +133,9 @@ export async function post(request: PostRequest): Promise<{ response: PostRespon
       // Either way the receiver may or may not have acted: at-least-once, so try again.
       return { failure: { ok: false, retryable: true, error } };
     }
-    return { failure: { ok: false, retryable: true, error: `${request.label}: ${describeNetworkError(error)}` } };
+    return {
+      failure: { ok: false, retryable: true, error: `${request.label}: ${describeNetworkError(error)}` },
+    };
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);
@@ -145,17 +153,29 @@ export function bodyExcerpt(body: string): string {
  * The usual HTTP answer: 2xx ok; 408, 425, 429 and 5xx retryable (with Retry-After); 3xx and other 4xx not,
  * because sending the same request again gives the same answer.
  */
-export function resultFromStatus(response: PostResponse, label: string, nowMs: number, okDetail?: string): SendResult {
+export function resultFromStatus(
+  response: PostResponse,
+  label: string,
+  nowMs: number,
+  okDetail?: string,
+): SendResult {
   const { status } = response;
-  if (status >= 200 && status < 300) return okDetail === undefined ? { ok: true } : { ok: true, detail: okDetail };
+  if (status >= 200 && status < 300)
+    return okDetail === undefined ? { ok: true } : { ok: true, detail: okDetail };
   const excerpt = bodyExcerpt(response.body);
   if (status === 408 || status === 425 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), nowMs);
     const error = `${label}: HTTP ${status}${excerpt}`;
-    return retryAfterMs === undefined ? { ok: false, retryable: true, error } : { ok: false, retryable: true, error, retryAfterMs };
+    return retryAfterMs === undefined
+      ? { ok: false, retryable: true, error }
+      : { ok: false, retryable: true, error, retryAfterMs };
   }
   if (status >= 300 && status < 400) {
-    return { ok: false, retryable: false, error: `${label}: HTTP ${status} redirect not followed; configure the final URL` };
+    return {
+      ok: false,
+      retryable: false,
+      error: `${label}: HTTP ${status} redirect not followed; configure the final URL`,
+    };
   }
   return { ok: false, retryable: false, error: `${label}: HTTP ${status}${excerpt}` };
 }

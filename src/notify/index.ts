@@ -25,7 +25,14 @@ export {
   isNotificationKind,
   isNotifierKind,
 } from './notification.ts';
-export type { Notification, NotificationKind, Notifier, NotifierKind, SendFailure, SendResult } from './notification.ts';
+export type {
+  Notification,
+  NotificationKind,
+  Notifier,
+  NotifierKind,
+  SendFailure,
+  SendResult,
+} from './notification.ts';
 export { composeEmail } from './notifiers/email/compose.ts';
 export { PAGERDUTY_SEVERITY, buildPagerDutyEvent } from './notifiers/pagerduty/pagerduty.ts';
 export { buildSlackMessage } from './notifiers/slack/blocks.ts';

@@ -7,21 +7,40 @@ import { sampleNotification } from './test-support/fixtures.ts';
 describe('message building', () => {
   it('keeps only plain http(s) links', () => {
     assert.equal(safeLink('https://mfaguard.example.com/v/ok?t=1'), 'https://mfaguard.example.com/v/ok?t=1');
-    for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'https://user:pw@example.com/', 'not a url', undefined, `https://x.example/${'a'.repeat(3000)}`]) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'https://user:pw@example.com/',
+      'not a url',
+      undefined,
+      `https://x.example/${'a'.repeat(3000)}`,
+    ]) {
       assert.equal(safeLink(bad), null, String(bad));
     }
   });
 
   it('shows confirm/deny links only when asked, and the strongest three reasons', () => {
-    const n = sampleNotification({ links: { case: 'https://x.example/c', confirm: 'https://x.example/y', deny: 'https://x.example/n' } });
-    assert.deepEqual(messageFacts(n, { verificationLinks: false }).links.map((l) => l.role), ['case']);
+    const n = sampleNotification({
+      links: { case: 'https://x.example/c', confirm: 'https://x.example/y', deny: 'https://x.example/n' },
+    });
+    assert.deepEqual(
+      messageFacts(n, { verificationLinks: false }).links.map((l) => l.role),
+      ['case'],
+    );
     const facts = messageFacts(n, { verificationLinks: true });
-    assert.deepEqual(facts.links.map((l) => [l.role, l.label]), [
-      ['case', 'Open the case'],
-      ['confirm', 'Yes, this was me / planned'],
-      ['deny', 'No, this was not me'],
+    assert.deepEqual(
+      facts.links.map((l) => [l.role, l.label]),
+      [
+        ['case', 'Open the case'],
+        ['confirm', 'Yes, this was me / planned'],
+        ['deny', 'No, this was not me'],
+      ],
+    );
+    assert.deepEqual(facts.reasons, [
+      'source IP never seen for this actor',
+      'removed by a session without MFA',
+      'outside working hours',
     ]);
-    assert.deepEqual(facts.reasons, ['source IP never seen for this actor', 'removed by a session without MFA', 'outside working hours']);
     assert.equal(facts.target, 'alice');
     assert.equal(facts.actor, 'mallory');
   });
@@ -41,7 +60,9 @@ describe('message building', () => {
   });
 
   it('leaves the owner links out of machine payloads unless configured', () => {
-    const n = sampleNotification({ links: { case: 'https://x.example/c', confirm: 'https://x.example/y', deny: 'https://x.example/n' } });
+    const n = sampleNotification({
+      links: { case: 'https://x.example/c', confirm: 'https://x.example/y', deny: 'https://x.example/n' },
+    });
     assert.deepEqual(notificationPayload(n, false).notification.links, { case: 'https://x.example/c' });
     assert.deepEqual(notificationPayload(n, true).notification.links, n.links);
   });

@@ -65,7 +65,10 @@ export function safeLink(value: string | undefined): string | null {
   return url.href;
 }
 
-export function messageFacts(n: Notification, options: { readonly verificationLinks: boolean }): MessageFacts {
+export function messageFacts(
+  n: Notification,
+  options: { readonly verificationLinks: boolean },
+): MessageFacts {
   const alert = n.alert;
   const reasons = [...(alert?.reasons ?? [])]
     .sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0))
@@ -135,7 +138,10 @@ export function fitEscaped(raw: string, escape: (s: string) => string, max: numb
  */
 export function toSafeJson(value: unknown): string {
   const json = JSON.stringify(value);
-  return jsonForTerminal(json).replace(/[<>&]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return jsonForTerminal(json).replace(
+    /[<>&]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Length in UTF-8 bytes: services limit bytes, not characters. */

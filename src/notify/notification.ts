@@ -71,7 +71,12 @@ export interface Notification {
  */
 export type SendResult =
   | { readonly ok: true; readonly detail?: string }
-  | { readonly ok: false; readonly retryable: boolean; readonly error: string; readonly retryAfterMs?: number };
+  | {
+      readonly ok: false;
+      readonly retryable: boolean;
+      readonly error: string;
+      readonly retryAfterMs?: number;
+    };
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
 

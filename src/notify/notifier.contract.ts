@@ -39,10 +39,16 @@ export interface NotifierHarness {
 
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-function assertCleanError(result: SendResult, harness: NotifierHarness): asserts result is Extract<SendResult, { ok: false }> {
+function assertCleanError(
+  result: SendResult,
+  harness: NotifierHarness,
+): asserts result is Extract<SendResult, { ok: false }> {
   assert.equal(result.ok, false, 'expected a failure');
   if (result.ok) return;
-  assert.ok(result.error.length > 0 && result.error.length < 600, `error should be one short line: ${result.error}`);
+  assert.ok(
+    result.error.length > 0 && result.error.length < 600,
+    `error should be one short line: ${result.error}`,
+  );
   assert.ok(!/\n|\r/.test(result.error), `error must be one line: ${JSON.stringify(result.error)}`);
   assert.ok(!/\bat .+:\d+:\d+/.test(result.error), `error must not carry a stack: ${result.error}`);
   assert.ok(result.error.includes(harness.kind), `error should name the notifier kind: ${result.error}`);
@@ -72,9 +78,15 @@ export function runNotifierContract(harness: NotifierHarness): void {
         assert.equal(result.ok, true, JSON.stringify(result));
         const [view] = fixture.accepted();
         assert.ok(view !== undefined);
-        assert.ok(Buffer.byteLength(view.wire) <= harness.maxWireBytes, `message of ${Buffer.byteLength(view.wire)} bytes exceeds ${harness.maxWireBytes}`);
+        assert.ok(
+          Buffer.byteLength(view.wire) <= harness.maxWireBytes,
+          `message of ${Buffer.byteLength(view.wire)} bytes exceeds ${harness.maxWireBytes}`,
+        );
         assert.ok(!CONTROL.test(view.wire), 'raw control or bidi characters on the wire');
-        assert.ok(!view.wire.split(/\r?\n/).some((line) => line.startsWith('X-Injected')), 'CR/LF injection made a new line');
+        assert.ok(
+          !view.wire.split(/\r?\n/).some((line) => line.startsWith('X-Injected')),
+          'CR/LF injection made a new line',
+        );
         for (const { markup, text } of view.shown) {
           assert.ok(!CONTROL.test(text), `raw control characters shown (${markup})`);
           assert.ok(!text.includes('javascript:'), `a javascript: link is shown (${markup})`);

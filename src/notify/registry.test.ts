@@ -13,7 +13,11 @@ describe('notifier registry', () => {
   });
 
   it('builds the configured notifiers by id from a parsed configuration', () => {
-    const env = { WEBHOOK_SECRET: 'x'.repeat(32), PD_KEY: 'k'.repeat(32), SLACK_URL: 'https://hooks.slack.com/services/T/B/X' };
+    const env = {
+      WEBHOOK_SECRET: 'x'.repeat(32),
+      PD_KEY: 'k'.repeat(32),
+      SLACK_URL: 'https://hooks.slack.com/services/T/B/X',
+    };
     const { notifiers, issues } = parseNotifyConfig(
       {
         notifiers: [
@@ -21,7 +25,13 @@ describe('notifier registry', () => {
           { id: 'pd', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
           { id: 'chat', kind: 'slack', urlEnv: 'SLACK_URL' },
           { id: 'topic', kind: 'sns', topicArn: 'arn:aws:sns:us-east-1:123456789012:t' },
-          { id: 'mail', kind: 'email', host: 'smtp.example.com', from: 'a@example.com', to: ['b@example.com'] },
+          {
+            id: 'mail',
+            kind: 'email',
+            host: 'smtp.example.com',
+            from: 'a@example.com',
+            to: ['b@example.com'],
+          },
         ],
         routes: [{ notify: ['hook', 'pd', 'chat', 'topic', 'mail'] }],
       },
@@ -29,13 +39,16 @@ describe('notifier registry', () => {
       env,
     );
     assert.deepEqual(issues, []);
-    const built = createNotifiers(notifiers, { ...testDeps(env), snsClient: () => undefined as never });
-    assert.deepEqual([...built.entries()].map(([id, n]) => [id, n.id, n.kind]), [
-      ['hook', 'hook', 'webhook'],
-      ['pd', 'pd', 'pagerduty'],
-      ['chat', 'chat', 'slack'],
-      ['topic', 'topic', 'sns'],
-      ['mail', 'mail', 'email'],
-    ]);
+    const built = createNotifiers(notifiers, testDeps(env));
+    assert.deepEqual(
+      [...built.entries()].map(([id, n]) => [id, n.id, n.kind]),
+      [
+        ['hook', 'hook', 'webhook'],
+        ['pd', 'pd', 'pagerduty'],
+        ['chat', 'chat', 'slack'],
+        ['topic', 'topic', 'sns'],
+        ['mail', 'mail', 'email'],
+      ],
+    );
   });
 });

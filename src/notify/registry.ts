@@ -17,7 +17,10 @@ import { createSlackNotifier } from './notifiers/slack/slack.ts';
 import { createSnsNotifier } from './notifiers/sns/sns.ts';
 import { createWebhookNotifier } from './notifiers/webhook/webhook.ts';
 
-export type NotifierFactory<C extends NotifierConfig = NotifierConfig> = (config: C, deps: NotifierDeps) => Notifier;
+export type NotifierFactory<C extends NotifierConfig = NotifierConfig> = (
+  config: C,
+  deps: NotifierDeps,
+) => Notifier;
 
 interface FactoryTable {
   readonly email: NotifierFactory<EmailNotifierConfig>;
@@ -51,10 +54,14 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
 }
 
 /** Every configured notifier by id, for the outbox worker to look up the ids routeNotification returns. */
-export function createNotifiers(configs: readonly NotifierConfig[], deps: NotifierDeps): ReadonlyMap<string, Notifier> {
+export function createNotifiers(
+  configs: readonly NotifierConfig[],
+  deps: NotifierDeps,
+): ReadonlyMap<string, Notifier> {
   const notifiers = new Map<string, Notifier>();
   for (const config of configs) {
-    if (notifiers.has(config.id)) throw new InternalError(`duplicate notifier id '${config.id}' passed validation`);
+    if (notifiers.has(config.id))
+      throw new InternalError(`duplicate notifier id '${config.id}' passed validation`);
     notifiers.set(config.id, createNotifier(config, deps));
   }
   return notifiers;

@@ -24,8 +24,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export type NextAttempt =
-  | { readonly retryAtMs: number; readonly delayMs: number }
-  | { readonly dead: true; readonly reason: string };
+  { readonly retryAtMs: number; readonly delayMs: number } | { readonly dead: true; readonly reason: string };
 
 /**
  * After the `attempt`-th attempt (1-based) failed with `result`: when to try again, or dead.

@@ -6,7 +6,10 @@ import type { Notification } from './notification.ts';
 
 export function routeMatches(n: Notification, route: Route): boolean {
   if (severityRank(n.severity) < severityRank(route.minSeverity)) return false;
-  if (route.classifications !== null && (n.classification === null || !route.classifications.includes(n.classification))) {
+  if (
+    route.classifications !== null &&
+    (n.classification === null || !route.classifications.includes(n.classification))
+  ) {
     return false;
   }
   return route.kinds === null || route.kinds.includes(n.kind);

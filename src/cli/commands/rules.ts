@@ -187,6 +187,7 @@ export const RULES_COMMAND: Command = {
           ? EXIT.failOn
           : EXIT.ok;
       }
+      case undefined:
       default:
         throw new UsageError(
           `rules needs an action: list, validate or test${action === undefined ? '' : `; got '${action.slice(0, 30)}'`}`,

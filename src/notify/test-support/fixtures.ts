@@ -3,11 +3,20 @@
 import type { Alert } from '../../model/index.ts';
 import type { Notification } from '../notification.ts';
 
-export function sampleAlert(overrides: Partial<Alert['actor']> & { targetUser?: string; reason?: string } = {}): Alert {
+export function sampleAlert(
+  overrides: Partial<Alert['actor']> & { targetUser?: string; reason?: string } = {},
+): Alert {
   const { targetUser, reason, ...actor } = overrides;
   return {
     id: 'alert-1',
-    rule: { id: 'mfa-deactivated', name: 'MFA device deactivated', format: 'builtin', severity: 'high', riskScore: 73, mitre: [] },
+    rule: {
+      id: 'mfa-deactivated',
+      name: 'MFA device deactivated',
+      format: 'builtin',
+      severity: 'high',
+      riskScore: 73,
+      mitre: [],
+    },
     severity: 'high',
     riskScore: 73,
     title: 'MFA device deactivated for alice by mallory',
@@ -73,7 +82,9 @@ export const HOSTILE = {
   big: 'A'.repeat(10 * 1024),
 } as const;
 
-const ALL = Object.values(HOSTILE).filter((s) => s !== HOSTILE.big).join(' | ');
+const ALL = Object.values(HOSTILE)
+  .filter((s) => s !== HOSTILE.big)
+  .join(' | ');
 
 export function hostileNotification(overrides: Partial<Notification> = {}): Notification {
   return sampleNotification({

@@ -39,17 +39,39 @@ export function testDeps(env: Record<string, string> = {}): NotifierDeps {
 
 const common = { timeoutMs: 2000, verificationLinks: false };
 
-export function webhookConfig(url: string, extra: Partial<WebhookNotifierConfig> = {}): WebhookNotifierConfig {
+export function webhookConfig(
+  url: string,
+  extra: Partial<WebhookNotifierConfig> = {},
+): WebhookNotifierConfig {
   return { ...common, id: 'hook', kind: 'webhook', url, secretEnv: 'WEBHOOK_SECRET', ...extra };
 }
 export function slackConfig(extra: Partial<SlackNotifierConfig> = {}): SlackNotifierConfig {
   return { ...common, id: 'slack', kind: 'slack', url: null, urlEnv: 'SLACK_URL', ...extra };
 }
-export function pagerDutyConfig(url: string, extra: Partial<PagerDutyNotifierConfig> = {}): PagerDutyNotifierConfig {
-  return { ...common, id: 'pd', kind: 'pagerduty', url, routingKeyEnv: 'PD_KEY', source: 'mfaguard', ...extra };
+export function pagerDutyConfig(
+  url: string,
+  extra: Partial<PagerDutyNotifierConfig> = {},
+): PagerDutyNotifierConfig {
+  return {
+    ...common,
+    id: 'pd',
+    kind: 'pagerduty',
+    url,
+    routingKeyEnv: 'PD_KEY',
+    source: 'mfaguard',
+    ...extra,
+  };
 }
 export function snsConfig(extra: Partial<SnsNotifierConfig> = {}): SnsNotifierConfig {
-  return { ...common, id: 'topic', kind: 'sns', topicArn: 'arn:aws:sns:us-east-1:123456789012:mfaguard', region: 'us-east-1', endpoint: null, ...extra };
+  return {
+    ...common,
+    id: 'topic',
+    kind: 'sns',
+    topicArn: 'arn:aws:sns:us-east-1:123456789012:mfaguard',
+    region: 'us-east-1',
+    endpoint: null,
+    ...extra,
+  };
 }
 export function emailConfig(port: number, extra: Partial<EmailNotifierConfig> = {}): EmailNotifierConfig {
   return {
@@ -99,12 +121,18 @@ const webhook: NotifierHarness = {
   async setup() {
     const receiver = await startHttpReceiver();
     const notifier = createWebhookNotifier(webhookConfig(receiver.url), testDeps());
-    const fixture = httpFixture(receiver, notifier, { transient: { status: 500 }, permanent: { status: 400, body: 'bad' } }, (body) => ({ wire: body, shown: [] }));
+    const fixture = httpFixture(
+      receiver,
+      notifier,
+      { transient: { status: 500 }, permanent: { status: 400, body: 'bad' } },
+      (body) => ({ wire: body, shown: [] }),
+    );
     return {
       ...fixture,
       accepted: () =>
         fixture.accepted().map((view, index) => {
-          const request = receiver.requests.filter((r) => r.body === view.wire)[0] ?? receiver.requests[index]!;
+          const request =
+            receiver.requests.filter((r) => r.body === view.wire)[0] ?? receiver.requests[index]!;
           const verdict = verifyWebhookSignature(view.wire, request.headers, WEBHOOK_SECRET, NOW_MS);
           assert.deepEqual(verdict, { ok: true });
           return view;
@@ -113,7 +141,10 @@ const webhook: NotifierHarness = {
   },
   async unreachable() {
     const port = await closedPort();
-    return { notifier: createWebhookNotifier(webhookConfig(`http://127.0.0.1:${port}/hook`), testDeps()), close: async () => {} };
+    return {
+      notifier: createWebhookNotifier(webhookConfig(`http://127.0.0.1:${port}/hook`), testDeps()),
+      close: async () => {},
+    };
   },
   checkHostile(view) {
     // Machines get the data itself: parsing the body gives back exactly what was sent (minus the owner's links).
@@ -125,10 +156,18 @@ const webhook: NotifierHarness = {
 };
 
 function slackTexts(body: string): ReceivedView['shown'] {
-  const message = JSON.parse(body) as { text: string; blocks: { text?: { type: string; text: string }; fields?: { text: string }[]; elements?: { url: string }[] }[] };
+  const message = JSON.parse(body) as {
+    text: string;
+    blocks: {
+      text?: { type: string; text: string };
+      fields?: { text: string }[];
+      elements?: { url: string }[];
+    }[];
+  };
   const shown: { markup: 'slack' | 'text'; text: string }[] = [{ markup: 'slack', text: message.text }];
   for (const block of message.blocks) {
-    if (block.text !== undefined) shown.push({ markup: block.text.type === 'mrkdwn' ? 'slack' : 'text', text: block.text.text });
+    if (block.text !== undefined)
+      shown.push({ markup: block.text.type === 'mrkdwn' ? 'slack' : 'text', text: block.text.text });
     for (const f of block.fields ?? []) shown.push({ markup: 'slack', text: f.text });
     for (const e of block.elements ?? []) shown.push({ markup: 'text', text: e.url });
   }
@@ -151,15 +190,21 @@ const slack: NotifierHarness = {
   },
   async unreachable() {
     const port = await closedPort();
-    const notifier = createSlackNotifier(slackConfig(), testDeps({ SLACK_URL: `http://127.0.0.1:${port}${SLACK_PATH}` }));
+    const notifier = createSlackNotifier(
+      slackConfig(),
+      testDeps({ SLACK_URL: `http://127.0.0.1:${port}${SLACK_PATH}` }),
+    );
     return { notifier, close: async () => {} };
   },
   checkHostile(view) {
-    const message = JSON.parse(view.wire) as { blocks: { type: string; text?: { text: string }; fields?: unknown[] }[] };
+    const message = JSON.parse(view.wire) as {
+      blocks: { type: string; text?: { text: string }; fields?: unknown[] }[];
+    };
     const header = message.blocks.find((b) => b.type === 'header');
     assert.ok(header?.text !== undefined && header.text.text.length <= 150);
     for (const block of message.blocks) {
-      if (block.text !== undefined) assert.ok(block.text.text.length <= 3000, `section text of ${block.text.text.length}`);
+      if (block.text !== undefined)
+        assert.ok(block.text.text.length <= 3000, `section text of ${block.text.text.length}`);
       assert.ok((block.fields?.length ?? 0) <= 10);
     }
     assert.ok(view.wire.includes('\\u0026lt;!channel\\u0026gt;'), 'the <!channel> is shown escaped');
@@ -171,22 +216,38 @@ const pagerduty: NotifierHarness = {
   maxWireBytes: 512 * 1024,
   secrets: [ROUTING_KEY],
   async setup() {
-    const receiver = await startHttpReceiver({ status: 202, body: '{"status":"success","message":"Event processed","dedup_key":"case-42"}' }, '/v2/enqueue');
+    const receiver = await startHttpReceiver(
+      { status: 202, body: '{"status":"success","message":"Event processed","dedup_key":"case-42"}' },
+      '/v2/enqueue',
+    );
     const notifier = createPagerDutyNotifier(pagerDutyConfig(receiver.url), testDeps());
     return httpFixture(
       receiver,
       notifier,
-      { transient: { status: 500 }, permanent: { status: 400, body: '{"status":"invalid event","message":"Event object is invalid"}' } },
+      {
+        transient: { status: 500 },
+        permanent: { status: 400, body: '{"status":"invalid event","message":"Event object is invalid"}' },
+      },
       (body) => {
-        const event = JSON.parse(body) as { payload: { summary: string; custom_details: Record<string, unknown> } };
-        const details = Object.values(event.payload.custom_details).flat().filter((v): v is string => typeof v === 'string');
-        return { wire: body, shown: [event.payload.summary, ...details].map((text) => ({ markup: 'text' as const, text })) };
+        const event = JSON.parse(body) as {
+          payload: { summary: string; custom_details: Record<string, unknown> };
+        };
+        const details = Object.values(event.payload.custom_details)
+          .flat()
+          .filter((v): v is string => typeof v === 'string');
+        return {
+          wire: body,
+          shown: [event.payload.summary, ...details].map((text) => ({ markup: 'text' as const, text })),
+        };
       },
     );
   },
   async unreachable() {
     const port = await closedPort();
-    return { notifier: createPagerDutyNotifier(pagerDutyConfig(`http://127.0.0.1:${port}/v2/enqueue`), testDeps()), close: async () => {} };
+    return {
+      notifier: createPagerDutyNotifier(pagerDutyConfig(`http://127.0.0.1:${port}/v2/enqueue`), testDeps()),
+      close: async () => {},
+    };
   },
   checkHostile(view) {
     const event = JSON.parse(view.wire) as { payload: { summary: string; severity: string } };
@@ -207,11 +268,14 @@ const sns: NotifierHarness = {
       const failure = failures.shift();
       if (failure !== undefined) {
         const name = failure === 'transient' ? 'ThrottledException' : 'AuthorizationErrorException';
-        throw Object.assign(new Error(failure === 'transient' ? 'Rate exceeded' : 'not authorized to publish'), {
-          name,
-          $fault: 'client',
-          $metadata: { httpStatusCode: failure === 'transient' ? 429 : 403 },
-        });
+        throw Object.assign(
+          new Error(failure === 'transient' ? 'Rate exceeded' : 'not authorized to publish'),
+          {
+            name,
+            $fault: 'client',
+            $metadata: { httpStatusCode: failure === 'transient' ? 429 : 403 },
+          },
+        );
       }
       accepted.push(input);
       return { MessageId: `m-${accepted.length}` };
@@ -270,7 +334,12 @@ const email: NotifierHarness = {
     const notifier = createEmailNotifier(emailConfig(receiver.port), testDeps());
     return {
       notifier,
-      failNext: (how) => receiver.script.push(how === 'transient' ? { code: 451, message: 'try again later' } : { code: 550, message: 'mailbox unavailable' }),
+      failNext: (how) =>
+        receiver.script.push(
+          how === 'transient'
+            ? { code: 451, message: 'try again later' }
+            : { code: 550, message: 'mailbox unavailable' },
+        ),
       accepted: () =>
         receiver.mails.map((mail) => {
           const parsed = parseMail(mail.raw);
@@ -301,4 +370,10 @@ const email: NotifierHarness = {
   },
 };
 
-export const HARNESSES: Readonly<Record<NotifierKind, NotifierHarness>> = { email, pagerduty, slack, sns, webhook };
+export const HARNESSES: Readonly<Record<NotifierKind, NotifierHarness>> = {
+  email,
+  pagerduty,
+  slack,
+  sns,
+  webhook,
+};

@@ -23,14 +23,22 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-export async function startHttpReceiver(fallback: ScriptedResponse = { status: 200, body: 'ok' }, path = '/hook'): Promise<HttpReceiver> {
+export async function startHttpReceiver(
+  fallback: ScriptedResponse = { status: 200, body: 'ok' },
+  path = '/hook',
+): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const script: ScriptedResponse[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const answer = script.shift() ?? fallback;
       if (answer === 'hang') return;
       res.writeHead(answer.status, answer.headers ?? {});

@@ -38,7 +38,11 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
           return;
         }
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({
+          from,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         callback(null, 'queued');
       });
     },
@@ -120,7 +124,10 @@ export function parseMail(raw: string): ParsedMail {
     const section = splitHead(part.replace(/^\r\n/, ''));
     const partHeaders = headerMap(section.lines);
     const type = partHeaders.get('content-type') ?? '';
-    const decoded = decodeBody(section.body.replace(/\r\n$/, ''), partHeaders.get('content-transfer-encoding')).replace(/\r\n/g, '\n');
+    const decoded = decodeBody(
+      section.body.replace(/\r\n$/, ''),
+      partHeaders.get('content-transfer-encoding'),
+    ).replace(/\r\n/g, '\n');
     if (type.startsWith('text/plain')) text = decoded;
     if (type.startsWith('text/html')) html = decoded;
   }

@@ -103,16 +103,30 @@ export function composeEmail(prefix: string, facts: MessageFacts): ComposedEmail
       '<p style="font-size:12px;color:#59636e">Each link works once and expires. If this was not you, choose &quot;No&quot; and the security team is alerted at once.</p>',
     );
   }
-  parts.push(`<p>${html(facts.summary, SUMMARY_MAX)}</p>`, '<table cellpadding="4" style="border-collapse:collapse">');
+  parts.push(
+    `<p>${html(facts.summary, SUMMARY_MAX)}</p>`,
+    '<table cellpadding="4" style="border-collapse:collapse">',
+  );
   for (const [label, value] of rows) {
-    parts.push(`<tr><th align="left" style="padding-right:12px">${forHtml(label)}</th><td>${html(value)}</td></tr>`);
+    parts.push(
+      `<tr><th align="left" style="padding-right:12px">${forHtml(label)}</th><td>${html(value)}</td></tr>`,
+    );
   }
   parts.push('</table>');
   if (facts.reasons.length > 0) {
-    parts.push('<p><strong>Top reasons</strong></p><ul>', ...facts.reasons.map((reason) => `<li>${html(reason)}</li>`), '</ul>');
+    parts.push(
+      '<p><strong>Top reasons</strong></p><ul>',
+      ...facts.reasons.map((reason) => `<li>${html(reason)}</li>`),
+      '</ul>',
+    );
   }
-  if (caseLink !== undefined) parts.push(`<p><a href="${forHtml(caseLink.url)}">${forHtml(caseLink.label)}</a></p>`);
+  if (caseLink !== undefined)
+    parts.push(`<p><a href="${forHtml(caseLink.url)}">${forHtml(caseLink.label)}</a></p>`);
   parts.push('<p style="font-size:12px;color:#59636e">Sent by mfaguard.</p>', '</body></html>');
 
-  return { subject: emailSubject(prefix, facts), text: `${text.join('\n')}\n`, html: `${parts.join('\n')}\n` };
+  return {
+    subject: emailSubject(prefix, facts),
+    text: `${text.join('\n')}\n`,
+    html: `${parts.join('\n')}\n`,
+  };
 }

@@ -31,7 +31,10 @@ describe('email notifier', () => {
       assert.equal(parsed.headers.get('from'), 'mfaguard <mfaguard@example.com>');
       assert.equal(parsed.headers.get('to'), 'secops@example.com');
       assert.equal(parsed.subject, '[mfaguard] HIGH MFA removed: case opened: MFA removed from alice');
-      assert.equal(parsed.headers.get('message-id'), emailMessageId('case-opened:case-42', 'mfaguard <mfaguard@example.com>'));
+      assert.equal(
+        parsed.headers.get('message-id'),
+        emailMessageId('case-opened:case-42', 'mfaguard <mfaguard@example.com>'),
+      );
       assert.match(parsed.headers.get('message-id') ?? '', /^<[0-9a-f]{40}@example\.com>$/);
       assert.equal(parsed.headers.get('x-mfaguard-kind'), 'case-opened');
       assert.match(parsed.text, /^MFA removed from alice\n/);
@@ -53,10 +56,22 @@ describe('email notifier', () => {
       assert.deepEqual(smtp.mails[0]!.to, ['alice@example.com']);
       const parsed = parseMail(smtp.mails[0]!.raw);
       assert.equal(parsed.headers.get('to'), 'alice@example.com');
-      assert.match(parsed.text, /Yes, this was me \/ planned:\n {2}https:\/\/mfaguard\.example\.com\/v\/confirm\?t=abc\n/);
-      assert.match(parsed.text, /No, this was not me:\n {2}https:\/\/mfaguard\.example\.com\/v\/deny\?t=def\n/);
-      assert.match(parsed.html, /<a href="https:\/\/mfaguard\.example\.com\/v\/confirm\?t=abc"[^>]*>Yes, this was me \/ planned<\/a>/);
-      assert.match(parsed.html, /<a href="https:\/\/mfaguard\.example\.com\/v\/deny\?t=def"[^>]*>No, this was not me<\/a>/);
+      assert.match(
+        parsed.text,
+        /Yes, this was me \/ planned:\n {2}https:\/\/mfaguard\.example\.com\/v\/confirm\?t=abc\n/,
+      );
+      assert.match(
+        parsed.text,
+        /No, this was not me:\n {2}https:\/\/mfaguard\.example\.com\/v\/deny\?t=def\n/,
+      );
+      assert.match(
+        parsed.html,
+        /<a href="https:\/\/mfaguard\.example\.com\/v\/confirm\?t=abc"[^>]*>Yes, this was me \/ planned<\/a>/,
+      );
+      assert.match(
+        parsed.html,
+        /<a href="https:\/\/mfaguard\.example\.com\/v\/deny\?t=def"[^>]*>No, this was not me<\/a>/,
+      );
     } finally {
       await smtp.close();
     }
@@ -67,8 +82,14 @@ describe('email notifier', () => {
     try {
       const { recipient: _r, ...withoutRecipient } = VERIFY;
       const first = await createEmailNotifier(emailConfig(smtp.port), testDeps()).send(withoutRecipient);
-      assert.deepEqual(first, { ok: false, retryable: false, error: `email 'mail' via 127.0.0.1:${smtp.port}: a verification request without a recipient` });
-      const second = await createEmailNotifier(emailConfig(smtp.port, { to: [] }), testDeps()).send(sampleNotification());
+      assert.deepEqual(first, {
+        ok: false,
+        retryable: false,
+        error: `email 'mail' via 127.0.0.1:${smtp.port}: a verification request without a recipient`,
+      });
+      const second = await createEmailNotifier(emailConfig(smtp.port, { to: [] }), testDeps()).send(
+        sampleNotification(),
+      );
       assert.equal(!second.ok && second.retryable, false);
       assert.equal(smtp.mails.length, 0);
     } finally {
@@ -84,7 +105,10 @@ describe('email notifier', () => {
       assert.equal(result.ok, true, JSON.stringify(result));
       const parsed = parseMail(smtp.mails[0]!.raw);
       assert.ok(!parsed.headerLines.some((line) => /^x-injected/i.test(line)));
-      assert.ok(parsed.subject.includes('\\x1b[2J') && !/[\r\n\u001b]/.test(parsed.subject), parsed.subject.slice(0, 100));
+      assert.ok(
+        parsed.subject.includes('\\x1b[2J') && !/[\r\n\u001b]/.test(parsed.subject),
+        parsed.subject.slice(0, 100),
+      );
       assert.ok(parsed.text.includes('x\\r\\nX-Injected: yes'), 'CR/LF in the summary shown as escapes');
       assert.ok(parsed.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
       assert.ok(!parsed.html.includes('javascript:') && !parsed.text.includes('javascript:'));
@@ -99,7 +123,10 @@ describe('email notifier', () => {
   it('fails, not retryably, when STARTTLS is required and the server offers none', async () => {
     const smtp = await startSmtpReceiver();
     try {
-      const result = await createEmailNotifier(emailConfig(smtp.port, { starttls: 'required' }), testDeps()).send(sampleNotification());
+      const result = await createEmailNotifier(
+        emailConfig(smtp.port, { starttls: 'required' }),
+        testDeps(),
+      ).send(sampleNotification());
       assert.equal(result.ok, false);
       assert.equal(!result.ok && result.retryable, false, JSON.stringify(result));
       assert.equal(smtp.mails.length, 0);
@@ -110,19 +137,45 @@ describe('email notifier', () => {
 
   it('classifies SMTP errors: 4xx retryable, 5xx not, socket errors retryable, auth not', () => {
     const label = "email 'm'";
-    assert.deepEqual(smtpErrorResult(Object.assign(new Error('x'), { code: 'EMESSAGE', responseCode: 452, response: '452 4.3.1 Insufficient system storage' }), label), {
-      ok: false,
-      retryable: true,
-      error: "email 'm': SMTP 452: 452 4.3.1 Insufficient system storage",
-    });
-    assert.deepEqual(smtpErrorResult(Object.assign(new Error('x'), { responseCode: 554, response: '554 5.7.1 relay denied\nmore' }), label), {
+    assert.deepEqual(
+      smtpErrorResult(
+        Object.assign(new Error('x'), {
+          code: 'EMESSAGE',
+          responseCode: 452,
+          response: '452 4.3.1 Insufficient system storage',
+        }),
+        label,
+      ),
+      {
+        ok: false,
+        retryable: true,
+        error: "email 'm': SMTP 452: 452 4.3.1 Insufficient system storage",
+      },
+    );
+    assert.deepEqual(
+      smtpErrorResult(
+        Object.assign(new Error('x'), { responseCode: 554, response: '554 5.7.1 relay denied\nmore' }),
+        label,
+      ),
+      {
+        ok: false,
+        retryable: false,
+        error: "email 'm': SMTP 554: 554 5.7.1 relay denied",
+      },
+    );
+    const socket = smtpErrorResult(
+      Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }),
+      label,
+    );
+    assert.equal(!socket.ok && socket.retryable, true);
+    const auth = smtpErrorResult(
+      Object.assign(new Error('Missing credentials for "PLAIN"'), { code: 'EAUTH' }),
+      label,
+    );
+    assert.deepEqual(auth, {
       ok: false,
       retryable: false,
-      error: "email 'm': SMTP 554: 554 5.7.1 relay denied",
+      error: 'email \'m\': EAUTH Missing credentials for \\"PLAIN\\"',
     });
-    const socket = smtpErrorResult(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }), label);
-    assert.equal(!socket.ok && socket.retryable, true);
-    const auth = smtpErrorResult(Object.assign(new Error('Missing credentials for "PLAIN"'), { code: 'EAUTH' }), label);
-    assert.deepEqual(auth, { ok: false, retryable: false, error: 'email \'m\': EAUTH Missing credentials for \\"PLAIN\\"' });
   });
 });

@@ -26,7 +26,12 @@ export function smtpErrorResult(error: unknown, label: string): SendResult {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SmtpErrorShape;
   const code = typeof shape.code === 'string' ? shape.code : undefined;
   if (typeof shape.responseCode === 'number') {
-    const reply = typeof shape.response === 'string' ? shape.response : typeof shape.message === 'string' ? shape.message : '';
+    const reply =
+      typeof shape.response === 'string'
+        ? shape.response
+        : typeof shape.message === 'string'
+          ? shape.message
+          : '';
     const error = `${label}: SMTP ${shape.responseCode}${reply === '' ? '' : `: ${forLog(reply.split('\n')[0]!.slice(0, 300))}`}`;
     return { ok: false, retryable: shape.responseCode < 500, error };
   }
@@ -35,7 +40,11 @@ export function smtpErrorResult(error: unknown, label: string): SendResult {
   }
   // Missing credentials, TLS refused, bad envelope: configuration, not luck.
   const message = typeof shape.message === 'string' ? (shape.message.split('\n')[0] ?? '') : String(error);
-  return { ok: false, retryable: false, error: `${label}: ${code === undefined ? '' : `${code} `}${forLog(message.slice(0, 300))}` };
+  return {
+    ok: false,
+    retryable: false,
+    error: `${label}: ${code === undefined ? '' : `${code} `}${forLog(message.slice(0, 300))}`,
+  };
 }
 
 export function createEmailNotifier(config: EmailNotifierConfig, deps: NotifierDeps): Notifier {
@@ -61,7 +70,9 @@ export function createEmailNotifier(config: EmailNotifierConfig, deps: NotifierD
       // The owner's links go to the owner only; the team's list never receives them.
       const to = verification ? (n.recipient === undefined ? [] : [n.recipient]) : [...config.to];
       if (to.length === 0) {
-        const why = verification ? 'a verification request without a recipient' : 'no `to` addresses configured';
+        const why = verification
+          ? 'a verification request without a recipient'
+          : 'no `to` addresses configured';
         return { ok: false, retryable: false, error: `${label}: ${why}` };
       }
       if (to.some((address) => /[\r\n]/.test(address))) {
@@ -84,7 +95,10 @@ export function createEmailNotifier(config: EmailNotifierConfig, deps: NotifierD
         if (info.accepted.length === 0) {
           return { ok: false, retryable: false, error: `${label}: every recipient was rejected` };
         }
-        return { ok: true, detail: `${forLog(info.response.slice(0, 200))}${rejected > 0 ? ` (${rejected} rejected)` : ''}` };
+        return {
+          ok: true,
+          detail: `${forLog(info.response.slice(0, 200))}${rejected > 0 ? ` (${rejected} rejected)` : ''}`,
+        };
       } catch (error) {
         return smtpErrorResult(error, label);
       }

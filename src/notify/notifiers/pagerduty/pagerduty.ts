@@ -33,7 +33,11 @@ function optionalText(raw: string | null, max = FIELD_MAX): string | undefined {
   return raw === null || raw === '' ? undefined : text(raw, max);
 }
 
-export function buildPagerDutyEvent(n: Notification, config: PagerDutyNotifierConfig, routingKey: string): Record<string, unknown> {
+export function buildPagerDutyEvent(
+  n: Notification,
+  config: PagerDutyNotifierConfig,
+  routingKey: string,
+): Record<string, unknown> {
   const dedupKey = (n.caseId ?? n.dedupeKey).slice(0, DEDUP_MAX);
   if (n.kind === 'case-resolved') {
     return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
@@ -87,7 +91,11 @@ export function createPagerDutyNotifier(config: PagerDutyNotifierConfig, deps: N
     kind: 'pagerduty',
     async send(n, signal): Promise<SendResult> {
       if (n.kind === 'case-resolved' && n.caseId === null) {
-        return { ok: false, retryable: false, error: `${label}: a case-resolved notification without a case id cannot resolve an incident` };
+        return {
+          ok: false,
+          retryable: false,
+          error: `${label}: a case-resolved notification without a case id cannot resolve an incident`,
+        };
       }
       const nowMs = deps.now();
       const outcome = await post({

@@ -20,7 +20,8 @@ const SEVERITY_MARK: Readonly<Record<string, string>> = {
   info: ':white_circle:',
 };
 
-export type SlackText = { type: 'mrkdwn'; text: string; verbatim: true } | { type: 'plain_text'; text: string; emoji: boolean };
+export type SlackText =
+  { type: 'mrkdwn'; text: string; verbatim: true } | { type: 'plain_text'; text: string; emoji: boolean };
 
 export interface SlackMessage {
   readonly text: string;
@@ -62,8 +63,16 @@ export function buildSlackMessage(facts: MessageFacts): SlackMessage {
     field('Actor', facts.actor),
     field('Source IP', facts.sourceIp),
     field('Case', facts.caseId),
-    field('Event', facts.eventName === null ? null : `${facts.eventName}${facts.eventTime === null ? '' : ` at ${facts.eventTime}`}`),
-    field('Account', facts.account === null ? null : `${facts.account}${facts.region === null ? '' : ` (${facts.region})`}`),
+    field(
+      'Event',
+      facts.eventName === null
+        ? null
+        : `${facts.eventName}${facts.eventTime === null ? '' : ` at ${facts.eventTime}`}`,
+    ),
+    field(
+      'Account',
+      facts.account === null ? null : `${facts.account}${facts.region === null ? '' : ` (${facts.region})`}`,
+    ),
     field('User agent', facts.userAgent, 500),
     field('Rule', facts.rule, 300),
   ].filter((f): f is SlackText => f !== null);

@@ -22,7 +22,10 @@ export function createSlackNotifier(config: SlackNotifierConfig, deps: NotifierD
       const outcome = await post({
         url,
         body: toSafeJson(message),
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': deps.userAgent ?? DEFAULT_USER_AGENT },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': deps.userAgent ?? DEFAULT_USER_AGENT,
+        },
         timeoutMs: config.timeoutMs,
         signal,
         label,

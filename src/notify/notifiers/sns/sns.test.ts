@@ -23,16 +23,19 @@ describe('sns notifier', () => {
     const calls = sns.commandCalls(PublishCommand);
     assert.equal(calls.length, 1);
     const input = calls[0]!.args[0].input;
-    assert.deepEqual({ ...input, Message: undefined }, {
-      TopicArn: 'arn:aws:sns:us-east-1:123456789012:mfaguard',
-      Subject: '[mfaguard] high: MFA removed: case opened: MFA removed from alice',
-      Message: undefined,
-      MessageAttributes: {
-        kind: { DataType: 'String', StringValue: 'case-opened' },
-        severity: { DataType: 'String', StringValue: 'high' },
-        classification: { DataType: 'String', StringValue: 'suspicious' },
+    assert.deepEqual(
+      { ...input, Message: undefined },
+      {
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:mfaguard',
+        Subject: '[mfaguard] high: MFA removed: case opened: MFA removed from alice',
+        Message: undefined,
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'case-opened' },
+          severity: { DataType: 'String', StringValue: 'high' },
+          classification: { DataType: 'String', StringValue: 'suspicious' },
+        },
       },
-    });
+    );
     assert.deepEqual(JSON.parse(input.Message!), { version: 1, notification: n });
   });
 
@@ -47,9 +50,14 @@ describe('sns notifier', () => {
   });
 
   it('keeps the subject printable ASCII under 100 characters', () => {
-    const subject = snsSubject(sampleNotification({ title: `${HOSTILE.crlf} ${HOSTILE.ansi} é😀 ${HOSTILE.big}` }));
+    const subject = snsSubject(
+      sampleNotification({ title: `${HOSTILE.crlf} ${HOSTILE.ansi} é😀 ${HOSTILE.big}` }),
+    );
     assert.ok(subject.length <= 99, String(subject.length));
-    assert.match(subject, /^\[mfaguard\] high: MFA removed: case opened: x\\r\\nX-Injected: yes\\r\\n\\r\\nfake body \\x1b\[2J/);
+    assert.match(
+      subject,
+      /^\[mfaguard\] high: MFA removed: case opened: x\\r\\nX-Injected: yes\\r\\n\\r\\nfake body \\x1b\[2J/,
+    );
     assert.match(subject, /^[\x20-\x7e]+\.\.\.$/);
   });
 
@@ -59,7 +67,10 @@ describe('sns notifier', () => {
     await createSnsNotifier(snsConfig(), testDeps()).send(sampleNotification({ summary: huge }));
     const message = sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!;
     assert.ok(Buffer.byteLength(message) < 256 * 1024);
-    const parsed = JSON.parse(message) as { truncated: boolean; notification: { summary: string; alert?: unknown } };
+    const parsed = JSON.parse(message) as {
+      truncated: boolean;
+      notification: { summary: string; alert?: unknown };
+    };
     assert.equal(parsed.truncated, true);
     assert.equal(parsed.notification.summary.length, 4000);
     assert.equal(parsed.notification.alert, undefined);
@@ -88,12 +99,20 @@ describe('sns notifier', () => {
   });
 
   it('turns an SDK throw into a failure result instead of throwing', async () => {
-    sns.on(PublishCommand).rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException', $metadata: { httpStatusCode: 404 } }));
+    sns
+      .on(PublishCommand)
+      .rejects(
+        Object.assign(new Error('Topic does not exist'), {
+          name: 'NotFoundException',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      );
     const result = await createSnsNotifier(snsConfig(), testDeps()).send(sampleNotification());
     assert.deepEqual(result, {
       ok: false,
       retryable: false,
-      error: "sns 'topic' topic arn:aws:sns:us-east-1:123456789012:mfaguard: NotFoundException: Topic does not exist",
+      error:
+        "sns 'topic' topic arn:aws:sns:us-east-1:123456789012:mfaguard: NotFoundException: Topic does not exist",
     });
   });
 });

@@ -31,7 +31,11 @@ export function snsMessage(n: Notification, verificationLinks: boolean): string 
   const full = toSafeJson(notificationPayload(n, verificationLinks));
   if (utf8Length(full) <= MESSAGE_MAX_BYTES) return full;
   const { alert: _alert, ...rest } = n;
-  const slim: Notification = { ...rest, title: rest.title.slice(0, BIG_TEXT), summary: rest.summary.slice(0, BIG_TEXT) };
+  const slim: Notification = {
+    ...rest,
+    title: rest.title.slice(0, BIG_TEXT),
+    summary: rest.summary.slice(0, BIG_TEXT),
+  };
   return toSafeJson({ ...notificationPayload(slim, verificationLinks), truncated: true });
 }
 
@@ -118,7 +122,9 @@ export function snsErrorResult(error: unknown, label: string): SendResult {
     ? true
     : PERMANENT_ERRORS.has(name)
       ? false
-      : shape.$retryable !== undefined || shape.$fault === 'server' || (typeof status === 'number' && (status >= 500 || status === 429));
+      : shape.$retryable !== undefined ||
+        shape.$fault === 'server' ||
+        (typeof status === 'number' && (status >= 500 || status === 429));
   const text = `${label}: ${name}${message === '' ? '' : `: ${forLog(message.slice(0, 300))}`}`;
   return { ok: false, retryable, error: text };
 }
@@ -126,7 +132,10 @@ export function snsErrorResult(error: unknown, label: string): SendResult {
 export function createSnsNotifier(config: SnsNotifierConfig, deps: NotifierDeps): Notifier {
   const client =
     deps.snsClient?.(config) ??
-    new SNSClient({ region: config.region, ...(config.endpoint === null ? {} : { endpoint: config.endpoint }) });
+    new SNSClient({
+      region: config.region,
+      ...(config.endpoint === null ? {} : { endpoint: config.endpoint }),
+    });
   const label = `sns '${config.id}' topic ${config.topicArn}`;
   return {
     id: config.id,
@@ -135,13 +144,19 @@ export function createSnsNotifier(config: SnsNotifierConfig, deps: NotifierDeps)
       const input = buildPublishInput(n, config);
       try {
         const output = await client.send(new PublishCommand(input), {
-          abortSignal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), ...(signal === undefined ? [] : [signal])]),
+          abortSignal: AbortSignal.any([
+            AbortSignal.timeout(config.timeoutMs),
+            ...(signal === undefined ? [] : [signal]),
+          ]),
         });
         return { ok: true, detail: `MessageId ${output.MessageId ?? '(none)'}` };
       } catch (error) {
         const name = (error as { name?: unknown } | null)?.name;
         if (name === 'AbortError' || name === 'TimeoutError') {
-          const why = signal?.aborted === true ? 'cancelled before an answer arrived' : `no answer within ${config.timeoutMs} ms (timeout)`;
+          const why =
+            signal?.aborted === true
+              ? 'cancelled before an answer arrived'
+              : `no answer within ${config.timeoutMs} ms (timeout)`;
           return { ok: false, retryable: true, error: `${label}: ${why}` };
         }
         return snsErrorResult(error, label);

@@ -17,8 +17,7 @@ export function signWebhookBody(body: string, timestampSeconds: number, secret: 
 }
 
 export type HeaderBag =
-  | { get(name: string): string | null }
-  | Readonly<Record<string, string | readonly string[] | undefined>>;
+  { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 function header(headers: HeaderBag, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
@@ -49,7 +48,8 @@ export function verifyWebhookSignature(
   toleranceMs: number = DEFAULT_SIGNATURE_TOLERANCE_MS,
 ): VerifyResult {
   const timestamp = header(headers, TIMESTAMP_HEADER)?.trim();
-  if (timestamp === undefined || timestamp === '') return { ok: false, reason: `missing ${TIMESTAMP_HEADER} header` };
+  if (timestamp === undefined || timestamp === '')
+    return { ok: false, reason: `missing ${TIMESTAMP_HEADER} header` };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: `${TIMESTAMP_HEADER} is not Unix seconds` };
   if (Math.abs(nowMs - Number(timestamp) * 1000) > toleranceMs) {
     return { ok: false, reason: `${TIMESTAMP_HEADER} is outside the tolerance (replayed or clock skew)` };
@@ -59,7 +59,8 @@ export function verifyWebhookSignature(
     .map((part) => part.trim())
     .filter((part) => part.startsWith('sha256='))
     .map((part) => Buffer.from(part.slice('sha256='.length), 'hex'));
-  if (signatures.length === 0) return { ok: false, reason: `missing or malformed ${SIGNATURE_HEADER} header` };
+  if (signatures.length === 0)
+    return { ok: false, reason: `missing or malformed ${SIGNATURE_HEADER} header` };
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
   const secrets = typeof secret === 'string' ? [secret] : secret;
   for (const candidate of secrets) {
