@@ -21,10 +21,12 @@ export const EXIT = {
 export function describeError(error: unknown, debug: boolean): { code: number; message: string } {
   if (error instanceof UsageError) {
     const details = error.issues.map((issue) => {
-      const where = [issue.location, issue.line === undefined ? null : `line ${issue.line}`]
-        .filter((part) => part !== null && part !== '')
+      const where = [issue.location, issue.line, issue.line === undefined ? undefined : issue.column]
+        .filter((part) => part !== undefined && part !== '')
         .join(':');
-      return `  ${forTerminal(where)}: ${forTerminal(issue.message)}${issue.hint === undefined ? '' : ` (${forTerminal(issue.hint)})`}`;
+      const path = issue.path === undefined || issue.message.startsWith(issue.path) ? '' : `${issue.path}: `;
+      const hint = issue.hint === undefined ? '' : ` (${forTerminal(issue.hint)})`;
+      return `  ${forTerminal(where)}: ${forTerminal(path + issue.message)}${hint}`;
     });
     return { code: EXIT.usage, message: [`error: ${forTerminal(error.message)}`, ...details].join('\n') };
   }

@@ -103,7 +103,8 @@ export interface GroundTruth {
     /** Bytes on disk of all log files (digests excluded). */
     readonly written: number;
   };
-  readonly mfaBackground: { readonly benignEvents: number; readonly rotations: number };
+  /** MFA-relevant background: benign events, routine rotations, and morning sign-ins of the story people. */
+  readonly mfaBackground: { readonly benignEvents: number; readonly rotations: number; readonly baselineSignIns: number };
   /** Records per eventName (unique records; duplicates not counted). */
   readonly eventsByName: Readonly<Record<string, number>>;
   readonly expectedAlerts: {
@@ -305,6 +306,14 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     );
     scenarios.push(story.scenario);
     planted.push(...story.planted);
+  }
+  let baseline = 0;
+  if (o.scenarios || rotations > 0) {
+    for (const account of world.accounts) {
+      const signIns = baselineSignIns(storyRng, account, o.startMs, o.days);
+      baseline += signIns.length;
+      planted.push(...signIns);
+    }
   }
   const benign = Math.max(0, mfaTotal - rotations * 4);
   for (let i = 0; i < benign; i++) {
@@ -533,7 +542,7 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     records: { unique: records - duplicatesCount, written: records, duplicates: duplicatesCount },
     files: { logs: files, digests: digests.length, duplicateDeliveries: duplicateDeliveries.length },
     bytes: { uncompressed, written: logBytes },
-    mfaBackground: { benignEvents: benign, rotations },
+    mfaBackground: { benignEvents: benign, rotations, baselineSignIns: baseline },
     eventsByName: Object.fromEntries(
       [...eventsByName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     ),

@@ -243,7 +243,7 @@ function anyCaller(ctx: NoiseContext): { identity: Rec; ip: string; ua: string; 
       fromConsole: console,
     };
   }
-  const user = rng.pick(account.people);
+  const user = rng.pick(account.bystanders);
   return { identity: userKeyIdentity(account, user), ip: user.officeIp, ua: user.cli, fromConsole: false };
 }
 

@@ -633,7 +633,7 @@ export function buildScenarios(
  */
 export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Planted {
   const roll = rng.next();
-  const people = account.users.slice(0, 14);
+  const people = account.bystanders;
   const u = rng.pick(people);
   let record: Rec;
   if (roll < 0.45) {
@@ -755,7 +755,52 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
   return { t, account: account.id, region: 'us-east-1', record };
 }
 
-/** People eligible for background rotations (not the scenario actors and targets). */
+/**
+ * A console sign-in with MFA early each morning (07:00–07:45 UTC, well before any planted removal) for every
+ * person who acts in a story, from their office address: the history that lets triage judge their later
+ * phone swap as familiar rather than "no baseline".
+ */
+export function baselineSignIns(rng: Prng, account: SimAccount, startMs: number, days: number): Planted[] {
+  const out: Planted[] = [];
+  for (let d = 0; d < days; d++) {
+    for (const u of storyPeople(account)) {
+      const t = startMs + d * DAY + 7 * HOUR + rng.int(45 * 60) * 1000;
+      const record = envelope({
+        identity: userKeyIdentityNoKey(account, u),
+        t,
+        source: 'signin.amazonaws.com',
+        name: 'ConsoleLogin',
+        region: 'us-east-1',
+        ip: u.officeIp,
+        userAgent: u.browser,
+        requestParameters: null,
+        responseElements: { ConsoleLogin: 'Success' },
+        additionalEventData: {
+          LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
+          MobileVersion: 'No',
+          MFAIdentifier: u.mfaSerial,
+          MFAUsed: 'Yes',
+        },
+        eventId: rng.uuid(),
+        readOnly: false,
+        eventType: 'AwsConsoleSignIn',
+        managementEvent: true,
+        account: account.id,
+        category: 'Management',
+        tlsDetails: tls(rng, 'signin.aws.amazon.com'),
+      });
+      out.push({ t, account: account.id, region: 'us-east-1', record });
+    }
+  }
+  return out;
+}
+
+/** People who act in (or are the target of) a planted person-level story: the first seven. */
+function storyPeople(account: SimAccount): readonly SimUser[] {
+  return account.people.slice(0, 7);
+}
+
+/** People eligible for background rotations (not the other stories' actors and targets, nor the bystanders). */
 export function rotationCandidates(account: SimAccount): readonly SimUser[] {
   return account.users.slice(2, 7);
 }

@@ -43,6 +43,12 @@ export interface SimAccount {
   readonly serviceRoles: readonly SimRole[];
   /** The people (not the special users the scenarios use). */
   readonly people: readonly SimUser[];
+  /**
+   * People who never act in a planted story: only they make the everyday IAM/STS calls that triage counts as
+   * reconnaissance (ListUsers, GetCallerIdentity, ListMFADevices, GetSessionToken), so a planted phone swap
+   * is not turned suspicious by chance noise and the ground truth stays unambiguous.
+   */
+  readonly bystanders: readonly SimUser[];
   /** Object keys per bucket: applications read the same objects again and again. */
   readonly objectKeys: readonly (readonly string[])[];
 }
@@ -208,6 +214,7 @@ function buildAccount(rng: Prng, id: string, n: number): SimAccount {
     ssoRoles: roles.filter((r) => r.kind === 'sso'),
     serviceRoles: roles.filter((r) => r.kind === 'service'),
     people: users.slice(0, names.length),
+    bystanders: users.slice(7, names.length),
     objectKeys: [0, 1, 2, 3].map(() =>
       Array.from(
         { length: 400 },

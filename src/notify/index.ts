@@ -24,6 +24,7 @@ export {
   NOTIFY_CLASSIFICATIONS,
   isNotificationKind,
   isNotifierKind,
+  parseStoredNotification,
 } from './notification.ts';
 export type {
   Notification,

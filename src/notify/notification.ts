@@ -1,6 +1,7 @@
 // The notifier contract: what the service asks to send, what a notifier answers, and the one interface every notifier implements.
 
 import type { Alert, Classification, Severity } from '../model/index.ts';
+import { isSeverity } from '../model/index.ts';
 
 export const NOTIFICATION_KINDS = [
   'case-opened',
@@ -96,4 +97,38 @@ export interface Notifier {
   readonly id: string;
   readonly kind: NotifierKind;
   send(n: Notification, signal?: AbortSignal): Promise<SendResult>;
+}
+
+/**
+ * A notification read back from the outbox (JSON written by an older or newer mfaguard, or edited by hand):
+ * checked once here so the worker hands notifiers a typed value, or null with the reason (a dead letter).
+ * The alert is mfaguard's own record and is taken as stored.
+ */
+export function parseStoredNotification(raw: unknown): { notification: Notification } | { error: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { error: 'expected a JSON object' };
+  const r = raw as Record<string, unknown>;
+  if (!isNotificationKind(r['kind'])) return { error: `unknown kind ${JSON.stringify(r['kind'])}` };
+  if (!isSeverity(r['severity'])) return { error: `unknown severity ${JSON.stringify(r['severity'])}` };
+  if (r['classification'] !== null && !isClassification(r['classification'])) {
+    return { error: `unknown classification ${JSON.stringify(r['classification'])}` };
+  }
+  for (const key of ['title', 'summary', 'dedupeKey'] as const) {
+    if (typeof r[key] !== 'string') return { error: `${key} must be a string` };
+  }
+  if (r['caseId'] !== null && typeof r['caseId'] !== 'string')
+    return { error: 'caseId must be a string or null' };
+  if (r['recipient'] !== undefined && typeof r['recipient'] !== 'string')
+    return { error: 'recipient must be a string' };
+  const links = r['links'];
+  if (links !== undefined) {
+    if (typeof links !== 'object' || links === null) return { error: 'links must be an object' };
+    for (const [key, value] of Object.entries(links)) {
+      if (!['case', 'confirm', 'deny'].includes(key) || typeof value !== 'string')
+        return { error: `links.${key} is not a link` };
+    }
+  }
+  if (r['alert'] !== undefined && (typeof r['alert'] !== 'object' || r['alert'] === null))
+    return { error: 'alert must be an object' };
+  return { notification: raw as Notification };
 }

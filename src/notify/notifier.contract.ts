@@ -32,7 +32,7 @@ export interface NotifierHarness {
   readonly secrets: readonly string[];
   setup(): Promise<ContractFixture>;
   /** A notifier pointed at a loopback port where nothing listens. */
-  unreachable(): Promise<{ readonly notifier: Notifier; close(): Promise<void> }>;
+  unreachable(): Promise<{ readonly notifier: Notifier; readonly close: () => Promise<void> }>;
   /** Checks only this sink can make on a hostile message (signature, header lines, JSON round trip...). */
   checkHostile(view: ReceivedView): void;
 }

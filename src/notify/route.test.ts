@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Route } from './config.ts';
+import { parseStoredNotification } from './notification.ts';
 import { routeNotification } from './route.ts';
 import { sampleNotification } from './test-support/fixtures.ts';
 
@@ -70,5 +71,28 @@ describe('routeNotification', () => {
 
   it('routes nothing without routes', () => {
     assert.deepEqual(routeNotification(sampleNotification(), []), []);
+  });
+});
+
+describe('parseStoredNotification', () => {
+  it('gives back a notification that went through JSON', () => {
+    const n = sampleNotification();
+    assert.deepEqual(parseStoredNotification(JSON.parse(JSON.stringify(n))), { notification: n });
+  });
+
+  it('names what is wrong in a damaged record', () => {
+    const n = sampleNotification() as unknown as Record<string, unknown>;
+    const cases: [unknown, string][] = [
+      [[], 'expected a JSON object'],
+      [{ ...n, kind: 'case-closed' }, 'unknown kind "case-closed"'],
+      [{ ...n, severity: 'severe' }, 'unknown severity "severe"'],
+      [{ ...n, classification: 'odd' }, 'unknown classification "odd"'],
+      [{ ...n, title: 3 }, 'title must be a string'],
+      [{ ...n, caseId: 7 }, 'caseId must be a string or null'],
+      [{ ...n, links: { confirm: 1 } }, 'links.confirm is not a link'],
+      [{ ...n, recipient: false }, 'recipient must be a string'],
+      [{ ...n, alert: 'x' }, 'alert must be an object'],
+    ];
+    for (const [raw, error] of cases) assert.deepEqual(parseStoredNotification(raw), { error });
   });
 });

@@ -1,7 +1,8 @@
 // `mfaguard scan`: a retro-hunt over CloudTrail archives (folders, files, stdin, S3), with a findings table or machine output.
 
 import { createWriteStream } from 'node:fs';
-import { runScan } from '../../app/index.ts';
+import { loadConfigFile, runScan } from '../../app/index.ts';
+import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
 import type { InputIssue } from '../../model/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
@@ -10,6 +11,7 @@ import type { ScanSummary } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { renderKpiTable } from './kpi.ts';
 
 const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
 /** Beyond this many problems in one file, the rest are counted, not printed. */
@@ -28,6 +30,10 @@ Options:
   --rules PATH        also load rules from PATH (a file or folder of built-in YAML, Elastic TOML or
                       Sigma YAML rules); repeatable
   --no-builtin        do not load the built-in rules
+  --config FILE       configuration for triage: windows, working hours, privileged and break-glass users,
+                      administrators, owners, approvals (see the README)
+  --no-triage         report alerts as the rules made them, without classification and risk scoring
+  --kpi               after the alerts, print the MFA removal figures (as \`mfaguard kpi\`; table format only)
   --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY (info, low, medium, high, critical)
   --profile NAME      AWS profile for s3:// inputs (standard credential chain otherwise)
   --region REGION     AWS region for s3:// inputs
@@ -139,6 +145,9 @@ export const SCAN_COMMAND: Command = {
       out: { type: 'string' },
       rules: { type: 'string', multiple: true },
       builtin: { type: 'boolean', default: true },
+      config: { type: 'string' },
+      triage: { type: 'boolean', default: true },
+      kpi: { type: 'boolean', default: false },
       'fail-on': { type: 'string' },
       profile: { type: 'string' },
       region: { type: 'string' },
@@ -155,6 +164,10 @@ export const SCAN_COMMAND: Command = {
       failOn: parseSeverityOption('fail-on', values['fail-on']),
     };
     const workers = parseCount('workers', values.workers);
+    if (values.kpi === true && presentation.format !== 'table') {
+      throw new UsageError('--kpi goes with the table format; for machine output use `mfaguard kpi --format json`');
+    }
+    const config = values.config === undefined ? undefined : loadConfigFile(values.config);
     const rulePaths = values.rules ?? [];
     const printer = issuePrinter(ctx, presentation.quiet);
     const progress =
@@ -165,6 +178,7 @@ export const SCAN_COMMAND: Command = {
       inputs: positionals,
       rulePaths,
       builtinRules: values.builtin !== false,
+      ...(values.triage === false ? { triage: false as const } : config === undefined ? {} : { triage: config.triage }),
       stdin: ctx.stdin,
       ...(workers === undefined ? {} : { workers }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
@@ -187,6 +201,8 @@ export const SCAN_COMMAND: Command = {
     if (rulePaths.length > 0 && result.rules.every((rule) => rule.status !== 'ok')) {
       throw new UsageError('none of the rules given with --rules could be loaded');
     }
-    return presentScan(result, presentation, ctx);
+    const code = await presentScan(result, presentation, ctx);
+    if (values.kpi === true) ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
+    return code;
   },
 };

@@ -260,7 +260,7 @@ const sns: NotifierHarness = {
   kind: 'sns',
   maxWireBytes: 256 * 1024,
   secrets: [],
-  async setup() {
+  setup() {
     const mock = mockClient(SNSClient);
     const accepted: PublishCommandInput[] = [];
     const failures: ('transient' | 'permanent')[] = [];
@@ -280,7 +280,7 @@ const sns: NotifierHarness = {
       accepted.push(input);
       return { MessageId: `m-${accepted.length}` };
     });
-    return {
+    return Promise.resolve({
       notifier: createSnsNotifier(snsConfig(), testDeps()),
       failNext: (how) => failures.push(how),
       accepted: () =>
@@ -295,7 +295,7 @@ const sns: NotifierHarness = {
         mock.restore();
         return Promise.resolve();
       },
-    };
+    });
   },
   async unreachable() {
     const port = await closedPort();

@@ -20,7 +20,7 @@ function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) =>
   if (oid === INT8_OID) return (value: string) => Number(value);
   return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
 }
-const TYPE_PARSERS = { getTypeParser: typeParser } as pg.CustomTypesConfig;
+const TYPE_PARSERS: pg.CustomTypesConfig = { getTypeParser: typeParser };
 
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',

@@ -99,14 +99,12 @@ describe('sns notifier', () => {
   });
 
   it('turns an SDK throw into a failure result instead of throwing', async () => {
-    sns
-      .on(PublishCommand)
-      .rejects(
-        Object.assign(new Error('Topic does not exist'), {
-          name: 'NotFoundException',
-          $metadata: { httpStatusCode: 404 },
-        }),
-      );
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('Topic does not exist'), {
+        name: 'NotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
     const result = await createSnsNotifier(snsConfig(), testDeps()).send(sampleNotification());
     assert.deepEqual(result, {
       ok: false,
