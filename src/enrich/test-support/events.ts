@@ -1,5 +1,6 @@
 // Builders of typed CloudTrail events for triage tests: only the fields triage reads, with realistic defaults.
 
+import { buildAlert, loadBuiltinRules } from '../../detect/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 
 export const ACCOUNT = '111122223333';
@@ -73,44 +74,17 @@ export function makeEvent(spec: EventSpec): CloudTrailEvent {
   };
 }
 
-/** The alert the built-in DeactivateMFADevice rule would raise; triage only reads these fields. */
+const DEACTIVATION_RULE = (() => {
+  const result = loadBuiltinRules().find(
+    (candidate) =>
+      candidate.status === 'ok' && candidate.rule.meta.id === 'mfaguard-iam-mfa-device-deactivated',
+  );
+  if (result?.status !== 'ok') throw new Error('the built-in DeactivateMFADevice rule did not load');
+  return result.rule;
+})();
+
+/** The alert the built-in DeactivateMFADevice rule raises for `event` (any event: the rule is not evaluated). */
 export function removalAlert(event: CloudTrailEvent, riskScore = 47): Alert {
-  return {
-    id: `alert-${event.id}`,
-    rule: {
-      id: 'mfaguard-iam-deactivate-mfa-device',
-      name: 'MFA device deactivated',
-      format: 'builtin',
-      severity: 'medium',
-      riskScore,
-      mitre: [],
-    },
-    severity: 'medium',
-    riskScore,
-    title: `MFA device deactivated for ${event.target.userName ?? '?'}`,
-    event: {
-      id: event.id,
-      name: event.name,
-      source: event.source,
-      time: event.time,
-      outcome: event.outcome,
-      errorCode: event.errorCode,
-      account: event.account,
-      region: event.region,
-      location: event.origin.location,
-      index: event.origin.index,
-    },
-    actor: {
-      arn: event.actor.arn,
-      type: event.actor.type,
-      userName: event.actor.userName,
-      accessKeyId: event.actor.accessKeyId,
-      accessKeyKind: event.actor.accessKeyKind,
-      sourceIp: event.sourceIp,
-      userAgent: event.userAgent,
-      mfaAuthenticated: event.actor.mfaAuthenticated,
-      consoleSession: event.actor.consoleSession,
-    },
-    target: { userName: event.target.userName, serialNumber: event.target.serialNumber },
-  };
+  const alert = buildAlert(DEACTIVATION_RULE, event);
+  return { ...alert, riskScore, rule: { ...alert.rule, riskScore } };
 }

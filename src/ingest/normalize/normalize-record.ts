@@ -23,7 +23,8 @@ const CONSOLE_LOGIN = 'ConsoleLogin';
  * `eventName`, `eventSource` and `eventTime` (an ISO-8601 time), `eventID` must be a string when present, and
  * `userIdentity` must be an object when present; anything else is a `record-shape` issue naming the field.
  *
- * Lenient where CloudTrail itself is: `responseElements: null`, no `userAgent`, `""` for absent values, no
+ * Lenient where CloudTrail itself is, or where a SIEM export reshaped it: `@timestamp` stands in for a missing
+ * `eventTime`, `responseElements: null`, no `userAgent`, `""` for absent values, no
  * `userIdentity` (the actor is `Unknown`), Insights events (name and source come from `insightDetails`).
  * `requestParameters`, `responseElements` and `additionalEventData` of the wrong type (a string, an array) are
  * read as null — the record is still an event and `raw` keeps what arrived for Sigma rules and evidence — and
@@ -70,7 +71,8 @@ export function normalizeRecord(record: unknown, origin: Origin): NormalizeResul
     );
   }
 
-  const timeValue = record['eventTime'];
+  // Records that went through Logstash/Filebeat (SIEM exports) carry the event time as `@timestamp` instead.
+  const timeValue = record['eventTime'] ?? record['@timestamp'];
   const time = text(timeValue);
   const timeMs = time === null ? null : parseIsoTime(time);
   if (time === null || timeMs === null) {
