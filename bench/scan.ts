@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import { generateArchive } from '../src/generate/index.ts';
+import { GENERATOR_ID, generateArchive } from '../src/generate/index.ts';
 import type { GroundTruth } from '../src/generate/index.ts';
 
 const gunzip = promisify(gunzipCallback);
@@ -211,8 +211,12 @@ async function main(): Promise<void> {
   // 1. The archive: reused when a finished one (ground truth is written last) with the same options exists.
   let truth: GroundTruth;
   let generated: Row | null = null;
-  if (!values.regenerate && existsSync(truthPath)) {
-    truth = JSON.parse(readFileSync(truthPath, 'utf8')) as GroundTruth;
+  const cached =
+    !values.regenerate && existsSync(truthPath)
+      ? (JSON.parse(readFileSync(truthPath, 'utf8')) as GroundTruth)
+      : null;
+  if (cached !== null && cached.generator === GENERATOR_ID) {
+    truth = cached;
     process.stdout.write(`archive: reusing ${dir}\n`);
   } else {
     rmSync(dir, { recursive: true, force: true });

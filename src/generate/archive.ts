@@ -11,7 +11,14 @@ import { Prng } from './prng.ts';
 import { NOISE_KINDS, iso } from './records.ts';
 import { SessionCache } from './records.ts';
 import type { NoiseKind, Rec } from './records.ts';
-import { ALERT_INTENTS, benignMfaEvent, buildScenarios, phoneSwap, rotationCandidates } from './scenarios.ts';
+import {
+  ALERT_INTENTS,
+  baselineSignIns,
+  benignMfaEvent,
+  buildScenarios,
+  phoneSwap,
+  rotationCandidates,
+} from './scenarios.ts';
 import type { AlertIntent, Planted, Scenario } from './scenarios.ts';
 import { buildWorld } from './world.ts';
 
@@ -22,6 +29,9 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const GLOBAL_REGION = 'us-east-1';
 const TRAIL_NAME = 'management-and-data';
+
+/** Changes whenever the same options would give different bytes, so cached archives (bench) are regenerated. */
+export const GENERATOR_ID = 'mfaguard generate 3';
 
 export interface GenerateOptions {
   readonly outDir: string;
@@ -104,7 +114,11 @@ export interface GroundTruth {
     readonly written: number;
   };
   /** MFA-relevant background: benign events, routine rotations, and morning sign-ins of the story people. */
-  readonly mfaBackground: { readonly benignEvents: number; readonly rotations: number; readonly baselineSignIns: number };
+  readonly mfaBackground: {
+    readonly benignEvents: number;
+    readonly rotations: number;
+    readonly baselineSignIns: number;
+  };
   /** Records per eventName (unique records; duplicates not counted). */
   readonly eventsByName: Readonly<Record<string, number>>;
   readonly expectedAlerts: {
@@ -521,7 +535,7 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
   for (const s of scenarios) for (const e of s.expect) byIntent[e.intent] += 1;
   const duplicatesCount = duplicateDeliveries.reduce((sum, d) => sum + d.records, 0);
   const truth: GroundTruth = {
-    generator: 'mfaguard generate',
+    generator: GENERATOR_ID,
     formatVersion: 1,
     options: {
       seed: o.seed,

@@ -1,6 +1,6 @@
 // Deterministic generator of realistic CloudTrail archives (S3 layout) with ground truth, for the demo, tests and benchmark.
 
-export { generateArchive } from './archive.ts';
+export { GENERATOR_ID, generateArchive } from './archive.ts';
 export type { DuplicateDelivery, GenerateOptions, GroundTruth, ScenarioTruth } from './archive.ts';
 export { ALERT_INTENTS, HOSTILE_USER_AGENTS } from './scenarios.ts';
 export type { AlertIntent, ExpectedAlert, ExpectedTriage, ScenarioKind } from './scenarios.ts';
