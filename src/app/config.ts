@@ -5,12 +5,58 @@ import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { DEFAULT_TRIAGE_CONFIG, isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, TriageConfig, WorkingHours } from '../enrich/index.ts';
-import type { InputIssue } from '../model/index.ts';
-import { UsageError } from '../model/index.ts';
+import type { InputIssue, Severity } from '../model/index.ts';
+import { isSeverity, UsageError } from '../model/index.ts';
+// The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
+import { parseNotifyConfig } from '../notify/config.ts';
+import type { Environment, NotifyConfig } from '../notify/config.ts';
+
+/** The `serve` section: what the live service needs beyond triage. */
+export interface ServeConfig {
+  /** Base URL people reach the service at (links in messages); null: the `serve` command decides. */
+  readonly publicUrl: string | null;
+  /** How long the owner's "was this you?" links stay valid; no answer by then escalates. */
+  readonly verificationTtlMs: number;
+  /**
+   * How late CloudTrail may deliver an event (S3 delivery takes 5 to 15 minutes): a removal is called
+   * unresolved only once its grace window plus this allowance has passed without a new device.
+   */
+  readonly deliveryLagMs: number;
+  /** IAM user tag keys naming the owner's e-mail address, tried in order. */
+  readonly ownerTagKeys: readonly string[];
+  /**
+   * An owner's "yes, this was me" resolves the case, except for root (never automatic) and for cases at or above
+   * this severity, which are escalated for a person to close; null: only root.
+   */
+  readonly escalateConfirmedAt: Severity | null;
+}
 
 export interface MfaguardConfig {
   readonly triage: TriageConfig;
+  /** Absent in configurations built by hand: DEFAULT_SERVE_CONFIG applies. */
+  readonly serve?: ServeConfig;
+  /** Notifiers and routes; absent or empty: nothing is sent. */
+  readonly notify?: NotifyConfig;
 }
+
+export const DEFAULT_SERVE_CONFIG: ServeConfig = {
+  publicUrl: null,
+  verificationTtlMs: 24 * 3_600_000,
+  deliveryLagMs: 15 * 60_000,
+  ownerTagKeys: ['owner-email', 'owner', 'contact-email'],
+  escalateConfirmedAt: null,
+};
+
+export interface ParseConfigOptions {
+  /**
+   * The environment the notifiers' secrets are read from. When not given the variables are not checked
+   * (a `scan --config` does not need the service's secrets); `serve` passes `process.env`.
+   */
+  readonly env?: Environment;
+}
+
+/** Says every variable is set: parsing `notify` without checking the environment. */
+const UNCHECKED_ENV: Environment = new Proxy({}, { get: () => 'unchecked' });
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DAY_NAMES: Readonly<Record<string, number>> = {
@@ -142,7 +188,11 @@ class Checker {
 }
 
 /** Parses and validates configuration text; throws UsageError listing every problem. */
-export function parseConfig(text: string, location: string): MfaguardConfig {
+export function parseConfig(
+  text: string,
+  location: string,
+  options: ParseConfigOptions = {},
+): MfaguardConfig {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -161,7 +211,9 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
   }
   const check = new Checker(location, lines, document.contents);
   const raw: unknown = document.toJS();
-  const top = check.object([], raw ?? {}, ['approvals', 'identities', 'triage', 'workingHours']) ?? {};
+  const top =
+    check.object([], raw ?? {}, ['approvals', 'identities', 'notify', 'serve', 'triage', 'workingHours']) ??
+    {};
 
   const triage =
     check.object(['triage'], top['triage'], [
@@ -293,7 +345,13 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
     });
   });
 
+  const serve = parseServe(check, top['serve']);
+  const notify = parseNotifyConfig(top['notify'], location, options.env ?? UNCHECKED_ENV);
+  for (const issue of notify.issues) if (issue.level === 'error') check.issues.push(issue);
+
   const config: MfaguardConfig = {
+    serve,
+    notify,
     triage: {
       graceWindowMs: check.duration(
         ['triage', 'graceWindow'],
@@ -339,7 +397,67 @@ export function parseConfig(text: string, location: string): MfaguardConfig {
   return config;
 }
 
-export function loadConfigFile(path: string): MfaguardConfig {
+function parseServe(check: Checker, value: unknown): ServeConfig {
+  const serve =
+    check.object(['serve'], value, [
+      'deliveryLag',
+      'escalateConfirmedAt',
+      'ownerTagKeys',
+      'publicUrl',
+      'verificationTtl',
+    ]) ?? {};
+  let publicUrl: string | null = null;
+  const url = serve['publicUrl'];
+  if (url !== undefined && url !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = typeof url === 'string' ? new URL(url) : null;
+    } catch {
+      parsed = null;
+    }
+    if (
+      parsed === null ||
+      (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+      parsed.username !== ''
+    )
+      check.problem(
+        ['serve', 'publicUrl'],
+        `expected an http(s) URL without credentials, such as https://mfaguard.example.com, got ${show(url)}`,
+      );
+    else publicUrl = parsed.href.replace(/\/+$/, '');
+  }
+  const ttl = check.duration(
+    ['serve', 'verificationTtl'],
+    serve['verificationTtl'],
+    DEFAULT_SERVE_CONFIG.verificationTtlMs,
+  );
+  if (ttl < 60_000) check.problem(['serve', 'verificationTtl'], 'must be at least 1m');
+  const escalate = serve['escalateConfirmedAt'];
+  let escalateConfirmedAt: Severity | null = DEFAULT_SERVE_CONFIG.escalateConfirmedAt;
+  if (escalate !== undefined) {
+    if (escalate === null || escalate === 'never') escalateConfirmedAt = null;
+    else if (isSeverity(escalate)) escalateConfirmedAt = escalate;
+    else
+      check.problem(
+        ['serve', 'escalateConfirmedAt'],
+        `expected a severity (low, medium, high, critical) or never, got ${show(escalate)}`,
+      );
+  }
+  const tagKeys = check.strings(['serve', 'ownerTagKeys'], serve['ownerTagKeys']);
+  return {
+    publicUrl,
+    verificationTtlMs: ttl,
+    deliveryLagMs: check.duration(
+      ['serve', 'deliveryLag'],
+      serve['deliveryLag'],
+      DEFAULT_SERVE_CONFIG.deliveryLagMs,
+    ),
+    ownerTagKeys: serve['ownerTagKeys'] === undefined ? DEFAULT_SERVE_CONFIG.ownerTagKeys : tagKeys,
+    escalateConfirmedAt,
+  };
+}
+
+export function loadConfigFile(path: string, options: ParseConfigOptions = {}): MfaguardConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -348,7 +466,11 @@ export function loadConfigFile(path: string): MfaguardConfig {
       (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`cannot read the configuration file ${path}: ${reason}`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, options);
 }
 
-export const DEFAULT_CONFIG: MfaguardConfig = { triage: DEFAULT_TRIAGE_CONFIG };
+export const DEFAULT_CONFIG: MfaguardConfig = {
+  triage: DEFAULT_TRIAGE_CONFIG,
+  serve: DEFAULT_SERVE_CONFIG,
+  notify: { notifiers: [], routes: [], issues: [] },
+};

@@ -4,7 +4,17 @@ export { runScan } from './scan.ts';
 export type { ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
 export { loadRuleSet } from './rule-set.ts';
 export type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
-export { DEFAULT_CONFIG, loadConfigFile, parseConfig, parseDuration } from './config.ts';
-export type { MfaguardConfig } from './config.ts';
+export {
+  DEFAULT_CONFIG,
+  DEFAULT_SERVE_CONFIG,
+  loadConfigFile,
+  parseConfig,
+  parseDuration,
+} from './config.ts';
+export type { MfaguardConfig, ParseConfigOptions, ServeConfig } from './config.ts';
 export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo.ts';
 export type { GroundTruthCheck } from './demo.ts';
+// The service is loaded on demand (service.ts): `scan` must not pay for the HTTP API, notifiers and SDK clients.
+export { defaultStoreUrl, issueApiToken, openServiceStore, startService } from './service.ts';
+export type { RunningService, ServeOptions } from './serve.ts';
+export type { ServeSourceSettings } from './serve-sources.ts';

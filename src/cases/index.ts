@@ -1,4 +1,32 @@
-// Cases and the figures over them: for now the KPIs of a scan; the live service adds the case lifecycle.
+// Cases and the figures over them: scan KPIs, keeping a case in step with its alerts, owners, and signed verification links.
 
+export {
+  ANSWERED_CLASSIFICATIONS,
+  caseFieldsFromAlerts,
+  decisiveAlerts,
+  isMfaRemoval,
+  isRemovalAlert,
+  isRootCase,
+  nextCaseAction,
+} from './case-sync.ts';
+export type { CaseAction } from './case-sync.ts';
 export { CLASSIFICATIONS, computeRemovalKpis, percentile, removalsOf } from './kpi.ts';
 export type { MonthFigures, RemovalKpis } from './kpi.ts';
+export {
+  DEFAULT_OWNER_TAG_KEYS,
+  chainOwnerLookups,
+  configOwnerLookup,
+  isPlausibleEmail,
+  tagOwnerLookup,
+} from './owners.ts';
+export type { OwnerLookup, OwnerTarget } from './owners.ts';
+export {
+  MIN_SECRET_BYTES,
+  caseLink,
+  checkVerificationToken,
+  newVerificationNonce,
+  signVerificationToken,
+  verificationLink,
+  verificationTokenHash,
+} from './verification-token.ts';
+export type { TokenCheck, VerificationClaims } from './verification-token.ts';

@@ -28,7 +28,12 @@ export interface IngestOutcome {
 }
 
 export type VerificationResponse =
-  | { readonly ok: true; readonly caseId: string; readonly answer: 'confirmed' | 'denied'; readonly classification: 'verified' | 'unauthorized' }
+  | {
+      readonly ok: true;
+      readonly caseId: string;
+      readonly answer: 'confirmed' | 'denied';
+      readonly classification: 'verified' | 'unauthorized';
+    }
   | { readonly ok: false; readonly reason: 'unknown' | 'used' | 'expired' | 'forged' };
 
 /**
@@ -44,8 +49,11 @@ export interface LiveService {
   ingestRecords(records: readonly unknown[], origin: RecordOrigin): Promise<IngestOutcome>;
   /** Decodes raw bytes (an S3 object, an SQS body) with the scan's decoders, then ingests. */
   ingestBytes(data: Uint8Array, origin: RecordOrigin): Promise<IngestOutcome>;
-  /** The owner's answer through a signed link; single use, expiring, unforgeable. */
-  answerVerification(token: string, answer: 'confirmed' | 'denied'): Promise<VerificationResponse>;
+  /**
+   * The owner's answer through a signed link; single use, expiring, unforgeable. The answer is inside the signed
+   * token; `answer`, when given (e.g. from a form button), must agree with it or the link counts as forged.
+   */
+  answerVerification(token: string, answer?: 'confirmed' | 'denied'): Promise<VerificationResponse>;
   /** Periodic work: escalate unanswered verifications, close resolved rotations, re-triage open removals. */
   tick(): Promise<void>;
 }

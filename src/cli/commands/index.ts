@@ -4,6 +4,7 @@
 import type { Command } from '../command.ts';
 
 export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  approve: async () => (await import('./approve.ts')).APPROVE_COMMAND,
   audit: async () => (await import('./audit.ts')).AUDIT_COMMAND,
   demo: async () => (await import('./demo.ts')).DEMO_COMMAND,
   generate: async () => (await import('./generate.ts')).GENERATE_COMMAND,
@@ -12,4 +13,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   policy: async () => (await import('./policy.ts')).POLICY_COMMAND,
   rules: async () => (await import('./rules.ts')).RULES_COMMAND,
   scan: async () => (await import('./scan.ts')).SCAN_COMMAND,
+  serve: async () => (await import('./serve.ts')).SERVE_COMMAND,
+  token: async () => (await import('./token.ts')).TOKEN_COMMAND,
 };

@@ -6,7 +6,9 @@ import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
 import type { InputIssue } from '../../model/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
-import { ProgressBar, renderAlerts, renderIssue, renderSummary, shouldUseColor } from '../../report/index.ts';
+import { createAlertWriter, ProgressBar, renderIssue, renderSummary, shouldUseColor } from '../../report/index.ts';
+import type { AlertFormat } from '../../report/index.ts';
+import type { Alert } from '../../model/index.ts';
 import type { ScanSummary } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
@@ -82,6 +84,42 @@ export function issuePrinter(
   };
 }
 
+/** Streams the alerts into a file, waiting for the disk when its buffer is full; an unwritable path is the user's error. */
+async function writeAlertsToFile(
+  path: string,
+  alerts: readonly Alert[],
+  format: AlertFormat,
+  options: { color: boolean; columns?: number },
+  summary: ScanSummary,
+): Promise<void> {
+  const stream = createWriteStream(path);
+  let failure: Error | null = null;
+  stream.on('error', (error) => {
+    failure = error;
+  });
+  const failed = (): UsageError | null =>
+    failure === null ? null : new UsageError(`cannot write --out ${path}: ${failure.message}`);
+  const writer = createAlertWriter({ write: (text) => void stream.write(text) }, format, options);
+  for (const alert of alerts) {
+    writer.write(alert);
+    if (stream.writableNeedDrain) {
+      await new Promise<void>((resolve) => {
+        stream.once('drain', resolve);
+        stream.once('error', () => resolve());
+      });
+    }
+    const error = failed();
+    if (error !== null) throw error;
+  }
+  writer.end(summary);
+  await new Promise<void>((resolve) => {
+    stream.end(() => resolve());
+    stream.once('error', () => resolve());
+  });
+  const error = failed();
+  if (error !== null) throw error;
+}
+
 export function toSummary(result: ScanResult): ScanSummary {
   return {
     files: result.stats.files,
@@ -106,21 +144,14 @@ export async function presentScan(
   const summary = toSummary(result);
   const toTerminal = presentation.out === null && ctx.stdout.isTTY;
   const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
-  const rendered = renderAlerts(result.alerts, presentation.format, {
-    color,
-    ...(ctx.stdout.columns === undefined ? {} : { columns: ctx.stdout.columns }),
-    summary,
-  });
+  const options = { color, ...(ctx.stdout.columns === undefined ? {} : { columns: ctx.stdout.columns }) };
   if (presentation.out === null) {
-    ctx.stdout.write(rendered);
+    // Streamed alert by alert: a scan with millions of alerts must not become one string.
+    const writer = createAlertWriter(ctx.stdout, presentation.format, options);
+    for (const alert of result.alerts) writer.write(alert);
+    writer.end(summary);
   } else {
-    const target = presentation.out;
-    await new Promise<void>((resolve, reject) => {
-      const stream = createWriteStream(target);
-      stream.on('error', (error) => reject(new UsageError(`cannot write --out ${target}: ${error.message}`)));
-      stream.on('finish', resolve);
-      stream.end(rendered);
-    });
+    await writeAlertsToFile(presentation.out, result.alerts, presentation.format, options, summary);
   }
   if (!presentation.quiet) {
     ctx.stderr.write(renderSummary(summary, shouldUseColor(ctx.env, ctx.stderr.isTTY)) + '\n');

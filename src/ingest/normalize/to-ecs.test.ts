@@ -1,13 +1,14 @@
 // Tests the ECS view field by field against Elastic's CloudTrail pipeline semantics, and the memoising views.
 
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import type { CloudTrailEvent, EcsDocument } from '../../model/index.ts';
 import { ECS_FIELDS, ecsFieldType, isEcsField } from './ecs-fields.ts';
 import { createEventViews } from './event-views.ts';
 import { normalizeRecord } from './normalize-record.ts';
-import { toEcs } from './to-ecs.ts';
+import { ECS_FIELD_RESOLVERS, toEcs } from './to-ecs.ts';
 
 function event(record: Record<string, unknown>): CloudTrailEvent {
   const result = normalizeRecord(record, { location: 'test', index: 0 });
@@ -353,5 +354,38 @@ describe('createEventViews', () => {
     assert.equal(views.ecs(), first);
     assert.equal(first['event.action'], 'DeactivateMFADevice');
     assert.equal(views.event.name, 'DeactivateMFADevice');
+  });
+});
+
+describe('the lazy ECS view', () => {
+  it('reads the same values as the full mapping, field by field and as a whole', () => {
+    const fixtures = new URL('../../../rules/fixtures/', import.meta.url);
+    let checked = 0;
+    for (const rule of readdirSync(fixtures)) {
+      for (const kind of ['must-fire', 'must-not-fire']) {
+        const dir = new URL(`${rule}/${kind}/`, fixtures);
+        for (const name of readdirSync(dir)) {
+          const result = normalizeRecord(JSON.parse(readFileSync(new URL(name, dir), 'utf8')), {
+            location: name,
+            index: 0,
+          });
+          if (!result.ok) continue;
+          const full = toEcs(result.event);
+          // Field by field, details first on a fresh view, then core on another: both orders agree.
+          const detailsFirst = createEventViews(result.event).ecs();
+          const coreFirst = createEventViews(result.event).ecs();
+          for (const key of Object.keys(full).reverse()) assert.deepEqual(detailsFirst[key], full[key], key);
+          for (const key of Object.keys(full)) assert.deepEqual(coreFirst[key], full[key], key);
+          assert.deepEqual({ ...createEventViews(result.event).ecs() }, full);
+          assert.equal(createEventViews(result.event).ecs()['no.such.field'], undefined);
+          // The single-field resolvers, read first on a fresh view, give what the mapping gives (absent included).
+          for (const key of ECS_FIELD_RESOLVERS.keys()) {
+            assert.deepEqual(createEventViews(result.event).ecs()[key], full[key], `resolver ${key}`);
+          }
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 30, `only ${checked} fixtures checked`);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { base64OffsetVariants } from './detection.ts';
+import fc from 'fast-check';
+import { base64OffsetVariants, simplifySearchPattern } from './detection.ts';
 import { loadSigmaRule } from './loader.ts';
 import { fires, loadOk, sigmaRule } from './test-helpers.ts';
 
@@ -326,5 +327,22 @@ void describe('modifiers', () => {
     assert.equal(issue.line, 9);
     assert.equal(issue.column, 9);
     assert.match(issue.hint, /contains/);
+  });
+});
+
+describe('regular expression search patterns', () => {
+  it('rewrites leading and trailing .* / .+ without changing what matches', () => {
+    assert.equal(simplifySearchPattern('.+:assumed-role/aws:.+'), '.:assumed-role/aws:.');
+    assert.equal(simplifySearchPattern('.*abc.*'), 'abc');
+    assert.equal(simplifySearchPattern('abc\\.+'), 'abc\\.+');
+    assert.equal(simplifySearchPattern('a.+?'), 'a.');
+    assert.equal(simplifySearchPattern('^.+x$'), '^.+x$');
+    const patterns = ['.+:a/b:.+', '.*ab.*', '.+a|b.*', '.*', '.+', 'x.+?', '.+?y', 'a\\.+', '.+\\\\.+'];
+    fc.assert(
+      fc.property(fc.constantFrom(...patterns), fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '.', '\\', 'x', 'y', '\n') }), (pattern, text) => {
+        assert.equal(new RegExp(simplifySearchPattern(pattern)).test(text), new RegExp(pattern).test(text), `${pattern} on ${JSON.stringify(text)}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

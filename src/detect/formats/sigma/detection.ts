@@ -386,7 +386,7 @@ function compileItem(
       }
       let re: RegExp;
       try {
-        re = new RegExp(source, flags);
+        re = new RegExp(simplifySearchPattern(source), flags);
       } catch (e) {
         return fail(
           'sigma-regex',
@@ -735,4 +735,26 @@ export function intersectPins(list: readonly Pins[]): Pins {
 /** For warnings and summaries. */
 export function describeValue(value: unknown): string {
   return typeof value === 'string' ? showSigmaString(parseSigmaString(value)) : String(value);
+}
+
+/**
+ * Sigma's `re` is a search, not a full match, so a leading or trailing `.*` / `.+` changes nothing but the cost:
+ * `.+:assumed-role/aws:.+` makes the engine backtrack over the whole string from every start position. As a
+ * search, `.+X` matches exactly where `.X` does, and `X.*` exactly where `X` does; the pattern is rewritten so.
+ * Only an unescaped dot followed by a plain `*` or `+` (and an optional lazy `?`) at either end is touched.
+ */
+export function simplifySearchPattern(source: string): string {
+  let pattern = source;
+  const head = /^\.([*+])\??(?![*+?{])/.exec(pattern);
+  if (head !== null) pattern = (head[1] === '+' ? '.' : '') + pattern.slice(head[0].length);
+  const tail = /\.([*+])\??$/.exec(pattern);
+  if (tail !== null) {
+    let backslashes = 0;
+    for (let i = tail.index - 1; i >= 0 && pattern[i] === '\\'; i--) backslashes++;
+    const quantifiedBefore = tail.index > 0 && /[*+?}]/.test(pattern[tail.index - 1] ?? '') && backslashes === 0;
+    if (backslashes % 2 === 0 && !quantifiedBefore) {
+      pattern = pattern.slice(0, tail.index) + (tail[1] === '+' ? '.' : '');
+    }
+  }
+  return pattern;
 }

@@ -1,0 +1,86 @@
+// API tokens (random, stored hashed), roles, and the constant-time check of the ingest token.
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiRole, ApiToken, Store } from '../store/index.ts';
+import { HttpError } from './problem.ts';
+
+export const API_ROLES: readonly ApiRole[] = ['viewer', 'responder', 'admin'];
+const RANK: Readonly<Record<ApiRole, number>> = { viewer: 1, responder: 2, admin: 3 };
+
+export function isApiRole(value: unknown): value is ApiRole {
+  return typeof value === 'string' && Object.hasOwn(RANK, value);
+}
+
+export function roleAllows(held: ApiRole, needed: ApiRole): boolean {
+  return RANK[held] >= RANK[needed];
+}
+
+/** A new bearer token: 32 random bytes, prefixed so that secret scanners recognise a leaked one. */
+export function generateApiToken(): string {
+  return `mfg_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Tokens are long and random, so one SHA-256 is enough: a stolen database yields no usable token. */
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compares secrets without leaking where they differ; hashing first makes the lengths equal too. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a, 'utf8').digest();
+  const right = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(left, right);
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The token from `Authorization: Bearer <token>`; undefined when absent or another scheme. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headerValue(headers, 'authorization');
+  if (value === undefined) return undefined;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(value);
+  return match?.[1];
+}
+
+/**
+ * The ingest secret as presented. With the default `authorization` header it must be `Bearer <token>`;
+ * with another header (an EventBridge API-key connection sends `<name>: <value>`) the value is the token,
+ * with an optional `Bearer ` prefix.
+ */
+export function presentedIngestToken(headers: IncomingHttpHeaders, headerName: string): string | undefined {
+  if (headerName.toLowerCase() === 'authorization') return bearerToken(headers);
+  const value = headerValue(headers, headerName)?.trim();
+  if (value === undefined || value === '') return undefined;
+  return value.replace(/^Bearer[ \t]+/i, '');
+}
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="mfaguard"' };
+
+/** Looks up the request's bearer token and checks its role: 401 without a valid token, 403 when too low. */
+export async function authenticate(
+  store: Store,
+  headers: IncomingHttpHeaders,
+  needed: ApiRole,
+): Promise<ApiToken> {
+  const token = bearerToken(headers);
+  if (token === undefined) {
+    throw new HttpError(
+      401,
+      'Unauthorized',
+      'send an API token as `Authorization: Bearer <token>`',
+      CHALLENGE,
+    );
+  }
+  const found = await store.findApiToken(hashApiToken(token));
+  if (found === null) {
+    throw new HttpError(401, 'Unauthorized', 'the API token is unknown or revoked', CHALLENGE);
+  }
+  if (!roleAllows(found.role, needed)) {
+    throw new HttpError(403, 'Forbidden', `this needs the ${needed} role; the token has ${found.role}`);
+  }
+  return found;
+}

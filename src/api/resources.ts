@@ -1,0 +1,577 @@
+// The JSON API over the store: alerts, cases, approvals, KPIs, outbox, dead letters and tokens.
+
+import { alertToJson } from '../report/index.ts';
+import type {
+  ApiToken,
+  Case,
+  CaseDetail,
+  CasePatch,
+  CaseState,
+  StoredAlert,
+  StoredApproval,
+} from '../store/index.ts';
+import { CASE_STATES } from '../store/index.ts';
+import { API_ROLES, generateApiToken, hashApiToken } from './auth.ts';
+import { readJson } from './body.ts';
+import type { RequestContext, Route } from './context.ts';
+import { actorOf } from './context.ts';
+import { HttpError } from './problem.ts';
+import { iso, json } from './reply.ts';
+import { Fields } from './validate.ts';
+
+const DAY_MS = 86_400_000;
+const DURATION = /^(\d{1,6})(m|h|d)$/;
+const DURATION_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/** An alert keeps the `scan` schema under `alert`; the service's own facts sit beside it. */
+export function storedAlertJson(stored: StoredAlert): Record<string, unknown> {
+  return {
+    alert: alertToJson(stored.alert),
+    detectedAt: iso(stored.detectedAt),
+    updatedAt: iso(stored.updatedAt),
+    caseId: stored.caseId,
+  };
+}
+
+export function caseJson(item: Case): Record<string, unknown> {
+  return {
+    id: item.id,
+    targetKey: item.targetKey,
+    account: item.account,
+    userName: item.userName,
+    state: item.state,
+    classification: item.classification,
+    severity: item.severity,
+    riskScore: item.riskScore,
+    assignee: item.assignee,
+    openedAt: iso(item.openedAt),
+    firstEventAt: iso(item.firstEventAt),
+    detectedAt: iso(item.detectedAt),
+    resolvedAt: iso(item.resolvedAt),
+    resolution: item.resolution,
+    vulnerabilityWindowSeconds: item.vulnerabilityWindowSeconds,
+    updatedAt: iso(item.updatedAt),
+  };
+}
+
+function caseDetailJson(detail: CaseDetail): Record<string, unknown> {
+  return {
+    ...caseJson(detail),
+    alertIds: detail.alertIds,
+    comments: detail.comments.map((c) => ({ id: c.id, author: c.author, text: c.text, at: iso(c.at) })),
+    audit: detail.audit.map((entry) => ({
+      id: entry.id,
+      at: iso(entry.at),
+      actor: entry.actor,
+      action: entry.action,
+      before: entry.before,
+      after: entry.after,
+    })),
+    // Never the link token: only its state.
+    verifications: detail.verifications.map((v) => ({
+      id: v.id,
+      owner: v.owner,
+      state: v.state,
+      createdAt: iso(v.createdAt),
+      expiresAt: iso(v.expiresAt),
+      answeredAt: iso(v.answeredAt),
+      escalatedAt: iso(v.escalatedAt),
+    })),
+  };
+}
+
+function approvalJson(a: StoredApproval): Record<string, unknown> {
+  return {
+    id: a.id,
+    ticket: a.ticket,
+    user: a.user,
+    actor: a.actor,
+    account: a.account,
+    from: iso(a.fromMs),
+    to: iso(a.toMs),
+    approver: a.approver,
+    createdBy: a.createdBy,
+    createdAt: iso(a.createdAt),
+    revokedAt: iso(a.revokedAt),
+    revokedBy: a.revokedBy,
+  };
+}
+
+function tokenJson(t: ApiToken): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdBy: t.createdBy,
+    createdAt: iso(t.createdAt),
+    revokedAt: iso(t.revokedAt),
+  };
+}
+
+function param(ctx: RequestContext, name: string): string {
+  const value = ctx.params[name];
+  if (value === undefined || value === '' || value.length > 200) {
+    throw new HttpError(404, 'Not found', `no such ${name}`);
+  }
+  return value;
+}
+
+const LIMIT_QUERY = { name: 'limit', description: '1..1000, default 100' } as const;
+const CURSOR_QUERY = { name: 'cursor', description: 'nextCursor of the previous page' } as const;
+
+async function getAlerts(ctx: RequestContext) {
+  const q = Fields.query(ctx.url.searchParams, [
+    'since',
+    'until',
+    'severity',
+    'classification',
+    'ruleId',
+    'targetUser',
+    'limit',
+    'cursor',
+  ]);
+  const since = q.time('since');
+  const until = q.time('until');
+  const severity = q.severity('severity');
+  const classification = q.classification('classification');
+  const ruleId = q.string('ruleId');
+  const targetUser = q.string('targetUser');
+  const limit = q.integer('limit', 1, 1000) ?? 100;
+  const cursor = q.string('cursor', { max: 1000 });
+  q.done();
+  const page = await ctx.options.store.listAlerts({
+    limit,
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(severity === undefined ? {} : { severity }),
+    ...(classification === undefined || classification === null ? {} : { classification }),
+    ...(ruleId === undefined ? {} : { ruleId }),
+    ...(targetUser === undefined ? {} : { targetUser }),
+    ...(cursor === undefined ? {} : { cursor }),
+  });
+  return json(200, { items: page.items.map(storedAlertJson), nextCursor: page.nextCursor });
+}
+
+async function getCases(ctx: RequestContext) {
+  const q = Fields.query(ctx.url.searchParams, ['state', 'severity', 'assignee', 'limit', 'cursor']);
+  const state = q.choice('state', CASE_STATES);
+  const severity = q.severity('severity');
+  const assignee = q.string('assignee');
+  const limit = q.integer('limit', 1, 1000) ?? 100;
+  const cursor = q.string('cursor', { max: 1000 });
+  q.done();
+  const page = await ctx.options.store.listCases({
+    limit,
+    ...(state === undefined ? {} : { state }),
+    ...(severity === undefined ? {} : { severity }),
+    // `assignee=none` lists the unassigned cases.
+    ...(assignee === undefined ? {} : { assignee: assignee === 'none' ? null : assignee }),
+    ...(cursor === undefined ? {} : { cursor }),
+  });
+  return json(200, { items: page.items.map(caseJson), nextCursor: page.nextCursor });
+}
+
+async function loadCase(ctx: RequestContext): Promise<CaseDetail> {
+  const id = param(ctx, 'id');
+  const detail = await ctx.options.store.getCase(id);
+  if (detail === null) throw new HttpError(404, 'Not found', `case ${JSON.stringify(id)} not found`);
+  return detail;
+}
+
+function parseWindow(value: string | undefined, f: Fields): number | undefined {
+  if (value === undefined) return undefined;
+  const match = DURATION.exec(value);
+  if (match === null) {
+    f.problem(
+      'window',
+      `expected a duration such as 30m, 2h or 1d, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+    return undefined;
+  }
+  return Number(match[1]) * (DURATION_MS[match[2]!] ?? 0);
+}
+
+export const RESOURCE_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/api/alerts',
+    access: 'viewer',
+    tag: 'alerts',
+    summary: 'Alerts, newest first; each keeps the `scan` schema under `alert`.',
+    query: [
+      { name: 'since', description: 'detected at or after (ISO 8601 or epoch ms)' },
+      { name: 'until', description: 'detected before (ISO 8601 or epoch ms)' },
+      { name: 'severity', description: 'info, low, medium, high, critical' },
+      {
+        name: 'classification',
+        description: 'rotation, approved, verified, suspicious, unauthorized, unresolved',
+      },
+      { name: 'ruleId', description: 'rule id' },
+      { name: 'targetUser', description: 'IAM user name (any case)' },
+      LIMIT_QUERY,
+      CURSOR_QUERY,
+    ],
+    responses: { '200': '{items: [{alert, detectedAt, updatedAt, caseId}], nextCursor}' },
+    handle: getAlerts,
+  },
+  {
+    method: 'GET',
+    path: '/api/alerts/{id}',
+    access: 'viewer',
+    tag: 'alerts',
+    summary: 'One alert.',
+    responses: { '200': '{alert, detectedAt, updatedAt, caseId}', '404': 'no such alert' },
+    async handle(ctx) {
+      const id = param(ctx, 'id');
+      const stored = await ctx.options.store.getAlert(id);
+      if (stored === null) throw new HttpError(404, 'Not found', `alert ${JSON.stringify(id)} not found`);
+      return json(200, storedAlertJson(stored));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/cases',
+    access: 'viewer',
+    tag: 'cases',
+    summary: 'Cases, newest first.',
+    query: [
+      { name: 'state', description: 'open, verifying, escalated, resolved' },
+      { name: 'severity', description: 'info, low, medium, high, critical' },
+      { name: 'assignee', description: 'assignee name, or `none` for unassigned' },
+      LIMIT_QUERY,
+      CURSOR_QUERY,
+    ],
+    responses: { '200': '{items: [case], nextCursor}' },
+    handle: getCases,
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/{id}',
+    access: 'viewer',
+    tag: 'cases',
+    summary: 'One case with its alert ids, comments, audit log and verifications.',
+    responses: { '200': 'case detail', '404': 'no such case' },
+    async handle(ctx) {
+      return json(200, caseDetailJson(await loadCase(ctx)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{id}/transition',
+    access: 'responder',
+    tag: 'cases',
+    summary:
+      'Moves a case along its lifecycle (open → verifying → resolved | escalated; escalated → resolved).',
+    body: { to: 'open, verifying, escalated or resolved*', note: 'why (kept in the audit log)' },
+    responses: {
+      '200': 'the case',
+      '404': 'no such case',
+      '409': 'transition not allowed from the current state',
+    },
+    async handle(ctx) {
+      const id = param(ctx, 'id');
+      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['to', 'note']);
+      const to = f.choice<CaseState>('to', CASE_STATES, { required: true });
+      const note = f.string('note', { max: 2000 });
+      f.done();
+      const updated = await ctx.options.store.transitionCase(id, to!, {
+        actor: actorOf(ctx),
+        nowMs: ctx.options.now(),
+        ...(note === undefined ? {} : { note }),
+      });
+      return json(200, caseJson(updated));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/cases/{id}',
+    access: 'responder',
+    tag: 'cases',
+    summary: 'Changes assignee, severity or classification (audited; only the fields given).',
+    body: {
+      assignee: 'a name, or null to unassign',
+      severity: 'info, low, medium, high, critical',
+      classification: 'rotation, approved, verified, suspicious, unauthorized, unresolved, or null',
+    },
+    responses: { '200': 'the case', '404': 'no such case' },
+    async handle(ctx) {
+      const id = param(ctx, 'id');
+      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['assignee', 'severity', 'classification']);
+      const patch: { -readonly [K in keyof CasePatch]: CasePatch[K] } = {};
+      const assignee = f.nullableString('assignee', 200);
+      if (assignee !== undefined) patch.assignee = assignee;
+      const severity = f.severity('severity');
+      if (severity !== undefined) patch.severity = severity;
+      const classification = f.classification('classification');
+      if (classification !== undefined) patch.classification = classification;
+      if (
+        Object.keys(patch).length === 0 &&
+        !f.has('assignee') &&
+        !f.has('severity') &&
+        !f.has('classification')
+      ) {
+        f.problem('(body)', 'give at least one of assignee, severity, classification');
+      }
+      f.done();
+      const updated = await ctx.options.store.updateCase(id, patch, {
+        actor: actorOf(ctx),
+        nowMs: ctx.options.now(),
+      });
+      return json(200, caseJson(updated));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{id}/comments',
+    access: 'responder',
+    tag: 'cases',
+    summary: 'Adds a comment to a case.',
+    body: { text: 'the comment (up to 10 000 characters)*' },
+    responses: { '201': 'the comment', '404': 'no such case' },
+    async handle(ctx) {
+      const id = param(ctx, 'id');
+      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['text']);
+      const text = f.string('text', { required: true, max: 10_000 });
+      f.done();
+      const comment = await ctx.options.store.addComment(id, {
+        author: actorOf(ctx),
+        text: text!,
+        nowMs: ctx.options.now(),
+      });
+      return json(201, {
+        id: comment.id,
+        caseId: comment.caseId,
+        author: comment.author,
+        text: comment.text,
+        at: iso(comment.at),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/approvals',
+    access: 'viewer',
+    tag: 'approvals',
+    summary: 'Approvals, newest first; `active=true` lists only those in force now.',
+    query: [{ name: 'active', description: 'true: only approvals not revoked whose window contains now' }],
+    responses: { '200': '{items: [approval]}' },
+    async handle(ctx) {
+      const q = Fields.query(ctx.url.searchParams, ['active']);
+      const active = q.choice('active', ['true', 'false'] as const);
+      q.done();
+      const items = await ctx.options.store.listApprovals(
+        active === 'true' ? { activeAt: ctx.options.now() } : {},
+      );
+      return json(200, { items: items.map(approvalJson) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/approvals',
+    access: 'responder',
+    tag: 'approvals',
+    summary: 'Records an approved MFA change: a matching removal is classified `approved`.',
+    body: {
+      user: 'target IAM user name*',
+      ticket: 'change ticket, e.g. CHG-123*',
+      approver: 'who approved it*',
+      window: 'duration from `from`, e.g. 2h (or give `to`)',
+      from: 'start (ISO 8601; default now)',
+      to: 'end (ISO 8601)',
+      actor: 'only this identity may remove the device (user name or ARN)',
+      account: 'AWS account id',
+    },
+    responses: { '201': 'the approval' },
+    async handle(ctx) {
+      const f = Fields.body(await readJson(ctx.req, 64 * 1024), [
+        'user',
+        'ticket',
+        'approver',
+        'window',
+        'from',
+        'to',
+        'actor',
+        'account',
+      ]);
+      const user = f.string('user', { required: true, max: 128 });
+      const ticket = f.string('ticket', { required: true, max: 200 });
+      const approver = f.string('approver', { required: true, max: 200 });
+      const actor = f.string('actor', { max: 2048 });
+      const account = f.string('account', { max: 12 });
+      if (account !== undefined && !/^\d{12}$/.test(account))
+        f.problem('account', 'expected a 12-digit AWS account id');
+      const fromMs = f.time('from') ?? ctx.options.now();
+      const windowMs = parseWindow(f.string('window', { max: 20 }), f);
+      const toGiven = f.time('to');
+      if (toGiven === undefined && windowMs === undefined && !f.has('to') && !f.has('window')) {
+        f.problem('window', 'give `window` (e.g. 2h) or `to` (a date-time)');
+      }
+      const toMs = toGiven ?? (windowMs === undefined ? undefined : fromMs + windowMs);
+      if (toMs !== undefined && toMs <= fromMs) f.problem('to', 'must be after `from`');
+      if (toMs !== undefined && toMs - fromMs > 30 * DAY_MS) f.problem('window', 'at most 30 days');
+      f.done();
+      const approval = await ctx.options.store.createApproval({
+        user: user!,
+        ticket: ticket!,
+        approver: approver!,
+        actor: actor ?? null,
+        account: account ?? null,
+        fromMs,
+        toMs: toMs!,
+        createdBy: actorOf(ctx),
+        nowMs: ctx.options.now(),
+      });
+      return json(201, approvalJson(approval));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/approvals/{id}',
+    access: 'responder',
+    tag: 'approvals',
+    summary: 'Revokes an approval: it never matches again.',
+    responses: { '200': 'the revoked approval', '404': 'no such approval' },
+    async handle(ctx) {
+      const revoked = await ctx.options.store.revokeApproval(
+        param(ctx, 'id'),
+        actorOf(ctx),
+        ctx.options.now(),
+      );
+      return json(200, approvalJson(revoked));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/kpis',
+    access: 'viewer',
+    tag: 'kpis',
+    summary:
+      'MTTD, MTTR, removals per month by classification, open cases by severity, vulnerability windows, verification answer times (durations in ms).',
+    query: [
+      { name: 'from', description: 'window start (ISO 8601 or epoch ms; default 30 days before `to`)' },
+      { name: 'to', description: 'window end, exclusive (default now)' },
+    ],
+    responses: { '200': 'KPI snapshot' },
+    async handle(ctx) {
+      const q = Fields.query(ctx.url.searchParams, ['from', 'to']);
+      const toMs = q.time('to') ?? ctx.options.now();
+      const fromMs = q.time('from') ?? toMs - 30 * DAY_MS;
+      if (fromMs >= toMs) q.problem('from', 'must be before `to`');
+      q.done();
+      const snapshot = await ctx.options.store.kpiSnapshot({ fromMs, toMs });
+      return json(200, { ...snapshot, from: iso(fromMs), to: iso(toMs) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/outbox',
+    access: 'viewer',
+    tag: 'outbox',
+    summary:
+      'Notifications in the outbox by state (`dead` are the ones given up on), oldest first, with the depth.',
+    query: [{ name: 'state', description: 'pending, sent or dead (default pending)' }, LIMIT_QUERY],
+    responses: { '200': '{depth: {pending, dead, oldestPendingAt}, items: [notification]}' },
+    async handle(ctx) {
+      const q = Fields.query(ctx.url.searchParams, ['state', 'limit']);
+      const state = q.choice('state', ['pending', 'sent', 'dead'] as const) ?? 'pending';
+      const limit = q.integer('limit', 1, 1000) ?? 100;
+      q.done();
+      const [depth, items] = await Promise.all([
+        ctx.options.store.outboxDepth(),
+        ctx.options.store.listNotifications({ state, limit }),
+      ]);
+      return json(200, {
+        depth: { pending: depth.pending, dead: depth.dead, oldestPendingAt: iso(depth.oldestPendingAt) },
+        items: items.map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          channel: n.channel,
+          dedupeKey: n.dedupeKey,
+          state: n.state,
+          attempts: n.attempts,
+          nextAttemptAt: iso(n.nextAttemptAt),
+          lastError: n.lastError,
+          createdAt: iso(n.createdAt),
+          updatedAt: iso(n.updatedAt),
+          sentAt: iso(n.sentAt),
+        })),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/dead-letters',
+    access: 'viewer',
+    tag: 'outbox',
+    summary: 'Records no source could read, newest first, with the reason and the raw bytes (base64).',
+    query: [LIMIT_QUERY],
+    responses: { '200': '{items: [{id, source, location, reason, createdAt, size, raw}]}' },
+    async handle(ctx) {
+      const q = Fields.query(ctx.url.searchParams, ['limit']);
+      const limit = q.integer('limit', 1, 1000) ?? 100;
+      q.done();
+      const items = await ctx.options.store.listDeadLetters({ limit });
+      return json(200, {
+        items: items.map((d) => ({
+          id: d.id,
+          source: d.source,
+          location: d.location,
+          reason: d.reason,
+          createdAt: iso(d.createdAt),
+          size: d.raw.length,
+          raw: d.raw.toString('base64'),
+        })),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/tokens',
+    access: 'admin',
+    tag: 'tokens',
+    summary: 'API tokens (never the secrets).',
+    responses: { '200': '{items: [token]}' },
+    async handle(ctx) {
+      const items = await ctx.options.store.listApiTokens();
+      return json(200, { items: items.map(tokenJson) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/tokens',
+    access: 'admin',
+    tag: 'tokens',
+    summary: 'Creates an API token; the secret is in this answer only.',
+    body: { name: 'what it is for*', role: 'viewer, responder or admin*' },
+    responses: { '201': '{token: "mfg_…", ...token}' },
+    async handle(ctx) {
+      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['name', 'role']);
+      const name = f.string('name', { required: true, max: 100 });
+      const role = f.choice('role', API_ROLES, { required: true });
+      f.done();
+      const secret = generateApiToken();
+      const created = await ctx.options.store.createApiToken({
+        name: name!,
+        role: role!,
+        tokenHash: hashApiToken(secret),
+        createdBy: actorOf(ctx),
+        nowMs: ctx.options.now(),
+      });
+      return json(201, { token: secret, ...tokenJson(created.token) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/tokens/{id}',
+    access: 'admin',
+    tag: 'tokens',
+    summary: 'Revokes an API token at once.',
+    responses: { '200': 'the revoked token', '404': 'no such token' },
+    async handle(ctx) {
+      return json(
+        200,
+        tokenJson(await ctx.options.store.revokeApiToken(param(ctx, 'id'), ctx.options.now())),
+      );
+    },
+  },
+];

@@ -1,0 +1,287 @@
+// The HTTP server: route table, access checks, one error mapping, metrics per route, static dashboard.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { authenticate, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import type { ApiOptions, RequestContext, Route } from './context.ts';
+import { INGEST_ROUTES } from './ingest.ts';
+import { buildOpenApi } from './openapi.ts';
+import { HttpError, problemFor } from './problem.ts';
+import type { Reply } from './reply.ts';
+import { json, text } from './reply.ts';
+import { RESOURCE_ROUTES } from './resources.ts';
+import { serveStatic } from './static-files.ts';
+import { VERIFY_ROUTES } from './verify.ts';
+
+const HEALTH_TIMEOUT_MS = 2000;
+
+async function probeStore(options: ApiOptions): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      options.store.outboxDepth().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const SYSTEM_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    access: 'public',
+    tag: 'system',
+    summary: 'Liveness and store health: {status, store: ok | unavailable, version}. No token needed.',
+    responses: { '200': 'healthy', '503': 'the store does not answer' },
+    async handle(ctx) {
+      const ok = await probeStore(ctx.options);
+      return json(ok ? 200 : 503, {
+        status: ok ? 'ok' : 'degraded',
+        store: ok ? 'ok' : 'unavailable',
+        version: ctx.options.version,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    access: 'metrics',
+    tag: 'system',
+    summary:
+      'Prometheus text exposition. Needs a viewer token unless the service runs with --metrics-public.',
+    produces: 'text/plain; version=0.0.4',
+    responses: { '200': 'metrics' },
+    async handle(ctx) {
+      const own = await ctx.options.metrics.render(ctx.options.store, ctx.options.now());
+      const extra = ctx.options.extraMetrics?.() ?? '';
+      const body = extra === '' ? own : own + (extra.endsWith('\n') ? extra : `${extra}\n`);
+      return text(200, body, 'text/plain; version=0.0.4; charset=utf-8');
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    access: 'public',
+    tag: 'system',
+    summary: 'This API as an OpenAPI 3.1 document.',
+    responses: { '200': 'the document' },
+    handle(ctx) {
+      return Promise.resolve(json(200, buildOpenApi(API_ROUTES, ctx.options.version)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/cases/{id}',
+    access: 'public',
+    tag: 'dashboard',
+    summary:
+      "A case's link in notifications: redirects to the dashboard's page for it (which asks for a token).",
+    produces: 'text/plain',
+    responses: { '302': 'to /#/cases/{id}' },
+    handle(ctx) {
+      const location = `/#/cases/${encodeURIComponent(ctx.params['id'] ?? '')}`;
+      return Promise.resolve({ status: 302, headers: { location, 'cache-control': 'no-store' }, body: '' });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/whoami',
+    access: 'viewer',
+    tag: 'system',
+    summary: "The caller's token name and role (the dashboard uses it to show what it may do).",
+    responses: { '200': '{id, name, role}' },
+    handle(ctx) {
+      const caller = ctx.caller!;
+      return Promise.resolve(json(200, { id: caller.id, name: caller.name, role: caller.role }));
+    },
+  },
+];
+
+/** Every route the server answers, in one table: the router, the OpenAPI document and docs/api.md use it. */
+export const API_ROUTES: readonly Route[] = [
+  ...SYSTEM_ROUTES,
+  ...INGEST_ROUTES,
+  ...RESOURCE_ROUTES,
+  ...VERIFY_ROUTES,
+];
+
+interface Match {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return null;
+      try {
+        params[w.slice(1, -1)] = decodeURIComponent(g);
+      } catch {
+        return null;
+      }
+    } else if (w !== g) {
+      return null;
+    }
+  }
+  return params;
+}
+
+/** The route for a method and path; `allowed` lists the methods of a path that exists under another method. */
+export function findRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { match: Match | null; allowed: string[] } {
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params === null) continue;
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET'))
+      return { match: { route, params }, allowed };
+    allowed.push(route.method);
+  }
+  return { match: null, allowed };
+}
+
+async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions) {
+  switch (route.access) {
+    case 'public':
+      return null;
+    case 'ingest': {
+      if (options.ingestToken === null) {
+        throw new HttpError(
+          503,
+          'Service unavailable',
+          'ingestion is off: start the service with MFAGUARD_INGEST_TOKEN set',
+        );
+      }
+      const presented = presentedIngestToken(req.headers, options.ingestHeader);
+      if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
+        const how =
+          options.ingestHeader.toLowerCase() === 'authorization'
+            ? '`Authorization: Bearer <token>`'
+            : `the ${options.ingestHeader} header`;
+        throw new HttpError(401, 'Unauthorized', `a valid ingest token is required in ${how}`, {
+          'www-authenticate': 'Bearer realm="mfaguard-ingest"',
+        });
+      }
+      return null;
+    }
+    case 'metrics':
+      return options.metricsPublic ? null : authenticate(options.store, req.headers, 'viewer');
+    case 'viewer':
+    case 'responder':
+    case 'admin':
+      return authenticate(options.store, req.headers, route.access);
+  }
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+/** Answers one request; never throws (every failure becomes a problem response). */
+export function createRequestHandler(
+  options: ApiOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const method = req.method ?? 'GET';
+    let path = '/';
+    let label = 'unmatched';
+    let reply: Reply;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
+      const { match, allowed } = findRoute(API_ROUTES, method, path);
+      if (match !== null) {
+        label = match.route.path;
+        const caller = await checkAccess(match.route, req, options);
+        const ctx: RequestContext = { req, url, params: match.params, caller, options };
+        reply = await match.route.handle(ctx);
+      } else if (allowed.length > 0) {
+        label = 'method-not-allowed';
+        throw new HttpError(
+          405,
+          'Method not allowed',
+          `${method} is not allowed here; use ${allowed.join(', ')}`,
+          {
+            allow: allowed.join(', '),
+          },
+        );
+      } else {
+        const isApi = /^\/(api|ingest|verify)(\/|$)/.test(path) || path === '/healthz' || path === '/metrics';
+        const file =
+          !isApi && (method === 'GET' || method === 'HEAD') && options.webRoot !== null
+            ? await serveStatic(options.webRoot, path)
+            : null;
+        if (file === null)
+          throw new HttpError(404, 'Not found', `nothing at ${method} ${path.slice(0, 200)}`);
+        label = 'static';
+        reply = file;
+      }
+    } catch (error) {
+      const problem = problemFor(error, path.slice(0, 200), options.log);
+      if (problem.status >= 500) options.metrics.inc('mfaguard_errors_total', { where: 'http' });
+      reply = problem.reply;
+    }
+    options.metrics.inc('mfaguard_http_requests_total', {
+      route: label,
+      method,
+      status: String(reply.status),
+    });
+    await writeReply(req, res, reply, method === 'HEAD');
+  };
+}
+
+function writeReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: Reply,
+  headOnly: boolean,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.headersSent) {
+      res.end();
+      resolve();
+      return;
+    }
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+    res.writeHead(reply.status, {
+      ...SECURITY_HEADERS,
+      ...reply.headers,
+      'content-length': String(body.length),
+    });
+    res.end(headOnly ? undefined : body, () => resolve());
+    // A body we refused (413) or did not read: stop the upload rather than buffer it.
+    if (!req.complete && reply.headers['connection'] === 'close') res.once('finish', () => req.destroy());
+  });
+}
+
+/** Timeouts that keep a slow or stalled client from holding a connection forever. */
+export const HTTP_SERVER_OPTIONS = {
+  requestTimeout: 60_000,
+  headersTimeout: 20_000,
+  keepAliveTimeout: 5_000,
+} as const;
+
+export function createApiServer(options: ApiOptions): Server {
+  const handle = createRequestHandler(options);
+  return createServer(HTTP_SERVER_OPTIONS, (req, res) => {
+    void handle(req, res);
+  });
+}

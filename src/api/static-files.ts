@@ -1,0 +1,67 @@
+// The dashboard's static files from web/: known types only, no way out of the folder, a strict CSP.
+
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import type { Reply } from './reply.ts';
+
+/** The dashboard talks only to this API: no inline script, no third-party origin. */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.ico': 'image/x-icon',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * The file for a URL path, or null (404). Refuses encoded separators, dot segments, hidden files, NUL bytes,
+ * unknown extensions, and anything whose real path (after symlinks) is outside `root`.
+ */
+export async function serveStatic(root: string, urlPath: string): Promise<Reply | null> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const segments = decoded.split('/').filter((segment) => segment !== '');
+  if (segments.some((segment) => segment.startsWith('.'))) return null;
+  const relative = segments.length === 0 ? ['index.html'] : segments;
+  const type = TYPES[extname(relative[relative.length - 1]!).toLowerCase()];
+  if (type === undefined) return null;
+  let base: string;
+  let file: string;
+  try {
+    base = await realpath(resolve(root));
+    file = await realpath(join(base, ...relative));
+    if (!file.startsWith(base + sep)) return null;
+    if (!(await stat(file)).isFile()) return null;
+  } catch {
+    return null;
+  }
+  const body = await readFile(file);
+  return {
+    status: 200,
+    headers: {
+      'content-type': type,
+      'content-security-policy': DASHBOARD_CSP,
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300',
+    },
+    body,
+  };
+}

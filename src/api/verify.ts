@@ -1,0 +1,186 @@
+// The owner's verification links: GET shows a confirmation page with a form (mail scanners prefetch links), POST answers.
+
+import type { VerificationResponse } from '../app/live/contract.ts';
+import { readBody } from './body.ts';
+import type { RequestContext, Route } from './context.ts';
+import { HttpError } from './problem.ts';
+import type { Reply } from './reply.ts';
+
+type Answer = 'confirmed' | 'denied';
+
+/** The page is ours and static except for escaped values; no script, styles inline, forms only to ourselves. */
+export const VERIFY_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** Accepts what a link or a form may carry: `confirmed`/`denied` and the short forms people type. */
+export function parseAnswer(value: string | null | undefined): Answer | null {
+  switch ((value ?? '').toLowerCase()) {
+    case 'confirmed':
+    case 'confirm':
+    case 'yes':
+      return 'confirmed';
+    case 'denied':
+    case 'deny':
+    case 'no':
+      return 'denied';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The answer a signed link carries (`base64url(payload).signature`, see cases' verification tokens), read
+ * without checking the signature: only to show the right button. The live service checks it on POST.
+ */
+export function answerInToken(token: string): Answer | null {
+  const payload = token.split('.')[0] ?? '';
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    if (typeof claims !== 'object' || claims === null) return null;
+    const answer = (claims as Record<string, unknown>)['answer'];
+    return typeof answer === 'string' ? parseAnswer(answer) : null;
+  } catch {
+    return null;
+  }
+}
+
+function page(status: number, title: string, bodyHtml: string): Reply {
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · mfaguard</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+button{font-size:1rem;padding:.6rem 1rem;margin:.3rem .5rem .3rem 0;cursor:pointer}
+.deny{background:#b00020;color:#fff;border:0}.confirm{background:#1b5e20;color:#fff;border:0}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+${bodyHtml}
+</body></html>
+`;
+  return {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': VERIFY_CSP,
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    },
+    body: html,
+  };
+}
+
+function tokenOf(ctx: RequestContext): string {
+  const token = ctx.params['token'] ?? '';
+  if (token === '' || token.length > 1000 || !/^[\w.~:+/=-]+$/.test(token)) {
+    throw new HttpError(404, 'Not found', 'this verification link is not valid');
+  }
+  return token;
+}
+
+function confirmationPage(token: string, answer: Answer): Reply {
+  const action = `/verify/${encodeURIComponent(token)}`;
+  const [intro, label, cls] =
+    answer === 'denied'
+      ? [
+          '<p>You are about to report that <strong>you did not</strong> remove this MFA device. The security team will be alerted at once.</p>',
+          'No, this was not me',
+          'deny',
+        ]
+      : [
+          '<p>You are about to confirm that <strong>you</strong> removed this MFA device, or that it was planned.</p>',
+          'Yes, this was me / planned',
+          'confirm',
+        ];
+  const form =
+    `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="answer" value="${answer}">` +
+    `<button type="submit" class="${cls}">${escapeHtml(label)}</button></form>`;
+  return page(
+    200,
+    'Was this you?',
+    `${intro}\n${form}\n<p><small>This link works once and expires.</small></p>`,
+  );
+}
+
+const NOT_VALID = 'This link is not valid.';
+
+function resultPage(response: VerificationResponse): Reply {
+  if (response.ok) {
+    const body =
+      response.answer === 'denied'
+        ? '<p>Thank you. The case has been marked <strong>unauthorized</strong> and the security team has been alerted. If you still can, sign in and re-enable MFA, and change your password.</p>'
+        : '<p>Thank you. The case has been marked <strong>verified</strong>. Please re-enable MFA on your identity.</p>';
+    return page(200, 'Answer recorded', `${body}\n<p><small>Case ${escapeHtml(response.caseId)}</small></p>`);
+  }
+  const why: Record<typeof response.reason, [number, string]> = {
+    used: [409, 'This link has already been used: an answer was recorded before.'],
+    expired: [410, 'This link has expired. The security team has been told that no answer came in time.'],
+    forged: [404, NOT_VALID],
+    unknown: [404, NOT_VALID],
+  };
+  const [status, message] = why[response.reason];
+  return page(status, 'Link not usable', `<p>${escapeHtml(message)}</p>`);
+}
+
+/** The answer the form names, null when none, `invalid` when it is neither confirmed nor denied. */
+async function submittedAnswer(ctx: RequestContext): Promise<Answer | null | 'invalid'> {
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const raw = (await readBody(ctx.req, 4096)).toString('utf8');
+  const given = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw).get('answer') : null;
+  if (given === null || given === '') return null;
+  return parseAnswer(given) ?? 'invalid';
+}
+
+/** Shows the one button the link stands for; a GET changes nothing, whoever (or whatever) follows the link. */
+function getPage(ctx: RequestContext): Promise<Reply> {
+  const token = tokenOf(ctx);
+  const answer = answerInToken(token);
+  if (answer === null) return Promise.resolve(page(404, 'Link not usable', `<p>${NOT_VALID}</p>`));
+  return Promise.resolve(confirmationPage(token, answer));
+}
+
+/** The signed token carries the answer; one named by the form must agree with it (the live service checks). */
+async function postAnswer(ctx: RequestContext): Promise<Reply> {
+  const token = tokenOf(ctx);
+  const answer = await submittedAnswer(ctx);
+  if (answer === 'invalid') {
+    return page(400, 'Answer not understood', '<p>Use the button on the previous page.</p>');
+  }
+  return resultPage(await ctx.options.live.answerVerification(token, answer ?? undefined));
+}
+
+const RESPONSES = {
+  '200': 'HTML page',
+  '400': 'HTML page: the answer is not confirmed or denied',
+  '404': 'HTML page: link not valid',
+  '409': 'HTML page: link already used',
+  '410': 'HTML page: link expired',
+};
+
+export const VERIFY_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/verify/{token}',
+    access: 'public',
+    tag: 'verification',
+    summary:
+      "The owner's link: a confirmation page with a POST form. A GET never answers, because mail scanners open links.",
+    produces: 'text/html',
+    responses: RESPONSES,
+    handle: getPage,
+  },
+  {
+    method: 'POST',
+    path: '/verify/{token}',
+    access: 'public',
+    tag: 'verification',
+    summary:
+      "Records the owner's answer signed into the token (a form field `answer`, if sent, must agree with it); single use.",
+    body: { answer: 'confirmed or denied (application/x-www-form-urlencoded; optional)' },
+    produces: 'text/html',
+    responses: RESPONSES,
+    handle: postAnswer,
+  },
+];

@@ -1,0 +1,10 @@
+// The live service's public face: the core behind `mfaguard serve`, its outbox worker and its metrics.
+
+export type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
+export { createLiveService } from './live-service.ts';
+export type { LiveCore, LiveLogEntry, LiveServiceDeps } from './live-service.ts';
+export { LIVE_COUNTERS, createLiveMetrics, formatLiveMetrics } from './metrics.ts';
+export type { LiveCounter, LiveMetricSample, LiveMetrics } from './metrics.ts';
+export { ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
+export type { OutboxRunResult, OutboxWorker, OutboxWorkerOptions } from './outbox-worker.ts';
+export { deliveryKey } from './notifications.ts';

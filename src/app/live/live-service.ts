@@ -1,0 +1,777 @@
+// The live service's core: ingest -> detect -> store -> triage -> cases -> verification and notifications, one transaction per batch.
+
+import {
+  ANSWERED_CLASSIFICATIONS,
+  caseFieldsFromAlerts,
+  chainOwnerLookups,
+  configOwnerLookup,
+  isRemovalAlert,
+  isRootCase,
+  newVerificationNonce,
+  nextCaseAction,
+  signVerificationToken,
+  checkVerificationToken,
+  verificationLink,
+  verificationTokenHash,
+} from '../../cases/index.ts';
+import type { OwnerLookup } from '../../cases/index.ts';
+import { buildAlert } from '../../detect/index.ts';
+import { isMfaRemoval } from '../../detect/correlate/index.ts';
+import { createEventViews, decodeChunk, normalizeRecord } from '../../ingest/index.ts';
+import type {
+  AggregateRule,
+  Alert,
+  Classification,
+  CloudTrailEvent,
+  InputIssue,
+  Severity,
+} from '../../model/index.ts';
+import { severityRank } from '../../model/index.ts';
+import type { Route } from '../../notify/index.ts';
+import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
+import { ConflictError } from '../../store/index.ts';
+import { DEFAULT_SERVE_CONFIG } from '../config.ts';
+import type { MfaguardConfig, ServeConfig } from '../config.ts';
+import { isRelevantEvent } from '../relevant-events.ts';
+import type { LoadedRuleSet } from '../rule-set.ts';
+import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
+import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemoval } from './live-triage.ts';
+import { createLiveMetrics } from './metrics.ts';
+import type { LiveMetrics } from './metrics.ts';
+import {
+  caseEscalatedNotification,
+  caseOpenedNotification,
+  caseResolvedNotification,
+  queueNotification,
+  verificationAnsweredNotification,
+  verificationRequestNotification,
+} from './notifications.ts';
+import type { NotificationContext } from './notifications.ts';
+import type { Notification } from '../../notify/index.ts';
+import { unwrapRecord } from './unwrap.ts';
+
+export interface LiveLogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+export interface LiveServiceDeps {
+  readonly store: Store;
+  readonly rules: LoadedRuleSet;
+  readonly config: MfaguardConfig;
+  /** HMAC key of the verification links (at least 32 random bytes; keep it across restarts or old links stop working). */
+  readonly secret: Uint8Array;
+  /** Base URL of the service as people reach it: links in messages point here. */
+  readonly publicUrl: string;
+  /** Epoch milliseconds. */
+  readonly clock: () => number;
+  readonly log?: (entry: LiveLogEntry) => void;
+  /** Shared with the outbox worker and rendered by the HTTP layer; one is created when not given. */
+  readonly metrics?: LiveMetrics;
+  /** Owner sources tried after the configuration's `identities.owners`, e.g. `tagOwnerLookup` over IAM user tags. */
+  readonly ownerLookups?: readonly OwnerLookup[];
+  /** Notification routes; default: the configuration's `notify.routes`. */
+  readonly routes?: readonly Route[];
+  /** Random bytes for verification nonces (tests may fix them). */
+  readonly randomBytes?: (size: number) => Buffer;
+}
+
+/** The live service plus what the shells need besides the contract. */
+export interface LiveCore extends LiveService {
+  readonly metrics: LiveMetrics;
+}
+
+const SYSTEM = 'system';
+/** A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) is run again this often. */
+const MAX_TX_ATTEMPTS = 5;
+/** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
+const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
+
+/** Everything a batch does inside its transaction, gathered for the outcome and for logs after commit. */
+interface BatchEffects {
+  readonly newAlerts: Map<string, Alert>;
+  readonly caseIds: Set<string>;
+  readonly counters: Map<Parameters<LiveMetrics['inc']>[0], number>;
+  readonly logs: LiveLogEntry[];
+}
+
+function newEffects(): BatchEffects {
+  return { newAlerts: new Map(), caseIds: new Set(), counters: new Map(), logs: [] };
+}
+
+function count(effects: BatchEffects, counter: Parameters<LiveMetrics['inc']>[0], by = 1): void {
+  effects.counters.set(counter, (effects.counters.get(counter) ?? 0) + by);
+}
+
+function isTargetAlert(alert: Alert): boolean {
+  return alert.correlation?.kind !== 'burst';
+}
+
+export function createLiveService(deps: LiveServiceDeps): LiveCore {
+  const { store, rules, clock } = deps;
+  const triageConfig = deps.config.triage;
+  const serve: ServeConfig = deps.config.serve ?? DEFAULT_SERVE_CONFIG;
+  const metrics = deps.metrics ?? createLiveMetrics();
+  const log = (entry: LiveLogEntry): void => deps.log?.(entry);
+  const notifyContext: NotificationContext = {
+    routes: deps.routes ?? deps.config.notify?.routes ?? [],
+    publicUrl: deps.publicUrl,
+  };
+  const ownerOf = chainOwnerLookups(
+    [configOwnerLookup(triageConfig.owners), ...(deps.ownerLookups ?? [])],
+    (error) => log({ level: 'warn', msg: 'owner lookup failed', error: String(error) }),
+  );
+  const coverageEnd = (now: number): number => now - serve.deliveryLagMs;
+
+  /** Runs `fn` in one transaction, again when the database picked it as a deadlock victim. */
+  async function inTransaction<T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const effects = newEffects();
+      try {
+        const result = await store.transaction((tx) => fn(tx, effects));
+        for (const [counter, by] of effects.counters) metrics.inc(counter, by);
+        for (const entry of effects.logs) log(entry);
+        return result;
+      } catch (error) {
+        if (error instanceof ConflictError && error.retryable && attempt < MAX_TX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async function enqueue(tx: StoreTx, effects: BatchEffects, n: Notification, now: number): Promise<void> {
+    const result = await queueNotification(tx, n, notifyContext, now);
+    count(effects, 'notificationsQueued', result.queued);
+    if (result.notifiers.length === 0) {
+      count(effects, 'notificationsUnrouted');
+      effects.logs.push({
+        level: 'warn',
+        msg: 'no route sends this notification',
+        kind: n.kind,
+        caseId: n.caseId,
+      });
+    }
+  }
+
+  async function caseAlerts(tx: StoreTx, detail: CaseDetail): Promise<Alert[]> {
+    const stored = await Promise.all(detail.alertIds.map((id) => tx.getAlert(id)));
+    return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
+  }
+
+  /** The removal that best speaks for the case in messages: the worst one. */
+  function leadAlert(alerts: readonly Alert[]): Alert | undefined {
+    const pool = alerts.filter(isRemovalAlert);
+    const list = pool.length > 0 ? pool : [...alerts];
+    return list.sort(
+      (a, b) => severityRank(b.severity) - severityRank(a.severity) || b.riskScore - a.riskScore,
+    )[0];
+  }
+
+  async function transition(
+    tx: StoreTx,
+    kase: Case,
+    to: CaseState,
+    actor: string,
+    now: number,
+    note: string,
+  ): Promise<Case> {
+    return tx.transitionCase(kase.id, to, { actor, nowMs: now, note });
+  }
+
+  async function escalate(
+    tx: StoreTx,
+    effects: BatchEffects,
+    kase: Case,
+    cause: { key: string; reason: string },
+    actor: string,
+    now: number,
+    alert: Alert | undefined,
+  ): Promise<Case> {
+    let current = kase;
+    if (current.state === 'open' || current.state === 'verifying') {
+      current = await transition(tx, current, 'escalated', actor, now, cause.reason);
+      count(effects, 'casesEscalated');
+    }
+    await enqueue(tx, effects, caseEscalatedNotification(current, cause, alert, notifyContext), now);
+    return current;
+  }
+
+  async function requestVerification(
+    tx: StoreTx,
+    effects: BatchEffects,
+    kase: Case,
+    alert: Alert,
+    owner: string | null,
+    now: number,
+  ): Promise<void> {
+    if (owner === null) {
+      await escalate(
+        tx,
+        effects,
+        kase,
+        { key: 'no-owner', reason: 'no owner on record' },
+        SYSTEM,
+        now,
+        alert,
+      );
+      effects.logs.push({ level: 'warn', msg: 'no owner on record', caseId: kase.id, user: kase.userName });
+      return;
+    }
+    const nonce = newVerificationNonce(deps.randomBytes);
+    const expiresAt = now + serve.verificationTtlMs;
+    const verification = await tx.createVerification({
+      caseId: kase.id,
+      owner,
+      tokenHash: verificationTokenHash(nonce),
+      expiresAtMs: expiresAt,
+      nowMs: now,
+    });
+    const verifying = await transition(tx, kase, 'verifying', SYSTEM, now, `asked the owner ${owner}`);
+    const confirm = signVerificationToken(deps.secret, { v: nonce, answer: 'confirmed', exp: expiresAt });
+    const deny = signVerificationToken(deps.secret, { v: nonce, answer: 'denied', exp: expiresAt });
+    const links = {
+      confirm: verificationLink(deps.publicUrl, confirm),
+      deny: verificationLink(deps.publicUrl, deny),
+    };
+    await enqueue(
+      tx,
+      effects,
+      verificationRequestNotification(verifying, alert, verification, links, notifyContext),
+      now,
+    );
+    count(effects, 'verificationsRequested');
+  }
+
+  /** Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). */
+  async function syncCase(
+    tx: StoreTx,
+    effects: BatchEffects,
+    caseId: string,
+    owners: ReadonlyMap<string, string | null>,
+    now: number,
+  ): Promise<void> {
+    const detail = await tx.getCase(caseId);
+    if (detail === null) return;
+    const alerts = await caseAlerts(tx, detail);
+    const severityLocked = detail.audit.some(
+      (entry) =>
+        entry.action === 'updated' &&
+        entry.actor !== SYSTEM &&
+        entry.after !== null &&
+        'severity' in entry.after,
+    );
+    const patch = caseFieldsFromAlerts(detail, alerts, { severityLocked });
+    let kase: Case =
+      Object.keys(patch).length === 0
+        ? detail
+        : await tx.updateCase(caseId, patch, { actor: SYSTEM, nowMs: now });
+    const action = nextCaseAction(kase, alerts, detail.verifications.length > 0);
+    const lead = leadAlert(alerts);
+    if (action.kind === 'resolve') {
+      kase = await tx.updateCase(caseId, { resolution: action.resolution }, { actor: SYSTEM, nowMs: now });
+      kase = await transition(tx, kase, 'resolved', SYSTEM, now, `explained: ${action.resolution}`);
+      count(effects, 'casesAutoResolved');
+      await enqueue(tx, effects, caseResolvedNotification(kase, action.resolution, lead, notifyContext), now);
+    } else if (action.kind === 'verify' && lead !== undefined) {
+      await requestVerification(tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now);
+    }
+    effects.caseIds.add(caseId);
+  }
+
+  /** Re-triages stored removals; writes what changed; returns the case ids touched. */
+  async function retriage(
+    tx: StoreTx,
+    effects: BatchEffects,
+    removals: readonly CloudTrailEvent[],
+    now: number,
+  ): Promise<Set<string>> {
+    const touched = new Set<string>();
+    const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+    const seen = new Set<string>();
+    for (const removal of removals) {
+      for (const triaged of await triageStoredRemoval(tx, removal, context)) {
+        if (seen.has(triaged.id)) continue;
+        seen.add(triaged.id);
+        const stored = await tx.getAlert(triaged.id);
+        if (stored === null) {
+          // A burst alert first formed now (the rule alerts were inserted before triage).
+          const inserted = await tx.insertAlerts([triaged], now);
+          for (const alert of inserted.inserted) {
+            effects.newAlerts.set(alert.id, alert);
+            count(effects, 'alertsRaised');
+          }
+          continue;
+        }
+        const next = keepOwnerAnswer(stored.alert, triaged);
+        if (!triageChanged(stored.alert, next)) continue;
+        await tx.updateAlert(next, now);
+        if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
+        else count(effects, 'alertsUpdated');
+        if (stored.caseId !== null) touched.add(stored.caseId);
+      }
+    }
+    return touched;
+  }
+
+  async function resolveOwners(targets: Iterable<{ key: string; account: string | null; userName: string }>) {
+    const owners = new Map<string, string | null>();
+    for (const target of targets) {
+      if (owners.has(target.key)) continue;
+      owners.set(target.key, await ownerOf({ account: target.account, userName: target.userName }));
+    }
+    return owners;
+  }
+
+  async function ingestEvents(
+    events: readonly CloudTrailEvent[],
+    rejected: { readonly issues: readonly InputIssue[]; readonly deadLetters: readonly AddDeadLetterInput[] },
+    received: number,
+  ): Promise<IngestOutcome> {
+    // Detection is pure and runs before the transaction; so does the owner lookup (it may call IAM).
+    const kept: CloudTrailEvent[] = [];
+    const ruleAlerts: Alert[] = [];
+    const aggregateRules = new Map<string, AggregateRule>();
+    let ignored = 0;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (const event of events) {
+      const outcome = rules.engine.match(createEventViews(event));
+      for (const issue of outcome.issues)
+        log({ level: 'warn', msg: 'rule evaluation issue', code: issue.code, detail: issue.message });
+      for (const rule of outcome.rules) {
+        if (rule.kind === 'event') ruleAlerts.push(buildAlert(rule, event));
+        else aggregateRules.set(rule.meta.id, rule);
+      }
+      // Everything a rule fired on is kept too, so a replayed duplicate has nothing left to alert on.
+      if (isRelevantEvent(event) || outcome.rules.length > 0) {
+        kept.push(event);
+        minTime = Math.min(minTime, event.timeMs);
+        maxTime = Math.max(maxTime, event.timeMs);
+      } else ignored++;
+    }
+    const byId = new Map(kept.map((event) => [event.id, event]));
+    const targets = new Map<string, { key: string; account: string | null; userName: string }>();
+    for (const alert of ruleAlerts) {
+      const event = byId.get(alert.event.id);
+      const target = event === undefined ? null : caseTargetOf(event);
+      if (target !== null) targets.set(target.key, { ...target, account: event?.account ?? null });
+    }
+    const owners = await resolveOwners(targets.values());
+    const now = clock();
+
+    const result = await inTransaction(async (tx, effects) => {
+      for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
+      const inserted = await tx.insertEvents(kept);
+
+      const candidates = [...ruleAlerts];
+      for (const rule of aggregateRules.values()) {
+        const pool = await tx.findEvents({
+          fromMs: minTime - AGGREGATE_LOOKBACK_MS,
+          toMs: maxTime + 1,
+          ...(rule.eventNames === null ? {} : { names: [...rule.eventNames] }),
+          limit: 100_000,
+        });
+        const matching = pool.filter((event) => rule.matches(createEventViews(event)));
+        for (const hit of rule.evaluate(matching)) {
+          candidates.push(
+            buildAlert(rule, hit.event, { aggregate: { summary: hit.summary, eventIds: hit.eventIds } }),
+          );
+        }
+      }
+      const fresh = await tx.insertAlerts(candidates, now);
+      for (const alert of fresh.inserted) effects.newAlerts.set(alert.id, alert);
+      count(effects, 'alertsRaised', fresh.inserted.length);
+
+      // Triage: the removals alerted on now, and the stored ones the new events may change.
+      const removals = new Map<string, CloudTrailEvent>();
+      for (const alert of fresh.inserted) {
+        const event = byId.get(alert.event.id);
+        if (event !== undefined && isMfaRemoval(event)) removals.set(event.id, event);
+      }
+      for (const event of await affectedRemovals(tx, inserted.inserted, triageConfig))
+        removals.set(event.id, event);
+      const touched = await retriage(tx, effects, [...removals.values()], now);
+
+      // Cases: every new alert about a user joins (or opens) that user's case.
+      const opened = new Set<string>();
+      for (const alert of effects.newAlerts.values()) {
+        if (!isTargetAlert(alert)) continue;
+        const event = byId.get(alert.event.id);
+        const target = event === undefined ? null : caseTargetOf(event);
+        if (target === null) continue;
+        const result = await tx.openOrAttachCase({ alert, targetKey: target.key, nowMs: now, actor: SYSTEM });
+        touched.add(result.case.id);
+        if (result.created) {
+          opened.add(result.case.id);
+          count(effects, 'casesOpened');
+          effects.logs.push({
+            level: 'info',
+            msg: 'case opened',
+            caseId: result.case.id,
+            user: target.userName,
+          });
+        }
+      }
+      for (const caseId of [...touched].sort()) {
+        if (opened.has(caseId)) {
+          // Announced first, with the case as its alerts make it; the verification request (if any) follows.
+          const detail = await tx.getCase(caseId);
+          const lead = detail === null ? undefined : leadAlert(await caseAlerts(tx, detail));
+          if (detail !== null && lead !== undefined) {
+            const patch = caseFieldsFromAlerts(detail, await caseAlerts(tx, detail));
+            await enqueue(
+              tx,
+              effects,
+              caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext),
+              now,
+            );
+          }
+        }
+        await syncCase(tx, effects, caseId, owners, now);
+      }
+      return {
+        stored: inserted.inserted.length,
+        duplicates: inserted.duplicates,
+        alerts: [...effects.newAlerts.values()],
+        caseIds: [...effects.caseIds].sort(),
+      };
+    });
+    metrics.inc('eventsReceived', received);
+    metrics.inc('eventsStored', result.stored);
+    metrics.inc('eventsDuplicate', result.duplicates);
+    metrics.inc('eventsIgnored', ignored);
+    metrics.inc('recordsRejected', rejected.issues.length);
+    return {
+      received,
+      stored: result.stored,
+      duplicates: result.duplicates,
+      ignored,
+      rejected: rejected.issues,
+      alerts: result.alerts,
+      caseIds: result.caseIds,
+    };
+  }
+
+  function deadLetterOf(
+    raw: unknown,
+    issue: InputIssue,
+    origin: RecordOrigin,
+    now: number,
+  ): AddDeadLetterInput {
+    let text: string;
+    try {
+      text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+    } catch {
+      text = String(raw);
+    }
+    const where = issue.index === undefined ? origin.location : `${origin.location}#${issue.index}`;
+    return {
+      source: origin.source,
+      location: where,
+      reason: `${issue.code}: ${issue.message}`,
+      raw: text,
+      nowMs: now,
+    };
+  }
+
+  async function guarded<T>(where: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      metrics.inc('errors');
+      log({
+        level: 'error',
+        msg: `${where} failed`,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+  }
+
+  return {
+    metrics,
+
+    ingestRecords(records, origin) {
+      return guarded('ingest', async () => {
+        const now = clock();
+        const events: CloudTrailEvent[] = [];
+        const issues: InputIssue[] = [];
+        const deadLetters: AddDeadLetterInput[] = [];
+        const reject = (item: unknown, issue: InputIssue): void => {
+          issues.push(issue);
+          deadLetters.push(deadLetterOf(item, issue, origin, now));
+        };
+        records.forEach((item, index) => {
+          const unwrapped = unwrapRecord(item);
+          if (!unwrapped.ok) {
+            const issue: InputIssue = {
+              level: 'error',
+              code: unwrapped.code,
+              location: origin.location,
+              index,
+              message: unwrapped.message,
+              hint: unwrapped.hint,
+            };
+            reject(item, issue);
+            return;
+          }
+          const normalized = normalizeRecord(unwrapped.record, { location: origin.location, index });
+          if (normalized.ok) events.push(normalized.event);
+          else reject(item, normalized.issue);
+        });
+        return ingestEvents(events, { issues, deadLetters }, records.length);
+      });
+    },
+
+    ingestBytes(data, origin) {
+      return guarded('ingest', async () => {
+        const now = clock();
+        const decoded = decodeChunk({ location: origin.location, baseIndex: 0, data, compression: 'auto' });
+        const issues: InputIssue[] = [];
+        const deadLetters: AddDeadLetterInput[] = [];
+        const problems = decoded.issues.filter((issue) => issue.level !== 'note');
+        if (problems.length > 0) {
+          // The decoder cannot hand back the bytes of one bad record, so the whole input is kept once with every reason.
+          const reason = problems
+            .slice(0, 20)
+            .map(
+              (issue) =>
+                `${issue.code}${issue.index === undefined ? '' : `#${issue.index}`}: ${issue.message}`,
+            )
+            .join('; ');
+          issues.push(...problems);
+          deadLetters.push({
+            source: origin.source,
+            location: origin.location,
+            reason: problems.length > 20 ? `${reason}; and ${problems.length - 20} more` : reason,
+            raw: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+            nowMs: now,
+          });
+        }
+        const events: CloudTrailEvent[] = [];
+        for (const { record, index } of decoded.records) {
+          const normalized = normalizeRecord(record, { location: origin.location, index });
+          if (normalized.ok) events.push(normalized.event);
+          else {
+            issues.push(normalized.issue);
+            deadLetters.push(deadLetterOf(record, normalized.issue, origin, now));
+          }
+        }
+        const unreadable = problems.filter((issue) => issue.index !== undefined).length;
+        return ingestEvents(events, { issues, deadLetters }, decoded.records.length + unreadable);
+      });
+    },
+
+    answerVerification(token, answer) {
+      return guarded('verification', async (): Promise<VerificationResponse> => {
+        const now = clock();
+        metrics.inc('verificationAnswers');
+        const checked = checkVerificationToken(deps.secret, token, now);
+        if (!checked.ok || (answer !== undefined && answer !== checked.claims.answer)) {
+          metrics.inc('verificationRejected');
+          return { ok: false, reason: checked.ok ? 'forged' : checked.reason };
+        }
+        const claims = checked.claims;
+        const response = await inTransaction(async (tx, effects): Promise<VerificationResponse> => {
+          const consumed = await tx.consumeVerification({
+            tokenHash: verificationTokenHash(claims.v),
+            answer: claims.answer,
+            nowMs: now,
+          });
+          if (!consumed.ok) return { ok: false, reason: consumed.reason };
+          const verification = consumed.verification;
+          const actor = `owner:${verification.owner}`;
+          const classification: Classification = claims.answer === 'confirmed' ? 'verified' : 'unauthorized';
+          const detail = await tx.getCase(verification.caseId);
+          if (detail === null) return { ok: false, reason: 'unknown' };
+          const alerts = await caseAlerts(tx, detail);
+          for (const alert of alerts.filter(isRemovalAlert)) {
+            await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
+          }
+          const raised: Severity =
+            classification === 'unauthorized' && severityRank(detail.severity) < severityRank('high')
+              ? 'high'
+              : detail.severity;
+          let kase = await tx.updateCase(
+            detail.id,
+            { classification, ...(raised === detail.severity ? {} : { severity: raised }) },
+            { actor, nowMs: now },
+          );
+          const lead = leadAlert(alerts);
+          if (classification === 'unauthorized') {
+            kase = await escalate(
+              tx,
+              effects,
+              kase,
+              {
+                key: `denied:${verification.id}`,
+                reason: `the owner ${verification.owner} said "this was not me"`,
+              },
+              actor,
+              now,
+              lead,
+            );
+          } else {
+            const policy = serve.escalateConfirmedAt;
+            const mustEscalate =
+              isRootCase(kase) || (policy !== null && severityRank(kase.severity) >= severityRank(policy));
+            if (mustEscalate && (kase.state === 'open' || kase.state === 'verifying')) {
+              kase = await escalate(
+                tx,
+                effects,
+                kase,
+                {
+                  key: `confirmed:${verification.id}`,
+                  reason: isRootCase(kase)
+                    ? 'the owner confirmed, but root is never closed automatically'
+                    : `the owner confirmed a ${kase.severity} case; policy asks a responder to close it`,
+                },
+                actor,
+                now,
+                lead,
+              );
+            } else if (kase.state === 'open' || kase.state === 'verifying') {
+              kase = await tx.updateCase(kase.id, { resolution: 'owner-confirmed' }, { actor, nowMs: now });
+              kase = await transition(tx, kase, 'resolved', actor, now, 'the owner confirmed');
+            }
+            await enqueue(
+              tx,
+              effects,
+              verificationAnsweredNotification(kase, verification, classification, notifyContext),
+              now,
+            );
+          }
+          effects.caseIds.add(kase.id);
+          return { ok: true, caseId: kase.id, answer: claims.answer, classification };
+        });
+        if (!response.ok) metrics.inc('verificationRejected');
+        return response;
+      });
+    },
+
+    tick() {
+      return guarded('tick', async () => {
+        const now = clock();
+        // 1. Unanswered verifications past their deadline escalate, once (markVerificationEscalated is the guard).
+        for (const verification of await store.listExpiredVerifications(now)) {
+          try {
+            await inTransaction(async (tx, effects) => {
+              if (!(await tx.markVerificationEscalated(verification.id, now))) return;
+              const detail = await tx.getCase(verification.caseId);
+              if (detail === null || detail.state === 'resolved') return;
+              const lead = leadAlert(await caseAlerts(tx, detail));
+              await escalate(
+                tx,
+                effects,
+                detail,
+                {
+                  key: `expired:${verification.id}`,
+                  reason: `no answer from the owner ${verification.owner} by the deadline`,
+                },
+                SYSTEM,
+                now,
+                lead,
+              );
+            });
+          } catch (error) {
+            metrics.inc('errors');
+            log({
+              level: 'error',
+              msg: 'escalating an expired verification failed',
+              id: verification.id,
+              error: String(error),
+            });
+          }
+        }
+        // 2. Removals still without a new device past grace + delivery allowance: re-triaged, hence unresolved and raised.
+        const due = now - triageConfig.graceWindowMs - serve.deliveryLagMs;
+        for (const state of ['open', 'verifying', 'escalated'] as const) {
+          let cursor: string | undefined;
+          do {
+            const page = await store.listCases({
+              state,
+              limit: 200,
+              ...(cursor === undefined ? {} : { cursor }),
+            });
+            for (const kase of page.items) {
+              if (kase.firstEventAt > due) continue;
+              try {
+                await tickCase(kase.id, now, due);
+              } catch (error) {
+                metrics.inc('errors');
+                log({ level: 'error', msg: 're-triage failed', caseId: kase.id, error: String(error) });
+              }
+            }
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor !== undefined);
+        }
+      });
+    },
+  };
+
+  async function tickCase(caseId: string, now: number, due: number): Promise<void> {
+    const target = await store.getCase(caseId);
+    if (target === null) return;
+    const owners = await resolveOwners([
+      { key: target.targetKey, account: target.account, userName: target.userName },
+    ]);
+    await inTransaction(async (tx, effects) => {
+      const detail = await tx.getCase(caseId);
+      if (detail === null || detail.state === 'resolved') return;
+      const alerts = await caseAlerts(tx, detail);
+      const pending = alerts.filter(
+        (alert) =>
+          isRemovalAlert(alert) &&
+          alert.vulnerabilityWindowSeconds === undefined &&
+          !(alert.classification !== undefined && ANSWERED_CLASSIFICATIONS.has(alert.classification)) &&
+          !(alert.reasons ?? []).some((reason) => reason.code === 'unresolved') &&
+          Date.parse(alert.event.time) <= due,
+      );
+      if (pending.length === 0) return;
+      const removals = new Map<string, CloudTrailEvent>();
+      for (const alert of pending) {
+        const time = Date.parse(alert.event.time);
+        const found = await tx.findEvents({
+          fromMs: time,
+          toMs: time + 1,
+          names: ['DeactivateMFADevice'],
+          limit: 1_000,
+        });
+        for (const event of found) if (event.id === alert.event.id) removals.set(event.id, event);
+      }
+      const touched = await retriage(tx, effects, [...removals.values()], now);
+      touched.add(caseId);
+      for (const id of touched) await syncCase(tx, effects, id, owners, now);
+    });
+  }
+}
+
+/** The owner's answer on an alert: the classification, and the reason that says who answered. */
+function withOwnerAnswer(alert: Alert, classification: Classification, owner: string): Alert {
+  const reason = {
+    code: classification === 'verified' ? 'owner-confirmed' : 'owner-denied',
+    weight: 0,
+    message:
+      classification === 'verified'
+        ? `the owner ${owner} confirmed: "yes, this was me / planned"`
+        : `the owner ${owner} answered: "no, this was not me"`,
+  };
+  return {
+    ...alert,
+    classification,
+    reasons: [reason, ...(alert.reasons ?? []).filter((entry) => !entry.code.startsWith('owner-'))],
+  };
+}
+
+/** Re-triage refreshes the evidence but never overrides what the owner said. */
+function keepOwnerAnswer(stored: Alert, triaged: Alert): Alert {
+  if (stored.classification === undefined || !ANSWERED_CLASSIFICATIONS.has(stored.classification))
+    return triaged;
+  const answers = (stored.reasons ?? []).filter((reason) => reason.code.startsWith('owner-'));
+  return {
+    ...triaged,
+    classification: stored.classification,
+    reasons: [...answers, ...(triaged.reasons ?? []).filter((reason) => !reason.code.startsWith('owner-'))],
+  };
+}

@@ -1,0 +1,219 @@
+// The outbox worker against a real webhook receiver on loopback: retry with backoff, then sent; permanent failures dead.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createNotifier, verifyWebhookSignature } from '../../notify/index.ts';
+import type { Notification, Notifier, RetryPolicy } from '../../notify/index.ts';
+import type { Store } from '../../store/index.ts';
+import { createLiveMetrics } from './metrics.ts';
+import { ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
+import { fakeClock, tempSqlite } from './test-support.ts';
+import type { TempStore } from './test-support.ts';
+
+const POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  maxRetryAfterMs: 60_000,
+};
+const SECRET_ENV = { HOOK_SECRET: 'hook-secret-for-tests' };
+
+interface Receiver {
+  readonly url: string;
+  readonly bodies: { body: string; headers: Record<string, string | string[] | undefined> }[];
+  /** Status codes to answer with, in order; the last one repeats. */
+  statuses: number[];
+  close(): Promise<void>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const bodies: Receiver['bodies'] = [];
+  const receiver: { statuses: number[] } = { statuses: [200] };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      bodies.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+      const status = receiver.statuses.length > 1 ? receiver.statuses.shift()! : receiver.statuses[0]!;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(receiver, {
+    url: `http://127.0.0.1:${port}/hook`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+function notification(dedupeKey: string): Notification {
+  return {
+    kind: 'case-escalated',
+    caseId: '7',
+    severity: 'high',
+    classification: 'unauthorized',
+    title: 'Case 7 escalated for carol: the owner said "this was not me"',
+    summary: 'needs a responder',
+    dedupeKey,
+  };
+}
+
+describe('outbox worker', () => {
+  let temp: TempStore;
+  let store: Store;
+  let receiver: Receiver;
+  let webhook: Notifier;
+  const clock = fakeClock('2026-11-18T03:00:00Z');
+
+  before(async () => {
+    temp = tempSqlite();
+    store = await temp.open();
+    receiver = await startReceiver();
+    webhook = createNotifier(
+      {
+        kind: 'webhook',
+        id: 'security',
+        url: receiver.url,
+        secretEnv: 'HOOK_SECRET',
+        timeoutMs: 5_000,
+        verificationLinks: false,
+      },
+      { env: SECRET_ENV, now: clock },
+    );
+  });
+  after(async () => {
+    await receiver.close();
+    await store.close();
+    temp.cleanup();
+  });
+
+  function worker(workerId = 'w1') {
+    const metrics = createLiveMetrics();
+    return {
+      metrics,
+      worker: createOutboxWorker({
+        store,
+        notifiers: new Map([['security', webhook]]),
+        routes: [
+          { name: 'all', minSeverity: 'info', classifications: null, kinds: null, notify: ['security'] },
+        ],
+        clock,
+        workerId,
+        leaseMs: 60_000,
+        batch: 10,
+        retryPolicy: POLICY,
+        random: () => 0,
+        metrics,
+      }),
+    };
+  }
+
+  it('a 500 is retried after the backoff, then the 200 marks it sent', async () => {
+    receiver.statuses = [500, 200];
+    await store.enqueueNotification({
+      kind: 'case-escalated',
+      channel: 'security',
+      payload: notification('case-escalated:7:a'),
+      dedupeKey: 'case-escalated:7:a@security',
+      nowMs: clock(),
+    });
+    const { worker: w, metrics } = worker();
+    assert.deepEqual(await w.runOnce(), { sent: 0, failed: 1, dead: 0 });
+    const [row] = await store.listNotifications({ state: 'pending', limit: 10 });
+    assert.equal(row?.attempts, 1);
+    assert.match(row?.lastError ?? '', /500/);
+    assert.equal(row?.nextAttemptAt, clock() + 500, 'equal jitter with random 0: half the base delay');
+    assert.deepEqual(await w.runOnce(), { sent: 0, failed: 0, dead: 0 }, 'not due yet');
+    clock.advance(500);
+    assert.deepEqual(await w.runOnce(), { sent: 1, failed: 0, dead: 0 });
+    assert.equal((await store.listNotifications({ state: 'sent', limit: 10 })).length, 1);
+    assert.equal(receiver.bodies.length, 2);
+    const last = receiver.bodies[1]!;
+    const signed = verifyWebhookSignature(last.body, last.headers, SECRET_ENV.HOOK_SECRET, clock());
+    assert.equal(signed.ok, true);
+    assert.equal(metrics.value('outboxFailed'), 1);
+    assert.equal(metrics.value('outboxSent'), 1);
+  });
+
+  it('a permanent 400 is dead at once; a notifier nobody configured is dead too', async () => {
+    receiver.statuses = [400];
+    receiver.bodies.length = 0;
+    await store.enqueueNotification({
+      kind: 'case-escalated',
+      channel: 'security',
+      payload: notification('case-escalated:7:b'),
+      dedupeKey: 'case-escalated:7:b@security',
+      nowMs: clock(),
+    });
+    await store.enqueueNotification({
+      kind: 'case-escalated',
+      channel: 'pager',
+      payload: notification('case-escalated:7:c'),
+      dedupeKey: 'case-escalated:7:c@pager',
+      nowMs: clock(),
+    });
+    const { worker: w } = worker();
+    assert.deepEqual(await w.runOnce(), { sent: 0, failed: 0, dead: 2 });
+    const dead = await store.listNotifications({ state: 'dead', limit: 10 });
+    assert.equal(dead.length, 2);
+    assert.match(
+      dead.find((row) => row.channel === 'pager')?.lastError ?? '',
+      /no notifier with the id 'pager'/,
+    );
+    assert.match(dead.find((row) => row.channel === 'security')?.lastError ?? '', /not retryable/);
+    assert.equal(receiver.bodies.length, 1);
+  });
+
+  it("a receiver that keeps failing is dead after the policy's attempts", async () => {
+    receiver.statuses = [503];
+    receiver.bodies.length = 0;
+    await store.enqueueNotification({
+      kind: 'case-escalated',
+      channel: 'security',
+      payload: notification('case-escalated:7:d'),
+      dedupeKey: 'case-escalated:7:d@security',
+      nowMs: clock(),
+    });
+    const { worker: w } = worker();
+    const results = [];
+    for (let i = 0; i < POLICY.maxAttempts; i++) {
+      results.push(await w.runOnce());
+      clock.advance(POLICY.maxDelayMs);
+    }
+    assert.deepEqual(results, [
+      { sent: 0, failed: 1, dead: 0 },
+      { sent: 0, failed: 1, dead: 0 },
+      { sent: 0, failed: 0, dead: 1 },
+    ]);
+    assert.equal(receiver.bodies.length, POLICY.maxAttempts);
+    assert.match(
+      (await store.listNotifications({ state: 'dead', limit: 10 })).at(-1)?.lastError ?? '',
+      /gave up after 3 attempts/,
+    );
+  });
+
+  it('two workers never send one row twice while its lease runs; a row on the routed channel fans out', async () => {
+    receiver.statuses = [200];
+    receiver.bodies.length = 0;
+    await store.enqueueNotification({
+      kind: 'case-escalated',
+      channel: ROUTED_CHANNEL,
+      payload: notification('case-escalated:7:e'),
+      dedupeKey: 'case-escalated:7:e',
+      nowMs: clock(),
+    });
+    const one = worker('w1').worker;
+    const two = worker('w2').worker;
+    const [a, b] = await Promise.all([one.runOnce(), two.runOnce()]);
+    assert.equal(a.sent + b.sent, 1, 'the routed row is fanned out once');
+    const [c, d] = await Promise.all([one.runOnce(), two.runOnce()]);
+    assert.equal(c.sent + d.sent, 1, 'its delivery to the notifier is sent once');
+    assert.equal(receiver.bodies.length, 1);
+    const sent = await store.listNotifications({ state: 'sent', limit: 100 });
+    assert.ok(sent.some((row) => row.dedupeKey === 'case-escalated:7:e@security'));
+  });
+});

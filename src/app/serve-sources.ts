@@ -1,0 +1,187 @@
+// The live sources `serve` can run besides its HTTP endpoint: SQS queues, S3 prefixes to poll, CloudTrail LookupEvents.
+
+import type { LiveLog, LiveSource } from '../ingest/index.ts';
+import { loadLookupSource, loadS3PollSource, loadSqsSource, realSleep } from '../ingest/index.ts';
+import { ExternalError, UsageError } from '../model/index.ts';
+import type { Store } from '../store/index.ts';
+import type { LiveLogEntry, LiveService } from './live/index.ts';
+
+export interface ServeSourceSettings {
+  /** SQS queue URLs carrying S3 notifications of new CloudTrail files or EventBridge events. */
+  readonly sqsQueues?: readonly string[];
+  /** `s3://bucket/prefix/AWSLogs/` to poll with a durable checkpoint. */
+  readonly s3Prefixes?: readonly string[];
+  /** Regions whose CloudTrail LookupEvents to poll (accounts with no trail at all). */
+  readonly lookupRegions?: readonly string[];
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+export interface SourceContext {
+  readonly sink: LiveService;
+  readonly store: Store;
+  readonly clock: () => number;
+  readonly workerId: string;
+  readonly signal: AbortSignal;
+  readonly log: (entry: LiveLogEntry) => void;
+}
+
+export interface StartedSource {
+  readonly name: string;
+  /** Resolves once the source has stopped (after the signal aborts and what it held is finished). */
+  readonly done: Promise<void>;
+}
+
+function sourceLog(name: string, log: (entry: LiveLogEntry) => void): LiveLog {
+  return (level, message, fields) => {
+    if (level === 'debug') return;
+    log({ level, msg: message, source: name, ...fields });
+  };
+}
+
+/** The account the credentials reach: LookupEvents is per account, and it names the checkpoint. */
+async function callerAccount(region: string, profile: string | undefined): Promise<string> {
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const { fromIni } = await import('@aws-sdk/credential-providers');
+  const client = new STSClient({
+    region,
+    ...(profile === undefined ? {} : { credentials: fromIni({ profile }) }),
+  });
+  try {
+    const identity = await client.send(new GetCallerIdentityCommand({}));
+    if (identity.Account === undefined) throw new Error('no account in the answer');
+    return identity.Account;
+  } catch (error) {
+    throw new ExternalError(
+      'sts',
+      `cannot tell which account the credentials reach: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        retryable: true,
+      },
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Checks what the user gave before anything starts or any AWS call is made; UsageError naming the option. */
+export function checkSourceSettings(settings: ServeSourceSettings): void {
+  for (const queueUrl of settings.sqsQueues ?? []) {
+    // Any http(s) URL: LocalStack and VPC endpoints have other host names than sqs.<region>.amazonaws.com.
+    if (!/^https?:\/\/\S+$/.test(queueUrl)) {
+      throw new UsageError(
+        `--sqs-queue must be a queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/trail-events; got '${queueUrl.slice(0, 80)}'`,
+      );
+    }
+  }
+  for (const url of settings.s3Prefixes ?? []) {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url)) {
+      throw new UsageError(
+        `--s3-poll must be an s3:// URL such as s3://trail-bucket/AWSLogs/; got '${url.slice(0, 80)}'`,
+      );
+    }
+  }
+  for (const region of [
+    ...(settings.lookupRegions ?? []),
+    ...(settings.region === undefined ? [] : [settings.region]),
+  ]) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+      throw new UsageError(
+        `--lookup-region and --region must be AWS regions such as us-east-1; got '${region.slice(0, 40)}'`,
+      );
+    }
+  }
+}
+
+/** Starts every configured source (checked by checkSourceSettings); none configured costs nothing (the AWS SDKs are loaded only when needed). */
+export async function startSources(
+  settings: ServeSourceSettings,
+  context: SourceContext,
+): Promise<StartedSource[]> {
+  const { sink, store, clock, workerId, signal, log } = context;
+  const profile = settings.profile;
+  const region = settings.region;
+  const clientOptions = {
+    ...(region === undefined ? {} : { region }),
+    ...(profile === undefined ? {} : { profile }),
+  };
+  const sources: { name: string; source: LiveSource }[] = [];
+
+  if ((settings.sqsQueues?.length ?? 0) > 0) {
+    const { createSqsClient, createSqsSource } = await loadSqsSource();
+    const { createS3Client } = await loadS3PollSource();
+    const client = createSqsClient(clientOptions);
+    const s3 = createS3Client(clientOptions);
+    for (const queueUrl of settings.sqsQueues ?? []) {
+      const name = `sqs ${queueUrl}`;
+      sources.push({
+        name,
+        source: createSqsSource({
+          client,
+          s3,
+          queueUrl,
+          sink,
+          store,
+          clock,
+          sleep: realSleep,
+          log: sourceLog(name, log),
+          workerId,
+        }),
+      });
+    }
+  }
+  if ((settings.s3Prefixes?.length ?? 0) > 0) {
+    const { createS3Client, createS3PollSource } = await loadS3PollSource();
+    const client = createS3Client(clientOptions);
+    for (const url of settings.s3Prefixes ?? []) {
+      const name = `s3-poll ${url}`;
+      sources.push({
+        name,
+        source: createS3PollSource({
+          client,
+          url,
+          sink,
+          store,
+          clock,
+          sleep: realSleep,
+          log: sourceLog(name, log),
+          workerId,
+        }),
+      });
+    }
+  }
+  if ((settings.lookupRegions?.length ?? 0) > 0) {
+    const { createLookupClient, createLookupSource } = await loadLookupSource();
+    const first = settings.lookupRegions![0]!;
+    const account = await callerAccount(region ?? first, profile);
+    for (const lookupRegion of settings.lookupRegions ?? []) {
+      const name = `lookup-events ${account}/${lookupRegion}`;
+      const client = createLookupClient({
+        region: lookupRegion,
+        ...(profile === undefined ? {} : { profile }),
+      });
+      sources.push({
+        name,
+        source: createLookupSource({
+          client,
+          account,
+          region: lookupRegion,
+          sink,
+          store,
+          clock,
+          sleep: realSleep,
+          log: sourceLog(name, log),
+        }),
+      });
+    }
+  }
+
+  return sources.map(({ name, source }) => {
+    log({ level: 'info', msg: 'source started', source: name });
+    // start() never rejects by contract; a bug that makes it reject is logged rather than lost.
+    const done = source.start(signal).catch((error: unknown) => {
+      log({ level: 'error', msg: 'source stopped with an error', source: name, error: String(error) });
+    });
+    return { name, done };
+  });
+}

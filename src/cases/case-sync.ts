@@ -1,0 +1,144 @@
+// Keeps a case in step with its alerts: severity, risk, classification and vulnerability window, and what to do next.
+
+import { isMfaRemoval } from '../detect/correlate/index.ts';
+import type { Alert, Classification, Severity } from '../model/index.ts';
+import { severityRank } from '../model/index.ts';
+import type { Case, CasePatch } from '../store/index.ts';
+
+/** Classifications that come from a person (the owner's answer): triage never overrides them. */
+export const ANSWERED_CLASSIFICATIONS: ReadonlySet<Classification> = new Set(['verified', 'unauthorized']);
+
+/** Worst first: a case with a rotation and a suspicious removal is suspicious. */
+const CLASSIFICATION_PRIORITY: readonly Classification[] = [
+  'unauthorized',
+  'suspicious',
+  'unresolved',
+  'verified',
+  'approved',
+  'rotation',
+];
+
+/** An alert on a successful MFA removal (not the correlated burst alert, which is about an actor). */
+export function isRemovalAlert(alert: Alert): boolean {
+  return (
+    alert.event.name === 'DeactivateMFADevice' &&
+    alert.event.source === 'iam.amazonaws.com' &&
+    alert.event.outcome === 'success' &&
+    alert.correlation?.kind !== 'burst'
+  );
+}
+
+export { isMfaRemoval };
+
+export function isRootCase(kase: Pick<Case, 'userName'>): boolean {
+  return kase.userName.toLowerCase() === 'root';
+}
+
+/**
+ * The alerts that speak for the case: its removals, plus every other alert whose event is not already part of a
+ * removal's story (the old device deleted, the new one registered: triage weighed those into the removal's risk).
+ */
+export function decisiveAlerts(alerts: readonly Alert[]): Alert[] {
+  const removals = alerts.filter(isRemovalAlert);
+  const covered = new Set<string>();
+  for (const removal of removals) {
+    covered.add(removal.event.id);
+    for (const related of removal.related ?? []) covered.add(related.eventId);
+  }
+  return alerts.filter((alert) => isRemovalAlert(alert) || !covered.has(alert.event.id));
+}
+
+function worstClassification(list: readonly Classification[]): Classification | null {
+  for (const candidate of CLASSIFICATION_PRIORITY) if (list.includes(candidate)) return candidate;
+  return null;
+}
+
+/**
+ * The case fields its alerts imply, as a patch of what differs from `current`:
+ * - severity: the highest among its alerts (root: always critical), unless a responder set it (`severityLocked`);
+ * - riskScore: the highest;
+ * - classification: an owner's answer stays; else the worst among its removals, else among all its alerts;
+ * - vulnerabilityWindowSeconds: the longest known among its removals.
+ * Lowering is allowed: a removal first seen alone and later re-enrolled drops from medium to low.
+ */
+export function caseFieldsFromAlerts(
+  current: Case,
+  alerts: readonly Alert[],
+  options: { readonly severityLocked?: boolean } = {},
+): CasePatch {
+  if (alerts.length === 0) return {};
+  alerts = decisiveAlerts(alerts);
+  let severity: Severity = 'info';
+  let riskScore = 0;
+  for (const alert of alerts) {
+    if (severityRank(alert.severity) > severityRank(severity)) severity = alert.severity;
+    riskScore = Math.max(riskScore, alert.riskScore);
+  }
+  if (isRootCase(current)) severity = 'critical';
+  const removals = alerts.filter(isRemovalAlert);
+  const pool = removals.length > 0 ? removals : alerts;
+  const derived = worstClassification(
+    pool.flatMap((alert) => (alert.classification === undefined ? [] : [alert.classification])),
+  );
+  const classification =
+    current.classification !== null && ANSWERED_CLASSIFICATIONS.has(current.classification)
+      ? current.classification
+      : derived;
+  const windows = removals.flatMap((alert) =>
+    alert.vulnerabilityWindowSeconds === undefined ? [] : [alert.vulnerabilityWindowSeconds],
+  );
+  const window = windows.length === 0 ? null : Math.max(...windows);
+
+  const patch: {
+    -readonly [K in keyof CasePatch]: CasePatch[K];
+  } = {};
+  if (!options.severityLocked && severity !== current.severity) patch.severity = severity;
+  if (riskScore !== current.riskScore) patch.riskScore = riskScore;
+  if (classification !== null && classification !== current.classification)
+    patch.classification = classification;
+  if (window !== null && window !== current.vulnerabilityWindowSeconds)
+    patch.vulnerabilityWindowSeconds = window;
+  return patch;
+}
+
+export type CaseAction =
+  | { readonly kind: 'none' }
+  /** Explained by itself (rotation, approved change): closes with this resolution. */
+  | { readonly kind: 'resolve'; readonly resolution: 'rotation' | 'approved' }
+  /** Ask the owner "was this you?". */
+  | { readonly kind: 'verify' };
+
+/**
+ * What the service does with a case after its alerts changed. Root is never closed automatically; only a case
+ * still `open` is sent to verification (once); a case being verified can still close as a rotation when the
+ * re-enrolment arrives late. Owners' answers are final: a verified or unauthorized case is left to people.
+ */
+export function nextCaseAction(
+  kase: Pick<Case, 'state' | 'classification' | 'userName'>,
+  alerts: readonly Alert[],
+  hasVerification: boolean,
+): CaseAction {
+  if (kase.state === 'resolved' || kase.state === 'escalated') return { kind: 'none' };
+  if (kase.classification !== null && ANSWERED_CLASSIFICATIONS.has(kase.classification))
+    return { kind: 'none' };
+  alerts = decisiveAlerts(alerts);
+  const removals = alerts.filter(isRemovalAlert);
+  if (removals.length === 0) return { kind: 'none' };
+  const root = isRootCase(kase);
+  const all = (classification: Classification): boolean =>
+    removals.every((alert) => alert.classification === classification);
+  const explained = removals.every(
+    (alert) => alert.classification === 'rotation' || alert.classification === 'approved',
+  );
+  if (
+    explained &&
+    !root &&
+    alerts.every((alert) => isRemovalAlert(alert) || severityRank(alert.severity) <= 1)
+  ) {
+    return { kind: 'resolve', resolution: all('rotation') ? 'rotation' : 'approved' };
+  }
+  // Approved root changes are planned: nobody to ask, but a person still closes the case.
+  if (explained) return { kind: 'none' };
+  if (kase.state === 'open' && !hasVerification) return { kind: 'verify' };
+  return { kind: 'none' };
+}

@@ -1,0 +1,160 @@
+// `mfaguard serve`: the long-running service (HTTP API, ingestion, cases, verification, outbox) until SIGTERM or SIGINT.
+
+import { defaultStoreUrl, loadConfigFile, parseDuration, startService } from '../../app/index.ts';
+import { UsageError } from '../../model/index.ts';
+import { parseCommandArgs } from '../args.ts';
+import type { Command } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
+
+const USAGE = `Usage: mfaguard serve [options]
+
+Runs the live service: POST /ingest/eventbridge for EventBridge API destinations, optional SQS,
+S3-polling and LookupEvents sources, cases, owner verification links, approvals, the
+notification outbox, the JSON API, /metrics and the web dashboard. Stops cleanly on SIGTERM or
+SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.md.
+
+Options:
+  --port N                port to listen on (default 8080; 0 picks a free one)
+  --host HOST             address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --store URL             sqlite:PATH or postgres://user:pass@host/db (default: MFAGUARD_STORE, else
+                          sqlite: under ~/.local/share/mfaguard/)
+  --config FILE           configuration: triage, identities, serve, notify (see the README)
+  --public-url URL        where people reach the service, for links in messages (default: the
+                          config's serve.publicUrl, else the listen address)
+  --rules PATH            also load rules from PATH (repeatable)
+  --ingest-header NAME    header carrying the ingest token (default authorization, as Bearer);
+                          e.g. x-mfaguard-api-key for an EventBridge API-key connection
+  --max-body-bytes N      request body limit for ingestion (default 1048576)
+  --metrics-public        serve /metrics without a token (default: a viewer token is needed)
+  --no-web                do not serve the dashboard
+  --outbox-interval DUR   pause between outbox passes when idle (default 1s)
+  --tick-interval DUR     pause between escalation/re-triage passes (default 30s)
+  --sqs-queue URL         consume an SQS queue of S3 notifications or EventBridge events (repeatable)
+  --s3-poll S3URL         poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)
+  --lookup-region REGION  poll CloudTrail LookupEvents in REGION (repeatable)
+  --region REGION         AWS region for the sources
+  --profile NAME          AWS profile for the sources
+
+Environment (secrets are read from here only):
+  MFAGUARD_INGEST_TOKEN   what EventBridge (or any sender) must present; unset: ingestion answers 503
+  MFAGUARD_ADMIN_TOKEN    becomes an admin API token at start (create more with \`mfaguard token\`)
+  MFAGUARD_LINK_SECRET    HMAC key of the owners' links (32+ bytes); unset: one is generated and
+                          kept in the store, so restarts keep links valid`;
+
+function durationOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) {
+    throw new UsageError(
+      `--${name} must be a duration such as 500ms, 1s, 30s or 5m; got '${value.slice(0, 40)}'`,
+    );
+  }
+  return ms;
+}
+
+function parseMs(name: string, value: string | undefined): number | undefined {
+  if (value !== undefined && /^\d{1,6}ms$/.test(value)) return Number(value.slice(0, -2));
+  return durationOption(name, value);
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 8080;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`--port must be a number from 0 to 65535; got '${value.slice(0, 40)}'`);
+  }
+  return Number(value);
+}
+
+export const SERVE_COMMAND: Command = {
+  name: 'serve',
+  summary: 'run the live service: ingestion, cases, owner verification, notifications, API and dashboard',
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('serve', args, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      config: { type: 'string' },
+      'public-url': { type: 'string' },
+      rules: { type: 'string', multiple: true },
+      'ingest-header': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      'metrics-public': { type: 'boolean', default: false },
+      web: { type: 'boolean', default: true },
+      'outbox-interval': { type: 'string' },
+      'tick-interval': { type: 'string' },
+      'sqs-queue': { type: 'string', multiple: true },
+      's3-poll': { type: 'string', multiple: true },
+      'lookup-region': { type: 'string', multiple: true },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+    });
+    if (positionals.length > 0) {
+      throw new UsageError(`serve takes no positional arguments; got '${positionals[0]!.slice(0, 40)}'`);
+    }
+    const header = values['ingest-header'];
+    if (header !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(header)) {
+      throw new UsageError(
+        `--ingest-header must be an HTTP header name such as x-mfaguard-api-key; got '${header.slice(0, 40)}'`,
+      );
+    }
+    const maxBody = values['max-body-bytes'];
+    if (maxBody !== undefined && (!/^\d{1,10}$/.test(maxBody) || Number(maxBody) < 1024)) {
+      throw new UsageError(
+        `--max-body-bytes must be a number of bytes, at least 1024; got '${maxBody.slice(0, 40)}'`,
+      );
+    }
+    const publicUrl = values['public-url'];
+    if (publicUrl !== undefined && !/^https?:\/\/[^\s/@]+/.test(publicUrl)) {
+      throw new UsageError(
+        `--public-url must be an http(s) URL such as https://mfaguard.example.com; got '${publicUrl.slice(0, 60)}'`,
+      );
+    }
+    const config = values.config === undefined ? undefined : loadConfigFile(values.config, { env: ctx.env });
+    const outboxIntervalMs = parseMs('outbox-interval', values['outbox-interval']);
+    const tickIntervalMs = parseMs('tick-interval', values['tick-interval']);
+    const service = await startService({
+      storeUrl: await defaultStoreUrl(values.store, ctx.env),
+      host: values.host ?? '127.0.0.1',
+      port: parsePort(values.port),
+      env: ctx.env,
+      rulePaths: values.rules ?? [],
+      metricsPublic: values['metrics-public'] === true,
+      ...(values.web === false ? { webRoot: null } : {}),
+      ...(config === undefined ? {} : { config }),
+      ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
+      ...(header === undefined ? {} : { ingestHeader: header.toLowerCase() }),
+      ...(maxBody === undefined ? {} : { maxBodyBytes: Number(maxBody) }),
+      ...(outboxIntervalMs === undefined ? {} : { outboxIntervalMs }),
+      ...(tickIntervalMs === undefined ? {} : { tickIntervalMs }),
+      sources: {
+        sqsQueues: values['sqs-queue'] ?? [],
+        s3Prefixes: values['s3-poll'] ?? [],
+        lookupRegions: values['lookup-region'] ?? [],
+        ...(values.region === undefined ? {} : { region: values.region }),
+        ...(values.profile === undefined ? {} : { profile: values.profile }),
+      },
+    });
+    ctx.stdout.write(`mfaguard serve: listening on ${service.url} (store ${service.store.url})\n`);
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          // A second Ctrl-C means "now": whatever was not finished is picked up by the next start.
+          ctx.stderr.write(`mfaguard serve: ${signal} again, exiting without waiting\n`);
+          process.exit(EXIT.internal);
+        }
+        ctx.stderr.write(`mfaguard serve: ${signal} received, finishing in-flight work\n`);
+        service.stop().then(resolve, (error: unknown) => {
+          ctx.stderr.write(`mfaguard serve: error while stopping: ${String(error)}\n`);
+          resolve();
+        });
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    ctx.stdout.write('mfaguard serve: stopped\n');
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,311 @@
+// @ts-check
+// The dashboard's only door to the server: bearer-token JSON requests to /api, problem+json errors.
+
+/** @typedef {import('../src/model/index.ts').Severity} Severity */
+/** @typedef {import('../src/model/index.ts').Classification} Classification */
+/** @typedef {import('../src/store/store.ts').CaseState} CaseState */
+/** @typedef {import('../src/model/index.ts').Alert} Alert */
+/** @typedef {import('../src/store/store.ts').CaseAuditAction} CaseAuditAction */
+/** @typedef {import('../src/store/store.ts').VerificationState} VerificationState */
+/** @typedef {import('../src/store/store.ts').KpiSnapshot} KpiSnapshot durations stay numbers (ms, seconds) */
+/**
+ * @template T
+ * @typedef {{ items: T[], nextCursor: string | null }} Page
+ */
+
+// The wire shapes: the store's types with times as ISO 8601 strings (src/api/resources.ts).
+
+/**
+ * @typedef {object} StoredAlert
+ * @property {Alert} alert the `scan` schema
+ * @property {string} detectedAt
+ * @property {string} updatedAt
+ * @property {string | null} caseId
+ */
+
+/**
+ * @typedef {Omit<import('../src/store/store.ts').Case, 'openedAt' | 'firstEventAt' | 'detectedAt' | 'resolvedAt' | 'updatedAt'> & {
+ *   openedAt: string, firstEventAt: string, detectedAt: string, resolvedAt: string | null, updatedAt: string
+ * }} Case
+ */
+
+/** @typedef {{ id: string, author: string, text: string, at: string }} CaseComment */
+
+/**
+ * @typedef {object} CaseAuditEntry
+ * @property {string} id
+ * @property {string} at
+ * @property {string} actor
+ * @property {CaseAuditAction} action
+ * @property {Readonly<Record<string, unknown>> | null} before
+ * @property {Readonly<Record<string, unknown>> | null} after
+ */
+
+/**
+ * @typedef {object} Verification
+ * @property {string} id
+ * @property {string} owner
+ * @property {VerificationState} state
+ * @property {string} createdAt
+ * @property {string} expiresAt
+ * @property {string | null} answeredAt
+ * @property {string | null} escalatedAt
+ */
+
+/**
+ * @typedef {Case & {
+ *   alertIds: string[], comments: CaseComment[], audit: CaseAuditEntry[], verifications: Verification[]
+ * }} CaseDetail
+ */
+
+/**
+ * @typedef {object} StoredApproval
+ * @property {string} id
+ * @property {string} ticket
+ * @property {string} user
+ * @property {string | null} actor
+ * @property {string | null} account
+ * @property {string} from
+ * @property {string} to
+ * @property {string} approver
+ * @property {string} createdBy
+ * @property {string} createdAt
+ * @property {string | null} revokedAt
+ * @property {string | null} revokedBy
+ */
+
+/** sessionStorage, not localStorage: the token dies with the tab and is not shared with other tabs. */
+const TOKEN_KEY = 'mfaguard.token';
+
+/** An answer other than 2xx, from its problem+json body when there is one. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status 0 when the server could not be reached
+   * @param {string} title
+   * @param {string} detail
+   * @param {readonly string[]} [issues] one line per invalid field (400s)
+   */
+  constructor(status, title, detail, issues = []) {
+    super(detail === '' ? title : `${title}: ${detail}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.issues = issues;
+  }
+}
+
+/** @returns {string | null} */
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} token */
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function clearToken() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage disabled: nothing was stored either.
+  }
+}
+
+/** @typedef {Readonly<Record<string, string | number | null | undefined>>} Query */
+
+/**
+ * @param {string} path absolute, starting with /api/
+ * @param {Query} [query] empty, null and undefined values are left out
+ * @returns {string}
+ */
+export function apiUrl(path, query = {}) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === null || value === undefined || value === '') continue;
+    params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search === '' ? path : `${path}?${search}`;
+}
+
+/** @param {string} id */
+const seg = (id) => encodeURIComponent(id);
+
+/**
+ * @param {unknown} body
+ * @param {number} status
+ * @param {string} statusText
+ * @returns {ApiError}
+ */
+function errorFrom(body, status, statusText) {
+  if (typeof body === 'object' && body !== null) {
+    const problem = /** @type {Record<string, unknown>} */ (body);
+    const title = typeof problem['title'] === 'string' ? problem['title'] : statusText || `HTTP ${status}`;
+    const detail = typeof problem['detail'] === 'string' ? problem['detail'] : '';
+    const issues = Array.isArray(problem['issues'])
+      ? problem['issues'].map((issue) =>
+          typeof issue === 'object' && issue !== null && typeof issue.message === 'string'
+            ? issue.message
+            : JSON.stringify(issue),
+        )
+      : [];
+    return new ApiError(status, title, detail, issues);
+  }
+  return new ApiError(
+    status,
+    statusText || `HTTP ${status}`,
+    typeof body === 'string' ? body.slice(0, 200) : '',
+  );
+}
+
+/**
+ * @param {'GET' | 'POST' | 'PATCH'} method
+ * @param {string} url
+ * @param {unknown} [body]
+ * @returns {Promise<unknown>}
+ */
+async function request(method, url, body) {
+  const token = getToken();
+  if (token === null) throw new ApiError(401, 'Not signed in', '');
+  /** @type {Record<string, string>} */
+  const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+  /** @type {RequestInit} */
+  const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new ApiError(0, 'Cannot reach the server', error instanceof Error ? error.message : String(error));
+  }
+  const text = await response.text();
+  /** @type {unknown} */
+  let data = null;
+  if (text !== '') {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      if (response.ok)
+        throw new ApiError(response.status, 'Unexpected answer', 'the server did not send JSON');
+      data = text;
+    }
+  }
+  if (!response.ok) throw errorFrom(data, response.status, response.statusText);
+  return data;
+}
+
+/**
+ * @param {Query} query
+ * @returns {Promise<Page<StoredAlert>>}
+ */
+export async function listAlerts(query) {
+  return /** @type {Page<StoredAlert>} */ (await request('GET', apiUrl('/api/alerts', query)));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<StoredAlert>}
+ */
+export async function getAlert(id) {
+  return /** @type {StoredAlert} */ (await request('GET', `/api/alerts/${seg(id)}`));
+}
+
+/**
+ * @param {Query} query
+ * @returns {Promise<Page<Case>>}
+ */
+export async function listCases(query) {
+  return /** @type {Page<Case>} */ (await request('GET', apiUrl('/api/cases', query)));
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<CaseDetail>}
+ */
+export async function getCase(id) {
+  return /** @type {CaseDetail} */ (await request('GET', `/api/cases/${seg(id)}`));
+}
+
+/**
+ * @param {string} id
+ * @param {CaseState} to
+ * @param {string} note empty: no note
+ * @returns {Promise<unknown>}
+ */
+export function transitionCase(id, to, note) {
+  return request('POST', `/api/cases/${seg(id)}/transition`, note === '' ? { to } : { to, note });
+}
+
+/**
+ * @param {string} id
+ * @param {string} text
+ * @returns {Promise<unknown>}
+ */
+export function addComment(id, text) {
+  return request('POST', `/api/cases/${seg(id)}/comments`, { text });
+}
+
+/**
+ * @typedef {object} CaseUpdate
+ * @property {string | null} [assignee]
+ * @property {Severity} [severity]
+ * @property {Classification | null} [classification]
+ */
+
+/**
+ * @param {string} id
+ * @param {CaseUpdate} patch
+ * @returns {Promise<unknown>}
+ */
+export function updateCase(id, patch) {
+  return request('PATCH', `/api/cases/${seg(id)}`, patch);
+}
+
+/** @returns {Promise<StoredApproval[]>} */
+export async function listApprovals() {
+  const data = await request('GET', '/api/approvals');
+  // Accept both a bare array and a `{ items }` page, whichever the server settles on.
+  if (Array.isArray(data)) return /** @type {StoredApproval[]} */ (data);
+  const items =
+    typeof data === 'object' && data !== null ? /** @type {{ items?: unknown }} */ (data).items : null;
+  return Array.isArray(items) ? /** @type {StoredApproval[]} */ (items) : [];
+}
+
+/**
+ * @typedef {object} ApprovalInput
+ * @property {string} ticket
+ * @property {string} user
+ * @property {string} [actor]
+ * @property {string} [account]
+ * @property {string} from ISO 8601
+ * @property {string} [to] ISO 8601; either this or `window`
+ * @property {string} [window] e.g. `2h`, `30m`
+ * @property {string} approver
+ */
+
+/**
+ * @param {ApprovalInput} input
+ * @returns {Promise<unknown>}
+ */
+export function createApproval(input) {
+  return request('POST', '/api/approvals', input);
+}
+
+/**
+ * @param {number} fromMs
+ * @param {number} toMs
+ * @returns {Promise<KpiSnapshot>}
+ */
+export async function getKpis(fromMs, toMs) {
+  const query = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+  return /** @type {KpiSnapshot} */ (await request('GET', apiUrl('/api/kpis', query)));
+}

@@ -1,0 +1,192 @@
+// @ts-check
+// The dashboard shell: sign-in with a bearer token, the KPI strip, hash routing between the views.
+
+import { renderAlert, renderAlerts } from './alerts-view.js';
+import { ApiError, clearToken, getKpis, getToken, setToken } from './api.js';
+import { renderApprovals } from './approvals-view.js';
+import { renderCase } from './case-view.js';
+import { renderCases } from './cases-view.js';
+import { h, replace } from './dom.js';
+import { tokenProblem } from './format.js';
+import { renderKpis } from './kpi-strip.js';
+
+/** @typedef {import('./view-context.js').ViewContext} ViewContext */
+
+/**
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} type
+ * @returns {T}
+ */
+function byId(id, type) {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) throw new Error(`index.html lacks #${id}`);
+  return element;
+}
+
+const loginSection = byId('login', HTMLElement);
+const loginForm = byId('login-form', HTMLFormElement);
+const loginMessage = byId('login-message', HTMLElement);
+const tokenInput = byId('token', HTMLInputElement);
+const appSection = byId('app', HTMLElement);
+const nav = byId('nav', HTMLElement);
+const signOut = byId('signout', HTMLButtonElement);
+const banner = byId('banner', HTMLElement);
+const kpiSection = byId('kpis', HTMLElement);
+const view = byId('view', HTMLElement);
+
+/** Bumped on every navigation: a view whose generation is stale drops its late answers. */
+let generation = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let bannerTimer;
+
+/**
+ * @param {string} message
+ * @param {'error' | 'info'} kind
+ */
+function showBanner(message, kind) {
+  clearTimeout(bannerTimer);
+  banner.className = `banner ${kind}`;
+  replace(banner, message);
+  banner.hidden = false;
+  if (kind === 'info') bannerTimer = setTimeout(() => (banner.hidden = true), 4000);
+}
+
+/** @param {string} message shown above the token field; empty for none */
+function showLogin(message) {
+  generation += 1;
+  appSection.hidden = true;
+  nav.hidden = true;
+  signOut.hidden = true;
+  banner.hidden = true;
+  replace(view);
+  replace(kpiSection);
+  replace(loginMessage, message);
+  loginMessage.hidden = message === '';
+  loginSection.hidden = false;
+  tokenInput.value = '';
+  tokenInput.focus();
+}
+
+/** @param {unknown} error */
+function fail(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    clearToken();
+    showLogin(
+      `Signed out: the server rejected the token (${error.detail || error.title}). Enter a valid token.`,
+    );
+    return;
+  }
+  if (error instanceof ApiError) {
+    const hint = error.status === 403 ? ' Your token’s role does not allow this.' : '';
+    const issues = error.issues.length > 0 ? ` — ${error.issues.join('; ')}` : '';
+    showBanner(`${error.status === 0 ? '' : `${error.status} `}${error.message}${issues}${hint}`, 'error');
+    return;
+  }
+  showBanner(error instanceof Error ? error.message : String(error), 'error');
+  console.error(error);
+}
+
+/**
+ * @param {number} gen
+ * @returns {ViewContext}
+ */
+function contextFor(gen) {
+  return {
+    isCurrent: () => gen === generation,
+    fail: (error) => {
+      if (gen === generation) fail(error);
+    },
+    flash: (message) => showBanner(message, 'info'),
+    navigate: (hash) => {
+      if (location.hash === hash) route();
+      else location.hash = hash;
+    },
+    reload: () => route(),
+    now: () => Date.now(),
+  };
+}
+
+/** @param {string} section */
+function markNav(section) {
+  for (const link of nav.querySelectorAll('a')) {
+    if (link.getAttribute('href') === `#/${section}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function route() {
+  if (getToken() === null) {
+    showLogin('');
+    return;
+  }
+  generation += 1;
+  const ctx = contextFor(generation);
+  loginSection.hidden = true;
+  appSection.hidden = false;
+  nav.hidden = false;
+  signOut.hidden = false;
+  if (banner.classList.contains('error')) banner.hidden = true;
+
+  renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
+
+  const hash = location.hash === '' ? '#/cases' : location.hash;
+  const [path = '', queryText = ''] = hash.slice(1).split('?', 2);
+  const params = new URLSearchParams(queryText);
+  const parts = path.split('/').filter((p) => p !== '');
+  const [section = 'cases', rawId] = parts;
+  let id = null;
+  try {
+    id = rawId === undefined ? null : decodeURIComponent(rawId);
+  } catch {
+    id = null;
+  }
+  markNav(section);
+  /** @type {Promise<void>} */
+  let rendering;
+  if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
+  else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
+  else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
+  else if (section === 'approvals') rendering = renderApprovals(view, ctx);
+  else rendering = renderCases(view, ctx, params);
+  rendering.catch(ctx.fail);
+}
+
+loginForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = tokenInput.value.trim();
+  const problem = tokenProblem(token);
+  if (problem !== null) {
+    replace(loginMessage, problem);
+    loginMessage.hidden = false;
+    return;
+  }
+  setToken(token);
+  const gen = ++generation;
+  replace(loginMessage, 'Checking the token…');
+  loginMessage.hidden = false;
+  // Check the token once before showing anything, so a typo is reported here and not as a broken page.
+  const now = Date.now();
+  getKpis(now - 60_000, now)
+    .then(() => {
+      if (gen === generation) route();
+    })
+    .catch((error) => {
+      if (gen !== generation) return;
+      if (error instanceof ApiError && error.status === 401) {
+        clearToken();
+        showLogin('That token was not accepted (401). Check it and try again.');
+      } else {
+        // The token may be fine and the server briefly away: keep it and say so.
+        replace(loginMessage, error instanceof Error ? error.message : String(error));
+      }
+    });
+});
+
+signOut.addEventListener('click', () => {
+  clearToken();
+  showLogin('Signed out.');
+});
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,358 @@
+// @ts-check
+// One case: its alerts with reasons and timelines, owner verifications, audit log, comments and the responder's controls.
+
+import { addComment, getAlert, getCase, transitionCase, updateCase } from './api.js';
+import { alertCard } from './alert-card.js';
+import {
+  classificationBadge,
+  h,
+  labelled,
+  replace,
+  select,
+  severityBadge,
+  stateBadge,
+  table,
+} from './dom.js';
+import {
+  CASE_TRANSITIONS,
+  CLASSIFICATIONS,
+  describeChange,
+  formatSeconds,
+  formatTime,
+  SEVERITIES,
+  TRANSITION_LABELS,
+} from './format.js';
+
+/** @typedef {import('./view-context.js').ViewContext} ViewContext */
+/** @typedef {import('./api.js').CaseDetail} CaseDetail */
+/** @typedef {import('./api.js').StoredAlert} StoredAlert */
+/** @typedef {import('./api.js').CaseUpdate} CaseUpdate */
+
+/** A case gathers one incident; past this many alerts the page would only get slow, so the rest are counted. */
+const MAX_ALERTS_SHOWN = 50;
+
+/**
+ * @param {string} id
+ * @returns {Promise<StoredAlert | Error>}
+ */
+async function alertOrError(id) {
+  try {
+    return await getAlert(id);
+  } catch (error) {
+    // A 401 must still sign the analyst out: only other failures are shown in place.
+    if (error instanceof Error && 'status' in error && error.status === 401) throw error;
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * @param {CaseDetail} c
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function controls(c, ctx) {
+  const note = h('input', {
+    type: 'text',
+    name: 'note',
+    id: 'transition-note',
+    placeholder: 'note (optional)',
+    maxLength: 2000,
+  });
+  const targets = CASE_TRANSITIONS[c.state] ?? [];
+  const buttons = targets.map((to) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `transition to-${to}`,
+        data: { to },
+        onClick: (event) => {
+          const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+          button.disabled = true;
+          transitionCase(c.id, to, note.value.trim())
+            .then(() => {
+              ctx.flash(`Case moved to ${to}.`);
+              ctx.reload();
+            })
+            .catch((error) => {
+              button.disabled = false;
+              ctx.fail(error);
+            });
+        },
+      },
+      TRANSITION_LABELS[to],
+    ),
+  );
+
+  const assignee = h('input', {
+    type: 'text',
+    name: 'assignee',
+    value: c.assignee ?? '',
+    placeholder: 'unassigned',
+    maxLength: 256,
+  });
+  const severity = select('severity', SEVERITIES, c.severity, '(keep)');
+  const classification = select('classification', CLASSIFICATIONS, c.classification ?? '', '(unclassified)');
+  const update = h(
+    'form',
+    {
+      class: 'inline-form',
+      id: 'case-update',
+      onSubmit: (event) => {
+        event.preventDefault();
+        /** @type {CaseUpdate} */
+        const patch = {};
+        const newAssignee = assignee.value.trim() === '' ? null : assignee.value.trim();
+        if (newAssignee !== c.assignee) patch.assignee = newAssignee;
+        const newSeverity = SEVERITIES.find((s) => s === severity.value);
+        if (newSeverity !== undefined && newSeverity !== c.severity) patch.severity = newSeverity;
+        const newClassification = CLASSIFICATIONS.find((k) => k === classification.value) ?? null;
+        if (newClassification !== c.classification) patch.classification = newClassification;
+        if (Object.keys(patch).length === 0) {
+          ctx.flash('Nothing changed.');
+          return;
+        }
+        updateCase(c.id, patch)
+          .then(() => {
+            ctx.flash('Case updated.');
+            ctx.reload();
+          })
+          .catch(ctx.fail);
+      },
+    },
+    labelled('Assignee', assignee),
+    labelled('Severity', severity),
+    labelled('Classification', classification),
+    h('button', { type: 'submit' }, 'Save'),
+  );
+
+  return h(
+    'section',
+    { class: 'panel controls' },
+    h('h3', null, 'Respond'),
+    targets.length === 0
+      ? h('p', { class: 'muted' }, 'This case is resolved: a later removal opens a new case.')
+      : h('div', { class: 'transitions' }, note, buttons),
+    update,
+  );
+}
+
+/**
+ * @param {CaseDetail} c
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function comments(c, ctx) {
+  const text = h('textarea', {
+    name: 'text',
+    id: 'comment-text',
+    rows: 3,
+    maxLength: 10000,
+    required: true,
+    placeholder: 'Add a comment for the team',
+  });
+  const submit = h('button', { type: 'submit' }, 'Comment');
+  const form = h(
+    'form',
+    {
+      id: 'comment-form',
+      onSubmit: (event) => {
+        event.preventDefault();
+        const value = text.value.trim();
+        if (value === '') return;
+        submit.disabled = true;
+        addComment(c.id, value)
+          .then(() => {
+            ctx.flash('Comment added.');
+            ctx.reload();
+          })
+          .catch((error) => {
+            submit.disabled = false;
+            ctx.fail(error);
+          });
+      },
+    },
+    text,
+    submit,
+  );
+  return h(
+    'section',
+    { class: 'panel', id: 'comments' },
+    h('h3', null, `Comments (${c.comments.length})`),
+    h(
+      'ol',
+      { class: 'comments' },
+      c.comments.map((comment) =>
+        h(
+          'li',
+          { class: 'comment' },
+          h(
+            'div',
+            { class: 'comment-meta' },
+            h('strong', null, comment.author),
+            ' · ',
+            formatTime(comment.at),
+          ),
+          h('div', { class: 'comment-text' }, comment.text),
+        ),
+      ),
+    ),
+    form,
+  );
+}
+
+/**
+ * @param {CaseDetail} c
+ * @returns {HTMLElement}
+ */
+function audit(c) {
+  return h(
+    'section',
+    { class: 'panel', id: 'audit' },
+    h('h3', null, 'Audit log'),
+    table(
+      ['When', 'Who', 'What', 'Change'],
+      c.audit.map((entry) =>
+        h(
+          'tr',
+          null,
+          h('td', { class: 'time' }, formatTime(entry.at)),
+          h('td', null, entry.actor),
+          h('td', null, entry.action),
+          h(
+            'td',
+            { class: 'change' },
+            describeChange(entry.before, entry.after).map((line) => h('div', null, line)),
+          ),
+        ),
+      ),
+      'No entries.',
+    ),
+  );
+}
+
+/**
+ * @param {CaseDetail} c
+ * @returns {HTMLElement}
+ */
+function verifications(c) {
+  return h(
+    'section',
+    { class: 'panel', id: 'verifications' },
+    h('h3', null, 'Owner verification'),
+    table(
+      ['Owner', 'State', 'Sent', 'Deadline', 'Answered'],
+      c.verifications.map((v) =>
+        h(
+          'tr',
+          null,
+          h('td', null, v.owner),
+          h(
+            'td',
+            null,
+            h(
+              'span',
+              {
+                class: `badge ver-${['pending', 'confirmed', 'denied', 'expired'].includes(v.state) ? v.state : 'unknown'}`,
+              },
+              v.state,
+            ),
+          ),
+          h('td', { class: 'time' }, formatTime(v.createdAt)),
+          h('td', { class: 'time' }, formatTime(v.expiresAt)),
+          h('td', { class: 'time' }, formatTime(v.answeredAt)),
+        ),
+      ),
+      'The owner has not been asked.',
+    ),
+  );
+}
+
+/**
+ * @param {HTMLElement} view
+ * @param {ViewContext} ctx
+ * @param {string} id
+ * @returns {Promise<void>}
+ */
+export async function renderCase(view, ctx, id) {
+  replace(view, h('p', { class: 'loading' }, 'Loading case…'));
+  const c = await getCase(id);
+  if (!ctx.isCurrent()) return;
+  const shownIds = c.alertIds.slice(0, MAX_ALERTS_SHOWN);
+  const alerts = await Promise.all(shownIds.map(alertOrError));
+  if (!ctx.isCurrent()) return;
+
+  const header = h(
+    'section',
+    { class: 'case-head' },
+    h('a', { href: '#/cases', class: 'back' }, '← Cases'),
+    h(
+      'h2',
+      { id: 'case-title' },
+      h('span', { class: 'who' }, c.userName),
+      c.account ? h('span', { class: 'muted' }, ` in ${c.account}`) : null,
+    ),
+    h(
+      'div',
+      { class: 'case-badges' },
+      severityBadge(c.severity),
+      stateBadge(c.state),
+      classificationBadge(c.classification),
+      h('span', { class: 'risk' }, `risk ${c.riskScore}`),
+    ),
+    h(
+      'dl',
+      { class: 'facts wide' },
+      h('dt', null, 'Assignee'),
+      h('dd', null, c.assignee ?? 'unassigned'),
+      h('dt', null, 'First event'),
+      h('dd', null, formatTime(c.firstEventAt)),
+      h('dt', null, 'Detected'),
+      h('dd', null, formatTime(c.detectedAt)),
+      h('dt', null, 'Opened'),
+      h('dd', null, formatTime(c.openedAt)),
+      h('dt', null, 'Resolved'),
+      h(
+        'dd',
+        null,
+        c.resolvedAt === null
+          ? '—'
+          : `${formatTime(c.resolvedAt)}${c.resolution ? ` (${c.resolution})` : ''}`,
+      ),
+      h('dt', null, 'Vulnerable for'),
+      h('dd', null, formatSeconds(c.vulnerabilityWindowSeconds)),
+      h('dt', null, 'Case id'),
+      h('dd', null, h('code', null, c.id)),
+    ),
+  );
+
+  const alertSection = h(
+    'section',
+    { class: 'alerts', id: 'case-alerts' },
+    h('h3', null, `Alerts (${c.alertIds.length})`),
+    alerts.map((result, index) =>
+      result instanceof Error
+        ? h('div', { class: 'error-box' }, `Alert ${shownIds[index] ?? '?'}: ${result.message}`)
+        : alertCard(result),
+    ),
+    c.alertIds.length > shownIds.length
+      ? h(
+          'p',
+          { class: 'muted' },
+          `${c.alertIds.length - shownIds.length} more alerts not shown; see Alerts.`,
+        )
+      : null,
+  );
+
+  replace(
+    view,
+    header,
+    h(
+      'div',
+      { class: 'case-grid' },
+      h('div', { class: 'main-col' }, alertSection),
+      h('div', { class: 'side-col' }, controls(c, ctx), verifications(c), comments(c, ctx)),
+    ),
+    audit(c),
+  );
+}

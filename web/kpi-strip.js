@@ -1,0 +1,110 @@
+// @ts-check
+// The row of figures at the top: MTTD, MTTR, open cases by severity, this month's removals, vulnerability window.
+
+import { getKpis } from './api.js';
+import { h, replace } from './dom.js';
+import {
+  formatDuration,
+  formatSeconds,
+  formatTime,
+  kpiWindow,
+  SEVERITIES,
+  summariseRemovals,
+  totalOpen,
+} from './format.js';
+
+/** @typedef {import('./api.js').KpiSnapshot} KpiSnapshot */
+/** @typedef {import('../src/store/store.ts').DurationStats} DurationStats */
+
+/**
+ * @param {string} id
+ * @param {string} title
+ * @param {import('./dom.js').Child} value
+ * @param {import('./dom.js').Child} sub
+ * @returns {HTMLElement}
+ */
+function card(id, title, value, sub) {
+  return h(
+    'div',
+    { class: 'kpi', id },
+    h('div', { class: 'kpi-title' }, title),
+    h('div', { class: 'kpi-value' }, value),
+    h('div', { class: 'kpi-sub' }, sub),
+  );
+}
+
+/**
+ * @param {DurationStats} stats
+ * @returns {string}
+ */
+function durationSub(stats) {
+  return `p50 ${formatDuration(stats.p50Ms)} · p90 ${formatDuration(stats.p90Ms)} · n=${stats.count}`;
+}
+
+/**
+ * @param {KpiSnapshot} kpi
+ * @param {number} nowMs
+ * @returns {HTMLElement[]}
+ */
+export function kpiCards(kpi, nowMs) {
+  const removals = summariseRemovals(kpi, nowMs);
+  const open = kpi.openCasesBySeverity;
+  return [
+    card('kpi-mttd', 'MTTD (avg)', formatDuration(kpi.mttd.avgMs), durationSub(kpi.mttd)),
+    card('kpi-mttr', 'MTTR (avg)', formatDuration(kpi.mttr.avgMs), durationSub(kpi.mttr)),
+    card(
+      'kpi-open',
+      'Open cases',
+      String(totalOpen(open)),
+      h(
+        'span',
+        { class: 'sev-counts' },
+        SEVERITIES.map((severity) =>
+          h(
+            'span',
+            { class: `count sev-${severity}`, title: severity, data: { severity } },
+            `${severity} ${open[severity] ?? 0}`,
+          ),
+        ),
+      ),
+    ),
+    card(
+      'kpi-removals',
+      `MFA removals ${removals.month}`,
+      h(
+        'span',
+        null,
+        h('span', { class: 'legit' }, `${removals.legitimate} legitimate`),
+        ' / ',
+        h('span', { class: 'unauth' }, `${removals.unauthorized} unauthorized`),
+      ),
+      `${removals.other} other (suspicious, unresolved, unclassified) · total ${removals.total}`,
+    ),
+    card(
+      'kpi-window',
+      'Vulnerability window',
+      `median ${formatSeconds(kpi.vulnerabilityWindow.medianSeconds)}`,
+      `p90 ${formatSeconds(kpi.vulnerabilityWindow.p90Seconds)} · n=${kpi.vulnerabilityWindow.count}`,
+    ),
+  ];
+}
+
+/**
+ * @param {HTMLElement} container
+ * @param {number} nowMs
+ * @returns {Promise<void>}
+ */
+export async function renderKpis(container, nowMs) {
+  const { fromMs, toMs } = kpiWindow(nowMs);
+  container.setAttribute('aria-busy', 'true');
+  try {
+    const kpi = await getKpis(fromMs, toMs);
+    replace(
+      container,
+      h('div', { class: 'kpi-cards' }, kpiCards(kpi, nowMs)),
+      h('div', { class: 'kpi-range' }, `Since ${formatTime(fromMs)} · open cases are current`),
+    );
+  } finally {
+    container.removeAttribute('aria-busy');
+  }
+}
