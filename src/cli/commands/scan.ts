@@ -6,7 +6,13 @@ import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
 import type { InputIssue } from '../../model/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
-import { createAlertWriter, ProgressBar, renderIssue, renderSummary, shouldUseColor } from '../../report/index.ts';
+import {
+  createAlertWriter,
+  ProgressBar,
+  renderIssue,
+  renderSummary,
+  shouldUseColor,
+} from '../../report/index.ts';
 import type { AlertFormat } from '../../report/index.ts';
 import type { Alert } from '../../model/index.ts';
 import type { ScanSummary } from '../../report/index.ts';
@@ -196,7 +202,9 @@ export const SCAN_COMMAND: Command = {
     };
     const workers = parseCount('workers', values.workers);
     if (values.kpi === true && presentation.format !== 'table') {
-      throw new UsageError('--kpi goes with the table format; for machine output use `mfaguard kpi --format json`');
+      throw new UsageError(
+        '--kpi goes with the table format; for machine output use `mfaguard kpi --format json`',
+      );
     }
     const config = values.config === undefined ? undefined : loadConfigFile(values.config);
     const rulePaths = values.rules ?? [];
@@ -209,7 +217,11 @@ export const SCAN_COMMAND: Command = {
       inputs: positionals,
       rulePaths,
       builtinRules: values.builtin !== false,
-      ...(values.triage === false ? { triage: false as const } : config === undefined ? {} : { triage: config.triage }),
+      ...(values.triage === false
+        ? { triage: false as const }
+        : config === undefined
+          ? {}
+          : { triage: config.triage }),
       stdin: ctx.stdin,
       ...(workers === undefined ? {} : { workers }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
@@ -233,7 +245,8 @@ export const SCAN_COMMAND: Command = {
       throw new UsageError('none of the rules given with --rules could be loaded');
     }
     const code = await presentScan(result, presentation, ctx);
-    if (values.kpi === true) ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
+    if (values.kpi === true)
+      ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
     return code;
   },
 };

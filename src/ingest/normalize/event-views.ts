@@ -43,7 +43,8 @@ function lazyEcsDocument(event: CloudTrailEvent): EcsDocument {
     }
     return doc;
   };
-  return new Proxy({} as Record<string, EcsValue>, {
+  const target: Record<string, EcsValue> = {};
+  return new Proxy(target, {
     get: (_target, key) => {
       if (typeof key !== 'string') return undefined;
       if (full) return core![key];

@@ -72,40 +72,40 @@ function identityKeyword(event: CloudTrailEvent, key: string): string | undefine
  * no event name) then costs a property read, not a mapping. Each resolver gives exactly what `toEcsCore` puts
  * in the document (undefined where it puts nothing); a test holds them to that.
  */
-export const ECS_FIELD_RESOLVERS: ReadonlyMap<string, (event: CloudTrailEvent) => EcsValue | undefined> = new Map<
-  string,
-  (event: CloudTrailEvent) => EcsValue | undefined
->([
-  ['data_stream.dataset', () => DATASET],
-  ['event.dataset', () => DATASET],
-  ['event.module', () => 'aws'],
-  ['event.kind', () => 'event'],
-  ['cloud.provider', () => 'aws'],
-  ['event.action', (event) => text(event.raw['eventName']) ?? undefined],
-  ['event.provider', (event) => text(event.raw['eventSource']) ?? undefined],
-  [
-    'event.outcome',
-    (event) => ecsOutcome(event, text(event.raw['eventName']), objectOrNull(event.raw['responseElements'])),
-  ],
-  ['cloud.region', (event) => text(event.raw['awsRegion']) ?? undefined],
-  ['cloud.account.id', (event) => identityKeyword(event, 'accountId')],
-  ['aws.cloudtrail.user_identity.type', (event) => identityKeyword(event, 'type')],
-  ['aws.cloudtrail.user_identity.arn', (event) => identityKeyword(event, 'arn')],
-  [
-    'user.name',
-    (event) => {
-      const identity = identityOf(event);
-      if (identity === null) return undefined;
-      const context = objectOrNull(identity['sessionContext']);
-      const issuer = context === null ? null : objectOrNull(context['sessionIssuer']);
-      return keyword(identity['userName']) ?? (issuer === null ? null : keyword(issuer['userName'])) ?? undefined;
-    },
-  ],
-  ['source.address', (event) => event.sourceIp ?? undefined],
-  ['source.ip', (event) => (event.sourceIpIsAddress ? (event.sourceIp ?? undefined) : undefined)],
-  ['user_agent.original', (event) => event.userAgent ?? undefined],
-  ['aws.cloudtrail.error_code', (event) => event.errorCode ?? undefined],
-]);
+export const ECS_FIELD_RESOLVERS: ReadonlyMap<string, (event: CloudTrailEvent) => EcsValue | undefined> =
+  new Map<string, (event: CloudTrailEvent) => EcsValue | undefined>([
+    ['data_stream.dataset', () => DATASET],
+    ['event.dataset', () => DATASET],
+    ['event.module', () => 'aws'],
+    ['event.kind', () => 'event'],
+    ['cloud.provider', () => 'aws'],
+    ['event.action', (event) => text(event.raw['eventName']) ?? undefined],
+    ['event.provider', (event) => text(event.raw['eventSource']) ?? undefined],
+    [
+      'event.outcome',
+      (event) => ecsOutcome(event, text(event.raw['eventName']), objectOrNull(event.raw['responseElements'])),
+    ],
+    ['cloud.region', (event) => text(event.raw['awsRegion']) ?? undefined],
+    ['cloud.account.id', (event) => identityKeyword(event, 'accountId')],
+    ['aws.cloudtrail.user_identity.type', (event) => identityKeyword(event, 'type')],
+    ['aws.cloudtrail.user_identity.arn', (event) => identityKeyword(event, 'arn')],
+    [
+      'user.name',
+      (event) => {
+        const identity = identityOf(event);
+        if (identity === null) return undefined;
+        const context = objectOrNull(identity['sessionContext']);
+        const issuer = context === null ? null : objectOrNull(context['sessionIssuer']);
+        return (
+          keyword(identity['userName']) ?? (issuer === null ? null : keyword(issuer['userName'])) ?? undefined
+        );
+      },
+    ],
+    ['source.address', (event) => event.sourceIp ?? undefined],
+    ['source.ip', (event) => (event.sourceIpIsAddress ? (event.sourceIp ?? undefined) : undefined)],
+    ['user_agent.original', (event) => event.userAgent ?? undefined],
+    ['aws.cloudtrail.error_code', (event) => event.errorCode ?? undefined],
+  ]);
 
 /** The cheap part of the mapping: event, cloud, user identity, source, user agent and the scalar CloudTrail fields. */
 export function toEcsCore(event: CloudTrailEvent): Record<string, EcsValue> {
@@ -115,7 +115,6 @@ export function toEcsCore(event: CloudTrailEvent): Record<string, EcsValue> {
   const context = identity === null ? null : objectOrNull(identity['sessionContext']);
   const attributes = context === null ? null : objectOrNull(context['attributes']);
   const issuer = context === null ? null : objectOrNull(context['sessionIssuer']);
-  const requestParameters = objectOrNull(raw['requestParameters']);
   const responseElements = objectOrNull(raw['responseElements']);
   const action = text(raw['eventName']);
 

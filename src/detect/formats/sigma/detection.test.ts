@@ -339,9 +339,17 @@ describe('regular expression search patterns', () => {
     assert.equal(simplifySearchPattern('^.+x$'), '^.+x$');
     const patterns = ['.+:a/b:.+', '.*ab.*', '.+a|b.*', '.*', '.+', 'x.+?', '.+?y', 'a\\.+', '.+\\\\.+'];
     fc.assert(
-      fc.property(fc.constantFrom(...patterns), fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '.', '\\', 'x', 'y', '\n') }), (pattern, text) => {
-        assert.equal(new RegExp(simplifySearchPattern(pattern)).test(text), new RegExp(pattern).test(text), `${pattern} on ${JSON.stringify(text)}`);
-      }),
+      fc.property(
+        fc.constantFrom(...patterns),
+        fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '.', '\\', 'x', 'y', '\n') }),
+        (pattern, text) => {
+          assert.equal(
+            new RegExp(simplifySearchPattern(pattern)).test(text),
+            new RegExp(pattern).test(text),
+            `${pattern} on ${JSON.stringify(text)}`,
+          );
+        },
+      ),
       { numRuns: 2000 },
     );
   });

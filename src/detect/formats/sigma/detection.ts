@@ -751,7 +751,8 @@ export function simplifySearchPattern(source: string): string {
   if (tail !== null) {
     let backslashes = 0;
     for (let i = tail.index - 1; i >= 0 && pattern[i] === '\\'; i--) backslashes++;
-    const quantifiedBefore = tail.index > 0 && /[*+?}]/.test(pattern[tail.index - 1] ?? '') && backslashes === 0;
+    const quantifiedBefore =
+      tail.index > 0 && /[*+?}]/.test(pattern[tail.index - 1] ?? '') && backslashes === 0;
     if (backslashes % 2 === 0 && !quantifiedBefore) {
       pattern = pattern.slice(0, tail.index) + (tail[1] === '+' ? '.' : '');
     }
