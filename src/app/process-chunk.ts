@@ -56,7 +56,12 @@ export function processChunk(
     if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;
     if (lastEventMs === null || timeMs > lastEventMs) lastEventMs = timeMs;
     baseline.observe(normalized.event);
-    if (isRelevant(normalized.event)) relevant.push(normalized.event);
+    if (isRelevant(normalized.event)) {
+      // Correlation reads the typed fields; only a removal keeps its raw record (for its investigation block).
+      // Dropping the rest keeps the scan's memory to the typed slice, and the worker-to-main copies small.
+      const event = normalized.event;
+      relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
+    }
     const views = createEventViews(normalized.event);
     const outcome = engine.match(views);
     for (const rule of outcome.rules) {
