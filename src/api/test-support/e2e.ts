@@ -1,11 +1,12 @@
 // End-to-end helpers: a loopback receiver standing in for the owner's and the team's notifier, events built
 // from the rule fixtures, and throw-away PostgreSQL databases.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
+import type { ThrowawayDatabase } from '../../store/test-support/postgres.ts';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 
 export interface Received {
   readonly path: string;
@@ -139,30 +140,8 @@ export const E2E_ENV = {
   E2E_WEBHOOK_SECRET: 'e2e-webhook-secret-0123456789',
 } as const;
 
-const PG_HOST = process.env['MFAGUARD_TEST_PG_HOST'] ?? '127.0.0.1';
-const PG_PORT = Number(process.env['MFAGUARD_TEST_PG_PORT'] ?? 5432);
-const PG_ADMIN_URL = `postgres://postgres@${PG_HOST}:${PG_PORT}/postgres`;
-
 /** A database of its own for one test run, or the reason PostgreSQL cannot be used here. */
-export async function throwawayPostgres(): Promise<
-  { url: string; drop: () => Promise<void> } | { unavailable: string }
-> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    await admin.end().catch(() => undefined);
-    return {
-      unavailable: `PostgreSQL not reachable at ${PG_ADMIN_URL}: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-  const database = `mfaguard_e2e_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${database}`);
-  return {
-    url: `postgres://postgres@${PG_HOST}:${PG_PORT}/${database}`,
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
+export async function throwawayPostgres(): Promise<ThrowawayDatabase | { unavailable: string }> {
+  const problem = await postgresProblem();
+  return problem === null ? createThrowawayDatabase('mfaguard_e2e') : { unavailable: problem };
 }

@@ -1,30 +1,13 @@
 // The live core's main flow once more on a real PostgreSQL (skipped loudly when none is reachable).
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
-import pg from 'pg';
 import type { Notification } from '../../notify/index.ts';
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
+import { announceSkip, createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
+import type { ThrowawayDatabase } from '../../store/test-support/postgres.ts';
 import { ORIGIN, PUBLIC_URL, eventBridge, fakeClock, makeService, rawRecord } from './test-support.ts';
-
-const HOST = process.env['MFAGUARD_TEST_PG_HOST'] ?? '127.0.0.1';
-const PORT = Number(process.env['MFAGUARD_TEST_PG_PORT'] ?? 5432);
-const ADMIN_URL = `postgres://postgres@${HOST}:${PORT}/postgres`;
-
-async function reachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function takeover(): Record<string, unknown>[] {
   const attacker = { actor: 'bob', ip: '192.0.2.66', userAgent: 'Boto3/1.34.0 Python/3.12' } as const;
@@ -42,34 +25,28 @@ function takeover(): Record<string, unknown>[] {
   ];
 }
 
-const problem = await reachable();
+const problem = await postgresProblem();
 if (problem !== null) {
   test('live service: postgres', (t) => {
-    const message = `PostgreSQL not reachable at ${ADMIN_URL}: ${problem}`;
-    console.error(`\n*** SKIPPED: ${message} ***\n`);
-    t.skip(message);
+    t.skip(announceSkip('live service: postgres', problem));
   });
 } else {
   describe('live service on PostgreSQL', () => {
-    const database = `mfaguard_live_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    const url = `postgres://postgres@${HOST}:${PORT}/${database}`;
+    let database: ThrowawayDatabase;
     let schemaCounter = 0;
     const opened: Store[] = [];
     const open = async (schema: string): Promise<Store> => {
-      const store = await openStore(url, { schema, poolSize: 4 });
+      const store = await openStore(database.url, { schema, poolSize: 4 });
       opened.push(store);
       return store;
     };
 
     before(async () => {
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
+      database = await createThrowawayDatabase('mfaguard_live');
     });
     after(async () => {
       for (const store of opened) await store.close().catch(() => undefined);
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
+      await database.drop();
     });
 
     it('removal -> case, verification and owner message; replay -> nothing new; "not me" -> escalated', async () => {
