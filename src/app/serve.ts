@@ -15,6 +15,9 @@ import {
   Metrics,
   meterLiveService,
 } from '../api/index.ts';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { tagOwnerLookup } from '../cases/index.ts';
+import type { OwnerLookup } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
 import type { NotifierDeps } from '../notify/index.ts';
 import { createNotifiers } from '../notify/index.ts';
@@ -27,6 +30,7 @@ import { createLiveMetrics, createLiveService, createOutboxWorker, formatLiveMet
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
+import { createIamTagReader } from './iam-owner-tags.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -47,6 +51,10 @@ export interface ServeOptions {
   readonly ingestHeader?: string;
   readonly maxBodyBytes?: number;
   readonly metricsPublic?: boolean;
+  /** Also look owners up in IAM user tags (ListUserTags), after the configuration's owners. */
+  readonly ownerTags?: boolean;
+  /** Tests give their own IAM client for the tag lookup. */
+  readonly iamClient?: IAMClient;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
   /** Pause between outbox passes when the last one found nothing to send (default 1 s). */
@@ -93,6 +101,29 @@ export function packageVersion(): string {
 
 export function defaultWebRoot(): string {
   return fileURLToPath(new URL('../../web/', import.meta.url));
+}
+
+/** Owners from IAM user tags; the IAM SDK is loaded only when this is asked for. */
+async function iamOwnerLookup(
+  options: ServeOptions,
+  config: MfaguardConfig,
+  clock: () => number,
+): Promise<OwnerLookup> {
+  let client = options.iamClient;
+  if (client === undefined) {
+    const { IAMClient } = await import('@aws-sdk/client-iam');
+    const profile = options.sources?.profile;
+    const credentials =
+      profile === undefined
+        ? undefined
+        : (await import('@aws-sdk/credential-providers')).fromIni({ profile });
+    client = new IAMClient({
+      region: options.sources?.region ?? 'us-east-1',
+      ...(credentials === undefined ? {} : { credentials }),
+    });
+  }
+  const keys = (config.serve ?? DEFAULT_SERVE_CONFIG).ownerTagKeys;
+  return tagOwnerLookup(createIamTagReader(client, { clock }), keys);
 }
 
 function stderrLog(entry: LiveLogEntry): void {
@@ -245,6 +276,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       log({ level: 'warn', msg: 'MFAGUARD_INGEST_TOKEN is not set: POST /ingest/eventbridge answers 503' });
     }
 
+    const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
     const liveMetrics = createLiveMetrics();
     const metrics = new Metrics();
     const core = createLiveService({
@@ -256,6 +288,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       clock,
       log,
       metrics: liveMetrics,
+      ownerLookups,
     });
     const live = meterLiveService(core, metrics);
     const outbox = createOutboxWorker({

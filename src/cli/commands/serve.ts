@@ -33,7 +33,9 @@ Options:
   --s3-poll S3URL         poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)
   --lookup-region REGION  poll CloudTrail LookupEvents in REGION (repeatable)
   --region REGION         AWS region for the sources
-  --profile NAME          AWS profile for the sources
+  --profile NAME          AWS profile for the sources (and --owner-tags)
+  --owner-tags            also find owners in IAM user tags (serve.ownerTagKeys, default owner-email, owner,
+                          contact-email) with iam:ListUserTags, after the configuration's identities.owners
 
 Environment (secrets are read from here only):
   MFAGUARD_INGEST_TOKEN   what EventBridge (or any sender) must present; unset: ingestion answers 503
@@ -80,6 +82,7 @@ export const SERVE_COMMAND: Command = {
       'ingest-header': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'metrics-public': { type: 'boolean', default: false },
+      'owner-tags': { type: 'boolean', default: false },
       web: { type: 'boolean', default: true },
       'outbox-interval': { type: 'string' },
       'tick-interval': { type: 'string' },
@@ -120,6 +123,7 @@ export const SERVE_COMMAND: Command = {
       env: ctx.env,
       rulePaths: values.rules ?? [],
       metricsPublic: values['metrics-public'] === true,
+      ownerTags: values['owner-tags'] === true,
       ...(values.web === false ? { webRoot: null } : {}),
       ...(config === undefined ? {} : { config }),
       ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
