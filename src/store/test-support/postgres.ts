@@ -59,7 +59,7 @@ export function announceSkip(what: string, problem: string): string {
 
 export interface ThrowawayDatabase {
   readonly url: string;
-  drop(): Promise<void>;
+  readonly drop: () => Promise<void>;
 }
 
 /** A new, empty database; `drop` removes it even with connections left open. */
@@ -70,7 +70,7 @@ export async function createThrowawayDatabase(prefix = 'mfaguard_test'): Promise
   await admin.query(`CREATE DATABASE ${database}`);
   return {
     url: `postgres://postgres@${HOST}:${PORT}/${database}`,
-    async drop() {
+    drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
     },
