@@ -5,7 +5,7 @@ import { createEventViews, decodeChunk, normalizeRecord } from '../ingest/index.
 import type { Engine } from '../detect/index.ts';
 import { buildAlert } from '../detect/index.ts';
 import { BaselineBuilder } from '../enrich/index.ts';
-import type { BaselineData } from '../enrich/index.ts';
+import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 
 export interface ChunkResult {
@@ -24,8 +24,8 @@ export interface ChunkResult {
   /** Events in the MFA-relevant slice (identity changes, sign-ins, reconnaissance), kept for correlation. */
   readonly relevant: CloudTrailEvent[];
   readonly skipped: string | null;
-  /** Addresses and clients per actor, for the familiarity baseline. */
-  readonly baseline: BaselineData;
+  /** Addresses and clients per actor, for the familiarity baseline; flat, as it crosses from worker threads. */
+  readonly baseline: BaselineTransfer;
   /** Oldest and newest event time in the chunk (epoch ms); null when it held no events. */
   readonly firstEventMs: number | null;
   readonly lastEventMs: number | null;
@@ -84,7 +84,7 @@ export function processChunk(
     issues,
     relevant,
     skipped: decoded.skipped ?? null,
-    baseline: baseline.data,
+    baseline: baseline.encode(),
     firstEventMs,
     lastEventMs,
   };

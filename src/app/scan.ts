@@ -129,7 +129,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       if (alertsById.has(alert.id)) duplicates++;
       else alertsById.set(alert.id, alert);
     }
-    baseline.merge(result.baseline);
+    baseline.mergeTransfer(result.baseline);
     if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs))
       firstEventMs = result.firstEventMs;
     if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs))

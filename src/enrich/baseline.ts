@@ -7,6 +7,16 @@ const DAY_MS = 86_400_000;
 /** Per actor and value (`ip:1.2.3.4`, `ua:aws-cli`), the earliest time seen on each day. Plain maps: they cross worker threads. */
 export type BaselineData = Map<string, Map<string, Map<number, number>>>;
 
+/**
+ * `BaselineData` flattened: the actor keys and value names as tables, and `numbers` holding, per actor in
+ * order, its value count, then per value the value's index in `values`, its day count and (day, earliest) pairs.
+ */
+export interface BaselineTransfer {
+  readonly actors: readonly string[];
+  readonly values: readonly string[];
+  readonly numbers: Float64Array;
+}
+
 export function actorKey(event: CloudTrailEvent): string | null {
   const actor = event.actor;
   return (
@@ -70,6 +80,55 @@ export class BaselineBuilder {
     for (const [key, values] of other) {
       for (const [value, days] of values) {
         for (const [day, timeMs] of days) this.add(key, value, day, timeMs);
+      }
+    }
+  }
+
+  /**
+   * The data in a flat form for the trip from a worker thread: copying two string tables and one array of
+   * numbers costs the receiving thread far less than rebuilding nested maps. `mergeTransfer` reads it back.
+   */
+  encode(): BaselineTransfer {
+    const actors: string[] = [];
+    const values: string[] = [];
+    const valueIndex = new Map<string, number>();
+    const numbers: number[] = [];
+    for (const [key, byValue] of this.data) {
+      actors.push(key);
+      numbers.push(byValue.size);
+      for (const [value, days] of byValue) {
+        let index = valueIndex.get(value);
+        if (index === undefined) {
+          index = values.length;
+          values.push(value);
+          valueIndex.set(value, index);
+        }
+        numbers.push(index, days.size);
+        for (const [day, timeMs] of days) numbers.push(day, timeMs);
+      }
+    }
+    return { actors, values, numbers: Float64Array.from(numbers) };
+  }
+
+  /** Merges what `encode` produced, as `merge` would merge the data it came from. */
+  mergeTransfer(transfer: BaselineTransfer): void {
+    const { actors, values, numbers } = transfer;
+    let at = 0;
+    for (const key of actors) {
+      let byValue = this.data.get(key);
+      if (byValue === undefined) this.data.set(key, (byValue = new Map<string, Map<number, number>>()));
+      const valueCount = numbers[at++]!;
+      for (let v = 0; v < valueCount; v++) {
+        const value = values[numbers[at++]!]!;
+        let days = byValue.get(value);
+        if (days === undefined) byValue.set(value, (days = new Map<number, number>()));
+        const dayCount = numbers[at++]!;
+        for (let d = 0; d < dayCount; d++) {
+          const day = numbers[at++]!;
+          const timeMs = numbers[at++]!;
+          const earliest = days.get(day);
+          if (earliest === undefined || timeMs < earliest) days.set(day, timeMs);
+        }
       }
     }
   }

@@ -2,7 +2,7 @@
 
 export { findApproval } from './approvals.ts';
 export { actorKey, Baseline, BaselineBuilder, clientFamily, userAgentFamily } from './baseline.ts';
-export type { BaselineData } from './baseline.ts';
+export type { BaselineData, BaselineTransfer } from './baseline.ts';
 export { assessRemoval, INVESTIGATION_FIELDS, triageAlerts } from './triage.ts';
 export type { Assessment, TriageInput } from './triage.ts';
 export { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';

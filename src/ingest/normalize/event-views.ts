@@ -2,38 +2,59 @@
 // as much of it as the rule reads.
 
 import type { CloudTrailEvent, EcsDocument, EcsValue, EventViews } from '../../model/index.ts';
-import { addEcsDetails, ECS_FIELD_RESOLVERS, isEcsDetailField, toEcsCore } from './to-ecs.ts';
+import {
+  addEcsDetails,
+  ECS_FIELD_RESOLVERS,
+  ecsDetailSection,
+  ecsDetailSectionOf,
+  isEcsDetailField,
+  toEcsCore,
+} from './to-ecs.ts';
 
-/**
- * A document that maps the cheap core of the ECS view on first read, and the costly details (flattened request
- * parameters, related entities, TLS...) only when a detail field is read or the keys are listed. A rule that
- * pins no event name is checked against every event; this keeps it from paying for the whole mapping each time.
- */
-/** How a field is produced: by its own resolver, by the core mapping, or only by the details. Cached per name. */
+/** How a field is produced: by its own resolver, by the core mapping, by one detail section, or only by the details. */
 const enum FieldKind {
   Resolver,
   Core,
+  Section,
   Detail,
 }
-const fieldKinds = new Map<string, FieldKind>();
+interface FieldSource {
+  readonly kind: FieldKind;
+  /** The detail section, for `FieldKind.Section`. */
+  readonly section: string;
+}
+/** Cached per name; field names come from rules, so the map stays as small as the rule set's vocabulary. */
+const fieldSources = new Map<string, FieldSource>();
 
-function kindOf(field: string): FieldKind {
-  let kind = fieldKinds.get(field);
-  if (kind === undefined) {
-    kind = ECS_FIELD_RESOLVERS.has(field)
-      ? FieldKind.Resolver
-      : isEcsDetailField(field)
-        ? FieldKind.Detail
-        : FieldKind.Core;
-    // Field names come from rules, so the map stays as small as the rule set's vocabulary.
-    fieldKinds.set(field, kind);
+function sourceOf(field: string): FieldSource {
+  let source = fieldSources.get(field);
+  if (source === undefined) {
+    const section = ecsDetailSectionOf(field);
+    source = {
+      kind: ECS_FIELD_RESOLVERS.has(field)
+        ? FieldKind.Resolver
+        : section !== null
+          ? FieldKind.Section
+          : isEcsDetailField(field)
+            ? FieldKind.Detail
+            : FieldKind.Core,
+      section: section ?? '',
+    };
+    fieldSources.set(field, source);
   }
-  return kind;
+  return source;
 }
 
+/**
+ * A document that maps the cheap core of the ECS view on first read, one detail object (its text and flattened
+ * copy) when a field of it is read, and the rest of the details (related entities, TLS...) only when another
+ * detail field is read or the keys are listed. A rule that pins no event name is checked against every event;
+ * this keeps it from paying for the whole mapping each time.
+ */
 function lazyEcsDocument(event: CloudTrailEvent): EcsDocument {
   let core: Record<string, EcsValue> | null = null;
   let full = false;
+  let sections: Map<string, Map<string, EcsValue>> | null = null;
   const document = (): Record<string, EcsValue> => (core ??= toEcsCore(event));
   const complete = (): Record<string, EcsValue> => {
     const doc = document();
@@ -43,17 +64,39 @@ function lazyEcsDocument(event: CloudTrailEvent): EcsDocument {
     }
     return doc;
   };
+  const section = (name: string): Map<string, EcsValue> => {
+    sections ??= new Map();
+    let fields = sections.get(name);
+    if (fields === undefined) {
+      fields = ecsDetailSection(event, name);
+      sections.set(name, fields);
+    }
+    return fields;
+  };
   const target: Record<string, EcsValue> = {};
   return new Proxy(target, {
     get: (_target, key) => {
       if (typeof key !== 'string') return undefined;
       if (full) return core![key];
-      const kind = kindOf(key);
-      if (kind === FieldKind.Resolver && core === null) return ECS_FIELD_RESOLVERS.get(key)!(event);
-      return (kind === FieldKind.Detail ? complete() : document())[key];
+      const source = sourceOf(key);
+      switch (source.kind) {
+        case FieldKind.Resolver:
+          return core === null ? ECS_FIELD_RESOLVERS.get(key)!(event) : core[key];
+        case FieldKind.Section:
+          return section(source.section).get(key);
+        case FieldKind.Detail:
+          return complete()[key];
+        case FieldKind.Core:
+          return document()[key];
+      }
     },
-    has: (_target, key) =>
-      typeof key === 'string' && key in (isEcsDetailField(key) ? complete() : document()),
+    has: (_target, key) => {
+      if (typeof key !== 'string') return false;
+      if (full) return key in core!;
+      const source = sourceOf(key);
+      if (source.kind === FieldKind.Section) return section(source.section).has(key);
+      return key in (source.kind === FieldKind.Detail ? complete() : document());
+    },
     ownKeys: () => Reflect.ownKeys(complete()),
     getOwnPropertyDescriptor: (_target, key) => {
       const doc = complete();

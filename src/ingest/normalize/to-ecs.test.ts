@@ -8,7 +8,7 @@ import type { CloudTrailEvent, EcsDocument } from '../../model/index.ts';
 import { ECS_FIELDS, ecsFieldType, isEcsField } from './ecs-fields.ts';
 import { createEventViews } from './event-views.ts';
 import { normalizeRecord } from './normalize-record.ts';
-import { ECS_FIELD_RESOLVERS, toEcs } from './to-ecs.ts';
+import { ECS_FIELD_RESOLVERS, ecsDetailSectionOf, toEcs } from './to-ecs.ts';
 
 function event(record: Record<string, unknown>): CloudTrailEvent {
   const result = normalizeRecord(record, { location: 'test', index: 0 });
@@ -361,6 +361,7 @@ describe('the lazy ECS view', () => {
   it('reads the same values as the full mapping, field by field and as a whole', () => {
     const fixtures = new URL('../../../rules/fixtures/', import.meta.url);
     let checked = 0;
+    let sectionFields = 0;
     for (const rule of readdirSync(fixtures)) {
       for (const kind of ['must-fire', 'must-not-fire']) {
         const dir = new URL(`${rule}/${kind}/`, fixtures);
@@ -382,10 +383,28 @@ describe('the lazy ECS view', () => {
           for (const key of ECS_FIELD_RESOLVERS.keys()) {
             assert.deepEqual(createEventViews(result.event).ecs()[key], full[key], `resolver ${key}`);
           }
+          // A detail section's fields, read first on a fresh view, each alone and then all of them before the
+          // rest: the section mapped alone gives what the full mapping gives, and completing it afterwards agrees.
+          const sectionFirst = createEventViews(result.event).ecs();
+          for (const key of Object.keys(full)) {
+            const section = ecsDetailSectionOf(key);
+            if (section === null) continue;
+            assert.deepEqual(createEventViews(result.event).ecs()[key], full[key], `section ${key}`);
+            assert.ok(key in createEventViews(result.event).ecs(), `section has ${key}`);
+            assert.deepEqual(sectionFirst[key], full[key], `section first ${key}`);
+            sectionFields++;
+          }
+          for (const section of ['request_parameters', 'response_elements', 'insight_details']) {
+            const missing = `aws.cloudtrail.flattened.${section}.no_such_key`;
+            assert.equal(sectionFirst[missing], undefined, missing);
+            assert.equal(missing in sectionFirst, false, missing);
+          }
+          assert.deepEqual({ ...sectionFirst }, full);
           checked++;
         }
       }
     }
     assert.ok(checked >= 30, `only ${checked} fixtures checked`);
+    assert.ok(sectionFields >= 30, `only ${sectionFields} section fields checked`);
   });
 });

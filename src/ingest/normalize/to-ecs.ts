@@ -279,12 +279,66 @@ function addDetail(
   name: string,
   value: unknown,
 ): void {
+  const rendered = renderDetail(flattened, name, value);
+  if (rendered !== undefined) doc[`aws.cloudtrail.${name}`] = rendered;
+}
+
+function renderDetail(flattened: Map<string, string[]>, name: string, value: unknown): string | undefined {
   const rendered = javaString(value);
-  if (rendered === undefined) return;
-  doc[`aws.cloudtrail.${name}`] = rendered;
+  if (rendered === undefined) return undefined;
   if (rendered.length < FLATTENED_MAX_TEXT && typeof value === 'object' && !Array.isArray(value)) {
     collectFlattened(`aws.cloudtrail.flattened.${name}`, value, flattened);
   }
+  return rendered;
+}
+
+/** The detail objects that map on their own, by their ECS name, with the CloudTrail key each comes from. */
+const DETAIL_SECTIONS = new Map<string, string>([
+  ['request_parameters', 'requestParameters'],
+  ['response_elements', 'responseElements'],
+  ['additional_eventdata', 'additionalEventData'],
+  ['service_event_details', 'serviceEventDetails'],
+  ['insight_details', 'insightDetails'],
+]);
+const FLATTENED_PREFIX = 'aws.cloudtrail.flattened.';
+const CLOUDTRAIL_PREFIX = 'aws.cloudtrail.';
+
+/**
+ * The detail section that alone produces `field` (`aws.cloudtrail.<section>` or a flattened leaf under
+ * `aws.cloudtrail.flattened.<section>`), or null when the field needs the rest of the details.
+ */
+export function ecsDetailSectionOf(field: string): string | null {
+  if (field.startsWith(FLATTENED_PREFIX)) {
+    const dot = field.indexOf('.', FLATTENED_PREFIX.length);
+    const name = field.slice(FLATTENED_PREFIX.length, dot === -1 ? undefined : dot);
+    return DETAIL_SECTIONS.has(name) ? name : null;
+  }
+  if (field.startsWith(CLOUDTRAIL_PREFIX)) {
+    const name = field.slice(CLOUDTRAIL_PREFIX.length);
+    // Insight details have no text form among the details: only their flattened copy is a section.
+    return name !== 'insight_details' && DETAIL_SECTIONS.has(name) ? name : null;
+  }
+  return null;
+}
+
+/**
+ * The fields one detail section adds to the full mapping (its text form and flattened leaves), with the same
+ * values: a rule reading the request parameters of every event need not pay for the other details.
+ */
+export function ecsDetailSection(event: CloudTrailEvent, section: string): Map<string, EcsValue> {
+  const fields = new Map<string, EcsValue>();
+  const key = DETAIL_SECTIONS.get(section);
+  if (key === undefined) return fields;
+  const flattened = new Map<string, string[]>();
+  if (section === 'insight_details') {
+    const insight = objectOrNull(event.raw[key]);
+    if (insight !== null) collectFlattened(`${FLATTENED_PREFIX}insight_details`, insight, flattened);
+  } else {
+    const rendered = renderDetail(flattened, section, event.raw[key]);
+    if (rendered !== undefined) fields.set(`${CLOUDTRAIL_PREFIX}${section}`, rendered);
+  }
+  for (const [path, values] of flattened) fields.set(path, values.length === 1 ? values[0]! : values);
+  return fields;
 }
 
 /**

@@ -126,6 +126,13 @@ class Compiler {
   }
 
   private values(expr: KqlValueExpr, name: string, pattern: boolean, offset: number): KqlPredicate {
+    // A value list on one named field reads the field once and tests each value on it (a read can be costly:
+    // the ECS view maps on demand). Not for patterns: "some key matches a and some key matches b" is not
+    // "some key matches a and b".
+    if (!pattern && expr.type !== 'value') {
+      const mapping = this.resolve(name);
+      return this.read(mapping, name, this.valueTest(expr, mapping, name, offset));
+    }
     switch (expr.type) {
       case 'value':
         return this.field(name, pattern, (mapping, field) => this.is(mapping, field, expr.value, offset));
@@ -140,6 +147,26 @@ class Compiler {
       case 'not': {
         const child = this.values(expr.child, name, pattern, offset);
         return (doc) => !child(doc);
+      }
+    }
+  }
+
+  /** A value expression as one test on the field's value: and/or/not over each value's test. */
+  private valueTest(expr: KqlValueExpr, mapping: KqlFieldMapping, name: string, offset: number): ValueTest {
+    switch (expr.type) {
+      case 'value':
+        return this.is(mapping, name, expr.value, offset);
+      case 'and': {
+        const children = expr.children.map((child) => this.valueTest(child, mapping, name, offset));
+        return (value) => children.every((child) => child(value));
+      }
+      case 'or': {
+        const children = expr.children.map((child) => this.valueTest(child, mapping, name, offset));
+        return (value) => children.some((child) => child(value));
+      }
+      case 'not': {
+        const child = this.valueTest(expr.child, mapping, name, offset);
+        return (value) => !child(value);
       }
     }
   }
@@ -173,7 +200,11 @@ class Compiler {
       };
     }
     const mapping = this.resolve(name);
-    const test = build(mapping, name);
+    return this.read(mapping, name, build(mapping, name));
+  }
+
+  /** Reads one named field from the document (every key below it for an object field) and tests its value. */
+  private read(mapping: KqlFieldMapping, name: string, test: ValueTest): KqlPredicate {
     if (mapping.object === true) {
       const below = `${name}.`;
       return (doc) => {
