@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadS3PollSource, loadSqsSource } from '../ingest/index.ts';
 import type { LiveSourceStore } from '../ingest/index.ts';
+import { jsonForTerminal } from '../report/index.ts';
 import type { IngestOutcome, LiveService } from './live/index.ts';
 
 /** What the handler runs on; built once per Lambda container, on the first invocation. */
@@ -78,8 +79,9 @@ function isOutcome(value: unknown): value is IngestOutcome {
   return isObject(value) && typeof value['received'] === 'number' && Array.isArray(value['rejected']);
 }
 
+/** CloudWatch Logs lines; entries carry CloudTrail text, so DEL, C1 and bidi characters are escaped too. */
 const defaultLog: NonNullable<HandlerDeps['log']> = (entry) => {
-  console.log(JSON.stringify(entry));
+  console.log(jsonForTerminal(JSON.stringify(entry)));
 };
 
 /**

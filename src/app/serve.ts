@@ -19,6 +19,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { tagOwnerLookup } from '../cases/index.ts';
 import type { OwnerLookup } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
+import { jsonForTerminal } from '../report/index.ts';
 import type { NotifierDeps } from '../notify/index.ts';
 import { createNotifiers } from '../notify/index.ts';
 import type { Store } from '../store/index.ts';
@@ -126,8 +127,9 @@ async function iamOwnerLookup(
   return tagOwnerLookup(createIamTagReader(client, { clock }), keys);
 }
 
+/** One JSON object per line; log entries carry CloudTrail text, so DEL, C1 and bidi characters are escaped too. */
 function stderrLog(entry: LiveLogEntry): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  process.stderr.write(`${jsonForTerminal(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`);
 }
 
 function secretFromEnv(env: Environment, name: string): string | null {
