@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,9 +20,10 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createAuditCommand, DEFAULT_AUDIT_DEPS } from './audit.ts';
 import type { AuditDeps } from './audit.ts';
-import type { CommandContext } from '../command.ts';
 import { ExternalError, UsageError } from '../../model/index.ts';
 import { EXIT } from '../exit-codes.ts';
+import { captureContext } from '../test-support/context.ts';
+import type { CapturedContext } from '../test-support/context.ts';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 const corpusPresent = existsSync(CORPUS);
@@ -36,18 +36,8 @@ const HEADER =
 const userRow = (name: string): string =>
   `${name},arn:aws:iam::111122223333:user/x,2024-01-01T00:00:00+00:00,true,2024-05-30T00:00:00+00:00,2024-01-01T00:00:00+00:00,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`;
 
-function context(): { ctx: CommandContext; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const ctx: CommandContext = {
-    stdout: { write: (t) => void (out += t), isTTY: false },
-    stderr: { write: (t) => void (err += t), isTTY: false },
-    stdin: new PassThrough(),
-    env: {},
-    cwd: '/',
-    now: () => new Date('2017-02-23T00:40:00Z'),
-  };
-  return { ctx, out: () => out, err: () => err };
+function context(): CapturedContext {
+  return captureContext({ cwd: '/', now: '2017-02-23T00:40:00Z' });
 }
 
 function filesDeps(files: Record<string, string>): AuditDeps {

@@ -5,26 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parse, parseAllDocuments } from 'yaml';
 import { ExternalError, UsageError } from '../../model/index.ts';
-import type { CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { GUARDRAILS_COMMAND } from './guardrails.ts';
+import { captureContext } from '../test-support/context.ts';
+import type { CapturedContext } from '../test-support/context.ts';
 
-function context(cwd = tmpdir()): { ctx: CommandContext; out: () => string } {
-  let out = '';
-  return {
-    ctx: {
-      stdout: { write: (t: string) => void (out += t), isTTY: false },
-      stderr: { write: () => undefined, isTTY: false },
-      stdin: new PassThrough(),
-      env: {},
-      cwd,
-      now: () => new Date('2026-01-01T00:00:00Z'),
-    },
-    out: () => out,
-  };
+function context(cwd = tmpdir()): CapturedContext {
+  return captureContext({ cwd, now: '2026-01-01T00:00:00Z' });
 }
 
 void test('policy as JSON (default format) is the policy document', async () => {

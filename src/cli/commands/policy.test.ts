@@ -5,32 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { UsageError } from '../../model/index.ts';
-import type { CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { POLICY_COMMAND } from './policy.ts';
+import { captureContext } from '../test-support/context.ts';
+import type { CapturedContext } from '../test-support/context.ts';
 
-function context(
-  cwd: string,
-  stdinText?: string,
-): { ctx: CommandContext; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const stdin = new PassThrough();
-  if (stdinText !== undefined) stdin.end(stdinText);
-  return {
-    ctx: {
-      stdout: { write: (t: string) => void (out += t), isTTY: false },
-      stderr: { write: (t: string) => void (err += t), isTTY: false },
-      stdin,
-      env: {},
-      cwd,
-      now: () => new Date('2026-01-01T00:00:00Z'),
-    },
-    out: () => out,
-    err: () => err,
-  };
+function context(cwd: string, stdinText?: string): CapturedContext {
+  return captureContext({
+    cwd,
+    now: '2026-01-01T00:00:00Z',
+    ...(stdinText === undefined ? {} : { stdin: stdinText }),
+  });
 }
 
 const ENFORCING = {

@@ -10,7 +10,13 @@ export interface CapturedContext {
 }
 
 export function captureContext(
-  options: { stdin?: string | Buffer; env?: Record<string, string>; tty?: boolean; cwd?: string } = {},
+  options: {
+    stdin?: string | Buffer;
+    env?: Record<string, string>;
+    tty?: boolean;
+    cwd?: string;
+    now?: string;
+  } = {},
 ): CapturedContext {
   let out = '';
   let err = '';
@@ -25,7 +31,7 @@ export function captureContext(
       stdin,
       env: options.env ?? {},
       cwd: options.cwd ?? process.cwd(),
-      now: () => new Date('2026-11-23T12:00:00Z'),
+      now: () => new Date(options.now ?? '2026-11-23T12:00:00Z'),
     },
     out: () => out,
     err: () => err,
