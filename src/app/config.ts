@@ -55,9 +55,6 @@ export interface ParseConfigOptions {
   readonly env?: Environment;
 }
 
-/** Says every variable is set: parsing `notify` without checking the environment. */
-const UNCHECKED_ENV: Environment = new Proxy({}, { get: () => 'unchecked' });
-
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DAY_NAMES: Readonly<Record<string, number>> = {
   mon: 1,
@@ -346,7 +343,7 @@ export function parseConfig(
   });
 
   const serve = parseServe(check, top['serve']);
-  const notify = parseNotifyConfig(top['notify'], location, options.env ?? UNCHECKED_ENV);
+  const notify = parseNotifyConfig(top['notify'], location, options.env ?? null);
   for (const issue of notify.issues) if (issue.level === 'error') check.issues.push(issue);
 
   const config: MfaguardConfig = {

@@ -143,7 +143,8 @@ class Checker {
   readonly issues: InputIssue[] = [];
   constructor(
     private readonly where: string,
-    readonly env: Environment,
+    /** null: the variables' values are not checked (a `scan --config` does not need the service's secrets). */
+    readonly env: Environment | null,
   ) {}
 
   problem(path: Path, message: string, hint?: string, level: 'error' | 'warning' = 'error'): void {
@@ -247,6 +248,7 @@ class Checker {
       );
       return null;
     }
+    if (this.env === null) return name;
     const actual = this.env[name];
     if (actual === undefined || actual === '') {
       this.problem(
@@ -334,7 +336,7 @@ function parseKind(
     case 'webhook': {
       const url = check.url(at('url'), raw['url'], true, 'a webhook');
       const secretEnv = check.envName(at('secretEnv'), raw['secretEnv'], true);
-      if (secretEnv !== null && (check.env[secretEnv]?.length ?? 0) < 32) {
+      if (secretEnv !== null && check.env !== null && (check.env[secretEnv]?.length ?? 0) < 32) {
         check.problem(
           at('secretEnv'),
           `the secret in ${secretEnv} is shorter than 32 characters`,
@@ -367,8 +369,7 @@ function parseKind(
       }
       const urlEnv = check.envName(at('urlEnv'), raw['urlEnv'], true);
       if (urlEnv === null) return null;
-      const url = check.env[urlEnv] ?? '';
-      if (!/^https?:\/\//.test(url)) {
+      if (check.env !== null && !/^https?:\/\//.test(check.env[urlEnv] ?? '')) {
         check.problem(at('urlEnv'), `environment variable ${urlEnv} does not hold an http(s) URL`);
         return null;
       }
@@ -515,7 +516,12 @@ function parseRoute(check: Checker, path: Path, value: unknown, index: number): 
  * a notifier or route with an error is left out rather than half-configured. `env` is where the secrets'
  * variables are looked up (checked to be present now, so a missing secret fails at start, not at 3 a.m.).
  */
-export function parseNotifyConfig(raw: unknown, where: string, env: Environment = process.env): NotifyConfig {
+/** `env`: where the notifiers' secrets are read from; null checks only the variables' names, not their values. */
+export function parseNotifyConfig(
+  raw: unknown,
+  where: string,
+  env: Environment | null = process.env,
+): NotifyConfig {
   const check = new Checker(where, env);
   if (raw === undefined || raw === null) return { notifiers: [], routes: [], issues: [] };
   const top = check.mapping([], raw, ['notifiers', 'routes']);
