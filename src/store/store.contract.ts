@@ -1390,9 +1390,11 @@ export function defineStoreContract(
         p50Ms: 60_000,
         p90Ms: 3_600_000,
       });
+      assert.equal(kpis.autoResolved, 0);
       const zero = {
         rotation: 0,
         approved: 0,
+        'admin-reset': 0,
         verified: 0,
         suspicious: 0,
         unauthorized: 0,
