@@ -1,6 +1,6 @@
 // Keeps a case in step with its alerts: severity, risk, classification and vulnerability window, and what to do next.
 
-import { isMfaRemoval } from '../detect/correlate/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../detect/correlate/index.ts';
 import type { Alert, Classification, Severity } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
 import type { AutoResolution, Case, CasePatch } from '../store/index.ts';
@@ -19,13 +19,16 @@ const CLASSIFICATION_PRIORITY: readonly Classification[] = [
   'rotation',
 ];
 
-/** An alert on a successful MFA removal (not the correlated burst alert, which is about an actor). */
+/**
+ * An alert on a successful MFA removal: a burst's removals included (each is about its own user), not the burst's
+ * own correlated alert, which is about the caller.
+ */
 export function isRemovalAlert(alert: Alert): boolean {
   return (
     alert.event.name === 'DeactivateMFADevice' &&
     alert.event.source === 'iam.amazonaws.com' &&
     alert.event.outcome === 'success' &&
-    alert.correlation?.kind !== 'burst'
+    alert.rule.id !== BURST_RULE.meta.id
   );
 }
 

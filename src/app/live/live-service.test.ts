@@ -628,4 +628,40 @@ describe('live service on SQLite', () => {
     await live.ingestRecords(takeoverRecords(), ORIGIN);
     assert.equal((await onlyCase(store)).targetKey, `${ACCOUNT}/carol`);
   });
+
+  it('a burst opens a case per target and asks each owner, whether the removals come in one batch or one by one', async () => {
+    const owners = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const yaml = `${TEST_CONFIG_YAML.replace('identities:\n  owners:\n', `identities:\n  owners:\n${owners.map((u) => `    ${u}: { email: ${u}@example.com }\n`).join('')}`)}`;
+    const sweep = owners.map((user, i) =>
+      rawRecord({
+        name: 'DeactivateMFADevice',
+        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 90_000).toISOString(),
+        actor: 'mallory',
+        target: user,
+      }),
+    );
+    const results: unknown[] = [];
+    for (const split of ['batch', 'one by one'] as const) {
+      await fresh('2026-11-18T13:20:00Z');
+      const live = makeService(store, clock, { config: testConfig(yaml) });
+      if (split === 'batch') await live.ingestRecords(sweep, ORIGIN);
+      else for (const record of sweep) await live.ingestRecords([record], ORIGIN);
+      const cases = (await store.listCases({ limit: 100 })).items;
+      assert.deepEqual(cases.map((kase) => kase.userName).sort(), owners, `${split}: one case per target`);
+      const requests = (await pending(store)).filter((row) => row.kind === 'verification-request');
+      assert.deepEqual(
+        requests.map((row) => row.n.recipient).sort(),
+        owners.map((user) => `${user}@example.com`),
+        `${split}: every owner asked`,
+      );
+      const burst = (await store.listAlerts({ limit: 100, ruleId: 'mfaguard-mfa-removal-burst' })).items;
+      assert.equal(burst.length, 1, `${split}: one burst alert`);
+      results.push(
+        cases
+          .map((kase) => [kase.userName, kase.classification, kase.severity, kase.state])
+          .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+      );
+    }
+    assert.deepEqual(results[1], results[0]);
+  });
 });

@@ -352,6 +352,22 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     return result;
   }
 
+  /** Announces a new case with the case as its alerts make it; the verification request (if any) follows. */
+  async function announceOpened(
+    tx: StoreTx,
+    effects: BatchEffects,
+    caseId: string,
+    now: number,
+  ): Promise<void> {
+    const detail = await tx.getCase(caseId);
+    if (detail === null) return;
+    const alerts = await caseAlerts(tx, detail);
+    const lead = leadAlert(alerts);
+    if (lead === undefined) return;
+    const patch = caseFieldsFromAlerts(detail, alerts);
+    await enqueue(tx, effects, caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext), now);
+  }
+
   /** False when the alert is part of an incident whose case is already resolved: a late event reopens nothing. */
   async function incidentStillOpen(tx: StoreTx, alert: Alert, retriaged: Retriaged): Promise<boolean> {
     if (alert.incident?.role !== 'member') return true;
@@ -440,47 +456,61 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       const retriaged = await retriage(tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 
-      // Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included; a removal's
-      // alert goes first, so the alerts of its incident join its case.
-      const opened = new Set<string>();
-      const joining = [...effects.newAlerts.values(), ...retriaged.unattached].sort(
-        (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
-      );
-      for (const alert of joining) {
+      // Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included. Incidents
+      // join in time order, each case brought in step before the next incident: a rotation closes its case before a
+      // later removal of the same user opens another, exactly as when the events arrive one request at a time.
+      const incidents = new Map<string, Alert[]>();
+      for (const alert of [...effects.newAlerts.values(), ...retriaged.unattached]) {
         if (!isTargetAlert(alert)) continue;
-        const target = caseTargetOfAlert(alert, byId.get(alert.event.id));
-        if (target === null) continue;
-        if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
-        const result = await tx.openOrAttachCase({ alert, targetKey: target.key, nowMs: now, actor: SYSTEM });
-        touched.add(result.case.id);
-        if (result.created) {
-          opened.add(result.case.id);
-          count(effects, 'casesOpened');
-          effects.logs.push({
-            level: 'info',
-            msg: 'case opened',
-            caseId: result.case.id,
-            user: target.userName,
-          });
-        }
+        const key = alert.incident?.removalEventId ?? alert.event.id;
+        incidents.set(key, [...(incidents.get(key) ?? []), alert]);
       }
-      for (const caseId of [...touched].sort()) {
-        if (opened.has(caseId)) {
-          // Announced first, with the case as its alerts make it; the verification request (if any) follows.
-          const detail = await tx.getCase(caseId);
-          const lead = detail === null ? undefined : leadAlert(await caseAlerts(tx, detail));
-          if (detail !== null && lead !== undefined) {
-            const patch = caseFieldsFromAlerts(detail, await caseAlerts(tx, detail));
-            await enqueue(
-              tx,
-              effects,
-              caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext),
-              now,
-            );
+      const firstTime = (alerts: readonly Alert[]): string =>
+        alerts.reduce(
+          (min, alert) => (alert.event.time < min ? alert.event.time : min),
+          alerts[0]!.event.time,
+        );
+      const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
+        firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
+      );
+      const synced = new Set<string>();
+      for (const [, group] of ordered) {
+        const opened = new Set<string>();
+        const joined = new Set<string>();
+        // A removal's alert goes first, so the alerts of its incident join its case.
+        group.sort(
+          (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
+        );
+        for (const alert of group) {
+          const target = caseTargetOfAlert(alert, byId.get(alert.event.id));
+          if (target === null) continue;
+          if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
+          const result = await tx.openOrAttachCase({
+            alert,
+            targetKey: target.key,
+            nowMs: now,
+            actor: SYSTEM,
+          });
+          joined.add(result.case.id);
+          if (result.created) {
+            opened.add(result.case.id);
+            count(effects, 'casesOpened');
+            effects.logs.push({
+              level: 'info',
+              msg: 'case opened',
+              caseId: result.case.id,
+              user: target.userName,
+            });
           }
         }
-        await syncCase(tx, effects, caseId, owners, now);
+        for (const caseId of [...joined].sort()) {
+          if (opened.has(caseId)) await announceOpened(tx, effects, caseId, now);
+          await syncCase(tx, effects, caseId, owners, now);
+          synced.add(caseId);
+        }
       }
+      for (const caseId of [...touched].sort())
+        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {
         stored: inserted.inserted.length,
         duplicates: inserted.duplicates,
