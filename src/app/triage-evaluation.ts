@@ -52,10 +52,16 @@ export function emptyMatrix(): ConfusionMatrix {
   return Object.fromEntries(EPISODE_KINDS.map((kind) => [kind, row()])) as ConfusionMatrix;
 }
 
-/** The triaged alert that speaks for a removal: the built-in rule's, else any rule's. */
-function removalAlert(alerts: readonly Alert[], eventId: string): Alert | undefined {
-  const mine = alerts.filter((alert) => alert.event.id === eventId && alert.classification !== undefined);
-  return mine.find((alert) => alert.rule.id === 'mfaguard-iam-mfa-device-deactivated') ?? mine[0];
+/** The triaged alert that speaks for each removal: the built-in rule's, else any rule's. */
+function removalAlerts(alerts: readonly Alert[]): Map<string, Alert> {
+  const byEvent = new Map<string, Alert>();
+  for (const alert of alerts) {
+    if (alert.classification === undefined || alert.incident?.role !== 'removal') continue;
+    const current = byEvent.get(alert.event.id);
+    if (current === undefined || alert.rule.id === 'mfaguard-iam-mfa-device-deactivated')
+      byEvent.set(alert.event.id, alert);
+  }
+  return byEvent;
 }
 
 /** Tabulates the triaged alerts of a run against the episodes' labels. */
@@ -65,9 +71,10 @@ export function tabulate(
 ): { removals: EvaluatedRemoval[]; matrix: ConfusionMatrix } {
   const matrix = emptyMatrix();
   const removals: EvaluatedRemoval[] = [];
+  const byEvent = removalAlerts(alerts);
   for (const episode of episodes) {
     for (const eventId of episode.removals) {
-      const alert = removalAlert(alerts, eventId);
+      const alert = byEvent.get(eventId);
       const classification = alert?.classification ?? 'none';
       matrix[episode.kind][classification]++;
       removals.push({

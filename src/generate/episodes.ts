@@ -988,6 +988,8 @@ export function generateEpisodeMix(options: EpisodeMixOptions): EpisodeMix {
   const worldRng = new Prng(options.seed);
   const episodeRng = new Prng((options.seed ^ 0x2545f491) >>> 0);
   const backgroundRng = new Prng((options.seed + 0x9e3779b9) >>> 0);
+  // A stream of its own: adding unrelated noise changes nothing else in the mix.
+  const noiseRng = new Prng((options.seed ^ 0x68e31da4) >>> 0);
   const accountCount = options.accounts ?? 4;
   const world = buildWorld(
     worldRng,
@@ -1044,7 +1046,7 @@ export function generateEpisodeMix(options: EpisodeMixOptions): EpisodeMix {
       const dayStart = startMs + d * DAY;
       backgroundDay(backgroundRng, account, dayStart, planted);
       if ((options.noisePerDay ?? 0) > 0)
-        noiseFor(backgroundRng, account, world, dayStart, options.noisePerDay ?? 0, sessions, planted);
+        noiseFor(noiseRng, account, world, dayStart, options.noisePerDay ?? 0, sessions, planted);
     }
   }
   planted.sort((a, b) => a.t - b.t || compareIds(a.record, b.record));

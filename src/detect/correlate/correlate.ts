@@ -151,6 +151,22 @@ export function byTime(a: CloudTrailEvent, b: CloudTrailEvent): number {
   return a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** The events of a time-sorted list within [fromMs, toMs], by binary search: lists of a busy caller run long. */
+function within(list: readonly CloudTrailEvent[], fromMs: number, toMs: number): CloudTrailEvent[] {
+  const first = (limit: number, inclusive: boolean): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = list[mid]!.timeMs;
+      if (t < limit || (!inclusive && t === limit)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return list.slice(first(fromMs, true), first(toMs, false));
+}
+
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
@@ -238,17 +254,15 @@ export function correlateRemovals(
   const reach = incidentReach(windows);
 
   return removals.map((removal): RemovalCorrelation => {
-    const devices = deviceByAccount.get(removal.account ?? '') ?? [];
-    const resolved = resolveTarget(removal, devices, windows);
-    const target = resolved.user;
     const from = removal.timeMs - reach.beforeMs;
     const to = removal.timeMs + reach.afterMs;
-    const inWindow = (event: CloudTrailEvent): boolean => event.timeMs >= from && event.timeMs <= to;
+    const deviceEvents = within(deviceByAccount.get(removal.account ?? '') ?? [], from, to);
+    const resolved = resolveTarget(removal, deviceEvents, windows);
+    const target = resolved.user;
     const targetEvents =
-      target === null ? [] : (byTarget.get(userKey(removal.account, target)) ?? []).filter(inWindow);
+      target === null ? [] : within(byTarget.get(userKey(removal.account, target)) ?? [], from, to);
     const actor = actorId(removal);
-    const actorEvents = actor === null ? [] : (byActor.get(actor) ?? []).filter(inWindow);
-    const deviceEvents = devices.filter(inWindow);
+    const actorEvents = actor === null ? [] : within(byActor.get(actor) ?? [], from, to);
     const graceEnd = removal.timeMs + windows.graceWindowMs;
     const after = (event: CloudTrailEvent): boolean => byTime(event, removal) > 0;
     const isTarget = (event: CloudTrailEvent): boolean =>
