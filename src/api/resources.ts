@@ -291,7 +291,8 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     body: {
       assignee: 'a name, or null to unassign',
       severity: 'info, low, medium, high, critical',
-      classification: 'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
+      classification:
+        'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
     },
     responses: { '200': 'the case', '404': 'no such case' },
     async handle(ctx) {
