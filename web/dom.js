@@ -138,7 +138,15 @@ export function severityBadge(severity) {
  * @returns {HTMLSpanElement}
  */
 export function classificationBadge(classification) {
-  const known = ['rotation', 'approved', 'verified', 'suspicious', 'unauthorized', 'unresolved'];
+  const known = [
+    'rotation',
+    'approved',
+    'admin-reset',
+    'verified',
+    'suspicious',
+    'unauthorized',
+    'unresolved',
+  ];
   const value = classification ?? 'unclassified';
   return h('span', { class: `badge cls-${known.includes(value) ? value : 'unknown'}` }, value);
 }

@@ -17,6 +17,7 @@ export const CLASSIFICATIONS = [
   'unauthorized',
   'suspicious',
   'unresolved',
+  'admin-reset',
   'verified',
   'approved',
   'rotation',

@@ -51,7 +51,13 @@ export function kpiCards(kpi, nowMs) {
   const open = kpi.openCasesBySeverity;
   return [
     card('kpi-mttd', 'MTTD (avg)', formatDuration(kpi.mttd.avgMs), durationSub(kpi.mttd)),
-    card('kpi-mttr', 'MTTR (avg)', formatDuration(kpi.mttr.avgMs), durationSub(kpi.mttr)),
+    // Cases that closed themselves (a rotation, an approved change) took no remediation: counted apart from MTTR.
+    card(
+      'kpi-mttr',
+      'MTTR (avg)',
+      formatDuration(kpi.mttr.avgMs),
+      `${durationSub(kpi.mttr)} · auto-closed ${kpi.autoResolved ?? 0}`,
+    ),
     card(
       'kpi-open',
       'Open cases',

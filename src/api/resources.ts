@@ -204,7 +204,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       { name: 'severity', description: 'info, low, medium, high, critical' },
       {
         name: 'classification',
-        description: 'rotation, approved, verified, suspicious, unauthorized, unresolved',
+        description: 'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved',
       },
       { name: 'ruleId', description: 'rule id' },
       { name: 'targetUser', description: 'IAM user name (any case)' },
@@ -291,7 +291,8 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     body: {
       assignee: 'a name, or null to unassign',
       severity: 'info, low, medium, high, critical',
-      classification: 'rotation, approved, verified, suspicious, unauthorized, unresolved, or null',
+      classification:
+        'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
     },
     responses: { '200': 'the case', '404': 'no such case' },
     async handle(ctx) {
@@ -446,7 +447,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'viewer',
     tag: 'kpis',
     summary:
-      'MTTD, MTTR, removals per month by classification, open cases by severity, vulnerability windows, verification answer times (durations in ms).',
+      'MTTD, MTTR (cases that closed themselves left out, counted in autoResolved), removals per month by classification, open cases by severity, vulnerability windows, verification answer times (durations in ms).',
     query: [
       { name: 'from', description: 'window start (ISO 8601 or epoch ms; default 30 days before `to`)' },
       { name: 'to', description: 'window end, exclusive (default now)' },

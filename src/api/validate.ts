@@ -1,16 +1,7 @@
 // Request bodies and query strings checked field by field; every problem names its field and what was expected.
 
 import type { Classification, InputIssue, Severity } from '../model/index.ts';
-import { isSeverity, SEVERITIES, UsageError } from '../model/index.ts';
-
-export const CLASSIFICATIONS: readonly Classification[] = [
-  'rotation',
-  'approved',
-  'verified',
-  'suspicious',
-  'unauthorized',
-  'unresolved',
-];
+import { CLASSIFICATIONS, isSeverity, SEVERITIES, UsageError } from '../model/index.ts';
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));

@@ -1,12 +1,12 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
 import type { Chunk } from '../ingest/index.ts';
-import { createEventViews, decodeChunk, normalizeRecord } from '../ingest/index.ts';
+import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
-import { buildAlert } from '../detect/index.ts';
 import { BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
+import { detectEvent } from './pipeline.ts';
 
 export interface ChunkResult {
   readonly location: string;
@@ -21,21 +21,17 @@ export interface ChunkResult {
   /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
   readonly candidates: Record<string, CloudTrailEvent[]>;
   readonly issues: InputIssue[];
-  /** Events in the MFA-relevant slice (identity changes, sign-ins, reconnaissance), kept for correlation. */
+  /** Events in the kept slice (see `Detection.keep`): input for correlation. */
   readonly relevant: CloudTrailEvent[];
   readonly skipped: string | null;
-  /** Addresses and clients per actor, for the familiarity baseline; flat, as it crosses from worker threads. */
+  /** Addresses and clients per actor over the kept slice, for the familiarity baseline; flat, as it crosses from worker threads. */
   readonly baseline: BaselineTransfer;
   /** Oldest and newest event time in the chunk (epoch ms); null when it held no events. */
   readonly firstEventMs: number | null;
   readonly lastEventMs: number | null;
 }
 
-export function processChunk(
-  chunk: Chunk,
-  engine: Engine,
-  isRelevant: (event: CloudTrailEvent) => boolean,
-): ChunkResult {
+export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
   const decoded = decodeChunk(chunk);
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];
@@ -55,23 +51,17 @@ export function processChunk(
     const timeMs = normalized.event.timeMs;
     if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;
     if (lastEventMs === null || timeMs > lastEventMs) lastEventMs = timeMs;
-    baseline.observe(normalized.event);
-    if (isRelevant(normalized.event)) {
+    const event = normalized.event;
+    const detection = detectEvent(engine, event);
+    alerts.push(...detection.alerts);
+    for (const rule of detection.aggregateRules) (candidates[rule.meta.id] ??= []).push(event);
+    issues.push(...detection.issues);
+    if (detection.keep) {
+      baseline.observe(event);
       // Correlation reads the typed fields; only a removal keeps its raw record (for its investigation block).
       // Dropping the rest keeps the scan's memory to the typed slice, and the worker-to-main copies small.
-      const event = normalized.event;
       relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
     }
-    const views = createEventViews(normalized.event);
-    const outcome = engine.match(views);
-    for (const rule of outcome.rules) {
-      if (rule.kind === 'event') {
-        alerts.push(buildAlert(rule, normalized.event));
-      } else {
-        (candidates[rule.meta.id] ??= []).push(normalized.event);
-      }
-    }
-    issues.push(...outcome.issues);
   }
   return {
     location: chunk.location,

@@ -1,15 +1,16 @@
 // The slice of CloudTrail that correlation and baselines need: everything else is counted, scanned by rules, and dropped.
 
+import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/correlate/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 
-/** Identity changes, sign-ins and the reconnaissance that tends to precede an MFA removal. */
+/**
+ * Identity changes, sign-ins, the credential list calls the console makes around a security-credentials page (or
+ * that reconnaissance makes), and identity probes. Built from correlation's own lists so the two never drift.
+ */
 export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
-  // MFA devices
-  'CreateVirtualMFADevice',
-  'DeactivateMFADevice',
-  'DeleteVirtualMFADevice',
-  'EnableMFADevice',
-  'ResyncMFADevice',
+  ...MFA_DEVICE_EVENTS,
+  ...CREDENTIAL_LIST_CALLS,
+  ...SESSION_PROBES,
   // Credentials and users
   'CreateAccessKey',
   'CreateLoginProfile',
@@ -22,17 +23,9 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   'AddUserToGroup',
   'AttachUserPolicy',
   'PutUserPolicy',
-  // Sign-in and session
+  // Sign-in
   'ConsoleLogin',
   'CheckMfa',
-  'GetSessionToken',
-  'GetCallerIdentity',
-  // Reconnaissance
-  'GetAccountAuthorizationDetails',
-  'ListAccessKeys',
-  'ListMFADevices',
-  'ListUsers',
-  'ListVirtualMFADevices',
 ]);
 
 export function isRelevantEvent(event: CloudTrailEvent): boolean {

@@ -4,7 +4,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Chunk } from '../ingest/index.ts';
 import { processChunk } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
-import { isRelevantEvent } from './relevant-events.ts';
 import type { RuleSelection } from './rule-set.ts';
 
 interface WorkerRequest {
@@ -17,7 +16,7 @@ if (port !== null) {
   const { engine } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
   port.on('message', (request: WorkerRequest) => {
     try {
-      port.postMessage({ id: request.id, result: processChunk(request.chunk, engine, isRelevantEvent) });
+      port.postMessage({ id: request.id, result: processChunk(request.chunk, engine) });
     } catch (error) {
       port.postMessage({
         id: request.id,

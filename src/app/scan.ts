@@ -3,19 +3,16 @@
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { buildAlert } from '../detect/index.ts';
-import { BURST_RULE } from '../detect/correlate/index.ts';
-import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG, triageAlerts } from '../enrich/index.ts';
+import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import { createEventViews } from '../ingest/index.ts';
 import type { Chunk } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
 import type { ChunkResult } from './process-chunk.ts';
+import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { processChunk } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
-import { isRelevantEvent } from './relevant-events.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
@@ -75,7 +72,7 @@ export interface ScanStats {
 
 export interface ScanResult {
   readonly alerts: readonly Alert[];
-  /** The MFA-relevant slice of the events, once each (by eventID), oldest first: input for correlation. */
+  /** The kept slice of the events (see `Detection.keep`), once each (by eventID), oldest first: input for correlation. */
   readonly events: readonly CloudTrailEvent[];
   readonly issues: readonly InputIssue[];
   readonly rules: readonly RuleLoadResult[];
@@ -158,11 +155,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const process = async (chunk: Chunk): Promise<void> => {
     bytesRead += chunk.data.byteLength;
     if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
-    absorb(
-      workers.pool === null
-        ? processChunk(chunk, ruleSet.engine, isRelevantEvent)
-        : await workers.pool.run(chunk),
-    );
+    absorb(workers.pool === null ? processChunk(chunk, ruleSet.engine) : await workers.pool.run(chunk));
   };
 
   try {
@@ -197,12 +190,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     if (rule.kind !== 'aggregate') continue;
     const ruleEvents = candidates.get(rule.meta.id);
     if (ruleEvents === undefined) continue;
-    for (const hit of rule.evaluate([...ruleEvents.values()])) {
-      const alert = buildAlert(rule, hit.event, {
-        aggregate: { summary: hit.summary, eventIds: hit.eventIds },
-      });
+    for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
       if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
-    }
   }
 
   const events = [...relevant.values()].sort(
@@ -212,14 +201,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const triaged =
     options.triage === false
       ? detected
-      : triageAlerts({
+      : triageRun({
           alerts: detected,
           events,
           baseline: new Baseline(baseline.data),
           config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
           coverageEndMs: lastEventMs ?? 0,
-          ecs: (event) => createEventViews(event).ecs(),
-          burstAlert: (first) => buildAlert(BURST_RULE, first),
         });
   const alerts = triaged.sort(compareAlerts);
   const alertsBySeverity: Record<string, number> = {};

@@ -1,9 +1,9 @@
 // Keeps a case in step with its alerts: severity, risk, classification and vulnerability window, and what to do next.
 
-import { isMfaRemoval } from '../detect/correlate/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../detect/correlate/index.ts';
 import type { Alert, Classification, Severity } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
-import type { Case, CasePatch } from '../store/index.ts';
+import type { AutoResolution, Case, CasePatch } from '../store/index.ts';
 
 /** Classifications that come from a person (the owner's answer): triage never overrides them. */
 export const ANSWERED_CLASSIFICATIONS: ReadonlySet<Classification> = new Set(['verified', 'unauthorized']);
@@ -13,18 +13,22 @@ const CLASSIFICATION_PRIORITY: readonly Classification[] = [
   'unauthorized',
   'suspicious',
   'unresolved',
+  'admin-reset',
   'verified',
   'approved',
   'rotation',
 ];
 
-/** An alert on a successful MFA removal (not the correlated burst alert, which is about an actor). */
+/**
+ * An alert on a successful MFA removal: a burst's removals included (each is about its own user), not the burst's
+ * own correlated alert, which is about the caller.
+ */
 export function isRemovalAlert(alert: Alert): boolean {
   return (
     alert.event.name === 'DeactivateMFADevice' &&
     alert.event.source === 'iam.amazonaws.com' &&
     alert.event.outcome === 'success' &&
-    alert.correlation?.kind !== 'burst'
+    alert.rule.id !== BURST_RULE.meta.id
   );
 }
 
@@ -103,42 +107,66 @@ export function caseFieldsFromAlerts(
 
 export type CaseAction =
   | { readonly kind: 'none' }
-  /** Explained by itself (rotation, approved change): closes with this resolution. */
-  | { readonly kind: 'resolve'; readonly resolution: 'rotation' | 'approved' }
+  /** Explained by itself (rotation, approved change, an administrator's reset the owner re-enrolled after): closes. */
+  | { readonly kind: 'resolve'; readonly resolution: AutoResolution }
   /** Ask the owner "was this you?". */
   | { readonly kind: 'verify' };
+
+/** What explains a removal by itself, or null: an administrator's reset explains itself once the owner re-enrolled in a trustworthy session. */
+function explanationOf(alert: Alert): AutoResolution | null {
+  if (alert.classification === 'rotation') return 'rotation';
+  if (alert.classification === 'approved') return 'approved';
+  if (alert.classification === 'admin-reset' && alert.vulnerabilityWindowSeconds !== undefined)
+    return 'admin-reset-re-enrolled';
+  return null;
+}
+
+/**
+ * True while a case's removals still wait for their grace window (a trustworthy re-enrolment may yet explain them)
+ * and none is a takeover: a case with nobody to ask waits this long before it escalates.
+ */
+export function awaitsGraceWindow(alerts: readonly Alert[]): boolean {
+  const removals = decisiveAlerts(alerts).filter(isRemovalAlert);
+  return (
+    removals.some((alert) => (alert.reasons ?? []).some((reason) => reason.code === 'grace-window-open')) &&
+    !removals.some((alert) => alert.classification === 'suspicious')
+  );
+}
 
 /**
  * What the service does with a case after its alerts changed. Root is never closed automatically; only a case
  * still `open` is sent to verification (once); a case being verified can still close as a rotation when the
- * re-enrolment arrives late. Owners' answers are final: a verified or unauthorized case is left to people.
+ * re-enrolment arrives late, and so can a case the system escalated for want of an answer (no owner, no reply).
+ * Owners' answers are final, and so is a person's escalation: those cases are left to people.
  */
 export function nextCaseAction(
   kase: Pick<Case, 'state' | 'classification' | 'userName'>,
   alerts: readonly Alert[],
   hasVerification: boolean,
+  options: { readonly escalatedBySystem?: boolean } = {},
 ): CaseAction {
-  if (kase.state === 'resolved' || kase.state === 'escalated') return { kind: 'none' };
+  if (kase.state === 'resolved') return { kind: 'none' };
+  if (kase.state === 'escalated' && options.escalatedBySystem !== true) return { kind: 'none' };
   if (kase.classification !== null && ANSWERED_CLASSIFICATIONS.has(kase.classification))
     return { kind: 'none' };
   alerts = decisiveAlerts(alerts);
   const removals = alerts.filter(isRemovalAlert);
   if (removals.length === 0) return { kind: 'none' };
   const root = isRootCase(kase);
-  const all = (classification: Classification): boolean =>
-    removals.every((alert) => alert.classification === classification);
-  const explained = removals.every(
-    (alert) => alert.classification === 'rotation' || alert.classification === 'approved',
-  );
+  const explanations = removals.map(explanationOf);
+  const explained = explanations.every((explanation) => explanation !== null);
   if (
     explained &&
     !root &&
     alerts.every((alert) => isRemovalAlert(alert) || severityRank(alert.severity) <= 1)
   ) {
-    return { kind: 'resolve', resolution: all('rotation') ? 'rotation' : 'approved' };
+    const resolution = (['approved', 'admin-reset-re-enrolled', 'rotation'] as const).find((candidate) =>
+      explanations.includes(candidate),
+    );
+    return { kind: 'resolve', resolution: resolution ?? 'rotation' };
   }
   // Approved root changes are planned: nobody to ask, but a person still closes the case.
-  if (explained) return { kind: 'none' };
+  if (explained || kase.state === 'escalated') return { kind: 'none' };
   if (kase.state === 'open' && !hasVerification) return { kind: 'verify' };
   return { kind: 'none' };
 }

@@ -2,6 +2,7 @@
 
 export {
   ANSWERED_CLASSIFICATIONS,
+  awaitsGraceWindow,
   caseFieldsFromAlerts,
   decisiveAlerts,
   isMfaRemoval,

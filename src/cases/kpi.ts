@@ -1,15 +1,9 @@
 // Key figures over triaged alerts: removals per month by classification, vulnerability windows, and how many explain themselves.
 
 import type { Alert, Classification } from '../model/index.ts';
+import { CLASSIFICATIONS } from '../model/index.ts';
 
-export const CLASSIFICATIONS: readonly Classification[] = [
-  'rotation',
-  'approved',
-  'verified',
-  'suspicious',
-  'unauthorized',
-  'unresolved',
-];
+export { CLASSIFICATIONS };
 
 export interface MonthFigures {
   /** `YYYY-MM` (UTC). */
@@ -39,7 +33,7 @@ export interface RemovalKpis {
 }
 
 function emptyCounts(): Record<Classification, number> {
-  return { rotation: 0, approved: 0, verified: 0, suspicious: 0, unauthorized: 0, unresolved: 0 };
+  return Object.fromEntries(CLASSIFICATIONS.map((name) => [name, 0])) as Record<Classification, number>;
 }
 
 /** Nearest-rank percentile of sorted values. */

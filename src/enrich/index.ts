@@ -3,8 +3,28 @@
 export { findApproval } from './approvals.ts';
 export { actorKey, Baseline, BaselineBuilder, clientFamily, userAgentFamily } from './baseline.ts';
 export type { BaselineData, BaselineTransfer } from './baseline.ts';
-export { assessRemoval, INVESTIGATION_FIELDS, triageAlerts } from './triage.ts';
-export type { Assessment, TriageInput } from './triage.ts';
+export { assessRemoval, INVESTIGATION_FIELDS, judgedActors, triageAlerts } from './triage.ts';
+export type { Assessment, TriageInput, TriageOptions } from './triage.ts';
+export {
+  ADMIN_RESET_MAX_SCORE,
+  ADMIN_RESET_UNRESOLVED_MAX_SCORE,
+  APPROVED_MAX_SCORE,
+  decide,
+  EVIDENCE,
+  ROOT_MIN_SCORE,
+  ROTATION_MAX_SCORE,
+  TAKEOVER_MIN_SCORE,
+  TAKEOVER_THRESHOLD,
+} from './decision-table.ts';
+export type { Decision, DecisionInput, EvidenceCode, EvidenceRole, EvidenceSpec } from './decision-table.ts';
+export {
+  isConsoleCall,
+  isDelegatedSession,
+  isIdentityCenterRole,
+  isTemporaryNotConsole,
+  sessionMfa,
+} from './session.ts';
+export type { SessionMfa } from './session.ts';
 export { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
 export type { Approval, Owner, TriageConfig, WorkingHours } from './triage-config.ts';
 export { isKnownTimeZone, isWithinWorkingHours, localTime } from './working-hours.ts';

@@ -124,8 +124,13 @@ describe('triage scenarios', () => {
     assert.ok(codes(alert).includes('re-enrolled'));
     assert.ok(alert.riskScore <= 21);
     assert.deepEqual(
-      alert.related?.map((related) => related.name),
-      ['DeleteVirtualMFADevice', 'CreateVirtualMFADevice', 'EnableMFADevice'],
+      alert.related?.map((related) => `${related.name}: ${related.relation ?? ''}`),
+      [
+        'ConsoleLogin: sign-in (before)',
+        'DeleteVirtualMFADevice: device deleted (after)',
+        'CreateVirtualMFADevice: device created (after)',
+        'EnableMFADevice: re-enrolment (after)',
+      ],
     );
     assert.equal(alert.investigation?.['event.action'], 'DeactivateMFADevice');
   });
@@ -189,7 +194,7 @@ describe('triage scenarios', () => {
       makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-17T10:00:00Z', actor: 'root', console: true }),
       makeEvent({ name: 'EnableMFADevice', at: '2026-11-17T10:02:00Z', actor: 'root', console: true }),
     ];
-    const alert = removalOf(triage(events), null as unknown as string);
+    const alert = removalOf(triage(events), 'root');
     assert.notEqual(alert.classification, 'rotation');
     assert.equal(alert.severity, 'critical');
     assert.ok(codes(alert).includes('root-target'));
@@ -301,6 +306,330 @@ describe('triage scenarios', () => {
     const open = removalOf(triage([removal]), 'gina');
     assert.ok(codes(open).includes('grace-window-open'));
     assert.ok(!codes(open).includes('unresolved'));
+  });
+});
+
+/** The console's calls when the security-credentials page opens (ListMFADevices, keys, password, ...). */
+function consolePage(at: string, who: string, ip: string): CloudTrailEvent[] {
+  const start = Date.parse(at);
+  return [
+    'ListMFADevices',
+    'ListAccessKeys',
+    'GetLoginProfile',
+    'ListSigningCertificates',
+    'ListSSHPublicKeys',
+    'ListServiceSpecificCredentials',
+    'GetAccountSummary',
+  ].map((name, i) =>
+    makeEvent({
+      name,
+      at: new Date(start + i * 1000).toISOString(),
+      actor: who,
+      ip,
+      console: true,
+      userAgent: 'AWS Internal',
+      key: 'temporary',
+      ...(name === 'GetAccountSummary' ? {} : { target: who }),
+    }),
+  );
+}
+
+describe('the behaviour model (issue 9)', () => {
+  const office = '198.51.100.7';
+  const history = (who: string, ip = office): CloudTrailEvent[] => [
+    makeEvent({
+      name: 'ConsoleLogin',
+      at: '2026-11-16T08:30:00Z',
+      actor: who,
+      ip,
+      console: true,
+      mfaUsed: true,
+    }),
+    makeEvent({
+      name: 'ConsoleLogin',
+      at: '2026-11-17T08:40:00Z',
+      actor: who,
+      ip,
+      console: true,
+      mfaUsed: true,
+    }),
+  ];
+  const consoleSession = {
+    console: true,
+    key: 'temporary',
+    mfa: true,
+    userAgent: 'AWS Internal',
+    ip: office,
+  } as const;
+
+  function textbookRotation(): CloudTrailEvent[] {
+    return [
+      ...history('alice'),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: '2026-11-18T08:55:00Z',
+        actor: 'alice',
+        ip: office,
+        mfaUsed: true,
+      }),
+      ...consolePage('2026-11-18T09:04:20Z', 'alice', office),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T09:05:00Z',
+        actor: 'alice',
+        target: 'alice',
+        ...consoleSession,
+      }),
+      // DeleteVirtualMFADevice names the serial only.
+      makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: '2026-11-18T09:05:02Z',
+        actor: 'alice',
+        serial: 'arn:aws:iam::111122223333:mfa/alice',
+        ...consoleSession,
+      }),
+      makeEvent({
+        name: 'CreateVirtualMFADevice',
+        at: '2026-11-18T09:08:00Z',
+        actor: 'alice',
+        serial: 'arn:aws:iam::111122223333:mfa/alice-pixel',
+        ...consoleSession,
+      }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:08:30Z',
+        actor: 'alice',
+        target: 'alice',
+        serial: 'arn:aws:iam::111122223333:mfa/alice-pixel',
+        ...consoleSession,
+      }),
+    ];
+  }
+
+  it("a textbook rotation is a rotation: the console's own page calls are context, not reconnaissance", () => {
+    const alert = removalOf(triage(textbookRotation()), 'alice');
+    assert.equal(alert.classification, 'rotation', codes(alert).join(', '));
+    assert.equal(alert.severity, 'low');
+    assert.equal(alert.vulnerabilityWindowSeconds, 210);
+    assert.ok(codes(alert).includes('console-context'));
+    assert.ok(!codes(alert).includes('precursor-reconnaissance'));
+    // The same list calls from a CLI with a bare key are reconnaissance.
+    const fromCli = textbookRotation().map((event) =>
+      event.name.startsWith('List') || event.name.startsWith('Get')
+        ? {
+            ...event,
+            actor: {
+              ...event.actor,
+              mfaAuthenticated: null,
+              accessKeyKind: 'long-term' as const,
+              consoleSession: false,
+            },
+            userAgent: 'aws-cli/2.15.0',
+          }
+        : event,
+    );
+    assert.ok(codes(removalOf(triage(fromCli), 'alice')).includes('precursor-reconnaissance'));
+  });
+
+  it('the deletion of the removed device carries the incident: same classification, related to the removal', () => {
+    const alerts = triage(textbookRotation());
+    const removal = removalOf(alerts, 'alice');
+    const deletion = alerts.find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
+    assert.ok(deletion);
+    assert.equal(deletion.classification, 'rotation');
+    assert.equal(deletion.riskScore, removal.riskScore);
+    assert.deepEqual(deletion.incident, { removalEventId: removal.event.id, role: 'member' });
+    assert.equal(deletion.target.userName, 'alice', 'the serial named the user');
+    assert.equal(deletion.related?.[0]?.eventId, removal.event.id);
+    assert.deepEqual(removal.incident, { removalEventId: removal.event.id, role: 'removal' });
+  });
+
+  function passwordOnlyTakeover(ownDevice: boolean): CloudTrailEvent[] {
+    const intruder = {
+      actor: 'ops',
+      ip: '203.0.113.66',
+      console: true,
+      key: 'temporary',
+      mfa: false,
+      userAgent: 'AWS Internal',
+    } as const;
+    return [
+      ...history('ops', '198.51.100.20'),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: '2026-11-18T02:00:00Z',
+        actor: 'ops',
+        ip: '203.0.113.66',
+        mfaUsed: false,
+        mfa: null,
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T02:05:00Z', ...intruder, target: 'carol' }),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T02:07:00Z', ...intruder, target: 'carol' }),
+      makeEvent({
+        name: 'AttachUserPolicy',
+        at: '2026-11-18T02:08:00Z',
+        ...intruder,
+        target: 'carol',
+        parameters: { policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      }),
+      ...(ownDevice
+        ? [
+            makeEvent({
+              name: 'EnableMFADevice',
+              at: '2026-11-18T02:06:00Z',
+              ...intruder,
+              target: 'carol',
+              serial: 'arn:aws:iam::111122223333:mfa/carol-backup',
+            }),
+          ]
+        : []),
+    ];
+  }
+
+  it('a password-only takeover with new credentials and privilege is suspicious and high, not unresolved', () => {
+    const alert = removalOf(triage(passwordOnlyTakeover(false), { workingHours: null }), 'carol');
+    assert.equal(alert.classification, 'suspicious', codes(alert).join(', '));
+    assert.ok(alert.severity === 'high' || alert.severity === 'critical');
+    assert.equal(alert.reasons?.[0]?.code, 'takeover-pattern');
+    for (const code of [
+      'no-mfa-session',
+      'new-source-ip',
+      'actor-not-target',
+      'follow-up-credentials',
+      'follow-up-privilege',
+    ])
+      assert.ok(codes(alert).includes(code), `missing ${code}`);
+  });
+
+  it("the intruder's own device is evidence: it neither closes the window nor counts as re-enrolment", () => {
+    const alert = removalOf(triage(passwordOnlyTakeover(true), { workingHours: null }), 'carol');
+    assert.equal(alert.classification, 'suspicious');
+    assert.equal(alert.vulnerabilityWindowSeconds, undefined);
+    assert.ok(codes(alert).includes('attacker-device'));
+    assert.ok(!codes(alert).includes('re-enrolled'));
+    assert.ok(alert.related?.some((related) => related.relation === 'attacker device (after)'));
+  });
+
+  it("an administrator resetting someone's lost device is an admin reset, pending the owner, never suspicious alone", () => {
+    const admin = { actor: 'it-admin', ...consoleSession } as const;
+    const events = [
+      ...history('it-admin'),
+      ...history('bob'),
+      makeEvent({ name: 'ListUsers', at: '2026-11-18T09:59:00Z', ...admin }),
+      ...consolePage('2026-11-18T09:59:30Z', 'it-admin', office).map((event) => ({
+        ...event,
+        target: { userName: 'bob', serialNumber: null },
+      })),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T10:00:00Z', ...admin, target: 'bob' }),
+      makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-18T10:00:02Z', ...admin, target: 'bob' }),
+      // Bob comes back with his password alone and enrols a new phone: the documented path for a lost device.
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: '2026-11-18T10:30:00Z',
+        actor: 'bob',
+        ip: office,
+        mfaUsed: false,
+        mfa: null,
+      }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T10:34:00Z',
+        actor: 'bob',
+        target: 'bob',
+        serial: 'arn:aws:iam::111122223333:mfa/bob-new',
+        ...consoleSession,
+        mfa: false,
+      }),
+    ];
+    const alert = removalOf(triage(events, { workingHours: null }), 'bob');
+    assert.equal(alert.classification, 'admin-reset', codes(alert).join(', '));
+    assert.ok(alert.severity === 'medium' || alert.severity === 'low', alert.severity);
+    assert.ok(
+      codes(alert).includes('untrusted-enrolment'),
+      'the owner re-enrolled without MFA: pending confirmation',
+    );
+    assert.equal(
+      alert.vulnerabilityWindowSeconds,
+      undefined,
+      'a session without MFA does not close the window',
+    );
+    assert.ok(!codes(alert).includes('attacker-device'));
+  });
+
+  it('an Identity Center session says "false" for MFA because MFA happened at the identity provider: unknown, not none', () => {
+    const events = [
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T10:00:00Z',
+        actor: 'ann@example.com',
+        actorType: 'AssumedRole',
+        role: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
+        mfa: false,
+        key: 'temporary',
+        console: true,
+        target: 'dave',
+      }),
+    ];
+    const alert = removalOf(triage(events, { workingHours: null }), 'dave');
+    assert.ok(codes(alert).includes('mfa-unknown-federated'));
+    assert.ok(!codes(alert).includes('no-mfa-session'));
+    assert.ok(!codes(alert).includes('temporary-key-not-console'));
+    assert.equal(alert.classification, 'admin-reset');
+  });
+
+  it('a removal whose user nobody names is not "actor-not-target"', () => {
+    const events = [
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T10:00:00Z',
+        actor: 'janitor',
+        actorType: 'AssumedRole',
+        target: null,
+        serial: 'arn:aws:iam::111122223333:mfa/unknown-device',
+      }),
+    ];
+    const alert = triage(events).find((candidate) => candidate.event.name === 'DeactivateMFADevice');
+    assert.ok(alert);
+    assert.ok(codes(alert).includes('target-unknown'));
+    assert.ok(!codes(alert).includes('actor-not-target'));
+  });
+
+  it('a privileged user is raised by triage itself, so scan and serve give the same score', () => {
+    const plain = removalOf(triage(textbookRotation()), 'alice');
+    const privileged = removalOf(
+      triage(textbookRotation(), { privilegedUsers: new Set(['alice']) }),
+      'alice',
+    );
+    assert.equal(privileged.classification, 'rotation');
+    assert.ok(codes(privileged).includes('privileged-target'));
+    assert.ok(codes(privileged).includes('privileged-without-approval'));
+    assert.equal(privileged.riskScore, plain.riskScore + 25);
+  });
+
+  it('adding the new phone before removing the old one is a rotation with no window at all', () => {
+    const events = [
+      ...history('gus'),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:02:00Z',
+        actor: 'gus',
+        target: 'gus',
+        serial: 'arn:aws:iam::111122223333:mfa/gus-new',
+        ...consoleSession,
+      }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T09:05:00Z',
+        actor: 'gus',
+        target: 'gus',
+        ...consoleSession,
+      }),
+    ];
+    const alert = removalOf(triage(events), 'gus');
+    assert.equal(alert.classification, 'rotation', codes(alert).join(', '));
+    assert.equal(alert.vulnerabilityWindowSeconds, 0);
+    assert.ok(codes(alert).includes('re-enrolled-before'));
   });
 });
 

@@ -1,7 +1,13 @@
-// Triage of MFA removals: turns correlation and context into a classification, a risk score and reasons a person can read.
+// Triage of MFA removals: turns each incident's correlation and context into named evidence, then the decision table's classification, risk score and reasons.
 
-import { correlateRemovals, isMfaRemoval, targetUserName } from '../detect/correlate/index.ts';
-import type { RelatedFinding, RelatedKind, RemovalCorrelation } from '../detect/correlate/index.ts';
+import {
+  assignMembers,
+  byTime,
+  correlateRemovals,
+  isCallerUser,
+  isMfaRemoval,
+} from '../detect/correlate/index.ts';
+import type { RelatedFinding, RemovalCorrelation } from '../detect/correlate/index.ts';
 import type {
   Alert,
   Classification,
@@ -14,7 +20,11 @@ import { severityFromRiskScore } from '../model/index.ts';
 import { findApproval } from './approvals.ts';
 import { actorKey, clientFamily } from './baseline.ts';
 import type { Baseline } from './baseline.ts';
-import type { TriageConfig } from './triage-config.ts';
+import { decide, EVIDENCE, TAKEOVER_THRESHOLD } from './decision-table.ts';
+import type { EvidenceCode } from './decision-table.ts';
+import { isConsoleCall, isDelegatedSession, isTemporaryNotConsole, sessionMfa } from './session.ts';
+import type { SessionMfa } from './session.ts';
+import type { Approval, TriageConfig } from './triage-config.ts';
 import { isWithinWorkingHours } from './working-hours.ts';
 
 /** The fields Elastic's "AWS IAM Deactivation of MFA Device" rule asks an analyst to look at first. */
@@ -53,73 +63,9 @@ export interface Assessment {
   readonly reasons: readonly Reason[];
   readonly related: readonly RelatedEvent[];
   readonly vulnerabilityWindowSeconds: number | null;
+  /** The decision table's row (see decision-table.ts). */
+  readonly rule: string;
 }
-
-const RELATED_WEIGHTS: Readonly<
-  Record<RelatedKind, { code: string; weight: number; message: (n: number) => string }>
-> = {
-  reconnaissance: {
-    code: 'precursor-reconnaissance',
-    weight: 10,
-    message: (n) =>
-      `${n} reconnaissance call(s) by the same actor shortly before (listing users, MFA devices, keys)`,
-  },
-  'failed-attempt': {
-    code: 'precursor-failed-attempts',
-    weight: 10,
-    message: (n) => `${n} refused MFA removal attempt(s) shortly before`,
-  },
-  'device-deleted': {
-    code: 'follow-up-device-deleted',
-    weight: 5,
-    message: () => 'the virtual MFA device was deleted afterwards',
-  },
-  'credential-created': {
-    code: 'follow-up-credentials',
-    weight: 15,
-    message: (n) => `${n} new access key or console password created for the user afterwards`,
-  },
-  'password-changed': {
-    code: 'follow-up-password-reset',
-    weight: 15,
-    message: () => "the user's console password was changed afterwards",
-  },
-  'privilege-granted': {
-    code: 'follow-up-privilege',
-    weight: 20,
-    message: (n) => `${n} policy or group change(s) granting the user more access afterwards`,
-  },
-  'sign-in-without-mfa': {
-    code: 'follow-up-sign-in-without-mfa',
-    weight: 15,
-    message: () => 'the user signed in to the console without MFA afterwards',
-  },
-  'device-created': {
-    code: 'device-created',
-    weight: 0,
-    message: () => 'a new virtual MFA device was created',
-  },
-  'device-enabled': { code: 'device-enabled', weight: 0, message: () => 'an MFA device was enabled' },
-};
-
-/** Signals that keep a re-enrolled removal from being called a routine rotation. */
-const RISK_CODES = new Set([
-  'actor-not-target',
-  'no-mfa-session',
-  'temporary-key-not-console',
-  'new-source-ip',
-  'no-baseline',
-  'new-client',
-  'outside-working-hours',
-  'burst',
-  'precursor-reconnaissance',
-  'precursor-failed-attempts',
-  'follow-up-credentials',
-  'follow-up-password-reset',
-  'follow-up-privilege',
-  'follow-up-sign-in-without-mfa',
-  'takeover-pattern',
-]);
 
 function nameOrArnIn(set: ReadonlySet<string>, event: CloudTrailEvent): boolean {
   return (
@@ -137,42 +83,85 @@ function minutes(ms: number): string {
   return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
 }
 
-/** How the device that replaced the removed one was registered: the account-takeover tell. */
-function takeoverSignals(
-  correlation: RemovalCorrelation,
+/** Familiarity of a caller's address at the moment of `event`: null when the caller has no history to judge by. */
+function newAddress(event: CloudTrailEvent, baseline: Baseline, config: TriageConfig): boolean | null {
+  const key = actorKey(event);
+  if (key === null || event.sourceIp === null) return null;
+  if (!baseline.hasHistory(key, event.timeMs, config.lookbackMs, config.precursorWindowMs)) return null;
+  return !baseline.seenBefore(
+    key,
+    `ip:${event.sourceIp}`,
+    event.timeMs,
+    config.lookbackMs,
+    config.precursorWindowMs,
+  );
+}
+
+/** An approval for this target that names the enabler (or names nobody) and covers the moment. */
+function approvalCovers(approvals: readonly Approval[], event: CloudTrailEvent, target: string): boolean {
+  return findApproval(approvals, event, target) !== null;
+}
+
+interface DeviceJudgement {
+  readonly event: CloudTrailEvent;
+  readonly verdict: 'trusted' | 'attacker' | 'untrusted';
+  readonly why: string;
+}
+
+/**
+ * How a device enabled for the target is to be read. Re-enrolment counts only when the target enabled it in a session
+ * that is itself trustworthy (MFA-authenticated), or an administrator did under an approval. Otherwise the window stays
+ * open, and the device is evidence: the intruder's own device when the enabling session carries takeover traits or the
+ * remover enabled it under takeover signals; else (the owner re-enrolling with a password after an administrator's
+ * reset, an administrator enabling a token) it waits for the owner's confirmation.
+ */
+function judgeDevice(
+  enable: CloudTrailEvent,
+  target: string,
+  removalSuspect: boolean,
+  byAnother: boolean,
+  signIns: readonly CloudTrailEvent[],
   baseline: Baseline,
   config: TriageConfig,
-): string[] {
-  const enable = correlation.reEnrolment?.enable;
-  if (enable === undefined) return [];
-  const create = correlation.reEnrolment?.create ?? null;
-  const signals: string[] = [];
-  for (const event of create === null ? [enable] : [create, enable]) {
-    if (event.actor.mfaAuthenticated === false && event.actor.type !== 'Root')
-      signals.push(`${event.name} by a session without MFA`);
-    if (event.actor.accessKeyKind === 'temporary' && !event.actor.consoleSession) {
-      signals.push(`${event.name} with temporary credentials not from the console`);
-    }
-    const key = actorKey(event);
-    if (
-      key !== null &&
-      event.sourceIp !== null &&
-      baseline.hasHistory(key, event.timeMs, config.lookbackMs, config.precursorWindowMs)
-    ) {
-      if (
-        !baseline.seenBefore(
-          key,
-          `ip:${event.sourceIp}`,
-          event.timeMs,
-          config.lookbackMs,
-          config.precursorWindowMs,
-        )
-      ) {
-        signals.push(`${event.name} from an address never seen for that caller`);
-      }
-    }
-  }
-  return [...new Set(signals)];
+): DeviceJudgement {
+  const byTarget = isCallerUser(enable, target);
+  const mfa = sessionMfa(enable, signIns);
+  if (byTarget && mfa === 'mfa')
+    return { event: enable, verdict: 'trusted', why: 'by the user in an MFA-authenticated session' };
+  if (!byTarget && approvalCovers(config.approvals, enable, target))
+    return { event: enable, verdict: 'trusted', why: `by ${describeActor(enable)} under an approved change` };
+  const traits: string[] = [];
+  if (mfa === 'none') traits.push('a session without MFA');
+  if (isTemporaryNotConsole(enable)) traits.push('temporary credentials not from the console');
+  if (newAddress(enable, baseline, config) === true) traits.push('an address never seen for that caller');
+  const ownerAfterReset = byTarget && byAnother && traits.every((trait) => trait === 'a session without MFA');
+  if (ownerAfterReset)
+    return {
+      event: enable,
+      verdict: 'untrusted',
+      why: `${target} enabled it in a session without MFA after the reset (the documented path for a lost device): pending ${target}'s confirmation`,
+    };
+  if ((byTarget && traits.length > 0) || (!byTarget && (traits.length > 0 || removalSuspect)))
+    return {
+      event: enable,
+      verdict: 'attacker',
+      why: `enabled for ${target} by ${describeActor(enable)}${traits.length > 0 ? ` with ${traits.join(', ')}` : ' under takeover signals'}`,
+    };
+  return {
+    event: enable,
+    verdict: 'untrusted',
+    why: `enabled for ${target} by ${describeActor(enable)}, not by ${target} in an MFA session: pending ${target}'s confirmation`,
+  };
+}
+
+/** The actors whose familiarity triage judges for a removal: a live window fetches their history. */
+export function judgedActors(correlation: RemovalCorrelation): CloudTrailEvent[] {
+  return [
+    correlation.removal,
+    ...correlation.enables,
+    ...correlation.enabledBefore,
+    ...correlation.followUps.filter((finding) => finding.kind === 'sign-in-without-mfa').map((f) => f.event),
+  ];
 }
 
 export function assessRemoval(
@@ -182,190 +171,342 @@ export function assessRemoval(
 ): Assessment {
   const { baseline, config } = input;
   const removal = correlation.removal;
-  const target = targetUserName(removal);
-  const reasons: Reason[] = [];
-  const add = (code: string, weight: number, message: string): void => {
-    reasons.push({ code, weight, message });
+  const target = correlation.target;
+  const found: { code: EvidenceCode; message: string; weight?: number }[] = [];
+  const add = (code: EvidenceCode, message: string, weight?: number): void => {
+    found.push(weight === undefined ? { code, message } : { code, message, weight });
   };
 
-  const isRoot = target === 'root' || (removal.actor.type === 'Root' && removal.target.userName === null);
-  if (isRoot)
+  const root = target !== null && target.toLowerCase() === 'root';
+  if (root)
     add(
       'root-target',
-      40,
       "the root user's MFA was removed: root is always critical and never resolved automatically",
     );
-  const privileged =
-    target !== null && (config.privilegedUsers.has(target) || config.breakGlassUsers.has(target));
-  if (privileged && !isRoot) {
+  const approval = findApproval(config.approvals, removal, target);
+  if (
+    target !== null &&
+    !root &&
+    (config.privilegedUsers.has(target) || config.breakGlassUsers.has(target))
+  ) {
     add(
       'privileged-target',
-      15,
       `${target} is a privileged${config.breakGlassUsers.has(target) ? ' break-glass' : ''} user`,
     );
-  }
-
-  const selfService =
-    target !== null &&
-    removal.actor.userName === target &&
-    (removal.actor.type === 'IAMUser' || removal.actor.type === 'Root');
-  if (!selfService) {
-    if (nameOrArnIn(config.administrators, removal))
-      add('known-administrator', 0, `done by ${describeActor(removal)}, a known administrator`);
-    else
+    if (approval === null)
       add(
-        'actor-not-target',
-        10,
-        `done by ${describeActor(removal)}, not by ${target ?? 'the user'} themself`,
+        'privileged-without-approval',
+        `no approved change covers this removal for the privileged user ${target}`,
       );
   }
-  if (removal.actor.mfaAuthenticated === false)
-    add('no-mfa-session', 15, 'the calling session was not MFA-authenticated');
-  if (removal.actor.accessKeyKind === 'temporary' && !removal.actor.consoleSession) {
+
+  const selfService = target !== null && isCallerUser(removal, target);
+  const byAnother = target !== null && !selfService;
+  if (target === null) {
     add(
-      'temporary-key-not-console',
-      10,
-      'temporary credentials (ASIA…) that did not come from a console sign-in',
+      'target-unknown',
+      'the request names no user and the device serial leads to none: whose MFA this was is unknown',
+    );
+  } else if (byAnother) {
+    if (nameOrArnIn(config.administrators, removal))
+      add('known-administrator', `done by ${describeActor(removal)}, a known administrator`);
+    else add('actor-not-target', `done by ${describeActor(removal)}, not by ${target} themself`);
+  }
+
+  // The removing session.
+  const signIns = correlation.precursors.filter((f) => f.kind === 'sign-in').map((f) => f.event);
+  const mfa: SessionMfa = sessionMfa(removal, signIns);
+  if (mfa === 'none') {
+    const keyOnly = removal.actor.accessKeyKind === 'long-term' && removal.actor.mfaAuthenticated === null;
+    add(
+      'no-mfa-session',
+      keyOnly
+        ? 'a long-term access key (AKIA…): it never carries MFA'
+        : 'the calling session was not MFA-authenticated',
+    );
+  } else if (mfa === 'unknown' && isDelegatedSession(removal)) {
+    add(
+      'mfa-unknown-federated',
+      'a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
     );
   }
+  if (isTemporaryNotConsole(removal))
+    add(
+      'temporary-key-not-console',
+      'temporary credentials (ASIA…) without MFA that did not come from a console sign-in',
+    );
 
   const key = actorKey(removal);
   if (key !== null) {
     if (!baseline.hasHistory(key, removal.timeMs, config.lookbackMs, config.precursorWindowMs)) {
       add(
         'no-baseline',
-        5,
-        `no activity by this caller in the look-back before the last hour: its address and client cannot be judged familiar`,
+        'no activity by this caller in the look-back before the last hour: its address and client cannot be judged familiar',
       );
     } else {
-      if (
-        removal.sourceIp !== null &&
-        !baseline.seenBefore(
-          key,
-          `ip:${removal.sourceIp}`,
-          removal.timeMs,
-          config.lookbackMs,
-          config.precursorWindowMs,
-        )
-      ) {
+      if (newAddress(removal, baseline, config) === true)
         add(
           'new-source-ip',
-          15,
-          `source address ${removal.sourceIp} never seen for this caller in the look-back`,
+          `source address ${removal.sourceIp ?? '?'} never seen for this caller in the look-back`,
         );
-      }
       const family = clientFamily(removal);
-      // A console session that passed MFA at sign-in is the user's own browser: the client needs no history.
-      const provenConsole = family === 'console' && removal.actor.mfaAuthenticated === true;
+      // The console is one family whatever the browser; a console session that MFA (or the identity provider) proved
+      // is the person's own, so its client needs no history.
+      const provenConsole = family === 'console' && mfa !== 'none';
       if (
         family !== null &&
         !provenConsole &&
         !baseline.seenBefore(key, `ua:${family}`, removal.timeMs, config.lookbackMs, config.precursorWindowMs)
       ) {
-        add('new-client', 5, `client family '${family}' never seen for this caller in the look-back`);
+        add('new-client', `client family '${family}' never seen for this caller in the look-back`);
       }
     }
   }
-  if (config.workingHours !== null && !isWithinWorkingHours(removal.timeMs, config.workingHours)) {
-    add('outside-working-hours', 10, `outside working hours (${config.workingHours.timeZone})`);
-  }
+  if (config.workingHours !== null && !isWithinWorkingHours(removal.timeMs, config.workingHours))
+    add('outside-working-hours', `outside working hours (${config.workingHours.timeZone})`);
   if (correlation.burst !== null) {
     add(
       'burst',
-      20,
       `the same caller removed MFA from ${correlation.burst.targets.length} users within ${correlation.burst.windowSeconds} s`,
     );
   }
 
-  const byKind = new Map<RelatedKind, RelatedFinding[]>();
-  for (const finding of correlation.related) {
-    const list = byKind.get(finding.kind);
-    if (list === undefined) byKind.set(finding.kind, [finding]);
-    else list.push(finding);
+  // Before: the console's own page calls are context; the same calls from elsewhere are reconnaissance.
+  const relations = new Map<string, string>();
+  let consoleCalls = 0;
+  let consolePage = 0;
+  let recon = 0;
+  let failed = 0;
+  for (const finding of correlation.precursors) {
+    const event = finding.event;
+    if (finding.kind === 'list-call') {
+      // Context: what the console lists when a security-credentials page opens, or what a person lists before a
+      // change, in a session MFA (or the identity provider) proved, from the removal's own address. The same calls
+      // with a bare key, a session without MFA, or from elsewhere are looking around.
+      const context = event.sourceIp === removal.sourceIp && sessionMfa(event, signIns) !== 'none';
+      if (context && isConsoleCall(event)) consolePage++;
+      if (context) consoleCalls++;
+      else recon++;
+      relations.set(
+        event.id,
+        context
+          ? isConsoleCall(event)
+            ? 'console page (before)'
+            : 'listing in an MFA session (before)'
+          : 'reconnaissance (before)',
+      );
+    } else if (finding.kind === 'session-probe') {
+      const withMfa =
+        event.name === 'GetSessionToken' &&
+        event.requestParameters !== null &&
+        typeof event.requestParameters['serialNumber'] === 'string';
+      if (!withMfa) recon++;
+      relations.set(event.id, withMfa ? 'session with MFA (before)' : 'reconnaissance (before)');
+    } else if (finding.kind === 'failed-attempt') {
+      failed++;
+      relations.set(event.id, 'failed attempt (before)');
+    } else {
+      relations.set(event.id, 'sign-in (before)');
+    }
   }
-  for (const [kind, findings] of byKind) {
-    const spec = RELATED_WEIGHTS[kind];
-    // Deleting the old virtual device is part of a normal replacement; it only counts when nothing replaced it.
-    const weight = kind === 'device-deleted' && correlation.reEnrolment !== null ? 0 : spec.weight;
-    if (spec.weight > 0) add(spec.code, weight, spec.message(findings.length));
-  }
+  if (consoleCalls > 0)
+    add(
+      'console-context',
+      consolePage === consoleCalls
+        ? `${consoleCalls} call(s) the console makes when a security-credentials page opens, in the same MFA or federated session and address: context, not reconnaissance`
+        : `${consoleCalls} credential listing(s) in the same MFA or federated session and address (${consolePage} by the console): context, not reconnaissance`,
+    );
+  if (recon > 0)
+    add(
+      'precursor-reconnaissance',
+      `${recon} reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)`,
+    );
+  if (failed > 0) add('precursor-failed-attempts', `${failed} refused MFA removal attempt(s) shortly before`);
 
-  const takeover = takeoverSignals(correlation, baseline, config);
-  if (takeover.length > 0) add('takeover-pattern', 25, `account-takeover pattern: ${takeover.join('; ')}`);
+  // After: what happened to the target's credentials and privileges.
+  const persistence = { credentials: 0, password: 0, privilege: 0, signIn: 0, owner: 0 };
+  for (const finding of correlation.followUps) {
+    const event = finding.event;
+    const ownTrusted = target !== null && isCallerUser(event, target) && sessionMfa(event) === 'mfa';
+    if (finding.kind === 'sign-in-without-mfa') {
+      // After an administrator's reset the owner signs in with a password to enrol a new device: from a familiar
+      // address that is the documented path; from a new one it is someone else using the password.
+      const familiarOwner = byAnother && newAddress(event, baseline, config) === false;
+      if (familiarOwner) persistence.owner++;
+      else persistence.signIn++;
+      relations.set(event.id, familiarOwner ? 'owner sign-in (after)' : 'sign-in without MFA (after)');
+      continue;
+    }
+    if (ownTrusted) {
+      persistence.owner++;
+      relations.set(event.id, `${finding.kind} by the user (after)`);
+      continue;
+    }
+    if (finding.kind === 'credential-created') persistence.credentials++;
+    else if (finding.kind === 'password-changed') persistence.password++;
+    else persistence.privilege++;
+    relations.set(event.id, `${finding.kind} (after)`);
+  }
+  if (persistence.credentials > 0)
+    add(
+      'follow-up-credentials',
+      `${persistence.credentials} new access key or console password created for the user afterwards`,
+    );
+  if (persistence.password > 0)
+    add('follow-up-password-reset', "the user's console password was changed afterwards");
+  if (persistence.privilege > 0)
+    add(
+      'follow-up-privilege',
+      `${persistence.privilege} policy or group change(s) granting the user more access afterwards`,
+    );
+  if (persistence.signIn > 0)
+    add(
+      'follow-up-sign-in-without-mfa',
+      'the user signed in to the console without MFA afterwards, from an unfamiliar place',
+    );
+  if (persistence.owner > 0)
+    add(
+      'owner-follow-up',
+      `${persistence.owner} step(s) by the user themself afterwards (a sign-in, a change in an MFA session)`,
+    );
+
+  // Devices: which new device closes the window, which is evidence.
+  const removalSuspect = found.some(
+    (item) => EVIDENCE[item.code].role === 'takeover' && item.code !== 'actor-not-target',
+  );
+  let reEnrolment: DeviceJudgement | null = null;
+  let before = false;
+  const judged: DeviceJudgement[] = [];
+  if (target !== null) {
+    for (const enable of correlation.enabledBefore) {
+      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
+      judged.push(judgement);
+      if (judgement.verdict === 'trusted' && reEnrolment === null) {
+        reEnrolment = judgement;
+        before = true;
+      }
+    }
+    for (const enable of correlation.enables) {
+      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
+      judged.push(judgement);
+      if (judgement.verdict === 'trusted' && reEnrolment === null) reEnrolment = judgement;
+    }
+  }
+  const attackers = judged.filter((judgement) => judgement.verdict === 'attacker');
+  const untrusted = judged.filter((judgement) => judgement.verdict === 'untrusted');
+  for (const judgement of judged)
+    relations.set(
+      judgement.event.id,
+      judgement.verdict === 'trusted'
+        ? `re-enrolment (${byTime(judgement.event, removal) < 0 ? 'before' : 'after'})`
+        : judgement.verdict === 'attacker'
+          ? 'attacker device (after)'
+          : 'unconfirmed device (after)',
+    );
+  if (attackers.length > 0)
+    add(
+      'attacker-device',
+      `a device that is evidence, not re-enrolment: ${attackers.map((judgement) => judgement.why).join('; ')}; MFA stays counted as removed`,
+    );
+  if (untrusted.length > 0)
+    add('untrusted-enrolment', untrusted.map((judgement) => judgement.why).join('; '));
 
   let vulnerabilityWindowSeconds: number | null = null;
-  if (correlation.reEnrolment !== null) {
-    const gap = correlation.reEnrolment.enable.timeMs - removal.timeMs;
-    vulnerabilityWindowSeconds = Math.round(gap / 1000);
-    add(
-      're-enrolled',
-      0,
-      `a new MFA device was enabled ${minutes(gap)} later by ${describeActor(correlation.reEnrolment.enable)}`,
-    );
+  if (reEnrolment !== null) {
+    if (before) {
+      vulnerabilityWindowSeconds = 0;
+      add(
+        're-enrolled-before',
+        `${target ?? 'the user'} had enabled another MFA device ${minutes(removal.timeMs - reEnrolment.event.timeMs)} before, ${reEnrolment.why}: MFA was never off`,
+      );
+    } else {
+      const gap = reEnrolment.event.timeMs - removal.timeMs;
+      vulnerabilityWindowSeconds = Math.round(gap / 1000);
+      add('re-enrolled', `a new MFA device was enabled ${minutes(gap)} later ${reEnrolment.why}`);
+    }
   } else if (correlation.graceCovered) {
     add(
       'unresolved',
-      15,
-      `no new MFA device within the ${minutes(config.graceWindowMs)} grace window: MFA is still off`,
+      judged.length === 0
+        ? `no new MFA device within the ${minutes(config.graceWindowMs)} grace window: MFA is still off`
+        : `no trustworthy new MFA device within the ${minutes(config.graceWindowMs)} grace window: the device enabled is not proven to be the owner's`,
     );
   } else {
-    add('grace-window-open', 0, 'no new MFA device yet; the data ends before the grace window closes');
+    add(
+      'grace-window-open',
+      'no trustworthy new MFA device yet; the data ends before the grace window closes',
+    );
   }
+  for (const deletion of correlation.deletions) relations.set(deletion.id, 'device deleted (after)');
+  if (correlation.deletions.length > 0) {
+    if (reEnrolment !== null)
+      add('device-deleted', 'the old virtual device was deleted, as a replacement does');
+    else
+      add(
+        'device-deleted-not-replaced',
+        'the virtual MFA device was deleted and nothing trustworthy replaced it',
+      );
+  }
+  for (const creation of correlation.creations)
+    if (!relations.has(creation.id)) relations.set(creation.id, 'device created (after)');
 
-  const approval = findApproval(config.approvals, removal, target);
   if (approval !== null) {
     add(
       'approved',
-      0,
       `matches approved change ${approval.ticket}${approval.approver === null ? '' : ` (approved by ${approval.approver})`}`,
     );
   }
 
-  let score = baseRisk + reasons.reduce((sum, reason) => sum + (reason.weight ?? 0), 0);
-  let classification: Classification;
-  const risky = reasons.some((reason) => RISK_CODES.has(reason.code) && (reason.weight ?? 0) > 0);
-  if (approval !== null) {
-    classification = 'approved';
-    if (!isRoot) score = Math.min(score, 20);
-  } else if (takeover.length > 0) {
-    classification = 'suspicious';
-    score = Math.max(score, 70);
-  } else if (correlation.reEnrolment !== null && !risky && !isRoot) {
-    classification = 'rotation';
-    score = Math.min(score, 15);
-  } else if (correlation.reEnrolment === null) {
-    classification = 'unresolved';
-    if (correlation.graceCovered) score = Math.max(score, baseRisk + 15);
-  } else {
-    classification = 'suspicious';
-  }
-  if (isRoot) score = Math.max(score, 90);
-  score = Math.max(0, Math.min(100, Math.round(score)));
-
-  const related: RelatedEvent[] = correlation.related.map((finding) => ({
-    eventId: finding.event.id,
-    name: finding.event.name,
-    time: finding.event.time,
-    actor: finding.event.actor.arn ?? finding.event.actor.userName,
-    relation: `${finding.kind} (${finding.when})`,
+  const decision = decide({
+    evidence: found.map((item) => item.code),
+    baseRisk,
+    approved: approval !== null,
+    root,
+    byAnother,
+    reEnrolled: reEnrolment !== null,
+  });
+  const reasons: Reason[] = found.map((item) => ({
+    code: item.code,
+    weight: EVIDENCE[item.code].weight,
+    message: item.message,
   }));
-  if (correlation.reEnrolment !== null) {
-    for (const event of [correlation.reEnrolment.create, correlation.reEnrolment.enable]) {
-      if (event === null) continue;
-      related.push({
-        eventId: event.id,
-        name: event.name,
-        time: event.time,
-        actor: event.actor.arn ?? event.actor.userName,
-        relation: 're-enrolment (after)',
-      });
-    }
-    related.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  // Strongest reasons first, so a table can show the top few; the verdict on a takeover leads.
+  reasons.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0));
+  if (decision.rule === 'takeover') {
+    const signals = found.filter((item) => EVIDENCE[item.code].role === 'takeover').map((item) => item.code);
+    reasons.unshift({
+      code: 'takeover-pattern',
+      weight: 0,
+      message: `account-takeover pattern: takeover signals weigh ${decision.takeoverScore} (${TAKEOVER_THRESHOLD} or more is a takeover): ${signals.join(', ')}`,
+    });
   }
 
-  // Strongest reasons first, so a table can show the top few.
-  reasons.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0));
-  return { classification, riskScore: score, reasons, related, vulnerabilityWindowSeconds };
+  const relatedEvents = new Map<string, CloudTrailEvent>();
+  for (const finding of [...correlation.precursors, ...correlation.followUps] as RelatedFinding[])
+    relatedEvents.set(finding.event.id, finding.event);
+  for (const event of [
+    ...correlation.enabledBefore,
+    ...correlation.creations,
+    ...correlation.deletions,
+    ...correlation.enables,
+  ])
+    relatedEvents.set(event.id, event);
+  const related: RelatedEvent[] = [...relatedEvents.values()].sort(byTime).map((event) => ({
+    eventId: event.id,
+    name: event.name,
+    time: event.time,
+    actor: event.actor.arn ?? event.actor.userName,
+    relation: relations.get(event.id) ?? 'related',
+  }));
+
+  return {
+    classification: decision.classification,
+    riskScore: decision.riskScore,
+    reasons,
+    related,
+    vulnerabilityWindowSeconds,
+    rule: decision.rule,
+  };
 }
 
 function investigation(
@@ -379,57 +520,156 @@ function investigation(
   return block;
 }
 
+/** An alert whose event names only a device serial is about the incident's user: it says so. */
+function withTarget(alert: Alert, user: string | null): Alert['target'] {
+  return alert.target.userName === null && user !== null ? { ...alert.target, userName: user } : alert.target;
+}
+
+/** Worst first: a burst over a takeover and an administrator's resets reads as the takeover. */
+const WORST_FIRST: readonly Classification[] = [
+  'unauthorized',
+  'suspicious',
+  'unresolved',
+  'admin-reset',
+  'verified',
+  'approved',
+  'rotation',
+];
+
+function worst(list: readonly Classification[]): Classification | null {
+  for (const candidate of WORST_FIRST) if (list.includes(candidate)) return candidate;
+  return null;
+}
+
+export interface TriageOptions {
+  /** Only the alerts of these removals' incidents (and their bursts) are returned: a live window triages one removal. */
+  readonly only?: ReadonlySet<string>;
+}
+
 /**
- * Adds classification, risk, reasons, related events and correlation to every alert on an MFA removal,
- * and one correlated alert per burst. Other alerts pass through unchanged. Pure: same input, same output.
+ * Triages every alert: an alert on an MFA removal gets the incident's classification, risk, reasons, related events
+ * and correlation; an alert on another event of the incident (the deleted device, the new one, a follow-up) carries the
+ * same classification and risk; each burst adds one correlated alert. Other alerts pass through unchanged.
+ * Pure: same input, same output, whatever the order of events and alerts.
  */
-export function triageAlerts(input: TriageInput): Alert[] {
+export function triageAlerts(input: TriageInput, options: TriageOptions = {}): Alert[] {
   const correlations = correlateRemovals(input.events, input.config, input.coverageEndMs);
-  const byEvent = new Map(correlations.map((correlation) => [correlation.removal.id, correlation]));
+  const byRemoval = new Map(correlations.map((correlation) => [correlation.removal.id, correlation]));
+  const owners = assignMembers(correlations);
+  const assessed = new Map<string, Assessment>();
+  const assess = (removalId: string, baseRisk: number): Assessment | null => {
+    const correlation = byRemoval.get(removalId);
+    if (correlation === undefined) return null;
+    // One assessment per removal and base risk: several rules may alert on the same event.
+    const cacheKey = `${removalId}\u0000${baseRisk}`;
+    let assessment = assessed.get(cacheKey);
+    if (assessment === undefined) {
+      assessment = assessRemoval(correlation, baseRisk, input);
+      assessed.set(cacheKey, assessment);
+    }
+    return assessment;
+  };
+  const wanted = (removalId: string): boolean => options.only === undefined || options.only.has(removalId);
+
+  // The removal's own alert that speaks for the incident: the highest base risk among the rules on it.
+  const leadRisk = new Map<string, number>();
+  for (const alert of input.alerts) {
+    if (!byRemoval.has(alert.event.id)) continue;
+    leadRisk.set(alert.event.id, Math.max(leadRisk.get(alert.event.id) ?? 0, alert.rule.riskScore));
+  }
+
   const out: Alert[] = [];
   for (const alert of input.alerts) {
-    const correlation = byEvent.get(alert.event.id);
-    if (correlation === undefined || !isMfaRemoval(correlation.removal)) {
-      out.push(alert);
+    const correlation = byRemoval.get(alert.event.id);
+    if (correlation !== undefined && isMfaRemoval(correlation.removal)) {
+      if (!wanted(correlation.removal.id)) continue;
+      const assessment = assess(correlation.removal.id, alert.rule.riskScore);
+      if (assessment === null) continue;
+      out.push({
+        ...alert,
+        target: withTarget(alert, correlation.target),
+        classification: assessment.classification,
+        riskScore: assessment.riskScore,
+        severity: severityFromRiskScore(assessment.riskScore),
+        reasons: assessment.reasons,
+        related: assessment.related,
+        ...(correlation.burst === null
+          ? {}
+          : {
+              correlation: {
+                kind: 'burst',
+                targets: correlation.burst.targets,
+                windowSeconds: correlation.burst.windowSeconds,
+              },
+            }),
+        ...(assessment.vulnerabilityWindowSeconds === null
+          ? {}
+          : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
+        incident: { removalEventId: correlation.removal.id, role: 'removal' },
+        investigation: investigation(correlation.removal, input.ecs),
+      });
       continue;
     }
-    const assessment = assessRemoval(correlation, alert.rule.riskScore, input);
-    out.push({
-      ...alert,
-      classification: assessment.classification,
-      riskScore: assessment.riskScore,
-      severity: severityFromRiskScore(assessment.riskScore),
-      reasons: assessment.reasons,
-      related: assessment.related,
-      ...(correlation.burst === null
-        ? {}
-        : {
-            correlation: {
-              kind: 'burst',
-              targets: correlation.burst.targets,
-              windowSeconds: correlation.burst.windowSeconds,
-            },
-          }),
-      ...(assessment.vulnerabilityWindowSeconds === null
-        ? {}
-        : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
-      investigation: investigation(correlation.removal, input.ecs),
-    });
+    const owner = owners.get(alert.event.id);
+    if (owner !== undefined) {
+      if (!wanted(owner)) continue;
+      const removal = byRemoval.get(owner)!.removal;
+      const assessment = assess(owner, leadRisk.get(owner) ?? alert.rule.riskScore);
+      if (assessment === null) continue;
+      out.push({
+        ...alert,
+        target: withTarget(alert, byRemoval.get(owner)!.target),
+        classification: assessment.classification,
+        riskScore: assessment.riskScore,
+        severity: severityFromRiskScore(assessment.riskScore),
+        reasons: [
+          {
+            code: 'incident-member',
+            weight: 0,
+            message: `part of the MFA removal for ${byRemoval.get(owner)!.target ?? 'an unknown user'} at ${removal.time} (${assessment.classification}); the removal's reasons follow`,
+          },
+          ...assessment.reasons,
+        ],
+        related: [
+          {
+            eventId: removal.id,
+            name: removal.name,
+            time: removal.time,
+            actor: removal.actor.arn ?? removal.actor.userName,
+            relation: 'the removal',
+          },
+          ...assessment.related.filter((related) => related.eventId !== alert.event.id),
+        ],
+        ...(assessment.vulnerabilityWindowSeconds === null
+          ? {}
+          : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
+        incident: { removalEventId: owner, role: 'member' },
+      });
+      continue;
+    }
+    if (options.only === undefined) out.push(alert);
   }
+
   const bursts = new Set(
     correlations.flatMap((correlation) => (correlation.burst === null ? [] : [correlation.burst])),
   );
   for (const burst of bursts) {
     const first = burst.removals[0];
     if (first === undefined) continue;
+    if (options.only !== undefined && !burst.removals.some((removal) => options.only!.has(removal.id)))
+      continue;
     const base = input.burstAlert(first);
+    const members = burst.removals.flatMap((removal) => {
+      const assessment = assess(removal.id, leadRisk.get(removal.id) ?? base.rule.riskScore);
+      return assessment === null ? [] : [assessment.classification];
+    });
     out.push({
       ...base,
-      classification: 'suspicious',
+      classification: worst(members) ?? 'suspicious',
       reasons: [
         {
           code: 'burst',
-          weight: 20,
+          weight: EVIDENCE.burst.weight,
           message: `${burst.targets.length} users lost MFA within ${burst.windowSeconds} s: ${burst.targets.join(', ')}`,
         },
       ],

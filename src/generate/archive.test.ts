@@ -253,11 +253,34 @@ void test('every scenario event is written, in the file the ground truth names',
   );
 });
 
-void test('phone swap: self-service removal with an MFA console session, new device minutes later, same IP, office hours', async () => {
+void test('phone swap: the console page opens, self-service removal with an MFA console session, new device minutes later, same IP, office hours', async () => {
   const { truth, records } = await archive();
   const s = scenario(truth, 'phone-swap');
-  const [login, off, create, enable] = s.events.map((e) => recordOf(records, e.id));
-  assert.equal(login!['eventName'], 'ConsoleLogin');
+  const recs = s.events.map((e) => recordOf(records, e.id));
+  const login = recs[0];
+  const named = (name: string): Rec | undefined => recs.find((r) => r['eventName'] === name);
+  const off = named('DeactivateMFADevice');
+  const create = named('CreateVirtualMFADevice');
+  const enable = named('EnableMFADevice');
+  assert.equal(login?.['eventName'], 'ConsoleLogin');
+  // The console lists what the security-credentials page shows, with its own user agent, from the user's address.
+  const page = recs.slice(1, off === undefined ? 1 : recs.indexOf(off));
+  assert.deepEqual(
+    page.map((r): unknown => r['eventName']),
+    [
+      'ListMFADevices',
+      'ListAccessKeys',
+      'GetLoginProfile',
+      'ListSigningCertificates',
+      'ListSSHPublicKeys',
+      'ListServiceSpecificCredentials',
+      'GetAccountSummary',
+    ],
+  );
+  for (const call of page) {
+    assert.equal(call['userAgent'], 'AWS Internal');
+    assert.equal(call['sourceIPAddress'], off!['sourceIPAddress']);
+  }
   assert.equal(off!['eventName'], 'DeactivateMFADevice');
   assert.equal(off!['userIdentity'].userName, off!['requestParameters'].userName);
   assert.equal(off!['userIdentity'].sessionContext.attributes.mfaAuthenticated, 'true');
@@ -270,9 +293,10 @@ void test('phone swap: self-service removal with an MFA console session, new dev
   assert.equal(s.triage?.vulnerabilityWindowSeconds, gap);
   const hour = new Date(off!['eventTime']).getUTCHours();
   assert.ok(hour >= 9 && hour < 17);
+  const deleted = named('DeleteVirtualMFADevice');
   assert.deepEqual(
     s.expect.map((x) => x.intent),
-    ['deactivate-mfa'],
+    deleted === undefined ? ['deactivate-mfa'] : ['deactivate-mfa', 'delete-virtual-mfa'],
   );
 });
 

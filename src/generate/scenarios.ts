@@ -34,7 +34,8 @@ export type ScenarioKind =
   | 'mfa-burst'
   | 'refused-deactivation'
   | 'console-login-no-mfa'
-  | 'root-console-login';
+  | 'root-console-login'
+  | 'admin-reset';
 
 export interface ExpectedAlert {
   readonly intent: AlertIntent;
@@ -50,7 +51,7 @@ export interface ScenarioEvent {
 
 /** What triage (issue 4) should conclude; absent where triage has nothing special to say. */
 export interface ExpectedTriage {
-  readonly classification?: 'rotation' | 'suspicious' | 'unresolved';
+  readonly classification?: 'rotation' | 'admin-reset' | 'suspicious' | 'unresolved';
   readonly correlation?: { readonly kind: 'burst'; readonly targets: readonly string[] };
   /** Seconds from the removal to the re-enrolment of the same user, where there is one. */
   readonly vulnerabilityWindowSeconds?: number;
@@ -80,7 +81,8 @@ export interface Planted {
   readonly record: Rec;
 }
 
-interface Caller {
+/** Who makes a call: the identity element, the address, the user agent, and whether the credential is the console's. */
+export interface Caller {
   readonly identity: Rec;
   readonly ip: string;
   readonly ua: string;
@@ -97,7 +99,8 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-class StoryBuilder {
+/** Builds the records of one story, with the eventIDs and the alerts a correct scanner reports for them. */
+export class StoryBuilder {
   readonly planted: Planted[] = [];
   readonly events: ScenarioEvent[] = [];
   readonly expect: ExpectedAlert[] = [];
@@ -201,13 +204,20 @@ class StoryBuilder {
   }
 }
 
-function user(account: SimAccount, name: string): SimUser {
+export function user(account: SimAccount, name: string): SimUser {
   const found = account.users.find((u) => u.name === name);
   if (found === undefined) throw new RangeError(`no simulated user ${name}`);
   return found;
 }
 
-function consoleCaller(rng: Prng, account: SimAccount, u: SimUser, t: number, ip = u.officeIp): Caller {
+/** A console session of an IAM user: temporary key, MFA-authenticated, marked as from the console; `AWS Internal` is the user agent CloudTrail records for the console's own calls. */
+export function consoleCaller(
+  rng: Prng,
+  account: SimAccount,
+  u: SimUser,
+  t: number,
+  ip = u.officeIp,
+): Caller {
   return {
     identity: userSessionIdentity(account, u, rng.keyId('ASIA'), t - rng.between(5, 40) * MINUTE, true),
     ip,
@@ -216,11 +226,37 @@ function consoleCaller(rng: Prng, account: SimAccount, u: SimUser, t: number, ip
   };
 }
 
-function newSerial(account: SimAccount, u: SimUser, device: string): string {
+export function newSerial(account: SimAccount, u: SimUser, device: string): string {
   return `arn:aws:iam::${account.id}:mfa/${u.name.split('.')[0] ?? u.name}-${device}`;
 }
 
-/** A person replacing their phone: removal with an MFA console session, new device minutes later, same address. */
+/**
+ * The read-only calls the IAM console makes when a "Security credentials" page opens (the user's own, or an
+ * administrator looking at a user): MFA devices, access keys, console password, signing certificates, SSH keys,
+ * service-specific credentials, and the account summary for the quotas. From the browser's session and address.
+ */
+export const CONSOLE_PAGE_CALLS = [
+  'ListMFADevices',
+  'ListAccessKeys',
+  'GetLoginProfile',
+  'ListSigningCertificates',
+  'ListSSHPublicKeys',
+  'ListServiceSpecificCredentials',
+  'GetAccountSummary',
+] as const;
+
+export function consolePageCalls(b: StoryBuilder, t: number, caller: Caller, userName: string): number {
+  let at = t;
+  for (const name of CONSOLE_PAGE_CALLS) {
+    b.call(at, caller, 'iam.amazonaws.com', name, name === 'GetAccountSummary' ? null : { userName }, null, {
+      readOnly: true,
+    });
+    at += 1000;
+  }
+  return at;
+}
+
+/** A person replacing their phone: the console page opens, removal in an MFA console session, new device minutes later, same address. */
 export function phoneSwap(
   rng: Prng,
   account: SimAccount,
@@ -240,6 +276,7 @@ export function phoneSwap(
     [],
   );
   const caller = consoleCaller(rng, account, u, t);
+  consolePageCalls(b, t - 40_000, caller, u.name);
   const removal = b.call(
     t,
     caller,
@@ -249,6 +286,18 @@ export function phoneSwap(
     null,
     { intents: ['deactivate-mfa'] },
   );
+  // The console's "Remove" on a virtual device deactivates it and deletes it in one go; a security key is only deactivated.
+  if (!u.mfaSerial.endsWith('-yubikey')) {
+    b.call(
+      t + 2000,
+      caller,
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: u.mfaSerial },
+      null,
+      { intents: ['delete-virtual-mfa'] },
+    );
+  }
   const serial = newSerial(account, u, rng.pick(['iphone15', 'pixel8', 'galaxy-s24']));
   const gap = rng.between(2, 5) * MINUTE + rng.between(0, 59) * 1000;
   b.call(
@@ -271,7 +320,7 @@ export function phoneSwap(
     scenario: {
       id,
       kind,
-      description: `${u.name} replaces their MFA device from the console in office hours: deactivate, then create and enable a new virtual device ${Math.round(gap / 1000)} s later from the same address.`,
+      description: `${u.name} replaces their MFA device from the console in office hours: the security-credentials page opens (the console lists devices, keys, password, certificates), the old device is removed, and a new virtual device is created and enabled ${Math.round(gap / 1000)} s later from the same address.`,
       account: account.id,
       actor: u.name,
       targets: [u.name],
@@ -288,7 +337,7 @@ export function phoneSwap(
 }
 
 /** ConsoleLogin's userIdentity for an IAM user carries no access key. */
-function userKeyIdentityNoKey(account: SimAccount, u: SimUser): Rec {
+export function userKeyIdentityNoKey(account: SimAccount, u: SimUser): Rec {
   return { type: 'IAMUser', principalId: u.principalId, arn: u.arn, accountId: account.id, userName: u.name };
 }
 
@@ -586,6 +635,91 @@ function rootConsoleLogin(
   };
 }
 
+/**
+ * An administrator resets a colleague's lost phone from the console (an MFA session, the user's page open), and the
+ * colleague comes back with the password alone to enrol a new device: the documented path, pending the owner's word.
+ */
+function adminReset(rng: Prng, account: SimAccount, t: number): { scenario: Scenario; planted: Planted[] } {
+  const b = new StoryBuilder(rng, account);
+  const admin = user(account, 'it-admin');
+  const owner = account.users[13] ?? admin;
+  b.consoleLogin(
+    t - 8 * MINUTE,
+    userKeyIdentityNoKey(account, admin),
+    admin.officeIp,
+    admin.browser,
+    true,
+    admin.mfaSerial,
+    [],
+  );
+  const caller = consoleCaller(rng, account, admin, t);
+  b.call(t - 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
+  consolePageCalls(b, t - 40_000, caller, owner.name);
+  const removal = b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: owner.name, serialNumber: owner.mfaSerial },
+    null,
+    { intents: ['deactivate-mfa'] },
+  );
+  if (!owner.mfaSerial.endsWith('-yubikey')) {
+    b.call(
+      t + 2000,
+      caller,
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: owner.mfaSerial },
+      null,
+      {
+        intents: ['delete-virtual-mfa'],
+      },
+    );
+  }
+  const back = t + 25 * MINUTE;
+  b.consoleLogin(back, userKeyIdentityNoKey(account, owner), owner.officeIp, owner.browser, false, null, [
+    'console-login-no-mfa',
+  ]);
+  const session: Caller = {
+    identity: userSessionIdentity(account, owner, rng.keyId('ASIA'), back, false),
+    ip: owner.officeIp,
+    ua: 'AWS Internal',
+    fromConsole: true,
+  };
+  const serial = newSerial(account, owner, 'iphone15');
+  b.call(
+    back + 3 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateVirtualMFADevice',
+    { virtualMFADeviceName: serial.split('/').pop() ?? 'iphone15', path: '/' },
+    { virtualMFADevice: { serialNumber: serial } },
+  );
+  b.call(
+    back + 3 * MINUTE + 30_000,
+    session,
+    'iam.amazonaws.com',
+    'EnableMFADevice',
+    { userName: owner.name, serialNumber: serial },
+    null,
+  );
+  return {
+    scenario: {
+      id: 'admin-reset',
+      kind: 'admin-reset',
+      description: `it-admin resets ${owner.name}'s lost device from the console; ${owner.name} signs in with the password alone and enrols a new phone: an administrator's reset, pending ${owner.name}'s confirmation.`,
+      account: account.id,
+      actor: admin.name,
+      targets: [owner.name],
+      events: b.events,
+      expect: b.expect,
+      triage: { classification: 'admin-reset', removalEventId: removal },
+    },
+    planted: b.planted,
+  };
+}
+
 /** Picks the first Monday–Friday day index at or after `preferred`, within the archive (falls back to `preferred`). */
 function weekday(startMs: number, days: number, preferred: number): number {
   for (let d = Math.min(preferred, days - 1); d < days; d++) {
@@ -623,6 +757,7 @@ export function buildScenarios(
     refusedDeactivation(rng, first, at(0, 13, 25)),
     consoleLoginWithoutMfa(rng, second, at(0, 8, 55)),
     rootConsoleLogin(rng, second, at(last, 9, 30)),
+    adminReset(rng, first, at(0, 14, 20)),
   ];
   return { scenarios: stories.map((s) => s.scenario), planted: stories.flatMap((s) => s.planted) };
 }

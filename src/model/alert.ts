@@ -5,7 +5,18 @@ import type { MitreMapping, RuleFormat } from './rule.ts';
 import type { Severity } from './severity.ts';
 
 export type Classification =
-  'rotation' | 'approved' | 'verified' | 'suspicious' | 'unauthorized' | 'unresolved';
+  'rotation' | 'approved' | 'admin-reset' | 'verified' | 'suspicious' | 'unauthorized' | 'unresolved';
+
+/** Every classification, explained ones first; the one list the stores, the API and the KPIs check against. */
+export const CLASSIFICATIONS: readonly Classification[] = [
+  'rotation',
+  'approved',
+  'admin-reset',
+  'verified',
+  'suspicious',
+  'unauthorized',
+  'unresolved',
+];
 
 export interface Reason {
   /** Stable code, e.g. `root-target`, `no-mfa-session`, `new-source-ip`. */
@@ -27,6 +38,16 @@ export interface Correlation {
   readonly kind: string;
   readonly targets: readonly string[];
   readonly windowSeconds: number;
+}
+
+/**
+ * The MFA removal an alert belongs to: the removal itself, or an event of its story (the deleted device, the new
+ * device, a follow-up) whose alert carries the removal's classification.
+ */
+export interface IncidentRef {
+  /** eventID of the DeactivateMFADevice the incident is about. */
+  readonly removalEventId: string;
+  readonly role: 'removal' | 'member';
 }
 
 export interface Alert {
@@ -79,5 +100,6 @@ export interface Alert {
   readonly related?: readonly RelatedEvent[];
   readonly correlation?: Correlation;
   readonly vulnerabilityWindowSeconds?: number;
+  readonly incident?: IncidentRef;
   readonly investigation?: Readonly<Record<string, unknown>>;
 }

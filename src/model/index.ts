@@ -5,6 +5,7 @@ export type * from './cloudtrail.ts';
 export type * from './finding.ts';
 export type * from './issue.ts';
 export type * from './rule.ts';
+export { CLASSIFICATIONS } from './alert.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';
 export { SEVERITIES, isSeverity, severityFromRiskScore, severityRank } from './severity.ts';
 export type { Severity } from './severity.ts';

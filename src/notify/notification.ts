@@ -15,6 +15,7 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** Keyed so that adding a classification to the model fails to compile here until it is listed. */
 const CLASSIFICATION_SET: Readonly<Record<Classification, true>> = {
+  'admin-reset': true,
   approved: true,
   rotation: true,
   suspicious: true,

@@ -81,6 +81,12 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
     value: (a) => a.vulnerabilityWindowSeconds,
   },
   {
+    name: 'incident',
+    description:
+      'eventID of the MFA removal whose incident the alert belongs to (the removal itself, or its deleted or new device, a follow-up)',
+    value: (a) => a.incident?.removalEventId,
+  },
+  {
     name: 'location',
     description: 'file, S3 URL or stream the record came from',
     value: (a) => a.event.location,

@@ -82,6 +82,9 @@ export function alertToJson(alert: Alert): Record<string, unknown> {
   if (alert.vulnerabilityWindowSeconds !== undefined) {
     out['vulnerabilityWindowSeconds'] = alert.vulnerabilityWindowSeconds;
   }
+  if (alert.incident !== undefined) {
+    out['incident'] = { removalEventId: alert.incident.removalEventId, role: alert.incident.role };
+  }
   if (alert.investigation !== undefined) out['investigation'] = sortKeys(alert.investigation);
   return out;
 }

@@ -88,13 +88,55 @@ export interface TableOptions {
   readonly columns?: number;
 }
 
+/** A row of the table: an alert, and whether it sits under its incident's removal. */
+interface Row {
+  readonly alert: Alert;
+  readonly member: boolean;
+}
+
+/**
+ * One incident, one line: the alerts of a removal's incident (its deleted device, the new one, a follow-up) are listed
+ * right under the removal's alert, marked, without repeating the incident's reasons. Everything else keeps its order.
+ */
+function incidentRows(alerts: readonly Alert[]): Row[] {
+  const leads = new Set(
+    alerts
+      .filter((alert) => alert.incident?.role === 'removal')
+      .map((alert) => alert.incident!.removalEventId),
+  );
+  const members = new Map<string, Alert[]>();
+  for (const alert of alerts) {
+    if (alert.incident?.role !== 'member' || !leads.has(alert.incident.removalEventId)) continue;
+    const list = members.get(alert.incident.removalEventId) ?? [];
+    list.push(alert);
+    members.set(alert.incident.removalEventId, list);
+  }
+  const rows: Row[] = [];
+  const placed = new Set<string>();
+  for (const alert of alerts) {
+    if (alert.incident?.role === 'member' && leads.has(alert.incident.removalEventId)) continue;
+    rows.push({ alert, member: false });
+    const id = alert.incident?.role === 'removal' ? alert.incident.removalEventId : null;
+    if (id === null || placed.has(id)) continue;
+    placed.add(id);
+    for (const member of members.get(id) ?? []) rows.push({ alert: member, member: true });
+  }
+  return rows;
+}
+
 /** Renders the alert table (header, rows, a reasons line under triaged rows). Empty list: a one-line note. */
 export function renderAlertTable(alerts: readonly Alert[], options: TableOptions): string {
   if (alerts.length === 0) return 'No alerts.\n';
+  const rows = incidentRows(alerts);
   const columns = alerts.some((a) => a.classification !== undefined)
     ? [...BASE_COLUMNS, CLASSIFICATION_COLUMN]
     : [...BASE_COLUMNS];
-  const cells = alerts.map((alert) => columns.map((c) => forTerminal(c.value(alert))));
+  const cells = rows.map((row) =>
+    columns.map((c) => {
+      const text = forTerminal(c.value(row.alert));
+      return row.member && c.header === 'RULE' ? `└ ${text}` : text;
+    }),
+  );
   const widths = columns.map((c, i) =>
     Math.min(c.max, Math.max(length(c.header), ...cells.map((row) => length(row[i] ?? '')))),
   );
@@ -103,13 +145,14 @@ export function renderAlertTable(alerts: readonly Alert[], options: TableOptions
   const lines: string[] = [];
   const header = columns.map((c, i) => fit(c.header, widths[i] ?? 0)).join(GAP);
   lines.push(dim(header.trimEnd(), options.color));
-  alerts.forEach((alert, row) => {
+  rows.forEach(({ alert, member }, row) => {
     const parts = columns.map((c, i) => {
       const text = fit(cells[row]?.[i] ?? '', widths[i] ?? 0);
       return c.header === 'SEVERITY' ? paintSeverity(text, alert.severity, options.color) : text;
     });
     lines.push(parts.join(GAP).trimEnd());
-    const reasons = orderedReasons(alert).slice(0, TOP_REASONS);
+    // An incident's reasons are said once, under its removal.
+    const reasons = member ? [] : orderedReasons(alert).slice(0, TOP_REASONS);
     if (reasons.length > 0) {
       const text = forTerminal(reasons.map((r) => r.message).join('; '));
       const room =

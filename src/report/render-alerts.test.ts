@@ -100,3 +100,36 @@ void test('the streaming writer emits json alerts as they come', () => {
   writer.end(SUMMARY);
   assert.equal(JSON.parse(chunks.join('')).alerts.length, 2);
 });
+
+void test('the table shows an incident as one line with its alerts under it, its reasons said once', () => {
+  const [removal, other] = FIXTURE_ALERTS;
+  assert.ok(removal && other);
+  const incident = { removalEventId: removal.event.id, role: 'removal' as const };
+  const lead = { ...removal, classification: 'rotation' as const, incident };
+  const deletion = {
+    ...other,
+    id: 'alert-deletion',
+    rule: { ...other.rule, name: 'IAM virtual MFA device deleted' },
+    event: {
+      ...other.event,
+      id: 'deletion-event',
+      name: 'DeleteVirtualMFADevice',
+      time: '2024-03-09T00:00:00Z',
+    },
+    classification: 'rotation' as const,
+    reasons: [{ code: 'incident-member', weight: 0, message: 'part of the MFA removal' }],
+    incident: { removalEventId: removal.event.id, role: 'member' as const },
+  };
+  // The member comes first in time order; the table still puts it under its removal.
+  const out = renderAlerts([deletion, lead, other], 'table', { color: false });
+  const lines = out.split('\n').filter((line) => line !== '');
+  const leadLine = lines.findIndex((line) => line.includes(removal.rule.name) && !line.includes('└'));
+  const memberLine = lines.findIndex((line) => line.includes('└ IAM virtual MFA device deleted'));
+  assert.ok(leadLine > 0 && memberLine > leadLine, out);
+  const between = lines.slice(leadLine + 1, memberLine);
+  assert.ok(
+    between.every((line) => line.startsWith('  ↳')),
+    "only the removal's reasons sit between",
+  );
+  assert.ok(!out.includes('part of the MFA removal'), "the member's own reasons are not repeated");
+});

@@ -17,6 +17,13 @@ export const CASE_TRANSITIONS: Readonly<Record<CaseState, readonly CaseState[]>>
   resolved: [],
 };
 
+/**
+ * Resolutions the service sets when a case explains itself (a rotation, an approved change, an administrator's reset
+ * the owner re-enrolled after). Nothing was remediated, so MTTR leaves these cases out and counts them apart.
+ */
+export const AUTO_RESOLUTIONS = ['rotation', 'approved', 'admin-reset-re-enrolled'] as const;
+export type AutoResolution = (typeof AUTO_RESOLUTIONS)[number];
+
 export const CASE_STATES: readonly CaseState[] = ['open', 'verifying', 'escalated', 'resolved'];
 
 export function isCaseState(value: unknown): value is CaseState {

@@ -1,6 +1,13 @@
 // The store's public face: one interface for SQLite and PostgreSQL, how to open it, its errors and helpers.
 
-export { CASE_STATES, CASE_TRANSITIONS, canTransition, isCaseState } from './case-lifecycle.ts';
+export {
+  AUTO_RESOLUTIONS,
+  CASE_STATES,
+  CASE_TRANSITIONS,
+  canTransition,
+  isCaseState,
+} from './case-lifecycle.ts';
+export type { AutoResolution } from './case-lifecycle.ts';
 export {
   ConflictError,
   InvalidTransitionError,

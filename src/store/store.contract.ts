@@ -1274,6 +1274,43 @@ export function defineStoreContract(
 
     // KPIs ---------------------------------------------------------------------------------------
 
+    test('KPIs: a case that closed itself (a rotation) is counted apart, not as an MTTR of nothing', async (open) => {
+      const store = await open();
+      const at = Date.UTC(2025, 3, 1);
+      const cases = [];
+      for (const user of ['ann', 'ben']) {
+        const alert = makeAlert(`auto-${user}`, {
+          eventId: `auto-ev-${user}`,
+          eventTimeMs: at,
+          targetUser: user,
+        });
+        await store.insertAlerts([alert], at + 1_000);
+        cases.push(
+          (
+            await store.openOrAttachCase({
+              alert,
+              targetKey: targetKeyOf(ACCOUNT, user),
+              nowMs: at + 2_000,
+              actor: 'system',
+            })
+          ).case,
+        );
+      }
+      const [auto, remediated] = cases;
+      assert.ok(auto && remediated);
+      await store.updateCase(auto.id, { resolution: 'rotation' }, { actor: 'system', nowMs: at + 3_000 });
+      await store.transitionCase(auto.id, 'resolved', { actor: 'system', nowMs: at + 3_000 });
+      await store.updateCase(
+        remediated.id,
+        { resolution: 'owner-confirmed' },
+        { actor: 'api:ann', nowMs: at + 60_000 },
+      );
+      await store.transitionCase(remediated.id, 'resolved', { actor: 'api:ann', nowMs: at + 61_000 });
+      const kpis = await store.kpiSnapshot({ fromMs: at, toMs: at + 86_400_000 });
+      assert.equal(kpis.autoResolved, 1);
+      assert.deepEqual(kpis.mttr, { count: 1, avgMs: 60_000, p50Ms: 60_000, p90Ms: 60_000 });
+    });
+
     test('KPIs: MTTD, MTTR, removals per month by classification, open cases, windows, answer times', async (open) => {
       const store = await open();
       const jan = Date.UTC(2025, 0, 10);
@@ -1390,9 +1427,11 @@ export function defineStoreContract(
         p50Ms: 60_000,
         p90Ms: 3_600_000,
       });
+      assert.equal(kpis.autoResolved, 0);
       const zero = {
         rotation: 0,
         approved: 0,
+        'admin-reset': 0,
         verified: 0,
         suspicious: 0,
         unauthorized: 0,

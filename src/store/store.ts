@@ -384,8 +384,13 @@ export interface KpiSnapshot {
   readonly toMs: number;
   /** Alert detectedAt − event time, over alerts detected in the window. */
   readonly mttd: DurationStats;
-  /** Case resolvedAt − detectedAt of its first alert, over cases resolved in the window. */
+  /**
+   * Case resolvedAt − detectedAt of its first alert, over cases resolved in the window by a remediation: cases that
+   * closed themselves (AUTO_RESOLUTIONS: a rotation, an approved change) took no remediation and are left out.
+   */
   readonly mttr: DurationStats;
+  /** Cases that closed themselves (AUTO_RESOLUTIONS) in the window: counted apart from MTTR. */
+  readonly autoResolved: number;
   /** Successful DeactivateMFADevice events in the window, once per event; the case's classification wins. */
   readonly removalsByMonth: RemovalMonth[];
   /** Current figure (not windowed): cases not resolved, by severity. */

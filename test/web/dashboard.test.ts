@@ -49,6 +49,7 @@ describe('dashboard in Chromium (fake API)', { skip: chromiumSkipReason() }, () 
     assert.equal(await page.evaluate('localStorage.length'), 0);
     assert.equal(await text('#kpi-mttd .kpi-value'), '4 m 12 s');
     assert.equal(await text('#kpi-mttr .kpi-value'), '1 h 30 m');
+    assert.match(await text('#kpi-mttr .kpi-sub'), /auto-closed 4$/);
     assert.equal(await text('#kpi-open .kpi-value'), '4');
     assert.match(await text('#kpi-open .kpi-sub'), /critical 1.*high 2.*medium 0.*low 1/s);
     // This month's entry only (the fake also sends an old month that must not be counted).

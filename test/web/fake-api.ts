@@ -298,6 +298,7 @@ export async function startFakeApi(webRoot: string): Promise<FakeApi> {
         to: query['to'],
         mttd: { count: 12, avgMs: 252_000, p50Ms: 200_000, p90Ms: 540_000 },
         mttr: { count: 7, avgMs: 5_400_000, p50Ms: 3_600_000, p90Ms: 10_800_000 },
+        autoResolved: 4,
         removalsByMonth: [
           {
             month: '2000-01',

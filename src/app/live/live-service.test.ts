@@ -16,6 +16,8 @@ import {
   makeService,
   rawRecord,
   tempSqlite,
+  testConfig,
+  TEST_CONFIG_YAML,
 } from './test-support.ts';
 import type { FakeClock, TempStore } from './test-support.ts';
 
@@ -140,7 +142,8 @@ describe('live service on SQLite', () => {
     assert.equal(kase.state, 'verifying');
     assert.equal(kase.classification, 'suspicious');
     assert.equal(kase.severity, removal.severity);
-    assert.equal(kase.vulnerabilityWindowSeconds, 150);
+    // The device bob enabled for carol from his session without MFA is the intruder's: it closes no window.
+    assert.equal(kase.vulnerabilityWindowSeconds, null);
     assert.deepEqual(outcome.caseIds, [kase.id]);
     assert.equal(kase.verifications.length, 1);
     assert.equal(kase.verifications[0]?.owner, 'carol@example.com');
@@ -256,7 +259,13 @@ describe('live service on SQLite', () => {
     const removal = (await store.listAlerts({ limit: 10, ruleId: 'mfaguard-iam-mfa-device-deactivated' }))
       .items[0];
     assert.equal(removal?.alert.classification, 'rotation');
-    assert.equal(live.metrics.value('alertsUpdated'), 1);
+    // The removal's alert and the deleted device's alert, one incident.
+    assert.equal(live.metrics.value('alertsUpdated'), 2);
+    const deletion = (
+      await store.listAlerts({ limit: 10, ruleId: 'mfaguard-iam-virtual-mfa-device-deleted' })
+    ).items[0];
+    assert.equal(deletion?.alert.classification, 'rotation');
+    assert.equal(deletion?.caseId, kase.id);
   });
 
   it('"no, this was not me" makes the case unauthorized and escalated, and queues the escalation', async () => {
@@ -414,18 +423,56 @@ describe('live service on SQLite', () => {
     assert.equal(kase.severity, 'critical');
   });
 
-  it('without an owner on record the case is escalated to security at once', async () => {
+  it('without an owner on record a case waits for the grace window, then escalates when nothing explains it', async () => {
     await fresh('2026-11-18T02:20:00Z');
     const live = makeService(store, clock);
     await live.ingestRecords(
       [rawRecord({ name: 'DeactivateMFADevice', at: '2026-11-18T02:14:00Z', actor: 'bob', target: 'zoe' })],
       ORIGIN,
     );
-    const kase = await onlyCase(store);
-    assert.equal(kase.state, 'escalated');
+    let kase = await onlyCase(store);
+    assert.equal(kase.state, 'open', 'a re-enrolment may still explain it: nobody is paged yet');
     assert.equal(kase.verifications.length, 0);
+    assert.equal(
+      (await pending(store)).find((row) => row.kind === 'case-escalated'),
+      undefined,
+    );
+    clock.set('2026-11-18T03:30:00Z');
+    await live.tick();
+    kase = await onlyCase(store);
+    assert.equal(kase.state, 'escalated');
     const escalation = (await pending(store)).find((row) => row.kind === 'case-escalated');
     assert.match(escalation?.n.title ?? '', /no owner on record/);
+  });
+
+  it('without an owner on record a phone swap closes as a rotation, even after an escalation for want of an owner', async () => {
+    await fresh('2026-11-17T09:06:00Z');
+    const live = makeService(store, clock, {
+      config: testConfig(TEST_CONFIG_YAML.replace('alice: { email: alice@example.com }', '')),
+    });
+    const swap = phoneSwapRecords();
+    await live.ingestRecords([...swap.history, ...swap.removal], ORIGIN);
+    assert.equal((await onlyCase(store)).state, 'open');
+    // Past grace the case escalates; then the re-enrolment, delivered late, explains it.
+    clock.set('2026-11-17T10:30:00Z');
+    await live.tick();
+    assert.equal((await onlyCase(store)).state, 'escalated');
+    await live.ingestRecords(swap.reEnrolment, { source: 'sqs', location: 'late' });
+    const kase = await onlyCase(store);
+    assert.equal(kase.classification, 'rotation');
+    assert.equal(kase.state, 'resolved');
+    assert.equal(kase.resolution, 'rotation');
+  });
+
+  it('a takeover with nobody to ask escalates at once', async () => {
+    await fresh('2026-11-18T02:20:00Z');
+    const live = makeService(store, clock, {
+      config: testConfig(TEST_CONFIG_YAML.replace('carol: { email: carol@example.com }', '')),
+    });
+    await live.ingestRecords(takeoverRecords(), ORIGIN);
+    const kase = await onlyCase(store);
+    assert.equal(kase.classification, 'suspicious');
+    assert.equal(kase.state, 'escalated');
   });
 
   it('owners can come from IAM user tags through a lookup hook', async () => {
@@ -489,7 +536,8 @@ describe('live service on SQLite', () => {
     clock.set('2026-11-18T03:30:00Z');
     await live.tick();
     const after = (await store.getAlert(removal.id))?.alert;
-    assert.equal(after?.classification, 'unresolved');
+    // bob removed carol's device: an administrator's reset still waiting for carol, now past grace with MFA off.
+    assert.equal(after?.classification, 'admin-reset');
     assert.ok(after.reasons?.some((reason) => reason.code === 'unresolved'));
     assert.ok(after.riskScore > removal.riskScore);
     const kase = await onlyCase(store);
@@ -579,5 +627,41 @@ describe('live service on SQLite', () => {
     const live = makeService(store, clock);
     await live.ingestRecords(takeoverRecords(), ORIGIN);
     assert.equal((await onlyCase(store)).targetKey, `${ACCOUNT}/carol`);
+  });
+
+  it('a burst opens a case per target and asks each owner, whether the removals come in one batch or one by one', async () => {
+    const owners = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const yaml = `${TEST_CONFIG_YAML.replace('identities:\n  owners:\n', `identities:\n  owners:\n${owners.map((u) => `    ${u}: { email: ${u}@example.com }\n`).join('')}`)}`;
+    const sweep = owners.map((user, i) =>
+      rawRecord({
+        name: 'DeactivateMFADevice',
+        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 90_000).toISOString(),
+        actor: 'mallory',
+        target: user,
+      }),
+    );
+    const results: unknown[] = [];
+    for (const split of ['batch', 'one by one'] as const) {
+      await fresh('2026-11-18T13:20:00Z');
+      const live = makeService(store, clock, { config: testConfig(yaml) });
+      if (split === 'batch') await live.ingestRecords(sweep, ORIGIN);
+      else for (const record of sweep) await live.ingestRecords([record], ORIGIN);
+      const cases = (await store.listCases({ limit: 100 })).items;
+      assert.deepEqual(cases.map((kase) => kase.userName).sort(), owners, `${split}: one case per target`);
+      const requests = (await pending(store)).filter((row) => row.kind === 'verification-request');
+      assert.deepEqual(
+        requests.map((row) => row.n.recipient).sort(),
+        owners.map((user) => `${user}@example.com`),
+        `${split}: every owner asked`,
+      );
+      const burst = (await store.listAlerts({ limit: 100, ruleId: 'mfaguard-mfa-removal-burst' })).items;
+      assert.equal(burst.length, 1, `${split}: one burst alert`);
+      results.push(
+        cases
+          .map((kase) => [kase.userName, kase.classification, kase.severity, kase.state])
+          .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+      );
+    }
+    assert.deepEqual(results[1], results[0]);
   });
 });

@@ -2,6 +2,7 @@
 
 import {
   ANSWERED_CLASSIFICATIONS,
+  awaitsGraceWindow,
   caseFieldsFromAlerts,
   chainOwnerLookups,
   configOwnerLookup,
@@ -15,9 +16,8 @@ import {
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
-import { buildAlert } from '../../detect/index.ts';
-import { isMfaRemoval } from '../../detect/correlate/index.ts';
-import { createEventViews, decodeChunk, normalizeRecord } from '../../ingest/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../../detect/correlate/index.ts';
+import { decodeChunk, normalizeRecord, unwrapItem } from '../../ingest/index.ts';
 import type {
   AggregateRule,
   Alert,
@@ -32,10 +32,16 @@ import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } 
 import { ConflictError } from '../../store/index.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
-import { isRelevantEvent } from '../relevant-events.ts';
+import { aggregateAlerts, detectEvent } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
 import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
-import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemoval } from './live-triage.ts';
+import {
+  affectedRemovals,
+  caseTargetOf,
+  caseTargetOfAlert,
+  triageChanged,
+  triageStoredRemoval,
+} from './live-triage.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
 import {
@@ -48,7 +54,6 @@ import {
 } from './notifications.ts';
 import type { NotificationContext } from './notifications.ts';
 import type { Notification } from '../../notify/index.ts';
-import { unwrapRecord } from './unwrap.ts';
 
 export interface LiveLogEntry {
   readonly level: 'info' | 'warn' | 'error';
@@ -104,8 +109,9 @@ function count(effects: BatchEffects, counter: Parameters<LiveMetrics['inc']>[0]
   effects.counters.set(counter, (effects.counters.get(counter) ?? 0) + by);
 }
 
+/** Every alert about a user joins that user's case; the burst's own alert is about the caller, not one user. */
 function isTargetAlert(alert: Alert): boolean {
-  return alert.correlation?.kind !== 'burst';
+  return alert.rule.id !== BURST_RULE.meta.id;
 }
 
 export function createLiveService(deps: LiveServiceDeps): LiveCore {
@@ -204,8 +210,20 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     alert: Alert,
     owner: string | null,
     now: number,
+    alerts: readonly Alert[],
   ): Promise<void> {
     if (owner === null) {
+      // Nobody to ask: a takeover escalates at once; anything else waits for its grace window, since a trustworthy
+      // re-enrolment (a phone swap) may still arrive and explain it.
+      if (awaitsGraceWindow(alerts)) {
+        effects.logs.push({
+          level: 'info',
+          msg: 'no owner on record: waiting for the grace window before escalating',
+          caseId: kase.id,
+          user: kase.userName,
+        });
+        return;
+      }
       await escalate(
         tx,
         effects,
@@ -266,7 +284,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       Object.keys(patch).length === 0
         ? detail
         : await tx.updateCase(caseId, patch, { actor: SYSTEM, nowMs: now });
-    const action = nextCaseAction(kase, alerts, detail.verifications.length > 0);
+    const lastEscalation = detail.audit.findLast(
+      (entry) => entry.action === 'transition' && entry.after?.['state'] === 'escalated',
+    );
+    const action = nextCaseAction(kase, alerts, detail.verifications.length > 0, {
+      escalatedBySystem: lastEscalation?.actor === SYSTEM,
+    });
     const lead = leadAlert(alerts);
     if (action.kind === 'resolve') {
       kase = await tx.updateCase(caseId, { resolution: action.resolution }, { actor: SYSTEM, nowMs: now });
@@ -274,28 +297,42 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       count(effects, 'casesAutoResolved');
       await enqueue(tx, effects, caseResolvedNotification(kase, action.resolution, lead, notifyContext), now);
     } else if (action.kind === 'verify' && lead !== undefined) {
-      await requestVerification(tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now);
+      await requestVerification(tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now, alerts);
     }
     effects.caseIds.add(caseId);
   }
 
-  /** Re-triages stored removals; writes what changed; returns the case ids touched. */
+  interface Retriaged {
+    /** Cases whose alerts changed. */
+    readonly touched: Set<string>;
+    /** Incident alerts stored earlier in no case (a deleted device seen before its removal): they join one now. */
+    readonly unattached: Alert[];
+    /** The ids of each removal's own alerts, by removal event id. */
+    readonly removalAlerts: Map<string, string[]>;
+  }
+
+  /** Re-triages stored removals; writes what changed. */
   async function retriage(
     tx: StoreTx,
     effects: BatchEffects,
     removals: readonly CloudTrailEvent[],
     now: number,
-  ): Promise<Set<string>> {
-    const touched = new Set<string>();
+  ): Promise<Retriaged> {
+    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
     const seen = new Set<string>();
     for (const removal of removals) {
       for (const triaged of await triageStoredRemoval(tx, removal, context)) {
         if (seen.has(triaged.id)) continue;
         seen.add(triaged.id);
+        if (triaged.incident?.role === 'removal') {
+          const ids = result.removalAlerts.get(triaged.event.id) ?? [];
+          result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
+        }
         const stored = await tx.getAlert(triaged.id);
         if (stored === null) {
-          // A burst alert first formed now (the rule alerts were inserted before triage).
+          // Only a burst's own alert is born in triage (rule alerts were inserted before it).
+          if (triaged.rule.id !== BURST_RULE.meta.id) continue;
           const inserted = await tx.insertAlerts([triaged], now);
           for (const alert of inserted.inserted) {
             effects.newAlerts.set(alert.id, alert);
@@ -308,10 +345,39 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         await tx.updateAlert(next, now);
         if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
         else count(effects, 'alertsUpdated');
-        if (stored.caseId !== null) touched.add(stored.caseId);
+        if (stored.caseId !== null) result.touched.add(stored.caseId);
+        else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
       }
     }
-    return touched;
+    return result;
+  }
+
+  /** Announces a new case with the case as its alerts make it; the verification request (if any) follows. */
+  async function announceOpened(
+    tx: StoreTx,
+    effects: BatchEffects,
+    caseId: string,
+    now: number,
+  ): Promise<void> {
+    const detail = await tx.getCase(caseId);
+    if (detail === null) return;
+    const alerts = await caseAlerts(tx, detail);
+    const lead = leadAlert(alerts);
+    if (lead === undefined) return;
+    const patch = caseFieldsFromAlerts(detail, alerts);
+    await enqueue(tx, effects, caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext), now);
+  }
+
+  /** False when the alert is part of an incident whose case is already resolved: a late event reopens nothing. */
+  async function incidentStillOpen(tx: StoreTx, alert: Alert, retriaged: Retriaged): Promise<boolean> {
+    if (alert.incident?.role !== 'member') return true;
+    for (const id of retriaged.removalAlerts.get(alert.incident.removalEventId) ?? []) {
+      const stored = await tx.getAlert(id);
+      if (stored?.caseId === null || stored === null) continue;
+      const kase = await tx.getCase(stored.caseId);
+      if (kase !== null && kase.state === 'resolved') return false;
+    }
+    return true;
   }
 
   async function resolveOwners(targets: Iterable<{ key: string; account: string | null; userName: string }>) {
@@ -336,15 +402,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     let minTime = Infinity;
     let maxTime = -Infinity;
     for (const event of events) {
-      const outcome = rules.engine.match(createEventViews(event));
-      for (const issue of outcome.issues)
+      const detection = detectEvent(rules.engine, event);
+      for (const issue of detection.issues)
         log({ level: 'warn', msg: 'rule evaluation issue', code: issue.code, detail: issue.message });
-      for (const rule of outcome.rules) {
-        if (rule.kind === 'event') ruleAlerts.push(buildAlert(rule, event));
-        else aggregateRules.set(rule.meta.id, rule);
-      }
+      ruleAlerts.push(...detection.alerts);
+      for (const rule of detection.aggregateRules) aggregateRules.set(rule.meta.id, rule);
       // Everything a rule fired on is kept too, so a replayed duplicate has nothing left to alert on.
-      if (isRelevantEvent(event) || outcome.rules.length > 0) {
+      if (detection.keep) {
         kept.push(event);
         minTime = Math.min(minTime, event.timeMs);
         maxTime = Math.max(maxTime, event.timeMs);
@@ -372,12 +436,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           ...(rule.eventNames === null ? {} : { names: [...rule.eventNames] }),
           limit: 100_000,
         });
-        const matching = pool.filter((event) => rule.matches(createEventViews(event)));
-        for (const hit of rule.evaluate(matching)) {
-          candidates.push(
-            buildAlert(rule, hit.event, { aggregate: { summary: hit.summary, eventIds: hit.eventIds } }),
-          );
-        }
+        const matching = pool.filter((event) =>
+          detectEvent(rules.engine, event).aggregateRules.includes(rule),
+        );
+        candidates.push(...aggregateAlerts(rule, matching));
       }
       const fresh = await tx.insertAlerts(candidates, now);
       for (const alert of fresh.inserted) effects.newAlerts.set(alert.id, alert);
@@ -391,45 +453,64 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       }
       for (const event of await affectedRemovals(tx, inserted.inserted, triageConfig))
         removals.set(event.id, event);
-      const touched = await retriage(tx, effects, [...removals.values()], now);
+      const retriaged = await retriage(tx, effects, [...removals.values()], now);
+      const touched = retriaged.touched;
 
-      // Cases: every new alert about a user joins (or opens) that user's case.
-      const opened = new Set<string>();
-      for (const alert of effects.newAlerts.values()) {
+      // Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included. Incidents
+      // join in time order, each case brought in step before the next incident: a rotation closes its case before a
+      // later removal of the same user opens another, exactly as when the events arrive one request at a time.
+      const incidents = new Map<string, Alert[]>();
+      for (const alert of [...effects.newAlerts.values(), ...retriaged.unattached]) {
         if (!isTargetAlert(alert)) continue;
-        const event = byId.get(alert.event.id);
-        const target = event === undefined ? null : caseTargetOf(event);
-        if (target === null) continue;
-        const result = await tx.openOrAttachCase({ alert, targetKey: target.key, nowMs: now, actor: SYSTEM });
-        touched.add(result.case.id);
-        if (result.created) {
-          opened.add(result.case.id);
-          count(effects, 'casesOpened');
-          effects.logs.push({
-            level: 'info',
-            msg: 'case opened',
-            caseId: result.case.id,
-            user: target.userName,
-          });
-        }
+        const key = alert.incident?.removalEventId ?? alert.event.id;
+        incidents.set(key, [...(incidents.get(key) ?? []), alert]);
       }
-      for (const caseId of [...touched].sort()) {
-        if (opened.has(caseId)) {
-          // Announced first, with the case as its alerts make it; the verification request (if any) follows.
-          const detail = await tx.getCase(caseId);
-          const lead = detail === null ? undefined : leadAlert(await caseAlerts(tx, detail));
-          if (detail !== null && lead !== undefined) {
-            const patch = caseFieldsFromAlerts(detail, await caseAlerts(tx, detail));
-            await enqueue(
-              tx,
-              effects,
-              caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext),
-              now,
-            );
+      const firstTime = (alerts: readonly Alert[]): string =>
+        alerts.reduce(
+          (min, alert) => (alert.event.time < min ? alert.event.time : min),
+          alerts[0]!.event.time,
+        );
+      const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
+        firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
+      );
+      const synced = new Set<string>();
+      for (const [, group] of ordered) {
+        const opened = new Set<string>();
+        const joined = new Set<string>();
+        // A removal's alert goes first, so the alerts of its incident join its case.
+        group.sort(
+          (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
+        );
+        for (const alert of group) {
+          const target = caseTargetOfAlert(alert, byId.get(alert.event.id));
+          if (target === null) continue;
+          if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
+          const result = await tx.openOrAttachCase({
+            alert,
+            targetKey: target.key,
+            nowMs: now,
+            actor: SYSTEM,
+          });
+          joined.add(result.case.id);
+          if (result.created) {
+            opened.add(result.case.id);
+            count(effects, 'casesOpened');
+            effects.logs.push({
+              level: 'info',
+              msg: 'case opened',
+              caseId: result.case.id,
+              user: target.userName,
+            });
           }
         }
-        await syncCase(tx, effects, caseId, owners, now);
+        for (const caseId of [...joined].sort()) {
+          if (opened.has(caseId)) await announceOpened(tx, effects, caseId, now);
+          await syncCase(tx, effects, caseId, owners, now);
+          synced.add(caseId);
+        }
       }
+      for (const caseId of [...touched].sort())
+        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {
         stored: inserted.inserted.length,
         duplicates: inserted.duplicates,
@@ -503,10 +584,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           deadLetters.push(deadLetterOf(item, issue, origin, now));
         };
         records.forEach((item, index) => {
-          const unwrapped = unwrapRecord(item);
+          const unwrapped = unwrapItem(item);
           if (!unwrapped.ok) {
             const issue: InputIssue = {
-              level: 'error',
+              level: unwrapped.level,
               code: unwrapped.code,
               location: origin.location,
               index,
@@ -740,7 +821,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         });
         for (const event of found) if (event.id === alert.event.id) removals.set(event.id, event);
       }
-      const touched = await retriage(tx, effects, [...removals.values()], now);
+      const touched = (await retriage(tx, effects, [...removals.values()], now)).touched;
       touched.add(caseId);
       for (const id of touched) await syncCase(tx, effects, id, owners, now);
     });

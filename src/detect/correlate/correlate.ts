@@ -1,4 +1,4 @@
-// Correlation of MFA removals with what came before and after: re-enrolment, bursts, precursors, follow-ups. Pure.
+// Correlation of each MFA removal into one incident: by target, device serial and caller, within fixed windows. Pure.
 
 import type { CloudTrailEvent } from '../../model/index.ts';
 
@@ -10,6 +10,11 @@ export interface CorrelationWindows {
   readonly followUpWindowMs: number;
 }
 
+/** IAM user names are unique regardless of case: `Bob` and `bob` are one user. */
+function sameUser(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+}
+
 /** The identity an IAM call was about: the named user, or the caller itself when the call names nobody. */
 export function targetUserName(event: CloudTrailEvent): string | null {
   if (event.target.userName !== null) return event.target.userName;
@@ -17,37 +22,88 @@ export function targetUserName(event: CloudTrailEvent): string | null {
   return event.actor.type === 'IAMUser' ? event.actor.userName : null;
 }
 
+/** `account/username`, the user name lower-cased (the same key the store indexes events and cases by). */
 export function targetKey(event: CloudTrailEvent): string | null {
   const user = targetUserName(event);
-  return user === null ? null : `${event.account ?? ''}/${user}`;
+  return user === null ? null : userKey(event.account, user);
 }
 
-function actorId(event: CloudTrailEvent): string | null {
-  return event.actor.arn ?? event.actor.principalId ?? event.actor.userName;
+function userKey(account: string | null, user: string): string {
+  return `${account ?? ''}/${user.toLowerCase()}`;
 }
+
+/** The caller: its ARN, else its principal id (the same key the store indexes callers by). */
+export function actorId(event: CloudTrailEvent): string | null {
+  return event.actor.arn ?? event.actor.principalId ?? null;
+}
+
+/** True when `event` was made by the IAM user (or root) `user` of the event's account. */
+export function isCallerUser(event: CloudTrailEvent, user: string | null): boolean {
+  if (user === null) return false;
+  if (user.toLowerCase() === 'root') return event.actor.type === 'Root';
+  return event.actor.type === 'IAMUser' && sameUser(event.actor.userName, user);
+}
+
+/** The MFA device calls: the store keeps them all, and a window fetches every one in the account. */
+export const MFA_DEVICE_EVENTS: ReadonlySet<string> = new Set([
+  'CreateVirtualMFADevice',
+  'DeactivateMFADevice',
+  'DeleteVirtualMFADevice',
+  'EnableMFADevice',
+  'ResyncMFADevice',
+]);
+
+/**
+ * Read-only IAM calls that list or describe a user's credentials. The console makes exactly these when a user opens
+ * their "Security credentials" page or an administrator opens a user (IAM user guide, "Manage MFA devices" in the
+ * console); from a CLI or SDK, before a removal, they are what reconnaissance looks like. Triage tells the two apart.
+ */
+export const CREDENTIAL_LIST_CALLS: ReadonlySet<string> = new Set([
+  'GetAccessKeyLastUsed',
+  'GetAccountAuthorizationDetails',
+  'GetAccountPasswordPolicy',
+  'GetAccountSummary',
+  'GetLoginProfile',
+  'GetUser',
+  'ListAccessKeys',
+  'ListAttachedUserPolicies',
+  'ListGroupsForUser',
+  'ListMFADevices',
+  'ListServiceSpecificCredentials',
+  'ListSigningCertificates',
+  'ListSSHPublicKeys',
+  'ListUserPolicies',
+  'ListUserTags',
+  'ListUsers',
+  'ListVirtualMFADevices',
+]);
+
+/** Calls an intruder with a stolen key makes first ("who am I", a session to work in); never made by the console. */
+export const SESSION_PROBES: ReadonlySet<string> = new Set(['GetCallerIdentity', 'GetSessionToken']);
+
+const CREDENTIAL = new Set(['CreateAccessKey', 'CreateLoginProfile']);
+const PRIVILEGE = new Set(['AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy']);
 
 export type RelatedKind =
-  | 'reconnaissance'
+  /** Before, by the caller: a credential list call (console context or reconnaissance: triage decides). */
+  | 'list-call'
+  /** Before, by the caller: GetCallerIdentity or GetSessionToken. */
+  | 'session-probe'
   | 'failed-attempt'
+  /** Before, by the caller: its console sign-in. */
+  | 'sign-in'
   | 'device-deleted'
+  | 'device-created'
+  | 'device-enabled'
   | 'credential-created'
   | 'password-changed'
   | 'privilege-granted'
-  | 'sign-in-without-mfa'
-  | 'device-created'
-  | 'device-enabled';
+  | 'sign-in-without-mfa';
 
 export interface RelatedFinding {
   readonly kind: RelatedKind;
   readonly when: 'before' | 'after';
   readonly event: CloudTrailEvent;
-}
-
-export interface ReEnrolment {
-  /** EnableMFADevice for the same user within the grace window. */
-  readonly enable: CloudTrailEvent;
-  /** CreateVirtualMFADevice that preceded it, when seen. */
-  readonly create: CloudTrailEvent | null;
 }
 
 export interface Burst {
@@ -59,25 +115,29 @@ export interface Burst {
 
 export interface RemovalCorrelation {
   readonly removal: CloudTrailEvent;
+  /** The user whose device was removed; null when neither the request, the caller nor the serial tells. */
   readonly target: string | null;
-  readonly reEnrolment: ReEnrolment | null;
+  /** How the target was found. */
+  readonly targetFrom: 'request' | 'serial' | null;
+  /** By the same caller, before the removal: list calls, session probes, refused attempts, its sign-in. */
+  readonly precursors: readonly RelatedFinding[];
+  /** DeleteVirtualMFADevice of the removed serial, after the removal. */
+  readonly deletions: readonly CloudTrailEvent[];
+  /** EnableMFADevice for the target within the grace window after the removal, oldest first. */
+  readonly enables: readonly CloudTrailEvent[];
+  /**
+   * EnableMFADevice for the target of another serial in the precursor window before the removal, not deactivated
+   * since: IAM allows several devices per user, so "add the new phone, then remove the old one" is a rotation too.
+   */
+  readonly enabledBefore: readonly CloudTrailEvent[];
+  /** CreateVirtualMFADevice of the serials enabled above, and any by the caller after the removal. */
+  readonly creations: readonly CloudTrailEvent[];
+  /** About the target, after the removal: new credentials, password, privilege, a sign-in without MFA. */
+  readonly followUps: readonly RelatedFinding[];
   /** True when the data reaches past the end of the grace window, so "no re-enrolment" is a fact, not a gap. */
   readonly graceCovered: boolean;
-  readonly related: readonly RelatedFinding[];
   readonly burst: Burst | null;
 }
-
-const RECON = new Set([
-  'GetAccountAuthorizationDetails',
-  'GetCallerIdentity',
-  'GetSessionToken',
-  'ListAccessKeys',
-  'ListMFADevices',
-  'ListUsers',
-  'ListVirtualMFADevices',
-]);
-const CREDENTIAL = new Set(['CreateAccessKey', 'CreateLoginProfile']);
-const PRIVILEGE = new Set(['AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy']);
 
 export function isMfaRemoval(event: CloudTrailEvent): boolean {
   return (
@@ -87,8 +147,24 @@ export function isMfaRemoval(event: CloudTrailEvent): boolean {
   );
 }
 
-function byTime(a: CloudTrailEvent, b: CloudTrailEvent): number {
+export function byTime(a: CloudTrailEvent, b: CloudTrailEvent): number {
   return a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The events of a time-sorted list within [fromMs, toMs], by binary search: lists of a busy caller run long. */
+function within(list: readonly CloudTrailEvent[], fromMs: number, toMs: number): CloudTrailEvent[] {
+  const first = (limit: number, inclusive: boolean): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = list[mid]!.timeMs;
+      if (t < limit || (!inclusive && t === limit)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return list.slice(first(fromMs, true), first(toMs, false));
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -97,10 +173,60 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else list.push(value);
 }
 
+/** How far before and after a removal its incident reaches (bursts aside, which follow chains of removals). */
+export function incidentReach(windows: CorrelationWindows): {
+  readonly beforeMs: number;
+  readonly afterMs: number;
+} {
+  return {
+    beforeMs: windows.precursorWindowMs,
+    afterMs: Math.max(windows.graceWindowMs, windows.followUpWindowMs),
+  };
+}
+
+/** AWS names the root user's virtual device `root-account-mfa-device`. */
+const ROOT_DEVICE = ':mfa/root-account-mfa-device';
+
+/**
+ * The user a removal was about: the request's `userName` (or the caller, which normalisation fills in when IAM
+ * defaults to it), else the user another MFA call in the incident window names for the same serial, else root for
+ * root's device name. `deviceEvents` are the account's MFA device calls around the removal.
+ */
+export function resolveTarget(
+  removal: CloudTrailEvent,
+  deviceEvents: readonly CloudTrailEvent[],
+  windows: CorrelationWindows,
+): { readonly user: string | null; readonly from: 'request' | 'serial' | null } {
+  const named = targetUserName(removal);
+  if (named !== null) return { user: named, from: 'request' };
+  const serial = removal.target.serialNumber;
+  if (serial === null) return { user: null, from: null };
+  const reach = incidentReach(windows);
+  let best: CloudTrailEvent | null = null;
+  for (const event of deviceEvents) {
+    if (event.id === removal.id || event.target.serialNumber !== serial || event.target.userName === null)
+      continue;
+    if (event.account !== removal.account) continue;
+    if (event.timeMs < removal.timeMs - reach.beforeMs || event.timeMs > removal.timeMs + reach.afterMs)
+      continue;
+    // The nearest naming call wins; ties go to the earlier event, then the smaller id: the result is order-free.
+    if (
+      best === null ||
+      Math.abs(event.timeMs - removal.timeMs) < Math.abs(best.timeMs - removal.timeMs) ||
+      (Math.abs(event.timeMs - removal.timeMs) === Math.abs(best.timeMs - removal.timeMs) &&
+        byTime(event, best) < 0)
+    )
+      best = event;
+  }
+  if (best !== null) return { user: best.target.userName, from: 'serial' };
+  if (serial.endsWith(ROOT_DEVICE)) return { user: 'root', from: 'serial' };
+  return { user: null, from: null };
+}
+
 /**
  * Correlates every successful MFA removal in `events` with the events around it.
  * The result depends only on the set of events (not their order of arrival): everything is sorted first,
- * and each event lands in at most one burst, so an event on a window edge counts once.
+ * and each removal lands in at most one burst, so an event on a window edge counts once.
  * `coverageEndMs` is the time of the last event the data holds (for a scan: the newest event read).
  */
 export function correlateRemovals(
@@ -114,106 +240,177 @@ export function correlateRemovals(
 
   const byTarget = new Map<string, CloudTrailEvent[]>();
   const byActor = new Map<string, CloudTrailEvent[]>();
+  const deviceByAccount = new Map<string, CloudTrailEvent[]>();
   for (const event of sorted) {
     const target = targetKey(event);
     if (target !== null) pushTo(byTarget, target, event);
     const actor = actorId(event);
     if (actor !== null) pushTo(byActor, actor, event);
+    if (MFA_DEVICE_EVENTS.has(event.name)) pushTo(deviceByAccount, event.account ?? '', event);
   }
 
   const removals = sorted.filter(isMfaRemoval);
   const bursts = findBursts(removals, windows);
+  const reach = incidentReach(windows);
 
-  return removals.map((removal) => {
-    const target = targetKey(removal);
+  return removals.map((removal): RemovalCorrelation => {
+    const from = removal.timeMs - reach.beforeMs;
+    const to = removal.timeMs + reach.afterMs;
+    const deviceEvents = within(deviceByAccount.get(removal.account ?? '') ?? [], from, to);
+    const resolved = resolveTarget(removal, deviceEvents, windows);
+    const target = resolved.user;
+    const targetEvents =
+      target === null ? [] : within(byTarget.get(userKey(removal.account, target)) ?? [], from, to);
     const actor = actorId(removal);
-    const targetEvents = target === null ? [] : (byTarget.get(target) ?? []);
-    const actorEvents = actor === null ? [] : (byActor.get(actor) ?? []);
+    const actorEvents = actor === null ? [] : within(byActor.get(actor) ?? [], from, to);
     const graceEnd = removal.timeMs + windows.graceWindowMs;
-    const reEnrolment = findReEnrolment(removal, targetEvents, graceEnd);
-    const related = collectRelated(removal, targetEvents, actorEvents, windows, reEnrolment);
+    const after = (event: CloudTrailEvent): boolean => byTime(event, removal) > 0;
+    const isTarget = (event: CloudTrailEvent): boolean =>
+      target !== null && sameUser(targetUserName(event), target) && event.account === removal.account;
+
+    const serial = removal.target.serialNumber;
+    const deletions = deviceEvents.filter(
+      (event) =>
+        event.name === 'DeleteVirtualMFADevice' &&
+        event.outcome === 'success' &&
+        serial !== null &&
+        event.target.serialNumber === serial &&
+        after(event),
+    );
+    const enables = deviceEvents.filter(
+      (event) =>
+        event.name === 'EnableMFADevice' &&
+        event.outcome === 'success' &&
+        isTarget(event) &&
+        after(event) &&
+        event.timeMs <= graceEnd,
+    );
+    const enabledBefore = deviceEvents.filter(
+      (event) =>
+        event.name === 'EnableMFADevice' &&
+        event.outcome === 'success' &&
+        isTarget(event) &&
+        byTime(event, removal) < 0 &&
+        event.target.serialNumber !== null &&
+        event.target.serialNumber !== serial &&
+        !deviceEvents.some(
+          (other) =>
+            isMfaRemoval(other) &&
+            other.target.serialNumber === event.target.serialNumber &&
+            byTime(other, event) > 0 &&
+            byTime(other, removal) < 0,
+        ),
+    );
+    const enabledSerials = new Set(
+      [...enables, ...enabledBefore].flatMap((event) =>
+        event.target.serialNumber === null ? [] : [event.target.serialNumber],
+      ),
+    );
+    const creations = deviceEvents.filter(
+      (event) =>
+        event.name === 'CreateVirtualMFADevice' &&
+        event.outcome === 'success' &&
+        event.timeMs >= from &&
+        ((event.target.serialNumber !== null && enabledSerials.has(event.target.serialNumber)) ||
+          (after(event) && actor !== null && actorId(event) === actor)),
+    );
+
+    const precursors: RelatedFinding[] = [];
+    for (const event of actorEvents) {
+      if (byTime(event, removal) >= 0) break;
+      const kind = precursorKind(event);
+      if (kind !== null) precursors.push({ kind, when: 'before', event });
+    }
+    const followUps: RelatedFinding[] = [];
+    for (const event of targetEvents) {
+      if (!after(event) || event.timeMs > removal.timeMs + windows.followUpWindowMs) continue;
+      const kind = followUpKind(event);
+      if (kind !== null) followUps.push({ kind, when: 'after', event });
+    }
     return {
       removal,
       target,
-      reEnrolment,
+      targetFrom: resolved.from,
+      precursors,
+      deletions,
+      enables,
+      enabledBefore,
+      creations,
+      followUps,
       graceCovered: coverageEndMs >= graceEnd,
-      related,
       burst: bursts.get(removal.id) ?? null,
     };
   });
 }
 
-function findReEnrolment(
-  removal: CloudTrailEvent,
-  targetEvents: readonly CloudTrailEvent[],
-  graceEnd: number,
-): ReEnrolment | null {
-  let create: CloudTrailEvent | null = null;
-  for (const event of targetEvents) {
-    if (event.timeMs < removal.timeMs || (event.timeMs === removal.timeMs && byTime(event, removal) <= 0))
-      continue;
-    if (event.timeMs > graceEnd) break;
-    if (event.outcome !== 'success') continue;
-    if (event.name === 'CreateVirtualMFADevice' && create === null) create = event;
-    if (event.name === 'EnableMFADevice') return { enable: event, create };
-  }
+function precursorKind(event: CloudTrailEvent): RelatedKind | null {
+  if (event.name === 'DeactivateMFADevice' && event.outcome === 'failure') return 'failed-attempt';
+  if (event.outcome !== 'success') return null;
+  if (event.name === 'ConsoleLogin') return 'sign-in';
+  if (CREDENTIAL_LIST_CALLS.has(event.name)) return 'list-call';
+  if (SESSION_PROBES.has(event.name)) return 'session-probe';
   return null;
 }
 
-function classifyRelated(
-  event: CloudTrailEvent,
-  removal: CloudTrailEvent,
-  sameTarget: boolean,
-): RelatedKind | null {
-  if (event.id === removal.id) return null;
-  if (event.name === 'DeactivateMFADevice' && event.outcome === 'failure') return 'failed-attempt';
+function followUpKind(event: CloudTrailEvent): RelatedKind | null {
   if (event.outcome !== 'success') return null;
-  if (RECON.has(event.name)) return 'reconnaissance';
-  if (!sameTarget) return null;
-  if (event.name === 'DeleteVirtualMFADevice') return 'device-deleted';
   if (CREDENTIAL.has(event.name)) return 'credential-created';
   if (event.name === 'UpdateLoginProfile') return 'password-changed';
   if (PRIVILEGE.has(event.name)) return 'privilege-granted';
   if (event.name === 'ConsoleLogin' && event.mfaUsed === false) return 'sign-in-without-mfa';
-  if (event.name === 'CreateVirtualMFADevice') return 'device-created';
-  if (event.name === 'EnableMFADevice') return 'device-enabled';
   return null;
 }
 
-function collectRelated(
-  removal: CloudTrailEvent,
-  targetEvents: readonly CloudTrailEvent[],
-  actorEvents: readonly CloudTrailEvent[],
-  windows: CorrelationWindows,
-  reEnrolment: ReEnrolment | null,
-): RelatedFinding[] {
-  const from = removal.timeMs - windows.precursorWindowMs;
-  const to = removal.timeMs + Math.max(windows.followUpWindowMs, windows.graceWindowMs);
-  const found = new Map<string, RelatedFinding>();
-  const consider = (event: CloudTrailEvent, sameTarget: boolean): void => {
-    if (event.timeMs < from || event.timeMs > to || found.has(event.id)) return;
-    const when = byTime(event, removal) < 0 ? 'before' : 'after';
-    const kind = classifyRelated(event, removal, sameTarget);
-    if (kind === null) return;
-    // Reconnaissance matters before the removal; after it, only the steps that keep or widen access.
-    if (kind === 'reconnaissance' && when === 'after') return;
-    if (kind === 'failed-attempt' && when === 'after') return;
-    if ((kind === 'device-created' || kind === 'device-enabled') && when === 'before') return;
-    found.set(event.id, { kind, when, event });
-  };
-  for (const event of targetEvents) consider(event, true);
-  for (const event of actorEvents) consider(event, targetKey(event) === targetKey(removal));
-  if (reEnrolment !== null) {
-    found.delete(reEnrolment.enable.id);
-    if (reEnrolment.create !== null) found.delete(reEnrolment.create.id);
-  }
-  return [...found.values()].sort((a, b) => byTime(a.event, b.event));
+/** Every event of the incident besides the removal: what its alerts are about (precursors are related, not members). */
+export function incidentMembers(correlation: RemovalCorrelation): CloudTrailEvent[] {
+  const members = new Map<string, CloudTrailEvent>();
+  for (const event of [
+    ...correlation.enabledBefore,
+    ...correlation.creations,
+    ...correlation.deletions,
+    ...correlation.enables,
+    ...correlation.followUps.map((finding) => finding.event),
+  ])
+    members.set(event.id, event);
+  return [...members.values()].sort(byTime);
 }
 
-/** Greedy, in time order: a burst starts at a removal and takes every removal by the same actor within the window. */
-function findBursts(removals: readonly CloudTrailEvent[], windows: CorrelationWindows): Map<string, Burst> {
+/**
+ * Which removal each incident member belongs to when several removals claim it: an event after a removal belongs to
+ * the latest removal before it, an event before (a device enabled ahead of the swap) to the earliest removal after it.
+ * Decided from times and ids only, so any subset of events that holds the competing removals gives the same answer.
+ */
+export function assignMembers(correlations: readonly RemovalCorrelation[]): Map<string, string> {
+  const claims = new Map<string, { member: CloudTrailEvent; removals: CloudTrailEvent[] }>();
+  for (const correlation of correlations) {
+    for (const member of incidentMembers(correlation)) {
+      const claim = claims.get(member.id);
+      if (claim === undefined) claims.set(member.id, { member, removals: [correlation.removal] });
+      else claim.removals.push(correlation.removal);
+    }
+  }
+  const owners = new Map<string, string>();
+  for (const { member, removals } of claims.values()) {
+    const earlier = removals.filter((removal) => byTime(removal, member) < 0).sort(byTime);
+    const later = removals.filter((removal) => byTime(removal, member) > 0).sort(byTime);
+    const owner = earlier[earlier.length - 1] ?? later[0];
+    if (owner !== undefined) owners.set(member.id, owner.id);
+  }
+  return owners;
+}
+
+/**
+ * Bursts: one caller's removals are cut into chains wherever two are more than a burst window apart; inside a chain,
+ * greedily in time order, a burst starts at a removal and takes every removal within the window, when they cover at
+ * least `burstCount` users. A chain is the unit, so any window of events that holds the whole chain (the live service
+ * fetches it) finds the same bursts as a scan of everything.
+ */
+export function findBursts(
+  removals: readonly CloudTrailEvent[],
+  windows: CorrelationWindows,
+): Map<string, Burst> {
   const byActor = new Map<string, CloudTrailEvent[]>();
-  for (const removal of removals) {
+  for (const removal of [...removals].sort(byTime)) {
     const actor = actorId(removal);
     if (actor !== null) pushTo(byActor, actor, removal);
   }

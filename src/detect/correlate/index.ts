@@ -1,10 +1,25 @@
-// Correlation: windows per actor, target and account around each MFA removal.
+// Correlation: each MFA removal's incident, by target, device serial and caller, and bursts of removals by one caller.
 
-export { correlateRemovals, isMfaRemoval, targetKey, targetUserName } from './correlate.ts';
+export {
+  actorId,
+  assignMembers,
+  byTime,
+  correlateRemovals,
+  CREDENTIAL_LIST_CALLS,
+  findBursts,
+  incidentMembers,
+  incidentReach,
+  isCallerUser,
+  isMfaRemoval,
+  MFA_DEVICE_EVENTS,
+  resolveTarget,
+  SESSION_PROBES,
+  targetKey,
+  targetUserName,
+} from './correlate.ts';
 export type {
   Burst,
   CorrelationWindows,
-  ReEnrolment,
   RelatedFinding,
   RelatedKind,
   RemovalCorrelation,

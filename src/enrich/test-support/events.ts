@@ -21,15 +21,32 @@ export interface EventSpec {
   readonly mfaUsed?: boolean | null;
   readonly id?: string;
   readonly source?: string;
+  /** The device serial in the request; default `arn:aws:iam::<account>:mfa/<target>` for a named target. */
+  readonly serial?: string | null;
+  /** For an `AssumedRole` caller: the role its session belongs to (e.g. an `AWSReservedSSO_*` role). */
+  readonly role?: string;
+  /** Extra request parameters. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 export function makeEvent(spec: EventSpec): CloudTrailEvent {
   const actorName = spec.actor ?? 'alice';
   const actorType = spec.actorType ?? (actorName === 'root' ? 'Root' : 'IAMUser');
   const arn =
-    actorType === 'Root' ? `arn:aws:iam::${ACCOUNT}:root` : `arn:aws:iam::${ACCOUNT}:user/${actorName}`;
+    actorType === 'Root'
+      ? `arn:aws:iam::${ACCOUNT}:root`
+      : actorType === 'AssumedRole'
+        ? `arn:aws:sts::${ACCOUNT}:assumed-role/${spec.role ?? 'SomeRole'}/${actorName}`
+        : `arn:aws:iam::${ACCOUNT}:user/${actorName}`;
   const timeMs = Date.parse(spec.at);
   const target = spec.target === undefined ? null : spec.target;
+  const serial =
+    spec.serial !== undefined
+      ? spec.serial
+      : target === null || !spec.name.includes('MFADevice')
+        ? null
+        : `arn:aws:iam::${ACCOUNT}:mfa/${target}`;
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/${spec.role?.startsWith('AWSReservedSSO_') === true ? 'aws-reserved/sso.amazonaws.com/' : ''}${spec.role ?? 'SomeRole'}`;
   return {
     id: spec.id ?? `evt-${String(++counter).padStart(6, '0')}`,
     name: spec.name,
@@ -50,23 +67,37 @@ export function makeEvent(spec: EventSpec): CloudTrailEvent {
       type: actorType,
       arn,
       userName: actorType === 'Root' ? 'root' : actorName,
-      principalId: `AIDA${actorName.toUpperCase()}`,
+      principalId:
+        actorType === 'AssumedRole' ? `AROAEXAMPLE:${actorName}` : `AIDA${actorName.toUpperCase()}`,
       accountId: ACCOUNT,
       accessKeyId: spec.key === 'temporary' ? 'ASIAEXAMPLE' : 'AKIAEXAMPLE',
       accessKeyKind: spec.key ?? 'long-term',
       mfaAuthenticated: spec.mfa === undefined ? true : spec.mfa,
       consoleSession: spec.console ?? false,
       invokedBy: null,
-      sessionIssuer: null,
+      sessionIssuer:
+        actorType === 'AssumedRole'
+          ? {
+              type: 'Role',
+              arn: roleArn,
+              userName: spec.role ?? 'SomeRole',
+              principalId: 'AROAEXAMPLE',
+              accountId: ACCOUNT,
+            }
+          : null,
     },
-    target: {
-      userName: target,
-      serialNumber: target === null ? null : `arn:aws:iam::${ACCOUNT}:mfa/${target}`,
-    },
+    target: { userName: target, serialNumber: serial },
     mfaUsed: spec.mfaUsed ?? null,
     consoleLoginResult: null,
     readOnly: spec.name.startsWith('List') || spec.name.startsWith('Get'),
-    requestParameters: target === null ? null : { userName: target },
+    requestParameters:
+      target === null && serial === null && spec.parameters === undefined
+        ? null
+        : {
+            ...(target === null ? {} : { userName: target }),
+            ...(serial === null ? {} : { serialNumber: serial }),
+            ...spec.parameters,
+          },
     responseElements: null,
     additionalEventData: null,
     origin: { location: 'test', index: 0 },

@@ -2,7 +2,8 @@
 
 export { decodeChunk, looksLikeJsonLines, MAX_DECODED_BYTES } from './chunk.ts';
 export type { Chunk, DecodedRecord, DecodeResult } from './chunk.ts';
-export { CLOUDTRAIL_DETAIL_TYPES, isDigestLocation, MAX_RECORD_ISSUES } from './shapes.ts';
+export { CLOUDTRAIL_DETAIL_TYPES, isDigestLocation, MAX_RECORD_ISSUES, unwrapItem } from './shapes.ts';
+export type { ItemProblem, UnwrappedItem } from './shapes.ts';
 export { DEFAULT_MAX_CHUNK_BYTES, owned, splitStream } from './split-stream.ts';
 export type { SplitItem, SplitOptions } from './split-stream.ts';
 export { echo, MAX_ECHO } from './text.ts';

@@ -80,59 +80,77 @@ export function makeIssue(sink: Pick<Sink, 'location' | 'lines'>, init: IssueIni
   };
 }
 
-/** One element of an array or one JSON line: a CloudTrail record or an EventBridge event carrying one. */
-export function acceptItem(sink: Sink, value: unknown, index: number): void {
-  if (!isObject(value)) {
-    recordIssue(sink, {
-      code: 'record-not-object',
-      index,
-      message: `expected a CloudTrail record (a JSON object), found ${kindOf(value)}`,
-      hint: 'each element must be one CloudTrail record object; this one was skipped, the others were kept',
-    });
-    return;
-  }
-  if (isEventBridge(value)) {
-    acceptEventBridge(sink, value, index);
-    return;
-  }
-  if (Array.isArray(value['Records']) && !looksLikeRecord(value)) {
-    recordIssue(sink, {
-      code: 'unknown-shape',
-      index,
-      message: `expected one CloudTrail record, found a whole delivery file ({"Records":[...]} with ${value['Records'].length} records)`,
-      hint: "give delivery files one per file, or flatten them first: jq -c '.Records[]'",
-    });
-    return;
-  }
-  sink.records.push({ record: value, index });
+/** Why one delivered item holds no CloudTrail record. */
+export interface ItemProblem {
+  readonly level: InputIssue['level'];
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string;
 }
 
-export function acceptEventBridge(sink: Sink, event: JsonObject, index: number): void {
+export type UnwrappedItem =
+  { readonly ok: true; readonly record: JsonObject } | ({ readonly ok: false } & ItemProblem);
+
+/**
+ * One delivered item — an element of an array, a JSON line, or what a live source posts — as a CloudTrail record:
+ * the record itself, or the `detail` of an EventBridge "AWS API Call via CloudTrail" / "AWS Console Sign In via
+ * CloudTrail" event. The one decoder of delivery shapes at record level: `scan` and the live service both use it.
+ */
+export function unwrapItem(value: unknown): UnwrappedItem {
+  if (!isObject(value)) {
+    return {
+      ok: false,
+      level: 'error',
+      code: 'record-not-object',
+      message: `expected a CloudTrail record or an EventBridge event carrying one (a JSON object), found ${kindOf(value)}`,
+      hint: 'each element must be one CloudTrail record object; this one was skipped, the others were kept',
+    };
+  }
+  if (isEventBridge(value)) return unwrapEventBridge(value);
+  if (Array.isArray(value['Records']) && !looksLikeRecord(value)) {
+    return {
+      ok: false,
+      level: 'error',
+      code: 'unknown-shape',
+      message: `expected one CloudTrail record, found a whole delivery file ({"Records":[...]} with ${value['Records'].length} records)`,
+      hint: "give delivery files one per file, or flatten them first: jq -c '.Records[]'",
+    };
+  }
+  return { ok: true, record: value };
+}
+
+function unwrapEventBridge(event: JsonObject): UnwrappedItem {
   const detailType = event['detail-type'];
   if (typeof detailType !== 'string' || !CLOUDTRAIL_DETAIL_TYPES.has(detailType)) {
-    recordIssue(sink, {
+    return {
+      ok: false,
       level: 'warning',
       code: 'eventbridge-detail-type',
-      index,
       message:
         typeof detailType === 'string'
           ? `EventBridge event with detail-type "${echo(detailType, 60)}" does not carry a CloudTrail record`
           : `EventBridge event whose "detail-type" is ${kindOf(detailType)}, not a string`,
-      hint: 'only "AWS API Call via CloudTrail" and "AWS Console Sign In via CloudTrail" events are read; the event was skipped',
-    });
-    return;
+      hint: 'only "AWS API Call via CloudTrail" and "AWS Console Sign In via CloudTrail" events are read (match only those in the EventBridge rule); the event was skipped',
+    };
   }
   const detail = event['detail'];
   if (!isObject(detail)) {
-    recordIssue(sink, {
+    return {
+      ok: false,
+      level: 'error',
       code: 'eventbridge-detail',
-      index,
       message: `expected "detail" of a "${detailType}" event to be the CloudTrail record (an object), found ${kindOf(detail)}`,
-      hint: 'export the whole EventBridge event, unmodified',
-    });
-    return;
+      hint: 'send or export the whole EventBridge event, unmodified (no input transformer)',
+    };
   }
-  sink.records.push({ record: detail, index });
+  return { ok: true, record: detail };
+}
+
+/** One element of an array or one JSON line: a CloudTrail record or an EventBridge event carrying one. */
+export function acceptItem(sink: Sink, value: unknown, index: number): void {
+  const unwrapped = unwrapItem(value);
+  if (unwrapped.ok) sink.records.push({ record: unwrapped.record, index });
+  else recordIssue(sink, { ...unwrapped, index });
 }
 
 function acceptLookupEvent(sink: Sink, value: unknown, index: number): void {
@@ -248,7 +266,7 @@ export function acceptDocument(sink: Sink, value: unknown): DocumentFormat {
     return 'lookup-events';
   }
   if (isEventBridge(value)) {
-    acceptEventBridge(sink, value, 0);
+    acceptItem(sink, value, 0);
     return 'eventbridge';
   }
   if (looksLikeRecord(value)) {

@@ -1,8 +1,8 @@
 // Every store operation written once in portable SQL (SQLite 3.35+ and PostgreSQL 12+), over one connection.
 
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
-import { SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
-import { CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
+import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
+import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../errors.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
@@ -51,14 +51,6 @@ import type {
 } from '../store.ts';
 import type { Dialect, SqlConn, SqlValue } from './driver.ts';
 
-const CLASSIFICATIONS: readonly Classification[] = [
-  'rotation',
-  'approved',
-  'verified',
-  'suspicious',
-  'unauthorized',
-  'unresolved',
-];
 const API_ROLES: readonly ApiRole[] = ['viewer', 'responder', 'admin'];
 /** Rows per multi-row INSERT: well under SQLite's bound-parameter limit, few round trips on PostgreSQL. */
 const INSERT_CHUNK = 100;
@@ -1321,9 +1313,16 @@ export class SqlOps implements StoreTx {
       `SELECT detected_at - event_time_ms AS d FROM alerts WHERE detected_at >= ? AND detected_at < ?`,
       [from, to],
     );
+    const auto = AUTO_RESOLUTIONS.map(() => '?').join(', ');
     const mttr = await this.#conn.query<{ d: number }>(
-      `SELECT resolved_at - detected_at AS d FROM cases WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?`,
-      [from, to],
+      `SELECT resolved_at - detected_at AS d FROM cases WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?
+         AND (resolution IS NULL OR resolution NOT IN (${auto}))`,
+      [from, to, ...AUTO_RESOLUTIONS],
+    );
+    const autoResolved = await this.#conn.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM cases WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?
+         AND resolution IN (${auto})`,
+      [from, to, ...AUTO_RESOLUTIONS],
     );
     // Several rules may alert on one removal: one row per event, the case's classification winning
     // (verification answers land on the case), else the earliest alert's.
@@ -1365,6 +1364,7 @@ export class SqlOps implements StoreTx {
         counts = {
           rotation: 0,
           approved: 0,
+          'admin-reset': 0,
           verified: 0,
           suspicious: 0,
           unauthorized: 0,
@@ -1401,6 +1401,7 @@ export class SqlOps implements StoreTx {
       toMs: to,
       mttd: durationStats(mttd.map((row) => Number(row.d))),
       mttr: durationStats(mttr.map((row) => Number(row.d))),
+      autoResolved: Number(autoResolved[0]?.n ?? 0),
       removalsByMonth,
       openCasesBySeverity,
       vulnerabilityWindow: {

@@ -1,0 +1,270 @@
+// One pipeline: the same events through `scan`, through `serve` (real HTTP on loopback, SQLite and PostgreSQL; one event
+// per request and one batch) and through the Lambda handler give the same alerts: ids, classification, severity, risk
+// score, reasons, related events, correlation and incident.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { E2E_ENV, throwawayPostgres } from '../api/test-support/e2e.ts';
+import { generateEpisodeMix } from '../generate/index.ts';
+import type { EpisodeMix } from '../generate/index.ts';
+import type { Alert } from '../model/index.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { parseConfig } from './config.ts';
+import { createHandler } from './lambda.ts';
+import { createLiveService } from './live/index.ts';
+import { eventBridge } from './live/test-support.ts';
+import { loadRuleSet } from './rule-set.ts';
+import { runScan } from './scan.ts';
+import { startService } from './serve.ts';
+import type { RunningService } from './serve.ts';
+import { writeMix } from './triage-evaluation.ts';
+
+const DAY = 86_400_000;
+
+/** A small mix with every kind of episode: a seed nobody tuned triage on. */
+const MIX: EpisodeMix = generateEpisodeMix({ seed: 52_711, episodes: 18, accounts: 1, historyDays: 5 });
+/** Long after the data: every grace window is over, as it is for a scan reaching past the last episode. */
+const CLOCK_MS = MIX.endMs + 2 * DAY;
+const CONFIG_YAML = `
+identities:
+  owners:
+    it-admin: { email: it-admin@example.com }
+serve:
+  deliveryLag: 5m
+`;
+const config = parseConfig(CONFIG_YAML, 'parity.yaml', { env: E2E_ENV });
+
+/** What the pipeline decides about an alert (where it came from, the file or the request, is left out). */
+function decided(alert: Alert): unknown {
+  return {
+    id: alert.id,
+    rule: alert.rule.id,
+    classification: alert.classification ?? null,
+    severity: alert.severity,
+    riskScore: alert.riskScore,
+    reasons: alert.reasons ?? [],
+    related: alert.related ?? [],
+    correlation: alert.correlation ?? null,
+    vulnerabilityWindowSeconds: alert.vulnerabilityWindowSeconds ?? null,
+    incident: alert.incident ?? null,
+    target: alert.target,
+    investigation: alert.investigation ?? null,
+  };
+}
+
+function byId(alerts: readonly Alert[]): Map<string, unknown> {
+  return new Map(
+    [...alerts].sort((a, b) => (a.id < b.id ? -1 : 1)).map((alert) => [alert.id, decided(alert)]),
+  );
+}
+
+async function scanAlerts(): Promise<Alert[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mfaguard-parity-'));
+  try {
+    writeMix(MIX, dir);
+    const result = await runScan({ inputs: [dir], workers: 0, triage: config.triage });
+    return [...result.alerts];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function storedAlerts(store: Store): Promise<Alert[]> {
+  const alerts: Alert[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listAlerts({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+    alerts.push(...page.items.map((item) => item.alert));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return alerts;
+}
+
+/** Cases as people see them: whose, in what state, classified how, with which alerts. */
+async function storedCases(store: Store): Promise<unknown[]> {
+  const page = await store.listCases({ limit: 1000 });
+  const cases = await Promise.all(page.items.map((kase) => store.getCase(kase.id)));
+  return cases
+    .flatMap((kase) => (kase === null ? [] : [kase]))
+    .map((kase) => ({
+      target: kase.targetKey,
+      state: kase.state,
+      classification: kase.classification,
+      severity: kase.severity,
+      riskScore: kase.riskScore,
+      window: kase.vulnerabilityWindowSeconds,
+      alerts: [...kase.alertIds].sort(),
+    }))
+    .sort((a, b) =>
+      a.target < b.target ? -1 : a.target > b.target ? 1 : a.alerts[0]! < b.alerts[0]! ? -1 : 1,
+    );
+}
+
+function assertSameAlerts(actual: readonly Alert[], expected: readonly Alert[], what: string): void {
+  const a = byId(actual);
+  const e = byId(expected);
+  assert.deepEqual([...a.keys()], [...e.keys()], `${what}: the same alert ids`);
+  for (const [id, value] of e) assert.deepEqual(a.get(id), value, `${what}: alert ${id}`);
+}
+
+const records = MIX.records as Record<string, unknown>[];
+
+interface Backend {
+  readonly name: string;
+  open(): Promise<{ url: string; cleanup: () => Promise<void> } | { unavailable: string }>;
+}
+
+const BACKENDS: readonly Backend[] = [
+  {
+    name: 'sqlite',
+    open() {
+      const dir = mkdtempSync(join(tmpdir(), 'mfaguard-parity-'));
+      return Promise.resolve({
+        url: `sqlite:${join(dir, 'parity.db')}`,
+        cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+      });
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db = await throwawayPostgres();
+      return 'unavailable' in db ? db : { url: db.url, cleanup: db.drop };
+    },
+  },
+];
+
+const expected = await scanAlerts();
+
+describe('the scan itself', () => {
+  it('triages every kind of episode in the parity mix', () => {
+    const classes = new Set(
+      expected.flatMap((alert) => (alert.classification === undefined ? [] : [alert.classification])),
+    );
+    for (const name of ['rotation', 'admin-reset', 'suspicious'] as const)
+      assert.ok(classes.has(name), `no ${name} in the mix`);
+  });
+});
+
+for (const backend of BACKENDS) {
+  for (const mode of ['batch', 'one event per request'] as const) {
+    const opened = await backend.open();
+    if ('unavailable' in opened) {
+      it(`serve gives the scan's alerts (${backend.name}, ${mode})`, (t) => {
+        console.error(`\n*** SKIPPED parity on ${backend.name}: ${opened.unavailable} ***\n`);
+        t.skip(opened.unavailable);
+      });
+      continue;
+    }
+    describe(`serve gives the scan's alerts (${backend.name}, ${mode})`, () => {
+      let service: RunningService;
+      before(async () => {
+        service = await startService({
+          storeUrl: opened.url,
+          host: '127.0.0.1',
+          port: 0,
+          env: E2E_ENV,
+          config,
+          webRoot: null,
+          maxBodyBytes: 32 * 1024 * 1024,
+          outboxIntervalMs: 3_600_000,
+          tickIntervalMs: 3_600_000,
+          clock: () => CLOCK_MS,
+          log: () => undefined,
+        });
+      });
+      after(async () => {
+        await service?.stop();
+        await opened.cleanup();
+      });
+
+      it("posts the events over HTTP and stores exactly the scan's alerts", async () => {
+        const post = async (body: unknown): Promise<void> => {
+          const response = await fetch(`${service.url}/ingest/eventbridge`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${E2E_ENV.MFAGUARD_INGEST_TOKEN}`,
+            },
+            body: JSON.stringify(body),
+          });
+          assert.equal(response.status, 202, await response.text());
+        };
+        if (mode === 'batch') await post(records.map(eventBridge));
+        else for (const record of records) await post(eventBridge(record));
+        assertSameAlerts(await storedAlerts(service.store), expected, `${backend.name}, ${mode}`);
+      });
+    });
+  }
+}
+
+describe('cases do not depend on how events were posted', () => {
+  it('one request per event gives the cases one batch gives, bursts included', async () => {
+    const cases: unknown[][] = [];
+    for (const split of ['batch', 'single'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'mfaguard-parity-'));
+      const store = await openStore(`sqlite:${join(dir, 'cases.db')}`);
+      try {
+        const live = createLiveService({
+          store,
+          rules: loadRuleSet({ builtin: true, paths: [] }),
+          config,
+          secret: Buffer.from('0123456789abcdef0123456789abcdef-parity'),
+          publicUrl: 'https://mfaguard.example.test',
+          clock: () => CLOCK_MS,
+        });
+        const origin = { source: 'eventbridge', location: 'parity' };
+        if (split === 'batch') await live.ingestRecords(records, origin);
+        else for (const record of records) await live.ingestRecords([record], origin);
+        cases.push(await storedCases(store));
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    assert.ok((cases[0]?.length ?? 0) > 0, 'the mix opens cases');
+    assert.deepEqual(cases[1], cases[0]);
+  });
+});
+
+describe('the Lambda handler', () => {
+  it("gives the scan's alerts, one EventBridge event per invocation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfaguard-parity-'));
+    const store = await openStore(`sqlite:${join(dir, 'lambda.db')}`);
+    try {
+      const service = createLiveService({
+        store,
+        rules: loadRuleSet({ builtin: true, paths: [] }),
+        config,
+        secret: Buffer.from('0123456789abcdef0123456789abcdef-parity'),
+        publicUrl: 'https://mfaguard.example.test',
+        clock: () => CLOCK_MS,
+      });
+      const handler = createHandler({
+        getRuntime: () =>
+          Promise.resolve({
+            service,
+            store,
+            s3: () => {
+              throw new Error('no S3 in this test');
+            },
+            clock: () => CLOCK_MS,
+            workerId: 'lambda:parity',
+          }),
+        log: () => undefined,
+      });
+      for (const record of records) {
+        const result = await handler(eventBridge(record));
+        assert.equal('status' in result ? result.status : 'batch', 'ingested');
+      }
+      assertSameAlerts(await storedAlerts(store), expected, 'lambda');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
