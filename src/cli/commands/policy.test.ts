@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../model/index.ts';
 import { EXIT } from '../exit-codes.ts';
 import { POLICY_COMMAND } from './policy.ts';
+import { SELF_SERVICE_MFA_ACTIONS } from '../../posture/policy/index.ts';
 import { captureContext } from '../test-support/context.ts';
 import type { CapturedContext } from '../test-support/context.ts';
 
@@ -26,7 +27,7 @@ const ENFORCING = {
     {
       Sid: 'DenyNoMfa',
       Effect: 'Deny',
-      NotAction: ['iam:EnableMFADevice', 'sts:GetSessionToken'],
+      NotAction: [...SELF_SERVICE_MFA_ACTIONS],
       Resource: '*',
       Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
     },

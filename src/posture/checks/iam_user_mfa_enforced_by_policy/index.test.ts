@@ -95,7 +95,7 @@ void it('passes the analyzer its input and maps verdicts to statuses; reports th
     seen.push(input);
     const verdict = input.identityPolicies.some((p) => p.name === 'enforce')
       ? 'enforced'
-      : input.userName === ''
+      : input.userName === 'mfaguard-policy-check'
         ? 'enforced'
         : 'not-enforced';
     return { verdict, console: null, accessKeys: null, findings: [], explanation: [] };
@@ -107,7 +107,9 @@ void it('passes the analyzer its input and maps verdicts to statuses; reports th
 });
 
 void it('with the real analyzer: the group enforcement policy is judged enforced, an allow-all user is not', () => {
-  const findings = runOne(check, snapshot, (input) => analyzeMfaEnforcement(input));
+  const findings = runOne(check, snapshot, (input) =>
+    analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
   assert.deepEqual(statusBy(findings), { OrphanMfa: 'FAIL', member: 'PASS', loner: 'FAIL' });
 });
 

@@ -125,9 +125,10 @@ export const iamUserMfaEnforcedByPolicy: Check = {
         ctx.analyze === null || policy.defaultDocument === null
           ? null
           : ctx.analyze({
-              principalArn: '',
-              userName: '',
-              accountId: snapshot.accountId ?? '',
+              // A stand-in user of the account: what the policy would do once attached to someone.
+              principalArn: `arn:aws:iam::${snapshot.accountId ?? '111122223333'}:user/mfaguard-policy-check`,
+              userName: 'mfaguard-policy-check',
+              accountId: snapshot.accountId ?? '111122223333',
               identityPolicies: [
                 {
                   name: policy.name,
