@@ -109,9 +109,11 @@ export async function loadOfflineSnapshot(
     issues.push(...parsed.issues);
     return parsed.report;
   });
-  const authorization = await load<AuthorizationDetails>(inputs.authorizationDetails, (text, path) =>
-    parseAuthorizationDetails(json(text), path),
-  );
+  const authorization = await load<AuthorizationDetails>(inputs.authorizationDetails, (text, path) => {
+    const parsed = parseAuthorizationDetails(json(text), path);
+    issues.push(...parsed.issues);
+    return parsed;
+  });
   const virtualMfaDevices = await load<readonly MfaDevice[]>(inputs.virtualMfaDevices, (text) =>
     parseVirtualMfaDevices(json(text)),
   );

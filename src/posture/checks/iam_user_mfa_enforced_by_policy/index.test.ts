@@ -118,3 +118,48 @@ void it('reports ERROR, not a pass, when no analyzer is available', () => {
   assert.ok(findings.some((f) => f.status === 'ERROR' && /analyzer is not available/.test(f.message)));
   assert.ok(!findings.some((f) => f.status === 'PASS'));
 });
+
+void it('an unreadable part of the input makes a not-enforced verdict an ERROR; an enforced one stands', () => {
+  const broken = parseAuthorizationDetails(
+    {
+      ...raw,
+      UserDetailList: [
+        ...raw.UserDetailList,
+        {
+          UserName: 'ops-member',
+          Arn: 'arn:aws:iam::111122223333:user/ops-member',
+          GroupList: ['ops'],
+          AttachedManagedPolicies: [
+            { PolicyName: 'AllowAll', PolicyArn: 'arn:aws:iam::111122223333:policy/AllowAll' },
+          ],
+        },
+        {
+          UserName: 'ops-enforced',
+          Arn: 'arn:aws:iam::111122223333:user/ops-enforced',
+          GroupList: ['ops'],
+          UserPolicyList: [{ PolicyName: 'enforce', PolicyDocument: ENFORCE }],
+        },
+      ],
+      GroupDetailList: [
+        ...raw.GroupDetailList,
+        // The wrong shape: an object where IAM returns a list.
+        { GroupName: 'ops', AttachedManagedPolicies: { PolicyArn: 'arn:aws:iam::111122223333:policy/x' } },
+      ],
+    },
+    'authz.json',
+  );
+  assert.equal(broken.issues.length, 1);
+  const findings = runOne(
+    check,
+    emptySnapshot({ authorization: { state: 'collected', location: 'authz.json', value: broken } }),
+    (input) => analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
+  const status = statusBy(findings);
+  assert.equal(status['ops-member'], 'ERROR');
+  assert.equal(status['ops-enforced'], 'PASS');
+  // The rest of the file is judged as before.
+  assert.equal(status['member'], 'PASS');
+  assert.equal(status['loner'], 'FAIL');
+  const error = findings.find((f) => f.resource.name === 'ops-member');
+  assert.match(error?.message ?? '', /group ops: GroupDetailList\[1\]\.AttachedManagedPolicies/);
+});
