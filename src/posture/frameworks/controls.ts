@@ -34,6 +34,7 @@ export function mappedCheckIds(frameworks: readonly FrameworkFile[] = FRAMEWORKS
 }
 
 interface SecurityHubStandard {
+  readonly name: string;
   readonly standardsId: string;
   readonly type: string;
 }
