@@ -45,10 +45,15 @@ export interface MfaEnforcementInput {
 
 export type EnforcementVerdict = 'enforced' | 'partial' | 'not-enforced';
 
+/** What a check reads of one no-MFA context of the analysis (the rest goes to the evidence as it is). */
+export interface ContextSummary {
+  readonly notDeniedActions?: readonly string[];
+}
+
 export interface MfaEnforcementResult {
   readonly verdict: EnforcementVerdict;
-  readonly console: unknown;
-  readonly accessKeys: unknown;
+  readonly console: ContextSummary | null;
+  readonly accessKeys: ContextSummary | null;
   readonly findings: readonly unknown[];
   readonly explanation: unknown;
 }

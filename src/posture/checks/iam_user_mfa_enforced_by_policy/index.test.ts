@@ -163,3 +163,33 @@ void it('an unreadable part of the input makes a not-enforced verdict an ERROR; 
   const error = findings.find((f) => f.resource.name === 'ops-member');
   assert.match(error?.message ?? '', /group ops: GroupDetailList\[1\]\.AttachedManagedPolicies/);
 });
+
+void it('a partial verdict says how many sensitive actions stay open in each context', () => {
+  const boolOnly = {
+    ...ENFORCE,
+    Statement: [{ ...ENFORCE.Statement[0], Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }],
+  };
+  const partial = parseAuthorizationDetails(
+    {
+      UserDetailList: [
+        {
+          UserName: 'kim',
+          Arn: 'arn:aws:iam::111122223333:user/kim',
+          UserPolicyList: [{ PolicyName: 'bool-only', PolicyDocument: boolOnly }],
+        },
+      ],
+    },
+    'authz.json',
+  );
+  const [finding] = runOne(
+    check,
+    emptySnapshot({ authorization: { state: 'collected', location: 'authz.json', value: partial } }),
+    (input) => analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
+  assert.equal(finding?.status, 'FAIL');
+  assert.equal(finding?.severity, 'low');
+  assert.match(
+    finding?.message ?? '',
+    /only partly: without MFA, 0 sensitive action\(s\) are not denied in a console session and 20 with an access key/,
+  );
+});

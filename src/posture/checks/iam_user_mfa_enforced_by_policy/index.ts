@@ -113,6 +113,10 @@ export function orphanMfaPolicies(details: AuthorizationDetails): AuthorizationD
   );
 }
 
+function gaps(context: { readonly notDeniedActions?: readonly string[] } | null): string {
+  return String(context?.notDeniedActions?.length ?? 'some');
+}
+
 export const iamUserMfaEnforcedByPolicy: Check = {
   id: 'iam_user_mfa_enforced_by_policy',
   title: "Each IAM user's policies deny sensitive actions without MFA (console sessions and access keys)",
@@ -206,7 +210,7 @@ export const iamUserMfaEnforcedByPolicy: Check = {
           status: 'FAIL',
           severity: 'low',
           resource,
-          message: `IAM user ${user.userName}'s policies enforce MFA only partly (one context or some actions).`,
+          message: `IAM user ${user.userName}'s policies enforce MFA only partly: without MFA, ${gaps(result.console)} sensitive action(s) are not denied in a console session and ${gaps(result.accessKeys)} with an access key.`,
           evidence,
         });
       else
