@@ -217,7 +217,8 @@ export function exportKindOf(text: string, name: string): ExportKind | null {
   if ('MFADevices' in data) return 'mfaDevices';
   if ('SummaryMap' in data) return 'accountSummary';
   if ('PasswordPolicy' in data) return 'passwordPolicy';
-  if ('Content' in data && ('ReportFormat' in data || 'GeneratedTime' in data)) return 'credentialReport';
+  // ReportFormat is the credential report's own key (the AWS docs' example even omits Content).
+  if ('ReportFormat' in data || ('Content' in data && 'GeneratedTime' in data)) return 'credentialReport';
   return null;
 }
 
@@ -271,10 +272,23 @@ export async function loadOfflineFolder(
   const snapshots: AccountSnapshot[] = [];
   let unreadable = false;
   for (const account of accounts) {
-    const files = (await listFolder(account.dir))
-      .filter((e) => !e.isDirectory())
-      .map((e) => e.name)
-      .sort();
+    let files: string[];
+    try {
+      files = (await listFolder(account.dir))
+        .filter((e) => !e.isDirectory())
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'read-error';
+      issues.push({
+        level: 'error',
+        code: 'unreadable',
+        location: account.dir,
+        message: `cannot read the folder (${code})`,
+      });
+      unreadable = true;
+      continue;
+    }
     const single: Partial<Record<Exclude<ExportKind, 'mfaDevices'>, string>> = {};
     const mfaDevices: string[] = [];
     for (const file of files) {
