@@ -682,3 +682,26 @@ void test('the explanation lists, per context, exactly the sensitive actions den
   // Every name is written out: no "and N more".
   assert.doesNotMatch(text, /and \d+ more/);
 });
+
+void test('a statement about none of the sensitive actions is judged on its own shape', () => {
+  const stopOnly = (operator: string) =>
+    analyze([
+      ADMIN,
+      ref(
+        'P',
+        doc({
+          Effect: 'Deny',
+          Action: 'ec2:StopInstances',
+          Resource: '*',
+          Condition: { [operator]: { 'aws:MultiFactorAuthPresent': 'false' } },
+        }),
+      ),
+    ]);
+  assert.deepEqual(codes(stopOnly('Bool')), ['deny-bool-misses-access-keys']);
+  assert.doesNotMatch(stopOnly('Bool').findings[0]!.message, /pass for/);
+  assert.deepEqual(codes(stopOnly('ForAnyValue:StringEquals')), ['mfa-present-string-or-set-operator']);
+  // These hold with the key absent: nothing to name.
+  assert.deepEqual(codes(stopOnly('BoolIfExists')), []);
+  assert.deepEqual(codes(stopOnly('ForAllValues:StringEquals')), []);
+  assert.deepEqual(codes(stopOnly('StringNotEquals')), []);
+});

@@ -1,6 +1,6 @@
 // The named ways an MFA policy looks right and is not: spotted per statement, then confirmed on the whole policy set.
 
-import { looksLikeMfaTypo } from './conditions.ts';
+import { isNegatedOperator, looksLikeMfaTypo } from './conditions.ts';
 import { statementVariableText } from './document.ts';
 import { actionMatches, describeStatement, statementRef, substitutesVariables } from './evaluate.ts';
 import { globMatches } from './wildcard.ts';
@@ -123,36 +123,48 @@ export function findStatementPitfalls(policy: LoadedPolicy, outcome: SetOutcome)
       (c) => c.operator.set !== null || c.operator.base.startsWith('String'),
     );
     if (statement.effect === 'Deny') {
+      // A statement about none of the sensitive actions cannot be judged on them: its shape is judged alone.
+      const unjudged = outcome.reachedBy(policy, statement).length === 0;
       // Actions this Deny stops in a console session that still pass with a long-term key.
       const keysPass = outcome.deniedBy('console', ref).filter((a) => !outcome.deniedIn('accessKeys', a));
+      const passNote =
+        keysPass.length > 0 ? `: requests signed with access keys pass for ${names(keysPass)}` : '';
       if (
-        keysPass.length > 0 &&
+        (keysPass.length > 0 || unjudged) &&
         mfaClauses.some((c) => c.operator.base === 'Bool' && plain(c) && hasValue(c, 'false'))
       ) {
         push(
           'deny-bool-misses-access-keys',
           'error',
-          `Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys: requests signed with access keys pass for ${names(keysPass)}. Use BoolIfExists`,
+          `Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys${passNote}. Use BoolIfExists`,
         );
       }
-      if (keysPass.length > 0 && stringOrSet.length > 0) {
+      // False on an absent key: a plain (not negated) string operator, or ForAnyValue (a set of nothing).
+      const falseWhenAbsent = stringOrSet.filter(
+        (c) =>
+          !c.operator.ifExists &&
+          c.operator.set !== 'ForAllValues' &&
+          !isNegatedOperator(c.operator.base) &&
+          hasValue(c, 'false'),
+      );
+      if ((keysPass.length > 0 && stringOrSet.length > 0) || (unjudged && falseWhenAbsent.length > 0)) {
         push(
           'mfa-present-string-or-set-operator',
           'error',
-          `Deny with ${stringOrSet.map((c) => c.operator.name).join(' / ')} on aws:MultiFactorAuthPresent is false when the key is absent (a ForAnyValue: set of nothing matches nothing), and it is absent for long-term access keys: ${names(keysPass)} pass with an access key. Use BoolIfExists "false"`,
+          `Deny with ${stringOrSet.map((c) => c.operator.name).join(' / ')} on aws:MultiFactorAuthPresent is false when the key is absent (a ForAnyValue: set of nothing matches nothing), and it is absent for long-term access keys${passNote}. Use BoolIfExists "false"`,
         );
       }
       const consolePasses = outcome
         .deniedBy('accessKeys', ref)
         .filter((a) => !outcome.deniedIn('console', a));
       if (
-        consolePasses.length > 0 &&
+        (consolePasses.length > 0 || unjudged) &&
         mfaClauses.some((c) => c.operator.base === 'Null' && hasValue(c, 'true'))
       ) {
         push(
           'null-only-catches-absent-keys',
           'warning',
-          `Deny with Null aws:MultiFactorAuthPresent "true" only matches when the key is absent (access keys); a console session without MFA has the key, set to false, and is not denied ${names(consolePasses)}`,
+          `Deny with Null aws:MultiFactorAuthPresent "true" only matches when the key is absent (access keys); a console session without MFA has the key, set to false, and is not denied${consolePasses.length > 0 ? ` ${names(consolePasses)}` : ''}`,
         );
       }
       const ageClauses = statement.conditions.filter(
