@@ -28,6 +28,7 @@ const USER = {
   userName: 'alice',
   accountId: '123456789012',
 };
+const NOW = new Date('2026-11-23T12:00:00Z');
 const ADMIN: PolicyRef = {
   name: 'AdministratorAccess',
   source: 'user-managed',
@@ -35,13 +36,16 @@ const ADMIN: PolicyRef = {
 };
 
 void test('the generated MFA enforcement policy is judged enforced in both contexts, without pitfalls', () => {
-  const r = analyzeMfaEnforcement({
-    ...USER,
-    identityPolicies: [
-      ADMIN,
-      { name: 'mfaguard-enforce-mfa', source: 'user-managed', document: buildMfaEnforcementPolicy() },
-    ],
-  });
+  const r = analyzeMfaEnforcement(
+    {
+      ...USER,
+      identityPolicies: [
+        ADMIN,
+        { name: 'mfaguard-enforce-mfa', source: 'user-managed', document: buildMfaEnforcementPolicy() },
+      ],
+    },
+    { now: NOW },
+  );
   assert.equal(r.console.verdict, 'enforced');
   assert.equal(r.accessKeys.verdict, 'enforced');
   assert.equal(r.verdict, 'enforced');
@@ -98,7 +102,7 @@ void test('quarantine (re-enrol) denies every sensitive action even WITH MFA, bu
     source: 'user-inline',
     document: buildQuarantinePolicy(),
   };
-  const r = analyzeMfaEnforcement({ ...USER, identityPolicies: [ADMIN, quarantine] });
+  const r = analyzeMfaEnforcement({ ...USER, identityPolicies: [ADMIN, quarantine] }, { now: NOW });
   assert.equal(r.verdict, 'enforced');
   assert.equal(r.withMfa.deniedActions.length, SENSITIVE_ACTIONS.length);
   assert.ok(

@@ -11,6 +11,21 @@ export interface FindingResource {
   readonly name: string;
   readonly arn: string | null;
   readonly account: string | null;
+  /** What the snapshot knows of an IAM user resource, for Security Hub's `Details.AwsIamUser`. */
+  readonly iamUser?: IamUserFacts;
+}
+
+/** An IAM user as the credential report and authorization details describe it; every field where known. */
+export interface IamUserFacts {
+  readonly userName: string;
+  readonly userId?: string;
+  readonly path?: string;
+  /** ISO 8601. */
+  readonly createDate?: string;
+  readonly groups?: readonly string[];
+  readonly attachedPolicies?: readonly { readonly name: string; readonly arn: string }[];
+  readonly inlinePolicyNames?: readonly string[];
+  readonly permissionsBoundaryArn?: string;
 }
 
 /** One control of one framework version, e.g. CIS AWS Foundations 7.0 `2.10` or Security Hub `IAM.5`. */
@@ -31,6 +46,8 @@ export interface Finding {
   /** One sentence naming the resource (contains user names: escape at the sink). */
   readonly message: string;
   readonly remediation: string;
+  /** Where the fix is documented. */
+  readonly remediationUrl?: string;
   /** The facts the status rests on, for the JSON report and for people who ask "why?". */
   readonly evidence?: Readonly<Record<string, unknown>>;
 }

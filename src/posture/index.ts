@@ -27,9 +27,22 @@ export {
   CREDENTIAL_REPORT_COLUMNS,
   ROOT_USER,
 } from './collect/credential-report.ts';
-export { loadOfflineSnapshot } from './collect/offline.ts';
-export type { OfflineInputs, OfflineResult, ReadText } from './collect/offline.ts';
-export { collectAccountLive, fetchCredentialReport, nothingCollected, realSleep } from './collect/live.ts';
+export { exportKindOf, loadOfflineFolder, loadOfflineSnapshot } from './collect/offline.ts';
+export type {
+  FolderEntry,
+  ListFolder,
+  OfflineFolderResult,
+  OfflineInputs,
+  OfflineResult,
+  ReadText,
+} from './collect/offline.ts';
+export {
+  awsErrorName,
+  collectAccountLive,
+  fetchCredentialReport,
+  nothingCollected,
+  realSleep,
+} from './collect/live.ts';
 export type { LiveCollectOptions, Sleep } from './collect/live.ts';
 export {
   collectOrganization,
@@ -45,10 +58,18 @@ export {
   parseVirtualMfaDevices,
 } from './collect/parse-aws.ts';
 export type * from './collect/snapshot.ts';
-export { buildAuditReport, computeKpis, CREDENTIAL_REPORT_MAX_AGE_HOURS } from './summary.ts';
+export { buildAuditReport, computeKpis, CREDENTIAL_REPORT_MAX_AGE_HOURS, plainDuration } from './summary.ts';
 export type { AccountReport, AuditReport, Kpis } from './summary.ts';
-export { AUDIT_FORMATS, renderAudit } from './render.ts';
+export { AUDIT_FILE_EXTENSIONS, AUDIT_FORMATS, renderAudit } from './render.ts';
 export type { AuditFormat, RenderOptions } from './render.ts';
+export { toAsff } from './output/asff.ts';
+export type { AsffOptions } from './output/asff.ts';
+export { AUDIT_CSV_COLUMNS } from './output/csv.ts';
+export { findingUid, readFirstSeen } from './output/finding-id.ts';
+export type { FirstSeen } from './output/finding-id.ts';
+export { OCSF_VERSION, toOcsfEvents } from './output/ocsf.ts';
+export { BATCH_IMPORT_LIMIT, importFindings } from './output/security-hub-import.ts';
+export type { FailedFinding, ImportOptions, ImportResult } from './output/security-hub-import.ts';
 
 /** The real policy analyzer, with the audit's clock for time conditions. */
 export function policyAnalyzer(now: Date): AnalyzeMfaEnforcement {

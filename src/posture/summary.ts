@@ -86,21 +86,37 @@ export function computeKpis(findings: readonly Finding[]): Kpis {
   };
 }
 
-function credentialReportInfo(snapshot: AccountSnapshot): AccountReport['credentialReport'] {
+/** A duration as people say it: `14 min`, `3 h 12 min`, `2 d 5 h`. */
+export function plainDuration(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+function credentialReportInfo(snapshot: AccountSnapshot, now: Date): AccountReport['credentialReport'] {
   if (snapshot.credentialReport.state !== 'collected') return null;
   const generatedAt = snapshot.credentialReport.value.generatedAt;
   if (generatedAt === null)
     return {
       generatedAt,
       ageHours: null,
-      note: 'generation time unknown (bare CSV): the picture is as old as the file',
+      note: 'generation time unknown (a bare CSV): the picture is as old as the file',
     };
-  const ageHours =
-    Math.round(((Date.parse(snapshot.collectedAt) - Date.parse(generatedAt)) / 3_600_000) * 10) / 10;
+  // Live: the age when AWS handed it over; offline: the age now, since the file has waited too.
+  const ageMs =
+    (snapshot.source === 'live' ? Date.parse(snapshot.collectedAt) : now.getTime()) - Date.parse(generatedAt);
+  const ageHours = Math.round((ageMs / 3_600_000) * 10) / 10;
+  const age = plainDuration(ageMs);
+  const limit = CREDENTIAL_REPORT_MAX_AGE_HOURS;
   const note =
     snapshot.source === 'live'
-      ? `generated ${generatedAt}, ${ageHours} h before collection; AWS regenerates it at most every ${CREDENTIAL_REPORT_MAX_AGE_HOURS} h, so MFA changes since then may be missing (device lists are fresher and win where collected)`
-      : `generated ${generatedAt}, ${ageHours} h before this audit`;
+      ? `generated ${age} ago; up to ${limit} h stale (AWS regenerates it at most every ${limit} h; live MFA device lists win where they disagree)`
+      : ageMs <= limit * 3_600_000
+        ? `generated ${age} ago; up to ${limit} h stale`
+        : `generated ${age} ago; MFA changes since then are not in it`;
   return { generatedAt, ageHours, note };
 }
 
@@ -115,7 +131,7 @@ export function buildAuditReport(
     source: snapshot.source,
     collectedAt: snapshot.collectedAt,
     unreachable: snapshot.unreachable,
-    credentialReport: credentialReportInfo(snapshot),
+    credentialReport: credentialReportInfo(snapshot, now),
     issues: snapshot.issues,
     summary: computeKpis(findingsPerAccount[i] ?? []),
   }));

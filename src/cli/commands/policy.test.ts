@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../model/index.ts';
 import { EXIT } from '../exit-codes.ts';
 import { POLICY_COMMAND } from './policy.ts';
+import { SELF_SERVICE_MFA_ACTIONS } from '../../posture/policy/index.ts';
 import { captureContext } from '../test-support/context.ts';
 import type { CapturedContext } from '../test-support/context.ts';
 
@@ -26,7 +27,7 @@ const ENFORCING = {
     {
       Sid: 'DenyNoMfa',
       Effect: 'Deny',
-      NotAction: ['iam:EnableMFADevice', 'sts:GetSessionToken'],
+      NotAction: [...SELF_SERVICE_MFA_ACTIONS],
       Resource: '*',
       Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
     },
@@ -157,4 +158,60 @@ void test('bad arguments are usage errors', async () => {
   );
   await rejectsUsage(['check', 'x.json', '--bogus'], /bogus/);
   await rejectsUsage(['check', '-', '-'], /only once/);
+});
+
+void test('per no-MFA context, exactly the actions denied and not denied (JSON and table)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mfaguard-policy-'));
+  // Everything outside S3 denied without MFA (BoolIfExists): S3 is the gap, in both contexts.
+  const s3Gap = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        NotAction: [...SELF_SERVICE_MFA_ACTIONS, 's3:*'],
+        Resource: '*',
+        Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
+    ],
+  };
+  writeFileSync(join(dir, 's3gap.json'), JSON.stringify(s3Gap));
+  const json = context(dir);
+  await POLICY_COMMAND.run(['check', 's3gap.json', '--format', 'json'], json.ctx);
+  const [entry] = JSON.parse(json.out()) as {
+    contexts: Record<'console' | 'accessKeys', { deniedActions: string[]; notDeniedActions: string[] }>;
+  }[];
+  for (const name of ['console', 'accessKeys'] as const) {
+    assert.deepEqual(entry?.contexts[name].notDeniedActions, ['s3:GetObject', 's3:PutBucketPolicy']);
+    assert.equal(entry?.contexts[name].deniedActions.length, 18);
+  }
+  const table = context(dir);
+  await POLICY_COMMAND.run(['check', 's3gap.json'], table.ctx);
+  assert.match(table.out(), /console session without MFA, not denied: s3:GetObject, s3:PutBucketPolicy\n/);
+  assert.match(table.out(), /access key without MFA, not denied: s3:GetObject, s3:PutBucketPolicy\n/);
+});
+
+void test('date conditions are decided with the clock: a Deny that has expired no longer enforces', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mfaguard-policy-'));
+  const until2026 = {
+    ...ENFORCING,
+    Statement: [
+      ENFORCING.Statement[0],
+      {
+        ...ENFORCING.Statement[1],
+        Condition: {
+          BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' },
+          DateLessThan: { 'aws:CurrentTime': '2026-06-30T00:00:00Z' },
+        },
+      },
+    ],
+  };
+  writeFileSync(join(dir, 'until.json'), JSON.stringify(until2026));
+  const before = context(dir); // clock 2026-01-01
+  await POLICY_COMMAND.run(['check', 'until.json', '--format', 'json'], before.ctx);
+  assert.equal((JSON.parse(before.out()) as { verdict: string }[])[0]?.verdict, 'enforced');
+  const after = captureContext({ cwd: dir, now: '2026-07-01T00:00:00Z' });
+  await POLICY_COMMAND.run(['check', 'until.json', '--format', 'json'], after.ctx);
+  const report = (JSON.parse(after.out()) as { verdict: string; findings: { code: string }[] }[])[0];
+  assert.equal(report?.verdict, 'not-enforced');
+  assert.ok(!report?.findings.some((f) => f.code === 'undecidable-condition'));
 });

@@ -73,13 +73,17 @@ async function checkOne(file: string, ctx: CommandContext): Promise<PolicyCheckE
       verdict: 'not-enforced',
       console: 'not-enforced',
       accessKeys: 'not-enforced',
+      contexts: {
+        console: { deniedActions: [], notDeniedActions: [] },
+        accessKeys: { deniedActions: [], notDeniedActions: [] },
+      },
       findings: [],
       issues: [{ level: 'error', code: 'unreadable', location: file, message }],
       explanation: [],
       error: message,
     };
   }
-  const report = checkPolicyDocument(parseInput(content), file);
+  const report = checkPolicyDocument(parseInput(content), file, { now: ctx.now() });
   const fatal = report.issues.find((issue) => UNREADABLE_CODES.has(issue.code));
   return fatal === undefined ? report : { ...report, error: `${file}: ${fatal.message}` };
 }
@@ -107,9 +111,15 @@ function renderTable(entries: readonly PolicyCheckEntry[]): string {
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
   for (const entry of entries) {
+    const notDenied = (label: string, actions: readonly string[]): string[] =>
+      actions.length === 0 ? [] : [`  ${label} without MFA, not denied: ${actions.join(', ')}`];
     const details =
       entry.error === undefined
-        ? [...entry.findings.map((f) => `  ${f.level} ${f.code}: ${forTerminal(f.message)}`)]
+        ? [
+            ...notDenied('console session', entry.contexts.console.notDeniedActions),
+            ...notDenied('access key', entry.contexts.accessKeys.notDeniedActions),
+            ...entry.findings.map((f) => `  ${f.level} ${f.code}: ${forTerminal(f.message)}`),
+          ]
         : [];
     const issues = entry.issues.filter((i) => i.level !== 'note').map((i) => `  ${renderIssue(i).trimEnd()}`);
     if (details.length === 0 && issues.length === 0) continue;
@@ -125,6 +135,7 @@ function toJson(entry: PolicyCheckEntry): Record<string, unknown> {
     verdict: entry.error === undefined ? entry.verdict : 'unreadable',
     console: entry.console,
     accessKeys: entry.accessKeys,
+    contexts: entry.contexts,
     findings: entry.findings,
     issues: entry.issues,
     explanation: entry.explanation,

@@ -1,6 +1,6 @@
 // The shape of a posture check and the helpers checks share: resources, ages, the user's MFA facts.
 
-import type { FindingResource, FindingStatus, Severity } from '../../model/index.ts';
+import type { FindingResource, FindingStatus, IamUserFacts, Severity } from '../../model/index.ts';
 import { ROOT_USER } from '../collect/credential-report.ts';
 import type {
   AccountSnapshot,
@@ -45,10 +45,15 @@ export interface MfaEnforcementInput {
 
 export type EnforcementVerdict = 'enforced' | 'partial' | 'not-enforced';
 
+/** What a check reads of one no-MFA context of the analysis (the rest goes to the evidence as it is). */
+export interface ContextSummary {
+  readonly notDeniedActions?: readonly string[];
+}
+
 export interface MfaEnforcementResult {
   readonly verdict: EnforcementVerdict;
-  readonly console: unknown;
-  readonly accessKeys: unknown;
+  readonly console: ContextSummary | null;
+  readonly accessKeys: ContextSummary | null;
   readonly findings: readonly unknown[];
   readonly explanation: unknown;
 }
@@ -80,6 +85,8 @@ export interface Check {
   /** Snapshot parts the check cannot run without; a failed one gives ERROR, a missing one NOT_APPLICABLE. */
   readonly requires: readonly SnapshotPartName[];
   readonly remediation: string;
+  /** Where the fix is documented (the Security Hub control page where there is one, else the IAM User Guide). */
+  readonly remediationUrl: string;
   run(snapshot: AccountSnapshot, ctx: CheckContext): FindingDraft[];
 }
 
@@ -114,7 +121,43 @@ export function rootResource(snapshot: AccountSnapshot, row: CredentialReportRow
 }
 
 export function userResource(snapshot: AccountSnapshot, name: string, arn: string | null): FindingResource {
-  return { type: 'AwsIamUser', name, arn: arn === '' ? null : arn, account: snapshot.accountId };
+  return {
+    type: 'AwsIamUser',
+    name,
+    arn: arn === '' ? null : arn,
+    account: snapshot.accountId,
+    iamUser: iamUserFacts(snapshot, name),
+  };
+}
+
+/** What the credential report and authorization details say about one user, for exports such as ASFF. */
+export function iamUserFacts(snapshot: AccountSnapshot, name: string): IamUserFacts {
+  const row =
+    snapshot.credentialReport.state === 'collected'
+      ? snapshot.credentialReport.value.users.find((u) => u.user === name)
+      : undefined;
+  const detail =
+    snapshot.authorization.state === 'collected'
+      ? snapshot.authorization.value.users.find((u) => u.userName === name)
+      : undefined;
+  const created =
+    detail?.createDate ?? (row?.userCreationTime.state === 'date' ? row.userCreationTime.iso : null);
+  return {
+    userName: name,
+    ...(detail?.userId == null ? {} : { userId: detail.userId }),
+    ...(detail?.path == null ? {} : { path: detail.path }),
+    ...(created === null ? {} : { createDate: created }),
+    ...(detail === undefined
+      ? {}
+      : {
+          groups: detail.groups,
+          attachedPolicies: detail.attachedPolicies,
+          inlinePolicyNames: detail.inlinePolicies.map((p) => p.name),
+          ...(detail.permissionsBoundaryArn === null
+            ? {}
+            : { permissionsBoundaryArn: detail.permissionsBoundaryArn }),
+        }),
+  };
 }
 
 /** Devices of one user (by name), when device lists were collected; null otherwise. */

@@ -5,7 +5,12 @@ import { CHECKS } from './index.ts';
 import { runChecks } from './run.ts';
 import type { Check } from './check.ts';
 import { DEFAULT_POSTURE_CONFIG } from './check.ts';
-import { mappedCheckIds } from '../frameworks/controls.ts';
+import {
+  controlsFor,
+  mappedCheckIds,
+  securityHubControl,
+  securityHubDataProblems,
+} from '../frameworks/controls.ts';
 import { emptySnapshot, NOW, withReport } from '../test-support.ts';
 import type { MfaDevice } from '../collect/snapshot.ts';
 
@@ -21,10 +26,31 @@ void describe('the check registry (all checks at once)', () => {
       if (!existsSync(new URL(`./${key}/index.ts`, import.meta.url))) problems.push(`${key}: no folder`);
       if (!existsSync(new URL(`./${key}/index.test.ts`, import.meta.url))) problems.push(`${key}: no test`);
       if (check.remediation.length < 30) problems.push(`${key}: remediation too thin`);
+      if (!/^https:\/\/docs\.aws\.amazon\.com\/\S+$/.test(check.remediationUrl))
+        problems.push(`${key}: remediation URL ${check.remediationUrl}`);
+      // A check mapped to a Security Hub control points at that control's page.
+      const control = controlsFor(key).find((c) => c.framework === 'aws-securityhub');
+      if (control !== undefined && check.remediationUrl !== securityHubControl(control.id)?.url)
+        problems.push(`${key}: remediation URL is not the ${control.id} page`);
       return problems;
     });
     assert.deepEqual(offenders, []);
     assert.equal(ids.length, 11);
+  });
+
+  void it('describes every mapped Security Hub control, with known standards', () => {
+    assert.deepEqual(securityHubDataProblems(), []);
+    assert.deepEqual(
+      securityHubControl('IAM.5')?.standards.map((s) => s.standardsId),
+      [
+        'standards/aws-foundational-security-best-practices/v/1.0.0',
+        'ruleset/cis-aws-foundations-benchmark/v/1.2.0',
+        'standards/cis-aws-foundations-benchmark/v/1.4.0',
+        'standards/cis-aws-foundations-benchmark/v/3.0.0',
+        'standards/cis-aws-foundations-benchmark/v/5.0.0',
+      ],
+    );
+    assert.equal(securityHubControl('IAM.99'), null);
   });
 
   void it('maps only real check ids in the framework data', () => {
@@ -72,6 +98,7 @@ void describe('the runner', () => {
       title: 't',
       severity: 'high',
       requires: [],
+      remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/',
       remediation: 'r',
       run: () => {
         throw new Error('kaboom');

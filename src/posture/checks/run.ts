@@ -67,6 +67,7 @@ export function runChecks(
       controls,
       message: draft.message,
       remediation: check.remediation,
+      remediationUrl: check.remediationUrl,
       ...(draft.evidence === undefined ? {} : { evidence: draft.evidence }),
     });
     const blocked = gate(check, snapshot);

@@ -276,7 +276,11 @@ export async function collectAccountLive(
           location: perUser.location,
         }
       : perUser;
-  const authorization = await part('aws:GetAccountAuthorizationDetails', () => authorizationDetails(iam));
+  const authorization = await part('aws:GetAccountAuthorizationDetails', async () => {
+    const details = await authorizationDetails(iam);
+    issues.push(...details.issues);
+    return details;
+  });
   const accountSummary = await part<Readonly<Record<string, number>>>('aws:GetAccountSummary', async () => {
     const got = await iam.send(new GetAccountSummaryCommand({}));
     return { ...(got.SummaryMap ?? {}) };

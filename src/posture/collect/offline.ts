@@ -109,9 +109,11 @@ export async function loadOfflineSnapshot(
     issues.push(...parsed.issues);
     return parsed.report;
   });
-  const authorization = await load<AuthorizationDetails>(inputs.authorizationDetails, (text, path) =>
-    parseAuthorizationDetails(json(text), path),
-  );
+  const authorization = await load<AuthorizationDetails>(inputs.authorizationDetails, (text, path) => {
+    const parsed = parseAuthorizationDetails(json(text), path);
+    issues.push(...parsed.issues);
+    return parsed;
+  });
   const virtualMfaDevices = await load<readonly MfaDevice[]>(inputs.virtualMfaDevices, (text) =>
     parseVirtualMfaDevices(json(text)),
   );
@@ -178,4 +180,175 @@ export async function loadOfflineSnapshot(
     },
     unreadable,
   };
+}
+
+/** A folder entry, as the folder loader needs it (node:fs Dirent has this shape). */
+export interface FolderEntry {
+  readonly name: string;
+  isDirectory(): boolean;
+}
+
+export type ListFolder = (path: string) => Promise<readonly FolderEntry[]>;
+
+type ExportKind = keyof Omit<OfflineInputs, 'accountId'>;
+
+/**
+ * What an exported file is, from its content (names vary: `aws iam ... > anything.json`): the keys of the
+ * AWS CLI output tell, and a CSV is a credential report. Null when it is none of them.
+ */
+export function exportKindOf(text: string, name: string): ExportKind | null {
+  if (/\.csv$/i.test(name)) return 'credentialReport';
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+  const first = Array.isArray(value) ? (value as unknown[])[0] : value;
+  if (typeof first !== 'object' || first === null) return null;
+  const body = first as Record<string, unknown>;
+  const data =
+    typeof body['data'] === 'object' && body['data'] !== null && 'status_code' in body
+      ? (body['data'] as Record<string, unknown>)
+      : body;
+  if (['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'].some((k) => k in data))
+    return 'authorizationDetails';
+  if ('VirtualMFADevices' in data) return 'virtualMfaDevices';
+  if ('MFADevices' in data) return 'mfaDevices';
+  if ('SummaryMap' in data) return 'accountSummary';
+  if ('PasswordPolicy' in data) return 'passwordPolicy';
+  // ReportFormat is the credential report's own key (the AWS docs' example even omits Content).
+  if ('ReportFormat' in data || ('Content' in data && 'GeneratedTime' in data)) return 'credentialReport';
+  return null;
+}
+
+export interface OfflineFolderResult {
+  readonly snapshots: AccountSnapshot[];
+  /** True when a file could not be read or parsed at all, or a folder held nothing usable (exit 3). */
+  readonly unreadable: boolean;
+  /** Issues about the folder itself (unrecognised files, two files of one kind), besides each snapshot's. */
+  readonly issues: InputIssue[];
+}
+
+/**
+ * An organisation's exports in one folder: one sub-folder per account (its name becomes the account name; a
+ * 12-digit name is also its id), each holding that account's AWS CLI outputs under any file names. A folder
+ * with the files directly in it is one account. Each account is loaded exactly as `--credential-report` etc.
+ * would load it, so a broken file in one account is an issue there and the other accounts are audited.
+ */
+export async function loadOfflineFolder(
+  root: string,
+  readText: ReadText,
+  listFolder: ListFolder,
+  now: Date,
+): Promise<OfflineFolderResult> {
+  const issues: InputIssue[] = [];
+  let entries: readonly FolderEntry[];
+  try {
+    entries = await listFolder(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'read-error';
+    issues.push({
+      level: 'error',
+      code: 'unreadable',
+      location: root,
+      message:
+        code === 'ENOENT'
+          ? 'folder not found'
+          : code === 'ENOTDIR'
+            ? 'not a folder'
+            : `cannot read (${code})`,
+    });
+    return { snapshots: [], unreadable: true, issues };
+  }
+  const folders = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const accounts: { dir: string; name: string | null }[] =
+    folders.length > 0
+      ? folders.map((name) => ({ dir: `${root}/${name}`, name }))
+      : [{ dir: root, name: null }];
+  const snapshots: AccountSnapshot[] = [];
+  let unreadable = false;
+  for (const account of accounts) {
+    let files: string[];
+    try {
+      files = (await listFolder(account.dir))
+        .filter((e) => !e.isDirectory())
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'read-error';
+      issues.push({
+        level: 'error',
+        code: 'unreadable',
+        location: account.dir,
+        message: `cannot read the folder (${code})`,
+      });
+      unreadable = true;
+      continue;
+    }
+    const single: Partial<Record<Exclude<ExportKind, 'mfaDevices'>, string>> = {};
+    const mfaDevices: string[] = [];
+    for (const file of files) {
+      const path = `${account.dir}/${file}`;
+      let text: string;
+      try {
+        text = await readText(path);
+      } catch {
+        // Left to the snapshot loader's own error below would lose the kind; name it here instead.
+        issues.push({ level: 'error', code: 'unreadable', location: path, message: 'cannot read the file' });
+        unreadable = true;
+        continue;
+      }
+      const kind = exportKindOf(text, file);
+      if (kind === null) {
+        issues.push({
+          level: 'note',
+          code: 'not-an-export',
+          location: path,
+          message:
+            'not a recognised AWS CLI export (credential report, authorization details, MFA devices, account summary, password policy); skipped',
+        });
+        continue;
+      }
+      if (kind === 'mfaDevices') {
+        mfaDevices.push(path);
+        continue;
+      }
+      const already = single[kind];
+      if (already !== undefined) {
+        issues.push({
+          level: 'error',
+          code: 'duplicate-export',
+          location: path,
+          message: `a second ${kind} export for this account (the first is ${already}); only the first is used`,
+        });
+        unreadable = true;
+        continue;
+      }
+      single[kind] = path;
+    }
+    const idFromName = account.name !== null && /^\d{12}$/.test(account.name) ? account.name : undefined;
+    const inputs: OfflineInputs = {
+      ...single,
+      ...(mfaDevices.length === 0 ? {} : { mfaDevices }),
+      ...(idFromName === undefined ? {} : { accountId: idFromName }),
+    };
+    if (Object.keys(single).length === 0 && mfaDevices.length === 0) {
+      issues.push({
+        level: 'error',
+        code: 'no-exports',
+        location: account.dir,
+        message: 'no AWS CLI export found for this account',
+      });
+      unreadable = true;
+      continue;
+    }
+    const result = await loadOfflineSnapshot(inputs, readText, now);
+    unreadable ||= result.unreadable;
+    snapshots.push({ ...result.snapshot, accountName: idFromName === undefined ? account.name : null });
+  }
+  return { snapshots, unreadable, issues };
 }

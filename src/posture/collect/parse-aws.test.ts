@@ -154,13 +154,65 @@ void describe('authorization details', () => {
     assert.throws(() => decodePolicyDocument('%7Bnot json', 'x'), ShapeError);
     assert.throws(() => parseAuthorizationDetails({ Users: [] }, 'x'), /none of UserDetailList/);
     assert.throws(
-      () => parseAuthorizationDetails({ UserDetailList: [{ Arn: 'x' }] }, 'x'),
-      (e: unknown) => e instanceof ShapeError && e.path === 'UserDetailList[0]',
-    );
-    assert.throws(
       () => parseAuthorizationDetails({ UserDetailList: {} }, 'x'),
       /UserDetailList to be a list/,
     );
+  });
+
+  void it('an item of the wrong shape is an issue for that item; the rest of the file is kept', () => {
+    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    const details = parseAuthorizationDetails(
+      {
+        UserDetailList: [
+          { Arn: 'arn:aws:iam::1:user/nameless' },
+          {
+            UserName: 'alice',
+            Arn: 'arn:aws:iam::1:user/alice',
+            UserId: 'AIDAEXAMPLE',
+            Path: '/',
+            CreateDate: '2024-01-02T03:04:05Z',
+            GroupList: ['ops', 'devs'],
+            UserPolicyList: [
+              { PolicyName: 'good', PolicyDocument: doc },
+              { PolicyName: 'bad', PolicyDocument: '%7Bnot json' },
+            ],
+          },
+        ],
+        GroupDetailList: [
+          { GroupName: 'ops', AttachedManagedPolicies: { PolicyArn: 'arn:aws:iam::1:policy/p' } },
+          { GroupName: 'devs', GroupPolicyList: [{ PolicyName: 'g', PolicyDocument: doc }] },
+        ],
+        Policies: [{ PolicyName: 'nameless-arn' }],
+      },
+      'authz.json',
+    );
+    assert.deepEqual(
+      details.users.map((u) => u.userName),
+      ['alice'],
+    );
+    const alice = details.users[0]!;
+    assert.deepEqual(
+      alice.inlinePolicies.map((p) => p.name),
+      ['good'],
+    );
+    assert.equal(alice.userId, 'AIDAEXAMPLE');
+    assert.equal(alice.createDate, '2024-01-02T03:04:05.000Z');
+    assert.equal(alice.problems.length, 1);
+    assert.match(alice.problems[0]!, /UserPolicyList\[1\]\.PolicyDocument/);
+    const ops = details.groups.find((g) => g.groupName === 'ops')!;
+    assert.deepEqual(ops.attachedPolicies, []);
+    assert.match(ops.problems[0]!, /GroupDetailList\[0\]\.AttachedManagedPolicies: expected a list/);
+    assert.deepEqual(details.groups.find((g) => g.groupName === 'devs')?.problems, []);
+    assert.deepEqual(
+      details.issues.map((i) => [i.location, i.path]),
+      [
+        ['authz.json', 'UserDetailList[0]'],
+        ['authz.json', 'UserDetailList[1].UserPolicyList[1].PolicyDocument'],
+        ['authz.json', 'GroupDetailList[0].AttachedManagedPolicies'],
+        ['authz.json', 'Policies[0]'],
+      ],
+    );
+    assert.ok(details.issues.every((i) => i.level === 'error'));
   });
 });
 

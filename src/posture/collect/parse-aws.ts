@@ -137,16 +137,12 @@ function safeDecode(text: string): string | null {
   }
 }
 
-function inlinePolicies(raw: unknown, path: string): InlinePolicy[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new ShapeError(path, 'expected a list of inline policies');
-  return raw.map((entry, i) => {
-    if (!isObject(entry)) throw new ShapeError(`${path}[${i}]`, 'expected {PolicyName, PolicyDocument}');
-    return {
-      name: str(entry['PolicyName']) ?? `inline-${i}`,
-      document: decodePolicyDocument(entry['PolicyDocument'], `${path}[${i}].PolicyDocument`),
-    };
-  });
+function inlinePolicy(entry: unknown, path: string, index: number): InlinePolicy {
+  if (!isObject(entry)) throw new ShapeError(path, 'expected {PolicyName, PolicyDocument}');
+  return {
+    name: str(entry['PolicyName']) ?? `inline-${index}`,
+    document: decodePolicyDocument(entry['PolicyDocument'], `${path}.PolicyDocument`),
+  };
 }
 
 function attached(raw: unknown, path: string): AttachedPolicy[] {
@@ -172,13 +168,65 @@ function tags(raw: unknown): Record<string, string> {
   return out;
 }
 
-/** Accumulates pages of GetAccountAuthorizationDetails (one merged object or an array of pages). */
+/**
+ * Reads one part of an item (a policy list, one policy); a part of the wrong shape becomes an issue and a
+ * problem on the item, and the rest of the item and of the file is kept.
+ */
+function readPart<T>(
+  read: () => T,
+  fallback: T,
+  location: string,
+  issues: InputIssue[],
+  problems: string[],
+): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    reportPart(error, location, issues, problems);
+    return fallback;
+  }
+}
+
+function reportPart(error: ShapeError, location: string, issues: InputIssue[], problems: string[]): void {
+  issues.push({ level: 'error', code: 'response-shape', location, path: error.path, message: error.message });
+  problems.push(`${error.path}: ${error.message}`);
+}
+
+/** Inline policies one by one: a bad document loses that policy only. */
+function inlinePoliciesEach(
+  raw: unknown,
+  path: string,
+  location: string,
+  issues: InputIssue[],
+  problems: string[],
+): InlinePolicy[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    reportPart(new ShapeError(path, 'expected a list of inline policies'), location, issues, problems);
+    return [];
+  }
+  return raw.flatMap((entry, i) =>
+    readPart(() => [inlinePolicy(entry, `${path}[${i}]`, i)], [], location, issues, problems),
+  );
+}
+
+/**
+ * Accumulates pages of GetAccountAuthorizationDetails (one merged object or an array of pages). The file as a
+ * whole must have the shape (else ShapeError); inside it, an item of the wrong shape (a user without a name,
+ * a group whose AttachedManagedPolicies is not a list, an unreadable policy document) is an issue for that
+ * item, recorded on it as a problem, and everything else is kept.
+ */
 export function parseAuthorizationDetails(body: unknown, location: string): AuthorizationDetails {
   const pages = Array.isArray(body) ? body.map(unwrapRecorded) : [unwrapRecorded(body)];
   const users: IamUserDetail[] = [];
   const groups: IamGroupDetail[] = [];
   const roles: IamRoleDetail[] = [];
   const policies: ManagedPolicyDetail[] = [];
+  const issues: InputIssue[] = [];
+  const skip = (path: string, message: string): void => {
+    issues.push({ level: 'error', code: 'response-shape', location, path, message });
+  };
   pages.forEach((page, p) => {
     const at = pages.length > 1 ? `[${p}].` : '';
     if (!isObject(page))
@@ -199,48 +247,92 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
     };
     arr('UserDetailList').forEach((raw, i) => {
       const path = `${at}UserDetailList[${i}]`;
-      if (!isObject(raw) || str(raw['UserName']) === null)
-        throw new ShapeError(path, 'expected a user with UserName');
+      if (!isObject(raw) || str(raw['UserName']) === null) {
+        skip(path, 'expected a user with UserName; this entry is left out');
+        return;
+      }
+      const problems: string[] = [];
+      const arn = str(raw['Arn']) ?? '';
       users.push({
         userName: raw['UserName'] as string,
-        arn: str(raw['Arn']) ?? '',
+        arn,
+        userId: str(raw['UserId']),
+        path: str(raw['Path']),
+        createDate: timeValue(raw['CreateDate']),
         groups: Array.isArray(raw['GroupList'])
           ? raw['GroupList'].filter((g): g is string => typeof g === 'string')
           : [],
-        inlinePolicies: inlinePolicies(raw['UserPolicyList'], `${path}.UserPolicyList`),
-        attachedPolicies: attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+        inlinePolicies: inlinePoliciesEach(
+          raw['UserPolicyList'],
+          `${path}.UserPolicyList`,
+          location,
+          issues,
+          problems,
+        ),
+        attachedPolicies: readPart(
+          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+          [],
+          location,
+          issues,
+          problems,
+        ),
         permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
         tags: tags(raw['Tags']),
+        problems,
       });
     });
     arr('GroupDetailList').forEach((raw, i) => {
       const path = `${at}GroupDetailList[${i}]`;
-      if (!isObject(raw) || str(raw['GroupName']) === null)
-        throw new ShapeError(path, 'expected a group with GroupName');
+      if (!isObject(raw) || str(raw['GroupName']) === null) {
+        skip(path, 'expected a group with GroupName; this entry is left out');
+        return;
+      }
+      const problems: string[] = [];
       groups.push({
         groupName: raw['GroupName'] as string,
         arn: str(raw['Arn']) ?? '',
-        inlinePolicies: inlinePolicies(raw['GroupPolicyList'], `${path}.GroupPolicyList`),
-        attachedPolicies: attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+        inlinePolicies: inlinePoliciesEach(
+          raw['GroupPolicyList'],
+          `${path}.GroupPolicyList`,
+          location,
+          issues,
+          problems,
+        ),
+        attachedPolicies: readPart(
+          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+          [],
+          location,
+          issues,
+          problems,
+        ),
+        problems,
       });
     });
     arr('RoleDetailList').forEach((raw, i) => {
       const path = `${at}RoleDetailList[${i}]`;
-      if (!isObject(raw) || str(raw['RoleName']) === null)
-        throw new ShapeError(path, 'expected a role with RoleName');
+      if (!isObject(raw) || str(raw['RoleName']) === null) {
+        skip(path, 'expected a role with RoleName; this entry is left out');
+        return;
+      }
       roles.push({
         roleName: raw['RoleName'] as string,
         arn: str(raw['Arn']) ?? '',
-        attachedPolicyArns: attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`).map(
-          (a) => a.arn,
-        ),
+        attachedPolicyArns: readPart(
+          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+          [],
+          location,
+          issues,
+          [],
+        ).map((a) => a.arn),
         permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
       });
     });
     arr('Policies').forEach((raw, i) => {
       const path = `${at}Policies[${i}]`;
-      if (!isObject(raw) || str(raw['Arn']) === null)
-        throw new ShapeError(path, 'expected a managed policy with Arn');
+      if (!isObject(raw) || str(raw['Arn']) === null) {
+        skip(path, 'expected a managed policy with Arn; this entry is left out');
+        return;
+      }
       const versions = Array.isArray(raw['PolicyVersionList'])
         ? raw['PolicyVersionList'].filter(isObject)
         : [];
@@ -256,14 +348,21 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
           typeof raw['PermissionsBoundaryUsageCount'] === 'number'
             ? raw['PermissionsBoundaryUsageCount']
             : null,
+        // An unreadable document is reported and the policy kept without it (users attaching it see it missing).
         defaultDocument:
           chosen === undefined
             ? null
-            : decodePolicyDocument(chosen['Document'], `${path}.PolicyVersionList.Document`),
+            : readPart(
+                () => decodePolicyDocument(chosen['Document'], `${path}.PolicyVersionList.Document`),
+                null,
+                location,
+                issues,
+                [],
+              ),
       });
     });
   });
-  return { location, users, groups, roles, policies };
+  return { location, issues, users, groups, roles, policies };
 }
 
 /** `get-account-summary` output: `{SummaryMap: {Users: 27, AccountMFAEnabled: 1, ...}}`. */

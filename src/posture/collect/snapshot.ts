@@ -80,11 +80,17 @@ export interface AttachedPolicy {
 export interface IamUserDetail {
   readonly userName: string;
   readonly arn: string;
+  readonly userId: string | null;
+  readonly path: string | null;
+  /** ISO 8601, when the input carried it. */
+  readonly createDate: string | null;
   readonly groups: readonly string[];
   readonly inlinePolicies: readonly InlinePolicy[];
   readonly attachedPolicies: readonly AttachedPolicy[];
   readonly permissionsBoundaryArn: string | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** Parts of this user's entry that could not be read (each also an issue): its policy set is incomplete. */
+  readonly problems: readonly string[];
 }
 
 export interface IamGroupDetail {
@@ -92,6 +98,8 @@ export interface IamGroupDetail {
   readonly arn: string;
   readonly inlinePolicies: readonly InlinePolicy[];
   readonly attachedPolicies: readonly AttachedPolicy[];
+  /** Parts of this group's entry that could not be read: its members' policy sets are incomplete. */
+  readonly problems: readonly string[];
 }
 
 export interface IamRoleDetail {
@@ -112,6 +120,8 @@ export interface ManagedPolicyDetail {
 
 export interface AuthorizationDetails {
   readonly location: string;
+  /** Items (a user, a group, a policy, one of their lists) that could not be read; the rest was kept. */
+  readonly issues: readonly InputIssue[];
   readonly users: readonly IamUserDetail[];
   readonly groups: readonly IamGroupDetail[];
   readonly roles: readonly IamRoleDetail[];

@@ -1,5 +1,6 @@
 // Condition operators evaluated the way IAM does, in three values: true, false, or unknown when we cannot know the key.
 
+import { arnMatches } from './arn.ts';
 import { parseDateValue } from './document.ts';
 import { resolveVariables } from './variables.ts';
 import { globMatches } from './wildcard.ts';
@@ -106,7 +107,8 @@ function matchOne(base: string, request: string, policy: string): Truth {
       return globMatches(policy, request);
     case 'ArnEquals':
     case 'ArnLike':
-      return globMatches(policy, request);
+      // "Each of the six colon-delimited components of the ARN is checked separately" (condition operators page).
+      return arnMatches(policy, request);
     case 'Bool':
       return request.toLowerCase() === policy.toLowerCase();
     case 'IpAddress':

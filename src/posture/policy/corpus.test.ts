@@ -8,6 +8,7 @@ import { analyzeMfaEnforcement, checkPolicyDocument, findUnattachedMfaPolicies }
 import { parsePolicyDocument } from './document.ts';
 import type { EnforcementVerdict, PolicyRef } from './types.ts';
 
+const OPTIONS = { now: new Date('2026-11-23T12:00:00Z') };
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 const AWSDOCS = `${CORPUS}iam-policies/awsdocs/`;
 
@@ -53,20 +54,20 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'id_credentials_mfa_enable_fido__1.json': {
     console: 'enforced',
     accessKeys: 'enforced',
-    pitfalls: [],
-    why: 'Deny NotAction (MFA self-service) on * with BoolIfExists false',
+    pitfalls: ['denies-mfa-self-enrolment'],
+    why: 'Deny NotAction (MFA self-service) on * with BoolIfExists false; the NotAction leaves CreateVirtualMFADevice, ChangePassword and GetSessionToken denied without MFA (a FIDO-only page, but a virtual device or an MFA session for keys is then impossible)',
   },
   'id_credentials_mfa_enable_physical__1.json': {
     console: 'partial',
     accessKeys: 'partial',
-    pitfalls: ['deny-covers-some-resources'],
-    why: "the Deny's Resource is the user's own ARN: self-targeted actions (CreateAccessKey, DeactivateMFADevice) are denied, S3/EC2/other users are not",
+    pitfalls: ['deny-covers-some-resources', 'denies-mfa-self-enrolment'],
+    why: "the Deny's Resource is the user's own ARN (which also denies ChangePassword there without MFA): self-targeted actions (CreateAccessKey, DeactivateMFADevice) are denied, S3/EC2/other users are not",
   },
   'id_credentials_mfa_sync__1.json': {
     console: 'enforced',
     accessKeys: 'enforced',
-    pitfalls: [],
-    why: 'Deny NotAction (list/resync) on * with BoolIfExists false',
+    pitfalls: ['denies-mfa-self-enrolment'],
+    why: 'Deny NotAction (list/resync) on * with BoolIfExists false: EnableMFADevice is denied without MFA, so a user without MFA can never enrol',
   },
   'id_roles_create_for-user__1.json': {
     console: 'not-enforced',
@@ -83,8 +84,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'reference_policies_elements_notaction__1.json': {
     console: 'partial',
     accessKeys: 'partial',
-    pitfalls: ['notaction-exempts-too-much'],
-    why: 'Deny NotAction iam:* with BoolIfExists: every IAM action (CreateAccessKey, CreateUser...) is exempt',
+    pitfalls: ['denies-mfa-self-enrolment', 'notaction-exempts-too-much'],
+    why: 'Deny NotAction iam:* with BoolIfExists: every IAM action (CreateAccessKey, CreateUser...) is exempt, and sts:GetSessionToken is denied without MFA',
   },
   'reference_policies_examples_aws_mfa-dates__1.json': {
     console: 'not-enforced',
@@ -95,14 +96,14 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'reference_policies_examples_aws_my-sec-creds-self-manage-mfa-only__1.json': {
     console: 'enforced',
     accessKeys: 'enforced',
-    pitfalls: [],
-    why: "AWS's self-service MFA policy: Deny NotAction self-service set with BoolIfExists false",
+    pitfalls: ['denies-mfa-self-enrolment'],
+    why: "AWS's self-service MFA policy: Deny NotAction self-service set with BoolIfExists false; ChangePassword is not in the NotAction, so a user whose password must be reset at first sign-in is stuck",
   },
   'reference_policies_examples_aws_my-sec-creds-self-manage__1.json': {
     console: 'enforced',
     accessKeys: 'enforced',
-    pitfalls: [],
-    why: "AWS's self-service credentials policy: same Deny",
+    pitfalls: ['denies-mfa-self-enrolment'],
+    why: "AWS's self-service credentials policy: same Deny, same ChangePassword gap",
   },
   'reference_policies_examples_ec2_require-mfa__1.json': {
     console: 'partial',
@@ -113,8 +114,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'reference_policies_examples_iam_mfa-selfmanage__1.json': {
     console: 'enforced',
     accessKeys: 'enforced',
-    pitfalls: [],
-    why: "AWS's MFA self-manage policy: Deny NotAction with BoolIfExists false; its MFA-conditioned Allow is not a problem once the Deny enforces",
+    pitfalls: ['denies-mfa-self-enrolment'],
+    why: "AWS's MFA self-manage policy: Deny NotAction with BoolIfExists false; its MFA-conditioned Allow is not a problem once the Deny enforces; ChangePassword and GetSessionToken are denied without MFA",
   },
   'reference_policies_examples_s3_full-access-except-production__1.json': {
     console: 'not-enforced',
@@ -133,7 +134,7 @@ void test('every AWS-documented JSON policy gets the expected verdict per contex
   const wrong: string[] = [];
   for (const file of files) {
     const expected = EXPECTED[file]!;
-    const report = checkPolicyDocument(readFileSync(AWSDOCS + file, 'utf8'), file);
+    const report = checkPolicyDocument(readFileSync(AWSDOCS + file, 'utf8'), file, OPTIONS);
     const pitfalls = [...new Set(report.findings.map((f) => f.code))].sort();
     const got = { console: report.console, accessKeys: report.accessKeys, pitfalls };
     const want = {
@@ -171,12 +172,15 @@ void test('the documented condition-key fragments, completed into statements, na
     document: { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } },
   };
   const judge = (name: string) =>
-    analyzeMfaEnforcement({
-      principalArn: 'arn:aws:iam::123456789012:user/alice',
-      userName: 'alice',
-      accountId: '123456789012',
-      identityPolicies: [admin, { name, source: 'user-inline', document: fragment(name) }],
-    });
+    analyzeMfaEnforcement(
+      {
+        principalArn: 'arn:aws:iam::123456789012:user/alice',
+        userName: 'alice',
+        accountId: '123456789012',
+        identityPolicies: [admin, { name, source: 'user-inline', document: fragment(name) }],
+      },
+      OPTIONS,
+    );
   // "NOT RECOMMENDED": Deny with Bool false — console denied, access keys pass.
   const notRecommended = judge('reference_policies_condition-keys__1.txt');
   assert.deepEqual(
@@ -244,6 +248,7 @@ void test('cloudmapper demo: the MFA-enforcing policy is attached to nobody, so 
         : { permissionsBoundaryUsageCount: p.PermissionsBoundaryUsageCount }),
       document: managedDocument(p.Arn),
     })),
+    OPTIONS,
   );
   assert.deepEqual(
     unattached.map((f) => f.code),
@@ -285,12 +290,15 @@ void test('cloudmapper demo: the MFA-enforcing policy is attached to nobody, so 
     }
     assert.ok(policies.length > 0, user.UserName);
     const account = /^arn:aws:iam::([^:]*):/.exec(user.Arn)?.[1] ?? '';
-    const result = analyzeMfaEnforcement({
-      principalArn: user.Arn,
-      userName: user.UserName,
-      accountId: account,
-      identityPolicies: policies,
-    });
+    const result = analyzeMfaEnforcement(
+      {
+        principalArn: user.Arn,
+        userName: user.UserName,
+        accountId: account,
+        identityPolicies: policies,
+      },
+      OPTIONS,
+    );
     assert.equal(result.verdict, 'not-enforced', user.UserName);
     assert.deepEqual(
       result.issues.filter((i) => i.level === 'error'),

@@ -493,5 +493,29 @@ export function parsePolicyDocument(document: unknown, where: string): ParsedPol
     const statement = readStatement(raw, i, path, where, issues);
     if (statement !== null) items.push(statement);
   }
+  if (version === '2008-10-17') {
+    for (const statement of items) {
+      const text = statementVariableText(statement);
+      if (text === null) continue;
+      issues.push({
+        level: 'warning',
+        code: 'variables-in-2008-policy',
+        location: where,
+        path: Array.isArray(value.Statement) ? `Statement[${statement.index}]` : 'Statement',
+        message: `Version "2008-10-17" does not substitute policy variables: ${shorten(text)} is compared as plain text and names nothing`,
+        hint: 'use "Version": "2012-10-17"',
+      });
+    }
+  }
   return { items, issues, version };
+}
+
+/** The first Resource, NotResource or condition value holding a `${...}` policy variable, or null. */
+export function statementVariableText(statement: ParsedStatement): string | null {
+  const texts = [
+    ...(statement.resources ?? []),
+    ...(statement.notResources ?? []),
+    ...statement.conditions.flatMap((c) => c.values),
+  ];
+  return texts.find((t) => /\$\{[^}]*\}/.test(t)) ?? null;
 }

@@ -3,7 +3,8 @@
 import { evaluateConditions } from './conditions.ts';
 import { parsePolicyDocument } from './document.ts';
 import { resolveVariables } from './variables.ts';
-import { globCovers, globMatches, globOverlaps } from './wildcard.ts';
+import { arnMatches } from './arn.ts';
+import { globMatches } from './wildcard.ts';
 import type {
   Decision,
   LoadedPolicy,
@@ -53,37 +54,36 @@ function or(values: readonly Truth[]): Truth {
 }
 
 /**
- * Does the statement's Resource / NotResource reach the request's resource pattern?
- * `universal` (for Deny): it must reach every resource the pattern stands for.
- * Otherwise (for Allow): reaching some of them is enough.
+ * Does the statement's Resource / NotResource name the request's resource? Each pattern is compared segment
+ * by segment after substituting policy variables (a 2008-10-17 or version-less policy keeps `${...}` as
+ * plain text, in NotResource as in Resource): an unknown variable makes the answer undecidable, an absent
+ * one makes the pattern match nothing.
  */
 export function resourceMatches(
   statement: ParsedStatement,
-  scope: string,
   request: RequestContext,
   substitute: boolean,
-  universal: boolean,
 ): Truth {
-  // Each pattern after substituting variables: unknown variable -> undecidable; absent one -> matches nothing.
-  const test = (pattern: string, compare: (text: string) => boolean): Truth => {
+  const test = (pattern: string): Truth => {
     const r = resolveVariables(pattern, request.keys, substitute);
     if (r.kind === 'unknown') return 'unknown';
     if (r.kind === 'absent') return false;
-    return compare(r.text);
+    return arnMatches(r.text, request.resource);
   };
-  if (statement.resources !== undefined) {
-    return or(
-      statement.resources.map((pattern) =>
-        test(pattern, (text) => (universal ? globCovers(text, scope) : globOverlaps(text, scope))),
-      ),
-    );
-  }
-  // NotResource: the statement reaches what none of the patterns excludes.
-  const excluded = (statement.notResources ?? []).map((pattern) =>
-    test(pattern, (text) => (universal ? globOverlaps(text, scope) : globCovers(text, scope))),
-  );
-  const any = or(excluded);
-  return any === 'unknown' ? 'unknown' : !any;
+  if (statement.resources !== undefined) return or(statement.resources.map(test));
+  // NotResource: the statement reaches what none of the patterns names.
+  const named = or((statement.notResources ?? []).map(test));
+  return named === 'unknown' ? 'unknown' : !named;
+}
+
+/** Whether the statement's Action / NotAction and Resource / NotResource reach the request, conditions aside. */
+export function statementReaches(
+  statement: ParsedStatement,
+  request: RequestContext,
+  substitute: boolean,
+): Truth {
+  if (!actionMatches(statement, request.action)) return false;
+  return resourceMatches(statement, request, substitute);
 }
 
 /** Whether a statement applies to the request: action, resource and every condition. */
@@ -92,20 +92,18 @@ export function statementApplies(
   request: RequestContext,
   substitute: boolean,
 ): Truth {
-  if (!actionMatches(statement, request.action)) return false;
-  const resource = resourceMatches(
-    statement,
-    request.resource,
-    request,
-    substitute,
-    statement.effect === 'Deny',
-  );
+  const resource = statementReaches(statement, request, substitute);
   if (resource === false) return false;
   const conditions: Truth = statement.conditionInvalid
     ? 'unknown'
     : evaluateConditions(statement.conditions, request.keys, substitute);
   if (conditions === false) return false;
   return resource === true && conditions === true ? true : 'unknown';
+}
+
+/** `2012-10-17` substitutes policy variables; `2008-10-17` and a missing Version keep `${...}` as text. */
+export function substitutesVariables(policy: LoadedPolicy): boolean {
+  return policy.parsed.version === '2012-10-17';
 }
 
 interface Scan {
@@ -118,7 +116,7 @@ interface Scan {
 function scan(policies: readonly LoadedPolicy[], request: RequestContext): Scan {
   const out: Scan = { denies: [], allows: [], undecidedDenies: [], assumedAllows: [] };
   for (const policy of policies) {
-    const substitute = policy.parsed.version === '2012-10-17';
+    const substitute = substitutesVariables(policy);
     for (const statement of policy.parsed.items) {
       const applies = statementApplies(statement, request, substitute);
       if (applies === false) continue;

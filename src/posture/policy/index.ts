@@ -6,6 +6,7 @@ export type { PolicySet, RequestDecision } from './evaluate.ts';
 export {
   analyzeMfaEnforcement,
   checkPolicyDocument,
+  fillResource,
   findUnattachedMfaPolicies,
   mfaContextKeys,
   STANDALONE_USER,
@@ -13,6 +14,7 @@ export {
 } from './mfa-enforcement.ts';
 export type { MfaContextName } from './mfa-enforcement.ts';
 export type { ManagedPolicyUsage } from './pitfalls.ts';
-export { SELF_SERVICE_MFA_ACTIONS, SENSITIVE_ACTIONS } from './sensitive-actions.ts';
-export { globCovers, globMatches, globOverlaps } from './wildcard.ts';
+export { SELF_ENROLMENT_PROBES, SELF_SERVICE_MFA_ACTIONS, SENSITIVE_ACTIONS } from './sensitive-actions.ts';
+export { arnMatches, parseArn } from './arn.ts';
+export { globMatches } from './wildcard.ts';
 export type * from './types.ts';

@@ -7,6 +7,8 @@ import { evaluateRequest, loadPolicy } from './evaluate.ts';
 import { SELF_SERVICE_MFA_ACTIONS, SENSITIVE_ACTIONS } from './sensitive-actions.ts';
 import type { MfaEnforcementInput, PolicyRef } from './types.ts';
 
+const NOW = new Date('2026-11-23T12:00:00Z');
+const OPTIONS = { now: NOW };
 const USER = {
   principalArn: 'arn:aws:iam::123456789012:user/alice',
   userName: 'alice',
@@ -30,18 +32,13 @@ const FULL_AWS_ACCESS = (via: string) =>
 const DENY_WITHOUT_MFA = (operator: string) => ({
   Sid: 'DenyWithoutMfa',
   Effect: 'Deny',
-  NotAction: [
-    'iam:EnableMFADevice',
-    'iam:CreateVirtualMFADevice',
-    'iam:ListMFADevices',
-    'sts:GetSessionToken',
-  ],
+  NotAction: [...SELF_SERVICE_MFA_ACTIONS],
   Resource: '*',
   Condition: { [operator]: { 'aws:MultiFactorAuthPresent': 'false' } },
 });
 
 function analyze(policies: PolicyRef[], extra: Partial<MfaEnforcementInput> = {}) {
-  return analyzeMfaEnforcement({ ...USER, identityPolicies: policies, ...extra });
+  return analyzeMfaEnforcement({ ...USER, identityPolicies: policies, ...extra }, OPTIONS);
 }
 function codes(result: { findings: { code: string }[] }): string[] {
   return [...new Set(result.findings.map((f) => f.code))].sort();
@@ -127,7 +124,8 @@ void test('Deny with Null "true" catches only access keys', () => {
   assert.equal(r.console.verdict, 'not-enforced');
   assert.equal(r.accessKeys.verdict, 'enforced');
   assert.equal(r.verdict, 'partial');
-  assert.deepEqual(codes(r), ['null-only-catches-absent-keys']);
+  // Denying everything to access keys without MFA also denies sts:GetSessionToken, the way to an MFA session.
+  assert.deepEqual(codes(r), ['denies-mfa-self-enrolment', 'null-only-catches-absent-keys']);
 });
 
 void test('Deny on MultiFactorAuthAge without IfExists never fires without MFA; with IfExists it does', () => {
@@ -158,7 +156,8 @@ void test('Deny on MultiFactorAuthAge without IfExists never fires without MFA; 
     ),
   ]);
   assert.equal(ifExists.verdict, 'enforced');
-  assert.deepEqual(codes(ifExists), []);
+  // Action "*" without MFA also denies enrolling a device.
+  assert.deepEqual(codes(ifExists), ['denies-mfa-self-enrolment']);
 });
 
 void test('NotAction: the self-service set is fine; exempting a service exempts too much', () => {
@@ -175,7 +174,8 @@ void test('NotAction: the self-service set is fine; exempting a service exempts 
   assert.equal(iamExempt.verdict, 'partial');
   assert.ok(iamExempt.console.deniedActions.includes('s3:GetObject'));
   assert.ok(!iamExempt.console.deniedActions.includes('iam:CreateAccessKey'));
-  assert.deepEqual(codes(iamExempt), ['notaction-exempts-too-much']);
+  // NotAction iam:* leaves sts:GetSessionToken denied: access-key users cannot get an MFA session.
+  assert.deepEqual(codes(iamExempt), ['denies-mfa-self-enrolment', 'notaction-exempts-too-much']);
   assert.match(iamExempt.findings[0]!.message, /iam:CreateAccessKey/);
   const wildcard = analyze([
     ADMIN,
@@ -209,6 +209,14 @@ void test('wildcards and case: Action patterns match case-insensitively', () => 
   assert.equal(r.console.verdict, 'partial');
 });
 
+/** The sensitive actions probed on the user's own ARN (SENSITIVE_ACTIONS). */
+const OWN_USER_ACTIONS = [
+  'iam:CreateAccessKey',
+  'iam:DeactivateMFADevice',
+  'iam:AttachUserPolicy',
+  'iam:PutUserPolicy',
+];
+
 void test('policy variables: a Deny on the own user resource covers self-targeted actions only', () => {
   const own = doc({
     Effect: 'Deny',
@@ -217,17 +225,20 @@ void test('policy variables: a Deny on the own user resource covers self-targete
     Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
   });
   const r = analyze([ADMIN, ref('P', own)]);
-  assert.deepEqual(r.console.deniedActions, ['iam:CreateAccessKey', 'iam:DeactivateMFADevice']);
+  assert.deepEqual(r.console.deniedActions, OWN_USER_ACTIONS);
   assert.equal(r.verdict, 'partial');
   assert.ok(codes(r).includes('deny-covers-some-resources'));
   // Another user: the variable resolves to that user's name, and the Deny follows.
-  const bob = analyzeMfaEnforcement({
-    principalArn: 'arn:aws:iam::123456789012:user/bob',
-    userName: 'bob',
-    accountId: '123456789012',
-    identityPolicies: [ADMIN, ref('P', own)],
-  });
-  assert.deepEqual(bob.console.deniedActions, ['iam:CreateAccessKey', 'iam:DeactivateMFADevice']);
+  const bob = analyzeMfaEnforcement(
+    {
+      principalArn: 'arn:aws:iam::123456789012:user/bob',
+      userName: 'bob',
+      accountId: '123456789012',
+      identityPolicies: [ADMIN, ref('P', own)],
+    },
+    OPTIONS,
+  );
+  assert.deepEqual(bob.console.deniedActions, OWN_USER_ACTIONS);
   // Without Version the variable is literal text and matches nothing.
   const old = analyze([ADMIN, ref('P', { Statement: (own as { Statement: unknown[] }).Statement })]);
   assert.deepEqual(old.console.deniedActions, []);
@@ -415,7 +426,7 @@ void test('malformed documents give issues and findings, never a throw', () => {
     { Version: '2012-10-17' },
     { Version: '2012-10-17', Statement: [{ Effect: 'Deny' }] },
   ]) {
-    const report = checkPolicyDocument(bad, 'bad.json');
+    const report = checkPolicyDocument(bad, 'bad.json', OPTIONS);
     assert.equal(report.verdict, 'not-enforced');
     assert.ok(report.issues.length > 0, JSON.stringify(bad));
     assert.ok(report.findings.some((f) => f.code === 'invalid-policy'));
@@ -424,7 +435,7 @@ void test('malformed documents give issues and findings, never a throw', () => {
 
 void test('checkPolicyDocument reports booleans per context; URL-encoded input works', () => {
   const text = encodeURIComponent(JSON.stringify(doc(DENY_WITHOUT_MFA('Bool'))));
-  const report = checkPolicyDocument(text, 'enc.json');
+  const report = checkPolicyDocument(text, 'enc.json', OPTIONS);
   assert.deepEqual(report.mfaEnforced, { console: true, accessKeys: false });
   assert.equal(report.verdict, 'partial');
   assert.equal(report.file, 'enc.json');
@@ -432,17 +443,265 @@ void test('checkPolicyDocument reports booleans per context; URL-encoded input w
 
 void test('findUnattachedMfaPolicies: an enforcing policy attached to nobody is named; attached or non-enforcing ones are not', () => {
   const enforcing = doc(DENY_WITHOUT_MFA('BoolIfExists'));
-  const found = findUnattachedMfaPolicies([
-    { name: 'Enforce', arn: 'arn:aws:iam::1:policy/Enforce', attachmentCount: 0, document: enforcing },
-    { name: 'Attached', attachmentCount: 2, document: enforcing },
-    { name: 'Boundary', attachmentCount: 0, permissionsBoundaryUsageCount: 1, document: enforcing },
-    {
-      name: 'Harmless',
-      attachmentCount: 0,
-      document: doc({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }),
-    },
-  ]);
+  const found = findUnattachedMfaPolicies(
+    [
+      { name: 'Enforce', arn: 'arn:aws:iam::1:policy/Enforce', attachmentCount: 0, document: enforcing },
+      { name: 'Attached', attachmentCount: 2, document: enforcing },
+      { name: 'Boundary', attachmentCount: 0, permissionsBoundaryUsageCount: 1, document: enforcing },
+      {
+        name: 'Harmless',
+        attachmentCount: 0,
+        document: doc({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }),
+      },
+    ],
+    OPTIONS,
+  );
   assert.equal(found.length, 1);
   assert.equal(found[0]?.code, 'policy-attached-to-nobody');
   assert.match(found[0].message, /'Enforce'/);
+});
+
+void test('a NotResource-style Deny (everything but the own user) is judged on typed sample resources: enforced, not partial', () => {
+  // Denies everything outside the own user without MFA, and the own user's MFA actions with BoolIfExists too.
+  const notResource = doc(
+    {
+      Sid: 'DenyOthersWithoutMfa',
+      Effect: 'Deny',
+      Action: '*',
+      NotResource: 'arn:aws:iam::*:user/${aws:username}',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    },
+    {
+      Sid: 'DenyOwnUserWithoutMfa',
+      Effect: 'Deny',
+      NotAction: [...SELF_SERVICE_MFA_ACTIONS],
+      Resource: 'arn:aws:iam::*:user/${aws:username}',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    },
+  );
+  const r = analyze([ADMIN, ref('P', notResource)]);
+  assert.equal(r.console.verdict, 'enforced');
+  assert.equal(r.accessKeys.verdict, 'enforced');
+  assert.deepEqual(r.console.notDeniedActions, []);
+  // The first statement alone denies exactly the actions whose sample resource is not the own user.
+  const first = analyze([ADMIN, ref('P', doc((notResource as { Statement: unknown[] }).Statement[0]))]);
+  assert.deepEqual(first.console.notDeniedActions, OWN_USER_ACTIONS);
+  assert.equal(first.console.deniedActions.length, SENSITIVE_ACTIONS.length - OWN_USER_ACTIONS.length);
+});
+
+void test('policy variables are literal text in a 2008-10-17 or version-less policy, in NotResource as in Resource', () => {
+  const statement = {
+    Effect: 'Deny',
+    Action: '*',
+    NotResource: 'arn:aws:iam::*:user/${aws:username}',
+    Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+  };
+  const modern = analyze([ADMIN, ref('P', doc(statement))]);
+  const old = analyze([ADMIN, ref('P', { Version: '2008-10-17', Statement: [statement] })]);
+  const none = analyze([ADMIN, ref('P', { Statement: [statement] })]);
+  // 2012: the own user is exempt. 2008 / none: "${aws:username}" names nobody, so the own user is denied too.
+  assert.deepEqual(modern.console.notDeniedActions, OWN_USER_ACTIONS);
+  assert.deepEqual(old.console.notDeniedActions, []);
+  assert.deepEqual(none.console.notDeniedActions, []);
+  for (const r of [old, none]) assert.ok(codes(r).includes('policy-variables-not-substituted'));
+  assert.ok(!codes(modern).includes('policy-variables-not-substituted'));
+  // An explicit 2008 version that uses ${...} is warned about when the document is read.
+  assert.ok(old.issues.some((i) => i.code === 'variables-in-2008-policy' && i.level === 'warning'));
+  assert.ok(!none.issues.some((i) => i.code === 'variables-in-2008-policy'));
+});
+
+void test('aws:CurrentTime and aws:EpochTime are decided against the clock given, never undecidable', () => {
+  const until = (operator: string, key: string, value: string) =>
+    ref(
+      'P',
+      doc({
+        ...DENY_WITHOUT_MFA('BoolIfExists'),
+        Condition: {
+          BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' },
+          [operator]: { [key]: value },
+        },
+      }),
+    );
+  const at = (policy: PolicyRef, now: string) =>
+    analyzeMfaEnforcement({ ...USER, identityPolicies: [ADMIN, policy] }, { now: new Date(now) });
+  // A Deny that applies until the end of 2026 enforces before, and no longer after.
+  const iso = until('DateLessThan', 'aws:CurrentTime', '2026-12-31T23:59:59Z');
+  assert.equal(at(iso, '2026-11-23T12:00:00Z').verdict, 'enforced');
+  assert.equal(at(iso, '2027-01-01T00:00:00Z').verdict, 'not-enforced');
+  assert.ok(!codes(at(iso, '2026-11-23T12:00:00Z')).includes('undecidable-condition'));
+  // aws:EpochTime takes date and numeric operators, epoch seconds or ISO dates.
+  const epoch = until('NumericLessThan', 'aws:EpochTime', '1798761599'); // 2026-12-31T23:59:59Z
+  assert.equal(at(epoch, '2026-11-23T12:00:00Z').verdict, 'enforced');
+  assert.equal(at(epoch, '2027-01-01T00:00:00Z').verdict, 'not-enforced');
+  const epochDate = until('DateGreaterThan', 'aws:EpochTime', '2026-01-01T00:00:00Z');
+  assert.equal(at(epochDate, '2026-11-23T12:00:00Z').verdict, 'enforced');
+  assert.equal(at(epochDate, '2025-11-23T12:00:00Z').verdict, 'not-enforced');
+});
+
+void test('pitfalls are judged on the whole set: a Bool-false Deny next to a Null-true Deny is enforced, and neither pitfall fires', () => {
+  const bool = { ...DENY_WITHOUT_MFA('Bool'), Sid: 'Console' };
+  const nullTrue = {
+    ...DENY_WITHOUT_MFA('Null'),
+    Sid: 'Keys',
+    Condition: { Null: { 'aws:MultiFactorAuthPresent': 'true' } },
+  };
+  const together = analyze([ADMIN, ref('P', doc(bool, nullTrue))]);
+  assert.equal(together.verdict, 'enforced');
+  assert.deepEqual(codes(together), []);
+  // Split over two policies, the same.
+  const split = analyze([ADMIN, ref('A', doc(bool)), ref('B', doc(nullTrue))]);
+  assert.equal(split.verdict, 'enforced');
+  assert.deepEqual(codes(split), []);
+  // Each alone leaves its gap, and says which actions pass.
+  const boolAlone = analyze([ADMIN, ref('A', doc(bool))]);
+  assert.deepEqual(codes(boolAlone), ['deny-bool-misses-access-keys']);
+  assert.match(
+    boolAlone.findings[0]!.message,
+    /pass for iam:CreateAccessKey, .*organizations:LeaveOrganization/,
+  );
+  const nullAlone = analyze([ADMIN, ref('B', doc(nullTrue))]);
+  assert.deepEqual(codes(nullAlone), ['null-only-catches-absent-keys']);
+  // A NotAction exemption covered by another statement is no gap either.
+  const covered = analyze([
+    ADMIN,
+    ref('P', doc({ ...DENY_WITHOUT_MFA('BoolIfExists'), NotAction: [...SELF_SERVICE_MFA_ACTIONS, 'iam:*'] })),
+    ref(
+      'Q',
+      doc(
+        {
+          Effect: 'Deny',
+          Action: 'iam:*',
+          NotResource: ['arn:aws:iam::*:mfa/${aws:username}', 'arn:aws:iam::*:user/${aws:username}'],
+          Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: OWN_USER_ACTIONS.concat('iam:DeleteVirtualMFADevice'),
+          Resource: '*',
+          Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
+      ),
+    ),
+  ]);
+  assert.equal(covered.verdict, 'enforced');
+  assert.ok(!codes(covered).includes('notaction-exempts-too-much'));
+});
+
+void test('StringEquals or ForAnyValue: on aws:MultiFactorAuthPresent leaves long-term keys uncovered (named pitfall)', () => {
+  for (const operator of [
+    'StringEquals',
+    'StringEqualsIgnoreCase',
+    'ForAnyValue:StringEquals',
+    'StringLike',
+  ]) {
+    const r = analyze([ADMIN, ref('P', doc(DENY_WITHOUT_MFA(operator)))]);
+    assert.equal(r.console.verdict, 'enforced', operator);
+    assert.equal(r.accessKeys.verdict, 'not-enforced', operator);
+    assert.deepEqual(codes(r), ['mfa-present-string-or-set-operator'], operator);
+  }
+  // The IfExists and negated forms hold when the key is absent: enforced, no pitfall.
+  for (const operator of ['StringEqualsIfExists', 'ForAllValues:StringEquals']) {
+    const r = analyze([ADMIN, ref('P', doc(DENY_WITHOUT_MFA(operator)))]);
+    assert.equal(r.verdict, 'enforced', operator);
+    assert.deepEqual(codes(r), [], operator);
+  }
+  // In an Allow, ForAllValues "true" is vacuously true with no key: access keys are allowed without MFA.
+  const allow = analyze([
+    ref(
+      'P',
+      doc({
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+        Condition: { 'ForAllValues:StringEquals': { 'aws:MultiFactorAuthPresent': 'true' } },
+      }),
+    ),
+  ]);
+  assert.deepEqual(allow.console.allowedActions, []);
+  assert.equal(allow.accessKeys.allowedActions.length, SENSITIVE_ACTIONS.length);
+  assert.ok(codes(allow).includes('mfa-present-string-or-set-operator'));
+});
+
+void test('a policy that denies MFA self-enrolment without MFA is named; exempting the self-service set clears it', () => {
+  const denyAll = analyze([
+    ADMIN,
+    ref('P', doc({ ...DENY_WITHOUT_MFA('BoolIfExists'), NotAction: undefined, Action: '*' })),
+  ]);
+  const pitfall = denyAll.findings.find((f) => f.code === 'denies-mfa-self-enrolment');
+  assert.equal(pitfall?.level, 'error');
+  for (const action of [
+    'iam:CreateVirtualMFADevice',
+    'iam:EnableMFADevice',
+    'iam:ListMFADevices',
+    'iam:ResyncMFADevice',
+    'iam:ChangePassword',
+    'sts:GetSessionToken',
+  ])
+    assert.ok(pitfall?.message.includes(action), action);
+  // Only the password reset at first sign-in blocked: a warning, naming that step alone.
+  const onlyPassword = analyze([
+    ADMIN,
+    ref(
+      'P',
+      doc({
+        ...DENY_WITHOUT_MFA('BoolIfExists'),
+        NotAction: SELF_SERVICE_MFA_ACTIONS.filter((a) => a !== 'iam:ChangePassword'),
+      }),
+    ),
+  ]);
+  const warning = onlyPassword.findings.find((f) => f.code === 'denies-mfa-self-enrolment');
+  assert.equal(warning?.level, 'warning');
+  assert.match(warning?.message ?? '', /iam:ChangePassword \(sets a new password/);
+  assert.doesNotMatch(warning?.message ?? '', /EnableMFADevice/);
+  // An unconditional Deny (quarantine) is not an MFA enrolment pitfall: it denies with MFA too.
+  const unconditional = analyze([ADMIN, ref('P', doc({ Effect: 'Deny', Action: '*', Resource: '*' }))]);
+  assert.ok(!codes(unconditional).includes('denies-mfa-self-enrolment'));
+  assert.deepEqual(codes(analyze([ADMIN, ref('P', doc(DENY_WITHOUT_MFA('BoolIfExists')))])), []);
+});
+
+void test('the explanation lists, per context, exactly the sensitive actions denied and not denied', () => {
+  const r = analyze([
+    ADMIN,
+    ref('P', doc({ ...DENY_WITHOUT_MFA('Bool'), NotAction: [...SELF_SERVICE_MFA_ACTIONS, 's3:*', 'kms:*'] })),
+  ]);
+  const text = r.explanation.join('\n');
+  const all = SENSITIVE_ACTIONS.map((s) => s.action);
+  const consoleDenied = all.filter((a) => !a.startsWith('s3:') && !a.startsWith('kms:'));
+  assert.deepEqual(r.console.deniedActions, consoleDenied);
+  assert.deepEqual(r.console.notDeniedActions, ['s3:GetObject', 's3:PutBucketPolicy', 'kms:Decrypt']);
+  assert.deepEqual(r.accessKeys.deniedActions, []);
+  assert.deepEqual(r.accessKeys.notDeniedActions, all);
+  const section = (label: string) => text.slice(text.indexOf(label)).split('\n').slice(0, 5).join('\n');
+  assert.match(section('console session without MFA:'), new RegExp(`denied: ${consoleDenied.join(', ')}\\n`));
+  assert.match(
+    section('console session without MFA:'),
+    /not denied: s3:GetObject, s3:PutBucketPolicy, kms:Decrypt\n/,
+  );
+  assert.match(section('long-term access key:'), /denied: none\n/);
+  assert.match(section('long-term access key:'), new RegExp(`not denied: ${all.join(', ')}\\n`));
+  // Every name is written out: no "and N more".
+  assert.doesNotMatch(text, /and \d+ more/);
+});
+
+void test('a statement about none of the sensitive actions is judged on its own shape', () => {
+  const stopOnly = (operator: string) =>
+    analyze([
+      ADMIN,
+      ref(
+        'P',
+        doc({
+          Effect: 'Deny',
+          Action: 'ec2:StopInstances',
+          Resource: '*',
+          Condition: { [operator]: { 'aws:MultiFactorAuthPresent': 'false' } },
+        }),
+      ),
+    ]);
+  assert.deepEqual(codes(stopOnly('Bool')), ['deny-bool-misses-access-keys']);
+  assert.doesNotMatch(stopOnly('Bool').findings[0]!.message, /pass for/);
+  assert.deepEqual(codes(stopOnly('ForAnyValue:StringEquals')), ['mfa-present-string-or-set-operator']);
+  // These hold with the key absent: nothing to name.
+  assert.deepEqual(codes(stopOnly('BoolIfExists')), []);
+  assert.deepEqual(codes(stopOnly('ForAllValues:StringEquals')), []);
+  assert.deepEqual(codes(stopOnly('StringNotEquals')), []);
 });

@@ -1,11 +1,18 @@
 // Answers "does policy really enforce MFA for this user?" in the two no-MFA contexts, with the deciding statements and named pitfalls.
 
 import type { InputIssue } from '../../model/index.ts';
-import { describeStatement, evaluateRequest, loadPolicy } from './evaluate.ts';
-import type { PolicySet } from './evaluate.ts';
+import { parseArn } from './arn.ts';
+import {
+  describeStatement,
+  evaluateRequest,
+  loadPolicy,
+  statementReaches,
+  substitutesVariables,
+} from './evaluate.ts';
+import type { PolicySet, RequestDecision } from './evaluate.ts';
 import { findStatementPitfalls, MFA_AGE_KEY, MFA_PRESENT_KEY, referencesMfa } from './pitfalls.ts';
-import type { ManagedPolicyUsage } from './pitfalls.ts';
-import { SENSITIVE_ACTIONS } from './sensitive-actions.ts';
+import type { ManagedPolicyUsage, SetOutcome } from './pitfalls.ts';
+import { SELF_ENROLMENT_PROBES, SENSITIVE_ACTIONS } from './sensitive-actions.ts';
 import type {
   ContextVerdict,
   EnforcementVerdict,
@@ -29,7 +36,8 @@ const CONTEXT_LABEL: Readonly<Record<MfaContextName, string>> = {
 
 /**
  * The request context for each case. What we know is set (or set absent with null); everything we do not
- * model (source IP, region, tags...) is left out, so a condition on it is undecidable, never guessed.
+ * model (source IP, requested region, tags...) is left out, so a condition on it is undecidable, never
+ * guessed. `aws:CurrentTime` and `aws:EpochTime` are in every request, so they come from the clock given.
  */
 export function mfaContextKeys(
   context: MfaContextName,
@@ -70,12 +78,26 @@ export function mfaContextKeys(
   return keys;
 }
 
+/** The partition of the user's ARN (`aws`, `aws-cn`, `aws-us-gov`), `aws` when it cannot be read. */
+function partitionOf(principalArn: string): string {
+  return parseArn(principalArn)?.partition || 'aws';
+}
+
+/** Fills a typed sample resource in for the user analysed (see SENSITIVE_ACTIONS). */
 export function fillResource(
   template: string,
-  input: Pick<MfaEnforcementInput, 'principalArn' | 'accountId'>,
+  input: Pick<MfaEnforcementInput, 'principalArn' | 'accountId' | 'userName'>,
+  region = DEFAULT_REGION,
 ): string {
-  return template.replaceAll('{principalArn}', input.principalArn).replaceAll('{accountId}', input.accountId);
+  return template
+    .replaceAll('{principalArn}', input.principalArn)
+    .replaceAll('{partition}', partitionOf(input.principalArn))
+    .replaceAll('{accountId}', input.accountId)
+    .replaceAll('{region}', region)
+    .replaceAll('{userName}', input.userName);
 }
+
+const DEFAULT_REGION = 'us-east-1';
 
 function verdictOf(denied: number, total: number): EnforcementVerdict {
   if (total > 0 && denied === total) return 'enforced';
@@ -86,9 +108,15 @@ function refKey(ref: StatementRef): string {
   return `${ref.source}\u0000${ref.via ?? ''}\u0000${ref.policy}\u0000${ref.index}`;
 }
 
+interface ActionOutcome {
+  readonly action: string;
+  readonly resource: string;
+  readonly decision: RequestDecision;
+}
+
 interface ContextRun {
   readonly verdict: ContextVerdict;
-  readonly notDenied: string[];
+  readonly outcomes: readonly ActionOutcome[];
   readonly notes: string[];
   readonly undecided: StatementRef[];
 }
@@ -98,21 +126,20 @@ function runContext(
   context: MfaContextName,
   input: MfaEnforcementInput,
   actions: readonly SensitiveAction[],
-  now: Date | undefined,
+  options: MfaEnforcementOptions,
 ): ContextRun {
-  const keys = mfaContextKeys(context, input, now);
+  const keys = mfaContextKeys(context, input, options.now);
   const deniedActions: string[] = [];
+  const notDeniedActions: string[] = [];
   const allowedActions: string[] = [];
-  const notDenied: string[] = [];
+  const outcomes: ActionOutcome[] = [];
   const deciding = new Map<string, StatementRef>();
   const undecided = new Map<string, StatementRef>();
   const notes = new Set<string>();
   for (const sensitive of actions) {
-    const decision = evaluateRequest(set, {
-      action: sensitive.action,
-      resource: fillResource(sensitive.resource, input),
-      keys,
-    });
+    const resource = fillResource(sensitive.resource, input, options.region);
+    const decision = evaluateRequest(set, { action: sensitive.action, resource, keys });
+    outcomes.push({ action: sensitive.action, resource, decision });
     for (const ref of decision.undecidedDenies) undecided.set(refKey(ref), ref);
     for (const note of decision.notes)
       if (decision.decision !== 'allow' || note.includes('assumed')) notes.add(note);
@@ -120,7 +147,7 @@ function runContext(
       deniedActions.push(sensitive.action);
       for (const ref of decision.statements) deciding.set(refKey(ref), ref);
     } else {
-      notDenied.push(sensitive.action);
+      notDeniedActions.push(sensitive.action);
       if (decision.decision === 'allow') allowedActions.push(sensitive.action);
     }
   }
@@ -128,10 +155,11 @@ function runContext(
     verdict: {
       verdict: verdictOf(deniedActions.length, actions.length),
       deniedActions,
+      notDeniedActions,
       allowedActions,
       decidingStatements: [...deciding.values()],
     },
-    notDenied,
+    outcomes,
     notes: [...notes],
     undecided: [...undecided.values()],
   };
@@ -143,28 +171,100 @@ function combine(a: EnforcementVerdict, b: EnforcementVerdict): EnforcementVerdi
   return 'partial';
 }
 
-function list(items: readonly string[], max = 6): string {
-  if (items.length <= max) return items.join(', ');
-  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+function list(items: readonly string[]): string {
+  return items.length === 0 ? 'none' : items.join(', ');
 }
 
 function explainContext(name: MfaContextName, run: ContextRun, total: number): string[] {
-  const lines: string[] = [];
   const v = run.verdict;
-  lines.push(
+  const lines = [
     `${CONTEXT_LABEL[name]}: ${v.verdict} — ${v.deniedActions.length} of ${total} sensitive actions end in an explicit Deny`,
-  );
-  if (v.decidingStatements.length > 0) {
-    lines.push(`  denied by ${v.decidingStatements.map(describeStatement).join('; ')}`);
-  }
-  if (run.notDenied.length > 0) {
-    const allowed = v.allowedActions.length;
+    `  denied: ${list(v.deniedActions)}`,
+  ];
+  if (v.decidingStatements.length > 0)
+    lines.push(`    by ${v.decidingStatements.map(describeStatement).join('; ')}`);
+  const implicit = v.notDeniedActions.filter((a) => !v.allowedActions.includes(a));
+  lines.push(`  not denied: ${list(v.notDeniedActions)}`);
+  if (v.notDeniedActions.length > 0)
     lines.push(
-      `  not denied: ${list(run.notDenied)}${allowed > 0 ? ` (${allowed} of them allowed outright today)` : ' (only implicitly denied today)'}`,
+      `    allowed outright today: ${list(v.allowedActions)}; only implicitly denied: ${list(implicit)}`,
     );
-  }
-  for (const note of run.notes.slice(0, 4)) lines.push(`  ${note}`);
+  for (const note of run.notes) lines.push(`  ${note}`);
   return lines;
+}
+
+/** The whole-set view the pitfall judgements need (see SetOutcome in pitfalls.ts). */
+function setOutcome(
+  runs: Readonly<Record<MfaContextName, ContextRun>>,
+  actions: readonly SensitiveAction[],
+  input: MfaEnforcementInput,
+  options: MfaEnforcementOptions,
+): SetOutcome {
+  const denied = (context: MfaContextName, action: string): boolean =>
+    runs[context].verdict.deniedActions.includes(action);
+  const by = (context: MfaContextName, ref: StatementRef, kind: 'explicit-deny' | 'allow'): string[] =>
+    runs[context].outcomes
+      .filter(
+        (o) => o.decision.decision === kind && o.decision.statements.some((s) => refKey(s) === refKey(ref)),
+      )
+      .map((o) => o.action);
+  const keys = mfaContextKeys('console', input, options.now);
+  return {
+    sensitive: actions,
+    deniedIn: denied,
+    deniedBy: (context, ref) => by(context, ref, 'explicit-deny'),
+    allowedBy: (context, ref) => by(context, ref, 'allow'),
+    reachedBy: (policy, statement) =>
+      actions
+        .filter(
+          (a) =>
+            statementReaches(
+              statement,
+              { action: a.action, resource: fillResource(a.resource, input, options.region), keys },
+              substitutesVariables(policy),
+            ) === true,
+        )
+        .map((a) => a.action),
+  };
+}
+
+/**
+ * Can a user without MFA enrol one? Each self-enrolment step is tried in the context it is used in; a step
+ * that is denied without MFA but not with it (an MFA-conditioned Deny) blocks enrolment for good.
+ */
+function enrolmentBlockers(
+  set: PolicySet,
+  input: MfaEnforcementInput,
+  options: MfaEnforcementOptions,
+): PolicyPitfall[] {
+  const withMfa = mfaContextKeys('withMfa', input, options.now);
+  const blocked: { action: string; why: string; statements: StatementRef[] }[] = [];
+  for (const probe of SELF_ENROLMENT_PROBES) {
+    const resource = fillResource(probe.resource, input, options.region);
+    const without = evaluateRequest(set, {
+      action: probe.action,
+      resource,
+      keys: mfaContextKeys(probe.context, input, options.now),
+    });
+    if (without.decision !== 'explicit-deny') continue;
+    const withDecision = evaluateRequest(set, { action: probe.action, resource, keys: withMfa });
+    if (withDecision.decision === 'explicit-deny') continue;
+    blocked.push({ action: probe.action, why: probe.why, statements: without.statements });
+  }
+  if (blocked.length === 0) return [];
+  // Without EnableMFADevice or ListMFADevices no device of any kind can be enrolled; the others close one path.
+  const fatal = blocked.some((b) => b.action === 'iam:EnableMFADevice' || b.action === 'iam:ListMFADevices');
+  const statements = new Map<string, StatementRef>();
+  for (const b of blocked) for (const ref of b.statements) statements.set(refKey(ref), ref);
+  const first = [...statements.values()][0];
+  return [
+    {
+      code: 'denies-mfa-self-enrolment',
+      level: fatal ? 'error' : 'warning',
+      message: `${[...statements.values()].map(describeStatement).join('; ')} denies, without MFA, what a user needs to get MFA: ${blocked.map((b) => `${b.action} (${b.why})`).join('; ')}. ${fatal ? 'Users without MFA can never enrol a device.' : 'Users without MFA lose that path to MFA.'} Exempt these actions from the Deny (NotAction), on the user's own resources`,
+      ...(first === undefined ? {} : { statement: first }),
+    },
+  ];
 }
 
 /**
@@ -176,7 +276,7 @@ function explainContext(name: MfaContextName, run: ContextRun, total: number): s
  */
 export function analyzeMfaEnforcement(
   input: MfaEnforcementInput,
-  options: MfaEnforcementOptions = {},
+  options: MfaEnforcementOptions,
 ): MfaEnforcementResult {
   const actions = options.sensitiveActions ?? SENSITIVE_ACTIONS;
   const identity = input.identityPolicies.map(loadPolicy);
@@ -190,13 +290,16 @@ export function analyzeMfaEnforcement(
   };
   const all: LoadedPolicy[] = [...identity, ...(boundary === undefined ? [] : [boundary]), ...scps];
 
-  const consoleRun = runContext(set, 'console', input, actions, options.now);
-  const keysRun = runContext(set, 'accessKeys', input, actions, options.now);
-  const mfaRun = runContext(set, 'withMfa', input, actions, options.now);
-  const verdict = combine(consoleRun.verdict.verdict, keysRun.verdict.verdict);
+  const runs = {
+    console: runContext(set, 'console', input, actions, options),
+    accessKeys: runContext(set, 'accessKeys', input, actions, options),
+    withMfa: runContext(set, 'withMfa', input, actions, options),
+  };
+  const verdict = combine(runs.console.verdict.verdict, runs.accessKeys.verdict.verdict);
 
   const issues: InputIssue[] = all.flatMap((p) => p.parsed.issues);
   const findings: PolicyPitfall[] = [];
+  const outcome = setOutcome(runs, actions, input, options);
   for (const policy of all) {
     const errors = policy.parsed.issues.filter((i) => i.level === 'error');
     if (errors.length > 0) {
@@ -206,14 +309,12 @@ export function analyzeMfaEnforcement(
         message: `${policy.ref.source} policy '${policy.ref.name}' has ${errors.length} problem(s) (first: ${errors[0]?.message ?? ''}); what could not be read is not counted as denying anything`,
       });
     }
-    for (const pitfall of findStatementPitfalls(policy, actions)) {
-      // Requiring MFA in an Allow is only a problem when no Deny does the enforcing.
-      if (pitfall.code === 'mfa-only-in-allow' && verdict === 'enforced') continue;
-      findings.push(pitfall);
-    }
+    findings.push(...findStatementPitfalls(policy, outcome));
   }
+  findings.push(...enrolmentBlockers(set, input, options));
   const undecided = new Map<string, StatementRef>();
-  for (const ref of [...consoleRun.undecided, ...keysRun.undecided]) undecided.set(refKey(ref), ref);
+  for (const ref of [...runs.console.undecided, ...runs.accessKeys.undecided])
+    undecided.set(refKey(ref), ref);
   for (const ref of undecided.values()) {
     findings.push({
       code: 'undecidable-condition',
@@ -223,7 +324,7 @@ export function analyzeMfaEnforcement(
     });
   }
   const lockouts = new Map<string, StatementRef>();
-  for (const ref of mfaRun.verdict.decidingStatements) {
+  for (const ref of runs.withMfa.verdict.decidingStatements) {
     const policy = all.find(
       (p) => p.ref.name === ref.policy && p.ref.source === ref.source && p.ref.via === ref.via,
     );
@@ -234,25 +335,25 @@ export function analyzeMfaEnforcement(
     findings.push({
       code: 'locks-out-mfa-users',
       level: 'warning',
-      message: `${describeStatement(ref)} is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of ${list(mfaRun.verdict.deniedActions)}`,
+      message: `${describeStatement(ref)} is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of ${list(outcome.deniedBy('withMfa', ref))}`,
       statement: ref,
     });
   }
 
   const explanation = [
     `MFA enforcement by policy for ${input.userName}: ${verdict}. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.`,
-    ...explainContext('console', consoleRun, actions.length),
-    ...explainContext('accessKeys', keysRun, actions.length),
-    `${CONTEXT_LABEL.withMfa}: ${mfaRun.verdict.allowedActions.length} of ${actions.length} sensitive actions allowed, ${mfaRun.verdict.deniedActions.length} explicitly denied`,
+    ...explainContext('console', runs.console, actions.length),
+    ...explainContext('accessKeys', runs.accessKeys, actions.length),
+    `${CONTEXT_LABEL.withMfa}: ${runs.withMfa.verdict.allowedActions.length} of ${actions.length} sensitive actions allowed, ${runs.withMfa.verdict.deniedActions.length} explicitly denied`,
     ...findings.filter((f) => f.level !== 'note').map((f) => `pitfall ${f.code}: ${f.message}`),
   ];
   if (all.length === 0)
     explanation.push('no policies at all: nothing is allowed, and nothing is explicitly denied');
   return {
     verdict,
-    console: consoleRun.verdict,
-    accessKeys: keysRun.verdict,
-    withMfa: mfaRun.verdict,
+    console: runs.console.verdict,
+    accessKeys: runs.accessKeys.verdict,
+    withMfa: runs.withMfa.verdict,
     findings,
     issues,
     explanation,
@@ -270,7 +371,7 @@ export const STANDALONE_USER = {
 export function checkPolicyDocument(
   document: unknown,
   name: string,
-  options: MfaEnforcementOptions = {},
+  options: MfaEnforcementOptions,
 ): StandalonePolicyReport {
   const result = analyzeMfaEnforcement(
     { ...STANDALONE_USER, identityPolicies: [{ name, source: 'standalone', document }] },
@@ -285,6 +386,16 @@ export function checkPolicyDocument(
     verdict: result.verdict,
     console: result.console.verdict,
     accessKeys: result.accessKeys.verdict,
+    contexts: {
+      console: {
+        deniedActions: result.console.deniedActions,
+        notDeniedActions: result.console.notDeniedActions,
+      },
+      accessKeys: {
+        deniedActions: result.accessKeys.deniedActions,
+        notDeniedActions: result.accessKeys.notDeniedActions,
+      },
+    },
     findings: result.findings,
     issues: result.issues,
     explanation: result.explanation,
@@ -292,7 +403,7 @@ export function checkPolicyDocument(
 }
 
 /** True when the document, attached to a user, would make MFA enforced or partly enforced. */
-export function wouldEnforceMfa(document: unknown, options: MfaEnforcementOptions = {}): EnforcementVerdict {
+export function wouldEnforceMfa(document: unknown, options: MfaEnforcementOptions): EnforcementVerdict {
   return checkPolicyDocument(document, 'candidate', options).verdict;
 }
 
@@ -302,7 +413,7 @@ export function wouldEnforceMfa(document: unknown, options: MfaEnforcementOption
  */
 export function findUnattachedMfaPolicies(
   policies: readonly ManagedPolicyUsage[],
-  options: MfaEnforcementOptions = {},
+  options: MfaEnforcementOptions,
 ): PolicyPitfall[] {
   const out: PolicyPitfall[] = [];
   for (const policy of policies) {

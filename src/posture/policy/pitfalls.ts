@@ -1,7 +1,8 @@
-// The named ways an MFA policy looks right and is not: found by reading each statement against IAM's rules.
+// The named ways an MFA policy looks right and is not: spotted per statement, then confirmed on the whole policy set.
 
-import { looksLikeMfaTypo } from './conditions.ts';
-import { describeStatement, statementRef } from './evaluate.ts';
+import { isNegatedOperator, looksLikeMfaTypo } from './conditions.ts';
+import { statementVariableText } from './document.ts';
+import { actionMatches, describeStatement, statementRef, substitutesVariables } from './evaluate.ts';
 import { globMatches } from './wildcard.ts';
 import type {
   ConditionClause,
@@ -9,6 +10,7 @@ import type {
   ParsedStatement,
   PolicyPitfall,
   SensitiveAction,
+  StatementRef,
 } from './types.ts';
 
 export const MFA_PRESENT_KEY = 'aws:multifactorauthpresent';
@@ -42,11 +44,33 @@ function requiresMfaInAllow(statement: ParsedStatement): boolean {
   );
 }
 
-/** Static findings for one policy's statements; `sensitive` names the actions a NotAction must not exempt. */
-export function findStatementPitfalls(
-  policy: LoadedPolicy,
-  sensitive: readonly SensitiveAction[],
-): PolicyPitfall[] {
+/**
+ * What the evaluation of the whole policy set found, per sensitive action and context. A pitfall spotted in
+ * one statement is named only when the set really leaves the gap it describes: a Bool-false Deny next to a
+ * Null-true Deny is enforced for access keys, so the Bool statement's pitfall does not bite there.
+ */
+export interface SetOutcome {
+  readonly sensitive: readonly SensitiveAction[];
+  /** The action ends in an explicit Deny in the context (console session or access key, both without MFA). */
+  deniedIn(context: 'console' | 'accessKeys', action: string): boolean;
+  /** The sensitive actions this statement explicitly denies in the context. */
+  deniedBy(context: 'console' | 'accessKeys' | 'withMfa', ref: StatementRef): readonly string[];
+  /** The sensitive actions this statement allows in the context, when the request ends allowed. */
+  allowedBy(context: 'console' | 'accessKeys' | 'withMfa', ref: StatementRef): readonly string[];
+  /** The sensitive actions whose Action and typed sample resource the statement reaches, conditions aside. */
+  reachedBy(policy: LoadedPolicy, statement: ParsedStatement): readonly string[];
+}
+
+function notDeniedSomewhere(outcome: SetOutcome, actions: readonly string[]): string[] {
+  return actions.filter((a) => !outcome.deniedIn('console', a) || !outcome.deniedIn('accessKeys', a));
+}
+
+function names(actions: readonly string[]): string {
+  return actions.join(', ');
+}
+
+/** The pitfalls of one policy's statements that leave a real gap in the policy set (see SetOutcome). */
+export function findStatementPitfalls(policy: LoadedPolicy, outcome: SetOutcome): PolicyPitfall[] {
   const out: PolicyPitfall[] = [];
   for (const statement of policy.parsed.items) {
     const ref = statementRef(policy, statement);
@@ -60,6 +84,15 @@ export function findStatementPitfalls(
         'note',
         'names a Principal, so this is a resource-based or trust policy; it was evaluated as if attached to the user, and it cannot deny the user anything elsewhere',
       );
+    }
+    if (!substitutesVariables(policy)) {
+      const text = statementVariableText(statement);
+      if (text !== null)
+        push(
+          'policy-variables-not-substituted',
+          'warning',
+          `the policy's Version is ${policy.parsed.version === null ? 'missing' : `"${policy.parsed.version}"`}, so ${JSON.stringify(text)} is plain text, not a policy variable, and names nothing. Use "Version": "2012-10-17"`,
+        );
     }
     for (const clause of statement.conditions) {
       if (looksLikeMfaTypo(clause.keyLower)) {
@@ -86,40 +119,76 @@ export function findStatementPitfalls(
       }
     }
     const mfaClauses = statement.conditions.filter((c) => c.keyLower === MFA_PRESENT_KEY);
+    const stringOrSet = mfaClauses.filter(
+      (c) => c.operator.set !== null || c.operator.base.startsWith('String'),
+    );
     if (statement.effect === 'Deny') {
-      if (mfaClauses.some((c) => c.operator.base === 'Bool' && plain(c) && hasValue(c, 'false'))) {
+      // A statement about none of the sensitive actions cannot be judged on them: its shape is judged alone.
+      const unjudged = outcome.reachedBy(policy, statement).length === 0;
+      // Actions this Deny stops in a console session that still pass with a long-term key.
+      const keysPass = outcome.deniedBy('console', ref).filter((a) => !outcome.deniedIn('accessKeys', a));
+      const passNote =
+        keysPass.length > 0 ? `: requests signed with access keys pass for ${names(keysPass)}` : '';
+      if (
+        (keysPass.length > 0 || unjudged) &&
+        mfaClauses.some((c) => c.operator.base === 'Bool' && plain(c) && hasValue(c, 'false'))
+      ) {
         push(
           'deny-bool-misses-access-keys',
           'error',
-          'Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys: requests signed with access keys pass. Use BoolIfExists',
+          `Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys${passNote}. Use BoolIfExists`,
         );
       }
-      if (mfaClauses.some((c) => c.operator.base === 'Null' && hasValue(c, 'true'))) {
+      // False on an absent key: a plain (not negated) string operator, or ForAnyValue (a set of nothing).
+      const falseWhenAbsent = stringOrSet.filter(
+        (c) =>
+          !c.operator.ifExists &&
+          c.operator.set !== 'ForAllValues' &&
+          !isNegatedOperator(c.operator.base) &&
+          hasValue(c, 'false'),
+      );
+      if ((keysPass.length > 0 && stringOrSet.length > 0) || (unjudged && falseWhenAbsent.length > 0)) {
+        push(
+          'mfa-present-string-or-set-operator',
+          'error',
+          `Deny with ${stringOrSet.map((c) => c.operator.name).join(' / ')} on aws:MultiFactorAuthPresent is false when the key is absent (a ForAnyValue: set of nothing matches nothing), and it is absent for long-term access keys${passNote}. Use BoolIfExists "false"`,
+        );
+      }
+      const consolePasses = outcome
+        .deniedBy('accessKeys', ref)
+        .filter((a) => !outcome.deniedIn('console', a));
+      if (
+        (consolePasses.length > 0 || unjudged) &&
+        mfaClauses.some((c) => c.operator.base === 'Null' && hasValue(c, 'true'))
+      ) {
         push(
           'null-only-catches-absent-keys',
           'warning',
-          'Deny with Null aws:MultiFactorAuthPresent "true" only matches when the key is absent (access keys); a console session without MFA has the key, set to false, and is not denied',
+          `Deny with Null aws:MultiFactorAuthPresent "true" only matches when the key is absent (access keys); a console session without MFA has the key, set to false, and is not denied${consolePasses.length > 0 ? ` ${names(consolePasses)}` : ''}`,
         );
       }
       const ageClauses = statement.conditions.filter(
         (c) => c.keyLower === MFA_AGE_KEY && c.operator.base.startsWith('Numeric'),
       );
       if (ageClauses.some((c) => !c.operator.ifExists) && mfaClauses.length === 0) {
-        push(
-          'mfa-age-without-presence',
-          'error',
-          'Deny on aws:MultiFactorAuthAge without IfExists: the key is absent when no MFA was used, so the Deny never applies to sessions without MFA. Use NumericGreaterThanIfExists or add BoolIfExists aws:MultiFactorAuthPresent "false"',
-        );
+        const open = notDeniedSomewhere(outcome, outcome.reachedBy(policy, statement));
+        if (open.length > 0 || outcome.reachedBy(policy, statement).length === 0)
+          push(
+            'mfa-age-without-presence',
+            'error',
+            `Deny on aws:MultiFactorAuthAge without IfExists: the key is absent when no MFA was used, so the Deny never applies to sessions without MFA${open.length > 0 ? ` (${names(open)} stay open)` : ''}. Use NumericGreaterThanIfExists or add BoolIfExists aws:MultiFactorAuthPresent "false"`,
+          );
       }
       if (referencesMfa(statement) && statement.notActions !== undefined) {
-        const exempted = sensitive.filter((s) =>
-          statement.notActions?.some((pattern) => globMatches(pattern, s.action, true)),
-        );
-        if (exempted.length > 0) {
+        const exempted = outcome.sensitive
+          .map((s) => s.action)
+          .filter((action) => statement.notActions?.some((p) => globMatches(p, action, true)));
+        const open = notDeniedSomewhere(outcome, exempted);
+        if (open.length > 0) {
           push(
             'notaction-exempts-too-much',
             'error',
-            `NotAction ${JSON.stringify(statement.notActions)} exempts sensitive actions from the no-MFA Deny: ${exempted.map((s) => s.action).join(', ')}. Keep NotAction to the self-service MFA set`,
+            `NotAction ${JSON.stringify(statement.notActions)} exempts sensitive actions from the no-MFA Deny, and nothing else denies them: ${names(open)}. Keep NotAction to the self-service MFA set`,
           );
         }
       }
@@ -128,33 +197,59 @@ export function findStatementPitfalls(
         statement.resources !== undefined &&
         !statement.resources.some((r) => /^\*+$/.test(r))
       ) {
-        push(
-          'deny-covers-some-resources',
-          'note',
-          `the no-MFA Deny reaches only ${JSON.stringify(statement.resources)}; sensitive actions on other resources are not denied by it`,
+        const actionsNamed = outcome.sensitive
+          .map((s) => s.action)
+          .filter((action) => actionMatches(statement, action));
+        const reached = new Set(outcome.reachedBy(policy, statement));
+        const open = notDeniedSomewhere(
+          outcome,
+          actionsNamed.filter((a) => !reached.has(a)),
         );
+        if (open.length > 0)
+          push(
+            'deny-covers-some-resources',
+            'note',
+            `the no-MFA Deny reaches only ${JSON.stringify(statement.resources)}; on other resources ${names(open)} are not denied by it, nor by anything else`,
+          );
       }
     } else {
-      if (mfaClauses.some((c) => c.operator.base === 'Bool' && c.operator.ifExists && hasValue(c, 'true'))) {
+      const keysAllowed = outcome.allowedBy('accessKeys', ref);
+      if (
+        keysAllowed.length > 0 &&
+        mfaClauses.some((c) => c.operator.base === 'Bool' && c.operator.ifExists && hasValue(c, 'true'))
+      ) {
         push(
           'allow-boolifexists-lets-keys-through',
           'error',
-          'Allow with BoolIfExists aws:MultiFactorAuthPresent "true" is true when the key is absent, so requests signed with long-term access keys are allowed without MFA. Use Bool in an Allow, and enforce with a Deny',
+          `Allow with BoolIfExists aws:MultiFactorAuthPresent "true" is true when the key is absent, so requests signed with long-term access keys are allowed without MFA: ${names(keysAllowed)}. Use Bool in an Allow, and enforce with a Deny`,
         );
       }
-      if (mfaClauses.some((c) => c.operator.base === 'Null' && hasValue(c, 'false'))) {
+      if (keysAllowed.length > 0 && stringOrSet.length > 0) {
+        push(
+          'mfa-present-string-or-set-operator',
+          'error',
+          `Allow with ${stringOrSet.map((c) => c.operator.name).join(' / ')} on aws:MultiFactorAuthPresent holds when the key is absent (a ForAllValues: set of nothing is vacuously true), so long-term access keys are allowed without MFA: ${names(keysAllowed)}. Use Bool "true" in an Allow, and enforce with a Deny`,
+        );
+      }
+      const consoleAllowed = outcome.allowedBy('console', ref);
+      if (
+        consoleAllowed.length > 0 &&
+        mfaClauses.some((c) => c.operator.base === 'Null' && hasValue(c, 'false'))
+      ) {
         push(
           'null-only-catches-absent-keys',
           'warning',
-          'Allow with Null aws:MultiFactorAuthPresent "false" only checks that the key exists: a console session without MFA has it (false) and is allowed',
+          `Allow with Null aws:MultiFactorAuthPresent "false" only checks that the key exists: a console session without MFA has it (false) and is allowed ${names(consoleAllowed)}`,
         );
       }
       if (requiresMfaInAllow(statement)) {
-        push(
-          'mfa-only-in-allow',
-          'warning',
-          'requires MFA only in an Allow: without MFA the request is merely not allowed by this statement (implicit deny), so any other policy that allows the action — AdministratorAccess attached tomorrow — bypasses it. Enforce with a Deny',
-        );
+        const open = notDeniedSomewhere(outcome, outcome.allowedBy('withMfa', ref));
+        if (open.length > 0 || outcome.allowedBy('withMfa', ref).length === 0)
+          push(
+            'mfa-only-in-allow',
+            'warning',
+            `requires MFA only in an Allow: without MFA the request is merely not allowed by this statement (implicit deny), so any other policy that allows the action — AdministratorAccess attached tomorrow — bypasses it${open.length > 0 ? `; not explicitly denied without MFA today: ${names(open)}` : ''}. Enforce with a Deny`,
+          );
       }
     }
   }

@@ -85,8 +85,8 @@ export type ContextKeys = ReadonlyMap<string, readonly string[] | null>;
 export interface RequestContext {
   readonly action: string;
   /**
-   * The resource as a glob: a concrete ARN, or a pattern such as `*` meaning "any resource of the action".
-   * A Deny counts only when it covers the whole pattern; an Allow counts when it overlaps it.
+   * The resource IAM sees in the request: a concrete ARN, or `*` for an action that has no resource type.
+   * It is matched against each statement's Resource / NotResource segment by segment (see arn.ts).
    */
   readonly resource: string;
   /** Keys lower-cased. */
@@ -107,7 +107,10 @@ export interface Decision {
 
 export interface SensitiveAction {
   readonly action: string;
-  /** Resource glob; `{principalArn}` and `{accountId}` are filled in for the user analysed. */
+  /**
+   * The typed sample resource the action is tried on (an ARN, or `*` when the action has no resource type);
+   * `{partition}`, `{accountId}`, `{region}`, `{principalArn}` and `{userName}` are filled in for the user analysed.
+   */
   readonly resource: string;
   readonly why: string;
 }
@@ -116,7 +119,11 @@ export type EnforcementVerdict = 'enforced' | 'partial' | 'not-enforced';
 
 export interface ContextVerdict {
   readonly verdict: EnforcementVerdict;
+  /** Sensitive actions that end in an explicit Deny, in the order of the list. */
   readonly deniedActions: string[];
+  /** The others: every sensitive action not explicitly denied (allowed, or only implicitly denied). */
+  readonly notDeniedActions: string[];
+  /** Of the not denied ones, those some policy allows outright today. */
   readonly allowedActions: string[];
   readonly decidingStatements: StatementRef[];
 }
@@ -134,7 +141,10 @@ export type PitfallCode =
   | 'locks-out-mfa-users'
   | 'undecidable-condition'
   | 'not-an-identity-policy'
-  | 'invalid-policy';
+  | 'invalid-policy'
+  | 'denies-mfa-self-enrolment'
+  | 'mfa-present-string-or-set-operator'
+  | 'policy-variables-not-substituted';
 
 export interface PolicyPitfall {
   readonly code: PitfallCode;
@@ -155,8 +165,13 @@ export interface MfaEnforcementInput {
 
 export interface MfaEnforcementOptions {
   readonly sensitiveActions?: readonly SensitiveAction[];
-  /** The clock for `aws:CurrentTime` / `aws:EpochTime` conditions; without it they are undecidable. */
-  readonly now?: Date;
+  /**
+   * The clock. `aws:CurrentTime` and `aws:EpochTime` are in every request IAM evaluates, so date conditions
+   * are decided against it, never left undecidable; pure code takes the time as an argument.
+   */
+  readonly now: Date;
+  /** The region typed sample ARNs (instances, keys, secrets, trails) live in; default us-east-1. */
+  readonly region?: string;
 }
 
 export interface MfaEnforcementResult {
@@ -179,6 +194,11 @@ export interface StandalonePolicyReport {
   readonly verdict: EnforcementVerdict;
   readonly console: EnforcementVerdict;
   readonly accessKeys: EnforcementVerdict;
+  /** Per no-MFA context: exactly which sensitive actions are denied and which are not. */
+  readonly contexts: {
+    readonly console: Pick<ContextVerdict, 'deniedActions' | 'notDeniedActions'>;
+    readonly accessKeys: Pick<ContextVerdict, 'deniedActions' | 'notDeniedActions'>;
+  };
   readonly findings: PolicyPitfall[];
   readonly issues: InputIssue[];
   readonly explanation: string[];

@@ -10,6 +10,8 @@ export const iamAdministratorAccessWithMfa: Check = {
   title: 'Users with AdministratorAccess have MFA',
   severity: 'high',
   requires: ['authorization', 'credentialReport'],
+  remediationUrl:
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html',
   remediation:
     'Assign an MFA device (preferably a FIDO key) to the administrator now, or remove AdministratorAccess from the user and its groups; administrators should work through roles that require MFA.',
   run(snapshot) {

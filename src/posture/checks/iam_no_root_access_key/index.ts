@@ -8,6 +8,7 @@ export const iamNoRootAccessKey: Check = {
   title: 'The root user has no access key',
   severity: 'critical',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-4',
   remediation:
     'Sign in as root, find out what uses the key (CloudTrail, last-used date), move it to an IAM role, then delete the root access key.',
   run(snapshot) {

@@ -9,6 +9,7 @@ export const iamRootHardwareMfaEnabled: Check = {
   title: 'Only hardware MFA (token or FIDO key) is enabled for the root user',
   severity: 'high',
   requires: ['credentialReport', 'virtualMfaDevices'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6',
   remediation:
     'Sign in as root, assign a FIDO security key or hardware TOTP token, then remove the virtual (authenticator app) device from root; keep the device in a safe with a documented recovery path.',
   run(snapshot) {

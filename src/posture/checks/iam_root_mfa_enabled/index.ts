@@ -8,6 +8,7 @@ export const iamRootMfaEnabled: Check = {
   title: 'MFA is enabled for the root user',
   severity: 'critical',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-9',
   remediation:
     'Sign in as root and assign an MFA device (Security credentials > Multi-factor authentication), preferably a FIDO security key or hardware token kept in a safe; in an organization, consider centralized root access management to remove member-account root credentials altogether.',
   run(snapshot) {

@@ -8,6 +8,7 @@ export const iamRotateAccessKey90Days: Check = {
   title: 'Access keys are rotated every 90 days or less',
   severity: 'medium',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-3',
   remediation:
     'Create a second key, move every consumer to it, deactivate the old key, then delete it; prefer roles so no long-term key is needed.',
   run(snapshot, ctx) {

@@ -8,6 +8,7 @@ export const iamUserAccesskeyUnused: Check = {
   title: 'Access keys unused for 45 days or more are disabled',
   severity: 'medium',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-22',
   remediation:
     'Deactivate the key (`aws iam update-access-key --status Inactive`), wait for complaints, then delete it; use roles for workloads.',
   run(snapshot, ctx) {

@@ -8,6 +8,7 @@ export const iamUserConsoleAccessUnused: Check = {
   title: 'Console passwords unused for 45 days or more are disabled',
   severity: 'medium',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-22',
   remediation:
     'Remove the login profile (IAM console > Users > Security credentials > Console access > Disable, or `aws iam delete-login-profile`).',
   run(snapshot, ctx) {

@@ -8,6 +8,7 @@ export const iamUserHardwareMfaEnabled: Check = {
   title: 'IAM users with a console password use only hardware MFA (token or FIDO key)',
   severity: 'medium',
   requires: ['credentialReport', 'mfaDevices'],
+  remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_fido.html',
   remediation:
     'Register a FIDO security key (phishing-resistant) or hardware token for the user and deactivate the virtual device.',
   run(snapshot) {

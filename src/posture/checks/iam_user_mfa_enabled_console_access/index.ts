@@ -8,6 +8,7 @@ export const iamUserMfaEnabledConsoleAccess: Check = {
   title: 'MFA is enabled for every IAM user with a console password',
   severity: 'high',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-5',
   remediation:
     'Assign an MFA device to the user (IAM console > Users > Security credentials > Assign MFA device; prefer a FIDO security key), or remove the console password if the user does not need the console. Enforce it with the self-service MFA policy (`mfaguard guardrails`).',
   run(snapshot) {

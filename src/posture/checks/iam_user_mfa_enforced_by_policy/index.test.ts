@@ -95,7 +95,7 @@ void it('passes the analyzer its input and maps verdicts to statuses; reports th
     seen.push(input);
     const verdict = input.identityPolicies.some((p) => p.name === 'enforce')
       ? 'enforced'
-      : input.userName === ''
+      : input.userName === 'mfaguard-policy-check'
         ? 'enforced'
         : 'not-enforced';
     return { verdict, console: null, accessKeys: null, findings: [], explanation: [] };
@@ -107,7 +107,9 @@ void it('passes the analyzer its input and maps verdicts to statuses; reports th
 });
 
 void it('with the real analyzer: the group enforcement policy is judged enforced, an allow-all user is not', () => {
-  const findings = runOne(check, snapshot, (input) => analyzeMfaEnforcement(input));
+  const findings = runOne(check, snapshot, (input) =>
+    analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
   assert.deepEqual(statusBy(findings), { OrphanMfa: 'FAIL', member: 'PASS', loner: 'FAIL' });
 });
 
@@ -115,4 +117,79 @@ void it('reports ERROR, not a pass, when no analyzer is available', () => {
   const findings = runOne(check, snapshot, null);
   assert.ok(findings.some((f) => f.status === 'ERROR' && /analyzer is not available/.test(f.message)));
   assert.ok(!findings.some((f) => f.status === 'PASS'));
+});
+
+void it('an unreadable part of the input makes a not-enforced verdict an ERROR; an enforced one stands', () => {
+  const broken = parseAuthorizationDetails(
+    {
+      ...raw,
+      UserDetailList: [
+        ...raw.UserDetailList,
+        {
+          UserName: 'ops-member',
+          Arn: 'arn:aws:iam::111122223333:user/ops-member',
+          GroupList: ['ops'],
+          AttachedManagedPolicies: [
+            { PolicyName: 'AllowAll', PolicyArn: 'arn:aws:iam::111122223333:policy/AllowAll' },
+          ],
+        },
+        {
+          UserName: 'ops-enforced',
+          Arn: 'arn:aws:iam::111122223333:user/ops-enforced',
+          GroupList: ['ops'],
+          UserPolicyList: [{ PolicyName: 'enforce', PolicyDocument: ENFORCE }],
+        },
+      ],
+      GroupDetailList: [
+        ...raw.GroupDetailList,
+        // The wrong shape: an object where IAM returns a list.
+        { GroupName: 'ops', AttachedManagedPolicies: { PolicyArn: 'arn:aws:iam::111122223333:policy/x' } },
+      ],
+    },
+    'authz.json',
+  );
+  assert.equal(broken.issues.length, 1);
+  const findings = runOne(
+    check,
+    emptySnapshot({ authorization: { state: 'collected', location: 'authz.json', value: broken } }),
+    (input) => analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
+  const status = statusBy(findings);
+  assert.equal(status['ops-member'], 'ERROR');
+  assert.equal(status['ops-enforced'], 'PASS');
+  // The rest of the file is judged as before.
+  assert.equal(status['member'], 'PASS');
+  assert.equal(status['loner'], 'FAIL');
+  const error = findings.find((f) => f.resource.name === 'ops-member');
+  assert.match(error?.message ?? '', /group ops: GroupDetailList\[1\]\.AttachedManagedPolicies/);
+});
+
+void it('a partial verdict says how many sensitive actions stay open in each context', () => {
+  const boolOnly = {
+    ...ENFORCE,
+    Statement: [{ ...ENFORCE.Statement[0], Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }],
+  };
+  const partial = parseAuthorizationDetails(
+    {
+      UserDetailList: [
+        {
+          UserName: 'kim',
+          Arn: 'arn:aws:iam::111122223333:user/kim',
+          UserPolicyList: [{ PolicyName: 'bool-only', PolicyDocument: boolOnly }],
+        },
+      ],
+    },
+    'authz.json',
+  );
+  const [finding] = runOne(
+    check,
+    emptySnapshot({ authorization: { state: 'collected', location: 'authz.json', value: partial } }),
+    (input) => analyzeMfaEnforcement(input, { now: new Date('2026-11-23T12:00:00Z') }),
+  );
+  assert.equal(finding?.status, 'FAIL');
+  assert.equal(finding?.severity, 'low');
+  assert.match(
+    finding?.message ?? '',
+    /only partly: without MFA, 0 sensitive action\(s\) are not denied in a console session and 20 with an access key/,
+  );
 });

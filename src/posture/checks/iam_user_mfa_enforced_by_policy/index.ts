@@ -16,9 +16,10 @@ export function policyRefsForUser(
   user: IamUserDetail,
   details: AuthorizationDetails,
   snapshot: AccountSnapshot,
-): { input: Omit<MfaEnforcementInput, 'accountId'>; missing: string[] } {
+): { input: Omit<MfaEnforcementInput, 'accountId'>; missing: string[]; unreadable: string[] } {
   const documents = new Map(details.policies.map((p) => [p.arn, p]));
   const missing: string[] = [];
+  const unreadable: string[] = user.problems.map((p) => `user ${user.userName}: ${p}`);
   const managed = (arn: string, name: string, source: PolicyRef['source'], via?: string): PolicyRef[] => {
     const document = documents.get(arn)?.defaultDocument ?? null;
     if (document === null) {
@@ -38,9 +39,11 @@ export function policyRefsForUser(
   for (const groupName of user.groups) {
     const group = details.groups.find((g) => g.groupName === groupName);
     if (group === undefined) {
-      missing.push(`group ${groupName}`);
+      // A group the user is in but the input does not describe: its policies are unknown, not absent.
+      unreadable.push(`group ${groupName} is not in the authorization details`);
       continue;
     }
+    unreadable.push(...group.problems.map((p) => `group ${groupName}: ${p}`));
     identityPolicies.push(
       ...group.inlinePolicies.map((p): PolicyRef => ({
         name: p.name,
@@ -80,6 +83,7 @@ export function policyRefsForUser(
       ...(snapshot.scps.state === 'collected' ? { scps } : {}),
     },
     missing,
+    unreadable,
   };
 }
 
@@ -109,11 +113,17 @@ export function orphanMfaPolicies(details: AuthorizationDetails): AuthorizationD
   );
 }
 
+function gaps(context: { readonly notDeniedActions?: readonly string[] } | null): string {
+  return String(context?.notDeniedActions?.length ?? 'some');
+}
+
 export const iamUserMfaEnforcedByPolicy: Check = {
   id: 'iam_user_mfa_enforced_by_policy',
   title: "Each IAM user's policies deny sensitive actions without MFA (console sessions and access keys)",
   severity: 'medium',
   requires: ['authorization'],
+  remediationUrl:
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_my-sec-creds-self-manage-mfa-only.html',
   remediation:
     'Attach an MFA enforcement policy to every human user (best through a group): Deny with `BoolIfExists aws:MultiFactorAuthPresent false` (or Null on the key for access keys) over everything but self-service MFA enrolment. `mfaguard guardrails` generates one; `mfaguard policy check` explains an existing one.',
   run(snapshot, ctx) {
@@ -125,9 +135,10 @@ export const iamUserMfaEnforcedByPolicy: Check = {
         ctx.analyze === null || policy.defaultDocument === null
           ? null
           : ctx.analyze({
-              principalArn: '',
-              userName: '',
-              accountId: snapshot.accountId ?? '',
+              // A stand-in user of the account: what the policy would do once attached to someone.
+              principalArn: `arn:aws:iam::${snapshot.accountId ?? '111122223333'}:user/mfaguard-policy-check`,
+              userName: 'mfaguard-policy-check',
+              accountId: snapshot.accountId ?? '111122223333',
               identityPolicies: [
                 {
                   name: policy.name,
@@ -163,7 +174,7 @@ export const iamUserMfaEnforcedByPolicy: Check = {
     }
     for (const user of details.users) {
       const resource = userResource(snapshot, user.userName, user.arn);
-      const { input, missing } = policyRefsForUser(user, details, snapshot);
+      const { input, missing, unreadable } = policyRefsForUser(user, details, snapshot);
       const accountId = snapshot.accountId ?? /:iam::(\d{12}):/.exec(user.arn)?.[1] ?? '';
       const result = ctx.analyze({ ...input, accountId });
       const evidence = {
@@ -176,8 +187,18 @@ export const iamUserMfaEnforcedByPolicy: Check = {
           (p) => `${p.source}:${p.name}${p.via === undefined ? '' : ` (via ${p.via})`}`,
         ),
         ...(missing.length === 0 ? {} : { missingDocuments: missing }),
+        ...(unreadable.length === 0 ? {} : { unreadable }),
       };
-      if (result.verdict === 'enforced')
+      // A policy we could not read can only add Denies, never take one away: "enforced" stands, anything
+      // less cannot be told apart from a gap in the input.
+      if (result.verdict !== 'enforced' && unreadable.length > 0)
+        out.push({
+          status: 'ERROR',
+          resource,
+          message: `MFA enforcement by policy for IAM user ${user.userName} could not be judged: part of the user's policies could not be read (${unreadable[0] ?? ''}).`,
+          evidence,
+        });
+      else if (result.verdict === 'enforced')
         out.push({
           status: 'PASS',
           resource,
@@ -189,7 +210,7 @@ export const iamUserMfaEnforcedByPolicy: Check = {
           status: 'FAIL',
           severity: 'low',
           resource,
-          message: `IAM user ${user.userName}'s policies enforce MFA only partly (one context or some actions).`,
+          message: `IAM user ${user.userName}'s policies enforce MFA only partly: without MFA, ${gaps(result.console)} sensitive action(s) are not denied in a console session and ${gaps(result.accessKeys)} with an access key.`,
           evidence,
         });
       else

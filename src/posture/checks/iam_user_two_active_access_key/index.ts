@@ -8,6 +8,7 @@ export const iamUserTwoActiveAccessKey: Check = {
   title: 'There is only one active access key for any IAM user',
   severity: 'medium',
   requires: ['credentialReport'],
+  remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html',
   remediation:
     'Keep the key in use, deactivate the other (`aws iam update-access-key --status Inactive`) and delete it once nothing breaks.',
   run(snapshot) {
