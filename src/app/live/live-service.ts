@@ -29,7 +29,8 @@ import type {
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
-import { ConflictError } from '../../store/index.ts';
+import { isTransientStoreError } from '../../store/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
@@ -88,8 +89,16 @@ export interface LiveCore extends LiveService {
 }
 
 const SYSTEM = 'system';
-/** A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) is run again this often. */
+/**
+ * A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) or met a momentary outage
+ * (connection reset, server restarting) is run again, this often in all; after that the caller answers 503.
+ */
 const MAX_TX_ATTEMPTS = 5;
+/** Pause before attempt n+1: 20 ms doubling to at most 400 ms, with jitter, about 1.5 s in all. */
+const txRetryPauseMs = (failed: number): number => {
+  const base = Math.min(400, 20 * 2 ** (failed - 1));
+  return base + Math.random() * base;
+};
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -130,7 +139,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   );
   const coverageEnd = (now: number): number => now - serve.deliveryLagMs;
 
-  /** Runs `fn` in one transaction, again when the database picked it as a deadlock victim. */
+  /**
+   * Runs `fn` in one transaction, again when the database picked it as a deadlock victim or the connection
+   * broke before COMMIT (nothing was written: the work is simply redone, with fresh effects).
+   */
   async function inTransaction<T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const effects = newEffects();
@@ -140,8 +152,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         for (const entry of effects.logs) log(entry);
         return result;
       } catch (error) {
-        if (error instanceof ConflictError && error.retryable && attempt < MAX_TX_ATTEMPTS) continue;
-        throw error;
+        if (!isTransientStoreError(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
+        await sleep(txRetryPauseMs(attempt));
       }
     }
   }
