@@ -1,6 +1,7 @@
 // Reading request bodies: a hard size limit (reading stops there), JSON only, parsed once with a clear error.
 
 import type { IncomingMessage } from 'node:http';
+import { itemProblem, MAX_JSON_DEPTH, scanJson, UnreadableRecord } from '../ingest/index.ts';
 import { UsageError } from '../model/index.ts';
 import { HttpError } from './problem.ts';
 
@@ -39,16 +40,57 @@ export function requireJsonContentType(req: IncomingMessage): void {
   }
 }
 
-/** Parses JSON, saying where it broke; the message never echoes more than a short excerpt. */
-export function parseJson(bytes: Buffer): unknown {
-  const source = bytes.toString('utf8');
-  if (source.trim() === '') throw new UsageError('the request body is empty; send a JSON document');
+function parseText(bytes: Buffer, what: string): unknown {
   try {
-    return JSON.parse(source) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`the request body is not valid JSON: ${message.slice(0, 160)}`);
+    throw new UsageError(`${what} is not valid JSON: ${message.slice(0, 160)}`);
   }
+}
+
+function requireContent(bytes: Buffer): void {
+  if (bytes.toString('utf8').trim() === '')
+    throw new UsageError('the request body is empty; send a JSON document');
+}
+
+/**
+ * Parses JSON, saying where it broke; the message never echoes more than a short excerpt. The nesting limit is
+ * checked over the bytes first, so nothing recursive (validation, JSON.stringify in the store) ever sees a deeper value.
+ */
+export function parseJson(bytes: Buffer): unknown {
+  requireContent(bytes);
+  const { depth } = scanJson(bytes);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new UsageError(
+      `the request body nests ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`,
+    );
+  }
+  return parseText(bytes, 'the request body');
+}
+
+/**
+ * Parses an ingestion body (one record or an array). An array item past the nesting or size limits becomes an
+ * UnreadableRecord holding its bytes, so the live service dead-letters it and stores the other items; a single
+ * document past the limits becomes one. JSON that is not valid is still the sender's mistake (400).
+ */
+export function parseRecords(bytes: Buffer): unknown {
+  requireContent(bytes);
+  const scan = scanJson(bytes);
+  if (scan.items === null) {
+    const problem = itemProblem(scan.depth, bytes.length);
+    const value = parseText(bytes, 'the request body');
+    return problem === null ? value : new UnreadableRecord(bytes, problem.code, problem.reason);
+  }
+  const problems = scan.items.map((span) => itemProblem(span.depth, span.end - span.start));
+  if (problems.every((problem) => problem === null)) return parseText(bytes, 'the request body');
+  return scan.items.map((span, index) => {
+    const raw = bytes.subarray(span.start, span.end);
+    const problem = problems[index];
+    if (problem !== null && problem !== undefined)
+      return new UnreadableRecord(raw, problem.code, problem.reason);
+    return parseText(raw, `item [${index}] of the request body`);
+  });
 }
 
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {

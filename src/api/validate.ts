@@ -1,10 +1,12 @@
 // Request bodies and query strings checked field by field; every problem names its field and what was expected.
 
+import { stringifyIteratively } from '../ingest/index.ts';
 import type { Classification, InputIssue, Severity } from '../model/index.ts';
 import { CLASSIFICATIONS, isSeverity, SEVERITIES, UsageError } from '../model/index.ts';
 
+/** A short excerpt of what arrived; iterative and cut early, so no value (however deep or long) costs much. */
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const text = value === undefined ? 'undefined' : stringifyIteratively(value, 60);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

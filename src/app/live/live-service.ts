@@ -17,7 +17,15 @@ import {
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
 import { BURST_RULE, isMfaRemoval } from '../../detect/correlate/index.ts';
-import { decodeChunk, normalizeRecord, unwrapItem } from '../../ingest/index.ts';
+import {
+  decodeChunk,
+  depthExceeds,
+  MAX_JSON_DEPTH,
+  normalizeRecord,
+  stringifyIteratively,
+  UnreadableRecord,
+  unwrapItem,
+} from '../../ingest/index.ts';
 import type {
   AggregateRule,
   Alert,
@@ -552,19 +560,41 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     origin: RecordOrigin,
     now: number,
   ): AddDeadLetterInput {
-    let text: string;
-    try {
-      text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
-    } catch {
-      text = String(raw);
-    }
+    // Iterative: a record may nest deeper than JSON.stringify's recursion can go.
+    const kept =
+      raw instanceof UnreadableRecord ? raw.raw : typeof raw === 'string' ? raw : stringifyIteratively(raw);
     const where = issue.index === undefined ? origin.location : `${origin.location}#${issue.index}`;
     return {
       source: origin.source,
       location: where,
       reason: `${issue.code}: ${issue.message}`,
-      raw: text,
+      raw: kept,
       nowMs: now,
+    };
+  }
+
+  /**
+   * Why a record cannot be taken before anything recursive (normalisation, rules, JSON.stringify in the store)
+   * runs on it: refused over its bytes at the edge, or (parsed elsewhere: SQS, Lambda, files) nested too deep.
+   */
+  function refusal(item: unknown, location: string, index: number): InputIssue | null {
+    const problem =
+      item instanceof UnreadableRecord
+        ? { code: item.code, reason: item.reason }
+        : depthExceeds(item, MAX_JSON_DEPTH)
+          ? {
+              code: 'too-deep',
+              reason: `nested deeper than ${MAX_JSON_DEPTH} levels; no CloudTrail record is`,
+            }
+          : null;
+    if (problem === null) return null;
+    return {
+      level: 'error',
+      code: problem.code,
+      location,
+      index,
+      message: `record ${index}: ${problem.reason}`,
+      hint: 'the record was dead-lettered with its bytes; the others were stored',
     };
   }
 
@@ -596,6 +626,11 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           deadLetters.push(deadLetterOf(item, issue, origin, now));
         };
         records.forEach((item, index) => {
+          const refused = refusal(item, origin.location, index);
+          if (refused !== null) {
+            reject(item, refused);
+            return;
+          }
           const unwrapped = unwrapItem(item);
           if (!unwrapped.ok) {
             const issue: InputIssue = {
@@ -644,6 +679,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         }
         const events: CloudTrailEvent[] = [];
         for (const { record, index } of decoded.records) {
+          const refused = refusal(record, origin.location, index);
+          if (refused !== null) {
+            issues.push(refused);
+            deadLetters.push(deadLetterOf(record, refused, origin, now));
+            continue;
+          }
           const normalized = normalizeRecord(record, { location: origin.location, index });
           if (normalized.ok) events.push(normalized.event);
           else {
