@@ -14,15 +14,18 @@ import { serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
 
 const HEALTH_TIMEOUT_MS = 2000;
+/** The row /readyz writes: one for all workers, so probes add no rows. */
+const READINESS_CHECKPOINT = 'serve:readyz';
 
-async function probeStore(options: ApiOptions): Promise<boolean> {
+/** Runs `probe`, resolving true when it succeeds within HEALTH_TIMEOUT_MS, false when it fails or hangs. */
+async function within(probe: () => Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
   });
   try {
     return await Promise.race([
-      options.store.outboxDepth().then(
+      probe().then(
         () => true,
         () => false,
       ),
@@ -39,15 +42,39 @@ const SYSTEM_ROUTES: readonly Route[] = [
     path: '/healthz',
     access: 'public',
     tag: 'system',
-    summary: 'Liveness and store health: {status, store: ok | unavailable, version}. No token needed.',
-    responses: { '200': 'healthy', '503': 'the store does not answer' },
+    summary:
+      'Liveness: 200 while the process answers, with the store read status {status: ok | degraded, store: ok | unavailable, version}. No token needed.',
+    responses: { '200': 'the process is alive (see `store` for the database)' },
     async handle(ctx) {
-      const ok = await probeStore(ctx.options);
-      return json(ok ? 200 : 503, {
+      // Liveness stays 200 through a database outage: restarting the process would not bring the database back.
+      const ok = await within(() => ctx.options.store.outboxDepth());
+      return json(200, {
         status: ok ? 'ok' : 'degraded',
         store: ok ? 'ok' : 'unavailable',
         version: ctx.options.version,
       });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    access: 'public',
+    tag: 'system',
+    summary:
+      'Readiness: writes a heartbeat row; 200 {status: ready} when the store accepts writes, else 503 with Retry-After (disk full, read-only, database down).',
+    responses: { '200': 'ready', '503': 'the store does not accept writes now' },
+    async handle(ctx) {
+      const now = ctx.options.now();
+      const ok = await within(() =>
+        ctx.options.store.setCheckpoint(READINESS_CHECKPOINT, new Date(now).toISOString(), now),
+      );
+      return ok
+        ? json(200, { status: 'ready', store: 'ok', version: ctx.options.version })
+        : json(
+            503,
+            { status: 'not-ready', store: 'unavailable', version: ctx.options.version },
+            { 'retry-after': '5' },
+          );
     },
   },
   {
@@ -224,7 +251,11 @@ export function createRequestHandler(
           },
         );
       } else {
-        const isApi = /^\/(api|ingest|verify)(\/|$)/.test(path) || path === '/healthz' || path === '/metrics';
+        const isApi =
+          /^\/(api|ingest|verify)(\/|$)/.test(path) ||
+          path === '/healthz' ||
+          path === '/readyz' ||
+          path === '/metrics';
         const file =
           !isApi && (method === 'GET' || method === 'HEAD') && options.webRoot !== null
             ? await serveStatic(options.webRoot, path)
