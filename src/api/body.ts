@@ -7,6 +7,11 @@ import { HttpError } from './problem.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** The client closed the connection before its body arrived: nothing to answer, a client error to log (no stack). */
+export class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError';
+}
+
 /** Reads the whole body, or throws 413 as soon as it passes `limit` (announced or actual): nothing more is read. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () =>
@@ -17,12 +22,20 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (Number.isFinite(announced) && announced > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(buffer);
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // Node ends the stream with `aborted` (ECONNRESET) when the client goes away mid-upload.
+    if (req.destroyed || !req.complete) throw new ClientClosedError('the client closed the connection');
+    throw error;
   }
+  if (!req.complete) throw new ClientClosedError('the client closed the connection');
   return Buffer.concat(chunks, size);
 }
 

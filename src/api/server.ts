@@ -2,13 +2,16 @@
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { authenticate, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import { ClientClosedError } from './body.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpError, problemFor } from './problem.ts';
 import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
+import type { RateLimiter } from './rate-limits.ts';
+import { createRateLimiter } from './rate-limits.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
@@ -184,36 +187,60 @@ export function findRoute(
   return { match: null, allowed };
 }
 
-async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions) {
+/** Checks the route's access; failed tokens are counted, and an address (or token) that failed too often gets 429. */
+async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
   switch (route.access) {
     case 'public':
       return null;
-    case 'ingest': {
-      if (options.ingestToken === null) {
-        throw new HttpError(
-          503,
-          'Service unavailable',
-          'ingestion is off: start the service with MFAGUARD_INGEST_TOKEN set',
-        );
-      }
-      const presented = presentedIngestToken(req.headers, options.ingestHeader);
-      if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
-        const how =
-          options.ingestHeader.toLowerCase() === 'authorization'
-            ? '`Authorization: Bearer <token>`'
-            : `the ${options.ingestHeader} header`;
-        throw new HttpError(401, 'Unauthorized', `a valid ingest token is required in ${how}`, {
-          'www-authenticate': 'Bearer realm="mfaguard-ingest"',
-        });
-      }
+    case 'ingest':
+      await checkIngestToken(req, options, limiter);
       return null;
-    }
     case 'metrics':
-      return options.metricsPublic ? null : authenticate(options.store, req.headers, 'viewer');
+      return options.metricsPublic ? null : checkApiToken(req, options, limiter, 'viewer');
     case 'viewer':
     case 'responder':
     case 'admin':
-      return authenticate(options.store, req.headers, route.access);
+      return checkApiToken(req, options, limiter, route.access);
+  }
+}
+
+async function checkIngestToken(req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
+  if (options.ingestToken === null) {
+    throw new HttpError(
+      503,
+      'Service unavailable',
+      'ingestion is off: start the service with MFAGUARD_INGEST_TOKEN set',
+    );
+  }
+  await limiter.beforeAuth('ingest', req, undefined);
+  const presented = presentedIngestToken(req.headers, options.ingestHeader);
+  if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
+    // Only a token that was presented is a guess; a sender with none configured is not counted.
+    if (presented !== undefined) await limiter.authFailed('ingest', req, undefined);
+    const how =
+      options.ingestHeader.toLowerCase() === 'authorization'
+        ? '`Authorization: Bearer <token>`'
+        : `the ${options.ingestHeader} header`;
+    throw new HttpError(401, 'Unauthorized', `a valid ingest token is required in ${how}`, {
+      'www-authenticate': 'Bearer realm="mfaguard-ingest"',
+    });
+  }
+}
+
+async function checkApiToken(
+  req: IncomingMessage,
+  options: ApiOptions,
+  limiter: RateLimiter,
+  needed: 'viewer' | 'responder' | 'admin',
+) {
+  const presented = bearerToken(req.headers);
+  await limiter.beforeAuth('api', req, presented);
+  try {
+    return await authenticate(options.store, req.headers, needed);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401 && presented !== undefined)
+      await limiter.authFailed('api', req, presented);
+    throw error;
   }
 }
 
@@ -224,8 +251,11 @@ const SECURITY_HEADERS = {
 
 /** Answers one request; never throws (every failure becomes a problem response). */
 export function createRequestHandler(
-  options: ApiOptions,
+  given: ApiOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const limiter = given.rateLimiter ?? createRateLimiter();
+  const options: ApiOptions = { ...given, rateLimiter: limiter };
+  const logClientError = options.logClientError ?? options.log;
   return async (req, res) => {
     const method = req.method ?? 'GET';
     let path = '/';
@@ -237,7 +267,7 @@ export function createRequestHandler(
       const { match, allowed } = findRoute(API_ROUTES, method, path);
       if (match !== null) {
         label = match.route.path;
-        const caller = await checkAccess(match.route, req, options);
+        const caller = await checkAccess(match.route, req, options, limiter);
         const ctx: RequestContext = { req, url, params: match.params, caller, options };
         reply = await match.route.handle(ctx);
       } else if (allowed.length > 0) {
@@ -266,6 +296,12 @@ export function createRequestHandler(
         reply = file;
       }
     } catch (error) {
+      if (error instanceof ClientClosedError) {
+        // The client went away mid-request: its mistake (or its network's), not the service's; nobody to answer.
+        logClientError(`client closed the request ${method} ${path.slice(0, 200)} before it was complete`);
+        options.metrics.inc('mfaguard_http_requests_total', { route: label, method, status: '499' });
+        return;
+      }
       const problem = problemFor(error, path.slice(0, 200), options.log);
       if (problem.status >= 500) options.metrics.inc('mfaguard_errors_total', { where: 'http' });
       reply = problem.reply;
@@ -286,6 +322,8 @@ function writeReply(
   headOnly: boolean,
 ): Promise<void> {
   return new Promise((resolve) => {
+    // A client that went away never sees 'finish': settle on 'close' too, so no handler waits forever.
+    res.once('close', () => resolve());
     if (res.headersSent) {
       res.end();
       resolve();

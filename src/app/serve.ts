@@ -317,6 +317,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       extraMetrics: () => formatLiveMetrics(liveMetrics.snapshot()),
       now: clock,
       log: (line) => log({ level: 'error', msg: line }),
+      logClientError: (line) => log({ level: 'warn', msg: line, kind: 'client-error' }),
     });
 
     const stopping = new AbortController();
