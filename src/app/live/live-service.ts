@@ -51,6 +51,7 @@ import {
   triageChanged,
   triageStoredRemoval,
 } from './live-triage.ts';
+import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
 import {
@@ -413,10 +414,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     events: readonly CloudTrailEvent[],
     rejected: { readonly issues: readonly InputIssue[]; readonly deadLetters: readonly AddDeadLetterInput[] },
     received: number,
+    origin: RecordOrigin,
   ): Promise<IngestOutcome> {
     // Detection is pure and runs before the transaction; so does the owner lookup (it may call IAM).
     const kept: CloudTrailEvent[] = [];
     const ruleAlerts: Alert[] = [];
+    const alertsOf = new Map<CloudTrailEvent, readonly Alert[]>();
     const aggregateRules = new Map<string, AggregateRule>();
     let ignored = 0;
     let minTime = Infinity;
@@ -426,6 +429,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (const issue of detection.issues)
         log({ level: 'warn', msg: 'rule evaluation issue', code: issue.code, detail: issue.message });
       ruleAlerts.push(...detection.alerts);
+      if (detection.alerts.length > 0) alertsOf.set(event, detection.alerts);
       for (const rule of detection.aggregateRules) aggregateRules.set(rule.meta.id, rule);
       // Everything a rule fired on is kept too, so a replayed duplicate has nothing left to alert on.
       if (detection.keep) {
@@ -447,8 +451,21 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     const result = await inTransaction(async (tx, effects) => {
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
       const inserted = await tx.insertEvents(kept);
+      // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
+      const insertedNow = new Set(inserted.inserted);
+      const duplicates = kept.filter((event) => !insertedNow.has(event) && alertsOf.has(event));
+      const conflicts = await identityConflicts(tx, duplicates, origin, now);
+      const refused = new Set(conflicts.flatMap((conflict) => alertsOf.get(conflict.event) ?? []));
+      for (const conflict of conflicts) {
+        await tx.addDeadLetter(conflict.deadLetter);
+        effects.logs.push({
+          level: 'warn',
+          msg: 'eventID conflict: record ignored',
+          eventId: conflict.event.id,
+        });
+      }
 
-      const candidates = [...ruleAlerts];
+      const candidates = ruleAlerts.filter((alert) => !refused.has(alert));
       for (const rule of aggregateRules.values()) {
         const pool = await tx.findEvents({
           fromMs: minTime - AGGREGATE_LOOKBACK_MS,
@@ -532,8 +549,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (const caseId of [...touched].sort())
         if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {
+        conflicts: conflicts.map((conflict) => conflict.issue),
         stored: inserted.inserted.length,
-        duplicates: inserted.duplicates,
+        duplicates: inserted.duplicates - conflicts.length,
         alerts: [...effects.newAlerts.values()],
         caseIds: [...effects.caseIds].sort(),
       };
@@ -542,13 +560,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     metrics.inc('eventsStored', result.stored);
     metrics.inc('eventsDuplicate', result.duplicates);
     metrics.inc('eventsIgnored', ignored);
-    metrics.inc('recordsRejected', rejected.issues.length);
+    metrics.inc('recordsRejected', rejected.issues.length + result.conflicts.length);
     return {
       received,
       stored: result.stored,
       duplicates: result.duplicates,
       ignored,
-      rejected: rejected.issues,
+      rejected: [...rejected.issues, ...result.conflicts],
       alerts: result.alerts,
       caseIds: result.caseIds,
     };
@@ -648,7 +666,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           if (normalized.ok) events.push(normalized.event);
           else reject(item, normalized.issue);
         });
-        return ingestEvents(events, { issues, deadLetters }, records.length);
+        return ingestEvents(events, { issues, deadLetters }, records.length, origin);
       });
     },
 
@@ -693,7 +711,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           }
         }
         const unreadable = problems.filter((issue) => issue.index !== undefined).length;
-        return ingestEvents(events, { issues, deadLetters }, decoded.records.length + unreadable);
+        return ingestEvents(events, { issues, deadLetters }, decoded.records.length + unreadable, origin);
       });
     },
 
