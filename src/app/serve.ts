@@ -195,18 +195,25 @@ export async function resolveLinkSecret(
   );
 }
 
-/** MFAGUARD_ADMIN_TOKEN becomes an admin API token (idempotent: the same token on every start). */
-export async function bootstrapAdminToken(store: Store, env: Environment, nowMs: number): Promise<boolean> {
+/**
+ * MFAGUARD_ADMIN_TOKEN becomes an admin API token (idempotent: the same token on every start). A token revoked
+ * through the API stays revoked: the environment cannot bring it back, and the start says so.
+ */
+export async function bootstrapAdminToken(
+  store: Store,
+  env: Environment,
+  nowMs: number,
+): Promise<'absent' | 'active' | 'revoked'> {
   const token = secretFromEnv(env, 'MFAGUARD_ADMIN_TOKEN');
-  if (token === null) return false;
-  await store.createApiToken({
+  if (token === null) return 'absent';
+  const { token: stored } = await store.createApiToken({
     name: 'admin (MFAGUARD_ADMIN_TOKEN)',
     role: 'admin',
     tokenHash: hashApiToken(token),
     createdBy: 'environment',
     nowMs,
   });
-  return true;
+  return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
 /** A loop that runs `pass` until `signal` aborts; the pass in progress when it aborts finishes first. */
@@ -271,8 +278,14 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
 
     const secret = await resolveLinkSecret(store, options.env, workerId, clock);
-    if (await bootstrapAdminToken(store, options.env, clock())) {
+    const adminToken = await bootstrapAdminToken(store, options.env, clock());
+    if (adminToken === 'active')
       log({ level: 'info', msg: 'admin token from MFAGUARD_ADMIN_TOKEN is active' });
+    if (adminToken === 'revoked') {
+      log({
+        level: 'warn',
+        msg: 'MFAGUARD_ADMIN_TOKEN was revoked through the API and stays revoked: set a new value, or unset it',
+      });
     }
     if (ingestToken === null) {
       log({ level: 'warn', msg: 'MFAGUARD_INGEST_TOKEN is not set: POST /ingest/eventbridge answers 503' });
@@ -317,6 +330,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       extraMetrics: () => formatLiveMetrics(liveMetrics.snapshot()),
       now: clock,
       log: (line) => log({ level: 'error', msg: line }),
+      logClientError: (line) => log({ level: 'warn', msg: line, kind: 'client-error' }),
     });
 
     const stopping = new AbortController();

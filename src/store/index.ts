@@ -15,6 +15,7 @@ export {
   StoreError,
   StoreUnavailableError,
   isStoreError,
+  isTransientStoreError,
 } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { actorKeyOf, eventTargetKey, targetKeyOf } from './keys.ts';

@@ -6,4 +6,14 @@ export { CLOUDTRAIL_DETAIL_TYPES, isDigestLocation, MAX_RECORD_ISSUES, unwrapIte
 export type { ItemProblem, UnwrappedItem } from './shapes.ts';
 export { DEFAULT_MAX_CHUNK_BYTES, owned, splitStream } from './split-stream.ts';
 export type { SplitItem, SplitOptions } from './split-stream.ts';
+export {
+  depthExceeds,
+  itemProblem,
+  MAX_JSON_DEPTH,
+  MAX_RECORD_BYTES,
+  scanJson,
+  stringifyIteratively,
+  UnreadableRecord,
+} from './json-limits.ts';
+export type { JsonItemSpan, JsonScan } from './json-limits.ts';
 export { echo, MAX_ECHO } from './text.ts';

@@ -2,7 +2,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, StoreError } from '../errors.ts';
+import { isTransientStoreError, StoreError } from '../errors.ts';
 import type {
   AddDeadLetterInput,
   AlertQuery,
@@ -28,6 +28,15 @@ import type {
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
 import { SqlOps } from './sql-ops.ts';
+
+/** A single store call is tried this often in all when it fails for a transient reason. */
+const STORE_CALL_ATTEMPTS = 3;
+
+/** Exponential pause with jitter: 25-50 ms, then 50-100 ms, ... capped at 1 s, so retries from many callers spread out. */
+export function retryPauseMs(failedAttempts: number): number {
+  const base = Math.min(1000, 25 * 2 ** (failedAttempts - 1));
+  return base + Math.random() * base;
+}
 
 interface TxContext {
   active: boolean;
@@ -116,24 +125,25 @@ export class SqlStore implements Store {
   }
 
   /**
-   * A single store call is pure database work, so a deadlock or a lost race (PostgreSQL picks a victim
-   * when two workers' batches overlap) is simply retried. User transactions are not: their callback may
-   * have done other things; the caller gets the retryable ConflictError.
+   * A single store call is pure database work, so a deadlock, a lost race (PostgreSQL picks a victim when
+   * two workers' batches overlap) or a momentary outage (a connection reset, a server restarting) is simply
+   * retried, with a growing pause. User transactions are not: their callback may have done other things;
+   * the caller gets the transient error (see isTransientStoreError) and decides.
    */
   async #withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof ConflictError) || !error.retryable || tries >= 3) throw error;
-        await sleep(5 * tries + Math.random() * 10);
+        if (!isTransientStoreError(error) || tries >= STORE_CALL_ATTEMPTS) throw error;
+        await sleep(retryPauseMs(tries));
       }
     }
   }
 
   async #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
     this.#guard(method);
-    return this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect)));
+    return this.#withRetry(() => this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect))));
   }
 
   // Each call is its own transaction (writes) or runs on committed data (reads).
