@@ -227,6 +227,12 @@ export class SqlStore implements Store {
   markNotificationFailed(id: string, workerId: string, failure: NotificationFailure) {
     return this.#write('markNotificationFailed', (ops) => ops.markNotificationFailed(id, workerId, failure));
   }
+  renewNotificationLeases(input: Parameters<StoreTx['renewNotificationLeases']>[0]) {
+    return this.#write('renewNotificationLeases', (ops) => ops.renewNotificationLeases(input));
+  }
+  retryNotification(id: string, nowMs: number) {
+    return this.#write('retryNotification', (ops) => ops.retryNotification(id, nowMs));
+  }
   listNotifications(query: { readonly state: NotificationState; readonly limit: number }) {
     return this.#read('listNotifications', (ops) => ops.listNotifications(query));
   }
