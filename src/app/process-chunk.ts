@@ -1,6 +1,6 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
-import type { Chunk } from '../ingest/index.ts';
+import type { ByteNeedles, Chunk } from '../ingest/index.ts';
 import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
 import { BaselineBuilder } from '../enrich/index.ts';
@@ -31,8 +31,13 @@ export interface ChunkResult {
   readonly lastEventMs: number | null;
 }
 
-export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
-  const decoded = decodeChunk(chunk);
+/** How a chunk is read: with the byte prefilter's needles, or every record parsed (`--strict`, unpinned rules). */
+export interface ChunkReading {
+  readonly prefilter?: ByteNeedles;
+}
+
+export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading = {}): ChunkResult {
+  const decoded = decodeChunk(chunk, reading.prefilter === undefined ? {} : { prefilter: reading.prefilter });
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];
   const candidates: Record<string, CloudTrailEvent[]> = {};
@@ -63,10 +68,19 @@ export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
       relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
     }
   }
+  // Records the prefilter left unparsed still count, and their times still bound what the scan covers.
+  const summary = decoded.prefiltered;
+  if (summary !== undefined) {
+    events = summary.count - (decoded.records.length - events);
+    if (summary.firstMs !== null && (firstEventMs === null || summary.firstMs < firstEventMs))
+      firstEventMs = summary.firstMs;
+    if (summary.lastMs !== null && (lastEventMs === null || summary.lastMs > lastEventMs))
+      lastEventMs = summary.lastMs;
+  }
   return {
     location: chunk.location,
     format: decoded.format,
-    records: decoded.records.length,
+    records: summary?.count ?? decoded.records.length,
     events,
     bytes: decoded.bytes,
     alerts,

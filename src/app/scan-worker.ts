@@ -13,10 +13,10 @@ interface WorkerRequest {
 
 const port = parentPort;
 if (port !== null) {
-  const { engine } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
+  const { engine, reading } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
   port.on('message', (request: WorkerRequest) => {
     try {
-      port.postMessage({ id: request.id, result: processChunk(request.chunk, engine) });
+      port.postMessage({ id: request.id, result: processChunk(request.chunk, engine, reading) });
     } catch (error) {
       port.postMessage({
         id: request.id,

@@ -33,6 +33,8 @@ export interface ScanOptions {
   /** Monotonic milliseconds, for the elapsed time; injected so tests can fix it. */
   readonly clock?: () => number;
   readonly signal?: AbortSignal;
+  /** Parse and validate every record instead of only those the loaded rules and correlation can need. */
+  readonly strict?: boolean;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
 }
@@ -85,7 +87,11 @@ const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const clock = options.clock ?? (() => performance.now());
   const started = clock();
-  const selection = { builtin: options.builtinRules ?? true, paths: options.rulePaths ?? [] };
+  const selection = {
+    builtin: options.builtinRules ?? true,
+    paths: options.rulePaths ?? [],
+    strict: options.strict ?? false,
+  };
   const ruleSet = loadRuleSet(selection);
 
   const alertsById = new Map<string, Alert>();
@@ -155,7 +161,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const process = async (chunk: Chunk): Promise<void> => {
     bytesRead += chunk.data.byteLength;
     if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
-    absorb(workers.pool === null ? processChunk(chunk, ruleSet.engine) : await workers.pool.run(chunk));
+    absorb(
+      workers.pool === null
+        ? processChunk(chunk, ruleSet.engine, ruleSet.reading)
+        : await workers.pool.run(chunk),
+    );
   };
 
   try {

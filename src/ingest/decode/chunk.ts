@@ -16,6 +16,8 @@ import {
   recordIssue,
 } from './shapes.ts';
 import type { DocumentFormat, Sink } from './shapes.ts';
+import { scanForNeedles } from './prefilter.ts';
+import type { ByteNeedles } from './prefilter.ts';
 import { describeJsonError, echo } from './text.ts';
 
 export interface Chunk {
@@ -57,6 +59,23 @@ export interface DecodeResult {
   readonly bytes: number;
   /** Why the whole chunk was skipped, e.g. 'CloudTrail digest file' (a note-level issue too). */
   readonly skipped?: string;
+  /**
+   * Set when the byte prefilter chose the records: `records` then holds only those that matter, and this tells what
+   * the others held (how many, their time span) without their having been parsed.
+   */
+  readonly prefiltered?: PrefilterSummary;
+}
+
+export interface PrefilterSummary {
+  /** Records in the chunk, parsed or not. */
+  readonly count: number;
+  readonly firstMs: number | null;
+  readonly lastMs: number | null;
+}
+
+export interface DecodeOptions {
+  /** Parse only the records whose event name or source is one of these (lower-cased); absent: parse everything. */
+  readonly prefilter?: ByteNeedles;
 }
 
 /** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
@@ -67,9 +86,9 @@ const utf8Loose = new TextDecoder('utf-8');
 
 const DIGEST_NOTE = 'CloudTrail digest file';
 
-export function decodeChunk(chunk: Chunk): DecodeResult {
+export function decodeChunk(chunk: Chunk, options: DecodeOptions = {}): DecodeResult {
   try {
-    return decode(chunk);
+    return decode(chunk, options);
   } catch (error) {
     // Nothing should get here; if it does the chunk is reported, never thrown out of a worker.
     return {
@@ -102,7 +121,13 @@ function newSink(chunk: Chunk): Sink {
   };
 }
 
-function result(sink: Sink, format: DecodeResult['format'], bytes: number, skipped?: string): DecodeResult {
+function result(
+  sink: Sink,
+  format: DecodeResult['format'],
+  bytes: number,
+  skipped?: string,
+  prefiltered?: PrefilterSummary,
+): DecodeResult {
   finishSink(sink);
   return {
     location: sink.location,
@@ -111,6 +136,7 @@ function result(sink: Sink, format: DecodeResult['format'], bytes: number, skipp
     issues: sink.issues,
     bytes,
     ...(skipped === undefined ? {} : { skipped }),
+    ...(prefiltered === undefined ? {} : { prefiltered }),
   };
 }
 
@@ -125,7 +151,7 @@ function digestSkipped(sink: Sink, bytes: number): DecodeResult {
   return result(sink, 'digest', bytes, DIGEST_NOTE);
 }
 
-function decode(chunk: Chunk): DecodeResult {
+function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   const sink = newSink(chunk);
   if (isDigestLocation(chunk.location)) return digestSkipped(sink, 0);
 
@@ -142,6 +168,11 @@ function decode(chunk: Chunk): DecodeResult {
     }
     if (unzipped.kind === 'truncated') return salvageTruncated(sink, chunk, unzipped.partial);
     bytes = unzipped.data;
+  }
+
+  if (options.prefilter !== undefined) {
+    const chosen = decodePrefiltered(chunk, bytes, options.prefilter);
+    if (chosen !== null) return chosen;
   }
 
   let text: string;
@@ -200,6 +231,46 @@ function decode(chunk: Chunk): DecodeResult {
   const format: DocumentFormat = acceptDocument(sink, value);
   if (format === 'digest') return digestSkipped(sink, bytes.length);
   return result(sink, format, bytes.length);
+}
+
+/**
+ * The records that matter, found by the byte prefilter and parsed one by one; null when the file must be parsed whole
+ * (a shape the prefilter does not read, a record off CloudTrail's layout, a cut that does not parse).
+ */
+function decodePrefiltered(chunk: Chunk, data: Uint8Array, needles: ByteNeedles): DecodeResult | null {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const jsonl =
+    chunk.format === 'jsonl' ||
+    (bytes.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(bytes.subarray(0, 64 * 1024))));
+  const scan = scanForNeedles(bytes, needles, { jsonl, baseIndex: chunk.baseIndex });
+  if (!scan.ok) return null;
+  const sink = newSink(chunk);
+  for (const hit of scan.hits) {
+    let text: string;
+    try {
+      text = utf8.decode(bytes.subarray(hit.start, hit.end));
+    } catch {
+      return null;
+    }
+    if (scan.shape === 'jsonl') {
+      sink.lines = true;
+      acceptLine(sink, text, hit.index);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    sink.records.push({ record: value, index: hit.index });
+  }
+  return result(sink, scan.shape, bytes.length, undefined, {
+    count: scan.count,
+    firstMs: scan.firstMs,
+    lastMs: scan.lastMs,
+  });
 }
 
 type Gunzipped =

@@ -1,0 +1,234 @@
+// The byte prefilter: finds, in decompressed bytes, the records whose event name or source matters, without parsing the rest.
+//
+// Hand-written because no library searches JSON this way: parsing every record (JSON.parse, or any streaming
+// parser) is the cost being avoided, and `Buffer.indexOf` is a native, vectorised search. Every shortcut here is
+// checked as it is taken, and anything unexpected answers "parse the whole file" instead of guessing.
+
+import { parseIsoTime } from '../normalize/event-time.ts';
+
+/** Lower-cased event names and sources that make a record matter (see `compileRecordNeedles` in detect/). */
+export interface ByteNeedles {
+  readonly eventNames: ReadonlySet<string>;
+  readonly eventSources: ReadonlySet<string>;
+}
+
+/** One record that matters: its bytes and its index in the file (array position, or line number for JSON Lines). */
+export interface PrefilterHit {
+  readonly start: number;
+  readonly end: number;
+  readonly index: number;
+}
+
+export type PrefilterScan =
+  | {
+      readonly ok: true;
+      readonly shape: 'records' | 'jsonl';
+      readonly hits: PrefilterHit[];
+      /** Records seen, matter or not. */
+      readonly count: number;
+      /** Oldest and newest `eventTime` over every record (epoch ms), null when there were none. */
+      readonly firstMs: number | null;
+      readonly lastMs: number | null;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+
+const RECORD_START = Buffer.from('{"eventVersion":');
+const TIME_KEY = Buffer.from('"eventTime":"');
+const SOURCE_NEXT = Buffer.from(',"eventSource":"');
+const NAME_NEXT = Buffer.from(',"eventName":"');
+const DELIVERY_HEAD = Buffer.from('{"Records":[');
+const NAME_KEY = Buffer.from('"eventName"');
+const SOURCE_KEY = Buffer.from('"eventSource"');
+const LINE_TIME_KEY = Buffer.from('"eventTime"');
+
+const fallback = (reason: string): PrefilterScan => ({ ok: false, reason });
+
+/**
+ * Scans a CloudTrail delivery file as CloudTrail writes it (`{"Records":[{"eventVersion":...,"userIdentity":{...},
+ * "eventTime":"...","eventSource":"...","eventName":"...",...},...]}`, compact) or JSON Lines. Anything else, or a
+ * record that does not follow the layout, is a fallback: the caller parses the whole file.
+ */
+export function scanForNeedles(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  options: { readonly jsonl: boolean; readonly baseIndex: number },
+): PrefilterScan {
+  if (options.jsonl) return scanLines(bytes, needles, options.baseIndex);
+  const head = firstNonSpace(bytes, 0);
+  if (head === -1 || !startsWith(bytes, head, DELIVERY_HEAD))
+    return fallback('not a compact {"Records":[...]} delivery file');
+  return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length);
+}
+
+function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): PrefilterScan {
+  const close = lastNonSpace(bytes);
+  // `]}` ends the document; an empty Records array is left to the full decoder, which reports it as usual.
+  if (close < from + 1 || bytes[close] !== 0x7d || bytes[close - 1] !== 0x5d)
+    return fallback('no closing ]}');
+  const last = close - 1;
+  if (firstNonSpace(bytes, from) !== bytes.indexOf(RECORD_START, from))
+    return fallback('first record not found');
+  const hits: PrefilterHit[] = [];
+  let firstMs: number | null = null;
+  let lastMs: number | null = null;
+  let count = 0;
+  let start = bytes.indexOf(RECORD_START, from);
+  while (start !== -1 && start < last) {
+    const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
+    if (time === -1) return fallback(`record ${count} has no eventTime`);
+    // A record without eventTime would lend the next record's; the record start right before it must be this one.
+    if (bytes.lastIndexOf(RECORD_START, time) !== start) return fallback(`record ${count} has no eventTime`);
+    const timeEnd = readString(bytes, time + TIME_KEY.length);
+    if (timeEnd === null) return fallback(`record ${count}: unusual eventTime`);
+    const timeMs = parseIsoTime(bytes.toString('latin1', time + TIME_KEY.length, timeEnd));
+    if (timeMs === null) return fallback(`record ${count}: eventTime is not ISO 8601`);
+    const sourceStart = timeEnd + 1 + SOURCE_NEXT.length;
+    if (!startsWith(bytes, timeEnd + 1, SOURCE_NEXT))
+      return fallback(`record ${count}: eventSource does not follow eventTime`);
+    const sourceEnd = readString(bytes, sourceStart);
+    if (sourceEnd === null) return fallback(`record ${count}: unusual eventSource`);
+    const nameStart = sourceEnd + 1 + NAME_NEXT.length;
+    if (!startsWith(bytes, sourceEnd + 1, NAME_NEXT))
+      return fallback(`record ${count}: eventName does not follow eventSource`);
+    const nameEnd = readString(bytes, nameStart);
+    if (nameEnd === null) return fallback(`record ${count}: unusual eventName`);
+    if (firstMs === null || timeMs < firstMs) firstMs = timeMs;
+    if (lastMs === null || timeMs > lastMs) lastMs = timeMs;
+    let next = bytes.indexOf(RECORD_START, nameEnd);
+    if (next > last) next = -1;
+    if (matters(bytes, needles, nameStart, nameEnd, sourceStart, sourceEnd)) {
+      // Between records sits exactly `,`; before the closing `]` only whitespace.
+      const stop = next === -1 ? lastNonSpace(bytes, last - 1) + 1 : next - 1;
+      if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${count}: no comma after it`);
+      hits.push({ start, end: stop, index: count });
+    }
+    count += 1;
+    start = next;
+  }
+  return { ok: true, shape: 'records', hits, count, firstMs, lastMs };
+}
+
+function scanLines(bytes: Buffer, needles: ByteNeedles, baseIndex: number): PrefilterScan {
+  const hits: PrefilterHit[] = [];
+  let firstMs: number | null = null;
+  let lastMs: number | null = null;
+  let count = 0;
+  let pos = 0;
+  let line = 0;
+  // The next occurrence of each key at or after `pos`, found once and reused by the lines that follow.
+  const next = { name: -2, time: -2, source: -2 };
+  const find = (key: 'name' | 'time' | 'source', needle: Buffer, from: number): number => {
+    if (next[key] !== -1 && next[key] < from) next[key] = bytes.indexOf(needle, from);
+    return next[key];
+  };
+  while (pos < bytes.length) {
+    let stop = bytes.indexOf(NEWLINE, pos);
+    if (stop === -1) stop = bytes.length;
+    const lineStart = firstNonSpace(bytes, pos);
+    if (lineStart !== -1 && lineStart < stop) {
+      count += 1;
+      const index = baseIndex + line;
+      const name = valueAfterKey(bytes, find('name', NAME_KEY, pos), NAME_KEY.length, stop);
+      const time = valueAfterKey(bytes, find('time', LINE_TIME_KEY, pos), LINE_TIME_KEY.length, stop);
+      // A line without a plain eventName and eventTime, or with a second eventName (nested), is parsed: it decides.
+      let keep = name === null || time === null || repeated(bytes, name.end, stop);
+      if (time !== null) {
+        const timeMs = parseIsoTime(bytes.toString('latin1', time.start, time.end));
+        if (timeMs === null) keep = true;
+        else {
+          if (firstMs === null || timeMs < firstMs) firstMs = timeMs;
+          if (lastMs === null || timeMs > lastMs) lastMs = timeMs;
+        }
+      }
+      if (!keep && name !== null) {
+        const source =
+          needles.eventSources.size === 0
+            ? null
+            : valueAfterKey(bytes, find('source', SOURCE_KEY, pos), SOURCE_KEY.length, stop);
+        keep = matters(bytes, needles, name.start, name.end, source?.start ?? 0, source?.end ?? 0);
+      }
+      if (keep) hits.push({ start: pos, end: stop, index });
+    }
+    pos = stop + 1;
+    line += 1;
+  }
+  return { ok: true, shape: 'jsonl', hits, count, firstMs, lastMs };
+}
+
+function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > bytes.length) return false;
+  return bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+function repeated(bytes: Buffer, from: number, stop: number): boolean {
+  const again = bytes.indexOf(NAME_KEY, from);
+  return again !== -1 && again < stop;
+}
+
+/** The string value of the key found at `keyAt` (`"key" : "value"`), when it lies before `stop` and has no escapes. */
+function valueAfterKey(
+  bytes: Buffer,
+  keyAt: number,
+  keyLength: number,
+  stop: number,
+): { start: number; end: number } | null {
+  if (keyAt === -1 || keyAt >= stop) return null;
+  let at = skipSpace(bytes, keyAt + keyLength);
+  if (bytes[at] !== 0x3a) return null;
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] !== QUOTE) return null;
+  const end = readString(bytes, at + 1);
+  return end === null || end >= stop ? null : { start: at + 1, end };
+}
+
+/** The position of the closing quote of a string starting at `from`, or null when it holds an escape. */
+function readString(bytes: Buffer, from: number): number | null {
+  const end = bytes.indexOf(QUOTE, from);
+  if (end === -1) return null;
+  const escape = bytes.indexOf(BACKSLASH, from);
+  return escape !== -1 && escape < end ? null : end;
+}
+
+function matters(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  nameStart: number,
+  nameEnd: number,
+  sourceStart: number,
+  sourceEnd: number,
+): boolean {
+  if (needles.eventNames.has(bytes.toString('latin1', nameStart, nameEnd).toLowerCase())) return true;
+  return (
+    needles.eventSources.size > 0 &&
+    sourceEnd > sourceStart &&
+    needles.eventSources.has(bytes.toString('latin1', sourceStart, sourceEnd).toLowerCase())
+  );
+}
+
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function skipSpace(bytes: Buffer, from: number): number {
+  let at = from;
+  while (at < bytes.length && isSpace(bytes[at])) at++;
+  return at;
+}
+
+function firstNonSpace(bytes: Buffer, from: number): number {
+  let at = from;
+  // A byte-order mark may start a file.
+  if (at === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) at = 3;
+  at = skipSpace(bytes, at);
+  return at < bytes.length ? at : -1;
+}
+
+function lastNonSpace(bytes: Buffer, from: number = bytes.length - 1): number {
+  let at = from;
+  while (at >= 0 && isSpace(bytes[at])) at--;
+  return at;
+}
