@@ -41,9 +41,6 @@ const TIME_KEY = Buffer.from('"eventTime":"');
 const SOURCE_NEXT = Buffer.from(',"eventSource":"');
 const NAME_NEXT = Buffer.from(',"eventName":"');
 const DELIVERY_HEAD = Buffer.from('{"Records":[');
-const NAME_KEY = Buffer.from('"eventName"');
-const SOURCE_KEY = Buffer.from('"eventSource"');
-const LINE_TIME_KEY = Buffer.from('"eventTime"');
 
 const fallback = (reason: string): PrefilterScan => ({ ok: false, reason });
 
@@ -64,6 +61,41 @@ export function scanForNeedles(
   return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length);
 }
 
+interface RecordHead {
+  readonly timeMs: number;
+  readonly nameStart: number;
+  readonly nameEnd: number;
+  readonly sourceStart: number;
+  readonly sourceEnd: number;
+}
+
+/**
+ * The head of the record starting at `start` (on `{"eventVersion":`), read in CloudTrail's own key order: its first
+ * `"eventTime"` must belong to it (no other record starts between) and be followed at once by eventSource and
+ * eventName, plain strings; otherwise a string saying what was off.
+ */
+function readRecordHead(bytes: Buffer, start: number, count: number): RecordHead | string {
+  const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
+  // A record without eventTime would lend the next record's; the record start right before it must be this one.
+  if (time === -1 || bytes.lastIndexOf(RECORD_START, time) !== start)
+    return `record ${count} has no eventTime`;
+  const timeEnd = readString(bytes, time + TIME_KEY.length);
+  if (timeEnd === null) return `record ${count}: unusual eventTime`;
+  const timeMs = parseIsoTime(bytes.toString('latin1', time + TIME_KEY.length, timeEnd));
+  if (timeMs === null) return `record ${count}: eventTime is not ISO 8601`;
+  if (!startsWith(bytes, timeEnd + 1, SOURCE_NEXT))
+    return `record ${count}: eventSource does not follow eventTime`;
+  const sourceStart = timeEnd + 1 + SOURCE_NEXT.length;
+  const sourceEnd = readString(bytes, sourceStart);
+  if (sourceEnd === null) return `record ${count}: unusual eventSource`;
+  if (!startsWith(bytes, sourceEnd + 1, NAME_NEXT))
+    return `record ${count}: eventName does not follow eventSource`;
+  const nameStart = sourceEnd + 1 + NAME_NEXT.length;
+  const nameEnd = readString(bytes, nameStart);
+  if (nameEnd === null) return `record ${count}: unusual eventName`;
+  return { timeMs, nameStart, nameEnd, sourceStart, sourceEnd };
+}
+
 function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): PrefilterScan {
   const close = lastNonSpace(bytes);
   // `]}` ends the document; an empty Records array is left to the full decoder, which reports it as usual.
@@ -78,29 +110,13 @@ function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): Prefil
   let count = 0;
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
-    const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
-    if (time === -1) return fallback(`record ${count} has no eventTime`);
-    // A record without eventTime would lend the next record's; the record start right before it must be this one.
-    if (bytes.lastIndexOf(RECORD_START, time) !== start) return fallback(`record ${count} has no eventTime`);
-    const timeEnd = readString(bytes, time + TIME_KEY.length);
-    if (timeEnd === null) return fallback(`record ${count}: unusual eventTime`);
-    const timeMs = parseIsoTime(bytes.toString('latin1', time + TIME_KEY.length, timeEnd));
-    if (timeMs === null) return fallback(`record ${count}: eventTime is not ISO 8601`);
-    const sourceStart = timeEnd + 1 + SOURCE_NEXT.length;
-    if (!startsWith(bytes, timeEnd + 1, SOURCE_NEXT))
-      return fallback(`record ${count}: eventSource does not follow eventTime`);
-    const sourceEnd = readString(bytes, sourceStart);
-    if (sourceEnd === null) return fallback(`record ${count}: unusual eventSource`);
-    const nameStart = sourceEnd + 1 + NAME_NEXT.length;
-    if (!startsWith(bytes, sourceEnd + 1, NAME_NEXT))
-      return fallback(`record ${count}: eventName does not follow eventSource`);
-    const nameEnd = readString(bytes, nameStart);
-    if (nameEnd === null) return fallback(`record ${count}: unusual eventName`);
-    if (firstMs === null || timeMs < firstMs) firstMs = timeMs;
-    if (lastMs === null || timeMs > lastMs) lastMs = timeMs;
-    let next = bytes.indexOf(RECORD_START, nameEnd);
+    const head = readRecordHead(bytes, start, count);
+    if (typeof head === 'string') return fallback(head);
+    if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
+    if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
+    let next = bytes.indexOf(RECORD_START, head.nameEnd);
     if (next > last) next = -1;
-    if (matters(bytes, needles, nameStart, nameEnd, sourceStart, sourceEnd)) {
+    if (matters(bytes, needles, head)) {
       // Between records sits exactly `,`; before the closing `]` only whitespace.
       const stop = next === -1 ? lastNonSpace(bytes, last - 1) + 1 : next - 1;
       if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${count}: no comma after it`);
@@ -112,6 +128,7 @@ function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): Prefil
   return { ok: true, shape: 'records', hits, count, firstMs, lastMs };
 }
 
+/** JSON Lines: a line in CloudTrail's layout is judged by its head; any other line (EventBridge, odd order) is parsed. */
 function scanLines(bytes: Buffer, needles: ByteNeedles, baseIndex: number): PrefilterScan {
   const hits: PrefilterHit[] = [];
   let firstMs: number | null = null;
@@ -119,39 +136,22 @@ function scanLines(bytes: Buffer, needles: ByteNeedles, baseIndex: number): Pref
   let count = 0;
   let pos = 0;
   let line = 0;
-  // The next occurrence of each key at or after `pos`, found once and reused by the lines that follow.
-  const next = { name: -2, time: -2, source: -2 };
-  const find = (key: 'name' | 'time' | 'source', needle: Buffer, from: number): number => {
-    if (next[key] !== -1 && next[key] < from) next[key] = bytes.indexOf(needle, from);
-    return next[key];
-  };
   while (pos < bytes.length) {
     let stop = bytes.indexOf(NEWLINE, pos);
     if (stop === -1) stop = bytes.length;
     const lineStart = firstNonSpace(bytes, pos);
     if (lineStart !== -1 && lineStart < stop) {
       count += 1;
-      const index = baseIndex + line;
-      const name = valueAfterKey(bytes, find('name', NAME_KEY, pos), NAME_KEY.length, stop);
-      const time = valueAfterKey(bytes, find('time', LINE_TIME_KEY, pos), LINE_TIME_KEY.length, stop);
-      // A line without a plain eventName and eventTime, or with a second eventName (nested), is parsed: it decides.
-      let keep = name === null || time === null || repeated(bytes, name.end, stop);
-      if (time !== null) {
-        const timeMs = parseIsoTime(bytes.toString('latin1', time.start, time.end));
-        if (timeMs === null) keep = true;
-        else {
-          if (firstMs === null || timeMs < firstMs) firstMs = timeMs;
-          if (lastMs === null || timeMs > lastMs) lastMs = timeMs;
-        }
+      const head = startsWith(bytes, lineStart, RECORD_START)
+        ? readRecordHead(bytes, lineStart, count)
+        : null;
+      const layout = head !== null && typeof head !== 'string' && head.nameEnd < stop ? head : null;
+      if (layout !== null) {
+        if (firstMs === null || layout.timeMs < firstMs) firstMs = layout.timeMs;
+        if (lastMs === null || layout.timeMs > lastMs) lastMs = layout.timeMs;
       }
-      if (!keep && name !== null) {
-        const source =
-          needles.eventSources.size === 0
-            ? null
-            : valueAfterKey(bytes, find('source', SOURCE_KEY, pos), SOURCE_KEY.length, stop);
-        keep = matters(bytes, needles, name.start, name.end, source?.start ?? 0, source?.end ?? 0);
-      }
-      if (keep) hits.push({ start: pos, end: stop, index });
+      if (layout === null || matters(bytes, needles, layout))
+        hits.push({ start: pos, end: stop, index: baseIndex + line });
     }
     pos = stop + 1;
     line += 1;
@@ -164,27 +164,6 @@ function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
   return bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
 }
 
-function repeated(bytes: Buffer, from: number, stop: number): boolean {
-  const again = bytes.indexOf(NAME_KEY, from);
-  return again !== -1 && again < stop;
-}
-
-/** The string value of the key found at `keyAt` (`"key" : "value"`), when it lies before `stop` and has no escapes. */
-function valueAfterKey(
-  bytes: Buffer,
-  keyAt: number,
-  keyLength: number,
-  stop: number,
-): { start: number; end: number } | null {
-  if (keyAt === -1 || keyAt >= stop) return null;
-  let at = skipSpace(bytes, keyAt + keyLength);
-  if (bytes[at] !== 0x3a) return null;
-  at = skipSpace(bytes, at + 1);
-  if (bytes[at] !== QUOTE) return null;
-  const end = readString(bytes, at + 1);
-  return end === null || end >= stop ? null : { start: at + 1, end };
-}
-
 /** The position of the closing quote of a string starting at `from`, or null when it holds an escape. */
 function readString(bytes: Buffer, from: number): number | null {
   const end = bytes.indexOf(QUOTE, from);
@@ -193,19 +172,12 @@ function readString(bytes: Buffer, from: number): number | null {
   return escape !== -1 && escape < end ? null : end;
 }
 
-function matters(
-  bytes: Buffer,
-  needles: ByteNeedles,
-  nameStart: number,
-  nameEnd: number,
-  sourceStart: number,
-  sourceEnd: number,
-): boolean {
-  if (needles.eventNames.has(bytes.toString('latin1', nameStart, nameEnd).toLowerCase())) return true;
+function matters(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
+  if (needles.eventNames.has(bytes.toString('latin1', head.nameStart, head.nameEnd).toLowerCase()))
+    return true;
   return (
     needles.eventSources.size > 0 &&
-    sourceEnd > sourceStart &&
-    needles.eventSources.has(bytes.toString('latin1', sourceStart, sourceEnd).toLowerCase())
+    needles.eventSources.has(bytes.toString('latin1', head.sourceStart, head.sourceEnd).toLowerCase())
   );
 }
 
