@@ -3,7 +3,7 @@
 import type { ByteNeedles, Chunk } from '../ingest/index.ts';
 import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
-import { BaselineBuilder } from '../enrich/index.ts';
+import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
@@ -92,4 +92,42 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     firstEventMs,
     lastEventMs,
   };
+}
+
+/** The callers a baseline's second pass looks for: their keys (see `actorKey`) and their principal ids as needles. */
+export interface BaselineTarget {
+  readonly actors: readonly string[];
+  readonly principalIds: readonly string[];
+  /** Parse every record (some caller has no principal id to search for). */
+  readonly full: boolean;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * A baseline's second pass over one chunk: every event of the target callers, whatever its name, observed for the
+ * familiarity baseline. Issues are not returned: the first pass reported them already.
+ */
+export function processBaselineChunk(chunk: Chunk, target: BaselineTarget): BaselineTransfer {
+  const decoded = decodeChunk(
+    chunk,
+    target.full
+      ? {}
+      : {
+          prefilter: {
+            eventNames: NOTHING,
+            eventSources: NOTHING,
+            principalIds: new Set(target.principalIds),
+          },
+        },
+  );
+  const actors = new Set(target.actors);
+  const baseline = new BaselineBuilder();
+  for (const { record, index } of decoded.records) {
+    const normalized = normalizeRecord(record, { location: chunk.location, index });
+    if (!normalized.ok) continue;
+    const key = actorKey(normalized.event);
+    if (key !== null && actors.has(key)) baseline.observe(normalized.event);
+  }
+  return baseline.encode();
 }

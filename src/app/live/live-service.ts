@@ -1,5 +1,6 @@
 // The live service's core: ingest -> detect -> store -> triage -> cases -> verification and notifications, one transaction per batch.
 
+import { baselineSightings } from '../../enrich/index.ts';
 import {
   ANSWERED_CLASSIFICATIONS,
   awaitsGraceWindow,
@@ -427,6 +428,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     const result = await inTransaction(async (tx, effects) => {
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
       const inserted = await tx.insertEvents(kept);
+      // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass reads).
+      await tx.recordSightings(baselineSightings(events));
 
       const candidates = [...ruleAlerts];
       for (const rule of aggregateRules.values()) {

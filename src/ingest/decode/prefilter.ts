@@ -10,6 +10,8 @@ import { parseIsoTime } from '../normalize/event-time.ts';
 export interface ByteNeedles {
   readonly eventNames: ReadonlySet<string>;
   readonly eventSources: ReadonlySet<string>;
+  /** Callers' `userIdentity.principalId` values (exact case): their records matter too (a baseline's second pass). */
+  readonly principalIds?: ReadonlySet<string>;
 }
 
 /** One record that matters: its bytes and its index in the file (array position, or line number for JSON Lines). */
@@ -38,6 +40,7 @@ const NEWLINE = 0x0a;
 
 const RECORD_START = Buffer.from('{"eventVersion":');
 const TIME_KEY = Buffer.from('"eventTime":"');
+const PRINCIPAL_KEY = Buffer.from('"principalId":"');
 const SOURCE_NEXT = Buffer.from(',"eventSource":"');
 const NAME_NEXT = Buffer.from(',"eventName":"');
 const DELIVERY_HEAD = Buffer.from('{"Records":[');
@@ -62,6 +65,9 @@ export function scanForNeedles(
 }
 
 interface RecordHead {
+  readonly start: number;
+  /** Where `"eventTime"` starts: userIdentity lies before it. */
+  readonly timeAt: number;
   readonly timeMs: number;
   readonly nameStart: number;
   readonly nameEnd: number;
@@ -93,7 +99,7 @@ function readRecordHead(bytes: Buffer, start: number, count: number): RecordHead
   const nameStart = sourceEnd + 1 + NAME_NEXT.length;
   const nameEnd = readString(bytes, nameStart);
   if (nameEnd === null) return `record ${count}: unusual eventName`;
-  return { timeMs, nameStart, nameEnd, sourceStart, sourceEnd };
+  return { start, timeAt: time, timeMs, nameStart, nameEnd, sourceStart, sourceEnd };
 }
 
 function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): PrefilterScan {
@@ -175,10 +181,19 @@ function readString(bytes: Buffer, from: number): number | null {
 function matters(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
   if (needles.eventNames.has(bytes.toString('latin1', head.nameStart, head.nameEnd).toLowerCase()))
     return true;
-  return (
+  if (
     needles.eventSources.size > 0 &&
     needles.eventSources.has(bytes.toString('latin1', head.sourceStart, head.sourceEnd).toLowerCase())
-  );
+  )
+    return true;
+  const principals = needles.principalIds;
+  if (principals === undefined || principals.size === 0) return false;
+  // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).
+  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
+  if (key === -1 || key > head.timeAt) return false;
+  const end = readString(bytes, key + PRINCIPAL_KEY.length);
+  // An escaped principal id cannot be read here: keep the record, the parser decides.
+  return end === null || principals.has(bytes.toString('utf8', key + PRINCIPAL_KEY.length, end));
 }
 
 function isSpace(byte: number | undefined): boolean {
