@@ -1,12 +1,14 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
-import type { ByteNeedles, Chunk } from '../ingest/index.ts';
+import type { ByteNeedles, Chunk, DecodeOptions } from '../ingest/index.ts';
 import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
 import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
+import { eventPasses, judgeLocation } from './scan-filter.ts';
+import type { ScanFilter } from './scan-filter.ts';
 
 export interface ChunkResult {
   readonly location: string;
@@ -34,10 +36,29 @@ export interface ChunkResult {
 /** How a chunk is read: with the byte prefilter's needles, or every record parsed (`--strict`, unpinned rules). */
 export interface ChunkReading {
   readonly prefilter?: ByteNeedles;
+  /** --since/--until/--account/--region: records outside are passed over as if absent. */
+  readonly filter?: ScanFilter;
+}
+
+/** The decoder's options for a chunk: the prefilter unless an account or region must be read from each record. */
+function decodeOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
+  const filter = reading.filter;
+  if (reading.prefilter === undefined) return {};
+  if (filter === undefined) return { prefilter: reading.prefilter };
+  const placeNeeded = filter.accounts !== undefined || filter.regions !== undefined;
+  if (placeNeeded && !judgeLocation(chunk.location, filter).placeKnown) return {};
+  return {
+    prefilter: reading.prefilter,
+    window: {
+      ...(filter.sinceMs === undefined ? {} : { fromMs: filter.sinceMs }),
+      ...(filter.untilMs === undefined ? {} : { toMs: filter.untilMs }),
+    },
+  };
 }
 
 export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading = {}): ChunkResult {
-  const decoded = decodeChunk(chunk, reading.prefilter === undefined ? {} : { prefilter: reading.prefilter });
+  const decoded = decodeChunk(chunk, decodeOptions(chunk, reading));
+  const filter = reading.filter;
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];
   const candidates: Record<string, CloudTrailEvent[]> = {};
@@ -52,6 +73,7 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
       issues.push(normalized.issue);
       continue;
     }
+    if (filter !== undefined && !eventPasses(normalized.event, filter)) continue;
     events++;
     const timeMs = normalized.event.timeMs;
     if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;

@@ -5,12 +5,16 @@ import type { Engine, RecordNeedles } from '../detect/index.ts';
 import type { CompiledRule, RuleLoadResult } from '../model/index.ts';
 import type { ChunkReading } from './process-chunk.ts';
 import { RELEVANT_EVENT_NAMES } from './relevant-events.ts';
+import { isFilterActive } from './scan-filter.ts';
+import type { ScanFilter } from './scan-filter.ts';
 
 export interface RuleSelection {
   readonly builtin: boolean;
   readonly paths: readonly string[];
   /** Parse every record (validate them all) instead of only those the rules and the kept slice can need. */
   readonly strict?: boolean;
+  /** What the scan is limited to; travels with the rules so worker threads read chunks the same way. */
+  readonly filter?: ScanFilter;
 }
 
 export interface LoadedRuleSet {
@@ -33,6 +37,9 @@ export function loadRuleSet(selection: RuleSelection): LoadedRuleSet {
     rules,
     engine: createEngine(rules),
     needles,
-    reading: prefilter ? { prefilter: needles } : {},
+    reading: {
+      ...(prefilter ? { prefilter: needles } : {}),
+      ...(isFilterActive(selection.filter) ? { filter: selection.filter } : {}),
+    },
   };
 }

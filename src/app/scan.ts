@@ -12,6 +12,8 @@ import { severityRank } from '../model/index.ts';
 import type { ChunkResult } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { planBaselinePass } from './baseline-pass.ts';
+import { isFilterActive, judgeLocation } from './scan-filter.ts';
+import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
 import { processBaselineChunk, processChunk } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
@@ -37,6 +39,8 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
   /** Parse and validate every record instead of only those the loaded rules and correlation can need. */
   readonly strict?: boolean;
+  /** --since/--until/--account/--region: files outside are not read (when their path tells), records are skipped. */
+  readonly filter?: ScanFilter;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
 }
@@ -93,6 +97,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     builtin: options.builtinRules ?? true,
     paths: options.rulePaths ?? [],
     strict: options.strict ?? false,
+    ...(options.filter === undefined ? {} : { filter: options.filter }),
   };
   const ruleSet = loadRuleSet(selection);
 
@@ -185,8 +190,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   };
 
   try {
+    const filter = options.filter;
     const source = readInputs(options.inputs, {
       ...readOptions,
+      ...(isFilterActive(filter)
+        ? { select: (location: string) => !judgeLocation(location, filter).skip }
+        : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
     await eachChunk(source, limit, process, (item) => {

@@ -17,7 +17,7 @@ import {
 } from './shapes.ts';
 import type { DocumentFormat, Sink } from './shapes.ts';
 import { scanForNeedles } from './prefilter.ts';
-import type { ByteNeedles } from './prefilter.ts';
+import type { ByteNeedles, TimeWindow } from './prefilter.ts';
 import { describeJsonError, echo } from './text.ts';
 
 export interface Chunk {
@@ -76,6 +76,8 @@ export interface PrefilterSummary {
 export interface DecodeOptions {
   /** Parse only the records whose event name or source is one of these (lower-cased); absent: parse everything. */
   readonly prefilter?: ByteNeedles;
+  /** With the prefilter: records outside this time window are passed over (not counted, never parsed). */
+  readonly window?: TimeWindow;
 }
 
 /** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
@@ -171,7 +173,7 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   }
 
   if (options.prefilter !== undefined) {
-    const chosen = decodePrefiltered(chunk, bytes, options.prefilter);
+    const chosen = decodePrefiltered(chunk, bytes, options.prefilter, options.window);
     if (chosen !== null) return chosen;
   }
 
@@ -237,12 +239,21 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
  * The records that matter, found by the byte prefilter and parsed one by one; null when the file must be parsed whole
  * (a shape the prefilter does not read, a record off CloudTrail's layout, a cut that does not parse).
  */
-function decodePrefiltered(chunk: Chunk, data: Uint8Array, needles: ByteNeedles): DecodeResult | null {
+function decodePrefiltered(
+  chunk: Chunk,
+  data: Uint8Array,
+  needles: ByteNeedles,
+  window: TimeWindow | undefined,
+): DecodeResult | null {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const jsonl =
     chunk.format === 'jsonl' ||
     (bytes.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(bytes.subarray(0, 64 * 1024))));
-  const scan = scanForNeedles(bytes, needles, { jsonl, baseIndex: chunk.baseIndex });
+  const scan = scanForNeedles(bytes, needles, {
+    jsonl,
+    baseIndex: chunk.baseIndex,
+    ...(window === undefined ? {} : { window }),
+  });
   if (!scan.ok) return null;
   const sink = newSink(chunk);
   for (const hit of scan.hits) {

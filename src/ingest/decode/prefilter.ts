@@ -52,16 +52,29 @@ const fallback = (reason: string): PrefilterScan => ({ ok: false, reason });
  * "eventTime":"...","eventSource":"...","eventName":"...",...},...]}`, compact) or JSON Lines. Anything else, or a
  * record that does not follow the layout, is a fallback: the caller parses the whole file.
  */
-export function scanForNeedles(
-  bytes: Buffer,
-  needles: ByteNeedles,
-  options: { readonly jsonl: boolean; readonly baseIndex: number },
-): PrefilterScan {
-  if (options.jsonl) return scanLines(bytes, needles, options.baseIndex);
+export interface ScanOptions {
+  readonly jsonl: boolean;
+  readonly baseIndex: number;
+  /** Records outside [fromMs, toMs) are passed over as if absent (not counted, never kept). */
+  readonly window?: TimeWindow;
+}
+
+export interface TimeWindow {
+  readonly fromMs?: number;
+  readonly toMs?: number;
+}
+
+const outside = (window: TimeWindow | undefined, timeMs: number): boolean =>
+  window !== undefined &&
+  ((window.fromMs !== undefined && timeMs < window.fromMs) ||
+    (window.toMs !== undefined && timeMs >= window.toMs));
+
+export function scanForNeedles(bytes: Buffer, needles: ByteNeedles, options: ScanOptions): PrefilterScan {
+  if (options.jsonl) return scanLines(bytes, needles, options.baseIndex, options.window);
   const head = firstNonSpace(bytes, 0);
   if (head === -1 || !startsWith(bytes, head, DELIVERY_HEAD))
     return fallback('not a compact {"Records":[...]} delivery file');
-  return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length);
+  return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length, options.window);
 }
 
 interface RecordHead {
@@ -102,7 +115,12 @@ function readRecordHead(bytes: Buffer, start: number, count: number): RecordHead
   return { start, timeAt: time, timeMs, nameStart, nameEnd, sourceStart, sourceEnd };
 }
 
-function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): PrefilterScan {
+function scanDelivery(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  from: number,
+  window: TimeWindow | undefined,
+): PrefilterScan {
   const close = lastNonSpace(bytes);
   // `]}` ends the document; an empty Records array is left to the full decoder, which reports it as usual.
   if (close < from + 1 || bytes[close] !== 0x7d || bytes[close - 1] !== 0x5d)
@@ -114,28 +132,38 @@ function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number): Prefil
   let firstMs: number | null = null;
   let lastMs: number | null = null;
   let count = 0;
+  let index = 0;
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
-    const head = readRecordHead(bytes, start, count);
+    const head = readRecordHead(bytes, start, index);
     if (typeof head === 'string') return fallback(head);
-    if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
-    if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
     let next = bytes.indexOf(RECORD_START, head.nameEnd);
     if (next > last) next = -1;
-    if (matters(bytes, needles, head)) {
+    const wanted = !outside(window, head.timeMs);
+    if (wanted) {
+      if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
+      if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
+    }
+    if (wanted && matters(bytes, needles, head)) {
       // Between records sits exactly `,`; before the closing `]` only whitespace.
       const stop = next === -1 ? lastNonSpace(bytes, last - 1) + 1 : next - 1;
-      if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${count}: no comma after it`);
-      hits.push({ start, end: stop, index: count });
+      if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${index}: no comma after it`);
+      hits.push({ start, end: stop, index });
     }
-    count += 1;
+    index += 1;
+    if (wanted) count += 1;
     start = next;
   }
   return { ok: true, shape: 'records', hits, count, firstMs, lastMs };
 }
 
 /** JSON Lines: a line in CloudTrail's layout is judged by its head; any other line (EventBridge, odd order) is parsed. */
-function scanLines(bytes: Buffer, needles: ByteNeedles, baseIndex: number): PrefilterScan {
+function scanLines(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  baseIndex: number,
+  window: TimeWindow | undefined,
+): PrefilterScan {
   const hits: PrefilterHit[] = [];
   let firstMs: number | null = null;
   let lastMs: number | null = null;
@@ -147,16 +175,15 @@ function scanLines(bytes: Buffer, needles: ByteNeedles, baseIndex: number): Pref
     if (stop === -1) stop = bytes.length;
     const lineStart = firstNonSpace(bytes, pos);
     if (lineStart !== -1 && lineStart < stop) {
-      count += 1;
-      const head = startsWith(bytes, lineStart, RECORD_START)
-        ? readRecordHead(bytes, lineStart, count)
-        : null;
+      const head = startsWith(bytes, lineStart, RECORD_START) ? readRecordHead(bytes, lineStart, line) : null;
       const layout = head !== null && typeof head !== 'string' && head.nameEnd < stop ? head : null;
-      if (layout !== null) {
+      const wanted = layout === null || !outside(window, layout.timeMs);
+      if (wanted) count += 1;
+      if (layout !== null && wanted) {
         if (firstMs === null || layout.timeMs < firstMs) firstMs = layout.timeMs;
         if (lastMs === null || layout.timeMs > lastMs) lastMs = layout.timeMs;
       }
-      if (layout === null || matters(bytes, needles, layout))
+      if (layout === null || (wanted && matters(bytes, needles, layout)))
         hits.push({ start: pos, end: stop, index: baseIndex + line });
     }
     pos = stop + 1;
