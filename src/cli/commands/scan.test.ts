@@ -219,6 +219,13 @@ describe('mfaguard scan', () => {
     assert.match(err, /cannot write --out .*its folder does not exist/);
   });
 
+  it('scans the demo folder whole and exits 0: its ground-truth file is noted as not CloudTrail, not an error', async () => {
+    const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
+    const { code, err } = await scan([demo, '--format', 'json', '--out', join(dir, 'demo.json')]);
+    assert.equal(code, 0, err);
+    assert.match(err, /note: .*ground-truth\.json: not CloudTrail/);
+  });
+
   it('checks --out before reading anything: a missing input is never reported when --out is unusable', async () => {
     const { code, err } = await scan([join(dir, 'missing-input'), '--out', dir, '--quiet']);
     assert.equal(code, 2);

@@ -9,7 +9,9 @@ import { constants, gunzipSync } from 'node:zlib';
 import type { InputIssue } from '../../model/index.ts';
 import {
   acceptDocument,
+  acceptEnvelope,
   acceptItem,
+  isLogsEnvelope,
   finishSink,
   isDigestLocation,
   makeIssue,
@@ -50,7 +52,10 @@ export interface DecodeResult {
     | 'eventbridge'
     | 'lookup-events'
     | 'single'
+    | 'cloudwatch-logs'
+    | 'concatenated'
     | 'digest'
+    | 'foreign'
     | 'empty'
     | 'unknown';
   readonly records: DecodedRecord[];
@@ -215,6 +220,8 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
+    if (isMoreAfterJson(error) && decodeConcatenated(sink, text))
+      return result(sink, 'concatenated', bytes.length);
     if (multiLine && text.charCodeAt(start) !== 0x5b && laterLineIsObject(text, firstBreak + 1)) {
       // JSON Lines whose first line is broken: report that line, keep the rest.
       decodeLines(sink, text, chunk.baseIndex);
@@ -232,7 +239,46 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   }
   const format: DocumentFormat = acceptDocument(sink, value);
   if (format === 'digest') return digestSkipped(sink, bytes.length);
+  if (format === 'foreign') return result(sink, format, bytes.length, 'not CloudTrail');
   return result(sink, format, bytes.length);
+}
+
+function isMoreAfterJson(error: unknown): boolean {
+  return error instanceof SyntaxError && /after JSON at position \d+/.test(error.message);
+}
+
+/**
+ * JSON values one after another with nothing between (Firehose writes CloudWatch Logs envelopes so, and some tools
+ * records): each is parsed up to where V8 says the first value ended, so every byte is parsed once. Records and
+ * EventBridge events are taken, envelopes opened. False (nothing taken) when a value is broken: the caller reports it.
+ */
+function decodeConcatenated(sink: Sink, text: string): boolean {
+  const values: unknown[] = [];
+  let pos = 0;
+  for (;;) {
+    pos = firstNonSpace(text, pos);
+    if (pos === -1) break;
+    const rest = text.slice(pos);
+    try {
+      values.push(JSON.parse(rest));
+      break;
+    } catch (error) {
+      const end = /after JSON at position (\d+)/.exec(error instanceof Error ? error.message : '');
+      if (end === null) return false;
+      try {
+        values.push(JSON.parse(rest.slice(0, Number(end[1]))));
+      } catch {
+        return false;
+      }
+      pos += Number(end[1]);
+    }
+  }
+  let index = 0;
+  for (const value of values) {
+    if (isLogsEnvelope(value)) index = acceptEnvelope(sink, value, index);
+    else acceptItem(sink, value, index++);
+  }
+  return true;
 }
 
 /**
@@ -460,7 +506,9 @@ function acceptLine(sink: Sink, line: string, index: number): void {
     });
     return;
   }
-  acceptItem(sink, value, index);
+  // A JSON Lines file of CloudWatch Logs envelopes (Firehose with a newline delimiter): its records share the line.
+  if (isLogsEnvelope(value)) acceptEnvelope(sink, value, index, true);
+  else acceptItem(sink, value, index);
 }
 
 /**
