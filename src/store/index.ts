@@ -22,3 +22,4 @@ export { actorKeyOf, eventTargetKey, targetKeyOf } from './keys.ts';
 export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './open-store.ts';
 export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
+export type * from './baseline-sightings.ts';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Actor, Alert, CloudTrailEvent, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
+import { defineSightingsContract } from './baseline-sightings.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from './errors.ts';
 import { targetKeyOf } from './keys.ts';
 import type { Store, StoredAlert } from './store.ts';
@@ -200,6 +201,8 @@ export function defineStoreContract(
         }
       });
     }
+
+    defineSightingsContract(test);
 
     // Opening and migrations ---------------------------------------------------------------------
 

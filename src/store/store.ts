@@ -1,6 +1,7 @@
 // The store interface the service is built on: events, alerts, cases, verification, approvals, outbox, tokens, work.
 
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
+import type { BaselineSightingsTx } from './baseline-sightings.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -416,7 +417,7 @@ export interface KpiSnapshot {
  * Everything the service reads and writes, usable inside a transaction. Every method on `Store` runs
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
-export interface StoreTx {
+export interface StoreTx extends BaselineSightingsTx {
   // Events -------------------------------------------------------------------------------------
   /** Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts. */
   insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult>;

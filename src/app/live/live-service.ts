@@ -1,5 +1,6 @@
 // The live service's core: ingest -> detect -> store -> triage -> cases -> verification and notifications, one transaction per batch.
 
+import { baselineSightings } from '../../enrich/index.ts';
 import {
   ANSWERED_CLASSIFICATIONS,
   awaitsGraceWindow,
@@ -464,6 +465,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           eventId: conflict.event.id,
         });
       }
+      // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass reads).
+      await tx.recordSightings(baselineSightings(events));
 
       const candidates = ruleAlerts.filter((alert) => !refused.has(alert));
       for (const rule of aggregateRules.values()) {

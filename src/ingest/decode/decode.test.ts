@@ -515,9 +515,16 @@ void describe('decodeChunk: bad input', () => {
   });
 
   void it('reports JSON that is not CloudTrail, showing what arrived', () => {
+    // Well-formed JSON of another kind (a manifest, another product's export) is skipped with a note, not an error.
     const object = decode(JSON.stringify({ hello: 1, world: 2 }));
-    assert.deepEqual(codes(object), ['unknown-shape']);
-    assert.match(object.issues[0]!.message, /found an object with keys hello, world/);
+    assert.deepEqual(codes(object), ['not-cloudtrail']);
+    assert.equal(object.issues[0]!.level, 'note');
+    assert.equal(object.skipped, 'not CloudTrail');
+    assert.match(object.issues[0]!.message, /an object with keys hello, world/);
+    const foreignArray = decode(JSON.stringify([{ sku: 1 }, { sku: 2 }]));
+    assert.deepEqual(codes(foreignArray), ['not-cloudtrail']);
+    // An object with a CloudTrail key in the wrong shape is still an error.
+    assert.deepEqual(codes(decode(JSON.stringify({ Records: 'x' }))), ['records-not-array']);
     for (const value of ['"just a string"', '42', 'null', 'true']) {
       const result = decode(value);
       assert.deepEqual(codes(result), ['unknown-shape'], value);
@@ -576,5 +583,61 @@ void describe('decodeChunk: bad input', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+void describe('decodeChunk: CloudWatch Logs envelopes and concatenated JSON', () => {
+  const envelope = (records: unknown[], messageType = 'DATA_MESSAGE') => ({
+    messageType,
+    owner: '111122223333',
+    logGroup: 'aws-cloudtrail-logs-111122223333',
+    logStream: '111122223333_CloudTrail_us-east-1',
+    subscriptionFilters: ['to-firehose'],
+    logEvents: records.map((record, i) => ({
+      id: `${i}`,
+      timestamp: 1_700_000_000_000 + i,
+      message: JSON.stringify(record),
+    })),
+  });
+
+  void it('opens envelopes concatenated without separators, gzipped, as Firehose writes them to S3', () => {
+    const text =
+      JSON.stringify(envelope([rec('A'), rec('B')])) +
+      JSON.stringify(envelope([], 'CONTROL_MESSAGE')) +
+      JSON.stringify(envelope([rec('C')]));
+    const result = decode(gzipSync(text));
+    assert.equal(result.format, 'concatenated');
+    assert.deepEqual(names(result), ['A', 'B', 'C']);
+    assert.deepEqual(
+      result.records.map((r) => r.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(result.issues, []);
+  });
+
+  void it('opens one envelope, and envelopes one per line', () => {
+    assert.deepEqual(names(decode(JSON.stringify(envelope([rec('A')])))), ['A']);
+    const lines = decode(
+      `${JSON.stringify(envelope([rec('A'), rec('B')]))}\n${JSON.stringify(envelope([rec('C')]))}\n`,
+    );
+    assert.deepEqual(names(lines), ['A', 'B', 'C']);
+  });
+
+  void it('reads records concatenated without separators, and says which log event is not a record', () => {
+    const result = decode(
+      JSON.stringify(rec('A')) + JSON.stringify(rec('B')) + '  ' + JSON.stringify(rec('C')),
+    );
+    assert.equal(result.format, 'concatenated');
+    assert.deepEqual(names(result), ['A', 'B', 'C']);
+    const bad = decode(
+      JSON.stringify({ ...envelope([rec('A')]), logEvents: [{ id: '1', message: 'plain text log line' }] }),
+    );
+    assert.deepEqual(codes(bad), ['logs-envelope']);
+    assertSafeIssues(bad);
+  });
+
+  void it('a broken value among concatenated ones is reported as broken JSON', () => {
+    const result = decode(JSON.stringify(rec('A')) + '{"eventName": ');
+    assert.deepEqual(codes(result), ['not-json']);
   });
 });

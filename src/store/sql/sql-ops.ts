@@ -1,5 +1,7 @@
 // Every store operation written once in portable SQL (SQLite 3.35+ and PostgreSQL 12+), over one connection.
 
+import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
+import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -389,6 +391,22 @@ export class SqlOps implements StoreTx {
       params,
     );
     return rows.map((row) => JSON.parse(row.body) as CloudTrailEvent);
+  }
+
+  // Baseline sightings ------------------------------------------------------------------------
+
+  recordSightings(rows: readonly SightingRow[]): Promise<void> {
+    rows.forEach((row, index) => {
+      requireText(row.actor, `sightings[${index}].actor`);
+      requireTime(row.firstMs, `sightings[${index}].firstMs`);
+    });
+    return recordSightings(this.#conn, this.#dialect, rows);
+  }
+
+  findSightings(query: SightingQuery): Promise<SightingRow[]> {
+    requireTime(query.fromMs, 'fromMs');
+    requireTime(query.toMs, 'toMs');
+    return findSightings(this.#conn, query);
   }
 
   // Alerts -----------------------------------------------------------------------------------

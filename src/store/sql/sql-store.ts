@@ -26,6 +26,7 @@ import type {
   VerificationAnswer,
 } from '../store.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
+import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
 import { SqlOps } from './sql-ops.ts';
 
@@ -153,6 +154,12 @@ export class SqlStore implements Store {
   }
   findEvents(query: EventQuery) {
     return this.#read('findEvents', (ops) => ops.findEvents(query));
+  }
+  recordSightings(rows: readonly SightingRow[]) {
+    return this.#write('recordSightings', (ops) => ops.recordSightings(rows));
+  }
+  findSightings(query: SightingQuery) {
+    return this.#read('findSightings', (ops) => ops.findSightings(query));
   }
   insertAlerts(alerts: readonly Alert[], detectedAtMs: number) {
     return this.#write('insertAlerts', (ops) => ops.insertAlerts(alerts, detectedAtMs));
