@@ -6,13 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 /** The system Chromium (Debian's package); MFAGUARD_CHROMIUM points elsewhere. */
 export const CHROMIUM = process.env['MFAGUARD_CHROMIUM'] ?? '/usr/bin/chromium';
 
-/** Tests skip (loudly) rather than fail on a machine without Chromium. */
-export function chromiumSkipReason(): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  console.warn(
-    `\n*** SKIPPING dashboard browser tests: ${CHROMIUM} is not installed (apt-get install chromium) ***\n`,
-  );
-  return `${CHROMIUM} absent`;
+/** Null when Chromium is there; otherwise why not (test-support/requirements.ts decides skip or fail). */
+export function chromiumProblem(): string | null {
+  return existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (apt-get install chromium)`;
 }
 
 /** Runs in the page before its own scripts: any write to window.__pwned, alert() or CSP violation is recorded. */
