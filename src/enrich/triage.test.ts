@@ -287,6 +287,21 @@ describe('triage scenarios', () => {
       'dave',
     );
     assert.notEqual(other.classification, 'approved');
+    const later = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-19T00:30:00Z',
+      actor: 'opsadmin',
+      target: 'dave',
+      mfa: true,
+    });
+    const afterWindow = removalOf(triage([later], { approvals }), 'dave');
+    assert.notEqual(afterWindow.classification, 'approved');
+    assert.ok(!codes(afterWindow).includes('approved'));
+    const elsewhere = removalOf(
+      triage([removal], { approvals: [{ ...approvals[0]!, account: '444455556666' }] }),
+      'dave',
+    );
+    assert.notEqual(elsewhere.classification, 'approved');
   });
 
   it('no new device after the grace window is unresolved and raised, not lowered', () => {
