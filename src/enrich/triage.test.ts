@@ -9,6 +9,7 @@ import { triageAlerts } from './triage.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
 import type { TriageConfig } from './triage-config.ts';
 import { makeEvent, removalAlert } from './test-support/events.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 const PARIS_HOURS: TriageConfig['workingHours'] = {
   timeZone: 'Europe/Paris',
@@ -655,7 +656,7 @@ describe('triage invariants', () => {
   it('the order of arrival does not change the result', () => {
     const events = [...phoneSwap(), ...takeover()];
     const expected = serialize(triage(events));
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
         (shuffled) => {
@@ -706,7 +707,7 @@ describe('triage invariants', () => {
   });
 
   it('shuffled bursts with random timing never put a removal in two bursts', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 5, maxLength: 30 }),
         (offsets) => {
