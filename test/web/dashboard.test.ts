@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { BrowserHandle } from './test-support/browser.ts';
-import { chromiumProblem, openBrowser } from './test-support/browser.ts';
+import { chromiumProblem, openBrowser, pixelFacts } from './test-support/browser.ts';
 import type { FakeApi } from './test-support/fake-api.ts';
 import { GOOD_TOKEN, HOSTILE, startFakeApi } from './test-support/fake-api.ts';
 import { missing } from '../../src/test-support/requirements.ts';
@@ -137,7 +137,6 @@ else
     });
 
     it('stays inert with hostile data: no markup, no script, no foreign links', async () => {
-      await page.screenshot({ path: '/tmp/dashboard-case.png', fullPage: true });
       type DomFacts = {
         injected: number;
         scripts: string[];
@@ -208,10 +207,43 @@ else
       assert.ok(!Number.isNaN(Date.parse(body['from'] ?? '')));
     });
 
-    it('takes a screenshot of the cases list', async () => {
+    it('renders the cases list as pixels: full width, styled, with text in the table', async () => {
       await page.click('#nav a[href="#/cases"]');
       await page.locator('#cases-table tbody tr').nth(3).waitFor();
-      await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+      const whole = await pixelFacts(b, await page.screenshot({ fullPage: true }));
+      assert.equal(whole.width, 1400, 'the viewport width');
+      assert.ok(whole.height >= 1000, `full page, at least the viewport high: ${whole.height}`);
+      // A blank or unstyled page has a handful of colours; the styled view has its palette, badges and text.
+      assert.ok(whole.colours >= 20, `colours: ${whole.colours}`);
+      // Each severity badge in the table is painted in its colour from style.css (a stylesheet that failed to
+      // load, or a class the data could spoof, would paint none).
+      const SEVERITY_COLOURS: Record<string, string> = {
+        critical: '#b3121f',
+        high: '#d9480f',
+        medium: '#b7791f',
+        low: '#1f6feb',
+      };
+      const shown = await page.evaluate<string[]>(
+        `[...new Set([...document.querySelectorAll('#cases-table .badge')].flatMap((e) => [...e.classList]))]`,
+      );
+      const severities = Object.keys(SEVERITY_COLOURS).filter((s) => shown.includes(`sev-${s}`));
+      assert.ok(severities.length >= 2, `severity badges in the table: ${shown.join(' ')}`);
+      const table = await pixelFacts(
+        b,
+        await page.locator('#cases-table').screenshot(),
+        severities.map((s) => SEVERITY_COLOURS[s]!),
+      );
+      for (const severity of severities) {
+        const pixels = table.watched[SEVERITY_COLOURS[severity]!] ?? 0;
+        assert.ok(pixels >= 50, `${severity} badge: ${pixels} pixels of ${SEVERITY_COLOURS[severity]}`);
+      }
+      const box = await page.locator('#cases-table').boundingBox();
+      assert.ok(
+        box !== null && Math.abs(table.width - box.width) <= 1,
+        `table ${table.width} px vs ${box?.width}`,
+      );
+      // Rows of text: some ink, but far from a solid block (which is what a rendering failure paints).
+      assert.ok(table.ink > 0.01 && table.ink < 0.5, `table ink: ${table.ink}`);
     });
 
     it('goes back to the login box when the token stops working', async () => {

@@ -54,3 +54,59 @@ export async function openBrowser(): Promise<BrowserHandle> {
   });
   return { browser, page, errors, attempts: () => page.evaluate<string[]>('window.__attempts') };
 }
+
+export interface PixelFacts {
+  readonly width: number;
+  readonly height: number;
+  /** Distinct colours, counted on a coarse grid (4 px steps) so anti-aliasing does not dominate. */
+  readonly colours: number;
+  /** Share of sampled pixels darker than mid-grey: text, borders, badges. */
+  readonly ink: number;
+  /** Pixels (every one, not sampled) of each watched `#rrggbb` colour. */
+  readonly watched: Readonly<Record<string, number>>;
+}
+
+/**
+ * Decodes a PNG screenshot in a blank page of the same browser (canvas pixels), so a test can tell a rendered
+ * view from a blank or unstyled one without a PNG library.
+ */
+export async function pixelFacts(
+  handle: BrowserHandle,
+  png: Buffer,
+  watch: readonly string[] = [],
+): Promise<PixelFacts> {
+  const blank = await handle.browser.newPage();
+  try {
+    // Page code as a string: the project compiles without the DOM library, as the other page evaluations do.
+    return await blank.evaluate<PixelFacts>(`(async () => {
+      const image = new Image();
+      image.src = ${JSON.stringify(`data:image/png;base64,${png.toString('base64')}`)};
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      const watched = Object.fromEntries(${JSON.stringify(watch)}.map((hex) => [hex, 0]));
+      for (let i = 0; i < data.length; i += 4) {
+        const hex = '#' + [data[i], data[i + 1], data[i + 2]].map((v) => v.toString(16).padStart(2, '0')).join('');
+        if (hex in watched) watched[hex]++;
+      }
+      const colours = new Set();
+      let dark = 0;
+      let samples = 0;
+      for (let y = 0; y < canvas.height; y += 4) {
+        for (let x = 0; x < canvas.width; x += 4) {
+          const i = (y * canvas.width + x) * 4;
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+          if (0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] < 128) dark++;
+          samples++;
+        }
+      }
+      return { width: canvas.width, height: canvas.height, colours: colours.size, ink: dark / samples, watched };
+    })()`);
+  } finally {
+    await blank.close();
+  }
+}
