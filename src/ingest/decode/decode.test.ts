@@ -1,14 +1,17 @@
 // Tests for decodeChunk: every delivery format, and every way the bytes can be wrong.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { decodeChunk, MAX_RECORD_ISSUES } from './index.ts';
 import type { Chunk, DecodeResult } from './index.ts';
+import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
-const corpus = new URL('../../../../shared/corpus/', import.meta.url);
+const corpus = pathToFileURL(`${CORPUS}/`);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -133,7 +136,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads Stratus Red Team detonation logs (JSON arrays)', (t) => {
     const dir = new URL('stratus-red-team/docs/detonation-logs/', corpus);
-    if (!existsSync(dir)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(dir))) return;
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length > 10);
     for (const file of files) {
@@ -160,7 +163,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads the OTRF dataset (one record a line)', (t) => {
     const file = new URL('otrf-security-datasets/ec2_proxy_s3_exfiltration_2020-09-14011940.json', corpus);
-    if (!existsSync(file)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(file))) return;
     const result = decode(readFileSync(file), { location: 'otrf.json' });
     assert.equal(result.format, 'jsonl');
     assert.equal(result.records.length, 103);
@@ -305,7 +308,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads `aws cloudtrail lookup-events` output from the corpus', (t) => {
     const file = new URL('aws-cli-examples/cloudtrail__lookup-events__output1.json', corpus);
-    if (!existsSync(file)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(file))) return;
     const result = decode(readFileSync(file));
     assert.equal(result.format, 'lookup-events');
     assert.deepEqual(names(result), ['ConsoleLogin']);
@@ -560,7 +563,7 @@ void describe('decodeChunk: bad input', () => {
   });
 
   void it('never throws, whatever the bytes', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 300 }),
