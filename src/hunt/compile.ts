@@ -94,16 +94,14 @@ export function compileSliceQuery(
   layout: TableLayout,
 ): string {
   const predicate = slicePredicate(pins, contextNames, layout.dialect);
-  const where = scopeConditions(scope, layout);
   return [
     '-- mfaguard hunt: the events the loaded rules can fire on and those triage reads, once per eventID;',
     '-- every other event in scope falls into the group keyed NULL, which counts them and keeps the newest time',
-    'SELECT',
-    `  CASE WHEN (\n${predicate.map((line) => `    ${line}`).join('\n')}\n  ) THEN ${ref('eventid', layout.dialect)} END AS ${KEY_COLUMN},`,
-    ...aggregateColumns(layout),
-    `FROM ${layout.from}`,
-    ...(where.length === 0 ? [] : ['WHERE', `  ${where.join('\n  AND ')}`]),
-    'GROUP BY 1',
+    ...groupedQuery(
+      `CASE WHEN (\n${predicate.map((line) => `      ${line}`).join('\n')}\n    ) THEN ${ref('eventid', layout.dialect)} END`,
+      scopeConditions(scope, layout),
+      layout,
+    ),
   ].join('\n');
 }
 
@@ -128,18 +126,12 @@ export function compileBaselineQuery(
   if (who.length === 0) throw new Error('compileBaselineQuery needs at least one caller');
   const where = [
     ...scopeConditions({ ...FULL_SCOPE, since: window.from, until: window.until }, layout),
-    `(\n    ${slicePredicate(pins, contextNames, d).join('\n    ')}\n  )`,
+    `(\n      ${slicePredicate(pins, contextNames, d).join('\n      ')}\n    )`,
     `(${who.join(' OR ')})`,
   ];
   return [
     '-- mfaguard hunt: the baseline slice, what the callers found did in the look-back before the hunted window',
-    'SELECT',
-    `  ${ref('eventid', d)} AS ${KEY_COLUMN},`,
-    ...aggregateColumns(layout),
-    `FROM ${layout.from}`,
-    'WHERE',
-    `  ${where.join('\n  AND ')}`,
-    'GROUP BY 1',
+    ...groupedQuery(ref('eventid', d), where, layout),
   ].join('\n');
 }
 
@@ -162,29 +154,55 @@ function slicePredicate(
   return lines;
 }
 
-function aggregateColumns(layout: TableLayout): string[] {
+/**
+ * Rows grouped by `key`: the inner query reads the table once and keeps one copy of each column per group; the
+ * outer one turns nested values into JSON text for the groups only, not for every row read.
+ */
+function groupedQuery(key: string, where: readonly string[], layout: TableLayout): string[] {
   const d = layout.dialect;
   const time = ref('eventtime', d);
-  const head = [
-    `  count(*) AS ${COPIES_COLUMN},`,
-    d === 'lake'
-      ? `  to_iso8601(max(${time})) AS ${LAST_TIME_COLUMN},`
-      : `  max(${time}) AS ${LAST_TIME_COLUMN},`,
-  ];
-  if (d === 'lake') return [...head, `  arbitrary(eventJson) AS ${LAKE_JSON_COLUMN}`];
   const columns = CLOUDTRAIL_COLUMNS.filter((c) => layout.columns.has(c.name));
+  const inner =
+    d === 'lake'
+      ? [`arbitrary(eventJson) AS ${LAKE_JSON_COLUMN}`]
+      : [
+          `arbitrary("$path") AS ${LOCATION_COLUMN}`,
+          ...columns.map((c) => `arbitrary(${c.name}) AS ${c.name}`),
+        ];
+  const outer =
+    d === 'lake'
+      ? [
+          KEY_COLUMN,
+          COPIES_COLUMN,
+          `to_iso8601(${LAST_TIME_COLUMN}) AS ${LAST_TIME_COLUMN}`,
+          LAKE_JSON_COLUMN,
+        ]
+      : [KEY_COLUMN, COPIES_COLUMN, LAST_TIME_COLUMN, LOCATION_COLUMN, ...columns.map(selectExpression)];
   return [
-    ...head,
-    `  arbitrary("$path") AS ${LOCATION_COLUMN},`,
-    ...columns.map(
-      (c, i) => `  arbitrary(${selectExpression(c)}) AS ${c.name}${i === columns.length - 1 ? '' : ','}`,
-    ),
+    'SELECT',
+    outer.map((c) => `  ${c}`).join(',\n'),
+    'FROM (',
+    '  SELECT',
+    [
+      `${key} AS ${KEY_COLUMN}`,
+      `count(*) AS ${COPIES_COLUMN}`,
+      `max(${time}) AS ${LAST_TIME_COLUMN}`,
+      ...inner,
+    ]
+      .map((c) => `    ${c}`)
+      .join(',\n'),
+    `  FROM ${layout.from}`,
+    ...(where.length === 0 ? [] : ['  WHERE', `    ${where.join('\n    AND ')}`]),
+    '  GROUP BY 1',
+    ') AS grouped',
   ];
 }
 
 /** Nested values come back as JSON text: Athena prints a struct as `{a=1, b=x}`, which cannot be read back safely. */
 function selectExpression(column: Column): string {
-  return column.type.kind === 'string' ? column.name : `json_format(CAST(${column.name} AS JSON))`;
+  return column.type.kind === 'string'
+    ? column.name
+    : `json_format(CAST(${column.name} AS JSON)) AS ${column.name}`;
 }
 
 function scopeConditions(scope: HuntScope, layout: TableLayout): string[] {

@@ -11,8 +11,10 @@ import type { HuntEngine, QueryResult } from '../engine.ts';
 import type { HuntRow } from '../rows.ts';
 import { CLOUDTRAIL_COLUMNS, duckdbExpression, duckdbReadType, quoteIdentifier } from '../schema.ts';
 
-/** The view's name: hunts over local files query it as they would query the Athena table. */
+/** The view's schema and name: hunts over local files query `"mfaguard"."cloudtrail"` as they would the Athena table. */
+export const DUCKDB_DATABASE = 'mfaguard';
 export const DUCKDB_TABLE = 'cloudtrail';
+const VIEW = `${quoteIdentifier(DUCKDB_DATABASE)}.${quoteIdentifier(DUCKDB_TABLE)}`;
 
 /** `AWSLogs/[o-org/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/file`: the layout a trail writes and partition projection reads. */
 const DELIVERY_PATH =
@@ -46,7 +48,7 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
       : NO_PARTITIONS;
   const layout: TableLayout = {
     dialect: 'athena',
-    from: quoteIdentifier(DUCKDB_TABLE),
+    from: VIEW,
     columns: new Set(CLOUDTRAIL_COLUMNS.map((c) => c.name)),
     partitions,
   };
@@ -58,6 +60,7 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
   try {
     // Trino's json_format(JSON) is DuckDB's cast to text: the one function the Athena SQL uses that DuckDB lacks.
     await connection.run('CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)');
+    await connection.run(`CREATE SCHEMA ${quoteIdentifier(DUCKDB_DATABASE)}`);
     if (files.length > 0) await connection.run(viewSql(files, partitions));
   } catch (error) {
     connection.closeSync();
@@ -119,7 +122,7 @@ function viewSql(files: readonly string[], partitions: Partitions): string {
           `${fromPath('/CloudTrail/([a-z0-9-]+)/\\d{4}/')} AS region`,
           `${fromPath('/CloudTrail/[a-z0-9-]+/(\\d{4}/\\d{2}/\\d{2})/')} AS "timestamp"`,
         ];
-  return `CREATE TEMP VIEW ${quoteIdentifier(DUCKDB_TABLE)} AS SELECT ${[...columns, ...partitionColumns, 'filename AS "$path"'].join(', ')} FROM ${source}`;
+  return `CREATE VIEW ${VIEW} AS SELECT ${[...columns, ...partitionColumns, 'filename AS "$path"'].join(', ')} FROM ${source}`;
 }
 
 function sqlString(value: string): string {
