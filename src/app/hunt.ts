@@ -2,7 +2,15 @@
 
 import { actorKey, Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import { compileBaselineQuery, compileSliceQuery, decodeRow, rulePins } from '../hunt/index.ts';
+import {
+  compileBaselineQuery,
+  compileSliceQuery,
+  decodeRow,
+  loadAthenaEngine,
+  loadDuckdbEngine,
+  loadLakeEngine,
+  rulePins,
+} from '../hunt/index.ts';
 import type { HuntEngine, HuntScope, QueryStatistics, RulePin } from '../hunt/index.ts';
 import { normalizeRecord } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
@@ -233,5 +241,36 @@ class SliceCollector {
     if (normalized.ok) return normalized.event;
     this.report({ ...normalized.issue, location: `${normalized.issue.location} (${where})` });
     return null;
+  }
+}
+
+/** Which engine a hunt runs on, and what it needs to find the data. */
+export type EngineSpec =
+  | { readonly engine: 'duckdb'; readonly paths: readonly string[] }
+  | {
+      readonly engine: 'athena';
+      readonly database: string;
+      readonly table: string;
+      readonly workgroup?: string;
+      readonly output?: string;
+      readonly region?: string;
+      readonly profile?: string;
+    }
+  | {
+      readonly engine: 'cloudtrail-lake';
+      readonly eventDataStore: string;
+      readonly region?: string;
+      readonly profile?: string;
+    };
+
+/** Opens the engine, loading its driver (DuckDB's native library, an AWS SDK client) only now. */
+export async function openHuntEngine(spec: EngineSpec): Promise<HuntEngine> {
+  switch (spec.engine) {
+    case 'duckdb':
+      return (await loadDuckdbEngine()).openDuckdbEngine({ paths: spec.paths });
+    case 'athena':
+      return (await loadAthenaEngine()).openAthenaEngine(spec);
+    case 'cloudtrail-lake':
+      return (await loadLakeEngine()).openLakeEngine(spec);
   }
 }

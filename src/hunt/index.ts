@@ -15,4 +15,6 @@ export type { DecodedRow, HuntRow } from './rows.ts';
 export { athenaType, CLOUDTRAIL_COLUMNS, DOCUMENTED_COLUMN_NAMES } from './schema.ts';
 export type { Column, ColumnType } from './schema.ts';
 // Engines load their drivers (DuckDB's native library, the AWS SDK clients) only when a hunt uses them.
+export const loadAthenaEngine = () => import('./engines/athena.ts');
 export const loadDuckdbEngine = () => import('./engines/duckdb.ts');
+export const loadLakeEngine = () => import('./engines/cloudtrail-lake.ts');
