@@ -22,7 +22,8 @@ export type RowDecoding =
 
 /** Decodes a row; a value that is not what the column promises is an issue naming the row and column, never a crash. */
 export function decodeRow(row: HuntRow, where: string): RowDecoding {
-  const key = row[KEY_COLUMN] ?? null;
+  // CloudTrail Lake may hand back NULL as an empty text; an eventID is never empty.
+  const key = row[KEY_COLUMN] === '' ? null : (row[KEY_COLUMN] ?? null);
   const copies = Number(row[COPIES_COLUMN] ?? '0');
   const lastEventTime = row[LAST_TIME_COLUMN] ?? null;
   const location = row[LOCATION_COLUMN] ?? null;

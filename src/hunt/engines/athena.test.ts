@@ -179,11 +179,9 @@ describe('hunt --engine athena', () => {
     const pages = resultPages(rows, 1000);
     athena.on(GetTableMetadataCommand).resolves(DOCUMENTED_TABLE);
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q' });
-    athena
-      .on(GetQueryExecutionCommand)
-      .resolves({
-        QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 10 } },
-      });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 10 } },
+    });
     athena.on(GetQueryResultsCommand).resolvesOnce(pages[0]!).resolvesOnce(pages[1]!).resolvesOnce(pages[2]!);
     const engine = await openAthenaEngine({
       database: 'd',

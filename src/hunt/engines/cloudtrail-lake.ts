@@ -29,7 +29,12 @@ const EDS_ARN = /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):\d{12}:eventdatastore\/
 const EDS_ID = /^[A-Za-z0-9-]{3,}$/;
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
+/** Nothing to ask AWS before the first query (Lake's schema is fixed); a bad store name still rejects, as for the other engines. */
 export function openLakeEngine(options: LakeEngineOptions): Promise<HuntEngine> {
+  return new Promise((resolve) => resolve(createLakeEngine(options)));
+}
+
+function createLakeEngine(options: LakeEngineOptions): HuntEngine {
   const arn = EDS_ARN.exec(options.eventDataStore);
   const id = arn?.[2] ?? (EDS_ID.test(options.eventDataStore) ? options.eventDataStore : null);
   if (id === null) {
@@ -46,7 +51,7 @@ export function openLakeEngine(options: LakeEngineOptions): Promise<HuntEngine> 
     maxDelayMs: options.maxDelayMs ?? 5_000,
     maxThrottleRetries: options.maxThrottleRetries ?? 8,
   };
-  return Promise.resolve({
+  return {
     name: 'cloudtrail-lake',
     layout: { dialect: 'lake', from: id, columns: new Set<string>(), partitions: NO_PARTITIONS },
     issues: [],
@@ -55,7 +60,7 @@ export function openLakeEngine(options: LakeEngineOptions): Promise<HuntEngine> 
       if (options.client === undefined) client.destroy();
       return Promise.resolve();
     },
-  });
+  };
 }
 
 function createClient(region: string | undefined, profile: string | undefined): CloudTrailClient {
