@@ -166,7 +166,8 @@ function groupedQuery(key: string, where: readonly string[], layout: TableLayout
     d === 'lake'
       ? [`arbitrary(eventJson) AS ${LAKE_JSON_COLUMN}`]
       : [
-          `arbitrary("$path") AS ${LOCATION_COLUMN}`,
+          // The first file in path order, as a scan of the folder reads it first: where a copy is found is stable.
+          `min("$path") AS ${LOCATION_COLUMN}`,
           ...columns.map((c) => `arbitrary(${c.name}) AS ${c.name}`),
         ];
   const outer =

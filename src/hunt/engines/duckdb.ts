@@ -1,5 +1,7 @@
 // The embedded engine: DuckDB over local CloudTrail files, presented as the Athena table so the SQL sent to Athena runs here unchanged.
 
+import { open } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { listPath } from '../../ingest/index.ts';
@@ -38,7 +40,11 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
     }
     for await (const item of listPath(path)) {
       if (item.kind === 'issue') issues.push(item.issue);
-      else files.push(item.entry.location);
+      else {
+        const problem = await sniffDeliveryFile(item.entry.location);
+        if (problem === null) files.push(item.entry.location);
+        else issues.push(problem);
+      }
     }
   }
   // Partition columns exist only when every file sits where a trail delivers it: a NULL partition would drop rows.
@@ -81,6 +87,43 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
 }
 
 const NO_STATS = { bytesScanned: null, queryId: null } as const;
+
+/** Enough of a file to see how it starts, even gzipped. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * DuckDB reads delivery files (`{"Records":[...]}`, gzipped or not) only; any other JSON would come back as no
+ * records without a word. So each file's first bytes are checked, and another shape is named as `scan` names it.
+ */
+async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
+  let head: Buffer;
+  try {
+    const handle = await open(path);
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    if (head[0] === 0x1f && head[1] === 0x8b)
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (error) {
+    return {
+      level: 'error',
+      code: 'unreadable-file',
+      location: path,
+      message: `cannot read the file: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  if (/^\s*\{\s*"Records"\s*:\s*\[/.test(head.toString('utf8'))) return null;
+  return {
+    level: 'error',
+    code: 'not-a-delivery-file',
+    location: path,
+    message: `expected a CloudTrail delivery file {"Records":[...]}; found ${JSON.stringify(head.toString('utf8', 0, 40))}…`,
+    hint: 'hunt --engine duckdb reads the files a trail delivers; `mfaguard scan` also reads arrays, JSON Lines and exports',
+  };
+}
 
 async function runQuery(connection: DuckDBConnection, sql: string): Promise<QueryResult> {
   try {

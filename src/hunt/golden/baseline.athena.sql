@@ -38,7 +38,7 @@ FROM (
     eventid AS mfaguard_key,
     count(*) AS mfaguard_copies,
     max(eventtime) AS mfaguard_last_event_time,
-    arbitrary("$path") AS mfaguard_location,
+    min("$path") AS mfaguard_location,
     arbitrary(eventversion) AS eventversion,
     arbitrary(useridentity) AS useridentity,
     arbitrary(eventtime) AS eventtime,
