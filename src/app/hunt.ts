@@ -108,7 +108,7 @@ export async function runHunt(options: HuntOptions): Promise<HuntResult> {
       events,
       issues: collector.issues,
       rules: ruleSet.results,
-      stats: collector.stats(alerts, clock() - started),
+      stats: collector.stats(alerts, clock() - started, inputsOf(engine, queries)),
     };
   } finally {
     await engine.close();
@@ -145,6 +145,12 @@ function baselineQuery(
     { from, until: scope.since },
     engine.layout,
   );
+}
+
+/** What the summary counts as read: the local files, or for a remote table the bytes its queries scanned. */
+function inputsOf(engine: HuntEngine, queries: readonly HuntQuery[]): { files: number; bytes: number } {
+  if (engine.inputs !== null) return engine.inputs;
+  return { files: 0, bytes: queries.reduce((sum, q) => sum + (q.statistics.bytesScanned ?? 0), 0) };
 }
 
 /** Reads rows into what a scan gathers from chunks: alerts, aggregate candidates, the kept slice, the baseline. */
@@ -208,16 +214,20 @@ class SliceCollector {
       this.baseline.observe(event);
   }
 
-  stats(alerts: readonly Alert[], elapsedMs: number): ScanResult['stats'] {
+  stats(
+    alerts: readonly Alert[],
+    elapsedMs: number,
+    inputs: { files: number; bytes: number },
+  ): ScanResult['stats'] {
     const alertsBySeverity: Record<string, number> = {};
     for (const alert of alerts)
       alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
     return {
-      files: 0,
+      files: inputs.files,
       skippedFiles: 0,
       records: this.events,
       events: this.events,
-      bytes: 0,
+      bytes: inputs.bytes,
       alerts: alerts.length,
       alertsBySeverity,
       duplicates: 0,

@@ -22,6 +22,8 @@ export interface HuntEngine {
   readonly layout: TableLayout;
   /** Problems found before any query ran (a local file skipped, a digest folder), as `scan` reports them. */
   readonly issues: readonly InputIssue[];
+  /** Local files the engine reads and their bytes as stored; null for a remote table (its bytes scanned say more). */
+  readonly inputs: { readonly files: number; readonly bytes: number } | null;
   /** Runs one query; a failed or cancelled query is an `ExternalError` carrying the engine's reason. */
   run(sql: string): Promise<QueryResult>;
   close(): Promise<void>;

@@ -64,6 +64,7 @@ export async function openAthenaEngine(options: AthenaEngineOptions): Promise<Hu
     name: 'athena',
     layout,
     issues: [],
+    inputs: null,
     run: (sql) => runQuery(client, sql, options, catalog, timing),
     close: () => {
       if (options.client === undefined) client.destroy();

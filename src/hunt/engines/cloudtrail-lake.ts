@@ -55,6 +55,7 @@ function createLakeEngine(options: LakeEngineOptions): HuntEngine {
     name: 'cloudtrail-lake',
     layout: { dialect: 'lake', from: id, columns: new Set<string>(), partitions: NO_PARTITIONS },
     issues: [],
+    inputs: null,
     run: (sql) => runQuery(client, sql, timing, options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     close: () => {
       if (options.client === undefined) client.destroy();

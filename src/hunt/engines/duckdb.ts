@@ -32,6 +32,7 @@ export interface DuckdbEngineOptions {
 export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<HuntEngine> {
   const files: string[] = [];
   const issues: InputIssue[] = [];
+  let bytes = 0;
   for (const path of options.paths) {
     if (path === '-' || path.startsWith('s3://')) {
       throw new UsageError(
@@ -42,8 +43,10 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
       if (item.kind === 'issue') issues.push(item.issue);
       else {
         const problem = await sniffDeliveryFile(item.entry.location);
-        if (problem === null) files.push(item.entry.location);
-        else issues.push(problem);
+        if (problem === null) {
+          files.push(item.entry.location);
+          bytes += item.entry.size ?? 0;
+        } else issues.push(problem);
       }
     }
   }
@@ -77,6 +80,7 @@ export async function openDuckdbEngine(options: DuckdbEngineOptions): Promise<Hu
     name: 'duckdb',
     layout,
     issues,
+    inputs: { files: files.length, bytes },
     run: async (sql) => (files.length === 0 ? { rows: [], statistics: NO_STATS } : runQuery(connection, sql)),
     close: () => {
       connection.closeSync();
