@@ -283,7 +283,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
 }
 
 /** Oldest first; ties broken so that the order never depends on which worker finished first. */
-function compareAlerts(a: Alert, b: Alert): number {
+export function compareAlerts(a: Alert, b: Alert): number {
   if (a.event.time !== b.event.time) return a.event.time < b.event.time ? -1 : 1;
   const bySeverity = severityRank(b.severity) - severityRank(a.severity);
   if (bySeverity !== 0) return bySeverity;

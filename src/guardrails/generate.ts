@@ -37,7 +37,8 @@ export interface GuardrailOptions {
 }
 
 export interface GeneratedGuardrail {
-  readonly kind: GuardrailKind;
+  /** `athena-table` is made on request only (it needs the trail's bucket), never by `all`. */
+  readonly kind: GuardrailKind | 'athena-table';
   readonly format: GuardrailFormat;
   readonly fileName: string;
   readonly content: string;

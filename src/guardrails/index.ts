@@ -1,5 +1,7 @@
 // Public face of the guardrail generators: policies, SCP, EventBridge rule, as JSON, CloudFormation and Terraform.
 
+export { ATHENA_PARTITION_KEYS, generateAthenaTable } from './athena-table.ts';
+export type { AthenaTableOptions } from './athena-table.ts';
 export {
   DEFAULT_BREAK_GLASS_ROLE,
   generateGuardrail,

@@ -128,3 +128,33 @@ void test('bad arguments are usage errors that say what is allowed', async () =>
     /--quarantine-mode must be one of re-enrol, deny-all/,
   );
 });
+
+void test('athena-table writes the Glue table for hunts, and only on request', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mfaguard-athena-table-'));
+  const { ctx } = context(dir);
+  const args = [
+    '--bucket',
+    'trail-logs',
+    '--accounts',
+    '111122223333',
+    '--regions',
+    'us-east-1',
+    '--start-date',
+    '2024/01/01',
+  ];
+  assert.equal(
+    await GUARDRAILS_COMMAND.run(['athena-table', '--format', 'terraform', '--out', 'tf', ...args], ctx),
+    EXIT.ok,
+  );
+  assert.deepEqual(readdirSync(join(dir, 'tf')), ['mfaguard-athena-table.tf']);
+  assert.match(
+    readFileSync(join(dir, 'tf', 'mfaguard-athena-table.tf'), 'utf8'),
+    /resource "aws_glue_catalog_table"/,
+  );
+  assert.equal(await GUARDRAILS_COMMAND.run(['all', '--out', 'all'], ctx), EXIT.ok);
+  assert.ok(!readdirSync(join(dir, 'all')).some((name) => name.includes('athena')), '`all` needs no bucket');
+  await assert.rejects(
+    GUARDRAILS_COMMAND.run(['athena-table', '--accounts', '111122223333'], ctx),
+    (e: unknown) => e instanceof UsageError && /--bucket/.test(e.message) && /--regions/.test(e.message),
+  );
+});

@@ -5,18 +5,19 @@ import { join, resolve } from 'node:path';
 import { ExternalError, UsageError } from '../../model/index.ts';
 import {
   DEFAULT_BREAK_GLASS_ROLE,
+  generateAthenaTable,
   generateGuardrails,
   GUARDRAIL_FORMATS,
   GUARDRAIL_KINDS,
   guardrailJson,
 } from '../../guardrails/index.ts';
-import type { GuardrailKind, GuardrailOptions } from '../../guardrails/index.ts';
+import type { GeneratedGuardrail, GuardrailKind, GuardrailOptions } from '../../guardrails/index.ts';
 import { forTerminal } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
-export const GUARDRAILS_USAGE = `Usage: mfaguard guardrails <policy|quarantine|scp|eventbridge|all> [options]
+export const GUARDRAILS_USAGE = `Usage: mfaguard guardrails <policy|quarantine|scp|eventbridge|all|athena-table> [options]
 
 Generates the guardrails that keep MFA in place:
   policy       self-service MFA enforcement: users manage their own password and MFA device;
@@ -28,6 +29,9 @@ Generates the guardrails that keep MFA in place:
   eventbridge  the rule sending MFA and sign-in events to mfaguard: an API destination to
                <endpoint>/ingest/eventbridge with an API-key header, or an SQS queue (deploy in us-east-1)
   all          all four
+  athena-table the Athena table over a trail's bucket, with partition projection (account, region, day),
+               for \`mfaguard hunt --engine athena\`: a Glue TableInput (json), AWS::Glue::Table or
+               aws_glue_catalog_table; needs --bucket, --accounts, --regions and --start-date
 
 Options:
   --format FORMAT            json (default), cloudformation (YAML template) or terraform (HCL)
@@ -37,9 +41,18 @@ Options:
   --quarantine-mode MODE     re-enrol (default) or deny-all (not even re-enrolment)
   --out DIR                  write one file per guardrail into DIR instead of standard output
 
+athena-table options:
+  --bucket NAME              the trail's S3 bucket
+  --prefix PREFIX            the trail's key prefix before AWSLogs/, if any
+  --organization-id O        o-… for an organisation trail (AWSLogs/<org id>/<account>/…)
+  --accounts IDS             comma-separated account ids the bucket holds logs for
+  --regions REGIONS          comma-separated regions the trail logs
+  --start-date yyyy/MM/dd    the first day of logs
+  --database NAME            Glue database (default mfaguard), --table-name NAME (default cloudtrail)
+
 Exit codes: 0 done; 2 usage error; 4 the files could not be written.`;
 
-const KINDS_OR_ALL = [...GUARDRAIL_KINDS, 'all'] as const;
+const KINDS_OR_ALL = [...GUARDRAIL_KINDS, 'all', 'athena-table'] as const;
 
 export const GUARDRAILS_COMMAND: Command = {
   name: 'guardrails',
@@ -54,6 +67,14 @@ export const GUARDRAILS_COMMAND: Command = {
       target: { type: 'string' },
       'quarantine-mode': { type: 'string' },
       out: { type: 'string' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      'organization-id': { type: 'string' },
+      accounts: { type: 'string' },
+      regions: { type: 'string' },
+      'start-date': { type: 'string' },
+      database: { type: 'string' },
+      'table-name': { type: 'string' },
     });
     if (positionals.length !== 1) {
       throw new UsageError(
@@ -71,8 +92,26 @@ export const GUARDRAILS_COMMAND: Command = {
         `guardrails: unknown guardrail '${which.slice(0, 40)}'; choose one of ${KINDS_OR_ALL.join(', ')}`,
       );
     }
-    const kinds: GuardrailKind[] = which === 'all' ? [...GUARDRAIL_KINDS] : [which as GuardrailKind];
     const format = parseChoice('format', values.format, GUARDRAIL_FORMATS, 'json');
+    if (which === 'athena-table') {
+      const list = (value: string | undefined): string[] =>
+        (value ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '');
+      const generated = generateAthenaTable(format, {
+        bucket: values.bucket ?? '',
+        accounts: list(values.accounts),
+        regions: list(values.regions),
+        startDate: values['start-date'] ?? '',
+        ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+        ...(values['organization-id'] === undefined ? {} : { organizationId: values['organization-id'] }),
+        ...(values.database === undefined ? {} : { database: values.database }),
+        ...(values['table-name'] === undefined ? {} : { table: values['table-name'] }),
+      });
+      return writeGenerated([generated], values.out, ctx, () => generated.content);
+    }
+    const kinds: GuardrailKind[] = which === 'all' ? [...GUARDRAIL_KINDS] : [which as GuardrailKind];
     const options: GuardrailOptions = {
       ...(values['break-glass-role'] === undefined ? {} : { breakGlassRole: values['break-glass-role'] }),
       ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
@@ -91,35 +130,44 @@ export const GUARDRAILS_COMMAND: Command = {
           }),
     };
     const generated = generateGuardrails(kinds, format, options);
-
-    if (values.out !== undefined) {
-      const dir = resolve(ctx.cwd, values.out);
-      try {
-        await mkdir(dir, { recursive: true });
-        for (const file of generated) {
-          const path = join(dir, file.fileName);
-          await writeFile(path, file.content, 'utf8');
-          ctx.stdout.write(`wrote ${forTerminal(path)}\n`);
-        }
-      } catch (error) {
-        const reason =
-          (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-        throw new ExternalError('filesystem', `cannot write guardrails to ${dir}: ${reason}`);
+    return writeGenerated(generated, values.out, ctx, () => {
+      if (generated.length === 1) return generated[0]?.content ?? '';
+      if (format === 'json') {
+        const all = Object.fromEntries(kinds.map((kind) => [kind, guardrailJson(kind, options)]));
+        return `${JSON.stringify(all, null, 2)}\n`;
       }
-      return EXIT.ok;
-    }
-    if (generated.length === 1) {
-      ctx.stdout.write(generated[0]?.content ?? '');
-    } else if (format === 'json') {
-      const all = Object.fromEntries(kinds.map((kind) => [kind, guardrailJson(kind, options)]));
-      ctx.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-    } else if (format === 'cloudformation') {
       // Separate templates, one YAML document each: deploy them as separate stacks.
-      ctx.stdout.write(generated.map((g) => `# ${g.fileName}\n${g.content}`).join('---\n'));
-    } else {
+      if (format === 'cloudformation')
+        return generated.map((g) => `# ${g.fileName}\n${g.content}`).join('---\n');
       // Resource and variable names do not clash, so the concatenation is one valid Terraform file.
-      ctx.stdout.write(generated.map((g) => g.content).join('\n'));
-    }
-    return EXIT.ok;
+      return generated.map((g) => g.content).join('\n');
+    });
   },
 };
+
+/** One file per guardrail into `--out`, or everything as `stdoutText` on standard output. */
+async function writeGenerated(
+  generated: readonly GeneratedGuardrail[],
+  out: string | undefined,
+  ctx: CommandContext,
+  stdoutText: () => string,
+): Promise<number> {
+  if (out === undefined) {
+    ctx.stdout.write(stdoutText());
+    return EXIT.ok;
+  }
+  const dir = resolve(ctx.cwd, out);
+  try {
+    await mkdir(dir, { recursive: true });
+    for (const file of generated) {
+      const path = join(dir, file.fileName);
+      await writeFile(path, file.content, 'utf8');
+      ctx.stdout.write(`wrote ${forTerminal(path)}\n`);
+    }
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new ExternalError('filesystem', `cannot write guardrails to ${dir}: ${reason}`);
+  }
+  return EXIT.ok;
+}

@@ -9,6 +9,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   demo: async () => (await import('./demo.ts')).DEMO_COMMAND,
   generate: async () => (await import('./generate.ts')).GENERATE_COMMAND,
   guardrails: async () => (await import('./guardrails.ts')).GUARDRAILS_COMMAND,
+  hunt: async () => (await import('./hunt.ts')).HUNT_COMMAND,
   kpi: async () => (await import('./kpi.ts')).KPI_COMMAND,
   policy: async () => (await import('./policy.ts')).POLICY_COMMAND,
   rules: async () => (await import('./rules.ts')).RULES_COMMAND,

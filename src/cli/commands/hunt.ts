@@ -1,0 +1,264 @@
+// `mfaguard hunt`: the retro-hunt pushed down to where the data is (Athena, CloudTrail Lake, or DuckDB over local files), triaged as `scan` triages.
+
+import { loadConfigFile } from '../../app/index.ts';
+import { openHuntEngine, runHunt } from '../../app/hunt.ts';
+import type { EngineSpec, HuntResult } from '../../app/hunt.ts';
+import { computeRemovalKpis } from '../../cases/index.ts';
+import type { HuntScope } from '../../hunt/index.ts';
+import { UsageError } from '../../model/index.ts';
+import { forTerminal, renderIssue } from '../../report/index.ts';
+import { parseChoice, parseCommandArgs, parseSeverityOption } from '../args.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { renderKpiTable } from './kpi.ts';
+import { issuePrinter, presentScan } from './scan.ts';
+import type { ScanPresentation } from './scan.ts';
+
+const ENGINES = ['duckdb', 'athena', 'cloudtrail-lake'] as const;
+const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
+/** Athena's on-demand price per terabyte scanned in most regions (10 MB minimum per query); a guide, not a bill. */
+const ATHENA_USD_PER_TB = 5;
+
+export const HUNT_USAGE = `Usage: mfaguard hunt [PATH...] [options]
+
+Runs the loaded rules where the CloudTrail data is: the rules' event names and sources become one SQL query,
+only the matching events (and, with --since, the callers' earlier history) come back, and they are triaged
+exactly as \`mfaguard scan\` triages them.
+
+Engines:
+  --engine duckdb            (default) local folders or files, as PATH: the Athena SQL runs in embedded DuckDB
+  --engine athena            --database D --table T [--workgroup W] [--output s3://bucket/prefix/]
+  --engine cloudtrail-lake   --event-data-store ARN
+
+Scope (pushed down into the query; partition projection columns are used when the table has them):
+  --since TIME        events at or after TIME: an ISO date or date-time (UTC), or a duration ago (7d, 12h)
+  --until TIME        events before TIME (same forms)
+  --account ID        only this 12-digit account (recipientAccountId); repeatable
+  --event-region R    only events in this region (awsRegion); repeatable
+
+Options as for scan:
+  --format FORMAT     table (default), json, ndjson or csv
+  --out FILE          write the alerts to FILE instead of standard output
+  --rules PATH        also load rules from PATH; repeatable (a rule that pins no event name or source is refused)
+  --no-builtin        do not load the built-in rules
+  --config FILE       triage configuration (see the README)
+  --no-triage         alerts as the rules made them
+  --kpi               after the alerts, print the MFA removal figures (table format only)
+  --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY
+  --profile NAME      AWS profile (standard credential chain otherwise)
+  --region REGION     AWS region of Athena or of the event data store
+  --show-sql          print each query to standard error before its results
+  --quiet             no summary, cost or issue lines on standard error
+
+Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs or rows could not be read;
+4 the engine failed or cancelled a query, or AWS could not be reached.`;
+
+export const HUNT_COMMAND: Command = {
+  name: 'hunt',
+  summary:
+    'retro-hunt where the data is: Athena, CloudTrail Lake, or DuckDB over local files; triaged as scan',
+  usage: HUNT_USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('hunt', args, {
+      engine: { type: 'string' },
+      database: { type: 'string' },
+      table: { type: 'string' },
+      workgroup: { type: 'string' },
+      output: { type: 'string' },
+      'event-data-store': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      'event-region': { type: 'string', multiple: true },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      rules: { type: 'string', multiple: true },
+      builtin: { type: 'boolean', default: true },
+      config: { type: 'string' },
+      triage: { type: 'boolean', default: true },
+      kpi: { type: 'boolean', default: false },
+      'fail-on': { type: 'string' },
+      profile: { type: 'string' },
+      region: { type: 'string' },
+      'show-sql': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    });
+    const presentation: ScanPresentation = {
+      format: parseChoice('format', values.format, FORMATS, 'table'),
+      out: values.out ?? null,
+      quiet: values.quiet === true,
+      failOn: parseSeverityOption('fail-on', values['fail-on']),
+    };
+    if (values.kpi === true && presentation.format !== 'table')
+      throw new UsageError(
+        '--kpi goes with the table format; for machine output use `mfaguard kpi --format json`',
+      );
+    const spec = engineSpec(values, positionals);
+    const scope = parseScope(values, ctx.now());
+    const config = values.config === undefined ? undefined : loadConfigFile(values.config);
+    const printer = issuePrinter(ctx, presentation.quiet);
+    const engine = await openHuntEngine(spec);
+    const result = await runHunt({
+      engine,
+      scope,
+      rulePaths: values.rules ?? [],
+      builtinRules: values.builtin !== false,
+      ...(values.triage === false
+        ? { triage: false as const }
+        : config === undefined
+          ? {}
+          : { triage: config.triage }),
+      onIssue: printer.onIssue,
+    });
+    printer.flush();
+    if (!presentation.quiet) reportRules(result, ctx);
+    if (!presentation.quiet || values['show-sql'] === true)
+      reportQueries(result, ctx, values['show-sql'] === true, presentation.quiet);
+    const code = await presentScan(result, presentation, ctx);
+    if (values.kpi === true)
+      ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
+    return code;
+  },
+};
+
+type Values = ReturnType<typeof parseCommandArgs>['values'];
+
+function text(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function engineSpec(values: Values, paths: readonly string[]): EngineSpec {
+  const engine = parseChoice('engine', text(values, 'engine'), ENGINES, 'duckdb');
+  const aws = {
+    ...(text(values, 'region') === undefined ? {} : { region: text(values, 'region')! }),
+    ...(text(values, 'profile') === undefined ? {} : { profile: text(values, 'profile')! }),
+  };
+  const misplaced = (names: string[]): void => {
+    const given = names.filter((name) => values[name] !== undefined);
+    if (given.length > 0)
+      throw new UsageError(
+        `--${given.join(', --')} ${given.length === 1 ? 'does' : 'do'} not go with --engine ${engine}`,
+      );
+  };
+  switch (engine) {
+    case 'duckdb':
+      misplaced(['database', 'table', 'workgroup', 'output', 'event-data-store']);
+      if (paths.length === 0)
+        throw new UsageError(
+          'hunt --engine duckdb needs at least one PATH (a folder or file of CloudTrail logs)',
+        );
+      return { engine, paths };
+    case 'athena': {
+      misplaced(['event-data-store']);
+      const database = text(values, 'database');
+      const table = text(values, 'table');
+      if (database === undefined || table === undefined)
+        throw new UsageError(
+          'hunt --engine athena needs --database and --table (the CloudTrail table; `mfaguard guardrails athena-table` creates one)',
+        );
+      if (paths.length > 0)
+        throw new UsageError('hunt --engine athena reads the table, not PATHs; leave them out');
+      const workgroup = text(values, 'workgroup');
+      const output = text(values, 'output');
+      return {
+        engine,
+        database,
+        table,
+        ...(workgroup === undefined ? {} : { workgroup }),
+        ...(output === undefined ? {} : { output }),
+        ...aws,
+      };
+    }
+    case 'cloudtrail-lake': {
+      misplaced(['database', 'table', 'workgroup', 'output']);
+      const store = text(values, 'event-data-store');
+      if (store === undefined)
+        throw new UsageError('hunt --engine cloudtrail-lake needs --event-data-store ARN');
+      if (paths.length > 0)
+        throw new UsageError(
+          'hunt --engine cloudtrail-lake reads the event data store, not PATHs; leave them out',
+        );
+      return { engine, eventDataStore: store, ...aws };
+    }
+  }
+}
+
+const DURATION = /^(\d{1,6})(m|h|d)$/;
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** An ISO date or date-time (UTC), or a duration before now; the result is ISO-8601 to the second. */
+export function parseTime(name: string, value: string, now: Date): string {
+  const duration = DURATION.exec(value.trim());
+  if (duration !== null)
+    return (
+      new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2]!]!).toISOString().slice(0, 19) + 'Z'
+    );
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value)
+    ? Date.parse(
+        value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`,
+      )
+    : Number.NaN;
+  if (Number.isNaN(iso))
+    throw new UsageError(
+      `--${name} must be an ISO date or date-time in UTC (2024-03-04, 2024-03-04T10:00:00Z) or a duration ago (7d, 12h, 30m); got '${value.slice(0, 40)}'`,
+    );
+  return new Date(iso).toISOString().slice(0, 19) + 'Z';
+}
+
+function parseScope(values: Values, now: Date): HuntScope {
+  const since = text(values, 'since');
+  const until = text(values, 'until');
+  const scope: HuntScope = {
+    since: since === undefined ? null : parseTime('since', since, now),
+    until: until === undefined ? null : parseTime('until', until, now),
+    accounts: (values['account'] as string[] | undefined) ?? [],
+    regions: (values['event-region'] as string[] | undefined) ?? [],
+  };
+  if (scope.since !== null && scope.until !== null && scope.since >= scope.until)
+    throw new UsageError(`--since (${scope.since}) must be before --until (${scope.until})`);
+  const badAccount = scope.accounts.find((account) => !/^\d{12}$/.test(account));
+  if (badAccount !== undefined)
+    throw new UsageError(`--account must be a 12-digit AWS account id; got '${badAccount.slice(0, 40)}'`);
+  const badRegion = scope.regions.find((region) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region));
+  if (badRegion !== undefined)
+    throw new UsageError(
+      `--event-region must be an AWS region such as eu-west-1; got '${badRegion.slice(0, 40)}'`,
+    );
+  return scope;
+}
+
+function reportRules(result: HuntResult, ctx: CommandContext): void {
+  for (const rule of result.rules) {
+    if (rule.status !== 'error') continue;
+    for (const issue of rule.issues) ctx.stderr.write(renderIssue(issue) + '\n');
+  }
+}
+
+/** Each query's id, rows and the data it scanned, which is what Athena and CloudTrail Lake bill. */
+function reportQueries(result: HuntResult, ctx: CommandContext, showSql: boolean, quiet: boolean): void {
+  for (const query of result.queries) {
+    if (showSql) ctx.stderr.write(`-- ${query.purpose} query (${result.engine})\n${query.sql}\n`);
+    if (quiet) continue;
+    const id = query.statistics.queryId === null ? '' : ` ${forTerminal(query.statistics.queryId)}`;
+    const scanned = query.statistics.bytesScanned;
+    const cost =
+      scanned === null
+        ? ''
+        : `, ${formatBytes(scanned)} scanned` +
+          (result.engine === 'athena'
+            ? ` (about $${((Math.max(scanned, 10 * 1024 ** 2) / 1024 ** 4) * ATHENA_USD_PER_TB).toFixed(4)} at $${ATHENA_USD_PER_TB}/TB)`
+            : '');
+    ctx.stderr.write(`${result.engine} ${query.purpose} query${id}: ${query.rows} rows${cost}\n`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,88 @@
+-- mfaguard hunt: the events the loaded rules can fire on and those triage reads, once per eventID;
+-- every other event in scope falls into the group keyed NULL, which counts them and keeps the newest time
+SELECT
+  mfaguard_key,
+  mfaguard_copies,
+  mfaguard_last_event_time,
+  mfaguard_location,
+  eventversion,
+  json_format(CAST(useridentity AS JSON)) AS useridentity,
+  eventtime,
+  eventsource,
+  eventname,
+  awsregion,
+  sourceipaddress,
+  useragent,
+  errorcode,
+  errormessage,
+  requestparameters,
+  responseelements,
+  additionaleventdata,
+  requestid,
+  eventid,
+  readonly,
+  json_format(CAST(resources AS JSON)) AS resources,
+  eventtype,
+  apiversion,
+  recipientaccountid,
+  serviceeventdetails,
+  sharedeventid,
+  vpcendpointid,
+  vpcendpointaccountid,
+  eventcategory,
+  json_format(CAST(addendum AS JSON)) AS addendum,
+  sessioncredentialfromconsole,
+  edgedevicedetails,
+  json_format(CAST(tlsdetails AS JSON)) AS tlsdetails
+FROM (
+  SELECT
+    CASE WHEN (
+      eventname IN ('AddUserToGroup', 'AttachUserPolicy', 'CheckMfa', 'ConsoleLogin', 'CreateAccessKey', 'CreateLoginProfile', 'CreateUser', 'CreateVirtualMFADevice', 'DeactivateMFADevice', 'DeleteLoginProfile', 'DeleteUser', 'DeleteVirtualMFADevice', 'EnableMFADevice', 'GetAccessKeyLastUsed', 'GetAccountAuthorizationDetails', 'GetAccountPasswordPolicy', 'GetAccountSummary', 'GetCallerIdentity', 'GetLoginProfile', 'GetSessionToken', 'GetUser', 'ListAccessKeys', 'ListAttachedUserPolicies', 'ListGroupsForUser', 'ListMFADevices', 'ListSSHPublicKeys', 'ListServiceSpecificCredentials', 'ListSigningCertificates', 'ListUserPolicies', 'ListUserTags', 'ListUsers', 'ListVirtualMFADevices', 'PutUserPolicy', 'ResyncMFADevice', 'UpdateAccessKey', 'UpdateLoginProfile')  -- correlation and baselines
+      OR (eventname IN ('ConsoleLogin') AND eventsource IN ('signin.amazonaws.com'))  -- mfaguard-console-sign-in-without-mfa, mfaguard-root-console-sign-in
+      OR (eventname IN ('CreateVirtualMFADevice', 'EnableMFADevice') AND eventsource IN ('iam.amazonaws.com'))  -- mfaguard-iam-mfa-registered-with-temporary-credentials
+      OR (eventname IN ('DeactivateMFADevice', 'DeleteVirtualMFADevice') AND eventsource IN ('iam.amazonaws.com'))  -- mfaguard-root-mfa-removed
+      OR (eventname IN ('DeactivateMFADevice') AND eventsource IN ('iam.amazonaws.com'))  -- mfaguard-iam-mfa-deactivation-refused, mfaguard-iam-mfa-device-deactivated
+      OR (eventname IN ('DeleteVirtualMFADevice') AND eventsource IN ('iam.amazonaws.com'))  -- mfaguard-iam-virtual-mfa-device-deleted
+    ) THEN eventid END AS mfaguard_key,
+    count(*) AS mfaguard_copies,
+    max(eventtime) AS mfaguard_last_event_time,
+    min("$path") AS mfaguard_location,
+    arbitrary(eventversion) AS eventversion,
+    arbitrary(useridentity) AS useridentity,
+    arbitrary(eventtime) AS eventtime,
+    arbitrary(eventsource) AS eventsource,
+    arbitrary(eventname) AS eventname,
+    arbitrary(awsregion) AS awsregion,
+    arbitrary(sourceipaddress) AS sourceipaddress,
+    arbitrary(useragent) AS useragent,
+    arbitrary(errorcode) AS errorcode,
+    arbitrary(errormessage) AS errormessage,
+    arbitrary(requestparameters) AS requestparameters,
+    arbitrary(responseelements) AS responseelements,
+    arbitrary(additionaleventdata) AS additionaleventdata,
+    arbitrary(requestid) AS requestid,
+    arbitrary(eventid) AS eventid,
+    arbitrary(readonly) AS readonly,
+    arbitrary(resources) AS resources,
+    arbitrary(eventtype) AS eventtype,
+    arbitrary(apiversion) AS apiversion,
+    arbitrary(recipientaccountid) AS recipientaccountid,
+    arbitrary(serviceeventdetails) AS serviceeventdetails,
+    arbitrary(sharedeventid) AS sharedeventid,
+    arbitrary(vpcendpointid) AS vpcendpointid,
+    arbitrary(vpcendpointaccountid) AS vpcendpointaccountid,
+    arbitrary(eventcategory) AS eventcategory,
+    arbitrary(addendum) AS addendum,
+    arbitrary(sessioncredentialfromconsole) AS sessioncredentialfromconsole,
+    arbitrary(edgedevicedetails) AS edgedevicedetails,
+    arbitrary(tlsdetails) AS tlsdetails
+  FROM "mfaguard"."cloudtrail"
+  WHERE
+    "timestamp" >= '2024/03/05'
+    AND eventtime >= '2024-03-05T00:00:00Z'
+    AND "timestamp" <= '2024/03/08'
+    AND eventtime < '2024-03-07T00:00:00Z'
+    AND recipientaccountid IN ('997747511021')
+    AND awsregion IN ('us-east-1')
+  GROUP BY 1
+) AS grouped
