@@ -8,12 +8,8 @@ import { StoreUnavailableError, isTransientStoreError } from '../errors.ts';
 import { openStore } from '../open-store.ts';
 import type { Store } from '../store.ts';
 import type { ThrowawayDatabase } from '../test-support/postgres.ts';
-import {
-  PG_ADMIN_URL,
-  announceSkip,
-  createThrowawayDatabase,
-  postgresProblem,
-} from '../test-support/postgres.ts';
+import { PG_ADMIN_URL, createThrowawayDatabase, postgresProblem } from '../test-support/postgres.ts';
+import { skipReasonOrFail } from '../../test-support/requirements.ts';
 
 const problem = await postgresProblem();
 
@@ -34,7 +30,7 @@ async function terminateSessions(database: string): Promise<number> {
 
 describe(
   'postgres store under outages',
-  { skip: problem === null ? false : announceSkip('postgres outage', problem) },
+  { skip: problem === null ? false : skipReasonOrFail('pg', 'postgres outage', problem) },
   () => {
     let database: ThrowawayDatabase;
     let store: Store;
