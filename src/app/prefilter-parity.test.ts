@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateArchive } from '../generate/index.ts';
+import { CORPUS as SHARED_CORPUS, corpusMissing } from '../test-support/requirements.ts';
 import { runScan } from './scan.ts';
 import type { ScanOptions, ScanResult } from './scan.ts';
 
 const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
-const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const CORPUS = `${SHARED_CORPUS}/`;
 const TRAILS = [
   `${CORPUS}stratus-red-team/docs/detonation-logs`,
   `${CORPUS}otrf-security-datasets`,
@@ -47,9 +48,8 @@ describe('prefiltered scan = full-parse scan', () => {
   });
 
   it('on the public corpus trails (arrays, JSON Lines, single records: whole-file fallback where needed)', async (t) => {
-    const present = TRAILS.filter((path) => existsSync(path));
-    if (present.length === 0) return t.skip('corpus absent (../shared/corpus)');
-    const { fast, full } = await bothWays({ inputs: present });
+    if (corpusMissing(t, ...TRAILS)) return;
+    const { fast, full } = await bothWays({ inputs: TRAILS });
     assertSameAlerts(fast, full);
     assert.deepEqual(fast.issues, full.issues);
   });

@@ -78,6 +78,7 @@ async function postUntilAccepted(serve: ServeProcess, id: string, seen: { refusa
 
 describe(
   'PostgreSQL stopped and started under traffic',
+  // skip-allowed: opt-in, because stopping the cluster breaks anything else using it; .ci/run sets it
   { skip: !ENABLED && 'set MFAGUARD_CHAOS_PG=1 (stops the shared cluster)' },
   () => {
     const name = `mfaguard_chaos_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

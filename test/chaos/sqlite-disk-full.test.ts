@@ -71,6 +71,7 @@ describe('SQLite disk full', () => {
   it('503 and not ready while full; everything stored once space returns', async (t) => {
     if (unavailable !== null) {
       console.error(`\n*** SKIPPED SQLite disk full: ${unavailable} ***\n`);
+      // skip-allowed: needs root to mount a size-limited tmpfs; CI runs as root
       t.skip(unavailable);
       return;
     }

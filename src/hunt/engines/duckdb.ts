@@ -1,10 +1,10 @@
 // The embedded engine: DuckDB over local CloudTrail files, presented as the Athena table so the SQL sent to Athena runs here unchanged.
 
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { listPath } from '../../ingest/index.ts';
+import { decodeChunk, listPath } from '../../ingest/index.ts';
 import { ExternalError, UsageError } from '../../model/index.ts';
 import type { InputIssue } from '../../model/index.ts';
 import { NO_PARTITIONS } from '../compile.ts';
@@ -120,6 +120,20 @@ async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
     };
   }
   if (/^\s*\{\s*"Records"\s*:\s*\[/.test(head.toString('utf8'))) return null;
+  // A file that is not CloudTrail at all (a manifest, another product's JSON) is passed over with a note, as scan
+  // does; only CloudTrail in a shape DuckDB does not read is an error. Scan's own decoder tells the two apart.
+  const decoded = decodeChunk({
+    location: path,
+    baseIndex: 0,
+    data: await readFile(path),
+    compression: 'auto',
+  });
+  if (decoded.format === 'foreign') {
+    const note = decoded.issues.find((issue) => issue.code === 'not-cloudtrail');
+    return (
+      note ?? { level: 'note', code: 'not-cloudtrail', location: path, message: 'not CloudTrail: skipped' }
+    );
+  }
   return {
     level: 'error',
     code: 'not-a-delivery-file',

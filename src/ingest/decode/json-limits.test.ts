@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { assertProperty } from '../../test-support/property.ts';
 import {
   depthExceeds,
   itemProblem,
@@ -47,7 +48,7 @@ describe('scanJson', () => {
   });
 
   it('agrees with JSON.parse on the items of any array (property)', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.jsonValue({ maxDepth: 6 }), { maxLength: 8 }), (values) => {
         const raw = bytes(JSON.stringify(values, null, 1));
         const scan = scanJson(raw);
@@ -73,7 +74,7 @@ describe('depthExceeds', () => {
 
 describe('stringifyIteratively', () => {
   it('writes what JSON.stringify writes (property)', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.jsonValue(), (value) => {
         assert.equal(stringifyIteratively(value), JSON.stringify(value));
       }),
