@@ -108,3 +108,21 @@ describe('times in the configuration', () => {
     );
   });
 });
+
+describe('numbers in the configuration', () => {
+  const issuesOf = (yaml: string): string => {
+    try {
+      parseConfig(yaml, 'mfaguard.yaml');
+    } catch (error) {
+      assert.ok(error instanceof UsageError);
+      return error.issues.map((issue) => issue.message).join('\n');
+    }
+    return '';
+  };
+
+  it('refuses counts past their range, naming the range', () => {
+    assert.match(issuesOf('triage:\n  lookbackDays: 1e300\n'), /whole number from 1 to 36500/);
+    assert.match(issuesOf('triage:\n  burst:\n    count: 10000001\n'), /whole number from \d+ to 1000000/);
+    assert.equal(issuesOf('triage:\n  lookbackDays: 30\n'), '');
+  });
+});

@@ -147,9 +147,10 @@ async function overLimit(ctx: RequestContext, token: string): Promise<Reply | nu
 }
 
 async function getPage(ctx: RequestContext): Promise<Reply> {
-  const token = tokenOf(ctx);
-  const limited = await overLimit(ctx, token);
+  // Counted before the token is looked at, so malformed guesses spend the budget too.
+  const limited = await overLimit(ctx, ctx.params['token'] ?? '');
   if (limited !== null) return limited;
+  const token = tokenOf(ctx);
   const answer = answerInToken(token);
   if (answer === null) return page(404, 'Link not usable', `<p>${NOT_VALID}</p>`);
   return confirmationPage(token, answer);
@@ -157,9 +158,10 @@ async function getPage(ctx: RequestContext): Promise<Reply> {
 
 /** The signed token carries the answer; one named by the form must agree with it (the live service checks). */
 async function postAnswer(ctx: RequestContext): Promise<Reply> {
-  const token = tokenOf(ctx);
-  const limited = await overLimit(ctx, token);
+  // Counted before the token is looked at, so malformed guesses spend the budget too.
+  const limited = await overLimit(ctx, ctx.params['token'] ?? '');
   if (limited !== null) return limited;
+  const token = tokenOf(ctx);
   const answer = await submittedAnswer(ctx);
   if (answer === 'invalid') {
     return page(400, 'Answer not understood', '<p>Use the button on the previous page.</p>');

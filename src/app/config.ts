@@ -66,6 +66,9 @@ const DAY_NAMES: Readonly<Record<string, number>> = {
   sun: 7,
 };
 
+/** No count in the configuration (days of look-back, removals in a burst) is larger. */
+const MAX_COUNT = 1_000_000;
+
 /** No duration in mfaguard is longer: a time plus any duration stays printable (see model's LATEST_TIME_MS). */
 export const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
 
@@ -186,10 +189,17 @@ class Checker {
     return ms ?? fallback;
   }
 
-  count(path: readonly (string | number)[], value: unknown, fallback: number, min: number): number {
+  /** A whole number from `min` to MAX_COUNT: larger ones are typing mistakes, and stay exact as numbers. */
+  count(
+    path: readonly (string | number)[],
+    value: unknown,
+    fallback: number,
+    min: number,
+    max: number = MAX_COUNT,
+  ): number {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      this.problem(path, `expected a whole number of at least ${min}, got ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problem(path, `expected a whole number from ${min} to ${max}, got ${show(value)}`);
       return fallback;
     }
     return value;
@@ -238,6 +248,8 @@ export function parseConfig(
     triage['lookbackDays'],
     DEFAULT_TRIAGE_CONFIG.lookbackMs / 86_400_000,
     1,
+    // Days as long as the longest duration (100 years), so now minus the look-back stays a printable time.
+    36_500,
   );
 
   let workingHours: WorkingHours | null = null;

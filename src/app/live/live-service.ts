@@ -448,6 +448,18 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     }
     const owners = await resolveOwners(targets.values());
     const now = clock();
+    if (
+      kept.length === 0 &&
+      ruleAlerts.length === 0 &&
+      aggregateRules.size === 0 &&
+      rejected.deadLetters.length === 0
+    ) {
+      // Only events outside the kept slice, none alerting: nothing to write, so no write transaction (on SQLite
+      // every transaction queues behind the one writer, and most of the firehose is such events).
+      metrics.inc('eventsReceived', received);
+      metrics.inc('eventsIgnored', ignored);
+      return { received, stored: 0, duplicates: 0, ignored, rejected: [], alerts: [], caseIds: [] };
+    }
 
     const result = await inTransaction(async (tx, effects) => {
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);

@@ -1,0 +1,62 @@
+// Events outside the kept slice that alert on nothing need no write transaction: the firehose never queues behind
+// SQLite's one writer. Anything to keep, alert on or dead-letter still goes through one.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../../store/index.ts';
+import type { TempStore } from './test-support.ts';
+import { ORIGIN, eventBridge, fakeClock, makeService, rawRecord, tempSqlite } from './test-support.ts';
+
+describe('ingestion without anything to write', () => {
+  let temp: TempStore;
+  let store: Store;
+  let transactions = 0;
+  before(async () => {
+    temp = tempSqlite();
+    const real = await temp.open();
+    store = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property === 'transaction') {
+          return (...args: Parameters<Store['transaction']>) => {
+            transactions++;
+            return target.transaction(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  });
+  after(async () => {
+    await store.close();
+    temp.cleanup();
+  });
+
+  it('counts ignored events without a transaction; a kept event still takes one', async () => {
+    const service = makeService(store, fakeClock('2026-11-20T10:00:00Z'));
+    const noise = {
+      ...rawRecord({ name: 'DescribeInstances', at: '2026-11-20T09:00:00Z' }),
+      eventSource: 'ec2.amazonaws.com',
+    };
+    const before = transactions;
+    const outcome = await service.ingestRecords([eventBridge(noise)], ORIGIN);
+    assert.deepEqual(
+      { received: outcome.received, stored: outcome.stored, ignored: outcome.ignored },
+      { received: 1, stored: 0, ignored: 1 },
+    );
+    assert.equal(transactions, before, 'no transaction for an ignored event');
+    const kept = await service.ingestRecords(
+      [
+        eventBridge(
+          rawRecord({ name: 'EnableMFADevice', at: '2026-11-20T09:01:00Z', actor: 'carol', target: 'carol' }),
+        ),
+      ],
+      ORIGIN,
+    );
+    assert.equal(kept.stored, 1);
+    assert.equal(transactions, before + 1);
+    const bad = await service.ingestRecords(['not an event'], ORIGIN);
+    assert.equal(bad.rejected.length, 1);
+    assert.equal(transactions, before + 2, 'a dead letter is written in a transaction');
+  });
+});
