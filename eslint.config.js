@@ -12,6 +12,8 @@ export default tseslint.config(
       'web/dist/',
       '**/*.js',
       '**/*.mjs',
+      'reports/',
+      '.stryker-tmp/',
       '!eslint.config.js',
     ],
   },

@@ -1,17 +1,22 @@
-// Benchmark of `mfaguard scan` on a generated archive, beside the floor of a plain gunzip of the same files.
+// Benchmark of `mfaguard scan` (the compiled dist/) on a generated archive, in one run beside: the floor of a plain
+// gunzip, and the prefilter baseline of issue 11 (bench/prefilter-baseline.mjs: 2 worker threads, 1 MiB zlib chunks,
+// indexOf for the event name, JSON.parse around hits). Scan runs with the built-in rules, then with all corpus rules.
 //
-//   npm run bench -- [--events 3m] [--seed 1] [--days 7] [--regenerate] [--skip-scan] [--scan-arg ARG]...
+//   npm run build && npm run bench -- [--events 1m] [--seed 1] [--days 7] [--dir /tmp/mfaguard-bench]
+//                                      [--corpus ../shared/corpus] [--regenerate] [--skip-scan] [--scan-arg ARG]...
 //
-// Not a test: it prints figures. The archive is cached in .bench/ (git-ignored) and reused when the options match.
+// Not a test: it prints figures. The archive is cached under --dir (outside the repository) and reused when the
+// options match.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
+import { checkGroundTruth } from '../src/app/index.ts';
 import { GENERATOR_ID, generateArchive } from '../src/generate/index.ts';
 import type { GroundTruth } from '../src/generate/index.ts';
 
@@ -159,8 +164,8 @@ function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function printTable(rows: readonly Row[], floorMbps: number): void {
-  const header = ['step', 'wall', 'events/s', 'MB/s (JSON)', 'peak RSS', 'vs gunzip'];
+function printTable(rows: readonly Row[], floorMbps: number, baselineMbps: number | null): void {
+  const header = ['step', 'wall', 'events/s', 'MB/s (JSON)', 'peak RSS', 'vs gunzip', 'vs baseline'];
   const lines = rows.map((r) => {
     const seconds = r.wallMs / 1000;
     const mbps = r.bytes / 1e6 / seconds;
@@ -171,6 +176,7 @@ function printTable(rows: readonly Row[], floorMbps: number): void {
       fmt(mbps, 1),
       r.peakRssKb === null ? '-' : `${fmt(r.peakRssKb / 1024)} MB`,
       `${fmt(mbps / floorMbps, 2)}x`,
+      baselineMbps === null ? '-' : `${fmt(mbps / baselineMbps, 2)}x`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
@@ -190,6 +196,8 @@ async function main(): Promise<void> {
       regenerate: { type: 'boolean', default: false },
       'skip-scan': { type: 'boolean', default: false },
       'scan-arg': { type: 'string', multiple: true, default: [] },
+      dir: { type: 'string', default: join(tmpdir(), 'mfaguard-bench') },
+      corpus: { type: 'string', default: resolve(repoRoot, '..', 'shared', 'corpus') },
       'measure-floor': { type: 'string' },
     },
   });
@@ -200,7 +208,10 @@ async function main(): Promise<void> {
   const events = parseCount(values.events);
   const seed = Number(values.seed);
   const days = Number(values.days);
-  const dir = resolve(repoRoot, '.bench', `archive-${events}-s${seed}-d${days}`);
+  const dir = resolve(values.dir, `archive-${events}-s${seed}-d${days}`);
+  const cli = join(repoRoot, 'bench', 'run-dist.mjs');
+  if (!values['skip-scan'] && !existsSync(join(repoRoot, 'dist', 'cli', 'main.js')))
+    throw new Error('the benchmark times the compiled dist/: run `npm run build` first');
   const truthPath = join(dir, 'ground-truth.json');
   process.stdout.write(
     `mfaguard scan benchmark — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
@@ -285,41 +296,85 @@ async function main(): Promise<void> {
   });
   const floorMbps = floor.bytes / 1e6 / (floor.gunzipMs / 1000);
 
-  // 3. The scan itself, as a user runs it.
+  // 3. The prefilter baseline: the plain script scan is held to (0.8x), in its own process for its own peak RSS.
+  const baselineRun = await runChild([
+    join(repoRoot, 'bench', 'prefilter-baseline.mjs'),
+    join(dir, 'AWSLogs'),
+  ]);
+  if (baselineRun.code !== 0) throw new Error(`prefilter baseline failed:\n${baselineRun.stderr}`);
+  const baseline = JSON.parse(baselineRun.stdout.trim()) as { bytes: number; hits: number; wallMs: number };
+  rows.push({
+    step: 'prefilter baseline',
+    wallMs: baselineRun.wallMs,
+    events: floor.records,
+    bytes: baseline.bytes,
+    peakRssKb: baselineRun.peakRssKb,
+    note: `${baseline.hits} DeactivateMFADevice records found`,
+  });
+  const baselineMbps = baseline.bytes / 1e6 / (baselineRun.wallMs / 1000);
+
+  // 4. The scan itself, as a user runs it (the compiled CLI), with the built-in rules and then every corpus rule.
   if (!values['skip-scan']) {
-    // The AWSLogs/ tree only: ground-truth.json beside it is not CloudTrail.
-    const scanArgs = [
-      'bin/mfaguard.js',
-      'scan',
-      join(dir, 'AWSLogs'),
-      '--format',
-      'json',
-      '--out',
-      '/dev/null',
-      ...values['scan-arg'],
+    const out = mkdtempSync(join(tmpdir(), 'mfaguard-bench-out-'));
+    const corpusRules = [
+      join(values.corpus, 'elastic', 'rules', 'integrations', 'aws'),
+      join(values.corpus, 'sigma', 'rules', 'cloud', 'aws', 'cloudtrail'),
+    ].filter((path) => existsSync(path));
+    const variants: [string, string[]][] = [
+      ['scan (built-in rules)', []],
+      ...(corpusRules.length === 0
+        ? []
+        : [
+            ['scan (+ all corpus rules)', corpusRules.flatMap((path) => ['--rules', path])] as [
+              string,
+              string[],
+            ],
+          ]),
     ];
-    process.stdout.write(`scan: node ${scanArgs.join(' ')}\n`);
-    const scan = await runChild(scanArgs);
-    if (scan.code === 0 || scan.code === 1 || scan.code === 3) {
+    let builtinMs: number | null = null;
+    for (const [step, extra] of variants) {
+      // The AWSLogs/ tree only: ground-truth.json beside it is not CloudTrail.
+      const outFile = join(out, `${step.replace(/\W+/g, '-')}.json`);
+      const scanArgs = [
+        cli,
+        'scan',
+        join(dir, 'AWSLogs'),
+        '--format',
+        'json',
+        '--out',
+        outFile,
+        ...extra,
+        ...values['scan-arg'],
+      ];
+      process.stdout.write(`${step}: node ${scanArgs.join(' ')}\n`);
+      const scan = await runChild(scanArgs);
+      if (scan.code !== 0 && scan.code !== 1 && scan.code !== 3) {
+        process.stdout.write(
+          `${step}: failed with exit ${String(scan.code)}:\n${scan.stderr.trim().split('\n').slice(-15).join('\n')}\n`,
+        );
+        process.exitCode = 1;
+        continue;
+      }
+      const alerts = (
+        JSON.parse(readFileSync(outFile, 'utf8')) as { alerts: Parameters<typeof checkGroundTruth>[0] }
+      ).alerts;
+      const check = checkGroundTruth(alerts, truth);
+      builtinMs ??= scan.wallMs;
       rows.push({
-        step: 'mfaguard scan',
+        step,
         wallMs: scan.wallMs,
         events: truth.records.written,
         bytes: truth.bytes.uncompressed,
         peakRssKb: scan.peakRssKb,
-        note: `exit ${scan.code}; ${scan.stderr.trim().split('\n').pop() ?? ''}`,
+        note:
+          `exit ${scan.code}; ground truth ${check.found}/${check.expected} found` +
+          (check.missing.length === 0 ? '' : ` (missing ${check.missing.slice(0, 3).join('; ')})`) +
+          `; ${fmt(scan.wallMs / builtinMs, 2)}x the built-in time; ${scan.stderr.trim().split('\n').pop() ?? ''}`,
       });
-    } else {
-      const unknown = /unknown command 'scan'/.test(scan.stderr);
-      process.stdout.write(
-        unknown
-          ? 'scan: `mfaguard scan` is not registered yet; generation and floor figures only.\n'
-          : `scan: failed with exit ${String(scan.code)}:\n${scan.stderr.trim().split('\n').slice(-15).join('\n')}\n`,
-      );
-      process.exitCode = 1;
     }
+    rmSync(out, { recursive: true, force: true });
   }
-  printTable(rows, floorMbps);
+  printTable(rows, floorMbps, baselineMbps);
 }
 
 await main();

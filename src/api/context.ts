@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LiveService } from '../app/live/contract.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
+import type { RateLimiter } from './rate-limits.ts';
 import type { Reply } from './reply.ts';
 
 export interface ApiOptions {
@@ -24,6 +25,10 @@ export interface ApiOptions {
   readonly extraMetrics?: () => string;
   readonly now: () => number;
   readonly log: (line: string) => void;
+  /** Client mistakes worth a line (an upload the client aborted): not errors of the service. Default: `log`. */
+  readonly logClientError?: (line: string) => void;
+  /** Limits on verification links and failed tokens; default: DEFAULT_RATE_LIMITS, per process. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** `public`: no token; `ingest`: the ingest secret; `metrics`: viewer unless configured public; else a role. */

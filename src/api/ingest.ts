@@ -1,9 +1,10 @@
 // POST /ingest/eventbridge: EventBridge events (one or an array) from an API destination, answered 2xx only once stored.
 
 import { randomUUID } from 'node:crypto';
+import { UnreadableRecord } from '../ingest/index.ts';
 import type { InputIssue } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
-import { readJson } from './body.ts';
+import { parseRecords, readBody, requireJsonContentType } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { json } from './reply.ts';
 
@@ -40,6 +41,8 @@ export function checkEventBatch(body: unknown): unknown[] {
         path,
         message: `${path}: ${message}`,
       });
+    // Refused over its bytes already (too deep, too large): the live service dead-letters it with them.
+    if (item instanceof UnreadableRecord) return;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       problem(`expected an EventBridge event (a JSON object), got ${describe(item)}`);
       return;
@@ -80,7 +83,8 @@ export const INGEST_ROUTES: readonly Route[] = [
       '503': 'ingestion not configured (no MFAGUARD_INGEST_TOKEN) or the store is unavailable',
     },
     async handle(ctx: RequestContext) {
-      const body = await readJson(ctx.req, ctx.options.maxBodyBytes);
+      requireJsonContentType(ctx.req);
+      const body = parseRecords(await readBody(ctx.req, ctx.options.maxBodyBytes));
       const records = checkEventBatch(body);
       const requestId = ctx.req.headers['x-request-id'];
       const location =

@@ -72,6 +72,12 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
     if (route.access !== 'public' && route.access !== 'ingest') {
       responses['401'] ??= { description: 'no valid token', content: { 'application/problem+json': {} } };
     }
+    if (route.access !== 'public') {
+      responses['429'] ??= {
+        description: 'too many failed tokens from this address (or with this token); see Retry-After',
+        content: { 'application/problem+json': {} },
+      };
+    }
     if (route.access === 'responder' || route.access === 'admin') {
       responses['403'] ??= {
         description: `needs the ${route.access} role`,

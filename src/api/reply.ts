@@ -1,5 +1,7 @@
 // What a handler answers: status, headers and a body, so handlers stay pure and tests read values, not sockets.
 
+import { printableIso } from '../model/index.ts';
+
 export interface Reply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -25,7 +27,10 @@ export function text(status: number, body: string, contentType: string): Reply {
   return { status, headers: { 'content-type': contentType, ...NO_STORE }, body };
 }
 
-/** Milliseconds since the epoch as the API shows times: ISO 8601 in UTC (null stays null). */
+/**
+ * Milliseconds since the epoch as the API shows times: ISO 8601 in UTC (null stays null). A stored value outside
+ * years 1970..9999 (written before the edge checked it) shows as null instead of failing the whole list.
+ */
 export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : printableIso(ms);
 }

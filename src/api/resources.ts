@@ -2,6 +2,7 @@
 
 import { alertToJson } from '../report/index.ts';
 import type {
+  OutboxNotification,
   ApiToken,
   Case,
   CaseDetail,
@@ -77,6 +78,22 @@ function caseDetailJson(detail: CaseDetail): Record<string, unknown> {
       answeredAt: iso(v.answeredAt),
       escalatedAt: iso(v.escalatedAt),
     })),
+  };
+}
+
+function outboxJson(n: OutboxNotification): Record<string, unknown> {
+  return {
+    id: n.id,
+    kind: n.kind,
+    channel: n.channel,
+    dedupeKey: n.dedupeKey,
+    state: n.state,
+    attempts: n.attempts,
+    nextAttemptAt: iso(n.nextAttemptAt),
+    lastError: n.lastError,
+    createdAt: iso(n.createdAt),
+    updatedAt: iso(n.updatedAt),
+    sentAt: iso(n.sentAt),
   };
 }
 
@@ -483,20 +500,25 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       ]);
       return json(200, {
         depth: { pending: depth.pending, dead: depth.dead, oldestPendingAt: iso(depth.oldestPendingAt) },
-        items: items.map((n) => ({
-          id: n.id,
-          kind: n.kind,
-          channel: n.channel,
-          dedupeKey: n.dedupeKey,
-          state: n.state,
-          attempts: n.attempts,
-          nextAttemptAt: iso(n.nextAttemptAt),
-          lastError: n.lastError,
-          createdAt: iso(n.createdAt),
-          updatedAt: iso(n.updatedAt),
-          sentAt: iso(n.sentAt),
-        })),
+        items: items.map(outboxJson),
       });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/outbox/{id}/retry',
+    access: 'admin',
+    tag: 'outbox',
+    summary:
+      'Queues a dead notification again (after fixing the receiver or its configuration): pending, due now, attempts counted afresh, same idempotency key.',
+    responses: {
+      '200': 'the notification, pending again',
+      '404': 'no such notification',
+      '409': 'the notification is not dead (still pending, or sent)',
+    },
+    async handle(ctx) {
+      const retried = await ctx.options.store.retryNotification(param(ctx, 'id'), ctx.options.now());
+      return json(200, outboxJson(retried));
     },
   },
   {

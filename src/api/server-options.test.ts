@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { INGEST_TOKEN, JSON_HEADERS, startHarness } from './test-support/harness.ts';
+import { INGEST_TOKEN, JSON_HEADERS, NOW, startHarness } from './test-support/harness.ts';
 
 const EVENT = {
   detail: { eventName: 'DeactivateMFADevice', eventID: 'e-9' },
@@ -62,17 +62,24 @@ describe('api server options', () => {
     }
   });
 
-  it('reports the store unavailable on /healthz (503) and maps store errors on the API to 503', async () => {
+  it('stays alive on /healthz, answers 503 on /readyz and maps store errors on the API to 503', async () => {
     const h = await startHarness();
     try {
+      const ready = await fetch(`${h.base}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(await h.store.getCheckpoint('serve:readyz'), new Date(NOW).toISOString(), 'a real write');
       await h.store.close();
       const health = await fetch(`${h.base}/healthz`);
-      assert.equal(health.status, 503);
+      assert.equal(health.status, 200, 'liveness does not depend on the database');
       assert.deepEqual(await health.json(), {
         status: 'degraded',
         store: 'unavailable',
         version: '0.0.0-test',
       });
+      const notReady = await fetch(`${h.base}/readyz`);
+      assert.equal(notReady.status, 503);
+      assert.equal(notReady.headers.get('retry-after'), '5');
+      assert.equal(((await notReady.json()) as { status: string }).status, 'not-ready');
       const api = await fetch(`${h.base}/api/alerts`, {
         headers: { authorization: `Bearer ${h.tokens.viewer}` },
       });

@@ -2,27 +2,33 @@
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { authenticate, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import { ClientClosedError } from './body.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpError, problemFor } from './problem.ts';
 import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
+import type { RateLimiter } from './rate-limits.ts';
+import { createRateLimiter } from './rate-limits.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
 
 const HEALTH_TIMEOUT_MS = 2000;
+/** The row /readyz writes: one for all workers, so probes add no rows. */
+const READINESS_CHECKPOINT = 'serve:readyz';
 
-async function probeStore(options: ApiOptions): Promise<boolean> {
+/** Runs `probe`, resolving true when it succeeds within HEALTH_TIMEOUT_MS, false when it fails or hangs. */
+async function within(probe: () => Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
   });
   try {
     return await Promise.race([
-      options.store.outboxDepth().then(
+      probe().then(
         () => true,
         () => false,
       ),
@@ -39,15 +45,39 @@ const SYSTEM_ROUTES: readonly Route[] = [
     path: '/healthz',
     access: 'public',
     tag: 'system',
-    summary: 'Liveness and store health: {status, store: ok | unavailable, version}. No token needed.',
-    responses: { '200': 'healthy', '503': 'the store does not answer' },
+    summary:
+      'Liveness: 200 while the process answers, with the store read status {status: ok | degraded, store: ok | unavailable, version}. No token needed.',
+    responses: { '200': 'the process is alive (see `store` for the database)' },
     async handle(ctx) {
-      const ok = await probeStore(ctx.options);
-      return json(ok ? 200 : 503, {
+      // Liveness stays 200 through a database outage: restarting the process would not bring the database back.
+      const ok = await within(() => ctx.options.store.outboxDepth());
+      return json(200, {
         status: ok ? 'ok' : 'degraded',
         store: ok ? 'ok' : 'unavailable',
         version: ctx.options.version,
       });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    access: 'public',
+    tag: 'system',
+    summary:
+      'Readiness: writes a heartbeat row; 200 {status: ready} when the store accepts writes, else 503 with Retry-After (disk full, read-only, database down).',
+    responses: { '200': 'ready', '503': 'the store does not accept writes now' },
+    async handle(ctx) {
+      const now = ctx.options.now();
+      const ok = await within(() =>
+        ctx.options.store.setCheckpoint(READINESS_CHECKPOINT, new Date(now).toISOString(), now),
+      );
+      return ok
+        ? json(200, { status: 'ready', store: 'ok', version: ctx.options.version })
+        : json(
+            503,
+            { status: 'not-ready', store: 'unavailable', version: ctx.options.version },
+            { 'retry-after': '5' },
+          );
     },
   },
   {
@@ -157,36 +187,60 @@ export function findRoute(
   return { match: null, allowed };
 }
 
-async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions) {
+/** Checks the route's access; failed tokens are counted, and an address (or token) that failed too often gets 429. */
+async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
   switch (route.access) {
     case 'public':
       return null;
-    case 'ingest': {
-      if (options.ingestToken === null) {
-        throw new HttpError(
-          503,
-          'Service unavailable',
-          'ingestion is off: start the service with MFAGUARD_INGEST_TOKEN set',
-        );
-      }
-      const presented = presentedIngestToken(req.headers, options.ingestHeader);
-      if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
-        const how =
-          options.ingestHeader.toLowerCase() === 'authorization'
-            ? '`Authorization: Bearer <token>`'
-            : `the ${options.ingestHeader} header`;
-        throw new HttpError(401, 'Unauthorized', `a valid ingest token is required in ${how}`, {
-          'www-authenticate': 'Bearer realm="mfaguard-ingest"',
-        });
-      }
+    case 'ingest':
+      await checkIngestToken(req, options, limiter);
       return null;
-    }
     case 'metrics':
-      return options.metricsPublic ? null : authenticate(options.store, req.headers, 'viewer');
+      return options.metricsPublic ? null : checkApiToken(req, options, limiter, 'viewer');
     case 'viewer':
     case 'responder':
     case 'admin':
-      return authenticate(options.store, req.headers, route.access);
+      return checkApiToken(req, options, limiter, route.access);
+  }
+}
+
+async function checkIngestToken(req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
+  if (options.ingestToken === null) {
+    throw new HttpError(
+      503,
+      'Service unavailable',
+      'ingestion is off: start the service with MFAGUARD_INGEST_TOKEN set',
+    );
+  }
+  await limiter.beforeAuth('ingest', req, undefined);
+  const presented = presentedIngestToken(req.headers, options.ingestHeader);
+  if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
+    // Only a token that was presented is a guess; a sender with none configured is not counted.
+    if (presented !== undefined) await limiter.authFailed('ingest', req, undefined);
+    const how =
+      options.ingestHeader.toLowerCase() === 'authorization'
+        ? '`Authorization: Bearer <token>`'
+        : `the ${options.ingestHeader} header`;
+    throw new HttpError(401, 'Unauthorized', `a valid ingest token is required in ${how}`, {
+      'www-authenticate': 'Bearer realm="mfaguard-ingest"',
+    });
+  }
+}
+
+async function checkApiToken(
+  req: IncomingMessage,
+  options: ApiOptions,
+  limiter: RateLimiter,
+  needed: 'viewer' | 'responder' | 'admin',
+) {
+  const presented = bearerToken(req.headers);
+  await limiter.beforeAuth('api', req, presented);
+  try {
+    return await authenticate(options.store, req.headers, needed);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401 && presented !== undefined)
+      await limiter.authFailed('api', req, presented);
+    throw error;
   }
 }
 
@@ -197,8 +251,11 @@ const SECURITY_HEADERS = {
 
 /** Answers one request; never throws (every failure becomes a problem response). */
 export function createRequestHandler(
-  options: ApiOptions,
+  given: ApiOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const limiter = given.rateLimiter ?? createRateLimiter();
+  const options: ApiOptions = { ...given, rateLimiter: limiter };
+  const logClientError = options.logClientError ?? options.log;
   return async (req, res) => {
     const method = req.method ?? 'GET';
     let path = '/';
@@ -210,7 +267,7 @@ export function createRequestHandler(
       const { match, allowed } = findRoute(API_ROUTES, method, path);
       if (match !== null) {
         label = match.route.path;
-        const caller = await checkAccess(match.route, req, options);
+        const caller = await checkAccess(match.route, req, options, limiter);
         const ctx: RequestContext = { req, url, params: match.params, caller, options };
         reply = await match.route.handle(ctx);
       } else if (allowed.length > 0) {
@@ -224,7 +281,11 @@ export function createRequestHandler(
           },
         );
       } else {
-        const isApi = /^\/(api|ingest|verify)(\/|$)/.test(path) || path === '/healthz' || path === '/metrics';
+        const isApi =
+          /^\/(api|ingest|verify)(\/|$)/.test(path) ||
+          path === '/healthz' ||
+          path === '/readyz' ||
+          path === '/metrics';
         const file =
           !isApi && (method === 'GET' || method === 'HEAD') && options.webRoot !== null
             ? await serveStatic(options.webRoot, path)
@@ -235,6 +296,12 @@ export function createRequestHandler(
         reply = file;
       }
     } catch (error) {
+      if (error instanceof ClientClosedError) {
+        // The client went away mid-request: its mistake (or its network's), not the service's; nobody to answer.
+        logClientError(`client closed the request ${method} ${path.slice(0, 200)} before it was complete`);
+        options.metrics.inc('mfaguard_http_requests_total', { route: label, method, status: '499' });
+        return;
+      }
       const problem = problemFor(error, path.slice(0, 200), options.log);
       if (problem.status >= 500) options.metrics.inc('mfaguard_errors_total', { where: 'http' });
       reply = problem.reply;
@@ -255,6 +322,8 @@ function writeReply(
   headOnly: boolean,
 ): Promise<void> {
   return new Promise((resolve) => {
+    // A client that went away never sees 'finish': settle on 'close' too, so no handler waits forever.
+    res.once('close', () => resolve());
     if (res.headersSent) {
       res.end();
       resolve();

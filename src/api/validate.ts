@@ -1,12 +1,24 @@
 // Request bodies and query strings checked field by field; every problem names its field and what was expected.
 
+import { stringifyIteratively } from '../ingest/index.ts';
 import type { Classification, InputIssue, Severity } from '../model/index.ts';
-import { CLASSIFICATIONS, isSeverity, SEVERITIES, UsageError } from '../model/index.ts';
+import {
+  CLASSIFICATIONS,
+  isPrintableTime,
+  isSeverity,
+  LATEST_TIME_MS,
+  SEVERITIES,
+  UsageError,
+} from '../model/index.ts';
 
+/** A short excerpt of what arrived; iterative and cut early, so no value (however deep or long) costs much. */
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const text = value === undefined ? 'undefined' : stringifyIteratively(value, 60);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** The last printable epoch millisecond, for messages. */
+const LATEST = LATEST_TIME_MS;
 
 /** Collects every problem of one request, then throws them together (400 with `issues`). */
 export class Fields {
@@ -104,7 +116,10 @@ export class Fields {
     return this.choice(field, CLASSIFICATIONS);
   }
 
-  /** An ISO 8601 date-time or epoch milliseconds. */
+  /**
+   * An ISO 8601 date-time or epoch milliseconds, in years 1970..9999: every time the API accepts can be
+   * printed again (toISOString throws past year 275760; screens and CSVs expect four-digit years).
+   */
   time(field: string): number | undefined {
     const value = this.values[field];
     if (value === undefined) return undefined;
@@ -115,6 +130,13 @@ export class Fields {
       this.problem(
         field,
         `expected a date-time such as 2026-11-20T09:00:00Z (or epoch milliseconds), got ${show(value)}`,
+      );
+      return undefined;
+    }
+    if (!isPrintableTime(ms)) {
+      this.problem(
+        field,
+        `expected a date-time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z (epoch milliseconds: a whole number from 0 to ${LATEST}), got ${show(value)}`,
       );
       return undefined;
     }

@@ -134,16 +134,32 @@ async function submittedAnswer(ctx: RequestContext): Promise<Answer | null | 'in
 }
 
 /** Shows the one button the link stands for; a GET changes nothing, whoever (or whatever) follows the link. */
-function getPage(ctx: RequestContext): Promise<Reply> {
+/** Null when the request is within the limits; else the page saying when to try again (429, Retry-After). */
+async function overLimit(ctx: RequestContext, token: string): Promise<Reply | null> {
+  try {
+    await ctx.options.rateLimiter?.verifyRequest(ctx.req, token);
+    return null;
+  } catch (error) {
+    if (!(error instanceof HttpError) || error.status !== 429) throw error;
+    const reply = page(429, 'Too many attempts', `<p>${escapeHtml(error.message)}.</p>`);
+    return { ...reply, headers: { ...reply.headers, ...error.headers } };
+  }
+}
+
+async function getPage(ctx: RequestContext): Promise<Reply> {
   const token = tokenOf(ctx);
+  const limited = await overLimit(ctx, token);
+  if (limited !== null) return limited;
   const answer = answerInToken(token);
-  if (answer === null) return Promise.resolve(page(404, 'Link not usable', `<p>${NOT_VALID}</p>`));
-  return Promise.resolve(confirmationPage(token, answer));
+  if (answer === null) return page(404, 'Link not usable', `<p>${NOT_VALID}</p>`);
+  return confirmationPage(token, answer);
 }
 
 /** The signed token carries the answer; one named by the form must agree with it (the live service checks). */
 async function postAnswer(ctx: RequestContext): Promise<Reply> {
   const token = tokenOf(ctx);
+  const limited = await overLimit(ctx, token);
+  if (limited !== null) return limited;
   const answer = await submittedAnswer(ctx);
   if (answer === 'invalid') {
     return page(400, 'Answer not understood', '<p>Use the button on the previous page.</p>');
@@ -157,6 +173,8 @@ const RESPONSES = {
   '404': 'HTML page: link not valid',
   '409': 'HTML page: link already used',
   '410': 'HTML page: link expired',
+  '429':
+    'HTML page: too many requests from this address or on this link (Retry-After says when to try again)',
 };
 
 export const VERIFY_ROUTES: readonly Route[] = [

@@ -6,7 +6,7 @@ import type { Node as YamlNode } from 'yaml';
 import { DEFAULT_TRIAGE_CONFIG, isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, TriageConfig, WorkingHours } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
-import { isSeverity, UsageError } from '../model/index.ts';
+import { isPrintableTime, isSeverity, UsageError } from '../model/index.ts';
 // The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
 import { parseNotifyConfig } from '../notify/config.ts';
 import type { Environment, NotifyConfig } from '../notify/config.ts';
@@ -66,13 +66,21 @@ const DAY_NAMES: Readonly<Record<string, number>> = {
   sun: 7,
 };
 
-/** `90s`, `15m`, `1h`, `2d` (or a bare number of seconds) to milliseconds; null when it is not a duration. */
+/** No duration in mfaguard is longer: a time plus any duration stays printable (see model's LATEST_TIME_MS). */
+export const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
+
+/**
+ * `90s`, `15m`, `1h`, `2d` (or a bare number of seconds) to milliseconds; null when it is not a duration or
+ * longer than 100 years.
+ */
 export function parseDuration(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000;
-  if (typeof value !== 'string') return null;
-  const match = /^(\d{1,7})(s|m|h|d)$/.exec(value.trim());
-  if (match === null) return null;
-  return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0);
+  let ms: number | null = null;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) ms = value * 1000;
+  else if (typeof value === 'string') {
+    const match = /^(\d{1,7})(s|m|h|d)$/.exec(value.trim());
+    if (match !== null) ms = Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0);
+  }
+  return ms === null || ms > MAX_DURATION_MS ? null : ms;
 }
 
 function parseClock(value: unknown): number | null {
@@ -83,11 +91,11 @@ function parseClock(value: unknown): number | null {
   return minutes <= 24 * 60 ? minutes : null;
 }
 
+/** A date-time within years 1970..9999 (what every screen and export can print), else null. */
 function parseTime(value: unknown): number | null {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value !== 'string') return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+  const ms =
+    value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return isPrintableTime(ms) ? ms : null;
 }
 
 function show(value: unknown): string {
@@ -170,7 +178,11 @@ class Checker {
   duration(path: readonly (string | number)[], value: unknown, fallback: number): number {
     if (value === undefined) return fallback;
     const ms = parseDuration(value);
-    if (ms === null) this.problem(path, `expected a duration such as 90s, 15m, 1h or 2d, got ${show(value)}`);
+    if (ms === null)
+      this.problem(
+        path,
+        `expected a duration such as 90s, 15m, 1h or 2d (at most 100 years), got ${show(value)}`,
+      );
     return ms ?? fallback;
   }
 
@@ -324,11 +336,12 @@ export function parseConfig(
     if (fromMs === null)
       check.problem(
         [...path, 'from'],
-        `expected a date-time such as 2026-11-20T09:00:00Z, got ${show(approval['from'])}`,
+        `expected a date-time from 1970 to 9999 such as 2026-11-20T09:00:00Z, got ${show(approval['from'])}`,
       );
     if (toMs === null)
       check.problem([...path, 'to'], 'give `to` (a date-time) or `window` (a duration such as 2h)');
     else if (fromMs !== null && toMs < fromMs) check.problem([...path, 'to'], '`to` is before `from`');
+    else if (!isPrintableTime(toMs)) check.problem([...path, 'to'], 'the window must end by 9999-12-31');
     if (check.issues.length > before || fromMs === null || toMs === null) return;
     const account = approval['account'];
     approvals.push({

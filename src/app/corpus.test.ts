@@ -1,18 +1,17 @@
 // The whole scan over real public CloudTrail (Stratus Red Team detonations, OTRF): no MFA removal, nothing suspicious.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runScan } from './scan.ts';
+import { CORPUS as SHARED_CORPUS, corpusMissing } from '../test-support/requirements.ts';
 
-const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const CORPUS = `${SHARED_CORPUS}/`;
 const STRATUS = `${CORPUS}stratus-red-team/docs/detonation-logs`;
 const OTRF = `${CORPUS}otrf-security-datasets`;
 
 describe('scan over the public corpus', () => {
   it('reads every Stratus and OTRF record, raises no MFA-removal alert and no suspicious classification', async (t) => {
-    if (!existsSync(STRATUS) || !existsSync(OTRF)) return t.skip('corpus absent (../shared/corpus)');
+    if (corpusMissing(t, STRATUS, OTRF)) return;
     const result = await runScan({ inputs: [STRATUS, OTRF], workers: 0 });
     assert.equal(result.stats.unreadable, 0, JSON.stringify(result.issues.slice(0, 3)));
     assert.ok(result.stats.events >= 400, `only ${result.stats.events} events`);

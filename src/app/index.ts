@@ -3,6 +3,8 @@
 export { runScan } from './scan.ts';
 export type { ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
 export { loadRuleSet } from './rule-set.ts';
+export { parseScanFilter } from './scan-filter.ts';
+export type { ScanFilter } from './scan-filter.ts';
 export type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 export {
   DEFAULT_CONFIG,

@@ -1,12 +1,14 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
-import type { Chunk } from '../ingest/index.ts';
+import type { ByteNeedles, Chunk, DecodeOptions } from '../ingest/index.ts';
 import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
-import { BaselineBuilder } from '../enrich/index.ts';
+import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
+import { eventPasses, judgeLocation } from './scan-filter.ts';
+import type { ScanFilter } from './scan-filter.ts';
 
 export interface ChunkResult {
   readonly location: string;
@@ -31,8 +33,32 @@ export interface ChunkResult {
   readonly lastEventMs: number | null;
 }
 
-export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
-  const decoded = decodeChunk(chunk);
+/** How a chunk is read: with the byte prefilter's needles, or every record parsed (`--strict`, unpinned rules). */
+export interface ChunkReading {
+  readonly prefilter?: ByteNeedles;
+  /** --since/--until/--account/--region: records outside are passed over as if absent. */
+  readonly filter?: ScanFilter;
+}
+
+/** The decoder's options for a chunk: the prefilter unless an account or region must be read from each record. */
+function decodeOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
+  const filter = reading.filter;
+  if (reading.prefilter === undefined) return {};
+  if (filter === undefined) return { prefilter: reading.prefilter };
+  const placeNeeded = filter.accounts !== undefined || filter.regions !== undefined;
+  if (placeNeeded && !judgeLocation(chunk.location, filter).placeKnown) return {};
+  return {
+    prefilter: reading.prefilter,
+    window: {
+      ...(filter.sinceMs === undefined ? {} : { fromMs: filter.sinceMs }),
+      ...(filter.untilMs === undefined ? {} : { toMs: filter.untilMs }),
+    },
+  };
+}
+
+export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading = {}): ChunkResult {
+  const decoded = decodeChunk(chunk, decodeOptions(chunk, reading));
+  const filter = reading.filter;
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];
   const candidates: Record<string, CloudTrailEvent[]> = {};
@@ -47,6 +73,7 @@ export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
       issues.push(normalized.issue);
       continue;
     }
+    if (filter !== undefined && !eventPasses(normalized.event, filter)) continue;
     events++;
     const timeMs = normalized.event.timeMs;
     if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;
@@ -63,10 +90,19 @@ export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
       relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
     }
   }
+  // Records the prefilter left unparsed still count, and their times still bound what the scan covers.
+  const summary = decoded.prefiltered;
+  if (summary !== undefined) {
+    events = summary.count - (decoded.records.length - events);
+    if (summary.firstMs !== null && (firstEventMs === null || summary.firstMs < firstEventMs))
+      firstEventMs = summary.firstMs;
+    if (summary.lastMs !== null && (lastEventMs === null || summary.lastMs > lastEventMs))
+      lastEventMs = summary.lastMs;
+  }
   return {
     location: chunk.location,
     format: decoded.format,
-    records: decoded.records.length,
+    records: summary?.count ?? decoded.records.length,
     events,
     bytes: decoded.bytes,
     alerts,
@@ -78,4 +114,42 @@ export function processChunk(chunk: Chunk, engine: Engine): ChunkResult {
     firstEventMs,
     lastEventMs,
   };
+}
+
+/** The callers a baseline's second pass looks for: their keys (see `actorKey`) and their principal ids as needles. */
+export interface BaselineTarget {
+  readonly actors: readonly string[];
+  readonly principalIds: readonly string[];
+  /** Parse every record (some caller has no principal id to search for). */
+  readonly full: boolean;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * A baseline's second pass over one chunk: every event of the target callers, whatever its name, observed for the
+ * familiarity baseline. Issues are not returned: the first pass reported them already.
+ */
+export function processBaselineChunk(chunk: Chunk, target: BaselineTarget): BaselineTransfer {
+  const decoded = decodeChunk(
+    chunk,
+    target.full
+      ? {}
+      : {
+          prefilter: {
+            eventNames: NOTHING,
+            eventSources: NOTHING,
+            principalIds: new Set(target.principalIds),
+          },
+        },
+  );
+  const actors = new Set(target.actors);
+  const baseline = new BaselineBuilder();
+  for (const { record, index } of decoded.records) {
+    const normalized = normalizeRecord(record, { location: chunk.location, index });
+    if (!normalized.ok) continue;
+    const key = actorKey(normalized.event);
+    if (key !== null && actors.has(key)) baseline.observe(normalized.event);
+  }
+  return baseline.encode();
 }

@@ -2,21 +2,28 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Chunk } from '../ingest/index.ts';
-import { processChunk } from './process-chunk.ts';
+import { processBaselineChunk, processChunk } from './process-chunk.ts';
+import type { BaselineTarget } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { RuleSelection } from './rule-set.ts';
 
 interface WorkerRequest {
   readonly id: number;
   readonly chunk: Chunk;
+  /** Set for a baseline's second pass. */
+  readonly baseline?: BaselineTarget;
 }
 
 const port = parentPort;
 if (port !== null) {
-  const { engine } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
+  const { engine, reading } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
   port.on('message', (request: WorkerRequest) => {
     try {
-      port.postMessage({ id: request.id, result: processChunk(request.chunk, engine) });
+      const result =
+        request.baseline === undefined
+          ? processChunk(request.chunk, engine, reading)
+          : processBaselineChunk(request.chunk, request.baseline);
+      port.postMessage({ id: request.id, result });
     } catch (error) {
       port.postMessage({
         id: request.id,

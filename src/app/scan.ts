@@ -5,13 +5,17 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import type { Chunk } from '../ingest/index.ts';
+import type { Chunk, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
 import type { ChunkResult } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
-import { processChunk } from './process-chunk.ts';
+import { planBaselinePass } from './baseline-pass.ts';
+import { isFilterActive, judgeLocation } from './scan-filter.ts';
+import type { ScanFilter } from './scan-filter.ts';
+import type { FileSpan } from './baseline-pass.ts';
+import { processBaselineChunk, processChunk } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -33,6 +37,10 @@ export interface ScanOptions {
   /** Monotonic milliseconds, for the elapsed time; injected so tests can fix it. */
   readonly clock?: () => number;
   readonly signal?: AbortSignal;
+  /** Parse and validate every record instead of only those the loaded rules and correlation can need. */
+  readonly strict?: boolean;
+  /** --since/--until/--account/--region: files outside are not read (when their path tells), records are skipped. */
+  readonly filter?: ScanFilter;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
 }
@@ -85,13 +93,19 @@ const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const clock = options.clock ?? (() => performance.now());
   const started = clock();
-  const selection = { builtin: options.builtinRules ?? true, paths: options.rulePaths ?? [] };
+  const selection = {
+    builtin: options.builtinRules ?? true,
+    paths: options.rulePaths ?? [],
+    strict: options.strict ?? false,
+    ...(options.filter === undefined ? {} : { filter: options.filter }),
+  };
   const ruleSet = loadRuleSet(selection);
 
   const alertsById = new Map<string, Alert>();
   const candidates = new Map<string, Map<string, CloudTrailEvent>>();
   const issues: InputIssue[] = [];
   const relevant = new Map<string, CloudTrailEvent>();
+  const events: CloudTrailEvent[] = [];
   const baseline = new BaselineBuilder();
   let firstEventMs: number | null = null;
   let lastEventMs: number | null = null;
@@ -106,6 +120,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   let filesTotal: number | null = null;
   let bytesTotal: number | null = null;
   const seenLocations = new Set<string>();
+  const spans = new Map<string, FileSpan>();
 
   const report = (issue: InputIssue): void => {
     issues.push(issue);
@@ -127,6 +142,13 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       else alertsById.set(alert.id, alert);
     }
     baseline.mergeTransfer(result.baseline);
+    if (result.firstEventMs !== null && result.lastEventMs !== null) {
+      const span = spans.get(result.location);
+      spans.set(result.location, {
+        firstMs: Math.min(span?.firstMs ?? Infinity, result.firstEventMs),
+        lastMs: Math.max(span?.lastMs ?? -Infinity, result.lastEventMs),
+      });
+    }
     if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs))
       firstEventMs = result.firstEventMs;
     if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs))
@@ -149,54 +171,78 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const usePool = (): boolean =>
     wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
 
-  // Bounded in flight: at most this many chunks are being processed while the source reads ahead.
-  const inFlight = new Set<Promise<void>>();
   const limit = Math.max(2, wantedWorkers * 2);
   const process = async (chunk: Chunk): Promise<void> => {
     bytesRead += chunk.data.byteLength;
     if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
-    absorb(workers.pool === null ? processChunk(chunk, ruleSet.engine) : await workers.pool.run(chunk));
+    absorb(
+      workers.pool === null
+        ? processChunk(chunk, ruleSet.engine, ruleSet.reading)
+        : await workers.pool.run(chunk),
+    );
+  };
+  const readOptions = {
+    ...(options.s3Client === undefined ? {} : { s3Client: options.s3Client }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
 
   try {
+    const filter = options.filter;
     const source = readInputs(options.inputs, {
+      ...readOptions,
+      ...(isFilterActive(filter)
+        ? { select: (location: string) => !judgeLocation(location, filter).skip }
+        : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      ...(options.s3Client === undefined ? {} : { s3Client: options.s3Client }),
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-      ...(options.region === undefined ? {} : { region: options.region }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    for await (const item of source) {
+    await eachChunk(source, limit, process, (item) => {
       if (item.kind === 'discovered') {
         filesTotal = item.files;
         bytesTotal = item.bytes;
-        continue;
-      }
-      if (item.kind === 'issue') {
-        report(item.issue);
-        continue;
-      }
-      const task = process(item.chunk).finally(() => inFlight.delete(task));
-      inFlight.add(task);
-      if (inFlight.size >= limit) await Promise.race(inFlight);
+      } else report(item.issue);
+    });
+
+    for (const rule of ruleSet.rules) {
+      if (rule.kind !== 'aggregate') continue;
+      const ruleEvents = candidates.get(rule.meta.id);
+      if (ruleEvents === undefined) continue;
+      for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
+        if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
     }
-    await Promise.all(inFlight);
+    events.push(...relevant.values());
+    events.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+    // The second pass: every event of the callers triage judges, over their look-back (standard input cannot be
+    // read twice, so what it held counts only through the kept slice).
+    spans.delete('stdin');
+    const plan =
+      options.triage === false
+        ? null
+        : planBaselinePass(events, options.triage ?? DEFAULT_TRIAGE_CONFIG, lastEventMs ?? 0, spans);
+    if (plan !== null && plan.files.length > 0) {
+      const target = plan.target;
+      await eachChunk(
+        readInputs(plan.files, readOptions),
+        limit,
+        async (chunk) => {
+          baseline.mergeTransfer(
+            workers.pool === null
+              ? processBaselineChunk(chunk, target)
+              : await workers.pool.runBaseline(chunk, target),
+          );
+        },
+        (item) => {
+          if (item.kind === 'issue') report(item.issue);
+        },
+      );
+    }
   } finally {
     if (workers.pool !== null) await workers.pool.close();
   }
 
-  for (const rule of ruleSet.rules) {
-    if (rule.kind !== 'aggregate') continue;
-    const ruleEvents = candidates.get(rule.meta.id);
-    if (ruleEvents === undefined) continue;
-    for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
-      if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
-  }
-
-  const events = [...relevant.values()].sort(
-    (a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
   const detected = [...alertsById.values()];
   const triaged =
     options.triage === false
@@ -242,4 +288,24 @@ export function compareAlerts(a: Alert, b: Alert): number {
   const bySeverity = severityRank(b.severity) - severityRank(a.severity);
   if (bySeverity !== 0) return bySeverity;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Feeds every chunk of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
+async function eachChunk(
+  source: AsyncIterable<InputItem>,
+  limit: number,
+  handle: (chunk: Chunk) => Promise<void>,
+  other: (item: Exclude<InputItem, { kind: 'chunk' }>) => void,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  for await (const item of source) {
+    if (item.kind !== 'chunk') {
+      other(item);
+      continue;
+    }
+    const task = handle(item.chunk).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
 }

@@ -27,7 +27,13 @@ import { openStore } from '../store/index.ts';
 import type { MfaguardConfig } from './config.ts';
 import { DEFAULT_CONFIG, DEFAULT_SERVE_CONFIG } from './config.ts';
 import type { LiveLogEntry, LiveService, OutboxRunResult } from './live/index.ts';
-import { createLiveMetrics, createLiveService, createOutboxWorker, formatLiveMetrics } from './live/index.ts';
+import {
+  DEFAULT_LANE_CONCURRENCY,
+  createLiveMetrics,
+  createLiveService,
+  createOutboxWorker,
+  formatLiveMetrics,
+} from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
@@ -58,8 +64,10 @@ export interface ServeOptions {
   readonly iamClient?: IAMClient;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
-  /** Pause between outbox passes when the last one found nothing to send (default 1 s). */
+  /** How often an idle outbox lane looks for notifications that came due (default 1 s). */
   readonly outboxIntervalMs?: number;
+  /** How long an outbox row stays this process's without a heartbeat (default 30 s; heartbeats every third of it). */
+  readonly outboxLeaseMs?: number;
   /** Pause between ticks: escalations, rotations, re-triage (default 30 s). */
   readonly tickIntervalMs?: number;
   /** Live sources besides the HTTP endpoint: SQS queues, S3 prefixes to poll, LookupEvents regions. */
@@ -89,7 +97,8 @@ const LINK_SECRET_CHECKPOINT = 'serve:link-secret';
 const LINK_SECRET_LOCK = 'serve:link-secret:init';
 const MIN_TOKEN_LENGTH = 16;
 const OUTBOX_BATCH = 50;
-const OUTBOX_LEASE_MS = 120_000;
+/** Short, and kept alive by heartbeats while a send runs: after a crash only the rows truly in flight wait for it. */
+const OUTBOX_LEASE_MS = 30_000;
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -195,18 +204,25 @@ export async function resolveLinkSecret(
   );
 }
 
-/** MFAGUARD_ADMIN_TOKEN becomes an admin API token (idempotent: the same token on every start). */
-export async function bootstrapAdminToken(store: Store, env: Environment, nowMs: number): Promise<boolean> {
+/**
+ * MFAGUARD_ADMIN_TOKEN becomes an admin API token (idempotent: the same token on every start). A token revoked
+ * through the API stays revoked: the environment cannot bring it back, and the start says so.
+ */
+export async function bootstrapAdminToken(
+  store: Store,
+  env: Environment,
+  nowMs: number,
+): Promise<'absent' | 'active' | 'revoked'> {
   const token = secretFromEnv(env, 'MFAGUARD_ADMIN_TOKEN');
-  if (token === null) return false;
-  await store.createApiToken({
+  if (token === null) return 'absent';
+  const { token: stored } = await store.createApiToken({
     name: 'admin (MFAGUARD_ADMIN_TOKEN)',
     role: 'admin',
     tokenHash: hashApiToken(token),
     createdBy: 'environment',
     nowMs,
   });
-  return true;
+  return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
 /** A loop that runs `pass` until `signal` aborts; the pass in progress when it aborts finishes first. */
@@ -271,8 +287,14 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
 
     const secret = await resolveLinkSecret(store, options.env, workerId, clock);
-    if (await bootstrapAdminToken(store, options.env, clock())) {
+    const adminToken = await bootstrapAdminToken(store, options.env, clock());
+    if (adminToken === 'active')
       log({ level: 'info', msg: 'admin token from MFAGUARD_ADMIN_TOKEN is active' });
+    if (adminToken === 'revoked') {
+      log({
+        level: 'warn',
+        msg: 'MFAGUARD_ADMIN_TOKEN was revoked through the API and stays revoked: set a new value, or unset it',
+      });
     }
     if (ingestToken === null) {
       log({ level: 'warn', msg: 'MFAGUARD_INGEST_TOKEN is not set: POST /ingest/eventbridge answers 503' });
@@ -296,10 +318,19 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const outbox = createOutboxWorker({
       store,
       notifiers,
+      lanes: new Map(
+        (config.notify?.notifiers ?? []).map((notifier) => [
+          notifier.id,
+          {
+            concurrency: notifier.concurrency ?? DEFAULT_LANE_CONCURRENCY,
+            timeoutMs: notifier.timeoutMs,
+          },
+        ]),
+      ),
       routes: config.notify?.routes ?? [],
       clock,
       workerId,
-      leaseMs: OUTBOX_LEASE_MS,
+      leaseMs: options.outboxLeaseMs ?? OUTBOX_LEASE_MS,
       batch: OUTBOX_BATCH,
       metrics: liveMetrics,
       log,
@@ -317,6 +348,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       extraMetrics: () => formatLiveMetrics(liveMetrics.snapshot()),
       now: clock,
       log: (line) => log({ level: 'error', msg: line }),
+      logClientError: (line) => log({ level: 'warn', msg: line, kind: 'client-error' }),
     });
 
     const stopping = new AbortController();
@@ -329,26 +361,13 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       signal: stopping.signal,
       log,
     });
-    let outboxPass: Promise<OutboxRunResult> | null = null;
-    const runOutbox = (): Promise<OutboxRunResult> => {
-      // One pass at a time per process: the loop and a test's drainOutbox share it.
-      outboxPass ??= outbox.runOnce().finally(() => {
-        outboxPass = null;
-      });
-      return outboxPass;
-    };
-    const outboxLoop = runLoop(
-      stopping.signal,
-      options.outboxIntervalMs ?? 1000,
-      async () => {
-        const result = await runOutbox();
-        return result.sent + result.failed + result.dead >= OUTBOX_BATCH;
-      },
-      (error) => {
+    // Each notifier's lane runs on its own: a hanging receiver holds its lane's few rows, never another lane.
+    const outboxLoop = outbox
+      .run(stopping.signal, options.outboxIntervalMs ?? 1000)
+      .catch((error: unknown) => {
         metrics.inc('mfaguard_errors_total', { where: 'outbox' });
-        log({ level: 'error', msg: 'outbox pass failed', error: String(error) });
-      },
-    );
+        log({ level: 'error', msg: 'outbox stopped', error: String(error) });
+      });
     const tickLoop = runLoop(
       stopping.signal,
       options.tickIntervalMs ?? 30_000,
@@ -381,7 +400,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       port: address.port,
       store,
       live,
-      drainOutbox: runOutbox,
+      drainOutbox: () => outbox.runOnce(),
       stop,
     };
   } catch (error) {

@@ -14,6 +14,7 @@ import { severityRank } from '../model/index.ts';
 import { runScan } from './scan.ts';
 import { evaluateMix, formatMatrix, tabulate } from './triage-evaluation.ts';
 import type { EvaluatedRemoval } from './triage-evaluation.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 /** Seeds kept apart from the ones triage was developed on (1–20). */
 const SEEDS = { large: 880_301, noise: 880_302, order: 880_303 } as const;
@@ -107,7 +108,7 @@ describe('the classification is a property of the events, not of how they arrive
   it('does not change with the order of records or their split into files', async () => {
     const mix = generateEpisodeMix({ seed: SEEDS.order, episodes: 60, accounts: 2, historyDays: 10 });
     const expected = verdicts(mix, (await evaluateMix(mix)).alerts);
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), {
           minLength: mix.records.length,

@@ -3,11 +3,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../ingest/index.ts';
 import { InternalError } from '../model/index.ts';
-import type { ChunkResult } from './process-chunk.ts';
+import type { BaselineTarget, ChunkResult } from './process-chunk.ts';
+import type { BaselineTransfer } from '../enrich/index.ts';
 import type { RuleSelection } from './rule-set.ts';
 
 interface Pending {
-  readonly resolve: (result: ChunkResult) => void;
+  readonly resolve: (result: never) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -50,7 +51,7 @@ export class WorkerPool {
         worker.once('error', reject);
       });
       const slot: Slot = { worker, busy: 0, ready };
-      worker.on('message', (message: { id?: number; result?: ChunkResult; error?: string }) => {
+      worker.on('message', (message: { id?: number; result?: never; error?: string }) => {
         if (message.id === undefined) return;
         const waiting = this.pending.get(message.id);
         if (waiting === undefined) return;
@@ -65,19 +66,31 @@ export class WorkerPool {
   }
 
   /** Sends a chunk to the least busy worker; its bytes are transferred, not copied. */
-  async run(chunk: Chunk): Promise<ChunkResult> {
+  run(chunk: Chunk): Promise<ChunkResult> {
+    return this.send<ChunkResult>(chunk);
+  }
+
+  /** A baseline's second pass over one chunk (see `processBaselineChunk`). */
+  runBaseline(chunk: Chunk, baseline: BaselineTarget): Promise<BaselineTransfer> {
+    return this.send<BaselineTransfer>(chunk, baseline);
+  }
+
+  private async send<T>(chunk: Chunk, baseline?: BaselineTarget): Promise<T> {
     const slot = this.slots.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
     await slot.ready;
     const id = this.nextId++;
     slot.busy++;
-    return new Promise<ChunkResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve, reject });
       const data = chunk.data;
       const transferable =
         data.byteOffset === 0 &&
         data.byteLength === data.buffer.byteLength &&
         data.buffer instanceof ArrayBuffer;
-      slot.worker.postMessage({ id, chunk }, transferable ? [data.buffer] : []);
+      slot.worker.postMessage(
+        baseline === undefined ? { id, chunk } : { id, chunk, baseline },
+        transferable ? [data.buffer] : [],
+      );
     });
   }
 

@@ -39,10 +39,13 @@ export function describeError(error: unknown, debug: boolean): { code: number; m
   }
   const text =
     error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+  // A debug stack trace is escaped line by line so it stays one frame a line; otherwise a newline in the message
+  // (which may quote input) is escaped too, so it cannot forge lines of output.
+  const shown = debug ? text.split('\n').map(forTerminal).join('\n') : forTerminal(text);
   return {
     code: EXIT.internal,
     message:
-      `internal error: ${forTerminal(text)}\n` +
+      `internal error: ${shown}\n` +
       'This is a bug in mfaguard. Please report it with the command you ran' +
       (debug ? '.' : ' (set MFAGUARD_DEBUG=1 to see the stack trace).'),
   };

@@ -32,11 +32,13 @@ export function createEngine(rules: readonly CompiledRule[]): Engine {
   const byName = new Map<string, number[]>();
   const bySource = new Map<string, number[]>();
   const everywhere: number[] = [];
+  // Keys are lower-cased: Sigma pins compare case-insensitively unless `|cased`, and a wider candidate list is sound
+  // because each rule's own test still decides (KQL keyword fields stay case-sensitive there).
   ordered.forEach((rule, i) => {
     if (rule.eventNames !== null) {
-      for (const name of rule.eventNames) push(byName, name, i);
+      for (const name of rule.eventNames) push(byName, name.toLowerCase(), i);
     } else if (rule.eventSources !== null) {
-      for (const source of rule.eventSources) push(bySource, source, i);
+      for (const source of rule.eventSources) push(bySource, source.toLowerCase(), i);
     } else {
       everywhere.push(i);
     }
@@ -47,7 +49,11 @@ export function createEngine(rules: readonly CompiledRule[]): Engine {
     const key = `${source}\u0000${name}`;
     let list = candidates.get(key);
     if (list === undefined) {
-      const indices = new Set([...(byName.get(name) ?? []), ...(bySource.get(source) ?? []), ...everywhere]);
+      const indices = new Set([
+        ...(byName.get(name.toLowerCase()) ?? []),
+        ...(bySource.get(source.toLowerCase()) ?? []),
+        ...everywhere,
+      ]);
       list = [...indices].sort((a, b) => a - b).map((i) => ordered[i] as CompiledRule);
       candidates.set(key, list);
     }

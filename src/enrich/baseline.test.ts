@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BaselineBuilder } from './baseline.ts';
 import { makeEvent } from './test-support/events.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 const ACTORS = ['alice', 'bob', 'root', 'carol'];
 const IPS = ['198.51.100.7', '203.0.113.9', '192.0.2.1'];
@@ -29,7 +30,7 @@ function chunkBuilder(sightings: readonly { actor: string; ip: string; agent: st
 
 describe('baseline transfer', () => {
   it('merges chunks through encode/structuredClone/mergeTransfer as merge does, order and values alike', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.array(sighting, { maxLength: 25 }), { maxLength: 5 }), (chunks) => {
         const direct = new BaselineBuilder();
         const transferred = new BaselineBuilder();

@@ -63,23 +63,72 @@ export function userAgentFamily(userAgent: string | null): string | null {
   return family === '' ? null : family;
 }
 
+/**
+ * One actor's use of one value (`ip:…`, `ua:…`, `any`) on one UTC day: what the live store keeps for every event it
+ * ingests, so triage judges familiarity on all of a caller's events, not only the kept slice.
+ */
+export interface BaselineSighting {
+  readonly actor: string;
+  readonly value: string;
+  /** Days since the epoch (UTC). */
+  readonly day: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly count: number;
+}
+
+/** The sightings a batch of events makes, one per (actor, value, day). */
+export function baselineSightings(events: Iterable<CloudTrailEvent>): BaselineSighting[] {
+  const rows = new Map<
+    string,
+    { actor: string; value: string; day: number; firstMs: number; lastMs: number; count: number }
+  >();
+  const see = (actor: string, value: string, day: number, timeMs: number): void => {
+    const key = `${actor}\u0000${value}\u0000${day}`;
+    const row = rows.get(key);
+    if (row === undefined) rows.set(key, { actor, value, day, firstMs: timeMs, lastMs: timeMs, count: 1 });
+    else {
+      row.firstMs = Math.min(row.firstMs, timeMs);
+      row.lastMs = Math.max(row.lastMs, timeMs);
+      row.count += 1;
+    }
+  };
+  for (const event of events) forEachValue(event, see);
+  return [...rows.values()];
+}
+
+/** The baseline stored sightings give: the same as observing the events they came from. */
+export function baselineFromSightings(sightings: Iterable<BaselineSighting>): Baseline {
+  const builder = new BaselineBuilder();
+  for (const row of sightings) builder.addSighting(row.actor, row.value, row.day, row.firstMs);
+  return new Baseline(builder.data);
+}
+
+/** The values an event shows for its actor, the one definition both the builder and the sightings use. */
+function forEachValue(
+  event: CloudTrailEvent,
+  see: (actor: string, value: string, day: number, timeMs: number) => void,
+): void {
+  const key = actorKey(event);
+  if (key === null) return;
+  const day = Math.floor(event.timeMs / DAY_MS);
+  if (event.sourceIp !== null) see(key, `ip:${event.sourceIp}`, day, event.timeMs);
+  const family = clientFamily(event);
+  if (family !== null) see(key, `ua:${family}`, day, event.timeMs);
+  see(key, 'any', day, event.timeMs);
+}
+
 export class BaselineBuilder {
   readonly data: BaselineData = new Map();
 
   observe(event: CloudTrailEvent): void {
-    const key = actorKey(event);
-    if (key === null) return;
-    const day = Math.floor(event.timeMs / DAY_MS);
-    if (event.sourceIp !== null) this.add(key, `ip:${event.sourceIp}`, day, event.timeMs);
-    const family = clientFamily(event);
-    if (family !== null) this.add(key, `ua:${family}`, day, event.timeMs);
-    this.add(key, 'any', day, event.timeMs);
+    forEachValue(event, (key, value, day, timeMs) => this.addSighting(key, value, day, timeMs));
   }
 
   merge(other: BaselineData): void {
     for (const [key, values] of other) {
       for (const [value, days] of values) {
-        for (const [day, timeMs] of days) this.add(key, value, day, timeMs);
+        for (const [day, timeMs] of days) this.addSighting(key, value, day, timeMs);
       }
     }
   }
@@ -133,7 +182,7 @@ export class BaselineBuilder {
     }
   }
 
-  private add(key: string, value: string, day: number, timeMs: number): void {
+  addSighting(key: string, value: string, day: number, timeMs: number): void {
     let values = this.data.get(key);
     if (values === undefined) this.data.set(key, (values = new Map<string, Map<number, number>>()));
     let days = values.get(value);

@@ -1,8 +1,16 @@
 // Enrichment: identity context, baselines, working hours, approvals, and the scoring that classifies each MFA removal.
 
 export { findApproval } from './approvals.ts';
-export { actorKey, Baseline, BaselineBuilder, clientFamily, userAgentFamily } from './baseline.ts';
-export type { BaselineData, BaselineTransfer } from './baseline.ts';
+export {
+  actorKey,
+  Baseline,
+  BaselineBuilder,
+  baselineFromSightings,
+  baselineSightings,
+  clientFamily,
+  userAgentFamily,
+} from './baseline.ts';
+export type { BaselineData, BaselineSighting, BaselineTransfer } from './baseline.ts';
 export { assessRemoval, INVESTIGATION_FIELDS, judgedActors, triageAlerts } from './triage.ts';
 export type { Assessment, TriageInput, TriageOptions } from './triage.ts';
 export {

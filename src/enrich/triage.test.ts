@@ -9,6 +9,7 @@ import { triageAlerts } from './triage.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
 import type { TriageConfig } from './triage-config.ts';
 import { makeEvent, removalAlert } from './test-support/events.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 const PARIS_HOURS: TriageConfig['workingHours'] = {
   timeZone: 'Europe/Paris',
@@ -287,6 +288,21 @@ describe('triage scenarios', () => {
       'dave',
     );
     assert.notEqual(other.classification, 'approved');
+    const later = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-19T00:30:00Z',
+      actor: 'opsadmin',
+      target: 'dave',
+      mfa: true,
+    });
+    const afterWindow = removalOf(triage([later], { approvals }), 'dave');
+    assert.notEqual(afterWindow.classification, 'approved');
+    assert.ok(!codes(afterWindow).includes('approved'));
+    const elsewhere = removalOf(
+      triage([removal], { approvals: [{ ...approvals[0]!, account: '444455556666' }] }),
+      'dave',
+    );
+    assert.notEqual(elsewhere.classification, 'approved');
   });
 
   it('no new device after the grace window is unresolved and raised, not lowered', () => {
@@ -640,7 +656,7 @@ describe('triage invariants', () => {
   it('the order of arrival does not change the result', () => {
     const events = [...phoneSwap(), ...takeover()];
     const expected = serialize(triage(events));
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
         (shuffled) => {
@@ -691,7 +707,7 @@ describe('triage invariants', () => {
   });
 
   it('shuffled bursts with random timing never put a removal in two bursts', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 5, maxLength: 30 }),
         (offsets) => {

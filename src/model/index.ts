@@ -9,3 +9,4 @@ export { CLASSIFICATIONS } from './alert.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';
 export { SEVERITIES, isSeverity, severityFromRiskScore, severityRank } from './severity.ts';
 export type { Severity } from './severity.ts';
+export { EARLIEST_TIME_MS, LATEST_TIME_MS, isPrintableTime, printableIso } from './time.ts';

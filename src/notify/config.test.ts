@@ -17,6 +17,7 @@ const VALID = {
       url: 'https://soar.example.com/hook',
       secretEnv: 'HOOK_SECRET',
       timeout: '5s',
+      concurrency: 2,
     },
     { id: 'soc-slack', kind: 'slack', urlEnv: 'SLACK_URL' },
     { id: 'pager', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
@@ -67,6 +68,7 @@ describe('parseNotifyConfig', () => {
       url: 'https://soar.example.com/hook',
       secretEnv: 'HOOK_SECRET',
       timeoutMs: 5000,
+      concurrency: 2,
       verificationLinks: false,
     });
     assert.deepEqual(slack, {
@@ -117,6 +119,8 @@ describe('parseNotifyConfig', () => {
         { id: 'h', kind: 'pagerduty', routingKeyEnv: 'PD_KEY' },
         { kind: 'pagerduty', routingKeyEnv: 'PD_KEY', timeout: 'forever' },
         'not a mapping',
+        { id: 'k', kind: 'webhook', url: 'https://x.example', secretEnv: 'HOOK_SECRET', concurrency: 0 },
+        { id: 'l', kind: 'webhook', url: 'https://x.example', secretEnv: 'HOOK_SECRET', concurrency: 2.5 },
       ],
       routes: [
         { minSeverity: 'severe', classifications: ['bad'], kinds: ['case-closed'], notify: ['h'] },
@@ -142,6 +146,8 @@ describe('parseNotifyConfig', () => {
       "error notify.notifiers.9.timeout: expected a duration between 1ms and 10m such as 500ms, 10s or 1m, got 'forever'",
       'error notify.notifiers.9.id: is required',
       "error notify.notifiers.10: expected a mapping, got 'not a mapping'",
+      'error notify.notifiers.11.concurrency: expected a whole number of sends at once between 1 and 64, got 0',
+      'error notify.notifiers.12.concurrency: expected a whole number of sends at once between 1 and 64, got 2.5',
       "error notify.routes.0.minSeverity: unknown severity 'severe'",
       "error notify.routes.0.classifications.0: unknown classification 'bad'",
       "error notify.routes.0.kinds.0: unknown notification kind 'case-closed'",

@@ -19,6 +19,8 @@ interface NotifierCommon {
   readonly id: string;
   /** How long one send may take before it counts as a (retryable) timeout. */
   readonly timeoutMs: number;
+  /** Sends in flight at once on this notifier (its lane in the outbox); the worker's default when absent. */
+  readonly concurrency?: number;
   /**
    * Show the owner's confirm/deny links. Off by default outside email: whoever can click them answers for
    * the owner, so they belong in the owner's mailbox, not in a channel.
@@ -102,7 +104,8 @@ export interface NotifyConfig {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const COMMON_KEYS = ['id', 'kind', 'timeout', 'verificationLinks'] as const;
+const COMMON_KEYS = ['concurrency', 'id', 'kind', 'timeout', 'verificationLinks'] as const;
+const MAX_CONCURRENCY = 64;
 const KEYS: Readonly<Record<NotifierKind, readonly string[]>> = {
   email: [
     ...COMMON_KEYS,
@@ -314,9 +317,24 @@ function parseNotifier(check: Checker, path: Path, value: unknown): NotifierConf
   if (id !== null && !ID.test(id)) {
     check.problem([...path, 'id'], `expected letters, digits, '-', '_' or '.' (at most 64), got ${show(id)}`);
   }
+  const concurrency = raw['concurrency'];
+  if (
+    concurrency !== undefined &&
+    !(
+      Number.isInteger(concurrency) &&
+      (concurrency as number) >= 1 &&
+      (concurrency as number) <= MAX_CONCURRENCY
+    )
+  ) {
+    check.problem(
+      [...path, 'concurrency'],
+      `expected a whole number of sends at once between 1 and ${MAX_CONCURRENCY}, got ${show(concurrency)}`,
+    );
+  }
   const common = {
     id: id ?? '',
     timeoutMs: check.duration([...path, 'timeout'], raw['timeout'], DEFAULT_TIMEOUT_MS),
+    ...(typeof concurrency === 'number' && Number.isInteger(concurrency) ? { concurrency } : {}),
     verificationLinks: check.flag([...path, 'verificationLinks'], raw['verificationLinks'], kind === 'email'),
   };
   const config = parseKind(check, path, kind, raw, common);

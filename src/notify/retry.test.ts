@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { SendFailure } from './notification.ts';
 import { DEFAULT_RETRY_POLICY, nextAttempt } from './retry.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 const NOW = 1_000_000;
 const transient: SendFailure = { ok: false, retryable: true, error: 'HTTP 503' };
@@ -72,7 +73,7 @@ describe('nextAttempt', () => {
   });
 
   it('always schedules in the future within the bounds, for any random draw (default policy)', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: DEFAULT_RETRY_POLICY.maxAttempts - 1 }),
         fc.double({ min: 0, max: 1, noNaN: true }),

@@ -13,14 +13,15 @@ import {
 } from './index.ts';
 import { DEFAULT_POSTURE_CONFIG } from './checks/index.ts';
 import type { AccountSnapshot, MfaDevice } from './index.ts';
-import { CORPUS, corpusPresent, emptySnapshot, HEADER } from './test-support.ts';
+import { CORPUS, emptySnapshot, HEADER } from './test-support.ts';
+import { corpusMissing } from '../test-support/requirements.ts';
 
 const NOW = new Date('2019-06-01T00:00:00Z');
 const readText = (path: string): Promise<string> => readFile(path, 'utf8');
 
 void describe('corpus: cloud-custodian credential reports', () => {
   void it('fail exactly the console users without MFA that EXPECTATIONS_derived.json lists', async (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const dir = join(CORPUS, 'credential-reports');
     const expected = JSON.parse(readFileSync(join(dir, 'EXPECTATIONS_derived.json'), 'utf8'))
       .derived as Record<string, { console_users_without_mfa: string[]; console_users_with_mfa: string[] }>;
@@ -50,7 +51,7 @@ void describe('corpus: cloud-custodian credential reports', () => {
 
 void describe('corpus: cloudmapper demo account', () => {
   void it('counts no user as MFA-enforced and reports the MFA policy attached to nobody', async (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const demo = join(CORPUS, 'cloudmapper/account-data/demo/us-east-1');
     const { snapshot, unreadable } = await loadOfflineSnapshot(
       {
@@ -141,7 +142,7 @@ const PANTHER_TO_CHECK: Readonly<Record<string, string>> = {
 
 void describe("corpus: Panther's credential-report policy tests", () => {
   void it('agree with our user and root MFA checks (compliant = not FAIL)', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const tests = readFileSync(join(CORPUS, 'panther/panther_aws_iam_policy_tests.jsonl'), 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')

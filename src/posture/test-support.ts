@@ -1,12 +1,11 @@
 // Helpers for posture tests: corpus location, snapshots built from CSV text, a fixed clock.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { CORPUS as SHARED_CORPUS } from '../test-support/requirements.ts';
 import { parseCredentialReportCsv } from './collect/credential-report.ts';
 import type { AccountSnapshot, CredentialReport } from './collect/snapshot.ts';
 
-export const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-export const corpusPresent = existsSync(CORPUS);
+/** The shared corpus with a trailing separator, so paths join by concatenation. */
+export const CORPUS = `${SHARED_CORPUS}/`;
 
 export const HEADER =
   'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';

@@ -11,6 +11,7 @@ import {
   hasControlChars,
   jsonForTerminal,
 } from './escape.ts';
+import { assertProperty } from '../test-support/property.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
@@ -51,7 +52,7 @@ const hostile = fc.oneof(
 );
 
 void test('forTerminal output never contains a control, bidi or line-breaking character', () => {
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => !CONTROL.test(forTerminal(s))),
     { numRuns: 2000 },
   );
@@ -73,7 +74,7 @@ function unquote(cell: string): string {
 }
 
 void test('forCsvCell never yields a cell whose text or raw form starts a formula', () => {
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => {
       const cell = forCsvCell(s);
       const value = unquote(cell);
@@ -84,7 +85,7 @@ void test('forCsvCell never yields a cell whose text or raw form starts a formul
 });
 
 void test('forCsvCell round-trips ordinary text and quotes per RFC 4180', () => {
-  fc.assert(
+  assertProperty(
     fc.property(
       fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', ' ', '\n', 'x'), maxLength: 20 }),
       (s) => {
@@ -116,7 +117,7 @@ void test('forCsvCell disarms formulas, also after leading spaces', () => {
 });
 
 void test('forHtml output has no raw < > & " \' and no control characters', () => {
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => {
       const out = forHtml(s);
       return !/[<>"']/.test(out) && !/&(?!(amp|lt|gt|quot|#39);)/.test(out) && !CONTROL.test(out);
@@ -132,7 +133,7 @@ void test('forMarkdown escapes markup, HTML and mentions', () => {
   assert.equal(forMarkdown('<img src=x onerror=alert(1)>'), '&lt;img src=x onerror=alert\\(1\\)&gt;');
   assert.equal(forMarkdown('@channel hi @bob'), '&#64;channel hi &#64;bob');
   assert.equal(forMarkdown('# title\n- item'), '\\# title\\\\n\\- item');
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => !/[<>@]/.test(forMarkdown(s)) && !CONTROL.test(forMarkdown(s))),
     { numRuns: 1000 },
   );
@@ -145,7 +146,7 @@ void test('forSlackMrkdwn neutralises special mentions, links and formatting', (
   );
   assert.equal(forSlackMrkdwn('@here and @Channel'), '@\u2060here and @\u2060Channel');
   assert.equal(forSlackMrkdwn('a & *b*'), 'a &amp; \u200b*b\u200b*');
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => {
       const out = forSlackMrkdwn(s);
       return !/[<>]/.test(out) && !/@(channel|here|everyone)/i.test(out) && !CONTROL.test(out);
@@ -155,7 +156,7 @@ void test('forSlackMrkdwn neutralises special mentions, links and formatting', (
 });
 
 void test('forLog is a single line that is a valid JSON string body with the same value', () => {
-  fc.assert(
+  assertProperty(
     fc.property(hostile, (s) => {
       const out = forLog(s);
       return !CONTROL.test(out) && JSON.parse(`"${out}"`) === s;

@@ -68,10 +68,32 @@ export class StoreUnavailableError extends ExternalError {
   readonly code = 'unavailable';
   /** The store URL with any password removed: safe to log and show. */
   readonly url: string;
-  constructor(url: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
-    super('store', `store ${url}: ${message}`, options);
+  /**
+   * True when the failure is momentary and nothing was committed (connection reset or refused, the server
+   * shutting down): the same work may be run again at once, after a short pause. SQLite's busy wait and
+   * a lost COMMIT (outcome unknown) are not transient in this sense: the caller answers 503 instead.
+   */
+  readonly transient: boolean;
+  constructor(
+    url: string,
+    message: string,
+    options: { retryable?: boolean; transient?: boolean; cause?: unknown } = {},
+  ) {
+    super('store', `store ${url}: ${message}`, {
+      ...(options.retryable === undefined ? {} : { retryable: options.retryable }),
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.url = url;
+    this.transient = options.transient ?? false;
   }
+}
+
+/** Whether running the same store work again may succeed now: a lost race or a momentary outage. */
+export function isTransientStoreError(error: unknown): boolean {
+  return (
+    (error instanceof ConflictError && error.retryable) ||
+    (error instanceof StoreUnavailableError && error.transient)
+  );
 }
 
 export function isStoreError(error: unknown): error is StoreError | StoreUnavailableError {

@@ -15,9 +15,11 @@ export {
   StoreError,
   StoreUnavailableError,
   isStoreError,
+  isTransientStoreError,
 } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { actorKeyOf, eventTargetKey, targetKeyOf } from './keys.ts';
 export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './open-store.ts';
 export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
+export type * from './baseline-sightings.ts';

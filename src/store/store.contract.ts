@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Actor, Alert, CloudTrailEvent, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
+import { defineSightingsContract } from './baseline-sightings.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from './errors.ts';
 import { targetKeyOf } from './keys.ts';
 import type { Store, StoredAlert } from './store.ts';
@@ -200,6 +201,8 @@ export function defineStoreContract(
         }
       });
     }
+
+    defineSightingsContract(test);
 
     // Opening and migrations ---------------------------------------------------------------------
 
@@ -1130,6 +1133,89 @@ export function defineStoreContract(
       };
       await Promise.all([worker(one, 'w1'), worker(two, 'w2'), worker(one, 'w3'), worker(two, 'w4')]);
       assert.equal(claimedBy.size, total);
+    });
+
+    test('outbox: claims by channel lane, heartbeats renew only held leases, a dead row is retried once', async (open) => {
+      const store = await open();
+      const enqueue = (channel: string, dedupeKey: string) =>
+        store.enqueueNotification({ kind: 'k', channel, payload: { channel }, dedupeKey, nowMs: T0 });
+      const slack = await enqueue('slack', 'a@slack');
+      const hook = await enqueue('hook', 'a@hook');
+      const odd = await enqueue('gone', 'a@gone');
+      const claim = (filter: { channels?: string[]; exceptChannels?: string[] }, workerId = 'w1') =>
+        store.claimNotifications({ nowMs: T0, limit: 10, workerId, leaseMs: 10_000, ...filter });
+      assert.deepEqual(await claim({ channels: [] }), []);
+      assert.deepEqual(
+        (await claim({ channels: ['hook'] })).map((row) => row.id),
+        [hook.id],
+      );
+      assert.deepEqual(
+        (await claim({ exceptChannels: ['hook', 'slack'] })).map((row) => row.id),
+        [odd.id],
+      );
+      assert.deepEqual(
+        (await claim({ channels: ['slack', 'hook'] }, 'w2')).map((row) => row.id),
+        [slack.id],
+      );
+      await rejectsWith(claim({ channels: [''] }), UsageError, /channels/);
+
+      // w1 holds hook and gone; w2 holds slack. A heartbeat extends only what the worker holds and is still live.
+      assert.deepEqual(
+        await store.renewNotificationLeases({
+          ids: [hook.id, odd.id, slack.id, 'nonsense'],
+          workerId: 'w1',
+          nowMs: T0 + 9_000,
+          leaseMs: 10_000,
+        }),
+        [hook.id, odd.id].sort((a, b) => Number(a) - Number(b)),
+      );
+      // Renewed to T0 + 19 s: still w1's at T0 + 15 s; w2's slack row lapsed at T0 + 10 s and cannot be renewed.
+      assert.deepEqual(await claim({}, 'w3').then((rows) => rows.map((row) => row.id)), []);
+      assert.deepEqual(
+        await store.renewNotificationLeases({
+          ids: [slack.id],
+          workerId: 'w2',
+          nowMs: T0 + 11_000,
+          leaseMs: 10_000,
+        }),
+        [],
+      );
+      assert.deepEqual(
+        (
+          await store.claimNotifications({ nowMs: T0 + 15_000, limit: 10, workerId: 'w3', leaseMs: 10_000 })
+        ).map((row) => row.id),
+        [slack.id],
+      );
+
+      assert.equal(
+        await store.markNotificationFailed(odd.id, 'w1', {
+          error: 'no notifier',
+          dead: true,
+          nowMs: T0 + 16_000,
+        }),
+        true,
+      );
+      await rejectsWith(store.retryNotification(hook.id, T0 + 17_000), ConflictError, /pending/);
+      await rejectsWith(store.retryNotification('98765', T0 + 17_000), NotFoundError);
+      const retried = await store.retryNotification(odd.id, T0 + 20_000);
+      assert.deepEqual(
+        [retried.state, retried.attempts, retried.nextAttemptAt, retried.lastError, retried.leaseOwner],
+        ['pending', 0, T0 + 20_000, 'no notifier', null],
+      );
+      await rejectsWith(store.retryNotification(odd.id, T0 + 21_000), ConflictError, /pending/);
+      const again = await store.claimNotifications({
+        nowMs: T0 + 20_000,
+        limit: 10,
+        workerId: 'w4',
+        leaseMs: 10_000,
+        channels: ['gone'],
+      });
+      assert.deepEqual(
+        again.map((row) => [row.id, row.attempts]),
+        [[odd.id, 1]],
+      );
+      assert.equal(await store.markNotificationSent(odd.id, 'w4', T0 + 21_000), true);
+      await rejectsWith(store.retryNotification(odd.id, T0 + 22_000), ConflictError, /was sent/);
     });
 
     // API tokens ---------------------------------------------------------------------------------

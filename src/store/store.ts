@@ -1,6 +1,7 @@
 // The store interface the service is built on: events, alerts, cases, verification, approvals, outbox, tokens, work.
 
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
+import type { BaselineSightingsTx } from './baseline-sightings.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -293,6 +294,10 @@ export interface ClaimNotificationsInput {
   readonly workerId: string;
   /** How long the rows stay ours; a worker that crashes loses them after this. */
   readonly leaseMs: number;
+  /** Only rows on these channels (a per-notifier lane claims its own rows). */
+  readonly channels?: readonly string[];
+  /** Only rows on none of these channels (the lane for channels no notifier serves). */
+  readonly exceptChannels?: readonly string[];
 }
 
 export type NotificationFailure =
@@ -412,7 +417,7 @@ export interface KpiSnapshot {
  * Everything the service reads and writes, usable inside a transaction. Every method on `Store` runs
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
-export interface StoreTx {
+export interface StoreTx extends BaselineSightingsTx {
   // Events -------------------------------------------------------------------------------------
   /** Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts. */
   insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult>;
@@ -485,6 +490,21 @@ export interface StoreTx {
   markNotificationSent(id: string, workerId: string, nowMs: number): Promise<boolean>;
   /** Retry later (backoff chosen by the caller) or give up (dead letter, visible in the API). Same false as above. */
   markNotificationFailed(id: string, workerId: string, failure: NotificationFailure): Promise<boolean>;
+  /**
+   * Heartbeat: extends the lease of the rows this worker still holds to `nowMs + leaseMs`; returns their ids. A
+   * short lease kept alive this way means a crashed worker's rows are re-sent soon, and only those truly in flight.
+   */
+  renewNotificationLeases(input: {
+    readonly ids: readonly string[];
+    readonly workerId: string;
+    readonly nowMs: number;
+    readonly leaseMs: number;
+  }): Promise<string[]>;
+  /**
+   * A dead notification queued again: pending, due now, attempts counted afresh. NotFoundError when absent,
+   * ConflictError when it is not dead (a pending one is still being tried; a sent one arrived).
+   */
+  retryNotification(id: string, nowMs: number): Promise<OutboxNotification>;
   /** Oldest first. */
   listNotifications(query: {
     readonly state: NotificationState;

@@ -5,9 +5,10 @@ import { after, before, describe, it, test } from 'node:test';
 import type { Notification } from '../../notify/index.ts';
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
-import { announceSkip, createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
+import { createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
 import type { ThrowawayDatabase } from '../../store/test-support/postgres.ts';
 import { ORIGIN, PUBLIC_URL, eventBridge, fakeClock, makeService, rawRecord } from './test-support.ts';
+import { missing } from '../../test-support/requirements.ts';
 
 function takeover(): Record<string, unknown>[] {
   const attacker = { actor: 'bob', ip: '192.0.2.66', userAgent: 'Boto3/1.34.0 Python/3.12' } as const;
@@ -27,9 +28,7 @@ function takeover(): Record<string, unknown>[] {
 
 const problem = await postgresProblem();
 if (problem !== null) {
-  test('live service: postgres', (t) => {
-    t.skip(announceSkip('live service: postgres', problem));
-  });
+  test('live service: postgres', (t) => void missing(t, 'pg', problem));
 } else {
   describe('live service on PostgreSQL', () => {
     let database: ThrowawayDatabase;

@@ -1,5 +1,6 @@
 // The live service's core: ingest -> detect -> store -> triage -> cases -> verification and notifications, one transaction per batch.
 
+import { baselineSightings } from '../../enrich/index.ts';
 import {
   ANSWERED_CLASSIFICATIONS,
   awaitsGraceWindow,
@@ -17,7 +18,15 @@ import {
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
 import { BURST_RULE, isMfaRemoval } from '../../detect/correlate/index.ts';
-import { decodeChunk, normalizeRecord, unwrapItem } from '../../ingest/index.ts';
+import {
+  decodeChunk,
+  depthExceeds,
+  MAX_JSON_DEPTH,
+  normalizeRecord,
+  stringifyIteratively,
+  UnreadableRecord,
+  unwrapItem,
+} from '../../ingest/index.ts';
 import type {
   AggregateRule,
   Alert,
@@ -29,7 +38,8 @@ import type {
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
-import { ConflictError } from '../../store/index.ts';
+import { isTransientStoreError } from '../../store/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
@@ -42,6 +52,7 @@ import {
   triageChanged,
   triageStoredRemoval,
 } from './live-triage.ts';
+import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
 import {
@@ -88,8 +99,16 @@ export interface LiveCore extends LiveService {
 }
 
 const SYSTEM = 'system';
-/** A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) is run again this often. */
+/**
+ * A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) or met a momentary outage
+ * (connection reset, server restarting) is run again, this often in all; after that the caller answers 503.
+ */
 const MAX_TX_ATTEMPTS = 5;
+/** Pause before attempt n+1: 20 ms doubling to at most 400 ms, with jitter, about 1.5 s in all. */
+const txRetryPauseMs = (failed: number): number => {
+  const base = Math.min(400, 20 * 2 ** (failed - 1));
+  return base + Math.random() * base;
+};
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -130,7 +149,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   );
   const coverageEnd = (now: number): number => now - serve.deliveryLagMs;
 
-  /** Runs `fn` in one transaction, again when the database picked it as a deadlock victim. */
+  /**
+   * Runs `fn` in one transaction, again when the database picked it as a deadlock victim or the connection
+   * broke before COMMIT (nothing was written: the work is simply redone, with fresh effects).
+   */
   async function inTransaction<T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const effects = newEffects();
@@ -140,8 +162,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         for (const entry of effects.logs) log(entry);
         return result;
       } catch (error) {
-        if (error instanceof ConflictError && error.retryable && attempt < MAX_TX_ATTEMPTS) continue;
-        throw error;
+        if (!isTransientStoreError(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
+        await sleep(txRetryPauseMs(attempt));
       }
     }
   }
@@ -393,10 +415,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     events: readonly CloudTrailEvent[],
     rejected: { readonly issues: readonly InputIssue[]; readonly deadLetters: readonly AddDeadLetterInput[] },
     received: number,
+    origin: RecordOrigin,
   ): Promise<IngestOutcome> {
     // Detection is pure and runs before the transaction; so does the owner lookup (it may call IAM).
     const kept: CloudTrailEvent[] = [];
     const ruleAlerts: Alert[] = [];
+    const alertsOf = new Map<CloudTrailEvent, readonly Alert[]>();
     const aggregateRules = new Map<string, AggregateRule>();
     let ignored = 0;
     let minTime = Infinity;
@@ -406,6 +430,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (const issue of detection.issues)
         log({ level: 'warn', msg: 'rule evaluation issue', code: issue.code, detail: issue.message });
       ruleAlerts.push(...detection.alerts);
+      if (detection.alerts.length > 0) alertsOf.set(event, detection.alerts);
       for (const rule of detection.aggregateRules) aggregateRules.set(rule.meta.id, rule);
       // Everything a rule fired on is kept too, so a replayed duplicate has nothing left to alert on.
       if (detection.keep) {
@@ -427,8 +452,23 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     const result = await inTransaction(async (tx, effects) => {
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
       const inserted = await tx.insertEvents(kept);
+      // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
+      const insertedNow = new Set(inserted.inserted);
+      const duplicates = kept.filter((event) => !insertedNow.has(event) && alertsOf.has(event));
+      const conflicts = await identityConflicts(tx, duplicates, origin, now);
+      const refused = new Set(conflicts.flatMap((conflict) => alertsOf.get(conflict.event) ?? []));
+      for (const conflict of conflicts) {
+        await tx.addDeadLetter(conflict.deadLetter);
+        effects.logs.push({
+          level: 'warn',
+          msg: 'eventID conflict: record ignored',
+          eventId: conflict.event.id,
+        });
+      }
+      // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass reads).
+      await tx.recordSightings(baselineSightings(events));
 
-      const candidates = [...ruleAlerts];
+      const candidates = ruleAlerts.filter((alert) => !refused.has(alert));
       for (const rule of aggregateRules.values()) {
         const pool = await tx.findEvents({
           fromMs: minTime - AGGREGATE_LOOKBACK_MS,
@@ -512,8 +552,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (const caseId of [...touched].sort())
         if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {
+        conflicts: conflicts.map((conflict) => conflict.issue),
         stored: inserted.inserted.length,
-        duplicates: inserted.duplicates,
+        duplicates: inserted.duplicates - conflicts.length,
         alerts: [...effects.newAlerts.values()],
         caseIds: [...effects.caseIds].sort(),
       };
@@ -522,13 +563,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     metrics.inc('eventsStored', result.stored);
     metrics.inc('eventsDuplicate', result.duplicates);
     metrics.inc('eventsIgnored', ignored);
-    metrics.inc('recordsRejected', rejected.issues.length);
+    metrics.inc('recordsRejected', rejected.issues.length + result.conflicts.length);
     return {
       received,
       stored: result.stored,
       duplicates: result.duplicates,
       ignored,
-      rejected: rejected.issues,
+      rejected: [...rejected.issues, ...result.conflicts],
       alerts: result.alerts,
       caseIds: result.caseIds,
     };
@@ -540,19 +581,41 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     origin: RecordOrigin,
     now: number,
   ): AddDeadLetterInput {
-    let text: string;
-    try {
-      text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
-    } catch {
-      text = String(raw);
-    }
+    // Iterative: a record may nest deeper than JSON.stringify's recursion can go.
+    const kept =
+      raw instanceof UnreadableRecord ? raw.raw : typeof raw === 'string' ? raw : stringifyIteratively(raw);
     const where = issue.index === undefined ? origin.location : `${origin.location}#${issue.index}`;
     return {
       source: origin.source,
       location: where,
       reason: `${issue.code}: ${issue.message}`,
-      raw: text,
+      raw: kept,
       nowMs: now,
+    };
+  }
+
+  /**
+   * Why a record cannot be taken before anything recursive (normalisation, rules, JSON.stringify in the store)
+   * runs on it: refused over its bytes at the edge, or (parsed elsewhere: SQS, Lambda, files) nested too deep.
+   */
+  function refusal(item: unknown, location: string, index: number): InputIssue | null {
+    const problem =
+      item instanceof UnreadableRecord
+        ? { code: item.code, reason: item.reason }
+        : depthExceeds(item, MAX_JSON_DEPTH)
+          ? {
+              code: 'too-deep',
+              reason: `nested deeper than ${MAX_JSON_DEPTH} levels; no CloudTrail record is`,
+            }
+          : null;
+    if (problem === null) return null;
+    return {
+      level: 'error',
+      code: problem.code,
+      location,
+      index,
+      message: `record ${index}: ${problem.reason}`,
+      hint: 'the record was dead-lettered with its bytes; the others were stored',
     };
   }
 
@@ -584,6 +647,11 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           deadLetters.push(deadLetterOf(item, issue, origin, now));
         };
         records.forEach((item, index) => {
+          const refused = refusal(item, origin.location, index);
+          if (refused !== null) {
+            reject(item, refused);
+            return;
+          }
           const unwrapped = unwrapItem(item);
           if (!unwrapped.ok) {
             const issue: InputIssue = {
@@ -601,7 +669,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           if (normalized.ok) events.push(normalized.event);
           else reject(item, normalized.issue);
         });
-        return ingestEvents(events, { issues, deadLetters }, records.length);
+        return ingestEvents(events, { issues, deadLetters }, records.length, origin);
       });
     },
 
@@ -632,6 +700,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         }
         const events: CloudTrailEvent[] = [];
         for (const { record, index } of decoded.records) {
+          const refused = refusal(record, origin.location, index);
+          if (refused !== null) {
+            issues.push(refused);
+            deadLetters.push(deadLetterOf(record, refused, origin, now));
+            continue;
+          }
           const normalized = normalizeRecord(record, { location: origin.location, index });
           if (normalized.ok) events.push(normalized.event);
           else {
@@ -640,7 +714,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           }
         }
         const unreadable = problems.filter((issue) => issue.index !== undefined).length;
-        return ingestEvents(events, { issues, deadLetters }, decoded.records.length + unreadable);
+        return ingestEvents(events, { issues, deadLetters }, decoded.records.length + unreadable, origin);
       });
     },
 

@@ -11,11 +11,11 @@ import {
   targetUserName,
 } from '../../detect/correlate/index.ts';
 import type { Approval, TriageConfig } from '../../enrich/index.ts';
-import { judgedActors } from '../../enrich/index.ts';
+import { baselineFromSightings, judgedActors } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { StoreTx } from '../../store/index.ts';
 import { actorKeyOf, eventTargetKey, targetKeyOf } from '../../store/index.ts';
-import { baselineOf, detectEvent, triageRun } from '../pipeline.ts';
+import { detectEvent, triageRun } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
 
 /** The target key a case and the store use for whom an event was about (sign-ins: the user who signed in). */
@@ -221,8 +221,8 @@ export interface TriageContext {
  * Triage of one stored removal, exactly as `scan` does it, over what the store holds:
  * - the window: the account's MFA device calls, events about the target (its sign-ins too) and by the caller around
  *   the removal, and the caller's chain of removals (bursts) — the selection correlation makes in a scan;
- * - the baseline: the stored events of every caller whose familiarity triage judges, over the look-back. The store
- *   keeps the slice a scan keeps (see `Detection.keep`), so both see the same history;
+ * - the baseline: the stored sightings (address, client, day) of every caller whose familiarity triage judges, over
+ *   the look-back: recorded for every event ingested, as a scan's second pass reads every event of those callers;
  * - approvals: those in the store (API, CLI) and those in the configuration file.
  * Returns the triaged alerts of the removal's incident (the removal's, and its members') and of any burst it is in.
  */
@@ -247,15 +247,11 @@ export async function triageStoredRemoval(
     if (key !== null) baselineActors.add(key);
     earliest = Math.min(earliest, event.timeMs);
   }
-  const history =
-    baselineActors.size === 0
-      ? []
-      : await tx.findEvents({
-          fromMs: earliest - config.lookbackMs,
-          toMs: Math.max(...events.map((event) => event.timeMs)) + 1,
-          actorKeys: [...baselineActors],
-          limit: MAX_EVENTS,
-        });
+  const sightings = await tx.findSightings({
+    actors: [...baselineActors],
+    fromMs: earliest - config.lookbackMs,
+    toMs: Math.max(...events.map((event) => event.timeMs)) + 1,
+  });
 
   const approvals: Approval[] = [...config.approvals];
   if (correlation.target !== null) {
@@ -272,7 +268,7 @@ export async function triageStoredRemoval(
     {
       alerts,
       events,
-      baseline: baselineOf([...history, ...events]),
+      baseline: baselineFromSightings(sightings),
       config: { ...config, approvals },
       coverageEndMs: context.coverageEndMs,
     },

@@ -1,4 +1,5 @@
-// The outbox worker against a real webhook receiver on loopback: retry with backoff, then sent; permanent failures dead.
+// The outbox worker against a real webhook receiver on loopback (retry with backoff, then sent; permanent failures
+// dead), and its lanes: a hanging notifier holds only its own few rows, heartbeats keep in-flight rows this worker's.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -6,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createNotifier, verifyWebhookSignature } from '../../notify/index.ts';
-import type { Notification, Notifier, RetryPolicy } from '../../notify/index.ts';
+import type { Notification, Notifier, RetryPolicy, SendResult } from '../../notify/index.ts';
 import type { Store } from '../../store/index.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
@@ -215,5 +216,195 @@ describe('outbox worker', () => {
     assert.equal(receiver.bodies.length, 1);
     const sent = await store.listNotifications({ state: 'sent', limit: 100 });
     assert.ok(sent.some((row) => row.dedupeKey === 'case-escalated:7:e@security'));
+  });
+});
+
+/** A notifier whose sends wait until the test releases them (or the lane cancels them). */
+function stuckNotifier(id: string) {
+  const waiting: { key: string; release: (result: SendResult) => void }[] = [];
+  const notifier: Notifier = {
+    id,
+    kind: 'webhook',
+    send(n, signal) {
+      return new Promise<SendResult>((resolve) => {
+        waiting.push({ key: n.dedupeKey, release: resolve });
+        signal?.addEventListener('abort', () =>
+          resolve({ ok: false, retryable: true, error: `${id}: cancelled` }),
+        );
+      });
+    },
+  };
+  return {
+    notifier,
+    waiting,
+    releaseAll(): number {
+      const released = waiting.splice(0);
+      for (const entry of released) entry.release({ ok: true });
+      return released.length;
+    },
+  };
+}
+
+function countingNotifier(id: string) {
+  const keys: string[] = [];
+  const notifier: Notifier = {
+    id,
+    kind: 'slack',
+    send(n) {
+      keys.push(n.dedupeKey);
+      return Promise.resolve({ ok: true });
+    },
+  };
+  return { notifier, keys };
+}
+
+/** Waits for a condition with a generous bound: the tests assert on events, not on how fast they come. */
+async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('outbox lanes', () => {
+  let temp: TempStore;
+  let store: Store;
+  const clock = fakeClock('2026-11-18T04:00:00Z');
+
+  before(async () => {
+    temp = tempSqlite();
+    store = await temp.open();
+  });
+  after(async () => {
+    await store.close();
+    temp.cleanup();
+  });
+
+  async function enqueue(channel: string, count: number, tag: string): Promise<void> {
+    for (let index = 0; index < count; index++) {
+      const key = `case-escalated:${tag}:${index}`;
+      await store.enqueueNotification({
+        kind: 'case-escalated',
+        channel,
+        payload: notification(key),
+        dedupeKey: `${key}@${channel}`,
+        nowMs: clock(),
+      });
+    }
+  }
+
+  it('a hanging notifier holds only its own lane: the other lane sends everything meanwhile', async () => {
+    const stuck = stuckNotifier('hook');
+    const fast = countingNotifier('chat');
+    await enqueue('hook', 5, 'a');
+    await enqueue('chat', 6, 'a');
+    const w = createOutboxWorker({
+      store,
+      notifiers: new Map([
+        ['hook', stuck.notifier],
+        ['chat', fast.notifier],
+      ]),
+      lanes: new Map([
+        ['hook', { concurrency: 2, timeoutMs: 600_000 }],
+        ['chat', { concurrency: 1, timeoutMs: 600_000 }],
+      ]),
+      clock,
+      workerId: 'lanes-1',
+      leaseMs: 60_000,
+      batch: 50,
+    });
+    const stop = new AbortController();
+    const running = w.run(stop.signal, 5);
+    await until('every chat row sent', () => fast.keys.length === 6);
+    // The hook lane claimed only its two slots; its other rows are nobody's, free for any worker.
+    assert.equal(stuck.waiting.length, 2);
+    const pending = await store.listNotifications({ state: 'pending', limit: 100 });
+    assert.deepEqual(pending.map((row) => `${row.channel}:${row.leaseOwner ?? 'nobody'}`).sort(), [
+      'hook:lanes-1',
+      'hook:lanes-1',
+      'hook:nobody',
+      'hook:nobody',
+      'hook:nobody',
+    ]);
+    assert.equal(
+      (await store.listNotifications({ state: 'sent', limit: 100 })).filter((row) => row.channel === 'chat')
+        .length,
+      6,
+      'each chat send recorded as it ended',
+    );
+    // Released, the hook lane refills its slots until its rows are done.
+    let released = 0;
+    await until('every hook row sent', async () => {
+      released += stuck.releaseAll();
+      return (await store.listNotifications({ state: 'pending', limit: 100 })).length === 0;
+    });
+    assert.equal(released, 5);
+    stop.abort();
+    await running;
+    assert.equal(w.inFlight(), 0);
+    assert.deepEqual([...new Set(fast.keys)].length, 6, 'no chat row sent twice');
+  });
+
+  it("heartbeats keep an in-flight row this worker's past its lease; another worker takes only rows never in flight", async () => {
+    const stuck = stuckNotifier('hook2');
+    await enqueue('hook2', 4, 'b');
+    const one = createOutboxWorker({
+      store,
+      notifiers: new Map([['hook2', stuck.notifier]]),
+      lanes: new Map([['hook2', { concurrency: 1, timeoutMs: 600_000 }]]),
+      clock,
+      workerId: 'lanes-2',
+      leaseMs: 30_000,
+      heartbeatMs: 5,
+      batch: 50,
+    });
+    const stop = new AbortController();
+    const running = one.run(stop.signal, 5);
+    await until('the first send started', () => stuck.waiting.length === 1);
+    const [first] = (await store.listNotifications({ state: 'pending', limit: 100 })).filter(
+      (row) => row.leaseOwner === 'lanes-2',
+    );
+    assert.ok(first !== undefined);
+    // The send takes longer than the lease: heartbeats move the lease on with the clock.
+    clock.advance(25_000);
+    await until('a heartbeat renewed the lease', async () => {
+      const row = (await store.listNotifications({ state: 'pending', limit: 100 })).find(
+        (r) => r.id === first.id,
+      );
+      return (row?.leaseUntil ?? 0) >= clock() + 29_000;
+    });
+    clock.advance(25_000);
+    const other = createOutboxWorker({
+      store,
+      notifiers: new Map([['hook2', countingNotifier('hook2').notifier]]),
+      clock,
+      workerId: 'lanes-3',
+      leaseMs: 30_000,
+      batch: 1,
+    });
+    // Past the original lease, yet still held: the other worker takes a row that was never in flight instead.
+    const claimedByOther = await store.claimNotifications({
+      nowMs: clock(),
+      limit: 10,
+      workerId: 'lanes-3',
+      leaseMs: 30_000,
+      channels: ['hook2'],
+    });
+    assert.ok(!claimedByOther.some((row) => row.id === first.id));
+    assert.equal(claimedByOther.length, 3);
+    for (const row of claimedByOther)
+      assert.equal(await store.markNotificationSent(row.id, 'lanes-3', clock()), true);
+
+    assert.deepEqual(await other.runOnce(), { sent: 0, failed: 0, dead: 0 }, 'nothing else is due');
+    // The slow send ends: it is recorded by the worker that still holds it, and sent once.
+    assert.equal(stuck.releaseAll(), 1);
+    await until('the slow send recorded', async () => {
+      return (await store.listNotifications({ state: 'pending', limit: 100 })).length === 0;
+    });
+    stop.abort();
+    await running;
+    const sent = await store.listNotifications({ state: 'sent', limit: 100 });
+    assert.equal(sent.find((row) => row.id === first.id)?.attempts, 1, 'claimed once, never taken over');
   });
 });

@@ -1,8 +1,9 @@
-// Sends what the outbox holds: claims due rows, delivers them through their notifier, and records sent, retry or dead.
+// Sends what the outbox holds: one lane per notifier (its own concurrency and timeout), each send recorded as it ends.
 
 import type { Notifier, RetryPolicy, Route } from '../../notify/index.ts';
 import {
   DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMEOUT_MS,
   nextAttempt,
   parseStoredNotification,
   routeNotification,
@@ -16,18 +17,37 @@ import type { LiveLogEntry } from './live-service.ts';
 /** A row queued for "whatever the routes say" rather than one notifier: the worker fans it out. */
 export const ROUTED_CHANNEL = '*';
 
+/** Sends at once per notifier when its configuration does not say. */
+export const DEFAULT_LANE_CONCURRENCY = 4;
+/** Added to a notifier's own timeout before its lane cancels the send: the notifier's more precise error wins. */
+const LANE_TIMEOUT_MARGIN_MS = 1_000;
+
+export interface LaneSettings {
+  /** Sends in flight at once on this notifier. */
+  readonly concurrency: number;
+  /** The notifier's own timeout; the lane cancels a send that outlives it (plus a margin). */
+  readonly timeoutMs: number;
+}
+
 export interface OutboxWorkerOptions {
   readonly store: Store;
   /** Notifiers by id: a row's channel is the id of the notifier that sends it. */
   readonly notifiers: ReadonlyMap<string, Notifier>;
+  /** Per notifier id; a notifier not listed gets DEFAULT_LANE_CONCURRENCY and DEFAULT_TIMEOUT_MS. */
+  readonly lanes?: ReadonlyMap<string, LaneSettings>;
   /** Used for rows queued on the `*` channel (fanned out into one row per notifier). */
   readonly routes?: readonly Route[];
   readonly clock: () => number;
   /** Unique per process, e.g. `host:pid`; leases are held in its name. */
   readonly workerId: string;
-  /** How long claimed rows stay this worker's; longer than a batch of sends can take (notifier timeouts). */
+  /**
+   * How long a claimed row stays this worker's without a heartbeat. Short, because heartbeats keep the rows in
+   * flight alive: after a crash only those are sent again, as soon as this runs out.
+   */
   readonly leaseMs: number;
-  /** Rows claimed per run. */
+  /** Between heartbeats (default a third of the lease). */
+  readonly heartbeatMs?: number;
+  /** At most this many rows per lane in one `runOnce`. */
   readonly batch: number;
   readonly retryPolicy?: RetryPolicy;
   /** For the backoff jitter; injected so tests are exact. */
@@ -45,15 +65,40 @@ export interface OutboxRunResult {
 
 export interface OutboxWorker {
   /**
-   * One pass: claim due rows, send them concurrently, record each outcome. Delivery is at-least-once: a crash
-   * after a notifier accepted a message but before it is marked sent sends it again once the lease runs out
-   * (receivers drop repeats by the notification's dedupe key). Dedupe keys keep a message from being queued twice.
+   * One pass: every lane sends what is due (at most `batch` rows each, `concurrency` at a time) and the pass ends
+   * when all have an outcome. For tests and `drainOutbox`; the service runs `run`.
    */
   runOnce(): Promise<OutboxRunResult>;
+  /**
+   * Every lane on its own until `signal` aborts: it claims only as many rows as it has free slots, so a lane
+   * stuck on a hanging receiver holds its own few rows and never another lane's. Sends in flight when the
+   * signal aborts finish (each is bounded by its timeout). Delivery is at-least-once: a crash between a
+   * receiver's answer and the record of it re-sends that one row once its lease runs out, with the same
+   * idempotency key (webhook X-Mfaguard-Delivery, email Message-ID, PagerDuty dedup_key, Slack metadata).
+   */
+  run(signal: AbortSignal, idleMs: number): Promise<void>;
+  /** Rows this process holds right now (claimed, not yet recorded). */
+  inFlight(): number;
+}
+
+type Outcome = 'sent' | 'failed' | 'dead' | 'lost';
+
+interface Lane {
+  readonly name: string;
+  readonly filter: { readonly channels: readonly string[] } | { readonly exceptChannels: readonly string[] };
+  readonly concurrency: number;
 }
 
 function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').slice(0, 500);
+}
+
+function tally(outcomes: readonly Outcome[]): OutboxRunResult {
+  return {
+    sent: outcomes.filter((outcome) => outcome === 'sent').length,
+    failed: outcomes.filter((outcome) => outcome === 'failed').length,
+    dead: outcomes.filter((outcome) => outcome === 'dead').length,
+  };
 }
 
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
@@ -61,16 +106,30 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const metrics = options.metrics ?? createLiveMetrics();
   const log = (entry: LiveLogEntry): void => options.log?.(entry);
+  const settings = (id: string): LaneSettings =>
+    options.lanes?.get(id) ?? { concurrency: DEFAULT_LANE_CONCURRENCY, timeoutMs: DEFAULT_TIMEOUT_MS };
+  const lanes: Lane[] = [
+    ...[...notifiers.keys()].sort().map((id) => ({
+      name: id,
+      filter: { channels: [id] },
+      concurrency: Math.max(1, settings(id).concurrency),
+    })),
+    // Fanning out is a few inserts; rows for a notifier nobody configured only need their dead letter.
+    { name: ROUTED_CHANNEL, filter: { channels: [ROUTED_CHANNEL] }, concurrency: 1 },
+    { name: '(unknown)', filter: { exceptChannels: [...notifiers.keys(), ROUTED_CHANNEL] }, concurrency: 1 },
+  ];
+  /** Claimed and not yet recorded: what the heartbeat keeps alive. */
+  const held = new Set<string>();
 
-  async function markDead(row: OutboxNotification, error: string): Promise<'dead' | 'lost'> {
-    const held = await store.markNotificationFailed(row.id, workerId, { error, nowMs: clock(), dead: true });
-    if (!held) return 'lost';
+  async function markDead(row: OutboxNotification, error: string): Promise<Outcome> {
+    const kept = await store.markNotificationFailed(row.id, workerId, { error, nowMs: clock(), dead: true });
+    if (!kept) return 'lost';
     metrics.inc('outboxDead');
     log({ level: 'warn', msg: 'notification dead-lettered', id: row.id, channel: row.channel, error });
     return 'dead';
   }
 
-  async function fanOut(row: OutboxNotification): Promise<'sent' | 'dead' | 'lost'> {
+  async function fanOut(row: OutboxNotification): Promise<Outcome> {
     const parsed = parseStoredNotification(row.payload);
     if ('error' in parsed) return markDead(row, `unreadable notification: ${parsed.error}`);
     const ids = routeNotification(parsed.notification, options.routes ?? []);
@@ -89,19 +148,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     });
   }
 
-  async function deliver(row: OutboxNotification): Promise<'sent' | 'failed' | 'dead' | 'lost'> {
-    if (row.channel === ROUTED_CHANNEL) {
-      const result = await fanOut(row);
-      return result === 'sent' ? 'sent' : result;
-    }
-    const notifier = notifiers.get(row.channel);
-    if (notifier === undefined)
-      return markDead(row, `no notifier with the id '${row.channel}' is configured`);
+  async function send(notifier: Notifier, row: OutboxNotification): Promise<Outcome> {
     const parsed = parseStoredNotification(row.payload);
     if ('error' in parsed) return markDead(row, `unreadable notification: ${parsed.error}`);
     let result;
     try {
-      result = await notifier.send(parsed.notification);
+      const bound = AbortSignal.timeout(settings(notifier.id).timeoutMs + LANE_TIMEOUT_MARGIN_MS);
+      result = await notifier.send(parsed.notification, bound);
     } catch (error) {
       // A notifier throws only for a bug: retried like an outage, so a fix and a restart deliver it.
       result = {
@@ -113,18 +166,19 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     const now = clock();
     if (result.ok) {
+      // Recorded the moment the receiver took it: a crash after this point sends nothing again.
       if (!(await store.markNotificationSent(row.id, workerId, now))) return 'lost';
       metrics.inc('outboxSent');
       return 'sent';
     }
     const next = nextAttempt(row.attempts, result, now, policy, options.random);
     if ('dead' in next) return markDead(row, oneLine(next.reason));
-    const held = await store.markNotificationFailed(row.id, workerId, {
+    const kept = await store.markNotificationFailed(row.id, workerId, {
       error: oneLine(result.error),
       nowMs: now,
       nextAttemptAtMs: next.retryAtMs,
     });
-    if (!held) return 'lost';
+    if (!kept) return 'lost';
     metrics.inc('outboxFailed');
     log({
       level: 'warn',
@@ -137,31 +191,157 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return 'failed';
   }
 
+  async function deliver(row: OutboxNotification): Promise<Outcome> {
+    try {
+      if (row.channel === ROUTED_CHANNEL) return await fanOut(row);
+      const notifier = notifiers.get(row.channel);
+      if (notifier === undefined)
+        return await markDead(row, `no notifier with the id '${row.channel}' is configured`);
+      return await send(notifier, row);
+    } catch (error) {
+      // The store failed while recording: the lease runs out and the row is tried again.
+      metrics.inc('errors');
+      log({ level: 'error', msg: 'outbox delivery failed', id: row.id, error: String(error) });
+      return 'lost';
+    } finally {
+      held.delete(row.id);
+    }
+  }
+
+  async function claim(lane: Lane, limit: number): Promise<OutboxNotification[]> {
+    const rows = await store.claimNotifications({
+      nowMs: clock(),
+      limit,
+      workerId,
+      leaseMs: options.leaseMs,
+      ...lane.filter,
+    });
+    for (const row of rows) held.add(row.id);
+    return rows;
+  }
+
+  let heartbeatUsers = 0;
+  let heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  let beating: Promise<void> | null = null;
+  async function heartbeat(): Promise<void> {
+    const ids = [...held];
+    if (ids.length === 0) return;
+    try {
+      const kept = new Set(
+        await store.renewNotificationLeases({ ids, workerId, nowMs: clock(), leaseMs: options.leaseMs }),
+      );
+      const lost = ids.filter((id) => held.has(id) && !kept.has(id));
+      if (lost.length > 0) {
+        log({
+          level: 'warn',
+          msg: 'outbox leases lapsed before their heartbeat; another worker may resend',
+          ids: lost,
+        });
+      }
+    } catch (error) {
+      metrics.inc('errors');
+      log({ level: 'error', msg: 'outbox heartbeat failed', error: String(error) });
+    }
+  }
+  /** Keeps the leases of held rows alive while `fn` runs; one timer however many runs overlap. */
+  async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+    heartbeatUsers++;
+    heartbeatTimer ??= setInterval(
+      () => {
+        beating ??= heartbeat().finally(() => {
+          beating = null;
+        });
+      },
+      options.heartbeatMs ?? Math.max(1, Math.floor(options.leaseMs / 3)),
+    );
+    heartbeatTimer.unref();
+    try {
+      return await fn();
+    } finally {
+      heartbeatUsers--;
+      if (heartbeatUsers === 0 && heartbeatTimer !== null) {
+        clearInterval(heartbeatTimer);
+        heartbeatTimer = null;
+      }
+    }
+  }
+
+  /**
+   * Drives one lane: claims as many rows as it has free slots, starts each send, and claims again when a slot
+   * frees. Without a signal it stops once nothing more is due (or `max` rows were claimed) and all sends ended.
+   */
+  async function driveLane(
+    lane: Lane,
+    mode: { readonly signal: AbortSignal; readonly idleMs: number } | { readonly max: number },
+  ): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const active = new Set<Promise<void>>();
+    let claimed = 0;
+    let freed = false;
+    let wake: () => void = () => undefined;
+    const start = (row: OutboxNotification): void => {
+      const running: Promise<void> = deliver(row).then((outcome) => {
+        outcomes.push(outcome);
+        active.delete(running);
+        freed = true;
+        wake();
+      });
+      active.add(running);
+    };
+    for (;;) {
+      if ('signal' in mode && mode.signal.aborted) break;
+      const free = lane.concurrency - active.size;
+      const budget = 'max' in mode ? Math.min(free, mode.max - claimed) : free;
+      let rows: OutboxNotification[] = [];
+      freed = false;
+      if (budget > 0) {
+        try {
+          rows = await claim(lane, budget);
+        } catch (error) {
+          if (!('signal' in mode)) throw error;
+          metrics.inc('errors');
+          log({ level: 'error', msg: 'outbox claim failed', lane: lane.name, error: String(error) });
+        }
+      }
+      claimed += rows.length;
+      for (const row of rows) start(row);
+      const nothingDue = budget > 0 && rows.length < budget;
+      if ('max' in mode) {
+        if (nothingDue || claimed >= mode.max) break;
+        await Promise.race(active);
+        continue;
+      }
+      if (freed && !nothingDue) continue;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          mode.signal.removeEventListener('abort', done);
+          wake = () => undefined;
+          resolve();
+        };
+        // A full lane waits for a slot; an idle one also looks again after `idleMs` for rows that came due.
+        const timer = setTimeout(done, mode.idleMs);
+        wake = done;
+        mode.signal.addEventListener('abort', done, { once: true });
+        if (freed && active.size < lane.concurrency && !nothingDue) done();
+      });
+    }
+    await Promise.all(active);
+    return outcomes;
+  }
+
   return {
     async runOnce() {
-      const rows = await store.claimNotifications({
-        nowMs: clock(),
-        limit: options.batch,
-        workerId,
-        leaseMs: options.leaseMs,
+      return withHeartbeat(async () => {
+        const perLane = await Promise.all(lanes.map((lane) => driveLane(lane, { max: options.batch })));
+        return tally(perLane.flat());
       });
-      const outcomes = await Promise.all(
-        rows.map(async (row) => {
-          try {
-            return await deliver(row);
-          } catch (error) {
-            // The store failed while recording: the lease runs out and the row is tried again.
-            metrics.inc('errors');
-            log({ level: 'error', msg: 'outbox delivery failed', id: row.id, error: String(error) });
-            return 'lost' as const;
-          }
-        }),
-      );
-      return {
-        sent: outcomes.filter((outcome) => outcome === 'sent').length,
-        failed: outcomes.filter((outcome) => outcome === 'failed').length,
-        dead: outcomes.filter((outcome) => outcome === 'dead').length,
-      };
     },
+    async run(signal, idleMs) {
+      await withHeartbeat(async () => {
+        await Promise.all(lanes.map((lane) => driveLane(lane, { signal, idleMs })));
+      });
+    },
+    inFlight: () => held.size,
   };
 }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -27,9 +26,8 @@ import { describeError, EXIT } from '../exit-codes.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { captureContext } from '../test-support/context.ts';
 import type { CapturedContext } from '../test-support/context.ts';
+import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
 
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-const corpusPresent = existsSync(CORPUS);
 const REPORT = join(
   CORPUS,
   'credential-reports/cloud-custodian__test_account_credential_report__iam.GetCredentialReport_1.csv',
@@ -59,7 +57,7 @@ function filesDeps(files: Record<string, string>): AuditDeps {
 
 void describe('mfaguard audit (offline)', () => {
   void it('prints the JSON report {accounts, findings, summary} with the KPIs for the cloud-custodian report', async (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, REPORT)) return;
     const { ctx, out, err } = context();
     const code = await createAuditCommand(QUIET_DEPS).run(
       ['--credential-report', REPORT, '--format', 'json'],
@@ -76,7 +74,7 @@ void describe('mfaguard audit (offline)', () => {
   });
 
   void it('exits 1 with --fail-on when a finding reaches the severity, 0 when none does', async (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, REPORT)) return;
     assert.equal(
       await createAuditCommand(QUIET_DEPS).run(
         ['--credential-report', REPORT, '--format', 'csv', '--fail-on', 'high'],

@@ -1,7 +1,7 @@
 // `mfaguard rules`: list, validate (every file accounted for, broken ones named with a position) and test.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -92,6 +92,28 @@ describe('mfaguard rules', () => {
     const reports = JSON.parse(out) as { outcome: string; fixtures: unknown[] }[];
     assert.ok(reports.every((report) => report.outcome === 'pass'));
     assert.ok(reports.reduce((sum, report) => sum + report.fixtures.length, 0) >= 14);
+  });
+
+  it('says what scan searches the bytes for, per rule, and the cost of a rule that pins nothing', async () => {
+    const loose = join(dir, 'loose', 'root-usage.yml');
+    mkdirSync(join(dir, 'loose'));
+    writeFileSync(
+      loose,
+      GOOD_SIGMA.replace('11111111-2222-3333-4444-555555555555', '11111111-2222-3333-4444-666666666666')
+        .replace('    eventName: ConsoleLogin\n', '')
+        .replace("additionalEventData.MFAUsed: 'No'", 'userIdentity.type: Root'),
+    );
+    const listed = await rules(['list', '--format', 'json', join(dir, 'loose')]);
+    const entries = JSON.parse(listed.out) as { id: string; prefilter: string; warnings: string[] }[];
+    const builtin = entries.find((entry) => entry.id === 'mfaguard-iam-mfa-device-deactivated');
+    assert.equal(builtin?.prefilter, 'eventName: DeactivateMFADevice');
+    const root = entries.find((entry) => entry.id === '11111111-2222-3333-4444-666666666666');
+    assert.equal(root?.prefilter, 'none (full parse)');
+    assert.match(root?.warnings.join(' ') ?? '', /scan parses every record/);
+    const table = await rules(['list', join(dir, 'loose')]);
+    assert.match(table.out, /PREFILTER/);
+    assert.match(table.err, /1 rule\(s\) pin no event name or source/);
+    rmSync(join(dir, 'loose'), { recursive: true, force: true });
   });
 
   it('needs an action', async () => {

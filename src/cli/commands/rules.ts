@@ -1,6 +1,6 @@
 // `mfaguard rules`: list, validate and test detection rules — built-in YAML, Elastic TOML and Sigma YAML alike.
 
-import { loadBuiltinRules, loadRulePaths, runRuleFixtures } from '../../detect/index.ts';
+import { loadBuiltinRules, loadRulePaths, rulePrefilter, runRuleFixtures } from '../../detect/index.ts';
 import type { RuleLoadResult } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
@@ -10,7 +10,9 @@ import { EXIT } from '../exit-codes.ts';
 
 const USAGE = `Usage: mfaguard rules <list|validate|test> [PATH...] [options]
 
-  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status
+  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, and the
+                       prefilter (the event names or sources scan searches the bytes for; "none" means
+                       every record is parsed while the rule is loaded)
   validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason};
                        a whole folder is validated and every problem reported
   test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
@@ -34,6 +36,18 @@ interface ValidationEntry {
   readonly status: 'ok' | 'unsupported' | 'error';
   readonly reason: string | null;
   readonly warnings: readonly string[];
+  /** What `scan` searches the bytes for to find the records this rule can fire on; null for rules that did not load. */
+  readonly prefilter: string | null;
+}
+
+/** The cost of a rule that pins nothing, said wherever such a rule is listed. */
+export const UNPINNED_COST =
+  'pins no event name or source: while it is loaded, scan parses every record (the --strict speed, several times slower; see docs/scan.md)';
+
+function describePrefilter(result: Extract<RuleLoadResult, { status: 'ok' }>): string {
+  const pin = rulePrefilter(result.rule);
+  if (pin.kind === 'none') return 'none (full parse)';
+  return `${pin.kind === 'names' ? 'eventName' : 'eventSource'}: ${pin.values.join(', ')}`;
 }
 
 function describeIssue(issue: { line?: number; column?: number; message: string; hint?: string }): string {
@@ -55,7 +69,11 @@ export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
       severity: meta.severity,
       status: 'ok',
       reason: null,
-      warnings: result.warnings.map(describeIssue),
+      warnings: [
+        ...result.warnings.map(describeIssue),
+        ...(rulePrefilter(result.rule).kind === 'none' ? [UNPINNED_COST] : []),
+      ],
+      prefilter: describePrefilter(result),
     };
   }
   return {
@@ -67,6 +85,7 @@ export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
     status: result.status,
     reason: result.status === 'unsupported' ? result.reason : result.issues.map(describeIssue).join('; '),
     warnings: [],
+    prefilter: null,
   };
 }
 
@@ -113,13 +132,14 @@ export const RULES_COMMAND: Command = {
           write(
             ctx,
             table(
-              ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS'],
+              ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS', 'PREFILTER'],
               entries.map((entry) => [
                 entry.id ?? '-',
                 entry.name ?? entry.path,
                 entry.format ?? '-',
                 entry.severity ?? '-',
                 entry.status,
+                entry.prefilter ?? '-',
               ]),
             ),
           );
@@ -127,6 +147,12 @@ export const RULES_COMMAND: Command = {
           ctx.stderr.write(
             `${entries.length} rules: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
           );
+          const unpinned = entries.filter((entry) => entry.prefilter === 'none (full parse)');
+          if (unpinned.length > 0) {
+            ctx.stderr.write(
+              `note: ${unpinned.length} rule(s) pin no event name or source; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
+            );
+          }
         }
         return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
       }

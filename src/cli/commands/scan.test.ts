@@ -216,6 +216,39 @@ describe('mfaguard scan', () => {
       '--quiet',
     ]);
     assert.equal(code, 2);
-    assert.match(err, /cannot write --out/);
+    assert.match(err, /cannot write --out .*its folder does not exist/);
+  });
+
+  it('scans the demo folder whole and exits 0: its ground-truth file is noted as not CloudTrail, not an error', async () => {
+    const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
+    const { code, err } = await scan([demo, '--format', 'json', '--out', join(dir, 'demo.json')]);
+    assert.equal(code, 0, err);
+    assert.match(err, /note: .*ground-truth\.json: not CloudTrail/);
+  });
+
+  it('checks --out before reading anything: a missing input is never reported when --out is unusable', async () => {
+    const { code, err } = await scan([join(dir, 'missing-input'), '--out', dir, '--quiet']);
+    assert.equal(code, 2);
+    assert.match(err, /is a folder/);
+    assert.doesNotMatch(err, /missing-input/);
+  });
+
+  it('takes --since/--until/--account/--region and refuses bad values as usage errors', async () => {
+    const kept = await scan([
+      join(dir, 'good'),
+      '--format',
+      'json',
+      '--account',
+      '111122223333',
+      '--region',
+      'us-east-1',
+    ]);
+    const none = await scan([join(dir, 'good'), '--format', 'json', '--account', '999999999999', '--quiet']);
+    const alerts = (text: string): unknown[] => (JSON.parse(text) as { alerts: unknown[] }).alerts;
+    assert.ok(alerts(kept.out).length > 0);
+    assert.equal(alerts(none.out).length, 0);
+    const bad = await scan([join(dir, 'good'), '--since', 'yesterday-ish']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--since expects/);
   });
 });

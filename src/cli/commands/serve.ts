@@ -27,7 +27,8 @@ Options:
   --max-body-bytes N      request body limit for ingestion (default 1048576)
   --metrics-public        serve /metrics without a token (default: a viewer token is needed)
   --no-web                do not serve the dashboard
-  --outbox-interval DUR   pause between outbox passes when idle (default 1s)
+  --outbox-interval DUR   how often an idle outbox lane looks for due notifications (default 1s)
+  --outbox-lease DUR      how long a notification being sent stays this process's without a heartbeat (default 30s)
   --tick-interval DUR     pause between escalation/re-triage passes (default 30s)
   --sqs-queue URL         consume an SQS queue of S3 notifications or EventBridge events (repeatable)
   --s3-poll S3URL         poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)
@@ -85,6 +86,7 @@ export const SERVE_COMMAND: Command = {
       'owner-tags': { type: 'boolean', default: false },
       web: { type: 'boolean', default: true },
       'outbox-interval': { type: 'string' },
+      'outbox-lease': { type: 'string' },
       'tick-interval': { type: 'string' },
       'sqs-queue': { type: 'string', multiple: true },
       's3-poll': { type: 'string', multiple: true },
@@ -116,6 +118,7 @@ export const SERVE_COMMAND: Command = {
     const config = values.config === undefined ? undefined : loadConfigFile(values.config, { env: ctx.env });
     const outboxIntervalMs = parseMs('outbox-interval', values['outbox-interval']);
     const tickIntervalMs = parseMs('tick-interval', values['tick-interval']);
+    const outboxLeaseMs = parseMs('outbox-lease', values['outbox-lease']);
     const service = await startService({
       storeUrl: await defaultStoreUrl(values.store, ctx.env),
       host: values.host ?? '127.0.0.1',
@@ -130,6 +133,7 @@ export const SERVE_COMMAND: Command = {
       ...(header === undefined ? {} : { ingestHeader: header.toLowerCase() }),
       ...(maxBody === undefined ? {} : { maxBodyBytes: Number(maxBody) }),
       ...(outboxIntervalMs === undefined ? {} : { outboxIntervalMs }),
+      ...(outboxLeaseMs === undefined ? {} : { outboxLeaseMs }),
       ...(tickIntervalMs === undefined ? {} : { tickIntervalMs }),
       sources: {
         sqsQueues: values['sqs-queue'] ?? [],

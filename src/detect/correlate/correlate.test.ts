@@ -7,6 +7,7 @@ import { makeEvent } from '../../enrich/test-support/events.ts';
 import { DEFAULT_TRIAGE_CONFIG } from '../../enrich/triage-config.ts';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { assignMembers, correlateRemovals, findBursts, incidentMembers, resolveTarget } from './correlate.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 const WINDOWS = DEFAULT_TRIAGE_CONFIG;
 const END = Date.parse('2026-12-01T00:00:00Z');
@@ -150,7 +151,7 @@ describe('bursts', () => {
     });
 
   it('any window holding the whole chain finds the same bursts as all the events', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.integer({ min: 0, max: 240 }), { minLength: 5, maxLength: 40 }), (minutes) => {
         const all = minutes.map((minute, i) => removal(minute, `u${i}`));
         const everything = findBursts(all, WINDOWS);

@@ -9,13 +9,17 @@ import { constants, gunzipSync } from 'node:zlib';
 import type { InputIssue } from '../../model/index.ts';
 import {
   acceptDocument,
+  acceptEnvelope,
   acceptItem,
+  isLogsEnvelope,
   finishSink,
   isDigestLocation,
   makeIssue,
   recordIssue,
 } from './shapes.ts';
 import type { DocumentFormat, Sink } from './shapes.ts';
+import { scanForNeedles } from './prefilter.ts';
+import type { ByteNeedles, TimeWindow } from './prefilter.ts';
 import { describeJsonError, echo } from './text.ts';
 
 export interface Chunk {
@@ -48,7 +52,10 @@ export interface DecodeResult {
     | 'eventbridge'
     | 'lookup-events'
     | 'single'
+    | 'cloudwatch-logs'
+    | 'concatenated'
     | 'digest'
+    | 'foreign'
     | 'empty'
     | 'unknown';
   readonly records: DecodedRecord[];
@@ -57,6 +64,25 @@ export interface DecodeResult {
   readonly bytes: number;
   /** Why the whole chunk was skipped, e.g. 'CloudTrail digest file' (a note-level issue too). */
   readonly skipped?: string;
+  /**
+   * Set when the byte prefilter chose the records: `records` then holds only those that matter, and this tells what
+   * the others held (how many, their time span) without their having been parsed.
+   */
+  readonly prefiltered?: PrefilterSummary;
+}
+
+export interface PrefilterSummary {
+  /** Records in the chunk, parsed or not. */
+  readonly count: number;
+  readonly firstMs: number | null;
+  readonly lastMs: number | null;
+}
+
+export interface DecodeOptions {
+  /** Parse only the records whose event name or source is one of these (lower-cased); absent: parse everything. */
+  readonly prefilter?: ByteNeedles;
+  /** With the prefilter: records outside this time window are passed over (not counted, never parsed). */
+  readonly window?: TimeWindow;
 }
 
 /** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
@@ -67,9 +93,9 @@ const utf8Loose = new TextDecoder('utf-8');
 
 const DIGEST_NOTE = 'CloudTrail digest file';
 
-export function decodeChunk(chunk: Chunk): DecodeResult {
+export function decodeChunk(chunk: Chunk, options: DecodeOptions = {}): DecodeResult {
   try {
-    return decode(chunk);
+    return decode(chunk, options);
   } catch (error) {
     // Nothing should get here; if it does the chunk is reported, never thrown out of a worker.
     return {
@@ -102,7 +128,13 @@ function newSink(chunk: Chunk): Sink {
   };
 }
 
-function result(sink: Sink, format: DecodeResult['format'], bytes: number, skipped?: string): DecodeResult {
+function result(
+  sink: Sink,
+  format: DecodeResult['format'],
+  bytes: number,
+  skipped?: string,
+  prefiltered?: PrefilterSummary,
+): DecodeResult {
   finishSink(sink);
   return {
     location: sink.location,
@@ -111,6 +143,7 @@ function result(sink: Sink, format: DecodeResult['format'], bytes: number, skipp
     issues: sink.issues,
     bytes,
     ...(skipped === undefined ? {} : { skipped }),
+    ...(prefiltered === undefined ? {} : { prefiltered }),
   };
 }
 
@@ -125,7 +158,7 @@ function digestSkipped(sink: Sink, bytes: number): DecodeResult {
   return result(sink, 'digest', bytes, DIGEST_NOTE);
 }
 
-function decode(chunk: Chunk): DecodeResult {
+function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   const sink = newSink(chunk);
   if (isDigestLocation(chunk.location)) return digestSkipped(sink, 0);
 
@@ -142,6 +175,11 @@ function decode(chunk: Chunk): DecodeResult {
     }
     if (unzipped.kind === 'truncated') return salvageTruncated(sink, chunk, unzipped.partial);
     bytes = unzipped.data;
+  }
+
+  if (options.prefilter !== undefined) {
+    const chosen = decodePrefiltered(chunk, bytes, options.prefilter, options.window);
+    if (chosen !== null) return chosen;
   }
 
   let text: string;
@@ -182,6 +220,8 @@ function decode(chunk: Chunk): DecodeResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
+    if (isMoreAfterJson(error) && decodeConcatenated(sink, text))
+      return result(sink, 'concatenated', bytes.length);
     if (multiLine && text.charCodeAt(start) !== 0x5b && laterLineIsObject(text, firstBreak + 1)) {
       // JSON Lines whose first line is broken: report that line, keep the rest.
       decodeLines(sink, text, chunk.baseIndex);
@@ -199,7 +239,95 @@ function decode(chunk: Chunk): DecodeResult {
   }
   const format: DocumentFormat = acceptDocument(sink, value);
   if (format === 'digest') return digestSkipped(sink, bytes.length);
+  if (format === 'foreign') return result(sink, format, bytes.length, 'not CloudTrail');
   return result(sink, format, bytes.length);
+}
+
+function isMoreAfterJson(error: unknown): boolean {
+  return error instanceof SyntaxError && /after JSON at position \d+/.test(error.message);
+}
+
+/**
+ * JSON values one after another with nothing between (Firehose writes CloudWatch Logs envelopes so, and some tools
+ * records): each is parsed up to where V8 says the first value ended, so every byte is parsed once. Records and
+ * EventBridge events are taken, envelopes opened. False (nothing taken) when a value is broken: the caller reports it.
+ */
+function decodeConcatenated(sink: Sink, text: string): boolean {
+  const values: unknown[] = [];
+  let pos = 0;
+  for (;;) {
+    pos = firstNonSpace(text, pos);
+    if (pos === -1) break;
+    const rest = text.slice(pos);
+    try {
+      values.push(JSON.parse(rest));
+      break;
+    } catch (error) {
+      const end = /after JSON at position (\d+)/.exec(error instanceof Error ? error.message : '');
+      if (end === null) return false;
+      try {
+        values.push(JSON.parse(rest.slice(0, Number(end[1]))));
+      } catch {
+        return false;
+      }
+      pos += Number(end[1]);
+    }
+  }
+  let index = 0;
+  for (const value of values) {
+    if (isLogsEnvelope(value)) index = acceptEnvelope(sink, value, index);
+    else acceptItem(sink, value, index++);
+  }
+  return true;
+}
+
+/**
+ * The records that matter, found by the byte prefilter and parsed one by one; null when the file must be parsed whole
+ * (a shape the prefilter does not read, a record off CloudTrail's layout, a cut that does not parse).
+ */
+function decodePrefiltered(
+  chunk: Chunk,
+  data: Uint8Array,
+  needles: ByteNeedles,
+  window: TimeWindow | undefined,
+): DecodeResult | null {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const jsonl =
+    chunk.format === 'jsonl' ||
+    (bytes.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(bytes.subarray(0, 64 * 1024))));
+  const scan = scanForNeedles(bytes, needles, {
+    jsonl,
+    baseIndex: chunk.baseIndex,
+    ...(window === undefined ? {} : { window }),
+  });
+  if (!scan.ok) return null;
+  const sink = newSink(chunk);
+  for (const hit of scan.hits) {
+    let text: string;
+    try {
+      text = utf8.decode(bytes.subarray(hit.start, hit.end));
+    } catch {
+      return null;
+    }
+    if (scan.shape === 'jsonl') {
+      sink.lines = true;
+      acceptLine(sink, text, hit.index);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    sink.records.push({ record: value, index: hit.index });
+  }
+  return result(sink, scan.shape, bytes.length, undefined, {
+    count: scan.count,
+    firstMs: scan.firstMs,
+    lastMs: scan.lastMs,
+  });
 }
 
 type Gunzipped =
@@ -378,7 +506,9 @@ function acceptLine(sink: Sink, line: string, index: number): void {
     });
     return;
   }
-  acceptItem(sink, value, index);
+  // A JSON Lines file of CloudWatch Logs envelopes (Firehose with a newline delimiter): its records share the line.
+  if (isLogsEnvelope(value)) acceptEnvelope(sink, value, index, true);
+  else acceptItem(sink, value, index);
 }
 
 /**

@@ -1,14 +1,17 @@
 // Tests for decodeChunk: every delivery format, and every way the bytes can be wrong.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { decodeChunk, MAX_RECORD_ISSUES } from './index.ts';
 import type { Chunk, DecodeResult } from './index.ts';
+import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
-const corpus = new URL('../../../../shared/corpus/', import.meta.url);
+const corpus = pathToFileURL(`${CORPUS}/`);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -133,7 +136,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads Stratus Red Team detonation logs (JSON arrays)', (t) => {
     const dir = new URL('stratus-red-team/docs/detonation-logs/', corpus);
-    if (!existsSync(dir)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(dir))) return;
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length > 10);
     for (const file of files) {
@@ -160,7 +163,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads the OTRF dataset (one record a line)', (t) => {
     const file = new URL('otrf-security-datasets/ec2_proxy_s3_exfiltration_2020-09-14011940.json', corpus);
-    if (!existsSync(file)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(file))) return;
     const result = decode(readFileSync(file), { location: 'otrf.json' });
     assert.equal(result.format, 'jsonl');
     assert.equal(result.records.length, 103);
@@ -305,7 +308,7 @@ void describe('decodeChunk: delivery formats', () => {
 
   void it('reads `aws cloudtrail lookup-events` output from the corpus', (t) => {
     const file = new URL('aws-cli-examples/cloudtrail__lookup-events__output1.json', corpus);
-    if (!existsSync(file)) return t.skip('corpus absent');
+    if (corpusMissing(t, fileURLToPath(file))) return;
     const result = decode(readFileSync(file));
     assert.equal(result.format, 'lookup-events');
     assert.deepEqual(names(result), ['ConsoleLogin']);
@@ -515,9 +518,16 @@ void describe('decodeChunk: bad input', () => {
   });
 
   void it('reports JSON that is not CloudTrail, showing what arrived', () => {
+    // Well-formed JSON of another kind (a manifest, another product's export) is skipped with a note, not an error.
     const object = decode(JSON.stringify({ hello: 1, world: 2 }));
-    assert.deepEqual(codes(object), ['unknown-shape']);
-    assert.match(object.issues[0]!.message, /found an object with keys hello, world/);
+    assert.deepEqual(codes(object), ['not-cloudtrail']);
+    assert.equal(object.issues[0]!.level, 'note');
+    assert.equal(object.skipped, 'not CloudTrail');
+    assert.match(object.issues[0]!.message, /an object with keys hello, world/);
+    const foreignArray = decode(JSON.stringify([{ sku: 1 }, { sku: 2 }]));
+    assert.deepEqual(codes(foreignArray), ['not-cloudtrail']);
+    // An object with a CloudTrail key in the wrong shape is still an error.
+    assert.deepEqual(codes(decode(JSON.stringify({ Records: 'x' }))), ['records-not-array']);
     for (const value of ['"just a string"', '42', 'null', 'true']) {
       const result = decode(value);
       assert.deepEqual(codes(result), ['unknown-shape'], value);
@@ -553,7 +563,7 @@ void describe('decodeChunk: bad input', () => {
   });
 
   void it('never throws, whatever the bytes', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 300 }),
@@ -576,5 +586,61 @@ void describe('decodeChunk: bad input', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+void describe('decodeChunk: CloudWatch Logs envelopes and concatenated JSON', () => {
+  const envelope = (records: unknown[], messageType = 'DATA_MESSAGE') => ({
+    messageType,
+    owner: '111122223333',
+    logGroup: 'aws-cloudtrail-logs-111122223333',
+    logStream: '111122223333_CloudTrail_us-east-1',
+    subscriptionFilters: ['to-firehose'],
+    logEvents: records.map((record, i) => ({
+      id: `${i}`,
+      timestamp: 1_700_000_000_000 + i,
+      message: JSON.stringify(record),
+    })),
+  });
+
+  void it('opens envelopes concatenated without separators, gzipped, as Firehose writes them to S3', () => {
+    const text =
+      JSON.stringify(envelope([rec('A'), rec('B')])) +
+      JSON.stringify(envelope([], 'CONTROL_MESSAGE')) +
+      JSON.stringify(envelope([rec('C')]));
+    const result = decode(gzipSync(text));
+    assert.equal(result.format, 'concatenated');
+    assert.deepEqual(names(result), ['A', 'B', 'C']);
+    assert.deepEqual(
+      result.records.map((r) => r.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(result.issues, []);
+  });
+
+  void it('opens one envelope, and envelopes one per line', () => {
+    assert.deepEqual(names(decode(JSON.stringify(envelope([rec('A')])))), ['A']);
+    const lines = decode(
+      `${JSON.stringify(envelope([rec('A'), rec('B')]))}\n${JSON.stringify(envelope([rec('C')]))}\n`,
+    );
+    assert.deepEqual(names(lines), ['A', 'B', 'C']);
+  });
+
+  void it('reads records concatenated without separators, and says which log event is not a record', () => {
+    const result = decode(
+      JSON.stringify(rec('A')) + JSON.stringify(rec('B')) + '  ' + JSON.stringify(rec('C')),
+    );
+    assert.equal(result.format, 'concatenated');
+    assert.deepEqual(names(result), ['A', 'B', 'C']);
+    const bad = decode(
+      JSON.stringify({ ...envelope([rec('A')]), logEvents: [{ id: '1', message: 'plain text log line' }] }),
+    );
+    assert.deepEqual(codes(bad), ['logs-envelope']);
+    assertSafeIssues(bad);
+  });
+
+  void it('a broken value among concatenated ones is reported as broken JSON', () => {
+    const result = decode(JSON.stringify(rec('A')) + '{"eventName": ');
+    assert.deepEqual(codes(result), ['not-json']);
   });
 });

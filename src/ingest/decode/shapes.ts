@@ -201,7 +201,108 @@ function acceptLookupEvent(sink: Sink, value: unknown, index: number): void {
 }
 
 export type DocumentFormat =
-  'records' | 'array' | 'eventbridge' | 'lookup-events' | 'single' | 'digest' | 'unknown';
+  | 'records'
+  | 'array'
+  | 'eventbridge'
+  | 'lookup-events'
+  | 'single'
+  | 'cloudwatch-logs'
+  | 'digest'
+  | 'foreign'
+  | 'unknown';
+
+/** Keys any CloudTrail delivery shape has at its top: a record's own, or a wrapper's. */
+const CLOUDTRAIL_KEYS = [
+  'Records',
+  'Events',
+  'eventVersion',
+  'eventName',
+  'eventSource',
+  'eventID',
+  'eventTime',
+  'userIdentity',
+  'detail-type',
+  'messageType',
+  'logEvents',
+  'CloudTrailEvent',
+  'digestStartTime',
+];
+
+function hasCloudTrailKey(value: JsonObject): boolean {
+  return CLOUDTRAIL_KEYS.some((key) => key in value);
+}
+
+/**
+ * Well-formed JSON with nothing CloudTrail about it — another product's export, a manifest, the generator's ground
+ * truth: an object without any key a CloudTrail shape has, or an array whose objects have none either.
+ */
+export function isForeignDocument(value: unknown): boolean {
+  if (isObject(value)) return !hasCloudTrailKey(value);
+  if (Array.isArray(value)) {
+    const objects = value.filter(isObject);
+    return objects.length > 0 && objects.length === value.length && !objects.some(hasCloudTrailKey);
+  }
+  return false;
+}
+
+/** A CloudWatch Logs subscription envelope, as Firehose writes it to S3 (`messageType`, `logEvents[].message`). */
+export function isLogsEnvelope(value: unknown): value is JsonObject {
+  return isObject(value) && typeof value['messageType'] === 'string' && 'logEvents' in value;
+}
+
+/**
+ * The CloudTrail records in one envelope: each log event's `message` is one record as JSON text. A CONTROL_MESSAGE
+ * (CloudWatch checking the destination) holds none. Returns the next record index.
+ */
+export function acceptEnvelope(
+  sink: Sink,
+  envelope: JsonObject,
+  firstIndex: number,
+  oneIndex = false,
+): number {
+  let index = firstIndex;
+  if (envelope['messageType'] !== 'DATA_MESSAGE') return index;
+  const events = envelope['logEvents'];
+  if (!Array.isArray(events)) {
+    recordIssue(sink, {
+      code: 'logs-envelope',
+      index,
+      message: `expected "logEvents" of a CloudWatch Logs envelope to be an array, found ${kindOf(events)}`,
+      hint: 'the envelope was skipped; the others were kept',
+    });
+    return index;
+  }
+  for (const event of events) {
+    const message: unknown = isObject(event) ? event['message'] : undefined;
+    let parsed: unknown;
+    try {
+      parsed = typeof message === 'string' ? JSON.parse(message) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined) {
+      recordIssue(sink, {
+        code: 'logs-envelope',
+        index,
+        message: `expected a log event whose "message" is a CloudTrail record as JSON text, found ${typeof message === 'string' ? `"${echo(message, 40)}"` : kindOf(message)}`,
+        hint: 'the log event was skipped; the others were kept (is the log group a CloudTrail one?)',
+      });
+    } else acceptItem(sink, parsed, index);
+    if (!oneIndex) index += 1;
+  }
+  return index;
+}
+
+/** A note, not an error: the file is well-formed JSON of another kind, and nothing was lost by skipping it. */
+export function foreignNote(sink: Sink, value: unknown): void {
+  sink.issues.push(
+    makeIssue(sink, {
+      level: 'note',
+      code: 'not-cloudtrail',
+      message: `not CloudTrail (${isObject(value) ? keysOf(value) : kindOf(value)}): skipped`,
+    }),
+  );
+}
 
 const EXPECTED =
   'expected CloudTrail records: {"Records":[...]}, a JSON array of records, JSON Lines, EventBridge events, ' +
@@ -209,6 +310,14 @@ const EXPECTED =
 
 /** Classifies a whole parsed JSON document and moves its records into the sink. */
 export function acceptDocument(sink: Sink, value: unknown): DocumentFormat {
+  if (isForeignDocument(value)) {
+    foreignNote(sink, value);
+    return 'foreign';
+  }
+  if (isLogsEnvelope(value)) {
+    acceptEnvelope(sink, value, 0);
+    return 'cloudwatch-logs';
+  }
   if (Array.isArray(value)) {
     const first = value.find(isObject);
     for (let i = 0; i < value.length; i++) acceptItem(sink, value[i], i);

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { decodeChunk, splitStream } from './index.ts';
 import type { Chunk, SplitItem } from './index.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 async function* pieces(data: Uint8Array, size: number, failAfter?: Error): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < data.length; i += size) {
@@ -170,7 +171,7 @@ void describe('splitStream', () => {
   });
 
   void it('loses and repeats nothing, whatever the piece and chunk sizes', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(
           fc.oneof(

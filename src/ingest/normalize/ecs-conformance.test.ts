@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { normalizeRecord } from './normalize-record.ts';
+import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
 import { corpusDir, readJsonLines } from './test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
@@ -18,10 +19,7 @@ interface ExpectedPair {
 describe('ECS view against Elastic’s pipeline test expectations', () => {
   it('produces every expected field with the expected value', (t) => {
     const corpus = corpusDir();
-    if (corpus === null) {
-      t.skip('corpus absent');
-      return;
-    }
+    if (corpus === null) return void corpusMissing(t, CORPUS);
     const pairs = readJsonLines(
       path.join(corpus, 'elastic-integrations', 'aws_cloudtrail_pipeline_expected_ecs_subset.jsonl'),
     ) as ExpectedPair[];

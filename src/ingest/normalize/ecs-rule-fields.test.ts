@@ -10,6 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { EcsDocument } from '../../model/index.ts';
 import { isEcsField } from './ecs-fields.ts';
 import { normalizeRecord } from './normalize-record.ts';
+import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
 import { corpusDir, filesUnder } from './test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
@@ -84,7 +85,7 @@ describe('ECS fields used by Elastic’s AWS KQL rules', () => {
   }
 
   it('finds the 85 query rules and their fields', (t) => {
-    if (corpus === null) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     assert.equal(ruleFiles.length, 85);
     assert.ok(
       used.has('event.action') && used.has('aws.cloudtrail.user_identity.type'),
@@ -93,7 +94,7 @@ describe('ECS fields used by Elastic’s AWS KQL rules', () => {
   });
 
   it('lists every used field in ECS_FIELDS (or explains why it cannot exist)', (t) => {
-    if (corpus === null) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const missing = [...used.keys()]
       .filter((field) => !isEcsField(field) && !(field in CANNOT_EXIST))
       .map((field) => `${field} (used by ${used.get(field)!.join(', ')})`);
@@ -103,7 +104,7 @@ describe('ECS fields used by Elastic’s AWS KQL rules', () => {
   });
 
   it('produces every used field when the record has the data', (t) => {
-    if (corpus === null) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const richDocs = RICH_RECORDS.map(ecsOf);
     const notProduced: string[] = [];
     for (const field of used.keys()) {

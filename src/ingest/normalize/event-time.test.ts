@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { parseIsoTime } from './event-time.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 describe('parseIsoTime', () => {
   const cases: [string, number][] = [
@@ -22,7 +23,7 @@ describe('parseIsoTime', () => {
     it(`reads ${value}`, () => assert.equal(parseIsoTime(value), expected));
 
   it('agrees with Date for every instant fast-check generates, years 0–9999', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.date({
           min: new Date('0000-01-01T00:00:00Z'),

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { isIpAddress } from './ip-address.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 describe('isIpAddress', () => {
   const addresses = [
@@ -53,12 +54,12 @@ describe('isIpAddress', () => {
     it(`refuses ${JSON.stringify(value)}`, () => assert.equal(isIpAddress(value), false));
 
   it('accepts every address fast-check generates', () => {
-    fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (value) => isIpAddress(value)));
+    assertProperty(fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (value) => isIpAddress(value)));
   });
 
   it('agrees with node:net on arbitrary strings (leading-zero octets and zone ids aside)', () => {
     const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.x '.split(''));
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(alphabet, { maxLength: 45 }).map((chars) => chars.join('')),
         (value) => {

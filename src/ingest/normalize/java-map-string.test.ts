@@ -12,6 +12,7 @@ import {
   javaStringHash,
   simulatedHashMapOrder,
 } from './java-map-string.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 describe('javaStringHash', () => {
   it('matches Java String.hashCode, overflow included', () => {
@@ -34,7 +35,7 @@ describe('hashMapOrder', () => {
   });
 
   it('takes the same order on its fast path (up to 8 keys) as the full simulation', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.uniqueArray(fc.string({ maxLength: 12 }), { maxLength: 8 }), (keys) => {
         assert.deepEqual(hashMapOrder(keys), simulatedHashMapOrder(keys));
       }),

@@ -2,13 +2,11 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CORPUS } from '../../test-support/requirements.ts';
 
-/** `<repo>/../shared/corpus`, or null when this checkout has no corpus beside it. */
+/** The shared corpus (see test-support/requirements.ts), or null when this checkout has none. */
 export function corpusDir(): string | null {
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const dir = path.resolve(repoRoot, '..', 'shared', 'corpus');
-  return existsSync(dir) ? dir : null;
+  return existsSync(CORPUS) ? CORPUS : null;
 }
 
 /** Files under `dir` (recursively) whose names end with `suffix`, sorted for stable output. */

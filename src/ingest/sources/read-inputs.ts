@@ -22,6 +22,8 @@ export interface ReadInputsOptions {
   readonly signal?: AbortSignal;
   /** Injected by tests to make file-system calls fail; defaults to node:fs. */
   readonly fileSystem?: FileSystem;
+  /** Inputs for which this says false are not read (e.g. outside --since, by their S3 key); one note counts them. */
+  readonly select?: (location: string) => boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -63,12 +65,17 @@ export async function* readInputs(
   const queue = new ListQueue(LIST_AHEAD);
   let files = 0;
   let bytes = 0;
+  let passedOver = 0;
   let listingDone = false;
   const listing = (async () => {
     try {
       let stdinTaken = false;
       for (const spec of specs) {
         for await (const listed of listSpec(spec, s3, fs, options.stdin, stdinTaken, signal)) {
+          if (listed.kind === 'entry' && options.select?.(listed.entry.location) === false) {
+            passedOver += 1;
+            continue;
+          }
           if (listed.kind === 'entry') {
             files += 1;
             bytes += listed.entry.size ?? 0;
@@ -76,6 +83,17 @@ export async function* readInputs(
           if (!(await queue.push(listed))) return;
         }
         if (spec === '-') stdinTaken = true;
+      }
+      if (passedOver > 0) {
+        await queue.push({
+          kind: 'issue',
+          issue: {
+            level: 'note',
+            code: 'filtered-out',
+            location: specs.join(' '),
+            message: `${passedOver} files outside the filter (by their path: account, region or date): not read`,
+          },
+        });
       }
       listingDone = true;
     } catch (error) {

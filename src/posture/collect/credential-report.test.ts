@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCredentialReportCsv, parseCredentialReportFile, splitCsv } from './credential-report.ts';
-import { CORPUS, corpusPresent, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support.ts';
+import { corpusMissing } from '../../test-support/requirements.ts';
 
 const DIR = join(CORPUS, 'credential-reports');
 
 void describe('credential report: corpus', () => {
   void it('gives exactly the facts of EXPECTATIONS_derived.json for every report', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const expectations = JSON.parse(readFileSync(join(DIR, 'EXPECTATIONS_derived.json'), 'utf8'))
       .derived as Record<string, Record<string, unknown>>;
     const files = readdirSync(DIR).filter((f) => f.endsWith('.csv'));
@@ -53,7 +54,7 @@ void describe('credential report: corpus', () => {
   });
 
   void it('reads the upper-case TRUE/FALSE report exactly like its lower-case twin', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const file =
       'cloud-custodian__test_iam_user_credential_reverse_filter_delete__iam.GetCredentialReport_1.csv';
     const upper = readFileSync(join(DIR, file), 'utf8');
@@ -68,7 +69,7 @@ void describe('credential report: corpus', () => {
   });
 
   void it('reads the cloudmapper get-credential-report JSON (base64 Content) like the CSV beside it', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const json = parseCredentialReportFile(
       readFileSync(
         join(CORPUS, 'cloudmapper/account-data/demo/us-east-1/iam-get-credential-report.json'),
@@ -85,7 +86,7 @@ void describe('credential report: corpus', () => {
   });
 
   void it('unwraps a recorded {status_code, data} response with plain Content', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const path = join(
       CORPUS,
       'cloud-custodian/tests/data/placebo/test_account_credential_report/iam.GetCredentialReport_1.json',

@@ -2,20 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportKindOf, loadOfflineFolder } from './offline.ts';
 import { CORPUS, HEADER, row } from '../test-support.ts';
+import { corpusMissing } from '../../test-support/requirements.ts';
 
 const CLI = `${CORPUS}aws-cli-examples/`;
 const readText = (path: string): Promise<string> => readFile(path, 'utf8');
@@ -23,7 +16,7 @@ const listFolder = (path: string) => readdir(path, { withFileTypes: true });
 const NOW = new Date('2024-06-01T00:00:00Z');
 
 void test('the AWS CLI outputs are recognised by their content, whatever their names', (t) => {
-  if (!existsSync(CLI)) return t.skip('corpus absent');
+  if (corpusMissing(t, CLI)) return;
   const kinds = Object.fromEntries(
     readdirSync(CLI)
       .filter((f) => f.startsWith('iam__'))
@@ -48,7 +41,7 @@ void test('the AWS CLI outputs are recognised by their content, whatever their n
 });
 
 void test('one account per sub-folder; a broken file is an issue for its account, the others are audited', (t) => {
-  if (!existsSync(CLI)) return t.skip('corpus absent');
+  if (corpusMissing(t, CLI)) return;
   const root = mkdtempSync(join(tmpdir(), 'mfaguard-folder-'));
   for (const name of ['123456789012', 'sandbox', 'empty']) mkdirSync(join(root, name));
   // The AWS CLI examples, under names nobody chose for us.

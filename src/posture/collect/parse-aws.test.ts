@@ -14,13 +14,14 @@ import {
   ShapeError,
 } from './parse-aws.ts';
 import { loadOfflineSnapshot } from './offline.ts';
-import { CORPUS, corpusPresent, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support.ts';
+import { corpusMissing } from '../../test-support/requirements.ts';
 
 const read = (path: string): unknown => JSON.parse(readFileSync(join(CORPUS, path), 'utf8'));
 
 void describe('MFA devices', () => {
   void it('tells virtual, hardware TOTP and FIDO devices apart by serial shape, several per user', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const devices = parseMfaDevices(read('aws-cli-examples/iam__list-mfa-devices__output1.json'));
     assert.deepEqual(
       devices.map((d) => [d.userName, d.kind]),
@@ -41,7 +42,7 @@ void describe('MFA devices', () => {
   });
 
   void it('decides root by the assigned user ARN, not by the serial name', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const devices = parseVirtualMfaDevices(
       read('cloud-custodian/tests/data/placebo/test_account_virtual_mfa/iam.ListVirtualMFADevices_1.json'),
     );
@@ -88,7 +89,7 @@ void describe('MFA devices', () => {
 
 void describe('authorization details', () => {
   void it('reads the cloudmapper demo: users, groups, and the unattached MFA policy document', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const details = parseAuthorizationDetails(
       read('cloudmapper/account-data/demo/us-east-1/iam-get-account-authorization-details.json'),
       'demo',
@@ -106,7 +107,7 @@ void describe('authorization details', () => {
   });
 
   void it('reads cloudsplaining exports with boundaries and many policies', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     const details = parseAuthorizationDetails(read('cloudsplaining/examples/files/example.json'), 'example');
     assert.equal(details.users.length, 44);
     assert.equal(details.policies.length, 84);
@@ -218,7 +219,7 @@ void describe('authorization details', () => {
 
 void describe('summary and password policy', () => {
   void it('reads account summaries (plain and recorded)', (t) => {
-    if (!corpusPresent) return t.skip('corpus absent');
+    if (corpusMissing(t, CORPUS)) return;
     assert.equal(
       parseAccountSummary(read('aws-cli-examples/iam__get-account-summary__output1.json'))[
         'AccountMFAEnabled'

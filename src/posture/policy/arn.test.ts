@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { arnMatches, parseArn } from './arn.ts';
 import { globMatches } from './wildcard.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 void test('parseArn splits six parts and keeps colons inside the resource part', () => {
   assert.deepEqual(parseArn('arn:aws:logs:us-east-1:123456789012:log-group:app:*'), {
@@ -89,7 +90,7 @@ void test('property: a wildcard in a non-resource segment never matches a value 
   const word = fc
     .array(fc.constantFrom('a', 'b', '1'), { minLength: 1, maxLength: 4 })
     .map((c) => c.join(''));
-  fc.assert(
+  assertProperty(
     fc.property(word, word, word, (account, resource, extra) => {
       const pattern = `arn:aws:iam::*:user/${resource}`;
       // The value's account segment is a plain word; a colon-bearing "account" belongs to the resource part.

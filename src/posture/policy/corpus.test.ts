@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { analyzeMfaEnforcement, checkPolicyDocument, findUnattachedMfaPolicies } from './mfa-enforcement.ts';
 import { parsePolicyDocument } from './document.ts';
 import type { EnforcementVerdict, PolicyRef } from './types.ts';
+import { CORPUS as SHARED_CORPUS, corpusMissing } from '../../test-support/requirements.ts';
 
 const OPTIONS = { now: new Date('2026-11-23T12:00:00Z') };
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+const CORPUS = `${SHARED_CORPUS}/`;
 const AWSDOCS = `${CORPUS}iam-policies/awsdocs/`;
 
 interface Expectation {
@@ -126,7 +126,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
 };
 
 void test('every AWS-documented JSON policy gets the expected verdict per context (reasons in EXPECTED)', (t) => {
-  if (!existsSync(AWSDOCS)) return t.skip('corpus absent');
+  if (corpusMissing(t, AWSDOCS)) return;
   const files = readdirSync(AWSDOCS)
     .filter((f) => f.endsWith('.json'))
     .sort();
@@ -154,7 +154,7 @@ void test('every AWS-documented JSON policy gets the expected verdict per contex
 });
 
 void test('the documented condition-key fragments, completed into statements, name their pitfalls', (t) => {
-  if (!existsSync(AWSDOCS)) return t.skip('corpus absent');
+  if (corpusMissing(t, AWSDOCS)) return;
   const fragment = (name: string): unknown => {
     const text = readFileSync(AWSDOCS + name, 'utf8')
       .split('\n')
@@ -231,7 +231,7 @@ interface AuthDetails {
 
 void test('cloudmapper demo: the MFA-enforcing policy is attached to nobody, so no user counts as enforced', (t) => {
   const file = `${CORPUS}cloudmapper/account-data/demo/us-east-1/iam-get-account-authorization-details.json`;
-  if (!existsSync(file)) return t.skip('corpus absent');
+  if (corpusMissing(t, file)) return;
   const details = JSON.parse(readFileSync(file, 'utf8')) as AuthDetails;
   const managed = new Map(details.Policies.map((p) => [p.Arn, p]));
   const managedDocument = (arn: string): unknown => {
@@ -309,7 +309,7 @@ void test('cloudmapper demo: the MFA-enforcing policy is attached to nobody, so 
 });
 
 void test('every policy document in the corpus authorization details and placebo responses reads without errors (URL-encoded too)', (t) => {
-  if (!existsSync(CORPUS)) return t.skip('corpus absent');
+  if (corpusMissing(t, CORPUS)) return;
   const documents: [string, unknown][] = [];
   const collect = (where: string, value: unknown): void => {
     if (Array.isArray(value)) value.forEach((v, i) => collect(`${where}[${i}]`, v));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyzeMfaEnforcement } from './mfa-enforcement.ts';
 import type { MfaEnforcementResult, PolicyRef } from './types.ts';
+import { assertProperty } from '../../test-support/property.ts';
 
 const USER = {
   principalArn: 'arn:aws:iam::111122223333:user/alice',
@@ -127,7 +128,7 @@ function shuffle<T>(items: readonly T[], keys: readonly number[]): T[] {
 const codes = (r: MfaEnforcementResult): string[] => [...new Set(r.findings.map((f) => f.code))].sort();
 
 void test('property: reordering statements and policies changes neither the verdict, the per-context lists nor the pitfalls named', () => {
-  fc.assert(
+  assertProperty(
     fc.property(policiesArb, fc.array(fc.integer(), { minLength: 1, maxLength: 12 }), (policies, keys) => {
       const reordered = shuffle(
         policies.map((statements) => shuffle(statements, keys.slice().reverse())),
@@ -144,7 +145,7 @@ void test('property: reordering statements and policies changes neither the verd
 
 void test('property: splitting statements (one per action, one per resource) keeps the verdict and the per-context lists', () => {
   const seen = new Set<string>();
-  fc.assert(
+  assertProperty(
     fc.property(policiesArb, (policies) => {
       const a = judge(policies);
       seen.add(a.verdict);
@@ -158,7 +159,7 @@ void test('property: splitting statements (one per action, one per resource) kee
 });
 
 void test('property: moving every statement into a policy of its own keeps the verdict and the per-context lists', () => {
-  fc.assert(
+  assertProperty(
     fc.property(policiesArb, (policies) => {
       const a = judge(policies);
       const b = judge(policies.flatMap((statements) => statements.map((s) => [s])));

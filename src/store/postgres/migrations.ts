@@ -1,5 +1,6 @@
 // PostgreSQL schema, as numbered migrations applied once each (recorded in schema_migrations).
 
+import { POSTGRES_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
 // Times are epoch milliseconds (BIGINT). Text keys that are ordered or paginated use the "C" collation,
@@ -178,4 +179,5 @@ CREATE TABLE dead_letters (
 );
 `,
   },
+  POSTGRES_SIGHTINGS_MIGRATION,
 ];

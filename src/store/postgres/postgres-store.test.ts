@@ -3,14 +3,13 @@
 import { test } from 'node:test';
 import { openStore } from '../open-store.ts';
 import { defineStoreContract } from '../store.contract.ts';
-import { announceSkip, createThrowawayDatabase, postgresProblem } from '../test-support/postgres.ts';
+import { createThrowawayDatabase, postgresProblem } from '../test-support/postgres.ts';
+import { missing } from '../../test-support/requirements.ts';
 
 const problem = await postgresProblem();
 
 if (problem !== null) {
-  test('store contract: postgres', (t) => {
-    t.skip(announceSkip('store contract: postgres', problem));
-  });
+  test('store contract: postgres', (t) => void missing(t, 'pg', problem));
 } else {
   // A database of our own, so parallel runs never collide; one schema per test inside it.
   const database = await createThrowawayDatabase();

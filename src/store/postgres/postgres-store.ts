@@ -44,20 +44,21 @@ export function translatePgError(error: unknown, url: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (
     NETWORK_ERRORS.has(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|is not queryable/i.test(
+      message,
+    )
   ) {
     return new StoreUnavailableError(
       url,
       `cannot reach PostgreSQL (${code === '' ? message : `${code}: ${message}`})`,
-      {
-        retryable: true,
-        cause: error,
-      },
+      { retryable: true, transient: true, cause: error },
     );
   }
+  // 08: connection exceptions; 57P01..03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections.
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') {
     return new StoreUnavailableError(url, `PostgreSQL unavailable (${code}): ${message}`, {
       retryable: true,
+      transient: true,
       cause: error,
     });
   }
@@ -97,7 +98,7 @@ class PostgresDriver implements SqlDriver {
     try {
       await client.query('BEGIN');
       const result = await fn(this.#connOf(client));
-      await this.#connOf(client).execute('COMMIT');
+      await this.#commit(client);
       return result;
     } catch (error) {
       try {
@@ -123,6 +124,27 @@ class PostgresDriver implements SqlDriver {
 
   close(): Promise<void> {
     return this.#pool.end();
+  }
+
+  /**
+   * A connection lost while COMMIT is on its way leaves the outcome unknown: the transaction may have been
+   * committed. That is not transient (running the work again blindly could do it twice); the caller answers
+   * 503 and the sender's retry meets the idempotent store (events by eventID, alerts by rule + eventID).
+   */
+  async #commit(client: pg.PoolClient): Promise<void> {
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      const translated = translatePgError(error, this.#url);
+      if (translated instanceof StoreUnavailableError && translated.transient) {
+        throw new StoreUnavailableError(
+          this.#url,
+          `the connection was lost during COMMIT; the outcome is unknown (${translated.message})`,
+          { retryable: true, cause: error },
+        );
+      }
+      throw translated;
+    }
   }
 
   /**
@@ -219,8 +241,12 @@ export async function openPostgresStore(
     types: TYPE_PARSERS,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
-  // An idle pooled connection that dies emits 'error'; unhandled, it would crash the process.
-  pool.on('error', (error) => options.onBackgroundError?.(error));
+  // A pooled connection that dies emits 'error'; unhandled, it would crash the process. The pool listens on
+  // idle clients only, so every client gets its own listener too: a checked-out client whose server goes away
+  // (PostgreSQL stopped under traffic) also emits 'error', besides failing the query it was running.
+  const background = (error: Error) => options.onBackgroundError?.(error);
+  pool.on('error', background);
+  pool.on('connect', (client) => client.on('error', background));
   const driver = new PostgresDriver(pool, url);
   try {
     await driver.migrate(options.schema);

@@ -1,5 +1,7 @@
 // Every store operation written once in portable SQL (SQLite 3.35+ and PostgreSQL 12+), over one connection.
 
+import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
+import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -289,6 +291,15 @@ function numericId(id: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : null;
 }
 
+/** A claim's channel filter, checked: undefined when not given. */
+function channelList(channels: readonly string[] | undefined, field: string): readonly string[] | undefined {
+  if (channels === undefined) return undefined;
+  const list: unknown = channels;
+  if (!Array.isArray(list) || !list.every((channel) => typeof channel === 'string' && channel !== ''))
+    throw invalid(field, 'expected a list of channel names');
+  return channels;
+}
+
 function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
@@ -380,6 +391,22 @@ export class SqlOps implements StoreTx {
       params,
     );
     return rows.map((row) => JSON.parse(row.body) as CloudTrailEvent);
+  }
+
+  // Baseline sightings ------------------------------------------------------------------------
+
+  recordSightings(rows: readonly SightingRow[]): Promise<void> {
+    rows.forEach((row, index) => {
+      requireText(row.actor, `sightings[${index}].actor`);
+      requireTime(row.firstMs, `sightings[${index}].firstMs`);
+    });
+    return recordSightings(this.#conn, this.#dialect, rows);
+  }
+
+  findSightings(query: SightingQuery): Promise<SightingRow[]> {
+    requireTime(query.fromMs, 'fromMs');
+    requireTime(query.toMs, 'toMs');
+    return findSightings(this.#conn, query);
   }
 
   // Alerts -----------------------------------------------------------------------------------
@@ -1068,12 +1095,22 @@ export class SqlOps implements StoreTx {
     if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
       throw invalid('leaseMs', 'expected a positive number of milliseconds');
     const now = input.nowMs;
+    const only = channelList(input.channels, 'channels');
+    const except = channelList(input.exceptChannels, 'exceptChannels');
+    if (only?.length === 0) return [];
+    const channelFilter = [
+      ...(only === undefined ? [] : [`AND channel IN (${placeholders(only.length)})`]),
+      ...(except === undefined || except.length === 0
+        ? []
+        : [`AND channel NOT IN (${placeholders(except.length)})`]),
+    ].join(' ');
     // The due condition is repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked
     // after its lock is taken, so a row another worker leased in between is left alone.
     const rows = await this.#conn.query<OutboxRow>(
       `WITH due AS (
          SELECT id FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+           ${channelFilter}
          ORDER BY next_attempt_at, id
          LIMIT ?
          ${this.#dialect.forUpdateSkipLocked}
@@ -1083,7 +1120,7 @@ export class SqlOps implements StoreTx {
        WHERE id IN (SELECT id FROM due)
          AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
        RETURNING *`,
-      [now, now, limit, input.workerId, now + input.leaseMs, now, now],
+      [now, now, ...(only ?? []), ...(except ?? []), limit, input.workerId, now + input.leaseMs, now, now],
     );
     return rows
       .map(toNotification)
@@ -1123,6 +1160,54 @@ export class SqlOps implements StoreTx {
       ],
     );
     return changed > 0 || this.#requireNotification(numeric, id);
+  }
+
+  async renewNotificationLeases(input: {
+    readonly ids: readonly string[];
+    readonly workerId: string;
+    readonly nowMs: number;
+    readonly leaseMs: number;
+  }): Promise<string[]> {
+    requireText(input.workerId, 'workerId');
+    requireTime(input.nowMs, 'nowMs');
+    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
+      throw invalid('leaseMs', 'expected a positive number of milliseconds');
+    const numeric = input.ids.map(numericId).filter((id): id is number => id !== null);
+    const held: string[] = [];
+    for (const part of chunks(numeric, 500)) {
+      // Only a lease still running is extended: one that lapsed may already be another worker's.
+      const rows = await this.#conn.query<{ id: number }>(
+        `UPDATE outbox SET lease_until = ?
+         WHERE id IN (${placeholders(part.length)}) AND state = 'pending' AND lease_owner = ? AND lease_until > ?
+         RETURNING id`,
+        [input.nowMs + input.leaseMs, ...part, input.workerId, input.nowMs],
+      );
+      held.push(...rows.map((row) => String(row.id)));
+    }
+    return held.sort((a, b) => Number(a) - Number(b));
+  }
+
+  async retryNotification(id: string, nowMs: number): Promise<OutboxNotification> {
+    const numeric = numericId(id);
+    if (numeric === null) throw new NotFoundError('notification', id);
+    requireTime(nowMs, 'nowMs');
+    const rows = await this.#conn.query<OutboxRow>(
+      `UPDATE outbox
+       SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
+       WHERE id = ? AND state = 'dead'
+       RETURNING *`,
+      [nowMs, nowMs, numeric],
+    );
+    if (rows[0] !== undefined) return toNotification(rows[0]);
+    const existing = await this.#conn.query<{ state: string }>(`SELECT state FROM outbox WHERE id = ?`, [
+      numeric,
+    ]);
+    if (existing[0] === undefined) throw new NotFoundError('notification', id);
+    throw new ConflictError(
+      existing[0].state === 'sent'
+        ? `notification ${id} was sent; only a dead notification can be retried`
+        : `notification ${id} is still pending; only a dead notification can be retried`,
+    );
   }
 
   async listNotifications(query: {

@@ -2,7 +2,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, StoreError } from '../errors.ts';
+import { isTransientStoreError, StoreError } from '../errors.ts';
 import type {
   AddDeadLetterInput,
   AlertQuery,
@@ -26,8 +26,18 @@ import type {
   VerificationAnswer,
 } from '../store.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
+import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
 import { SqlOps } from './sql-ops.ts';
+
+/** A single store call is tried this often in all when it fails for a transient reason. */
+const STORE_CALL_ATTEMPTS = 3;
+
+/** Exponential pause with jitter: 25-50 ms, then 50-100 ms, ... capped at 1 s, so retries from many callers spread out. */
+export function retryPauseMs(failedAttempts: number): number {
+  const base = Math.min(1000, 25 * 2 ** (failedAttempts - 1));
+  return base + Math.random() * base;
+}
 
 interface TxContext {
   active: boolean;
@@ -116,24 +126,25 @@ export class SqlStore implements Store {
   }
 
   /**
-   * A single store call is pure database work, so a deadlock or a lost race (PostgreSQL picks a victim
-   * when two workers' batches overlap) is simply retried. User transactions are not: their callback may
-   * have done other things; the caller gets the retryable ConflictError.
+   * A single store call is pure database work, so a deadlock, a lost race (PostgreSQL picks a victim when
+   * two workers' batches overlap) or a momentary outage (a connection reset, a server restarting) is simply
+   * retried, with a growing pause. User transactions are not: their callback may have done other things;
+   * the caller gets the transient error (see isTransientStoreError) and decides.
    */
   async #withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof ConflictError) || !error.retryable || tries >= 3) throw error;
-        await sleep(5 * tries + Math.random() * 10);
+        if (!isTransientStoreError(error) || tries >= STORE_CALL_ATTEMPTS) throw error;
+        await sleep(retryPauseMs(tries));
       }
     }
   }
 
   async #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
     this.#guard(method);
-    return this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect)));
+    return this.#withRetry(() => this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect))));
   }
 
   // Each call is its own transaction (writes) or runs on committed data (reads).
@@ -143,6 +154,12 @@ export class SqlStore implements Store {
   }
   findEvents(query: EventQuery) {
     return this.#read('findEvents', (ops) => ops.findEvents(query));
+  }
+  recordSightings(rows: readonly SightingRow[]) {
+    return this.#write('recordSightings', (ops) => ops.recordSightings(rows));
+  }
+  findSightings(query: SightingQuery) {
+    return this.#read('findSightings', (ops) => ops.findSightings(query));
   }
   insertAlerts(alerts: readonly Alert[], detectedAtMs: number) {
     return this.#write('insertAlerts', (ops) => ops.insertAlerts(alerts, detectedAtMs));
@@ -216,6 +233,12 @@ export class SqlStore implements Store {
   }
   markNotificationFailed(id: string, workerId: string, failure: NotificationFailure) {
     return this.#write('markNotificationFailed', (ops) => ops.markNotificationFailed(id, workerId, failure));
+  }
+  renewNotificationLeases(input: Parameters<StoreTx['renewNotificationLeases']>[0]) {
+    return this.#write('renewNotificationLeases', (ops) => ops.renewNotificationLeases(input));
+  }
+  retryNotification(id: string, nowMs: number) {
+    return this.#write('retryNotification', (ops) => ops.retryNotification(id, nowMs));
   }
   listNotifications(query: { readonly state: NotificationState; readonly limit: number }) {
     return this.#read('listNotifications', (ops) => ops.listNotifications(query));

@@ -1,5 +1,6 @@
 // SQLite schema, as numbered migrations applied once each (recorded in schema_migrations).
 
+import { SQLITE_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
 // Times are epoch milliseconds (INTEGER). Surrogate ids use AUTOINCREMENT so an id is never reused:
@@ -178,4 +179,5 @@ CREATE TABLE dead_letters (
 );
 `,
   },
+  SQLITE_SIGHTINGS_MIGRATION,
 ];

@@ -1,13 +1,12 @@
 // The SQLite store: one better-sqlite3 connection, WAL, serialised transactions (BEGIN IMMEDIATE).
 
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { ConflictError, StoreError, StoreUnavailableError } from '../errors.ts';
 import type { OpenStoreOptions, Store } from '../store.ts';
 import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
 import { SqlStore } from '../sql/sql-store.ts';
+import { checkSqliteFiles } from './file-check.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 const SQLITE_DIALECT: Dialect = { name: 'sqlite', forUpdate: '', forUpdateSkipLocked: '' };
@@ -64,7 +63,13 @@ class SqliteDriver implements SqlDriver {
         this.#run(() => this.#db.exec('COMMIT'));
         return result;
       } catch (error) {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has
+        // rolled back itself in that case (or will on the next open, from the journal).
+        try {
+          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        } catch {
+          // reported through `error` below
+        }
         throw error;
       }
     });
@@ -148,33 +153,73 @@ class SqliteDriver implements SqlDriver {
   }
 
   #translate(error: unknown): Error {
-    const code = sqliteCode(error);
-    const message = error instanceof Error ? error.message : String(error);
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      return new StoreUnavailableError(
-        this.#url,
-        `database is locked by another process (waited ${this.#busyTimeoutMs} ms)`,
-        {
-          retryable: true,
-          cause: error,
-        },
-      );
-    }
-    if (code?.startsWith('SQLITE_CONSTRAINT') === true) return new ConflictError(message, { cause: error });
-    if (
-      code === 'SQLITE_IOERR' ||
-      code === 'SQLITE_FULL' ||
-      code === 'SQLITE_READONLY' ||
-      code === 'SQLITE_CORRUPT' ||
-      code === 'SQLITE_NOTADB'
-    ) {
-      return new StoreUnavailableError(this.#url, message, { cause: error });
-    }
-    if (code?.startsWith('SQLITE_') === true)
-      return new StoreError('query-failed', `store ${this.#url}: ${message}`, { cause: error });
+    return translateSqliteError(error, this.#url, this.#busyTimeoutMs);
+  }
+}
+
+/**
+ * SQLite's primary result code: `SQLITE_IOERR_WRITE` -> `SQLITE_IOERR`. Extended codes refine the primary one
+ * (https://sqlite.org/rescode.html), so mapping by the primary code covers every extended code, present and future.
+ */
+export function primarySqliteCode(code: string): string {
+  const match = /^SQLITE_[A-Z]+/.exec(code);
+  return match === null ? code : match[0];
+}
+
+/** The outside world failing (disk full, I/O error, read-only, cannot open, damaged file): 503 with Retry-After. */
+const UNAVAILABLE_CODES = new Set([
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_NOMEM',
+  'SQLITE_NOLFS',
+  'SQLITE_PERM',
+  'SQLITE_PROTOCOL',
+  'SQLITE_INTERRUPT',
+  'SQLITE_ABORT',
+]);
+
+const UNAVAILABLE_WHY: Readonly<Record<string, string>> = {
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_IOERR: 'the disk reported an I/O error',
+  SQLITE_READONLY: 'the database cannot be written (read-only file or file system)',
+  SQLITE_CANTOPEN: 'the database file cannot be opened',
+  SQLITE_CORRUPT: 'the database file is damaged',
+  SQLITE_NOTADB: 'the file is not a SQLite database',
+  SQLITE_NOMEM: 'out of memory',
+};
+
+/** Driver errors into the store's, by primary result code: an extended code is never mistaken for a bug. */
+export function translateSqliteError(error: unknown, url: string, busyTimeoutMs: number): Error {
+  const code = sqliteCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === undefined || !code.startsWith('SQLITE_')) {
     // Not from SQLite (e.g. a value the driver cannot bind): a bug, passed on as it is.
     return error instanceof Error ? error : new Error(message);
   }
+  const primary = primarySqliteCode(code);
+  if (primary === 'SQLITE_BUSY' || primary === 'SQLITE_LOCKED') {
+    return new StoreUnavailableError(
+      url,
+      `database is locked by another process (waited ${busyTimeoutMs} ms)`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+  if (primary === 'SQLITE_CONSTRAINT') return new ConflictError(message, { cause: error });
+  if (UNAVAILABLE_CODES.has(primary)) {
+    const why = UNAVAILABLE_WHY[primary];
+    return new StoreUnavailableError(url, `${why === undefined ? '' : `${why}: `}${message} (${code})`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  return new StoreError('query-failed', `store ${url}: ${message} (${code})`, { cause: error });
 }
 
 export async function openSqliteStore(
@@ -183,12 +228,7 @@ export async function openSqliteStore(
   options: OpenStoreOptions = {},
 ): Promise<Store> {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (path !== ':memory:' && !existsSync(dirname(path))) {
-    throw new StoreUnavailableError(
-      url,
-      `folder ${dirname(path)} does not exist; create it or choose another path`,
-    );
-  }
+  if (path !== ':memory:') checkSqliteFiles(path, url);
   let db: Database.Database;
   try {
     db = new Database(path);
@@ -209,13 +249,13 @@ export async function openSqliteStore(
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {
     db.close();
-    throw new StoreUnavailableError(
-      url,
-      `not a usable SQLite database: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    const code = primarySqliteCode(sqliteCode(error) ?? '');
+    const message = error instanceof Error ? error.message : String(error);
+    // Only a file that is not (or no longer) a database is called so; a read-only or full disk says what it is.
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new StoreUnavailableError(url, `not a usable SQLite database: ${message}`, { cause: error });
+    }
+    throw translateSqliteError(error, url, busyTimeoutMs);
   }
   const driver = new SqliteDriver(db, url, busyTimeoutMs);
   try {

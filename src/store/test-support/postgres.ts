@@ -1,5 +1,5 @@
 // PostgreSQL for tests: reach the local server (starting the cluster once when it is stopped) and hand out
-// throw-away databases, so that parallel runs never collide. Tests skip loudly with the returned reason.
+// throw-away databases, so that parallel runs never collide. Tests skip or fail through test-support/requirements.ts.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,13 +48,6 @@ export function postgresProblem(): Promise<string | null> {
     return problem === null ? null : `PostgreSQL not reachable at ${PG_ADMIN_URL}: ${problem}`;
   })();
   return availability;
-}
-
-/** Prints the reason a PostgreSQL test is skipped where a person running the suite will see it. */
-export function announceSkip(what: string, problem: string): string {
-  const message = `${what}: ${problem}`;
-  console.error(`\n*** SKIPPED: ${message} ***\n`);
-  return message;
 }
 
 export interface ThrowawayDatabase {

@@ -1,25 +1,24 @@
 // The Elastic TOML loader: the corpus' 85 AWS query rules, metadata, unsupported types, broken files, threshold and new_terms.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type {
   AggregateRule,
   CloudTrailEvent,
   EcsDocument,
   EventRule,
   EventViews,
-  Origin,
   RuleLoadResult,
 } from '../../../model/index.ts';
+import * as ingest from '../../../ingest/index.ts';
 import { makeEvent } from '../../test-support/event.ts';
 import { RULE_FORMATS } from '../index.ts';
 import { createElasticLoader } from './load.ts';
+import { CORPUS, corpusMissing } from '../../../test-support/requirements.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
+const corpus = CORPUS;
 const awsRules = path.join(corpus, 'elastic', 'rules', 'integrations', 'aws');
 const otherRules = path.join(
   corpus,
@@ -31,23 +30,6 @@ const otherRules = path.join(
 );
 const beats = path.join(corpus, 'elastic-beats', 'x-pack', 'filebeat', 'module', 'aws', 'cloudtrail', 'test');
 const MFA_RULE_ID = 'd8fc1cca-93ed-43c1-bbb6-c0dd3eff2958';
-
-interface IngestApi {
-  normalizeRecord(record: unknown, origin: Origin): { ok: true; event: CloudTrailEvent } | { ok: false };
-  createEventViews(event: CloudTrailEvent): EventViews;
-  toEcs(event: CloudTrailEvent): EcsDocument;
-  ECS_FIELDS: readonly string[];
-}
-
-/** The real ECS view, once ingestion exports it; null before (tests that need it skip). */
-async function ingestApi(): Promise<IngestApi | null> {
-  const ingest = (await import('../../../ingest/index.ts')) as unknown as Partial<IngestApi>;
-  return typeof ingest.normalizeRecord === 'function' &&
-    typeof ingest.toEcs === 'function' &&
-    ingest.ECS_FIELDS !== undefined
-    ? (ingest as IngestApi)
-    : null;
-}
 
 const loader = createElasticLoader();
 
@@ -71,7 +53,7 @@ severity = "medium"
 
 describe('Elastic loader over the corpus', () => {
   it('loads all 85 AWS query rules with status ok', (t) => {
-    if (!existsSync(awsRules)) return t.skip('corpus absent');
+    if (corpusMissing(t, awsRules)) return;
     const files = readdirSync(awsRules).filter((f) => f.endsWith('.toml'));
     assert.equal(files.length, 85);
     const failures: string[] = [];
@@ -87,7 +69,7 @@ describe('Elastic loader over the corpus', () => {
   });
 
   it('pins event names and providers for the engine index, for most corpus rules', (t) => {
-    if (!existsSync(awsRules)) return t.skip('corpus absent');
+    if (corpusMissing(t, awsRules)) return;
     let pinned = 0;
     for (const file of readdirSync(awsRules)) {
       const { rule } = ok(loader.load(file, readFileSync(path.join(awsRules, file), 'utf8')));
@@ -99,7 +81,7 @@ describe('Elastic loader over the corpus', () => {
 
   it('reads the MFA deactivation rule: metadata, MITRE mapping, investigation fields, pins', (t) => {
     const file = path.join(awsRules, 'impact_iam_deactivate_mfa_device.toml');
-    if (!existsSync(file)) return t.skip('corpus absent');
+    if (corpusMissing(t, file)) return;
     const { rule } = ok(loader.load(file, readFileSync(file, 'utf8')));
     assert.equal(rule.meta.id, MFA_RULE_ID);
     assert.equal(rule.meta.name, 'AWS IAM Deactivation of MFA Device');
@@ -124,12 +106,10 @@ describe('Elastic loader over the corpus', () => {
     assert.deepEqual([...(rule.eventSources ?? [])], ['iam.amazonaws.com']);
   });
 
-  it('fires the MFA rule on the corpus DeactivateMFADevice, and not on a failed one', async (t) => {
+  it('fires the MFA rule on the corpus DeactivateMFADevice, and not on a failed one', (t) => {
     const ruleFile = path.join(awsRules, 'impact_iam_deactivate_mfa_device.toml');
     const logFile = path.join(beats, 'deactivate-mfa-device-json.log');
-    if (!existsSync(ruleFile) || !existsSync(logFile)) return t.skip('corpus absent');
-    const ingest = await ingestApi();
-    if (ingest === null) return t.skip('ECS view not exported by ingest yet');
+    if (corpusMissing(t, ruleFile, logFile)) return;
     const rule = ok(loader.load(ruleFile, readFileSync(ruleFile, 'utf8'))).rule as EventRule;
     const record = JSON.parse(readFileSync(logFile, 'utf8').trim()) as Record<string, unknown>;
     const success = ingest.normalizeRecord(record, { location: logFile, index: 0 });
@@ -146,11 +126,9 @@ describe('Elastic loader over the corpus', () => {
     assert.equal(rule.matches(ingest.createEventViews(failed.event)), false);
   });
 
-  it('warns about fields the ECS view does not fill, naming them', async (t) => {
+  it('warns about fields the ECS view does not fill, naming them', (t) => {
     const file = path.join(awsRules, 'persistence_iam_login_profile_created_or_modified.toml');
-    if (!existsSync(file)) return t.skip('corpus absent');
-    const ingest = await ingestApi();
-    if (ingest === null) return t.skip('ECS view not exported by ingest yet');
+    if (corpusMissing(t, file)) return;
     const withFields = createElasticLoader({
       ecsFields: ingest.ECS_FIELDS,
       toEcs: (event) => ingest.toEcs(event),
@@ -170,7 +148,7 @@ describe('Elastic loader over the corpus', () => {
   });
 
   it('reports the other rule types as unsupported with the reason, and loads threshold and new_terms', (t) => {
-    if (!existsSync(otherRules)) return t.skip('corpus absent');
+    if (corpusMissing(t, otherRules)) return;
     const byStatus: Record<string, string[]> = {};
     for (const file of readdirSync(otherRules)) {
       const text = readFileSync(path.join(otherRules, file), 'utf8');

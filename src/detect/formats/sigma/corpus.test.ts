@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { EventViews, RawRecord } from '../../../model/index.ts';
 import { loadSigmaRule } from './loader.ts';
 import { createEventViews, normalizeRecord } from '../../../ingest/index.ts';
+import { CORPUS, corpusMissing } from '../../../test-support/requirements.ts';
 
-const corpus = fileURLToPath(new URL('../../../../../shared/corpus/', import.meta.url));
+const corpus = `${CORPUS}/`;
 const rulesDir = `${corpus}sigma/rules/cloud/aws/cloudtrail/`;
 const stratus = `${corpus}stratus-red-team/docs/detonation-logs/aws.initial-access.console-login-without-mfa.json`;
 
@@ -21,7 +21,7 @@ function viewsFor(records: RawRecord[]): EventViews[] {
 
 void describe('Sigma CloudTrail corpus', () => {
   void it('accounts for all 57 rules, at least 90% ok, listing the unsupported with reasons', (t) => {
-    if (!existsSync(rulesDir)) return t.skip('corpus absent');
+    if (corpusMissing(t, rulesDir)) return;
     const files = readdirSync(rulesDir)
       .filter((f) => f.endsWith('.yml'))
       .sort();
@@ -46,7 +46,7 @@ void describe('Sigma CloudTrail corpus', () => {
 
   void it('reports the placeholder rule as unsupported and loads the v1 count() rules as aggregates', (t) => {
     const placeholder = `${corpus}sigma/rules-placeholder/cloud/aws/cloudtrail/aws_cloudtrail_console_login_success_from_susp_locations.yml`;
-    if (!existsSync(placeholder)) return t.skip('corpus absent');
+    if (corpusMissing(t, placeholder)) return;
     const r = loadSigmaRule(placeholder, readFileSync(placeholder, 'utf8'));
     assert.equal(r.status, 'unsupported');
     assert.match(r.status === 'unsupported' ? r.reason : '', /%Legitimate_Countries%/);
@@ -59,7 +59,7 @@ void describe('Sigma CloudTrail corpus', () => {
   });
 
   void it('fires console-login-without-MFA on the Stratus Red Team capture, and not on an MFA login', (t) => {
-    if (!existsSync(stratus)) return t.skip('corpus absent');
+    if (corpusMissing(t, stratus)) return;
     const path = `${rulesDir}aws_cloudtrail_console_login_success_without_mfa.yml`;
     const r = loadSigmaRule(path, readFileSync(path, 'utf8'));
     assert.equal(r.status, 'ok');

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { base64OffsetVariants, simplifySearchPattern } from './detection.ts';
 import { loadSigmaRule } from './loader.ts';
 import { fires, loadOk, sigmaRule } from './test-helpers.ts';
+import { assertProperty } from '../../../test-support/property.ts';
 
 const login = {
   eventName: 'ConsoleLogin',
@@ -338,7 +339,7 @@ describe('regular expression search patterns', () => {
     assert.equal(simplifySearchPattern('a.+?'), 'a.');
     assert.equal(simplifySearchPattern('^.+x$'), '^.+x$');
     const patterns = ['.+:a/b:.+', '.*ab.*', '.+a|b.*', '.*', '.+', 'x.+?', '.+?y', 'a\\.+', '.+\\\\.+'];
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.constantFrom(...patterns),
         fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '.', '\\', 'x', 'y', '\n') }),

@@ -1,7 +1,7 @@
 // Tests for reading files and folders: the AWSLogs layout, names taken and skipped, failures, order and backpressure.
 
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -178,16 +178,49 @@ void describe('readInputs over files and folders', () => {
     );
   });
 
-  void it('reports a file the real file system refuses to read (skipped as root)', async (t) => {
-    if (process.getuid?.() === 0) return t.skip('root reads everything');
-    const file = join(root, 'locked.json');
-    writeFileSync(file, delivery('X'));
-    chmodSync(file, 0o000);
-    const items = await collect([file]);
+  /**
+   * The real file system failing between listing and reading, which root cannot bypass (unlike a chmod 000 file):
+   * the walk's stat of `victim` is the moment the race strikes, so the read that follows meets the real failure.
+   */
+  async function raceAfterListing(name: string, strike: (path: string) => void): Promise<InputItem[]> {
+    const dir = join(root, `race-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.json'), delivery('OK1'));
+    writeFileSync(join(dir, 'victim.json'), delivery('GONE'));
+    writeFileSync(join(dir, 'z.json'), delivery('OK2'));
+    const fileSystem: FileSystem = {
+      ...nodeFileSystem,
+      stat: async (path) => {
+        const info = await nodeFileSystem.stat(path);
+        if (path.endsWith('victim.json')) strike(path);
+        return info;
+      },
+    };
+    return collect([dir], { fileSystem });
+  }
+
+  void it('reports a file removed between listing and reading, and reads the rest (works as root)', async () => {
+    const items = await raceAfterListing('removed', (path) => rmSync(path));
+    assert.deepEqual(eventNames(items), ['OK1', 'OK2']);
     assert.deepEqual(
-      issuesOf(items).map((i) => i.code),
-      ['unreadable'],
+      issuesOf(items).map((i) => [i.level, i.code, i.location]),
+      [['error', 'not-found', join(root, 'race-removed', 'victim.json')]],
     );
+  });
+
+  void it('reports a folder found where a listed file was, and reads the rest (works as root)', async () => {
+    const items = await raceAfterListing('folder', (path) => {
+      rmSync(path);
+      mkdirSync(path);
+    });
+    assert.deepEqual(eventNames(items), ['OK1', 'OK2']);
+    const issues = issuesOf(items);
+    assert.deepEqual(
+      issues.map((i) => [i.level, i.code, i.location]),
+      [['error', 'read-failed', join(root, 'race-folder', 'victim.json')]],
+    );
+    assert.match(issues[0]!.message, /EISDIR/);
+    assert.ok(!issues[0]!.message.includes(root), 'the message does not repeat the raw path');
   });
 
   void it('streams a big JSON Lines file in chunks with the right baseIndex, gzip or not', async () => {

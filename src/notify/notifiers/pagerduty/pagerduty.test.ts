@@ -34,6 +34,7 @@ describe('pagerduty notifier', () => {
           class: 'mfa-deactivated',
           timestamp: '2026-03-02T10:15:00.000Z',
           custom_details: {
+            notification_key: 'case-opened:case-42',
             kind: 'case-opened',
             case_id: 'case-42',
             severity: 'high',

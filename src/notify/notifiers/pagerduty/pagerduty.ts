@@ -57,6 +57,8 @@ export function buildPagerDutyEvent(
     event_time: optionalText(facts.eventTime),
     region: optionalText(facts.region),
     reasons: facts.reasons.map((reason) => text(reason)),
+    // dedup_key is the case (one incident per case); this names the message, so a repeat trigger is recognisable.
+    notification_key: text(n.dedupeKey, 255),
   };
   const payload: Record<string, unknown> = {
     summary: text(`${facts.heading}: ${n.title}`, SUMMARY_MAX),

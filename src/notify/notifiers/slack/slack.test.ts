@@ -116,7 +116,18 @@ describe('slack notifier', () => {
       assert.deepEqual(
         JSON.parse(request.body),
         JSON.parse(
-          JSON.stringify(buildSlackMessage(messageFacts(sampleNotification(), { verificationLinks: false }))),
+          JSON.stringify({
+            ...buildSlackMessage(messageFacts(sampleNotification(), { verificationLinks: false })),
+            // Slack does not drop repeats; the stable key rides along so a repeat is recognisable.
+            metadata: {
+              event_type: 'mfaguard_notification',
+              event_payload: {
+                notification_key: sampleNotification().dedupeKey,
+                kind: 'case-opened',
+                case_id: 'case-42',
+              },
+            },
+          }),
         ),
       );
     } finally {

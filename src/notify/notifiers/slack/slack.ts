@@ -17,7 +17,15 @@ export function createSlackNotifier(config: SlackNotifierConfig, deps: NotifierD
     id: config.id,
     kind: 'slack',
     async send(n, signal) {
-      const message = buildSlackMessage(messageFacts(n, { verificationLinks: config.verificationLinks }));
+      const message = {
+        ...buildSlackMessage(messageFacts(n, { verificationLinks: config.verificationLinks })),
+        // Slack has no idempotency key for incoming webhooks and does not drop repeats; the message metadata
+        // carries the notification's stable key so a reader (or an app on the channel) can tell a repeat.
+        metadata: {
+          event_type: 'mfaguard_notification',
+          event_payload: { notification_key: n.dedupeKey, kind: n.kind, case_id: n.caseId ?? '' },
+        },
+      };
       const nowMs = deps.now();
       const outcome = await post({
         url,

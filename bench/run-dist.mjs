@@ -1,0 +1,3 @@
+// Runs the compiled CLI (dist/, from `npm run build`) whatever bin/ would choose: benchmarks time what users install.
+const { main } = await import(new URL('../dist/cli/main.js', import.meta.url).href);
+await main(process.argv.slice(2));

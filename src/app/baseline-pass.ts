@@ -1,0 +1,68 @@
+// The baseline's second pass of a scan: which callers triage judges, over which look-back, and which files can hold it.
+
+import { correlateRemovals } from '../detect/correlate/index.ts';
+import { actorKey, judgedActors } from '../enrich/index.ts';
+import type { TriageConfig } from '../enrich/index.ts';
+import type { CloudTrailEvent } from '../model/index.ts';
+import type { BaselineTarget } from './process-chunk.ts';
+
+/** What a file held, by event time (epoch ms), learned in the first pass. */
+export interface FileSpan {
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
+export interface BaselinePlan {
+  readonly target: BaselineTarget;
+  /** Files whose events can fall in a judged caller's look-back, in first-pass order. */
+  readonly files: readonly string[];
+}
+
+/**
+ * The callers whose familiarity triage judges (each removal's caller, the enablers, the target's sign-ins: the same
+ * `judgedActors` the live service reads sightings for) and the files their look-back can reach; null when none.
+ */
+export function planBaselinePass(
+  events: readonly CloudTrailEvent[],
+  config: TriageConfig,
+  coverageEndMs: number,
+  spans: ReadonlyMap<string, FileSpan>,
+): BaselinePlan | null {
+  const windows = new Map<string, { fromMs: number; toMs: number }>();
+  for (const correlation of correlateRemovals(events, config, coverageEndMs)) {
+    for (const event of judgedActors(correlation)) {
+      const key = actorKey(event);
+      if (key === null) continue;
+      const window = windows.get(key);
+      const fromMs = event.timeMs - config.lookbackMs;
+      if (window === undefined) windows.set(key, { fromMs, toMs: event.timeMs });
+      else
+        windows.set(key, {
+          fromMs: Math.min(window.fromMs, fromMs),
+          toMs: Math.max(window.toMs, event.timeMs),
+        });
+    }
+  }
+  if (windows.size === 0) return null;
+  const principalIds = new Set<string>();
+  const withId = new Set<string>();
+  for (const event of events) {
+    const key = actorKey(event);
+    if (key === null || !windows.has(key) || event.actor.principalId === null) continue;
+    principalIds.add(event.actor.principalId);
+    withId.add(key);
+  }
+  const ranges = [...windows.values()];
+  const files = [...spans]
+    .filter(([, span]) => ranges.some((range) => span.firstMs <= range.toMs && span.lastMs >= range.fromMs))
+    .map(([location]) => location);
+  return {
+    target: {
+      actors: [...windows.keys()],
+      principalIds: [...principalIds],
+      // A caller known by no principal id (a user name only) cannot be searched for: those files are parsed whole.
+      full: withId.size < windows.size,
+    },
+    files,
+  };
+}

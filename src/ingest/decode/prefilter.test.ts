@@ -1,0 +1,98 @@
+// The byte prefilter: which records it keeps, where their bytes are, and when it gives the file back to the full parser.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { scanForNeedles } from './prefilter.ts';
+import type { ByteNeedles } from './prefilter.ts';
+
+const NEEDLES: ByteNeedles = {
+  eventNames: new Set(['deactivatemfadevice']),
+  eventSources: new Set(['signin.amazonaws.com']),
+};
+
+function record(name: string, time: string, source = 'iam.amazonaws.com', extra = ''): string {
+  return `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","userName":"a"},"eventTime":"${time}","eventSource":"${source}","eventName":"${name}"${extra},"eventID":"${name}-${time}"}`;
+}
+
+const delivery = (...records: string[]): Buffer => Buffer.from(`{"Records":[${records.join(',')}]}`);
+
+describe('scanForNeedles', () => {
+  it('keeps the records whose name (any case) or source matters, with their exact bytes and index', () => {
+    const records = [
+      record('ListBuckets', '2024-01-02T00:00:00Z', 's3.amazonaws.com'),
+      record('DeactivateMFADevice', '2024-01-01T00:00:00Z'),
+      record(
+        'ConsoleLogin',
+        '2024-01-03T00:00:00Z',
+        'signin.amazonaws.com',
+        ',"requestParameters":{"a":[{"b":1},{"c":2}]}',
+      ),
+      record('GetObject', '2024-01-02T12:00:00Z', 's3.amazonaws.com'),
+    ];
+    const bytes = delivery(...records);
+    const scan = scanForNeedles(bytes, NEEDLES, { jsonl: false, baseIndex: 0 });
+    assert.ok(scan.ok);
+    assert.equal(scan.count, 4);
+    assert.deepEqual(
+      scan.hits.map((hit) => [hit.index, bytes.toString('utf8', hit.start, hit.end)]),
+      [
+        [1, records[1]],
+        [2, records[2]],
+      ],
+    );
+    assert.equal(scan.firstMs, Date.parse('2024-01-01T00:00:00Z'));
+    assert.equal(scan.lastMs, Date.parse('2024-01-03T00:00:00Z'));
+  });
+
+  it('keeps the last record without the closing bracket, whitespace and all', () => {
+    const last = record('DeactivateMFADevice', '2024-01-01T00:00:00Z');
+    const bytes = Buffer.from(`{"Records":[${record('GetObject', '2024-01-01T00:00:00Z')},${last}]}\n`);
+    const scan = scanForNeedles(bytes, NEEDLES, { jsonl: false, baseIndex: 0 });
+    assert.ok(scan.ok);
+    assert.deepEqual(
+      scan.hits.map((hit) => bytes.toString('utf8', hit.start, hit.end)),
+      [last],
+    );
+  });
+
+  it('gives the file back when a record is off CloudTrail layout', () => {
+    const cases: Record<string, Buffer> = {
+      'no eventTime': delivery(
+        '{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"DeactivateMFADevice"}',
+        record('GetObject', '2024-01-01T00:00:00Z'),
+      ),
+      'other key order': delivery(
+        '{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventName":"DeactivateMFADevice","eventSource":"iam.amazonaws.com"}',
+      ),
+      'escaped name': delivery(record('Deactivate\\u004dFADevice', '2024-01-01T00:00:00Z')),
+      'odd time': delivery(record('GetObject', 'yesterday')),
+      'pretty-printed': Buffer.from('{\n  "Records": [\n    {"eventVersion": "1.08"}\n  ]\n}'),
+      array: Buffer.from(`[${record('GetObject', '2024-01-01T00:00:00Z')}]`),
+    };
+    for (const [what, bytes] of Object.entries(cases)) {
+      const scan = scanForNeedles(bytes, NEEDLES, { jsonl: false, baseIndex: 0 });
+      assert.equal(scan.ok, false, what);
+    }
+  });
+
+  it('JSON Lines: lines in CloudTrail layout are judged by their head, any other line is kept for parsing', () => {
+    const lines = [
+      record('GetObject', '2024-01-01T00:00:00Z'),
+      '',
+      record('DeactivateMFADevice', '2024-01-02T00:00:00Z'),
+      '{"detail-type":"AWS API Call via CloudTrail","detail":' +
+        record('GetObject', '2024-01-03T00:00:00Z') +
+        '}',
+      record('GetObject', '2024-01-04T00:00:00Z'),
+    ];
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const scan = scanForNeedles(bytes, NEEDLES, { jsonl: true, baseIndex: 100 });
+    assert.ok(scan.ok);
+    assert.equal(scan.count, 4);
+    assert.deepEqual(
+      scan.hits.map((hit) => hit.index),
+      [102, 103],
+    );
+    assert.equal(bytes.toString('utf8', scan.hits[0]!.start, scan.hits[0]!.end), lines[2]);
+  });
+});

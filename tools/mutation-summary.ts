@@ -1,0 +1,79 @@
+// Summarises StrykerJS JSON reports (mutation-testing-report-schema) into one score line per target folder.
+
+import { readFileSync } from 'node:fs';
+
+/** Stryker's mutant statuses; only some count towards the score (as in Stryker's own "mutation score"). */
+type MutantStatus =
+  'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
+
+export interface MutationScore {
+  readonly target: string;
+  readonly killed: number;
+  readonly timedOut: number;
+  readonly survived: number;
+  readonly noCoverage: number;
+  /** Killed or timed out, over every mutant that ran or had no test; null when there was none. */
+  readonly score: number | null;
+}
+
+interface Report {
+  readonly files: Readonly<
+    Record<string, { readonly mutants: readonly { readonly status: MutantStatus }[] }>
+  >;
+}
+
+function isReport(value: unknown): value is Report {
+  if (typeof value !== 'object' || value === null || !('files' in value)) return false;
+  const files = value.files;
+  return typeof files === 'object' && files !== null;
+}
+
+export function scoreReport(target: string, report: unknown): MutationScore {
+  if (!isReport(report)) throw new Error(`${target}: not a Stryker JSON report (no "files" object)`);
+  const count = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
+  for (const file of Object.values(report.files)) {
+    for (const mutant of file.mutants) {
+      if (mutant.status in count) count[mutant.status as keyof typeof count]++;
+    }
+  }
+  const detected = count.Killed + count.Timeout;
+  const valid = detected + count.Survived + count.NoCoverage;
+  return {
+    target,
+    killed: count.Killed,
+    timedOut: count.Timeout,
+    survived: count.Survived,
+    noCoverage: count.NoCoverage,
+    score: valid === 0 ? null : (100 * detected) / valid,
+  };
+}
+
+export function readScore(target: string, file: string): MutationScore {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `${target}: no report at ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${target}: ${file} is not JSON`);
+  }
+  return scoreReport(target, parsed);
+}
+
+/** One aligned line per target, e.g. `enrich   84.2%  killed 240 + 3 timed out, 41 survived, 4 without tests`. */
+export function formatScores(scores: readonly MutationScore[], goal: number): string {
+  const width = Math.max(...scores.map((s) => s.target.length), 6);
+  return scores
+    .map((s) => {
+      const score = s.score === null ? '   n/a' : `${s.score.toFixed(1).padStart(5)}%`;
+      const mark = s.score !== null && s.score < goal ? `  (below ${goal}%)` : '';
+      return `${s.target.padEnd(width)}  ${score}  killed ${s.killed} + ${s.timedOut} timed out, ${s.survived} survived, ${s.noCoverage} without tests${mark}`;
+    })
+    .join('\n');
+}
