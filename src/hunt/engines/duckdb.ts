@@ -97,7 +97,7 @@ const SNIFF_BYTES = 4096;
 
 /**
  * DuckDB reads delivery files (`{"Records":[...]}`, gzipped or not) only; any other JSON would come back as no
- * records without a word. So each file's first bytes are checked, and another shape is named as `scan` names it.
+ * records without a word. So each file's first bytes are checked, and what is not a delivery file is named.
  */
 async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
   let head: Buffer;
@@ -119,13 +119,25 @@ async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
       message: `cannot read the file: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
-  if (/^\s*\{\s*"Records"\s*:\s*\[/.test(head.toString('utf8'))) return null;
+  const text = head.toString('utf8');
+  if (/^\s*\{\s*"Records"\s*:\s*\[/.test(text)) return null;
+  const shown = JSON.stringify(text.slice(0, 40));
+  // CloudTrail in another shape (an array, JSON Lines, an export) would be lost: that is an error. Anything else
+  // is not CloudTrail at all and is skipped with a note, as scan skips it.
+  if (/"event(Name|Source|Time|Version)"\s*:/.test(text)) {
+    return {
+      level: 'error',
+      code: 'not-a-delivery-file',
+      location: path,
+      message: `CloudTrail records, but not in a delivery file {"Records":[...]}; found ${shown}…`,
+      hint: 'hunt --engine duckdb reads the files a trail delivers; `mfaguard scan` also reads arrays, JSON Lines and exports',
+    };
+  }
   return {
-    level: 'error',
-    code: 'not-a-delivery-file',
+    level: 'note',
+    code: 'not-cloudtrail',
     location: path,
-    message: `expected a CloudTrail delivery file {"Records":[...]}; found ${JSON.stringify(head.toString('utf8', 0, 40))}…`,
-    hint: 'hunt --engine duckdb reads the files a trail delivers; `mfaguard scan` also reads arrays, JSON Lines and exports',
+    message: `not CloudTrail (${shown}…): skipped`,
   };
 }
 
