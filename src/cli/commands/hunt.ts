@@ -1,6 +1,6 @@
 // `mfaguard hunt`: the retro-hunt pushed down to where the data is (Athena, CloudTrail Lake, or DuckDB over local files), triaged as `scan` triages.
 
-import { loadConfigFile } from '../../app/index.ts';
+import { loadConfigFile, parseScanFilter } from '../../app/index.ts';
 import { openHuntEngine, runHunt } from '../../app/hunt.ts';
 import type { EngineSpec, HuntResult } from '../../app/hunt.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
@@ -29,11 +29,12 @@ Engines:
   --engine athena            --database D --table T [--workgroup W] [--output s3://bucket/prefix/]
   --engine cloudtrail-lake   --event-data-store ARN
 
-Scope (pushed down into the query; partition projection columns are used when the table has them):
-  --since TIME        events at or after TIME: an ISO date or date-time (UTC), or a duration ago (7d, 12h)
+Scope, as for scan (pushed down into the query; partition projection columns are used when the table has them):
+  --since TIME        events at or after TIME: an ISO date or time (2024-03-01, 2024-03-01T12:00:00Z) or a
+                      relative time (30m, 12h, 7d, 2w)
   --until TIME        events before TIME (same forms)
-  --account ID        only this 12-digit account (recipientAccountId); repeatable
-  --event-region R    only events in this region (awsRegion); repeatable
+  --account ID        only events recorded in this 12-digit account; repeatable, or comma-separated
+  --region REGION     only events of this AWS region; repeatable, or comma-separated
 
 Options as for scan:
   --format FORMAT     table (default), json, ndjson or csv
@@ -45,7 +46,8 @@ Options as for scan:
   --kpi               after the alerts, print the MFA removal figures (table format only)
   --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY
   --profile NAME      AWS profile (standard credential chain otherwise)
-  --region REGION     AWS region of Athena or of the event data store
+  --aws-region R      AWS region of Athena or of the event data store (default: the configured one, or the
+                      event data store's)
   --show-sql          print each query to standard error before its results
   --quiet             no summary, cost or issue lines on standard error
 
@@ -68,7 +70,6 @@ export const HUNT_COMMAND: Command = {
       since: { type: 'string' },
       until: { type: 'string' },
       account: { type: 'string', multiple: true },
-      'event-region': { type: 'string', multiple: true },
       format: { type: 'string' },
       out: { type: 'string' },
       rules: { type: 'string', multiple: true },
@@ -78,7 +79,8 @@ export const HUNT_COMMAND: Command = {
       kpi: { type: 'boolean', default: false },
       'fail-on': { type: 'string' },
       profile: { type: 'string' },
-      region: { type: 'string' },
+      region: { type: 'string', multiple: true },
+      'aws-region': { type: 'string' },
       'show-sql': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
     });
@@ -130,7 +132,7 @@ function text(values: Values, name: string): string | undefined {
 function engineSpec(values: Values, paths: readonly string[]): EngineSpec {
   const engine = parseChoice('engine', text(values, 'engine'), ENGINES, 'duckdb');
   const aws = {
-    ...(text(values, 'region') === undefined ? {} : { region: text(values, 'region')! }),
+    ...(text(values, 'aws-region') === undefined ? {} : { region: text(values, 'aws-region')! }),
     ...(text(values, 'profile') === undefined ? {} : { profile: text(values, 'profile')! }),
   };
   const misplaced = (names: string[]): void => {
@@ -183,48 +185,26 @@ function engineSpec(values: Values, paths: readonly string[]): EngineSpec {
   }
 }
 
-const DURATION = /^(\d{1,6})(m|h|d)$/;
-const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** An ISO date or date-time (UTC), or a duration before now; the result is ISO-8601 to the second. */
-export function parseTime(name: string, value: string, now: Date): string {
-  const duration = DURATION.exec(value.trim());
-  if (duration !== null)
-    return (
-      new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2]!]!).toISOString().slice(0, 19) + 'Z'
-    );
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value)
-    ? Date.parse(
-        value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`,
-      )
-    : Number.NaN;
-  if (Number.isNaN(iso))
-    throw new UsageError(
-      `--${name} must be an ISO date or date-time in UTC (2024-03-04, 2024-03-04T10:00:00Z) or a duration ago (7d, 12h, 30m); got '${value.slice(0, 40)}'`,
-    );
-  return new Date(iso).toISOString().slice(0, 19) + 'Z';
-}
-
+/** The scope takes scan's options and checks (`parseScanFilter`), then goes into the query as text times. */
 function parseScope(values: Values, now: Date): HuntScope {
-  const since = text(values, 'since');
-  const until = text(values, 'until');
-  const scope: HuntScope = {
-    since: since === undefined ? null : parseTime('since', since, now),
-    until: until === undefined ? null : parseTime('until', until, now),
-    accounts: (values['account'] as string[] | undefined) ?? [],
-    regions: (values['event-region'] as string[] | undefined) ?? [],
+  const list = (name: string): string[] | undefined => values[name] as string[] | undefined;
+  const filter = parseScanFilter(
+    {
+      since: text(values, 'since'),
+      until: text(values, 'until'),
+      accounts: list('account'),
+      regions: list('region'),
+    },
+    now.getTime(),
+  );
+  const iso = (ms: number | undefined): string | null =>
+    ms === undefined ? null : new Date(ms).toISOString().slice(0, 19) + 'Z';
+  return {
+    since: iso(filter.sinceMs),
+    until: iso(filter.untilMs),
+    accounts: filter.accounts ?? [],
+    regions: filter.regions ?? [],
   };
-  if (scope.since !== null && scope.until !== null && scope.since >= scope.until)
-    throw new UsageError(`--since (${scope.since}) must be before --until (${scope.until})`);
-  const badAccount = scope.accounts.find((account) => !/^\d{12}$/.test(account));
-  if (badAccount !== undefined)
-    throw new UsageError(`--account must be a 12-digit AWS account id; got '${badAccount.slice(0, 40)}'`);
-  const badRegion = scope.regions.find((region) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region));
-  if (badRegion !== undefined)
-    throw new UsageError(
-      `--event-region must be an AWS region such as eu-west-1; got '${badRegion.slice(0, 40)}'`,
-    );
-  return scope;
 }
 
 function reportRules(result: HuntResult, ctx: CommandContext): void {

@@ -142,6 +142,27 @@ describe('DuckDB runs the Athena SQL', () => {
     }
   });
 
+  it('names files that are not delivery files: CloudTrail in another shape is an error, anything else a note', async () => {
+    const dir = join(archive, '..', `${archive.split('/').pop()!}-shapes`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeFileSync(
+        join(dir, 'records.jsonl'),
+        '{"eventVersion":"1.09","eventName":"DeactivateMFADevice"}\n',
+      );
+      writeFileSync(join(dir, 'notes.json'), '{"owner": "security"}');
+      const engine = await openDuckdbEngine({ paths: [dir] });
+      await engine.close();
+      const byFile = new Map(engine.issues.map((issue) => [issue.location.split('/').pop(), issue]));
+      assert.equal(byFile.get('records.jsonl')?.level, 'error');
+      assert.match(byFile.get('records.jsonl')?.message ?? '', /not in a delivery file/);
+      assert.equal(byFile.get('notes.json')?.level, 'note');
+      assert.deepEqual(engine.inputs, { files: 0, bytes: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses S3 and standard input, which DuckDB does not read here', async () => {
     await assert.rejects(openDuckdbEngine({ paths: ['s3://bucket/AWSLogs/'] }), UsageError);
     await assert.rejects(openDuckdbEngine({ paths: ['-'] }), UsageError);

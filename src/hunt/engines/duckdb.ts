@@ -1,10 +1,10 @@
 // The embedded engine: DuckDB over local CloudTrail files, presented as the Athena table so the SQL sent to Athena runs here unchanged.
 
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { decodeChunk, listPath } from '../../ingest/index.ts';
+import { listPath } from '../../ingest/index.ts';
 import { ExternalError, UsageError } from '../../model/index.ts';
 import type { InputIssue } from '../../model/index.ts';
 import { NO_PARTITIONS } from '../compile.ts';
@@ -97,7 +97,7 @@ const SNIFF_BYTES = 4096;
 
 /**
  * DuckDB reads delivery files (`{"Records":[...]}`, gzipped or not) only; any other JSON would come back as no
- * records without a word. So each file's first bytes are checked, and another shape is named as `scan` names it.
+ * records without a word. So each file's first bytes are checked, and what is not a delivery file is named.
  */
 async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
   let head: Buffer;
@@ -119,27 +119,25 @@ async function sniffDeliveryFile(path: string): Promise<InputIssue | null> {
       message: `cannot read the file: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
-  if (/^\s*\{\s*"Records"\s*:\s*\[/.test(head.toString('utf8'))) return null;
-  // A file that is not CloudTrail at all (a manifest, another product's JSON) is passed over with a note, as scan
-  // does; only CloudTrail in a shape DuckDB does not read is an error. Scan's own decoder tells the two apart.
-  const decoded = decodeChunk({
-    location: path,
-    baseIndex: 0,
-    data: await readFile(path),
-    compression: 'auto',
-  });
-  if (decoded.format === 'foreign') {
-    const note = decoded.issues.find((issue) => issue.code === 'not-cloudtrail');
-    return (
-      note ?? { level: 'note', code: 'not-cloudtrail', location: path, message: 'not CloudTrail: skipped' }
-    );
+  const text = head.toString('utf8');
+  if (/^\s*\{\s*"Records"\s*:\s*\[/.test(text)) return null;
+  const shown = JSON.stringify(text.slice(0, 40));
+  // CloudTrail in another shape (an array, JSON Lines, an export) would be lost: that is an error. Anything else
+  // is not CloudTrail at all and is skipped with a note, as scan skips it.
+  if (/"event(Name|Source|Time|Version)"\s*:/.test(text)) {
+    return {
+      level: 'error',
+      code: 'not-a-delivery-file',
+      location: path,
+      message: `CloudTrail records, but not in a delivery file {"Records":[...]}; found ${shown}…`,
+      hint: 'hunt --engine duckdb reads the files a trail delivers; `mfaguard scan` also reads arrays, JSON Lines and exports',
+    };
   }
   return {
-    level: 'error',
-    code: 'not-a-delivery-file',
+    level: 'note',
+    code: 'not-cloudtrail',
     location: path,
-    message: `expected a CloudTrail delivery file {"Records":[...]}; found ${JSON.stringify(head.toString('utf8', 0, 40))}…`,
-    hint: 'hunt --engine duckdb reads the files a trail delivers; `mfaguard scan` also reads arrays, JSON Lines and exports',
+    message: `not CloudTrail (${shown}…): skipped`,
   };
 }
 
