@@ -114,7 +114,18 @@ function resultPage(response: VerificationResponse): Reply {
         : '<p>Thank you. The case has been marked <strong>verified</strong>. Please re-enable MFA on your identity.</p>';
     return page(200, 'Answer recorded', `${body}\n<p><small>Case ${escapeHtml(response.caseId)}</small></p>`);
   }
-  const why: Record<typeof response.reason, [number, string]> = {
+  if (response.reason === 'closed') {
+    // Not an error for the owner: a responder (or the case itself) got there first.
+    const by = response.closedBy === 'system' ? 'mfaguard (the case explained itself)' : response.closedBy;
+    return page(
+      200,
+      'Case already closed',
+      `<p>This case was closed by ${escapeHtml(by)} on ${escapeHtml(new Date(response.closedAt).toISOString())}, so this link no longer changes anything.</p>\n` +
+        '<p>If this was <strong>not</strong> you after all, use the other link ("No, this was not me"): it reopens the case and alerts the security team.</p>\n' +
+        `<p><small>Case ${escapeHtml(response.caseId)}</small></p>`,
+    );
+  }
+  const why: Record<Exclude<typeof response.reason, 'closed'>, [number, string]> = {
     used: [409, 'This link has already been used: an answer was recorded before.'],
     expired: [410, 'This link has expired. The security team has been told that no answer came in time.'],
     forged: [404, NOT_VALID],

@@ -518,6 +518,48 @@ export function defineStoreContract(
       assert.equal((await store.listCases({ limit: 10, state: 'open' })).items.length, 2);
     });
 
+    test('cases: "not me" reopens a resolved case as escalated, audited; never over another open case', async (open) => {
+      const store = await open();
+      const first = await openCase(store, 'a1');
+      await rejectsWith(
+        store.reopenCase(first, { actor: 'owner:alice', nowMs: T0 + 5 * MINUTE, note: 'not me' }),
+        InvalidTransitionError,
+      );
+      await store.updateCase(
+        first,
+        { resolution: 'false-positive' },
+        { actor: 'bob', nowMs: T0 + 9 * MINUTE },
+      );
+      await store.transitionCase(first, 'resolved', { actor: 'bob', nowMs: T0 + 10 * MINUTE });
+      const reopened = await store.reopenCase(first, {
+        actor: 'owner:alice@example.com',
+        nowMs: T0 + 20 * MINUTE,
+        note: 'the owner said "this was not me"',
+      });
+      assert.deepEqual([reopened.state, reopened.resolvedAt, reopened.resolution], ['escalated', null, null]);
+      const detail = await store.getCase(first);
+      assert.equal(detail?.state, 'escalated');
+      const last = detail?.audit.at(-1);
+      assert.deepEqual(
+        [last?.actor, last?.action, last?.before, last?.after],
+        [
+          'owner:alice@example.com',
+          'transition',
+          { state: 'resolved', resolvedAt: T0 + 10 * MINUTE, resolution: 'false-positive' },
+          { state: 'escalated', note: 'the owner said "this was not me"' },
+        ],
+      );
+      // Closed again, then a new case opens for the same user: the old one cannot come back over it.
+      await store.transitionCase(first, 'resolved', { actor: 'bob', nowMs: T0 + 30 * MINUTE });
+      const second = await openCase(store, 'a2');
+      await rejectsWith(
+        store.reopenCase(first, { actor: 'owner:alice', nowMs: T0 + 40 * MINUTE, note: 'not me' }),
+        ConflictError,
+        new RegExp(`case ${second} is already open`),
+      );
+      assert.equal((await store.getCase(first))?.state, 'resolved');
+    });
+
     test('cases: transitions follow the lifecycle; others are rejected with InvalidTransitionError; audited', async (open) => {
       const store = await open();
       const id = await openCase(store);

@@ -446,6 +446,12 @@ export interface StoreTx extends BaselineSightingsTx {
   listCases(query: CaseQuery): Promise<Page<Case>>;
   /** Enforces CASE_TRANSITIONS (InvalidTransitionError otherwise); resolving stamps resolvedAt. Audited. */
   transitionCase(id: string, to: CaseState, change: CaseChange & { readonly note?: string }): Promise<Case>;
+  /**
+   * The one way back from `resolved`: the owner said "not me" after the case was closed (by a responder or by
+   * itself). The case becomes `escalated`, its resolution is cleared, and the audit keeps what it was.
+   * InvalidTransitionError when it is not resolved; ConflictError when another case is open for the target.
+   */
+  reopenCase(id: string, change: CaseChange & { readonly note: string }): Promise<Case>;
   /** Changes only what the patch names; audits the fields that actually changed (no entry when none did). */
   updateCase(id: string, patch: CasePatch, change: CaseChange): Promise<Case>;
   addComment(

@@ -34,7 +34,15 @@ export type VerificationResponse =
       readonly answer: 'confirmed' | 'denied';
       readonly classification: 'verified' | 'unauthorized';
     }
-  | { readonly ok: false; readonly reason: 'unknown' | 'used' | 'expired' | 'forged' };
+  | { readonly ok: false; readonly reason: 'unknown' | 'used' | 'expired' | 'forged' }
+  /** A "yes" on a case already closed: nothing changes, and the owner is told who closed it and when. */
+  | {
+      readonly ok: false;
+      readonly reason: 'closed';
+      readonly caseId: string;
+      readonly closedBy: string;
+      readonly closedAt: number;
+    };
 
 /**
  * The live service's core. Every method is safe to call from several processes sharing one store:

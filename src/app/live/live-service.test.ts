@@ -292,6 +292,60 @@ describe('live service on SQLite', () => {
     assert.equal(removal?.alert.reasons?.[0]?.code, 'owner-denied');
   });
 
+  it('after a responder closed the case, "yes" shows who closed it and spends nothing; "no" reopens it escalated', async () => {
+    await fresh('2026-11-18T02:20:00Z');
+    const live = makeService(store, clock);
+    await live.ingestRecords(takeoverRecords(), ORIGIN);
+    const links = await verificationLinks(store);
+    const opened = await onlyCase(store);
+    clock.advance(5 * 60_000);
+    const closedAt = clock();
+    await store.transitionCase(opened.id, 'resolved', {
+      actor: 'token:responder-bob',
+      nowMs: closedAt,
+      note: 'looked fine',
+    });
+    clock.advance(5 * 60_000);
+    assert.deepEqual(await live.answerVerification(links.confirm), {
+      ok: false,
+      reason: 'closed',
+      caseId: opened.id,
+      closedBy: 'token:responder-bob',
+      closedAt,
+    });
+    let kase = await onlyCase(store);
+    assert.equal(kase.state, 'resolved');
+    assert.equal(
+      kase.verifications[0]?.state,
+      'pending',
+      'the "yes" was rolled back: the "no" link still works',
+    );
+
+    const answer = await live.answerVerification(links.deny);
+    assert.deepEqual(answer, {
+      ok: true,
+      caseId: opened.id,
+      answer: 'denied',
+      classification: 'unauthorized',
+    });
+    kase = await onlyCase(store);
+    assert.equal(kase.state, 'escalated');
+    assert.equal(kase.classification, 'unauthorized');
+    assert.equal(kase.resolvedAt, null);
+    assert.ok(
+      kase.audit.some(
+        (entry) =>
+          entry.action === 'transition' &&
+          entry.actor === 'owner:carol@example.com' &&
+          entry.before?.['state'] === 'resolved' &&
+          entry.after?.['state'] === 'escalated',
+      ),
+    );
+    const escalation = (await pending(store)).find((row) => row.kind === 'case-escalated');
+    assert.match(escalation?.n.title ?? '', /not me/);
+    assert.deepEqual(await live.answerVerification(links.deny), { ok: false, reason: 'used' });
+  });
+
   it('"yes, this was me" makes the case verified and resolved; the links then cannot be used again', async () => {
     await fresh('2026-11-18T02:20:00Z');
     const live = makeService(store, clock);

@@ -740,78 +740,85 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           return { ok: false, reason: checked.ok ? 'forged' : checked.reason };
         }
         const claims = checked.claims;
-        const response = await inTransaction(async (tx, effects): Promise<VerificationResponse> => {
-          const consumed = await tx.consumeVerification({
-            tokenHash: verificationTokenHash(claims.v),
-            answer: claims.answer,
-            nowMs: now,
-          });
-          if (!consumed.ok) return { ok: false, reason: consumed.reason };
-          const verification = consumed.verification;
-          const actor = `owner:${verification.owner}`;
-          const classification: Classification = claims.answer === 'confirmed' ? 'verified' : 'unauthorized';
-          const detail = await tx.getCase(verification.caseId);
-          if (detail === null) return { ok: false, reason: 'unknown' };
-          const alerts = await caseAlerts(tx, detail);
-          for (const alert of alerts.filter(isRemovalAlert)) {
-            await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
-          }
-          const raised: Severity =
-            classification === 'unauthorized' && severityRank(detail.severity) < severityRank('high')
-              ? 'high'
-              : detail.severity;
-          let kase = await tx.updateCase(
-            detail.id,
-            { classification, ...(raised === detail.severity ? {} : { severity: raised }) },
-            { actor, nowMs: now },
-          );
-          const lead = leadAlert(alerts);
-          if (classification === 'unauthorized') {
-            kase = await escalate(
-              tx,
-              effects,
-              kase,
-              {
-                key: `denied:${verification.id}`,
-                reason: `the owner ${verification.owner} said "this was not me"`,
-              },
-              actor,
-              now,
-              lead,
+        const response = await answerOrClosed(() =>
+          inTransaction(async (tx, effects): Promise<VerificationResponse> => {
+            const consumed = await tx.consumeVerification({
+              tokenHash: verificationTokenHash(claims.v),
+              answer: claims.answer,
+              nowMs: now,
+            });
+            if (!consumed.ok) return { ok: false, reason: consumed.reason };
+            const verification = consumed.verification;
+            const actor = `owner:${verification.owner}`;
+            const classification: Classification =
+              claims.answer === 'confirmed' ? 'verified' : 'unauthorized';
+            const found = await tx.getCase(verification.caseId);
+            if (found === null) return { ok: false, reason: 'unknown' };
+            const reopened = await answerOnClosedCase(tx, effects, found, claims.answer, actor, now);
+            // Rolled back so the link stays unspent: the owner may still follow the "not me" link of the same request.
+            if ('closed' in reopened) throw new ClosedCaseAnswer(reopened.closed);
+            const detail = reopened.detail;
+            const alerts = await caseAlerts(tx, detail);
+            for (const alert of alerts.filter(isRemovalAlert)) {
+              await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
+            }
+            const raised: Severity =
+              classification === 'unauthorized' && severityRank(detail.severity) < severityRank('high')
+                ? 'high'
+                : detail.severity;
+            let kase = await tx.updateCase(
+              detail.id,
+              { classification, ...(raised === detail.severity ? {} : { severity: raised }) },
+              { actor, nowMs: now },
             );
-          } else {
-            const policy = serve.escalateConfirmedAt;
-            const mustEscalate =
-              isRootCase(kase) || (policy !== null && severityRank(kase.severity) >= severityRank(policy));
-            if (mustEscalate && (kase.state === 'open' || kase.state === 'verifying')) {
+            const lead = leadAlert(alerts);
+            if (classification === 'unauthorized') {
               kase = await escalate(
                 tx,
                 effects,
                 kase,
                 {
-                  key: `confirmed:${verification.id}`,
-                  reason: isRootCase(kase)
-                    ? 'the owner confirmed, but root is never closed automatically'
-                    : `the owner confirmed a ${kase.severity} case; policy asks a responder to close it`,
+                  key: `denied:${verification.id}`,
+                  reason: `the owner ${verification.owner} said "this was not me"`,
                 },
                 actor,
                 now,
                 lead,
               );
-            } else if (kase.state === 'open' || kase.state === 'verifying') {
-              kase = await tx.updateCase(kase.id, { resolution: 'owner-confirmed' }, { actor, nowMs: now });
-              kase = await transition(tx, kase, 'resolved', actor, now, 'the owner confirmed');
+            } else {
+              const policy = serve.escalateConfirmedAt;
+              const mustEscalate =
+                isRootCase(kase) || (policy !== null && severityRank(kase.severity) >= severityRank(policy));
+              if (mustEscalate && (kase.state === 'open' || kase.state === 'verifying')) {
+                kase = await escalate(
+                  tx,
+                  effects,
+                  kase,
+                  {
+                    key: `confirmed:${verification.id}`,
+                    reason: isRootCase(kase)
+                      ? 'the owner confirmed, but root is never closed automatically'
+                      : `the owner confirmed a ${kase.severity} case; policy asks a responder to close it`,
+                  },
+                  actor,
+                  now,
+                  lead,
+                );
+              } else if (kase.state === 'open' || kase.state === 'verifying') {
+                kase = await tx.updateCase(kase.id, { resolution: 'owner-confirmed' }, { actor, nowMs: now });
+                kase = await transition(tx, kase, 'resolved', actor, now, 'the owner confirmed');
+              }
+              await enqueue(
+                tx,
+                effects,
+                verificationAnsweredNotification(kase, verification, classification, notifyContext),
+                now,
+              );
             }
-            await enqueue(
-              tx,
-              effects,
-              verificationAnsweredNotification(kase, verification, classification, notifyContext),
-              now,
-            );
-          }
-          effects.caseIds.add(kase.id);
-          return { ok: true, caseId: kase.id, answer: claims.answer, classification };
-        });
+            effects.caseIds.add(kase.id);
+            return { ok: true, caseId: kase.id, answer: claims.answer, classification };
+          }),
+        );
         if (!response.ok) metrics.inc('verificationRejected');
         return response;
       });
@@ -877,6 +884,55 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     },
   };
 
+  /**
+   * An answer on a case that is already closed (by a responder, or by itself). A "yes" changes nothing: the link is
+   * spent and the owner sees who closed the case. A "no" is never ignored: the case reopens as escalated in its own
+   * store operation, or, when a newer case is open for the same user, stays closed while the escalation goes out.
+   */
+  async function answerOnClosedCase(
+    tx: StoreTx,
+    effects: BatchEffects,
+    detail: CaseDetail,
+    answer: 'confirmed' | 'denied',
+    actor: string,
+    now: number,
+  ): Promise<{ detail: CaseDetail } | { closed: VerificationResponse }> {
+    if (detail.state !== 'resolved') return { detail };
+    if (answer === 'confirmed') {
+      const closing = detail.audit.findLast(
+        (entry) => entry.action === 'transition' && entry.after?.['state'] === 'resolved',
+      );
+      return {
+        closed: {
+          ok: false,
+          reason: 'closed',
+          caseId: detail.id,
+          closedBy: closing?.actor ?? SYSTEM,
+          closedAt: closing?.at ?? detail.resolvedAt ?? now,
+        },
+      };
+    }
+    try {
+      await tx.reopenCase(detail.id, {
+        actor,
+        nowMs: now,
+        note: 'the owner said "this was not me" after it was closed',
+      });
+      count(effects, 'casesEscalated');
+      effects.logs.push({ level: 'warn', msg: 'case reopened: the owner said "not me"', caseId: detail.id });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      effects.logs.push({
+        level: 'warn',
+        msg: 'closed case not reopened',
+        caseId: detail.id,
+        error: error.message,
+      });
+    }
+    const after = await tx.getCase(detail.id);
+    return { detail: after ?? detail };
+  }
+
   async function tickCase(caseId: string, now: number, due: number): Promise<void> {
     const target = await store.getCase(caseId);
     if (target === null) return;
@@ -911,6 +967,24 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       touched.add(caseId);
       for (const id of touched) await syncCase(tx, effects, id, owners, now);
     });
+  }
+}
+
+/** Carries a "yes" on a closed case out of its transaction, which then rolls back. */
+class ClosedCaseAnswer extends Error {
+  readonly response: VerificationResponse;
+  constructor(response: VerificationResponse) {
+    super('answer on a closed case');
+    this.response = response;
+  }
+}
+
+async function answerOrClosed(run: () => Promise<VerificationResponse>): Promise<VerificationResponse> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ClosedCaseAnswer) return error.response;
+    throw error;
   }
 }
 

@@ -811,6 +811,44 @@ export class SqlOps implements StoreTx {
     return toCase({ ...row, state: to, resolved_at: resolvedAt, updated_at: change.nowMs });
   }
 
+  async reopenCase(id: string, change: CaseChange & { readonly note: string }): Promise<Case> {
+    requireText(change.actor, 'actor');
+    requireText(change.note, 'note');
+    requireTime(change.nowMs, 'nowMs');
+    const row = await this.#lockCase(id);
+    if (row.state !== 'resolved') throw new InvalidTransitionError(id, row.state, 'escalated', []);
+    const active = await this.#conn.query<{ id: number }>(
+      `SELECT id FROM cases WHERE target_key = ? AND state <> 'resolved' AND id <> ?`,
+      [row.target_key, row.id],
+    );
+    if (active[0] !== undefined) {
+      throw new ConflictError(
+        `case ${id} cannot reopen: case ${active[0].id} is already open for ${row.target_key}`,
+      );
+    }
+    const changed = await this.#conn.execute(
+      `UPDATE cases SET state = 'escalated', resolved_at = NULL, resolution = NULL, updated_at = ?
+       WHERE id = ? AND state = 'resolved'`,
+      [change.nowMs, row.id],
+    );
+    if (changed === 0) throw new ConflictError(`case ${id} changed concurrently; retry`, { retryable: true });
+    await this.#audit(
+      id,
+      change.nowMs,
+      change.actor,
+      'transition',
+      { state: 'resolved', resolvedAt: row.resolved_at, resolution: row.resolution },
+      { state: 'escalated', note: change.note },
+    );
+    return toCase({
+      ...row,
+      state: 'escalated',
+      resolved_at: null,
+      resolution: null,
+      updated_at: change.nowMs,
+    });
+  }
+
   async updateCase(id: string, patch: CasePatch, change: CaseChange): Promise<Case> {
     requireText(change.actor, 'actor');
     requireTime(change.nowMs, 'nowMs');

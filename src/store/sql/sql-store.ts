@@ -185,6 +185,9 @@ export class SqlStore implements Store {
   transitionCase(id: string, to: CaseState, change: CaseChange & { readonly note?: string }) {
     return this.#write('transitionCase', (ops) => ops.transitionCase(id, to, change));
   }
+  reopenCase(id: string, change: CaseChange & { readonly note: string }) {
+    return this.#write('reopenCase', (ops) => ops.reopenCase(id, change));
+  }
   updateCase(id: string, patch: CasePatch, change: CaseChange) {
     return this.#write('updateCase', (ops) => ops.updateCase(id, patch, change));
   }
