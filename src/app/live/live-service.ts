@@ -38,7 +38,7 @@ import type {
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
-import { isTransientStoreError } from '../../store/index.ts';
+import { ConflictError, isTransientStoreError } from '../../store/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
