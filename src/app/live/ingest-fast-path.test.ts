@@ -11,15 +11,31 @@ describe('ingestion without anything to write', () => {
   let temp: TempStore;
   let store: Store;
   let transactions = 0;
+  const sightingsWritten: string[] = [];
   before(async () => {
     temp = tempSqlite();
     const real = await temp.open();
     store = new Proxy(real, {
       get(target, property, receiver) {
         if (property === 'transaction') {
-          return (...args: Parameters<Store['transaction']>) => {
+          return (fn: Parameters<Store['transaction']>[0]) => {
             transactions++;
-            return target.transaction(...args);
+            return target.transaction((tx) =>
+              fn(
+                new Proxy(tx, {
+                  get(txTarget, name, txReceiver) {
+                    const value: unknown = Reflect.get(txTarget, name, txReceiver);
+                    if (typeof value !== 'function') return value;
+                    if (name !== 'recordSightings')
+                      return (value as (...a: unknown[]) => unknown).bind(txTarget);
+                    return (rows: readonly { actor: string; value: string }[]) => {
+                      sightingsWritten.push(...rows.map((row) => `${row.actor} ${row.value}`));
+                      return (value as (r: typeof rows) => Promise<void>).call(txTarget, rows);
+                    };
+                  },
+                }),
+              ),
+            );
           };
         }
         const value: unknown = Reflect.get(target, property, receiver);
@@ -58,5 +74,36 @@ describe('ingestion without anything to write', () => {
     const bad = await service.ingestRecords(['not an event'], ORIGIN);
     assert.equal(bad.rejected.length, 1);
     assert.equal(transactions, before + 2, 'a dead letter is written in a transaction');
+  });
+
+  it('writes the sightings of ignored events with the next write, or at the tick: familiarity is never dropped', async () => {
+    const service = makeService(store, fakeClock('2026-11-20T10:00:00Z'));
+    const noise = (at: string, ip: string) => ({
+      ...rawRecord({ name: 'ListBuckets', at, actor: 'dave' }),
+      eventSource: 's3.amazonaws.com',
+      sourceIPAddress: ip,
+    });
+    sightingsWritten.length = 0;
+    await service.ingestRecords([eventBridge(noise('2026-11-20T09:10:00Z', '203.0.113.10'))], ORIGIN);
+    assert.equal(sightingsWritten.length, 0, 'held, not written, on the fast path');
+    await service.tick();
+    assert.ok(
+      sightingsWritten.some((row) => row.endsWith('ip:203.0.113.10')),
+      `the tick wrote the held sighting: ${sightingsWritten.join(', ')}`,
+    );
+    sightingsWritten.length = 0;
+    await service.ingestRecords([eventBridge(noise('2026-11-20T09:11:00Z', '203.0.113.11'))], ORIGIN);
+    await service.ingestRecords(
+      [
+        eventBridge(
+          rawRecord({ name: 'EnableMFADevice', at: '2026-11-20T09:12:00Z', actor: 'erin', target: 'erin' }),
+        ),
+      ],
+      ORIGIN,
+    );
+    assert.ok(
+      sightingsWritten.some((row) => row.endsWith('ip:203.0.113.11')),
+      'the next write transaction carried the held sighting',
+    );
   });
 });

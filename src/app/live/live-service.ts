@@ -39,6 +39,7 @@ import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
 import { ConflictError, isTransientStoreError } from '../../store/index.ts';
+import { SightingsBuffer } from './sightings-buffer.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
@@ -148,6 +149,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     (error) => log({ level: 'warn', msg: 'owner lookup failed', error: String(error) }),
   );
   const coverageEnd = (now: number): number => now - serve.deliveryLagMs;
+  const sightings = new SightingsBuffer();
 
   /**
    * Runs `fn` in one transaction, again when the database picked it as a deadlock victim or the connection
@@ -448,20 +450,27 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     }
     const owners = await resolveOwners(targets.values());
     const now = clock();
+    sightings.add(baselineSightings(events));
     if (
       kept.length === 0 &&
       ruleAlerts.length === 0 &&
       aggregateRules.size === 0 &&
-      rejected.deadLetters.length === 0
+      rejected.deadLetters.length === 0 &&
+      !sightings.full
     ) {
-      // Only events outside the kept slice, none alerting: nothing to write, so no write transaction (on SQLite
-      // every transaction queues behind the one writer, and most of the firehose is such events).
+      // Only events outside the kept slice, none alerting: nothing to write now, so no write transaction (on SQLite
+      // every transaction queues behind the one writer, and most of the firehose is such events). Their sightings
+      // wait in the buffer for the next write.
       metrics.inc('eventsReceived', received);
       metrics.inc('eventsIgnored', ignored);
       return { received, stored: 0, duplicates: 0, ignored, rejected: [], alerts: [], caseIds: [] };
     }
 
+    const pendingSightings = sightings.take();
     const result = await inTransaction(async (tx, effects) => {
+      // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass
+      // reads); written first, so triage below sees the buffered sightings of earlier requests too.
+      await tx.recordSightings(pendingSightings);
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
       const inserted = await tx.insertEvents(kept);
       // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
@@ -477,8 +486,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           eventId: conflict.event.id,
         });
       }
-      // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass reads).
-      await tx.recordSightings(baselineSightings(events));
 
       const candidates = ruleAlerts.filter((alert) => !refused.has(alert));
       for (const rule of aggregateRules.values()) {
@@ -570,6 +577,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         alerts: [...effects.newAlerts.values()],
         caseIds: [...effects.caseIds].sort(),
       };
+    }).catch((error: unknown) => {
+      // Not written: the sightings go back to wait for the next write.
+      sightings.add(pendingSightings);
+      throw error;
     });
     metrics.inc('eventsReceived', received);
     metrics.inc('eventsStored', result.stored);
@@ -827,6 +838,17 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     tick() {
       return guarded('tick', async () => {
         const now = clock();
+        // 0. Sightings of a quiet firehose (no write since they came) are written here, so none waits long.
+        if (sightings.size > 0) {
+          const pending = sightings.take();
+          try {
+            await inTransaction((tx) => tx.recordSightings(pending));
+          } catch (error) {
+            sightings.add(pending);
+            metrics.inc('errors');
+            log({ level: 'error', msg: 'writing baseline sightings failed', error: String(error) });
+          }
+        }
         // 1. Unanswered verifications past their deadline escalate, once (markVerificationEscalated is the guard).
         for (const verification of await store.listExpiredVerifications(now)) {
           try {
