@@ -187,6 +187,15 @@ function printTable(rows: readonly Row[], floorMbps: number, baselineMbps: numbe
   for (const r of rows) if (r.note !== undefined) process.stdout.write(`  ${r.step}: ${r.note}\n`);
 }
 
+/** Each figure as soon as it is measured: a later step that fails must not lose it. */
+function announce(row: Row): void {
+  const seconds = row.wallMs / 1000;
+  process.stdout.write(
+    `  -> ${row.step}: ${fmt(seconds, 2)} s, ${fmt(row.bytes / 1e6 / seconds, 1)} MB/s, ` +
+      `${row.peakRssKb === null ? '-' : fmt(row.peakRssKb / 1024)} MB peak RSS${row.note === undefined ? '' : `; ${row.note}`}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -198,6 +207,7 @@ async function main(): Promise<void> {
       'scan-arg': { type: 'string', multiple: true, default: [] },
       dir: { type: 'string', default: join(tmpdir(), 'mfaguard-bench') },
       corpus: { type: 'string', default: resolve(repoRoot, '..', 'shared', 'corpus') },
+      'skip-corpus': { type: 'boolean', default: false },
       'measure-floor': { type: 'string' },
     },
   });
@@ -279,15 +289,19 @@ async function main(): Promise<void> {
     throw new Error(`floor read ${floor.records} records, ground truth says ${truth.records.written}`);
   }
   const rows: Row[] = [];
+  const record = (row: Row): void => {
+    announce(row);
+    rows.push(row);
+  };
   if (generated !== null) rows.push(generated);
-  rows.push({
+  record({
     step: 'gunzip (floor)',
     wallMs: floor.gunzipMs,
     events: floor.records,
     bytes: floor.bytes,
     peakRssKb: floor.maxRssKb,
   });
-  rows.push({
+  record({
     step: 'gunzip + JSON.parse',
     wallMs: floor.parseMs,
     events: floor.records,
@@ -303,7 +317,7 @@ async function main(): Promise<void> {
   ]);
   if (baselineRun.code !== 0) throw new Error(`prefilter baseline failed:\n${baselineRun.stderr}`);
   const baseline = JSON.parse(baselineRun.stdout.trim()) as { bytes: number; hits: number; wallMs: number };
-  rows.push({
+  record({
     step: 'prefilter baseline',
     wallMs: baselineRun.wallMs,
     events: floor.records,
@@ -322,7 +336,7 @@ async function main(): Promise<void> {
     ].filter((path) => existsSync(path));
     const variants: [string, string[]][] = [
       ['scan (built-in rules)', []],
-      ...(corpusRules.length === 0
+      ...(corpusRules.length === 0 || values['skip-corpus']
         ? []
         : [
             ['scan (+ all corpus rules)', corpusRules.flatMap((path) => ['--rules', path])] as [
@@ -334,7 +348,9 @@ async function main(): Promise<void> {
     let builtinMs: number | null = null;
     for (const [step, extra] of variants) {
       // The AWSLogs/ tree only: ground-truth.json beside it is not CloudTrail.
-      const outFile = join(out, `${step.replace(/\W+/g, '-')}.json`);
+      // Only the built-in run is checked against the ground truth: the corpus rules can raise millions of alerts.
+      const checked = extra.length === 0;
+      const outFile = checked ? join(out, 'builtin.json') : '/dev/null';
       const scanArgs = [
         cli,
         'scan',
@@ -355,21 +371,28 @@ async function main(): Promise<void> {
         process.exitCode = 1;
         continue;
       }
-      const alerts = (
-        JSON.parse(readFileSync(outFile, 'utf8')) as { alerts: Parameters<typeof checkGroundTruth>[0] }
-      ).alerts;
-      const check = checkGroundTruth(alerts, truth);
+      const check = checked
+        ? checkGroundTruth(
+            (JSON.parse(readFileSync(outFile, 'utf8')) as { alerts: Parameters<typeof checkGroundTruth>[0] })
+              .alerts,
+            truth,
+          )
+        : null;
       builtinMs ??= scan.wallMs;
-      rows.push({
+      record({
         step,
         wallMs: scan.wallMs,
         events: truth.records.written,
         bytes: truth.bytes.uncompressed,
         peakRssKb: scan.peakRssKb,
         note:
-          `exit ${scan.code}; ground truth ${check.found}/${check.expected} found` +
-          (check.missing.length === 0 ? '' : ` (missing ${check.missing.slice(0, 3).join('; ')})`) +
-          `; ${fmt(scan.wallMs / builtinMs, 2)}x the built-in time; ${scan.stderr.trim().split('\n').pop() ?? ''}`,
+          `exit ${scan.code}; ` +
+          (check === null
+            ? ''
+            : `ground truth ${check.found}/${check.expected} found` +
+              (check.missing.length === 0 ? '' : ` (missing ${check.missing.slice(0, 3).join('; ')})`) +
+              '; ') +
+          `${fmt(scan.wallMs / builtinMs, 2)}x the built-in time; ${scan.stderr.trim().split('\n').pop() ?? ''}`,
       });
     }
     rmSync(out, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 import { correlateRemovals } from '../detect/correlate/index.ts';
 import { actorKey, judgedActors } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
+import { ANY_PRINCIPAL, principalHashOf } from '../ingest/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 import type { BaselineTarget } from './process-chunk.ts';
 
@@ -10,6 +11,8 @@ import type { BaselineTarget } from './process-chunk.ts';
 export interface FileSpan {
   readonly firstMs: number;
   readonly lastMs: number;
+  /** Its callers as `principalHash` values (ANY_PRINCIPAL: some could not be read). */
+  readonly principals: ReadonlySet<number>;
 }
 
 export interface BaselinePlan {
@@ -20,7 +23,8 @@ export interface BaselinePlan {
 
 /**
  * The callers whose familiarity triage judges (each removal's caller, the enablers, the target's sign-ins: the same
- * `judgedActors` the live service reads sightings for) and the files their look-back can reach; null when none.
+ * `judgedActors` the live service reads sightings for) and the files that can hold them: in their look-back, with one
+ * of their principal ids among the file's callers (fingerprinted in the first pass); null when there are none.
  */
 export function planBaselinePass(
   events: readonly CloudTrailEvent[],
@@ -53,15 +57,23 @@ export function planBaselinePass(
     withId.add(key);
   }
   const ranges = [...windows.values()];
+  const full = withId.size < windows.size;
+  const hashes = [...principalIds].map(principalHashOf);
+  const holdsCaller = (span: FileSpan): boolean =>
+    full || span.principals.has(ANY_PRINCIPAL) || hashes.some((hash) => span.principals.has(hash));
   const files = [...spans]
-    .filter(([, span]) => ranges.some((range) => span.firstMs <= range.toMs && span.lastMs >= range.fromMs))
+    .filter(
+      ([, span]) =>
+        ranges.some((range) => span.firstMs <= range.toMs && span.lastMs >= range.fromMs) &&
+        holdsCaller(span),
+    )
     .map(([location]) => location);
   return {
     target: {
       actors: [...windows.keys()],
       principalIds: [...principalIds],
       // A caller known by no principal id (a user name only) cannot be searched for: those files are parsed whole.
-      full: withId.size < windows.size,
+      full,
     },
     files,
   };

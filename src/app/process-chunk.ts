@@ -1,7 +1,7 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
 import type { ByteNeedles, Chunk, DecodeOptions } from '../ingest/index.ts';
-import { decodeChunk, normalizeRecord } from '../ingest/index.ts';
+import { decodeChunk, normalizeRecord, principalHashOf } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
 import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
@@ -28,6 +28,8 @@ export interface ChunkResult {
   readonly skipped: string | null;
   /** Addresses and clients per actor over the kept slice, for the familiarity baseline; flat, as it crosses from worker threads. */
   readonly baseline: BaselineTransfer;
+  /** The callers in the chunk as `principalHash` values: the baseline's second pass reads only files holding its callers. */
+  readonly principals: number[];
   /** Oldest and newest event time in the chunk (epoch ms); null when it held no events. */
   readonly firstEventMs: number | null;
   readonly lastEventMs: number | null;
@@ -67,6 +69,7 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
   let firstEventMs: number | null = null;
   let lastEventMs: number | null = null;
   let events = 0;
+  const principals = new Set<number>(decoded.prefiltered?.principals ?? []);
   for (const { record, index } of decoded.records) {
     const normalized = normalizeRecord(record, { location: chunk.location, index });
     if (!normalized.ok) {
@@ -75,6 +78,9 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     }
     if (filter !== undefined && !eventPasses(normalized.event, filter)) continue;
     events++;
+    const principalId = normalized.event.actor.principalId;
+    if (principalId !== null && decoded.prefiltered === undefined)
+      principals.add(principalHashOf(principalId));
     const timeMs = normalized.event.timeMs;
     if (firstEventMs === null || timeMs < firstEventMs) firstEventMs = timeMs;
     if (lastEventMs === null || timeMs > lastEventMs) lastEventMs = timeMs;
@@ -111,6 +117,7 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     relevant,
     skipped: decoded.skipped ?? null,
     baseline: baseline.encode(),
+    principals: [...principals],
     firstEventMs,
     lastEventMs,
   };

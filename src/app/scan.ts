@@ -144,9 +144,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     baseline.mergeTransfer(result.baseline);
     if (result.firstEventMs !== null && result.lastEventMs !== null) {
       const span = spans.get(result.location);
+      const principals = new Set(span?.principals ?? []);
+      for (const hash of result.principals) principals.add(hash);
       spans.set(result.location, {
         firstMs: Math.min(span?.firstMs ?? Infinity, result.firstEventMs),
         lastMs: Math.max(span?.lastMs ?? -Infinity, result.lastEventMs),
+        principals,
       });
     }
     if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs))
@@ -212,7 +215,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
         if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
     }
-    events.push(...relevant.values());
+    // A loop, not push(...spread): a big kept slice would overflow the call stack.
+    for (const event of relevant.values()) events.push(event);
     events.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
     // The second pass: every event of the callers triage judges, over their look-back (standard input cannot be

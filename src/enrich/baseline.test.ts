@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BaselineBuilder } from './baseline.ts';
+import { Baseline, BaselineBuilder, baselineFromSightings, baselineSightings } from './baseline.ts';
 import { makeEvent } from './test-support/events.ts';
 import { assertProperty } from '../test-support/property.ts';
 
@@ -69,5 +69,28 @@ describe('baseline transfer', () => {
   it('encodes an empty baseline as empty tables', () => {
     const encoded = new BaselineBuilder().encode();
     assert.deepEqual([encoded.actors, encoded.values, [...encoded.numbers]], [[], [], []]);
+  });
+});
+
+describe('baseline sightings (what the live store keeps)', () => {
+  it('give the same baseline as observing the events, split into batches any way, and count each sighting', () => {
+    fc.assert(
+      fc.property(fc.array(sighting, { maxLength: 40 }), fc.nat({ max: 40 }), (sightings, cut) => {
+        const events = sightings.map((s) =>
+          makeEvent({
+            name: 'ListUsers',
+            at: new Date(BASE_MS + s.offsetMs).toISOString(),
+            actor: s.actor,
+            ip: s.ip,
+            userAgent: s.agent,
+          }),
+        );
+        const rows = [...baselineSightings(events.slice(0, cut)), ...baselineSightings(events.slice(cut))];
+        assert.deepEqual(baselineFromSightings(rows), new Baseline(chunkBuilder(sightings).data));
+        const anyCount = rows.filter((row) => row.value === 'any').reduce((sum, row) => sum + row.count, 0);
+        assert.equal(anyCount, events.length);
+        for (const row of rows) assert.ok(row.firstMs <= row.lastMs);
+      }),
+    );
   });
 });

@@ -1,6 +1,6 @@
 // `mfaguard kpi`: the key figures of MFA removals over CloudTrail archives — per month, by classification, and exposure windows.
 
-import { loadConfigFile, runScan } from '../../app/index.ts';
+import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
 import type { RemovalKpis } from '../../cases/index.ts';
 import { CLASSIFICATIONS, computeRemovalKpis } from '../../cases/index.ts';
 import { UsageError } from '../../model/index.ts';
@@ -21,8 +21,10 @@ Options:
   --format FORMAT   table (default) or json
   --config FILE     configuration (working hours, privileged users, approvals); see the README
   --rules PATH      also load rules from PATH (repeatable)
+  --since TIME, --until TIME, --account ID, --region REGION
+                    limit the scan as \`mfaguard scan\` does (see its help)
   --profile NAME    AWS profile for s3:// inputs
-  --region REGION   AWS region for s3:// inputs
+  --s3-region REGION  AWS region of the S3 client for s3:// inputs
   --quiet           no issue lines on standard error`;
 
 function seconds(value: number | null): string {
@@ -78,13 +80,21 @@ export const KPI_COMMAND: Command = {
       format: { type: 'string' },
       config: { type: 'string' },
       rules: { type: 'string', multiple: true },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      region: { type: 'string', multiple: true },
       profile: { type: 'string' },
-      region: { type: 'string' },
+      's3-region': { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     });
     if (positionals.length === 0)
       throw new UsageError('kpi needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
+    const filter = parseScanFilter(
+      { since: values.since, until: values.until, accounts: values.account, regions: values.region },
+      ctx.now().getTime(),
+    );
     const config = values.config === undefined ? undefined : loadConfigFile(values.config);
     const printer = issuePrinter(ctx, values.quiet === true);
     const result = await runScan({
@@ -93,7 +103,8 @@ export const KPI_COMMAND: Command = {
       stdin: ctx.stdin,
       ...(config === undefined ? {} : { triage: config.triage }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
-      ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values['s3-region'] === undefined ? {} : { region: values['s3-region'] }),
+      filter,
       onIssue: printer.onIssue,
     });
     printer.flush();

@@ -42,7 +42,7 @@ interface ValidationEntry {
 
 /** The cost of a rule that pins nothing, said wherever such a rule is listed. */
 export const UNPINNED_COST =
-  'pins no event name or source: while it is loaded, scan parses every record (the --strict speed, several times slower; see docs/scan.md)';
+  'pins no event name or source: while it is loaded, scan parses every record (the --strict speed: slower, see docs/scan.md)';
 
 function describePrefilter(result: Extract<RuleLoadResult, { status: 'ok' }>): string {
   const pin = rulePrefilter(result.rule);

@@ -44,7 +44,7 @@ Options:
   --no-triage         report alerts as the rules made them, without classification and risk scoring
   --strict            parse and validate every record; by default only the records whose event name or
                       source the loaded rules and triage can need are parsed (a byte prefilter), which is
-                      several times faster and gives the same alerts
+                      faster and gives the same alerts
   --kpi               after the alerts, print the MFA removal figures (as \`mfaguard kpi\`; table format only)
   --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY (info, low, medium, high, critical)
   --since TIME        only events at or after TIME: an ISO date or time (2024-03-01, 2024-03-01T12:00:00Z)

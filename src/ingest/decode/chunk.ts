@@ -74,6 +74,8 @@ export interface DecodeResult {
 export interface PrefilterSummary {
   /** Records in the chunk, parsed or not. */
   readonly count: number;
+  /** Their callers, as `principalHash` values. */
+  readonly principals: ReadonlySet<number>;
   readonly firstMs: number | null;
   readonly lastMs: number | null;
 }
@@ -325,6 +327,7 @@ function decodePrefiltered(
   }
   return result(sink, scan.shape, bytes.length, undefined, {
     count: scan.count,
+    principals: scan.principals,
     firstMs: scan.firstMs,
     lastMs: scan.lastMs,
   });

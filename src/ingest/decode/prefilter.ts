@@ -28,6 +28,8 @@ export type PrefilterScan =
       readonly hits: PrefilterHit[];
       /** Records seen, matter or not. */
       readonly count: number;
+      /** `principalHash` of each record's caller (its userIdentity.principalId), once each. */
+      readonly principals: ReadonlySet<number>;
       /** Oldest and newest `eventTime` over every record (epoch ms), null when there were none. */
       readonly firstMs: number | null;
       readonly lastMs: number | null;
@@ -100,7 +102,7 @@ function readRecordHead(bytes: Buffer, start: number, count: number): RecordHead
     return `record ${count} has no eventTime`;
   const timeEnd = readString(bytes, time + TIME_KEY.length);
   if (timeEnd === null) return `record ${count}: unusual eventTime`;
-  const timeMs = parseIsoTime(bytes.toString('latin1', time + TIME_KEY.length, timeEnd));
+  const timeMs = readTime(bytes, time + TIME_KEY.length, timeEnd);
   if (timeMs === null) return `record ${count}: eventTime is not ISO 8601`;
   if (!startsWith(bytes, timeEnd + 1, SOURCE_NEXT))
     return `record ${count}: eventSource does not follow eventTime`;
@@ -133,6 +135,7 @@ function scanDelivery(
   let lastMs: number | null = null;
   let count = 0;
   let index = 0;
+  const principals = new Set<number>();
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
     const head = readRecordHead(bytes, start, index);
@@ -141,6 +144,7 @@ function scanDelivery(
     if (next > last) next = -1;
     const wanted = !outside(window, head.timeMs);
     if (wanted) {
+      notePrincipal(bytes, head, principals);
       if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
       if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
     }
@@ -154,7 +158,7 @@ function scanDelivery(
     if (wanted) count += 1;
     start = next;
   }
-  return { ok: true, shape: 'records', hits, count, firstMs, lastMs };
+  return { ok: true, shape: 'records', hits, count, principals, firstMs, lastMs };
 }
 
 /** JSON Lines: a line in CloudTrail's layout is judged by its head; any other line (EventBridge, odd order) is parsed. */
@@ -164,6 +168,7 @@ function scanLines(
   baseIndex: number,
   window: TimeWindow | undefined,
 ): PrefilterScan {
+  const principals = new Set<number>();
   const hits: PrefilterHit[] = [];
   let firstMs: number | null = null;
   let lastMs: number | null = null;
@@ -180,6 +185,7 @@ function scanLines(
       const wanted = layout === null || !outside(window, layout.timeMs);
       if (wanted) count += 1;
       if (layout !== null && wanted) {
+        notePrincipal(bytes, layout, principals);
         if (firstMs === null || layout.timeMs < firstMs) firstMs = layout.timeMs;
         if (lastMs === null || layout.timeMs > lastMs) lastMs = layout.timeMs;
       }
@@ -189,7 +195,7 @@ function scanLines(
     pos = stop + 1;
     line += 1;
   }
-  return { ok: true, shape: 'jsonl', hits, count, firstMs, lastMs };
+  return { ok: true, shape: 'jsonl', hits, count, principals, firstMs, lastMs };
 }
 
 function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
@@ -201,9 +207,80 @@ function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
 function readString(bytes: Buffer, from: number): number | null {
   const end = bytes.indexOf(QUOTE, from);
   if (end === -1) return null;
-  const escape = bytes.indexOf(BACKSLASH, from);
-  return escape !== -1 && escape < end ? null : end;
+  // A plain loop: the values read here are short, and a forward search for `\\` could run to the end of the file.
+  for (let at = from; at < end; at++) if (bytes[at] === BACKSLASH) return null;
+  return end;
 }
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, CloudTrail's own form, read from the bytes without making a string; anything else (days
+ * past the 28th included, to skip month lengths) goes through the normaliser's parser, so both agree on every value.
+ */
+function readTime(bytes: Buffer, from: number, end: number): number | null {
+  if (end - from === 20 && bytes[from + 19] === 0x5a && bytes[from + 10] === 0x54) {
+    const year = digits(bytes, from, 4);
+    const month = digits(bytes, from + 5, 2);
+    const day = digits(bytes, from + 8, 2);
+    const hour = digits(bytes, from + 11, 2);
+    const minute = digits(bytes, from + 14, 2);
+    const second = digits(bytes, from + 17, 2);
+    const separators =
+      bytes[from + 4] === 0x2d &&
+      bytes[from + 7] === 0x2d &&
+      bytes[from + 13] === 0x3a &&
+      bytes[from + 16] === 0x3a;
+    if (
+      separators &&
+      year >= 0 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 28 &&
+      hour >= 0 &&
+      hour <= 23
+    )
+      if (minute >= 0 && minute <= 59 && second >= 0 && second <= 59)
+        return Date.UTC(year, month - 1, day, hour, minute, second);
+  }
+  return parseIsoTime(bytes.toString('latin1', from, end));
+}
+
+function digits(bytes: Buffer, from: number, count: number): number {
+  let value = 0;
+  for (let at = from; at < from + count; at++) {
+    const digit = (bytes[at] ?? 0) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * FNV-1a over a principal id's UTF-8 bytes. The first pass records these per file, so the baseline's second pass
+ * reads only the files that can hold a judged caller; a collision only costs reading a file for nothing.
+ */
+export function principalHash(bytes: Uint8Array, from = 0, end = bytes.length): number {
+  let hash = 0x811c9dc5;
+  for (let at = from; at < end; at++) hash = Math.imul(hash ^ (bytes[at] ?? 0), 0x01000193) >>> 0;
+  return hash;
+}
+
+export function principalHashOf(principalId: string): number {
+  return principalHash(Buffer.from(principalId, 'utf8'));
+}
+
+/** The caller's principal id: userIdentity comes before eventTime, and its first principalId is the caller's. */
+function notePrincipal(bytes: Buffer, head: RecordHead, principals: Set<number>): void {
+  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
+  if (key === -1 || key > head.timeAt) return;
+  const end = readString(bytes, key + PRINCIPAL_KEY.length);
+  // An escaped id cannot be hashed as the parser would read it: the file is marked as holding anyone.
+  if (end === null) principals.add(ANY_PRINCIPAL);
+  else if (end < head.timeAt) principals.add(principalHash(bytes, key + PRINCIPAL_KEY.length, end));
+}
+
+/** Marks a file whose callers could not all be fingerprinted: the second pass reads it whatever it looks for. */
+export const ANY_PRINCIPAL = 0;
 
 function matters(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
   if (needles.eventNames.has(bytes.toString('latin1', head.nameStart, head.nameEnd).toLowerCase()))

@@ -1,0 +1,47 @@
+// The baseline's second pass reads only files in a judged caller's look-back that hold one of its principal ids.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
+import { makeEvent } from '../enrich/test-support/events.ts';
+import { ANY_PRINCIPAL, principalHashOf } from '../ingest/index.ts';
+import { planBaselinePass } from './baseline-pass.ts';
+import type { FileSpan } from './baseline-pass.ts';
+
+const DAY = 86_400_000;
+
+describe('planBaselinePass', () => {
+  it('picks the files in the look-back that hold the judged caller', () => {
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2024-05-10T12:00:00Z',
+      actor: 'alice',
+      target: 'alice',
+    });
+    const alice = removal.actor.principalId;
+    assert.ok(alice !== null);
+    const at = removal.timeMs;
+    const span = (daysBefore: number, principals: number[]): FileSpan => ({
+      firstMs: at - daysBefore * DAY,
+      lastMs: at - daysBefore * DAY + 3_600_000,
+      principals: new Set(principals),
+    });
+    const spans = new Map<string, FileSpan>([
+      ['alice-recent', span(2, [principalHashOf(alice), 7])],
+      ['others-only', span(2, [principalHashOf('AIDAOTHER'), 7])],
+      ['unreadable-ids', span(3, [ANY_PRINCIPAL])],
+      ['alice-too-old', span(45, [principalHashOf(alice)])],
+      ['alice-after', span(-3, [principalHashOf(alice)])],
+    ]);
+    const plan = planBaselinePass([removal], DEFAULT_TRIAGE_CONFIG, at + DAY, spans);
+    assert.ok(plan !== null);
+    assert.deepEqual(plan.files, ['alice-recent', 'unreadable-ids']);
+    assert.deepEqual(plan.target.principalIds, [alice]);
+    assert.equal(plan.target.full, false);
+  });
+
+  it('plans nothing without a removal to judge', () => {
+    const signIn = makeEvent({ name: 'ConsoleLogin', at: '2024-05-10T12:00:00Z', actor: 'bob' });
+    assert.equal(planBaselinePass([signIn], DEFAULT_TRIAGE_CONFIG, signIn.timeMs, new Map()), null);
+  });
+});
