@@ -81,7 +81,7 @@ describe('verification tokens: correctly signed but not ours to accept', () => {
       .update(context + payload)
       .digest('base64url')}`;
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const good = { v: 'n', answer: 'confirmed', exp: NOW + 1000 };
+  const good = { v: 'n', answer: 'confirmed' as const, exp: NOW + 1000 };
 
   it('binds the signature to its purpose: the same key without the context signs nothing', () => {
     assert.equal(checkVerificationToken(SECRET, signed(encode(good)), NOW).ok, true);
