@@ -7,7 +7,8 @@ function seedFromEnv(): number {
   const text = process.env['FC_SEED'];
   if (text === undefined || text === '') return Math.floor(Math.random() * 0x7fffffff) ^ Date.now();
   const seed = Number(text);
-  if (!Number.isSafeInteger(seed)) throw new Error(`FC_SEED must be an integer (fast-check's seed); got "${text}"`);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`FC_SEED must be an integer (fast-check's seed); got "${text}"`);
   return seed | 0;
 }
 
