@@ -68,3 +68,77 @@ describe('removal KPIs', () => {
     assert.equal(percentile([], 50), null);
   });
 });
+
+describe('removal KPIs: what counts as a removal', () => {
+  it('leaves out untriaged alerts, other events, refused attempts and burst summaries; the first alert of an event wins', () => {
+    const kept = triaged('2026-12-01T10:00:00Z', 'verified', 300);
+    const { classification: _, ...untriaged } = triaged('2026-12-02T10:00:00Z', 'rotation');
+    const enable = {
+      ...triaged('2026-12-03T10:00:00Z', 'rotation'),
+      event: { ...kept.event, id: 'enable-1', name: 'EnableMFADevice' },
+    };
+    const refused = {
+      ...triaged('2026-12-04T10:00:00Z', 'suspicious'),
+      event: { ...kept.event, id: 'refused-1', outcome: 'failure' as const },
+    };
+    const burst = {
+      ...triaged('2026-12-05T10:00:00Z', 'suspicious', undefined, 'mfaguard-mfa-removal-burst'),
+      correlation: { kind: 'burst' } as unknown as NonNullable<Alert['correlation']>,
+    };
+    // A burst-correlated alert of the removal rule itself is still a removal.
+    const inBurst = {
+      ...triaged('2026-12-06T10:00:00Z', 'unauthorized'),
+      correlation: { kind: 'burst' } as unknown as NonNullable<Alert['correlation']>,
+    };
+    const secondOfSameEvent = { ...kept, id: 'elastic-copy', classification: 'unauthorized' as const };
+    const root = {
+      ...triaged('2026-11-30T10:00:00Z', 'unresolved'),
+      reasons: [
+        { code: 'other', message: 'x', points: 0 },
+        { code: 'root-target', message: 'root', points: 50 },
+      ] as unknown as NonNullable<Alert['reasons']>,
+    };
+    const kpis = computeRemovalKpis([
+      kept,
+      untriaged,
+      enable,
+      refused,
+      burst,
+      inBurst,
+      secondOfSameEvent,
+      root,
+    ]);
+    assert.equal(kpis.removals, 3);
+    assert.equal(kpis.byClassification.verified, 1);
+    assert.equal(kpis.byClassification.unauthorized, 1);
+    assert.equal(kpis.byClassification.unresolved, 1);
+    assert.equal(kpis.rootRemovals, 1);
+    // Months sorted though the input is not; verified is legitimate.
+    assert.deepEqual(
+      kpis.months.map((m) => [m.month, m.removals, m.legitimate, m.unexplained]),
+      [
+        ['2026-11', 1, 0, 1],
+        ['2026-12', 2, 1, 1],
+      ],
+    );
+    assert.deepEqual(kpis.vulnerabilityWindow, {
+      count: 1,
+      medianSeconds: 300,
+      p90Seconds: 300,
+      maxSeconds: 300,
+    });
+  });
+
+  it('has no figures without removals', () => {
+    const kpis = computeRemovalKpis([]);
+    assert.deepEqual(kpis.vulnerabilityWindow, {
+      count: 0,
+      medianSeconds: null,
+      p90Seconds: null,
+      maxSeconds: null,
+    });
+    assert.equal(kpis.autoExplainedPercent, null);
+    assert.deepEqual(kpis.months, []);
+    assert.equal(percentile([], 50), null);
+  });
+});

@@ -1,6 +1,7 @@
 // Signed verification links: round trip, every way of breaking one, and what the store keeps.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   caseLink,
@@ -68,5 +69,86 @@ describe('verification tokens', () => {
   it('builds links under the public URL', () => {
     assert.equal(verificationLink('https://m.example/', 'a.b'), 'https://m.example/verify/a.b');
     assert.equal(caseLink('https://m.example', '12'), 'https://m.example/cases/12');
+    assert.equal(verificationLink('https://m.example/base//', 'a.b'), 'https://m.example/base/verify/a.b');
+    assert.equal(caseLink('https://m.example///', 'a/b c'), 'https://m.example/cases/a%2Fb%20c');
+  });
+});
+
+describe('verification tokens: correctly signed but not ours to accept', () => {
+  /** Signs any payload text as mfaguard does (HMAC over the domain-separation context and the payload). */
+  const signed = (payload: string, context = 'mfaguard/verification-link/v1\n'): string =>
+    `${payload}.${createHmac('sha256', SECRET)
+      .update(context + payload)
+      .digest('base64url')}`;
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const good = { v: 'n', answer: 'confirmed' as const, exp: NOW + 1000 };
+
+  it('binds the signature to its purpose: the same key without the context signs nothing', () => {
+    assert.equal(checkVerificationToken(SECRET, signed(encode(good)), NOW).ok, true);
+    assert.deepEqual(checkVerificationToken(SECRET, signed(encode(good), ''), NOW), {
+      ok: false,
+      reason: 'forged',
+    });
+  });
+
+  it('refuses claims of the wrong shape even under a valid signature', () => {
+    for (const claims of [
+      null,
+      [],
+      'text',
+      { ...good, v: 7 },
+      { ...good, answer: 'maybe' },
+      { ...good, answer: undefined },
+      { ...good, exp: String(NOW + 1000) },
+      { v: 'n', answer: 'denied' },
+    ]) {
+      assert.deepEqual(
+        checkVerificationToken(SECRET, signed(encode(claims)), NOW),
+        { ok: false, reason: 'forged' },
+        JSON.stringify(claims),
+      );
+    }
+    const notJson = Buffer.from('{"v":').toString('base64url');
+    assert.deepEqual(checkVerificationToken(SECRET, signed(notJson), NOW), { ok: false, reason: 'forged' });
+  });
+
+  it('accepts only base64url without padding in both parts, as minted', () => {
+    // Node decodes '+', '/' and '=' in base64url input too: only the shape check stops such variants.
+    // Three '~' in a row put one at the end of a 3-byte group, which standard base64 writes as '+' or '/'.
+    const plain = Buffer.from(JSON.stringify({ ...good, v: '~~~' })).toString('base64');
+    assert.match(plain, /[+/]/);
+    assert.deepEqual(checkVerificationToken(SECRET, signed(plain.replace(/=+$/, '')), NOW), {
+      ok: false,
+      reason: 'forged',
+    });
+    const token = signVerificationToken(SECRET, good);
+    assert.deepEqual(checkVerificationToken(SECRET, `${token}=`, NOW), { ok: false, reason: 'forged' });
+    const [payload, signature] = token.split('.') as [string, string];
+    assert.deepEqual(checkVerificationToken(SECRET, `${payload}=.${signature}`, NOW), {
+      ok: false,
+      reason: 'forged',
+    });
+  });
+
+  it('tolerates the whitespace a mail client adds around a link token', () => {
+    const token = signVerificationToken(SECRET, good);
+    assert.equal(checkVerificationToken(SECRET, ` ${token}\n`, NOW).ok, true);
+  });
+
+  it('reads a token of up to 1024 characters, and refuses a longer one before any work', () => {
+    const sized = (length: number): string => {
+      const base = signVerificationToken(SECRET, { ...good, v: '' }).length;
+      // Each 3 bytes of the nonce add 4 characters of payload.
+      const token = signVerificationToken(SECRET, { ...good, v: 'x'.repeat(((length - base) / 4) * 3) });
+      assert.equal(token.length, length);
+      return token;
+    };
+    const base = signVerificationToken(SECRET, { ...good, v: '' }).length;
+    const longest = 1024 - ((1024 - base) % 4);
+    assert.equal(checkVerificationToken(SECRET, sized(longest), NOW).ok, true);
+    assert.deepEqual(checkVerificationToken(SECRET, sized(longest + 4), NOW), {
+      ok: false,
+      reason: 'forged',
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_POSTURE_CONFIG } from '../check.ts';
 import { iamAdministratorAccessWithMfa as check } from './index.ts';
 import { parseAuthorizationDetails } from '../../collect/parse-aws.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { emptySnapshot, NOW, runOne, statusBy, withReport } from '../../test-support.ts';
 
 const ADMIN = { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' };
 const details = parseAuthorizationDetails(
@@ -48,4 +49,82 @@ void it('fails administrators without MFA (direct or through a group) and ignore
 
 void it('needs the authorization details', () => {
   assert.equal(runOne(check, withReport([{ user: 'a' }]))[0]?.status, 'NOT_APPLICABLE');
+});
+
+void it('recognises only AWS managed AdministratorAccess, in any partition; a group needs one such policy among others', () => {
+  const policy = (arn: string) => ({ PolicyName: arn.split('/').pop()!, PolicyArn: arn });
+  const user = (name: string, extra: Record<string, unknown>) => ({
+    UserName: name,
+    Arn: `arn:aws:iam::111122223333:user/${name}`,
+    ...extra,
+  });
+  const lookalikes = parseAuthorizationDetails(
+    {
+      UserDetailList: [
+        user('gov', {
+          AttachedManagedPolicies: [policy('arn:aws-us-gov:iam::aws:policy/AdministratorAccess')],
+        }),
+        user('custom', {
+          AttachedManagedPolicies: [policy('arn:aws:iam::111122223333:policy/AdministratorAccess')],
+        }),
+        user('amplify', {
+          AttachedManagedPolicies: [policy('arn:aws:iam::aws:policy/AdministratorAccess-Amplify')],
+        }),
+        user('prefixed', {
+          AttachedManagedPolicies: [policy('xarn:aws:iam::aws:policy/AdministratorAccess')],
+        }),
+        user('odd', { AttachedManagedPolicies: [policy('arn:aws!:iam::aws:policy/AdministratorAccess')] }),
+        user('both', {
+          AttachedManagedPolicies: [policy('arn:aws:iam::aws:policy/AdministratorAccess')],
+          GroupList: ['mixed'],
+        }),
+        user('unreported', { GroupList: ['mixed'] }),
+      ],
+      GroupDetailList: [
+        {
+          GroupName: 'mixed',
+          Arn: 'arn:aws:iam::111122223333:group/mixed',
+          AttachedManagedPolicies: [
+            policy('arn:aws:iam::aws:policy/ReadOnlyAccess'),
+            policy('arn:aws:iam::aws:policy/AdministratorAccess'),
+          ],
+        },
+      ],
+    },
+    'authz.json',
+  );
+  const snapshot = withReport(
+    ['gov', 'custom', 'amplify', 'prefixed', 'odd', 'both'].map((name) => ({
+      user: name,
+      password: 'true' as const,
+      mfa: true,
+    })),
+    { authorization: { state: 'collected', location: 'authz.json', value: lookalikes } },
+  );
+  const findings = runOne(check, snapshot);
+  assert.deepEqual(statusBy(findings), { gov: 'PASS', both: 'PASS', unreported: 'FAIL' });
+  const byName = Object.fromEntries(findings.map((f) => [f.resource.name, f]));
+  assert.deepEqual(byName['both']?.evidence?.['via'], ['attached directly', 'group mixed']);
+  assert.match(String(byName['unreported']?.evidence?.['note']), /not in the credential report/);
+  assert.equal(byName['gov']?.evidence?.['note'], undefined);
+});
+
+const CONTEXT = { now: NOW, config: DEFAULT_POSTURE_CONFIG, analyze: null };
+
+void it('finds nothing to judge without both inputs, and says so when nobody is an administrator', () => {
+  const collected = { state: 'collected' as const, location: 'authz.json', value: details };
+  assert.deepEqual(check.run(withReport([], { authorization: { state: 'not-collected' } }), CONTEXT), []);
+  assert.deepEqual(check.run(emptySnapshot({ authorization: collected }), CONTEXT), []);
+  const none = runOne(
+    check,
+    withReport([{ user: 'plain', password: 'true' }], {
+      authorization: {
+        ...collected,
+        value: { ...details, users: details.users.filter((u) => u.userName === 'plain') },
+      },
+    }),
+  );
+  assert.equal(none.length, 1);
+  assert.equal(none[0]?.status, 'NOT_APPLICABLE');
+  assert.match(none[0]?.message ?? '', /^No IAM user in account 111122223333 has AdministratorAccess/);
 });
