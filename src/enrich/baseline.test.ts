@@ -74,7 +74,7 @@ describe('baseline transfer', () => {
 
 describe('baseline sightings (what the live store keeps)', () => {
   it('give the same baseline as observing the events, split into batches any way, and count each sighting', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(sighting, { maxLength: 40 }), fc.nat({ max: 40 }), (sightings, cut) => {
         const events = sightings.map((s) =>
           makeEvent({
