@@ -59,6 +59,9 @@ async function startHttpStub(
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    // serve is killed mid-request on purpose: the aborted request and its answer must not crash the test process.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       stub.onRequest?.();

@@ -47,6 +47,9 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
       });
     },
   });
+  // A sender that dies mid-session (the chaos tests kill -9 it) resets its connection: smtp-server reports that as
+  // an 'error' event, which with no listener would crash the test process. A real receiver logs and goes on.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return { port, mails, script, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
