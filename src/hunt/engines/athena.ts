@@ -15,7 +15,7 @@ import type { Partitions, TableLayout } from '../compile.ts';
 import type { HuntEngine, QueryResult } from '../engine.ts';
 import type { HuntRow } from '../rows.ts';
 import { CLOUDTRAIL_COLUMNS, quoteIdentifier } from '../schema.ts';
-import { withThrottleRetries } from './aws-retry.ts';
+import { pollQuery, withThrottleRetries } from './aws-retry.ts';
 import type { RetryTiming } from './aws-retry.ts';
 
 export interface AthenaEngineOptions extends Partial<RetryTiming> {
@@ -148,44 +148,37 @@ async function waitForQuery(
   timing: RetryTiming,
   timeoutMs: number,
 ): Promise<number | null> {
-  let waited = 0;
-  let delay = timing.firstDelayMs;
-  for (;;) {
-    const { QueryExecution: execution } = await withThrottleRetries(timing, 'athena', () =>
-      client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
-    );
-    const status = execution?.Status;
-    const scanned = execution?.Statistics?.DataScannedInBytes ?? null;
-    switch (status?.State) {
-      case 'SUCCEEDED':
-        return scanned;
-      case 'FAILED':
-      case 'CANCELLED': {
-        const reason = status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? 'no reason given';
-        throw new ExternalError(
-          'athena',
-          `query ${id} ${status.State === 'FAILED' ? 'failed' : 'was cancelled'}: ${reason}`,
-          {
-            retryable: status.AthenaError?.Retryable === true,
-          },
-        );
-      }
-      case 'QUEUED':
-      case 'RUNNING':
-      case undefined:
-        if (waited >= timeoutMs)
+  return pollQuery(
+    'athena',
+    id,
+    timing,
+    timeoutMs,
+    async () => {
+      const { QueryExecution: execution } = await withThrottleRetries(timing, 'athena', () =>
+        client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+      );
+      const status = execution?.Status;
+      switch (status?.State) {
+        case 'SUCCEEDED':
+          return { done: execution?.Statistics?.DataScannedInBytes ?? null };
+        case 'FAILED':
+        case 'CANCELLED': {
+          const reason = status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? 'no reason given';
           throw new ExternalError(
             'athena',
-            `query ${id} still ${status?.State ?? 'unknown'} after ${Math.round(waited / 1000)} s; it keeps running in Athena`,
-            {
-              retryable: true,
-            },
+            `query ${id} ${status.State === 'FAILED' ? 'failed' : 'was cancelled'}: ${reason}`,
+            { retryable: status.AthenaError?.Retryable === true },
           );
-        await timing.sleep(delay);
-        waited += delay;
-        delay = Math.min(delay * 2, timing.maxDelayMs);
-    }
-  }
+        }
+        case 'QUEUED':
+        case 'RUNNING':
+        case undefined:
+        default:
+          return { pending: status?.State ?? 'unknown' };
+      }
+    },
+    '; it keeps running in Athena',
+  );
 }
 
 /** Pages through the results; the first row of the first page is the header (column names), not data. */

@@ -52,3 +52,36 @@ export function awsFailure(service: string, error: unknown): ExternalError {
   const message = error instanceof Error ? error.message : String(error);
   return new ExternalError(service, `${name}: ${message}`, { retryable: isThrottling(error), cause: error });
 }
+
+/** What one look at a running query says: finished with a result, or still in the named state. */
+export type QueryPoll<T> = { readonly done: T } | { readonly pending: string };
+
+/**
+ * Looks at a query until `look` says it is done (or throws for a failed one), pausing with doubling delays; past
+ * `timeoutMs` gives up with a retryable error, the query itself left running. Athena and CloudTrail Lake share it.
+ */
+export async function pollQuery<T>(
+  engine: string,
+  id: string,
+  timing: RetryTiming,
+  timeoutMs: number,
+  look: () => Promise<QueryPoll<T>>,
+  stillRunningNote = '',
+): Promise<T> {
+  let waited = 0;
+  let delay = timing.firstDelayMs;
+  for (;;) {
+    const seen = await look();
+    if ('done' in seen) return seen.done;
+    if (waited >= timeoutMs) {
+      throw new ExternalError(
+        engine,
+        `query ${id} still ${seen.pending} after ${Math.round(waited / 1000)} s${stillRunningNote}`,
+        { retryable: true },
+      );
+    }
+    await timing.sleep(delay);
+    waited += delay;
+    delay = Math.min(delay * 2, timing.maxDelayMs);
+  }
+}

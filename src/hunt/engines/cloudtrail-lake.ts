@@ -13,7 +13,7 @@ import { ExternalError, UsageError } from '../../model/index.ts';
 import { NO_PARTITIONS } from '../compile.ts';
 import type { HuntEngine, QueryResult } from '../engine.ts';
 import type { HuntRow } from '../rows.ts';
-import { withThrottleRetries } from './aws-retry.ts';
+import { pollQuery, withThrottleRetries } from './aws-retry.ts';
 import type { RetryTiming } from './aws-retry.ts';
 
 export interface LakeEngineOptions extends Partial<RetryTiming> {
@@ -93,15 +93,13 @@ async function waitForQuery(
   timing: RetryTiming,
   timeoutMs: number,
 ): Promise<number | null> {
-  let waited = 0;
-  let delay = timing.firstDelayMs;
-  for (;;) {
+  return pollQuery('cloudtrail-lake', id, timing, timeoutMs, async () => {
     const query = await withThrottleRetries(timing, 'cloudtrail-lake', () =>
       client.send(new DescribeQueryCommand({ QueryId: id })),
     );
     switch (query.QueryStatus) {
       case 'FINISHED':
-        return query.QueryStatistics?.BytesScanned ?? null;
+        return { done: query.QueryStatistics?.BytesScanned ?? null };
       case 'FAILED':
       case 'CANCELLED':
       case 'TIMED_OUT': {
@@ -116,19 +114,10 @@ async function waitForQuery(
       case 'QUEUED':
       case 'RUNNING':
       case undefined:
-        if (waited >= timeoutMs)
-          throw new ExternalError(
-            'cloudtrail-lake',
-            `query ${id} still ${query.QueryStatus ?? 'unknown'} after ${Math.round(waited / 1000)} s`,
-            {
-              retryable: true,
-            },
-          );
-        await timing.sleep(delay);
-        waited += delay;
-        delay = Math.min(delay * 2, timing.maxDelayMs);
+      default:
+        return { pending: query.QueryStatus ?? 'unknown' };
     }
-  }
+  });
 }
 
 /** Each result row is a list of one-entry maps, column name to text, in the SELECT's order; there is no header row. */
