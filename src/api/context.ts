@@ -1,7 +1,7 @@
 // What every handler is given: the service's parts, the request, its path parameters and the caller.
 
 import type { IncomingMessage } from 'node:http';
-import type { LiveService } from '../app/live/contract.ts';
+import type { LiveService } from '../app/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limits.ts';

@@ -1,6 +1,6 @@
 // Prometheus metrics: in-process counters fed by a metering wrapper around the live service, gauges read from the store at scrape time.
 
-import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from '../app/live/contract.ts';
+import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from '../app/index.ts';
 import type { Store } from '../store/index.ts';
 import { SEVERITIES } from '../model/index.ts';
 

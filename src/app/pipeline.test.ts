@@ -19,7 +19,7 @@ import { createLiveService } from './live/index.ts';
 import { eventBridge } from './live/test-support.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { runScan } from './scan.ts';
-import { startService } from './serve.ts';
+import { startService } from '../api/index.ts';
 import type { RunningService } from './serve.ts';
 import { writeMix } from './triage-evaluation.ts';
 import { missing } from '../test-support/requirements.ts';

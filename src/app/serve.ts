@@ -1,20 +1,9 @@
-// The service's composition root: config -> store -> rules -> live service -> outbox and tick loops -> sources -> HTTP server.
+// The service's composition root: config -> store -> rules -> live service -> outbox and tick loops -> sources, behind
+// a front door that api/ gives (the HTTP server; app/ does not import the shells).
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import {
-  createRequestHandler,
-  DEFAULT_MAX_BODY_BYTES,
-  hashApiToken,
-  HTTP_SERVER_OPTIONS,
-  Metrics,
-  meterLiveService,
-} from '../api/index.ts';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { tagOwnerLookup } from '../cases/index.ts';
 import type { OwnerLookup } from '../cases/index.ts';
@@ -26,6 +15,7 @@ import type { Store } from '../store/index.ts';
 import { openStore } from '../store/index.ts';
 import type { MfaguardConfig } from './config.ts';
 import { DEFAULT_CONFIG, DEFAULT_SERVE_CONFIG } from './config.ts';
+import { hashApiToken } from './api-tokens.ts';
 import type { LiveLogEntry, LiveService, OutboxRunResult } from './live/index.ts';
 import {
   DEFAULT_LANE_CONCURRENCY,
@@ -99,18 +89,32 @@ const MIN_TOKEN_LENGTH = 16;
 const OUTBOX_BATCH = 50;
 /** Short, and kept alive by heartbeats while a send runs: after a crash only the rows truly in flight wait for it. */
 const OUTBOX_LEASE_MS = 30_000;
-/** In-flight requests get this long to finish on shutdown before their connections are cut. */
-const DRAIN_TIMEOUT_MS = 10_000;
 
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+/** What the front door is handed once the live service is built. */
+export interface DoorWiring {
+  readonly store: Store;
+  /** The live service as built here; the door may wrap it (metering) and returns what the sources should feed. */
+  readonly core: LiveService;
+  readonly ingestToken: string | null;
+  readonly clock: () => number;
+  readonly log: (entry: LiveLogEntry) => void;
+  /** The live service's own counters, in the Prometheus text format. */
+  readonly liveMetricsText: () => string;
 }
 
-export function defaultWebRoot(): string {
-  return fileURLToPath(new URL('../../web/', import.meta.url));
+/**
+ * The service's front door: the HTTP server, given by api/. It listens before the service is wired (so that links
+ * can name the real port) and answers 503 until `open`.
+ */
+export interface ServiceDoor {
+  listen(): Promise<AddressInfo>;
+  open(wiring: DoorWiring): LiveService;
+  /** A background loop failed (counted in the door's metrics). */
+  countError(where: string): void;
+  /** No new requests; resolves when the open ones have finished or were cut. */
+  close(): Promise<void>;
+  /** After a failed start: stop listening, wait for nothing. */
+  abort(): void;
 }
 
 /** Owners from IAM user tags; the IAM SDK is loaded only when this is asked for. */
@@ -243,8 +247,8 @@ async function runLoop(
   }
 }
 
-/** Starts everything and resolves once the HTTP server listens. */
-export async function startService(options: ServeOptions): Promise<RunningService> {
+/** Starts everything behind `door` and resolves once it listens. */
+export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
   const clock = options.clock ?? (() => Date.now());
   const log = options.log ?? stderrLog;
   const config = options.config ?? DEFAULT_CONFIG;
@@ -268,20 +272,8 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   });
   // Listening comes first so that the links in messages can name the real port (0 in tests); requests that
   // arrive in the few milliseconds before the service is wired get a 503 and are retried by their sender.
-  let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-  const listening: Server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
-    if (handle !== null) void handle(req, res);
-    else res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
-  });
   try {
-    await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject);
-      listening.listen(options.port, options.host, () => {
-        listening.off('error', reject);
-        resolve();
-      });
-    });
-    const address = listening.address() as AddressInfo;
+    const address = await door.listen();
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const boundUrl = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
     const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
@@ -302,7 +294,6 @@ export async function startService(options: ServeOptions): Promise<RunningServic
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
     const liveMetrics = createLiveMetrics();
-    const metrics = new Metrics();
     const core = createLiveService({
       store,
       rules,
@@ -314,7 +305,6 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       metrics: liveMetrics,
       ownerLookups,
     });
-    const live = meterLiveService(core, metrics);
     const outbox = createOutboxWorker({
       store,
       notifiers,
@@ -335,20 +325,13 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       metrics: liveMetrics,
       log,
     });
-    handle = createRequestHandler({
+    const live = door.open({
       store,
-      live,
-      metrics,
-      version: packageVersion(),
+      core,
       ingestToken,
-      ingestHeader: options.ingestHeader ?? 'authorization',
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      metricsPublic: options.metricsPublic ?? false,
-      webRoot: options.webRoot === undefined ? defaultWebRoot() : options.webRoot,
-      extraMetrics: () => formatLiveMetrics(liveMetrics.snapshot()),
-      now: clock,
-      log: (line) => log({ level: 'error', msg: line }),
-      logClientError: (line) => log({ level: 'warn', msg: line, kind: 'client-error' }),
+      clock,
+      log,
+      liveMetricsText: () => formatLiveMetrics(liveMetrics.snapshot()),
     });
 
     const stopping = new AbortController();
@@ -365,7 +348,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const outboxLoop = outbox
       .run(stopping.signal, options.outboxIntervalMs ?? 1000)
       .catch((error: unknown) => {
-        metrics.inc('mfaguard_errors_total', { where: 'outbox' });
+        door.countError('outbox');
         log({ level: 'error', msg: 'outbox stopped', error: String(error) });
       });
     const tickLoop = runLoop(
@@ -383,13 +366,9 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const stop = (): Promise<void> => {
       stopped ??= (async () => {
         log({ level: 'info', msg: 'shutting down: finishing in-flight work' });
-        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-        listening.closeIdleConnections();
-        const cut = setTimeout(() => listening.closeAllConnections(), DRAIN_TIMEOUT_MS);
-        cut.unref();
+        const closed = door.close();
         stopping.abort();
         await Promise.all([closed, outboxLoop, tickLoop, ...sources.map((source) => source.done)]);
-        clearTimeout(cut);
         await store.close();
         log({ level: 'info', msg: 'stopped' });
       })();
@@ -404,7 +383,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       stop,
     };
   } catch (error) {
-    listening.close();
+    door.abort();
     await store.close().catch(() => undefined);
     throw error;
   }

@@ -17,6 +17,7 @@ export {
   jsonForTerminal,
 } from './escape.ts';
 export { ProgressBar } from './progress.ts';
+export { renderKpiTable } from './removal-kpis.ts';
 export type { ProgressOptions, ProgressOutput, ProgressState } from './progress.ts';
 export { ALERT_FORMATS, createAlertWriter, isAlertFormat, renderAlerts } from './render-alerts.ts';
 export type { AlertFormat, AlertWriter, RenderOptions, TextSink } from './render-alerts.ts';
