@@ -16,7 +16,7 @@ import type { Store } from '../store/index.ts';
 import { parseConfig } from './config.ts';
 import { createHandler } from './lambda.ts';
 import { createLiveService } from './live/index.ts';
-import { eventBridge } from './live/test-support.ts';
+import { eventBridge } from './live/test-support/live.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { runScan } from './scan.ts';
 import { startService } from '../api/index.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCredentialReportCsv, parseCredentialReportFile, splitCsv } from './credential-report.ts';
-import { CORPUS, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support/posture.ts';
 import { corpusMissing } from '../../test-support/requirements.ts';
 
 const DIR = join(CORPUS, 'credential-reports');
