@@ -8,7 +8,6 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { tagOwnerLookup } from '../cases/index.ts';
 import type { OwnerLookup } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
-import { jsonForTerminal } from '../report/index.ts';
 import type { NotifierDeps } from '../notify/index.ts';
 import { createNotifiers } from '../notify/index.ts';
 import type { Store } from '../store/index.ts';
@@ -28,6 +27,7 @@ import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
+import { createServeLog, logLevelFrom } from './serve-log.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -65,7 +65,7 @@ export interface ServeOptions {
   /** Tests replace the notifiers' fetch, the clock... */
   readonly notifierDeps?: Partial<NotifierDeps>;
   readonly clock?: () => number;
-  /** One JSON object per line; default: standard error. */
+  /** One JSON object per line; default: standard error, through pino, at MFAGUARD_LOG_LEVEL (default info). */
   readonly log?: (entry: LiveLogEntry) => void;
   /** Unique per process: holds outbox leases and work claims. */
   readonly workerId?: string;
@@ -138,11 +138,6 @@ async function iamOwnerLookup(
   }
   const keys = (config.serve ?? DEFAULT_SERVE_CONFIG).ownerTagKeys;
   return tagOwnerLookup(createIamTagReader(client, { clock }), keys);
-}
-
-/** One JSON object per line; log entries carry CloudTrail text, so DEL, C1 and bidi characters are escaped too. */
-function stderrLog(entry: LiveLogEntry): void {
-  process.stderr.write(`${jsonForTerminal(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`);
 }
 
 function secretFromEnv(env: Environment, name: string): string | null {
@@ -250,7 +245,7 @@ async function runLoop(
 /** Starts everything behind `door` and resolves once it listens. */
 export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
   const clock = options.clock ?? (() => Date.now());
-  const log = options.log ?? stderrLog;
+  const log = options.log ?? createServeLog(logLevelFrom(options.env));
   const config = options.config ?? DEFAULT_CONFIG;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const ingestToken = secretFromEnv(options.env, 'MFAGUARD_INGEST_TOKEN');
