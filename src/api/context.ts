@@ -22,7 +22,7 @@ export interface ApiOptions {
   /** The dashboard's folder, or null to serve none. */
   readonly webRoot: string | null;
   /** More metrics in the text exposition format (the live core's counters), appended to /metrics. */
-  readonly extraMetrics?: () => string;
+  readonly extraMetrics?: () => string | Promise<string>;
   readonly now: () => number;
   readonly log: (line: string) => void;
   /** Client mistakes worth a line (an upload the client aborted): not errors of the service. Default: `log`. */

@@ -55,7 +55,7 @@ export function createHttpDoor(options: ServeOptions): ServiceDoor {
         maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         metricsPublic: options.metricsPublic ?? false,
         webRoot: options.webRoot === undefined ? defaultWebRoot() : options.webRoot,
-        extraMetrics: wiring.liveMetricsText,
+        extraMetrics: () => wiring.liveMetrics.metrics(),
         now: wiring.clock,
         log: (line) => wiring.log({ level: 'error', msg: line }),
         logClientError: (line) => wiring.log({ level: 'warn', msg: line, kind: 'client-error' }),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { Registry } from 'prom-client';
 import { tagOwnerLookup } from '../cases/index.ts';
 import type { OwnerLookup } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
@@ -21,7 +22,6 @@ import {
   createLiveMetrics,
   createLiveService,
   createOutboxWorker,
-  formatLiveMetrics,
 } from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
@@ -98,8 +98,8 @@ export interface DoorWiring {
   readonly ingestToken: string | null;
   readonly clock: () => number;
   readonly log: (entry: LiveLogEntry) => void;
-  /** The live service's own counters, in the Prometheus text format. */
-  readonly liveMetricsText: () => string;
+  /** The live service's own counters and histograms, for /metrics. */
+  readonly liveMetrics: Registry;
 }
 
 /**
@@ -326,7 +326,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       ingestToken,
       clock,
       log,
-      liveMetricsText: () => formatLiveMetrics(liveMetrics.snapshot()),
+      liveMetrics: liveMetrics.registry,
     });
 
     const stopping = new AbortController();
