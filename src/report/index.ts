@@ -6,8 +6,10 @@ export type { CsvColumn } from './alert-csv.ts';
 export { renderAlertTable } from './alert-table.ts';
 export type { TableOptions } from './alert-table.ts';
 export { shouldUseColor, paintSeverity } from './color.ts';
+export { csvRecords, forCsvCell } from './csv.ts';
+export type { CsvValue } from './csv.ts';
 export {
-  forCsvCell,
+  forCsvValue,
   forHtml,
   forLog,
   forMarkdown,

@@ -151,6 +151,18 @@ void describe('credential report: bad input', () => {
     assert.match(issues[0]?.message ?? '', /missing column\(s\) user, user_creation_time/);
   });
 
+  void it('names the line of a quote that never closes, and a row that starts after a quoted line break', () => {
+    assert.deepEqual(splitCsv('a,b\n"x\ny",z\nc,d\n'), [
+      { cells: ['a', 'b'], line: 1 },
+      { cells: ['x\ny', 'z'], line: 2 },
+      { cells: ['c', 'd'], line: 4 },
+    ]);
+    const { report, issues } = parseCredentialReportCsv('user,arn\n"bob,arn:x\n', 'open.csv');
+    assert.equal(report, null);
+    assert.equal(issues[0]?.code, 'credential-report-csv');
+    assert.match(issues[0]?.message ?? '', /line 2.*Quote Not Closed/);
+  });
+
   void it('reports an empty file', () => {
     const { report, issues } = parseCredentialReportCsv('', 'empty.csv');
     assert.equal(report, null);
