@@ -7,9 +7,8 @@ import { DEFAULT_TRIAGE_CONFIG, isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, TriageConfig, WorkingHours } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
 import { isPrintableTime, isSeverity, UsageError } from '../model/index.ts';
-// The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
-import { parseNotifyConfig } from '../notify/config.ts';
-import type { Environment, NotifyConfig } from '../notify/config.ts';
+import { parseNotifyConfig } from '../notify/index.ts';
+import type { Environment, NotifyConfig } from '../notify/index.ts';
 
 /** The `serve` section: what the live service needs beyond triage. */
 export interface ServeConfig {

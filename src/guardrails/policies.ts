@@ -1,7 +1,7 @@
 // The IAM policy documents mfaguard recommends: self-service MFA enforcement, quarantine after an MFA removal, and the break-glass SCP.
 
 import { UsageError } from '../model/index.ts';
-import { SELF_SERVICE_MFA_ACTIONS } from '../posture/policy/index.ts';
+import { SELF_SERVICE_MFA_ACTIONS } from '../posture/index.ts';
 
 export interface PolicyStatementDocument {
   readonly Sid: string;

@@ -17,7 +17,7 @@ import {
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
-import { BURST_RULE, isMfaRemoval } from '../../detect/correlate/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
 import {
   decodeChunk,
   depthExceeds,

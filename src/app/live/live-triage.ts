@@ -9,7 +9,7 @@ import {
   MFA_DEVICE_EVENTS,
   resolveTarget,
   targetUserName,
-} from '../../detect/correlate/index.ts';
+} from '../../detect/index.ts';
 import type { Approval, TriageConfig } from '../../enrich/index.ts';
 import { baselineFromSightings, judgedActors } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';

@@ -1,16 +1,17 @@
 // `mfaguard hunt`: the retro-hunt pushed down to where the data is (Athena, CloudTrail Lake, or DuckDB over local files), triaged as `scan` triages.
 
 import { loadConfigFile, parseScanFilter } from '../../app/index.ts';
-import { openHuntEngine, runHunt } from '../../app/hunt.ts';
-import type { EngineSpec, HuntResult } from '../../app/hunt.ts';
+import { openHuntEngine, runHunt } from '../../app/index.ts';
+import type { EngineSpec, HuntResult } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
 import type { HuntScope } from '../../hunt/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs, parseSeverityOption } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { renderKpiTable } from './kpi.ts';
-import { issuePrinter, presentScan } from './scan.ts';
+import { renderKpiTable } from '../../report/index.ts';
+import { issuePrinter } from '../issue-printer.ts';
+import { presentScan } from './scan.ts';
 import type { ScanPresentation } from './scan.ts';
 
 const ENGINES = ['duckdb', 'athena', 'cloudtrail-lake'] as const;

@@ -1,14 +1,13 @@
 // `mfaguard kpi`: the key figures of MFA removals over CloudTrail archives — per month, by classification, and exposure windows.
 
 import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
-import type { RemovalKpis } from '../../cases/index.ts';
-import { CLASSIFICATIONS, computeRemovalKpis } from '../../cases/index.ts';
+import { computeRemovalKpis } from '../../cases/index.ts';
 import { UsageError } from '../../model/index.ts';
-import { formatDuration } from '../../report/index.ts';
+import { renderKpiTable } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { issuePrinter } from './scan.ts';
+import { issuePrinter } from '../issue-printer.ts';
 
 const USAGE = `Usage: mfaguard kpi PATH... [options]
 
@@ -26,50 +25,6 @@ Options:
   --profile NAME    AWS profile for s3:// inputs
   --s3-region REGION  AWS region of the S3 client for s3:// inputs
   --quiet           no issue lines on standard error`;
-
-function seconds(value: number | null): string {
-  return value === null ? '—' : formatDuration(value * 1000);
-}
-
-export function renderKpiTable(kpis: RemovalKpis): string {
-  const header = ['month', 'removals', ...CLASSIFICATIONS, 'legitimate', 'unexplained'];
-  const rows = kpis.months.map((month) => [
-    month.month,
-    String(month.removals),
-    ...CLASSIFICATIONS.map((name) => String(month.byClassification[name])),
-    String(month.legitimate),
-    String(month.unexplained),
-  ]);
-  rows.push([
-    'total',
-    String(kpis.removals),
-    ...CLASSIFICATIONS.map((name) => String(kpis.byClassification[name])),
-    String(kpis.byClassification.rotation + kpis.byClassification.approved + kpis.byClassification.verified),
-    String(
-      kpis.byClassification.suspicious +
-        kpis.byClassification.unauthorized +
-        kpis.byClassification.unresolved,
-    ),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ');
-  const window = kpis.vulnerabilityWindow;
-  return [
-    'MFA removals',
-    line(header),
-    ...rows.map(line),
-    '',
-    `vulnerability window (removal to re-enrolment, ${window.count} re-enrolled): median ${seconds(window.medianSeconds)}, p90 ${seconds(window.p90Seconds)}, max ${seconds(window.maxSeconds)}`,
-    `explained automatically (rotation or approved): ${kpis.autoExplainedPercent === null ? '—' : `${kpis.autoExplainedPercent}%`}`,
-    `root MFA removals: ${kpis.rootRemovals}`,
-    'MTTD and MTTR need detection and remediation times: the live service (`serve`) measures them.',
-  ].join('\n');
-}
 
 export const KPI_COMMAND: Command = {
   name: 'kpi',

@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
-import type { InputIssue } from '../../model/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
   createAlertWriter,
@@ -20,11 +19,10 @@ import type { ScanSummary } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { renderKpiTable } from './kpi.ts';
+import { issuePrinter } from '../issue-printer.ts';
+import { renderKpiTable } from '../../report/index.ts';
 
 const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
-/** Beyond this many problems in one file, the rest are counted, not printed. */
-const ISSUES_SHOWN_PER_LOCATION = 10;
 
 export const SCAN_USAGE = `Usage: mfaguard scan PATH... [options]
 
@@ -68,37 +66,6 @@ export interface ScanPresentation {
   readonly out: string | null;
   readonly quiet: boolean;
   readonly failOn: ReturnType<typeof parseSeverityOption>;
-}
-
-/** Prints problems as they are found, a few per file, so a broken archive cannot flood the terminal. */
-export function issuePrinter(
-  ctx: CommandContext,
-  quiet: boolean,
-): { onIssue: (issue: InputIssue) => void; flush: () => void } {
-  const perLocation = new Map<string, number>();
-  return {
-    onIssue: (issue) => {
-      if (quiet) return;
-      const seen = (perLocation.get(issue.location) ?? 0) + 1;
-      perLocation.set(issue.location, seen);
-      if (seen <= ISSUES_SHOWN_PER_LOCATION) ctx.stderr.write(renderIssue(issue) + '\n');
-    },
-    flush: () => {
-      if (quiet) return;
-      for (const [location, count] of perLocation) {
-        if (count > ISSUES_SHOWN_PER_LOCATION) {
-          ctx.stderr.write(
-            renderIssue({
-              level: 'note',
-              code: 'more-issues',
-              location,
-              message: `${count - ISSUES_SHOWN_PER_LOCATION} more problems in this input not shown (use --format json to see all)`,
-            }) + '\n',
-          );
-        }
-      }
-    },
-  };
 }
 
 /** Streams the alerts into a file, waiting for the disk when its buffer is full; an unwritable path is the user's error. */

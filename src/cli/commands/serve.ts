@@ -1,6 +1,7 @@
 // `mfaguard serve`: the long-running service (HTTP API, ingestion, cases, verification, outbox) until SIGTERM or SIGINT.
 
-import { defaultStoreUrl, loadConfigFile, parseDuration, startService } from '../../app/index.ts';
+import { startService } from '../../api/index.ts';
+import { defaultStoreUrl, loadConfigFile, parseDuration } from '../../app/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';

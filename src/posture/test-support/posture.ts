@@ -1,8 +1,8 @@
 // Helpers for posture tests: corpus location, snapshots built from CSV text, a fixed clock.
 
-import { CORPUS as SHARED_CORPUS } from '../test-support/requirements.ts';
-import { parseCredentialReportCsv } from './collect/credential-report.ts';
-import type { AccountSnapshot, CredentialReport } from './collect/snapshot.ts';
+import { CORPUS as SHARED_CORPUS } from '../../test-support/requirements.ts';
+import { parseCredentialReportCsv } from '../collect/credential-report.ts';
+import type { AccountSnapshot, CredentialReport } from '../collect/snapshot.ts';
 
 /** The shared corpus with a trailing separator, so paths join by concatenation. */
 export const CORPUS = `${SHARED_CORPUS}/`;
@@ -94,10 +94,10 @@ export function withReport(
 
 export const NOW = new Date('2024-06-01T00:00:00Z');
 
-import type { Finding } from '../model/index.ts';
-import type { AnalyzeMfaEnforcement, Check } from './checks/check.ts';
-import { DEFAULT_POSTURE_CONFIG } from './checks/check.ts';
-import { runChecks } from './checks/run.ts';
+import type { Finding } from '../../model/index.ts';
+import type { AnalyzeMfaEnforcement, Check } from '../checks/check.ts';
+import { DEFAULT_POSTURE_CONFIG } from '../checks/check.ts';
+import { runChecks } from '../checks/run.ts';
 
 /** Runs one check through the runner (so gating and controls apply) with the fixed clock. */
 export function runOne(

@@ -2,12 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Actor, Alert, CloudTrailEvent, Severity } from '../model/index.ts';
-import { UsageError } from '../model/index.ts';
+import type { Actor, Alert, CloudTrailEvent, Severity } from '../../model/index.ts';
+import { UsageError } from '../../model/index.ts';
 import { defineSightingsContract } from './baseline-sightings.contract.ts';
-import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from './errors.ts';
-import { targetKeyOf } from './keys.ts';
-import type { Store, StoredAlert } from './store.ts';
+import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from '../errors.ts';
+import { targetKeyOf } from '../keys.ts';
+import type { Store, StoredAlert } from '../store.ts';
 
 /** Opens a store on one fresh, empty database; calling it again opens a second instance on the same database. */
 export type OpenOnDatabase = () => Promise<Store>;

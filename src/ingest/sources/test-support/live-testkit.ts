@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Clock, Sleep } from './live-source.ts';
+import type { Clock, Sleep } from '../live-source.ts';
 
 export interface FakeTime {
   readonly clock: Clock;

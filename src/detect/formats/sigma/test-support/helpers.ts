@@ -8,8 +8,8 @@ import type {
   EventViews,
   RawRecord,
   RuleLoadResult,
-} from '../../../model/index.ts';
-import { loadSigmaRule } from './loader.ts';
+} from '../../../../model/index.ts';
+import { loadSigmaRule } from '../loader.ts';
 
 /** A minimal typed event around a raw record; Sigma rules read only `raw`, the correlation code `id` and `timeMs`. */
 export function eventOf(raw: RawRecord, index = 0): CloudTrailEvent {

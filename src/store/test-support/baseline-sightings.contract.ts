@@ -1,8 +1,8 @@
 // The store contract's part on baseline sightings: merging per (caller, value, day) and reading a window back.
 
 import assert from 'node:assert/strict';
-import type { SightingRow } from './baseline-sightings.ts';
-import type { Store } from './store.ts';
+import type { SightingRow } from '../baseline-sightings.ts';
+import type { Store } from '../store.ts';
 
 type ContractTest = (title: string, body: (open: () => Promise<Store>) => Promise<void>) => void;
 

@@ -2,7 +2,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CORPUS } from '../../test-support/requirements.ts';
+import { CORPUS } from '../../../test-support/requirements.ts';
 
 /** The shared corpus (see test-support/requirements.ts), or null when this checkout has none. */
 export function corpusDir(): string | null {

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Notifier, NotifierKind, SendResult } from './notification.ts';
-import { hostileNotification, sampleNotification } from './test-support/fixtures.ts';
+import type { Notifier, NotifierKind, SendResult } from '../notification.ts';
+import { hostileNotification, sampleNotification } from './fixtures.ts';
 
 /** How a person (or program) meets the text: decides which escaping the contract expects. */
 export type Markup = 'html' | 'slack' | 'json' | 'text';

@@ -3,14 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../store/index.ts';
-import type { Store } from '../../store/index.ts';
-import { parseConfig } from '../config.ts';
-import type { MfaguardConfig } from '../config.ts';
-import { loadRuleSet } from '../rule-set.ts';
-import type { LoadedRuleSet } from '../rule-set.ts';
-import { createLiveService } from './live-service.ts';
-import type { LiveCore, LiveLogEntry, LiveServiceDeps } from './live-service.ts';
+import { openStore } from '../../../store/index.ts';
+import type { Store } from '../../../store/index.ts';
+import { parseConfig } from '../../config.ts';
+import type { MfaguardConfig } from '../../config.ts';
+import { loadRuleSet } from '../../rule-set.ts';
+import type { LoadedRuleSet } from '../../rule-set.ts';
+import { createLiveService } from '../live-service.ts';
+import type { LiveCore, LiveLogEntry, LiveServiceDeps } from '../live-service.ts';
 
 export const ACCOUNT = '111122223333';
 export const SECRET = new Uint8Array(Buffer.from('0123456789abcdef0123456789abcdef-test-secret'));

@@ -5,7 +5,7 @@ import { parseAuthorizationDetails } from '../collect/parse-aws.ts';
 import { buildAuditReport } from '../summary.ts';
 import type { AuditReport } from '../summary.ts';
 import type { AccountSnapshot } from '../collect/snapshot.ts';
-import { ACCOUNT, emptySnapshot, reportFrom } from '../test-support.ts';
+import { ACCOUNT, emptySnapshot, reportFrom } from './posture.ts';
 
 export const SAMPLE_NOW = new Date('2024-06-01T00:00:00Z');
 
