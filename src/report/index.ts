@@ -36,3 +36,4 @@ export {
   totalAlerts,
 } from './summary.ts';
 export type { AlertCounts, ScanSummary } from './summary.ts';
+export { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA } from './output-schemas.ts';
