@@ -33,6 +33,7 @@ import {
   createLiveService,
   createOutboxWorker,
   formatLiveMetrics,
+  runScheduledJob,
 } from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
@@ -225,24 +226,6 @@ export async function bootstrapAdminToken(
   return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
-/** A loop that runs `pass` until `signal` aborts; the pass in progress when it aborts finishes first. */
-async function runLoop(
-  signal: AbortSignal,
-  intervalMs: number,
-  pass: () => Promise<boolean>,
-  onError: (error: unknown) => void,
-): Promise<void> {
-  while (!signal.aborted) {
-    let again = false;
-    try {
-      again = await pass();
-    } catch (error) {
-      onError(error);
-    }
-    if (!again) await sleep(intervalMs, signal);
-  }
-}
-
 /** Starts everything and resolves once the HTTP server listens. */
 export async function startService(options: ServeOptions): Promise<RunningService> {
   const clock = options.clock ?? (() => Date.now());
@@ -368,15 +351,19 @@ export async function startService(options: ServeOptions): Promise<RunningServic
         metrics.inc('mfaguard_errors_total', { where: 'outbox' });
         log({ level: 'error', msg: 'outbox stopped', error: String(error) });
       });
-    const tickLoop = runLoop(
-      stopping.signal,
-      options.tickIntervalMs ?? 30_000,
-      async () => {
+    // One worker at a time runs the ticks (escalations, re-triage): the others wait on the store's lease.
+    const tickLoop = runScheduledJob(stopping.signal, {
+      name: 'tick',
+      store,
+      workerId,
+      clock,
+      intervalMs: options.tickIntervalMs ?? 30_000,
+      run: async () => {
         await live.tick();
-        return false;
       },
-      (error) => log({ level: 'error', msg: 'tick failed', error: String(error) }),
-    );
+      log,
+      sleep,
+    });
     log({ level: 'info', msg: 'mfaguard serve listening', url: boundUrl, store: store.url, publicUrl });
 
     let stopped: Promise<void> | null = null;
