@@ -31,6 +31,9 @@ Options:
   --outbox-lease DUR      how long a notification being sent stays this process's without a heartbeat (default 30s)
   --tick-interval DUR     pause between escalation/re-triage passes (default 30s)
   --sqs-queue URL         consume an SQS queue of S3 notifications or EventBridge events (repeatable)
+  --sqs-visibility DUR     how long a received message stays hidden from other workers (default 5m; whole
+                          seconds); extended every third of it while the message is worked on, so a worker
+                          that dies gives its messages back after at most this long
   --s3-poll S3URL         poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)
   --lookup-region REGION  poll CloudTrail LookupEvents in REGION (repeatable)
   --region REGION         AWS region for the sources
@@ -89,6 +92,7 @@ export const SERVE_COMMAND: Command = {
       'outbox-lease': { type: 'string' },
       'tick-interval': { type: 'string' },
       'sqs-queue': { type: 'string', multiple: true },
+      'sqs-visibility': { type: 'string' },
       's3-poll': { type: 'string', multiple: true },
       'lookup-region': { type: 'string', multiple: true },
       region: { type: 'string' },
@@ -119,6 +123,7 @@ export const SERVE_COMMAND: Command = {
     const outboxIntervalMs = parseMs('outbox-interval', values['outbox-interval']);
     const tickIntervalMs = parseMs('tick-interval', values['tick-interval']);
     const outboxLeaseMs = parseMs('outbox-lease', values['outbox-lease']);
+    const visibilityMs = durationOption('sqs-visibility', values['sqs-visibility']);
     const service = await startService({
       storeUrl: await defaultStoreUrl(values.store, ctx.env),
       host: values.host ?? '127.0.0.1',
@@ -137,6 +142,7 @@ export const SERVE_COMMAND: Command = {
       ...(tickIntervalMs === undefined ? {} : { tickIntervalMs }),
       sources: {
         sqsQueues: values['sqs-queue'] ?? [],
+        ...(visibilityMs === undefined ? {} : { sqsVisibilityTimeoutSeconds: visibilityMs / 1000 }),
         s3Prefixes: values['s3-poll'] ?? [],
         lookupRegions: values['lookup-region'] ?? [],
         ...(values.region === undefined ? {} : { region: values.region }),
