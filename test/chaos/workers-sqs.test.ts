@@ -15,8 +15,9 @@ import { skipReasonOrFail } from '../../src/test-support/requirements.ts';
 import type { ServeProcess } from './test-support/serve-process.ts';
 import type { Workload, WorkersWorld } from './test-support/workers-world.ts';
 import {
-  loadWorkload,
+  prepareWorkload,
   readOutcome,
+  sendWorkload,
   startWorker,
   startWorkersWorld,
   storedEventCount,
@@ -64,7 +65,8 @@ describe('chaos: several serve workers on one PostgreSQL fed by SQS', { skip, ti
   it('3 workers, 20,000 events with duplicates, one worker kill -9ed twice: everything once, nothing in flight', async () => {
     // A slow receiver, so that sends are in flight when a worker dies.
     world.receiver.delayMs = 250;
-    const workload = await loadWorkload(world, { events: 20_000, removals: 40 });
+    const workload = await prepareWorkload(world, { events: 20_000, removals: 40 });
+    await sendWorkload(world, workload);
     for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(world));
     const victim = (): ServeProcess => workers[0]!;
 
@@ -157,7 +159,7 @@ describe('chaos: several serve workers on one PostgreSQL fed by SQS', { skip, ti
     assert.equal(outcome.deadLetters, 0);
     assert.deepEqual(await world.queueDepth(), { visible: 0, inFlight: 0 });
     console.error(
-      `workers chaos: ${workload.messages} messages (${workload.files} files), ${workload.keptIds.size} kept events, ` +
+      `workers chaos: ${workload.bodies.length} messages (${workload.files} files), ${workload.keptIds.size} kept events, ` +
         `${outcome.alerts.length} alerts, ${outcome.cases.length} cases, ${received.length} deliveries ` +
         `(${repeats} repeats), kills at ${kills.join(' and ')} stored events`,
     );

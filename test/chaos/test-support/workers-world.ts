@@ -218,7 +218,8 @@ export interface Workload {
   readonly removals: ReadonlyMap<string, string>;
   /** Every distinct event, as CloudTrail records. */
   readonly records: readonly Record<string, unknown>[];
-  readonly messages: number;
+  /** The SQS message bodies, shuffled; `sendWorkload` puts them on the queue. */
+  readonly bodies: readonly string[];
   readonly files: number;
 }
 
@@ -283,11 +284,11 @@ function s3Notification(key: string, etag: string): string {
 }
 
 /**
- * Puts the workload in S3 and on the queue. Duplicates across messages, as AWS delivers them: every file repeats a
+ * Puts the workload's files in S3 and returns the messages that announce them (`sendWorkload` sends them). Duplicates across messages, as AWS delivers them: every file repeats a
  * tenth of the previous file's records, every removal also arrives as an EventBridge event, a tenth of the files
  * are announced twice, and a few hundred list calls arrive again through EventBridge.
  */
-export async function loadWorkload(world: WorkersWorld, options: WorkloadOptions = {}): Promise<Workload> {
+export async function prepareWorkload(world: WorkersWorld, options: WorkloadOptions = {}): Promise<Workload> {
   const total = options.events ?? 20_000;
   const removalCount = options.removals ?? 40;
   const perFile = options.perFile ?? 100;
@@ -337,6 +338,12 @@ export async function loadWorkload(world: WorkersWorld, options: WorkloadOptions
     const j = seed % (i + 1);
     [bodies[i], bodies[j]] = [bodies[j]!, bodies[i]!];
   }
+  return { keptIds, removals, records, bodies, files };
+}
+
+/** Puts the workload's messages on the queue, ten at a time. */
+export async function sendWorkload(world: WorkersWorld, workload: Workload): Promise<void> {
+  const { bodies } = workload;
   for (let at = 0; at < bodies.length; at += 10) {
     await world.sqs.send(
       new SendMessageBatchCommand({
@@ -345,7 +352,6 @@ export async function loadWorkload(world: WorkersWorld, options: WorkloadOptions
       }),
     );
   }
-  return { keptIds, removals, records, messages: bodies.length, files };
 }
 
 /** What the workers left in the database. */
