@@ -9,6 +9,8 @@ import type { LiveLogEntry, LiveService } from './live/index.ts';
 export interface ServeSourceSettings {
   /** SQS queue URLs carrying S3 notifications of new CloudTrail files or EventBridge events. */
   readonly sqsQueues?: readonly string[];
+  /** How long a received message stays hidden from other workers (seconds; default 300); renewed while it is worked on. */
+  readonly sqsVisibilityTimeoutSeconds?: number;
   /** `s3://bucket/prefix/AWSLogs/` to poll with a durable checkpoint. */
   readonly s3Prefixes?: readonly string[];
   /** Regions whose CloudTrail LookupEvents to poll (accounts with no trail at all). */
@@ -74,6 +76,12 @@ export function checkSourceSettings(settings: ServeSourceSettings): void {
       );
     }
   }
+  const visibility = settings.sqsVisibilityTimeoutSeconds;
+  if (visibility !== undefined && (!Number.isInteger(visibility) || visibility < 1 || visibility > 43_200)) {
+    throw new UsageError(
+      `--sqs-visibility must be whole seconds from 1s to 12h (SQS's limits); got ${String(visibility)} seconds`,
+    );
+  }
   for (const url of settings.s3Prefixes ?? []) {
     if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url)) {
       throw new UsageError(
@@ -126,6 +134,9 @@ export async function startSources(
           sleep: realSleep,
           log: sourceLog(name, log),
           workerId,
+          ...(settings.sqsVisibilityTimeoutSeconds === undefined
+            ? {}
+            : { visibilityTimeoutSeconds: settings.sqsVisibilityTimeoutSeconds }),
         }),
       });
     }

@@ -22,6 +22,7 @@ import {
   createLiveMetrics,
   createLiveService,
   createOutboxWorker,
+  runScheduledJob,
 } from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
@@ -224,24 +225,6 @@ export async function bootstrapAdminToken(
   return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
-/** A loop that runs `pass` until `signal` aborts; the pass in progress when it aborts finishes first. */
-async function runLoop(
-  signal: AbortSignal,
-  intervalMs: number,
-  pass: () => Promise<boolean>,
-  onError: (error: unknown) => void,
-): Promise<void> {
-  while (!signal.aborted) {
-    let again = false;
-    try {
-      again = await pass();
-    } catch (error) {
-      onError(error);
-    }
-    if (!again) await sleep(intervalMs, signal);
-  }
-}
-
 /** Starts everything behind `door` and resolves once it listens. */
 export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
   const clock = options.clock ?? (() => Date.now());
@@ -346,15 +329,19 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
         door.countError('outbox');
         log({ level: 'error', msg: 'outbox stopped', error: String(error) });
       });
-    const tickLoop = runLoop(
-      stopping.signal,
-      options.tickIntervalMs ?? 30_000,
-      async () => {
+    // One worker at a time runs the ticks (escalations, re-triage): the others wait on the store's lease.
+    const tickLoop = runScheduledJob(stopping.signal, {
+      name: 'tick',
+      store,
+      workerId,
+      clock,
+      intervalMs: options.tickIntervalMs ?? 30_000,
+      run: async () => {
         await live.tick();
-        return false;
       },
-      (error) => log({ level: 'error', msg: 'tick failed', error: String(error) }),
-    );
+      log,
+      sleep,
+    });
     log({ level: 'info', msg: 'mfaguard serve listening', url: boundUrl, store: store.url, publicUrl });
 
     let stopped: Promise<void> | null = null;

@@ -23,3 +23,4 @@ export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './op
 export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
 export type * from './baseline-sightings.ts';
+export type * from './job-leases.ts';

@@ -2,6 +2,7 @@
 
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import type { BaselineSightingsTx } from './baseline-sightings.ts';
+import type { JobLeasesTx } from './job-leases.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -417,7 +418,7 @@ export interface KpiSnapshot {
  * Everything the service reads and writes, usable inside a transaction. Every method on `Store` runs
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
-export interface StoreTx extends BaselineSightingsTx {
+export interface StoreTx extends BaselineSightingsTx, JobLeasesTx {
   // Events -------------------------------------------------------------------------------------
   /** Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts. */
   insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult>;

@@ -26,6 +26,8 @@ describe('mfaguard serve: bad input', () => {
     [['extra'], GOOD_ENV, /serve takes no positional arguments/],
     [['--config', join(dir, 'missing.yaml')], GOOD_ENV, /cannot read the configuration file .*no such file/],
     [['--sqs-queue', 'my-queue'], GOOD_ENV, /--sqs-queue must be a queue URL/],
+    [['--sqs-visibility', '1500ms'], GOOD_ENV, /--sqs-visibility must be a duration/],
+    [['--sqs-visibility', '13h'], GOOD_ENV, /--sqs-visibility must be whole seconds from 1s to 12h/],
     [['--s3-poll', 'bucket/AWSLogs'], GOOD_ENV, /--s3-poll must be an s3:\/\/ URL/],
     [['--lookup-region', 'mars-1'], GOOD_ENV, /must be AWS regions such as us-east-1; got 'mars-1'/],
     [[], { MFAGUARD_INGEST_TOKEN: 'short' }, /MFAGUARD_INGEST_TOKEN is too short \(5 characters\)/],

@@ -84,6 +84,10 @@ SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.
         repeatable,
       )
       .option(
+        '--sqs-visibility <duration>',
+        'how long a received message stays hidden from other workers (default 5m; whole seconds); extended every third of it while the message is worked on, so a worker that dies gives its messages back after at most this long',
+      )
+      .option(
         '--s3-poll <s3url>',
         'poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)',
         repeatable,
@@ -121,6 +125,7 @@ SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.
     const outboxIntervalMs = parseMs('outbox-interval', values.outboxInterval);
     const tickIntervalMs = parseMs('tick-interval', values.tickInterval);
     const outboxLeaseMs = parseMs('outbox-lease', values.outboxLease);
+    const visibilityMs = durationOption('sqs-visibility', values.sqsVisibility);
     const service = await startService({
       storeUrl: await defaultStoreUrl(values.store, ctx.env),
       host: values.host ?? '127.0.0.1',
@@ -139,6 +144,7 @@ SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.
       ...(tickIntervalMs === undefined ? {} : { tickIntervalMs }),
       sources: {
         sqsQueues: values.sqsQueue ?? [],
+        ...(visibilityMs === undefined ? {} : { sqsVisibilityTimeoutSeconds: visibilityMs / 1000 }),
         s3Prefixes: values.s3Poll ?? [],
         lookupRegions: values.lookupRegion ?? [],
         ...(values.region === undefined ? {} : { region: values.region }),

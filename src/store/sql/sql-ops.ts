@@ -2,6 +2,8 @@
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
+import type { JobLease, JobLeaseInput } from '../job-leases.ts';
+import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -1388,6 +1390,25 @@ export class SqlOps implements StoreTx {
       key,
     ]);
     return rows.length > 0;
+  }
+
+  // Scheduled jobs -------------------------------------------------------------------------------
+
+  acquireJobLease(input: JobLeaseInput): Promise<boolean> {
+    requireText(input.name, 'name');
+    requireText(input.workerId, 'workerId');
+    requireTime(input.nowMs, 'nowMs');
+    if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
+      throw invalid('leaseMs', 'expected a positive number of milliseconds');
+    return acquireJobLease(this.#conn, input);
+  }
+
+  releaseJobLease(name: string, workerId: string): Promise<boolean> {
+    return releaseJobLease(this.#conn, requireText(name, 'name'), requireText(workerId, 'workerId'));
+  }
+
+  getJobLease(name: string): Promise<JobLease | null> {
+    return getJobLease(this.#conn, requireText(name, 'name'));
   }
 
   // Dead letters ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import type {
 } from '../store.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
+import type { JobLeaseInput } from '../job-leases.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
 import { SqlOps } from './sql-ops.ts';
 
@@ -275,6 +276,15 @@ export class SqlStore implements Store {
   }
   isWorkDone(key: string) {
     return this.#read('isWorkDone', (ops) => ops.isWorkDone(key));
+  }
+  acquireJobLease(input: JobLeaseInput) {
+    return this.#write('acquireJobLease', (ops) => ops.acquireJobLease(input));
+  }
+  releaseJobLease(name: string, workerId: string) {
+    return this.#write('releaseJobLease', (ops) => ops.releaseJobLease(name, workerId));
+  }
+  getJobLease(name: string) {
+    return this.#read('getJobLease', (ops) => ops.getJobLease(name));
   }
   addDeadLetter(input: AddDeadLetterInput) {
     return this.#write('addDeadLetter', (ops) => ops.addDeadLetter(input));

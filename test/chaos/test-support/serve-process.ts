@@ -19,10 +19,12 @@ export interface ServeProcess {
 export async function startServeProcess(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
+  /** The script that runs the CLI: default bin/mfaguard.js (the sources); benchmarks give bench/run-dist.mjs. */
+  entry: string = BIN,
 ): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', ...args],
+    [entry, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', ...args],
     { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

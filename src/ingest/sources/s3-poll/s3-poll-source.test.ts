@@ -64,7 +64,7 @@ async function seed(bucket: string) {
   await s3.put(bucket, `AWSLogs/${ACCOUNT}/elasticloadbalancing/us-east-1/2024/01/02/lb.log.gz`, body('lb'));
 }
 before(async () => {
-  s3 = await startLocalS3(['trail', 'resume', 'nested']);
+  s3 = await startLocalS3(['trail', 'resume', 'nested', 'shared']);
   await seed('trail');
   await seed('resume');
   await s3.put(
@@ -194,6 +194,43 @@ void describe('createS3PollSource against s3rver', () => {
     );
     assert.equal((await restarted.pollOnce()).fetched, 0);
     assert.deepEqual(second.ids, ['late', 'd', 'e']);
+  });
+
+  void it('several workers polling one prefix on one store read each file once, and all files get read', async () => {
+    const names: string[] = [];
+    for (let minute = 0; minute < 12; minute++) {
+      const stamp = `20240102T10${String(minute * 4).padStart(2, '0')}`;
+      for (const [prefix, region] of [
+        [useast, 'us-east-1'],
+        [euwest, 'eu-west-1'],
+      ] as const) {
+        const id = `${region}-${minute}`;
+        await s3.put('shared', file(prefix, region, stamp, id), body(id));
+        names.push(id);
+      }
+    }
+    const { sink, ids } = recordingSink();
+    // Each store call yields to the event loop, so the workers' polls interleave at every step.
+    const slowSink: LiveSink = {
+      ingestBytes: async (data, origin) => {
+        await settle(2);
+        return sink.ingestBytes(data, origin);
+      },
+      ingestRecords: (records, origin) => sink.ingestRecords(records, origin),
+    };
+    const now = T('2024-01-02T11:00:00Z');
+    const workers = ['w1', 'w2', 'w3'].map((workerId) =>
+      poller(slowSink, () => now, { url: 's3://shared/AWSLogs/', workerId }),
+    );
+    for (let round = 0; round < 40; round++) {
+      const results = await Promise.all(workers.map((worker) => worker.pollOnce()));
+      if (results.every((result) => result.fetched === 0)) break;
+    }
+    assert.deepEqual([...ids].sort(), [...names].sort(), 'every file once');
+    assert.equal(
+      await store.getCheckpoint(s3PollCheckpointKey('shared', useast)),
+      file(useast, 'us-east-1', '20240102T1044', 'us-east-1-11'),
+    );
   });
 
   void it('keeps the checkpoint before a file the sink could not store, and retries it first', async () => {

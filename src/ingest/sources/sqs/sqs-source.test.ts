@@ -325,7 +325,8 @@ void describe('createSqsSource', () => {
         key: `s3://trail/${keyA}#${etagA}`,
         workerId: 'worker-b',
         leaseMs: 1000,
-        nowMs: time.clock() + 14 * 60_000,
+        // Renewed at the last heartbeat for another visibility timeout (120 s, the default lease).
+        nowMs: time.clock() + 100_000,
       }),
       false,
     );

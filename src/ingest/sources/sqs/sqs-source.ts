@@ -206,7 +206,11 @@ export interface SqsSourceOptions {
   readonly waitTimeSeconds?: number;
   /** Messages per receive, 1..10 (default 10). */
   readonly maxMessages?: number;
-  /** Lease of a claim on an S3 object (default 15 minutes; renewed by the heartbeat). */
+  /**
+   * Lease of a claim on an S3 object (default: the visibility timeout; renewed by the heartbeat). A worker killed
+   * while it holds an object leaves the claim behind: the message comes back after the visibility timeout, and a
+   * claim that outlived it would send the message back again and again until the claim ran out too.
+   */
   readonly claimLeaseMs?: number;
   /** Pause after an empty receive (default 100 ms; the long poll itself already waited). */
   readonly idleMs?: number;
@@ -218,7 +222,7 @@ export function createSqsSource(options: SqsSourceOptions): LiveSource {
   const log = options.log ?? noLog;
   const visibility = options.visibilityTimeoutSeconds ?? 300;
   const heartbeatMs = options.heartbeatMs ?? Math.max(1000, Math.floor((visibility * 1000) / 3));
-  const claimLeaseMs = options.claimLeaseMs ?? 15 * 60_000;
+  const claimLeaseMs = options.claimLeaseMs ?? visibility * 1000;
   const { client, queueUrl } = options;
 
   function heartbeat(message: Message, held: Set<string>): () => Promise<void> {

@@ -94,6 +94,8 @@ export function deferred<T = void>(): Deferred<T> {
 
 export interface LocalS3 {
   readonly client: S3Client;
+  /** `http://127.0.0.1:PORT`, for processes that reach it (AWS_ENDPOINT_URL_S3). */
+  readonly endpoint: string;
   put(bucket: string, key: string, body: string | Uint8Array): Promise<string>;
   close(): Promise<void>;
 }
@@ -127,6 +129,7 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
   });
   return {
     client,
+    endpoint: `http://127.0.0.1:${port}`,
     async put(bucket, key, body) {
       const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       return (out.ETag ?? '').replace(/^"|"$/g, '');
