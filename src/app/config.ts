@@ -10,6 +10,8 @@ import { isPrintableTime, isSeverity, UsageError } from '../model/index.ts';
 // The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
 import { parseNotifyConfig } from '../notify/config.ts';
 import type { Environment, NotifyConfig } from '../notify/config.ts';
+import type { RespondConfig } from '../respond/policy.ts';
+import { parseRespond } from './config-respond.ts';
 
 /** The `serve` section: what the live service needs beyond triage. */
 export interface ServeConfig {
@@ -37,6 +39,8 @@ export interface MfaguardConfig {
   readonly serve?: ServeConfig;
   /** Notifiers and routes; absent or empty: nothing is sent. */
   readonly notify?: NotifyConfig;
+  /** The response policy; absent: DEFAULT_RESPOND_CONFIG (dry-run). */
+  readonly respond?: RespondConfig;
 }
 
 export const DEFAULT_SERVE_CONFIG: ServeConfig = {
@@ -107,7 +111,7 @@ function show(value: unknown): string {
 }
 
 /** Walks the parsed YAML with positions so that every problem can say where it is. */
-class Checker {
+export class Checker {
   readonly issues: InputIssue[] = [];
   constructor(
     private readonly location: string,
@@ -231,7 +235,7 @@ export function parseConfig(
   const check = new Checker(location, lines, document.contents);
   const raw: unknown = document.toJS();
   const top =
-    check.object([], raw ?? {}, ['approvals', 'identities', 'notify', 'serve', 'triage', 'workingHours']) ??
+    check.object([], raw ?? {}, ['approvals', 'identities', 'notify', 'respond', 'serve', 'triage', 'workingHours']) ??
     {};
 
   const triage =
@@ -371,9 +375,12 @@ export function parseConfig(
   const notify = parseNotifyConfig(top['notify'], location, options.env ?? null);
   for (const issue of notify.issues) if (issue.level === 'error') check.issues.push(issue);
 
+  const respond = parseRespond(check, top['respond']);
+
   const config: MfaguardConfig = {
     serve,
     notify,
+    respond,
     triage: {
       graceWindowMs: check.duration(
         ['triage', 'graceWindow'],
