@@ -23,3 +23,5 @@ export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './op
 export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
 export type * from './baseline-sightings.ts';
+export type * from './response-actions.ts';
+export { RESPONSE_ACTION_STATES } from './response-actions.ts';

@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import type { Actor, Alert, CloudTrailEvent, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 import { defineSightingsContract } from './baseline-sightings.contract.ts';
+import { defineResponseActionsContract } from './response-actions.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from './errors.ts';
 import { targetKeyOf } from './keys.ts';
 import type { Store, StoredAlert } from './store.ts';
@@ -203,6 +204,7 @@ export function defineStoreContract(
     }
 
     defineSightingsContract(test);
+    defineResponseActionsContract(test, (store) => openCase(store));
 
     // Opening and migrations ---------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // PostgreSQL schema, as numbered migrations applied once each (recorded in schema_migrations).
 
 import { POSTGRES_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
+import { POSTGRES_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
 // Times are epoch milliseconds (BIGINT). Text keys that are ordered or paginated use the "C" collation,
@@ -180,4 +181,5 @@ CREATE TABLE dead_letters (
 `,
   },
   POSTGRES_SIGHTINGS_MIGRATION,
+  POSTGRES_RESPONSE_MIGRATION,
 ];

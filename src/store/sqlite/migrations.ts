@@ -1,6 +1,7 @@
 // SQLite schema, as numbered migrations applied once each (recorded in schema_migrations).
 
 import { SQLITE_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
+import { SQLITE_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
 // Times are epoch milliseconds (INTEGER). Surrogate ids use AUTOINCREMENT so an id is never reused:
@@ -180,4 +181,5 @@ CREATE TABLE dead_letters (
 `,
   },
   SQLITE_SIGHTINGS_MIGRATION,
+  SQLITE_RESPONSE_MIGRATION,
 ];
