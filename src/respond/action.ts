@@ -1,6 +1,7 @@
 // What every response action is: a plan (the AWS calls it would make), the exact calls to make, their undo, its permissions.
 
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { ConflictError } from '../store/errors.ts';
 
 export const ACTION_KINDS = ['disable-console', 'quarantine', 'revoke-sessions'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
@@ -74,7 +75,7 @@ export interface ResponseAction {
 }
 
 /** Asked to undo what cannot be undone (a deleted console password): the user's request, HTTP 409 / exit 2. */
-export class NotUndoableError extends Error {
+export class NotUndoableError extends ConflictError {
   override readonly name = 'NotUndoableError';
 }
 
