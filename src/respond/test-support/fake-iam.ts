@@ -40,7 +40,10 @@ const noSuchEntity = (message: string): NoSuchEntityException =>
   new NoSuchEntityException({ message, $metadata: { httpStatusCode: 404 } });
 
 /** Shapes as in the IAM API reference: ListAttachedUserPolicies pages with IsTruncated/Marker, keys with CreateDate. */
-export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
+export function fakeIam(
+  initial: Partial<FakeIamState> = {},
+  options: { readonly afterWrite?: (api: string) => void } = {},
+): FakeIam {
   const state: FakeIamState = {
     attached: initial.attached ?? new Map<string, Set<string>>(),
     keys: initial.keys ?? new Map<string, AccessKeyMetadata[]>(),
@@ -48,6 +51,10 @@ export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
     rolePolicies: initial.rolePolicies ?? new Map<string, string>(),
   };
   const writes: string[] = [];
+  const wrote = (entry: string): void => {
+    writes.push(entry);
+    options.afterWrite?.(entry);
+  };
   const mock = mockClient(IAMClient);
   mock.on(ListAttachedUserPoliciesCommand).callsFake((input: { UserName: string; Marker?: string }) => {
     const arns = [...(state.attached.get(input.UserName) ?? [])];
@@ -61,14 +68,14 @@ export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
     };
   });
   mock.on(AttachUserPolicyCommand).callsFake((input: { UserName: string; PolicyArn: string }) => {
-    writes.push('AttachUserPolicy');
     const set = state.attached.get(input.UserName) ?? new Set<string>();
     set.add(input.PolicyArn);
     state.attached.set(input.UserName, set);
+    wrote('AttachUserPolicy');
     return {};
   });
   mock.on(DetachUserPolicyCommand).callsFake((input: { UserName: string; PolicyArn: string }) => {
-    writes.push('DetachUserPolicy');
+    wrote('DetachUserPolicy');
     if (!(state.attached.get(input.UserName)?.delete(input.PolicyArn) ?? false))
       throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
     return {};
@@ -80,7 +87,7 @@ export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
   mock
     .on(UpdateAccessKeyCommand)
     .callsFake((input: { UserName: string; AccessKeyId: string; Status: 'Active' | 'Inactive' }) => {
-      writes.push(`UpdateAccessKey:${input.AccessKeyId}:${input.Status}`);
+      wrote(`UpdateAccessKey:${input.AccessKeyId}:${input.Status}`);
       const key = (state.keys.get(input.UserName) ?? []).find((k) => k.AccessKeyId === input.AccessKeyId);
       if (key === undefined)
         throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
@@ -95,7 +102,7 @@ export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
     };
   });
   mock.on(DeleteLoginProfileCommand).callsFake((input: { UserName: string }) => {
-    writes.push('DeleteLoginProfile');
+    wrote('DeleteLoginProfile');
     if (!state.loginProfiles.delete(input.UserName))
       throw noSuchEntity(`Login Profile for User ${input.UserName} cannot be found.`);
     return {};
@@ -103,12 +110,12 @@ export function fakeIam(initial: Partial<FakeIamState> = {}): FakeIam {
   mock
     .on(PutRolePolicyCommand)
     .callsFake((input: { RoleName: string; PolicyName: string; PolicyDocument: string }) => {
-      writes.push('PutRolePolicy');
+      wrote('PutRolePolicy');
       state.rolePolicies.set(`${input.RoleName}/${input.PolicyName}`, input.PolicyDocument);
       return {};
     });
   mock.on(DeleteRolePolicyCommand).callsFake((input: { RoleName: string; PolicyName: string }) => {
-    writes.push('DeleteRolePolicy');
+    wrote('DeleteRolePolicy');
     if (!state.rolePolicies.delete(`${input.RoleName}/${input.PolicyName}`))
       throw noSuchEntity(`The role policy with name ${input.PolicyName} cannot be found.`);
     return {};
