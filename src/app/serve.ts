@@ -38,6 +38,7 @@ import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
+import { buildResponder } from './respond.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -60,7 +61,7 @@ export interface ServeOptions {
   readonly metricsPublic?: boolean;
   /** Also look owners up in IAM user tags (ListUserTags), after the configuration's owners. */
   readonly ownerTags?: boolean;
-  /** Tests give their own IAM client for the tag lookup. */
+  /** Tests give their own IAM client for the tag lookup and the response actions. */
   readonly iamClient?: IAMClient;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
@@ -301,6 +302,15 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     }
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
+    const responder = await buildResponder({
+      store,
+      config,
+      clock,
+      workerId,
+      log,
+      ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
+      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+    });
     const liveMetrics = createLiveMetrics();
     const metrics = new Metrics();
     const core = createLiveService({
@@ -313,6 +323,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       log,
       metrics: liveMetrics,
       ownerLookups,
+      responder,
     });
     const live = meterLiveService(core, metrics);
     const outbox = createOutboxWorker({
@@ -338,6 +349,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     handle = createRequestHandler({
       store,
       live,
+      responder,
       metrics,
       version: packageVersion(),
       ingestToken,
