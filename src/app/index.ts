@@ -18,5 +18,6 @@ export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo
 export type { GroundTruthCheck } from './demo.ts';
 // The service is loaded on demand (service.ts): `scan` must not pay for the HTTP API, notifiers and SDK clients.
 export { defaultStoreUrl, issueApiToken, openServiceStore, startService } from './service.ts';
+export { buildResponder } from './respond.ts';
 export type { RunningService, ServeOptions } from './serve.ts';
 export type { ServeSourceSettings } from './serve-sources.ts';

@@ -12,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   hunt: async () => (await import('./hunt.ts')).HUNT_COMMAND,
   kpi: async () => (await import('./kpi.ts')).KPI_COMMAND,
   policy: async () => (await import('./policy.ts')).POLICY_COMMAND,
+  respond: async () => (await import('./respond.ts')).RESPOND_COMMAND,
   rules: async () => (await import('./rules.ts')).RULES_COMMAND,
   scan: async () => (await import('./scan.ts')).SCAN_COMMAND,
   serve: async () => (await import('./serve.ts')).SERVE_COMMAND,
