@@ -19,3 +19,4 @@ export { adminHold, protectedReason, rateLimited } from './safeguards.ts';
 export type { AdminFact, PostureView } from './safeguards.ts';
 export { assumedRoleOf, createResponder } from './responder.ts';
 export type { Responder, ResponderDeps, ResponderLogEntry } from './responder.ts';
+export { adminFactsOf, postureFromSnapshots } from './posture.ts';
