@@ -2,6 +2,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { LiveService } from '../app/index.ts';
+import type { Responder } from '../respond/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limits.ts';
@@ -29,6 +30,8 @@ export interface ApiOptions {
   readonly logClientError?: (line: string) => void;
   /** Limits on verification links and failed tokens; default: DEFAULT_RATE_LIMITS, per process. */
   readonly rateLimiter?: RateLimiter;
+  /** The response actions (plan, approve, undo); absent: those routes answer 503. */
+  readonly responder?: Responder;
 }
 
 /** `public`: no token; `ingest`: the ingest secret; `metrics`: viewer unless configured public; else a role. */

@@ -48,6 +48,7 @@ export function createHttpDoor(options: ServeOptions): ServiceDoor {
       handle = createRequestHandler({
         store: wiring.store,
         live,
+        responder: wiring.responder,
         metrics,
         version: packageVersion(),
         ingestToken: wiring.ingestToken,

@@ -13,6 +13,7 @@ import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
+import { RESPOND_ROUTES } from './respond-routes.ts';
 import { serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
 
@@ -140,6 +141,7 @@ export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
+  ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
 ];
 

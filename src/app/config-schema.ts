@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, WorkingHours } from '../enrich/index.ts';
 import type { Severity } from '../model/index.ts';
-import { isPrintableTime, SEVERITIES } from '../model/index.ts';
+import { CLASSIFICATIONS, isPrintableTime, SEVERITIES } from '../model/index.ts';
+import { ACTION_KINDS, DEFAULT_RESPOND_CONFIG } from '../respond/index.ts';
+import type { RespondConfig, RespondRule } from '../respond/index.ts';
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DAY_NAMES: Readonly<Record<string, number>> = {
@@ -305,6 +307,95 @@ const serveSchema = section({
   .nullish()
   .meta({ description: 'What the live service needs beyond triage' });
 
+const APPROVAL_ROLES = ['none', 'responder', 'admin'] as const;
+const QUARANTINE_POLICY_ERROR =
+  'expected a managed policy name (mfaguard-quarantine) or ARN (arn:aws:iam::{account}:policy/NAME)';
+const QUARANTINE_POLICY = /^(arn:aws[\w-]*:iam::(\d{12}|\{account\}):policy\/[\w+=,.@/-]+|[\w+=,.@-]{1,128})$/;
+
+/** A list whose every entry must be one of `known`: each unknown entry is named with the accepted ones. */
+const oneOfEach = <T extends string>(known: readonly T[], what: string, description: string) =>
+  names(description).transform((list, ctx): T[] => {
+    list.forEach((name, index) => {
+      if (!(known as readonly string[]).includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `unknown ${what} '${name}'`,
+          params: { hint: `use ${known.join(', ')}` },
+        });
+    });
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: `name at least one ${what}` });
+    return list.filter((name): name is T => (known as readonly string[]).includes(name));
+  });
+
+const respondRuleSchema = section({
+  actions: oneOfEach(ACTION_KINDS, 'action', 'what to do: quarantine, revoke-sessions, disable-console'),
+  after: duration('how long after the case reached the classification the actions wait (default 0s)').optional(),
+  approve: z
+    .enum(APPROVAL_ROLES, {
+      error: (issue) => `expected ${APPROVAL_ROLES.join(', ')}, got ${JSON.stringify(issue.input)}`,
+    })
+    .optional()
+    .meta({ description: 'who must approve before it is applied: none, responder or admin (default none)' }),
+  when: oneOfEach(CLASSIFICATIONS, 'classification', 'the classifications that trigger the rule'),
+}).transform(
+  (rule): RespondRule => ({
+    classifications: rule.when,
+    actions: rule.actions,
+    delayMs: rule.after ?? 0,
+    approval: rule.approve ?? 'none',
+  }),
+);
+
+const respondSchema = section({
+  breakGlassRoles: names('break-glass roles (names or ARNs): never touched').optional(),
+  liftOnReEnrolment: z
+    .boolean({ error: 'expected true or false' })
+    .optional()
+    .meta({ description: "the owner's re-enrolment lifts the quarantine without a person (default true)" }),
+  mode: z
+    .enum(['dry-run', 'enforce'], {
+      error: (issue) => `expected dry-run or enforce, got ${JSON.stringify(issue.input)}`,
+    })
+    .optional()
+    .meta({ description: 'dry-run (default): plans are recorded and shown, nothing is applied' }),
+  protected: names('users and roles (names or ARNs) never touched, besides identities.breakGlass').optional(),
+  quarantinePolicy: z
+    .string({ error: QUARANTINE_POLICY_ERROR })
+    .regex(QUARANTINE_POLICY, { error: QUARANTINE_POLICY_ERROR })
+    .optional()
+    .meta({ description: 'the quarantine managed policy: a name or an ARN ({account} is replaced)' }),
+  rateLimit: section({
+    count: count(0, 10_000, 'actions applied without a person within the window').optional(),
+    window: duration('the window of the organisation-wide rate limit (default 1h)').optional(),
+  }).nullish(),
+  rules: z
+    .array(respondRuleSchema, {
+      error: 'expected a list of rules ({ when, actions, after, approve })',
+    })
+    .optional()
+    .meta({ description: 'which classifications trigger which actions (default: see docs/respond.md)' }),
+})
+  .nullish()
+  .transform(
+    (section): RespondConfig => {
+      const d = DEFAULT_RESPOND_CONFIG;
+      return {
+        mode: section?.mode ?? d.mode,
+        rules: section?.rules ?? d.rules,
+        quarantinePolicy: section?.quarantinePolicy ?? d.quarantinePolicy,
+        protected: section?.protected ?? d.protected,
+        breakGlassRoles: section?.breakGlassRoles ?? d.breakGlassRoles,
+        rateLimit: {
+          count: section?.rateLimit?.count ?? d.rateLimit.count,
+          windowMs: section?.rateLimit?.window ?? d.rateLimit.windowMs,
+        },
+        liftOnReEnrolment: section?.liftOnReEnrolment ?? d.liftOnReEnrolment,
+      };
+    },
+  )
+  .meta({ description: 'The response policy: containment actions per classification (see docs/respond.md)' });
+
 /** The whole file. `notify` is checked by the notifiers' own parser (see notify/config.ts). */
 export const CONFIG_SCHEMA = z
   .strictObject(
@@ -320,6 +411,7 @@ export const CONFIG_SCHEMA = z
         description: 'Notifiers and the routes that choose them (see docs/notifications.md)',
         type: 'object',
       }),
+      respond: respondSchema,
       serve: serveSchema,
       triage: triageSchema,
       workingHours: workingHoursSchema,

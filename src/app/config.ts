@@ -217,6 +217,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
           : serve.escalateConfirmedAt,
     },
     notify,
+    respond: file.respond,
     triage: {
       graceWindowMs: triage.graceWindow ?? DEFAULT_TRIAGE_CONFIG.graceWindowMs,
       burstCount: triage.burst?.count ?? DEFAULT_TRIAGE_CONFIG.burstCount,

@@ -28,4 +28,5 @@ export type { GroundTruthCheck } from './demo.ts';
 export { defaultStoreUrl, issueApiToken, openServiceStore, startLiveService } from './service.ts';
 export type { DoorWiring, Environment, RunningService, ServeOptions, ServiceDoor } from './serve.ts';
 export type { LiveLogEntry } from './live/index.ts';
+export { buildResponder } from './respond.ts';
 export type { ServeSourceSettings } from './serve-sources.ts';

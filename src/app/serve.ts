@@ -29,6 +29,8 @@ import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
 import { createServeLog, logLevelFrom } from './serve-log.ts';
+import { buildResponder } from './respond.ts';
+import type { Responder } from '../respond/index.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -51,7 +53,7 @@ export interface ServeOptions {
   readonly metricsPublic?: boolean;
   /** Also look owners up in IAM user tags (ListUserTags), after the configuration's owners. */
   readonly ownerTags?: boolean;
-  /** Tests give their own IAM client for the tag lookup. */
+  /** Tests give their own IAM client for the tag lookup and the response actions. */
   readonly iamClient?: IAMClient;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
@@ -101,6 +103,8 @@ export interface DoorWiring {
   readonly log: (entry: LiveLogEntry) => void;
   /** The live service's own counters and histograms, for /metrics. */
   readonly liveMetrics: Registry;
+  /** The containment actions: the API plans, applies and undoes them through it. */
+  readonly responder: Responder;
 }
 
 /**
@@ -271,6 +275,15 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
     }
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
+    const responder = await buildResponder({
+      store,
+      config,
+      clock,
+      workerId,
+      log,
+      ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
+      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+    });
     const liveMetrics = createLiveMetrics();
     const core = createLiveService({
       store,
@@ -282,6 +295,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       log,
       metrics: liveMetrics,
       ownerLookups,
+      responder,
     });
     const outbox = createOutboxWorker({
       store,
@@ -306,6 +320,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
     const live = door.open({
       store,
       core,
+      responder,
       ingestToken,
       clock,
       log,

@@ -92,6 +92,15 @@ export interface LiveServiceDeps {
   readonly routes?: readonly Route[];
   /** Random bytes for verification nonces (tests may fix them). */
   readonly randomBytes?: (size: number) => Buffer;
+  /** The response (src/respond/): told of changed cases and ingested events after each commit; none when absent. */
+  readonly responder?: ResponseHooks;
+}
+
+/** What the live core tells the responder; it logs its own failures and never throws into ingestion. */
+export interface ResponseHooks {
+  caseChanged(caseIds: readonly string[]): Promise<void>;
+  eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
+  tick(): Promise<void>;
 }
 
 /** The live service plus what the shells need besides the contract. */
@@ -582,6 +591,11 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       sightings.add(pendingSightings);
       throw error;
     });
+    // After the commit: IAM calls never run inside a database transaction.
+    if (deps.responder !== undefined) {
+      await deps.responder.eventsIngested(kept);
+      await deps.responder.caseChanged(result.caseIds);
+    }
     metrics.inc('eventsReceived', received);
     metrics.inc('eventsStored', result.stored);
     metrics.inc('eventsDuplicate', result.duplicates);
@@ -831,6 +845,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           }),
         );
         if (!response.ok) metrics.inc('verificationRejected');
+        else await deps.responder?.caseChanged([response.caseId]);
         return response;
       });
     },
@@ -880,6 +895,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
             });
           }
         }
+        // 1b. Response actions that came due (a delay passed, an approval, a worker killed mid-apply).
+        try {
+          await deps.responder?.tick();
+        } catch (error) {
+          metrics.inc('errors');
+          log({ level: 'error', msg: 'response tick failed', error: String(error) });
+        }
         // 2. Removals still without a new device past grace + delivery allowance: re-triaged, hence unresolved and raised.
         const due = now - triageConfig.graceWindowMs - serve.deliveryLagMs;
         for (const state of ['open', 'verifying', 'escalated'] as const) {
@@ -894,6 +916,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
               if (kase.firstEventAt > due) continue;
               try {
                 await tickCase(kase.id, now, due);
+                await deps.responder?.caseChanged([kase.id]);
               } catch (error) {
                 metrics.inc('errors');
                 log({ level: 'error', msg: 're-triage failed', caseId: kase.id, error: String(error) });

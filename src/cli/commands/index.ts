@@ -46,6 +46,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'check IAM policy documents: do they really enforce MFA (console and access keys)?',
     load: async () => (await import('./policy.ts')).POLICY_COMMAND,
   },
+  respond: {
+    summary: 'plan, apply or undo the containment actions of a case (quarantine, revoke sessions)',
+    load: async () => (await import('./respond.ts')).RESPOND_COMMAND,
+  },
   rules: {
     summary: 'list, validate and test detection rules (built-in, Elastic TOML, Sigma YAML)',
     load: async () => (await import('./rules.ts')).RULES_COMMAND,
