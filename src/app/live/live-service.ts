@@ -436,10 +436,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       incidents.set(key, [...(incidents.get(key) ?? []), alert]);
     }
     const firstTime = (alerts: readonly Alert[]): string =>
-      alerts.reduce(
-        (min, alert) => (alert.event.time < min ? alert.event.time : min),
-        alerts[0]!.event.time,
-      );
+      alerts.reduce((min, alert) => (alert.event.time < min ? alert.event.time : min), alerts[0]!.event.time);
     const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
       firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
     );
@@ -624,12 +621,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       const retriaged = await retriage(tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 
-      const synced = await joinCases(
-        tx,
-        effects,
-        [...effects.newAlerts.values(), ...retriaged.unattached],
-        { retriaged, eventOf: (id) => byId.get(id), owners, now },
-      );
+      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
+        retriaged,
+        eventOf: (id) => byId.get(id),
+        owners,
+        now,
+      });
       for (const caseId of [...touched].sort())
         if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {

@@ -143,7 +143,10 @@ async function incidentsWindow(
     add(logins.filter((event) => targetNames.has(targetUserName(event)?.toLowerCase() ?? '')));
   }
   const actorKeys = new Set<string>();
-  const chains = new Map<string, { actor: string; account: string | null; fromMs: number; untilMs: number }>();
+  const chains = new Map<
+    string,
+    { actor: string; account: string | null; fromMs: number; untilMs: number }
+  >();
   for (const removal of removals) {
     const actor = actorKeyOf(removal.actor);
     if (actor === null) continue;
@@ -157,7 +160,8 @@ async function incidentsWindow(
       untilMs: Math.max(chain?.untilMs ?? -Infinity, removal.timeMs + config.burstWindowMs),
     });
   }
-  if (actorKeys.size > 0) add(await tx.findEvents({ fromMs, toMs, actorKeys: [...actorKeys], limit: MAX_EVENTS }));
+  if (actorKeys.size > 0)
+    add(await tx.findEvents({ fromMs, toMs, actorKeys: [...actorKeys], limit: MAX_EVENTS }));
   for (const chain of chains.values())
     add(await burstChain(tx, chain.actor, chain.account, chain.fromMs, chain.untilMs, config.burstWindowMs));
   return window;
