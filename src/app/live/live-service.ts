@@ -617,7 +617,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       // Duplicates count: a delivery retried after a failed re-triage must mark its removals again.
       const conflicted = new Set(conflicts.map((conflict) => conflict.event));
       const settled = kept.filter((event) => !conflicted.has(event));
-      const dirty = (await affectedRemovals(tx, settled, triageConfig, 'probe')).length > 0 ? settled : [];
+      // Only when a stored removal besides those triaged just now is changed does the answer wait for a re-triage.
+      const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
+      const dirty = others.length > 0 ? settled : [];
       const retriaged = await retriage(tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 

@@ -179,6 +179,8 @@ export async function affectedRemovals(
   events: readonly CloudTrailEvent[],
   config: TriageConfig,
   mode: 'all' | 'incidents' | 'probe' = 'all',
+  /** Removals to leave out (a write's own, triaged in it). */
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<CloudTrailEvent[]> {
   if (events.length === 0) return [];
   const probe = mode === 'probe';
@@ -208,12 +210,13 @@ export async function affectedRemovals(
     fromMs: min - widest,
     toMs: max + widest + 1,
     names: ['DeactivateMFADevice'],
-    limit: probe ? 1 : MAX_EVENTS,
+    limit: probe ? exclude.size + 1 : MAX_EVENTS,
   };
   const found = new Map<string, CloudTrailEvent>();
   const add = (list: readonly CloudTrailEvent[]): void => {
     // A probe reads one row per key: a refused deactivation there still says "maybe" (never a wrong "no").
-    for (const event of list) if (probe || isMfaRemoval(event)) found.set(event.id, event);
+    for (const event of list)
+      if ((probe || isMfaRemoval(event)) && !exclude.has(event.id)) found.set(event.id, event);
   };
   if (targetKeys.size > 0) add(await tx.findEvents({ ...window, targetKeys: [...targetKeys] }));
   if (actorKeys.size > 0) add(await tx.findEvents({ ...window, actorKeys: [...actorKeys] }));
