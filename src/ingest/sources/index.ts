@@ -1,7 +1,7 @@
 // Public face of the batch sources: files, folders, stdin and S3 prefixes turned into chunks and issues.
 
-export type { InputEntry, InputItem, Listed } from './entry.ts';
-export { isTakenFileName, listPath, nodeFileSystem, stdinEntry } from './file/file-source.ts';
+export type { InputEntry, InputItem, Listed, LocalFile } from './entry.ts';
+export { isTakenFileName, listPath, nodeFileSystem, readLocalChunk, stdinEntry } from './file/file-source.ts';
 export type { DirEntry, FileStat, FileSystem } from './file/file-source.ts';
 export { realSleep } from './live-source.ts';
 export type {

@@ -24,6 +24,8 @@ export interface ReadInputsOptions {
   readonly fileSystem?: FileSystem;
   /** Inputs for which this says false are not read (e.g. outside --since, by their S3 key); one note counts them. */
   readonly select?: (location: string) => boolean;
+  /** Local files that would be read whole come out as `file` items, for the consumer to read (in a worker thread). */
+  readonly deferLocalReads?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -115,6 +117,12 @@ export async function* readInputs(
 
   const load = async (entry: InputEntry): Promise<Loaded> => {
     if (entry.size !== undefined && entry.size <= maxChunkBytes) {
+      if (options.deferLocalReads === true && entry.localPath !== undefined)
+        return {
+          items: [
+            { kind: 'file', file: { location: entry.location, path: entry.localPath, size: entry.size } },
+          ],
+        };
       try {
         const data = owned(await entry.readWhole(signal));
         return {
