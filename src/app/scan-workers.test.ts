@@ -36,7 +36,10 @@ describe('scan on worker threads', () => {
       assert.equal(outcome.unreadable.location, file.path);
       // The second pass has nothing to add from it, and does not throw.
       const baseline = processBaselineInput({ file }, { actors: ['x'], principalIds: ['x'], full: false });
-      assert.deepEqual(baseline, processBaselineInput({ file }, { actors: [], principalIds: [], full: true }));
+      assert.deepEqual(
+        baseline,
+        processBaselineInput({ file }, { actors: [], principalIds: [], full: true }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
