@@ -17,6 +17,7 @@ import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
+import { StringSharer } from './shared-strings.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
@@ -121,6 +122,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   let bytesTotal: number | null = null;
   const seenLocations = new Set<string>();
   const spans = new Map<string, FileSpan>();
+  const sharer = new StringSharer();
 
   const report = (issue: InputIssue): void => {
     issues.push(issue);
@@ -158,7 +160,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       lastEventMs = result.lastEventMs;
     for (const event of result.relevant) {
       if (relevant.has(event.id)) duplicateEvents++;
-      else relevant.set(event.id, event);
+      // Equal strings swapped for one shared copy: nothing a reader can tell, only memory.
+      else relevant.set(event.id, sharer.share(event));
     }
     for (const [ruleId, ruleEvents] of Object.entries(result.candidates)) {
       let byEvent = candidates.get(ruleId);
