@@ -12,7 +12,7 @@ import { severityRank } from '../model/index.ts';
 import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { planBaselinePass } from './baseline-pass.ts';
-import { isFilterActive, judgeLocation } from './scan-filter.ts';
+import { isFilterActive, judgeLocation, judgePrefix } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
@@ -203,7 +203,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     const source = readInputs(options.inputs, {
       ...readOptions,
       ...(isFilterActive(filter)
-        ? { select: (location: string) => !judgeLocation(location, filter).skip }
+        ? {
+            select: (location: string) => !judgeLocation(location, filter).skip,
+            narrowS3: (prefix: string) => judgePrefix(prefix, filter),
+          }
         : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });

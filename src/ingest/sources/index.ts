@@ -17,5 +17,5 @@ export const loadLookupSource = () => import('./lookup/index.ts');
 export { DEFAULT_CONCURRENCY, readInputs } from './read-inputs.ts';
 export type { ReadInputsOptions } from './read-inputs.ts';
 export const loadS3PollSource = () => import('./s3-poll/index.ts');
-export type { S3ClientOptions, S3Location } from './s3/s3-source.ts';
+export type { PrefixVerdict, S3ClientOptions, S3Location } from './s3/s3-source.ts';
 export const loadSqsSource = () => import('./sqs/index.ts');
