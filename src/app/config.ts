@@ -9,14 +9,15 @@ import type { Node as YamlNode } from 'yaml';
 import { distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
+import type { RespondConfig } from '../respond/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
 import type { ParsedConfigFile } from './config-schema.ts';
-// The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
-import { parseNotifyConfig } from '../notify/config.ts';
-import type { Environment, NotifyConfig } from '../notify/config.ts';
+// notify/index.ts loads the SNS SDK and nodemailer on first send only, so `scan` does not pay for them here.
+import { parseNotifyConfig } from '../notify/index.ts';
+import type { Environment, NotifyConfig } from '../notify/index.ts';
 
 /** The `serve` section: what the live service needs beyond triage. */
 export interface ServeConfig {
@@ -44,6 +45,8 @@ export interface MfaguardConfig {
   readonly serve?: ServeConfig;
   /** Notifiers and routes; absent or empty: nothing is sent. */
   readonly notify?: NotifyConfig;
+  /** The response policy; absent: DEFAULT_RESPOND_CONFIG (dry-run). */
+  readonly respond?: RespondConfig;
 }
 
 export const DEFAULT_SERVE_CONFIG: ServeConfig = {

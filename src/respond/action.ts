@@ -1,7 +1,7 @@
 // What every response action is: a plan (the AWS calls it would make), the exact calls to make, their undo, its permissions.
 
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { ConflictError } from '../store/errors.ts';
+import { ConflictError } from '../store/index.ts';
 
 export const ACTION_KINDS = ['disable-console', 'quarantine', 'revoke-sessions'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];

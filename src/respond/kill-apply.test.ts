@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { tempSqlite } from '../app/live/test-support.ts';
-import type { TempStore } from '../app/live/test-support.ts';
+import { tempSqlite } from '../app/live/test-support/live.ts';
+import type { TempStore } from '../app/live/test-support/live.ts';
 import { ACCOUNT, T0, classifiedCase } from './test-support/cases.ts';
 
 const CHILD = fileURLToPath(new URL('./test-support/apply-child.ts', import.meta.url));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAuthorizationDetails } from '../posture/collect/parse-aws.ts';
-import { withReport } from '../posture/test-support.ts';
+import { withReport } from '../posture/test-support/posture.ts';
 import { adminFactsOf, postureFromSnapshots } from './posture.ts';
 import { adminHold } from './safeguards.ts';
 

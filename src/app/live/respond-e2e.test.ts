@@ -17,8 +17,8 @@ import {
   rawRecord,
   tempSqlite,
   testConfig,
-} from './test-support.ts';
-import type { TempStore } from './test-support.ts';
+} from './test-support/live.ts';
+import type { TempStore } from './test-support/live.ts';
 
 const POLICY = `arn:aws:iam::${ACCOUNT}:policy/mfaguard-quarantine`;
 const CONFIG = `${TEST_CONFIG_YAML}

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import type { Store } from '../../store/index.ts';
 import { RetriageQueue } from './retriage-queue.ts';
-import type { TempStore } from './test-support.ts';
-import { ORIGIN, fakeClock, makeService, rawRecord, tempSqlite } from './test-support.ts';
+import type { TempStore } from './test-support/live.ts';
+import { ORIGIN, fakeClock, makeService, rawRecord, tempSqlite } from './test-support/live.ts';
 
 const event = (id: string, timeMs: number) => ({ id, timeMs }) as CloudTrailEvent;
 

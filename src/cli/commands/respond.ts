@@ -5,29 +5,10 @@ import { UsageError } from '../../model/index.ts';
 import { forTerminal } from '../../report/index.ts';
 import { StoreError } from '../../store/index.ts';
 import type { StoredResponseAction } from '../../store/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-
-const USAGE = `Usage: mfaguard respond plan CASE [options]
-       mfaguard respond undo CASE [--action ID] [options]
-       mfaguard respond approve ACTION [options]
-
-plan     records the plan the case's classification calls for (per the config's respond: rules) and
-         shows every action of the case: planned (and why it waits), applied, undone, refused.
-         In dry-run (the default) nothing is ever applied; otherwise due actions apply on the service's tick.
-undo     reverses the case's applied actions (or only --action ID), newest first; a deleted console
-         password cannot be undone and is named.
-approve  a person approves a held action (approval, last administrator, no posture, rate limit): applied now.
-
-IAM calls use the default AWS credential chain (or --profile). Writes to the store directly.
-
-Options:
-  --config FILE    configuration with the respond: section (default: dry-run policy)
-  --store URL      sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)
-  --profile NAME   AWS profile for the IAM calls
-  --action ID      undo only this action
-  --format FORMAT  text (default) or json`;
 
 function line(action: StoredResponseAction): string {
   const why = action.holdReason === null ? '' : ` — ${forTerminal(action.holdReason)}`;
@@ -46,18 +27,36 @@ function line(action: StoredResponseAction): string {
   ].join('\n');
 }
 
-export const RESPOND_COMMAND: Command = {
+export const RESPOND_COMMAND: Command = defineCommand({
   name: 'respond',
-  summary: "show and record a case's response plan, approve a held action, undo applied ones",
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('respond', args, {
-      config: { type: 'string' },
-      store: { type: 'string' },
-      profile: { type: 'string' },
-      action: { type: 'string' },
-      format: { type: 'string' },
-    });
+  usage: 'plan|undo|approve ID [options]',
+  description: `plan     records the plan the case's classification calls for (per the config's respond: rules) and
+         shows every action of the case: planned (and why it waits), applied, undone, refused.
+         In dry-run (the default) nothing is ever applied; otherwise due actions apply on the service's tick.
+undo     reverses the case's applied actions (or only --action ID), newest first; a deleted console
+         password cannot be undone and is named.
+approve  a person approves a held action (approval, last administrator, no posture, rate limit): applied now.
+
+IAM calls use the default AWS credential chain (or --profile). Writes to the store directly.`,
+  examples: [
+    'mfaguard respond plan 42 --config mfaguard.yml',
+    'mfaguard respond approve 7 --config mfaguard.yml --profile security',
+    'mfaguard respond undo 42 --format json',
+  ],
+  declare: (command) =>
+    command
+      .argument('[verb]', 'plan, undo or approve')
+      .argument('[ID]', 'the case (plan, undo) or the action (approve)')
+      .argument('[rest...]')
+      .option('--config <file>', 'configuration with the respond: section (default: dry-run policy)')
+      .option(
+        '--store <url>',
+        'sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)',
+      )
+      .option('--profile <name>', 'AWS profile for the IAM calls')
+      .option('--action <id>', 'undo only this action')
+      .option('--format <format>', 'text (default) or json'),
+  async action(values, positionals, ctx) {
     const [verb, id, ...rest] = positionals;
     const verbs = ['plan', 'undo', 'approve'] as const;
     const chosen = parseChoice('respond', verb, verbs, 'plan');
@@ -108,4 +107,4 @@ export const RESPOND_COMMAND: Command = {
       await store.close();
     }
   },
-};
+});

@@ -26,7 +26,7 @@ import type {
   ReportDate,
   RootAccess,
 } from '../collect/snapshot.ts';
-import { ACCOUNT, emptySnapshot, NOW, reportFrom, withReport } from '../test-support.ts';
+import { ACCOUNT, emptySnapshot, NOW, reportFrom, withReport } from '../test-support/posture.ts';
 
 const DAY = 86_400_000;
 const date = (ms: number): ReportDate => ({ state: 'date', iso: new Date(ms).toISOString(), ms });

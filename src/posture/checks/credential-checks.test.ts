@@ -8,7 +8,7 @@ import { runChecks } from './run.ts';
 import { DEFAULT_POSTURE_CONFIG, type PostureConfig } from './check.ts';
 import type { Finding } from '../../model/index.ts';
 import type { AccountSnapshot, MfaDevice, RootAccess } from '../collect/snapshot.ts';
-import { ACCOUNT, NOW, withReport, type RowSpec } from '../test-support.ts';
+import { ACCOUNT, NOW, withReport, type RowSpec } from '../test-support/posture.ts';
 
 const DAY = 86_400_000;
 /** The report's time format, `days` days (and `extraMs`) before the clock. */

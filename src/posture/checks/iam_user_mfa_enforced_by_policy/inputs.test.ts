@@ -14,7 +14,7 @@ import type {
   PolicyDocument,
 } from '../../collect/snapshot.ts';
 import type { AnalyzeMfaEnforcement, MfaEnforcementInput, MfaEnforcementResult } from '../check.ts';
-import { ACCOUNT, emptySnapshot, runOne } from '../../test-support.ts';
+import { ACCOUNT, emptySnapshot, runOne } from '../../test-support/posture.ts';
 
 const arn = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 const deny = (key: string): PolicyDocument => ({
