@@ -10,8 +10,16 @@
 // Hand-written: what is needed is a single-flight loop over a keyed set with per-caller completion; a generic queue
 // library (p-queue, p-debounce) runs tasks, it does not merge them.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { byTime } from '../../detect/index.ts';
+
+/**
+ * After a flush, when marks are already waiting, the next one starts only after a pause as long as the flush took
+ * (at most this): on SQLite a flush holds the one connection, and back-to-back flushes during a burst would leave
+ * unrelated writes only the gaps between them. Half the time at most goes to re-triage; waiting marks coalesce more.
+ */
+const MAX_PAUSE_MS = 250;
 
 interface Waiter<T> {
   readonly resolve: (result: T | undefined) => void;
@@ -68,12 +76,14 @@ export class RetriageQueue<T> {
       this.#pending = new Map();
       this.#waiters = [];
       this.#flushes++;
+      const started = performance.now();
       try {
         const result = await this.#flush(batch);
         for (const waiter of waiters) waiter.resolve(result);
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);
       }
+      if (this.#pending.size > 0) await sleep(Math.min(MAX_PAUSE_MS, performance.now() - started));
     }
     // No await between the last check and this: a mark arriving now finds the loop stopped and starts another.
     this.#running = false;
