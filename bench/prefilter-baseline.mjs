@@ -4,7 +4,7 @@
 //
 //   node bench/prefilter-baseline.mjs DIR [NEEDLE]
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
@@ -39,6 +39,9 @@ function scanFile(path, needle) {
 }
 
 if (isMainThread) {
+  // The benchmark's own bookkeeping, not part of the baseline: CPU seconds for the load-independent ratio.
+  const { recordCpuOnExit } = await import('./cpu-time.mjs');
+  recordCpuOnExit(writeFileSync);
   const dir = process.argv[2];
   const needle = `"eventName":"${process.argv[3] ?? 'DeactivateMFADevice'}"`;
   const started = performance.now();

@@ -39,6 +39,8 @@ interface Row {
   readonly events: number;
   readonly bytes: number;
   readonly peakRssKb: number | null;
+  /** CPU seconds of every thread of the child (user + system), when it reported them. */
+  readonly cpuMs?: number | null;
   readonly note?: string;
 }
 
@@ -139,11 +141,18 @@ async function runChild(args: readonly string[]): Promise<{
   code: number | null;
   wallMs: number;
   peakRssKb: number | null;
+  cpuMs: number | null;
   stdout: string;
   stderr: string;
 }> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cpuDir = mkdtempSync(join(tmpdir(), 'mfaguard-bench-cpu-'));
+  const cpuFile = join(cpuDir, 'cpu.json');
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MFAGUARD_BENCH_CPU_FILE: cpuFile },
+  });
   const watcher = watchPeakRss(child.pid ?? -1);
   let stdout = '';
   let stderr = '';
@@ -157,15 +166,37 @@ async function runChild(args: readonly string[]): Promise<{
     child.on('close', (exit) => resolveExit(exit));
   });
   const wallMs = performance.now() - started;
-  return { code, wallMs, peakRssKb: watcher.stop(), stdout, stderr };
+  let cpuMs: number | null = null;
+  try {
+    cpuMs = (JSON.parse(readFileSync(cpuFile, 'utf8')) as { cpuMs: number }).cpuMs;
+  } catch {
+    // The child did not report (the floor, or it crashed).
+  }
+  rmSync(cpuDir, { recursive: true, force: true });
+  return { code, wallMs, peakRssKb: watcher.stop(), cpuMs, stdout, stderr };
 }
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function printTable(rows: readonly Row[], floorMbps: number, baselineMbps: number | null): void {
-  const header = ['step', 'wall', 'events/s', 'MB/s (JSON)', 'peak RSS', 'vs gunzip', 'vs baseline'];
+function printTable(
+  rows: readonly Row[],
+  floorMbps: number,
+  baselineMbps: number | null,
+  baselineCpuMs: number | null,
+): void {
+  const header = [
+    'step',
+    'wall',
+    'events/s',
+    'MB/s (JSON)',
+    'peak RSS',
+    'vs gunzip',
+    'vs baseline',
+    'CPU',
+    'CPU vs baseline',
+  ];
   const lines = rows.map((r) => {
     const seconds = r.wallMs / 1000;
     const mbps = r.bytes / 1e6 / seconds;
@@ -177,6 +208,11 @@ function printTable(rows: readonly Row[], floorMbps: number, baselineMbps: numbe
       r.peakRssKb === null ? '-' : `${fmt(r.peakRssKb / 1024)} MB`,
       `${fmt(mbps / floorMbps, 2)}x`,
       baselineMbps === null ? '-' : `${fmt(mbps / baselineMbps, 2)}x`,
+      r.cpuMs === undefined || r.cpuMs === null ? '-' : `${fmt(r.cpuMs / 1000, 2)} s`,
+      // Baseline CPU over this step's CPU: like the MB/s ratio, 1.00x is as cheap as the baseline, higher is better.
+      r.cpuMs === undefined || r.cpuMs === null || baselineCpuMs === null
+        ? '-'
+        : `${fmt(baselineCpuMs / r.cpuMs, 2)}x`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
@@ -192,7 +228,9 @@ function announce(row: Row): void {
   const seconds = row.wallMs / 1000;
   process.stdout.write(
     `  -> ${row.step}: ${fmt(seconds, 2)} s, ${fmt(row.bytes / 1e6 / seconds, 1)} MB/s, ` +
-      `${row.peakRssKb === null ? '-' : fmt(row.peakRssKb / 1024)} MB peak RSS${row.note === undefined ? '' : `; ${row.note}`}\n`,
+      `${row.peakRssKb === null ? '-' : fmt(row.peakRssKb / 1024)} MB peak RSS` +
+      `${row.cpuMs === undefined || row.cpuMs === null ? '' : `, ${fmt(row.cpuMs / 1000, 2)} s CPU`}` +
+      `${row.note === undefined ? '' : `; ${row.note}`}\n`,
   );
 }
 
@@ -323,6 +361,7 @@ async function main(): Promise<void> {
     events: floor.records,
     bytes: baseline.bytes,
     peakRssKb: baselineRun.peakRssKb,
+    cpuMs: baselineRun.cpuMs,
     note: `${baseline.hits} DeactivateMFADevice records found`,
   });
   const baselineMbps = baseline.bytes / 1e6 / (baselineRun.wallMs / 1000);
@@ -385,6 +424,7 @@ async function main(): Promise<void> {
         events: truth.records.written,
         bytes: truth.bytes.uncompressed,
         peakRssKb: scan.peakRssKb,
+        cpuMs: scan.cpuMs,
         note:
           `exit ${scan.code}; ` +
           (check === null
@@ -397,7 +437,12 @@ async function main(): Promise<void> {
     }
     rmSync(out, { recursive: true, force: true });
   }
-  printTable(rows, floorMbps, baselineMbps);
+  printTable(rows, floorMbps, baselineMbps, baselineRun.cpuMs);
+  process.stdout.write(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}: on a loaded machine trust the CPU columns more than the wall-time ones\n`,
+  );
 }
 
 await main();
