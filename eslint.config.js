@@ -1,6 +1,7 @@
 // Lint configuration: type-aware rules that catch lost promises and unsafe switches.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { SRC_ROOT, boundaryConfig } from './eslint.boundaries.js';
 
 export default tseslint.config(
   {
@@ -15,6 +16,8 @@ export default tseslint.config(
       'reports/',
       '.stryker-tmp/',
       '!eslint.config.js',
+      '!eslint.boundaries.js',
+      'test/fixtures/boundaries/',
     ],
   },
   js.configs.recommended,
@@ -70,7 +73,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  ...boundaryConfig({ root: SRC_ROOT }),
+  { files: ['eslint.config.js', 'eslint.boundaries.js'], ...tseslint.configs.disableTypeChecked },
   // ESLint itself requires the configuration's default export.
   { files: ['eslint.config.js'], rules: { 'no-restricted-exports': 'off' } },
 );

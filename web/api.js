@@ -246,6 +246,44 @@ export function transitionCase(id, to, note) {
 }
 
 /**
+ * @typedef {{
+ *   id: string, caseId: string, kind: string, title: string,
+ *   target: { kind: string, account: string | null, name: string },
+ *   state: string, hold: string | null, holdReason: string | null, undoable: boolean, caution: string | null,
+ *   plan: { steps?: { api: string, description: string }[] }, notes: string[], reason: string,
+ *   approvedBy: string | null, appliedAt: string | null, undoneAt: string | null, undoneBy: string | null,
+ *   error: string | null
+ * }} ResponseAction
+ */
+
+/**
+ * @param {string} caseId
+ * @returns {Promise<ResponseAction[]>}
+ */
+export async function listActions(caseId) {
+  const page = /** @type {{ items: ResponseAction[] }} */ (
+    await request('GET', `/api/cases/${seg(caseId)}/actions`)
+  );
+  return page.items;
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<unknown>}
+ */
+export function approveAction(id) {
+  return request('POST', `/api/actions/${seg(id)}/approve`);
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<unknown>}
+ */
+export function undoAction(id) {
+  return request('POST', `/api/actions/${seg(id)}/undo`, { note: 'undone from the dashboard' });
+}
+
+/**
  * @param {string} id
  * @param {string} text
  * @returns {Promise<unknown>}

@@ -1,7 +1,16 @@
 // @ts-check
 // One case: its alerts with reasons and timelines, owner verifications, audit log, comments and the responder's controls.
 
-import { addComment, getAlert, getCase, transitionCase, updateCase } from './api.js';
+import {
+  addComment,
+  approveAction,
+  getAlert,
+  getCase,
+  listActions,
+  transitionCase,
+  undoAction,
+  updateCase,
+} from './api.js';
 import { alertCard } from './alert-card.js';
 import {
   classificationBadge,
@@ -27,6 +36,7 @@ import {
 /** @typedef {import('./api.js').CaseDetail} CaseDetail */
 /** @typedef {import('./api.js').StoredAlert} StoredAlert */
 /** @typedef {import('./api.js').CaseUpdate} CaseUpdate */
+/** @typedef {import('./api.js').ResponseAction} ResponseAction */
 
 /** A case gathers one incident; past this many alerts the page would only get slow, so the rest are counted. */
 const MAX_ALERTS_SHOWN = 50;
@@ -135,6 +145,129 @@ function controls(c, ctx) {
       : h('div', { class: 'transitions' }, note, buttons),
     update,
   );
+}
+
+/** Holds a person may lift with Approve (the API refuses the others: dry-run, protected). */
+const APPROVABLE_HOLDS = ['approval', 'last-admin', 'no-posture', 'rate-limit'];
+const ACTION_STATES = ['planned', 'applying', 'applied', 'failed', 'undone', 'refused'];
+
+/**
+ * @param {ResponseAction} action
+ * @param {string} label
+ * @param {(id: string) => Promise<unknown>} call
+ * @param {string} done
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function actionButton(action, label, call, done, ctx) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `action-${label.toLowerCase()}`,
+      data: { actionId: action.id },
+      onClick: (event) => {
+        const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+        button.disabled = true;
+        call(action.id)
+          .then(() => {
+            ctx.flash(done);
+            ctx.reload();
+          })
+          .catch((error) => {
+            button.disabled = false;
+            ctx.fail(error);
+          });
+      },
+    },
+    label,
+  );
+}
+
+/**
+ * The response: what mfaguard planned, applied and undid on this case, with why it waits, and Undo / Approve.
+ * @param {ResponseAction[] | Error} actions
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function responseActions(actions, ctx) {
+  if (actions instanceof Error)
+    return h(
+      'section',
+      { class: 'panel', id: 'response-actions' },
+      h('h3', null, 'Response'),
+      h('div', { class: 'error-box' }, actions.message),
+    );
+  return h(
+    'section',
+    { class: 'panel', id: 'response-actions' },
+    h('h3', null, `Response (${actions.length})`),
+    table(
+      ['Action', 'State', 'Why', ''],
+      actions.map((action) =>
+        h(
+          'tr',
+          { data: { actionId: action.id, state: action.state } },
+          h(
+            'td',
+            null,
+            h('strong', null, action.kind),
+            ` ${action.target.kind} ${action.target.name}`,
+            (action.plan.steps ?? []).map((step) =>
+              h('div', { class: 'muted step' }, `${step.api}: ${step.description}`),
+            ),
+            action.caution === null ? null : h('div', { class: 'muted caution' }, action.caution),
+          ),
+          h(
+            'td',
+            null,
+            h(
+              'span',
+              { class: `badge action-${ACTION_STATES.includes(action.state) ? action.state : 'unknown'}` },
+              action.state,
+            ),
+            action.hold === null ? null : h('div', { class: 'muted' }, action.hold),
+          ),
+          h(
+            'td',
+            { class: 'why' },
+            action.holdReason ?? action.reason,
+            action.approvedBy === null
+              ? null
+              : h('div', { class: 'muted' }, `approved by ${action.approvedBy}`),
+            action.undoneBy === null
+              ? null
+              : h('div', { class: 'muted' }, `undone by ${action.undoneBy} ${formatTime(action.undoneAt)}`),
+            action.error === null ? null : h('div', { class: 'error-box' }, action.error),
+          ),
+          h(
+            'td',
+            null,
+            action.state === 'applied' && action.undoable
+              ? actionButton(action, 'Undo', undoAction, 'Action undone.', ctx)
+              : null,
+            action.state === 'planned' && action.hold !== null && APPROVABLE_HOLDS.includes(action.hold)
+              ? actionButton(action, 'Approve', approveAction, 'Action approved.', ctx)
+              : null,
+          ),
+        ),
+      ),
+      'No response planned: the policy (respond: in the configuration) calls for none on this case yet.',
+    ),
+  );
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<ResponseAction[] | Error>}
+ */
+async function actionsOrError(id) {
+  try {
+    return await listActions(id);
+  } catch (error) {
+    if (error instanceof Error && 'status' in error && error.status === 401) throw error;
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 /**
@@ -279,7 +412,10 @@ export async function renderCase(view, ctx, id) {
   const c = await getCase(id);
   if (!ctx.isCurrent()) return;
   const shownIds = c.alertIds.slice(0, MAX_ALERTS_SHOWN);
-  const alerts = await Promise.all(shownIds.map(alertOrError));
+  const [alerts, actions] = await Promise.all([
+    Promise.all(shownIds.map(alertOrError)),
+    actionsOrError(c.id),
+  ]);
   if (!ctx.isCurrent()) return;
 
   const header = h(
@@ -351,7 +487,14 @@ export async function renderCase(view, ctx, id) {
       'div',
       { class: 'case-grid' },
       h('div', { class: 'main-col' }, alertSection),
-      h('div', { class: 'side-col' }, controls(c, ctx), verifications(c), comments(c, ctx)),
+      h(
+        'div',
+        { class: 'side-col' },
+        controls(c, ctx),
+        responseActions(actions, ctx),
+        verifications(c),
+        comments(c, ctx),
+      ),
     ),
     audit(c),
   );

@@ -1,9 +1,12 @@
 // API tokens (random, stored hashed), roles, and the constant-time check of the ingest token.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { generateApiToken, hashApiToken } from '../app/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import { HttpError } from './problem.ts';
+
+export { generateApiToken, hashApiToken };
 
 export const API_ROLES: readonly ApiRole[] = ['viewer', 'responder', 'admin'];
 const RANK: Readonly<Record<ApiRole, number>> = { viewer: 1, responder: 2, admin: 3 };
@@ -14,16 +17,6 @@ export function isApiRole(value: unknown): value is ApiRole {
 
 export function roleAllows(held: ApiRole, needed: ApiRole): boolean {
   return RANK[held] >= RANK[needed];
-}
-
-/** A new bearer token: 32 random bytes, prefixed so that secret scanners recognise a leaked one. */
-export function generateApiToken(): string {
-  return `mfg_${randomBytes(32).toString('base64url')}`;
-}
-
-/** Tokens are long and random, so one SHA-256 is enough: a stolen database yields no usable token. */
-export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** Compares secrets without leaking where they differ; hashing first makes the lengths equal too. */

@@ -1,7 +1,8 @@
 // What every handler is given: the service's parts, the request, its path parameters and the caller.
 
 import type { IncomingMessage } from 'node:http';
-import type { LiveService } from '../app/live/contract.ts';
+import type { LiveService } from '../app/index.ts';
+import type { Responder } from '../respond/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limits.ts';
@@ -22,13 +23,15 @@ export interface ApiOptions {
   /** The dashboard's folder, or null to serve none. */
   readonly webRoot: string | null;
   /** More metrics in the text exposition format (the live core's counters), appended to /metrics. */
-  readonly extraMetrics?: () => string;
+  readonly extraMetrics?: () => string | Promise<string>;
   readonly now: () => number;
   readonly log: (line: string) => void;
   /** Client mistakes worth a line (an upload the client aborted): not errors of the service. Default: `log`. */
   readonly logClientError?: (line: string) => void;
   /** Limits on verification links and failed tokens; default: DEFAULT_RATE_LIMITS, per process. */
   readonly rateLimiter?: RateLimiter;
+  /** The response actions (plan, approve, undo); absent: those routes answer 503. */
+  readonly responder?: Responder;
 }
 
 /** `public`: no token; `ingest`: the ingest secret; `metrics`: viewer unless configured public; else a role. */

@@ -5,6 +5,7 @@ export { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 export type { Access, ApiOptions, Route } from './context.ts';
 export { Metrics, meterLiveService } from './metrics.ts';
 export { buildOpenApi } from './openapi.ts';
+export { createHttpDoor, defaultWebRoot, packageVersion, startService } from './serve.ts';
 export { HttpError, problemFor } from './problem.ts';
 export {
   API_ROUTES,

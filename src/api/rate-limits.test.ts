@@ -78,7 +78,7 @@ describe('rate limits', () => {
       const address = await get(h.tokens.viewer);
       assert.equal(address.status, 429, 'three failures from this address');
       assert.equal(((await address.json()) as { status: number }).status, 429);
-      assert.equal(h.metrics.value('mfaguard_errors_total', { where: 'http' }), 0);
+      assert.equal(await h.metrics.value('mfaguard_errors_total', { where: 'http' }), 0);
     } finally {
       await h.close();
     }
@@ -122,7 +122,7 @@ describe('aborted uploads', () => {
       assert.equal(errors.length, 0, `no internal error: ${errors.join('\n')}`);
       assert.match(clientErrors[0] ?? '', /client closed the request POST \/verify\//);
       assert.doesNotMatch(clientErrors[0] ?? '', /\n\s+at /, 'no stack trace');
-      assert.equal(h.metrics.value('mfaguard_errors_total', { where: 'http' }), 0);
+      assert.equal(await h.metrics.value('mfaguard_errors_total', { where: 'http' }), 0);
       assert.equal(h.live.answers.length, 0);
     } finally {
       await h.close();

@@ -335,6 +335,8 @@ export const RESOURCE_ROUTES: readonly Route[] = [
         actor: actorOf(ctx),
         nowMs: ctx.options.now(),
       });
+      // A responder's classification (say, unauthorized) calls for the response its rules name.
+      if (patch.classification !== undefined) await ctx.options.responder?.caseChanged([id]);
       return json(200, caseJson(updated));
     },
   },

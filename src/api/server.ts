@@ -13,6 +13,7 @@ import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
+import { RESPOND_ROUTES } from './respond-routes.ts';
 import { serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
 
@@ -91,7 +92,7 @@ const SYSTEM_ROUTES: readonly Route[] = [
     responses: { '200': 'metrics' },
     async handle(ctx) {
       const own = await ctx.options.metrics.render(ctx.options.store, ctx.options.now());
-      const extra = ctx.options.extraMetrics?.() ?? '';
+      const extra = (await ctx.options.extraMetrics?.()) ?? '';
       const body = extra === '' ? own : own + (extra.endsWith('\n') ? extra : `${extra}\n`);
       return text(200, body, 'text/plain; version=0.0.4; charset=utf-8');
     },
@@ -140,6 +141,7 @@ export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
+  ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
 ];
 
@@ -257,6 +259,7 @@ export function createRequestHandler(
   const options: ApiOptions = { ...given, rateLimiter: limiter };
   const logClientError = options.logClientError ?? options.log;
   return async (req, res) => {
+    const started = performance.now();
     const method = req.method ?? 'GET';
     let path = '/';
     let label = 'unmatched';
@@ -299,19 +302,20 @@ export function createRequestHandler(
       if (error instanceof ClientClosedError) {
         // The client went away mid-request: its mistake (or its network's), not the service's; nobody to answer.
         logClientError(`client closed the request ${method} ${path.slice(0, 200)} before it was complete`);
-        options.metrics.inc('mfaguard_http_requests_total', { route: label, method, status: '499' });
+        const labels = { route: label, method, status: '499' };
+        options.metrics.inc('mfaguard_http_requests_total', labels);
+        options.metrics.observeRequestTime(labels, (performance.now() - started) / 1000);
         return;
       }
       const problem = problemFor(error, path.slice(0, 200), options.log);
       if (problem.status >= 500) options.metrics.inc('mfaguard_errors_total', { where: 'http' });
       reply = problem.reply;
     }
-    options.metrics.inc('mfaguard_http_requests_total', {
-      route: label,
-      method,
-      status: String(reply.status),
-    });
+    const labels = { route: label, method, status: String(reply.status) };
+    // Counted before the answer goes out (a client reading /metrics next sees it), timed once it went.
+    options.metrics.inc('mfaguard_http_requests_total', labels);
     await writeReply(req, res, reply, method === 'HEAD');
+    options.metrics.observeRequestTime(labels, (performance.now() - started) / 1000);
   };
 }
 

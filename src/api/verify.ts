@@ -1,6 +1,6 @@
 // The owner's verification links: GET shows a confirmation page with a form (mail scanners prefetch links), POST answers.
 
-import type { VerificationResponse } from '../app/live/contract.ts';
+import type { VerificationResponse } from '../app/index.ts';
 import { readBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { HttpError } from './problem.ts';

@@ -1,6 +1,6 @@
 // The baseline's second pass of a scan: which callers triage judges, over which look-back, and which files can hold it.
 
-import { correlateRemovals } from '../detect/correlate/index.ts';
+import { correlateRemovals } from '../detect/index.ts';
 import { actorKey, judgedActors } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
 import { ANY_PRINCIPAL, principalHashOf } from '../ingest/index.ts';

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { InputIssue } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 import { parseConfig, parseDuration } from './config.ts';
 
@@ -30,7 +31,7 @@ approvals:
     approver: carol
 `;
 
-function issuesOf(text: string): { line?: number; path?: string; message: string }[] {
+function issuesOf(text: string): InputIssue[] {
   try {
     parseConfig(text, 'mfaguard.yml');
   } catch (error) {
@@ -117,5 +118,37 @@ approvals:
     assert.equal(parseDuration(30), 30_000);
     assert.equal(parseDuration('1 hour'), null);
     assert.equal(parseDuration('-5m'), null);
+  });
+});
+
+describe('configuration errors on zod, with YAML positions', () => {
+  it('points at the offending key and suggests the setting meant', () => {
+    const issues = issuesOf('triage:\n  graceWindw: 2h\n');
+    assert.equal(issues.length, 1);
+    const [issue] = issues as [InputIssue];
+    assert.equal(issue.line, 2);
+    assert.equal(issue.column, 3);
+    assert.equal(issue.message, "triage.graceWindw: unknown setting 'graceWindw'");
+    assert.match(issue.hint ?? '', /^did you mean 'graceWindow'\? known settings here: burst, /);
+    const far = issuesOf('serve:\n  colour: blue\n')[0];
+    assert.match(far?.hint ?? '', /^known settings here: /);
+  });
+
+  it('gives the notify section line numbers, and checks it even when other sections are wrong', () => {
+    const issues = issuesOf(`triage: { graceWindow: soon }
+notify:
+  notifiers:
+    - id: soc
+      kind: webhok
+  routes:
+    - name: all
+      notify: [nobody]
+`);
+    const where = issues.map((issue) => `${issue.line}:${issue.column ?? '?'} ${issue.message}`);
+    assert.deepEqual(where, [
+      "1:11 triage.graceWindow: expected a duration such as 90s, 15m, 1h or 2d (at most 100 years), got 'soon'",
+      "5:7 notify.notifiers.0.kind: unknown notifier kind 'webhok'",
+      "8:7 notify.routes.0.notify: no notifier has the id 'nobody'",
+    ]);
   });
 });

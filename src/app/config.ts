@@ -1,12 +1,19 @@
-// The configuration file (YAML): parsed once, validated with every problem named by path and line, turned into typed settings.
+// The configuration file (YAML): parsed once, validated against its zod schema with every problem named by path and
+// line, turned into typed settings.
+
+export { MAX_DURATION_MS, parseDuration } from './config-schema.ts';
 
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { DEFAULT_TRIAGE_CONFIG, isKnownTimeZone } from '../enrich/index.ts';
-import type { Approval, Owner, TriageConfig, WorkingHours } from '../enrich/index.ts';
+import { distance } from 'fastest-levenshtein';
+import type { z } from 'zod';
+import { DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
+import type { TriageConfig } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
-import { isPrintableTime, isSeverity, UsageError } from '../model/index.ts';
+import { UsageError } from '../model/index.ts';
+import { CONFIG_SCHEMA } from './config-schema.ts';
+import type { ParsedConfigFile } from './config-schema.ts';
 // The notify section's parser only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
 import { parseNotifyConfig } from '../notify/config.ts';
 import type { Environment, NotifyConfig } from '../notify/config.ts';
@@ -55,155 +62,98 @@ export interface ParseConfigOptions {
   readonly env?: Environment;
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DAY_NAMES: Readonly<Record<string, number>> = {
-  mon: 1,
-  tue: 2,
-  wed: 3,
-  thu: 4,
-  fri: 5,
-  sat: 6,
-  sun: 7,
-};
-
-/** No count in the configuration (days of look-back, removals in a burst) is larger. */
-const MAX_COUNT = 1_000_000;
-
-/** No duration in mfaguard is longer: a time plus any duration stays printable (see model's LATEST_TIME_MS). */
-export const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
-
-/**
- * `90s`, `15m`, `1h`, `2d` (or a bare number of seconds) to milliseconds; null when it is not a duration or
- * longer than 100 years.
- */
-export function parseDuration(value: unknown): number | null {
-  let ms: number | null = null;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) ms = value * 1000;
-  else if (typeof value === 'string') {
-    const match = /^(\d{1,7})(s|m|h|d)$/.exec(value.trim());
-    if (match !== null) ms = Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0);
-  }
-  return ms === null || ms > MAX_DURATION_MS ? null : ms;
-}
-
-function parseClock(value: unknown): number | null {
-  if (typeof value !== 'string') return null;
-  const match = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(value.trim());
-  if (match === null) return null;
-  const minutes = Number(match[1]) * 60 + Number(match[2]);
-  return minutes <= 24 * 60 ? minutes : null;
-}
-
-/** A date-time within years 1970..9999 (what every screen and export can print), else null. */
-function parseTime(value: unknown): number | null {
-  const ms =
-    value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return isPrintableTime(ms) ? ms : null;
-}
-
-function show(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Walks the parsed YAML with positions so that every problem can say where it is. */
-class Checker {
-  readonly issues: InputIssue[] = [];
-  constructor(
-    private readonly location: string,
-    private readonly lines: LineCounter,
-    private readonly root: YamlNode | null,
-  ) {}
-
-  private nodeAt(path: readonly (string | number)[]): YamlNode | null {
-    let node: unknown = this.root;
-    for (const key of path) {
-      if (isMap(node) || isSeq(node)) node = node.get(key, true);
+/** Where a path of the document is: its key when the path ends at a key of a mapping, else the nearest node that exists. */
+function positionOf(
+  root: YamlNode | null,
+  lines: LineCounter,
+  path: readonly PropertyKey[],
+): { line: number; column: number } | null {
+  const nodeAt = (depth: number): YamlNode | null => {
+    let node: unknown = root;
+    for (const [index, key] of path.slice(0, depth).entries()) {
+      if (isMap(node) && index === depth - 1) {
+        // The key itself, so the position points at the setting's name.
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+        return (pair?.key as YamlNode | undefined) ?? null;
+      }
+      if (isMap(node) || isSeq(node)) node = node.get(typeof key === 'symbol' ? String(key) : key, true);
       else return null;
     }
     return (node as YamlNode | undefined) ?? null;
+  };
+  for (let depth = path.length; depth >= 0; depth--) {
+    const offset = nodeAt(depth)?.range?.[0];
+    if (offset !== undefined) {
+      const position = lines.linePos(offset);
+      return { line: position.line, column: position.col };
+    }
   }
+  return null;
+}
 
-  problem(path: readonly (string | number)[], message: string, hint?: string): void {
-    // Point at the nearest node that exists.
-    let node: YamlNode | null = null;
-    for (let depth = path.length; depth >= 0 && node === null; depth--)
-      node = this.nodeAt(path.slice(0, depth));
-    const offset = node?.range?.[0];
-    const position = offset === undefined ? null : this.lines.linePos(offset);
-    this.issues.push({
+/** The settings a mapping at this path of the schema knows, for the hint on an unknown one. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = CONFIG_SCHEMA;
+  const unwrap = (type: z.core.$ZodType): z.core.$ZodType => {
+    const def = type._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    return def.innerType ?? def.in ?? type;
+  };
+  for (const key of [...path, null]) {
+    for (let i = 0; i < 8; i++) schema = unwrap(schema);
+    const def = schema._zod.def as {
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
+    if (key === null) return Object.keys(def.shape ?? {});
+    const next = def.shape?.[String(key)] ?? def.element ?? def.valueType;
+    if (next === undefined) return [];
+    schema = next;
+  }
+  return [];
+}
+
+function unknownSettingHint(key: string, known: readonly string[]): string {
+  const near = known
+    .map((candidate) => ({ candidate, distance: distance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .filter((entry) => entry.distance <= Math.max(1, Math.floor(entry.candidate.length / 3)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const list = `known settings here: ${known.join(', ')}`;
+  return near === undefined ? list : `did you mean '${near.candidate}'? ${list}`;
+}
+
+/** zod's issues as mfaguard's: one per unknown key, each with its dotted path, message, hint and YAML position. */
+function toInputIssues(
+  issues: readonly z.core.$ZodIssue[],
+  location: string,
+  at: (path: readonly PropertyKey[]) => { line: number; column: number } | null,
+): InputIssue[] {
+  const out: InputIssue[] = [];
+  const push = (path: readonly PropertyKey[], message: string, hint?: string): void => {
+    const dotted = path.map(String).join('.');
+    const position = at(path);
+    out.push({
       level: 'error',
       code: 'config',
-      location: this.location,
-      path: path.join('.'),
-      message: `${path.join('.') || '(top level)'}: ${message}`,
-      ...(position === null ? {} : { line: position.line, column: position.col }),
+      location,
+      path: dotted,
+      message: `${dotted || '(top level)'}: ${message}`,
+      ...(position === null ? {} : { line: position.line, column: position.column }),
       ...(hint === undefined ? {} : { hint }),
     });
-  }
-
-  object(
-    path: readonly (string | number)[],
-    value: unknown,
-    allowed: readonly string[],
-  ): Record<string, unknown> | null {
-    if (value === undefined || value === null) return null;
-    if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) {
-      this.problem(path, `expected a mapping, got ${show(value)}`);
-      return null;
+  };
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(issue.path);
+      for (const key of issue.keys)
+        push([...issue.path, key], `unknown setting '${key}'`, unknownSettingHint(key, known));
+    } else {
+      const hint =
+        issue.code === 'custom' ? (issue.params as { hint?: string } | undefined)?.hint : undefined;
+      push(issue.path, issue.message, hint);
     }
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!allowed.includes(key))
-        this.problem(
-          [...path, key],
-          `unknown setting '${key}'`,
-          `known settings here: ${allowed.join(', ')}`,
-        );
-    }
-    return record;
   }
-
-  strings(path: readonly (string | number)[], value: unknown): string[] {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) {
-      this.problem(path, `expected a list of names, got ${show(value)}`);
-      return [];
-    }
-    const out: string[] = [];
-    value.forEach((item, index) => {
-      if (typeof item === 'string' && item !== '') out.push(item);
-      else this.problem([...path, index], `expected a name, got ${show(item)}`);
-    });
-    return out;
-  }
-
-  duration(path: readonly (string | number)[], value: unknown, fallback: number): number {
-    if (value === undefined) return fallback;
-    const ms = parseDuration(value);
-    if (ms === null)
-      this.problem(
-        path,
-        `expected a duration such as 90s, 15m, 1h or 2d (at most 100 years), got ${show(value)}`,
-      );
-    return ms ?? fallback;
-  }
-
-  /** A whole number from `min` to MAX_COUNT: larger ones are typing mistakes, and stay exact as numbers. */
-  count(
-    path: readonly (string | number)[],
-    value: unknown,
-    fallback: number,
-    min: number,
-    max: number = MAX_COUNT,
-  ): number {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problem(path, `expected a whole number from ${min} to ${max}, got ${show(value)}`);
-      return fallback;
-    }
-    return value;
-  }
+  return out;
 }
 
 /** Parses and validates configuration text; throws UsageError listing every problem. */
@@ -228,254 +178,60 @@ export function parseConfig(
     });
     throw new UsageError(`the configuration file ${location} is not valid YAML`, issues);
   }
-  const check = new Checker(location, lines, document.contents);
+  const at = (path: readonly PropertyKey[]) => positionOf(document.contents, lines, path);
   const raw: unknown = document.toJS();
-  const top =
-    check.object([], raw ?? {}, ['approvals', 'identities', 'notify', 'serve', 'triage', 'workingHours']) ??
-    {};
-
-  const triage =
-    check.object(['triage'], top['triage'], [
-      'burst',
-      'followUpWindow',
-      'graceWindow',
-      'lookbackDays',
-      'precursorWindow',
-    ]) ?? {};
-  const burst = check.object(['triage', 'burst'], triage['burst'], ['count', 'window']) ?? {};
-  const lookbackDays = check.count(
-    ['triage', 'lookbackDays'],
-    triage['lookbackDays'],
-    DEFAULT_TRIAGE_CONFIG.lookbackMs / 86_400_000,
-    1,
-    // Days as long as the longest duration (100 years), so now minus the look-back stays a printable time.
-    36_500,
-  );
-
-  let workingHours: WorkingHours | null = null;
-  const hours = check.object(['workingHours'], top['workingHours'], ['days', 'end', 'start', 'timeZone']);
-  if (hours !== null) {
-    const timeZone = hours['timeZone'];
-    const start = parseClock(hours['start'] ?? '08:00');
-    const end = parseClock(hours['end'] ?? '18:00');
-    const dayNames = check.strings(
-      ['workingHours', 'days'],
-      hours['days'] ?? ['mon', 'tue', 'wed', 'thu', 'fri'],
-    );
-    const days = dayNames.map((name) => DAY_NAMES[name.slice(0, 3).toLowerCase()] ?? 0);
-    dayNames.forEach((name, index) => {
-      if (days[index] === 0)
-        check.problem(
-          ['workingHours', 'days', index],
-          `unknown day ${show(name)}`,
-          'use mon, tue, wed, thu, fri, sat, sun',
-        );
-    });
-    if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
-      check.problem(
-        ['workingHours', 'timeZone'],
-        `expected an IANA time zone such as Europe/Paris or UTC, got ${show(timeZone)}`,
-      );
-    } else if (start === null || end === null || start >= end) {
-      check.problem(
-        ['workingHours'],
-        'start and end must be times of day such as "08:00" and "18:00", start before end',
-      );
-    } else {
-      workingHours = { timeZone, days: days.filter((day) => day > 0), startMinute: start, endMinute: end };
-    }
+  const parsed = CONFIG_SCHEMA.safeParse(raw ?? {});
+  const issues = parsed.success ? [] : toInputIssues(parsed.error.issues, location, at);
+  // The notify section is checked even when the rest is wrong, so one run names every problem.
+  const notifyRaw =
+    typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['notify'] : undefined;
+  const notify = parseNotifyConfig(notifyRaw, location, options.env ?? null);
+  // The notify parser names paths; the positions come from this document.
+  for (const issue of notify.issues) {
+    const position =
+      issue.path === undefined
+        ? null
+        : at(issue.path.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)));
+    if (position !== null) Object.assign(issue, { line: position.line, column: position.column });
+    if (issue.level === 'error') issues.push(issue);
   }
-
-  const identities =
-    check.object(['identities'], top['identities'], [
-      'administrators',
-      'breakGlass',
-      'owners',
-      'privileged',
-    ]) ?? {};
-  const owners = new Map<string, Owner>();
-  const ownerMap = check.object(
-    ['identities', 'owners'],
-    identities['owners'],
-    Object.keys((identities['owners'] as object | null) ?? {}),
-  );
-  for (const [user, value] of Object.entries(ownerMap ?? {})) {
-    const owner = check.object(['identities', 'owners', user], value, ['email', 'team']);
-    if (owner === null) continue;
-    const email = owner['email'];
-    if (email !== undefined && (typeof email !== 'string' || !email.includes('@'))) {
-      check.problem(['identities', 'owners', user, 'email'], `expected an email address, got ${show(email)}`);
-    }
-    owners.set(user, {
-      email: typeof email === 'string' ? email : null,
-      team: typeof owner['team'] === 'string' ? owner['team'] : null,
-    });
+  if (!parsed.success || issues.length > 0) {
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw new UsageError(`the configuration file ${location} has ${issues.length} problem(s)`, issues);
   }
-
-  const approvals: Approval[] = [];
-  const approvalList = top['approvals'];
-  if (approvalList !== undefined && approvalList !== null && !Array.isArray(approvalList)) {
-    check.problem(['approvals'], `expected a list of approvals, got ${show(approvalList)}`);
-  }
-  (Array.isArray(approvalList) ? approvalList : []).forEach((item, index) => {
-    const path = ['approvals', index];
-    const approval = check.object(path, item, [
-      'account',
-      'actor',
-      'approver',
-      'from',
-      'ticket',
-      'to',
-      'user',
-      'window',
-    ]);
-    if (approval === null) return;
-    const ticket = approval['ticket'];
-    const user = approval['user'];
-    const fromMs = parseTime(approval['from']);
-    const windowMs = approval['window'] === undefined ? null : parseDuration(approval['window']);
-    const toMs =
-      approval['to'] !== undefined
-        ? parseTime(approval['to'])
-        : fromMs !== null && windowMs !== null
-          ? fromMs + windowMs
-          : null;
-    const before = check.issues.length;
-    if (typeof ticket !== 'string' || ticket === '')
-      check.problem([...path, 'ticket'], 'every approval needs a ticket, e.g. CHG-123');
-    if (typeof user !== 'string' || user === '')
-      check.problem([...path, 'user'], 'every approval needs the target user name');
-    if (fromMs === null)
-      check.problem(
-        [...path, 'from'],
-        `expected a date-time from 1970 to 9999 such as 2026-11-20T09:00:00Z, got ${show(approval['from'])}`,
-      );
-    if (toMs === null)
-      check.problem([...path, 'to'], 'give `to` (a date-time) or `window` (a duration such as 2h)');
-    else if (fromMs !== null && toMs < fromMs) check.problem([...path, 'to'], '`to` is before `from`');
-    else if (!isPrintableTime(toMs)) check.problem([...path, 'to'], 'the window must end by 9999-12-31');
-    if (check.issues.length > before || fromMs === null || toMs === null) return;
-    const account = approval['account'];
-    approvals.push({
-      ticket: ticket as string,
-      user: user as string,
-      actor: typeof approval['actor'] === 'string' ? approval['actor'] : null,
-      account: typeof account === 'string' || typeof account === 'number' ? String(account) : null,
-      fromMs,
-      toMs,
-      approver: typeof approval['approver'] === 'string' ? approval['approver'] : null,
-    });
-  });
-
-  const serve = parseServe(check, top['serve']);
-  const notify = parseNotifyConfig(top['notify'], location, options.env ?? null);
-  for (const issue of notify.issues) if (issue.level === 'error') check.issues.push(issue);
-
-  const config: MfaguardConfig = {
-    serve,
-    notify,
-    triage: {
-      graceWindowMs: check.duration(
-        ['triage', 'graceWindow'],
-        triage['graceWindow'],
-        DEFAULT_TRIAGE_CONFIG.graceWindowMs,
-      ),
-      burstCount: check.count(
-        ['triage', 'burst', 'count'],
-        burst['count'],
-        DEFAULT_TRIAGE_CONFIG.burstCount,
-        2,
-      ),
-      burstWindowMs: check.duration(
-        ['triage', 'burst', 'window'],
-        burst['window'],
-        DEFAULT_TRIAGE_CONFIG.burstWindowMs,
-      ),
-      precursorWindowMs: check.duration(
-        ['triage', 'precursorWindow'],
-        triage['precursorWindow'],
-        DEFAULT_TRIAGE_CONFIG.precursorWindowMs,
-      ),
-      followUpWindowMs: check.duration(
-        ['triage', 'followUpWindow'],
-        triage['followUpWindow'],
-        DEFAULT_TRIAGE_CONFIG.followUpWindowMs,
-      ),
-      lookbackMs: lookbackDays * 86_400_000,
-      workingHours,
-      privilegedUsers: new Set(check.strings(['identities', 'privileged'], identities['privileged'])),
-      breakGlassUsers: new Set(check.strings(['identities', 'breakGlass'], identities['breakGlass'])),
-      administrators: new Set(check.strings(['identities', 'administrators'], identities['administrators'])),
-      owners,
-      approvals,
-    },
-  };
-  if (check.issues.length > 0) {
-    throw new UsageError(
-      `the configuration file ${location} has ${check.issues.length} problem(s)`,
-      check.issues,
-    );
-  }
-  return config;
+  return toConfig(parsed.data, notify);
 }
 
-function parseServe(check: Checker, value: unknown): ServeConfig {
-  const serve =
-    check.object(['serve'], value, [
-      'deliveryLag',
-      'escalateConfirmedAt',
-      'ownerTagKeys',
-      'publicUrl',
-      'verificationTtl',
-    ]) ?? {};
-  let publicUrl: string | null = null;
-  const url = serve['publicUrl'];
-  if (url !== undefined && url !== null) {
-    let parsed: URL | null = null;
-    try {
-      parsed = typeof url === 'string' ? new URL(url) : null;
-    } catch {
-      parsed = null;
-    }
-    if (
-      parsed === null ||
-      (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
-      parsed.username !== ''
-    )
-      check.problem(
-        ['serve', 'publicUrl'],
-        `expected an http(s) URL without credentials, such as https://mfaguard.example.com, got ${show(url)}`,
-      );
-    else publicUrl = parsed.href.replace(/\/+$/, '');
-  }
-  const ttl = check.duration(
-    ['serve', 'verificationTtl'],
-    serve['verificationTtl'],
-    DEFAULT_SERVE_CONFIG.verificationTtlMs,
-  );
-  if (ttl < 60_000) check.problem(['serve', 'verificationTtl'], 'must be at least 1m');
-  const escalate = serve['escalateConfirmedAt'];
-  let escalateConfirmedAt: Severity | null = DEFAULT_SERVE_CONFIG.escalateConfirmedAt;
-  if (escalate !== undefined) {
-    if (escalate === null || escalate === 'never') escalateConfirmedAt = null;
-    else if (isSeverity(escalate)) escalateConfirmedAt = escalate;
-    else
-      check.problem(
-        ['serve', 'escalateConfirmedAt'],
-        `expected a severity (low, medium, high, critical) or never, got ${show(escalate)}`,
-      );
-  }
-  const tagKeys = check.strings(['serve', 'ownerTagKeys'], serve['ownerTagKeys']);
+function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig {
+  const triage: NonNullable<ParsedConfigFile['triage']> = file.triage ?? {};
+  const serve: Partial<NonNullable<ParsedConfigFile['serve']>> = file.serve ?? {};
   return {
-    publicUrl,
-    verificationTtlMs: ttl,
-    deliveryLagMs: check.duration(
-      ['serve', 'deliveryLag'],
-      serve['deliveryLag'],
-      DEFAULT_SERVE_CONFIG.deliveryLagMs,
-    ),
-    ownerTagKeys: serve['ownerTagKeys'] === undefined ? DEFAULT_SERVE_CONFIG.ownerTagKeys : tagKeys,
-    escalateConfirmedAt,
+    serve: {
+      publicUrl: serve.publicUrl ?? DEFAULT_SERVE_CONFIG.publicUrl,
+      verificationTtlMs: serve.verificationTtl ?? DEFAULT_SERVE_CONFIG.verificationTtlMs,
+      deliveryLagMs: serve.deliveryLag ?? DEFAULT_SERVE_CONFIG.deliveryLagMs,
+      ownerTagKeys: serve.ownerTagKeys ?? DEFAULT_SERVE_CONFIG.ownerTagKeys,
+      escalateConfirmedAt:
+        serve.escalateConfirmedAt === undefined
+          ? DEFAULT_SERVE_CONFIG.escalateConfirmedAt
+          : serve.escalateConfirmedAt,
+    },
+    notify,
+    respond: file.respond,
+    triage: {
+      graceWindowMs: triage.graceWindow ?? DEFAULT_TRIAGE_CONFIG.graceWindowMs,
+      burstCount: triage.burst?.count ?? DEFAULT_TRIAGE_CONFIG.burstCount,
+      burstWindowMs: triage.burst?.window ?? DEFAULT_TRIAGE_CONFIG.burstWindowMs,
+      precursorWindowMs: triage.precursorWindow ?? DEFAULT_TRIAGE_CONFIG.precursorWindowMs,
+      followUpWindowMs: triage.followUpWindow ?? DEFAULT_TRIAGE_CONFIG.followUpWindowMs,
+      lookbackMs: (triage.lookbackDays ?? DEFAULT_TRIAGE_CONFIG.lookbackMs / 86_400_000) * 86_400_000,
+      workingHours: file.workingHours,
+      privilegedUsers: new Set(file.identities.privileged),
+      breakGlassUsers: new Set(file.identities.breakGlass),
+      administrators: new Set(file.identities.administrators),
+      owners: file.identities.owners,
+      approvals: (file.approvals ?? []).filter((approval) => approval !== null),
+    },
   };
 }
 

@@ -20,7 +20,7 @@ import { loadRuleSet } from './rule-set.ts';
 import type { ScanResult } from './scan.ts';
 import { compareAlerts } from './scan.ts';
 import type { Engine } from '../detect/index.ts';
-import { MFA_DEVICE_EVENTS } from '../detect/correlate/index.ts';
+import { MFA_DEVICE_EVENTS } from '../detect/index.ts';
 
 export interface HuntOptions {
   /** The engine, opened by the caller (it knows the table or files); closed here when the hunt ends. */

@@ -13,7 +13,7 @@ import type { Store } from '../store/index.ts';
 import { createHandler, lazyRuntime, runtimeFromEnv } from './lambda.ts';
 import type { LambdaRuntime } from './lambda.ts';
 import type { IngestOutcome, RecordOrigin } from './live/index.ts';
-import { eventBridge, rawRecord } from './live/test-support.ts';
+import { eventBridge, rawRecord } from './live/test-support/live.ts';
 
 const T0 = Date.parse('2024-03-04T12:00:00Z');
 

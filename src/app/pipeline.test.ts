@@ -16,10 +16,10 @@ import type { Store } from '../store/index.ts';
 import { parseConfig } from './config.ts';
 import { createHandler } from './lambda.ts';
 import { createLiveService } from './live/index.ts';
-import { eventBridge } from './live/test-support.ts';
+import { eventBridge } from './live/test-support/live.ts';
 import { loadRuleSet } from './rule-set.ts';
 import { runScan } from './scan.ts';
-import { startService } from './serve.ts';
+import { startService } from '../api/index.ts';
 import type { RunningService } from './serve.ts';
 import { writeMix } from './triage-evaluation.ts';
 import { missing } from '../test-support/requirements.ts';
@@ -398,4 +398,135 @@ describe('familiarity is learned from events outside the kept slice', () => {
       assertSameAlerts(await viaLive(all, true), scanned, 'lambda');
     });
   }
+});
+
+// A burst: each removal by one caller changes every earlier removal of its chain (burst members and size are on each
+// alert). Re-triage is deferred and coalesced in serve, so the stored result must still be the scan's: posted
+// concurrently (re-triage shared between requests), and one event per Lambda invocation.
+describe('a burst of 200 removals by one caller', () => {
+  const ACCOUNT = '111122223333';
+  const START_MS = Date.UTC(2024, 4, 14, 23, 0, 0);
+  const mallory = {
+    type: 'AssumedRole',
+    principalId: 'AROAADMINQQQQQQQQQQQQ:mallory',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/mallory`,
+    accountId: ACCOUNT,
+    accessKeyId: 'ASIAXYZ2MALLORY4CLI',
+  };
+  const record = (i: number, timeMs: number, name: string, params: unknown, identity: unknown = mallory) => ({
+    eventVersion: '1.09',
+    userIdentity: identity,
+    eventTime: new Date(timeMs).toISOString().replace('.000Z', 'Z'),
+    eventSource: 'iam.amazonaws.com',
+    eventName: name,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.77',
+    userAgent: 'aws-cli/2.15.40 Python/3.11.8 Linux/6.5.0-1017-aws exe/x86_64.ubuntu.22',
+    requestParameters: params,
+    responseElements: null,
+    requestID: `req-burst-${i}`,
+    eventID: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`,
+    readOnly: name.startsWith('List'),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+  });
+  // 6 s apart: 1,194 s in all, so greedy 15-minute bursts cut the chain in two (151 + 49 removals).
+  const removals = Array.from({ length: 200 }, (_, i) =>
+    record(i, START_MS + i * 6_000, 'DeactivateMFADevice', {
+      userName: `user-${String(i).padStart(3, '0')}`,
+      serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/user-${String(i).padStart(3, '0')}`,
+    }),
+  );
+  // The caller looked around first (precursors), and a day later someone else's call: the scan's data then reaches
+  // past every grace window, as serve's clock does.
+  const before = record(1_000, START_MS - 60_000, 'ListMFADevices', { userName: 'user-000' });
+  const later = record(1_001, START_MS + DAY, 'ListUsers', null, {
+    ...mallory,
+    principalId: 'AIDAEXAMPLEDAVE00001',
+    arn: `arn:aws:iam::${ACCOUNT}:user/dave`,
+    type: 'IAMUser',
+    userName: 'dave',
+  });
+  const all: Record<string, unknown>[] = [before, ...removals, later];
+  const clock = () => START_MS + 2 * DAY;
+
+  async function viaScan(): Promise<Alert[]> {
+    const dir = mkdtempSync(join(tmpdir(), 'mfaguard-burst-'));
+    try {
+      writeFileSync(
+        join(dir, `${ACCOUNT}_CloudTrail_us-east-1_burst.json`),
+        JSON.stringify({ Records: all }),
+      );
+      return [...(await runScan({ inputs: [dir], workers: 0, triage: config.triage })).alerts];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function viaLive(mode: 'concurrent' | 'lambda'): Promise<{ alerts: Alert[]; cases: unknown[] }> {
+    const dir = mkdtempSync(join(tmpdir(), 'mfaguard-burst-'));
+    const store = await openStore(`sqlite:${join(dir, 'burst.db')}`);
+    try {
+      const service = createLiveService({
+        store,
+        rules: loadRuleSet({ builtin: true, paths: [] }),
+        config,
+        secret: Buffer.from('0123456789abcdef0123456789abcdef-parity'),
+        publicUrl: 'https://mfaguard.example.test',
+        clock,
+      });
+      if (mode === 'concurrent') {
+        // Waves of 25 requests in flight at once, in a shuffled order: arrival order must not matter.
+        const shuffled = [...all].sort((a, b) =>
+          String(a['eventID']).slice(-3) < String(b['eventID']).slice(-3) ? -1 : 1,
+        );
+        for (let from = 0; from < shuffled.length; from += 25) {
+          await Promise.all(
+            shuffled
+              .slice(from, from + 25)
+              .map((rec) => service.ingestRecords([rec], { source: 'eventbridge', location: 'burst' })),
+          );
+        }
+      } else {
+        const handler = createHandler({
+          getRuntime: () =>
+            Promise.resolve({
+              service,
+              store,
+              s3: () => {
+                throw new Error('no S3 in this test');
+              },
+              clock,
+              workerId: 'lambda:burst',
+            }),
+          log: () => undefined,
+        });
+        for (const rec of all) await handler(eventBridge(rec));
+      }
+      return { alerts: await storedAlerts(store), cases: await storedCases(store) };
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('scan, serve (concurrent single-event requests) and Lambda give the same alerts and cases', async () => {
+    const scanned = await viaScan();
+    const bursts = scanned.filter(
+      (alert) => alert.correlation?.kind === 'burst' && alert.incident?.role === 'removal',
+    );
+    assert.equal(bursts.length, 200, 'every removal is in a burst');
+    assert.deepEqual(
+      [...new Set(bursts.map((alert) => alert.correlation?.targets.length))].sort(),
+      [151, 49].sort(),
+      'the chain is cut into two bursts',
+    );
+    const served = await viaLive('concurrent');
+    assertSameAlerts(served.alerts, scanned, 'serve, concurrent');
+    const lambda = await viaLive('lambda');
+    assertSameAlerts(lambda.alerts, scanned, 'lambda');
+    assert.equal(served.cases.length, 200, 'one case per user');
+    assert.deepEqual(lambda.cases, served.cases);
+  });
 });

@@ -2,7 +2,7 @@
 
 import type { Engine, RuleEvaluationIssue } from '../detect/index.ts';
 import { buildAlert } from '../detect/index.ts';
-import { BURST_RULE } from '../detect/correlate/index.ts';
+import { BURST_RULE } from '../detect/index.ts';
 import { Baseline, BaselineBuilder, triageAlerts } from '../enrich/index.ts';
 import type { TriageConfig, TriageOptions } from '../enrich/index.ts';
 import { createEventViews } from '../ingest/index.ts';

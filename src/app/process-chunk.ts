@@ -1,7 +1,7 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
-import type { ByteNeedles, Chunk, DecodeOptions } from '../ingest/index.ts';
-import { decodeChunk, normalizeRecord, principalHashOf } from '../ingest/index.ts';
+import type { ByteNeedles, Chunk, DecodeOptions, LocalFile } from '../ingest/index.ts';
+import { decodeChunk, normalizeRecord, principalHashOf, readLocalChunk } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
 import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
@@ -33,6 +33,23 @@ export interface ChunkResult {
   /** Oldest and newest event time in the chunk (epoch ms); null when it held no events. */
   readonly firstEventMs: number | null;
   readonly lastEventMs: number | null;
+}
+
+/** What a scan hands to the main thread or a worker: bytes already read, or a local file to read there. */
+export type ScanInput = { readonly chunk: Chunk } | { readonly file: LocalFile };
+
+/** One input's result, or the issue saying why its file could not be read. */
+export type ScanOutcome = { readonly result: ChunkResult } | { readonly unreadable: InputIssue };
+
+export function processInput(input: ScanInput, engine: Engine, reading: ChunkReading): ScanOutcome {
+  const read = 'chunk' in input ? input : readLocalChunk(input.file);
+  return 'issue' in read ? { unreadable: read.issue } : { result: processChunk(read.chunk, engine, reading) };
+}
+
+/** A baseline's second pass over one input; a file that has become unreadable since the first pass adds nothing. */
+export function processBaselineInput(input: ScanInput, target: BaselineTarget): BaselineTransfer {
+  const read = 'chunk' in input ? input : readLocalChunk(input.file);
+  return 'issue' in read ? new BaselineBuilder().encode() : processBaselineChunk(read.chunk, target);
 }
 
 /** How a chunk is read: with the byte prefilter's needles, or every record parsed (`--strict`, unpinned rules). */

@@ -1,6 +1,6 @@
 // The slice of CloudTrail that correlation and baselines need: everything else is counted, scanned by rules, and dropped.
 
-import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/correlate/index.ts';
+import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 
 /**

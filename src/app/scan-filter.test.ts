@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../model/index.ts';
-import { judgeLocation, parseScanFilter } from './scan-filter.ts';
+import { judgeLocation, judgePrefix, parseScanFilter } from './scan-filter.ts';
 import { runScan } from './scan.ts';
 
 const NOW = Date.UTC(2024, 2, 10, 12, 0, 0);
@@ -40,6 +40,56 @@ describe('parseScanFilter', () => {
         () => parseScanFilter(input, NOW),
         (error: unknown) => error instanceof UsageError && message.test(error.message),
       );
+    }
+  });
+});
+
+describe('judgePrefix', () => {
+  const filter = {
+    sinceMs: Date.parse('2024-03-10T00:00:00Z'),
+    untilMs: Date.parse('2024-03-12T00:00:00Z'),
+    accounts: ['111122223333'],
+    regions: ['eu-west-1'],
+  };
+  const trail = 'logs/AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/';
+  it('walks down CloudTrail layout and lists whole only the days it keeps, with a day of slack', () => {
+    const cases: [string, string][] = [
+      ['', 'descend'],
+      ['logs/', 'descend'],
+      ['logs/other/', 'whole'],
+      ['logs/AWSLogs/', 'descend'],
+      ['logs/AWSLogs/o-abc123/', 'descend'],
+      ['logs/AWSLogs/o-abc123/444455556666/', 'skip'],
+      ['logs/AWSLogs/o-abc123/111122223333/', 'descend'],
+      ['logs/AWSLogs/o-abc123/111122223333/CloudTrail-Digest/', 'skip'],
+      ['logs/AWSLogs/o-abc123/111122223333/CloudTrail-Insight/', 'whole'],
+      ['logs/AWSLogs/o-abc123/111122223333/CloudTrail/us-east-1/', 'skip'],
+      [trail, 'descend'],
+      [`${trail}2023/`, 'skip'],
+      [`${trail}2024/`, 'descend'],
+      [`${trail}2024/02/`, 'skip'],
+      [`${trail}2024/03/`, 'descend'],
+      [`${trail}2024/04/`, 'skip'],
+      [`${trail}2024/03/08/`, 'skip'],
+      [`${trail}2024/03/09/`, 'whole'],
+      [`${trail}2024/03/12/`, 'whole'],
+      [`${trail}2024/03/13/`, 'skip'],
+      [`${trail}2024/3/`, 'whole'],
+      ['AWSLogs/not-an-account/', 'whole'],
+    ];
+    assert.deepEqual(
+      cases.map(([prefix]) => [prefix, judgePrefix(prefix, filter)]),
+      cases,
+    );
+  });
+
+  it('agrees with judgeLocation on every day folder of a year', () => {
+    const open = { sinceMs: filter.sinceMs };
+    for (let day = 0; day < 366; day++) {
+      const date = new Date(Date.UTC(2024, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+      const folder = `AWSLogs/111122223333/CloudTrail/eu-west-1/${date.replaceAll('-', '/')}/`;
+      const skipped = judgeLocation(`${folder}x.json.gz`, open).skip;
+      assert.equal(judgePrefix(folder, open) === 'skip', skipped, folder);
     }
   });
 });

@@ -1,6 +1,7 @@
 // What a scan is limited to (--since, --until, --account, --region): decided from S3 keys and folder paths before any
 // read when CloudTrail's layout names them, and on each record otherwise.
 
+import type { PrefixVerdict } from '../ingest/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 
@@ -110,6 +111,42 @@ export function judgeLocation(location: string, filter: ScanFilter): LocationVer
   if (filter.untilMs !== undefined && dayMs - DAY_MS >= filter.untilMs)
     return { skip: true, placeKnown: true };
   return { skip: false, placeKnown: true };
+}
+
+/**
+ * Judges an S3 folder-like prefix (ending in `/`) before it is listed, by how far it reaches into CloudTrail's layout:
+ * an account, region, year, month or day outside the filter is not listed; a day inside is listed whole; a level not
+ * yet decided is listed one level down. Anything off the layout is listed whole, as without a filter. The same day
+ * of slack as `judgeLocation`: a delivery day can hold events from shortly before its midnight.
+ */
+export function judgePrefix(prefix: string, filter: ScanFilter): PrefixVerdict {
+  const parts = prefix.split('/');
+  parts.pop();
+  const at = parts.lastIndexOf('AWSLogs');
+  // Above AWSLogs/: a bucket's root, or the trail's own prefix one level up.
+  if (at === -1) return parts.length <= 1 ? 'descend' : 'whole';
+  const rest = parts.slice(at + 1);
+  if (rest[0]?.startsWith('o-') === true) rest.shift();
+  const [account, service, region, year, month, day] = rest;
+  if (account === undefined) return 'descend';
+  if (!/^\d{12}$/.test(account)) return 'whole';
+  if (filter.accounts !== undefined && !filter.accounts.includes(account)) return 'skip';
+  if (service === undefined) return 'descend';
+  if (service === 'CloudTrail-Digest') return 'skip';
+  if (service !== 'CloudTrail') return 'whole';
+  if (region === undefined) return 'descend';
+  if (filter.regions !== undefined && !filter.regions.includes(region)) return 'skip';
+  if (year === undefined) return 'descend';
+  if (!/^\d{4}$/.test(year) || (month !== undefined && !/^\d{2}$/.test(month))) return 'whole';
+  if (day !== undefined && !/^\d{2}$/.test(day)) return 'whole';
+  const y = Number(year);
+  const m = month === undefined ? 0 : Number(month) - 1;
+  const fromMs = Date.UTC(y, m, day === undefined ? 1 : Number(day));
+  const toMs =
+    day !== undefined ? fromMs + DAY_MS : month !== undefined ? Date.UTC(y, m + 1, 1) : Date.UTC(y + 1, 0, 1);
+  if (filter.sinceMs !== undefined && toMs <= filter.sinceMs - DAY_MS) return 'skip';
+  if (filter.untilMs !== undefined && fromMs - DAY_MS >= filter.untilMs) return 'skip';
+  return day === undefined ? 'descend' : 'whole';
 }
 
 /** The record-level check: the event's time, account (the one it was recorded in) and region. */

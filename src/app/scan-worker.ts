@@ -1,15 +1,14 @@
 // Worker thread of a scan: loads the rules once, then turns each chunk it is sent into a ChunkResult.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Chunk } from '../ingest/index.ts';
-import { processBaselineChunk, processChunk } from './process-chunk.ts';
-import type { BaselineTarget } from './process-chunk.ts';
+import { processBaselineInput, processInput } from './process-chunk.ts';
+import type { BaselineTarget, ScanInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { RuleSelection } from './rule-set.ts';
 
 interface WorkerRequest {
   readonly id: number;
-  readonly chunk: Chunk;
+  readonly input: ScanInput;
   /** Set for a baseline's second pass. */
   readonly baseline?: BaselineTarget;
 }
@@ -21,8 +20,8 @@ if (port !== null) {
     try {
       const result =
         request.baseline === undefined
-          ? processChunk(request.chunk, engine, reading)
-          : processBaselineChunk(request.chunk, request.baseline);
+          ? processInput(request.input, engine, reading)
+          : processBaselineInput(request.input, request.baseline);
       port.postMessage({ id: request.id, result });
     } catch (error) {
       port.postMessage({

@@ -5,18 +5,19 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import type { Chunk, InputItem } from '../ingest/index.ts';
+import type { InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
-import type { ChunkResult } from './process-chunk.ts';
+import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { planBaselinePass } from './baseline-pass.ts';
-import { isFilterActive, judgeLocation } from './scan-filter.ts';
+import { isFilterActive, judgeLocation, judgePrefix } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
-import { processBaselineChunk, processChunk } from './process-chunk.ts';
+import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
+import { StringSharer } from './shared-strings.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
@@ -121,6 +122,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   let bytesTotal: number | null = null;
   const seenLocations = new Set<string>();
   const spans = new Map<string, FileSpan>();
+  const sharer = new StringSharer();
 
   const report = (issue: InputIssue): void => {
     issues.push(issue);
@@ -158,7 +160,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       lastEventMs = result.lastEventMs;
     for (const event of result.relevant) {
       if (relevant.has(event.id)) duplicateEvents++;
-      else relevant.set(event.id, event);
+      // Equal strings swapped for one shared copy: nothing a reader can tell, only memory.
+      else relevant.set(event.id, sharer.share(event));
     }
     for (const [ruleId, ruleEvents] of Object.entries(result.candidates)) {
       let byEvent = candidates.get(ruleId);
@@ -175,16 +178,19 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
 
   const limit = Math.max(2, wantedWorkers * 2);
-  const process = async (chunk: Chunk): Promise<void> => {
-    bytesRead += chunk.data.byteLength;
+  const process = async (input: ScanInput): Promise<void> => {
+    bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
     if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
-    absorb(
+    const outcome: ScanOutcome =
       workers.pool === null
-        ? processChunk(chunk, ruleSet.engine, ruleSet.reading)
-        : await workers.pool.run(chunk),
-    );
+        ? processInput(input, ruleSet.engine, ruleSet.reading)
+        : await workers.pool.run(input);
+    if ('result' in outcome) absorb(outcome.result);
+    else report(outcome.unreadable);
   };
   const readOptions = {
+    // Local files are read where they are decoded: on a worker thread, the main thread only hands out their names.
+    deferLocalReads: true,
     ...(options.s3Client === undefined ? {} : { s3Client: options.s3Client }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.region === undefined ? {} : { region: options.region }),
@@ -197,7 +203,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     const source = readInputs(options.inputs, {
       ...readOptions,
       ...(isFilterActive(filter)
-        ? { select: (location: string) => !judgeLocation(location, filter).skip }
+        ? {
+            select: (location: string) => !judgeLocation(location, filter).skip,
+            narrowS3: (prefix: string) => judgePrefix(prefix, filter),
+          }
         : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
@@ -231,11 +240,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       await eachChunk(
         readInputs(plan.files, readOptions),
         limit,
-        async (chunk) => {
+        async (input) => {
           baseline.mergeTransfer(
             workers.pool === null
-              ? processBaselineChunk(chunk, target)
-              : await workers.pool.runBaseline(chunk, target),
+              ? processBaselineInput(input, target)
+              : await workers.pool.runBaseline(input, target),
           );
         },
         (item) => {
@@ -294,20 +303,22 @@ export function compareAlerts(a: Alert, b: Alert): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Feeds every chunk of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
+/** Feeds every chunk or file of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
 async function eachChunk(
   source: AsyncIterable<InputItem>,
   limit: number,
-  handle: (chunk: Chunk) => Promise<void>,
-  other: (item: Exclude<InputItem, { kind: 'chunk' }>) => void,
+  handle: (input: ScanInput) => Promise<void>,
+  other: (item: Exclude<InputItem, { kind: 'chunk' | 'file' }>) => void,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   for await (const item of source) {
-    if (item.kind !== 'chunk') {
+    if (item.kind !== 'chunk' && item.kind !== 'file') {
       other(item);
       continue;
     }
-    const task = handle(item.chunk).finally(() => inFlight.delete(task));
+    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() =>
+      inFlight.delete(task),
+    );
     inFlight.add(task);
     if (inFlight.size >= limit) await Promise.race(inFlight);
   }

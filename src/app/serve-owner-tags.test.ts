@@ -16,7 +16,7 @@ import {
 } from '../api/test-support/e2e.ts';
 import type { Receiver } from '../api/test-support/e2e.ts';
 import { parseConfig } from './config.ts';
-import { startService } from './serve.ts';
+import { startService } from '../api/index.ts';
 import type { RunningService } from './serve.ts';
 
 describe('serve with owners from IAM user tags', () => {

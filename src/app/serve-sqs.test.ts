@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { E2E_ENV, e2eConfigYaml, removalEvent, startReceiver } from '../api/test-support/e2e.ts';
 import type { Receiver } from '../api/test-support/e2e.ts';
 import { parseConfig } from './config.ts';
-import { startService } from './serve.ts';
+import { startService } from '../api/index.ts';
 import type { RunningService } from './serve.ts';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/111122223333/mfaguard-events';

@@ -17,7 +17,7 @@ import {
 } from '../api/test-support/e2e.ts';
 import { parseConfig } from './config.ts';
 import type { RunningService } from './serve.ts';
-import { startService } from './serve.ts';
+import { startService } from '../api/index.ts';
 import { missing } from '../test-support/requirements.ts';
 
 interface Backend {

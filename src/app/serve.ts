@@ -1,44 +1,36 @@
-// The service's composition root: config -> store -> rules -> live service -> outbox and tick loops -> sources -> HTTP server.
+// The service's composition root: config -> store -> rules -> live service -> outbox and tick loops -> sources, behind
+// a front door that api/ gives (the HTTP server; app/ does not import the shells).
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import {
-  createRequestHandler,
-  DEFAULT_MAX_BODY_BYTES,
-  hashApiToken,
-  HTTP_SERVER_OPTIONS,
-  Metrics,
-  meterLiveService,
-} from '../api/index.ts';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { Registry } from 'prom-client';
 import { tagOwnerLookup } from '../cases/index.ts';
 import type { OwnerLookup } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
-import { jsonForTerminal } from '../report/index.ts';
 import type { NotifierDeps } from '../notify/index.ts';
 import { createNotifiers } from '../notify/index.ts';
 import type { Store } from '../store/index.ts';
 import { openStore } from '../store/index.ts';
 import type { MfaguardConfig } from './config.ts';
 import { DEFAULT_CONFIG, DEFAULT_SERVE_CONFIG } from './config.ts';
+import { hashApiToken } from './api-tokens.ts';
 import type { LiveLogEntry, LiveService, OutboxRunResult } from './live/index.ts';
 import {
   DEFAULT_LANE_CONCURRENCY,
   createLiveMetrics,
   createLiveService,
   createOutboxWorker,
-  formatLiveMetrics,
   runScheduledJob,
 } from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
+import { createServeLog, logLevelFrom } from './serve-log.ts';
+import { buildResponder } from './respond.ts';
+import type { Responder } from '../respond/index.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -61,7 +53,7 @@ export interface ServeOptions {
   readonly metricsPublic?: boolean;
   /** Also look owners up in IAM user tags (ListUserTags), after the configuration's owners. */
   readonly ownerTags?: boolean;
-  /** Tests give their own IAM client for the tag lookup. */
+  /** Tests give their own IAM client for the tag lookup and the response actions. */
   readonly iamClient?: IAMClient;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
@@ -76,7 +68,7 @@ export interface ServeOptions {
   /** Tests replace the notifiers' fetch, the clock... */
   readonly notifierDeps?: Partial<NotifierDeps>;
   readonly clock?: () => number;
-  /** One JSON object per line; default: standard error. */
+  /** One JSON object per line; default: standard error, through pino, at MFAGUARD_LOG_LEVEL (default info). */
   readonly log?: (entry: LiveLogEntry) => void;
   /** Unique per process: holds outbox leases and work claims. */
   readonly workerId?: string;
@@ -100,18 +92,34 @@ const MIN_TOKEN_LENGTH = 16;
 const OUTBOX_BATCH = 50;
 /** Short, and kept alive by heartbeats while a send runs: after a crash only the rows truly in flight wait for it. */
 const OUTBOX_LEASE_MS = 30_000;
-/** In-flight requests get this long to finish on shutdown before their connections are cut. */
-const DRAIN_TIMEOUT_MS = 10_000;
 
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+/** What the front door is handed once the live service is built. */
+export interface DoorWiring {
+  readonly store: Store;
+  /** The live service as built here; the door may wrap it (metering) and returns what the sources should feed. */
+  readonly core: LiveService;
+  readonly ingestToken: string | null;
+  readonly clock: () => number;
+  readonly log: (entry: LiveLogEntry) => void;
+  /** The live service's own counters and histograms, for /metrics. */
+  readonly liveMetrics: Registry;
+  /** The containment actions: the API plans, applies and undoes them through it. */
+  readonly responder: Responder;
 }
 
-export function defaultWebRoot(): string {
-  return fileURLToPath(new URL('../../web/', import.meta.url));
+/**
+ * The service's front door: the HTTP server, given by api/. It listens before the service is wired (so that links
+ * can name the real port) and answers 503 until `open`.
+ */
+export interface ServiceDoor {
+  listen(): Promise<AddressInfo>;
+  open(wiring: DoorWiring): LiveService;
+  /** A background loop failed (counted in the door's metrics). */
+  countError(where: string): void;
+  /** No new requests; resolves when the open ones have finished or were cut. */
+  close(): Promise<void>;
+  /** After a failed start: stop listening, wait for nothing. */
+  abort(): void;
 }
 
 /** Owners from IAM user tags; the IAM SDK is loaded only when this is asked for. */
@@ -135,11 +143,6 @@ async function iamOwnerLookup(
   }
   const keys = (config.serve ?? DEFAULT_SERVE_CONFIG).ownerTagKeys;
   return tagOwnerLookup(createIamTagReader(client, { clock }), keys);
-}
-
-/** One JSON object per line; log entries carry CloudTrail text, so DEL, C1 and bidi characters are escaped too. */
-function stderrLog(entry: LiveLogEntry): void {
-  process.stderr.write(`${jsonForTerminal(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`);
 }
 
 function secretFromEnv(env: Environment, name: string): string | null {
@@ -226,10 +229,10 @@ export async function bootstrapAdminToken(
   return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
-/** Starts everything and resolves once the HTTP server listens. */
-export async function startService(options: ServeOptions): Promise<RunningService> {
+/** Starts everything behind `door` and resolves once it listens. */
+export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
   const clock = options.clock ?? (() => Date.now());
-  const log = options.log ?? stderrLog;
+  const log = options.log ?? createServeLog(logLevelFrom(options.env));
   const config = options.config ?? DEFAULT_CONFIG;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const ingestToken = secretFromEnv(options.env, 'MFAGUARD_INGEST_TOKEN');
@@ -251,20 +254,8 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   });
   // Listening comes first so that the links in messages can name the real port (0 in tests); requests that
   // arrive in the few milliseconds before the service is wired get a 503 and are retried by their sender.
-  let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-  const listening: Server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
-    if (handle !== null) void handle(req, res);
-    else res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
-  });
   try {
-    await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject);
-      listening.listen(options.port, options.host, () => {
-        listening.off('error', reject);
-        resolve();
-      });
-    });
-    const address = listening.address() as AddressInfo;
+    const address = await door.listen();
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const boundUrl = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
     const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
@@ -284,8 +275,16 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     }
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
+    const responder = await buildResponder({
+      store,
+      config,
+      clock,
+      workerId,
+      log,
+      ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
+      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+    });
     const liveMetrics = createLiveMetrics();
-    const metrics = new Metrics();
     const core = createLiveService({
       store,
       rules,
@@ -296,8 +295,8 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       log,
       metrics: liveMetrics,
       ownerLookups,
+      responder,
     });
-    const live = meterLiveService(core, metrics);
     const outbox = createOutboxWorker({
       store,
       notifiers,
@@ -318,20 +317,14 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       metrics: liveMetrics,
       log,
     });
-    handle = createRequestHandler({
+    const live = door.open({
       store,
-      live,
-      metrics,
-      version: packageVersion(),
+      core,
+      responder,
       ingestToken,
-      ingestHeader: options.ingestHeader ?? 'authorization',
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      metricsPublic: options.metricsPublic ?? false,
-      webRoot: options.webRoot === undefined ? defaultWebRoot() : options.webRoot,
-      extraMetrics: () => formatLiveMetrics(liveMetrics.snapshot()),
-      now: clock,
-      log: (line) => log({ level: 'error', msg: line }),
-      logClientError: (line) => log({ level: 'warn', msg: line, kind: 'client-error' }),
+      clock,
+      log,
+      liveMetrics: liveMetrics.registry,
     });
 
     const stopping = new AbortController();
@@ -348,7 +341,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const outboxLoop = outbox
       .run(stopping.signal, options.outboxIntervalMs ?? 1000)
       .catch((error: unknown) => {
-        metrics.inc('mfaguard_errors_total', { where: 'outbox' });
+        door.countError('outbox');
         log({ level: 'error', msg: 'outbox stopped', error: String(error) });
       });
     // One worker at a time runs the ticks (escalations, re-triage): the others wait on the store's lease.
@@ -370,13 +363,9 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     const stop = (): Promise<void> => {
       stopped ??= (async () => {
         log({ level: 'info', msg: 'shutting down: finishing in-flight work' });
-        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-        listening.closeIdleConnections();
-        const cut = setTimeout(() => listening.closeAllConnections(), DRAIN_TIMEOUT_MS);
-        cut.unref();
+        const closed = door.close();
         stopping.abort();
         await Promise.all([closed, outboxLoop, tickLoop, ...sources.map((source) => source.done)]);
-        clearTimeout(cut);
         await store.close();
         log({ level: 'info', msg: 'stopped' });
       })();
@@ -391,7 +380,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       stop,
     };
   } catch (error) {
-    listening.close();
+    door.abort();
     await store.close().catch(() => undefined);
     throw error;
   }

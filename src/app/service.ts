@@ -1,8 +1,9 @@
 // Light doors to the service for the CLI: the store it uses, API tokens, and starting it. Everything behind them
-// is imported on first use, so `scan` (which imports app/) never loads the store drivers or the HTTP API.
+// is imported on first use, so `scan` (which imports app/) never loads the store drivers or the live service.
 
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
-import type { Environment, RunningService, ServeOptions } from './serve.ts';
+import { generateApiToken, hashApiToken } from './api-tokens.ts';
+import type { Environment, RunningService, ServeOptions, ServiceDoor } from './serve.ts';
 
 /** `--store`, else MFAGUARD_STORE, else the embedded SQLite file under the user's data directory (zero set-up). */
 export async function defaultStoreUrl(given: string | undefined, env: Environment): Promise<string> {
@@ -28,13 +29,13 @@ export async function issueApiToken(
     readonly nowMs: number;
   },
 ): Promise<{ readonly secret: string; readonly token: ApiToken }> {
-  const { generateApiToken, hashApiToken } = await import('../api/index.ts');
   const secret = generateApiToken();
   const { token } = await store.createApiToken({ ...input, tokenHash: hashApiToken(secret) });
   return { secret, token };
 }
 
-export async function startService(options: ServeOptions): Promise<RunningService> {
-  const { startService: start } = await import('./serve.ts');
-  return start(options);
+/** Starts the service behind `door` (the HTTP server, which api/ gives). */
+export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
+  const { startLiveService: start } = await import('./serve.ts');
+  return start(options, door);
 }

@@ -1,6 +1,6 @@
 // Keeps a case in step with its alerts: severity, risk, classification and vulnerability window, and what to do next.
 
-import { BURST_RULE, isMfaRemoval } from '../detect/correlate/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../detect/index.ts';
 import type { Alert, Classification, Severity } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
 import type { AutoResolution, Case, CasePatch } from '../store/index.ts';

@@ -1,7 +1,11 @@
-// The `mfaguard` command line: picks the sub-command, runs it, and maps every error to an exit code in one place.
+// The `mfaguard` command line: commander picks the sub-command (suggesting one on a typo), the command runs, and every
+// error becomes an exit code in one place.
 
 import { readFileSync } from 'node:fs';
-import type { Command, CommandContext, Output } from './command.ts';
+import { Command as CommanderCommand, CommanderError, Option } from '@commander-js/extra-typings';
+import { UsageError } from '../model/index.ts';
+import type { CommandContext, Output } from './command.ts';
+import { configureCommander, describeCommanderError } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT } from './exit-codes.ts';
 
@@ -12,21 +16,76 @@ function version(): string {
   return pkg.version;
 }
 
-export async function globalHelp(): Promise<string> {
-  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
-  const width = Math.max(...commands.map((command) => command.name.length));
-  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
-  return [
-    'mfaguard — protects AWS accounts at the moment MFA is taken away',
-    '',
-    'Usage: mfaguard <command> [options]',
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    "Run `mfaguard <command> --help` for a command's options. Exit codes: 0 done, 1 alert/finding at or above",
-    '--fail-on, 2 usage or configuration error, 3 finished but some inputs unreadable, 4 AWS/network failure.',
-  ].join('\n');
+const GLOBAL_FOOTER = `
+Examples:
+  $ mfaguard demo                              # the whole scan on the bundled sample, offline
+  $ mfaguard scan ./AWSLogs --fail-on high     # a retro-hunt over an archive; exit 1 on a high alert
+  $ mfaguard audit --profile prod --format json
+  $ mfaguard scan --help                       # one command's options and examples
+
+Exit codes: 0 done, 1 alert/finding at or above --fail-on, 2 usage or configuration error, 3 finished but some
+inputs unreadable, 4 AWS/network failure, 70 a bug in mfaguard.
+`;
+
+/**
+ * The top-level program. Each command is a stub that hands the rest of the line, untouched, to the command's own
+ * commander declaration: that keeps every command module unloaded until it is the one being run.
+ */
+function buildProgram(
+  argv: readonly string[],
+  ctx: CommandContext,
+  ran: (code: number) => void,
+): CommanderCommand {
+  const program = configureCommander(new CommanderCommand('mfaguard'), ctx, 'mfaguard <command> [options]')
+    .description('mfaguard — protects AWS accounts at the moment MFA is taken away')
+    .version(version(), '-V, --version', 'print the version')
+    // `-v` printed the version before commander; kept so scripts that use it keep working.
+    .addOption(new Option('-v').hideHelp())
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand(false)
+    .enablePositionalOptions()
+    .addHelpText('after', GLOBAL_FOOTER);
+  program.on('option:v', () => {
+    ctx.stdout.write(version() + '\n');
+    throw new CommanderError(EXIT.ok, 'commander.version', version());
+  });
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    program
+      .command(name)
+      .description(entry.summary)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .passThroughOptions()
+      .action(async () => {
+        // The raw rest of the line rather than commander's `args`: a `--` before a file named like an option
+        // must reach the command's own parser.
+        ran(await (await entry.load()).run(argv.slice(argv.indexOf(name) + 1), ctx));
+      });
+  }
+  program
+    .command('help')
+    .description('print this help, or with a command name that command’s help')
+    .argument('[command]')
+    .action(async (name) => {
+      if (name === undefined) {
+        program.outputHelp();
+        ran(EXIT.ok);
+        return;
+      }
+      const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+      if (entry === undefined) throw unknownCommand(name, null);
+      ran(await (await entry.load()).run(['--help'], ctx));
+    });
+  return program;
+}
+
+function unknownCommand(name: string, suggestion: string | null): UsageError {
+  // Only word characters are echoed: the name is whatever was typed, and it goes to a terminal.
+  const shown = name.replace(/[^\w.-]/g, '?');
+  return new UsageError(
+    `unknown command '${shown}'${suggestion === null ? '' : `; did you mean ${suggestion}?`} (see \`mfaguard --help\`)`,
+  );
 }
 
 function processOutput(stream: NodeJS.WriteStream): Output {
@@ -50,33 +109,34 @@ export function processContext(): CommandContext {
   };
 }
 
+/** Commander's own errors (unknown command or option, missing value) as the usage errors they are. */
+function fromCommander(error: CommanderError, argv: readonly string[]): UsageError {
+  if (error.code === 'commander.unknownCommand') {
+    const suggestion = /\(Did you mean ([\w-]+)\?\)/.exec(error.message)?.[1] ?? null;
+    return unknownCommand(argv.find((arg) => !arg.startsWith('-')) ?? '', suggestion);
+  }
+  return new UsageError(`${describeCommanderError(error)} (see \`mfaguard --help\`)`);
+}
+
 /** Runs one command line and returns the exit code; never throws. */
 export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    ctx.stdout.write((await globalHelp()) + '\n');
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (name === '--version' || name === '-v') {
-    ctx.stdout.write(version() + '\n');
-    return EXIT.ok;
-  }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (load === undefined) {
-    ctx.stderr.write(`error: unknown command '${name.replace(/[^\w.-]/g, '?')}'\n\n${await globalHelp()}\n`);
-    return EXIT.usage;
-  }
-  const command: Command = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    ctx.stdout.write(command.usage.trimEnd() + '\n');
-    return EXIT.ok;
-  }
+  let code: number = EXIT.ok;
+  const program = buildProgram(argv, ctx, (result) => {
+    code = result;
+  });
   try {
-    return await command.run(rest, ctx);
-  } catch (error) {
-    const { code, message } = describeError(error, ctx.env['MFAGUARD_DEBUG'] !== undefined);
-    ctx.stderr.write(message + '\n');
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
     return code;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError && thrown.exitCode === 0) return EXIT.ok;
+    const error = thrown instanceof CommanderError ? fromCommander(thrown, argv) : thrown;
+    const { code: exit, message } = describeError(error, ctx.env['MFAGUARD_DEBUG'] !== undefined);
+    ctx.stderr.write(message + '\n');
+    return exit;
   }
 }
 

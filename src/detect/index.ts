@@ -24,3 +24,28 @@ export type { CompiledMatch, DocPath, MatchProblem } from './match.ts';
 export { MITRE_TACTICS, checkMitreMapping } from './mitre.ts';
 export { hasSeverityMapping, isExplainable } from './rule-extras.ts';
 export type { ExplainableRule, SeverityAssessment, SeverityMappedRule } from './rule-extras.ts';
+export {
+  actorId,
+  assignMembers,
+  BURST_RULE,
+  byTime,
+  correlateRemovals,
+  CREDENTIAL_LIST_CALLS,
+  findBursts,
+  incidentMembers,
+  incidentReach,
+  isCallerUser,
+  isMfaRemoval,
+  MFA_DEVICE_EVENTS,
+  resolveTarget,
+  SESSION_PROBES,
+  targetKey,
+  targetUserName,
+} from './correlate/index.ts';
+export type {
+  Burst,
+  CorrelationWindows,
+  RelatedFinding,
+  RelatedKind,
+  RemovalCorrelation,
+} from './correlate/index.ts';

@@ -1,13 +1,7 @@
 // Triage of MFA removals: turns each incident's correlation and context into named evidence, then the decision table's classification, risk score and reasons.
 
-import {
-  assignMembers,
-  byTime,
-  correlateRemovals,
-  isCallerUser,
-  isMfaRemoval,
-} from '../detect/correlate/index.ts';
-import type { RelatedFinding, RemovalCorrelation } from '../detect/correlate/index.ts';
+import { assignMembers, byTime, correlateRemovals, isCallerUser, isMfaRemoval } from '../detect/index.ts';
+import type { RelatedFinding, RemovalCorrelation } from '../detect/index.ts';
 import type {
   Alert,
   Classification,

@@ -1,7 +1,7 @@
 // The IAM policy documents mfaguard recommends: self-service MFA enforcement, quarantine after an MFA removal, and the break-glass SCP.
 
 import { UsageError } from '../model/index.ts';
-import { SELF_SERVICE_MFA_ACTIONS } from '../posture/policy/index.ts';
+import { SELF_SERVICE_MFA_ACTIONS } from '../posture/index.ts';
 
 export interface PolicyStatementDocument {
   readonly Sid: string;
@@ -88,7 +88,8 @@ export type QuarantineMode = 're-enrol' | 'deny-all';
 /**
  * Quarantine for a user whose MFA was removed, attached by the responder (or by hand) until the owner
  * is verified. The Deny is unconditional on purpose: whoever removed the device may enrol their own,
- * and MFA must not lift the quarantine — a human does, by detaching the policy.
+ * and an MFA session must not lift the quarantine. It is lifted by detaching the policy: a person does,
+ * or the responder does when the owner re-enrols from a place seen before the removal (docs/respond.md).
  * `re-enrol` (default) leaves the user able to read their own user and enrol a device on their own
  * user only, so the legitimate owner can recover quickly; `deny-all` denies every action, for a
  * suspected takeover where even re-enrolment should wait for the security team.

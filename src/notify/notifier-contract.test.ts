@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { runNotifierContract } from './notifier.contract.ts';
+import { runNotifierContract } from './test-support/notifier.contract.ts';
 import { NOTIFIER_FACTORIES } from './registry.ts';
 import { HARNESSES } from './test-support/harnesses.ts';
 

@@ -13,7 +13,7 @@ import {
 } from './index.ts';
 import { DEFAULT_POSTURE_CONFIG } from './checks/index.ts';
 import type { AccountSnapshot, MfaDevice } from './index.ts';
-import { CORPUS, emptySnapshot, HEADER } from './test-support.ts';
+import { CORPUS, emptySnapshot, HEADER } from './test-support/posture.ts';
 import { corpusMissing } from '../test-support/requirements.ts';
 
 const NOW = new Date('2019-06-01T00:00:00Z');

@@ -1,7 +1,8 @@
-// The CSV view of alerts: documented columns, RFC 4180 quoting, CRLF line ends, no cell that starts a formula.
+// The CSV view of alerts: documented columns, RFC 4180 quoting and CRLF line ends (csv-stringify), no cell that
+// starts a formula.
 
 import type { Alert } from '../model/index.ts';
-import { forCsvCell } from './escape.ts';
+import { csvRecords } from './csv.ts';
 
 export interface CsvColumn {
   readonly name: string;
@@ -106,16 +107,9 @@ export function orderedReasons(alert: Alert): NonNullable<Alert['reasons']> {
 }
 
 export function csvHeader(): string {
-  return CSV_COLUMNS.map((c) => c.name).join(',') + '\r\n';
-}
-
-function cell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return forCsvCell(value);
+  return csvRecords([CSV_COLUMNS.map((c) => c.name)]);
 }
 
 export function csvRow(alert: Alert): string {
-  return CSV_COLUMNS.map((c) => cell(c.value(alert))).join(',') + '\r\n';
+  return csvRecords([CSV_COLUMNS.map((c) => c.value(alert))]);
 }

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  forCsvCell,
   forHtml,
   forLog,
   forMarkdown,
@@ -11,6 +10,7 @@ import {
   hasControlChars,
   jsonForTerminal,
 } from './escape.ts';
+import { forCsvCell } from './csv.ts';
 import { assertProperty } from '../test-support/property.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;

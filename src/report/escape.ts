@@ -53,11 +53,10 @@ const FORMULA_START = /^[ ]*[=+\-@\t\r\n]/;
  * also after leading spaces) is prefixed with a single quote, as OWASP advises against CSV injection.
  * Control characters other than TAB/CR/LF are shown as escapes; the cell is quoted when it needs to be.
  */
-export function forCsvCell(s: string): string {
-  let cell = s.replace(DANGEROUS_EXCEPT_WHITESPACE, visible);
-  if (FORMULA_START.test(cell)) cell = `'${cell}`;
-  if (/[",\r\n]/.test(cell) || cell !== cell.trim()) return `"${cell.replace(/"/g, '""')}"`;
-  return cell;
+/** The text of a CSV cell before quoting (the CSV writers quote with csv-stringify): formulas and controls disarmed. */
+export function forCsvValue(s: string): string {
+  const cell = s.replace(DANGEROUS_EXCEPT_WHITESPACE, visible);
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = {

@@ -6,8 +6,10 @@ export type { CsvColumn } from './alert-csv.ts';
 export { renderAlertTable } from './alert-table.ts';
 export type { TableOptions } from './alert-table.ts';
 export { shouldUseColor, paintSeverity } from './color.ts';
+export { csvRecords, forCsvCell } from './csv.ts';
+export type { CsvValue } from './csv.ts';
 export {
-  forCsvCell,
+  forCsvValue,
   forHtml,
   forLog,
   forMarkdown,
@@ -17,6 +19,7 @@ export {
   jsonForTerminal,
 } from './escape.ts';
 export { ProgressBar } from './progress.ts';
+export { renderKpiTable } from './removal-kpis.ts';
 export type { ProgressOptions, ProgressOutput, ProgressState } from './progress.ts';
 export { ALERT_FORMATS, createAlertWriter, isAlertFormat, renderAlerts } from './render-alerts.ts';
 export type { AlertFormat, AlertWriter, RenderOptions, TextSink } from './render-alerts.ts';
@@ -33,3 +36,4 @@ export {
   totalAlerts,
 } from './summary.ts';
 export type { AlertCounts, ScanSummary } from './summary.ts';
+export { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA } from './output-schemas.ts';

@@ -3,6 +3,7 @@
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import type { BaselineSightingsTx } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
+import type { ResponseActionsTx } from './response-actions.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -105,7 +106,9 @@ export type CaseAuditAction =
   | 'commented'
   | 'verification-requested'
   | 'verification-answered'
-  | 'verification-expired';
+  | 'verification-expired'
+  /** A response action planned, applied, undone...: `after` names the action, its state and why. */
+  | 'response';
 
 /** One change to a case: who, when, what it was and what it became (only the fields that changed). */
 export interface CaseAuditEntry {
@@ -418,7 +421,7 @@ export interface KpiSnapshot {
  * Everything the service reads and writes, usable inside a transaction. Every method on `Store` runs
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
-export interface StoreTx extends BaselineSightingsTx, JobLeasesTx {
+export interface StoreTx extends BaselineSightingsTx, JobLeasesTx, ResponseActionsTx {
   // Events -------------------------------------------------------------------------------------
   /** Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts. */
   insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult>;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { E2E_ENV, removalEvent } from '../../src/api/test-support/e2e.ts';
-import type { RunningService } from '../../src/app/serve.ts';
-import { startService } from '../../src/app/serve.ts';
+import type { RunningService } from '../../src/app/index.ts';
+import { startService } from '../../src/api/index.ts';
 
 const DEPTH = 10_000;
 const ingestHeaders = {

@@ -9,6 +9,13 @@ import { sampleAlert, seedCase, startHarness } from '../../src/api/test-support/
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
 import { missing } from '../../src/test-support/requirements.ts';
+import { createResponder } from '../../src/respond/index.ts';
+import type { Responder } from '../../src/respond/index.ts';
+import { enforcing } from '../../src/respond/test-support/cases.ts';
+import { fakeIam } from '../../src/respond/test-support/fake-iam.ts';
+import type { FakeIam } from '../../src/respond/test-support/fake-iam.ts';
+
+const QUARANTINE = 'arn:aws:iam::111122223333:policy/mfaguard-quarantine';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const HOSTILE_USER = '<img src=x onerror=window.__pwned=1>';
@@ -23,9 +30,40 @@ else
     let b: BrowserHandle;
     let page: Page;
     let caseId: string;
+    let iam: FakeIam;
+    let responder: Responder | undefined;
+    // The harness opens the store the responder needs, so the API is given one that forwards to it.
+    const late: Responder = {
+      plan: (id) => responder!.plan(id),
+      caseChanged: (ids) => responder!.caseChanged(ids),
+      eventsIngested: (events) => responder!.eventsIngested(events),
+      approve: (id, actor, role) => responder!.approve(id, actor, role),
+      undo: (id, actor, note) => responder!.undo(id, actor, note),
+      undoCase: (id, actor) => responder!.undoCase(id, actor),
+      tick: () => responder!.tick(),
+    };
 
     before(async () => {
-      [h, b] = await Promise.all([startHarness({ webRoot: WEB_ROOT }), openBrowser()]);
+      [h, b] = await Promise.all([startHarness({ webRoot: WEB_ROOT, responder: late }), openBrowser()]);
+      iam = fakeIam({ loginProfiles: new Set(['grace']) });
+      responder = createResponder({
+        store: h.store,
+        config: enforcing({
+          rules: [
+            { classifications: ['unauthorized'], actions: ['quarantine'], delayMs: 0, approval: 'none' },
+            {
+              classifications: ['unauthorized'],
+              actions: ['disable-console'],
+              delayMs: 0,
+              approval: 'responder',
+            },
+          ],
+        }),
+        breakGlassUsers: new Set(),
+        knownAdmins: new Set(),
+        iam: () => iam.client,
+        clock: () => Date.now(),
+      });
       page = b.page;
       const base = sampleAlert({ id: 'alert-hostile', user: HOSTILE_USER, severity: 'critical' });
       caseId = await seedCase(h.store, {
@@ -41,6 +79,7 @@ else
     });
 
     after(async () => {
+      iam?.mock.restore();
       await b?.browser.close();
       await h?.close();
     });
@@ -98,5 +137,54 @@ else
       await page.click('#nav a[href="#/alerts"]');
       await page.locator('#login-message', { hasText: 'Signed out' }).waitFor();
       assert.equal(await page.evaluate("sessionStorage.getItem('mfaguard.token')"), null);
+    });
+    it('the case page shows the response: an applied quarantine with Undo, a held action with Approve', async () => {
+      const graceCase = await seedCase(h.store, {
+        ...sampleAlert({ id: 'alert-grace', user: 'grace', severity: 'high' }),
+        classification: 'unauthorized',
+      });
+      await h.store.updateCase(
+        graceCase,
+        { classification: 'unauthorized' },
+        { actor: 'owner:grace', nowMs: Date.now() },
+      );
+      await responder!.caseChanged([graceCase]);
+      assert.ok(iam.state.attached.get('grace')?.has(QUARANTINE));
+
+      // The test before signed out (its token was revoked).
+      await page.fill('#token', h.tokens.responder);
+      await page.click('#login-form button[type=submit]');
+      await page.locator('#kpi-open .kpi-value').waitFor();
+      await page.goto(`${h.base}/#/cases/${encodeURIComponent(graceCase)}`);
+      const applied = page.locator('#response-actions tr[data-state="applied"]');
+      await applied.waitFor();
+      assert.match(await applied.innerText(), /quarantine user grace[\s\S]*AttachUserPolicy/);
+      const held = page.locator('#response-actions tr[data-state="planned"]');
+      assert.match(
+        await held.innerText(),
+        /disable-console[\s\S]*cannot be undone[\s\S]*the rule asks a responder to approve/,
+      );
+
+      await applied.locator('button.action-undo').click();
+      await page.locator('#response-actions tr[data-state="undone"]').waitFor();
+      assert.match(
+        await page.locator('#response-actions tr[data-state="undone"]').innerText(),
+        /undone by api:responder-token/,
+      );
+      assert.equal(iam.state.attached.get('grace')?.has(QUARANTINE), false);
+
+      await page.locator('#response-actions tr[data-state="planned"] button.action-approve').click();
+      await page.locator('#response-actions tr[data-state="applied"]').waitFor();
+      assert.match(
+        await page.locator('#response-actions tr[data-state="applied"]').innerText(),
+        /approved by api:responder-token/,
+      );
+      assert.equal(iam.state.loginProfiles.has('grace'), false);
+      // Not undoable: no Undo button for the deleted console password.
+      assert.equal(
+        await page.locator('#response-actions tr[data-state="applied"] button.action-undo').count(),
+        0,
+      );
+      assert.deepEqual(b.errors, []);
     });
   });

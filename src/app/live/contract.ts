@@ -23,7 +23,10 @@ export interface IngestOutcome {
   readonly rejected: readonly InputIssue[];
   /** Alerts raised for the first time by this batch (idempotent by rule and eventID). */
   readonly alerts: readonly Alert[];
-  /** Cases opened or changed by this batch. */
+  /**
+   * Cases opened or changed by this batch, with those changed by the re-triage it waited for (shared with the
+   * batches that arrived with it: see retriage-queue.ts).
+   */
   readonly caseIds: readonly string[];
 }
 

@@ -3,8 +3,8 @@
 export type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
 export { createLiveService } from './live-service.ts';
 export type { LiveCore, LiveLogEntry, LiveServiceDeps } from './live-service.ts';
-export { LIVE_COUNTERS, createLiveMetrics, formatLiveMetrics } from './metrics.ts';
-export type { LiveCounter, LiveMetricSample, LiveMetrics } from './metrics.ts';
+export { LIVE_COUNTERS, createLiveMetrics } from './metrics.ts';
+export type { LiveCounter, LiveMetrics } from './metrics.ts';
 export { DEFAULT_LANE_CONCURRENCY, ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
 export type { LaneSettings, OutboxRunResult, OutboxWorker, OutboxWorkerOptions } from './outbox-worker.ts';
 export { deliveryKey } from './notifications.ts';

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../../store/index.ts';
-import type { TempStore } from './test-support.ts';
-import { ORIGIN, eventBridge, fakeClock, makeService, rawRecord, tempSqlite } from './test-support.ts';
+import type { TempStore } from './test-support/live.ts';
+import { ORIGIN, eventBridge, fakeClock, makeService, rawRecord, tempSqlite } from './test-support/live.ts';
 
 describe('ingestion without anything to write', () => {
   let temp: TempStore;

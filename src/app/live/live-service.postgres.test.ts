@@ -7,7 +7,7 @@ import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
 import { createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
 import type { ThrowawayDatabase } from '../../store/test-support/postgres.ts';
-import { ORIGIN, PUBLIC_URL, eventBridge, fakeClock, makeService, rawRecord } from './test-support.ts';
+import { ORIGIN, PUBLIC_URL, eventBridge, fakeClock, makeService, rawRecord } from './test-support/live.ts';
 import { missing } from '../../test-support/requirements.ts';
 
 function takeover(): Record<string, unknown>[] {

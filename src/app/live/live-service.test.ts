@@ -18,8 +18,8 @@ import {
   tempSqlite,
   testConfig,
   TEST_CONFIG_YAML,
-} from './test-support.ts';
-import type { FakeClock, TempStore } from './test-support.ts';
+} from './test-support/live.ts';
+import type { FakeClock, TempStore } from './test-support/live.ts';
 
 const HOUR = 3_600_000;
 

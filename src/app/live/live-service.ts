@@ -17,7 +17,7 @@ import {
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
-import { BURST_RULE, isMfaRemoval } from '../../detect/correlate/index.ts';
+import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
 import {
   decodeChunk,
   depthExceeds,
@@ -51,8 +51,9 @@ import {
   caseTargetOf,
   caseTargetOfAlert,
   triageChanged,
-  triageStoredRemoval,
+  triageStoredRemovals,
 } from './live-triage.ts';
+import { RetriageQueue } from './retriage-queue.ts';
 import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
@@ -92,6 +93,15 @@ export interface LiveServiceDeps {
   readonly routes?: readonly Route[];
   /** Random bytes for verification nonces (tests may fix them). */
   readonly randomBytes?: (size: number) => Buffer;
+  /** The response (src/respond/): told of changed cases and ingested events after each commit; none when absent. */
+  readonly responder?: ResponseHooks;
+}
+
+/** What the live core tells the responder; it logs its own failures and never throws into ingestion. */
+export interface ResponseHooks {
+  caseChanged(caseIds: readonly string[]): Promise<void>;
+  eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
+  tick(): Promise<void>;
 }
 
 /** The live service plus what the shells need besides the contract. */
@@ -344,11 +354,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   ): Promise<Retriaged> {
     const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-    const seen = new Set<string>();
-    for (const removal of removals) {
-      for (const triaged of await triageStoredRemoval(tx, removal, context)) {
-        if (seen.has(triaged.id)) continue;
-        seen.add(triaged.id);
+    {
+      for (const triaged of await triageStoredRemovals(tx, removals, context)) {
         if (triaged.incident?.role === 'removal') {
           const ids = result.removalAlerts.get(triaged.event.id) ?? [];
           result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
@@ -412,6 +419,105 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     }
     return owners;
   }
+
+  /**
+   * Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included. Incidents
+   * join in time order, each case brought in step before the next incident: a rotation closes its case before a
+   * later removal of the same user opens another, exactly as when the events arrive one request at a time.
+   * Returns the cases brought in step.
+   */
+  async function joinCases(
+    tx: StoreTx,
+    effects: BatchEffects,
+    alerts: readonly Alert[],
+    context: {
+      readonly retriaged: Retriaged;
+      readonly eventOf: (id: string) => CloudTrailEvent | undefined;
+      readonly owners: ReadonlyMap<string, string | null>;
+      readonly now: number;
+    },
+  ): Promise<Set<string>> {
+    const { retriaged, eventOf, owners, now } = context;
+    const incidents = new Map<string, Alert[]>();
+    for (const alert of alerts) {
+      if (!isTargetAlert(alert)) continue;
+      const key = alert.incident?.removalEventId ?? alert.event.id;
+      incidents.set(key, [...(incidents.get(key) ?? []), alert]);
+    }
+    const firstTime = (alerts: readonly Alert[]): string =>
+      alerts.reduce((min, alert) => (alert.event.time < min ? alert.event.time : min), alerts[0]!.event.time);
+    const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
+      firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
+    );
+    const synced = new Set<string>();
+    for (const [, group] of ordered) {
+      const opened = new Set<string>();
+      const joined = new Set<string>();
+      // A removal's alert goes first, so the alerts of its incident join its case.
+      group.sort(
+        (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
+      );
+      for (const alert of group) {
+        const target = caseTargetOfAlert(alert, eventOf(alert.event.id));
+        if (target === null) continue;
+        if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
+        const result = await tx.openOrAttachCase({
+          alert,
+          targetKey: target.key,
+          nowMs: now,
+          actor: SYSTEM,
+        });
+        joined.add(result.case.id);
+        if (result.created) {
+          opened.add(result.case.id);
+          count(effects, 'casesOpened');
+          effects.logs.push({
+            level: 'info',
+            msg: 'case opened',
+            caseId: result.case.id,
+            user: target.userName,
+          });
+        }
+      }
+      for (const caseId of [...joined].sort()) {
+        if (opened.has(caseId)) await announceOpened(tx, effects, caseId, now);
+        await syncCase(tx, effects, caseId, owners, now);
+        synced.add(caseId);
+      }
+    }
+    return synced;
+  }
+
+  /**
+   * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
+   * together in one transaction; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+   */
+  async function flushRetriage(events: readonly CloudTrailEvent[]): Promise<string[]> {
+    const now = clock();
+    // The owners of the removals just posted (their cases are the ones a re-triage may turn to asking); the other
+    // touched cases asked theirs when they opened.
+    const targets = new Map<string, { key: string; account: string | null; userName: string }>();
+    for (const event of events) {
+      if (!isMfaRemoval(event)) continue;
+      const target = caseTargetOf(event);
+      if (target !== null) targets.set(target.key, { ...target, account: event.account });
+    }
+    const owners = await resolveOwners(targets.values());
+    return inTransaction(async (tx, effects) => {
+      const removals = await affectedRemovals(tx, events, triageConfig);
+      const retriaged = await retriage(tx, effects, removals, now);
+      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
+        retriaged,
+        eventOf: () => undefined,
+        owners,
+        now,
+      });
+      for (const caseId of [...retriaged.touched].sort())
+        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
+      return [...effects.caseIds];
+    });
+  }
+  const retriageQueue = new RetriageQueue(flushRetriage);
 
   async function ingestEvents(
     events: readonly CloudTrailEvent[],
@@ -504,70 +610,34 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (const alert of fresh.inserted) effects.newAlerts.set(alert.id, alert);
       count(effects, 'alertsRaised', fresh.inserted.length);
 
-      // Triage: the removals alerted on now, and the stored ones the new events may change.
+      // Triage now: the removals alerted on now, and the stored removals whose incidents the other new alerts may join
+      // (which case they join depends on it). Every other stored removal the events change (a caller's burst chain
+      // above all) is re-triaged after commit, coalesced with other writes' (see retriage-queue.ts).
       const removals = new Map<string, CloudTrailEvent>();
+      const members: CloudTrailEvent[] = [];
       for (const alert of fresh.inserted) {
         const event = byId.get(alert.event.id);
-        if (event !== undefined && isMfaRemoval(event)) removals.set(event.id, event);
+        if (event === undefined) continue;
+        if (isMfaRemoval(event)) removals.set(event.id, event);
+        else members.push(event);
       }
-      for (const event of await affectedRemovals(tx, inserted.inserted, triageConfig))
+      for (const event of await affectedRemovals(tx, members, triageConfig, 'incidents'))
         removals.set(event.id, event);
+      // Duplicates count: a delivery retried after a failed re-triage must mark its removals again.
+      const conflicted = new Set(conflicts.map((conflict) => conflict.event));
+      const settled = kept.filter((event) => !conflicted.has(event));
+      // Only when a stored removal besides those triaged just now is changed does the answer wait for a re-triage.
+      const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
+      const dirty = others.length > 0 ? settled : [];
       const retriaged = await retriage(tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 
-      // Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included. Incidents
-      // join in time order, each case brought in step before the next incident: a rotation closes its case before a
-      // later removal of the same user opens another, exactly as when the events arrive one request at a time.
-      const incidents = new Map<string, Alert[]>();
-      for (const alert of [...effects.newAlerts.values(), ...retriaged.unattached]) {
-        if (!isTargetAlert(alert)) continue;
-        const key = alert.incident?.removalEventId ?? alert.event.id;
-        incidents.set(key, [...(incidents.get(key) ?? []), alert]);
-      }
-      const firstTime = (alerts: readonly Alert[]): string =>
-        alerts.reduce(
-          (min, alert) => (alert.event.time < min ? alert.event.time : min),
-          alerts[0]!.event.time,
-        );
-      const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
-        firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
-      );
-      const synced = new Set<string>();
-      for (const [, group] of ordered) {
-        const opened = new Set<string>();
-        const joined = new Set<string>();
-        // A removal's alert goes first, so the alerts of its incident join its case.
-        group.sort(
-          (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
-        );
-        for (const alert of group) {
-          const target = caseTargetOfAlert(alert, byId.get(alert.event.id));
-          if (target === null) continue;
-          if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
-          const result = await tx.openOrAttachCase({
-            alert,
-            targetKey: target.key,
-            nowMs: now,
-            actor: SYSTEM,
-          });
-          joined.add(result.case.id);
-          if (result.created) {
-            opened.add(result.case.id);
-            count(effects, 'casesOpened');
-            effects.logs.push({
-              level: 'info',
-              msg: 'case opened',
-              caseId: result.case.id,
-              user: target.userName,
-            });
-          }
-        }
-        for (const caseId of [...joined].sort()) {
-          if (opened.has(caseId)) await announceOpened(tx, effects, caseId, now);
-          await syncCase(tx, effects, caseId, owners, now);
-          synced.add(caseId);
-        }
-      }
+      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
+        retriaged,
+        eventOf: (id) => byId.get(id),
+        owners,
+        now,
+      });
       for (const caseId of [...touched].sort())
         if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
       return {
@@ -576,12 +646,20 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         duplicates: inserted.duplicates - conflicts.length,
         alerts: [...effects.newAlerts.values()],
         caseIds: [...effects.caseIds].sort(),
+        dirty,
       };
     }).catch((error: unknown) => {
       // Not written: the sightings go back to wait for the next write.
       sightings.add(pendingSightings);
       throw error;
     });
+    // Answered once the stored removals these events change are re-triaged too: a 2xx still means all is done.
+    const retriagedCases = (await retriageQueue.mark(result.dirty)) ?? [];
+    // After the commit: IAM calls never run inside a database transaction.
+    if (deps.responder !== undefined) {
+      await deps.responder.eventsIngested(kept);
+      await deps.responder.caseChanged([...new Set([...result.caseIds, ...retriagedCases])]);
+    }
     metrics.inc('eventsReceived', received);
     metrics.inc('eventsStored', result.stored);
     metrics.inc('eventsDuplicate', result.duplicates);
@@ -594,7 +672,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       ignored,
       rejected: [...rejected.issues, ...result.conflicts],
       alerts: result.alerts,
-      caseIds: result.caseIds,
+      caseIds: [...new Set([...result.caseIds, ...retriagedCases])].sort(),
     };
   }
 
@@ -831,6 +909,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           }),
         );
         if (!response.ok) metrics.inc('verificationRejected');
+        else await deps.responder?.caseChanged([response.caseId]);
         return response;
       });
     },
@@ -880,6 +959,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
             });
           }
         }
+        // 1b. Response actions that came due (a delay passed, an approval, a worker killed mid-apply).
+        try {
+          await deps.responder?.tick();
+        } catch (error) {
+          metrics.inc('errors');
+          log({ level: 'error', msg: 'response tick failed', error: String(error) });
+        }
         // 2. Removals still without a new device past grace + delivery allowance: re-triaged, hence unresolved and raised.
         const due = now - triageConfig.graceWindowMs - serve.deliveryLagMs;
         for (const state of ['open', 'verifying', 'escalated'] as const) {
@@ -894,6 +980,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
               if (kase.firstEventAt > due) continue;
               try {
                 await tickCase(kase.id, now, due);
+                await deps.responder?.caseChanged([kase.id]);
               } catch (error) {
                 metrics.inc('errors');
                 log({ level: 'error', msg: 're-triage failed', caseId: kase.id, error: String(error) });

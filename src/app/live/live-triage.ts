@@ -9,7 +9,8 @@ import {
   MFA_DEVICE_EVENTS,
   resolveTarget,
   targetUserName,
-} from '../../detect/correlate/index.ts';
+} from '../../detect/index.ts';
+import type { RemovalCorrelation } from '../../detect/index.ts';
 import type { Approval, TriageConfig } from '../../enrich/index.ts';
 import { baselineFromSightings, judgedActors } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
@@ -71,20 +72,49 @@ async function burstChain(
   return [...found.values()];
 }
 
-/** The window of stored events a removal's incident reads (the same selection correlation makes in a scan). */
-async function incidentWindow(
+/**
+ * Removals close enough in time to share one window read: a gap wider than an incident's reach plus a burst window
+ * starts a new group, so one group's window is bounded by the correlation windows around its members.
+ */
+function timeGroups(removals: readonly CloudTrailEvent[], config: TriageConfig): CloudTrailEvent[][] {
+  const reach = incidentReach(config);
+  const gap = reach.beforeMs + Math.max(reach.afterMs, config.burstWindowMs);
+  const groups: CloudTrailEvent[][] = [];
+  let current: CloudTrailEvent[] = [];
+  for (const removal of [...removals].sort(byTime)) {
+    const last = current[current.length - 1];
+    if (last !== undefined && removal.timeMs - last.timeMs > gap) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(removal);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * The stored events the incidents of several removals read, in one pass: the union of each removal's window (the
+ * account's MFA device calls, events about the target and its sign-ins, events by the caller around the removal) and
+ * each caller's chain of removals (bursts) — the selection correlation makes in a scan. One read per kind of key for
+ * the whole group instead of one per removal: a burst of n removals costs n, not n².
+ */
+async function incidentsWindow(
   tx: StoreTx,
-  removal: CloudTrailEvent,
+  removals: readonly CloudTrailEvent[],
   config: TriageConfig,
 ): Promise<Map<string, CloudTrailEvent>> {
   const reach = incidentReach(config);
-  const fromMs = removal.timeMs - reach.beforeMs;
-  const toMs = removal.timeMs + Math.max(reach.afterMs, config.burstWindowMs) + 1;
-  const window = new Map<string, CloudTrailEvent>([[removal.id, removal]]);
+  const fromMs = Math.min(...removals.map((removal) => removal.timeMs)) - reach.beforeMs;
+  const lastMs = Math.max(...removals.map((removal) => removal.timeMs));
+  const toMs = lastMs + Math.max(reach.afterMs, config.burstWindowMs) + 1;
+  const window = new Map<string, CloudTrailEvent>(removals.map((removal) => [removal.id, removal]));
   const add = (list: readonly CloudTrailEvent[]): void => {
     for (const event of list) window.set(event.id, event);
   };
-  const accounts = removal.account === null ? {} : { accounts: [removal.account] };
+  const accounts = removals.some((removal) => removal.account === null)
+    ? {}
+    : { accounts: [...new Set(removals.map((removal) => removal.account ?? ''))] };
   const devices = await tx.findEvents({
     fromMs,
     toMs,
@@ -93,16 +123,16 @@ async function incidentWindow(
     limit: MAX_EVENTS,
   });
   add(devices);
-  const target = resolveTarget(removal, devices, config).user;
-  if (target !== null) {
-    add(
-      await tx.findEvents({
-        fromMs,
-        toMs,
-        targetKeys: [targetKeyOf(removal.account, target)],
-        limit: MAX_EVENTS,
-      }),
-    );
+  const targetKeys = new Set<string>();
+  const targetNames = new Set<string>();
+  for (const removal of removals) {
+    const target = resolveTarget(removal, devices, config).user;
+    if (target === null) continue;
+    targetKeys.add(targetKeyOf(removal.account, target));
+    targetNames.add(target.toLowerCase());
+  }
+  if (targetKeys.size > 0) {
+    add(await tx.findEvents({ fromMs, toMs, targetKeys: [...targetKeys], limit: MAX_EVENTS }));
     const logins = await tx.findEvents({
       fromMs,
       toMs,
@@ -110,39 +140,54 @@ async function incidentWindow(
       ...accounts,
       limit: MAX_EVENTS,
     });
-    add(logins.filter((event) => targetUserName(event)?.toLowerCase() === target.toLowerCase()));
+    add(logins.filter((event) => targetNames.has(targetUserName(event)?.toLowerCase() ?? '')));
   }
-  const actor = actorKeyOf(removal.actor);
-  if (actor !== null) {
-    add(await tx.findEvents({ fromMs, toMs, actorKeys: [actor], limit: MAX_EVENTS }));
-    add(
-      await burstChain(
-        tx,
-        actor,
-        removal.account,
-        removal.timeMs,
-        removal.timeMs + config.burstWindowMs,
-        config.burstWindowMs,
-      ),
-    );
+  const actorKeys = new Set<string>();
+  const chains = new Map<
+    string,
+    { actor: string; account: string | null; fromMs: number; untilMs: number }
+  >();
+  for (const removal of removals) {
+    const actor = actorKeyOf(removal.actor);
+    if (actor === null) continue;
+    actorKeys.add(actor);
+    const key = `${actor}\u0000${removal.account ?? ''}`;
+    const chain = chains.get(key);
+    chains.set(key, {
+      actor,
+      account: removal.account,
+      fromMs: Math.min(chain?.fromMs ?? Infinity, removal.timeMs),
+      untilMs: Math.max(chain?.untilMs ?? -Infinity, removal.timeMs + config.burstWindowMs),
+    });
   }
+  if (actorKeys.size > 0)
+    add(await tx.findEvents({ fromMs, toMs, actorKeys: [...actorKeys], limit: MAX_EVENTS }));
+  for (const chain of chains.values())
+    add(await burstChain(tx, chain.actor, chain.account, chain.fromMs, chain.untilMs, config.burstWindowMs));
   return window;
 }
 
 /**
  * The stored removals that events arriving now may change: re-enrolments, deletions of the same serial and follow-ups
  * after them, precursors before them, and the removals of a caller's chain (bursts), late and out-of-order delivery
- * included. Over-inclusion is harmless: re-triage is idempotent.
+ * included. Over-inclusion is harmless: re-triage is idempotent. Modes: `all`; `incidents` leaves out the walk along
+ * callers' chains (the removals whose incidents the events may join, not the bursts they may change); `probe` asks
+ * only whether there is any (one row per kind of key, no walk): whether the write path has a re-triage to wait for.
  */
 export async function affectedRemovals(
   tx: StoreTx,
   events: readonly CloudTrailEvent[],
   config: TriageConfig,
+  mode: 'all' | 'incidents' | 'probe' = 'all',
+  /** Removals to leave out (a write's own, triaged in it). */
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<CloudTrailEvent[]> {
   if (events.length === 0) return [];
+  const probe = mode === 'probe';
   const targetKeys = new Set<string>();
   const actorKeys = new Set<string>();
   const deviceAccounts = new Set<string>();
+  const deviceSerials = new Set<string>();
   let min = Infinity;
   let max = -Infinity;
   for (const event of events) {
@@ -152,7 +197,10 @@ export async function affectedRemovals(
     if (target !== null) targetKeys.add(target.key);
     const actor = actorKeyOf(event.actor);
     if (actor !== null) actorKeys.add(actor);
-    if (MFA_DEVICE_EVENTS.has(event.name) && event.account !== null) deviceAccounts.add(event.account);
+    if (MFA_DEVICE_EVENTS.has(event.name) && event.account !== null && event.target.serialNumber !== null) {
+      deviceAccounts.add(event.account);
+      deviceSerials.add(event.target.serialNumber);
+    }
     min = Math.min(min, event.timeMs);
     max = Math.max(max, event.timeMs);
   }
@@ -162,24 +210,46 @@ export async function affectedRemovals(
     fromMs: min - widest,
     toMs: max + widest + 1,
     names: ['DeactivateMFADevice'],
-    limit: MAX_EVENTS,
+    limit: probe ? exclude.size + 1 : MAX_EVENTS,
   };
   const found = new Map<string, CloudTrailEvent>();
   const add = (list: readonly CloudTrailEvent[]): void => {
-    for (const event of list) if (isMfaRemoval(event)) found.set(event.id, event);
+    // A probe reads one row per key: a refused deactivation there still says "maybe" (never a wrong "no").
+    for (const event of list)
+      if ((probe || isMfaRemoval(event)) && !exclude.has(event.id)) found.set(event.id, event);
   };
   if (targetKeys.size > 0) add(await tx.findEvents({ ...window, targetKeys: [...targetKeys] }));
   if (actorKeys.size > 0) add(await tx.findEvents({ ...window, actorKeys: [...actorKeys] }));
-  // A device call names only a serial (DeleteVirtualMFADevice): the account's removals around it are candidates.
-  if (deviceAccounts.size > 0) add(await tx.findEvents({ ...window, accounts: [...deviceAccounts] }));
-  // A removal can join or split a caller's chain: every removal of the chain may land in another burst.
-  for (const removal of [...found.values()]) {
+  // A device call may name only a serial (DeleteVirtualMFADevice): the account's removals of that serial, and those
+  // whose user is known only from a serial, are candidates (not every removal in the account: in a burst that is all
+  // of them, for every removal).
+  if (deviceAccounts.size > 0) {
+    const around = await tx.findEvents({ ...window, accounts: [...deviceAccounts], limit: MAX_EVENTS });
+    add(
+      around.filter(
+        (removal) =>
+          removal.target.userName === null ||
+          (removal.target.serialNumber !== null && deviceSerials.has(removal.target.serialNumber)),
+      ),
+    );
+  }
+  if (mode !== 'all') return [...found.values()].sort(byTime);
+  // A removal can join or split a caller's chain: every removal of the chain may land in another burst. One walk per
+  // caller and account, from its earliest removal found, covers the chains of all of them (a walk per removal made a
+  // burst quadratic).
+  const earliest = new Map<string, CloudTrailEvent>();
+  for (const removal of found.values()) {
     const actor = actorKeyOf(removal.actor);
     if (actor === null) continue;
+    const key = `${actor}\u0000${removal.account ?? ''}`;
+    const held = earliest.get(key);
+    if (held === undefined || byTime(removal, held) < 0) earliest.set(key, removal);
+  }
+  for (const removal of earliest.values()) {
     add(
       await burstChain(
         tx,
-        actor,
+        actorKeyOf(removal.actor)!,
         removal.account,
         removal.timeMs,
         max + config.burstWindowMs,
@@ -218,61 +288,94 @@ export interface TriageContext {
 }
 
 /**
- * Triage of one stored removal, exactly as `scan` does it, over what the store holds:
- * - the window: the account's MFA device calls, events about the target (its sign-ins too) and by the caller around
- *   the removal, and the caller's chain of removals (bursts) — the selection correlation makes in a scan;
+ * Triage of stored removals, exactly as `scan` does it, over what the store holds:
+ * - the window: the account's MFA device calls, events about each target (its sign-ins too) and by each caller around
+ *   the removals, and the callers' chains of removals (bursts) — the selection correlation makes in a scan; removals
+ *   close in time share one read (see incidentsWindow), so re-triaging a burst's n removals reads the chain once;
  * - the baseline: the stored sightings (address, client, day) of every caller whose familiarity triage judges, over
  *   the look-back: recorded for every event ingested, as a scan's second pass reads every event of those callers;
- * - approvals: those in the store (API, CLI) and those in the configuration file.
- * Returns the triaged alerts of the removal's incident (the removal's, and its members') and of any burst it is in.
+ * - approvals: those in the configuration file, and the one in the store (API, CLI) that covers a removal. A removal
+ *   with a stored approval is triaged on its own, with that approval first, as a scan given it would.
+ * Returns the triaged alerts of the removals' incidents (the removal's, and its members') and of the bursts they are
+ * in, each once.
  */
-export async function triageStoredRemoval(
+export async function triageStoredRemovals(
   tx: StoreTx,
-  removal: CloudTrailEvent,
+  removals: readonly CloudTrailEvent[],
   context: TriageContext,
 ): Promise<Alert[]> {
   const { config } = context;
-  const window = await incidentWindow(tx, removal, config);
-  const events = [...window.values()];
+  const out = new Map<string, Alert>();
+  for (const group of timeGroups(removals, config)) {
+    const events = [...(await incidentsWindow(tx, group, config)).values()];
+    const correlations = new Map(
+      correlateRemovals(events, config, context.coverageEndMs).map((entry) => [entry.removal.id, entry]),
+    );
+    const alerts = events.flatMap((event) => detectEvent(context.rules.engine, event).alerts);
+    const lastMs = Math.max(...events.map((event) => event.timeMs));
+    const plain: RemovalCorrelation[] = [];
+    const approved: { correlation: RemovalCorrelation; approval: Approval }[] = [];
+    for (const removal of group) {
+      const correlation = correlations.get(removal.id);
+      if (correlation === undefined) continue;
+      const stored =
+        correlation.target === null
+          ? null
+          : await tx.findApproval({
+              user: correlation.target,
+              account: removal.account,
+              actor: { arn: removal.actor.arn, userName: removal.actor.userName },
+              atMs: removal.timeMs,
+            });
+      if (stored === null) plain.push(correlation);
+      else approved.push({ correlation, approval: toApproval(stored) });
+    }
+    const run = async (wanted: readonly RemovalCorrelation[], approvals: readonly Approval[]) => {
+      const triaged = await triageCorrelated(tx, { wanted, events, alerts, lastMs, approvals }, context);
+      for (const alert of triaged) if (!out.has(alert.id)) out.set(alert.id, alert);
+    };
+    if (plain.length > 0) await run(plain, []);
+    for (const entry of approved) await run([entry.correlation], [entry.approval]);
+  }
+  return [...out.values()];
+}
 
-  // The baseline of every caller whose familiarity triage judges.
-  const correlation = correlateRemovals(events, config, context.coverageEndMs).find(
-    (candidate) => candidate.removal.id === removal.id,
-  );
-  if (correlation === undefined) return [];
+/** One triage run over a window for the wanted removals, with the baseline of every caller triage judges there. */
+async function triageCorrelated(
+  tx: StoreTx,
+  input: {
+    readonly wanted: readonly RemovalCorrelation[];
+    readonly events: readonly CloudTrailEvent[];
+    readonly alerts: readonly Alert[];
+    readonly lastMs: number;
+    readonly approvals: readonly Approval[];
+  },
+  context: TriageContext,
+): Promise<Alert[]> {
+  const { config } = context;
   const baselineActors = new Set<string>();
-  let earliest = removal.timeMs;
-  for (const event of judgedActors(correlation)) {
-    const key = actorId(event);
-    if (key !== null) baselineActors.add(key);
-    earliest = Math.min(earliest, event.timeMs);
+  let earliest = Infinity;
+  for (const correlation of input.wanted) {
+    for (const event of judgedActors(correlation)) {
+      const key = actorId(event);
+      if (key !== null) baselineActors.add(key);
+      earliest = Math.min(earliest, event.timeMs);
+    }
   }
   const sightings = await tx.findSightings({
     actors: [...baselineActors],
     fromMs: earliest - config.lookbackMs,
-    toMs: Math.max(...events.map((event) => event.timeMs)) + 1,
+    toMs: input.lastMs + 1,
   });
-
-  const approvals: Approval[] = [...config.approvals];
-  if (correlation.target !== null) {
-    const stored = await tx.findApproval({
-      user: correlation.target,
-      account: removal.account,
-      actor: { arn: removal.actor.arn, userName: removal.actor.userName },
-      atMs: removal.timeMs,
-    });
-    if (stored !== null) approvals.unshift(toApproval(stored));
-  }
-  const alerts = events.flatMap((event) => detectEvent(context.rules.engine, event).alerts);
   return triageRun(
     {
-      alerts,
-      events,
+      alerts: input.alerts,
+      events: input.events,
       baseline: baselineFromSightings(sightings),
-      config: { ...config, approvals },
+      config: { ...config, approvals: [...input.approvals, ...config.approvals] },
       coverageEndMs: context.coverageEndMs,
     },
-    { only: new Set([removal.id]) },
+    { only: new Set(input.wanted.map((correlation) => correlation.removal.id)) },
   );
 }
 

@@ -1,4 +1,7 @@
-// Counters of the live core (ingestion, cases, verification, outbox), for the HTTP layer to expose as Prometheus metrics.
+// Counters of the live core (ingestion, cases, verification, outbox), kept in a prom-client registry that the HTTP
+// layer exposes on /metrics.
+
+import { Counter, Histogram, Registry } from 'prom-client';
 
 export const LIVE_COUNTERS = {
   eventsReceived: 'Records received by the live service.',
@@ -24,48 +27,46 @@ export const LIVE_COUNTERS = {
 
 export type LiveCounter = keyof typeof LIVE_COUNTERS;
 
-export interface LiveMetricSample {
-  /** Prometheus name, e.g. `mfaguard_live_events_received_total`. */
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'counter';
-  readonly value: number;
-}
-
 export interface LiveMetrics {
   inc(counter: LiveCounter, by?: number): void;
+  /** The current total (synchronous: the live core and its tests read it; prom-client's own reads are async). */
   value(counter: LiveCounter): number;
-  /** Every counter, zeros included, in a stable order. */
-  snapshot(): LiveMetricSample[];
+  /** How long a notification waited in the outbox, from queued to taken by its receiver. */
+  observeDeliveryAge(seconds: number): void;
+  /** The same figures for Prometheus: the HTTP layer adds this registry to /metrics. */
+  readonly registry: Registry;
 }
 
 function promName(counter: string): string {
   return `mfaguard_live_${counter.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
 }
 
+/** From seconds (a prompt receiver) to a day (a receiver down overnight). */
+const DELIVERY_AGE_BUCKETS = [0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600];
+
 export function createLiveMetrics(): LiveMetrics {
+  const registry = new Registry();
   const values = new Map<LiveCounter, number>();
+  const counters = new Map(
+    (Object.keys(LIVE_COUNTERS) as LiveCounter[]).map((counter) => [
+      counter,
+      new Counter({ name: promName(counter), help: LIVE_COUNTERS[counter], registers: [registry] }),
+    ]),
+  );
+  const deliveryAge = new Histogram({
+    name: 'mfaguard_outbox_delivery_age_seconds',
+    help: 'Time from a notification queued in the outbox to its receiver taking it.',
+    buckets: DELIVERY_AGE_BUCKETS,
+    registers: [registry],
+  });
   return {
     inc(counter, by = 1) {
-      if (by !== 0) values.set(counter, (values.get(counter) ?? 0) + by);
+      if (by === 0) return;
+      values.set(counter, (values.get(counter) ?? 0) + by);
+      counters.get(counter)?.inc(by);
     },
     value: (counter) => values.get(counter) ?? 0,
-    snapshot: () =>
-      (Object.keys(LIVE_COUNTERS) as LiveCounter[]).map((counter) => ({
-        name: promName(counter),
-        help: LIVE_COUNTERS[counter],
-        type: 'counter' as const,
-        value: values.get(counter) ?? 0,
-      })),
+    observeDeliveryAge: (seconds) => deliveryAge.observe(Math.max(0, seconds)),
+    registry,
   };
-}
-
-/** The Prometheus text exposition of a snapshot (no labels: these are process totals). */
-export function formatLiveMetrics(samples: readonly LiveMetricSample[]): string {
-  return samples
-    .map(
-      (sample) =>
-        `# HELP ${sample.name} ${sample.help}\n# TYPE ${sample.name} counter\n${sample.name} ${sample.value}\n`,
-    )
-    .join('');
 }

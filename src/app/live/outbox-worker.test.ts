@@ -11,8 +11,8 @@ import type { Notification, Notifier, RetryPolicy, SendResult } from '../../noti
 import type { Store } from '../../store/index.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
-import { fakeClock, tempSqlite } from './test-support.ts';
-import type { TempStore } from './test-support.ts';
+import { fakeClock, tempSqlite } from './test-support/live.ts';
+import type { TempStore } from './test-support/live.ts';
 
 const POLICY: RetryPolicy = {
   maxAttempts: 3,

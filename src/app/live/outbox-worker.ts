@@ -169,6 +169,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       // Recorded the moment the receiver took it: a crash after this point sends nothing again.
       if (!(await store.markNotificationSent(row.id, workerId, now))) return 'lost';
       metrics.inc('outboxSent');
+      metrics.observeDeliveryAge((now - row.createdAt) / 1000);
       return 'sent';
     }
     const next = nextAttempt(row.attempts, result, now, policy, options.random);

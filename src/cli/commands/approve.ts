@@ -3,27 +3,10 @@
 import { openServiceStore, parseDuration } from '../../app/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-
-const USAGE = `Usage: mfaguard approve --user USER --ticket TICKET --window DURATION [options]
-
-Records that removing USER's MFA device is approved for a time window (a device swap, a
-planned change): the service classifies a matching removal \`approved\` instead of raising it.
-Writes to the store directly; the running service sees it at once.
-
-Options:
-  --user USER        IAM user whose MFA may be removed (required)
-  --ticket TICKET    change ticket, e.g. CHG-123 (required)
-  --window DURATION  how long from --from, e.g. 30m, 2h, 1d (required unless --to)
-  --from TIME        start, ISO 8601 (default now)
-  --to TIME          end, ISO 8601 (instead of --window)
-  --actor NAME       only this identity may remove it (IAM user name, or an ARN)
-  --account ID       the 12-digit AWS account
-  --approver NAME    who approved it (default $USER)
-  --store URL        sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)
-  --format FORMAT    text (default) or json`;
 
 const MAX_WINDOW_MS = 30 * 86_400_000;
 
@@ -37,23 +20,32 @@ function parseTime(name: string, value: string | undefined): number | undefined 
   return ms;
 }
 
-export const APPROVE_COMMAND: Command = {
+export const APPROVE_COMMAND: Command = defineCommand({
   name: 'approve',
-  summary: 'record an approved MFA change (user, ticket, window) so a matching removal is not raised',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('approve', args, {
-      user: { type: 'string' },
-      ticket: { type: 'string' },
-      window: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      actor: { type: 'string' },
-      account: { type: 'string' },
-      approver: { type: 'string' },
-      store: { type: 'string' },
-      format: { type: 'string' },
-    });
+  usage: '--user USER --ticket TICKET --window DURATION [options]',
+  description: `Records that removing USER's MFA device is approved for a time window (a device swap, a
+planned change): the service classifies a matching removal \`approved\` instead of raising it.
+Writes to the store directly; the running service sees it at once.`,
+  examples: [
+    'mfaguard approve --user alice --ticket CHG-123 --window 2h',
+    'mfaguard approve --user bob --ticket CHG-9 --from 2026-11-20T09:00:00Z --to 2026-11-20T12:00:00Z --actor helpdesk',
+  ],
+  declare: (command) =>
+    command
+      .option('--user <user>', 'IAM user whose MFA may be removed (required)')
+      .option('--ticket <ticket>', 'change ticket, e.g. CHG-123 (required)')
+      .option('--window <duration>', 'how long from --from, e.g. 30m, 2h, 1d (required unless --to)')
+      .option('--from <time>', 'start, ISO 8601 (default now)')
+      .option('--to <time>', 'end, ISO 8601 (instead of --window)')
+      .option('--actor <name>', 'only this identity may remove it (IAM user name, or an ARN)')
+      .option('--account <id>', 'the 12-digit AWS account')
+      .option('--approver <name>', 'who approved it (default $USER)')
+      .option(
+        '--store <url>',
+        'sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)',
+      )
+      .option('--format <format>', 'text (default) or json'),
+  async action(values, positionals, ctx) {
     if (positionals.length > 0)
       throw new UsageError(`approve takes no positional arguments; got '${positionals[0]!.slice(0, 40)}'`);
     const format = parseChoice('format', values.format, ['text', 'json'] as const, 'text');
@@ -126,4 +118,4 @@ export const APPROVE_COMMAND: Command = {
     }
     return EXIT.ok;
   },
-};
+});

@@ -39,52 +39,19 @@ import type {
   TemporaryCredentials,
 } from '../../posture/index.ts';
 import { forTerminal } from '../../report/index.ts';
-import { parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
-import type { Command, CommandContext } from '../command.ts';
+import { parseCount, parseSeverityOption } from '../args.ts';
+import { defineCommand, repeatable } from '../command.ts';
+import type { Command, CommandContext, Declaration } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
-export const AUDIT_USAGE = `Usage: mfaguard audit [options]
-
-Audits MFA posture: console users without MFA, root MFA and keys, whether policies really deny work
+const AUDIT_DESCRIPTION = `Audits MFA posture: console users without MFA, root MFA and keys, whether policies really deny work
 without MFA, unused and old credentials, mapped to CIS AWS Foundations (v7.0 2.x and older numbers) and
 Security Hub controls (IAM.3/4/5/6/9/19/22).
 
-Live (standard credential chain: --profile, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, roles):
-  --profile NAME            AWS profile
-  --region REGION           region the findings are for: ASFF ProductArn, OCSF cloud.region, CSV
-                            (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region; IAM is global)
-  --org                     audit every ACTIVE account of the AWS Organization (run from the management
-                            account or a delegated administrator)
-  --role-name NAME          role to assume in each member account (default ${DEFAULT_ORG_ROLE})
-  --concurrency N           accounts audited at once with --org (default 4); ListMFADevices calls per account: 8
+Live, it uses the standard credential chain (--profile, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+SSO, roles); any of the offline files switches to offline mode (no credentials).`;
 
-Offline (no credentials; any of these switches to offline mode):
-  --credential-report FILE      CSV, or the \`aws iam get-credential-report\` JSON (base64 or plain Content)
-  --authorization-details FILE  \`aws iam get-account-authorization-details\` JSON
-  --mfa-devices FILE            \`aws iam list-mfa-devices\` JSON (repeatable: one per user)
-  --virtual-mfa-devices FILE    \`aws iam list-virtual-mfa-devices\` JSON
-  --account-summary FILE        \`aws iam get-account-summary\` JSON
-  --password-policy FILE        \`aws iam get-account-password-policy\` JSON
-  --account-id ID               the account the files describe (otherwise read from the ARNs)
-  --input-dir DIR               an organisation's exports: one sub-folder per account (named after it),
-                                each with that account's files under any names (recognised by content)
-
-Output:
-  --format LIST       table (default), json, csv, ocsf (OCSF 1.4.0 Compliance Finding) or asff (Security
-                      Hub); several, comma-separated, with --out
-  --out DIR           write every --format to DIR (mfaguard-audit-<account>-<time>.txt/.json/.csv/
-                      .ocsf.json/.asff.json) and list the files on stdout; earlier .asff.json/.ocsf.json
-                      files there keep each finding's first-seen time
-  --previous FILE     an earlier .asff.json or .ocsf.json export to take first-seen times from (repeatable)
-  --all               table: list PASS and N/A findings too
-  --fail-on SEVERITY  exit 1 when a FAIL or ERROR finding is at or above SEVERITY
-  --fail-on-fail      exit 1 when any finding is FAIL (as Prowler does by default)
-  --import-security-hub
-                      send the ASFF findings to Security Hub in --region with BatchImportFindings (100 per
-                      call, retried when throttled; refused findings are listed). Needs credentials of the
-                      account that imports them: its id becomes AwsAccountId and is in ProductArn.
-
-The credential report can be up to 4 hours old (AWS regenerates it at most every 4 hours); the
+const AUDIT_FOOTER = `The credential report can be up to 4 hours old (AWS regenerates it at most every 4 hours); the
 report says how old it is, and live MFA device lists win where they disagree.
 
 Exit codes: 0 done; 1 a finding at or above --fail-on, or any FAIL with --fail-on-fail; 2 usage error
@@ -142,28 +109,60 @@ export const DEFAULT_AUDIT_DEPS: AuditDeps = {
   },
 };
 
-const OPTIONS = {
-  format: { type: 'string' },
-  out: { type: 'string' },
-  previous: { type: 'string', multiple: true },
-  'fail-on': { type: 'string' },
-  'fail-on-fail': { type: 'boolean' },
-  'import-security-hub': { type: 'boolean' },
-  all: { type: 'boolean' },
-  profile: { type: 'string' },
-  region: { type: 'string' },
-  org: { type: 'boolean' },
-  'role-name': { type: 'string' },
-  concurrency: { type: 'string' },
-  'credential-report': { type: 'string' },
-  'authorization-details': { type: 'string' },
-  'mfa-devices': { type: 'string', multiple: true },
-  'virtual-mfa-devices': { type: 'string' },
-  'account-summary': { type: 'string' },
-  'password-policy': { type: 'string' },
-  'account-id': { type: 'string' },
-  'input-dir': { type: 'string' },
-} as const;
+function declareAudit(command: Declaration) {
+  return command
+    .optionsGroup('Live:')
+    .option('--profile <name>', 'AWS profile')
+    .option(
+      '--region <region>',
+      "region the findings are for: ASFF ProductArn, OCSF cloud.region, CSV (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region; IAM is global)",
+    )
+    .option(
+      '--org',
+      'audit every ACTIVE account of the AWS Organization (run from the management account or a delegated administrator)',
+    )
+    .option('--role-name <name>', `role to assume in each member account (default ${DEFAULT_ORG_ROLE})`)
+    .option(
+      '--concurrency <n>',
+      'accounts audited at once with --org (default 4); ListMFADevices calls per account: 8',
+    )
+    .optionsGroup('Offline (no credentials):')
+    .option(
+      '--credential-report <file>',
+      'CSV, or the `aws iam get-credential-report` JSON (base64 or plain Content)',
+    )
+    .option('--authorization-details <file>', '`aws iam get-account-authorization-details` JSON')
+    .option('--mfa-devices <file>', '`aws iam list-mfa-devices` JSON (repeatable: one per user)', repeatable)
+    .option('--virtual-mfa-devices <file>', '`aws iam list-virtual-mfa-devices` JSON')
+    .option('--account-summary <file>', '`aws iam get-account-summary` JSON')
+    .option('--password-policy <file>', '`aws iam get-account-password-policy` JSON')
+    .option('--account-id <id>', 'the account the files describe (otherwise read from the ARNs)')
+    .option(
+      '--input-dir <dir>',
+      "an organisation's exports: one sub-folder per account (named after it), each with that account's files under any names (recognised by content)",
+    )
+    .optionsGroup('Output:')
+    .option(
+      '--format <list>',
+      'table (default), json, csv, ocsf (OCSF 1.4.0 Compliance Finding) or asff (Security Hub); several, comma-separated, with --out',
+    )
+    .option(
+      '--out <dir>',
+      "write every --format to DIR (mfaguard-audit-<account>-<time>.txt/.json/.csv/.ocsf.json/.asff.json) and list the files on stdout; earlier .asff.json/.ocsf.json files there keep each finding's first-seen time",
+    )
+    .option(
+      '--previous <file>',
+      'an earlier .asff.json or .ocsf.json export to take first-seen times from (repeatable)',
+      repeatable,
+    )
+    .option('--all', 'table: list PASS and N/A findings too')
+    .option('--fail-on <severity>', 'exit 1 when a FAIL or ERROR finding is at or above SEVERITY')
+    .option('--fail-on-fail', 'exit 1 when any finding is FAIL (as Prowler does by default)')
+    .option(
+      '--import-security-hub',
+      'send the ASFF findings to Security Hub in --region with BatchImportFindings (100 per call, retried when throttled; refused findings are listed). Needs credentials of the account that imports them: its id becomes AwsAccountId and is in ProductArn.',
+    );
+}
 
 function renderIssue(issue: InputIssue): string {
   const where = [issue.location, issue.line === undefined ? null : `line ${issue.line}`, issue.path ?? null]
@@ -266,21 +265,27 @@ function reportImport(result: ImportResult, ctx: CommandContext): void {
 }
 
 export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Command {
-  return {
+  return defineCommand({
     name: 'audit',
-    summary: 'audit MFA posture and CIS IAM controls for an account, an organization or exported files',
-    usage: AUDIT_USAGE,
-    async run(args: readonly string[], ctx: CommandContext): Promise<number> {
-      const { values, positionals } = parseCommandArgs('audit', args, OPTIONS);
+    usage: '[options]',
+    description: AUDIT_DESCRIPTION,
+    examples: [
+      'mfaguard audit --profile prod',
+      'mfaguard audit --org --role-name OrganizationAccountAccessRole --format json,csv,asff --out ./audit',
+      'mfaguard audit --credential-report report.csv --authorization-details details.json --fail-on high',
+    ],
+    footer: AUDIT_FOOTER,
+    declare: declareAudit,
+    async action(values, positionals, ctx): Promise<number> {
       if (positionals.length > 0)
         throw new UsageError(
           `audit takes no positional arguments; got '${positionals[0]?.slice(0, 40) ?? ''}' (input files go after --credential-report etc.)`,
         );
       const formats = parseFormats(values.format, values.out);
-      const failOn = parseSeverityOption('fail-on', values['fail-on']);
+      const failOn = parseSeverityOption('fail-on', values.failOn);
       const concurrency = parseCount('concurrency', values.concurrency) ?? 4;
       if (concurrency < 1) throw new UsageError('--concurrency must be at least 1');
-      const accountId = values['account-id'];
+      const accountId = values.accountId;
       if (accountId !== undefined && !/^\d{12}$/.test(accountId))
         throw new UsageError(`--account-id must be 12 digits; got '${accountId.slice(0, 40)}'`);
       if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(values.region))
@@ -288,21 +293,21 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
           `--region is not an AWS region name such as eu-west-1; got '${values.region.slice(0, 40)}'`,
         );
       const fileFlags = [
-        'credential-report',
-        'authorization-details',
-        'mfa-devices',
-        'virtual-mfa-devices',
-        'account-summary',
-        'password-policy',
+        'credentialReport',
+        'authorizationDetails',
+        'mfaDevices',
+        'virtualMfaDevices',
+        'accountSummary',
+        'passwordPolicy',
       ] as const;
       const files = fileFlags.some((flag) => values[flag] !== undefined);
-      const inputDir = values['input-dir'];
+      const inputDir = values.inputDir;
       if (files && inputDir !== undefined)
         throw new UsageError(
           '--input-dir reads every account from its folder; it cannot be combined with input files',
         );
       const offline = files || inputDir !== undefined;
-      const importing = values['import-security-hub'] === true;
+      const importing = values.importSecurityHub === true;
       if (offline && values.org === true)
         throw new UsageError('--org audits live accounts; it cannot be combined with input files');
       if (inputDir !== undefined && accountId !== undefined)
@@ -313,12 +318,10 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
         throw new UsageError(
           '--profile has no use offline except to import into Security Hub (--import-security-hub) or to find the region for ASFF',
         );
-      if (values['role-name'] !== undefined && values.org !== true)
+      if (values.roleName !== undefined && values.org !== true)
         throw new UsageError('--role-name only makes sense with --org');
-      if (values['role-name'] !== undefined && !/^[\w+=,.@-]{1,64}$/.test(values['role-name']))
-        throw new UsageError(
-          `--role-name is not a valid IAM role name: '${values['role-name'].slice(0, 40)}'`,
-        );
+      if (values.roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(values.roleName))
+        throw new UsageError(`--role-name is not a valid IAM role name: '${values.roleName.slice(0, 40)}'`);
 
       // The region the findings speak for: given, from the environment, or from the profile. IAM itself is global.
       const needsRegion = importing || formats.includes('asff');
@@ -357,12 +360,12 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
           p === undefined ? undefined : resolve(ctx.cwd, p);
         const result = await loadOfflineSnapshot(
           {
-            credentialReport: path(values['credential-report']),
-            authorizationDetails: path(values['authorization-details']),
-            mfaDevices: values['mfa-devices']?.map((p) => resolve(ctx.cwd, p)),
-            virtualMfaDevices: path(values['virtual-mfa-devices']),
-            accountSummary: path(values['account-summary']),
-            passwordPolicy: path(values['password-policy']),
+            credentialReport: path(values.credentialReport),
+            authorizationDetails: path(values.authorizationDetails),
+            mfaDevices: values.mfaDevices?.map((p) => resolve(ctx.cwd, p)),
+            virtualMfaDevices: path(values.virtualMfaDevices),
+            accountSummary: path(values.accountSummary),
+            passwordPolicy: path(values.passwordPolicy),
             accountId,
           },
           deps.readText,
@@ -382,7 +385,7 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
             sts: clients.sts,
             callerAccountId: known.accountId,
             partition: known.partition,
-            roleName: values['role-name'] ?? DEFAULT_ORG_ROLE,
+            roleName: values.roleName ?? DEFAULT_ORG_ROLE,
             concurrency,
             iamFor: (credentials) => clients.iamFor(credentials),
             now: clock,
@@ -494,12 +497,12 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
           'warning: some inputs could not be read; their checks are reported as ERROR, not as passing\n',
         );
       // --fail-on-fail: any FAIL fails the run, as Prowler's default does; --fail-on: by severity (FAIL or ERROR).
-      const anyFail = values['fail-on-fail'] === true && report.findings.some((f) => f.status === 'FAIL');
+      const anyFail = values.failOnFail === true && report.findings.some((f) => f.status === 'FAIL');
       if (anyFail || atOrAbove(report.findings, failOn)) return EXIT.failOn;
       if (partial) return EXIT.partial;
       return importFailed ? EXIT.partial : EXIT.ok;
     },
-  };
+  });
 }
 
 let version: string | undefined;

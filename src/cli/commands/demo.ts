@@ -2,25 +2,24 @@
 
 import { runDemo } from '../../app/index.ts';
 import { forTerminal } from '../../report/index.ts';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { presentScan } from './scan.ts';
 
-const USAGE = `Usage: mfaguard demo [--format table|json|ndjson|csv]
-
-Scans samples/demo/, a CloudTrail archive of 14,000 records in the S3 layout written by
+export const DEMO_COMMAND: Command = defineCommand({
+  name: 'demo',
+  usage: '[options]',
+  description: `Scans samples/demo/, a CloudTrail archive of 14,000 records in the S3 layout written by
 \`mfaguard generate --seed 42\` (two accounts, two regions, three days, with a phone swap, a
 stolen-key takeover, root removing its MFA, a burst, a refused attempt, sign-ins without MFA,
 a file delivered twice and hostile user agents), prints the findings, and checks them against
-the archive's ground truth. Needs no AWS account and no network.`;
-
-export const DEMO_COMMAND: Command = {
-  name: 'demo',
-  summary: 'scan the bundled sample archive (offline) and check the findings against its ground truth',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values } = parseCommandArgs('demo', args, { format: { type: 'string' } });
+the archive's ground truth. Needs no AWS account and no network.`,
+  examples: ['mfaguard demo', 'mfaguard demo --format json'],
+  footer:
+    'Exit codes: 0 every expected finding and nothing else; 3 the findings differ from the ground truth.',
+  declare: (command) => command.option('--format <format>', 'table (default), json, ndjson or csv'),
+  async action(values, _positionals, ctx) {
     const format =
       values.format === 'json' || values.format === 'ndjson' || values.format === 'csv'
         ? values.format
@@ -41,4 +40,4 @@ export const DEMO_COMMAND: Command = {
       check.missing.length === 0 && check.unexpected.length === 0 && check.triageMismatches.length === 0;
     return code !== EXIT.ok ? code : perfect ? EXIT.ok : EXIT.partial;
   },
-};
+});

@@ -4,34 +4,9 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../model/index.ts';
 import { generateArchive } from '../../generate/index.ts';
 import { formatBytes, formatCount, formatDuration, forTerminal, ProgressBar } from '../../report/index.ts';
-import { parseCommandArgs } from '../args.ts';
-import type { Command, CommandContext } from '../command.ts';
+import { defineCommand } from '../command.ts';
+import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-
-export const GENERATE_USAGE = `Usage: mfaguard generate --out DIR [options]
-
-Writes a realistic CloudTrail archive in the S3 delivery layout
-(DIR/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<account>_CloudTrail_<region>_<time>_<id>.json.gz):
-everyday noise from S3, EC2, STS, KMS, Lambda, CloudWatch, SSM and IAM, a share of MFA-relevant events,
-and planted stories (phone swap, stolen-key takeover, root removing its MFA, a burst of removals, a
-refused attempt, console sign-ins without MFA and as root, a file delivered twice, hostile user agents).
-Digest files are written too (a scanner must skip them). DIR/ground-truth.json lists every story's
-eventIDs and the alerts a correct scanner reports. The same options always give the same bytes.
-
-Options:
-  --out DIR                 where to write (created if missing)
-  --events N                total records (default 100000; accepts 200k, 3m)
-  --seed S                  random seed, 0..4294967295 (default 1)
-  --days D                  days covered (default 3)
-  --start DATE              first day, ISO date in UTC (default 2024-03-04)
-  --accounts N              number of accounts (default 2)
-  --regions LIST            comma-separated regions (default us-east-1,eu-west-1)
-  --mfa-share X             share of MFA-relevant background events, 0..0.5 (default 0.001)
-  --delivery-minutes M      minutes between delivery files per account and region (default 5)
-  --no-scenarios            noise and MFA share only, no planted stories
-  --no-gzip                 write plain .json files
-  --gzip-level L            zlib level 1..9 (default 6)
-`;
 
 /** `200000`, `200_000`, `200k`, `3m`. */
 function parseEventCount(value: string): number {
@@ -61,25 +36,35 @@ function parseShare(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-export const GENERATE_COMMAND: Command = {
+export const GENERATE_COMMAND: Command = defineCommand({
   name: 'generate',
-  summary: 'write a realistic CloudTrail archive with planted MFA stories and its ground truth',
-  usage: GENERATE_USAGE,
-  async run(args: readonly string[], ctx: CommandContext): Promise<number> {
-    const { values, positionals } = parseCommandArgs('generate', args, {
-      out: { type: 'string' },
-      events: { type: 'string' },
-      seed: { type: 'string' },
-      days: { type: 'string' },
-      start: { type: 'string' },
-      accounts: { type: 'string' },
-      regions: { type: 'string' },
-      'mfa-share': { type: 'string' },
-      'delivery-minutes': { type: 'string' },
-      scenarios: { type: 'boolean' },
-      gzip: { type: 'boolean' },
-      'gzip-level': { type: 'string' },
-    });
+  usage: '--out DIR [options]',
+  description: `Writes a realistic CloudTrail archive in the S3 delivery layout
+(DIR/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<account>_CloudTrail_<region>_<time>_<id>.json.gz):
+everyday noise from S3, EC2, STS, KMS, Lambda, CloudWatch, SSM and IAM, a share of MFA-relevant events,
+and planted stories (phone swap, stolen-key takeover, root removing its MFA, a burst of removals, a
+refused attempt, console sign-ins without MFA and as root, a file delivered twice, hostile user agents).
+Digest files are written too (a scanner must skip them). DIR/ground-truth.json lists every story's
+eventIDs and the alerts a correct scanner reports. The same options always give the same bytes.`,
+  examples: [
+    'mfaguard generate --out ./archive',
+    'mfaguard generate --out ./big --events 3m --seed 7 --days 14 --regions us-east-1,eu-west-1,ap-south-1',
+  ],
+  declare: (command) =>
+    command
+      .option('--out <dir>', 'where to write (created if missing)')
+      .option('--events <n>', 'total records (default 100000; accepts 200k, 3m)')
+      .option('--seed <s>', 'random seed, 0..4294967295 (default 1)')
+      .option('--days <d>', 'days covered (default 3)')
+      .option('--start <date>', 'first day, ISO date in UTC (default 2024-03-04)')
+      .option('--accounts <n>', 'number of accounts (default 2)')
+      .option('--regions <list>', 'comma-separated regions (default us-east-1,eu-west-1)')
+      .option('--mfa-share <x>', 'share of MFA-relevant background events, 0..0.5 (default 0.001)')
+      .option('--delivery-minutes <m>', 'minutes between delivery files per account and region (default 5)')
+      .option('--no-scenarios', 'noise and MFA share only, no planted stories')
+      .option('--no-gzip', 'write plain .json files')
+      .option('--gzip-level <l>', 'zlib level 1..9 (default 6)'),
+  async action(values, positionals, ctx) {
     if (positionals.length > 0) {
       throw new UsageError(
         `generate: unexpected argument '${positionals[0]?.slice(0, 40) ?? ''}' (the output folder goes after --out)`,
@@ -88,7 +73,7 @@ export const GENERATE_COMMAND: Command = {
     if (values.out === undefined || values.out === '')
       throw new UsageError('generate: --out DIR is required');
     const outDir = resolve(ctx.cwd, values.out);
-    const mfaShare = parseShare(values['mfa-share']);
+    const mfaShare = parseShare(values.mfaShare);
     const started = ctx.now().getTime();
     const progress = new ProgressBar(ctx.stderr, { now: () => ctx.now().getTime() });
     const truth = await generateArchive({
@@ -100,10 +85,10 @@ export const GENERATE_COMMAND: Command = {
       accounts: parseInteger('accounts', values.accounts, 2),
       ...(values.regions === undefined ? {} : { regions: values.regions.split(',').map((r) => r.trim()) }),
       ...(mfaShare === undefined ? {} : { mfaShare }),
-      deliveryMinutes: parseInteger('delivery-minutes', values['delivery-minutes'], 5),
+      deliveryMinutes: parseInteger('delivery-minutes', values.deliveryMinutes, 5),
       scenarios: values.scenarios ?? true,
       gzip: values.gzip ?? true,
-      gzipLevel: parseInteger('gzip-level', values['gzip-level'], 6),
+      gzipLevel: parseInteger('gzip-level', values.gzipLevel, 6),
       onProgress: ({ files, records }) => progress.update({ filesDone: files, events: records, bytes: 0 }),
     });
     progress.finish();
@@ -126,4 +111,4 @@ export const GENERATE_COMMAND: Command = {
     );
     return EXIT.ok;
   },
-};
+});

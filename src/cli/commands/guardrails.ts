@@ -13,13 +13,17 @@ import {
 } from '../../guardrails/index.ts';
 import type { GeneratedGuardrail, GuardrailKind, GuardrailOptions } from '../../guardrails/index.ts';
 import { forTerminal } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
-export const GUARDRAILS_USAGE = `Usage: mfaguard guardrails <policy|quarantine|scp|eventbridge|all|athena-table> [options]
+const KINDS_OR_ALL = [...GUARDRAIL_KINDS, 'all', 'athena-table'] as const;
 
-Generates the guardrails that keep MFA in place:
+export const GUARDRAILS_COMMAND: Command = defineCommand({
+  name: 'guardrails',
+  usage: '<policy|quarantine|scp|eventbridge|all|athena-table> [options]',
+  description: `Generates the guardrails that keep MFA in place:
   policy       self-service MFA enforcement: users manage their own password and MFA device;
                everything else is explicitly denied without MFA (BoolIfExists, so access keys too)
   quarantine   for a user whose MFA was removed: denies everything (even with MFA) except reading
@@ -31,51 +35,41 @@ Generates the guardrails that keep MFA in place:
   all          all four
   athena-table the Athena table over a trail's bucket, with partition projection (account, region, day),
                for \`mfaguard hunt --engine athena\`: a Glue TableInput (json), AWS::Glue::Table or
-               aws_glue_catalog_table; needs --bucket, --accounts, --regions and --start-date
-
-Options:
-  --format FORMAT            json (default), cloudformation (YAML template) or terraform (HCL)
-  --break-glass-role NAME    role name or ARN exempt from the SCP (default ${DEFAULT_BREAK_GLASS_ROLE})
-  --endpoint URL             mfaguard's HTTPS base URL; makes the EventBridge target an API destination
-  --target api|sqs           EventBridge target (default: api with --endpoint, sqs without)
-  --quarantine-mode MODE     re-enrol (default) or deny-all (not even re-enrolment)
-  --out DIR                  write one file per guardrail into DIR instead of standard output
-
-athena-table options:
-  --bucket NAME              the trail's S3 bucket
-  --prefix PREFIX            the trail's key prefix before AWSLogs/, if any
-  --organization-id O        o-… for an organisation trail (AWSLogs/<org id>/<account>/…)
-  --accounts IDS             comma-separated account ids the bucket holds logs for
-  --regions REGIONS          comma-separated regions the trail logs
-  --start-date yyyy/MM/dd    the first day of logs
-  --database NAME            Glue database (default mfaguard), --table-name NAME (default cloudtrail)
-
-Exit codes: 0 done; 2 usage error; 4 the files could not be written.`;
-
-const KINDS_OR_ALL = [...GUARDRAIL_KINDS, 'all', 'athena-table'] as const;
-
-export const GUARDRAILS_COMMAND: Command = {
-  name: 'guardrails',
-  summary:
-    'generate the MFA enforcement policy, quarantine policy, SCP and EventBridge rule (JSON, CloudFormation, Terraform)',
-  usage: GUARDRAILS_USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('guardrails', args, {
-      format: { type: 'string' },
-      'break-glass-role': { type: 'string' },
-      endpoint: { type: 'string' },
-      target: { type: 'string' },
-      'quarantine-mode': { type: 'string' },
-      out: { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      'organization-id': { type: 'string' },
-      accounts: { type: 'string' },
-      regions: { type: 'string' },
-      'start-date': { type: 'string' },
-      database: { type: 'string' },
-      'table-name': { type: 'string' },
-    });
+               aws_glue_catalog_table; needs --bucket, --accounts, --regions and --start-date`,
+  examples: [
+    'mfaguard guardrails policy',
+    'mfaguard guardrails all --format terraform --endpoint https://mfaguard.example.com --out ./guardrails',
+    'mfaguard guardrails athena-table --bucket my-trail --accounts 111122223333 --regions us-east-1 --start-date 2024/01/01',
+  ],
+  footer: 'Exit codes: 0 done; 2 usage error; 4 the files could not be written.',
+  declare: (command) =>
+    command
+      .argument('[guardrail]', KINDS_OR_ALL.join(', '))
+      .option('--format <format>', 'json (default), cloudformation (YAML template) or terraform (HCL)')
+      .option(
+        '--break-glass-role <name>',
+        `role name or ARN exempt from the SCP (default ${DEFAULT_BREAK_GLASS_ROLE})`,
+      )
+      .option(
+        '--endpoint <url>',
+        "mfaguard's HTTPS base URL; makes the EventBridge target an API destination",
+      )
+      .option(
+        '--target <target>',
+        'EventBridge target: api or sqs (default: api with --endpoint, sqs without)',
+      )
+      .option('--quarantine-mode <mode>', 're-enrol (default) or deny-all (not even re-enrolment)')
+      .option('--out <dir>', 'write one file per guardrail into DIR instead of standard output')
+      .optionsGroup('athena-table options:')
+      .option('--bucket <name>', "the trail's S3 bucket")
+      .option('--prefix <prefix>', "the trail's key prefix before AWSLogs/, if any")
+      .option('--organization-id <o>', 'o-… for an organisation trail (AWSLogs/<org id>/<account>/…)')
+      .option('--accounts <ids>', 'comma-separated account ids the bucket holds logs for')
+      .option('--regions <regions>', 'comma-separated regions the trail logs')
+      .option('--start-date <yyyy/MM/dd>', 'the first day of logs')
+      .option('--database <name>', 'Glue database (default mfaguard)')
+      .option('--table-name <name>', 'Glue table (default cloudtrail)'),
+  async action(values, positionals, ctx) {
     if (positionals.length !== 1) {
       throw new UsageError(
         positionals.length === 0
@@ -103,27 +97,27 @@ export const GUARDRAILS_COMMAND: Command = {
         bucket: values.bucket ?? '',
         accounts: list(values.accounts),
         regions: list(values.regions),
-        startDate: values['start-date'] ?? '',
+        startDate: values.startDate ?? '',
         ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
-        ...(values['organization-id'] === undefined ? {} : { organizationId: values['organization-id'] }),
+        ...(values.organizationId === undefined ? {} : { organizationId: values.organizationId }),
         ...(values.database === undefined ? {} : { database: values.database }),
-        ...(values['table-name'] === undefined ? {} : { table: values['table-name'] }),
+        ...(values.tableName === undefined ? {} : { table: values.tableName }),
       });
       return writeGenerated([generated], values.out, ctx, () => generated.content);
     }
     const kinds: GuardrailKind[] = which === 'all' ? [...GUARDRAIL_KINDS] : [which as GuardrailKind];
     const options: GuardrailOptions = {
-      ...(values['break-glass-role'] === undefined ? {} : { breakGlassRole: values['break-glass-role'] }),
+      ...(values.breakGlassRole === undefined ? {} : { breakGlassRole: values.breakGlassRole }),
       ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
       ...(values.target === undefined
         ? {}
         : { target: parseChoice('target', values.target, ['api', 'sqs'] as const, 'api') }),
-      ...(values['quarantine-mode'] === undefined
+      ...(values.quarantineMode === undefined
         ? {}
         : {
             quarantineMode: parseChoice(
               'quarantine-mode',
-              values['quarantine-mode'],
+              values.quarantineMode,
               ['re-enrol', 'deny-all'] as const,
               're-enrol',
             ),
@@ -143,7 +137,7 @@ export const GUARDRAILS_COMMAND: Command = {
       return generated.map((g) => g.content).join('\n');
     });
   },
-};
+});
 
 /** One file per guardrail into `--out`, or everything as `stdoutText` on standard output. */
 async function writeGenerated(

@@ -1,16 +1,18 @@
 // `mfaguard hunt`: the retro-hunt pushed down to where the data is (Athena, CloudTrail Lake, or DuckDB over local files), triaged as `scan` triages.
 
 import { loadConfigFile, parseScanFilter } from '../../app/index.ts';
-import { openHuntEngine, runHunt } from '../../app/hunt.ts';
-import type { EngineSpec, HuntResult } from '../../app/hunt.ts';
+import { openHuntEngine, runHunt } from '../../app/index.ts';
+import type { EngineSpec, HuntResult } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
 import type { HuntScope } from '../../hunt/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs, parseSeverityOption } from '../args.ts';
+import { parseChoice, parseSeverityOption } from '../args.ts';
+import { defineCommand, repeatable } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { renderKpiTable } from './kpi.ts';
-import { issuePrinter, presentScan } from './scan.ts';
+import { renderKpiTable } from '../../report/index.ts';
+import { issuePrinter } from '../issue-printer.ts';
+import { declareScope, presentScan } from './scan.ts';
 import type { ScanPresentation } from './scan.ts';
 
 const ENGINES = ['duckdb', 'athena', 'cloudtrail-lake'] as const;
@@ -18,77 +20,65 @@ const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
 /** Athena's on-demand price per terabyte scanned in most regions (10 MB minimum per query); a guide, not a bill. */
 const ATHENA_USD_PER_TB = 5;
 
-export const HUNT_USAGE = `Usage: mfaguard hunt [PATH...] [options]
-
-Runs the loaded rules where the CloudTrail data is: the rules' event names and sources become one SQL query,
-only the matching events (and, with --since, the callers' earlier history) come back, and they are triaged
-exactly as \`mfaguard scan\` triages them.
-
-Engines:
-  --engine duckdb            (default) local folders or files, as PATH: the Athena SQL runs in embedded DuckDB
-  --engine athena            --database D --table T [--workgroup W] [--output s3://bucket/prefix/]
-  --engine cloudtrail-lake   --event-data-store ARN
-
-Scope, as for scan (pushed down into the query; partition projection columns are used when the table has them):
-  --since TIME        events at or after TIME: an ISO date or time (2024-03-01, 2024-03-01T12:00:00Z) or a
-                      relative time (30m, 12h, 7d, 2w)
-  --until TIME        events before TIME (same forms)
-  --account ID        only events recorded in this 12-digit account; repeatable, or comma-separated
-  --region REGION     only events of this AWS region; repeatable, or comma-separated
-
-Options as for scan:
-  --format FORMAT     table (default), json, ndjson or csv
-  --out FILE          write the alerts to FILE instead of standard output
-  --rules PATH        also load rules from PATH; repeatable (a rule that pins no event name or source is refused)
-  --no-builtin        do not load the built-in rules
-  --config FILE       triage configuration (see the README)
-  --no-triage         alerts as the rules made them
-  --kpi               after the alerts, print the MFA removal figures (table format only)
-  --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY
-  --profile NAME      AWS profile (standard credential chain otherwise)
-  --aws-region R      AWS region of Athena or of the event data store (default: the configured one, or the
-                      event data store's)
-  --show-sql          print each query to standard error before its results
-  --quiet             no summary, cost or issue lines on standard error
-
-Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs or rows could not be read;
-4 the engine failed or cancelled a query, or AWS could not be reached.`;
-
-export const HUNT_COMMAND: Command = {
+export const HUNT_COMMAND: Command = defineCommand({
   name: 'hunt',
-  summary:
-    'retro-hunt where the data is: Athena, CloudTrail Lake, or DuckDB over local files; triaged as scan',
-  usage: HUNT_USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('hunt', args, {
-      engine: { type: 'string' },
-      database: { type: 'string' },
-      table: { type: 'string' },
-      workgroup: { type: 'string' },
-      output: { type: 'string' },
-      'event-data-store': { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      account: { type: 'string', multiple: true },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      rules: { type: 'string', multiple: true },
-      builtin: { type: 'boolean', default: true },
-      config: { type: 'string' },
-      triage: { type: 'boolean', default: true },
-      kpi: { type: 'boolean', default: false },
-      'fail-on': { type: 'string' },
-      profile: { type: 'string' },
-      region: { type: 'string', multiple: true },
-      'aws-region': { type: 'string' },
-      'show-sql': { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    });
+  usage: '[PATH...] [options]',
+  description: `Runs the loaded rules where the CloudTrail data is: the rules' event names and sources become one SQL query,
+only the matching events (and, with --since, the callers' earlier history) come back, and they are triaged
+exactly as \`mfaguard scan\` triages them. The scope options are pushed down into the query; partition
+projection columns are used when the table has them.`,
+  examples: [
+    'mfaguard hunt ./AWSLogs --since 30d',
+    'mfaguard hunt --engine athena --database default --table cloudtrail --output s3://athena-results/mfaguard/ --since 7d',
+    'mfaguard hunt --engine cloudtrail-lake --event-data-store arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE --show-sql',
+  ],
+  footer: `Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs or rows could not be read;
+4 the engine failed or cancelled a query, or AWS could not be reached.`,
+  declare: (command) =>
+    declareScope(
+      command
+        .argument('[PATH...]', 'with --engine duckdb: local folders or files of CloudTrail logs')
+        .optionsGroup('Engines:')
+        .option(
+          '--engine <engine>',
+          'duckdb (default: the Athena SQL in embedded DuckDB over PATHs), athena or cloudtrail-lake',
+        )
+        .option('--database <d>', 'athena: the Glue database')
+        .option(
+          '--table <t>',
+          'athena: the CloudTrail table (`mfaguard guardrails athena-table` creates one)',
+        )
+        .option('--workgroup <w>', 'athena: the workgroup')
+        .option('--output <s3url>', 'athena: s3://bucket/prefix/ for query results')
+        .option('--event-data-store <arn>', 'cloudtrail-lake: the event data store')
+        .optionsGroup('Scope, as for scan:'),
+    )
+      .optionsGroup('Options as for scan:')
+      .option('--format <format>', 'table (default), json, ndjson or csv')
+      .option('--out <file>', 'write the alerts to FILE instead of standard output')
+      .option(
+        '--rules <path>',
+        'also load rules from PATH; repeatable (a rule that pins no event name or source is refused)',
+        repeatable,
+      )
+      .option('--no-builtin', 'do not load the built-in rules')
+      .option('--config <file>', 'triage configuration (see the README)')
+      .option('--no-triage', 'alerts as the rules made them')
+      .option('--kpi', 'after the alerts, print the MFA removal figures (table format only)')
+      .option('--fail-on <severity>', 'exit 1 when an alert is at or above SEVERITY')
+      .option('--profile <name>', 'AWS profile (standard credential chain otherwise)')
+      .option(
+        '--aws-region <region>',
+        "AWS region of Athena or of the event data store (default: the configured one, or the event data store's)",
+      )
+      .option('--show-sql', 'print each query to standard error before its results')
+      .option('-q, --quiet', 'no summary, cost or issue lines on standard error'),
+  async action(values, positionals, ctx) {
     const presentation: ScanPresentation = {
       format: parseChoice('format', values.format, FORMATS, 'table'),
       out: values.out ?? null,
       quiet: values.quiet === true,
-      failOn: parseSeverityOption('fail-on', values['fail-on']),
+      failOn: parseSeverityOption('fail-on', values.failOn),
     };
     if (values.kpi === true && presentation.format !== 'table')
       throw new UsageError(
@@ -113,19 +103,22 @@ export const HUNT_COMMAND: Command = {
     });
     printer.flush();
     if (!presentation.quiet) reportRules(result, ctx);
-    if (!presentation.quiet || values['show-sql'] === true)
-      reportQueries(result, ctx, values['show-sql'] === true, presentation.quiet);
+    if (!presentation.quiet || values.showSql === true)
+      reportQueries(result, ctx, values.showSql === true, presentation.quiet);
     const code = await presentScan(result, presentation, ctx);
     if (values.kpi === true)
       ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
     return code;
   },
-};
+});
 
-type Values = ReturnType<typeof parseCommandArgs>['values'];
+/** The parsed options, looked up by their flag name (`--aws-region` is `awsRegion` to commander). */
+type Values = Readonly<Record<string, unknown>>;
+
+const key = (flag: string): string => flag.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 function text(values: Values, name: string): string | undefined {
-  const value = values[name];
+  const value = values[key(name)];
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -136,7 +129,7 @@ function engineSpec(values: Values, paths: readonly string[]): EngineSpec {
     ...(text(values, 'profile') === undefined ? {} : { profile: text(values, 'profile')! }),
   };
   const misplaced = (names: string[]): void => {
-    const given = names.filter((name) => values[name] !== undefined);
+    const given = names.filter((name) => values[key(name)] !== undefined);
     if (given.length > 0)
       throw new UsageError(
         `--${given.join(', --')} ${given.length === 1 ? 'does' : 'do'} not go with --engine ${engine}`,
@@ -187,7 +180,7 @@ function engineSpec(values: Values, paths: readonly string[]): EngineSpec {
 
 /** The scope takes scan's options and checks (`parseScanFilter`), then goes into the query as text times. */
 function parseScope(values: Values, now: Date): HuntScope {
-  const list = (name: string): string[] | undefined => values[name] as string[] | undefined;
+  const list = (name: string): string[] | undefined => values[key(name)] as string[] | undefined;
   const filter = parseScanFilter(
     {
       since: text(values, 'since'),

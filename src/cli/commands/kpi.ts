@@ -1,93 +1,43 @@
 // `mfaguard kpi`: the key figures of MFA removals over CloudTrail archives — per month, by classification, and exposure windows.
 
 import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
-import type { RemovalKpis } from '../../cases/index.ts';
-import { CLASSIFICATIONS, computeRemovalKpis } from '../../cases/index.ts';
+import { computeRemovalKpis } from '../../cases/index.ts';
 import { UsageError } from '../../model/index.ts';
-import { formatDuration } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { renderKpiTable } from '../../report/index.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand, repeatable } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { issuePrinter } from './scan.ts';
+import { issuePrinter } from '../issue-printer.ts';
+import { declareScope } from './scan.ts';
 
-const USAGE = `Usage: mfaguard kpi PATH... [options]
-
-Scans CloudTrail (like \`scan\`), triages every MFA removal and reports:
+export const KPI_COMMAND: Command = defineCommand({
+  name: 'kpi',
+  usage: 'PATH... [options]',
+  description: `Scans CloudTrail (like \`scan\`), triages every MFA removal and reports:
 removals per month by classification (legitimate = rotation + approved + verified), the
 vulnerability window (removal to re-enrolment) median and p90, and the share of removals
-explained automatically as rotation or approved.
-
-Options:
-  --format FORMAT   table (default) or json
-  --config FILE     configuration (working hours, privileged users, approvals); see the README
-  --rules PATH      also load rules from PATH (repeatable)
-  --since TIME, --until TIME, --account ID, --region REGION
-                    limit the scan as \`mfaguard scan\` does (see its help)
-  --profile NAME    AWS profile for s3:// inputs
-  --s3-region REGION  AWS region of the S3 client for s3:// inputs
-  --quiet           no issue lines on standard error`;
-
-function seconds(value: number | null): string {
-  return value === null ? '—' : formatDuration(value * 1000);
-}
-
-export function renderKpiTable(kpis: RemovalKpis): string {
-  const header = ['month', 'removals', ...CLASSIFICATIONS, 'legitimate', 'unexplained'];
-  const rows = kpis.months.map((month) => [
-    month.month,
-    String(month.removals),
-    ...CLASSIFICATIONS.map((name) => String(month.byClassification[name])),
-    String(month.legitimate),
-    String(month.unexplained),
-  ]);
-  rows.push([
-    'total',
-    String(kpis.removals),
-    ...CLASSIFICATIONS.map((name) => String(kpis.byClassification[name])),
-    String(kpis.byClassification.rotation + kpis.byClassification.approved + kpis.byClassification.verified),
-    String(
-      kpis.byClassification.suspicious +
-        kpis.byClassification.unauthorized +
-        kpis.byClassification.unresolved,
-    ),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ');
-  const window = kpis.vulnerabilityWindow;
-  return [
-    'MFA removals',
-    line(header),
-    ...rows.map(line),
-    '',
-    `vulnerability window (removal to re-enrolment, ${window.count} re-enrolled): median ${seconds(window.medianSeconds)}, p90 ${seconds(window.p90Seconds)}, max ${seconds(window.maxSeconds)}`,
-    `explained automatically (rotation or approved): ${kpis.autoExplainedPercent === null ? '—' : `${kpis.autoExplainedPercent}%`}`,
-    `root MFA removals: ${kpis.rootRemovals}`,
-    'MTTD and MTTR need detection and remediation times: the live service (`serve`) measures them.',
-  ].join('\n');
-}
-
-export const KPI_COMMAND: Command = {
-  name: 'kpi',
-  summary: 'MFA removal figures over CloudTrail archives: per month by classification, vulnerability window',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('kpi', args, {
-      format: { type: 'string' },
-      config: { type: 'string' },
-      rules: { type: 'string', multiple: true },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      account: { type: 'string', multiple: true },
-      region: { type: 'string', multiple: true },
-      profile: { type: 'string' },
-      's3-region': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    });
+explained automatically as rotation or approved.`,
+  examples: [
+    'mfaguard kpi ./AWSLogs',
+    'mfaguard kpi s3://my-trail/AWSLogs/ --since 90d --config mfaguard.yml --format json',
+  ],
+  footer: 'Exit codes: 0 done; 2 usage error; 3 some inputs could not be read; 4 AWS or network failure.',
+  declare: (command) =>
+    declareScope(
+      command
+        .argument('[PATH...]', 'folders, files, s3://bucket/prefix, or - for standard input (as for scan)')
+        .option('--format <format>', 'table (default) or json')
+        .option(
+          '--config <file>',
+          'configuration (working hours, privileged users, approvals); see the README',
+        )
+        .option('--rules <path>', 'also load rules from PATH (repeatable)', repeatable),
+    )
+      .option('--profile <name>', 'AWS profile for s3:// inputs')
+      .option('--s3-region <region>', 'AWS region of the S3 client for s3:// inputs')
+      .option('-q, --quiet', 'no issue lines on standard error'),
+  async action(values, positionals, ctx) {
     if (positionals.length === 0)
       throw new UsageError('kpi needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
@@ -103,7 +53,7 @@ export const KPI_COMMAND: Command = {
       stdin: ctx.stdin,
       ...(config === undefined ? {} : { triage: config.triage }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
-      ...(values['s3-region'] === undefined ? {} : { region: values['s3-region'] }),
+      ...(values.s3Region === undefined ? {} : { region: values.s3Region }),
       filter,
       onIssue: printer.onIssue,
     });
@@ -127,4 +77,4 @@ export const KPI_COMMAND: Command = {
     );
     return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
   },
-};
+});

@@ -4,34 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { UsageError } from '../../model/index.ts';
-import { checkPolicyDocument } from '../../posture/policy/index.ts';
-import type { EnforcementVerdict, StandalonePolicyReport } from '../../posture/policy/index.ts';
+import { checkPolicyDocument } from '../../posture/index.ts';
+import type { EnforcementVerdict, StandalonePolicyReport } from '../../posture/index.ts';
 import { forTerminal, jsonForTerminal, renderIssue } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const FORMATS = ['table', 'json'] as const;
 const FAIL_ON = ['partial', 'not-enforced'] as const;
-
-export const POLICY_USAGE = `Usage: mfaguard policy check FILE... [options]
-
-Judges IAM policy documents, each on its own as the only identity policy of a user: are sensitive
-actions (IAM changes, sts:AssumeRole, S3 reads, EC2 launches, ...) explicitly denied for a console
-session without MFA (aws:MultiFactorAuthPresent = false) and for a long-term access key (no MFA key)?
-Only an explicit Deny counts: an action that is merely not allowed becomes possible the day someone
-attaches AdministratorAccess. Named pitfalls (Bool instead of BoolIfExists, NotAction exempting too
-much, MFA only in an Allow, ...) are listed per file.
-
-FILE is a policy document (JSON, or URL-encoded JSON as IAM returns it), the output of
-\`aws iam get-policy-version\` / \`get-user-policy\` / \`get-group-policy\`, or - for standard input.
-
-Options:
-  --format FORMAT   table (default) or json: [{file, mfaEnforced: {console, accessKeys}, verdict, findings[]}]
-  --fail-on LEVEL   exit 1 when a file's verdict is LEVEL or worse: partial or not-enforced
-
-Exit codes: 0 done; 1 a verdict at or worse than --fail-on; 2 usage error, or no file could be read;
-3 some files could not be read (the others are still checked).`;
 
 export interface PolicyCheckEntry extends StandalonePolicyReport {
   /** Set when the file could not be read or is not a policy at all. */
@@ -143,15 +125,34 @@ function toJson(entry: PolicyCheckEntry): Record<string, unknown> {
   };
 }
 
-export const POLICY_COMMAND: Command = {
+export const POLICY_COMMAND: Command = defineCommand({
   name: 'policy',
-  summary: 'check IAM policy documents: do they really enforce MFA (console and access keys)?',
-  usage: POLICY_USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('policy', args, {
-      format: { type: 'string' },
-      'fail-on': { type: 'string' },
-    });
+  usage: 'check FILE... [options]',
+  description: `Judges IAM policy documents, each on its own as the only identity policy of a user: are sensitive
+actions (IAM changes, sts:AssumeRole, S3 reads, EC2 launches, ...) explicitly denied for a console
+session without MFA (aws:MultiFactorAuthPresent = false) and for a long-term access key (no MFA key)?
+Only an explicit Deny counts: an action that is merely not allowed becomes possible the day someone
+attaches AdministratorAccess. Named pitfalls (Bool instead of BoolIfExists, NotAction exempting too
+much, MFA only in an Allow, ...) are listed per file.
+
+FILE is a policy document (JSON, or URL-encoded JSON as IAM returns it), the output of
+\`aws iam get-policy-version\` / \`get-user-policy\` / \`get-group-policy\`, or - for standard input.`,
+  examples: [
+    'mfaguard policy check enforce-mfa.json',
+    'aws iam get-policy-version --policy-arn ARN --version-id v3 | mfaguard policy check - --fail-on partial',
+  ],
+  footer: `Exit codes: 0 done; 1 a verdict at or worse than --fail-on; 2 usage error, or no file could be read;
+3 some files could not be read (the others are still checked).`,
+  declare: (command) =>
+    command
+      .argument('[check]', 'the sub-command: check')
+      .argument('[FILE...]', 'policy documents, or - for standard input')
+      .option(
+        '--format <format>',
+        'table (default) or json: [{file, mfaEnforced: {console, accessKeys}, verdict, findings[]}]',
+      )
+      .option('--fail-on <level>', "exit 1 when a file's verdict is LEVEL or worse: partial or not-enforced"),
+  async action(values, positionals, ctx) {
     const [sub, ...files] = positionals;
     if (sub !== 'check') {
       throw new UsageError(
@@ -166,7 +167,7 @@ export const POLICY_COMMAND: Command = {
       throw new UsageError('policy check: standard input (-) can be read only once');
     const format = parseChoice('format', values.format, FORMATS, 'table');
     const failOn =
-      values['fail-on'] === undefined ? null : parseChoice('fail-on', values['fail-on'], FAIL_ON, 'partial');
+      values.failOn === undefined ? null : parseChoice('fail-on', values.failOn, FAIL_ON, 'partial');
 
     const entries: PolicyCheckEntry[] = [];
     for (const file of files) entries.push(await checkOne(file, ctx));
@@ -182,4 +183,4 @@ export const POLICY_COMMAND: Command = {
     if (failOn !== null && entries.some((e) => RANK[e.verdict] >= RANK[failOn])) return EXIT.failOn;
     return EXIT.ok;
   },
-};
+});

@@ -4,28 +4,10 @@ import { loadBuiltinRules, loadRulePaths, rulePrefilter, runRuleFixtures } from 
 import type { RuleLoadResult } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-
-const USAGE = `Usage: mfaguard rules <list|validate|test> [PATH...] [options]
-
-  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, and the
-                       prefilter (the event names or sources scan searches the bytes for; "none" means
-                       every record is parsed while the rule is loaded)
-  validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason};
-                       a whole folder is validated and every problem reported
-  test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
-                       fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
-
-PATH is a rule file or a folder of them (searched recursively): mfaguard's own YAML rules, Elastic
-detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.
-
-Options:
-  --format FORMAT   table (default) or json
-  --no-builtin      list/test: leave out the built-in rules
-
-Exit codes: 0 all good; 1 (test) a fixture failed; 3 (validate, list) some rule files have errors; 2 usage error.`;
 
 interface ValidationEntry {
   readonly path: string;
@@ -111,16 +93,34 @@ function write(ctx: CommandContext, text: string): void {
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-export const RULES_COMMAND: Command = {
+export const RULES_COMMAND: Command = defineCommand({
   name: 'rules',
-  summary: 'list, validate and test detection rules (built-in, Elastic TOML, Sigma YAML)',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [action, ...rest] = args;
-    const { values, positionals } = parseCommandArgs('rules', rest, {
-      format: { type: 'string' },
-      builtin: { type: 'boolean', default: true },
-    });
+  usage: '<list|validate|test> [PATH...] [options]',
+  description: `  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, and the
+                       prefilter (the event names or sources scan searches the bytes for; "none" means
+                       every record is parsed while the rule is loaded)
+  validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason};
+                       a whole folder is validated and every problem reported
+  test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
+                       fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
+
+PATH is a rule file or a folder of them (searched recursively): mfaguard's own YAML rules, Elastic
+detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
+  examples: [
+    'mfaguard rules list',
+    'mfaguard rules validate ./my-rules --format json',
+    'mfaguard rules test ./my-rules --no-builtin',
+  ],
+  footer:
+    'Exit codes: 0 all good; 1 (test) a fixture failed; 3 (validate, list) some rule files have errors; 2 usage error.',
+  declare: (command) =>
+    command
+      .argument('[action]', 'list, validate or test')
+      .argument('[PATH...]', 'rule files or folders')
+      .option('--format <format>', 'table (default) or json')
+      .option('--no-builtin', 'list/test: leave out the built-in rules'),
+  async action(values, args, ctx) {
+    const [action, ...positionals] = args;
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
     const builtin = values.builtin !== false;
     await Promise.resolve();
@@ -220,7 +220,7 @@ export const RULES_COMMAND: Command = {
         );
     }
   },
-};
+});
 
 function countStatuses(entries: readonly ValidationEntry[]): Record<ValidationEntry['status'], number> {
   const counts = { ok: 0, unsupported: 0, error: 0 };

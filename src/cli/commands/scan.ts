@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
-import type { InputIssue } from '../../model/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
   createAlertWriter,
@@ -17,88 +16,21 @@ import {
 import type { AlertFormat } from '../../report/index.ts';
 import type { Alert } from '../../model/index.ts';
 import type { ScanSummary } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '../args.ts';
+import { parseChoice, parseCount, parseSeverityOption } from '../args.ts';
+import { defineCommand, repeatable } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
+import type { Command as CommanderCommand, OptionValues } from '@commander-js/extra-typings';
 import { EXIT } from '../exit-codes.ts';
-import { renderKpiTable } from './kpi.ts';
+import { issuePrinter } from '../issue-printer.ts';
+import { renderKpiTable } from '../../report/index.ts';
 
 const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
-/** Beyond this many problems in one file, the rest are counted, not printed. */
-const ISSUES_SHOWN_PER_LOCATION = 10;
-
-export const SCAN_USAGE = `Usage: mfaguard scan PATH... [options]
-
-Finds every MFA removal (and the other built-in detections) in CloudTrail logs.
-PATH is a folder (searched recursively, e.g. an AWSLogs/ tree), a file (S3 delivery file
-{"Records":[...]}, gzipped or not; JSON array; JSON Lines; EventBridge events; lookup-events
-output; a single record), s3://bucket/prefix, or - for standard input.
-
-Options:
-  --format FORMAT     table (default), json, ndjson or csv
-  --out FILE          write the alerts to FILE instead of standard output
-  --rules PATH        also load rules from PATH (a file or folder of built-in YAML, Elastic TOML or
-                      Sigma YAML rules); repeatable
-  --no-builtin        do not load the built-in rules
-  --config FILE       configuration for triage: windows, working hours, privileged and break-glass users,
-                      administrators, owners, approvals (see the README)
-  --no-triage         report alerts as the rules made them, without classification and risk scoring
-  --strict            parse and validate every record; by default only the records whose event name or
-                      source the loaded rules and triage can need are parsed (a byte prefilter), which is
-                      faster and gives the same alerts
-  --kpi               after the alerts, print the MFA removal figures (as \`mfaguard kpi\`; table format only)
-  --fail-on SEVERITY  exit 1 when an alert is at or above SEVERITY (info, low, medium, high, critical)
-  --since TIME        only events at or after TIME: an ISO date or time (2024-03-01, 2024-03-01T12:00:00Z)
-                      or a relative one (30m, 12h, 7d, 2w ago)
-  --until TIME        only events before TIME (same forms)
-  --account ID        only events recorded in this 12-digit account; repeatable, or comma-separated
-  --region REGION     only events of this AWS region; repeatable, or comma-separated
-                      (files whose AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ path is outside the
-                      filters are not read at all; other files are filtered record by record)
-  --profile NAME      AWS profile for s3:// inputs (standard credential chain otherwise)
-  --s3-region REGION  AWS region of the S3 client for s3:// inputs (default: the configured one)
-  --workers N         worker threads (0 = main thread only; default: one per core for large inputs)
-  --no-progress       no progress bar (it is shown only when standard error is a terminal)
-  --quiet             no summary or issue lines on standard error (exit codes still tell)
-
-Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs could not be read;
-4 AWS or network failure.`;
 
 export interface ScanPresentation {
   readonly format: (typeof FORMATS)[number];
   readonly out: string | null;
   readonly quiet: boolean;
   readonly failOn: ReturnType<typeof parseSeverityOption>;
-}
-
-/** Prints problems as they are found, a few per file, so a broken archive cannot flood the terminal. */
-export function issuePrinter(
-  ctx: CommandContext,
-  quiet: boolean,
-): { onIssue: (issue: InputIssue) => void; flush: () => void } {
-  const perLocation = new Map<string, number>();
-  return {
-    onIssue: (issue) => {
-      if (quiet) return;
-      const seen = (perLocation.get(issue.location) ?? 0) + 1;
-      perLocation.set(issue.location, seen);
-      if (seen <= ISSUES_SHOWN_PER_LOCATION) ctx.stderr.write(renderIssue(issue) + '\n');
-    },
-    flush: () => {
-      if (quiet) return;
-      for (const [location, count] of perLocation) {
-        if (count > ISSUES_SHOWN_PER_LOCATION) {
-          ctx.stderr.write(
-            renderIssue({
-              level: 'note',
-              code: 'more-issues',
-              location,
-              message: `${count - ISSUES_SHOWN_PER_LOCATION} more problems in this input not shown (use --format json to see all)`,
-            }) + '\n',
-          );
-        }
-      }
-    },
-  };
 }
 
 /** Streams the alerts into a file, waiting for the disk when its buffer is full; an unwritable path is the user's error. */
@@ -201,38 +133,99 @@ export async function presentScan(
   return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
 }
 
-export const SCAN_COMMAND: Command = {
+/** The scope options scan, kpi and hunt share (the same words in each help). */
+export function declareScope<Args extends unknown[], Opts extends OptionValues>(
+  command: CommanderCommand<Args, Opts>,
+) {
+  return command
+    .option(
+      '--since <time>',
+      'only events at or after TIME: an ISO date or time (2024-03-01, 2024-03-01T12:00:00Z) or a relative one (30m, 12h, 7d, 2w ago)',
+    )
+    .option('--until <time>', 'only events before TIME (same forms)')
+    .option(
+      '--account <id>',
+      'only events recorded in this 12-digit account; repeatable, or comma-separated',
+      repeatable,
+    )
+    .option(
+      '--region <region>',
+      'only events of this AWS region; repeatable, or comma-separated',
+      repeatable,
+    );
+}
+
+const SCAN_DESCRIPTION = `Finds every MFA removal (and the other built-in detections) in CloudTrail logs.
+PATH is a folder (searched recursively, e.g. an AWSLogs/ tree), a file (S3 delivery file
+{"Records":[...]}, gzipped or not; JSON array; JSON Lines; EventBridge events; lookup-events
+output; a single record), s3://bucket/prefix, or - for standard input.
+Files whose AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ path is outside --since/--until/--account/--region
+are not read at all; other files are filtered record by record.`;
+
+export const SCAN_COMMAND: Command = defineCommand({
   name: 'scan',
-  summary: 'find MFA removals and related detections in CloudTrail archives (folders, files, S3, stdin)',
-  usage: SCAN_USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('scan', args, {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      rules: { type: 'string', multiple: true },
-      builtin: { type: 'boolean', default: true },
-      config: { type: 'string' },
-      triage: { type: 'boolean', default: true },
-      strict: { type: 'boolean', default: false },
-      kpi: { type: 'boolean', default: false },
-      'fail-on': { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      account: { type: 'string', multiple: true },
-      region: { type: 'string', multiple: true },
-      profile: { type: 'string' },
-      's3-region': { type: 'string' },
-      workers: { type: 'string' },
-      progress: { type: 'boolean', default: true },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    });
+  usage: 'PATH... [options]',
+  description: SCAN_DESCRIPTION,
+  examples: [
+    'mfaguard scan ./AWSLogs',
+    'mfaguard scan s3://my-trail/AWSLogs/ --profile audit --since 7d --fail-on high',
+    'mfaguard scan trail.json.gz --format ndjson --out alerts.ndjson',
+    'aws cloudtrail lookup-events --output json | mfaguard scan -',
+  ],
+  footer: `Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inputs could not be read;
+4 AWS or network failure.`,
+  declare: (command) =>
+    declareScope(
+      command
+        .argument('[PATH...]', 'folders, files, s3://bucket/prefix, or - for standard input')
+        .option('--format <format>', `${FORMATS.join(', ')} (default table)`)
+        .option('--out <file>', 'write the alerts to FILE instead of standard output')
+        .option(
+          '--rules <path>',
+          'also load rules from PATH (a file or folder of built-in YAML, Elastic TOML or Sigma YAML rules); repeatable',
+          repeatable,
+        )
+        .option('--no-builtin', 'do not load the built-in rules')
+        .option(
+          '--config <file>',
+          'configuration for triage: windows, working hours, privileged and break-glass users, administrators, owners, approvals (see the README)',
+        )
+        .option(
+          '--no-triage',
+          'report alerts as the rules made them, without classification and risk scoring',
+        )
+        .option(
+          '--strict',
+          'parse and validate every record; by default only the records whose event name or source the loaded rules and triage can need are parsed (a byte prefilter), which is faster and gives the same alerts',
+        )
+        .option(
+          '--kpi',
+          'after the alerts, print the MFA removal figures (as `mfaguard kpi`; table format only)',
+        )
+        .option(
+          '--fail-on <severity>',
+          'exit 1 when an alert is at or above SEVERITY (info, low, medium, high, critical)',
+        ),
+    )
+      .option('--profile <name>', 'AWS profile for s3:// inputs (standard credential chain otherwise)')
+      .option(
+        '--s3-region <region>',
+        'AWS region of the S3 client for s3:// inputs (default: the configured one)',
+      )
+      .option(
+        '--workers <n>',
+        'worker threads (0 = main thread only; default: one per core for large inputs)',
+      )
+      .option('--no-progress', 'no progress bar (it is shown only when standard error is a terminal)')
+      .option('-q, --quiet', 'no summary or issue lines on standard error (exit codes still tell)'),
+  async action(values, positionals, ctx) {
     if (positionals.length === 0)
       throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const presentation: ScanPresentation = {
       format: parseChoice('format', values.format, FORMATS, 'table'),
       out: values.out ?? null,
       quiet: values.quiet === true,
-      failOn: parseSeverityOption('fail-on', values['fail-on']),
+      failOn: parseSeverityOption('fail-on', values.failOn),
     };
     const workers = parseCount('workers', values.workers);
     if (values.kpi === true && presentation.format !== 'table') {
@@ -265,7 +258,7 @@ export const SCAN_COMMAND: Command = {
       stdin: ctx.stdin,
       ...(workers === undefined ? {} : { workers }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
-      ...(values['s3-region'] === undefined ? {} : { region: values['s3-region'] }),
+      ...(values.s3Region === undefined ? {} : { region: values.s3Region }),
       filter,
       onIssue: (issue) => {
         progress?.clear();
@@ -290,4 +283,4 @@ export const SCAN_COMMAND: Command = {
       ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
     return code;
   },
-};
+});

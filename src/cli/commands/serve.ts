@@ -1,51 +1,11 @@
 // `mfaguard serve`: the long-running service (HTTP API, ingestion, cases, verification, outbox) until SIGTERM or SIGINT.
 
-import { defaultStoreUrl, loadConfigFile, parseDuration, startService } from '../../app/index.ts';
+import { startService } from '../../api/index.ts';
+import { defaultStoreUrl, loadConfigFile, parseDuration } from '../../app/index.ts';
 import { UsageError } from '../../model/index.ts';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, repeatable } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-
-const USAGE = `Usage: mfaguard serve [options]
-
-Runs the live service: POST /ingest/eventbridge for EventBridge API destinations, optional SQS,
-S3-polling and LookupEvents sources, cases, owner verification links, approvals, the
-notification outbox, the JSON API, /metrics and the web dashboard. Stops cleanly on SIGTERM or
-SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.md.
-
-Options:
-  --port N                port to listen on (default 8080; 0 picks a free one)
-  --host HOST             address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)
-  --store URL             sqlite:PATH or postgres://user:pass@host/db (default: MFAGUARD_STORE, else
-                          sqlite: under ~/.local/share/mfaguard/)
-  --config FILE           configuration: triage, identities, serve, notify (see the README)
-  --public-url URL        where people reach the service, for links in messages (default: the
-                          config's serve.publicUrl, else the listen address)
-  --rules PATH            also load rules from PATH (repeatable)
-  --ingest-header NAME    header carrying the ingest token (default authorization, as Bearer);
-                          e.g. x-mfaguard-api-key for an EventBridge API-key connection
-  --max-body-bytes N      request body limit for ingestion (default 1048576)
-  --metrics-public        serve /metrics without a token (default: a viewer token is needed)
-  --no-web                do not serve the dashboard
-  --outbox-interval DUR   how often an idle outbox lane looks for due notifications (default 1s)
-  --outbox-lease DUR      how long a notification being sent stays this process's without a heartbeat (default 30s)
-  --tick-interval DUR     pause between escalation/re-triage passes (default 30s)
-  --sqs-queue URL         consume an SQS queue of S3 notifications or EventBridge events (repeatable)
-  --sqs-visibility DUR     how long a received message stays hidden from other workers (default 5m; whole
-                          seconds); extended every third of it while the message is worked on, so a worker
-                          that dies gives its messages back after at most this long
-  --s3-poll S3URL         poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)
-  --lookup-region REGION  poll CloudTrail LookupEvents in REGION (repeatable)
-  --region REGION         AWS region for the sources
-  --profile NAME          AWS profile for the sources (and --owner-tags)
-  --owner-tags            also find owners in IAM user tags (serve.ownerTagKeys, default owner-email, owner,
-                          contact-email) with iam:ListUserTags, after the configuration's identities.owners
-
-Environment (secrets are read from here only):
-  MFAGUARD_INGEST_TOKEN   what EventBridge (or any sender) must present; unset: ingestion answers 503
-  MFAGUARD_ADMIN_TOKEN    becomes an admin API token at start (create more with \`mfaguard token\`)
-  MFAGUARD_LINK_SECRET    HMAC key of the owners' links (32+ bytes); unset: one is generated and
-                          kept in the store, so restarts keep links valid`;
 
 function durationOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -71,67 +31,109 @@ function parsePort(value: string | undefined): number {
   return Number(value);
 }
 
-export const SERVE_COMMAND: Command = {
+export const SERVE_COMMAND: Command = defineCommand({
   name: 'serve',
-  summary: 'run the live service: ingestion, cases, owner verification, notifications, API and dashboard',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('serve', args, {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      store: { type: 'string' },
-      config: { type: 'string' },
-      'public-url': { type: 'string' },
-      rules: { type: 'string', multiple: true },
-      'ingest-header': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      'metrics-public': { type: 'boolean', default: false },
-      'owner-tags': { type: 'boolean', default: false },
-      web: { type: 'boolean', default: true },
-      'outbox-interval': { type: 'string' },
-      'outbox-lease': { type: 'string' },
-      'tick-interval': { type: 'string' },
-      'sqs-queue': { type: 'string', multiple: true },
-      'sqs-visibility': { type: 'string' },
-      's3-poll': { type: 'string', multiple: true },
-      'lookup-region': { type: 'string', multiple: true },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-    });
+  usage: '[options]',
+  description: `Runs the live service: POST /ingest/eventbridge for EventBridge API destinations, optional SQS,
+S3-polling and LookupEvents sources, cases, owner verification links, approvals, the
+notification outbox, the JSON API, /metrics and the web dashboard. Stops cleanly on SIGTERM or
+SIGINT (finishes in-flight requests and the current outbox batch). See docs/api.md.`,
+  examples: [
+    'MFAGUARD_INGEST_TOKEN=... mfaguard serve --config mfaguard.yml',
+    'mfaguard serve --host 0.0.0.0 --store postgres://mfaguard@db/mfaguard --public-url https://mfaguard.example.com',
+    'mfaguard serve --sqs-queue https://sqs.us-east-1.amazonaws.com/111122223333/trail --region us-east-1',
+  ],
+  footer: `Environment (secrets are read from here only):
+  MFAGUARD_INGEST_TOKEN   what EventBridge (or any sender) must present; unset: ingestion answers 503
+  MFAGUARD_ADMIN_TOKEN    becomes an admin API token at start (create more with \`mfaguard token\`)
+  MFAGUARD_LINK_SECRET    HMAC key of the owners' links (32+ bytes); unset: one is generated and
+                          kept in the store, so restarts keep links valid`,
+  declare: (command) =>
+    command
+      .option('--port <n>', 'port to listen on (default 8080; 0 picks a free one)')
+      .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)')
+      .option(
+        '--store <url>',
+        'sqlite:PATH or postgres://user:pass@host/db (default: MFAGUARD_STORE, else sqlite: under ~/.local/share/mfaguard/)',
+      )
+      .option('--config <file>', 'configuration: triage, identities, serve, notify (see the README)')
+      .option(
+        '--public-url <url>',
+        "where people reach the service, for links in messages (default: the config's serve.publicUrl, else the listen address)",
+      )
+      .option('--rules <path>', 'also load rules from PATH (repeatable)', repeatable)
+      .option(
+        '--ingest-header <name>',
+        'header carrying the ingest token (default authorization, as Bearer); e.g. x-mfaguard-api-key for an EventBridge API-key connection',
+      )
+      .option('--max-body-bytes <n>', 'request body limit for ingestion (default 1048576)')
+      .option('--metrics-public', 'serve /metrics without a token (default: a viewer token is needed)')
+      .option('--no-web', 'do not serve the dashboard')
+      .option(
+        '--outbox-interval <duration>',
+        'how often an idle outbox lane looks for due notifications (default 1s)',
+      )
+      .option(
+        '--outbox-lease <duration>',
+        "how long a notification being sent stays this process's without a heartbeat (default 30s)",
+      )
+      .option('--tick-interval <duration>', 'pause between escalation/re-triage passes (default 30s)')
+      .option(
+        '--sqs-queue <url>',
+        'consume an SQS queue of S3 notifications or EventBridge events (repeatable)',
+        repeatable,
+      )
+      .option(
+        '--sqs-visibility <duration>',
+        'how long a received message stays hidden from other workers (default 5m; whole seconds); extended every third of it while the message is worked on, so a worker that dies gives its messages back after at most this long',
+      )
+      .option(
+        '--s3-poll <s3url>',
+        'poll s3://bucket/prefix/AWSLogs/ with a durable checkpoint (repeatable)',
+        repeatable,
+      )
+      .option('--lookup-region <region>', 'poll CloudTrail LookupEvents in REGION (repeatable)', repeatable)
+      .option('--region <region>', 'AWS region for the sources')
+      .option('--profile <name>', 'AWS profile for the sources (and --owner-tags)')
+      .option(
+        '--owner-tags',
+        "also find owners in IAM user tags (serve.ownerTagKeys, default owner-email, owner, contact-email) with iam:ListUserTags, after the configuration's identities.owners",
+      ),
+  async action(values, positionals, ctx) {
     if (positionals.length > 0) {
       throw new UsageError(`serve takes no positional arguments; got '${positionals[0]!.slice(0, 40)}'`);
     }
-    const header = values['ingest-header'];
+    const header = values.ingestHeader;
     if (header !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(header)) {
       throw new UsageError(
         `--ingest-header must be an HTTP header name such as x-mfaguard-api-key; got '${header.slice(0, 40)}'`,
       );
     }
-    const maxBody = values['max-body-bytes'];
+    const maxBody = values.maxBodyBytes;
     if (maxBody !== undefined && (!/^\d{1,10}$/.test(maxBody) || Number(maxBody) < 1024)) {
       throw new UsageError(
         `--max-body-bytes must be a number of bytes, at least 1024; got '${maxBody.slice(0, 40)}'`,
       );
     }
-    const publicUrl = values['public-url'];
+    const publicUrl = values.publicUrl;
     if (publicUrl !== undefined && !/^https?:\/\/[^\s/@]+/.test(publicUrl)) {
       throw new UsageError(
         `--public-url must be an http(s) URL such as https://mfaguard.example.com; got '${publicUrl.slice(0, 60)}'`,
       );
     }
     const config = values.config === undefined ? undefined : loadConfigFile(values.config, { env: ctx.env });
-    const outboxIntervalMs = parseMs('outbox-interval', values['outbox-interval']);
-    const tickIntervalMs = parseMs('tick-interval', values['tick-interval']);
-    const outboxLeaseMs = parseMs('outbox-lease', values['outbox-lease']);
-    const visibilityMs = durationOption('sqs-visibility', values['sqs-visibility']);
+    const outboxIntervalMs = parseMs('outbox-interval', values.outboxInterval);
+    const tickIntervalMs = parseMs('tick-interval', values.tickInterval);
+    const outboxLeaseMs = parseMs('outbox-lease', values.outboxLease);
+    const visibilityMs = durationOption('sqs-visibility', values.sqsVisibility);
     const service = await startService({
       storeUrl: await defaultStoreUrl(values.store, ctx.env),
       host: values.host ?? '127.0.0.1',
       port: parsePort(values.port),
       env: ctx.env,
       rulePaths: values.rules ?? [],
-      metricsPublic: values['metrics-public'] === true,
-      ownerTags: values['owner-tags'] === true,
+      metricsPublic: values.metricsPublic === true,
+      ownerTags: values.ownerTags === true,
       ...(values.web === false ? { webRoot: null } : {}),
       ...(config === undefined ? {} : { config }),
       ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
@@ -141,10 +143,10 @@ export const SERVE_COMMAND: Command = {
       ...(outboxLeaseMs === undefined ? {} : { outboxLeaseMs }),
       ...(tickIntervalMs === undefined ? {} : { tickIntervalMs }),
       sources: {
-        sqsQueues: values['sqs-queue'] ?? [],
+        sqsQueues: values.sqsQueue ?? [],
         ...(visibilityMs === undefined ? {} : { sqsVisibilityTimeoutSeconds: visibilityMs / 1000 }),
-        s3Prefixes: values['s3-poll'] ?? [],
-        lookupRegions: values['lookup-region'] ?? [],
+        s3Prefixes: values.s3Poll ?? [],
+        lookupRegions: values.lookupRegion ?? [],
         ...(values.region === undefined ? {} : { region: values.region }),
         ...(values.profile === undefined ? {} : { profile: values.profile }),
       },
@@ -171,4 +173,4 @@ export const SERVE_COMMAND: Command = {
     ctx.stdout.write('mfaguard serve: stopped\n');
     return EXIT.ok;
   },
-};
+});

@@ -3,34 +3,36 @@
 import { issueApiToken, openServiceStore } from '../../app/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal } from '../../report/index.ts';
-import { parseChoice, parseCommandArgs } from '../args.ts';
+import { parseChoice } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 
-const USAGE = `Usage: mfaguard token create --name NAME --role viewer|responder|admin [--store URL]
-       mfaguard token list [--format text|json] [--store URL]
-       mfaguard token revoke ID [--store URL]
-
-API tokens for the service's JSON API, /metrics and the dashboard. Roles: viewer reads;
-responder also changes cases and approvals; admin also manages tokens. Only a hash is stored:
-\`create\` prints the token once, on standard output. \`revoke\` takes effect at once.
-
-Options:
-  --store URL       sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)`;
-
 const ROLES = ['viewer', 'responder', 'admin'] as const;
 
-export const TOKEN_COMMAND: Command = {
+export const TOKEN_COMMAND: Command = defineCommand({
   name: 'token',
-  summary: 'create, list or revoke API tokens (viewer, responder, admin) for the service',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('token', args, {
-      name: { type: 'string' },
-      role: { type: 'string' },
-      store: { type: 'string' },
-      format: { type: 'string' },
-    });
+  usage: 'create|list|revoke [ID] [options]',
+  description: `API tokens for the service's JSON API, /metrics and the dashboard. Roles: viewer reads;
+responder also changes cases and approvals; admin also manages tokens. Only a hash is stored:
+\`create\` prints the token once, on standard output. \`revoke\` takes effect at once.`,
+  examples: [
+    'mfaguard token create --name grafana --role viewer',
+    'mfaguard token list --format json',
+    'mfaguard token revoke tok_0123456789abcdef',
+  ],
+  declare: (command) =>
+    command
+      .argument('[action]', 'create, list or revoke')
+      .argument('[ID]', 'the token to revoke (see `mfaguard token list`)')
+      .option('--name <name>', 'create: what the token is for, e.g. grafana')
+      .option('--role <role>', `create: ${ROLES.join(', ')}`)
+      .option(
+        '--store <url>',
+        'sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)',
+      )
+      .option('--format <format>', 'list: text (default) or json'),
+  async action(values, positionals, ctx) {
     const [action, ...rest] = positionals;
     if (action !== 'create' && action !== 'list' && action !== 'revoke') {
       throw new UsageError(
@@ -100,4 +102,4 @@ export const TOKEN_COMMAND: Command = {
       await store.close();
     }
   },
-};
+});

@@ -340,7 +340,10 @@ type Gunzipped =
 
 function gunzip(data: Uint8Array): Gunzipped {
   try {
-    return { kind: 'ok', data: gunzipSync(data, { maxOutputLength: MAX_DECODED_BYTES }) };
+    return {
+      kind: 'ok',
+      data: gunzipSync(data, { maxOutputLength: MAX_DECODED_BYTES, chunkSize: outputChunkSize(data) }),
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = error instanceof Error ? error.message : String(error);
@@ -379,6 +382,25 @@ function gunzip(data: Uint8Array): Gunzipped {
       },
     };
   }
+}
+
+// zlib's default 16 KiB output chunks make a 200 KiB delivery file inflate into a dozen buffers and then copy them
+// into one: a third of the inflate time. The gzip trailer's ISIZE (the input's size modulo 2^32, of the last member
+// only) sizes one buffer for the usual single-member file. Only a hint: a wrong one costs a copy, never a wrong result.
+const MIN_OUTPUT_CHUNK = 64 * 1024;
+const MAX_OUTPUT_CHUNK = 64 * 1024 * 1024;
+
+export function outputChunkSize(data: Uint8Array): number {
+  if (data.length < 18) return MIN_OUTPUT_CHUNK;
+  const at = data.length - 4;
+  const isize =
+    ((data[at] ?? 0) |
+      ((data[at + 1] ?? 0) << 8) |
+      ((data[at + 2] ?? 0) << 16) |
+      ((data[at + 3] ?? 0) << 24)) >>>
+    0;
+  // One byte more than the output, so zlib sees room left and stops without asking for another buffer.
+  return Math.min(MAX_OUTPUT_CHUNK, Math.max(MIN_OUTPUT_CHUNK, isize + 1));
 }
 
 function hexStart(data: Uint8Array): string {

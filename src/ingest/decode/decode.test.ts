@@ -78,6 +78,25 @@ void describe('decodeChunk: delivery formats', () => {
     assert.deepEqual(names(decode(two)), ['A', 'B', 'C']);
   });
 
+  void it('inflates whole whatever size the gzip trailer claims (it only sizes the output buffer)', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => rec(`N${i}`));
+    const zipped = gzipSync(JSON.stringify({ Records: many }));
+    for (const claim of [0, 1, 70_000, 0xffffffff]) {
+      const lying = Buffer.from(zipped);
+      lying.writeUInt32LE(claim, lying.length - 4);
+      // zlib checks the trailer's length: a wrong one is reported as corrupt data, never read short, and a huge
+      // claim does not make the reader ask for gigabytes.
+      const result = decode(lying);
+      assert.deepEqual(
+        [result.records.length, result.issues.map((issue) => issue.code)],
+        [0, ['gzip-corrupt']],
+      );
+    }
+    const honest = decode(zipped);
+    assert.equal(honest.records.length, 3000);
+    assert.equal(honest.bytes, JSON.stringify({ Records: many }).length);
+  });
+
   void it('reads a pretty-printed delivery file and a single-line one with a trailing newline', () => {
     const pretty = JSON.stringify({ Records: [rec('A'), rec('B')] }, null, 2);
     assert.equal(decode(pretty).format, 'records');

@@ -17,6 +17,28 @@ function record(name: string, time: string, source = 'iam.amazonaws.com', extra 
 const delivery = (...records: string[]): Buffer => Buffer.from(`{"Records":[${records.join(',')}]}`);
 
 describe('scanForNeedles', () => {
+  it('folds ASCII case byte by byte, never keeps a near miss, and keeps what it cannot fold', () => {
+    const names = [
+      'DEACTIVATEMFADEVICE',
+      'DeactivateMfaDevice',
+      'DeactivateMFADevic',
+      'DeactivateMFADevicé',
+      'X',
+    ];
+    const needles: ByteNeedles = {
+      eventNames: new Set(['deactivatemfadevice', 'deactivatemfadevicé']),
+      eventSources: new Set(),
+    };
+    const bytes = delivery(...names.map((name) => record(name, '2024-01-01T00:00:00Z')));
+    const scan = scanForNeedles(bytes, needles, { jsonl: false, baseIndex: 0 });
+    assert.ok(scan.ok);
+    // Past ASCII, bytes cannot be folded like characters: the record is kept, and the rules decide on its parse.
+    assert.deepEqual(
+      scan.hits.map((hit) => hit.index),
+      [0, 1, 3],
+    );
+  });
+
   it('keeps the records whose name (any case) or source matters, with their exact bytes and index', () => {
     const records = [
       record('ListBuckets', '2024-01-02T00:00:00Z', 's3.amazonaws.com'),

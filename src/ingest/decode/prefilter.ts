@@ -95,11 +95,10 @@ interface RecordHead {
  * `"eventTime"` must belong to it (no other record starts between) and be followed at once by eventSource and
  * eventName, plain strings; otherwise a string saying what was off.
  */
-function readRecordHead(bytes: Buffer, start: number, count: number): RecordHead | string {
+function readRecordHead(bytes: Buffer, start: number, next: number, count: number): RecordHead | string {
   const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
-  // A record without eventTime would lend the next record's; the record start right before it must be this one.
-  if (time === -1 || bytes.lastIndexOf(RECORD_START, time) !== start)
-    return `record ${count} has no eventTime`;
+  // A record without eventTime would lend the next record's: it must come before the next record starts.
+  if (time === -1 || (next !== -1 && next < time)) return `record ${count} has no eventTime`;
   const timeEnd = readString(bytes, time + TIME_KEY.length);
   if (timeEnd === null) return `record ${count}: unusual eventTime`;
   const timeMs = readTime(bytes, time + TIME_KEY.length, timeEnd);
@@ -138,10 +137,12 @@ function scanDelivery(
   const principals = new Set<number>();
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
-    const head = readRecordHead(bytes, start, index);
-    if (typeof head === 'string') return fallback(head);
-    let next = bytes.indexOf(RECORD_START, head.nameEnd);
+    // The next record's start, found once: it bounds this record's head and is where the loop goes next. Between
+    // here and the head's end lie only plain strings (no quote inside), so no record can start there.
+    let next = bytes.indexOf(RECORD_START, start + RECORD_START.length);
     if (next > last) next = -1;
+    const head = readRecordHead(bytes, start, next, index);
+    if (typeof head === 'string') return fallback(head);
     const wanted = !outside(window, head.timeMs);
     if (wanted) {
       notePrincipal(bytes, head, principals);
@@ -180,7 +181,9 @@ function scanLines(
     if (stop === -1) stop = bytes.length;
     const lineStart = firstNonSpace(bytes, pos);
     if (lineStart !== -1 && lineStart < stop) {
-      const head = startsWith(bytes, lineStart, RECORD_START) ? readRecordHead(bytes, lineStart, line) : null;
+      const head = startsWith(bytes, lineStart, RECORD_START)
+        ? readRecordHead(bytes, lineStart, stop, line)
+        : null;
       const layout = head !== null && typeof head !== 'string' && head.nameEnd < stop ? head : null;
       const wanted = layout === null || !outside(window, layout.timeMs);
       if (wanted) count += 1;
@@ -198,9 +201,11 @@ function scanLines(
   return { ok: true, shape: 'jsonl', hits, count, principals, firstMs, lastMs };
 }
 
+/** A byte loop, not `Buffer.compare`: the prefixes are a dozen bytes, and a native call per record costs more. */
 function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
   if (at + prefix.length > bytes.length) return false;
-  return bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 /** The position of the closing quote of a string starting at `from`, or null when it holds an escape. */
@@ -282,14 +287,65 @@ function notePrincipal(bytes: Buffer, head: RecordHead, principals: Set<number>)
 /** Marks a file whose callers could not all be fingerprinted: the second pass reads it whatever it looks for. */
 export const ANY_PRINCIPAL = 0;
 
+/**
+ * The needle sets as hashes of their lower-cased bytes, so that judging a record's name and source hashes bytes in
+ * place instead of making two strings per record; a hash hit is confirmed on the string. Built once per needle set.
+ */
+interface FoldedNeedles {
+  readonly names: ReadonlySet<number>;
+  readonly sources: ReadonlySet<number>;
+}
+
+const folded = new WeakMap<ByteNeedles, FoldedNeedles>();
+
+function foldNeedles(needles: ByteNeedles): FoldedNeedles {
+  let found = folded.get(needles);
+  if (found === undefined) {
+    const hashAll = (values: ReadonlySet<string>): Set<number> => {
+      const hashes = new Set<number>();
+      for (const value of values) {
+        const bytes = Buffer.from(value, 'latin1');
+        hashes.add(foldedHash(bytes, 0, bytes.length));
+      }
+      return hashes;
+    };
+    found = { names: hashAll(needles.eventNames), sources: hashAll(needles.eventSources) };
+    folded.set(needles, found);
+  }
+  return found;
+}
+
+/** FNV-1a over ASCII-lower-cased bytes; -1 for a byte past ASCII. */
+function foldedHash(bytes: Buffer, from: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let at = from; at < end; at++) {
+    let byte = bytes[at] ?? 0;
+    if (byte >= 0x80) return -1;
+    if (byte >= 0x41 && byte <= 0x5a) byte += 0x20;
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** Whether the value between `from` and `end` is one of `values` (lower-cased), any case. */
+function holds(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  values: ReadonlySet<string>,
+  hashes: ReadonlySet<number>,
+): boolean {
+  if (values.size === 0) return false;
+  const hash = foldedHash(bytes, from, end);
+  // Past ASCII, folding bytes is not folding characters: keep the record and let the rules decide on its parse.
+  if (hash === -1) return true;
+  return hashes.has(hash) && values.has(bytes.toString('latin1', from, end).toLowerCase());
+}
+
 function matters(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
-  if (needles.eventNames.has(bytes.toString('latin1', head.nameStart, head.nameEnd).toLowerCase()))
-    return true;
-  if (
-    needles.eventSources.size > 0 &&
-    needles.eventSources.has(bytes.toString('latin1', head.sourceStart, head.sourceEnd).toLowerCase())
-  )
-    return true;
+  const hashes = foldNeedles(needles);
+  if (holds(bytes, head.nameStart, head.nameEnd, needles.eventNames, hashes.names)) return true;
+  if (holds(bytes, head.sourceStart, head.sourceEnd, needles.eventSources, hashes.sources)) return true;
   const principals = needles.principalIds;
   if (principals === undefined || principals.size === 0) return false;
   // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 
 import { normalizeRecord } from './normalize-record.ts';
 import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
-import { corpusDir, readJsonLines } from './test-corpus.ts';
+import { corpusDir, readJsonLines } from './test-support/test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
 interface ExpectedPair {

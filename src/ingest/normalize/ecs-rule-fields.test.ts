@@ -11,7 +11,7 @@ import type { EcsDocument } from '../../model/index.ts';
 import { isEcsField } from './ecs-fields.ts';
 import { normalizeRecord } from './normalize-record.ts';
 import { CORPUS, corpusMissing } from '../../test-support/requirements.ts';
-import { corpusDir, filesUnder } from './test-corpus.ts';
+import { corpusDir, filesUnder } from './test-support/test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
 /** Fields rules use that a CloudTrail record alone can never fill, with the reason. */

@@ -10,7 +10,7 @@ import { format, resolveConfig } from 'prettier';
 
 import type { EcsDocument } from '../../model/index.ts';
 import { normalizeRecord } from './normalize-record.ts';
-import { filesUnder } from './test-corpus.ts';
+import { filesUnder } from './test-support/test-corpus.ts';
 import { toEcs } from './to-ecs.ts';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');

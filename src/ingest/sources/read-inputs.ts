@@ -6,6 +6,7 @@ import { DEFAULT_MAX_CHUNK_BYTES, echo, owned, splitStream } from '../decode/ind
 import type { InputEntry, InputItem, Listed } from './entry.ts';
 import { listPath, nodeFileSystem, stdinEntry } from './file/file-source.ts';
 import type { FileSystem } from './file/file-source.ts';
+import type { PrefixVerdict } from './s3/s3-source.ts';
 
 export interface ReadInputsOptions {
   /** Read for the spec `-`; defaults to process.stdin. */
@@ -24,6 +25,10 @@ export interface ReadInputsOptions {
   readonly fileSystem?: FileSystem;
   /** Inputs for which this says false are not read (e.g. outside --since, by their S3 key); one note counts them. */
   readonly select?: (location: string) => boolean;
+  /** S3 prefixes judged before they are listed (see `listS3`): a filter lists only the days, accounts, regions it keeps. */
+  readonly narrowS3?: (prefix: string) => PrefixVerdict;
+  /** Local files that would be read whole come out as `file` items, for the consumer to read (in a worker thread). */
+  readonly deferLocalReads?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -71,7 +76,7 @@ export async function* readInputs(
     try {
       let stdinTaken = false;
       for (const spec of specs) {
-        for await (const listed of listSpec(spec, s3, fs, options.stdin, stdinTaken, signal)) {
+        for await (const listed of listSpec(spec, s3, fs, options, stdinTaken)) {
           if (listed.kind === 'entry' && options.select?.(listed.entry.location) === false) {
             passedOver += 1;
             continue;
@@ -115,6 +120,12 @@ export async function* readInputs(
 
   const load = async (entry: InputEntry): Promise<Loaded> => {
     if (entry.size !== undefined && entry.size <= maxChunkBytes) {
+      if (options.deferLocalReads === true && entry.localPath !== undefined)
+        return {
+          items: [
+            { kind: 'file', file: { location: entry.location, path: entry.localPath, size: entry.size } },
+          ],
+        };
       try {
         const data = owned(await entry.readWhole(signal));
         return {
@@ -186,10 +197,10 @@ function listSpec(
   spec: string,
   s3: () => Promise<S3Client>,
   fs: FileSystem,
-  stdin: Readable | undefined,
+  options: ReadInputsOptions,
   stdinTaken: boolean,
-  signal: AbortSignal | undefined,
 ): AsyncIterable<Listed> {
+  const stdin = options.stdin;
   if (spec === '-') {
     if (stdinTaken) {
       return fromList([
@@ -206,7 +217,7 @@ function listSpec(
     }
     return fromList([{ kind: 'entry', entry: stdinEntry(stdin ?? process.stdin) }]);
   }
-  if (spec.startsWith('s3://')) return listS3Lazily(spec, s3, signal);
+  if (spec.startsWith('s3://')) return listS3Lazily(spec, s3, options.signal, options.narrowS3);
   return listPath(spec, fs);
 }
 
@@ -214,9 +225,10 @@ async function* listS3Lazily(
   spec: string,
   s3: () => Promise<S3Client>,
   signal: AbortSignal | undefined,
+  narrow: ((prefix: string) => PrefixVerdict) | undefined,
 ): AsyncGenerator<Listed> {
   const { listS3 } = await import('./s3/s3-source.ts');
-  yield* listS3(spec, await s3(), signal);
+  yield* listS3(spec, await s3(), signal, narrow);
 }
 
 async function* fromList(items: readonly Listed[]): AsyncGenerator<Listed> {

@@ -12,7 +12,7 @@ import type {
   WebhookNotifierConfig,
 } from '../config.ts';
 import type { NotifierDeps } from '../deps.ts';
-import type { ContractFixture, NotifierHarness, ReceivedView } from '../notifier.contract.ts';
+import type { ContractFixture, NotifierHarness, ReceivedView } from './notifier.contract.ts';
 import type { Notification, NotifierKind } from '../notification.ts';
 import { createEmailNotifier } from '../notifiers/email/email.ts';
 import { createPagerDutyNotifier } from '../notifiers/pagerduty/pagerduty.ts';

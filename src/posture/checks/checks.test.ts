@@ -11,7 +11,7 @@ import {
   securityHubControl,
   securityHubDataProblems,
 } from '../frameworks/controls.ts';
-import { emptySnapshot, NOW, withReport } from '../test-support.ts';
+import { emptySnapshot, NOW, withReport } from '../test-support/posture.ts';
 import type { MfaDevice } from '../collect/snapshot.ts';
 
 const ctx = { now: NOW, config: DEFAULT_POSTURE_CONFIG, analyze: null };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCredentialReportCsv, parseCredentialReportFile, splitCsv } from './credential-report.ts';
-import { CORPUS, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support/posture.ts';
 import { corpusMissing } from '../../test-support/requirements.ts';
 
 const DIR = join(CORPUS, 'credential-reports');
@@ -149,6 +149,18 @@ void describe('credential report: bad input', () => {
     assert.equal(issues[0]?.code, 'credential-report-header');
     assert.equal(issues[0]?.line, 1);
     assert.match(issues[0]?.message ?? '', /missing column\(s\) user, user_creation_time/);
+  });
+
+  void it('names the line of a quote that never closes, and a row that starts after a quoted line break', () => {
+    assert.deepEqual(splitCsv('a,b\n"x\ny",z\nc,d\n'), [
+      { cells: ['a', 'b'], line: 1 },
+      { cells: ['x\ny', 'z'], line: 2 },
+      { cells: ['c', 'd'], line: 4 },
+    ]);
+    const { report, issues } = parseCredentialReportCsv('user,arn\n"bob,arn:x\n', 'open.csv');
+    assert.equal(report, null);
+    assert.equal(issues[0]?.code, 'credential-report-csv');
+    assert.match(issues[0]?.message ?? '', /line 2.*Quote Not Closed/);
   });
 
   void it('reports an empty file', () => {

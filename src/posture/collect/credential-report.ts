@@ -1,6 +1,8 @@
 // Parses the IAM credential report (CSV, or the get-credential-report JSON around it) into typed rows, with issues for what is wrong.
 
+import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../model/index.ts';
+import { UsageError } from '../../model/index.ts';
 import type { CredentialReport, CredentialReportRow, ReportAccessKey, ReportDate } from './snapshot.ts';
 
 /** The 22 columns AWS documents, in AWS's order. */
@@ -43,55 +45,31 @@ function shorten(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** RFC 4180 CSV: quoted cells may hold commas, quotes ("") and line breaks. Returns rows with their starting line. */
+/**
+ * RFC 4180 CSV (csv-parse): quoted cells may hold commas, quotes ("") and line breaks; a BOM and blank lines are
+ * skipped. Returns rows with the line they start on. Throws a UsageError naming the line when a quote never closes.
+ */
 export function splitCsv(text: string): { cells: string[]; line: number }[] {
-  const rows: { cells: string[]; line: number }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let i = 0;
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const endRow = (): void => {
-    cells.push(cell);
-    if (!(cells.length === 1 && cells[0] === '')) rows.push({ cells, line: rowLine });
-    cells = [];
-    cell = '';
-  };
-  while (i < body.length) {
-    const ch = body[i] as string;
-    if (quoted) {
-      if (ch === '"') {
-        if (body[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        if (ch === '\n') line += 1;
-        cell += ch;
-      }
-      i += 1;
-      continue;
-    }
-    if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (ch === '\r' && body[i + 1] === '\n') {
-      i += 1;
-      continue;
-    } else if (ch === '\n' || ch === '\r') {
-      endRow();
-      line += 1;
-      rowLine = line;
-    } else cell += ch;
-    i += 1;
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    const where = (error as { lines?: unknown }).lines;
+    throw new UsageError(
+      `not readable as CSV${typeof where === 'number' ? ` (line ${where})` : ''}: ${(error as Error).message}`,
+    );
   }
-  if (cell !== '' || cells.length > 0) endRow();
-  return rows;
+  // csv-parse counts lines up to a record's end; line breaks inside its quoted cells put the start earlier.
+  return records.map(({ record, info }) => ({
+    cells: record,
+    line: info.lines - record.reduce((breaks, cell) => breaks + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
+  }));
 }
 
 const SPECIAL_DATES: Readonly<Record<string, ReportDate['state']>> = {
@@ -169,7 +147,19 @@ export function parseCredentialReportCsv(
   generatedAt: string | null = null,
 ): ParsedCredentialReport {
   const issues: InputIssue[] = [];
-  const rows = splitCsv(text);
+  let rows: { cells: string[]; line: number }[];
+  try {
+    rows = splitCsv(text);
+  } catch (error) {
+    issues.push({
+      level: 'error',
+      code: 'credential-report-csv',
+      location,
+      message: (error as Error).message,
+      hint: 'pass the CSV from `aws iam get-credential-report` (base64-decoded Content) or the JSON it prints',
+    });
+    return { report: null, issues };
+  }
   const header = rows[0];
   if (header === undefined) {
     issues.push({

@@ -28,7 +28,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { collectAccountLive, fetchCredentialReport, nothingCollected } from './live.ts';
 import { collectOrganization } from './organization.ts';
 import { ExternalError } from '../../model/index.ts';
-import { HEADER, row } from '../test-support.ts';
+import { HEADER, row } from '../test-support/posture.ts';
 
 const CSV = [
   HEADER,

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportKindOf, loadOfflineFolder } from './offline.ts';
-import { CORPUS, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support/posture.ts';
 import { corpusMissing } from '../../test-support/requirements.ts';
 
 const CLI = `${CORPUS}aws-cli-examples/`;

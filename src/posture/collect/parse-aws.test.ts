@@ -14,7 +14,7 @@ import {
   ShapeError,
 } from './parse-aws.ts';
 import { loadOfflineSnapshot } from './offline.ts';
-import { CORPUS, HEADER, row } from '../test-support.ts';
+import { CORPUS, HEADER, row } from '../test-support/posture.ts';
 import { corpusMissing } from '../../test-support/requirements.ts';
 
 const read = (path: string): unknown => JSON.parse(readFileSync(join(CORPUS, path), 'utf8'));

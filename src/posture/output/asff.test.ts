@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toAsff } from './asff.ts';
 import { readFirstSeen } from './finding-id.ts';
-import { sampleReport } from './test-support.ts';
-import { SAMPLE_NOW } from './test-support.ts';
+import { sampleReport } from '../test-support/output.ts';
+import { SAMPLE_NOW } from '../test-support/output.ts';
 
 const REGION = 'eu-west-1';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AUDIT_CSV_COLUMNS, renderAuditCsv } from './csv.ts';
 import { findingUid } from './finding-id.ts';
-import { sampleReport } from './test-support.ts';
+import { sampleReport } from '../test-support/output.ts';
 
 /** A small RFC 4180 reader for the test: quoted cells with doubled quotes, CRLF rows. */
 function parse(text: string): string[][] {

@@ -1,6 +1,6 @@
 // The audit as CSV with the columns Prowler users load into spreadsheets and SIEMs (one row per finding).
 
-import { forCsvCell } from '../../report/index.ts';
+import { csvRecords } from '../../report/index.ts';
 import { CHECKS } from '../checks/index.ts';
 import type { AuditReport } from '../summary.ts';
 import { requirementIds } from './controls.ts';
@@ -33,27 +33,23 @@ export interface CsvOptions {
 
 export function renderAuditCsv(report: AuditReport, options: CsvOptions = {}): string {
   const names = new Map(report.accounts.map((a) => [a.accountId, a.accountName]));
-  const rows = report.findings.map((f) =>
-    [
-      report.generatedAt,
-      f.resource.account ?? '',
-      names.get(f.resource.account) ?? '',
-      options.region ?? '',
-      f.checkId,
-      CHECKS[f.checkId]?.title ?? f.checkId,
-      f.status,
-      f.message,
-      f.severity,
-      f.resource.type,
-      f.resource.arn ?? '',
-      f.resource.name,
-      requirementIds(f).join(' | '),
-      f.remediation,
-      f.remediationUrl ?? '',
-      findingUid(f),
-    ]
-      .map(forCsvCell)
-      .join(','),
-  );
-  return [AUDIT_CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  const rows = report.findings.map((f) => [
+    report.generatedAt,
+    f.resource.account ?? '',
+    names.get(f.resource.account) ?? '',
+    options.region ?? '',
+    f.checkId,
+    CHECKS[f.checkId]?.title ?? f.checkId,
+    f.status,
+    f.message,
+    f.severity,
+    f.resource.type,
+    f.resource.arn ?? '',
+    f.resource.name,
+    requirementIds(f).join(' | '),
+    f.remediation,
+    f.remediationUrl ?? '',
+    findingUid(f),
+  ]);
+  return csvRecords([AUDIT_CSV_COLUMNS, ...rows]);
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findingUid, firstSeenOf, readFirstSeen } from './finding-id.ts';
-import { sampleReport } from './test-support.ts';
+import { sampleReport } from '../test-support/output.ts';
 
 void test('the id depends on account, check and resource, not on status or message', () => {
   const f = sampleReport().findings.find((x) => x.status === 'FAIL')!;

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { toOcsfEvent, toOcsfEvents } from './ocsf.ts';
 import { findingUid } from './finding-id.ts';
-import { sampleReport, sampleSnapshot } from './test-support.ts';
+import { sampleReport, sampleSnapshot } from '../test-support/output.ts';
 import { buildAuditReport } from '../summary.ts';
 import { unreachableSnapshot } from '../collect/organization.ts';
 import { auditSnapshot } from '../index.ts';
-import { SAMPLE_NOW } from './test-support.ts';
+import { SAMPLE_NOW } from '../test-support/output.ts';
 
 const SCHEMA = JSON.parse(
   readFileSync(new URL('./ocsf-1.4.0-compliance-finding.schema.json', import.meta.url), 'utf8'),

@@ -9,7 +9,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { importFindings } from './security-hub-import.ts';
 import { toAsff } from './asff.ts';
-import { sampleReport } from './test-support.ts';
+import { sampleReport } from '../test-support/output.ts';
 
 function findings(n: number): AwsSecurityFinding[] {
   const one = toAsff(sampleReport(), { region: 'eu-west-1' })[0]!;

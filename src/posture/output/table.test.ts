@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderAuditTable } from './table.ts';
 import { plainDuration } from '../summary.ts';
-import { sampleReport, sampleSnapshot } from './test-support.ts';
+import { sampleReport, sampleSnapshot } from '../test-support/output.ts';
 
 void test('FAIL rows come first, most severe first, then ERROR; PASS and N/A only with --all', () => {
   const text = renderAuditTable(sampleReport());

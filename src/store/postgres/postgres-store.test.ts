@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import { openStore } from '../open-store.ts';
-import { defineStoreContract } from '../store.contract.ts';
+import { defineStoreContract } from '../test-support/store.contract.ts';
 import { createThrowawayDatabase, postgresProblem } from '../test-support/postgres.ts';
 import { missing } from '../../test-support/requirements.ts';
 

@@ -4,6 +4,14 @@ import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
+import type {
+  PlanResponseActionInput,
+  ResponseActionPatch,
+  ResponseActionQuery,
+  ResponseActionState,
+  StoredResponseAction,
+} from '../response-actions.ts';
+import * as responseSql from './response-actions-sql.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -409,6 +417,36 @@ export class SqlOps implements StoreTx {
     requireTime(query.fromMs, 'fromMs');
     requireTime(query.toMs, 'toMs');
     return findSightings(this.#conn, query);
+  }
+
+  // Response actions (SQL in response-actions-sql.ts) ----------------------------------------
+
+  planResponseAction(input: PlanResponseActionInput) {
+    requireText(input.kind, 'kind');
+    requireText(input.targetName, 'targetName');
+    requireText(input.actor, 'actor');
+    requireTime(input.nowMs, 'nowMs');
+    requireTime(input.notBeforeMs, 'notBeforeMs');
+    return responseSql.planResponseAction(this.#conn, input);
+  }
+
+  getResponseAction(id: string): Promise<StoredResponseAction | null> {
+    return responseSql.getResponseAction(this.#conn, id);
+  }
+
+  listResponseActions(query: ResponseActionQuery): Promise<StoredResponseAction[]> {
+    return responseSql.listResponseActions(this.#conn, query);
+  }
+
+  updateResponseAction(
+    id: string,
+    expect: readonly ResponseActionState[],
+    patch: ResponseActionPatch,
+    change: { readonly actor: string; readonly nowMs: number; readonly note: string },
+  ): Promise<StoredResponseAction | null> {
+    requireText(change.actor, 'actor');
+    requireTime(change.nowMs, 'nowMs');
+    return responseSql.updateResponseAction(this.#conn, id, expect, patch, change);
   }
 
   // Alerts -----------------------------------------------------------------------------------

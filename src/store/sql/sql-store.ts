@@ -28,6 +28,12 @@ import type {
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
+import type {
+  PlanResponseActionInput,
+  ResponseActionPatch,
+  ResponseActionQuery,
+  ResponseActionState,
+} from '../response-actions.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
 import { SqlOps } from './sql-ops.ts';
 
@@ -161,6 +167,23 @@ export class SqlStore implements Store {
   }
   findSightings(query: SightingQuery) {
     return this.#read('findSightings', (ops) => ops.findSightings(query));
+  }
+  planResponseAction(input: PlanResponseActionInput) {
+    return this.#write('planResponseAction', (ops) => ops.planResponseAction(input));
+  }
+  getResponseAction(id: string) {
+    return this.#read('getResponseAction', (ops) => ops.getResponseAction(id));
+  }
+  listResponseActions(query: ResponseActionQuery) {
+    return this.#read('listResponseActions', (ops) => ops.listResponseActions(query));
+  }
+  updateResponseAction(
+    id: string,
+    expect: readonly ResponseActionState[],
+    patch: ResponseActionPatch,
+    change: { readonly actor: string; readonly nowMs: number; readonly note: string },
+  ) {
+    return this.#write('updateResponseAction', (ops) => ops.updateResponseAction(id, expect, patch, change));
   }
   insertAlerts(alerts: readonly Alert[], detectedAtMs: number) {
     return this.#write('insertAlerts', (ops) => ops.insertAlerts(alerts, detectedAtMs));

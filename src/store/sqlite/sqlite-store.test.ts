@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../open-store.ts';
-import { defineStoreContract } from '../store.contract.ts';
+import { defineStoreContract } from '../test-support/store.contract.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'mfaguard-store-'));
 let counter = 0;

@@ -344,6 +344,9 @@ export async function startFakeApi(webRoot: string): Promise<FakeApi> {
       const c = cases.find((x) => x.id === decodeURIComponent(m![1]!));
       return c ? send(res, 200, detail(c)) : problem(res, 404, 'Not found', 'no such case');
     }
+    if ((m = /^\/api\/cases\/([^/]+)\/actions$/.exec(path)) && req.method === 'GET') {
+      return send(res, 200, { items: [] });
+    }
     if ((m = /^\/api\/cases\/([^/]+)\/comments$/.exec(path)) && req.method === 'POST') {
       const id = decodeURIComponent(m[1]!);
       const text = (body as { text: string }).text;

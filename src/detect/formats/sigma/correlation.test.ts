@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CloudTrailEvent } from '../../../model/index.ts';
 import { loadSigmaRule } from './loader.ts';
-import { eventOf, loadAggregate } from './test-helpers.ts';
+import { eventOf, loadAggregate } from './test-support/helpers.ts';
 
 const base = (name: string, eventName: string): string => `title: ${name}
 name: ${name}

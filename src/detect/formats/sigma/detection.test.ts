@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { base64OffsetVariants, simplifySearchPattern } from './detection.ts';
 import { loadSigmaRule } from './loader.ts';
-import { fires, loadOk, sigmaRule } from './test-helpers.ts';
+import { fires, loadOk, sigmaRule } from './test-support/helpers.ts';
 import { assertProperty } from '../../../test-support/property.ts';
 
 const login = {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { InputIssue } from '../../../model/index.ts';
 import { RULE_FORMATS } from '../index.ts';
 import { isSigmaRuleText, loadSigmaRule } from './loader.ts';
-import { loadOk, sigmaRule, viewsOf } from './test-helpers.ts';
+import { loadOk, sigmaRule, viewsOf } from './test-support/helpers.ts';
 
 const FULL = `title: Console login without MFA
 id: 0ba6d8b8-3b1a-4c2e-9a43-4a9b6f4c2e11

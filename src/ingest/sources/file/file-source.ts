@@ -1,12 +1,14 @@
 // Lists and reads CloudTrail from the local file system: one file, a folder walked recursively, a pipe, or stdin.
 
 import type { Dirent } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { InputIssue } from '../../../model/index.ts';
 import { echo, isDigestLocation } from '../../decode/index.ts';
-import type { InputEntry, Listed } from '../entry.ts';
+import type { Chunk } from '../../decode/index.ts';
+import type { InputEntry, Listed, LocalFile } from '../entry.ts';
 
 /** The file-system calls the file source makes, so tests can make one fail the way a real disk does. */
 export interface FileSystem {
@@ -166,10 +168,34 @@ function fileEntry(path: string, size: number | undefined, fs: FileSystem): Inpu
   return {
     location: path,
     size,
+    // A test's injected file system must see every read, so only node:fs reads may move to another thread.
+    ...(fs === nodeFileSystem && size !== undefined ? { localPath: path } : {}),
     readWhole: (signal) => fs.readFile(path, signal),
     openStream: (signal) => fs.openStream(path, signal),
     describeError: (error) => fileIssue(path, error),
   };
+}
+
+/**
+ * Reads a deferred local file whole, synchronously: it runs in a scan's worker threads, where a blocking read costs
+ * nothing and saves the main thread the four asynchronous steps (open, stat, read, close) of `fs.promises.readFile`,
+ * which at thousands of small delivery files a second were what kept it busy.
+ */
+export function readLocalChunk(file: LocalFile): { chunk: Chunk } | { issue: InputIssue } {
+  try {
+    const data = readFileSync(file.path);
+    return {
+      chunk: {
+        location: file.location,
+        baseIndex: 0,
+        // readFileSync gives a buffer of its own, so it stays transferable.
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        compression: 'auto',
+      },
+    };
+  } catch (error) {
+    return { issue: fileIssue(file.path, error) };
+  }
 }
 
 /** Standard input, read as a stream (it may be gzip). */

@@ -7,8 +7,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { openStore } from '../../../store/index.ts';
 import type { Store } from '../../../store/index.ts';
-import { createFakeTime, settle, startLocalS3 } from '../live-testkit.ts';
-import type { LocalS3 } from '../live-testkit.ts';
+import { createFakeTime, settle, startLocalS3 } from '../test-support/live-testkit.ts';
+import type { LocalS3 } from '../test-support/live-testkit.ts';
 import type { LiveSink, LiveSource } from '../live-source.ts';
 import {
   createS3PollSource,

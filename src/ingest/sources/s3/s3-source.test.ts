@@ -17,8 +17,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeChunk } from '../../decode/index.ts';
 import { readInputs } from '../index.ts';
-import { createS3Client, parseS3Url } from './s3-source.ts';
-import type { InputItem, ReadInputsOptions } from '../index.ts';
+import { createS3Client, listS3, parseS3Url } from './s3-source.ts';
+import type { InputItem, PrefixVerdict, ReadInputsOptions } from '../index.ts';
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
@@ -70,7 +70,7 @@ before(async () => {
     address: '127.0.0.1',
     silent: true,
     directory: dir,
-    configureBuckets: [{ name: 'trail' }, { name: 'empty' }],
+    configureBuckets: [{ name: 'trail' }, { name: 'empty' }, { name: 'dated' }],
   });
   const { port } = await server.run();
   endpoint = `http://127.0.0.1:${port}`;
@@ -93,7 +93,19 @@ before(async () => {
   await put('AWSLogs/111122223333/README.txt', 'not a log');
   await put('exports/lake-export.csv', JSON.stringify([record('LAKE')]));
   await put('big/events.jsonl.gz', gzipSync(`${bigLines.join('\n')}\n`));
+  for (const key of DATED_KEYS)
+    await client.send(new PutObjectCommand({ Bucket: 'dated', Key: key, Body: delivery(key) }));
 });
+
+const datedKey = (account: string, region: string, day: string): string =>
+  `AWSLogs/${account}/CloudTrail/${region}/2024/01/${day}/${account}_CloudTrail_${region}_202401${day}T0000Z_x.json`;
+const DATED_KEYS = [
+  ...['01', '02', '03', '04', '05', '06', '07'].map((d) => datedKey('111122223333', 'us-east-1', d)),
+  datedKey('111122223333', 'eu-west-1', '04'),
+  datedKey('444455556666', 'us-east-1', '04'),
+  'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/01/04/111122223333_CloudTrail-Digest_us-east-1_x.json.gz',
+  'AWSLogs/111122223333/CloudTrail/us-east-1/2023/12/31/111122223333_CloudTrail_us-east-1_20231231T0000Z_x.json',
+];
 
 after(async () => {
   client.destroy();
@@ -259,6 +271,102 @@ void describe('readInputs over s3://', () => {
     assert.match(issues[0]!.message, /^S3 read failed: AccessDenied/);
     assert.doesNotMatch(issues[1]!.message, /\u001b/);
     assert.ok(items.some((i) => i.kind === 'discovered' && i.files === 2));
+  });
+});
+
+void describe('S3 listing narrowed by a filter', () => {
+  // The scan's filter for 2024-01-04 in account 111122223333, us-east-1 (see judgePrefix in app/scan-filter.ts).
+  const narrow = (prefix: string): PrefixVerdict => {
+    if (/444455556666|eu-west-1|CloudTrail-Digest|\/2023\//.test(prefix)) return 'skip';
+    const day = /\/2024\/01\/(\d{2})\/$/.exec(prefix)?.[1];
+    if (day !== undefined) return ['03', '04', '05'].includes(day) ? 'whole' : 'skip';
+    return 'descend';
+  };
+  const kept = ['03', '04', '05'].map((d) => datedKey('111122223333', 'us-east-1', d));
+  const locations = (items: InputItem[], bucket: string): string[] =>
+    items.flatMap((i) => (i.kind === 'chunk' ? [i.chunk.location.replace(`s3://${bucket}/`, '')] : []));
+
+  function watch(watched: S3Client): string[] {
+    const listed: string[] = [];
+    watched.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Prefix?: string; Delimiter?: string };
+        if (context.commandName === 'ListObjectsV2Command')
+          listed.push(`${input.Prefix ?? ''}${input.Delimiter === '/' ? ' /' : ''}`);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    return listed;
+  }
+
+  void it('lists only the days a filter keeps (s3rver, from a month folder)', async () => {
+    const watched = emulatorClient();
+    const listed = watch(watched);
+    const month = 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/';
+    const items = await collect([`s3://dated/${month}`], { s3Client: watched, narrowS3: narrow });
+    watched.destroy();
+    assert.deepEqual(locations(items, 'dated'), kept);
+    assert.deepEqual(listed, [`${month} /`, `${month}03/`, `${month}04/`, `${month}05/`]);
+    assert.deepEqual(issuesOf(items), []);
+  });
+
+  // s3rver answers a '/' delimiter only one folder deep (its file store stops walking below the first '/'), so the
+  // walk from a bucket's root runs against ListObjectsV2 as the API reference defines it, over the same keys.
+  void it('walks from the root one level at a time, never listing a skipped account, region, digest or day', async () => {
+    const mocked = new S3Client({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const mock = mockClient(mocked);
+    const listed: string[] = [];
+    mock.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
+      const prefix = input.Prefix ?? '';
+      listed.push(`${prefix}${input.Delimiter === '/' ? ' /' : ''}`);
+      const under = DATED_KEYS.filter((key) => key.startsWith(prefix)).sort();
+      const folders = new Set<string>();
+      const keys: string[] = [];
+      for (const key of under) {
+        const cut = input.Delimiter === undefined ? -1 : key.indexOf(input.Delimiter, prefix.length);
+        if (cut === -1) keys.push(key);
+        else folders.add(key.slice(0, cut + 1));
+      }
+      return {
+        IsTruncated: false,
+        KeyCount: keys.length + folders.size,
+        Contents: keys.map((Key) => ({ Key, Size: 10 })),
+        CommonPrefixes: [...folders].map((Prefix) => ({ Prefix })),
+      };
+    });
+    mock.on(GetObjectCommand).rejects(new Error('not read in this test'));
+    const found: string[] = [];
+    for await (const item of listS3('s3://dated/', mocked, undefined, narrow))
+      if (item.kind === 'entry') found.push(item.entry.location.replace('s3://dated/', ''));
+    assert.deepEqual(found, kept);
+    assert.deepEqual(listed, [
+      ' /',
+      'AWSLogs/ /',
+      'AWSLogs/111122223333/ /',
+      'AWSLogs/111122223333/CloudTrail/ /',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/ /',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/ /',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/ /',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/03/',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/04/',
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/05/',
+    ]);
+    mock.restore();
+  });
+
+  void it('says so when the filter leaves nothing to list', async () => {
+    const none = await collect(['s3://dated/AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/'], {
+      s3Client: client,
+      narrowS3: (prefix) => (prefix.endsWith('/2024/01/') ? 'descend' : 'skip'),
+    });
+    assert.deepEqual(
+      issuesOf(none).map((i) => [i.code, i.message]),
+      [['no-input-files', 'no CloudTrail objects under this prefix within the filter']],
+    );
   });
 });
 

@@ -47,11 +47,22 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
   return new S3Client(config);
 }
 
-/** Lists the objects under an S3 prefix in key order; digests are skipped with one note, errors become issues. */
+/**
+ * How a listing treats a folder-like prefix (ending in `/`): not listed at all, listed one level at a time (so that
+ * the level below can be judged in turn), or listed whole. See `judgePrefix` in the scan's filter.
+ */
+export type PrefixVerdict = 'skip' | 'descend' | 'whole';
+
+/**
+ * Lists the objects under an S3 prefix in key order; digests are skipped with one note, errors become issues. With
+ * `narrow`, folders are listed one level at a time (`Delimiter: '/'`) and each is judged before it is listed, so a
+ * filter on dates, accounts or regions lists only the days it keeps instead of paging through the whole trail.
+ */
 export async function* listS3(
   spec: string,
   client: S3Client,
   signal?: AbortSignal,
+  narrow?: (prefix: string) => PrefixVerdict,
 ): AsyncGenerator<Listed, void, undefined> {
   const where = parseS3Url(spec);
   if (where === undefined) {
@@ -69,9 +80,51 @@ export async function* listS3(
   }
   const { bucket, prefix } = where;
   const listed = `s3://${bucket}/${prefix}`;
+  const counts = { found: 0, digests: 0, failed: false };
+  const start: PrefixVerdict =
+    narrow === undefined || (prefix !== '' && !prefix.endsWith('/')) ? 'whole' : narrow(prefix);
+  if (start !== 'skip') {
+    yield* listLevel(client, bucket, prefix, start === 'descend' ? narrow : undefined, counts, signal);
+    if (counts.failed) return;
+  }
+  if (counts.digests > 0) {
+    yield {
+      kind: 'issue',
+      issue: {
+        level: 'note',
+        code: 'digest-skipped',
+        location: listed,
+        message: `${counts.digests} CloudTrail digest files (integrity hashes, no events): skipped`,
+      },
+    };
+  }
+  if (counts.found === 0 && start !== 'skip') {
+    yield {
+      kind: 'issue',
+      issue: {
+        level: 'warning',
+        code: 'no-input-files',
+        location: listed,
+        message:
+          narrow === undefined
+            ? 'no CloudTrail objects under this prefix'
+            : 'no CloudTrail objects under this prefix within the filter',
+        hint: 'check the prefix: trails write to s3://BUCKET/[PREFIX/]AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/',
+      },
+    };
+  }
+}
+
+/** One prefix's objects (all of them, or one level with `narrow` judging each folder below), pages in key order. */
+async function* listLevel(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  narrow: ((prefix: string) => PrefixVerdict) | undefined,
+  counts: { found: number; digests: number; failed: boolean },
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Listed, void, undefined> {
   let token: string | undefined;
-  let found = 0;
-  let digests = 0;
   do {
     let page;
     try {
@@ -79,51 +132,53 @@ export async function* listS3(
         new ListObjectsV2Command({
           Bucket: bucket,
           ...(prefix === '' ? {} : { Prefix: prefix }),
+          ...(narrow === undefined ? {} : { Delimiter: '/' }),
           ...(token === undefined ? {} : { ContinuationToken: token }),
         }),
         signal === undefined ? {} : { abortSignal: signal },
       );
     } catch (error) {
-      yield { kind: 'issue', issue: s3Issue(listed, error, 'list') };
+      counts.failed = true;
+      yield { kind: 'issue', issue: s3Issue(`s3://${bucket}/${prefix}`, error, 'list') };
       return;
     }
-    for (const object of page.Contents ?? []) {
-      const key = object.Key;
-      if (key === undefined || key.endsWith('/')) continue;
+    // Keys and folders of one page, merged back into key order.
+    const items: { readonly key: string; readonly folder: boolean; readonly size: number | undefined }[] = [
+      ...(page.Contents ?? []).flatMap((object) =>
+        object.Key === undefined ? [] : [{ key: object.Key, folder: false, size: object.Size }],
+      ),
+      ...(page.CommonPrefixes ?? []).flatMap((common) =>
+        common.Prefix === undefined ? [] : [{ key: common.Prefix, folder: true, size: undefined }],
+      ),
+    ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const item of items) {
+      if (item.folder) {
+        const verdict = narrow?.(item.key) ?? 'whole';
+        if (verdict === 'skip') continue;
+        yield* listLevel(
+          client,
+          bucket,
+          item.key,
+          verdict === 'descend' ? narrow : undefined,
+          counts,
+          signal,
+        );
+        if (counts.failed) return;
+        continue;
+      }
+      const key = item.key;
+      if (key.endsWith('/')) continue;
       if (isDigestLocation(key)) {
-        digests += 1;
+        counts.digests += 1;
         continue;
       }
       // A prefix that is exactly one key is read whatever its name, like a file named on the command line.
       if (key !== prefix && !isTakenFileName(key.slice(key.lastIndexOf('/') + 1))) continue;
-      found += 1;
-      yield { kind: 'entry', entry: objectEntry(client, bucket, key, object.Size) };
+      counts.found += 1;
+      yield { kind: 'entry', entry: objectEntry(client, bucket, key, item.size) };
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
-  if (digests > 0) {
-    yield {
-      kind: 'issue',
-      issue: {
-        level: 'note',
-        code: 'digest-skipped',
-        location: listed,
-        message: `${digests} CloudTrail digest files (integrity hashes, no events): skipped`,
-      },
-    };
-  }
-  if (found === 0) {
-    yield {
-      kind: 'issue',
-      issue: {
-        level: 'warning',
-        code: 'no-input-files',
-        location: listed,
-        message: 'no CloudTrail objects under this prefix',
-        hint: 'check the prefix: trails write to s3://BUCKET/[PREFIX/]AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/',
-      },
-    };
-  }
 }
 
 function objectEntry(client: S3Client, bucket: string, key: string, size: number | undefined): InputEntry {

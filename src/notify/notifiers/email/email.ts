@@ -1,7 +1,7 @@
 // Email over SMTP (nodemailer): the team's alerts, and the owner's "was this you?" with its two links.
 
-import { createTransport } from 'nodemailer';
-import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import type { Transporter } from 'nodemailer';
+import type { SentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import { forLog } from '../../../report/index.ts';
 import type { EmailNotifierConfig } from '../../config.ts';
 import type { NotifierDeps } from '../../deps.ts';
@@ -60,7 +60,10 @@ export function createEmailNotifier(config: EmailNotifierConfig, deps: NotifierD
     socketTimeout: config.timeoutMs,
     ...(config.user === null ? {} : { auth: { user: config.user, pass: password ?? '' } }),
   };
-  const transport = createTransport(options);
+  // nodemailer is loaded on the first send: notify/index.ts is imported by the configuration's parser, which `scan` runs.
+  let transport: Promise<Transporter<SentMessageInfo>> | null = null;
+  const loadTransport = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) => createTransport(options)));
   const label = `email '${config.id}' via ${config.host}:${config.port}`;
   return {
     id: config.id,
@@ -81,7 +84,9 @@ export function createEmailNotifier(config: EmailNotifierConfig, deps: NotifierD
       const facts = messageFacts(n, { verificationLinks: verification || config.verificationLinks });
       const mail = composeEmail(config.subjectPrefix, facts);
       try {
-        const info = await transport.sendMail({
+        const info = await (
+          await loadTransport()
+        ).sendMail({
           from: config.from,
           to,
           subject: mail.subject,

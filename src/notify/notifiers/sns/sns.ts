@@ -1,8 +1,7 @@
 // Amazon SNS: one Publish per notification, JSON message with severity/classification attributes for subscription filters.
 
 import { createHash } from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import type { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { forLog, forTerminal } from '../../../report/index.ts';
 import type { SnsNotifierConfig } from '../../config.ts';
 import type { NotifierDeps } from '../../deps.ts';
@@ -130,12 +129,19 @@ export function snsErrorResult(error: unknown, label: string): SendResult {
 }
 
 export function createSnsNotifier(config: SnsNotifierConfig, deps: NotifierDeps): Notifier {
-  const client =
-    deps.snsClient?.(config) ??
-    new SNSClient({
-      region: config.region,
-      ...(config.endpoint === null ? {} : { endpoint: config.endpoint }),
-    });
+  // The SDK is loaded on the first send: notify/index.ts is imported by the configuration's parser, which `scan` runs.
+  const given = deps.snsClient?.(config);
+  let sdk: Promise<{ client: SNSClient; PublishCommand: typeof PublishCommand }> | null = null;
+  const loadSdk = () =>
+    (sdk ??= import('@aws-sdk/client-sns').then(({ PublishCommand, SNSClient }) => ({
+      PublishCommand,
+      client:
+        given ??
+        new SNSClient({
+          region: config.region,
+          ...(config.endpoint === null ? {} : { endpoint: config.endpoint }),
+        }),
+    })));
   const label = `sns '${config.id}' topic ${config.topicArn}`;
   return {
     id: config.id,
@@ -143,6 +149,7 @@ export function createSnsNotifier(config: SnsNotifierConfig, deps: NotifierDeps)
     async send(n, signal): Promise<SendResult> {
       const input = buildPublishInput(n, config);
       try {
+        const { client, PublishCommand } = await loadSdk();
         const output = await client.send(new PublishCommand(input), {
           abortSignal: AbortSignal.any([
             AbortSignal.timeout(config.timeoutMs),

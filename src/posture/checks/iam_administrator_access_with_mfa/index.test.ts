@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_POSTURE_CONFIG } from '../check.ts';
 import { iamAdministratorAccessWithMfa as check } from './index.ts';
 import { parseAuthorizationDetails } from '../../collect/parse-aws.ts';
-import { emptySnapshot, NOW, runOne, statusBy, withReport } from '../../test-support.ts';
+import { emptySnapshot, NOW, runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 const ADMIN = { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' };
 const details = parseAuthorizationDetails(

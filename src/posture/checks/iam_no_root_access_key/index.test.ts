@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamNoRootAccessKey as check } from './index.ts';
-import { runOne, withReport } from '../../test-support.ts';
+import { runOne, withReport } from '../../test-support/posture.ts';
 
 void it('fails when either root key is active, passes when none is', () => {
   assert.equal(

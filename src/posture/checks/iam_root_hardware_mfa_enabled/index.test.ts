@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamRootHardwareMfaEnabled as check } from './index.ts';
-import { runOne, withReport } from '../../test-support.ts';
+import { runOne, withReport } from '../../test-support/posture.ts';
 import type { MfaDevice } from '../../collect/snapshot.ts';
 
 const virtual = (userName: string | null): MfaDevice => ({

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamRootMfaEnabled as check } from './index.ts';
-import { runOne, withReport } from '../../test-support.ts';
+import { runOne, withReport } from '../../test-support/posture.ts';
 
 const noCredentials = {
   state: 'collected',

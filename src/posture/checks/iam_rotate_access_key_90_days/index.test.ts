@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamRotateAccessKey90Days as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 void it('fails active keys older than 90 days, ignores inactive ones', () => {
   const findings = runOne(

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamUserAccesskeyUnused as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 void it('fails users with an active key unused for 45 days (or never used and created that long ago)', () => {
   const findings = runOne(

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamUserConsoleAccessUnused as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 void it('measures from the last sign-in, or the last password change when never used (clock 2024-06-01)', () => {
   const findings = runOne(

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamUserHardwareMfaEnabled as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 import type { MfaDevice } from '../../collect/snapshot.ts';
 
 const d = (userName: string, kind: MfaDevice['kind']): MfaDevice => ({

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamUserMfaEnabledConsoleAccess as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 void it('fails console users without MFA, passes those with, skips users without a password', () => {
   const findings = runOne(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { iamUserMfaEnforcedByPolicy as check, policyRefsForUser } from './index.ts';
 import { parseAuthorizationDetails } from '../../collect/parse-aws.ts';
 import type { AnalyzeMfaEnforcement, MfaEnforcementInput } from '../check.ts';
-import { emptySnapshot, runOne, statusBy } from '../../test-support.ts';
+import { emptySnapshot, runOne, statusBy } from '../../test-support/posture.ts';
 import { analyzeMfaEnforcement } from '../../policy/index.ts';
 
 const ENFORCE = {

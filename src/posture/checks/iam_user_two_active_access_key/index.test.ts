@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { iamUserTwoActiveAccessKey as check } from './index.ts';
-import { runOne, statusBy, withReport } from '../../test-support.ts';
+import { runOne, statusBy, withReport } from '../../test-support/posture.ts';
 
 void it('fails only users with both keys active', () => {
   const on = { active: true, rotated: '2024-05-01T00:00:00+00:00' };

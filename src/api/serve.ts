@@ -1,0 +1,84 @@
+// `serve`'s front door: the HTTP server around the live service that app/ composes. The server listens before the
+// service is wired (links name the real port) and answers 503 until then.
+
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startLiveService } from '../app/index.ts';
+import type { LiveService, RunningService, ServeOptions, ServiceDoor } from '../app/index.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
+import { Metrics, meterLiveService } from './metrics.ts';
+import { createRequestHandler, HTTP_SERVER_OPTIONS } from './server.ts';
+
+/** In-flight requests get this long to finish on shutdown before their connections are cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function defaultWebRoot(): string {
+  return fileURLToPath(new URL('../../web/', import.meta.url));
+}
+
+/** The HTTP server as the service's door: its options (port, body limit, metrics access, dashboard) come from `options`. */
+export function createHttpDoor(options: ServeOptions): ServiceDoor {
+  const metrics = new Metrics();
+  let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const listening = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
+    if (handle !== null) void handle(req, res);
+    else res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
+  });
+  return {
+    listen: () =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(options.port, options.host, () => {
+          listening.off('error', reject);
+          resolve(listening.address() as AddressInfo);
+        });
+      }),
+    open(wiring): LiveService {
+      const live = meterLiveService(wiring.core, metrics);
+      handle = createRequestHandler({
+        store: wiring.store,
+        live,
+        responder: wiring.responder,
+        metrics,
+        version: packageVersion(),
+        ingestToken: wiring.ingestToken,
+        ingestHeader: options.ingestHeader ?? 'authorization',
+        maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        metricsPublic: options.metricsPublic ?? false,
+        webRoot: options.webRoot === undefined ? defaultWebRoot() : options.webRoot,
+        extraMetrics: () => wiring.liveMetrics.metrics(),
+        now: wiring.clock,
+        log: (line) => wiring.log({ level: 'error', msg: line }),
+        logClientError: (line) => wiring.log({ level: 'warn', msg: line, kind: 'client-error' }),
+      });
+      return live;
+    },
+    countError: (where) => metrics.inc('mfaguard_errors_total', { where }),
+    async close(): Promise<void> {
+      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+      listening.closeIdleConnections();
+      const cut = setTimeout(() => listening.closeAllConnections(), DRAIN_TIMEOUT_MS);
+      cut.unref();
+      await closed;
+      clearTimeout(cut);
+    },
+    abort: () => {
+      listening.close();
+    },
+  };
+}
+
+/** Starts `mfaguard serve`: the live service and its sources behind the HTTP API. */
+export function startService(options: ServeOptions): Promise<RunningService> {
+  return startLiveService(options, createHttpDoor(options));
+}

@@ -1,0 +1,81 @@
+// Coalesced re-triage: the stored removals a write changes are marked dirty and re-triaged together, once per flush.
+//
+// Each removal of a burst changes every earlier removal of its chain (the burst's members and size are on each alert),
+// so re-triaging the chain inside every write made a burst quadratic and put all ingestion behind it. Here the marks of
+// concurrent writes gather while a flush runs, and the next flush re-triages the union once: the work per flush is
+// bounded by the chain, and the number of flushes by time, not by the number of removals. A caller that marked
+// removals is answered once a flush that includes them has committed (so a 2xx still means everything is done, and a
+// crash before it means no answer and a retried delivery); a caller that marked nothing never waits here.
+//
+// Hand-written: what is needed is a single-flight loop over a keyed set with per-caller completion; a generic queue
+// library (p-queue, p-debounce) runs tasks, it does not merge them.
+
+import type { CloudTrailEvent } from '../../model/index.ts';
+import { byTime } from '../../detect/index.ts';
+
+interface Waiter<T> {
+  readonly resolve: (result: T | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** `T`: what a flush reports to everyone who waited for it (the live service: the cases it touched). */
+export class RetriageQueue<T> {
+  readonly #flush: (events: readonly CloudTrailEvent[]) => Promise<T>;
+  #pending = new Map<string, CloudTrailEvent>();
+  #waiters: Waiter<T>[] = [];
+  #running = false;
+  #flushes = 0;
+
+  /** `flush` re-triages what it is given in one go; it may be called again as soon as it settles. */
+  constructor(flush: (events: readonly CloudTrailEvent[]) => Promise<T>) {
+    this.#flush = flush;
+  }
+
+  /** How many flushes ran (tests and metrics: coalescing shows as fewer flushes than marks). */
+  get flushes(): number {
+    return this.#flushes;
+  }
+
+  /** Events waiting for the next flush. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Marks what the given events change as dirty; resolves with the report of a flush that holds all of them once it
+   * has committed (undefined when nothing was marked), rejects with its error when that flush fails (the caller's
+   * delivery is then retried, and its events mark them again).
+   */
+  mark(events: Iterable<CloudTrailEvent>): Promise<T | undefined> {
+    let any = false;
+    for (const event of events) {
+      this.#pending.set(event.id, event);
+      any = true;
+    }
+    if (!any) return Promise.resolve(undefined);
+    const done = new Promise<T | undefined>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (!this.#running) {
+      this.#running = true;
+      void this.#drain();
+    }
+    return done;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.size > 0) {
+      const batch = [...this.#pending.values()].sort(byTime);
+      const waiters = this.#waiters;
+      this.#pending = new Map();
+      this.#waiters = [];
+      this.#flushes++;
+      try {
+        const result = await this.#flush(batch);
+        for (const waiter of waiters) waiter.resolve(result);
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error);
+      }
+    }
+    // No await between the last check and this: a mark arriving now finds the loop stopped and starts another.
+    this.#running = false;
+  }
+}

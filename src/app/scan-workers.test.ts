@@ -1,0 +1,47 @@
+// Worker threads change only the speed: files read and decoded on workers give the main thread's alerts and figures.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadRuleSet } from './rule-set.ts';
+import { processBaselineInput, processInput } from './process-chunk.ts';
+import { runScan } from './scan.ts';
+
+const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
+
+describe('scan on worker threads', () => {
+  it('gives the main thread alerts, events and figures on the demo sample', async () => {
+    const inline = await runScan({ inputs: [DEMO], workers: 0 });
+    const pooled = await runScan({ inputs: [DEMO], workers: 2 });
+    assert.equal(pooled.stats.workers, 2);
+    assert.ok(inline.alerts.length > 0, 'the comparison needs alerts');
+    assert.deepEqual(pooled.alerts, inline.alerts);
+    assert.deepEqual(pooled.events, inline.events);
+    assert.deepEqual(pooled.issues, inline.issues);
+    const figures = ({ elapsedMs: _e, workers: _w, ...rest }: typeof inline.stats) => rest;
+    assert.deepEqual(figures(pooled.stats), figures(inline.stats));
+  });
+
+  it('reports a file that vanished between listing and reading, where it is read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfaguard-gone-'));
+    try {
+      const file = { location: join(dir, 'gone.json.gz'), path: join(dir, 'gone.json.gz'), size: 10 };
+      const { engine, reading } = loadRuleSet({ builtin: true, paths: [] });
+      const outcome = processInput({ file }, engine, reading);
+      assert.ok('unreadable' in outcome);
+      assert.equal(outcome.unreadable.code, 'not-found');
+      assert.equal(outcome.unreadable.location, file.path);
+      // The second pass has nothing to add from it, and does not throw.
+      const baseline = processBaselineInput({ file }, { actors: ['x'], principalIds: ['x'], full: false });
+      assert.deepEqual(
+        baseline,
+        processBaselineInput({ file }, { actors: [], principalIds: [], full: true }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,472 @@
+// The responder: plans the actions a case's classification calls for, applies them safely and durably, undoes and lifts them.
+
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { isRemovalAlert } from '../cases/index.ts';
+import type { Alert, CloudTrailEvent } from '../model/index.ts';
+import { ExternalError, UsageError } from '../model/index.ts';
+import { ConflictError, NotFoundError } from '../store/index.ts';
+import type { ApiRole, CaseDetail, Store, StoredResponseAction } from '../store/index.ts';
+import { describeTarget, isActionKind } from './action.ts';
+import type { ActionContext, IamCall, ResponseTarget } from './action.ts';
+import { sendAll } from './iam-calls.ts';
+import { quarantinePolicyArn, rulesFor } from './policy.ts';
+import type { ApprovalRole, RespondConfig, RespondRule } from './policy.ts';
+import { RESPONSE_ACTIONS } from './registry.ts';
+import { adminHold, protectedReason, rateLimited } from './safeguards.ts';
+import type { PostureView } from './safeguards.ts';
+
+export interface ResponderLogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+export interface ResponderDeps {
+  readonly store: Store;
+  readonly config: RespondConfig;
+  /** `identities.breakGlass`: never touched. */
+  readonly breakGlassUsers: ReadonlySet<string>;
+  /** `identities.administrators` and `identities.privileged`: administrators known without a posture. */
+  readonly knownAdmins: ReadonlySet<string>;
+  /** The IAM client acting in an account. */
+  readonly iam: (account: string | null) => IAMClient;
+  readonly clock: () => number;
+  /** The stored posture; absent: none stored (known administrators then wait for a person). */
+  readonly posture?: PostureView;
+  readonly workerId?: string;
+  /** How long a claimed action is ours; a worker killed mid-apply loses it after this and another resends. */
+  readonly leaseMs?: number;
+  readonly log?: (entry: ResponderLogEntry) => void;
+  /** Called with the recorded calls just before they are sent (tests kill the process here). */
+  readonly beforeSend?: (action: StoredResponseAction) => void | Promise<void>;
+}
+
+export interface Responder {
+  /** Records the plan the case's classification calls for (once per action and target); returns the case's actions. */
+  plan(caseId: string): Promise<StoredResponseAction[]>;
+  /** A case changed: plan, then apply what is due now. Errors are logged, never thrown (ingestion goes on). */
+  caseChanged(caseIds: readonly string[]): Promise<void>;
+  /** EnableMFADevice events: a trustworthy re-enrolment by the owner lifts the quarantine. Errors are logged. */
+  eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
+  /** A person approves a held action; it is applied at once. */
+  approve(actionId: string, actor: string, role: ApiRole): Promise<StoredResponseAction>;
+  /** Reverses an applied action (or cancels a planned one). ConflictError when it cannot be undone. */
+  undo(actionId: string, actor: string, note?: string): Promise<StoredResponseAction>;
+  /** Undoes every applied, undoable action of a case, newest first; reports the ones that cannot be undone. */
+  undoCase(caseId: string, actor: string): Promise<{ undone: StoredResponseAction[]; refused: string[] }>;
+  /** Applies what became due: delays passed, approvals given, actions left mid-apply by a killed worker. */
+  tick(): Promise<void>;
+}
+
+const SYSTEM = 'system';
+const DEFAULT_LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 5;
+/** Holds a person may lift by approving; `dry-run` lifts only by configuration, `protected` never. */
+const APPROVABLE = new Set(['approval', 'last-admin', 'no-posture', 'rate-limit']);
+const ROLE_RANK: Readonly<Record<ApiRole | ApprovalRole, number>> = {
+  none: 0,
+  viewer: 0,
+  responder: 1,
+  admin: 2,
+};
+
+/** The role a removal was made through (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`), or null. */
+export function assumedRoleOf(arn: string | null): string | null {
+  const match = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([\w+=,.@-]+)\//.exec(arn ?? '');
+  return match?.[1] ?? null;
+}
+
+function targetsFor(kind: string, user: ResponseTarget, removals: readonly Alert[]): ResponseTarget[] {
+  if (kind !== 'revoke-sessions') return [user];
+  const roles = new Set(removals.flatMap((alert) => assumedRoleOf(alert.actor.arn) ?? []));
+  return [
+    user,
+    ...[...roles].sort().map((name): ResponseTarget => ({ kind: 'role', account: user.account, name })),
+  ];
+}
+
+export function createResponder(deps: ResponderDeps): Responder {
+  const { store, config, clock } = deps;
+  const workerId = deps.workerId ?? `responder-${process.pid}`;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const log = (entry: ResponderLogEntry): void => deps.log?.(entry);
+
+  async function caseAlerts(detail: CaseDetail): Promise<Alert[]> {
+    const stored = await Promise.all(detail.alertIds.map((id) => store.getAlert(id)));
+    return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
+  }
+
+  function contextFor(target: ResponseTarget, removalAtMs: number, nowMs: number): ActionContext {
+    return { removalAtMs, nowMs, quarantinePolicyArn: quarantinePolicyArn(config, target.account) };
+  }
+
+  async function lockedOutUsers(): Promise<Set<string>> {
+    const applied = await store.listResponseActions({ states: ['applying', 'applied'], limit: 10_000 });
+    return new Set(
+      applied
+        .filter((a) => a.targetKind === 'user' && (a.kind === 'quarantine' || a.kind === 'disable-console'))
+        .map((a) => a.targetName.toLowerCase()),
+    );
+  }
+
+  /** Why the action waits, decided when it is planned; the rate limit is decided when it is applied. */
+  async function holdFor(
+    rule: RespondRule,
+    kind: Parameters<typeof adminHold>[0]['kind'],
+    target: ResponseTarget,
+  ): Promise<{ state: 'planned' | 'refused'; hold: string | null; reason: string | null }> {
+    const refusal = protectedReason(target, { breakGlassUsers: deps.breakGlassUsers, config });
+    if (refusal !== null) return { state: 'refused', hold: 'protected', reason: refusal };
+    if (config.mode === 'dry-run')
+      return { state: 'planned', hold: 'dry-run', reason: 'respond.mode is dry-run: shown, not applied' };
+    if (rule.approval !== 'none')
+      return { state: 'planned', hold: 'approval', reason: `the rule asks a ${rule.approval} to approve` };
+    const admins = deps.posture === undefined ? null : await deps.posture.administrators(target.account);
+    const held = adminHold({
+      kind,
+      target,
+      admins,
+      knownAdmins: deps.knownAdmins,
+      lockedOut: await lockedOutUsers(),
+    });
+    return held === null
+      ? { state: 'planned', hold: null, reason: null }
+      : { state: 'planned', hold: held.hold, reason: held.reason };
+  }
+
+  async function plan(caseId: string): Promise<StoredResponseAction[]> {
+    const detail = await store.getCase(caseId);
+    if (detail === null) throw new NotFoundError('case', caseId);
+    const rules = detail.state === 'resolved' ? [] : rulesFor(config, detail.classification);
+    if (rules.length > 0) {
+      const removals = (await caseAlerts(detail)).filter(isRemovalAlert);
+      const removalAtMs = Math.min(
+        detail.firstEventAt,
+        ...removals.map((alert) => Date.parse(alert.event.time)),
+      );
+      const user: ResponseTarget = { kind: 'user', account: detail.account, name: detail.userName };
+      const now = clock();
+      for (const rule of rules) {
+        for (const kind of rule.actions) {
+          const action = RESPONSE_ACTIONS[kind];
+          for (const target of targetsFor(kind, user, removals)) {
+            if (!action.targetKinds.includes(target.kind)) continue;
+            const held = await holdFor(rule, kind, target);
+            await store.planResponseAction({
+              caseId,
+              kind,
+              targetKind: target.kind,
+              account: target.account,
+              targetName: target.name,
+              state: held.state,
+              hold: held.hold,
+              holdReason: held.reason,
+              plan: {
+                steps: action.plan(target, contextFor(target, removalAtMs, now)),
+                removalAtMs,
+                approval: rule.approval,
+                undoable: action.undoable,
+                caution: action.caution,
+              },
+              reason: `the case is ${detail.classification ?? 'unclassified'}: ${action.title.toLowerCase()} (${describeTarget(target)})`,
+              notBeforeMs: now + rule.delayMs,
+              actor: SYSTEM,
+              nowMs: now,
+            });
+          }
+        }
+      }
+    }
+    return store.listResponseActions({ caseId });
+  }
+
+  /** planned (due, no hold) or applying with a lapsed lease -> applying, ours; null when not ours to apply now. */
+  async function claim(action: StoredResponseAction, now: number): Promise<StoredResponseAction | null> {
+    return store.transaction(async (tx) => {
+      // Written first: on PostgreSQL the row lock serialises claims, so two workers cannot both pass the rate limit.
+      await tx.setCheckpoint('respond:claim', String(now), now);
+      const current = await tx.getResponseAction(action.id);
+      if (current === null) return null;
+      const lapsed = current.state === 'applying' && (current.leaseUntil ?? 0) <= now;
+      const due = current.state === 'planned' && current.hold === null && current.notBefore <= now;
+      if (!lapsed && !due) return null;
+      if (current.approvedBy === null && !lapsed) {
+        const recent = await tx.listResponseActions({
+          states: ['applying', 'applied', 'undone', 'failed'],
+          limit: 10_000,
+        });
+        const limited = rateLimited(recent, current.id, config.rateLimit, now);
+        if (limited !== null) {
+          await tx.updateResponseAction(
+            current.id,
+            ['planned'],
+            { hold: 'rate-limit', holdReason: limited },
+            {
+              actor: SYSTEM,
+              nowMs: now,
+              note: limited,
+            },
+          );
+          return null;
+        }
+      }
+      return tx.updateResponseAction(
+        current.id,
+        [current.state],
+        {
+          state: 'applying',
+          leaseOwner: workerId,
+          leaseUntil: now + leaseMs,
+          attempts: current.attempts + 1,
+          error: null,
+        },
+        {
+          actor: current.approvedBy ?? SYSTEM,
+          nowMs: now,
+          note: lapsed ? `resumed after worker ${current.leaseOwner ?? '?'} stopped mid-apply` : 'applying',
+        },
+      );
+    });
+  }
+
+  async function applyClaimed(claimed: StoredResponseAction): Promise<StoredResponseAction> {
+    if (!isActionKind(claimed.kind)) throw new ConflictError(`unknown action kind ${claimed.kind}`);
+    const action = RESPONSE_ACTIONS[claimed.kind];
+    const target: ResponseTarget = {
+      kind: claimed.targetKind,
+      account: claimed.account,
+      name: claimed.targetName,
+    };
+    const iam = deps.iam(claimed.account);
+    const actor = claimed.approvedBy ?? SYSTEM;
+    try {
+      let current = claimed;
+      if (current.calls === null) {
+        const removalAtMs = (current.plan as { removalAtMs?: number }).removalAtMs ?? current.createdAt;
+        const resolved = await action.resolve(iam, target, contextFor(target, removalAtMs, clock()));
+        // Recorded before the first write goes out: a restart resends exactly these, an undo reverses exactly these.
+        const recorded = await store.updateResponseAction(
+          current.id,
+          ['applying'],
+          { calls: resolved.calls, notes: resolved.notes },
+          { actor, nowMs: clock(), note: 'calls recorded' },
+        );
+        if (recorded === null) return current;
+        current = recorded;
+      }
+      await deps.beforeSend?.(current);
+      await sendAll(iam, current.calls as IamCall[]);
+      const done = await store.updateResponseAction(
+        current.id,
+        ['applying'],
+        { state: 'applied', appliedAt: clock(), leaseOwner: null, leaseUntil: null },
+        {
+          actor,
+          nowMs: clock(),
+          note: `applied: ${(current.calls as IamCall[]).map((c) => c.api).join(', ') || 'nothing to change'}`,
+        },
+      );
+      log({
+        level: 'info',
+        msg: 'response action applied',
+        actionId: current.id,
+        kind: current.kind,
+        target: current.targetName,
+      });
+      return done ?? current;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retry = error instanceof ExternalError && error.retryable && claimed.attempts < MAX_ATTEMPTS;
+      log({ level: 'error', msg: 'response action failed', actionId: claimed.id, error: message, retry });
+      const failed = await store.updateResponseAction(
+        claimed.id,
+        ['applying'],
+        retry
+          ? {
+              state: 'planned',
+              error: message,
+              notBefore: clock() + 30_000 * claimed.attempts,
+              leaseOwner: null,
+              leaseUntil: null,
+            }
+          : { state: 'failed', error: message, leaseOwner: null, leaseUntil: null },
+        { actor, nowMs: clock(), note: retry ? `will retry: ${message}` : `failed: ${message}` },
+      );
+      return failed ?? claimed;
+    }
+  }
+
+  async function applyDue(caseId?: string): Promise<void> {
+    const now = clock();
+    const candidates = await store.listResponseActions({
+      ...(caseId === undefined ? {} : { caseId }),
+      states: ['planned', 'applying'],
+      limit: 10_000,
+    });
+    for (const action of candidates) {
+      const claimed = await claim(action, now);
+      if (claimed !== null) await applyClaimed(claimed);
+    }
+  }
+
+  async function undo(
+    actionId: string,
+    actor: string,
+    note = 'undone by a person',
+  ): Promise<StoredResponseAction> {
+    const action = await store.getResponseAction(actionId);
+    if (action === null) throw new NotFoundError('response action', actionId);
+    const now = clock();
+    if (action.state === 'planned') {
+      const cancelled = await store.updateResponseAction(
+        action.id,
+        ['planned'],
+        { state: 'undone', undoneAt: now, undoneBy: actor },
+        {
+          actor,
+          nowMs: now,
+          note: `${note} (cancelled before it was applied)`,
+        },
+      );
+      if (cancelled === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+      return cancelled;
+    }
+    if (action.state !== 'applied')
+      throw new ConflictError(
+        `action ${actionId} is ${action.state}: only an applied or planned action can be undone`,
+      );
+    if (!isActionKind(action.kind)) throw new ConflictError(`unknown action kind ${action.kind}`);
+    const inverse = RESPONSE_ACTIONS[action.kind].undo(action.calls as IamCall[]);
+    await sendAll(deps.iam(action.account), inverse);
+    const undone = await store.updateResponseAction(
+      action.id,
+      ['applied'],
+      { state: 'undone', undoneAt: clock(), undoneBy: actor },
+      {
+        actor,
+        nowMs: clock(),
+        note: `${note}: ${inverse.map((call) => call.api).join(', ') || 'nothing to reverse'}`,
+      },
+    );
+    if (undone === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+    return undone;
+  }
+
+  /** Was the enabling request made from a place the user used before the removal? (The remover's is not.) */
+  async function familiarPlace(event: CloudTrailEvent, removalAtMs: number): Promise<boolean> {
+    const key = event.actor.arn ?? event.actor.principalId;
+    if (key === null || event.sourceIp === null) return false;
+    const seen = await store.findSightings({
+      actors: [key],
+      fromMs: removalAtMs - 90 * 86_400_000,
+      toMs: removalAtMs + 1,
+    });
+    return seen.some((row) => row.value === `ip:${event.sourceIp ?? ''}` && row.firstMs < removalAtMs);
+  }
+
+  async function liftOn(event: CloudTrailEvent): Promise<void> {
+    const user = event.target.userName ?? event.actor.userName;
+    if (user === null) return;
+    const quarantines = (
+      await store.listResponseActions({ states: ['planned', 'applied'], limit: 10_000 })
+    ).filter(
+      (a) =>
+        a.kind === 'quarantine' &&
+        a.targetName.toLowerCase() === user.toLowerCase() &&
+        (a.account === null || event.account === null || a.account === event.account),
+    );
+    for (const action of quarantines) {
+      const removalAtMs = (action.plan as { removalAtMs?: number }).removalAtMs ?? action.createdAt;
+      if (event.timeMs <= removalAtMs) continue;
+      const ownSession = event.actor.userName?.toLowerCase() === user.toLowerCase();
+      if (!ownSession || !(await familiarPlace(event, removalAtMs))) {
+        await store.addComment(action.caseId, {
+          author: SYSTEM,
+          text: `A new MFA device was enabled for ${user}, but not by the owner from a place seen before the removal (${event.sourceIp ?? 'unknown address'}): the quarantine stays until a person lifts it.`,
+          nowMs: clock(),
+        });
+        continue;
+      }
+      await undo(
+        action.id,
+        SYSTEM,
+        `lifted: ${user} re-enrolled an MFA device (EnableMFADevice ${event.id}) from a familiar address`,
+      );
+    }
+  }
+
+  return {
+    plan,
+    async caseChanged(caseIds) {
+      for (const caseId of caseIds) {
+        try {
+          await plan(caseId);
+          await applyDue(caseId);
+        } catch (error) {
+          log({ level: 'error', msg: 'response planning failed', caseId, error: String(error) });
+        }
+      }
+    },
+    async eventsIngested(events) {
+      if (!config.liftOnReEnrolment) return;
+      for (const event of events) {
+        if (event.name !== 'EnableMFADevice' || event.outcome !== 'success') continue;
+        try {
+          await liftOn(event);
+        } catch (error) {
+          log({
+            level: 'error',
+            msg: 'lifting a quarantine failed',
+            eventId: event.id,
+            error: String(error),
+          });
+        }
+      }
+    },
+    async approve(actionId, actor, role) {
+      const action = await store.getResponseAction(actionId);
+      if (action === null) throw new NotFoundError('response action', actionId);
+      if (action.state !== 'planned' || action.hold === null || !APPROVABLE.has(action.hold))
+        throw new ConflictError(
+          action.hold === 'dry-run'
+            ? 'respond.mode is dry-run: nothing is applied until the configuration says enforce'
+            : `action ${actionId} is ${action.state}${action.hold === null ? '' : ` (${action.hold})`}: nothing to approve`,
+        );
+      const needed = (action.plan as { approval?: ApprovalRole }).approval ?? 'responder';
+      if (ROLE_RANK[role] < Math.max(ROLE_RANK[needed], 1))
+        throw new UsageError(
+          `approving this action needs the ${needed === 'none' ? 'responder' : needed} role`,
+        );
+      const now = clock();
+      const approved = await store.updateResponseAction(
+        action.id,
+        ['planned'],
+        { hold: null, holdReason: null, approvedBy: actor, notBefore: now },
+        {
+          actor,
+          nowMs: now,
+          note: `approved (was held: ${action.holdReason ?? action.hold})`,
+        },
+      );
+      if (approved === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+      const claimed = await claim(approved, now);
+      return claimed === null ? approved : applyClaimed(claimed);
+    },
+    undo,
+    async undoCase(caseId, actor) {
+      const actions = (await store.listResponseActions({ caseId, states: ['applied'] })).reverse();
+      const undone: StoredResponseAction[] = [];
+      const refused: string[] = [];
+      for (const action of actions) {
+        try {
+          undone.push(await undo(action.id, actor));
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          refused.push(`action ${action.id} (${action.kind} ${action.targetName}): ${error.message}`);
+        }
+      }
+      return { undone, refused };
+    },
+    tick: () => applyDue(),
+  };
+}
