@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { tempSqlite } from '../app/live/test-support.ts';
-import type { TempStore } from '../app/live/test-support.ts';
+import { tempSqlite } from '../app/live/test-support/live.ts';
+import type { TempStore } from '../app/live/test-support/live.ts';
 import { ConflictError } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { UsageError } from '../model/index.ts';

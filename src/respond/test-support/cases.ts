@@ -3,7 +3,7 @@
 import type { Classification } from '../../model/index.ts';
 import { targetKeyOf } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
-import { makeAlert } from '../../store/store.contract.ts';
+import { makeAlert } from '../../store/test-support/store.contract.ts';
 import { DEFAULT_RESPOND_CONFIG } from '../policy.ts';
 import type { RespondConfig } from '../policy.ts';
 

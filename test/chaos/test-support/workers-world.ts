@@ -20,8 +20,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import pg from 'pg';
-import { startLocalS3 } from '../../../src/ingest/sources/live-testkit.ts';
-import type { LocalS3 } from '../../../src/ingest/sources/live-testkit.ts';
+import { startLocalS3 } from '../../../src/ingest/sources/test-support/live-testkit.ts';
+import type { LocalS3 } from '../../../src/ingest/sources/test-support/live-testkit.ts';
 import { createThrowawayDatabase } from '../../../src/store/test-support/postgres.ts';
 import type { ThrowawayDatabase } from '../../../src/store/test-support/postgres.ts';
 import { startServeProcess } from './serve-process.ts';

@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { openStore } from '../../store/index.ts';
-import type { Store } from '../../store/index.ts';
+import { openStore } from '../../../store/index.ts';
+import type { Store } from '../../../store/index.ts';
 import { createFakeTime, deferred, settle } from './live-testkit.ts';
 import type { FakeTime } from './live-testkit.ts';
-import type { LiveSink, LiveSource, Sleep } from './live-source.ts';
+import type { LiveSink, LiveSource, Sleep } from '../live-source.ts';
 
 /** How the contract drives one kind of source: its outside world (mocked SDK or s3rver) is the harness's. */
 export interface LiveSourceHarness {
