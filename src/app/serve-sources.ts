@@ -101,90 +101,135 @@ export function checkSourceSettings(settings: ServeSourceSettings): void {
   }
 }
 
+interface NamedSource {
+  readonly name: string;
+  readonly source: LiveSource;
+}
+
+/** What a registry entry builds its sources with: the settings' region and profile, and the service around them. */
+interface SourceSetup {
+  readonly settings: ServeSourceSettings;
+  readonly context: SourceContext;
+  readonly clientOptions: { readonly region?: string; readonly profile?: string };
+}
+
+export interface LiveSourceEntry {
+  /** The `serve` option that asks for it, for messages. */
+  readonly option: string;
+  /** What the settings ask this source to watch (queue URLs, prefixes, regions); none: it is not started. */
+  readonly targets: (settings: ServeSourceSettings) => readonly string[];
+  /** One source per target; the AWS SDKs are loaded here, only when asked for. */
+  readonly create: (setup: SourceSetup) => Promise<NamedSource[]>;
+}
+
+/**
+ * The live sources `serve` runs besides its HTTP endpoint, by id, kept in alphabetical order. A new source is one
+ * folder under `ingest/sources/` plus one entry here; the live source contract (src/app/serve-sources.test.ts)
+ * runs over every entry.
+ */
+export const LIVE_SOURCES = {
+  'lookup-events': {
+    option: '--lookup-region',
+    targets: (settings) => settings.lookupRegions ?? [],
+    async create({ settings, context, clientOptions }) {
+      const { createLookupClient, createLookupSource } = await loadLookupSource();
+      const regions = settings.lookupRegions ?? [];
+      const account = await callerAccount(clientOptions.region ?? regions[0]!, clientOptions.profile);
+      return regions.map((lookupRegion) => {
+        const name = `lookup-events ${account}/${lookupRegion}`;
+        const client = createLookupClient({
+          region: lookupRegion,
+          ...(clientOptions.profile === undefined ? {} : { profile: clientOptions.profile }),
+        });
+        return {
+          name,
+          source: createLookupSource({
+            client,
+            account,
+            region: lookupRegion,
+            sink: context.sink,
+            store: context.store,
+            clock: context.clock,
+            sleep: realSleep,
+            log: sourceLog(name, context.log),
+          }),
+        };
+      });
+    },
+  },
+  's3-poll': {
+    option: '--s3-poll',
+    targets: (settings) => settings.s3Prefixes ?? [],
+    async create({ settings, context, clientOptions }) {
+      const { createS3Client, createS3PollSource } = await loadS3PollSource();
+      const client = createS3Client(clientOptions);
+      return (settings.s3Prefixes ?? []).map((url) => {
+        const name = `s3-poll ${url}`;
+        return {
+          name,
+          source: createS3PollSource({
+            client,
+            url,
+            sink: context.sink,
+            store: context.store,
+            clock: context.clock,
+            sleep: realSleep,
+            log: sourceLog(name, context.log),
+            workerId: context.workerId,
+          }),
+        };
+      });
+    },
+  },
+  sqs: {
+    option: '--sqs-queue',
+    targets: (settings) => settings.sqsQueues ?? [],
+    async create({ settings, context, clientOptions }) {
+      const { createSqsClient, createSqsSource } = await loadSqsSource();
+      const { createS3Client } = await loadS3PollSource();
+      const client = createSqsClient(clientOptions);
+      const s3 = createS3Client(clientOptions);
+      return (settings.sqsQueues ?? []).map((queueUrl) => {
+        const name = `sqs ${queueUrl}`;
+        return {
+          name,
+          source: createSqsSource({
+            client,
+            s3,
+            queueUrl,
+            sink: context.sink,
+            store: context.store,
+            clock: context.clock,
+            sleep: realSleep,
+            log: sourceLog(name, context.log),
+            workerId: context.workerId,
+            ...(settings.sqsVisibilityTimeoutSeconds === undefined
+              ? {}
+              : { visibilityTimeoutSeconds: settings.sqsVisibilityTimeoutSeconds }),
+          }),
+        };
+      });
+    },
+  },
+} as const satisfies Readonly<Record<string, LiveSourceEntry>>;
+
+export type LiveSourceId = keyof typeof LIVE_SOURCES;
+
 /** Starts every configured source (checked by checkSourceSettings); none configured costs nothing (the AWS SDKs are loaded only when needed). */
 export async function startSources(
   settings: ServeSourceSettings,
   context: SourceContext,
 ): Promise<StartedSource[]> {
-  const { sink, store, clock, workerId, signal, log } = context;
-  const profile = settings.profile;
-  const region = settings.region;
+  const { signal, log } = context;
   const clientOptions = {
-    ...(region === undefined ? {} : { region }),
-    ...(profile === undefined ? {} : { profile }),
+    ...(settings.region === undefined ? {} : { region: settings.region }),
+    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
   };
-  const sources: { name: string; source: LiveSource }[] = [];
-
-  if ((settings.sqsQueues?.length ?? 0) > 0) {
-    const { createSqsClient, createSqsSource } = await loadSqsSource();
-    const { createS3Client } = await loadS3PollSource();
-    const client = createSqsClient(clientOptions);
-    const s3 = createS3Client(clientOptions);
-    for (const queueUrl of settings.sqsQueues ?? []) {
-      const name = `sqs ${queueUrl}`;
-      sources.push({
-        name,
-        source: createSqsSource({
-          client,
-          s3,
-          queueUrl,
-          sink,
-          store,
-          clock,
-          sleep: realSleep,
-          log: sourceLog(name, log),
-          workerId,
-          ...(settings.sqsVisibilityTimeoutSeconds === undefined
-            ? {}
-            : { visibilityTimeoutSeconds: settings.sqsVisibilityTimeoutSeconds }),
-        }),
-      });
-    }
-  }
-  if ((settings.s3Prefixes?.length ?? 0) > 0) {
-    const { createS3Client, createS3PollSource } = await loadS3PollSource();
-    const client = createS3Client(clientOptions);
-    for (const url of settings.s3Prefixes ?? []) {
-      const name = `s3-poll ${url}`;
-      sources.push({
-        name,
-        source: createS3PollSource({
-          client,
-          url,
-          sink,
-          store,
-          clock,
-          sleep: realSleep,
-          log: sourceLog(name, log),
-          workerId,
-        }),
-      });
-    }
-  }
-  if ((settings.lookupRegions?.length ?? 0) > 0) {
-    const { createLookupClient, createLookupSource } = await loadLookupSource();
-    const first = settings.lookupRegions![0]!;
-    const account = await callerAccount(region ?? first, profile);
-    for (const lookupRegion of settings.lookupRegions ?? []) {
-      const name = `lookup-events ${account}/${lookupRegion}`;
-      const client = createLookupClient({
-        region: lookupRegion,
-        ...(profile === undefined ? {} : { profile }),
-      });
-      sources.push({
-        name,
-        source: createLookupSource({
-          client,
-          account,
-          region: lookupRegion,
-          sink,
-          store,
-          clock,
-          sleep: realSleep,
-          log: sourceLog(name, log),
-        }),
-      });
-    }
+  const sources: NamedSource[] = [];
+  // Every source is built before any starts: one that cannot (no credentials) fails the start with nothing running.
+  for (const entry of Object.values(LIVE_SOURCES) as LiveSourceEntry[]) {
+    if (entry.targets(settings).length === 0) continue;
+    sources.push(...(await entry.create({ settings, context, clientOptions })));
   }
 
   return sources.map(({ name, source }) => {
