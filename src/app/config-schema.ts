@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, WorkingHours } from '../enrich/index.ts';
 import type { Severity } from '../model/index.ts';
+// The notifiers' schemas only: notify/index.ts also loads the SNS SDK and nodemailer, which `scan` must not pay for.
+import { NOTIFY_SECTION_SCHEMA } from '../notify/config-schemas.ts';
 import { isPrintableTime, SEVERITIES } from '../model/index.ts';
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -329,3 +331,9 @@ export const CONFIG_SCHEMA = z
   .meta({ title: 'mfaguard configuration', description: 'The file given with --config (YAML)' });
 
 export type ParsedConfigFile = z.output<typeof CONFIG_SCHEMA>;
+
+/**
+ * The schema published for editors (docs/schemas/config.schema.json): CONFIG_SCHEMA with the notify section's shape
+ * from the notifiers' own config schemas (the values are checked by notify/config.ts, which names each problem).
+ */
+export const CONFIG_FILE_SCHEMA = CONFIG_SCHEMA.extend({ notify: NOTIFY_SECTION_SCHEMA });

@@ -14,7 +14,7 @@ export {
   parseDuration,
 } from './config.ts';
 export type { MfaguardConfig, ParseConfigOptions, ServeConfig } from './config.ts';
-export { CONFIG_SCHEMA } from './config-schema.ts';
+export { CONFIG_FILE_SCHEMA } from './config-schema.ts';
 export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo.ts';
 export type { GroundTruthCheck } from './demo.ts';
 // The service is loaded on demand (service.ts): `scan` must not pay for the HTTP API, notifiers and SDK clients.
