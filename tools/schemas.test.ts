@@ -79,5 +79,9 @@ void describe('published JSON Schemas', () => {
     assert.equal(problems(validate, example), '');
     assert.notEqual(problems(validate, { ...example, triage: { graceWindw: '2h' } }), '');
     assert.notEqual(problems(validate, { ...example, serve: { escalateConfirmedAt: 'sometimes' } }), '');
+    const notify = example['notify'] as { notifiers: Record<string, unknown>[] };
+    assert.ok(notify.notifiers.length >= 5, 'the example shows every notifier kind');
+    const typo = { ...notify, notifiers: [{ ...notify.notifiers[0], secretEnvv: 'X' }] };
+    assert.notEqual(problems(validate, { ...example, notify: typo }), '');
   });
 });

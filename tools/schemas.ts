@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CONFIG_SCHEMA } from '../src/app/index.ts';
+import { CONFIG_FILE_SCHEMA } from '../src/app/index.ts';
 import { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA } from '../src/report/index.ts';
 
 export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');
@@ -20,7 +20,7 @@ export function generateSchemas(): Record<string, string> {
     ) + '\n';
   return {
     'alert.schema.json': render(ALERT_OUTPUT_SCHEMA),
-    'config.schema.json': render(CONFIG_SCHEMA),
+    'config.schema.json': render(CONFIG_FILE_SCHEMA),
     'finding.schema.json': render(FINDING_OUTPUT_SCHEMA),
   };
 }

@@ -7,7 +7,6 @@ import type {
   Case,
   CaseDetail,
   CasePatch,
-  CaseState,
   StoredAlert,
   StoredApproval,
 } from '../store/index.ts';
@@ -18,7 +17,8 @@ import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
-import { Fields } from './validate.ts';
+import { field, parseBody, parseQuery } from './validate.ts';
+import type { Problem } from './validate.ts';
 
 const DAY_MS = 86_400_000;
 const DURATION = /^(\d{1,6})(m|h|d)$/;
@@ -137,25 +137,18 @@ const LIMIT_QUERY = { name: 'limit', description: '1..1000, default 100' } as co
 const CURSOR_QUERY = { name: 'cursor', description: 'nextCursor of the previous page' } as const;
 
 async function getAlerts(ctx: RequestContext) {
-  const q = Fields.query(ctx.url.searchParams, [
-    'since',
-    'until',
-    'severity',
-    'classification',
-    'ruleId',
-    'targetUser',
-    'limit',
-    'cursor',
-  ]);
-  const since = q.time('since');
-  const until = q.time('until');
-  const severity = q.severity('severity');
-  const classification = q.classification('classification');
-  const ruleId = q.string('ruleId');
-  const targetUser = q.string('targetUser');
-  const limit = q.integer('limit', 1, 1000) ?? 100;
-  const cursor = q.string('cursor', { max: 1000 });
-  q.done();
+  const q = parseQuery(ctx.url.searchParams, {
+    since: field.time(),
+    until: field.time(),
+    severity: field.severity(),
+    classification: field.classification(),
+    ruleId: field.optionalString(),
+    targetUser: field.optionalString(),
+    limit: field.integer(1, 1000),
+    cursor: field.optionalString({ max: 1000 }),
+  });
+  const { since, until, severity, classification, ruleId, targetUser, cursor } = q;
+  const limit = q.limit ?? 100;
   const page = await ctx.options.store.listAlerts({
     limit,
     ...(since === undefined ? {} : { since }),
@@ -170,13 +163,15 @@ async function getAlerts(ctx: RequestContext) {
 }
 
 async function getCases(ctx: RequestContext) {
-  const q = Fields.query(ctx.url.searchParams, ['state', 'severity', 'assignee', 'limit', 'cursor']);
-  const state = q.choice('state', CASE_STATES);
-  const severity = q.severity('severity');
-  const assignee = q.string('assignee');
-  const limit = q.integer('limit', 1, 1000) ?? 100;
-  const cursor = q.string('cursor', { max: 1000 });
-  q.done();
+  const q = parseQuery(ctx.url.searchParams, {
+    state: field.choice(CASE_STATES).optional(),
+    severity: field.severity(),
+    assignee: field.optionalString(),
+    limit: field.integer(1, 1000),
+    cursor: field.optionalString({ max: 1000 }),
+  });
+  const { state, severity, assignee, cursor } = q;
+  const limit = q.limit ?? 100;
   const page = await ctx.options.store.listCases({
     limit,
     ...(state === undefined ? {} : { state }),
@@ -195,14 +190,11 @@ async function loadCase(ctx: RequestContext): Promise<CaseDetail> {
   return detail;
 }
 
-function parseWindow(value: string | undefined, f: Fields): number | undefined {
+function parseWindow(value: string | undefined, problem: Problem): number | undefined {
   if (value === undefined) return undefined;
   const match = DURATION.exec(value);
   if (match === null) {
-    f.problem(
-      'window',
-      `expected a duration such as 30m, 2h or 1d, got ${JSON.stringify(value.slice(0, 40))}`,
-    );
+    problem('window', `expected a duration such as 30m, 2h or 1d, got ${JSON.stringify(value.slice(0, 40))}`);
     return undefined;
   }
   return Number(match[1]) * (DURATION_MS[match[2]!] ?? 0);
@@ -287,11 +279,11 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['to', 'note']);
-      const to = f.choice<CaseState>('to', CASE_STATES, { required: true });
-      const note = f.string('note', { max: 2000 });
-      f.done();
-      const updated = await ctx.options.store.transitionCase(id, to!, {
+      const { to, note } = parseBody(await readJson(ctx.req, 64 * 1024), {
+        to: field.choice(CASE_STATES),
+        note: field.optionalString({ max: 2000 }),
+      });
+      const updated = await ctx.options.store.transitionCase(id, to, {
         actor: actorOf(ctx),
         nowMs: ctx.options.now(),
         ...(note === undefined ? {} : { note }),
@@ -314,23 +306,22 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     responses: { '200': 'the case', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['assignee', 'severity', 'classification']);
+      const body = parseBody(
+        await readJson(ctx.req, 64 * 1024),
+        {
+          assignee: field.nullableString(200),
+          severity: field.severity(),
+          classification: field.classification(),
+        },
+        (_valid, problem, raw) => {
+          if (['assignee', 'severity', 'classification'].every((key) => raw[key] === undefined))
+            problem('(body)', 'give at least one of assignee, severity, classification');
+        },
+      );
       const patch: { -readonly [K in keyof CasePatch]: CasePatch[K] } = {};
-      const assignee = f.nullableString('assignee', 200);
-      if (assignee !== undefined) patch.assignee = assignee;
-      const severity = f.severity('severity');
-      if (severity !== undefined) patch.severity = severity;
-      const classification = f.classification('classification');
-      if (classification !== undefined) patch.classification = classification;
-      if (
-        Object.keys(patch).length === 0 &&
-        !f.has('assignee') &&
-        !f.has('severity') &&
-        !f.has('classification')
-      ) {
-        f.problem('(body)', 'give at least one of assignee, severity, classification');
-      }
-      f.done();
+      if (body.assignee !== undefined) patch.assignee = body.assignee;
+      if (body.severity !== undefined) patch.severity = body.severity;
+      if (body.classification !== undefined) patch.classification = body.classification;
       const updated = await ctx.options.store.updateCase(id, patch, {
         actor: actorOf(ctx),
         nowMs: ctx.options.now(),
@@ -350,12 +341,12 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     responses: { '201': 'the comment', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['text']);
-      const text = f.string('text', { required: true, max: 10_000 });
-      f.done();
+      const { text } = parseBody(await readJson(ctx.req, 64 * 1024), {
+        text: field.string({ required: true, max: 10_000 }),
+      });
       const comment = await ctx.options.store.addComment(id, {
         author: actorOf(ctx),
-        text: text!,
+        text,
         nowMs: ctx.options.now(),
       });
       return json(201, {
@@ -376,9 +367,9 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     query: [{ name: 'active', description: 'true: only approvals not revoked whose window contains now' }],
     responses: { '200': '{items: [approval]}' },
     async handle(ctx) {
-      const q = Fields.query(ctx.url.searchParams, ['active']);
-      const active = q.choice('active', ['true', 'false'] as const);
-      q.done();
+      const { active } = parseQuery(ctx.url.searchParams, {
+        active: field.choice(['true', 'false']).optional(),
+      });
       const items = await ctx.options.store.listApprovals(
         active === 'true' ? { activeAt: ctx.options.now() } : {},
       );
@@ -403,41 +394,41 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     },
     responses: { '201': 'the approval' },
     async handle(ctx) {
-      const f = Fields.body(await readJson(ctx.req, 64 * 1024), [
-        'user',
-        'ticket',
-        'approver',
-        'window',
-        'from',
-        'to',
-        'actor',
-        'account',
-      ]);
-      const user = f.string('user', { required: true, max: 128 });
-      const ticket = f.string('ticket', { required: true, max: 200 });
-      const approver = f.string('approver', { required: true, max: 200 });
-      const actor = f.string('actor', { max: 2048 });
-      const account = f.string('account', { max: 12 });
-      if (account !== undefined && !/^\d{12}$/.test(account))
-        f.problem('account', 'expected a 12-digit AWS account id');
-      const fromMs = f.time('from') ?? ctx.options.now();
-      const windowMs = parseWindow(f.string('window', { max: 20 }), f);
-      const toGiven = f.time('to');
-      if (toGiven === undefined && windowMs === undefined && !f.has('to') && !f.has('window')) {
-        f.problem('window', 'give `window` (e.g. 2h) or `to` (a date-time)');
-      }
-      const toMs = toGiven ?? (windowMs === undefined ? undefined : fromMs + windowMs);
-      if (toMs !== undefined && toMs <= fromMs) f.problem('to', 'must be after `from`');
-      if (toMs !== undefined && toMs - fromMs > 30 * DAY_MS) f.problem('window', 'at most 30 days');
-      f.done();
+      let fromMs = ctx.options.now();
+      let toMs = fromMs;
+      const { user, ticket, approver, actor, account } = parseBody(
+        await readJson(ctx.req, 64 * 1024),
+        {
+          user: field.string({ required: true, max: 128 }),
+          ticket: field.string({ required: true, max: 200 }),
+          approver: field.string({ required: true, max: 200 }),
+          window: field.optionalString({ max: 20 }),
+          from: field.time(),
+          to: field.time(),
+          actor: field.optionalString({ max: 2048 }),
+          account: field.optionalString({ max: 12 }),
+        },
+        (body, problem, raw) => {
+          if (body.account !== undefined && !/^\d{12}$/.test(body.account))
+            problem('account', 'expected a 12-digit AWS account id');
+          fromMs = body.from ?? fromMs;
+          const windowMs = parseWindow(body.window, problem);
+          if (raw['to'] === undefined && raw['window'] === undefined)
+            problem('window', 'give `window` (e.g. 2h) or `to` (a date-time)');
+          const end = body.to ?? (windowMs === undefined ? undefined : fromMs + windowMs);
+          if (end !== undefined && end <= fromMs) problem('to', 'must be after `from`');
+          if (end !== undefined && end - fromMs > 30 * DAY_MS) problem('window', 'at most 30 days');
+          toMs = end ?? toMs;
+        },
+      );
       const approval = await ctx.options.store.createApproval({
-        user: user!,
-        ticket: ticket!,
-        approver: approver!,
+        user,
+        ticket,
+        approver,
         actor: actor ?? null,
         account: account ?? null,
         fromMs,
-        toMs: toMs!,
+        toMs,
         createdBy: actorOf(ctx),
         nowMs: ctx.options.now(),
       });
@@ -473,11 +464,16 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     ],
     responses: { '200': 'KPI snapshot' },
     async handle(ctx) {
-      const q = Fields.query(ctx.url.searchParams, ['from', 'to']);
-      const toMs = q.time('to') ?? ctx.options.now();
-      const fromMs = q.time('from') ?? toMs - 30 * DAY_MS;
-      if (fromMs >= toMs) q.problem('from', 'must be before `to`');
-      q.done();
+      const q = parseQuery(
+        ctx.url.searchParams,
+        { from: field.time(), to: field.time() },
+        (given, problem) => {
+          const end = given.to ?? ctx.options.now();
+          if ((given.from ?? end - 30 * DAY_MS) >= end) problem('from', 'must be before `to`');
+        },
+      );
+      const toMs = q.to ?? ctx.options.now();
+      const fromMs = q.from ?? toMs - 30 * DAY_MS;
       const snapshot = await ctx.options.store.kpiSnapshot({ fromMs, toMs });
       return json(200, { ...snapshot, from: iso(fromMs), to: iso(toMs) });
     },
@@ -492,10 +488,12 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     query: [{ name: 'state', description: 'pending, sent or dead (default pending)' }, LIMIT_QUERY],
     responses: { '200': '{depth: {pending, dead, oldestPendingAt}, items: [notification]}' },
     async handle(ctx) {
-      const q = Fields.query(ctx.url.searchParams, ['state', 'limit']);
-      const state = q.choice('state', ['pending', 'sent', 'dead'] as const) ?? 'pending';
-      const limit = q.integer('limit', 1, 1000) ?? 100;
-      q.done();
+      const q = parseQuery(ctx.url.searchParams, {
+        state: field.choice(['pending', 'sent', 'dead']).optional(),
+        limit: field.integer(1, 1000),
+      });
+      const state = q.state ?? 'pending';
+      const limit = q.limit ?? 100;
       const [depth, items] = await Promise.all([
         ctx.options.store.outboxDepth(),
         ctx.options.store.listNotifications({ state, limit }),
@@ -532,9 +530,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     query: [LIMIT_QUERY],
     responses: { '200': '{items: [{id, source, location, reason, createdAt, size, raw}]}' },
     async handle(ctx) {
-      const q = Fields.query(ctx.url.searchParams, ['limit']);
-      const limit = q.integer('limit', 1, 1000) ?? 100;
-      q.done();
+      const limit = parseQuery(ctx.url.searchParams, { limit: field.integer(1, 1000) }).limit ?? 100;
       const items = await ctx.options.store.listDeadLetters({ limit });
       return json(200, {
         items: items.map((d) => ({
@@ -570,14 +566,14 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     body: { name: 'what it is for*', role: 'viewer, responder or admin*' },
     responses: { '201': '{token: "mfg_…", ...token}' },
     async handle(ctx) {
-      const f = Fields.body(await readJson(ctx.req, 64 * 1024), ['name', 'role']);
-      const name = f.string('name', { required: true, max: 100 });
-      const role = f.choice('role', API_ROLES, { required: true });
-      f.done();
+      const { name, role } = parseBody(await readJson(ctx.req, 64 * 1024), {
+        name: field.string({ required: true, max: 100 }),
+        role: field.choice(API_ROLES),
+      });
       const secret = generateApiToken();
       const created = await ctx.options.store.createApiToken({
-        name: name!,
-        role: role!,
+        name: name,
+        role: role,
         tokenHash: hashApiToken(secret),
         createdBy: actorOf(ctx),
         nowMs: ctx.options.now(),

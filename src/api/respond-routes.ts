@@ -8,7 +8,7 @@ import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
-import { Fields } from './validate.ts';
+import { field, parseBody } from './validate.ts';
 
 export function responseActionJson(action: StoredResponseAction): Record<string, unknown> {
   const known = isActionKind(action.kind) ? RESPONSE_ACTIONS[action.kind] : null;
@@ -62,9 +62,9 @@ async function caseMustExist(ctx: RequestContext, id: string): Promise<void> {
 async function noteOf(ctx: RequestContext): Promise<string | undefined> {
   const length = Number(ctx.req.headers['content-length'] ?? '0');
   if (length === 0 && ctx.req.headers['transfer-encoding'] === undefined) return undefined;
-  const f = Fields.body(await readJson(ctx.req, 16 * 1024), ['note']);
-  const note = f.string('note', { max: 2000 });
-  f.done();
+  const { note } = parseBody(await readJson(ctx.req, 16 * 1024), {
+    note: field.optionalString({ max: 2000 }),
+  });
   return note;
 }
 

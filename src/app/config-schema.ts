@@ -8,6 +8,7 @@ import type { Severity } from '../model/index.ts';
 import { CLASSIFICATIONS, isPrintableTime, SEVERITIES } from '../model/index.ts';
 import { ACTION_KINDS, DEFAULT_RESPOND_CONFIG } from '../respond/index.ts';
 import type { RespondConfig, RespondRule } from '../respond/index.ts';
+import { NOTIFY_SECTION_SCHEMA } from '../notify/index.ts';
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DAY_NAMES: Readonly<Record<string, number>> = {
@@ -421,3 +422,9 @@ export const CONFIG_SCHEMA = z
   .meta({ title: 'mfaguard configuration', description: 'The file given with --config (YAML)' });
 
 export type ParsedConfigFile = z.output<typeof CONFIG_SCHEMA>;
+
+/**
+ * The schema published for editors (docs/schemas/config.schema.json): CONFIG_SCHEMA with the notify section's shape
+ * from the notifiers' own config schemas (the values are checked by notify/config.ts, which names each problem).
+ */
+export const CONFIG_FILE_SCHEMA = CONFIG_SCHEMA.extend({ notify: NOTIFY_SECTION_SCHEMA });

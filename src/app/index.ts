@@ -21,7 +21,7 @@ export { createHandler, handler, lazyRuntime, runtimeFromEnv } from './lambda.ts
 export type { EventResult, HandlerDeps, LambdaResult, LambdaRuntime, SqsBatchResponse } from './lambda.ts';
 export type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './live/index.ts';
 export { generateApiToken, hashApiToken } from './api-tokens.ts';
-export { CONFIG_SCHEMA } from './config-schema.ts';
+export { CONFIG_FILE_SCHEMA, CONFIG_SCHEMA } from './config-schema.ts';
 export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo.ts';
 export type { GroundTruthCheck } from './demo.ts';
 // The service is loaded on demand (service.ts): `scan` must not pay for the HTTP API, notifiers and SDK clients.

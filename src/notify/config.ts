@@ -2,6 +2,7 @@
 
 import type { Classification, InputIssue, Severity } from '../model/index.ts';
 import { SEVERITIES, isSeverity } from '../model/index.ts';
+import { NOTIFIER_SETTINGS } from './config-schemas.ts';
 import type { NotificationKind, NotifierKind } from './notification.ts';
 import {
   NOTIFICATION_KINDS,
@@ -104,26 +105,9 @@ export interface NotifyConfig {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const COMMON_KEYS = ['concurrency', 'id', 'kind', 'timeout', 'verificationLinks'] as const;
 const MAX_CONCURRENCY = 64;
-const KEYS: Readonly<Record<NotifierKind, readonly string[]>> = {
-  email: [
-    ...COMMON_KEYS,
-    'from',
-    'host',
-    'passwordEnv',
-    'port',
-    'secure',
-    'starttls',
-    'subjectPrefix',
-    'to',
-    'user',
-  ],
-  pagerduty: [...COMMON_KEYS, 'routingKeyEnv', 'source', 'url'],
-  slack: [...COMMON_KEYS, 'url', 'urlEnv'],
-  sns: [...COMMON_KEYS, 'endpoint', 'region', 'topicArn'],
-  webhook: [...COMMON_KEYS, 'secretEnv', 'url'],
-};
+/** Each kind's settings come from its config schema, in its folder (notifiers/<kind>/config-schema.ts). */
+const KEYS = NOTIFIER_SETTINGS;
 const ROUTE_KEYS = ['classifications', 'kinds', 'minSeverity', 'name', 'notify'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

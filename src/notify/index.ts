@@ -51,3 +51,4 @@ export type { NotifierFactory } from './registry.ts';
 export { DEFAULT_RETRY_POLICY, nextAttempt } from './retry.ts';
 export type { NextAttempt, RetryPolicy } from './retry.ts';
 export { routeMatches, routeNotification } from './route.ts';
+export { NOTIFIER_CONFIG_SCHEMAS, NOTIFY_SECTION_SCHEMA } from './config-schemas.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { NOTIFIER_CONFIG_SCHEMAS } from './config-schemas.ts';
 import { parseNotifyConfig } from './config.ts';
 import { NOTIFIER_KINDS } from './notification.ts';
 import { NOTIFIER_FACTORIES, createNotifiers } from './registry.ts';
@@ -51,4 +52,12 @@ describe('notifier registry', () => {
       ],
     );
   });
+});
+
+it('every registered notifier has its config schema, and no schema lacks a notifier', () => {
+  assert.deepEqual(Object.keys(NOTIFIER_CONFIG_SCHEMAS), Object.keys(NOTIFIER_FACTORIES));
+  const sorted = [...Object.keys(NOTIFIER_CONFIG_SCHEMAS)].sort();
+  assert.deepEqual(Object.keys(NOTIFIER_CONFIG_SCHEMAS), sorted, 'the registry is kept alphabetical');
+  for (const [kind, schema] of Object.entries(NOTIFIER_CONFIG_SCHEMAS))
+    assert.deepEqual(schema.shape.kind.def.values, [kind], `${kind}'s schema names another kind`);
 });
