@@ -1,13 +1,13 @@
 // `mfaguard demo`: the whole scan on the bundled sample archive, offline, with a check against its ground truth.
 
 import { runDemo } from '../../app/index.ts';
-import { forTerminal } from '../../report/index.ts';
+import { ALERT_FORMATS, DEFAULT_ALERT_FORMAT, forTerminal, isAlertFormat } from '../../report/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { presentScan } from './scan.ts';
 
-const USAGE = `Usage: mfaguard demo [--format table|json|ndjson|csv]
+const USAGE = `Usage: mfaguard demo [--format ${ALERT_FORMATS.join('|')}]
 
 Scans samples/demo/, a CloudTrail archive of 14,000 records in the S3 layout written by
 \`mfaguard generate --seed 42\` (two accounts, two regions, three days, with a phone swap, a
@@ -22,9 +22,7 @@ export const DEMO_COMMAND: Command = {
   async run(args, ctx) {
     const { values } = parseCommandArgs('demo', args, { format: { type: 'string' } });
     const format =
-      values.format === 'json' || values.format === 'ndjson' || values.format === 'csv'
-        ? values.format
-        : 'table';
+      values.format !== undefined && isAlertFormat(values.format) ? values.format : DEFAULT_ALERT_FORMAT;
     if (format === 'table')
       ctx.stderr.write('mfaguard demo: scanning the bundled sample archive samples/demo/AWSLogs ...\n');
     const { result, check } = await runDemo();

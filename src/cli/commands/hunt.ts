@@ -9,13 +9,17 @@ import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
 import { parseChoice, parseCommandArgs, parseSeverityOption } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { renderKpiTable } from '../../report/index.ts';
+import {
+  ALERT_FORMATS,
+  DEFAULT_ALERT_FORMAT,
+  describeAlertFormats,
+  renderKpiTable,
+} from '../../report/index.ts';
 import { issuePrinter } from '../issue-printer.ts';
 import { presentScan } from './scan.ts';
 import type { ScanPresentation } from './scan.ts';
 
 const ENGINES = ['duckdb', 'athena', 'cloudtrail-lake'] as const;
-const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
 /** Athena's on-demand price per terabyte scanned in most regions (10 MB minimum per query); a guide, not a bill. */
 const ATHENA_USD_PER_TB = 5;
 
@@ -38,7 +42,7 @@ Scope, as for scan (pushed down into the query; partition projection columns are
   --region REGION     only events of this AWS region; repeatable, or comma-separated
 
 Options as for scan:
-  --format FORMAT     table (default), json, ndjson or csv
+  --format FORMAT     ${describeAlertFormats()}
   --out FILE          write the alerts to FILE instead of standard output
   --rules PATH        also load rules from PATH; repeatable (a rule that pins no event name or source is refused)
   --no-builtin        do not load the built-in rules
@@ -86,7 +90,7 @@ export const HUNT_COMMAND: Command = {
       quiet: { type: 'boolean', short: 'q', default: false },
     });
     const presentation: ScanPresentation = {
-      format: parseChoice('format', values.format, FORMATS, 'table'),
+      format: parseChoice('format', values.format, ALERT_FORMATS, DEFAULT_ALERT_FORMAT),
       out: values.out ?? null,
       quiet: values.quiet === true,
       failOn: parseSeverityOption('fail-on', values['fail-on']),

@@ -20,9 +20,12 @@ import { parseChoice, parseCommandArgs, parseCount, parseSeverityOption } from '
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { issuePrinter } from '../issue-printer.ts';
-import { renderKpiTable } from '../../report/index.ts';
-
-const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
+import {
+  ALERT_FORMATS,
+  DEFAULT_ALERT_FORMAT,
+  describeAlertFormats,
+  renderKpiTable,
+} from '../../report/index.ts';
 
 export const SCAN_USAGE = `Usage: mfaguard scan PATH... [options]
 
@@ -32,7 +35,7 @@ PATH is a folder (searched recursively, e.g. an AWSLogs/ tree), a file (S3 deliv
 output; a single record), s3://bucket/prefix, or - for standard input.
 
 Options:
-  --format FORMAT     table (default), json, ndjson or csv
+  --format FORMAT     ${describeAlertFormats()}
   --out FILE          write the alerts to FILE instead of standard output
   --rules PATH        also load rules from PATH (a file or folder of built-in YAML, Elastic TOML or
                       Sigma YAML rules); repeatable
@@ -62,7 +65,7 @@ Exit codes: 0 done; 1 an alert at or above --fail-on; 2 usage error; 3 some inpu
 4 AWS or network failure.`;
 
 export interface ScanPresentation {
-  readonly format: (typeof FORMATS)[number];
+  readonly format: AlertFormat;
   readonly out: string | null;
   readonly quiet: boolean;
   readonly failOn: ReturnType<typeof parseSeverityOption>;
@@ -196,7 +199,7 @@ export const SCAN_COMMAND: Command = {
     if (positionals.length === 0)
       throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const presentation: ScanPresentation = {
-      format: parseChoice('format', values.format, FORMATS, 'table'),
+      format: parseChoice('format', values.format, ALERT_FORMATS, DEFAULT_ALERT_FORMAT),
       out: values.out ?? null,
       quiet: values.quiet === true,
       failOn: parseSeverityOption('fail-on', values['fail-on']),
