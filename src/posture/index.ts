@@ -60,8 +60,8 @@ export {
 export type * from './collect/snapshot.ts';
 export { buildAuditReport, computeKpis, CREDENTIAL_REPORT_MAX_AGE_HOURS, plainDuration } from './summary.ts';
 export type { AccountReport, AuditReport, Kpis } from './summary.ts';
-export { AUDIT_FILE_EXTENSIONS, AUDIT_FORMATS, renderAudit } from './render.ts';
-export type { AuditFormat, RenderOptions } from './render.ts';
+export { AUDIT_FILE_EXTENSIONS, AUDIT_FORMATS, AUDIT_WRITERS, renderAudit } from './render.ts';
+export type { AuditFormat, AuditWriterEntry, RenderOptions } from './render.ts';
 export { toAsff } from './output/asff.ts';
 export type { AsffOptions } from './output/asff.ts';
 export { AUDIT_CSV_COLUMNS } from './output/csv.ts';

@@ -9,18 +9,6 @@ import { toOcsfEvents } from './output/ocsf.ts';
 import { renderAuditTable } from './output/table.ts';
 import type { AuditReport } from './summary.ts';
 
-export const AUDIT_FORMATS = ['table', 'json', 'csv', 'ocsf', 'asff'] as const;
-export type AuditFormat = (typeof AUDIT_FORMATS)[number];
-
-/** The file each format is written to in `--out DIR`, after a common stem (Prowler's output folder). */
-export const AUDIT_FILE_EXTENSIONS: Readonly<Record<AuditFormat, string>> = {
-  table: '.txt',
-  json: '.json',
-  csv: '.csv',
-  ocsf: '.ocsf.json',
-  asff: '.asff.json',
-};
-
 export interface RenderOptions {
   /** Table: also list PASS and NOT_APPLICABLE rows. */
   readonly all?: boolean;
@@ -38,23 +26,18 @@ function json(value: unknown): string {
   return jsonForTerminal(JSON.stringify(value, null, 2)) + '\n';
 }
 
-export function renderAudit(report: AuditReport, format: AuditFormat, options: RenderOptions = {}): string {
-  switch (format) {
-    case 'table':
-      return renderAuditTable(report, { all: options.all === true });
-    case 'json':
-      return json(report);
-    case 'csv':
-      return renderAuditCsv(report, { region: options.region ?? null });
-    case 'ocsf':
-      return json(
-        toOcsfEvents(report, {
-          region: options.region ?? null,
-          ...(options.productVersion === undefined ? {} : { productVersion: options.productVersion }),
-          ...(options.firstSeen === undefined ? {} : { firstSeen: options.firstSeen }),
-        }),
-      );
-    case 'asff': {
+/** One output format of an audit: what `--format NAME` writes, and the file it goes to under `--out DIR`. */
+export interface AuditWriterEntry {
+  /** After a common stem (Prowler's output folder). */
+  readonly extension: string;
+  render(report: AuditReport, options: RenderOptions): string;
+}
+
+/** The finding writers by format name, in alphabetical order; the contract suite in render.test.ts runs over each. */
+export const AUDIT_WRITERS = {
+  asff: {
+    extension: '.asff.json',
+    render(report, options) {
       if (options.region === undefined || options.region === null)
         throw new InternalError(
           'ASFF needs the region the findings are imported into; the CLI checks it first',
@@ -67,6 +50,44 @@ export function renderAudit(report: AuditReport, format: AuditFormat, options: R
           ...(options.firstSeen === undefined ? {} : { firstSeen: options.firstSeen }),
         }),
       });
-    }
-  }
+    },
+  },
+  csv: {
+    extension: '.csv',
+    render: (report, options) => renderAuditCsv(report, { region: options.region ?? null }),
+  },
+  json: { extension: '.json', render: (report) => json(report) },
+  ocsf: {
+    extension: '.ocsf.json',
+    render: (report, options) =>
+      json(
+        toOcsfEvents(report, {
+          region: options.region ?? null,
+          ...(options.productVersion === undefined ? {} : { productVersion: options.productVersion }),
+          ...(options.firstSeen === undefined ? {} : { firstSeen: options.firstSeen }),
+        }),
+      ),
+  },
+  table: {
+    extension: '.txt',
+    render: (report, options) => renderAuditTable(report, { all: options.all === true }),
+  },
+} as const satisfies Readonly<Record<string, AuditWriterEntry>>;
+
+export type AuditFormat = keyof typeof AUDIT_WRITERS;
+
+/** The `--format` choices: the default first, then the registry's order. */
+export const AUDIT_FORMATS: readonly AuditFormat[] = [
+  'table',
+  ...(Object.keys(AUDIT_WRITERS) as AuditFormat[]).filter((format) => format !== 'table'),
+];
+
+/** The file each format is written to in `--out DIR`, after a common stem. */
+export const AUDIT_FILE_EXTENSIONS: Readonly<Record<AuditFormat, string>> = Object.fromEntries(
+  AUDIT_FORMATS.map((format) => [format, AUDIT_WRITERS[format].extension]),
+) as Record<AuditFormat, string>;
+
+export function renderAudit(report: AuditReport, format: AuditFormat, options: RenderOptions = {}): string {
+  const entry: AuditWriterEntry = AUDIT_WRITERS[format];
+  return entry.render(report, options);
 }

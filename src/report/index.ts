@@ -21,8 +21,16 @@ export {
 export { ProgressBar } from './progress.ts';
 export { renderKpiTable } from './removal-kpis.ts';
 export type { ProgressOptions, ProgressOutput, ProgressState } from './progress.ts';
-export { ALERT_FORMATS, createAlertWriter, isAlertFormat, renderAlerts } from './render-alerts.ts';
-export type { AlertFormat, AlertWriter, RenderOptions, TextSink } from './render-alerts.ts';
+export {
+  ALERT_FORMATS,
+  ALERT_WRITERS,
+  DEFAULT_ALERT_FORMAT,
+  createAlertWriter,
+  describeAlertFormats,
+  isAlertFormat,
+  renderAlerts,
+} from './render-alerts.ts';
+export type { AlertFormat, AlertWriter, AlertWriterEntry, RenderOptions, TextSink } from './render-alerts.ts';
 export {
   countAlertsBySeverity,
   countIssues,

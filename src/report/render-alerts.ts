@@ -1,4 +1,5 @@
-// Alert output in the four formats: all at once (`renderAlerts`) or streamed alert by alert (`createAlertWriter`).
+// Alert output in every format of the writer registry: all at once (`renderAlerts`) or streamed alert by alert
+// (`createAlertWriter`).
 
 import type { Alert } from '../model/index.ts';
 import { alertToJson } from './alert-json.ts';
@@ -7,13 +8,6 @@ import { renderAlertTable } from './alert-table.ts';
 import { jsonForTerminal } from './escape.ts';
 import { summaryToJson } from './summary.ts';
 import type { ScanSummary } from './summary.ts';
-
-export const ALERT_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
-export type AlertFormat = (typeof ALERT_FORMATS)[number];
-
-export function isAlertFormat(value: string): value is AlertFormat {
-  return (ALERT_FORMATS as readonly string[]).includes(value);
-}
 
 export interface RenderOptions {
   readonly color: boolean;
@@ -50,26 +44,29 @@ export interface AlertWriter {
   end(summary?: ScanSummary): void;
 }
 
+/** One output format of alerts: what `--format NAME` writes. */
+export interface AlertWriterEntry {
+  /** One line for help texts. */
+  readonly description: string;
+  /** Writes to `sink` as alerts come (memory stays flat), or buffers when the layout needs every row first. */
+  create(sink: TextSink, options: Omit<RenderOptions, 'summary'>): AlertWriter;
+}
+
 /**
- * A writer that sends each alert to `sink` as it comes for json, ndjson and csv (memory stays flat however
- * many alerts), and buffers only for the table, whose column widths depend on every row.
+ * The alert writers by format name, in alphabetical order: adding a format is one entry here (the CLI's
+ * `--format` lists come from it, and the contract suite in render-alerts.test.ts runs over every entry).
  */
-export function createAlertWriter(
-  sink: TextSink,
-  format: AlertFormat,
-  options: Omit<RenderOptions, 'summary'>,
-): AlertWriter {
-  switch (format) {
-    case 'ndjson':
-      return {
-        write: (alert) => sink.write(jsonLine(alertToJson(alert)) + '\n'),
-        end: () => undefined,
-      };
-    case 'csv': {
+export const ALERT_WRITERS = {
+  csv: {
+    description: 'a header and one RFC 4180 row per alert (CRLF), formulas disarmed',
+    create(sink) {
       sink.write(csvHeader());
       return { write: (alert) => sink.write(csvRow(alert)), end: () => undefined };
-    }
-    case 'json': {
+    },
+  },
+  json: {
+    description: '{ "alerts": [...], "summary": {...} }, one alert per line',
+    create(sink) {
       let count = 0;
       sink.write('{"alerts":[');
       return {
@@ -82,14 +79,56 @@ export function createAlertWriter(
           sink.write(`${count === 0 ? '' : '\n'}],\n"summary":${tail}}\n`);
         },
       };
-    }
-    case 'table': {
+    },
+  },
+  ndjson: {
+    description: 'one JSON alert per line',
+    create: (sink) => ({
+      write: (alert) => sink.write(jsonLine(alertToJson(alert)) + '\n'),
+      end: () => undefined,
+    }),
+  },
+  table: {
+    description: 'a table for people (the summary goes to standard error)',
+    create(sink, options) {
       const buffered: Alert[] = [];
       return {
         write: (alert) => buffered.push(alert),
         // The summary line is not part of the table: it goes to stderr (renderSummary), so piping the table stays clean.
         end: () => sink.write(renderAlertTable(buffered, options)),
       };
-    }
-  }
+    },
+  },
+} as const satisfies Readonly<Record<string, AlertWriterEntry>>;
+
+export type AlertFormat = keyof typeof ALERT_WRITERS;
+
+export const DEFAULT_ALERT_FORMAT: AlertFormat = 'table';
+
+/** The `--format` choices: the default first, then the registry's order. */
+export const ALERT_FORMATS: readonly AlertFormat[] = [
+  DEFAULT_ALERT_FORMAT,
+  ...(Object.keys(ALERT_WRITERS) as AlertFormat[]).filter((format) => format !== DEFAULT_ALERT_FORMAT),
+];
+
+export function isAlertFormat(value: string): value is AlertFormat {
+  return Object.hasOwn(ALERT_WRITERS, value);
+}
+
+/** `table (default), csv, json or ndjson`, for help texts. */
+export function describeAlertFormats(): string {
+  const names = ALERT_FORMATS.map((format) =>
+    format === DEFAULT_ALERT_FORMAT ? `${format} (default)` : format,
+  );
+  return `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+}
+
+/** A writer of `format` over `sink`: json, ndjson and csv stream, the table buffers (its widths need every row). */
+export function createAlertWriter(
+  sink: TextSink,
+  format: AlertFormat,
+  options: Omit<RenderOptions, 'summary'>,
+): AlertWriter {
+  const entry: AlertWriterEntry = ALERT_WRITERS[format];
+  return entry.create(sink, options);
 }

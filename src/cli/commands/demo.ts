@@ -1,7 +1,12 @@
 // `mfaguard demo`: the whole scan on the bundled sample archive, offline, with a check against its ground truth.
 
 import { runDemo } from '../../app/index.ts';
-import { forTerminal } from '../../report/index.ts';
+import {
+  DEFAULT_ALERT_FORMAT,
+  describeAlertFormats,
+  forTerminal,
+  isAlertFormat,
+} from '../../report/index.ts';
 import { defineCommand } from '../command.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -18,12 +23,10 @@ the archive's ground truth. Needs no AWS account and no network.`,
   examples: ['mfaguard demo', 'mfaguard demo --format json'],
   footer:
     'Exit codes: 0 every expected finding and nothing else; 3 the findings differ from the ground truth.',
-  declare: (command) => command.option('--format <format>', 'table (default), json, ndjson or csv'),
+  declare: (command) => command.option('--format <format>', describeAlertFormats()),
   async action(values, _positionals, ctx) {
     const format =
-      values.format === 'json' || values.format === 'ndjson' || values.format === 'csv'
-        ? values.format
-        : 'table';
+      values.format !== undefined && isAlertFormat(values.format) ? values.format : DEFAULT_ALERT_FORMAT;
     if (format === 'table')
       ctx.stderr.write('mfaguard demo: scanning the bundled sample archive samples/demo/AWSLogs ...\n');
     const { result, check } = await runDemo();

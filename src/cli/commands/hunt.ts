@@ -10,13 +10,17 @@ import { forTerminal, renderIssue } from '../../report/index.ts';
 import { parseChoice, parseSeverityOption } from '../args.ts';
 import { defineCommand, repeatable } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { renderKpiTable } from '../../report/index.ts';
+import {
+  ALERT_FORMATS,
+  DEFAULT_ALERT_FORMAT,
+  describeAlertFormats,
+  renderKpiTable,
+} from '../../report/index.ts';
 import { issuePrinter } from '../issue-printer.ts';
 import { declareScope, presentScan } from './scan.ts';
 import type { ScanPresentation } from './scan.ts';
 
 const ENGINES = ['duckdb', 'athena', 'cloudtrail-lake'] as const;
-const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
 /** Athena's on-demand price per terabyte scanned in most regions (10 MB minimum per query); a guide, not a bill. */
 const ATHENA_USD_PER_TB = 5;
 
@@ -54,7 +58,7 @@ projection columns are used when the table has them.`,
         .optionsGroup('Scope, as for scan:'),
     )
       .optionsGroup('Options as for scan:')
-      .option('--format <format>', 'table (default), json, ndjson or csv')
+      .option('--format <format>', describeAlertFormats())
       .option('--out <file>', 'write the alerts to FILE instead of standard output')
       .option(
         '--rules <path>',
@@ -75,7 +79,7 @@ projection columns are used when the table has them.`,
       .option('-q, --quiet', 'no summary, cost or issue lines on standard error'),
   async action(values, positionals, ctx) {
     const presentation: ScanPresentation = {
-      format: parseChoice('format', values.format, FORMATS, 'table'),
+      format: parseChoice('format', values.format, ALERT_FORMATS, DEFAULT_ALERT_FORMAT),
       out: values.out ?? null,
       quiet: values.quiet === true,
       failOn: parseSeverityOption('fail-on', values.failOn),

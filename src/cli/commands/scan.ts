@@ -22,12 +22,15 @@ import type { Command, CommandContext } from '../command.ts';
 import type { Command as CommanderCommand, OptionValues } from '@commander-js/extra-typings';
 import { EXIT } from '../exit-codes.ts';
 import { issuePrinter } from '../issue-printer.ts';
-import { renderKpiTable } from '../../report/index.ts';
-
-const FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
+import {
+  ALERT_FORMATS,
+  DEFAULT_ALERT_FORMAT,
+  describeAlertFormats,
+  renderKpiTable,
+} from '../../report/index.ts';
 
 export interface ScanPresentation {
-  readonly format: (typeof FORMATS)[number];
+  readonly format: AlertFormat;
   readonly out: string | null;
   readonly quiet: boolean;
   readonly failOn: ReturnType<typeof parseSeverityOption>;
@@ -178,7 +181,7 @@ export const SCAN_COMMAND: Command = defineCommand({
     declareScope(
       command
         .argument('[PATH...]', 'folders, files, s3://bucket/prefix, or - for standard input')
-        .option('--format <format>', `${FORMATS.join(', ')} (default table)`)
+        .option('--format <format>', describeAlertFormats())
         .option('--out <file>', 'write the alerts to FILE instead of standard output')
         .option(
           '--rules <path>',
@@ -222,7 +225,7 @@ export const SCAN_COMMAND: Command = defineCommand({
     if (positionals.length === 0)
       throw new UsageError('scan needs at least one PATH (a folder, file, s3://bucket/prefix or -)');
     const presentation: ScanPresentation = {
-      format: parseChoice('format', values.format, FORMATS, 'table'),
+      format: parseChoice('format', values.format, ALERT_FORMATS, DEFAULT_ALERT_FORMAT),
       out: values.out ?? null,
       quiet: values.quiet === true,
       failOn: parseSeverityOption('fail-on', values.failOn),
