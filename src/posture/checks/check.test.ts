@@ -26,27 +26,10 @@ import type {
   ReportDate,
   RootAccess,
 } from '../collect/snapshot.ts';
-import { ACCOUNT, emptySnapshot, NOW, reportFrom, withReport } from '../test-support/posture.ts';
+import { ACCOUNT, emptySnapshot, NOW, reportFrom, user, withReport } from '../test-support/posture.ts';
 
 const DAY = 86_400_000;
 const date = (ms: number): ReportDate => ({ state: 'date', iso: new Date(ms).toISOString(), ms });
-
-function user(name: string, overrides: Partial<IamUserDetail> = {}): IamUserDetail {
-  return {
-    userName: name,
-    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
-    userId: null,
-    path: null,
-    createDate: null,
-    groups: [],
-    inlinePolicies: [],
-    attachedPolicies: [],
-    permissionsBoundaryArn: null,
-    tags: {},
-    problems: [],
-    ...overrides,
-  };
-}
 
 function authorization(users: IamUserDetail[]): AccountSnapshot['authorization'] {
   const value: AuthorizationDetails = {

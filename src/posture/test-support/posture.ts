@@ -2,7 +2,7 @@
 
 import { CORPUS as SHARED_CORPUS } from '../../test-support/requirements.ts';
 import { parseCredentialReportCsv } from '../collect/credential-report.ts';
-import type { AccountSnapshot, CredentialReport } from '../collect/snapshot.ts';
+import type { AccountSnapshot, CredentialReport, IamUserDetail } from '../collect/snapshot.ts';
 
 /** The shared corpus with a trailing separator, so paths join by concatenation. */
 export const CORPUS = `${SHARED_CORPUS}/`;
@@ -110,4 +110,22 @@ export function runOne(
 
 export function statusBy(findings: readonly Finding[]): Record<string, string> {
   return Object.fromEntries(findings.map((f) => [f.resource.name, f.status]));
+}
+
+/** An IAM user of the authorization details, with nothing attached unless `overrides` says so. */
+export function user(name: string, overrides: Partial<IamUserDetail> = {}): IamUserDetail {
+  return {
+    userName: name,
+    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    userId: null,
+    path: null,
+    createDate: null,
+    groups: [],
+    inlinePolicies: [],
+    attachedPolicies: [],
+    permissionsBoundaryArn: null,
+    tags: {},
+    problems: [],
+    ...overrides,
+  };
 }

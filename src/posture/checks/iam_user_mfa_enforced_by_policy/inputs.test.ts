@@ -9,12 +9,11 @@ import type {
   AccountSnapshot,
   AuthorizationDetails,
   IamGroupDetail,
-  IamUserDetail,
   ManagedPolicyDetail,
   PolicyDocument,
 } from '../../collect/snapshot.ts';
 import type { AnalyzeMfaEnforcement, MfaEnforcementInput, MfaEnforcementResult } from '../check.ts';
-import { ACCOUNT, emptySnapshot, runOne } from '../../test-support/posture.ts';
+import { ACCOUNT, emptySnapshot, runOne, user } from '../../test-support/posture.ts';
 
 const arn = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 const deny = (key: string): PolicyDocument => ({
@@ -36,23 +35,6 @@ function policy(name: string, overrides: Partial<ManagedPolicyDetail> = {}): Man
     attachmentCount: 0,
     permissionsBoundaryUsageCount: 0,
     defaultDocument: MFA,
-    ...overrides,
-  };
-}
-
-function user(name: string, overrides: Partial<IamUserDetail> = {}): IamUserDetail {
-  return {
-    userName: name,
-    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
-    userId: null,
-    path: null,
-    createDate: null,
-    groups: [],
-    inlinePolicies: [],
-    attachedPolicies: [],
-    permissionsBoundaryArn: null,
-    tags: {},
-    problems: [],
     ...overrides,
   };
 }
