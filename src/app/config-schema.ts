@@ -311,7 +311,8 @@ const serveSchema = section({
 const APPROVAL_ROLES = ['none', 'responder', 'admin'] as const;
 const QUARANTINE_POLICY_ERROR =
   'expected a managed policy name (mfaguard-quarantine) or ARN (arn:aws:iam::{account}:policy/NAME)';
-const QUARANTINE_POLICY = /^(arn:aws[\w-]*:iam::(\d{12}|\{account\}):policy\/[\w+=,.@/-]+|[\w+=,.@-]{1,128})$/;
+const QUARANTINE_POLICY =
+  /^(arn:aws[\w-]*:iam::(\d{12}|\{account\}):policy\/[\w+=,.@/-]+|[\w+=,.@-]{1,128})$/;
 
 /** A list whose every entry must be one of `known`: each unknown entry is named with the accepted ones. */
 const oneOfEach = <T extends string>(known: readonly T[], what: string, description: string) =>
@@ -331,7 +332,9 @@ const oneOfEach = <T extends string>(known: readonly T[], what: string, descript
 
 const respondRuleSchema = section({
   actions: oneOfEach(ACTION_KINDS, 'action', 'what to do: quarantine, revoke-sessions, disable-console'),
-  after: duration('how long after the case reached the classification the actions wait (default 0s)').optional(),
+  after: duration(
+    'how long after the case reached the classification the actions wait (default 0s)',
+  ).optional(),
   approve: z
     .enum(APPROVAL_ROLES, {
       error: (issue) => `expected ${APPROVAL_ROLES.join(', ')}, got ${JSON.stringify(issue.input)}`,
@@ -339,14 +342,12 @@ const respondRuleSchema = section({
     .optional()
     .meta({ description: 'who must approve before it is applied: none, responder or admin (default none)' }),
   when: oneOfEach(CLASSIFICATIONS, 'classification', 'the classifications that trigger the rule'),
-}).transform(
-  (rule): RespondRule => ({
-    classifications: rule.when,
-    actions: rule.actions,
-    delayMs: rule.after ?? 0,
-    approval: rule.approve ?? 'none',
-  }),
-);
+}).transform((rule): RespondRule => ({
+  classifications: rule.when,
+  actions: rule.actions,
+  delayMs: rule.after ?? 0,
+  approval: rule.approve ?? 'none',
+}));
 
 const respondSchema = section({
   breakGlassRoles: names('break-glass roles (names or ARNs): never touched').optional(),
@@ -378,23 +379,21 @@ const respondSchema = section({
     .meta({ description: 'which classifications trigger which actions (default: see docs/respond.md)' }),
 })
   .nullish()
-  .transform(
-    (section): RespondConfig => {
-      const d = DEFAULT_RESPOND_CONFIG;
-      return {
-        mode: section?.mode ?? d.mode,
-        rules: section?.rules ?? d.rules,
-        quarantinePolicy: section?.quarantinePolicy ?? d.quarantinePolicy,
-        protected: section?.protected ?? d.protected,
-        breakGlassRoles: section?.breakGlassRoles ?? d.breakGlassRoles,
-        rateLimit: {
-          count: section?.rateLimit?.count ?? d.rateLimit.count,
-          windowMs: section?.rateLimit?.window ?? d.rateLimit.windowMs,
-        },
-        liftOnReEnrolment: section?.liftOnReEnrolment ?? d.liftOnReEnrolment,
-      };
-    },
-  )
+  .transform((section): RespondConfig => {
+    const d = DEFAULT_RESPOND_CONFIG;
+    return {
+      mode: section?.mode ?? d.mode,
+      rules: section?.rules ?? d.rules,
+      quarantinePolicy: section?.quarantinePolicy ?? d.quarantinePolicy,
+      protected: section?.protected ?? d.protected,
+      breakGlassRoles: section?.breakGlassRoles ?? d.breakGlassRoles,
+      rateLimit: {
+        count: section?.rateLimit?.count ?? d.rateLimit.count,
+        windowMs: section?.rateLimit?.window ?? d.rateLimit.windowMs,
+      },
+      liftOnReEnrolment: section?.liftOnReEnrolment ?? d.liftOnReEnrolment,
+    };
+  })
   .meta({ description: 'The response policy: containment actions per classification (see docs/respond.md)' });
 
 /** The whole file. `notify` is checked by the notifiers' own parser (see notify/config.ts). */

@@ -14,7 +14,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createLookupSource, lookupCheckpointKey } from '../ingest/sources/lookup/lookup-source.ts';
-import { defineLiveSourceContract, passingSleep } from '../ingest/sources/test-support/live-source.contract.ts';
+import {
+  defineLiveSourceContract,
+  passingSleep,
+} from '../ingest/sources/test-support/live-source.contract.ts';
 import type { LiveSourceHarness } from '../ingest/sources/test-support/live-source.contract.ts';
 import { startLocalS3 } from '../ingest/sources/test-support/live-testkit.ts';
 import { createS3PollSource, s3PollCheckpointKey } from '../ingest/sources/s3-poll/s3-poll-source.ts';
