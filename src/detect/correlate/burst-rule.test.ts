@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSeverity, severityFromRiskScore } from '../../model/index.ts';
+import { severityFromRiskScore } from '../../model/index.ts';
 import { checkMitreMapping } from '../mitre.ts';
 import { BURST_RULE } from './burst-rule.ts';
 
@@ -21,12 +21,12 @@ describe('the burst rule', () => {
     const bad = (what: string): void => void offenders.push(what);
     if (m.name.trim().length < 10) bad('name is missing or too short');
     if (m.description.trim().length < 40) bad('description is missing or too short');
-    // A sweep is at least high. (Its risk 80 falls in the critical band while its declared severity is high; which
-    // of the two should move is a product decision, left open here.)
-    if (!isSeverity(m.severity) || m.severity === 'low' || m.severity === 'medium' || m.severity === 'info')
-      bad(`severity ${m.severity} is below high`);
-    if (severityFromRiskScore(m.riskScore) === 'low' || severityFromRiskScore(m.riskScore) === 'medium')
-      bad(`risk score ${m.riskScore} is below high`);
+    // A sweep is high, and its risk score sits in the same band, so a list sorted by either agrees.
+    if (m.severity !== 'high') bad(`severity ${m.severity} is not high`);
+    if (severityFromRiskScore(m.riskScore) !== m.severity)
+      bad(
+        `risk score ${m.riskScore} falls in the ${severityFromRiskScore(m.riskScore)} band, not ${m.severity}`,
+      );
     if (m.mitre.length < 2) bad('the mapping lost a technique (impact and defense evasion)');
     for (const mapping of m.mitre) {
       offenders.push(...checkMitreMapping(mapping));

@@ -14,7 +14,9 @@ export const BURST_RULE: EventRule = {
     format: 'builtin',
     path: '(correlation)',
     severity: 'high',
-    riskScore: 80,
+    // 73 is the top of the high band (Elastic's convention: high rules carry 73, critical 99); a sweep is high, not
+    // critical, because a planned bulk reset looks the same until the caller is asked.
+    riskScore: 73,
     mitre: [
       {
         tactic: { id: 'TA0040', name: 'Impact' },
