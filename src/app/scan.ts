@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import type { InputItem } from '../ingest/index.ts';
+import type { InputFormat, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
@@ -42,6 +42,8 @@ export interface ScanOptions {
   readonly strict?: boolean;
   /** --since/--until/--account/--region: files outside are not read (when their path tells), records are skipped. */
   readonly filter?: ScanFilter;
+  /** Every input is in this shape (`--input-format`); absent: each file's shape is detected. */
+  readonly inputFormat?: InputFormat;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
 }
@@ -99,6 +101,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     paths: options.rulePaths ?? [],
     strict: options.strict ?? false,
     ...(options.filter === undefined ? {} : { filter: options.filter }),
+    ...(options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat }),
   };
   const ruleSet = loadRuleSet(selection);
 
