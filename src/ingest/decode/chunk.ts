@@ -98,6 +98,9 @@ const utf8Loose = new TextDecoder('utf-8');
 
 const DIGEST_NOTE = 'CloudTrail digest file';
 
+/** How much of a file the byte prefilter reads to tell JSON Lines from one document. */
+const JSONL_SNIFF_BYTES = 64 * 1024;
+
 export function decodeChunk(chunk: Chunk, options: DecodeOptions = {}): DecodeResult {
   try {
     return decode(chunk, options);
@@ -271,9 +274,11 @@ function decodePrefiltered(
   window: TimeWindow | undefined,
 ): DecodeResult | null {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Only the first 64 KiB are judged, so only they are searched for a line break: a compact delivery file has none,
+  // and searching it whole for one cost a pass over every byte.
+  const head = bytes.subarray(0, JSONL_SNIFF_BYTES);
   const jsonl =
-    chunk.format === 'jsonl' ||
-    (bytes.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(bytes.subarray(0, 64 * 1024))));
+    chunk.format === 'jsonl' || (head.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(head)));
   const scan = scanForNeedles(bytes, needles, {
     jsonl,
     baseIndex: chunk.baseIndex,

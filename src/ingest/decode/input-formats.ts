@@ -53,7 +53,7 @@ function documentDecoder(format: DocumentFormat, description: string): InputDeco
   };
 }
 
-export const INPUT_DECODERS = {
+const DECODERS = {
   array: documentDecoder('array', 'a JSON array of CloudTrail records'),
   'cloudwatch-logs': {
     description:
@@ -93,7 +93,10 @@ export const INPUT_DECODERS = {
   single: documentDecoder('single', 'one CloudTrail record'),
 } as const satisfies Readonly<Record<string, InputDecoder>>;
 
-export type InputFormat = keyof typeof INPUT_DECODERS;
+export type InputFormat = keyof typeof DECODERS;
+
+/** The registry: format id -> decoder, alphabetical. */
+export const INPUT_DECODERS: Readonly<Record<InputFormat, InputDecoder>> = DECODERS;
 
 /** The formats `--input-format` accepts besides `auto`, in the registry's (alphabetical) order. */
 export const INPUT_FORMATS = Object.keys(INPUT_DECODERS) as InputFormat[];

@@ -283,12 +283,22 @@ export function principalHashOf(principalId: string): number {
 
 /** The caller's principal id: userIdentity comes before eventTime, and its first principalId is the caller's. */
 function notePrincipal(bytes: Buffer, head: RecordHead, principals: Set<number>): void {
-  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
-  if (key === -1 || key > head.timeAt) return;
+  const key = principalKeyAt(bytes, head);
+  if (key === -1) return;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped id cannot be hashed as the parser would read it: the file is marked as holding anyone.
   if (end === null) principals.add(ANY_PRINCIPAL);
   else if (end < head.timeAt) principals.add(principalHash(bytes, key + PRINCIPAL_KEY.length, end));
+}
+
+/**
+ * Where the caller's `"principalId":"` key is, or -1 when userIdentity (before eventTime) has none. The search is
+ * bounded to the record's head: an unbounded one, for an identity without a principal id (an AWS service), would run
+ * on into the next records.
+ */
+function principalKeyAt(bytes: Buffer, head: RecordHead): number {
+  const found = bytes.subarray(head.start, head.timeAt).indexOf(PRINCIPAL_KEY);
+  return found === -1 ? -1 : head.start + found;
 }
 
 /** Marks a file whose callers could not all be fingerprinted: the second pass reads it whatever it looks for. */
@@ -364,8 +374,8 @@ function matters(
   const principals = needles.principalIds;
   if (principals === undefined || principals.size === 0) return false;
   // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).
-  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
-  if (key === -1 || key > head.timeAt) return false;
+  const key = principalKeyAt(bytes, head);
+  if (key === -1) return false;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped principal id cannot be read here: keep the record, the parser decides.
   return end === null || principals.has(bytes.toString('utf8', key + PRINCIPAL_KEY.length, end));
