@@ -177,8 +177,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   // A holder, not a `let`: the pool is created inside a closure, which control-flow analysis cannot follow.
   const workers: { pool: WorkerPool | null } = { pool: null };
   const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
+  // The bytes handed out so far count too: the listing of a big tree ends late (a stat per file), and waiting for its
+  // total left the first part of every big scan, often most of it, on the main thread alone.
   const usePool = (): boolean =>
-    wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
+    wantedWorkers > 0 &&
+    (options.workers !== undefined || Math.max(bytesTotal ?? 0, bytesRead) >= WORKER_THRESHOLD_BYTES);
 
   const limit = Math.max(2, wantedWorkers * 2);
   const process = async (input: ScanInput): Promise<void> => {
