@@ -1,13 +1,14 @@
 // The byte prefilter must change nothing but the speed: the prefiltered and the full-parse (--strict) scans give the same alerts.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateArchive } from '../generate/index.ts';
 import { CORPUS as SHARED_CORPUS, corpusMissing } from '../test-support/requirements.ts';
+import { loadRuleSet } from './rule-set.ts';
 import { runScan } from './scan.ts';
 import type { ScanOptions, ScanResult } from './scan.ts';
 
@@ -67,7 +68,10 @@ describe('prefiltered scan = full-parse scan', () => {
       mfaShare: 0.02,
     });
     const sigma = `${CORPUS}sigma/rules/cloud/aws/cloudtrail`;
-    const rulePaths = existsSync(sigma) ? [sigma] : [];
+    const elastic = `${CORPUS}elastic/rules/integrations/aws`;
+    const rulePaths = [sigma, elastic].filter((path) => existsSync(path));
+    // Every corpus rule pins something (a name, a source or a field value): the prefilter stays on.
+    assert.deepEqual(loadRuleSet({ builtin: true, paths: rulePaths }).needles.unpinned, []);
     const { fast, full } = await bothWays({ inputs: [join(dir, 'AWSLogs')], rulePaths });
     assertSameAlerts(fast, full);
     const removals = new Set(
@@ -102,6 +106,99 @@ describe('prefiltered scan = full-parse scan', () => {
       const fired = (id: string): number => result.alerts.filter((alert) => alert.rule.id === id).length;
       assert.ok(fired('0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0a01') > 0, 'the case-insensitive rule fired');
       assert.equal(fired('0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0a02'), 0, 'the |cased rule did not');
+    }
+    assertSameAlerts(fast, full);
+  });
+
+  it('rules pinned on field values (userIdentity.type, userAgent, an ARN regex, KQL user.name) fire alike', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfaguard-value-pins-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const sigma = (name: string, id: string, detection: string): void =>
+      writeFileSync(
+        join(dir, `${name}.yml`),
+        `title: ${name}\nid: ${id}\nlogsource: { product: aws, service: cloudtrail }\ndetection:\n${detection}\nlevel: high\n`,
+      );
+    sigma(
+      'root',
+      '0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0b01',
+      '  s:\n    userIdentity.type: Root\n  condition: s',
+    );
+    sigma(
+      'agent',
+      '0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0b02',
+      "  s:\n    userAgent: 'TruffleHog'\n  condition: s",
+    );
+    sigma(
+      'imds',
+      '0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0b03',
+      "  s:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: s",
+    );
+    writeFileSync(
+      join(dir, 'bedrock.toml'),
+      [
+        '[metadata]',
+        'creation_date = "2024/01/01"',
+        '[rule]',
+        'author = ["t"]',
+        'description = "d"',
+        'language = "kuery"',
+        'license = "Elastic License v2"',
+        'name = "bedrock key user"',
+        'risk_score = 47',
+        'rule_id = "0b6a1c6e-3f55-4d9c-9a41-3c9f3c1f0b04"',
+        'severity = "medium"',
+        'type = "query"',
+        'query = \'aws.cloudtrail.user_identity.type: "IAMUser" and user.name: BedrockAPIKey-*\'',
+      ].join('\n'),
+    );
+    const record = (i: number, identity: object, extra: string): string =>
+      `{"eventVersion":"1.08","userIdentity":${JSON.stringify(identity)},"eventTime":"2024-05-01T00:00:${String(i).padStart(2, '0')}Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7"${extra},"eventID":"e-${i}","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`;
+    const user = (name: string): object => ({
+      type: 'IAMUser',
+      principalId: `AIDA${name}`,
+      arn: `arn:aws:iam::111122223333:user/${name}`,
+      accountId: '111122223333',
+      userName: name,
+    });
+    const records = [
+      record(0, { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root' }, ''),
+      record(1, { type: 'ROOT', principalId: '111122223333' }, ',"userAgent":"console"'),
+      record(2, user('alice'), ',"userAgent":"TRUFFLEHOG"'),
+      record(3, user('bob'), ',"userAgent":"Truffle\\u0048og"'),
+      record(4, user('carol'), ',"userAgent":null'),
+      record(
+        5,
+        { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-1' },
+        '',
+      ),
+      record(6, user('BedrockAPIKey-x1'), ',"userAgent":"boto3"'),
+      record(7, user('bedrockapikey-x2'), ',"userAgent":"boto3"'),
+      record(8, user('dave'), ',"userAgent":"aws-cli/2"'),
+    ];
+    const trail = join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2024', '05', '01');
+    mkdirSync(trail, { recursive: true });
+    writeFileSync(
+      join(trail, '111122223333_CloudTrail_us-east-1_20240501T0000Z_a.json'),
+      `{"Records":[${records.join(',')}]}`,
+    );
+    const rules = loadRuleSet({ builtin: false, paths: [dir] });
+    assert.deepEqual(rules.needles.unpinned, [], 'every rule pins a value: the prefilter is on');
+    assert.ok(rules.reading.prefilter !== undefined);
+    const { fast, full } = await bothWays({
+      inputs: [join(dir, 'AWSLogs')],
+      rulePaths: [dir],
+      builtinRules: false,
+    });
+    const fired = (result: ScanResult, id: string): string[] =>
+      result.alerts
+        .filter((alert) => alert.rule.id.endsWith(id))
+        .map((alert) => alert.event.id)
+        .sort();
+    for (const result of [fast, full]) {
+      assert.deepEqual(fired(result, '0b01'), ['e-0', 'e-1'], 'Root in any case');
+      assert.deepEqual(fired(result, '0b02'), ['e-2', 'e-3'], 'TruffleHog in any case, escaped too');
+      assert.deepEqual(fired(result, '0b03'), ['e-5']);
+      assert.deepEqual(fired(result, '0b04'), ['e-6'], 'KQL keyword fields stay case-sensitive');
     }
     assertSameAlerts(fast, full);
   });

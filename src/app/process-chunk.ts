@@ -1,6 +1,6 @@
 // The CPU-bound heart of a scan: one chunk of bytes in, alerts and issues out. Runs in worker threads or inline.
 
-import type { ByteNeedles, Chunk, DecodeOptions, LocalFile } from '../ingest/index.ts';
+import type { ByteNeedles, Chunk, DecodeOptions, InputFormat, LocalFile } from '../ingest/index.ts';
 import { decodeChunk, normalizeRecord, principalHashOf, readLocalChunk } from '../ingest/index.ts';
 import type { Engine } from '../detect/index.ts';
 import { actorKey, BaselineBuilder } from '../enrich/index.ts';
@@ -57,10 +57,18 @@ export interface ChunkReading {
   readonly prefilter?: ByteNeedles;
   /** --since/--until/--account/--region: records outside are passed over as if absent. */
   readonly filter?: ScanFilter;
+  /** --input-format: the shape every input is in; absent, each chunk's is detected. */
+  readonly inputFormat?: InputFormat;
 }
 
-/** The decoder's options for a chunk: the prefilter unless an account or region must be read from each record. */
+/** The decoder's options for a chunk: the named input format, and the prefilter (see `prefilterOptions`). */
 function decodeOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
+  const prefilter = prefilterOptions(chunk, reading);
+  return reading.inputFormat === undefined ? prefilter : { ...prefilter, inputFormat: reading.inputFormat };
+}
+
+/** The prefilter unless an account or region must be read from each record. */
+function prefilterOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
   const filter = reading.filter;
   if (reading.prefilter === undefined) return {};
   if (filter === undefined) return { prefilter: reading.prefilter };

@@ -2,6 +2,7 @@
 
 import { compileRecordNeedles, createEngine, loadBuiltinRules, loadRulePaths } from '../detect/index.ts';
 import type { Engine, RecordNeedles } from '../detect/index.ts';
+import type { InputFormat } from '../ingest/index.ts';
 import type { CompiledRule, RuleLoadResult } from '../model/index.ts';
 import type { ChunkReading } from './process-chunk.ts';
 import { RELEVANT_EVENT_NAMES } from './relevant-events.ts';
@@ -15,6 +16,8 @@ export interface RuleSelection {
   readonly strict?: boolean;
   /** What the scan is limited to; travels with the rules so worker threads read chunks the same way. */
   readonly filter?: ScanFilter;
+  /** The inputs' shape as the user named it (`--input-format`); absent: detected per file. */
+  readonly inputFormat?: InputFormat;
 }
 
 export interface LoadedRuleSet {
@@ -40,6 +43,7 @@ export function loadRuleSet(selection: RuleSelection): LoadedRuleSet {
     reading: {
       ...(prefilter ? { prefilter: needles } : {}),
       ...(isFilterActive(selection.filter) ? { filter: selection.filter } : {}),
+      ...(selection.inputFormat === undefined ? {} : { inputFormat: selection.inputFormat }),
     },
   };
 }

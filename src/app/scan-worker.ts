@@ -1,34 +1,27 @@
-// Worker thread of a scan: loads the rules once, then turns each chunk it is sent into a ChunkResult.
+// Worker thread of a scan (run by piscina): loads the rules once, then turns each input it is sent into a result.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import type { BaselineTransfer } from '../enrich/index.ts';
+import { InternalError } from '../model/index.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
-import type { BaselineTarget, ScanInput } from './process-chunk.ts';
+import type { BaselineTarget, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
-import type { RuleSelection } from './rule-set.ts';
+import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 
-interface WorkerRequest {
-  readonly id: number;
+/** One piece of work: an input to scan, or (with `baseline`) a baseline's second pass over it. */
+export interface ScanTask {
   readonly input: ScanInput;
-  /** Set for a baseline's second pass. */
   readonly baseline?: BaselineTarget;
 }
 
-const port = parentPort;
-if (port !== null) {
-  const { engine, reading } = loadRuleSet((workerData as { rules: RuleSelection }).rules);
-  port.on('message', (request: WorkerRequest) => {
-    try {
-      const result =
-        request.baseline === undefined
-          ? processInput(request.input, engine, reading)
-          : processBaselineInput(request.input, request.baseline);
-      port.postMessage({ id: request.id, result });
-    } catch (error) {
-      port.postMessage({
-        id: request.id,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-    }
-  });
-  port.postMessage({ ready: true });
+const selection = (workerData as { rules?: RuleSelection } | null)?.rules;
+// Loaded as the thread starts (piscina imports this module before the first task arrives), then kept.
+const loaded: LoadedRuleSet | null = selection === undefined ? null : loadRuleSet(selection);
+
+/** The handler piscina calls for each task. */
+export function handleScanTask(task: ScanTask): ScanOutcome | BaselineTransfer {
+  if (task.baseline !== undefined) return processBaselineInput(task.input, task.baseline);
+  if (loaded === null)
+    throw new InternalError('scan worker started without the rule selection in its workerData');
+  return processInput(task.input, loaded.engine, loaded.reading);
 }

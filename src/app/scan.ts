@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Baseline, BaselineBuilder, DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import type { TriageConfig } from '../enrich/index.ts';
-import type { InputItem } from '../ingest/index.ts';
+import type { InputFormat, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
@@ -42,6 +42,8 @@ export interface ScanOptions {
   readonly strict?: boolean;
   /** --since/--until/--account/--region: files outside are not read (when their path tells), records are skipped. */
   readonly filter?: ScanFilter;
+  /** Every input is in this shape (`--input-format`); absent: each file's shape is detected. */
+  readonly inputFormat?: InputFormat;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
 }
@@ -99,6 +101,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     paths: options.rulePaths ?? [],
     strict: options.strict ?? false,
     ...(options.filter === undefined ? {} : { filter: options.filter }),
+    ...(options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat }),
   };
   const ruleSet = loadRuleSet(selection);
 
@@ -174,8 +177,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   // A holder, not a `let`: the pool is created inside a closure, which control-flow analysis cannot follow.
   const workers: { pool: WorkerPool | null } = { pool: null };
   const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
+  // The bytes handed out so far count too: the listing of a big tree ends late (a stat per file), and waiting for its
+  // total left the first part of every big scan, often most of it, on the main thread alone.
   const usePool = (): boolean =>
-    wantedWorkers > 0 && (options.workers !== undefined || (bytesTotal ?? 0) >= WORKER_THRESHOLD_BYTES);
+    wantedWorkers > 0 &&
+    (options.workers !== undefined || Math.max(bytesTotal ?? 0, bytesRead) >= WORKER_THRESHOLD_BYTES);
 
   const limit = Math.max(2, wantedWorkers * 2);
   const process = async (input: ScanInput): Promise<void> => {

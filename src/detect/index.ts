@@ -18,7 +18,12 @@ export {
   loadRulePaths,
 } from './load-rules.ts';
 export { MATCH_OPERATORS, compileMatch } from './match.ts';
-export { compileRecordNeedles, recordMatters, rulePrefilter } from './record-needles.ts';
+export {
+  compileRecordNeedles,
+  describeRulePrefilter,
+  recordMatters,
+  rulePrefilter,
+} from './record-needles.ts';
 export type { RecordNeedles, RulePrefilter } from './record-needles.ts';
 export type { CompiledMatch, DocPath, MatchProblem } from './match.ts';
 export { MITRE_TACTICS, checkMitreMapping } from './mitre.ts';

@@ -53,6 +53,17 @@ export type EcsScalar = string | number | boolean | null;
 export type EcsValue = EcsScalar | readonly EcsScalar[];
 export type EcsDocument = Readonly<Record<string, EcsValue>>;
 
+/**
+ * A field condition a rule needs, as the byte prefilter can test it without parsing: the record holds, under a JSON
+ * key ending in `key` (the field path's last segment, so dotted keys count too), a string containing one of
+ * `fragments`. Fragments are lower-cased ASCII and compared case-insensitively whatever the rule language says: a
+ * wider net is always sound, since the rule still decides exactly on every record the net keeps.
+ */
+export interface ValuePin {
+  readonly key: string;
+  readonly fragments: ReadonlySet<string>;
+}
+
 /** A rule that decides on one event at a time. */
 export interface EventRule {
   readonly kind: 'event';
@@ -61,6 +72,11 @@ export interface EventRule {
   readonly eventNames: ReadonlySet<string> | null;
   /** Event sources the rule pins (e.g. iam.amazonaws.com); null when none. */
   readonly eventSources: ReadonlySet<string> | null;
+  /**
+   * For a rule that pins no name or source: field values one of which every event it fires on holds (any of the
+   * list); absent or null when none is known, and the rule is checked against every event.
+   */
+  readonly valuePins?: readonly ValuePin[] | null;
   matches(views: EventViews): boolean;
 }
 
@@ -73,6 +89,7 @@ export interface AggregateRule {
   readonly meta: RuleMeta;
   readonly eventNames: ReadonlySet<string> | null;
   readonly eventSources: ReadonlySet<string> | null;
+  readonly valuePins?: readonly ValuePin[] | null;
   matches(views: EventViews): boolean;
   /** Given every event that passed `matches` (any order), the events to alert on, each with a note on why. */
   evaluate(events: readonly CloudTrailEvent[]): readonly AggregateHit[];

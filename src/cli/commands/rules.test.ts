@@ -97,22 +97,32 @@ describe('mfaguard rules', () => {
   it('says what scan searches the bytes for, per rule, and the cost of a rule that pins nothing', async () => {
     const loose = join(dir, 'loose', 'root-usage.yml');
     mkdirSync(join(dir, 'loose'));
-    writeFileSync(
-      loose,
-      GOOD_SIGMA.replace('11111111-2222-3333-4444-555555555555', '11111111-2222-3333-4444-666666666666')
+    const variant = (id: string, condition: string): string =>
+      GOOD_SIGMA.replace('11111111-2222-3333-4444-555555555555', id)
         .replace('    eventName: ConsoleLogin\n', '')
-        .replace("additionalEventData.MFAUsed: 'No'", 'userIdentity.type: Root'),
+        .replace("additionalEventData.MFAUsed: 'No'", condition);
+    writeFileSync(loose, variant('11111111-2222-3333-4444-666666666666', 'userIdentity.type: Root'));
+    writeFileSync(
+      join(dir, 'loose', 'private-network.yml'),
+      variant('11111111-2222-3333-4444-777777777777', "sourceIPAddress|cidr: '10.0.0.0/8'"),
     );
     const listed = await rules(['list', '--format', 'json', join(dir, 'loose')]);
     const entries = JSON.parse(listed.out) as { id: string; prefilter: string; warnings: string[] }[];
     const builtin = entries.find((entry) => entry.id === 'mfaguard-iam-mfa-device-deactivated');
     assert.equal(builtin?.prefilter, 'eventName: DeactivateMFADevice');
+    // A rule on userIdentity.type pins the value (folded: Sigma compares without case).
     const root = entries.find((entry) => entry.id === '11111111-2222-3333-4444-666666666666');
-    assert.equal(root?.prefilter, 'none (full parse)');
-    assert.match(root?.warnings.join(' ') ?? '', /scan parses every record/);
+    assert.equal(root?.prefilter, 'type contains "root"');
+    assert.doesNotMatch(root?.warnings.join(' ') ?? '', /scan parses every record/);
+    const cidr = entries.find((entry) => entry.id === '11111111-2222-3333-4444-777777777777');
+    assert.equal(cidr?.prefilter, 'no needle: every record parsed');
+    assert.match(cidr?.warnings.join(' ') ?? '', /scan parses every record/);
     const table = await rules(['list', join(dir, 'loose')]);
     assert.match(table.out, /PREFILTER/);
     assert.match(table.err, /1 rule\(s\) pin no event name or source/);
+    const validated = await rules(['validate', join(dir, 'loose')]);
+    assert.match(validated.out, /prefilter: type contains "root"/);
+    assert.match(validated.out, /prefilter: no needle: every record parsed/);
     rmSync(join(dir, 'loose'), { recursive: true, force: true });
   });
 

@@ -1,6 +1,12 @@
 // `mfaguard rules`: list, validate and test detection rules — built-in YAML, Elastic TOML and Sigma YAML alike.
 
-import { loadBuiltinRules, loadRulePaths, rulePrefilter, runRuleFixtures } from '../../detect/index.ts';
+import {
+  describeRulePrefilter,
+  loadBuiltinRules,
+  loadRulePaths,
+  rulePrefilter,
+  runRuleFixtures,
+} from '../../detect/index.ts';
 import type { RuleLoadResult } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
@@ -24,12 +30,13 @@ interface ValidationEntry {
 
 /** The cost of a rule that pins nothing, said wherever such a rule is listed. */
 export const UNPINNED_COST =
-  'pins no event name or source: while it is loaded, scan parses every record (the --strict speed: slower, see docs/scan.md)';
+  'pins no event name, source or field value: while it is loaded, scan parses every record (the --strict speed: slower, see docs/scan.md)';
+
+/** How a rule that pins nothing shows in PREFILTER. */
+const NO_NEEDLE = describeRulePrefilter({ kind: 'none' });
 
 function describePrefilter(result: Extract<RuleLoadResult, { status: 'ok' }>): string {
-  const pin = rulePrefilter(result.rule);
-  if (pin.kind === 'none') return 'none (full parse)';
-  return `${pin.kind === 'names' ? 'eventName' : 'eventSource'}: ${pin.values.join(', ')}`;
+  return describeRulePrefilter(rulePrefilter(result.rule));
 }
 
 function describeIssue(issue: { line?: number; column?: number; message: string; hint?: string }): string {
@@ -97,10 +104,10 @@ export const RULES_COMMAND: Command = defineCommand({
   name: 'rules',
   usage: '<list|validate|test> [PATH...] [options]',
   description: `  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, and the
-                       prefilter (the event names or sources scan searches the bytes for; "none" means
-                       every record is parsed while the rule is loaded)
-  validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason};
-                       a whole folder is validated and every problem reported
+                       prefilter (the event names, sources or field values scan searches the bytes for;
+                       "no needle" means every record is parsed while the rule is loaded)
+  validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason,
+                       prefilter}; a whole folder is validated and every problem reported
   test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
                        fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
 
@@ -147,10 +154,10 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
           ctx.stderr.write(
             `${entries.length} rules: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
           );
-          const unpinned = entries.filter((entry) => entry.prefilter === 'none (full parse)');
+          const unpinned = entries.filter((entry) => entry.prefilter === NO_NEEDLE);
           if (unpinned.length > 0) {
             ctx.stderr.write(
-              `note: ${unpinned.length} rule(s) pin no event name or source; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
+              `note: ${unpinned.length} rule(s) pin no event name or source nor any field value; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
             );
           }
         }
@@ -170,6 +177,8 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
               ctx,
               `${label.padEnd(11)}  ${forTerminal(entry.path)}${entry.reason === null ? '' : `: ${forTerminal(entry.reason)}`}`,
             );
+            if (entry.prefilter !== null)
+              write(ctx, `${''.padEnd(11)}  prefilter: ${forTerminal(entry.prefilter)}`);
             for (const warning of entry.warnings)
               write(ctx, `${''.padEnd(11)}  warning: ${forTerminal(warning)}`);
           }

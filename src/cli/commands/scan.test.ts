@@ -177,6 +177,19 @@ describe('mfaguard scan', () => {
     }
   });
 
+  it('takes --input-format from the decoder registry: the named shape alone, a clear error on another', async () => {
+    const lines = [JSON.stringify(removal), JSON.stringify(rootRemoval)].join('\n');
+    const read = await scan(['-', '--format', 'ndjson', '--quiet', '--input-format', 'jsonl'], lines);
+    assert.equal(read.code, 0);
+    assert.equal(read.out.trim().split('\n').length, 3);
+    const wrong = await scan(['-', '--format', 'ndjson', '--input-format', 'records'], lines);
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.err, /expected records \(a CloudTrail delivery file/);
+    const unknown = await scan(['-', '--input-format', 'xml'], lines);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /--input-format must be one of auto, array, cloudwatch-logs, concatenated/);
+  });
+
   it('never lets attacker text drive the terminal or a spreadsheet', async () => {
     const table = await scan([join(dir, 'hostile.json')]);
     assert.doesNotMatch(table.out, /[\u0000-\u0008\u000b-\u001f\u007f]/);

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
 import type { ScanResult } from '../../app/index.ts';
+import { INPUT_DECODERS, INPUT_FORMATS } from '../../ingest/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
   createAlertWriter,
@@ -165,6 +166,12 @@ output; a single record), s3://bucket/prefix, or - for standard input.
 Files whose AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ path is outside --since/--until/--account/--region
 are not read at all; other files are filtered record by record.`;
 
+/** `--input-format`'s help, from the decoder registry: `auto` and then each format with what it reads. */
+function describeInputFormats(): string {
+  const formats = INPUT_FORMATS.map((format) => `${format} (${INPUT_DECODERS[format].description})`);
+  return `the shape of every input: auto (default: detected per file), ${formats.join('; ')}`;
+}
+
 export const SCAN_COMMAND: Command = defineCommand({
   name: 'scan',
   usage: 'PATH... [options]',
@@ -197,6 +204,7 @@ export const SCAN_COMMAND: Command = defineCommand({
           '--no-triage',
           'report alerts as the rules made them, without classification and risk scoring',
         )
+        .option('--input-format <format>', describeInputFormats())
         .option(
           '--strict',
           'parse and validate every record; by default only the records whose event name or source the loaded rules and triage can need are parsed (a byte prefilter), which is faster and gives the same alerts',
@@ -231,6 +239,12 @@ export const SCAN_COMMAND: Command = defineCommand({
       failOn: parseSeverityOption('fail-on', values.failOn),
     };
     const workers = parseCount('workers', values.workers);
+    const inputFormat = parseChoice(
+      'input-format',
+      values.inputFormat,
+      ['auto', ...INPUT_FORMATS] as const,
+      'auto',
+    );
     if (values.kpi === true && presentation.format !== 'table') {
       throw new UsageError(
         '--kpi goes with the table format; for machine output use `mfaguard kpi --format json`',
@@ -253,6 +267,7 @@ export const SCAN_COMMAND: Command = defineCommand({
       rulePaths,
       builtinRules: values.builtin !== false,
       strict: values.strict === true,
+      ...(inputFormat === 'auto' ? {} : { inputFormat }),
       ...(values.triage === false
         ? { triage: false as const }
         : config === undefined

@@ -8,15 +8,16 @@
 import { constants, gunzipSync } from 'node:zlib';
 import type { InputIssue } from '../../model/index.ts';
 import {
-  acceptDocument,
-  acceptEnvelope,
-  acceptItem,
-  isLogsEnvelope,
-  finishSink,
-  isDigestLocation,
-  makeIssue,
-  recordIssue,
-} from './shapes.ts';
+  acceptLine,
+  decodeConcatenated,
+  decodeLines,
+  firstNonSpace,
+  INPUT_DECODERS,
+  isMoreAfterJson,
+  notInFormat,
+} from './input-formats.ts';
+import type { InputFormat } from './input-formats.ts';
+import { acceptDocument, finishSink, isDigestLocation, makeIssue, recordIssue } from './shapes.ts';
 import type { DocumentFormat, Sink } from './shapes.ts';
 import { scanForNeedles } from './prefilter.ts';
 import type { ByteNeedles, TimeWindow } from './prefilter.ts';
@@ -85,6 +86,8 @@ export interface DecodeOptions {
   readonly prefilter?: ByteNeedles;
   /** With the prefilter: records outside this time window are passed over (not counted, never parsed). */
   readonly window?: TimeWindow;
+  /** The input's shape, as the user named it (`--input-format`); absent: detected from the bytes. */
+  readonly inputFormat?: InputFormat;
 }
 
 /** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
@@ -94,6 +97,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Loose = new TextDecoder('utf-8');
 
 const DIGEST_NOTE = 'CloudTrail digest file';
+
+/** How much of a file the byte prefilter reads to tell JSON Lines from one document. */
+const JSONL_SNIFF_BYTES = 64 * 1024;
 
 export function decodeChunk(chunk: Chunk, options: DecodeOptions = {}): DecodeResult {
   try {
@@ -179,16 +185,22 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
     bytes = unzipped.data;
   }
 
-  if (options.prefilter !== undefined) {
-    const chosen = decodePrefiltered(chunk, bytes, options.prefilter, options.window);
-    if (chosen !== null) return chosen;
+  const forced = options.inputFormat;
+  // The prefilter reads delivery files and JSON Lines: with another shape named, every record is parsed.
+  if (
+    options.prefilter !== undefined &&
+    (forced === undefined || forced === 'records' || forced === 'jsonl')
+  ) {
+    const read: Chunk = forced === 'jsonl' ? { ...chunk, format: 'jsonl' } : chunk;
+    const chosen = decodePrefiltered(read, bytes, options.prefilter, options.window);
+    if (chosen !== null && (forced === undefined || chosen.format === forced)) return chosen;
   }
 
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    return decodeInvalidUtf8(sink, chunk, bytes);
+    return decodeInvalidUtf8(sink, forced === 'jsonl' ? { ...chunk, format: 'jsonl' } : chunk, bytes);
   }
 
   if (chunk.format === 'jsonl') {
@@ -207,6 +219,12 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
       }),
     );
     return result(sink, 'empty', bytes.length);
+  }
+
+  if (forced !== undefined) {
+    if (INPUT_DECODERS[forced].decode(sink, text, chunk.baseIndex)) return result(sink, forced, bytes.length);
+    notInFormat(sink, forced);
+    return result(sink, 'unknown', bytes.length);
   }
 
   const firstBreak = text.indexOf('\n', start);
@@ -245,44 +263,6 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
   return result(sink, format, bytes.length);
 }
 
-function isMoreAfterJson(error: unknown): boolean {
-  return error instanceof SyntaxError && /after JSON at position \d+/.test(error.message);
-}
-
-/**
- * JSON values one after another with nothing between (Firehose writes CloudWatch Logs envelopes so, and some tools
- * records): each is parsed up to where V8 says the first value ended, so every byte is parsed once. Records and
- * EventBridge events are taken, envelopes opened. False (nothing taken) when a value is broken: the caller reports it.
- */
-function decodeConcatenated(sink: Sink, text: string): boolean {
-  const values: unknown[] = [];
-  let pos = 0;
-  for (;;) {
-    pos = firstNonSpace(text, pos);
-    if (pos === -1) break;
-    const rest = text.slice(pos);
-    try {
-      values.push(JSON.parse(rest));
-      break;
-    } catch (error) {
-      const end = /after JSON at position (\d+)/.exec(error instanceof Error ? error.message : '');
-      if (end === null) return false;
-      try {
-        values.push(JSON.parse(rest.slice(0, Number(end[1]))));
-      } catch {
-        return false;
-      }
-      pos += Number(end[1]);
-    }
-  }
-  let index = 0;
-  for (const value of values) {
-    if (isLogsEnvelope(value)) index = acceptEnvelope(sink, value, index);
-    else acceptItem(sink, value, index++);
-  }
-  return true;
-}
-
 /**
  * The records that matter, found by the byte prefilter and parsed one by one; null when the file must be parsed whole
  * (a shape the prefilter does not read, a record off CloudTrail's layout, a cut that does not parse).
@@ -294,9 +274,11 @@ function decodePrefiltered(
   window: TimeWindow | undefined,
 ): DecodeResult | null {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Only the first 64 KiB are judged, so only they are searched for a line break: a compact delivery file has none,
+  // and searching it whole for one cost a pass over every byte.
+  const head = bytes.subarray(0, JSONL_SNIFF_BYTES);
   const jsonl =
-    chunk.format === 'jsonl' ||
-    (bytes.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(bytes.subarray(0, 64 * 1024))));
+    chunk.format === 'jsonl' || (head.indexOf(0x0a) !== -1 && looksLikeJsonLines(utf8Loose.decode(head)));
   const scan = scanForNeedles(bytes, needles, {
     jsonl,
     baseIndex: chunk.baseIndex,
@@ -472,20 +454,6 @@ function decodeInvalidUtf8(sink: Sink, chunk: Chunk, bytes: Uint8Array): DecodeR
   return result(sink, 'unknown', bytes.length);
 }
 
-function decodeLines(sink: Sink, text: string, baseIndex: number): void {
-  sink.lines = true;
-  const end = text.length;
-  let pos = 0;
-  let lineNo = 0;
-  while (pos < end) {
-    let stop = text.indexOf('\n', pos);
-    if (stop === -1) stop = end;
-    if (stop > pos) acceptLine(sink, text.slice(pos, stop), baseIndex + lineNo);
-    pos = stop + 1;
-    lineNo += 1;
-  }
-}
-
 function decodeByteLines(sink: Sink, bytes: Uint8Array, baseIndex: number): void {
   sink.lines = true;
   let pos = 0;
@@ -513,27 +481,6 @@ function decodeByteLines(sink: Sink, bytes: Uint8Array, baseIndex: number): void
     pos = stop + 1;
     lineNo += 1;
   }
-}
-
-function acceptLine(sink: Sink, line: string, index: number): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    if (firstNonSpace(line, 0) === -1) return;
-    const place = describeJsonError(error, line);
-    recordIssue(sink, {
-      code: 'not-json',
-      index,
-      ...(place.column === undefined ? {} : { column: place.column }),
-      message: `expected one JSON record on this line, found ${place.reason}, near "${place.near}"`,
-      hint: 'the line was skipped; the others were kept',
-    });
-    return;
-  }
-  // A JSON Lines file of CloudWatch Logs envelopes (Firehose with a newline delimiter): its records share the line.
-  if (isLogsEnvelope(value)) acceptEnvelope(sink, value, index, true);
-  else acceptItem(sink, value, index);
 }
 
 /**
@@ -581,14 +528,6 @@ function laterLineIsObject(text: string, from: number): boolean {
     pos = stop + 1;
   }
   return false;
-}
-
-function firstNonSpace(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return i;
-  }
-  return -1;
 }
 
 function countLines(text: string): number {

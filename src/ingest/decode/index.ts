@@ -2,6 +2,8 @@
 
 export { decodeChunk, looksLikeJsonLines, MAX_DECODED_BYTES } from './chunk.ts';
 export type { Chunk, DecodedRecord, DecodeOptions, DecodeResult, PrefilterSummary } from './chunk.ts';
+export { INPUT_DECODERS, INPUT_FORMATS, isInputFormat } from './input-formats.ts';
+export type { InputDecoder, InputFormat } from './input-formats.ts';
 export { ANY_PRINCIPAL, principalHash, principalHashOf, scanForNeedles } from './prefilter.ts';
 export type { ByteNeedles, PrefilterHit, PrefilterScan, TimeWindow } from './prefilter.ts';
 export { CLOUDTRAIL_DETAIL_TYPES, isDigestLocation, MAX_RECORD_ISSUES, unwrapItem } from './shapes.ts';

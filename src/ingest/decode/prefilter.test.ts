@@ -17,6 +17,42 @@ function record(name: string, time: string, source = 'iam.amazonaws.com', extra 
 const delivery = (...records: string[]): Buffer => Buffer.from(`{"Records":[${records.join(',')}]}`);
 
 describe('scanForNeedles', () => {
+  it('keeps a record whose value under a pinned key holds a fragment, any case, and what it cannot judge', () => {
+    const needles: ByteNeedles = {
+      eventNames: new Set(),
+      eventSources: new Set(),
+      valuePins: [{ key: 'userAgent', fragments: new Set(['trufflehog']) }],
+    };
+    const agents = [
+      '"userAgent":"TruffleHog/3.63"', // 0: the fragment, another case
+      '"userAgent":"aws-cli/2.15"', // 1: no
+      '"userAgent":"Truffle\\u0048og"', // 2: escaped: kept for the parser
+      '"userAgent":null', // 3: null holds no text
+      '"requestParameters":{"userAgent":"x-TRUFFLEHOG"}', // 4: nested keys count too (a wider net)
+      '"userAgent":42', // 5: not a string: kept
+      '"tls":{"clientProvidedHostHeader":"trufflehog"}', // 6: another key: no
+      '"detail.userAgent" : "trufflehog"', // 7: a dotted key ending in the pin's key, spaced
+    ];
+    const bytes = delivery(
+      ...agents.map((agent) => record('ListBuckets', '2024-01-01T00:00:00Z', 's3', `,${agent}`)),
+    );
+    const scan = scanForNeedles(bytes, needles, { jsonl: false, baseIndex: 0 });
+    assert.ok(scan.ok);
+    assert.deepEqual(
+      scan.hits.map((hit) => hit.index),
+      [0, 2, 4, 5, 7],
+    );
+    const lines = Buffer.from(
+      agents.map((agent) => record('ListBuckets', '2024-01-01T00:00:00Z', 's3', `,${agent}`)).join('\n'),
+    );
+    const jsonl = scanForNeedles(lines, needles, { jsonl: true, baseIndex: 0 });
+    assert.ok(jsonl.ok);
+    assert.deepEqual(
+      jsonl.hits.map((hit) => hit.index),
+      [0, 2, 4, 5, 7],
+    );
+  });
+
   it('folds ASCII case byte by byte, never keeps a near miss, and keeps what it cannot fold', () => {
     const names = [
       'DEACTIVATEMFADEVICE',

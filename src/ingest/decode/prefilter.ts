@@ -12,6 +12,11 @@ export interface ByteNeedles {
   readonly eventSources: ReadonlySet<string>;
   /** Callers' `userIdentity.principalId` values (exact case): their records matter too (a baseline's second pass). */
   readonly principalIds?: ReadonlySet<string>;
+  /**
+   * A record also matters when a string it holds under a key ending in `key` contains one of `fragments`
+   * (lower-cased; compared ASCII case-insensitively): the needles of rules that pin no name or source.
+   */
+  readonly valuePins?: readonly { readonly key: string; readonly fragments: ReadonlySet<string> }[];
 }
 
 /** One record that matters: its bytes and its index in the file (array position, or line number for JSON Lines). */
@@ -135,6 +140,7 @@ function scanDelivery(
   let count = 0;
   let index = 0;
   const principals = new Set<number>();
+  const pins = valueCursors(needles);
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
     // The next record's start, found once: it bounds this record's head and is where the loop goes next. Between
@@ -149,7 +155,7 @@ function scanDelivery(
       if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
       if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
     }
-    if (wanted && matters(bytes, needles, head)) {
+    if (wanted && matters(bytes, needles, head, next === -1 ? last : next, pins)) {
       // Between records sits exactly `,`; before the closing `]` only whitespace.
       const stop = next === -1 ? lastNonSpace(bytes, last - 1) + 1 : next - 1;
       if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${index}: no comma after it`);
@@ -176,6 +182,7 @@ function scanLines(
   let count = 0;
   let pos = 0;
   let line = 0;
+  const pins = valueCursors(needles);
   while (pos < bytes.length) {
     let stop = bytes.indexOf(NEWLINE, pos);
     if (stop === -1) stop = bytes.length;
@@ -192,7 +199,7 @@ function scanLines(
         if (firstMs === null || layout.timeMs < firstMs) firstMs = layout.timeMs;
         if (lastMs === null || layout.timeMs > lastMs) lastMs = layout.timeMs;
       }
-      if (layout === null || (wanted && matters(bytes, needles, layout)))
+      if (layout === null || (wanted && matters(bytes, needles, layout, stop, pins)))
         hits.push({ start: pos, end: stop, index: baseIndex + line });
     }
     pos = stop + 1;
@@ -276,12 +283,22 @@ export function principalHashOf(principalId: string): number {
 
 /** The caller's principal id: userIdentity comes before eventTime, and its first principalId is the caller's. */
 function notePrincipal(bytes: Buffer, head: RecordHead, principals: Set<number>): void {
-  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
-  if (key === -1 || key > head.timeAt) return;
+  const key = principalKeyAt(bytes, head);
+  if (key === -1) return;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped id cannot be hashed as the parser would read it: the file is marked as holding anyone.
   if (end === null) principals.add(ANY_PRINCIPAL);
   else if (end < head.timeAt) principals.add(principalHash(bytes, key + PRINCIPAL_KEY.length, end));
+}
+
+/**
+ * Where the caller's `"principalId":"` key is, or -1 when userIdentity (before eventTime) has none. The search is
+ * bounded to the record's head: an unbounded one, for an identity without a principal id (an AWS service), would run
+ * on into the next records.
+ */
+function principalKeyAt(bytes: Buffer, head: RecordHead): number {
+  const found = bytes.subarray(head.start, head.timeAt).indexOf(PRINCIPAL_KEY);
+  return found === -1 ? -1 : head.start + found;
 }
 
 /** Marks a file whose callers could not all be fingerprinted: the second pass reads it whatever it looks for. */
@@ -342,18 +359,93 @@ function holds(
   return hashes.has(hash) && values.has(bytes.toString('latin1', from, end).toLowerCase());
 }
 
-function matters(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
+/** Whether the record starting at `head` and ending before `recordEnd` matters. */
+function matters(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  head: RecordHead,
+  recordEnd: number,
+  pins: readonly ValueCursor[],
+): boolean {
   const hashes = foldNeedles(needles);
   if (holds(bytes, head.nameStart, head.nameEnd, needles.eventNames, hashes.names)) return true;
   if (holds(bytes, head.sourceStart, head.sourceEnd, needles.eventSources, hashes.sources)) return true;
+  for (const pin of pins) if (valueHolds(bytes, head.start, recordEnd, pin)) return true;
   const principals = needles.principalIds;
   if (principals === undefined || principals.size === 0) return false;
   // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).
-  const key = bytes.indexOf(PRINCIPAL_KEY, head.start);
-  if (key === -1 || key > head.timeAt) return false;
+  const key = principalKeyAt(bytes, head);
+  if (key === -1) return false;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped principal id cannot be read here: keep the record, the parser decides.
   return end === null || principals.has(bytes.toString('utf8', key + PRINCIPAL_KEY.length, end));
+}
+
+/** A value pin being searched for in one buffer: its key's bytes and where that key next occurs. */
+interface ValueCursor {
+  /** `<key>"`: the end of any JSON key ending in the pin's key (dotted keys included). */
+  readonly key: Buffer;
+  readonly fragments: readonly Buffer[];
+  /** The key's next occurrence at or after the last record judged; -1 when none is left, -2 before the first search. */
+  next: number;
+}
+
+const NOT_SEARCHED = -2;
+const COLON = 0x3a;
+
+function valueCursors(needles: ByteNeedles): ValueCursor[] {
+  return (needles.valuePins ?? []).map((pin) => ({
+    key: Buffer.from(`${pin.key}"`, 'latin1'),
+    fragments: [...pin.fragments].map((fragment) => Buffer.from(fragment, 'latin1')),
+    next: NOT_SEARCHED,
+  }));
+}
+
+/**
+ * Whether the record in [start, end) holds the pin: some occurrence of its key has a string value containing a
+ * fragment. A key can only end in `key"` followed by `:` outside strings (a quote inside a string is escaped), so
+ * each occurrence found is a real key. The cursor keeps the next occurrence, so a key that is rare in the buffer is
+ * searched for once, not once per record. A value that cannot be judged on its bytes (escaped, a number, an object)
+ * keeps the record: the parser and the rule decide.
+ */
+function valueHolds(bytes: Buffer, start: number, end: number, pin: ValueCursor): boolean {
+  let at = pin.next;
+  if (at === NOT_SEARCHED || (at !== -1 && at < start)) at = bytes.indexOf(pin.key, start);
+  while (at !== -1 && at < end) {
+    pin.next = at;
+    let value = skipSpace(bytes, at + pin.key.length);
+    if (bytes[value] === COLON) {
+      value = skipSpace(bytes, value + 1);
+      const first = bytes[value];
+      if (first === QUOTE) {
+        const close = readString(bytes, value + 1);
+        if (close === null || containsFolded(bytes, value + 1, close, pin.fragments)) return true;
+      } else if (first !== 0x6e) return true; // anything but `null`
+    }
+    at = bytes.indexOf(pin.key, at + pin.key.length);
+  }
+  pin.next = at;
+  return false;
+}
+
+/** Whether bytes [from, end) contain one of the lower-cased fragments, ASCII case-insensitively; past ASCII, yes. */
+function containsFolded(bytes: Buffer, from: number, end: number, fragments: readonly Buffer[]): boolean {
+  for (let at = from; at < end; at++) if ((bytes[at] ?? 0) >= 0x80) return true;
+  for (const fragment of fragments) {
+    const first = fragment[0] ?? 0;
+    const lastStart = end - fragment.length;
+    for (let at = from; at <= lastStart; at++) {
+      if (foldByte(bytes[at] ?? 0) !== first) continue;
+      let i = 1;
+      while (i < fragment.length && foldByte(bytes[at + i] ?? 0) === fragment[i]) i++;
+      if (i === fragment.length) return true;
+    }
+  }
+  return false;
+}
+
+function foldByte(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
 }
 
 function isSpace(byte: number | undefined): boolean {

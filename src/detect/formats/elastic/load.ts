@@ -28,6 +28,7 @@ import type { KqlNode, KqlPredicate, KqlProblem } from '../../languages/kql/inde
 import { evaluateNewTerms, evaluateThreshold, parseLookback } from './aggregate.ts';
 import type { NewTermsSpec, ThresholdSpec } from './aggregate.ts';
 import { flattenedRoot, resolveElasticField } from './field-types.ts';
+import { kqlValuePins } from './value-pins.ts';
 
 export interface ElasticLoaderOptions {
   /** Field names the ECS view fills (`a.b.*` covers everything below `a.b`); a query naming another one loads with a warning. */
@@ -325,6 +326,7 @@ function loadElasticRule(
     meta,
     eventNames: requiredValues(ast, 'event.action'),
     eventSources: requiredValues(ast, 'event.provider'),
+    valuePins: kqlValuePins(ast),
   };
   const predicate = compiled.predicate;
   if (type === 'query') {
@@ -355,7 +357,7 @@ function loadElasticRule(
 type AggregateSpec = { kind: 'threshold'; spec: ThresholdSpec } | { kind: 'new_terms'; spec: NewTermsSpec };
 
 function aggregateRule(
-  base: Pick<AggregateRule, 'meta' | 'eventNames' | 'eventSources'>,
+  base: Pick<AggregateRule, 'meta' | 'eventNames' | 'eventSources' | 'valuePins'>,
   predicate: KqlPredicate,
   aggregate: AggregateSpec,
   toEcs: ((event: CloudTrailEvent) => EcsDocument) | undefined,

@@ -1,6 +1,7 @@
 // Sigma detection sections compiled once into closures over the raw CloudTrail record, with the names they pin.
 
-import type { RawRecord } from '../../../model/index.ts';
+import type { RawRecord, ValuePin } from '../../../model/index.ts';
+import { longestPart, pinsForAll, pinsForAny, regexLiteral, valuePin } from '../../value-pins.ts';
 import { compileFieldPath, leafText, scalarTexts } from './field-path.ts';
 import type { FieldResolver, Resolved } from './field-path.ts';
 import { cidrContains, parseCidr } from './ip-cidr.ts';
@@ -36,9 +37,11 @@ export type RecordTest = (record: RawRecord) => boolean;
 export interface Pins {
   readonly eventName: ReadonlySet<string> | null;
   readonly eventSource: ReadonlySet<string> | null;
+  /** Field values one of which the test needs (see `ValuePin`); null when none is known. */
+  readonly values: readonly ValuePin[] | null;
 }
 
-export const NO_PINS: Pins = { eventName: null, eventSource: null };
+export const NO_PINS: Pins = { eventName: null, eventSource: null, values: null };
 
 export interface CompiledSelection {
   readonly name: string;
@@ -168,6 +171,7 @@ function compileMap(
   const tests: RecordTest[] = [];
   let eventName: ReadonlySet<string> | null = null;
   let eventSource: ReadonlySet<string> | null = null;
+  const values: (readonly ValuePin[] | null)[] = [];
   let failed = false;
   for (const [key, value] of entries) {
     const [field = '', ...mods] = key.split('|');
@@ -179,9 +183,46 @@ function compileMap(
     tests.push(item.test);
     if (item.pin !== null && field === 'eventName') eventName = intersect(eventName, item.pin);
     if (item.pin !== null && field === 'eventSource') eventSource = intersect(eventSource, item.pin);
+    values.push(itemValuePins(field, mods, value));
   }
   if (failed) return null;
-  return { test: allOf(tests), pins: { eventName, eventSource } };
+  return { test: allOf(tests), pins: { eventName, eventSource, values: pinsForAll(values) } };
+}
+
+/** Modifiers under which a match still contains the value's literal text (case aside): the rest pin nothing. */
+const PINNABLE_MODIFIERS = new Set([
+  'all',
+  'cased',
+  'contains',
+  'startswith',
+  'endswith',
+  're',
+  ...Object.keys(REGEX_FLAGS),
+]);
+
+/**
+ * The value pin of one `field|mods: values` item: the longest literal run of each value (a regex's required
+ * literal under `re`), any of them, or the longest one under `all`. Null for keywords, other modifiers, values that
+ * are not strings and values without a literal run: those items leave the records unnarrowed.
+ */
+function itemValuePins(
+  field: string,
+  mods: readonly string[],
+  rawValue: unknown,
+): readonly ValuePin[] | null {
+  if (field === '' || mods.some((m) => !PINNABLE_MODIFIERS.has(m))) return null;
+  const fragments: string[] = [];
+  for (const value of Array.isArray(rawValue) ? (rawValue as unknown[]) : [rawValue]) {
+    if (typeof value !== 'string') return null;
+    const literal = mods.includes('re')
+      ? regexLiteral(value)
+      : longestPart(parseSigmaString(value).filter((part): part is string => typeof part === 'string'));
+    if (literal !== null) fragments.push(literal);
+    else if (!mods.includes('all')) return null;
+  }
+  const chosen = mods.includes('all') ? longestPart(fragments) : null;
+  const pin = valuePin(field, chosen === null ? fragments : [chosen]);
+  return pin === null ? null : [pin];
 }
 
 interface CompiledItem {
@@ -717,6 +758,7 @@ export function unionPins(list: readonly Pins[]): Pins {
     (acc, p) => ({
       eventName: union(acc.eventName, p.eventName),
       eventSource: union(acc.eventSource, p.eventSource),
+      values: pinsForAny([acc.values, p.values]),
     }),
     first,
   );
@@ -727,6 +769,7 @@ export function intersectPins(list: readonly Pins[]): Pins {
     (acc, p) => ({
       eventName: intersect(acc.eventName, p.eventName),
       eventSource: intersect(acc.eventSource, p.eventSource),
+      values: pinsForAll([acc.values, p.values]),
     }),
     NO_PINS,
   );

@@ -127,6 +127,7 @@ function finishSingle(path: string, compiled: CompiledDocument): RuleLoadResult 
     meta: compiled.meta,
     eventNames: compiled.pins.eventName,
     eventSources: compiled.pins.eventSource,
+    valuePins: compiled.pins.values,
     matches: (views) => test(views.event.raw),
   };
   return { status: 'ok', path, rule, warnings: compiled.warnings };
