@@ -1266,6 +1266,27 @@ export function defineStoreContract(
 
     // API tokens ---------------------------------------------------------------------------------
 
+    test("API tokens: a person's token and session keep subject, display name, kind and expiry", async (open) => {
+      const store = await open();
+      const session = await store.createApiToken({
+        name: 'dashboard session',
+        role: 'responder',
+        tokenHash: 'sha256:session',
+        createdBy: 'oidc:https://idp.example',
+        nowMs: T0,
+        kind: 'session',
+        subject: 'sub-ada',
+        displayName: 'Ada Lovelace',
+        expiresAt: T0 + 480 * MINUTE,
+      });
+      const found = await (await open()).findApiToken('sha256:session');
+      assert.deepEqual(found, session.token);
+      assert.equal(found?.kind, 'session');
+      assert.equal(found?.subject, 'sub-ada');
+      assert.equal(found?.displayName, 'Ada Lovelace');
+      assert.equal(found?.expiresAt, T0 + 480 * MINUTE);
+    });
+
     test('API tokens: hashed, idempotent by hash, only active ones found, revocable', async (open) => {
       const store = await open();
       const created = await store.createApiToken({
@@ -1283,6 +1304,10 @@ export function defineStoreContract(
         createdBy: 'env',
         createdAt: T0,
         revokedAt: null,
+        kind: 'token',
+        subject: null,
+        displayName: null,
+        expiresAt: null,
       });
       const again = await (
         await open()
