@@ -1,5 +1,6 @@
 // @ts-check
-// The dashboard's only door to the server: bearer-token JSON requests to /api, problem+json errors.
+// The dashboard's only door to the server: JSON requests to /api with a bearer token or the session cookie (plus its
+// CSRF token), problem+json errors.
 
 /** @typedef {import('../src/model/index.ts').Severity} Severity */
 /** @typedef {import('../src/model/index.ts').Classification} Classification */
@@ -117,6 +118,18 @@ export function clearToken() {
   }
 }
 
+/**
+ * A signed-in person's session lives in an HttpOnly cookie the page never sees; what the page keeps is the session's
+ * CSRF token (from /api/whoami), sent on every state-changing request. Null: no session known.
+ * @type {string | null}
+ */
+let csrfToken = null;
+
+/** @param {string | null} token */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
 /** @typedef {Readonly<Record<string, string | number | null | undefined>>} Query */
 
 /**
@@ -172,11 +185,19 @@ function errorFrom(body, status, statusText) {
  */
 async function request(method, url, body) {
   const token = getToken();
-  if (token === null) throw new ApiError(401, 'Not signed in', '');
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+  const headers = { Accept: 'application/json' };
+  // A pasted token is sent as a bearer token and cookies are left out; without one, the session cookie is the key.
+  if (token !== null) headers['Authorization'] = `Bearer ${token}`;
+  else if (csrfToken !== null && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   /** @type {RequestInit} */
-  const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
+  const init = {
+    method,
+    headers,
+    cache: 'no-store',
+    credentials: token === null ? 'same-origin' : 'omit',
+    redirect: 'error',
+  };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -201,6 +222,34 @@ async function request(method, url, body) {
   }
   if (!response.ok) throw errorFrom(data, response.status, response.statusText);
   return data;
+}
+
+/**
+ * @typedef {object} WhoAmI
+ * @property {string} id
+ * @property {string} name
+ * @property {'viewer' | 'responder' | 'admin'} role
+ * @property {'token' | 'session'} kind
+ * @property {string | null} subject
+ * @property {string | null} displayName
+ * @property {string | null} csrfToken
+ */
+
+/** @returns {Promise<WhoAmI>} */
+export async function whoami() {
+  return /** @type {WhoAmI} */ (await request('GET', '/api/whoami'));
+}
+
+/** @returns {Promise<boolean>} whether the server offers sign-in with the organisation's provider */
+export async function signInOffered() {
+  const status = /** @type {{ signIn?: unknown }} */ (await request('GET', '/auth/status'));
+  return status.signIn === true;
+}
+
+/** Ends the session on the server (the cookie is cleared by its answer). */
+export async function endSession() {
+  await request('POST', '/auth/logout');
+  csrfToken = null;
 }
 
 /**

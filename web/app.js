@@ -1,8 +1,10 @@
 // @ts-check
-// The dashboard shell: sign-in with a bearer token, the KPI strip, hash routing between the views.
+// The dashboard shell: sign-in (the organisation's provider, or a pasted bearer token), the KPI strip, hash routing
+// between the views.
 
 import { renderAlert, renderAlerts } from './alerts-view.js';
 import { ApiError, clearToken, getKpis, getToken, setToken } from './api.js';
+import { endSession, setCsrfToken, signInOffered, whoami } from './api.js';
 import { renderApprovals } from './approvals-view.js';
 import { renderCase } from './case-view.js';
 import { renderCases } from './cases-view.js';
@@ -31,12 +33,17 @@ const tokenInput = byId('token', HTMLInputElement);
 const appSection = byId('app', HTMLElement);
 const nav = byId('nav', HTMLElement);
 const signOut = byId('signout', HTMLButtonElement);
+const person = byId('person', HTMLElement);
+const ssoRow = byId('sso-row', HTMLElement);
+const ssoLink = byId('sso', HTMLAnchorElement);
 const banner = byId('banner', HTMLElement);
 const kpiSection = byId('kpis', HTMLElement);
 const view = byId('view', HTMLElement);
 
 /** Bumped on every navigation: a view whose generation is stale drops its late answers. */
 let generation = 0;
+/** The signed-in person's name when the dashboard runs on a session cookie (OIDC sign-in); null otherwise. */
+let sessionOf = /** @type {string | null} */ (null);
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let bannerTimer;
 
@@ -58,7 +65,11 @@ function showLogin(message) {
   appSection.hidden = true;
   nav.hidden = true;
   signOut.hidden = true;
+  person.hidden = true;
   banner.hidden = true;
+  sessionOf = null;
+  setCsrfToken(null);
+  ssoLink.href = `/auth/login?return=${encodeURIComponent(`/${location.hash || '#/cases'}`)}`;
   replace(view);
   replace(kpiSection);
   replace(loginMessage, message);
@@ -68,10 +79,40 @@ function showLogin(message) {
   tokenInput.focus();
 }
 
+/** Shows the organisation sign-in button when the server offers it (asked once: it is the server's configuration). */
+function offerSignIn() {
+  signInOffered()
+    .then((offered) => (ssoRow.hidden = !offered))
+    .catch(() => (ssoRow.hidden = true));
+}
+
+/**
+ * On load without a pasted token: a session cookie from a finished sign-in makes /api/whoami answer with the
+ * person and the session's CSRF token; a 401 means nobody is signed in.
+ */
+function resumeSession() {
+  whoami()
+    .then((me) => {
+      if (me.kind !== 'session') return showLogin('');
+      sessionOf = me.displayName ?? me.name;
+      setCsrfToken(me.csrfToken);
+      replace(person, `${sessionOf} · ${me.role}`);
+      route();
+    })
+    .catch((error) => {
+      const expired = error instanceof ApiError && error.status === 401 && /session/.test(error.detail);
+      showLogin(expired ? 'Your session has ended. Sign in again.' : '');
+    });
+}
+
 /** @param {unknown} error */
 function fail(error) {
   if (error instanceof ApiError && error.status === 401) {
     clearToken();
+    if (sessionOf !== null) {
+      showLogin('Your session has ended. Sign in again.');
+      return;
+    }
     showLogin(
       `Signed out: the server rejected the token (${error.detail || error.title}). Enter a valid token.`,
     );
@@ -116,7 +157,7 @@ function markNav(section) {
 }
 
 function route() {
-  if (getToken() === null) {
+  if (getToken() === null && sessionOf === null) {
     showLogin('');
     return;
   }
@@ -126,6 +167,7 @@ function route() {
   appSection.hidden = false;
   nav.hidden = false;
   signOut.hidden = false;
+  person.hidden = sessionOf === null;
   if (banner.classList.contains('error')) banner.hidden = true;
 
   renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
@@ -185,8 +227,16 @@ loginForm.addEventListener('submit', (event) => {
 
 signOut.addEventListener('click', () => {
   clearToken();
-  showLogin('Signed out.');
+  if (sessionOf === null) {
+    showLogin('Signed out.');
+    return;
+  }
+  endSession()
+    .then(() => showLogin('Signed out.'))
+    .catch((error) => fail(error));
 });
 
 window.addEventListener('hashchange', route);
-route();
+offerSignIn();
+if (getToken() === null) resumeSession();
+else route();
