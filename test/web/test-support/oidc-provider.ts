@@ -2,6 +2,7 @@
 // for the dashboard's sign-in round trip: any login name signs in, claims come from PEOPLE.
 
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
