@@ -26,9 +26,7 @@ export interface TestProvider {
  * never mix.
  */
 export async function listenProvider(): Promise<TestProvider> {
-  let handle:
-    ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | null =
-    null;
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server = createServer((req, res) => {
     if (handle === null) res.writeHead(503).end();
     else handle(req, res);
