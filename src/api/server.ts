@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken, requireRole } from './auth.ts';
 import { ClientClosedError } from './body.ts';
+import { CASE_NOTIFICATION_ROUTES } from './case-notifications.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -155,6 +156,7 @@ export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
+  ...CASE_NOTIFICATION_ROUTES,
   ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
   ...SIGN_IN_ROUTES,

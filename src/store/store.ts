@@ -533,6 +533,8 @@ export interface StoreTx extends BaselineSightingsTx, JobLeasesTx, ResponseActio
     readonly state: NotificationState;
     readonly limit: number;
   }): Promise<OutboxNotification[]>;
+  /** The notifications about one case (payload `caseId`), in any state, oldest first, at most `limit`. */
+  listCaseNotifications(caseId: string, limit: number): Promise<OutboxNotification[]>;
   outboxDepth(): Promise<OutboxDepth>;
 
   // API tokens -----------------------------------------------------------------------------------

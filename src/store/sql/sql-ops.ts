@@ -1313,6 +1313,21 @@ export class SqlOps implements StoreTx {
     return rows.map(toNotification);
   }
 
+  async listCaseNotifications(caseId: string, limit: number): Promise<OutboxNotification[]> {
+    requireText(caseId, 'caseId');
+    // The payload is JSON text written by JSON.stringify (no spaces), so `"caseId":"<id>"` finds the rows in both
+    // dialects without a JSON operator; a quote inside a string value is escaped there, so only the key matches,
+    // and the parsed payload is checked again. A case page reads this once: no index for it on the outbox.
+    const needle = `%${JSON.stringify('caseId')}:${JSON.stringify(caseId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.#conn.query<OutboxRow>(
+      `SELECT * FROM outbox WHERE payload LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?`,
+      [needle, requireLimit(limit, 'limit')],
+    );
+    return rows
+      .map(toNotification)
+      .filter((n) => (n.payload as { caseId?: unknown } | null)?.caseId === caseId);
+  }
+
   async outboxDepth(): Promise<OutboxDepth> {
     const rows = await this.#conn.query<{ state: string; n: number; oldest: number | null }>(
       `SELECT state, COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE state IN ('pending', 'dead') GROUP BY state`,
