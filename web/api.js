@@ -300,10 +300,28 @@ export function transitionCase(id, to, note) {
  *   target: { kind: string, account: string | null, name: string },
  *   state: string, hold: string | null, holdReason: string | null, undoable: boolean, caution: string | null,
  *   plan: { steps?: { api: string, description: string }[] }, notes: string[], reason: string,
- *   approvedBy: string | null, appliedAt: string | null, undoneAt: string | null, undoneBy: string | null,
+ *   approvedBy: string | null, createdAt: string, appliedAt: string | null, undoneAt: string | null, undoneBy: string | null,
  *   error: string | null
  * }} ResponseAction
  */
+
+/**
+ * @typedef {{
+ *   id: string, kind: string, channel: string, state: 'pending' | 'sent' | 'dead', attempts: number,
+ *   title: string | null, createdAt: string, sentAt: string | null, lastError: string | null
+ * }} CaseNotification
+ */
+
+/**
+ * @param {string} caseId
+ * @returns {Promise<CaseNotification[]>}
+ */
+export async function listCaseNotifications(caseId) {
+  const page = /** @type {{ items: CaseNotification[] }} */ (
+    await request('GET', `/api/cases/${seg(caseId)}/notifications`)
+  );
+  return page.items;
+}
 
 /**
  * @param {string} caseId

@@ -7,6 +7,7 @@ import { ApiError, clearToken, getKpis, getToken, setToken } from './api.js';
 import { endSession, setCsrfToken, signInOffered, whoami } from './api.js';
 import { renderApprovals } from './approvals-view.js';
 import { renderCase } from './case-view.js';
+import { renderCaseReport } from './case-report.js';
 import { renderCases } from './cases-view.js';
 import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
@@ -46,6 +47,8 @@ let generation = 0;
 let sessionOf = /** @type {string | null} */ (null);
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let bannerTimer;
+/** The page (hash) a banner was raised on: it belongs there and goes when the analyst goes elsewhere. */
+let bannerPage = '';
 
 /**
  * @param {string} message
@@ -53,6 +56,7 @@ let bannerTimer;
  */
 function showBanner(message, kind) {
   clearTimeout(bannerTimer);
+  bannerPage = location.hash;
   banner.className = `banner ${kind}`;
   replace(banner, message);
   banner.hidden = false;
@@ -168,7 +172,7 @@ function route() {
   nav.hidden = false;
   signOut.hidden = false;
   person.hidden = sessionOf === null;
-  if (banner.classList.contains('error')) banner.hidden = true;
+  if (banner.classList.contains('error') || bannerPage !== location.hash) banner.hidden = true;
 
   renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
 
@@ -186,7 +190,9 @@ function route() {
   markNav(section);
   /** @type {Promise<void>} */
   let rendering;
-  if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
+  if (section === 'cases' && id !== null && parts[2] === 'report')
+    rendering = renderCaseReport(view, ctx, id);
+  else if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
   else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
