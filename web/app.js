@@ -142,7 +142,10 @@ function contextFor(gen) {
     fail: (error) => {
       if (gen === generation) fail(error);
     },
-    flash: (message) => showBanner(message, 'info'),
+    // A change that finishes after the analyst moved on reports nothing there: its banner belongs to its own page.
+    flash: (message) => {
+      if (gen === generation) showBanner(message, 'info');
+    },
     navigate: (hash) => {
       if (location.hash === hash) route();
       else location.hash = hash;
