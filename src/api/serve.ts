@@ -28,7 +28,7 @@ export function defaultWebRoot(): string {
 }
 
 /** Sign-in when the configuration asks for it; the schema has made sure publicUrl is set. */
-function signInOptions(options: ServeOptions): { signIn?: SignInOptions } {
+export function signInOptions(options: ServeOptions): { signIn?: SignInOptions } {
   const config = options.config?.serve;
   const publicUrl = options.publicUrl ?? config?.publicUrl ?? null;
   if (config?.signIn === null || config?.signIn === undefined || publicUrl === null) return {};
