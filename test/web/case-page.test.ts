@@ -191,7 +191,32 @@ else
       assert.ok(exported.timeline.some((entry) => entry.kind === 'verification'));
     });
 
+    it('fits desktop and phone widths without horizontal overflow (screenshots in reports/screenshots/)', async () => {
+      const dir = fileURLToPath(new URL('../../reports/screenshots/', import.meta.url));
+      mkdirSync(dir, { recursive: true });
+      for (const [label, width] of [
+        ['desktop', 1400],
+        ['phone', 375],
+      ] as const) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const [name, hash, ready] of [
+          ['case', `#/cases/${resolvedId}`, '#case-timeline'],
+          ['case-report', `#/cases/${resolvedId}/report`, '#case-report #case-timeline'],
+        ] as const) {
+          await page.goto(`${h.base}/${hash}`);
+          await page.locator(ready).waitFor();
+          const overflow = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          assert.ok(overflow <= 0, `${name} at ${width} px overflows by ${overflow} px`);
+          await page.screenshot({ path: join(dir, `${name}-${label}.png`), fullPage: true });
+        }
+      }
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    });
+
     it('prints a report for auditors: absolute times, no controls, on paper', async () => {
+      await page.goto(`${h.base}/#/cases/${resolvedId}`);
       await page.click('#report-link');
       await page.locator('#case-report #case-timeline').waitFor();
       const report = await page.locator('#case-report').innerText();
