@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { displayNameFrom, roleFromClaims } from './sign-in.ts';
+import { displayNameFrom, roleFromClaims, safeReturn } from './sign-in.ts';
 import { testSignIn } from './test-support/sign-in.ts';
 
 const config = testSignIn(() => 'http://127.0.0.1:1');
@@ -26,5 +26,22 @@ describe('claims to role and name', () => {
     assert.equal(displayNameFrom({ name: ' Ada ', email: 'a@x', sub: '1' }, config), 'Ada');
     assert.equal(displayNameFrom({ name: '', email: 'a@x', sub: '1' }, config), 'a@x');
     assert.equal(displayNameFrom({ sub: '1' }, config), '1');
+  });
+
+  it('comes back only to a page of the dashboard, never to another site', () => {
+    assert.equal(safeReturn('/#/cases/12'), '/#/cases/12');
+    assert.equal(
+      safeReturn('/#/alerts?severity=high&account=111122223333'),
+      '/#/alerts?severity=high&account=111122223333',
+    );
+    for (const hostile of [
+      'https://evil.example/',
+      '//evil.example/#/',
+      '/\\evil.example',
+      '/#/x"><script>',
+      'javascript:alert(1)',
+      null,
+    ])
+      assert.equal(safeReturn(hostile), '/', String(hostile));
   });
 });

@@ -83,7 +83,7 @@ export function displayNameFrom(claims: Readonly<Record<string, unknown>>, confi
 }
 
 /** Only a path inside the dashboard is a place to come back to: never another site. */
-function safeReturn(value: string | null): string {
+export function safeReturn(value: string | null): string {
   return value !== null && /^\/#\/[\w\-/%?=&.]*$/.test(value) && value.length <= 500 ? value : '/';
 }
 
