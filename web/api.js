@@ -178,7 +178,7 @@ function errorFrom(body, status, statusText) {
 }
 
 /**
- * @param {'GET' | 'POST' | 'PATCH'} method
+ * @param {'GET' | 'POST' | 'PATCH' | 'DELETE'} method
  * @param {string} url
  * @param {unknown} [body]
  * @returns {Promise<unknown>}
@@ -238,6 +238,36 @@ async function request(method, url, body) {
 /** @returns {Promise<WhoAmI>} */
 export async function whoami() {
   return /** @type {WhoAmI} */ (await request('GET', '/api/whoami'));
+}
+
+/**
+ * @typedef {{
+ *   id: string, name: string, role: 'viewer' | 'responder' | 'admin', kind: 'token' | 'session',
+ *   subject: string | null, displayName: string | null, createdBy: string, createdAt: string,
+ *   expiresAt: string | null, revokedAt: string | null
+ * }} ApiTokenInfo
+ */
+
+/** @returns {Promise<ApiTokenInfo[]>} yours, or everyone's for an admin */
+export async function listTokens() {
+  const page = /** @type {{ items: ApiTokenInfo[] }} */ (await request('GET', '/api/tokens'));
+  return page.items;
+}
+
+/**
+ * @param {string} name
+ * @param {'viewer' | 'responder' | 'admin'} role
+ * @returns {Promise<ApiTokenInfo & { token: string }>} the secret is in this answer only
+ */
+export async function createToken(name, role) {
+  return /** @type {ApiTokenInfo & { token: string }} */ (
+    await request('POST', '/api/tokens', { name, role })
+  );
+}
+
+/** @param {string} id */
+export async function revokeToken(id) {
+  await request('DELETE', `/api/tokens/${seg(id)}`);
 }
 
 /** @returns {Promise<boolean>} whether the server offers sign-in with the organisation's provider */

@@ -12,6 +12,7 @@ import { renderCases } from './cases-view.js';
 import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
+import { renderTokens } from './tokens-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 
@@ -199,6 +200,7 @@ function route() {
   else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
+  else if (section === 'tokens') rendering = renderTokens(view, ctx);
   else rendering = renderCases(view, ctx, params);
   rendering.catch(ctx.fail);
 }

@@ -135,6 +135,37 @@ else
       assert.ok(!comments.some((comment) => comment.text.includes('pwned')));
     });
 
+    it('lets the person make a token for a script, which acts as them, and revoke it', async () => {
+      await page.goto(`${h.base}/#/tokens`);
+      await page.locator('#token-form').waitFor();
+      assert.deepEqual(
+        await page
+          .locator('#f-role option')
+          .evaluateAll((options) => options.map((o) => o.getAttribute('value'))),
+        ['', 'viewer', 'responder'],
+        'a responder cannot make an admin token',
+      );
+      await page.fill('#token-name', 'ci script');
+      await page.click('#token-form button[type=submit]');
+      const secret = (await page.locator('#token-secret code').innerText()).trim();
+      assert.match(secret, /^mfg_/);
+      const scripted = await fetch(`${h.base}/api/cases/${caseId}/comments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'from CI' }),
+      });
+      assert.equal(scripted.status, 201);
+      assert.equal(
+        ((await scripted.json()) as { author: string }).author,
+        'Ada Lovelace <sub:ada> via token "ci script"',
+      );
+      await page.locator('#tokens-list tr[data-kind="token"] button.revoke-token').click();
+      await page.locator('#banner', { hasText: 'revoked' }).waitFor();
+      const after = await fetch(`${h.base}/api/whoami`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(after.status, 401);
+      assert.deepEqual(await b.attempts(), []);
+    });
+
     it('signs out: the session ends on the server and the cookie no longer opens anything', async () => {
       const cookie = (await page.context().cookies(h.base)).find((c) => c.name === 'mfaguard-session');
       await page.click('#signout');
