@@ -18,7 +18,7 @@ const CONFIG = parseConfig(
 );
 
 function options(env: Record<string, string>, config = CONFIG): ServeOptions {
-  return { storeUrl: 'sqlite::memory:', port: 0, host: '127.0.0.1', env, config } as ServeOptions;
+  return { storeUrl: 'sqlite::memory:', port: 0, host: '127.0.0.1', env, config };
 }
 
 describe('serve: sign-in wiring', () => {
