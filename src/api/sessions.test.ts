@@ -103,6 +103,16 @@ describe('dashboard sessions and CSRF', () => {
       expiresAt: NOW,
     });
     assert.equal((await fetch(`${h.base}/api/whoami`, { headers: { cookie: old.cookie } })).status, 401);
+    const listed = (await (
+      await fetch(`${h.base}/api/tokens`, { headers: auth(h.tokens.admin) })
+    ).json()) as {
+      items: { subject: string | null }[];
+    };
+    assert.ok(!listed.items.some((item) => item.subject === 'sub-old'), 'an ended session is not listed');
+    assert.ok(
+      listed.items.some((item) => item.subject === 'sub-ada'),
+      'a live one is',
+    );
     const unknown = await fetch(`${h.base}/api/whoami`, { headers: { cookie: 'mfaguard-session=mfg_nope' } });
     assert.equal(unknown.status, 401);
   });

@@ -36,7 +36,13 @@ function owns(caller: ApiToken, token: ApiToken): boolean {
 
 async function listTokens(ctx: RequestContext) {
   const caller = ctx.caller!;
-  const all = await ctx.options.store.listApiTokens();
+  const nowMs = ctx.options.now();
+  // Ended sessions are history nobody acts on (the audit log keeps who did what): only live ones are listed.
+  const all = (await ctx.options.store.listApiTokens()).filter(
+    (token) =>
+      token.kind === 'token' ||
+      (token.revokedAt === null && (token.expiresAt === null || token.expiresAt > nowMs)),
+  );
   const items = isAdmin(caller) ? all : all.filter((token) => owns(caller, token));
   return json(200, { items: items.map(tokenJson) });
 }
