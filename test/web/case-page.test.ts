@@ -140,7 +140,7 @@ else
       assert.ok(items.some((item) => item === 'response|Planned quarantine on user frank'));
       assert.equal(items.at(-1), 'case|Resolved', 'the resolution last');
       // The hostile title is text, not markup.
-      assert.ok(items.some((item) => item.includes('<img src=x onerror=window.__pwned=1>')));
+      assert.ok(items.some((item) => item.includes('<img src=x onerror=window.__pwned=1>⟦U+202E⟧exe')));
       assert.equal(await page.locator('#case-timeline img').count(), 0);
       assert.deepEqual(await b.attempts(), []);
     });
@@ -223,6 +223,8 @@ else
       assert.match(report, /All times UTC/);
       assert.match(report, /Resolved\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
       assert.doesNotMatch(report, /\b1[0-9]{12}\b/);
+      assert.match(report, /Case opened for frank <img src=x onerror=window\.__pwned=1>⟦U\+202E⟧exe/);
+      assert.equal(await page.locator('#case-report img, #case-report script').count(), 0);
       await page.emulateMedia({ media: 'print' });
       assert.equal(await page.locator('.topbar').isVisible(), false);
       assert.equal(await page.locator('#print-report').isVisible(), false);
