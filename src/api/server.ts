@@ -245,7 +245,15 @@ async function checkCaller(
 ): Promise<Access> {
   if (options.signIn !== undefined && bearerToken(req.headers) === undefined) {
     const site = sessionSite(options.signIn.publicUrl);
-    const session = await findSession(options.store, req.headers, site, options.now());
+    // A guessed session cookie counts against the address like a guessed token.
+    await limiter.beforeAuth('api', req, undefined);
+    const session = await findSession(options.store, req.headers, site, options.now()).catch(
+      async (error: unknown) => {
+        if (error instanceof HttpError && error.status === 401)
+          await limiter.authFailed('api', req, undefined);
+        throw error;
+      },
+    );
     if (session !== null) {
       checkCsrf(req.method ?? 'GET', req.headers, site, session.secret);
       requireRole(session.token, needed);
