@@ -100,6 +100,33 @@ export function downloadCaseJson(bundle, nowMs) {
 }
 
 /**
+ * The audit log as a table; `showTime` decides how its times read (relative on screen, absolute on paper).
+ * @param {CaseDetail} c
+ * @param {(at: string) => string | HTMLElement} showTime
+ * @returns {HTMLTableElement}
+ */
+export function auditTable(c, showTime) {
+  return table(
+    ['When', 'Who', 'What', 'Change'],
+    c.audit.map((entry) =>
+      h(
+        'tr',
+        null,
+        h('td', { class: 'time' }, showTime(entry.at)),
+        h('td', null, entry.actor),
+        h('td', null, entry.action),
+        h(
+          'td',
+          { class: 'change' },
+          humanChange(entry.before, entry.after).map((line) => h('div', null, line)),
+        ),
+      ),
+    ),
+    'No entries.',
+  );
+}
+
+/**
  * @param {string} label
  * @param {string | number | null} value
  */
@@ -179,24 +206,7 @@ export async function renderCaseReport(view, ctx, id) {
         'No alerts.',
       ),
       h('h3', null, 'Audit log'),
-      table(
-        ['When', 'Who', 'What', 'Change'],
-        c.audit.map((entry) =>
-          h(
-            'tr',
-            null,
-            h('td', { class: 'time' }, absoluteTime(entry.at)),
-            h('td', null, entry.actor),
-            h('td', null, entry.action),
-            h(
-              'td',
-              { class: 'change' },
-              humanChange(entry.before, entry.after).map((line) => h('div', null, line)),
-            ),
-          ),
-        ),
-        'No entries.',
-      ),
+      auditTable(c, absoluteTime),
     ),
   );
 }

@@ -14,9 +14,9 @@ import {
   table,
 } from './dom.js';
 import { CASE_TRANSITIONS, CLASSIFICATIONS, formatSeconds, SEVERITIES, TRANSITION_LABELS } from './format.js';
-import { downloadCaseJson, loadCaseBundle } from './case-report.js';
+import { auditTable, downloadCaseJson, loadCaseBundle } from './case-report.js';
 import { caseTimeline, timelineList } from './case-timeline.js';
-import { humanChange, when } from './when.js';
+import { when } from './when.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 /** @typedef {import('./api.js').CaseDetail} CaseDetail */
@@ -306,24 +306,7 @@ function audit(c, nowMs) {
     'section',
     { class: 'panel', id: 'audit' },
     h('h3', null, 'Audit log'),
-    table(
-      ['When', 'Who', 'What', 'Change'],
-      c.audit.map((entry) =>
-        h(
-          'tr',
-          null,
-          h('td', { class: 'time' }, when(entry.at, nowMs)),
-          h('td', null, entry.actor),
-          h('td', null, entry.action),
-          h(
-            'td',
-            { class: 'change' },
-            humanChange(entry.before, entry.after).map((line) => h('div', null, line)),
-          ),
-        ),
-      ),
-      'No entries.',
-    ),
+    auditTable(c, (at) => when(at, nowMs)),
   );
 }
 
