@@ -2,7 +2,8 @@
 // One alert as an analyst reads it: what happened, who did it, why it was classified so, and the timeline.
 
 import { classificationBadge, h, severityBadge, table } from './dom.js';
-import { alertTimeline, formatSeconds, formatTime, SEVERITIES } from './format.js';
+import { alertTimeline, formatSeconds, SEVERITIES } from './format.js';
+import { when } from './when.js';
 
 /** @typedef {import('./api.js').StoredAlert} StoredAlert */
 /** @typedef {import('./dom.js').Child} Child */
@@ -60,8 +61,8 @@ export function alertCard(stored) {
         h('h4', null, 'Event'),
         facts([
           ['Name', a.event.name],
-          ['Time', formatTime(a.event.time)],
-          ['Detected', formatTime(stored.detectedAt)],
+          ['Time', when(a.event.time, Date.now())],
+          ['Detected', when(stored.detectedAt, Date.now())],
           ['Outcome', a.event.errorCode ? `${a.event.outcome} (${a.event.errorCode})` : a.event.outcome],
           ['Account', a.event.account],
           ['Region', a.event.region],
@@ -120,7 +121,7 @@ export function alertCard(stored) {
         h(
           'tr',
           { class: e.self ? 'self' : '' },
-          h('td', { class: 'time' }, formatTime(e.time)),
+          h('td', { class: 'time' }, when(e.time, Date.now())),
           h('td', null, e.name),
           h('td', null, e.actor ?? '—'),
           h('td', null, e.relation),

@@ -1,5 +1,6 @@
 // @ts-check
-// The dashboard's only door to the server: bearer-token JSON requests to /api, problem+json errors.
+// The dashboard's only door to the server: JSON requests to /api with a bearer token or the session cookie (plus its
+// CSRF token), problem+json errors.
 
 /** @typedef {import('../src/model/index.ts').Severity} Severity */
 /** @typedef {import('../src/model/index.ts').Classification} Classification */
@@ -117,6 +118,18 @@ export function clearToken() {
   }
 }
 
+/**
+ * A signed-in person's session lives in an HttpOnly cookie the page never sees; what the page keeps is the session's
+ * CSRF token (from /api/whoami), sent on every state-changing request. Null: no session known.
+ * @type {string | null}
+ */
+let csrfToken = null;
+
+/** @param {string | null} token */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
 /** @typedef {Readonly<Record<string, string | number | null | undefined>>} Query */
 
 /**
@@ -165,18 +178,26 @@ function errorFrom(body, status, statusText) {
 }
 
 /**
- * @param {'GET' | 'POST' | 'PATCH'} method
+ * @param {'GET' | 'POST' | 'PATCH' | 'DELETE'} method
  * @param {string} url
  * @param {unknown} [body]
  * @returns {Promise<unknown>}
  */
 async function request(method, url, body) {
   const token = getToken();
-  if (token === null) throw new ApiError(401, 'Not signed in', '');
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+  const headers = { Accept: 'application/json' };
+  // A pasted token is sent as a bearer token and cookies are left out; without one, the session cookie is the key.
+  if (token !== null) headers['Authorization'] = `Bearer ${token}`;
+  else if (csrfToken !== null && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   /** @type {RequestInit} */
-  const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
+  const init = {
+    method,
+    headers,
+    cache: 'no-store',
+    credentials: token === null ? 'same-origin' : 'omit',
+    redirect: 'error',
+  };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -201,6 +222,64 @@ async function request(method, url, body) {
   }
   if (!response.ok) throw errorFrom(data, response.status, response.statusText);
   return data;
+}
+
+/**
+ * @typedef {object} WhoAmI
+ * @property {string} id
+ * @property {string} name
+ * @property {'viewer' | 'responder' | 'admin'} role
+ * @property {'token' | 'session'} kind
+ * @property {string | null} subject
+ * @property {string | null} displayName
+ * @property {string | null} csrfToken
+ */
+
+/** @returns {Promise<WhoAmI>} */
+export async function whoami() {
+  return /** @type {WhoAmI} */ (await request('GET', '/api/whoami'));
+}
+
+/**
+ * @typedef {{
+ *   id: string, name: string, role: 'viewer' | 'responder' | 'admin', kind: 'token' | 'session',
+ *   subject: string | null, displayName: string | null, createdBy: string, createdAt: string,
+ *   expiresAt: string | null, revokedAt: string | null
+ * }} ApiTokenInfo
+ */
+
+/** @returns {Promise<ApiTokenInfo[]>} yours, or everyone's for an admin */
+export async function listTokens() {
+  const page = /** @type {{ items: ApiTokenInfo[] }} */ (await request('GET', '/api/tokens'));
+  return page.items;
+}
+
+/**
+ * @param {string} name
+ * @param {'viewer' | 'responder' | 'admin'} role
+ * @returns {Promise<ApiTokenInfo & { token: string }>} the secret is in this answer only
+ */
+export async function createToken(name, role) {
+  return /** @type {ApiTokenInfo & { token: string }} */ (
+    await request('POST', '/api/tokens', { name, role })
+  );
+}
+
+/** @param {string} id */
+export async function revokeToken(id) {
+  await request('DELETE', `/api/tokens/${seg(id)}`);
+}
+
+/** @returns {Promise<boolean>} whether the server offers sign-in with the organisation's provider */
+export async function signInOffered() {
+  const status = /** @type {{ signIn?: unknown }} */ (await request('GET', '/auth/status'));
+  return status.signIn === true;
+}
+
+/** Ends the session on the server (the cookie is cleared by its answer). */
+export async function endSession() {
+  await request('POST', '/auth/logout');
+  csrfToken = null;
 }
 
 /**
@@ -251,10 +330,28 @@ export function transitionCase(id, to, note) {
  *   target: { kind: string, account: string | null, name: string },
  *   state: string, hold: string | null, holdReason: string | null, undoable: boolean, caution: string | null,
  *   plan: { steps?: { api: string, description: string }[] }, notes: string[], reason: string,
- *   approvedBy: string | null, appliedAt: string | null, undoneAt: string | null, undoneBy: string | null,
+ *   approvedBy: string | null, createdAt: string, appliedAt: string | null, undoneAt: string | null, undoneBy: string | null,
  *   error: string | null
  * }} ResponseAction
  */
+
+/**
+ * @typedef {{
+ *   id: string, kind: string, channel: string, state: 'pending' | 'sent' | 'dead', attempts: number,
+ *   title: string | null, createdAt: string, sentAt: string | null, lastError: string | null
+ * }} CaseNotification
+ */
+
+/**
+ * @param {string} caseId
+ * @returns {Promise<CaseNotification[]>}
+ */
+export async function listCaseNotifications(caseId) {
+  const page = /** @type {{ items: CaseNotification[] }} */ (
+    await request('GET', `/api/cases/${seg(caseId)}/notifications`)
+  );
+  return page.items;
+}
 
 /**
  * @param {string} caseId

@@ -1,14 +1,18 @@
 // @ts-check
-// The dashboard shell: sign-in with a bearer token, the KPI strip, hash routing between the views.
+// The dashboard shell: sign-in (the organisation's provider, or a pasted bearer token), the KPI strip, hash routing
+// between the views.
 
 import { renderAlert, renderAlerts } from './alerts-view.js';
 import { ApiError, clearToken, getKpis, getToken, setToken } from './api.js';
+import { endSession, setCsrfToken, signInOffered, whoami } from './api.js';
 import { renderApprovals } from './approvals-view.js';
 import { renderCase } from './case-view.js';
+import { renderCaseReport } from './case-report.js';
 import { renderCases } from './cases-view.js';
 import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
+import { renderTokens } from './tokens-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 
@@ -31,14 +35,21 @@ const tokenInput = byId('token', HTMLInputElement);
 const appSection = byId('app', HTMLElement);
 const nav = byId('nav', HTMLElement);
 const signOut = byId('signout', HTMLButtonElement);
+const person = byId('person', HTMLElement);
+const ssoRow = byId('sso-row', HTMLElement);
+const ssoLink = byId('sso', HTMLAnchorElement);
 const banner = byId('banner', HTMLElement);
 const kpiSection = byId('kpis', HTMLElement);
 const view = byId('view', HTMLElement);
 
 /** Bumped on every navigation: a view whose generation is stale drops its late answers. */
 let generation = 0;
+/** The signed-in person's name when the dashboard runs on a session cookie (OIDC sign-in); null otherwise. */
+let sessionOf = /** @type {string | null} */ (null);
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let bannerTimer;
+/** The page (hash) a banner was raised on: it belongs there and goes when the analyst goes elsewhere. */
+let bannerPage = '';
 
 /**
  * @param {string} message
@@ -46,6 +57,7 @@ let bannerTimer;
  */
 function showBanner(message, kind) {
   clearTimeout(bannerTimer);
+  bannerPage = location.hash;
   banner.className = `banner ${kind}`;
   replace(banner, message);
   banner.hidden = false;
@@ -58,7 +70,11 @@ function showLogin(message) {
   appSection.hidden = true;
   nav.hidden = true;
   signOut.hidden = true;
+  person.hidden = true;
   banner.hidden = true;
+  sessionOf = null;
+  setCsrfToken(null);
+  ssoLink.href = `/auth/login?return=${encodeURIComponent(`/${location.hash || '#/cases'}`)}`;
   replace(view);
   replace(kpiSection);
   replace(loginMessage, message);
@@ -68,10 +84,40 @@ function showLogin(message) {
   tokenInput.focus();
 }
 
+/** Shows the organisation sign-in button when the server offers it (asked once: it is the server's configuration). */
+function offerSignIn() {
+  signInOffered()
+    .then((offered) => (ssoRow.hidden = !offered))
+    .catch(() => (ssoRow.hidden = true));
+}
+
+/**
+ * On load without a pasted token: a session cookie from a finished sign-in makes /api/whoami answer with the
+ * person and the session's CSRF token; a 401 means nobody is signed in.
+ */
+function resumeSession() {
+  whoami()
+    .then((me) => {
+      if (me.kind !== 'session') return showLogin('');
+      sessionOf = me.displayName ?? me.name;
+      setCsrfToken(me.csrfToken);
+      replace(person, `${sessionOf} · ${me.role}`);
+      route();
+    })
+    .catch((error) => {
+      const expired = error instanceof ApiError && error.status === 401 && /session/.test(error.detail);
+      showLogin(expired ? 'Your session has ended. Sign in again.' : '');
+    });
+}
+
 /** @param {unknown} error */
 function fail(error) {
   if (error instanceof ApiError && error.status === 401) {
     clearToken();
+    if (sessionOf !== null) {
+      showLogin('Your session has ended. Sign in again.');
+      return;
+    }
     showLogin(
       `Signed out: the server rejected the token (${error.detail || error.title}). Enter a valid token.`,
     );
@@ -97,7 +143,10 @@ function contextFor(gen) {
     fail: (error) => {
       if (gen === generation) fail(error);
     },
-    flash: (message) => showBanner(message, 'info'),
+    // A change that finishes after the analyst moved on reports nothing there: its banner belongs to its own page.
+    flash: (message) => {
+      if (gen === generation) showBanner(message, 'info');
+    },
     navigate: (hash) => {
       if (location.hash === hash) route();
       else location.hash = hash;
@@ -116,7 +165,7 @@ function markNav(section) {
 }
 
 function route() {
-  if (getToken() === null) {
+  if (getToken() === null && sessionOf === null) {
     showLogin('');
     return;
   }
@@ -126,7 +175,8 @@ function route() {
   appSection.hidden = false;
   nav.hidden = false;
   signOut.hidden = false;
-  if (banner.classList.contains('error')) banner.hidden = true;
+  person.hidden = sessionOf === null;
+  if (banner.classList.contains('error') || bannerPage !== location.hash) banner.hidden = true;
 
   renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
 
@@ -144,10 +194,13 @@ function route() {
   markNav(section);
   /** @type {Promise<void>} */
   let rendering;
-  if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
+  if (section === 'cases' && id !== null && parts[2] === 'report')
+    rendering = renderCaseReport(view, ctx, id);
+  else if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
   else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
+  else if (section === 'tokens') rendering = renderTokens(view, ctx);
   else rendering = renderCases(view, ctx, params);
   rendering.catch(ctx.fail);
 }
@@ -185,8 +238,16 @@ loginForm.addEventListener('submit', (event) => {
 
 signOut.addEventListener('click', () => {
   clearToken();
-  showLogin('Signed out.');
+  if (sessionOf === null) {
+    showLogin('Signed out.');
+    return;
+  }
+  endSession()
+    .then(() => showLogin('Signed out.'))
+    .catch((error) => fail(error));
 });
 
 window.addEventListener('hashchange', route);
-route();
+offerSignIn();
+if (getToken() === null) resumeSession();
+else route();

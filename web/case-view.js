@@ -1,16 +1,7 @@
 // @ts-check
 // One case: its alerts with reasons and timelines, owner verifications, audit log, comments and the responder's controls.
 
-import {
-  addComment,
-  approveAction,
-  getAlert,
-  getCase,
-  listActions,
-  transitionCase,
-  undoAction,
-  updateCase,
-} from './api.js';
+import { addComment, approveAction, transitionCase, undoAction, updateCase } from './api.js';
 import { alertCard } from './alert-card.js';
 import {
   classificationBadge,
@@ -22,38 +13,16 @@ import {
   stateBadge,
   table,
 } from './dom.js';
-import {
-  CASE_TRANSITIONS,
-  CLASSIFICATIONS,
-  describeChange,
-  formatSeconds,
-  formatTime,
-  SEVERITIES,
-  TRANSITION_LABELS,
-} from './format.js';
+import { CASE_TRANSITIONS, CLASSIFICATIONS, formatSeconds, SEVERITIES, TRANSITION_LABELS } from './format.js';
+import { auditTable, downloadCaseJson, loadCaseBundle } from './case-report.js';
+import { caseTimeline, timelineList } from './case-timeline.js';
+import { when } from './when.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 /** @typedef {import('./api.js').CaseDetail} CaseDetail */
 /** @typedef {import('./api.js').StoredAlert} StoredAlert */
 /** @typedef {import('./api.js').CaseUpdate} CaseUpdate */
 /** @typedef {import('./api.js').ResponseAction} ResponseAction */
-
-/** A case gathers one incident; past this many alerts the page would only get slow, so the rest are counted. */
-const MAX_ALERTS_SHOWN = 50;
-
-/**
- * @param {string} id
- * @returns {Promise<StoredAlert | Error>}
- */
-async function alertOrError(id) {
-  try {
-    return await getAlert(id);
-  } catch (error) {
-    // A 401 must still sign the analyst out: only other failures are shown in place.
-    if (error instanceof Error && 'status' in error && error.status === 401) throw error;
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
 
 /**
  * @param {CaseDetail} c
@@ -237,7 +206,13 @@ function responseActions(actions, ctx) {
               : h('div', { class: 'muted' }, `approved by ${action.approvedBy}`),
             action.undoneBy === null
               ? null
-              : h('div', { class: 'muted' }, `undone by ${action.undoneBy} ${formatTime(action.undoneAt)}`),
+              : h(
+                  'div',
+                  { class: 'muted' },
+                  `undone by ${action.undoneBy}`,
+                  ' ',
+                  when(action.undoneAt, ctx.now()),
+                ),
             action.error === null ? null : h('div', { class: 'error-box' }, action.error),
           ),
           h(
@@ -255,19 +230,6 @@ function responseActions(actions, ctx) {
       'No response planned: the policy (respond: in the configuration) calls for none on this case yet.',
     ),
   );
-}
-
-/**
- * @param {string} id
- * @returns {Promise<ResponseAction[] | Error>}
- */
-async function actionsOrError(id) {
-  try {
-    return await listActions(id);
-  } catch (error) {
-    if (error instanceof Error && 'status' in error && error.status === 401) throw error;
-    return error instanceof Error ? error : new Error(String(error));
-  }
 }
 
 /**
@@ -324,7 +286,7 @@ function comments(c, ctx) {
             { class: 'comment-meta' },
             h('strong', null, comment.author),
             ' · ',
-            formatTime(comment.at),
+            when(comment.at, ctx.now()),
           ),
           h('div', { class: 'comment-text' }, comment.text),
         ),
@@ -336,39 +298,24 @@ function comments(c, ctx) {
 
 /**
  * @param {CaseDetail} c
+ * @param {number} nowMs
  * @returns {HTMLElement}
  */
-function audit(c) {
+function audit(c, nowMs) {
   return h(
     'section',
     { class: 'panel', id: 'audit' },
     h('h3', null, 'Audit log'),
-    table(
-      ['When', 'Who', 'What', 'Change'],
-      c.audit.map((entry) =>
-        h(
-          'tr',
-          null,
-          h('td', { class: 'time' }, formatTime(entry.at)),
-          h('td', null, entry.actor),
-          h('td', null, entry.action),
-          h(
-            'td',
-            { class: 'change' },
-            describeChange(entry.before, entry.after).map((line) => h('div', null, line)),
-          ),
-        ),
-      ),
-      'No entries.',
-    ),
+    auditTable(c, (at) => when(at, nowMs)),
   );
 }
 
 /**
  * @param {CaseDetail} c
+ * @param {number} nowMs
  * @returns {HTMLElement}
  */
-function verifications(c) {
+function verifications(c, nowMs) {
   return h(
     'section',
     { class: 'panel', id: 'verifications' },
@@ -391,9 +338,9 @@ function verifications(c) {
               v.state,
             ),
           ),
-          h('td', { class: 'time' }, formatTime(v.createdAt)),
-          h('td', { class: 'time' }, formatTime(v.expiresAt)),
-          h('td', { class: 'time' }, formatTime(v.answeredAt)),
+          h('td', { class: 'time' }, when(v.createdAt, nowMs)),
+          h('td', { class: 'time' }, when(v.expiresAt, nowMs)),
+          h('td', { class: 'time' }, when(v.answeredAt, nowMs)),
         ),
       ),
       'The owner has not been asked.',
@@ -409,14 +356,11 @@ function verifications(c) {
  */
 export async function renderCase(view, ctx, id) {
   replace(view, h('p', { class: 'loading' }, 'Loading case…'));
-  const c = await getCase(id);
+  const bundle = await loadCaseBundle(id);
   if (!ctx.isCurrent()) return;
-  const shownIds = c.alertIds.slice(0, MAX_ALERTS_SHOWN);
-  const [alerts, actions] = await Promise.all([
-    Promise.all(shownIds.map(alertOrError)),
-    actionsOrError(c.id),
-  ]);
-  if (!ctx.isCurrent()) return;
+  const { case: c, alerts, actions, notifications } = bundle;
+  const shownIds = c.alertIds.slice(0, alerts.length);
+  const nowMs = ctx.now();
 
   const header = h(
     'section',
@@ -437,23 +381,32 @@ export async function renderCase(view, ctx, id) {
       h('span', { class: 'risk' }, `risk ${c.riskScore}`),
     ),
     h(
+      'div',
+      { class: 'case-export no-print' },
+      h(
+        'button',
+        { type: 'button', id: 'export-json', onClick: () => downloadCaseJson(bundle, ctx.now()) },
+        'Export JSON',
+      ),
+      h('a', { href: `#/cases/${encodeURIComponent(c.id)}/report`, id: 'report-link' }, 'Printable report'),
+    ),
+    h(
       'dl',
       { class: 'facts wide' },
       h('dt', null, 'Assignee'),
       h('dd', null, c.assignee ?? 'unassigned'),
       h('dt', null, 'First event'),
-      h('dd', null, formatTime(c.firstEventAt)),
+      h('dd', null, when(c.firstEventAt, nowMs)),
       h('dt', null, 'Detected'),
-      h('dd', null, formatTime(c.detectedAt)),
+      h('dd', null, when(c.detectedAt, nowMs)),
       h('dt', null, 'Opened'),
-      h('dd', null, formatTime(c.openedAt)),
+      h('dd', null, when(c.openedAt, nowMs)),
       h('dt', null, 'Resolved'),
       h(
         'dd',
         null,
-        c.resolvedAt === null
-          ? '—'
-          : `${formatTime(c.resolvedAt)}${c.resolution ? ` (${c.resolution})` : ''}`,
+        c.resolvedAt === null ? '—' : when(c.resolvedAt, nowMs),
+        c.resolvedAt !== null && c.resolution ? ` (${c.resolution})` : null,
       ),
       h('dt', null, 'Vulnerable for'),
       h('dd', null, formatSeconds(c.vulnerabilityWindowSeconds)),
@@ -486,16 +439,26 @@ export async function renderCase(view, ctx, id) {
     h(
       'div',
       { class: 'case-grid' },
-      h('div', { class: 'main-col' }, alertSection),
+      h(
+        'div',
+        { class: 'main-col' },
+        h(
+          'section',
+          { class: 'panel', id: 'timeline' },
+          h('h3', null, 'Timeline'),
+          timelineList(caseTimeline(c, alerts, actions, notifications), nowMs),
+        ),
+        alertSection,
+      ),
       h(
         'div',
         { class: 'side-col' },
         controls(c, ctx),
         responseActions(actions, ctx),
-        verifications(c),
+        verifications(c, nowMs),
         comments(c, ctx),
       ),
     ),
-    audit(c),
+    audit(c, nowMs),
   );
 }

@@ -58,6 +58,7 @@ export async function authenticate(
   store: Store,
   headers: IncomingHttpHeaders,
   needed: ApiRole,
+  nowMs: number,
 ): Promise<ApiToken> {
   const token = bearerToken(headers);
   if (token === undefined) {
@@ -69,11 +70,17 @@ export async function authenticate(
     );
   }
   const found = await store.findApiToken(hashApiToken(token));
-  if (found === null) {
+  // A session's secret lives in an HttpOnly cookie and is checked with its CSRF token there, never as a bearer.
+  if (found === null || found.kind === 'session' || (found.expiresAt !== null && found.expiresAt <= nowMs)) {
     throw new HttpError(401, 'Unauthorized', 'the API token is unknown or revoked', CHALLENGE);
   }
-  if (!roleAllows(found.role, needed)) {
-    throw new HttpError(403, 'Forbidden', `this needs the ${needed} role; the token has ${found.role}`);
-  }
+  requireRole(found, needed);
   return found;
+}
+
+export function requireRole(caller: ApiToken, needed: ApiRole): void {
+  if (!roleAllows(caller.role, needed)) {
+    const whose = caller.kind === 'session' ? 'you have' : 'the token has';
+    throw new HttpError(403, 'Forbidden', `this needs the ${needed} role; ${whose} ${caller.role}`);
+  }
 }

@@ -1,12 +1,20 @@
 // What every handler is given: the service's parts, the request, its path parameters and the caller.
 
 import type { IncomingMessage } from 'node:http';
-import type { LiveService } from '../app/index.ts';
+import type { LiveService, SignInConfig } from '../app/index.ts';
 import type { Responder } from '../respond/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import type { Reply } from './reply.ts';
+
+/** What the HTTP server needs for sign-in: the configuration, where it is reached, and the client secret if any. */
+export interface SignInOptions extends SignInConfig {
+  /** The dashboard's base URL: the callback is `<publicUrl>/auth/callback`. */
+  readonly publicUrl: string;
+  /** From MFAGUARD_OIDC_CLIENT_SECRET; null: a public client, PKCE only. */
+  readonly clientSecret: string | null;
+}
 
 export interface ApiOptions {
   readonly store: Store;
@@ -32,6 +40,8 @@ export interface ApiOptions {
   readonly rateLimiter?: RateLimiter;
   /** The response actions (plan, approve, undo); absent: those routes answer 503. */
   readonly responder?: Responder;
+  /** Dashboard sign-in with OpenID Connect; absent: API tokens only. */
+  readonly signIn?: SignInOptions;
 }
 
 /** `public`: no token; `ingest`: the ingest secret; `metrics`: viewer unless configured public; else a role. */
@@ -41,14 +51,25 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
-  /** The caller's token; null on public and ingest routes. */
+  /** The caller's token (or dashboard session); null on public and ingest routes. */
   readonly caller: ApiToken | null;
+  /** The session's CSRF token when the caller came with a session cookie. */
+  readonly csrfToken?: string;
   readonly options: ApiOptions;
 }
 
-/** For the audit log: `api:<token name>`. */
+/**
+ * For the audit log, comments and approvals: the person (`Ada Lovelace <sub:248289761001>`, with the token's name
+ * when a script acted with their token); `api:<token name>` for a token that belongs to nobody (the bootstrap one).
+ */
 export function actorOf(ctx: RequestContext): string {
-  return ctx.caller === null ? 'api:anonymous' : `api:${ctx.caller.name}`;
+  return ctx.caller === null ? 'api:anonymous' : actorOfToken(ctx.caller);
+}
+
+export function actorOfToken(token: ApiToken): string {
+  if (token.subject === null) return `api:${token.name}`;
+  const person = `${token.displayName ?? token.subject} <sub:${token.subject}>`;
+  return token.kind === 'session' ? person : `${person} via token ${JSON.stringify(token.name)}`;
 }
 
 export interface Route {

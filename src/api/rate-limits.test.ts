@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from './rate-limits.ts';
 import type { RateLimitSettings } from './rate-limits.ts';
 import { INGEST_TOKEN, JSON_HEADERS, startHarness } from './test-support/harness.ts';
+import { testSignIn } from './test-support/sign-in.ts';
 
 const SMALL: RateLimitSettings = {
   verifyPerAddress: { points: 4, seconds: 600 },
@@ -36,6 +37,22 @@ describe('rate limits', () => {
       assert.equal(perAddress.status, 429);
       assert.match(await perAddress.text(), /from this address/);
       assert.equal(h.live.answers.length, 0, 'the refused POST never reached the live service');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('guessed session cookies count against the address like guessed tokens', async () => {
+    let base = '';
+    const h = await startHarness({ rateLimiter: createRateLimiter(SMALL), signIn: testSignIn(() => base) });
+    base = h.base;
+    try {
+      const guess = (n: number) =>
+        fetch(`${h.base}/api/whoami`, { headers: { cookie: `mfaguard-session=mfg_guess-${n}` } });
+      for (const n of [1, 2, 3]) assert.equal((await guess(n)).status, 401);
+      const blocked = await guess(4);
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.headers.get('retry-after')) > 0);
     } finally {
       await h.close();
     }

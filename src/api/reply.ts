@@ -6,6 +6,8 @@ export interface Reply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | Buffer;
+  /** `Set-Cookie` values (one header line each): the dashboard's session and sign-in cookies. */
+  readonly cookies?: readonly string[];
 }
 
 /** The API never lets a browser cache an answer: it carries alerts, cases and tokens. */

@@ -3,7 +3,6 @@
 import { alertToJson } from '../report/index.ts';
 import type {
   OutboxNotification,
-  ApiToken,
   Case,
   CaseDetail,
   CasePatch,
@@ -11,12 +10,12 @@ import type {
   StoredApproval,
 } from '../store/index.ts';
 import { CASE_STATES } from '../store/index.ts';
-import { API_ROLES, generateApiToken, hashApiToken } from './auth.ts';
 import { readJson } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
+import { TOKEN_ROUTES } from './token-routes.ts';
 import { field, parseBody, parseQuery } from './validate.ts';
 import type { Problem } from './validate.ts';
 
@@ -111,17 +110,6 @@ function approvalJson(a: StoredApproval): Record<string, unknown> {
     createdAt: iso(a.createdAt),
     revokedAt: iso(a.revokedAt),
     revokedBy: a.revokedBy,
-  };
-}
-
-function tokenJson(t: ApiToken): Record<string, unknown> {
-  return {
-    id: t.id,
-    name: t.name,
-    role: t.role,
-    createdBy: t.createdBy,
-    createdAt: iso(t.createdAt),
-    revokedAt: iso(t.revokedAt),
   };
 }
 
@@ -545,54 +533,5 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       });
     },
   },
-  {
-    method: 'GET',
-    path: '/api/tokens',
-    access: 'admin',
-    tag: 'tokens',
-    summary: 'API tokens (never the secrets).',
-    responses: { '200': '{items: [token]}' },
-    async handle(ctx) {
-      const items = await ctx.options.store.listApiTokens();
-      return json(200, { items: items.map(tokenJson) });
-    },
-  },
-  {
-    method: 'POST',
-    path: '/api/tokens',
-    access: 'admin',
-    tag: 'tokens',
-    summary: 'Creates an API token; the secret is in this answer only.',
-    body: { name: 'what it is for*', role: 'viewer, responder or admin*' },
-    responses: { '201': '{token: "mfg_…", ...token}' },
-    async handle(ctx) {
-      const { name, role } = parseBody(await readJson(ctx.req, 64 * 1024), {
-        name: field.string({ required: true, max: 100 }),
-        role: field.choice(API_ROLES),
-      });
-      const secret = generateApiToken();
-      const created = await ctx.options.store.createApiToken({
-        name: name,
-        role: role,
-        tokenHash: hashApiToken(secret),
-        createdBy: actorOf(ctx),
-        nowMs: ctx.options.now(),
-      });
-      return json(201, { token: secret, ...tokenJson(created.token) });
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/api/tokens/{id}',
-    access: 'admin',
-    tag: 'tokens',
-    summary: 'Revokes an API token at once.',
-    responses: { '200': 'the revoked token', '404': 'no such token' },
-    async handle(ctx) {
-      return json(
-        200,
-        tokenJson(await ctx.options.store.revokeApiToken(param(ctx, 'id'), ctx.options.now())),
-      );
-    },
-  },
+  ...TOKEN_ROUTES,
 ];

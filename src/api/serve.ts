@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startLiveService } from '../app/index.ts';
 import type { LiveService, RunningService, ServeOptions, ServiceDoor } from '../app/index.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
+import type { SignInOptions } from './context.ts';
 import { Metrics, meterLiveService } from './metrics.ts';
 import { createRequestHandler, HTTP_SERVER_OPTIONS } from './server.ts';
 
@@ -24,6 +25,21 @@ export function packageVersion(): string {
 
 export function defaultWebRoot(): string {
   return fileURLToPath(new URL('../../web/', import.meta.url));
+}
+
+/** Sign-in when the configuration asks for it; the schema has made sure publicUrl is set. */
+export function signInOptions(options: ServeOptions): { signIn?: SignInOptions } {
+  const config = options.config?.serve;
+  const publicUrl = options.publicUrl ?? config?.publicUrl ?? null;
+  if (config?.signIn === null || config?.signIn === undefined || publicUrl === null) return {};
+  const secret = options.env?.['MFAGUARD_OIDC_CLIENT_SECRET'];
+  return {
+    signIn: {
+      ...config.signIn,
+      publicUrl: publicUrl.replace(/\/+$/, ''),
+      clientSecret: secret === undefined || secret === '' ? null : secret,
+    },
+  };
 }
 
 /** The HTTP server as the service's door: its options (port, body limit, metrics access, dashboard) come from `options`. */
@@ -60,6 +76,7 @@ export function createHttpDoor(options: ServeOptions): ServiceDoor {
         now: wiring.clock,
         log: (line) => wiring.log({ level: 'error', msg: line }),
         logClientError: (line) => wiring.log({ level: 'warn', msg: line, kind: 'client-error' }),
+        ...signInOptions(options),
       });
       return live;
     },

@@ -218,9 +218,19 @@ describe('api server', () => {
     });
 
     it('answers 403 when the role is too low', async () => {
-      const response = await fetch(`${h.base}/api/tokens`, { headers: auth(h.tokens.responder) });
+      const response = await fetch(`${h.base}/api/outbox/1/retry`, {
+        method: 'POST',
+        headers: auth(h.tokens.responder),
+      });
       assert.equal(response.status, 403);
       assert.match((await problemOf(response)).detail, /admin role; the token has responder/);
+      const above = await fetch(`${h.base}/api/tokens`, {
+        method: 'POST',
+        headers: auth(h.tokens.responder, JSON_HEADERS),
+        body: JSON.stringify({ name: 'more', role: 'admin' }),
+      });
+      assert.equal(above.status, 403);
+      assert.match((await problemOf(above)).detail, /you hold responder/);
       const write = await fetch(`${h.base}/api/approvals`, {
         method: 'POST',
         headers: auth(h.tokens.viewer, JSON_HEADERS),
@@ -240,7 +250,15 @@ describe('api server', () => {
       assert.match(body.token, /^mfg_/);
       assert.equal(body.role, 'viewer');
       const me = await fetch(`${h.base}/api/whoami`, { headers: auth(body.token) });
-      assert.deepEqual(await me.json(), { id: body.id, name: 'grafana', role: 'viewer' });
+      assert.deepEqual(await me.json(), {
+        id: body.id,
+        name: 'grafana',
+        role: 'viewer',
+        kind: 'token',
+        subject: null,
+        displayName: null,
+        csrfToken: null,
+      });
       const list = (await (
         await fetch(`${h.base}/api/tokens`, { headers: auth(h.tokens.admin) })
       ).json()) as { items: unknown[] };

@@ -2,19 +2,23 @@
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken } from './auth.ts';
+import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken, requireRole } from './auth.ts';
 import { ClientClosedError } from './body.ts';
+import { CASE_NOTIFICATION_ROUTES } from './case-notifications.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpError, problemFor } from './problem.ts';
+import type { ApiToken } from '../store/index.ts';
 import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
-import { serveStatic } from './static-files.ts';
+import { checkCsrf, csrfTokenFor, findSession, sessionSite } from './sessions.ts';
+import { SIGN_IN_ROUTES } from './sign-in.ts';
+import { DASHBOARD_CSP, serveStatic } from './static-files.ts';
 import { VERIFY_ROUTES } from './verify.ts';
 
 const HEALTH_TIMEOUT_MS = 2000;
@@ -127,11 +131,22 @@ const SYSTEM_ROUTES: readonly Route[] = [
     path: '/api/whoami',
     access: 'viewer',
     tag: 'system',
-    summary: "The caller's token name and role (the dashboard uses it to show what it may do).",
-    responses: { '200': '{id, name, role}' },
+    summary:
+      'The caller: token name, role, kind (token or session), the person (subject, displayName) and, for a dashboard session, its csrfToken.',
+    responses: { '200': '{id, name, role, kind, subject, displayName, csrfToken}' },
     handle(ctx) {
       const caller = ctx.caller!;
-      return Promise.resolve(json(200, { id: caller.id, name: caller.name, role: caller.role }));
+      return Promise.resolve(
+        json(200, {
+          id: caller.id,
+          name: caller.name,
+          role: caller.role,
+          kind: caller.kind,
+          subject: caller.subject,
+          displayName: caller.displayName,
+          csrfToken: ctx.csrfToken ?? null,
+        }),
+      );
     },
   },
 ];
@@ -141,8 +156,10 @@ export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
+  ...CASE_NOTIFICATION_ROUTES,
   ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
+  ...SIGN_IN_ROUTES,
 ];
 
 interface Match {
@@ -189,21 +206,61 @@ export function findRoute(
   return { match: null, allowed };
 }
 
+interface Access {
+  readonly caller: ApiToken | null;
+  readonly csrfToken?: string;
+}
+
 /** Checks the route's access; failed tokens are counted, and an address (or token) that failed too often gets 429. */
-async function checkAccess(route: Route, req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
+async function checkAccess(
+  route: Route,
+  req: IncomingMessage,
+  options: ApiOptions,
+  limiter: RateLimiter,
+): Promise<Access> {
   switch (route.access) {
     case 'public':
-      return null;
+      return { caller: null };
     case 'ingest':
       await checkIngestToken(req, options, limiter);
-      return null;
+      return { caller: null };
     case 'metrics':
-      return options.metricsPublic ? null : checkApiToken(req, options, limiter, 'viewer');
+      return options.metricsPublic ? { caller: null } : checkCaller(req, options, limiter, 'viewer');
     case 'viewer':
     case 'responder':
     case 'admin':
-      return checkApiToken(req, options, limiter, route.access);
+      return checkCaller(req, options, limiter, route.access);
   }
+}
+
+/**
+ * A bearer token (scripts) is checked as it always was; without one, a dashboard session cookie is accepted when
+ * sign-in is configured, and a state-changing request with it must pass the CSRF checks.
+ */
+async function checkCaller(
+  req: IncomingMessage,
+  options: ApiOptions,
+  limiter: RateLimiter,
+  needed: 'viewer' | 'responder' | 'admin',
+): Promise<Access> {
+  if (options.signIn !== undefined && bearerToken(req.headers) === undefined) {
+    const site = sessionSite(options.signIn.publicUrl);
+    // A guessed session cookie counts against the address like a guessed token.
+    await limiter.beforeAuth('api', req, undefined);
+    const session = await findSession(options.store, req.headers, site, options.now()).catch(
+      async (error: unknown) => {
+        if (error instanceof HttpError && error.status === 401)
+          await limiter.authFailed('api', req, undefined);
+        throw error;
+      },
+    );
+    if (session !== null) {
+      checkCsrf(req.method ?? 'GET', req.headers, site, session.secret);
+      requireRole(session.token, needed);
+      return { caller: session.token, csrfToken: csrfTokenFor(session.secret) };
+    }
+  }
+  return { caller: await checkApiToken(req, options, limiter, needed) };
 }
 
 async function checkIngestToken(req: IncomingMessage, options: ApiOptions, limiter: RateLimiter) {
@@ -238,7 +295,7 @@ async function checkApiToken(
   const presented = bearerToken(req.headers);
   await limiter.beforeAuth('api', req, presented);
   try {
-    return await authenticate(options.store, req.headers, needed);
+    return await authenticate(options.store, req.headers, needed, options.now());
   } catch (error) {
     if (error instanceof HttpError && error.status === 401 && presented !== undefined)
       await limiter.authFailed('api', req, presented);
@@ -246,9 +303,15 @@ async function checkApiToken(
   }
 }
 
+/**
+ * On every answer, not only the dashboard's files: a JSON body or an error page opened in a tab gets the same strict
+ * policy, so nothing the service sends can run script or be framed.
+ */
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
+  'content-security-policy': DASHBOARD_CSP,
+  'x-frame-options': 'DENY',
 } as const;
 
 /** Answers one request; never throws (every failure becomes a problem response). */
@@ -270,8 +333,15 @@ export function createRequestHandler(
       const { match, allowed } = findRoute(API_ROUTES, method, path);
       if (match !== null) {
         label = match.route.path;
-        const caller = await checkAccess(match.route, req, options, limiter);
-        const ctx: RequestContext = { req, url, params: match.params, caller, options };
+        const access = await checkAccess(match.route, req, options, limiter);
+        const ctx: RequestContext = {
+          req,
+          url,
+          params: match.params,
+          caller: access.caller,
+          ...(access.csrfToken === undefined ? {} : { csrfToken: access.csrfToken }),
+          options,
+        };
         reply = await match.route.handle(ctx);
       } else if (allowed.length > 0) {
         label = 'method-not-allowed';
@@ -285,7 +355,7 @@ export function createRequestHandler(
         );
       } else {
         const isApi =
-          /^\/(api|ingest|verify)(\/|$)/.test(path) ||
+          /^\/(api|auth|ingest|verify)(\/|$)/.test(path) ||
           path === '/healthz' ||
           path === '/readyz' ||
           path === '/metrics';
@@ -337,6 +407,9 @@ function writeReply(
     res.writeHead(reply.status, {
       ...SECURITY_HEADERS,
       ...reply.headers,
+      ...(reply.cookies === undefined || reply.cookies.length === 0
+        ? {}
+        : { 'set-cookie': [...reply.cookies] }),
       'content-length': String(body.length),
     });
     res.end(headOnly ? undefined : body, () => resolve());

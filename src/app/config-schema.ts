@@ -296,15 +296,88 @@ const escalateConfirmedAt = z
       "an owner's confirmation resolves the case except for root and at or above this severity (never: only root)",
   });
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An https URL, or http on a loopback host (a provider running on the developer's machine). */
+const httpsUrl = (description: string) =>
+  z
+    .string({ error: (issue) => `expected a URL, got ${show(issue.input)}` })
+    .refine(
+      (url) => {
+        try {
+          const parsed = new URL(url);
+          return (
+            parsed.protocol === 'https:' ||
+            (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname))
+          );
+        } catch {
+          return false;
+        }
+      },
+      { error: (issue) => `expected an https URL (http only on localhost), got ${show(issue.input)}` },
+    )
+    .meta({ description });
+
+const signInSchema = section({
+  clientId: z
+    .string({
+      error: (issue) => `expected the client id registered at the provider, got ${show(issue.input)}`,
+    })
+    .min(1, { error: 'expected the client id registered at the provider' })
+    .meta({
+      description: 'the client id registered at the provider (its secret: MFAGUARD_OIDC_CLIENT_SECRET)',
+    }),
+  issuer: httpsUrl('the OpenID Connect issuer, e.g. https://login.example.com/realms/secops'),
+  nameClaim: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the claim shown as the person’s name (default name, then email, then sub)' }),
+  roleClaim: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'the claim holding the person’s groups or roles (default groups)' }),
+  roles: section({
+    admin: names('claim values that make an admin').optional(),
+    responder: names('claim values that make a responder').optional(),
+    viewer: names('claim values that make a viewer; * lets every signed-in person view').optional(),
+  }).meta({ description: 'claim values per role; the highest matching role wins, none: refused' }),
+  scopes: names('scopes asked for (default openid, profile, email)').optional(),
+  sessionTtl: duration('how long a dashboard session lasts (default 8h, at least 5m)')
+    .refine((ms) => ms >= 300_000, { error: 'must be at least 5m' })
+    .optional(),
+})
+  .optional()
+  .meta({ description: 'Dashboard sign-in with OpenID Connect (authorization code + PKCE)' });
+
 const serveSchema = section({
   deliveryLag: duration('how late CloudTrail may deliver an event (default 15m)').optional(),
   escalateConfirmedAt,
   ownerTagKeys: names('IAM user tag keys naming the owner’s e-mail address, tried in order').optional(),
   publicUrl: publicUrl.optional(),
+  signIn: signInSchema,
   verificationTtl: duration('how long the owner’s links stay valid (default 24h, at least 1m)')
     .refine((ms) => ms >= 60_000, { error: 'must be at least 1m' })
     .optional(),
 })
+  .superRefine((serve, ctx) => {
+    // The provider sends the browser back to an exact URL, and the cookie's flags follow its scheme.
+    if (serve.signIn === undefined) return;
+    const url = serve.publicUrl === undefined || serve.publicUrl === null ? null : new URL(serve.publicUrl);
+    if (url === null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicUrl'],
+        message: 'sign-in needs publicUrl (the callback URL)',
+      });
+    else if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicUrl'],
+        message: 'sign-in needs an https publicUrl (plain http only on localhost, for development)',
+      });
+  })
   .nullish()
   .meta({ description: 'What the live service needs beyond triage' });
 

@@ -40,6 +40,7 @@ describe('serve and notify configuration', () => {
       deliveryLagMs: 5 * 60_000,
       ownerTagKeys: ['OwnerEmail'],
       escalateConfirmedAt: 'critical',
+      signIn: null,
     });
   });
 

@@ -37,6 +37,20 @@ export interface ServeConfig {
    * this severity, which are escalated for a person to close; null: only root.
    */
   readonly escalateConfirmedAt: Severity | null;
+  /** Dashboard sign-in with OpenID Connect; null: API tokens only. */
+  readonly signIn: SignInConfig | null;
+}
+
+/** OpenID Connect sign-in for the dashboard (authorization code + PKCE); roles come from one claim. */
+export interface SignInConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly roleClaim: string;
+  readonly nameClaim: string;
+  /** Claim values per role; `*` matches every signed-in person. */
+  readonly roles: Readonly<Record<'admin' | 'responder' | 'viewer', readonly string[]>>;
+  readonly sessionTtlMs: number;
 }
 
 export interface MfaguardConfig {
@@ -55,6 +69,7 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   deliveryLagMs: 15 * 60_000,
   ownerTagKeys: ['owner-email', 'owner', 'contact-email'],
   escalateConfirmedAt: null,
+  signIn: null,
 };
 
 export interface ParseConfigOptions {
@@ -205,6 +220,27 @@ export function parseConfig(
   return toConfig(parsed.data, notify);
 }
 
+function toSignIn(given: NonNullable<ParsedConfigFile['serve']>['signIn']): SignInConfig | null {
+  if (given === undefined) return null;
+  return {
+    issuer: given.issuer,
+    clientId: given.clientId,
+    // Without `openid` the provider answers with plain OAuth 2.0 and no ID token: it is always asked for.
+    scopes:
+      given.scopes === undefined || given.scopes.length === 0
+        ? ['openid', 'profile', 'email']
+        : [...new Set(['openid', ...given.scopes])],
+    roleClaim: given.roleClaim ?? 'groups',
+    nameClaim: given.nameClaim ?? 'name',
+    roles: {
+      admin: given.roles.admin ?? [],
+      responder: given.roles.responder ?? [],
+      viewer: given.roles.viewer ?? [],
+    },
+    sessionTtlMs: given.sessionTtl ?? 8 * 3_600_000,
+  };
+}
+
 function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig {
   const triage: NonNullable<ParsedConfigFile['triage']> = file.triage ?? {};
   const serve: Partial<NonNullable<ParsedConfigFile['serve']>> = file.serve ?? {};
@@ -218,6 +254,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
         serve.escalateConfirmedAt === undefined
           ? DEFAULT_SERVE_CONFIG.escalateConfirmedAt
           : serve.escalateConfirmedAt,
+      signIn: toSignIn(serve.signIn),
     },
     notify,
     respond: file.respond,

@@ -13,7 +13,7 @@ export {
   parseConfig,
   parseDuration,
 } from './config.ts';
-export type { MfaguardConfig, ParseConfigOptions, ServeConfig } from './config.ts';
+export type { MfaguardConfig, ParseConfigOptions, ServeConfig, SignInConfig } from './config.ts';
 export { openHuntEngine, runHunt } from './hunt.ts';
 export type { EngineSpec, HuntOptions, HuntQuery, HuntResult } from './hunt.ts';
 // The Lambda handler: what it needs beyond this folder's light modules is imported on its first invocation.

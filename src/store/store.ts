@@ -328,7 +328,16 @@ export interface CreateApiTokenInput {
   readonly tokenHash: string;
   readonly createdBy: string;
   readonly nowMs: number;
+  /** `session`: a signed-in person's dashboard session (a token kept in a cookie). Default `token`. */
+  readonly kind?: ApiTokenKind;
+  /** The person it belongs to (the identity provider's `sub`); absent for service tokens such as the bootstrap one. */
+  readonly subject?: string | null;
+  readonly displayName?: string | null;
+  /** After this it is refused; absent: never expires (until revoked). */
+  readonly expiresAt?: number | null;
 }
+
+export type ApiTokenKind = 'token' | 'session';
 
 export interface ApiToken {
   readonly id: string;
@@ -337,6 +346,10 @@ export interface ApiToken {
   readonly createdBy: string;
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  readonly kind: ApiTokenKind;
+  readonly subject: string | null;
+  readonly displayName: string | null;
+  readonly expiresAt: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,6 +533,8 @@ export interface StoreTx extends BaselineSightingsTx, JobLeasesTx, ResponseActio
     readonly state: NotificationState;
     readonly limit: number;
   }): Promise<OutboxNotification[]>;
+  /** The notifications about one case (payload `caseId`), in any state, oldest first, at most `limit`. */
+  listCaseNotifications(caseId: string, limit: number): Promise<OutboxNotification[]>;
   outboxDepth(): Promise<OutboxDepth>;
 
   // API tokens -----------------------------------------------------------------------------------

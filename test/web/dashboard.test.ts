@@ -156,7 +156,11 @@ else
       assert.deepEqual(dom.scripts, ['app.js']);
       assert.deepEqual(dom.handlers, []);
       for (const link of dom.links)
-        assert.match(link, /^(#|style\.css$|favicon\.svg$)/, `unexpected link ${link}`);
+        assert.match(
+          link,
+          /^(#|style\.css$|favicon\.svg$|\/auth\/login\?return=%2F%23%2F)/,
+          `unexpected link ${link}`,
+        );
       assert.equal(dom.rawRtl, false);
       assert.deepEqual(await attempts(), []);
       assert.equal(await page.evaluate('window.__pwned'), undefined);

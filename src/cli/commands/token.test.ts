@@ -16,6 +16,28 @@ const store = `sqlite:${join(dir, 'store.db')}`;
 describe('mfaguard token', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('lists an ended dashboard session as expired', async () => {
+    const db = await openStore(store);
+    try {
+      await db.createApiToken({
+        name: 'dashboard session of Ada',
+        role: 'responder',
+        tokenHash: hashApiToken('session-secret'),
+        createdBy: 'oidc:test',
+        nowMs: Date.parse('2026-01-01T00:00:00Z'),
+        kind: 'session',
+        subject: 'ada',
+        displayName: 'Ada',
+        expiresAt: Date.parse('2026-01-01T08:00:00Z'),
+      });
+    } finally {
+      await db.close();
+    }
+    const listed = captureContext();
+    assert.equal(await runCli(['token', 'list', '--store', store], listed.ctx), 0);
+    assert.match(listed.out(), /dashboard session of Ada .* expired 2026-01-01T08:00:00\.000Z/);
+  });
+
   it('creates a token, prints it once, lists and revokes it', async () => {
     const created = captureContext({ env: { USER: 'alice' } });
     assert.equal(

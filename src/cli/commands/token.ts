@@ -81,7 +81,13 @@ responder also changes cases and approvals; admin also manages tokens. Only a ha
           }
           if (tokens.length === 0) ctx.stdout.write('no tokens\n');
           for (const t of tokens) {
-            const state = t.revokedAt === null ? 'active' : `revoked ${new Date(t.revokedAt).toISOString()}`;
+            // A dashboard session (kind session) ends by itself: one past its end is not active.
+            const state =
+              t.revokedAt !== null
+                ? `revoked ${new Date(t.revokedAt).toISOString()}`
+                : t.expiresAt !== null && t.expiresAt <= now
+                  ? `expired ${new Date(t.expiresAt).toISOString()}`
+                  : 'active';
             ctx.stdout.write(
               `${t.id}  ${t.role.padEnd(9)}  ${forTerminal(t.name)}  created ${new Date(t.createdAt).toISOString()} by ${forTerminal(t.createdBy)}  ${state}\n`,
             );

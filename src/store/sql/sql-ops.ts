@@ -144,8 +144,15 @@ interface ApiTokenRow {
   created_by: string;
   created_at: number;
   revoked_at: number | null;
+  kind: string;
+  subject: string | null;
+  display_name: string | null;
+  expires_at: number | string | null;
   [key: string]: unknown;
 }
+
+const TOKEN_COLUMNS =
+  'id, name, role, created_by, created_at, revoked_at, kind, subject, display_name, expires_at';
 
 interface DeadLetterRow {
   id: number;
@@ -247,6 +254,10 @@ function toApiToken(row: ApiTokenRow): ApiToken {
     createdBy: row.created_by,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    kind: row.kind === 'session' ? 'session' : 'token',
+    subject: row.subject,
+    displayName: row.display_name,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   };
 }
 
@@ -1302,6 +1313,21 @@ export class SqlOps implements StoreTx {
     return rows.map(toNotification);
   }
 
+  async listCaseNotifications(caseId: string, limit: number): Promise<OutboxNotification[]> {
+    requireText(caseId, 'caseId');
+    // The payload is JSON text written by JSON.stringify (no spaces), so `"caseId":"<id>"` finds the rows in both
+    // dialects without a JSON operator; a quote inside a string value is escaped there, so only the key matches,
+    // and the parsed payload is checked again. A case page reads this once: no index for it on the outbox.
+    const needle = `%${JSON.stringify('caseId')}:${JSON.stringify(caseId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.#conn.query<OutboxRow>(
+      `SELECT * FROM outbox WHERE payload LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?`,
+      [needle, requireLimit(limit, 'limit')],
+    );
+    return rows
+      .map(toNotification)
+      .filter((n) => (n.payload as { caseId?: unknown } | null)?.caseId === caseId);
+  }
+
   async outboxDepth(): Promise<OutboxDepth> {
     const rows = await this.#conn.query<{ state: string; n: number; oldest: number | null }>(
       `SELECT state, COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE state IN ('pending', 'dead') GROUP BY state`,
@@ -1327,15 +1353,26 @@ export class SqlOps implements StoreTx {
     if (!API_ROLES.includes(input.role))
       throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
     const rows = await this.#conn.query<ApiTokenRow>(
-      `INSERT INTO api_tokens (name, role, token_hash, created_by, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, NULL)
+      `INSERT INTO api_tokens
+         (name, role, token_hash, created_by, created_at, revoked_at, kind, subject, display_name, expires_at)
+       VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
        ON CONFLICT (token_hash) DO NOTHING
-       RETURNING id, name, role, created_by, created_at, revoked_at`,
-      [input.name, input.role, input.tokenHash, input.createdBy, input.nowMs],
+       RETURNING ${TOKEN_COLUMNS}`,
+      [
+        input.name,
+        input.role,
+        input.tokenHash,
+        input.createdBy,
+        input.nowMs,
+        input.kind ?? 'token',
+        input.subject ?? null,
+        input.displayName ?? null,
+        input.expiresAt ?? null,
+      ],
     );
     if (rows[0] !== undefined) return { token: toApiToken(rows[0]), created: true };
     const existing = await this.#conn.query<ApiTokenRow>(
-      `SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens WHERE token_hash = ?`,
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?`,
       [input.tokenHash],
     );
     return { token: toApiToken(existing[0]!), created: false };
@@ -1343,16 +1380,14 @@ export class SqlOps implements StoreTx {
 
   async findApiToken(tokenHash: string): Promise<ApiToken | null> {
     const rows = await this.#conn.query<ApiTokenRow>(
-      `SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`,
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`,
       [tokenHash],
     );
     return rows[0] === undefined ? null : toApiToken(rows[0]);
   }
 
   async listApiTokens(): Promise<ApiToken[]> {
-    const rows = await this.#conn.query<ApiTokenRow>(
-      `SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens ORDER BY id`,
-    );
+    const rows = await this.#conn.query<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY id`);
     return rows.map(toApiToken);
   }
 
@@ -1364,10 +1399,9 @@ export class SqlOps implements StoreTx {
       nowMs,
       numeric,
     ]);
-    const rows = await this.#conn.query<ApiTokenRow>(
-      `SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens WHERE id = ?`,
-      [numeric],
-    );
+    const rows = await this.#conn.query<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE id = ?`, [
+      numeric,
+    ]);
     if (rows[0] === undefined) throw new NotFoundError('API token', id);
     return toApiToken(rows[0]);
   }

@@ -270,6 +270,9 @@ export class SqlStore implements Store {
   listNotifications(query: { readonly state: NotificationState; readonly limit: number }) {
     return this.#read('listNotifications', (ops) => ops.listNotifications(query));
   }
+  listCaseNotifications(caseId: string, limit: number) {
+    return this.#read('listCaseNotifications', (ops) => ops.listCaseNotifications(caseId, limit));
+  }
   outboxDepth() {
     return this.#read('outboxDepth', (ops) => ops.outboxDepth());
   }

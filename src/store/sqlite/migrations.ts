@@ -2,6 +2,7 @@
 
 import { SQLITE_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import { SQLITE_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
+import { SQLITE_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { SQLITE_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
@@ -184,4 +185,5 @@ CREATE TABLE dead_letters (
   SQLITE_SIGHTINGS_MIGRATION,
   SQLITE_JOB_LEASES_MIGRATION,
   SQLITE_RESPONSE_MIGRATION,
+  SQLITE_PEOPLE_MIGRATION,
 ];

@@ -744,6 +744,31 @@ export function defineStoreContract(
       assert.equal((await store.listNotifications({ state: 'pending', limit: 10 })).length, 1);
     });
 
+    test('notifications of one case: by the payload caseId only, never a prefix or a lookalike', async (open) => {
+      const store = await open();
+      const payloads: [string, unknown][] = [
+        ['a', { caseId: '1', kind: 'case-opened' }],
+        ['b', { caseId: '12', kind: 'case-opened' }],
+        ['c', { caseId: '1%', kind: 'case-opened' }],
+        ['d', { caseId: '2', title: 'mentions "caseId":"1" in text' }],
+        ['e', { caseId: '1', kind: 'case-resolved' }],
+      ];
+      await store.transaction(async (tx) => {
+        for (const [key, payload] of payloads)
+          await tx.enqueueNotification({ kind: 'k', channel: 'slack', payload, dedupeKey: key, nowMs: T0 });
+      });
+      const one = await store.listCaseNotifications('1', 100);
+      assert.deepEqual(
+        one.map((n) => n.dedupeKey),
+        ['a', 'e'],
+      );
+      assert.deepEqual(
+        (await store.listCaseNotifications('1%', 100)).map((n) => n.dedupeKey),
+        ['c'],
+      );
+      assert.deepEqual(await store.listCaseNotifications('404', 100), []);
+    });
+
     test('transaction: nesting, using the store inside, and using tx afterwards are errors', async (open) => {
       const store = await open();
       const nested = await rejectsWith(
@@ -1266,6 +1291,27 @@ export function defineStoreContract(
 
     // API tokens ---------------------------------------------------------------------------------
 
+    test("API tokens: a person's token and session keep subject, display name, kind and expiry", async (open) => {
+      const store = await open();
+      const session = await store.createApiToken({
+        name: 'dashboard session',
+        role: 'responder',
+        tokenHash: 'sha256:session',
+        createdBy: 'oidc:https://idp.example',
+        nowMs: T0,
+        kind: 'session',
+        subject: 'sub-ada',
+        displayName: 'Ada Lovelace',
+        expiresAt: T0 + 480 * MINUTE,
+      });
+      const found = await (await open()).findApiToken('sha256:session');
+      assert.deepEqual(found, session.token);
+      assert.equal(found?.kind, 'session');
+      assert.equal(found?.subject, 'sub-ada');
+      assert.equal(found?.displayName, 'Ada Lovelace');
+      assert.equal(found?.expiresAt, T0 + 480 * MINUTE);
+    });
+
     test('API tokens: hashed, idempotent by hash, only active ones found, revocable', async (open) => {
       const store = await open();
       const created = await store.createApiToken({
@@ -1283,6 +1329,10 @@ export function defineStoreContract(
         createdBy: 'env',
         createdAt: T0,
         revokedAt: null,
+        kind: 'token',
+        subject: null,
+        displayName: null,
+        expiresAt: null,
       });
       const again = await (
         await open()

@@ -1,0 +1,66 @@
+// A real OpenID Connect provider on loopback (oidc-provider from npm, with its development login and consent pages)
+// for the dashboard's sign-in round trip: any login name signs in, claims come from PEOPLE.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export const CLIENT_ID = 'mfaguard-test';
+
+/** Who can sign in, by login name; `groups` is the claim mfaguard maps to roles. */
+export const PEOPLE: Readonly<Record<string, { name: string; groups: string[] }>> = {
+  ada: { name: 'Ada Lovelace', groups: ['secops'] },
+  lin: { name: 'Lin Viewer', groups: ['staff'] },
+};
+
+export interface TestProvider {
+  readonly issuer: string;
+  /** Registers mfaguard's callback (known once mfaguard listens) and starts answering. */
+  start(redirectUri: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `localhost` (mfaguard runs on 127.0.0.1): two origins, so the provider's cookies and the dashboard's
+ * never mix.
+ */
+export async function listenProvider(): Promise<TestProvider> {
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (handle === null) res.writeHead(503).end();
+    else handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
+  return {
+    issuer,
+    start(redirectUri) {
+      const provider = new Provider(issuer, {
+        clients: [
+          {
+            client_id: CLIENT_ID,
+            token_endpoint_auth_method: 'none',
+            redirect_uris: [redirectUri],
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+          },
+        ],
+        pkce: { required: () => true },
+        scopes: ['openid', 'profile', 'groups'],
+        claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
+        cookies: { keys: ['mfaguard-test-cookie-key'] },
+        findAccount: (_ctx: unknown, id: string) => {
+          const person = PEOPLE[id];
+          if (person === undefined) return undefined;
+          return { accountId: id, claims: () => ({ sub: id, name: person.name, groups: person.groups }) };
+        },
+      });
+      handle = provider.callback();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
