@@ -12,6 +12,7 @@ import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
+import { KPI_ROUTES } from './kpi-routes.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
 import { serveStatic } from './static-files.ts';
@@ -141,6 +142,7 @@ export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
+  ...KPI_ROUTES,
   ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
 ];

@@ -14,6 +14,8 @@ export {
   parseDuration,
 } from './config.ts';
 export type { MfaguardConfig, ParseConfigOptions, ServeConfig } from './config.ts';
+export { DEFAULT_TREND_DAYS, loadKpiTrends, resolveTrendWindow } from './kpi-trends.ts';
+export type { KpiTrendSources, KpiTrendWindow } from './kpi-trends.ts';
 export { openHuntEngine, runHunt } from './hunt.ts';
 export type { EngineSpec, HuntOptions, HuntQuery, HuntResult } from './hunt.ts';
 // The Lambda handler: what it needs beyond this folder's light modules is imported on its first invocation.
