@@ -3,7 +3,7 @@
 export { runScan } from './scan.ts';
 export type { ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
 export { loadRuleSet } from './rule-set.ts';
-export { parseScanFilter } from './scan-filter.ts';
+export { parseScanFilter, parseTimeOption } from './scan-filter.ts';
 export type { ScanFilter } from './scan-filter.ts';
 export type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 export {
