@@ -160,7 +160,7 @@ export function drawChart(uPlot, target, spec, width) {
       width: spec.kind === 'lines' ? 2 : 1,
       ...(s.dash === undefined ? {} : { dash: s.dash }),
       ...(spec.kind === 'lines'
-        ? { points: { show: true, size: 6, fill: background } }
+        ? { points: { show: true, size: 6, fill: background }, spanGaps: true }
         : {
             fill: patternFill(s.pattern ?? 'solid', colour, background),
             ...(bars === undefined ? {} : { paths: bars }),
@@ -186,7 +186,12 @@ export function drawChart(uPlot, target, spec, width) {
       y: { range: (_self, _min, max) => [0, Math.max(spec.yMax ?? 0, max > 0 ? max * 1.1 : 1)] },
     },
     axes: [
-      { ...axis, values: categoryValues(spec.labels), space: 48, incrs: [1, 2, 3, 4, 6, 12, 24, 52] },
+      {
+        ...axis,
+        values: categoryValues(spec.labels),
+        space: spec.kind === 'bars' ? 40 : 76,
+        incrs: [1, 2, 3, 4, 6, 12, 24, 52],
+      },
       { ...axis, label: spec.yLabel, size: 56 },
     ],
   };
