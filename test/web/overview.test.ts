@@ -278,6 +278,17 @@ else
         );
         assert.ok(contrast(ink!, panel!) >= 7, `text ${ink} on ${panel}`);
         if (scheme === 'dark') assert.match(panel!, /^rgb\((1\d|2\d), /, `a dark panel: ${panel}`);
+        // Text in the panels' tables and legends, on its own background or the panel's when it has none.
+        const cells = await page.evaluate<[string, string, string][]>(`[...document.querySelectorAll(
+          '#ov-open-cases th, #ov-open-cases td, .ov-chart .u-legend th, .ov-chart details td')].map((e) => {
+            const s = getComputedStyle(e);
+            return [e.textContent, s.color, s.backgroundColor];
+          })`);
+        assert.ok(cells.length > 20);
+        for (const [what, colour, background] of cells) {
+          const under = background === 'rgba(0, 0, 0, 0)' ? panel! : background;
+          assert.ok(contrast(colour, under) >= 4.5, `'${what}': ${colour} on ${under}`);
+        }
         assert.deepEqual(b.errors, []);
       });
     }
