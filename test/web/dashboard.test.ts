@@ -156,7 +156,7 @@ else
       assert.deepEqual(dom.scripts, ['app.js']);
       assert.deepEqual(dom.handlers, []);
       for (const link of dom.links)
-        assert.match(link, /^(#|style\.css$|favicon\.svg$)/, `unexpected link ${link}`);
+        assert.match(link, /^(#|style\.css$|overview\.css$|favicon\.svg$)/, `unexpected link ${link}`);
       assert.equal(dom.rawRtl, false);
       assert.deepEqual(await attempts(), []);
       assert.equal(await page.evaluate('window.__pwned'), undefined);
