@@ -9,11 +9,9 @@ const ms = z.number().min(0).nullable();
 const percent = z.number().min(0).max(100).nullable();
 const isoTime = z.string().meta({ description: 'ISO 8601, UTC' });
 
-const duration = z
-  .strictObject({ count, avgMs: ms, p50Ms: ms, p90Ms: ms })
-  .meta({
-    description: 'durations in milliseconds; percentiles nearest-rank; null when nothing was measured',
-  });
+const duration = z.strictObject({ count, avgMs: ms, p50Ms: ms, p90Ms: ms }).meta({
+  description: 'durations in milliseconds; percentiles nearest-rank; null when nothing was measured',
+});
 
 const removals = z.strictObject({
   total: count,
