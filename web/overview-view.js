@@ -124,146 +124,230 @@ function rangePicker(range, ctx) {
 const minutes = (ms) => (ms === null ? null : Math.round((ms / 60_000) * 10) / 10);
 
 /**
- * The charts of a trends answer: id, title, what a screen reader hears, the chart, and its data as a table.
- * @param {KpiTrends} trends
- * @returns {{ id: string, title: string, summary: string, spec: ChartSpec, headings: string[], rows: (string | number)[][] }[]}
+ * @typedef {object} Chart one panel: what a screen reader hears, the chart, and its data as a table
+ * @property {string} id
+ * @property {string} title
+ * @property {string} summary
+ * @property {ChartSpec} spec
+ * @property {string[]} headings
+ * @property {(string | number)[][]} rows
  */
-export function chartsOf(trends) {
-  const labels = trends.points.map((p) => p.label);
+
+/** @param {number | null} value */
+const asMinutes = (value) => (value === null ? '—' : `${value} min`);
+/** @param {number | null} value */
+const asPercent = (value) => (value === null ? '—' : `${value}%`);
+
+/**
+ * @param {KpiTrends} trends
+ * @returns {Chart}
+ */
+function removalsChart(trends) {
+  const { removals } = trends.totals;
+  /** @type {[string, string, 'solid' | 'hatch' | 'dots', 'legitimate' | 'unauthorized' | 'unexplained'][]} */
+  const outcomes = [
+    ['legitimate', '--ov-legit', 'solid', 'legitimate'],
+    ['unauthorized', '--ov-unauth', 'hatch', 'unauthorized'],
+    ['unexplained', '--ov-unexpl', 'dots', 'unexplained'],
+  ];
+  return {
+    id: 'chart-removals',
+    title: `MFA removals by ${trends.bucket}`,
+    summary: `${removals.total} removals: ${removals.legitimate} legitimate, ${removals.unauthorized} unauthorized, ${removals.unexplained} unexplained.`,
+    spec: {
+      kind: 'stacked',
+      labels: trends.points.map((p) => p.label),
+      yLabel: 'removals',
+      series: outcomes.map(([label, colourVar, pattern, key]) => ({
+        label,
+        colourVar,
+        pattern,
+        values: trends.points.map((p) => p.removals[key]),
+      })),
+    },
+    headings: [trends.bucket, 'legitimate', 'unauthorized', 'unexplained', 'total'],
+    rows: trends.points.map((p) => [
+      p.label,
+      p.removals.legitimate,
+      p.removals.unauthorized,
+      p.removals.unexplained,
+      p.removals.total,
+    ]),
+  };
+}
+
+/**
+ * MTTD and MTTR, and the time to MFA of users provisioned without it when there are such cases.
+ * @param {KpiTrends} trends
+ * @returns {Chart}
+ */
+function timesChart(trends) {
   const t = trends.totals;
-  const charts = [
+  const provisioned = trends.provisionedMttr;
+  /** @type {import('./overview-charts.js').ChartSeries[]} */
+  const series = [
     {
-      id: 'chart-removals',
-      title: `MFA removals by ${trends.bucket}`,
-      summary: `${t.removals.total} removals: ${t.removals.legitimate} legitimate, ${t.removals.unauthorized} unauthorized, ${t.removals.unexplained} unexplained.`,
-      spec: /** @type {ChartSpec} */ ({
-        kind: 'stacked',
-        labels,
-        yLabel: 'removals',
-        series: [
-          {
-            label: 'legitimate',
-            colourVar: '--ov-legit',
-            pattern: 'solid',
-            values: trends.points.map((p) => p.removals.legitimate),
-          },
-          {
-            label: 'unauthorized',
-            colourVar: '--ov-unauth',
-            pattern: 'hatch',
-            values: trends.points.map((p) => p.removals.unauthorized),
-          },
-          {
-            label: 'unexplained',
-            colourVar: '--ov-unexpl',
-            pattern: 'dots',
-            values: trends.points.map((p) => p.removals.unexplained),
-          },
-        ],
-      }),
-      headings: [trends.bucket, 'legitimate', 'unauthorized', 'unexplained', 'total'],
-      rows: trends.points.map((p) => [
-        p.label,
-        p.removals.legitimate,
-        p.removals.unauthorized,
-        p.removals.unexplained,
-        p.removals.total,
-      ]),
+      label: 'MTTD p50',
+      colourVar: '--ov-mttd',
+      values: trends.points.map((p) => minutes(p.mttd.p50Ms)),
+      format: asMinutes,
     },
     {
-      id: 'chart-times',
-      title: 'MTTD and MTTR (median, minutes)',
-      summary: `MTTD average ${formatDuration(t.mttd.avgMs)} over ${t.mttd.count}; MTTR average ${formatDuration(t.mttr.avgMs)} over ${t.mttr.count}.`,
-      spec: /** @type {ChartSpec} */ ({
-        kind: 'lines',
-        labels,
-        yLabel: 'minutes',
-        series: [
-          {
-            label: 'MTTD p50',
-            colourVar: '--ov-mttd',
-            values: trends.points.map((p) => minutes(p.mttd.p50Ms)),
-            format: (v) => (v === null ? '—' : `${v} min`),
-          },
-          {
-            label: 'MTTR p50',
-            colourVar: '--ov-mttr',
-            dash: [8, 5],
-            values: trends.points.map((p) => minutes(p.mttr.p50Ms)),
-            format: (v) => (v === null ? '—' : `${v} min`),
-          },
-        ],
-      }),
-      headings: [trends.bucket, 'MTTD p50', 'MTTD n', 'MTTR p50', 'MTTR n'],
-      rows: trends.points.map((p) => [
-        p.label,
-        formatDuration(p.mttd.p50Ms),
-        p.mttd.count,
-        formatDuration(p.mttr.p50Ms),
-        p.mttr.count,
-      ]),
-    },
-    {
-      id: 'chart-window',
-      title: 'Vulnerability window (removal to re-enrolment)',
-      summary: `${trends.vulnerabilityWindow.count} removals re-enrolled, ${trends.vulnerabilityWindow.stillExposed} still exposed.`,
-      spec: /** @type {ChartSpec} */ ({
-        kind: 'bars',
-        labels: trends.vulnerabilityWindow.histogram.map((bin) => bin.label),
-        yLabel: 'removals',
-        series: [
-          {
-            label: 're-enrolled',
-            colourVar: '--ov-window',
-            pattern: 'hatch',
-            values: trends.vulnerabilityWindow.histogram.map((bin) => bin.count),
-          },
-        ],
-      }),
-      headings: ['window', 'removals'],
-      rows: trends.vulnerabilityWindow.histogram.map((bin) => [bin.label, bin.count]),
+      label: 'MTTR p50',
+      colourVar: '--ov-mttr',
+      dash: [8, 5],
+      values: trends.points.map((p) => minutes(p.mttr.p50Ms)),
+      format: asMinutes,
     },
   ];
-  if (trends.points.some((p) => p.posture !== null))
-    charts.push({
-      id: 'chart-posture',
-      title: 'Posture (console users, %)',
-      summary: `${trends.posture.length} posture snapshots in the range.`,
-      spec: /** @type {ChartSpec} */ ({
-        kind: 'lines',
-        labels,
-        yLabel: 'percent',
-        yMax: 100,
-        series: [
-          {
-            label: 'with MFA',
-            colourVar: '--ov-legit',
-            values: trends.points.map((p) => p.posture?.withMfaPercent ?? null),
-            format: (v) => (v === null ? '—' : `${v}%`),
-          },
-          {
-            label: 'enforced by policy',
-            colourVar: '--ov-mttr',
-            dash: [8, 5],
-            values: trends.points.map((p) => p.posture?.enforcedPercent ?? null),
-            format: (v) => (v === null ? '—' : `${v}%`),
-          },
-          {
-            label: 'CIS score',
-            colourVar: '--ov-unexpl',
-            dash: [2, 4],
-            values: trends.points.map((p) => p.posture?.cisScore ?? null),
-          },
-        ],
-      }),
-      headings: [trends.bucket, 'with MFA', 'enforced', 'CIS score'],
-      rows: trends.points.map((p) => [
-        p.label,
-        p.posture?.withMfaPercent ?? '—',
-        p.posture?.enforcedPercent ?? '—',
-        p.posture?.cisScore ?? '—',
-      ]),
+  if (provisioned.length > 0)
+    series.push({
+      label: 'new user to MFA p50',
+      colourVar: '--ov-window',
+      dash: [2, 4],
+      values: provisioned.map((p) => minutes(p.p50Ms)),
+      format: asMinutes,
     });
+  return {
+    id: 'chart-times',
+    title: 'MTTD and MTTR (median, minutes)',
+    summary: `MTTD average ${formatDuration(t.mttd.avgMs)} over ${t.mttd.count}; MTTR average ${formatDuration(t.mttr.avgMs)} over ${t.mttr.count}.`,
+    spec: { kind: 'lines', labels: trends.points.map((p) => p.label), yLabel: 'minutes', series },
+    headings: [
+      trends.bucket,
+      'MTTD p50',
+      'MTTD n',
+      'MTTR p50',
+      'MTTR n',
+      ...(provisioned.length > 0 ? ['new user to MFA p50'] : []),
+    ],
+    rows: trends.points.map((p, i) => [
+      p.label,
+      formatDuration(p.mttd.p50Ms),
+      p.mttd.count,
+      formatDuration(p.mttr.p50Ms),
+      p.mttr.count,
+      ...(provisioned.length > 0 ? [formatDuration(provisioned[i]?.p50Ms ?? null)] : []),
+    ]),
+  };
+}
+
+/**
+ * @param {KpiTrends} trends
+ * @returns {Chart}
+ */
+function windowChart(trends) {
+  const window = trends.vulnerabilityWindow;
+  return {
+    id: 'chart-window',
+    title: 'Vulnerability window (removal to re-enrolment)',
+    summary: `${window.count} removals re-enrolled, ${window.stillExposed} still exposed.`,
+    spec: {
+      kind: 'bars',
+      labels: window.histogram.map((bin) => bin.label),
+      yLabel: 'removals',
+      series: [
+        {
+          label: 're-enrolled',
+          colourVar: '--ov-window',
+          pattern: 'hatch',
+          values: window.histogram.map((bin) => bin.count),
+        },
+      ],
+    },
+    headings: ['window', 'removals'],
+    rows: window.histogram.map((bin) => [bin.label, bin.count]),
+  };
+}
+
+/**
+ * @param {KpiTrends} trends
+ * @returns {Chart}
+ */
+function denialsChart(trends) {
+  const { denials } = trends.totals;
+  return {
+    id: 'chart-denials',
+    title: `MFA-related access denials by ${trends.bucket}`,
+    summary: `${denials.total}${trends.denialsTruncated ? ' or more' : ''} denials: ${denials.noMfaSession} from sessions without MFA, ${denials.mfaPolicy} by an MFA policy.`,
+    spec: {
+      kind: 'stacked',
+      labels: trends.points.map((p) => p.label),
+      yLabel: 'denials',
+      series: [
+        {
+          label: 'session without MFA',
+          colourVar: '--ov-mttr',
+          pattern: 'solid',
+          values: trends.points.map((p) => p.denials.noMfaSession),
+        },
+        {
+          label: 'MFA policy',
+          colourVar: '--ov-unexpl',
+          pattern: 'hatch',
+          values: trends.points.map((p) => p.denials.mfaPolicy),
+        },
+      ],
+    },
+    headings: [trends.bucket, 'session without MFA', 'MFA policy'],
+    rows: trends.points.map((p) => [p.label, p.denials.noMfaSession, p.denials.mfaPolicy]),
+  };
+}
+
+/**
+ * @param {KpiTrends} trends
+ * @returns {Chart}
+ */
+function postureChart(trends) {
+  return {
+    id: 'chart-posture',
+    title: 'Posture (console users, %)',
+    summary: `${trends.posture.length} posture snapshots in the range.`,
+    spec: {
+      kind: 'lines',
+      labels: trends.points.map((p) => p.label),
+      yLabel: 'percent',
+      yMax: 100,
+      series: [
+        {
+          label: 'with MFA',
+          colourVar: '--ov-legit',
+          values: trends.points.map((p) => p.posture?.withMfaPercent ?? null),
+          format: asPercent,
+        },
+        {
+          label: 'enforced by policy',
+          colourVar: '--ov-mttr',
+          dash: [8, 5],
+          values: trends.points.map((p) => p.posture?.enforcedPercent ?? null),
+          format: asPercent,
+        },
+        {
+          label: 'CIS score',
+          colourVar: '--ov-unexpl',
+          dash: [2, 4],
+          values: trends.points.map((p) => p.posture?.cisScore ?? null),
+        },
+      ],
+    },
+    headings: [trends.bucket, 'with MFA', 'enforced', 'CIS score'],
+    rows: trends.points.map((p) => [
+      p.label,
+      p.posture?.withMfaPercent ?? '—',
+      p.posture?.enforcedPercent ?? '—',
+      p.posture?.cisScore ?? '—',
+    ]),
+  };
+}
+
+/**
+ * The Overview's charts, the posture one only when snapshots exist.
+ * @param {KpiTrends} trends
+ * @returns {Chart[]}
+ */
+export function chartsOf(trends) {
+  const charts = [removalsChart(trends), timesChart(trends), windowChart(trends), denialsChart(trends)];
+  if (trends.points.some((p) => p.posture !== null)) charts.push(postureChart(trends));
   return charts;
 }
 

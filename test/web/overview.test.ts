@@ -11,6 +11,7 @@ import type { PostureSnapshotSummary } from '../../src/cases/index.ts';
 import type { Alert, Classification } from '../../src/model/index.ts';
 import type { Harness } from '../../src/api/test-support/harness.ts';
 import { NOW, sampleAlert, startHarness } from '../../src/api/test-support/harness.ts';
+import { makeEvent } from '../../src/detect/test-support/event.ts';
 import { targetKeyOf } from '../../src/store/index.ts';
 import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
@@ -62,6 +63,27 @@ async function seed(h: Harness): Promise<void> {
       });
     }
   }
+}
+
+/** Access denials: from sessions without MFA, and explicit denies by an MFA-enforcing policy. */
+async function seedDenials(h: Harness): Promise<void> {
+  await h.store.insertEvents(
+    [0, 1, 2, 3, 4, 5].map((i) =>
+      makeEvent({
+        id: `denied-${i}`,
+        name: 'ListMFADevices',
+        timeMs: NOW - (i * 9 + 2) * DAY,
+        time: new Date(NOW - (i * 9 + 2) * DAY).toISOString(),
+        outcome: 'failure',
+        errorCode: 'AccessDenied',
+        errorMessage:
+          i % 3 === 0
+            ? 'User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:ListMFADevices with an explicit deny in an identity-based policy: arn:aws:iam::111122223333:policy/ForceMFA'
+            : 'not authorized',
+        actor: { mfaAuthenticated: i % 3 === 0 },
+      }),
+    ),
+  );
 }
 
 const snapshot = (i: number): PostureSnapshotSummary => ({
@@ -132,6 +154,7 @@ else
       // The page's own clock is the real one; the API's is NOW: pin the page to NOW so presets match the data.
       await page.clock.setFixedTime(NOW);
       await seed(h);
+      await seedDenials(h);
       mkdirSync(SHOTS, { recursive: true });
     });
 
@@ -151,11 +174,21 @@ else
       await page.locator('#ov-status', { hasText: 'removals' }).waitFor();
       assert.equal(await page.locator('#nav a[aria-current="page"]').innerText(), 'Overview');
       // 90 days by default, by week: all 15 removals (the oldest is 71 days back).
-      assert.match(await status(), /by week \(UTC\) · 15 removals/);
+      assert.match(await status(), /by week \(UTC\) · 15 removals .* 6 MFA-related denials$/);
       const ids = await page.evaluate<string[]>(
         `[...document.querySelectorAll('.ov-chart')].map((f) => f.id)`,
       );
-      assert.deepEqual(ids, ['chart-removals', 'chart-times', 'chart-window', 'chart-posture']);
+      assert.deepEqual(ids, [
+        'chart-removals',
+        'chart-times',
+        'chart-window',
+        'chart-denials',
+        'chart-posture',
+      ]);
+      assert.match(
+        await page.locator('#chart-denials figcaption').innerText(),
+        /6 denials: 4 from sessions without MFA, 2 by an MFA policy/,
+      );
       const pixels = await drawnPixels(page);
       for (const id of ids)
         assert.ok((pixels[id] ?? 0) > 150, `${id}: ${pixels[id]} pixels in series colours`);
