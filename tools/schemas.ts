@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CONFIG_FILE_SCHEMA } from '../src/app/index.ts';
-import { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA } from '../src/report/index.ts';
+import { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA, KPI_TRENDS_OUTPUT_SCHEMA } from '../src/report/index.ts';
 
 export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');
 
@@ -22,6 +22,7 @@ export function generateSchemas(): Record<string, string> {
     'alert.schema.json': render(ALERT_OUTPUT_SCHEMA),
     'config.schema.json': render(CONFIG_FILE_SCHEMA),
     'finding.schema.json': render(FINDING_OUTPUT_SCHEMA),
+    'kpi-trends.schema.json': render(KPI_TRENDS_OUTPUT_SCHEMA),
   };
 }
 

@@ -444,3 +444,18 @@ export async function getKpis(fromMs, toMs) {
   const query = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
   return /** @type {KpiSnapshot} */ (await request('GET', apiUrl('/api/kpis', query)));
 }
+
+/** @typedef {import('../src/cases/index.ts').KpiTrends} KpiTrends the wire shape already (times as ISO strings) */
+
+/**
+ * @param {{ fromMs: number, toMs: number, bucket: string | null }} range bucket null: the server picks
+ * @returns {Promise<KpiTrends>}
+ */
+export async function getKpiTrends(range) {
+  const query = {
+    from: new Date(range.fromMs).toISOString(),
+    to: new Date(range.toMs).toISOString(),
+    bucket: range.bucket,
+  };
+  return /** @type {KpiTrends} */ (await request('GET', apiUrl('/api/kpis/trends', query)));
+}

@@ -13,6 +13,7 @@ import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
 import { renderTokens } from './tokens-view.js';
+import { renderOverview } from './overview-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 
@@ -180,11 +181,11 @@ function route() {
 
   renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
 
-  const hash = location.hash === '' ? '#/cases' : location.hash;
+  const hash = location.hash === '' ? '#/overview' : location.hash;
   const [path = '', queryText = ''] = hash.slice(1).split('?', 2);
   const params = new URLSearchParams(queryText);
   const parts = path.split('/').filter((p) => p !== '');
-  const [section = 'cases', rawId] = parts;
+  const [section = 'overview', rawId] = parts;
   let id = null;
   try {
     id = rawId === undefined ? null : decodeURIComponent(rawId);
@@ -201,6 +202,7 @@ function route() {
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
   else if (section === 'tokens') rendering = renderTokens(view, ctx);
+  else if (section === 'overview') rendering = renderOverview(view, ctx, params);
   else rendering = renderCases(view, ctx, params);
   rendering.catch(ctx.fail);
 }

@@ -1,7 +1,7 @@
 // What every handler is given: the service's parts, the request, its path parameters and the caller.
 
 import type { IncomingMessage } from 'node:http';
-import type { LiveService, SignInConfig } from '../app/index.ts';
+import type { KpiTrendSources, LiveService, SignInConfig } from '../app/index.ts';
 import type { Responder } from '../respond/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -38,6 +38,8 @@ export interface ApiOptions {
   readonly logClientError?: (line: string) => void;
   /** Limits on verification links and failed tokens; default: DEFAULT_RATE_LIMITS, per process. */
   readonly rateLimiter?: RateLimiter;
+  /** Posture snapshots for the KPI trends (the store's list of them, once it keeps them); absent: no posture series. */
+  readonly postureSnapshots?: KpiTrendSources['postureSnapshots'];
   /** The response actions (plan, approve, undo); absent: those routes answer 503. */
   readonly responder?: Responder;
   /** Dashboard sign-in with OpenID Connect; absent: API tokens only. */
@@ -87,5 +89,7 @@ export interface Route {
   readonly produces?: string;
   /** Status codes this route answers with besides the common ones, with what they mean. */
   readonly responses: Readonly<Record<string, string>>;
+  /** The JSON Schema of the 200 answer, for the OpenAPI document. */
+  readonly responseSchema?: Readonly<Record<string, unknown>>;
   handle(ctx: RequestContext): Promise<Reply>;
 }

@@ -63,7 +63,15 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
       responses[status] = status.startsWith('3')
         ? { description }
         : status.startsWith('2') || type === 'text/html'
-          ? { description, content: { [type]: {} } }
+          ? {
+              description,
+              content: {
+                [type]:
+                  status === '200' && route.responseSchema !== undefined
+                    ? { schema: route.responseSchema }
+                    : {},
+              },
+            }
           : {
               description,
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },

@@ -14,6 +14,7 @@ import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
+import { KPI_ROUTES } from './kpi-routes.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
 import { checkCsrf, csrfTokenFor, findSession, sessionSite } from './sessions.ts';
@@ -157,6 +158,7 @@ export const API_ROUTES: readonly Route[] = [
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
   ...CASE_NOTIFICATION_ROUTES,
+  ...KPI_ROUTES,
   ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
   ...SIGN_IN_ROUTES,

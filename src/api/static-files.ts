@@ -1,7 +1,8 @@
 // The dashboard's static files from web/: known types only, no way out of the folder, a strict CSP.
 
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Reply } from './reply.ts';
 
 /** The dashboard talks only to this API: no inline script, no third-party origin. */
@@ -25,6 +26,29 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The dashboard's libraries, served from node_modules as they ship (no copy, no build step): URL name -> package and
+ * file. Only these files; nothing else under node_modules is reachable.
+ */
+const VENDOR_FILES: Readonly<Record<string, readonly [pkg: string, file: string]>> = {
+  'uplot.esm.js': ['uplot', 'dist/uPlot.esm.js'],
+  'uplot.min.css': ['uplot', 'dist/uPlot.min.css'],
+};
+
+const requireFromHere = createRequire(import.meta.url);
+
+/** `/vendor/<name>` -> the file in its package, or null. */
+function vendorFile(segments: readonly string[]): string | null {
+  if (segments.length !== 2 || segments[0] !== 'vendor') return null;
+  const entry = Object.hasOwn(VENDOR_FILES, segments[1]!) ? VENDOR_FILES[segments[1]!] : undefined;
+  if (entry === undefined) return null;
+  try {
+    return join(dirname(requireFromHere.resolve(`${entry[0]}/package.json`)), entry[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The file for a URL path, or null (404). Refuses encoded separators, dot segments, hidden files, NUL bytes,
  * unknown extensions, and anything whose real path (after symlinks) is outside `root`.
  */
@@ -41,11 +65,12 @@ export async function serveStatic(root: string, urlPath: string): Promise<Reply 
   const relative = segments.length === 0 ? ['index.html'] : segments;
   const type = TYPES[extname(relative[relative.length - 1]!).toLowerCase()];
   if (type === undefined) return null;
+  const vendored = vendorFile(segments);
   let base: string;
   let file: string;
   try {
-    base = await realpath(resolve(root));
-    file = await realpath(join(base, ...relative));
+    base = await realpath(resolve(vendored === null ? root : dirname(vendored)));
+    file = await realpath(vendored ?? join(base, ...relative));
     if (!file.startsWith(base + sep)) return null;
     if (!(await stat(file)).isFile()) return null;
   } catch {

@@ -3,7 +3,7 @@
 export { runScan } from './scan.ts';
 export type { ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
 export { loadRuleSet } from './rule-set.ts';
-export { parseScanFilter } from './scan-filter.ts';
+export { parseScanFilter, parseTimeOption } from './scan-filter.ts';
 export type { ScanFilter } from './scan-filter.ts';
 export type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 export {
@@ -14,6 +14,8 @@ export {
   parseDuration,
 } from './config.ts';
 export type { MfaguardConfig, ParseConfigOptions, ServeConfig, SignInConfig } from './config.ts';
+export { DEFAULT_TREND_DAYS, loadKpiTrends, resolveTrendWindow } from './kpi-trends.ts';
+export type { KpiTrendSources, KpiTrendWindow } from './kpi-trends.ts';
 export { openHuntEngine, runHunt } from './hunt.ts';
 export type { EngineSpec, HuntOptions, HuntQuery, HuntResult } from './hunt.ts';
 // The Lambda handler: what it needs beyond this folder's light modules is imported on its first invocation.

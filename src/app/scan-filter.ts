@@ -59,7 +59,7 @@ function splitList(values: readonly string[] | undefined): string[] {
     .filter((v) => v !== '');
 }
 
-function parseTimeOption(name: string, value: string, nowMs: number): number {
+export function parseTimeOption(name: string, value: string, nowMs: number): number {
   const relative = /^(\d+)([mhdw])$/.exec(value.trim());
   if (relative !== null) return nowMs - Number(relative[1]) * (UNITS[relative[2] ?? 'd'] ?? DAY_MS);
   // A date alone, or a date-time with a zone: a time without one would depend on the machine's zone.

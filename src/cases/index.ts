@@ -14,6 +14,33 @@ export type { CaseAction } from './case-sync.ts';
 export { CLASSIFICATIONS, computeRemovalKpis, percentile, removalsOf } from './kpi.ts';
 export type { MonthFigures, RemovalKpis } from './kpi.ts';
 export {
+  MAX_TREND_BUCKETS,
+  PROVISIONED_WITHOUT_MFA_KIND,
+  TREND_BUCKETS,
+  bucketStart,
+  bucketStarts,
+  computeKpiTrends,
+  mfaDenialKind,
+  postureFigures,
+  removalOutcome,
+  removalRemediatedAt,
+} from './kpi-trends.ts';
+export type {
+  DenialCounts,
+  KpiTrends,
+  KpiTrendsInput,
+  KpiTrendsQuery,
+  MfaDenialKind,
+  PostureFigures,
+  PosturePoint,
+  PostureSnapshotSummary,
+  RemovalCounts,
+  RemovalOutcome,
+  TrendBucket,
+  TrendPoint,
+  WindowBin,
+} from './kpi-trends.ts';
+export {
   DEFAULT_OWNER_TAG_KEYS,
   chainOwnerLookups,
   configOwnerLookup,

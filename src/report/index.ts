@@ -45,3 +45,5 @@ export {
 } from './summary.ts';
 export type { AlertCounts, ScanSummary } from './summary.ts';
 export { ALERT_OUTPUT_SCHEMA, FINDING_OUTPUT_SCHEMA } from './output-schemas.ts';
+export { KPI_TRENDS_OUTPUT_SCHEMA } from './kpi-trends-schema.ts';
+export { kpiTrendsCsv, renderKpiTrendsText, shortDuration } from './kpi-trends-render.ts';

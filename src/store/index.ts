@@ -24,5 +24,6 @@ export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
 export type * from './baseline-sightings.ts';
 export type * from './job-leases.ts';
+export type * from './kpi-facts.ts';
 export type * from './response-actions.ts';
 export { RESPONSE_ACTION_STATES } from './response-actions.ts';

@@ -4,6 +4,8 @@ import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
+import type { KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
+import { kpiFacts } from './kpi-facts-sql.ts';
 import type {
   PlanResponseActionInput,
   ResponseActionPatch,
@@ -1627,6 +1629,13 @@ export class SqlOps implements StoreTx {
       },
       verificationAnswerTime: durationStats(answers.map((row) => Number(row.d))),
     };
+  }
+
+  kpiFacts(query: KpiFactsQuery): Promise<KpiFacts> {
+    return kpiFacts(this.#conn, {
+      fromMs: requireTime(query.fromMs, 'fromMs'),
+      toMs: requireTime(query.toMs, 'toMs'),
+    });
   }
 
   // Internals ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import type {
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
+import type { KpiFactsQuery } from '../kpi-facts.ts';
 import type {
   PlanResponseActionInput,
   ResponseActionPatch,
@@ -320,5 +321,9 @@ export class SqlStore implements Store {
   }
   kpiSnapshot(query: { readonly fromMs: number; readonly toMs: number }) {
     return this.#read('kpiSnapshot', (ops) => ops.kpiSnapshot(query));
+  }
+
+  kpiFacts(query: KpiFactsQuery) {
+    return this.#read('kpiFacts', (ops) => ops.kpiFacts(query));
   }
 }
