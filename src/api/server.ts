@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken } from './auth.ts';
 import { ClientClosedError } from './body.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
+import { ALERT_ROUTES } from './alert-routes.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpError, problemFor } from './problem.ts';
@@ -140,6 +141,7 @@ const SYSTEM_ROUTES: readonly Route[] = [
 export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
+  ...ALERT_ROUTES,
   ...RESOURCE_ROUTES,
   ...RESPOND_ROUTES,
   ...VERIFY_ROUTES,
