@@ -18,7 +18,9 @@
 /**
  * @typedef {object} StoredAlert
  * @property {Alert} alert the `scan` schema
+ * @property {string} [eventTime] when CloudTrail says it happened (the alert's event.time)
  * @property {string} detectedAt
+ * @property {string} [incidentId] the removal's eventID correlation tied it to (its own eventID when none)
  * @property {string} updatedAt
  * @property {string | null} caseId
  */
@@ -170,7 +172,7 @@ function errorFrom(body, status, statusText) {
  * @param {unknown} [body]
  * @returns {Promise<unknown>}
  */
-async function request(method, url, body) {
+export async function request(method, url, body) {
   const token = getToken();
   if (token === null) throw new ApiError(401, 'Not signed in', '');
   /** @type {Record<string, string>} */

@@ -145,7 +145,7 @@ function route() {
   /** @type {Promise<void>} */
   let rendering;
   if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
-  else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
+  else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id, params);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
   else rendering = renderCases(view, ctx, params);
