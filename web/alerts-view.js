@@ -74,6 +74,18 @@ function token(value) {
 }
 
 /**
+ * A time as date and clock, each unbreakable (a narrow column puts the clock under the date, never splits a date).
+ * @param {string | null | undefined} value
+ * @returns {(HTMLElement | string)[] | string}
+ */
+function when(value) {
+  const [date, clock] = formatTime(value).split(' ');
+  return clock === undefined
+    ? (date ?? '—')
+    : [h('span', { class: 'nowrap' }, date), ' ', h('span', { class: 'nowrap' }, clock)];
+}
+
+/**
  * @param {Record<string, string>} current
  * @param {ViewContext} ctx
  * @returns {HTMLFormElement}
@@ -220,13 +232,13 @@ function alertRow(stored, selected, changed) {
     'tr',
     { class: 'row', data: { alertId: a.id, incident: stored.incidentId ?? a.event.id } },
     h('td', { data: { label: 'Select' } }, box),
-    h('td', { class: 'time', data: { label: 'Event time' } }, formatTime(stored.eventTime ?? a.event.time)),
-    h('td', { class: 'time', data: { label: 'Detected' } }, formatTime(stored.detectedAt)),
+    h('td', { class: 'time', data: { label: 'Event time' } }, when(stored.eventTime ?? a.event.time)),
+    h('td', { class: 'time', data: { label: 'Detected' } }, when(stored.detectedAt)),
     h('td', { data: { label: 'Severity' } }, severityBadge(a.severity)),
     h('td', { data: { label: 'Classification' } }, classificationBadge(a.classification)),
     h(
       'td',
-      { data: { label: 'Title' } },
+      { class: 'title', data: { label: 'Title' } },
       h('a', { href: `#/alerts/${encodeURIComponent(a.id)}`, class: 'alert-link' }, a.title),
       ' ',
       h(
@@ -236,13 +248,16 @@ function alertRow(stored, selected, changed) {
       ),
     ),
     h('td', { data: { label: 'Target' } }, a.target.userName ?? '—'),
+    // A user name is a name and may wrap; the ARN behind it is the tooltip.
+    h('td', { data: { label: 'Actor' }, title: a.actor.arn ?? '' }, actor ?? '—'),
+    h('td', { data: { label: 'Source IP' } }, token(a.actor.sourceIp)),
     h(
       'td',
-      { data: { label: 'Actor' } },
-      actor ? h('span', { class: 'token', title: a.actor.arn ?? actor }, actor) : '—',
+      { class: 'stack', data: { label: 'Account · region' } },
+      token(a.event.account),
+      ' ',
+      token(a.event.region),
     ),
-    h('td', { data: { label: 'Source IP' } }, token(a.actor.sourceIp)),
-    h('td', { data: { label: 'Account · region' } }, token(a.event.account), ' ', token(a.event.region)),
     h('td', { class: 'muted', data: { label: 'Rule' } }, a.rule.name),
     h(
       'td',
