@@ -124,7 +124,7 @@ else
         `at ${page.url()}`,
       );
     };
-    const hashParams = async (): Promise<URLSearchParams> =>
+    const hashParams = (): URLSearchParams =>
       new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
 
     /** Full-page screenshot, and the page must not scroll sideways. */
@@ -197,7 +197,7 @@ else
       await page.fill('#f-account', '444455556666');
       await page.click('#alert-filters button[type=submit]');
       await listed(['a-carol', 'a-svc'], true);
-      assert.equal((await hashParams()).get('account'), '444455556666');
+      assert.equal(hashParams().get('account'), '444455556666');
 
       await page.fill('#f-sourceIp', '2001:db8:ffff:1234:5678:9abc:def0:1234');
       await page.click('#alert-filters button[type=submit]');
@@ -222,7 +222,7 @@ else
       await page.click('th button.sort[data-sort="eventTime"]');
       await page.waitForURL(/sort=eventTime/);
       await listed(['a-hostile', 'a-bob-delete', 'a-bob']);
-      const params = await hashParams();
+      const params = hashParams();
       assert.equal(params.get('order'), 'desc');
       assert.equal(params.get('account'), '111122223333');
       await page.locator('th[aria-sort="descending"] button[data-sort="eventTime"]').waitFor();
