@@ -19,7 +19,9 @@
 /**
  * @typedef {object} StoredAlert
  * @property {Alert} alert the `scan` schema
+ * @property {string} [eventTime] when CloudTrail says it happened (the alert's event.time)
  * @property {string} detectedAt
+ * @property {string} [incidentId] the removal's eventID correlation tied it to (its own eventID when none)
  * @property {string} updatedAt
  * @property {string | null} caseId
  */
@@ -183,7 +185,7 @@ function errorFrom(body, status, statusText) {
  * @param {unknown} [body]
  * @returns {Promise<unknown>}
  */
-async function request(method, url, body) {
+export async function request(method, url, body) {
   const token = getToken();
   /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };

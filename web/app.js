@@ -198,7 +198,7 @@ function route() {
   if (section === 'cases' && id !== null && parts[2] === 'report')
     rendering = renderCaseReport(view, ctx, id);
   else if (section === 'cases' && id !== null) rendering = renderCase(view, ctx, id);
-  else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
+  else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id, params);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
   else if (section === 'tokens') rendering = renderTokens(view, ctx);

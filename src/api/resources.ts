@@ -1,12 +1,10 @@
-// The JSON API over the store: alerts, cases, approvals, KPIs, outbox, dead letters and tokens.
+// The JSON API over the store (alerts are in alert-routes.ts): cases, approvals, KPIs, outbox, dead letters and tokens.
 
-import { alertToJson } from '../report/index.ts';
 import type {
   OutboxNotification,
   Case,
   CaseDetail,
   CasePatch,
-  StoredAlert,
   StoredApproval,
 } from '../store/index.ts';
 import { CASE_STATES } from '../store/index.ts';
@@ -22,16 +20,6 @@ import type { Problem } from './validate.ts';
 const DAY_MS = 86_400_000;
 const DURATION = /^(\d{1,6})(m|h|d)$/;
 const DURATION_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: DAY_MS };
-
-/** An alert keeps the `scan` schema under `alert`; the service's own facts sit beside it. */
-export function storedAlertJson(stored: StoredAlert): Record<string, unknown> {
-  return {
-    alert: alertToJson(stored.alert),
-    detectedAt: iso(stored.detectedAt),
-    updatedAt: iso(stored.updatedAt),
-    caseId: stored.caseId,
-  };
-}
 
 export function caseJson(item: Case): Record<string, unknown> {
   return {
@@ -124,32 +112,6 @@ function param(ctx: RequestContext, name: string): string {
 const LIMIT_QUERY = { name: 'limit', description: '1..1000, default 100' } as const;
 const CURSOR_QUERY = { name: 'cursor', description: 'nextCursor of the previous page' } as const;
 
-async function getAlerts(ctx: RequestContext) {
-  const q = parseQuery(ctx.url.searchParams, {
-    since: field.time(),
-    until: field.time(),
-    severity: field.severity(),
-    classification: field.classification(),
-    ruleId: field.optionalString(),
-    targetUser: field.optionalString(),
-    limit: field.integer(1, 1000),
-    cursor: field.optionalString({ max: 1000 }),
-  });
-  const { since, until, severity, classification, ruleId, targetUser, cursor } = q;
-  const limit = q.limit ?? 100;
-  const page = await ctx.options.store.listAlerts({
-    limit,
-    ...(since === undefined ? {} : { since }),
-    ...(until === undefined ? {} : { until }),
-    ...(severity === undefined ? {} : { severity }),
-    ...(classification === undefined || classification === null ? {} : { classification }),
-    ...(ruleId === undefined ? {} : { ruleId }),
-    ...(targetUser === undefined ? {} : { targetUser }),
-    ...(cursor === undefined ? {} : { cursor }),
-  });
-  return json(200, { items: page.items.map(storedAlertJson), nextCursor: page.nextCursor });
-}
-
 async function getCases(ctx: RequestContext) {
   const q = parseQuery(ctx.url.searchParams, {
     state: field.choice(CASE_STATES).optional(),
@@ -189,42 +151,6 @@ function parseWindow(value: string | undefined, problem: Problem): number | unde
 }
 
 export const RESOURCE_ROUTES: readonly Route[] = [
-  {
-    method: 'GET',
-    path: '/api/alerts',
-    access: 'viewer',
-    tag: 'alerts',
-    summary: 'Alerts, newest first; each keeps the `scan` schema under `alert`.',
-    query: [
-      { name: 'since', description: 'detected at or after (ISO 8601 or epoch ms)' },
-      { name: 'until', description: 'detected before (ISO 8601 or epoch ms)' },
-      { name: 'severity', description: 'info, low, medium, high, critical' },
-      {
-        name: 'classification',
-        description: 'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved',
-      },
-      { name: 'ruleId', description: 'rule id' },
-      { name: 'targetUser', description: 'IAM user name (any case)' },
-      LIMIT_QUERY,
-      CURSOR_QUERY,
-    ],
-    responses: { '200': '{items: [{alert, detectedAt, updatedAt, caseId}], nextCursor}' },
-    handle: getAlerts,
-  },
-  {
-    method: 'GET',
-    path: '/api/alerts/{id}',
-    access: 'viewer',
-    tag: 'alerts',
-    summary: 'One alert.',
-    responses: { '200': '{alert, detectedAt, updatedAt, caseId}', '404': 'no such alert' },
-    async handle(ctx) {
-      const id = param(ctx, 'id');
-      const stored = await ctx.options.store.getAlert(id);
-      if (stored === null) throw new HttpError(404, 'Not found', `alert ${JSON.stringify(id)} not found`);
-      return json(200, storedAlertJson(stored));
-    },
-  },
   {
     method: 'GET',
     path: '/api/cases',

@@ -6,6 +6,7 @@ import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken, req
 import { ClientClosedError } from './body.ts';
 import { CASE_NOTIFICATION_ROUTES } from './case-notifications.ts';
 import type { ApiOptions, RequestContext, Route } from './context.ts';
+import { ALERT_ROUTES } from './alert-routes.ts';
 import { INGEST_ROUTES } from './ingest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpError, problemFor } from './problem.ts';
@@ -156,6 +157,7 @@ const SYSTEM_ROUTES: readonly Route[] = [
 export const API_ROUTES: readonly Route[] = [
   ...SYSTEM_ROUTES,
   ...INGEST_ROUTES,
+  ...ALERT_ROUTES,
   ...RESOURCE_ROUTES,
   ...CASE_NOTIFICATION_ROUTES,
   ...KPI_ROUTES,

@@ -22,6 +22,7 @@ export { actorKeyOf, eventTargetKey, targetKeyOf } from './keys.ts';
 export { defaultStorePath, openStore, parseStoreUrl, redactStoreUrl } from './open-store.ts';
 export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
+export { ALERT_SORTS } from './store.ts';
 export type * from './baseline-sightings.ts';
 export type * from './job-leases.ts';
 export type * from './kpi-facts.ts';

@@ -56,18 +56,40 @@ export interface InsertAlertsResult {
   readonly duplicates: number;
 }
 
+/** What an alert list is ordered by; each direction, newest/highest first by default. */
+export type AlertSort = 'detectedAt' | 'eventTime' | 'severity';
+export const ALERT_SORTS: readonly AlertSort[] = ['detectedAt', 'eventTime', 'severity'];
+
 export interface AlertQuery {
   /** Inclusive lower bound on detectedAt. */
   readonly since?: number;
   /** Exclusive upper bound on detectedAt. */
   readonly until?: number;
+  /** Inclusive lower bound on the event time (what CloudTrail says happened, not when we saw it). */
+  readonly eventFrom?: number;
+  /** Exclusive upper bound on the event time. */
+  readonly eventTo?: number;
   readonly severity?: Severity;
   readonly classification?: Classification;
   readonly ruleId?: string;
   /** Compared without case: IAM user names are unique regardless of case. */
   readonly targetUser?: string;
+  readonly account?: string;
+  readonly region?: string;
+  /** An ARN (exact, when it starts with `arn:`), else the actor's IAM user name (any case). */
+  readonly actor?: string;
+  readonly sourceIp?: string;
+  /** The state of the alert's case; `none` lists alerts in no case. */
+  readonly caseState?: CaseState | 'none';
+  /** The removal's eventID: the incident's removal and its members (see Alert.incident). */
+  readonly incident?: string;
+  /** Default detectedAt; ties are broken by id, so paging is stable. */
+  readonly sort?: AlertSort;
+  /** Default desc. */
+  readonly order?: 'asc' | 'desc';
   /** 1..1000. */
   readonly limit: number;
+  /** Only valid with the sort and order it was issued for. */
   readonly cursor?: string;
 }
 

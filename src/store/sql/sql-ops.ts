@@ -14,6 +14,7 @@ import type {
   StoredResponseAction,
 } from '../response-actions.ts';
 import * as responseSql from './response-actions-sql.ts';
+import { searchAlerts } from './alert-search-sql.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -546,58 +547,8 @@ export class SqlOps implements StoreTx {
     return rows[0] === undefined ? null : toStoredAlert(rows[0]);
   }
 
-  async listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {
-    const limit = requireLimit(query.limit, 'limit');
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (query.since !== undefined) {
-      where.push('a.detected_at >= ?');
-      params.push(requireTime(query.since, 'since'));
-    }
-    if (query.until !== undefined) {
-      where.push('a.detected_at < ?');
-      params.push(requireTime(query.until, 'until'));
-    }
-    if (query.severity !== undefined) {
-      where.push('a.severity = ?');
-      params.push(requireSeverity(query.severity, 'severity'));
-    }
-    if (query.classification !== undefined) {
-      where.push('a.classification = ?');
-      params.push(requireClassification(query.classification, 'classification'));
-    }
-    if (query.ruleId !== undefined) {
-      where.push('a.rule_id = ?');
-      params.push(query.ruleId);
-    }
-    if (query.targetUser !== undefined) {
-      where.push('LOWER(a.target_user) = LOWER(?)');
-      params.push(query.targetUser);
-    }
-    if (query.cursor !== undefined) {
-      // Keyset, not OFFSET: a page boundary stays put while new alerts are inserted at the top.
-      const position = decodeCursor('alerts', query.cursor);
-      where.push('(a.detected_at < ? OR (a.detected_at = ? AND a.id < ?))');
-      params.push(position.at, position.at, position.id);
-    }
-    params.push(limit + 1);
-    const rows = await this.#conn.query<AlertRow>(
-      `SELECT a.id, a.body, a.detected_at, a.updated_at, ca.case_id
-       FROM alerts a LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-       ORDER BY a.detected_at DESC, a.id DESC
-       LIMIT ?`,
-      params,
-    );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toStoredAlert),
-      nextCursor:
-        rows.length > limit && last !== undefined
-          ? encodeCursor('alerts', { at: last.detected_at, id: last.id })
-          : null,
-    };
+  listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {
+    return searchAlerts(this.#conn, query);
   }
 
   // Cases ------------------------------------------------------------------------------------

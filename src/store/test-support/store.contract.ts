@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Actor, Alert, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
+import { defineAlertSearchContract } from './alert-search.contract.ts';
 import { defineSightingsContract } from './baseline-sightings.contract.ts';
 import { defineJobLeasesContract } from './job-leases.contract.ts';
 import { defineKpiFactsContract } from './kpi-facts.contract.ts';
@@ -209,6 +210,7 @@ export function defineStoreContract(
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
     defineResponseActionsContract(test, (store) => openCase(store));
+    defineAlertSearchContract(test, makeAlert);
 
     // Opening and migrations ---------------------------------------------------------------------
 
