@@ -24,5 +24,7 @@ export type { StoreLocation } from './open-store.ts';
 export type * from './store.ts';
 export type * from './baseline-sightings.ts';
 export type * from './job-leases.ts';
+export type * from './posture-snapshots.ts';
+export { POSTURE_SNAPSHOT_SOURCES } from './posture-snapshots.ts';
 export type * from './response-actions.ts';
 export { RESPONSE_ACTION_STATES } from './response-actions.ts';

@@ -2,6 +2,7 @@
 
 import { POSTGRES_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import { POSTGRES_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
+import { POSTGRES_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
 import { POSTGRES_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
@@ -183,5 +184,6 @@ CREATE TABLE dead_letters (
   },
   POSTGRES_SIGHTINGS_MIGRATION,
   POSTGRES_JOB_LEASES_MIGRATION,
+  POSTGRES_POSTURE_MIGRATION,
   POSTGRES_RESPONSE_MIGRATION,
 ];

@@ -2,6 +2,7 @@
 
 import { SQLITE_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import { SQLITE_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
+import { SQLITE_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
 import { SQLITE_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import type { Migration } from '../sql/driver.ts';
 
@@ -183,5 +184,6 @@ CREATE TABLE dead_letters (
   },
   SQLITE_SIGHTINGS_MIGRATION,
   SQLITE_JOB_LEASES_MIGRATION,
+  SQLITE_POSTURE_MIGRATION,
   SQLITE_RESPONSE_MIGRATION,
 ];

@@ -6,6 +6,7 @@ import type { Actor, Alert, CloudTrailEvent, Severity } from '../../model/index.
 import { UsageError } from '../../model/index.ts';
 import { defineSightingsContract } from './baseline-sightings.contract.ts';
 import { defineJobLeasesContract } from './job-leases.contract.ts';
+import { definePostureSnapshotsContract } from './posture-snapshots.contract.ts';
 import { defineResponseActionsContract } from './response-actions.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from '../errors.ts';
 import { targetKeyOf } from '../keys.ts';
@@ -206,6 +207,7 @@ export function defineStoreContract(
 
     defineSightingsContract(test);
     defineJobLeasesContract(test);
+    definePostureSnapshotsContract(test);
     defineResponseActionsContract(test, (store) => openCase(store));
 
     // Opening and migrations ---------------------------------------------------------------------
