@@ -2,6 +2,7 @@
 
 import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
+import { POSTURE_EVENT_NAMES } from '../posture/index.ts';
 
 /**
  * Identity changes, sign-ins, the credential list calls the console makes around a security-credentials page (or
@@ -11,6 +12,8 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   ...MFA_DEVICE_EVENTS,
   ...CREDENTIAL_LIST_CALLS,
   ...SESSION_PROBES,
+  // Every IAM change the stored posture follows between audits (serve re-reads them from the store).
+  ...POSTURE_EVENT_NAMES,
   // Credentials and users
   'CreateAccessKey',
   'CreateLoginProfile',

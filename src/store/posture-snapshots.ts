@@ -75,6 +75,6 @@ export interface PostureSnapshotsTx {
   }): Promise<PostureSnapshotSummary[]>;
   /** One snapshot with its state, findings and event facts; null when there is none by that id. */
   getPostureSnapshot(id: string): Promise<StoredPostureSnapshot | null>;
-  /** The newest snapshot of each account (by takenAt, then id), ordered by account id. */
-  latestPostureSnapshots(): Promise<StoredPostureSnapshot[]>;
+  /** The newest snapshot of each account (by takenAt, then id), ordered by account id; or of one account. */
+  latestPostureSnapshots(query?: { readonly accountId?: string }): Promise<StoredPostureSnapshot[]>;
 }

@@ -194,12 +194,17 @@ export async function getPostureSnapshot(conn: SqlConn, id: string): Promise<Sto
   return row === undefined ? null : withDetails(conn, row);
 }
 
-export async function latestPostureSnapshots(conn: SqlConn): Promise<StoredPostureSnapshot[]> {
+export async function latestPostureSnapshots(
+  conn: SqlConn,
+  query: { readonly accountId?: string },
+): Promise<StoredPostureSnapshot[]> {
   const rows = await conn.query<FullRow>(
     `SELECT ${FULL_COLUMNS} FROM posture_snapshots s
      WHERE s.id = (SELECT t.id FROM posture_snapshots t WHERE t.account_id = s.account_id
                    ORDER BY t.taken_at DESC, t.id DESC LIMIT 1)
+       ${query.accountId === undefined ? '' : 'AND s.account_id = ?'}
      ORDER BY s.account_id`,
+    query.accountId === undefined ? [] : [query.accountId],
   );
   const snapshots: StoredPostureSnapshot[] = [];
   for (const row of rows) snapshots.push(await withDetails(conn, row));

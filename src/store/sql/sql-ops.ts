@@ -457,8 +457,8 @@ export class SqlOps implements StoreTx {
     return postureSql.getPostureSnapshot(this.#conn, id);
   }
 
-  latestPostureSnapshots(): Promise<StoredPostureSnapshot[]> {
-    return postureSql.latestPostureSnapshots(this.#conn);
+  latestPostureSnapshots(query: { readonly accountId?: string } = {}): Promise<StoredPostureSnapshot[]> {
+    return postureSql.latestPostureSnapshots(this.#conn, query);
   }
 
   // Response actions (SQL in response-actions-sql.ts) ----------------------------------------

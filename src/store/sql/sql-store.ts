@@ -319,8 +319,8 @@ export class SqlStore implements Store {
   getPostureSnapshot(id: string) {
     return this.#read('getPostureSnapshot', (ops) => ops.getPostureSnapshot(id));
   }
-  latestPostureSnapshots() {
-    return this.#read('latestPostureSnapshots', (ops) => ops.latestPostureSnapshots());
+  latestPostureSnapshots(query: { readonly accountId?: string } = {}) {
+    return this.#read('latestPostureSnapshots', (ops) => ops.latestPostureSnapshots(query));
   }
   addDeadLetter(input: AddDeadLetterInput) {
     return this.#write('addDeadLetter', (ops) => ops.addDeadLetter(input));

@@ -131,6 +131,10 @@ export function definePostureSnapshotsContract(test: ContractTest): void {
         ['111122223333', tie.id],
       ],
     );
+    assert.deepEqual(
+      (await store.latestPostureSnapshots({ accountId: '000011112222' })).map((s) => s.id),
+      [other.id],
+    );
     assert.notEqual(tie.id, first.id);
     assert.deepEqual(latest[1]?.findings, many, 'every finding, in order');
   });
