@@ -12,6 +12,7 @@ import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
+import { POSTURE_ROUTES } from './posture-routes.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
 import { serveStatic } from './static-files.ts';
@@ -142,6 +143,7 @@ export const API_ROUTES: readonly Route[] = [
   ...INGEST_ROUTES,
   ...RESOURCE_ROUTES,
   ...RESPOND_ROUTES,
+  ...POSTURE_ROUTES,
   ...VERIFY_ROUTES,
 ];
 

@@ -315,10 +315,15 @@ const postureSchema = section({
   organization: z
     .boolean({ error: (issue) => `expected true or false, got ${show(issue.input)}` })
     .optional()
-    .meta({ description: "audit every active account of the organization (default false: the service's own account)" }),
+    .meta({
+      description:
+        "audit every active account of the organization (default false: the service's own account)",
+    }),
   accounts: z
     .array(
-      z.string().regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account ID, got ${show(issue.input)}` }),
+      z
+        .string()
+        .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account ID, got ${show(issue.input)}` }),
       { error: (issue) => `expected a list of account IDs, got ${show(issue.input)}` },
     )
     .optional()

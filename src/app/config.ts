@@ -233,7 +233,8 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
             organization: file.posture.organization ?? DEFAULT_POSTURE_SERVE_CONFIG.organization,
             accounts: file.posture.accounts ?? DEFAULT_POSTURE_SERVE_CONFIG.accounts,
             roleName: file.posture.role ?? DEFAULT_POSTURE_SERVE_CONFIG.roleName,
-            provisionedGraceMs: file.posture.provisionedGrace ?? DEFAULT_POSTURE_SERVE_CONFIG.provisionedGraceMs,
+            provisionedGraceMs:
+              file.posture.provisionedGrace ?? DEFAULT_POSTURE_SERVE_CONFIG.provisionedGraceMs,
           },
         }),
     triage: {

@@ -2,7 +2,6 @@
 
 import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
-import { POSTURE_EVENT_NAMES } from '../posture/index.ts';
 
 /**
  * Identity changes, sign-ins, the credential list calls the console makes around a security-credentials page (or
@@ -12,8 +11,6 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   ...MFA_DEVICE_EVENTS,
   ...CREDENTIAL_LIST_CALLS,
   ...SESSION_PROBES,
-  // Every IAM change the stored posture follows between audits (serve re-reads them from the store).
-  ...POSTURE_EVENT_NAMES,
   // Credentials and users
   'CreateAccessKey',
   'CreateLoginProfile',
@@ -22,10 +19,23 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   'DeleteUser',
   'UpdateAccessKey',
   'UpdateLoginProfile',
-  // Privilege changes
+  // Privilege changes, and every policy change the stored posture follows between audits (serve re-reads them from
+  // the store). Written out rather than imported from posture/, whose index loads the IAM SDK that `scan` must not
+  // pay for; relevant-events.test.ts checks that posture's list stays inside this one.
   'AddUserToGroup',
+  'AttachGroupPolicy',
   'AttachUserPolicy',
+  'CreatePolicyVersion',
+  'DeleteGroupPolicy',
+  'DeleteUserPermissionsBoundary',
+  'DeleteUserPolicy',
+  'DetachGroupPolicy',
+  'DetachUserPolicy',
+  'PutGroupPolicy',
+  'PutUserPermissionsBoundary',
   'PutUserPolicy',
+  'RemoveUserFromGroup',
+  'SetDefaultPolicyVersion',
   // Sign-in
   'ConsoleLogin',
   'CheckMfa',
