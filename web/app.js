@@ -9,6 +9,7 @@ import { renderCases } from './cases-view.js';
 import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
+import { renderPosture } from './posture-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 
@@ -148,6 +149,7 @@ function route() {
   else if (section === 'alerts' && id !== null) rendering = renderAlert(view, ctx, id);
   else if (section === 'alerts') rendering = renderAlerts(view, ctx, params);
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
+  else if (section === 'posture') rendering = renderPosture(view, ctx);
   else rendering = renderCases(view, ctx, params);
   rendering.catch(ctx.fail);
 }
