@@ -91,8 +91,6 @@ else
       assert.match(text, /1 \/ 3/);
       assert.ok(text.includes(`${HOSTILE_USER}\tconsole-password\tcreated\tCreateLoginProfile`), text);
       assert.ok(text.includes(`IAM user ${HOSTILE_USER} can sign in to the console without MFA.`));
-        path: `${process.env['MFAGUARD_SCREENSHOTS'] ?? '/tmp'}/mfaguard-posture.png`,
-      });
       assert.equal(await page.locator('img, script:not([src])').count(), 0);
       assert.deepEqual(await b.attempts(), []);
       assert.deepEqual(b.errors, []);
