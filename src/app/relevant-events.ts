@@ -2,6 +2,7 @@
 
 import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
+import { IAM_POLICY_CHANGE_EVENTS } from '../model/index.ts';
 
 /**
  * Identity changes, sign-ins, the credential list calls the console makes around a security-credentials page (or
@@ -19,23 +20,9 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   'DeleteUser',
   'UpdateAccessKey',
   'UpdateLoginProfile',
-  // Privilege changes, and every policy change the stored posture follows between audits (serve re-reads them from
-  // the store). Written out rather than imported from posture/, whose index loads the IAM SDK that `scan` must not
-  // pay for; relevant-events.test.ts checks that posture's list stays inside this one.
-  'AddUserToGroup',
-  'AttachGroupPolicy',
-  'AttachUserPolicy',
-  'CreatePolicyVersion',
-  'DeleteGroupPolicy',
-  'DeleteUserPermissionsBoundary',
-  'DeleteUserPolicy',
-  'DetachGroupPolicy',
-  'DetachUserPolicy',
-  'PutGroupPolicy',
-  'PutUserPermissionsBoundary',
-  'PutUserPolicy',
-  'RemoveUserFromGroup',
-  'SetDefaultPolicyVersion',
+  // Privilege changes: every policy change, which the stored posture also follows between audits (serve re-reads
+  // them from the store; relevant-events.test.ts checks posture's whole list is kept).
+  ...IAM_POLICY_CHANGE_EVENTS,
   // Sign-in
   'ConsoleLogin',
   'CheckMfa',

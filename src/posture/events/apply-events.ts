@@ -1,6 +1,7 @@
 // Brings a stored account snapshot up to date with CloudTrail's IAM events, so posture is fresher than the last audit.
 
 import type { CloudTrailEvent } from '../../model/index.ts';
+import { IAM_POLICY_CHANGE_EVENTS } from '../../model/index.ts';
 import { mfaDeviceKind } from '../collect/parse-aws.ts';
 import type {
   AccountSnapshot,
@@ -28,22 +29,7 @@ export const POSTURE_CREDENTIAL_EVENTS = [
 ] as const;
 
 /** Events that change which policies apply to a user: the policy analysis is run again for the users concerned. */
-export const POSTURE_POLICY_EVENTS = [
-  'AddUserToGroup',
-  'AttachGroupPolicy',
-  'AttachUserPolicy',
-  'CreatePolicyVersion',
-  'DeleteGroupPolicy',
-  'DeleteUserPermissionsBoundary',
-  'DeleteUserPolicy',
-  'DetachGroupPolicy',
-  'DetachUserPolicy',
-  'PutGroupPolicy',
-  'PutUserPermissionsBoundary',
-  'PutUserPolicy',
-  'RemoveUserFromGroup',
-  'SetDefaultPolicyVersion',
-] as const;
+export const POSTURE_POLICY_EVENTS = IAM_POLICY_CHANGE_EVENTS;
 
 export const POSTURE_EVENT_NAMES: ReadonlySet<string> = new Set([
   ...POSTURE_CREDENTIAL_EVENTS,
