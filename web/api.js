@@ -461,3 +461,38 @@ export async function getKpiTrends(range) {
   };
   return /** @type {KpiTrends} */ (await request('GET', apiUrl('/api/kpis/trends', query)));
 }
+
+/**
+ * @typedef {object} PostureFact
+ * @property {string} userName
+ * @property {string} fact
+ * @property {string} change
+ * @property {string} eventName
+ * @property {string} eventId
+ * @property {string} at
+ */
+
+/**
+ * @typedef {object} AccountPosture
+ * @property {string} accountId
+ * @property {'audit' | 'events'} source
+ * @property {string} takenAt
+ * @property {number} ageSeconds
+ * @property {string} auditedAt
+ * @property {number} auditAgeSeconds
+ * @property {{ at?: number, reason?: string } | null} lastAuditError
+ * @property {number} consoleUsers
+ * @property {number} consoleUsersWithMfa
+ * @property {number | null} consoleMfaPercent
+ * @property {number} mfaEnforcedByPolicy
+ * @property {number | null} cisScore
+ * @property {{ since: string | null, facts: PostureFact[] }} fromEvents
+ * @property {{ counts: Record<string, number>, failing: { checkId: string, status: string, severity: string, resource: { type: string, name: string }, message: string }[], truncated: boolean }} findings
+ */
+
+/** @returns {Promise<{ now: string, accounts: AccountPosture[] }>} */
+export async function getPosture() {
+  return /** @type {{ now: string, accounts: AccountPosture[] }} */ (
+    await request('GET', apiUrl('/api/posture'))
+  );
+}

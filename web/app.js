@@ -14,6 +14,7 @@ import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
 import { renderTokens } from './tokens-view.js';
 import { renderOverview } from './overview-view.js';
+import { renderPosture } from './posture-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
 
@@ -203,6 +204,7 @@ function route() {
   else if (section === 'approvals') rendering = renderApprovals(view, ctx);
   else if (section === 'tokens') rendering = renderTokens(view, ctx);
   else if (section === 'overview') rendering = renderOverview(view, ctx, params);
+  else if (section === 'posture') rendering = renderPosture(view, ctx);
   else rendering = renderCases(view, ctx, params);
   rendering.catch(ctx.fail);
 }

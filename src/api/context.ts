@@ -1,7 +1,7 @@
 // What every handler is given: the service's parts, the request, its path parameters and the caller.
 
 import type { IncomingMessage } from 'node:http';
-import type { KpiTrendSources, LiveService, SignInConfig } from '../app/index.ts';
+import type { LiveService, SignInConfig } from '../app/index.ts';
 import type { Responder } from '../respond/index.ts';
 import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -38,8 +38,6 @@ export interface ApiOptions {
   readonly logClientError?: (line: string) => void;
   /** Limits on verification links and failed tokens; default: DEFAULT_RATE_LIMITS, per process. */
   readonly rateLimiter?: RateLimiter;
-  /** Posture snapshots for the KPI trends (the store's list of them, once it keeps them); absent: no posture series. */
-  readonly postureSnapshots?: KpiTrendSources['postureSnapshots'];
   /** The response actions (plan, approve, undo); absent: those routes answer 503. */
   readonly responder?: Responder;
   /** Dashboard sign-in with OpenID Connect; absent: API tokens only. */

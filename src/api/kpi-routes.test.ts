@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { PostureSnapshotSummary } from '../cases/index.ts';
 import type { Alert } from '../model/index.ts';
 import { KPI_TRENDS_OUTPUT_SCHEMA } from '../report/index.ts';
+import type { PostureSnapshotInput } from '../store/index.ts';
 import { targetKeyOf } from '../store/index.ts';
 import type { Harness } from './test-support/harness.ts';
 import { auth, NOW, sampleAlert, startHarness } from './test-support/harness.ts';
@@ -15,9 +15,9 @@ const HOUR = 60 * MINUTE;
 const ANN = Date.parse('2026-11-10T10:00:00Z');
 const BEN = Date.parse('2026-11-20T08:00:00Z');
 
-const SNAPSHOTS: PostureSnapshotSummary[] = [
+// Stored through the store as the service's scheduled audit would store it.
+const SNAPSHOTS: PostureSnapshotInput[] = [
   {
-    id: 's1',
     accountId: '111122223333',
     takenAt: Date.parse('2026-11-11T00:00:00Z'),
     source: 'audit',
@@ -25,6 +25,10 @@ const SNAPSHOTS: PostureSnapshotSummary[] = [
     consoleUsersWithMfa: 6,
     mfaEnforcedByPolicy: 2,
     cisScore: 75,
+    state: {},
+    findings: [],
+    eventFacts: [],
+    basedOn: null,
   },
 ];
 
@@ -77,8 +81,9 @@ interface Trends {
 void describe('GET /api/kpis/trends', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ postureSnapshots: () => Promise.resolve(SNAPSHOTS) });
+    h = await startHarness();
     await seed(h);
+    for (const snapshot of SNAPSHOTS) await h.store.recordPostureSnapshot(snapshot);
   });
   after(() => h.close());
 

@@ -43,14 +43,7 @@ export const KPI_ROUTES: readonly Route[] = [
         },
       );
       const { window } = resolveTrendWindow(q, now);
-      return json(
-        200,
-        await loadKpiTrends(ctx.options.store, window, {
-          ...(ctx.options.postureSnapshots === undefined
-            ? {}
-            : { postureSnapshots: ctx.options.postureSnapshots }),
-        }),
-      );
+      return json(200, await loadKpiTrends(ctx.options.store, window));
     },
   },
 ];

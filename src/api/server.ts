@@ -16,6 +16,7 @@ import { json, text } from './reply.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import { createRateLimiter } from './rate-limits.ts';
 import { KPI_ROUTES } from './kpi-routes.ts';
+import { POSTURE_ROUTES } from './posture-routes.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
 import { checkCsrf, csrfTokenFor, findSession, sessionSite } from './sessions.ts';
@@ -162,6 +163,7 @@ export const API_ROUTES: readonly Route[] = [
   ...CASE_NOTIFICATION_ROUTES,
   ...KPI_ROUTES,
   ...RESPOND_ROUTES,
+  ...POSTURE_ROUTES,
   ...VERIFY_ROUTES,
   ...SIGN_IN_ROUTES,
 ];

@@ -381,6 +381,38 @@ const serveSchema = section({
   .nullish()
   .meta({ description: 'What the live service needs beyond triage' });
 
+const postureSchema = section({
+  interval: duration('how often `serve` audits posture (default 24h, at least 5m)')
+    .refine((ms) => ms >= 300_000, { error: 'must be at least 5m' })
+    .optional(),
+  organization: z
+    .boolean({ error: (issue) => `expected true or false, got ${show(issue.input)}` })
+    .optional()
+    .meta({
+      description:
+        "audit every active account of the organization (default false: the service's own account)",
+    }),
+  accounts: z
+    .array(
+      z
+        .string()
+        .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account ID, got ${show(issue.input)}` }),
+      { error: (issue) => `expected a list of account IDs, got ${show(issue.input)}` },
+    )
+    .optional()
+    .meta({ description: "further accounts to audit through `role`, besides the service's own" }),
+  role: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, { error: (issue) => `expected an IAM role name, got ${show(issue.input)}` })
+    .optional()
+    .meta({ description: 'the role assumed in other accounts (default OrganizationAccountAccessRole)' }),
+  provisionedGrace: duration(
+    'how long a user with a new console password may go without an MFA device before it is a case (default 24h)',
+  ).optional(),
+})
+  .nullish()
+  .meta({ description: 'Posture in the service: scheduled audits, and new console users without MFA' });
+
 const APPROVAL_ROLES = ['none', 'responder', 'admin'] as const;
 const QUARANTINE_POLICY_ERROR =
   'expected a managed policy name (mfaguard-quarantine) or ARN (arn:aws:iam::{account}:policy/NAME)';
@@ -484,6 +516,7 @@ export const CONFIG_SCHEMA = z
         description: 'Notifiers and the routes that choose them (see docs/notifications.md)',
         type: 'object',
       }),
+      posture: postureSchema,
       respond: respondSchema,
       serve: serveSchema,
       triage: triageSchema,

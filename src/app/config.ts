@@ -14,6 +14,8 @@ import type { TriageConfig } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
+import { DEFAULT_POSTURE_SERVE_CONFIG } from './posture-config.ts';
+import type { PostureServeConfig } from './posture-config.ts';
 import type { ParsedConfigFile } from './config-schema.ts';
 // notify/index.ts loads the SNS SDK and nodemailer on first send only, so `scan` does not pay for them here.
 import { parseNotifyConfig } from '../notify/index.ts';
@@ -61,6 +63,8 @@ export interface MfaguardConfig {
   readonly notify?: NotifyConfig;
   /** The response policy; absent: DEFAULT_RESPOND_CONFIG (dry-run). */
   readonly respond?: RespondConfig;
+  /** Absent: `serve` runs no scheduled audit (stored posture still follows events; the grace is the default). */
+  readonly posture?: PostureServeConfig;
 }
 
 export const DEFAULT_SERVE_CONFIG: ServeConfig = {
@@ -258,6 +262,18 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
     },
     notify,
     respond: file.respond,
+    ...(file.posture === null || file.posture === undefined
+      ? {}
+      : {
+          posture: {
+            intervalMs: file.posture.interval ?? DEFAULT_POSTURE_SERVE_CONFIG.intervalMs,
+            organization: file.posture.organization ?? DEFAULT_POSTURE_SERVE_CONFIG.organization,
+            accounts: file.posture.accounts ?? DEFAULT_POSTURE_SERVE_CONFIG.accounts,
+            roleName: file.posture.role ?? DEFAULT_POSTURE_SERVE_CONFIG.roleName,
+            provisionedGraceMs:
+              file.posture.provisionedGrace ?? DEFAULT_POSTURE_SERVE_CONFIG.provisionedGraceMs,
+          },
+        }),
     triage: {
       graceWindowMs: triage.graceWindow ?? DEFAULT_TRIAGE_CONFIG.graceWindowMs,
       burstCount: triage.burst?.count ?? DEFAULT_TRIAGE_CONFIG.burstCount,

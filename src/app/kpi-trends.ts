@@ -1,8 +1,8 @@
 // The KPI trends of the service: the window and bucket asked for (with defaults), the store's facts, posture, computed.
 
-import type { KpiTrends, PostureSnapshotSummary, TrendBucket } from '../cases/index.ts';
+import type { KpiTrends, TrendBucket } from '../cases/index.ts';
 import { bucketStarts, computeKpiTrends, MAX_TREND_BUCKETS } from '../cases/index.ts';
-import type { KpiFactsQuery, Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -42,11 +42,6 @@ export function resolveTrendWindow(
 }
 
 export interface KpiTrendSources {
-  /**
-   * The posture snapshots taken in a window (the store's `listPostureSnapshots` once it keeps them); absent: the
-   * trends have no posture series.
-   */
-  readonly postureSnapshots?: (query: KpiFactsQuery) => Promise<readonly PostureSnapshotSummary[]>;
   /** Names or ARNs of policies that enforce MFA beyond those whose name says so (their denies count as MFA denials). */
   readonly mfaPolicies?: readonly string[];
 }
@@ -59,7 +54,8 @@ export async function loadKpiTrends(
   const range = { fromMs: window.fromMs, toMs: window.toMs };
   const [facts, posture] = await Promise.all([
     store.kpiFacts(range),
-    sources.postureSnapshots === undefined ? Promise.resolve([]) : sources.postureSnapshots(range),
+    // Snapshots the service stored (scheduled audits and event-updated state); none yet: no posture series.
+    store.listPostureSnapshots({ from: window.fromMs, to: window.toMs }),
   ]);
   return computeKpiTrends(
     { facts, posture, ...(sources.mfaPolicies === undefined ? {} : { mfaPolicies: sources.mfaPolicies }) },

@@ -2,6 +2,7 @@
 
 import { CREDENTIAL_LIST_CALLS, MFA_DEVICE_EVENTS, SESSION_PROBES } from '../detect/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
+import { IAM_POLICY_CHANGE_EVENTS } from '../model/index.ts';
 
 /**
  * Identity changes, sign-ins, the credential list calls the console makes around a security-credentials page (or
@@ -19,10 +20,9 @@ export const RELEVANT_EVENT_NAMES: ReadonlySet<string> = new Set([
   'DeleteUser',
   'UpdateAccessKey',
   'UpdateLoginProfile',
-  // Privilege changes
-  'AddUserToGroup',
-  'AttachUserPolicy',
-  'PutUserPolicy',
+  // Privilege changes: every policy change, which the stored posture also follows between audits (serve re-reads
+  // them from the store; relevant-events.test.ts checks posture's whole list is kept).
+  ...IAM_POLICY_CHANGE_EVENTS,
   // Sign-in
   'ConsoleLogin',
   'CheckMfa',

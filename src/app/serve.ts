@@ -31,6 +31,8 @@ import { createIamTagReader } from './iam-owner-tags.ts';
 import { createServeLog, logLevelFrom } from './serve-log.ts';
 import { buildResponder } from './respond.ts';
 import type { Responder } from '../respond/index.ts';
+import type { PostureClients, PostureService } from './posture-service.ts';
+import { wirePosture } from './posture-wiring.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -72,6 +74,10 @@ export interface ServeOptions {
   readonly log?: (entry: LiveLogEntry) => void;
   /** Unique per process: holds outbox leases and work claims. */
   readonly workerId?: string;
+  /** Tests give mocked STS/Organizations/IAM clients for the posture audit; null: no audits. */
+  readonly postureClients?: PostureClients | null;
+  /** How often the posture job asks whether an audit is due (default 60 s). */
+  readonly postureCheckIntervalMs?: number;
 }
 
 export interface RunningService {
@@ -80,6 +86,8 @@ export interface RunningService {
   readonly port: number;
   readonly store: Store;
   readonly live: LiveService;
+  /** The posture audit and its event updates (tests run an audit now with `posture.runAudit()`). */
+  readonly posture: PostureService;
   /** One outbox pass now, outside the loop (tests). */
   drainOutbox(): Promise<OutboxRunResult>;
   /** Graceful stop: no new requests, in-flight ones and the current outbox batch finish, the store closes. Idempotent. */
@@ -275,12 +283,27 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
     }
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
+    const posture = await wirePosture({
+      store,
+      config: config.posture,
+      clock,
+      workerId,
+      log,
+      sleep,
+      ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
+      ...(options.postureCheckIntervalMs === undefined
+        ? {}
+        : { checkIntervalMs: options.postureCheckIntervalMs }),
+      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+      ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
+    });
     const responder = await buildResponder({
       store,
       config,
       clock,
       workerId,
       log,
+      posture: posture.view,
       ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
       ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
     });
@@ -295,7 +318,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       log,
       metrics: liveMetrics,
       ownerLookups,
-      responder,
+      responder: posture.withHooks(responder),
     });
     const outbox = createOutboxWorker({
       store,
@@ -357,6 +380,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       log,
       sleep,
     });
+    const postureLoop = posture.run(stopping.signal);
     log({ level: 'info', msg: 'mfaguard serve listening', url: boundUrl, store: store.url, publicUrl });
 
     let stopped: Promise<void> | null = null;
@@ -365,7 +389,13 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
         log({ level: 'info', msg: 'shutting down: finishing in-flight work' });
         const closed = door.close();
         stopping.abort();
-        await Promise.all([closed, outboxLoop, tickLoop, ...sources.map((source) => source.done)]);
+        await Promise.all([
+          closed,
+          outboxLoop,
+          tickLoop,
+          postureLoop,
+          ...sources.map((source) => source.done),
+        ]);
         await store.close();
         log({ level: 'info', msg: 'stopped' });
       })();
@@ -376,6 +406,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       port: address.port,
       store,
       live,
+      posture: posture.service,
       drainOutbox: () => outbox.runOnce(),
       stop,
     };

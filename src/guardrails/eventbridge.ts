@@ -1,22 +1,32 @@
 // The EventBridge rule that forwards MFA-relevant CloudTrail events to mfaguard, and where it sends them.
 
 import { UsageError } from '../model/index.ts';
+import { POSTURE_EVENT_NAMES } from '../posture/index.ts';
 
-/** IAM and sign-in events mfaguard's rules and posture updates consume. */
+/**
+ * IAM and sign-in events mfaguard's rules, live triage and posture updates consume (posture's list comes from posture
+ * itself, so the two never drift; src/app/eventbridge-coverage.test.ts checks live triage's and the rules' names).
+ */
 export const MFA_EVENT_NAMES: readonly string[] = [
-  'ConsoleLogin',
-  'CreateAccessKey',
-  'CreateLoginProfile',
-  'CreateUser',
-  'CreateVirtualMFADevice',
-  'DeactivateMFADevice',
-  'DeleteLoginProfile',
-  'DeleteUser',
-  'DeleteVirtualMFADevice',
-  'EnableMFADevice',
-  'ResyncMFADevice',
-  'UpdateLoginProfile',
-];
+  ...new Set([
+    'AddUserToGroup',
+    'CheckMfa',
+    'ConsoleLogin',
+    'CreateAccessKey',
+    'CreateLoginProfile',
+    'CreateUser',
+    'CreateVirtualMFADevice',
+    'DeactivateMFADevice',
+    'DeleteLoginProfile',
+    'DeleteUser',
+    'DeleteVirtualMFADevice',
+    'EnableMFADevice',
+    'ResyncMFADevice',
+    'UpdateAccessKey',
+    'UpdateLoginProfile',
+    ...POSTURE_EVENT_NAMES,
+  ]),
+].sort();
 
 export interface EventPattern {
   readonly source: readonly string[];

@@ -155,7 +155,11 @@ void test('the SCP blocks DeactivateMFADevice for a normal principal and not for
     }),
   ];
   const decide = (role: string, principalArn: string, action = 'iam:DeactivateMFADevice') => {
-    const keys = new Map<string, readonly string[] | null>([['aws:principalarn', [principalArn]]]);
+    // An access-key call: no MFA key in the request (BoolIfExists treats it as "no MFA").
+    const keys = new Map<string, readonly string[] | null>([
+      ['aws:principalarn', [principalArn]],
+      ['aws:multifactorauthpresent', null],
+    ]);
     return evaluateRequest(
       { identity: [loadPolicy(ADMIN)], scps: scps(role) },
       { action, resource: 'arn:aws:iam::123456789012:user/bob', keys },
@@ -376,4 +380,62 @@ void test('JSON output is the policy document itself (and the rule + target sett
   };
   assert.equal(eb.apiDestination.InvocationEndpoint, 'https://m.example.com/ingest/eventbridge');
   assert.equal(eb.connection.AuthParameters.ApiKeyAuthParameters.ApiKeyName, 'X-Mfaguard-Api-Key');
+});
+
+void test('the SCP and the self-service policy together: rotation with MFA is allowed, removal without MFA denied, break-glass exempt', () => {
+  const scps = [
+    loadPolicy({
+      name: 'FullAWSAccess',
+      source: 'scp',
+      via: 'r-root',
+      document: { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } },
+    }),
+    loadPolicy({
+      name: 'mfaguard-deny-mfa-removal',
+      source: 'scp',
+      via: 'r-root',
+      document: buildBreakGlassScp('BreakGlass'),
+    }),
+  ];
+  const selfService = {
+    identity: [loadPolicy({ name: 'p', source: 'user-managed', document: buildMfaEnforcementPolicy() })],
+    scps,
+  };
+  const own = USER.principalArn;
+  const withMfa = (): Map<string, readonly string[] | null> => {
+    const keys = mfaContextKeys('console', USER);
+    keys.set('aws:multifactorauthpresent', ['true']);
+    keys.set('aws:multifactorauthage', ['60']);
+    return keys;
+  };
+  const decide = (action: string, resource: string, keys: Map<string, readonly string[] | null>) =>
+    evaluateRequest(selfService, { action, resource, keys }).decision;
+  // A device rotation, signed in with the old device: every step is allowed (the old virtual device is left
+  // unassigned; the self-service policy grants no DeleteVirtualMFADevice).
+  for (const [action, resource] of [
+    ['iam:DeactivateMFADevice', own],
+    ['iam:CreateVirtualMFADevice', 'arn:aws:iam::123456789012:mfa/alice-new'],
+    ['iam:EnableMFADevice', own],
+  ] as const)
+    assert.equal(decide(action, resource, withMfa()), 'allow', `rotation step ${action}`);
+  // Removal without MFA: denied, by the console session and by access keys alike.
+  for (const context of ['console', 'accessKeys'] as const)
+    for (const action of ['iam:DeactivateMFADevice', 'iam:DeleteVirtualMFADevice'])
+      assert.equal(
+        decide(action, own, mfaContextKeys(context, USER)),
+        'explicit-deny',
+        `${context} ${action}`,
+      );
+  // The break-glass role removes a device without MFA (its own policies grant it; the SCP does not deny).
+  const breakGlass = new Map<string, readonly string[] | null>([
+    ['aws:principalarn', ['arn:aws:iam::123456789012:role/BreakGlass']],
+    ['aws:multifactorauthpresent', null],
+  ]);
+  assert.equal(
+    evaluateRequest(
+      { identity: [loadPolicy(ADMIN)], scps },
+      { action: 'iam:DeactivateMFADevice', resource: own, keys: breakGlass },
+    ).decision,
+    'allow',
+  );
 });

@@ -141,16 +141,18 @@ export function breakGlassPrincipalPatterns(role: string): string[] {
   return [`arn:aws:iam::*:role/${role}`, `arn:aws:iam::*:role/*/${role}`];
 }
 
-/** Actions the SCP takes away from everyone but the break-glass role. */
+/** Actions the SCP takes away, without MFA, from everyone but the break-glass role. */
 export const MFA_REMOVAL_ACTIONS: readonly string[] = [
   'iam:DeactivateMFADevice',
   'iam:DeleteVirtualMFADevice',
 ];
 
 /**
- * SCP that denies removing or deleting MFA devices in member accounts to every principal except the
- * break-glass role (ArnNotLike on aws:PrincipalArn, which for a role session is the role's ARN). SCPs do
- * not apply to the management account; protect that one with monitoring and the quarantine policy.
+ * SCP that denies removing or deleting MFA devices without MFA in member accounts to every principal except the
+ * break-glass role (ArnNotLike on aws:PrincipalArn, which for a role session is the role's ARN). Removal WITH MFA
+ * stays possible, or the SCP would contradict the self-service policy: a user replacing their own device must
+ * deactivate the old one (signed in with it), and an administrator with MFA resets a lost device. SCPs do not apply
+ * to the management account; protect that one with monitoring and the quarantine policy.
  */
 export function buildBreakGlassScp(role: string): PolicyDocument {
   return {
@@ -161,7 +163,11 @@ export function buildBreakGlassScp(role: string): PolicyDocument {
         Effect: 'Deny',
         Action: [...MFA_REMOVAL_ACTIONS],
         Resource: '*',
-        Condition: { ArnNotLike: { 'aws:PrincipalArn': breakGlassPrincipalPatterns(role) } },
+        // Both operators must hold for the Deny (AWS ANDs them): not break-glass, and no MFA in the request.
+        Condition: {
+          ArnNotLike: { 'aws:PrincipalArn': breakGlassPrincipalPatterns(role) },
+          BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' },
+        },
       },
     ],
   };

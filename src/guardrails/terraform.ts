@@ -96,12 +96,15 @@ export function breakGlassScpTerraform(role: string): string {
         Effect: 'Deny',
         Action: [...MFA_REMOVAL_ACTIONS],
         Resource: '*',
-        Condition: { ArnNotLike: { 'aws:PrincipalArn': principals } },
+        Condition: {
+          ArnNotLike: { 'aws:PrincipalArn': principals },
+          BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' },
+        },
       },
     ],
   };
   return render(
-    'mfaguard: SCP denying iam:DeactivateMFADevice and iam:DeleteVirtualMFADevice to everyone but the\nbreak-glass role. SCPs do not apply to the management account.',
+    'mfaguard: SCP denying iam:DeactivateMFADevice and iam:DeleteVirtualMFADevice without MFA to everyone but\nthe break-glass role. SCPs do not apply to the management account.',
     [
       ...(byName
         ? [

@@ -7,6 +7,7 @@ export type * from './issue.ts';
 export type * from './rule.ts';
 export { CLASSIFICATIONS } from './alert.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';
+export { IAM_POLICY_CHANGE_EVENTS } from './iam-events.ts';
 export { SEVERITIES, isSeverity, severityFromRiskScore, severityRank } from './severity.ts';
 export type { Severity } from './severity.ts';
 export { EARLIEST_TIME_MS, LATEST_TIME_MS, isPrintableTime, printableIso } from './time.ts';

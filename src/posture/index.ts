@@ -87,3 +87,13 @@ export function auditSnapshot(
   const ctx: CheckContext = { now, config, analyze: policyAnalyzer(now) };
   return runChecks(CHECKS, snapshot, ctx);
 }
+export {
+  applyPostureEvents,
+  isPostureEvent,
+  policyArnsToFetch,
+  POSTURE_CREDENTIAL_EVENTS,
+  POSTURE_EVENT_NAMES,
+  POSTURE_EVENT_SOURCE,
+  POSTURE_POLICY_EVENTS,
+} from './events/apply-events.ts';
+export type { AppliedEvents, PostureFact } from './events/apply-events.ts';

@@ -26,5 +26,7 @@ export { ALERT_SORTS } from './store.ts';
 export type * from './baseline-sightings.ts';
 export type * from './job-leases.ts';
 export type * from './kpi-facts.ts';
+export type * from './posture-snapshots.ts';
+export { POSTURE_SNAPSHOT_SOURCES } from './posture-snapshots.ts';
 export type * from './response-actions.ts';
 export { RESPONSE_ACTION_STATES } from './response-actions.ts';

@@ -4,6 +4,7 @@ import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/
 import type { BaselineSightingsTx } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
 import type { KpiFactsTx } from './kpi-facts.ts';
+import type { PostureSnapshotsTx } from './posture-snapshots.ts';
 import type { ResponseActionsTx } from './response-actions.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +458,8 @@ export interface KpiSnapshot {
  * Everything the service reads and writes, usable inside a transaction. Every method on `Store` runs
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
-export interface StoreTx extends BaselineSightingsTx, JobLeasesTx, KpiFactsTx, ResponseActionsTx {
+export interface StoreTx
+  extends BaselineSightingsTx, JobLeasesTx, KpiFactsTx, PostureSnapshotsTx, ResponseActionsTx {
   // Events -------------------------------------------------------------------------------------
   /** Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts. */
   insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult>;

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { PostureSnapshotSummary } from '../../src/cases/index.ts';
+import type { PostureSnapshotInput } from '../../src/store/index.ts';
 import type { Alert, Classification } from '../../src/model/index.ts';
 import type { Harness } from '../../src/api/test-support/harness.ts';
 import { NOW, sampleAlert, startHarness } from '../../src/api/test-support/harness.ts';
@@ -86,8 +86,7 @@ async function seedDenials(h: Harness): Promise<void> {
   );
 }
 
-const snapshot = (i: number): PostureSnapshotSummary => ({
-  id: `s${i}`,
+const snapshot = (i: number): PostureSnapshotInput => ({
   accountId: HOSTILE[0]!,
   takenAt: NOW - (60 - i * 14) * DAY,
   source: i % 2 === 0 ? 'audit' : 'events',
@@ -95,6 +94,10 @@ const snapshot = (i: number): PostureSnapshotSummary => ({
   consoleUsersWithMfa: 12 + i * 2,
   mfaEnforcedByPolicy: 5 + i * 3,
   cisScore: 60 + i * 8,
+  state: {},
+  findings: [],
+  eventFacts: [],
+  basedOn: null,
 });
 
 /** Pixels of each chart's canvas close to one of its series colours (read from the page's custom properties). */
@@ -143,18 +146,13 @@ else
     let page: Page;
 
     before(async () => {
-      [h, b] = await Promise.all([
-        startHarness({
-          webRoot: WEB_ROOT,
-          postureSnapshots: () => Promise.resolve([0, 1, 2, 3].map(snapshot)),
-        }),
-        openBrowser(),
-      ]);
+      [h, b] = await Promise.all([startHarness({ webRoot: WEB_ROOT }), openBrowser()]);
       page = b.page;
       // The page's own clock is the real one; the API's is NOW: pin the page to NOW so presets match the data.
       await page.clock.setFixedTime(NOW);
       await seed(h);
       await seedDenials(h);
+      for (const i of [0, 1, 2, 3]) await h.store.recordPostureSnapshot(snapshot(i));
       mkdirSync(SHOTS, { recursive: true });
     });
 

@@ -29,6 +29,7 @@ import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
 import type { KpiFactsQuery } from '../kpi-facts.ts';
+import type { PostureSnapshotInput, PostureSnapshotQuery } from '../posture-snapshots.ts';
 import type {
   PlanResponseActionInput,
   ResponseActionPatch,
@@ -312,6 +313,18 @@ export class SqlStore implements Store {
   }
   getJobLease(name: string) {
     return this.#read('getJobLease', (ops) => ops.getJobLease(name));
+  }
+  recordPostureSnapshot(input: PostureSnapshotInput) {
+    return this.#write('recordPostureSnapshot', (ops) => ops.recordPostureSnapshot(input));
+  }
+  listPostureSnapshots(query: PostureSnapshotQuery) {
+    return this.#read('listPostureSnapshots', (ops) => ops.listPostureSnapshots(query));
+  }
+  getPostureSnapshot(id: string) {
+    return this.#read('getPostureSnapshot', (ops) => ops.getPostureSnapshot(id));
+  }
+  latestPostureSnapshots(query: { readonly accountId?: string } = {}) {
+    return this.#read('latestPostureSnapshots', (ops) => ops.latestPostureSnapshots(query));
   }
   addDeadLetter(input: AddDeadLetterInput) {
     return this.#write('addDeadLetter', (ops) => ops.addDeadLetter(input));

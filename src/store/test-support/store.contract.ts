@@ -8,6 +8,7 @@ import { defineAlertSearchContract } from './alert-search.contract.ts';
 import { defineSightingsContract } from './baseline-sightings.contract.ts';
 import { defineJobLeasesContract } from './job-leases.contract.ts';
 import { defineKpiFactsContract } from './kpi-facts.contract.ts';
+import { definePostureSnapshotsContract } from './posture-snapshots.contract.ts';
 import { defineResponseActionsContract } from './response-actions.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from '../errors.ts';
 import { targetKeyOf } from '../keys.ts';
@@ -209,6 +210,7 @@ export function defineStoreContract(
     defineSightingsContract(test);
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
+    definePostureSnapshotsContract(test);
     defineResponseActionsContract(test, (store) => openCase(store));
     defineAlertSearchContract(test, makeAlert);
 

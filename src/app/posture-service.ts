@@ -1,0 +1,266 @@
+// Posture in the service: the scheduled audit, stored snapshots, and CloudTrail events that update them in between.
+
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { CloudTrailEvent, Finding } from '../model/index.ts';
+import type { AccountSnapshot, PolicyDocument, TemporaryCredentials } from '../posture/index.ts';
+import {
+  applyPostureEvents,
+  auditSnapshot,
+  awsErrorName,
+  collectAccountLive,
+  collectOrganization,
+  computeKpis,
+  isPostureEvent,
+  nothingCollected,
+  policyArnsToFetch,
+  POSTURE_EVENT_NAMES,
+  realSleep,
+  unreachableSnapshot,
+} from '../posture/index.ts';
+import type { PostureSnapshotSummary, Store, StoredPostureSnapshot } from '../store/index.ts';
+import type { LiveLogEntry } from './live/index.ts';
+import type { PostureServeConfig } from './posture-config.ts';
+
+/** The AWS clients the audit needs; tests give mocked ones. */
+export interface PostureClients {
+  readonly sts: STSClient;
+  readonly organizations: OrganizationsClient;
+  /** IAM with the service's own credentials (null) or with a role assumed in another account. */
+  readonly iamFor: (credentials: TemporaryCredentials | null) => IAMClient;
+}
+
+export interface PostureServiceDeps {
+  readonly store: Store;
+  readonly config: PostureServeConfig;
+  /** Null when the service has no AWS access for posture: stored snapshots are still updated from events. */
+  readonly clients: PostureClients | null;
+  readonly clock: () => number;
+  readonly log: (entry: LiveLogEntry) => void;
+  /** Waits between credential-report polls (tests pass one that does not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PostureService {
+  /** One audit of every configured account; each reachable account's snapshot is stored. */
+  runAudit(): Promise<PostureSnapshotSummary[]>;
+  /** Updates the stored posture of the accounts these events concern (events not about posture are ignored). */
+  eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
+}
+
+/** Checkpoint key of an account's last failed audit, shown beside its (older) stored snapshot. */
+export const auditErrorKey = (accountId: string): string => `posture:audit-error:${accountId}`;
+
+/** The figures a snapshot is stored with, from its findings (the same KPIs `mfaguard audit` prints). */
+export function postureFigures(findings: readonly Finding[]) {
+  const kpis = computeKpis(findings);
+  return {
+    consoleUsers: kpis.consoleUsers,
+    consoleUsersWithMfa: kpis.consoleUsersWithMfa,
+    mfaEnforcedByPolicy: kpis.usersEnforcedByPolicy,
+    cisScore: kpis.cisScore,
+  };
+}
+
+async function assumed(
+  sts: STSClient,
+  roleArn: string,
+): Promise<{ credentials: TemporaryCredentials } | { error: string }> {
+  try {
+    const got = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'mfaguard-posture', DurationSeconds: 3600 }),
+    );
+    const c = got.Credentials;
+    if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined)
+      return { error: `AssumeRole ${roleArn} returned no credentials` };
+    return {
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      },
+    };
+  } catch (error) {
+    return { error: `cannot assume ${roleArn}: ${awsErrorName(error)}` };
+  }
+}
+
+/** The account's default policy document, for a managed policy an event attached that the last audit did not see. */
+async function fetchPolicyDocument(iam: IAMClient, arn: string): Promise<PolicyDocument | null> {
+  const policy = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+  const versionId = policy.Policy?.DefaultVersionId;
+  if (versionId === undefined) return null;
+  const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
+  const text = version.PolicyVersion?.Document;
+  if (text === undefined) return null;
+  // IAM returns the document URL-encoded (RFC 3986), as the API reference says.
+  return JSON.parse(decodeURIComponent(text)) as PolicyDocument;
+}
+
+export function createPostureService(deps: PostureServiceDeps): PostureService {
+  const { store, config, clock, log } = deps;
+  const now = (): Date => new Date(clock());
+
+  async function caller(clients: PostureClients): Promise<{ accountId: string; partition: string }> {
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    if (identity.Account === undefined) throw new Error('GetCallerIdentity returned no account');
+    return {
+      accountId: identity.Account,
+      partition: /^arn:(aws[\w-]*):/.exec(identity.Arn ?? '')?.[1] ?? 'aws',
+    };
+  }
+
+  async function collect(clients: PostureClients): Promise<AccountSnapshot[]> {
+    const me = await caller(clients);
+    const common = { now, sleep: deps.sleep ?? realSleep, concurrency: 8 };
+    if (config.organization) {
+      return collectOrganization({
+        organizations: clients.organizations,
+        sts: clients.sts,
+        callerAccountId: me.accountId,
+        partition: me.partition,
+        roleName: config.roleName,
+        iamFor: clients.iamFor,
+        now,
+        collect: (iam, account, scps) =>
+          collectAccountLive(iam, { ...common, accountId: account.id, accountName: account.name, scps }),
+      });
+    }
+    const snapshots = [
+      await collectAccountLive(clients.iamFor(null), { ...common, accountId: me.accountId }),
+    ];
+    for (const accountId of config.accounts) {
+      if (accountId === me.accountId) continue;
+      const roleArn = `arn:${me.partition}:iam::${accountId}:role/${config.roleName}`;
+      const got = await assumed(clients.sts, roleArn);
+      snapshots.push(
+        'error' in got
+          ? unreachableSnapshot({ id: accountId, name: null, status: null }, got.error, now())
+          : await collectAccountLive(clients.iamFor(got.credentials), { ...common, accountId }),
+      );
+    }
+    return snapshots;
+  }
+
+  /** IAM in one account, for fetching a policy document an event attached. */
+  async function iamIn(clients: PostureClients, accountId: string): Promise<IAMClient | null> {
+    const me = await caller(clients);
+    if (me.accountId === accountId) return clients.iamFor(null);
+    const got = await assumed(clients.sts, `arn:${me.partition}:iam::${accountId}:role/${config.roleName}`);
+    return 'error' in got ? null : clients.iamFor(got.credentials);
+  }
+
+  async function documentsFor(
+    accountId: string,
+    arns: readonly string[],
+  ): Promise<Map<string, PolicyDocument>> {
+    const documents = new Map<string, PolicyDocument>();
+    if (arns.length === 0 || deps.clients === null) return documents;
+    const iam = await iamIn(deps.clients, accountId);
+    for (const arn of arns) {
+      try {
+        const document = iam === null ? null : await fetchPolicyDocument(iam, arn);
+        if (document !== null) documents.set(arn, document);
+      } catch (error) {
+        // The users it applies to are judged ERROR until the next audit: said, never guessed.
+        log({
+          level: 'warn',
+          msg: 'posture: cannot read a policy an event attached',
+          policyArn: arn,
+          error: awsErrorName(error),
+        });
+      }
+    }
+    return documents;
+  }
+
+  /** Re-derives the account's posture from its last audit plus every posture event stored since. */
+  async function refresh(accountId: string): Promise<StoredPostureSnapshot | null> {
+    const latest = (await store.latestPostureSnapshots({ accountId }))[0];
+    if (latest === undefined) return null;
+    const base = latest.basedOn === null ? latest : await store.getPostureSnapshot(latest.basedOn);
+    if (base === null) return null;
+    const state = base.state as AccountSnapshot;
+    const events = await store.findEvents({
+      fromMs: Date.parse(state.collectedAt),
+      toMs: clock() + 86_400_000,
+      names: [...POSTURE_EVENT_NAMES],
+      accounts: [accountId],
+      limit: 100_000,
+    });
+    const documents = await documentsFor(accountId, policyArnsToFetch(state, events));
+    const applied = applyPostureEvents(state, events, documents);
+    if (applied.facts.length === 0 && latest.eventFacts.length === 0) return null;
+    const findings = auditSnapshot(applied.snapshot, now());
+    const summary = await store.recordPostureSnapshot({
+      accountId,
+      takenAt: clock(),
+      source: 'events',
+      ...postureFigures(findings),
+      state: applied.snapshot,
+      findings,
+      eventFacts: applied.facts,
+      basedOn: base.id,
+    });
+    return { ...summary, state: applied.snapshot, findings, eventFacts: applied.facts, basedOn: base.id };
+  }
+
+  return {
+    async runAudit() {
+      if (deps.clients === null) return [];
+      const stored: PostureSnapshotSummary[] = [];
+      for (const snapshot of await collect(deps.clients)) {
+        const accountId = snapshot.accountId ?? 'unknown';
+        if (nothingCollected(snapshot)) {
+          // The previous snapshot stays the latest, and its growing age shows; the reason is kept beside it.
+          const reason = snapshot.unreachable ?? 'nothing could be collected';
+          await store.setCheckpoint(
+            auditErrorKey(accountId),
+            JSON.stringify({ at: clock(), reason }),
+            clock(),
+          );
+          log({ level: 'error', msg: 'posture audit failed for an account', account: accountId, reason });
+          continue;
+        }
+        const findings = auditSnapshot(snapshot, now());
+        stored.push(
+          await store.recordPostureSnapshot({
+            accountId,
+            takenAt: clock(),
+            source: 'audit',
+            ...postureFigures(findings),
+            state: snapshot,
+            findings,
+            eventFacts: [],
+            basedOn: null,
+          }),
+        );
+        await store.setCheckpoint(auditErrorKey(accountId), '', clock());
+        // Events stored while the audit ran are newer than what it collected.
+        await refresh(accountId);
+      }
+      log({ level: 'info', msg: 'posture audit stored', accounts: stored.length });
+      return stored;
+    },
+    async eventsIngested(events) {
+      const accounts = [
+        ...new Set(events.filter(isPostureEvent).flatMap((e) => (e.account === null ? [] : [e.account]))),
+      ];
+      for (const accountId of accounts.sort()) {
+        try {
+          await refresh(accountId);
+        } catch (error) {
+          log({
+            level: 'error',
+            msg: 'posture: update from events failed',
+            account: accountId,
+            error: String(error),
+          });
+        }
+      }
+    },
+  };
+}
