@@ -1,12 +1,6 @@
 // The JSON API over the store (alerts are in alert-routes.ts): cases, approvals, KPIs, outbox, dead letters and tokens.
 
-import type {
-  OutboxNotification,
-  Case,
-  CaseDetail,
-  CasePatch,
-  StoredApproval,
-} from '../store/index.ts';
+import type { OutboxNotification, Case, CaseDetail, CasePatch, StoredApproval } from '../store/index.ts';
 import { CASE_STATES } from '../store/index.ts';
 import { readJson } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
