@@ -151,4 +151,14 @@ notify:
       "8:7 notify.routes.0.notify: no notifier has the id 'nobody'",
     ]);
   });
+
+  it('reads serve.logLevel, and names a level pino does not have with its line', () => {
+    assert.equal(parseConfig('serve:\n  logLevel: debug\n', 'mfaguard.yml').serve?.logLevel, 'debug');
+    assert.equal(parseConfig('serve: {}\n', 'mfaguard.yml').serve?.logLevel, null);
+    const issues = issuesOf('serve:\n  logLevel: verbose\n');
+    assert.deepEqual(
+      issues.map((issue) => `${issue.line}:${issue.column ?? '?'} ${issue.message}`),
+      ["2:3 serve.logLevel: expected one of trace, debug, info, warn, error, fatal, silent, got 'verbose'"],
+    );
+  });
 });

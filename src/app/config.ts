@@ -14,7 +14,7 @@ import type { TriageConfig } from '../enrich/index.ts';
 import type { InputIssue, Severity } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
-import type { ParsedConfigFile } from './config-schema.ts';
+import type { LogLevel, ParsedConfigFile } from './config-schema.ts';
 // notify/index.ts loads the SNS SDK and nodemailer on first send only, so `scan` does not pay for them here.
 import { parseNotifyConfig } from '../notify/index.ts';
 import type { Environment, NotifyConfig } from '../notify/index.ts';
@@ -37,6 +37,8 @@ export interface ServeConfig {
    * this severity, which are escalated for a person to close; null: only root.
    */
   readonly escalateConfirmedAt: Severity | null;
+  /** The service log's level; null: MFAGUARD_LOG_LEVEL or `info`. */
+  readonly logLevel: LogLevel | null;
 }
 
 export interface MfaguardConfig {
@@ -55,6 +57,7 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   deliveryLagMs: 15 * 60_000,
   ownerTagKeys: ['owner-email', 'owner', 'contact-email'],
   escalateConfirmedAt: null,
+  logLevel: null,
 };
 
 export interface ParseConfigOptions {
@@ -218,6 +221,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
         serve.escalateConfirmedAt === undefined
           ? DEFAULT_SERVE_CONFIG.escalateConfirmedAt
           : serve.escalateConfirmedAt,
+      logLevel: serve.logLevel ?? DEFAULT_SERVE_CONFIG.logLevel,
     },
     notify,
     respond: file.respond,
