@@ -2,6 +2,7 @@
 
 import type { Alert, Classification, Severity } from '../model/index.ts';
 import { isSeverity } from '../model/index.ts';
+import type { NotifierKind } from './registry.ts';
 
 export const NOTIFICATION_KINDS = [
   'case-opened',
@@ -81,13 +82,6 @@ export type SendResult =
     };
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
-
-export const NOTIFIER_KINDS = ['email', 'pagerduty', 'slack', 'sns', 'webhook'] as const;
-export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
-
-export function isNotifierKind(value: unknown): value is NotifierKind {
-  return typeof value === 'string' && (NOTIFIER_KINDS as readonly string[]).includes(value);
-}
 
 /**
  * One delivery channel. `send` never throws for the outside world's failures: it answers with a SendResult,

@@ -2,7 +2,7 @@
 
 import { forTerminal } from '../../../report/index.ts';
 import type { Severity } from '../../../model/index.ts';
-import type { PagerDutyNotifierConfig } from '../../config.ts';
+import type { PagerDutyNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { DEFAULT_USER_AGENT, fetchOf, readSecret } from '../../deps.ts';
 import { post, redactUrl, resultFromStatus } from '../../http.ts';
