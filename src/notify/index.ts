@@ -21,6 +21,7 @@ export type { MessageFacts, MessageLink, NotificationPayload } from './message.t
 export {
   NOTIFICATION_KINDS,
   NOTIFY_CLASSIFICATIONS,
+  caseAtSend,
   isNotificationKind,
   parseStoredNotification,
 } from './notification.ts';
