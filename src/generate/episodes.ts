@@ -240,78 +240,79 @@ function signIn(
 
 // ---- rotations ----
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
+/** A CLI user's rotation: an MFA session from GetSessionToken with a token code, then the IAM calls with it. */
+function cliRotation(scene: Scene, b: StoryBuilder, u: SimUser): Built {
+  const { rng, account, t } = scene;
+  const key = rng.keyId('ASIA');
+  b.call(
+    t - 3 * MINUTE,
+    {
+      identity: userKeyIdentity(account, u),
+      ip: u.officeIp,
+      ua: cliAgent(u.cli, 'sts.get-session-token'),
+      fromConsole: false,
+    },
+    'sts.amazonaws.com',
+    'GetSessionToken',
+    { durationSeconds: 3600, serialNumber: u.mfaSerial },
+    {
+      credentials: {
+        accessKeyId: key,
+        sessionToken: rng.base64(96),
+        expiration: new Date(t + HOUR).toUTCString(),
+      },
+    },
+    { readOnly: true },
+  );
+  const session = (command: string): Caller => ({
+    identity: userSessionIdentity(account, u, key, t - 3 * MINUTE, true),
+    ip: u.officeIp,
+    ua: cliAgent(u.cli, command),
+    fromConsole: false,
+  });
+  b.call(
+    t - 60_000,
+    session('iam.list-mfa-devices'),
+    'iam.amazonaws.com',
+    'ListMFADevices',
+    { userName: u.name },
+    null,
+    { readOnly: true },
+  );
+  const device = currentDevice(u);
+  const removal = b.call(
+    t,
+    session('iam.deactivate-mfa-device'),
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: u.name, serialNumber: device.serial },
+    null,
+  );
+  if (device.virtual)
+    b.call(
+      t + 20_000,
+      session('iam.delete-virtual-mfa-device'),
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: device.serial },
+      null,
+    );
+  enrolVirtual(b, rng, account, t + rng.between(2, 8) * MINUTE, session('iam.enable-mfa-device'), u, 'cli');
+  return {
+    kind: 'rotation',
+    variant: 'cli-mfa-session',
+    description: `${u.name} replaces their device with the CLI in an MFA session`,
+    removals: [removal],
+    b,
+  };
+}
+
 function rotation(scene: Scene): Built {
   const { rng, account, t } = scene;
   const b = new StoryBuilder(rng, account);
   const roll = rng.next();
   const cliUsers = cliPeople(account);
-  if (roll < 0.2 && cliUsers.length > 0) {
-    // A CLI user: an MFA session from GetSessionToken with a token code, then the IAM calls with it.
-    const u = rng.pick(cliUsers);
-    const key = rng.keyId('ASIA');
-    b.call(
-      t - 3 * MINUTE,
-      {
-        identity: userKeyIdentity(account, u),
-        ip: u.officeIp,
-        ua: cliAgent(u.cli, 'sts.get-session-token'),
-        fromConsole: false,
-      },
-      'sts.amazonaws.com',
-      'GetSessionToken',
-      { durationSeconds: 3600, serialNumber: u.mfaSerial },
-      {
-        credentials: {
-          accessKeyId: key,
-          sessionToken: rng.base64(96),
-          expiration: new Date(t + HOUR).toUTCString(),
-        },
-      },
-      { readOnly: true },
-    );
-    const session = (command: string): Caller => ({
-      identity: userSessionIdentity(account, u, key, t - 3 * MINUTE, true),
-      ip: u.officeIp,
-      ua: cliAgent(u.cli, command),
-      fromConsole: false,
-    });
-    b.call(
-      t - 60_000,
-      session('iam.list-mfa-devices'),
-      'iam.amazonaws.com',
-      'ListMFADevices',
-      { userName: u.name },
-      null,
-      { readOnly: true },
-    );
-    const device = currentDevice(u);
-    const removal = b.call(
-      t,
-      session('iam.deactivate-mfa-device'),
-      'iam.amazonaws.com',
-      'DeactivateMFADevice',
-      { userName: u.name, serialNumber: device.serial },
-      null,
-    );
-    if (device.virtual)
-      b.call(
-        t + 20_000,
-        session('iam.delete-virtual-mfa-device'),
-        'iam.amazonaws.com',
-        'DeleteVirtualMFADevice',
-        { serialNumber: device.serial },
-        null,
-      );
-    enrolVirtual(b, rng, account, t + rng.between(2, 8) * MINUTE, session('iam.enable-mfa-device'), u, 'cli');
-    return {
-      kind: 'rotation',
-      variant: 'cli-mfa-session',
-      description: `${u.name} replaces their device with the CLI in an MFA session`,
-      removals: [removal],
-      b,
-    };
-  }
+  if (roll < 0.2 && cliUsers.length > 0) return cliRotation(scene, b, rng.pick(cliUsers));
   const u = rng.pick(people(account));
   // Most swaps happen at the office; some at home, an address the user's history knows.
   const ip = rng.chance(0.85) ? u.officeIp : u.homeIp;
