@@ -256,6 +256,41 @@ export function consolePageCalls(b: StoryBuilder, t: number, caller: Caller, use
   return at;
 }
 
+/**
+ * The console's "Remove" on `u`'s device at `t`: a virtual device is deactivated and deleted in one go (2 s apart); a
+ * security key is only deactivated. Returns the deactivation, the removal a scenario plants.
+ */
+function consoleRemove(
+  b: StoryBuilder,
+  t: number,
+  caller: Caller,
+  u: SimUser,
+): ReturnType<StoryBuilder['call']> {
+  const removal = b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: u.name, serialNumber: u.mfaSerial },
+    null,
+    { intents: ['deactivate-mfa'] },
+  );
+  if (!u.mfaSerial.endsWith('-yubikey')) {
+    b.call(
+      t + 2000,
+      caller,
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: u.mfaSerial },
+      null,
+      {
+        intents: ['delete-virtual-mfa'],
+      },
+    );
+  }
+  return removal;
+}
+
 /** A person replacing their phone: the console page opens, removal in an MFA console session, new device minutes later, same address. */
 export function phoneSwap(
   rng: Prng,
@@ -277,27 +312,7 @@ export function phoneSwap(
   );
   const caller = consoleCaller(rng, account, u, t);
   consolePageCalls(b, t - 40_000, caller, u.name);
-  const removal = b.call(
-    t,
-    caller,
-    'iam.amazonaws.com',
-    'DeactivateMFADevice',
-    { userName: u.name, serialNumber: u.mfaSerial },
-    null,
-    { intents: ['deactivate-mfa'] },
-  );
-  // The console's "Remove" on a virtual device deactivates it and deletes it in one go; a security key is only deactivated.
-  if (!u.mfaSerial.endsWith('-yubikey')) {
-    b.call(
-      t + 2000,
-      caller,
-      'iam.amazonaws.com',
-      'DeleteVirtualMFADevice',
-      { serialNumber: u.mfaSerial },
-      null,
-      { intents: ['delete-virtual-mfa'] },
-    );
-  }
+  const removal = consoleRemove(b, t, caller, u);
   const serial = newSerial(account, u, rng.pick(['iphone15', 'pixel8', 'galaxy-s24']));
   const gap = rng.between(2, 5) * MINUTE + rng.between(0, 59) * 1000;
   b.call(
@@ -656,28 +671,7 @@ function adminReset(rng: Prng, account: SimAccount, t: number): { scenario: Scen
   const caller = consoleCaller(rng, account, admin, t);
   b.call(t - 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
   consolePageCalls(b, t - 40_000, caller, owner.name);
-  const removal = b.call(
-    t,
-    caller,
-    'iam.amazonaws.com',
-    'DeactivateMFADevice',
-    { userName: owner.name, serialNumber: owner.mfaSerial },
-    null,
-    { intents: ['deactivate-mfa'] },
-  );
-  if (!owner.mfaSerial.endsWith('-yubikey')) {
-    b.call(
-      t + 2000,
-      caller,
-      'iam.amazonaws.com',
-      'DeleteVirtualMFADevice',
-      { serialNumber: owner.mfaSerial },
-      null,
-      {
-        intents: ['delete-virtual-mfa'],
-      },
-    );
-  }
+  const removal = consoleRemove(b, t, caller, owner);
   const back = t + 25 * MINUTE;
   b.consoleLogin(back, userKeyIdentityNoKey(account, owner), owner.officeIp, owner.browser, false, null, [
     'console-login-no-mfa',
