@@ -757,85 +757,94 @@ export function buildScenarios(
   return { scenarios: stories.map((s) => s.scenario), planted: stories.flatMap((s) => s.planted) };
 }
 
+/** An IAM user's console sign-in with MFA, at the office or at home. */
+function mfaConsoleSignIn(rng: Prng, account: SimAccount, u: SimUser, t: number): Rec {
+  return envelope({
+    identity: {
+      type: 'IAMUser',
+      principalId: u.principalId,
+      arn: u.arn,
+      accountId: account.id,
+      userName: u.name,
+    },
+    t,
+    source: 'signin.amazonaws.com',
+    name: 'ConsoleLogin',
+    region: 'us-east-1',
+    ip: rng.chance(0.8) ? u.officeIp : u.homeIp,
+    userAgent: u.browser,
+    requestParameters: null,
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: {
+      LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
+      MobileVersion: 'No',
+      MFAIdentifier: u.mfaSerial,
+      MFAUsed: 'Yes',
+    },
+    eventId: rng.uuid(),
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    managementEvent: true,
+    account: account.id,
+    category: 'Management',
+    tlsDetails: tls(rng, 'signin.aws.amazon.com'),
+  });
+}
+
+/** An SSO (federated) console sign-in: MFAUsed No, which the sign-in rule leaves out. */
+function ssoConsoleSignIn(rng: Prng, account: SimAccount, t: number): Rec {
+  const role = rng.pick(account.roles.filter((r) => r.kind === 'sso'));
+  const session = rng.pick(role.sessions);
+  return envelope({
+    identity: {
+      type: 'AssumedRole',
+      principalId: `${role.principalId}:${session}`,
+      arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
+      accountId: account.id,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: role.principalId,
+          arn: role.arn,
+          accountId: account.id,
+          userName: role.name,
+        },
+        webIdFederationData: {},
+        attributes: { creationDate: iso(t - 1000), mfaAuthenticated: 'false' },
+      },
+    },
+    t,
+    source: 'signin.amazonaws.com',
+    name: 'ConsoleLogin',
+    region: 'us-east-1',
+    ip: rng.pick(role.ips),
+    userAgent: role.userAgent,
+    requestParameters: null,
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
+    eventId: rng.uuid(),
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    managementEvent: true,
+    account: account.id,
+    category: 'Management',
+    tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
+  });
+}
+
 /**
  * MFA-relevant everyday events that must not alert: console sign-ins with MFA, SSO (federated) sign-ins
  * (MFAUsed No, excluded by the sign-in rule), ListMFADevices and GetSessionToken with MFA.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
 export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Planted {
   const roll = rng.next();
   const people = account.bystanders;
   const u = rng.pick(people);
   let record: Rec;
   if (roll < 0.45) {
-    record = envelope({
-      identity: {
-        type: 'IAMUser',
-        principalId: u.principalId,
-        arn: u.arn,
-        accountId: account.id,
-        userName: u.name,
-      },
-      t,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: rng.chance(0.8) ? u.officeIp : u.homeIp,
-      userAgent: u.browser,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: {
-        LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
-        MobileVersion: 'No',
-        MFAIdentifier: u.mfaSerial,
-        MFAUsed: 'Yes',
-      },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'signin.aws.amazon.com'),
-    });
+    record = mfaConsoleSignIn(rng, account, u, t);
   } else if (roll < 0.7) {
-    const role = rng.pick(account.roles.filter((r) => r.kind === 'sso'));
-    const session = rng.pick(role.sessions);
-    record = envelope({
-      identity: {
-        type: 'AssumedRole',
-        principalId: `${role.principalId}:${session}`,
-        arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
-        accountId: account.id,
-        sessionContext: {
-          sessionIssuer: {
-            type: 'Role',
-            principalId: role.principalId,
-            arn: role.arn,
-            accountId: account.id,
-            userName: role.name,
-          },
-          webIdFederationData: {},
-          attributes: { creationDate: iso(t - 1000), mfaAuthenticated: 'false' },
-        },
-      },
-      t,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: rng.pick(role.ips),
-      userAgent: role.userAgent,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
-    });
+    record = ssoConsoleSignIn(rng, account, t);
   } else if (roll < 0.85) {
     const caller = consoleCaller(rng, account, u, t);
     record = envelope({
