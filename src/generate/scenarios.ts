@@ -356,8 +356,60 @@ export function userKeyIdentityNoKey(account: SimAccount, u: SimUser): Rec {
   return { type: 'IAMUser', principalId: u.principalId, arn: u.arn, accountId: account.id, userName: u.name };
 }
 
+/** With a session of the stolen key: a new MFA device for the victim, an access key, and the password reset. */
+function thiefPersists(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  session: Caller,
+  victim: SimUser,
+  t: number,
+): void {
+  const serial = newSerial(account, victim, 'backup');
+  b.call(
+    t + 5 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateVirtualMFADevice',
+    { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' },
+    { virtualMFADevice: { serialNumber: serial } },
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  b.call(
+    t + 5 * MINUTE + 30_000,
+    session,
+    'iam.amazonaws.com',
+    'EnableMFADevice',
+    { userName: victim.name, serialNumber: serial },
+    null,
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  b.call(
+    t + 7 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateAccessKey',
+    { userName: victim.name },
+    {
+      accessKey: {
+        userName: victim.name,
+        accessKeyId: rng.keyId('AKIA'),
+        status: 'Active',
+        createDate: new Date(t + 7 * MINUTE).toUTCString(),
+      },
+    },
+  );
+  b.call(
+    t + 8 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'UpdateLoginProfile',
+    { userName: victim.name, passwordResetRequired: false },
+    null,
+  );
+}
+
 /** A leaked CI key used at night from a new address: recon, MFA stripped from a person, attacker device, new key, password reset. */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
 function stolenKeyTakeover(
   rng: Prng,
   account: SimAccount,
@@ -413,49 +465,7 @@ function stolenKeyTakeover(
     ua,
     fromConsole: false,
   };
-  const serial = newSerial(account, victim, 'backup');
-  b.call(
-    t + 5 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'CreateVirtualMFADevice',
-    { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' },
-    { virtualMFADevice: { serialNumber: serial } },
-    { intents: ['mfa-registration-temporary-creds'] },
-  );
-  const enable = b.call(
-    t + 5 * MINUTE + 30_000,
-    session,
-    'iam.amazonaws.com',
-    'EnableMFADevice',
-    { userName: victim.name, serialNumber: serial },
-    null,
-    { intents: ['mfa-registration-temporary-creds'] },
-  );
-  b.call(
-    t + 7 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'CreateAccessKey',
-    { userName: victim.name },
-    {
-      accessKey: {
-        userName: victim.name,
-        accessKeyId: rng.keyId('AKIA'),
-        status: 'Active',
-        createDate: new Date(t + 7 * MINUTE).toUTCString(),
-      },
-    },
-  );
-  b.call(
-    t + 8 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'UpdateLoginProfile',
-    { userName: victim.name, passwordResetRequired: false },
-    null,
-  );
-  void enable;
+  thiefPersists(rng, b, account, session, victim, t);
   return {
     scenario: {
       id: 'stolen-key-takeover',
