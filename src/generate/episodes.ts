@@ -473,7 +473,42 @@ interface Intruder {
   readonly victimIsIntruder: boolean;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
+/** A console password without MFA: an IAM user who never enrolled a device, signing in from the intruder's browser. */
+function phishedPassword(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+  b: StoryBuilder,
+  victim: SimUser,
+  ip: string,
+): Intruder {
+  const victimOfPhishing = user(account, 'backup-operator');
+  signIn(
+    b,
+    t - rng.between(4, 15) * MINUTE,
+    victimOfPhishing,
+    account,
+    ip,
+    'Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0',
+    false,
+  );
+  const caller: Caller = {
+    identity: userSessionIdentity(account, victimOfPhishing, rng.keyId('ASIA'), t - 10 * MINUTE, false),
+    ip,
+    ua: 'AWS Internal',
+    fromConsole: true,
+  };
+  b.call(t - 2 * MINUTE, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
+  consolePageCalls(b, t - 60_000, caller, victim.name);
+  return {
+    caller,
+    name: victimOfPhishing.name,
+    via: 'password-console',
+    enrolCaller: caller,
+    victimIsIntruder: false,
+  };
+}
+
 function intruder(
   rng: Prng,
   account: SimAccount,
@@ -498,34 +533,7 @@ function intruder(
       victimIsIntruder: false,
     };
   }
-  if (roll < 0.35) {
-    // A console password without MFA: an IAM user who never enrolled a device, signing in from the intruder's browser.
-    const victimOfPhishing = user(account, 'backup-operator');
-    signIn(
-      b,
-      t - rng.between(4, 15) * MINUTE,
-      victimOfPhishing,
-      account,
-      ip,
-      'Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0',
-      false,
-    );
-    const caller: Caller = {
-      identity: userSessionIdentity(account, victimOfPhishing, rng.keyId('ASIA'), t - 10 * MINUTE, false),
-      ip,
-      ua: 'AWS Internal',
-      fromConsole: true,
-    };
-    b.call(t - 2 * MINUTE, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
-    consolePageCalls(b, t - 60_000, caller, victim.name);
-    return {
-      caller,
-      name: victimOfPhishing.name,
-      via: 'password-console',
-      enrolCaller: caller,
-      victimIsIntruder: false,
-    };
-  }
+  if (roll < 0.35) return phishedPassword(rng, account, t, b, victim, ip);
   if (roll < 0.55 && !ownDevice) {
     // A stolen Identity Center session (a browser cookie or cached CLI credentials) replayed from elsewhere.
     const session = rng.pick(ssoAdmin(account).sessions);
