@@ -827,14 +827,14 @@ function ambiguous(scene: Scene): Built {
 // ---- the everyday background ----
 
 /** A day of ordinary MFA-related activity in one account: sign-ins, console pages, CLI use, IAM administration. */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
-function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Planted[]): void {
-  const b = new StoryBuilder(rng, account);
-  const weekday = (() => {
-    const dow = new Date(dayStart).getUTCDay();
-    return dow >= 1 && dow <= 5;
-  })();
-  const early = (): number => dayStart + 7 * HOUR + rng.int(80 * 60) * 1000;
+/** The day's people: console sign-ins with MFA (some browsing IAM), and the CLI users checking who they are. */
+function peopleDay(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  weekday: boolean,
+  early: () => number,
+): void {
   for (const u of account.people) {
     if (!rng.chance(weekday ? 0.9 : 0.15)) continue;
     const at = early();
@@ -859,6 +859,54 @@ function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Pl
       { readOnly: true },
     );
   }
+}
+
+/** The day's Identity Center administrators: a federated console sign-in (MFAUsed No) and a look at the users. */
+function ssoAdminSignIns(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  weekday: boolean,
+  early: () => number,
+  out: Planted[],
+): void {
+  const role = ssoAdmin(account);
+  for (const session of role.sessions) {
+    if (!rng.chance(weekday ? 0.8 : 0.05)) continue;
+    const at = early();
+    const caller = ssoCaller(rng, account, session, at, rng.pick(role.ips), 'AWS Internal');
+    const signInRecord = envelope({
+      identity: caller.identity,
+      t: at,
+      source: 'signin.amazonaws.com',
+      name: 'ConsoleLogin',
+      region: 'us-east-1',
+      ip: caller.ip,
+      userAgent: role.userAgent,
+      requestParameters: null,
+      responseElements: { ConsoleLogin: 'Success' },
+      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
+      eventId: rng.uuid(),
+      readOnly: false,
+      eventType: 'AwsConsoleSignIn',
+      managementEvent: true,
+      account: account.id,
+      category: 'Management',
+      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
+    });
+    out.push({ t: at, account: account.id, region: 'us-east-1', record: signInRecord });
+    b.call(at + 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
+  }
+}
+
+function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Planted[]): void {
+  const b = new StoryBuilder(rng, account);
+  const weekday = (() => {
+    const dow = new Date(dayStart).getUTCDay();
+    return dow >= 1 && dow <= 5;
+  })();
+  const early = (): number => dayStart + 7 * HOUR + rng.int(80 * 60) * 1000;
+  peopleDay(rng, b, account, weekday, early);
   const admin = user(account, 'it-admin');
   if (weekday) {
     const at = early();
@@ -922,33 +970,7 @@ function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Pl
       );
     }
   }
-  const role = ssoAdmin(account);
-  for (const session of role.sessions) {
-    if (!rng.chance(weekday ? 0.8 : 0.05)) continue;
-    const at = early();
-    const caller = ssoCaller(rng, account, session, at, rng.pick(role.ips), 'AWS Internal');
-    const signInRecord = envelope({
-      identity: caller.identity,
-      t: at,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: caller.ip,
-      userAgent: role.userAgent,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
-    });
-    out.push({ t: at, account: account.id, region: 'us-east-1', record: signInRecord });
-    b.call(at + 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
-  }
+  ssoAdminSignIns(rng, b, account, weekday, early, out);
   const ci = user(account, 'ci-deploy');
   if (weekday)
     b.call(
