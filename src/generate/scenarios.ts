@@ -767,21 +767,15 @@ export function buildScenarios(
   return { scenarios: stories.map((s) => s.scenario), planted: stories.flatMap((s) => s.planted) };
 }
 
-/** An IAM user's console sign-in with MFA, at the office or at home. */
-function mfaConsoleSignIn(rng: Prng, account: SimAccount, u: SimUser, t: number): Rec {
+/** An IAM user's console sign-in with MFA from `ip`. */
+function mfaConsoleSignIn(rng: Prng, account: SimAccount, u: SimUser, t: number, ip: string): Rec {
   return envelope({
-    identity: {
-      type: 'IAMUser',
-      principalId: u.principalId,
-      arn: u.arn,
-      accountId: account.id,
-      userName: u.name,
-    },
+    identity: userKeyIdentityNoKey(account, u),
     t,
     source: 'signin.amazonaws.com',
     name: 'ConsoleLogin',
     region: 'us-east-1',
-    ip: rng.chance(0.8) ? u.officeIp : u.homeIp,
+    ip,
     userAgent: u.browser,
     requestParameters: null,
     responseElements: { ConsoleLogin: 'Success' },
@@ -852,7 +846,8 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
   const u = rng.pick(people);
   let record: Rec;
   if (roll < 0.45) {
-    record = mfaConsoleSignIn(rng, account, u, t);
+    // At the office mostly, some at home.
+    record = mfaConsoleSignIn(rng, account, u, t, rng.chance(0.8) ? u.officeIp : u.homeIp);
   } else if (roll < 0.7) {
     record = ssoConsoleSignIn(rng, account, t);
   } else if (roll < 0.85) {
@@ -915,30 +910,7 @@ export function baselineSignIns(rng: Prng, account: SimAccount, startMs: number,
   for (let d = 0; d < days; d++) {
     for (const u of storyPeople(account)) {
       const t = startMs + d * DAY + 7 * HOUR + rng.int(45 * 60) * 1000;
-      const record = envelope({
-        identity: userKeyIdentityNoKey(account, u),
-        t,
-        source: 'signin.amazonaws.com',
-        name: 'ConsoleLogin',
-        region: 'us-east-1',
-        ip: u.officeIp,
-        userAgent: u.browser,
-        requestParameters: null,
-        responseElements: { ConsoleLogin: 'Success' },
-        additionalEventData: {
-          LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
-          MobileVersion: 'No',
-          MFAIdentifier: u.mfaSerial,
-          MFAUsed: 'Yes',
-        },
-        eventId: rng.uuid(),
-        readOnly: false,
-        eventType: 'AwsConsoleSignIn',
-        managementEvent: true,
-        account: account.id,
-        category: 'Management',
-        tlsDetails: tls(rng, 'signin.aws.amazon.com'),
-      });
+      const record = mfaConsoleSignIn(rng, account, u, t, u.officeIp);
       out.push({ t, account: account.id, region: 'us-east-1', record });
     }
   }
