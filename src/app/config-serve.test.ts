@@ -31,6 +31,7 @@ describe('serve and notify configuration', () => {
   deliveryLag: 5m
   ownerTagKeys: [OwnerEmail]
   escalateConfirmedAt: critical
+  logLevel: warn
 `,
       'c.yml',
     );
@@ -40,6 +41,7 @@ describe('serve and notify configuration', () => {
       deliveryLagMs: 5 * 60_000,
       ownerTagKeys: ['OwnerEmail'],
       escalateConfirmedAt: 'critical',
+      logLevel: 'warn',
     });
   });
 
