@@ -21,6 +21,10 @@ const DAY_NAMES: Readonly<Record<string, number>> = {
   sun: 7,
 };
 
+/** pino's levels, quietest last: `serve.logLevel` and MFAGUARD_LOG_LEVEL accept these. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** No count in the configuration (days of look-back, removals in a burst) is larger. */
 const MAX_COUNT = 1_000_000;
 
@@ -354,6 +358,12 @@ const signInSchema = section({
 const serveSchema = section({
   deliveryLag: duration('how late CloudTrail may deliver an event (default 15m)').optional(),
   escalateConfirmedAt,
+  logLevel: z
+    .enum(LOG_LEVELS, {
+      error: (issue) => `expected one of ${LOG_LEVELS.join(', ')}, got ${show(issue.input)}`,
+    })
+    .optional()
+    .meta({ description: "the service log's level (default info; MFAGUARD_LOG_LEVEL overrides it)" }),
   ownerTagKeys: names('IAM user tag keys naming the owner’s e-mail address, tried in order').optional(),
   publicUrl: publicUrl.optional(),
   signIn: signInSchema,

@@ -31,6 +31,7 @@ describe('serve and notify configuration', () => {
   deliveryLag: 5m
   ownerTagKeys: [OwnerEmail]
   escalateConfirmedAt: critical
+  logLevel: warn
 `,
       'c.yml',
     );
@@ -41,6 +42,7 @@ describe('serve and notify configuration', () => {
       ownerTagKeys: ['OwnerEmail'],
       escalateConfirmedAt: 'critical',
       signIn: null,
+      logLevel: 'warn',
     });
   });
 

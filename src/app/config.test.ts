@@ -151,4 +151,35 @@ notify:
       "8:7 notify.routes.0.notify: no notifier has the id 'nobody'",
     ]);
   });
+
+  it('reads serve.logLevel, and names a level pino does not have with its line', () => {
+    assert.equal(parseConfig('serve:\n  logLevel: debug\n', 'mfaguard.yml').serve?.logLevel, 'debug');
+    assert.equal(parseConfig('serve: {}\n', 'mfaguard.yml').serve?.logLevel, null);
+    const issues = issuesOf('serve:\n  logLevel: verbose\n');
+    assert.deepEqual(
+      issues.map((issue) => `${issue.line}:${issue.column ?? '?'} ${issue.message}`),
+      ["2:3 serve.logLevel: expected one of trace, debug, info, warn, error, fatal, silent, got 'verbose'"],
+    );
+  });
+
+  it("puts a notifier's value errors from its zod schema at their YAML line and column", () => {
+    const issues = issuesOf(`notify:
+  notifiers:
+    - id: soar
+      kind: webhook
+      url: ftp://soar.example.com/hook
+      secretEnv: not a name
+      concurrency: 0
+  routes:
+    - notify: [soar]
+`);
+    assert.deepEqual(
+      issues.map((issue) => `${issue.line}:${issue.column ?? '?'} ${issue.message}`),
+      [
+        "5:7 notify.notifiers.0.url: expected an http(s) URL, got the scheme 'ftp:'",
+        "6:7 notify.notifiers.0.secretEnv: expected the name of an environment variable such as MFAGUARD_SECRET, got 'not a name'",
+        '7:7 notify.notifiers.0.concurrency: expected a whole number of sends at once between 1 and 64, got 0',
+      ],
+    );
+  });
 });

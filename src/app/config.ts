@@ -16,7 +16,7 @@ import { UsageError } from '../model/index.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
 import { DEFAULT_POSTURE_SERVE_CONFIG } from './posture-config.ts';
 import type { PostureServeConfig } from './posture-config.ts';
-import type { ParsedConfigFile } from './config-schema.ts';
+import type { LogLevel, ParsedConfigFile } from './config-schema.ts';
 // notify/index.ts loads the SNS SDK and nodemailer on first send only, so `scan` does not pay for them here.
 import { parseNotifyConfig } from '../notify/index.ts';
 import type { Environment, NotifyConfig } from '../notify/index.ts';
@@ -39,6 +39,8 @@ export interface ServeConfig {
    * this severity, which are escalated for a person to close; null: only root.
    */
   readonly escalateConfirmedAt: Severity | null;
+  /** The service log's level; null: MFAGUARD_LOG_LEVEL or `info`. */
+  readonly logLevel: LogLevel | null;
   /** Dashboard sign-in with OpenID Connect; null: API tokens only. */
   readonly signIn: SignInConfig | null;
 }
@@ -74,6 +76,7 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   ownerTagKeys: ['owner-email', 'owner', 'contact-email'],
   escalateConfirmedAt: null,
   signIn: null,
+  logLevel: null,
 };
 
 export interface ParseConfigOptions {
@@ -259,6 +262,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
           ? DEFAULT_SERVE_CONFIG.escalateConfirmedAt
           : serve.escalateConfirmedAt,
       signIn: toSignIn(serve.signIn),
+      logLevel: serve.logLevel ?? DEFAULT_SERVE_CONFIG.logLevel,
     },
     notify,
     respond: file.respond,

@@ -46,10 +46,12 @@ describe('serve log', () => {
     );
   });
 
-  it('takes the level from MFAGUARD_LOG_LEVEL, info by default, and names a wrong one', () => {
+  it('takes the level from MFAGUARD_LOG_LEVEL, else serve.logLevel, info by default, and names a wrong one', () => {
     assert.equal(logLevelFrom({}), 'info');
     assert.equal(logLevelFrom({ MFAGUARD_LOG_LEVEL: ' WARN ' }), 'warn');
     assert.equal(logLevelFrom({ MFAGUARD_LOG_LEVEL: 'silent' }), 'silent');
+    assert.equal(logLevelFrom({}, 'warn'), 'warn', "the configuration's serve.logLevel applies");
+    assert.equal(logLevelFrom({ MFAGUARD_LOG_LEVEL: 'debug' }, 'warn'), 'debug', 'the environment wins');
     assert.throws(
       () => logLevelFrom({ MFAGUARD_LOG_LEVEL: 'verbose' }),
       (error: unknown) =>

@@ -1,29 +1,30 @@
-// `serve`'s log: one JSON object per line on standard error, written by pino, at the level MFAGUARD_LOG_LEVEL asks.
+// `serve`'s log: one JSON object per line on standard error, written by pino, at the level MFAGUARD_LOG_LEVEL or the
+// configuration's `serve.logLevel` asks.
 
 import { pino } from 'pino';
-import type { DestinationStream, Level } from 'pino';
+import type { DestinationStream } from 'pino';
 import { UsageError } from '../model/index.ts';
 import { jsonForTerminal } from '../report/index.ts';
 import type { LiveLogEntry } from './live/index.ts';
+import { LOG_LEVELS } from './config-schema.ts';
+import type { LogLevel } from './config-schema.ts';
 
-export const LOG_LEVELS: readonly (Level | 'silent')[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'silent',
-];
+export { LOG_LEVELS };
 
-function isLogLevel(value: string): value is Level | 'silent' {
+function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-/** MFAGUARD_LOG_LEVEL, else `info`; anything else is the user's error, named. */
-export function logLevelFrom(env: Readonly<Record<string, string | undefined>>): Level | 'silent' {
+/**
+ * MFAGUARD_LOG_LEVEL, else the configuration's `serve.logLevel`, else `info`: the environment wins so that one run can
+ * be made louder without editing the file. A wrong value is the user's error, named.
+ */
+export function logLevelFrom(
+  env: Readonly<Record<string, string | undefined>>,
+  configured: LogLevel | null = null,
+): LogLevel {
   const given = env['MFAGUARD_LOG_LEVEL']?.trim().toLowerCase();
-  if (given === undefined || given === '') return 'info';
+  if (given === undefined || given === '') return configured ?? 'info';
   if (!isLogLevel(given)) {
     throw new UsageError(
       `MFAGUARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got '${jsonForTerminal(given.slice(0, 20))}'`,
@@ -38,7 +39,7 @@ export function logLevelFrom(env: Readonly<Record<string, string | undefined>>):
  * terminal or a log viewer obeys, so every line goes through `jsonForTerminal` on its way out.
  */
 export function createServeLog(
-  level: Level | 'silent',
+  level: LogLevel,
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): (entry: LiveLogEntry) => void {
   const destination: DestinationStream = { write: (line: string) => write(jsonForTerminal(line)) };

@@ -114,6 +114,8 @@ interface SourceSetup {
 }
 
 export interface LiveSourceEntry {
+  /** Its folder under `ingest/sources/`: the source, its tests and its contract harness (`test-support/harness.ts`). */
+  readonly folder: string;
   /** The `serve` option that asks for it, for messages. */
   readonly option: string;
   /** What the settings ask this source to watch (queue URLs, prefixes, regions); none: it is not started. */
@@ -129,6 +131,7 @@ export interface LiveSourceEntry {
  */
 export const LIVE_SOURCES = {
   'lookup-events': {
+    folder: 'lookup',
     option: '--lookup-region',
     targets: (settings) => settings.lookupRegions ?? [],
     async create({ settings, context, clientOptions }) {
@@ -158,6 +161,7 @@ export const LIVE_SOURCES = {
     },
   },
   's3-poll': {
+    folder: 's3-poll',
     option: '--s3-poll',
     targets: (settings) => settings.s3Prefixes ?? [],
     async create({ settings, context, clientOptions }) {
@@ -182,6 +186,7 @@ export const LIVE_SOURCES = {
     },
   },
   sqs: {
+    folder: 'sqs',
     option: '--sqs-queue',
     targets: (settings) => settings.sqsQueues ?? [],
     async create({ settings, context, clientOptions }) {

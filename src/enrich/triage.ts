@@ -158,6 +158,7 @@ export function judgedActors(correlation: RemovalCorrelation): CloudTrailEvent[]
   ];
 }
 
+// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
 export function assessRemoval(
   correlation: RemovalCorrelation,
   baseRisk: number,
@@ -540,6 +541,40 @@ export interface TriageOptions {
   readonly only?: ReadonlySet<string>;
 }
 
+/** An alert on another event of a removal's incident: the removal's assessment, with the removal named first. */
+function memberAlert(alert: Alert, lead: RemovalCorrelation, assessment: Assessment): Alert {
+  const removal = lead.removal;
+  return {
+    ...alert,
+    target: withTarget(alert, lead.target),
+    classification: assessment.classification,
+    riskScore: assessment.riskScore,
+    severity: severityFromRiskScore(assessment.riskScore),
+    reasons: [
+      {
+        code: 'incident-member',
+        weight: 0,
+        message: `part of the MFA removal for ${lead.target ?? 'an unknown user'} at ${removal.time} (${assessment.classification}); the removal's reasons follow`,
+      },
+      ...assessment.reasons,
+    ],
+    related: [
+      {
+        eventId: removal.id,
+        name: removal.name,
+        time: removal.time,
+        actor: removal.actor.arn ?? removal.actor.userName,
+        relation: 'the removal',
+      },
+      ...assessment.related.filter((related) => related.eventId !== alert.event.id),
+    ],
+    ...(assessment.vulnerabilityWindowSeconds === null
+      ? {}
+      : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
+    incident: { removalEventId: removal.id, role: 'member' },
+  };
+}
+
 /**
  * Triages every alert: an alert on an MFA removal gets the incident's classification, risk, reasons, related events
  * and correlation; an alert on another event of the incident (the deleted device, the new one, a follow-up) carries the
@@ -607,38 +642,9 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
     const owner = owners.get(alert.event.id);
     if (owner !== undefined) {
       if (!wanted(owner)) continue;
-      const removal = byRemoval.get(owner)!.removal;
       const assessment = assess(owner, leadRisk.get(owner) ?? alert.rule.riskScore);
       if (assessment === null) continue;
-      out.push({
-        ...alert,
-        target: withTarget(alert, byRemoval.get(owner)!.target),
-        classification: assessment.classification,
-        riskScore: assessment.riskScore,
-        severity: severityFromRiskScore(assessment.riskScore),
-        reasons: [
-          {
-            code: 'incident-member',
-            weight: 0,
-            message: `part of the MFA removal for ${byRemoval.get(owner)!.target ?? 'an unknown user'} at ${removal.time} (${assessment.classification}); the removal's reasons follow`,
-          },
-          ...assessment.reasons,
-        ],
-        related: [
-          {
-            eventId: removal.id,
-            name: removal.name,
-            time: removal.time,
-            actor: removal.actor.arn ?? removal.actor.userName,
-            relation: 'the removal',
-          },
-          ...assessment.related.filter((related) => related.eventId !== alert.event.id),
-        ],
-        ...(assessment.vulnerabilityWindowSeconds === null
-          ? {}
-          : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
-        incident: { removalEventId: owner, role: 'member' },
-      });
+      out.push(memberAlert(alert, byRemoval.get(owner)!, assessment));
       continue;
     }
     if (options.only === undefined) out.push(alert);

@@ -240,77 +240,79 @@ function signIn(
 
 // ---- rotations ----
 
+/** A CLI user's rotation: an MFA session from GetSessionToken with a token code, then the IAM calls with it. */
+function cliRotation(scene: Scene, b: StoryBuilder, u: SimUser): Built {
+  const { rng, account, t } = scene;
+  const key = rng.keyId('ASIA');
+  b.call(
+    t - 3 * MINUTE,
+    {
+      identity: userKeyIdentity(account, u),
+      ip: u.officeIp,
+      ua: cliAgent(u.cli, 'sts.get-session-token'),
+      fromConsole: false,
+    },
+    'sts.amazonaws.com',
+    'GetSessionToken',
+    { durationSeconds: 3600, serialNumber: u.mfaSerial },
+    {
+      credentials: {
+        accessKeyId: key,
+        sessionToken: rng.base64(96),
+        expiration: new Date(t + HOUR).toUTCString(),
+      },
+    },
+    { readOnly: true },
+  );
+  const session = (command: string): Caller => ({
+    identity: userSessionIdentity(account, u, key, t - 3 * MINUTE, true),
+    ip: u.officeIp,
+    ua: cliAgent(u.cli, command),
+    fromConsole: false,
+  });
+  b.call(
+    t - 60_000,
+    session('iam.list-mfa-devices'),
+    'iam.amazonaws.com',
+    'ListMFADevices',
+    { userName: u.name },
+    null,
+    { readOnly: true },
+  );
+  const device = currentDevice(u);
+  const removal = b.call(
+    t,
+    session('iam.deactivate-mfa-device'),
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: u.name, serialNumber: device.serial },
+    null,
+  );
+  if (device.virtual)
+    b.call(
+      t + 20_000,
+      session('iam.delete-virtual-mfa-device'),
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: device.serial },
+      null,
+    );
+  enrolVirtual(b, rng, account, t + rng.between(2, 8) * MINUTE, session('iam.enable-mfa-device'), u, 'cli');
+  return {
+    kind: 'rotation',
+    variant: 'cli-mfa-session',
+    description: `${u.name} replaces their device with the CLI in an MFA session`,
+    removals: [removal],
+    b,
+  };
+}
+
 function rotation(scene: Scene): Built {
   const { rng, account, t } = scene;
   const b = new StoryBuilder(rng, account);
   const roll = rng.next();
   const cliUsers = cliPeople(account);
-  if (roll < 0.2 && cliUsers.length > 0) {
-    // A CLI user: an MFA session from GetSessionToken with a token code, then the IAM calls with it.
-    const u = rng.pick(cliUsers);
-    const key = rng.keyId('ASIA');
-    b.call(
-      t - 3 * MINUTE,
-      {
-        identity: userKeyIdentity(account, u),
-        ip: u.officeIp,
-        ua: cliAgent(u.cli, 'sts.get-session-token'),
-        fromConsole: false,
-      },
-      'sts.amazonaws.com',
-      'GetSessionToken',
-      { durationSeconds: 3600, serialNumber: u.mfaSerial },
-      {
-        credentials: {
-          accessKeyId: key,
-          sessionToken: rng.base64(96),
-          expiration: new Date(t + HOUR).toUTCString(),
-        },
-      },
-      { readOnly: true },
-    );
-    const session = (command: string): Caller => ({
-      identity: userSessionIdentity(account, u, key, t - 3 * MINUTE, true),
-      ip: u.officeIp,
-      ua: cliAgent(u.cli, command),
-      fromConsole: false,
-    });
-    b.call(
-      t - 60_000,
-      session('iam.list-mfa-devices'),
-      'iam.amazonaws.com',
-      'ListMFADevices',
-      { userName: u.name },
-      null,
-      { readOnly: true },
-    );
-    const device = currentDevice(u);
-    const removal = b.call(
-      t,
-      session('iam.deactivate-mfa-device'),
-      'iam.amazonaws.com',
-      'DeactivateMFADevice',
-      { userName: u.name, serialNumber: device.serial },
-      null,
-    );
-    if (device.virtual)
-      b.call(
-        t + 20_000,
-        session('iam.delete-virtual-mfa-device'),
-        'iam.amazonaws.com',
-        'DeleteVirtualMFADevice',
-        { serialNumber: device.serial },
-        null,
-      );
-    enrolVirtual(b, rng, account, t + rng.between(2, 8) * MINUTE, session('iam.enable-mfa-device'), u, 'cli');
-    return {
-      kind: 'rotation',
-      variant: 'cli-mfa-session',
-      description: `${u.name} replaces their device with the CLI in an MFA session`,
-      removals: [removal],
-      b,
-    };
-  }
+  if (roll < 0.2 && cliUsers.length > 0) return cliRotation(scene, b, rng.pick(cliUsers));
   const u = rng.pick(people(account));
   // Most swaps happen at the office; some at home, an address the user's history knows.
   const ip = rng.chance(0.85) ? u.officeIp : u.homeIp;
@@ -471,6 +473,42 @@ interface Intruder {
   readonly victimIsIntruder: boolean;
 }
 
+/** A console password without MFA: an IAM user who never enrolled a device, signing in from the intruder's browser. */
+function phishedPassword(
+  rng: Prng,
+  account: SimAccount,
+  t: number,
+  b: StoryBuilder,
+  victim: SimUser,
+  ip: string,
+): Intruder {
+  const victimOfPhishing = user(account, 'backup-operator');
+  signIn(
+    b,
+    t - rng.between(4, 15) * MINUTE,
+    victimOfPhishing,
+    account,
+    ip,
+    'Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0',
+    false,
+  );
+  const caller: Caller = {
+    identity: userSessionIdentity(account, victimOfPhishing, rng.keyId('ASIA'), t - 10 * MINUTE, false),
+    ip,
+    ua: 'AWS Internal',
+    fromConsole: true,
+  };
+  b.call(t - 2 * MINUTE, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
+  consolePageCalls(b, t - 60_000, caller, victim.name);
+  return {
+    caller,
+    name: victimOfPhishing.name,
+    via: 'password-console',
+    enrolCaller: caller,
+    victimIsIntruder: false,
+  };
+}
+
 function intruder(
   rng: Prng,
   account: SimAccount,
@@ -495,34 +533,7 @@ function intruder(
       victimIsIntruder: false,
     };
   }
-  if (roll < 0.35) {
-    // A console password without MFA: an IAM user who never enrolled a device, signing in from the intruder's browser.
-    const victimOfPhishing = user(account, 'backup-operator');
-    signIn(
-      b,
-      t - rng.between(4, 15) * MINUTE,
-      victimOfPhishing,
-      account,
-      ip,
-      'Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0',
-      false,
-    );
-    const caller: Caller = {
-      identity: userSessionIdentity(account, victimOfPhishing, rng.keyId('ASIA'), t - 10 * MINUTE, false),
-      ip,
-      ua: 'AWS Internal',
-      fromConsole: true,
-    };
-    b.call(t - 2 * MINUTE, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
-    consolePageCalls(b, t - 60_000, caller, victim.name);
-    return {
-      caller,
-      name: victimOfPhishing.name,
-      via: 'password-console',
-      enrolCaller: caller,
-      victimIsIntruder: false,
-    };
-  }
+  if (roll < 0.35) return phishedPassword(rng, account, t, b, victim, ip);
   if (roll < 0.55 && !ownDevice) {
     // A stolen Identity Center session (a browser cookie or cached CLI credentials) replayed from elsewhere.
     const session = rng.pick(ssoAdmin(account).sessions);
@@ -816,13 +827,14 @@ function ambiguous(scene: Scene): Built {
 // ---- the everyday background ----
 
 /** A day of ordinary MFA-related activity in one account: sign-ins, console pages, CLI use, IAM administration. */
-function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Planted[]): void {
-  const b = new StoryBuilder(rng, account);
-  const weekday = (() => {
-    const dow = new Date(dayStart).getUTCDay();
-    return dow >= 1 && dow <= 5;
-  })();
-  const early = (): number => dayStart + 7 * HOUR + rng.int(80 * 60) * 1000;
+/** The day's people: console sign-ins with MFA (some browsing IAM), and the CLI users checking who they are. */
+function peopleDay(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  weekday: boolean,
+  early: () => number,
+): void {
   for (const u of account.people) {
     if (!rng.chance(weekday ? 0.9 : 0.15)) continue;
     const at = early();
@@ -847,6 +859,54 @@ function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Pl
       { readOnly: true },
     );
   }
+}
+
+/** The day's Identity Center administrators: a federated console sign-in (MFAUsed No) and a look at the users. */
+function ssoAdminSignIns(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  weekday: boolean,
+  early: () => number,
+  out: Planted[],
+): void {
+  const role = ssoAdmin(account);
+  for (const session of role.sessions) {
+    if (!rng.chance(weekday ? 0.8 : 0.05)) continue;
+    const at = early();
+    const caller = ssoCaller(rng, account, session, at, rng.pick(role.ips), 'AWS Internal');
+    const signInRecord = envelope({
+      identity: caller.identity,
+      t: at,
+      source: 'signin.amazonaws.com',
+      name: 'ConsoleLogin',
+      region: 'us-east-1',
+      ip: caller.ip,
+      userAgent: role.userAgent,
+      requestParameters: null,
+      responseElements: { ConsoleLogin: 'Success' },
+      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
+      eventId: rng.uuid(),
+      readOnly: false,
+      eventType: 'AwsConsoleSignIn',
+      managementEvent: true,
+      account: account.id,
+      category: 'Management',
+      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
+    });
+    out.push({ t: at, account: account.id, region: 'us-east-1', record: signInRecord });
+    b.call(at + 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
+  }
+}
+
+function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Planted[]): void {
+  const b = new StoryBuilder(rng, account);
+  const weekday = (() => {
+    const dow = new Date(dayStart).getUTCDay();
+    return dow >= 1 && dow <= 5;
+  })();
+  const early = (): number => dayStart + 7 * HOUR + rng.int(80 * 60) * 1000;
+  peopleDay(rng, b, account, weekday, early);
   const admin = user(account, 'it-admin');
   if (weekday) {
     const at = early();
@@ -910,33 +970,7 @@ function backgroundDay(rng: Prng, account: SimAccount, dayStart: number, out: Pl
       );
     }
   }
-  const role = ssoAdmin(account);
-  for (const session of role.sessions) {
-    if (!rng.chance(weekday ? 0.8 : 0.05)) continue;
-    const at = early();
-    const caller = ssoCaller(rng, account, session, at, rng.pick(role.ips), 'AWS Internal');
-    const signInRecord = envelope({
-      identity: caller.identity,
-      t: at,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: caller.ip,
-      userAgent: role.userAgent,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
-    });
-    out.push({ t: at, account: account.id, region: 'us-east-1', record: signInRecord });
-    b.call(at + 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
-  }
+  ssoAdminSignIns(rng, b, account, weekday, early, out);
   const ci = user(account, 'ci-deploy');
   if (weekday)
     b.call(

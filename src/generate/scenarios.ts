@@ -256,6 +256,41 @@ export function consolePageCalls(b: StoryBuilder, t: number, caller: Caller, use
   return at;
 }
 
+/**
+ * The console's "Remove" on `u`'s device at `t`: a virtual device is deactivated and deleted in one go (2 s apart); a
+ * security key is only deactivated. Returns the deactivation, the removal a scenario plants.
+ */
+function consoleRemove(
+  b: StoryBuilder,
+  t: number,
+  caller: Caller,
+  u: SimUser,
+): ReturnType<StoryBuilder['call']> {
+  const removal = b.call(
+    t,
+    caller,
+    'iam.amazonaws.com',
+    'DeactivateMFADevice',
+    { userName: u.name, serialNumber: u.mfaSerial },
+    null,
+    { intents: ['deactivate-mfa'] },
+  );
+  if (!u.mfaSerial.endsWith('-yubikey')) {
+    b.call(
+      t + 2000,
+      caller,
+      'iam.amazonaws.com',
+      'DeleteVirtualMFADevice',
+      { serialNumber: u.mfaSerial },
+      null,
+      {
+        intents: ['delete-virtual-mfa'],
+      },
+    );
+  }
+  return removal;
+}
+
 /** A person replacing their phone: the console page opens, removal in an MFA console session, new device minutes later, same address. */
 export function phoneSwap(
   rng: Prng,
@@ -277,27 +312,7 @@ export function phoneSwap(
   );
   const caller = consoleCaller(rng, account, u, t);
   consolePageCalls(b, t - 40_000, caller, u.name);
-  const removal = b.call(
-    t,
-    caller,
-    'iam.amazonaws.com',
-    'DeactivateMFADevice',
-    { userName: u.name, serialNumber: u.mfaSerial },
-    null,
-    { intents: ['deactivate-mfa'] },
-  );
-  // The console's "Remove" on a virtual device deactivates it and deletes it in one go; a security key is only deactivated.
-  if (!u.mfaSerial.endsWith('-yubikey')) {
-    b.call(
-      t + 2000,
-      caller,
-      'iam.amazonaws.com',
-      'DeleteVirtualMFADevice',
-      { serialNumber: u.mfaSerial },
-      null,
-      { intents: ['delete-virtual-mfa'] },
-    );
-  }
+  const removal = consoleRemove(b, t, caller, u);
   const serial = newSerial(account, u, rng.pick(['iphone15', 'pixel8', 'galaxy-s24']));
   const gap = rng.between(2, 5) * MINUTE + rng.between(0, 59) * 1000;
   b.call(
@@ -339,6 +354,59 @@ export function phoneSwap(
 /** ConsoleLogin's userIdentity for an IAM user carries no access key. */
 export function userKeyIdentityNoKey(account: SimAccount, u: SimUser): Rec {
   return { type: 'IAMUser', principalId: u.principalId, arn: u.arn, accountId: account.id, userName: u.name };
+}
+
+/** With a session of the stolen key: a new MFA device for the victim, an access key, and the password reset. */
+function thiefPersists(
+  rng: Prng,
+  b: StoryBuilder,
+  account: SimAccount,
+  session: Caller,
+  victim: SimUser,
+  t: number,
+): void {
+  const serial = newSerial(account, victim, 'backup');
+  b.call(
+    t + 5 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateVirtualMFADevice',
+    { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' },
+    { virtualMFADevice: { serialNumber: serial } },
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  b.call(
+    t + 5 * MINUTE + 30_000,
+    session,
+    'iam.amazonaws.com',
+    'EnableMFADevice',
+    { userName: victim.name, serialNumber: serial },
+    null,
+    { intents: ['mfa-registration-temporary-creds'] },
+  );
+  b.call(
+    t + 7 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'CreateAccessKey',
+    { userName: victim.name },
+    {
+      accessKey: {
+        userName: victim.name,
+        accessKeyId: rng.keyId('AKIA'),
+        status: 'Active',
+        createDate: new Date(t + 7 * MINUTE).toUTCString(),
+      },
+    },
+  );
+  b.call(
+    t + 8 * MINUTE,
+    session,
+    'iam.amazonaws.com',
+    'UpdateLoginProfile',
+    { userName: victim.name, passwordResetRequired: false },
+    null,
+  );
 }
 
 /** A leaked CI key used at night from a new address: recon, MFA stripped from a person, attacker device, new key, password reset. */
@@ -397,49 +465,7 @@ function stolenKeyTakeover(
     ua,
     fromConsole: false,
   };
-  const serial = newSerial(account, victim, 'backup');
-  b.call(
-    t + 5 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'CreateVirtualMFADevice',
-    { virtualMFADeviceName: serial.split('/').pop() ?? 'backup', path: '/' },
-    { virtualMFADevice: { serialNumber: serial } },
-    { intents: ['mfa-registration-temporary-creds'] },
-  );
-  const enable = b.call(
-    t + 5 * MINUTE + 30_000,
-    session,
-    'iam.amazonaws.com',
-    'EnableMFADevice',
-    { userName: victim.name, serialNumber: serial },
-    null,
-    { intents: ['mfa-registration-temporary-creds'] },
-  );
-  b.call(
-    t + 7 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'CreateAccessKey',
-    { userName: victim.name },
-    {
-      accessKey: {
-        userName: victim.name,
-        accessKeyId: rng.keyId('AKIA'),
-        status: 'Active',
-        createDate: new Date(t + 7 * MINUTE).toUTCString(),
-      },
-    },
-  );
-  b.call(
-    t + 8 * MINUTE,
-    session,
-    'iam.amazonaws.com',
-    'UpdateLoginProfile',
-    { userName: victim.name, passwordResetRequired: false },
-    null,
-  );
-  void enable;
+  thiefPersists(rng, b, account, session, victim, t);
   return {
     scenario: {
       id: 'stolen-key-takeover',
@@ -655,28 +681,7 @@ function adminReset(rng: Prng, account: SimAccount, t: number): { scenario: Scen
   const caller = consoleCaller(rng, account, admin, t);
   b.call(t - 90_000, caller, 'iam.amazonaws.com', 'ListUsers', null, null, { readOnly: true });
   consolePageCalls(b, t - 40_000, caller, owner.name);
-  const removal = b.call(
-    t,
-    caller,
-    'iam.amazonaws.com',
-    'DeactivateMFADevice',
-    { userName: owner.name, serialNumber: owner.mfaSerial },
-    null,
-    { intents: ['deactivate-mfa'] },
-  );
-  if (!owner.mfaSerial.endsWith('-yubikey')) {
-    b.call(
-      t + 2000,
-      caller,
-      'iam.amazonaws.com',
-      'DeleteVirtualMFADevice',
-      { serialNumber: owner.mfaSerial },
-      null,
-      {
-        intents: ['delete-virtual-mfa'],
-      },
-    );
-  }
+  const removal = consoleRemove(b, t, caller, owner);
   const back = t + 25 * MINUTE;
   b.consoleLogin(back, userKeyIdentityNoKey(account, owner), owner.officeIp, owner.browser, false, null, [
     'console-login-no-mfa',
@@ -762,6 +767,75 @@ export function buildScenarios(
   return { scenarios: stories.map((s) => s.scenario), planted: stories.flatMap((s) => s.planted) };
 }
 
+/** An IAM user's console sign-in with MFA from `ip`. */
+function mfaConsoleSignIn(rng: Prng, account: SimAccount, u: SimUser, t: number, ip: string): Rec {
+  return envelope({
+    identity: userKeyIdentityNoKey(account, u),
+    t,
+    source: 'signin.amazonaws.com',
+    name: 'ConsoleLogin',
+    region: 'us-east-1',
+    ip,
+    userAgent: u.browser,
+    requestParameters: null,
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: {
+      LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
+      MobileVersion: 'No',
+      MFAIdentifier: u.mfaSerial,
+      MFAUsed: 'Yes',
+    },
+    eventId: rng.uuid(),
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    managementEvent: true,
+    account: account.id,
+    category: 'Management',
+    tlsDetails: tls(rng, 'signin.aws.amazon.com'),
+  });
+}
+
+/** An SSO (federated) console sign-in: MFAUsed No, which the sign-in rule leaves out. */
+function ssoConsoleSignIn(rng: Prng, account: SimAccount, t: number): Rec {
+  const role = rng.pick(account.roles.filter((r) => r.kind === 'sso'));
+  const session = rng.pick(role.sessions);
+  return envelope({
+    identity: {
+      type: 'AssumedRole',
+      principalId: `${role.principalId}:${session}`,
+      arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
+      accountId: account.id,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: role.principalId,
+          arn: role.arn,
+          accountId: account.id,
+          userName: role.name,
+        },
+        webIdFederationData: {},
+        attributes: { creationDate: iso(t - 1000), mfaAuthenticated: 'false' },
+      },
+    },
+    t,
+    source: 'signin.amazonaws.com',
+    name: 'ConsoleLogin',
+    region: 'us-east-1',
+    ip: rng.pick(role.ips),
+    userAgent: role.userAgent,
+    requestParameters: null,
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
+    eventId: rng.uuid(),
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    managementEvent: true,
+    account: account.id,
+    category: 'Management',
+    tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
+  });
+}
+
 /**
  * MFA-relevant everyday events that must not alert: console sign-ins with MFA, SSO (federated) sign-ins
  * (MFAUsed No, excluded by the sign-in rule), ListMFADevices and GetSessionToken with MFA.
@@ -772,74 +846,10 @@ export function benignMfaEvent(rng: Prng, account: SimAccount, t: number): Plant
   const u = rng.pick(people);
   let record: Rec;
   if (roll < 0.45) {
-    record = envelope({
-      identity: {
-        type: 'IAMUser',
-        principalId: u.principalId,
-        arn: u.arn,
-        accountId: account.id,
-        userName: u.name,
-      },
-      t,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: rng.chance(0.8) ? u.officeIp : u.homeIp,
-      userAgent: u.browser,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: {
-        LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
-        MobileVersion: 'No',
-        MFAIdentifier: u.mfaSerial,
-        MFAUsed: 'Yes',
-      },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'signin.aws.amazon.com'),
-    });
+    // At the office mostly, some at home.
+    record = mfaConsoleSignIn(rng, account, u, t, rng.chance(0.8) ? u.officeIp : u.homeIp);
   } else if (roll < 0.7) {
-    const role = rng.pick(account.roles.filter((r) => r.kind === 'sso'));
-    const session = rng.pick(role.sessions);
-    record = envelope({
-      identity: {
-        type: 'AssumedRole',
-        principalId: `${role.principalId}:${session}`,
-        arn: `arn:aws:sts::${account.id}:assumed-role/${role.name}/${session}`,
-        accountId: account.id,
-        sessionContext: {
-          sessionIssuer: {
-            type: 'Role',
-            principalId: role.principalId,
-            arn: role.arn,
-            accountId: account.id,
-            userName: role.name,
-          },
-          webIdFederationData: {},
-          attributes: { creationDate: iso(t - 1000), mfaAuthenticated: 'false' },
-        },
-      },
-      t,
-      source: 'signin.amazonaws.com',
-      name: 'ConsoleLogin',
-      region: 'us-east-1',
-      ip: rng.pick(role.ips),
-      userAgent: role.userAgent,
-      requestParameters: null,
-      responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { MobileVersion: 'No', MFAUsed: 'No' },
-      eventId: rng.uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      account: account.id,
-      category: 'Management',
-      tlsDetails: tls(rng, 'us-east-1.signin.aws.amazon.com'),
-    });
+    record = ssoConsoleSignIn(rng, account, t);
   } else if (roll < 0.85) {
     const caller = consoleCaller(rng, account, u, t);
     record = envelope({
@@ -900,30 +910,7 @@ export function baselineSignIns(rng: Prng, account: SimAccount, startMs: number,
   for (let d = 0; d < days; d++) {
     for (const u of storyPeople(account)) {
       const t = startMs + d * DAY + 7 * HOUR + rng.int(45 * 60) * 1000;
-      const record = envelope({
-        identity: userKeyIdentityNoKey(account, u),
-        t,
-        source: 'signin.amazonaws.com',
-        name: 'ConsoleLogin',
-        region: 'us-east-1',
-        ip: u.officeIp,
-        userAgent: u.browser,
-        requestParameters: null,
-        responseElements: { ConsoleLogin: 'Success' },
-        additionalEventData: {
-          LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true',
-          MobileVersion: 'No',
-          MFAIdentifier: u.mfaSerial,
-          MFAUsed: 'Yes',
-        },
-        eventId: rng.uuid(),
-        readOnly: false,
-        eventType: 'AwsConsoleSignIn',
-        managementEvent: true,
-        account: account.id,
-        category: 'Management',
-        tlsDetails: tls(rng, 'signin.aws.amazon.com'),
-      });
+      const record = mfaConsoleSignIn(rng, account, u, t, u.officeIp);
       out.push({ t, account: account.id, region: 'us-east-1', record });
     }
   }

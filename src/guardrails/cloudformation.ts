@@ -171,6 +171,7 @@ function queuePolicy(queue: string, rule: string): Template {
 }
 
 /** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
+// eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
 export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | null): Template {
   const rule = (targets: unknown[]): Template => ({
     Type: 'AWS::Events::Rule',

@@ -105,55 +105,47 @@ function eventBridgeJson(o: Resolved): Record<string, unknown> {
   };
 }
 
+/** What one guardrail is written as: its JSON value, its CloudFormation template and its Terraform. */
+interface GuardrailRenderings {
+  readonly json: (o: Resolved) => unknown;
+  readonly template: (o: Resolved) => Template;
+  readonly terraform: (o: Resolved) => string;
+}
+
+/** The guardrails, kind -> renderings, in alphabetical order: a new guardrail is one entry here. */
+const GUARDRAILS: Readonly<Record<GuardrailKind, GuardrailRenderings>> = {
+  eventbridge: {
+    json: (o) => eventBridgeJson(o),
+    template: (o) => eventBridgeTemplate(o.target, o.endpoint),
+    terraform: (o) => eventBridgeTerraform(o.target, o.endpoint),
+  },
+  policy: {
+    json: () => buildMfaEnforcementPolicy(),
+    template: () => mfaEnforcementTemplate(),
+    terraform: () => mfaEnforcementTerraform(),
+  },
+  quarantine: {
+    json: (o) => buildQuarantinePolicy(o.quarantineMode),
+    template: (o) => quarantineTemplate(o.quarantineMode),
+    terraform: (o) => quarantineTerraform(o.quarantineMode),
+  },
+  scp: {
+    json: (o) => buildBreakGlassScp(o.role),
+    template: (o) => breakGlassScpTemplate(o.role),
+    terraform: (o) => breakGlassScpTerraform(o.role),
+  },
+};
+
 function jsonFor(kind: GuardrailKind, o: Resolved): unknown {
-  switch (kind) {
-    case 'policy':
-      return buildMfaEnforcementPolicy();
-    case 'quarantine':
-      return buildQuarantinePolicy(o.quarantineMode);
-    case 'scp':
-      return buildBreakGlassScp(o.role);
-    case 'eventbridge':
-      return eventBridgeJson(o);
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown guardrail ${String(never)}`);
-    }
-  }
+  return GUARDRAILS[kind].json(o);
 }
 
 function templateFor(kind: GuardrailKind, o: Resolved): Template {
-  switch (kind) {
-    case 'policy':
-      return mfaEnforcementTemplate();
-    case 'quarantine':
-      return quarantineTemplate(o.quarantineMode);
-    case 'scp':
-      return breakGlassScpTemplate(o.role);
-    case 'eventbridge':
-      return eventBridgeTemplate(o.target, o.endpoint);
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown guardrail ${String(never)}`);
-    }
-  }
+  return GUARDRAILS[kind].template(o);
 }
 
 function terraformFor(kind: GuardrailKind, o: Resolved): string {
-  switch (kind) {
-    case 'policy':
-      return mfaEnforcementTerraform();
-    case 'quarantine':
-      return quarantineTerraform(o.quarantineMode);
-    case 'scp':
-      return breakGlassScpTerraform(o.role);
-    case 'eventbridge':
-      return eventBridgeTerraform(o.target, o.endpoint);
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown guardrail ${String(never)}`);
-    }
-  }
+  return GUARDRAILS[kind].terraform(o);
 }
 
 /** The JSON value of a guardrail (policy document, or rule + target settings). */

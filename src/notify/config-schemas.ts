@@ -1,56 +1,68 @@
-// The notifiers' config schemas, kind -> zod schema, in alphabetical order: one line per notifier, beside its line in
-// registry.ts. Kept apart from the senders so that reading a configuration loads no SDK.
+// The `notify` section's zod schemas: the routes' settings, and the section as published (every registered notifier's
+// settings, from the registry). Kept apart from the senders' code paths so that reading a configuration loads no SDK.
 
 import { z } from 'zod';
-import type { NotifierKind } from './notification.ts';
-import { EMAIL_CONFIG_SCHEMA } from './notifiers/email/config-schema.ts';
-import { PAGERDUTY_CONFIG_SCHEMA } from './notifiers/pagerduty/config-schema.ts';
-import { SLACK_CONFIG_SCHEMA } from './notifiers/slack/config-schema.ts';
-import { SNS_CONFIG_SCHEMA } from './notifiers/sns/config-schema.ts';
-import { WEBHOOK_CONFIG_SCHEMA } from './notifiers/webhook/config-schema.ts';
+import type { Classification } from '../model/index.ts';
+import { SEVERITIES } from '../model/index.ts';
+import { NOTIFICATION_KINDS, NOTIFY_CLASSIFICATIONS } from './notification.ts';
+import { oneLine, show } from './notifiers/common-config.ts';
+import { NOTIFIERS } from './registry.ts';
 
-export const NOTIFIER_CONFIG_SCHEMAS = {
-  email: EMAIL_CONFIG_SCHEMA,
-  pagerduty: PAGERDUTY_CONFIG_SCHEMA,
-  slack: SLACK_CONFIG_SCHEMA,
-  sns: SNS_CONFIG_SCHEMA,
-  webhook: WEBHOOK_CONFIG_SCHEMA,
-} as const satisfies Readonly<Record<NotifierKind, z.ZodObject>>;
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.array(item, {
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : `expected a list, got ${show(issue.input)}`,
+  });
 
-/** The settings each notifier kind accepts, alphabetically (for the unknown-setting check and its hint). */
-export const NOTIFIER_SETTINGS: Readonly<Record<NotifierKind, readonly string[]>> = {
-  email: Object.keys(EMAIL_CONFIG_SCHEMA.shape).sort(),
-  pagerduty: Object.keys(PAGERDUTY_CONFIG_SCHEMA.shape).sort(),
-  slack: Object.keys(SLACK_CONFIG_SCHEMA.shape).sort(),
-  sns: Object.keys(SNS_CONFIG_SCHEMA.shape).sort(),
-  webhook: Object.keys(WEBHOOK_CONFIG_SCHEMA.shape).sort(),
-};
-
-const ROUTE_SCHEMA = z
+/** A route's settings as written; notify/config.ts fills in the defaults and checks the ids against the notifiers. */
+export const ROUTE_SETTINGS = z
   .strictObject({
-    name: z.string().optional(),
-    minSeverity: z.enum(['info', 'low', 'medium', 'high', 'critical']).optional(),
-    classifications: z.array(z.string()).optional(),
-    kinds: z.array(z.string()).optional(),
-    notify: z.array(z.string()).min(1).meta({ description: 'notifier ids' }),
+    name: oneLine().optional(),
+    minSeverity: z.enum(SEVERITIES, { error: (issue) => `unknown severity ${show(issue.input)}` }).optional(),
+    classifications: listOf(
+      z.enum(NOTIFY_CLASSIFICATIONS as [Classification, ...Classification[]], {
+        error: (issue) => `unknown classification ${show(issue.input)}`,
+      }),
+    ).optional(),
+    kinds: listOf(
+      z.enum(NOTIFICATION_KINDS, { error: (issue) => `unknown notification kind ${show(issue.input)}` }),
+    ).optional(),
+    notify: listOf(oneLine())
+      .optional()
+      .refine((ids) => ids !== undefined && ids.length > 0, {
+        error: 'a route must name at least one notifier id',
+        params: { hint: 'e.g. notify: [soc-slack]' },
+      })
+      .meta({ description: 'notifier ids (at least one)' }),
   })
   .meta({ title: 'route' });
 
-/** The `notify` section's shape, for the published JSON Schema (notify/config.ts validates the values). */
+/** The `notify` section around its lists; each entry is checked on its own so that one bad entry spares the rest. */
+export const NOTIFY_LISTS = z.strictObject(
+  {
+    notifiers: listOf(z.unknown()).nullish(),
+    routes: listOf(z.unknown()).nullish(),
+  },
+  { error: (issue) => `expected a mapping, got ${show(issue.input)}` },
+);
+
+const settingsOfEveryNotifier = Object.values(NOTIFIERS).map((definition) => definition.settings);
+
+/** The `notify` section's shape, for the published JSON Schema: every registered notifier's settings. */
 export const NOTIFY_SECTION_SCHEMA = z
   .strictObject({
     notifiers: z
       .array(
-        z.discriminatedUnion('kind', [
-          NOTIFIER_CONFIG_SCHEMAS.email,
-          NOTIFIER_CONFIG_SCHEMAS.pagerduty,
-          NOTIFIER_CONFIG_SCHEMAS.slack,
-          NOTIFIER_CONFIG_SCHEMAS.sns,
-          NOTIFIER_CONFIG_SCHEMAS.webhook,
-        ]),
+        z.discriminatedUnion(
+          'kind',
+          settingsOfEveryNotifier as [
+            (typeof settingsOfEveryNotifier)[number],
+            ...(typeof settingsOfEveryNotifier)[number][],
+          ],
+        ),
       )
       .optional(),
-    routes: z.array(ROUTE_SCHEMA).optional(),
+    routes: z.array(ROUTE_SETTINGS).optional(),
   })
   .nullish()
   .meta({ description: 'Notifiers and the routes that choose them' });

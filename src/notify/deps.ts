@@ -2,7 +2,8 @@
 
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { UsageError } from '../model/index.ts';
-import type { Environment, SnsNotifierConfig } from './config.ts';
+import type { Environment } from './notifiers/common-config.ts';
+import type { SnsNotifierConfig } from './notifiers/sns/config-schema.ts';
 import type { FetchLike } from './http.ts';
 
 export interface NotifierDeps {

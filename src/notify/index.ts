@@ -1,4 +1,4 @@
-// Notifications: the one Notifier interface, five notifiers, routing by severity/classification/kind, retry policy, config.
+// Notifications: the one Notifier interface, the notifier registry (one folder + one line each), routing by severity/classification/kind, retry policy, config.
 
 export { DEFAULT_PAGERDUTY_URL, DEFAULT_TIMEOUT_MS, parseNotifyConfig } from './config.ts';
 export type {
@@ -20,20 +20,12 @@ export { PAYLOAD_VERSION, kindLabel, messageFacts, notificationPayload, safeLink
 export type { MessageFacts, MessageLink, NotificationPayload } from './message.ts';
 export {
   NOTIFICATION_KINDS,
-  NOTIFIER_KINDS,
   NOTIFY_CLASSIFICATIONS,
+  caseAtSend,
   isNotificationKind,
-  isNotifierKind,
   parseStoredNotification,
 } from './notification.ts';
-export type {
-  Notification,
-  NotificationKind,
-  Notifier,
-  NotifierKind,
-  SendFailure,
-  SendResult,
-} from './notification.ts';
+export type { Notification, NotificationKind, Notifier, SendFailure, SendResult } from './notification.ts';
 export { composeEmail } from './notifiers/email/compose.ts';
 export { PAGERDUTY_SEVERITY, buildPagerDutyEvent } from './notifiers/pagerduty/pagerduty.ts';
 export { buildSlackMessage } from './notifiers/slack/blocks.ts';
@@ -46,9 +38,10 @@ export {
   verifyWebhookSignature,
 } from './notifiers/webhook/signature.ts';
 export type { HeaderBag, VerifyResult } from './notifiers/webhook/signature.ts';
-export { NOTIFIER_FACTORIES, createNotifier, createNotifiers } from './registry.ts';
-export type { NotifierFactory } from './registry.ts';
+export { NOTIFIERS, NOTIFIER_KINDS, createNotifier, createNotifiers, isNotifierKind } from './registry.ts';
+export type { NotifierFactory, NotifierKind } from './registry.ts';
+export type { NotifierDefinition } from './definition.ts';
 export { DEFAULT_RETRY_POLICY, nextAttempt } from './retry.ts';
 export type { NextAttempt, RetryPolicy } from './retry.ts';
 export { routeMatches, routeNotification } from './route.ts';
-export { NOTIFIER_CONFIG_SCHEMAS, NOTIFY_SECTION_SCHEMA } from './config-schemas.ts';
+export { NOTIFY_SECTION_SCHEMA } from './config-schemas.ts';

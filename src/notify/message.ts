@@ -43,6 +43,13 @@ export interface MessageFacts {
   readonly eventName: string | null;
   readonly eventTime: string | null;
   readonly rule: string | null;
+  /**
+   * The case's state as read when sending, with the time it was read ("suspicious as of 2026-03-02T10:16:00.000Z"), or
+   * null when the message was not refreshed (a test notification).
+   */
+  readonly caseState: string | null;
+  /** When the title and summary were written (they describe the case then); null when not known. */
+  readonly writtenAt: string | null;
   /** The strongest reasons first, at most three. (untrusted: messages quote event fields) */
   readonly reasons: readonly string[];
   /** Only links that parse as http(s) URLs without credentials; confirm/deny only when asked for. */
@@ -100,6 +107,8 @@ export function messageFacts(
     eventName: alert?.event.name ?? null,
     eventTime: alert?.event.time ?? null,
     rule: alert?.rule.id ?? null,
+    caseState: n.caseNow === undefined ? null : `${n.caseNow.state} as of ${n.caseNow.asOf}`,
+    writtenAt: n.writtenAt ?? null,
     reasons,
     links,
   };

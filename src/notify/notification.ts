@@ -2,6 +2,7 @@
 
 import type { Alert, Classification, Severity } from '../model/index.ts';
 import { isSeverity } from '../model/index.ts';
+import type { NotifierKind } from './registry.ts';
 
 export const NOTIFICATION_KINDS = [
   'case-opened',
@@ -64,6 +65,52 @@ export interface Notification {
    * (webhook `X-Mfaguard-Delivery`, email Message-ID, SNS FIFO deduplication id) to drop repeats.
    */
   readonly dedupeKey: string;
+  /**
+   * The case as read when the message was sent (`caseAtSend`), not when it was written: a case classified or
+   * resolved while the message waited in the outbox is shown as it is now. Absent for test notifications.
+   */
+  readonly caseNow?: CaseAtSend;
+  /** When the message (its title and summary) was written, ISO 8601: the outbox row's creation. */
+  readonly writtenAt?: string;
+}
+
+export interface CaseAtSend {
+  readonly state: string;
+  readonly classification: Classification | null;
+  readonly severity: Severity;
+  /** ISO 8601: when the case was read, just before sending. */
+  readonly asOf: string;
+}
+
+/**
+ * The notification as it goes out: severity and classification from the case read now (`current`; null when the
+ * case is gone or the notification has none), and the times the case was read and the message written, so every
+ * message says what is true when it is sent, or says when it was written.
+ */
+export function caseAtSend(
+  n: Notification,
+  current: {
+    readonly state: string;
+    readonly classification: Classification | null;
+    readonly severity: Severity;
+  } | null,
+  writtenAtMs: number,
+  nowMs: number,
+): Notification {
+  const writtenAt = new Date(writtenAtMs).toISOString();
+  if (current === null) return { ...n, writtenAt };
+  return {
+    ...n,
+    severity: current.severity,
+    classification: current.classification,
+    caseNow: {
+      state: current.state,
+      classification: current.classification,
+      severity: current.severity,
+      asOf: new Date(nowMs).toISOString(),
+    },
+    writtenAt,
+  };
 }
 
 /**
@@ -81,13 +128,6 @@ export type SendResult =
     };
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
-
-export const NOTIFIER_KINDS = ['email', 'pagerduty', 'slack', 'sns', 'webhook'] as const;
-export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
-
-export function isNotifierKind(value: unknown): value is NotifierKind {
-  return typeof value === 'string' && (NOTIFIER_KINDS as readonly string[]).includes(value);
-}
 
 /**
  * One delivery channel. `send` never throws for the outside world's failures: it answers with a SendResult,

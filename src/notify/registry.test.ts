@@ -1,16 +1,33 @@
+// The notifier registry: alphabetical, every entry consistent with its folder, and configurations built through it.
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NOTIFIER_CONFIG_SCHEMAS } from './config-schemas.ts';
+import { NOTIFY_SECTION_SCHEMA } from './config-schemas.ts';
 import { parseNotifyConfig } from './config.ts';
-import { NOTIFIER_KINDS } from './notification.ts';
-import { NOTIFIER_FACTORIES, createNotifiers } from './registry.ts';
-import { testDeps } from './test-support/harnesses.ts';
+import { NOTIFIERS, NOTIFIER_KINDS, createNotifiers } from './registry.ts';
+import { testDeps } from './test-support/harness-kit.ts';
 
 describe('notifier registry', () => {
-  it('lists every kind once, in alphabetical order', () => {
-    const keys = Object.keys(NOTIFIER_FACTORIES);
-    assert.deepEqual(keys, [...keys].sort());
-    assert.deepEqual(keys, [...NOTIFIER_KINDS]);
+  it('lists every kind once, in alphabetical order, each under its own kind', () => {
+    const keys = Object.keys(NOTIFIERS);
+    assert.deepEqual(keys, [...keys].sort(), 'the registry is kept alphabetical');
+    assert.deepEqual([...NOTIFIER_KINDS], keys);
+    for (const [kind, definition] of Object.entries(NOTIFIERS)) {
+      assert.equal(definition.kind, kind);
+      assert.deepEqual(
+        definition.settings.shape.kind.def.values,
+        [kind],
+        `${kind}'s schema names another kind`,
+      );
+      assert.ok(definition.label.length > 0);
+    }
+  });
+
+  it('publishes every registered notifier in the notify section schema', () => {
+    const schema = NOTIFY_SECTION_SCHEMA.unwrap().unwrap().shape.notifiers.unwrap().element;
+    assert.deepEqual(schema.options.map((option) => option.shape.kind.def.values[0]).sort(), [
+      ...NOTIFIER_KINDS,
+    ]);
   });
 
   it('builds the configured notifiers by id from a parsed configuration', () => {
@@ -52,12 +69,4 @@ describe('notifier registry', () => {
       ],
     );
   });
-});
-
-it('every registered notifier has its config schema, and no schema lacks a notifier', () => {
-  assert.deepEqual(Object.keys(NOTIFIER_CONFIG_SCHEMAS), Object.keys(NOTIFIER_FACTORIES));
-  const sorted = [...Object.keys(NOTIFIER_CONFIG_SCHEMAS)].sort();
-  assert.deepEqual(Object.keys(NOTIFIER_CONFIG_SCHEMAS), sorted, 'the registry is kept alphabetical');
-  for (const [kind, schema] of Object.entries(NOTIFIER_CONFIG_SCHEMAS))
-    assert.deepEqual(schema.shape.kind.def.values, [kind], `${kind}'s schema names another kind`);
 });

@@ -1,56 +1,46 @@
-// The notifier registry: kind -> factory, in alphabetical order, and building the configured notifiers.
+// The notifier registry: kind -> definition, in alphabetical order. Adding a notifier is one folder under notifiers/
+// (its sender, its config schema, its index.ts) and one line here: the config types, the `notify:` section's
+// validation and published schema, routing and the contract suite all read this object.
 
+import type { z } from 'zod';
 import { InternalError } from '../model/index.ts';
-import type {
-  EmailNotifierConfig,
-  NotifierConfig,
-  PagerDutyNotifierConfig,
-  SlackNotifierConfig,
-  SnsNotifierConfig,
-  WebhookNotifierConfig,
-} from './config.ts';
 import type { NotifierDeps } from './deps.ts';
-import type { Notifier, NotifierKind } from './notification.ts';
-import { createEmailNotifier } from './notifiers/email/email.ts';
-import { createPagerDutyNotifier } from './notifiers/pagerduty/pagerduty.ts';
-import { createSlackNotifier } from './notifiers/slack/slack.ts';
-import { createSnsNotifier } from './notifiers/sns/sns.ts';
-import { createWebhookNotifier } from './notifiers/webhook/webhook.ts';
+import type { Notifier } from './notification.ts';
+import { EMAIL_NOTIFIER } from './notifiers/email/index.ts';
+import { PAGERDUTY_NOTIFIER } from './notifiers/pagerduty/index.ts';
+import { SLACK_NOTIFIER } from './notifiers/slack/index.ts';
+import { SNS_NOTIFIER } from './notifiers/sns/index.ts';
+import { WEBHOOK_NOTIFIER } from './notifiers/webhook/index.ts';
+
+export const NOTIFIERS = {
+  email: EMAIL_NOTIFIER,
+  pagerduty: PAGERDUTY_NOTIFIER,
+  slack: SLACK_NOTIFIER,
+  sns: SNS_NOTIFIER,
+  webhook: WEBHOOK_NOTIFIER,
+} as const;
+
+export type NotifierKind = keyof typeof NOTIFIERS;
+
+/** One configured notifier, typed by its kind: the union of what every registered notifier's schema gives. */
+export type NotifierConfig = { [K in NotifierKind]: z.output<(typeof NOTIFIERS)[K]['config']> }[NotifierKind];
+
+export const NOTIFIER_KINDS = Object.keys(NOTIFIERS) as readonly NotifierKind[];
+
+export function isNotifierKind(value: unknown): value is NotifierKind {
+  return typeof value === 'string' && Object.hasOwn(NOTIFIERS, value);
+}
 
 export type NotifierFactory<C extends NotifierConfig = NotifierConfig> = (
   config: C,
   deps: NotifierDeps,
 ) => Notifier;
 
-interface FactoryTable {
-  readonly email: NotifierFactory<EmailNotifierConfig>;
-  readonly pagerduty: NotifierFactory<PagerDutyNotifierConfig>;
-  readonly slack: NotifierFactory<SlackNotifierConfig>;
-  readonly sns: NotifierFactory<SnsNotifierConfig>;
-  readonly webhook: NotifierFactory<WebhookNotifierConfig>;
-}
-
-export const NOTIFIER_FACTORIES: Readonly<FactoryTable> & Readonly<Record<NotifierKind, unknown>> = {
-  email: createEmailNotifier,
-  pagerduty: createPagerDutyNotifier,
-  slack: createSlackNotifier,
-  sns: createSnsNotifier,
-  webhook: createWebhookNotifier,
-};
-
 export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Notifier {
-  switch (config.kind) {
-    case 'email':
-      return NOTIFIER_FACTORIES.email(config, deps);
-    case 'pagerduty':
-      return NOTIFIER_FACTORIES.pagerduty(config, deps);
-    case 'slack':
-      return NOTIFIER_FACTORIES.slack(config, deps);
-    case 'sns':
-      return NOTIFIER_FACTORIES.sns(config, deps);
-    case 'webhook':
-      return NOTIFIER_FACTORIES.webhook(config, deps);
-  }
+  // The config's kind picks its own definition, so the factory gets the config type it was written for; TypeScript
+  // cannot follow that correlation through the indexed lookup.
+  const create = NOTIFIERS[config.kind].create as NotifierFactory;
+  return create(config, deps);
 }
 
 /** Every configured notifier by id, for the outbox worker to look up the ids routeNotification returns. */

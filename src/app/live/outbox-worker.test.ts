@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { createNotifier, verifyWebhookSignature } from '../../notify/index.ts';
 import type { Notification, Notifier, RetryPolicy, SendResult } from '../../notify/index.ts';
 import type { Store } from '../../store/index.ts';
+import { targetKeyOf } from '../../store/index.ts';
+import { sampleAlert } from '../../notify/test-support/fixtures.ts';
+import { parseMail, startSmtpReceiver } from '../../notify/test-support/smtp-receiver.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
 import { fakeClock, tempSqlite } from './test-support/live.ts';
@@ -266,6 +269,90 @@ async function until(what: string, condition: () => boolean | Promise<boolean>):
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('messages say what is true when they are sent (issue 17)', () => {
+  it('a case classified while its e-mail waited in the outbox is shown with its new classification', async () => {
+    const temp = tempSqlite();
+    const store = await temp.open();
+    const smtp = await startSmtpReceiver();
+    const clock = fakeClock('2026-11-18T03:00:00Z');
+    try {
+      const alert = { ...sampleAlert(), classification: 'unresolved' as const };
+      await store.insertAlerts([alert], clock());
+      const opened = await store.openOrAttachCase({
+        alert,
+        targetKey: targetKeyOf(alert.event.account, alert.target.userName ?? ''),
+        nowMs: clock(),
+        actor: 'system',
+      });
+      const caseId = opened.case.id;
+      assert.equal(opened.case.classification, 'unresolved');
+      await store.enqueueNotification({
+        kind: 'case-opened',
+        channel: 'mail',
+        payload: {
+          kind: 'case-opened',
+          caseId,
+          severity: 'high',
+          classification: 'unresolved',
+          title: `Case ${caseId} opened for alice`,
+          summary: 'mallory removed the MFA device of alice, classified unresolved (high).',
+          alert,
+          dedupeKey: `case-opened:${caseId}`,
+        } satisfies Notification,
+        dedupeKey: `case-opened:${caseId}@mail`,
+        nowMs: clock(),
+      });
+      clock.advance(60_000);
+      await store.updateCase(
+        caseId,
+        { classification: 'suspicious' },
+        { actor: 'api:alice', nowMs: clock() },
+      );
+      clock.advance(1_000);
+      const mail = createNotifier(
+        {
+          kind: 'email',
+          id: 'mail',
+          host: '127.0.0.1',
+          port: smtp.port,
+          secure: false,
+          starttls: 'opportunistic',
+          user: null,
+          passwordEnv: null,
+          from: 'mfaguard@example.com',
+          to: ['secops@example.com'],
+          subjectPrefix: '[mfaguard]',
+          timeoutMs: 5_000,
+          verificationLinks: true,
+        },
+        { env: {}, now: clock },
+      );
+      const worker = createOutboxWorker({
+        store,
+        notifiers: new Map([['mail', mail]]),
+        clock,
+        workerId: 'w1',
+        leaseMs: 60_000,
+        batch: 10,
+        retryPolicy: POLICY,
+        random: () => 0,
+      });
+      assert.deepEqual(await worker.runOnce(), { sent: 1, failed: 0, dead: 0 });
+      assert.equal(smtp.mails.length, 1);
+      const text = parseMail(smtp.mails[0]!.raw).text;
+      const lines = text.split(/\r?\n/);
+      assert.ok(lines.includes('Classification: suspicious'), text);
+      assert.ok(!lines.includes('Classification: unresolved'), text);
+      assert.ok(lines.includes('Case state: open as of 2026-11-18T03:01:01.000Z'), text);
+      assert.ok(lines.includes('Summary written: 2026-11-18T03:00:00.000Z'), text);
+    } finally {
+      await smtp.close();
+      await store.close();
+      temp.cleanup();
+    }
+  });
+});
 
 describe('outbox lanes', () => {
   let temp: TempStore;

@@ -4,6 +4,7 @@ import type { Notifier, RetryPolicy, Route } from '../../notify/index.ts';
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_TIMEOUT_MS,
+  caseAtSend,
   nextAttempt,
   parseStoredNotification,
   routeNotification,
@@ -101,6 +102,7 @@ function tally(outcomes: readonly Outcome[]): OutboxRunResult {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { store, notifiers, clock, workerId } = options;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
@@ -151,10 +153,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   async function send(notifier: Notifier, row: OutboxNotification): Promise<Outcome> {
     const parsed = parseStoredNotification(row.payload);
     if ('error' in parsed) return markDead(row, `unreadable notification: ${parsed.error}`);
+    // The case as it is now, not as it was when the row was written (issue 17: a message said "unresolved" about a
+    // case already classified suspicious). A store failure here ends in deliver's catch: the row is tried again.
+    const { caseId } = parsed.notification;
+    const current = caseId === null ? null : await store.getCase(caseId);
+    const notification = caseAtSend(parsed.notification, current, row.createdAt, clock());
     let result;
     try {
       const bound = AbortSignal.timeout(settings(notifier.id).timeoutMs + LANE_TIMEOUT_MARGIN_MS);
-      result = await notifier.send(parsed.notification, bound);
+      result = await notifier.send(notification, bound);
     } catch (error) {
       // A notifier throws only for a bug: retried like an outage, so a fix and a restart deliver it.
       result = {

@@ -43,6 +43,7 @@ import { parseCount, parseSeverityOption } from '../args.ts';
 import { defineCommand, repeatable } from '../command.ts';
 import type { Command, CommandContext, Declaration } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import type { Command as CommanderCommand } from '@commander-js/extra-typings';
 
 const AUDIT_DESCRIPTION = `Audits MFA posture: console users without MFA, root MFA and keys, whether policies really deny work
 without MFA, unused and old credentials, mapped to CIS AWS Foundations (v7.0 2.x and older numbers) and
@@ -277,52 +278,8 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
     footer: AUDIT_FOOTER,
     declare: declareAudit,
     async action(values, positionals, ctx): Promise<number> {
-      if (positionals.length > 0)
-        throw new UsageError(
-          `audit takes no positional arguments; got '${positionals[0]?.slice(0, 40) ?? ''}' (input files go after --credential-report etc.)`,
-        );
-      const formats = parseFormats(values.format, values.out);
-      const failOn = parseSeverityOption('fail-on', values.failOn);
-      const concurrency = parseCount('concurrency', values.concurrency) ?? 4;
-      if (concurrency < 1) throw new UsageError('--concurrency must be at least 1');
-      const accountId = values.accountId;
-      if (accountId !== undefined && !/^\d{12}$/.test(accountId))
-        throw new UsageError(`--account-id must be 12 digits; got '${accountId.slice(0, 40)}'`);
-      if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(values.region))
-        throw new UsageError(
-          `--region is not an AWS region name such as eu-west-1; got '${values.region.slice(0, 40)}'`,
-        );
-      const fileFlags = [
-        'credentialReport',
-        'authorizationDetails',
-        'mfaDevices',
-        'virtualMfaDevices',
-        'accountSummary',
-        'passwordPolicy',
-      ] as const;
-      const files = fileFlags.some((flag) => values[flag] !== undefined);
-      const inputDir = values.inputDir;
-      if (files && inputDir !== undefined)
-        throw new UsageError(
-          '--input-dir reads every account from its folder; it cannot be combined with input files',
-        );
-      const offline = files || inputDir !== undefined;
-      const importing = values.importSecurityHub === true;
-      if (offline && values.org === true)
-        throw new UsageError('--org audits live accounts; it cannot be combined with input files');
-      if (inputDir !== undefined && accountId !== undefined)
-        throw new UsageError(
-          '--account-id names the account of single input files; with --input-dir each sub-folder is one account',
-        );
-      if (offline && values.profile !== undefined && !importing && !formats.includes('asff'))
-        throw new UsageError(
-          '--profile has no use offline except to import into Security Hub (--import-security-hub) or to find the region for ASFF',
-        );
-      if (values.roleName !== undefined && values.org !== true)
-        throw new UsageError('--role-name only makes sense with --org');
-      if (values.roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(values.roleName))
-        throw new UsageError(`--role-name is not a valid IAM role name: '${values.roleName.slice(0, 40)}'`);
-
+      const { formats, failOn, concurrency, accountId, files, inputDir, offline, importing } =
+        checkAuditValues(values, positionals);
       // The region the findings speak for: given, from the environment, or from the profile. IAM itself is global.
       const needsRegion = importing || formats.includes('asff');
       const region =
@@ -336,77 +293,16 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
         );
 
       const now = ctx.now();
-      let snapshots: AccountSnapshot[];
-      let partial = false;
-      let unreachable = false;
-      let caller: { accountId: string; partition: string } | null = null;
-      const folderIssues: InputIssue[] = [];
-      if (inputDir !== undefined) {
-        const result = await loadOfflineFolder(
-          resolve(ctx.cwd, inputDir),
-          deps.readText,
-          deps.listFolder,
-          now,
-        );
-        folderIssues.push(...result.issues);
-        snapshots = result.snapshots;
-        partial = result.unreadable;
-        if (snapshots.length === 0) {
-          for (const issue of folderIssues) ctx.stderr.write(renderIssue(issue) + '\n');
-          throw new UsageError(`--input-dir ${inputDir}: no account could be read`);
-        }
-      } else if (files) {
-        const path = (p: string | undefined): string | undefined =>
-          p === undefined ? undefined : resolve(ctx.cwd, p);
-        const result = await loadOfflineSnapshot(
-          {
-            credentialReport: path(values.credentialReport),
-            authorizationDetails: path(values.authorizationDetails),
-            mfaDevices: values.mfaDevices?.map((p) => resolve(ctx.cwd, p)),
-            virtualMfaDevices: path(values.virtualMfaDevices),
-            accountSummary: path(values.accountSummary),
-            passwordPolicy: path(values.passwordPolicy),
-            accountId,
-          },
-          deps.readText,
-          now,
-        );
-        snapshots = [result.snapshot];
-        partial = result.unreadable;
-      } else {
-        const clients = deps.clients({ profile: values.profile, region: region ?? undefined });
-        caller = await callerAccount(clients.sts);
-        const clock = (): Date => ctx.now();
-        const common = { now: clock, sleep: deps.sleep, concurrency: 8 };
-        if (values.org === true) {
-          const known = caller;
-          snapshots = await collectOrganization({
-            organizations: clients.organizations,
-            sts: clients.sts,
-            callerAccountId: known.accountId,
-            partition: known.partition,
-            roleName: values.roleName ?? DEFAULT_ORG_ROLE,
-            concurrency,
-            iamFor: (credentials) => clients.iamFor(credentials),
-            now: clock,
-            collect: (iam, account, scps) =>
-              collectAccountLive(iam, { ...common, accountId: account.id, accountName: account.name, scps }),
-          });
-          const down = snapshots.filter(nothingCollected).length;
-          unreachable = snapshots.length > 0 && down === snapshots.length;
-          partial = down > 0 || snapshots.some((s) => s.issues.some((i) => i.level === 'error'));
-        } else {
-          const snapshot = await collectAccountLive(clients.iam, { ...common, accountId: caller.accountId });
-          snapshots = [snapshot];
-          unreachable = nothingCollected(snapshot);
-          partial = [
-            snapshot.credentialReport,
-            snapshot.mfaDevices,
-            snapshot.authorization,
-            snapshot.accountSummary,
-          ].some((p) => p.state === 'failed');
-        }
-      }
+      const collected = await collectSnapshots(values, ctx, deps, {
+        files,
+        inputDir,
+        accountId,
+        concurrency,
+        region,
+        now,
+      });
+      const { snapshots, folderIssues, unreachable } = collected;
+      let { partial, caller } = collected;
       if (offline && importing) {
         // Security Hub takes findings only from the account they name: find out which one these credentials are.
         caller = await callerAccount(
@@ -422,30 +318,7 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
       for (const snapshot of snapshots)
         for (const issue of snapshot.issues) ctx.stderr.write(renderIssue(issue) + '\n');
 
-      // First-seen times: from --previous files and from earlier exports in --out DIR.
-      const firstSeen = new Map<string, string>();
-      const outDir = values.out === undefined ? undefined : resolve(ctx.cwd, values.out);
-      const previous = (values.previous ?? []).map((p) => resolve(ctx.cwd, p));
-      if (outDir !== undefined) {
-        try {
-          const entries = await deps.listFolder(outDir);
-          for (const entry of entries)
-            if (!entry.isDirectory() && /^mfaguard-audit-.*\.(asff|ocsf)\.json$/.test(entry.name))
-              previous.push(join(outDir, entry.name));
-        } catch {
-          // A folder that does not exist yet has no earlier exports; it is created below.
-        }
-      }
-      for (const file of previous) {
-        let text: string;
-        try {
-          text = await deps.readText(file);
-        } catch {
-          throw new UsageError(`--previous ${file}: cannot be read`);
-        }
-        for (const issue of readFirstSeen(text, file, firstSeen)) ctx.stderr.write(renderIssue(issue) + '\n');
-      }
-
+      const { firstSeen, outDir } = await firstSeenTimes(values, ctx, deps);
       const importAccount = caller?.accountId ?? null;
       const options: RenderOptions = {
         all: values.all === true,
@@ -454,24 +327,7 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
         productVersion: packageVersion(),
         firstSeen,
       };
-      if (outDir === undefined) {
-        ctx.stdout.write(renderAudit(report, formats[0] ?? 'table', options));
-      } else {
-        const stem = outputStem(report, now);
-        try {
-          await mkdir(outDir, { recursive: true });
-          for (const format of formats) {
-            const path = join(outDir, stem + AUDIT_FILE_EXTENSIONS[format]);
-            await deps.writeText(path, renderAudit(report, format, options));
-            ctx.stdout.write(`${forTerminal(path)}\n`);
-          }
-        } catch (error) {
-          const code =
-            (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-          throw new UsageError(`--out ${values.out ?? ''}: cannot write there (${code})`);
-        }
-      }
-
+      await writeAudit(report, formats, options, { outDir, out: values.out, now }, ctx, deps);
       let importFailed = false;
       let importStopped = false;
       if (importing && region !== null) {
@@ -503,6 +359,199 @@ export function createAuditCommand(deps: AuditDeps = DEFAULT_AUDIT_DEPS): Comman
       return importFailed ? EXIT.partial : EXIT.ok;
     },
   });
+}
+
+/** The parsed options, as commander infers them from declareAudit. */
+type AuditValues = ReturnType<typeof declareAudit> extends CommanderCommand<infer _Args, infer V> ? V : never;
+
+/** The options checked against each other before anything is read: every wrong combination is a usage error. */
+function checkAuditValues(values: AuditValues, positionals: readonly string[]) {
+  if (positionals.length > 0)
+    throw new UsageError(
+      `audit takes no positional arguments; got '${positionals[0]?.slice(0, 40) ?? ''}' (input files go after --credential-report etc.)`,
+    );
+  const formats = parseFormats(values.format, values.out);
+  const failOn = parseSeverityOption('fail-on', values.failOn);
+  const concurrency = parseCount('concurrency', values.concurrency) ?? 4;
+  if (concurrency < 1) throw new UsageError('--concurrency must be at least 1');
+  const accountId = values.accountId;
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId))
+    throw new UsageError(`--account-id must be 12 digits; got '${accountId.slice(0, 40)}'`);
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(values.region))
+    throw new UsageError(
+      `--region is not an AWS region name such as eu-west-1; got '${values.region.slice(0, 40)}'`,
+    );
+  const fileFlags = [
+    'credentialReport',
+    'authorizationDetails',
+    'mfaDevices',
+    'virtualMfaDevices',
+    'accountSummary',
+    'passwordPolicy',
+  ] as const;
+  const files = fileFlags.some((flag) => values[flag] !== undefined);
+  const inputDir = values.inputDir;
+  if (files && inputDir !== undefined)
+    throw new UsageError(
+      '--input-dir reads every account from its folder; it cannot be combined with input files',
+    );
+  const offline = files || inputDir !== undefined;
+  const importing = values.importSecurityHub === true;
+  if (offline && values.org === true)
+    throw new UsageError('--org audits live accounts; it cannot be combined with input files');
+  if (inputDir !== undefined && accountId !== undefined)
+    throw new UsageError(
+      '--account-id names the account of single input files; with --input-dir each sub-folder is one account',
+    );
+  if (offline && values.profile !== undefined && !importing && !formats.includes('asff'))
+    throw new UsageError(
+      '--profile has no use offline except to import into Security Hub (--import-security-hub) or to find the region for ASFF',
+    );
+  if (values.roleName !== undefined && values.org !== true)
+    throw new UsageError('--role-name only makes sense with --org');
+  if (values.roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(values.roleName))
+    throw new UsageError(`--role-name is not a valid IAM role name: '${values.roleName.slice(0, 40)}'`);
+  return { formats, failOn, concurrency, accountId, files, inputDir, offline, importing };
+}
+
+/** The snapshots to audit: from --input-dir, from input files, or collected live (one account or the organization). */
+async function collectSnapshots(
+  values: AuditValues,
+  ctx: CommandContext,
+  deps: AuditDeps,
+  given: {
+    readonly files: boolean;
+    readonly inputDir: string | undefined;
+    readonly accountId: string | undefined;
+    readonly concurrency: number;
+    readonly region: string | null;
+    readonly now: Date;
+  },
+) {
+  const { files, inputDir, accountId, concurrency, region, now } = given;
+  let snapshots: AccountSnapshot[];
+  let partial = false;
+  let unreachable = false;
+  let caller: { accountId: string; partition: string } | null = null;
+  const folderIssues: InputIssue[] = [];
+  if (inputDir !== undefined) {
+    const result = await loadOfflineFolder(resolve(ctx.cwd, inputDir), deps.readText, deps.listFolder, now);
+    folderIssues.push(...result.issues);
+    snapshots = result.snapshots;
+    partial = result.unreadable;
+    if (snapshots.length === 0) {
+      for (const issue of folderIssues) ctx.stderr.write(renderIssue(issue) + '\n');
+      throw new UsageError(`--input-dir ${inputDir}: no account could be read`);
+    }
+  } else if (files) {
+    const path = (p: string | undefined): string | undefined =>
+      p === undefined ? undefined : resolve(ctx.cwd, p);
+    const result = await loadOfflineSnapshot(
+      {
+        credentialReport: path(values.credentialReport),
+        authorizationDetails: path(values.authorizationDetails),
+        mfaDevices: values.mfaDevices?.map((p) => resolve(ctx.cwd, p)),
+        virtualMfaDevices: path(values.virtualMfaDevices),
+        accountSummary: path(values.accountSummary),
+        passwordPolicy: path(values.passwordPolicy),
+        accountId,
+      },
+      deps.readText,
+      now,
+    );
+    snapshots = [result.snapshot];
+    partial = result.unreadable;
+  } else {
+    const clients = deps.clients({ profile: values.profile, region: region ?? undefined });
+    caller = await callerAccount(clients.sts);
+    const clock = (): Date => ctx.now();
+    const common = { now: clock, sleep: deps.sleep, concurrency: 8 };
+    if (values.org === true) {
+      const known = caller;
+      snapshots = await collectOrganization({
+        organizations: clients.organizations,
+        sts: clients.sts,
+        callerAccountId: known.accountId,
+        partition: known.partition,
+        roleName: values.roleName ?? DEFAULT_ORG_ROLE,
+        concurrency,
+        iamFor: (credentials) => clients.iamFor(credentials),
+        now: clock,
+        collect: (iam, account, scps) =>
+          collectAccountLive(iam, { ...common, accountId: account.id, accountName: account.name, scps }),
+      });
+      const down = snapshots.filter(nothingCollected).length;
+      unreachable = snapshots.length > 0 && down === snapshots.length;
+      partial = down > 0 || snapshots.some((s) => s.issues.some((i) => i.level === 'error'));
+    } else {
+      const snapshot = await collectAccountLive(clients.iam, { ...common, accountId: caller.accountId });
+      snapshots = [snapshot];
+      unreachable = nothingCollected(snapshot);
+      partial = [
+        snapshot.credentialReport,
+        snapshot.mfaDevices,
+        snapshot.authorization,
+        snapshot.accountSummary,
+      ].some((p) => p.state === 'failed');
+    }
+  }
+  return { snapshots, partial, unreachable, caller, folderIssues };
+}
+
+/** First-seen times: from --previous files and from earlier exports in --out DIR. */
+async function firstSeenTimes(values: AuditValues, ctx: CommandContext, deps: AuditDeps) {
+  const firstSeen = new Map<string, string>();
+  const outDir = values.out === undefined ? undefined : resolve(ctx.cwd, values.out);
+  const previous = (values.previous ?? []).map((p) => resolve(ctx.cwd, p));
+  if (outDir !== undefined) {
+    try {
+      const entries = await deps.listFolder(outDir);
+      for (const entry of entries)
+        if (!entry.isDirectory() && /^mfaguard-audit-.*\.(asff|ocsf)\.json$/.test(entry.name))
+          previous.push(join(outDir, entry.name));
+    } catch {
+      // A folder that does not exist yet has no earlier exports; it is created below.
+    }
+  }
+  for (const file of previous) {
+    let text: string;
+    try {
+      text = await deps.readText(file);
+    } catch {
+      throw new UsageError(`--previous ${file}: cannot be read`);
+    }
+    for (const issue of readFirstSeen(text, file, firstSeen)) ctx.stderr.write(renderIssue(issue) + '\n');
+  }
+  return { firstSeen, outDir };
+}
+
+/** The report on standard output, or each format as a file in --out DIR. */
+async function writeAudit(
+  report: Parameters<typeof renderAudit>[0],
+  formats: readonly Parameters<typeof renderAudit>[1][],
+  options: RenderOptions,
+  where: { readonly outDir: string | undefined; readonly out: string | undefined; readonly now: Date },
+  ctx: CommandContext,
+  deps: AuditDeps,
+): Promise<void> {
+  const { outDir, now } = where;
+  if (outDir === undefined) {
+    ctx.stdout.write(renderAudit(report, formats[0] ?? 'table', options));
+  } else {
+    const stem = outputStem(report, now);
+    try {
+      await mkdir(outDir, { recursive: true });
+      for (const format of formats) {
+        const path = join(outDir, stem + AUDIT_FILE_EXTENSIONS[format]);
+        await deps.writeText(path, renderAudit(report, format, options));
+        ctx.stdout.write(`${forTerminal(path)}\n`);
+      }
+    } catch (error) {
+      const code =
+        (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new UsageError(`--out ${where.out ?? ''}: cannot write there (${code})`);
+    }
+  }
 }
 
 let version: string | undefined;

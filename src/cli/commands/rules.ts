@@ -132,96 +132,12 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
     const builtin = values.builtin !== false;
     await Promise.resolve();
     switch (action) {
-      case 'list': {
-        const entries = load(positionals, builtin).map(toValidationEntry);
-        if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
-        else {
-          write(
-            ctx,
-            table(
-              ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS', 'PREFILTER'],
-              entries.map((entry) => [
-                entry.id ?? '-',
-                entry.name ?? entry.path,
-                entry.format ?? '-',
-                entry.severity ?? '-',
-                entry.status,
-                entry.prefilter ?? '-',
-              ]),
-            ),
-          );
-          const counts = countStatuses(entries);
-          ctx.stderr.write(
-            `${entries.length} rules: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
-          );
-          const unpinned = entries.filter((entry) => entry.prefilter === NO_NEEDLE);
-          if (unpinned.length > 0) {
-            ctx.stderr.write(
-              `note: ${unpinned.length} rule(s) pin no event name or source nor any field value; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
-            );
-          }
-        }
-        return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
-      }
-      case 'validate': {
-        if (positionals.length === 0)
-          throw new UsageError('rules validate needs at least one PATH (a rule file or folder)');
-        const results = loadRulePaths(positionals);
-        const entries = results.map(toValidationEntry);
-        if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
-        else {
-          for (const entry of entries) {
-            const label =
-              entry.status === 'ok' ? 'ok' : entry.status === 'unsupported' ? 'unsupported' : 'error';
-            write(
-              ctx,
-              `${label.padEnd(11)}  ${forTerminal(entry.path)}${entry.reason === null ? '' : `: ${forTerminal(entry.reason)}`}`,
-            );
-            if (entry.prefilter !== null)
-              write(ctx, `${''.padEnd(11)}  prefilter: ${forTerminal(entry.prefilter)}`);
-            for (const warning of entry.warnings)
-              write(ctx, `${''.padEnd(11)}  warning: ${forTerminal(warning)}`);
-          }
-          const counts = countStatuses(entries);
-          ctx.stderr.write(
-            `${entries.length} rule files: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
-          );
-        }
-        return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
-      }
-      case 'test': {
-        const reports = runRuleFixtures(load(positionals, builtin));
-        if (format === 'json') write(ctx, JSON.stringify(reports, null, 2));
-        else {
-          for (const report of reports) {
-            write(
-              ctx,
-              `${report.outcome.padEnd(11)}  ${forTerminal(report.ruleId ?? report.path)}  ${forTerminal(report.ruleName ?? '')}`,
-            );
-            for (const fixture of report.fixtures) {
-              write(
-                ctx,
-                `  ${fixture.passed ? 'pass' : 'FAIL'}  ${fixture.expect.padEnd(13)}  ${forTerminal(fixture.file)}${fixture.passed ? '' : `: ${forTerminal(fixture.reason)}`}`,
-              );
-            }
-            for (const problem of report.problems)
-              write(
-                ctx,
-                `  ${renderIssue({ level: 'error', code: 'rule', location: report.path, message: problem })}`,
-              );
-          }
-          const failed = reports.filter(
-            (report) => report.outcome === 'fail' || report.outcome === 'error',
-          ).length;
-          const fixtures = reports.reduce((sum, report) => sum + report.fixtures.length, 0);
-          ctx.stderr.write(
-            `${reports.length} rules, ${fixtures} fixtures: ${failed === 0 ? 'all passed' : `${failed} rule(s) failed`}\n`,
-          );
-        }
-        return reports.some((report) => report.outcome === 'fail' || report.outcome === 'error')
-          ? EXIT.failOn
-          : EXIT.ok;
-      }
+      case 'list':
+        return listRules(ctx, load(positionals, builtin), format);
+      case 'validate':
+        return validateRules(ctx, positionals, format);
+      case 'test':
+        return testRules(ctx, load(positionals, builtin), format);
       case undefined:
       default:
         throw new UsageError(
@@ -230,6 +146,100 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
     }
   },
 });
+
+type RulesFormat = 'table' | 'json';
+
+/** `rules list`: every rule loaded, with its status and the prefilter scan builds from it. */
+function listRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], format: RulesFormat): number {
+  const entries = loaded.map(toValidationEntry);
+  if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
+  else {
+    write(
+      ctx,
+      table(
+        ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS', 'PREFILTER'],
+        entries.map((entry) => [
+          entry.id ?? '-',
+          entry.name ?? entry.path,
+          entry.format ?? '-',
+          entry.severity ?? '-',
+          entry.status,
+          entry.prefilter ?? '-',
+        ]),
+      ),
+    );
+    const counts = countStatuses(entries);
+    ctx.stderr.write(
+      `${entries.length} rules: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
+    );
+    const unpinned = entries.filter((entry) => entry.prefilter === NO_NEEDLE);
+    if (unpinned.length > 0) {
+      ctx.stderr.write(
+        `note: ${unpinned.length} rule(s) pin no event name or source nor any field value; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
+      );
+    }
+  }
+  return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
+}
+
+/** `rules validate PATH...`: each rule file ok, unsupported or in error, with why. */
+function validateRules(ctx: CommandContext, positionals: readonly string[], format: RulesFormat): number {
+  if (positionals.length === 0)
+    throw new UsageError('rules validate needs at least one PATH (a rule file or folder)');
+  const results = loadRulePaths(positionals);
+  const entries = results.map(toValidationEntry);
+  if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
+  else {
+    for (const entry of entries) {
+      const label = entry.status === 'ok' ? 'ok' : entry.status === 'unsupported' ? 'unsupported' : 'error';
+      write(
+        ctx,
+        `${label.padEnd(11)}  ${forTerminal(entry.path)}${entry.reason === null ? '' : `: ${forTerminal(entry.reason)}`}`,
+      );
+      if (entry.prefilter !== null)
+        write(ctx, `${''.padEnd(11)}  prefilter: ${forTerminal(entry.prefilter)}`);
+      for (const warning of entry.warnings) write(ctx, `${''.padEnd(11)}  warning: ${forTerminal(warning)}`);
+    }
+    const counts = countStatuses(entries);
+    ctx.stderr.write(
+      `${entries.length} rule files: ${counts.ok} ok, ${counts.unsupported} unsupported, ${counts.error} with errors\n`,
+    );
+  }
+  return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
+}
+
+/** `rules test`: every rule's fixtures (must fire, must not fire) run through the engine. */
+function testRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], format: RulesFormat): number {
+  const reports = runRuleFixtures(loaded);
+  if (format === 'json') write(ctx, JSON.stringify(reports, null, 2));
+  else {
+    for (const report of reports) {
+      write(
+        ctx,
+        `${report.outcome.padEnd(11)}  ${forTerminal(report.ruleId ?? report.path)}  ${forTerminal(report.ruleName ?? '')}`,
+      );
+      for (const fixture of report.fixtures) {
+        write(
+          ctx,
+          `  ${fixture.passed ? 'pass' : 'FAIL'}  ${fixture.expect.padEnd(13)}  ${forTerminal(fixture.file)}${fixture.passed ? '' : `: ${forTerminal(fixture.reason)}`}`,
+        );
+      }
+      for (const problem of report.problems)
+        write(
+          ctx,
+          `  ${renderIssue({ level: 'error', code: 'rule', location: report.path, message: problem })}`,
+        );
+    }
+    const failed = reports.filter((report) => report.outcome === 'fail' || report.outcome === 'error').length;
+    const fixtures = reports.reduce((sum, report) => sum + report.fixtures.length, 0);
+    ctx.stderr.write(
+      `${reports.length} rules, ${fixtures} fixtures: ${failed === 0 ? 'all passed' : `${failed} rule(s) failed`}\n`,
+    );
+  }
+  return reports.some((report) => report.outcome === 'fail' || report.outcome === 'error')
+    ? EXIT.failOn
+    : EXIT.ok;
+}
 
 function countStatuses(entries: readonly ValidationEntry[]): Record<ValidationEntry['status'], number> {
   const counts = { ok: 0, unsupported: 0, error: 0 };

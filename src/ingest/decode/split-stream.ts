@@ -30,6 +30,7 @@ const looseUtf8 = new TextDecoder('utf-8');
  * files are at most a few hundred MB). Read errors and truncated gzip end the stream with an issue, after the
  * complete lines read so far.
  */
+// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export async function* splitStream(
   source: AsyncIterable<Uint8Array>,
   options: SplitOptions,

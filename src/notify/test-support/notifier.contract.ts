@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Notifier, NotifierKind, SendResult } from '../notification.ts';
+import type { Notifier, SendResult } from '../notification.ts';
+import type { NotifierKind } from '../registry.ts';
 import { hostileNotification, sampleNotification } from './fixtures.ts';
 
 /** How a person (or program) meets the text: decides which escaping the contract expects. */

@@ -70,6 +70,7 @@ function names(actions: readonly string[]): string {
 }
 
 /** The pitfalls of one policy's statements that leave a real gap in the policy set (see SetOutcome). */
+// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function findStatementPitfalls(policy: LoadedPolicy, outcome: SetOutcome): PolicyPitfall[] {
   const out: PolicyPitfall[] = [];
   for (const statement of policy.parsed.items) {

@@ -1,4 +1,5 @@
-// The contract every live source keeps (SQS, S3 polling, LookupEvents), run over each by the registry's test:
+// The contract every live source keeps (SQS, S3 polling, LookupEvents), run over each registry entry
+// (LIVE_SOURCES in app/serve-sources.ts, by src/app/serve-sources.test.ts):
 // it hands events to the sink, acknowledges only after the sink resolved, retries what the sink failed, and stops.
 
 import assert from 'node:assert/strict';
@@ -8,6 +9,17 @@ import type { Store } from '../../../store/index.ts';
 import { createFakeTime, deferred, settle } from './live-testkit.ts';
 import type { FakeTime } from './live-testkit.ts';
 import type { LiveSink, LiveSource, Sleep } from '../live-source.ts';
+
+/** The account of the contract's events. */
+export const CONTRACT_ACCOUNT = '111122223333';
+
+/** The CloudTrail record a harness offers: just enough for every source to find its eventID. */
+export const contractRecord = (eventId: string, atMs: number) => ({
+  eventVersion: '1.08',
+  eventID: eventId,
+  eventName: 'DeactivateMFADevice',
+  eventTime: new Date(atMs).toISOString(),
+});
 
 /** How the contract drives one kind of source: its outside world (mocked SDK or s3rver) is the harness's. */
 export interface LiveSourceHarness {

@@ -42,6 +42,8 @@ function factRows(facts: MessageFacts): [string, string][] {
   const rows: [string, string | null][] = [
     ['Severity', facts.severity],
     ['Classification', facts.classification],
+    // Read when sending, so it may be newer than the summary, which says when it was written.
+    ['Case state', facts.caseState],
     ['Case', facts.caseId],
     ['Target user', facts.target],
     ['Actor', facts.actor],
@@ -52,6 +54,7 @@ function factRows(facts: MessageFacts): [string, string][] {
     ['Account', facts.account],
     ['Region', facts.region],
     ['Rule', facts.rule],
+    ['Summary written', facts.writtenAt],
   ];
   return rows.filter((row): row is [string, string] => row[1] !== null && row[1] !== '');
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostileNotification, sampleNotification } from '../../test-support/fixtures.ts';
-import { emailConfig, testDeps } from '../../test-support/harnesses.ts';
+import { testDeps } from '../../test-support/harness-kit.ts';
+import { emailConfig } from './test-support/harness.ts';
 import { parseMail, startSmtpReceiver } from '../../test-support/smtp-receiver.ts';
 import { emailMessageId } from './compose.ts';
 import { createEmailNotifier, smtpErrorResult } from './email.ts';

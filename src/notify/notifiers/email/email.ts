@@ -3,7 +3,7 @@
 import type { Transporter } from 'nodemailer';
 import type { SentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import { forLog } from '../../../report/index.ts';
-import type { EmailNotifierConfig } from '../../config.ts';
+import type { EmailNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { readSecret } from '../../deps.ts';
 import { describeNetworkError } from '../../http.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostileNotification, sampleNotification } from '../../test-support/fixtures.ts';
-import { ROUTING_KEY, pagerDutyConfig, testDeps } from '../../test-support/harnesses.ts';
+import { ROUTING_KEY, testDeps } from '../../test-support/harness-kit.ts';
+import { pagerDutyConfig } from './test-support/harness.ts';
 import { startHttpReceiver } from '../../test-support/http-receiver.ts';
 import { PAGERDUTY_SEVERITY, buildPagerDutyEvent, createPagerDutyNotifier } from './pagerduty.ts';
 

@@ -2,7 +2,7 @@
 
 import { forTerminal } from '../../../report/index.ts';
 import type { Severity } from '../../../model/index.ts';
-import type { PagerDutyNotifierConfig } from '../../config.ts';
+import type { PagerDutyNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { DEFAULT_USER_AGENT, fetchOf, readSecret } from '../../deps.ts';
 import { post, redactUrl, resultFromStatus } from '../../http.ts';
@@ -48,7 +48,9 @@ export function buildPagerDutyEvent(
     case_id: optionalText(facts.caseId),
     severity: n.severity,
     classification: facts.classification,
+    case_state: optionalText(facts.caseState),
     summary: optionalText(facts.summary),
+    summary_written_at: optionalText(facts.writtenAt),
     target: optionalText(facts.target),
     actor: optionalText(facts.actor),
     source_ip: optionalText(facts.sourceIp),

@@ -58,7 +58,11 @@ export function buildSlackMessage(facts: MessageFacts): SlackMessage {
 
   const fields = [
     field('Severity', facts.severity),
-    field('Classification', facts.classification),
+    // The case as read at send time: the classification may be newer than the summary above.
+    field(
+      'Classification',
+      facts.caseState === null ? facts.classification : `${facts.classification} (case ${facts.caseState})`,
+    ),
     field('Target', facts.target),
     field('Actor', facts.actor),
     field('Source IP', facts.sourceIp),

@@ -1,6 +1,6 @@
 // Slack incoming webhook: a Block Kit message per notification.
 
-import type { SlackNotifierConfig } from '../../config.ts';
+import type { SlackNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { DEFAULT_USER_AGENT, fetchOf, readSecret } from '../../deps.ts';
 import { post, redactUrl, resultFromStatus } from '../../http.ts';

@@ -5,7 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { ServiceInputTypes, ServiceOutputTypes, SNSClientResolvedConfig } from '@aws-sdk/client-sns';
 import { HOSTILE, sampleNotification } from '../../test-support/fixtures.ts';
-import { snsConfig, testDeps } from '../../test-support/harnesses.ts';
+import { testDeps } from '../../test-support/harness-kit.ts';
+import { snsConfig } from './test-support/harness.ts';
 import { createSnsNotifier, snsErrorResult, snsSubject } from './sns.ts';
 
 let sns: AwsStub<ServiceInputTypes, ServiceOutputTypes, SNSClientResolvedConfig>;

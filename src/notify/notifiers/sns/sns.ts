@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { forLog, forTerminal } from '../../../report/index.ts';
-import type { SnsNotifierConfig } from '../../config.ts';
+import type { SnsNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { describeNetworkError } from '../../http.ts';
 import { kindLabel, notificationPayload, toSafeJson, utf8Length } from '../../message.ts';

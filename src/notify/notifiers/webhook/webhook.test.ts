@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sampleNotification } from '../../test-support/fixtures.ts';
-import { NOW_MS, WEBHOOK_SECRET, testDeps, webhookConfig } from '../../test-support/harnesses.ts';
+import { NOW_MS, WEBHOOK_SECRET, testDeps } from '../../test-support/harness-kit.ts';
+import { webhookConfig } from './test-support/harness.ts';
 import { startHttpReceiver } from '../../test-support/http-receiver.ts';
 import { signWebhookBody, verifyWebhookSignature } from './signature.ts';
 import { createWebhookNotifier } from './webhook.ts';

@@ -1,6 +1,6 @@
 // The generic webhook: the notification as signed JSON, for SOAR platforms and in-house receivers.
 
-import type { WebhookNotifierConfig } from '../../config.ts';
+import type { WebhookNotifierConfig } from './config-schema.ts';
 import type { NotifierDeps } from '../../deps.ts';
 import { DEFAULT_USER_AGENT, fetchOf, readSecret } from '../../deps.ts';
 import { post, redactUrl, resultFromStatus } from '../../http.ts';
