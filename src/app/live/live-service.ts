@@ -122,6 +122,8 @@ const txRetryPauseMs = (failed: number): number => {
 };
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
+/** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
+const FLUSH_CHUNK = 50;
 
 /** Everything a batch does inside its transaction, gathered for the outcome and for logs after commit. */
 interface BatchEffects {
@@ -345,6 +347,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     readonly removalAlerts: Map<string, string[]>;
   }
 
+  /**
+   * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per flush
+   * in progress. Their values come from a triage that ran later, over more events, so the flush leaves them alone.
+   */
+  const flushGuards = new Set<Set<string>>();
+
   /** Re-triages stored removals; writes what changed. */
   async function retriage(
     tx: StoreTx,
@@ -352,33 +360,44 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     removals: readonly CloudTrailEvent[],
     now: number,
   ): Promise<Retriaged> {
-    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-    {
-      for (const triaged of await triageStoredRemovals(tx, removals, context)) {
-        if (triaged.incident?.role === 'removal') {
-          const ids = result.removalAlerts.get(triaged.event.id) ?? [];
-          result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
-        }
-        const stored = await tx.getAlert(triaged.id);
-        if (stored === null) {
-          // Only a burst's own alert is born in triage (rule alerts were inserted before it).
-          if (triaged.rule.id !== BURST_RULE.meta.id) continue;
-          const inserted = await tx.insertAlerts([triaged], now);
-          for (const alert of inserted.inserted) {
-            effects.newAlerts.set(alert.id, alert);
-            count(effects, 'alertsRaised');
-          }
-          continue;
-        }
-        const next = keepOwnerAnswer(stored.alert, triaged);
-        if (!triageChanged(stored.alert, next)) continue;
-        await tx.updateAlert(next, now);
-        if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
-        else count(effects, 'alertsUpdated');
-        if (stored.caseId !== null) result.touched.add(stored.caseId);
-        else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
+    return applyTriaged(tx, effects, await triageStoredRemovals(tx, removals, context), now);
+  }
+
+  /** Writes what a triage found: changed alerts, a burst's new alert; `own`: the caller's flush guard, if any. */
+  async function applyTriaged(
+    tx: StoreTx,
+    effects: BatchEffects,
+    triagedAlerts: readonly Alert[],
+    now: number,
+    own?: Set<string>,
+  ): Promise<Retriaged> {
+    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+    for (const triaged of triagedAlerts) {
+      if (triaged.incident?.role === 'removal') {
+        const ids = result.removalAlerts.get(triaged.event.id) ?? [];
+        result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
       }
+      if (own?.has(triaged.id) === true) continue;
+      for (const guard of flushGuards) if (guard !== own) guard.add(triaged.id);
+      const stored = await tx.getAlert(triaged.id);
+      if (stored === null) {
+        // Only a burst's own alert is born in triage (rule alerts were inserted before it).
+        if (triaged.rule.id !== BURST_RULE.meta.id) continue;
+        const inserted = await tx.insertAlerts([triaged], now);
+        for (const alert of inserted.inserted) {
+          effects.newAlerts.set(alert.id, alert);
+          count(effects, 'alertsRaised');
+        }
+        continue;
+      }
+      const next = keepOwnerAnswer(stored.alert, triaged);
+      if (!triageChanged(stored.alert, next)) continue;
+      await tx.updateAlert(next, now);
+      if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
+      else count(effects, 'alertsUpdated');
+      if (stored.caseId !== null) result.touched.add(stored.caseId);
+      else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
     }
     return result;
   }
@@ -490,7 +509,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
 
   /**
    * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
-   * together in one transaction; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+   * together; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+   *
+   * The reads and the triage run outside any write transaction, and the writes go in small transactions: a burst's
+   * chain grows with every removal, and holding the writer for all of it (SQLite has one) made every unrelated request
+   * wait for the whole chain. On PostgreSQL no connection holds row locks while triage computes. What other writes
+   * triaged meanwhile is newer than what was read here and is kept (flushGuards); a flush that fails half way has
+   * written only re-triage results, which are idempotent, and its callers' retries mark the events again.
    */
   async function flushRetriage(events: readonly CloudTrailEvent[]): Promise<string[]> {
     const now = clock();
@@ -503,19 +528,48 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       if (target !== null) targets.set(target.key, { ...target, account: event.account });
     }
     const owners = await resolveOwners(targets.values());
-    return inTransaction(async (tx, effects) => {
-      const removals = await affectedRemovals(tx, events, triageConfig);
-      const retriaged = await retriage(tx, effects, removals, now);
-      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
-        retriaged,
-        eventOf: () => undefined,
-        owners,
-        now,
+    const guard = new Set<string>();
+    flushGuards.add(guard);
+    try {
+      const removals = await affectedRemovals(store, events, triageConfig);
+      const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+      const triaged = await triageStoredRemovals(store, removals, context);
+      const caseIds = new Set<string>();
+      const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+      const born: Alert[] = [];
+      for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
+        const part = await inTransaction(async (tx, effects) => {
+          const applied = await applyTriaged(tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
+          return { applied, born: [...effects.newAlerts.values()] };
+        });
+        for (const id of part.applied.touched) retriaged.touched.add(id);
+        retriaged.unattached.push(...part.applied.unattached);
+        for (const [id, ids] of part.applied.removalAlerts)
+          retriaged.removalAlerts.set(id, [...(retriaged.removalAlerts.get(id) ?? []), ...ids]);
+        born.push(...part.born);
+      }
+      const synced = await inTransaction(async (tx, effects) => {
+        const joined = await joinCases(tx, effects, [...born, ...retriaged.unattached], {
+          retriaged,
+          eventOf: () => undefined,
+          owners,
+          now,
+        });
+        for (const id of effects.caseIds) caseIds.add(id);
+        return joined;
       });
-      for (const caseId of [...retriaged.touched].sort())
-        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
-      return [...effects.caseIds];
-    });
+      const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
+      for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
+        await inTransaction(async (tx, effects) => {
+          for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
+            await syncCase(tx, effects, caseId, owners, now);
+          for (const id of effects.caseIds) caseIds.add(id);
+        });
+      }
+      return [...caseIds];
+    } finally {
+      flushGuards.delete(guard);
+    }
   }
   const retriageQueue = new RetriageQueue(flushRetriage);
 
