@@ -7,6 +7,14 @@ import {
   caseFieldsFromAlerts,
   chainOwnerLookups,
   configOwnerLookup,
+  escalateCase,
+  markVerifying,
+  openOrAttachCase,
+  recordOwnerAnswer,
+  reopenAfterDenial,
+  resolveCase,
+  syncCaseFields,
+  SYSTEM_ACTOR,
   isRemovalAlert,
   isRootCase,
   newVerificationNonce,
@@ -27,17 +35,10 @@ import {
   UnreadableRecord,
   unwrapItem,
 } from '../../ingest/index.ts';
-import type {
-  AggregateRule,
-  Alert,
-  Classification,
-  CloudTrailEvent,
-  InputIssue,
-  Severity,
-} from '../../model/index.ts';
+import type { AggregateRule, Alert, Classification, CloudTrailEvent, InputIssue } from '../../model/index.ts';
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
-import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
+import type { AddDeadLetterInput, Case, CaseDetail, Store, StoreTx } from '../../store/index.ts';
 import { ConflictError, isTransientStoreError } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,7 +110,7 @@ export interface LiveCore extends LiveService {
   readonly metrics: LiveMetrics;
 }
 
-const SYSTEM = 'system';
+const SYSTEM = SYSTEM_ACTOR;
 /**
  * A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) or met a momentary outage
  * (connection reset, server restarting) is run again, this often in all; after that the caller answers 503.
@@ -210,17 +211,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     )[0];
   }
 
-  async function transition(
-    tx: StoreTx,
-    kase: Case,
-    to: CaseState,
-    actor: string,
-    now: number,
-    note: string,
-  ): Promise<Case> {
-    return tx.transitionCase(kase.id, to, { actor, nowMs: now, note });
-  }
-
   async function escalate(
     tx: StoreTx,
     effects: BatchEffects,
@@ -230,11 +220,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     now: number,
     alert: Alert | undefined,
   ): Promise<Case> {
-    let current = kase;
-    if (current.state === 'open' || current.state === 'verifying') {
-      current = await transition(tx, current, 'escalated', actor, now, cause.reason);
-      count(effects, 'casesEscalated');
-    }
+    const escalated = await escalateCase(tx, kase, { actor, nowMs: now }, cause.reason);
+    const current = escalated.case;
+    if (escalated.moved) count(effects, 'casesEscalated');
     await enqueue(tx, effects, caseEscalatedNotification(current, cause, alert, notifyContext), now);
     return current;
   }
@@ -281,7 +269,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       expiresAtMs: expiresAt,
       nowMs: now,
     });
-    const verifying = await transition(tx, kase, 'verifying', SYSTEM, now, `asked the owner ${owner}`);
+    const verifying = await markVerifying(tx, kase, owner, now);
     const confirm = signVerificationToken(deps.secret, { v: nonce, answer: 'confirmed', exp: expiresAt });
     const deny = signVerificationToken(deps.secret, { v: nonce, answer: 'denied', exp: expiresAt });
     const links = {
@@ -316,10 +304,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         'severity' in entry.after,
     );
     const patch = caseFieldsFromAlerts(detail, alerts, { severityLocked });
-    let kase: Case =
-      Object.keys(patch).length === 0
-        ? detail
-        : await tx.updateCase(caseId, patch, { actor: SYSTEM, nowMs: now });
+    let kase: Case = await syncCaseFields(tx, detail, patch, now);
     const lastEscalation = detail.audit.findLast(
       (entry) => entry.action === 'transition' && entry.after?.['state'] === 'escalated',
     );
@@ -328,8 +313,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     });
     const lead = leadAlert(alerts);
     if (action.kind === 'resolve') {
-      kase = await tx.updateCase(caseId, { resolution: action.resolution }, { actor: SYSTEM, nowMs: now });
-      kase = await transition(tx, kase, 'resolved', SYSTEM, now, `explained: ${action.resolution}`);
+      kase = await resolveCase(
+        tx,
+        kase,
+        action.resolution,
+        { actor: SYSTEM, nowMs: now },
+        `explained: ${action.resolution}`,
+      );
       count(effects, 'casesAutoResolved');
       await enqueue(tx, effects, caseResolvedNotification(kase, action.resolution, lead, notifyContext), now);
     } else if (action.kind === 'verify' && lead !== undefined) {
@@ -480,7 +470,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         const target = caseTargetOfAlert(alert, eventOf(alert.event.id));
         if (target === null) continue;
         if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
-        const result = await tx.openOrAttachCase({
+        const result = await openOrAttachCase(tx, {
           alert,
           targetKey: target.key,
           nowMs: now,
@@ -905,15 +895,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
             for (const alert of alerts.filter(isRemovalAlert)) {
               await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
             }
-            const raised: Severity =
-              classification === 'unauthorized' && severityRank(detail.severity) < severityRank('high')
-                ? 'high'
-                : detail.severity;
-            let kase = await tx.updateCase(
-              detail.id,
-              { classification, ...(raised === detail.severity ? {} : { severity: raised }) },
-              { actor, nowMs: now },
-            );
+            let kase = await recordOwnerAnswer(tx, detail, classification, { actor, nowMs: now });
             const lead = leadAlert(alerts);
             if (classification === 'unauthorized') {
               kase = await escalate(
@@ -948,8 +930,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
                   lead,
                 );
               } else if (kase.state === 'open' || kase.state === 'verifying') {
-                kase = await tx.updateCase(kase.id, { resolution: 'owner-confirmed' }, { actor, nowMs: now });
-                kase = await transition(tx, kase, 'resolved', actor, now, 'the owner confirmed');
+                kase = await resolveCase(
+                  tx,
+                  kase,
+                  'owner-confirmed',
+                  { actor, nowMs: now },
+                  'the owner confirmed',
+                );
               }
               await enqueue(
                 tx,
@@ -1076,11 +1063,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       };
     }
     try {
-      await tx.reopenCase(detail.id, {
-        actor,
-        nowMs: now,
-        note: 'the owner said "this was not me" after it was closed',
-      });
+      await reopenAfterDenial(
+        tx,
+        detail,
+        { actor, nowMs: now },
+        'the owner said "this was not me" after it was closed',
+      );
       count(effects, 'casesEscalated');
       effects.logs.push({ level: 'warn', msg: 'case reopened: the owner said "not me"', caseId: detail.id });
     } catch (error) {
