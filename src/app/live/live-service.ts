@@ -556,6 +556,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
           for (const id of effects.caseIds) caseIds.add(id);
         });
       }
+      // After the commits, once per flush: IAM calls never run inside a database transaction.
+      await deps.responder?.caseChanged([...caseIds].sort());
       return [...caseIds];
     } finally {
       flushGuards.delete(guard);
@@ -702,7 +704,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     // After the commit: IAM calls never run inside a database transaction.
     if (deps.responder !== undefined) {
       await deps.responder.eventsIngested(kept);
-      await deps.responder.caseChanged([...new Set([...result.caseIds, ...retriagedCases])]);
+      // The cases the re-triage changed were given to the responder by the flush, once for all who waited for it
+      // (telling it again per waiting request made a burst of n removals plan n times n cases).
+      await deps.responder.caseChanged(result.caseIds);
     }
     metrics.inc('eventsReceived', received);
     metrics.inc('eventsStored', result.stored);
