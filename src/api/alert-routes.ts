@@ -1,6 +1,7 @@
 // The alerts API: the filtered, sorted, paged list, one alert, its stored CloudTrail record, and bulk triage of cases.
 
 import { z } from 'zod';
+import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import { alertToJson } from '../report/index.ts';
 import type { AlertQuery, CaseChange, Case, StoredAlert, StoreTx } from '../store/index.ts';
 import { ALERT_SORTS, CASE_STATES } from '../store/index.ts';
@@ -120,15 +121,15 @@ const BULK_BODY = {
 
 type BulkBody = z.output<z.ZodObject<typeof BULK_BODY>>;
 
-/** One case's change, through the same store calls the single-case routes use (audited there, per case). */
+/** One case's change, through the case lifecycle the single-case routes use (audited there, per case). */
 function applyToCase(tx: StoreTx, id: string, body: BulkBody, change: CaseChange): Promise<Case> {
   switch (body.action) {
     case 'assign':
-      return tx.updateCase(id, { assignee: body.assignee ?? null }, change);
+      return updateByResponder(tx, id, { assignee: body.assignee ?? null }, change);
     case 'classify':
-      return tx.updateCase(id, { classification: body.classification ?? null }, change);
+      return updateByResponder(tx, id, { classification: body.classification ?? null }, change);
     case 'resolve':
-      return tx.transitionCase(id, 'resolved', { ...change, note: body.note ?? '' });
+      return transitionByResponder(tx, id, 'resolved', change, body.note ?? '');
   }
 }
 

@@ -1,5 +1,6 @@
 // The JSON API over the store (alerts are in alert-routes.ts): cases, approvals, KPIs, outbox, dead letters and tokens.
 
+import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import type { OutboxNotification, Case, CaseDetail, CasePatch, StoredApproval } from '../store/index.ts';
 import { CASE_STATES } from '../store/index.ts';
 import { readJson } from './body.ts';
@@ -191,11 +192,13 @@ export const RESOURCE_ROUTES: readonly Route[] = [
         to: field.choice(CASE_STATES),
         note: field.optionalString({ max: 2000 }),
       });
-      const updated = await ctx.options.store.transitionCase(id, to, {
-        actor: actorOf(ctx),
-        nowMs: ctx.options.now(),
-        ...(note === undefined ? {} : { note }),
-      });
+      const updated = await transitionByResponder(
+        ctx.options.store,
+        id,
+        to,
+        { actor: actorOf(ctx), nowMs: ctx.options.now() },
+        note,
+      );
       return json(200, caseJson(updated));
     },
   },
@@ -230,7 +233,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       if (body.assignee !== undefined) patch.assignee = body.assignee;
       if (body.severity !== undefined) patch.severity = body.severity;
       if (body.classification !== undefined) patch.classification = body.classification;
-      const updated = await ctx.options.store.updateCase(id, patch, {
+      const updated = await updateByResponder(ctx.options.store, id, patch, {
         actor: actorOf(ctx),
         nowMs: ctx.options.now(),
       });

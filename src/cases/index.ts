@@ -58,3 +58,16 @@ export {
   verificationTokenHash,
 } from './verification-token.ts';
 export type { TokenCheck, VerificationClaims } from './verification-token.ts';
+export {
+  SYSTEM_ACTOR,
+  escalateCase,
+  markVerifying,
+  openOrAttachCase,
+  recordOwnerAnswer,
+  reopenAfterDenial,
+  resolveCase,
+  syncCaseFields,
+  transitionByResponder,
+  updateByResponder,
+} from './lifecycle.ts';
+export type { CaseActor, CaseStore } from './lifecycle.ts';

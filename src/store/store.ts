@@ -1,6 +1,6 @@
 // The store interface the service is built on: events, alerts, cases, verification, approvals, outbox, tokens, work.
 
-import type { Alert, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
+import type { Alert, Case, CaseState, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import type { BaselineSightingsTx } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
 import type { KpiFactsTx } from './kpi-facts.ts';
@@ -97,30 +97,7 @@ export interface AlertQuery {
 // ---------------------------------------------------------------------------------------------
 // Cases
 
-export type CaseState = 'open' | 'verifying' | 'resolved' | 'escalated';
-
-export interface Case {
-  readonly id: string;
-  /** `account/username`, see `targetKeyOf`: at most one case per target is not resolved. */
-  readonly targetKey: string;
-  readonly account: string | null;
-  readonly userName: string;
-  readonly state: CaseState;
-  readonly classification: Classification | null;
-  /** The highest severity of its alerts unless a responder changed it. */
-  readonly severity: Severity;
-  readonly riskScore: number;
-  readonly assignee: string | null;
-  readonly openedAt: number;
-  /** Time of the earliest event among its alerts. */
-  readonly firstEventAt: number;
-  /** detectedAt of its first alert: MTTR is measured from here. */
-  readonly detectedAt: number;
-  readonly resolvedAt: number | null;
-  readonly resolution: string | null;
-  readonly vulnerabilityWindowSeconds: number | null;
-  readonly updatedAt: number;
-}
+export type { Case, CaseState } from '../model/index.ts';
 
 export type CaseAuditAction =
   | 'opened'

@@ -7,6 +7,14 @@ import {
   caseFieldsFromAlerts,
   chainOwnerLookups,
   configOwnerLookup,
+  escalateCase,
+  markVerifying,
+  openOrAttachCase,
+  recordOwnerAnswer,
+  reopenAfterDenial,
+  resolveCase,
+  syncCaseFields,
+  SYSTEM_ACTOR,
   isRemovalAlert,
   isRootCase,
   newVerificationNonce,
@@ -27,17 +35,10 @@ import {
   UnreadableRecord,
   unwrapItem,
 } from '../../ingest/index.ts';
-import type {
-  AggregateRule,
-  Alert,
-  Classification,
-  CloudTrailEvent,
-  InputIssue,
-  Severity,
-} from '../../model/index.ts';
+import type { AggregateRule, Alert, Classification, CloudTrailEvent, InputIssue } from '../../model/index.ts';
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
-import type { AddDeadLetterInput, Case, CaseDetail, CaseState, Store, StoreTx } from '../../store/index.ts';
+import type { AddDeadLetterInput, Case, CaseDetail, Store, StoreTx } from '../../store/index.ts';
 import { ConflictError, isTransientStoreError } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,7 +110,7 @@ export interface LiveCore extends LiveService {
   readonly metrics: LiveMetrics;
 }
 
-const SYSTEM = 'system';
+const SYSTEM = SYSTEM_ACTOR;
 /**
  * A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) or met a momentary outage
  * (connection reset, server restarting) is run again, this often in all; after that the caller answers 503.
@@ -122,6 +123,8 @@ const txRetryPauseMs = (failed: number): number => {
 };
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
+/** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
+const FLUSH_CHUNK = 50;
 
 /** Everything a batch does inside its transaction, gathered for the outcome and for logs after commit. */
 interface BatchEffects {
@@ -209,17 +212,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     )[0];
   }
 
-  async function transition(
-    tx: StoreTx,
-    kase: Case,
-    to: CaseState,
-    actor: string,
-    now: number,
-    note: string,
-  ): Promise<Case> {
-    return tx.transitionCase(kase.id, to, { actor, nowMs: now, note });
-  }
-
   async function escalate(
     tx: StoreTx,
     effects: BatchEffects,
@@ -229,11 +221,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     now: number,
     alert: Alert | undefined,
   ): Promise<Case> {
-    let current = kase;
-    if (current.state === 'open' || current.state === 'verifying') {
-      current = await transition(tx, current, 'escalated', actor, now, cause.reason);
-      count(effects, 'casesEscalated');
-    }
+    const escalated = await escalateCase(tx, kase, { actor, nowMs: now }, cause.reason);
+    const current = escalated.case;
+    if (escalated.moved) count(effects, 'casesEscalated');
     await enqueue(tx, effects, caseEscalatedNotification(current, cause, alert, notifyContext), now);
     return current;
   }
@@ -280,7 +270,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       expiresAtMs: expiresAt,
       nowMs: now,
     });
-    const verifying = await transition(tx, kase, 'verifying', SYSTEM, now, `asked the owner ${owner}`);
+    const verifying = await markVerifying(tx, kase, owner, now);
     const confirm = signVerificationToken(deps.secret, { v: nonce, answer: 'confirmed', exp: expiresAt });
     const deny = signVerificationToken(deps.secret, { v: nonce, answer: 'denied', exp: expiresAt });
     const links = {
@@ -315,10 +305,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         'severity' in entry.after,
     );
     const patch = caseFieldsFromAlerts(detail, alerts, { severityLocked });
-    let kase: Case =
-      Object.keys(patch).length === 0
-        ? detail
-        : await tx.updateCase(caseId, patch, { actor: SYSTEM, nowMs: now });
+    let kase: Case = await syncCaseFields(tx, detail, patch, now);
     const lastEscalation = detail.audit.findLast(
       (entry) => entry.action === 'transition' && entry.after?.['state'] === 'escalated',
     );
@@ -327,8 +314,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     });
     const lead = leadAlert(alerts);
     if (action.kind === 'resolve') {
-      kase = await tx.updateCase(caseId, { resolution: action.resolution }, { actor: SYSTEM, nowMs: now });
-      kase = await transition(tx, kase, 'resolved', SYSTEM, now, `explained: ${action.resolution}`);
+      kase = await resolveCase(
+        tx,
+        kase,
+        action.resolution,
+        { actor: SYSTEM, nowMs: now },
+        `explained: ${action.resolution}`,
+      );
       count(effects, 'casesAutoResolved');
       await enqueue(tx, effects, caseResolvedNotification(kase, action.resolution, lead, notifyContext), now);
     } else if (action.kind === 'verify' && lead !== undefined) {
@@ -346,6 +338,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     readonly removalAlerts: Map<string, string[]>;
   }
 
+  /**
+   * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per flush
+   * in progress. Their values come from a triage that ran later, over more events, so the flush leaves them alone.
+   */
+  const flushGuards = new Set<Set<string>>();
+
   /** Re-triages stored removals; writes what changed. */
   async function retriage(
     tx: StoreTx,
@@ -353,33 +351,44 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     removals: readonly CloudTrailEvent[],
     now: number,
   ): Promise<Retriaged> {
-    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-    {
-      for (const triaged of await triageStoredRemovals(tx, removals, context)) {
-        if (triaged.incident?.role === 'removal') {
-          const ids = result.removalAlerts.get(triaged.event.id) ?? [];
-          result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
-        }
-        const stored = await tx.getAlert(triaged.id);
-        if (stored === null) {
-          // Only a burst's own alert is born in triage (rule alerts were inserted before it).
-          if (triaged.rule.id !== BURST_RULE.meta.id) continue;
-          const inserted = await tx.insertAlerts([triaged], now);
-          for (const alert of inserted.inserted) {
-            effects.newAlerts.set(alert.id, alert);
-            count(effects, 'alertsRaised');
-          }
-          continue;
-        }
-        const next = keepOwnerAnswer(stored.alert, triaged);
-        if (!triageChanged(stored.alert, next)) continue;
-        await tx.updateAlert(next, now);
-        if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
-        else count(effects, 'alertsUpdated');
-        if (stored.caseId !== null) result.touched.add(stored.caseId);
-        else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
+    return applyTriaged(tx, effects, await triageStoredRemovals(tx, removals, context), now);
+  }
+
+  /** Writes what a triage found: changed alerts, a burst's new alert; `own`: the caller's flush guard, if any. */
+  async function applyTriaged(
+    tx: StoreTx,
+    effects: BatchEffects,
+    triagedAlerts: readonly Alert[],
+    now: number,
+    own?: Set<string>,
+  ): Promise<Retriaged> {
+    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+    for (const triaged of triagedAlerts) {
+      if (triaged.incident?.role === 'removal') {
+        const ids = result.removalAlerts.get(triaged.event.id) ?? [];
+        result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
       }
+      if (own?.has(triaged.id) === true) continue;
+      for (const guard of flushGuards) if (guard !== own) guard.add(triaged.id);
+      const stored = await tx.getAlert(triaged.id);
+      if (stored === null) {
+        // Only a burst's own alert is born in triage (rule alerts were inserted before it).
+        if (triaged.rule.id !== BURST_RULE.meta.id) continue;
+        const inserted = await tx.insertAlerts([triaged], now);
+        for (const alert of inserted.inserted) {
+          effects.newAlerts.set(alert.id, alert);
+          count(effects, 'alertsRaised');
+        }
+        continue;
+      }
+      const next = keepOwnerAnswer(stored.alert, triaged);
+      if (!triageChanged(stored.alert, next)) continue;
+      await tx.updateAlert(next, now);
+      if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
+      else count(effects, 'alertsUpdated');
+      if (stored.caseId !== null) result.touched.add(stored.caseId);
+      else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
     }
     return result;
   }
@@ -462,7 +471,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         const target = caseTargetOfAlert(alert, eventOf(alert.event.id));
         if (target === null) continue;
         if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
-        const result = await tx.openOrAttachCase({
+        const result = await openOrAttachCase(tx, {
           alert,
           targetKey: target.key,
           nowMs: now,
@@ -491,7 +500,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
 
   /**
    * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
-   * together in one transaction; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+   * together; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+   *
+   * The reads and the triage run outside any write transaction, and the writes go in small transactions: a burst's
+   * chain grows with every removal, and holding the writer for all of it (SQLite has one) made every unrelated request
+   * wait for the whole chain. On PostgreSQL no connection holds row locks while triage computes. What other writes
+   * triaged meanwhile is newer than what was read here and is kept (flushGuards); a flush that fails half way has
+   * written only re-triage results, which are idempotent, and its callers' retries mark the events again.
    */
   async function flushRetriage(events: readonly CloudTrailEvent[]): Promise<string[]> {
     const now = clock();
@@ -504,19 +519,50 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       if (target !== null) targets.set(target.key, { ...target, account: event.account });
     }
     const owners = await resolveOwners(targets.values());
-    return inTransaction(async (tx, effects) => {
-      const removals = await affectedRemovals(tx, events, triageConfig);
-      const retriaged = await retriage(tx, effects, removals, now);
-      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
-        retriaged,
-        eventOf: () => undefined,
-        owners,
-        now,
+    const guard = new Set<string>();
+    flushGuards.add(guard);
+    try {
+      const removals = await affectedRemovals(store, events, triageConfig);
+      const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+      const triaged = await triageStoredRemovals(store, removals, context);
+      const caseIds = new Set<string>();
+      const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+      const born: Alert[] = [];
+      for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
+        const part = await inTransaction(async (tx, effects) => {
+          const applied = await applyTriaged(tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
+          return { applied, born: [...effects.newAlerts.values()] };
+        });
+        for (const id of part.applied.touched) retriaged.touched.add(id);
+        retriaged.unattached.push(...part.applied.unattached);
+        for (const [id, ids] of part.applied.removalAlerts)
+          retriaged.removalAlerts.set(id, [...(retriaged.removalAlerts.get(id) ?? []), ...ids]);
+        born.push(...part.born);
+      }
+      const synced = await inTransaction(async (tx, effects) => {
+        const joined = await joinCases(tx, effects, [...born, ...retriaged.unattached], {
+          retriaged,
+          eventOf: () => undefined,
+          owners,
+          now,
+        });
+        for (const id of effects.caseIds) caseIds.add(id);
+        return joined;
       });
-      for (const caseId of [...retriaged.touched].sort())
-        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
-      return [...effects.caseIds];
-    });
+      const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
+      for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
+        await inTransaction(async (tx, effects) => {
+          for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
+            await syncCase(tx, effects, caseId, owners, now);
+          for (const id of effects.caseIds) caseIds.add(id);
+        });
+      }
+      // After the commits, once per flush: IAM calls never run inside a database transaction.
+      await deps.responder?.caseChanged([...caseIds].sort());
+      return [...caseIds];
+    } finally {
+      flushGuards.delete(guard);
+    }
   }
   const retriageQueue = new RetriageQueue(flushRetriage);
 
@@ -660,7 +706,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     // After the commit: IAM calls never run inside a database transaction.
     if (deps.responder !== undefined) {
       await deps.responder.eventsIngested(kept);
-      await deps.responder.caseChanged([...new Set([...result.caseIds, ...retriagedCases])]);
+      // The cases the re-triage changed were given to the responder by the flush, once for all who waited for it
+      // (telling it again per waiting request made a burst of n removals plan n times n cases).
+      await deps.responder.caseChanged(result.caseIds);
     }
     metrics.inc('eventsReceived', received);
     metrics.inc('eventsStored', result.stored);
@@ -853,15 +901,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
             for (const alert of alerts.filter(isRemovalAlert)) {
               await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
             }
-            const raised: Severity =
-              classification === 'unauthorized' && severityRank(detail.severity) < severityRank('high')
-                ? 'high'
-                : detail.severity;
-            let kase = await tx.updateCase(
-              detail.id,
-              { classification, ...(raised === detail.severity ? {} : { severity: raised }) },
-              { actor, nowMs: now },
-            );
+            let kase = await recordOwnerAnswer(tx, detail, classification, { actor, nowMs: now });
             const lead = leadAlert(alerts);
             if (classification === 'unauthorized') {
               kase = await escalate(
@@ -896,8 +936,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
                   lead,
                 );
               } else if (kase.state === 'open' || kase.state === 'verifying') {
-                kase = await tx.updateCase(kase.id, { resolution: 'owner-confirmed' }, { actor, nowMs: now });
-                kase = await transition(tx, kase, 'resolved', actor, now, 'the owner confirmed');
+                kase = await resolveCase(
+                  tx,
+                  kase,
+                  'owner-confirmed',
+                  { actor, nowMs: now },
+                  'the owner confirmed',
+                );
               }
               await enqueue(
                 tx,
@@ -1024,11 +1069,12 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       };
     }
     try {
-      await tx.reopenCase(detail.id, {
-        actor,
-        nowMs: now,
-        note: 'the owner said "this was not me" after it was closed',
-      });
+      await reopenAfterDenial(
+        tx,
+        detail,
+        { actor, nowMs: now },
+        'the owner said "this was not me" after it was closed',
+      );
       count(effects, 'casesEscalated');
       effects.logs.push({ level: 'warn', msg: 'case reopened: the owner said "not me"', caseId: detail.id });
     } catch (error) {

@@ -21,6 +21,16 @@ class Mutex {
   }
 }
 
+/** A transaction waiting for the writer (see SqliteDriver.transaction). */
+interface WriteJob {
+  readonly fn: (conn: SqlConn) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Jobs per group commit: bounds how long the first job of a group waits for the others' work. */
+const MAX_GROUP = 64;
+
 function sqliteCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
@@ -35,11 +45,17 @@ class SqliteDriver implements SqlDriver {
   readonly #mutex = new Mutex();
   readonly #statements = new Map<string, Database.Statement>();
   readonly #conn: SqlConn;
+  #queue: WriteJob[] = [];
+  #writing = false;
 
   constructor(db: Database.Database, url: string, busyTimeoutMs: number) {
     this.#db = db;
     this.#url = url;
     this.#busyTimeoutMs = busyTimeoutMs;
+    // Waiting for another process's write lock is done asynchronously in #beginImmediate; SQLite's own busy handler
+    // would wait synchronously and freeze the event loop. Set once: toggling it around every BEGIN cost two pragma
+    // statements per transaction. In WAL mode nothing else here waits for a lock (readers never block).
+    db.pragma('busy_timeout = 0');
     this.#conn = {
       query: <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
         Promise.resolve(
@@ -55,24 +71,90 @@ class SqliteDriver implements SqlDriver {
     };
   }
 
+  /**
+   * Group commit: transactions that arrive while one is being written wait in a queue, and the next turn of the
+   * one writer runs all of them (up to MAX_GROUP) inside one BEGIN IMMEDIATE ... COMMIT, each in its own SAVEPOINT.
+   * A failing job is rolled back to its savepoint and fails alone; the others commit together. Under load this pays
+   * one BEGIN/COMMIT (and one WAL append) for many requests instead of one each; alone, a job is a group of one.
+   * Each job is settled only after its group's COMMIT, so a resolved transaction is still a committed one.
+   */
   transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    return this.#mutex.run(async () => {
-      await this.#beginImmediate();
-      try {
-        const result = await fn(this.#conn);
-        this.#run(() => this.#db.exec('COMMIT'));
-        return result;
-      } catch (error) {
-        // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has
-        // rolled back itself in that case (or will on the next open, from the journal).
-        try {
-          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        } catch {
-          // reported through `error` below
-        }
-        throw error;
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#writing) {
+        this.#writing = true;
+        void this.#writeLoop();
       }
     });
+  }
+
+  async #writeLoop(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, MAX_GROUP);
+      await this.#mutex.run(() => this.#writeGroup(group));
+    }
+    // No await between the last check and this: a job queued now finds the loop stopped and starts another.
+    this.#writing = false;
+  }
+
+  async #writeGroup(group: readonly WriteJob[]): Promise<void> {
+    try {
+      await this.#beginImmediate();
+    } catch (error) {
+      for (const job of group) job.reject(error);
+      return;
+    }
+    const done: { job: WriteJob; result: unknown }[] = [];
+    for (const [index, job] of group.entries()) {
+      try {
+        this.#run(() => this.#db.exec('SAVEPOINT mfaguard_job'));
+        const result = await job.fn(this.#conn);
+        this.#run(() => this.#db.exec('RELEASE mfaguard_job'));
+        done.push({ job, result });
+      } catch (error) {
+        if (this.#rollbackJob()) {
+          job.reject(error);
+          continue;
+        }
+        // SQLite rolled the whole transaction back itself (disk full, I/O error): the jobs before this one are
+        // lost with it and fail with its error; the ones after it get a transaction of their own.
+        job.reject(error);
+        for (const entry of done) entry.job.reject(error);
+        this.#queue.unshift(...group.slice(index + 1));
+        return;
+      }
+    }
+    try {
+      this.#run(() => this.#db.exec('COMMIT'));
+    } catch (error) {
+      // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has
+      // rolled back itself in that case (or will on the next open, from the journal).
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch {
+        // reported through `error` below
+      }
+      for (const entry of done) entry.job.reject(error);
+      return;
+    }
+    for (const entry of done) entry.job.resolve(entry.result);
+  }
+
+  /** Undoes the failed job's writes; false when the transaction itself is gone. */
+  #rollbackJob(): boolean {
+    try {
+      if (!this.#db.inTransaction) return false;
+      this.#db.exec('ROLLBACK TO mfaguard_job');
+      this.#db.exec('RELEASE mfaguard_job');
+      return true;
+    } catch {
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch {
+        // the transaction is gone either way
+      }
+      return false;
+    }
   }
 
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -117,21 +199,16 @@ class SqliteDriver implements SqlDriver {
   async #beginImmediate(): Promise<void> {
     const deadline = performance.now() + this.#busyTimeoutMs;
     let delay = 2;
-    this.#db.pragma('busy_timeout = 0');
-    try {
-      for (;;) {
-        try {
-          this.#db.exec('BEGIN IMMEDIATE');
-          return;
-        } catch (error) {
-          if (sqliteCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline)
-            throw this.#translate(error);
-        }
-        await sleep(delay + Math.random() * delay);
-        delay = Math.min(delay * 2, 50);
+    for (;;) {
+      try {
+        this.#db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (sqliteCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline)
+          throw this.#translate(error);
       }
-    } finally {
-      this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 50);
     }
   }
 

@@ -775,6 +775,29 @@ export function defineStoreContract(
       assert.deepEqual(await store.listCaseNotifications('404', 100), []);
     });
 
+    test('transaction: concurrent ones commit alone or together, and one that fails fails alone', async (open) => {
+      // On SQLite these are written as one group commit (a savepoint each); the outcome must be the same as one by one.
+      const store = await open();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await tx.setCheckpoint(`k${i}`, `v${i}`, T0);
+            if (i % 5 === 2) throw new Error(`job ${i} broke`);
+            await tx.setCheckpoint(`after${i}`, 'yes', T0);
+            return i;
+          }),
+        ),
+      );
+      for (const [i, outcome] of outcomes.entries()) {
+        const failed = i % 5 === 2;
+        assert.equal(outcome.status, failed ? 'rejected' : 'fulfilled', `job ${i}`);
+        if (outcome.status === 'fulfilled') assert.equal(outcome.value, i);
+        else assert.match(String(outcome.reason), new RegExp(`job ${i} broke`));
+        assert.equal(await store.getCheckpoint(`k${i}`), failed ? null : `v${i}`, `job ${i} first write`);
+        assert.equal(await store.getCheckpoint(`after${i}`), failed ? null : 'yes', `job ${i} second write`);
+      }
+    });
+
     test('transaction: nesting, using the store inside, and using tx afterwards are errors', async (open) => {
       const store = await open();
       const nested = await rejectsWith(

@@ -1,0 +1,56 @@
+// cases/ owns the case lifecycle: no production file outside cases/ and store/ changes a case through the store.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../', import.meta.url));
+const CHANGES = /\.(transitionCase|updateCase|reopenCase|openOrAttachCase)\s*\(/g;
+
+function productionFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'test-support' ? [] : productionFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** `file:line: call` for every case change made outside the owners. */
+export function offenders(files: readonly { path: string; text: string }[]): string[] {
+  const found: string[] = [];
+  for (const { path, text } of files) {
+    if (path.startsWith('cases/') || path.startsWith('store/')) continue;
+    for (const match of text.matchAll(CHANGES)) {
+      const line = text.slice(0, match.index).split('\n').length;
+      found.push(`${path}:${line}: ${match[1]}`);
+    }
+  }
+  return found;
+}
+
+describe('case lifecycle ownership', () => {
+  it('only cases/ and store/ change a case (others call cases/index.ts)', () => {
+    const files = productionFiles(SRC).map((path) => ({
+      path: relative(SRC, path).split('\\').join('/'),
+      text: readFileSync(path, 'utf8'),
+    }));
+    assert.ok(files.length > 100, `expected the whole src/ tree, read ${files.length} files`);
+    assert.deepEqual(offenders(files), []);
+  });
+
+  it('the check bites: a direct call in api/ or app/ is reported with its place', () => {
+    const found = offenders([
+      { path: 'api/resources.ts', text: 'a\nawait ctx.options.store.transitionCase(id, to, change);' },
+      { path: 'app/live/x.ts', text: 'await tx.updateCase (id, patch, change);\nawait tx.reopenCase(id);' },
+      { path: 'cases/lifecycle.ts', text: 'store.transitionCase(id)' },
+      { path: 'store/sql/sql-ops.ts', text: 'this.updateCase(id)' },
+    ]);
+    assert.deepEqual(found, [
+      'api/resources.ts:2: transitionCase',
+      'app/live/x.ts:1: updateCase',
+      'app/live/x.ts:2: reopenCase',
+    ]);
+  });
+});
