@@ -2,7 +2,13 @@
 
 import type { Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError } from '../model/index.ts';
-import type { CaseFact, DurationStats, KpiFacts, RemovalFact } from '../store/index.ts';
+import type {
+  CaseFact,
+  DurationStats,
+  KpiFacts,
+  PostureSnapshotSummary,
+  RemovalFact,
+} from '../store/index.ts';
 import { AUTO_RESOLUTIONS } from '../store/index.ts';
 import { percentile } from './kpi.ts';
 
@@ -12,17 +18,8 @@ export type TrendBucket = (typeof TREND_BUCKETS)[number];
 /** More points than this make an unreadable chart and a slow answer: ask for a wider bucket instead. */
 export const MAX_TREND_BUCKETS = 750;
 
-/** One posture snapshot as the store summarises it (an audit, or the posture as events left it). */
-export interface PostureSnapshotSummary {
-  id: string;
-  accountId: string;
-  takenAt: number;
-  source: 'audit' | 'events';
-  consoleUsers: number;
-  consoleUsersWithMfa: number;
-  mfaEnforcedByPolicy: number;
-  cisScore: number | null;
-}
+// One posture snapshot as the store summarises it (an audit, or the posture as events left it).
+export type { PostureSnapshotSummary };
 
 /** The case kind of a user given console access without MFA (issue 15's "compliant from day one" guardrail). */
 export const PROVISIONED_WITHOUT_MFA_KIND = 'provisioned-without-mfa';
