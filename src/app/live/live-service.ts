@@ -30,11 +30,12 @@ import type { AggregateRule, Alert, Classification, CloudTrailEvent } from '../.
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { Case, CaseDetail, Store, StoreTx } from '../../store/index.ts';
-import { ConflictError, isTransientStoreError } from '../../store/index.ts';
+import { ConflictError } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
+import { count, createTransactionRunner } from './live-context.ts';
+import type { BatchEffects, LiveLogEntry, ResponseHooks } from './live-context.ts';
 import type { Rejected } from './decode.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
@@ -62,11 +63,7 @@ import {
 import type { NotificationContext } from './notifications.ts';
 import type { Notification } from '../../notify/index.ts';
 
-export interface LiveLogEntry {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly msg: string;
-  readonly [key: string]: unknown;
-}
+export type { LiveLogEntry, ResponseHooks } from './live-context.ts';
 
 export interface LiveServiceDeps {
   readonly store: Store;
@@ -91,49 +88,16 @@ export interface LiveServiceDeps {
   readonly responder?: ResponseHooks;
 }
 
-/** What the live core tells the responder; it logs its own failures and never throws into ingestion. */
-export interface ResponseHooks {
-  caseChanged(caseIds: readonly string[]): Promise<void>;
-  eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
-  tick(): Promise<void>;
-}
-
 /** The live service plus what the shells need besides the contract. */
 export interface LiveCore extends LiveService {
   readonly metrics: LiveMetrics;
 }
 
 const SYSTEM = SYSTEM_ACTOR;
-/**
- * A transaction that lost a race (PostgreSQL deadlock victim, serialisation failure) or met a momentary outage
- * (connection reset, server restarting) is run again, this often in all; after that the caller answers 503.
- */
-const MAX_TX_ATTEMPTS = 5;
-/** Pause before attempt n+1: 20 ms doubling to at most 400 ms, with jitter, about 1.5 s in all. */
-const txRetryPauseMs = (failed: number): number => {
-  const base = Math.min(400, 20 * 2 ** (failed - 1));
-  return base + Math.random() * base;
-};
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 /** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
 const FLUSH_CHUNK = 50;
-
-/** Everything a batch does inside its transaction, gathered for the outcome and for logs after commit. */
-interface BatchEffects {
-  readonly newAlerts: Map<string, Alert>;
-  readonly caseIds: Set<string>;
-  readonly counters: Map<Parameters<LiveMetrics['inc']>[0], number>;
-  readonly logs: LiveLogEntry[];
-}
-
-function newEffects(): BatchEffects {
-  return { newAlerts: new Map(), caseIds: new Set(), counters: new Map(), logs: [] };
-}
-
-function count(effects: BatchEffects, counter: Parameters<LiveMetrics['inc']>[0], by = 1): void {
-  effects.counters.set(counter, (effects.counters.get(counter) ?? 0) + by);
-}
 
 /** Every alert about a user joins that user's case; the burst's own alert is about the caller, not one user. */
 function isTargetAlert(alert: Alert): boolean {
@@ -158,24 +122,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   const coverageEnd = (now: number): number => now - serve.deliveryLagMs;
   const sightings = new SightingsBuffer();
 
-  /**
-   * Runs `fn` in one transaction, again when the database picked it as a deadlock victim or the connection
-   * broke before COMMIT (nothing was written: the work is simply redone, with fresh effects).
-   */
-  async function inTransaction<T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const effects = newEffects();
-      try {
-        const result = await store.transaction((tx) => fn(tx, effects));
-        for (const [counter, by] of effects.counters) metrics.inc(counter, by);
-        for (const entry of effects.logs) log(entry);
-        return result;
-      } catch (error) {
-        if (!isTransientStoreError(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
-        await sleep(txRetryPauseMs(attempt));
-      }
-    }
-  }
+  const inTransaction = createTransactionRunner({ store, metrics, log });
 
   async function enqueue(tx: StoreTx, effects: BatchEffects, n: Notification, now: number): Promise<void> {
     const result = await queueNotification(tx, n, notifyContext, now);
