@@ -3,12 +3,9 @@
 import { baselineSightings } from '../../enrich/index.ts';
 import {
   ANSWERED_CLASSIFICATIONS,
-  awaitsGraceWindow,
   caseFieldsFromAlerts,
   chainOwnerLookups,
   configOwnerLookup,
-  escalateCase,
-  markVerifying,
   openOrAttachCase,
   recordOwnerAnswer,
   reopenAfterDenial,
@@ -17,11 +14,8 @@ import {
   SYSTEM_ACTOR,
   isRemovalAlert,
   isRootCase,
-  newVerificationNonce,
   nextCaseAction,
-  signVerificationToken,
   checkVerificationToken,
-  verificationLink,
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
@@ -32,9 +26,11 @@ import type { Route } from '../../notify/index.ts';
 import type { Case, CaseDetail, Store, StoreTx } from '../../store/index.ts';
 import { ConflictError } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
+import { caseAlerts, isTargetAlert, leadAlert } from './case-alerts.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import { count, createTransactionRunner } from './live-context.ts';
-import type { BatchEffects, LiveLogEntry, ResponseHooks } from './live-context.ts';
+import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
+import { enqueue, escalate, requestVerification } from './escalation.ts';
 import type { Rejected } from './decode.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
@@ -53,15 +49,11 @@ import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
 import {
-  caseEscalatedNotification,
   caseOpenedNotification,
   caseResolvedNotification,
-  queueNotification,
   verificationAnsweredNotification,
-  verificationRequestNotification,
 } from './notifications.ts';
 import type { NotificationContext } from './notifications.ts';
-import type { Notification } from '../../notify/index.ts';
 
 export type { LiveLogEntry, ResponseHooks } from './live-context.ts';
 
@@ -99,11 +91,6 @@ const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 /** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
 const FLUSH_CHUNK = 50;
 
-/** Every alert about a user joins that user's case; the burst's own alert is about the caller, not one user. */
-function isTargetAlert(alert: Alert): boolean {
-  return alert.rule.id !== BURST_RULE.meta.id;
-}
-
 // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function createLiveService(deps: LiveServiceDeps): LiveCore {
   const { store, rules, clock } = deps;
@@ -123,108 +110,23 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   const sightings = new SightingsBuffer();
 
   const inTransaction = createTransactionRunner({ store, metrics, log });
-
-  async function enqueue(tx: StoreTx, effects: BatchEffects, n: Notification, now: number): Promise<void> {
-    const result = await queueNotification(tx, n, notifyContext, now);
-    count(effects, 'notificationsQueued', result.queued);
-    if (result.notifiers.length === 0) {
-      count(effects, 'notificationsUnrouted');
-      effects.logs.push({
-        level: 'warn',
-        msg: 'no route sends this notification',
-        kind: n.kind,
-        caseId: n.caseId,
-      });
-    }
-  }
-
-  async function caseAlerts(tx: StoreTx, detail: CaseDetail): Promise<Alert[]> {
-    const stored = await Promise.all(detail.alertIds.map((id) => tx.getAlert(id)));
-    return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
-  }
-
-  /** The removal that best speaks for the case in messages: the worst one. */
-  function leadAlert(alerts: readonly Alert[]): Alert | undefined {
-    const pool = alerts.filter(isRemovalAlert);
-    const list = pool.length > 0 ? pool : [...alerts];
-    return list.sort(
-      (a, b) => severityRank(b.severity) - severityRank(a.severity) || b.riskScore - a.riskScore,
-    )[0];
-  }
-
-  async function escalate(
-    tx: StoreTx,
-    effects: BatchEffects,
-    kase: Case,
-    cause: { key: string; reason: string },
-    actor: string,
-    now: number,
-    alert: Alert | undefined,
-  ): Promise<Case> {
-    const escalated = await escalateCase(tx, kase, { actor, nowMs: now }, cause.reason);
-    const current = escalated.case;
-    if (escalated.moved) count(effects, 'casesEscalated');
-    await enqueue(tx, effects, caseEscalatedNotification(current, cause, alert, notifyContext), now);
-    return current;
-  }
-
-  async function requestVerification(
-    tx: StoreTx,
-    effects: BatchEffects,
-    kase: Case,
-    alert: Alert,
-    owner: string | null,
-    now: number,
-    alerts: readonly Alert[],
-  ): Promise<void> {
-    if (owner === null) {
-      // Nobody to ask: a takeover escalates at once; anything else waits for its grace window, since a trustworthy
-      // re-enrolment (a phone swap) may still arrive and explain it.
-      if (awaitsGraceWindow(alerts)) {
-        effects.logs.push({
-          level: 'info',
-          msg: 'no owner on record: waiting for the grace window before escalating',
-          caseId: kase.id,
-          user: kase.userName,
-        });
-        return;
-      }
-      await escalate(
-        tx,
-        effects,
-        kase,
-        { key: 'no-owner', reason: 'no owner on record' },
-        SYSTEM,
-        now,
-        alert,
-      );
-      effects.logs.push({ level: 'warn', msg: 'no owner on record', caseId: kase.id, user: kase.userName });
-      return;
-    }
-    const nonce = newVerificationNonce(deps.randomBytes);
-    const expiresAt = now + serve.verificationTtlMs;
-    const verification = await tx.createVerification({
-      caseId: kase.id,
-      owner,
-      tokenHash: verificationTokenHash(nonce),
-      expiresAtMs: expiresAt,
-      nowMs: now,
-    });
-    const verifying = await markVerifying(tx, kase, owner, now);
-    const confirm = signVerificationToken(deps.secret, { v: nonce, answer: 'confirmed', exp: expiresAt });
-    const deny = signVerificationToken(deps.secret, { v: nonce, answer: 'denied', exp: expiresAt });
-    const links = {
-      confirm: verificationLink(deps.publicUrl, confirm),
-      deny: verificationLink(deps.publicUrl, deny),
-    };
-    await enqueue(
-      tx,
-      effects,
-      verificationRequestNotification(verifying, alert, verification, links, notifyContext),
-      now,
-    );
-    count(effects, 'verificationsRequested');
-  }
+  const ctx: LiveContext = {
+    store,
+    rules,
+    triageConfig,
+    serve,
+    clock,
+    metrics,
+    log,
+    notifyContext,
+    secret: deps.secret,
+    publicUrl: deps.publicUrl,
+    randomBytes: deps.randomBytes,
+    responder: deps.responder,
+    inTransaction,
+    resolveOwners,
+    coverageEnd,
+  };
 
   /** Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). */
   async function syncCase(
@@ -262,9 +164,24 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         `explained: ${action.resolution}`,
       );
       count(effects, 'casesAutoResolved');
-      await enqueue(tx, effects, caseResolvedNotification(kase, action.resolution, lead, notifyContext), now);
+      await enqueue(
+        ctx,
+        tx,
+        effects,
+        caseResolvedNotification(kase, action.resolution, lead, notifyContext),
+        now,
+      );
     } else if (action.kind === 'verify' && lead !== undefined) {
-      await requestVerification(tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now, alerts);
+      await requestVerification(
+        ctx,
+        tx,
+        effects,
+        kase,
+        lead,
+        owners.get(kase.targetKey) ?? null,
+        now,
+        alerts,
+      );
     }
     effects.caseIds.add(caseId);
   }
@@ -346,7 +263,13 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     const lead = leadAlert(alerts);
     if (lead === undefined) return;
     const patch = caseFieldsFromAlerts(detail, alerts);
-    await enqueue(tx, effects, caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext), now);
+    await enqueue(
+      ctx,
+      tx,
+      effects,
+      caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext),
+      now,
+    );
   }
 
   /** False when the alert is part of an incident whose case is already resolved: a late event reopens nothing. */
@@ -733,6 +656,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
             const lead = leadAlert(alerts);
             if (classification === 'unauthorized') {
               kase = await escalate(
+                ctx,
                 tx,
                 effects,
                 kase,
@@ -750,6 +674,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
                 isRootCase(kase) || (policy !== null && severityRank(kase.severity) >= severityRank(policy));
               if (mustEscalate && (kase.state === 'open' || kase.state === 'verifying')) {
                 kase = await escalate(
+                  ctx,
                   tx,
                   effects,
                   kase,
@@ -773,6 +698,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
                 );
               }
               await enqueue(
+                ctx,
                 tx,
                 effects,
                 verificationAnsweredNotification(kase, verification, classification, notifyContext),
@@ -812,6 +738,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
               if (detail === null || detail.state === 'resolved') return;
               const lead = leadAlert(await caseAlerts(tx, detail));
               await escalate(
+                ctx,
                 tx,
                 effects,
                 detail,
