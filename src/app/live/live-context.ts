@@ -35,6 +35,16 @@ export function count(effects: BatchEffects, counter: Parameters<LiveMetrics['in
   effects.counters.set(counter, (effects.counters.get(counter) ?? 0) + by);
 }
 
+/** What a re-triage wrote, for the cases step that follows it. */
+export interface Retriaged {
+  /** Cases whose alerts changed. */
+  readonly touched: Set<string>;
+  /** Incident alerts stored earlier in no case (a deleted device seen before its removal): they join one now. */
+  readonly unattached: Alert[];
+  /** The ids of each removal's own alerts, by removal event id. */
+  readonly removalAlerts: Map<string, string[]>;
+}
+
 /** Runs `fn` in one transaction with fresh effects; counted and logged once it commits. */
 export type Transact = <T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>) => Promise<T>;
 

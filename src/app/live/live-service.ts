@@ -3,18 +3,14 @@
 import { baselineSightings } from '../../enrich/index.ts';
 import {
   ANSWERED_CLASSIFICATIONS,
-  caseFieldsFromAlerts,
   chainOwnerLookups,
   configOwnerLookup,
-  openOrAttachCase,
   recordOwnerAnswer,
   reopenAfterDenial,
   resolveCase,
-  syncCaseFields,
   SYSTEM_ACTOR,
   isRemovalAlert,
   isRootCase,
-  nextCaseAction,
   checkVerificationToken,
   verificationTokenHash,
 } from '../../cases/index.ts';
@@ -23,36 +19,27 @@ import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
 import type { AggregateRule, Alert, Classification, CloudTrailEvent } from '../../model/index.ts';
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
-import type { Case, CaseDetail, Store, StoreTx } from '../../store/index.ts';
+import type { CaseDetail, Store, StoreTx } from '../../store/index.ts';
 import { ConflictError } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
-import { caseAlerts, isTargetAlert, leadAlert } from './case-alerts.ts';
+import { caseAlerts, leadAlert } from './case-alerts.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import { count, createTransactionRunner } from './live-context.ts';
-import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
-import { enqueue, escalate, requestVerification } from './escalation.ts';
+import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks, Retriaged } from './live-context.ts';
+import { joinCases, syncCase } from './case-steps.ts';
+import { enqueue, escalate } from './escalation.ts';
 import type { Rejected } from './decode.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
 import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
-import {
-  affectedRemovals,
-  caseTargetOf,
-  caseTargetOfAlert,
-  triageChanged,
-  triageStoredRemovals,
-} from './live-triage.ts';
+import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemovals } from './live-triage.ts';
 import { RetriageQueue } from './retriage-queue.ts';
 import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
-import {
-  caseOpenedNotification,
-  caseResolvedNotification,
-  verificationAnsweredNotification,
-} from './notifications.ts';
+import { verificationAnsweredNotification } from './notifications.ts';
 import type { NotificationContext } from './notifications.ts';
 
 export type { LiveLogEntry, ResponseHooks } from './live-context.ts';
@@ -128,73 +115,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     coverageEnd,
   };
 
-  /** Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). */
-  async function syncCase(
-    tx: StoreTx,
-    effects: BatchEffects,
-    caseId: string,
-    owners: ReadonlyMap<string, string | null>,
-    now: number,
-  ): Promise<void> {
-    const detail = await tx.getCase(caseId);
-    if (detail === null) return;
-    const alerts = await caseAlerts(tx, detail);
-    const severityLocked = detail.audit.some(
-      (entry) =>
-        entry.action === 'updated' &&
-        entry.actor !== SYSTEM &&
-        entry.after !== null &&
-        'severity' in entry.after,
-    );
-    const patch = caseFieldsFromAlerts(detail, alerts, { severityLocked });
-    let kase: Case = await syncCaseFields(tx, detail, patch, now);
-    const lastEscalation = detail.audit.findLast(
-      (entry) => entry.action === 'transition' && entry.after?.['state'] === 'escalated',
-    );
-    const action = nextCaseAction(kase, alerts, detail.verifications.length > 0, {
-      escalatedBySystem: lastEscalation?.actor === SYSTEM,
-    });
-    const lead = leadAlert(alerts);
-    if (action.kind === 'resolve') {
-      kase = await resolveCase(
-        tx,
-        kase,
-        action.resolution,
-        { actor: SYSTEM, nowMs: now },
-        `explained: ${action.resolution}`,
-      );
-      count(effects, 'casesAutoResolved');
-      await enqueue(
-        ctx,
-        tx,
-        effects,
-        caseResolvedNotification(kase, action.resolution, lead, notifyContext),
-        now,
-      );
-    } else if (action.kind === 'verify' && lead !== undefined) {
-      await requestVerification(
-        ctx,
-        tx,
-        effects,
-        kase,
-        lead,
-        owners.get(kase.targetKey) ?? null,
-        now,
-        alerts,
-      );
-    }
-    effects.caseIds.add(caseId);
-  }
-
-  interface Retriaged {
-    /** Cases whose alerts changed. */
-    readonly touched: Set<string>;
-    /** Incident alerts stored earlier in no case (a deleted device seen before its removal): they join one now. */
-    readonly unattached: Alert[];
-    /** The ids of each removal's own alerts, by removal event id. */
-    readonly removalAlerts: Map<string, string[]>;
-  }
-
   /**
    * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per flush
    * in progress. Their values come from a triage that ran later, over more events, so the flush leaves them alone.
@@ -250,40 +170,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     return result;
   }
 
-  /** Announces a new case with the case as its alerts make it; the verification request (if any) follows. */
-  async function announceOpened(
-    tx: StoreTx,
-    effects: BatchEffects,
-    caseId: string,
-    now: number,
-  ): Promise<void> {
-    const detail = await tx.getCase(caseId);
-    if (detail === null) return;
-    const alerts = await caseAlerts(tx, detail);
-    const lead = leadAlert(alerts);
-    if (lead === undefined) return;
-    const patch = caseFieldsFromAlerts(detail, alerts);
-    await enqueue(
-      ctx,
-      tx,
-      effects,
-      caseOpenedNotification({ ...detail, ...patch }, lead, notifyContext),
-      now,
-    );
-  }
-
-  /** False when the alert is part of an incident whose case is already resolved: a late event reopens nothing. */
-  async function incidentStillOpen(tx: StoreTx, alert: Alert, retriaged: Retriaged): Promise<boolean> {
-    if (alert.incident?.role !== 'member') return true;
-    for (const id of retriaged.removalAlerts.get(alert.incident.removalEventId) ?? []) {
-      const stored = await tx.getAlert(id);
-      if (stored?.caseId === null || stored === null) continue;
-      const kase = await tx.getCase(stored.caseId);
-      if (kase !== null && kase.state === 'resolved') return false;
-    }
-    return true;
-  }
-
   async function resolveOwners(targets: Iterable<{ key: string; account: string | null; userName: string }>) {
     const owners = new Map<string, string | null>();
     for (const target of targets) {
@@ -291,74 +177,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       owners.set(target.key, await ownerOf({ account: target.account, userName: target.userName }));
     }
     return owners;
-  }
-
-  /**
-   * Cases: every new alert about a user joins (or opens) that user's case, a burst's removals included. Incidents
-   * join in time order, each case brought in step before the next incident: a rotation closes its case before a
-   * later removal of the same user opens another, exactly as when the events arrive one request at a time.
-   * Returns the cases brought in step.
-   */
-  async function joinCases(
-    tx: StoreTx,
-    effects: BatchEffects,
-    alerts: readonly Alert[],
-    context: {
-      readonly retriaged: Retriaged;
-      readonly eventOf: (id: string) => CloudTrailEvent | undefined;
-      readonly owners: ReadonlyMap<string, string | null>;
-      readonly now: number;
-    },
-  ): Promise<Set<string>> {
-    const { retriaged, eventOf, owners, now } = context;
-    const incidents = new Map<string, Alert[]>();
-    for (const alert of alerts) {
-      if (!isTargetAlert(alert)) continue;
-      const key = alert.incident?.removalEventId ?? alert.event.id;
-      incidents.set(key, [...(incidents.get(key) ?? []), alert]);
-    }
-    const firstTime = (alerts: readonly Alert[]): string =>
-      alerts.reduce((min, alert) => (alert.event.time < min ? alert.event.time : min), alerts[0]!.event.time);
-    const ordered = [...incidents.entries()].sort(([ka, a], [kb, b]) =>
-      firstTime(a) < firstTime(b) ? -1 : firstTime(a) > firstTime(b) ? 1 : ka < kb ? -1 : 1,
-    );
-    const synced = new Set<string>();
-    for (const [, group] of ordered) {
-      const opened = new Set<string>();
-      const joined = new Set<string>();
-      // A removal's alert goes first, so the alerts of its incident join its case.
-      group.sort(
-        (a, b) => (a.incident?.role === 'removal' ? 0 : 1) - (b.incident?.role === 'removal' ? 0 : 1),
-      );
-      for (const alert of group) {
-        const target = caseTargetOfAlert(alert, eventOf(alert.event.id));
-        if (target === null) continue;
-        if (!(await incidentStillOpen(tx, alert, retriaged))) continue;
-        const result = await openOrAttachCase(tx, {
-          alert,
-          targetKey: target.key,
-          nowMs: now,
-          actor: SYSTEM,
-        });
-        joined.add(result.case.id);
-        if (result.created) {
-          opened.add(result.case.id);
-          count(effects, 'casesOpened');
-          effects.logs.push({
-            level: 'info',
-            msg: 'case opened',
-            caseId: result.case.id,
-            user: target.userName,
-          });
-        }
-      }
-      for (const caseId of [...joined].sort()) {
-        if (opened.has(caseId)) await announceOpened(tx, effects, caseId, now);
-        await syncCase(tx, effects, caseId, owners, now);
-        synced.add(caseId);
-      }
-    }
-    return synced;
   }
 
   /**
@@ -403,7 +221,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         born.push(...part.born);
       }
       const synced = await inTransaction(async (tx, effects) => {
-        const joined = await joinCases(tx, effects, [...born, ...retriaged.unattached], {
+        const joined = await joinCases(ctx, tx, effects, [...born, ...retriaged.unattached], {
           retriaged,
           eventOf: () => undefined,
           owners,
@@ -416,7 +234,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
         await inTransaction(async (tx, effects) => {
           for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
-            await syncCase(tx, effects, caseId, owners, now);
+            await syncCase(ctx, tx, effects, caseId, owners, now);
           for (const id of effects.caseIds) caseIds.add(id);
         });
       }
@@ -543,14 +361,20 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       const retriaged = await retriage(tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 
-      const synced = await joinCases(tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
-        retriaged,
-        eventOf: (id) => byId.get(id),
-        owners,
-        now,
-      });
+      const synced = await joinCases(
+        ctx,
+        tx,
+        effects,
+        [...effects.newAlerts.values(), ...retriaged.unattached],
+        {
+          retriaged,
+          eventOf: (id) => byId.get(id),
+          owners,
+          now,
+        },
+      );
       for (const caseId of [...touched].sort())
-        if (!synced.has(caseId)) await syncCase(tx, effects, caseId, owners, now);
+        if (!synced.has(caseId)) await syncCase(ctx, tx, effects, caseId, owners, now);
       return {
         conflicts: conflicts.map((conflict) => conflict.issue),
         stored: inserted.inserted.length,
@@ -877,7 +701,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       }
       const touched = (await retriage(tx, effects, [...removals.values()], now)).touched;
       touched.add(caseId);
-      for (const id of touched) await syncCase(tx, effects, id, owners, now);
+      for (const id of touched) await syncCase(ctx, tx, effects, id, owners, now);
     });
   }
 }
