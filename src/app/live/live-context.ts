@@ -69,6 +69,12 @@ export interface LiveContext {
   readonly responder: ResponseHooks | undefined;
   readonly inTransaction: Transact;
   readonly resolveOwners: (targets: OwnerTargets) => Promise<Map<string, string | null>>;
+  /**
+   * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per
+   * flush in progress. Their values come from a triage that ran later, over more events, so the flush leaves them
+   * alone.
+   */
+  readonly flushGuards: Set<Set<string>>;
   /** The time up to which every event is taken to have arrived (CloudTrail delivers late). */
   readonly coverageEnd: (now: number) => number;
 }

@@ -15,7 +15,7 @@ import {
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
-import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
+import { isMfaRemoval } from '../../detect/index.ts';
 import type { AggregateRule, Alert, Classification, CloudTrailEvent } from '../../model/index.ts';
 import { severityRank } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
@@ -25,8 +25,10 @@ import { SightingsBuffer } from './sightings-buffer.ts';
 import { caseAlerts, leadAlert } from './case-alerts.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import { count, createTransactionRunner } from './live-context.ts';
-import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks, Retriaged } from './live-context.ts';
+import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
 import { joinCases, syncCase } from './case-steps.ts';
+import { flushRetriage, retriage } from './triage-writes.ts';
+import { withOwnerAnswer } from './owner-answer.ts';
 import { enqueue, escalate } from './escalation.ts';
 import type { Rejected } from './decode.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
@@ -34,7 +36,7 @@ import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
 import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
-import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemovals } from './live-triage.ts';
+import { affectedRemovals, caseTargetOf } from './live-triage.ts';
 import { RetriageQueue } from './retriage-queue.ts';
 import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
@@ -75,8 +77,6 @@ export interface LiveCore extends LiveService {
 const SYSTEM = SYSTEM_ACTOR;
 /** How far back an aggregate rule (threshold, new terms) looks in the store when a batch feeds it. */
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
-/** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
-const FLUSH_CHUNK = 50;
 
 // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function createLiveService(deps: LiveServiceDeps): LiveCore {
@@ -113,62 +113,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     inTransaction,
     resolveOwners,
     coverageEnd,
+    flushGuards: new Set(),
   };
-
-  /**
-   * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per flush
-   * in progress. Their values come from a triage that ran later, over more events, so the flush leaves them alone.
-   */
-  const flushGuards = new Set<Set<string>>();
-
-  /** Re-triages stored removals; writes what changed. */
-  async function retriage(
-    tx: StoreTx,
-    effects: BatchEffects,
-    removals: readonly CloudTrailEvent[],
-    now: number,
-  ): Promise<Retriaged> {
-    const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-    return applyTriaged(tx, effects, await triageStoredRemovals(tx, removals, context), now);
-  }
-
-  /** Writes what a triage found: changed alerts, a burst's new alert; `own`: the caller's flush guard, if any. */
-  async function applyTriaged(
-    tx: StoreTx,
-    effects: BatchEffects,
-    triagedAlerts: readonly Alert[],
-    now: number,
-    own?: Set<string>,
-  ): Promise<Retriaged> {
-    const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
-    for (const triaged of triagedAlerts) {
-      if (triaged.incident?.role === 'removal') {
-        const ids = result.removalAlerts.get(triaged.event.id) ?? [];
-        result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
-      }
-      if (own?.has(triaged.id) === true) continue;
-      for (const guard of flushGuards) if (guard !== own) guard.add(triaged.id);
-      const stored = await tx.getAlert(triaged.id);
-      if (stored === null) {
-        // Only a burst's own alert is born in triage (rule alerts were inserted before it).
-        if (triaged.rule.id !== BURST_RULE.meta.id) continue;
-        const inserted = await tx.insertAlerts([triaged], now);
-        for (const alert of inserted.inserted) {
-          effects.newAlerts.set(alert.id, alert);
-          count(effects, 'alertsRaised');
-        }
-        continue;
-      }
-      const next = keepOwnerAnswer(stored.alert, triaged);
-      if (!triageChanged(stored.alert, next)) continue;
-      await tx.updateAlert(next, now);
-      if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
-      else count(effects, 'alertsUpdated');
-      if (stored.caseId !== null) result.touched.add(stored.caseId);
-      else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
-    }
-    return result;
-  }
 
   async function resolveOwners(targets: Iterable<{ key: string; account: string | null; userName: string }>) {
     const owners = new Map<string, string | null>();
@@ -179,73 +125,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     return owners;
   }
 
-  /**
-   * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
-   * together; their incidents' stray alerts join cases, and the cases they touch are brought in step.
-   *
-   * The reads and the triage run outside any write transaction, and the writes go in small transactions: a burst's
-   * chain grows with every removal, and holding the writer for all of it (SQLite has one) made every unrelated request
-   * wait for the whole chain. On PostgreSQL no connection holds row locks while triage computes. What other writes
-   * triaged meanwhile is newer than what was read here and is kept (flushGuards); a flush that fails half way has
-   * written only re-triage results, which are idempotent, and its callers' retries mark the events again.
-   */
-  async function flushRetriage(events: readonly CloudTrailEvent[]): Promise<string[]> {
-    const now = clock();
-    // The owners of the removals just posted (their cases are the ones a re-triage may turn to asking); the other
-    // touched cases asked theirs when they opened.
-    const targets = new Map<string, { key: string; account: string | null; userName: string }>();
-    for (const event of events) {
-      if (!isMfaRemoval(event)) continue;
-      const target = caseTargetOf(event);
-      if (target !== null) targets.set(target.key, { ...target, account: event.account });
-    }
-    const owners = await resolveOwners(targets.values());
-    const guard = new Set<string>();
-    flushGuards.add(guard);
-    try {
-      const removals = await affectedRemovals(store, events, triageConfig);
-      const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-      const triaged = await triageStoredRemovals(store, removals, context);
-      const caseIds = new Set<string>();
-      const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
-      const born: Alert[] = [];
-      for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
-        const part = await inTransaction(async (tx, effects) => {
-          const applied = await applyTriaged(tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
-          return { applied, born: [...effects.newAlerts.values()] };
-        });
-        for (const id of part.applied.touched) retriaged.touched.add(id);
-        retriaged.unattached.push(...part.applied.unattached);
-        for (const [id, ids] of part.applied.removalAlerts)
-          retriaged.removalAlerts.set(id, [...(retriaged.removalAlerts.get(id) ?? []), ...ids]);
-        born.push(...part.born);
-      }
-      const synced = await inTransaction(async (tx, effects) => {
-        const joined = await joinCases(ctx, tx, effects, [...born, ...retriaged.unattached], {
-          retriaged,
-          eventOf: () => undefined,
-          owners,
-          now,
-        });
-        for (const id of effects.caseIds) caseIds.add(id);
-        return joined;
-      });
-      const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
-      for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
-        await inTransaction(async (tx, effects) => {
-          for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
-            await syncCase(ctx, tx, effects, caseId, owners, now);
-          for (const id of effects.caseIds) caseIds.add(id);
-        });
-      }
-      // After the commits, once per flush: IAM calls never run inside a database transaction.
-      await deps.responder?.caseChanged([...caseIds].sort());
-      return [...caseIds];
-    } finally {
-      flushGuards.delete(guard);
-    }
-  }
-  const retriageQueue = new RetriageQueue(flushRetriage);
+  const retriageQueue = new RetriageQueue((events) => flushRetriage(ctx, events));
 
   // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
   async function ingestEvents(
@@ -358,7 +238,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       // Only when a stored removal besides those triaged just now is changed does the answer wait for a re-triage.
       const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
       const dirty = others.length > 0 ? settled : [];
-      const retriaged = await retriage(tx, effects, [...removals.values()], now);
+      const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now);
       const touched = retriaged.touched;
 
       const synced = await joinCases(
@@ -699,7 +579,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         });
         for (const event of found) if (event.id === alert.event.id) removals.set(event.id, event);
       }
-      const touched = (await retriage(tx, effects, [...removals.values()], now)).touched;
+      const touched = (await retriage(ctx, tx, effects, [...removals.values()], now)).touched;
       touched.add(caseId);
       for (const id of touched) await syncCase(ctx, tx, effects, id, owners, now);
     });
@@ -722,33 +602,4 @@ async function answerOrClosed(run: () => Promise<VerificationResponse>): Promise
     if (error instanceof ClosedCaseAnswer) return error.response;
     throw error;
   }
-}
-
-/** The owner's answer on an alert: the classification, and the reason that says who answered. */
-function withOwnerAnswer(alert: Alert, classification: Classification, owner: string): Alert {
-  const reason = {
-    code: classification === 'verified' ? 'owner-confirmed' : 'owner-denied',
-    weight: 0,
-    message:
-      classification === 'verified'
-        ? `the owner ${owner} confirmed: "yes, this was me / planned"`
-        : `the owner ${owner} answered: "no, this was not me"`,
-  };
-  return {
-    ...alert,
-    classification,
-    reasons: [reason, ...(alert.reasons ?? []).filter((entry) => !entry.code.startsWith('owner-'))],
-  };
-}
-
-/** Re-triage refreshes the evidence but never overrides what the owner said. */
-function keepOwnerAnswer(stored: Alert, triaged: Alert): Alert {
-  if (stored.classification === undefined || !ANSWERED_CLASSIFICATIONS.has(stored.classification))
-    return triaged;
-  const answers = (stored.reasons ?? []).filter((reason) => reason.code.startsWith('owner-'));
-  return {
-    ...triaged,
-    classification: stored.classification,
-    reasons: [...answers, ...(triaged.reasons ?? []).filter((reason) => !reason.code.startsWith('owner-'))],
-  };
 }
