@@ -5,43 +5,34 @@ import {
   ANSWERED_CLASSIFICATIONS,
   chainOwnerLookups,
   configOwnerLookup,
-  recordOwnerAnswer,
-  reopenAfterDenial,
-  resolveCase,
   SYSTEM_ACTOR,
   isRemovalAlert,
-  isRootCase,
-  checkVerificationToken,
-  verificationTokenHash,
 } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
 import { isMfaRemoval } from '../../detect/index.ts';
-import type { AggregateRule, Alert, Classification, CloudTrailEvent } from '../../model/index.ts';
-import { severityRank } from '../../model/index.ts';
+import type { AggregateRule, Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
-import type { CaseDetail, Store, StoreTx } from '../../store/index.ts';
-import { ConflictError } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
 import { caseAlerts, leadAlert } from './case-alerts.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import { count, createTransactionRunner } from './live-context.ts';
-import type { BatchEffects, LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
+import type { LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
 import { joinCases, syncCase } from './case-steps.ts';
 import { flushRetriage, retriage } from './triage-writes.ts';
-import { withOwnerAnswer } from './owner-answer.ts';
-import { enqueue, escalate } from './escalation.ts';
+import { answerVerification } from './owner-answer.ts';
+import { escalate } from './escalation.ts';
 import type { Rejected } from './decode.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
 import { aggregateAlerts, detectEvent } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
-import type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
+import type { IngestOutcome, LiveService, RecordOrigin } from './contract.ts';
 import { affectedRemovals, caseTargetOf } from './live-triage.ts';
 import { RetriageQueue } from './retriage-queue.ts';
 import { identityConflicts } from './event-identity.ts';
 import { createLiveMetrics } from './metrics.ts';
 import type { LiveMetrics } from './metrics.ts';
-import { verificationAnsweredNotification } from './notifications.ts';
 import type { NotificationContext } from './notifications.ts';
 
 export type { LiveLogEntry, ResponseHooks } from './live-context.ts';
@@ -325,98 +316,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     },
 
     answerVerification(token, answer) {
-      return guarded('verification', async (): Promise<VerificationResponse> => {
-        const now = clock();
-        metrics.inc('verificationAnswers');
-        const checked = checkVerificationToken(deps.secret, token, now);
-        if (!checked.ok || (answer !== undefined && answer !== checked.claims.answer)) {
-          metrics.inc('verificationRejected');
-          return { ok: false, reason: checked.ok ? 'forged' : checked.reason };
-        }
-        const claims = checked.claims;
-        const response = await answerOrClosed(() =>
-          inTransaction(async (tx, effects): Promise<VerificationResponse> => {
-            const consumed = await tx.consumeVerification({
-              tokenHash: verificationTokenHash(claims.v),
-              answer: claims.answer,
-              nowMs: now,
-            });
-            if (!consumed.ok) return { ok: false, reason: consumed.reason };
-            const verification = consumed.verification;
-            const actor = `owner:${verification.owner}`;
-            const classification: Classification =
-              claims.answer === 'confirmed' ? 'verified' : 'unauthorized';
-            const found = await tx.getCase(verification.caseId);
-            if (found === null) return { ok: false, reason: 'unknown' };
-            const reopened = await answerOnClosedCase(tx, effects, found, claims.answer, actor, now);
-            // Rolled back so the link stays unspent: the owner may still follow the "not me" link of the same request.
-            if ('closed' in reopened) throw new ClosedCaseAnswer(reopened.closed);
-            const detail = reopened.detail;
-            const alerts = await caseAlerts(tx, detail);
-            for (const alert of alerts.filter(isRemovalAlert)) {
-              await tx.updateAlert(withOwnerAnswer(alert, classification, verification.owner), now);
-            }
-            let kase = await recordOwnerAnswer(tx, detail, classification, { actor, nowMs: now });
-            const lead = leadAlert(alerts);
-            if (classification === 'unauthorized') {
-              kase = await escalate(
-                ctx,
-                tx,
-                effects,
-                kase,
-                {
-                  key: `denied:${verification.id}`,
-                  reason: `the owner ${verification.owner} said "this was not me"`,
-                },
-                actor,
-                now,
-                lead,
-              );
-            } else {
-              const policy = serve.escalateConfirmedAt;
-              const mustEscalate =
-                isRootCase(kase) || (policy !== null && severityRank(kase.severity) >= severityRank(policy));
-              if (mustEscalate && (kase.state === 'open' || kase.state === 'verifying')) {
-                kase = await escalate(
-                  ctx,
-                  tx,
-                  effects,
-                  kase,
-                  {
-                    key: `confirmed:${verification.id}`,
-                    reason: isRootCase(kase)
-                      ? 'the owner confirmed, but root is never closed automatically'
-                      : `the owner confirmed a ${kase.severity} case; policy asks a responder to close it`,
-                  },
-                  actor,
-                  now,
-                  lead,
-                );
-              } else if (kase.state === 'open' || kase.state === 'verifying') {
-                kase = await resolveCase(
-                  tx,
-                  kase,
-                  'owner-confirmed',
-                  { actor, nowMs: now },
-                  'the owner confirmed',
-                );
-              }
-              await enqueue(
-                ctx,
-                tx,
-                effects,
-                verificationAnsweredNotification(kase, verification, classification, notifyContext),
-                now,
-              );
-            }
-            effects.caseIds.add(kase.id);
-            return { ok: true, caseId: kase.id, answer: claims.answer, classification };
-          }),
-        );
-        if (!response.ok) metrics.inc('verificationRejected');
-        else await deps.responder?.caseChanged([response.caseId]);
-        return response;
-      });
+      return guarded('verification', () => answerVerification(ctx, token, answer));
     },
 
     tick() {
@@ -499,56 +399,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     },
   };
 
-  /**
-   * An answer on a case that is already closed (by a responder, or by itself). A "yes" changes nothing: the link is
-   * spent and the owner sees who closed the case. A "no" is never ignored: the case reopens as escalated in its own
-   * store operation, or, when a newer case is open for the same user, stays closed while the escalation goes out.
-   */
-  async function answerOnClosedCase(
-    tx: StoreTx,
-    effects: BatchEffects,
-    detail: CaseDetail,
-    answer: 'confirmed' | 'denied',
-    actor: string,
-    now: number,
-  ): Promise<{ detail: CaseDetail } | { closed: VerificationResponse }> {
-    if (detail.state !== 'resolved') return { detail };
-    if (answer === 'confirmed') {
-      const closing = detail.audit.findLast(
-        (entry) => entry.action === 'transition' && entry.after?.['state'] === 'resolved',
-      );
-      return {
-        closed: {
-          ok: false,
-          reason: 'closed',
-          caseId: detail.id,
-          closedBy: closing?.actor ?? SYSTEM,
-          closedAt: closing?.at ?? detail.resolvedAt ?? now,
-        },
-      };
-    }
-    try {
-      await reopenAfterDenial(
-        tx,
-        detail,
-        { actor, nowMs: now },
-        'the owner said "this was not me" after it was closed',
-      );
-      count(effects, 'casesEscalated');
-      effects.logs.push({ level: 'warn', msg: 'case reopened: the owner said "not me"', caseId: detail.id });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      effects.logs.push({
-        level: 'warn',
-        msg: 'closed case not reopened',
-        caseId: detail.id,
-        error: error.message,
-      });
-    }
-    const after = await tx.getCase(detail.id);
-    return { detail: after ?? detail };
-  }
-
   async function tickCase(caseId: string, now: number, due: number): Promise<void> {
     const target = await store.getCase(caseId);
     if (target === null) return;
@@ -583,23 +433,5 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       touched.add(caseId);
       for (const id of touched) await syncCase(ctx, tx, effects, id, owners, now);
     });
-  }
-}
-
-/** Carries a "yes" on a closed case out of its transaction, which then rolls back. */
-class ClosedCaseAnswer extends Error {
-  readonly response: VerificationResponse;
-  constructor(response: VerificationResponse) {
-    super('answer on a closed case');
-    this.response = response;
-  }
-}
-
-async function answerOrClosed(run: () => Promise<VerificationResponse>): Promise<VerificationResponse> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ClosedCaseAnswer) return error.response;
-    throw error;
   }
 }
