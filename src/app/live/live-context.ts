@@ -9,6 +9,7 @@ import type { ServeConfig } from '../config.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
 import type { LiveMetrics } from './metrics.ts';
 import type { NotificationContext } from './notifications.ts';
+import type { SightingsBuffer } from './sightings-buffer.ts';
 
 export interface LiveLogEntry {
   readonly level: 'info' | 'warn' | 'error';
@@ -68,6 +69,8 @@ export interface LiveContext {
   readonly randomBytes: ((size: number) => Buffer) | undefined;
   readonly responder: ResponseHooks | undefined;
   readonly inTransaction: Transact;
+  /** Baseline sightings waiting for the next write (see sightings-buffer.ts). */
+  readonly sightings: SightingsBuffer;
   readonly resolveOwners: (targets: OwnerTargets) => Promise<Map<string, string | null>>;
   /**
    * Alerts written by triage while a flush is between its reads and its writes (see flushRetriage): one set per

@@ -1,27 +1,20 @@
 // The live service's core: ingest -> detect -> store -> triage -> cases -> verification and notifications, one transaction per batch.
 
 import { baselineSightings } from '../../enrich/index.ts';
-import {
-  ANSWERED_CLASSIFICATIONS,
-  chainOwnerLookups,
-  configOwnerLookup,
-  SYSTEM_ACTOR,
-  isRemovalAlert,
-} from '../../cases/index.ts';
+import { chainOwnerLookups, configOwnerLookup, SYSTEM_ACTOR } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
 import { isMfaRemoval } from '../../detect/index.ts';
 import type { AggregateRule, Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { Store } from '../../store/index.ts';
 import { SightingsBuffer } from './sightings-buffer.ts';
-import { caseAlerts, leadAlert } from './case-alerts.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import { count, createTransactionRunner } from './live-context.ts';
 import type { LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
 import { joinCases, syncCase } from './case-steps.ts';
 import { flushRetriage, retriage } from './triage-writes.ts';
 import { answerVerification } from './owner-answer.ts';
-import { escalate } from './escalation.ts';
+import { runTick } from './tick.ts';
 import type { Rejected } from './decode.ts';
 import { DEFAULT_SERVE_CONFIG } from '../config.ts';
 import type { MfaguardConfig, ServeConfig } from '../config.ts';
@@ -105,6 +98,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     resolveOwners,
     coverageEnd,
     flushGuards: new Set(),
+    sightings,
   };
 
   async function resolveOwners(targets: Iterable<{ key: string; account: string | null; userName: string }>) {
@@ -320,118 +314,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     },
 
     tick() {
-      return guarded('tick', async () => {
-        const now = clock();
-        // 0. Sightings of a quiet firehose (no write since they came) are written here, so none waits long.
-        if (sightings.size > 0) {
-          const pending = sightings.take();
-          try {
-            await inTransaction((tx) => tx.recordSightings(pending));
-          } catch (error) {
-            sightings.add(pending);
-            metrics.inc('errors');
-            log({ level: 'error', msg: 'writing baseline sightings failed', error: String(error) });
-          }
-        }
-        // 1. Unanswered verifications past their deadline escalate, once (markVerificationEscalated is the guard).
-        for (const verification of await store.listExpiredVerifications(now)) {
-          try {
-            await inTransaction(async (tx, effects) => {
-              if (!(await tx.markVerificationEscalated(verification.id, now))) return;
-              const detail = await tx.getCase(verification.caseId);
-              if (detail === null || detail.state === 'resolved') return;
-              const lead = leadAlert(await caseAlerts(tx, detail));
-              await escalate(
-                ctx,
-                tx,
-                effects,
-                detail,
-                {
-                  key: `expired:${verification.id}`,
-                  reason: `no answer from the owner ${verification.owner} by the deadline`,
-                },
-                SYSTEM,
-                now,
-                lead,
-              );
-            });
-          } catch (error) {
-            metrics.inc('errors');
-            log({
-              level: 'error',
-              msg: 'escalating an expired verification failed',
-              id: verification.id,
-              error: String(error),
-            });
-          }
-        }
-        // 1b. Response actions that came due (a delay passed, an approval, a worker killed mid-apply).
-        try {
-          await deps.responder?.tick();
-        } catch (error) {
-          metrics.inc('errors');
-          log({ level: 'error', msg: 'response tick failed', error: String(error) });
-        }
-        // 2. Removals still without a new device past grace + delivery allowance: re-triaged, hence unresolved and raised.
-        const due = now - triageConfig.graceWindowMs - serve.deliveryLagMs;
-        for (const state of ['open', 'verifying', 'escalated'] as const) {
-          let cursor: string | undefined;
-          do {
-            const page = await store.listCases({
-              state,
-              limit: 200,
-              ...(cursor === undefined ? {} : { cursor }),
-            });
-            for (const kase of page.items) {
-              if (kase.firstEventAt > due) continue;
-              try {
-                await tickCase(kase.id, now, due);
-                await deps.responder?.caseChanged([kase.id]);
-              } catch (error) {
-                metrics.inc('errors');
-                log({ level: 'error', msg: 're-triage failed', caseId: kase.id, error: String(error) });
-              }
-            }
-            cursor = page.nextCursor ?? undefined;
-          } while (cursor !== undefined);
-        }
-      });
+      return guarded('tick', () => runTick(ctx));
     },
   };
-
-  async function tickCase(caseId: string, now: number, due: number): Promise<void> {
-    const target = await store.getCase(caseId);
-    if (target === null) return;
-    const owners = await resolveOwners([
-      { key: target.targetKey, account: target.account, userName: target.userName },
-    ]);
-    await inTransaction(async (tx, effects) => {
-      const detail = await tx.getCase(caseId);
-      if (detail === null || detail.state === 'resolved') return;
-      const alerts = await caseAlerts(tx, detail);
-      const pending = alerts.filter(
-        (alert) =>
-          isRemovalAlert(alert) &&
-          alert.vulnerabilityWindowSeconds === undefined &&
-          !(alert.classification !== undefined && ANSWERED_CLASSIFICATIONS.has(alert.classification)) &&
-          !(alert.reasons ?? []).some((reason) => reason.code === 'unresolved') &&
-          Date.parse(alert.event.time) <= due,
-      );
-      if (pending.length === 0) return;
-      const removals = new Map<string, CloudTrailEvent>();
-      for (const alert of pending) {
-        const time = Date.parse(alert.event.time);
-        const found = await tx.findEvents({
-          fromMs: time,
-          toMs: time + 1,
-          names: ['DeactivateMFADevice'],
-          limit: 1_000,
-        });
-        for (const event of found) if (event.id === alert.event.id) removals.set(event.id, event);
-      }
-      const touched = (await retriage(ctx, tx, effects, [...removals.values()], now)).touched;
-      touched.add(caseId);
-      for (const id of touched) await syncCase(ctx, tx, effects, id, owners, now);
-    });
-  }
 }
