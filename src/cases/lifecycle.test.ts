@@ -54,3 +54,38 @@ describe('case lifecycle ownership', () => {
     ]);
   });
 });
+
+const NOTICES =
+  /\b(caseOpened|caseEscalated|caseResolved|verificationRequest|verificationAnswered)Notification\b|['"](case-opened|case-escalated|case-resolved|verification-request|verification-answered)['"]/g;
+
+/** `file:line: text` for every case notification built in app/ or api/ (cases/ decides what a change tells). */
+export function noticeBuilders(files: readonly { path: string; text: string }[]): string[] {
+  const found: string[] = [];
+  for (const { path, text } of files) {
+    if (!path.startsWith('app/') && !path.startsWith('api/')) continue;
+    for (const match of text.matchAll(NOTICES)) {
+      const line = text.slice(0, match.index).split('\n').length;
+      found.push(`${path}:${line}: ${match[0]}`);
+    }
+  }
+  return found;
+}
+
+describe('case notifications come from cases/', () => {
+  it('no production file in app/ or api/ builds a case notification itself', () => {
+    const files = productionFiles(SRC).map((path) => ({
+      path: relative(SRC, path).split('\\').join('/'),
+      text: readFileSync(path, 'utf8'),
+    }));
+    assert.deepEqual(noticeBuilders(files), []);
+  });
+
+  it('the check bites: a builder call or a case notification kind in app/ is reported with its place', () => {
+    const found = noticeBuilders([
+      { path: 'app/live/x.ts', text: 'a\nawait enqueue(caseEscalatedNotification(kase, cause));' },
+      { path: 'api/y.ts', text: "const n = { kind: 'case-resolved' };" },
+      { path: 'cases/case-notifications.ts', text: "caseOpenedNotification('case-opened')" },
+    ]);
+    assert.deepEqual(found, ['app/live/x.ts:2: caseEscalatedNotification', "api/y.ts:1: 'case-resolved'"]);
+  });
+});

@@ -5,7 +5,8 @@ import {
   caseFieldsFromAlerts,
   nextCaseAction,
   openOrAttachCase,
-  resolveCase,
+  openedNotices,
+  resolveExplained,
   syncCaseFields,
   SYSTEM_ACTOR,
 } from '../../cases/index.ts';
@@ -17,7 +18,6 @@ import type { EscalationContext } from './escalation.ts';
 import { count } from './live-context.ts';
 import type { BatchEffects, Retriaged } from './live-context.ts';
 import { caseTargetOfAlert } from './live-triage.ts';
-import { caseOpenedNotification, caseResolvedNotification } from './notifications.ts';
 
 /** What the cases step needs of the service (asking and escalating included). */
 export type CaseStepContext = EscalationContext;
@@ -51,21 +51,10 @@ export async function syncCase(
   });
   const lead = leadAlert(alerts);
   if (action.kind === 'resolve') {
-    kase = await resolveCase(
-      tx,
-      kase,
-      action.resolution,
-      { actor: SYSTEM_ACTOR, nowMs: now },
-      `explained: ${action.resolution}`,
-    );
+    const resolved = await resolveExplained(tx, kase, action.resolution, now, lead, ctx.notifyContext);
+    kase = resolved.case;
     count(effects, 'casesAutoResolved');
-    await enqueue(
-      ctx,
-      tx,
-      effects,
-      caseResolvedNotification(kase, action.resolution, lead, ctx.notifyContext),
-      now,
-    );
+    await enqueue(ctx, tx, effects, resolved.notifications, now);
   } else if (action.kind === 'verify' && lead !== undefined) {
     await requestVerification(ctx, tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now, alerts);
   }
@@ -86,13 +75,7 @@ async function announceOpened(
   const lead = leadAlert(alerts);
   if (lead === undefined) return;
   const patch = caseFieldsFromAlerts(detail, alerts);
-  await enqueue(
-    ctx,
-    tx,
-    effects,
-    caseOpenedNotification({ ...detail, ...patch }, lead, ctx.notifyContext),
-    now,
-  );
+  await enqueue(ctx, tx, effects, openedNotices({ ...detail, ...patch }, lead, ctx.notifyContext), now);
 }
 
 /** False when the alert is part of an incident whose case is already resolved: a late event reopens nothing. */

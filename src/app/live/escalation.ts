@@ -2,8 +2,8 @@
 
 import {
   awaitsGraceWindow,
-  escalateCase,
-  markVerifying,
+  askOwner,
+  escalateWithNotice,
   newVerificationNonce,
   signVerificationToken,
   SYSTEM_ACTOR,
@@ -15,11 +15,7 @@ import type { Notification } from '../../notify/index.ts';
 import type { Case, StoreTx } from '../../store/index.ts';
 import { count } from './live-context.ts';
 import type { BatchEffects, LiveContext } from './live-context.ts';
-import {
-  caseEscalatedNotification,
-  queueNotification,
-  verificationRequestNotification,
-} from './notifications.ts';
+import { queueNotification } from './notifications.ts';
 
 /** What asking and escalating need of the service. */
 export type EscalationContext = Pick<
@@ -27,8 +23,21 @@ export type EscalationContext = Pick<
   'notifyContext' | 'serve' | 'secret' | 'publicUrl' | 'randomBytes'
 >;
 
-/** Writes a notification to the outbox (one row per routed notifier); an unrouted one is counted and logged. */
+/**
+ * Writes the notifications a case change yields (cases/ decides what to tell whom) to the outbox, one row per routed
+ * notifier, in the change's transaction; an unrouted one is counted and logged.
+ */
 export async function enqueue(
+  ctx: EscalationContext,
+  tx: StoreTx,
+  effects: BatchEffects,
+  notifications: readonly Notification[],
+  now: number,
+): Promise<void> {
+  for (const n of notifications) await enqueueOne(ctx, tx, effects, n, now);
+}
+
+async function enqueueOne(
   ctx: EscalationContext,
   tx: StoreTx,
   effects: BatchEffects,
@@ -58,11 +67,17 @@ export async function escalate(
   now: number,
   alert: Alert | undefined,
 ): Promise<Case> {
-  const escalated = await escalateCase(tx, kase, { actor, nowMs: now }, cause.reason);
-  const current = escalated.case;
+  const escalated = await escalateWithNotice(
+    tx,
+    kase,
+    { actor, nowMs: now },
+    cause,
+    alert,
+    ctx.notifyContext,
+  );
   if (escalated.moved) count(effects, 'casesEscalated');
-  await enqueue(ctx, tx, effects, caseEscalatedNotification(current, cause, alert, ctx.notifyContext), now);
-  return current;
+  await enqueue(ctx, tx, effects, escalated.notifications, now);
+  return escalated.case;
 }
 
 export async function requestVerification(
@@ -109,19 +124,13 @@ export async function requestVerification(
     expiresAtMs: expiresAt,
     nowMs: now,
   });
-  const verifying = await markVerifying(tx, kase, owner, now);
   const confirm = signVerificationToken(ctx.secret, { v: nonce, answer: 'confirmed', exp: expiresAt });
   const deny = signVerificationToken(ctx.secret, { v: nonce, answer: 'denied', exp: expiresAt });
   const links = {
     confirm: verificationLink(ctx.publicUrl, confirm),
     deny: verificationLink(ctx.publicUrl, deny),
   };
-  await enqueue(
-    ctx,
-    tx,
-    effects,
-    verificationRequestNotification(verifying, alert, verification, links, ctx.notifyContext),
-    now,
-  );
+  const asked = await askOwner(tx, kase, { verification, links, alert, nowMs: now }, ctx.notifyContext);
+  await enqueue(ctx, tx, effects, asked.notifications, now);
   count(effects, 'verificationsRequested');
 }

@@ -2,6 +2,7 @@
 
 import {
   ANSWERED_CLASSIFICATIONS,
+  answeredNotices,
   checkVerificationToken,
   isRemovalAlert,
   isRootCase,
@@ -22,7 +23,6 @@ import { enqueue, escalate } from './escalation.ts';
 import type { EscalationContext } from './escalation.ts';
 import { count } from './live-context.ts';
 import type { BatchEffects, LiveContext } from './live-context.ts';
-import { verificationAnsweredNotification } from './notifications.ts';
 
 /** What taking an answer needs of the service. */
 export type AnswerContext = EscalationContext &
@@ -125,7 +125,7 @@ async function recordAnswer(
       ctx,
       tx,
       effects,
-      verificationAnsweredNotification(kase, verification, classification, ctx.notifyContext),
+      answeredNotices(kase, verification, classification, ctx.notifyContext),
       now,
     );
   }
