@@ -58,9 +58,15 @@ export {
   verificationTokenHash,
 } from './verification-token.ts';
 export type { TokenCheck, VerificationClaims } from './verification-token.ts';
+export type { NoticeContext } from './case-notifications.ts';
 export {
   SYSTEM_ACTOR,
+  answeredNotices,
+  askOwner,
   escalateCase,
+  escalateWithNotice,
+  openedNotices,
+  resolveExplained,
   markVerifying,
   openOrAttachCase,
   recordOwnerAnswer,
@@ -70,4 +76,4 @@ export {
   transitionByResponder,
   updateByResponder,
 } from './lifecycle.ts';
-export type { CaseActor, CaseStore } from './lifecycle.ts';
+export type { CaseActor, CaseChange, CaseStore } from './lifecycle.ts';

@@ -1,12 +1,14 @@
 // The case lifecycle's changes: every change to a case (open/attach, fields kept in step with alerts, asking the owner,
-// the owner's answer, escalation, resolution, a responder's hand) goes through here, over a narrow case store.
+// the owner's answer, escalation, resolution, a responder's hand) goes through here, over a narrow case store. The
+// changes that must tell people return the notifications (what to tell whom); the caller queues them in its transaction.
 //
 // The allowed states and moves are data (model/case.ts); the store enforces them and audits each change. Callers give
 // the clock's reading (`nowMs`) and who acts. A test (lifecycle.test.ts) fails if anything outside cases/ and store/
 // changes a case directly.
 
-import type { Case, CaseState, Classification, Severity } from '../model/index.ts';
+import type { Alert, Case, CaseState, Classification, Severity } from '../model/index.ts';
 import { severityRank } from '../model/index.ts';
+import type { Notification } from '../notify/index.ts';
 import type {
   CaseDetail,
   CasePatch,
@@ -14,6 +16,14 @@ import type {
   OpenOrAttachCaseResult,
   StoreTx,
 } from '../store/index.ts';
+import {
+  caseEscalatedNotification,
+  caseOpenedNotification,
+  caseResolvedNotification,
+  verificationAnsweredNotification,
+  verificationRequestNotification,
+} from './case-notifications.ts';
+import type { NoticeContext } from './case-notifications.ts';
 
 /** What the lifecycle needs of a store (or of one of its transactions). */
 export type CaseStore = Pick<
@@ -128,4 +138,72 @@ export function updateByResponder(
   by: CaseActor,
 ): Promise<Case> {
   return store.updateCase(id, patch, by);
+}
+
+/** A change of a case and what it must tell people: the case after it, and the notifications to queue with it. */
+export interface CaseChange {
+  readonly case: Case;
+  readonly notifications: readonly Notification[];
+}
+
+/** Escalates (when still open or being verified) and tells the responders why, once per cause. */
+export async function escalateWithNotice(
+  store: CaseStore,
+  kase: Case,
+  by: CaseActor,
+  cause: { readonly key: string; readonly reason: string },
+  lead: Alert | undefined,
+  context: NoticeContext,
+): Promise<CaseChange & { readonly moved: boolean }> {
+  const escalated = await escalateCase(store, kase, by, cause.reason);
+  return { ...escalated, notifications: [caseEscalatedNotification(escalated.case, cause, lead, context)] };
+}
+
+/** Closes a case its alerts explain (rotation, approval...) and says so. */
+export async function resolveExplained(
+  store: CaseStore,
+  kase: Case,
+  resolution: string,
+  nowMs: number,
+  lead: Alert | undefined,
+  context: NoticeContext,
+): Promise<CaseChange> {
+  const by = { actor: SYSTEM_ACTOR, nowMs };
+  const resolved = await resolveCase(store, kase, resolution, by, `explained: ${resolution}`);
+  return { case: resolved, notifications: [caseResolvedNotification(resolved, resolution, lead, context)] };
+}
+
+/** Marks the case as being verified and asks the owner, with the signed links of the stored verification. */
+export async function askOwner(
+  store: CaseStore,
+  kase: Case,
+  request: {
+    readonly verification: { readonly id: string; readonly owner: string; readonly expiresAt: number };
+    readonly links: { readonly confirm: string; readonly deny: string };
+    readonly alert: Alert;
+    readonly nowMs: number;
+  },
+  context: NoticeContext,
+): Promise<CaseChange> {
+  const { verification, links, alert, nowMs } = request;
+  const verifying = await markVerifying(store, kase, verification.owner, nowMs);
+  return {
+    case: verifying,
+    notifications: [verificationRequestNotification(verifying, alert, verification, links, context)],
+  };
+}
+
+/** A new case is announced with the alert that speaks for it (no change of state: the case was just opened). */
+export function openedNotices(kase: Case, lead: Alert, context: NoticeContext): readonly Notification[] {
+  return [caseOpenedNotification(kase, lead, context)];
+}
+
+/** The owner's answer is told to the responders (a "not me" also escalates: see escalateWithNotice). */
+export function answeredNotices(
+  kase: Case,
+  verification: { readonly id: string; readonly owner: string },
+  classification: Classification,
+  context: NoticeContext,
+): readonly Notification[] {
+  return [verificationAnsweredNotification(kase, verification, classification, context)];
 }

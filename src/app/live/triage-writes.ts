@@ -1,0 +1,154 @@
+// Re-triage's writes: stored removals triaged again with what arrived since, the changed alerts written, and (after a
+// coalesced flush) the cases they touch brought in step.
+
+import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
+import type { Alert, CloudTrailEvent } from '../../model/index.ts';
+import type { StoreTx } from '../../store/index.ts';
+import { keepOwnerAnswer } from './owner-answer.ts';
+import { joinCases, syncCase } from './case-steps.ts';
+import type { CaseStepContext } from './case-steps.ts';
+import { count } from './live-context.ts';
+import type { BatchEffects, LiveContext, Retriaged } from './live-context.ts';
+import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemovals } from './live-triage.ts';
+
+/** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
+const FLUSH_CHUNK = 50;
+
+/** What re-triage needs of the service (the cases step included). */
+export type TriageWriteContext = CaseStepContext &
+  Pick<
+    LiveContext,
+    | 'store'
+    | 'rules'
+    | 'triageConfig'
+    | 'coverageEnd'
+    | 'clock'
+    | 'flushGuards'
+    | 'inTransaction'
+    | 'resolveOwners'
+    | 'responder'
+  >;
+
+/** Re-triages stored removals; writes what changed. */
+export async function retriage(
+  ctx: TriageWriteContext,
+  tx: StoreTx,
+  effects: BatchEffects,
+  removals: readonly CloudTrailEvent[],
+  now: number,
+): Promise<Retriaged> {
+  const { rules, triageConfig, coverageEnd } = ctx;
+  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+  return applyTriaged(ctx, tx, effects, await triageStoredRemovals(tx, removals, context), now);
+}
+
+/** Writes what a triage found: changed alerts, a burst's new alert; `own`: the caller's flush guard, if any. */
+async function applyTriaged(
+  ctx: Pick<TriageWriteContext, 'flushGuards'>,
+  tx: StoreTx,
+  effects: BatchEffects,
+  triagedAlerts: readonly Alert[],
+  now: number,
+  own?: Set<string>,
+): Promise<Retriaged> {
+  const { flushGuards } = ctx;
+  const result: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+  for (const triaged of triagedAlerts) {
+    if (triaged.incident?.role === 'removal') {
+      const ids = result.removalAlerts.get(triaged.event.id) ?? [];
+      result.removalAlerts.set(triaged.event.id, [...ids, triaged.id]);
+    }
+    if (own?.has(triaged.id) === true) continue;
+    for (const guard of flushGuards) if (guard !== own) guard.add(triaged.id);
+    const stored = await tx.getAlert(triaged.id);
+    if (stored === null) {
+      // Only a burst's own alert is born in triage (rule alerts were inserted before it).
+      if (triaged.rule.id !== BURST_RULE.meta.id) continue;
+      const inserted = await tx.insertAlerts([triaged], now);
+      for (const alert of inserted.inserted) {
+        effects.newAlerts.set(alert.id, alert);
+        count(effects, 'alertsRaised');
+      }
+      continue;
+    }
+    const next = keepOwnerAnswer(stored.alert, triaged);
+    if (!triageChanged(stored.alert, next)) continue;
+    await tx.updateAlert(next, now);
+    if (effects.newAlerts.has(next.id)) effects.newAlerts.set(next.id, next);
+    else count(effects, 'alertsUpdated');
+    if (stored.caseId !== null) result.touched.add(stored.caseId);
+    else if (next.incident !== undefined && !effects.newAlerts.has(next.id)) result.unattached.push(next);
+  }
+  return result;
+}
+
+/**
+ * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
+ * together; their incidents' stray alerts join cases, and the cases they touch are brought in step.
+ *
+ * The reads and the triage run outside any write transaction, and the writes go in small transactions: a burst's
+ * chain grows with every removal, and holding the writer for all of it (SQLite has one) made every unrelated request
+ * wait for the whole chain. On PostgreSQL no connection holds row locks while triage computes. What other writes
+ * triaged meanwhile is newer than what was read here and is kept (flushGuards); a flush that fails half way has
+ * written only re-triage results, which are idempotent, and its callers' retries mark the events again.
+ */
+export async function flushRetriage(
+  ctx: TriageWriteContext,
+  events: readonly CloudTrailEvent[],
+): Promise<string[]> {
+  const { store, rules, triageConfig, coverageEnd, flushGuards, inTransaction, resolveOwners } = ctx;
+  const now = ctx.clock();
+  // The owners of the removals just posted (their cases are the ones a re-triage may turn to asking); the other
+  // touched cases asked theirs when they opened.
+  const targets = new Map<string, { key: string; account: string | null; userName: string }>();
+  for (const event of events) {
+    if (!isMfaRemoval(event)) continue;
+    const target = caseTargetOf(event);
+    if (target !== null) targets.set(target.key, { ...target, account: event.account });
+  }
+  const owners = await resolveOwners(targets.values());
+  const guard = new Set<string>();
+  flushGuards.add(guard);
+  try {
+    const removals = await affectedRemovals(store, events, triageConfig);
+    const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+    const triaged = await triageStoredRemovals(store, removals, context);
+    const caseIds = new Set<string>();
+    const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
+    const born: Alert[] = [];
+    for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
+      const part = await inTransaction(async (tx, effects) => {
+        const applied = await applyTriaged(ctx, tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
+        return { applied, born: [...effects.newAlerts.values()] };
+      });
+      for (const id of part.applied.touched) retriaged.touched.add(id);
+      retriaged.unattached.push(...part.applied.unattached);
+      for (const [id, ids] of part.applied.removalAlerts)
+        retriaged.removalAlerts.set(id, [...(retriaged.removalAlerts.get(id) ?? []), ...ids]);
+      born.push(...part.born);
+    }
+    const synced = await inTransaction(async (tx, effects) => {
+      const joined = await joinCases(ctx, tx, effects, [...born, ...retriaged.unattached], {
+        retriaged,
+        eventOf: () => undefined,
+        owners,
+        now,
+      });
+      for (const id of effects.caseIds) caseIds.add(id);
+      return joined;
+    });
+    const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
+    for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
+      await inTransaction(async (tx, effects) => {
+        for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
+          await syncCase(ctx, tx, effects, caseId, owners, now);
+        for (const id of effects.caseIds) caseIds.add(id);
+      });
+    }
+    // After the commits, once per flush: IAM calls never run inside a database transaction.
+    await ctx.responder?.caseChanged([...caseIds].sort());
+    return [...caseIds];
+  } finally {
+    flushGuards.delete(guard);
+  }
+}
