@@ -8,6 +8,8 @@ import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
 import { isRelevantEvent } from './relevant-events.ts';
+import { packSlice } from './kept-slice.ts';
+import type { PackedSlice } from './kept-slice.ts';
 import { eventPasses, judgeLocation } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
 
@@ -27,11 +29,11 @@ export interface ChunkResult {
   /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
   readonly candidates: Record<string, CloudTrailEvent[]>;
   readonly issues: InputIssue[];
-  /** Events in the kept slice (the MFA-relevant names, see `isRelevantEvent`): what correlation reads. */
-  readonly relevant: CloudTrailEvent[];
+  /** Events in the kept slice (the MFA-relevant names, see `isRelevantEvent`), packed: what correlation reads. */
+  readonly slice: PackedSlice | null;
   /**
-   * The callers (`actorKey`, principal id) of events kept only because a rule fired on them: correlation never reads
-   * those events, but their principal ids are needles for the baseline's second pass.
+   * The callers (`actorKey`, principal id) of every kept event: correlation reads only the slice around removals,
+   * but every principal id a judged caller used is a needle for the baseline's second pass.
    */
   readonly callers: [string, string][];
   readonly skipped: string | null;
@@ -132,8 +134,10 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
       // Correlation reads the typed fields; only a removal keeps its raw record (for its investigation block).
       // Dropping the rest keeps the scan's memory to the typed slice, and the worker-to-main copies small.
       relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
-    } else if (detection.keep && principalId !== null) {
-      // A rule that fires on every record (say, every role session) must not grow the slice with the archive.
+    }
+    // A rule that fires on every record (say, every role session) must not grow the slice with the archive: of the
+    // events kept outside it only their callers remain.
+    if (detection.keep && principalId !== null) {
       const key = actorKey(event);
       if (key !== null) callers.set(`${key}\u0000${principalId}`, [key, principalId]);
     }
@@ -157,7 +161,7 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     finalAlerts,
     candidates,
     issues,
-    relevant,
+    slice: packSlice(relevant),
     callers: [...callers.values()],
     skipped: decoded.skipped ?? null,
     baseline: baseline.encode(),

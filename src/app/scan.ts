@@ -18,7 +18,7 @@ import type { FileSpan } from './baseline-pass.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
-import { StringSharer } from './shared-strings.ts';
+import { KeptSlice } from './kept-slice.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
@@ -86,7 +86,7 @@ export interface ScanStats {
 
 export interface ScanResult {
   readonly alerts: readonly Alert[];
-  /** The kept slice of the events (see `Detection.keep`), once each (by eventID), oldest first: input for correlation. */
+  /** The kept slice within an incident's reach of a removal, once each (by eventID), oldest first: what correlation read. */
   readonly events: readonly CloudTrailEvent[];
   readonly issues: readonly InputIssue[];
   readonly rules: readonly RuleLoadResult[];
@@ -98,7 +98,10 @@ const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
 /** A scan whose passes are done: what it found, and its alerts still to be triaged and written. */
 export interface ScannedArchive {
-  /** The kept slice (the MFA-relevant events), once each (by eventID), oldest first: input for correlation. */
+  /**
+   * The kept slice within an incident's reach of a removal (what correlation reads), once each (by eventID), oldest
+   * first.
+   */
   readonly events: readonly CloudTrailEvent[];
   readonly issues: readonly InputIssue[];
   readonly rules: readonly RuleLoadResult[];
@@ -127,7 +130,7 @@ class ScanTally {
   readonly pending = new Map<string, Alert>();
   readonly candidates = new Map<string, Map<string, CloudTrailEvent>>();
   readonly issues: InputIssue[] = [];
-  readonly relevant = new Map<string, CloudTrailEvent>();
+  readonly slice = new KeptSlice();
   /** Principal ids by caller of the events kept outside the slice (see `ChunkResult.callers`). */
   readonly otherCallers = new Map<string, Set<string>>();
   readonly baseline = new BaselineBuilder();
@@ -146,7 +149,6 @@ class ScanTally {
   bytesTotal: number | null = null;
   usedWorkers = false;
   private readonly seenLocations = new Set<string>();
-  private readonly sharer = new StringSharer();
 
   constructor(
     private readonly options: ScanOptions,
@@ -178,11 +180,7 @@ class ScanTally {
     for (const alert of result.finalAlerts) this.spill.add(alert);
     this.baseline.mergeTransfer(result.baseline);
     this.absorbSpan(result);
-    for (const event of result.relevant) {
-      if (this.relevant.has(event.id)) this.duplicateEvents++;
-      // Equal strings swapped for one shared copy: nothing a reader can tell, only memory.
-      else this.relevant.set(event.id, this.sharer.share(event));
-    }
+    if (result.slice !== null) this.slice.add(result.slice);
     for (const [key, principalId] of result.callers) {
       let ids = this.otherCallers.get(key);
       if (ids === undefined) this.otherCallers.set(key, (ids = new Set<string>()));
@@ -217,14 +215,6 @@ class ScanTally {
       this.firstEventMs = result.firstEventMs;
     if (this.lastEventMs === null || result.lastEventMs > this.lastEventMs)
       this.lastEventMs = result.lastEventMs;
-  }
-
-  /** The kept slice, oldest first (ties by id, so the order never depends on the workers). */
-  sortedSlice(): CloudTrailEvent[] {
-    const events: CloudTrailEvent[] = [];
-    // A loop, not push(...spread): a big kept slice would overflow the call stack.
-    for (const event of this.relevant.values()) events.push(event);
-    return events.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 }
 
@@ -364,8 +354,12 @@ async function runPasses(
       } else tally.report(item.issue);
     });
     addAggregateAlerts(ruleSet, tally);
-    const events = tally.sortedSlice();
-    tally.relevant.clear();
+    // Without triage the slice is still what correlation would read, around each removal by the default windows.
+    const events = tally.slice.open(
+      options.triage === false || options.triage === undefined ? DEFAULT_TRIAGE_CONFIG : options.triage,
+    );
+    tally.duplicateEvents = tally.slice.duplicates;
+    tally.slice.clear();
 
     // The second pass: every event of the callers triage judges, over their look-back (standard input cannot be
     // read twice, so what it held counts only through the kept slice).
