@@ -30,7 +30,9 @@ export function packSlice(events: readonly CloudTrailEvent[]): PackedSlice | nul
   }
   return {
     // Level 1: the slice's JSON repeats itself (accounts, ARNs, agents), the fastest level already takes most of it.
-    packed: deflateRawSync(JSON.stringify(events), { level: constants.Z_BEST_SPEED }),
+    // Copied into a buffer of its own: zlib's output may be a view on a larger one, and a view crossing from a worker
+    // thread takes its whole underlying buffer along.
+    packed: new Uint8Array(deflateRawSync(JSON.stringify(events), { level: constants.Z_BEST_SPEED })),
     ids: events.map((event) => event.id),
     firstMs,
     lastMs,
