@@ -31,6 +31,8 @@ export function planBaselinePass(
   config: TriageConfig,
   coverageEndMs: number,
   spans: ReadonlyMap<string, FileSpan>,
+  /** Principal ids by caller (`actorKey`) of the events kept outside `events` (rule hits off the correlated names). */
+  otherCallers: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): BaselinePlan | null {
   const windows = new Map<string, { fromMs: number; toMs: number }>();
   for (const correlation of correlateRemovals(events, config, coverageEndMs)) {
@@ -54,6 +56,11 @@ export function planBaselinePass(
     const key = actorKey(event);
     if (key === null || !windows.has(key) || event.actor.principalId === null) continue;
     principalIds.add(event.actor.principalId);
+    withId.add(key);
+  }
+  for (const [key, ids] of otherCallers) {
+    if (!windows.has(key)) continue;
+    for (const id of ids) principalIds.add(id);
     withId.add(key);
   }
   const ranges = [...windows.values()];

@@ -1,7 +1,7 @@
 // The composition root: turns options into running pipelines. Only this folder knows every stage.
 
-export { runScan } from './scan.ts';
-export type { ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
+export { runScan, scanArchive } from './scan.ts';
+export type { ScannedArchive, ScanOptions, ScanProgress, ScanResult, ScanStats } from './scan.ts';
 export { loadRuleSet } from './rule-set.ts';
 export { parseScanFilter, parseTimeOption } from './scan-filter.ts';
 export type { ScanFilter } from './scan-filter.ts';

@@ -7,6 +7,9 @@ import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
+import { isRelevantEvent } from './relevant-events.ts';
+import { packSlice } from './kept-slice.ts';
+import type { PackedSlice } from './kept-slice.ts';
 import { eventPasses, judgeLocation } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
 
@@ -19,12 +22,20 @@ export interface ChunkResult {
   readonly events: number;
   /** Uncompressed bytes. */
   readonly bytes: number;
+  /** Alerts on events of the kept slice: triage may still change them (a removal, a member of its incident). */
   readonly alerts: Alert[];
+  /** Alerts on events outside the kept slice: no triage changes them, so they are final as they come. */
+  readonly finalAlerts: Alert[];
   /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
   readonly candidates: Record<string, CloudTrailEvent[]>;
   readonly issues: InputIssue[];
-  /** Events in the kept slice (see `Detection.keep`): input for correlation. */
-  readonly relevant: CloudTrailEvent[];
+  /** Events in the kept slice (the MFA-relevant names, see `isRelevantEvent`), packed: what correlation reads. */
+  readonly slice: PackedSlice | null;
+  /**
+   * The callers (`actorKey`, principal id) of every kept event: correlation reads only the slice around removals,
+   * but every principal id a judged caller used is a needle for the baseline's second pass.
+   */
+  readonly callers: [string, string][];
   readonly skipped: string | null;
   /** Addresses and clients per actor over the kept slice, for the familiarity baseline; flat, as it crosses from worker threads. */
   readonly baseline: BaselineTransfer;
@@ -88,6 +99,8 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
   const filter = reading.filter;
   const issues: InputIssue[] = [...decoded.issues];
   const alerts: Alert[] = [];
+  const finalAlerts: Alert[] = [];
+  const callers = new Map<string, [string, string]>();
   const candidates: Record<string, CloudTrailEvent[]> = {};
   const relevant: CloudTrailEvent[] = [];
   const baseline = new BaselineBuilder();
@@ -111,14 +124,22 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     if (lastEventMs === null || timeMs > lastEventMs) lastEventMs = timeMs;
     const event = normalized.event;
     const detection = detectEvent(engine, event);
-    alerts.push(...detection.alerts);
+    const correlated = isRelevantEvent(event);
+    // Triage changes only alerts on the events correlation reads (removals and their incidents' members).
+    for (const alert of detection.alerts) (correlated ? alerts : finalAlerts).push(alert);
     for (const rule of detection.aggregateRules) (candidates[rule.meta.id] ??= []).push(event);
     issues.push(...detection.issues);
-    if (detection.keep) {
-      baseline.observe(event);
+    if (detection.keep) baseline.observe(event);
+    if (correlated) {
       // Correlation reads the typed fields; only a removal keeps its raw record (for its investigation block).
       // Dropping the rest keeps the scan's memory to the typed slice, and the worker-to-main copies small.
       relevant.push(event.name === 'DeactivateMFADevice' ? event : { ...event, raw: {} });
+    }
+    // A rule that fires on every record (say, every role session) must not grow the slice with the archive: of the
+    // events kept outside it only their callers remain.
+    if (detection.keep && principalId !== null) {
+      const key = actorKey(event);
+      if (key !== null) callers.set(`${key}\u0000${principalId}`, [key, principalId]);
     }
   }
   // Records the prefilter left unparsed still count, and their times still bound what the scan covers.
@@ -137,9 +158,11 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     events,
     bytes: decoded.bytes,
     alerts,
+    finalAlerts,
     candidates,
     issues,
-    relevant,
+    slice: packSlice(relevant),
+    callers: [...callers.values()],
     skipped: decoded.skipped ?? null,
     baseline: baseline.encode(),
     principals: [...principals],

@@ -8,7 +8,7 @@ import type { TriageConfig } from '../enrich/index.ts';
 import type { InputFormat, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
-import { severityRank } from '../model/index.ts';
+import { AlertSpill } from './alert-spill.ts';
 import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { planBaselinePass } from './baseline-pass.ts';
@@ -17,7 +17,8 @@ import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
-import { StringSharer } from './shared-strings.ts';
+import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
+import { KeptSlice } from './kept-slice.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
@@ -46,6 +47,8 @@ export interface ScanOptions {
   readonly inputFormat?: InputFormat;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
+  /** Final alerts held in memory before a sorted run of them goes to a temporary file (default 10,000). */
+  readonly alertSpillThreshold?: number;
 }
 
 export interface ScanProgress {
@@ -83,7 +86,7 @@ export interface ScanStats {
 
 export interface ScanResult {
   readonly alerts: readonly Alert[];
-  /** The kept slice of the events (see `Detection.keep`), once each (by eventID), oldest first: input for correlation. */
+  /** The kept slice within an incident's reach of a removal, once each (by eventID), oldest first: what correlation read. */
   readonly events: readonly CloudTrailEvent[];
   readonly issues: readonly InputIssue[];
   readonly rules: readonly RuleLoadResult[];
@@ -93,8 +96,130 @@ export interface ScanResult {
 /** Inputs smaller than this run on the main thread: starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** A scan whose passes are done: what it found, and its alerts still to be triaged and written. */
+export interface ScannedArchive {
+  /**
+   * The kept slice within an incident's reach of a removal (what correlation reads), once each (by eventID), oldest
+   * first.
+   */
+  readonly events: readonly CloudTrailEvent[];
+  readonly issues: readonly InputIssue[];
+  readonly rules: readonly RuleLoadResult[];
+  /**
+   * Triages, then hands every alert to `emit`, oldest first (waiting when it returns a promise: a full output
+   * buffer), and gives the scan's figures. Call once. Alerts no triage can change were kept in sorted runs on disk
+   * past a few thousand, so a rule firing on every record costs disk, not memory.
+   */
+  emitAlerts(emit: (alert: Alert) => void | Promise<void>): Promise<ScanStats>;
+  /** Removes what `emitAlerts` would have read, when the alerts are not wanted after all. */
+  discard(): void;
+}
+
+/** Every alert in one array: `scanArchive` then `emitAlerts`, for callers that want the list (tests, demo, kpi). */
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
+  const scanned = await scanArchive(options);
+  const alerts: Alert[] = [];
+  const stats = await scanned.emitAlerts((alert) => {
+    alerts.push(alert);
+  });
+  return { alerts, events: scanned.events, issues: scanned.issues, rules: scanned.rules, stats };
+}
+
+/** What the passes over an archive gather, merged from each input's result. */
+class ScanTally {
+  readonly pending = new Map<string, Alert>();
+  readonly candidates = new Map<string, Map<string, CloudTrailEvent>>();
+  readonly issues: InputIssue[] = [];
+  readonly slice = new KeptSlice();
+  /** Principal ids by caller of the events kept outside the slice (see `ChunkResult.callers`). */
+  readonly otherCallers = new Map<string, Set<string>>();
+  readonly baseline = new BaselineBuilder();
+  readonly spans = new Map<string, FileSpan>();
+  firstEventMs: number | null = null;
+  lastEventMs: number | null = null;
+  duplicateEvents = 0;
+  duplicates = 0;
+  files = 0;
+  skippedFiles = 0;
+  records = 0;
+  events = 0;
+  bytes = 0;
+  bytesRead = 0;
+  filesTotal: number | null = null;
+  bytesTotal: number | null = null;
+  usedWorkers = false;
+  private readonly seenLocations = new Set<string>();
+
+  constructor(
+    private readonly options: ScanOptions,
+    readonly spill: AlertSpill,
+  ) {}
+
+  report(issue: InputIssue): void {
+    this.issues.push(issue);
+    this.options.onIssue?.(issue);
+  }
+
+  absorb(result: ChunkResult): void {
+    if (!this.seenLocations.has(result.location)) {
+      this.seenLocations.add(result.location);
+      this.files++;
+      if (result.skipped !== null) this.skippedFiles++;
+    }
+    this.records += result.records;
+    this.events += result.events;
+    this.bytes += result.bytes;
+    for (const issue of result.issues) this.report(issue);
+    // Without triage nothing waits: every alert is final as it comes.
+    if (this.options.triage === false) for (const alert of result.alerts) this.spill.add(alert);
+    else
+      for (const alert of result.alerts) {
+        if (this.pending.has(alert.id)) this.duplicates++;
+        else this.pending.set(alert.id, alert);
+      }
+    for (const alert of result.finalAlerts) this.spill.add(alert);
+    this.baseline.mergeTransfer(result.baseline);
+    this.absorbSpan(result);
+    if (result.slice !== null) this.slice.add(result.slice);
+    for (const [key, principalId] of result.callers) {
+      let ids = this.otherCallers.get(key);
+      if (ids === undefined) this.otherCallers.set(key, (ids = new Set<string>()));
+      ids.add(principalId);
+    }
+    for (const [ruleId, ruleEvents] of Object.entries(result.candidates)) {
+      let byEvent = this.candidates.get(ruleId);
+      if (byEvent === undefined) this.candidates.set(ruleId, (byEvent = new Map<string, CloudTrailEvent>()));
+      for (const event of ruleEvents) byEvent.set(event.id, event);
+    }
+    this.options.onProgress?.({
+      filesDone: this.files,
+      filesTotal: this.filesTotal,
+      bytesTotal: this.bytesTotal,
+      events: this.events,
+      bytes: this.bytes,
+      bytesRead: this.bytesRead,
+    });
+  }
+
+  private absorbSpan(result: ChunkResult): void {
+    if (result.firstEventMs === null || result.lastEventMs === null) return;
+    const span = this.spans.get(result.location);
+    const principals = new Set(span?.principals ?? []);
+    for (const hash of result.principals) principals.add(hash);
+    this.spans.set(result.location, {
+      firstMs: Math.min(span?.firstMs ?? Infinity, result.firstEventMs),
+      lastMs: Math.max(span?.lastMs ?? -Infinity, result.lastEventMs),
+      principals,
+    });
+    if (this.firstEventMs === null || result.firstEventMs < this.firstEventMs)
+      this.firstEventMs = result.firstEventMs;
+    if (this.lastEventMs === null || result.lastEventMs > this.lastEventMs)
+      this.lastEventMs = result.lastEventMs;
+  }
+}
+
+/** The passes over the archive; the alerts wait in the result for `emitAlerts`. */
+export async function scanArchive(options: ScanOptions): Promise<ScannedArchive> {
   const clock = options.clock ?? (() => performance.now());
   const started = clock();
   const selection = {
@@ -105,95 +230,100 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     ...(options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat }),
   };
   const ruleSet = loadRuleSet(selection);
-
-  const alertsById = new Map<string, Alert>();
-  const candidates = new Map<string, Map<string, CloudTrailEvent>>();
-  const issues: InputIssue[] = [];
-  const relevant = new Map<string, CloudTrailEvent>();
-  const events: CloudTrailEvent[] = [];
-  const baseline = new BaselineBuilder();
-  let firstEventMs: number | null = null;
-  let lastEventMs: number | null = null;
-  let duplicateEvents = 0;
-  let duplicates = 0;
-  let files = 0;
-  let skippedFiles = 0;
-  let records = 0;
-  let eventCount = 0;
-  let bytes = 0;
-  let bytesRead = 0;
-  let filesTotal: number | null = null;
-  let bytesTotal: number | null = null;
-  const seenLocations = new Set<string>();
-  const spans = new Map<string, FileSpan>();
-  const sharer = new StringSharer();
-
-  const report = (issue: InputIssue): void => {
-    issues.push(issue);
-    options.onIssue?.(issue);
-  };
-
-  const absorb = (result: ChunkResult): void => {
-    if (!seenLocations.has(result.location)) {
-      seenLocations.add(result.location);
-      files++;
-      if (result.skipped !== null) skippedFiles++;
-    }
-    records += result.records;
-    eventCount += result.events;
-    bytes += result.bytes;
-    for (const issue of result.issues) report(issue);
-    for (const alert of result.alerts) {
-      if (alertsById.has(alert.id)) duplicates++;
-      else alertsById.set(alert.id, alert);
-    }
-    baseline.mergeTransfer(result.baseline);
-    if (result.firstEventMs !== null && result.lastEventMs !== null) {
-      const span = spans.get(result.location);
-      const principals = new Set(span?.principals ?? []);
-      for (const hash of result.principals) principals.add(hash);
-      spans.set(result.location, {
-        firstMs: Math.min(span?.firstMs ?? Infinity, result.firstEventMs),
-        lastMs: Math.max(span?.lastMs ?? -Infinity, result.lastEventMs),
-        principals,
+  const spill = new AlertSpill(options.alertSpillThreshold);
+  const tally = new ScanTally(options, spill);
+  const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
+  let events: CloudTrailEvent[];
+  try {
+    events = await runPasses(options, ruleSet, selection, tally, wantedWorkers);
+  } catch (error) {
+    spill.discard();
+    throw error;
+  }
+  const workers = tally.usedWorkers ? wantedWorkers : 0;
+  return {
+    events,
+    issues: tally.issues,
+    rules: ruleSet.results,
+    discard: () => spill.discard(),
+    emitAlerts: async (emit) => {
+      const detected = [...tally.pending.values()];
+      const triaged =
+        options.triage === false
+          ? detected
+          : triageRun({
+              alerts: detected,
+              events,
+              baseline: new Baseline(tally.baseline.data),
+              config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
+              coverageEndMs: tally.lastEventMs ?? 0,
+            });
+      const alertsBySeverity: Record<string, number> = {};
+      let alerts = 0;
+      const drained = await spill.drain(triaged, (alert) => {
+        alerts++;
+        alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
+        return emit(alert);
       });
-    }
-    if (result.firstEventMs !== null && (firstEventMs === null || result.firstEventMs < firstEventMs))
-      firstEventMs = result.firstEventMs;
-    if (result.lastEventMs !== null && (lastEventMs === null || result.lastEventMs > lastEventMs))
-      lastEventMs = result.lastEventMs;
-    for (const event of result.relevant) {
-      if (relevant.has(event.id)) duplicateEvents++;
-      // Equal strings swapped for one shared copy: nothing a reader can tell, only memory.
-      else relevant.set(event.id, sharer.share(event));
-    }
-    for (const [ruleId, ruleEvents] of Object.entries(result.candidates)) {
-      let byEvent = candidates.get(ruleId);
-      if (byEvent === undefined) candidates.set(ruleId, (byEvent = new Map<string, CloudTrailEvent>()));
-      for (const event of ruleEvents) byEvent.set(event.id, event);
-    }
-    options.onProgress?.({ filesDone: files, filesTotal, bytesTotal, events: eventCount, bytes, bytesRead });
+      return statsOf(tally, {
+        alerts,
+        alertsBySeverity,
+        duplicates: tally.duplicates + drained.duplicates,
+        elapsedMs: clock() - started,
+        workers,
+      });
+    },
   };
+}
 
+function statsOf(
+  tally: ScanTally,
+  rest: Pick<ScanStats, 'alerts' | 'alertsBySeverity' | 'duplicates' | 'elapsedMs' | 'workers'>,
+): ScanStats {
+  return {
+    files: tally.files,
+    skippedFiles: tally.skippedFiles,
+    records: tally.records,
+    events: tally.events,
+    bytes: tally.bytes,
+    duplicateEvents: tally.duplicateEvents,
+    unreadable: tally.issues.filter((issue) => issue.level === 'error').length,
+    warnings: tally.issues.filter((issue) => issue.level === 'warning').length,
+    firstEventTime: tally.firstEventMs === null ? null : new Date(tally.firstEventMs).toISOString(),
+    lastEventTime: tally.lastEventMs === null ? null : new Date(tally.lastEventMs).toISOString(),
+    ...rest,
+  };
+}
+
+/** Pass 1 (every input), the aggregate rules, pass 2 (the baseline); returns the kept slice, oldest first. */
+async function runPasses(
+  options: ScanOptions,
+  ruleSet: LoadedRuleSet,
+  selection: RuleSelection,
+  tally: ScanTally,
+  wantedWorkers: number,
+): Promise<CloudTrailEvent[]> {
   // A holder, not a `let`: the pool is created inside a closure, which control-flow analysis cannot follow.
   const workers: { pool: WorkerPool | null } = { pool: null };
-  const wantedWorkers = options.workers ?? Math.max(1, availableParallelism());
   // The bytes handed out so far count too: the listing of a big tree ends late (a stat per file), and waiting for its
   // total left the first part of every big scan, often most of it, on the main thread alone.
   const usePool = (): boolean =>
     wantedWorkers > 0 &&
-    (options.workers !== undefined || Math.max(bytesTotal ?? 0, bytesRead) >= WORKER_THRESHOLD_BYTES);
-
+    (options.workers !== undefined ||
+      Math.max(tally.bytesTotal ?? 0, tally.bytesRead) >= WORKER_THRESHOLD_BYTES);
   const limit = Math.max(2, wantedWorkers * 2);
   const process = async (input: ScanInput): Promise<void> => {
-    bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
-    if (workers.pool === null && usePool()) workers.pool = new WorkerPool(wantedWorkers, selection);
+    tally.bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
+    if (workers.pool === null && usePool()) {
+      workers.pool = new WorkerPool(wantedWorkers, selection);
+      tally.usedWorkers = true;
+    }
     const outcome: ScanOutcome =
       workers.pool === null
         ? processInput(input, ruleSet.engine, ruleSet.reading)
         : await workers.pool.run(input);
-    if ('result' in outcome) absorb(outcome.result);
-    else report(outcome.unreadable);
+    if ('result' in outcome) tally.absorb(outcome.result);
+    else tally.report(outcome.unreadable);
   };
   const readOptions = {
     // Local files are read where they are decoded: on a worker thread, the main thread only hands out their names.
@@ -219,96 +349,67 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     });
     await eachChunk(source, limit, process, (item) => {
       if (item.kind === 'discovered') {
-        filesTotal = item.files;
-        bytesTotal = item.bytes;
-      } else report(item.issue);
+        tally.filesTotal = item.files;
+        tally.bytesTotal = item.bytes;
+      } else tally.report(item.issue);
     });
-
-    for (const rule of ruleSet.rules) {
-      if (rule.kind !== 'aggregate') continue;
-      const ruleEvents = candidates.get(rule.meta.id);
-      if (ruleEvents === undefined) continue;
-      for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
-        if (!alertsById.has(alert.id)) alertsById.set(alert.id, alert);
-    }
-    // A loop, not push(...spread): a big kept slice would overflow the call stack.
-    for (const event of relevant.values()) events.push(event);
-    events.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    addAggregateAlerts(ruleSet, tally);
+    // Without triage the slice is still what correlation would read, around each removal by the default windows.
+    const events = tally.slice.open(
+      options.triage === false || options.triage === undefined ? DEFAULT_TRIAGE_CONFIG : options.triage,
+    );
+    tally.duplicateEvents = tally.slice.duplicates;
+    tally.slice.clear();
 
     // The second pass: every event of the callers triage judges, over their look-back (standard input cannot be
     // read twice, so what it held counts only through the kept slice).
-    spans.delete('stdin');
+    tally.spans.delete('stdin');
     const plan =
       options.triage === false
         ? null
-        : planBaselinePass(events, options.triage ?? DEFAULT_TRIAGE_CONFIG, lastEventMs ?? 0, spans);
+        : planBaselinePass(
+            events,
+            options.triage ?? DEFAULT_TRIAGE_CONFIG,
+            tally.lastEventMs ?? 0,
+            tally.spans,
+            tally.otherCallers,
+          );
     if (plan !== null && plan.files.length > 0) {
       const target = plan.target;
       await eachChunk(
         readInputs(plan.files, readOptions),
         limit,
         async (input) => {
-          baseline.mergeTransfer(
+          tally.baseline.mergeTransfer(
             workers.pool === null
               ? processBaselineInput(input, target)
               : await workers.pool.runBaseline(input, target),
           );
         },
         (item) => {
-          if (item.kind === 'issue') report(item.issue);
+          if (item.kind === 'issue') tally.report(item.issue);
         },
       );
     }
+    return events;
   } finally {
     if (workers.pool !== null) await workers.pool.close();
   }
-
-  const detected = [...alertsById.values()];
-  const triaged =
-    options.triage === false
-      ? detected
-      : triageRun({
-          alerts: detected,
-          events,
-          baseline: new Baseline(baseline.data),
-          config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
-          coverageEndMs: lastEventMs ?? 0,
-        });
-  const alerts = triaged.sort(compareAlerts);
-  const alertsBySeverity: Record<string, number> = {};
-  for (const alert of alerts) alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
-  return {
-    alerts,
-    events,
-    issues,
-    rules: ruleSet.results,
-    stats: {
-      files,
-      skippedFiles,
-      records,
-      events: eventCount,
-      bytes,
-      alerts: alerts.length,
-      alertsBySeverity,
-      duplicates,
-      duplicateEvents,
-      unreadable: issues.filter((issue) => issue.level === 'error').length,
-      warnings: issues.filter((issue) => issue.level === 'warning').length,
-      elapsedMs: clock() - started,
-      firstEventTime: firstEventMs === null ? null : new Date(firstEventMs).toISOString(),
-      lastEventTime: lastEventMs === null ? null : new Date(lastEventMs).toISOString(),
-      workers: workers.pool === null ? 0 : wantedWorkers,
-    },
-  };
 }
 
-/** Oldest first; ties broken so that the order never depends on which worker finished first. */
-export function compareAlerts(a: Alert, b: Alert): number {
-  if (a.event.time !== b.event.time) return a.event.time < b.event.time ? -1 : 1;
-  const bySeverity = severityRank(b.severity) - severityRank(a.severity);
-  if (bySeverity !== 0) return bySeverity;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/** The aggregate rules decide over the whole scan's candidates; their alerts wait for triage like the others. */
+function addAggregateAlerts(ruleSet: LoadedRuleSet, tally: ScanTally): void {
+  for (const rule of ruleSet.rules) {
+    if (rule.kind !== 'aggregate') continue;
+    const ruleEvents = tally.candidates.get(rule.meta.id);
+    if (ruleEvents === undefined) continue;
+    for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
+      if (!tally.pending.has(alert.id)) tally.pending.set(alert.id, alert);
+  }
+  tally.candidates.clear();
 }
+
+export { compareAlerts } from './alert-order.ts';
 
 /** Feeds every chunk or file of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
 async function eachChunk(

@@ -2,9 +2,9 @@
 
 import { closeSync, createWriteStream, openSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { loadConfigFile, parseScanFilter, runScan } from '../../app/index.ts';
+import { loadConfigFile, parseScanFilter, scanArchive } from '../../app/index.ts';
 import { computeRemovalKpis } from '../../cases/index.ts';
-import type { ScanResult } from '../../app/index.ts';
+import type { ScannedArchive, ScanResult, ScanStats } from '../../app/index.ts';
 import { INPUT_DECODERS, INPUT_FORMATS } from '../../ingest/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
@@ -37,14 +37,18 @@ export interface ScanPresentation {
   readonly failOn: ReturnType<typeof parseSeverityOption>;
 }
 
-/** Streams the alerts into a file, waiting for the disk when its buffer is full; an unwritable path is the user's error. */
-async function writeAlertsToFile(
+/** Where alerts go as the scan hands them over: standard output, or the --out file (waiting for the disk). */
+interface AlertOutput {
+  emit(alert: Alert): void | Promise<void>;
+  end(summary: ScanSummary): Promise<void>;
+}
+
+/** The --out file as an `AlertOutput`; an unwritable path is the user's error. */
+function fileOutput(
   path: string,
-  alerts: readonly Alert[],
   format: AlertFormat,
   options: { color: boolean; columns?: number },
-  summary: ScanSummary,
-): Promise<void> {
+): AlertOutput {
   const stream = createWriteStream(path);
   let failure: Error | null = null;
   stream.on('error', (error) => {
@@ -53,21 +57,25 @@ async function writeAlertsToFile(
   const failed = (): UsageError | null =>
     failure === null ? null : new UsageError(`cannot write --out ${path}: ${failure.message}`);
   const writer = createAlertWriter({ write: (text) => void stream.write(text) }, format, options);
-  for (const alert of alerts) {
-    writer.write(alert);
-    // events.once removes both of its listeners when either fires: listeners added per wait would pile up past
-    // Node's limit of ten and print a MaxListenersExceededWarning on a long output.
-    if (stream.writableNeedDrain) await once(stream, 'drain').catch(() => undefined);
-    const error = failed();
-    if (error !== null) throw error;
-  }
-  writer.end(summary);
-  await new Promise<void>((resolve) => {
-    stream.end(() => resolve());
-    stream.once('error', () => resolve());
-  });
-  const error = failed();
-  if (error !== null) throw error;
+  return {
+    async emit(alert) {
+      writer.write(alert);
+      // events.once removes both of its listeners when either fires: listeners added per wait would pile up past
+      // Node's limit of ten and print a MaxListenersExceededWarning on a long output.
+      if (stream.writableNeedDrain) await once(stream, 'drain').catch(() => undefined);
+      const error = failed();
+      if (error !== null) throw error;
+    },
+    async end(summary) {
+      writer.end(summary);
+      await new Promise<void>((resolve) => {
+        stream.end(() => resolve());
+        stream.once('error', () => resolve());
+      });
+      const error = failed();
+      if (error !== null) throw error;
+    },
+  };
 }
 
 /** --out is checked before the scan: an hour of scanning must not end in "cannot write". Creates it, truncates nothing. */
@@ -91,50 +99,85 @@ function checkWritable(path: string): void {
   }
 }
 
-export function toSummary(result: ScanResult): ScanSummary {
+export function toSummary(stats: ScanStats): ScanSummary {
   return {
-    files: result.stats.files,
-    skippedFiles: result.stats.skippedFiles,
-    events: result.stats.events,
-    bytes: result.stats.bytes,
-    alerts: result.stats.alerts,
-    alertsBySeverity: result.stats.alertsBySeverity,
-    duplicates: result.stats.duplicates,
-    unreadable: result.stats.unreadable,
-    warnings: result.stats.warnings,
-    elapsedMs: result.stats.elapsedMs,
+    files: stats.files,
+    skippedFiles: stats.skippedFiles,
+    events: stats.events,
+    bytes: stats.bytes,
+    alerts: stats.alerts,
+    alertsBySeverity: stats.alertsBySeverity,
+    duplicates: stats.duplicates,
+    unreadable: stats.unreadable,
+    warnings: stats.warnings,
+    elapsedMs: stats.elapsedMs,
   };
 }
 
-/** Writes the alerts where they were asked for, the summary to stderr, and works out the exit code. */
-export async function presentScan(
+/** Writes a finished scan's alerts where they were asked for, the summary to stderr, and works out the exit code. */
+export function presentScan(
   result: ScanResult,
   presentation: ScanPresentation,
   ctx: CommandContext,
 ): Promise<number> {
-  const summary = toSummary(result);
+  return presentAlerts(presentation, ctx, async (emit) => {
+    for (const alert of result.alerts) await emit(alert);
+    return toSummary(result.stats);
+  });
+}
+
+/**
+ * Writes the alerts `produce` hands over as they come (a scan with millions of alerts never becomes one list or one
+ * string), then the summary: to stderr, and into the JSON output's tail. Works out the exit code.
+ */
+export async function presentAlerts(
+  presentation: ScanPresentation,
+  ctx: CommandContext,
+  produce: (emit: (alert: Alert) => void | Promise<void>) => Promise<ScanSummary>,
+): Promise<number> {
   const toTerminal = presentation.out === null && ctx.stdout.isTTY;
   const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
   const options = { color, ...(ctx.stdout.columns === undefined ? {} : { columns: ctx.stdout.columns }) };
-  if (presentation.out === null) {
-    // Streamed alert by alert: a scan with millions of alerts must not become one string.
-    const writer = createAlertWriter(ctx.stdout, presentation.format, options);
-    for (const alert of result.alerts) writer.write(alert);
-    writer.end(summary);
-  } else {
-    await writeAlertsToFile(presentation.out, result.alerts, presentation.format, options, summary);
-  }
+  const output: AlertOutput =
+    presentation.out === null
+      ? stdoutOutput(ctx, presentation.format, options)
+      : fileOutput(presentation.out, presentation.format, options);
+  const failOn = presentation.failOn;
+  let failed = false;
+  const summary = await produce((alert) => {
+    if (failOn !== null && severityRank(alert.severity) >= severityRank(failOn)) failed = true;
+    return output.emit(alert);
+  });
+  await output.end(summary);
   if (!presentation.quiet) {
     ctx.stderr.write(renderSummary(summary, shouldUseColor(ctx.env, ctx.stderr.isTTY)) + '\n');
   }
-  const failOn = presentation.failOn;
-  if (
-    failOn !== null &&
-    result.alerts.some((alert) => severityRank(alert.severity) >= severityRank(failOn))
-  ) {
-    return EXIT.failOn;
+  if (failed) return EXIT.failOn;
+  return summary.unreadable > 0 ? EXIT.partial : EXIT.ok;
+}
+
+function stdoutOutput(
+  ctx: CommandContext,
+  format: AlertFormat,
+  options: { color: boolean; columns?: number },
+): AlertOutput {
+  const writer = createAlertWriter(ctx.stdout, format, options);
+  return {
+    emit: (alert) => writer.write(alert),
+    end: (summary) => {
+      writer.end(summary);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Rules that could not be loaded, on stderr (unless --quiet). */
+function reportBrokenRules(rules: ScannedArchive['rules'], quiet: boolean, ctx: CommandContext): void {
+  if (quiet) return;
+  for (const rule of rules) {
+    if (rule.status !== 'error') continue;
+    for (const issue of rule.issues) ctx.stderr.write(renderIssue(issue) + '\n');
   }
-  return result.stats.unreadable > 0 ? EXIT.partial : EXIT.ok;
 }
 
 /** The scope options scan, kpi and hunt share (the same words in each help). */
@@ -262,7 +305,7 @@ export const SCAN_COMMAND: Command = defineCommand({
       values.progress !== false && !presentation.quiet && ctx.stderr.isTTY
         ? new ProgressBar(ctx.stderr, () => performance.now())
         : null;
-    const result = await runScan({
+    const scanned = await scanArchive({
       inputs: positionals,
       rulePaths,
       builtinRules: values.builtin !== false,
@@ -284,21 +327,26 @@ export const SCAN_COMMAND: Command = defineCommand({
       },
       ...(progress === null ? {} : { onProgress: (p) => progress.update(p) }),
     });
-    progress?.finish();
-    printer.flush();
-    const broken = result.rules.filter((rule) => rule.status === 'error');
-    if (broken.length > 0 && !presentation.quiet) {
-      for (const rule of broken) {
-        if (rule.status !== 'error') continue;
-        for (const issue of rule.issues) ctx.stderr.write(renderIssue(issue) + '\n');
+    try {
+      progress?.finish();
+      printer.flush();
+      reportBrokenRules(scanned.rules, presentation.quiet, ctx);
+      if (rulePaths.length > 0 && scanned.rules.every((rule) => rule.status !== 'ok')) {
+        throw new UsageError('none of the rules given with --rules could be loaded');
       }
+      // The KPI table needs the removals' alerts; the table format holds every row anyway.
+      const forKpi: Alert[] = [];
+      const code = await presentAlerts(presentation, ctx, async (emit) => {
+        const stats = await scanned.emitAlerts((alert) => {
+          if (values.kpi === true) forKpi.push(alert);
+          return emit(alert);
+        });
+        return toSummary(stats);
+      });
+      if (values.kpi === true) ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(forKpi)) + '\n');
+      return code;
+    } finally {
+      scanned.discard();
     }
-    if (rulePaths.length > 0 && result.rules.every((rule) => rule.status !== 'ok')) {
-      throw new UsageError('none of the rules given with --rules could be loaded');
-    }
-    const code = await presentScan(result, presentation, ctx);
-    if (values.kpi === true)
-      ctx.stdout.write('\n' + renderKpiTable(computeRemovalKpis(result.alerts)) + '\n');
-    return code;
   },
 });
