@@ -58,6 +58,8 @@ export {
   verificationTokenHash,
 } from './verification-token.ts';
 export type { TokenCheck, VerificationClaims } from './verification-token.ts';
+export { caseClosing, inspectVerificationLink } from './verification-link.ts';
+export type { CaseClosing, VerificationLinkState } from './verification-link.ts';
 export {
   SYSTEM_ACTOR,
   escalateCase,

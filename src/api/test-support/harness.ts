@@ -8,6 +8,7 @@ import type {
   IngestOutcome,
   LiveService,
   RecordOrigin,
+  VerificationLinkState,
   VerificationResponse,
 } from '../../app/live/contract.ts';
 import type { Alert } from '../../model/index.ts';
@@ -17,6 +18,7 @@ import { hashApiToken } from '../auth.ts';
 import type { ApiOptions } from '../context.ts';
 import { Metrics } from '../metrics.ts';
 import { createApiServer } from '../server.ts';
+import { answerInToken } from '../verify.ts';
 
 export const NOW = Date.parse('2026-11-23T12:00:00Z');
 export const INGEST_TOKEN = 'ingest-secret-for-tests';
@@ -26,6 +28,10 @@ export interface FakeLive extends LiveService {
   readonly answers: { token: string; answer: 'confirmed' | 'denied' | undefined }[];
   /** What answerVerification answers next. */
   verification: VerificationResponse;
+  /** Tokens inspected (a GET of a link). */
+  readonly inspected: string[];
+  /** What inspectVerification answers next; null: an open case, for the answer the token carries. */
+  link: VerificationLinkState | null;
   /** When set, ingestRecords throws it. */
   failure: Error | null;
 }
@@ -36,6 +42,8 @@ export function fakeLive(): FakeLive {
     answers: [],
     verification: { ok: true, caseId: 'case-1', answer: 'denied', classification: 'unauthorized' },
     failure: null,
+    inspected: [],
+    link: null,
     ingestRecords(records, origin): Promise<IngestOutcome> {
       if (fake.failure !== null) return Promise.reject(fake.failure);
       fake.ingested.push({ records, origin });
@@ -55,6 +63,16 @@ export function fakeLive(): FakeLive {
     answerVerification(token, answer) {
       fake.answers.push({ token, answer });
       return Promise.resolve(fake.verification);
+    },
+    inspectVerification(token) {
+      fake.inspected.push(token);
+      const answer = answerInToken(token);
+      if (fake.link !== null) return Promise.resolve(fake.link);
+      return Promise.resolve(
+        answer === null
+          ? { ok: false, reason: 'forged' }
+          : { ok: true, caseId: 'case-1', answer, closed: null },
+      );
     },
     tick: () => Promise.resolve(),
   };

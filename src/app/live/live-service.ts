@@ -20,7 +20,9 @@ import {
   newVerificationNonce,
   nextCaseAction,
   signVerificationToken,
+  caseClosing,
   checkVerificationToken,
+  inspectVerificationLink,
   verificationLink,
   verificationTokenHash,
 } from '../../cases/index.ts';
@@ -961,6 +963,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       });
     },
 
+    inspectVerification(token) {
+      return guarded('verification', () => inspectVerificationLink(store, deps.secret, token, clock()));
+    },
+
     tick() {
       return guarded('tick', async () => {
         const now = clock();
@@ -1053,18 +1059,16 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     actor: string,
     now: number,
   ): Promise<{ detail: CaseDetail } | { closed: VerificationResponse }> {
-    if (detail.state !== 'resolved') return { detail };
+    const closing = caseClosing(detail);
+    if (closing === null) return { detail };
     if (answer === 'confirmed') {
-      const closing = detail.audit.findLast(
-        (entry) => entry.action === 'transition' && entry.after?.['state'] === 'resolved',
-      );
       return {
         closed: {
           ok: false,
           reason: 'closed',
           caseId: detail.id,
-          closedBy: closing?.actor ?? SYSTEM,
-          closedAt: closing?.at ?? detail.resolvedAt ?? now,
+          closedBy: closing.by,
+          closedAt: closing.at,
         },
       };
     }
