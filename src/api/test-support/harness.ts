@@ -88,7 +88,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<ApiOptions> = {}): Promise<Harness> {
+/**
+ * `overrides` may depend on the harness's store (e.g. a real live service over it: `h.live` is then unused).
+ */
+export async function startHarness(
+  overrides: Partial<ApiOptions> | ((store: Store) => Partial<ApiOptions>) = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-api-'));
   const store = await openStore(`sqlite:${join(dir, 'test.db')}`);
   const tokens = { viewer: 'tok-viewer', responder: 'tok-responder', admin: 'tok-admin' } as const;
@@ -115,7 +120,7 @@ export async function startHarness(overrides: Partial<ApiOptions> = {}): Promise
     webRoot: null,
     now: () => NOW,
     log: () => undefined,
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(store) : overrides),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
