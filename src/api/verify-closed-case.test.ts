@@ -1,9 +1,10 @@
-// Verification links after the case was closed, over real HTTP on loopback with the real live service on SQLite: a
+// Verification links after the case was closed, over real HTTP on loopback with the real live service on SQLite and
+// PostgreSQL: a
 // responder resolves through the API (or the service closes a rotation); the link's GET says who closed it and when
 // and changes nothing; "yes" is refused and changes nothing; "not me" reopens the case escalated, once.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, test } from 'node:test';
 import {
   ORIGIN,
   PUBLIC_URL,
@@ -15,6 +16,8 @@ import {
 import type { FakeClock } from '../app/live/test-support/live.ts';
 import type { LiveCore } from '../app/live/index.ts';
 import type { Store } from '../store/index.ts';
+import { createThrowawayDatabase, postgresProblem } from '../store/test-support/postgres.ts';
+import { missing } from '../test-support/requirements.ts';
 import { hashApiToken } from './auth.ts';
 import { startHarness } from './test-support/harness.ts';
 import type { Harness } from './test-support/harness.ts';
@@ -61,14 +64,39 @@ interface World {
   readonly live: LiveCore;
 }
 
-/** The real API server over a fresh SQLite store with the real live service, at `at` on a fake clock. */
-async function startWorld(at: string): Promise<World> {
+/** Where a world keeps its state: a new SQLite file, or a new PostgreSQL database. */
+interface Backend {
+  readonly name: string;
+  /** Null when usable; else why not. */
+  readonly problem: string | null;
+  /** An empty store's URL (undefined: the harness's own SQLite file) and how to remove it. */
+  fresh(): Promise<{ readonly url: string | undefined; readonly drop: () => Promise<void> }>;
+}
+
+const BACKENDS: readonly Backend[] = [
+  {
+    name: 'SQLite',
+    problem: null,
+    fresh: () => Promise.resolve({ url: undefined, drop: () => Promise.resolve() }),
+  },
+  {
+    name: 'PostgreSQL',
+    problem: await postgresProblem(),
+    fresh: async () => {
+      const database = await createThrowawayDatabase('mfaguard_verify');
+      return { url: database.url, drop: database.drop };
+    },
+  },
+];
+
+/** The real API server over a fresh store with the real live service, at `at` on a fake clock. */
+async function startWorld(at: string, storeUrl: string | undefined): Promise<World> {
   const clock = fakeClock(at);
   let live: LiveCore | undefined;
   const h = await startHarness((store) => {
     live = makeService(store, clock);
     return { live, now: clock };
-  });
+  }, storeUrl);
   await h.store.createApiToken({
     name: 'laptop',
     role: 'responder',
@@ -103,15 +131,24 @@ async function denialEscalations(store: Store): Promise<number> {
   ).length;
 }
 
-describe('verification links after the case was closed (HTTP, live service, SQLite)', () => {
+function closedCaseLinks(backend: Backend): void {
   const worlds: World[] = [];
+  const drops: (() => Promise<void>)[] = [];
   after(async () => {
     for (const w of worlds) await w.h.close();
+    for (const drop of drops) await drop();
   });
 
-  it('closed by a responder: GET says by whom and when and changes nothing; "yes" is refused; "not me" reopens it escalated, once', async () => {
-    const w = await startWorld('2026-11-18T02:20:00Z');
+  async function world(at: string): Promise<World> {
+    const fresh = await backend.fresh();
+    drops.push(fresh.drop);
+    const w = await startWorld(at, fresh.url);
     worlds.push(w);
+    return w;
+  }
+
+  it('closed by a responder: GET says by whom and when and changes nothing; "yes" is refused; "not me" reopens it escalated, once', async () => {
+    const w = await world('2026-11-18T02:20:00Z');
     const { h, clock } = w;
     await w.live.ingestRecords(takeoverRecords(), ORIGIN);
     const caseId = await onlyCaseId(h.store);
@@ -190,8 +227,7 @@ describe('verification links after the case was closed (HTTP, live service, SQLi
   });
 
   it('closed by the service (a phone swap explained itself): "yes" says so and changes nothing; "not me" still reopens', async () => {
-    const w = await startWorld('2026-11-17T09:06:00Z');
-    worlds.push(w);
+    const w = await world('2026-11-17T09:06:00Z');
     const { h, clock } = w;
     const swap = phoneSwapRecords();
     await w.live.ingestRecords([...swap.history, ...swap.removal], ORIGIN);
@@ -219,4 +255,11 @@ describe('verification links after the case was closed (HTTP, live service, SQLi
     assert.equal((await h.store.getCase(caseId))?.state, 'escalated');
     assert.equal(await denialEscalations(h.store), 1);
   });
-});
+}
+
+for (const backend of BACKENDS) {
+  const name = `verification links after the case was closed (HTTP, live service, ${backend.name})`;
+  const problem = backend.problem;
+  if (problem === null) describe(name, () => closedCaseLinks(backend));
+  else test(name, (t) => void missing(t, 'pg', problem));
+}

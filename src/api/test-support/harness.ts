@@ -93,9 +93,11 @@ export interface Harness {
  */
 export async function startHarness(
   overrides: Partial<ApiOptions> | ((store: Store) => Partial<ApiOptions>) = {},
+  /** The store to use (an empty one, e.g. a throw-away PostgreSQL database); default a new SQLite file. */
+  storeUrl?: string,
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-api-'));
-  const store = await openStore(`sqlite:${join(dir, 'test.db')}`);
+  const store = await openStore(storeUrl ?? `sqlite:${join(dir, 'test.db')}`);
   const tokens = { viewer: 'tok-viewer', responder: 'tok-responder', admin: 'tok-admin' } as const;
   for (const [role, token] of Object.entries(tokens) as [ApiRole, string][]) {
     await store.createApiToken({
