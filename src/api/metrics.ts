@@ -156,6 +156,7 @@ export function meterLiveService(live: LiveService, metrics: Metrics): LiveServi
       });
       return response;
     },
+    inspectVerification: (token) => live.inspectVerification(token),
     async tick() {
       try {
         await live.tick();

@@ -1,6 +1,9 @@
 // The owner's verification links: GET shows a confirmation page with a form (mail scanners prefetch links), POST answers.
 
-import type { VerificationResponse } from '../app/index.ts';
+import type { VerificationLinkState, VerificationResponse } from '../app/index.ts';
+import { SYSTEM_ACTOR } from '../cases/index.ts';
+import type { CaseClosing } from '../cases/index.ts';
+import { forTerminal } from '../report/index.ts';
 import { readBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { HttpError } from './problem.ts';
@@ -12,8 +15,9 @@ type Answer = 'confirmed' | 'denied';
 export const VERIFY_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** Controls and bidi overrides become visible escapes (a name cannot reorder the sentence it sits in), then entities. */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return forTerminal(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** Accepts what a link or a form may carry: `confirmed`/`denied` and the short forms people type. */
@@ -80,27 +84,56 @@ function tokenOf(ctx: RequestContext): string {
   return token;
 }
 
-function confirmationPage(token: string, answer: Answer): Reply {
+/** The one button a link stands for, posting to itself. */
+function answerForm(token: string, answer: Answer): string {
   const action = `/verify/${encodeURIComponent(token)}`;
-  const [intro, label, cls] =
-    answer === 'denied'
-      ? [
-          '<p>You are about to report that <strong>you did not</strong> remove this MFA device. The security team will be alerted at once.</p>',
-          'No, this was not me',
-          'deny',
-        ]
-      : [
-          '<p>You are about to confirm that <strong>you</strong> removed this MFA device, or that it was planned.</p>',
-          'Yes, this was me / planned',
-          'confirm',
-        ];
-  const form =
+  const [label, cls] =
+    answer === 'denied' ? ['No, this was not me', 'deny'] : ['Yes, this was me / planned', 'confirm'];
+  return (
     `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="answer" value="${answer}">` +
-    `<button type="submit" class="${cls}">${escapeHtml(label)}</button></form>`;
+    `<button type="submit" class="${cls}">${escapeHtml(label)}</button></form>`
+  );
+}
+
+function confirmationPage(token: string, answer: Answer): Reply {
+  const intro =
+    answer === 'denied'
+      ? '<p>You are about to report that <strong>you did not</strong> remove this MFA device. The security team will be alerted at once.</p>'
+      : '<p>You are about to confirm that <strong>you</strong> removed this MFA device, or that it was planned.</p>';
   return page(
     200,
     'Was this you?',
-    `${intro}\n${form}\n<p><small>This link works once and expires.</small></p>`,
+    `${intro}\n${answerForm(token, answer)}\n<p><small>This link works once and expires.</small></p>`,
+  );
+}
+
+/** Who closed the case and when, as the owner reads it. */
+function closedSentence(closing: CaseClosing): string {
+  const by =
+    closing.by === SYSTEM_ACTOR
+      ? 'mfaguard itself (the removal explained itself, e.g. a device swap)'
+      : closing.by;
+  return `<p>This case was closed by <strong>${escapeHtml(by)}</strong> on ${escapeHtml(new Date(closing.at).toISOString())}.</p>`;
+}
+
+/** A "yes" (GET or POST) on a case already closed: refused, nothing recorded; the "no" link still counts. */
+function closedCasePage(caseId: string, closing: CaseClosing): Reply {
+  return page(
+    409,
+    'Case already closed',
+    `${closedSentence(closing)}\n<p>This link no longer changes anything: no answer was recorded.</p>\n` +
+      '<p>If this was <strong>not</strong> you after all, use the other link ("No, this was not me"): it reopens the case and alerts the security team.</p>\n' +
+      `<p><small>Case ${escapeHtml(caseId)}</small></p>`,
+  );
+}
+
+/** The "no" link of a closed case: it still counts, because a takeover must never stay closed. */
+function closedDenyPage(token: string, caseId: string, closing: CaseClosing): Reply {
+  return page(
+    200,
+    'Was this you?',
+    `${closedSentence(closing)}\n<p>If you did <strong>not</strong> remove this MFA device, say so below: the case reopens and the security team is alerted at once. Opening this page changed nothing.</p>\n` +
+      `${answerForm(token, 'denied')}\n<p><small>Case ${escapeHtml(caseId)}</small></p>`,
   );
 }
 
@@ -115,24 +148,30 @@ function resultPage(response: VerificationResponse): Reply {
     return page(200, 'Answer recorded', `${body}\n<p><small>Case ${escapeHtml(response.caseId)}</small></p>`);
   }
   if (response.reason === 'closed') {
-    // Not an error for the owner: a responder (or the case itself) got there first.
-    const by = response.closedBy === 'system' ? 'mfaguard (the case explained itself)' : response.closedBy;
-    return page(
-      200,
-      'Case already closed',
-      `<p>This case was closed by ${escapeHtml(by)} on ${escapeHtml(new Date(response.closedAt).toISOString())}, so this link no longer changes anything.</p>\n` +
-        '<p>If this was <strong>not</strong> you after all, use the other link ("No, this was not me"): it reopens the case and alerts the security team.</p>\n' +
-        `<p><small>Case ${escapeHtml(response.caseId)}</small></p>`,
-    );
+    // A responder (or the case itself) got there first.
+    return closedCasePage(response.caseId, { by: response.closedBy, at: response.closedAt });
   }
-  const why: Record<Exclude<typeof response.reason, 'closed'>, [number, string]> = {
+  return unusablePage(response.reason);
+}
+
+function unusablePage(reason: 'used' | 'expired' | 'forged' | 'unknown'): Reply {
+  const why: Record<typeof reason, [number, string]> = {
     used: [409, 'This link has already been used: an answer was recorded before.'],
     expired: [410, 'This link has expired. The security team has been told that no answer came in time.'],
     forged: [404, NOT_VALID],
     unknown: [404, NOT_VALID],
   };
-  const [status, message] = why[response.reason];
+  const [status, message] = why[reason];
   return page(status, 'Link not usable', `<p>${escapeHtml(message)}</p>`);
+}
+
+/** What a GET shows for the link's state: the question, why it cannot be used, or who closed the case. */
+function linkPage(token: string, state: VerificationLinkState): Reply {
+  if (!state.ok) return unusablePage(state.reason);
+  if (state.closed === null) return confirmationPage(token, state.answer);
+  return state.answer === 'confirmed'
+    ? closedCasePage(state.caseId, state.closed)
+    : closedDenyPage(token, state.caseId, state.closed);
 }
 
 /** The answer the form names, null when none, `invalid` when it is neither confirmed nor denied. */
@@ -144,7 +183,6 @@ async function submittedAnswer(ctx: RequestContext): Promise<Answer | null | 'in
   return parseAnswer(given) ?? 'invalid';
 }
 
-/** Shows the one button the link stands for; a GET changes nothing, whoever (or whatever) follows the link. */
 /** Null when the request is within the limits; else the page saying when to try again (429, Retry-After). */
 async function overLimit(ctx: RequestContext, token: string): Promise<Reply | null> {
   try {
@@ -157,14 +195,16 @@ async function overLimit(ctx: RequestContext, token: string): Promise<Reply | nu
   }
 }
 
+/** Shows the one button the link stands for; a GET changes nothing, whoever (or whatever) follows the link. */
 async function getPage(ctx: RequestContext): Promise<Reply> {
   // Counted before the token is looked at, so malformed guesses spend the budget too.
   const limited = await overLimit(ctx, ctx.params['token'] ?? '');
   if (limited !== null) return limited;
   const token = tokenOf(ctx);
   const answer = answerInToken(token);
-  if (answer === null) return page(404, 'Link not usable', `<p>${NOT_VALID}</p>`);
-  return confirmationPage(token, answer);
+  // Not shaped like ours: refused without a store read.
+  if (answer === null) return unusablePage('forged');
+  return linkPage(token, await ctx.options.live.inspectVerification(token));
 }
 
 /** The signed token carries the answer; one named by the form must agree with it (the live service checks). */
@@ -184,7 +224,8 @@ const RESPONSES = {
   '200': 'HTML page',
   '400': 'HTML page: the answer is not confirmed or denied',
   '404': 'HTML page: link not valid',
-  '409': 'HTML page: link already used',
+  '409':
+    'HTML page: link already used, or a "yes" on a case already closed (who closed it and when; nothing recorded)',
   '410': 'HTML page: link expired',
   '429':
     'HTML page: too many requests from this address or on this link (Retry-After says when to try again)',

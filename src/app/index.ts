@@ -21,7 +21,13 @@ export type { EngineSpec, HuntOptions, HuntQuery, HuntResult } from './hunt.ts';
 // The Lambda handler: what it needs beyond this folder's light modules is imported on its first invocation.
 export { createHandler, handler, lazyRuntime, runtimeFromEnv } from './lambda.ts';
 export type { EventResult, HandlerDeps, LambdaResult, LambdaRuntime, SqsBatchResponse } from './lambda.ts';
-export type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './live/index.ts';
+export type {
+  IngestOutcome,
+  LiveService,
+  RecordOrigin,
+  VerificationLinkState,
+  VerificationResponse,
+} from './live/index.ts';
 export { generateApiToken, hashApiToken } from './api-tokens.ts';
 export { CONFIG_FILE_SCHEMA, CONFIG_SCHEMA } from './config-schema.ts';
 export { checkGroundTruth, demoSamplePaths, INTENT_RULES, runDemo } from './demo.ts';

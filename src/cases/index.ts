@@ -59,6 +59,8 @@ export {
 } from './verification-token.ts';
 export type { TokenCheck, VerificationClaims } from './verification-token.ts';
 export type { NoticeContext } from './case-notifications.ts';
+export { caseClosing, inspectVerificationLink } from './verification-link.ts';
+export type { CaseClosing, VerificationLinkState } from './verification-link.ts';
 export {
   SYSTEM_ACTOR,
   answeredNotices,

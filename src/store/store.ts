@@ -490,6 +490,8 @@ export interface StoreTx
     readonly answer: VerificationAnswer;
     readonly nowMs: number;
   }): Promise<ConsumeVerificationResult>;
+  /** The verification a link's token hash names, whatever its state; null when none. Reads only. */
+  findVerification(tokenHash: string): Promise<Verification | null>;
   /** Pending verifications past their deadline: the escalation worker's input. */
   listExpiredVerifications(nowMs: number): Promise<Verification[]>;
   /** Marks one expired; false when it was answered (or escalated) meanwhile, so an answer is never overridden. */

@@ -8,6 +8,7 @@ import type {
   IngestOutcome,
   LiveService,
   RecordOrigin,
+  VerificationLinkState,
   VerificationResponse,
 } from '../../app/live/contract.ts';
 import type { Alert } from '../../model/index.ts';
@@ -17,6 +18,7 @@ import { hashApiToken } from '../auth.ts';
 import type { ApiOptions } from '../context.ts';
 import { Metrics } from '../metrics.ts';
 import { createApiServer } from '../server.ts';
+import { answerInToken } from '../verify.ts';
 
 export const NOW = Date.parse('2026-11-23T12:00:00Z');
 export const INGEST_TOKEN = 'ingest-secret-for-tests';
@@ -26,6 +28,10 @@ export interface FakeLive extends LiveService {
   readonly answers: { token: string; answer: 'confirmed' | 'denied' | undefined }[];
   /** What answerVerification answers next. */
   verification: VerificationResponse;
+  /** Tokens inspected (a GET of a link). */
+  readonly inspected: string[];
+  /** What inspectVerification answers next; null: an open case, for the answer the token carries. */
+  link: VerificationLinkState | null;
   /** When set, ingestRecords throws it. */
   failure: Error | null;
 }
@@ -36,6 +42,8 @@ export function fakeLive(): FakeLive {
     answers: [],
     verification: { ok: true, caseId: 'case-1', answer: 'denied', classification: 'unauthorized' },
     failure: null,
+    inspected: [],
+    link: null,
     ingestRecords(records, origin): Promise<IngestOutcome> {
       if (fake.failure !== null) return Promise.reject(fake.failure);
       fake.ingested.push({ records, origin });
@@ -56,6 +64,16 @@ export function fakeLive(): FakeLive {
       fake.answers.push({ token, answer });
       return Promise.resolve(fake.verification);
     },
+    inspectVerification(token) {
+      fake.inspected.push(token);
+      const answer = answerInToken(token);
+      if (fake.link !== null) return Promise.resolve(fake.link);
+      return Promise.resolve(
+        answer === null
+          ? { ok: false, reason: 'forged' }
+          : { ok: true, caseId: 'case-1', answer, closed: null },
+      );
+    },
     tick: () => Promise.resolve(),
   };
   return fake;
@@ -70,9 +88,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<ApiOptions> = {}): Promise<Harness> {
+/**
+ * `overrides` may depend on the harness's store (e.g. a real live service over it: `h.live` is then unused).
+ */
+export async function startHarness(
+  overrides: Partial<ApiOptions> | ((store: Store) => Partial<ApiOptions>) = {},
+  /** The store to use (an empty one, e.g. a throw-away PostgreSQL database); default a new SQLite file. */
+  storeUrl?: string,
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mfaguard-api-'));
-  const store = await openStore(`sqlite:${join(dir, 'test.db')}`);
+  const store = await openStore(storeUrl ?? `sqlite:${join(dir, 'test.db')}`);
   const tokens = { viewer: 'tok-viewer', responder: 'tok-responder', admin: 'tok-admin' } as const;
   for (const [role, token] of Object.entries(tokens) as [ApiRole, string][]) {
     await store.createApiToken({
@@ -97,7 +122,7 @@ export async function startHarness(overrides: Partial<ApiOptions> = {}): Promise
     webRoot: null,
     now: () => NOW,
     log: () => undefined,
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(store) : overrides),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

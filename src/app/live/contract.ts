@@ -1,6 +1,9 @@
 // The contract between the live service's core (pipeline, cases, verification, outbox) and its shells (HTTP API, sources, Lambda).
 
+import type { VerificationLinkState } from '../../cases/index.ts';
 import type { Alert, InputIssue } from '../../model/index.ts';
+
+export type { VerificationLinkState };
 
 /** Where a batch of records came from: for dead letters, logs and metrics. */
 export interface RecordOrigin {
@@ -65,6 +68,11 @@ export interface LiveService {
    * token; `answer`, when given (e.g. from a form button), must agree with it or the link counts as forged.
    */
   answerVerification(token: string, answer?: 'confirmed' | 'denied'): Promise<VerificationResponse>;
+  /**
+   * What answering through the link would do now (refused and why, or which case and whether it is closed, by whom and
+   * when), found with reads only: the page a GET of the link shows. Changes nothing, however often it is called.
+   */
+  inspectVerification(token: string): Promise<VerificationLinkState>;
   /** Periodic work: escalate unanswered verifications, close resolved rotations, re-triage open removals. */
   tick(): Promise<void>;
 }

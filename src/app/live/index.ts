@@ -1,6 +1,12 @@
 // The live service's public face: the core behind `mfaguard serve`, its outbox worker and its metrics.
 
-export type { IngestOutcome, LiveService, RecordOrigin, VerificationResponse } from './contract.ts';
+export type {
+  IngestOutcome,
+  LiveService,
+  RecordOrigin,
+  VerificationLinkState,
+  VerificationResponse,
+} from './contract.ts';
 export { createLiveService } from './live-service.ts';
 export type { LiveCore, LiveLogEntry, LiveServiceDeps } from './live-service.ts';
 export { LIVE_COUNTERS, createLiveMetrics } from './metrics.ts';

@@ -14,7 +14,9 @@ import {
   eventBridge,
   fakeClock,
   makeService,
+  phoneSwapRecords,
   rawRecord,
+  takeoverRecords,
   tempSqlite,
   testConfig,
   TEST_CONFIG_YAML,
@@ -22,56 +24,6 @@ import {
 import type { FakeClock, TempStore } from './test-support/live.ts';
 
 const HOUR = 3_600_000;
-
-function takeoverRecords(): Record<string, unknown>[] {
-  const bobByDay = { actor: 'bob', ip: '203.0.113.20', userAgent: 'aws-cli/2.15.0 Python/3.11' } as const;
-  const attacker = { actor: 'bob', ip: '192.0.2.66', userAgent: 'Boto3/1.34.0 Python/3.12' } as const;
-  return [
-    rawRecord({ name: 'ListUsers', at: '2026-11-10T14:00:00Z', ...bobByDay }),
-    rawRecord({ name: 'GetCallerIdentity', at: '2026-11-12T15:00:00Z', ...bobByDay }),
-    rawRecord({ name: 'ListUsers', at: '2026-11-18T02:11:00Z', ...attacker }),
-    rawRecord({ name: 'DeactivateMFADevice', at: '2026-11-18T02:14:00Z', ...attacker, target: 'carol' }),
-    rawRecord({
-      name: 'CreateVirtualMFADevice',
-      at: '2026-11-18T02:16:00Z',
-      ...attacker,
-      key: 'temporary',
-      mfa: false,
-      target: 'carol',
-    }),
-    rawRecord({
-      name: 'EnableMFADevice',
-      at: '2026-11-18T02:16:30Z',
-      ...attacker,
-      key: 'temporary',
-      mfa: false,
-      target: 'carol',
-    }),
-  ];
-}
-
-function phoneSwapRecords(): {
-  history: Record<string, unknown>[];
-  removal: Record<string, unknown>[];
-  reEnrolment: Record<string, unknown>[];
-} {
-  const alice = { actor: 'alice', ip: '198.51.100.7', console: true, mfa: true } as const;
-  return {
-    history: [
-      rawRecord({ name: 'ConsoleLogin', at: '2026-11-16T08:30:00Z', ...alice }),
-      rawRecord({ name: 'ListMFADevices', at: '2026-11-16T08:31:00Z', ...alice, target: 'alice' }),
-      rawRecord({ name: 'ConsoleLogin', at: '2026-11-17T08:40:00Z', ...alice }),
-    ],
-    removal: [
-      rawRecord({ name: 'DeactivateMFADevice', at: '2026-11-17T09:05:00Z', ...alice, target: 'alice' }),
-      rawRecord({ name: 'DeleteVirtualMFADevice', at: '2026-11-17T09:05:30Z', ...alice, target: 'alice' }),
-    ],
-    reEnrolment: [
-      rawRecord({ name: 'CreateVirtualMFADevice', at: '2026-11-17T09:07:00Z', ...alice, target: 'alice' }),
-      rawRecord({ name: 'EnableMFADevice', at: '2026-11-17T09:08:00Z', ...alice, target: 'alice' }),
-    ],
-  };
-}
 
 async function pending(store: Store): Promise<{ kind: string; channel: string; n: Notification }[]> {
   const rows = await store.listNotifications({ state: 'pending', limit: 1000 });

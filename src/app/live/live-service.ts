@@ -1,6 +1,6 @@
 // The live service's core, wired: ingest -> detect -> store -> triage -> cases -> verification and notifications.
 
-import { chainOwnerLookups, configOwnerLookup } from '../../cases/index.ts';
+import { chainOwnerLookups, configOwnerLookup, inspectVerificationLink } from '../../cases/index.ts';
 import type { OwnerLookup } from '../../cases/index.ts';
 import type { Route } from '../../notify/index.ts';
 import type { Store } from '../../store/index.ts';
@@ -140,6 +140,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
 
     answerVerification(token, answer) {
       return guarded('verification', () => answerVerification(ctx, token, answer));
+    },
+
+    inspectVerification(token) {
+      return guarded('verification', () => inspectVerificationLink(deps.store, deps.secret, token, clock()));
     },
 
     tick() {

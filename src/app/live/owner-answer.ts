@@ -3,13 +3,13 @@
 import {
   ANSWERED_CLASSIFICATIONS,
   answeredNotices,
+  caseClosing,
   checkVerificationToken,
   isRemovalAlert,
   isRootCase,
   recordOwnerAnswer,
   reopenAfterDenial,
   resolveCase,
-  SYSTEM_ACTOR,
   verificationTokenHash,
 } from '../../cases/index.ts';
 import type { VerificationClaims } from '../../cases/index.ts';
@@ -146,18 +146,16 @@ async function answerOnClosedCase(
   actor: string,
   now: number,
 ): Promise<{ detail: CaseDetail } | { closed: VerificationResponse }> {
-  if (detail.state !== 'resolved') return { detail };
+  const closing = caseClosing(detail);
+  if (closing === null) return { detail };
   if (answer === 'confirmed') {
-    const closing = detail.audit.findLast(
-      (entry) => entry.action === 'transition' && entry.after?.['state'] === 'resolved',
-    );
     return {
       closed: {
         ok: false,
         reason: 'closed',
         caseId: detail.id,
-        closedBy: closing?.actor ?? SYSTEM_ACTOR,
-        closedAt: closing?.at ?? detail.resolvedAt ?? now,
+        closedBy: closing.by,
+        closedAt: closing.at,
       },
     };
   }

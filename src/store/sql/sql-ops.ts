@@ -1027,6 +1027,13 @@ export class SqlOps implements StoreTx {
     return { ok: false, reason: 'expired' };
   }
 
+  async findVerification(tokenHash: string): Promise<Verification | null> {
+    const rows = await this.#conn.query<VerificationRow>(`SELECT * FROM verifications WHERE token_hash = ?`, [
+      tokenHash,
+    ]);
+    return rows[0] === undefined ? null : toVerification(rows[0]);
+  }
+
   async listExpiredVerifications(nowMs: number): Promise<Verification[]> {
     const rows = await this.#conn.query<VerificationRow>(
       `SELECT * FROM verifications WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id`,

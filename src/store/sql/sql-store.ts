@@ -233,6 +233,9 @@ export class SqlStore implements Store {
   }) {
     return this.#write('consumeVerification', (ops) => ops.consumeVerification(input));
   }
+  findVerification(tokenHash: string) {
+    return this.#read('findVerification', (ops) => ops.findVerification(tokenHash));
+  }
   listExpiredVerifications(nowMs: number) {
     return this.#read('listExpiredVerifications', (ops) => ops.listExpiredVerifications(nowMs));
   }

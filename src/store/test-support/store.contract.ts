@@ -920,6 +920,11 @@ export function defineStoreContract(
         { ok: false, reason: 'expired' },
       );
       await rejectsWith(store.markVerificationEscalated('777', T0), NotFoundError);
+      // Found by its token hash in whatever state, without changing it (a link's page reads it on GET).
+      assert.deepEqual(await store.findVerification('h1'), answer.verification);
+      assert.equal((await store.findVerification('h2'))?.state, 'expired');
+      assert.equal((await store.findVerification('h2'))?.escalatedAt, T0 + 61 * MINUTE);
+      assert.equal(await store.findVerification('nope'), null);
       await rejectsWith(
         store.consumeVerification({ tokenHash: 'h1', answer: 'maybe' as 'confirmed', nowMs: T0 }),
         UsageError,

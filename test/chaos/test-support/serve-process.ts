@@ -9,6 +9,8 @@ const BIN = fileURLToPath(new URL('../../../bin/mfaguard.js', import.meta.url));
 export interface ServeProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /** Settles when the process has ended, with its exit code or signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
   /** Null while running; the exit code or signal once it has ended. */
   ended(): { code: number | null; signal: NodeJS.Signals | null } | null;
@@ -31,10 +33,10 @@ export async function startServeProcess(
   let end: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<void>((resolve) =>
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       end = { code, signal };
-      resolve();
+      resolve(end);
     }),
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -55,6 +57,7 @@ export async function startServeProcess(
   return {
     child,
     url,
+    exited,
     output: () => out,
     ended: () => end,
     async stop() {
