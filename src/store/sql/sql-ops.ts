@@ -30,6 +30,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../errors.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
 import { durationStats, nearestRank } from '../stats.ts';
+import { DecodedCache } from './decoded-cache.ts';
 import type {
   AddDeadLetterInput,
   AlertQuery,
@@ -272,9 +273,25 @@ function toApiToken(row: ApiTokenRow): ApiToken {
   };
 }
 
-function toStoredAlert(row: AlertRow): StoredAlert {
+const parseAlert = (text: string): Alert => JSON.parse(text) as Alert;
+const parseEvent = (text: string): CloudTrailEvent => JSON.parse(text) as CloudTrailEvent;
+
+/**
+ * Decoded bodies a store keeps across its transactions (see decoded-cache.ts): stored events never change and are
+ * re-read by every re-triage of a burst; an alert is re-read right after this process wrote it.
+ */
+export interface SqlCaches {
+  readonly events: DecodedCache<CloudTrailEvent>;
+  readonly alerts: DecodedCache<Alert>;
+}
+
+export function newSqlCaches(): SqlCaches {
+  return { events: new DecodedCache(), alerts: new DecodedCache() };
+}
+
+function toStoredAlert(row: AlertRow, caches: SqlCaches | undefined): StoredAlert {
   return {
-    alert: JSON.parse(row.body) as Alert,
+    alert: caches === undefined ? parseAlert(row.body) : caches.alerts.decode(row.id, row.body, parseAlert),
     detectedAt: row.detected_at,
     updatedAt: row.updated_at,
     caseId: row.case_id === null ? null : String(row.case_id),
@@ -356,10 +373,12 @@ function monthOf(ms: number): string {
 export class SqlOps implements StoreTx {
   readonly #conn: SqlConn;
   readonly #dialect: Dialect;
+  readonly #caches: SqlCaches | undefined;
 
-  constructor(conn: SqlConn, dialect: Dialect) {
+  constructor(conn: SqlConn, dialect: Dialect, caches?: SqlCaches) {
     this.#conn = conn;
     this.#dialect = dialect;
+    this.#caches = caches;
   }
 
   // Events -----------------------------------------------------------------------------------
@@ -418,11 +437,14 @@ export class SqlOps implements StoreTx {
       params.push(...values);
     }
     params.push(query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000));
-    const rows = await this.#conn.query<{ body: string }>(
-      `SELECT body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`,
+    const rows = await this.#conn.query<{ id: string; body: string }>(
+      `SELECT id, body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`,
       params,
     );
-    return rows.map((row) => JSON.parse(row.body) as CloudTrailEvent);
+    const cache = this.#caches?.events;
+    return rows.map((row) =>
+      cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),
+    );
   }
 
   // Baseline sightings ------------------------------------------------------------------------
@@ -565,18 +587,21 @@ export class SqlOps implements StoreTx {
     requireSeverity(alert.severity, 'alert.severity');
     if (alert.classification !== undefined)
       requireClassification(alert.classification, 'alert.classification');
+    const body = JSON.stringify(alert);
     const changed = await this.#conn.execute(
       `UPDATE alerts SET severity = ?, classification = ?, target_user = ?, body = ?, updated_at = ? WHERE id = ?`,
       [
         alert.severity,
         alert.classification ?? null,
         alert.target.userName,
-        JSON.stringify(alert),
+        body,
         requireTime(nowMs, 'nowMs'),
         alert.id,
       ],
     );
     if (changed === 0) throw new NotFoundError('alert', alert.id);
+    // The next re-triage reads it back: kept decoded, under the exact text written (a rollback leaves other text).
+    this.#caches?.alerts.remember(alert.id, body, alert);
   }
 
   async getAlert(id: string): Promise<StoredAlert | null> {
@@ -586,7 +611,7 @@ export class SqlOps implements StoreTx {
        WHERE a.id = ?`,
       [id],
     );
-    return rows[0] === undefined ? null : toStoredAlert(rows[0]);
+    return rows[0] === undefined ? null : toStoredAlert(rows[0], this.#caches);
   }
 
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {
