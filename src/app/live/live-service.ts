@@ -286,16 +286,19 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     count(effects, 'verificationsRequested');
   }
 
-  /** Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). */
+  /**
+   * Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). True
+   * when the case changed (a field, or its state): what a response plan depends on.
+   */
   async function syncCase(
     tx: StoreTx,
     effects: BatchEffects,
     caseId: string,
     owners: ReadonlyMap<string, string | null>,
     now: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const detail = await tx.getCase(caseId);
-    if (detail === null) return;
+    if (detail === null) return false;
     const alerts = await caseAlerts(tx, detail);
     const severityLocked = detail.audit.some(
       (entry) =>
@@ -327,6 +330,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       await requestVerification(tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now, alerts);
     }
     effects.caseIds.add(caseId);
+    return Object.keys(patch).length > 0 || action.kind === 'resolve' || action.kind === 'verify';
   }
 
   interface Retriaged {
@@ -549,16 +553,20 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         for (const id of effects.caseIds) caseIds.add(id);
         return joined;
       });
+      // The responder plans from a case's state and fields: a case whose alerts changed but which stayed as it was
+      // (a burst's member learning the burst grew) needs no new plan; re-planning every one made a burst's flush
+      // re-read every case of the chain once more.
+      const changed = new Set(caseIds);
       const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
       for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
         await inTransaction(async (tx, effects) => {
           for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
-            await syncCase(tx, effects, caseId, owners, now);
+            if (await syncCase(tx, effects, caseId, owners, now)) changed.add(caseId);
           for (const id of effects.caseIds) caseIds.add(id);
         });
       }
       // After the commits, once per flush: IAM calls never run inside a database transaction.
-      await deps.responder?.caseChanged([...caseIds].sort());
+      await deps.responder?.caseChanged([...changed].sort());
       return [...caseIds];
     } finally {
       flushGuards.delete(guard);
