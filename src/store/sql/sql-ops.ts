@@ -436,11 +436,30 @@ export class SqlOps implements StoreTx {
       where.push(`${column} IN (${placeholders(values.length)})`);
       params.push(...values);
     }
-    params.push(query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000));
-    const rows = await this.#conn.query<{ id: string; body: string }>(
-      `SELECT id, body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`,
-      params,
-    );
+    const limit = query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000);
+    const either = query.actorOrTargetKeys;
+    let sql = `SELECT id, body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`;
+    if (either !== undefined) {
+      // A UNION of one branch per key column, so each branch uses its own index ((actor_key, time_ms), (target_key,
+      // time_ms)); an OR in one WHERE may make the planner fall back to the time or name index and read the window.
+      const branches: string[] = [];
+      const common = [...params];
+      params.length = 0;
+      for (const [column, values] of [
+        ['actor_key', either.actorKeys],
+        ['target_key', either.targetKeys],
+      ] as const) {
+        if (values.length === 0) continue;
+        branches.push(
+          `SELECT id, time_ms, body FROM events WHERE ${where.join(' AND ')} AND ${column} IN (${placeholders(values.length)})`,
+        );
+        params.push(...common, ...values);
+      }
+      if (branches.length === 0) return [];
+      sql = `${branches.join(' UNION ')} ORDER BY time_ms, id LIMIT ?`;
+    }
+    params.push(limit);
+    const rows = await this.#conn.query<{ id: string; body: string }>(sql, params);
     const cache = this.#caches?.events;
     return rows.map((row) =>
       cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),
