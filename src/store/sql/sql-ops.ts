@@ -1,7 +1,7 @@
 // Every store operation written once in portable SQL (SQLite 3.35+ and PostgreSQL 12+), over one connection.
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
-import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
+import { findSightings, recordSightings, sightingsUpserts } from './baseline-sightings-sql.ts';
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
 import type { KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
@@ -336,6 +336,13 @@ function requireClassification(value: unknown, location: string): Classification
 }
 
 /** Surrogate ids are integers in the database; anything else cannot name a row (and must not reach a SQL cast). */
+function requireSightings(rows: readonly SightingRow[]): void {
+  rows.forEach((row, index) => {
+    requireText(row.actor, `sightings[${index}].actor`);
+    requireTime(row.firstMs, `sightings[${index}].firstMs`);
+  });
+}
+
 function numericId(id: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : null;
 }
@@ -383,16 +390,25 @@ export class SqlOps implements StoreTx {
 
   // Events -----------------------------------------------------------------------------------
 
-  async insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult> {
+  async insertEvents(
+    events: readonly CloudTrailEvent[],
+    options: { readonly sightings?: readonly SightingRow[] } = {},
+  ): Promise<InsertEventsResult> {
     events.forEach((event, index) => {
       requireText(event.id, `events[${index}].id`);
       requireText(event.name, `events[${index}].name`);
       requireTime(event.timeMs, `events[${index}].timeMs`);
     });
+    const upserts = this.#sightingUpserts(options.sightings ?? []);
     // Sorted so that concurrent batches lock unique-index entries in the same order (no deadlocks on PostgreSQL).
     const sorted = [...events].sort((a, b) => compareIds(a.id, b.id));
     const insertedIds = new Set<string>();
-    for (const chunk of chunks(sorted, INSERT_CHUNK)) {
+    const eventChunks = chunks(sorted, INSERT_CHUNK);
+    // PostgreSQL: the last sightings upsert rides along with the first events insert as a data-modifying CTE, one
+    // statement (and one round trip) where there were two; sightings first, in key order, as on their own.
+    const riding = this.#dialect.name === 'postgres' && eventChunks.length > 0 ? upserts.pop() : undefined;
+    for (const upsert of upserts) await this.#conn.execute(upsert.sql, upsert.params);
+    for (const [index, chunk] of eventChunks.entries()) {
       const params: SqlValue[] = [];
       for (const event of chunk) {
         params.push(
@@ -405,13 +421,17 @@ export class SqlOps implements StoreTx {
           JSON.stringify(event),
         );
       }
-      const rows = await this.#conn.query<{ id: string }>(
-        `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
+      const insert = `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
          VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (id) DO NOTHING
-         RETURNING id`,
-        params,
-      );
+         RETURNING id`;
+      const rows =
+        riding !== undefined && index === 0
+          ? await this.#conn.query<{ id: string }>(`WITH sightings AS (${riding.sql}) ${insert}`, [
+              ...riding.params,
+              ...params,
+            ])
+          : await this.#conn.query<{ id: string }>(insert, params);
       for (const row of rows) insertedIds.add(row.id);
     }
     const inserted: CloudTrailEvent[] = [];
@@ -419,6 +439,11 @@ export class SqlOps implements StoreTx {
       if (insertedIds.delete(event.id)) inserted.push(event);
     }
     return { inserted, duplicates: events.length - inserted.length };
+  }
+
+  #sightingUpserts(rows: readonly SightingRow[]): ReturnType<typeof sightingsUpserts> {
+    requireSightings(rows);
+    return sightingsUpserts(this.#dialect, rows);
   }
 
   async findEvents(query: EventQuery): Promise<CloudTrailEvent[]> {
@@ -469,10 +494,7 @@ export class SqlOps implements StoreTx {
   // Baseline sightings ------------------------------------------------------------------------
 
   recordSightings(rows: readonly SightingRow[]): Promise<void> {
-    rows.forEach((row, index) => {
-      requireText(row.actor, `sightings[${index}].actor`);
-      requireTime(row.firstMs, `sightings[${index}].firstMs`);
-    });
+    requireSightings(rows);
     return recordSightings(this.#conn, this.#dialect, rows);
   }
 

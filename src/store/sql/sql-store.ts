@@ -162,8 +162,11 @@ export class SqlStore implements Store {
 
   // Each call is its own transaction (writes) or runs on committed data (reads).
 
-  insertEvents(events: readonly CloudTrailEvent[]) {
-    return this.#write('insertEvents', (ops) => ops.insertEvents(events));
+  insertEvents(
+    events: readonly CloudTrailEvent[],
+    options?: { readonly sightings?: readonly SightingRow[] },
+  ) {
+    return this.#write('insertEvents', (ops) => ops.insertEvents(events, options));
   }
   findEvents(query: EventQuery) {
     return this.#read('findEvents', (ops) => ops.findEvents(query));

@@ -207,7 +207,7 @@ export function defineStoreContract(
       });
     }
 
-    defineSightingsContract(test);
+    defineSightingsContract(test, { makeEvent });
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
     definePostureSnapshotsContract(test);
