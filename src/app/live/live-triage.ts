@@ -385,19 +385,22 @@ async function triageCorrelated(
   );
 }
 
-/** Fields triage owns; a change in any of them is worth an update (and an audit line on the case). */
+/** The fields triage owns on an alert, as one comparable value. */
+export function triageFields(alert: Alert): string {
+  return JSON.stringify([
+    alert.classification ?? null,
+    alert.severity,
+    alert.riskScore,
+    alert.reasons ?? [],
+    alert.related ?? [],
+    alert.correlation ?? null,
+    alert.vulnerabilityWindowSeconds ?? null,
+    alert.incident ?? null,
+    alert.target,
+  ]);
+}
+
+/** A change in any field triage owns is worth an update (and an audit line on the case). */
 export function triageChanged(stored: Alert, next: Alert): boolean {
-  const pick = (alert: Alert): string =>
-    JSON.stringify([
-      alert.classification ?? null,
-      alert.severity,
-      alert.riskScore,
-      alert.reasons ?? [],
-      alert.related ?? [],
-      alert.correlation ?? null,
-      alert.vulnerabilityWindowSeconds ?? null,
-      alert.incident ?? null,
-      alert.target,
-    ]);
-  return pick(stored) !== pick(next);
+  return triageFields(stored) !== triageFields(next);
 }
