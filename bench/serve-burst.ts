@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EventKind, Sample } from './serve-harness.ts';
 import {
+  cpuMsOf,
   drive,
   eventBody,
   fmt,
@@ -63,9 +64,11 @@ interface Figures {
   readonly noiseP99: number;
   readonly removalP99: number;
   readonly failed: number;
+  /** CPU seconds the server used for the run, null where /proc is missing. */
+  readonly cpuS: number | null;
 }
 
-function figures(run: { samples: Sample[]; wallS: number }): Figures {
+function figures(run: { samples: Sample[]; wallS: number }, cpuMs: number | null): Figures {
   const sorted = (list: readonly Sample[]) => list.map((s) => s.ms).sort((a, b) => a - b);
   const all = sorted(run.samples);
   return {
@@ -76,7 +79,16 @@ function figures(run: { samples: Sample[]; wallS: number }): Figures {
     noiseP99: percentile(sorted(run.samples.filter((s) => s.kind !== 'removal')), 99),
     removalP99: percentile(sorted(run.samples.filter((s) => s.kind === 'removal')), 99),
     failed: run.samples.filter((s) => s.status !== 202).length,
+    cpuS: cpuMs === null ? null : cpuMs / 1000,
   };
+}
+
+/** A run's figures, with the server's CPU time across it (the run, and its waiting for the answers). */
+async function measured(pid: number | undefined, run: () => ReturnType<typeof drive>): Promise<Figures> {
+  const before = cpuMsOf(pid);
+  const result = await run();
+  const after = cpuMsOf(pid);
+  return figures(result, before === null || after === null ? null : after - before);
 }
 
 async function main(): Promise<void> {
@@ -93,7 +105,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
   );
   console.log(
-    'store     run         ev/s    p50    p95    p99  noise-p99  removal-p99  failed  p99/base  noise-p99/base',
+    'store     run         ev/s    p50    p95    p99  noise-p99  removal-p99  failed  cpu-s  p99/base  noise-p99/base  cpu/base',
   );
   for (const kind of stores) {
     await withStore(kind, async (storeUrl) => {
@@ -102,18 +114,25 @@ async function main(): Promise<void> {
       try {
         // Warm-up (JIT, pool, statement caches), then the baseline, then the burst run.
         await drive(url, schedule(200, 2, 0, 0));
-        const base = figures(await drive(url, schedule(rate, seconds, 0, 1_000_000)));
-        const burst = figures(await drive(url, schedule(rate, seconds, removals, 2_000_000)));
+        const base = await measured(child.pid, () => drive(url, schedule(rate, seconds, 0, 1_000_000)));
+        const burst = await measured(child.pid, () =>
+          drive(url, schedule(rate, seconds, removals, 2_000_000)),
+        );
         for (const [name, f] of [
           ['no burst', base],
           ['burst', burst],
         ] as const) {
           const ratios =
             name === 'burst'
-              ? `${(f.p99 / base.p99).toFixed(1).padStart(7)}x ${(f.noiseP99 / base.noiseP99).toFixed(1).padStart(14)}x`
+              ? `${(f.p99 / base.p99).toFixed(1).padStart(7)}x ${(f.noiseP99 / base.noiseP99).toFixed(1).padStart(14)}x ${
+                  f.cpuS === null || base.cpuS === null
+                    ? ''
+                    : `${(f.cpuS / base.cpuS).toFixed(1).padStart(8)}x`
+                }`
               : '';
+          const cpu = f.cpuS === null ? '    n/a' : f.cpuS.toFixed(1).padStart(7);
           console.log(
-            `${kind.padEnd(9)} ${name.padEnd(9)} ${f.achieved.toFixed(0).padStart(6)} ${fmt(f.p50)} ${fmt(f.p95)} ${fmt(f.p99)}     ${fmt(f.noiseP99)}       ${fmt(f.removalP99)} ${String(f.failed).padStart(7)} ${ratios}`,
+            `${kind.padEnd(9)} ${name.padEnd(9)} ${f.achieved.toFixed(0).padStart(6)} ${fmt(f.p50)} ${fmt(f.p95)} ${fmt(f.p99)}     ${fmt(f.noiseP99)}       ${fmt(f.removalP99)} ${String(f.failed).padStart(7)} ${cpu} ${ratios}`,
           );
         }
         console.log(

@@ -119,6 +119,23 @@ export async function drive(
   return { samples, wallS: (performance.now() - start) / 1000 };
 }
 
+/**
+ * CPU time (user + system, every thread) a process has used so far, from /proc; null where there is none. On a machine
+ * other work is loading, latencies measure the neighbours as much as the server; the server's CPU per run does not.
+ */
+export function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces, hence after its closing parenthesis): utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -129,9 +146,14 @@ export async function startServe(
   home: string,
 ): Promise<{ child: ChildProcess; url: string }> {
   const script = `const { main } = await import(${JSON.stringify(MAIN)}); await main(process.argv.slice(1));`;
+  // Extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a run spends its time).
+  const nodeFlags = (process.env['MFAGUARD_BENCH_SERVE_NODE_FLAGS'] ?? '')
+    .split(' ')
+    .filter((flag) => flag !== '');
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       '--input-type=module',
       '-e',
       script,

@@ -22,7 +22,10 @@ import { caseTargetOfAlert } from './live-triage.ts';
 /** What the cases step needs of the service (asking and escalating included). */
 export type CaseStepContext = EscalationContext;
 
-/** Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). */
+/**
+ * Brings a case in step with its alerts, then closes it, asks the owner, or leaves it (see nextCaseAction). True
+ * when the case changed (a field, or its state): what a response plan depends on.
+ */
 export async function syncCase(
   ctx: CaseStepContext,
   tx: StoreTx,
@@ -30,9 +33,9 @@ export async function syncCase(
   caseId: string,
   owners: ReadonlyMap<string, string | null>,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const detail = await tx.getCase(caseId);
-  if (detail === null) return;
+  if (detail === null) return false;
   const alerts = await caseAlerts(tx, detail);
   const severityLocked = detail.audit.some(
     (entry) =>
@@ -59,6 +62,7 @@ export async function syncCase(
     await requestVerification(ctx, tx, effects, kase, lead, owners.get(kase.targetKey) ?? null, now, alerts);
   }
   effects.caseIds.add(caseId);
+  return Object.keys(patch).length > 0 || action.kind === 'resolve' || action.kind === 'verify';
 }
 
 /** Announces a new case with the case as its alerts make it; the verification request (if any) follows. */

@@ -164,10 +164,9 @@ async function writeBatch(
   const { kept, ruleAlerts, alertsOf, byId } = batch.detected;
   const { rejected, origin, owners, now, pendingSightings } = batch;
   // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass
-  // reads); written first, so triage below sees the buffered sightings of earlier requests too.
-  await tx.recordSightings(pendingSightings);
+  // reads); written with the events, before triage, so it sees the buffered sightings of earlier requests too.
   for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
-  const inserted = await tx.insertEvents(kept);
+  const inserted = await tx.insertEvents(kept, { sightings: pendingSightings });
   // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
   const insertedNow = new Set(inserted.inserted);
   const duplicates = kept.filter((event) => !insertedNow.has(event) && alertsOf.has(event));

@@ -26,9 +26,23 @@ describe('ingestion without anything to write', () => {
                   get(txTarget, name, txReceiver) {
                     const value: unknown = Reflect.get(txTarget, name, txReceiver);
                     if (typeof value !== 'function') return value;
+                    type Rows = readonly { actor: string; value: string }[];
+                    if (name === 'insertEvents') {
+                      // The write path hands the held sightings over with its events (one statement on PostgreSQL).
+                      return (events: unknown, options?: { sightings?: Rows }) => {
+                        sightingsWritten.push(
+                          ...(options?.sightings ?? []).map((row) => `${row.actor} ${row.value}`),
+                        );
+                        return (value as (e: unknown, o: unknown) => Promise<unknown>).call(
+                          txTarget,
+                          events,
+                          options,
+                        );
+                      };
+                    }
                     if (name !== 'recordSightings')
                       return (value as (...a: unknown[]) => unknown).bind(txTarget);
-                    return (rows: readonly { actor: string; value: string }[]) => {
+                    return (rows: Rows) => {
                       sightingsWritten.push(...rows.map((row) => `${row.actor} ${row.value}`));
                       return (value as (r: typeof rows) => Promise<void>).call(txTarget, rows);
                     };

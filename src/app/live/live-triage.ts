@@ -172,7 +172,7 @@ async function incidentsWindow(
  * after them, precursors before them, and the removals of a caller's chain (bursts), late and out-of-order delivery
  * included. Over-inclusion is harmless: re-triage is idempotent. Modes: `all`; `incidents` leaves out the walk along
  * callers' chains (the removals whose incidents the events may join, not the bursts they may change); `probe` asks
- * only whether there is any (one row per kind of key, no walk): whether the write path has a re-triage to wait for.
+ * only whether there is any (a few rows, no walk): whether the write path has a re-triage to wait for.
  */
 export async function affectedRemovals(
   tx: StoreTx,
@@ -218,8 +218,14 @@ export async function affectedRemovals(
     for (const event of list)
       if ((probe || isMfaRemoval(event)) && !exclude.has(event.id)) found.set(event.id, event);
   };
-  if (targetKeys.size > 0) add(await tx.findEvents({ ...window, targetKeys: [...targetKeys] }));
-  if (actorKeys.size > 0) add(await tx.findEvents({ ...window, actorKeys: [...actorKeys] }));
+  // One statement for both kinds of key (a write on PostgreSQL pays a round trip per statement).
+  if (targetKeys.size > 0 || actorKeys.size > 0)
+    add(
+      await tx.findEvents({
+        ...window,
+        actorOrTargetKeys: { actorKeys: [...actorKeys], targetKeys: [...targetKeys] },
+      }),
+    );
   // A device call may name only a serial (DeleteVirtualMFADevice): the account's removals of that serial, and those
   // whose user is known only from a serial, are candidates (not every removal in the account: in a burst that is all
   // of them, for every removal).
@@ -379,19 +385,22 @@ async function triageCorrelated(
   );
 }
 
-/** Fields triage owns; a change in any of them is worth an update (and an audit line on the case). */
+/** The fields triage owns on an alert, as one comparable value. */
+export function triageFields(alert: Alert): string {
+  return JSON.stringify([
+    alert.classification ?? null,
+    alert.severity,
+    alert.riskScore,
+    alert.reasons ?? [],
+    alert.related ?? [],
+    alert.correlation ?? null,
+    alert.vulnerabilityWindowSeconds ?? null,
+    alert.incident ?? null,
+    alert.target,
+  ]);
+}
+
+/** A change in any field triage owns is worth an update (and an audit line on the case). */
 export function triageChanged(stored: Alert, next: Alert): boolean {
-  const pick = (alert: Alert): string =>
-    JSON.stringify([
-      alert.classification ?? null,
-      alert.severity,
-      alert.riskScore,
-      alert.reasons ?? [],
-      alert.related ?? [],
-      alert.correlation ?? null,
-      alert.vulnerabilityWindowSeconds ?? null,
-      alert.incident ?? null,
-      alert.target,
-    ]);
-  return pick(stored) !== pick(next);
+  return triageFields(stored) !== triageFields(next);
 }

@@ -137,16 +137,20 @@ export async function flushRetriage(
       for (const id of effects.caseIds) caseIds.add(id);
       return joined;
     });
+    // The responder plans from a case's state and fields: a case whose alerts changed but which stayed as it was
+    // (a burst's member learning the burst grew) needs no new plan; re-planning every one made a burst's flush
+    // re-read every case of the chain once more.
+    const changed = new Set(caseIds);
     const pending = [...retriaged.touched].filter((id) => !synced.has(id)).sort();
     for (let at = 0; at < pending.length; at += FLUSH_CHUNK) {
       await inTransaction(async (tx, effects) => {
         for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
-          await syncCase(ctx, tx, effects, caseId, owners, now);
+          if (await syncCase(ctx, tx, effects, caseId, owners, now)) changed.add(caseId);
         for (const id of effects.caseIds) caseIds.add(id);
       });
     }
     // After the commits, once per flush: IAM calls never run inside a database transaction.
-    await ctx.responder?.caseChanged([...caseIds].sort());
+    await ctx.responder?.caseChanged([...changed].sort());
     return [...caseIds];
   } finally {
     flushGuards.delete(guard);

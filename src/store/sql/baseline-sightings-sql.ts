@@ -39,30 +39,41 @@ CREATE TABLE baseline_sightings (
 `,
 } as const;
 
-export async function recordSightings(
-  conn: SqlConn,
+/** The upsert statements for `rows`, one per chunk, in key order. */
+export function sightingsUpserts(
   dialect: Dialect,
   rows: readonly SightingRow[],
-): Promise<void> {
+): { readonly sql: string; readonly params: SqlValue[] }[] {
   const [least, greatest] = dialect.name === 'postgres' ? ['LEAST', 'GREATEST'] : ['MIN', 'MAX'];
   // Sorted so that concurrent batches lock the same keys in the same order (no deadlocks on PostgreSQL).
   const sorted = [...rows].sort(
     (a, b) => compare(a.actor, b.actor) || a.day - b.day || compare(a.value, b.value),
   );
+  const statements: { sql: string; params: SqlValue[] }[] = [];
   for (let at = 0; at < sorted.length; at += CHUNK) {
     const chunk = sorted.slice(at, at + CHUNK);
     const params: SqlValue[] = [];
     for (const row of chunk) params.push(row.actor, row.value, row.day, row.firstMs, row.lastMs, row.count);
-    await conn.execute(
-      `INSERT INTO baseline_sightings (actor_key, value, day, first_ms, last_ms, count)
+    statements.push({
+      sql: `INSERT INTO baseline_sightings (actor_key, value, day, first_ms, last_ms, count)
        VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (actor_key, day, value) DO UPDATE SET
          first_ms = ${least}(baseline_sightings.first_ms, excluded.first_ms),
          last_ms = ${greatest}(baseline_sightings.last_ms, excluded.last_ms),
          count = baseline_sightings.count + excluded.count`,
       params,
-    );
+    });
   }
+  return statements;
+}
+
+export async function recordSightings(
+  conn: SqlConn,
+  dialect: Dialect,
+  rows: readonly SightingRow[],
+): Promise<void> {
+  for (const statement of sightingsUpserts(dialect, rows))
+    await conn.execute(statement.sql, statement.params);
 }
 
 export async function findSightings(conn: SqlConn, query: SightingQuery): Promise<SightingRow[]> {

@@ -1,7 +1,7 @@
 // Every store operation written once in portable SQL (SQLite 3.35+ and PostgreSQL 12+), over one connection.
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
-import { findSightings, recordSightings } from './baseline-sightings-sql.ts';
+import { findSightings, recordSightings, sightingsUpserts } from './baseline-sightings-sql.ts';
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
 import type { KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
@@ -30,6 +30,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../errors.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
 import { durationStats, nearestRank } from '../stats.ts';
+import { DecodedCache } from './decoded-cache.ts';
 import type {
   AddDeadLetterInput,
   AlertQuery,
@@ -272,9 +273,25 @@ function toApiToken(row: ApiTokenRow): ApiToken {
   };
 }
 
-function toStoredAlert(row: AlertRow): StoredAlert {
+const parseAlert = (text: string): Alert => JSON.parse(text) as Alert;
+const parseEvent = (text: string): CloudTrailEvent => JSON.parse(text) as CloudTrailEvent;
+
+/**
+ * Decoded bodies a store keeps across its transactions (see decoded-cache.ts): stored events never change and are
+ * re-read by every re-triage of a burst; an alert is re-read right after this process wrote it.
+ */
+export interface SqlCaches {
+  readonly events: DecodedCache<CloudTrailEvent>;
+  readonly alerts: DecodedCache<Alert>;
+}
+
+export function newSqlCaches(): SqlCaches {
+  return { events: new DecodedCache(), alerts: new DecodedCache() };
+}
+
+function toStoredAlert(row: AlertRow, caches: SqlCaches | undefined): StoredAlert {
   return {
-    alert: JSON.parse(row.body) as Alert,
+    alert: caches === undefined ? parseAlert(row.body) : caches.alerts.decode(row.id, row.body, parseAlert),
     detectedAt: row.detected_at,
     updatedAt: row.updated_at,
     caseId: row.case_id === null ? null : String(row.case_id),
@@ -319,6 +336,13 @@ function requireClassification(value: unknown, location: string): Classification
 }
 
 /** Surrogate ids are integers in the database; anything else cannot name a row (and must not reach a SQL cast). */
+function requireSightings(rows: readonly SightingRow[]): void {
+  rows.forEach((row, index) => {
+    requireText(row.actor, `sightings[${index}].actor`);
+    requireTime(row.firstMs, `sightings[${index}].firstMs`);
+  });
+}
+
 function numericId(id: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : null;
 }
@@ -356,24 +380,35 @@ function monthOf(ms: number): string {
 export class SqlOps implements StoreTx {
   readonly #conn: SqlConn;
   readonly #dialect: Dialect;
+  readonly #caches: SqlCaches | undefined;
 
-  constructor(conn: SqlConn, dialect: Dialect) {
+  constructor(conn: SqlConn, dialect: Dialect, caches?: SqlCaches) {
     this.#conn = conn;
     this.#dialect = dialect;
+    this.#caches = caches;
   }
 
   // Events -----------------------------------------------------------------------------------
 
-  async insertEvents(events: readonly CloudTrailEvent[]): Promise<InsertEventsResult> {
+  async insertEvents(
+    events: readonly CloudTrailEvent[],
+    options: { readonly sightings?: readonly SightingRow[] } = {},
+  ): Promise<InsertEventsResult> {
     events.forEach((event, index) => {
       requireText(event.id, `events[${index}].id`);
       requireText(event.name, `events[${index}].name`);
       requireTime(event.timeMs, `events[${index}].timeMs`);
     });
+    const upserts = this.#sightingUpserts(options.sightings ?? []);
     // Sorted so that concurrent batches lock unique-index entries in the same order (no deadlocks on PostgreSQL).
     const sorted = [...events].sort((a, b) => compareIds(a.id, b.id));
     const insertedIds = new Set<string>();
-    for (const chunk of chunks(sorted, INSERT_CHUNK)) {
+    const eventChunks = chunks(sorted, INSERT_CHUNK);
+    // PostgreSQL: the last sightings upsert rides along with the first events insert as a data-modifying CTE, one
+    // statement (and one round trip) where there were two; sightings first, in key order, as on their own.
+    const riding = this.#dialect.name === 'postgres' && eventChunks.length > 0 ? upserts.pop() : undefined;
+    for (const upsert of upserts) await this.#conn.execute(upsert.sql, upsert.params);
+    for (const [index, chunk] of eventChunks.entries()) {
       const params: SqlValue[] = [];
       for (const event of chunk) {
         params.push(
@@ -386,13 +421,17 @@ export class SqlOps implements StoreTx {
           JSON.stringify(event),
         );
       }
-      const rows = await this.#conn.query<{ id: string }>(
-        `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
+      const insert = `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
          VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (id) DO NOTHING
-         RETURNING id`,
-        params,
-      );
+         RETURNING id`;
+      const rows =
+        riding !== undefined && index === 0
+          ? await this.#conn.query<{ id: string }>(`WITH sightings AS (${riding.sql}) ${insert}`, [
+              ...riding.params,
+              ...params,
+            ])
+          : await this.#conn.query<{ id: string }>(insert, params);
       for (const row of rows) insertedIds.add(row.id);
     }
     const inserted: CloudTrailEvent[] = [];
@@ -400,6 +439,11 @@ export class SqlOps implements StoreTx {
       if (insertedIds.delete(event.id)) inserted.push(event);
     }
     return { inserted, duplicates: events.length - inserted.length };
+  }
+
+  #sightingUpserts(rows: readonly SightingRow[]): ReturnType<typeof sightingsUpserts> {
+    requireSightings(rows);
+    return sightingsUpserts(this.#dialect, rows);
   }
 
   async findEvents(query: EventQuery): Promise<CloudTrailEvent[]> {
@@ -417,21 +461,40 @@ export class SqlOps implements StoreTx {
       where.push(`${column} IN (${placeholders(values.length)})`);
       params.push(...values);
     }
-    params.push(query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000));
-    const rows = await this.#conn.query<{ body: string }>(
-      `SELECT body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`,
-      params,
+    const limit = query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000);
+    const either = query.actorOrTargetKeys;
+    let sql = `SELECT id, body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`;
+    if (either !== undefined) {
+      // A UNION of one branch per key column, so each branch uses its own index ((actor_key, time_ms), (target_key,
+      // time_ms)); an OR in one WHERE may make the planner fall back to the time or name index and read the window.
+      const branches: string[] = [];
+      const common = [...params];
+      params.length = 0;
+      for (const [column, values] of [
+        ['actor_key', either.actorKeys],
+        ['target_key', either.targetKeys],
+      ] as const) {
+        if (values.length === 0) continue;
+        branches.push(
+          `SELECT id, time_ms, body FROM events WHERE ${where.join(' AND ')} AND ${column} IN (${placeholders(values.length)})`,
+        );
+        params.push(...common, ...values);
+      }
+      if (branches.length === 0) return [];
+      sql = `${branches.join(' UNION ')} ORDER BY time_ms, id LIMIT ?`;
+    }
+    params.push(limit);
+    const rows = await this.#conn.query<{ id: string; body: string }>(sql, params);
+    const cache = this.#caches?.events;
+    return rows.map((row) =>
+      cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),
     );
-    return rows.map((row) => JSON.parse(row.body) as CloudTrailEvent);
   }
 
   // Baseline sightings ------------------------------------------------------------------------
 
   recordSightings(rows: readonly SightingRow[]): Promise<void> {
-    rows.forEach((row, index) => {
-      requireText(row.actor, `sightings[${index}].actor`);
-      requireTime(row.firstMs, `sightings[${index}].firstMs`);
-    });
+    requireSightings(rows);
     return recordSightings(this.#conn, this.#dialect, rows);
   }
 
@@ -565,18 +628,21 @@ export class SqlOps implements StoreTx {
     requireSeverity(alert.severity, 'alert.severity');
     if (alert.classification !== undefined)
       requireClassification(alert.classification, 'alert.classification');
+    const body = JSON.stringify(alert);
     const changed = await this.#conn.execute(
       `UPDATE alerts SET severity = ?, classification = ?, target_user = ?, body = ?, updated_at = ? WHERE id = ?`,
       [
         alert.severity,
         alert.classification ?? null,
         alert.target.userName,
-        JSON.stringify(alert),
+        body,
         requireTime(nowMs, 'nowMs'),
         alert.id,
       ],
     );
     if (changed === 0) throw new NotFoundError('alert', alert.id);
+    // The next re-triage reads it back: kept decoded, under the exact text written (a rollback leaves other text).
+    this.#caches?.alerts.remember(alert.id, body, alert);
   }
 
   async getAlert(id: string): Promise<StoredAlert | null> {
@@ -586,7 +652,7 @@ export class SqlOps implements StoreTx {
        WHERE a.id = ?`,
       [id],
     );
-    return rows[0] === undefined ? null : toStoredAlert(rows[0]);
+    return rows[0] === undefined ? null : toStoredAlert(rows[0], this.#caches);
   }
 
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {

@@ -37,7 +37,7 @@ import type {
   ResponseActionState,
 } from '../response-actions.ts';
 import type { SqlConn, SqlDriver, SqlRow, SqlValue } from './driver.ts';
-import { SqlOps } from './sql-ops.ts';
+import { newSqlCaches, SqlOps } from './sql-ops.ts';
 
 /** A single store call is tried this often in all when it fails for a transient reason. */
 const STORE_CALL_ATTEMPTS = 3;
@@ -83,6 +83,8 @@ export class SqlStore implements Store {
   readonly #driver: SqlDriver;
   /** Marks code running inside one of this store's transactions, to catch calls that bypass `tx`. */
   readonly #inTransaction = new AsyncLocalStorage<TxContext>();
+  /** Decoded event and alert bodies, shared by every call and transaction of this store (see decoded-cache.ts). */
+  readonly #caches = newSqlCaches();
   #closed = false;
 
   constructor(driver: SqlDriver, url: string) {
@@ -97,7 +99,7 @@ export class SqlStore implements Store {
       const context: TxContext = { active: true };
       try {
         return await this.#inTransaction.run(context, () =>
-          fn(new SqlOps(new ScopedConn(conn, context), this.#driver.dialect)),
+          fn(new SqlOps(new ScopedConn(conn, context), this.#driver.dialect, this.#caches)),
         );
       } finally {
         context.active = false;
@@ -130,7 +132,7 @@ export class SqlStore implements Store {
   async #write<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
     this.#guard(method);
     return this.#withRetry(() =>
-      this.#driver.transaction((conn) => op(new SqlOps(conn, this.#driver.dialect))),
+      this.#driver.transaction((conn) => op(new SqlOps(conn, this.#driver.dialect, this.#caches))),
     );
   }
 
@@ -153,13 +155,18 @@ export class SqlStore implements Store {
 
   async #read<T>(method: string, op: (ops: SqlOps) => Promise<T>): Promise<T> {
     this.#guard(method);
-    return this.#withRetry(() => this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect))));
+    return this.#withRetry(() =>
+      this.#driver.read((conn) => op(new SqlOps(conn, this.#driver.dialect, this.#caches))),
+    );
   }
 
   // Each call is its own transaction (writes) or runs on committed data (reads).
 
-  insertEvents(events: readonly CloudTrailEvent[]) {
-    return this.#write('insertEvents', (ops) => ops.insertEvents(events));
+  insertEvents(
+    events: readonly CloudTrailEvent[],
+    options?: { readonly sightings?: readonly SightingRow[] },
+  ) {
+    return this.#write('insertEvents', (ops) => ops.insertEvents(events, options));
   }
   findEvents(query: EventQuery) {
     return this.#read('findEvents', (ops) => ops.findEvents(query));

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import type { SightingRow } from '../baseline-sightings.ts';
+import type { CloudTrailEvent } from '../../model/index.ts';
 import type { Store } from '../store.ts';
 
 type ContractTest = (title: string, body: (open: () => Promise<Store>) => Promise<void>) => void;
@@ -24,7 +25,10 @@ const row = (
   count,
 });
 
-export function defineSightingsContract(test: ContractTest): void {
+export function defineSightingsContract(
+  test: ContractTest,
+  { makeEvent }: { readonly makeEvent: (id: string, timeMs: number) => CloudTrailEvent },
+): void {
   test('baseline sightings: the same (caller, value, day) merges into the earliest first, latest last, summed count', async (open) => {
     const store = await open();
     const alice = 'arn:aws:iam::111122223333:user/alice';
@@ -47,5 +51,30 @@ export function defineSightingsContract(test: ContractTest): void {
     const twoDays = await store.findSightings({ actors: [alice], fromMs: t + 500, toMs: t + DAY + 1 });
     assert.equal(twoDays.length, 3);
     assert.deepEqual(await store.findSightings({ actors: [], fromMs: t, toMs: t + DAY }), []);
+  });
+
+  test('baseline sightings: recorded with insertEvents, merged the same way, over several chunks and with no events', async (open) => {
+    const store = await open();
+    const t = D0 * DAY;
+    const carol = 'arn:aws:iam::111122223333:user/carol';
+    // More rows than one statement takes (500), so the statement riding with the events is not the only one.
+    const many = Array.from({ length: 1_201 }, (_, i) =>
+      row(`actor-${String(i).padStart(4, '0')}`, 'ip:x', D0, t + i),
+    );
+    await store.recordSightings([row(carol, 'ip:198.51.100.7', D0, t + 5_000)]);
+    const result = await store.transaction((tx) =>
+      tx.insertEvents([makeEvent('sighted-1', t), makeEvent('sighted-2', t)], {
+        sightings: [...many, row(carol, 'ip:198.51.100.7', D0, t + 1_000, t + 1_000, 2)],
+      }),
+    );
+    assert.equal(result.inserted.length, 2);
+    assert.deepEqual(await store.findSightings({ actors: [carol], fromMs: t, toMs: t + DAY }), [
+      row(carol, 'ip:198.51.100.7', D0, t + 1_000, t + 5_000, 3),
+    ]);
+    const actors = many.map((entry) => entry.actor);
+    assert.equal((await store.findSightings({ actors, fromMs: t, toMs: t + DAY })).length, 1_201);
+    // No events: the sightings are still recorded.
+    await store.insertEvents([], { sightings: [row(carol, 'ua:console', D0, t + 9)] });
+    assert.equal((await store.findSightings({ actors: [carol], fromMs: t, toMs: t + DAY })).length, 2);
   });
 }

@@ -207,7 +207,7 @@ export function defineStoreContract(
       });
     }
 
-    defineSightingsContract(test);
+    defineSightingsContract(test, { makeEvent });
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
     definePostureSnapshotsContract(test);
@@ -286,6 +286,39 @@ export function defineStoreContract(
       assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, accounts: ['444455556666'] }), ['d']);
       assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, names: [] }), []);
       assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, limit: 2 }), ['a', 'b']);
+      const carol = targetKeyOf('444455556666', 'CAROL');
+      const either = (actorKeys: string[], targetKeys: string[]) => ({ actorKeys, targetKeys });
+      // By an actor OR about a target, each once, with the other filters and the order and limit as usual.
+      assert.deepEqual(
+        await ids({
+          fromMs: T0,
+          toMs: T0 + 5000,
+          actorOrTargetKeys: either(['AROAEXAMPLE:session'], [carol]),
+        }),
+        ['c', 'd'],
+      );
+      assert.deepEqual(
+        await ids({
+          fromMs: T0,
+          toMs: T0 + 5000,
+          actorOrTargetKeys: either([`arn:aws:iam::${ACCOUNT}:user/bob`], [carol]),
+        }),
+        ['a', 'b', 'd', 'e'],
+      );
+      assert.deepEqual(
+        await ids({ fromMs: T0, toMs: T0 + 5000, limit: 1, actorOrTargetKeys: either([], [carol]) }),
+        ['d'],
+      );
+      assert.deepEqual(
+        await ids({
+          fromMs: T0,
+          toMs: T0 + 5000,
+          names: ['EnableMFADevice'],
+          actorOrTargetKeys: either(['AROAEXAMPLE:session'], [carol]),
+        }),
+        ['c'],
+      );
+      assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, actorOrTargetKeys: either([], []) }), []);
     });
 
     test('events: invalid input is a UsageError naming the field, and nothing is stored', async (open) => {
