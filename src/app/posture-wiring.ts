@@ -126,37 +126,36 @@ export async function wirePosture(options: PostureWiringOptions): Promise<Postur
     return !recent.some((snapshot) => snapshot.source === 'audit');
   }
 
-  const auditJob = async (signal: AbortSignal): Promise<void> => {
-    if (options.config === undefined || clients === null) return;
-    await runScheduledJob(signal, {
-      name: POSTURE_JOB,
+  /** One of posture's scheduled jobs, on whichever worker holds its lease. */
+  const job = (signal: AbortSignal, name: string, intervalMs: number, run: () => Promise<void>) =>
+    runScheduledJob(signal, {
+      name,
       store,
       workerId: options.workerId,
       clock,
-      intervalMs: options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
-      run: async () => {
-        if (!(await auditDue())) return;
-        await service.runAudit();
-        // Users the audit found with a password and no device are judged now, not at the next check.
-        await provisioned.check();
-      },
+      intervalMs,
+      run,
       log,
       sleep: options.sleep,
+    });
+  const auditJob = async (signal: AbortSignal): Promise<void> => {
+    if (options.config === undefined || clients === null) return;
+    await job(signal, POSTURE_JOB, options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS, async () => {
+      if (!(await auditDue())) return;
+      await service.runAudit();
+      // Users the audit found with a password and no device are judged now, not at the next check.
+      await provisioned.check();
     });
   };
   const provisionedJob = async (signal: AbortSignal): Promise<void> => {
-    await runScheduledJob(signal, {
-      name: PROVISIONED_JOB,
-      store,
-      workerId: options.workerId,
-      clock,
-      intervalMs: options.checkIntervalMs ?? DEFAULT_PROVISIONED_INTERVAL_MS,
-      run: async () => {
+    await job(
+      signal,
+      PROVISIONED_JOB,
+      options.checkIntervalMs ?? DEFAULT_PROVISIONED_INTERVAL_MS,
+      async () => {
         await provisioned.check();
       },
-      log,
-      sleep: options.sleep,
-    });
+    );
   };
 
   return {
