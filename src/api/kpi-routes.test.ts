@@ -14,6 +14,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const ANN = Date.parse('2026-11-10T10:00:00Z');
 const BEN = Date.parse('2026-11-20T08:00:00Z');
+const KIM = Date.parse('2026-11-12T09:00:00Z');
 
 // Stored through the store as the service's scheduled audit would store it.
 const SNAPSHOTS: PostureSnapshotInput[] = [
@@ -60,6 +61,29 @@ async function seed(h: Harness): Promise<void> {
   await h.store.transitionCase(ann, 'resolved', { actor: 'api:responder', nowMs: ANN + 30_000 + 2 * HOUR });
   // ben: suspicious, detected after 90 s, still open and critical.
   await open(removal('ben', BEN, { classification: 'suspicious', severity: 'critical' }), BEN + 90_000);
+  // kim: given a console password without MFA on 12 Nov, raised after the grace, MFA enabled 30 h after the password.
+  const kimAlert: Alert = {
+    ...sampleAlert({ id: 'alert-kim', user: 'kim', severity: 'medium', time: new Date(KIM).toISOString() }),
+    event: {
+      ...sampleAlert({ user: 'kim' }).event,
+      name: 'CreateLoginProfile',
+      time: new Date(KIM).toISOString(),
+    },
+  };
+  await h.store.insertAlerts([kimAlert], KIM + 24 * HOUR);
+  const kim = await h.store.openOrAttachCase({
+    alert: kimAlert,
+    targetKey: `provisioned-without-mfa:${targetKeyOf('111122223333', 'kim')}`,
+    kind: 'provisioned-without-mfa',
+    nowMs: KIM + 24 * HOUR,
+    actor: 'system',
+  });
+  await h.store.updateCase(
+    kim.case.id,
+    { resolution: 'mfa-enabled' },
+    { actor: 'system', nowMs: KIM + 30 * HOUR },
+  );
+  await h.store.transitionCase(kim.case.id, 'resolved', { actor: 'system', nowMs: KIM + 30 * HOUR });
 }
 
 interface Trends {
@@ -75,7 +99,8 @@ interface Trends {
   }[];
   vulnerabilityWindow: { histogram: { label: string; count: number }[]; stillExposed: number };
   openCasesBySeverity: Record<string, number>;
-  totals: { removals: { total: number } };
+  totals: { removals: { total: number }; mttr: { count: number } };
+  provisionedMttr: { label: string; count: number; avgMs: number | null }[];
 }
 
 void describe('GET /api/kpis/trends', () => {
@@ -109,8 +134,29 @@ void describe('GET /api/kpis/trends', () => {
     assert.deepEqual([annWeek.mttr.count, annWeek.mttr.avgMs], [1, 9.5 * MINUTE]);
     assert.equal(annWeek.posture?.withMfaPercent, 75);
     assert.equal(trends.points[3]!.mttd.avgMs, 90_000);
-    assert.equal(trends.points[3]!.posture, null);
+    assert.equal(
+      trends.points[3]!.posture?.withMfaPercent,
+      75,
+      'a week without an audit carries the last one forward',
+    );
+    assert.deepEqual(
+      trends.points.map((p) => p.posture?.withMfaPercent ?? null),
+      [null, null, 75, 75, 75, 75],
+    );
     assert.equal(trends.totals.removals.total, 2);
+    // Console access without MFA -> MFA enabled: kim's 30 h, in the week the case closed; not a removal's MTTR.
+    assert.deepEqual(
+      trends.provisionedMttr.map((p) => [p.label, p.count, p.avgMs]),
+      [
+        ['2026-10-26', 0, null],
+        ['2026-11-02', 0, null],
+        ['2026-11-09', 1, 30 * HOUR],
+        ['2026-11-16', 0, null],
+        ['2026-11-23', 0, null],
+        ['2026-11-30', 0, null],
+      ],
+    );
+    assert.equal(trends.totals.mttr.count, 1, 'ann only');
     assert.equal(trends.vulnerabilityWindow.histogram.find((bin) => bin.label === '5–30 min')?.count, 1);
     assert.equal(trends.vulnerabilityWindow.stillExposed, 1);
     assert.equal(trends.openCasesBySeverity['critical'], 1);
@@ -124,6 +170,11 @@ void describe('GET /api/kpis/trends', () => {
     assert.equal(trends.bucket, 'week');
     const short = (await get('?from=2026-11-19T00:00:00Z&to=2026-11-22T00:00:00Z')).body as Trends;
     assert.equal(short.bucket, 'day');
+    assert.deepEqual(
+      short.points.map((p) => p.posture?.withMfaPercent ?? null),
+      [75, 75, 75],
+      'no audit in the window: the one before it carries in',
+    );
     assert.deepEqual(
       short.points.map((p) => [p.label, p.removals.total]),
       [

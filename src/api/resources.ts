@@ -22,6 +22,7 @@ export function caseJson(item: Case): Record<string, unknown> {
     targetKey: item.targetKey,
     account: item.account,
     userName: item.userName,
+    kind: item.kind ?? null,
     state: item.state,
     classification: item.classification,
     severity: item.severity,

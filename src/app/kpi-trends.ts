@@ -54,8 +54,9 @@ export async function loadKpiTrends(
   const range = { fromMs: window.fromMs, toMs: window.toMs };
   const [facts, posture] = await Promise.all([
     store.kpiFacts(range),
-    // Snapshots the service stored (scheduled audits and event-updated state); none yet: no posture series.
-    store.listPostureSnapshots({ from: window.fromMs, to: window.toMs }),
+    // Snapshots the service stored (scheduled audits and event-updated state), with each account's latest before the
+    // window: a window with no audit in it still shows the posture carried forward.
+    store.listPostureSnapshots({ from: window.fromMs, to: window.toMs, carryIn: true }),
   ]);
   return computeKpiTrends(
     { facts, posture, ...(sources.mfaPolicies === undefined ? {} : { mfaPolicies: sources.mfaPolicies }) },

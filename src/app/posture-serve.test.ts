@@ -170,6 +170,14 @@ interface AccountJson {
   findings: { failing: { checkId: string; resource: { name: string } }[] };
 }
 
+interface CaseJson {
+  userName: string;
+  kind: string | null;
+  state: string;
+  severity: string;
+  resolution: string | null;
+}
+
 describe('posture in serve', () => {
   let dir: string;
   let service: RunningService;
@@ -248,6 +256,22 @@ describe('posture in serve', () => {
     assert.equal(iam.commandCalls(GenerateCredentialReportCommand).length, 1);
   });
 
+  it('the audit job raises the console user it found without MFA past the grace: an alert and a case', async () => {
+    // The job judges the audit right after storing it; wait for that by condition.
+    let cases: CaseJson[] = [];
+    for (let i = 0; i < 200 && cases.length === 0; i++) {
+      cases = (await get<{ items: CaseJson[] }>('/api/cases?limit=50')).items.filter(
+        (c) => c.kind === 'provisioned-without-mfa',
+      );
+      if (cases.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.deepEqual(
+      cases.map((c) => [c.userName, c.state, c.severity]),
+      [['bob', 'open', 'medium']],
+    );
+    assert.deepEqual(await service.provisioned.check(), { opened: 0, closed: 0 }, 'once');
+  });
+
   it('an EnableMFADevice event updates the stored posture, and the API says which fact came from it and since when', async () => {
     const eventAt = AUDIT_AT + 600_000;
     nowMs = eventAt + 5_000;
@@ -268,6 +292,14 @@ describe('posture in serve', () => {
     assert.deepEqual(
       account.fromEvents.facts.map((f) => [f['userName'], f['fact'], f['eventName'], f['at']]),
       [['bob', 'mfa-device', 'EnableMFADevice', new Date(eventAt).toISOString()]],
+    );
+    // The same event closes bob's provisioned-without-MFA case, through the ingest hook.
+    const closed = (await get<{ items: CaseJson[] }>('/api/cases?limit=50')).items.filter(
+      (c) => c.kind === 'provisioned-without-mfa',
+    );
+    assert.deepEqual(
+      closed.map((c) => [c.userName, c.state, c.resolution]),
+      [['bob', 'resolved', 'mfa-enabled']],
     );
     const history = await get<{ items: AccountJson[] }>(
       `/api/posture/history?from=${AUDIT_AT - 1}&account=${ACCOUNT}`,

@@ -100,150 +100,166 @@ async function fetchPolicyDocument(iam: IAMClient, arn: string): Promise<PolicyD
   return JSON.parse(decodeURIComponent(text)) as PolicyDocument;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 15 (merged before the length rule)
-export function createPostureService(deps: PostureServiceDeps): PostureService {
-  const { store, config, clock, log } = deps;
-  const now = (): Date => new Date(clock());
+async function callerOf(clients: PostureClients): Promise<{ accountId: string; partition: string }> {
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  if (identity.Account === undefined) throw new Error('GetCallerIdentity returned no account');
+  return {
+    accountId: identity.Account,
+    partition: /^arn:(aws[\w-]*):/.exec(identity.Arn ?? '')?.[1] ?? 'aws',
+  };
+}
 
-  async function caller(clients: PostureClients): Promise<{ accountId: string; partition: string }> {
-    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-    if (identity.Account === undefined) throw new Error('GetCallerIdentity returned no account');
-    return {
-      accountId: identity.Account,
-      partition: /^arn:(aws[\w-]*):/.exec(identity.Arn ?? '')?.[1] ?? 'aws',
-    };
+const nowOf = (deps: PostureServiceDeps) => (): Date => new Date(deps.clock());
+
+/** Every configured account's snapshot: the organization's, or the caller's own plus `accounts` through the role. */
+async function collectSnapshots(
+  deps: PostureServiceDeps,
+  clients: PostureClients,
+): Promise<AccountSnapshot[]> {
+  const { config } = deps;
+  const now = nowOf(deps);
+  const me = await callerOf(clients);
+  const common = { now, sleep: deps.sleep ?? realSleep, concurrency: 8 };
+  if (config.organization) {
+    return collectOrganization({
+      organizations: clients.organizations,
+      sts: clients.sts,
+      callerAccountId: me.accountId,
+      partition: me.partition,
+      roleName: config.roleName,
+      iamFor: clients.iamFor,
+      now,
+      collect: (iam, account, scps) =>
+        collectAccountLive(iam, { ...common, accountId: account.id, accountName: account.name, scps }),
+    });
   }
+  const snapshots = [await collectAccountLive(clients.iamFor(null), { ...common, accountId: me.accountId })];
+  for (const accountId of config.accounts) {
+    if (accountId === me.accountId) continue;
+    const roleArn = `arn:${me.partition}:iam::${accountId}:role/${config.roleName}`;
+    const got = await assumed(clients.sts, roleArn);
+    snapshots.push(
+      'error' in got
+        ? unreachableSnapshot({ id: accountId, name: null, status: null }, got.error, now())
+        : await collectAccountLive(clients.iamFor(got.credentials), { ...common, accountId }),
+    );
+  }
+  return snapshots;
+}
 
-  async function collect(clients: PostureClients): Promise<AccountSnapshot[]> {
-    const me = await caller(clients);
-    const common = { now, sleep: deps.sleep ?? realSleep, concurrency: 8 };
-    if (config.organization) {
-      return collectOrganization({
-        organizations: clients.organizations,
-        sts: clients.sts,
-        callerAccountId: me.accountId,
-        partition: me.partition,
-        roleName: config.roleName,
-        iamFor: clients.iamFor,
-        now,
-        collect: (iam, account, scps) =>
-          collectAccountLive(iam, { ...common, accountId: account.id, accountName: account.name, scps }),
+/** IAM in one account, for fetching a policy document an event attached. */
+async function iamIn(
+  clients: PostureClients,
+  roleName: string,
+  accountId: string,
+): Promise<IAMClient | null> {
+  const me = await callerOf(clients);
+  if (me.accountId === accountId) return clients.iamFor(null);
+  const got = await assumed(clients.sts, `arn:${me.partition}:iam::${accountId}:role/${roleName}`);
+  return 'error' in got ? null : clients.iamFor(got.credentials);
+}
+
+async function documentsFor(
+  deps: PostureServiceDeps,
+  accountId: string,
+  arns: readonly string[],
+): Promise<Map<string, PolicyDocument>> {
+  const documents = new Map<string, PolicyDocument>();
+  if (arns.length === 0 || deps.clients === null) return documents;
+  const iam = await iamIn(deps.clients, deps.config.roleName, accountId);
+  for (const arn of arns) {
+    try {
+      const document = iam === null ? null : await fetchPolicyDocument(iam, arn);
+      if (document !== null) documents.set(arn, document);
+    } catch (error) {
+      // The users it applies to are judged ERROR until the next audit: said, never guessed.
+      deps.log({
+        level: 'warn',
+        msg: 'posture: cannot read a policy an event attached',
+        policyArn: arn,
+        error: awsErrorName(error),
       });
     }
-    const snapshots = [
-      await collectAccountLive(clients.iamFor(null), { ...common, accountId: me.accountId }),
-    ];
-    for (const accountId of config.accounts) {
-      if (accountId === me.accountId) continue;
-      const roleArn = `arn:${me.partition}:iam::${accountId}:role/${config.roleName}`;
-      const got = await assumed(clients.sts, roleArn);
-      snapshots.push(
-        'error' in got
-          ? unreachableSnapshot({ id: accountId, name: null, status: null }, got.error, now())
-          : await collectAccountLive(clients.iamFor(got.credentials), { ...common, accountId }),
-      );
-    }
-    return snapshots;
   }
+  return documents;
+}
 
-  /** IAM in one account, for fetching a policy document an event attached. */
-  async function iamIn(clients: PostureClients, accountId: string): Promise<IAMClient | null> {
-    const me = await caller(clients);
-    if (me.accountId === accountId) return clients.iamFor(null);
-    const got = await assumed(clients.sts, `arn:${me.partition}:iam::${accountId}:role/${config.roleName}`);
-    return 'error' in got ? null : clients.iamFor(got.credentials);
+/** Re-derives the account's posture from its last audit plus every posture event stored since. */
+async function refreshAccount(
+  deps: PostureServiceDeps,
+  accountId: string,
+): Promise<StoredPostureSnapshot | null> {
+  const { store, clock } = deps;
+  const latest = (await store.latestPostureSnapshots({ accountId }))[0];
+  if (latest === undefined) return null;
+  const base = latest.basedOn === null ? latest : await store.getPostureSnapshot(latest.basedOn);
+  if (base === null) return null;
+  const state = base.state as AccountSnapshot;
+  const events = await store.findEvents({
+    fromMs: Date.parse(state.collectedAt),
+    toMs: clock() + 86_400_000,
+    names: [...POSTURE_EVENT_NAMES],
+    accounts: [accountId],
+    limit: 100_000,
+  });
+  const documents = await documentsFor(deps, accountId, policyArnsToFetch(state, events));
+  const applied = applyPostureEvents(state, events, documents);
+  if (applied.facts.length === 0 && latest.eventFacts.length === 0) return null;
+  const findings = auditSnapshot(applied.snapshot, nowOf(deps)());
+  const summary = await store.recordPostureSnapshot({
+    accountId,
+    takenAt: clock(),
+    source: 'events',
+    ...postureFigures(findings),
+    state: applied.snapshot,
+    findings,
+    eventFacts: applied.facts,
+    basedOn: base.id,
+  });
+  return { ...summary, state: applied.snapshot, findings, eventFacts: applied.facts, basedOn: base.id };
+}
+
+/** Stores one collected snapshot; null when nothing could be collected (the reason is kept beside the older one). */
+async function storeAudited(
+  deps: PostureServiceDeps,
+  snapshot: AccountSnapshot,
+): Promise<PostureSnapshotSummary | null> {
+  const { store, clock, log } = deps;
+  const accountId = snapshot.accountId ?? 'unknown';
+  if (nothingCollected(snapshot)) {
+    // The previous snapshot stays the latest, and its growing age shows; the reason is kept beside it.
+    const reason = snapshot.unreachable ?? 'nothing could be collected';
+    await store.setCheckpoint(auditErrorKey(accountId), JSON.stringify({ at: clock(), reason }), clock());
+    log({ level: 'error', msg: 'posture audit failed for an account', account: accountId, reason });
+    return null;
   }
+  const findings = auditSnapshot(snapshot, nowOf(deps)());
+  const stored = await store.recordPostureSnapshot({
+    accountId,
+    takenAt: clock(),
+    source: 'audit',
+    ...postureFigures(findings),
+    state: snapshot,
+    findings,
+    eventFacts: [],
+    basedOn: null,
+  });
+  await store.setCheckpoint(auditErrorKey(accountId), '', clock());
+  // Events stored while the audit ran are newer than what it collected.
+  await refreshAccount(deps, accountId);
+  return stored;
+}
 
-  async function documentsFor(
-    accountId: string,
-    arns: readonly string[],
-  ): Promise<Map<string, PolicyDocument>> {
-    const documents = new Map<string, PolicyDocument>();
-    if (arns.length === 0 || deps.clients === null) return documents;
-    const iam = await iamIn(deps.clients, accountId);
-    for (const arn of arns) {
-      try {
-        const document = iam === null ? null : await fetchPolicyDocument(iam, arn);
-        if (document !== null) documents.set(arn, document);
-      } catch (error) {
-        // The users it applies to are judged ERROR until the next audit: said, never guessed.
-        log({
-          level: 'warn',
-          msg: 'posture: cannot read a policy an event attached',
-          policyArn: arn,
-          error: awsErrorName(error),
-        });
-      }
-    }
-    return documents;
-  }
-
-  /** Re-derives the account's posture from its last audit plus every posture event stored since. */
-  async function refresh(accountId: string): Promise<StoredPostureSnapshot | null> {
-    const latest = (await store.latestPostureSnapshots({ accountId }))[0];
-    if (latest === undefined) return null;
-    const base = latest.basedOn === null ? latest : await store.getPostureSnapshot(latest.basedOn);
-    if (base === null) return null;
-    const state = base.state as AccountSnapshot;
-    const events = await store.findEvents({
-      fromMs: Date.parse(state.collectedAt),
-      toMs: clock() + 86_400_000,
-      names: [...POSTURE_EVENT_NAMES],
-      accounts: [accountId],
-      limit: 100_000,
-    });
-    const documents = await documentsFor(accountId, policyArnsToFetch(state, events));
-    const applied = applyPostureEvents(state, events, documents);
-    if (applied.facts.length === 0 && latest.eventFacts.length === 0) return null;
-    const findings = auditSnapshot(applied.snapshot, now());
-    const summary = await store.recordPostureSnapshot({
-      accountId,
-      takenAt: clock(),
-      source: 'events',
-      ...postureFigures(findings),
-      state: applied.snapshot,
-      findings,
-      eventFacts: applied.facts,
-      basedOn: base.id,
-    });
-    return { ...summary, state: applied.snapshot, findings, eventFacts: applied.facts, basedOn: base.id };
-  }
-
+export function createPostureService(deps: PostureServiceDeps): PostureService {
   return {
     async runAudit() {
       if (deps.clients === null) return [];
       const stored: PostureSnapshotSummary[] = [];
-      for (const snapshot of await collect(deps.clients)) {
-        const accountId = snapshot.accountId ?? 'unknown';
-        if (nothingCollected(snapshot)) {
-          // The previous snapshot stays the latest, and its growing age shows; the reason is kept beside it.
-          const reason = snapshot.unreachable ?? 'nothing could be collected';
-          await store.setCheckpoint(
-            auditErrorKey(accountId),
-            JSON.stringify({ at: clock(), reason }),
-            clock(),
-          );
-          log({ level: 'error', msg: 'posture audit failed for an account', account: accountId, reason });
-          continue;
-        }
-        const findings = auditSnapshot(snapshot, now());
-        stored.push(
-          await store.recordPostureSnapshot({
-            accountId,
-            takenAt: clock(),
-            source: 'audit',
-            ...postureFigures(findings),
-            state: snapshot,
-            findings,
-            eventFacts: [],
-            basedOn: null,
-          }),
-        );
-        await store.setCheckpoint(auditErrorKey(accountId), '', clock());
-        // Events stored while the audit ran are newer than what it collected.
-        await refresh(accountId);
+      for (const snapshot of await collectSnapshots(deps, deps.clients)) {
+        const summary = await storeAudited(deps, snapshot);
+        if (summary !== null) stored.push(summary);
       }
-      log({ level: 'info', msg: 'posture audit stored', accounts: stored.length });
+      deps.log({ level: 'info', msg: 'posture audit stored', accounts: stored.length });
       return stored;
     },
     async eventsIngested(events) {
@@ -252,9 +268,9 @@ export function createPostureService(deps: PostureServiceDeps): PostureService {
       ];
       for (const accountId of accounts.sort()) {
         try {
-          await refresh(accountId);
+          await refreshAccount(deps, accountId);
         } catch (error) {
-          log({
+          deps.log({
             level: 'error',
             msg: 'posture: update from events failed',
             account: accountId,

@@ -33,6 +33,7 @@ import { buildResponder } from './respond.ts';
 import type { Responder } from '../respond/index.ts';
 import type { PostureClients, PostureService } from './posture-service.ts';
 import { wirePosture } from './posture-wiring.ts';
+import type { ProvisionedCheck } from './provisioned-service.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -88,6 +89,8 @@ export interface RunningService {
   readonly live: LiveService;
   /** The posture audit and its event updates (tests run an audit now with `posture.runAudit()`). */
   readonly posture: PostureService;
+  /** The provisioned-without-MFA check (tests run one now with `provisioned.check()`). */
+  readonly provisioned: ProvisionedCheck;
   /** One outbox pass now, outside the loop (tests). */
   drainOutbox(): Promise<OutboxRunResult>;
   /** Graceful stop: no new requests, in-flight ones and the current outbox batch finish, the store closes. Idempotent. */
@@ -291,6 +294,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       workerId,
       log,
       sleep,
+      notify: { routes: config.notify?.routes ?? [], publicUrl },
       ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
       ...(options.postureCheckIntervalMs === undefined
         ? {}
@@ -408,6 +412,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       store,
       live,
       posture: posture.service,
+      provisioned: posture.provisioned,
       drainOutbox: () => outbox.runOnce(),
       stop,
     };

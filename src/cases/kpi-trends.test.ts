@@ -332,12 +332,42 @@ describe('computeKpiTrends', () => {
       enforcedPercent: 70,
       cisScore: 70,
     });
-    assert.equal(trends.points[1]!.posture, null);
+    assert.deepEqual(
+      trends.points[1]!.posture,
+      trends.points[0]!.posture,
+      'a day without a snapshot carries the posture forward',
+    );
     assert.equal(trends.points[2]!.posture?.withMfaPercent, 100);
     assert.deepEqual(
       trends.posture.map((p) => p.withMfaPercent),
       [50, 80, 100, 100],
       'per snapshot, in the window',
+    );
+    // A snapshot from before the window (the store's carryIn) counts from the first bucket on, but is no point.
+    const carried = computeKpiTrends(
+      { facts: facts(), posture: [snap('0', 'C', JAN - 5 * DAY, 10, 0, 0, 10), ...posture] },
+      query,
+    );
+    assert.deepEqual(
+      carried.points.map((p) => [p.posture?.accounts, p.posture?.withMfaPercent]),
+      [
+        [3, 60],
+        [3, 60],
+        [3, 66.7],
+      ],
+    );
+    assert.deepEqual(
+      carried.posture.map((p) => p.accountId),
+      ['A', 'A', 'B', 'A'],
+    );
+    const before = computeKpiTrends(
+      { facts: facts(), posture: [snap('9', 'A', JAN + DAY + HOUR, 4, 1, 0, 5)] },
+      query,
+    );
+    assert.deepEqual(
+      before.points.map((p) => p.posture?.withMfaPercent ?? null),
+      [null, 25, 25],
+      'no posture before the first snapshot',
     );
     assert.equal(postureFigures([]), null);
     assert.equal(

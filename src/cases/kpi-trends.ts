@@ -67,7 +67,10 @@ export interface TrendPoint {
   /** Removals whose case closed itself (rotation, approved...) in the bucket: no remediation to time. */
   readonly autoResolved: number;
   readonly denials: DenialCounts;
-  /** The latest snapshot of each account in the bucket, added up; null without snapshots. */
+  /**
+   * The latest snapshot of each account taken before the bucket's end (carried forward from earlier buckets and from
+   * before the window), added up; null while no account has a snapshot yet.
+   */
   readonly posture: PostureFigures | null;
 }
 
@@ -397,7 +400,7 @@ export function computeKpiTrends(input: KpiTrendsInput, query: KpiTrendsQuery): 
   });
   const denialsByBucket = bucketize(starts, query, denials, (denial) => denial.timeMs);
   const posture = [...(input.posture ?? [])].sort((a, b) => a.takenAt - b.takenAt);
-  const postureByBucket = bucketize(starts, query, posture, (snapshot) => snapshot.takenAt);
+  const postureAt = carriedPosture(starts, query, posture);
 
   const mttdOf = (removals: readonly RemovalFact[]): DurationStats =>
     durationStats(removals.map((removal) => Math.max(0, removal.detectedAt - removal.eventTimeMs)));
@@ -413,7 +416,7 @@ export function computeKpiTrends(input: KpiTrendsInput, query: KpiTrendsQuery): 
       mttr: mttrOf(byRemediation.items.get(start) ?? []),
       autoResolved: (byAutoResolution.items.get(start) ?? []).length,
       denials: countDenials((denialsByBucket.items.get(start) ?? []).map((denial) => denial.kind)),
-      posture: postureFigures(postureByBucket.items.get(start) ?? []),
+      posture: postureAt.get(start) ?? null,
     };
   });
   const inWindow = (values: Bucketed<RemovalFact>): RemovalFact[] => [...values.items.values()].flat();
@@ -443,6 +446,28 @@ export function computeKpiTrends(input: KpiTrendsInput, query: KpiTrendsQuery): 
     },
     denialsTruncated: facts.denialsTruncated,
   };
+}
+
+/**
+ * Each bucket's posture: the latest snapshot of each account taken before the bucket ends (or the window does), so a
+ * bucket without an audit carries the posture forward from an earlier one. `posture` is sorted oldest first and may
+ * hold snapshots from before the window (the store's `carryIn`).
+ */
+function carriedPosture(
+  starts: readonly number[],
+  query: KpiTrendsQuery,
+  posture: readonly PostureSnapshotSummary[],
+): Map<number, PostureFigures | null> {
+  const latest = new Map<string, PostureSnapshotSummary>();
+  const figures = new Map<number, PostureFigures | null>();
+  let next = 0;
+  for (const [index, start] of starts.entries()) {
+    const end = Math.min(starts[index + 1] ?? nextBucketStart(start, query.bucket), query.toMs);
+    for (; next < posture.length && posture[next]!.takenAt < end; next++)
+      latest.set(posture[next]!.accountId, posture[next]!);
+    figures.set(start, postureFigures([...latest.values()]));
+  }
+  return figures;
 }
 
 function provisionedTrend(

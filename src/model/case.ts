@@ -12,6 +12,8 @@ export interface Case {
   readonly targetKey: string;
   readonly account: string | null;
   readonly userName: string;
+  /** What the case is about when it is not an MFA removal (e.g. `provisioned-without-mfa`); absent for removals. */
+  readonly kind?: string;
   readonly state: CaseState;
   readonly classification: Classification | null;
   /** The highest severity of its alerts unless a responder changed it. */

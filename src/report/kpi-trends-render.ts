@@ -91,6 +91,9 @@ const durationCells = (stats: DurationStats): CsvValue[] => [
 const durationColumns = (name: string): string[] =>
   ['count', 'avg_ms', 'p50_ms', 'p90_ms'].map((suffix) => `${name}_${suffix}`);
 
+const provisionedCells = (stats: DurationStats | undefined): CsvValue[] =>
+  stats === undefined ? [undefined, undefined, undefined, undefined] : durationCells(stats);
+
 /** One record per bucket, with a header; empty cells where there is nothing to measure. */
 export function kpiTrendsCsv(trends: KpiTrends): string {
   const header = [
@@ -110,8 +113,10 @@ export function kpiTrendsCsv(trends: KpiTrends): string {
     'with_mfa_percent',
     'enforced_percent',
     'cis_score',
+    // Console access without MFA -> MFA enabled; empty cells while there is no such case.
+    ...durationColumns('provisioned_mttr'),
   ];
-  const rows = trends.points.map((point): CsvValue[] => [
+  const rows = trends.points.map((point, index): CsvValue[] => [
     point.start,
     point.label,
     point.removals.total,
@@ -128,6 +133,7 @@ export function kpiTrendsCsv(trends: KpiTrends): string {
     point.posture?.withMfaPercent,
     point.posture?.enforcedPercent,
     point.posture?.cisScore,
+    ...provisionedCells(trends.provisionedMttr[index]),
   ]);
   return csvRecords([header, ...rows]);
 }

@@ -62,17 +62,18 @@ export interface PostureSnapshotQuery {
   /** Exclusive, epoch ms. */
   to?: number;
   accountId?: string;
+  /**
+   * With `from`: also the latest snapshot of each account taken before `from` (first), so a window with no audit
+   * in it still knows the posture it started with.
+   */
+  carryIn?: boolean;
 }
 
 export interface PostureSnapshotsTx {
   /** Stores a snapshot and its findings in one step; returns its summary with the new id. */
   recordPostureSnapshot(input: PostureSnapshotInput): Promise<PostureSnapshotSummary>;
-  /** Trends: summaries in [from, to), oldest first (ties by id), optionally for one account. */
-  listPostureSnapshots(query: {
-    from?: number;
-    to?: number;
-    accountId?: string;
-  }): Promise<PostureSnapshotSummary[]>;
+  /** Trends: summaries in [from, to), oldest first (ties by id), optionally for one account (and see `carryIn`). */
+  listPostureSnapshots(query: PostureSnapshotQuery): Promise<PostureSnapshotSummary[]>;
   /** One snapshot with its state, findings and event facts; null when there is none by that id. */
   getPostureSnapshot(id: string): Promise<StoredPostureSnapshot | null>;
   /** The newest snapshot of each account (by takenAt, then id), ordered by account id; or of one account. */

@@ -152,6 +152,8 @@ export interface OpenOrAttachCaseInput {
   readonly alert: Alert;
   /** `targetKeyOf(account, userName)`. */
   readonly targetKey: string;
+  /** Set on a case this call opens when it is not about an MFA removal (see `Case.kind`). */
+  readonly kind?: string;
   readonly nowMs: number;
   /** Who made the change, for the audit log (e.g. `system`, `api:alice`). */
   readonly actor: string;

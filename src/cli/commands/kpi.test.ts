@@ -15,6 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'mfaguard-kpi-'));
 const store = `sqlite:${join(dir, 'store.db')}`;
 const EVENT = Date.parse('2026-03-10T10:00:00Z');
 const NOW = '2026-04-01T00:00:00Z';
+const HOUR = 3_600_000;
+const PROVISIONED = Date.parse('2026-03-02T08:00:00Z');
 
 describe('mfaguard kpi (the service trends)', () => {
   before(async () => {
@@ -35,6 +37,29 @@ describe('mfaguard kpi (the service trends)', () => {
         actor: 'system',
       });
     }
+    // cy: a console password without MFA on 2 March, its case closed when MFA was enabled 50 h later.
+    const provisioned = {
+      ...sampleAlert({ id: 'alert-cy', user: 'cy', severity: 'medium' }),
+      event: {
+        ...sampleAlert({ user: 'cy' }).event,
+        name: 'CreateLoginProfile',
+        time: new Date(PROVISIONED).toISOString(),
+      },
+    };
+    await db.insertAlerts([provisioned], PROVISIONED + 24 * HOUR);
+    const opened = await db.openOrAttachCase({
+      alert: provisioned,
+      targetKey: `provisioned-without-mfa:${targetKeyOf(provisioned.event.account, 'cy')}`,
+      kind: 'provisioned-without-mfa',
+      nowMs: PROVISIONED + 24 * HOUR,
+      actor: 'system',
+    });
+    await db.updateCase(
+      opened.case.id,
+      { resolution: 'mfa-enabled' },
+      { actor: 'system', nowMs: PROVISIONED + 50 * HOUR },
+    );
+    await db.transitionCase(opened.case.id, 'resolved', { actor: 'system', nowMs: PROVISIONED + 50 * HOUR });
     await db.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +93,11 @@ describe('mfaguard kpi (the service trends)', () => {
       [2, 1, 1],
     );
     assert.deepEqual(march.mttd, { count: 2, avgMs: 60_000, p50Ms: 30_000, p90Ms: 90_000 });
+    assert.deepEqual(
+      trends.provisionedMttr.map((point) => [point.label, point.count, point.avgMs]),
+      [['2026-03', 1, 50 * HOUR]],
+      'console access without MFA -> MFA enabled',
+    );
   });
 
   it('writes one CSV record per bucket with a header, and a text table', async () => {
@@ -81,6 +111,9 @@ describe('mfaguard kpi (the service trends)', () => {
     assert.equal(records.length, 1 + 5, 'the weeks from 2 March to 30 March');
     const week = records.find((record) => record.includes(',2026-03-09,'));
     assert.match(week ?? '', /^2026-03-09T00:00:00\.000Z,2026-03-09,2,1,1,0,/);
+    assert.match(records[0]!, /,provisioned_mttr_count,provisioned_mttr_avg_ms,/);
+    const provisionedWeek = records.find((record) => record.includes(',2026-03-02,'));
+    assert.match(provisionedWeek ?? '', /,1,180000000,180000000,180000000$/, 'cy: 50 h');
     const text = await kpi('--from', '2026-03-01', '--to', '2026-04-01', '--bucket', 'month');
     assert.match(
       text.out,
@@ -88,6 +121,7 @@ describe('mfaguard kpi (the service trends)', () => {
     );
     assert.match(text.out, /\n2026-03 +2 +1 +1 +0 +30 s/);
     assert.match(text.out, /open cases: info 0, low 0, medium 0, high 2, critical 0/);
+    assert.match(text.out, /users provisioned without MFA, time to MFA: 2026-03 2\.1 d \(1\)/);
   });
 
   it('names each bad option', async () => {

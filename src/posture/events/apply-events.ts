@@ -239,248 +239,351 @@ function setDefaultDocument(work: Working, arn: string, document: PolicyDocument
 
 type Record_ = (userName: string, fact: string, change: string) => void;
 
-/** Console password, user and MFA device events; false when the event lacks what it needs. */
-// eslint-disable-next-line max-lines-per-function -- one case per IAM event name, split pending (issue 15)
-function applyCredentialEvent(work: Working, event: CloudTrailEvent, record: Record_): boolean {
-  const params = event.requestParameters ?? {};
-  const userName = text(params['userName']);
-  const serial = text(params['serialNumber']);
-  switch (event.name) {
-    case 'CreateLoginProfile':
-    case 'DeleteLoginProfile': {
-      if (userName === null) return false;
-      const created = event.name === 'CreateLoginProfile';
-      updateRow(work, userName, (row) => ({
-        ...row,
-        passwordEnabled: created,
-        passwordLastChanged: created ? dateOf(event) : { state: 'N/A' },
-        passwordLastUsed: created ? { state: 'no_information' } : { state: 'N/A' },
-      }));
-      record(userName, 'console-password', created ? 'created' : 'deleted');
-      return true;
-    }
-    case 'CreateUser': {
-      if (userName === null) return false;
-      const user = (event.responseElements?.['user'] ?? {}) as Record<string, unknown>;
-      const arn = text(user['arn']);
-      if (work.report !== null && !work.report.users.some((r) => r.user === userName))
-        work.report = {
-          ...work.report,
-          users: [...work.report.users, newReportRow(work.accountId, userName, arn, event)],
-        };
-      if (work.auth !== null && !work.auth.users.some((u) => u.userName === userName)) {
-        const detail: IamUserDetail = {
-          userName,
-          arn: arn ?? `arn:aws:iam::${work.accountId}:user/${userName}`,
-          userId: text(user['userId']),
-          path: text(params['path']) ?? '/',
-          createDate: event.time,
-          groups: [],
-          inlinePolicies: [],
-          attachedPolicies: [],
-          permissionsBoundaryArn: text(params['permissionsBoundary']),
-          tags: {},
-          problems: [],
-        };
-        work.auth = { ...work.auth, users: [...work.auth.users, detail] };
-      }
-      record(userName, 'user', 'created');
-      return true;
-    }
-    case 'DeleteUser': {
-      if (userName === null) return false;
-      if (work.report !== null)
-        work.report = { ...work.report, users: work.report.users.filter((r) => r.user !== userName) };
-      if (work.auth !== null)
-        work.auth = { ...work.auth, users: work.auth.users.filter((u) => u.userName !== userName) };
-      work.devices = work.devices?.filter((d) => d.userName !== userName) ?? null;
-      record(userName, 'user', 'deleted');
-      return true;
-    }
-    case 'EnableMFADevice': {
-      if (userName === null || serial === null) return false;
-      const device: MfaDevice = {
-        serialNumber: serial,
-        kind: mfaDeviceKind(serial),
-        userName,
-        userArn:
-          work.report?.users.find((r) => r.user === userName)?.arn ??
-          `arn:aws:iam::${work.accountId}:user/${userName}`,
-        enableDate: event.time,
-      };
-      work.devices =
-        work.devices === null ? null : [...work.devices.filter((d) => d.serialNumber !== serial), device];
-      work.virtual = work.virtual?.map((d) => (d.serialNumber === serial ? device : d)) ?? null;
-      updateRow(work, userName, (row) => ({ ...row, mfaActive: true }));
-      record(userName, 'mfa-device', `enabled ${serial}`);
-      return true;
-    }
-    case 'DeactivateMFADevice': {
-      if (userName === null || serial === null) return false;
-      work.devices = work.devices?.filter((d) => d.serialNumber !== serial) ?? null;
-      // A virtual device stays in the account, unassigned, until DeleteVirtualMFADevice.
-      work.virtual =
-        work.virtual?.map((d) =>
-          d.serialNumber === serial ? { ...d, userName: null, userArn: null, enableDate: null } : d,
-        ) ?? null;
-      const left = work.devices?.some((d) => d.userName === userName) ?? false;
-      updateRow(work, userName, (row) => ({ ...row, mfaActive: left }));
-      record(userName, 'mfa-device', `deactivated ${serial}`);
-      return true;
-    }
-    case 'DeleteVirtualMFADevice': {
-      if (serial === null) return false;
-      const owner = work.devices?.find((d) => d.serialNumber === serial)?.userName ?? null;
-      work.devices = work.devices?.filter((d) => d.serialNumber !== serial) ?? null;
-      work.virtual = work.virtual?.filter((d) => d.serialNumber !== serial) ?? null;
-      // An unassigned device's deletion changes nobody's posture.
-      if (owner !== null) {
-        const left = work.devices?.some((d) => d.userName === owner) ?? false;
-        updateRow(work, owner, (row) => ({ ...row, mfaActive: left }));
-        record(owner, 'mfa-device', `deleted ${serial}`);
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
+/** What the credential handlers read from an event's request. */
+interface CredentialRequest {
+  readonly params: Record<string, unknown>;
+  readonly userName: string | null;
+  readonly serial: string | null;
 }
 
+function applyLoginProfile(work: Working, event: CloudTrailEvent, req: CredentialRequest, record: Record_) {
+  const { userName } = req;
+  if (userName === null) return false;
+  const created = event.name === 'CreateLoginProfile';
+  updateRow(work, userName, (row) => ({
+    ...row,
+    passwordEnabled: created,
+    passwordLastChanged: created ? dateOf(event) : { state: 'N/A' },
+    passwordLastUsed: created ? { state: 'no_information' } : { state: 'N/A' },
+  }));
+  record(userName, 'console-password', created ? 'created' : 'deleted');
+  return true;
+}
+
+function applyCreateUser(work: Working, event: CloudTrailEvent, req: CredentialRequest, record: Record_) {
+  const { userName, params } = req;
+  if (userName === null) return false;
+  const user = (event.responseElements?.['user'] ?? {}) as Record<string, unknown>;
+  const arn = text(user['arn']);
+  if (work.report !== null && !work.report.users.some((r) => r.user === userName))
+    work.report = {
+      ...work.report,
+      users: [...work.report.users, newReportRow(work.accountId, userName, arn, event)],
+    };
+  if (work.auth !== null && !work.auth.users.some((u) => u.userName === userName)) {
+    const detail: IamUserDetail = {
+      userName,
+      arn: arn ?? `arn:aws:iam::${work.accountId}:user/${userName}`,
+      userId: text(user['userId']),
+      path: text(params['path']) ?? '/',
+      createDate: event.time,
+      groups: [],
+      inlinePolicies: [],
+      attachedPolicies: [],
+      permissionsBoundaryArn: text(params['permissionsBoundary']),
+      tags: {},
+      problems: [],
+    };
+    work.auth = { ...work.auth, users: [...work.auth.users, detail] };
+  }
+  record(userName, 'user', 'created');
+  return true;
+}
+
+function applyDeleteUser(work: Working, _event: CloudTrailEvent, req: CredentialRequest, record: Record_) {
+  const { userName } = req;
+  if (userName === null) return false;
+  if (work.report !== null)
+    work.report = { ...work.report, users: work.report.users.filter((r) => r.user !== userName) };
+  if (work.auth !== null)
+    work.auth = { ...work.auth, users: work.auth.users.filter((u) => u.userName !== userName) };
+  work.devices = work.devices?.filter((d) => d.userName !== userName) ?? null;
+  record(userName, 'user', 'deleted');
+  return true;
+}
+
+function applyEnableDevice(work: Working, event: CloudTrailEvent, req: CredentialRequest, record: Record_) {
+  const { userName, serial } = req;
+  if (userName === null || serial === null) return false;
+  const device: MfaDevice = {
+    serialNumber: serial,
+    kind: mfaDeviceKind(serial),
+    userName,
+    userArn:
+      work.report?.users.find((r) => r.user === userName)?.arn ??
+      `arn:aws:iam::${work.accountId}:user/${userName}`,
+    enableDate: event.time,
+  };
+  work.devices =
+    work.devices === null ? null : [...work.devices.filter((d) => d.serialNumber !== serial), device];
+  work.virtual = work.virtual?.map((d) => (d.serialNumber === serial ? device : d)) ?? null;
+  updateRow(work, userName, (row) => ({ ...row, mfaActive: true }));
+  record(userName, 'mfa-device', `enabled ${serial}`);
+  return true;
+}
+
+function applyDeactivateDevice(
+  work: Working,
+  _event: CloudTrailEvent,
+  req: CredentialRequest,
+  record: Record_,
+) {
+  const { userName, serial } = req;
+  if (userName === null || serial === null) return false;
+  work.devices = work.devices?.filter((d) => d.serialNumber !== serial) ?? null;
+  // A virtual device stays in the account, unassigned, until DeleteVirtualMFADevice.
+  work.virtual =
+    work.virtual?.map((d) =>
+      d.serialNumber === serial ? { ...d, userName: null, userArn: null, enableDate: null } : d,
+    ) ?? null;
+  const left = work.devices?.some((d) => d.userName === userName) ?? false;
+  updateRow(work, userName, (row) => ({ ...row, mfaActive: left }));
+  record(userName, 'mfa-device', `deactivated ${serial}`);
+  return true;
+}
+
+function applyDeleteVirtualDevice(
+  work: Working,
+  _event: CloudTrailEvent,
+  req: CredentialRequest,
+  record: Record_,
+) {
+  const { serial } = req;
+  if (serial === null) return false;
+  const owner = work.devices?.find((d) => d.serialNumber === serial)?.userName ?? null;
+  work.devices = work.devices?.filter((d) => d.serialNumber !== serial) ?? null;
+  work.virtual = work.virtual?.filter((d) => d.serialNumber !== serial) ?? null;
+  // An unassigned device's deletion changes nobody's posture.
+  if (owner !== null) {
+    const left = work.devices?.some((d) => d.userName === owner) ?? false;
+    updateRow(work, owner, (row) => ({ ...row, mfaActive: left }));
+    record(owner, 'mfa-device', `deleted ${serial}`);
+  }
+  return true;
+}
+
+type CredentialHandler = (
+  work: Working,
+  event: CloudTrailEvent,
+  req: CredentialRequest,
+  record: Record_,
+) => boolean;
+
+/** One handler per credential event name (a registry, in alphabetical order). */
+const CREDENTIAL_HANDLERS: Readonly<Record<(typeof POSTURE_CREDENTIAL_EVENTS)[number], CredentialHandler>> = {
+  CreateLoginProfile: applyLoginProfile,
+  CreateUser: applyCreateUser,
+  DeactivateMFADevice: applyDeactivateDevice,
+  DeleteLoginProfile: applyLoginProfile,
+  DeleteUser: applyDeleteUser,
+  DeleteVirtualMFADevice: applyDeleteVirtualDevice,
+  EnableMFADevice: applyEnableDevice,
+};
+
+const isCredentialEvent = (name: string): name is (typeof POSTURE_CREDENTIAL_EVENTS)[number] =>
+  (POSTURE_CREDENTIAL_EVENTS as readonly string[]).includes(name);
+
+/** Console password, user and MFA device events; false when the event lacks what it needs. */
+function applyCredentialEvent(work: Working, event: CloudTrailEvent, record: Record_): boolean {
+  if (!isCredentialEvent(event.name)) return false;
+  const params = event.requestParameters ?? {};
+  const req = { params, userName: text(params['userName']), serial: text(params['serialNumber']) };
+  return CREDENTIAL_HANDLERS[event.name](work, event, req, record);
+}
+
+/** What the policy handlers read from an event's request. */
+interface PolicyRequest {
+  readonly params: Record<string, unknown>;
+  readonly userName: string | null;
+  readonly groupName: string | null;
+  readonly arn: string | null;
+  readonly policyName: string | null;
+  /** The problem a user or group gets when `what`'s document is unknown. */
+  readonly unreadable: (what: string) => string;
+}
+
+type PolicyChange = { users: string[]; change: string } | null;
+
+const attachedPolicy = (arn: string) => ({ name: arn.split('/').pop() ?? arn, arn });
+
+function applyUserAttachment(
+  work: Working,
+  event: CloudTrailEvent,
+  req: PolicyRequest,
+  documents: ReadonlyMap<string, PolicyDocument>,
+): PolicyChange {
+  const { userName, arn } = req;
+  if (userName === null || arn === null) return null;
+  const attach = event.name === 'AttachUserPolicy';
+  countAttachment(work, arn, attach ? 1 : -1, documents);
+  const missing = attach && !hasDocument(work, arn) ? req.unreadable(`managed policy ${arn}`) : null;
+  updateUser(work, userName, (u) =>
+    withProblem(
+      {
+        ...u,
+        attachedPolicies: attach
+          ? [...u.attachedPolicies.filter((p) => p.arn !== arn), attachedPolicy(arn)]
+          : u.attachedPolicies.filter((p) => p.arn !== arn),
+      },
+      missing,
+    ),
+  );
+  return { users: [userName], change: `${attach ? 'attached' : 'detached'} ${arn}` };
+}
+
+function applyUserInline(work: Working, event: CloudTrailEvent, req: PolicyRequest): PolicyChange {
+  const { userName, policyName } = req;
+  if (userName === null || policyName === null) return null;
+  const put = event.name === 'PutUserPolicy';
+  const document = put ? parseDocument(req.params['policyDocument']) : null;
+  updateUser(work, userName, (u) =>
+    withProblem(
+      {
+        ...u,
+        inlinePolicies: [
+          ...u.inlinePolicies.filter((p) => p.name !== policyName),
+          ...(document === null ? [] : [{ name: policyName, document }]),
+        ],
+      },
+      put && document === null ? req.unreadable(`inline policy ${policyName}`) : null,
+    ),
+  );
+  return { users: [userName], change: `${put ? 'put' : 'deleted'} inline ${policyName}` };
+}
+
+function applyBoundary(
+  work: Working,
+  event: CloudTrailEvent,
+  req: PolicyRequest,
+  documents: ReadonlyMap<string, PolicyDocument>,
+): PolicyChange {
+  const { userName } = req;
+  if (userName === null) return null;
+  const boundary = event.name === 'PutUserPermissionsBoundary' ? req.arn : null;
+  if (boundary !== null) countAttachment(work, boundary, 0, documents);
+  updateUser(work, userName, (u) => ({ ...u, permissionsBoundaryArn: boundary }));
+  return { users: [userName], change: boundary === null ? 'boundary removed' : `boundary ${boundary}` };
+}
+
+function applyMembership(work: Working, event: CloudTrailEvent, req: PolicyRequest): PolicyChange {
+  const { userName, groupName } = req;
+  if (userName === null || groupName === null) return null;
+  const add = event.name === 'AddUserToGroup';
+  updateUser(work, userName, (u) => ({
+    ...u,
+    groups: add
+      ? [...u.groups.filter((g) => g !== groupName), groupName]
+      : u.groups.filter((g) => g !== groupName),
+  }));
+  return { users: [userName], change: `${add ? 'added to' : 'removed from'} group ${groupName}` };
+}
+
+function applyGroupAttachment(
+  work: Working,
+  event: CloudTrailEvent,
+  req: PolicyRequest,
+  documents: ReadonlyMap<string, PolicyDocument>,
+): PolicyChange {
+  const { groupName, arn } = req;
+  if (groupName === null || arn === null) return null;
+  const attach = event.name === 'AttachGroupPolicy';
+  countAttachment(work, arn, attach ? 1 : -1, documents);
+  const problem = attach && !hasDocument(work, arn) ? req.unreadable(`managed policy ${arn}`) : null;
+  const users = updateGroup(work, groupName, (g) => ({
+    ...g,
+    attachedPolicies: attach
+      ? [...g.attachedPolicies.filter((p) => p.arn !== arn), attachedPolicy(arn)]
+      : g.attachedPolicies.filter((p) => p.arn !== arn),
+    problems: problem === null ? g.problems : [...g.problems, problem],
+  }));
+  return { users, change: `group ${groupName} ${attach ? 'attached' : 'detached'} ${arn}` };
+}
+
+function applyGroupInline(work: Working, event: CloudTrailEvent, req: PolicyRequest): PolicyChange {
+  const { groupName, policyName } = req;
+  if (groupName === null || policyName === null) return null;
+  const put = event.name === 'PutGroupPolicy';
+  const document = put ? parseDocument(req.params['policyDocument']) : null;
+  const problem = put && document === null ? req.unreadable(`inline policy ${policyName}`) : null;
+  const users = updateGroup(work, groupName, (g) => ({
+    ...g,
+    inlinePolicies: [
+      ...g.inlinePolicies.filter((p) => p.name !== policyName),
+      ...(document === null ? [] : [{ name: policyName, document }]),
+    ],
+    problems: problem === null ? g.problems : [...g.problems, problem],
+  }));
+  return { users, change: `group ${groupName} ${put ? 'put' : 'deleted'} inline ${policyName}` };
+}
+
+function applyPolicyVersion(
+  work: Working,
+  event: CloudTrailEvent,
+  req: PolicyRequest,
+  documents: ReadonlyMap<string, PolicyDocument>,
+): PolicyChange {
+  const { arn } = req;
+  if (arn === null) return null;
+  if (event.name === 'CreatePolicyVersion' && req.params['setAsDefault'] !== true)
+    return { users: [], change: 'new version, not default' };
+  const document =
+    event.name === 'CreatePolicyVersion'
+      ? parseDocument(req.params['policyDocument'])
+      : (documents.get(arn) ?? null);
+  const users = setDefaultDocument(work, arn, document);
+  if (document === null)
+    for (const name of users)
+      updateUser(work, name, (u) => withProblem(u, req.unreadable(`managed policy ${arn}`)));
+  return { users, change: `default version of ${arn} changed` };
+}
+
+type PolicyHandler = (
+  work: Working,
+  event: CloudTrailEvent,
+  req: PolicyRequest,
+  documents: ReadonlyMap<string, PolicyDocument>,
+) => PolicyChange;
+
+/** One handler per policy event name (a registry, in alphabetical order). */
+const POLICY_HANDLERS: Readonly<Record<(typeof POSTURE_POLICY_EVENTS)[number], PolicyHandler>> = {
+  AddUserToGroup: applyMembership,
+  AttachGroupPolicy: applyGroupAttachment,
+  AttachUserPolicy: applyUserAttachment,
+  CreatePolicyVersion: applyPolicyVersion,
+  DeleteGroupPolicy: applyGroupInline,
+  DeleteUserPermissionsBoundary: applyBoundary,
+  DeleteUserPolicy: applyUserInline,
+  DetachGroupPolicy: applyGroupAttachment,
+  DetachUserPolicy: applyUserAttachment,
+  PutGroupPolicy: applyGroupInline,
+  PutUserPermissionsBoundary: applyBoundary,
+  PutUserPolicy: applyUserInline,
+  RemoveUserFromGroup: applyMembership,
+  SetDefaultPolicyVersion: applyPolicyVersion,
+};
+
+const isPolicyEvent = (name: string): name is (typeof POSTURE_POLICY_EVENTS)[number] =>
+  (POSTURE_POLICY_EVENTS as readonly string[]).includes(name);
+
 /** Policy events: the users whose policy set changed, so their analysis runs again; null when the event is unreadable. */
-// eslint-disable-next-line max-lines-per-function -- one case per IAM event name, split pending (issue 15)
 function applyPolicyEvent(
   work: Working,
   event: CloudTrailEvent,
   documents: ReadonlyMap<string, PolicyDocument>,
-): { users: string[]; change: string } | null {
+): PolicyChange {
+  if (!isPolicyEvent(event.name)) return null;
+  const handler = POLICY_HANDLERS[event.name];
   const params = event.requestParameters ?? {};
-  const userName = text(params['userName']);
-  const groupName = text(params['groupName']);
-  const arn = text(params['policyArn']) ?? text(params['permissionsBoundary']);
-  const policyName = text(params['policyName']);
-  const unreadable = (what: string): string =>
-    `${what} from ${event.name} ${event.id}: its document is not known until the next audit`;
-  const attached = (name: string, a: string) => ({ name, arn: a });
-  switch (event.name) {
-    case 'AttachUserPolicy':
-    case 'DetachUserPolicy': {
-      if (userName === null || arn === null) return null;
-      const attach = event.name === 'AttachUserPolicy';
-      countAttachment(work, arn, attach ? 1 : -1, documents);
-      const missing = attach && !hasDocument(work, arn) ? unreadable(`managed policy ${arn}`) : null;
-      updateUser(work, userName, (u) =>
-        withProblem(
-          {
-            ...u,
-            attachedPolicies: attach
-              ? [
-                  ...u.attachedPolicies.filter((p) => p.arn !== arn),
-                  attached(arn.split('/').pop() ?? arn, arn),
-                ]
-              : u.attachedPolicies.filter((p) => p.arn !== arn),
-          },
-          missing,
-        ),
-      );
-      return { users: [userName], change: `${attach ? 'attached' : 'detached'} ${arn}` };
-    }
-    case 'PutUserPolicy':
-    case 'DeleteUserPolicy': {
-      if (userName === null || policyName === null) return null;
-      const document = event.name === 'PutUserPolicy' ? parseDocument(params['policyDocument']) : null;
-      updateUser(work, userName, (u) =>
-        withProblem(
-          {
-            ...u,
-            inlinePolicies: [
-              ...u.inlinePolicies.filter((p) => p.name !== policyName),
-              ...(document === null ? [] : [{ name: policyName, document }]),
-            ],
-          },
-          event.name === 'PutUserPolicy' && document === null
-            ? unreadable(`inline policy ${policyName}`)
-            : null,
-        ),
-      );
-      return {
-        users: [userName],
-        change: `${event.name === 'PutUserPolicy' ? 'put' : 'deleted'} inline ${policyName}`,
-      };
-    }
-    case 'PutUserPermissionsBoundary':
-    case 'DeleteUserPermissionsBoundary': {
-      if (userName === null) return null;
-      const boundary = event.name === 'PutUserPermissionsBoundary' ? arn : null;
-      if (boundary !== null) countAttachment(work, boundary, 0, documents);
-      updateUser(work, userName, (u) => ({ ...u, permissionsBoundaryArn: boundary }));
-      return { users: [userName], change: boundary === null ? 'boundary removed' : `boundary ${boundary}` };
-    }
-    case 'AddUserToGroup':
-    case 'RemoveUserFromGroup': {
-      if (userName === null || groupName === null) return null;
-      const add = event.name === 'AddUserToGroup';
-      updateUser(work, userName, (u) => ({
-        ...u,
-        groups: add
-          ? [...u.groups.filter((g) => g !== groupName), groupName]
-          : u.groups.filter((g) => g !== groupName),
-      }));
-      return { users: [userName], change: `${add ? 'added to' : 'removed from'} group ${groupName}` };
-    }
-    case 'AttachGroupPolicy':
-    case 'DetachGroupPolicy': {
-      if (groupName === null || arn === null) return null;
-      const attach = event.name === 'AttachGroupPolicy';
-      countAttachment(work, arn, attach ? 1 : -1, documents);
-      const problem = attach && !hasDocument(work, arn) ? unreadable(`managed policy ${arn}`) : null;
-      const users = updateGroup(work, groupName, (g) => ({
-        ...g,
-        attachedPolicies: attach
-          ? [...g.attachedPolicies.filter((p) => p.arn !== arn), attached(arn.split('/').pop() ?? arn, arn)]
-          : g.attachedPolicies.filter((p) => p.arn !== arn),
-        problems: problem === null ? g.problems : [...g.problems, problem],
-      }));
-      return { users, change: `group ${groupName} ${attach ? 'attached' : 'detached'} ${arn}` };
-    }
-    case 'PutGroupPolicy':
-    case 'DeleteGroupPolicy': {
-      if (groupName === null || policyName === null) return null;
-      const document = event.name === 'PutGroupPolicy' ? parseDocument(params['policyDocument']) : null;
-      const problem =
-        event.name === 'PutGroupPolicy' && document === null
-          ? unreadable(`inline policy ${policyName}`)
-          : null;
-      const users = updateGroup(work, groupName, (g) => ({
-        ...g,
-        inlinePolicies: [
-          ...g.inlinePolicies.filter((p) => p.name !== policyName),
-          ...(document === null ? [] : [{ name: policyName, document }]),
-        ],
-        problems: problem === null ? g.problems : [...g.problems, problem],
-      }));
-      return {
-        users,
-        change: `group ${groupName} ${event.name === 'PutGroupPolicy' ? 'put' : 'deleted'} inline ${policyName}`,
-      };
-    }
-    case 'CreatePolicyVersion':
-    case 'SetDefaultPolicyVersion': {
-      if (arn === null) return null;
-      if (event.name === 'CreatePolicyVersion' && params['setAsDefault'] !== true)
-        return { users: [], change: 'new version, not default' };
-      const document =
-        event.name === 'CreatePolicyVersion'
-          ? parseDocument(params['policyDocument'])
-          : (documents.get(arn) ?? null);
-      const users = setDefaultDocument(work, arn, document);
-      if (document === null)
-        for (const name of users)
-          updateUser(work, name, (u) => withProblem(u, unreadable(`managed policy ${arn}`)));
-      return { users, change: `default version of ${arn} changed` };
-    }
-    default:
-      return null;
-  }
+  const req: PolicyRequest = {
+    params,
+    userName: text(params['userName']),
+    groupName: text(params['groupName']),
+    arn: text(params['policyArn']) ?? text(params['permissionsBoundary']),
+    policyName: text(params['policyName']),
+    unreadable: (what) =>
+      `${what} from ${event.name} ${event.id}: its document is not known until the next audit`,
+  };
+  return handler(work, event, req, documents);
 }
 
 function hasDocument(work: Working, arn: string): boolean {

@@ -37,6 +37,7 @@ type RemovalRow = {
 
 type CaseFactRow = {
   id: number | string;
+  kind: string | null;
   state: string;
   severity: string;
   classification: string | null;
@@ -86,7 +87,7 @@ async function removalFacts(conn: SqlConn, from: number, to: number): Promise<Re
 
 async function caseFacts(conn: SqlConn, from: number, to: number): Promise<CaseFact[]> {
   const rows = await conn.query<CaseFactRow>(
-    `SELECT c.id, c.state, c.severity, c.classification, c.first_event_at, c.detected_at, c.resolved_at, c.resolution,
+    `SELECT c.id, c.kind, c.state, c.severity, c.classification, c.first_event_at, c.detected_at, c.resolved_at, c.resolution,
             c.vulnerability_window_seconds, ${CONTAINED_AT} AS contained_at
      FROM cases c
      WHERE c.state <> 'resolved' OR (c.detected_at >= ? AND c.detected_at < ?)
@@ -99,8 +100,8 @@ async function caseFacts(conn: SqlConn, from: number, to: number): Promise<CaseF
       ? [
           {
             id: String(row.id),
-            // The store has no case kinds yet: every stored case is an MFA removal's.
-            kind: null,
+            // NULL: an MFA removal's case.
+            kind: row.kind,
             state: row.state,
             severity: row.severity,
             classification: row.classification,

@@ -167,7 +167,29 @@ export async function listPostureSnapshots(
      ORDER BY taken_at, id`,
     params,
   );
-  return rows.map(toSummary);
+  const before =
+    query.carryIn === true && query.from !== undefined
+      ? await latestBefore(conn, query.from, query.accountId)
+      : [];
+  return [...before, ...rows].map(toSummary);
+}
+
+/** The newest snapshot of each account (or of the one asked for) taken before `from`, oldest first. */
+async function latestBefore(
+  conn: SqlConn,
+  from: number,
+  accountId: string | undefined,
+): Promise<SummaryRow[]> {
+  const account = accountId === undefined ? '' : 'AND p.account_id = ?';
+  return conn.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM posture_snapshots p
+     WHERE p.taken_at < ? ${account}
+       AND NOT EXISTS (SELECT 1 FROM posture_snapshots q
+                       WHERE q.account_id = p.account_id AND q.taken_at < ?
+                         AND (q.taken_at > p.taken_at OR (q.taken_at = p.taken_at AND q.id > p.id)))
+     ORDER BY p.taken_at, p.id`,
+    [from, ...(accountId === undefined ? [] : [accountId]), from],
+  );
 }
 
 async function withDetails(conn: SqlConn, row: FullRow): Promise<StoredPostureSnapshot> {

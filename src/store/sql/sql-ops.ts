@@ -88,6 +88,7 @@ interface CaseRow {
   target_key: string;
   account: string | null;
   user_name: string;
+  kind?: string | null;
   state: string;
   classification: string | null;
   severity: string;
@@ -194,6 +195,7 @@ function toCase(row: CaseRow): Case {
     targetKey: row.target_key,
     account: row.account,
     userName: row.user_name,
+    ...(row.kind === null || row.kind === undefined ? {} : { kind: row.kind }),
     state: row.state as CaseState,
     classification: row.classification as Classification | null,
     severity: row.severity as Severity,
@@ -691,16 +693,17 @@ export class SqlOps implements StoreTx {
       // The partial unique index allows one case per target that is not resolved. When another process
       // opens it first, DO NOTHING (after waiting for that transaction on PostgreSQL) and we attach to theirs.
       const inserted = await this.#conn.query<CaseRow>(
-        `INSERT INTO cases (target_key, account, user_name, state, classification, severity, risk_score, assignee,
+        `INSERT INTO cases (target_key, account, user_name, kind, state, classification, severity, risk_score, assignee,
                             opened_at, first_event_at, detected_at, resolved_at, resolution,
                             vulnerability_window_seconds, updated_at)
-         VALUES (?, ?, ?, 'open', ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?)
          ON CONFLICT (target_key) WHERE state <> 'resolved' DO NOTHING
          RETURNING *`,
         [
           targetKey,
           alert.event.account,
           userName,
+          input.kind ?? null,
           alert.classification ?? null,
           requireSeverity(alert.severity, 'alert.severity'),
           alert.riskScore,
@@ -1596,18 +1599,22 @@ export class SqlOps implements StoreTx {
     const from = requireTime(query.fromMs, 'fromMs');
     const to = requireTime(query.toMs, 'toMs');
     const mttd = await this.#conn.query<{ d: number }>(
-      `SELECT detected_at - event_time_ms AS d FROM alerts WHERE detected_at >= ? AND detected_at < ?`,
+      // Alerts of cases of another kind (a user provisioned without MFA, alerted on after a grace) are not detections
+      // of a removal: their delay is the grace, not the pipeline's.
+      `SELECT detected_at - event_time_ms AS d FROM alerts WHERE detected_at >= ? AND detected_at < ?
+         AND NOT EXISTS (SELECT 1 FROM case_alerts ca JOIN cases c ON c.id = ca.case_id
+                         WHERE ca.alert_id = alerts.id AND c.kind IS NOT NULL)`,
       [from, to],
     );
     const auto = AUTO_RESOLUTIONS.map(() => '?').join(', ');
     const mttr = await this.#conn.query<{ d: number }>(
       `SELECT resolved_at - detected_at AS d FROM cases WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?
-         AND (resolution IS NULL OR resolution NOT IN (${auto}))`,
+         AND kind IS NULL AND (resolution IS NULL OR resolution NOT IN (${auto}))`,
       [from, to, ...AUTO_RESOLUTIONS],
     );
     const autoResolved = await this.#conn.query<{ n: number }>(
       `SELECT COUNT(*) AS n FROM cases WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?
-         AND resolution IN (${auto})`,
+         AND kind IS NULL AND resolution IN (${auto})`,
       [from, to, ...AUTO_RESOLUTIONS],
     );
     // Several rules may alert on one removal: one row per event, the case's classification winning

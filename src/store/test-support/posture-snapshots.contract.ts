@@ -139,6 +139,32 @@ export function definePostureSnapshotsContract(test: ContractTest): void {
     assert.deepEqual(latest[1]?.findings, many, 'every finding, in order');
   });
 
+  test('posture snapshots: carryIn adds the latest snapshot of each account before the window', async (open) => {
+    const store = await open();
+    await store.recordPostureSnapshot(snapshot({ takenAt: T0 }));
+    const lastBefore = await store.recordPostureSnapshot(snapshot({ takenAt: T0 + HOUR, consoleUsers: 5 }));
+    const tieLoser = await store.recordPostureSnapshot(snapshot({ accountId: '000011112222', takenAt: T0 }));
+    const tieWinner = await store.recordPostureSnapshot(snapshot({ accountId: '000011112222', takenAt: T0 }));
+    const inside = await store.recordPostureSnapshot(snapshot({ takenAt: T0 + 3 * HOUR }));
+    await store.recordPostureSnapshot(snapshot({ accountId: '999999999999', takenAt: T0 + 9 * HOUR }));
+    const from = T0 + 2 * HOUR;
+    assert.deepEqual(
+      (await store.listPostureSnapshots({ from, to: T0 + 4 * HOUR, carryIn: true })).map((s) => s.id),
+      [tieWinner.id, lastBefore.id, inside.id],
+      'one per account before the window (the newest, ties by id), then the window; none after it',
+    );
+    assert.notEqual(tieLoser.id, tieWinner.id);
+    assert.deepEqual(
+      (await store.listPostureSnapshots({ from, carryIn: true, accountId: '111122223333' })).map((s) => s.id),
+      [lastBefore.id, inside.id],
+    );
+    assert.deepEqual(
+      (await store.listPostureSnapshots({ from, to: T0 + 4 * HOUR })).map((s) => s.id),
+      [inside.id],
+      'without carryIn, only the window',
+    );
+  });
+
   test('posture snapshots: bad input is a UsageError naming the field, and nothing is stored', async (open) => {
     const store = await open();
     await assert.rejects(store.recordPostureSnapshot(snapshot({ accountId: '' })), (error: unknown) => {
