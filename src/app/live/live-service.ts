@@ -11,6 +11,7 @@ import {
   markVerifying,
   openOrAttachCase,
   recordOwnerAnswer,
+  mfaDenialOf,
   reopenAfterDenial,
   resolveCase,
   syncCaseFields,
@@ -151,6 +152,7 @@ function isTargetAlert(alert: Alert): boolean {
 export function createLiveService(deps: LiveServiceDeps): LiveCore {
   const { store, rules, clock } = deps;
   const triageConfig = deps.config.triage;
+  const mfaPolicies: ReadonlySet<string> = new Set(deps.config.mfaPolicies ?? []);
   const serve: ServeConfig = deps.config.serve ?? DEFAULT_SERVE_CONFIG;
   const metrics = deps.metrics ?? createLiveMetrics();
   const log = (entry: LiveLogEntry): void => deps.log?.(entry);
@@ -595,6 +597,11 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
         maxTime = Math.max(maxTime, event.timeMs);
       } else ignored++;
     }
+    // MFA-related denials come from every service, mostly outside the kept slice: recorded as narrow rows instead.
+    const denials = events.flatMap((event) => {
+      const denial = mfaDenialOf(event, mfaPolicies);
+      return denial === null ? [] : [denial];
+    });
     const byId = new Map(kept.map((event) => [event.id, event]));
     const targets = new Map<string, { key: string; account: string | null; userName: string }>();
     for (const alert of ruleAlerts) {
@@ -607,6 +614,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     sightings.add(baselineSightings(events));
     if (
       kept.length === 0 &&
+      denials.length === 0 &&
       ruleAlerts.length === 0 &&
       aggregateRules.size === 0 &&
       rejected.deadLetters.length === 0 &&
@@ -626,6 +634,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
       // reads); written first, so triage below sees the buffered sightings of earlier requests too.
       await tx.recordSightings(pendingSightings);
       for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
+      await tx.recordDenials(denials);
       const inserted = await tx.insertEvents(kept);
       // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
       const insertedNow = new Set(inserted.inserted);
