@@ -8,8 +8,10 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import { API_KEY_HEADER, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
+import { cfnCoverage } from './eventbridge-regions.ts';
+import type { EventBridgeCoverage } from './eventbridge-regions.ts';
 
 export type Template = Record<string, unknown>;
 
@@ -172,23 +174,31 @@ function queuePolicy(queue: string, rule: string): Template {
 
 /** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
 // eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | null): Template {
+export function eventBridgeTemplate(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): Template {
+  const covered = cfnCoverage(coverage);
   const rule = (targets: unknown[]): Template => ({
     Type: 'AWS::Events::Rule',
     Properties: {
       Name: 'mfaguard-mfa-events',
       Description: 'MFA, login-profile, access-key and sign-in events for mfaguard',
-      State: 'ENABLED',
-      EventPattern: buildEventPattern(),
+      ...(covered.eventBusName === null ? {} : { EventBusName: covered.eventBusName }),
+      State: ruleState(coverage.readOnly),
+      EventPattern: buildEventPattern({ readOnly: coverage.readOnly }),
       Targets: targets,
     },
   });
+  const where = deployWhere(coverage);
   if (target === 'sqs') {
     return {
       AWSTemplateFormatVersion: VERSION,
-      Description:
-        'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. Deploy in us-east-1 (IAM events are delivered there).',
+      Description: `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. ${where}`,
+      ...(Object.keys(covered.parameters).length === 0 ? {} : { Parameters: covered.parameters }),
       Resources: {
+        ...covered.resources,
         MfaguardQueue: {
           Type: 'AWS::SQS::Queue',
           Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
@@ -203,9 +213,9 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
   }
   return {
     AWSTemplateFormatVersion: VERSION,
-    Description:
-      "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. Deploy in us-east-1.",
+    Description: `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. ${where}`,
     Parameters: {
+      ...covered.parameters,
       MfaguardEndpoint: {
         Type: 'String',
         ...(endpoint === null ? {} : { Default: endpoint }),
@@ -219,6 +229,7 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
       },
     },
     Resources: {
+      ...covered.resources,
       MfaguardConnection: {
         Type: 'AWS::Events::Connection',
         Properties: {
@@ -282,4 +293,16 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
     },
     Outputs: { RuleArn: { Description: 'The rule', Value: { 'Fn::GetAtt': ['MfaguardRule', 'Arn'] } } },
   };
+}
+
+/** Where the stack goes, said in each template's description. */
+export function deployWhere(coverage: EventBridgeCoverage): string {
+  const others = coverage.forwardRegions.filter((region) => region !== coverage.homeRegion);
+  const org =
+    coverage.organization === null
+      ? ''
+      : ` Member accounts of ${coverage.organization.id} forward to its bus.`;
+  return `Deploy in ${coverage.homeRegion} (IAM events are delivered in us-east-1)${
+    others.length === 0 ? '' : `; a stack set forwards ${others.join(', ')}`
+  }.${org}`;
 }

@@ -9,8 +9,10 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import { API_KEY_HEADER, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
+import { tfCoverage } from './eventbridge-regions.ts';
+import type { EventBridgeCoverage } from './eventbridge-regions.ts';
 
 /** A JSON-shaped value (policy document, event pattern) as an HCL value. */
 function json(value: unknown): HclValue {
@@ -188,37 +190,43 @@ function queueBlocks(name: string, queueName: string): HclBlock[] {
 }
 
 // eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTerraform(target: EventTargetKind, endpoint: string | null): string {
+export function eventBridgeTerraform(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): string {
+  const covered = tfCoverage(coverage);
   const rule = block(
     'resource',
     ['aws_cloudwatch_event_rule', 'mfaguard'],
     [
       ['name', 'mfaguard-mfa-events'],
       ['description', 'MFA, login-profile, access-key and sign-in events for mfaguard'],
-      ['event_pattern', jsonencode(json(buildEventPattern()))],
+      ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+      ['state', ruleState(coverage.readOnly)],
+      ['event_pattern', jsonencode(json(buildEventPattern({ readOnly: coverage.readOnly })))],
     ],
   );
+  const where = `Apply with a provider in ${coverage.homeRegion}; IAM events are delivered in us-east-1.`;
   if (target === 'sqs') {
-    return render(
-      'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\nApply with a provider in us-east-1: IAM events are delivered there.',
-      [
-        rule,
-        ...queueBlocks('mfaguard', 'mfaguard-mfa-events'),
-        block(
-          'resource',
-          ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
-          [
-            ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
-            ['target_id', 'mfaguard-sqs'],
-            ['arn', expr('aws_sqs_queue.mfaguard.arn')],
-          ],
-        ),
-        block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
-      ],
-    );
+    return render(`mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\n${where}`, [
+      rule,
+      ...covered.blocks,
+      ...queueBlocks('mfaguard', 'mfaguard-mfa-events'),
+      block(
+        'resource',
+        ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
+        [
+          ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+          ['target_id', 'mfaguard-sqs'],
+          ['arn', expr('aws_sqs_queue.mfaguard.arn')],
+        ],
+      ),
+      block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
+    ]);
   }
   return render(
-    "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. Apply with a provider in us-east-1.",
+    `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. ${where}`,
     [
       block(
         'variable',
@@ -239,6 +247,7 @@ export function eventBridgeTerraform(target: EventTargetKind, endpoint: string |
         ],
       ),
       rule,
+      ...covered.blocks,
       block(
         'resource',
         ['aws_cloudwatch_event_connection', 'mfaguard'],
