@@ -196,6 +196,8 @@ export function eventBridgeTerraform(
   coverage: EventBridgeCoverage,
 ): string {
   const covered = tfCoverage(coverage);
+  // A target of a rule on another bus than the default must name that bus too.
+  const onBus = covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const);
   const rule = block(
     'resource',
     ['aws_cloudwatch_event_rule', 'mfaguard'],
@@ -218,6 +220,7 @@ export function eventBridgeTerraform(
         ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
         [
           ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+          ...onBus,
           ['target_id', 'mfaguard-sqs'],
           ['arn', expr('aws_sqs_queue.mfaguard.arn')],
         ],
@@ -324,6 +327,7 @@ export function eventBridgeTerraform(
         ['aws_cloudwatch_event_target', 'mfaguard_api'],
         [
           ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+          ...onBus,
           ['target_id', 'mfaguard-api'],
           ['arn', expr('aws_cloudwatch_event_api_destination.mfaguard.arn')],
           ['role_arn', expr('aws_iam_role.mfaguard_invoke.arn')],
