@@ -38,7 +38,7 @@ export type {
   TrendPoint,
   WindowBin,
 } from './kpi-trends.ts';
-export { denyingPolicy, mfaDenialKind, mfaDenialOf, mfaDenials } from './mfa-denials.ts';
+export { ACCESS_DENIAL_CODES, denyingPolicy, mfaDenialKind, mfaDenialOf, mfaDenials } from './mfa-denials.ts';
 export type { DenialFact, MfaDenialKind } from './mfa-denials.ts';
 export {
   DEFAULT_OWNER_TAG_KEYS,

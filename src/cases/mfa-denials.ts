@@ -6,12 +6,13 @@ import type { DenialFact, MfaDenialKind } from '../store/index.ts';
 export type { DenialFact, MfaDenialKind };
 
 /** Access denials as CloudTrail spells their error codes (EC2 and a few older APIs say UnauthorizedOperation). */
-const DENIAL_CODES = new Set([
+export const ACCESS_DENIAL_CODES: readonly string[] = [
   'AccessDenied',
   'AccessDeniedException',
   'Client.UnauthorizedOperation',
   'UnauthorizedOperation',
-]);
+];
+const DENIAL_CODES: ReadonlySet<string> = new Set(ACCESS_DENIAL_CODES);
 
 /**
  * Identities whose own credentials MFA protects. Their long-term access keys carry no session context, so an absent

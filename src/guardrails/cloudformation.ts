@@ -8,7 +8,7 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern, ruleState } from './eventbridge.ts';
+import { API_KEY_HEADER, buildDenialPattern, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
 import { cfnCoverage } from './eventbridge-regions.ts';
 import type { EventBridgeCoverage } from './eventbridge-regions.ts';
@@ -150,7 +150,9 @@ export function breakGlassScpTemplate(role: string): Template {
   };
 }
 
-function queuePolicy(queue: string, rule: string): Template {
+/** The queue takes messages from mfaguard's rules only (the main rule, and the denials rule when there is one). */
+function queuePolicy(queue: string, rules: readonly string[]): Template {
+  const arns = rules.map((rule) => ({ 'Fn::GetAtt': [rule, 'Arn'] }));
   return {
     Type: 'AWS::SQS::QueuePolicy',
     Properties: {
@@ -164,7 +166,7 @@ function queuePolicy(queue: string, rule: string): Template {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            Condition: { ArnEquals: { 'aws:SourceArn': arns.length === 1 ? arns[0] : arns } },
           },
         ],
       },
@@ -180,17 +182,25 @@ export function eventBridgeTemplate(
   coverage: EventBridgeCoverage,
 ): Template {
   const covered = cfnCoverage(coverage);
-  const rule = (targets: unknown[]): Template => ({
+  const rule = (targets: unknown[], denials = false): Template => ({
     Type: 'AWS::Events::Rule',
     Properties: {
-      Name: 'mfaguard-mfa-events',
-      Description: 'MFA, login-profile, access-key and sign-in events for mfaguard',
+      Name: denials ? 'mfaguard-access-denials' : 'mfaguard-mfa-events',
+      Description: denials
+        ? "Access denials of every service, for mfaguard's MFA-related denials KPI"
+        : 'MFA, login-profile, access-key and sign-in events for mfaguard',
       ...(covered.eventBusName === null ? {} : { EventBusName: covered.eventBusName }),
       State: ruleState(coverage.readOnly),
-      EventPattern: buildEventPattern({ readOnly: coverage.readOnly }),
+      EventPattern: denials ? buildDenialPattern() : buildEventPattern({ readOnly: coverage.readOnly }),
       Targets: targets,
     },
   });
+  // Both rules have the same target; the denials rule only when asked for.
+  const rules = (targets: unknown[]): Template => ({
+    MfaguardRule: rule(targets),
+    ...(coverage.denials ? { MfaguardDenialsRule: rule(targets, true) } : {}),
+  });
+  const ruleIds = coverage.denials ? ['MfaguardRule', 'MfaguardDenialsRule'] : ['MfaguardRule'];
   const where = deployWhere(coverage);
   if (target === 'sqs') {
     return {
@@ -203,8 +213,8 @@ export function eventBridgeTemplate(
           Type: 'AWS::SQS::Queue',
           Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
         },
-        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', 'MfaguardRule'),
-        MfaguardRule: rule([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
+        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', ruleIds),
+        ...rules([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
       },
       Outputs: {
         QueueUrl: { Description: 'Give this to mfaguard as its SQS source', Value: { Ref: 'MfaguardQueue' } },
@@ -280,8 +290,8 @@ export function eventBridgeTemplate(
         Type: 'AWS::SQS::Queue',
         Properties: { QueueName: 'mfaguard-mfa-events-dlq', MessageRetentionPeriod: 1209600 },
       },
-      MfaguardDeadLetterQueuePolicy: queuePolicy('MfaguardDeadLetterQueue', 'MfaguardRule'),
-      MfaguardRule: rule([
+      MfaguardDeadLetterQueuePolicy: queuePolicy('MfaguardDeadLetterQueue', ruleIds),
+      ...rules([
         {
           Id: 'mfaguard-api',
           Arn: { 'Fn::GetAtt': ['MfaguardApiDestination', 'Arn'] },

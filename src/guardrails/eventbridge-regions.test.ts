@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { ACCESS_DENIAL_CODES } from '../cases/index.ts';
 import { UsageError } from '../model/index.ts';
-import { buildEventPattern } from './eventbridge.ts';
+import { buildDenialPattern, buildEventPattern } from './eventbridge.ts';
 import { forwarderTemplate, resolveCoverage } from './eventbridge-regions.ts';
 import { generateGuardrail, guardrailJson, guardrailTemplate } from './generate.ts';
 
@@ -197,5 +198,64 @@ describe('EventBridge coverage: organisation-wide', () => {
     refused({ organizationId: 'org-1' }, /--organization-id/);
     refused({ organizationId: 'o-a1b2c3d4e5', organizationalUnitIds: ['ou-1'] }, /--org-units/);
     refused({ organizationalUnitIds: ['r-ab12'] }, /needs --organization-id/);
+  });
+});
+
+describe('EventBridge coverage: the denials rule', () => {
+  it('is off by default; on, a second rule with the same targets matches the codes the classifier counts', () => {
+    assert.equal(resourcesOf({})['MfaguardDenialsRule'], undefined);
+    const resources = resourcesOf({ denialEvents: true, endpoint: 'https://m.example.com' });
+    const denials = resources['MfaguardDenialsRule']!.Properties;
+    assert.equal(denials['Name'], 'mfaguard-access-denials');
+    assert.equal(denials['State'], ALL_EVENTS);
+    assert.deepEqual(denials['EventPattern'], {
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { errorCode: [...ACCESS_DENIAL_CODES] },
+    });
+    assert.deepEqual(denials['Targets'], resources['MfaguardRule']!.Properties['Targets']);
+    const policy = resources['MfaguardDeadLetterQueuePolicy']!.Properties as {
+      PolicyDocument: { Statement: { Condition: unknown }[] };
+    };
+    assert.deepEqual(policy.PolicyDocument.Statement[0]!.Condition, {
+      ArnEquals: {
+        'aws:SourceArn': [
+          { 'Fn::GetAtt': ['MfaguardRule', 'Arn'] },
+          { 'Fn::GetAtt': ['MfaguardDenialsRule', 'Arn'] },
+        ],
+      },
+    });
+  });
+
+  it('is forwarded from other regions and, organisation-wide, from the home account too', () => {
+    const options = { ...ORG, denialEvents: true };
+    const resources = resourcesOf(options);
+    const local = resources['MfaguardLocalForwardDenialsRule']!.Properties;
+    assert.deepEqual(local['EventPattern'], buildDenialPattern());
+    assert.equal(local['Name'], 'mfaguard-forward-local-denials');
+    const body = JSON.parse(resources['MfaguardForwarders']!.Properties['TemplateBody'] as string) as {
+      Resources: Resources;
+    };
+    assert.deepEqual(Object.keys(body.Resources).sort(), [
+      'MfaguardForwardDenialsRule',
+      'MfaguardForwardRole',
+      'MfaguardForwardRule',
+    ]);
+    assert.deepEqual(
+      body.Resources['MfaguardForwardDenialsRule']!.Properties['EventPattern'],
+      buildDenialPattern(),
+    );
+    const tf = generateGuardrail('eventbridge', 'terraform', options).content;
+    assert.match(
+      tf,
+      /resource "aws_cloudwatch_event_target" "mfaguard_sqs_denials" \{\n {2}rule = aws_cloudwatch_event_rule\.mfaguard_denials\.name\n {2}event_bus_name = aws_cloudwatch_event_bus\.mfaguard\.name/,
+    );
+    assert.match(tf, /resource "aws_cloudwatch_event_rule" "mfaguard_forward_local_denials"/);
+    assert.ok(!tf.includes('mfaguard_forward_local_denials_denials'), 'forwarder targets are not doubled');
+    const json = guardrailJson('eventbridge', options) as {
+      denialsRule: { EventBusName: string; EventPattern: unknown };
+      forwarders: { denialsRule: { EventPattern: unknown } };
+    };
+    assert.equal(json.denialsRule.EventBusName, 'mfaguard');
+    assert.deepEqual(json.forwarders.denialsRule.EventPattern, buildDenialPattern());
   });
 });

@@ -1,7 +1,7 @@
 // Where the EventBridge rule listens: the home region, the regions that forward to it, and organisation-wide delivery.
 
 import { UsageError } from '../model/index.ts';
-import { buildEventPattern, ruleState } from './eventbridge.ts';
+import { buildDenialPattern, buildEventPattern, ruleState } from './eventbridge.ts';
 import { block, expr, jsonencode, template as hclTemplate } from './hcl.ts';
 import type { HclBlock, HclValue } from './hcl.ts';
 
@@ -29,6 +29,8 @@ export interface CoverageOptions {
   readonly organizationalUnitIds?: readonly string[];
   /** Deliver read-only calls (Get*, List*, Describe*) too: the rule state that includes them. Default true. */
   readonly readOnlyEvents?: boolean;
+  /** Add a second rule (and forwarder) for the access denials of every service, for the denials KPI. Default false. */
+  readonly denialEvents?: boolean;
 }
 
 export interface EventBridgeCoverage {
@@ -39,6 +41,7 @@ export interface EventBridgeCoverage {
   readonly forwardRegions: readonly string[];
   readonly organization: { readonly id: string; readonly unitIds: readonly string[] } | null;
   readonly readOnly: boolean;
+  readonly denials: boolean;
 }
 
 function check(values: readonly string[], pattern: RegExp, option: string, example: string): void {
@@ -68,6 +71,7 @@ export function resolveCoverage(options: CoverageOptions): EventBridgeCoverage {
     forwardRegions: organization === null ? regions.filter((region) => region !== homeRegion) : regions,
     organization,
     readOnly: options.readOnlyEvents ?? true,
+    denials: options.denialEvents ?? false,
   };
 }
 
@@ -111,14 +115,17 @@ function cfnForwardRule(
   name: string,
   busArn: unknown,
   role: string,
+  denials = false,
 ): Record<string, unknown> {
   return {
     Type: 'AWS::Events::Rule',
     Properties: {
-      Name: name,
-      Description: "MFA, sign-in and identity events for mfaguard, sent to its home region's bus",
+      Name: denials ? `${name}-denials` : name,
+      Description: denials
+        ? "Access denials for mfaguard's denials KPI, sent to its home region's bus"
+        : "MFA, sign-in and identity events for mfaguard, sent to its home region's bus",
       State: ruleState(c.readOnly),
-      EventPattern: buildEventPattern({ readOnly: c.readOnly }),
+      EventPattern: denials ? buildDenialPattern() : buildEventPattern({ readOnly: c.readOnly }),
       Targets: [{ Id: 'mfaguard-home-bus', Arn: busArn, RoleArn: { 'Fn::GetAtt': [role, 'Arn'] } }],
     },
   };
@@ -140,6 +147,17 @@ export function forwarderTemplate(c: EventBridgeCoverage): Record<string, unknow
     Resources: {
       MfaguardForwardRole: cfnForwardRole(busArn),
       MfaguardForwardRule: cfnForwardRule(c, 'mfaguard-forward', busArn, 'MfaguardForwardRole'),
+      ...(c.denials
+        ? {
+            MfaguardForwardDenialsRule: cfnForwardRule(
+              c,
+              'mfaguard-forward',
+              busArn,
+              'MfaguardForwardRole',
+              true,
+            ),
+          }
+        : {}),
     },
   };
 }
@@ -181,6 +199,14 @@ export function cfnCoverage(c: EventBridgeCoverage): CfnCoverage {
       busArn,
       'MfaguardLocalForwardRole',
     );
+    if (c.denials)
+      resources['MfaguardLocalForwardDenialsRule'] = cfnForwardRule(
+        c,
+        'mfaguard-forward-local',
+        busArn,
+        'MfaguardLocalForwardRole',
+        true,
+      );
     parameters['OrganizationalUnitIds'] = {
       Type: 'CommaDelimitedList',
       ...(org.unitIds.length === 0 ? {} : { Default: org.unitIds.join(',') }),
@@ -329,6 +355,32 @@ function tfLocalForwarder(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] 
         ['role_arn', expr('aws_iam_role.mfaguard_forward_local.arn')],
       ],
     ),
+    ...(c.denials ? tfLocalDenialsForwarder(c, busArn) : []),
+  ];
+}
+
+function tfLocalDenialsForwarder(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] {
+  return [
+    block(
+      'resource',
+      ['aws_cloudwatch_event_rule', 'mfaguard_forward_local_denials'],
+      [
+        ['name', 'mfaguard-forward-local-denials'],
+        ['description', "Access denials of this account, sent to the organisation's bus"],
+        ['state', ruleState(c.readOnly)],
+        ['event_pattern', jsonencode(JSON.parse(JSON.stringify(buildDenialPattern())) as HclValue)],
+      ],
+    ),
+    block(
+      'resource',
+      ['aws_cloudwatch_event_target', 'mfaguard_forward_local_denials'],
+      [
+        ['rule', expr('aws_cloudwatch_event_rule.mfaguard_forward_local_denials.name')],
+        ['target_id', 'mfaguard-org-bus'],
+        ['arn', busArn],
+        ['role_arn', expr('aws_iam_role.mfaguard_forward_local.arn')],
+      ],
+    ),
   ];
 }
 
@@ -412,6 +464,15 @@ export function jsonCoverage(c: EventBridgeCoverage): Record<string, unknown> {
               State: ruleState(c.readOnly),
               EventPattern: buildEventPattern({ readOnly: c.readOnly }),
             },
+            ...(c.denials
+              ? {
+                  denialsRule: {
+                    Name: 'mfaguard-forward-denials',
+                    State: ruleState(c.readOnly),
+                    EventPattern: buildDenialPattern(),
+                  },
+                }
+              : {}),
             target: {
               Id: 'mfaguard-home-bus',
               Arn: busArn,

@@ -1,5 +1,6 @@
 // The EventBridge rule that forwards MFA-relevant CloudTrail events to mfaguard, and where it sends them.
 
+import { ACCESS_DENIAL_CODES } from '../cases/index.ts';
 import { CREDENTIAL_LIST_CALLS, SESSION_PROBES } from '../detect/index.ts';
 import { UsageError } from '../model/index.ts';
 import { POSTURE_EVENT_NAMES } from '../posture/index.ts';
@@ -68,6 +69,20 @@ export function buildEventPattern(options: EventPatternOptions = {}): EventPatte
         : [...MFA_EVENT_NAMES],
     },
   };
+}
+
+export interface DenialPattern {
+  readonly 'detail-type': readonly string[];
+  readonly detail: { readonly errorCode: readonly string[] };
+}
+
+/**
+ * The second rule's pattern, for the KPI of MFA-related denials: the access denials of every service, with the error
+ * codes the denial classifier knows (cases/mfa-denials.ts). Most denials are of reads, so it wants the rule state
+ * that includes read-only calls; mfaguard keeps only the MFA-related ones (a narrow row each).
+ */
+export function buildDenialPattern(): DenialPattern {
+  return { 'detail-type': ['AWS API Call via CloudTrail'], detail: { errorCode: [...ACCESS_DENIAL_CODES] } };
 }
 
 /** `ENABLED` skips read-only management events; this state is the documented way to receive them as well. */

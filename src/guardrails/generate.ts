@@ -1,7 +1,7 @@
 // One entry point for every guardrail in every format: what `mfaguard guardrails` writes to stdout or to files.
 
 import { stringify } from 'yaml';
-import { buildEventPattern, ingestEndpoint, API_KEY_HEADER } from './eventbridge.ts';
+import { buildDenialPattern, buildEventPattern, ingestEndpoint, API_KEY_HEADER } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
 import { jsonCoverage, ORG_BUS_NAME, resolveCoverage } from './eventbridge-regions.ts';
 import type { CoverageOptions, EventBridgeCoverage } from './eventbridge-regions.ts';
@@ -88,15 +88,28 @@ function eventBridgeJson(o: Resolved): Record<string, unknown> {
     State: ruleState(c.readOnly),
     EventPattern: buildEventPattern({ readOnly: c.readOnly }),
   };
+  // The denials rule has the same target as the main rule (put-targets on both).
+  const denialsRule = c.denials
+    ? {
+        denialsRule: {
+          Name: 'mfaguard-access-denials',
+          ...(c.organization === null ? {} : { EventBusName: ORG_BUS_NAME }),
+          State: ruleState(c.readOnly),
+          EventPattern: buildDenialPattern(),
+        },
+      }
+    : {};
   if (o.target === 'sqs') {
     return {
       rule,
+      ...denialsRule,
       target: { Id: 'mfaguard-sqs', Arn: '<arn of the SQS queue mfaguard reads>' },
       ...jsonCoverage(c),
     };
   }
   return {
     rule,
+    ...denialsRule,
     ...jsonCoverage(c),
     connection: {
       Name: 'mfaguard',

@@ -9,7 +9,7 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern, ruleState } from './eventbridge.ts';
+import { API_KEY_HEADER, buildDenialPattern, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
 import { tfCoverage } from './eventbridge-regions.ts';
 import type { EventBridgeCoverage } from './eventbridge-regions.ts';
@@ -153,7 +153,9 @@ export function breakGlassScpTerraform(role: string): string {
   );
 }
 
-function queueBlocks(name: string, queueName: string): HclBlock[] {
+function queueBlocks(name: string, queueName: string, denials: boolean): HclBlock[] {
+  const rules = denials ? ['mfaguard', 'mfaguard_denials'] : ['mfaguard'];
+  const arns = rules.map((rule) => expr(`aws_cloudwatch_event_rule.${rule}.arn`));
   return [
     block(
       'resource',
@@ -179,7 +181,7 @@ function queueBlocks(name: string, queueName: string): HclBlock[] {
                 Principal: { Service: 'events.amazonaws.com' },
                 Action: 'sqs:SendMessage',
                 Resource: expr(`aws_sqs_queue.${name}.arn`),
-                Condition: { ArnEquals: { 'aws:SourceArn': expr('aws_cloudwatch_event_rule.mfaguard.arn') } },
+                Condition: { ArnEquals: { 'aws:SourceArn': arns.length === 1 ? arns[0]! : arns } },
               },
             ],
           }),
@@ -210,27 +212,50 @@ export function eventBridgeTerraform(
     ],
   );
   const where = `Apply with a provider in ${coverage.homeRegion}; IAM events are delivered in us-east-1.`;
+  const denialsRule = coverage.denials
+    ? [
+        block(
+          'resource',
+          ['aws_cloudwatch_event_rule', 'mfaguard_denials'],
+          [
+            ['name', 'mfaguard-access-denials'],
+            ['description', "Access denials of every service, for mfaguard's MFA-related denials KPI"],
+            ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+            ['state', ruleState(coverage.readOnly)],
+            ['event_pattern', jsonencode(json(buildDenialPattern()))],
+          ],
+        ),
+      ]
+    : [];
+  const withDenials = (blocks: HclBlock[]): HclBlock[] => [
+    ...blocks,
+    ...(coverage.denials ? denialTargets(blocks) : []),
+  ];
   if (target === 'sqs') {
-    return render(`mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\n${where}`, [
-      rule,
-      ...covered.blocks,
-      ...queueBlocks('mfaguard', 'mfaguard-mfa-events'),
-      block(
-        'resource',
-        ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
-        [
-          ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
-          ...onBus,
-          ['target_id', 'mfaguard-sqs'],
-          ['arn', expr('aws_sqs_queue.mfaguard.arn')],
-        ],
-      ),
-      block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
-    ]);
+    return render(
+      `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\n${where}`,
+      withDenials([
+        rule,
+        ...denialsRule,
+        ...covered.blocks,
+        ...queueBlocks('mfaguard', 'mfaguard-mfa-events', coverage.denials),
+        block(
+          'resource',
+          ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
+          [
+            ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+            ...onBus,
+            ['target_id', 'mfaguard-sqs'],
+            ['arn', expr('aws_sqs_queue.mfaguard.arn')],
+          ],
+        ),
+        block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
+      ]),
+    );
   }
   return render(
     `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. ${where}`,
-    [
+    withDenials([
       block(
         'variable',
         ['mfaguard_endpoint'],
@@ -250,6 +275,7 @@ export function eventBridgeTerraform(
         ],
       ),
       rule,
+      ...denialsRule,
       ...covered.blocks,
       block(
         'resource',
@@ -321,7 +347,7 @@ export function eventBridgeTerraform(
           ],
         ],
       ),
-      ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq'),
+      ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq', coverage.denials),
       block(
         'resource',
         ['aws_cloudwatch_event_target', 'mfaguard_api'],
@@ -342,6 +368,27 @@ export function eventBridgeTerraform(
           block('dead_letter_config', [], [['arn', expr('aws_sqs_queue.mfaguard_dlq.arn')]]),
         ],
       ),
-    ],
+    ]),
   );
+}
+
+/** The main rule's targets again, on the denials rule (same destination, same retry and dead-letter settings). */
+function denialTargets(blocks: readonly HclBlock[]): HclBlock[] {
+  return blocks
+    .filter(
+      (b) =>
+        b.type === 'resource' && b.labels[0] === 'aws_cloudwatch_event_target' && b.labels[1] !== undefined,
+    )
+    .filter((b) => !b.labels[1]!.startsWith('mfaguard_forward'))
+    .map((b) =>
+      block(
+        b.type,
+        [b.labels[0]!, `${b.labels[1]!}_denials`],
+        b.body.map((item) =>
+          !('type' in item) && item[0] === 'rule'
+            ? (['rule', expr('aws_cloudwatch_event_rule.mfaguard_denials.name')] as const)
+            : item,
+        ),
+      ),
+    );
 }

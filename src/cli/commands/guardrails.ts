@@ -71,6 +71,10 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
         'EventBridge with --organization-id: comma-separated root (r-…) or OU ids whose accounts forward',
       )
       .option(
+        '--with-denials',
+        "EventBridge: a second rule for every service's access denials (the MFA-related denials KPI)",
+      )
+      .option(
         '--without-read-only-events',
         'EventBridge: plain ENABLED rule, without the list calls and STS probes triage reads',
       )
@@ -128,6 +132,7 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
       ...(values.organizationId === undefined ? {} : { organizationId: values.organizationId }),
       ...(values.orgUnits === undefined ? {} : { organizationalUnitIds: list(values.orgUnits) }),
       ...(values.withoutReadOnlyEvents === true ? { readOnlyEvents: false } : {}),
+      ...(values.withDenials === true ? { denialEvents: true } : {}),
       ...(values.breakGlassRole === undefined ? {} : { breakGlassRole: values.breakGlassRole }),
       ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
       ...(values.target === undefined
