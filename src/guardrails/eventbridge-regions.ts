@@ -332,50 +332,49 @@ function tfLocalForwarder(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] 
         ],
       ],
     ),
-    block(
-      'resource',
-      ['aws_cloudwatch_event_rule', 'mfaguard_forward_local'],
-      [
-        ['name', 'mfaguard-forward-local'],
-        ['description', "MFA, sign-in and identity events of this account, sent to the organisation's bus"],
-        ['state', ruleState(c.readOnly)],
-        [
-          'event_pattern',
-          jsonencode(JSON.parse(JSON.stringify(buildEventPattern({ readOnly: c.readOnly }))) as HclValue),
-        ],
-      ],
+    ...tfLocalForwardRule(
+      'mfaguard_forward_local',
+      "MFA, sign-in and identity events of this account, sent to the organisation's bus",
+      c,
+      buildEventPattern({ readOnly: c.readOnly }),
+      busArn,
     ),
-    block(
-      'resource',
-      ['aws_cloudwatch_event_target', 'mfaguard_forward_local'],
-      [
-        ['rule', expr('aws_cloudwatch_event_rule.mfaguard_forward_local.name')],
-        ['target_id', 'mfaguard-org-bus'],
-        ['arn', busArn],
-        ['role_arn', expr('aws_iam_role.mfaguard_forward_local.arn')],
-      ],
-    ),
-    ...(c.denials ? tfLocalDenialsForwarder(c, busArn) : []),
+    ...(c.denials
+      ? tfLocalForwardRule(
+          'mfaguard_forward_local_denials',
+          "Access denials of this account, sent to the organisation's bus",
+          c,
+          buildDenialPattern(),
+          busArn,
+        )
+      : []),
   ];
 }
 
-function tfLocalDenialsForwarder(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] {
+/** One rule of the home account's default bus and its target, the organisation bus (through the local role). */
+function tfLocalForwardRule(
+  id: string,
+  description: string,
+  c: EventBridgeCoverage,
+  pattern: unknown,
+  busArn: HclValue,
+): HclBlock[] {
   return [
     block(
       'resource',
-      ['aws_cloudwatch_event_rule', 'mfaguard_forward_local_denials'],
+      ['aws_cloudwatch_event_rule', id],
       [
-        ['name', 'mfaguard-forward-local-denials'],
-        ['description', "Access denials of this account, sent to the organisation's bus"],
+        ['name', id.replaceAll('_', '-')],
+        ['description', description],
         ['state', ruleState(c.readOnly)],
-        ['event_pattern', jsonencode(JSON.parse(JSON.stringify(buildDenialPattern())) as HclValue)],
+        ['event_pattern', jsonencode(JSON.parse(JSON.stringify(pattern)) as HclValue)],
       ],
     ),
     block(
       'resource',
-      ['aws_cloudwatch_event_target', 'mfaguard_forward_local_denials'],
+      ['aws_cloudwatch_event_target', id],
       [
-        ['rule', expr('aws_cloudwatch_event_rule.mfaguard_forward_local_denials.name')],
+        ['rule', expr(`aws_cloudwatch_event_rule.${id}.name`)],
         ['target_id', 'mfaguard-org-bus'],
         ['arn', busArn],
         ['role_arn', expr('aws_iam_role.mfaguard_forward_local.arn')],
