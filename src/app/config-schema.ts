@@ -511,6 +511,26 @@ const respondSchema = section({
   })
   .meta({ description: 'The response policy: containment actions per classification (see docs/respond.md)' });
 
+/** An IAM policy's name as IAM allows it, or a policy ARN (customer managed, AWS managed, or an SCP's p-... id). */
+const POLICY_REF = /^(arn:aws[\w-]*:(iam|organizations)::[\w:/+=,.@-]+|[\w+=,.@-]{1,128})$/;
+
+const mfaPoliciesSchema = z
+  .array(
+    z
+      .string({ error: (issue) => `expected a policy name or ARN, got ${show(issue.input)}` })
+      .regex(POLICY_REF, {
+        error: (issue) =>
+          `expected a policy name (ForceMFA) or ARN (arn:aws:iam::111122223333:policy/ForceMFA), got ${show(issue.input)}`,
+      }),
+    { error: (issue) => `expected a list of policy names or ARNs, got ${show(issue.input)}` },
+  )
+  .nullish()
+  .transform((list) => list ?? [])
+  .meta({
+    description:
+      'MFA-enforcing policies (names or ARNs) besides those whose name says MFA: their explicit denies count as MFA-related denials',
+  });
+
 /** The whole file. `notify` is checked by the notifiers' own parser (see notify/config.ts). */
 export const CONFIG_SCHEMA = z
   .strictObject(
@@ -522,6 +542,7 @@ export const CONFIG_SCHEMA = z
       identities: identitiesSchema.meta({
         description: 'Who is who: administrators, owners, privileged users',
       }),
+      mfaPolicies: mfaPoliciesSchema,
       notify: z.unknown().optional().meta({
         description: 'Notifiers and the routes that choose them (see docs/notifications.md)',
         type: 'object',

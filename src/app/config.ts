@@ -67,6 +67,11 @@ export interface MfaguardConfig {
   readonly respond?: RespondConfig;
   /** Absent: `serve` runs no scheduled audit (stored posture still follows events; the grace is the default). */
   readonly posture?: PostureServeConfig;
+  /**
+   * Names or ARNs of MFA-enforcing policies beyond those whose name says MFA: an explicit deny by one is an
+   * MFA-related denial (the KPI). Absent: only the name rule applies.
+   */
+  readonly mfaPolicies?: readonly string[];
 }
 
 export const DEFAULT_SERVE_CONFIG: ServeConfig = {
@@ -266,6 +271,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
     },
     notify,
     respond: file.respond,
+    mfaPolicies: file.mfaPolicies,
     ...(file.posture === null || file.posture === undefined
       ? {}
       : {

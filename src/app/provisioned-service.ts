@@ -1,13 +1,19 @@
 // "Provisioned without MFA" in the service: alerts and cases for console users still without MFA after the grace,
 // closed by themselves when a device is enabled or the access (or user) is gone.
 
-import { openOrAttachCase, PROVISIONED_WITHOUT_MFA_KIND, resolveCase, SYSTEM_ACTOR } from '../cases/index.ts';
+import {
+  openedNotices,
+  openOrAttachCase,
+  PROVISIONED_WITHOUT_MFA_KIND,
+  resolveNoted,
+  SYSTEM_ACTOR,
+} from '../cases/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 import type { AccountSnapshot } from '../posture/index.ts';
 import type { Case, Store } from '../store/index.ts';
 import { targetKeyOf } from '../store/index.ts';
 import type { LiveLogEntry, NotificationContext } from './live/index.ts';
-import { caseOpenedNotification, caseResolvedNotification, queueNotification } from './live/index.ts';
+import { queueNotification } from './live/index.ts';
 import type { Provisioning, Provisionings, StoredPosture } from './provisioned-state.ts';
 import {
   overdueProvisionings,
@@ -119,7 +125,8 @@ async function raise(deps: ProvisionedCheckDeps, p: Provisioning): Promise<boole
       actor: SYSTEM_ACTOR,
     });
     if (result.created && deps.notify !== null)
-      await queueNotification(tx, caseOpenedNotification(result.case, alert, deps.notify), deps.notify, now);
+      for (const notification of openedNotices(result.case, alert, deps.notify))
+        await queueNotification(tx, notification, deps.notify, now);
     return result.created;
   });
 }
@@ -141,20 +148,18 @@ async function close(
     const current = await tx.getCase(kase.id);
     if (current === null || current.state === 'resolved') return false;
     const note = `${OUTCOME_NOTES[outcome.status] ?? outcome.status} at ${new Date(outcome.at).toISOString()}`;
-    const resolved = await resolveCase(
+    // Without notifiers the change's notifications are built and dropped: nobody is routed to receive them.
+    const change = await resolveNoted(
       tx,
       current,
       outcome.status,
-      { actor: SYSTEM_ACTOR, nowMs: now },
+      now,
       note,
+      deps.notify ?? { publicUrl: '' },
     );
     if (deps.notify !== null)
-      await queueNotification(
-        tx,
-        caseResolvedNotification(resolved, outcome.status, undefined, deps.notify),
-        deps.notify,
-        now,
-      );
+      for (const notification of change.notifications)
+        await queueNotification(tx, notification, deps.notify, now);
     return true;
   });
 }

@@ -8,7 +8,7 @@ import { buildSlackMessage, composeEmail, messageFacts } from '../notify/index.t
 import type { AccountSnapshot } from '../posture/index.ts';
 import { forTerminal } from '../report/index.ts';
 import { ACCOUNT, rawRecord } from './live/test-support/live.ts';
-import { caseOpenedNotification } from './live/index.ts';
+import { openedNotices } from '../cases/index.ts';
 import type { StoredPosture } from './provisioned-state.ts';
 import {
   overdueProvisionings,
@@ -150,7 +150,7 @@ describe('the provisioned alert in each sink', () => {
       vulnerabilityWindowSeconds: null,
       updatedAt: T0 + 25 * HOUR,
     };
-    const n = caseOpenedNotification(kase, alert, { routes: [], publicUrl: 'https://mfaguard.example.test' });
+    const n = openedNotices(kase, alert, { publicUrl: 'https://mfaguard.example.test' })[0]!;
     const facts = messageFacts(n, { verificationLinks: false });
     const slack = JSON.stringify(buildSlackMessage(facts));
     assert.ok(!slack.includes('<img'), 'Slack: no raw markup');

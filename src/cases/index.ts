@@ -20,7 +20,6 @@ export {
   bucketStart,
   bucketStarts,
   computeKpiTrends,
-  mfaDenialKind,
   postureFigures,
   removalOutcome,
   removalRemediatedAt,
@@ -30,7 +29,6 @@ export type {
   KpiTrends,
   KpiTrendsInput,
   KpiTrendsQuery,
-  MfaDenialKind,
   PostureFigures,
   PosturePoint,
   PostureSnapshotSummary,
@@ -40,6 +38,8 @@ export type {
   TrendPoint,
   WindowBin,
 } from './kpi-trends.ts';
+export { ACCESS_DENIAL_CODES, denyingPolicy, mfaDenialKind, mfaDenialOf, mfaDenials } from './mfa-denials.ts';
+export type { DenialFact, MfaDenialKind } from './mfa-denials.ts';
 export {
   DEFAULT_OWNER_TAG_KEYS,
   chainOwnerLookups,
@@ -69,6 +69,7 @@ export {
   escalateWithNotice,
   openedNotices,
   resolveExplained,
+  resolveNoted,
   markVerifying,
   openOrAttachCase,
   recordOwnerAnswer,

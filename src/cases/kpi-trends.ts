@@ -1,6 +1,6 @@
 // KPI trends of the service per day, week or month: removals by outcome, MTTD, MTTR, denials, exposure and posture.
 
-import type { Classification, CloudTrailEvent, Severity } from '../model/index.ts';
+import type { Classification, Severity } from '../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError } from '../model/index.ts';
 import type {
   CaseFact,
@@ -11,6 +11,8 @@ import type {
 } from '../store/index.ts';
 import { AUTO_RESOLUTIONS } from '../store/index.ts';
 import { percentile } from './kpi.ts';
+import { mfaDenials } from './mfa-denials.ts';
+import type { MfaDenialKind } from './mfa-denials.ts';
 
 export const TREND_BUCKETS = ['day', 'week', 'month'] as const;
 export type TrendBucket = (typeof TREND_BUCKETS)[number];
@@ -25,7 +27,6 @@ export type { PostureSnapshotSummary };
 export const PROVISIONED_WITHOUT_MFA_KIND = 'provisioned-without-mfa';
 
 export type RemovalOutcome = 'legitimate' | 'unauthorized' | 'unexplained';
-export type MfaDenialKind = 'no-mfa-session' | 'mfa-policy';
 
 export interface RemovalCounts {
   readonly total: number;
@@ -243,34 +244,6 @@ function countRemovals(removals: readonly RemovalFact[]): RemovalCounts {
 
 // Denials ----------------------------------------------------------------------------------------
 
-const DENIAL_CODES = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'Client.UnauthorizedOperation',
-  'UnauthorizedOperation',
-]);
-
-/** AWS names the denying policy at the end of the message: "... with an explicit deny in an identity-based policy: ARN". */
-const EXPLICIT_DENY = /with an explicit deny in an? [a-z -]*policy(?::\s*(\S+))?/i;
-
-/**
- * Whether a stored event is an MFA-related access denial: an explicit deny by a policy that enforces MFA (one named
- * in `mfaPolicies`, or whose name says MFA, as the guardrails' and AWS's sample policies do), else any denial of a
- * request from a session without MFA. Other denials are not MFA-related: null.
- */
-export function mfaDenialKind(
-  event: CloudTrailEvent,
-  mfaPolicies: ReadonlySet<string> = new Set(),
-): MfaDenialKind | null {
-  if (event.errorCode === null || !DENIAL_CODES.has(event.errorCode)) return null;
-  const policy = EXPLICIT_DENY.exec(event.errorMessage ?? '')?.[1]?.replace(/[.,;)]+$/, '');
-  if (policy !== undefined) {
-    const name = policy.slice(policy.lastIndexOf('/') + 1);
-    if (mfaPolicies.has(policy) || mfaPolicies.has(name) || /mfa/i.test(name)) return 'mfa-policy';
-  }
-  return event.actor.mfaAuthenticated === false ? 'no-mfa-session' : null;
-}
-
 function countDenials(kinds: readonly MfaDenialKind[]): DenialCounts {
   const noMfaSession = kinds.filter((kind) => kind === 'no-mfa-session').length;
   return { noMfaSession, mfaPolicy: kinds.length - noMfaSession, total: kinds.length };
@@ -394,10 +367,7 @@ export function computeKpiTrends(input: KpiTrendsInput, query: KpiTrendsQuery): 
     isAutoResolution(removal.caseResolution) ? removal.caseResolvedAt : null,
   );
   const policies = new Set(input.mfaPolicies ?? []);
-  const denials = facts.denialCandidates.flatMap((event) => {
-    const kind = mfaDenialKind(event, policies);
-    return kind === null ? [] : [{ kind, timeMs: event.timeMs }];
-  });
+  const denials = mfaDenials(facts.denials, facts.denialCandidates, policies);
   const denialsByBucket = bucketize(starts, query, denials, (denial) => denial.timeMs);
   const posture = [...(input.posture ?? [])].sort((a, b) => a.takenAt - b.takenAt);
   const postureAt = carriedPosture(starts, query, posture);

@@ -173,6 +173,22 @@ export async function resolveExplained(
   return { case: resolved, notifications: [caseResolvedNotification(resolved, resolution, lead, context)] };
 }
 
+/** Closes a case the system settled for a stated reason (`note`), telling the responders why. */
+export async function resolveNoted(
+  store: CaseStore,
+  kase: Case,
+  resolution: string,
+  nowMs: number,
+  note: string,
+  context: NoticeContext,
+): Promise<CaseChange> {
+  const resolved = await resolveCase(store, kase, resolution, { actor: SYSTEM_ACTOR, nowMs }, note);
+  return {
+    case: resolved,
+    notifications: [caseResolvedNotification(resolved, resolution, undefined, context)],
+  };
+}
+
 /** Marks the case as being verified and asks the owner, with the signed links of the stored verification. */
 export async function askOwner(
   store: CaseStore,

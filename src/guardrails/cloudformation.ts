@@ -8,8 +8,10 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import { API_KEY_HEADER, buildDenialPattern, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
+import { cfnCoverage } from './eventbridge-regions.ts';
+import type { EventBridgeCoverage } from './eventbridge-regions.ts';
 
 export type Template = Record<string, unknown>;
 
@@ -148,7 +150,9 @@ export function breakGlassScpTemplate(role: string): Template {
   };
 }
 
-function queuePolicy(queue: string, rule: string): Template {
+/** The queue takes messages from mfaguard's rules only (the main rule, and the denials rule when there is one). */
+function queuePolicy(queue: string, rules: readonly string[]): Template {
+  const arns = rules.map((rule) => ({ 'Fn::GetAtt': [rule, 'Arn'] }));
   return {
     Type: 'AWS::SQS::QueuePolicy',
     Properties: {
@@ -162,7 +166,7 @@ function queuePolicy(queue: string, rule: string): Template {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            Condition: { ArnEquals: { 'aws:SourceArn': arns.length === 1 ? arns[0] : arns } },
           },
         ],
       },
@@ -172,29 +176,45 @@ function queuePolicy(queue: string, rule: string): Template {
 
 /** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
 // eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | null): Template {
-  const rule = (targets: unknown[]): Template => ({
+export function eventBridgeTemplate(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): Template {
+  const covered = cfnCoverage(coverage);
+  const rule = (targets: unknown[], denials = false): Template => ({
     Type: 'AWS::Events::Rule',
     Properties: {
-      Name: 'mfaguard-mfa-events',
-      Description: 'MFA, login-profile, access-key and sign-in events for mfaguard',
-      State: 'ENABLED',
-      EventPattern: buildEventPattern(),
+      Name: denials ? 'mfaguard-access-denials' : 'mfaguard-mfa-events',
+      Description: denials
+        ? "Access denials of every service, for mfaguard's MFA-related denials KPI"
+        : 'MFA, login-profile, access-key and sign-in events for mfaguard',
+      ...(covered.eventBusName === null ? {} : { EventBusName: covered.eventBusName }),
+      State: ruleState(coverage.readOnly),
+      EventPattern: denials ? buildDenialPattern() : buildEventPattern({ readOnly: coverage.readOnly }),
       Targets: targets,
     },
   });
+  // Both rules have the same target; the denials rule only when asked for.
+  const rules = (targets: unknown[]): Template => ({
+    MfaguardRule: rule(targets),
+    ...(coverage.denials ? { MfaguardDenialsRule: rule(targets, true) } : {}),
+  });
+  const ruleIds = coverage.denials ? ['MfaguardRule', 'MfaguardDenialsRule'] : ['MfaguardRule'];
+  const where = deployWhere(coverage);
   if (target === 'sqs') {
     return {
       AWSTemplateFormatVersion: VERSION,
-      Description:
-        'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. Deploy in us-east-1 (IAM events are delivered there).',
+      Description: `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. ${where}`,
+      ...(Object.keys(covered.parameters).length === 0 ? {} : { Parameters: covered.parameters }),
       Resources: {
+        ...covered.resources,
         MfaguardQueue: {
           Type: 'AWS::SQS::Queue',
           Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
         },
-        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', 'MfaguardRule'),
-        MfaguardRule: rule([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
+        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', ruleIds),
+        ...rules([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
       },
       Outputs: {
         QueueUrl: { Description: 'Give this to mfaguard as its SQS source', Value: { Ref: 'MfaguardQueue' } },
@@ -203,9 +223,9 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
   }
   return {
     AWSTemplateFormatVersion: VERSION,
-    Description:
-      "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. Deploy in us-east-1.",
+    Description: `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. ${where}`,
     Parameters: {
+      ...covered.parameters,
       MfaguardEndpoint: {
         Type: 'String',
         ...(endpoint === null ? {} : { Default: endpoint }),
@@ -219,6 +239,7 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
       },
     },
     Resources: {
+      ...covered.resources,
       MfaguardConnection: {
         Type: 'AWS::Events::Connection',
         Properties: {
@@ -269,8 +290,8 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
         Type: 'AWS::SQS::Queue',
         Properties: { QueueName: 'mfaguard-mfa-events-dlq', MessageRetentionPeriod: 1209600 },
       },
-      MfaguardDeadLetterQueuePolicy: queuePolicy('MfaguardDeadLetterQueue', 'MfaguardRule'),
-      MfaguardRule: rule([
+      MfaguardDeadLetterQueuePolicy: queuePolicy('MfaguardDeadLetterQueue', ruleIds),
+      ...rules([
         {
           Id: 'mfaguard-api',
           Arn: { 'Fn::GetAtt': ['MfaguardApiDestination', 'Arn'] },
@@ -282,4 +303,16 @@ export function eventBridgeTemplate(target: EventTargetKind, endpoint: string | 
     },
     Outputs: { RuleArn: { Description: 'The rule', Value: { 'Fn::GetAtt': ['MfaguardRule', 'Arn'] } } },
   };
+}
+
+/** Where the stack goes, said in each template's description. */
+export function deployWhere(coverage: EventBridgeCoverage): string {
+  const others = coverage.forwardRegions.filter((region) => region !== coverage.homeRegion);
+  const org =
+    coverage.organization === null
+      ? ''
+      : ` Member accounts of ${coverage.organization.id} forward to its bus.`;
+  return `Deploy in ${coverage.homeRegion} (IAM events are delivered in us-east-1)${
+    others.length === 0 ? '' : `; a stack set forwards ${others.join(', ')}`
+  }.${org}`;
 }

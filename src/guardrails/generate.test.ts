@@ -247,8 +247,24 @@ void test('the event pattern matches MFA API calls and console sign-ins, and not
       event('aws.signin', 'AWS Console Sign In via CloudTrail', 'signin.amazonaws.com', 'ConsoleLogin'),
     ),
   );
+  // Read-only calls triage reads are carried by default (the rule's state delivers them), other reads are not.
   assert.ok(
-    !patternMatches(pattern, event('aws.iam', 'AWS API Call via CloudTrail', 'iam.amazonaws.com', 'GetUser')),
+    patternMatches(pattern, event('aws.iam', 'AWS API Call via CloudTrail', 'iam.amazonaws.com', 'GetUser')),
+  );
+  assert.ok(
+    patternMatches(
+      pattern,
+      event('aws.sts', 'AWS API Call via CloudTrail', 'sts.amazonaws.com', 'GetCallerIdentity'),
+    ),
+  );
+  assert.ok(
+    !patternMatches(pattern, event('aws.iam', 'AWS API Call via CloudTrail', 'iam.amazonaws.com', 'GetRole')),
+  );
+  assert.ok(
+    !patternMatches(
+      buildEventPattern({ readOnly: false }),
+      event('aws.iam', 'AWS API Call via CloudTrail', 'iam.amazonaws.com', 'GetUser'),
+    ),
   );
   assert.ok(
     !patternMatches(

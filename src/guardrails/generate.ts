@@ -1,8 +1,11 @@
 // One entry point for every guardrail in every format: what `mfaguard guardrails` writes to stdout or to files.
 
 import { stringify } from 'yaml';
-import { buildEventPattern, ingestEndpoint, API_KEY_HEADER } from './eventbridge.ts';
+import { buildDenialPattern, buildEventPattern, ingestEndpoint, API_KEY_HEADER } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
+import { jsonCoverage, ORG_BUS_NAME, resolveCoverage } from './eventbridge-regions.ts';
+import type { CoverageOptions, EventBridgeCoverage } from './eventbridge-regions.ts';
+import { ruleState } from './eventbridge.ts';
 import {
   breakGlassScpTemplate,
   eventBridgeTemplate,
@@ -26,7 +29,7 @@ export type GuardrailFormat = (typeof GUARDRAIL_FORMATS)[number];
 
 export const DEFAULT_BREAK_GLASS_ROLE = 'BreakGlass';
 
-export interface GuardrailOptions {
+export interface GuardrailOptions extends CoverageOptions {
   /** Role name or ARN exempt from the SCP; default `BreakGlass`. */
   readonly breakGlassRole?: string;
   /** mfaguard's HTTPS base URL; when given, the EventBridge target is an API destination. */
@@ -62,6 +65,7 @@ interface Resolved {
   readonly endpoint: string | null;
   readonly target: EventTargetKind;
   readonly quarantineMode: QuarantineMode;
+  readonly coverage: EventBridgeCoverage;
 }
 
 function resolve(options: GuardrailOptions): Resolved {
@@ -71,17 +75,42 @@ function resolve(options: GuardrailOptions): Resolved {
     endpoint,
     target: options.target ?? (endpoint === null ? 'sqs' : 'api'),
     quarantineMode: options.quarantineMode ?? 're-enrol',
+    coverage: resolveCoverage(options),
   };
 }
 
 /** The EventBridge guardrail as JSON: the pattern for `put-rule` and the target's settings for `put-targets`. */
 function eventBridgeJson(o: Resolved): Record<string, unknown> {
-  const rule = { Name: 'mfaguard-mfa-events', State: 'ENABLED', EventPattern: buildEventPattern() };
+  const c = o.coverage;
+  const rule = {
+    Name: 'mfaguard-mfa-events',
+    ...(c.organization === null ? {} : { EventBusName: ORG_BUS_NAME }),
+    State: ruleState(c.readOnly),
+    EventPattern: buildEventPattern({ readOnly: c.readOnly }),
+  };
+  // The denials rule has the same target as the main rule (put-targets on both).
+  const denialsRule = c.denials
+    ? {
+        denialsRule: {
+          Name: 'mfaguard-access-denials',
+          ...(c.organization === null ? {} : { EventBusName: ORG_BUS_NAME }),
+          State: ruleState(c.readOnly),
+          EventPattern: buildDenialPattern(),
+        },
+      }
+    : {};
   if (o.target === 'sqs') {
-    return { rule, target: { Id: 'mfaguard-sqs', Arn: '<arn of the SQS queue mfaguard reads>' } };
+    return {
+      rule,
+      ...denialsRule,
+      target: { Id: 'mfaguard-sqs', Arn: '<arn of the SQS queue mfaguard reads>' },
+      ...jsonCoverage(c),
+    };
   }
   return {
     rule,
+    ...denialsRule,
+    ...jsonCoverage(c),
     connection: {
       Name: 'mfaguard',
       AuthorizationType: 'API_KEY',
@@ -116,8 +145,8 @@ interface GuardrailRenderings {
 const GUARDRAILS: Readonly<Record<GuardrailKind, GuardrailRenderings>> = {
   eventbridge: {
     json: (o) => eventBridgeJson(o),
-    template: (o) => eventBridgeTemplate(o.target, o.endpoint),
-    terraform: (o) => eventBridgeTerraform(o.target, o.endpoint),
+    template: (o) => eventBridgeTemplate(o.target, o.endpoint, o.coverage),
+    terraform: (o) => eventBridgeTerraform(o.target, o.endpoint, o.coverage),
   },
   policy: {
     json: () => buildMfaEnforcementPolicy(),

@@ -23,6 +23,7 @@ export {
 export type { PolicyDocument, PolicyStatementDocument, QuarantineMode } from './policies.ts';
 export {
   API_KEY_HEADER,
+  buildDenialPattern,
   buildEventPattern,
   INGEST_PATH,
   ingestEndpoint,

@@ -9,8 +9,10 @@ import {
   MFA_REMOVAL_ACTIONS,
 } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
-import { API_KEY_HEADER, buildEventPattern } from './eventbridge.ts';
+import { API_KEY_HEADER, buildDenialPattern, buildEventPattern, ruleState } from './eventbridge.ts';
 import type { EventTargetKind } from './eventbridge.ts';
+import { tfCoverage } from './eventbridge-regions.ts';
+import type { EventBridgeCoverage } from './eventbridge-regions.ts';
 
 /** A JSON-shaped value (policy document, event pattern) as an HCL value. */
 function json(value: unknown): HclValue {
@@ -151,7 +153,9 @@ export function breakGlassScpTerraform(role: string): string {
   );
 }
 
-function queueBlocks(name: string, queueName: string): HclBlock[] {
+function queueBlocks(name: string, queueName: string, denials: boolean): HclBlock[] {
+  const rules = denials ? ['mfaguard', 'mfaguard_denials'] : ['mfaguard'];
+  const arns = rules.map((rule) => expr(`aws_cloudwatch_event_rule.${rule}.arn`));
   return [
     block(
       'resource',
@@ -177,7 +181,7 @@ function queueBlocks(name: string, queueName: string): HclBlock[] {
                 Principal: { Service: 'events.amazonaws.com' },
                 Action: 'sqs:SendMessage',
                 Resource: expr(`aws_sqs_queue.${name}.arn`),
-                Condition: { ArnEquals: { 'aws:SourceArn': expr('aws_cloudwatch_event_rule.mfaguard.arn') } },
+                Condition: { ArnEquals: { 'aws:SourceArn': arns.length === 1 ? arns[0]! : arns } },
               },
             ],
           }),
@@ -188,38 +192,70 @@ function queueBlocks(name: string, queueName: string): HclBlock[] {
 }
 
 // eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTerraform(target: EventTargetKind, endpoint: string | null): string {
+export function eventBridgeTerraform(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): string {
+  const covered = tfCoverage(coverage);
+  // A target of a rule on another bus than the default must name that bus too.
+  const onBus = covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const);
   const rule = block(
     'resource',
     ['aws_cloudwatch_event_rule', 'mfaguard'],
     [
       ['name', 'mfaguard-mfa-events'],
       ['description', 'MFA, login-profile, access-key and sign-in events for mfaguard'],
-      ['event_pattern', jsonencode(json(buildEventPattern()))],
+      ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+      ['state', ruleState(coverage.readOnly)],
+      ['event_pattern', jsonencode(json(buildEventPattern({ readOnly: coverage.readOnly })))],
     ],
   );
+  const where = `Apply with a provider in ${coverage.homeRegion}; IAM events are delivered in us-east-1.`;
+  const denialsRule = coverage.denials
+    ? [
+        block(
+          'resource',
+          ['aws_cloudwatch_event_rule', 'mfaguard_denials'],
+          [
+            ['name', 'mfaguard-access-denials'],
+            ['description', "Access denials of every service, for mfaguard's MFA-related denials KPI"],
+            ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+            ['state', ruleState(coverage.readOnly)],
+            ['event_pattern', jsonencode(json(buildDenialPattern()))],
+          ],
+        ),
+      ]
+    : [];
+  const withDenials = (blocks: HclBlock[]): HclBlock[] => [
+    ...blocks,
+    ...(coverage.denials ? denialTargets(blocks) : []),
+  ];
   if (target === 'sqs') {
     return render(
-      'mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\nApply with a provider in us-east-1: IAM events are delivered there.',
-      [
+      `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\n${where}`,
+      withDenials([
         rule,
-        ...queueBlocks('mfaguard', 'mfaguard-mfa-events'),
+        ...denialsRule,
+        ...covered.blocks,
+        ...queueBlocks('mfaguard', 'mfaguard-mfa-events', coverage.denials),
         block(
           'resource',
           ['aws_cloudwatch_event_target', 'mfaguard_sqs'],
           [
             ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+            ...onBus,
             ['target_id', 'mfaguard-sqs'],
             ['arn', expr('aws_sqs_queue.mfaguard.arn')],
           ],
         ),
         block('output', ['mfaguard_queue_url'], [['value', expr('aws_sqs_queue.mfaguard.id')]]),
-      ],
+      ]),
     );
   }
   return render(
-    "mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. Apply with a provider in us-east-1.",
-    [
+    `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. ${where}`,
+    withDenials([
       block(
         'variable',
         ['mfaguard_endpoint'],
@@ -239,6 +275,8 @@ export function eventBridgeTerraform(target: EventTargetKind, endpoint: string |
         ],
       ),
       rule,
+      ...denialsRule,
+      ...covered.blocks,
       block(
         'resource',
         ['aws_cloudwatch_event_connection', 'mfaguard'],
@@ -309,12 +347,13 @@ export function eventBridgeTerraform(target: EventTargetKind, endpoint: string |
           ],
         ],
       ),
-      ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq'),
+      ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq', coverage.denials),
       block(
         'resource',
         ['aws_cloudwatch_event_target', 'mfaguard_api'],
         [
           ['rule', expr('aws_cloudwatch_event_rule.mfaguard.name')],
+          ...onBus,
           ['target_id', 'mfaguard-api'],
           ['arn', expr('aws_cloudwatch_event_api_destination.mfaguard.arn')],
           ['role_arn', expr('aws_iam_role.mfaguard_invoke.arn')],
@@ -329,6 +368,27 @@ export function eventBridgeTerraform(target: EventTargetKind, endpoint: string |
           block('dead_letter_config', [], [['arn', expr('aws_sqs_queue.mfaguard_dlq.arn')]]),
         ],
       ),
-    ],
+    ]),
   );
+}
+
+/** The main rule's targets again, on the denials rule (same destination, same retry and dead-letter settings). */
+function denialTargets(blocks: readonly HclBlock[]): HclBlock[] {
+  return blocks
+    .filter(
+      (b) =>
+        b.type === 'resource' && b.labels[0] === 'aws_cloudwatch_event_target' && b.labels[1] !== undefined,
+    )
+    .filter((b) => !b.labels[1]!.startsWith('mfaguard_forward'))
+    .map((b) =>
+      block(
+        b.type,
+        [b.labels[0]!, `${b.labels[1]!}_denials`],
+        b.body.map((item) =>
+          !('type' in item) && item[0] === 'rule'
+            ? (['rule', expr('aws_cloudwatch_event_rule.mfaguard_denials.name')] as const)
+            : item,
+        ),
+      ),
+    );
 }

@@ -28,6 +28,7 @@ function trends(): KpiTrends {
         ],
         cases: [],
         denialCandidates: [],
+        denials: [],
         denialsTruncated: true,
       },
       posture: [

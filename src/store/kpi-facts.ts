@@ -35,6 +35,25 @@ export interface CaseFact {
   readonly containedAt: number | null;
 }
 
+/** Why a denial counts as MFA-related: the session had no MFA, or an MFA-enforcing policy denied it explicitly. */
+export type MfaDenialKind = 'no-mfa-session' | 'mfa-policy';
+
+/**
+ * One MFA-related access denial, recorded as ingestion classified it (with the service's configured MFA policies).
+ * Small on purpose: the events table keeps only the MFA-relevant slice, so most denials are never stored as events,
+ * and a row per denial (deduplicated by eventID) costs far less than the event's body.
+ */
+export interface DenialFact {
+  readonly eventId: string;
+  readonly timeMs: number;
+  /** The account the request was made in; null when the record does not say. */
+  readonly account: string | null;
+  readonly errorCode: string;
+  readonly kind: MfaDenialKind;
+  /** The policy named in an explicit deny (ARN or name); null when the message names none. */
+  readonly policy: string | null;
+}
+
 export interface KpiFactsQuery {
   /** Inclusive, epoch ms. */
   readonly fromMs: number;
@@ -49,11 +68,15 @@ export interface KpiFacts {
   readonly cases: CaseFact[];
   /** Stored events in the window whose error code is an access denial; which are MFA-related is decided in cases/. */
   readonly denialCandidates: CloudTrailEvent[];
-  /** The denial candidates were cut at the limit: the figures are a lower bound. */
+  /** MFA-related denials recorded at ingestion in the window (each eventID once), oldest first. */
+  readonly denials: DenialFact[];
+  /** The denial candidates or the recorded denials were cut at the limit: the figures are a lower bound. */
   readonly denialsTruncated: boolean;
 }
 
 export interface KpiFactsTx {
   /** Reads the facts the KPI trends are computed from; nothing is aggregated here, so both databases agree. */
   kpiFacts(query: KpiFactsQuery): Promise<KpiFacts>;
+  /** Records MFA-related denials; an eventID already recorded is left as it is (redelivery counts once). */
+  recordDenials(denials: readonly DenialFact[]): Promise<void>;
 }

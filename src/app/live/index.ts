@@ -13,12 +13,7 @@ export { LIVE_COUNTERS, createLiveMetrics } from './metrics.ts';
 export type { LiveCounter, LiveMetrics } from './metrics.ts';
 export { DEFAULT_LANE_CONCURRENCY, ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
 export type { LaneSettings, OutboxRunResult, OutboxWorker, OutboxWorkerOptions } from './outbox-worker.ts';
-export {
-  caseOpenedNotification,
-  caseResolvedNotification,
-  deliveryKey,
-  queueNotification,
-} from './notifications.ts';
+export { deliveryKey, queueNotification } from './notifications.ts';
 export type { NotificationContext } from './notifications.ts';
 export { runScheduledJob } from './scheduled-job.ts';
 export type { ScheduledJobOptions, ScheduledJobResult } from './scheduled-job.ts';

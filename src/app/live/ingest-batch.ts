@@ -2,6 +2,7 @@
 // triage, cases), then the coalesced re-triage the batch waits for and the responder, after commit.
 
 import { baselineSightings } from '../../enrich/index.ts';
+import { mfaDenialOf } from '../../cases/index.ts';
 import { isMfaRemoval } from '../../detect/index.ts';
 import type { AggregateRule, Alert, CloudTrailEvent, InputIssue } from '../../model/index.ts';
 import type { StoreTx } from '../../store/index.ts';
@@ -21,7 +22,8 @@ import type { TriageWriteContext } from './triage-writes.ts';
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 
 /** What ingestion needs of the service. */
-export type IngestContext = TriageWriteContext & Pick<LiveContext, 'metrics' | 'log' | 'sightings'>;
+export type IngestContext = TriageWriteContext &
+  Pick<LiveContext, 'metrics' | 'log' | 'sightings' | 'mfaPolicies'>;
 
 /** What detection found in a batch, before anything is written. */
 interface Detected {
@@ -61,9 +63,15 @@ export async function ingestEvents(
   const { kept, ruleAlerts, aggregateRules, ignored, targets } = detected;
   const owners = await resolveOwners(targets.values());
   const now = ctx.clock();
+  // MFA-related denials come from every service, mostly outside the kept slice: recorded as narrow rows instead.
+  const denials = events.flatMap((event) => {
+    const denial = mfaDenialOf(event, ctx.mfaPolicies);
+    return denial === null ? [] : [denial];
+  });
   sightings.add(baselineSightings(events));
   if (
     kept.length === 0 &&
+    denials.length === 0 &&
     ruleAlerts.length === 0 &&
     aggregateRules.size === 0 &&
     rejected.deadLetters.length === 0 &&
@@ -80,7 +88,7 @@ export async function ingestEvents(
   const pendingSightings = sightings.take();
   const result = await ctx
     .inTransaction((tx, effects) =>
-      writeBatch(ctx, tx, effects, { detected, rejected, origin, owners, now, pendingSightings }),
+      writeBatch(ctx, tx, effects, { detected, rejected, origin, owners, now, pendingSightings, denials }),
     )
     .catch((error: unknown) => {
       // Not written: the sightings go back to wait for the next write.
@@ -158,14 +166,16 @@ async function writeBatch(
     readonly owners: ReadonlyMap<string, string | null>;
     readonly now: number;
     readonly pendingSightings: ReturnType<LiveContext['sightings']['take']>;
+    readonly denials: Parameters<StoreTx['recordDenials']>[0];
   },
 ): Promise<Written> {
   const { triageConfig } = ctx;
   const { kept, ruleAlerts, alertsOf, byId } = batch.detected;
-  const { rejected, origin, owners, now, pendingSightings } = batch;
+  const { rejected, origin, owners, now, pendingSightings, denials } = batch;
   // Familiarity is learned from every event of a caller, not only the kept slice (what a scan's second pass
   // reads); written with the events, before triage, so it sees the buffered sightings of earlier requests too.
   for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
+  await tx.recordDenials(denials);
   const inserted = await tx.insertEvents(kept, { sightings: pendingSightings });
   // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
   const insertedNow = new Set(inserted.inserted);

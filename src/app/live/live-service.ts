@@ -79,6 +79,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     store,
     rules,
     triageConfig,
+    mfaPolicies: new Set(deps.config.mfaPolicies ?? []),
     serve,
     clock,
     metrics,

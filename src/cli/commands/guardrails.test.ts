@@ -127,6 +127,31 @@ void test('bad arguments are usage errors that say what is allowed', async () =>
     ['quarantine', '--quarantine-mode', 'soft'],
     /--quarantine-mode must be one of re-enrol, deny-all/,
   );
+  await rejectsUsage(['eventbridge', '--regions', 'eu-west-1,Europe'], /--regions: 'Europe' is not valid/);
+  await rejectsUsage(['eventbridge', '--org-units', 'r-ab12'], /needs --organization-id/);
+});
+
+void test('eventbridge takes regions, an organisation and its units, and can leave read-only events out', async () => {
+  const { ctx, out } = context();
+  const args = ['eventbridge', '--regions', 'eu-west-1, ap-southeast-2', '--home-region', 'eu-west-1'];
+  const orgArgs = ['--organization-id', 'o-a1b2c3d4e5', '--org-units', 'r-ab12,ou-ab12-cdef3456'];
+  assert.equal(
+    await GUARDRAILS_COMMAND.run([...args, ...orgArgs, '--without-read-only-events', '--with-denials'], ctx),
+    EXIT.ok,
+  );
+  const json = JSON.parse(out()) as {
+    homeRegion: string;
+    regions: string[];
+    rule: { State: string; EventBusName: string };
+    denialsRule: { Name: string; State: string };
+    forwarders: { regions: string[]; accounts: { organizationalUnitIds: string[] } };
+  };
+  assert.equal(json.homeRegion, 'eu-west-1');
+  assert.deepEqual(json.regions, ['ap-southeast-2', 'eu-west-1', 'us-east-1']);
+  assert.deepEqual(json.rule, { ...json.rule, State: 'ENABLED', EventBusName: 'mfaguard' });
+  assert.deepEqual(json.forwarders.regions, json.regions);
+  assert.deepEqual([json.denialsRule.Name, json.denialsRule.State], ['mfaguard-access-denials', 'ENABLED']);
+  assert.deepEqual(json.forwarders.accounts.organizationalUnitIds, ['r-ab12', 'ou-ab12-cdef3456']);
 });
 
 void test('athena-table writes the Glue table for hunts, and only on request', async () => {

@@ -30,8 +30,10 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
                the own user and re-enrolling a device on it; detach after verifying the owner
   scp          Service Control Policy denying iam:DeactivateMFADevice and iam:DeleteVirtualMFADevice
                to every principal but the break-glass role (not effective in the management account)
-  eventbridge  the rule sending MFA and sign-in events to mfaguard: an API destination to
-               <endpoint>/ingest/eventbridge with an API-key header, or an SQS queue (deploy in us-east-1)
+  eventbridge  the rule sending MFA, sign-in and STS events to mfaguard: an API destination to
+               <endpoint>/ingest/eventbridge with an API-key header, or an SQS queue (deploy in us-east-1,
+               or --home-region); --regions adds forwarding rules in other regions, --organization-id
+               an organisation bus that member accounts (--org-units) forward to
   all          all four
   athena-table the Athena table over a trail's bucket, with partition projection (account, region, day),
                for \`mfaguard hunt --engine athena\`: a Glue TableInput (json), AWS::Glue::Table or
@@ -39,6 +41,7 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
   examples: [
     'mfaguard guardrails policy',
     'mfaguard guardrails all --format terraform --endpoint https://mfaguard.example.com --out ./guardrails',
+    'mfaguard guardrails eventbridge --format cloudformation --regions eu-west-1,eu-central-1 --organization-id o-a1b2c3d4e5 --org-units r-ab12',
     'mfaguard guardrails athena-table --bucket my-trail --accounts 111122223333 --regions us-east-1 --start-date 2024/01/01',
   ],
   footer: 'Exit codes: 0 done; 2 usage error; 4 the files could not be written.',
@@ -59,13 +62,35 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
         'EventBridge target: api or sqs (default: api with --endpoint, sqs without)',
       )
       .option('--quarantine-mode <mode>', 're-enrol (default) or deny-all (not even re-enrolment)')
+      .option(
+        '--home-region <region>',
+        "EventBridge: where the rule with mfaguard's target lives (default us-east-1)",
+      )
+      .option(
+        '--org-units <ids>',
+        'EventBridge with --organization-id: comma-separated root (r-…) or OU ids whose accounts forward',
+      )
+      .option(
+        '--with-denials',
+        "EventBridge: a second rule for every service's access denials (the MFA-related denials KPI)",
+      )
+      .option(
+        '--without-read-only-events',
+        'EventBridge: plain ENABLED rule, without the list calls and STS probes triage reads',
+      )
       .option('--out <dir>', 'write one file per guardrail into DIR instead of standard output')
       .optionsGroup('athena-table options:')
       .option('--bucket <name>', "the trail's S3 bucket")
       .option('--prefix <prefix>', "the trail's key prefix before AWSLogs/, if any")
-      .option('--organization-id <o>', 'o-… for an organisation trail (AWSLogs/<org id>/<account>/…)')
+      .option(
+        '--organization-id <o>',
+        'o-… for an organisation trail (AWSLogs/<org id>/<account>/…); eventbridge: organisation-wide delivery',
+      )
       .option('--accounts <ids>', 'comma-separated account ids the bucket holds logs for')
-      .option('--regions <regions>', 'comma-separated regions the trail logs')
+      .option(
+        '--regions <regions>',
+        'comma-separated regions the trail logs; eventbridge: regions forwarded to the home region',
+      )
       .option('--start-date <yyyy/MM/dd>', 'the first day of logs')
       .option('--database <name>', 'Glue database (default mfaguard)')
       .option('--table-name <name>', 'Glue table (default cloudtrail)'),
@@ -88,11 +113,6 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
     }
     const format = parseChoice('format', values.format, GUARDRAIL_FORMATS, 'json');
     if (which === 'athena-table') {
-      const list = (value: string | undefined): string[] =>
-        (value ?? '')
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== '');
       const generated = generateAthenaTable(format, {
         bucket: values.bucket ?? '',
         accounts: list(values.accounts),
@@ -107,6 +127,12 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
     }
     const kinds: GuardrailKind[] = which === 'all' ? [...GUARDRAIL_KINDS] : [which as GuardrailKind];
     const options: GuardrailOptions = {
+      ...(values.regions === undefined ? {} : { regions: list(values.regions) }),
+      ...(values.homeRegion === undefined ? {} : { homeRegion: values.homeRegion }),
+      ...(values.organizationId === undefined ? {} : { organizationId: values.organizationId }),
+      ...(values.orgUnits === undefined ? {} : { organizationalUnitIds: list(values.orgUnits) }),
+      ...(values.withoutReadOnlyEvents === true ? { readOnlyEvents: false } : {}),
+      ...(values.withDenials === true ? { denialEvents: true } : {}),
       ...(values.breakGlassRole === undefined ? {} : { breakGlassRole: values.breakGlassRole }),
       ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
       ...(values.target === undefined
@@ -138,6 +164,14 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
     });
   },
 });
+
+/** A comma-separated option as its items. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
 
 /** One file per guardrail into `--out`, or everything as `stdoutText` on standard output. */
 async function writeGenerated(

@@ -5,6 +5,7 @@ import { POSTGRES_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
 import { POSTGRES_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { POSTGRES_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
 import { POSTGRES_CASE_KINDS_MIGRATION } from '../sql/case-kinds-sql.ts';
+import { POSTGRES_DENIALS_MIGRATION } from '../sql/mfa-denials-sql.ts';
 import { POSTGRES_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import { POSTGRES_ALERT_SEARCH_MIGRATION } from '../sql/alert-search-sql.ts';
 import type { Migration } from '../sql/driver.ts';
@@ -192,4 +193,5 @@ CREATE TABLE dead_letters (
   POSTGRES_ALERT_SEARCH_MIGRATION,
   POSTGRES_POSTURE_MIGRATION,
   POSTGRES_CASE_KINDS_MIGRATION,
+  POSTGRES_DENIALS_MIGRATION,
 ];

@@ -4,8 +4,9 @@ import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import { findSightings, recordSightings, sightingsUpserts } from './baseline-sightings-sql.ts';
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
-import type { KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
+import type { DenialFact, KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
 import { kpiFacts } from './kpi-facts-sql.ts';
+import { recordDenials } from './mfa-denials-sql.ts';
 import type {
   PlanResponseActionInput,
   ResponseActionPatch,
@@ -1711,6 +1712,20 @@ export class SqlOps implements StoreTx {
       fromMs: requireTime(query.fromMs, 'fromMs'),
       toMs: requireTime(query.toMs, 'toMs'),
     });
+  }
+
+  recordDenials(denials: readonly DenialFact[]): Promise<void> {
+    denials.forEach((denial, index) => {
+      requireText(denial.eventId, `denials[${index}].eventId`);
+      requireTime(denial.timeMs, `denials[${index}].timeMs`);
+      requireText(denial.errorCode, `denials[${index}].errorCode`);
+      if (denial.kind !== 'mfa-policy' && denial.kind !== 'no-mfa-session')
+        throw invalid(
+          `denials[${index}].kind`,
+          `expected mfa-policy or no-mfa-session, got ${String(denial.kind)}`,
+        );
+    });
+    return recordDenials(this.#conn, denials);
   }
 
   // Internals ------------------------------------------------------------------------------------

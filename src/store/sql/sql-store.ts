@@ -28,7 +28,7 @@ import type {
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
-import type { KpiFactsQuery } from '../kpi-facts.ts';
+import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
 import type { PostureSnapshotInput, PostureSnapshotQuery } from '../posture-snapshots.ts';
 import type {
   PlanResponseActionInput,
@@ -348,5 +348,8 @@ export class SqlStore implements Store {
 
   kpiFacts(query: KpiFactsQuery) {
     return this.#read('kpiFacts', (ops) => ops.kpiFacts(query));
+  }
+  recordDenials(denials: readonly DenialFact[]) {
+    return this.#write('recordDenials', (ops) => ops.recordDenials(denials));
   }
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import { targetKeyOf } from '../keys.ts';
+import type { DenialFact } from '../kpi-facts.ts';
 import type { Store } from '../store.ts';
 
 type ContractTest = (title: string, body: (open: () => Promise<Store>) => Promise<void>) => void;
@@ -142,5 +143,42 @@ export function defineKpiFactsContract(test: ContractTest, build: KpiFactsBuilde
     assert.deepEqual(facts.denialCandidates.map((event) => event.id).sort(), ['d1', 'd2', 'd3']);
     assert.equal(facts.denialsTruncated, false);
     assert.equal(facts.denialCandidates.find((event) => event.id === 'd1')?.errorCode, 'AccessDenied');
+  });
+
+  test('kpi facts: recorded denials count once per eventID, inside [from, to), oldest first; a bad kind is refused', async (open) => {
+    const store = await open();
+    const fact = (
+      eventId: string,
+      timeMs: number,
+      kind: DenialFact['kind'],
+      policy: string | null = null,
+    ) => ({
+      eventId,
+      timeMs,
+      account: ACCOUNT,
+      errorCode: 'AccessDenied',
+      kind,
+      policy,
+    });
+    const day = 86_400_000;
+    await store.recordDenials([
+      fact('n2', T0 + MINUTE, 'no-mfa-session'),
+      fact('n1', T0, 'mfa-policy', 'arn:aws:iam::111122223333:policy/Force MFA ü'),
+      fact('late', T0 + day, 'no-mfa-session'),
+    ]);
+    // Redelivery of the same records (another classification included) changes nothing.
+    await store.recordDenials([fact('n1', T0, 'no-mfa-session'), fact('n2', T0 + MINUTE, 'no-mfa-session')]);
+    await store.recordDenials([]);
+    const facts = await store.kpiFacts({ fromMs: T0, toMs: T0 + day });
+    assert.deepEqual(facts.denials, [
+      fact('n1', T0, 'mfa-policy', 'arn:aws:iam::111122223333:policy/Force MFA ü'),
+      fact('n2', T0 + MINUTE, 'no-mfa-session'),
+    ]);
+    assert.equal(facts.denialsTruncated, false);
+    await assert.rejects(
+      store.recordDenials([{ ...fact('bad', T0, 'no-mfa-session'), kind: 'other' as DenialFact['kind'] }]),
+      /denials\[0\]\.kind/,
+    );
+    assert.equal((await store.kpiFacts({ fromMs: T0, toMs: T0 + 2 * day })).denials.length, 3);
   });
 }

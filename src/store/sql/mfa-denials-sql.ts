@@ -1,0 +1,76 @@
+// SQL for the MFA-related access denials recorded at ingestion, shared by SQLite and PostgreSQL.
+
+import type { DenialFact, KpiFactsQuery, MfaDenialKind } from '../kpi-facts.ts';
+import type { SqlConn, SqlValue } from './driver.ts';
+
+const KINDS: readonly MfaDenialKind[] = ['mfa-policy', 'no-mfa-session'];
+
+// One narrow row per denial rather than the event body: the events table keeps only the MFA-relevant slice, and
+// denials come from every service. The eventID key makes a redelivered record count once.
+const table = (time: string): string => `
+CREATE TABLE mfa_denials (
+  event_id   TEXT PRIMARY KEY,
+  time_ms    ${time} NOT NULL,
+  account_id TEXT,
+  error_code TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN (${KINDS.map((kind) => `'${kind}'`).join(', ')})),
+  policy     TEXT
+);
+CREATE INDEX mfa_denials_time ON mfa_denials (time_ms, event_id);
+`;
+
+// Version 20: after case kinds (19).
+export const SQLITE_DENIALS_MIGRATION = { version: 20, name: 'mfa-denials', sql: table('INTEGER') } as const;
+export const POSTGRES_DENIALS_MIGRATION = { version: 20, name: 'mfa-denials', sql: table('BIGINT') } as const;
+
+/** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
+const CHUNK = 500;
+
+export async function recordDenials(conn: SqlConn, denials: readonly DenialFact[]): Promise<void> {
+  // Sorted so concurrent batches take the same keys in the same order (no deadlocks on PostgreSQL).
+  const sorted = [...denials].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  for (let at = 0; at < sorted.length; at += CHUNK) {
+    const chunk = sorted.slice(at, at + CHUNK);
+    const params: SqlValue[] = [];
+    for (const d of chunk) params.push(d.eventId, d.timeMs, d.account, d.errorCode, d.kind, d.policy);
+    await conn.execute(
+      `INSERT INTO mfa_denials (event_id, time_ms, account_id, error_code, kind, policy)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (event_id) DO NOTHING`,
+      params,
+    );
+  }
+}
+
+type DenialRow = {
+  event_id: string;
+  time_ms: number | string;
+  account_id: string | null;
+  error_code: string;
+  kind: string;
+  policy: string | null;
+};
+
+/** The recorded denials in [from, to), oldest first, at most `limit`. */
+export async function findDenials(conn: SqlConn, query: KpiFactsQuery, limit: number): Promise<DenialFact[]> {
+  const rows = await conn.query<DenialRow>(
+    `SELECT event_id, time_ms, account_id, error_code, kind, policy FROM mfa_denials
+     WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, event_id LIMIT ?`,
+    [query.fromMs, query.toMs, limit],
+  );
+  return rows.flatMap((row): DenialFact[] => {
+    const kind = KINDS.find((known) => known === row.kind);
+    return kind === undefined
+      ? []
+      : [
+          {
+            eventId: row.event_id,
+            timeMs: Number(row.time_ms),
+            account: row.account_id,
+            errorCode: row.error_code,
+            kind,
+            policy: row.policy,
+          },
+        ];
+  });
+}
