@@ -8,5 +8,12 @@ export type { LiveCounter, LiveMetrics } from './metrics.ts';
 export { DEFAULT_LANE_CONCURRENCY, ROUTED_CHANNEL, createOutboxWorker } from './outbox-worker.ts';
 export type { LaneSettings, OutboxRunResult, OutboxWorker, OutboxWorkerOptions } from './outbox-worker.ts';
 export { deliveryKey } from './notifications.ts';
+export type { NotificationContext } from './notifications.ts';
+export {
+  responseAnnouncer,
+  responseDedupeKey,
+  responseMessage,
+  responseNotification,
+} from './response-notifications.ts';
 export { runScheduledJob } from './scheduled-job.ts';
 export type { ScheduledJobOptions, ScheduledJobResult } from './scheduled-job.ts';
