@@ -12,7 +12,7 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { startService } from '../api/index.ts';
 import { E2E_ENV } from '../api/test-support/e2e.ts';
 import type { TemporaryCredentials } from '../posture/index.ts';
-import { fakeIam } from '../respond/test-support/fake-iam.ts';
+import { carolAndIntruderKeys, fakeIam } from '../respond/test-support/fake-iam.ts';
 import type { FakeIam } from '../respond/test-support/fake-iam.ts';
 import type { Store } from '../store/index.ts';
 import { parseConfig } from './config.ts';
@@ -53,29 +53,7 @@ const RECORDS = [
 ];
 
 /** Carol's keys: her own, and one created after the removal (the intruder's). */
-function carolsIam(): FakeIam {
-  return fakeIam({
-    keys: new Map([
-      [
-        'carol',
-        [
-          {
-            UserName: 'carol',
-            AccessKeyId: 'AKIACAROL',
-            Status: 'Active',
-            CreateDate: new Date('2026-01-01T00:00:00Z'),
-          },
-          {
-            UserName: 'carol',
-            AccessKeyId: 'AKIAINTRUDER',
-            Status: 'Active',
-            CreateDate: new Date('2026-11-18T02:15:00Z'),
-          },
-        ],
-      ],
-    ]),
-  });
-}
+const carolsIam = (): FakeIam => fakeIam({ keys: carolAndIntruderKeys() });
 
 const clients = () => ({
   sts: new STSClient({ region: 'us-east-1' }),
