@@ -227,14 +227,12 @@ describe('responder with a role per account', () => {
   });
 
   it('a role that cannot be assumed fails the action with the reason, and the failure is announced', async () => {
-    sts
-      .on(AssumeRoleCommand)
-      .rejects(
-        Object.assign(new Error('Access denied'), {
-          name: 'AccessDenied',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error('Access denied'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const caseId = await classifiedCase(store, 'carol');
     await responder().caseChanged([caseId]);
     const [action] = await store.listResponseActions({ caseId });
