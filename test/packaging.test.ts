@@ -49,7 +49,11 @@ describe('mfaguard.example.yml', () => {
       config.notify?.notifiers.map((n) => n.kind),
       ['webhook', 'slack', 'pagerduty', 'sns', 'email'],
     );
-    assert.equal(config.notify?.routes.length, 3);
+    assert.deepEqual(
+      config.notify?.routes.map((r) => r.name),
+      ['page', 'owners', 'channel', 'containment', 'containment-failed'],
+    );
+    assert.equal(config.respond?.assumeRole?.role, 'mfaguard-responder');
     assert.deepEqual(
       config.notify?.issues.filter((issue) => issue.level === 'error'),
       [],

@@ -46,6 +46,7 @@ describe('config: respond', () => {
       breakGlassRoles: ['BreakGlass'],
       rateLimit: { count: 5, windowMs: 7_200_000 },
       liftOnReEnrolment: false,
+      assumeRole: null,
       rules: [
         {
           classifications: ['unauthorized'],
@@ -75,6 +76,41 @@ describe('config: respond', () => {
       "5: respond.rules.0.actions.0: unknown action 'lockout'",
       '6: respond.rules.0.approve: expected none, responder, admin, got "boss"',
       '7: respond.rateLimit.count: expected a whole number from 0 to 10000, got -1',
+    ]);
+  });
+
+  it('reads the role assumed per account: a name or an ARN with {account}, external id, session name', () => {
+    const named = parseConfig(
+      ['respond:', '  role: mfaguard-responder', '  externalId: ext-42'].join('\n'),
+      'mfaguard.yml',
+    );
+    assert.deepEqual(named.respond?.assumeRole, {
+      role: 'mfaguard-responder',
+      externalId: 'ext-42',
+      sessionName: 'mfaguard-responder',
+    });
+    const arn = parseConfig(
+      [
+        'respond:',
+        '  role: arn:aws-us-gov:iam::{account}:role/security/responder',
+        '  roleSessionName: soc-containment',
+      ].join('\n'),
+      'mfaguard.yml',
+    );
+    assert.deepEqual(arn.respond?.assumeRole, {
+      role: 'arn:aws-us-gov:iam::{account}:role/security/responder',
+      externalId: null,
+      sessionName: 'soc-containment',
+    });
+    assert.equal(parseConfig('', 'mfaguard.yml').respond?.assumeRole, null);
+  });
+
+  it('refuses a role ARN fixed to one account, and an external id without a role', () => {
+    assert.deepEqual(problems(['respond:', '  role: arn:aws:iam::111122223333:role/responder'].join('\n')), [
+      '2: respond.role: expected a role name (mfaguard-responder) or an ARN with {account} (arn:aws:iam::{account}:role/mfaguard-responder)',
+    ]);
+    assert.deepEqual(problems(['respond:', '  externalId: ext-42'].join('\n')), [
+      '2: respond.externalId: externalId needs respond.role',
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, WorkingHours } from '../enrich/index.ts';
 import type { Severity } from '../model/index.ts';
 import { CLASSIFICATIONS, isPrintableTime, SEVERITIES } from '../model/index.ts';
-import { ACTION_KINDS, DEFAULT_RESPOND_CONFIG } from '../respond/index.ts';
+import { ACTION_KINDS, DEFAULT_RESPOND_CONFIG, DEFAULT_ROLE_SESSION_NAME } from '../respond/index.ts';
 import type { RespondConfig, RespondRule } from '../respond/index.ts';
 import { NOTIFY_SECTION_SCHEMA } from '../notify/index.ts';
 
@@ -429,6 +429,11 @@ const QUARANTINE_POLICY_ERROR =
 const QUARANTINE_POLICY =
   /^(arn:aws[\w-]*:iam::(\d{12}|\{account\}):policy\/[\w+=,.@/-]+|[\w+=,.@-]{1,128})$/;
 
+const RESPONDER_ROLE_ERROR =
+  'expected a role name (mfaguard-responder) or an ARN with {account} (arn:aws:iam::{account}:role/mfaguard-responder)';
+// An ARN must say {account}: a fixed account would send every account's containment to that one account.
+const RESPONDER_ROLE = /^(arn:aws[\w-]*:iam::\{account\}:role\/[\w+=,.@/-]+|[\w+=,.@-]{1,64})$/;
+
 /** A list whose every entry must be one of `known`: each unknown entry is named with the accepted ones. */
 const oneOfEach = <T extends string>(known: readonly T[], what: string, description: string) =>
   names(description).transform((list, ctx): T[] => {
@@ -466,6 +471,13 @@ const respondRuleSchema = section({
 
 const respondSchema = section({
   breakGlassRoles: names('break-glass roles (names or ARNs): never touched').optional(),
+  externalId: z
+    .string({ error: 'expected the external id the role trust policy asks for' })
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: 'expected 2 to 1224 of letters, digits and +=,.@:/-' })
+    .optional()
+    .meta({
+      description: 'sent as ExternalId when assuming respond.role (sts:ExternalId in its trust policy)',
+    }),
   liftOnReEnrolment: z
     .boolean({ error: 'expected true or false' })
     .optional()
@@ -482,6 +494,21 @@ const respondSchema = section({
     .regex(QUARANTINE_POLICY, { error: QUARANTINE_POLICY_ERROR })
     .optional()
     .meta({ description: 'the quarantine managed policy: a name or an ARN ({account} is replaced)' }),
+  role: z
+    .string({ error: RESPONDER_ROLE_ERROR })
+    .regex(RESPONDER_ROLE, { error: RESPONDER_ROLE_ERROR })
+    .optional()
+    .meta({
+      description:
+        "the role assumed in the target's account for the response's IAM calls (a name or an ARN with {account})",
+    }),
+  roleSessionName: z
+    .string({ error: 'expected a session name' })
+    .regex(/^[\w+=,.@-]{2,64}$/, { error: 'expected 2 to 64 of letters, digits and +=,.@-' })
+    .optional()
+    .meta({
+      description: `the session name in the target account's CloudTrail (default ${DEFAULT_ROLE_SESSION_NAME})`,
+    }),
   rateLimit: section({
     count: count(0, 10_000, 'actions applied without a person within the window').optional(),
     window: duration('the window of the organisation-wide rate limit (default 1h)').optional(),
@@ -494,6 +521,13 @@ const respondSchema = section({
     .meta({ description: 'which classifications trigger which actions (default: see docs/respond.md)' }),
 })
   .nullish()
+  .superRefine((section, ctx) => {
+    if (section?.role !== undefined) return;
+    for (const key of ['externalId', 'roleSessionName'] as const) {
+      if (section?.[key] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} needs respond.role` });
+    }
+  })
   .transform((section): RespondConfig => {
     const d = DEFAULT_RESPOND_CONFIG;
     return {
@@ -507,6 +541,14 @@ const respondSchema = section({
         windowMs: section?.rateLimit?.window ?? d.rateLimit.windowMs,
       },
       liftOnReEnrolment: section?.liftOnReEnrolment ?? d.liftOnReEnrolment,
+      assumeRole:
+        section?.role === undefined
+          ? d.assumeRole
+          : {
+              role: section.role,
+              externalId: section.externalId ?? null,
+              sessionName: section.roleSessionName ?? DEFAULT_ROLE_SESSION_NAME,
+            },
     };
   })
   .meta({ description: 'The response policy: containment actions per classification (see docs/respond.md)' });

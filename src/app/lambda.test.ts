@@ -106,6 +106,36 @@ void describe('createHandler', () => {
     ]);
   });
 
+  void it('a scheduled EventBridge event runs the tick (due response actions, escalations) and ingests nothing', async () => {
+    const fake = fakeService();
+    let ticks = 0;
+    const runtime: LambdaRuntime = {
+      service: {
+        ...fake.service,
+        tick: () => {
+          ticks++;
+          return Promise.resolve();
+        },
+      },
+      store,
+      s3: () => s3,
+      clock: () => T0,
+      workerId: 'lambda:test',
+    };
+    const handle = createHandler({ getRuntime: () => Promise.resolve(runtime), log: () => undefined });
+    const result = await handle({
+      version: '0',
+      id: 'sched-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      resources: ['arn:aws:events:us-east-1:111122223333:rule/mfaguard-tick'],
+      detail: {},
+    });
+    assert.deepEqual(result, { status: 'ticked' });
+    assert.equal(ticks, 1);
+    assert.deepEqual(fake.calls, []);
+  });
+
   void it('answers a malformed event with an error result, never a crash, and ingests nothing', async () => {
     const fake = fakeService();
     const logs: string[] = [];

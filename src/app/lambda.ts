@@ -4,12 +4,15 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadS3PollSource, loadSqsSource } from '../ingest/index.ts';
 import type { LiveSourceStore } from '../ingest/index.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { jsonForTerminal } from '../report/index.ts';
 import type { IngestOutcome, LiveService } from './live/index.ts';
+import type { PostureClients } from './posture-service.ts';
+import type { RespondClients } from './respond-clients.ts';
 
 /** What the handler runs on; built once per Lambda container, on the first invocation. */
 export interface LambdaRuntime {
-  readonly service: Pick<LiveService, 'ingestRecords' | 'ingestBytes'>;
+  readonly service: Pick<LiveService, 'ingestRecords' | 'ingestBytes'> & Partial<Pick<LiveService, 'tick'>>;
   /** Claims of S3 objects and dead letters, for SQS batches. */
   readonly store: LiveSourceStore;
   /** Created when the first S3 notification arrives. */
@@ -43,6 +46,8 @@ export type EventResult =
       readonly rejected: number;
       readonly alerts: number;
     }
+  /** A scheduled EventBridge rule's event: escalations, re-triage and due response actions ran, as serve's tick. */
+  | { readonly status: 'ticked' }
   /** The event cannot be read: retrying would not help, so it is an answer, not an exception. */
   | { readonly status: 'rejected'; readonly reason: string };
 
@@ -172,6 +177,12 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<La
       return { status: 'rejected', reason };
     }
     if (isSqsBatch(event)) return handleBatch(event.Records);
+    if (event['source'] === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
+      // A schedule rule (e.g. rate(1 minute)) stands in for serve's tick loop: delayed and approved actions apply.
+      const runtime = await deps.getRuntime();
+      await runtime.service.tick?.();
+      return { status: 'ticked' };
+    }
     if (typeof event['detail-type'] === 'string' && isObject(event['detail'])) return handleEvent(event);
     const reason =
       typeof event['detail-type'] === 'string'
@@ -191,6 +202,19 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
   return value;
 }
 
+/** What tests replace; a deployment uses none of it. */
+export interface RuntimeOverrides {
+  readonly clock?: () => number;
+  /** Mocked STS and IAM for the response (aws-sdk-client-mock). */
+  readonly respondClients?: RespondClients;
+  /** Mocked clients for posture's event updates; null: none. */
+  readonly postureClients?: PostureClients | null;
+}
+
+/** The posture audit job never runs in Lambda (a schedule of its own would); its wiring still asks for a pause. */
+const lambdaSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
+
 /**
  * Builds the runtime from the environment: MFAGUARD_STORE (store URL, e.g. postgres://...), MFAGUARD_CONFIG
  * (optional configuration file), MFAGUARD_SECRET (verification link key, shared with `serve`),
@@ -199,6 +223,7 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
  */
 export async function runtimeFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: RuntimeOverrides = {},
 ): Promise<LambdaRuntime> {
   const storeUrl = required(
     env,
@@ -209,13 +234,19 @@ export async function runtimeFromEnv(
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new Error(`MFAGUARD_SECRET is too short: use at least ${MIN_SECRET_LENGTH} random characters`);
   }
-  const [{ openStore }, { DEFAULT_CONFIG, loadConfigFile }, { loadRuleSet }, { createLiveService }] =
-    await Promise.all([
-      import('../store/index.ts'),
-      import('./config.ts'),
-      import('./rule-set.ts'),
-      import('./live/index.ts'),
-    ]);
+  const [
+    { openStore },
+    { DEFAULT_CONFIG, loadConfigFile },
+    { loadRuleSet },
+    { createLiveService },
+    { wireResponsePath },
+  ] = await Promise.all([
+    import('../store/index.ts'),
+    import('./config.ts'),
+    import('./rule-set.ts'),
+    import('./live/index.ts'),
+    import('./respond-path.ts'),
+  ]);
   const configPath = env['MFAGUARD_CONFIG'];
   const config =
     configPath === undefined || configPath === '' ? DEFAULT_CONFIG : loadConfigFile(configPath, { env });
@@ -231,7 +262,25 @@ export async function runtimeFromEnv(
     .filter((p) => p !== '');
   const rules = loadRuleSet({ builtin: true, paths });
   const store = await openStore(storeUrl);
-  const clock = () => Date.now();
+  const clock = overrides.clock ?? (() => Date.now());
+  const workerId = `lambda:${env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? randomUUID()}`;
+  // The same wiring as serve's: posture updated from the events, then the responder, notifying through the outbox.
+  const { hooks } = await wireResponsePath({
+    store,
+    config,
+    clock,
+    workerId,
+    log: defaultLog,
+    notify: { routes: config.notify?.routes ?? [], publicUrl },
+    posture: {
+      config: config.posture,
+      sleep: lambdaSleep,
+      ...(overrides.postureClients === undefined ? {} : { clients: overrides.postureClients }),
+      ...(env['AWS_REGION'] === undefined ? {} : { region: env['AWS_REGION'] }),
+    },
+    ...(overrides.respondClients === undefined ? {} : { clients: overrides.respondClients }),
+    ...(env['AWS_REGION'] === undefined ? {} : { region: env['AWS_REGION'] }),
+  });
   const service = createLiveService({
     store,
     rules,
@@ -240,6 +289,7 @@ export async function runtimeFromEnv(
     publicUrl,
     clock,
     log: defaultLog,
+    responder: hooks,
   });
   let s3: S3Client | null = null;
   const { createS3Client } = await loadS3PollSource();
@@ -248,7 +298,7 @@ export async function runtimeFromEnv(
     store,
     s3: () => (s3 ??= createS3Client()),
     clock,
-    workerId: `lambda:${env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? randomUUID()}`,
+    workerId,
   };
 }
 

@@ -4,11 +4,12 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { CloudTrailEvent, Finding } from '../model/index.ts';
 import type { AccountSnapshot, PolicyDocument, TemporaryCredentials } from '../posture/index.ts';
 import {
   applyPostureEvents,
+  assumeRole,
   auditSnapshot,
   awsErrorName,
   collectAccountLive,
@@ -70,21 +71,9 @@ async function assumed(
   roleArn: string,
 ): Promise<{ credentials: TemporaryCredentials } | { error: string }> {
   try {
-    const got = await sts.send(
-      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'mfaguard-posture', DurationSeconds: 3600 }),
-    );
-    const c = got.Credentials;
-    if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined)
-      return { error: `AssumeRole ${roleArn} returned no credentials` };
-    return {
-      credentials: {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-      },
-    };
+    return { credentials: await assumeRole(sts, { roleArn, sessionName: 'mfaguard-posture' }) };
   } catch (error) {
-    return { error: `cannot assume ${roleArn}: ${awsErrorName(error)}` };
+    return { error: error instanceof Error ? error.message : String(error) };
   }
 }
 

@@ -29,10 +29,10 @@ import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
 import { createServeLog, logLevelFrom } from './serve-log.ts';
-import { buildResponder } from './respond.ts';
+import { wireResponsePath } from './respond-path.ts';
+import type { RespondClients } from './respond-clients.ts';
 import type { Responder } from '../respond/index.ts';
 import type { PostureClients, PostureService } from './posture-service.ts';
-import { wirePosture } from './posture-wiring.ts';
 import type { ProvisionedCheck } from './provisioned-service.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -58,6 +58,8 @@ export interface ServeOptions {
   readonly ownerTags?: boolean;
   /** Tests give their own IAM client for the tag lookup and the response actions. */
   readonly iamClient?: IAMClient;
+  /** Tests give mocked STS and IAM for the response (a role assumed per account); wins over `iamClient` there. */
+  readonly respondClients?: RespondClients;
   /** The dashboard's folder; default `<package>/web/`; null serves none. */
   readonly webRoot?: string | null;
   /** How often an idle outbox lane looks for notifications that came due (default 1 s). */
@@ -287,30 +289,28 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
     }
 
     const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
-    const posture = await wirePosture({
-      store,
-      config: config.posture,
-      clock,
-      workerId,
-      log,
-      sleep,
-      notify: { routes: config.notify?.routes ?? [], publicUrl },
-      ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
-      ...(options.postureCheckIntervalMs === undefined
-        ? {}
-        : { checkIntervalMs: options.postureCheckIntervalMs }),
-      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
-      ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
-    });
-    const responder = await buildResponder({
+    const { posture, responder, hooks } = await wireResponsePath({
       store,
       config,
       clock,
       workerId,
       log,
-      posture: posture.view,
+      notify: { routes: config.notify?.routes ?? [], publicUrl },
+      posture: {
+        config: config.posture,
+        sleep,
+        notify: { routes: config.notify?.routes ?? [], publicUrl },
+        ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
+        ...(options.postureCheckIntervalMs === undefined
+          ? {}
+          : { checkIntervalMs: options.postureCheckIntervalMs }),
+        ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+        ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
+      },
+      ...(options.respondClients === undefined ? {} : { clients: options.respondClients }),
       ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
       ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+      ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
     });
     const liveMetrics = createLiveMetrics();
     const core = createLiveService({
@@ -323,7 +323,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       log,
       metrics: liveMetrics,
       ownerLookups,
-      responder: posture.withHooks(responder),
+      responder: hooks,
     });
     const outbox = createOutboxWorker({
       store,

@@ -10,6 +10,9 @@ export const NOTIFICATION_KINDS = [
   'case-resolved',
   'verification-request',
   'verification-answered',
+  'response-applied',
+  'response-undone',
+  'response-failed',
   'test',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -44,6 +44,8 @@ export {
   realSleep,
 } from './collect/live.ts';
 export type { LiveCollectOptions, Sleep } from './collect/live.ts';
+export { assumeRole } from './collect/assume-role.ts';
+export type { AssumeRoleRequest } from './collect/assume-role.ts';
 export {
   collectOrganization,
   DEFAULT_ORG_ROLE,

@@ -14,6 +14,18 @@ export interface RespondRule {
   readonly approval: ApprovalRole;
 }
 
+/** The role the responder assumes in the target's account for its IAM calls (`respond.role`). */
+export interface ResponderRole {
+  /** A role name (the same in every account) or an ARN in which `{account}` is the target's account. */
+  readonly role: string;
+  /** Sent as `ExternalId`, when the role's trust policy asks for one (`sts:ExternalId`). */
+  readonly externalId: string | null;
+  /** The session's name in the target account's CloudTrail. */
+  readonly sessionName: string;
+}
+
+export const DEFAULT_ROLE_SESSION_NAME = 'mfaguard-responder';
+
 export interface RespondConfig {
   /** `dry-run` (default): plans are recorded on the case and shown, nothing is applied. */
   readonly mode: 'dry-run' | 'enforce';
@@ -28,6 +40,8 @@ export interface RespondConfig {
   readonly rateLimit: { readonly count: number; readonly windowMs: number };
   /** A trustworthy re-enrolment by the owner lifts the quarantine (undo) without a person. */
   readonly liftOnReEnrolment: boolean;
+  /** Null: every account is changed with the service's own credentials (one account, or a role chain set up outside). */
+  readonly assumeRole: ResponderRole | null;
 }
 
 export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
@@ -51,7 +65,14 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   breakGlassRoles: [],
   rateLimit: { count: 3, windowMs: 3_600_000 },
   liftOnReEnrolment: true,
+  assumeRole: null,
 };
+
+/** The role to assume in `account` (partition `aws` for a bare name; an ARN names its own). */
+export function responderRoleArn(role: ResponderRole, account: string): string {
+  if (role.role.startsWith('arn:')) return role.role.replaceAll('{account}', account);
+  return `arn:aws:iam::${account}:role/${role.role}`;
+}
 
 /** The quarantine policy's ARN in one account; a name lives at the path root, as the generated templates create it. */
 export function quarantinePolicyArn(config: RespondConfig, account: string | null): string {

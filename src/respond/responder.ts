@@ -5,7 +5,15 @@ import { isRemovalAlert } from '../cases/index.ts';
 import type { Alert, CloudTrailEvent } from '../model/index.ts';
 import { ExternalError, UsageError } from '../model/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
-import type { ApiRole, CaseDetail, Store, StoredResponseAction } from '../store/index.ts';
+import type {
+  ApiRole,
+  CaseDetail,
+  ResponseActionPatch,
+  ResponseActionState,
+  Store,
+  StoredResponseAction,
+  StoreTx,
+} from '../store/index.ts';
 import { describeTarget, isActionKind } from './action.ts';
 import type { ActionContext, IamCall, ResponseTarget } from './action.ts';
 import { sendAll } from './iam-calls.ts';
@@ -21,6 +29,22 @@ export interface ResponderLogEntry {
   readonly [key: string]: unknown;
 }
 
+/** What became of an action, told to whoever must know (the outbox) in the transaction that records it. */
+export interface ResponseOutcome {
+  /** `failed`: the action failed for good, or an undo failed (`operation: 'undo'`; the action stays applied). */
+  readonly outcome: 'applied' | 'undone' | 'failed';
+  readonly operation: 'apply' | 'undo';
+  /** The action as recorded by this change. */
+  readonly action: StoredResponseAction;
+  /** Who applied or undid it: `system`, or the person who approved or asked. */
+  readonly actor: string;
+  /** The audit note: the calls made, the undo's reason, or the error. */
+  readonly note: string;
+  /** The error in words, for failures; null otherwise. */
+  readonly error: string | null;
+  readonly atMs: number;
+}
+
 export interface ResponderDeps {
   readonly store: Store;
   readonly config: RespondConfig;
@@ -28,8 +52,16 @@ export interface ResponderDeps {
   readonly breakGlassUsers: ReadonlySet<string>;
   /** `identities.administrators` and `identities.privileged`: administrators known without a posture. */
   readonly knownAdmins: ReadonlySet<string>;
-  /** The IAM client acting in an account. */
-  readonly iam: (account: string | null) => IAMClient;
+  /**
+   * The IAM client acting in an account (with a role assumed there, see app/respond-clients.ts). A rejection (the
+   * role cannot be assumed) fails the action with that reason, as an IAM refusal would.
+   */
+  readonly iam: (account: string | null) => IAMClient | Promise<IAMClient>;
+  /**
+   * Called inside the transaction that records an action applied, undone or failed (once per outcome: the state
+   * change is a compare-and-set), so the notification is queued exactly when the change commits.
+   */
+  readonly announce?: (tx: StoreTx, outcome: ResponseOutcome) => Promise<void>;
   readonly clock: () => number;
   /** The stored posture; absent: none stored (known administrators then wait for a person). */
   readonly posture?: PostureView;
@@ -95,6 +127,29 @@ export function createResponder(deps: ResponderDeps): Responder {
   async function caseAlerts(detail: CaseDetail): Promise<Alert[]> {
     const stored = await Promise.all(detail.alertIds.map((id) => store.getAlert(id)));
     return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
+  }
+
+  /** The compare-and-set that ends an apply or an undo, and its announcement, in one transaction. */
+  async function settle(
+    id: string,
+    expect: readonly ResponseActionState[],
+    patch: ResponseActionPatch,
+    change: { readonly actor: string; readonly nowMs: number; readonly note: string },
+    told: Pick<ResponseOutcome, 'outcome' | 'operation' | 'error'> | null,
+  ): Promise<StoredResponseAction | null> {
+    return store.transaction(async (tx) => {
+      const action = await tx.updateResponseAction(id, expect, patch, change);
+      if (action !== null && told !== null && deps.announce !== undefined) {
+        await deps.announce(tx, {
+          ...told,
+          action,
+          actor: change.actor,
+          note: change.note,
+          atMs: change.nowMs,
+        });
+      }
+      return action;
+    });
   }
 
   function contextFor(target: ResponseTarget, removalAtMs: number, nowMs: number): ActionContext {
@@ -238,9 +293,9 @@ export function createResponder(deps: ResponderDeps): Responder {
       account: claimed.account,
       name: claimed.targetName,
     };
-    const iam = deps.iam(claimed.account);
     const actor = claimed.approvedBy ?? SYSTEM;
     try {
+      const iam = await deps.iam(claimed.account);
       let current = claimed;
       if (current.calls === null) {
         const removalAtMs = (current.plan as { removalAtMs?: number }).removalAtMs ?? current.createdAt;
@@ -257,7 +312,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       }
       await deps.beforeSend?.(current);
       await sendAll(iam, current.calls as IamCall[]);
-      const done = await store.updateResponseAction(
+      const done = await settle(
         current.id,
         ['applying'],
         { state: 'applied', appliedAt: clock(), leaseOwner: null, leaseUntil: null },
@@ -266,6 +321,7 @@ export function createResponder(deps: ResponderDeps): Responder {
           nowMs: clock(),
           note: `applied: ${(current.calls as IamCall[]).map((c) => c.api).join(', ') || 'nothing to change'}`,
         },
+        { outcome: 'applied', operation: 'apply', error: null },
       );
       log({
         level: 'info',
@@ -279,7 +335,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       const message = error instanceof Error ? error.message : String(error);
       const retry = error instanceof ExternalError && error.retryable && claimed.attempts < MAX_ATTEMPTS;
       log({ level: 'error', msg: 'response action failed', actionId: claimed.id, error: message, retry });
-      const failed = await store.updateResponseAction(
+      const failed = await settle(
         claimed.id,
         ['applying'],
         retry
@@ -292,6 +348,8 @@ export function createResponder(deps: ResponderDeps): Responder {
             }
           : { state: 'failed', error: message, leaseOwner: null, leaseUntil: null },
         { actor, nowMs: clock(), note: retry ? `will retry: ${message}` : `failed: ${message}` },
+        // A retry is not news yet; the last attempt's failure is.
+        retry ? null : { outcome: 'failed', operation: 'apply', error: message },
       );
       return failed ?? claimed;
     }
@@ -308,6 +366,26 @@ export function createResponder(deps: ResponderDeps): Responder {
       const claimed = await claim(action, now);
       if (claimed !== null) await applyClaimed(claimed);
     }
+  }
+
+  /** The action stays applied (the user is still contained): people must know, since they asked for the undo. */
+  async function undoFailed(action: StoredResponseAction, actor: string, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    log({ level: 'error', msg: 'response undo failed', actionId: action.id, error: message });
+    const announce = deps.announce;
+    if (announce === undefined) return;
+    const atMs = clock();
+    await store.transaction((tx) =>
+      announce(tx, {
+        outcome: 'failed',
+        operation: 'undo',
+        action,
+        actor,
+        note: `undo failed: ${message}`,
+        error: message,
+        atMs,
+      }),
+    );
   }
 
   async function undo(
@@ -338,8 +416,13 @@ export function createResponder(deps: ResponderDeps): Responder {
       );
     if (!isActionKind(action.kind)) throw new ConflictError(`unknown action kind ${action.kind}`);
     const inverse = RESPONSE_ACTIONS[action.kind].undo(action.calls as IamCall[]);
-    await sendAll(deps.iam(action.account), inverse);
-    const undone = await store.updateResponseAction(
+    try {
+      await sendAll(await deps.iam(action.account), inverse);
+    } catch (error) {
+      await undoFailed(action, actor, error);
+      throw error;
+    }
+    const undone = await settle(
       action.id,
       ['applied'],
       { state: 'undone', undoneAt: clock(), undoneBy: actor },
@@ -348,6 +431,7 @@ export function createResponder(deps: ResponderDeps): Responder {
         nowMs: clock(),
         note: `${note}: ${inverse.map((call) => call.api).join(', ') || 'nothing to reverse'}`,
       },
+      { outcome: 'undone', operation: 'undo', error: null },
     );
     if (undone === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
     return undone;

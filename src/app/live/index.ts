@@ -15,5 +15,11 @@ export { DEFAULT_LANE_CONCURRENCY, ROUTED_CHANNEL, createOutboxWorker } from './
 export type { LaneSettings, OutboxRunResult, OutboxWorker, OutboxWorkerOptions } from './outbox-worker.ts';
 export { deliveryKey, queueNotification } from './notifications.ts';
 export type { NotificationContext } from './notifications.ts';
+export {
+  responseAnnouncer,
+  responseDedupeKey,
+  responseMessage,
+  responseNotification,
+} from './response-notifications.ts';
 export { runScheduledJob } from './scheduled-job.ts';
 export type { ScheduledJobOptions, ScheduledJobResult } from './scheduled-job.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { AttachUserPolicyCommand, DetachUserPolicyCommand } from '@aws-sdk/client-iam';
 import { createResponder } from '../../respond/index.ts';
-import { fakeIam } from '../../respond/test-support/fake-iam.ts';
+import { carolAndIntruderKeys, fakeIam } from '../../respond/test-support/fake-iam.ts';
 import type { FakeIam } from '../../respond/test-support/fake-iam.ts';
 import type { Store } from '../../store/index.ts';
 import {
@@ -55,27 +55,7 @@ describe('response end to end on the live core', () => {
 
   it('"not me" quarantines the user; a device enabled from the intruder\'s address does not lift it; the owner\'s re-enrolment does', async () => {
     const clock = fakeClock('2026-11-18T02:20:00Z');
-    iam = fakeIam({
-      keys: new Map([
-        [
-          'carol',
-          [
-            {
-              UserName: 'carol',
-              AccessKeyId: 'AKIACAROL',
-              Status: 'Active',
-              CreateDate: new Date('2026-01-01T00:00:00Z'),
-            },
-            {
-              UserName: 'carol',
-              AccessKeyId: 'AKIAINTRUDER',
-              Status: 'Active',
-              CreateDate: new Date('2026-11-18T02:15:00Z'),
-            },
-          ],
-        ],
-      ]),
-    });
+    iam = fakeIam({ keys: carolAndIntruderKeys() });
     const config = testConfig(CONFIG);
     const responder = createResponder({
       store,

@@ -7,10 +7,11 @@ import {
   ListPoliciesForTargetCommand,
 } from '@aws-sdk/client-organizations';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { ExternalError } from '../../model/index.ts';
+import { assumeRole } from './assume-role.ts';
+import type { TemporaryCredentials } from './assume-role.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { awsErrorText } from './live.ts';
 import { decodePolicyDocument } from './parse-aws.ts';
@@ -24,11 +25,7 @@ export interface OrgAccount {
   readonly status: string | null;
 }
 
-export interface TemporaryCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string;
-}
+export type { TemporaryCredentials } from './assume-role.ts';
 
 export interface OrganizationAuditOptions {
   readonly organizations: OrganizationsClient;
@@ -188,28 +185,9 @@ export async function collectOrganization(options: OrganizationAuditOptions): Pr
     if (account.id !== options.callerAccountId) {
       const roleArn = `arn:${partition}:iam::${account.id}:role/${roleName}`;
       try {
-        const assumed = await options.sts.send(
-          new AssumeRoleCommand({
-            RoleArn: roleArn,
-            RoleSessionName: 'mfaguard-audit',
-            DurationSeconds: 3600,
-          }),
-        );
-        const c = assumed.Credentials;
-        if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined) {
-          return unreachableSnapshot(account, `AssumeRole ${roleArn} returned no credentials`, options.now());
-        }
-        credentials = {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-        };
+        credentials = await assumeRole(options.sts, { roleArn, sessionName: 'mfaguard-audit' });
       } catch (error) {
-        return unreachableSnapshot(
-          account,
-          `cannot assume ${roleArn}: ${awsErrorText(error)}`,
-          options.now(),
-        );
+        return unreachableSnapshot(account, (error as Error).message, options.now());
       }
     }
     try {

@@ -122,3 +122,26 @@ export function fakeIam(
   });
   return { state, mock, client: new IAMClient({ region: 'us-east-1' }), writes };
 }
+
+/** Carol's access keys in the end-to-end stories: her own, and one the intruder created a minute after the removal. */
+export function carolAndIntruderKeys(): Map<string, AccessKeyMetadata[]> {
+  return new Map([
+    [
+      'carol',
+      [
+        {
+          UserName: 'carol',
+          AccessKeyId: 'AKIACAROL',
+          Status: 'Active',
+          CreateDate: new Date('2026-01-01T00:00:00Z'),
+        },
+        {
+          UserName: 'carol',
+          AccessKeyId: 'AKIAINTRUDER',
+          Status: 'Active',
+          CreateDate: new Date('2026-11-18T02:15:00Z'),
+        },
+      ],
+    ],
+  ]);
+}
