@@ -4,6 +4,7 @@ import { POSTGRES_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import { POSTGRES_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
 import { POSTGRES_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { POSTGRES_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
+import { POSTGRES_SESSION_LINKS_MIGRATION } from '../sql/session-links-sql.ts';
 import { POSTGRES_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import { POSTGRES_ALERT_SEARCH_MIGRATION } from '../sql/alert-search-sql.ts';
 import type { Migration } from '../sql/driver.ts';
@@ -190,4 +191,5 @@ CREATE TABLE dead_letters (
   POSTGRES_PEOPLE_MIGRATION,
   POSTGRES_ALERT_SEARCH_MIGRATION,
   POSTGRES_POSTURE_MIGRATION,
+  POSTGRES_SESSION_LINKS_MIGRATION,
 ];

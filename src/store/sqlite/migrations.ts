@@ -4,6 +4,7 @@ import { SQLITE_SIGHTINGS_MIGRATION } from '../sql/baseline-sightings-sql.ts';
 import { SQLITE_JOB_LEASES_MIGRATION } from '../sql/job-leases-sql.ts';
 import { SQLITE_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { SQLITE_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
+import { SQLITE_SESSION_LINKS_MIGRATION } from '../sql/session-links-sql.ts';
 import { SQLITE_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import { SQLITE_ALERT_SEARCH_MIGRATION } from '../sql/alert-search-sql.ts';
 import type { Migration } from '../sql/driver.ts';
@@ -190,4 +191,5 @@ CREATE TABLE dead_letters (
   SQLITE_PEOPLE_MIGRATION,
   SQLITE_ALERT_SEARCH_MIGRATION,
   SQLITE_POSTURE_MIGRATION,
+  SQLITE_SESSION_LINKS_MIGRATION,
 ];
