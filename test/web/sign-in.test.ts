@@ -164,16 +164,25 @@ else
       assert.deepEqual(await b.attempts(), []);
     });
 
-    it('signs out: the session ends on the server and the cookie no longer opens anything', async () => {
+    it('signs out here and at the provider: the session ends on the server, the provider asks again', async () => {
       const cookie = (await page.context().cookies(h.base)).find((c) => c.name === 'mfaguard-session');
       await page.click('#signout');
-      await page.locator('#login-message', { hasText: 'Signed out.' }).waitFor();
+      // RP-initiated logout: the provider's own page, with the ID token as hint, then back to the dashboard.
+      await page.waitForURL(/localhost.*\/session\/end/);
+      const asked = new URL(page.url()).searchParams;
+      assert.equal(asked.get('post_logout_redirect_uri'), `${h.base}/`);
+      assert.match(asked.get('id_token_hint') ?? '', /^ey[\w-]+\.[\w-]+\.[\w-]*$/);
       const replay = await fetch(`${h.base}/api/whoami`, {
         headers: { cookie: `mfaguard-session=${cookie?.value}` },
       });
-      assert.equal(replay.status, 401);
-      await page.reload();
+      assert.equal(replay.status, 401, 'the local session ended before the provider was asked');
+      await page.click('button[name=logout][value=yes]');
+      await page.waitForURL(`${h.base}/`);
       await page.locator('#login').waitFor({ state: 'visible' });
       assert.equal(await page.locator('#app').isVisible(), false);
+      // Signed out at the provider too: signing in again asks for the login, not only for consent.
+      await page.click('#sso');
+      await page.waitForURL(/localhost.*\/interaction\//);
+      await page.locator('input[name=login]').waitFor();
     });
   });

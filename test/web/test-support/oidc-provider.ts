@@ -8,10 +8,14 @@ import Provider from 'oidc-provider';
 
 export const CLIENT_ID = 'mfaguard-test';
 
-/** Who can sign in, by login name; `groups` is the claim mfaguard maps to roles. */
-export const PEOPLE: Readonly<Record<string, { name: string; groups: string[] }>> = {
+/**
+ * Who can sign in, by login name; `groups` is the claim mfaguard maps to roles. Read at every userinfo request, so a
+ * test can change someone's groups mid-session, as an administrator at the provider would.
+ */
+export const PEOPLE: Record<string, { name: string; groups: string[] }> = {
   ada: { name: 'Ada Lovelace', groups: ['secops'] },
   lin: { name: 'Lin Viewer', groups: ['staff'] },
+  max: { name: 'Max Lead', groups: ['secops-leads'] },
 };
 
 export interface TestProvider {
@@ -42,6 +46,8 @@ export async function listenProvider(): Promise<TestProvider> {
             client_id: CLIENT_ID,
             token_endpoint_auth_method: 'none',
             redirect_uris: [redirectUri],
+            // Where the provider's logout page sends the browser back: the dashboard's root.
+            post_logout_redirect_uris: [`${new URL(redirectUri).origin}/`],
             grant_types: ['authorization_code'],
             response_types: ['code'],
           },
