@@ -18,8 +18,17 @@ export const PEOPLE: Record<string, { name: string; groups: string[] }> = {
   max: { name: 'Max Lead', groups: ['secops-leads'] },
 };
 
+export interface ProviderOptions {
+  /** Lifetime of an access token, in seconds (default oidc-provider's hour). */
+  readonly accessTokenTtl?: number;
+  /** Issue refresh tokens (to every sign-in: no offline_access scope asked). */
+  readonly refreshTokens?: boolean;
+}
+
 export interface TestProvider {
   readonly issuer: string;
+  /** The grant type of each token issued, in order: `authorization_code`, `refresh_token`. */
+  readonly grants: string[];
   /** Registers mfaguard's callback (known once mfaguard listens) and starts answering. */
   start(redirectUri: string): void;
   close(): Promise<void>;
@@ -29,7 +38,8 @@ export interface TestProvider {
  * Listens on `localhost` (mfaguard runs on 127.0.0.1): two origins, so the provider's cookies and the dashboard's
  * never mix.
  */
-export async function listenProvider(): Promise<TestProvider> {
+export async function listenProvider(options: ProviderOptions = {}): Promise<TestProvider> {
+  const grants: string[] = [];
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server = createServer((req, res) => {
     if (handle === null) res.writeHead(503).end();
@@ -39,6 +49,7 @@ export async function listenProvider(): Promise<TestProvider> {
   const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
   return {
     issuer,
+    grants,
     start(redirectUri) {
       const provider = new Provider(issuer, {
         clients: [
@@ -48,11 +59,16 @@ export async function listenProvider(): Promise<TestProvider> {
             redirect_uris: [redirectUri],
             // Where the provider's logout page sends the browser back: the dashboard's root.
             post_logout_redirect_uris: [`${new URL(redirectUri).origin}/`],
-            grant_types: ['authorization_code'],
+            grant_types:
+              options.refreshTokens === true
+                ? ['authorization_code', 'refresh_token']
+                : ['authorization_code'],
             response_types: ['code'],
           },
         ],
         pkce: { required: () => true },
+        ...(options.accessTokenTtl === undefined ? {} : { ttl: { AccessToken: options.accessTokenTtl } }),
+        issueRefreshToken: () => Promise.resolve(options.refreshTokens === true),
         scopes: ['openid', 'profile', 'groups'],
         claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
         cookies: { keys: ['mfaguard-test-cookie-key'] },
@@ -62,6 +78,9 @@ export async function listenProvider(): Promise<TestProvider> {
           return { accountId: id, claims: () => ({ sub: id, name: person.name, groups: person.groups }) };
         },
       });
+      provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) =>
+        grants.push(String(ctx.oidc.params?.grant_type)),
+      );
       handle = provider.callback();
     },
     async close() {
