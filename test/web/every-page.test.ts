@@ -64,8 +64,8 @@ const PAGES: readonly PageSpec[] = [
   { name: 'alerts', hash: () => '#/alerts', ready: '#alerts-table tbody tr', shows: HOSTILE_TEXT.img },
   {
     name: 'alert',
-    hash: (ids) => `#/alerts/${encodeURIComponent(ids.alertId)}`,
-    ready: '#alert-record',
+    hash: (ids) => `#/alerts/${encodeURIComponent(ids.alertId)}?view=record`,
+    ready: '#alert-record .json-viewer',
     shows: HOSTILE_TEXT.img,
   },
   {

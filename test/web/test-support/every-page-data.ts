@@ -84,6 +84,24 @@ async function seedHostileCase(h: Harness): Promise<{ caseId: string; alertId: s
     ],
   };
   const caseId = await seedCase(h.store, alert);
+  // The record as delivered, for the raw-record viewer: hostile keys and values, ANSI and bidi included.
+  await h.store.insertEvents([
+    makeEvent({
+      id: alert.event.id,
+      time: alert.event.time,
+      timeMs: Date.parse(alert.event.time),
+      raw: {
+        eventName: 'DeactivateMFADevice',
+        userAgent: `${HOSTILE_TEXT.script} ${HOSTILE_TEXT.ansi}`,
+        userIdentity: { userName: HOSTILE_TEXT.formula },
+        requestParameters: {
+          userName: HOSTILE_TEXT.img,
+          [HOSTILE_TEXT.img]: HOSTILE_TEXT.slack,
+          note: HOSTILE_TEXT.bidi,
+        },
+      },
+    }),
+  ]);
   await h.store.addComment(caseId, {
     author: HOSTILE_TEXT.bidi,
     text: `${HOSTILE_TEXT.script} ${HOSTILE_TEXT.ansi}`,
