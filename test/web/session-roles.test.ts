@@ -13,7 +13,7 @@ import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
 import type { TestProvider } from './test-support/oidc-provider.ts';
-import { CLIENT_ID, listenProvider, PEOPLE } from './test-support/oidc-provider.ts';
+import { CLIENT_ID, listenProvider, PEOPLE, signInAtProvider } from './test-support/oidc-provider.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
@@ -80,11 +80,7 @@ else
         await page.goto(`${h.base}/#/tokens`);
         await page.locator('#sso-row').waitFor({ state: 'visible' });
         await page.click('#sso');
-        await page.waitForURL(/localhost.*\/interaction\//);
-        await page.fill('input[name=login]', 'max');
-        await page.fill('input[name=password]', 'anything');
-        await page.click('button[type=submit]');
-        await page.locator('button[type=submit]', { hasText: 'Continue' }).click();
+        await signInAtProvider(page, 'max');
         await page.waitForURL(`${h.base}/#/tokens`);
         await page.locator('#token-form').waitFor();
         assert.equal((await page.locator('#person').innerText()).trim(), 'Max Lead · admin');

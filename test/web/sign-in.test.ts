@@ -16,7 +16,7 @@ import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
 import type { TestProvider } from './test-support/oidc-provider.ts';
-import { CLIENT_ID, listenProvider } from './test-support/oidc-provider.ts';
+import { CLIENT_ID, listenProvider, signInAtProvider } from './test-support/oidc-provider.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
@@ -79,11 +79,7 @@ else
       await page.locator('#sso-row').waitFor({ state: 'visible' });
       await page.click('#sso');
       // oidc-provider's development pages: any login name, then consent.
-      await page.waitForURL(/localhost.*\/interaction\//);
-      await page.fill('input[name=login]', 'ada');
-      await page.fill('input[name=password]', 'anything');
-      await page.click('button[type=submit]');
-      await page.locator('button[type=submit]', { hasText: 'Continue' }).click();
+      await signInAtProvider(page, 'ada');
       await page.waitForURL(`${h.base}/#/cases/${caseId}`);
       await page.locator('#person').waitFor({ state: 'visible' });
       assert.equal((await page.locator('#person').innerText()).trim(), 'Ada Lovelace · responder');

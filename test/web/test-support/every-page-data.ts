@@ -111,7 +111,8 @@ async function seedHostileCase(h: Harness): Promise<{ caseId: string; alertId: s
   return { caseId, alertId: alert.id };
 }
 
-const failing = (user: string): Finding => ({
+/** A failing console-MFA finding about `user` in the test account. */
+export const failingFinding = (user: string): Finding => ({
   checkId: 'iam_user_mfa_enabled_console_access',
   status: 'FAIL',
   severity: 'high',
@@ -132,14 +133,17 @@ async function seedPosture(h: Harness): Promise<void> {
       mfaEnforcedByPolicy: 5 + i * 3,
       cisScore: 60 + i * 8,
       state: {},
-      findings: i === 3 ? [failing('bob'), failing(HOSTILE_TEXT.img), failing(HOSTILE_TEXT.ansi)] : [],
+      findings:
+        i === 3
+          ? [failingFinding('bob'), failingFinding(HOSTILE_TEXT.img), failingFinding(HOSTILE_TEXT.ansi)]
+          : [],
       eventFacts: [],
       basedOn: null,
     });
 }
 
 /** Access denials, for the Overview's denials chart: without MFA, and explicit denies by an MFA policy. */
-async function seedDenials(h: Harness): Promise<void> {
+export async function seedDenials(h: Harness): Promise<void> {
   await h.store.insertEvents(
     [0, 1, 2, 3, 4, 5].map((i) =>
       makeEvent({
@@ -149,7 +153,10 @@ async function seedDenials(h: Harness): Promise<void> {
         time: new Date(NOW - (i * 9 + 2) * DAY).toISOString(),
         outcome: 'failure',
         errorCode: 'AccessDenied',
-        errorMessage: 'not authorized',
+        errorMessage:
+          i % 3 === 0
+            ? 'User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:ListMFADevices with an explicit deny in an identity-based policy: arn:aws:iam::111122223333:policy/ForceMFA'
+            : 'not authorized',
         actor: { mfaAuthenticated: i % 3 === 0 },
       }),
     ),

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { Page } from 'playwright-core';
 
 export const CLIENT_ID = 'mfaguard-test';
 
@@ -88,4 +89,13 @@ export async function listenProvider(options: ProviderOptions = {}): Promise<Tes
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** On the provider's development pages (after the dashboard sent the browser there): log in as `login`, consent. */
+export async function signInAtProvider(page: Page, login: string): Promise<void> {
+  await page.waitForURL(/localhost.*\/interaction\//);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'anything');
+  await page.click('button[type=submit]');
+  await page.locator('button[type=submit]', { hasText: 'Continue' }).click();
 }

@@ -103,6 +103,11 @@ async function runAxe(page: Page, axeSource: string): Promise<AxeViolation[]> {
   return page.evaluate<AxeViolation[]>(AXE_RUN);
 }
 
+/** Pixels in a series colour, by chart id (-1: a chart without its canvas). */
+export async function drawnPixels(page: Page): Promise<Record<string, number>> {
+  return Object.fromEntries(await page.evaluate<[string, number][]>(CHART_INK));
+}
+
 export async function collectPageFacts(page: Page, axeSource: string): Promise<PageFacts> {
   const [scrollWidth, unsafeElements, text] = await page.evaluate<[number, number, string]>(`[
     Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
