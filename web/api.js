@@ -278,10 +278,16 @@ export async function signInOffered() {
   return status.signIn === true;
 }
 
-/** Ends the session on the server (the cookie is cleared by its answer). */
+/**
+ * Ends the session on the server (the cookie is cleared by its answer).
+ * @returns {Promise<string | null>} the provider's logout page to go to next (its sign-in ends too), or null
+ */
 export async function endSession() {
-  await request('POST', '/auth/logout');
+  const answer = /** @type {{ providerLogout?: unknown }} */ (await request('POST', '/auth/logout'));
   csrfToken = null;
+  const url = typeof answer.providerLogout === 'string' ? answer.providerLogout : null;
+  // Only a web address: the server built it from the provider's metadata, and nothing else is a place to go.
+  return url !== null && /^https?:\/\//.test(url) ? url : null;
 }
 
 /**

@@ -247,7 +247,11 @@ signOut.addEventListener('click', () => {
     return;
   }
   endSession()
-    .then(() => showLogin('Signed out.'))
+    .then((providerLogout) => {
+      showLogin('Signed out.');
+      // Signed out here; the provider's page ends the sign-in there too, then sends the browser back.
+      if (providerLogout !== null) location.assign(providerLogout);
+    })
     .catch((error) => fail(error));
 });
 

@@ -2,7 +2,7 @@
 // Change approvals: the list, and a form to record one before a planned MFA device swap.
 
 import { createApproval, listApprovals } from './api.js';
-import { h, labelled, replace, table } from './dom.js';
+import { h, labelled, replace, stackedTable } from './dom.js';
 import { formatTime, parseLocalDateTime } from './format.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
@@ -169,7 +169,7 @@ export async function renderApprovals(view, ctx) {
   const approvals = await listApprovals();
   if (!ctx.isCurrent()) return;
   const now = ctx.now();
-  const t = table(
+  const t = stackedTable(
     ['Ticket', 'User', 'Actor', 'Account', 'From', 'To', 'Approver', 'Created by', 'Status'],
     approvals.map((a) => {
       const status = approvalStatus(a, now);

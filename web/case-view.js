@@ -11,6 +11,7 @@ import {
   select,
   severityBadge,
   stateBadge,
+  stackedTable,
   table,
 } from './dom.js';
 import { CASE_TRANSITIONS, CLASSIFICATIONS, formatSeconds, SEVERITIES, TRANSITION_LABELS } from './format.js';
@@ -320,7 +321,7 @@ function verifications(c, nowMs) {
     'section',
     { class: 'panel', id: 'verifications' },
     h('h3', null, 'Owner verification'),
-    table(
+    stackedTable(
       ['Owner', 'State', 'Sent', 'Deadline', 'Answered'],
       c.verifications.map((v) =>
         h(

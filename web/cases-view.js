@@ -5,12 +5,13 @@ import { listCases } from './api.js';
 import {
   classificationBadge,
   h,
+  labelCells,
   labelled,
   replace,
   select,
   severityBadge,
+  stackedTable,
   stateBadge,
-  table,
 } from './dom.js';
 import { CASE_STATES, formatTime, SEVERITIES } from './format.js';
 
@@ -18,6 +19,7 @@ import { CASE_STATES, formatTime, SEVERITIES } from './format.js';
 /** @typedef {import('./api.js').Case} Case */
 
 const PAGE_SIZE = 50;
+const HEADINGS = ['Severity', 'User', 'State', 'Classification', 'Risk', 'Assignee', 'First event', 'Opened'];
 
 /**
  * @param {Case} c
@@ -87,16 +89,13 @@ export async function renderCases(view, ctx, params) {
     if (!ctx.isCurrent()) return;
     const rows = page.items.map(caseRow);
     if (tbody === null) {
-      const t = table(
-        ['Severity', 'User', 'State', 'Classification', 'Risk', 'Assignee', 'First event', 'Opened'],
-        rows,
-        'No cases match.',
-      );
+      const t = stackedTable(HEADINGS, rows, 'No cases match.');
       t.id = 'cases-table';
       tbody = t.tBodies[0] ?? null;
       replace(body, t);
       body.className = '';
     } else {
+      labelCells(HEADINGS, rows);
       tbody.append(...rows);
     }
     more.hidden = page.nextCursor === null;

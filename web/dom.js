@@ -161,12 +161,29 @@ export function stateBadge(state) {
 }
 
 /**
+ * Gives each cell its column's heading as `data-label`, so a table styled `.stacked` can show its rows as labelled
+ * cards on a phone (style.css) instead of pushing the page sideways. Rows appended later need the same call.
+ * @param {readonly string[]} headings
+ * @param {readonly Node[]} rows
+ */
+export function labelCells(headings, rows) {
+  for (const row of rows) {
+    if (!(row instanceof HTMLTableRowElement)) continue;
+    [...row.cells].forEach((cell, i) => {
+      const heading = headings[i];
+      if (heading !== undefined && !cell.hasAttribute('data-label')) cell.dataset['label'] = heading;
+    });
+  }
+}
+
+/**
  * @param {readonly string[]} headings
  * @param {readonly Node[]} rows
  * @param {string} [empty] shown as one full-width row when there are no rows
  * @returns {HTMLTableElement}
  */
 export function table(headings, rows, empty = 'Nothing here.') {
+  labelCells(headings, rows);
   const body = h('tbody', null, rows);
   if (rows.length === 0) {
     const cell = h('td', { class: 'empty' }, empty);
@@ -187,6 +204,20 @@ export function table(headings, rows, empty = 'Nothing here.') {
     ),
     body,
   );
+}
+
+/**
+ * A list table that turns into labelled cards on a phone (style.css `table.stacked`), instead of a page that scrolls
+ * sideways.
+ * @param {readonly string[]} headings
+ * @param {readonly Node[]} rows
+ * @param {string} [empty]
+ * @returns {HTMLTableElement}
+ */
+export function stackedTable(headings, rows, empty) {
+  const t = table(headings, rows, empty);
+  t.classList.add('stacked');
+  return t;
 }
 
 /**

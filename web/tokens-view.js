@@ -3,7 +3,7 @@
 // revokes everyone's. Scripts with a token act as the person who made it: the audit log names them.
 
 import { createToken, listTokens, revokeToken, whoami } from './api.js';
-import { h, labelled, replace, select, table } from './dom.js';
+import { h, labelled, replace, select, stackedTable } from './dom.js';
 import { when } from './when.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
@@ -123,7 +123,7 @@ export async function renderTokens(view, ctx) {
  * @returns {HTMLTableElement}
  */
 function tokenTable(tokens, ctx) {
-  return table(
+  return stackedTable(
     ['Name', 'Kind', 'Role', 'Person', 'Created', 'Expires', ''],
     tokens.map((token) => tokenRow(token, ctx)),
     'No tokens yet.',

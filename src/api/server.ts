@@ -19,6 +19,7 @@ import { KPI_ROUTES } from './kpi-routes.ts';
 import { POSTURE_ROUTES } from './posture-routes.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
 import { RESPOND_ROUTES } from './respond-routes.ts';
+import { recheckSessionRole } from './provider-session.ts';
 import { checkCsrf, csrfTokenFor, findSession, sessionSite } from './sessions.ts';
 import { SIGN_IN_ROUTES } from './sign-in.ts';
 import { DASHBOARD_CSP, serveStatic } from './static-files.ts';
@@ -262,8 +263,10 @@ async function checkCaller(
     );
     if (session !== null) {
       checkCsrf(req.method ?? 'GET', req.headers, site, session.secret);
-      requireRole(session.token, needed);
-      return { caller: session.token, csrfToken: csrfTokenFor(session.secret) };
+      // The role as the provider says now (re-read at most every roleRefreshMs): a demotion counts from here.
+      const caller = await recheckSessionRole(options.signIn, options.store, session, options.now());
+      requireRole(caller, needed);
+      return { caller, csrfToken: csrfTokenFor(session.secret) };
     }
   }
   return { caller: await checkApiToken(req, options, limiter, needed) };

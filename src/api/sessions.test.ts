@@ -7,7 +7,14 @@ import type { Harness } from './test-support/harness.ts';
 import { auth, JSON_HEADERS, NOW, sampleAlert, seedCase, startHarness } from './test-support/harness.ts';
 import type { TestSession } from './test-support/sign-in.ts';
 import { seedSession, testSignIn } from './test-support/sign-in.ts';
-import { csrfTokenFor, sessionCookieName, sessionSite, setCookie } from './sessions.ts';
+import {
+  csrfTokenFor,
+  sealProviderTokens,
+  sessionCookieName,
+  sessionSite,
+  setCookie,
+  unsealProviderTokens,
+} from './sessions.ts';
 import { DASHBOARD_CSP } from './static-files.ts';
 
 describe('dashboard sessions and CSRF', () => {
@@ -224,5 +231,33 @@ describe('session cookie flags', () => {
   it('derive a different CSRF token per session', () => {
     assert.notEqual(csrfTokenFor('a'), csrfTokenFor('b'));
     assert.equal(csrfTokenFor('a'), csrfTokenFor('a'));
+  });
+});
+
+describe('provider tokens sealed with the session', () => {
+  const tokens = {
+    subject: 'ada',
+    idToken: 'eyJ.id.token',
+    accessToken: 'access-1',
+    accessExpiresAt: NOW + 3_600_000,
+    refreshToken: 'refresh-1',
+  };
+
+  it('open with the session secret only, and show nothing of the tokens', () => {
+    const sealed = sealProviderTokens('secret-a', tokens);
+    assert.deepEqual(unsealProviderTokens('secret-a', sealed), tokens);
+    assert.equal(unsealProviderTokens('secret-b', sealed), null);
+    for (const part of ['access-1', 'refresh-1', 'eyJ', 'ada'])
+      assert.ok(!Buffer.from(sealed, 'base64url').toString('latin1').includes(part), part);
+    // A fresh nonce each time: the same tokens never seal to the same text.
+    assert.notEqual(sealProviderTokens('secret-a', tokens), sealed);
+  });
+
+  it('refuse a seal that was changed, cut or is not one', () => {
+    const sealed = Buffer.from(sealProviderTokens('secret-a', tokens), 'base64url');
+    const flipped = Buffer.from(sealed);
+    flipped[flipped.length - 1]! ^= 1;
+    for (const bad of [flipped.toString('base64url'), sealed.subarray(0, 20).toString('base64url'), '', 'x'])
+      assert.equal(unsealProviderTokens('secret-a', bad), null);
   });
 });

@@ -1,7 +1,7 @@
 // Dashboard sessions: the cookie a signed-in person's browser presents, the CSRF token bound to it, and the checks a
 // state-changing request from a browser must pass (same origin, matching CSRF token).
 
-import { createHash, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { hashApiToken } from '../app/index.ts';
@@ -107,5 +107,51 @@ export function checkCsrf(
   const presented = headers['x-csrf-token'];
   if (typeof presented !== 'string' || !constantTimeEqual(presented, csrfTokenFor(secret))) {
     throw new HttpError(403, 'Forbidden', 'a valid X-CSRF-Token header is required with a session cookie');
+  }
+}
+
+/** What a session keeps of the person's sign-in at the provider, to re-read their roles and to end it there. */
+export interface ProviderTokens {
+  readonly subject: string;
+  readonly idToken: string | null;
+  readonly accessToken: string;
+  /** Epoch ms; null when the provider did not say. */
+  readonly accessExpiresAt: number | null;
+  readonly refreshToken: string | null;
+}
+
+/**
+ * The provider's tokens are sealed (AES-256-GCM) with a key derived from the session's secret, which the server never
+ * stores (only its hash): a copy of the database alone cannot use a person's refresh token.
+ */
+function sealKey(sessionSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', sessionSecret, 'mfaguard', 'session link v1', 32));
+}
+
+export function sealProviderTokens(sessionSecret: string, tokens: ProviderTokens): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(sessionSecret), iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(tokens), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+/** Null when the seal does not open with this secret or holds something else. */
+export function unsealProviderTokens(sessionSecret: string, sealed: string): ProviderTokens | null {
+  try {
+    const raw = Buffer.from(sealed, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', sealKey(sessionSecret), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    const value = JSON.parse(text) as Partial<ProviderTokens>;
+    if (typeof value.subject !== 'string' || typeof value.accessToken !== 'string') return null;
+    return {
+      subject: value.subject,
+      idToken: typeof value.idToken === 'string' ? value.idToken : null,
+      accessToken: value.accessToken,
+      accessExpiresAt: typeof value.accessExpiresAt === 'number' ? value.accessExpiresAt : null,
+      refreshToken: typeof value.refreshToken === 'string' ? value.refreshToken : null,
+    };
+  } catch {
+    return null;
   }
 }

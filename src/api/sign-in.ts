@@ -3,10 +3,15 @@
 
 import * as oidc from 'openid-client';
 import { generateApiToken, hashApiToken } from '../app/index.ts';
-import type { SignInConfig } from '../app/index.ts';
-import { ExternalError } from '../model/index.ts';
-import type { ApiRole } from '../store/index.ts';
 import type { RequestContext, Route, SignInOptions } from './context.ts';
+import {
+  configurationOf,
+  displayNameFrom,
+  providerLogoutUrl,
+  providerTokensOf,
+  roleFromClaims,
+} from './provider-session.ts';
+import type { ProviderTokens } from './sessions.ts';
 import { HttpError } from './problem.ts';
 import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
@@ -17,70 +22,16 @@ import {
   findSession,
   loginCookieName,
   readCookie,
+  sealProviderTokens,
   sessionCookieName,
   sessionSite,
   setCookie,
 } from './sessions.ts';
 
+export { displayNameFrom, roleFromClaims } from './provider-session.ts';
+
 /** The provider has this long to send the person back before the sign-in attempt is forgotten. */
 const LOGIN_TTL_SECONDS = 600;
-
-/** The provider's metadata is fetched on the first sign-in and kept; a failed fetch is tried again next time. */
-const discovered = new WeakMap<SignInOptions, Promise<oidc.Configuration>>();
-
-function configurationOf(options: SignInOptions): Promise<oidc.Configuration> {
-  let found = discovered.get(options);
-  if (found === undefined) {
-    const issuer = new URL(options.issuer);
-    found = oidc
-      .discovery(
-        issuer,
-        options.clientId,
-        options.clientSecret ?? undefined,
-        options.clientSecret === null ? oidc.None() : oidc.ClientSecretBasic(options.clientSecret),
-        // Plain http is accepted by the configuration only for loopback (a provider on the developer's machine).
-        issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {},
-      )
-      .catch((error: unknown) => {
-        discovered.delete(options);
-        throw new ExternalError(
-          'OpenID provider',
-          `cannot read its metadata at ${options.issuer}: ${error instanceof Error ? error.message : String(error)}`,
-          { retryable: true, cause: error },
-        );
-      });
-    discovered.set(options, found);
-  }
-  return found;
-}
-
-function claimValues(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
-  return [];
-}
-
-/** The highest role whose configured values meet the person's claim values; `*` matches everyone; null: none. */
-export function roleFromClaims(
-  claims: Readonly<Record<string, unknown>>,
-  config: SignInConfig,
-): ApiRole | null {
-  const held = new Set(claimValues(claims[config.roleClaim]));
-  const order: readonly ApiRole[] = ['admin', 'responder', 'viewer'];
-  for (const role of order) {
-    if (config.roles[role].some((value) => value === '*' || held.has(value))) return role;
-  }
-  return null;
-}
-
-/** The name people see in the audit log: the configured claim, else e-mail, user name, subject. */
-export function displayNameFrom(claims: Readonly<Record<string, unknown>>, config: SignInConfig): string {
-  for (const key of [config.nameClaim, 'name', 'email', 'preferred_username', 'sub']) {
-    const value = claims[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 200);
-  }
-  return 'unknown';
-}
 
 /** Only a path inside the dashboard is a place to come back to: never another site. */
 export function safeReturn(value: string | null): string {
@@ -161,6 +112,7 @@ async function finishLogin(ctx: RequestContext): Promise<Reply> {
   const config = await configurationOf(options);
   const current = new URL(`${options.publicUrl}/auth/callback${ctx.url.search}`);
   let claims: Record<string, unknown>;
+  let provider: ProviderTokens;
   try {
     const tokens = await oidc.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: login.verifier,
@@ -173,6 +125,8 @@ async function finishLogin(ctx: RequestContext): Promise<Reply> {
     // Groups are often only in the userinfo answer: both are read, the ID token's subject binding them.
     const info = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
     claims = { ...info, ...idClaims };
+    // Kept (sealed) with the session: to re-read the roles while it lasts and to end it at the provider.
+    provider = providerTokensOf(tokens, idClaims.sub, ctx.options.now());
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return refused(site, 400, `the provider's answer was not accepted (${reason.slice(0, 200)})`);
@@ -187,7 +141,7 @@ async function finishLogin(ctx: RequestContext): Promise<Reply> {
     );
   const secret = generateApiToken();
   const nowMs = ctx.options.now();
-  await ctx.options.store.createApiToken({
+  const { token } = await ctx.options.store.createApiToken({
     name: `dashboard session of ${name}`,
     role,
     tokenHash: hashApiToken(secret),
@@ -197,6 +151,11 @@ async function finishLogin(ctx: RequestContext): Promise<Reply> {
     subject: String(claims['sub']),
     displayName: name,
     expiresAt: nowMs + options.sessionTtlMs,
+  });
+  await ctx.options.store.linkSession({
+    tokenId: token.id,
+    sealed: sealProviderTokens(secret, provider),
+    checkedAt: nowMs,
   });
   return {
     status: 302,
@@ -210,15 +169,17 @@ async function finishLogin(ctx: RequestContext): Promise<Reply> {
 }
 
 async function signOut(ctx: RequestContext): Promise<Reply> {
-  const { site } = signInOf(ctx);
+  const { options, site } = signInOf(ctx);
   const session = await findSession(ctx.options.store, ctx.req.headers, site, ctx.options.now()).catch(
     () => null,
   );
   const cookies = [clearCookie(site, sessionCookieName(site))];
-  if (session === null) return { ...json(200, { signedOut: true }), cookies };
+  if (session === null) return { ...json(200, { signedOut: true, providerLogout: null }), cookies };
   checkCsrf(ctx.req.method ?? 'POST', ctx.req.headers, site, session.secret);
+  // Read before the session ends: the ID token hint is sealed with it.
+  const providerLogout = await providerLogoutUrl(options, ctx.options.store, session);
   await ctx.options.store.revokeApiToken(session.token.id, ctx.options.now());
-  return { ...json(200, { signedOut: true }), cookies };
+  return { ...json(200, { signedOut: true, providerLogout }), cookies };
 }
 
 export const SIGN_IN_ROUTES: readonly Route[] = [
@@ -263,8 +224,9 @@ export const SIGN_IN_ROUTES: readonly Route[] = [
     path: '/auth/logout',
     access: 'public',
     tag: 'sign-in',
-    summary: 'Ends the dashboard session (needs its X-CSRF-Token) and clears the cookie.',
-    responses: { '200': '{signedOut: true}', '403': 'cross-origin, or no valid CSRF token' },
+    summary:
+      'Ends the dashboard session (needs its X-CSRF-Token) and clears the cookie; `providerLogout` is the URL that ends the sign-in at the provider too (RP-initiated logout), or null.',
+    responses: { '200': '{signedOut: true, providerLogout}', '403': 'cross-origin, or no valid CSRF token' },
     handle: signOut,
   },
 ];

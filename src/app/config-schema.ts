@@ -347,6 +347,9 @@ const signInSchema = section({
     responder: names('claim values that make a responder').optional(),
     viewer: names('claim values that make a viewer; * lets every signed-in person view').optional(),
   }).meta({ description: 'claim values per role; the highest matching role wins, none: refused' }),
+  roleRefresh: duration(
+    'how long a signed-in person’s roles stand before they are read again from the provider (default 5m, 0s: every request)',
+  ).optional(),
   scopes: names('scopes asked for (default openid, profile, email)').optional(),
   sessionTtl: duration('how long a dashboard session lasts (default 8h, at least 5m)')
     .refine((ms) => ms >= 300_000, { error: 'must be at least 5m' })

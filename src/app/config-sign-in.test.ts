@@ -39,6 +39,7 @@ describe('sign-in configuration', () => {
       nameClaim: 'name',
       roles: { admin: ['secops-leads'], responder: [], viewer: ['*'] },
       sessionTtlMs: 8 * 3_600_000,
+      roleRefreshMs: 5 * 60_000,
     });
   });
 

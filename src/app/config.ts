@@ -55,6 +55,8 @@ export interface SignInConfig {
   /** Claim values per role; `*` matches every signed-in person. */
   readonly roles: Readonly<Record<'admin' | 'responder' | 'viewer', readonly string[]>>;
   readonly sessionTtlMs: number;
+  /** How long a session's roles stand before they are read again from the provider's claims. */
+  readonly roleRefreshMs: number;
 }
 
 export interface MfaguardConfig {
@@ -250,6 +252,7 @@ function toSignIn(given: NonNullable<ParsedConfigFile['serve']>['signIn']): Sign
       viewer: given.roles.viewer ?? [],
     },
     sessionTtlMs: given.sessionTtl ?? 8 * 3_600_000,
+    roleRefreshMs: given.roleRefresh ?? 5 * 60_000,
   };
 }
 

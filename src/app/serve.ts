@@ -68,6 +68,8 @@ export interface ServeOptions {
   readonly outboxLeaseMs?: number;
   /** Pause between ticks: escalations, rotations, re-triage (default 30 s). */
   readonly tickIntervalMs?: number;
+  /** How often ended dashboard sessions are deleted (default hourly). */
+  readonly sessionCleanupIntervalMs?: number;
   /** Live sources besides the HTTP endpoint: SQS queues, S3 prefixes to poll, LookupEvents regions. */
   readonly sources?: ServeSourceSettings;
   /** Tests replace the notifiers' fetch, the clock... */
@@ -385,6 +387,21 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       log,
       sleep,
     });
+    // Dashboard sessions that ended (expired, signed out, demoted to nothing) are deleted with their sealed provider
+    // tokens, so the table holds live sessions only. API tokens stay, revoked or not, for the record.
+    const sessionCleanup = runScheduledJob(stopping.signal, {
+      name: 'session-cleanup',
+      store,
+      workerId,
+      clock,
+      intervalMs: options.sessionCleanupIntervalMs ?? 3_600_000,
+      run: async () => {
+        const deleted = await store.deleteEndedSessions(clock());
+        if (deleted > 0) log({ level: 'info', msg: 'ended dashboard sessions deleted', count: deleted });
+      },
+      log,
+      sleep,
+    });
     const postureLoop = posture.run(stopping.signal);
     log({ level: 'info', msg: 'mfaguard serve listening', url: boundUrl, store: store.url, publicUrl });
 
@@ -398,6 +415,7 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
           closed,
           outboxLoop,
           tickLoop,
+          sessionCleanup,
           postureLoop,
           ...sources.map((source) => source.done),
         ]);

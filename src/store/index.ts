@@ -29,4 +29,5 @@ export type * from './kpi-facts.ts';
 export type * from './posture-snapshots.ts';
 export { POSTURE_SNAPSHOT_SOURCES } from './posture-snapshots.ts';
 export type * from './response-actions.ts';
+export type * from './session-links.ts';
 export { RESPONSE_ACTION_STATES } from './response-actions.ts';

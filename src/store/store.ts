@@ -5,6 +5,7 @@ import type { BaselineSightingsTx, SightingRow } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
 import type { KpiFactsTx } from './kpi-facts.ts';
 import type { PostureSnapshotsTx } from './posture-snapshots.ts';
+import type { SessionLinksTx } from './session-links.ts';
 import type { ResponseActionsTx } from './response-actions.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +447,13 @@ export interface KpiSnapshot {
  * atomically on its own; inside `Store.transaction` the same methods share one transaction.
  */
 export interface StoreTx
-  extends BaselineSightingsTx, JobLeasesTx, KpiFactsTx, PostureSnapshotsTx, ResponseActionsTx {
+  extends
+    BaselineSightingsTx,
+    JobLeasesTx,
+    KpiFactsTx,
+    PostureSnapshotsTx,
+    ResponseActionsTx,
+    SessionLinksTx {
   // Events -------------------------------------------------------------------------------------
   /**
    * Keeps the MFA-relevant events for correlation and baselines; dedupes by eventID across sources and restarts.

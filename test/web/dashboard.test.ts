@@ -223,8 +223,8 @@ else
       // load, or a class the data could spoof, would paint none).
       const SEVERITY_COLOURS: Record<string, string> = {
         critical: '#b3121f',
-        high: '#d9480f',
-        medium: '#b7791f',
+        high: '#c2410c',
+        medium: '#975a16',
         low: '#1f6feb',
       };
       const shown = await page.evaluate<string[]>(

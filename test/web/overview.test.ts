@@ -11,11 +11,12 @@ import type { PostureSnapshotInput } from '../../src/store/index.ts';
 import type { Alert, Classification } from '../../src/model/index.ts';
 import type { Harness } from '../../src/api/test-support/harness.ts';
 import { NOW, sampleAlert, startHarness } from '../../src/api/test-support/harness.ts';
-import { makeEvent } from '../../src/detect/test-support/event.ts';
 import { targetKeyOf } from '../../src/store/index.ts';
 import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
+import { seedDenials } from './test-support/every-page-data.ts';
+import { drawnPixels } from './test-support/page-checks.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 /** Gitignored (reports/): the run's screenshots, for a person to look at. */
@@ -65,27 +66,6 @@ async function seed(h: Harness): Promise<void> {
   }
 }
 
-/** Access denials: from sessions without MFA, and explicit denies by an MFA-enforcing policy. */
-async function seedDenials(h: Harness): Promise<void> {
-  await h.store.insertEvents(
-    [0, 1, 2, 3, 4, 5].map((i) =>
-      makeEvent({
-        id: `denied-${i}`,
-        name: 'ListMFADevices',
-        timeMs: NOW - (i * 9 + 2) * DAY,
-        time: new Date(NOW - (i * 9 + 2) * DAY).toISOString(),
-        outcome: 'failure',
-        errorCode: 'AccessDenied',
-        errorMessage:
-          i % 3 === 0
-            ? 'User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:ListMFADevices with an explicit deny in an identity-based policy: arn:aws:iam::111122223333:policy/ForceMFA'
-            : 'not authorized',
-        actor: { mfaAuthenticated: i % 3 === 0 },
-      }),
-    ),
-  );
-}
-
 const snapshot = (i: number): PostureSnapshotInput => ({
   accountId: HOSTILE[0]!,
   takenAt: NOW - (60 - i * 14) * DAY,
@@ -99,29 +79,6 @@ const snapshot = (i: number): PostureSnapshotInput => ({
   eventFacts: [],
   basedOn: null,
 });
-
-/** Pixels of each chart's canvas close to one of its series colours (read from the page's custom properties). */
-async function drawnPixels(page: Page): Promise<Record<string, number>> {
-  return page.evaluate<Record<string, number>>(`(() => {
-    const out = {};
-    for (const figure of document.querySelectorAll('.ov-chart')) {
-      const canvas = figure.querySelector('canvas');
-      if (!canvas) { out[figure.id] = -1; continue; }
-      const style = getComputedStyle(figure);
-      const colours = ['--ov-legit', '--ov-unauth', '--ov-unexpl', '--ov-mttd', '--ov-mttr', '--ov-window']
-        .map((name) => style.getPropertyValue(name).trim())
-        .map((hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
-      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] < 200) continue;
-        if (colours.some(([r, g, b]) => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 60)) n++;
-      }
-      out[figure.id] = n;
-    }
-    return out;
-  })()`);
-}
 
 /** WCAG contrast ratio of two computed `rgb(...)` colours. */
 function contrast(a: string, b: string): number {

@@ -3,26 +3,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Finding } from '../../src/model/index.ts';
 import type { Harness } from '../../src/api/test-support/harness.ts';
 import { NOW, startHarness } from '../../src/api/test-support/harness.ts';
 import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
+import { failingFinding } from './test-support/every-page-data.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const HOSTILE_USER = '<img src=x onerror=window.__pwned=1>';
 const ACCOUNT = '111122223333';
-
-const failing = (user: string): Finding => ({
-  checkId: 'iam_user_mfa_enabled_console_access',
-  status: 'FAIL',
-  severity: 'high',
-  resource: { type: 'AwsIamUser', name: user, arn: null, account: ACCOUNT },
-  controls: [],
-  message: `IAM user ${user} can sign in to the console without MFA.`,
-  remediation: 'Enable MFA.',
-});
 
 const problem = chromiumProblem();
 if (problem !== null) it('posture page in Chromium', (t) => void missing(t, 'chromium', problem));
@@ -42,7 +32,7 @@ else
         mfaEnforcedByPolicy: 1,
         cisScore: 75,
         state: { collectedAt: new Date(NOW - 2 * 3_600_000).toISOString() },
-        findings: [failing('bob')],
+        findings: [failingFinding('bob')],
         eventFacts: [],
         basedOn: null,
       });
@@ -55,7 +45,7 @@ else
         mfaEnforcedByPolicy: 1,
         cisScore: 60,
         state: { collectedAt: new Date(NOW - 2 * 3_600_000).toISOString() },
-        findings: [failing('bob'), failing(HOSTILE_USER)],
+        findings: [failingFinding('bob'), failingFinding(HOSTILE_USER)],
         eventFacts: [
           {
             userName: HOSTILE_USER,

@@ -16,7 +16,7 @@ import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
 import type { TestProvider } from './test-support/oidc-provider.ts';
-import { CLIENT_ID, listenProvider } from './test-support/oidc-provider.ts';
+import { CLIENT_ID, listenProvider, signInAtProvider } from './test-support/oidc-provider.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
@@ -79,11 +79,7 @@ else
       await page.locator('#sso-row').waitFor({ state: 'visible' });
       await page.click('#sso');
       // oidc-provider's development pages: any login name, then consent.
-      await page.waitForURL(/localhost.*\/interaction\//);
-      await page.fill('input[name=login]', 'ada');
-      await page.fill('input[name=password]', 'anything');
-      await page.click('button[type=submit]');
-      await page.locator('button[type=submit]', { hasText: 'Continue' }).click();
+      await signInAtProvider(page, 'ada');
       await page.waitForURL(`${h.base}/#/cases/${caseId}`);
       await page.locator('#person').waitFor({ state: 'visible' });
       assert.equal((await page.locator('#person').innerText()).trim(), 'Ada Lovelace · responder');
@@ -164,16 +160,25 @@ else
       assert.deepEqual(await b.attempts(), []);
     });
 
-    it('signs out: the session ends on the server and the cookie no longer opens anything', async () => {
+    it('signs out here and at the provider: the session ends on the server, the provider asks again', async () => {
       const cookie = (await page.context().cookies(h.base)).find((c) => c.name === 'mfaguard-session');
       await page.click('#signout');
-      await page.locator('#login-message', { hasText: 'Signed out.' }).waitFor();
+      // RP-initiated logout: the provider's own page, with the ID token as hint, then back to the dashboard.
+      await page.waitForURL(/localhost.*\/session\/end/);
+      const asked = new URL(page.url()).searchParams;
+      assert.equal(asked.get('post_logout_redirect_uri'), `${h.base}/`);
+      assert.match(asked.get('id_token_hint') ?? '', /^ey[\w-]+\.[\w-]+\.[\w-]*$/);
       const replay = await fetch(`${h.base}/api/whoami`, {
         headers: { cookie: `mfaguard-session=${cookie?.value}` },
       });
-      assert.equal(replay.status, 401);
-      await page.reload();
+      assert.equal(replay.status, 401, 'the local session ended before the provider was asked');
+      await page.click('button[name=logout][value=yes]');
+      await page.waitForURL(`${h.base}/`);
       await page.locator('#login').waitFor({ state: 'visible' });
       assert.equal(await page.locator('#app').isVisible(), false);
+      // Signed out at the provider too: signing in again asks for the login, not only for consent.
+      await page.click('#sso');
+      await page.waitForURL(/localhost.*\/interaction\//);
+      await page.locator('input[name=login]').waitFor();
     });
   });

@@ -19,6 +19,7 @@ export function testSignIn(base: () => string, issuer = 'http://127.0.0.1:9/unus
     nameClaim: 'name',
     roles: { admin: ['secops-leads'], responder: ['secops'], viewer: ['*'] },
     sessionTtlMs: SESSION_TTL_MS,
+    roleRefreshMs: 5 * 60_000,
     get publicUrl() {
       return base();
     },

@@ -6,6 +6,7 @@ import { POSTGRES_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { POSTGRES_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
 import { POSTGRES_CASE_KINDS_MIGRATION } from '../sql/case-kinds-sql.ts';
 import { POSTGRES_DENIALS_MIGRATION } from '../sql/mfa-denials-sql.ts';
+import { POSTGRES_SESSION_LINKS_MIGRATION } from '../sql/session-links-sql.ts';
 import { POSTGRES_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import { POSTGRES_ALERT_SEARCH_MIGRATION } from '../sql/alert-search-sql.ts';
 import type { Migration } from '../sql/driver.ts';
@@ -194,4 +195,5 @@ CREATE TABLE dead_letters (
   POSTGRES_POSTURE_MIGRATION,
   POSTGRES_CASE_KINDS_MIGRATION,
   POSTGRES_DENIALS_MIGRATION,
+  POSTGRES_SESSION_LINKS_MIGRATION,
 ];

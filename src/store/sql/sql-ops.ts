@@ -24,6 +24,8 @@ import type {
 } from '../posture-snapshots.ts';
 import { POSTURE_SNAPSHOT_SOURCES } from '../posture-snapshots.ts';
 import * as postureSql from './posture-snapshots-sql.ts';
+import * as sessionSql from './session-links-sql.ts';
+import type { SessionLink } from '../session-links.ts';
 import type { Alert, Classification, CloudTrailEvent, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError, isSeverity, severityRank } from '../../model/index.ts';
 import { AUTO_RESOLUTIONS, CASE_TRANSITIONS, canTransition, isCaseState } from '../case-lifecycle.ts';
@@ -1477,6 +1479,46 @@ export class SqlOps implements StoreTx {
     ]);
     if (rows[0] === undefined) throw new NotFoundError('API token', id);
     return toApiToken(rows[0]);
+  }
+
+  // Session links (SQL in session-links-sql.ts) -------------------------------------------------
+
+  async linkSession(link: SessionLink): Promise<void> {
+    const id = await this.#sessionId(link);
+    await sessionSql.linkSession(this.#conn, id, link);
+  }
+
+  async getSessionLink(tokenId: string): Promise<SessionLink | null> {
+    const id = numericId(tokenId);
+    return id === null ? null : sessionSql.getSessionLink(this.#conn, id);
+  }
+
+  async refreshSession(input: SessionLink & { readonly role: ApiRole }): Promise<void> {
+    if (!API_ROLES.includes(input.role))
+      throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
+    const id = await this.#sessionId(input);
+    await sessionSql.refreshSession(this.#conn, id, input);
+  }
+
+  deleteEndedSessions(beforeMs: number): Promise<number> {
+    requireTime(beforeMs, 'beforeMs');
+    return sessionSql.deleteEndedSessions(this.#conn, beforeMs);
+  }
+
+  /** The numeric id of an existing session, after checking the link's fields. */
+  async #sessionId(link: SessionLink): Promise<number> {
+    requireText(link.sealed, 'sealed');
+    requireTime(link.checkedAt, 'checkedAt');
+    const id = numericId(link.tokenId);
+    const rows =
+      id === null
+        ? []
+        : await this.#conn.query<{ id: number | string }>(
+            `SELECT id FROM api_tokens WHERE id = ? AND kind = 'session'`,
+            [id],
+          );
+    if (id === null || rows[0] === undefined) throw new NotFoundError('session', link.tokenId);
+    return id;
   }
 
   // Checkpoints ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type {
   AddDeadLetterInput,
   AlertQuery,
   CaseChange,
+  ApiRole,
   CasePatch,
   CaseQuery,
   CaseState,
@@ -30,6 +31,7 @@ import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
 import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
 import type { PostureSnapshotInput, PostureSnapshotQuery } from '../posture-snapshots.ts';
+import type { SessionLink } from '../session-links.ts';
 import type {
   PlanResponseActionInput,
   ResponseActionPatch,
@@ -335,6 +337,18 @@ export class SqlStore implements Store {
   }
   latestPostureSnapshots(query: { readonly accountId?: string } = {}) {
     return this.#read('latestPostureSnapshots', (ops) => ops.latestPostureSnapshots(query));
+  }
+  linkSession(link: SessionLink) {
+    return this.#write('linkSession', (ops) => ops.linkSession(link));
+  }
+  getSessionLink(tokenId: string) {
+    return this.#read('getSessionLink', (ops) => ops.getSessionLink(tokenId));
+  }
+  refreshSession(input: SessionLink & { readonly role: ApiRole }) {
+    return this.#write('refreshSession', (ops) => ops.refreshSession(input));
+  }
+  deleteEndedSessions(beforeMs: number) {
+    return this.#write('deleteEndedSessions', (ops) => ops.deleteEndedSessions(beforeMs));
   }
   addDeadLetter(input: AddDeadLetterInput) {
     return this.#write('addDeadLetter', (ops) => ops.addDeadLetter(input));

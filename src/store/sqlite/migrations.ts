@@ -6,6 +6,7 @@ import { SQLITE_PEOPLE_MIGRATION } from '../sql/people-sql.ts';
 import { SQLITE_POSTURE_MIGRATION } from '../sql/posture-snapshots-sql.ts';
 import { SQLITE_CASE_KINDS_MIGRATION } from '../sql/case-kinds-sql.ts';
 import { SQLITE_DENIALS_MIGRATION } from '../sql/mfa-denials-sql.ts';
+import { SQLITE_SESSION_LINKS_MIGRATION } from '../sql/session-links-sql.ts';
 import { SQLITE_RESPONSE_MIGRATION } from '../sql/response-actions-sql.ts';
 import { SQLITE_ALERT_SEARCH_MIGRATION } from '../sql/alert-search-sql.ts';
 import type { Migration } from '../sql/driver.ts';
@@ -194,4 +195,5 @@ CREATE TABLE dead_letters (
   SQLITE_POSTURE_MIGRATION,
   SQLITE_CASE_KINDS_MIGRATION,
   SQLITE_DENIALS_MIGRATION,
+  SQLITE_SESSION_LINKS_MIGRATION,
 ];

@@ -10,6 +10,7 @@ import { defineJobLeasesContract } from './job-leases.contract.ts';
 import { defineKpiFactsContract } from './kpi-facts.contract.ts';
 import { definePostureSnapshotsContract } from './posture-snapshots.contract.ts';
 import { defineResponseActionsContract } from './response-actions.contract.ts';
+import { defineSessionLinksContract } from './session-links.contract.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, StoreError } from '../errors.ts';
 import { targetKeyOf } from '../keys.ts';
 import type { Store, StoredAlert } from '../store.ts';
@@ -211,6 +212,7 @@ export function defineStoreContract(
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
     definePostureSnapshotsContract(test);
+    defineSessionLinksContract(test);
     defineResponseActionsContract(test, (store) => openCase(store));
     defineAlertSearchContract(test, makeAlert);
 

@@ -13,6 +13,7 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    on(event: string, listener: (ctx: never) => void): this;
   }
 
   export type FindAccount = (ctx: unknown, id: string) => Account | undefined | Promise<Account | undefined>;
