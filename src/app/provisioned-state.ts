@@ -40,7 +40,9 @@ export interface StoredPosture {
 /** Every provisioning of the account's users, oldest first per user (keyed by lower-cased name, as IAM compares). */
 export type Provisionings = ReadonlyMap<string, readonly Provisioning[]>;
 
-type Row = NonNullable<Extract<AccountSnapshot['credentialReport'], { state: 'collected' }>['value']>['users'][number];
+type Row = NonNullable<
+  Extract<AccountSnapshot['credentialReport'], { state: 'collected' }>['value']
+>['users'][number];
 
 const userKey = (userName: string): string => userName.toLowerCase();
 
