@@ -6,7 +6,7 @@ import { loadS3PollSource, loadSqsSource } from '../ingest/index.ts';
 import type { LiveSourceStore } from '../ingest/index.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { jsonForTerminal } from '../report/index.ts';
-import type { IngestOutcome, LiveService } from './live/index.ts';
+import type { IngestOutcome, LiveService, OutboxRunResult, OutboxWorker } from './live/index.ts';
 import type { PostureClients } from './posture-service.ts';
 import type { RespondClients } from './respond-clients.ts';
 
@@ -20,6 +20,11 @@ export interface LambdaRuntime {
   readonly clock: () => number;
   /** Identifies this container in work claims. */
   readonly workerId: string;
+  /**
+   * Sends what the outbox holds, on each scheduled tick: a Lambda-only deployment has no serve loop to do it.
+   * Absent: notifications wait for a running `serve` on the same store.
+   */
+  readonly outbox?: Pick<OutboxWorker, 'runOnce'>;
 }
 
 export interface HandlerDeps {
@@ -47,7 +52,7 @@ export type EventResult =
       readonly alerts: number;
     }
   /** A scheduled EventBridge rule's event: escalations, re-triage and due response actions ran, as serve's tick. */
-  | { readonly status: 'ticked' }
+  | { readonly status: 'ticked'; readonly outbox?: OutboxRunResult }
   /** The event cannot be read: retrying would not help, so it is an answer, not an exception. */
   | { readonly status: 'rejected'; readonly reason: string };
 
@@ -181,7 +186,10 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<La
       // A schedule rule (e.g. rate(1 minute)) stands in for serve's tick loop: delayed and approved actions apply.
       const runtime = await deps.getRuntime();
       await runtime.service.tick?.();
-      return { status: 'ticked' };
+      // After the tick, so what it queued (escalations, applied actions) goes out in the same invocation.
+      if (runtime.outbox === undefined) return { status: 'ticked' };
+      const sent = await runtime.outbox.runOnce();
+      return { status: 'ticked', outbox: sent };
     }
     if (typeof event['detail-type'] === 'string' && isObject(event['detail'])) return handleEvent(event);
     const reason =
@@ -240,12 +248,16 @@ export async function runtimeFromEnv(
     { loadRuleSet },
     { createLiveService },
     { wireResponsePath },
+    { configuredOutbox },
+    { createNotifiers },
   ] = await Promise.all([
     import('../store/index.ts'),
     import('./config.ts'),
     import('./rule-set.ts'),
     import('./live/index.ts'),
     import('./respond-path.ts'),
+    import('./outbox-setup.ts'),
+    import('../notify/index.ts'),
   ]);
   const configPath = env['MFAGUARD_CONFIG'];
   const config =
@@ -291,6 +303,14 @@ export async function runtimeFromEnv(
     log: defaultLog,
     responder: hooks,
   });
+  const outbox = configuredOutbox({
+    store,
+    config,
+    notifiers: createNotifiers(config.notify?.notifiers ?? [], { env, now: clock }),
+    clock,
+    workerId,
+    log: defaultLog,
+  });
   let s3: S3Client | null = null;
   const { createS3Client } = await loadS3PollSource();
   return {
@@ -299,6 +319,7 @@ export async function runtimeFromEnv(
     s3: () => (s3 ??= createS3Client()),
     clock,
     workerId,
+    outbox,
   };
 }
 

@@ -1,6 +1,8 @@
 // serve and the Lambda handler share one response path: the same events give the same recorded actions and messages.
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,5 +185,63 @@ describe('response parity: serve and the Lambda handler', () => {
     });
     assert.deepEqual(lambda, serve);
     assert.equal(sts.commandCalls(AssumeRoleCommand).length, 2);
+  });
+
+  it('a Lambda-only deployment sends its notifications on the scheduled tick (no serve needed)', async () => {
+    const received: { kind: unknown; delivery: string | undefined }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        const payload = JSON.parse(body) as { notification?: { kind?: unknown }; kind?: unknown };
+        received.push({
+          kind: payload.notification?.kind ?? payload.kind,
+          delivery: request.headers['x-mfaguard-delivery'] as string | undefined,
+        });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const configPath = join(dir, 'mfaguard-lambda-only.yml');
+    writeFileSync(configPath, CONFIG.replace('http://127.0.0.1:9/hook', `http://127.0.0.1:${port}/hook`));
+    iam = carolsIam();
+    const runtime = await runtimeFromEnv(
+      {
+        ...E2E_ENV,
+        MFAGUARD_STORE: `sqlite:${join(dir, 'lambda-only.db')}`,
+        MFAGUARD_SECRET: 'a-long-enough-test-secret-0123456789',
+        MFAGUARD_PUBLIC_URL: PUBLIC_URL,
+        MFAGUARD_CONFIG: configPath,
+        AWS_LAMBDA_LOG_STREAM_NAME: 'lambda-only',
+      },
+      { clock: fakeClock('2026-11-18T02:20:00Z'), respondClients: clients(), postureClients: null },
+    );
+    const store = runtime.store as Store;
+    try {
+      const handle = createHandler({ getRuntime: () => Promise.resolve(runtime), log: () => undefined });
+      for (const record of RECORDS) await handle(eventBridge(record));
+      const queued = (await recorded(store)).messages;
+      assert.deepEqual(queued, ['response-applied@soc', 'response-applied@soc'], 'queued, not yet sent');
+      assert.equal(received.length, 0);
+
+      const ticked = await handle({
+        version: '0',
+        id: 'tick-1',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        resources: ['arn:aws:events:us-east-1:111122223333:rule/mfaguard-tick'],
+        detail: {},
+      });
+      assert.ok('status' in ticked && ticked.status === 'ticked', JSON.stringify(ticked));
+      assert.equal(ticked.outbox?.sent, 2);
+      assert.equal(ticked.outbox?.dead, 0);
+      assert.deepEqual((await recorded(store)).messages, [], 'nothing left pending');
+      assert.equal(received.length, 2);
+      assert.equal(new Set(received.map((r) => r.delivery)).size, 2, 'each with its own delivery key');
+    } finally {
+      await store.close();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });

@@ -17,19 +17,14 @@ import type { MfaguardConfig } from './config.ts';
 import { DEFAULT_CONFIG, DEFAULT_SERVE_CONFIG } from './config.ts';
 import { hashApiToken } from './api-tokens.ts';
 import type { LiveLogEntry, LiveService, OutboxRunResult } from './live/index.ts';
-import {
-  DEFAULT_LANE_CONCURRENCY,
-  createLiveMetrics,
-  createLiveService,
-  createOutboxWorker,
-  runScheduledJob,
-} from './live/index.ts';
+import { createLiveMetrics, createLiveService, runScheduledJob } from './live/index.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { ServeSourceSettings, StartedSource } from './serve-sources.ts';
 import { checkSourceSettings, startSources } from './serve-sources.ts';
 import { createIamTagReader } from './iam-owner-tags.ts';
 import { createServeLog, logLevelFrom } from './serve-log.ts';
 import { wireResponsePath } from './respond-path.ts';
+import { configuredOutbox } from './outbox-setup.ts';
 import type { RespondClients } from './respond-clients.ts';
 import type { Responder } from '../respond/index.ts';
 import type { PostureClients, PostureService } from './posture-service.ts';
@@ -104,9 +99,6 @@ export interface RunningService {
 const LINK_SECRET_CHECKPOINT = 'serve:link-secret';
 const LINK_SECRET_LOCK = 'serve:link-secret:init';
 const MIN_TOKEN_LENGTH = 16;
-const OUTBOX_BATCH = 50;
-/** Short, and kept alive by heartbeats while a send runs: after a crash only the rows truly in flight wait for it. */
-const OUTBOX_LEASE_MS = 30_000;
 
 /** What the front door is handed once the live service is built. */
 export interface DoorWiring {
@@ -327,23 +319,13 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
       ownerLookups,
       responder: hooks,
     });
-    const outbox = createOutboxWorker({
+    const outbox = configuredOutbox({
       store,
+      config,
       notifiers,
-      lanes: new Map(
-        (config.notify?.notifiers ?? []).map((notifier) => [
-          notifier.id,
-          {
-            concurrency: notifier.concurrency ?? DEFAULT_LANE_CONCURRENCY,
-            timeoutMs: notifier.timeoutMs,
-          },
-        ]),
-      ),
-      routes: config.notify?.routes ?? [],
       clock,
       workerId,
-      leaseMs: options.outboxLeaseMs ?? OUTBOX_LEASE_MS,
-      batch: OUTBOX_BATCH,
+      leaseMs: options.outboxLeaseMs,
       metrics: liveMetrics,
       log,
     });
