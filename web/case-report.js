@@ -4,7 +4,7 @@
 
 import { getAlert, getCase, listActions, listCaseNotifications } from './api.js';
 import { h, replace, table } from './dom.js';
-import { formatSeconds } from './format.js';
+import { caseKindLabel, formatSeconds } from './format.js';
 import { caseTimeline, timelineList } from './case-timeline.js';
 import { absoluteTime, humanChange } from './when.js';
 
@@ -172,6 +172,7 @@ export async function renderCaseReport(view, ctx, id) {
         fact('Assignee', c.assignee ?? 'unassigned'),
         fact('First event', absoluteTime(c.firstEventAt)),
         fact('Detected', absoluteTime(c.detectedAt)),
+        fact('Kind', caseKindLabel(c.kind)),
         fact('Opened', absoluteTime(c.openedAt)),
         fact(
           'Resolved',

@@ -14,7 +14,14 @@ import {
   stackedTable,
   table,
 } from './dom.js';
-import { CASE_TRANSITIONS, CLASSIFICATIONS, formatSeconds, SEVERITIES, TRANSITION_LABELS } from './format.js';
+import {
+  CASE_TRANSITIONS,
+  caseKindLabel,
+  CLASSIFICATIONS,
+  formatSeconds,
+  SEVERITIES,
+  TRANSITION_LABELS,
+} from './format.js';
 import { auditTable, downloadCaseJson, loadCaseBundle } from './case-report.js';
 import { caseTimeline, timelineList } from './case-timeline.js';
 import { when } from './when.js';
@@ -394,6 +401,8 @@ export async function renderCase(view, ctx, id) {
     h(
       'dl',
       { class: 'facts wide' },
+      h('dt', null, 'Kind'),
+      h('dd', { id: 'case-kind' }, caseKindLabel(c.kind)),
       h('dt', null, 'Assignee'),
       h('dd', null, c.assignee ?? 'unassigned'),
       h('dt', null, 'First event'),

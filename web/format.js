@@ -270,3 +270,15 @@ export function tokenProblem(token) {
   if (token.length > 4096) return 'That token is too long (over 4096 characters).';
   return null;
 }
+
+/**
+ * What the case is about, in words: an MFA removal (no kind), or a console user provisioned without MFA. Another
+ * kind is shown as stored (text node: inert).
+ * @param {string | null | undefined} kind
+ * @returns {string}
+ */
+export function caseKindLabel(kind) {
+  if (kind === null || kind === undefined) return 'MFA removal';
+  if (kind === 'provisioned-without-mfa') return 'Console user provisioned without MFA';
+  return kind;
+}

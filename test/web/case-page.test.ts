@@ -22,13 +22,14 @@ const HOSTILE = '<img src=x onerror=window.__pwned=1>\u202Eexe';
 const MINUTE = 60_000;
 
 /** Detected and opened a minute after the event, as the live service would. */
-async function openCase(store: Store, alert: Alert, nowMs: number): Promise<string> {
+async function openCase(store: Store, alert: Alert, nowMs: number, kind?: string): Promise<string> {
   await store.insertAlerts([alert], nowMs);
   const opened = await store.openOrAttachCase({
     alert,
     targetKey: targetKeyOf(alert.event.account, alert.target.userName ?? ''),
     nowMs,
     actor: 'system',
+    ...(kind === undefined ? {} : { kind }),
   });
   return opened.case.id;
 }
@@ -42,6 +43,7 @@ else
     let page: Page;
     let resolvedId = '';
     let openId = '';
+    let provisionedId = '';
     const now = Date.now();
 
     before(async () => {
@@ -58,6 +60,12 @@ else
         h.store,
         sampleAlert({ id: 'alert-gina', user: 'gina', time: eventTime }),
         opened,
+      );
+      provisionedId = await openCase(
+        h.store,
+        sampleAlert({ id: 'alert-hank', user: 'hank', time: eventTime }),
+        opened,
+        'provisioned-without-mfa',
       );
       const store = h.store;
       await store.createVerification({
@@ -121,6 +129,18 @@ else
       assert.equal((await resolved.innerText()).trim(), '1 h ago');
       assert.match((await resolved.getAttribute('title')) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
       assert.equal(await resolved.getAttribute('datetime'), new Date(now - 60 * MINUTE).toISOString());
+      assert.equal(await page.locator('#case-kind').innerText(), 'MFA removal');
+    });
+
+    it('says what a case is about: a console user provisioned without MFA is not an MFA removal', async () => {
+      await page.goto(`${h.base}/#/cases/${provisionedId}`);
+      await page.locator('#audit').waitFor();
+      assert.equal(await page.locator('#case-kind').innerText(), 'Console user provisioned without MFA');
+      await page.goto(`${h.base}/#/cases/${provisionedId}/report`);
+      await page.getByText('Console user provisioned without MFA').first().waitFor();
+      // The next tests read the resolved case's page, where the first test left the browser.
+      await page.goto(`${h.base}/#/cases/${resolvedId}`);
+      await page.locator('#audit').waitFor();
     });
 
     it('tells the case’s story in one timeline: event, notification, verification, response, resolution', async () => {
