@@ -43,7 +43,9 @@ export async function openBrowser(): Promise<BrowserHandle> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   await context.addInitScript({ content: TRAP });
   const page = await context.newPage();
-  page.setDefaultTimeout(5000);
+  // Generous: a wait's bound only decides how long a failing test takes to say so. CI runs two test files at a time
+  // on two cores, and a sign-in through the provider's pages once took over 5 s there (a flake, not a failure).
+  page.setDefaultTimeout(30_000);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
