@@ -225,14 +225,17 @@ function outboxChaos(backend: Backend): void {
   after(async () => {
     for (const serve of children) if (serve.ended() === null) serve.child.kill('SIGKILL');
     await Promise.all(children.map((serve) => serve.exited));
-    for (const drop of drops) await drop();
-    await Promise.all([
+    // Every clean-up runs even when one fails (a receiver left listening would keep this file's process alive).
+    const results = await Promise.allSettled([
+      ...drops.map((drop) => drop()),
       receivers.webhook.close(),
       receivers.slack.close(),
       receivers.pager.close(),
       receivers.smtp.close(),
     ]);
     rmSync(home, { recursive: true, force: true });
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   });
 
   async function freshStore(label: string): Promise<string> {

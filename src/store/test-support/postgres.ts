@@ -55,17 +55,25 @@ export interface ThrowawayDatabase {
   readonly drop: () => Promise<void>;
 }
 
+/** Runs one statement on a connection of its own, closed at once: no idle admin connection is left to break. */
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  // An idle client whose server goes away emits 'error'; unheard, that would end the test process.
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 /** A new, empty database; `drop` removes it even with connections left open. */
 export async function createThrowawayDatabase(prefix = 'mfaguard_test'): Promise<ThrowawayDatabase> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
   const database = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${database}`);
+  await adminQuery(`CREATE DATABASE ${database}`);
   return {
     url: `postgres://postgres@${HOST}:${PORT}/${database}`,
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    },
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
   };
 }
