@@ -18,7 +18,9 @@ export function testDeps(env: Record<string, string> = {}): NotifierDeps {
   };
 }
 
-export const COMMON_TEST_SETTINGS = { timeoutMs: 2000, verificationLinks: false };
+// The timeout only bounds how soon a broken receiver fails a test (tests of timeouts set their own, shorter one):
+// 2 s once failed a delivery to the loopback SMTP receiver on a machine at load 35.
+export const COMMON_TEST_SETTINGS = { timeoutMs: 20_000, verificationLinks: false };
 
 /** Answers the receiver's script into transient/permanent failures and keeps the accepted requests. */
 export function httpFixture(
