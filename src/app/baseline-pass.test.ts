@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_TRIAGE_CONFIG } from '../enrich/index.ts';
 import { makeEvent } from '../enrich/test-support/events.ts';
 import { ANY_PRINCIPAL, principalHashOf } from '../ingest/index.ts';
-import { planBaselinePass } from './baseline-pass.ts';
+import { mergePrincipals, planBaselinePass } from './baseline-pass.ts';
 import type { FileSpan } from './baseline-pass.ts';
 
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ describe('planBaselinePass', () => {
     const span = (daysBefore: number, principals: number[]): FileSpan => ({
       firstMs: at - daysBefore * DAY,
       lastMs: at - daysBefore * DAY + 3_600_000,
-      principals: new Set(principals),
+      principals: mergePrincipals(undefined, principals),
     });
     const spans = new Map<string, FileSpan>([
       ['alice-recent', span(2, [principalHashOf(alice), 7])],
@@ -43,5 +43,15 @@ describe('planBaselinePass', () => {
   it('plans nothing without a removal to judge', () => {
     const signIn = makeEvent({ name: 'ConsoleLogin', at: '2024-05-10T12:00:00Z', actor: 'bob' });
     assert.equal(planBaselinePass([signIn], DEFAULT_TRIAGE_CONFIG, signIn.timeMs, new Map()), null);
+  });
+});
+
+void describe('mergePrincipals', () => {
+  it('keeps a file’s callers sorted and once each, across its chunks', () => {
+    const first = mergePrincipals(undefined, [7, 3, 0xffffffff, 3]);
+    assert.deepEqual([...first], [3, 7, 0xffffffff]);
+    const merged = mergePrincipals(first, [5, 7, 1]);
+    assert.deepEqual([...merged], [1, 3, 5, 7, 0xffffffff]);
+    assert.deepEqual([...mergePrincipals(undefined, [])], []);
   });
 });

@@ -11,8 +11,36 @@ import type { BaselineTarget } from './process-chunk.ts';
 export interface FileSpan {
   readonly firstMs: number;
   readonly lastMs: number;
-  /** Its callers as `principalHash` values (ANY_PRINCIPAL: some could not be read). */
-  readonly principals: ReadonlySet<number>;
+  /**
+   * Its callers as `principalHash` values (ANY_PRINCIPAL: some could not be read), sorted, once each: a typed array,
+   * not a Set, as the scan holds one per file until the passes end (a few bytes per caller instead of a hash table).
+   */
+  readonly principals: Uint32Array;
+}
+
+/** The sorted, distinct union of a file's callers so far and those of another of its chunks. */
+export function mergePrincipals(held: Uint32Array | undefined, more: readonly number[]): Uint32Array {
+  const all = new Uint32Array((held?.length ?? 0) + more.length);
+  if (held !== undefined) all.set(held);
+  all.set(more, held?.length ?? 0);
+  all.sort();
+  let kept = 0;
+  for (let at = 0; at < all.length; at++) if (at === 0 || all[at] !== all[at - 1]) all[kept++] = all[at]!;
+  return kept === all.length ? all : all.slice(0, kept);
+}
+
+/** Whether the sorted `principals` hold `hash` (a binary search). */
+function holdsHash(principals: Uint32Array, hash: number): boolean {
+  let low = 0;
+  let high = principals.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const value = principals[middle]!;
+    if (value === hash) return true;
+    if (value < hash) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
 
 export interface BaselinePlan {
@@ -67,7 +95,9 @@ export function planBaselinePass(
   const full = withId.size < windows.size;
   const hashes = [...principalIds].map(principalHashOf);
   const holdsCaller = (span: FileSpan): boolean =>
-    full || span.principals.has(ANY_PRINCIPAL) || hashes.some((hash) => span.principals.has(hash));
+    full ||
+    holdsHash(span.principals, ANY_PRINCIPAL) ||
+    hashes.some((hash) => holdsHash(span.principals, hash));
   const files = [...spans]
     .filter(
       ([, span]) =>

@@ -11,7 +11,7 @@ import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../mode
 import { AlertSpill } from './alert-spill.ts';
 import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
-import { planBaselinePass } from './baseline-pass.ts';
+import { mergePrincipals, planBaselinePass } from './baseline-pass.ts';
 import { isFilterActive, judgeLocation, judgePrefix } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
 import type { FileSpan } from './baseline-pass.ts';
@@ -204,8 +204,7 @@ class ScanTally {
   private absorbSpan(result: ChunkResult): void {
     if (result.firstEventMs === null || result.lastEventMs === null) return;
     const span = this.spans.get(result.location);
-    const principals = new Set(span?.principals ?? []);
-    for (const hash of result.principals) principals.add(hash);
+    const principals = mergePrincipals(span?.principals, result.principals);
     this.spans.set(result.location, {
       firstMs: Math.min(span?.firstMs ?? Infinity, result.firstEventMs),
       lastMs: Math.max(span?.lastMs ?? -Infinity, result.lastEventMs),

@@ -93,6 +93,22 @@ interface RecordHead {
   readonly nameEnd: number;
   readonly sourceStart: number;
   readonly sourceEnd: number;
+  /** Where the caller's `"principalId":"` key is (the first in userIdentity, before eventTime), or -1. */
+  readonly principalAt: number;
+}
+
+/**
+ * The next `"principalId":"` at or after the last record read (-1: none left, -2: not searched yet): a file of AWS
+ * service calls (no principal id) is searched once, not once per record to its end.
+ */
+interface PrincipalCursor {
+  next: number;
+}
+
+function principalKeyAt(bytes: Buffer, start: number, timeAt: number, cursor: PrincipalCursor): number {
+  if (cursor.next === NOT_SEARCHED || (cursor.next !== -1 && cursor.next < start))
+    cursor.next = bytes.indexOf(PRINCIPAL_KEY, start);
+  return cursor.next !== -1 && cursor.next < timeAt ? cursor.next : -1;
 }
 
 /**
@@ -100,7 +116,13 @@ interface RecordHead {
  * `"eventTime"` must belong to it (no other record starts between) and be followed at once by eventSource and
  * eventName, plain strings; otherwise a string saying what was off.
  */
-function readRecordHead(bytes: Buffer, start: number, next: number, count: number): RecordHead | string {
+function readRecordHead(
+  bytes: Buffer,
+  start: number,
+  next: number,
+  count: number,
+  cursor: PrincipalCursor,
+): RecordHead | string {
   const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
   // A record without eventTime would lend the next record's: it must come before the next record starts.
   if (time === -1 || (next !== -1 && next < time)) return `record ${count} has no eventTime`;
@@ -118,7 +140,8 @@ function readRecordHead(bytes: Buffer, start: number, next: number, count: numbe
   const nameStart = sourceEnd + 1 + NAME_NEXT.length;
   const nameEnd = readString(bytes, nameStart);
   if (nameEnd === null) return `record ${count}: unusual eventName`;
-  return { start, timeAt: time, timeMs, nameStart, nameEnd, sourceStart, sourceEnd };
+  const principalAt = principalKeyAt(bytes, start, time, cursor);
+  return { start, timeAt: time, timeMs, nameStart, nameEnd, sourceStart, sourceEnd, principalAt };
 }
 
 function scanDelivery(
@@ -141,13 +164,14 @@ function scanDelivery(
   let index = 0;
   const principals = new Set<number>();
   const pins = valueCursors(needles);
+  const cursor: PrincipalCursor = { next: NOT_SEARCHED };
   let start = bytes.indexOf(RECORD_START, from);
   while (start !== -1 && start < last) {
     // The next record's start, found once: it bounds this record's head and is where the loop goes next. Between
     // here and the head's end lie only plain strings (no quote inside), so no record can start there.
     let next = bytes.indexOf(RECORD_START, start + RECORD_START.length);
     if (next > last) next = -1;
-    const head = readRecordHead(bytes, start, next, index);
+    const head = readRecordHead(bytes, start, next, index, cursor);
     if (typeof head === 'string') return fallback(head);
     const wanted = !outside(window, head.timeMs);
     if (wanted) {
@@ -183,13 +207,14 @@ function scanLines(
   let pos = 0;
   let line = 0;
   const pins = valueCursors(needles);
+  const cursor: PrincipalCursor = { next: NOT_SEARCHED };
   while (pos < bytes.length) {
     let stop = bytes.indexOf(NEWLINE, pos);
     if (stop === -1) stop = bytes.length;
     const lineStart = firstNonSpace(bytes, pos);
     if (lineStart !== -1 && lineStart < stop) {
       const head = startsWith(bytes, lineStart, RECORD_START)
-        ? readRecordHead(bytes, lineStart, stop, line)
+        ? readRecordHead(bytes, lineStart, stop, line, cursor)
         : null;
       const layout = head !== null && typeof head !== 'string' && head.nameEnd < stop ? head : null;
       const wanted = layout === null || !outside(window, layout.timeMs);
@@ -217,11 +242,14 @@ function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
 
 /** The position of the closing quote of a string starting at `from`, or null when it holds an escape. */
 function readString(bytes: Buffer, from: number): number | null {
-  const end = bytes.indexOf(QUOTE, from);
-  if (end === -1) return null;
-  // A plain loop: the values read here are short, and a forward search for `\\` could run to the end of the file.
-  for (let at = from; at < end; at++) if (bytes[at] === BACKSLASH) return null;
-  return end;
+  // One plain loop for both the quote and an escape: the values read here are short, and a native search per value
+  // (then a second look for `\\`) cost more in call overhead than it saved.
+  for (let at = from; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === QUOTE) return at;
+    if (byte === BACKSLASH) return null;
+  }
+  return null;
 }
 
 /**
@@ -283,22 +311,12 @@ export function principalHashOf(principalId: string): number {
 
 /** The caller's principal id: userIdentity comes before eventTime, and its first principalId is the caller's. */
 function notePrincipal(bytes: Buffer, head: RecordHead, principals: Set<number>): void {
-  const key = principalKeyAt(bytes, head);
+  const key = head.principalAt;
   if (key === -1) return;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped id cannot be hashed as the parser would read it: the file is marked as holding anyone.
   if (end === null) principals.add(ANY_PRINCIPAL);
   else if (end < head.timeAt) principals.add(principalHash(bytes, key + PRINCIPAL_KEY.length, end));
-}
-
-/**
- * Where the caller's `"principalId":"` key is, or -1 when userIdentity (before eventTime) has none. The search is
- * bounded to the record's head: an unbounded one, for an identity without a principal id (an AWS service), would run
- * on into the next records.
- */
-function principalKeyAt(bytes: Buffer, head: RecordHead): number {
-  const found = bytes.subarray(head.start, head.timeAt).indexOf(PRINCIPAL_KEY);
-  return found === -1 ? -1 : head.start + found;
 }
 
 /** Marks a file whose callers could not all be fingerprinted: the second pass reads it whatever it looks for. */
@@ -374,7 +392,7 @@ function matters(
   const principals = needles.principalIds;
   if (principals === undefined || principals.size === 0) return false;
   // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).
-  const key = principalKeyAt(bytes, head);
+  const key = head.principalAt;
   if (key === -1) return false;
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped principal id cannot be read here: keep the record, the parser decides.

@@ -30,15 +30,31 @@ const looseUtf8 = new TextDecoder('utf-8');
  * files are at most a few hundred MB). Read errors and truncated gzip end the stream with an issue, after the
  * complete lines read so far.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export async function* splitStream(
   source: AsyncIterable<Uint8Array>,
   options: SplitOptions,
 ): AsyncGenerator<SplitItem, void, undefined> {
   const location = options.location;
-  const maxChunkBytes = Math.max(1, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
-  const iterator = source[Symbol.asyncIterator]();
+  const opened = await openPlain(source);
+  if ('error' in opened) {
+    yield { kind: 'issue', issue: streamIssue(location, opened.error, 0, false) };
+    return;
+  }
+  const cutter = new LineCutter(location, Math.max(1, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES));
+  try {
+    for await (const piece of opened.plain) yield* cutter.add(piece);
+  } catch (error) {
+    yield* cutter.salvage(streamIssue(location, error, cutter.total, opened.gzipped));
+    return;
+  }
+  yield* cutter.finish();
+}
 
+/** The stream's bytes, gunzipped when its first two bytes say gzip; or the error that ended it before them. */
+async function openPlain(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ plain: AsyncIterable<Uint8Array>; gzipped: boolean } | { error: unknown }> {
+  const iterator = source[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let headLength = 0;
   let ended = false;
@@ -53,91 +69,108 @@ export async function* splitStream(
       headLength += next.value.length;
     }
   } catch (error) {
-    yield { kind: 'issue', issue: streamIssue(location, error, 0, false) };
-    return;
+    return { error };
   }
   const gzipped = head.length > 0 && firstBytesAreGzip(head);
   const raw = resume(head, iterator, ended);
-  const plain = gzipped ? gunzipStream(raw) : raw;
+  return { plain: gzipped ? gunzipStream(raw) : raw, gzipped };
+}
 
-  let pieces: Uint8Array[] = [];
-  let pending = 0;
-  let mode: 'undecided' | 'jsonl' | 'whole' = 'undecided';
-  let waitingForBreak = false;
-  let baseIndex = 0;
-  let total = 0;
-  try {
-    for await (const piece of plain) {
-      pieces.push(piece);
-      pending += piece.length;
-      total += piece.length;
-      if (mode === 'whole' || pending < maxChunkBytes) continue;
-      // A line longer than a chunk: only a new piece with a line break can change anything.
-      if (waitingForBreak && piece.indexOf(0x0a) === -1) continue;
-      const buffer = concat(pieces, pending);
-      if (mode === 'undecided') mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
-      if (mode === 'whole') {
-        pieces = [buffer];
-        continue;
-      }
-      // Cut as many chunks of at most maxChunkBytes as the buffer holds, each ending at a line break.
-      let offset = 0;
-      while (buffer.length - offset >= maxChunkBytes) {
-        let cut = buffer.lastIndexOf(0x0a, offset + maxChunkBytes - 1);
-        if (cut < offset) cut = buffer.indexOf(0x0a, offset + maxChunkBytes);
-        if (cut === -1) break;
-        const data = buffer.subarray(offset, cut + 1);
-        yield {
-          kind: 'chunk',
-          chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
-        };
-        baseIndex += countBreaks(data);
-        offset = cut + 1;
-      }
-      const rest = offset === 0 ? buffer : buffer.subarray(offset);
-      waitingForBreak = rest.length >= maxChunkBytes;
-      pieces = rest.length > 0 ? [rest] : [];
-      pending = rest.length;
+/**
+ * Gathers a stream's pieces; once it reads as JSON Lines, cuts chunks of at most `maxChunkBytes` at line breaks,
+ * counting lines for each chunk's baseIndex. Anything else is gathered whole for the decoder.
+ */
+class LineCutter {
+  private pieces: Uint8Array[] = [];
+  private pending = 0;
+  private mode: 'undecided' | 'jsonl' | 'whole' = 'undecided';
+  private waitingForBreak = false;
+  private baseIndex = 0;
+  /** Bytes seen, for the issue when the stream fails. */
+  total = 0;
+
+  constructor(
+    private readonly location: string,
+    private readonly maxChunkBytes: number,
+  ) {}
+
+  *add(piece: Uint8Array): Generator<SplitItem, void, undefined> {
+    this.pieces.push(piece);
+    this.pending += piece.length;
+    this.total += piece.length;
+    if (this.mode === 'whole' || this.pending < this.maxChunkBytes) return;
+    // A line longer than a chunk: only a new piece with a line break can change anything.
+    if (this.waitingForBreak && piece.indexOf(0x0a) === -1) return;
+    const buffer = concat(this.pieces, this.pending);
+    if (this.mode === 'undecided') this.mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
+    if (this.mode === 'whole') {
+      this.pieces = [buffer];
+      return;
     }
-  } catch (error) {
-    const buffer = concat(pieces, pending);
-    if (mode === 'undecided' && buffer.length > 0) mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
-    if (mode === 'jsonl') {
+    // Cut as many chunks of at most maxChunkBytes as the buffer holds, each ending at a line break.
+    let offset = 0;
+    while (buffer.length - offset >= this.maxChunkBytes) {
+      let cut = buffer.lastIndexOf(0x0a, offset + this.maxChunkBytes - 1);
+      if (cut < offset) cut = buffer.indexOf(0x0a, offset + this.maxChunkBytes);
+      if (cut === -1) break;
+      yield this.lines(buffer.subarray(offset, cut + 1));
+      offset = cut + 1;
+    }
+    const rest = offset === 0 ? buffer : buffer.subarray(offset);
+    this.waitingForBreak = rest.length >= this.maxChunkBytes;
+    this.pieces = rest.length > 0 ? [rest] : [];
+    this.pending = rest.length;
+  }
+
+  /** The stream ended: the rest of the JSON Lines, or the whole document (the decoder tells its format). */
+  *finish(): Generator<SplitItem, void, undefined> {
+    const data = concat(this.pieces, this.pending);
+    if (this.mode !== 'jsonl') {
+      yield {
+        kind: 'chunk',
+        chunk: { location: this.location, baseIndex: 0, data: owned(data), compression: 'none' },
+      };
+      return;
+    }
+    if (data.length > 0) yield this.lines(data);
+  }
+
+  /** The stream failed: JSON Lines keep their complete lines, then the issue says what was kept. */
+  *salvage(issue: InputIssue): Generator<SplitItem, void, undefined> {
+    const buffer = concat(this.pieces, this.pending);
+    if (this.mode === 'undecided' && buffer.length > 0)
+      this.mode = sniffJsonLines(buffer) ? 'jsonl' : 'whole';
+    if (this.mode === 'jsonl') {
       const cut = buffer.lastIndexOf(0x0a);
-      if (cut !== -1) {
-        const data = buffer.subarray(0, cut + 1);
-        yield {
-          kind: 'chunk',
-          chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
-        };
-        baseIndex += countBreaks(data);
-      }
+      if (cut !== -1) yield this.lines(buffer.subarray(0, cut + 1));
     }
-    const salvaged = mode === 'jsonl' && baseIndex > 0;
-    const issue = streamIssue(location, error, total, gzipped);
+    const salvaged = this.mode === 'jsonl' && this.baseIndex > 0;
     yield {
       kind: 'issue',
       issue: {
         ...issue,
         message: salvaged
-          ? `${issue.message}; the ${baseIndex} complete lines before it were kept, the rest is lost`
+          ? `${issue.message}; the ${this.baseIndex} complete lines before it were kept, the rest is lost`
           : `${issue.message}; nothing from this input could be used`,
       },
     };
-    return;
   }
-  const data = concat(pieces, pending);
-  if (mode === 'jsonl') {
-    if (data.length > 0) {
-      yield {
-        kind: 'chunk',
-        chunk: { location, baseIndex, data: owned(data), compression: 'none', format: 'jsonl' },
-      };
-    }
-    return;
+
+  /** A JSON Lines chunk of `data` (whole lines), advancing the line count. */
+  private lines(data: Uint8Array): SplitItem {
+    const item: SplitItem = {
+      kind: 'chunk',
+      chunk: {
+        location: this.location,
+        baseIndex: this.baseIndex,
+        data: owned(data),
+        compression: 'none',
+        format: 'jsonl',
+      },
+    };
+    this.baseIndex += countBreaks(data);
+    return item;
   }
-  // One document, or a small input: the decoder tells the format (and reports an empty one).
-  yield { kind: 'chunk', chunk: { location, baseIndex: 0, data: owned(data), compression: 'none' } };
 }
 
 /**

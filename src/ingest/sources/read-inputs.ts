@@ -39,158 +39,189 @@ const LIST_AHEAD = 100_000;
 
 type Loaded = { readonly items: readonly InputItem[] } | { readonly stream: AsyncIterable<InputItem> };
 
+/** What the listing has found so far; read by the reading loop for the `discovered` item. */
+interface ListingState {
+  files: number;
+  bytes: number;
+  done: boolean;
+}
+
 /**
  * Lists every spec and reads what it finds: at most `concurrency` inputs are read ahead of the consumer, and
  * items come out in listing order (specs in the order given, folders in sorted order). Small inputs become one
  * chunk each (decompressed later, in the decoder); bigger ones and stdin are streamed and JSON Lines split into
  * chunks. Nothing is thrown for bad input: every failure is an `issue` item.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export async function* readInputs(
   specs: readonly string[],
   options: ReadInputsOptions = {},
 ): AsyncGenerator<InputItem, void, undefined> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
-  const maxChunkBytes = Math.max(1, Math.floor(options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES));
-  const signal = options.signal;
-  // A function, not a property read, so TypeScript does not assume it stays false across awaits.
-  const aborted = (): boolean => signal?.aborted === true;
-  const fs = options.fileSystem ?? nodeFileSystem;
-  let ownClient: S3Client | undefined;
-  // The AWS SDK is loaded only when an s3:// input is given: it costs half a second at start-up.
-  const s3 = async (): Promise<S3Client> => {
-    if (options.s3Client !== undefined) return options.s3Client;
-    const { createS3Client } = await import('./s3/s3-source.ts');
-    ownClient ??= createS3Client({
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-      ...(options.region === undefined ? {} : { region: options.region }),
-    });
-    return ownClient;
-  };
-
+  const clients = new S3Clients(options);
   const queue = new ListQueue(LIST_AHEAD);
-  let files = 0;
-  let bytes = 0;
-  let passedOver = 0;
-  let listingDone = false;
-  const listing = (async () => {
-    try {
-      let stdinTaken = false;
-      for (const spec of specs) {
-        for await (const listed of listSpec(spec, s3, fs, options, stdinTaken)) {
-          if (listed.kind === 'entry' && options.select?.(listed.entry.location) === false) {
-            passedOver += 1;
-            continue;
-          }
-          if (listed.kind === 'entry') {
-            files += 1;
-            bytes += listed.entry.size ?? 0;
-          }
-          if (!(await queue.push(listed))) return;
-        }
-        if (spec === '-') stdinTaken = true;
-      }
-      if (passedOver > 0) {
-        await queue.push({
-          kind: 'issue',
-          issue: {
-            level: 'note',
-            code: 'filtered-out',
-            location: specs.join(' '),
-            message: `${passedOver} files outside the filter (by their path: account, region or date): not read`,
-          },
-        });
-      }
-      listingDone = true;
-    } catch (error) {
-      // A bug while listing: say so as an issue rather than losing the inputs not yet listed without a word.
-      await queue.push({
-        kind: 'issue',
-        issue: {
-          level: 'error',
-          code: 'list-failed',
-          location: specs.join(' '),
-          message: `listing stopped early: ${echo(error instanceof Error ? error.message : String(error))}`,
-          hint: 'this is a bug in mfaguard; please report it',
-        },
-      });
-    } finally {
-      queue.end();
-    }
-  })();
-
-  const load = async (entry: InputEntry): Promise<Loaded> => {
-    if (entry.size !== undefined && entry.size <= maxChunkBytes) {
-      if (options.deferLocalReads === true && entry.localPath !== undefined)
-        return {
-          items: [
-            { kind: 'file', file: { location: entry.location, path: entry.localPath, size: entry.size } },
-          ],
-        };
-      try {
-        const data = owned(await entry.readWhole(signal));
-        return {
-          items: [
-            { kind: 'chunk', chunk: { location: entry.location, baseIndex: 0, data, compression: 'auto' } },
-          ],
-        };
-      } catch (error) {
-        return { items: [{ kind: 'issue', issue: entry.describeError(error) }] };
-      }
-    }
-    return { stream: streamEntry(entry, maxChunkBytes, signal) };
-  };
-
+  const state: ListingState = { files: 0, bytes: 0, done: false };
+  const listing = listAll(specs, options, clients, queue, state);
   const onAbort = (): void => queue.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const ahead: Promise<Loaded>[] = [];
-  let discovered = false;
-  let listExhausted = false;
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (;;) {
-      if (aborted()) return;
-      // Keep `concurrency` reads going; wait on the listing only when there is nothing else to do.
-      while (!listExhausted && ahead.length < concurrency) {
-        const next = ahead.length === 0 ? await queue.pull() : queue.tryPull();
-        if (next === undefined) {
-          if (queue.finished) listExhausted = true;
-          break;
-        }
-        if (next.kind === 'issue') ahead.push(Promise.resolve({ items: [next] }));
-        else ahead.push(load(next.entry));
-      }
-      if (listingDone && !discovered) {
-        discovered = true;
-        yield { kind: 'discovered', files, bytes };
-      }
-      const head = ahead.shift();
-      if (head === undefined) {
-        if (listExhausted) break;
-        continue;
-      }
-      const loaded = await head;
-      if (aborted()) return;
-      if ('items' in loaded) {
-        yield* loaded.items;
-        continue;
-      }
-      for await (const item of loaded.stream) {
-        if (aborted()) return;
-        if (listingDone && !discovered) {
-          discovered = true;
-          yield { kind: 'discovered', files, bytes };
-        }
-        yield item;
-      }
-    }
+    yield* readListed(queue, state, options);
     await listing;
-    if (!discovered && listingDone && !aborted()) yield { kind: 'discovered', files, bytes };
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    options.signal?.removeEventListener('abort', onAbort);
     queue.cancel();
     // Reads still in flight settle on their own; they never reject (failures are issues).
     await listing.catch(() => undefined);
-    ownClient?.destroy();
+    clients.destroy();
+  }
+}
+
+/** The S3 client, made on first use: the AWS SDK is loaded only when an s3:// input is given (half a second). */
+class S3Clients {
+  private own: S3Client | undefined;
+
+  constructor(private readonly options: ReadInputsOptions) {}
+
+  readonly get = async (): Promise<S3Client> => {
+    if (this.options.s3Client !== undefined) return this.options.s3Client;
+    const { createS3Client } = await import('./s3/s3-source.ts');
+    this.own ??= createS3Client({
+      ...(this.options.profile === undefined ? {} : { profile: this.options.profile }),
+      ...(this.options.region === undefined ? {} : { region: this.options.region }),
+    });
+    return this.own;
+  };
+
+  destroy(): void {
+    this.own?.destroy();
+  }
+}
+
+/** Lists every spec into `queue` (waiting while it is full), counting what it finds in `state`; never rejects. */
+async function listAll(
+  specs: readonly string[],
+  options: ReadInputsOptions,
+  clients: S3Clients,
+  queue: ListQueue,
+  state: ListingState,
+): Promise<void> {
+  const fs = options.fileSystem ?? nodeFileSystem;
+  let passedOver = 0;
+  try {
+    let stdinTaken = false;
+    for (const spec of specs) {
+      for await (const listed of listSpec(spec, clients.get, fs, options, stdinTaken)) {
+        if (listed.kind === 'entry' && options.select?.(listed.entry.location) === false) {
+          passedOver += 1;
+          continue;
+        }
+        if (listed.kind === 'entry') {
+          state.files += 1;
+          state.bytes += listed.entry.size ?? 0;
+        }
+        if (!(await queue.push(listed))) return;
+      }
+      if (spec === '-') stdinTaken = true;
+    }
+    if (passedOver > 0) {
+      await queue.push({
+        kind: 'issue',
+        issue: {
+          level: 'note',
+          code: 'filtered-out',
+          location: specs.join(' '),
+          message: `${passedOver} files outside the filter (by their path: account, region or date): not read`,
+        },
+      });
+    }
+    state.done = true;
+  } catch (error) {
+    // A bug while listing: say so as an issue rather than losing the inputs not yet listed without a word.
+    await queue.push({
+      kind: 'issue',
+      issue: {
+        level: 'error',
+        code: 'list-failed',
+        location: specs.join(' '),
+        message: `listing stopped early: ${echo(error instanceof Error ? error.message : String(error))}`,
+        hint: 'this is a bug in mfaguard; please report it',
+      },
+    });
+  } finally {
+    queue.end();
+  }
+}
+
+/** Reads the listed inputs, `concurrency` ahead of the consumer, in listing order; says `discovered` once listed. */
+async function* readListed(
+  queue: ListQueue,
+  state: ListingState,
+  options: ReadInputsOptions,
+): AsyncGenerator<InputItem, void, undefined> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const maxChunkBytes = Math.max(1, Math.floor(options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES));
+  // A function, not a property read, so TypeScript does not assume it stays false across awaits.
+  const aborted = (): boolean => options.signal?.aborted === true;
+  const ahead: Promise<Loaded>[] = [];
+  let discovered = false;
+  let listExhausted = false;
+  const discovery = (): InputItem[] => {
+    if (!state.done || discovered) return [];
+    discovered = true;
+    return [{ kind: 'discovered', files: state.files, bytes: state.bytes }];
+  };
+  for (;;) {
+    if (aborted()) return;
+    // Keep `concurrency` reads going; wait on the listing only when there is nothing else to do.
+    while (!listExhausted && ahead.length < concurrency) {
+      const next = ahead.length === 0 ? await queue.pull() : queue.tryPull();
+      if (next === undefined) {
+        if (queue.finished) listExhausted = true;
+        break;
+      }
+      if (next.kind === 'issue') ahead.push(Promise.resolve({ items: [next] }));
+      else ahead.push(loadEntry(next.entry, maxChunkBytes, options));
+    }
+    yield* discovery();
+    const head = ahead.shift();
+    if (head === undefined) {
+      if (listExhausted) break;
+      continue;
+    }
+    const loaded = await head;
+    if (aborted()) return;
+    if ('items' in loaded) {
+      yield* loaded.items;
+      continue;
+    }
+    for await (const item of loaded.stream) {
+      if (aborted()) return;
+      yield* discovery();
+      yield item;
+    }
+  }
+  if (!aborted()) yield* discovery();
+}
+
+/** One input: a local file left to the consumer, small bytes read whole, or anything bigger streamed in chunks. */
+async function loadEntry(
+  entry: InputEntry,
+  maxChunkBytes: number,
+  options: ReadInputsOptions,
+): Promise<Loaded> {
+  if (entry.size === undefined || entry.size > maxChunkBytes)
+    return { stream: streamEntry(entry, maxChunkBytes, options.signal) };
+  if (options.deferLocalReads === true && entry.localPath !== undefined)
+    return {
+      items: [{ kind: 'file', file: { location: entry.location, path: entry.localPath, size: entry.size } }],
+    };
+  try {
+    const data = owned(await entry.readWhole(options.signal));
+    return {
+      items: [
+        { kind: 'chunk', chunk: { location: entry.location, baseIndex: 0, data, compression: 'auto' } },
+      ],
+    };
+  } catch (error) {
+    return { items: [{ kind: 'issue', issue: entry.describeError(error) }] };
   }
 }
 
