@@ -1,17 +1,8 @@
 // Dead letters: unreadable input kept with its raw bytes and the reason.
 
 import type { AddDeadLetterInput, DeadLetter } from '../store.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 import { invalid, requireText, requireTime, requireLimit, SqlRepository } from './sql-helpers.ts';
-
-interface DeadLetterRow {
-  id: number;
-  source: string;
-  location: string;
-  reason: string;
-  raw: Buffer | Uint8Array;
-  created_at: number;
-  [key: string]: unknown;
-}
 
 /** Dead letters. */
 export class DeadLettersRepo extends SqlRepository {
@@ -21,9 +12,18 @@ export class DeadLettersRepo extends SqlRepository {
     requireTime(input.nowMs, 'nowMs');
     const raw = typeof input.raw === 'string' ? Buffer.from(input.raw, 'utf8') : input.raw;
     if (!Buffer.isBuffer(raw)) throw invalid('raw', 'expected a Buffer or a string');
-    const rows = await this.conn.query<{ id: number }>(
-      `INSERT INTO dead_letters (source, location, reason, raw, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-      [input.source, input.location, input.reason, raw, input.nowMs],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .insertInto('dead_letters')
+        .values({
+          source: input.source,
+          location: input.location,
+          reason: input.reason,
+          raw,
+          created_at: input.nowMs,
+        })
+        .returning('id'),
     );
     return {
       id: String(rows[0]?.id),
@@ -36,9 +36,14 @@ export class DeadLettersRepo extends SqlRepository {
   }
 
   async listDeadLetters(query: { readonly limit: number }): Promise<DeadLetter[]> {
-    const rows = await this.conn.query<DeadLetterRow>(`SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?`, [
-      requireLimit(query.limit, 'limit'),
-    ]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('dead_letters')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(requireLimit(query.limit, 'limit')),
+    );
     return rows.map((row) => ({
       id: String(row.id),
       source: row.source,
