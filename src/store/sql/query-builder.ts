@@ -16,6 +16,7 @@ import type { Dialect, SqlConn, SqlRow, SqlValue } from './driver.ts';
 
 /** The tables the converted repositories use, column names as in the migrations. */
 export interface Tables {
+  readonly checkpoints: { key: string; value: string; updated_at: number };
   readonly dead_letters: {
     id: Generated<number>;
     source: string;

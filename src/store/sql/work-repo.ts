@@ -4,23 +4,32 @@ import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
 import type { ClaimWorkInput } from '../store.ts';
 import { invalid, requireText, requireTime, SqlRepository } from './sql-helpers.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 
 /** Checkpoints, work claims and job leases. */
 export class WorkRepo extends SqlRepository {
   async getCheckpoint(key: string): Promise<string | null> {
-    const rows = await this.conn.query<{ value: string }>(`SELECT value FROM checkpoints WHERE key = ?`, [
-      key,
-    ]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect).selectFrom('checkpoints').select('value').where('key', '=', key),
+    );
     return rows[0]?.value ?? null;
   }
 
   async setCheckpoint(key: string, value: string, nowMs: number): Promise<void> {
     requireText(key, 'key');
     if (typeof value !== 'string') throw invalid('value', 'expected a string');
-    await this.conn.execute(
-      `INSERT INTO checkpoints (key, value, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      [key, value, requireTime(nowMs, 'nowMs')],
+    await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .insertInto('checkpoints')
+        .values({ key, value, updated_at: requireTime(nowMs, 'nowMs') })
+        .onConflict((conflict) =>
+          conflict.column('key').doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        ),
     );
   }
 
