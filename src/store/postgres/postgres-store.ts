@@ -6,7 +6,7 @@ import { ConflictError, StoreError, StoreUnavailableError } from '../errors.ts';
 import type { OpenStoreOptions, Store } from '../store.ts';
 import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { POSTGRES_MIGRATIONS } from '../sql/migrations.ts';
 
 const POSTGRES_DIALECT: Dialect = {
   name: 'postgres',

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { AlertQuery, AlertSort, Page, StoredAlert } from '../store.ts';
 import { ALERT_SORTS } from '../store.ts';
 import type { SqlConn, SqlValue } from './driver.ts';
+import type { SchemaDialect, SchemaMigration } from './schema.ts';
 
 /**
  * The severity sort key packs the rank above the detection time (rank × 2^50 + detectedAt, below 2^53), so one
@@ -41,37 +42,26 @@ CREATE INDEX alerts_classification ON alerts (classification, detected_at);
 CREATE INDEX alerts_incident ON alerts (incident_id);
 `;
 
-// SQLite may add only VIRTUAL generated columns to an existing table (computed on read, indexable).
-const sqliteColumns = [
-  ...facets((path) => `json_extract(body, '$.${path.join('.')}')`),
-  ['severity_order', `${severityRankSql} * ${SEVERITY_SHIFT} + detected_at`],
-]
-  .map(([name, expr]) => `ALTER TABLE alerts ADD COLUMN ${name} GENERATED ALWAYS AS (${expr}) VIRTUAL;`)
-  .join('\n');
-
-// PostgreSQL has only STORED generated columns (the table is rewritten once); text → jsonb is immutable.
-const postgresColumns = [
-  ...facets((path) => `((body::jsonb) #>> '{${path.join(',')}}')`),
-  ['severity_order', `${severityRankSql} * ${SEVERITY_SHIFT}::BIGINT + detected_at`],
-]
-  .map(
-    ([name, expr]) =>
-      `ALTER TABLE alerts ADD COLUMN ${name} ${name === 'severity_order' ? 'BIGINT' : 'TEXT'} GENERATED ALWAYS AS (${expr}) STORED;`,
-  )
-  .join('\n');
+// SQLite may add only VIRTUAL generated columns to an existing table (computed on read, indexable); PostgreSQL has
+// only STORED ones (the table is rewritten once); text -> jsonb is immutable.
+const columns = (t: SchemaDialect): string =>
+  [
+    ...facets((path) => t.jsonText('body', path)).map(([name, expr]) => [name, 'TEXT', expr] as const),
+    [
+      'severity_order',
+      'BIGINT',
+      `${severityRankSql} * ${t.bigintLiteral(SEVERITY_SHIFT)} + detected_at`,
+    ] as const,
+  ]
+    .map(([name, type, expr]) => `ALTER TABLE alerts ADD COLUMN ${name} ${t.generatedColumn(type, expr)};`)
+    .join('\n');
 
 // Version 16, the next free number when it was written; self-contained, so it can be renumbered at a merge.
-export const SQLITE_ALERT_SEARCH_MIGRATION = {
+export const ALERT_SEARCH_MIGRATION: SchemaMigration = {
   version: 17,
   name: 'alert-search',
-  sql: sqliteColumns + INDEXES,
-} as const;
-
-export const POSTGRES_ALERT_SEARCH_MIGRATION = {
-  version: 17,
-  name: 'alert-search',
-  sql: postgresColumns + INDEXES,
-} as const;
+  sql: (t) => columns(t) + INDEXES,
+};
 
 interface Row {
   id: string;

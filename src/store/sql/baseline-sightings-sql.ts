@@ -2,42 +2,28 @@
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 const DAY_MS = 86_400_000;
 /** Rows per INSERT: 6 parameters each stays well under SQLite's 32 766 and PostgreSQL's 65 535. */
 const CHUNK = 500;
 
-export const SQLITE_SIGHTINGS_MIGRATION = {
+export const SIGHTINGS_MIGRATION: SchemaMigration = {
   version: 2,
   name: 'baseline-sightings',
-  sql: `
+  // `day` is a day number, INTEGER on both.
+  sql: (t) => `
 CREATE TABLE baseline_sightings (
   actor_key TEXT NOT NULL,
   value     TEXT NOT NULL,
   day       INTEGER NOT NULL,
-  first_ms  INTEGER NOT NULL,
-  last_ms   INTEGER NOT NULL,
-  count     INTEGER NOT NULL,
+  first_ms  ${t.integer} NOT NULL,
+  last_ms   ${t.integer} NOT NULL,
+  count     ${t.integer} NOT NULL,
   PRIMARY KEY (actor_key, day, value)
 );
 `,
-} as const;
-
-export const POSTGRES_SIGHTINGS_MIGRATION = {
-  version: 2,
-  name: 'baseline-sightings',
-  sql: `
-CREATE TABLE baseline_sightings (
-  actor_key TEXT NOT NULL,
-  value     TEXT NOT NULL,
-  day       INTEGER NOT NULL,
-  first_ms  BIGINT NOT NULL,
-  last_ms   BIGINT NOT NULL,
-  count     BIGINT NOT NULL,
-  PRIMARY KEY (actor_key, day, value)
-);
-`,
-} as const;
+};
 
 /** The upsert statements for `rows`, one per chunk, in key order. */
 export function sightingsUpserts(

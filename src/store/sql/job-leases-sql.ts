@@ -2,6 +2,7 @@
 
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import type { SqlConn } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 // A lease row rather than pg_try_advisory_lock: an advisory lock belongs to one pooled connection, which the pool
 // may hand to other work or drop, while a row with a deadline behaves the same on both databases and survives the
@@ -16,12 +17,11 @@ CREATE TABLE job_leases (
 );
 `;
 
-export const SQLITE_JOB_LEASES_MIGRATION = { version: 3, name: 'job-leases', sql: TABLE('INTEGER') } as const;
-export const POSTGRES_JOB_LEASES_MIGRATION = {
+export const JOB_LEASES_MIGRATION: SchemaMigration = {
   version: 3,
   name: 'job-leases',
-  sql: TABLE('BIGINT'),
-} as const;
+  sql: (t) => TABLE(t.integer),
+};
 
 export async function acquireJobLease(conn: SqlConn, input: JobLeaseInput): Promise<boolean> {
   // One statement decides: the upsert's WHERE sees the latest row (PostgreSQL locks it while deciding), so of two

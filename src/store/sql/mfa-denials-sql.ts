@@ -2,6 +2,7 @@
 
 import type { DenialFact, KpiFactsQuery, MfaDenialKind } from '../kpi-facts.ts';
 import type { SqlConn, SqlValue } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 const KINDS: readonly MfaDenialKind[] = ['mfa-policy', 'no-mfa-session'];
 
@@ -20,8 +21,11 @@ CREATE INDEX mfa_denials_time ON mfa_denials (time_ms, event_id);
 `;
 
 // Version 20: after case kinds (19).
-export const SQLITE_DENIALS_MIGRATION = { version: 20, name: 'mfa-denials', sql: table('INTEGER') } as const;
-export const POSTGRES_DENIALS_MIGRATION = { version: 20, name: 'mfa-denials', sql: table('BIGINT') } as const;
+export const DENIALS_MIGRATION: SchemaMigration = {
+  version: 20,
+  name: 'mfa-denials',
+  sql: (t) => table(t.integer),
+};
 
 /** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const CHUNK = 500;

@@ -3,6 +3,7 @@
 import type { ApiRole } from '../store.ts';
 import type { SessionLink } from '../session-links.ts';
 import type { SqlConn } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 // Its own table rather than columns on api_tokens: only sessions have one, and the sealed provider tokens stay
 // out of every token listing.
@@ -16,16 +17,11 @@ CREATE INDEX api_tokens_session_end ON api_tokens (kind, expires_at);
 `;
 
 // Version 21: after case kinds (19) and MFA denials (20).
-export const SQLITE_SESSION_LINKS_MIGRATION = {
+export const SESSION_LINKS_MIGRATION: SchemaMigration = {
   version: 21,
   name: 'session-links',
-  sql: table('INTEGER'),
-} as const;
-export const POSTGRES_SESSION_LINKS_MIGRATION = {
-  version: 21,
-  name: 'session-links',
-  sql: table('BIGINT'),
-} as const;
+  sql: (t) => table(t.integer),
+};
 
 interface LinkRow {
   token_id: number | string;

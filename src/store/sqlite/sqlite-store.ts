@@ -7,7 +7,7 @@ import type { OpenStoreOptions, Store } from '../store.ts';
 import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { checkSqliteFiles } from './file-check.ts';
-import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { SQLITE_MIGRATIONS } from '../sql/migrations.ts';
 
 const SQLITE_DIALECT: Dialect = { name: 'sqlite', forUpdate: '', forUpdateSkipLocked: '' };
 
