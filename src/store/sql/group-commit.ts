@@ -104,9 +104,7 @@ export class GroupCommitQueue<C> {
     try {
       await session.begin();
     } catch (error) {
-      await session.abort();
-      session.done(asError(error));
-      for (const job of group) job.reject(error);
+      await failGroup(session, error, group);
       return;
     }
     const done: { job: Job<C>; result: unknown }[] = [];
@@ -121,24 +119,39 @@ export class GroupCommitQueue<C> {
         if (await session.rollbackJob()) continue;
         // The transaction is gone (disk full, connection lost): the jobs before this one are lost with it and fail
         // with its error; the ones after it wait for the next group.
-        for (const entry of done) entry.job.reject(error);
         this.#foreground.unshift(...group.slice(index + 1));
-        await session.abort();
-        session.done(asError(error));
+        await failGroup(
+          session,
+          error,
+          done.map((entry) => entry.job),
+        );
         return;
       }
     }
     try {
       await session.commit();
     } catch (error) {
-      await session.abort();
-      session.done(asError(error));
-      for (const entry of done) entry.job.reject(error);
+      await failGroup(
+        session,
+        error,
+        done.map((entry) => entry.job),
+      );
       return;
     }
     session.done();
     for (const entry of done) entry.job.resolve(entry.result);
   }
+}
+
+/** Rolls a broken group back, hands its session back as broken, and fails the given jobs with its error. */
+async function failGroup<C>(
+  session: GroupSession<C>,
+  error: unknown,
+  jobs: readonly Job<C>[],
+): Promise<void> {
+  await session.abort();
+  session.done(asError(error));
+  for (const job of jobs) job.reject(error);
 }
 
 function asError(error: unknown): Error {
