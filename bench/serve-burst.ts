@@ -20,6 +20,7 @@ import {
   cpuMsOf,
   drive,
   eventBody,
+  failures,
   fmt,
   MAIN,
   percentile,
@@ -66,6 +67,8 @@ interface Figures {
   readonly failed: number;
   /** CPU seconds the server used for the run, null where /proc is missing. */
   readonly cpuS: number | null;
+  /** The answers that were not 202, by status (see failures()). */
+  readonly failures: string;
 }
 
 function figures(run: { samples: Sample[]; wallS: number }, cpuMs: number | null): Figures {
@@ -80,6 +83,7 @@ function figures(run: { samples: Sample[]; wallS: number }, cpuMs: number | null
     removalP99: percentile(sorted(run.samples.filter((s) => s.kind === 'removal')), 99),
     failed: run.samples.filter((s) => s.status !== 202).length,
     cpuS: cpuMs === null ? null : cpuMs / 1000,
+    failures: failures(run.samples),
   };
 }
 
@@ -135,6 +139,9 @@ async function main(): Promise<void> {
             `${kind.padEnd(9)} ${name.padEnd(9)} ${f.achieved.toFixed(0).padStart(6)} ${fmt(f.p50)} ${fmt(f.p95)} ${fmt(f.p99)}     ${fmt(f.noiseP99)}       ${fmt(f.removalP99)} ${String(f.failed).padStart(7)} ${cpu} ${ratios}`,
           );
         }
+        console.log(
+          `${kind.padEnd(9)} not 202 (status or client error: count): no burst ${base.failures}; burst ${burst.failures}`,
+        );
         console.log(
           `${kind.padEnd(9)} target p99 within 2x of the run without a burst: ${burst.p99 <= 2 * base.p99 ? 'met' : 'not met'}`,
         );

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-export const MAIN = join(repoRoot, 'dist', 'cli', 'main.js');
+// MFAGUARD_BENCH_MAIN: another build's entry script (e.g. an older commit built in a temporary clone), to compare two
+// builds under the same harness and the same conditions.
+export const MAIN = process.env['MFAGUARD_BENCH_MAIN'] ?? join(repoRoot, 'dist', 'cli', 'main.js');
 export const INGEST_TOKEN = 'bench-ingest-token-0123456789';
 const PG_ADMIN_URL = process.env['MFAGUARD_BENCH_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const FIXTURE = JSON.parse(
@@ -27,6 +29,19 @@ export interface Sample {
   readonly status: number;
   readonly kind: 'removal' | 'kept' | 'noise';
   readonly alerting: boolean;
+  /** Why there was no answer (status 0): the client's error code, e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET. */
+  readonly error?: string;
+}
+
+/** The answers that were not 202, counted by status (and by error code for no answer): `429:12 0/ECONNRESET:3`. */
+export function failures(samples: readonly Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const sample of samples) {
+    if (sample.status === 202) continue;
+    const key = sample.status === 0 ? `0/${sample.error ?? '?'}` : String(sample.status);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${key}:${n}`).join(' ') || 'none';
 }
 
 /** One EventBridge event: a removal by its own actor on its own user, an IAM list call (kept) or EC2 noise (ignored). */
@@ -96,7 +111,8 @@ export async function drive(
             body,
           })
             .then(async (response) => {
-              const answer = (await response.json()) as { alerts?: number };
+              // An answer that is not JSON (a proxy's page) still counts by its status, not as no answer.
+              const answer = (await response.json().catch(() => ({}))) as { alerts?: number };
               samples.push({
                 ms: performance.now() - due,
                 status: response.status,
@@ -104,8 +120,16 @@ export async function drive(
                 alerting: kind === 'removal' && (answer.alerts ?? 0) > 0,
               });
             })
-            .catch(() => {
-              samples.push({ ms: performance.now() - due, status: 0, kind, alerting: false });
+            .catch((error: unknown) => {
+              const cause = (error as { cause?: { code?: string; name?: string } }).cause;
+              const code = cause?.code ?? cause?.name ?? (error as Error).name;
+              samples.push({
+                ms: performance.now() - due,
+                status: 0,
+                kind,
+                alerting: false,
+                error: code,
+              });
             }),
         );
       }

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import {
   drive,
   eventBody,
+  failures,
   fmt,
   MAIN,
   percentile,
@@ -60,6 +61,8 @@ interface Figures {
   readonly failed: number;
   readonly alerts: number;
   readonly achieved: number;
+  /** The answers that were not 202, by status (see failures()). */
+  readonly failures: string;
 }
 
 function figures(run: Awaited<ReturnType<typeof driveRate>>): Figures {
@@ -78,6 +81,7 @@ function figures(run: Awaited<ReturnType<typeof driveRate>>): Figures {
     failed: run.samples.length - ok,
     alerts: alerting.length,
     achieved: run.samples.length / run.wallS,
+    failures: failures(run.samples),
   };
 }
 
@@ -117,6 +121,9 @@ async function main(): Promise<void> {
             `${kind.padEnd(9)} ${name.padEnd(8)} ${f.achieved.toFixed(0).padStart(6)} ${fmt(f.p50)} ${fmt(f.p95)} ${fmt(f.p99)} ${fmt(f.alertP99)}     ${String(f.ok).padStart(6)} ${String(f.failed).padStart(7)} ${String(f.alerts).padStart(7)}  ${name === 'load' ? (f.p99 / base.p99).toFixed(1) + 'x' : ''}`,
           );
         }
+        console.log(
+          `${kind.padEnd(9)} not 202 (status or client error: count): baseline ${base.failures}; load ${load.failures}`,
+        );
         console.log(
           `${kind.padEnd(9)} goal p99 <= 50 ms for the POST at ${rate} ev/s: ${load.p99 <= 50 ? 'met' : 'not met'}`,
         );

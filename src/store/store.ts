@@ -608,11 +608,18 @@ export interface Store extends StoreTx {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do (a case change and its
    * outbox row, for instance). Use only `tx` inside: calling the store itself, or nesting transactions,
-   * throws a StoreError with code `misuse`. On SQLite transactions are serialised (BEGIN IMMEDIATE).
+   * throws a StoreError with code `misuse`. Concurrent transactions are group-committed (one BEGIN ... COMMIT, each
+   * in its own savepoint; see sql/group-commit.ts). `priority: 'background'` (a coalesced re-triage flush) runs only
+   * when no foreground transaction waits, so ingestion never queues behind it.
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Waits for running work, then closes connections; later calls throw a StoreError with code `closed`. */
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** `background`: yields the writer to every waiting foreground transaction (default `foreground`). */
+  readonly priority?: 'foreground' | 'background';
 }
 
 export interface OpenStoreOptions {

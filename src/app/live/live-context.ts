@@ -2,7 +2,7 @@
 
 import type { TriageConfig } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
-import type { Store, StoreTx } from '../../store/index.ts';
+import type { Store, StoreTx, TransactionOptions } from '../../store/index.ts';
 import { isTransientStoreError } from '../../store/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServeConfig } from '../config.ts';
@@ -46,8 +46,14 @@ export interface Retriaged {
   readonly removalAlerts: Map<string, string[]>;
 }
 
-/** Runs `fn` in one transaction with fresh effects; counted and logged once it commits. */
-export type Transact = <T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>) => Promise<T>;
+/**
+ * Runs `fn` in one transaction with fresh effects; counted and logged once it commits. `background` (a coalesced
+ * re-triage flush): the store lets every waiting ingestion transaction go first.
+ */
+export type Transact = <T>(
+  fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>,
+  options?: TransactionOptions,
+) => Promise<T>;
 
 /** Whom to ask about a user, by case target key (null: nobody on record). */
 export type OwnerTargets = Iterable<{ key: string; account: string | null; userName: string }>;
@@ -101,7 +107,10 @@ const txRetryPauseMs = (failed: number): number => {
  */
 export function createTransactionRunner(context: Pick<LiveContext, 'store' | 'metrics' | 'log'>): Transact {
   const { store, metrics, log } = context;
-  return async function inTransaction<T>(fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>): Promise<T> {
+  return async function inTransaction<T>(
+    fn: (tx: StoreTx, effects: BatchEffects) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const effects: BatchEffects = {
         newAlerts: new Map(),
@@ -110,7 +119,7 @@ export function createTransactionRunner(context: Pick<LiveContext, 'store' | 'me
         logs: [],
       };
       try {
-        const result = await store.transaction((tx) => fn(tx, effects));
+        const result = await store.transaction((tx) => fn(tx, effects), options);
         for (const [counter, by] of effects.counters) metrics.inc(counter, by);
         for (const entry of effects.logs) log(entry);
         return result;

@@ -14,6 +14,12 @@ import { affectedRemovals, caseTargetOf, triageChanged, triageStoredRemovals } f
 /** Alerts (or cases) a re-triage flush writes per transaction, so ingestion's writes go in between. */
 const FLUSH_CHUNK = 50;
 
+/**
+ * A flush's writes yield the writer to ingestion (see group-commit.ts): the requests waiting for the flush are the
+ * burst's own removals, and unrelated events must not queue behind the chain's re-triage.
+ */
+const BACKGROUND = { priority: 'background' } as const;
+
 /** What re-triage needs of the service (the cases step included). */
 export type TriageWriteContext = CaseStepContext &
   Pick<
@@ -120,7 +126,7 @@ export async function flushRetriage(
       const part = await inTransaction(async (tx, effects) => {
         const applied = await applyTriaged(ctx, tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
         return { applied, born: [...effects.newAlerts.values()] };
-      });
+      }, BACKGROUND);
       for (const id of part.applied.touched) retriaged.touched.add(id);
       retriaged.unattached.push(...part.applied.unattached);
       for (const [id, ids] of part.applied.removalAlerts)
@@ -136,7 +142,7 @@ export async function flushRetriage(
       });
       for (const id of effects.caseIds) caseIds.add(id);
       return joined;
-    });
+    }, BACKGROUND);
     // The responder plans from a case's state and fields: a case whose alerts changed but which stayed as it was
     // (a burst's member learning the burst grew) needs no new plan; re-planning every one made a burst's flush
     // re-read every case of the chain once more.
@@ -147,7 +153,7 @@ export async function flushRetriage(
         for (const caseId of pending.slice(at, at + FLUSH_CHUNK))
           if (await syncCase(ctx, tx, effects, caseId, owners, now)) changed.add(caseId);
         for (const id of effects.caseIds) caseIds.add(id);
-      });
+      }, BACKGROUND);
     }
     // After the commits, once per flush: IAM calls never run inside a database transaction.
     await ctx.responder?.caseChanged([...changed].sort());

@@ -5,6 +5,8 @@ import { UsageError } from '../../model/index.ts';
 import { ConflictError, StoreError, StoreUnavailableError } from '../errors.ts';
 import type { OpenStoreOptions, Store } from '../store.ts';
 import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
+import { GroupCommitQueue } from '../sql/group-commit.ts';
+import type { GroupSession, JobPriority } from '../sql/group-commit.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { POSTGRES_MIGRATIONS } from '../sql/migrations.ts';
 
@@ -21,6 +23,15 @@ function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) =>
   return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
 }
 const TYPE_PARSERS: pg.CustomTypesConfig = { getTypeParser: typeParser };
+
+/** Jobs per group commit: bounds how long the first job of a group waits for the others' work. */
+const MAX_GROUP = 64;
+
+/**
+ * Groups written at once: a few, not the whole pool. Ingestion's transactions lock a few index entries each, so
+ * groups in parallel rarely wait for each other; the other connections stay free for reads and the outbox.
+ */
+const writersFor = (poolSize: number): number => Math.max(1, Math.min(4, Math.floor(poolSize / 2)));
 
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',
@@ -86,31 +97,65 @@ class PostgresDriver implements SqlDriver {
   readonly #url: string;
   /** `?` placeholders rewritten to `$n` once per distinct statement. */
   readonly #converted = new Map<string, string>();
+  readonly #writes: GroupCommitQueue<SqlConn>;
 
-  constructor(pool: pg.Pool, url: string) {
+  constructor(pool: pg.Pool, url: string, writers: number) {
     this.#pool = pool;
     this.#url = url;
+    this.#writes = new GroupCommitQueue<SqlConn>({
+      maxGroup: MAX_GROUP,
+      writers,
+      session: () => this.#session(),
+    });
   }
 
-  async transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+  /**
+   * Group commit (see group-commit.ts): concurrent single-event requests share a transaction instead of paying a
+   * BEGIN/COMMIT round trip and a WAL flush each, on a few connections (the rest of the pool serves reads and the
+   * outbox). Each job's errors are its own (rolled back to its savepoint); a lost connection fails the group's jobs
+   * with a transient error, and the callers' retries start over.
+   */
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>, priority?: JobPriority): Promise<T> {
+    return this.#writes.run(fn, priority);
+  }
+
+  /** One group's session on a pooled client. */
+  async #session(): Promise<GroupSession<SqlConn>> {
     const client = await this.#connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(this.#connOf(client));
-      await this.#commit(client);
-      return result;
-    } catch (error) {
+    const run = async (sql: string): Promise<void> => {
       try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection is gone or confused: do not hand it back to the pool.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        await client.query(sql);
+      } catch (error) {
+        throw translatePgError(error, this.#url);
       }
-      throw translatePgError(error, this.#url);
-    } finally {
-      client.release(broken);
-    }
+    };
+    let released = false;
+    return {
+      conn: this.#connOf(client),
+      begin: () => run('BEGIN'),
+      savepoint: () => run('SAVEPOINT mfaguard_job'),
+      release: () => run('RELEASE SAVEPOINT mfaguard_job'),
+      rollbackJob: async () => {
+        try {
+          await client.query('ROLLBACK TO SAVEPOINT mfaguard_job');
+          await client.query('RELEASE SAVEPOINT mfaguard_job');
+          return true;
+        } catch {
+          // The connection is gone or the transaction aborted beyond the savepoint.
+          return false;
+        }
+      },
+      commit: () => this.#commit(client),
+      abort: async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+      },
+      done: (broken?: Error) => {
+        if (released) return;
+        released = true;
+        // A failed group may leave the connection gone or confused: do not hand it back to the pool then.
+        client.release(broken);
+      },
+    };
   }
 
   async read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -247,7 +292,7 @@ export async function openPostgresStore(
   const background = (error: Error) => options.onBackgroundError?.(error);
   pool.on('error', background);
   pool.on('connect', (client) => client.on('error', background));
-  const driver = new PostgresDriver(pool, url);
+  const driver = new PostgresDriver(pool, url, writersFor(options.poolSize ?? 10));
   try {
     await driver.migrate(options.schema);
   } catch (error) {

@@ -28,8 +28,11 @@ export interface Dialect {
 
 export interface SqlDriver {
   readonly dialect: Dialect;
-  /** Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws. Concurrent calls may
+   * share one database transaction (group commit, each in its own savepoint); background ones wait for foreground.
+   */
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>, priority?: 'foreground' | 'background'): Promise<T>;
   /** Runs reads outside a transaction (each statement sees committed data). */
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -24,6 +24,7 @@ import type {
   OpenOrAttachCaseInput,
   Store,
   StoreTx,
+  TransactionOptions,
   VerificationAnswer,
 } from '../store.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
@@ -95,7 +96,7 @@ export class SqlStore implements Store {
     this.url = url;
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.#guard('transaction');
     return this.#driver.transaction(async (conn) => {
       const context: TxContext = { active: true };
@@ -106,7 +107,7 @@ export class SqlStore implements Store {
       } finally {
         context.active = false;
       }
-    });
+    }, options.priority);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { ConflictError, StoreError, StoreUnavailableError } from '../errors.ts';
 import type { OpenStoreOptions, Store } from '../store.ts';
 import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/driver.ts';
+import { GroupCommitQueue } from '../sql/group-commit.ts';
+import type { GroupSession, JobPriority } from '../sql/group-commit.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { checkSqliteFiles } from './file-check.ts';
 import { SQLITE_MIGRATIONS } from '../sql/migrations.ts';
@@ -19,13 +21,6 @@ class Mutex {
     this.#tail = result.catch(() => undefined);
     return result;
   }
-}
-
-/** A transaction waiting for the writer (see SqliteDriver.transaction). */
-interface WriteJob {
-  readonly fn: (conn: SqlConn) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /** Jobs per group commit: bounds how long the first job of a group waits for the others' work. */
@@ -45,8 +40,8 @@ class SqliteDriver implements SqlDriver {
   readonly #mutex = new Mutex();
   readonly #statements = new Map<string, Database.Statement>();
   readonly #conn: SqlConn;
-  #queue: WriteJob[] = [];
-  #writing = false;
+  /** Group commit (see group-commit.ts): one writer, as SQLite has one. */
+  readonly #writes: GroupCommitQueue<SqlConn>;
 
   constructor(db: Database.Database, url: string, busyTimeoutMs: number) {
     this.#db = db;
@@ -69,75 +64,53 @@ class SqliteDriver implements SqlDriver {
       execute: (sql: string, params: readonly SqlValue[] = []) =>
         Promise.resolve(this.#run(() => this.#prepare(sql).run(...params).changes)),
     };
-  }
-
-  /**
-   * Group commit: transactions that arrive while one is being written wait in a queue, and the next turn of the
-   * one writer runs all of them (up to MAX_GROUP) inside one BEGIN IMMEDIATE ... COMMIT, each in its own SAVEPOINT.
-   * A failing job is rolled back to its savepoint and fails alone; the others commit together. Under load this pays
-   * one BEGIN/COMMIT (and one WAL append) for many requests instead of one each; alone, a job is a group of one.
-   * Each job is settled only after its group's COMMIT, so a resolved transaction is still a committed one.
-   */
-  transaction<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#writing) {
-        this.#writing = true;
-        void this.#writeLoop();
-      }
+    this.#writes = new GroupCommitQueue<SqlConn>({
+      maxGroup: MAX_GROUP,
+      writers: 1,
+      // The group holds the connection: reads queue behind it instead of seeing its uncommitted rows half way.
+      session: () =>
+        new Promise<GroupSession<SqlConn>>((resolveSession) => {
+          void this.#mutex.run(
+            () =>
+              new Promise<void>((released) => {
+                resolveSession(this.#session(released));
+              }),
+          );
+        }),
     });
   }
 
-  async #writeLoop(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, MAX_GROUP);
-      await this.#mutex.run(() => this.#writeGroup(group));
-    }
-    // No await between the last check and this: a job queued now finds the loop stopped and starts another.
-    this.#writing = false;
+  /** Runs `fn` in the next group commit (see group-commit.ts); background work yields to foreground work. */
+  transaction<T>(fn: (conn: SqlConn) => Promise<T>, priority?: JobPriority): Promise<T> {
+    return this.#writes.run(fn, priority);
   }
 
-  async #writeGroup(group: readonly WriteJob[]): Promise<void> {
-    try {
-      await this.#beginImmediate();
-    } catch (error) {
-      for (const job of group) job.reject(error);
-      return;
-    }
-    const done: { job: WriteJob; result: unknown }[] = [];
-    for (const [index, job] of group.entries()) {
-      try {
-        this.#run(() => this.#db.exec('SAVEPOINT mfaguard_job'));
-        const result = await job.fn(this.#conn);
-        this.#run(() => this.#db.exec('RELEASE mfaguard_job'));
-        done.push({ job, result });
-      } catch (error) {
-        if (this.#rollbackJob()) {
-          job.reject(error);
-          continue;
+  /** One group's session on the one connection; `released` hands the connection back to reads. */
+  #session(released: () => void): GroupSession<SqlConn> {
+    return {
+      conn: this.#conn,
+      begin: () => this.#beginImmediate(),
+      savepoint: () => this.#exec('SAVEPOINT mfaguard_job'),
+      release: () => this.#exec('RELEASE mfaguard_job'),
+      rollbackJob: () => Promise.resolve(this.#rollbackJob()),
+      commit: () => this.#exec('COMMIT'),
+      abort: () => {
+        // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has rolled back
+        // itself in that case (or will on the next open, from the journal).
+        try {
+          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        } catch {
+          // reported through the job's error
         }
-        // SQLite rolled the whole transaction back itself (disk full, I/O error): the jobs before this one are
-        // lost with it and fail with its error; the ones after it get a transaction of their own.
-        job.reject(error);
-        for (const entry of done) entry.job.reject(error);
-        this.#queue.unshift(...group.slice(index + 1));
-        return;
-      }
-    }
-    try {
-      this.#run(() => this.#db.exec('COMMIT'));
-    } catch (error) {
-      // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has
-      // rolled back itself in that case (or will on the next open, from the journal).
-      try {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      } catch {
-        // reported through `error` below
-      }
-      for (const entry of done) entry.job.reject(error);
-      return;
-    }
-    for (const entry of done) entry.job.resolve(entry.result);
+        return Promise.resolve();
+      },
+      done: () => released(),
+    };
+  }
+
+  #exec(sql: string): Promise<void> {
+    this.#run(() => this.#db.exec(sql));
+    return Promise.resolve();
   }
 
   /** Undoes the failed job's writes; false when the transaction itself is gone. */

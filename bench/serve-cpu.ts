@@ -1,0 +1,86 @@
+// CPU per event of the compiled `mfaguard serve`: a fixed number of single-event posts, closed-loop at a fixed
+// concurrency, and the server's CPU time across them (from /proc). On a shared, loaded machine latencies measure the
+// neighbours; CPU per event measures the server, so two builds can be compared there (MFAGUARD_BENCH_MAIN picks one).
+//
+//   npm run build && node --import tsx bench/serve-cpu.ts [--events 4000] [--concurrency 32] [--store sqlite|postgres]
+//                                                        [--removal-share 0.01]
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EventKind } from './serve-harness.ts';
+import { cpuMsOf, eventBody, INGEST_TOKEN, MAIN, startServe, stopServe, withStore } from './serve-harness.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '4000' },
+    concurrency: { type: 'string', default: '32' },
+    store: { type: 'string', default: 'sqlite' },
+    'removal-share': { type: 'string', default: '0.01' },
+  },
+});
+
+/** Posts every body, `concurrency` at a time; the answers' statuses (0: no answer, with the error's code). */
+async function post(
+  url: string,
+  bodies: readonly string[],
+  concurrency: number,
+): Promise<Map<string, number>> {
+  const statuses = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      let status: string;
+      try {
+        const response = await fetch(`${url}/ingest/eventbridge`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
+          body,
+        });
+        await response.arrayBuffer();
+        status = String(response.status);
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        status = `0 (${cause?.code ?? String(error)})`;
+      }
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return statuses;
+}
+
+function bodies(count: number, removalShare: number, offset: number): string[] {
+  const every = Math.max(1, Math.round(1 / removalShare));
+  return Array.from({ length: count }, (_, i) => {
+    const kind: EventKind = i % every === 0 ? 'removal' : i % 2 === 0 ? 'kept' : 'noise';
+    return eventBody(kind, offset + i, Date.now() - 60_000);
+  });
+}
+
+const events = Number(args.events);
+const concurrency = Number(args.concurrency);
+const share = Number(args['removal-share']);
+await withStore(args.store as 'sqlite' | 'postgres', async (storeUrl) => {
+  const home = mkdtempSync(join(tmpdir(), 'mfaguard-bench-home-'));
+  const { child, url } = await startServe(storeUrl, home);
+  try {
+    await post(url, bodies(500, share, 0), concurrency);
+    const before = cpuMsOf(child.pid);
+    const start = performance.now();
+    const statuses = await post(url, bodies(events, share, 1_000_000), concurrency);
+    const wallS = (performance.now() - start) / 1000;
+    const cpuMs = (cpuMsOf(child.pid) ?? Number.NaN) - (before ?? Number.NaN);
+    console.log(
+      `${MAIN} ${args.store}: ${events} events, concurrency ${concurrency}: server CPU ${(cpuMs / events).toFixed(3)} ms/event, ` +
+        `${(events / wallS).toFixed(0)} ev/s, statuses ${JSON.stringify(Object.fromEntries(statuses))}; load ${loadavg()
+          .map((v) => v.toFixed(2))
+          .join(' ')}`,
+    );
+  } finally {
+    await stopServe(child);
+    rmSync(home, { recursive: true, force: true });
+  }
+});

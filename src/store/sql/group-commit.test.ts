@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GroupCommitQueue } from './group-commit.ts';
+import type { GroupSession } from './group-commit.ts';
+
+/** A fake database: what each session did, in order; `fail` makes one step throw. */
+function fakeDatabase(
+  fail: { begin?: boolean; commit?: boolean; rollbackJob?: boolean; session?: boolean } = {},
+) {
+  const log: string[] = [];
+  let sessions = 0;
+  const session = (): Promise<GroupSession<string>> => {
+    const id = `s${++sessions}`;
+    if (fail.session === true) return Promise.reject(new Error('no connection'));
+    return Promise.resolve({
+      conn: id,
+      begin: () =>
+        fail.begin === true
+          ? Promise.reject(new Error('begin failed'))
+          : (log.push(`${id} begin`), Promise.resolve()),
+      savepoint: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+      rollbackJob: () => (log.push(`${id} rollback job`), Promise.resolve(fail.rollbackJob !== true)),
+      commit: () =>
+        fail.commit === true
+          ? Promise.reject(new Error('commit failed'))
+          : (log.push(`${id} commit`), Promise.resolve()),
+      abort: () => (log.push(`${id} abort`), Promise.resolve()),
+      done: (broken?: Error) => void log.push(`${id} done${broken === undefined ? '' : ' broken'}`),
+    });
+  };
+  return { log, session };
+}
+
+/** Every promise settled, or a failure naming how many hung: a hang shows as a failed test, not a stuck run. */
+async function settledWithin<T>(promises: readonly Promise<T>[], ms = 10_000) {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  const all = Promise.allSettled(promises);
+  const result = await Promise.race([all, hung]);
+  clearTimeout(timer);
+  assert.notEqual(result, 'hung', 'a transaction never settled');
+  return result as PromiseSettledResult<T>[];
+}
+
+test('concurrent jobs share one commit; a failing job fails alone, the others commit', async () => {
+  const db = fakeDatabase();
+  const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
+  const first = queue.run((conn) => Promise.resolve(`first on ${conn}`));
+  const others = [
+    queue.run((conn) => Promise.resolve(`second on ${conn}`)),
+    queue.run(() => Promise.reject(new Error('bad record'))),
+    queue.run((conn) => Promise.resolve(`fourth on ${conn}`)),
+  ];
+  const results = await settledWithin([first, ...others]);
+  assert.deepEqual(
+    results.map((result) =>
+      result.status === 'fulfilled' ? result.value : (result.reason as Error).message,
+    ),
+    ['first on s1', 'second on s2', 'bad record', 'fourth on s2'],
+  );
+  // The first ran alone (nothing waited yet); the three that queued behind it went in one transaction.
+  assert.deepEqual(db.log, [
+    's1 begin',
+    's1 commit',
+    's1 done',
+    's2 begin',
+    's2 rollback job',
+    's2 commit',
+    's2 done',
+  ]);
+});
+
+test('background jobs wait while foreground jobs are queued, and run one per transaction', async () => {
+  const db = fakeDatabase();
+  const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
+  const order: string[] = [];
+  const job = (name: string) => () => Promise.resolve(void order.push(name));
+  const jobs = [
+    queue.run(job('fg1')),
+    queue.run(job('bg1'), 'background'),
+    queue.run(job('bg2'), 'background'),
+    queue.run(job('fg2')),
+    queue.run(job('fg3')),
+  ];
+  await settledWithin(jobs);
+  assert.deepEqual(order, ['fg1', 'fg2', 'fg3', 'bg1', 'bg2']);
+  assert.equal(db.log.filter((line) => line.endsWith('commit')).length, 4);
+});
+
+test('every job settles when the database fails at each step (no caller waits forever)', async () => {
+  for (const fail of [{ session: true }, { begin: true }, { commit: true }, { rollbackJob: true }] as const) {
+    const db = fakeDatabase(fail);
+    const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 2 });
+    const jobs = Array.from({ length: 10 }, (_, i) =>
+      queue.run(() => (i % 3 === 1 ? Promise.reject(new Error(`job ${i}`)) : Promise.resolve(i))),
+    );
+    const results = await settledWithin(jobs);
+    const rejected = results.filter((result) => result.status === 'rejected').length;
+    // rollbackJob failing loses the transaction of the failed job only: the jobs after it go in the next group.
+    assert.ok(rejected >= 1, `${JSON.stringify(fail)}: some job must fail`);
+    if (!('rollbackJob' in fail)) assert.equal(rejected, 10, `${JSON.stringify(fail)}: every job fails`);
+    assert.equal(queue.waiting, 0);
+    // A session whose transaction broke is handed back as broken.
+    if ('commit' in fail || 'rollbackJob' in fail)
+      assert.ok(db.log.some((line) => line.endsWith('done broken')));
+  }
+});
+
+test('after a failed group the queue keeps serving: later jobs commit', async () => {
+  let failing = true;
+  const db = fakeDatabase();
+  const queue = new GroupCommitQueue({
+    session: () => (failing ? Promise.reject(new Error('down')) : db.session()),
+    maxGroup: 64,
+    writers: 1,
+  });
+  const during = await settledWithin([queue.run(() => Promise.resolve(1))]);
+  assert.equal(during[0]?.status, 'rejected');
+  failing = false;
+  assert.equal(await queue.run(() => Promise.resolve(2)), 2);
+});

@@ -1,0 +1,159 @@
+// Group commit for both SQL stores: concurrent transactions share one BEGIN ... COMMIT, each in its own savepoint.
+//
+// Transactions that arrive while a group is being written wait in a queue; the next free writer runs up to `maxGroup`
+// of them in one database transaction, each inside a SAVEPOINT. A failing job is rolled back to its savepoint and fails
+// alone; the others commit together. Under load this pays one BEGIN/COMMIT (one WAL append / fsync) for many requests
+// instead of one each; alone, a job is a group of one. Each job settles only after its group's COMMIT, so a resolved
+// transaction is a committed one. Background jobs (a coalesced re-triage flush) are taken only when no foreground job
+// waits, so ingestion never queues behind them.
+//
+// Hand-written: group commit needs jobs that run in sequence inside one shared database transaction, each with its own
+// savepoint and its own outcome known only at COMMIT; queue libraries (p-queue, fastq) run independent tasks.
+
+/** What the queue needs of a dialect's connection: one session, held for a whole group. */
+export interface GroupSession<C> {
+  /** The connection the jobs run their statements on. */
+  readonly conn: C;
+  begin(): Promise<void>;
+  savepoint(): Promise<void>;
+  release(): Promise<void>;
+  /** Undoes the failed job's writes; false when the transaction itself is gone (SQLite rolled back, connection lost). */
+  rollbackJob(): Promise<boolean>;
+  commit(): Promise<void>;
+  /** Rolls the transaction back after a failure (best effort; must not throw). */
+  abort(): Promise<void>;
+  /** Gives the session back; `broken`: the connection must not be reused. Must not throw. */
+  done(broken?: Error): void;
+}
+
+export type JobPriority = 'foreground' | 'background';
+
+interface Job<C> {
+  readonly fn: (conn: C) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface GroupCommitOptions<C> {
+  /** A session for one group (SQLite: the one connection; PostgreSQL: a pooled client). */
+  readonly session: () => Promise<GroupSession<C>>;
+  /** Jobs per group: bounds how long the first job of a group waits for the others' work. */
+  readonly maxGroup: number;
+  /** Groups written at once (SQLite: 1, it has one writer; PostgreSQL: a few pooled connections). */
+  readonly writers: number;
+}
+
+export class GroupCommitQueue<C> {
+  readonly #options: GroupCommitOptions<C>;
+  readonly #foreground: Job<C>[] = [];
+  readonly #background: Job<C>[] = [];
+  #writers = 0;
+
+  constructor(options: GroupCommitOptions<C>) {
+    this.#options = options;
+  }
+
+  /** Jobs waiting for a writer. */
+  get waiting(): number {
+    return this.#foreground.length + this.#background.length;
+  }
+
+  /** Runs `fn` in a group's transaction; resolves once that group has committed, rejects with its job's error. */
+  run<T>(fn: (conn: C) => Promise<T>, priority: JobPriority = 'foreground'): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job: Job<C> = { fn, resolve: resolve as (value: unknown) => void, reject };
+      (priority === 'background' ? this.#background : this.#foreground).push(job);
+      if (this.#writers < this.#options.writers) {
+        this.#writers++;
+        void this.#writeLoop();
+      }
+    });
+  }
+
+  /** The next group: foreground jobs first; background jobs only when no foreground job waits (never mixed in). */
+  #nextGroup(): Job<C>[] {
+    const { maxGroup } = this.#options;
+    if (this.#foreground.length > 0) return this.#foreground.splice(0, maxGroup);
+    // One background job per group: a flush chunk holds the writer long enough as it is.
+    return this.#background.splice(0, 1);
+  }
+
+  async #writeLoop(): Promise<void> {
+    for (;;) {
+      const group = this.#nextGroup();
+      // No await between the last check and this: a job queued now finds a writer free and starts one.
+      if (group.length === 0) break;
+      try {
+        await this.#writeGroup(group);
+      } catch (error) {
+        // #writeGroup settles every job it was given; this is a last guard so that no caller ever waits forever.
+        for (const job of group) job.reject(error);
+      }
+    }
+    this.#writers--;
+  }
+
+  async #writeGroup(group: readonly Job<C>[]): Promise<void> {
+    let session: GroupSession<C>;
+    try {
+      session = await this.#options.session();
+    } catch (error) {
+      for (const job of group) job.reject(error);
+      return;
+    }
+    try {
+      await session.begin();
+    } catch (error) {
+      await failGroup(session, error, group);
+      return;
+    }
+    const done: { job: Job<C>; result: unknown }[] = [];
+    for (const [index, job] of group.entries()) {
+      try {
+        await session.savepoint();
+        const result = await job.fn(session.conn);
+        await session.release();
+        done.push({ job, result });
+      } catch (error) {
+        job.reject(error);
+        if (await session.rollbackJob()) continue;
+        // The transaction is gone (disk full, connection lost): the jobs before this one are lost with it and fail
+        // with its error; the ones after it wait for the next group.
+        this.#foreground.unshift(...group.slice(index + 1));
+        await failGroup(
+          session,
+          error,
+          done.map((entry) => entry.job),
+        );
+        return;
+      }
+    }
+    try {
+      await session.commit();
+    } catch (error) {
+      await failGroup(
+        session,
+        error,
+        done.map((entry) => entry.job),
+      );
+      return;
+    }
+    session.done();
+    for (const entry of done) entry.job.resolve(entry.result);
+  }
+}
+
+/** Rolls a broken group back, hands its session back as broken, and fails the given jobs with its error. */
+async function failGroup<C>(
+  session: GroupSession<C>,
+  error: unknown,
+  jobs: readonly Job<C>[],
+): Promise<void> {
+  await session.abort();
+  session.done(asError(error));
+  for (const job of jobs) job.reject(error);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
