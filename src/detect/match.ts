@@ -166,38 +166,10 @@ class MatchCompiler {
     return this.field(key, value, path);
   }
 
-  // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
   field(name: string, value: unknown, path: DocPath): Node | null {
-    let spec: FieldSpec | null = null;
-    let get: (event: CloudTrailEvent) => unknown;
-    if (name.startsWith(RAW_PREFIX)) {
-      const rest = name.slice(RAW_PREFIX.length);
-      if (rest === '' || rest.split('.').some((s) => s === '')) {
-        return this.error(
-          path,
-          true,
-          'unknown-field',
-          `\`${name}\` is not a valid raw path`,
-          'write raw.<key>.<key>, e.g. raw.requestParameters.serialNumber',
-        );
-      }
-      get = rawGetter(name);
-    } else {
-      spec = EVENT_FIELDS[name] ?? null;
-      if (spec === null) {
-        const suggestion = suggestField(name);
-        return this.error(
-          path,
-          true,
-          'unknown-field',
-          `unknown field or keyword \`${name}\``,
-          (suggestion === null ? '' : `did you mean \`${suggestion}\`? `) +
-            `Known: all, any, not, ${Object.keys(EVENT_FIELDS).join(', ')}, or raw.<path> for any record path`,
-        );
-      }
-      get = spec.get;
-    }
-
+    const target = this.fieldTarget(name, path);
+    if (target === null) return null;
+    const { spec, get } = target;
     const ops = this.operators(value, path);
     if (ops === null) return null;
     const before = this.errorCount;
@@ -217,98 +189,11 @@ class MatchCompiler {
       const arg = ops[op];
       if (arg === undefined || op === 'ignoreCase') continue;
       const opPath = ops.implicit ? path : [...path, op];
-      switch (op) {
-        case 'equals':
-        case 'in': {
-          const list = op === 'in' ? this.scalarList(arg, opPath) : this.scalar(arg, opPath);
-          if (list === null) break;
-          for (const [i, item] of list.entries())
-            this.checkValue(spec, name, item, op === 'in' ? [...opPath, i] : opPath, ignoreCase);
-          const wanted = ignoreCase ? list.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : list;
-          tests.push(equalsAny(wanted, ignoreCase));
-          labels.push(
-            list.length === 1
-              ? `${name} ${ignoreCase ? 'equals (any case)' : 'is'} ${show(list[0])}`
-              : `${name} is one of ${list.map(show).join(', ')}`,
-          );
-          if (
-            (name === 'name' || name === 'source') &&
-            !ignoreCase &&
-            list.every((v) => typeof v === 'string')
-          ) {
-            names = new Set(list.filter((v): v is string => typeof v === 'string'));
-          }
-          break;
-        }
-        case 'exists': {
-          if (typeof arg !== 'boolean') {
-            this.error(
-              opPath,
-              false,
-              'operator-type',
-              `\`exists\` takes true or false, got ${describeValue(arg)}`,
-            );
-            break;
-          }
-          tests.push((v) => (v !== null && v !== undefined) === arg);
-          labels.push(arg ? `${name} is present` : `${name} is absent`);
-          break;
-        }
-        case 'contains':
-        case 'endsWith':
-        case 'startsWith': {
-          if (spec !== null && spec.kind !== 'string') {
-            this.error(opPath, true, 'operator-type', `\`${op}\` applies to text; \`${name}\` is true/false`);
-            break;
-          }
-          const list = this.stringList(arg, opPath, op);
-          if (list === null) break;
-          const needles = ignoreCase ? list.map((s) => s.toLowerCase()) : list;
-          tests.push(textTest(op, needles, ignoreCase));
-          labels.push(
-            `${name} ${op === 'contains' ? 'contains' : op === 'endsWith' ? 'ends with' : 'starts with'} ${needles.map(show).join(' or ')}`,
-          );
-          break;
-        }
-        case 'regex': {
-          if (spec !== null && spec.kind !== 'string') {
-            this.error(opPath, true, 'operator-type', `\`regex\` applies to text; \`${name}\` is true/false`);
-            break;
-          }
-          if (typeof arg !== 'string' || arg === '') {
-            this.error(
-              opPath,
-              false,
-              'operator-type',
-              `\`regex\` takes a non-empty string, got ${describeValue(arg)}`,
-            );
-            break;
-          }
-          let re: RegExp;
-          try {
-            re = new RegExp(arg, ignoreCase ? 'iu' : 'u');
-          } catch (err) {
-            this.error(
-              opPath,
-              false,
-              'bad-regex',
-              `invalid regular expression ${show(arg)}: ${(err as Error).message}`,
-            );
-            break;
-          }
-          tests.push((v) =>
-            Array.isArray(v)
-              ? v.some((x) => typeof x === 'string' && re.test(x))
-              : typeof v === 'string' && re.test(v),
-          );
-          labels.push(`${name} matches /${arg}/${ignoreCase ? 'i' : ''}`);
-          break;
-        }
-        default: {
-          const unreachable: never = op;
-          throw new Error(`unhandled operator ${String(unreachable)}`);
-        }
-      }
+      const condition = this.operatorCondition({ name, spec, op, arg, opPath, ignoreCase });
+      if (condition === null) continue;
+      tests.push(condition.test);
+      labels.push(condition.label);
+      if (condition.names !== undefined) names = condition.names;
     }
     if (this.errorCount > before) return null;
     if (tests.length === 0) {
@@ -336,6 +221,157 @@ class MatchCompiler {
         const actual = get(event);
         return test(actual) ? null : `${place}: expected ${label}, but ${name} is ${show(actual)}`;
       },
+    };
+  }
+
+  /** How to read the named field from an event (a known field or a `raw.` path); null after reporting. */
+  fieldTarget(
+    name: string,
+    path: DocPath,
+  ): { spec: FieldSpec | null; get: (event: CloudTrailEvent) => unknown } | null {
+    if (name.startsWith(RAW_PREFIX)) {
+      const rest = name.slice(RAW_PREFIX.length);
+      if (rest === '' || rest.split('.').some((s) => s === '')) {
+        return this.error(
+          path,
+          true,
+          'unknown-field',
+          `\`${name}\` is not a valid raw path`,
+          'write raw.<key>.<key>, e.g. raw.requestParameters.serialNumber',
+        );
+      }
+      return { spec: null, get: rawGetter(name) };
+    }
+    const spec = EVENT_FIELDS[name] ?? null;
+    if (spec === null) {
+      const suggestion = suggestField(name);
+      return this.error(
+        path,
+        true,
+        'unknown-field',
+        `unknown field or keyword \`${name}\``,
+        (suggestion === null ? '' : `did you mean \`${suggestion}\`? `) +
+          `Known: all, any, not, ${Object.keys(EVENT_FIELDS).join(', ')}, or raw.<path> for any record path`,
+      );
+    }
+    return { spec, get: spec.get };
+  }
+
+  /**
+   * One operator's test and label; null after reporting. `names` is set when the operator pins the exact event
+   * names or sources (case-sensitive equals/in on `name` or `source`).
+   */
+  operatorCondition(o: {
+    readonly name: string;
+    readonly spec: FieldSpec | null;
+    readonly op: Exclude<Operator, 'ignoreCase'>;
+    readonly arg: unknown;
+    readonly opPath: DocPath;
+    readonly ignoreCase: boolean;
+  }): { test: (v: unknown) => boolean; label: string; names?: Set<string> } | null {
+    const { name, spec, op, arg, opPath, ignoreCase } = o;
+    switch (op) {
+      case 'equals':
+      case 'in': {
+        const list = op === 'in' ? this.scalarList(arg, opPath) : this.scalar(arg, opPath);
+        if (list === null) return null;
+        for (const [i, item] of list.entries())
+          this.checkValue(spec, name, item, op === 'in' ? [...opPath, i] : opPath, ignoreCase);
+        const wanted = ignoreCase ? list.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : list;
+        const label =
+          list.length === 1
+            ? `${name} ${ignoreCase ? 'equals (any case)' : 'is'} ${show(list[0])}`
+            : `${name} is one of ${list.map(show).join(', ')}`;
+        const pinsNames =
+          (name === 'name' || name === 'source') && !ignoreCase && list.every((v) => typeof v === 'string');
+        return {
+          test: equalsAny(wanted, ignoreCase),
+          label,
+          ...(pinsNames ? { names: new Set(list.filter((v): v is string => typeof v === 'string')) } : {}),
+        };
+      }
+      case 'exists': {
+        if (typeof arg !== 'boolean') {
+          return this.error(
+            opPath,
+            false,
+            'operator-type',
+            `\`exists\` takes true or false, got ${describeValue(arg)}`,
+          );
+        }
+        return {
+          test: (v) => (v !== null && v !== undefined) === arg,
+          label: arg ? `${name} is present` : `${name} is absent`,
+        };
+      }
+      case 'contains':
+      case 'endsWith':
+      case 'startsWith': {
+        if (spec !== null && spec.kind !== 'string') {
+          return this.error(
+            opPath,
+            true,
+            'operator-type',
+            `\`${op}\` applies to text; \`${name}\` is true/false`,
+          );
+        }
+        const list = this.stringList(arg, opPath, op);
+        if (list === null) return null;
+        const needles = ignoreCase ? list.map((s) => s.toLowerCase()) : list;
+        return {
+          test: textTest(op, needles, ignoreCase),
+          label: `${name} ${op === 'contains' ? 'contains' : op === 'endsWith' ? 'ends with' : 'starts with'} ${needles.map(show).join(' or ')}`,
+        };
+      }
+      case 'regex':
+        return this.regexCondition(name, spec, arg, opPath, ignoreCase);
+      default: {
+        const unreachable: never = op;
+        throw new Error(`unhandled operator ${String(unreachable)}`);
+      }
+    }
+  }
+
+  regexCondition(
+    name: string,
+    spec: FieldSpec | null,
+    arg: unknown,
+    opPath: DocPath,
+    ignoreCase: boolean,
+  ): { test: (v: unknown) => boolean; label: string } | null {
+    if (spec !== null && spec.kind !== 'string') {
+      return this.error(
+        opPath,
+        true,
+        'operator-type',
+        `\`regex\` applies to text; \`${name}\` is true/false`,
+      );
+    }
+    if (typeof arg !== 'string' || arg === '') {
+      return this.error(
+        opPath,
+        false,
+        'operator-type',
+        `\`regex\` takes a non-empty string, got ${describeValue(arg)}`,
+      );
+    }
+    let re: RegExp;
+    try {
+      re = new RegExp(arg, ignoreCase ? 'iu' : 'u');
+    } catch (err) {
+      return this.error(
+        opPath,
+        false,
+        'bad-regex',
+        `invalid regular expression ${show(arg)}: ${(err as Error).message}`,
+      );
+    }
+    return {
+      test: (v) =>
+        Array.isArray(v)
+          ? v.some((x) => typeof x === 'string' && re.test(x))
+          : typeof v === 'string' && re.test(v),
+      label: `${name} matches /${arg}/${ignoreCase ? 'i' : ''}`,
     };
   }
 

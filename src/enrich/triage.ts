@@ -158,7 +158,29 @@ export function judgedActors(correlation: RemovalCorrelation): CloudTrailEvent[]
   ];
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
+interface FoundEvidence {
+  readonly code: EvidenceCode;
+  readonly message: string;
+  readonly weight?: number;
+}
+
+/** What each step of one removal's assessment reads, and where it records evidence and how events relate. */
+interface AssessmentContext {
+  readonly correlation: RemovalCorrelation;
+  readonly removal: CloudTrailEvent;
+  readonly target: string | null;
+  readonly baseline: Baseline;
+  readonly config: TriageConfig;
+  /** Someone other than the target removed the device. */
+  readonly byAnother: boolean;
+  /** The removing caller's sign-ins before the removal. */
+  readonly signIns: readonly CloudTrailEvent[];
+  readonly found: FoundEvidence[];
+  /** Event id -> how it relates to the removal, for the related-events list. */
+  readonly relations: Map<string, string>;
+  add(this: void, code: EvidenceCode, message: string, weight?: number): void;
+}
+
 export function assessRemoval(
   correlation: RemovalCorrelation,
   baseRisk: number,
@@ -167,9 +189,21 @@ export function assessRemoval(
   const { baseline, config } = input;
   const removal = correlation.removal;
   const target = correlation.target;
-  const found: { code: EvidenceCode; message: string; weight?: number }[] = [];
+  const found: FoundEvidence[] = [];
   const add = (code: EvidenceCode, message: string, weight?: number): void => {
     found.push(weight === undefined ? { code, message } : { code, message, weight });
+  };
+  const ctx: AssessmentContext = {
+    correlation,
+    removal,
+    target,
+    baseline,
+    config,
+    byAnother: target !== null && !isCallerUser(removal, target),
+    signIns: correlation.precursors.filter((f) => f.kind === 'sign-in').map((f) => f.event),
+    found,
+    relations: new Map<string, string>(),
+    add,
   };
 
   const root = target !== null && target.toLowerCase() === 'root';
@@ -179,6 +213,39 @@ export function assessRemoval(
       "the root user's MFA was removed: root is always critical and never resolved automatically",
     );
   const approval = findApproval(config.approvals, removal, target);
+  addTargetEvidence(ctx, root, approval);
+  addSessionEvidence(ctx);
+  addPrecursorEvidence(ctx);
+  addFollowUpEvidence(ctx);
+  const { reEnrolled, vulnerabilityWindowSeconds } = addDeviceEvidence(ctx);
+  if (approval !== null) {
+    add(
+      'approved',
+      `matches approved change ${approval.ticket}${approval.approver === null ? '' : ` (approved by ${approval.approver})`}`,
+    );
+  }
+
+  const decision = decide({
+    evidence: found.map((item) => item.code),
+    baseRisk,
+    approved: approval !== null,
+    root,
+    byAnother: ctx.byAnother,
+    reEnrolled,
+  });
+  return {
+    classification: decision.classification,
+    riskScore: decision.riskScore,
+    reasons: rankReasons(found, decision),
+    related: relatedEvents(correlation, ctx.relations),
+    vulnerabilityWindowSeconds,
+    rule: decision.rule,
+  };
+}
+
+/** Whose MFA it was and who removed it: root, a privileged user without an approved change, another caller. */
+function addTargetEvidence(ctx: AssessmentContext, root: boolean, approval: Approval | null): void {
+  const { target, config, removal, byAnother, add } = ctx;
   if (
     target !== null &&
     !root &&
@@ -195,8 +262,6 @@ export function assessRemoval(
       );
   }
 
-  const selfService = target !== null && isCallerUser(removal, target);
-  const byAnother = target !== null && !selfService;
   if (target === null) {
     add(
       'target-unknown',
@@ -207,9 +272,11 @@ export function assessRemoval(
       add('known-administrator', `done by ${describeActor(removal)}, a known administrator`);
     else add('actor-not-target', `done by ${describeActor(removal)}, not by ${target} themself`);
   }
+}
 
-  // The removing session.
-  const signIns = correlation.precursors.filter((f) => f.kind === 'sign-in').map((f) => f.event);
+/** The removing session: its MFA, its credentials, and whether its address and client are familiar. */
+function addSessionEvidence(ctx: AssessmentContext): void {
+  const { removal, signIns, baseline, config, correlation, add } = ctx;
   const mfa: SessionMfa = sessionMfa(removal, signIns);
   if (mfa === 'none') {
     const keyOnly = removal.actor.accessKeyKind === 'long-term' && removal.actor.mfaAuthenticated === null;
@@ -265,9 +332,11 @@ export function assessRemoval(
       `the same caller removed MFA from ${correlation.burst.targets.length} users within ${correlation.burst.windowSeconds} s`,
     );
   }
+}
 
+function addPrecursorEvidence(ctx: AssessmentContext): void {
+  const { correlation, removal, signIns, relations, add } = ctx;
   // Before: the console's own page calls are context; the same calls from elsewhere are reconnaissance.
-  const relations = new Map<string, string>();
   let consoleCalls = 0;
   let consolePage = 0;
   let recon = 0;
@@ -317,7 +386,10 @@ export function assessRemoval(
       `${recon} reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)`,
     );
   if (failed > 0) add('precursor-failed-attempts', `${failed} refused MFA removal attempt(s) shortly before`);
+}
 
+function addFollowUpEvidence(ctx: AssessmentContext): void {
+  const { correlation, target, byAnother, baseline, config, relations, add } = ctx;
   // After: what happened to the target's credentials and privileges.
   const persistence = { credentials: 0, password: 0, privilege: 0, signIn: 0, owner: 0 };
   for (const finding of correlation.followUps) {
@@ -364,29 +436,18 @@ export function assessRemoval(
       'owner-follow-up',
       `${persistence.owner} step(s) by the user themself afterwards (a sign-in, a change in an MFA session)`,
     );
+}
 
-  // Devices: which new device closes the window, which is evidence.
-  const removalSuspect = found.some(
-    (item) => EVIDENCE[item.code].role === 'takeover' && item.code !== 'actor-not-target',
-  );
-  let reEnrolment: DeviceJudgement | null = null;
-  let before = false;
-  const judged: DeviceJudgement[] = [];
-  if (target !== null) {
-    for (const enable of correlation.enabledBefore) {
-      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
-      judged.push(judgement);
-      if (judgement.verdict === 'trusted' && reEnrolment === null) {
-        reEnrolment = judgement;
-        before = true;
-      }
-    }
-    for (const enable of correlation.enables) {
-      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
-      judged.push(judgement);
-      if (judgement.verdict === 'trusted' && reEnrolment === null) reEnrolment = judgement;
-    }
-  }
+/**
+ * Devices: which new device closes the window (a re-enrolment), which is evidence (an attacker's), how long MFA
+ * was off, and what became of the old device.
+ */
+function addDeviceEvidence(ctx: AssessmentContext): {
+  reEnrolled: boolean;
+  vulnerabilityWindowSeconds: number | null;
+} {
+  const { correlation, removal, target, config, relations, add } = ctx;
+  const { judged, reEnrolment, before } = judgeDevices(ctx);
   const attackers = judged.filter((judgement) => judgement.verdict === 'attacker');
   const untrusted = judged.filter((judgement) => judgement.verdict === 'untrusted');
   for (const judgement of judged)
@@ -405,7 +466,6 @@ export function assessRemoval(
     );
   if (untrusted.length > 0)
     add('untrusted-enrolment', untrusted.map((judgement) => judgement.why).join('; '));
-
   let vulnerabilityWindowSeconds: number | null = null;
   if (reEnrolment !== null) {
     if (before) {
@@ -444,28 +504,47 @@ export function assessRemoval(
   }
   for (const creation of correlation.creations)
     if (!relations.has(creation.id)) relations.set(creation.id, 'device created (after)');
+  return { reEnrolled: reEnrolment !== null, vulnerabilityWindowSeconds };
+}
 
-  if (approval !== null) {
-    add(
-      'approved',
-      `matches approved change ${approval.ticket}${approval.approver === null ? '' : ` (approved by ${approval.approver})`}`,
-    );
+/** Every device enabled around the removal, judged; the first trusted one is the re-enrolment. */
+function judgeDevices(ctx: AssessmentContext): {
+  judged: DeviceJudgement[];
+  reEnrolment: DeviceJudgement | null;
+  before: boolean;
+} {
+  const { correlation, target, byAnother, signIns, baseline, config, found } = ctx;
+  const removalSuspect = found.some(
+    (item) => EVIDENCE[item.code].role === 'takeover' && item.code !== 'actor-not-target',
+  );
+  let reEnrolment: DeviceJudgement | null = null;
+  let before = false;
+  const judged: DeviceJudgement[] = [];
+  if (target !== null) {
+    for (const enable of correlation.enabledBefore) {
+      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
+      judged.push(judgement);
+      if (judgement.verdict === 'trusted' && reEnrolment === null) {
+        reEnrolment = judgement;
+        before = true;
+      }
+    }
+    for (const enable of correlation.enables) {
+      const judgement = judgeDevice(enable, target, removalSuspect, byAnother, signIns, baseline, config);
+      judged.push(judgement);
+      if (judgement.verdict === 'trusted' && reEnrolment === null) reEnrolment = judgement;
+    }
   }
+  return { judged, reEnrolment, before };
+}
 
-  const decision = decide({
-    evidence: found.map((item) => item.code),
-    baseRisk,
-    approved: approval !== null,
-    root,
-    byAnother,
-    reEnrolled: reEnrolment !== null,
-  });
+/** Strongest reasons first, so a table can show the top few; the verdict on a takeover leads. */
+function rankReasons(found: readonly FoundEvidence[], decision: ReturnType<typeof decide>): Reason[] {
   const reasons: Reason[] = found.map((item) => ({
     code: item.code,
     weight: EVIDENCE[item.code].weight,
     message: item.message,
   }));
-  // Strongest reasons first, so a table can show the top few; the verdict on a takeover leads.
   reasons.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0));
   if (decision.rule === 'takeover') {
     const signals = found.filter((item) => EVIDENCE[item.code].role === 'takeover').map((item) => item.code);
@@ -475,7 +554,13 @@ export function assessRemoval(
       message: `account-takeover pattern: takeover signals weigh ${decision.takeoverScore} (${TAKEOVER_THRESHOLD} or more is a takeover): ${signals.join(', ')}`,
     });
   }
+  return reasons;
+}
 
+function relatedEvents(
+  correlation: RemovalCorrelation,
+  relations: ReadonlyMap<string, string>,
+): RelatedEvent[] {
   const relatedEvents = new Map<string, CloudTrailEvent>();
   for (const finding of [...correlation.precursors, ...correlation.followUps] as RelatedFinding[])
     relatedEvents.set(finding.event.id, finding.event);
@@ -493,15 +578,7 @@ export function assessRemoval(
     actor: event.actor.arn ?? event.actor.userName,
     relation: relations.get(event.id) ?? 'related',
   }));
-
-  return {
-    classification: decision.classification,
-    riskScore: decision.riskScore,
-    reasons,
-    related,
-    vulnerabilityWindowSeconds,
-    rule: decision.rule,
-  };
+  return related;
 }
 
 function investigation(

@@ -117,376 +117,37 @@ function targetsFor(kind: string, user: ResponseTarget, removals: readonly Alert
   ];
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** What the responder's steps share: its dependencies, unpacked once. */
+interface ResponderContext {
+  readonly deps: ResponderDeps;
+  readonly store: ResponderDeps['store'];
+  readonly config: RespondConfig;
+  readonly clock: () => number;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly log: (entry: ResponderLogEntry) => void;
+}
+
 export function createResponder(deps: ResponderDeps): Responder {
   const { store, config, clock } = deps;
-  const workerId = deps.workerId ?? `responder-${process.pid}`;
-  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const log = (entry: ResponderLogEntry): void => deps.log?.(entry);
-
-  async function caseAlerts(detail: CaseDetail): Promise<Alert[]> {
-    const stored = await Promise.all(detail.alertIds.map((id) => store.getAlert(id)));
-    return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
-  }
-
-  /** The compare-and-set that ends an apply or an undo, and its announcement, in one transaction. */
-  async function settle(
-    id: string,
-    expect: readonly ResponseActionState[],
-    patch: ResponseActionPatch,
-    change: { readonly actor: string; readonly nowMs: number; readonly note: string },
-    told: Pick<ResponseOutcome, 'outcome' | 'operation' | 'error'> | null,
-  ): Promise<StoredResponseAction | null> {
-    return store.transaction(async (tx) => {
-      const action = await tx.updateResponseAction(id, expect, patch, change);
-      if (action !== null && told !== null && deps.announce !== undefined) {
-        await deps.announce(tx, {
-          ...told,
-          action,
-          actor: change.actor,
-          note: change.note,
-          atMs: change.nowMs,
-        });
-      }
-      return action;
-    });
-  }
-
-  function contextFor(target: ResponseTarget, removalAtMs: number, nowMs: number): ActionContext {
-    return { removalAtMs, nowMs, quarantinePolicyArn: quarantinePolicyArn(config, target.account) };
-  }
-
-  async function lockedOutUsers(): Promise<Set<string>> {
-    const applied = await store.listResponseActions({ states: ['applying', 'applied'], limit: 10_000 });
-    return new Set(
-      applied
-        .filter((a) => a.targetKind === 'user' && (a.kind === 'quarantine' || a.kind === 'disable-console'))
-        .map((a) => a.targetName.toLowerCase()),
-    );
-  }
-
-  /** Why the action waits, decided when it is planned; the rate limit is decided when it is applied. */
-  async function holdFor(
-    rule: RespondRule,
-    kind: Parameters<typeof adminHold>[0]['kind'],
-    target: ResponseTarget,
-  ): Promise<{ state: 'planned' | 'refused'; hold: string | null; reason: string | null }> {
-    const refusal = protectedReason(target, { breakGlassUsers: deps.breakGlassUsers, config });
-    if (refusal !== null) return { state: 'refused', hold: 'protected', reason: refusal };
-    if (config.mode === 'dry-run')
-      return { state: 'planned', hold: 'dry-run', reason: 'respond.mode is dry-run: shown, not applied' };
-    if (rule.approval !== 'none')
-      return { state: 'planned', hold: 'approval', reason: `the rule asks a ${rule.approval} to approve` };
-    const admins = deps.posture === undefined ? null : await deps.posture.administrators(target.account);
-    const held = adminHold({
-      kind,
-      target,
-      admins,
-      knownAdmins: deps.knownAdmins,
-      lockedOut: await lockedOutUsers(),
-    });
-    return held === null
-      ? { state: 'planned', hold: null, reason: null }
-      : { state: 'planned', hold: held.hold, reason: held.reason };
-  }
-
-  async function plan(caseId: string): Promise<StoredResponseAction[]> {
-    const detail = await store.getCase(caseId);
-    if (detail === null) throw new NotFoundError('case', caseId);
-    const rules = detail.state === 'resolved' ? [] : rulesFor(config, detail.classification);
-    if (rules.length > 0) {
-      const removals = (await caseAlerts(detail)).filter(isRemovalAlert);
-      const removalAtMs = Math.min(
-        detail.firstEventAt,
-        ...removals.map((alert) => Date.parse(alert.event.time)),
-      );
-      const user: ResponseTarget = { kind: 'user', account: detail.account, name: detail.userName };
-      const now = clock();
-      for (const rule of rules) {
-        for (const kind of rule.actions) {
-          const action = RESPONSE_ACTIONS[kind];
-          for (const target of targetsFor(kind, user, removals)) {
-            if (!action.targetKinds.includes(target.kind)) continue;
-            const held = await holdFor(rule, kind, target);
-            await store.planResponseAction({
-              caseId,
-              kind,
-              targetKind: target.kind,
-              account: target.account,
-              targetName: target.name,
-              state: held.state,
-              hold: held.hold,
-              holdReason: held.reason,
-              plan: {
-                steps: action.plan(target, contextFor(target, removalAtMs, now)),
-                removalAtMs,
-                approval: rule.approval,
-                undoable: action.undoable,
-                caution: action.caution,
-              },
-              reason: `the case is ${detail.classification ?? 'unclassified'}: ${action.title.toLowerCase()} (${describeTarget(target)})`,
-              notBeforeMs: now + rule.delayMs,
-              actor: SYSTEM,
-              nowMs: now,
-            });
-          }
-        }
-      }
-    }
-    return store.listResponseActions({ caseId });
-  }
-
-  /** planned (due, no hold) or applying with a lapsed lease -> applying, ours; null when not ours to apply now. */
-  async function claim(action: StoredResponseAction, now: number): Promise<StoredResponseAction | null> {
-    return store.transaction(async (tx) => {
-      // Written first: on PostgreSQL the row lock serialises claims, so two workers cannot both pass the rate limit.
-      await tx.setCheckpoint('respond:claim', String(now), now);
-      const current = await tx.getResponseAction(action.id);
-      if (current === null) return null;
-      const lapsed = current.state === 'applying' && (current.leaseUntil ?? 0) <= now;
-      const due = current.state === 'planned' && current.hold === null && current.notBefore <= now;
-      if (!lapsed && !due) return null;
-      if (current.approvedBy === null && !lapsed) {
-        const recent = await tx.listResponseActions({
-          states: ['applying', 'applied', 'undone', 'failed'],
-          limit: 10_000,
-        });
-        const limited = rateLimited(recent, current.id, config.rateLimit, now);
-        if (limited !== null) {
-          await tx.updateResponseAction(
-            current.id,
-            ['planned'],
-            { hold: 'rate-limit', holdReason: limited },
-            {
-              actor: SYSTEM,
-              nowMs: now,
-              note: limited,
-            },
-          );
-          return null;
-        }
-      }
-      return tx.updateResponseAction(
-        current.id,
-        [current.state],
-        {
-          state: 'applying',
-          leaseOwner: workerId,
-          leaseUntil: now + leaseMs,
-          attempts: current.attempts + 1,
-          error: null,
-        },
-        {
-          actor: current.approvedBy ?? SYSTEM,
-          nowMs: now,
-          note: lapsed ? `resumed after worker ${current.leaseOwner ?? '?'} stopped mid-apply` : 'applying',
-        },
-      );
-    });
-  }
-
-  async function applyClaimed(claimed: StoredResponseAction): Promise<StoredResponseAction> {
-    if (!isActionKind(claimed.kind)) throw new ConflictError(`unknown action kind ${claimed.kind}`);
-    const action = RESPONSE_ACTIONS[claimed.kind];
-    const target: ResponseTarget = {
-      kind: claimed.targetKind,
-      account: claimed.account,
-      name: claimed.targetName,
-    };
-    const actor = claimed.approvedBy ?? SYSTEM;
-    try {
-      const iam = await deps.iam(claimed.account);
-      let current = claimed;
-      if (current.calls === null) {
-        const removalAtMs = (current.plan as { removalAtMs?: number }).removalAtMs ?? current.createdAt;
-        const resolved = await action.resolve(iam, target, contextFor(target, removalAtMs, clock()));
-        // Recorded before the first write goes out: a restart resends exactly these, an undo reverses exactly these.
-        const recorded = await store.updateResponseAction(
-          current.id,
-          ['applying'],
-          { calls: resolved.calls, notes: resolved.notes },
-          { actor, nowMs: clock(), note: 'calls recorded' },
-        );
-        if (recorded === null) return current;
-        current = recorded;
-      }
-      await deps.beforeSend?.(current);
-      await sendAll(iam, current.calls as IamCall[]);
-      const done = await settle(
-        current.id,
-        ['applying'],
-        { state: 'applied', appliedAt: clock(), leaseOwner: null, leaseUntil: null },
-        {
-          actor,
-          nowMs: clock(),
-          note: `applied: ${(current.calls as IamCall[]).map((c) => c.api).join(', ') || 'nothing to change'}`,
-        },
-        { outcome: 'applied', operation: 'apply', error: null },
-      );
-      log({
-        level: 'info',
-        msg: 'response action applied',
-        actionId: current.id,
-        kind: current.kind,
-        target: current.targetName,
-      });
-      return done ?? current;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const retry = error instanceof ExternalError && error.retryable && claimed.attempts < MAX_ATTEMPTS;
-      log({ level: 'error', msg: 'response action failed', actionId: claimed.id, error: message, retry });
-      const failed = await settle(
-        claimed.id,
-        ['applying'],
-        retry
-          ? {
-              state: 'planned',
-              error: message,
-              notBefore: clock() + 30_000 * claimed.attempts,
-              leaseOwner: null,
-              leaseUntil: null,
-            }
-          : { state: 'failed', error: message, leaseOwner: null, leaseUntil: null },
-        { actor, nowMs: clock(), note: retry ? `will retry: ${message}` : `failed: ${message}` },
-        // A retry is not news yet; the last attempt's failure is.
-        retry ? null : { outcome: 'failed', operation: 'apply', error: message },
-      );
-      return failed ?? claimed;
-    }
-  }
-
-  async function applyDue(caseId?: string): Promise<void> {
-    const now = clock();
-    const candidates = await store.listResponseActions({
-      ...(caseId === undefined ? {} : { caseId }),
-      states: ['planned', 'applying'],
-      limit: 10_000,
-    });
-    for (const action of candidates) {
-      const claimed = await claim(action, now);
-      if (claimed !== null) await applyClaimed(claimed);
-    }
-  }
-
-  /** The action stays applied (the user is still contained): people must know, since they asked for the undo. */
-  async function undoFailed(action: StoredResponseAction, actor: string, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
-    log({ level: 'error', msg: 'response undo failed', actionId: action.id, error: message });
-    const announce = deps.announce;
-    if (announce === undefined) return;
-    const atMs = clock();
-    await store.transaction((tx) =>
-      announce(tx, {
-        outcome: 'failed',
-        operation: 'undo',
-        action,
-        actor,
-        note: `undo failed: ${message}`,
-        error: message,
-        atMs,
-      }),
-    );
-  }
-
-  async function undo(
-    actionId: string,
-    actor: string,
-    note = 'undone by a person',
-  ): Promise<StoredResponseAction> {
-    const action = await store.getResponseAction(actionId);
-    if (action === null) throw new NotFoundError('response action', actionId);
-    const now = clock();
-    if (action.state === 'planned') {
-      const cancelled = await store.updateResponseAction(
-        action.id,
-        ['planned'],
-        { state: 'undone', undoneAt: now, undoneBy: actor },
-        {
-          actor,
-          nowMs: now,
-          note: `${note} (cancelled before it was applied)`,
-        },
-      );
-      if (cancelled === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
-      return cancelled;
-    }
-    if (action.state !== 'applied')
-      throw new ConflictError(
-        `action ${actionId} is ${action.state}: only an applied or planned action can be undone`,
-      );
-    if (!isActionKind(action.kind)) throw new ConflictError(`unknown action kind ${action.kind}`);
-    const inverse = RESPONSE_ACTIONS[action.kind].undo(action.calls as IamCall[]);
-    try {
-      await sendAll(await deps.iam(action.account), inverse);
-    } catch (error) {
-      await undoFailed(action, actor, error);
-      throw error;
-    }
-    const undone = await settle(
-      action.id,
-      ['applied'],
-      { state: 'undone', undoneAt: clock(), undoneBy: actor },
-      {
-        actor,
-        nowMs: clock(),
-        note: `${note}: ${inverse.map((call) => call.api).join(', ') || 'nothing to reverse'}`,
-      },
-      { outcome: 'undone', operation: 'undo', error: null },
-    );
-    if (undone === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
-    return undone;
-  }
-
-  /** Was the enabling request made from a place the user used before the removal? (The remover's is not.) */
-  async function familiarPlace(event: CloudTrailEvent, removalAtMs: number): Promise<boolean> {
-    const key = event.actor.arn ?? event.actor.principalId;
-    if (key === null || event.sourceIp === null) return false;
-    const seen = await store.findSightings({
-      actors: [key],
-      fromMs: removalAtMs - 90 * 86_400_000,
-      toMs: removalAtMs + 1,
-    });
-    return seen.some((row) => row.value === `ip:${event.sourceIp ?? ''}` && row.firstMs < removalAtMs);
-  }
-
-  async function liftOn(event: CloudTrailEvent): Promise<void> {
-    const user = event.target.userName ?? event.actor.userName;
-    if (user === null) return;
-    const quarantines = (
-      await store.listResponseActions({ states: ['planned', 'applied'], limit: 10_000 })
-    ).filter(
-      (a) =>
-        a.kind === 'quarantine' &&
-        a.targetName.toLowerCase() === user.toLowerCase() &&
-        (a.account === null || event.account === null || a.account === event.account),
-    );
-    for (const action of quarantines) {
-      const removalAtMs = (action.plan as { removalAtMs?: number }).removalAtMs ?? action.createdAt;
-      if (event.timeMs <= removalAtMs) continue;
-      const ownSession = event.actor.userName?.toLowerCase() === user.toLowerCase();
-      if (!ownSession || !(await familiarPlace(event, removalAtMs))) {
-        await store.addComment(action.caseId, {
-          author: SYSTEM,
-          text: `A new MFA device was enabled for ${user}, but not by the owner from a place seen before the removal (${event.sourceIp ?? 'unknown address'}): the quarantine stays until a person lifts it.`,
-          nowMs: clock(),
-        });
-        continue;
-      }
-      await undo(
-        action.id,
-        SYSTEM,
-        `lifted: ${user} re-enrolled an MFA device (EnableMFADevice ${event.id}) from a familiar address`,
-      );
-    }
-  }
+  const ctx: ResponderContext = {
+    deps,
+    store,
+    config,
+    clock,
+    workerId: deps.workerId ?? `responder-${process.pid}`,
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    log: (entry) => deps.log?.(entry),
+  };
+  const { log } = ctx;
 
   return {
-    plan,
+    plan: (caseId) => plan(ctx, caseId),
     async caseChanged(caseIds) {
       for (const caseId of caseIds) {
         try {
-          await plan(caseId);
-          await applyDue(caseId);
+          await plan(ctx, caseId);
+          await applyDue(ctx, caseId);
         } catch (error) {
           log({ level: 'error', msg: 'response planning failed', caseId, error: String(error) });
         }
@@ -497,7 +158,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       for (const event of events) {
         if (event.name !== 'EnableMFADevice' || event.outcome !== 'success') continue;
         try {
-          await liftOn(event);
+          await liftOn(ctx, event);
         } catch (error) {
           log({
             level: 'error',
@@ -508,43 +169,15 @@ export function createResponder(deps: ResponderDeps): Responder {
         }
       }
     },
-    async approve(actionId, actor, role) {
-      const action = await store.getResponseAction(actionId);
-      if (action === null) throw new NotFoundError('response action', actionId);
-      if (action.state !== 'planned' || action.hold === null || !APPROVABLE.has(action.hold))
-        throw new ConflictError(
-          action.hold === 'dry-run'
-            ? 'respond.mode is dry-run: nothing is applied until the configuration says enforce'
-            : `action ${actionId} is ${action.state}${action.hold === null ? '' : ` (${action.hold})`}: nothing to approve`,
-        );
-      const needed = (action.plan as { approval?: ApprovalRole }).approval ?? 'responder';
-      if (ROLE_RANK[role] < Math.max(ROLE_RANK[needed], 1))
-        throw new UsageError(
-          `approving this action needs the ${needed === 'none' ? 'responder' : needed} role`,
-        );
-      const now = clock();
-      const approved = await store.updateResponseAction(
-        action.id,
-        ['planned'],
-        { hold: null, holdReason: null, approvedBy: actor, notBefore: now },
-        {
-          actor,
-          nowMs: now,
-          note: `approved (was held: ${action.holdReason ?? action.hold})`,
-        },
-      );
-      if (approved === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
-      const claimed = await claim(approved, now);
-      return claimed === null ? approved : applyClaimed(claimed);
-    },
-    undo,
+    approve: (actionId, actor, role) => approve(ctx, actionId, actor, role),
+    undo: (actionId, actor, note) => undo(ctx, actionId, actor, note),
     async undoCase(caseId, actor) {
       const actions = (await store.listResponseActions({ caseId, states: ['applied'] })).reverse();
       const undone: StoredResponseAction[] = [];
       const refused: string[] = [];
       for (const action of actions) {
         try {
-          undone.push(await undo(action.id, actor));
+          undone.push(await undo(ctx, action.id, actor));
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
           refused.push(`action ${action.id} (${action.kind} ${action.targetName}): ${error.message}`);
@@ -552,6 +185,438 @@ export function createResponder(deps: ResponderDeps): Responder {
       }
       return { undone, refused };
     },
-    tick: () => applyDue(),
+    tick: () => applyDue(ctx),
   };
+}
+
+async function caseAlerts(ctx: ResponderContext, detail: CaseDetail): Promise<Alert[]> {
+  const { store } = ctx;
+  const stored = await Promise.all(detail.alertIds.map((id) => store.getAlert(id)));
+  return stored.flatMap((entry) => (entry === null ? [] : [entry.alert]));
+}
+
+/** The compare-and-set that ends an apply or an undo, and its announcement, in one transaction. */
+async function settle(
+  ctx: ResponderContext,
+  id: string,
+  expect: readonly ResponseActionState[],
+  patch: ResponseActionPatch,
+  change: { readonly actor: string; readonly nowMs: number; readonly note: string },
+  told: Pick<ResponseOutcome, 'outcome' | 'operation' | 'error'> | null,
+): Promise<StoredResponseAction | null> {
+  const { store, deps } = ctx;
+  return store.transaction(async (tx) => {
+    const action = await tx.updateResponseAction(id, expect, patch, change);
+    if (action !== null && told !== null && deps.announce !== undefined) {
+      await deps.announce(tx, {
+        ...told,
+        action,
+        actor: change.actor,
+        note: change.note,
+        atMs: change.nowMs,
+      });
+    }
+    return action;
+  });
+}
+
+function contextFor(
+  ctx: ResponderContext,
+  target: ResponseTarget,
+  removalAtMs: number,
+  nowMs: number,
+): ActionContext {
+  const { config } = ctx;
+  return { removalAtMs, nowMs, quarantinePolicyArn: quarantinePolicyArn(config, target.account) };
+}
+
+async function lockedOutUsers(ctx: ResponderContext): Promise<Set<string>> {
+  const { store } = ctx;
+  const applied = await store.listResponseActions({ states: ['applying', 'applied'], limit: 10_000 });
+  return new Set(
+    applied
+      .filter((a) => a.targetKind === 'user' && (a.kind === 'quarantine' || a.kind === 'disable-console'))
+      .map((a) => a.targetName.toLowerCase()),
+  );
+}
+
+/** Why the action waits, decided when it is planned; the rate limit is decided when it is applied. */
+async function holdFor(
+  ctx: ResponderContext,
+  rule: RespondRule,
+  kind: Parameters<typeof adminHold>[0]['kind'],
+  target: ResponseTarget,
+): Promise<{ state: 'planned' | 'refused'; hold: string | null; reason: string | null }> {
+  const { config, deps } = ctx;
+  const refusal = protectedReason(target, { breakGlassUsers: deps.breakGlassUsers, config });
+  if (refusal !== null) return { state: 'refused', hold: 'protected', reason: refusal };
+  if (config.mode === 'dry-run')
+    return { state: 'planned', hold: 'dry-run', reason: 'respond.mode is dry-run: shown, not applied' };
+  if (rule.approval !== 'none')
+    return { state: 'planned', hold: 'approval', reason: `the rule asks a ${rule.approval} to approve` };
+  const admins = deps.posture === undefined ? null : await deps.posture.administrators(target.account);
+  const held = adminHold({
+    kind,
+    target,
+    admins,
+    knownAdmins: deps.knownAdmins,
+    lockedOut: await lockedOutUsers(ctx),
+  });
+  return held === null
+    ? { state: 'planned', hold: null, reason: null }
+    : { state: 'planned', hold: held.hold, reason: held.reason };
+}
+
+async function plan(ctx: ResponderContext, caseId: string): Promise<StoredResponseAction[]> {
+  const { store, config, clock } = ctx;
+  const detail = await store.getCase(caseId);
+  if (detail === null) throw new NotFoundError('case', caseId);
+  const rules = detail.state === 'resolved' ? [] : rulesFor(config, detail.classification);
+  if (rules.length > 0) {
+    const removals = (await caseAlerts(ctx, detail)).filter(isRemovalAlert);
+    const removalAtMs = Math.min(
+      detail.firstEventAt,
+      ...removals.map((alert) => Date.parse(alert.event.time)),
+    );
+    const user: ResponseTarget = { kind: 'user', account: detail.account, name: detail.userName };
+    const now = clock();
+    for (const rule of rules) {
+      for (const kind of rule.actions) {
+        const action = RESPONSE_ACTIONS[kind];
+        for (const target of targetsFor(kind, user, removals)) {
+          if (!action.targetKinds.includes(target.kind)) continue;
+          const held = await holdFor(ctx, rule, kind, target);
+          await store.planResponseAction({
+            caseId,
+            kind,
+            targetKind: target.kind,
+            account: target.account,
+            targetName: target.name,
+            state: held.state,
+            hold: held.hold,
+            holdReason: held.reason,
+            plan: {
+              steps: action.plan(target, contextFor(ctx, target, removalAtMs, now)),
+              removalAtMs,
+              approval: rule.approval,
+              undoable: action.undoable,
+              caution: action.caution,
+            },
+            reason: `the case is ${detail.classification ?? 'unclassified'}: ${action.title.toLowerCase()} (${describeTarget(target)})`,
+            notBeforeMs: now + rule.delayMs,
+            actor: SYSTEM,
+            nowMs: now,
+          });
+        }
+      }
+    }
+  }
+  return store.listResponseActions({ caseId });
+}
+
+/** planned (due, no hold) or applying with a lapsed lease -> applying, ours; null when not ours to apply now. */
+async function claim(
+  ctx: ResponderContext,
+  action: StoredResponseAction,
+  now: number,
+): Promise<StoredResponseAction | null> {
+  const { store, config, workerId, leaseMs } = ctx;
+  return store.transaction(async (tx) => {
+    // Written first: on PostgreSQL the row lock serialises claims, so two workers cannot both pass the rate limit.
+    await tx.setCheckpoint('respond:claim', String(now), now);
+    const current = await tx.getResponseAction(action.id);
+    if (current === null) return null;
+    const lapsed = current.state === 'applying' && (current.leaseUntil ?? 0) <= now;
+    const due = current.state === 'planned' && current.hold === null && current.notBefore <= now;
+    if (!lapsed && !due) return null;
+    if (current.approvedBy === null && !lapsed) {
+      const recent = await tx.listResponseActions({
+        states: ['applying', 'applied', 'undone', 'failed'],
+        limit: 10_000,
+      });
+      const limited = rateLimited(recent, current.id, config.rateLimit, now);
+      if (limited !== null) {
+        await tx.updateResponseAction(
+          current.id,
+          ['planned'],
+          { hold: 'rate-limit', holdReason: limited },
+          {
+            actor: SYSTEM,
+            nowMs: now,
+            note: limited,
+          },
+        );
+        return null;
+      }
+    }
+    return tx.updateResponseAction(
+      current.id,
+      [current.state],
+      {
+        state: 'applying',
+        leaseOwner: workerId,
+        leaseUntil: now + leaseMs,
+        attempts: current.attempts + 1,
+        error: null,
+      },
+      {
+        actor: current.approvedBy ?? SYSTEM,
+        nowMs: now,
+        note: lapsed ? `resumed after worker ${current.leaseOwner ?? '?'} stopped mid-apply` : 'applying',
+      },
+    );
+  });
+}
+
+async function applyClaimed(
+  ctx: ResponderContext,
+  claimed: StoredResponseAction,
+): Promise<StoredResponseAction> {
+  const { store, clock, deps, log } = ctx;
+  if (!isActionKind(claimed.kind)) throw new ConflictError(`unknown action kind ${claimed.kind}`);
+  const action = RESPONSE_ACTIONS[claimed.kind];
+  const target: ResponseTarget = {
+    kind: claimed.targetKind,
+    account: claimed.account,
+    name: claimed.targetName,
+  };
+  const actor = claimed.approvedBy ?? SYSTEM;
+  try {
+    const iam = await deps.iam(claimed.account);
+    let current = claimed;
+    if (current.calls === null) {
+      const removalAtMs = (current.plan as { removalAtMs?: number }).removalAtMs ?? current.createdAt;
+      const resolved = await action.resolve(iam, target, contextFor(ctx, target, removalAtMs, clock()));
+      // Recorded before the first write goes out: a restart resends exactly these, an undo reverses exactly these.
+      const recorded = await store.updateResponseAction(
+        current.id,
+        ['applying'],
+        { calls: resolved.calls, notes: resolved.notes },
+        { actor, nowMs: clock(), note: 'calls recorded' },
+      );
+      if (recorded === null) return current;
+      current = recorded;
+    }
+    await deps.beforeSend?.(current);
+    await sendAll(iam, current.calls as IamCall[]);
+    const done = await settle(
+      ctx,
+      current.id,
+      ['applying'],
+      { state: 'applied', appliedAt: clock(), leaseOwner: null, leaseUntil: null },
+      {
+        actor,
+        nowMs: clock(),
+        note: `applied: ${(current.calls as IamCall[]).map((c) => c.api).join(', ') || 'nothing to change'}`,
+      },
+      { outcome: 'applied', operation: 'apply', error: null },
+    );
+    log({
+      level: 'info',
+      msg: 'response action applied',
+      actionId: current.id,
+      kind: current.kind,
+      target: current.targetName,
+    });
+    return done ?? current;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const retry = error instanceof ExternalError && error.retryable && claimed.attempts < MAX_ATTEMPTS;
+    log({ level: 'error', msg: 'response action failed', actionId: claimed.id, error: message, retry });
+    const failed = await settle(
+      ctx,
+      claimed.id,
+      ['applying'],
+      retry
+        ? {
+            state: 'planned',
+            error: message,
+            notBefore: clock() + 30_000 * claimed.attempts,
+            leaseOwner: null,
+            leaseUntil: null,
+          }
+        : { state: 'failed', error: message, leaseOwner: null, leaseUntil: null },
+      { actor, nowMs: clock(), note: retry ? `will retry: ${message}` : `failed: ${message}` },
+      // A retry is not news yet; the last attempt's failure is.
+      retry ? null : { outcome: 'failed', operation: 'apply', error: message },
+    );
+    return failed ?? claimed;
+  }
+}
+
+async function applyDue(ctx: ResponderContext, caseId?: string): Promise<void> {
+  const { store, clock } = ctx;
+  const now = clock();
+  const candidates = await store.listResponseActions({
+    ...(caseId === undefined ? {} : { caseId }),
+    states: ['planned', 'applying'],
+    limit: 10_000,
+  });
+  for (const action of candidates) {
+    const claimed = await claim(ctx, action, now);
+    if (claimed !== null) await applyClaimed(ctx, claimed);
+  }
+}
+
+/** The action stays applied (the user is still contained): people must know, since they asked for the undo. */
+async function undoFailed(
+  ctx: ResponderContext,
+  action: StoredResponseAction,
+  actor: string,
+  error: unknown,
+): Promise<void> {
+  const { store, clock, deps, log } = ctx;
+  const message = error instanceof Error ? error.message : String(error);
+  log({ level: 'error', msg: 'response undo failed', actionId: action.id, error: message });
+  const announce = deps.announce;
+  if (announce === undefined) return;
+  const atMs = clock();
+  await store.transaction((tx) =>
+    announce(tx, {
+      outcome: 'failed',
+      operation: 'undo',
+      action,
+      actor,
+      note: `undo failed: ${message}`,
+      error: message,
+      atMs,
+    }),
+  );
+}
+
+async function undo(
+  ctx: ResponderContext,
+  actionId: string,
+  actor: string,
+  note = 'undone by a person',
+): Promise<StoredResponseAction> {
+  const { store, clock, deps } = ctx;
+  const action = await store.getResponseAction(actionId);
+  if (action === null) throw new NotFoundError('response action', actionId);
+  const now = clock();
+  if (action.state === 'planned') {
+    const cancelled = await store.updateResponseAction(
+      action.id,
+      ['planned'],
+      { state: 'undone', undoneAt: now, undoneBy: actor },
+      {
+        actor,
+        nowMs: now,
+        note: `${note} (cancelled before it was applied)`,
+      },
+    );
+    if (cancelled === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+    return cancelled;
+  }
+  if (action.state !== 'applied')
+    throw new ConflictError(
+      `action ${actionId} is ${action.state}: only an applied or planned action can be undone`,
+    );
+  if (!isActionKind(action.kind)) throw new ConflictError(`unknown action kind ${action.kind}`);
+  const inverse = RESPONSE_ACTIONS[action.kind].undo(action.calls as IamCall[]);
+  try {
+    await sendAll(await deps.iam(action.account), inverse);
+  } catch (error) {
+    await undoFailed(ctx, action, actor, error);
+    throw error;
+  }
+  const undone = await settle(
+    ctx,
+    action.id,
+    ['applied'],
+    { state: 'undone', undoneAt: clock(), undoneBy: actor },
+    {
+      actor,
+      nowMs: clock(),
+      note: `${note}: ${inverse.map((call) => call.api).join(', ') || 'nothing to reverse'}`,
+    },
+    { outcome: 'undone', operation: 'undo', error: null },
+  );
+  if (undone === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+  return undone;
+}
+
+/** Was the enabling request made from a place the user used before the removal? (The remover's is not.) */
+async function familiarPlace(
+  ctx: ResponderContext,
+  event: CloudTrailEvent,
+  removalAtMs: number,
+): Promise<boolean> {
+  const { store } = ctx;
+  const key = event.actor.arn ?? event.actor.principalId;
+  if (key === null || event.sourceIp === null) return false;
+  const seen = await store.findSightings({
+    actors: [key],
+    fromMs: removalAtMs - 90 * 86_400_000,
+    toMs: removalAtMs + 1,
+  });
+  return seen.some((row) => row.value === `ip:${event.sourceIp ?? ''}` && row.firstMs < removalAtMs);
+}
+
+async function liftOn(ctx: ResponderContext, event: CloudTrailEvent): Promise<void> {
+  const { store, clock } = ctx;
+  const user = event.target.userName ?? event.actor.userName;
+  if (user === null) return;
+  const quarantines = (
+    await store.listResponseActions({ states: ['planned', 'applied'], limit: 10_000 })
+  ).filter(
+    (a) =>
+      a.kind === 'quarantine' &&
+      a.targetName.toLowerCase() === user.toLowerCase() &&
+      (a.account === null || event.account === null || a.account === event.account),
+  );
+  for (const action of quarantines) {
+    const removalAtMs = (action.plan as { removalAtMs?: number }).removalAtMs ?? action.createdAt;
+    if (event.timeMs <= removalAtMs) continue;
+    const ownSession = event.actor.userName?.toLowerCase() === user.toLowerCase();
+    if (!ownSession || !(await familiarPlace(ctx, event, removalAtMs))) {
+      await store.addComment(action.caseId, {
+        author: SYSTEM,
+        text: `A new MFA device was enabled for ${user}, but not by the owner from a place seen before the removal (${event.sourceIp ?? 'unknown address'}): the quarantine stays until a person lifts it.`,
+        nowMs: clock(),
+      });
+      continue;
+    }
+    await undo(
+      ctx,
+      action.id,
+      SYSTEM,
+      `lifted: ${user} re-enrolled an MFA device (EnableMFADevice ${event.id}) from a familiar address`,
+    );
+  }
+}
+
+/** A person approves a held action: it is claimed and applied at once. */
+async function approve(
+  ctx: ResponderContext,
+  actionId: string,
+  actor: string,
+  role: ApiRole,
+): Promise<StoredResponseAction> {
+  const { store, clock } = ctx;
+  const action = await store.getResponseAction(actionId);
+  if (action === null) throw new NotFoundError('response action', actionId);
+  if (action.state !== 'planned' || action.hold === null || !APPROVABLE.has(action.hold))
+    throw new ConflictError(
+      action.hold === 'dry-run'
+        ? 'respond.mode is dry-run: nothing is applied until the configuration says enforce'
+        : `action ${actionId} is ${action.state}${action.hold === null ? '' : ` (${action.hold})`}: nothing to approve`,
+    );
+  const needed = (action.plan as { approval?: ApprovalRole }).approval ?? 'responder';
+  if (ROLE_RANK[role] < Math.max(ROLE_RANK[needed], 1))
+    throw new UsageError(`approving this action needs the ${needed === 'none' ? 'responder' : needed} role`);
+  const now = clock();
+  const approved = await store.updateResponseAction(
+    action.id,
+    ['planned'],
+    { hold: null, holdReason: null, approvedBy: actor, notBefore: now },
+    {
+      actor,
+      nowMs: now,
+      note: `approved (was held: ${action.holdReason ?? action.hold})`,
+    },
+  );
+  if (approved === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+  const claimed = await claim(ctx, approved, now);
+  return claimed === null ? approved : applyClaimed(ctx, claimed);
 }

@@ -229,7 +229,6 @@ export function resolveTarget(
  * and each removal lands in at most one burst, so an event on a window edge counts once.
  * `coverageEndMs` is the time of the last event the data holds (for a scan: the newest event read).
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function correlateRemovals(
   events: readonly CloudTrailEvent[],
   windows: CorrelationWindows,
@@ -269,52 +268,14 @@ export function correlateRemovals(
     const isTarget = (event: CloudTrailEvent): boolean =>
       target !== null && sameUser(targetUserName(event), target) && event.account === removal.account;
 
-    const serial = removal.target.serialNumber;
-    const deletions = deviceEvents.filter(
-      (event) =>
-        event.name === 'DeleteVirtualMFADevice' &&
-        event.outcome === 'success' &&
-        serial !== null &&
-        event.target.serialNumber === serial &&
-        after(event),
-    );
-    const enables = deviceEvents.filter(
-      (event) =>
-        event.name === 'EnableMFADevice' &&
-        event.outcome === 'success' &&
-        isTarget(event) &&
-        after(event) &&
-        event.timeMs <= graceEnd,
-    );
-    const enabledBefore = deviceEvents.filter(
-      (event) =>
-        event.name === 'EnableMFADevice' &&
-        event.outcome === 'success' &&
-        isTarget(event) &&
-        byTime(event, removal) < 0 &&
-        event.target.serialNumber !== null &&
-        event.target.serialNumber !== serial &&
-        !deviceEvents.some(
-          (other) =>
-            isMfaRemoval(other) &&
-            other.target.serialNumber === event.target.serialNumber &&
-            byTime(other, event) > 0 &&
-            byTime(other, removal) < 0,
-        ),
-    );
-    const enabledSerials = new Set(
-      [...enables, ...enabledBefore].flatMap((event) =>
-        event.target.serialNumber === null ? [] : [event.target.serialNumber],
-      ),
-    );
-    const creations = deviceEvents.filter(
-      (event) =>
-        event.name === 'CreateVirtualMFADevice' &&
-        event.outcome === 'success' &&
-        event.timeMs >= from &&
-        ((event.target.serialNumber !== null && enabledSerials.has(event.target.serialNumber)) ||
-          (after(event) && actor !== null && actorId(event) === actor)),
-    );
+    const { deletions, enables, enabledBefore, creations } = deviceChanges({
+      removal,
+      deviceEvents,
+      actor,
+      from,
+      graceEnd,
+      isTarget,
+    });
 
     const precursors: RelatedFinding[] = [];
     for (const event of actorEvents) {
@@ -342,6 +303,66 @@ export function correlateRemovals(
       burst: bursts.get(removal.id) ?? null,
     };
   });
+}
+
+/** The MFA device changes around one removal: its device deleted, devices enabled or created for the same user. */
+function deviceChanges(c: {
+  readonly removal: CloudTrailEvent;
+  readonly deviceEvents: readonly CloudTrailEvent[];
+  readonly actor: string | null;
+  readonly from: number;
+  readonly graceEnd: number;
+  readonly isTarget: (event: CloudTrailEvent) => boolean;
+}): Pick<RemovalCorrelation, 'deletions' | 'enables' | 'enabledBefore' | 'creations'> {
+  const { removal, deviceEvents, actor, from, graceEnd, isTarget } = c;
+  const after = (event: CloudTrailEvent): boolean => byTime(event, removal) > 0;
+  const serial = removal.target.serialNumber;
+  const deletions = deviceEvents.filter(
+    (event) =>
+      event.name === 'DeleteVirtualMFADevice' &&
+      event.outcome === 'success' &&
+      serial !== null &&
+      event.target.serialNumber === serial &&
+      after(event),
+  );
+  const enables = deviceEvents.filter(
+    (event) =>
+      event.name === 'EnableMFADevice' &&
+      event.outcome === 'success' &&
+      isTarget(event) &&
+      after(event) &&
+      event.timeMs <= graceEnd,
+  );
+  const enabledBefore = deviceEvents.filter(
+    (event) =>
+      event.name === 'EnableMFADevice' &&
+      event.outcome === 'success' &&
+      isTarget(event) &&
+      byTime(event, removal) < 0 &&
+      event.target.serialNumber !== null &&
+      event.target.serialNumber !== serial &&
+      !deviceEvents.some(
+        (other) =>
+          isMfaRemoval(other) &&
+          other.target.serialNumber === event.target.serialNumber &&
+          byTime(other, event) > 0 &&
+          byTime(other, removal) < 0,
+      ),
+  );
+  const enabledSerials = new Set(
+    [...enables, ...enabledBefore].flatMap((event) =>
+      event.target.serialNumber === null ? [] : [event.target.serialNumber],
+    ),
+  );
+  const creations = deviceEvents.filter(
+    (event) =>
+      event.name === 'CreateVirtualMFADevice' &&
+      event.outcome === 'success' &&
+      event.timeMs >= from &&
+      ((event.target.serialNumber !== null && enabledSerials.has(event.target.serialNumber)) ||
+        (after(event) && actor !== null && actorId(event) === actor)),
+  );
+  return { deletions, enables, enabledBefore, creations };
 }
 
 function precursorKind(event: CloudTrailEvent): RelatedKind | null {

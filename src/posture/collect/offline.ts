@@ -59,16 +59,13 @@ export function rootAccessFromSummary(
   };
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
-export async function loadOfflineSnapshot(
-  inputs: OfflineInputs,
+/** Reads and parses one export file into a part; a failure is an issue and marks the inputs unreadable. */
+function partLoader(
   readText: ReadText,
-  now: Date,
-): Promise<OfflineResult> {
-  const issues: InputIssue[] = [];
-  let unreadable = false;
-
-  async function load<T>(
+  issues: InputIssue[],
+  markUnreadable: () => void,
+): <T>(path: string | undefined, parse: (text: string, path: string) => T | null) => Promise<Part<T>> {
+  return async function load<T>(
     path: string | undefined,
     parse: (text: string, path: string) => T | null,
   ): Promise<Part<T>> {
@@ -85,23 +82,36 @@ export async function loadOfflineSnapshot(
             ? 'is a folder, expected a file'
             : `cannot read (${code})`;
       issues.push({ level: 'error', code: 'unreadable', location: path, message: reason });
-      unreadable = true;
+      markUnreadable();
       return { state: 'failed', reason, location: path };
     }
     try {
       const value = parse(text, path);
       if (value === null) {
-        unreadable = true;
+        markUnreadable();
         return { state: 'failed', reason: 'no usable content (see the issues)', location: path };
       }
       return { state: 'collected', value, location: path };
     } catch (error) {
       const issue = shapeIssue(error, path);
       issues.push(issue);
-      unreadable = true;
+      markUnreadable();
       return { state: 'failed', reason: issue.message, location: path };
     }
-  }
+  };
+}
+
+export async function loadOfflineSnapshot(
+  inputs: OfflineInputs,
+  readText: ReadText,
+  now: Date,
+): Promise<OfflineResult> {
+  const issues: InputIssue[] = [];
+  let unreadable = false;
+
+  const load = partLoader(readText, issues, () => {
+    unreadable = true;
+  });
 
   const json = (text: string): unknown => JSON.parse(text) as unknown;
 
@@ -231,13 +241,68 @@ export interface OfflineFolderResult {
   readonly issues: InputIssue[];
 }
 
+/** One account's files by export kind (MFA device exports may be many); unreadable, unknown and duplicate files are issues. */
+async function sortExports(
+  dir: string,
+  files: readonly string[],
+  readText: ReadText,
+  issues: InputIssue[],
+): Promise<{
+  single: Partial<Record<Exclude<ExportKind, 'mfaDevices'>, string>>;
+  mfaDevices: string[];
+  unreadable: boolean;
+}> {
+  let unreadable = false;
+  const single: Partial<Record<Exclude<ExportKind, 'mfaDevices'>, string>> = {};
+  const mfaDevices: string[] = [];
+  for (const file of files) {
+    const path = `${dir}/${file}`;
+    let text: string;
+    try {
+      text = await readText(path);
+    } catch {
+      // Left to the snapshot loader's own error below would lose the kind; name it here instead.
+      issues.push({ level: 'error', code: 'unreadable', location: path, message: 'cannot read the file' });
+      unreadable = true;
+      continue;
+    }
+    const kind = exportKindOf(text, file);
+    if (kind === null) {
+      issues.push({
+        level: 'note',
+        code: 'not-an-export',
+        location: path,
+        message:
+          'not a recognised AWS CLI export (credential report, authorization details, MFA devices, account summary, password policy); skipped',
+      });
+      continue;
+    }
+    if (kind === 'mfaDevices') {
+      mfaDevices.push(path);
+      continue;
+    }
+    const already = single[kind];
+    if (already !== undefined) {
+      issues.push({
+        level: 'error',
+        code: 'duplicate-export',
+        location: path,
+        message: `a second ${kind} export for this account (the first is ${already}); only the first is used`,
+      });
+      unreadable = true;
+      continue;
+    }
+    single[kind] = path;
+  }
+  return { single, mfaDevices, unreadable };
+}
+
 /**
  * An organisation's exports in one folder: one sub-folder per account (its name becomes the account name; a
  * 12-digit name is also its id), each holding that account's AWS CLI outputs under any file names. A folder
  * with the files directly in it is one account. Each account is loaded exactly as `--credential-report` etc.
  * would load it, so a broken file in one account is an issue there and the other accounts are audited.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export async function loadOfflineFolder(
   root: string,
   readText: ReadText,
@@ -291,47 +356,9 @@ export async function loadOfflineFolder(
       unreadable = true;
       continue;
     }
-    const single: Partial<Record<Exclude<ExportKind, 'mfaDevices'>, string>> = {};
-    const mfaDevices: string[] = [];
-    for (const file of files) {
-      const path = `${account.dir}/${file}`;
-      let text: string;
-      try {
-        text = await readText(path);
-      } catch {
-        // Left to the snapshot loader's own error below would lose the kind; name it here instead.
-        issues.push({ level: 'error', code: 'unreadable', location: path, message: 'cannot read the file' });
-        unreadable = true;
-        continue;
-      }
-      const kind = exportKindOf(text, file);
-      if (kind === null) {
-        issues.push({
-          level: 'note',
-          code: 'not-an-export',
-          location: path,
-          message:
-            'not a recognised AWS CLI export (credential report, authorization details, MFA devices, account summary, password policy); skipped',
-        });
-        continue;
-      }
-      if (kind === 'mfaDevices') {
-        mfaDevices.push(path);
-        continue;
-      }
-      const already = single[kind];
-      if (already !== undefined) {
-        issues.push({
-          level: 'error',
-          code: 'duplicate-export',
-          location: path,
-          message: `a second ${kind} export for this account (the first is ${already}); only the first is used`,
-        });
-        unreadable = true;
-        continue;
-      }
-      single[kind] = path;
-    }
+    const sorted = await sortExports(account.dir, files, readText, issues);
+    unreadable ||= sorted.unreadable;
+    const { single, mfaDevices } = sorted;
     const idFromName = account.name !== null && /^\d{12}$/.test(account.name) ? account.name : undefined;
     const inputs: OfflineInputs = {
       ...single,

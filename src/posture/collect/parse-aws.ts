@@ -217,7 +217,6 @@ function inlinePoliciesEach(
  * a group whose AttachedManagedPolicies is not a list, an unreadable policy document) is an issue for that
  * item, recorded on it as a problem, and everything else is kept.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function parseAuthorizationDetails(body: unknown, location: string): AuthorizationDetails {
   const pages = Array.isArray(body) ? body.map(unwrapRecorded) : [unwrapRecorded(body)];
   const users: IamUserDetail[] = [];
@@ -228,7 +227,6 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
   const skip = (path: string, message: string): void => {
     issues.push({ level: 'error', code: 'response-shape', location, path, message });
   };
-  // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
   pages.forEach((page, p) => {
     const at = pages.length > 1 ? `[${p}].` : '';
     if (!isObject(page))
@@ -253,35 +251,7 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
         skip(path, 'expected a user with UserName; this entry is left out');
         return;
       }
-      const problems: string[] = [];
-      const arn = str(raw['Arn']) ?? '';
-      users.push({
-        userName: raw['UserName'] as string,
-        arn,
-        userId: str(raw['UserId']),
-        path: str(raw['Path']),
-        createDate: timeValue(raw['CreateDate']),
-        groups: Array.isArray(raw['GroupList'])
-          ? raw['GroupList'].filter((g): g is string => typeof g === 'string')
-          : [],
-        inlinePolicies: inlinePoliciesEach(
-          raw['UserPolicyList'],
-          `${path}.UserPolicyList`,
-          location,
-          issues,
-          problems,
-        ),
-        attachedPolicies: readPart(
-          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
-          [],
-          location,
-          issues,
-          problems,
-        ),
-        permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
-        tags: tags(raw['Tags']),
-        problems,
-      });
+      users.push(userDetail(raw, path, location, issues));
     });
     arr('GroupDetailList').forEach((raw, i) => {
       const path = `${at}GroupDetailList[${i}]`;
@@ -289,26 +259,7 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
         skip(path, 'expected a group with GroupName; this entry is left out');
         return;
       }
-      const problems: string[] = [];
-      groups.push({
-        groupName: raw['GroupName'] as string,
-        arn: str(raw['Arn']) ?? '',
-        inlinePolicies: inlinePoliciesEach(
-          raw['GroupPolicyList'],
-          `${path}.GroupPolicyList`,
-          location,
-          issues,
-          problems,
-        ),
-        attachedPolicies: readPart(
-          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
-          [],
-          location,
-          issues,
-          problems,
-        ),
-        problems,
-      });
+      groups.push(groupDetail(raw, path, location, issues));
     });
     arr('RoleDetailList').forEach((raw, i) => {
       const path = `${at}RoleDetailList[${i}]`;
@@ -316,18 +267,7 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
         skip(path, 'expected a role with RoleName; this entry is left out');
         return;
       }
-      roles.push({
-        roleName: raw['RoleName'] as string,
-        arn: str(raw['Arn']) ?? '',
-        attachedPolicyArns: readPart(
-          () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
-          [],
-          location,
-          issues,
-          [],
-        ).map((a) => a.arn),
-        permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
-      });
+      roles.push(roleDetail(raw, path, location, issues));
     });
     arr('Policies').forEach((raw, i) => {
       const path = `${at}Policies[${i}]`;
@@ -335,36 +275,126 @@ export function parseAuthorizationDetails(body: unknown, location: string): Auth
         skip(path, 'expected a managed policy with Arn; this entry is left out');
         return;
       }
-      const versions = Array.isArray(raw['PolicyVersionList'])
-        ? raw['PolicyVersionList'].filter(isObject)
-        : [];
-      const defaultId = str(raw['DefaultVersionId']);
-      const chosen =
-        versions.find((v) => v['IsDefaultVersion'] === true) ??
-        versions.find((v) => defaultId !== null && v['VersionId'] === defaultId);
-      policies.push({
-        name: str(raw['PolicyName']) ?? (raw['Arn'] as string),
-        arn: raw['Arn'] as string,
-        attachmentCount: typeof raw['AttachmentCount'] === 'number' ? raw['AttachmentCount'] : null,
-        permissionsBoundaryUsageCount:
-          typeof raw['PermissionsBoundaryUsageCount'] === 'number'
-            ? raw['PermissionsBoundaryUsageCount']
-            : null,
-        // An unreadable document is reported and the policy kept without it (users attaching it see it missing).
-        defaultDocument:
-          chosen === undefined
-            ? null
-            : readPart(
-                () => decodePolicyDocument(chosen['Document'], `${path}.PolicyVersionList.Document`),
-                null,
-                location,
-                issues,
-                [],
-              ),
-      });
+      policies.push(managedPolicyDetail(raw, path, location, issues));
     });
   });
   return { location, issues, users, groups, roles, policies };
+}
+
+function userDetail(
+  raw: Record<string, unknown>,
+  path: string,
+  location: string,
+  issues: InputIssue[],
+): IamUserDetail {
+  const problems: string[] = [];
+  const arn = str(raw['Arn']) ?? '';
+  return {
+    userName: raw['UserName'] as string,
+    arn,
+    userId: str(raw['UserId']),
+    path: str(raw['Path']),
+    createDate: timeValue(raw['CreateDate']),
+    groups: Array.isArray(raw['GroupList'])
+      ? raw['GroupList'].filter((g): g is string => typeof g === 'string')
+      : [],
+    inlinePolicies: inlinePoliciesEach(
+      raw['UserPolicyList'],
+      `${path}.UserPolicyList`,
+      location,
+      issues,
+      problems,
+    ),
+    attachedPolicies: readPart(
+      () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+      [],
+      location,
+      issues,
+      problems,
+    ),
+    permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
+    tags: tags(raw['Tags']),
+    problems,
+  };
+}
+
+function groupDetail(
+  raw: Record<string, unknown>,
+  path: string,
+  location: string,
+  issues: InputIssue[],
+): IamGroupDetail {
+  const problems: string[] = [];
+  return {
+    groupName: raw['GroupName'] as string,
+    arn: str(raw['Arn']) ?? '',
+    inlinePolicies: inlinePoliciesEach(
+      raw['GroupPolicyList'],
+      `${path}.GroupPolicyList`,
+      location,
+      issues,
+      problems,
+    ),
+    attachedPolicies: readPart(
+      () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+      [],
+      location,
+      issues,
+      problems,
+    ),
+    problems,
+  };
+}
+
+function roleDetail(
+  raw: Record<string, unknown>,
+  path: string,
+  location: string,
+  issues: InputIssue[],
+): IamRoleDetail {
+  return {
+    roleName: raw['RoleName'] as string,
+    arn: str(raw['Arn']) ?? '',
+    attachedPolicyArns: readPart(
+      () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
+      [],
+      location,
+      issues,
+      [],
+    ).map((a) => a.arn),
+    permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
+  };
+}
+
+function managedPolicyDetail(
+  raw: Record<string, unknown>,
+  path: string,
+  location: string,
+  issues: InputIssue[],
+): ManagedPolicyDetail {
+  const versions = Array.isArray(raw['PolicyVersionList']) ? raw['PolicyVersionList'].filter(isObject) : [];
+  const defaultId = str(raw['DefaultVersionId']);
+  const chosen =
+    versions.find((v) => v['IsDefaultVersion'] === true) ??
+    versions.find((v) => defaultId !== null && v['VersionId'] === defaultId);
+  return {
+    name: str(raw['PolicyName']) ?? (raw['Arn'] as string),
+    arn: raw['Arn'] as string,
+    attachmentCount: typeof raw['AttachmentCount'] === 'number' ? raw['AttachmentCount'] : null,
+    permissionsBoundaryUsageCount:
+      typeof raw['PermissionsBoundaryUsageCount'] === 'number' ? raw['PermissionsBoundaryUsageCount'] : null,
+    // An unreadable document is reported and the policy kept without it (users attaching it see it missing).
+    defaultDocument:
+      chosen === undefined
+        ? null
+        : readPart(
+            () => decodePolicyDocument(chosen['Document'], `${path}.PolicyVersionList.Document`),
+            null,
+            location,
+            issues,
+            [],
+          ),
+  };
 }
 
 /** `get-account-summary` output: `{SummaryMap: {Users: 27, AccountMFAEnabled: 1, ...}}`. */

@@ -277,7 +277,80 @@ export function parseDateValue(value: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** Action or NotAction, exactly one (both null after an issue). */
+function readStatementActions(
+  raw: Record<string, unknown>,
+  path: string,
+  where: string,
+  issues: InputIssue[],
+): { actions: string[] | null; notActions: string[] | null } {
+  let actions: string[] | null = null;
+  let notActions: string[] | null = null;
+  if (raw.Action !== undefined && raw.NotAction !== undefined) {
+    issues.push({
+      level: 'error',
+      code: 'action-and-notaction',
+      location: where,
+      path,
+      message: 'a statement has both Action and NotAction; IAM accepts exactly one',
+    });
+  } else if (raw.Action !== undefined) {
+    actions = readStringList(raw.Action, `${path}.Action`, 'Action', where, issues);
+    if (actions !== null && !checkActionNames(actions, `${path}.Action`, where, issues)) actions = null;
+  } else if (raw.NotAction !== undefined) {
+    notActions = readStringList(raw.NotAction, `${path}.NotAction`, 'NotAction', where, issues);
+    if (notActions !== null && !checkActionNames(notActions, `${path}.NotAction`, where, issues))
+      notActions = null;
+  } else {
+    issues.push({
+      level: 'error',
+      code: 'action-missing',
+      location: where,
+      path,
+      message: 'a statement needs Action or NotAction',
+    });
+  }
+  return { actions, notActions };
+}
+
+/** Resource or NotResource, exactly one; a trust policy's statement (with a Principal) implies its resource. */
+function readStatementResources(
+  raw: Record<string, unknown>,
+  hasPrincipal: boolean,
+  path: string,
+  where: string,
+  issues: InputIssue[],
+): { resources: string[] | null; notResources: string[] | null } {
+  let resources: string[] | null = null;
+  let notResources: string[] | null = null;
+  if (raw.Resource !== undefined && raw.NotResource !== undefined) {
+    issues.push({
+      level: 'error',
+      code: 'resource-and-notresource',
+      location: where,
+      path,
+      message: 'a statement has both Resource and NotResource; IAM accepts exactly one',
+    });
+  } else if (raw.Resource !== undefined) {
+    resources = readStringList(raw.Resource, `${path}.Resource`, 'Resource', where, issues);
+  } else if (raw.NotResource !== undefined) {
+    notResources = readStringList(raw.NotResource, `${path}.NotResource`, 'NotResource', where, issues);
+  } else if (hasPrincipal) {
+    // A trust policy names no Resource: the role (or resource) the policy is attached to is implied.
+    resources = ['*'];
+  } else {
+    issues.push({
+      level: 'error',
+      code: 'resource-missing',
+      location: where,
+      path,
+      message: 'an identity policy statement needs Resource or NotResource',
+      hint: 'add "Resource": "*" or the ARNs the statement is about',
+    });
+  }
+  return { resources, notResources };
+}
+
 function readStatement(
   raw: unknown,
   index: number,
@@ -332,60 +405,9 @@ function readStatement(
       message: `Effect must be "Allow" or "Deny"; got ${raw.Effect === undefined ? 'nothing' : shorten(raw.Effect)}`,
     });
   }
-  let actions: string[] | null = null;
-  let notActions: string[] | null = null;
-  if (raw.Action !== undefined && raw.NotAction !== undefined) {
-    issues.push({
-      level: 'error',
-      code: 'action-and-notaction',
-      location: where,
-      path,
-      message: 'a statement has both Action and NotAction; IAM accepts exactly one',
-    });
-  } else if (raw.Action !== undefined) {
-    actions = readStringList(raw.Action, `${path}.Action`, 'Action', where, issues);
-    if (actions !== null && !checkActionNames(actions, `${path}.Action`, where, issues)) actions = null;
-  } else if (raw.NotAction !== undefined) {
-    notActions = readStringList(raw.NotAction, `${path}.NotAction`, 'NotAction', where, issues);
-    if (notActions !== null && !checkActionNames(notActions, `${path}.NotAction`, where, issues))
-      notActions = null;
-  } else {
-    issues.push({
-      level: 'error',
-      code: 'action-missing',
-      location: where,
-      path,
-      message: 'a statement needs Action or NotAction',
-    });
-  }
+  const { actions, notActions } = readStatementActions(raw, path, where, issues);
   const hasPrincipal = raw.Principal !== undefined || raw.NotPrincipal !== undefined;
-  let resources: string[] | null = null;
-  let notResources: string[] | null = null;
-  if (raw.Resource !== undefined && raw.NotResource !== undefined) {
-    issues.push({
-      level: 'error',
-      code: 'resource-and-notresource',
-      location: where,
-      path,
-      message: 'a statement has both Resource and NotResource; IAM accepts exactly one',
-    });
-  } else if (raw.Resource !== undefined) {
-    resources = readStringList(raw.Resource, `${path}.Resource`, 'Resource', where, issues);
-  } else if (raw.NotResource !== undefined) {
-    notResources = readStringList(raw.NotResource, `${path}.NotResource`, 'NotResource', where, issues);
-  } else if (hasPrincipal) {
-    // A trust policy names no Resource: the role (or resource) the policy is attached to is implied.
-    resources = ['*'];
-  } else {
-    issues.push({
-      level: 'error',
-      code: 'resource-missing',
-      location: where,
-      path,
-      message: 'an identity policy statement needs Resource or NotResource',
-      hint: 'add "Resource": "*" or the ARNs the statement is about',
-    });
-  }
+  const { resources, notResources } = readStatementResources(raw, hasPrincipal, path, where, issues);
   let conditions: ConditionClause[] = [];
   let conditionInvalid = false;
   if (raw.Condition !== undefined) {

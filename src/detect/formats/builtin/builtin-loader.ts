@@ -95,65 +95,22 @@ export function looksLikeBuiltinRule(path: string, text: string): boolean {
  * Loads one built-in rule. `displayPath` goes into `meta.path` (relative to the rules root for the
  * shipped rules); `location` is where issues point.
  */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function loadBuiltinRule(
   location: string,
   text: string,
   displayPath: string = location,
 ): RuleLoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const reader = new RuleReader(location, doc, lineCounter);
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const pos = lineCounter.linePos(err.pos[0]);
-      reader.issues.push({
-        level: 'error',
-        code: 'rule-yaml',
-        location,
-        line: pos.line,
-        column: pos.col,
-        message: `not valid YAML: ${err.message.split('\n')[0] ?? err.code}`,
-      });
-    }
+  const read = readRuleDocument(location, text);
+  if (read.raw === null) {
     return {
       status: 'error',
       path: location,
       meta: { format: 'builtin', path: displayPath },
-      issues: reader.issues,
+      issues: read.reader.issues,
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 50 });
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    reader.error(
-      [],
-      'rule-shape',
-      `a rule file holds one mapping of keys (id, name, match, ...), got ${describeValue(data)}`,
-    );
-    return {
-      status: 'error',
-      path: location,
-      meta: { format: 'builtin', path: displayPath },
-      issues: reader.issues,
-    };
-  }
-  const raw = data as Record<string, unknown>;
-
-  for (const key of Object.keys(raw)) {
-    if (!(key in RULE_KEYS)) {
-      const near = closestName(key.replace(/[_-]/g, ''), Object.keys(RULE_KEYS));
-      reader.error(
-        [key],
-        'unknown-key',
-        `unknown key \`${key}\``,
-        near === undefined ? `known keys: ${Object.keys(RULE_KEYS).join(', ')}` : `did you mean \`${near}\`?`,
-        true,
-      );
-    }
-  }
-  for (const [key, required] of Object.entries(RULE_KEYS)) {
-    if (required && !(key in raw)) reader.error([], 'missing-key', `required key \`${key}\` is missing`);
-  }
+  const { reader, raw } = read;
+  checkRuleKeys(reader, raw);
 
   const id = reader.string(raw, 'id');
   if (id !== null && !RULE_ID.test(id)) {
@@ -225,6 +182,59 @@ export function loadBuiltinRule(
     rule: new BuiltinRule(meta, match, severityMapping ?? []),
     warnings: reader.issues,
   };
+}
+
+/** The YAML document as one mapping, or null with the issues recorded in the reader. */
+function readRuleDocument(
+  location: string,
+  text: string,
+): { reader: RuleReader; raw: Record<string, unknown> | null } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const reader = new RuleReader(location, doc, lineCounter);
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors) {
+      const pos = lineCounter.linePos(err.pos[0]);
+      reader.issues.push({
+        level: 'error',
+        code: 'rule-yaml',
+        location,
+        line: pos.line,
+        column: pos.col,
+        message: `not valid YAML: ${err.message.split('\n')[0] ?? err.code}`,
+      });
+    }
+    return { reader, raw: null };
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 50 });
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    reader.error(
+      [],
+      'rule-shape',
+      `a rule file holds one mapping of keys (id, name, match, ...), got ${describeValue(data)}`,
+    );
+    return { reader, raw: null };
+  }
+  return { reader, raw: data as Record<string, unknown> };
+}
+
+/** Unknown keys (with the nearest known one) and missing required keys. */
+function checkRuleKeys(reader: RuleReader, raw: Record<string, unknown>): void {
+  for (const key of Object.keys(raw)) {
+    if (!(key in RULE_KEYS)) {
+      const near = closestName(key.replace(/[_-]/g, ''), Object.keys(RULE_KEYS));
+      reader.error(
+        [key],
+        'unknown-key',
+        `unknown key \`${key}\``,
+        near === undefined ? `known keys: ${Object.keys(RULE_KEYS).join(', ')}` : `did you mean \`${near}\`?`,
+        true,
+      );
+    }
+  }
+  for (const [key, required] of Object.entries(RULE_KEYS)) {
+    if (required && !(key in raw)) reader.error([], 'missing-key', `required key \`${key}\` is missing`);
+  }
 }
 
 /** Reads typed values out of the parsed document, recording issues with line and column. */

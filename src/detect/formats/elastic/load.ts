@@ -76,45 +76,15 @@ export function createElasticLoader(options: ElasticLoaderOptions = {}): {
   };
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 function loadElasticRule(
   path: string,
   text: string,
   known: KnownFields | null,
   toEcs: ((event: CloudTrailEvent) => EcsDocument) | undefined,
 ): RuleLoadResult {
-  let document: Table;
-  try {
-    document = parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-      return {
-        status: 'error',
-        path,
-        meta: { format: 'elastic', path },
-        issues: [
-          {
-            ...issue(
-              'error',
-              'toml-syntax',
-              path,
-              `not valid TOML: ${reason}`,
-              'fix the TOML syntax at the position shown',
-            ),
-            line: error.line,
-            column: error.column,
-          },
-        ],
-      };
-    }
-    throw error;
-  }
-
-  const issues: InputIssue[] = [];
-  const warnings: InputIssue[] = [];
-  const rule = table(document['rule']);
-  const metadata = table(document['metadata']);
+  const parsed = parseRuleToml(path, text);
+  if (!parsed.ok) return parsed.result;
+  const rule = table(parsed.document['rule']);
   if (rule === null) {
     return {
       status: 'error',
@@ -131,7 +101,80 @@ function loadElasticRule(
       ],
     };
   }
+  const issues: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
   const field = new FieldReader(rule, path, issues);
+  const metadata = table(parsed.document['metadata']);
+  const { meta, partial, type } = readRuleMeta({ rule, metadata, field, path, issues, warnings });
+  const unsupportedType = checkRuleType(type, path, meta ?? partial, issues);
+  if (unsupportedType !== null) return unsupportedType;
+  const language = field.string('language', false) ?? 'kuery';
+  const queryText = field.string('query', type === 'query' || type === 'threshold' || type === 'new_terms');
+  if (issues.length > 0 || meta === null || type === null || queryText === null) {
+    return { status: 'error', path, meta: meta ?? partial, issues };
+  }
+  if (language !== 'kuery') {
+    return {
+      status: 'unsupported',
+      path,
+      meta,
+      reason:
+        language === 'lucene'
+          ? 'Lucene query syntax is not evaluated; only KQL (language = "kuery") is'
+          : `query language "${language}" is not evaluated; only KQL (language = "kuery") is`,
+    };
+  }
+  const query = compileRuleQuery(path, text, queryText, meta, warnings);
+  if (!query.ok) return query.result;
+  warnAboutReferences(rule, query.ast, known, path, warnings);
+  return buildElasticRule({ rule, path, meta, type, query, toEcs, issues, warnings });
+}
+
+function parseRuleToml(
+  path: string,
+  text: string,
+): { ok: true; document: Table } | { ok: false; result: RuleLoadResult } {
+  try {
+    return { ok: true, document: parseToml(text) };
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      return {
+        ok: false,
+        result: {
+          status: 'error',
+          path,
+          meta: { format: 'elastic', path },
+          issues: [
+            {
+              ...issue(
+                'error',
+                'toml-syntax',
+                path,
+                `not valid TOML: ${reason}`,
+                'fix the TOML syntax at the position shown',
+              ),
+              line: error.line,
+              column: error.column,
+            },
+          ],
+        },
+      };
+    }
+    throw error;
+  }
+}
+
+/** The rule's metadata (null while a required part is missing or wrong, with what is known so far in `partial`). */
+function readRuleMeta(input: {
+  readonly rule: Table;
+  readonly metadata: Table | null;
+  readonly field: FieldReader;
+  readonly path: string;
+  readonly issues: InputIssue[];
+  readonly warnings: InputIssue[];
+}): { meta: RuleMeta | null; partial: Partial<RuleMeta>; type: string | null } {
+  const { rule, metadata, field, path, issues, warnings } = input;
   const id = field.string('rule_id', true);
   const name = field.string('name', true);
   const partial: Partial<RuleMeta> = {
@@ -197,12 +240,21 @@ function loadElasticRule(
             metadata !== null && typeof metadata['maturity'] === 'string' ? metadata['maturity'] : null,
         }
       : null;
+  return { meta, partial, type };
+}
 
+/** An `unsupported` result for a known Elastic type we do not evaluate; an issue for an unknown one. */
+function checkRuleType(
+  type: string | null,
+  path: string,
+  meta: RuleMeta | Partial<RuleMeta>,
+  issues: InputIssue[],
+): RuleLoadResult | null {
   if (type !== null && UNSUPPORTED_TYPES[type] !== undefined && issues.length === 0) {
     return {
       status: 'unsupported',
       path,
-      meta: meta ?? partial,
+      meta,
       reason: `rule type "${type}": ${UNSUPPORTED_TYPES[type]}`,
     };
   }
@@ -224,45 +276,34 @@ function loadElasticRule(
       ),
     );
   }
-  const language = field.string('language', false) ?? 'kuery';
-  const queryText = field.string('query', type === 'query' || type === 'threshold' || type === 'new_terms');
-  if (issues.length > 0 || meta === null || type === null || queryText === null) {
-    return { status: 'error', path, meta: meta ?? partial, issues };
-  }
-  if (language === 'lucene') {
-    return {
-      status: 'unsupported',
-      path,
-      meta,
-      reason: 'Lucene query syntax is not evaluated; only KQL (language = "kuery") is',
-    };
-  }
-  if (language !== 'kuery') {
-    return {
-      status: 'unsupported',
-      path,
-      meta,
-      reason: `query language "${language}" is not evaluated; only KQL (language = "kuery") is`,
-    };
-  }
+  return null;
+}
 
+interface CompiledQuery {
+  readonly ok: true;
+  readonly ast: KqlNode;
+  readonly predicate: KqlPredicate;
+}
+
+/** Parses and compiles the KQL query; its problems point at their line and column in the TOML file. */
+function compileRuleQuery(
+  path: string,
+  text: string,
+  queryText: string,
+  meta: RuleMeta,
+  warnings: InputIssue[],
+): CompiledQuery | { ok: false; result: RuleLoadResult } {
   let ast: KqlNode;
   try {
     ast = parseKql(queryText);
   } catch (error) {
     if (!(error instanceof KqlSyntaxError)) throw error;
     const at = queryPosition(text, queryText, error.offset);
-    return {
-      status: 'error',
-      path,
-      meta,
-      issues: [
-        {
-          ...issue('error', 'kql-syntax', path, `KQL query: ${error.message}`, error.hint, 'rule.query'),
-          ...(at === null ? {} : { line: at.line, column: at.column }),
-        },
-      ],
+    const syntax: InputIssue = {
+      ...issue('error', 'kql-syntax', path, `KQL query: ${error.message}`, error.hint, 'rule.query'),
+      ...(at === null ? {} : { line: at.line, column: at.column }),
     };
+    return { ok: false, result: { status: 'error', path, meta, issues: [syntax] } };
   }
   const compiled = compileKql(ast, { resolveField: resolveElasticField });
   const problemIssue = (level: 'error' | 'warning', code: string, problem: KqlProblem): InputIssue => {
@@ -273,23 +314,30 @@ function loadElasticRule(
     };
   };
   warnings.push(...compiled.warnings.map((problem) => problemIssue('warning', 'kql-approximation', problem)));
-  if (!compiled.ok) {
-    if (compiled.errors.length > 0) {
-      return {
-        status: 'error',
-        path,
-        meta,
-        issues: compiled.errors.map((problem) => problemIssue('error', 'kql-invalid', problem)),
-      };
-    }
-    return {
+  if (compiled.ok) return { ok: true, ast, predicate: compiled.predicate };
+  if (compiled.errors.length > 0) {
+    const issues = compiled.errors.map((problem) => problemIssue('error', 'kql-invalid', problem));
+    return { ok: false, result: { status: 'error', path, meta, issues } };
+  }
+  return {
+    ok: false,
+    result: {
       status: 'unsupported',
       path,
       meta,
       reason: compiled.unsupported.map((problem) => problem.message).join('; '),
-    };
-  }
+    },
+  };
+}
 
+/** Warnings for fields the ECS view does not fill and for Kibana exception lists the rule cannot use offline. */
+function warnAboutReferences(
+  rule: Table,
+  ast: KqlNode,
+  known: KnownFields | null,
+  path: string,
+  warnings: InputIssue[],
+): void {
   if (known !== null) {
     for (const name of referencedFields(ast)) {
       if (!known.has(name)) {
@@ -322,14 +370,26 @@ function loadElasticRule(
       ),
     );
   }
+}
 
+function buildElasticRule(input: {
+  readonly rule: Table;
+  readonly path: string;
+  readonly meta: RuleMeta;
+  readonly type: string;
+  readonly query: CompiledQuery;
+  readonly toEcs: ((event: CloudTrailEvent) => EcsDocument) | undefined;
+  readonly issues: InputIssue[];
+  readonly warnings: InputIssue[];
+}): RuleLoadResult {
+  const { rule, path, meta, type, query, issues, warnings } = input;
+  const { ast, predicate } = query;
   const base = {
     meta,
     eventNames: requiredValues(ast, 'event.action'),
     eventSources: requiredValues(ast, 'event.provider'),
     valuePins: kqlValuePins(ast),
   };
-  const predicate = compiled.predicate;
   if (type === 'query') {
     const eventRule: EventRule = {
       kind: 'event',
@@ -341,7 +401,7 @@ function loadElasticRule(
   const aggregate =
     type === 'threshold' ? thresholdSpec(rule, path, issues) : newTermsSpec(rule, path, issues);
   if (aggregate === null || issues.length > 0) return { status: 'error', path, meta, issues };
-  const compiledRule = aggregateRule(base, predicate, aggregate, toEcs);
+  const compiledRule = aggregateRule(base, predicate, aggregate, input.toEcs);
   if (aggregate.kind === 'new_terms') {
     warnings.push(
       issue(

@@ -83,7 +83,6 @@ interface Entry {
 }
 
 /** Builds the aggregate rule; the spec has been validated by the caller. */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function buildCorrelationRule(meta: RuleMeta, spec: CorrelationSpec): AggregateRule {
   const members = spec.members;
   let eventNames: ReadonlySet<string> | null = members[0]?.eventNames ?? null;
@@ -97,54 +96,14 @@ export function buildCorrelationRule(meta: RuleMeta, spec: CorrelationSpec): Agg
     spec.groupBy.map((g) => compileFieldPath(m.aliases[g] ?? g)),
   );
   const valueResolver = spec.field === null ? null : compileFieldPath(spec.field);
-  const upperBounded =
-    spec.condition.lt !== undefined || spec.condition.lte !== undefined || spec.condition.eq !== undefined;
-  const span = spec.timespanMs;
-
-  const measure = (window: readonly Entry[]): number => {
-    switch (spec.type) {
-      case 'event_count':
-        return new Set(window.map((e) => e.event.id)).size;
-      case 'value_count': {
-        const values = new Set<string>();
-        for (const e of window) {
-          for (const v of valueResolver?.(e.event.raw).values ?? []) {
-            const t = leafText(v);
-            if (t !== null) values.add(t);
-          }
-        }
-        return values.size;
-      }
-      case 'temporal':
-        return new Set(window.map((e) => e.member)).size;
-      case 'temporal_ordered': {
-        // Length of the longest prefix of the rule list found in order within the window.
-        let next = 0;
-        for (const e of window) {
-          if (next < members.length && e.member === next) next++;
-        }
-        return next;
-      }
-    }
-  };
-
-  const summarise = (window: readonly Entry[], group: string, n: number): string => {
-    const what =
-      spec.type === 'event_count'
-        ? `${n} events`
-        : spec.type === 'value_count'
-          ? `${n} distinct ${spec.field ?? 'values'}`
-          : `${n} of ${members.length} rules (${[...new Set(window.map((e) => members[e.member]?.ref))].join(', ')})`;
-    const by = spec.groupBy.length === 0 ? '' : ` for ${group}`;
-    return `${what}${by} within ${formatSpan(span)} (condition ${showCondition(spec.condition)})`;
-  };
+  const measure = (window: readonly Entry[]): number => measureWindow(spec, valueResolver, window);
 
   const hit = (window: readonly Entry[], group: string, n: number): AggregateHit => {
     const ids: string[] = [];
     for (const e of window) if (!ids.includes(e.event.id)) ids.push(e.event.id);
     return {
       event: (window[window.length - 1] as Entry).event,
-      summary: summarise(window, group, n),
+      summary: summariseWindow(spec, window, group, n),
       eventIds: ids,
     };
   };
@@ -158,28 +117,7 @@ export function buildCorrelationRule(meta: RuleMeta, spec: CorrelationSpec): Agg
       return members.some((m) => m.test(views.event.raw));
     },
     evaluate(events: readonly CloudTrailEvent[]): readonly AggregateHit[] {
-      const groups = new Map<string, Entry[]>();
-      const seen = new Set<string>();
-      for (const event of events) {
-        // Duplicates of one event (same eventID) count once.
-        if (seen.has(event.id)) continue;
-        seen.add(event.id);
-        members.forEach((m, i) => {
-          if (!m.test(event.raw)) return;
-          const key = (groupResolvers[i] ?? [])
-            .map(
-              (resolve, g) =>
-                `${spec.groupBy[g]}=${resolve(event.raw)
-                  .values.map(leafText)
-                  .filter((t) => t !== null)
-                  .join('|')}`,
-            )
-            .join(', ');
-          let list = groups.get(key);
-          if (list === undefined) groups.set(key, (list = []));
-          list.push({ event, member: i });
-        });
-      }
+      const groups = groupEntries(spec, groupResolvers, events);
       const hits: AggregateHit[] = [];
       for (const key of [...groups.keys()].sort()) {
         const entries = (groups.get(key) ?? []).sort(
@@ -188,50 +126,139 @@ export function buildCorrelationRule(meta: RuleMeta, spec: CorrelationSpec): Agg
             (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0) ||
             a.member - b.member,
         );
-        const threshold =
-          spec.type === 'temporal' || spec.type === 'temporal_ordered' ? members.length : null;
-        const holds = (n: number): boolean =>
-          threshold !== null && Object.keys(spec.condition).length === 0
-            ? n >= threshold
-            : conditionHolds(spec.condition, n);
-        if (upperBounded) {
-          // A count with an upper bound is judged on whole windows, each opened by the first event not yet covered.
-          let start = 0;
-          while (start < entries.length) {
-            const t0 = (entries[start] as Entry).event.timeMs;
-            let end = start;
-            while (end + 1 < entries.length && (entries[end + 1] as Entry).event.timeMs <= t0 + span) end++;
-            const window = entries.slice(start, end + 1);
-            const n = measure(window);
-            if (holds(n)) hits.push(hit(window, key, n));
-            start = end + 1;
-          }
-        } else {
-          // Sliding window ending at each event (edges inclusive); after a hit the window starts afresh.
-          let start = 0;
-          for (let i = 0; i < entries.length; i++) {
-            const t = (entries[i] as Entry).event.timeMs;
-            while ((entries[start] as Entry).event.timeMs < t - span) start++;
-            const window = entries.slice(start, i + 1);
-            const n = measure(window);
-            if (holds(n)) {
-              hits.push(hit(window, key, n));
-              start = i + 1;
-              // Other members matched by this same event start nothing new.
-              while (
-                start < entries.length &&
-                (entries[start] as Entry).event.id === (entries[i] as Entry).event.id
-              ) {
-                start++;
-                i++;
-              }
-            }
-          }
+        for (const found of windowsThatHold(spec, entries, measure)) {
+          hits.push(hit(found.window, key, found.n));
         }
       }
       return hits;
     },
   };
+}
+
+function measureWindow(
+  spec: CorrelationSpec,
+  valueResolver: FieldResolver | null,
+  window: readonly Entry[],
+): number {
+  switch (spec.type) {
+    case 'event_count':
+      return new Set(window.map((e) => e.event.id)).size;
+    case 'value_count': {
+      const values = new Set<string>();
+      for (const e of window) {
+        for (const v of valueResolver?.(e.event.raw).values ?? []) {
+          const t = leafText(v);
+          if (t !== null) values.add(t);
+        }
+      }
+      return values.size;
+    }
+    case 'temporal':
+      return new Set(window.map((e) => e.member)).size;
+    case 'temporal_ordered': {
+      // Length of the longest prefix of the rule list found in order within the window.
+      let next = 0;
+      for (const e of window) {
+        if (next < spec.members.length && e.member === next) next++;
+      }
+      return next;
+    }
+  }
+}
+
+function summariseWindow(spec: CorrelationSpec, window: readonly Entry[], group: string, n: number): string {
+  const members = spec.members;
+  const what =
+    spec.type === 'event_count'
+      ? `${n} events`
+      : spec.type === 'value_count'
+        ? `${n} distinct ${spec.field ?? 'values'}`
+        : `${n} of ${members.length} rules (${[...new Set(window.map((e) => members[e.member]?.ref))].join(', ')})`;
+  const by = spec.groupBy.length === 0 ? '' : ` for ${group}`;
+  return `${what}${by} within ${formatSpan(spec.timespanMs)} (condition ${showCondition(spec.condition)})`;
+}
+
+/** The matching events by group-by key; duplicates of one event (same eventID) count once. */
+function groupEntries(
+  spec: CorrelationSpec,
+  groupResolvers: readonly (readonly FieldResolver[])[],
+  events: readonly CloudTrailEvent[],
+): Map<string, Entry[]> {
+  const groups = new Map<string, Entry[]>();
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    spec.members.forEach((m, i) => {
+      if (!m.test(event.raw)) return;
+      const key = (groupResolvers[i] ?? [])
+        .map(
+          (resolve, g) =>
+            `${spec.groupBy[g]}=${resolve(event.raw)
+              .values.map(leafText)
+              .filter((t) => t !== null)
+              .join('|')}`,
+        )
+        .join(', ');
+      let list = groups.get(key);
+      if (list === undefined) groups.set(key, (list = []));
+      list.push({ event, member: i });
+    });
+  }
+  return groups;
+}
+
+/** The windows over one group's time-ordered entries whose measure meets the condition, in order. */
+function windowsThatHold(
+  spec: CorrelationSpec,
+  entries: readonly Entry[],
+  measure: (window: readonly Entry[]) => number,
+): { window: readonly Entry[]; n: number }[] {
+  const members = spec.members;
+  const span = spec.timespanMs;
+  const upperBounded =
+    spec.condition.lt !== undefined || spec.condition.lte !== undefined || spec.condition.eq !== undefined;
+  const threshold = spec.type === 'temporal' || spec.type === 'temporal_ordered' ? members.length : null;
+  const holds = (n: number): boolean =>
+    threshold !== null && Object.keys(spec.condition).length === 0
+      ? n >= threshold
+      : conditionHolds(spec.condition, n);
+  const found: { window: readonly Entry[]; n: number }[] = [];
+  if (upperBounded) {
+    // A count with an upper bound is judged on whole windows, each opened by the first event not yet covered.
+    let start = 0;
+    while (start < entries.length) {
+      const t0 = (entries[start] as Entry).event.timeMs;
+      let end = start;
+      while (end + 1 < entries.length && (entries[end + 1] as Entry).event.timeMs <= t0 + span) end++;
+      const window = entries.slice(start, end + 1);
+      const n = measure(window);
+      if (holds(n)) found.push({ window, n });
+      start = end + 1;
+    }
+    return found;
+  }
+  // Sliding window ending at each event (edges inclusive); after a hit the window starts afresh.
+  let start = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const t = (entries[i] as Entry).event.timeMs;
+    while ((entries[start] as Entry).event.timeMs < t - span) start++;
+    const window = entries.slice(start, i + 1);
+    const n = measure(window);
+    if (holds(n)) {
+      found.push({ window, n });
+      start = i + 1;
+      // Other members matched by this same event start nothing new.
+      while (
+        start < entries.length &&
+        (entries[start] as Entry).event.id === (entries[i] as Entry).event.id
+      ) {
+        start++;
+        i++;
+      }
+    }
+  }
+  return found;
 }
 
 function formatSpan(ms: number): string {

@@ -231,7 +231,31 @@ interface CompiledItem {
   readonly pin: ReadonlySet<string> | null;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** What every part of one item's compilation needs: the item itself, and how to report on it. */
+interface ItemContext {
+  readonly field: string;
+  readonly mods: readonly string[];
+  readonly values: readonly unknown[];
+  readonly at: DocPath;
+  readonly problems: DetectionProblem[];
+  readonly keyword: boolean;
+  readonly label: string;
+  readonly all: boolean;
+  readonly neq: boolean;
+  readonly cased: boolean;
+  readonly resolve: FieldResolver;
+  has(this: void, m: string): boolean;
+  fail(this: void, code: string, message: string, hint?: string, atKey?: boolean): null;
+  unsupported(this: void, message: string): null;
+  /** Null after reporting when `what` is combined with one of `others`; undefined when it is not. */
+  conflict(this: void, what: string, others: readonly string[]): null | undefined;
+  /** The value tests joined as the item's modifiers say (any, all, or none under `neq`). */
+  combine(this: void, tests: ((res: Resolved) => boolean)[]): RecordTest;
+}
+
+type ValueTest = (res: Resolved) => boolean;
+
+/** One `field|mods: values` item (or a keyword list); problems are pushed, and null means it cannot be used. */
 function compileItem(
   field: string,
   mods: readonly string[],
@@ -241,82 +265,53 @@ function compileItem(
   keyword: boolean,
 ): CompiledItem | null {
   const errorsBefore = problems.length;
-  const fail = (code: string, message: string, hint?: string, atKey = true): null => {
-    problems.push({ kind: 'error', code, message, ...(hint === undefined ? {} : { hint }), at, atKey });
-    return null;
-  };
-  const unsupported = (message: string): null => {
-    problems.push({ kind: 'unsupported', code: 'sigma-unsupported', message, at, atKey: true });
-    return null;
-  };
-  const label = keyword ? 'keyword' : `'${field}'`;
-
-  for (const m of mods) {
-    if (!KNOWN_MODIFIERS.includes(m)) {
-      return fail(
-        'sigma-modifier',
-        `unknown modifier '${m}' on ${label}`,
-        `known modifiers: ${KNOWN_MODIFIERS.join(', ')}`,
-      );
-    }
-  }
-  const has = (m: string): boolean => mods.includes(m);
   const values = Array.isArray(rawValue) ? (rawValue as unknown[]) : [rawValue];
-  if (values.length === 0)
-    return fail('sigma-value', `${label} has an empty list of values`, undefined, false);
-  for (const v of values) {
-    if (v !== null && typeof v === 'object') {
-      return fail(
-        'sigma-value',
-        `${label} has a nested ${Array.isArray(v) ? 'list' : 'map'} as a value`,
-        'values are strings, numbers, booleans or null',
-        false,
-      );
-    }
-  }
-  const all = has('all');
-  if (all && values.length === 1) {
-    problems.push({
-      kind: 'warning',
-      code: 'sigma-all-single',
-      message: `'all' on ${label} with a single value changes nothing`,
-      hint: 'the spec allows |all only with a list of values',
-      at,
-      atKey: true,
-    });
-  }
-  if (has('expand')) {
+  const ctx = itemContext(field, mods, values, at, problems, keyword);
+  if (!checkItemShape(ctx)) return null;
+  if (ctx.has('expand')) {
     const placeholder = values.find((v) => typeof v === 'string' && /%[^%]+%/.test(v));
-    return unsupported(
-      `${label} uses |expand with placeholder ${typeof placeholder === 'string' ? placeholder : '(none)'}: ` +
+    return ctx.unsupported(
+      `${ctx.label} uses |expand with placeholder ${typeof placeholder === 'string' ? placeholder : '(none)'}: ` +
         'placeholders are filled by a processing pipeline, and mfaguard has no value for them',
     );
   }
   if (keyword) {
     for (const m of ['re', 'cidr', 'exists', 'fieldref', 'neq', ...COMPARISONS, ...TIME_PARTS]) {
-      if (has(m)) return fail('sigma-modifier', `modifier '${m}' needs a field name`, 'write field|' + m);
+      if (ctx.has(m))
+        return ctx.fail('sigma-modifier', `modifier '${m}' needs a field name`, 'write field|' + m);
     }
   }
-  const resolve: FieldResolver = keyword ? keywordResolver : compileFieldPath(field);
-
-  // exists: a presence check and nothing else.
-  if (has('exists')) {
-    if (mods.length !== 1) return fail('sigma-modifier', `'exists' cannot be combined with other modifiers`);
-    if (values.length !== 1 || typeof values[0] !== 'boolean') {
-      return fail('sigma-value', `${label}|exists takes true or false`, 'e.g. field|exists: true', false);
-    }
-    const want = values[0];
-    return { test: (r) => resolve(r).present === want, pin: null };
+  if (ctx.has('exists')) return compileExists(ctx);
+  const regexFlags = mods.filter((m) => m in REGEX_FLAGS);
+  if (regexFlags.length > 0 && !ctx.has('re')) {
+    return ctx.fail('sigma-modifier', `regex flag '${regexFlags[0]}' needs the 're' modifier before it`);
   }
-
-  const stringMods = mods.filter((m) => (STRING_TRANSFORMS as readonly string[]).includes(m));
-  const encodingMods = mods.filter((m) => (ENCODINGS as readonly string[]).includes(m));
+  if (ctx.has('fieldref')) return compileFieldref(ctx);
+  if (ctx.has('re')) return compileRegex(ctx, regexFlags);
+  if (ctx.has('cidr')) return compileCidr(ctx);
   const comparison = mods.find((m): m is Comparison => (COMPARISONS as readonly string[]).includes(m));
   const timePart = mods.find((m): m is TimePart => (TIME_PARTS as readonly string[]).includes(m));
-  const regexFlags = mods.filter((m) => m in REGEX_FLAGS);
+  if (comparison !== undefined || timePart !== undefined) return compileComparison(ctx, comparison, timePart);
+  return compileStringMatch(ctx, errorsBefore);
+}
+
+function itemContext(
+  field: string,
+  mods: readonly string[],
+  values: readonly unknown[],
+  at: DocPath,
+  problems: DetectionProblem[],
+  keyword: boolean,
+): ItemContext {
+  const has = (m: string): boolean => mods.includes(m);
+  const fail = (code: string, message: string, hint?: string, atKey = true): null => {
+    problems.push({ kind: 'error', code, message, ...(hint === undefined ? {} : { hint }), at, atKey });
+    return null;
+  };
+  const all = has('all');
   const neq = has('neq');
-  const cased = has('cased');
-  const combine = (tests: ((res: Resolved) => boolean)[]): RecordTest => {
+  const resolve: FieldResolver = keyword ? keywordResolver : compileFieldPath(field);
+  const combine = (tests: ValueTest[]): RecordTest => {
     if (neq) {
       // "different from the values": present, and equal to none of them.
       return (r) => {
@@ -325,201 +320,288 @@ function compileItem(
       };
     }
     if (tests.length === 1) {
-      const t = tests[0] as (res: Resolved) => boolean;
+      const t = tests[0] as ValueTest;
       return (r) => t(resolve(r));
     }
     return all ? (r) => tests.every((t) => t(resolve(r))) : (r) => tests.some((t) => t(resolve(r)));
   };
-  const conflict = (what: string, others: readonly string[]): null | undefined => {
-    const bad = others.filter((m) => has(m));
-    return bad.length > 0
-      ? fail('sigma-modifier', `'${what}' cannot be combined with ${bad.map((b) => `'${b}'`).join(', ')}`)
-      : undefined;
-  };
-
-  if (regexFlags.length > 0 && !has('re')) {
-    return fail('sigma-modifier', `regex flag '${regexFlags[0]}' needs the 're' modifier before it`);
-  }
-
-  if (has('fieldref')) {
-    if (
-      conflict('fieldref', [
-        're',
-        'cidr',
-        'base64',
-        'base64offset',
-        'windash',
-        ...ENCODINGS,
-        ...COMPARISONS,
-        ...TIME_PARTS,
-      ])
-    )
+  return {
+    field,
+    mods,
+    values,
+    at,
+    problems,
+    keyword,
+    label: keyword ? 'keyword' : `'${field}'`,
+    all,
+    neq,
+    cased: has('cased'),
+    resolve,
+    has,
+    fail,
+    unsupported: (message) => {
+      problems.push({ kind: 'unsupported', code: 'sigma-unsupported', message, at, atKey: true });
       return null;
-    const refs: FieldResolver[] = [];
-    for (const v of values) {
-      if (typeof v !== 'string' || v === '')
-        return fail('sigma-value', `${label}|fieldref takes field names`, undefined, false);
-      refs.push(compileFieldPath(v));
+    },
+    conflict: (what, others) => {
+      const bad = others.filter((m) => has(m));
+      return bad.length > 0
+        ? fail('sigma-modifier', `'${what}' cannot be combined with ${bad.map((b) => `'${b}'`).join(', ')}`)
+        : undefined;
+    },
+    combine,
+  };
+}
+
+/** Known modifiers, a non-empty list of scalar values; warns about `all` over one value. False after a failure. */
+function checkItemShape(ctx: ItemContext): boolean {
+  const { label, values } = ctx;
+  for (const m of ctx.mods) {
+    if (!KNOWN_MODIFIERS.includes(m)) {
+      ctx.fail(
+        'sigma-modifier',
+        `unknown modifier '${m}' on ${label}`,
+        `known modifiers: ${KNOWN_MODIFIERS.join(', ')}`,
+      );
+      return false;
     }
-    const mode = has('contains')
-      ? 'contains'
-      : has('startswith')
-        ? 'startswith'
-        : has('endswith')
-          ? 'endswith'
-          : 'equals';
-    const fold = cased ? (s: string) => s : (s: string) => s.toLowerCase();
-    const tests = refs.map((ref) => {
-      return (res: Resolved, r: RawRecord): boolean => {
-        const others = ref(r)
-          .values.map(leafText)
-          .filter((t): t is string => t !== null)
-          .map(fold);
-        if (others.length === 0) return false;
-        return res.values.some((v) => {
-          const text = leafText(v);
-          if (text === null) return false;
-          const mine = fold(text);
-          return others.some((o) =>
-            mode === 'equals'
-              ? mine === o
-              : mode === 'contains'
-                ? mine.includes(o)
-                : mode === 'startswith'
-                  ? mine.startsWith(o)
-                  : mine.endsWith(o),
-          );
-        });
-      };
+  }
+  if (values.length === 0) {
+    ctx.fail('sigma-value', `${label} has an empty list of values`, undefined, false);
+    return false;
+  }
+  for (const v of values) {
+    if (v !== null && typeof v === 'object') {
+      ctx.fail(
+        'sigma-value',
+        `${label} has a nested ${Array.isArray(v) ? 'list' : 'map'} as a value`,
+        'values are strings, numbers, booleans or null',
+        false,
+      );
+      return false;
+    }
+  }
+  if (ctx.all && values.length === 1) {
+    ctx.problems.push({
+      kind: 'warning',
+      code: 'sigma-all-single',
+      message: `'all' on ${label} with a single value changes nothing`,
+      hint: 'the spec allows |all only with a list of values',
+      at: ctx.at,
+      atKey: true,
     });
-    if (neq) {
-      return {
-        test: (r) => {
-          const res = resolve(r);
-          return res.values.some((v) => v !== null) && !tests.some((t) => t(res, r));
-        },
-        pin: null,
-      };
-    }
+  }
+  return true;
+}
+
+/** exists: a presence check and nothing else. */
+function compileExists(ctx: ItemContext): CompiledItem | null {
+  if (ctx.mods.length !== 1)
+    return ctx.fail('sigma-modifier', `'exists' cannot be combined with other modifiers`);
+  const want = ctx.values[0];
+  if (ctx.values.length !== 1 || typeof want !== 'boolean') {
+    return ctx.fail(
+      'sigma-value',
+      `${ctx.label}|exists takes true or false`,
+      'e.g. field|exists: true',
+      false,
+    );
+  }
+  const { resolve } = ctx;
+  return { test: (r) => resolve(r).present === want, pin: null };
+}
+
+function compileFieldref(ctx: ItemContext): CompiledItem | null {
+  const { has, cased, resolve } = ctx;
+  if (
+    ctx.conflict('fieldref', [
+      're',
+      'cidr',
+      'base64',
+      'base64offset',
+      'windash',
+      ...ENCODINGS,
+      ...COMPARISONS,
+      ...TIME_PARTS,
+    ])
+  )
+    return null;
+  const refs: FieldResolver[] = [];
+  for (const v of ctx.values) {
+    if (typeof v !== 'string' || v === '')
+      return ctx.fail('sigma-value', `${ctx.label}|fieldref takes field names`, undefined, false);
+    refs.push(compileFieldPath(v));
+  }
+  const mode = has('contains')
+    ? 'contains'
+    : has('startswith')
+      ? 'startswith'
+      : has('endswith')
+        ? 'endswith'
+        : 'equals';
+  const fold = cased ? (s: string) => s : (s: string) => s.toLowerCase();
+  const tests = refs.map((ref) => {
+    return (res: Resolved, r: RawRecord): boolean => {
+      const others = ref(r)
+        .values.map(leafText)
+        .filter((t): t is string => t !== null)
+        .map(fold);
+      if (others.length === 0) return false;
+      return res.values.some((v) => {
+        const text = leafText(v);
+        if (text === null) return false;
+        const mine = fold(text);
+        return others.some((o) =>
+          mode === 'equals'
+            ? mine === o
+            : mode === 'contains'
+              ? mine.includes(o)
+              : mode === 'startswith'
+                ? mine.startsWith(o)
+                : mine.endsWith(o),
+        );
+      });
+    };
+  });
+  if (ctx.neq) {
     return {
-      test: all ? (r) => tests.every((t) => t(resolve(r), r)) : (r) => tests.some((t) => t(resolve(r), r)),
+      test: (r) => {
+        const res = resolve(r);
+        return res.values.some((v) => v !== null) && !tests.some((t) => t(res, r));
+      },
       pin: null,
     };
   }
+  return {
+    test: ctx.all ? (r) => tests.every((t) => t(resolve(r), r)) : (r) => tests.some((t) => t(resolve(r), r)),
+    pin: null,
+  };
+}
 
-  if (has('re')) {
-    if (conflict('re', [...STRING_TRANSFORMS, ...ENCODINGS, 'cidr', 'cased', ...COMPARISONS, ...TIME_PARTS]))
-      return null;
-    const reIndex = mods.indexOf('re');
-    if (regexFlags.some((f) => mods.indexOf(f) < reIndex)) {
-      return fail('sigma-modifier', `regex flags go after 're' (e.g. |re|i)`);
+function compileRegex(ctx: ItemContext, regexFlags: readonly string[]): CompiledItem | null {
+  const { mods, label } = ctx;
+  if (
+    ctx.conflict('re', [...STRING_TRANSFORMS, ...ENCODINGS, 'cidr', 'cased', ...COMPARISONS, ...TIME_PARTS])
+  )
+    return null;
+  const reIndex = mods.indexOf('re');
+  if (regexFlags.some((f) => mods.indexOf(f) < reIndex)) {
+    return ctx.fail('sigma-modifier', `regex flags go after 're' (e.g. |re|i)`);
+  }
+  let flags = [...new Set(regexFlags.map((f) => REGEX_FLAGS[f as keyof typeof REGEX_FLAGS]))].join('');
+  const tests: ValueTest[] = [];
+  for (const v of ctx.values) {
+    if (typeof v !== 'string')
+      return ctx.fail('sigma-value', `${label}|re takes regular expressions as strings`, undefined, false);
+    // PCRE's leading inline flags (`(?i)`) are common in rules; JavaScript wants them as flags.
+    let source = v;
+    const inline = /^\(\?([ims]+)\)/.exec(source);
+    if (inline?.[1] !== undefined) {
+      flags = [...new Set([...flags, ...inline[1]])].join('');
+      source = source.slice(inline[0].length);
     }
-    let flags = [...new Set(regexFlags.map((f) => REGEX_FLAGS[f as keyof typeof REGEX_FLAGS]))].join('');
-    const tests: ((res: Resolved) => boolean)[] = [];
-    for (const v of values) {
-      if (typeof v !== 'string')
-        return fail('sigma-value', `${label}|re takes regular expressions as strings`, undefined, false);
-      // PCRE's leading inline flags (`(?i)`) are common in rules; JavaScript wants them as flags.
-      let source = v;
-      const inline = /^\(\?([ims]+)\)/.exec(source);
-      if (inline?.[1] !== undefined) {
-        flags = [...new Set([...flags, ...inline[1]])].join('');
-        source = source.slice(inline[0].length);
-      }
-      let re: RegExp;
-      try {
-        re = new RegExp(simplifySearchPattern(source), flags);
-      } catch (e) {
-        return fail(
-          'sigma-regex',
-          `${label}|re: invalid regular expression ${JSON.stringify(v)}: ${(e as Error).message}`,
-          'Sigma regular expressions are PCRE with ., ^, $, *, +, ?, {n,m}, [...], (...) and |',
-          false,
-        );
-      }
-      tests.push((res) =>
-        res.values.some((x) => {
-          const t = leafText(x);
-          return t !== null && re.test(t);
-        }),
+    let re: RegExp;
+    try {
+      re = new RegExp(simplifySearchPattern(source), flags);
+    } catch (e) {
+      return ctx.fail(
+        'sigma-regex',
+        `${label}|re: invalid regular expression ${JSON.stringify(v)}: ${(e as Error).message}`,
+        'Sigma regular expressions are PCRE with ., ^, $, *, +, ?, {n,m}, [...], (...) and |',
+        false,
       );
     }
-    return { test: combine(tests), pin: null };
-  }
-
-  if (has('cidr')) {
-    if (conflict('cidr', [...STRING_TRANSFORMS, ...ENCODINGS, 'cased', ...COMPARISONS, ...TIME_PARTS]))
-      return null;
-    const ranges: CidrRange[] = [];
-    for (const v of values) {
-      const range = typeof v === 'string' ? parseCidr(v.trim()) : null;
-      if (range === null) {
-        return fail(
-          'sigma-cidr',
-          `${label}|cidr: ${JSON.stringify(v)} is not a CIDR range`,
-          'e.g. 10.0.0.0/8 or 2001:db8::/32',
-          false,
-        );
-      }
-      ranges.push(range);
-    }
-    const tests = ranges.map(
-      (range) => (res: Resolved) => res.values.some((x) => typeof x === 'string' && cidrContains(range, x)),
+    tests.push((res) =>
+      res.values.some((x) => {
+        const t = leafText(x);
+        return t !== null && re.test(t);
+      }),
     );
-    return { test: combine(tests), pin: null };
   }
+  return { test: ctx.combine(tests), pin: null };
+}
 
-  if (comparison !== undefined || timePart !== undefined) {
-    if (conflict(comparison ?? timePart ?? '', [...STRING_TRANSFORMS, ...ENCODINGS, 'cased'])) return null;
-    if (mods.filter((m) => (COMPARISONS as readonly string[]).includes(m)).length > 1) {
-      return fail(
-        'sigma-modifier',
-        `only one of gt, gte, lt, lte per field`,
-        'use two fields in one selection for a range',
+function compileCidr(ctx: ItemContext): CompiledItem | null {
+  if (ctx.conflict('cidr', [...STRING_TRANSFORMS, ...ENCODINGS, 'cased', ...COMPARISONS, ...TIME_PARTS]))
+    return null;
+  const ranges: CidrRange[] = [];
+  for (const v of ctx.values) {
+    const range = typeof v === 'string' ? parseCidr(v.trim()) : null;
+    if (range === null) {
+      return ctx.fail(
+        'sigma-cidr',
+        `${ctx.label}|cidr: ${JSON.stringify(v)} is not a CIDR range`,
+        'e.g. 10.0.0.0/8 or 2001:db8::/32',
+        false,
       );
     }
-    const numbers: number[] = [];
-    for (const v of values) {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-      if (!Number.isFinite(n)) {
-        return fail(
-          'sigma-value',
-          `${label}|${comparison ?? timePart}: ${JSON.stringify(v)} is not a number`,
-          undefined,
-          false,
-        );
-      }
-      numbers.push(n);
-    }
-    const extract = timePart === undefined ? numericLeaf : (x: unknown) => timeLeaf(x, timePart);
-    const cmp = comparison ?? 'eq';
-    const tests = numbers.map(
-      (n) => (res: Resolved) =>
-        res.values.some((x) => {
-          const got = extract(x);
-          return got !== null && compareNumbers(got, cmp, n);
-        }),
-    );
-    return { test: combine(tests), pin: null };
+    ranges.push(range);
   }
+  const tests = ranges.map(
+    (range) => (res: Resolved) => res.values.some((x) => typeof x === 'string' && cidrContains(range, x)),
+  );
+  return { test: ctx.combine(tests), pin: null };
+}
 
-  // String matching with the transformation pipeline, applied in the order written.
+function compileComparison(
+  ctx: ItemContext,
+  comparison: Comparison | undefined,
+  timePart: TimePart | undefined,
+): CompiledItem | null {
+  if (ctx.conflict(comparison ?? timePart ?? '', [...STRING_TRANSFORMS, ...ENCODINGS, 'cased'])) return null;
+  if (ctx.mods.filter((m) => (COMPARISONS as readonly string[]).includes(m)).length > 1) {
+    return ctx.fail(
+      'sigma-modifier',
+      `only one of gt, gte, lt, lte per field`,
+      'use two fields in one selection for a range',
+    );
+  }
+  const numbers: number[] = [];
+  for (const v of ctx.values) {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n)) {
+      return ctx.fail(
+        'sigma-value',
+        `${ctx.label}|${comparison ?? timePart}: ${JSON.stringify(v)} is not a number`,
+        undefined,
+        false,
+      );
+    }
+    numbers.push(n);
+  }
+  const extract = timePart === undefined ? numericLeaf : (x: unknown) => timeLeaf(x, timePart);
+  const cmp = comparison ?? 'eq';
+  const tests = numbers.map(
+    (n) => (res: Resolved) =>
+      res.values.some((x) => {
+        const got = extract(x);
+        return got !== null && compareNumbers(got, cmp, n);
+      }),
+  );
+  return { test: ctx.combine(tests), pin: null };
+}
+
+/** String matching with the transformation pipeline, applied in the order written. */
+function compileStringMatch(ctx: ItemContext, errorsBefore: number): CompiledItem | null {
+  const { mods, label, values, problems } = ctx;
+  const encodingMods = mods.filter((m) => (ENCODINGS as readonly string[]).includes(m));
   if (encodingMods.length > 0) {
     const enc = mods.indexOf(encodingMods[0] as string);
     const b64 = mods.findIndex((m, i) => i > enc && (m === 'base64' || m === 'base64offset'));
     if (b64 === -1) {
-      return unsupported(
+      return ctx.unsupported(
         `${label}|${encodingMods[0]} without a following base64 modifier matches UTF-16 bytes, which CloudTrail's JSON text never holds`,
       );
     }
   }
-  const tests: ((res: Resolved) => boolean)[] = [];
-  let pin: Set<string> | null = !keyword && mods.every((m) => m === 'cased') ? new Set() : null;
+  const stringMods = mods.filter((m) => (STRING_TRANSFORMS as readonly string[]).includes(m));
+  const tests: ValueTest[] = [];
+  let pin: Set<string> | null = !ctx.keyword && mods.every((m) => m === 'cased') ? new Set() : null;
   let nullAllowed = true;
   for (const v of values) {
     if (v === null) {
-      if (stringMods.length > 0 || neq) {
-        return fail(
+      if (stringMods.length > 0 || ctx.neq) {
+        return ctx.fail(
           'sigma-value',
           `${label}: null cannot be used with ${mods.join('|')}`,
           'null means: field absent or null',
@@ -532,97 +614,111 @@ function compileItem(
       continue;
     }
     nullAllowed = false;
-    if (
-      typeof v === 'string' &&
-      /^(userIdentity|requestParameters|responseElements|additionalEventData)\.[A-Za-z0-9_.]+$/.test(v)
-    ) {
-      problems.push({
-        kind: 'warning',
-        code: 'sigma-value-looks-like-field',
-        message: `${label} compares with the literal text '${v}', which looks like a field name`,
-        hint: `to compare two fields, write ${field}|fieldref: ${v}`,
-        at,
-        atKey: true,
-      });
-    }
-    let variants: SigmaString[] = [
-      typeof v === 'string' ? parseSigmaString(v) : literalSigmaString(leafText(v) ?? ''),
-    ];
-    let encoding: BufferEncoding | 'utf16be' | 'utf16' = 'utf8';
-    for (const m of mods) {
-      switch (m) {
-        case 'contains':
-          variants = variants.map((s) => wrapWildcards(s, true, true));
-          break;
-        case 'startswith':
-          variants = variants.map((s) => wrapWildcards(s, false, true));
-          break;
-        case 'endswith':
-          variants = variants.map((s) => wrapWildcards(s, true, false));
-          break;
-        case 'windash': {
-          const expanded = variants.flatMap(windashVariants);
-          if (expanded.length > 4096)
-            return unsupported(`${label}|windash expands to ${expanded.length} variants`);
-          variants = expanded;
-          break;
-        }
-        case 'utf16le':
-        case 'wide':
-          encoding = 'utf16le';
-          break;
-        case 'utf16be':
-          encoding = 'utf16be';
-          break;
-        case 'utf16':
-          encoding = 'utf16';
-          break;
-        case 'base64':
-        case 'base64offset': {
-          if (variants.some(hasWildcards)) {
-            return fail(
-              'sigma-value',
-              `${label}|${m}: the value has wildcards, which cannot be base64-encoded`,
-              `put contains/startswith/endswith after ${m}, and escape literal * and ? as \\* and \\?`,
-              false,
-            );
-          }
-          variants = variants.flatMap((s) => {
-            const bytes = encodeText(plainText(s), encoding);
-            return (m === 'base64' ? [bytes.toString('base64')] : base64OffsetVariants(bytes)).map(
-              literalSigmaString,
-            );
-          });
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    if (keyword) variants = variants.map((s) => wrapWildcards(s, true, true));
+    warnIfLooksLikeField(ctx, v);
+    let variants = transformValue(ctx, v);
+    if (variants === null) return null;
+    if (ctx.keyword) variants = variants.map((s) => wrapWildcards(s, true, true));
     if (pin !== null) {
       const only = variants[0];
       if (variants.length === 1 && only !== undefined && !hasWildcards(only)) pin.add(plainText(only));
       else pin = null;
     }
-    const matchers: StringMatcher[] = variants.map((s) => compileSigmaString(s, cased));
-    const one =
-      matchers.length === 1 ? (matchers[0] as StringMatcher) : (t: string) => matchers.some((mm) => mm(t));
-    tests.push((res) =>
-      res.values.some((x) => {
-        const t = leafText(x);
-        return t !== null && one(t);
-      }),
-    );
+    tests.push(stringTest(variants, ctx.cased));
   }
-  if (nullAllowed && all) {
-    return fail('sigma-modifier', `${label}|all with only null values`, undefined, true);
+  if (nullAllowed && ctx.all) {
+    return ctx.fail('sigma-modifier', `${label}|all with only null values`, undefined, true);
   }
   if (problems.length > errorsBefore && problems.slice(errorsBefore).some((p) => p.kind !== 'warning'))
     return null;
   // `all` over several values can never pin more than one name usefully; keep the index honest.
-  if (all && values.length > 1) pin = null;
-  return { test: combine(tests), pin };
+  if (ctx.all && values.length > 1) pin = null;
+  return { test: ctx.combine(tests), pin };
+}
+
+function warnIfLooksLikeField(ctx: ItemContext, v: unknown): void {
+  if (
+    typeof v === 'string' &&
+    /^(userIdentity|requestParameters|responseElements|additionalEventData)\.[A-Za-z0-9_.]+$/.test(v)
+  ) {
+    ctx.problems.push({
+      kind: 'warning',
+      code: 'sigma-value-looks-like-field',
+      message: `${ctx.label} compares with the literal text '${v}', which looks like a field name`,
+      hint: `to compare two fields, write ${ctx.field}|fieldref: ${v}`,
+      at: ctx.at,
+      atKey: true,
+    });
+  }
+}
+
+/** The patterns one non-null value stands for after the item's string modifiers; null after reporting. */
+function transformValue(ctx: ItemContext, v: unknown): SigmaString[] | null {
+  let variants: SigmaString[] = [
+    typeof v === 'string' ? parseSigmaString(v) : literalSigmaString(leafText(v) ?? ''),
+  ];
+  let encoding: BufferEncoding | 'utf16be' | 'utf16' = 'utf8';
+  for (const m of ctx.mods) {
+    switch (m) {
+      case 'contains':
+        variants = variants.map((s) => wrapWildcards(s, true, true));
+        break;
+      case 'startswith':
+        variants = variants.map((s) => wrapWildcards(s, false, true));
+        break;
+      case 'endswith':
+        variants = variants.map((s) => wrapWildcards(s, true, false));
+        break;
+      case 'windash': {
+        const expanded = variants.flatMap(windashVariants);
+        if (expanded.length > 4096)
+          return ctx.unsupported(`${ctx.label}|windash expands to ${expanded.length} variants`);
+        variants = expanded;
+        break;
+      }
+      case 'utf16le':
+      case 'wide':
+        encoding = 'utf16le';
+        break;
+      case 'utf16be':
+        encoding = 'utf16be';
+        break;
+      case 'utf16':
+        encoding = 'utf16';
+        break;
+      case 'base64':
+      case 'base64offset': {
+        if (variants.some(hasWildcards)) {
+          return ctx.fail(
+            'sigma-value',
+            `${ctx.label}|${m}: the value has wildcards, which cannot be base64-encoded`,
+            `put contains/startswith/endswith after ${m}, and escape literal * and ? as \\* and \\?`,
+            false,
+          );
+        }
+        variants = variants.flatMap((s) => {
+          const bytes = encodeText(plainText(s), encoding);
+          return (m === 'base64' ? [bytes.toString('base64')] : base64OffsetVariants(bytes)).map(
+            literalSigmaString,
+          );
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return variants;
+}
+
+function stringTest(variants: readonly SigmaString[], cased: boolean): ValueTest {
+  const matchers: StringMatcher[] = variants.map((s) => compileSigmaString(s, cased));
+  const one =
+    matchers.length === 1 ? (matchers[0] as StringMatcher) : (t: string) => matchers.some((mm) => mm(t));
+  return (res) =>
+    res.values.some((x) => {
+      const t = leafText(x);
+      return t !== null && one(t);
+    });
 }
 
 const keywordResolver: FieldResolver = (record) => ({ present: true, values: scalarTexts(record) });

@@ -202,7 +202,6 @@ function legacyAggregation(
   return { status: 'ok', path, rule, warnings: compiled.warnings };
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 function loadCorrelation(
   path: string,
   docs: readonly SourceDocument[],
@@ -235,23 +234,9 @@ function loadCorrelation(
     return { status: 'error', path, meta: partial, issues: sink.errors };
   }
   const type = corr.type;
-  if (typeof type !== 'string') {
-    sink.add('error', 'sigma-correlation', "'correlation.type' is required", ['correlation'], {
-      hint: CORRELATION_TYPES.join(', '),
-    });
-  } else if (!(CORRELATION_TYPES as readonly string[]).includes(type)) {
-    if (/^value_(sum|avg|percentile|median)$/.test(type)) {
-      return {
-        status: 'unsupported',
-        path,
-        meta: partial,
-        reason: `correlation type '${type}' is not supported (event_count, value_count, temporal, temporal_ordered are)`,
-      };
-    }
-    sink.add('error', 'sigma-correlation', `unknown correlation type '${type}'`, ['correlation', 'type'], {
-      hint: CORRELATION_TYPES.join(', '),
-    });
-  }
+  const typeUnsupported = checkCorrelationType(type, sink);
+  if (typeUnsupported !== null)
+    return { status: 'unsupported', path, meta: partial, reason: typeUnsupported };
   const timespanMs = parseTimespan(corr.timespan ?? corr.timeframe);
   if (timespanMs === null) {
     sink.add(
@@ -262,7 +247,68 @@ function loadCorrelation(
       { hint: 'number + s, m, h or d' },
     );
   }
-  const groupByRaw = corr['group-by'];
+  const groupBy = readGroupBy(corr['group-by'], sink);
+  const { condition, field } = readCountCondition(corr.condition, type, sink);
+  const refList = readRuleRefs(corr.rules, sink);
+  const aliasesRaw = corr.aliases;
+  if (aliasesRaw !== undefined && !isMap(aliasesRaw))
+    sink.add('error', 'sigma-correlation', "'aliases' must be a map", ['correlation', 'aliases']);
+
+  const { bases, baseIssues, baseUnsupported } = compileBaseRules(path, docs, values, index);
+  if (sink.errors.length > 0 || baseIssues.length > 0) {
+    return { status: 'error', path, meta: partial, issues: [...sink.errors, ...baseIssues] };
+  }
+  if (baseUnsupported.length > 0)
+    return { status: 'unsupported', path, meta: partial, reason: baseUnsupported.join('; ') };
+  const missing = refList.filter((r) => !bases.has(r));
+  if (missing.length > 0) {
+    return {
+      status: 'unsupported',
+      path,
+      meta: partial,
+      reason: `the correlation refers to ${missing.map((m) => `'${m}'`).join(', ')}, not in this file; mfaguard resolves correlation rules only against base rules in the same file`,
+    };
+  }
+  const aliases = isMap(aliasesRaw) ? aliasesRaw : {};
+  const members = correlationMembers(refList, bases, aliases);
+  const rule = buildCorrelationRule(meta, {
+    type: type as CorrelationType,
+    members,
+    groupBy,
+    timespanMs: timespanMs as number,
+    condition: condition,
+    field,
+  });
+  const warnings: InputIssue[] = [...sink.warnings];
+  if (corr.generate === true) {
+    warnings.push({
+      level: 'warning',
+      code: 'sigma-generate',
+      location: path,
+      message: "'generate: true' is ignored: base rules of a correlation do not alert on their own here",
+    });
+  }
+  return { status: 'ok', path, rule, warnings };
+}
+
+/** An `unsupported` reason for a known Sigma correlation type we do not evaluate; other problems go to the sink. */
+function checkCorrelationType(type: unknown, sink: IssueSink): string | null {
+  if (typeof type !== 'string') {
+    sink.add('error', 'sigma-correlation', "'correlation.type' is required", ['correlation'], {
+      hint: CORRELATION_TYPES.join(', '),
+    });
+  } else if (!(CORRELATION_TYPES as readonly string[]).includes(type)) {
+    if (/^value_(sum|avg|percentile|median)$/.test(type)) {
+      return `correlation type '${type}' is not supported (event_count, value_count, temporal, temporal_ordered are)`;
+    }
+    sink.add('error', 'sigma-correlation', `unknown correlation type '${type}'`, ['correlation', 'type'], {
+      hint: CORRELATION_TYPES.join(', '),
+    });
+  }
+  return null;
+}
+
+function readGroupBy(groupByRaw: unknown, sink: IssueSink): string[] {
   const groupBy: string[] = [];
   if (typeof groupByRaw === 'string') groupBy.push(groupByRaw);
   else if (Array.isArray(groupByRaw) && groupByRaw.every((g) => typeof g === 'string'))
@@ -272,9 +318,16 @@ function loadCorrelation(
       'correlation',
       'group-by',
     ]);
+  return groupBy;
+}
+
+function readCountCondition(
+  rawCondition: unknown,
+  type: unknown,
+  sink: IssueSink,
+): { condition: Record<string, number>; field: string | null } {
   const condition: Record<string, number> = {};
   let field: string | null = null;
-  const rawCondition = corr.condition;
   if (rawCondition !== undefined) {
     if (!isMap(rawCondition)) {
       sink.add('error', 'sigma-correlation', "'correlation.condition' must be a map like { gte: 10 }", [
@@ -320,7 +373,10 @@ function loadCorrelation(
       'condition',
     ]);
   }
-  const refs = corr.rules;
+  return { condition, field };
+}
+
+function readRuleRefs(refs: unknown, sink: IssueSink): string[] {
   const refList: string[] =
     typeof refs === 'string'
       ? [refs]
@@ -334,12 +390,22 @@ function loadCorrelation(
       "'correlation.rules' must list the rules (name or id) it correlates",
       ['correlation'],
     );
-  const aliasesRaw = corr.aliases;
-  if (aliasesRaw !== undefined && !isMap(aliasesRaw))
-    sink.add('error', 'sigma-correlation', "'aliases' must be a map", ['correlation', 'aliases']);
+  return refList;
+}
 
-  // Base rules: the other documents of this file.
-  const bases = new Map<string, { compiled: CompiledDocument; doc: Record<string, unknown> }>();
+interface BaseRule {
+  readonly compiled: CompiledDocument;
+  readonly doc: Record<string, unknown>;
+}
+
+/** The other documents of the file, compiled as the correlation's base rules, by name and by id. */
+function compileBaseRules(
+  path: string,
+  docs: readonly SourceDocument[],
+  values: readonly Record<string, unknown>[],
+  index: number,
+): { bases: Map<string, BaseRule>; baseIssues: InputIssue[]; baseUnsupported: string[] } {
+  const bases = new Map<string, BaseRule>();
   const baseIssues: InputIssue[] = [];
   const baseUnsupported: string[] = [];
   values.forEach((v, i) => {
@@ -352,22 +418,15 @@ function loadCorrelation(
       baseUnsupported.push(`base rule '${String(v.title)}' has a v1 aggregation`);
     for (const key of [v.name, v.id]) if (typeof key === 'string') bases.set(key, { compiled, doc: v });
   });
-  if (sink.errors.length > 0 || baseIssues.length > 0) {
-    return { status: 'error', path, meta: partial, issues: [...sink.errors, ...baseIssues] };
-  }
-  if (baseUnsupported.length > 0)
-    return { status: 'unsupported', path, meta: partial, reason: baseUnsupported.join('; ') };
-  const missing = refList.filter((r) => !bases.has(r));
-  if (missing.length > 0) {
-    return {
-      status: 'unsupported',
-      path,
-      meta: partial,
-      reason: `the correlation refers to ${missing.map((m) => `'${m}'`).join(', ')}, not in this file; mfaguard resolves correlation rules only against base rules in the same file`,
-    };
-  }
-  const aliases = isMap(aliasesRaw) ? aliasesRaw : {};
-  const members: CorrelationMember[] = refList.map((ref) => {
+  return { bases, baseIssues, baseUnsupported };
+}
+
+function correlationMembers(
+  refList: readonly string[],
+  bases: ReadonlyMap<string, BaseRule>,
+  aliases: Record<string, unknown>,
+): CorrelationMember[] {
+  return refList.map((ref) => {
     const base = bases.get(ref);
     const compiled = base?.compiled;
     if (compiled?.status !== 'ok') throw new Error(`base rule ${ref} vanished`);
@@ -385,22 +444,4 @@ function loadCorrelation(
       aliases: own,
     };
   });
-  const rule = buildCorrelationRule(meta, {
-    type: type as CorrelationType,
-    members,
-    groupBy,
-    timespanMs: timespanMs as number,
-    condition: condition,
-    field,
-  });
-  const warnings: InputIssue[] = [...sink.warnings];
-  if (corr.generate === true) {
-    warnings.push({
-      level: 'warning',
-      code: 'sigma-generate',
-      location: path,
-      message: "'generate: true' is ignored: base rules of a correlation do not alert on their own here",
-    });
-  }
-  return { status: 'ok', path, rule, warnings };
 }

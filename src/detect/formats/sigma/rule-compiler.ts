@@ -72,7 +72,6 @@ export function logsourceProblem(logsource: unknown): string | null {
   return `logsource (${shown || 'empty'}) is not product: aws, service: cloudtrail; mfaguard evaluates Sigma over CloudTrail records only`;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
 export function compileDocument(
   doc: Record<string, unknown>,
   source: SourceDocument,
@@ -113,7 +112,51 @@ export function compileDocument(
   }
 
   const names = Object.keys(detection).filter((k) => k !== 'condition' && k !== 'timeframe');
-  const rawCondition = detection.condition;
+  const conditions = readConditions(detection.condition, sink);
+  const { asts, aggregation } = parseConditions(conditions, names, sink);
+  if (detection.timeframe !== undefined && aggregation === null) {
+    sink.add(
+      'warning',
+      'sigma-timeframe',
+      "'timeframe' without an aggregation has no effect: each event is judged alone",
+      ['detection', 'timeframe'],
+      {
+        hint: 'write a correlation rule (event_count, temporal) to relate events',
+      },
+    );
+  }
+  if (sink.errors.length > 0)
+    return { status: 'error', meta: partial, issues: [...sink.errors, ...sink.warnings] };
+  if (doc.logsource !== undefined) {
+    const reason = logsourceProblem(doc.logsource);
+    if (reason !== null) return { status: 'unsupported', meta: partial, reason };
+  }
+  if (sink.unsupported.length > 0) {
+    return { status: 'unsupported', meta: partial, reason: [...new Set(sink.unsupported)].join('; ') };
+  }
+  const selections = compiled.selections;
+  const tests = asts.map((a) => compileNode(a, selections, names));
+  const pins = unionPins(asts.map((a) => pinsOf(a, selections, names)));
+  warnIfNeverFires(pins, sink);
+  const status = meta.maturity?.toLowerCase();
+  if (status === 'deprecated' || status === 'unsupported') {
+    sink.add('warning', 'sigma-status', `the rule's own status is '${status}'`, ['status']);
+  }
+  const test: RecordTest = tests.length === 1 ? (tests[0] as RecordTest) : (r) => tests.some((t) => t(r));
+  return {
+    status: 'ok',
+    meta,
+    name: typeof doc.name === 'string' ? doc.name : null,
+    test,
+    pins,
+    aggregation,
+    timeframe: detection.timeframe,
+    warnings: sink.warnings,
+  };
+}
+
+/** The condition texts with where each sits; a missing or malformed condition is reported. */
+function readConditions(rawCondition: unknown, sink: IssueSink): { text: string; at: DocPath }[] {
   const conditions: { text: string; at: DocPath }[] = [];
   if (typeof rawCondition === 'string') {
     conditions.push({ text: rawCondition, at: ['detection', 'condition'] });
@@ -134,6 +177,15 @@ export function compileDocument(
       { hint: 'e.g. condition: selection and not filter' },
     );
   }
+  return conditions;
+}
+
+/** Parses each condition and checks the names it refers to; a v1 aggregation (`| count() ...`) is kept. */
+function parseConditions(
+  conditions: readonly { text: string; at: DocPath }[],
+  names: readonly string[],
+  sink: IssueSink,
+): { asts: ConditionNode[]; aggregation: LegacyAggregation | null } {
   const asts: ConditionNode[] = [];
   let aggregation: LegacyAggregation | null = null;
   for (const c of conditions) {
@@ -159,29 +211,10 @@ export function compileDocument(
     }
     asts.push(parsed.ast);
   }
-  if (detection.timeframe !== undefined && aggregation === null) {
-    sink.add(
-      'warning',
-      'sigma-timeframe',
-      "'timeframe' without an aggregation has no effect: each event is judged alone",
-      ['detection', 'timeframe'],
-      {
-        hint: 'write a correlation rule (event_count, temporal) to relate events',
-      },
-    );
-  }
-  if (sink.errors.length > 0)
-    return { status: 'error', meta: partial, issues: [...sink.errors, ...sink.warnings] };
-  if (doc.logsource !== undefined) {
-    const reason = logsourceProblem(doc.logsource);
-    if (reason !== null) return { status: 'unsupported', meta: partial, reason };
-  }
-  if (sink.unsupported.length > 0) {
-    return { status: 'unsupported', meta: partial, reason: [...new Set(sink.unsupported)].join('; ') };
-  }
-  const selections = compiled.selections;
-  const tests = asts.map((a) => compileNode(a, selections, names));
-  const pins = unionPins(asts.map((a) => pinsOf(a, selections, names)));
+  return { asts, aggregation };
+}
+
+function warnIfNeverFires(pins: Pins, sink: IssueSink): void {
   for (const [field, set] of [
     ['eventName', pins.eventName],
     ['eventSource', pins.eventSource],
@@ -198,21 +231,6 @@ export function compileDocument(
       );
     }
   }
-  const status = meta.maturity?.toLowerCase();
-  if (status === 'deprecated' || status === 'unsupported') {
-    sink.add('warning', 'sigma-status', `the rule's own status is '${status}'`, ['status']);
-  }
-  const test: RecordTest = tests.length === 1 ? (tests[0] as RecordTest) : (r) => tests.some((t) => t(r));
-  return {
-    status: 'ok',
-    meta,
-    name: typeof doc.name === 'string' ? doc.name : null,
-    test,
-    pins,
-    aggregation,
-    timeframe: detection.timeframe,
-    warnings: sink.warnings,
-  };
 }
 
 function selected(

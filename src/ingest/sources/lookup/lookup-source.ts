@@ -114,7 +114,68 @@ function isThrottling(error: unknown): boolean {
   return error.name === 'ThrottlingException' || error.name === 'TooManyRequestsException' || status === 429;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** LookupEvents within the account's request rate, backing off (doubling, up to 30 s) while throttled. */
+async function sendWithBackoff(
+  command: LookupEventsCommand,
+  signal: AbortSignal | undefined,
+  options: Pick<LookupSourceOptions, 'client' | 'sleep'> & {
+    readonly limiter: { take(): Promise<void> };
+    readonly log: LiveLog;
+    readonly where: string;
+    readonly throttleBackoffMs: number;
+    readonly maxThrottleRetries: number;
+  },
+): Promise<LookupEventsCommandOutput> {
+  const { limiter, log, where, throttleBackoffMs, maxThrottleRetries } = options;
+  for (let attempt = 0; ; attempt += 1) {
+    await limiter.take();
+    try {
+      return await options.client.send(command, signal === undefined ? {} : { abortSignal: signal });
+    } catch (error) {
+      if (!isThrottling(error) || attempt >= maxThrottleRetries) throw error;
+      const wait = Math.min(30_000, throttleBackoffMs * 2 ** attempt);
+      log('warn', 'lookup-events: throttled, backing off', { where, retryInMs: wait });
+      await options.sleep(wait, signal);
+    }
+  }
+}
+
+/** The page's CloudTrail records; an event without a readable record goes to the dead letters. */
+async function readPageRecords(
+  events: readonly NonNullable<LookupEventsCommandOutput['Events']>[number][],
+  location: string,
+  options: Pick<LookupSourceOptions, 'store' | 'clock'>,
+  counts: PollCounts,
+): Promise<unknown[]> {
+  const records: unknown[] = [];
+  for (const event of events) {
+    counts.fetched += 1;
+    const text = event.CloudTrailEvent;
+    let record: unknown;
+    try {
+      record = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    if (typeof record === 'object' && record !== null && !Array.isArray(record)) {
+      records.push(record);
+      continue;
+    }
+    await options.store.addDeadLetter({
+      source: 'lookup-events',
+      location: `${location} event ${event.EventId ?? 'without id'}`,
+      reason:
+        text === undefined
+          ? 'LookupEvents returned an event without CloudTrailEvent'
+          : 'CloudTrailEvent is not a JSON object',
+      raw: text ?? JSON.stringify(event),
+      nowMs: options.clock(),
+    });
+    counts.deadLettered += 1;
+  }
+  return records;
+}
+
 export function createLookupSource(options: LookupSourceOptions): LiveSource {
   const log = options.log ?? noLog;
   const names = options.eventNames ?? DEFAULT_LOOKUP_EVENT_NAMES;
@@ -132,22 +193,15 @@ export function createLookupSource(options: LookupSourceOptions): LiveSource {
   const { account, region, store } = options;
   const where = `${account}/${region}`;
 
-  async function lookup(
-    command: LookupEventsCommand,
-    signal?: AbortSignal,
-  ): Promise<LookupEventsCommandOutput> {
-    for (let attempt = 0; ; attempt += 1) {
-      await limiter.take();
-      try {
-        return await options.client.send(command, signal === undefined ? {} : { abortSignal: signal });
-      } catch (error) {
-        if (!isThrottling(error) || attempt >= maxThrottleRetries) throw error;
-        const wait = Math.min(30_000, throttleBackoffMs * 2 ** attempt);
-        log('warn', 'lookup-events: throttled, backing off', { where, retryInMs: wait });
-        await options.sleep(wait, signal);
-      }
-    }
-  }
+  const lookup = (command: LookupEventsCommand, signal?: AbortSignal): Promise<LookupEventsCommandOutput> =>
+    sendWithBackoff(command, signal, {
+      ...options,
+      limiter,
+      log,
+      where,
+      throttleBackoffMs,
+      maxThrottleRetries,
+    });
 
   /** One event name's window, page by page; the checkpoint moves only when every page is stored. */
   async function pollName(
@@ -179,32 +233,7 @@ export function createLookupSource(options: LookupSourceOptions): LiveSource {
         }),
         signal,
       );
-      const records: unknown[] = [];
-      for (const event of page.Events ?? []) {
-        counts.fetched += 1;
-        const text = event.CloudTrailEvent;
-        let record: unknown;
-        try {
-          record = text === undefined ? undefined : JSON.parse(text);
-        } catch {
-          record = undefined;
-        }
-        if (typeof record === 'object' && record !== null && !Array.isArray(record)) {
-          records.push(record);
-          continue;
-        }
-        await store.addDeadLetter({
-          source: 'lookup-events',
-          location: `${origin.location} event ${event.EventId ?? 'without id'}`,
-          reason:
-            text === undefined
-              ? 'LookupEvents returned an event without CloudTrailEvent'
-              : 'CloudTrailEvent is not a JSON object',
-          raw: text ?? JSON.stringify(event),
-          nowMs: options.clock(),
-        });
-        counts.deadLettered += 1;
-      }
+      const records = await readPageRecords(page.Events ?? [], origin.location, options, counts);
       if (records.length > 0) await options.sink.ingestRecords(records, origin);
       counts.ingested += records.length;
       token = page.NextToken === '' ? undefined : page.NextToken;

@@ -218,7 +218,68 @@ export interface SqsSourceOptions {
   readonly errorBackoffMs?: number;
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** Keeps a received message invisible, and the work it claimed ours, until the returned stop is awaited. */
+function startHeartbeat(
+  options: SqsSourceOptions,
+  settings: { visibility: number; heartbeatMs: number; claimLeaseMs: number; log: LiveLog },
+  message: Message,
+  held: Set<string>,
+): () => Promise<void> {
+  const { visibility, heartbeatMs, claimLeaseMs, log } = settings;
+  const { client, queueUrl } = options;
+  const stop = new AbortController();
+  const loop = (async () => {
+    for (;;) {
+      await options.sleep(heartbeatMs, stop.signal);
+      if (stop.signal.aborted) return;
+      try {
+        await client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: visibility,
+          }),
+        );
+        for (const key of held) {
+          await options.store.claimWork({
+            key,
+            workerId: options.workerId,
+            leaseMs: claimLeaseMs,
+            nowMs: options.clock(),
+          });
+        }
+      } catch (error) {
+        log('warn', 'sqs: could not extend visibility', {
+          messageId: message.MessageId,
+          error: describeError(error),
+        });
+      }
+    }
+  })();
+  return async () => {
+    stop.abort();
+    await loop;
+  };
+}
+
+function countOutcome(result: PollCounts, outcome: BodyOutcome): void {
+  switch (outcome.kind) {
+    case 'ingested':
+      result.ingested += 1;
+      break;
+    case 'skipped':
+      result.skipped += 1;
+      break;
+    case 'dead-lettered':
+      result.deadLettered += 1;
+      break;
+    case 'busy':
+    case 'failed':
+      result.failed += 1;
+      break;
+  }
+}
+
 export function createSqsSource(options: SqsSourceOptions): LiveSource {
   const log = options.log ?? noLog;
   const visibility = options.visibilityTimeoutSeconds ?? 300;
@@ -226,41 +287,8 @@ export function createSqsSource(options: SqsSourceOptions): LiveSource {
   const claimLeaseMs = options.claimLeaseMs ?? visibility * 1000;
   const { client, queueUrl } = options;
 
-  function heartbeat(message: Message, held: Set<string>): () => Promise<void> {
-    const stop = new AbortController();
-    const loop = (async () => {
-      for (;;) {
-        await options.sleep(heartbeatMs, stop.signal);
-        if (stop.signal.aborted) return;
-        try {
-          await client.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: queueUrl,
-              ReceiptHandle: message.ReceiptHandle,
-              VisibilityTimeout: visibility,
-            }),
-          );
-          for (const key of held) {
-            await options.store.claimWork({
-              key,
-              workerId: options.workerId,
-              leaseMs: claimLeaseMs,
-              nowMs: options.clock(),
-            });
-          }
-        } catch (error) {
-          log('warn', 'sqs: could not extend visibility', {
-            messageId: message.MessageId,
-            error: describeError(error),
-          });
-        }
-      }
-    })();
-    return async () => {
-      stop.abort();
-      await loop;
-    };
-  }
+  const heartbeat = (message: Message, held: Set<string>): (() => Promise<void>) =>
+    startHeartbeat(options, { visibility, heartbeatMs, claimLeaseMs, log }, message, held);
 
   async function handle(message: Message, stopHeartbeat: () => Promise<void>, held: Set<string>) {
     const messageId = message.MessageId ?? 'unknown';
@@ -321,21 +349,7 @@ export function createSqsSource(options: SqsSourceOptions): LiveSource {
     const result: PollCounts = { ...EMPTY_POLL, fetched: messages.length };
     for (const [i, message] of messages.entries()) {
       const outcome = await handle(message, stops[i]!, held[i]!);
-      switch (outcome.kind) {
-        case 'ingested':
-          result.ingested += 1;
-          break;
-        case 'skipped':
-          result.skipped += 1;
-          break;
-        case 'dead-lettered':
-          result.deadLettered += 1;
-          break;
-        case 'busy':
-        case 'failed':
-          result.failed += 1;
-          break;
-      }
+      countOutcome(result, outcome);
     }
     return result;
   }
