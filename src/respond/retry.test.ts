@@ -128,7 +128,8 @@ describe('retrying response actions', () => {
     const done = await only(caseId);
     assert.equal(done.state, 'applied');
     assert.deepEqual(attachWrites(), ['AttachUserPolicy']);
-    const notes = (await store.getCase(caseId))?.audit.map((e) => JSON.stringify(e.after?.['note'] ?? '')) ?? [];
+    const notes =
+      (await store.getCase(caseId))?.audit.map((e) => JSON.stringify(e.after?.['note'] ?? '')) ?? [];
     assert.ok(
       notes.some((note) => /attempt 1 of 5 failed, will retry at .*Rate exceeded/.test(note)),
       notes.join('\n'),
