@@ -381,6 +381,15 @@ export function approveAction(id) {
 }
 
 /**
+ * A failed action, retried now (recorded calls resent; IAM is read first, so nothing is applied twice).
+ * @param {string} id
+ * @returns {Promise<unknown>}
+ */
+export function retryAction(id) {
+  return request('POST', `/api/actions/${seg(id)}/retry`);
+}
+
+/**
  * @param {string} id
  * @returns {Promise<unknown>}
  */

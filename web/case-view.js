@@ -1,7 +1,7 @@
 // @ts-check
 // One case: its alerts with reasons and timelines, owner verifications, audit log, comments and the responder's controls.
 
-import { addComment, approveAction, transitionCase, undoAction, updateCase } from './api.js';
+import { addComment, approveAction, retryAction, transitionCase, undoAction, updateCase } from './api.js';
 import { alertCard } from './alert-card.js';
 import {
   classificationBadge,
@@ -231,6 +231,9 @@ function responseActions(actions, ctx) {
               : null,
             action.state === 'planned' && action.hold !== null && APPROVABLE_HOLDS.includes(action.hold)
               ? actionButton(action, 'Approve', approveAction, 'Action approved.', ctx)
+              : null,
+            action.state === 'failed'
+              ? actionButton(action, 'Retry', retryAction, 'Action retried.', ctx)
               : null,
           ),
         ),

@@ -302,7 +302,8 @@ function postureChart(trends) {
   return {
     id: 'chart-posture',
     title: 'Posture (console users, %)',
-    summary: `${trends.posture.length} posture snapshots in the range.`,
+    // Event-updated states are stamped with the event's time: the line moves when the user changed, not at the audit.
+    summary: `${trends.posture.length} posture snapshots in the range, ${trends.posture.filter((s) => s.source === 'events').length} of them updated by CloudTrail events.`,
     spec: {
       kind: 'lines',
       labels: trends.points.map((p) => p.label),
@@ -330,12 +331,13 @@ function postureChart(trends) {
         },
       ],
     },
-    headings: [trends.bucket, 'with MFA', 'enforced', 'CIS score'],
+    headings: [trends.bucket, 'with MFA', 'enforced', 'CIS score', 'from'],
     rows: trends.points.map((p) => [
       p.label,
       p.posture?.withMfaPercent ?? '—',
       p.posture?.enforcedPercent ?? '—',
       p.posture?.cisScore ?? '—',
+      p.posture === null ? '—' : p.posture.eventUpdated ? 'audit + events' : 'audit',
     ]),
   };
 }

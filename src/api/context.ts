@@ -42,6 +42,8 @@ export interface ApiOptions {
   readonly responder?: Responder;
   /** Dashboard sign-in with OpenID Connect; absent: API tokens only. */
   readonly signIn?: SignInOptions;
+  /** `mfaPolicies` from the configuration: the KPIs classify denials with them, as ingestion does. */
+  readonly mfaPolicies?: readonly string[];
 }
 
 /** `public`: no token; `ingest`: the ingest secret; `metrics`: viewer unless configured public; else a role. */

@@ -43,7 +43,9 @@ export const KPI_ROUTES: readonly Route[] = [
         },
       );
       const { window } = resolveTrendWindow(q, now);
-      return json(200, await loadKpiTrends(ctx.options.store, window));
+      // The same classification as ingestion: denials stored as events are judged with the configured policies too.
+      const sources = ctx.options.mfaPolicies === undefined ? {} : { mfaPolicies: ctx.options.mfaPolicies };
+      return json(200, await loadKpiTrends(ctx.options.store, window, sources));
     },
   },
 ];

@@ -1,4 +1,4 @@
-// The response over HTTP: a case's actions (planned, applied, undone), planning, approving and undoing them.
+// The response over HTTP: a case's actions (planned, applied, undone), planning, approving, retrying and undoing them.
 
 import { RESPONSE_ACTIONS, isActionKind } from '../respond/index.ts';
 import type { Responder } from '../respond/index.ts';
@@ -127,6 +127,43 @@ export const RESPOND_ROUTES: readonly Route[] = [
     },
     async handle(ctx) {
       const action = await responderOf(ctx).approve(
+        param(ctx, 'id'),
+        actorOf(ctx),
+        ctx.caller?.role ?? 'viewer',
+      );
+      return json(200, responseActionJson(action));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{id}/actions/retry',
+    access: 'responder',
+    tag: 'respond',
+    summary:
+      'Retries every failed action of the case (the role as for approving each); recorded calls are resent, never applied twice.',
+    responses: { '200': '{retried: [action], refused: [reason]}', '404': 'no such case' },
+    async handle(ctx) {
+      const id = param(ctx, 'id');
+      await caseMustExist(ctx, id);
+      const result = await responderOf(ctx).retryCase(id, actorOf(ctx), ctx.caller?.role ?? 'viewer');
+      return json(200, { retried: result.retried.map(responseActionJson), refused: result.refused });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/actions/{id}/retry',
+    access: 'responder',
+    tag: 'respond',
+    summary:
+      'Retries a failed action now: its recorded calls are resent (IAM is read first, so nothing is applied twice), else it is resolved again.',
+    responses: {
+      '200': 'the action (applied, or planned again after a transient error, or failed with the new reason)',
+      '400': 'the rule asks for a higher role',
+      '404': 'no such action',
+      '409': 'not failed, dry-run, or the target is protected now',
+    },
+    async handle(ctx) {
+      const action = await responderOf(ctx).retry(
         param(ctx, 'id'),
         actorOf(ctx),
         ctx.caller?.role ?? 'viewer',

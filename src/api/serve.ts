@@ -77,6 +77,7 @@ export function createHttpDoor(options: ServeOptions): ServiceDoor {
         log: (line) => wiring.log({ level: 'error', msg: line }),
         logClientError: (line) => wiring.log({ level: 'warn', msg: line, kind: 'client-error' }),
         ...signInOptions(options),
+        ...(options.config?.mfaPolicies === undefined ? {} : { mfaPolicies: options.config.mfaPolicies }),
       });
       return live;
     },

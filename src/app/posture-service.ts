@@ -173,6 +173,41 @@ async function documentsFor(
   return documents;
 }
 
+/** Past this many change times in one refresh, only the resulting state is stored (a bulk import, not a trend). */
+const MAX_POINTS_PER_REFRESH = 100;
+
+/**
+ * The states to store, oldest first: one per change time newer than the latest stored state, so a trend moves when
+ * the event happened (a console password at 10:00 drops the share at 10:00), not when its batch was ingested.
+ * Each is stamped with its change time, but never before the audit or the state it follows (those stay older, so
+ * the newest stored state is always the one with every event). The last one is always the full application.
+ */
+function eventSteps(
+  state: AccountSnapshot,
+  events: readonly CloudTrailEvent[],
+  documents: ReadonlyMap<string, PolicyDocument>,
+  notBefore: number,
+  latestAt: number | null,
+): { at: number; applied: ReturnType<typeof applyPostureEvents> }[] {
+  const full = applyPostureEvents(state, events, documents);
+  const times = [...new Set(full.facts.map((fact) => fact.at))]
+    .filter((at) => latestAt === null || at > latestAt)
+    .sort((a, b) => a - b);
+  const last = Math.max(notBefore, latestAt ?? notBefore, times.at(-1) ?? notBefore);
+  if (times.length <= 1 || times.length > MAX_POINTS_PER_REFRESH) return [{ at: last, applied: full }];
+  return times.map((at, index) => ({
+    at: Math.max(notBefore, at),
+    applied:
+      index === times.length - 1
+        ? full
+        : applyPostureEvents(
+            state,
+            events.filter((event) => event.timeMs <= at),
+            documents,
+          ),
+  }));
+}
+
 /** Re-derives the account's posture from its last audit plus every posture event stored since. */
 async function refreshAccount(
   deps: PostureServiceDeps,
@@ -192,20 +227,34 @@ async function refreshAccount(
     limit: 100_000,
   });
   const documents = await documentsFor(deps, accountId, policyArnsToFetch(state, events));
-  const applied = applyPostureEvents(state, events, documents);
-  if (applied.facts.length === 0 && latest.eventFacts.length === 0) return null;
-  const findings = auditSnapshot(applied.snapshot, nowOf(deps)());
-  const summary = await store.recordPostureSnapshot({
-    accountId,
-    takenAt: clock(),
-    source: 'events',
-    ...postureFigures(findings),
-    state: applied.snapshot,
-    findings,
-    eventFacts: applied.facts,
-    basedOn: base.id,
-  });
-  return { ...summary, state: applied.snapshot, findings, eventFacts: applied.facts, basedOn: base.id };
+  const steps = eventSteps(
+    state,
+    events,
+    documents,
+    base.takenAt,
+    latest.basedOn === null ? null : latest.takenAt,
+  );
+  const final = steps.at(-1)!.applied;
+  if (final.facts.length === 0 && latest.eventFacts.length === 0) return null;
+  // The same events again (a retried batch, another trail): the stored state already says all of it.
+  if (latest.basedOn === base.id && JSON.stringify(final.facts) === JSON.stringify(latest.eventFacts))
+    return null;
+  let stored: StoredPostureSnapshot | null = null;
+  for (const { at, applied } of steps) {
+    const findings = auditSnapshot(applied.snapshot, nowOf(deps)());
+    const summary = await store.recordPostureSnapshot({
+      accountId,
+      takenAt: at,
+      source: 'events',
+      ...postureFigures(findings),
+      state: applied.snapshot,
+      findings,
+      eventFacts: applied.facts,
+      basedOn: base.id,
+    });
+    stored = { ...summary, state: applied.snapshot, findings, eventFacts: applied.facts, basedOn: base.id };
+  }
+  return stored;
 }
 
 /** Stores one collected snapshot; null when nothing could be collected (the reason is kept beside the older one). */

@@ -288,11 +288,12 @@ describe('computeKpiTrends', () => {
       mfa: number,
       enforced: number,
       cis: number | null,
+      source: 'audit' | 'events' = 'audit',
     ): PostureSnapshotSummary => ({
       id,
       accountId,
       takenAt,
-      source: 'audit',
+      source,
       consoleUsers: users,
       consoleUsersWithMfa: mfa,
       mfaEnforcedByPolicy: enforced,
@@ -302,7 +303,7 @@ describe('computeKpiTrends', () => {
       snap('1', 'A', JAN, 10, 5, 2, 60),
       snap('2', 'A', JAN + HOUR, 10, 8, 4, 70),
       snap('3', 'B', JAN + 2 * HOUR, 10, 10, 10, null),
-      snap('4', 'A', JAN + 2 * DAY, 10, 10, 10, 90),
+      snap('4', 'A', JAN + 2 * DAY, 10, 10, 10, 90, 'events'),
       snap('5', 'A', JAN + 9 * DAY, 1, 1, 1, 1),
     ];
     const trends = computeKpiTrends({ facts: facts(), posture }, query);
@@ -312,6 +313,7 @@ describe('computeKpiTrends', () => {
       withMfaPercent: 90,
       enforcedPercent: 70,
       cisScore: 70,
+      eventUpdated: false,
     });
     assert.deepEqual(
       trends.points[1]!.posture,
@@ -319,6 +321,11 @@ describe('computeKpiTrends', () => {
       'a day without a snapshot carries the posture forward',
     );
     assert.equal(trends.points[2]!.posture?.withMfaPercent, 100);
+    // From the event-updated state of A on, until A's next audit.
+    assert.deepEqual(
+      trends.points.map((p) => p.posture?.eventUpdated),
+      trends.points.map((_, index) => index >= 2 && index < 9),
+    );
     assert.deepEqual(
       trends.posture.map((p) => p.withMfaPercent),
       [50, 80, 100, 100],

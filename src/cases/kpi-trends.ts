@@ -54,6 +54,12 @@ export interface PostureFigures {
   readonly cisScore: number | null;
 }
 
+/** A bucket's posture, and whether events since an audit changed the state it shows (not only audits). */
+export interface TrendPosture extends PostureFigures {
+  /** Some account's state in effect at the bucket's end was updated by CloudTrail events after its audit. */
+  readonly eventUpdated: boolean;
+}
+
 export interface TrendPoint {
   /** Start of the bucket, ISO 8601 (UTC). */
   readonly start: string;
@@ -72,7 +78,7 @@ export interface TrendPoint {
    * The latest snapshot of each account taken before the bucket's end (carried forward from earlier buckets and from
    * before the window), added up; null while no account has a snapshot yet.
    */
-  readonly posture: PostureFigures | null;
+  readonly posture: TrendPosture | null;
 }
 
 export interface WindowBin {
@@ -427,15 +433,22 @@ function carriedPosture(
   starts: readonly number[],
   query: KpiTrendsQuery,
   posture: readonly PostureSnapshotSummary[],
-): Map<number, PostureFigures | null> {
+): Map<number, TrendPosture | null> {
   const latest = new Map<string, PostureSnapshotSummary>();
-  const figures = new Map<number, PostureFigures | null>();
+  const figures = new Map<number, TrendPosture | null>();
   let next = 0;
   for (const [index, start] of starts.entries()) {
     const end = Math.min(starts[index + 1] ?? nextBucketStart(start, query.bucket), query.toMs);
     for (; next < posture.length && posture[next]!.takenAt < end; next++)
       latest.set(posture[next]!.accountId, posture[next]!);
-    figures.set(start, postureFigures([...latest.values()]));
+    const inEffect = [...latest.values()];
+    const summed = postureFigures(inEffect);
+    figures.set(
+      start,
+      summed === null
+        ? null
+        : { ...summed, eventUpdated: inEffect.some((snapshot) => snapshot.source === 'events') },
+    );
   }
   return figures;
 }

@@ -53,9 +53,9 @@ describe('KPI trends output', () => {
     const text = renderKpiTrendsText(trends());
     assert.match(text, /^KPI trends 2026-03-02T00:00:00\.000Z to 2026-03-16T00:00:00\.000Z \(by week, UTC\)/);
     // MTTR: contained an hour after the removal, 45 s after detection: 59 min.
-    assert.match(text, /\n2026-03-02 +1 +0 +1 +0 +45 s +59 min +0 +75% +25% +80\n/);
+    assert.match(text, /\n2026-03-02 +1 +0 +1 +0 +45 s +59 min +0 +75% +25% +80 +audit\n/);
     // No audit that week: the posture is carried forward from the one before.
-    assert.match(text, /\n2026-03-09 +0 +0 +0 +0 +— +— +0 +75% +25% +80\n/);
+    assert.match(text, /\n2026-03-09 +0 +0 +0 +0 +— +— +0 +75% +25% +80 +audit\n/);
     assert.match(text, /MFA-related denials: 0 .*, at least: too many events/);
     assert.ok(!text.includes('\u001b') && !text.includes('\u202E'), 'no raw escape or bidi control');
     assert.ok(text.includes('\\x1b[2Jevil\\u202e (audit): 75% with MFA, 25% enforced, CIS 80'), text);
@@ -69,7 +69,7 @@ describe('KPI trends output', () => {
     assert.match(header!, /^bucket_start,bucket,removals,/);
     assert.match(row!, /^2026-03-02T00:00:00\.000Z,"'=HYPERLINK\(""http:\/\/x"",""y""\)",1,0,1,0,/);
     // Then the provisioned-without-MFA columns, empty without such cases.
-    assert.match(row!, /,4,75,25,80,,,,$/);
+    assert.match(row!, /,4,75,25,80,false,,,,$/);
   });
 
   it('says durations in the unit a person reads', () => {

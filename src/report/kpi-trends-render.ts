@@ -44,6 +44,7 @@ export function renderKpiTrendsText(trends: KpiTrends): string {
     'MFA %',
     'enforced %',
     'CIS',
+    'posture',
   ];
   const rows = trends.points.map((point) => [
     point.label,
@@ -57,6 +58,7 @@ export function renderKpiTrendsText(trends: KpiTrends): string {
     percent(point.posture?.withMfaPercent ?? null),
     percent(point.posture?.enforcedPercent ?? null),
     String(point.posture?.cisScore ?? '—'),
+    point.posture === null ? '—' : point.posture.eventUpdated ? 'events' : 'audit',
   ]);
   const totals = trends.totals;
   const window = trends.vulnerabilityWindow;
@@ -113,6 +115,8 @@ export function kpiTrendsCsv(trends: KpiTrends): string {
     'with_mfa_percent',
     'enforced_percent',
     'cis_score',
+    // true: the posture in effect at the bucket's end includes changes CloudTrail events made after an audit.
+    'posture_event_updated',
     // Console access without MFA -> MFA enabled; empty cells while there is no such case.
     ...durationColumns('provisioned_mttr'),
   ];
@@ -133,6 +137,7 @@ export function kpiTrendsCsv(trends: KpiTrends): string {
     point.posture?.withMfaPercent,
     point.posture?.enforcedPercent,
     point.posture?.cisScore,
+    point.posture?.eventUpdated,
     ...provisionedCells(trends.provisionedMttr[index]),
   ]);
   return csvRecords([header, ...rows]);

@@ -61,7 +61,13 @@ export const KPI_TRENDS_OUTPUT_SCHEMA = z
         autoResolved: count.meta({ description: 'removals whose case closed itself in the bucket' }),
         denials,
         posture: z
-          .strictObject(postureFigures)
+          .strictObject({
+            ...postureFigures,
+            eventUpdated: z.boolean().meta({
+              description:
+                "some account's state at the bucket's end was updated by CloudTrail events after its audit",
+            }),
+          })
           .nullable()
           .meta({ description: 'latest snapshot of each account in the bucket, added up' }),
       }),
@@ -91,7 +97,10 @@ export const KPI_TRENDS_OUTPUT_SCHEMA = z
       z.strictObject({
         takenAt: isoTime,
         accountId: z.string(),
-        source: z.enum(['audit', 'events']),
+        source: z.enum(['audit', 'events']).meta({
+          description:
+            'an audit, or the state CloudTrail events made (taken at the time of the event that changed it)',
+        }),
         ...postureFigures,
       }),
     ),

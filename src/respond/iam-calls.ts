@@ -67,13 +67,49 @@ export async function sendAll(iam: IAMClient, calls: readonly IamCall[]): Promis
   for (const call of calls) await sendIdempotent(iam, call);
 }
 
-/** AWS's refusal named with the call it answered; throttling and 5xx may be retried, the rest needs a person. */
+// Hand-written: the SDK's own classifier (in @smithy/core's retry submodule) is no public export of a package this
+// project depends on, and the SDK's retries are spent by the time an error reaches us; these are the same signals.
+const TRANSIENT_NAMES =
+  /Throttl|TooManyRequests|RequestLimitExceeded|ServiceFailure|ServiceUnavailable|InternalFailure|TimeoutError|RequestTimeout|NetworkingError/;
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Whether trying again later may help: AWS throttled or failed on its side (5xx, 429), or the network did. An
+ * ExternalError says so itself; anything else (access denied, a missing entity, a bug) needs a person.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ExternalError) return error.retryable;
+  if (!(error instanceof Error)) return false;
+  const meta = error as {
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    code?: unknown;
+    cause?: unknown;
+  };
+  const status = meta.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (meta.$retryable !== undefined && meta.$retryable !== null) return true;
+  if (typeof meta.code === 'string' && TRANSIENT_CODES.has(meta.code)) return true;
+  if (TRANSIENT_NAMES.test(`${error.name} ${error.message}`)) return true;
+  return meta.cause !== undefined && meta.cause !== error && isTransient(meta.cause);
+}
+
+/** AWS's refusal named with the call it answered; throttling, 5xx and the network may be retried, the rest needs a person. */
 export function asExternal(call: IamCall | { api: string }, error: unknown): ExternalError {
+  if (error instanceof ExternalError) return error;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  const retryable =
-    /Throttl|ServiceFailure|RequestLimitExceeded|TimeoutError|ECONNRESET|ECONNREFUSED/.test(name + message) ||
-    (status !== undefined && status >= 500);
-  return new ExternalError('iam', `iam:${call.api} failed: ${name}: ${message}`, { retryable, cause: error });
+  return new ExternalError('iam', `iam:${call.api} failed: ${name}: ${message}`, {
+    retryable: isTransient(error),
+    cause: error,
+  });
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { tempSqlite } from '../app/live/test-support/live.ts';
 import type { TempStore } from '../app/live/test-support/live.ts';
+import { retryDelayMs } from './responder.ts';
 import { ACCOUNT, T0, classifiedCase } from './test-support/cases.ts';
 
 const CHILD = fileURLToPath(new URL('./test-support/apply-child.ts', import.meta.url));
@@ -14,7 +15,7 @@ let temp: TempStore;
 let stateFile: string;
 let caseId: string;
 
-function run(killAt: 'after-send' | 'before-send' | 'resume' | 'none', nowMs: number) {
+function run(killAt: 'after-send' | 'before-send' | 'resume' | 'resume-throttled' | 'none', nowMs: number) {
   return spawnSync(
     process.execPath,
     ['--import', 'tsx', CHILD, temp.url, stateFile, caseId, killAt, String(nowMs)],
@@ -85,6 +86,26 @@ describe('kill -9 during an action', () => {
     assert.equal(second.status, 0, second.stderr);
     assert.equal((await action()).found?.state, 'applied');
     assert.deepEqual(iamState().writes, ['AttachUserPolicy']);
+  });
+
+  it('killed after IAM made the change, then the resume is throttled: retried after the backoff, attached once', async () => {
+    const first = run('after-send', T0 + 120_000);
+    assert.equal(first.signal, 'SIGKILL', first.stderr);
+    const resumeAt = T0 + 120_000 + 61_000;
+    const throttled = run('resume-throttled', resumeAt);
+    assert.equal(throttled.status, 0, throttled.stderr);
+    const waiting = (await action()).found;
+    assert.equal(waiting?.state, 'planned', 'not failed: a throttle is transient');
+    assert.match(waiting?.error ?? '', /Throttling: Rate exceeded/);
+    assert.equal(waiting?.notBefore, resumeAt + retryDelayMs(waiting?.attempts ?? 0));
+    // Before the backoff nothing happens; after it the attachment is found in place: recorded, not made again.
+    assert.equal(run('resume', (waiting?.notBefore ?? 0) - 1).status, 0);
+    assert.equal((await action()).found?.state, 'planned');
+    const last = run('resume', waiting?.notBefore ?? 0);
+    assert.equal(last.status, 0, last.stderr);
+    assert.equal((await action()).found?.state, 'applied');
+    assert.deepEqual(iamState().writes, ['AttachUserPolicy']);
+    assert.deepEqual(iamState().attached, { carol: [ARN] });
   });
 
   it('a second process planning the same case while it is applied changes nothing', async () => {

@@ -3,7 +3,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { isRemovalAlert } from '../cases/index.ts';
 import type { Alert, CloudTrailEvent } from '../model/index.ts';
-import { ExternalError, UsageError } from '../model/index.ts';
+import { UsageError } from '../model/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import type {
   ApiRole,
@@ -16,7 +16,7 @@ import type {
 } from '../store/index.ts';
 import { describeTarget, isActionKind } from './action.ts';
 import type { ActionContext, IamCall, ResponseTarget } from './action.ts';
-import { sendAll } from './iam-calls.ts';
+import { isTransient, sendAll } from './iam-calls.ts';
 import { quarantinePolicyArn, rulesFor } from './policy.ts';
 import type { ApprovalRole, RespondConfig, RespondRule } from './policy.ts';
 import { RESPONSE_ACTIONS } from './registry.ts';
@@ -82,6 +82,17 @@ export interface Responder {
   eventsIngested(events: readonly CloudTrailEvent[]): Promise<void>;
   /** A person approves a held action; it is applied at once. */
   approve(actionId: string, actor: string, role: ApiRole): Promise<StoredResponseAction>;
+  /**
+   * A person retries a failed action (the role as for approving it): its recorded calls are resent (each checks IAM
+   * first, so nothing is applied twice), else it is resolved again; transient errors are retried again with backoff.
+   */
+  retry(actionId: string, actor: string, role: ApiRole, caseId?: string): Promise<StoredResponseAction>;
+  /** Retries every failed action of a case; reports the ones that could not be retried. */
+  retryCase(
+    caseId: string,
+    actor: string,
+    role: ApiRole,
+  ): Promise<{ retried: StoredResponseAction[]; refused: string[] }>;
   /** Reverses an applied action (or cancels a planned one). ConflictError when it cannot be undone. */
   undo(actionId: string, actor: string, note?: string): Promise<StoredResponseAction>;
   /** Undoes every applied, undoable action of a case, newest first; reports the ones that cannot be undone. */
@@ -92,7 +103,15 @@ export interface Responder {
 
 const SYSTEM = 'system';
 const DEFAULT_LEASE_MS = 60_000;
-const MAX_ATTEMPTS = 5;
+/** Automatic attempts at an action whose errors are transient; then it fails with the reason, for a person. */
+export const MAX_ATTEMPTS = 5;
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 15 * 60_000;
+
+/** The pause after the `attempts`-th failed attempt: 30 s, doubling, at most 15 min (AWS throttles for minutes). */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+}
 /** Holds a person may lift by approving; `dry-run` lifts only by configuration, `protected` never. */
 const APPROVABLE = new Set(['approval', 'last-admin', 'no-posture', 'rate-limit']);
 const ROLE_RANK: Readonly<Record<ApiRole | ApprovalRole, number>> = {
@@ -106,6 +125,13 @@ const ROLE_RANK: Readonly<Record<ApiRole | ApprovalRole, number>> = {
 export function assumedRoleOf(arn: string | null): string | null {
   const match = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([\w+=,.@-]+)\//.exec(arn ?? '');
   return match?.[1] ?? null;
+}
+
+/** Applying an action by hand (approving, retrying) needs the role its rule names, at least `responder`. */
+function mustMayApply(action: StoredResponseAction, role: ApiRole, doing: string): void {
+  const needed = (action.plan as { approval?: ApprovalRole }).approval ?? 'responder';
+  if (ROLE_RANK[role] < Math.max(ROLE_RANK[needed], 1))
+    throw new UsageError(`${doing} this action needs the ${needed === 'none' ? 'responder' : needed} role`);
 }
 
 function targetsFor(kind: string, user: ResponseTarget, removals: readonly Alert[]): ResponseTarget[] {
@@ -170,6 +196,21 @@ export function createResponder(deps: ResponderDeps): Responder {
       }
     },
     approve: (actionId, actor, role) => approve(ctx, actionId, actor, role),
+    retry: (actionId, actor, role, caseId) => retry(ctx, actionId, actor, role, caseId),
+    async retryCase(caseId, actor, role) {
+      const failed = await store.listResponseActions({ caseId, states: ['failed'] });
+      const retried: StoredResponseAction[] = [];
+      const refused: string[] = [];
+      for (const action of failed) {
+        try {
+          retried.push(await retry(ctx, action.id, actor, role));
+        } catch (error) {
+          if (!(error instanceof ConflictError || error instanceof UsageError)) throw error;
+          refused.push(`action ${action.id} (${action.kind} ${action.targetName}): ${error.message}`);
+        }
+      }
+      return { retried, refused };
+    },
     undo: (actionId, actor, note) => undo(ctx, actionId, actor, note),
     async undoCase(caseId, actor) {
       const actions = (await store.listResponseActions({ caseId, states: ['applied'] })).reverse();
@@ -421,8 +462,11 @@ async function applyClaimed(
     return done ?? current;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const retry = error instanceof ExternalError && error.retryable && claimed.attempts < MAX_ATTEMPTS;
+    // Transient errors anywhere (reading IAM, assuming the role, sending) are retried; the rest need a person.
+    const transient = isTransient(error);
+    const retry = transient && claimed.attempts < MAX_ATTEMPTS;
     log({ level: 'error', msg: 'response action failed', actionId: claimed.id, error: message, retry });
+    const retryAt = clock() + retryDelayMs(claimed.attempts);
     const failed = await settle(
       ctx,
       claimed.id,
@@ -431,12 +475,18 @@ async function applyClaimed(
         ? {
             state: 'planned',
             error: message,
-            notBefore: clock() + 30_000 * claimed.attempts,
+            notBefore: retryAt,
             leaseOwner: null,
             leaseUntil: null,
           }
         : { state: 'failed', error: message, leaseOwner: null, leaseUntil: null },
-      { actor, nowMs: clock(), note: retry ? `will retry: ${message}` : `failed: ${message}` },
+      {
+        actor,
+        nowMs: clock(),
+        note: retry
+          ? `attempt ${claimed.attempts} of ${MAX_ATTEMPTS} failed, will retry at ${new Date(retryAt).toISOString()}: ${message}`
+          : `failed${transient ? ` after ${claimed.attempts} attempts` : ''}: ${message}`,
+      },
       // A retry is not news yet; the last attempt's failure is.
       retry ? null : { outcome: 'failed', operation: 'apply', error: message },
     );
@@ -602,9 +652,7 @@ async function approve(
         ? 'respond.mode is dry-run: nothing is applied until the configuration says enforce'
         : `action ${actionId} is ${action.state}${action.hold === null ? '' : ` (${action.hold})`}: nothing to approve`,
     );
-  const needed = (action.plan as { approval?: ApprovalRole }).approval ?? 'responder';
-  if (ROLE_RANK[role] < Math.max(ROLE_RANK[needed], 1))
-    throw new UsageError(`approving this action needs the ${needed === 'none' ? 'responder' : needed} role`);
+  mustMayApply(action, role, 'approving');
   const now = clock();
   const approved = await store.updateResponseAction(
     action.id,
@@ -619,4 +667,39 @@ async function approve(
   if (approved === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
   const claimed = await claim(ctx, approved, now);
   return claimed === null ? approved : applyClaimed(ctx, claimed);
+}
+
+/** A person retries a failed action: a fresh round of automatic attempts, claimed and applied at once. */
+async function retry(
+  ctx: ResponderContext,
+  actionId: string,
+  actor: string,
+  role: ApiRole,
+  caseId?: string,
+): Promise<StoredResponseAction> {
+  const { store, clock, config, deps } = ctx;
+  const action = await store.getResponseAction(actionId);
+  // Named with its case (the CLI's `retry CASE ACTION`): an action of another case is not the one meant.
+  if (action === null || (caseId !== undefined && action.caseId !== caseId))
+    throw new NotFoundError('response action', actionId);
+  if (action.state !== 'failed')
+    throw new ConflictError(`action ${actionId} is ${action.state}: only a failed action can be retried`);
+  if (config.mode === 'dry-run')
+    throw new ConflictError('respond.mode is dry-run: nothing is applied until the configuration says enforce');
+  // The configuration may have protected the target since the action failed.
+  const target: ResponseTarget = { kind: action.targetKind, account: action.account, name: action.targetName };
+  const refusal = protectedReason(target, { breakGlassUsers: deps.breakGlassUsers, config });
+  if (refusal !== null) throw new ConflictError(`action ${actionId} cannot be retried: ${refusal}`);
+  mustMayApply(action, role, 'retrying');
+  const now = clock();
+  const again = await store.updateResponseAction(
+    action.id,
+    ['failed'],
+    // A fresh round of automatic attempts; the person who asked is on record as approving it.
+    { state: 'planned', hold: null, holdReason: null, approvedBy: actor, notBefore: now, attempts: 0 },
+    { actor, nowMs: now, note: `retry asked (it failed: ${action.error ?? 'no reason recorded'})` },
+  );
+  if (again === null) throw new ConflictError(`action ${actionId} changed meanwhile; look again`);
+  const claimed = await claim(ctx, again, now);
+  return claimed === null ? again : applyClaimed(ctx, claimed);
 }

@@ -38,6 +38,8 @@ else
       caseChanged: (ids) => responder!.caseChanged(ids),
       eventsIngested: (events) => responder!.eventsIngested(events),
       approve: (id, actor, role) => responder!.approve(id, actor, role),
+      retry: (id, actor, role, caseId) => responder!.retry(id, actor, role, caseId),
+      retryCase: (id, actor, role) => responder!.retryCase(id, actor, role),
       undo: (id, actor, note) => responder!.undo(id, actor, note),
       undoCase: (id, actor) => responder!.undoCase(id, actor),
       tick: () => responder!.tick(),

@@ -1,11 +1,12 @@
 // `mfaguard kpi` without PATH: the service's trends from a real store as text, JSON (the published schema) and CSV.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sampleAlert } from '../../api/test-support/harness.ts';
+import { normalizeRecord } from '../../ingest/index.ts';
 import { KPI_TRENDS_OUTPUT_SCHEMA } from '../../report/index.ts';
 import { openStore, targetKeyOf } from '../../store/index.ts';
 import { runCli } from '../main.ts';
@@ -122,6 +123,61 @@ describe('mfaguard kpi (the service trends)', () => {
     assert.match(text.out, /\n2026-03 +2 +1 +1 +0 +30 s/);
     assert.match(text.out, /open cases: info 0, low 0, medium 0, high 2, critical 0/);
     assert.match(text.out, /users provisioned without MFA, time to MFA: 2026-03 2\.1 d \(1\)/);
+  });
+
+  it('classifies denials with the configured mfaPolicies, as serve does at ingestion', async () => {
+    // A role session denied by an explicit deny of a policy whose name does not say MFA: only the configuration
+    // says it enforces MFA.
+    const record = {
+      eventVersion: '1.09',
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROADEVEXAMPLE:dee',
+        arn: 'arn:aws:sts::123456789012:assumed-role/dev/dee',
+        accountId: '123456789012',
+        sessionContext: { attributes: { mfaAuthenticated: 'false', creationDate: '2026-03-12T09:00:00Z' } },
+      },
+      eventTime: '2026-03-12T10:00:00Z',
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      awsRegion: 'us-east-1',
+      sourceIPAddress: '203.0.113.9',
+      userAgent: 'aws-cli/2.15.0',
+      errorCode: 'AccessDenied',
+      errorMessage:
+        'User: arn:aws:sts::123456789012:assumed-role/dev/dee is not authorized to perform: s3:ListAllMyBuckets with an explicit deny in an identity-based policy: arn:aws:iam::123456789012:policy/CorpGuard',
+      requestParameters: null,
+      responseElements: null,
+      requestID: 'req-corp-guard',
+      eventID: '00000000-0000-4000-8000-00000000c0de',
+      readOnly: true,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: '123456789012',
+      eventCategory: 'Management',
+    };
+    const normalized = normalizeRecord(record, { location: 'test', index: 0 });
+    assert.ok(normalized.ok);
+    const db = await openStore(store);
+    await db.insertEvents([normalized.event]);
+    await db.close();
+    const config = join(dir, 'mfa-policies.yml');
+    writeFileSync(config, 'mfaPolicies: [CorpGuard]\n');
+    const denials = async (...extra: string[]) => {
+      const { code, out, err } = await kpi(
+        '--from',
+        '2026-03-01',
+        '--to',
+        '2026-04-01',
+        '--format',
+        'json',
+        ...extra,
+      );
+      assert.equal(code, 0, err);
+      return KPI_TRENDS_OUTPUT_SCHEMA.parse(JSON.parse(out)).totals.denials;
+    };
+    assert.deepEqual(await denials(), { noMfaSession: 0, mfaPolicy: 0, total: 0 });
+    assert.deepEqual(await denials('--config', config), { noMfaSession: 0, mfaPolicy: 1, total: 1 });
   });
 
   it('names each bad option', async () => {

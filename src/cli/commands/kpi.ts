@@ -57,7 +57,7 @@ denials and posture; the vulnerability-window distribution and open cases by sev
         )
         .option(
           '--config <file>',
-          'configuration (working hours, privileged users, approvals); see the README',
+          'configuration (working hours, privileged users, approvals; without PATH: its mfaPolicies); see the README',
         )
         .option('--rules <path>', 'also load rules from PATH (repeatable)', repeatable),
     )
@@ -117,20 +117,12 @@ async function trendsFromStore(
     readonly to?: string | undefined;
     readonly bucket?: string | undefined;
     readonly store?: string | undefined;
+    readonly config?: string | undefined;
     readonly [other: string]: unknown;
   },
   ctx: CommandContext,
 ): Promise<number> {
-  for (const name of [
-    'since',
-    'until',
-    'account',
-    'region',
-    'rules',
-    'config',
-    'profile',
-    's3Region',
-  ] as const)
+  for (const name of ['since', 'until', 'account', 'region', 'rules', 'profile', 's3Region'] as const)
     if (values[name] !== undefined)
       throw new UsageError(
         `--${name.replace('s3Region', 's3-region')} needs PATHs to scan; the service's trends take --from, --to and --bucket`,
@@ -150,7 +142,9 @@ async function trendsFromStore(
     throw new UsageError(problems.map(([name, message]) => `--${name} ${message}`).join('; '));
   const store = await openServiceStore(values.store, ctx.env);
   try {
-    const trends = await loadKpiTrends(store, window);
+    // `mfaPolicies` classify the denials stored as events, as `serve` classified those it recorded.
+    const mfaPolicies = values.config === undefined ? undefined : loadConfigFile(values.config).mfaPolicies;
+    const trends = await loadKpiTrends(store, window, mfaPolicies === undefined ? {} : { mfaPolicies });
     ctx.stdout.write(
       format === 'json'
         ? JSON.stringify(trends, null, 2) + '\n'

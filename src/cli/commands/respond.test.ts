@@ -70,6 +70,39 @@ describe('mfaguard respond', () => {
     assert.equal(iam.state.attached.get('dave')?.has(POLICY), false);
   });
 
+  it("retry CASE [ACTION] applies a failed action once; another case's action or none failed is said", async () => {
+    iam = fakeIam();
+    const s = await openStore(store);
+    const frank = await classifiedCase(s, 'frank');
+    const { action } = await s.planResponseAction({
+      caseId: frank,
+      kind: 'quarantine',
+      targetKind: 'user',
+      account: '111122223333',
+      targetName: 'frank',
+      state: 'planned',
+      hold: null,
+      holdReason: null,
+      plan: { steps: [], removalAtMs: 0, approval: 'none' },
+      reason: 'test',
+      notBeforeMs: 0,
+      actor: 'system',
+      nowMs: Date.now(),
+    });
+    const change = { actor: 'system', nowMs: Date.now(), note: 'failed: AccessDenied' };
+    await s.updateResponseAction(action.id, ['planned'], { state: 'failed', error: 'AccessDenied' }, change);
+    await s.close();
+    assert.equal((await cli('retry', carol, action.id, '--config', enforce)).code, 2, "not carol's action");
+    const retried = await cli('retry', frank, action.id, '--config', enforce);
+    assert.equal(retried.code, 0, retried.err);
+    assert.match(retried.out, /quarantine user frank: applied; approved by cli:erin/);
+    assert.deepEqual(iam.writes, ['AttachUserPolicy']);
+    const again = await cli('retry', frank, '--config', enforce);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /no failed action to retry/);
+    assert.deepEqual(iam.writes, ['AttachUserPolicy']);
+  });
+
   it('an unknown case or verb is a usage error', async () => {
     iam = fakeIam();
     assert.equal((await cli('plan', '999')).code, 2);

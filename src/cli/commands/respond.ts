@@ -1,4 +1,5 @@
-// `mfaguard respond`: a case's response from the terminal: show (and record) its plan, approve a held action, undo.
+// `mfaguard respond`: a case's response from the terminal: show (and record) its plan, approve a held action, retry
+// a failed one, undo.
 
 import { buildResponder, DEFAULT_CONFIG, loadConfigFile, openServiceStore } from '../../app/index.ts';
 import { UsageError } from '../../model/index.ts';
@@ -27,26 +28,48 @@ function line(action: StoredResponseAction): string {
   ].join('\n');
 }
 
+/** The case's failed actions, or one of them (which must belong to the case), retried as an admin at the terminal. */
+async function retryFromCli(
+  responder: Awaited<ReturnType<typeof buildResponder>>,
+  caseId: string,
+  actionId: string | undefined,
+  who: string,
+  notes: string[],
+): Promise<StoredResponseAction[]> {
+  if (actionId !== undefined) {
+    const action = await responder.retry(actionId, who, 'admin', caseId);
+    return [action];
+  }
+  const result = await responder.retryCase(caseId, who, 'admin');
+  notes.push(...result.refused.map((reason) => `not retried: ${reason}`));
+  if (result.retried.length === 0 && result.refused.length === 0)
+    notes.push(`case ${caseId}: no failed action to retry`);
+  return result.retried;
+}
+
 export const RESPOND_COMMAND: Command = defineCommand({
   name: 'respond',
-  usage: 'plan|undo|approve ID [options]',
+  usage: 'plan|undo|approve|retry ID [ACTION] [options]',
   description: `plan     records the plan the case's classification calls for (per the config's respond: rules) and
          shows every action of the case: planned (and why it waits), applied, undone, refused.
          In dry-run (the default) nothing is ever applied; otherwise due actions apply on the service's tick.
 undo     reverses the case's applied actions (or only --action ID), newest first; a deleted console
          password cannot be undone and is named.
 approve  a person approves a held action (approval, last administrator, no posture, rate limit): applied now.
+retry    retries the case's failed actions (or only ACTION), now: recorded calls are resent (IAM is read
+         first, so nothing is applied twice); a transient error plans it again with backoff.
 
 IAM calls use the default AWS credential chain (or --profile). Writes to the store directly.`,
   examples: [
     'mfaguard respond plan 42 --config mfaguard.yml',
     'mfaguard respond approve 7 --config mfaguard.yml --profile security',
     'mfaguard respond undo 42 --format json',
+    'mfaguard respond retry 42 7 --config mfaguard.yml',
   ],
   declare: (command) =>
     command
-      .argument('[verb]', 'plan, undo or approve')
-      .argument('[ID]', 'the case (plan, undo) or the action (approve)')
+      .argument('[verb]', 'plan, undo, approve or retry')
+      .argument('[ID]', 'the case (plan, undo, retry) or the action (approve)')
       .argument('[rest...]')
       .option('--config <file>', 'configuration with the respond: section (default: dry-run policy)')
       .option(
@@ -54,15 +77,17 @@ IAM calls use the default AWS credential chain (or --profile). Writes to the sto
         'sqlite:PATH or postgres://... (default: MFAGUARD_STORE, else the embedded file)',
       )
       .option('--profile <name>', 'AWS profile for the IAM calls')
-      .option('--action <id>', 'undo only this action')
+      .option('--action <id>', 'undo (or retry) only this action')
       .option('--format <format>', 'text (default) or json'),
   async action(values, positionals, ctx) {
     const [verb, id, ...rest] = positionals;
-    const verbs = ['plan', 'undo', 'approve'] as const;
+    const verbs = ['plan', 'undo', 'approve', 'retry'] as const;
     const chosen = parseChoice('respond', verb, verbs, 'plan');
-    if (verb === undefined || id === undefined || rest.length > 0)
+    // Only retry takes a second id (the action), as `retry CASE [ACTION]`.
+    const actionId = chosen === 'retry' ? (rest[0] ?? values.action) : values.action;
+    if (verb === undefined || id === undefined || rest.length > (chosen === 'retry' ? 1 : 0))
       throw new UsageError(
-        `respond: give a verb (plan, undo, approve) and one id; see mfaguard respond --help`,
+        `respond: give a verb (plan, undo, approve, retry) and one id (retry: a case, then optionally an action); see mfaguard respond --help`,
       );
     const format = parseChoice('format', values.format, ['text', 'json'] as const, 'text');
     const config = values.config === undefined ? undefined : loadConfigFile(values.config, { env: ctx.env });
@@ -81,7 +106,8 @@ IAM calls use the default AWS credential chain (or --profile). Writes to the sto
       const notes: string[] = [];
       if (chosen === 'plan') shown = await responder.plan(id);
       else if (chosen === 'approve') shown = [await responder.approve(id, who, 'admin')];
-      else if (values.action !== undefined) shown = [await responder.undo(values.action, who)];
+      else if (chosen === 'retry') shown = await retryFromCli(responder, id, actionId, who, notes);
+      else if (actionId !== undefined) shown = [await responder.undo(actionId, who)];
       else {
         const result = await responder.undoCase(id, who);
         shown = result.undone;
@@ -97,7 +123,7 @@ IAM calls use the default AWS credential chain (or --profile). Writes to the sto
           [heading, ...shown.map(line), ...notes.map((note) => `  ${forTerminal(note)}`)].join('\n') + '\n',
         );
       }
-      return notes.some((note) => note.startsWith('not undone')) ? EXIT.partial : EXIT.ok;
+      return notes.some((note) => note.startsWith('not ')) ? EXIT.partial : EXIT.ok;
     } catch (error) {
       // A missing case or an action that cannot be undone is the user's request, not a bug.
       if (error instanceof StoreError && (error.code === 'not-found' || error.code === 'conflict'))

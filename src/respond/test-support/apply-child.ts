@@ -1,6 +1,7 @@
 // A responder in its own process for the kill -9 test: IAM state lives in a file, and the process kills itself where told.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { IAMServiceException, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { openStore } from '../../store/index.ts';
 import { createResponder } from '../responder.ts';
 import { enforcing } from './cases.ts';
@@ -33,6 +34,22 @@ const iam = fakeIam(
     },
   },
 );
+if (killAt === 'resume-throttled')
+  // IAM throttles the resuming worker's first read (the check before the attachment is resent), then answers.
+  iam.mock
+    .on(ListAttachedUserPoliciesCommand)
+    .rejectsOnce(
+      new IAMServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    )
+    .callsFake((input: { UserName: string }) => ({
+      AttachedPolicies: [...(attached.get(input.UserName) ?? [])].map((arn) => ({ PolicyArn: arn })),
+      IsTruncated: false,
+    }));
 const store = await openStore(storeUrl);
 const responder = createResponder({
   store,
@@ -46,7 +63,7 @@ const responder = createResponder({
     if (killAt === 'before-send') process.kill(process.pid, 'SIGKILL');
   },
 });
-if (killAt === 'resume') await responder.tick();
+if (killAt === 'resume' || killAt === 'resume-throttled') await responder.tick();
 else await responder.caseChanged([caseId]);
 persist(iam.writes);
 await store.close();
