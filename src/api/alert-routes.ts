@@ -5,7 +5,7 @@ import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import { alertToJson } from '../report/index.ts';
 import type { AlertQuery, CaseChange, Case, StoredAlert, StoreTx } from '../store/index.ts';
 import { ALERT_SORTS, CASE_STATES } from '../store/index.ts';
-import { readJson } from './body.ts';
+import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
@@ -134,7 +134,7 @@ function applyToCase(tx: StoreTx, id: string, body: BulkBody, change: CaseChange
 }
 
 async function bulkTriage(ctx: RequestContext) {
-  const body = parseBody(await readJson(ctx.req, 256 * 1024), BULK_BODY, (_valid, problem, raw) => {
+  const body = parseBody(jsonBody(ctx), BULK_BODY, (_valid, problem, raw) => {
     if (raw['action'] === 'assign' && raw['assignee'] === undefined)
       problem('assignee', 'give the assignee (a name, or null to unassign)');
     if (raw['action'] === 'classify' && raw['classification'] === undefined)
@@ -241,6 +241,7 @@ export const ALERT_ROUTES: readonly Route[] = [
         'classify: rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
       note: 'resolve: why (kept in each case’s audit log)',
     },
+    accepts: { kind: 'json', maxBytes: 256 * 1024 },
     responses: {
       '200': '{updated: [{id, state, classification, assignee}]}',
       '404': 'a case does not exist (nothing changed)',

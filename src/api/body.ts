@@ -1,56 +1,44 @@
-// Reading request bodies: a hard size limit (reading stops there), JSON only, parsed once with a clear error.
+// Request bodies: fastify reads them (size limit, content types); this says how each kind is parsed and checked, and
+// hands handlers the parsed value with the answers (400, 413, 415) the API has always given.
 
 import type { IncomingMessage } from 'node:http';
 import { itemProblem, MAX_JSON_DEPTH, scanJson, UnreadableRecord } from '../ingest/index.ts';
 import { UsageError } from '../model/index.ts';
+import type { RequestContext } from './context.ts';
 import { HttpError } from './problem.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** The client closed the connection before its body arrived: nothing to answer, a client error to log (no stack). */
-export class ClientClosedError extends Error {
-  override readonly name = 'ClientClosedError';
-}
-
-/** Reads the whole body, or throws 413 as soon as it passes `limit` (announced or actual): nothing more is read. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new HttpError(413, 'Payload too large', `the request body exceeds the limit of ${limit} bytes`, {
-      connection: 'close',
-    });
-  const announced = Number(req.headers['content-length']);
-  if (Number.isFinite(announced) && announced > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size > limit) throw tooLarge();
-      chunks.push(buffer);
-    }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    // Node ends the stream with `aborted` (ECONNRESET) when the client goes away mid-upload.
-    if (req.destroyed || !req.complete) throw new ClientClosedError('the client closed the connection');
-    throw error;
-  }
-  if (!req.complete) throw new ClientClosedError('the client closed the connection');
-  return Buffer.concat(chunks, size);
+/** The answer for a body past `limit` bytes (announced or actual): nothing more is read, the connection closes. */
+export function bodyTooLarge(limit: number): HttpError {
+  return new HttpError(413, 'Payload too large', `the request body exceeds the limit of ${limit} bytes`, {
+    connection: 'close',
+  });
 }
 
 /** `application/json` and `application/*+json`, any charset parameter (EventBridge sends `; charset=utf-8`). */
 export function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
   const type = value.split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+  return type === 'application/json' || JSON_MEDIA_TYPE.test(type);
 }
 
+/** The media types the JSON parser is registered for (fastify matches it against the type and its parameters). */
+export const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json(?:;|$)/;
+
 export function requireJsonContentType(req: IncomingMessage): void {
-  if (!isJsonContentType(req.headers['content-type'])) {
-    const got = (req.headers['content-type'] ?? 'none').slice(0, 60);
-    throw new HttpError(415, 'Unsupported media type', `send the body as application/json; got ${got}`);
-  }
+  if (!isJsonContentType(req.headers['content-type'])) throw unsupportedMediaType(req);
+}
+
+export function unsupportedMediaType(req: IncomingMessage): HttpError {
+  const got = (req.headers['content-type'] ?? 'none').slice(0, 60);
+  return new HttpError(415, 'Unsupported media type', `send the body as application/json; got ${got}`);
+}
+
+/** True when the request carries a body (a length above zero, or chunks). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }
 
 function parseText(bytes: Buffer, what: string): unknown {
@@ -106,7 +94,22 @@ export function parseRecords(bytes: Buffer): unknown {
   });
 }
 
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  requireJsonContentType(req);
-  return parseJson(await readBody(req, limit));
+/**
+ * The JSON body the server parsed for a route that `accepts` json or records. A request without a body still needs
+ * the JSON content type (415 first, as a request with one would get), then gets the "empty" 400.
+ */
+export function jsonBody(ctx: RequestContext): unknown {
+  if (ctx.body !== undefined) return ctx.body;
+  requireJsonContentType(ctx.req);
+  return parseJson(Buffer.alloc(0));
+}
+
+/** Like jsonBody, but a request without a body (no length, no chunks) has none: undefined. */
+export function optionalJsonBody(ctx: RequestContext): unknown {
+  return hasBody(ctx.req) ? jsonBody(ctx) : undefined;
+}
+
+/** The body's bytes as sent, for a route that `accepts` bytes (a form); empty when there was none. */
+export function bytesBody(ctx: RequestContext): Buffer {
+  return Buffer.isBuffer(ctx.body) ? ctx.body : Buffer.alloc(0);
 }

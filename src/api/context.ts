@@ -53,6 +53,8 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
+  /** The body as the route's `accepts` says (parsed JSON, records, or bytes); undefined when none was sent. */
+  readonly body?: unknown;
   /** The caller's token (or dashboard session); null on public and ingest routes. */
   readonly caller: ApiToken | null;
   /** The session's CSRF token when the caller came with a session cookie. */
@@ -74,6 +76,16 @@ export function actorOfToken(token: ApiToken): string {
   return token.kind === 'session' ? person : `${person} via token ${JSON.stringify(token.name)}`;
 }
 
+/**
+ * What a route reads from the request body. `json`: one JSON document, nesting checked over the bytes before parsing;
+ * `records`: the ingestion flavour (items past the limits kept as bytes, for dead letters); `bytes`: as sent (a form).
+ */
+export interface BodyAccepted {
+  readonly kind: 'json' | 'records' | 'bytes';
+  /** At most this many bytes (413 past it); default: the server's maxBodyBytes. */
+  readonly maxBytes?: number;
+}
+
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Segments in braces are parameters: `/api/cases/{id}`. */
@@ -85,6 +97,8 @@ export interface Route {
   readonly query?: readonly { readonly name: string; readonly description: string }[];
   /** Body fields, for the OpenAPI document: name -> description (a `*` suffix marks required). */
   readonly body?: Readonly<Record<string, string>>;
+  /** What the handler reads from the body; absent: the body is not parsed (a JSON one is not even looked at). */
+  readonly accepts?: BodyAccepted;
   /** Non-JSON answers, for the OpenAPI document. */
   readonly produces?: string;
   /** Status codes this route answers with besides the common ones, with what they mean. */

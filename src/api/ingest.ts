@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { UnreadableRecord } from '../ingest/index.ts';
 import type { InputIssue } from '../model/index.ts';
 import { UsageError } from '../model/index.ts';
-import { parseRecords, readBody, requireJsonContentType } from './body.ts';
+import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { json } from './reply.ts';
 
@@ -75,6 +75,8 @@ export const INGEST_ROUTES: readonly Route[] = [
     summary:
       'One EventBridge event or an array (CloudTrail records also accepted). Answers 202 only after the events are durably stored.',
     body: { '(event or array)': 'EventBridge "AWS API Call via CloudTrail" event(s)*' },
+    // Up to the server's maxBodyBytes; items past the nesting or size limits reach the handler as their bytes.
+    accepts: { kind: 'records' },
     responses: {
       '202': 'stored: {received, stored, duplicates, ignored, rejected, alerts, caseIds}',
       '401': 'wrong or missing ingest token; nothing stored',
@@ -83,9 +85,7 @@ export const INGEST_ROUTES: readonly Route[] = [
       '503': 'ingestion not configured (no MFAGUARD_INGEST_TOKEN) or the store is unavailable',
     },
     async handle(ctx: RequestContext) {
-      requireJsonContentType(ctx.req);
-      const body = parseRecords(await readBody(ctx.req, ctx.options.maxBodyBytes));
-      const records = checkEventBatch(body);
+      const records = checkEventBatch(jsonBody(ctx));
       const requestId = ctx.req.headers['x-request-id'];
       const location =
         typeof requestId === 'string' && requestId !== '' ? requestId.slice(0, 100) : randomUUID();

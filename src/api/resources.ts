@@ -3,7 +3,7 @@
 import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import type { OutboxNotification, Case, CaseDetail, CasePatch, StoredApproval } from '../store/index.ts';
 import { CASE_STATES } from '../store/index.ts';
-import { readJson } from './body.ts';
+import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
@@ -146,6 +146,9 @@ function parseWindow(value: string | undefined, problem: Problem): number | unde
   return Number(match[1]) * (DURATION_MS[match[2]!] ?? 0);
 }
 
+/** The case and approval bodies are a few fields: 64 KiB is far above any honest one. */
+const JSON_BODY = { kind: 'json', maxBytes: 64 * 1024 } as const;
+
 export const RESOURCE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -182,6 +185,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     summary:
       'Moves a case along its lifecycle (open → verifying → resolved | escalated; escalated → resolved).',
     body: { to: 'open, verifying, escalated or resolved*', note: 'why (kept in the audit log)' },
+    accepts: JSON_BODY,
     responses: {
       '200': 'the case',
       '404': 'no such case',
@@ -189,7 +193,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const { to, note } = parseBody(await readJson(ctx.req, 64 * 1024), {
+      const { to, note } = parseBody(jsonBody(ctx), {
         to: field.choice(CASE_STATES),
         note: field.optionalString({ max: 2000 }),
       });
@@ -215,11 +219,12 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       classification:
         'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
     },
+    accepts: JSON_BODY,
     responses: { '200': 'the case', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
       const body = parseBody(
-        await readJson(ctx.req, 64 * 1024),
+        jsonBody(ctx),
         {
           assignee: field.nullableString(200),
           severity: field.severity(),
@@ -250,10 +255,11 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     tag: 'cases',
     summary: 'Adds a comment to a case.',
     body: { text: 'the comment (up to 10 000 characters)*' },
+    accepts: JSON_BODY,
     responses: { '201': 'the comment', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const { text } = parseBody(await readJson(ctx.req, 64 * 1024), {
+      const { text } = parseBody(jsonBody(ctx), {
         text: field.string({ required: true, max: 10_000 }),
       });
       const comment = await ctx.options.store.addComment(id, {
@@ -304,12 +310,13 @@ export const RESOURCE_ROUTES: readonly Route[] = [
       actor: 'only this identity may remove the device (user name or ARN)',
       account: 'AWS account id',
     },
+    accepts: JSON_BODY,
     responses: { '201': 'the approval' },
     async handle(ctx) {
       let fromMs = ctx.options.now();
       let toMs = fromMs;
       const { user, ticket, approver, actor, account } = parseBody(
-        await readJson(ctx.req, 64 * 1024),
+        jsonBody(ctx),
         {
           user: field.string({ required: true, max: 128 }),
           ticket: field.string({ required: true, max: 200 }),

@@ -3,7 +3,7 @@
 import { RESPONSE_ACTIONS, isActionKind } from '../respond/index.ts';
 import type { Responder } from '../respond/index.ts';
 import type { StoredResponseAction } from '../store/index.ts';
-import { readJson } from './body.ts';
+import { optionalJsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
@@ -59,10 +59,10 @@ async function caseMustExist(ctx: RequestContext, id: string): Promise<void> {
     throw new HttpError(404, 'Not found', `case ${JSON.stringify(id)} not found`);
 }
 
-async function noteOf(ctx: RequestContext): Promise<string | undefined> {
-  const length = Number(ctx.req.headers['content-length'] ?? '0');
-  if (length === 0 && ctx.req.headers['transfer-encoding'] === undefined) return undefined;
-  const { note } = parseBody(await readJson(ctx.req, 16 * 1024), {
+function noteOf(ctx: RequestContext): string | undefined {
+  const body = optionalJsonBody(ctx);
+  if (body === undefined) return undefined;
+  const { note } = parseBody(body, {
     note: field.optionalString({ max: 2000 }),
   });
   return note;
@@ -178,9 +178,10 @@ export const RESPOND_ROUTES: readonly Route[] = [
     tag: 'respond',
     summary: 'Undoes an applied action (or cancels a planned one).',
     body: { note: 'why (kept in the audit log)' },
+    accepts: { kind: 'json', maxBytes: 16 * 1024 },
     responses: { '200': 'the action', '404': 'no such action', '409': 'not undoable, or not applied' },
     async handle(ctx) {
-      const note = await noteOf(ctx);
+      const note = noteOf(ctx);
       const action = await responderOf(ctx).undo(
         param(ctx, 'id'),
         actorOf(ctx),

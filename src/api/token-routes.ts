@@ -3,7 +3,7 @@
 
 import type { ApiRole, ApiToken } from '../store/index.ts';
 import { API_ROLES, generateApiToken, hashApiToken, roleAllows } from './auth.ts';
-import { readJson } from './body.ts';
+import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
@@ -49,7 +49,7 @@ async function listTokens(ctx: RequestContext) {
 
 async function createToken(ctx: RequestContext) {
   const caller = ctx.caller!;
-  const body = parseBody(await readJson(ctx.req, 64 * 1024), {
+  const body = parseBody(jsonBody(ctx), {
     name: field.string({ required: true, max: 100 }),
     role: field.choice(API_ROLES).optional(),
   });
@@ -101,6 +101,7 @@ export const TOKEN_ROUTES: readonly Route[] = [
     summary:
       "Creates an API token for the caller's scripts, acting as the caller (at most the caller's role); the secret is in this answer only.",
     body: { name: 'what it is for*', role: "viewer, responder or admin (default: the caller's)" },
+    accepts: { kind: 'json', maxBytes: 64 * 1024 },
     responses: { '201': '{token: "mfg_…", ...token}', '403': 'a role above the caller’s' },
     handle: createToken,
   },

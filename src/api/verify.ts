@@ -4,7 +4,7 @@ import type { VerificationLinkState, VerificationResponse } from '../app/index.t
 import { SYSTEM_ACTOR } from '../cases/index.ts';
 import type { CaseClosing } from '../cases/index.ts';
 import { forTerminal } from '../report/index.ts';
-import { readBody } from './body.ts';
+import { bytesBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { HttpError } from './problem.ts';
 import type { Reply } from './reply.ts';
@@ -175,9 +175,9 @@ function linkPage(token: string, state: VerificationLinkState): Reply {
 }
 
 /** The answer the form names, null when none, `invalid` when it is neither confirmed nor denied. */
-async function submittedAnswer(ctx: RequestContext): Promise<Answer | null | 'invalid'> {
+function submittedAnswer(ctx: RequestContext): Answer | null | 'invalid' {
   const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  const raw = (await readBody(ctx.req, 4096)).toString('utf8');
+  const raw = bytesBody(ctx).toString('utf8');
   const given = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw).get('answer') : null;
   if (given === null || given === '') return null;
   return parseAnswer(given) ?? 'invalid';
@@ -213,7 +213,7 @@ async function postAnswer(ctx: RequestContext): Promise<Reply> {
   const limited = await overLimit(ctx, ctx.params['token'] ?? '');
   if (limited !== null) return limited;
   const token = tokenOf(ctx);
-  const answer = await submittedAnswer(ctx);
+  const answer = submittedAnswer(ctx);
   if (answer === 'invalid') {
     return page(400, 'Answer not understood', '<p>Use the button on the previous page.</p>');
   }
@@ -251,6 +251,7 @@ export const VERIFY_ROUTES: readonly Route[] = [
     summary:
       "Records the owner's answer signed into the token (a form field `answer`, if sent, must agree with it); single use.",
     body: { answer: 'confirmed or denied (application/x-www-form-urlencoded; optional)' },
+    accepts: { kind: 'bytes', maxBytes: 4096 },
     produces: 'text/html',
     responses: RESPONSES,
     handle: postAnswer,
