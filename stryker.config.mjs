@@ -69,6 +69,9 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${report}.json` },
   // One sandbox folder per report, so two runs at once (other files) do not clean up each other's sandbox.
   tempDirName: `.stryker-tmp/${report}`,
+  // Stryker leaves out of the sandbox only its own temp folder: without this, a run would copy the sandbox of
+  // another run going on at the same time (and fail when that one cleans up mid-copy).
+  ignorePatterns: ['/.stryker-tmp', '/reports'],
   cleanTempDir: 'always',
   timeoutMS: 10000,
 };
