@@ -116,6 +116,7 @@ void describe('evaluateRequest: what decided it', () => {
     const s3 = evaluateRequest({ identity, scps: levels }, request('s3:GetObject'));
     assert.equal(s3.decision, 'allow');
     assert.deepEqual(s3.statements, [{ policy: 'Mine', source: 'user-inline', index: 0, sid: 'All' }]);
+    assert.deepEqual(s3.notes, [], 'nothing assumed, nothing undecided: nothing to note');
     // An SCP not tied to a level is the organization's.
     const org = evaluateRequest({ identity, scps: [scp('Org', 's3:*')] }, request('ec2:RunInstances'));
     assert.deepEqual(org.notes, ['no SCP at (organization) allows ec2:RunInstances: implicit deny']);
@@ -133,9 +134,11 @@ void describe('evaluateRequest: what decided it', () => {
     const s3 = evaluateRequest({ identity, boundary }, request('s3:GetObject'));
     assert.equal(s3.decision, 'implicit-deny');
     assert.deepEqual(s3.notes, ['the permissions boundary does not allow s3:GetObject: implicit deny']);
+    assert.deepEqual(s3.statements, []);
     const ec2 = evaluateRequest({ identity, boundary }, request('ec2:RunInstances'));
     assert.equal(ec2.decision, 'implicit-deny');
     assert.deepEqual(ec2.notes, ['no identity policy allows ec2:RunInstances: implicit deny']);
+    assert.deepEqual(ec2.statements, []);
   });
 
   void it('an Allow whose conditions cannot be decided is assumed, and said so, for identity and boundary', () => {
@@ -193,6 +196,16 @@ void describe('evaluateRequest: what decided it', () => {
     assert.ok(
       where.every((w) => w.startsWith("group-inline policy 'Broken' via devs")),
       where.join('; '),
+    );
+    // Without a group, the location says nothing of one.
+    const own = loadPolicy(
+      ref('Own', 'user-inline', { Version: '2012-10-17', Statement: [{ Effect: 'Maybe' }] }),
+    );
+    const ownWhere = own.parsed.issues.map((i) => i.location);
+    assert.ok(ownWhere.length > 0);
+    assert.ok(
+      ownWhere.every((w) => w.startsWith("user-inline policy 'Own'") && !w.includes(' via ')),
+      ownWhere.join('; '),
     );
   });
 });
