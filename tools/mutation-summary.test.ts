@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { formatScores, readScore, scoreReport } from './mutation-summary.ts';
+import { formatScores, readScore, reportName, scoreReport } from './mutation-summary.ts';
 
 const mutants = (...statuses: string[]) => statuses.map((status, i) => ({ id: String(i), status }));
 
@@ -62,5 +62,25 @@ void describe('mutation summary', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+void describe('mutation report names', () => {
+  void it('keeps a per-file run apart from its target and from other files', () => {
+    assert.equal(reportName({ target: 'posture-checks', files: [], tests: [] }), 'posture-checks');
+    const one = reportName({ target: 'posture-checks', files: ['src/posture/checks/check.ts'], tests: [] });
+    assert.equal(one, 'posture-checks@posture.checks.check');
+    const other = reportName({
+      target: 'posture-checks',
+      files: ['src/posture/checks/iam_user_mfa_enforced_by_policy/index.ts'],
+      tests: [],
+    });
+    assert.equal(other, 'posture-checks@posture.checks.iam_user_mfa_enforced_by_policy.index');
+    const two = reportName({
+      target: 'posture-policy',
+      files: ['src/posture/policy/arn.ts', 'src/posture/policy/wildcard.ts'],
+      tests: ['src/posture/policy/arn.test.ts'],
+    });
+    assert.equal(two, 'posture-policy@posture.policy.arn+posture.policy.wildcard');
   });
 });

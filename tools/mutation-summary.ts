@@ -6,6 +6,29 @@ import { readFileSync } from 'node:fs';
 type MutantStatus =
   'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 
+/** One Stryker run: a whole target (no files), or some of its files, possibly with a narrower list of tests. */
+export interface MutationRun {
+  readonly target: string;
+  readonly files: readonly string[];
+  readonly tests: readonly string[];
+}
+
+/**
+ * The name of a run's report (`reports/mutation/<name>.json`): the target's own for a whole target, else the target
+ * and the files, so a run over one file never overwrites the report of the whole target or of another file.
+ * `posture-checks` + `src/posture/checks/check.ts` → `posture-checks@posture.checks.check`.
+ */
+export function reportName(run: MutationRun): string {
+  if (run.files.length === 0) return run.target;
+  const files = run.files.map((file) =>
+    file
+      .replace(/^src\//, '')
+      .replace(/\.ts$/, '')
+      .replace(/[^A-Za-z0-9_-]+/g, '.'),
+  );
+  return `${run.target}@${files.join('+')}`;
+}
+
 export interface MutationScore {
   readonly target: string;
   readonly killed: number;

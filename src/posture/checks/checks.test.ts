@@ -25,6 +25,8 @@ void describe('the check registry (all checks at once)', () => {
       if (key !== check.id) problems.push(`${key}: id is ${check.id}`);
       if (!existsSync(new URL(`./${key}/index.ts`, import.meta.url))) problems.push(`${key}: no folder`);
       if (!existsSync(new URL(`./${key}/index.test.ts`, import.meta.url))) problems.push(`${key}: no test`);
+      // The title is what CSV, OCSF and ASFF exports show for a check without a Security Hub control.
+      if (check.title.length < 20) problems.push(`${key}: title too thin`);
       if (check.remediation.length < 30) problems.push(`${key}: remediation too thin`);
       if (!/^https:\/\/docs\.aws\.amazon\.com\/\S+$/.test(check.remediationUrl))
         problems.push(`${key}: remediation URL ${check.remediationUrl}`);

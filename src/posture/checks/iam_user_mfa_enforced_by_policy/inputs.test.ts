@@ -271,6 +271,12 @@ describe('the policies that apply to a user', () => {
     assert.deepEqual(missing, [arn('Gone')]);
   });
 
+  it('a user without a boundary hands the analyzer no boundary at all (a boundary limits what it does not allow)', () => {
+    const { input, missing } = policyRefsForUser(user('erin'), value, snapshotOf(value));
+    assert.equal('permissionsBoundary' in input, false);
+    assert.deepEqual(missing, []);
+  });
+
   it('collected SCPs go along with the OU or account they are attached to (an empty list too)', () => {
     const scps: AccountSnapshot['scps'] = {
       state: 'collected',
