@@ -482,3 +482,84 @@ describe('triage explained: rotations', () => {
     });
   }
 });
+
+describe('triage explained: whose device it is', () => {
+  const admin = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const mine = {
+    actor: 'ivy',
+    ip: OFFICE,
+    console: true,
+    mfa: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+
+  it('the owner back after a reset from an address never seen for her: evidence, not the documented path', () => {
+    const events = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'dora' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:25:00Z',
+        actor: 'dora',
+        ip: ELSEWHERE,
+        console: true,
+        key: 'temporary',
+        mfa: false,
+        target: 'dora',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'admin-reset 47 medium window=-',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for dora by dora with a session ' +
+        'without MFA, an address never seen for that caller; MFA stays counted as removed',
+      'actor-not-target (10): done by ops, not by dora themself',
+      GRACE_OPEN,
+      `  EnableMFADevice 09:25:00Z ${USER('dora')} -> attacker device (after)`,
+    ]);
+  });
+
+  it('the user re-enrolling in a console session whose MFA is unknown: pending her confirmation, not a rotation', () => {
+    const events = [
+      ...history('ivy'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+      makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T09:05:00Z', ...mine, mfa: null, target: 'ivy' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'ivy')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for ivy by ivy, not by ivy in an MFA session: pending ivy's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 09:05:00Z ${USER('ivy')} -> unconfirmed device (after)`,
+    ]);
+  });
+
+  it('an administrator enabling the device from an address never seen for him, after a clean removal: evidence', () => {
+    const events = [
+      ...history('ops'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:10:00Z',
+        ...admin,
+        ip: ELSEWHERE,
+        target: 'kim',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'admin-reset 47 medium window=-',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for kim by ops with an address ' +
+        'never seen for that caller; MFA stays counted as removed',
+      'actor-not-target (10): done by ops, not by kim themself',
+      GRACE_OPEN,
+      `  EnableMFADevice 09:10:00Z ${USER('ops')} -> attacker device (after)`,
+    ]);
+  });
+});
