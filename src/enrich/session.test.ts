@@ -154,6 +154,14 @@ describe('Identity Center permission-set roles', () => {
       false,
     );
   });
+
+  it('by the name alone, whatever its ARN says (a role copied out of the reserved path keeps its name)', () => {
+    const event = call({ actorType: 'AssumedRole', role: 'AWSReservedSSO_Admin_0123' });
+    const issuer = event.actor.sessionIssuer!;
+    const elsewhere = { ...issuer, arn: 'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123' };
+    assert.equal(isIdentityCenterRole(withActor(event, { sessionIssuer: elsewhere })), true);
+    assert.equal(isIdentityCenterRole(withActor(event, { sessionIssuer: { ...issuer, arn: null } })), true);
+  });
 });
 
 describe("a stolen key's own session", () => {

@@ -4,56 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Alert, CloudTrailEvent } from '../model/index.ts';
-import { Baseline, BaselineBuilder } from './baseline.ts';
-import { triageAlerts } from './triage.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
-import type { TriageConfig } from './triage-config.ts';
-import { makeEvent, removalAlert } from './test-support/events.ts';
+import { makeEvent } from './test-support/events.ts';
+import { removalOf, triage } from './test-support/triage.ts';
 import { assertProperty } from '../test-support/property.ts';
-
-const PARIS_HOURS: TriageConfig['workingHours'] = {
-  timeZone: 'Europe/Paris',
-  days: [1, 2, 3, 4, 5],
-  startMinute: 8 * 60,
-  endMinute: 19 * 60,
-};
-
-function triage(
-  events: readonly CloudTrailEvent[],
-  overrides: Partial<TriageConfig> = {},
-  coverageEndMs?: number,
-): Alert[] {
-  const builder = new BaselineBuilder();
-  for (const event of events) builder.observe(event);
-  const alerts = events
-    .filter((event) => event.name === 'DeactivateMFADevice' || event.name === 'DeleteVirtualMFADevice')
-    .map((event) => removalAlert(event));
-  return triageAlerts({
-    alerts,
-    events,
-    baseline: new Baseline(builder.data),
-    config: { ...DEFAULT_TRIAGE_CONFIG, workingHours: PARIS_HOURS, ...overrides },
-    coverageEndMs: coverageEndMs ?? Math.max(...events.map((event) => event.timeMs)),
-    ecs: (event) => ({ 'event.action': event.name, 'user.name': event.actor.userName }),
-    burstAlert: (first) => ({
-      ...removalAlert(first, 80),
-      id: `burst-${first.id}`,
-      rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' },
-    }),
-  });
-}
-
-function removalOf(alerts: readonly Alert[], target: string): Alert {
-  const alert = alerts.find(
-    (candidate) =>
-      candidate.event.name === 'DeactivateMFADevice' &&
-      candidate.event.outcome === 'success' &&
-      candidate.target.userName === target &&
-      candidate.rule.id !== 'mfaguard-mfa-removal-burst',
-  );
-  assert.ok(alert, `no removal alert for ${target}`);
-  return alert;
-}
 
 const codes = (alert: Alert): string[] => (alert.reasons ?? []).map((reason) => reason.code);
 

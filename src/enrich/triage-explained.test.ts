@@ -1,0 +1,565 @@
+// What a user of triage reads for each kind of removal: classification, risk, severity, every reason with its weight
+// and text, and how each related event is called. Written from the behaviour model (docs/triage.md), one scenario per
+// branch of the evidence, so a changed word, weight or relation shows up as a failing line.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Alert, CloudTrailEvent } from '../model/index.ts';
+import { makeEvent } from './test-support/events.ts';
+import { removalOf, triage } from './test-support/triage.ts';
+import type { Approval } from './triage-config.ts';
+
+const OFFICE = '198.51.100.7';
+const ELSEWHERE = '192.0.2.66';
+const HOUR = 3_600_000;
+
+/** Two ordinary days of `who`: a console sign-in with MFA and a listing, from the office, with one client. */
+function history(who: string, userAgent = 'console.amazonaws.com'): CloudTrailEvent[] {
+  return [
+    makeEvent({
+      name: 'ConsoleLogin',
+      at: '2026-11-16T08:30:00Z',
+      actor: who,
+      ip: OFFICE,
+      userAgent,
+      console: true,
+      mfaUsed: true,
+    }),
+    makeEvent({ name: 'ListUsers', at: '2026-11-17T08:40:00Z', actor: who, ip: OFFICE, userAgent }),
+  ];
+}
+
+/** The alert as a user reads it: the verdict, then every reason, then every related event and its relation. */
+function explain(alert: Alert): string[] {
+  return [
+    `${alert.classification} ${alert.riskScore} ${alert.severity} window=${alert.vulnerabilityWindowSeconds ?? '-'}`,
+    ...(alert.reasons ?? []).map((reason) => `${reason.code} (${reason.weight}): ${reason.message}`),
+    ...(alert.related ?? []).map(
+      (related) => `  ${related.name} ${related.time.slice(11)} ${related.actor} -> ${related.relation}`,
+    ),
+  ];
+}
+
+const USER = (name: string) => `arn:aws:iam::111122223333:user/${name}`;
+const NO_BASELINE =
+  'no-baseline (5): no activity by this caller in the look-back before the last hour: its address and client cannot be judged familiar';
+const GRACE_OPEN =
+  'grace-window-open (0): no trustworthy new MFA device yet; the data ends before the grace window closes';
+
+describe('triage explained: a takeover with every signal', () => {
+  it('a stolen long-term key at night: each signal named, weighed and related, the takeover verdict first', () => {
+    const thief = { actor: 'bob', ip: ELSEWHERE, userAgent: 'Boto3/1.34.0 Python/3.12', mfa: null } as const;
+    const events = [
+      ...history('bob', 'aws-cli/2.15.0 Python/3.11'),
+      makeEvent({
+        name: 'GetCallerIdentity',
+        at: '2026-11-18T02:05:00Z',
+        ...thief,
+        source: 'sts.amazonaws.com',
+      }),
+      makeEvent({
+        name: 'GetSessionToken',
+        at: '2026-11-18T02:06:00Z',
+        ...thief,
+        source: 'sts.amazonaws.com',
+      }),
+      makeEvent({ name: 'ListMFADevices', at: '2026-11-18T02:07:00Z', ...thief, target: 'carol' }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T02:08:00Z',
+        ...thief,
+        target: 'carol',
+        outcome: 'failure',
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T02:10:00Z', ...thief, target: 'carol' }),
+      makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-18T02:11:00Z', ...thief, target: 'carol' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T02:12:00Z',
+        ...thief,
+        key: 'temporary',
+        mfa: false,
+        target: 'carol',
+      }),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T02:13:00Z', ...thief, target: 'carol' }),
+      makeEvent({ name: 'UpdateLoginProfile', at: '2026-11-18T02:14:00Z', ...thief, target: 'carol' }),
+      makeEvent({ name: 'AttachUserPolicy', at: '2026-11-18T02:15:00Z', ...thief, target: 'carol' }),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: '2026-11-18T02:20:00Z',
+        actor: 'carol',
+        ip: ELSEWHERE,
+        console: true,
+        mfaUsed: false,
+        mfa: null,
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'carol')), [
+      'suspicious 100 critical window=-',
+      'takeover-pattern (0): account-takeover pattern: takeover signals weigh 155 (40 or more is a takeover): ' +
+        'actor-not-target, no-mfa-session, new-source-ip, new-client, precursor-reconnaissance, ' +
+        'precursor-failed-attempts, follow-up-credentials, follow-up-password-reset, follow-up-privilege, ' +
+        'follow-up-sign-in-without-mfa, attacker-device',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for carol by bob with a session ' +
+        'without MFA, temporary credentials not from the console, an address never seen for that caller; MFA stays ' +
+        'counted as removed',
+      'follow-up-privilege (20): 1 policy or group change(s) granting the user more access afterwards',
+      'no-mfa-session (15): a long-term access key (AKIA…): it never carries MFA',
+      'new-source-ip (15): source address 192.0.2.66 never seen for this caller in the look-back',
+      'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
+      "follow-up-password-reset (15): the user's console password was changed afterwards",
+      'follow-up-sign-in-without-mfa (15): the user signed in to the console without MFA afterwards, from an unfamiliar place',
+      'actor-not-target (10): done by bob, not by carol themself',
+      'outside-working-hours (10): outside working hours (Europe/Paris)',
+      'precursor-reconnaissance (10): 3 reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)',
+      'precursor-failed-attempts (10): 1 refused MFA removal attempt(s) shortly before',
+      "new-client (5): client family 'boto3' never seen for this caller in the look-back",
+      'device-deleted-not-replaced (5): the virtual MFA device was deleted and nothing trustworthy replaced it',
+      GRACE_OPEN,
+      `  GetCallerIdentity 02:05:00Z ${USER('bob')} -> reconnaissance (before)`,
+      `  GetSessionToken 02:06:00Z ${USER('bob')} -> reconnaissance (before)`,
+      `  ListMFADevices 02:07:00Z ${USER('bob')} -> reconnaissance (before)`,
+      `  DeactivateMFADevice 02:08:00Z ${USER('bob')} -> failed attempt (before)`,
+      `  DeleteVirtualMFADevice 02:11:00Z ${USER('bob')} -> device deleted (after)`,
+      `  EnableMFADevice 02:12:00Z ${USER('bob')} -> attacker device (after)`,
+      `  CreateAccessKey 02:13:00Z ${USER('bob')} -> credential-created (after)`,
+      `  UpdateLoginProfile 02:14:00Z ${USER('bob')} -> password-changed (after)`,
+      `  AttachUserPolicy 02:15:00Z ${USER('bob')} -> privilege-granted (after)`,
+      `  ConsoleLogin 02:20:00Z ${USER('carol')} -> sign-in without MFA (after)`,
+    ]);
+  });
+
+  it('a device the remover enabled with no trait of its own is still evidence under takeover signals', () => {
+    const admin = {
+      actor: 'ops',
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const events = [
+      ...history('ops'),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T02:00:00Z',
+        ...admin,
+        ip: ELSEWHERE,
+        target: 'kim',
+      }),
+      makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T02:10:00Z', ...admin, ip: OFFICE, target: 'kim' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'suspicious 100 critical window=-',
+      'takeover-pattern (0): account-takeover pattern: takeover signals weigh 50 (40 or more is a takeover): ' +
+        'actor-not-target, new-source-ip, attacker-device',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for kim by ops under takeover ' +
+        'signals; MFA stays counted as removed',
+      'new-source-ip (15): source address 192.0.2.66 never seen for this caller in the look-back',
+      'actor-not-target (10): done by ops, not by kim themself',
+      'outside-working-hours (10): outside working hours (Europe/Paris)',
+      GRACE_OPEN,
+      `  EnableMFADevice 02:10:00Z ${USER('ops')} -> attacker device (after)`,
+    ]);
+  });
+});
+
+describe("triage explained: an administrator's reset", () => {
+  const admin = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const reset = [
+    ...history('ops'),
+    ...history('dora'),
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'dora' }),
+    makeEvent({
+      name: 'ConsoleLogin',
+      at: '2026-11-18T09:20:00Z',
+      actor: 'dora',
+      ip: OFFICE,
+      console: true,
+      mfaUsed: false,
+      mfa: null,
+    }),
+    makeEvent({
+      name: 'EnableMFADevice',
+      at: '2026-11-18T09:25:00Z',
+      actor: 'dora',
+      ip: OFFICE,
+      console: true,
+      key: 'temporary',
+      mfa: false,
+      target: 'dora',
+    }),
+  ];
+  const ownerSteps = [
+    'owner-follow-up (0): 1 step(s) by the user themself afterwards (a sign-in, a change in an MFA session)',
+    "untrusted-enrolment (0): dora enabled it in a session without MFA after the reset (the documented path for a lost device): pending dora's confirmation",
+  ];
+  const ownerRelated = [
+    `  ConsoleLogin 09:20:00Z ${USER('dora')} -> owner sign-in (after)`,
+    `  EnableMFADevice 09:25:00Z ${USER('dora')} -> unconfirmed device (after)`,
+  ];
+
+  it("by a known administrator, the owner back from her usual address: pending the owner's confirmation", () => {
+    assert.deepEqual(explain(removalOf(triage(reset, { administrators: new Set(['ops']) }), 'dora')), [
+      'admin-reset 47 medium window=-',
+      'known-administrator (0): done by ops, a known administrator',
+      ...ownerSteps,
+      GRACE_OPEN,
+      ...ownerRelated,
+    ]);
+  });
+
+  it("by someone else, past the grace window: unresolved weighs in, the device is not proven to be the owner's", () => {
+    const alert = removalOf(triage(reset, {}, Date.parse('2026-11-18T12:00:00Z')), 'dora');
+    assert.deepEqual(explain(alert), [
+      'admin-reset 47 medium window=-',
+      "unresolved (15): no trustworthy new MFA device within the 60 min grace window: the device enabled is not proven to be the owner's",
+      'actor-not-target (10): done by ops, not by dora themself',
+      ...ownerSteps,
+      ...ownerRelated,
+    ]);
+  });
+
+  const enabledByAdmin = [
+    ...history('ops'),
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
+    makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T09:10:00Z', ...admin, target: 'kim' }),
+  ];
+  const change: Approval = {
+    ticket: 'CHG-1',
+    user: 'kim',
+    actor: 'ops',
+    account: null,
+    fromMs: Date.parse('2026-11-18T09:05:00Z'),
+    toMs: Date.parse('2026-11-18T10:00:00Z'),
+    approver: null,
+  };
+
+  it('the administrator enabling the new device under an approved change closes the window', () => {
+    assert.deepEqual(explain(removalOf(triage(enabledByAdmin, { approvals: [change] }), 'kim')), [
+      'admin-reset 47 medium window=600',
+      'actor-not-target (10): done by ops, not by kim themself',
+      're-enrolled (0): a new MFA device was enabled 10 min later by ops under an approved change',
+      `  EnableMFADevice 09:10:00Z ${USER('ops')} -> re-enrolment (after)`,
+    ]);
+  });
+
+  it('without the approval the same device waits for the owner', () => {
+    assert.deepEqual(explain(removalOf(triage(enabledByAdmin), 'kim')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by ops, not by kim themself',
+      "untrusted-enrolment (0): enabled for kim by ops, not by kim in an MFA session: pending kim's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 09:10:00Z ${USER('ops')} -> unconfirmed device (after)`,
+    ]);
+  });
+});
+
+describe('triage explained: federated sessions', () => {
+  const sso = {
+    actor: 'erin',
+    actorType: 'AssumedRole',
+    role: 'AWSReservedSSO_Admin_123',
+    mfa: false,
+    key: 'temporary',
+    console: true,
+    ip: OFFICE,
+    userAgent: 'AWS Internal',
+  } as const;
+  const removal = () =>
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...sso, target: 'frank' });
+  const ERIN = 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_123/erin';
+
+  it('an Identity Center session says nothing about MFA: named as unknown, not as a session without MFA', () => {
+    assert.deepEqual(explain(removalOf(triage([removal()]), 'frank')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by erin, not by frank themself',
+      NO_BASELINE,
+      'mfa-unknown-federated (0): a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('its sign-in with MFA settles it: no federated caveat', () => {
+    const signIn = makeEvent({ name: 'ConsoleLogin', at: '2026-11-18T08:50:00Z', ...sso, mfaUsed: true });
+    assert.deepEqual(explain(removalOf(triage([signIn, removal()]), 'frank')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by erin, not by frank themself',
+      NO_BASELINE,
+      GRACE_OPEN,
+      `  ConsoleLogin 08:50:00Z ${ERIN} -> sign-in (before)`,
+    ]);
+  });
+});
+
+describe('triage explained: who the target is', () => {
+  const glass = [
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'gus',
+      key: 'temporary',
+      mfa: false,
+      target: 'gus',
+    }),
+  ];
+  const sessionReasons = [
+    'no-mfa-session (15): the calling session was not MFA-authenticated',
+    'temporary-key-not-console (10): temporary credentials (ASIA…) without MFA that did not come from a console sign-in',
+    NO_BASELINE,
+    GRACE_OPEN,
+  ];
+  const window = (approver: string | null, ticket: string): Approval => ({
+    ticket,
+    user: 'gus',
+    actor: null,
+    account: null,
+    fromMs: Date.parse('2026-11-18T08:00:00Z'),
+    toMs: Date.parse('2026-11-18T10:00:00Z'),
+    approver,
+  });
+
+  it('a break-glass user without an approved change: named as such and raised', () => {
+    const config = { breakGlassUsers: new Set(['gus']), privilegedUsers: new Set(['gus']) };
+    assert.deepEqual(explain(removalOf(triage(glass, config), 'gus')), [
+      'unresolved 100 critical window=-',
+      'privileged-target (15): gus is a privileged break-glass user',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      'privileged-without-approval (10): no approved change covers this removal for the privileged user gus',
+      ...sessionReasons.slice(1),
+    ]);
+  });
+
+  it('a privileged user under an approved change: approved and low, the ticket and approver named last', () => {
+    const config = { privilegedUsers: new Set(['gus']), approvals: [window('hana', 'CHG-9')] };
+    assert.deepEqual(explain(removalOf(triage(glass, config), 'gus')), [
+      'approved 20 low window=-',
+      'privileged-target (15): gus is a privileged user',
+      ...sessionReasons,
+      'approved (0): matches approved change CHG-9 (approved by hana)',
+    ]);
+  });
+
+  it('an approval without an approver names only its ticket', () => {
+    assert.deepEqual(explain(removalOf(triage(glass, { approvals: [window(null, 'CHG-10')] }), 'gus')), [
+      'approved 20 low window=-',
+      ...sessionReasons,
+      'approved (0): matches approved change CHG-10',
+    ]);
+  });
+
+  it('root: always critical, the reason says why', () => {
+    const root = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'root',
+      target: 'root',
+    });
+    assert.deepEqual(explain(removalOf(triage([root]), 'root')), [
+      'unresolved 92 critical window=-',
+      "root-target (40): the root user's MFA was removed: root is always critical and never resolved automatically",
+      NO_BASELINE,
+      GRACE_OPEN,
+    ]);
+  });
+});
+
+describe('triage explained: rotations', () => {
+  const mine = {
+    actor: 'ivy',
+    ip: OFFICE,
+    console: true,
+    mfa: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const cli = { actor: 'ivy', ip: OFFICE, mfa: true, userAgent: 'aws-cli/2.15.0 Python/3.11' } as const;
+  const swap = [
+    ...history('ivy'),
+    makeEvent({ name: 'ListMFADevices', at: '2026-11-18T08:58:00Z', ...mine, target: 'ivy' }),
+    makeEvent({
+      name: 'ListAccessKeys',
+      at: '2026-11-18T08:58:30Z',
+      ...cli,
+      key: 'temporary',
+      target: 'ivy',
+    }),
+    makeEvent({
+      name: 'GetSessionToken',
+      at: '2026-11-18T08:59:00Z',
+      ...cli,
+      source: 'sts.amazonaws.com',
+      parameters: { serialNumber: 'arn:aws:iam::111122223333:mfa/ivy' },
+    }),
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+    makeEvent({ name: 'DeleteVirtualMFADevice', at: '2026-11-18T09:00:30Z', ...mine, target: 'ivy' }),
+    makeEvent({
+      name: 'CreateVirtualMFADevice',
+      at: '2026-11-18T09:01:00Z',
+      ...mine,
+      serial: 'arn:aws:iam::111122223333:mfa/ivy-2',
+    }),
+    makeEvent({
+      name: 'EnableMFADevice',
+      at: '2026-11-18T09:02:00Z',
+      ...mine,
+      target: 'ivy',
+      serial: 'arn:aws:iam::111122223333:mfa/ivy-2',
+    }),
+    makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:03:00Z', ...mine, target: 'ivy' }),
+  ];
+  const context = [
+    'console-context (0): 2 credential listing(s) in the same MFA or federated session and address (1 by the console): context, not reconnaissance',
+    'owner-follow-up (0): 1 step(s) by the user themself afterwards (a sign-in, a change in an MFA session)',
+    're-enrolled (0): a new MFA device was enabled 2 min later by the user in an MFA-authenticated session',
+    'device-deleted (0): the old virtual device was deleted, as a replacement does',
+  ];
+  const before = [
+    `  ListMFADevices 08:58:00Z ${USER('ivy')} -> console page (before)`,
+    `  ListAccessKeys 08:58:30Z ${USER('ivy')} -> listing in an MFA session (before)`,
+    `  GetSessionToken 08:59:00Z ${USER('ivy')} -> session with MFA (before)`,
+  ];
+  const after = [
+    `  CreateVirtualMFADevice 09:01:00Z ${USER('ivy')} -> device created (after)`,
+    `  EnableMFADevice 09:02:00Z ${USER('ivy')} -> re-enrolment (after)`,
+    `  CreateAccessKey 09:03:00Z ${USER('ivy')} -> credential-created by the user (after)`,
+  ];
+
+  it("a swap in MFA sessions: the owner's listings are context, her own steps after it are hers", () => {
+    assert.deepEqual(explain(removalOf(triage(swap), 'ivy')), [
+      'rotation 15 low window=120',
+      ...context,
+      ...before,
+      `  DeleteVirtualMFADevice 09:00:30Z ${USER('ivy')} -> device deleted (after)`,
+      ...after,
+    ]);
+  });
+
+  it('the deletion of the old device carries the incident: the removal named first, then its reasons', () => {
+    const member = triage(swap).find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
+    assert.ok(member);
+    assert.deepEqual(member.incident, {
+      removalEventId: removalOf(triage(swap), 'ivy').event.id,
+      role: 'member',
+    });
+    assert.deepEqual(explain(member), [
+      'rotation 15 low window=120',
+      "incident-member (0): part of the MFA removal for ivy at 2026-11-18T09:00:00Z (rotation); the removal's reasons follow",
+      ...context,
+      `  DeactivateMFADevice 09:00:00Z ${USER('ivy')} -> the removal`,
+      ...before,
+      ...after,
+    ]);
+  });
+
+  for (const [at, ago] of [
+    ['2026-11-18T07:00:00Z', '2 h'],
+    ['2026-11-18T07:01:00Z', '119 min'],
+  ] as const) {
+    it(`a device added ${ago} before the removal: MFA was never off, the time said in ${ago.endsWith('h') ? 'hours' : 'minutes'}`, () => {
+      const events = [
+        ...history('ivy'),
+        makeEvent({
+          name: 'EnableMFADevice',
+          at,
+          ...mine,
+          target: 'ivy',
+          serial: 'arn:aws:iam::111122223333:mfa/ivy-new',
+        }),
+        makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+      ];
+      assert.deepEqual(explain(removalOf(triage(events, { precursorWindowMs: 4 * HOUR }), 'ivy')), [
+        'rotation 15 low window=0',
+        `re-enrolled-before (0): ivy had enabled another MFA device ${ago} before, by the user in an MFA-authenticated session: MFA was never off`,
+        `  EnableMFADevice ${at.slice(11)} ${USER('ivy')} -> re-enrolment (before)`,
+      ]);
+    });
+  }
+});
+
+describe('triage explained: whose device it is', () => {
+  const admin = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const mine = {
+    actor: 'ivy',
+    ip: OFFICE,
+    console: true,
+    mfa: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+
+  it('the owner back after a reset from an address never seen for her: evidence, not the documented path', () => {
+    const events = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'dora' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:25:00Z',
+        actor: 'dora',
+        ip: ELSEWHERE,
+        console: true,
+        key: 'temporary',
+        mfa: false,
+        target: 'dora',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'admin-reset 47 medium window=-',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for dora by dora with a session ' +
+        'without MFA, an address never seen for that caller; MFA stays counted as removed',
+      'actor-not-target (10): done by ops, not by dora themself',
+      GRACE_OPEN,
+      `  EnableMFADevice 09:25:00Z ${USER('dora')} -> attacker device (after)`,
+    ]);
+  });
+
+  it('the user re-enrolling in a console session whose MFA is unknown: pending her confirmation, not a rotation', () => {
+    const events = [
+      ...history('ivy'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+      makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T09:05:00Z', ...mine, mfa: null, target: 'ivy' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'ivy')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for ivy by ivy, not by ivy in an MFA session: pending ivy's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 09:05:00Z ${USER('ivy')} -> unconfirmed device (after)`,
+    ]);
+  });
+
+  it('an administrator enabling the device from an address never seen for him, after a clean removal: evidence', () => {
+    const events = [
+      ...history('ops'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:10:00Z',
+        ...admin,
+        ip: ELSEWHERE,
+        target: 'kim',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'admin-reset 47 medium window=-',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for kim by ops with an address ' +
+        'never seen for that caller; MFA stays counted as removed',
+      'actor-not-target (10): done by ops, not by kim themself',
+      GRACE_OPEN,
+      `  EnableMFADevice 09:10:00Z ${USER('ops')} -> attacker device (after)`,
+    ]);
+  });
+});
