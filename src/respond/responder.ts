@@ -685,9 +685,15 @@ async function retry(
   if (action.state !== 'failed')
     throw new ConflictError(`action ${actionId} is ${action.state}: only a failed action can be retried`);
   if (config.mode === 'dry-run')
-    throw new ConflictError('respond.mode is dry-run: nothing is applied until the configuration says enforce');
+    throw new ConflictError(
+      'respond.mode is dry-run: nothing is applied until the configuration says enforce',
+    );
   // The configuration may have protected the target since the action failed.
-  const target: ResponseTarget = { kind: action.targetKind, account: action.account, name: action.targetName };
+  const target: ResponseTarget = {
+    kind: action.targetKind,
+    account: action.account,
+    name: action.targetName,
+  };
   const refusal = protectedReason(target, { breakGlassUsers: deps.breakGlassUsers, config });
   if (refusal !== null) throw new ConflictError(`action ${actionId} cannot be retried: ${refusal}`);
   mustMayApply(action, role, 'retrying');
