@@ -7,10 +7,10 @@ import type { Migration } from './driver.ts';
 import { JOB_LEASES_MIGRATION } from './job-leases-sql.ts';
 import { DENIALS_MIGRATION } from './mfa-denials-sql.ts';
 import { PEOPLE_MIGRATION } from './people-sql.ts';
-import { POSTGRES_POSTURE_MIGRATION, SQLITE_POSTURE_MIGRATION } from './posture-snapshots-sql.ts';
-import { POSTGRES_RESPONSE_MIGRATION, SQLITE_RESPONSE_MIGRATION } from './response-actions-sql.ts';
+import { POSTURE_MIGRATION } from './posture-snapshots-sql.ts';
+import { RESPONSE_MIGRATION } from './response-actions-sql.ts';
 import type { SchemaDialect, SchemaMigration } from './schema.ts';
-import { POSTGRES_SCHEMA, SQLITE_SCHEMA, fromPair, migrationsFor } from './schema.ts';
+import { POSTGRES_SCHEMA, SQLITE_SCHEMA, migrationsFor } from './schema.ts';
 import { SESSION_LINKS_MIGRATION } from './session-links-sql.ts';
 
 // Times are epoch milliseconds. The text of every step is exactly what the two hand-kept lists held before, so
@@ -195,10 +195,10 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   INITIAL_MIGRATION,
   SIGHTINGS_MIGRATION,
   JOB_LEASES_MIGRATION,
-  fromPair(SQLITE_RESPONSE_MIGRATION, POSTGRES_RESPONSE_MIGRATION),
+  RESPONSE_MIGRATION,
   PEOPLE_MIGRATION,
   ALERT_SEARCH_MIGRATION,
-  fromPair(SQLITE_POSTURE_MIGRATION, POSTGRES_POSTURE_MIGRATION),
+  POSTURE_MIGRATION,
   CASE_KINDS_MIGRATION,
   DENIALS_MIGRATION,
   SESSION_LINKS_MIGRATION,

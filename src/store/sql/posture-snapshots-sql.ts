@@ -10,6 +10,7 @@ import type {
 } from '../posture-snapshots.ts';
 import { POSTURE_SNAPSHOT_SOURCES } from '../posture-snapshots.ts';
 import type { SqlConn, SqlValue } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 // Findings get their own table rather than one JSON column: trends read only the summary columns, and a large
 // account's findings (thousands) are then never loaded to draw a chart. The state JSON is read only for the
@@ -41,18 +42,13 @@ CREATE TABLE posture_findings (
 );
 `;
 
-// Version 18: after the people (16) and alert-search (17) migrations that landed with it.
-export const SQLITE_POSTURE_MIGRATION = {
+// Version 18: after the people (16) and alert-search (17) migrations that landed with it. Written once for both
+// databases (`schema.ts` names the types that differ).
+export const POSTURE_MIGRATION: SchemaMigration = {
   version: 18,
   name: 'posture-snapshots',
-  sql: tables('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER', 'INTEGER', 'REAL'),
-} as const;
-
-export const POSTGRES_POSTURE_MIGRATION = {
-  version: 18,
-  name: 'posture-snapshots',
-  sql: tables('BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', 'BIGINT', 'BIGINT', 'DOUBLE PRECISION'),
-} as const;
+  sql: (t) => tables(t.id, t.integer, t.integer, t.real),
+};
 
 interface SummaryRow {
   id: number | string;

@@ -10,6 +10,7 @@ import type {
 } from '../response-actions.ts';
 import { RESPONSE_ACTION_STATES } from '../response-actions.ts';
 import type { SqlConn, SqlValue } from './driver.ts';
+import type { SchemaMigration } from './schema.ts';
 
 // Version 15 (the issue that brought it), not the next free number: other branches add migrations meanwhile, and the
 // runner applies any missing version in list order, so a distinct number merges without renumbering.
@@ -47,17 +48,12 @@ CREATE INDEX response_actions_state ON response_actions (state, not_before);
 CREATE INDEX response_actions_applied ON response_actions (applied_at);
 `;
 
-export const SQLITE_RESPONSE_MIGRATION = {
+/** Written once for both databases (`schema.ts` names the types that differ). */
+export const RESPONSE_MIGRATION: SchemaMigration = {
   version: 15,
   name: 'response-actions',
-  sql: table('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER', 'INTEGER'),
-} as const;
-
-export const POSTGRES_RESPONSE_MIGRATION = {
-  version: 15,
-  name: 'response-actions',
-  sql: table('BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', 'BIGINT', 'BIGINT'),
-} as const;
+  sql: (t) => table(t.id, t.integer, t.integer),
+};
 
 interface Row {
   id: number | string;

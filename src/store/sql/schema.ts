@@ -55,20 +55,6 @@ export interface SchemaMigration {
   readonly sql: (t: SchemaDialect) => string;
 }
 
-/**
- * For the steps still kept as a SQLite/PostgreSQL pair (response actions and posture snapshots, whose files
- * another change is rewriting): the pair behind the one-migration shape, checked to agree on version and name.
- */
-export function fromPair(sqlite: Migration, postgres: Migration): SchemaMigration {
-  if (sqlite.version !== postgres.version || sqlite.name !== postgres.name)
-    throw new Error(`migration pair ${sqlite.version} ${sqlite.name} disagrees with ${postgres.version}`);
-  return {
-    version: sqlite.version,
-    name: sqlite.name,
-    sql: (t) => (t.name === 'sqlite' ? sqlite.sql : postgres.sql),
-  };
-}
-
 export function migrationsFor(migrations: readonly SchemaMigration[], t: SchemaDialect): Migration[] {
   return migrations.map((step) => ({ version: step.version, name: step.name, sql: step.sql(t) }));
 }
