@@ -174,15 +174,10 @@ function queuePolicy(queue: string, rules: readonly string[]): Template {
   };
 }
 
-/** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
-// eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTemplate(
-  target: EventTargetKind,
-  endpoint: string | null,
-  coverage: EventBridgeCoverage,
-): Template {
+/** The rule (and the denials rule when asked for) with `targets`, keyed by logical id. */
+function eventRules(coverage: EventBridgeCoverage, targets: unknown[]): Template {
   const covered = cfnCoverage(coverage);
-  const rule = (targets: unknown[], denials = false): Template => ({
+  const rule = (denials: boolean): Template => ({
     Type: 'AWS::Events::Rule',
     Properties: {
       Name: denials ? 'mfaguard-access-denials' : 'mfaguard-mfa-events',
@@ -196,31 +191,51 @@ export function eventBridgeTemplate(
     },
   });
   // Both rules have the same target; the denials rule only when asked for.
-  const rules = (targets: unknown[]): Template => ({
-    MfaguardRule: rule(targets),
-    ...(coverage.denials ? { MfaguardDenialsRule: rule(targets, true) } : {}),
-  });
-  const ruleIds = coverage.denials ? ['MfaguardRule', 'MfaguardDenialsRule'] : ['MfaguardRule'];
+  return { MfaguardRule: rule(false), ...(coverage.denials ? { MfaguardDenialsRule: rule(true) } : {}) };
+}
+
+/** The rule with an API destination (HTTPS + API key header) or an SQS queue as its target. */
+export function eventBridgeTemplate(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): Template {
+  return target === 'sqs' ? sqsTemplate(coverage) : apiDestinationTemplate(endpoint, coverage);
+}
+
+function ruleIdsOf(coverage: EventBridgeCoverage): string[] {
+  return coverage.denials ? ['MfaguardRule', 'MfaguardDenialsRule'] : ['MfaguardRule'];
+}
+
+function sqsTemplate(coverage: EventBridgeCoverage): Template {
+  const covered = cfnCoverage(coverage);
   const where = deployWhere(coverage);
-  if (target === 'sqs') {
-    return {
-      AWSTemplateFormatVersion: VERSION,
-      Description: `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. ${where}`,
-      ...(Object.keys(covered.parameters).length === 0 ? {} : { Parameters: covered.parameters }),
-      Resources: {
-        ...covered.resources,
-        MfaguardQueue: {
-          Type: 'AWS::SQS::Queue',
-          Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
-        },
-        MfaguardQueuePolicy: queuePolicy('MfaguardQueue', ruleIds),
-        ...rules([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
+  const ruleIds = ruleIdsOf(coverage);
+  const rules = (targets: unknown[]) => eventRules(coverage, targets);
+  return {
+    AWSTemplateFormatVersion: VERSION,
+    Description: `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads. ${where}`,
+    ...(Object.keys(covered.parameters).length === 0 ? {} : { Parameters: covered.parameters }),
+    Resources: {
+      ...covered.resources,
+      MfaguardQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: 'mfaguard-mfa-events', MessageRetentionPeriod: 1209600 },
       },
-      Outputs: {
-        QueueUrl: { Description: 'Give this to mfaguard as its SQS source', Value: { Ref: 'MfaguardQueue' } },
-      },
-    };
-  }
+      MfaguardQueuePolicy: queuePolicy('MfaguardQueue', ruleIds),
+      ...rules([{ Id: 'mfaguard-sqs', Arn: { 'Fn::GetAtt': ['MfaguardQueue', 'Arn'] } }]),
+    },
+    Outputs: {
+      QueueUrl: { Description: 'Give this to mfaguard as its SQS source', Value: { Ref: 'MfaguardQueue' } },
+    },
+  };
+}
+
+function apiDestinationTemplate(endpoint: string | null, coverage: EventBridgeCoverage): Template {
+  const covered = cfnCoverage(coverage);
+  const where = deployWhere(coverage);
+  const ruleIds = ruleIdsOf(coverage);
+  const rules = (targets: unknown[]) => eventRules(coverage, targets);
   return {
     AWSTemplateFormatVersion: VERSION,
     Description: `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API destination; undeliverable events go to a dead-letter queue. ${where}`,
