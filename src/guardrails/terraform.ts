@@ -191,27 +191,19 @@ function queueBlocks(name: string, queueName: string, denials: boolean): HclBloc
   ];
 }
 
-// eslint-disable-next-line max-lines-per-function -- the EventBridge parts are being rewritten by another helper; split pending, issue 14
-export function eventBridgeTerraform(
-  target: EventTargetKind,
-  endpoint: string | null,
-  coverage: EventBridgeCoverage,
-): string {
-  const covered = tfCoverage(coverage);
-  // A target of a rule on another bus than the default must name that bus too.
-  const onBus = covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const);
+/** The rule, and the denials rule when asked for. */
+function ruleBlocks(coverage: EventBridgeCoverage, eventBusName: HclValue | null): HclBlock[] {
   const rule = block(
     'resource',
     ['aws_cloudwatch_event_rule', 'mfaguard'],
     [
       ['name', 'mfaguard-mfa-events'],
       ['description', 'MFA, login-profile, access-key and sign-in events for mfaguard'],
-      ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+      ...onBusOf(eventBusName),
       ['state', ruleState(coverage.readOnly)],
       ['event_pattern', jsonencode(json(buildEventPattern({ readOnly: coverage.readOnly })))],
     ],
   );
-  const where = `Apply with a provider in ${coverage.homeRegion}; IAM events are delivered in us-east-1.`;
   const denialsRule = coverage.denials
     ? [
         block(
@@ -220,13 +212,30 @@ export function eventBridgeTerraform(
           [
             ['name', 'mfaguard-access-denials'],
             ['description', "Access denials of every service, for mfaguard's MFA-related denials KPI"],
-            ...(covered.eventBusName === null ? [] : ([['event_bus_name', covered.eventBusName]] as const)),
+            ...onBusOf(eventBusName),
             ['state', ruleState(coverage.readOnly)],
             ['event_pattern', jsonencode(json(buildDenialPattern()))],
           ],
         ),
       ]
     : [];
+  return [rule, ...denialsRule];
+}
+
+/** A target of a rule on another bus than the default must name that bus too. */
+function onBusOf(eventBusName: HclValue | null) {
+  return eventBusName === null ? [] : ([['event_bus_name', eventBusName]] as const);
+}
+
+export function eventBridgeTerraform(
+  target: EventTargetKind,
+  endpoint: string | null,
+  coverage: EventBridgeCoverage,
+): string {
+  const covered = tfCoverage(coverage);
+  const onBus = onBusOf(covered.eventBusName);
+  const rules = ruleBlocks(coverage, covered.eventBusName);
+  const where = `Apply with a provider in ${coverage.homeRegion}; IAM events are delivered in us-east-1.`;
   const withDenials = (blocks: HclBlock[]): HclBlock[] => [
     ...blocks,
     ...(coverage.denials ? denialTargets(blocks) : []),
@@ -235,8 +244,7 @@ export function eventBridgeTerraform(
     return render(
       `mfaguard: EventBridge rule sending MFA events to an SQS queue mfaguard reads.\n${where}`,
       withDenials([
-        rule,
-        ...denialsRule,
+        ...rules,
         ...covered.blocks,
         ...queueBlocks('mfaguard', 'mfaguard-mfa-events', coverage.denials),
         block(
@@ -256,97 +264,10 @@ export function eventBridgeTerraform(
   return render(
     `mfaguard: EventBridge rule sending MFA events to mfaguard's /ingest/eventbridge through an API\ndestination; undeliverable events go to a dead-letter queue. ${where}`,
     withDenials([
-      block(
-        'variable',
-        ['mfaguard_endpoint'],
-        [
-          ['description', "mfaguard's ingest URL (HTTPS, ending in /ingest/eventbridge)"],
-          ['type', expr('string')],
-          ...(endpoint === null ? [] : ([['default', endpoint]] as const)),
-        ],
-      ),
-      block(
-        'variable',
-        ['mfaguard_api_key'],
-        [
-          ['description', `API key mfaguard expects in the ${API_KEY_HEADER} header`],
-          ['type', expr('string')],
-          ['sensitive', true],
-        ],
-      ),
-      rule,
-      ...denialsRule,
+      ...apiVariables(endpoint),
+      ...rules,
       ...covered.blocks,
-      block(
-        'resource',
-        ['aws_cloudwatch_event_connection', 'mfaguard'],
-        [
-          ['name', 'mfaguard'],
-          ['authorization_type', 'API_KEY'],
-          block(
-            'auth_parameters',
-            [],
-            [
-              block(
-                'api_key',
-                [],
-                [
-                  ['key', API_KEY_HEADER],
-                  ['value', expr('var.mfaguard_api_key')],
-                ],
-              ),
-            ],
-          ),
-        ],
-      ),
-      block(
-        'resource',
-        ['aws_cloudwatch_event_api_destination', 'mfaguard'],
-        [
-          ['name', 'mfaguard-ingest'],
-          ['invocation_endpoint', expr('var.mfaguard_endpoint')],
-          ['http_method', 'POST'],
-          ['invocation_rate_limit_per_second', 10],
-          ['connection_arn', expr('aws_cloudwatch_event_connection.mfaguard.arn')],
-        ],
-      ),
-      block(
-        'resource',
-        ['aws_iam_role', 'mfaguard_invoke'],
-        [
-          ['name', 'mfaguard-eventbridge-invoke'],
-          [
-            'assume_role_policy',
-            jsonencode({
-              Version: '2012-10-17',
-              Statement: [
-                { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
-              ],
-            }),
-          ],
-        ],
-      ),
-      block(
-        'resource',
-        ['aws_iam_role_policy', 'mfaguard_invoke'],
-        [
-          ['name', 'invoke-mfaguard'],
-          ['role', expr('aws_iam_role.mfaguard_invoke.id')],
-          [
-            'policy',
-            jsonencode({
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: 'events:InvokeApiDestination',
-                  Resource: expr('aws_cloudwatch_event_api_destination.mfaguard.arn'),
-                },
-              ],
-            }),
-          ],
-        ],
-      ),
+      ...apiDestinationBlocks(),
       ...queueBlocks('mfaguard_dlq', 'mfaguard-mfa-events-dlq', coverage.denials),
       block(
         'resource',
@@ -370,6 +291,106 @@ export function eventBridgeTerraform(
       ),
     ]),
   );
+}
+
+/** The endpoint and the API key, as variables. */
+function apiVariables(endpoint: string | null): HclBlock[] {
+  return [
+    block(
+      'variable',
+      ['mfaguard_endpoint'],
+      [
+        ['description', "mfaguard's ingest URL (HTTPS, ending in /ingest/eventbridge)"],
+        ['type', expr('string')],
+        ...(endpoint === null ? [] : ([['default', endpoint]] as const)),
+      ],
+    ),
+    block(
+      'variable',
+      ['mfaguard_api_key'],
+      [
+        ['description', `API key mfaguard expects in the ${API_KEY_HEADER} header`],
+        ['type', expr('string')],
+        ['sensitive', true],
+      ],
+    ),
+  ];
+}
+
+/** The connection (API key header), the API destination, and the role EventBridge invokes it with. */
+function apiDestinationBlocks(): HclBlock[] {
+  return [
+    block(
+      'resource',
+      ['aws_cloudwatch_event_connection', 'mfaguard'],
+      [
+        ['name', 'mfaguard'],
+        ['authorization_type', 'API_KEY'],
+        block(
+          'auth_parameters',
+          [],
+          [
+            block(
+              'api_key',
+              [],
+              [
+                ['key', API_KEY_HEADER],
+                ['value', expr('var.mfaguard_api_key')],
+              ],
+            ),
+          ],
+        ),
+      ],
+    ),
+    block(
+      'resource',
+      ['aws_cloudwatch_event_api_destination', 'mfaguard'],
+      [
+        ['name', 'mfaguard-ingest'],
+        ['invocation_endpoint', expr('var.mfaguard_endpoint')],
+        ['http_method', 'POST'],
+        ['invocation_rate_limit_per_second', 10],
+        ['connection_arn', expr('aws_cloudwatch_event_connection.mfaguard.arn')],
+      ],
+    ),
+    block(
+      'resource',
+      ['aws_iam_role', 'mfaguard_invoke'],
+      [
+        ['name', 'mfaguard-eventbridge-invoke'],
+        [
+          'assume_role_policy',
+          jsonencode({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+        ],
+      ],
+    ),
+    block(
+      'resource',
+      ['aws_iam_role_policy', 'mfaguard_invoke'],
+      [
+        ['name', 'invoke-mfaguard'],
+        ['role', expr('aws_iam_role.mfaguard_invoke.id')],
+        [
+          'policy',
+          jsonencode({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'events:InvokeApiDestination',
+                Resource: expr('aws_cloudwatch_event_api_destination.mfaguard.arn'),
+              },
+            ],
+          }),
+        ],
+      ],
+    ),
+  ];
 }
 
 /** The main rule's targets again, on the denials rule (same destination, same retry and dead-letter settings). */
