@@ -298,13 +298,24 @@ function userDetail(
     groups: Array.isArray(raw['GroupList'])
       ? raw['GroupList'].filter((g): g is string => typeof g === 'string')
       : [],
-    inlinePolicies: inlinePoliciesEach(
-      raw['UserPolicyList'],
-      `${path}.UserPolicyList`,
-      location,
-      issues,
-      problems,
-    ),
+    ...principalPolicies(raw, 'UserPolicyList', path, location, issues, problems),
+    permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
+    tags: tags(raw['Tags']),
+    problems,
+  };
+}
+
+/** The inline and attached managed policies of a user or group; what cannot be read is noted in `problems`. */
+function principalPolicies(
+  raw: Record<string, unknown>,
+  inlineKey: 'UserPolicyList' | 'GroupPolicyList',
+  path: string,
+  location: string,
+  issues: InputIssue[],
+  problems: string[],
+): Pick<IamGroupDetail, 'inlinePolicies' | 'attachedPolicies'> {
+  return {
+    inlinePolicies: inlinePoliciesEach(raw[inlineKey], `${path}.${inlineKey}`, location, issues, problems),
     attachedPolicies: readPart(
       () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
       [],
@@ -312,9 +323,6 @@ function userDetail(
       issues,
       problems,
     ),
-    permissionsBoundaryArn: boundaryArn(raw['PermissionsBoundary']),
-    tags: tags(raw['Tags']),
-    problems,
   };
 }
 
@@ -328,20 +336,7 @@ function groupDetail(
   return {
     groupName: raw['GroupName'] as string,
     arn: str(raw['Arn']) ?? '',
-    inlinePolicies: inlinePoliciesEach(
-      raw['GroupPolicyList'],
-      `${path}.GroupPolicyList`,
-      location,
-      issues,
-      problems,
-    ),
-    attachedPolicies: readPart(
-      () => attached(raw['AttachedManagedPolicies'], `${path}.AttachedManagedPolicies`),
-      [],
-      location,
-      issues,
-      problems,
-    ),
+    ...principalPolicies(raw, 'GroupPolicyList', path, location, issues, problems),
     problems,
   };
 }
