@@ -3,6 +3,7 @@
 // post was due, so a stalled server shows in the figures instead of slowing the generator down), percentiles.
 
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,7 +30,7 @@ export interface Sample {
   readonly status: number;
   readonly kind: 'removal' | 'kept' | 'noise';
   readonly alerting: boolean;
-  /** Why there was no answer (status 0): the client's error code, e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET. */
+  /** Why there was no answer (status 0): the client's error code, e.g. ECONNRESET, ETIMEDOUT. */
   readonly error?: string;
 }
 
@@ -89,6 +90,49 @@ export function eventBody(
 
 export type EventKind = 'removal' | 'kept' | 'noise';
 
+// A sender keeps a bounded pool of keep-alive connections, as EventBridge API destinations and log shippers do.
+// Global fetch opens a new connection for every post that finds none free: past saturation that was thousands of
+// connections, the listen backlog overflowed, and posts sat on connections the server never accepted until the
+// client gave up (runs of one build varied 3x, and a run could hang with both processes idle). Posts past the pool
+// wait in the client; their latency still counts from the moment they were due, so queueing shows in the figures.
+export const CONNECTIONS = Number(process.env['MFAGUARD_BENCH_CONNECTIONS'] ?? 128);
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${INGEST_TOKEN}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function parseAnswer(text: string): { alerts?: number } {
+  try {
+    return JSON.parse(text) as { alerts?: number };
+  } catch {
+    return {};
+  }
+}
+
 /** Posts each body at its offset (ms from the start), open-loop; resolves with every sample. */
 export async function drive(
   url: string,
@@ -105,30 +149,24 @@ export async function drive(
         const { kind, body, atMs } = schedule[sent]!;
         const due = start + atMs;
         pending.push(
-          fetch(`${url}/ingest/eventbridge`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
-            body,
-          })
-            .then(async (response) => {
+          post(`${url}/ingest/eventbridge`, body)
+            .then(({ status, text }) => {
               // An answer that is not JSON (a proxy's page) still counts by its status, not as no answer.
-              const answer = (await response.json().catch(() => ({}))) as { alerts?: number };
+              const answer = parseAnswer(text);
               samples.push({
                 ms: performance.now() - due,
-                status: response.status,
+                status,
                 kind,
                 alerting: kind === 'removal' && (answer.alerts ?? 0) > 0,
               });
             })
             .catch((error: unknown) => {
-              const cause = (error as { cause?: { code?: string; name?: string } }).cause;
-              const code = cause?.code ?? cause?.name ?? (error as Error).name;
               samples.push({
                 ms: performance.now() - due,
                 status: 0,
                 kind,
                 alerting: false,
-                error: code,
+                error: (error as { code?: string }).code ?? (error as Error).name,
               });
             }),
         );
