@@ -21,6 +21,7 @@ import {
 } from './scenarios.ts';
 import type { AlertIntent, Planted, Scenario } from './scenarios.ts';
 import { buildWorld } from './world.ts';
+import type { SimAccount, World } from './world.ts';
 
 const gzipAsync = promisify(gzipCallback);
 
@@ -277,27 +278,16 @@ class Writer {
   }
 }
 
-/**
- * Generates the archive and returns its ground truth (also written to `outDir/ground-truth.json`).
- * The same options give the same bytes: every random choice comes from the seed, and nothing reads the clock.
- */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14
-export async function generateArchive(options: GenerateOptions): Promise<GroundTruth> {
-  const o = normalise(options);
-  const SLOT_MS = o.deliveryMinutes * MINUTE;
-  // Separate streams, so the world and the stories stay the same when only the event count changes.
-  const worldRng = new Prng(o.seed);
-  const storyRng = new Prng((o.seed ^ 0x5bd1e995) >>> 0);
-  const noiseRng = new Prng((o.seed + 0x7f4a7c15) >>> 0);
+/** The planted records (scenario stories, then the MFA-relevant background) and what they amount to. */
+interface PlantedSet {
+  readonly planted: Planted[];
+  readonly scenarios: Scenario[];
+  readonly rotations: number;
+  readonly baseline: number;
+  readonly benign: number;
+}
 
-  const accountIds =
-    typeof o.accountSpec === 'number'
-      ? Array.from({ length: o.accountSpec }, () => worldRng.digits(12))
-      : [...o.accountSpec];
-  const world = buildWorld(worldRng, accountIds);
-  const accountById = new Map(world.accounts.map((a) => [a.id, a]));
-
-  // Planted records: scenario stories, then the MFA-relevant background.
+function plantRecords(o: NormalisedOptions, world: World, storyRng: Prng): PlantedSet {
   const planted: Planted[] = [];
   const scenarios: Scenario[] = [];
   if (o.scenarios) {
@@ -335,6 +325,11 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     const account = storyRng.pick(world.accounts);
     planted.push(benignMfaEvent(storyRng, account, officeTime(storyRng, o.startMs, o.days)));
   }
+  return { planted, scenarios, rotations, baseline, benign };
+}
+
+/** The planted records must fit in the archive's days, and leave room for noise: the noise count, or a usage error. */
+function noiseCount(o: NormalisedOptions, planted: readonly Planted[]): number {
   const endMs = o.startMs + o.days * DAY;
   for (const p of planted) {
     if (p.t < o.startMs || p.t >= endMs)
@@ -346,13 +341,28 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
       `generate: events ${o.events} is too small: the scenarios and MFA share alone need ${planted.length} records (raise the event count or turn the scenarios off)`,
     );
   }
+  return noise;
+}
 
-  // Streams: every account in every region; us-east-1 as well where planted global events need it.
+function cumulativeOf(kinds: readonly NoiseKind[]): number[] {
+  let sum = 0;
+  return kinds.map((k) => (sum += k.weight));
+}
+
+/** The delivery streams and the planted records by `slot:stream`. */
+interface StreamLayout {
+  readonly streams: Stream[];
+  readonly plantedBySlot: Map<string, Planted[]>;
+}
+
+/** Streams: every account in every region; a stream of its own (no noise) wherever a planted record lands elsewhere. */
+function layStreams(
+  o: NormalisedOptions,
+  world: World,
+  planted: readonly Planted[],
+  slotMs: number,
+): StreamLayout {
   const regional = NOISE_KINDS.filter((k) => !k.globalOnly);
-  const cumulativeOf = (kinds: readonly NoiseKind[]): number[] => {
-    let sum = 0;
-    return kinds.map((k) => (sum += k.weight));
-  };
   const streams: Stream[] = [];
   for (const account of world.accounts) {
     o.regions.forEach((region, i) => {
@@ -367,7 +377,6 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     });
   }
   const streamIndex = new Map(streams.map((s, i) => [`${s.account}/${s.region}`, i]));
-  const slots = o.days * (DAY / SLOT_MS);
   const plantedBySlot = new Map<string, Planted[]>();
   for (const p of planted) {
     const key = `${p.account}/${p.region}`;
@@ -383,44 +392,165 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
       });
       streamIndex.set(key, si);
     }
-    const slot = Math.floor((p.t - o.startMs) / SLOT_MS);
+    const slot = Math.floor((p.t - o.startMs) / slotMs);
     const cell = `${slot}:${si}`;
     const list = plantedBySlot.get(cell);
     if (list === undefined) plantedBySlot.set(cell, [p]);
     else list.push(p);
   }
+  return { streams, plantedBySlot };
+}
 
-  // Noise per (slot, stream): weights with a little jitter, then exact cumulative rounding to `noise`.
+/** Noise weight per (slot, stream): time of day and week, the stream's share, a little jitter. */
+function noiseWeights(
+  o: NormalisedOptions,
+  streams: readonly Stream[],
+  slots: number,
+  slotMs: number,
+  noiseRng: Prng,
+): { weights: Float64Array; totalWeight: number } {
   const weights = new Float64Array(slots * streams.length);
   let totalWeight = 0;
   for (let slot = 0; slot < slots; slot++) {
-    const tw = timeWeight(o.startMs + slot * SLOT_MS);
+    const tw = timeWeight(o.startMs + slot * slotMs);
     for (let si = 0; si < streams.length; si++) {
       const w = tw * (streams[si]?.weight ?? 0) * (0.75 + 0.5 * noiseRng.next());
       weights[slot * streams.length + si] = w;
       totalWeight += w;
     }
   }
+  return { weights, totalWeight };
+}
 
-  const writer = new Writer(o.outDir, o.gzip, o.gzipLevel);
-  const ext = o.gzip ? '.json.gz' : '.json';
-  const eventsByName = new Map<string, number>();
-  const fileOfEvent = new Map<string, string>();
-  const plantedIds = new Set(planted.map((p) => p.record['eventID'] as string));
-  const duplicateOf = scenarios.find((s) => s.kind === 'root-console-login')?.events[0]?.id;
-  const duplicateDeliveries: DuplicateDelivery[] = [];
-  const digestAccounts = new Set(world.accounts.slice(0, 2).map((a) => a.id));
-  const digestSources = new Map<string, { path: string; oldest: string; newest: string }[]>();
-  const sessions = new SessionCache();
-  let files = 0;
-  let records = 0;
-  let uncompressed = 0;
+/** What the log files held, gathered as they are written, for the ground truth and the digests. */
+class LogTally {
+  files = 0;
+  records = 0;
+  uncompressed = 0;
+  readonly eventsByName = new Map<string, number>();
+  readonly fileOfEvent = new Map<string, string>();
+  readonly duplicateDeliveries: DuplicateDelivery[] = [];
+  readonly digestSources = new Map<string, { path: string; oldest: string; newest: string }[]>();
+
+  count(content: string, records: number): void {
+    this.files += 1;
+    this.records += records;
+    this.uncompressed += Buffer.byteLength(content);
+  }
+}
+
+/** Everything writing the log files reads and does not change. */
+interface LogPlan {
+  readonly o: NormalisedOptions;
+  readonly world: World;
+  readonly accountById: ReadonlyMap<string, SimAccount>;
+  readonly noiseRng: Prng;
+  readonly sessions: SessionCache;
+  readonly writer: Writer;
+  readonly ext: string;
+  readonly plantedIds: ReadonlySet<string>;
+  readonly duplicateOf: string | undefined;
+  readonly digestAccounts: ReadonlySet<string>;
+}
+
+/** One slot of one stream: its noise records (times drawn, then kinds) and its planted ones, in time order. */
+function slotItems(
+  plan: LogPlan,
+  stream: Stream,
+  account: SimAccount,
+  slotStart: number,
+  slotMs: number,
+  n: number,
+  plantedHere: readonly Planted[],
+): { t: number; record: Rec }[] {
+  const { noiseRng, sessions, world } = plan;
+  const times = new Float64Array(n);
+  for (let i = 0; i < n; i++) times[i] = slotStart + noiseRng.int(slotMs / 1000) * 1000;
+  times.sort();
+  const items: { t: number; record: Rec }[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = times[i] ?? slotStart;
+    const kind = noiseRng.weighted(stream.kinds, stream.cumulative);
+    items.push({
+      t,
+      record: kind.build({ rng: noiseRng, account, region: stream.region, t, sessions, world }),
+    });
+  }
+  for (const p of plantedHere) items.push({ t: p.t, record: p.record });
+  if (plantedHere.length > 0) items.sort((a, b) => a.t - b.t);
+  return items;
+}
+
+/** Writes one slot's records as delivery files of at most `recordsPerFile` (and the organisation trail's copy). */
+async function writeDeliveries(
+  plan: LogPlan,
+  tally: LogTally,
+  stream: Stream,
+  items: readonly { t: number; record: Rec }[],
+  slotStart: number,
+  deliveredAt: number,
+  onProgress: GenerateOptions['onProgress'],
+): Promise<void> {
+  const { o, noiseRng, writer, ext } = plan;
+  for (let from = 0; from < items.length; from += o.recordsPerFile) {
+    const chunk = items.slice(from, from + o.recordsPerFile);
+    const name = `${stream.account}_CloudTrail_${stream.region}_${fileStamp(deliveredAt)}_${noiseRng.alnum(16)}${ext}`;
+    const relPath = `AWSLogs/${stream.account}/CloudTrail/${stream.region}/${datePath(deliveredAt)}/${name}`;
+    const parts: string[] = [];
+    let hasDuplicateTarget = false;
+    for (const item of chunk) {
+      parts.push(JSON.stringify(item.record));
+      const eventName = item.record['eventName'] as string;
+      tally.eventsByName.set(eventName, (tally.eventsByName.get(eventName) ?? 0) + 1);
+      const id = item.record['eventID'] as string;
+      if (plan.plantedIds.has(id)) tally.fileOfEvent.set(id, relPath);
+      if (id === plan.duplicateOf) hasDuplicateTarget = true;
+    }
+    const content = `{"Records":[${parts.join(',')}]}`;
+    const wantHash =
+      plan.digestAccounts.has(stream.account) &&
+      stream.region === GLOBAL_REGION &&
+      slotStart < o.startMs + HOUR;
+    if (wantHash) {
+      const list = tally.digestSources.get(stream.account) ?? [];
+      list.push({
+        path: relPath,
+        oldest: iso(chunk[0]?.t ?? slotStart),
+        newest: iso(chunk[chunk.length - 1]?.t ?? slotStart),
+      });
+      tally.digestSources.set(stream.account, list);
+    }
+    await writer.emit(relPath, content, o.gzip, wantHash);
+    tally.count(content, chunk.length);
+    if (hasDuplicateTarget) {
+      // The organisation trail delivers the same records under the organisation id, in a file of its own.
+      const copyName = `${stream.account}_CloudTrail_${stream.region}_${fileStamp(deliveredAt + MINUTE)}_${noiseRng.alnum(16)}${ext}`;
+      const copyPath = `AWSLogs/${plan.world.orgId}/${stream.account}/CloudTrail/${stream.region}/${datePath(deliveredAt + MINUTE)}/${copyName}`;
+      await writer.emit(copyPath, content);
+      tally.count(content, chunk.length);
+      tally.duplicateDeliveries.push({ original: relPath, copy: copyPath, records: chunk.length });
+    }
+    onProgress?.({ files: tally.files, records: tally.records });
+  }
+}
+
+/** Every slot of every stream, in order: the noise shared out by exact cumulative rounding, then written. */
+async function writeLogs(
+  plan: LogPlan,
+  layout: StreamLayout,
+  noise: number,
+  onProgress: GenerateOptions['onProgress'],
+): Promise<LogTally> {
+  const { o } = plan;
+  const { streams, plantedBySlot } = layout;
+  const slotMs = o.deliveryMinutes * MINUTE;
+  const slots = o.days * (DAY / slotMs);
+  const { weights, totalWeight } = noiseWeights(o, streams, slots, slotMs, plan.noiseRng);
+  const tally = new LogTally();
   let cumWeight = 0;
   let allocated = 0;
-
   for (let slot = 0; slot < slots; slot++) {
-    const slotStart = o.startMs + slot * SLOT_MS;
-    const deliveredAt = slotStart + SLOT_MS;
+    const slotStart = o.startMs + slot * slotMs;
     for (let si = 0; si < streams.length; si++) {
       const stream = streams[si];
       if (stream === undefined) continue;
@@ -430,76 +560,21 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
       allocated = upTo;
       const plantedHere = plantedBySlot.get(`${slot}:${si}`) ?? [];
       if (n === 0 && plantedHere.length === 0) continue;
-
-      const account = accountById.get(stream.account);
+      const account = plan.accountById.get(stream.account);
       if (account === undefined) continue;
-      const times = new Float64Array(n);
-      for (let i = 0; i < n; i++) times[i] = slotStart + noiseRng.int(SLOT_MS / 1000) * 1000;
-      times.sort();
-      const items: { t: number; record: Rec }[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = times[i] ?? slotStart;
-        const kind = noiseRng.weighted(stream.kinds, stream.cumulative);
-        items.push({
-          t,
-          record: kind.build({ rng: noiseRng, account, region: stream.region, t, sessions, world }),
-        });
-      }
-      for (const p of plantedHere) items.push({ t: p.t, record: p.record });
-      if (plantedHere.length > 0) items.sort((a, b) => a.t - b.t);
-
-      for (let from = 0; from < items.length; from += o.recordsPerFile) {
-        const chunk = items.slice(from, from + o.recordsPerFile);
-        const name = `${stream.account}_CloudTrail_${stream.region}_${fileStamp(deliveredAt)}_${noiseRng.alnum(16)}${ext}`;
-        const relPath = `AWSLogs/${stream.account}/CloudTrail/${stream.region}/${datePath(deliveredAt)}/${name}`;
-        const parts: string[] = [];
-        let hasDuplicateTarget = false;
-        for (const item of chunk) {
-          parts.push(JSON.stringify(item.record));
-          const eventName = item.record['eventName'] as string;
-          eventsByName.set(eventName, (eventsByName.get(eventName) ?? 0) + 1);
-          const id = item.record['eventID'] as string;
-          if (plantedIds.has(id)) fileOfEvent.set(id, relPath);
-          if (id === duplicateOf) hasDuplicateTarget = true;
-        }
-        const content = `{"Records":[${parts.join(',')}]}`;
-        const wantHash =
-          digestAccounts.has(stream.account) &&
-          stream.region === GLOBAL_REGION &&
-          slotStart < o.startMs + HOUR;
-        if (wantHash) {
-          const list = digestSources.get(stream.account) ?? [];
-          list.push({
-            path: relPath,
-            oldest: iso(chunk[0]?.t ?? slotStart),
-            newest: iso(chunk[chunk.length - 1]?.t ?? slotStart),
-          });
-          digestSources.set(stream.account, list);
-        }
-        await writer.emit(relPath, content, o.gzip, wantHash);
-        files += 1;
-        records += chunk.length;
-        uncompressed += Buffer.byteLength(content);
-        if (hasDuplicateTarget) {
-          // The organisation trail delivers the same records under the organisation id, in a file of its own.
-          const copyName = `${stream.account}_CloudTrail_${stream.region}_${fileStamp(deliveredAt + MINUTE)}_${noiseRng.alnum(16)}${ext}`;
-          const copyPath = `AWSLogs/${world.orgId}/${stream.account}/CloudTrail/${stream.region}/${datePath(deliveredAt + MINUTE)}/${copyName}`;
-          await writer.emit(copyPath, content);
-          files += 1;
-          records += chunk.length;
-          uncompressed += Buffer.byteLength(content);
-          duplicateDeliveries.push({ original: relPath, copy: copyPath, records: chunk.length });
-        }
-        options.onProgress?.({ files, records });
-      }
+      const items = slotItems(plan, stream, account, slotStart, slotMs, n, plantedHere);
+      await writeDeliveries(plan, tally, stream, items, slotStart, slotStart + slotMs, onProgress);
     }
   }
-  await writer.flush();
-  const logBytes = writer.bytesWritten;
+  await plan.writer.flush();
+  return tally;
+}
 
-  // Digest files (always gzipped, as AWS writes them): the scanner must recognise and skip them.
+/** Digest files (always gzipped, as AWS writes them) for the first hour: the scanner must recognise and skip them. */
+async function writeDigests(plan: LogPlan, tally: LogTally): Promise<string[]> {
+  const { o, writer } = plan;
   const digests: string[] = [];
-  for (const [accountId, sources] of [...digestSources].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const [accountId, sources] of [...tally.digestSources].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const endOfHour = o.startMs + HOUR;
     const stamp = new Date(endOfHour).toISOString().replace(/[-:]/g, '').slice(0, 15) + 'Z';
     const relPath = `AWSLogs/${accountId}/CloudTrail-Digest/${GLOBAL_REGION}/${datePath(endOfHour)}/${accountId}_CloudTrail-Digest_${GLOBAL_REGION}_${TRAIL_NAME}_${GLOBAL_REGION}_${stamp}.json.gz`;
@@ -509,7 +584,7 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
       digestEndTime: iso(endOfHour),
       digestS3Bucket: `aws-cloudtrail-logs-${accountId}-${TRAIL_NAME}`,
       digestS3Object: relPath,
-      digestPublicKeyFingerprint: noiseRng.hex(32),
+      digestPublicKeyFingerprint: plan.noiseRng.hex(32),
       digestSignatureAlgorithm: 'SHA256withRSA',
       newestEventTime: sources[sources.length - 1]?.newest ?? null,
       oldestEventTime: sources[0]?.oldest ?? null,
@@ -531,11 +606,21 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     digests.push(relPath);
   }
   await writer.flush();
+  return digests;
+}
 
+function groundTruth(
+  o: NormalisedOptions,
+  world: World,
+  accountIds: readonly string[],
+  set: PlantedSet,
+  tally: LogTally,
+  written: { logBytes: number; digests: readonly string[] },
+): GroundTruth {
   const byIntent = Object.fromEntries(ALERT_INTENTS.map((i) => [i, 0])) as Record<AlertIntent, number>;
-  for (const s of scenarios) for (const e of s.expect) byIntent[e.intent] += 1;
-  const duplicatesCount = duplicateDeliveries.reduce((sum, d) => sum + d.records, 0);
-  const truth: GroundTruth = {
+  for (const s of set.scenarios) for (const e of s.expect) byIntent[e.intent] += 1;
+  const duplicatesCount = tally.duplicateDeliveries.reduce((sum, d) => sum + d.records, 0);
+  return {
     generator: GENERATOR_ID,
     formatVersion: 1,
     options: {
@@ -554,28 +639,73 @@ export async function generateArchive(options: GenerateOptions): Promise<GroundT
     },
     organizationId: world.orgId,
     accounts: world.accounts.map((a) => ({ id: a.id, alias: a.alias })),
-    records: { unique: records - duplicatesCount, written: records, duplicates: duplicatesCount },
-    files: { logs: files, digests: digests.length, duplicateDeliveries: duplicateDeliveries.length },
-    bytes: { uncompressed, written: logBytes },
-    mfaBackground: { benignEvents: benign, rotations, baselineSignIns: baseline },
+    records: {
+      unique: tally.records - duplicatesCount,
+      written: tally.records,
+      duplicates: duplicatesCount,
+    },
+    files: {
+      logs: tally.files,
+      digests: written.digests.length,
+      duplicateDeliveries: tally.duplicateDeliveries.length,
+    },
+    bytes: { uncompressed: tally.uncompressed, written: written.logBytes },
+    mfaBackground: { benignEvents: set.benign, rotations: set.rotations, baselineSignIns: set.baseline },
     eventsByName: Object.fromEntries(
-      [...eventsByName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+      [...tally.eventsByName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     ),
     expectedAlerts: { total: Object.values(byIntent).reduce((a, b) => a + b, 0), byIntent },
-    duplicateDeliveries,
-    digests,
-    scenarios: scenarios.map((s) => ({
+    duplicateDeliveries: tally.duplicateDeliveries,
+    digests: written.digests,
+    scenarios: set.scenarios.map((s) => ({
       id: s.id,
       kind: s.kind,
       description: s.description,
       account: s.account,
       actor: s.actor,
       targets: s.targets,
-      events: s.events.map((e) => ({ ...e, file: fileOfEvent.get(e.id) ?? '' })),
+      events: s.events.map((e) => ({ ...e, file: tally.fileOfEvent.get(e.id) ?? '' })),
       expect: s.expect,
       ...(s.triage === undefined ? {} : { triage: s.triage }),
     })),
   };
+}
+
+/**
+ * Generates the archive and returns its ground truth (also written to `outDir/ground-truth.json`).
+ * The same options give the same bytes: every random choice comes from the seed, and nothing reads the clock.
+ */
+export async function generateArchive(options: GenerateOptions): Promise<GroundTruth> {
+  const o = normalise(options);
+  // Separate streams, so the world and the stories stay the same when only the event count changes.
+  const worldRng = new Prng(o.seed);
+  const storyRng = new Prng((o.seed ^ 0x5bd1e995) >>> 0);
+  const noiseRng = new Prng((o.seed + 0x7f4a7c15) >>> 0);
+
+  const accountIds =
+    typeof o.accountSpec === 'number'
+      ? Array.from({ length: o.accountSpec }, () => worldRng.digits(12))
+      : [...o.accountSpec];
+  const world = buildWorld(worldRng, accountIds);
+  const set = plantRecords(o, world, storyRng);
+  const noise = noiseCount(o, set.planted);
+  const layout = layStreams(o, world, set.planted, o.deliveryMinutes * MINUTE);
+  const plan: LogPlan = {
+    o,
+    world,
+    accountById: new Map(world.accounts.map((a) => [a.id, a])),
+    noiseRng,
+    sessions: new SessionCache(),
+    writer: new Writer(o.outDir, o.gzip, o.gzipLevel),
+    ext: o.gzip ? '.json.gz' : '.json',
+    plantedIds: new Set(set.planted.map((p) => p.record['eventID'] as string)),
+    duplicateOf: set.scenarios.find((s) => s.kind === 'root-console-login')?.events[0]?.id,
+    digestAccounts: new Set(world.accounts.slice(0, 2).map((a) => a.id)),
+  };
+  const tally = await writeLogs(plan, layout, noise, options.onProgress);
+  const logBytes = plan.writer.bytesWritten;
+  const digests = await writeDigests(plan, tally);
+  const truth = groundTruth(o, world, accountIds, set, tally, { logBytes, digests });
   mkdirSync(o.outDir, { recursive: true });
   await writeFile(join(o.outDir, 'ground-truth.json'), JSON.stringify(truth, null, 2) + '\n');
   return truth;

@@ -4,8 +4,6 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../model/index.ts';
-import { openPostgresStore } from './postgres/postgres-store.ts';
-import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { OpenStoreOptions, Store } from './store.ts';
 
 const ACCEPTED =
@@ -68,9 +66,14 @@ function storeUrlError(url: string, why: string): UsageError {
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url);
   const shown = redactStoreUrl(url);
-  return location.kind === 'sqlite'
-    ? openSqliteStore(location.path, shown, options)
-    : openPostgresStore(location.url, shown, options);
+  // Loaded when a store is opened: the drivers and the query builder (kysely, pg, better-sqlite3: some 300 modules,
+  // half a CPU second) would otherwise load with every command that merely shares a module with this one (`scan`).
+  if (location.kind === 'sqlite') {
+    const { openSqliteStore } = await import('./sqlite/sqlite-store.ts');
+    return openSqliteStore(location.path, shown, options);
+  }
+  const { openPostgresStore } = await import('./postgres/postgres-store.ts');
+  return openPostgresStore(location.url, shown, options);
 }
 
 /**

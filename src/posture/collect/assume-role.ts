@@ -1,9 +1,12 @@
 // One STS AssumeRole, shared by the posture audit (a role per account) and the responder (its own role per account).
 
 import type { STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ExternalError } from '../../model/index.ts';
 import { awsErrorText } from './live.ts';
+
+// The SDK client loads when this collector runs: a module-level import made every command that shares a module
+// with posture (`scan` among them) pay for it at start-up.
+const stsSdk = () => import('@aws-sdk/client-sts');
 
 export interface TemporaryCredentials {
   readonly accessKeyId: string;
@@ -37,6 +40,7 @@ function retryable(error: unknown): boolean {
  * the message is shown on a posture finding or a failed response action as it is.
  */
 export async function assumeRole(sts: STSClient, request: AssumeRoleRequest): Promise<TemporaryCredentials> {
+  const { AssumeRoleCommand } = await stsSdk();
   let answer;
   try {
     answer = await sts.send(

@@ -1,16 +1,5 @@
 // Collects one account's snapshot through the AWS SDK: credential report (polled), MFA devices, authorization details, summary, password policy, root access.
 
-import {
-  GenerateCredentialReportCommand,
-  GetAccountAuthorizationDetailsCommand,
-  GetAccountPasswordPolicyCommand,
-  GetAccountSummaryCommand,
-  GetCredentialReportCommand,
-  ListMFADevicesCommand,
-  ListOrganizationsFeaturesCommand,
-  ListUsersCommand,
-  ListVirtualMFADevicesCommand,
-} from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { InputIssue } from '../../model/index.ts';
 import { ExternalError } from '../../model/index.ts';
@@ -34,6 +23,10 @@ import type {
   RootAccess,
   ServiceControlPolicy,
 } from './snapshot.ts';
+
+// The SDK client loads when this collector runs: a module-level import made every command that shares a module
+// with posture (`scan` among them) pay for it at start-up.
+const iamSdk = () => import('@aws-sdk/client-iam');
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -89,6 +82,7 @@ export async function fetchCredentialReport(
   iam: IAMClient,
   polling: CredentialReportPolling,
 ): Promise<{ csv: string; generatedAt: string | null }> {
+  const { GenerateCredentialReportCommand, GetCredentialReportCommand } = await iamSdk();
   const maxAttempts = polling.maxAttempts ?? 30;
   const maxDelay = polling.maxDelayMs ?? 20_000;
   let delay = polling.initialDelayMs ?? 1_000;
@@ -161,6 +155,7 @@ async function part<T>(location: string, fetch: () => Promise<T>): Promise<Part<
 }
 
 async function listAllUsers(iam: IAMClient): Promise<string[]> {
+  const { ListUsersCommand } = await iamSdk();
   const names: string[] = [];
   let marker: string | undefined;
   do {
@@ -172,6 +167,7 @@ async function listAllUsers(iam: IAMClient): Promise<string[]> {
 }
 
 async function listUserDevices(iam: IAMClient, userName: string): Promise<MfaDevice[]> {
+  const { ListMFADevicesCommand } = await iamSdk();
   const devices: MfaDevice[] = [];
   let marker: string | undefined;
   do {
@@ -189,6 +185,7 @@ async function listUserDevices(iam: IAMClient, userName: string): Promise<MfaDev
 }
 
 async function listVirtualDevices(iam: IAMClient): Promise<MfaDevice[]> {
+  const { ListVirtualMFADevicesCommand } = await iamSdk();
   const devices: MfaDevice[] = [];
   let marker: string | undefined;
   do {
@@ -205,6 +202,7 @@ async function listVirtualDevices(iam: IAMClient): Promise<MfaDevice[]> {
 }
 
 async function authorizationDetails(iam: IAMClient): Promise<AuthorizationDetails> {
+  const { GetAccountAuthorizationDetailsCommand } = await iamSdk();
   const pages: unknown[] = [];
   let marker: string | undefined;
   do {
@@ -223,6 +221,7 @@ async function authorizationDetails(iam: IAMClient): Promise<AuthorizationDetail
 }
 
 async function passwordPolicy(iam: IAMClient): Promise<PasswordPolicy | null> {
+  const { GetAccountPasswordPolicyCommand } = await iamSdk();
   try {
     const got = await iam.send(new GetAccountPasswordPolicyCommand({}));
     return parsePasswordPolicy({ PasswordPolicy: got.PasswordPolicy ?? {} });
@@ -235,6 +234,7 @@ async function passwordPolicy(iam: IAMClient): Promise<PasswordPolicy | null> {
 
 /** Centralized root credentials management, asked of IAM; accounts outside an organization answer "no". */
 export async function rootCredentialsManagement(iam: IAMClient): Promise<boolean | null> {
+  const { ListOrganizationsFeaturesCommand } = await iamSdk();
   try {
     const got = await iam.send(new ListOrganizationsFeaturesCommand({}));
     return (got.EnabledFeatures ?? []).includes('RootCredentialsManagement');
@@ -282,6 +282,7 @@ export async function collectAccountLive(
     return details;
   });
   const accountSummary = await part<Readonly<Record<string, number>>>('aws:GetAccountSummary', async () => {
+    const { GetAccountSummaryCommand } = await iamSdk();
     const got = await iam.send(new GetAccountSummaryCommand({}));
     return { ...(got.SummaryMap ?? {}) };
   });

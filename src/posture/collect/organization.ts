@@ -1,11 +1,5 @@
 // Audits every account of an AWS Organization: lists accounts, assumes a role in each (bounded concurrency), gathers the SCPs that apply.
 
-import {
-  DescribePolicyCommand,
-  ListAccountsCommand,
-  ListParentsCommand,
-  ListPoliciesForTargetCommand,
-} from '@aws-sdk/client-organizations';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -16,6 +10,10 @@ import { mapWithConcurrency } from './concurrency.ts';
 import { awsErrorText } from './live.ts';
 import { decodePolicyDocument } from './parse-aws.ts';
 import type { AccountSnapshot, Part, ServiceControlPolicy } from './snapshot.ts';
+
+// The SDK client loads when this collector runs: a module-level import made every command that shares a module
+// with posture (`scan` among them) pay for it at start-up.
+const organizationsSdk = () => import('@aws-sdk/client-organizations');
 
 export const DEFAULT_ORG_ROLE = 'OrganizationAccountAccessRole';
 
@@ -48,6 +46,7 @@ export interface OrganizationAuditOptions {
 }
 
 export async function listOrganizationAccounts(organizations: OrganizationsClient): Promise<OrgAccount[]> {
+  const { ListAccountsCommand } = await organizationsSdk();
   const accounts: OrgAccount[] = [];
   let token: string | undefined;
   do {
@@ -94,6 +93,7 @@ async function scpsFor(
   cache: Map<string, Promise<ServiceControlPolicy[]>>,
 ): Promise<ServiceControlPolicy[]> {
   // SCPs attach to the account, its OUs and the root; walk up and gather each level's policies once.
+  const { ListParentsCommand } = await organizationsSdk();
   const targets: string[] = [accountId];
   let child = accountId;
   for (let depth = 0; depth < 6; depth += 1) {
@@ -121,6 +121,7 @@ async function policiesOn(
   organizations: OrganizationsClient,
   target: string,
 ): Promise<ServiceControlPolicy[]> {
+  const { ListPoliciesForTargetCommand, DescribePolicyCommand } = await organizationsSdk();
   const out: ServiceControlPolicy[] = [];
   let token: string | undefined;
   do {

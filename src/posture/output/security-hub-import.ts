@@ -1,9 +1,12 @@
 // Sends ASFF findings to Security Hub with BatchImportFindings: batches of 100, retries on throttling, failed findings reported.
 
-import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { awsErrorName, awsErrorText } from '../collect/live.ts';
 import type { Sleep } from '../collect/live.ts';
+
+// The SDK client loads when findings are sent: a module-level import made every command that shares a module
+// with posture (`scan` among them) pay for it at start-up.
+const securityHubSdk = () => import('@aws-sdk/client-securityhub');
 
 /** BatchImportFindings API reference: at most 100 findings per request, each at most 240 KB. */
 export const BATCH_IMPORT_LIMIT = 100;
@@ -71,6 +74,7 @@ export async function importFindings(
   options: ImportOptions,
 ): Promise<ImportResult> {
   const maxAttempts = options.maxAttempts ?? 5;
+  const { BatchImportFindingsCommand } = await securityHubSdk();
   const failed: FailedFinding[] = [];
   const sendable: AwsSecurityFinding[] = [];
   for (const finding of findings) {

@@ -1,8 +1,8 @@
 // Lists and reads CloudTrail from the local file system: one file, a folder walked recursively, a pipe, or stdin.
 
 import type { Dirent } from 'node:fs';
-import { readFileSync } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { InputIssue } from '../../../model/index.ts';
@@ -31,7 +31,10 @@ export interface FileStat {
 export type DirEntry = Pick<Dirent, 'name' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
 
 export const nodeFileSystem: FileSystem = {
-  stat: (path) => stat(path),
+  // Synchronous inside: a walk stats every file one after the other anyway, and an asynchronous stat's trip through
+  // the thread pool cost more than the stat itself: listing 8,065 files took 0.35 CPU-s instead of 0.55-1.1.
+  // A throw in the executor becomes a rejection, as from fs.promises.
+  stat: (path) => new Promise((resolve) => resolve(statSync(path))),
   readdir: (path) => readdir(path, { withFileTypes: true }),
   readFile: (path, signal) => readFile(path, signal === undefined ? {} : { signal }),
   async openStream(path, signal) {
