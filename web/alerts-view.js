@@ -5,7 +5,7 @@
 import { getAlert, listAlerts } from './api.js';
 import { bulkTriage, getAlertRecord } from './alerts-api.js';
 import { alertCard } from './alert-card.js';
-import { classificationBadge, h, labelled, replace, select, severityBadge } from './dom.js';
+import { classificationBadge, h, labelled, replace, select, severityBadge, stateBadge } from './dom.js';
 import { CASE_STATES, CLASSIFICATIONS, formatTime, parseLocalDateTime, SEVERITIES } from './format.js';
 import { jsonViewer } from './json-viewer.js';
 
@@ -235,7 +235,12 @@ function alertRow(stored, selected, changed) {
     h('td', { class: 'time', data: { label: 'Event time' } }, when(stored.eventTime ?? a.event.time)),
     h('td', { class: 'time', data: { label: 'Detected' } }, when(stored.detectedAt)),
     h('td', { data: { label: 'Severity' } }, severityBadge(a.severity)),
-    h('td', { data: { label: 'Classification' } }, classificationBadge(a.classification)),
+    // The case's classification once a person (or the owner) has classified it; before, triage's on the alert.
+    h(
+      'td',
+      { data: { label: 'Classification' } },
+      classificationBadge(stored.caseClassification ?? a.classification),
+    ),
     h(
       'td',
       { class: 'title', data: { label: 'Title' } },
@@ -262,7 +267,17 @@ function alertRow(stored, selected, changed) {
     h(
       'td',
       { data: { label: 'Case' } },
-      stored.caseId === null ? '—' : h('a', { href: `#/cases/${encodeURIComponent(stored.caseId)}` }, 'case'),
+      stored.caseId === null
+        ? '—'
+        : h(
+            'a',
+            {
+              href: `#/cases/${encodeURIComponent(stored.caseId)}`,
+              class: 'case-link',
+              label: stored.caseState ? `Case, ${stored.caseState}` : 'Case',
+            },
+            stored.caseState ? stateBadge(stored.caseState) : 'case',
+          ),
     ),
   );
 }
