@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AttachUserPolicyCommand, IAMServiceException } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { Page } from 'playwright-core';
 import type { Harness } from '../../src/api/test-support/harness.ts';
 import { startHarness } from '../../src/api/test-support/harness.ts';
@@ -13,23 +13,13 @@ import type { Responder } from '../../src/respond/index.ts';
 import { createResponder } from '../../src/respond/index.ts';
 import { classifiedCase, enforcing, T0 } from '../../src/respond/test-support/cases.ts';
 import type { FakeIam } from '../../src/respond/test-support/fake-iam.ts';
-import { fakeIam } from '../../src/respond/test-support/fake-iam.ts';
+import { accessDenied, fakeIam } from '../../src/respond/test-support/fake-iam.ts';
 import type { Store } from '../../src/store/index.ts';
 import { missing } from '../../src/test-support/requirements.ts';
 import type { BrowserHandle } from './test-support/browser.ts';
 import { chromiumProblem, openBrowser } from './test-support/browser.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
-
-/** IAM's answer when mfaguard's role may not attach the quarantine policy: permanent, so the action fails at once. */
-const accessDenied = (): IAMServiceException =>
-  new IAMServiceException({
-    name: 'AccessDenied',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 403 },
-    message:
-      'User: arn:aws:sts::111122223333:assumed-role/mfaguard/x is not authorized to perform: iam:AttachUserPolicy',
-  });
 
 /** The responder as `serve` builds it, enforcing a quarantine for unauthorized cases; IAM is read at each call. */
 const responderFor = (store: Store, iamOf: () => FakeIam): Responder =>
