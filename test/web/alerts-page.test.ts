@@ -431,7 +431,7 @@ else
         const detail = await h.store.getCase(caseOf[id]!);
         assert.equal(detail?.state, 'open', id);
         assert.equal(detail?.assignee, null, id);
-        assert.equal(detail?.classification, 'suspicious', id, 'as it was opened');
+        assert.equal(detail?.classification, 'suspicious', `${id}: as it was opened`);
       }
       await page.goto(`${h.base}/#/alerts?caseState=resolved`);
       await listed(['a-bob', 'a-carol'], true);
