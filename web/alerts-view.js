@@ -50,7 +50,6 @@ const COLUMNS = /** @type {const} */ ([
   ['Actor', null],
   ['Source IP', null],
   ['Account · region', null],
-  ['Rule', null],
   ['Case', null],
 ]);
 
@@ -251,6 +250,8 @@ function alertRow(stored, selected, changed) {
         { href: `#/alerts/${encodeURIComponent(a.id)}?view=record`, class: 'record-link muted' },
         'record',
       ),
+      // The rule under the title, not in a column of its own: the row then fits 1400 px even with an IPv6 address.
+      h('div', { class: 'muted rule-name' }, a.rule.name),
     ),
     h('td', { data: { label: 'Target' } }, a.target.userName ?? '—'),
     // A user name is a name and may wrap; the ARN behind it is the tooltip.
@@ -263,7 +264,6 @@ function alertRow(stored, selected, changed) {
       ' ',
       token(a.event.region),
     ),
-    h('td', { class: 'muted', data: { label: 'Rule' } }, a.rule.name),
     h(
       'td',
       { data: { label: 'Case' } },

@@ -467,6 +467,11 @@ else
       await page.goto(`${h.base}/#/alerts?sort=eventTime`);
       await listed(['a-hostile', 'a-svc', 'a-carol', 'a-bob-delete', 'a-bob']);
       await shoot('alerts-desktop');
+      // At desktop width every column is in view, even with an IPv6 address: the table does not scroll sideways.
+      const hidden = await page.evaluate<number>(
+        "(() => { const wrap = document.querySelector('#alerts-table').closest('.table-wrap'); return wrap.scrollWidth - wrap.clientWidth; })()",
+      );
+      assert.ok(hidden <= 0, `the alerts table hides ${hidden} px to the right at 1400 px`);
       await page.goto(`${h.base}/#/alerts?sort=eventTime&group=incident`);
       await listed(['a-hostile', 'a-svc', 'a-carol', 'a-bob-delete', 'a-bob']);
       await shoot('alerts-grouped-desktop');
