@@ -5,7 +5,7 @@
 import { getAlert, listAlerts } from './api.js';
 import { bulkTriage, getAlertRecord } from './alerts-api.js';
 import { alertCard } from './alert-card.js';
-import { classificationBadge, h, labelled, replace, select, severityBadge } from './dom.js';
+import { classificationBadge, h, labelled, replace, select, severityBadge, stateBadge } from './dom.js';
 import { CASE_STATES, CLASSIFICATIONS, formatTime, parseLocalDateTime, SEVERITIES } from './format.js';
 import { jsonViewer } from './json-viewer.js';
 
@@ -50,7 +50,6 @@ const COLUMNS = /** @type {const} */ ([
   ['Actor', null],
   ['Source IP', null],
   ['Account · region', null],
-  ['Rule', null],
   ['Case', null],
 ]);
 
@@ -235,7 +234,12 @@ function alertRow(stored, selected, changed) {
     h('td', { class: 'time', data: { label: 'Event time' } }, when(stored.eventTime ?? a.event.time)),
     h('td', { class: 'time', data: { label: 'Detected' } }, when(stored.detectedAt)),
     h('td', { data: { label: 'Severity' } }, severityBadge(a.severity)),
-    h('td', { data: { label: 'Classification' } }, classificationBadge(a.classification)),
+    // The case's classification once a person (or the owner) has classified it; before, triage's on the alert.
+    h(
+      'td',
+      { data: { label: 'Classification' } },
+      classificationBadge(stored.caseClassification ?? a.classification),
+    ),
     h(
       'td',
       { class: 'title', data: { label: 'Title' } },
@@ -246,6 +250,8 @@ function alertRow(stored, selected, changed) {
         { href: `#/alerts/${encodeURIComponent(a.id)}?view=record`, class: 'record-link muted' },
         'record',
       ),
+      // The rule under the title, not in a column of its own: the row then fits 1400 px even with an IPv6 address.
+      h('div', { class: 'muted rule-name' }, a.rule.name),
     ),
     h('td', { data: { label: 'Target' } }, a.target.userName ?? '—'),
     // A user name is a name and may wrap; the ARN behind it is the tooltip.
@@ -258,11 +264,20 @@ function alertRow(stored, selected, changed) {
       ' ',
       token(a.event.region),
     ),
-    h('td', { class: 'muted', data: { label: 'Rule' } }, a.rule.name),
     h(
       'td',
       { data: { label: 'Case' } },
-      stored.caseId === null ? '—' : h('a', { href: `#/cases/${encodeURIComponent(stored.caseId)}` }, 'case'),
+      stored.caseId === null
+        ? '—'
+        : h(
+            'a',
+            {
+              href: `#/cases/${encodeURIComponent(stored.caseId)}`,
+              class: 'case-link',
+              label: stored.caseState ? `Case, ${stored.caseState}` : 'Case',
+            },
+            stored.caseState ? stateBadge(stored.caseState) : 'case',
+          ),
     ),
   );
 }

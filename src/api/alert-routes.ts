@@ -27,6 +27,8 @@ export function storedAlertJson(stored: StoredAlert): Record<string, unknown> {
     detectedAt: iso(stored.detectedAt),
     updatedAt: iso(stored.updatedAt),
     caseId: stored.caseId,
+    ...(stored.caseState === undefined ? {} : { caseState: stored.caseState }),
+    ...(stored.caseClassification === undefined ? {} : { caseClassification: stored.caseClassification }),
     incidentId: stored.alert.incident?.removalEventId ?? stored.alert.event.id,
   };
 }
@@ -194,7 +196,8 @@ export const ALERT_ROUTES: readonly Route[] = [
       { name: 'cursor', description: 'nextCursor of the previous page (same sort and order)' },
     ],
     responses: {
-      '200': '{items: [{alert, eventTime, detectedAt, updatedAt, caseId, incidentId}], nextCursor}',
+      '200':
+        '{items: [{alert, eventTime, detectedAt, updatedAt, caseId, caseState, caseClassification, incidentId}], nextCursor}',
       '400': 'a parameter is not valid (named in `issues`)',
     },
     async handle(ctx) {

@@ -17,7 +17,7 @@ import { isTransient } from './iam-calls.ts';
 import { createResponder, MAX_ATTEMPTS, retryDelayMs } from './responder.ts';
 import type { ResponderDeps } from './responder.ts';
 import { ACCOUNT, T0, classifiedCase, enforcing } from './test-support/cases.ts';
-import { fakeIam } from './test-support/fake-iam.ts';
+import { accessDenied, fakeIam } from './test-support/fake-iam.ts';
 import type { FakeIam } from './test-support/fake-iam.ts';
 
 const ARN = `arn:aws:iam::${ACCOUNT}:policy/mfaguard-quarantine`;
@@ -45,14 +45,6 @@ const throttled = (): IAMServiceException =>
     $fault: 'client',
     $metadata: { httpStatusCode: 400 },
     message: 'Rate exceeded',
-  });
-const accessDenied = (): IAMServiceException =>
-  new IAMServiceException({
-    name: 'AccessDenied',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 403 },
-    message:
-      'User: arn:aws:sts::111122223333:assumed-role/mfaguard/x is not authorized to perform: iam:AttachUserPolicy',
   });
 const networkDown = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
 

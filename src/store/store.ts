@@ -59,6 +59,12 @@ export interface StoredAlert {
   readonly detectedAt: number;
   readonly updatedAt: number;
   readonly caseId: string | null;
+  /**
+   * The case's state and classification as they stand now (a person's triage changes the case, not the alert), so
+   * the list shows what bulk triage did. Set by `searchAlerts`; absent where only the alert is read.
+   */
+  readonly caseState?: CaseState | null;
+  readonly caseClassification?: Classification | null;
 }
 
 export interface InsertAlertsResult {
@@ -80,6 +86,7 @@ export interface AlertQuery {
   /** Exclusive upper bound on the event time. */
   readonly eventTo?: number;
   readonly severity?: Severity;
+  /** The classification as it stands: the case's when the alert is in a classified case, else the alert's own. */
   readonly classification?: Classification;
   readonly ruleId?: string;
   /** Compared without case: IAM user names are unique regardless of case. */

@@ -109,6 +109,22 @@ else
       assert.deepEqual(await b.attempts(), []);
     });
 
+    it('records the person on an approval made from the Approvals page', async () => {
+      await page.goto(`${h.base}/#/approvals`);
+      await page.fill('#approval-form [name="ticket"]', 'CHG-4711');
+      await page.fill('#approval-form [name="user"]', 'grace');
+      await page.fill('#approval-form [name="approver"]', 'the change board');
+      await page.click('#approval-form button[type=submit]');
+      await page.locator('#banner', { hasText: 'Approval CHG-4711 recorded.' }).waitFor();
+      const row = page.locator('tr', { hasText: 'CHG-4711' });
+      await row.waitFor();
+      assert.match(await row.innerText(), /Ada Lovelace <sub:ada>/, 'the list says who recorded it');
+      const [stored] = (await h.store.listApprovals()).filter((a) => a.ticket === 'CHG-4711');
+      assert.equal(stored?.createdBy, 'Ada Lovelace <sub:ada>');
+      assert.equal(stored?.approver, 'the change board');
+      assert.deepEqual(await b.attempts(), []);
+    });
+
     it('refuses a forged request from another loopback origin, even with the cookie sent along', async () => {
       const before = (await h.store.getCase(caseId))?.comments.length;
       const forged = await b.browser.contexts()[0]!.newPage();

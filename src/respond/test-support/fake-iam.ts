@@ -7,6 +7,7 @@ import {
   DetachUserPolicyCommand,
   GetLoginProfileCommand,
   IAMClient,
+  IAMServiceException,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   NoSuchEntityException,
@@ -35,6 +36,16 @@ export interface FakeIam {
   /** Names of the write calls made, in order (reads are left out). */
   readonly writes: string[];
 }
+
+/** IAM's answer when mfaguard's role may not attach the quarantine policy: permanent, so the action fails at once. */
+export const accessDenied = (): IAMServiceException =>
+  new IAMServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+    message:
+      'User: arn:aws:sts::111122223333:assumed-role/mfaguard/x is not authorized to perform: iam:AttachUserPolicy',
+  });
 
 const noSuchEntity = (message: string): NoSuchEntityException =>
   new NoSuchEntityException({ message, $metadata: { httpStatusCode: 404 } });

@@ -1,6 +1,6 @@
 // The alerts list with its filters, sorts and keyset paging, and the indexes it needs, for SQLite and PostgreSQL.
 
-import type { Alert } from '../../model/index.ts';
+import type { Alert, CaseState, Classification } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, UsageError } from '../../model/index.ts';
 import { CASE_STATES } from '../case-lifecycle.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -69,6 +69,8 @@ interface Row {
   detected_at: number | string;
   updated_at: number | string;
   case_id: number | string | null;
+  case_state: string | null;
+  case_classification: string | null;
   sort_key: number | string;
   [key: string]: unknown;
 }
@@ -116,7 +118,11 @@ function filters(query: AlertQuery): { where: string[]; params: SqlValue[] } {
   if (query.eventTo !== undefined) add('a.event_time_ms < ?', time(query.eventTo, 'eventTo'));
   if (query.severity !== undefined) add('a.severity = ?', oneOf(query.severity, SEVERITIES, 'severity'));
   if (query.classification !== undefined)
-    add('a.classification = ?', oneOf(query.classification, CLASSIFICATIONS, 'classification'));
+    add(
+      // A person classifies the case, not its alerts: the case's classification wins once it has one.
+      'COALESCE(c.classification, a.classification) = ?',
+      oneOf(query.classification, CLASSIFICATIONS, 'classification'),
+    );
   if (query.ruleId !== undefined) add('a.rule_id = ?', query.ruleId);
   if (query.targetUser !== undefined) add('LOWER(a.target_user) = LOWER(?)', query.targetUser);
   if (query.account !== undefined) add('a.account = ?', query.account);
@@ -152,10 +158,11 @@ export async function searchAlerts(conn: SqlConn, query: AlertQuery): Promise<Pa
   const direction = order === 'desc' ? 'DESC' : 'ASC';
   params.push(limit + 1);
   const rows = await conn.query<Row>(
-    `SELECT a.id, a.body, a.detected_at, a.updated_at, ca.case_id, ${column} AS sort_key
+    `SELECT a.id, a.body, a.detected_at, a.updated_at, ca.case_id, c.state AS case_state,
+            c.classification AS case_classification, ${column} AS sort_key
      FROM alerts a
      LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-     ${query.caseState === undefined || query.caseState === 'none' ? '' : 'LEFT JOIN cases c ON c.id = ca.case_id'}
+     LEFT JOIN cases c ON c.id = ca.case_id
      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
      ORDER BY ${column} ${direction}, a.id ${direction}
      LIMIT ?`,
@@ -169,6 +176,8 @@ export async function searchAlerts(conn: SqlConn, query: AlertQuery): Promise<Pa
       detectedAt: Number(row.detected_at),
       updatedAt: Number(row.updated_at),
       caseId: row.case_id === null ? null : String(row.case_id),
+      caseState: row.case_state as CaseState | null,
+      caseClassification: row.case_classification as Classification | null,
     })),
     nextCursor:
       rows.length > limit && last !== undefined

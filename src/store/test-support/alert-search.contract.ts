@@ -185,6 +185,40 @@ export function defineAlertSearchContract(test: ContractTest, make: MakeAlert): 
     assert.deepEqual(await ids({ sourceIp: '198.51.100.2' }), []);
   });
 
+  test('alert search: rows carry their case as it stands; the classification filter follows a person’s triage', async (open) => {
+    const store = await open();
+    await seed(store, make);
+    const rows = async (query: Omit<AlertQuery, 'limit'> = {}) =>
+      (await store.listAlerts({ limit: 100, ...query })).items
+        .map((item) => `${item.alert.id}:${item.caseState ?? '-'}:${item.caseClassification ?? '-'}`)
+        .sort();
+    assert.deepEqual(await rows({ targetUser: 'dave' }), ['r2:open:-']);
+    assert.deepEqual(await rows({ caseState: 'resolved' }), ['r1:resolved:-']);
+    assert.deepEqual(await rows({ region: 'eu-west-1', caseState: 'none' }), ['x1:-:-']);
+
+    // Triage set x1's own classification; a person then classifies dave's case (r2): each is found by what stands.
+    const x1 = await store.getAlert('x1');
+    assert.ok(x1);
+    await store.updateAlert({ ...x1.alert, classification: 'unauthorized' }, T0 + 30 * MINUTE);
+    const r2 = await store.listAlerts({ limit: 1, targetUser: 'dave' });
+    const caseId = r2.items[0]?.caseId;
+    assert.ok(caseId);
+    await store.updateCase(
+      caseId,
+      { classification: 'rotation' },
+      { actor: 'api:lead', nowMs: T0 + 31 * MINUTE },
+    );
+    assert.deepEqual(await rows({ classification: 'rotation' }), ['r2:open:rotation']);
+    assert.deepEqual(await rows({ classification: 'unauthorized' }), ['x1:-:-']);
+    await store.updateCase(
+      caseId,
+      { classification: 'unauthorized' },
+      { actor: 'api:lead', nowMs: T0 + 32 * MINUTE },
+    );
+    assert.deepEqual(await rows({ classification: 'unauthorized' }), ['r2:open:unauthorized', 'x1:-:-']);
+    assert.deepEqual(await rows({ classification: 'rotation' }), []);
+  });
+
   test('alert search: sorts in both directions page through every alert once, ties by id', async (open) => {
     const store = await open();
     await seed(store, make);
