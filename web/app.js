@@ -13,7 +13,7 @@ import { h, replace } from './dom.js';
 import { tokenProblem } from './format.js';
 import { renderKpis } from './kpi-strip.js';
 import { renderTokens } from './tokens-view.js';
-import { renderOverview } from './overview-view.js';
+import { parseRange, renderOverview } from './overview-view.js';
 import { renderPosture } from './posture-view.js';
 
 /** @typedef {import('./view-context.js').ViewContext} ViewContext */
@@ -180,8 +180,6 @@ function route() {
   person.hidden = sessionOf === null;
   if (banner.classList.contains('error') || bannerPage !== location.hash) banner.hidden = true;
 
-  renderKpis(kpiSection, ctx.now()).catch(ctx.fail);
-
   const hash = location.hash === '' ? '#/overview' : location.hash;
   const [path = '', queryText = ''] = hash.slice(1).split('?', 2);
   const params = new URLSearchParams(queryText);
@@ -194,6 +192,9 @@ function route() {
     id = null;
   }
   markNav(section);
+  // On the Overview the tiles follow its range picker; elsewhere they show this month and the last 30 days.
+  const kpiRange = section === 'overview' ? parseRange(params, ctx.now()) : undefined;
+  renderKpis(kpiSection, ctx.now(), kpiRange).catch(ctx.fail);
   /** @type {Promise<void>} */
   let rendering;
   if (section === 'cases' && id !== null && parts[2] === 'report')

@@ -142,15 +142,36 @@ export function kpiWindow(nowMs) {
  */
 export function summariseRemovals(kpi, nowMs) {
   const month = monthOf(nowMs);
-  const entry = kpi.removalsByMonth.find((m) => m.month === month);
+  return sumRemovals(
+    kpi.removalsByMonth.filter((m) => m.month === month),
+    month,
+  );
+}
+
+/**
+ * Every removal the snapshot holds (its window), whatever the month: the tiles when they follow the Overview's range.
+ * @param {KpiSnapshot} kpi
+ * @returns {RemovalSummary}
+ */
+export function summariseAllRemovals(kpi) {
+  return sumRemovals(kpi.removalsByMonth, 'in range');
+}
+
+/**
+ * @param {KpiSnapshot['removalsByMonth']} entries
+ * @param {string} month
+ * @returns {RemovalSummary}
+ */
+function sumRemovals(entries, month) {
   /** @type {RemovalSummary} */
   const summary = { month, total: 0, legitimate: 0, unauthorized: 0, other: 0 };
-  if (!entry) return summary;
-  for (const [classification, count] of Object.entries(entry.byClassification)) {
-    if (typeof count !== 'number') continue;
-    if (LEGITIMATE.has(classification)) summary.legitimate += count;
-    else if (classification === 'unauthorized') summary.unauthorized += count;
-    else summary.other += count;
+  for (const entry of entries) {
+    for (const [classification, count] of Object.entries(entry.byClassification)) {
+      if (typeof count !== 'number') continue;
+      if (LEGITIMATE.has(classification)) summary.legitimate += count;
+      else if (classification === 'unauthorized') summary.unauthorized += count;
+      else summary.other += count;
+    }
   }
   summary.total = summary.legitimate + summary.unauthorized + summary.other;
   return summary;

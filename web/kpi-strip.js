@@ -9,6 +9,7 @@ import {
   formatTime,
   kpiWindow,
   SEVERITIES,
+  summariseAllRemovals,
   summariseRemovals,
   totalOpen,
 } from './format.js';
@@ -44,10 +45,11 @@ function durationSub(stats) {
 /**
  * @param {KpiSnapshot} kpi
  * @param {number} nowMs
+ * @param {boolean} [wholeWindow] count the removals of the whole window (the Overview's range), not this month's
  * @returns {HTMLElement[]}
  */
-export function kpiCards(kpi, nowMs) {
-  const removals = summariseRemovals(kpi, nowMs);
+export function kpiCards(kpi, nowMs, wholeWindow = false) {
+  const removals = wholeWindow ? summariseAllRemovals(kpi) : summariseRemovals(kpi, nowMs);
   const open = kpi.openCasesBySeverity;
   return [
     card('kpi-mttd', 'MTTD (avg)', formatDuration(kpi.mttd.avgMs), durationSub(kpi.mttd)),
@@ -96,19 +98,26 @@ export function kpiCards(kpi, nowMs) {
 }
 
 /**
+ * The strip over its default window (this month and the last 30 days), or over the Overview's range when one is
+ * given, so that on the Overview every figure on the page answers for the same range.
  * @param {HTMLElement} container
  * @param {number} nowMs
+ * @param {{ fromMs: number, toMs: number }} [range]
  * @returns {Promise<void>}
  */
-export async function renderKpis(container, nowMs) {
-  const { fromMs, toMs } = kpiWindow(nowMs);
+export async function renderKpis(container, nowMs, range) {
+  const { fromMs, toMs } = range ?? kpiWindow(nowMs);
   container.setAttribute('aria-busy', 'true');
   try {
     const kpi = await getKpis(fromMs, toMs);
+    const label =
+      range === undefined
+        ? `Since ${formatTime(fromMs)} · open cases are current`
+        : `From ${formatTime(fromMs)} to ${formatTime(toMs)} (the Overview's range) · open cases are current`;
     replace(
       container,
-      h('div', { class: 'kpi-cards' }, kpiCards(kpi, nowMs)),
-      h('div', { class: 'kpi-range' }, `Since ${formatTime(fromMs)} · open cases are current`),
+      h('div', { class: 'kpi-cards' }, kpiCards(kpi, nowMs, range !== undefined)),
+      h('div', { class: 'kpi-range' }, label),
     );
   } finally {
     container.removeAttribute('aria-busy');

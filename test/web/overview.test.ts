@@ -191,6 +191,9 @@ else
       // 20 days (the last one inclusive), removals at 1, 6, 11 and 16 days back: 4.
       assert.equal(await page.locator('#chart-removals details tbody tr').count(), 20);
       assert.match(await status(), /· 4 removals/);
+      // The tiles above answer for the same range (they asked /api/kpis for it): the same 4 removals.
+      await page.locator('#kpis .kpi-range', { hasText: "the Overview's range" }).waitFor();
+      await page.locator('#kpi-removals .kpi-sub', { hasText: /total 4$/ }).waitFor();
       // The URL alone brings the same view back (a shared link).
       await page.goto(`${h.base}/${hash}`);
       await page.locator('#ov-status', { hasText: 'by day' }).waitFor();
@@ -201,6 +204,7 @@ else
       await page.waitForURL(/range=7d/);
       await page.locator('#ov-status', { hasText: 'by day' }).waitFor();
       assert.match(await status(), /· 2 removals/, '1 and 6 days back');
+      await page.locator('#kpi-removals .kpi-sub', { hasText: /total 2$/ }).waitFor();
       assert.match(new URL(page.url()).hash, /^#\/overview\?range=7d&bucket=day$/);
       assert.deepEqual(b.errors, []);
     });
