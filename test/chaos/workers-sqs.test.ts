@@ -151,6 +151,7 @@ describe('chaos: several serve workers on one PostgreSQL fed by SQS', { skip, ti
       expectedKeys,
       'each notification acted on exactly once',
     );
+    // A repeat is the same notification; only the case as of the send (`caseNow`) may be newer.
     assert.deepEqual(receiver.conflicts, [], 'a repeated key always carried the same notification');
     const received = receiver.keys;
     const repeats = received.length - receiver.actedOn.size;

@@ -54,13 +54,31 @@ export interface DeliveryReceiver {
   readonly keys: string[];
   /** The notifications acted on, one per key (repeats dropped), with the body that was acted on. */
   readonly actedOn: Map<string, string>;
-  /** Repeats whose body differs from the body acted on under the same key: the key would hide a notification. */
+  /**
+   * Repeats that are another notification than the one acted on under the same key (the case's state as of the send
+   * aside): dropping them by key would hide a notification.
+   */
   readonly conflicts: string[];
   /** Deliveries refused because the signature did not verify. */
   readonly refused: string[];
   /** Each answer waits this long, so that kills land while sends are in flight. */
   delayMs: number;
   close(): Promise<void>;
+}
+
+/**
+ * A webhook body without what the outbox fills in at each send (the case as it is then: `caseNow`, with the
+ * case's current severity and classification): what must be equal between a notification and its repeat.
+ */
+function sentOnce(body: string): string {
+  const payload = JSON.parse(body) as { notification: Record<string, unknown> };
+  const {
+    caseNow: _caseNow,
+    severity: _severity,
+    classification: _classification,
+    ...rest
+  } = payload.notification;
+  return JSON.stringify({ ...payload, notification: rest });
 }
 
 async function startDeliveryReceiver(secret: string): Promise<DeliveryReceiver> {
@@ -89,7 +107,7 @@ async function startDeliveryReceiver(secret: string): Promise<DeliveryReceiver> 
         keys.push(key);
         const earlier = actedOn.get(key);
         if (earlier === undefined) actedOn.set(key, body);
-        else if (earlier !== body) conflicts.push(key);
+        else if (sentOnce(earlier) !== sentOnce(body)) conflicts.push(key);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }, state.delayMs);
     });
