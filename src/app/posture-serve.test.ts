@@ -183,6 +183,34 @@ interface CaseJson {
   resolution: string | null;
 }
 
+/** `serve` with a 6 h posture audit against the mocked account, its loops slow enough never to run twice in a test. */
+function startPostureService(
+  storeUrl: string,
+  clock: () => number,
+  log: (entry: LiveLogEntry) => void,
+  workerId?: string,
+): Promise<RunningService> {
+  return startService({
+    storeUrl,
+    host: '127.0.0.1',
+    port: 0,
+    env: E2E_ENV,
+    config: parseConfig('posture:\n  interval: 6h\n', 'posture.yaml', { env: E2E_ENV }),
+    webRoot: null,
+    ...(workerId === undefined ? {} : { workerId }),
+    tickIntervalMs: 3_600_000,
+    outboxIntervalMs: 3_600_000,
+    postureCheckIntervalMs: 3_600_000,
+    clock,
+    postureClients: {
+      sts: new STSClient({ region: 'us-east-1' }),
+      organizations: new OrganizationsClient({ region: 'us-east-1' }),
+      iamFor: () => new IAMClient({ region: 'us-east-1' }),
+    },
+    log,
+  });
+}
+
 describe('posture in serve', () => {
   let dir: string;
   let service: RunningService;
@@ -198,24 +226,11 @@ describe('posture in serve', () => {
       Arn: `arn:aws:iam::${ACCOUNT}:role/mfaguard`,
       UserId: 'AROAEXAMPLE:mfaguard',
     });
-    service = await startService({
-      storeUrl: `sqlite:${join(dir, 'mfaguard.db')}`,
-      host: '127.0.0.1',
-      port: 0,
-      env: E2E_ENV,
-      config: parseConfig('posture:\n  interval: 6h\n', 'posture.yaml', { env: E2E_ENV }),
-      webRoot: null,
-      tickIntervalMs: 3_600_000,
-      outboxIntervalMs: 3_600_000,
-      postureCheckIntervalMs: 3_600_000,
-      clock: () => nowMs,
-      postureClients: {
-        sts: new STSClient({ region: 'us-east-1' }),
-        organizations: new OrganizationsClient({ region: 'us-east-1' }),
-        iamFor: () => new IAMClient({ region: 'us-east-1' }),
-      },
-      log: () => undefined,
-    });
+    service = await startPostureService(
+      `sqlite:${join(dir, 'mfaguard.db')}`,
+      () => nowMs,
+      () => undefined,
+    );
   });
   after(async () => {
     await service.stop();
@@ -346,25 +361,12 @@ describe('posture audits on several workers', () => {
         // Started together, as workers deployed at once are: both ask for the lease at their first look.
         const started = await Promise.all(
           ['w1', 'w2'].map((worker) =>
-            startService({
+            startPostureService(
               storeUrl,
-              host: '127.0.0.1',
-              port: 0,
-              env: E2E_ENV,
-              config: parseConfig('posture:\n  interval: 6h\n', 'posture.yaml', { env: E2E_ENV }),
-              webRoot: null,
-              workerId: worker,
-              tickIntervalMs: 3_600_000,
-              outboxIntervalMs: 3_600_000,
-              postureCheckIntervalMs: 3_600_000,
-              clock: () => AUDIT_AT,
-              postureClients: {
-                sts: new STSClient({ region: 'us-east-1' }),
-                organizations: new OrganizationsClient({ region: 'us-east-1' }),
-                iamFor: () => new IAMClient({ region: 'us-east-1' }),
-              },
-              log: (entry) => logs.push({ ...entry, worker }),
-            }),
+              () => AUDIT_AT,
+              (entry) => logs.push({ ...entry, worker }),
+              worker,
+            ),
           ),
         );
         services.push(...started);
