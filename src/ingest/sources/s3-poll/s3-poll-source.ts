@@ -1,7 +1,7 @@
 // Live S3 polling of a trail prefix: new CloudTrail objects in key order from a durable checkpoint per account/region.
 
 import { GetObjectCommand, ListObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { _Object, S3Client } from '@aws-sdk/client-s3';
 import { isDigestLocation } from '../../decode/index.ts';
 import { isTakenFileName } from '../file/file-source.ts';
 import { EMPTY_POLL, addPolls, describeError, noLog, runPollLoop } from '../live-source.ts';
@@ -271,7 +271,7 @@ function dayStartAfter(window: RegionWindow, day: number, prefix: string): strin
 /** The key and etag of a listed object that is a trail file this poll should look at, or null. */
 function trailFile(
   window: RegionWindow,
-  object: { Key?: string; ETag?: string },
+  object: Pick<_Object, 'Key' | 'ETag'>,
 ): { key: string; etag: string } | null {
   const key = object.Key;
   if (key === undefined) return null;
