@@ -1,5 +1,6 @@
 // Posture in `serve`, end to end on loopback: the scheduled audit (IAM/STS mocked at the SDK) is stored and served
 // with its age; an EnableMFADevice event then updates the stored posture, and the API says the fact came from it.
+// Two workers on one store (SQLite, PostgreSQL): the audit job runs on one of them.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +27,11 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { startService } from '../api/index.ts';
 import { E2E_ENV } from '../api/test-support/e2e.ts';
 import { HEADER, row } from '../posture/test-support/posture.ts';
+import { createThrowawayDatabase, postgresProblem } from '../store/test-support/postgres.ts';
+import { missing } from '../test-support/requirements.ts';
 import { parseConfig } from './config.ts';
+import type { LiveLogEntry } from './live/index.ts';
+import { POSTURE_JOB } from './posture-wiring.ts';
 import type { RunningService } from './serve.ts';
 
 const ACCOUNT = '111122223333';
@@ -178,6 +183,34 @@ interface CaseJson {
   resolution: string | null;
 }
 
+/** `serve` with a 6 h posture audit against the mocked account, its loops slow enough never to run twice in a test. */
+function startPostureService(
+  storeUrl: string,
+  clock: () => number,
+  log: (entry: LiveLogEntry) => void,
+  workerId?: string,
+): Promise<RunningService> {
+  return startService({
+    storeUrl,
+    host: '127.0.0.1',
+    port: 0,
+    env: E2E_ENV,
+    config: parseConfig('posture:\n  interval: 6h\n', 'posture.yaml', { env: E2E_ENV }),
+    webRoot: null,
+    ...(workerId === undefined ? {} : { workerId }),
+    tickIntervalMs: 3_600_000,
+    outboxIntervalMs: 3_600_000,
+    postureCheckIntervalMs: 3_600_000,
+    clock,
+    postureClients: {
+      sts: new STSClient({ region: 'us-east-1' }),
+      organizations: new OrganizationsClient({ region: 'us-east-1' }),
+      iamFor: () => new IAMClient({ region: 'us-east-1' }),
+    },
+    log,
+  });
+}
+
 describe('posture in serve', () => {
   let dir: string;
   let service: RunningService;
@@ -193,24 +226,11 @@ describe('posture in serve', () => {
       Arn: `arn:aws:iam::${ACCOUNT}:role/mfaguard`,
       UserId: 'AROAEXAMPLE:mfaguard',
     });
-    service = await startService({
-      storeUrl: `sqlite:${join(dir, 'mfaguard.db')}`,
-      host: '127.0.0.1',
-      port: 0,
-      env: E2E_ENV,
-      config: parseConfig('posture:\n  interval: 6h\n', 'posture.yaml', { env: E2E_ENV }),
-      webRoot: null,
-      tickIntervalMs: 3_600_000,
-      outboxIntervalMs: 3_600_000,
-      postureCheckIntervalMs: 3_600_000,
-      clock: () => nowMs,
-      postureClients: {
-        sts: new STSClient({ region: 'us-east-1' }),
-        organizations: new OrganizationsClient({ region: 'us-east-1' }),
-        iamFor: () => new IAMClient({ region: 'us-east-1' }),
-      },
-      log: () => undefined,
-    });
+    service = await startPostureService(
+      `sqlite:${join(dir, 'mfaguard.db')}`,
+      () => nowMs,
+      () => undefined,
+    );
   });
   after(async () => {
     await service.stop();
@@ -318,4 +338,70 @@ describe('posture in serve', () => {
     assert.equal(response.status, 400);
     assert.match(JSON.stringify(await response.json()), /account/);
   });
+});
+
+describe('posture audits on several workers', () => {
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    it(`two serve workers on one ${backend} store: one takes the audit job, the other finds it held; one audit in all`, async (t) => {
+      if (backend === 'postgres' && missing(t, 'pg', await postgresProblem())) return;
+      const iam = mockClient(IAMClient);
+      const sts = mockClient(STSClient);
+      const dir = mkdtempSync(join(tmpdir(), 'mfaguard-posture-workers-'));
+      const database = backend === 'postgres' ? await createThrowawayDatabase('mfaguard_posture') : null;
+      const services: RunningService[] = [];
+      const logs: (LiveLogEntry & { worker: string })[] = [];
+      try {
+        mockAccount(iam);
+        sts.on(GetCallerIdentityCommand).resolves({
+          Account: ACCOUNT,
+          Arn: `arn:aws:iam::${ACCOUNT}:role/mfaguard`,
+          UserId: 'AROAEXAMPLE:mfaguard',
+        });
+        const storeUrl = database?.url ?? `sqlite:${join(dir, 'mfaguard.db')}`;
+        // Started together, as workers deployed at once are: both ask for the lease at their first look.
+        const started = await Promise.all(
+          ['w1', 'w2'].map((worker) =>
+            startPostureService(
+              storeUrl,
+              () => AUDIT_AT,
+              (entry) => logs.push({ ...entry, worker }),
+              worker,
+            ),
+          ),
+        );
+        services.push(...started);
+        const looks = () =>
+          logs.filter(
+            (entry) => entry['job'] === POSTURE_JOB && /^scheduled job (taken|held)/.test(entry.msg),
+          );
+        // Wait (by condition, never by time) until both workers have looked and the audit is stored.
+        for (let i = 0; i < 400; i++) {
+          const stored = await services[0]!.store.listPostureSnapshots({});
+          if (looks().length >= 2 && stored.length > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        const byWorker = looks()
+          .map((entry) => `${entry.worker}: ${entry.msg}`)
+          .sort();
+        const holder = (await services[0]!.store.getJobLease(POSTURE_JOB))?.holder;
+        const other = holder === 'w1' ? 'w2' : 'w1';
+        assert.deepEqual(
+          byWorker,
+          [`${holder}: scheduled job taken`, `${other}: scheduled job held elsewhere`].sort(),
+        );
+        assert.equal((await services[1]!.store.listPostureSnapshots({})).length, 1, 'one audit stored');
+        assert.equal(
+          iam.commandCalls(GenerateCredentialReportCommand).length,
+          1,
+          'one audit run against AWS',
+        );
+      } finally {
+        for (const service of services) await service.stop();
+        iam.restore();
+        sts.restore();
+        await database?.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

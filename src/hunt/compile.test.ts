@@ -1,7 +1,7 @@
 // The SQL a hunt sends: golden files for every built-in rule (UPDATE_GOLDEN=1 rewrites them; review the diff), and what it refuses.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadRuleSet } from '../app/index.ts';
 import { RELEVANT_EVENT_NAMES } from '../app/relevant-events.ts';
@@ -28,8 +28,12 @@ function golden(name: string, actual: string): void {
 describe('hunt SQL', () => {
   const rules = goldenRules();
 
-  it('has a golden Athena query for every built-in rule', () => {
+  it('has a golden Athena query for every built-in rule, and none for a rule that is gone', () => {
     assert.ok(rules.length >= 7, `expected the built-in rules, got ${rules.length}`);
+    const perRule = readdirSync(new URL('./golden/', import.meta.url))
+      .filter((name) => name.endsWith('.athena.sql') && !/^(builtin-scoped|baseline)\./.test(name))
+      .sort();
+    assert.deepEqual(perRule, rules.map((rule) => `${rule.meta.id}.athena.sql`).sort());
     for (const rule of rules) {
       golden(
         `${rule.meta.id}.athena.sql`,

@@ -41,7 +41,9 @@ export async function runScheduledJob(
   const leaseMs = options.leaseMs ?? Math.max(30_000, 3 * options.intervalMs);
   const acquire = () => store.acquireJobLease({ name, workerId, leaseMs, nowMs: clock() });
   let runs = 0;
-  let held = false;
+  // Null before the first look, so each worker logs once which way it started (an operator asking "which worker
+  // audits?" finds the answer in every worker's log), then only changes.
+  let held: boolean | null = null;
   while (!signal.aborted) {
     try {
       const owned = await acquire();
@@ -62,7 +64,7 @@ export async function runScheduledJob(
     }
     await options.sleep(options.intervalMs, signal);
   }
-  if (held) {
+  if (held === true) {
     await store.releaseJobLease(name, workerId).catch((error: unknown) => {
       log({ level: 'warn', msg: 'could not release a scheduled job lease', job: name, error: String(error) });
     });

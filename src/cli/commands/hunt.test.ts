@@ -1,10 +1,21 @@
-// `mfaguard hunt` end to end over local files: the alerts and exit codes of scan, the scope options, usage errors, a failed query.
+// `mfaguard hunt` end to end over local files: the alerts and exit codes of scan, the scope options, usage errors, a failed
+// query; and over Athena and CloudTrail Lake mocked at the SDK: the cost line, and exit 4 with the engine's reason.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  GetTableMetadataCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { CloudTrailClient, DescribeQueryCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CLOUDTRAIL_COLUMNS } from '../../hunt/index.ts';
 import { runCli } from '../main.ts';
 import { captureContext } from '../test-support/context.ts';
 
@@ -141,4 +152,130 @@ describe('mfaguard hunt', () => {
     assert.match(result.err, /duckdb: the query failed: .*x\.json/s);
     assert.doesNotMatch(result.err, /\n\s+at /);
   });
+});
+
+/** The table the AWS documentation creates, as GetTableMetadata returns it (columns are all the CLI reads). */
+const ATHENA_TABLE = {
+  TableMetadata: {
+    Name: 'cloudtrail',
+    TableType: 'EXTERNAL_TABLE',
+    Columns: CLOUDTRAIL_COLUMNS.filter((c) => c.documented).map((c) => ({ Name: c.name, Type: 'string' })),
+    PartitionKeys: [{ Name: 'timestamp', Type: 'string' }],
+    Parameters: { 'projection.enabled': 'true', 'projection.timestamp.type': 'date' },
+  },
+};
+
+/** A result set with the header row only: the query matched nothing. */
+const EMPTY_RESULT = {
+  ResultSet: {
+    Rows: [{ Data: [{ VarCharValue: 'mfaguard_key' }, { VarCharValue: 'mfaguard_copies' }] }],
+    ResultSetMetadata: {
+      ColumnInfo: ['mfaguard_key', 'mfaguard_copies'].map((name) => ({
+        Name: name,
+        Label: name,
+        Type: 'varchar',
+      })),
+    },
+  },
+};
+
+describe('mfaguard hunt against AWS (mocked at the SDK)', () => {
+  const athena = mockClient(AthenaClient);
+  const lake = mockClient(CloudTrailClient);
+  afterEach(() => {
+    athena.reset();
+    lake.reset();
+  });
+  after(() => {
+    athena.restore();
+    lake.restore();
+  });
+  const athenaArgs = [
+    'hunt',
+    '--engine',
+    'athena',
+    '--database',
+    'd',
+    '--table',
+    't',
+    '--aws-region',
+    'us-east-1',
+  ];
+
+  it('--engine athena says what each query scanned and what that costs', async () => {
+    athena.on(GetTableMetadataCommand).resolves(ATHENA_TABLE);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        QueryExecutionId: 'q-1',
+        Status: { State: 'SUCCEEDED' },
+        Statistics: { DataScannedInBytes: 5 * 1024 ** 3 },
+      },
+    });
+    athena.on(GetQueryResultsCommand).resolves(EMPTY_RESULT);
+    const result = await cli([...athenaArgs, '--format', 'json']);
+    assert.equal(result.code, 0, result.err);
+    assert.match(
+      result.err,
+      /athena slice query q-1: 0 rows, 5\.0 GB scanned \(about \$0\.0244 at \$5\/TB\)/,
+    );
+    assert.deepEqual(alertsOf(result.out), []);
+  });
+
+  for (const [state, status, reason] of [
+    [
+      'FAILED',
+      {
+        State: 'FAILED',
+        AthenaError: {
+          ErrorCategory: 2,
+          ErrorType: 1006,
+          Retryable: false,
+          ErrorMessage: 'TABLE_NOT_FOUND: t',
+        },
+      },
+      /error: athena: query q-9 failed: TABLE_NOT_FOUND: t/,
+    ],
+    [
+      'CANCELLED',
+      { State: 'CANCELLED', StateChangeReason: 'Query cancelled by user' },
+      /error: athena: query q-9 was cancelled: Query cancelled by user/,
+    ],
+  ] as const) {
+    it(`--engine athena exits 4 with Athena's reason when the query is ${state}`, async () => {
+      athena.on(GetTableMetadataCommand).resolves(ATHENA_TABLE);
+      athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-9' });
+      athena
+        .on(GetQueryExecutionCommand)
+        .resolves({ QueryExecution: { QueryExecutionId: 'q-9', Status: status } });
+      const result = await cli(athenaArgs);
+      assert.equal(result.code, 4, result.err);
+      assert.match(result.err, reason);
+      assert.doesNotMatch(result.err, /\n\s+at /, 'no stack trace');
+    });
+  }
+
+  for (const [status, reason] of [
+    ['FAILED', /error: cloudtrail-lake: .*lake-q-2 failed: .*Column 'x' cannot be resolved/],
+    ['CANCELLED', /error: cloudtrail-lake: .*lake-q-2 was cancelled/],
+  ] as const) {
+    it(`--engine cloudtrail-lake exits 4 with Lake's reason when the query is ${status}`, async () => {
+      lake.on(StartQueryCommand).resolves({ QueryId: 'lake-q-2' });
+      lake.on(DescribeQueryCommand).resolves({
+        QueryId: 'lake-q-2',
+        QueryStatus: status,
+        ...(status === 'FAILED' ? { ErrorMessage: "Column 'x' cannot be resolved" } : {}),
+      });
+      const result = await cli([
+        'hunt',
+        '--engine',
+        'cloudtrail-lake',
+        '--event-data-store',
+        'arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/EXAMPLE',
+      ]);
+      assert.equal(result.code, 4, result.err);
+      assert.match(result.err, reason);
+      assert.doesNotMatch(result.err, /\n\s+at /, 'no stack trace');
+    });
+  }
 });

@@ -21,6 +21,7 @@ import {
 import { createSqsServer } from 'local-aws-sqs';
 import pg from 'pg';
 import { startLocalS3 } from '../../../src/ingest/sources/test-support/live-testkit.ts';
+import { verifyWebhookSignature } from '../../../src/notify/index.ts';
 import type { LocalS3 } from '../../../src/ingest/sources/test-support/live-testkit.ts';
 import { createThrowawayDatabase } from '../../../src/store/test-support/postgres.ts';
 import type { ThrowawayDatabase } from '../../../src/store/test-support/postgres.ts';
@@ -42,27 +43,71 @@ const FIXTURE = JSON.parse(
   ),
 ) as Record<string, unknown>;
 
-/** Counts what a webhook receiver was sent, by the X-Mfaguard-Delivery key. */
+/**
+ * A webhook receiver as docs/workers.md tells receivers to be: it verifies the signature, then acts on each
+ * notification once by its X-Mfaguard-Delivery key and drops a repeat of a key it has already acted on (delivery is
+ * at-least-once). It keeps every delivery, so a test can check both what arrived and what was acted on.
+ */
 export interface DeliveryReceiver {
   readonly url: string;
+  /** The key of every delivery that arrived, repeats included, in order. */
   readonly keys: string[];
+  /** The notifications acted on, one per key (repeats dropped), with the body that was acted on. */
+  readonly actedOn: Map<string, string>;
+  /**
+   * Repeats that are another notification than the one acted on under the same key (the case's state as of the send
+   * aside): dropping them by key would hide a notification.
+   */
+  readonly conflicts: string[];
+  /** Deliveries refused because the signature did not verify. */
+  readonly refused: string[];
   /** Each answer waits this long, so that kills land while sends are in flight. */
   delayMs: number;
   close(): Promise<void>;
 }
 
-async function startDeliveryReceiver(): Promise<DeliveryReceiver> {
+/**
+ * A webhook body without what the outbox fills in at each send (the case as it is then: `caseNow`, with the
+ * case's current severity and classification): what must be equal between a notification and its repeat.
+ */
+function sentOnce(body: string): string {
+  const payload = JSON.parse(body) as { notification: Record<string, unknown> };
+  const {
+    caseNow: _caseNow,
+    severity: _severity,
+    classification: _classification,
+    ...rest
+  } = payload.notification;
+  return JSON.stringify({ ...payload, notification: rest });
+}
+
+async function startDeliveryReceiver(secret: string): Promise<DeliveryReceiver> {
   const state = { delayMs: 0 };
   const keys: string[] = [];
+  const actedOn = new Map<string, string>();
+  const conflicts: string[] = [];
+  const refused: string[] = [];
   const server: Server = createServer((req, res) => {
     // Workers are killed mid-request on purpose: an aborted request must not crash the test process.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       setTimeout(() => {
-        // Counted when the receiver acts on it, as a real one would just before answering.
-        keys.push(String(req.headers['x-mfaguard-delivery']));
+        // Acted on when the receiver answers, as a real one would just before answering.
+        const body = Buffer.concat(chunks).toString('utf8');
+        const key = String(req.headers['x-mfaguard-delivery']);
+        const verified = verifyWebhookSignature(body, req.headers, secret, Date.now());
+        if (!verified.ok) {
+          refused.push(`${key}: ${verified.reason}`);
+          res.writeHead(401).end();
+          return;
+        }
+        keys.push(key);
+        const earlier = actedOn.get(key);
+        if (earlier === undefined) actedOn.set(key, body);
+        else if (sentOnce(earlier) !== sentOnce(body)) conflicts.push(key);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }, state.delayMs);
     });
@@ -71,6 +116,9 @@ async function startDeliveryReceiver(): Promise<DeliveryReceiver> {
   return Object.assign(state, {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     keys,
+    actedOn,
+    conflicts,
+    refused,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -110,7 +158,7 @@ export async function startWorkersWorld(): Promise<WorkersWorld> {
   });
   const created = await sqs.send(new CreateQueueCommand({ QueueName: 'trail-events' }));
   const queueUrl = created.QueueUrl!;
-  const receiver = await startDeliveryReceiver();
+  const receiver = await startDeliveryReceiver(WEBHOOK_SECRET);
   const configPath = join(home, 'workers.yaml');
   writeFileSync(
     configPath,

@@ -1,12 +1,18 @@
-// Tests for S3 polling: s3rver for real listing and reads, mocks for pagination, checkpoints in real SQLite.
+// Tests for S3 polling: s3rver for real listing and reads, mocks for pagination, checkpoints and claims in real SQLite
+// (and PostgreSQL for several workers).
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { openStore } from '../../../store/index.ts';
 import type { Store } from '../../../store/index.ts';
+import { createThrowawayDatabase, postgresProblem } from '../../../store/test-support/postgres.ts';
+import { missing } from '../../../test-support/requirements.ts';
 import { createFakeTime, settle, startLocalS3 } from '../test-support/live-testkit.ts';
 import type { LocalS3 } from '../test-support/live-testkit.ts';
 import type { LiveSink, LiveSource } from '../live-source.ts';
@@ -64,7 +70,7 @@ async function seed(bucket: string) {
   await s3.put(bucket, `AWSLogs/${ACCOUNT}/elasticloadbalancing/us-east-1/2024/01/02/lb.log.gz`, body('lb'));
 }
 before(async () => {
-  s3 = await startLocalS3(['trail', 'resume', 'nested', 'shared']);
+  s3 = await startLocalS3(['trail', 'resume', 'nested', 'shared-sqlite', 'shared-postgres']);
   await seed('trail');
   await seed('resume');
   await s3.put(
@@ -73,8 +79,10 @@ before(async () => {
     body('n'),
   );
 });
+const home = mkdtempSync(join(tmpdir(), 'mfaguard-s3poll-'));
 after(async () => {
   await s3.close();
+  rmSync(home, { recursive: true, force: true });
 });
 
 let store: Store;
@@ -196,42 +204,60 @@ void describe('createS3PollSource against s3rver', () => {
     assert.deepEqual(second.ids, ['late', 'd', 'e']);
   });
 
-  void it('several workers polling one prefix on one store read each file once, and all files get read', async () => {
-    const names: string[] = [];
-    for (let minute = 0; minute < 12; minute++) {
-      const stamp = `20240102T10${String(minute * 4).padStart(2, '0')}`;
-      for (const [prefix, region] of [
-        [useast, 'us-east-1'],
-        [euwest, 'eu-west-1'],
-      ] as const) {
-        const id = `${region}-${minute}`;
-        await s3.put('shared', file(prefix, region, stamp, id), body(id));
-        names.push(id);
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    void it(`several workers, each with its own ${backend} store instance, polling one prefix read each file once, and all files get read`, async (t) => {
+      if (backend === 'postgres' && missing(t, 'pg', await postgresProblem())) return;
+      const bucket = `shared-${backend}`;
+      const names: string[] = [];
+      for (let minute = 0; minute < 12; minute++) {
+        const stamp = `20240102T10${String(minute * 4).padStart(2, '0')}`;
+        for (const [prefix, region] of [
+          [useast, 'us-east-1'],
+          [euwest, 'eu-west-1'],
+        ] as const) {
+          const id = `${region}-${minute}`;
+          await s3.put(bucket, file(prefix, region, stamp, id), body(id));
+          names.push(id);
+        }
       }
-    }
-    const { sink, ids } = recordingSink();
-    // Each store call yields to the event loop, so the workers' polls interleave at every step.
-    const slowSink: LiveSink = {
-      ingestBytes: async (data, origin) => {
-        await settle(2);
-        return sink.ingestBytes(data, origin);
-      },
-      ingestRecords: (records, origin) => sink.ingestRecords(records, origin),
-    };
-    const now = T('2024-01-02T11:00:00Z');
-    const workers = ['w1', 'w2', 'w3'].map((workerId) =>
-      poller(slowSink, () => now, { url: 's3://shared/AWSLogs/', workerId }),
-    );
-    for (let round = 0; round < 40; round++) {
-      const results = await Promise.all(workers.map((worker) => worker.pollOnce()));
-      if (results.every((result) => result.fetched === 0)) break;
-    }
-    assert.deepEqual([...ids].sort(), [...names].sort(), 'every file once');
-    assert.equal(
-      await store.getCheckpoint(s3PollCheckpointKey('shared', useast)),
-      file(useast, 'us-east-1', '20240102T1044', 'us-east-1-11'),
-    );
-  });
+      // One store instance per worker (its own connection or pool), on one database, as separate processes have.
+      const database = backend === 'postgres' ? await createThrowawayDatabase('mfaguard_s3poll') : null;
+      const url = database?.url ?? `sqlite:${join(home, `${bucket}.db`)}`;
+      const stores: Store[] = [];
+      try {
+        for (let i = 0; i < 3; i++) stores.push(await openStore(url));
+        const { sink, ids } = recordingSink();
+        // Each store call yields to the event loop, so the workers' polls interleave at every step.
+        const slowSink: LiveSink = {
+          ingestBytes: async (data, origin) => {
+            await settle(2);
+            return sink.ingestBytes(data, origin);
+          },
+          ingestRecords: (records, origin) => sink.ingestRecords(records, origin),
+        };
+        const now = T('2024-01-02T11:00:00Z');
+        const workers = stores.map((own, i) =>
+          poller(slowSink, () => now, { url: `s3://${bucket}/AWSLogs/`, workerId: `w${i + 1}`, store: own }),
+        );
+        for (let round = 0; round < 40; round++) {
+          const results = await Promise.all(workers.map((worker) => worker.pollOnce()));
+          if (results.every((result) => result.fetched === 0)) break;
+        }
+        assert.deepEqual([...ids].sort(), [...names].sort(), 'every file once');
+        assert.equal(
+          await stores[2]!.getCheckpoint(s3PollCheckpointKey(bucket, useast)),
+          file(useast, 'us-east-1', '20240102T1044', 'us-east-1-11'),
+        );
+        assert.equal(
+          await stores[0]!.getCheckpoint(s3PollCheckpointKey(bucket, euwest)),
+          file(euwest, 'eu-west-1', '20240102T1044', 'eu-west-1-11'),
+        );
+      } finally {
+        for (const own of stores) await own.close();
+        await database?.drop();
+      }
+    });
+  }
 
   void it('keeps the checkpoint before a file the sink could not store, and retries it first', async () => {
     const { sink, ids, failOn } = recordingSink();

@@ -1,7 +1,7 @@
 // Live S3 polling of a trail prefix: new CloudTrail objects in key order from a durable checkpoint per account/region.
 
 import { GetObjectCommand, ListObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { _Object, S3Client } from '@aws-sdk/client-s3';
 import { isDigestLocation } from '../../decode/index.ts';
 import { isTakenFileName } from '../file/file-source.ts';
 import { EMPTY_POLL, addPolls, describeError, noLog, runPollLoop } from '../live-source.ts';
@@ -128,7 +128,248 @@ export function folderToSkip(key: string, base: string): { prefix: string; regio
   return { prefix: key, region: false };
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
+/** What every step of one source's polls shares: the options, read once, and the discovered folders. */
+interface PollContext {
+  readonly options: S3PollSourceOptions;
+  readonly client: S3Client;
+  readonly store: LiveSourceStore;
+  readonly bucket: string;
+  /** The prefix below the bucket, ending with `/` unless empty. */
+  readonly base: string;
+  readonly log: LiveLog;
+  readonly lookbackMs: number;
+  readonly claimLeaseMs: number;
+  readonly rediscoverMs: number;
+  discovered: { at: number; prefixes: string[] } | null;
+}
+
+const abortable = (signal?: AbortSignal) => (signal === undefined ? {} : { abortSignal: signal });
+
+/**
+ * Finds the `.../ACCOUNT/CloudTrail/REGION/` folders under the base by skip-scanning: list one key, jump past
+ * the whole folder it belongs to, repeat. One request per folder, like a delimiter walk, but it needs only
+ * StartAfter (s3rver's delimiter listing misses nested keys) and never descends into digests or other services.
+ */
+async function discover(ctx: PollContext, signal?: AbortSignal): Promise<string[]> {
+  const { base } = ctx;
+  if (isRegionPrefix(base)) return [base];
+  const found: string[] = [];
+  let after: string | undefined;
+  for (let hops = 0; hops < 100_000; hops += 1) {
+    // Version 1's Marker is StartAfter by another name; one key per request never needs a continuation
+    // token, which s3rver cannot mint on Node 20 (its tokens use DES).
+    const page = await ctx.client.send(
+      new ListObjectsCommand({
+        Bucket: ctx.bucket,
+        MaxKeys: 1,
+        ...(base === '' ? {} : { Prefix: base }),
+        ...(after === undefined ? {} : { Marker: after }),
+      }),
+      abortable(signal),
+    );
+    const key = page.Contents?.[0]?.Key;
+    if (key === undefined) break;
+    const folder = folderToSkip(key, base);
+    if (folder.region) found.push(folder.prefix);
+    after = pastFolder(folder.prefix);
+  }
+  return found;
+}
+
+async function regionPrefixes(ctx: PollContext, signal?: AbortSignal): Promise<string[]> {
+  const now = ctx.options.clock();
+  if (ctx.discovered === null || now - ctx.discovered.at >= ctx.rediscoverMs) {
+    ctx.discovered = { at: now, prefixes: await discover(ctx, signal) };
+  }
+  return ctx.discovered.prefixes;
+}
+
+/** Claims one object in the store, reads it into the sink and marks it done; another worker's claim is `busy`. */
+async function processObject(ctx: PollContext, key: string, etag: string): Promise<ObjectOutcome> {
+  const { store, options, bucket } = ctx;
+  const workKey = `s3://${bucket}/${key}#${etag}`;
+  if (await store.isWorkDone(workKey)) return 'done';
+  const owned = await store.claimWork({
+    key: workKey,
+    workerId: options.workerId,
+    leaseMs: ctx.claimLeaseMs,
+    nowMs: options.clock(),
+  });
+  if (!owned) return (await store.isWorkDone(workKey)) ? 'done' : 'busy';
+  const location = `s3://${bucket}/${key}`;
+  let data: Uint8Array;
+  try {
+    const out = await ctx.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (out.Body === undefined) throw new Error(`S3 returned no body for ${location}`);
+    data = await out.Body.transformToByteArray();
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'NoSuchKey')) throw error;
+    // Deleted between listing and reading (a lifecycle rule): nothing left to read, and nothing to wait for.
+    await store.addDeadLetter({
+      source: 's3-poll',
+      location,
+      reason: `listed but gone before it was read: ${describeError(error)}`,
+      raw: '',
+      nowMs: options.clock(),
+    });
+    await store.completeWork(workKey, options.workerId, options.clock());
+    return 'gone';
+  }
+  await options.sink.ingestBytes(data, { source: 's3-poll', location });
+  await store.completeWork(workKey, options.workerId, options.clock());
+  return 'ingested';
+}
+
+async function advance(ctx: PollContext, checkpointKey: string, key: string): Promise<void> {
+  const current = await ctx.store.getCheckpoint(checkpointKey);
+  // Never backwards: a late file behind the checkpoint is processed without moving it.
+  if (current === null || key > current)
+    await ctx.store.setCheckpoint(checkpointKey, key, ctx.options.clock());
+}
+
+/** Where one account/region folder's poll reads from: its checkpoint, and the days to list. */
+interface RegionWindow {
+  readonly regionPrefix: string;
+  readonly checkpointKey: string;
+  readonly checkpoint: string | null;
+  /** Files from this time on (the checkpoint's file time less the look-back), or null: right after the checkpoint. */
+  readonly fromMs: number | null;
+  readonly firstDay: number;
+  readonly lastDay: number;
+}
+
+async function regionWindow(ctx: PollContext, regionPrefix: string): Promise<RegionWindow> {
+  const checkpointKey = s3PollCheckpointKey(ctx.bucket, regionPrefix);
+  const checkpoint = await ctx.store.getCheckpoint(checkpointKey);
+  const now = ctx.options.clock();
+  const checkpointTime =
+    checkpoint === null ? null : (fileTimeOfKey(checkpoint) ?? dayOfKey(checkpoint) ?? null);
+  const fromMs =
+    checkpointTime !== null
+      ? checkpointTime - ctx.lookbackMs
+      : checkpoint !== null
+        ? null
+        : (ctx.options.startAtMs ?? startOfDay(now));
+  return {
+    regionPrefix,
+    checkpointKey,
+    checkpoint,
+    fromMs,
+    firstDay: startOfDay(fromMs ?? now),
+    lastDay: Math.max(startOfDay(now), checkpointTime === null ? 0 : startOfDay(checkpointTime)),
+  };
+}
+
+/** The StartAfter of one day folder's listing. */
+function dayStartAfter(window: RegionWindow, day: number, prefix: string): string | undefined {
+  const { fromMs, checkpoint } = window;
+  // A checkpoint whose key has no time (an unusual name) resumes right after itself.
+  if (fromMs === null) return checkpoint !== null && checkpoint.startsWith(prefix) ? checkpoint : undefined;
+  return day === window.firstDay ? fileNameAt(window.regionPrefix, fromMs) : undefined;
+}
+
+/** The key and etag of a listed object that is a trail file this poll should look at, or null. */
+function trailFile(
+  window: RegionWindow,
+  object: Pick<_Object, 'Key' | 'ETag'>,
+): { key: string; etag: string } | null {
+  const key = object.Key;
+  if (key === undefined) return null;
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  if (isDigestLocation(key) || key.endsWith('/') || !isTakenFileName(name)) return null;
+  if (window.fromMs === null && window.checkpoint !== null && key <= window.checkpoint) return null;
+  return { key, etag: (object.ETag ?? '').replace(/^"|"$/g, '') || 'unknown' };
+}
+
+/**
+ * Takes one listed file and counts it in `result`; false when the poll of this folder must stop before it (it
+ * failed, or another worker holds it), so the checkpoint never moves past a file not yet stored.
+ */
+async function takeFile(
+  ctx: PollContext,
+  window: RegionWindow,
+  file: { key: string; etag: string },
+  result: PollCounts,
+): Promise<boolean> {
+  let outcome: ObjectOutcome;
+  try {
+    outcome = await processObject(ctx, file.key, file.etag);
+  } catch (error) {
+    ctx.log('error', 's3-poll: object failed; the checkpoint stays before it', {
+      location: `s3://${ctx.bucket}/${file.key}`,
+      error: describeError(error),
+    });
+    result.fetched += 1;
+    result.failed += 1;
+    return false;
+  }
+  if (outcome === 'done') return true;
+  result.fetched += 1;
+  if (outcome === 'busy') {
+    // Another worker holds it: going past it could move the checkpoint over a file that worker may drop.
+    result.failed += 1;
+    return false;
+  }
+  if (outcome === 'ingested') result.ingested += 1;
+  else result.deadLettered += 1;
+  await advance(ctx, window.checkpointKey, file.key);
+  return true;
+}
+
+/** Lists one day folder page by page and takes its files in key order; false when the folder's poll stopped. */
+async function pollDay(
+  ctx: PollContext,
+  window: RegionWindow,
+  day: number,
+  result: PollCounts,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const prefix = `${window.regionPrefix}${dayFolder(day)}`;
+  const startAfter = dayStartAfter(window, day, prefix);
+  let token: string | undefined;
+  do {
+    const page = await ctx.client.send(
+      new ListObjectsV2Command({
+        Bucket: ctx.bucket,
+        Prefix: prefix,
+        ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
+        ...(token === undefined ? {} : { ContinuationToken: token }),
+      }),
+      abortable(signal),
+    );
+    for (const object of page.Contents ?? []) {
+      const file = trailFile(window, object);
+      if (file !== null && !(await takeFile(ctx, window, file, result))) return false;
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return true;
+}
+
+async function pollRegion(ctx: PollContext, regionPrefix: string, signal?: AbortSignal): Promise<PollResult> {
+  const window = await regionWindow(ctx, regionPrefix);
+  const result: PollCounts = { ...EMPTY_POLL };
+  for (let day = window.firstDay; day <= window.lastDay; day += DAY_MS) {
+    if (!(await pollDay(ctx, window, day, result, signal))) break;
+  }
+  return result;
+}
+
+async function poll(ctx: PollContext, signal?: AbortSignal): Promise<PollResult> {
+  const prefixes = await regionPrefixes(ctx, signal);
+  if (prefixes.length === 0) {
+    ctx.log('warn', 's3-poll: no CloudTrail/REGION/ folders under the prefix yet', {
+      url: `s3://${ctx.bucket}/${ctx.base}`,
+    });
+  }
+  let total: PollResult = EMPTY_POLL;
+  for (const prefix of prefixes) {
+    if (signal?.aborted === true) break;
+    total = addPolls(total, await pollRegion(ctx, prefix, signal));
+  }
+  return total;
+}
+
 export function createS3PollSource(options: S3PollSourceOptions): LiveSource {
   const where = parseS3Url(options.url);
   if (where === undefined) {
@@ -136,189 +377,26 @@ export function createS3PollSource(options: S3PollSourceOptions): LiveSource {
       `S3 polling needs s3://bucket/prefix with a valid bucket name, got ${JSON.stringify(options.url.slice(0, 120))}`,
     );
   }
-  const bucket = where.bucket;
-  const base = where.prefix === '' || where.prefix.endsWith('/') ? where.prefix : `${where.prefix}/`;
-  const log = options.log ?? noLog;
-  const lookbackMs = options.lookbackMs ?? 15 * 60_000;
-  const claimLeaseMs = options.claimLeaseMs ?? 15 * 60_000;
-  const rediscoverMs = options.rediscoverMs ?? 15 * 60_000;
-  const { client, store } = options;
-  let discovered: { at: number; prefixes: string[] } | null = null;
-
-  /**
-   * Finds the `.../ACCOUNT/CloudTrail/REGION/` folders under the base by skip-scanning: list one key, jump past
-   * the whole folder it belongs to, repeat. One request per folder, like a delimiter walk, but it needs only
-   * StartAfter (s3rver's delimiter listing misses nested keys) and never descends into digests or other services.
-   */
-  async function discover(signal?: AbortSignal): Promise<string[]> {
-    if (isRegionPrefix(base)) return [base];
-    const found: string[] = [];
-    let after: string | undefined;
-    for (let hops = 0; hops < 100_000; hops += 1) {
-      // Version 1's Marker is StartAfter by another name; one key per request never needs a continuation
-      // token, which s3rver cannot mint on Node 20 (its tokens use DES).
-      const page = await client.send(
-        new ListObjectsCommand({
-          Bucket: bucket,
-          MaxKeys: 1,
-          ...(base === '' ? {} : { Prefix: base }),
-          ...(after === undefined ? {} : { Marker: after }),
-        }),
-        signal === undefined ? {} : { abortSignal: signal },
-      );
-      const key = page.Contents?.[0]?.Key;
-      if (key === undefined) break;
-      const folder = folderToSkip(key, base);
-      if (folder.region) found.push(folder.prefix);
-      after = pastFolder(folder.prefix);
-    }
-    return found;
-  }
-
-  async function regionPrefixes(signal?: AbortSignal): Promise<string[]> {
-    const now = options.clock();
-    if (discovered === null || now - discovered.at >= rediscoverMs) {
-      discovered = { at: now, prefixes: await discover(signal) };
-    }
-    return discovered.prefixes;
-  }
-
-  async function processObject(key: string, etag: string): Promise<ObjectOutcome> {
-    const workKey = `s3://${bucket}/${key}#${etag}`;
-    if (await store.isWorkDone(workKey)) return 'done';
-    const owned = await store.claimWork({
-      key: workKey,
-      workerId: options.workerId,
-      leaseMs: claimLeaseMs,
-      nowMs: options.clock(),
-    });
-    if (!owned) return (await store.isWorkDone(workKey)) ? 'done' : 'busy';
-    const location = `s3://${bucket}/${key}`;
-    let data: Uint8Array;
-    try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (out.Body === undefined) throw new Error(`S3 returned no body for ${location}`);
-      data = await out.Body.transformToByteArray();
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'NoSuchKey')) throw error;
-      // Deleted between listing and reading (a lifecycle rule): nothing left to read, and nothing to wait for.
-      await store.addDeadLetter({
-        source: 's3-poll',
-        location,
-        reason: `listed but gone before it was read: ${describeError(error)}`,
-        raw: '',
-        nowMs: options.clock(),
-      });
-      await store.completeWork(workKey, options.workerId, options.clock());
-      return 'gone';
-    }
-    await options.sink.ingestBytes(data, { source: 's3-poll', location });
-    await store.completeWork(workKey, options.workerId, options.clock());
-    return 'ingested';
-  }
-
-  async function advance(checkpointKey: string, key: string): Promise<void> {
-    const current = await store.getCheckpoint(checkpointKey);
-    // Never backwards: a late file behind the checkpoint is processed without moving it.
-    if (current === null || key > current) await store.setCheckpoint(checkpointKey, key, options.clock());
-  }
-
-  async function pollRegion(regionPrefix: string, signal?: AbortSignal): Promise<PollResult> {
-    const checkpointKey = s3PollCheckpointKey(bucket, regionPrefix);
-    const checkpoint = await store.getCheckpoint(checkpointKey);
-    const now = options.clock();
-    const checkpointTime =
-      checkpoint === null ? null : (fileTimeOfKey(checkpoint) ?? dayOfKey(checkpoint) ?? null);
-    const fromMs =
-      checkpointTime !== null
-        ? checkpointTime - lookbackMs
-        : checkpoint !== null
-          ? null
-          : (options.startAtMs ?? startOfDay(now));
-    const result: PollCounts = { ...EMPTY_POLL };
-    const firstDay = startOfDay(fromMs ?? now);
-    const lastDay = Math.max(startOfDay(now), checkpointTime === null ? 0 : startOfDay(checkpointTime));
-    for (let day = firstDay; day <= lastDay; day += DAY_MS) {
-      const prefix = `${regionPrefix}${dayFolder(day)}`;
-      // A checkpoint whose key has no time (an unusual name) resumes right after itself.
-      const startAfter =
-        fromMs === null
-          ? checkpoint !== null && checkpoint.startsWith(prefix)
-            ? checkpoint
-            : undefined
-          : day === firstDay
-            ? fileNameAt(regionPrefix, fromMs)
-            : undefined;
-      let token: string | undefined;
-      do {
-        const page = await client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-          signal === undefined ? {} : { abortSignal: signal },
-        );
-        for (const object of page.Contents ?? []) {
-          const key = object.Key;
-          if (key === undefined) continue;
-          const name = key.slice(key.lastIndexOf('/') + 1);
-          if (isDigestLocation(key) || key.endsWith('/') || !isTakenFileName(name)) continue;
-          if (fromMs === null && checkpoint !== null && key <= checkpoint) continue;
-          const etag = (object.ETag ?? '').replace(/^"|"$/g, '') || 'unknown';
-          let outcome: ObjectOutcome;
-          try {
-            outcome = await processObject(key, etag);
-          } catch (error) {
-            log('error', 's3-poll: object failed; the checkpoint stays before it', {
-              location: `s3://${bucket}/${key}`,
-              error: describeError(error),
-            });
-            result.fetched += 1;
-            result.failed += 1;
-            return result;
-          }
-          if (outcome === 'done') continue;
-          result.fetched += 1;
-          if (outcome === 'busy') {
-            // Another worker holds it: going past it could move the checkpoint over a file that worker may drop.
-            result.failed += 1;
-            return result;
-          }
-          if (outcome === 'ingested') result.ingested += 1;
-          else result.deadLettered += 1;
-          await advance(checkpointKey, key);
-        }
-        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
-    }
-    return result;
-  }
-
-  async function poll(signal?: AbortSignal): Promise<PollResult> {
-    const prefixes = await regionPrefixes(signal);
-    if (prefixes.length === 0) {
-      log('warn', 's3-poll: no CloudTrail/REGION/ folders under the prefix yet', {
-        url: `s3://${bucket}/${base}`,
-      });
-    }
-    let total: PollResult = EMPTY_POLL;
-    for (const prefix of prefixes) {
-      if (signal?.aborted === true) break;
-      total = addPolls(total, await pollRegion(prefix, signal));
-    }
-    return total;
-  }
-
+  const ctx: PollContext = {
+    options,
+    client: options.client,
+    store: options.store,
+    bucket: where.bucket,
+    base: where.prefix === '' || where.prefix.endsWith('/') ? where.prefix : `${where.prefix}/`,
+    log: options.log ?? noLog,
+    lookbackMs: options.lookbackMs ?? 15 * 60_000,
+    claimLeaseMs: options.claimLeaseMs ?? 15 * 60_000,
+    rediscoverMs: options.rediscoverMs ?? 15 * 60_000,
+    discovered: null,
+  };
   return {
-    pollOnce: () => poll(),
+    pollOnce: () => poll(ctx),
     start: (signal) =>
       runPollLoop(signal, {
         name: 's3-poll',
-        pollOnce: poll,
+        pollOnce: (pollSignal) => poll(ctx, pollSignal),
         sleep: options.sleep,
-        log,
+        log: ctx.log,
         idleMs: options.intervalMs ?? 60_000,
         errorBackoffMs: options.errorBackoffMs ?? 5000,
         maxErrorBackoffMs: 600_000,
