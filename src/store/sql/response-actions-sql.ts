@@ -11,7 +11,7 @@ import type {
 import { RESPONSE_ACTION_STATES } from '../response-actions.ts';
 import type { Selectable, Updateable } from 'kysely';
 import { audit } from './case-rows.ts';
-import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import type { Dialect, SqlConn } from './driver.ts';
 import type { Tables } from './query-builder.ts';
 import { queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
@@ -246,11 +246,11 @@ export async function updateResponseAction(
 ): Promise<StoredResponseAction | null> {
   const before = await getResponseAction(conn, dialect, id);
   if (before === null) throw new NotFoundError('response action', id);
-  const sets: Updateable<Tables['response_actions']> = { updated_at: change.nowMs };
+  // Column names come from COLUMNS only, never from the patch's keys.
+  const sets: Record<string, unknown> = { updated_at: change.nowMs };
   for (const [key, value] of Object.entries(patch) as [keyof ResponseActionPatch, unknown][]) {
     if (value === undefined) continue;
-    (sets as Record<string, unknown>)[COLUMNS[key]] =
-      key === 'calls' || key === 'notes' ? JSON.stringify(value) : (value as SqlValue);
+    sets[COLUMNS[key]] = key === 'calls' || key === 'notes' ? JSON.stringify(value) : value;
   }
   // Nothing to expect matches no row (SQLite's `IN ()`); PostgreSQL has no empty list, so it is not asked.
   if (expect.length === 0) return null;
@@ -259,7 +259,7 @@ export async function updateResponseAction(
     conn,
     queryBuilder(dialect)
       .updateTable('response_actions')
-      .set(sets)
+      .set(sets as Updateable<Tables['response_actions']>)
       .where('id', '=', Number(before.id))
       .where('state', 'in', expect)
       .returningAll(),
