@@ -56,7 +56,7 @@ const ACTIVE_CASE = new PreparedQuery<{ targetKey: string }, CaseRow>((db, param
     .selectFrom('cases')
     .selectAll()
     .where('target_key', '=', param('targetKey'))
-    // A literal, not a bound value: it must match the partial index cases_one_active_per_target's predicate.
+    // A literal, not a bound value, so the planners can prove the partial index cases_one_active_per_target applies.
     .where('state', '<>', sql.lit('resolved'))
     .$if(dialect.name === 'postgres', (query) => query.forUpdate()),
 );

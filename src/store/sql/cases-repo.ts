@@ -67,7 +67,8 @@ type NewCase = {
 
 // The partial unique index allows one case per target that is not resolved. When another process opens it first,
 // DO NOTHING (after waiting for that transaction on PostgreSQL) and the caller attaches to theirs. The conflict
-// target repeats the index's predicate as a literal: a bound value could not be matched against the index.
+// target repeats the index's predicate as a literal (`sql.lit`): with a bound value PostgreSQL finds the index only
+// when it plans with the value in hand, and fails with "no unique or exclusion constraint" under a generic plan.
 const INSERT_CASE = new PreparedQuery<NewCase, CaseRow>((db, param) =>
   db
     .insertInto('cases')
