@@ -2,23 +2,44 @@
 
 import { NotFoundError } from '../errors.ts';
 import type { CreateApprovalInput, FindApprovalInput, StoredApproval } from '../store.ts';
+import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import { PreparedQuery } from './prepared-query.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 import { invalid, requireText, requireTime, numericId, SqlRepository } from './sql-helpers.ts';
 
-interface ApprovalRow {
-  id: number;
-  ticket: string;
-  user_name: string;
-  actor: string | null;
-  account: string | null;
-  from_ms: number;
-  to_ms: number;
-  approver: string;
-  created_by: string;
-  created_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-  [key: string]: unknown;
-}
+// Asked for every MFA removal the live service triages, so compiled once (prepared-query.ts). An actor given as an
+// ARN must match the ARN exactly; a bare name matches the IAM user name without case.
+const FIND_APPROVAL = new PreparedQuery<
+  { user: string; atMs: number; account: string | null; arn: string | null; userName: string | null },
+  ApprovalRow
+>((db, param) =>
+  db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb(eb.fn('lower', ['user_name']), '=', eb.fn('lower', [eb.val(param('user'))])))
+    .where('from_ms', '<=', param('atMs'))
+    .where('to_ms', '>=', param('atMs'))
+    .where((eb) => eb.or([eb('account', 'is', null), eb('account', '=', param('account'))]))
+    .where((eb) => {
+      const scheme = eb.fn('substr', ['actor', eb.lit(1), eb.lit(4)]);
+      return eb.or([
+        eb('actor', 'is', null),
+        eb.and([eb(scheme, '=', sql.lit('arn:')), eb('actor', '=', param('arn'))]),
+        eb.and([
+          eb(scheme, '<>', sql.lit('arn:')),
+          eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(param('userName'))])),
+        ]),
+      ]);
+    })
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1),
+);
+
+type ApprovalRow = Selectable<Tables['approvals']>;
 
 function toApproval(row: ApprovalRow): StoredApproval {
   return {
@@ -48,33 +69,41 @@ export class ApprovalsRepo extends SqlRepository {
     requireTime(input.toMs, 'toMs');
     requireTime(input.nowMs, 'nowMs');
     if (input.toMs < input.fromMs) throw invalid('toMs', 'the approval window ends before it starts');
-    const rows = await this.conn.query<ApprovalRow>(
-      `INSERT INTO approvals (ticket, user_name, actor, account, from_ms, to_ms, approver, created_by, created_at, revoked_at, revoked_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)
-       RETURNING *`,
-      [
-        input.ticket,
-        input.user,
-        input.actor ?? null,
-        input.account ?? null,
-        input.fromMs,
-        input.toMs,
-        input.approver,
-        input.createdBy,
-        input.nowMs,
-      ],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .insertInto('approvals')
+        .values({
+          ticket: input.ticket,
+          user_name: input.user,
+          actor: input.actor ?? null,
+          account: input.account ?? null,
+          from_ms: input.fromMs,
+          to_ms: input.toMs,
+          approver: input.approver,
+          created_by: input.createdBy,
+          created_at: input.nowMs,
+          revoked_at: null,
+          revoked_by: null,
+        })
+        .returningAll(),
     );
     return toApproval(rows[0]!);
   }
 
   async listApprovals(query: { readonly activeAt?: number } = {}): Promise<StoredApproval[]> {
-    const rows =
-      query.activeAt === undefined
-        ? await this.conn.query<ApprovalRow>(`SELECT * FROM approvals ORDER BY created_at DESC, id DESC`)
-        : await this.conn.query<ApprovalRow>(
-            `SELECT * FROM approvals WHERE revoked_at IS NULL AND from_ms <= ? AND to_ms >= ? ORDER BY created_at DESC, id DESC`,
-            [requireTime(query.activeAt, 'activeAt'), query.activeAt],
-          );
+    const at = query.activeAt === undefined ? undefined : requireTime(query.activeAt, 'activeAt');
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('approvals')
+        .selectAll()
+        .$if(at !== undefined, (q) =>
+          q.where('revoked_at', 'is', null).where('from_ms', '<=', at!).where('to_ms', '>=', at!),
+        )
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc'),
+    );
     return rows.map(toApproval);
   }
 
@@ -83,31 +112,29 @@ export class ApprovalsRepo extends SqlRepository {
     if (numeric === null) throw new NotFoundError('approval', id);
     requireText(by, 'by');
     requireTime(nowMs, 'nowMs');
-    await this.conn.execute(
-      `UPDATE approvals SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`,
-      [nowMs, by, numeric],
+    const db = queryBuilder(this.dialect);
+    await queryChanges(
+      this.conn,
+      db
+        .updateTable('approvals')
+        .set({ revoked_at: nowMs, revoked_by: by })
+        .where('id', '=', numeric)
+        .where('revoked_at', 'is', null),
     );
-    const rows = await this.conn.query<ApprovalRow>(`SELECT * FROM approvals WHERE id = ?`, [numeric]);
+    const rows = await queryRows(this.conn, db.selectFrom('approvals').selectAll().where('id', '=', numeric));
     if (rows[0] === undefined) throw new NotFoundError('approval', id);
     return toApproval(rows[0]);
   }
 
   async findApproval(input: FindApprovalInput): Promise<StoredApproval | null> {
     requireTime(input.atMs, 'atMs');
-    // An actor given as an ARN must match the ARN exactly; a bare name matches the IAM user name without case.
-    const rows = await this.conn.query<ApprovalRow>(
-      `SELECT * FROM approvals
-       WHERE revoked_at IS NULL
-         AND LOWER(user_name) = LOWER(?)
-         AND from_ms <= ? AND to_ms >= ?
-         AND (account IS NULL OR account = ?)
-         AND (actor IS NULL
-              OR (SUBSTR(actor, 1, 4) = 'arn:' AND actor = ?)
-              OR (SUBSTR(actor, 1, 4) <> 'arn:' AND LOWER(actor) = LOWER(?)))
-       ORDER BY created_at, id
-       LIMIT 1`,
-      [input.user, input.atMs, input.atMs, input.account, input.actor.arn, input.actor.userName],
-    );
+    const rows = await FIND_APPROVAL.rows(this.conn, this.dialect, {
+      user: input.user,
+      atMs: input.atMs,
+      account: input.account,
+      arn: input.actor.arn,
+      userName: input.actor.userName,
+    });
     return rows[0] === undefined ? null : toApproval(rows[0]);
   }
 }

@@ -3,41 +3,16 @@
 import type { Classification, Severity } from '../../model/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Case, CaseAuditAction, CaseState, Verification, VerificationState } from '../store.ts';
+import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Dialect, SqlConn } from './driver.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import type { Tables } from './query-builder.ts';
 import { requireText, numericId } from './sql-helpers.ts';
 
-export interface CaseRow {
-  id: number;
-  target_key: string;
-  account: string | null;
-  user_name: string;
-  kind?: string | null;
-  state: string;
-  classification: string | null;
-  severity: string;
-  risk_score: number;
-  assignee: string | null;
-  opened_at: number;
-  first_event_at: number;
-  detected_at: number;
-  resolved_at: number | null;
-  resolution: string | null;
-  vulnerability_window_seconds: number | null;
-  updated_at: number;
-  [key: string]: unknown;
-}
+export type CaseRow = Selectable<Tables['cases']>;
 
-export interface VerificationRow {
-  id: number;
-  case_id: number;
-  owner: string;
-  state: string;
-  created_at: number;
-  expires_at: number;
-  answered_at: number | null;
-  escalated_at: number | null;
-  [key: string]: unknown;
-}
+export type VerificationRow = Selectable<Tables['verifications']>;
 
 export function toCase(row: CaseRow): Case {
   return {
@@ -45,7 +20,7 @@ export function toCase(row: CaseRow): Case {
     targetKey: row.target_key,
     account: row.account,
     userName: row.user_name,
-    ...(row.kind === null || row.kind === undefined ? {} : { kind: row.kind }),
+    ...(row.kind === null ? {} : { kind: row.kind }),
     state: row.state as CaseState,
     classification: row.classification as Classification | null,
     severity: row.severity as Severity,
@@ -74,52 +49,88 @@ export function toVerification(row: VerificationRow): Verification {
   };
 }
 
+// Each of these runs for every alert that opens or joins a case, so they are compiled once (prepared-query.ts).
+// Row locks only on PostgreSQL: SQLite already serialises writers (BEGIN IMMEDIATE) and has no FOR UPDATE.
+const ACTIVE_CASE = new PreparedQuery<{ targetKey: string }, CaseRow>((db, param, dialect) =>
+  db
+    .selectFrom('cases')
+    .selectAll()
+    .where('target_key', '=', param('targetKey'))
+    // A literal, not a bound value, so the planners can prove the partial index cases_one_active_per_target applies.
+    .where('state', '<>', sql.lit('resolved'))
+    .$if(dialect.name === 'postgres', (query) => query.forUpdate()),
+);
+
+const LOCK_CASE = new PreparedQuery<{ id: number }, CaseRow>((db, param, dialect) =>
+  db
+    .selectFrom('cases')
+    .selectAll()
+    .where('id', '=', param('id'))
+    .$if(dialect.name === 'postgres', (query) => query.forUpdate()),
+);
+
+const CASE_BY_ID = new PreparedQuery<{ id: number }, CaseRow>((db, param) =>
+  db.selectFrom('cases').selectAll().where('id', '=', param('id')),
+);
+
+const ADD_AUDIT = new PreparedQuery<{
+  caseId: number;
+  at: number;
+  actor: string;
+  action: string;
+  before: string | null;
+  after: string | null;
+}>((db, param) =>
+  db.insertInto('case_audit').values({
+    case_id: param('caseId'),
+    at: param('at'),
+    actor: param('actor'),
+    action: param('action'),
+    before_json: param('before'),
+    after_json: param('after'),
+  }),
+);
+
 export async function activeCaseOf(
   conn: SqlConn,
   dialect: Dialect,
   targetKey: string,
 ): Promise<CaseRow | undefined> {
-  const rows = await conn.query<CaseRow>(
-    `SELECT * FROM cases WHERE target_key = ? AND state <> 'resolved' ${dialect.forUpdate}`,
-    [targetKey],
-  );
+  const rows = await ACTIVE_CASE.rows(conn, dialect, { targetKey });
   return rows[0];
 }
 
 export async function lockCase(conn: SqlConn, dialect: Dialect, id: string): Promise<CaseRow> {
   const numeric = numericId(id);
   if (numeric === null) throw new NotFoundError('case', id);
-  const rows = await conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ? ${dialect.forUpdate}`, [numeric]);
+  const rows = await LOCK_CASE.rows(conn, dialect, { id: numeric });
   if (rows[0] === undefined) throw new NotFoundError('case', id);
   return rows[0];
 }
 
-export async function requireCase(conn: SqlConn, id: string): Promise<Case> {
+export async function requireCase(conn: SqlConn, dialect: Dialect, id: string): Promise<Case> {
   const numeric = numericId(id);
-  const rows =
-    numeric === null ? [] : await conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ?`, [numeric]);
+  const rows = numeric === null ? [] : await CASE_BY_ID.rows(conn, dialect, { id: numeric });
   if (rows[0] === undefined) throw new NotFoundError('case', id);
   return toCase(rows[0]);
 }
 
-export async function audit(
-  conn: SqlConn,
-  caseId: string,
-  at: number,
-  actor: string,
-  action: CaseAuditAction,
-  before: Record<string, unknown> | null,
-  after: Record<string, unknown> | null,
-): Promise<void> {
-  await conn.execute(
-    `INSERT INTO case_audit (case_id, at, actor, action, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)`,
-    [
-      Number(caseId),
-      at,
-      requireText(actor, 'actor'),
-      action,
-      before === null ? null : JSON.stringify(before),
-      after === null ? null : JSON.stringify(after),
-    ],
-  );
+export interface AuditEntry {
+  readonly caseId: string;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: CaseAuditAction;
+  readonly before: Record<string, unknown> | null;
+  readonly after: Record<string, unknown> | null;
+}
+
+export async function audit(conn: SqlConn, dialect: Dialect, entry: AuditEntry): Promise<void> {
+  await ADD_AUDIT.changes(conn, dialect, {
+    caseId: Number(entry.caseId),
+    at: entry.at,
+    actor: requireText(entry.actor, 'actor'),
+    action: entry.action,
+    before: entry.before === null ? null : JSON.stringify(entry.before),
+    after: entry.after === null ? null : JSON.stringify(entry.after),
+  });
 }

@@ -19,7 +19,10 @@ import type {
   OpenOrAttachCaseResult,
   Page,
 } from '../store.ts';
-import type { SqlValue } from './driver.ts';
+import { sql } from 'kysely';
+import type { Alert } from '../../model/index.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 import {
   invalid,
   requireText,
@@ -31,179 +34,264 @@ import {
   SqlRepository,
 } from './sql-helpers.ts';
 import { toCase, toVerification, activeCaseOf, lockCase, requireCase, audit } from './case-rows.ts';
-import type { CaseRow, VerificationRow } from './case-rows.ts';
+import type { CaseRow } from './case-rows.ts';
+
+type StoredAlert = {
+  readonly detected_at: number;
+  readonly event_time_ms: number;
+  readonly case_id: number | null;
+};
+
+// Opening or joining a case runs for every alert, so its statements are compiled once (prepared-query.ts).
+const ALERT_AND_CASE = new PreparedQuery<{ alertId: string }, StoredAlert>((db, param) =>
+  db
+    .selectFrom('alerts as a')
+    .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
+    .select(['a.detected_at', 'a.event_time_ms', 'ca.case_id'])
+    .where('a.id', '=', param('alertId')),
+);
+
+type NewCase = {
+  targetKey: string;
+  account: string | null;
+  userName: string;
+  kind: string | null;
+  classification: string | null;
+  severity: string;
+  riskScore: number;
+  firstEventAt: number;
+  detectedAt: number;
+  vulnerabilityWindowSeconds: number | null;
+  nowMs: number;
+};
+
+// The partial unique index allows one case per target that is not resolved. When another process opens it first,
+// DO NOTHING (after waiting for that transaction on PostgreSQL) and the caller attaches to theirs. The conflict
+// target repeats the index's predicate as a literal (`sql.lit`): with a bound value PostgreSQL finds the index only
+// when it plans with the value in hand, and fails with "no unique or exclusion constraint" under a generic plan.
+const INSERT_CASE = new PreparedQuery<NewCase, CaseRow>((db, param) =>
+  db
+    .insertInto('cases')
+    .values({
+      target_key: param('targetKey'),
+      account: param('account'),
+      user_name: param('userName'),
+      kind: param('kind'),
+      state: sql.lit('open'),
+      classification: param('classification'),
+      severity: param('severity'),
+      risk_score: param('riskScore'),
+      assignee: null,
+      opened_at: param('nowMs'),
+      first_event_at: param('firstEventAt'),
+      detected_at: param('detectedAt'),
+      resolved_at: null,
+      resolution: null,
+      vulnerability_window_seconds: param('vulnerabilityWindowSeconds'),
+      updated_at: param('nowMs'),
+    })
+    .onConflict((conflict) =>
+      conflict.column('target_key').where('state', '<>', sql.lit('resolved')).doNothing(),
+    )
+    .returningAll(),
+);
+
+const ATTACH_ALERT = new PreparedQuery<
+  { alertId: string; caseId: number; nowMs: number },
+  { case_id: number }
+>((db, param) =>
+  db
+    .insertInto('case_alerts')
+    .values({ alert_id: param('alertId'), case_id: param('caseId'), attached_at: param('nowMs') })
+    .onConflict((conflict) => conflict.column('alert_id').doNothing())
+    .returning('case_id'),
+);
+
+const CASE_OF_ALERT = new PreparedQuery<{ alertId: string }, { case_id: number }>((db, param) =>
+  db.selectFrom('case_alerts').select('case_id').where('alert_id', '=', param('alertId')),
+);
+
+type Escalation = Pick<
+  CaseRow,
+  'severity' | 'risk_score' | 'first_event_at' | 'detected_at' | 'classification'
+>;
+
+const ESCALATE_CASE = new PreparedQuery<Escalation & { id: number; nowMs: number }>((db, param) =>
+  db
+    .updateTable('cases')
+    .set({
+      severity: param('severity'),
+      risk_score: param('risk_score'),
+      first_event_at: param('first_event_at'),
+      detected_at: param('detected_at'),
+      classification: param('classification'),
+      updated_at: param('nowMs'),
+    })
+    .where('id', '=', param('id')),
+);
+
+// Compare-and-set on the state as a second guard: the row lock already makes this the only writer.
+const TRANSITION_CASE = new PreparedQuery<{
+  id: number;
+  from: string;
+  to: string;
+  resolvedAt: number | null;
+  nowMs: number;
+}>((db, param) =>
+  db
+    .updateTable('cases')
+    .set({ state: param('to'), resolved_at: param('resolvedAt'), updated_at: param('nowMs') })
+    .where('id', '=', param('id'))
+    .where('state', '=', param('from')),
+);
+
+/** What attaching an alert to an existing case changes: it escalates to the worst alert, reaches back to the earliest event. */
+function escalation(row: CaseRow, alert: Alert, stored: StoredAlert) {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = { alertId: alert.id };
+  const next = { ...row };
+  if (severityRank(alert.severity) > severityRank(row.severity as Severity)) {
+    before['severity'] = row.severity;
+    after['severity'] = next.severity = alert.severity;
+  }
+  if (alert.riskScore > row.risk_score) {
+    before['riskScore'] = row.risk_score;
+    after['riskScore'] = next.risk_score = alert.riskScore;
+  }
+  if (stored.event_time_ms < row.first_event_at) {
+    before['firstEventAt'] = row.first_event_at;
+    after['firstEventAt'] = next.first_event_at = stored.event_time_ms;
+  }
+  if (stored.detected_at < row.detected_at) {
+    before['detectedAt'] = row.detected_at;
+    after['detectedAt'] = next.detected_at = stored.detected_at;
+  }
+  if (row.classification === null && alert.classification !== undefined) {
+    before['classification'] = null;
+    after['classification'] = next.classification = alert.classification;
+  }
+  return { next, before: Object.keys(before).length === 0 ? null : before, after };
+}
 
 /** Cases (with their alerts, comments and audit log). */
 export class CasesRepo extends SqlRepository {
-  // eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
   async openOrAttachCase(input: OpenOrAttachCaseInput): Promise<OpenOrAttachCaseResult> {
     const { alert, nowMs } = input;
     const targetKey = requireText(input.targetKey, 'targetKey');
     const actor = requireText(input.actor, 'actor');
     requireTime(nowMs, 'nowMs');
-    const stored = await this.conn.query<{
-      detected_at: number;
-      event_time_ms: number;
-      case_id: number | null;
-    }>(
-      `SELECT a.detected_at, a.event_time_ms, ca.case_id
-       FROM alerts a LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-       WHERE a.id = ?`,
-      [alert.id],
-    );
-    const alertRow = stored[0];
-    if (alertRow === undefined) throw new NotFoundError('alert', alert.id);
-    if (alertRow.case_id !== null) {
-      // A replay (restart, second worker): the alert already belongs to a case.
-      return {
-        case: await requireCase(this.conn, String(alertRow.case_id)),
-        created: false,
-        attached: false,
-      };
-    }
-
-    let row = await activeCaseOf(this.conn, this.dialect, targetKey);
-    let created = false;
-    if (row === undefined) {
-      const userName = alert.target.userName ?? targetKey.slice(targetKey.indexOf('/') + 1);
-      // The partial unique index allows one case per target that is not resolved. When another process
-      // opens it first, DO NOTHING (after waiting for that transaction on PostgreSQL) and we attach to theirs.
-      const inserted = await this.conn.query<CaseRow>(
-        `INSERT INTO cases (target_key, account, user_name, kind, state, classification, severity, risk_score, assignee,
-                            opened_at, first_event_at, detected_at, resolved_at, resolution,
-                            vulnerability_window_seconds, updated_at)
-         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?)
-         ON CONFLICT (target_key) WHERE state <> 'resolved' DO NOTHING
-         RETURNING *`,
-        [
-          targetKey,
-          alert.event.account,
-          userName,
-          input.kind ?? null,
-          alert.classification ?? null,
-          requireSeverity(alert.severity, 'alert.severity'),
-          alert.riskScore,
-          nowMs,
-          alertRow.event_time_ms,
-          alertRow.detected_at,
-          alert.vulnerabilityWindowSeconds ?? null,
-          nowMs,
-        ],
-      );
-      row = inserted[0];
-      if (row !== undefined) {
-        created = true;
-        await audit(this.conn, String(row.id), nowMs, actor, 'opened', null, {
-          state: 'open',
-          severity: row.severity,
-          classification: row.classification,
-          alertId: alert.id,
-        });
-      } else {
-        row = await activeCaseOf(this.conn, this.dialect, targetKey);
-        if (row === undefined)
-          throw new ConflictError(`case for ${targetKey} changed concurrently; retry`, { retryable: true });
-      }
-    }
-    const caseId = String(row.id);
-    const attachedRows = await this.conn.query<{ case_id: number }>(
-      `INSERT INTO case_alerts (alert_id, case_id, attached_at) VALUES (?, ?, ?)
-       ON CONFLICT (alert_id) DO NOTHING
-       RETURNING case_id`,
-      [alert.id, row.id, nowMs],
-    );
-    if (attachedRows.length === 0) {
+    const stored = (await ALERT_AND_CASE.rows(this.conn, this.dialect, { alertId: alert.id }))[0];
+    if (stored === undefined) throw new NotFoundError('alert', alert.id);
+    // A replay (restart, second worker): the alert already belongs to a case.
+    if (stored.case_id !== null) return this.#unchanged(String(stored.case_id));
+    const { row, created } = await this.#activeOrNewCase(input, targetKey, actor, stored);
+    const attached = await ATTACH_ALERT.rows(this.conn, this.dialect, {
+      alertId: alert.id,
+      caseId: row.id,
+      nowMs,
+    });
+    if (attached.length === 0) {
       // The same alert was attached by a concurrent call meanwhile.
-      const owner = await this.conn.query<{ case_id: number }>(
-        `SELECT case_id FROM case_alerts WHERE alert_id = ?`,
-        [alert.id],
-      );
-      return {
-        case: await requireCase(this.conn, String(owner[0]?.case_id ?? caseId)),
-        created: false,
-        attached: false,
-      };
+      const owner = await CASE_OF_ALERT.rows(this.conn, this.dialect, { alertId: alert.id });
+      return this.#unchanged(String(owner[0]?.case_id ?? row.id));
     }
     if (created) return { case: toCase(row), created: true, attached: true };
-
-    // Attaching to an existing case: it escalates to the worst alert and reaches back to the earliest event.
-    const before: Record<string, unknown> = {};
-    const after: Record<string, unknown> = { alertId: alert.id };
-    const next = { ...row };
-    if (severityRank(alert.severity) > severityRank(row.severity as Severity)) {
-      before['severity'] = row.severity;
-      after['severity'] = next.severity = alert.severity;
-    }
-    if (alert.riskScore > row.risk_score) {
-      before['riskScore'] = row.risk_score;
-      after['riskScore'] = next.risk_score = alert.riskScore;
-    }
-    if (alertRow.event_time_ms < row.first_event_at) {
-      before['firstEventAt'] = row.first_event_at;
-      after['firstEventAt'] = next.first_event_at = alertRow.event_time_ms;
-    }
-    if (alertRow.detected_at < row.detected_at) {
-      before['detectedAt'] = row.detected_at;
-      after['detectedAt'] = next.detected_at = alertRow.detected_at;
-    }
-    if (row.classification === null && alert.classification !== undefined) {
-      before['classification'] = null;
-      after['classification'] = next.classification = alert.classification;
-    }
+    const { next, before, after } = escalation(row, alert, stored);
     next.updated_at = nowMs;
-    await this.conn.execute(
-      `UPDATE cases SET severity = ?, risk_score = ?, first_event_at = ?, detected_at = ?, classification = ?, updated_at = ?
-       WHERE id = ?`,
-      [
-        next.severity,
-        next.risk_score,
-        next.first_event_at,
-        next.detected_at,
-        next.classification,
-        nowMs,
-        row.id,
-      ],
-    );
-    await audit(
-      this.conn,
-      caseId,
-      nowMs,
-      actor,
-      'alert-attached',
-      Object.keys(before).length === 0 ? null : before,
-      after,
-    );
+    await ESCALATE_CASE.changes(this.conn, this.dialect, { ...next, id: row.id, nowMs });
+    await this.#audit(String(row.id), nowMs, actor, 'alert-attached', before, after);
     return { case: toCase(next), created: false, attached: true };
+  }
+
+  async #unchanged(caseId: string): Promise<OpenOrAttachCaseResult> {
+    return { case: await requireCase(this.conn, this.dialect, caseId), created: false, attached: false };
+  }
+
+  /** The target's case that is not resolved, or a new one (then `created`, and its opening audited). */
+  async #activeOrNewCase(
+    input: OpenOrAttachCaseInput,
+    targetKey: string,
+    actor: string,
+    stored: StoredAlert,
+  ): Promise<{ row: CaseRow; created: boolean }> {
+    const active = await activeCaseOf(this.conn, this.dialect, targetKey);
+    if (active !== undefined) return { row: active, created: false };
+    const { alert } = input;
+    const inserted = await INSERT_CASE.rows(this.conn, this.dialect, {
+      targetKey,
+      account: alert.event.account,
+      userName: alert.target.userName ?? targetKey.slice(targetKey.indexOf('/') + 1),
+      kind: input.kind ?? null,
+      classification: alert.classification ?? null,
+      severity: requireSeverity(alert.severity, 'alert.severity'),
+      riskScore: alert.riskScore,
+      firstEventAt: stored.event_time_ms,
+      detectedAt: stored.detected_at,
+      vulnerabilityWindowSeconds: alert.vulnerabilityWindowSeconds ?? null,
+      nowMs: input.nowMs,
+    });
+    const row = inserted[0];
+    if (row !== undefined) {
+      await this.#audit(String(row.id), input.nowMs, actor, 'opened', null, {
+        state: 'open',
+        severity: row.severity,
+        classification: row.classification,
+        alertId: alert.id,
+      });
+      return { row, created: true };
+    }
+    const theirs = await activeCaseOf(this.conn, this.dialect, targetKey);
+    if (theirs === undefined)
+      throw new ConflictError(`case for ${targetKey} changed concurrently; retry`, { retryable: true });
+    return { row: theirs, created: false };
+  }
+
+  #audit(
+    caseId: string,
+    at: number,
+    actor: string,
+    action: CaseAuditAction,
+    before: Record<string, unknown> | null,
+    after: Record<string, unknown> | null,
+  ): Promise<void> {
+    return audit(this.conn, this.dialect, { caseId, at, actor, action, before, after });
   }
 
   async getCase(id: string): Promise<CaseDetail | null> {
     const numeric = numericId(id);
     if (numeric === null) return null;
-    const rows = await this.conn.query<CaseRow>(`SELECT * FROM cases WHERE id = ?`, [numeric]);
-    const row = rows[0];
+    const db = queryBuilder(this.dialect);
+    const row = (await queryRows(this.conn, db.selectFrom('cases').selectAll().where('id', '=', numeric)))[0];
     if (row === undefined) return null;
-    const alertIds = await this.conn.query<{ alert_id: string }>(
-      `SELECT alert_id FROM case_alerts WHERE case_id = ? ORDER BY attached_at, alert_id`,
-      [numeric],
+    const alertIds = await queryRows(
+      this.conn,
+      db
+        .selectFrom('case_alerts')
+        .select('alert_id')
+        .where('case_id', '=', numeric)
+        .orderBy('attached_at')
+        .orderBy('alert_id'),
     );
-    const comments = await this.conn.query<{ id: number; author: string; text: string; at: number }>(
-      `SELECT id, author, text, at FROM case_comments WHERE case_id = ? ORDER BY at, id`,
-      [numeric],
+    const comments = await queryRows(
+      this.conn,
+      db
+        .selectFrom('case_comments')
+        .select(['id', 'author', 'text', 'at'])
+        .where('case_id', '=', numeric)
+        .orderBy('at')
+        .orderBy('id'),
     );
-    const audit = await this.conn.query<{
-      id: number;
-      at: number;
-      actor: string;
-      action: string;
-      before_json: string | null;
-      after_json: string | null;
-    }>(
-      `SELECT id, at, actor, action, before_json, after_json FROM case_audit WHERE case_id = ? ORDER BY id`,
-      [numeric],
+    const audit = await queryRows(
+      this.conn,
+      db
+        .selectFrom('case_audit')
+        .select(['id', 'at', 'actor', 'action', 'before_json', 'after_json'])
+        .where('case_id', '=', numeric)
+        .orderBy('id'),
     );
-    const verifications = await this.conn.query<VerificationRow>(
-      `SELECT * FROM verifications WHERE case_id = ? ORDER BY id`,
-      [numeric],
+    const verifications = await queryRows(
+      this.conn,
+      db.selectFrom('verifications').selectAll().where('case_id', '=', numeric).orderBy('id'),
     );
     return {
       ...toCase(row),
@@ -231,41 +319,41 @@ export class CasesRepo extends SqlRepository {
 
   async listCases(query: CaseQuery): Promise<Page<Case>> {
     const limit = requireLimit(query.limit, 'limit');
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (query.state !== undefined) {
-      if (!isCaseState(query.state))
-        throw invalid(
-          'state',
-          `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(query.state)}`,
-        );
-      where.push('state = ?');
-      params.push(query.state);
-    }
-    if (query.severity !== undefined) {
-      where.push('severity = ?');
-      params.push(requireSeverity(query.severity, 'severity'));
-    }
-    if (query.assignee !== undefined) {
-      if (query.assignee === null) where.push('assignee IS NULL');
-      else {
-        where.push('assignee = ?');
-        params.push(query.assignee);
-      }
-    }
+    if (query.state !== undefined && !isCaseState(query.state))
+      throw invalid(
+        'state',
+        `expected one of open, verifying, escalated, resolved, got ${JSON.stringify(query.state)}`,
+      );
+    const severity = query.severity === undefined ? undefined : requireSeverity(query.severity, 'severity');
+    let after: { at: number; id: number } | undefined;
     if (query.cursor !== undefined) {
       const position = decodeCursor('cases', query.cursor);
       const id = numericId(position.id);
       if (id === null) throw invalid('cursor', 'expected a cursor returned by the cases list');
-      where.push('(opened_at < ? OR (opened_at = ? AND id < ?))');
-      params.push(position.at, position.at, id);
+      after = { at: position.at, id };
     }
-    params.push(limit + 1);
-    const rows = await this.conn.query<CaseRow>(
-      `SELECT * FROM cases ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-       ORDER BY opened_at DESC, id DESC
-       LIMIT ?`,
-      params,
+    const { state, assignee } = query;
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('cases')
+        .selectAll()
+        .$if(state !== undefined, (q) => q.where('state', '=', state!))
+        .$if(severity !== undefined, (q) => q.where('severity', '=', severity!))
+        .$if(assignee !== undefined, (q) =>
+          assignee === null ? q.where('assignee', 'is', null) : q.where('assignee', '=', assignee!),
+        )
+        .$if(after !== undefined, (q) =>
+          q.where((eb) =>
+            eb.or([
+              eb('opened_at', '<', after!.at),
+              eb.and([eb('opened_at', '=', after!.at), eb('id', '<', after!.id)]),
+            ]),
+          ),
+        )
+        .orderBy('opened_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1),
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -291,16 +379,18 @@ export class CasesRepo extends SqlRepository {
     const from = row.state as CaseState;
     if (!canTransition(from, to)) throw new InvalidTransitionError(id, from, to, CASE_TRANSITIONS[from]);
     const resolvedAt = to === 'resolved' ? change.nowMs : row.resolved_at;
-    // Compare-and-set on the state as a second guard: the row lock already makes this the only writer.
-    const changed = await this.conn.execute(
-      `UPDATE cases SET state = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND state = ?`,
-      [to, resolvedAt, change.nowMs, row.id, from],
-    );
+    const changed = await TRANSITION_CASE.changes(this.conn, this.dialect, {
+      id: row.id,
+      from,
+      to,
+      resolvedAt,
+      nowMs: change.nowMs,
+    });
     if (changed === 0) throw new ConflictError(`case ${id} changed concurrently; retry`, { retryable: true });
     const after: Record<string, unknown> = { state: to };
     if (to === 'resolved') after['resolvedAt'] = resolvedAt;
     if (change.note !== undefined) after['note'] = change.note;
-    await audit(this.conn, id, change.nowMs, change.actor, 'transition', { state: from }, after);
+    await this.#audit(id, change.nowMs, change.actor, 'transition', { state: from }, after);
     return toCase({ ...row, state: to, resolved_at: resolvedAt, updated_at: change.nowMs });
   }
 
@@ -310,23 +400,31 @@ export class CasesRepo extends SqlRepository {
     requireTime(change.nowMs, 'nowMs');
     const row = await lockCase(this.conn, this.dialect, id);
     if (row.state !== 'resolved') throw new InvalidTransitionError(id, row.state, 'escalated', []);
-    const active = await this.conn.query<{ id: number }>(
-      `SELECT id FROM cases WHERE target_key = ? AND state <> 'resolved' AND id <> ?`,
-      [row.target_key, row.id],
+    const db = queryBuilder(this.dialect);
+    const active = await queryRows(
+      this.conn,
+      db
+        .selectFrom('cases')
+        .select('id')
+        .where('target_key', '=', row.target_key)
+        .where('state', '<>', sql.lit('resolved'))
+        .where('id', '<>', row.id),
     );
     if (active[0] !== undefined) {
       throw new ConflictError(
         `case ${id} cannot reopen: case ${active[0].id} is already open for ${row.target_key}`,
       );
     }
-    const changed = await this.conn.execute(
-      `UPDATE cases SET state = 'escalated', resolved_at = NULL, resolution = NULL, updated_at = ?
-       WHERE id = ? AND state = 'resolved'`,
-      [change.nowMs, row.id],
+    const changed = await queryChanges(
+      this.conn,
+      db
+        .updateTable('cases')
+        .set({ state: 'escalated', resolved_at: null, resolution: null, updated_at: change.nowMs })
+        .where('id', '=', row.id)
+        .where('state', '=', 'resolved'),
     );
     if (changed === 0) throw new ConflictError(`case ${id} changed concurrently; retry`, { retryable: true });
-    await audit(
-      this.conn,
+    await this.#audit(
       id,
       change.nowMs,
       change.actor,
@@ -350,7 +448,7 @@ export class CasesRepo extends SqlRepository {
     const next = { ...row };
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
-    const set = (field: string, column: keyof CaseRow & string, value: unknown): void => {
+    const set = <K extends keyof CaseRow>(field: string, column: K, value: CaseRow[K] | undefined): void => {
       if (value === undefined || row[column] === value) return;
       before[field] = row[column];
       after[field] = value;
@@ -369,22 +467,22 @@ export class CasesRepo extends SqlRepository {
     set('vulnerabilityWindowSeconds', 'vulnerability_window_seconds', patch.vulnerabilityWindowSeconds);
     if (Object.keys(after).length === 0) return toCase(row);
     next.updated_at = change.nowMs;
-    await this.conn.execute(
-      `UPDATE cases SET classification = ?, severity = ?, risk_score = ?, assignee = ?, resolution = ?,
-                        vulnerability_window_seconds = ?, updated_at = ?
-       WHERE id = ?`,
-      [
-        next.classification,
-        next.severity,
-        next.risk_score,
-        next.assignee,
-        next.resolution,
-        next.vulnerability_window_seconds,
-        change.nowMs,
-        row.id,
-      ],
+    await queryChanges(
+      this.conn,
+      queryBuilder(this.dialect)
+        .updateTable('cases')
+        .set({
+          classification: next.classification,
+          severity: next.severity,
+          risk_score: next.risk_score,
+          assignee: next.assignee,
+          resolution: next.resolution,
+          vulnerability_window_seconds: next.vulnerability_window_seconds,
+          updated_at: change.nowMs,
+        })
+        .where('id', '=', row.id),
     );
-    await audit(this.conn, id, change.nowMs, change.actor, 'updated', before, after);
+    await this.#audit(id, change.nowMs, change.actor, 'updated', before, after);
     return toCase(next);
   }
 
@@ -396,13 +494,20 @@ export class CasesRepo extends SqlRepository {
     requireText(comment.text, 'text');
     requireTime(comment.nowMs, 'nowMs');
     const row = await lockCase(this.conn, this.dialect, id);
-    const inserted = await this.conn.query<{ id: number }>(
-      `INSERT INTO case_comments (case_id, author, text, at) VALUES (?, ?, ?, ?) RETURNING id`,
-      [row.id, comment.author, comment.text, comment.nowMs],
+    const db = queryBuilder(this.dialect);
+    const inserted = await queryRows(
+      this.conn,
+      db
+        .insertInto('case_comments')
+        .values({ case_id: row.id, author: comment.author, text: comment.text, at: comment.nowMs })
+        .returning('id'),
     );
     const commentId = String(inserted[0]?.id);
-    await this.conn.execute(`UPDATE cases SET updated_at = ? WHERE id = ?`, [comment.nowMs, row.id]);
-    await audit(this.conn, id, comment.nowMs, comment.author, 'commented', null, { commentId });
+    await queryChanges(
+      this.conn,
+      db.updateTable('cases').set({ updated_at: comment.nowMs }).where('id', '=', row.id),
+    );
+    await this.#audit(id, comment.nowMs, comment.author, 'commented', null, { commentId });
     return { id: commentId, caseId: id, author: comment.author, text: comment.text, at: comment.nowMs };
   }
 }

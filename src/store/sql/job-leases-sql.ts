@@ -1,7 +1,8 @@
 // SQL for the scheduled jobs' leases, shared by SQLite and PostgreSQL: one row per job, won by one upsert.
 
 import type { JobLease, JobLeaseInput } from '../job-leases.ts';
-import type { SqlConn } from './driver.ts';
+import type { Dialect, SqlConn } from './driver.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // A lease row rather than pg_try_advisory_lock: an advisory lock belongs to one pooled connection, which the pool
@@ -23,41 +24,85 @@ export const JOB_LEASES_MIGRATION: SchemaMigration = {
   sql: (t) => TABLE(t.integer),
 };
 
-export async function acquireJobLease(conn: SqlConn, input: JobLeaseInput): Promise<boolean> {
+export async function acquireJobLease(
+  conn: SqlConn,
+  dialect: Dialect,
+  input: JobLeaseInput,
+): Promise<boolean> {
   // One statement decides: the upsert's WHERE sees the latest row (PostgreSQL locks it while deciding), so of two
   // workers asking at once exactly one gets a row back. Renewal by the holder keeps its generation.
-  const rows = await conn.query(
-    `INSERT INTO job_leases (name, holder, lease_until, generation, taken_at)
-     VALUES (?, ?, ?, 1, ?)
-     ON CONFLICT (name) DO UPDATE
-       SET holder = excluded.holder, lease_until = excluded.lease_until,
-           generation = CASE WHEN job_leases.holder = excluded.holder THEN job_leases.generation
-                             ELSE job_leases.generation + 1 END,
-           taken_at = CASE WHEN job_leases.holder = excluded.holder THEN job_leases.taken_at
-                           ELSE excluded.taken_at END
-       WHERE job_leases.holder = excluded.holder OR job_leases.lease_until <= excluded.taken_at
-     RETURNING name`,
-    [input.name, input.workerId, input.nowMs + input.leaseMs, input.nowMs],
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .insertInto('job_leases')
+      .values({
+        name: input.name,
+        holder: input.workerId,
+        lease_until: input.nowMs + input.leaseMs,
+        generation: 1,
+        taken_at: input.nowMs,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .column('name')
+          .doUpdateSet((eb) => {
+            const sameHolder = eb('job_leases.holder', '=', eb.ref('excluded.holder'));
+            return {
+              holder: eb.ref('excluded.holder'),
+              lease_until: eb.ref('excluded.lease_until'),
+              generation: eb
+                .case()
+                .when(sameHolder)
+                .then(eb.ref('job_leases.generation'))
+                .else(eb('job_leases.generation', '+', 1))
+                .end(),
+              taken_at: eb
+                .case()
+                .when(sameHolder)
+                .then(eb.ref('job_leases.taken_at'))
+                .else(eb.ref('excluded.taken_at'))
+                .end(),
+            };
+          })
+          .where((eb) =>
+            eb.or([
+              eb('job_leases.holder', '=', eb.ref('excluded.holder')),
+              eb('job_leases.lease_until', '<=', eb.ref('excluded.taken_at')),
+            ]),
+          ),
+      )
+      .returning('name'),
   );
   return rows.length > 0;
 }
 
-export async function releaseJobLease(conn: SqlConn, name: string, workerId: string): Promise<boolean> {
+export async function releaseJobLease(
+  conn: SqlConn,
+  dialect: Dialect,
+  name: string,
+  workerId: string,
+): Promise<boolean> {
   // The deadline is moved to the start of time rather than the row deleted, so the generation keeps counting.
-  const changed = await conn.execute(
-    `UPDATE job_leases SET lease_until = 0 WHERE name = ? AND holder = ? AND lease_until > 0`,
-    [name, workerId],
+  const changed = await queryChanges(
+    conn,
+    queryBuilder(dialect)
+      .updateTable('job_leases')
+      .set({ lease_until: 0 })
+      .where('name', '=', name)
+      .where('holder', '=', workerId)
+      .where('lease_until', '>', 0),
   );
   return changed > 0;
 }
 
-export async function getJobLease(conn: SqlConn, name: string): Promise<JobLease | null> {
-  const rows = await conn.query<{
-    name: string;
-    holder: string;
-    lease_until: number | string;
-    generation: number | string;
-  }>(`SELECT name, holder, lease_until, generation FROM job_leases WHERE name = ?`, [name]);
+export async function getJobLease(conn: SqlConn, dialect: Dialect, name: string): Promise<JobLease | null> {
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('job_leases')
+      .select(['name', 'holder', 'lease_until', 'generation'])
+      .where('name', '=', name),
+  );
   const row = rows[0];
   if (row === undefined) return null;
   return {

@@ -25,6 +25,129 @@ export interface Tables {
     raw: Buffer | Uint8Array;
     created_at: number;
   };
+
+  // --- The case side (cases, verifications, approvals, tokens, sessions, leases, response actions) -------------
+  // Times and counters are BIGINT on PostgreSQL, read back as numbers (postgres-store.ts's type parser).
+  readonly cases: {
+    id: Generated<number>;
+    target_key: string;
+    account: string | null;
+    user_name: string;
+    state: string;
+    classification: string | null;
+    severity: string;
+    risk_score: number;
+    assignee: string | null;
+    opened_at: number;
+    first_event_at: number;
+    detected_at: number;
+    resolved_at: number | null;
+    resolution: string | null;
+    vulnerability_window_seconds: number | null;
+    updated_at: number;
+    kind: string | null;
+  };
+  readonly case_alerts: { alert_id: string; case_id: number; attached_at: number };
+  readonly case_comments: {
+    id: Generated<number>;
+    case_id: number;
+    author: string;
+    text: string;
+    at: number;
+  };
+  readonly case_audit: {
+    id: Generated<number>;
+    case_id: number;
+    at: number;
+    actor: string;
+    action: string;
+    before_json: string | null;
+    after_json: string | null;
+  };
+  readonly verifications: {
+    id: Generated<number>;
+    case_id: number;
+    owner: string;
+    token_hash: string;
+    state: string;
+    created_at: number;
+    expires_at: number;
+    answered_at: number | null;
+    escalated_at: number | null;
+  };
+  readonly approvals: {
+    id: Generated<number>;
+    ticket: string;
+    user_name: string;
+    actor: string | null;
+    account: string | null;
+    from_ms: number;
+    to_ms: number;
+    approver: string;
+    created_by: string;
+    created_at: number;
+    revoked_at: number | null;
+    revoked_by: string | null;
+  };
+  readonly api_tokens: {
+    id: Generated<number>;
+    name: string;
+    role: string;
+    token_hash: string;
+    created_by: string;
+    created_at: number;
+    revoked_at: number | null;
+    kind: Generated<string>;
+    subject: string | null;
+    display_name: string | null;
+    expires_at: number | null;
+  };
+  readonly session_links: { token_id: number; sealed: string; checked_at: number };
+  readonly job_leases: {
+    name: string;
+    holder: string;
+    lease_until: number;
+    generation: number;
+    taken_at: number;
+  };
+  readonly work_items: {
+    key: string;
+    owner: string | null;
+    lease_until: number | null;
+    attempts: number;
+    claimed_at: number;
+    done_at: number | null;
+  };
+  readonly response_actions: {
+    id: Generated<number>;
+    case_id: number;
+    kind: string;
+    target_kind: string;
+    account: string | null;
+    target_name: string;
+    state: string;
+    hold: string | null;
+    hold_reason: string | null;
+    plan_json: string;
+    calls_json: string | null;
+    notes_json: string;
+    reason: string;
+    requested_by: string;
+    approved_by: string | null;
+    not_before: number;
+    attempts: number;
+    lease_owner: string | null;
+    lease_until: number | null;
+    error: string | null;
+    created_at: number;
+    updated_at: number;
+    applied_at: number | null;
+    undone_at: number | null;
+    undone_by: string | null;
+  };
+  /** Only what opening a case reads; the event/alert side's block declares the whole table (keep that one at merge). */
+  readonly alerts: { id: string; event_time_ms: number; detected_at: number };
+  // --- end of the case side --------------------------------------------------------------------------------------
 }
 
 /** `?` placeholders on PostgreSQL too: SqlConn takes them for both databases (its PostgreSQL driver numbers them). */
@@ -57,4 +180,10 @@ export function queryBuilder(dialect: Dialect): Kysely<Tables> {
 export function queryRows<R extends SqlRow>(conn: SqlConn, query: Compilable<R>): Promise<R[]> {
   const compiled = query.compile();
   return conn.query<R>(compiled.sql, compiled.parameters as readonly SqlValue[]);
+}
+
+/** Rows changed by a compiled INSERT, UPDATE or DELETE without RETURNING. */
+export function queryChanges(conn: SqlConn, query: Compilable): Promise<number> {
+  const compiled = query.compile();
+  return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
 }

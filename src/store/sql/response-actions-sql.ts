@@ -9,7 +9,11 @@ import type {
   StoredResponseAction,
 } from '../response-actions.ts';
 import { RESPONSE_ACTION_STATES } from '../response-actions.ts';
-import type { SqlConn, SqlValue } from './driver.ts';
+import type { Selectable, Updateable } from 'kysely';
+import { audit } from './case-rows.ts';
+import type { Dialect, SqlConn } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // Version 15 (the issue that brought it), not the next free number: other branches add migrations meanwhile, and the
@@ -55,34 +59,7 @@ export const RESPONSE_MIGRATION: SchemaMigration = {
   sql: (t) => table(t.id, t.integer, t.integer),
 };
 
-interface Row {
-  id: number | string;
-  case_id: number | string;
-  kind: string;
-  target_kind: string;
-  account: string | null;
-  target_name: string;
-  state: string;
-  hold: string | null;
-  hold_reason: string | null;
-  plan_json: string;
-  calls_json: string | null;
-  notes_json: string;
-  reason: string;
-  requested_by: string;
-  approved_by: string | null;
-  not_before: number | string;
-  attempts: number | string;
-  lease_owner: string | null;
-  lease_until: number | string | null;
-  error: string | null;
-  created_at: number | string;
-  updated_at: number | string;
-  applied_at: number | string | null;
-  undone_at: number | string | null;
-  undone_by: string | null;
-  [key: string]: unknown;
-}
+type Row = Selectable<Tables['response_actions']>;
 
 const num = (value: number | string): number => Number(value);
 const numOrNull = (value: number | string | null): number | null => (value === null ? null : Number(value));
@@ -121,110 +98,128 @@ function numericId(id: string): number | null {
   return /^\d{1,15}$/.test(id) ? Number(id) : null;
 }
 
-async function audit(
+function auditResponse(
   conn: SqlConn,
+  dialect: Dialect,
   action: StoredResponseAction,
   actor: string,
   at: number,
   before: Record<string, unknown> | null,
   after: Record<string, unknown>,
 ): Promise<void> {
-  await conn.execute(
-    `INSERT INTO case_audit (case_id, at, actor, action, before_json, after_json) VALUES (?, ?, ?, 'response', ?, ?)`,
-    [
-      Number(action.caseId),
-      at,
-      actor,
-      before === null ? null : JSON.stringify(before),
-      JSON.stringify({ actionId: action.id, kind: action.kind, target: action.targetName, ...after }),
-    ],
-  );
+  return audit(conn, dialect, {
+    caseId: action.caseId,
+    at,
+    actor,
+    action: 'response',
+    before,
+    after: { actionId: action.id, kind: action.kind, target: action.targetName, ...after },
+  });
 }
 
 export async function planResponseAction(
   conn: SqlConn,
+  dialect: Dialect,
   input: PlanResponseActionInput,
 ): Promise<{ action: StoredResponseAction; created: boolean }> {
+  const db = queryBuilder(dialect);
   const caseId = numericId(input.caseId);
-  if (caseId === null || (await conn.query(`SELECT id FROM cases WHERE id = ?`, [caseId])).length === 0)
+  if (
+    caseId === null ||
+    (await queryRows(conn, db.selectFrom('cases').select('id').where('id', '=', caseId))).length === 0
+  )
     throw new NotFoundError('case', input.caseId);
-  const inserted = await conn.query<Row>(
-    `INSERT INTO response_actions (case_id, kind, target_kind, account, target_name, state, hold, hold_reason,
-       plan_json, calls_json, notes_json, reason, requested_by, approved_by, not_before, attempts, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '[]', ?, ?, NULL, ?, 0, ?, ?)
-     ON CONFLICT (case_id, kind, target_kind, target_name) DO NOTHING
-     RETURNING *`,
-    [
-      caseId,
-      input.kind,
-      input.targetKind,
-      input.account,
-      input.targetName,
-      input.state,
-      input.hold,
-      input.holdReason,
-      JSON.stringify(input.plan),
-      input.reason,
-      input.actor,
-      input.notBeforeMs,
-      input.nowMs,
-      input.nowMs,
-    ],
+  const inserted = await queryRows(
+    conn,
+    db
+      .insertInto('response_actions')
+      .values({
+        case_id: caseId,
+        kind: input.kind,
+        target_kind: input.targetKind,
+        account: input.account,
+        target_name: input.targetName,
+        state: input.state,
+        hold: input.hold,
+        hold_reason: input.holdReason,
+        plan_json: JSON.stringify(input.plan),
+        calls_json: null,
+        notes_json: '[]',
+        reason: input.reason,
+        requested_by: input.actor,
+        approved_by: null,
+        not_before: input.notBeforeMs,
+        attempts: 0,
+        created_at: input.nowMs,
+        updated_at: input.nowMs,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(['case_id', 'kind', 'target_kind', 'target_name']).doNothing(),
+      )
+      .returningAll(),
   );
   const row = inserted[0];
   if (row !== undefined) {
     const action = toAction(row);
-    await audit(conn, action, input.actor, input.nowMs, null, {
+    await auditResponse(conn, dialect, action, input.actor, input.nowMs, null, {
       state: action.state,
       ...(action.hold === null ? {} : { hold: action.hold }),
       note: input.holdReason ?? input.reason,
     });
     return { action, created: true };
   }
-  const existing = await conn.query<Row>(
-    `SELECT * FROM response_actions WHERE case_id = ? AND kind = ? AND target_kind = ? AND target_name = ?`,
-    [caseId, input.kind, input.targetKind, input.targetName],
+  const existing = await queryRows(
+    conn,
+    db
+      .selectFrom('response_actions')
+      .selectAll()
+      .where('case_id', '=', caseId)
+      .where('kind', '=', input.kind)
+      .where('target_kind', '=', input.targetKind)
+      .where('target_name', '=', input.targetName),
   );
   return { action: toAction(existing[0]!), created: false };
 }
 
-export async function getResponseAction(conn: SqlConn, id: string): Promise<StoredResponseAction | null> {
+export async function getResponseAction(
+  conn: SqlConn,
+  dialect: Dialect,
+  id: string,
+): Promise<StoredResponseAction | null> {
   const numeric = numericId(id);
   if (numeric === null) return null;
-  const rows = await conn.query<Row>(`SELECT * FROM response_actions WHERE id = ?`, [numeric]);
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect).selectFrom('response_actions').selectAll().where('id', '=', numeric),
+  );
   return rows[0] === undefined ? null : toAction(rows[0]);
 }
 
 export async function listResponseActions(
   conn: SqlConn,
+  dialect: Dialect,
   query: ResponseActionQuery,
 ): Promise<StoredResponseAction[]> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (query.caseId !== undefined) {
-    const numeric = numericId(query.caseId);
-    if (numeric === null) return [];
-    where.push('case_id = ?');
-    params.push(numeric);
-  }
-  if (query.states !== undefined) {
-    if (query.states.length === 0) return [];
-    where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
-    params.push(...query.states);
-  }
-  if (query.appliedSince !== undefined) {
-    where.push('applied_at >= ?');
-    params.push(query.appliedSince);
-  }
-  params.push(Math.min(Math.max(query.limit ?? 1000, 1), 10_000));
-  const rows = await conn.query<Row>(
-    `SELECT * FROM response_actions ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id LIMIT ?`,
-    params,
+  const caseId = query.caseId === undefined ? undefined : numericId(query.caseId);
+  if (caseId === null) return [];
+  const { states, appliedSince } = query;
+  // `IN ()` is no SQL on PostgreSQL: no state asked for, no row.
+  if (states?.length === 0) return [];
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('response_actions')
+      .selectAll()
+      .$if(caseId !== undefined, (q) => q.where('case_id', '=', caseId!))
+      .$if(states !== undefined, (q) => q.where('state', 'in', states!))
+      .$if(appliedSince !== undefined, (q) => q.where('applied_at', '>=', appliedSince!))
+      .orderBy('id')
+      .limit(Math.min(Math.max(query.limit ?? 1000, 1), 10_000)),
   );
   return rows.map(toAction);
 }
 
-const COLUMNS: Readonly<Record<keyof ResponseActionPatch, string>> = {
+const COLUMNS = {
   state: 'state',
   hold: 'hold',
   holdReason: 'hold_reason',
@@ -239,29 +234,35 @@ const COLUMNS: Readonly<Record<keyof ResponseActionPatch, string>> = {
   appliedAt: 'applied_at',
   undoneAt: 'undone_at',
   undoneBy: 'undone_by',
-};
+} as const satisfies Readonly<Record<keyof ResponseActionPatch, keyof Row>>;
 
 export async function updateResponseAction(
   conn: SqlConn,
+  dialect: Dialect,
   id: string,
   expect: readonly ResponseActionState[],
   patch: ResponseActionPatch,
   change: { readonly actor: string; readonly nowMs: number; readonly note: string },
 ): Promise<StoredResponseAction | null> {
-  const before = await getResponseAction(conn, id);
+  const before = await getResponseAction(conn, dialect, id);
   if (before === null) throw new NotFoundError('response action', id);
-  const sets: string[] = ['updated_at = ?'];
-  const params: SqlValue[] = [change.nowMs];
+  // Column names come from COLUMNS only, never from the patch's keys.
+  const sets: Record<string, unknown> = { updated_at: change.nowMs };
   for (const [key, value] of Object.entries(patch) as [keyof ResponseActionPatch, unknown][]) {
     if (value === undefined) continue;
-    sets.push(`${COLUMNS[key]} = ?`);
-    params.push(key === 'calls' || key === 'notes' ? JSON.stringify(value) : (value as SqlValue));
+    sets[COLUMNS[key]] = key === 'calls' || key === 'notes' ? JSON.stringify(value) : value;
   }
+  // Nothing to expect matches no row (SQLite's `IN ()`); PostgreSQL has no empty list, so it is not asked.
+  if (expect.length === 0) return null;
   // The state check is in the UPDATE itself: of two workers racing, exactly one changes the row.
-  const changed = await conn.query<Row>(
-    `UPDATE response_actions SET ${sets.join(', ')}
-     WHERE id = ? AND state IN (${expect.map(() => '?').join(', ')}) RETURNING *`,
-    [...params, Number(before.id), ...expect],
+  const changed = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .updateTable('response_actions')
+      .set(sets as Updateable<Tables['response_actions']>)
+      .where('id', '=', Number(before.id))
+      .where('state', 'in', expect)
+      .returningAll(),
   );
   const row = changed[0];
   if (row === undefined) return null;
@@ -272,8 +273,9 @@ export async function updateResponseAction(
     patch.hold !== undefined ||
     patch.attempts !== undefined;
   if (audited)
-    await audit(
+    await auditResponse(
       conn,
+      dialect,
       after,
       change.actor,
       change.nowMs,

@@ -18,15 +18,15 @@ export class ResponseActionsRepo extends SqlRepository {
     requireText(input.actor, 'actor');
     requireTime(input.nowMs, 'nowMs');
     requireTime(input.notBeforeMs, 'notBeforeMs');
-    return responseSql.planResponseAction(this.conn, input);
+    return responseSql.planResponseAction(this.conn, this.dialect, input);
   }
 
   getResponseAction(id: string): Promise<StoredResponseAction | null> {
-    return responseSql.getResponseAction(this.conn, id);
+    return responseSql.getResponseAction(this.conn, this.dialect, id);
   }
 
   listResponseActions(query: ResponseActionQuery): Promise<StoredResponseAction[]> {
-    return responseSql.listResponseActions(this.conn, query);
+    return responseSql.listResponseActions(this.conn, this.dialect, query);
   }
 
   updateResponseAction(
@@ -37,6 +37,6 @@ export class ResponseActionsRepo extends SqlRepository {
   ): Promise<StoredResponseAction | null> {
     requireText(change.actor, 'actor');
     requireTime(change.nowMs, 'nowMs');
-    return responseSql.updateResponseAction(this.conn, id, expect, patch, change);
+    return responseSql.updateResponseAction(this.conn, this.dialect, id, expect, patch, change);
   }
 }

@@ -2,7 +2,10 @@
 
 import type { ApiRole } from '../store.ts';
 import type { SessionLink } from '../session-links.ts';
-import type { SqlConn } from './driver.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { Dialect, SqlConn } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // Its own table rather than columns on api_tokens: only sessions have one, and the sealed provider tokens stay
@@ -23,25 +26,37 @@ export const SESSION_LINKS_MIGRATION: SchemaMigration = {
   sql: (t) => table(t.integer),
 };
 
-interface LinkRow {
-  token_id: number | string;
-  sealed: string;
-  checked_at: number | string;
-  [key: string]: unknown;
-}
-
-export async function linkSession(conn: SqlConn, id: number, link: SessionLink): Promise<void> {
-  await conn.execute(
-    `INSERT INTO session_links (token_id, sealed, checked_at) VALUES (?, ?, ?)
-     ON CONFLICT (token_id) DO UPDATE SET sealed = excluded.sealed, checked_at = excluded.checked_at`,
-    [id, link.sealed, link.checkedAt],
+export async function linkSession(
+  conn: SqlConn,
+  dialect: Dialect,
+  id: number,
+  link: SessionLink,
+): Promise<void> {
+  await queryChanges(
+    conn,
+    queryBuilder(dialect)
+      .insertInto('session_links')
+      .values({ token_id: id, sealed: link.sealed, checked_at: link.checkedAt })
+      .onConflict((conflict) =>
+        conflict.column('token_id').doUpdateSet((eb) => ({
+          sealed: eb.ref('excluded.sealed'),
+          checked_at: eb.ref('excluded.checked_at'),
+        })),
+      ),
   );
 }
 
-export async function getSessionLink(conn: SqlConn, id: number): Promise<SessionLink | null> {
-  const rows = await conn.query<LinkRow>(
-    `SELECT token_id, sealed, checked_at FROM session_links WHERE token_id = ?`,
-    [id],
+export async function getSessionLink(
+  conn: SqlConn,
+  dialect: Dialect,
+  id: number,
+): Promise<SessionLink | null> {
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('session_links')
+      .select(['token_id', 'sealed', 'checked_at'])
+      .where('token_id', '=', id),
   );
   const row = rows[0];
   return row === undefined
@@ -52,24 +67,46 @@ export async function getSessionLink(conn: SqlConn, id: number): Promise<Session
 /** Answers false when the session does not exist. */
 export async function refreshSession(
   conn: SqlConn,
+  dialect: Dialect,
   id: number,
   input: SessionLink & { readonly role: ApiRole },
 ): Promise<boolean> {
-  const changed = await conn.execute(`UPDATE api_tokens SET role = ? WHERE id = ? AND kind = 'session'`, [
-    input.role,
-    id,
-  ]);
+  const changed = await queryChanges(
+    conn,
+    queryBuilder(dialect)
+      .updateTable('api_tokens')
+      .set({ role: input.role })
+      .where('id', '=', id)
+      .where('kind', '=', 'session'),
+  );
   if (changed === 0) return false;
-  await linkSession(conn, id, input);
+  await linkSession(conn, dialect, id, input);
   return true;
 }
 
-const ENDED = `kind = 'session' AND ((expires_at IS NOT NULL AND expires_at <= ?) OR revoked_at <= ?)`;
+/** Sessions that expired or were revoked before `beforeMs`. */
+function ended(beforeMs: number) {
+  return (eb: ExpressionBuilder<Tables, 'api_tokens'>) =>
+    eb.and([
+      eb('kind', '=', 'session'),
+      eb.or([
+        eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', beforeMs)]),
+        eb('revoked_at', '<=', beforeMs),
+      ]),
+    ]);
+}
 
-export async function deleteEndedSessions(conn: SqlConn, beforeMs: number): Promise<number> {
-  await conn.execute(
-    `DELETE FROM session_links WHERE token_id IN (SELECT id FROM api_tokens WHERE ${ENDED})`,
-    [beforeMs, beforeMs],
+export async function deleteEndedSessions(
+  conn: SqlConn,
+  dialect: Dialect,
+  beforeMs: number,
+): Promise<number> {
+  const db = queryBuilder(dialect);
+  await queryChanges(
+    conn,
+    db
+      .deleteFrom('session_links')
+      .where('token_id', 'in', db.selectFrom('api_tokens').select('id').where(ended(beforeMs))),
   );
-  return conn.execute(`DELETE FROM api_tokens WHERE ${ENDED}`, [beforeMs, beforeMs]);
+  return queryChanges(conn, db.deleteFrom('api_tokens').where(ended(beforeMs)));
 }

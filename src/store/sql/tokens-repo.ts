@@ -4,24 +4,36 @@ import * as sessionSql from './session-links-sql.ts';
 import type { SessionLink } from '../session-links.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ApiRole, ApiToken, CreateApiTokenInput } from '../store.ts';
+import type { Selectable } from 'kysely';
+import { PreparedQuery } from './prepared-query.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 import { API_ROLES, invalid, requireText, requireTime, numericId, SqlRepository } from './sql-helpers.ts';
 
-interface ApiTokenRow {
-  id: number;
-  name: string;
-  role: string;
-  created_by: string;
-  created_at: number;
-  revoked_at: number | null;
-  kind: string;
-  subject: string | null;
-  display_name: string | null;
-  expires_at: number | string | null;
-  [key: string]: unknown;
-}
+// Every column but the hash: a token's hash is looked up, never handed out.
+const TOKEN_COLUMNS = [
+  'id',
+  'name',
+  'role',
+  'created_by',
+  'created_at',
+  'revoked_at',
+  'kind',
+  'subject',
+  'display_name',
+  'expires_at',
+] as const;
 
-const TOKEN_COLUMNS =
-  'id, name, role, created_by, created_at, revoked_at, kind, subject, display_name, expires_at';
+type ApiTokenRow = Pick<Selectable<Tables['api_tokens']>, (typeof TOKEN_COLUMNS)[number]>;
+
+// Every API request presents a token, so its lookup is compiled once (prepared-query.ts).
+const FIND_TOKEN = new PreparedQuery<{ tokenHash: string }, ApiTokenRow>((db, param) =>
+  db
+    .selectFrom('api_tokens')
+    .select(TOKEN_COLUMNS)
+    .where('token_hash', '=', param('tokenHash'))
+    .where('revoked_at', 'is', null),
+);
 
 function toApiToken(row: ApiTokenRow): ApiToken {
   return {
@@ -49,42 +61,44 @@ export class TokensRepo extends SqlRepository {
     requireTime(input.nowMs, 'nowMs');
     if (!API_ROLES.includes(input.role))
       throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
-    const rows = await this.conn.query<ApiTokenRow>(
-      `INSERT INTO api_tokens
-         (name, role, token_hash, created_by, created_at, revoked_at, kind, subject, display_name, expires_at)
-       VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
-       ON CONFLICT (token_hash) DO NOTHING
-       RETURNING ${TOKEN_COLUMNS}`,
-      [
-        input.name,
-        input.role,
-        input.tokenHash,
-        input.createdBy,
-        input.nowMs,
-        input.kind ?? 'token',
-        input.subject ?? null,
-        input.displayName ?? null,
-        input.expiresAt ?? null,
-      ],
+    const db = queryBuilder(this.dialect);
+    const rows = await queryRows(
+      this.conn,
+      db
+        .insertInto('api_tokens')
+        .values({
+          name: input.name,
+          role: input.role,
+          token_hash: input.tokenHash,
+          created_by: input.createdBy,
+          created_at: input.nowMs,
+          revoked_at: null,
+          kind: input.kind ?? 'token',
+          subject: input.subject ?? null,
+          display_name: input.displayName ?? null,
+          expires_at: input.expiresAt ?? null,
+        })
+        .onConflict((conflict) => conflict.column('token_hash').doNothing())
+        .returning(TOKEN_COLUMNS),
     );
     if (rows[0] !== undefined) return { token: toApiToken(rows[0]), created: true };
-    const existing = await this.conn.query<ApiTokenRow>(
-      `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?`,
-      [input.tokenHash],
+    const existing = await queryRows(
+      this.conn,
+      db.selectFrom('api_tokens').select(TOKEN_COLUMNS).where('token_hash', '=', input.tokenHash),
     );
     return { token: toApiToken(existing[0]!), created: false };
   }
 
   async findApiToken(tokenHash: string): Promise<ApiToken | null> {
-    const rows = await this.conn.query<ApiTokenRow>(
-      `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`,
-      [tokenHash],
-    );
+    const rows = await FIND_TOKEN.rows(this.conn, this.dialect, { tokenHash });
     return rows[0] === undefined ? null : toApiToken(rows[0]);
   }
 
   async listApiTokens(): Promise<ApiToken[]> {
-    const rows = await this.conn.query<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY id`);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect).selectFrom('api_tokens').select(TOKEN_COLUMNS).orderBy('id'),
+    );
     return rows.map(toApiToken);
   }
 
@@ -92,37 +106,43 @@ export class TokensRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('API token', id);
     requireTime(nowMs, 'nowMs');
-    await this.conn.execute(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, [
-      nowMs,
-      numeric,
-    ]);
-    const rows = await this.conn.query<ApiTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE id = ?`, [
-      numeric,
-    ]);
+    const db = queryBuilder(this.dialect);
+    await queryChanges(
+      this.conn,
+      db
+        .updateTable('api_tokens')
+        .set({ revoked_at: nowMs })
+        .where('id', '=', numeric)
+        .where('revoked_at', 'is', null),
+    );
+    const rows = await queryRows(
+      this.conn,
+      db.selectFrom('api_tokens').select(TOKEN_COLUMNS).where('id', '=', numeric),
+    );
     if (rows[0] === undefined) throw new NotFoundError('API token', id);
     return toApiToken(rows[0]);
   }
 
   async linkSession(link: SessionLink): Promise<void> {
     const id = await this.#sessionId(link);
-    await sessionSql.linkSession(this.conn, id, link);
+    await sessionSql.linkSession(this.conn, this.dialect, id, link);
   }
 
   async getSessionLink(tokenId: string): Promise<SessionLink | null> {
     const id = numericId(tokenId);
-    return id === null ? null : sessionSql.getSessionLink(this.conn, id);
+    return id === null ? null : sessionSql.getSessionLink(this.conn, this.dialect, id);
   }
 
   async refreshSession(input: SessionLink & { readonly role: ApiRole }): Promise<void> {
     if (!API_ROLES.includes(input.role))
       throw invalid('role', `expected one of ${API_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
     const id = await this.#sessionId(input);
-    await sessionSql.refreshSession(this.conn, id, input);
+    await sessionSql.refreshSession(this.conn, this.dialect, id, input);
   }
 
   deleteEndedSessions(beforeMs: number): Promise<number> {
     requireTime(beforeMs, 'beforeMs');
-    return sessionSql.deleteEndedSessions(this.conn, beforeMs);
+    return sessionSql.deleteEndedSessions(this.conn, this.dialect, beforeMs);
   }
 
   /** The numeric id of an existing session, after checking the link's fields. */
@@ -133,9 +153,13 @@ export class TokensRepo extends SqlRepository {
     const rows =
       id === null
         ? []
-        : await this.conn.query<{ id: number | string }>(
-            `SELECT id FROM api_tokens WHERE id = ? AND kind = 'session'`,
-            [id],
+        : await queryRows(
+            this.conn,
+            queryBuilder(this.dialect)
+              .selectFrom('api_tokens')
+              .select('id')
+              .where('id', '=', id)
+              .where('kind', '=', 'session'),
           );
     if (id === null || rows[0] === undefined) throw new NotFoundError('session', link.tokenId);
     return id;

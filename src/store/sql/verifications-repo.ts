@@ -1,5 +1,6 @@
 // Owner verifications ("was this you?"): single-use answers, expiry and escalation marks.
 
+import { sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type {
   ConsumeVerificationResult,
@@ -9,7 +10,7 @@ import type {
 } from '../store.ts';
 import { invalid, requireText, requireTime, numericId, SqlRepository } from './sql-helpers.ts';
 import { toVerification, lockCase, audit } from './case-rows.ts';
-import type { VerificationRow } from './case-rows.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 
 /** Owner verifications. */
 export class VerificationsRepo extends SqlRepository {
@@ -20,19 +21,32 @@ export class VerificationsRepo extends SqlRepository {
     requireTime(input.expiresAtMs, 'expiresAtMs');
     if (input.expiresAtMs <= input.nowMs) throw invalid('expiresAtMs', 'must be later than nowMs');
     const row = await lockCase(this.conn, this.dialect, input.caseId);
-    const inserted = await this.conn.query<VerificationRow>(
-      `INSERT INTO verifications (case_id, owner, token_hash, state, created_at, expires_at, answered_at, escalated_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, NULL, NULL)
-       ON CONFLICT (token_hash) DO NOTHING
-       RETURNING *`,
-      [row.id, input.owner, input.tokenHash, input.nowMs, input.expiresAtMs],
+    const inserted = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .insertInto('verifications')
+        .values({
+          case_id: row.id,
+          owner: input.owner,
+          token_hash: input.tokenHash,
+          state: 'pending',
+          created_at: input.nowMs,
+          expires_at: input.expiresAtMs,
+          answered_at: null,
+          escalated_at: null,
+        })
+        .onConflict((conflict) => conflict.column('token_hash').doNothing())
+        .returningAll(),
     );
     const created = inserted[0];
     if (created === undefined) throw new ConflictError('a verification with this token already exists');
-    await audit(this.conn, input.caseId, input.nowMs, 'system', 'verification-requested', null, {
-      verificationId: String(created.id),
-      owner: input.owner,
-      expiresAt: input.expiresAtMs,
+    await audit(this.conn, this.dialect, {
+      caseId: input.caseId,
+      at: input.nowMs,
+      actor: 'system',
+      action: 'verification-requested',
+      before: null,
+      after: { verificationId: String(created.id), owner: input.owner, expiresAt: input.expiresAtMs },
     });
     return toVerification(created);
   }
@@ -47,32 +61,36 @@ export class VerificationsRepo extends SqlRepository {
     }
     requireTime(input.nowMs, 'nowMs');
     // One conditional UPDATE is the single-use guarantee: of two concurrent answers only one matches `pending`.
-    const rows = await this.conn.query<VerificationRow>(
-      `UPDATE verifications SET state = ?, answered_at = ?
-       WHERE token_hash = ? AND state = 'pending' AND expires_at > ?
-       RETURNING *`,
-      [input.answer, input.nowMs, input.tokenHash, input.nowMs],
+    const db = queryBuilder(this.dialect);
+    const rows = await queryRows(
+      this.conn,
+      db
+        .updateTable('verifications')
+        .set({ state: input.answer, answered_at: input.nowMs })
+        .where('token_hash', '=', input.tokenHash)
+        .where('state', '=', 'pending')
+        .where('expires_at', '>', input.nowMs)
+        .returningAll(),
     );
     const row = rows[0];
     if (row !== undefined) {
       const verification = toVerification(row);
-      await audit(
-        this.conn,
-        verification.caseId,
-        input.nowMs,
-        `owner:${row.owner}`,
-        'verification-answered',
-        { state: 'pending' },
-        {
-          verificationId: verification.id,
-          state: input.answer,
-        },
-      );
+      await audit(this.conn, this.dialect, {
+        caseId: verification.caseId,
+        at: input.nowMs,
+        actor: `owner:${row.owner}`,
+        action: 'verification-answered',
+        before: { state: 'pending' },
+        after: { verificationId: verification.id, state: input.answer },
+      });
       return { ok: true, verification };
     }
-    const existing = await this.conn.query<{ state: string; expires_at: number }>(
-      `SELECT state, expires_at FROM verifications WHERE token_hash = ?`,
-      [input.tokenHash],
+    const existing = await queryRows(
+      this.conn,
+      db
+        .selectFrom('verifications')
+        .select(['state', 'expires_at'])
+        .where('token_hash', '=', input.tokenHash),
     );
     const found = existing[0];
     if (found === undefined) return { ok: false, reason: 'unknown' };
@@ -81,16 +99,24 @@ export class VerificationsRepo extends SqlRepository {
   }
 
   async findVerification(tokenHash: string): Promise<Verification | null> {
-    const rows = await this.conn.query<VerificationRow>(`SELECT * FROM verifications WHERE token_hash = ?`, [
-      tokenHash,
-    ]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect).selectFrom('verifications').selectAll().where('token_hash', '=', tokenHash),
+    );
     return rows[0] === undefined ? null : toVerification(rows[0]);
   }
 
   async listExpiredVerifications(nowMs: number): Promise<Verification[]> {
-    const rows = await this.conn.query<VerificationRow>(
-      `SELECT * FROM verifications WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id`,
-      [requireTime(nowMs, 'nowMs')],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('verifications')
+        .selectAll()
+        // A literal, not a bound value: it must match the partial index verifications_pending's predicate.
+        .where('state', '=', sql.lit('pending'))
+        .where('expires_at', '<=', requireTime(nowMs, 'nowMs'))
+        .orderBy('expires_at')
+        .orderBy('id'),
     );
     return rows.map(toVerification);
   }
@@ -99,30 +125,34 @@ export class VerificationsRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('verification', id);
     requireTime(nowMs, 'nowMs');
-    const rows = await this.conn.query<VerificationRow>(
-      `UPDATE verifications SET state = 'expired', escalated_at = ?
-       WHERE id = ? AND state = 'pending' AND expires_at <= ?
-       RETURNING *`,
-      [nowMs, numeric, nowMs],
+    const db = queryBuilder(this.dialect);
+    const rows = await queryRows(
+      this.conn,
+      db
+        .updateTable('verifications')
+        .set({ state: 'expired', escalated_at: nowMs })
+        .where('id', '=', numeric)
+        .where('state', '=', 'pending')
+        .where('expires_at', '<=', nowMs)
+        .returningAll(),
     );
     const row = rows[0];
     if (row === undefined) {
-      const exists = await this.conn.query(`SELECT id FROM verifications WHERE id = ?`, [numeric]);
+      const exists = await queryRows(
+        this.conn,
+        db.selectFrom('verifications').select('id').where('id', '=', numeric),
+      );
       if (exists.length === 0) throw new NotFoundError('verification', id);
       return false;
     }
-    await audit(
-      this.conn,
-      String(row.case_id),
-      nowMs,
-      'system',
-      'verification-expired',
-      { state: 'pending' },
-      {
-        verificationId: id,
-        state: 'expired',
-      },
-    );
+    await audit(this.conn, this.dialect, {
+      caseId: String(row.case_id),
+      at: nowMs,
+      actor: 'system',
+      action: 'verification-expired',
+      before: { state: 'pending' },
+      after: { verificationId: id, state: 'expired' },
+    });
     return true;
   }
 }

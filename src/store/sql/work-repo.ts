@@ -4,7 +4,7 @@ import type { JobLease, JobLeaseInput } from '../job-leases.ts';
 import { acquireJobLease, getJobLease, releaseJobLease } from './job-leases-sql.ts';
 import type { ClaimWorkInput } from '../store.ts';
 import { invalid, requireText, requireTime, SqlRepository } from './sql-helpers.ts';
-import { queryBuilder, queryRows } from './query-builder.ts';
+import { queryBuilder, queryChanges, queryRows } from './query-builder.ts';
 
 /** Checkpoints, work claims and job leases. */
 export class WorkRepo extends SqlRepository {
@@ -41,32 +41,62 @@ export class WorkRepo extends SqlRepository {
       throw invalid('leaseMs', 'expected a positive number of milliseconds');
     // One statement decides ownership: the upsert's WHERE sees the latest row (PostgreSQL locks it while
     // deciding), so two workers can never both win. Done items and live foreign leases are left alone.
-    const rows = await this.conn.query(
-      `INSERT INTO work_items (key, owner, lease_until, attempts, claimed_at, done_at)
-       VALUES (?, ?, ?, 1, ?, NULL)
-       ON CONFLICT (key) DO UPDATE
-         SET owner = excluded.owner, lease_until = excluded.lease_until,
-             attempts = work_items.attempts + 1, claimed_at = excluded.claimed_at
-         WHERE work_items.done_at IS NULL
-           AND (work_items.owner = excluded.owner OR work_items.lease_until <= excluded.claimed_at)
-       RETURNING key`,
-      [input.key, input.workerId, input.nowMs + input.leaseMs, input.nowMs],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .insertInto('work_items')
+        .values({
+          key: input.key,
+          owner: input.workerId,
+          lease_until: input.nowMs + input.leaseMs,
+          attempts: 1,
+          claimed_at: input.nowMs,
+          done_at: null,
+        })
+        .onConflict((conflict) =>
+          conflict
+            .column('key')
+            .doUpdateSet((eb) => ({
+              owner: eb.ref('excluded.owner'),
+              lease_until: eb.ref('excluded.lease_until'),
+              attempts: eb('work_items.attempts', '+', 1),
+              claimed_at: eb.ref('excluded.claimed_at'),
+            }))
+            .where('work_items.done_at', 'is', null)
+            .where((eb) =>
+              eb.or([
+                eb('work_items.owner', '=', eb.ref('excluded.owner')),
+                eb('work_items.lease_until', '<=', eb.ref('excluded.claimed_at')),
+              ]),
+            ),
+        )
+        .returning('key'),
     );
     return rows.length > 0;
   }
 
   async completeWork(key: string, workerId: string, nowMs: number): Promise<boolean> {
-    const changed = await this.conn.execute(
-      `UPDATE work_items SET done_at = ?, lease_until = NULL WHERE key = ? AND owner = ? AND done_at IS NULL`,
-      [requireTime(nowMs, 'nowMs'), key, workerId],
+    const changed = await queryChanges(
+      this.conn,
+      queryBuilder(this.dialect)
+        .updateTable('work_items')
+        .set({ done_at: requireTime(nowMs, 'nowMs'), lease_until: null })
+        .where('key', '=', key)
+        .where('owner', '=', workerId)
+        .where('done_at', 'is', null),
     );
     return changed > 0;
   }
 
   async isWorkDone(key: string): Promise<boolean> {
-    const rows = await this.conn.query(`SELECT key FROM work_items WHERE key = ? AND done_at IS NOT NULL`, [
-      key,
-    ]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('work_items')
+        .select('key')
+        .where('key', '=', key)
+        .where('done_at', 'is not', null),
+    );
     return rows.length > 0;
   }
 
@@ -76,14 +106,19 @@ export class WorkRepo extends SqlRepository {
     requireTime(input.nowMs, 'nowMs');
     if (!Number.isFinite(input.leaseMs) || input.leaseMs <= 0)
       throw invalid('leaseMs', 'expected a positive number of milliseconds');
-    return acquireJobLease(this.conn, input);
+    return acquireJobLease(this.conn, this.dialect, input);
   }
 
   releaseJobLease(name: string, workerId: string): Promise<boolean> {
-    return releaseJobLease(this.conn, requireText(name, 'name'), requireText(workerId, 'workerId'));
+    return releaseJobLease(
+      this.conn,
+      this.dialect,
+      requireText(name, 'name'),
+      requireText(workerId, 'workerId'),
+    );
   }
 
   getJobLease(name: string): Promise<JobLease | null> {
-    return getJobLease(this.conn, requireText(name, 'name'));
+    return getJobLease(this.conn, this.dialect, requireText(name, 'name'));
   }
 }
