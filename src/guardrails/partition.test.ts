@@ -75,8 +75,11 @@ for (const partition of ['aws-us-gov', 'aws-cn']) {
       };
       const judge = (document: unknown) =>
         analyzeMfaEnforcement(
-          { ...user, identityPolicies: [{ name: 'enforce', source: 'inline', document }] },
-          {},
+          { ...user, identityPolicies: [{ name: 'enforce', source: 'user-inline', document }] },
+          {
+            now: new Date('2026-01-01T00:00:00Z'),
+            region: partition === 'aws-cn' ? 'cn-north-1' : 'us-gov-west-1',
+          },
         );
       const deployed = judge(
         deployCfn(resources('policy')['EnforceMfaPolicy']!.Properties['PolicyDocument'], partition),
