@@ -45,6 +45,8 @@ export interface PostureWiringOptions {
   readonly pollSleep?: (ms: number) => Promise<void>;
   /** Where the provisioned-without-MFA cases' messages go; absent: none are queued. */
   readonly notify?: NotificationContext;
+  /** `identities.breakGlass`: reported as such when provisioned without MFA (never touched by a response). */
+  readonly breakGlassUsers?: ReadonlySet<string>;
 }
 
 export interface PostureWiring {
@@ -116,6 +118,7 @@ export async function wirePosture(options: PostureWiringOptions): Promise<Postur
     store,
     clock,
     graceMs: config.provisionedGraceMs,
+    breakGlassUsers: options.breakGlassUsers ?? new Set(),
     log,
     notify: options.notify ?? null,
   });

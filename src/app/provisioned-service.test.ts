@@ -14,6 +14,9 @@ import { loadKpiTrends } from './kpi-trends.ts';
 import { ACCOUNT, fakeClock, makeService, ORIGIN, rawRecord, tempSqlite } from './live/test-support/live.ts';
 import type { FakeClock } from './live/test-support/live.ts';
 import type { LiveLogEntry } from './live/index.ts';
+import { createResponder } from '../respond/index.ts';
+import { enforcing } from '../respond/test-support/cases.ts';
+import { fakeIam } from '../respond/test-support/fake-iam.ts';
 import { PROVISIONED_RULE_ID } from './provisioned-state.ts';
 import { createProvisionedCheck, provisionedTargetKey } from './provisioned-service.ts';
 import type { ProvisionedCheck } from './provisioned-service.ts';
@@ -24,11 +27,17 @@ const T0 = '2026-11-02T09:00:00Z';
 const T0_MS = Date.parse(T0);
 const at = (hours: number): string => new Date(T0_MS + hours * HOUR).toISOString().replace('.000Z', 'Z');
 
-function check(store: Store, clock: () => number, logs: LiveLogEntry[] = []): ProvisionedCheck {
+function check(
+  store: Store,
+  clock: () => number,
+  logs: LiveLogEntry[] = [],
+  breakGlassUsers: ReadonlySet<string> = new Set(),
+): ProvisionedCheck {
   return createProvisionedCheck({
     store,
     clock,
     graceMs: GRACE,
+    breakGlassUsers,
     log: (entry) => logs.push(entry),
     notify: {
       routes: [{ name: 'all', minSeverity: 'low', classifications: null, kinds: null, notify: ['team'] }],
@@ -140,6 +149,62 @@ function defineSuite(name: string, open: () => Promise<Store>): void {
       assert.equal(trends.totals.mttr.count, 0, 'removal MTTR leaves the provisioned case out');
       const snapshot = await store.kpiSnapshot({ fromMs: T0_MS, toMs: T0_MS + 48 * HOUR });
       assert.deepEqual([snapshot.mttr.count, snapshot.mttd.count], [0, 0], 'nor do the older KPIs');
+      await store.close();
+    });
+
+    it('a break-glass user without MFA is raised as such (high), and no response touches it', async () => {
+      const store = await open();
+      const clock = fakeClock(at(0));
+      await ingest(store, clock, [
+        rawRecord({ name: 'CreateLoginProfile', at: at(0), target: 'Emergency' }),
+        rawRecord({ name: 'CreateLoginProfile', at: at(0), target: 'kim' }),
+      ]);
+      clock.set(at(25));
+      const breakGlass = new Set(['emergency']);
+      assert.deepEqual(await check(store, clock, [], breakGlass).check(), { opened: 2, closed: 0 });
+      const byUser = new Map((await provisionedCases(store)).map((kase) => [kase.userName, kase]));
+      const emergency = byUser.get('Emergency')!;
+      assert.deepEqual(
+        [emergency.severity, byUser.get('kim')?.severity],
+        ['high', 'medium'],
+        'the break-glass credential is the riskiest one without MFA',
+      );
+      const alertId = (await store.getCase(emergency.id))?.alertIds[0];
+      const alert = (await store.getAlert(alertId!))!.alert;
+      assert.match(alert.title, /^Break-glass console user Emergency has no MFA device/);
+      assert.deepEqual(
+        (alert.reasons ?? []).map((reason) => reason.code),
+        ['provisioned-without-mfa', 'break-glass-user'],
+      );
+      assert.match(alert.reasons?.[1]?.message ?? '', /no response action will touch it/);
+
+      // Even classified unauthorized by a person, with a responder that enforces quarantine: refused, no IAM write.
+      await store.updateCase(
+        emergency.id,
+        { classification: 'unauthorized' },
+        { actor: 'api:lead', nowMs: clock() },
+      );
+      const iam = fakeIam();
+      try {
+        const responder = createResponder({
+          store,
+          config: enforcing(),
+          breakGlassUsers: breakGlass,
+          knownAdmins: new Set(),
+          iam: () => iam.client,
+          clock,
+        });
+        await responder.caseChanged([emergency.id, byUser.get('kim')!.id]);
+        const actions = await store.listResponseActions({});
+        assert.deepEqual(
+          actions.map((action) => [action.targetName, action.state]),
+          [['Emergency', 'refused']],
+          'kim (not classified) gets no plan: provisioned cases are not responded to by themselves',
+        );
+        assert.deepEqual(iam.writes, []);
+      } finally {
+        iam.mock.restore();
+      }
       await store.close();
     });
 

@@ -39,6 +39,11 @@ export interface ProvisionedCheckDeps {
   readonly clock: () => number;
   /** `posture.provisionedGrace`. */
   readonly graceMs: number;
+  /**
+   * `identities.breakGlass`. Such a user without MFA is still raised (the credential that bypasses every control is
+   * the riskiest one to leave without MFA), as a break-glass alert; the responder never touches them.
+   */
+  readonly breakGlassUsers: ReadonlySet<string>;
   readonly log: (entry: LiveLogEntry) => void;
   /** Where case-opened and case-resolved messages go; null: none are queued. */
   readonly notify: NotificationContext | null;
@@ -114,7 +119,10 @@ async function openProvisionedCases(store: Store): Promise<Case[]> {
 /** Stores the alert and opens its case in one transaction; true when a case was opened. */
 async function raise(deps: ProvisionedCheckDeps, p: Provisioning): Promise<boolean> {
   const now = deps.clock();
-  const alert = provisionedAlert(p, now, deps.graceMs);
+  const breakGlass = [...deps.breakGlassUsers].some(
+    (name) => name.toLowerCase() === p.userName.toLowerCase(),
+  );
+  const alert = provisionedAlert(p, now, deps.graceMs, breakGlass);
   return deps.store.transaction(async (tx) => {
     await tx.insertAlerts([alert], now);
     const result = await openOrAttachCase(tx, {

@@ -196,19 +196,28 @@ function hoursText(ms: number): string {
   return hours >= 48 ? `${Math.floor(hours / 24)} days` : `${Math.floor(hours)} h`;
 }
 
-/** The alert for an overdue provisioning; its id is fixed by (account, user, provisioning time): raised once. */
-export function provisionedAlert(p: Provisioning, nowMs: number, graceMs: number): Alert {
+/** A break-glass user's alert: more severe, and it says no response will act (people must). */
+const BREAK_GLASS = { severity: 'high', riskScore: 73 } as const;
+const ORDINARY = { severity: 'medium', riskScore: 47 } as const;
+
+/**
+ * The alert for an overdue provisioning; its id is fixed by (account, user, provisioning time): raised once. A
+ * break-glass user (`identities.breakGlass`) gets a high alert that says so and that no response action will follow.
+ */
+export function provisionedAlert(p: Provisioning, nowMs: number, graceMs: number, breakGlass = false): Alert {
   const event = p.event;
   const time = new Date(p.provisionedAt).toISOString();
   const found = event === null ? 'an audit found its console password' : 'its console password was created';
+  const { severity, riskScore } = breakGlass ? BREAK_GLASS : ORDINARY;
+  const who = breakGlass ? 'Break-glass console user' : 'Console user';
   return {
     id: alertId(PROVISIONED_RULE_ID, `${p.account}/${userKey(p.userName)}@${p.provisionedAt}`),
     rule: {
       id: PROVISIONED_RULE_ID,
       name: 'Console user provisioned without MFA',
       format: 'builtin',
-      severity: 'medium',
-      riskScore: 47,
+      severity,
+      riskScore,
       mitre: [
         {
           tactic: { id: 'TA0003', name: 'Persistence' },
@@ -217,9 +226,9 @@ export function provisionedAlert(p: Provisioning, nowMs: number, graceMs: number
         },
       ],
     },
-    severity: 'medium',
-    riskScore: 47,
-    title: `Console user ${p.userName} has no MFA device ${hoursText(nowMs - p.provisionedAt)} after ${found}`,
+    severity,
+    riskScore,
+    title: `${who} ${p.userName} has no MFA device ${hoursText(nowMs - p.provisionedAt)} after ${found}`,
     event: {
       id: event?.id ?? `posture:${p.account}:${userKey(p.userName)}:${time}`,
       name: event?.name ?? 'PostureAudit',
@@ -249,6 +258,14 @@ export function provisionedAlert(p: Provisioning, nowMs: number, graceMs: number
         code: 'provisioned-without-mfa',
         message: `${p.userName} has had a console password since ${time} and no MFA device, past the grace of ${hoursText(graceMs)}`,
       },
+      ...(breakGlass
+        ? [
+            {
+              code: 'break-glass-user',
+              message: `${p.userName} is a break-glass user (identities.breakGlass): no response action will touch it; enrol an MFA device kept with the break-glass procedure`,
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -30,8 +30,8 @@ let now = T0;
 /** The credentials each IAM client was built with, in order (null: the service's own). */
 let built: (TemporaryCredentials | null)[];
 
-const clients = () => ({
-  sts: new STSClient({ region: 'us-east-1' }),
+const clients = (region = 'us-east-1') => ({
+  sts: new STSClient({ region }),
   iamFor: (credentials: TemporaryCredentials | null) => {
     built.push(credentials);
     return new IAMClient({ region: 'us-east-1', ...(credentials === null ? {} : { credentials }) });
@@ -91,6 +91,16 @@ describe('responder IAM per account', () => {
     assert.deepEqual(
       built.map((c) => c?.accessKeyId),
       ['ASIA0000000000000001', 'ASIA0000000000000002'],
+    );
+  });
+
+  it('a role given by name is in the partition of the service region: aws-us-gov, aws-cn', async () => {
+    stsAnswers();
+    await accountIam({ clients: clients('us-gov-west-1'), role: ROLE, clock: () => now })(A);
+    await accountIam({ clients: clients('cn-northwest-1'), role: ROLE, clock: () => now })(B);
+    assert.deepEqual(
+      assumeInputs().map((input) => input.RoleArn),
+      [`arn:aws-us-gov:iam::${A}:role/mfaguard-responder`, `arn:aws-cn:iam::${B}:role/mfaguard-responder`],
     );
   });
 

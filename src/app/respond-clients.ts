@@ -2,6 +2,7 @@
 
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { partitionOfRegion } from '../model/index.ts';
 import { assumeRole } from '../posture/index.ts';
 import type { TemporaryCredentials } from '../posture/index.ts';
 import { responderRoleArn } from '../respond/index.ts';
@@ -50,8 +51,10 @@ export function accountIam(options: AccountIamOptions): (account: string | null)
 
   async function assume(r: ResponderRole, account: string): Promise<Assumed> {
     const askedAt = clock();
+    // A role given by name lives in the service's partition: the one its STS region is in (aws-cn, aws-us-gov…).
+    const partition = partitionOfRegion(await clients.sts.config.region());
     const credentials = await assumeRole(clients.sts, {
-      roleArn: responderRoleArn(r, account),
+      roleArn: responderRoleArn(r, account, partition),
       sessionName: r.sessionName,
       externalId: r.externalId,
       durationSeconds,

@@ -7,7 +7,7 @@ import { buildResponder } from './respond.ts';
 import type { ResponderOptions } from './respond.ts';
 
 export interface ResponsePathOptions extends Omit<ResponderOptions, 'posture'> {
-  readonly posture: Omit<PostureWiringOptions, 'store' | 'clock' | 'workerId' | 'log'>;
+  readonly posture: Omit<PostureWiringOptions, 'store' | 'clock' | 'workerId' | 'log' | 'breakGlassUsers'>;
 }
 
 export interface ResponsePath {
@@ -23,7 +23,14 @@ export interface ResponsePath {
  */
 export async function wireResponsePath(options: ResponsePathOptions): Promise<ResponsePath> {
   const { store, clock, workerId, log } = options;
-  const posture = await wirePosture({ ...options.posture, store, clock, workerId, log });
+  const posture = await wirePosture({
+    ...options.posture,
+    store,
+    clock,
+    workerId,
+    log,
+    breakGlassUsers: options.config.triage.breakGlassUsers,
+  });
   const responder = await buildResponder({ ...options, posture: posture.view });
   return { posture, responder, hooks: posture.withHooks(responder) };
 }

@@ -38,8 +38,15 @@ export type {
   TrendPoint,
   WindowBin,
 } from './kpi-trends.ts';
-export { ACCESS_DENIAL_CODES, denyingPolicy, mfaDenialKind, mfaDenialOf, mfaDenials } from './mfa-denials.ts';
-export type { DenialFact, MfaDenialKind } from './mfa-denials.ts';
+export {
+  ACCESS_DENIAL_CODES,
+  classifyDenial,
+  denialFactOf,
+  denyingPolicy,
+  mfaDenialKind,
+  mfaDenials,
+} from './mfa-denials.ts';
+export type { DenialFact, MfaDenial, MfaDenialKind } from './mfa-denials.ts';
 export {
   DEFAULT_OWNER_TAG_KEYS,
   chainOwnerLookups,

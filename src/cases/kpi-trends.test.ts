@@ -242,16 +242,27 @@ describe('computeKpiTrends', () => {
       caseFact('3', { state: 'verifying', severity: 'low' }),
     ];
     // Recorded at ingestion: '1' is also a stored event (counted once, as recorded), 'r1' only recorded.
-    const recorded = (eventId: string, timeMs: number, kind: 'mfa-policy' | 'no-mfa-session') => ({
+    const recorded = (
+      eventId: string,
+      timeMs: number,
+      policy: string | null,
+      withoutMfa: boolean | null,
+    ) => ({
       eventId,
       timeMs,
       account: '111122223333',
       errorCode: 'AccessDenied',
-      kind,
-      policy: null,
+      policy,
+      withoutMfa,
     });
-    const denials = [recorded('1', JAN, 'no-mfa-session'), recorded('r1', JAN + 2 * DAY, 'mfa-policy')];
-    const trends = computeKpiTrends({ facts: facts({ denialCandidates, denials, cases }) }, query);
+    const denials = [
+      recorded('1', JAN, null, true),
+      recorded('r1', JAN + 2 * DAY, 'arn:aws:iam::111122223333:policy/SecondFactor', null),
+    ];
+    const trends = computeKpiTrends(
+      { facts: facts({ denialCandidates, denials, cases }), mfaPolicies: ['SecondFactor'] },
+      query,
+    );
     assert.deepEqual(
       trends.points.map((p) => p.denials.total),
       [1, 1, 1],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeEvent } from '../detect/test-support/event.ts';
 import type { Actor } from '../model/index.ts';
-import { denyingPolicy, mfaDenialKind, mfaDenialOf, mfaDenials } from './mfa-denials.ts';
+import { classifyDenial, denialFactOf, denyingPolicy, mfaDenialKind, mfaDenials } from './mfa-denials.ts';
 
 const JAN = Date.UTC(2025, 0, 1);
 const EXPLICIT =
@@ -69,18 +69,41 @@ describe('MFA-related denials', () => {
     assert.equal(denyingPolicy(`${EXPLICIT}.`), 'arn:aws:iam::111122223333:policy/ForceMFA');
     assert.equal(denyingPolicy('with an explicit deny in a service control policy'), null);
     assert.equal(denyingPolicy(null), null);
-    assert.deepEqual(mfaDenialOf(denial('e1', 'AccessDenied', EXPLICIT, { mfaAuthenticated: true })), {
+    assert.deepEqual(denialFactOf(denial('e1', 'AccessDenied', OTHER, { mfaAuthenticated: true })), {
       eventId: 'e1',
       timeMs: JAN,
       account: '111122223333',
       errorCode: 'AccessDenied',
-      kind: 'mfa-policy',
-      policy: 'arn:aws:iam::111122223333:policy/ForceMFA',
+      policy: 'arn:aws:iam::111122223333:policy/DenyRegions',
+      withoutMfa: false,
     });
+    assert.equal(
+      denialFactOf(denial('e2', 'AccessDenied', 'no', { mfaAuthenticated: true })),
+      null,
+      'an implicit deny of an MFA session counts under no configuration: not recorded',
+    );
+    assert.equal(
+      denialFactOf(denial('e3', 'AccessDenied', 'no', { ...role, mfaAuthenticated: false })),
+      null,
+      'nor an implicit deny of a role session',
+    );
   });
 
-  it('merges recorded denials and stored events, each eventID once, the recorded classification first', () => {
-    const recorded = mfaDenialOf(denial('a', 'AccessDenied', OTHER, { mfaAuthenticated: false }))!;
+  it('classifies recorded facts with the policies configured when read, not when recorded', () => {
+    const recorded = denialFactOf(denial('x', 'AccessDenied', OTHER, { mfaAuthenticated: true }))!;
+    assert.equal(classifyDenial(recorded, new Set()), null);
+    assert.equal(classifyDenial(recorded, new Set(['DenyRegions'])), 'mfa-policy');
+    const legacy = { policy: 'arn:aws:iam::111122223333:policy/SecondFactor', withoutMfa: null };
+    assert.equal(classifyDenial(legacy, new Set(['SecondFactor'])), 'mfa-policy');
+    assert.equal(
+      classifyDenial(legacy, new Set()),
+      null,
+      'a legacy row of unknown session: its policy alone decides',
+    );
+  });
+
+  it('merges recorded denials and stored events, each eventID once, the recorded facts first', () => {
+    const recorded = denialFactOf(denial('a', 'AccessDenied', 'no', { mfaAuthenticated: false }))!;
     const stored = [
       denial('a', 'AccessDenied', OTHER, { mfaAuthenticated: true }),
       denial('b', 'AccessDenied', OTHER, { mfaAuthenticated: true }),

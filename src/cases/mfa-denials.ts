@@ -1,9 +1,17 @@
 // Which access denials are MFA-related: the one classifier ingestion (recording) and the KPI trends (stored events) use.
 
 import type { CloudTrailEvent } from '../model/index.ts';
-import type { DenialFact, MfaDenialKind } from '../store/index.ts';
+import type { DenialFact } from '../store/index.ts';
 
-export type { DenialFact, MfaDenialKind };
+export type { DenialFact };
+
+/** Why a denial counts as MFA-related: the session had no MFA, or an MFA-enforcing policy denied it explicitly. */
+export type MfaDenialKind = 'no-mfa-session' | 'mfa-policy';
+
+/** A recorded denial with the kind the current configuration gives it. */
+export interface MfaDenial extends DenialFact {
+  readonly kind: MfaDenialKind;
+}
 
 /** Access denials as CloudTrail spells their error codes (EC2 and a few older APIs say UnauthorizedOperation). */
 export const ACCESS_DENIAL_CODES: readonly string[] = [
@@ -48,48 +56,56 @@ export function mfaDenialKind(
   event: CloudTrailEvent,
   mfaPolicies: ReadonlySet<string> = new Set(),
 ): MfaDenialKind | null {
-  return mfaDenialOf(event, mfaPolicies)?.kind ?? null;
+  const facts = denialFactOf(event);
+  return facts === null ? null : classifyDenial(facts, mfaPolicies);
 }
 
-/** The denial fact ingestion records for an event, or null when the event is not an MFA-related denial. */
-export function mfaDenialOf(
-  event: CloudTrailEvent,
-  mfaPolicies: ReadonlySet<string> = new Set(),
-): DenialFact | null {
+/**
+ * The facts ingestion records for an access denial that is MFA-related under some configuration (an explicit deny
+ * naming a policy, or a request without MFA); null for other events, and for denials no `mfaPolicies` can make count.
+ */
+export function denialFactOf(event: CloudTrailEvent): DenialFact | null {
   if (event.errorCode === null || !DENIAL_CODES.has(event.errorCode)) return null;
   const policy = denyingPolicy(event.errorMessage);
-  const kind: MfaDenialKind | null =
-    policy !== null && isMfaPolicy(policy, mfaPolicies)
-      ? 'mfa-policy'
-      : withoutMfa(event.actor)
-        ? 'no-mfa-session'
-        : null;
-  return kind === null
+  const noMfa = withoutMfa(event.actor);
+  return policy === null && !noMfa
     ? null
     : {
         eventId: event.id,
         timeMs: event.timeMs,
         account: event.account,
         errorCode: event.errorCode,
-        kind,
         policy,
+        withoutMfa: noMfa,
       };
+}
+
+/** The kind a recorded denial has under the given MFA policies, or null when it is not MFA-related under them. */
+export function classifyDenial(
+  denial: Pick<DenialFact, 'policy' | 'withoutMfa'>,
+  mfaPolicies: ReadonlySet<string>,
+): MfaDenialKind | null {
+  if (denial.policy !== null && isMfaPolicy(denial.policy, mfaPolicies)) return 'mfa-policy';
+  return denial.withoutMfa === true ? 'no-mfa-session' : null;
 }
 
 /**
  * The MFA-related denials among the recorded ones and the stored events, each eventID once (a denial that is also a
- * kept event was recorded at ingestion too; the recorded classification wins, it used the service's configuration).
+ * kept event was recorded at ingestion too), classified with the MFA policies configured now.
  */
 export function mfaDenials(
   recorded: readonly DenialFact[],
   storedEvents: readonly CloudTrailEvent[],
   mfaPolicies: ReadonlySet<string>,
-): DenialFact[] {
+): MfaDenial[] {
   const byId = new Map(recorded.map((denial) => [denial.eventId, denial]));
   for (const event of storedEvents) {
     if (byId.has(event.id)) continue;
-    const denial = mfaDenialOf(event, mfaPolicies);
+    const denial = denialFactOf(event);
     if (denial !== null) byId.set(denial.eventId, denial);
   }
-  return [...byId.values()];
+  return [...byId.values()].flatMap((denial) => {
+    const kind = classifyDenial(denial, mfaPolicies);
+    return kind === null ? [] : [{ ...denial, kind }];
+  });
 }

@@ -1,5 +1,6 @@
 // CloudFormation templates (as plain objects, intrinsic functions in long form) for each guardrail.
 
+import { cfnPartitioned } from './partition.ts';
 import {
   breakGlassPrincipalPatterns,
   buildBreakGlassScp,
@@ -52,7 +53,7 @@ export function mfaEnforcementTemplate(): Template {
         Properties: {
           ManagedPolicyName: { Ref: 'PolicyName' },
           Description: 'Deny everything but MFA self-service unless the request was made with MFA (mfaguard)',
-          PolicyDocument: buildMfaEnforcementPolicy(),
+          PolicyDocument: cfnPartitioned(buildMfaEnforcementPolicy()),
           Groups: { 'Fn::If': ['HasGroups', { Ref: 'Groups' }, NO_VALUE] },
         },
       },
@@ -80,7 +81,7 @@ export function quarantineTemplate(mode: QuarantineMode): Template {
         Properties: {
           ManagedPolicyName: { Ref: 'PolicyName' },
           Description: 'Quarantine after an MFA removal (mfaguard)',
-          PolicyDocument: buildQuarantinePolicy(mode),
+          PolicyDocument: cfnPartitioned(buildQuarantinePolicy(mode)),
         },
       },
     },
@@ -100,8 +101,8 @@ export function breakGlassScpTemplate(role: string): Template {
   // With a role name, the name is a parameter and the patterns are built with Fn::Sub.
   const principals = byName
     ? [
-        { 'Fn::Sub': 'arn:aws:iam::*:role/${BreakGlassRoleName}' },
-        { 'Fn::Sub': 'arn:aws:iam::*:role/*/${BreakGlassRoleName}' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${BreakGlassRoleName}' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/*/${BreakGlassRoleName}' },
       ]
     : breakGlassPrincipalPatterns(role);
   const statement = document.Statement[0];

@@ -122,6 +122,7 @@ describe('EventBridge coverage: organisation-wide', () => {
       'MfaguardForwarders:AWS::CloudFormation::StackSet',
       'MfaguardLocalForwardRole:AWS::IAM::Role',
       'MfaguardLocalForwardRule:AWS::Events::Rule',
+      'MfaguardManagementForwarders:AWS::CloudFormation::StackSet',
       'MfaguardQueue:AWS::SQS::Queue',
       'MfaguardQueuePolicy:AWS::SQS::QueuePolicy',
       'MfaguardRule:AWS::Events::Rule',
@@ -159,6 +160,66 @@ describe('EventBridge coverage: organisation-wide', () => {
       { Default?: string }
     >;
     assert.equal(parameters['OrganizationalUnitIds']?.Default, 'r-ab12');
+  });
+
+  it('forwards the management account too: its other regions by a self-managed stack set (service-managed skips it)', () => {
+    const resources = resourcesOf(ORG);
+    const busArn = { 'Fn::GetAtt': ['MfaguardEventBus', 'Arn'] };
+    const management = resources['MfaguardManagementForwarders']!.Properties;
+    assert.equal(management['StackSetName'], 'mfaguard-forwarders-management');
+    assert.equal(management['PermissionModel'], 'SELF_MANAGED');
+    assert.equal(management['AutoDeployment'], undefined);
+    assert.deepEqual(
+      management['StackInstancesGroup'],
+      [
+        {
+          DeploymentTargets: { Accounts: [{ Ref: 'AWS::AccountId' }] },
+          Regions: ['ap-southeast-2', 'eu-west-1'],
+        },
+      ],
+      'the home region (us-east-1) is forwarded by the local rule',
+    );
+    assert.deepEqual(management['Parameters'], [
+      { ParameterKey: 'TargetEventBusArn', ParameterValue: busArn },
+    ]);
+    assert.equal(management['TemplateBody'], resources['MfaguardForwarders']!.Properties['TemplateBody']);
+    // With another home region, us-east-1 (where IAM's events arrive) is among the management account's regions.
+    const elsewhere = resourcesOf({ ...ORG, homeRegion: 'eu-west-1' });
+    assert.deepEqual(
+      (
+        elsewhere['MfaguardManagementForwarders']!.Properties['StackInstancesGroup'] as {
+          Regions: string[];
+        }[]
+      )[0]!.Regions,
+      ['ap-southeast-2', 'us-east-1'],
+    );
+    // One region organisation-wide: the local rule covers the management account, no stack set for it.
+    assert.equal(resourcesOf({ organizationId: 'o-a1b2c3d4e5' })['MfaguardManagementForwarders'], undefined);
+    // Not organisation-wide: no management stack set (the one account's regions are the members stack set's).
+    assert.equal(resourcesOf(THREE)['MfaguardManagementForwarders'], undefined);
+
+    const tf = generateGuardrail('eventbridge', 'terraform', {
+      ...ORG,
+      endpoint: 'https://m.example.com',
+    }).content;
+    const stackSet =
+      /resource "aws_cloudformation_stack_set" "mfaguard_management_forwarders" \{[\s\S]*?\n\}/.exec(tf)?.[0];
+    assert.ok(stackSet, tf);
+    assert.match(stackSet, /permission_model = "SELF_MANAGED"/);
+    assert.match(
+      stackSet,
+      /administration_role_arn = "arn:\$\{data\.aws_partition\.current\.partition\}:iam::\$\{data\.aws_caller_identity\.current\.account_id\}:role\/AWSCloudFormationStackSetAdministrationRole"/,
+    );
+    assert.doesNotMatch(stackSet, /auto_deployment/);
+    assert.match(
+      tf,
+      /resource "aws_cloudformation_stack_set_instance" "mfaguard_management_forwarders" \{\n {2}for_each = toset\(\["ap-southeast-2", "eu-west-1"\]\)[^}]*account_id = data\.aws_caller_identity\.current\.account_id/,
+    );
+    assert.match(tf, /data "aws_caller_identity" "current"/);
+    const json = guardrailJson('eventbridge', ORG) as {
+      forwarders: { managementAccount?: { regions: string[] } };
+    };
+    assert.deepEqual(json.forwarders.managementAccount?.regions, ['ap-southeast-2', 'eu-west-1']);
   });
 
   it('Terraform: the bus, its policy, targets on that bus, the stack set over the OUs', () => {

@@ -13,6 +13,12 @@ export const GLOBAL_EVENTS_REGION = 'us-east-1';
 /** The organisation's event bus in the home region of the account that runs mfaguard's rule. */
 export const ORG_BUS_NAME = 'mfaguard';
 export const FORWARDER_STACK_SET = 'mfaguard-forwarders';
+/**
+ * Organisation-wide, the stack runs in the management account (a service-managed stack set is created there), and a
+ * service-managed stack set never deploys to the management account itself, whatever OUs it targets: the management
+ * account's own regions other than the home one (where the local rule forwards) get this self-managed stack set.
+ */
+export const MANAGEMENT_STACK_SET = 'mfaguard-forwarders-management';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
@@ -40,6 +46,8 @@ export interface EventBridgeCoverage {
   /** Regions that get a forwarding rule: the others (one account), or all of them (each member account). */
   readonly forwardRegions: readonly string[];
   readonly organization: { readonly id: string; readonly unitIds: readonly string[] } | null;
+  /** Organisation-wide: the management account's regions a self-managed stack set forwards (all but the home one). */
+  readonly managementRegions: readonly string[];
   readonly readOnly: boolean;
   readonly denials: boolean;
 }
@@ -70,6 +78,7 @@ export function resolveCoverage(options: CoverageOptions): EventBridgeCoverage {
     regions,
     forwardRegions: organization === null ? regions.filter((region) => region !== homeRegion) : regions,
     organization,
+    managementRegions: organization === null ? [] : regions.filter((region) => region !== homeRegion),
     readOnly: options.readOnlyEvents ?? true,
     denials: options.denialEvents ?? false,
   };
@@ -175,6 +184,51 @@ const CFN_DEFAULT_BUS = {
   'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
 };
 
+/**
+ * A stack set of forwarders. `members`: this account's other regions (self-managed), or organisation-wide every
+ * region of the accounts in the OUs (service-managed). `management`: this (the management) account's regions other
+ * than the home one, which the service-managed one never reaches (self-managed).
+ */
+function cfnStackSet(
+  c: EventBridgeCoverage,
+  busArn: unknown,
+  which: 'members' | 'management',
+): Record<string, unknown> {
+  const serviceManaged = which === 'members' && c.organization !== null;
+  const regions = which === 'members' ? c.forwardRegions : c.managementRegions;
+  return {
+    Type: 'AWS::CloudFormation::StackSet',
+    Properties: {
+      StackSetName: which === 'members' ? FORWARDER_STACK_SET : MANAGEMENT_STACK_SET,
+      Description:
+        which === 'members'
+          ? `mfaguard: forwarding rules in ${regions.join(', ')}`
+          : `mfaguard: forwarding rules of the management account in ${regions.join(', ')} (service-managed stack sets skip it)`,
+      ...(serviceManaged
+        ? {
+            PermissionModel: 'SERVICE_MANAGED',
+            // New accounts in the OUs get the forwarders; an account leaving takes its stacks with it.
+            AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+          }
+        : // Self-managed: needs the AWSCloudFormationStackSetAdministrationRole / ExecutionRole of the stack set guide.
+          { PermissionModel: 'SELF_MANAGED' }),
+      Capabilities: ['CAPABILITY_IAM'],
+      ManagedExecution: { Active: true },
+      OperationPreferences: { RegionConcurrencyType: 'PARALLEL', MaxConcurrentPercentage: 100 },
+      Parameters: [{ ParameterKey: 'TargetEventBusArn', ParameterValue: busArn }],
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: serviceManaged
+            ? { OrganizationalUnitIds: { Ref: 'OrganizationalUnitIds' } }
+            : { Accounts: [{ Ref: 'AWS::AccountId' }] },
+          Regions: [...regions],
+        },
+      ],
+      TemplateBody: JSON.stringify(forwarderTemplate(c)),
+    },
+  };
+}
+
 /** The organisation bus (and the home account's own default bus forwarding to it) and the forwarders' stack set. */
 export function cfnCoverage(c: EventBridgeCoverage): CfnCoverage {
   const org = c.organization;
@@ -213,37 +267,9 @@ export function cfnCoverage(c: EventBridgeCoverage): CfnCoverage {
       Description: 'Root (r-…) or OU ids whose accounts forward their events (service-managed stack set)',
     };
   }
-  if (c.forwardRegions.length > 0) {
-    resources['MfaguardForwarders'] = {
-      Type: 'AWS::CloudFormation::StackSet',
-      Properties: {
-        StackSetName: FORWARDER_STACK_SET,
-        Description: `mfaguard: forwarding rules in ${c.forwardRegions.join(', ')}`,
-        ...(org === null
-          ? // Self-managed: needs the AWSCloudFormationStackSetAdministrationRole / ExecutionRole of the stack set guide.
-            { PermissionModel: 'SELF_MANAGED' }
-          : {
-              PermissionModel: 'SERVICE_MANAGED',
-              // New accounts in the OUs get the forwarders; an account leaving takes its stacks with it.
-              AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-            }),
-        Capabilities: ['CAPABILITY_IAM'],
-        ManagedExecution: { Active: true },
-        OperationPreferences: { RegionConcurrencyType: 'PARALLEL', MaxConcurrentPercentage: 100 },
-        Parameters: [{ ParameterKey: 'TargetEventBusArn', ParameterValue: busArn }],
-        StackInstancesGroup: [
-          {
-            DeploymentTargets:
-              org === null
-                ? { Accounts: [{ Ref: 'AWS::AccountId' }] }
-                : { OrganizationalUnitIds: { Ref: 'OrganizationalUnitIds' } },
-            Regions: [...c.forwardRegions],
-          },
-        ],
-        TemplateBody: JSON.stringify(forwarderTemplate(c)),
-      },
-    };
-  }
+  if (c.forwardRegions.length > 0) resources['MfaguardForwarders'] = cfnStackSet(c, busArn, 'members');
+  if (c.managementRegions.length > 0)
+    resources['MfaguardManagementForwarders'] = cfnStackSet(c, busArn, 'management');
   return { parameters, resources, eventBusName: org === null ? null : { Ref: 'MfaguardEventBus' } };
 }
 
@@ -297,13 +323,15 @@ export function tfCoverage(c: EventBridgeCoverage): TfCoverage {
       ),
       ...tfLocalForwarder(c, busArn),
     );
-  } else if (c.forwardRegions.length > 0) {
+  }
+  // Self-managed stack sets name this account and their administration role by ARN.
+  if ((org === null && c.forwardRegions.length > 0) || c.managementRegions.length > 0)
     blocks.push(
       block('data', ['aws_caller_identity', 'current'], []),
       block('data', ['aws_partition', 'current'], []),
     );
-  }
-  if (c.forwardRegions.length > 0) blocks.push(...tfStackSet(c, busArn));
+  if (c.forwardRegions.length > 0) blocks.push(...tfStackSet(c, busArn, 'members'));
+  if (c.managementRegions.length > 0) blocks.push(...tfStackSet(c, busArn, 'management'));
   return { blocks, eventBusName: org === null ? null : expr('aws_cloudwatch_event_bus.mfaguard.name') };
 }
 
@@ -383,22 +411,44 @@ function tfLocalForwardRule(
   ];
 }
 
-function tfStackSet(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] {
-  const org = c.organization;
+/** The stack set of `cfnStackSet` in Terraform, with one instance per region. */
+function tfStackSet(c: EventBridgeCoverage, busArn: HclValue, which: 'members' | 'management'): HclBlock[] {
+  const serviceManaged = which === 'members' && c.organization !== null;
+  const regions = which === 'members' ? c.forwardRegions : c.managementRegions;
+  const id = which === 'members' ? 'mfaguard_forwarders' : 'mfaguard_management_forwarders';
   return [
     block(
       'resource',
-      ['aws_cloudformation_stack_set', 'mfaguard_forwarders'],
+      ['aws_cloudformation_stack_set', id],
       [
-        ['name', FORWARDER_STACK_SET],
-        ['description', `mfaguard: forwarding rules in ${c.forwardRegions.join(', ')}`],
-        ['permission_model', org === null ? 'SELF_MANAGED' : 'SERVICE_MANAGED'],
+        ['name', which === 'members' ? FORWARDER_STACK_SET : MANAGEMENT_STACK_SET],
+        [
+          'description',
+          which === 'members'
+            ? `mfaguard: forwarding rules in ${regions.join(', ')}`
+            : `mfaguard: forwarding rules of the management account in ${regions.join(', ')} (service-managed stack sets skip it)`,
+        ],
+        ['permission_model', serviceManaged ? 'SERVICE_MANAGED' : 'SELF_MANAGED'],
+        // The provider wants the administration role of a self-managed stack set spelled out (CloudFormation defaults it).
+        ...(serviceManaged
+          ? []
+          : [
+              [
+                'administration_role_arn',
+                hclTemplate(
+                  'arn:',
+                  expr('data.aws_partition.current.partition'),
+                  ':iam::',
+                  expr('data.aws_caller_identity.current.account_id'),
+                  ':role/AWSCloudFormationStackSetAdministrationRole',
+                ),
+              ] as const,
+            ]),
         ['capabilities', ['CAPABILITY_IAM']],
         ['parameters', { TargetEventBusArn: busArn }],
         ['template_body', jsonencode(forwarderTemplate(c) as HclValue)],
-        ...(org === null
-          ? []
-          : [
+        ...(serviceManaged
+          ? [
               block(
                 'auto_deployment',
                 [],
@@ -407,26 +457,27 @@ function tfStackSet(c: EventBridgeCoverage, busArn: HclValue): HclBlock[] {
                   ['retain_stacks_on_account_removal', false],
                 ],
               ),
-            ]),
+            ]
+          : []),
         block('managed_execution', [], [['active', true]]),
       ],
     ),
     block(
       'resource',
-      ['aws_cloudformation_stack_set_instance', 'mfaguard_forwarders'],
+      ['aws_cloudformation_stack_set_instance', id],
       [
-        ['for_each', expr(`toset(${JSON.stringify(c.forwardRegions).replaceAll(',', ', ')})`)],
-        ['stack_set_name', expr('aws_cloudformation_stack_set.mfaguard_forwarders.name')],
+        ['for_each', expr(`toset(${JSON.stringify(regions).replaceAll(',', ', ')})`)],
+        ['stack_set_name', expr(`aws_cloudformation_stack_set.${id}.name`)],
         ['region', expr('each.value')],
-        ...(org === null
-          ? [['account_id', expr('data.aws_caller_identity.current.account_id')] as const]
-          : [
+        ...(serviceManaged
+          ? [
               block(
                 'deployment_targets',
                 [],
                 [['organizational_unit_ids', expr('var.mfaguard_org_unit_ids')]],
               ),
-            ]),
+            ]
+          : [['account_id', expr('data.aws_caller_identity.current.account_id')] as const]),
       ],
     ),
   ];
@@ -458,6 +509,14 @@ export function jsonCoverage(c: EventBridgeCoverage): Record<string, unknown> {
           forwarders: {
             regions: c.forwardRegions,
             accounts: org === null ? 'this account' : { organizationalUnitIds: org.unitIds },
+            ...(c.managementRegions.length === 0
+              ? {}
+              : {
+                  managementAccount: {
+                    regions: c.managementRegions,
+                    why: 'a service-managed stack set never deploys to the management account: put the same rule and target in these regions of the management account (the home region forwards through the local rule)',
+                  },
+                }),
             rule: {
               Name: 'mfaguard-forward',
               State: ruleState(c.readOnly),

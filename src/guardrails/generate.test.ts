@@ -1,5 +1,6 @@
 // Tests for the guardrail generators: generated policies judged by the analyzer, templates parsed, Terraform checked.
 
+import { cfnPartitioned } from './partition.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
@@ -310,7 +311,7 @@ void test('CloudFormation output parses as YAML with the expected resource types
   };
   assert.deepEqual(
     policy.Resources.EnforceMfaPolicy.Properties.PolicyDocument,
-    JSON.parse(JSON.stringify(buildMfaEnforcementPolicy())),
+    JSON.parse(JSON.stringify(cfnPartitioned(buildMfaEnforcementPolicy()))),
   );
   const sqs = parse(generateGuardrail('eventbridge', 'cloudformation').content) as {
     Resources: Record<string, { Type: string; Properties: { Targets?: { Arn: unknown }[] } }>;
@@ -369,7 +370,11 @@ void test('Terraform output holds the resources, is balanced, and keeps IAM poli
   for (const kind of GUARDRAIL_KINDS) assert.ok(balanced(tf(kind)), `${kind} (sqs) balanced`);
   assert.ok(balanced(tf('eventbridge', { endpoint: 'https://mfaguard.example.com' })));
   assert.ok(!balanced('resource "x" "y" {\n  a = [1, 2\n}'), 'the balance check itself can fail');
-  assert.ok(tf('policy').includes('"arn:aws:iam::*:user/$${aws:username}"'));
+  assert.ok(
+    tf('policy').includes(
+      '"arn:${data.aws_partition.mfaguard_enforce_mfa.partition}:iam::*:user/$${aws:username}"',
+    ),
+  );
   assert.ok(!/[^$]\$\{aws:/.test(all), 'no IAM variable is left for Terraform to interpolate');
   assert.ok(tf('scp').includes('${var.mfaguard_break_glass_role}'));
   assert.ok(tf('eventbridge').includes('resource "aws_cloudwatch_event_target" "mfaguard_sqs"'));

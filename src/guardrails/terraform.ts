@@ -1,5 +1,6 @@
 // Terraform (HCL) for each guardrail: aws_iam_policy, aws_organizations_policy, and the EventBridge rule, connection and targets.
 
+import { tfPartition, tfPartitioned } from './partition.ts';
 import { block, expr, hclBlock, jsonencode, template } from './hcl.ts';
 import type { HclBlock, HclValue } from './hcl.ts';
 import {
@@ -15,6 +16,10 @@ import { tfCoverage } from './eventbridge-regions.ts';
 import type { EventBridgeCoverage } from './eventbridge-regions.ts';
 
 /** A JSON-shaped value (policy document, event pattern) as an HCL value. */
+const ENFORCE_PARTITION = tfPartition('mfaguard_enforce_mfa');
+const QUARANTINE_PARTITION = tfPartition('mfaguard_quarantine');
+const SCP_PARTITION = tfPartition('mfaguard_deny_mfa_removal');
+
 function json(value: unknown): HclValue {
   return JSON.parse(JSON.stringify(value)) as HclValue;
 }
@@ -31,6 +36,7 @@ export function mfaEnforcementTerraform(): string {
   return render(
     'mfaguard: self-service MFA enforcement. Users manage their own password and MFA device;\neverything else is denied without MFA (BoolIfExists, so long-term access keys are denied too).',
     [
+      ENFORCE_PARTITION.data,
       block(
         'variable',
         ['mfaguard_enforce_mfa_groups'],
@@ -49,7 +55,7 @@ export function mfaEnforcementTerraform(): string {
             'description',
             'Deny everything but MFA self-service unless the request was made with MFA (mfaguard)',
           ],
-          ['policy', jsonencode(json(buildMfaEnforcementPolicy()))],
+          ['policy', jsonencode(tfPartitioned(buildMfaEnforcementPolicy(), ENFORCE_PARTITION.partition))],
         ],
       ),
       block(
@@ -69,13 +75,14 @@ export function quarantineTerraform(mode: QuarantineMode): string {
   return render(
     `mfaguard: quarantine policy (${mode}) for a user whose MFA was removed.\nAttached by the responder; a human detaches it after verifying the owner.`,
     [
+      QUARANTINE_PARTITION.data,
       block(
         'resource',
         ['aws_iam_policy', 'mfaguard_quarantine'],
         [
           ['name', 'mfaguard-quarantine'],
           ['description', 'Quarantine after an MFA removal (mfaguard)'],
-          ['policy', jsonencode(json(buildQuarantinePolicy(mode)))],
+          ['policy', jsonencode(tfPartitioned(buildQuarantinePolicy(mode), QUARANTINE_PARTITION.partition))],
         ],
       ),
     ],
@@ -86,8 +93,8 @@ export function breakGlassScpTerraform(role: string): string {
   const byName = !role.startsWith('arn:');
   const principals: HclValue = byName
     ? [
-        template('arn:aws:iam::*:role/', expr('var.mfaguard_break_glass_role')),
-        template('arn:aws:iam::*:role/*/', expr('var.mfaguard_break_glass_role')),
+        template('arn:', SCP_PARTITION.partition, ':iam::*:role/', expr('var.mfaguard_break_glass_role')),
+        template('arn:', SCP_PARTITION.partition, ':iam::*:role/*/', expr('var.mfaguard_break_glass_role')),
       ]
     : breakGlassPrincipalPatterns(role);
   const content: HclValue = {
@@ -110,6 +117,7 @@ export function breakGlassScpTerraform(role: string): string {
     [
       ...(byName
         ? [
+            SCP_PARTITION.data,
             block(
               'variable',
               ['mfaguard_break_glass_role'],

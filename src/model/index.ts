@@ -10,6 +10,7 @@ export { CLASSIFICATIONS } from './alert.ts';
 export { AUTO_RESOLUTIONS, CASE_STATES, CASE_TRANSITIONS, canTransition, isCaseState } from './case.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';
 export { IAM_POLICY_CHANGE_EVENTS } from './iam-events.ts';
+export { partitionOf, partitionOfArn, partitionOfRegion } from './partition.ts';
 export { SEVERITIES, isSeverity, severityFromRiskScore, severityRank } from './severity.ts';
 export type { Severity } from './severity.ts';
 export { EARLIEST_TIME_MS, LATEST_TIME_MS, isPrintableTime, printableIso } from './time.ts';

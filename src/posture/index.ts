@@ -70,7 +70,7 @@ export { AUDIT_CSV_COLUMNS } from './output/csv.ts';
 export { findingUid, readFirstSeen } from './output/finding-id.ts';
 export type { FirstSeen } from './output/finding-id.ts';
 export { OCSF_VERSION, toOcsfEvents } from './output/ocsf.ts';
-export { checkPolicyDocument, SELF_SERVICE_MFA_ACTIONS } from './policy/index.ts';
+export { analyzeMfaEnforcement, checkPolicyDocument, SELF_SERVICE_MFA_ACTIONS } from './policy/index.ts';
 export type { EnforcementVerdict, StandalonePolicyReport } from './policy/index.ts';
 export { BATCH_IMPORT_LIMIT, importFindings } from './output/security-hub-import.ts';
 export type { FailedFinding, ImportOptions, ImportResult } from './output/security-hub-import.ts';

@@ -68,18 +68,22 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   assumeRole: null,
 };
 
-/** The role to assume in `account` (partition `aws` for a bare name; an ARN names its own). */
-export function responderRoleArn(role: ResponderRole, account: string): string {
+/** The role to assume in `account`: a bare name in the service's partition; an ARN names its own. */
+export function responderRoleArn(role: ResponderRole, account: string, partition = 'aws'): string {
   if (role.role.startsWith('arn:')) return role.role.replaceAll('{account}', account);
-  return `arn:aws:iam::${account}:role/${role.role}`;
+  return `arn:${partition}:iam::${account}:role/${role.role}`;
 }
 
 /** The quarantine policy's ARN in one account; a name lives at the path root, as the generated templates create it. */
-export function quarantinePolicyArn(config: RespondConfig, account: string | null): string {
+export function quarantinePolicyArn(
+  config: RespondConfig,
+  account: string | null,
+  partition = 'aws',
+): string {
   const acct = account ?? '*';
   if (config.quarantinePolicy.startsWith('arn:'))
     return config.quarantinePolicy.replaceAll('{account}', acct);
-  return `arn:aws:iam::${acct}:policy/${config.quarantinePolicy}`;
+  return `arn:${partition}:iam::${acct}:policy/${config.quarantinePolicy}`;
 }
 
 /** The rules that apply to a classification, in configuration order. */

@@ -82,6 +82,35 @@ describe('responder safeguards', () => {
     assert.match(String(audit[0]?.after?.['note']), /unauthorized: quarantine the user/);
   });
 
+  it("in aws-us-gov and aws-cn, the quarantine policy ARN is in the case's partition, planned and applied", async () => {
+    const gov = await classifiedCase(
+      store,
+      'gina',
+      'unauthorized',
+      `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/Ops/x`,
+    );
+    const cn = await classifiedCase(
+      store,
+      'chen',
+      'unauthorized',
+      `arn:aws-cn:sts::${ACCOUNT}:assumed-role/Ops/y`,
+    );
+    await responder().caseChanged([gov, cn]);
+    for (const [caseId, user, partition] of [
+      [gov, 'gina', 'aws-us-gov'],
+      [cn, 'chen', 'aws-cn'],
+    ] as const) {
+      const [action] = await store.listResponseActions({ caseId });
+      const arn = `arn:${partition}:iam::${ACCOUNT}:policy/mfaguard-quarantine`;
+      assert.deepEqual(
+        (action?.plan as { steps: { input: { PolicyArn?: string } }[] }).steps.map((s) => s.input.PolicyArn),
+        [arn],
+      );
+      assert.equal(action?.state, 'applied');
+      assert.deepEqual([...(iam.state.attached.get(user) ?? [])], [arn]);
+    }
+  });
+
   it('break-glass users, protected users and roles, and root are never touched, not even with approval', async () => {
     const config = enforcing({
       protected: ['ops-admin', `arn:aws:iam::${ACCOUNT}:role/Automation`],

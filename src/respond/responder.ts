@@ -3,7 +3,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { isRemovalAlert } from '../cases/index.ts';
 import type { Alert, CloudTrailEvent } from '../model/index.ts';
-import { UsageError } from '../model/index.ts';
+import { partitionOf, UsageError } from '../model/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import type {
   ApiRole,
@@ -264,11 +264,17 @@ async function settle(
 function contextFor(
   ctx: ResponderContext,
   target: ResponseTarget,
-  removalAtMs: number,
-  nowMs: number,
+  when: { readonly removalAtMs: number; readonly nowMs: number },
+  partition: string,
 ): ActionContext {
   const { config } = ctx;
-  return { removalAtMs, nowMs, quarantinePolicyArn: quarantinePolicyArn(config, target.account) };
+  return { ...when, quarantinePolicyArn: quarantinePolicyArn(config, target.account, partition) };
+}
+
+/** The case's partition, from its removals (aws-cn, aws-us-gov: the policy ARNs a plan names must be theirs). */
+function casePartition(removals: readonly Alert[]): string {
+  const first = removals[0];
+  return first === undefined ? 'aws' : partitionOf(first.actor.arn, first.event.region);
 }
 
 async function lockedOutUsers(ctx: ResponderContext): Promise<Set<string>> {
@@ -320,6 +326,7 @@ async function plan(ctx: ResponderContext, caseId: string): Promise<StoredRespon
       ...removals.map((alert) => Date.parse(alert.event.time)),
     );
     const user: ResponseTarget = { kind: 'user', account: detail.account, name: detail.userName };
+    const partition = casePartition(removals);
     const now = clock();
     for (const rule of rules) {
       for (const kind of rule.actions) {
@@ -337,8 +344,9 @@ async function plan(ctx: ResponderContext, caseId: string): Promise<StoredRespon
             hold: held.hold,
             holdReason: held.reason,
             plan: {
-              steps: action.plan(target, contextFor(ctx, target, removalAtMs, now)),
+              steps: action.plan(target, contextFor(ctx, target, { removalAtMs, nowMs: now }, partition)),
               removalAtMs,
+              partition,
               approval: rule.approval,
               undoable: action.undoable,
               caution: action.caution,
@@ -426,8 +434,13 @@ async function applyClaimed(
     const iam = await deps.iam(claimed.account);
     let current = claimed;
     if (current.calls === null) {
-      const removalAtMs = (current.plan as { removalAtMs?: number }).removalAtMs ?? current.createdAt;
-      const resolved = await action.resolve(iam, target, contextFor(ctx, target, removalAtMs, clock()));
+      const planned = current.plan as { removalAtMs?: number; partition?: string };
+      const removalAtMs = planned.removalAtMs ?? current.createdAt;
+      const resolved = await action.resolve(
+        iam,
+        target,
+        contextFor(ctx, target, { removalAtMs, nowMs: clock() }, planned.partition ?? 'aws'),
+      );
       // Recorded before the first write goes out: a restart resends exactly these, an undo reverses exactly these.
       const recorded = await store.updateResponseAction(
         current.id,

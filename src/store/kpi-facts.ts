@@ -35,13 +35,13 @@ export interface CaseFact {
   readonly containedAt: number | null;
 }
 
-/** Why a denial counts as MFA-related: the session had no MFA, or an MFA-enforcing policy denied it explicitly. */
-export type MfaDenialKind = 'no-mfa-session' | 'mfa-policy';
-
 /**
- * One MFA-related access denial, recorded as ingestion classified it (with the service's configured MFA policies).
- * Small on purpose: the events table keeps only the MFA-relevant slice, so most denials are never stored as events,
- * and a row per denial (deduplicated by eventID) costs far less than the event's body.
+ * One access denial that is, or may become, MFA-related: what the classifier in cases/ needs, not its verdict, so the
+ * figures follow the `mfaPolicies` configured when they are read (a policy added later counts its past denies too).
+ * Recorded at ingestion when the request was made without MFA by an IAM user or root, or an explicit deny names a
+ * policy; other denials can never count, whatever the configuration. Small on purpose: the events table keeps only
+ * the MFA-relevant slice, so most denials are never stored as events, and a row per denial (deduplicated by eventID)
+ * costs far less than the event's body.
  */
 export interface DenialFact {
   readonly eventId: string;
@@ -49,9 +49,13 @@ export interface DenialFact {
   /** The account the request was made in; null when the record does not say. */
   readonly account: string | null;
   readonly errorCode: string;
-  readonly kind: MfaDenialKind;
   /** The policy named in an explicit deny (ARN or name); null when the message names none. */
   readonly policy: string | null;
+  /**
+   * An IAM user or root made the request without MFA. Null when unknown: rows recorded before this was kept (as an
+   * explicit deny by an MFA policy, their session was not looked at).
+   */
+  readonly withoutMfa: boolean | null;
 }
 
 export interface KpiFactsQuery {
@@ -68,7 +72,7 @@ export interface KpiFacts {
   readonly cases: CaseFact[];
   /** Stored events in the window whose error code is an access denial; which are MFA-related is decided in cases/. */
   readonly denialCandidates: CloudTrailEvent[];
-  /** MFA-related denials recorded at ingestion in the window (each eventID once), oldest first. */
+  /** Denials recorded at ingestion in the window (each eventID once), oldest first; cases/ decides which count. */
   readonly denials: DenialFact[];
   /** The denial candidates or the recorded denials were cut at the limit: the figures are a lower bound. */
   readonly denialsTruncated: boolean;
@@ -77,6 +81,6 @@ export interface KpiFacts {
 export interface KpiFactsTx {
   /** Reads the facts the KPI trends are computed from; nothing is aggregated here, so both databases agree. */
   kpiFacts(query: KpiFactsQuery): Promise<KpiFacts>;
-  /** Records MFA-related denials; an eventID already recorded is left as it is (redelivery counts once). */
+  /** Records access denials; an eventID already recorded is left as it is (redelivery counts once). */
   recordDenials(denials: readonly DenialFact[]): Promise<void>;
 }

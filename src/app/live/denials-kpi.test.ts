@@ -86,19 +86,24 @@ function records(): Record<string, unknown>[] {
 }
 
 async function ingestAndCount(store: Store): Promise<void> {
+  // Ingested while the configuration names no MFA policy: the kinds are decided when the KPIs are read.
   const live = makeService(store, fakeClock('2026-12-02T00:00:00Z'), {
-    config: testConfig(`${TEST_CONFIG_YAML}\nmfaPolicies: [RequireSecondFactor]\n`),
+    config: testConfig(TEST_CONFIG_YAML),
   });
   const input = records();
   await live.ingestRecords(input.map(eventBridge), ORIGIN);
   // Redelivery of the same records (EventBridge retries, an SQS message seen twice) counts nothing twice.
   await live.ingestRecords(input, ORIGIN);
 
-  const trends = await loadKpiTrends(store, {
-    fromMs: Date.UTC(2026, 10, 1),
-    toMs: Date.UTC(2027, 0, 1),
-    bucket: 'month',
-  });
+  const window = { fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2027, 0, 1), bucket: 'month' as const };
+  const before = await loadKpiTrends(store, window);
+  assert.deepEqual(
+    before.totals.denials,
+    { noMfaSession: 3, mfaPolicy: 0, total: 3 },
+    'RequireSecondFactor is no MFA policy yet: its deny of an MFA session does not count',
+  );
+  // The configuration now names it: the stored denial counts, though it was recorded before.
+  const trends = await loadKpiTrends(store, window, { mfaPolicies: ['RequireSecondFactor'] });
   assert.deepEqual(
     trends.points.map((point) => [point.label, point.denials]),
     [
@@ -108,6 +113,11 @@ async function ingestAndCount(store: Store): Promise<void> {
   );
   assert.deepEqual(trends.totals.denials, { noMfaSession: 3, mfaPolicy: 1, total: 4 });
   assert.equal(trends.denialsTruncated, false);
+  // And a policy configured by ARN turns the deny of d-3 into an MFA denial too.
+  const both = await loadKpiTrends(store, window, {
+    mfaPolicies: ['RequireSecondFactor', `arn:aws:iam::${ACCOUNT}:policy/DenyRegions`],
+  });
+  assert.deepEqual(both.totals.denials, { noMfaSession: 3, mfaPolicy: 2, total: 5 });
   // The EC2 denials were counted without being stored as events: the events table keeps the MFA-relevant slice.
   const stored = await store.findEvents({ fromMs: Date.UTC(2026, 10, 1), toMs: Date.UTC(2027, 0, 1) });
   assert.deepEqual(

@@ -2,7 +2,7 @@
 // triage, cases), then the coalesced re-triage the batch waits for and the responder, after commit.
 
 import { baselineSightings } from '../../enrich/index.ts';
-import { mfaDenialOf } from '../../cases/index.ts';
+import { denialFactOf } from '../../cases/index.ts';
 import { isMfaRemoval } from '../../detect/index.ts';
 import type { AggregateRule, Alert, CloudTrailEvent, InputIssue } from '../../model/index.ts';
 import type { StoreTx } from '../../store/index.ts';
@@ -22,8 +22,7 @@ import type { TriageWriteContext } from './triage-writes.ts';
 const AGGREGATE_LOOKBACK_MS = 24 * 3_600_000;
 
 /** What ingestion needs of the service. */
-export type IngestContext = TriageWriteContext &
-  Pick<LiveContext, 'metrics' | 'log' | 'sightings' | 'mfaPolicies'>;
+export type IngestContext = TriageWriteContext & Pick<LiveContext, 'metrics' | 'log' | 'sightings'>;
 
 /** What detection found in a batch, before anything is written. */
 interface Detected {
@@ -63,9 +62,10 @@ export async function ingestEvents(
   const { kept, ruleAlerts, aggregateRules, ignored, targets } = detected;
   const owners = await resolveOwners(targets.values());
   const now = ctx.clock();
-  // MFA-related denials come from every service, mostly outside the kept slice: recorded as narrow rows instead.
+  // Denials come from every service, mostly outside the kept slice: recorded as narrow rows instead, with the facts
+  // that make them MFA-related (not a kind: the KPIs classify with the `mfaPolicies` configured when they are read).
   const denials = events.flatMap((event) => {
-    const denial = mfaDenialOf(event, ctx.mfaPolicies);
+    const denial = denialFactOf(event);
     return denial === null ? [] : [denial];
   });
   sightings.add(baselineSightings(events));

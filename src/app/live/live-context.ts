@@ -63,8 +63,6 @@ export interface LiveContext {
   readonly store: Store;
   readonly rules: LoadedRuleSet;
   readonly triageConfig: TriageConfig;
-  /** Names/ARNs of the MFA-enforcing policies (`mfaPolicies` in the config): what makes an explicit deny MFA-related. */
-  readonly mfaPolicies: ReadonlySet<string>;
   readonly serve: ServeConfig;
   /** Epoch milliseconds. */
   readonly clock: () => number;

@@ -79,7 +79,6 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     store,
     rules,
     triageConfig,
-    mfaPolicies: new Set(deps.config.mfaPolicies ?? []),
     serve,
     clock,
     metrics,

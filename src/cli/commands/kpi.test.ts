@@ -125,7 +125,7 @@ describe('mfaguard kpi (the service trends)', () => {
     assert.match(text.out, /users provisioned without MFA, time to MFA: 2026-03 2\.1 d \(1\)/);
   });
 
-  it('classifies denials with the configured mfaPolicies, as serve does at ingestion', async () => {
+  it('classifies denials with the configured mfaPolicies, as the API does when it reads them', async () => {
     // A role session denied by an explicit deny of a policy whose name does not say MFA: only the configuration
     // says it enforces MFA.
     const record = {

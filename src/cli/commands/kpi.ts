@@ -142,7 +142,7 @@ async function trendsFromStore(
     throw new UsageError(problems.map(([name, message]) => `--${name} ${message}`).join('; '));
   const store = await openServiceStore(values.store, ctx.env);
   try {
-    // `mfaPolicies` classify the denials stored as events, as `serve` classified those it recorded.
+    // `mfaPolicies` classify every denial when read: those `serve` recorded and those stored as events.
     const mfaPolicies = values.config === undefined ? undefined : loadConfigFile(values.config).mfaPolicies;
     const trends = await loadKpiTrends(store, window, mfaPolicies === undefined ? {} : { mfaPolicies });
     ctx.stdout.write(

@@ -1,6 +1,7 @@
 // The shape of a posture check and the helpers checks share: resources, ages, the user's MFA facts.
 
 import type { FindingResource, FindingStatus, IamUserFacts, Severity } from '../../model/index.ts';
+import { partitionOfArn } from '../../model/index.ts';
 import { ROOT_USER } from '../collect/credential-report.ts';
 import type {
   AccountSnapshot,
@@ -100,12 +101,31 @@ export function describeDate(date: ReportDate): string {
   return date.state === 'date' ? date.iso : date.state;
 }
 
+/**
+ * The account's partition, from the ARNs its snapshot holds (credential report, authorization details): what the
+ * ARNs the checks build must use in aws-cn and aws-us-gov. The standard `aws` when none is known.
+ */
+export function snapshotPartition(snapshot: AccountSnapshot): string {
+  const report = snapshot.credentialReport.state === 'collected' ? snapshot.credentialReport.value : null;
+  const auth = snapshot.authorization.state === 'collected' ? snapshot.authorization.value : null;
+  const known = [
+    report?.root?.arn,
+    ...(report?.users ?? []).map((row) => row.arn),
+    ...(auth?.users ?? []).map((u) => u.arn),
+  ];
+  for (const arn of known) {
+    const partition = partitionOfArn(arn);
+    if (partition !== null) return partition;
+  }
+  return 'aws';
+}
+
 export function accountResource(snapshot: AccountSnapshot): FindingResource {
   const id = snapshot.accountId;
   return {
     type: 'AwsAccount',
     name: id ?? 'unknown account',
-    arn: id === null ? null : `arn:aws:iam::${id}:root`,
+    arn: id === null ? null : `arn:${snapshotPartition(snapshot)}:iam::${id}:root`,
     account: id,
   };
 }
@@ -115,7 +135,7 @@ export function rootResource(snapshot: AccountSnapshot, row: CredentialReportRow
   return {
     type: 'AwsAccount',
     name: ROOT_USER,
-    arn: row?.arn ?? (id === null ? null : `arn:aws:iam::${id}:root`),
+    arn: row?.arn ?? (id === null ? null : `arn:${snapshotPartition(snapshot)}:iam::${id}:root`),
     account: id,
   };
 }

@@ -1,7 +1,7 @@
 // Brings a stored account snapshot up to date with CloudTrail's IAM events, so posture is fresher than the last audit.
 
 import type { CloudTrailEvent } from '../../model/index.ts';
-import { IAM_POLICY_CHANGE_EVENTS } from '../../model/index.ts';
+import { IAM_POLICY_CHANGE_EVENTS, partitionOf } from '../../model/index.ts';
 import { mfaDeviceKind } from '../collect/parse-aws.ts';
 import type {
   AccountSnapshot,
@@ -137,7 +137,7 @@ function newReportRow(
   });
   return {
     user: userName,
-    arn: arn ?? `arn:aws:iam::${accountId}:user/${userName}`,
+    arn: arn ?? `arn:${partitionOf(event.actor.arn, event.region)}:iam::${accountId}:user/${userName}`,
     isRoot: false,
     line: 0,
     userCreationTime: dateOf(event),
@@ -273,7 +273,7 @@ function applyCreateUser(work: Working, event: CloudTrailEvent, req: CredentialR
   if (work.auth !== null && !work.auth.users.some((u) => u.userName === userName)) {
     const detail: IamUserDetail = {
       userName,
-      arn: arn ?? `arn:aws:iam::${work.accountId}:user/${userName}`,
+      arn: arn ?? `arn:${partitionOf(event.actor.arn, event.region)}:iam::${work.accountId}:user/${userName}`,
       userId: text(user['userId']),
       path: text(params['path']) ?? '/',
       createDate: event.time,
@@ -311,7 +311,7 @@ function applyEnableDevice(work: Working, event: CloudTrailEvent, req: Credentia
     userName,
     userArn:
       work.report?.users.find((r) => r.user === userName)?.arn ??
-      `arn:aws:iam::${work.accountId}:user/${userName}`,
+      `arn:${partitionOf(event.actor.arn, event.region)}:iam::${work.accountId}:user/${userName}`,
     enableDate: event.time,
   };
   work.devices =

@@ -136,10 +136,10 @@ export class KpisRepo extends SqlRepository {
       requireText(denial.eventId, `denials[${index}].eventId`);
       requireTime(denial.timeMs, `denials[${index}].timeMs`);
       requireText(denial.errorCode, `denials[${index}].errorCode`);
-      if (denial.kind !== 'mfa-policy' && denial.kind !== 'no-mfa-session')
+      if (denial.withoutMfa !== null && typeof denial.withoutMfa !== 'boolean')
         throw invalid(
-          `denials[${index}].kind`,
-          `expected mfa-policy or no-mfa-session, got ${String(denial.kind)}`,
+          `denials[${index}].withoutMfa`,
+          `expected true, false or null, got ${String(denial.withoutMfa)}`,
         );
     });
     return recordDenials(this.conn, denials);

@@ -1,10 +1,8 @@
-// SQL for the MFA-related access denials recorded at ingestion, shared by SQLite and PostgreSQL.
+// SQL for the access denials recorded at ingestion, shared by SQLite and PostgreSQL.
 
-import type { DenialFact, KpiFactsQuery, MfaDenialKind } from '../kpi-facts.ts';
+import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
 import type { SqlConn, SqlValue } from './driver.ts';
 import type { SchemaMigration } from './schema.ts';
-
-const KINDS: readonly MfaDenialKind[] = ['mfa-policy', 'no-mfa-session'];
 
 // One narrow row per denial rather than the event body: the events table keeps only the MFA-relevant slice, and
 // denials come from every service. The eventID key makes a redelivered record count once.
@@ -14,7 +12,7 @@ CREATE TABLE mfa_denials (
   time_ms    ${time} NOT NULL,
   account_id TEXT,
   error_code TEXT NOT NULL,
-  kind       TEXT NOT NULL CHECK (kind IN (${KINDS.map((kind) => `'${kind}'`).join(', ')})),
+  kind       TEXT NOT NULL CHECK (kind IN ('mfa-policy', 'no-mfa-session')),
   policy     TEXT
 );
 CREATE INDEX mfa_denials_time ON mfa_denials (time_ms, event_id);
@@ -27,6 +25,31 @@ export const DENIALS_MIGRATION: SchemaMigration = {
   sql: (t) => table(t.integer),
 };
 
+// The facts instead of the verdict (see DenialFact): the kind decided at ingestion went stale when `mfaPolicies`
+// changed. A row of version 20 said no-mfa-session only when the session lacked MFA; for an mfa-policy row the session
+// was not looked at, so it is kept as unknown (NULL) and counts while its policy is still an MFA policy.
+const facts = (time: string): string => `
+CREATE TABLE access_denials (
+  event_id    TEXT PRIMARY KEY,
+  time_ms     ${time} NOT NULL,
+  account_id  TEXT,
+  error_code  TEXT NOT NULL,
+  policy      TEXT,
+  without_mfa ${time} CHECK (without_mfa IN (0, 1))
+);
+INSERT INTO access_denials (event_id, time_ms, account_id, error_code, policy, without_mfa)
+  SELECT event_id, time_ms, account_id, error_code, policy, CASE kind WHEN 'no-mfa-session' THEN 1 END FROM mfa_denials;
+DROP TABLE mfa_denials;
+CREATE INDEX access_denials_time ON access_denials (time_ms, event_id);
+`;
+
+// Version 22: after session links (21).
+export const DENIAL_FACTS_MIGRATION: SchemaMigration = {
+  version: 22,
+  name: 'access-denial-facts',
+  sql: (t) => facts(t.integer),
+};
+
 /** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const CHUNK = 500;
 
@@ -36,9 +59,17 @@ export async function recordDenials(conn: SqlConn, denials: readonly DenialFact[
   for (let at = 0; at < sorted.length; at += CHUNK) {
     const chunk = sorted.slice(at, at + CHUNK);
     const params: SqlValue[] = [];
-    for (const d of chunk) params.push(d.eventId, d.timeMs, d.account, d.errorCode, d.kind, d.policy);
+    for (const d of chunk)
+      params.push(
+        d.eventId,
+        d.timeMs,
+        d.account,
+        d.errorCode,
+        d.policy,
+        d.withoutMfa === null ? null : d.withoutMfa ? 1 : 0,
+      );
     await conn.execute(
-      `INSERT INTO mfa_denials (event_id, time_ms, account_id, error_code, kind, policy)
+      `INSERT INTO access_denials (event_id, time_ms, account_id, error_code, policy, without_mfa)
        VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (event_id) DO NOTHING`,
       params,
@@ -51,30 +82,23 @@ type DenialRow = {
   time_ms: number | string;
   account_id: string | null;
   error_code: string;
-  kind: string;
   policy: string | null;
+  without_mfa: number | string | null;
 };
 
 /** The recorded denials in [from, to), oldest first, at most `limit`. */
 export async function findDenials(conn: SqlConn, query: KpiFactsQuery, limit: number): Promise<DenialFact[]> {
   const rows = await conn.query<DenialRow>(
-    `SELECT event_id, time_ms, account_id, error_code, kind, policy FROM mfa_denials
+    `SELECT event_id, time_ms, account_id, error_code, policy, without_mfa FROM access_denials
      WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, event_id LIMIT ?`,
     [query.fromMs, query.toMs, limit],
   );
-  return rows.flatMap((row): DenialFact[] => {
-    const kind = KINDS.find((known) => known === row.kind);
-    return kind === undefined
-      ? []
-      : [
-          {
-            eventId: row.event_id,
-            timeMs: Number(row.time_ms),
-            account: row.account_id,
-            errorCode: row.error_code,
-            kind,
-            policy: row.policy,
-          },
-        ];
-  });
+  return rows.map((row) => ({
+    eventId: row.event_id,
+    timeMs: Number(row.time_ms),
+    account: row.account_id,
+    errorCode: row.error_code,
+    policy: row.policy,
+    withoutMfa: row.without_mfa === null ? null : Number(row.without_mfa) === 1,
+  }));
 }

@@ -5,7 +5,7 @@ import { SIGHTINGS_MIGRATION } from './baseline-sightings-sql.ts';
 import { CASE_KINDS_MIGRATION } from './case-kinds-sql.ts';
 import type { Migration } from './driver.ts';
 import { JOB_LEASES_MIGRATION } from './job-leases-sql.ts';
-import { DENIALS_MIGRATION } from './mfa-denials-sql.ts';
+import { DENIAL_FACTS_MIGRATION, DENIALS_MIGRATION } from './mfa-denials-sql.ts';
 import { PEOPLE_MIGRATION } from './people-sql.ts';
 import { POSTURE_MIGRATION } from './posture-snapshots-sql.ts';
 import { RESPONSE_MIGRATION } from './response-actions-sql.ts';
@@ -202,6 +202,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   CASE_KINDS_MIGRATION,
   DENIALS_MIGRATION,
   SESSION_LINKS_MIGRATION,
+  DENIAL_FACTS_MIGRATION,
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = migrationsFor(MIGRATIONS, SQLITE_SCHEMA);

@@ -145,40 +145,42 @@ export function defineKpiFactsContract(test: ContractTest, build: KpiFactsBuilde
     assert.equal(facts.denialCandidates.find((event) => event.id === 'd1')?.errorCode, 'AccessDenied');
   });
 
-  test('kpi facts: recorded denials count once per eventID, inside [from, to), oldest first; a bad kind is refused', async (open) => {
+  test('kpi facts: recorded denials count once per eventID, inside [from, to), oldest first; a bad flag is refused', async (open) => {
     const store = await open();
     const fact = (
       eventId: string,
       timeMs: number,
-      kind: DenialFact['kind'],
+      withoutMfa: boolean | null,
       policy: string | null = null,
-    ) => ({
+    ): DenialFact => ({
       eventId,
       timeMs,
       account: ACCOUNT,
       errorCode: 'AccessDenied',
-      kind,
       policy,
+      withoutMfa,
     });
     const day = 86_400_000;
     await store.recordDenials([
-      fact('n2', T0 + MINUTE, 'no-mfa-session'),
-      fact('n1', T0, 'mfa-policy', 'arn:aws:iam::111122223333:policy/Force MFA ü'),
-      fact('late', T0 + day, 'no-mfa-session'),
+      fact('n2', T0 + MINUTE, true),
+      fact('n1', T0, false, 'arn:aws:iam::111122223333:policy/Force MFA ü'),
+      fact('n3', T0 + 2 * MINUTE, null, 'SecondFactor'),
+      fact('late', T0 + day, true),
     ]);
-    // Redelivery of the same records (another classification included) changes nothing.
-    await store.recordDenials([fact('n1', T0, 'no-mfa-session'), fact('n2', T0 + MINUTE, 'no-mfa-session')]);
+    // Redelivery of the same records (other facts included) changes nothing.
+    await store.recordDenials([fact('n1', T0, true), fact('n2', T0 + MINUTE, false)]);
     await store.recordDenials([]);
     const facts = await store.kpiFacts({ fromMs: T0, toMs: T0 + day });
     assert.deepEqual(facts.denials, [
-      fact('n1', T0, 'mfa-policy', 'arn:aws:iam::111122223333:policy/Force MFA ü'),
-      fact('n2', T0 + MINUTE, 'no-mfa-session'),
+      fact('n1', T0, false, 'arn:aws:iam::111122223333:policy/Force MFA ü'),
+      fact('n2', T0 + MINUTE, true),
+      fact('n3', T0 + 2 * MINUTE, null, 'SecondFactor'),
     ]);
     assert.equal(facts.denialsTruncated, false);
     await assert.rejects(
-      store.recordDenials([{ ...fact('bad', T0, 'no-mfa-session'), kind: 'other' as DenialFact['kind'] }]),
-      /denials\[0\]\.kind/,
+      store.recordDenials([{ ...fact('bad', T0, true), withoutMfa: 'yes' as unknown as boolean }]),
+      /denials\[0\]\.withoutMfa/,
     );
-    assert.equal((await store.kpiFacts({ fromMs: T0, toMs: T0 + 2 * day })).denials.length, 3);
+    assert.equal((await store.kpiFacts({ fromMs: T0, toMs: T0 + 2 * day })).denials.length, 4);
   });
 }

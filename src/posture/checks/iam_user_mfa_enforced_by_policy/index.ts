@@ -1,7 +1,7 @@
 // iam_user_mfa_enforced_by_policy: each user's effective policies deny sensitive work without MFA (console and access keys).
 
 import type { Check, FindingDraft, MfaEnforcementInput, PolicyRef } from '../check.ts';
-import { userResource } from '../check.ts';
+import { snapshotPartition, userResource } from '../check.ts';
 import type {
   AccountSnapshot,
   AuthorizationDetails,
@@ -136,7 +136,7 @@ export const iamUserMfaEnforcedByPolicy: Check = {
           ? null
           : ctx.analyze({
               // A stand-in user of the account: what the policy would do once attached to someone.
-              principalArn: `arn:aws:iam::${snapshot.accountId ?? '111122223333'}:user/mfaguard-policy-check`,
+              principalArn: `arn:${snapshotPartition(snapshot)}:iam::${snapshot.accountId ?? '111122223333'}:user/mfaguard-policy-check`,
               userName: 'mfaguard-policy-check',
               accountId: snapshot.accountId ?? '111122223333',
               identityPolicies: [
