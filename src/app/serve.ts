@@ -259,6 +259,8 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
 
   const store = await openStore(options.storeUrl, {
     onBackgroundError: (error) => log({ level: 'warn', msg: 'store connection error', error: error.message }),
+    // SQLite's checkpoints (a copy of the log and an fsync) off the event loop: requests never wait for one.
+    backgroundCheckpoints: true,
   });
   // Listening comes first so that the links in messages can name the real port (0 in tests); requests that
   // arrive in the few milliseconds before the service is wired get a 503 and are retried by their sender.
