@@ -22,8 +22,14 @@ export interface CheckpointResult {
 }
 
 export interface CheckpointerOptions {
-  /** How often the log is checkpointed while writes come in (default 1,000 ms). */
+  /** How often the log's length is looked at while writes come in (default 250 ms). */
   readonly intervalMs?: number;
+  /**
+   * The timer checkpoints once the log holds this many frames not yet copied back (default 1,000: SQLite's own
+   * `wal_autocheckpoint`). A checkpoint per tick would copy and fsync a few pages many times over at low rates; and
+   * a log checkpointed to its end is started over by the next write, which then fits in space the file already has.
+   */
+  readonly atFrames?: number;
   /** The worker could not start or has died: the caller turns the automatic checkpoint back on. */
   readonly onFailure: (error: Error) => void;
 }
@@ -39,7 +45,9 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    // NOOP only counts: a log with fewer frames than asked for is left to grow (SQLite's own automatic rule).
+    const [seen] = db.pragma('wal_checkpoint(NOOP)');
+    const row = seen.log - seen.checkpointed >= message.atFrames ? db.pragma('wal_checkpoint(PASSIVE)')[0] : seen;
     parentPort.postMessage({ id: message.id, row });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
@@ -65,6 +73,7 @@ export class Checkpointer {
   readonly #timer: NodeJS.Timeout;
   readonly #ready: Promise<void>;
   readonly #onFailure: (error: Error) => void;
+  readonly #atFrames: number;
   #next = 0;
   #writes = 0;
   #running = false;
@@ -72,6 +81,7 @@ export class Checkpointer {
 
   constructor(path: string, options: CheckpointerOptions) {
     this.#onFailure = options.onFailure;
+    this.#atFrames = options.atFrames ?? 1_000;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // No inherited loader flags (tsx in development): the worker's code is plain CommonJS.
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver }, execArgv: [] });
@@ -92,7 +102,7 @@ export class Checkpointer {
     });
     // A worker that never comes up is reported through onFailure; this promise is only awaited by checkpoint().
     this.#ready.catch(() => undefined);
-    this.#timer = setInterval(() => this.#tick(), options.intervalMs ?? 1_000);
+    this.#timer = setInterval(() => this.#tick(), options.intervalMs ?? 250);
     this.#timer.unref();
   }
 
@@ -101,14 +111,14 @@ export class Checkpointer {
     this.#writes++;
   }
 
-  /** Checkpoints now; resolves with SQLite's counts once done. */
-  async checkpoint(): Promise<CheckpointResult> {
+  /** Checkpoints now (`atFrames`: only if the log holds that many frames to copy); resolves with SQLite's counts. */
+  async checkpoint(atFrames = 0): Promise<CheckpointResult> {
     await this.#ready;
     if (this.#closed) throw new Error('the checkpointer is closed');
     const id = ++this.#next;
     return new Promise<CheckpointResult>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id });
+      this.#worker.postMessage({ id, atFrames });
     });
   }
 
@@ -128,10 +138,13 @@ export class Checkpointer {
   #tick(): void {
     // One at a time, and only when something was written since the last one.
     if (this.#running || this.#writes === 0 || this.#closed) return;
-    this.#writes = 0;
     this.#running = true;
-    this.checkpoint()
-      .catch(() => undefined) // a failed checkpoint is retried at the next tick; SQLite loses nothing by it
+    const seen = this.#writes;
+    this.checkpoint(this.#atFrames)
+      // Looked at: the next tick looks again only after more writes (a short log waits for them, as SQLite's own
+      // rule has it). A failed checkpoint leaves the count, so it is tried again; SQLite loses nothing by it.
+      .then(() => (this.#writes -= seen))
+      .catch(() => undefined)
       .finally(() => (this.#running = false));
   }
 
