@@ -392,33 +392,18 @@ function startLoops(
     door.countError('outbox');
     log({ level: 'error', msg: 'outbox stopped', error: String(error) });
   });
-  // One worker at a time runs the ticks (escalations, re-triage): the others wait on the store's lease.
-  const tickLoop = runScheduledJob(signal, {
-    name: 'tick',
-    store,
-    workerId,
-    clock,
-    intervalMs: options.tickIntervalMs ?? 30_000,
-    run: async () => {
-      await wired.live.tick();
-    },
-    log,
-    sleep,
+  // Each scheduled job runs on one worker at a time: the others wait on the store's lease.
+  const every = (name: string, intervalMs: number, run: () => Promise<void>) =>
+    runScheduledJob(signal, { name, store, workerId, clock, intervalMs, run, log, sleep });
+  // The ticks: escalations, expired verifications, due responses, re-triage.
+  const tickLoop = every('tick', options.tickIntervalMs ?? 30_000, async () => {
+    await wired.live.tick();
   });
   // Dashboard sessions that ended (expired, signed out, demoted to nothing) are deleted with their sealed provider
   // tokens, so the table holds live sessions only. API tokens stay, revoked or not, for the record.
-  const sessionCleanup = runScheduledJob(signal, {
-    name: 'session-cleanup',
-    store,
-    workerId,
-    clock,
-    intervalMs: options.sessionCleanupIntervalMs ?? 3_600_000,
-    run: async () => {
-      const deleted = await store.deleteEndedSessions(clock());
-      if (deleted > 0) log({ level: 'info', msg: 'ended dashboard sessions deleted', count: deleted });
-    },
-    log,
-    sleep,
+  const sessionCleanup = every('session-cleanup', options.sessionCleanupIntervalMs ?? 3_600_000, async () => {
+    const deleted = await store.deleteEndedSessions(clock());
+    if (deleted > 0) log({ level: 'info', msg: 'ended dashboard sessions deleted', count: deleted });
   });
   return [outboxLoop, tickLoop, sessionCleanup, wired.posture.run(signal)];
 }
