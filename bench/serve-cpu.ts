@@ -1,6 +1,7 @@
 // CPU per event of the compiled `mfaguard serve`: a fixed number of single-event posts, closed-loop at a fixed
 // concurrency, and the server's CPU time across them (from /proc). On a shared, loaded machine latencies measure the
 // neighbours; CPU per event measures the server, so two builds can be compared there (MFAGUARD_BENCH_MAIN picks one).
+// The main thread's share is printed apart: it bounds capacity, whatever other threads do beside it.
 //
 //   npm run build && node --import tsx bench/serve-cpu.ts [--events 4000] [--concurrency 32] [--store sqlite|postgres]
 //                                                        [--removal-share 0.01]
@@ -69,12 +70,15 @@ await withStore(args.store as 'sqlite' | 'postgres', async (storeUrl) => {
   try {
     await post(url, bodies(500, share, 0), concurrency);
     const before = cpuMsOf(child.pid);
+    const mainBefore = cpuMsOf(child.pid, 'main-thread');
     const start = performance.now();
     const statuses = await post(url, bodies(events, share, 1_000_000), concurrency);
     const wallS = (performance.now() - start) / 1000;
     const cpuMs = (cpuMsOf(child.pid) ?? Number.NaN) - (before ?? Number.NaN);
+    const mainMs = (cpuMsOf(child.pid, 'main-thread') ?? Number.NaN) - (mainBefore ?? Number.NaN);
     console.log(
-      `${MAIN} ${args.store}: ${events} events, concurrency ${concurrency}: server CPU ${(cpuMs / events).toFixed(3)} ms/event, ` +
+      `${MAIN} ${args.store}: ${events} events, concurrency ${concurrency}: server CPU ${(cpuMs / events).toFixed(3)} ms/event ` +
+        `(main thread ${(mainMs / events).toFixed(3)}), ` +
         `${(events / wallS).toFixed(0)} ev/s, statuses ${JSON.stringify(Object.fromEntries(statuses))}; load ${loadavg()
           .map((v) => v.toFixed(2))
           .join(' ')}`,

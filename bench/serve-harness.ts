@@ -185,10 +185,15 @@ export async function drive(
  * CPU time (user + system, every thread) a process has used so far, from /proc; null where there is none. On a machine
  * other work is loading, latencies measure the neighbours as much as the server; the server's CPU per run does not.
  */
-export function cpuMsOf(pid: number | undefined): number | null {
+export function cpuMsOf(pid: number | undefined, only: 'process' | 'main-thread' = 'process'): number | null {
   if (pid === undefined) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The main thread (its id is the process's) is what bounds a Node server's capacity: work moved to another thread
+    // (SQLite's checkpoints, libuv's pool) shows in the process's figure but no longer queues requests.
+    const stat = readFileSync(
+      only === 'process' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`,
+      'utf8',
+    );
     // Fields after the command (which may hold spaces, hence after its closing parenthesis): utime is 14th, stime 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ApiToken } from '../store/index.ts';
-import { authenticate, bearerToken, constantTimeEqual, presentedIngestToken, requireRole } from './auth.ts';
+import { authenticate, bearerToken, matchesSecret, presentedIngestToken, requireRole } from './auth.ts';
 import type { ApiOptions, Route } from './context.ts';
 import { HttpError } from './problem.ts';
 import { recheckSessionRole } from './provider-session.ts';
@@ -79,7 +79,7 @@ async function checkIngestToken(req: IncomingMessage, options: ApiOptions, limit
   }
   await limiter.beforeAuth('ingest', req, undefined);
   const presented = presentedIngestToken(req.headers, options.ingestHeader);
-  if (presented === undefined || !constantTimeEqual(presented, options.ingestToken)) {
+  if (presented === undefined || !matchesSecret(presented, options.ingestToken)) {
     // Only a token that was presented is a guess; a sender with none configured is not counted.
     if (presented !== undefined) await limiter.authFailed('ingest', req, undefined);
     const how =

@@ -19,11 +19,20 @@ export function roleAllows(held: ApiRole, needed: ApiRole): boolean {
   return RANK[held] >= RANK[needed];
 }
 
+const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
+
 /** Compares secrets without leaking where they differ; hashing first makes the lengths equal too. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a, 'utf8').digest();
-  const right = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(left, right);
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** The configured secret's digest, kept: it is the same on every request, only the presented one needs hashing. */
+let expected: { readonly secret: string; readonly digest: Buffer } | null = null;
+
+/** constantTimeEqual against a secret that stays the same from request to request (the ingest token). */
+export function matchesSecret(presented: string, secret: string): boolean {
+  if (expected?.secret !== secret) expected = { secret, digest: digest(secret) };
+  return timingSafeEqual(digest(presented), expected.digest);
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

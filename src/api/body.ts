@@ -50,9 +50,13 @@ function parseText(bytes: Buffer, what: string): unknown {
   }
 }
 
+/** JSON's own whitespace (RFC 8259): space, tab, line feed, carriage return. */
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** A body with nothing but whitespace is empty; found by its first other byte, without decoding it all to trim it. */
 function requireContent(bytes: Buffer): void {
-  if (bytes.toString('utf8').trim() === '')
-    throw new UsageError('the request body is empty; send a JSON document');
+  for (const byte of bytes) if (!JSON_SPACE.has(byte)) return;
+  throw new UsageError('the request body is empty; send a JSON document');
 }
 
 /**

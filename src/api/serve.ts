@@ -6,12 +6,12 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startLiveService } from '../app/index.ts';
+import { DEFAULT_SERVE_CONFIG, startLiveService } from '../app/index.ts';
 import type { LiveService, RunningService, ServeOptions, ServiceDoor } from '../app/index.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import type { SignInOptions } from './context.ts';
 import { Metrics, meterLiveService } from './metrics.ts';
-import { createRequestHandler, HTTP_SERVER_OPTIONS } from './server.ts';
+import { createRequestHandler, httpServerOptions } from './server.ts';
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -42,11 +42,18 @@ export function signInOptions(options: ServeOptions): { signIn?: SignInOptions }
   };
 }
 
-/** The HTTP server as the service's door: its options (port, body limit, metrics access, dashboard) come from `options`. */
-export function createHttpDoor(options: ServeOptions): ServiceDoor {
+/**
+ * The HTTP server as the service's door: its options (port, body limit, metrics access, dashboard) come from `options`,
+ * its connection settings (backlog, timeouts) from the configuration's `serve.http`. `create`: tests look at the server.
+ */
+export function createHttpDoor(
+  options: ServeOptions,
+  create: typeof createServer = createServer,
+): ServiceDoor {
   const metrics = new Metrics();
+  const http = options.config?.serve?.http ?? DEFAULT_SERVE_CONFIG.http;
   let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-  const listening = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
+  const listening = create(httpServerOptions(http), (req, res) => {
     if (handle !== null) void handle(req, res);
     else res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
   });
@@ -54,7 +61,7 @@ export function createHttpDoor(options: ServeOptions): ServiceDoor {
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         listening.once('error', reject);
-        listening.listen(options.port, options.host, () => {
+        listening.listen({ port: options.port, host: options.host, backlog: http.listenBacklog }, () => {
           listening.off('error', reject);
           resolve(listening.address() as AddressInfo);
         });

@@ -1,7 +1,12 @@
 // Server settings: a custom ingest header (EventBridge API-key connections), ingestion off, public metrics, a store that is down.
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG, DEFAULT_SERVE_CONFIG } from '../app/index.ts';
+import type { ServeConfig } from '../app/index.ts';
+import { createHttpDoor } from './serve.ts';
 import { INGEST_TOKEN, JSON_HEADERS, NOW, startHarness } from './test-support/harness.ts';
 
 const EVENT = {
@@ -87,6 +92,69 @@ describe('api server options', () => {
       assert.equal(api.headers.get('retry-after'), '5');
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('the HTTP door’s connection settings', () => {
+  /** Opens the door with `http` settings through a createServer that hands the real server back to the test. */
+  async function doorWith(http: Partial<ServeConfig['http']> | undefined) {
+    let server: Server | undefined;
+    let listenArgs: unknown;
+    const create = ((...args: Parameters<typeof createServer>) => {
+      server = createServer(...args);
+      const listen = server.listen.bind(server) as (...a: unknown[]) => Server;
+      server.listen = ((...a: unknown[]) => ((listenArgs = a[0]), listen(...a))) as typeof server.listen;
+      return server;
+    }) as typeof createServer;
+    const config =
+      http === undefined
+        ? undefined
+        : {
+            ...DEFAULT_CONFIG,
+            serve: { ...DEFAULT_SERVE_CONFIG, http: { ...DEFAULT_SERVE_CONFIG.http, ...http } },
+          };
+    const door = createHttpDoor(
+      {
+        storeUrl: 'sqlite::memory:',
+        host: '127.0.0.1',
+        port: 0,
+        env: {},
+        ...(config === undefined ? {} : { config }),
+      },
+      create,
+    );
+    const address = await door.listen();
+    return { server: server!, listenArgs, address, close: () => door.close() };
+  }
+
+  it('keeps idle connections longer than a load balancer and queues more than Node’s 511 by default', async () => {
+    const door = await doorWith(undefined);
+    try {
+      assert.equal(door.server.keepAliveTimeout, 65_000);
+      assert.equal(door.server.headersTimeout, 20_000);
+      assert.equal(door.server.requestTimeout, 60_000);
+      assert.deepEqual(door.listenArgs, { port: 0, host: '127.0.0.1', backlog: 2048 });
+      assert.ok(door.address.port > 0);
+    } finally {
+      await door.close();
+    }
+  });
+
+  it('takes the configured backlog and timeouts', async () => {
+    const door = await doorWith({
+      listenBacklog: 4096,
+      keepAliveTimeoutMs: 75_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
+    try {
+      assert.equal(door.server.keepAliveTimeout, 75_000);
+      assert.equal(door.server.headersTimeout, 10_000);
+      assert.equal(door.server.requestTimeout, 30_000);
+      assert.equal((door.listenArgs as { backlog: number }).backlog, 4096);
+    } finally {
+      await door.close();
     }
   });
 });

@@ -3,9 +3,11 @@
 // anything thrown into today's problem answers; metrics per route template; the dashboard's files as the fallback.
 
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { fastify } from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
+import { DEFAULT_SERVE_CONFIG } from '../app/index.ts';
+import type { ServeConfig } from '../app/index.ts';
 import { UsageError } from '../model/index.ts';
 import { checkAccess } from './access.ts';
 import type { Access } from './access.ts';
@@ -38,12 +40,17 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 } as const;
 
-/** Timeouts that keep a slow or stalled client from holding a connection forever. */
-export const HTTP_SERVER_OPTIONS = {
-  requestTimeout: 60_000,
-  headersTimeout: 20_000,
-  keepAliveTimeout: 5_000,
-} as const;
+/** Node's server options from the `serve.http` settings: timeouts that keep a stalled client from holding a connection. */
+export function httpServerOptions(http: ServeConfig['http']): ServerOptions {
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    headersTimeout: http.headersTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+  };
+}
+
+/** The default settings' options. */
+export const HTTP_SERVER_OPTIONS = httpServerOptions(DEFAULT_SERVE_CONFIG.http);
 
 /** What the hooks learn about one request: when it started, its metrics label, and who called. */
 interface RequestState {

@@ -358,9 +358,43 @@ const signInSchema = section({
   .optional()
   .meta({ description: 'Dashboard sign-in with OpenID Connect (authorization code + PKCE)' });
 
+/** The HTTP server's connection settings (see docs/api.md, "Connections"). */
+const httpSchema = section({
+  headersTimeout: duration(
+    'how long a request may take to send its headers (default 20s; at most requestTimeout)',
+  )
+    .refine((ms) => ms >= 1_000, { error: 'must be at least 1s' })
+    .optional(),
+  keepAliveTimeout: duration(
+    'how long an idle keep-alive connection stays open (default 65s: longer than a load balancer’s 60s idle timeout, so the balancer closes first)',
+  )
+    .refine((ms) => ms >= 1_000, { error: 'must be at least 1s' })
+    .optional(),
+  listenBacklog: count(
+    1,
+    65_535,
+    'connections the kernel queues before the service accepts them (default 2048; Linux caps it at net.core.somaxconn)',
+  ).optional(),
+  requestTimeout: duration('how long a whole request may take to arrive (default 60s)')
+    .refine((ms) => ms >= 1_000, { error: 'must be at least 1s' })
+    .optional(),
+})
+  .superRefine((http, ctx) => {
+    // Node refuses a headers timeout longer than the request timeout.
+    if ((http.headersTimeout ?? 20_000) > (http.requestTimeout ?? 60_000))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersTimeout'],
+        message: 'must not be longer than requestTimeout',
+      });
+  })
+  .optional()
+  .meta({ description: 'The HTTP server: listen backlog and connection timeouts' });
+
 const serveSchema = section({
   deliveryLag: duration('how late CloudTrail may deliver an event (default 15m)').optional(),
   escalateConfirmedAt,
+  http: httpSchema,
   logLevel: z
     .enum(LOG_LEVELS, {
       error: (issue) => `expected one of ${LOG_LEVELS.join(', ')}, got ${show(issue.input)}`,

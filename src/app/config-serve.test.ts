@@ -32,6 +32,11 @@ describe('serve and notify configuration', () => {
   ownerTagKeys: [OwnerEmail]
   escalateConfirmedAt: critical
   logLevel: warn
+  http:
+    listenBacklog: 4096
+    keepAliveTimeout: 75s
+    headersTimeout: 10s
+    requestTimeout: 2m
 `,
       'c.yml',
     );
@@ -43,7 +48,40 @@ describe('serve and notify configuration', () => {
       escalateConfirmedAt: 'critical',
       signIn: null,
       logLevel: 'warn',
+      http: {
+        listenBacklog: 4096,
+        keepAliveTimeoutMs: 75_000,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 120_000,
+      },
     });
+  });
+
+  it('defaults the HTTP settings above a load balancer’s idle timeout and Node’s listen backlog', () => {
+    const http = parseConfig('serve:\n  logLevel: info\n', 'c.yml').serve?.http;
+    assert.deepEqual(http, {
+      listenBacklog: 2048,
+      keepAliveTimeoutMs: 65_000,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+    });
+    assert.deepEqual(DEFAULT_SERVE_CONFIG.http, http);
+  });
+
+  it('names wrong HTTP settings by path', () => {
+    const found = problems(`serve:
+  http:
+    listenBacklog: 0
+    keepAliveTimeout: 0s
+    headersTimeout: 5m
+    nagle: off
+`);
+    assert.deepEqual(found.map((issue) => issue.path).sort(), [
+      'serve.http.headersTimeout',
+      'serve.http.keepAliveTimeout',
+      'serve.http.listenBacklog',
+      'serve.http.nagle',
+    ]);
   });
 
   it('names every wrong serve value by path', () => {

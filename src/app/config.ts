@@ -43,7 +43,31 @@ export interface ServeConfig {
   readonly logLevel: LogLevel | null;
   /** Dashboard sign-in with OpenID Connect; null: API tokens only. */
   readonly signIn: SignInConfig | null;
+  /** The HTTP server's listen backlog and connection timeouts. */
+  readonly http: HttpServerConfig;
 }
+
+/** The HTTP server's connection settings: what a burst and a load balancer in front need (docs/api.md, "Connections"). */
+export interface HttpServerConfig {
+  /** Connections the kernel queues until the service accepts them (Node's default, 511, overflows in a burst). */
+  readonly listenBacklog: number;
+  /** Idle keep-alive connections stay open this long: above a load balancer's idle timeout (ALB: 60 s). */
+  readonly keepAliveTimeoutMs: number;
+  /** A request's headers must have arrived within this (slow senders hold no connection for long). */
+  readonly headersTimeoutMs: number;
+  /** A whole request must have arrived within this. */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_SERVER_CONFIG: HttpServerConfig = {
+  listenBacklog: 2048,
+  // Longer than the 60 s idle timeout of AWS's load balancers (and nginx's 60 s keepalive): the balancer closes an idle
+  // connection first. The other way round, it may send a request on a connection the service is just closing: a 502.
+  keepAliveTimeoutMs: 65_000,
+  // Counted only while a request's headers arrive: an idle keep-alive connection is not subject to it (Node 18+).
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60_000,
+};
 
 /** OpenID Connect sign-in for the dashboard (authorization code + PKCE); roles come from one claim. */
 export interface SignInConfig {
@@ -84,6 +108,7 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   escalateConfirmedAt: null,
   signIn: null,
   logLevel: null,
+  http: DEFAULT_HTTP_SERVER_CONFIG,
 };
 
 export interface ParseConfigOptions {
@@ -256,6 +281,16 @@ function toSignIn(given: NonNullable<ParsedConfigFile['serve']>['signIn']): Sign
   };
 }
 
+function toHttpServer(given: NonNullable<ParsedConfigFile['serve']>['http']): HttpServerConfig {
+  const defaults = DEFAULT_HTTP_SERVER_CONFIG;
+  return {
+    listenBacklog: given?.listenBacklog ?? defaults.listenBacklog,
+    keepAliveTimeoutMs: given?.keepAliveTimeout ?? defaults.keepAliveTimeoutMs,
+    headersTimeoutMs: given?.headersTimeout ?? defaults.headersTimeoutMs,
+    requestTimeoutMs: given?.requestTimeout ?? defaults.requestTimeoutMs,
+  };
+}
+
 function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig {
   const triage: NonNullable<ParsedConfigFile['triage']> = file.triage ?? {};
   const serve: Partial<NonNullable<ParsedConfigFile['serve']>> = file.serve ?? {};
@@ -271,6 +306,7 @@ function toConfig(file: ParsedConfigFile, notify: NotifyConfig): MfaguardConfig 
           : serve.escalateConfirmedAt,
       signIn: toSignIn(serve.signIn),
       logLevel: serve.logLevel ?? DEFAULT_SERVE_CONFIG.logLevel,
+      http: toHttpServer(serve.http),
     },
     notify,
     respond: file.respond,

@@ -236,9 +236,18 @@ export async function bootstrapAdminToken(
   return stored.revokedAt === null ? 'active' : 'revoked';
 }
 
-/** Starts everything behind `door` and resolves once it listens. */
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
-export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
+/** What the service is built from, checked before the store is opened: a wrong setting is a usage error, not a half start. */
+interface ServiceParts {
+  readonly clock: () => number;
+  readonly config: MfaguardConfig;
+  readonly log: (entry: LiveLogEntry) => void;
+  readonly workerId: string;
+  readonly ingestToken: string | null;
+  readonly rules: ReturnType<typeof loadRuleSet>;
+  readonly notifiers: ReturnType<typeof createNotifiers>;
+}
+
+function prepareService(options: ServeOptions): ServiceParts {
   const clock = options.clock ?? (() => Date.now());
   const config = options.config ?? DEFAULT_CONFIG;
   const log = options.log ?? createServeLog(logLevelFrom(options.env, config.serve?.logLevel ?? null));
@@ -256,165 +265,208 @@ export async function startLiveService(options: ServeOptions, door: ServiceDoor)
     now: clock,
     ...options.notifierDeps,
   });
+  return { clock, config, log, workerId, ingestToken, rules, notifiers };
+}
 
+/** Where the door listens, as people and links see it. */
+function urlsOf(options: ServeOptions, config: MfaguardConfig, address: AddressInfo) {
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const boundUrl = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
+  const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
+  return { boundUrl, publicUrl };
+}
+
+/** The start's word on the two environment tokens. */
+async function announceTokens(store: Store, options: ServeOptions, parts: ServiceParts): Promise<void> {
+  const { log, clock, ingestToken } = parts;
+  const adminToken = await bootstrapAdminToken(store, options.env, clock());
+  if (adminToken === 'active') log({ level: 'info', msg: 'admin token from MFAGUARD_ADMIN_TOKEN is active' });
+  if (adminToken === 'revoked') {
+    log({
+      level: 'warn',
+      msg: 'MFAGUARD_ADMIN_TOKEN was revoked through the API and stays revoked: set a new value, or unset it',
+    });
+  }
+  if (ingestToken === null) {
+    log({ level: 'warn', msg: 'MFAGUARD_INGEST_TOKEN is not set: POST /ingest/eventbridge answers 503' });
+  }
+}
+
+/** The response path (responder, posture) with the AWS clients and profile the options give. */
+function responsePath(
+  store: Store,
+  options: ServeOptions,
+  parts: ServiceParts,
+  publicUrl: string,
+): ReturnType<typeof wireResponsePath> {
+  const { config, clock, workerId, log } = parts;
+  const profileAndRegion = {
+    ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
+    ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
+  };
+  return wireResponsePath({
+    store,
+    config,
+    clock,
+    workerId,
+    log,
+    notify: { routes: config.notify?.routes ?? [], publicUrl },
+    posture: {
+      config: config.posture,
+      sleep,
+      notify: { routes: config.notify?.routes ?? [], publicUrl },
+      ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
+      ...(options.postureCheckIntervalMs === undefined
+        ? {}
+        : { checkIntervalMs: options.postureCheckIntervalMs }),
+      ...profileAndRegion,
+    },
+    ...(options.respondClients === undefined ? {} : { clients: options.respondClients }),
+    ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
+    ...profileAndRegion,
+  });
+}
+
+/** The live core, its outbox and the door opened on them. */
+async function wireService(
+  store: Store,
+  options: ServeOptions,
+  door: ServiceDoor,
+  parts: ServiceParts,
+  publicUrl: string,
+) {
+  const { config, clock, workerId, log, rules, notifiers, ingestToken } = parts;
+  const secret = await resolveLinkSecret(store, options.env, workerId, clock);
+  await announceTokens(store, options, parts);
+  const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
+  const { posture, responder, hooks } = await responsePath(store, options, parts, publicUrl);
+  const liveMetrics = createLiveMetrics();
+  const core = createLiveService({
+    store,
+    rules,
+    config: { ...config, serve: config.serve ?? DEFAULT_SERVE_CONFIG },
+    secret,
+    publicUrl,
+    clock,
+    log,
+    metrics: liveMetrics,
+    ownerLookups,
+    responder: hooks,
+  });
+  const outbox = configuredOutbox({
+    store,
+    config,
+    notifiers,
+    clock,
+    workerId,
+    leaseMs: options.outboxLeaseMs,
+    metrics: liveMetrics,
+    log,
+  });
+  const live = door.open({
+    store,
+    core,
+    responder,
+    ingestToken,
+    clock,
+    log,
+    liveMetrics: liveMetrics.registry,
+  });
+  return { posture, outbox, live };
+}
+
+type Wired = Awaited<ReturnType<typeof wireService>>;
+
+/** The background loops: outbox, ticks, session cleanup, posture; each resolves once `signal` stops it. */
+function startLoops(
+  store: Store,
+  options: ServeOptions,
+  door: ServiceDoor,
+  parts: ServiceParts,
+  wired: Wired,
+  signal: AbortSignal,
+): Promise<unknown>[] {
+  const { clock, workerId, log } = parts;
+  // Each notifier's lane runs on its own: a hanging receiver holds its lane's few rows, never another lane.
+  const outboxLoop = wired.outbox.run(signal, options.outboxIntervalMs ?? 1000).catch((error: unknown) => {
+    door.countError('outbox');
+    log({ level: 'error', msg: 'outbox stopped', error: String(error) });
+  });
+  // Each scheduled job runs on one worker at a time: the others wait on the store's lease.
+  const every = (name: string, intervalMs: number, run: () => Promise<void>) =>
+    runScheduledJob(signal, { name, store, workerId, clock, intervalMs, run, log, sleep });
+  // The ticks: escalations, expired verifications, due responses, re-triage.
+  const tickLoop = every('tick', options.tickIntervalMs ?? 30_000, async () => {
+    await wired.live.tick();
+  });
+  // Dashboard sessions that ended (expired, signed out, demoted to nothing) are deleted with their sealed provider
+  // tokens, so the table holds live sessions only. API tokens stay, revoked or not, for the record.
+  const sessionCleanup = every('session-cleanup', options.sessionCleanupIntervalMs ?? 3_600_000, async () => {
+    const deleted = await store.deleteEndedSessions(clock());
+    if (deleted > 0) log({ level: 'info', msg: 'ended dashboard sessions deleted', count: deleted });
+  });
+  return [outboxLoop, tickLoop, sessionCleanup, wired.posture.run(signal)];
+}
+
+/** Stops once, however often asked: the door first (in-flight requests finish), then the loops, then the store. */
+function stopperOf(
+  store: Store,
+  door: ServiceDoor,
+  log: (entry: LiveLogEntry) => void,
+  stopping: AbortController,
+  running: readonly Promise<unknown>[],
+): () => Promise<void> {
+  let stopped: Promise<void> | null = null;
+  return () => {
+    stopped ??= (async () => {
+      log({ level: 'info', msg: 'shutting down: finishing in-flight work' });
+      const closed = door.close();
+      stopping.abort();
+      await Promise.all([closed, ...running]);
+      await store.close();
+      log({ level: 'info', msg: 'stopped' });
+    })();
+    return stopped;
+  };
+}
+
+/** Starts everything behind `door` and resolves once it listens. */
+export async function startLiveService(options: ServeOptions, door: ServiceDoor): Promise<RunningService> {
+  const parts = prepareService(options);
+  const { config, clock, workerId, log } = parts;
   const store = await openStore(options.storeUrl, {
     onBackgroundError: (error) => log({ level: 'warn', msg: 'store connection error', error: error.message }),
+    // SQLite's checkpoints (a copy of the log and an fsync) off the event loop: requests never wait for one.
+    backgroundCheckpoints: true,
   });
   // Listening comes first so that the links in messages can name the real port (0 in tests); requests that
   // arrive in the few milliseconds before the service is wired get a 503 and are retried by their sender.
   try {
     const address = await door.listen();
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const boundUrl = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
-    const publicUrl = options.publicUrl ?? config.serve?.publicUrl ?? boundUrl;
-
-    const secret = await resolveLinkSecret(store, options.env, workerId, clock);
-    const adminToken = await bootstrapAdminToken(store, options.env, clock());
-    if (adminToken === 'active')
-      log({ level: 'info', msg: 'admin token from MFAGUARD_ADMIN_TOKEN is active' });
-    if (adminToken === 'revoked') {
-      log({
-        level: 'warn',
-        msg: 'MFAGUARD_ADMIN_TOKEN was revoked through the API and stays revoked: set a new value, or unset it',
-      });
-    }
-    if (ingestToken === null) {
-      log({ level: 'warn', msg: 'MFAGUARD_INGEST_TOKEN is not set: POST /ingest/eventbridge answers 503' });
-    }
-
-    const ownerLookups = options.ownerTags === true ? [await iamOwnerLookup(options, config, clock)] : [];
-    const { posture, responder, hooks } = await wireResponsePath({
-      store,
-      config,
-      clock,
-      workerId,
-      log,
-      notify: { routes: config.notify?.routes ?? [], publicUrl },
-      posture: {
-        config: config.posture,
-        sleep,
-        notify: { routes: config.notify?.routes ?? [], publicUrl },
-        ...(options.postureClients === undefined ? {} : { clients: options.postureClients }),
-        ...(options.postureCheckIntervalMs === undefined
-          ? {}
-          : { checkIntervalMs: options.postureCheckIntervalMs }),
-        ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
-        ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
-      },
-      ...(options.respondClients === undefined ? {} : { clients: options.respondClients }),
-      ...(options.iamClient === undefined ? {} : { iamClient: options.iamClient }),
-      ...(options.sources?.profile === undefined ? {} : { profile: options.sources.profile }),
-      ...(options.sources?.region === undefined ? {} : { region: options.sources.region }),
-    });
-    const liveMetrics = createLiveMetrics();
-    const core = createLiveService({
-      store,
-      rules,
-      config: { ...config, serve: config.serve ?? DEFAULT_SERVE_CONFIG },
-      secret,
-      publicUrl,
-      clock,
-      log,
-      metrics: liveMetrics,
-      ownerLookups,
-      responder: hooks,
-    });
-    const outbox = configuredOutbox({
-      store,
-      config,
-      notifiers,
-      clock,
-      workerId,
-      leaseMs: options.outboxLeaseMs,
-      metrics: liveMetrics,
-      log,
-    });
-    const live = door.open({
-      store,
-      core,
-      responder,
-      ingestToken,
-      clock,
-      log,
-      liveMetrics: liveMetrics.registry,
-    });
-
+    const { boundUrl, publicUrl } = urlsOf(options, config, address);
+    const wired = await wireService(store, options, door, parts, publicUrl);
     const stopping = new AbortController();
     // Sources first: one that cannot start (no credentials) fails the start before any loop runs.
     const sources: StartedSource[] = await startSources(options.sources ?? {}, {
-      sink: live,
+      sink: wired.live,
       store,
       clock,
       workerId,
       signal: stopping.signal,
       log,
     });
-    // Each notifier's lane runs on its own: a hanging receiver holds its lane's few rows, never another lane.
-    const outboxLoop = outbox
-      .run(stopping.signal, options.outboxIntervalMs ?? 1000)
-      .catch((error: unknown) => {
-        door.countError('outbox');
-        log({ level: 'error', msg: 'outbox stopped', error: String(error) });
-      });
-    // One worker at a time runs the ticks (escalations, re-triage): the others wait on the store's lease.
-    const tickLoop = runScheduledJob(stopping.signal, {
-      name: 'tick',
-      store,
-      workerId,
-      clock,
-      intervalMs: options.tickIntervalMs ?? 30_000,
-      run: async () => {
-        await live.tick();
-      },
-      log,
-      sleep,
-    });
-    // Dashboard sessions that ended (expired, signed out, demoted to nothing) are deleted with their sealed provider
-    // tokens, so the table holds live sessions only. API tokens stay, revoked or not, for the record.
-    const sessionCleanup = runScheduledJob(stopping.signal, {
-      name: 'session-cleanup',
-      store,
-      workerId,
-      clock,
-      intervalMs: options.sessionCleanupIntervalMs ?? 3_600_000,
-      run: async () => {
-        const deleted = await store.deleteEndedSessions(clock());
-        if (deleted > 0) log({ level: 'info', msg: 'ended dashboard sessions deleted', count: deleted });
-      },
-      log,
-      sleep,
-    });
-    const postureLoop = posture.run(stopping.signal);
+    const loops = startLoops(store, options, door, parts, wired, stopping.signal);
     log({ level: 'info', msg: 'mfaguard serve listening', url: boundUrl, store: store.url, publicUrl });
-
-    let stopped: Promise<void> | null = null;
-    const stop = (): Promise<void> => {
-      stopped ??= (async () => {
-        log({ level: 'info', msg: 'shutting down: finishing in-flight work' });
-        const closed = door.close();
-        stopping.abort();
-        await Promise.all([
-          closed,
-          outboxLoop,
-          tickLoop,
-          sessionCleanup,
-          postureLoop,
-          ...sources.map((source) => source.done),
-        ]);
-        await store.close();
-        log({ level: 'info', msg: 'stopped' });
-      })();
-      return stopped;
-    };
+    const running = [...loops, ...sources.map((source) => source.done)];
     return {
       url: boundUrl,
       port: address.port,
       store,
-      live,
-      posture: posture.service,
-      provisioned: posture.provisioned,
-      drainOutbox: () => outbox.runOnce(),
-      stop,
+      live: wired.live,
+      posture: wired.posture.service,
+      provisioned: wired.posture.provisioned,
+      drainOutbox: () => wired.outbox.runOnce(),
+      stop: stopperOf(store, door, log, stopping, running),
     };
   } catch (error) {
     door.abort();

@@ -638,6 +638,14 @@ export interface OpenStoreOptions {
   readonly connectTimeoutMs?: number;
   /** PostgreSQL: use this schema (created when missing), e.g. to share one database between environments. */
   readonly schema?: string;
-  /** PostgreSQL: errors of idle pooled connections (the pool replaces them); ignored when not given. */
+  /**
+   * Errors of background work: PostgreSQL's idle pooled connections (the pool replaces them), SQLite's checkpoint
+   * worker (the automatic checkpoint takes over); ignored when not given.
+   */
   readonly onBackgroundError?: (error: Error) => void;
+  /**
+   * SQLite: checkpoint the write-ahead log in a worker thread instead of inside the COMMIT that fills it (serve: see
+   * sqlite/checkpointer.ts). Off by default: a short-lived command has no requests to keep waiting.
+   */
+  readonly backgroundCheckpoints?: boolean;
 }

@@ -102,15 +102,25 @@ function tally(outcomes: readonly Outcome[]): OutboxRunResult {
   };
 }
 
-// eslint-disable-next-line max-lines-per-function -- split pending, issue 14 (this folder is being rewritten)
-export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
-  const { store, notifiers, clock, workerId } = options;
-  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
-  const metrics = options.metrics ?? createLiveMetrics();
-  const log = (entry: LiveLogEntry): void => options.log?.(entry);
-  const settings = (id: string): LaneSettings =>
-    options.lanes?.get(id) ?? { concurrency: DEFAULT_LANE_CONCURRENCY, timeoutMs: DEFAULT_TIMEOUT_MS };
-  const lanes: Lane[] = [
+/** What the worker's parts share: the options, resolved once, and the rows this process holds. */
+interface OutboxContext {
+  readonly options: OutboxWorkerOptions;
+  readonly store: Store;
+  readonly notifiers: ReadonlyMap<string, Notifier>;
+  readonly clock: () => number;
+  readonly workerId: string;
+  readonly policy: RetryPolicy;
+  readonly metrics: LiveMetrics;
+  readonly log: (entry: LiveLogEntry) => void;
+  readonly settings: (id: string) => LaneSettings;
+  /** Claimed and not yet recorded: what the heartbeat keeps alive. */
+  readonly held: Set<string>;
+}
+
+/** One lane per notifier, then one for rows to fan out and one for rows whose notifier nobody configured. */
+function lanesOf(ctx: OutboxContext): Lane[] {
+  const { notifiers, settings } = ctx;
+  return [
     ...[...notifiers.keys()].sort().map((id) => ({
       name: id,
       filter: { channels: [id] },
@@ -120,118 +130,162 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     { name: ROUTED_CHANNEL, filter: { channels: [ROUTED_CHANNEL] }, concurrency: 1 },
     { name: '(unknown)', filter: { exceptChannels: [...notifiers.keys(), ROUTED_CHANNEL] }, concurrency: 1 },
   ];
-  /** Claimed and not yet recorded: what the heartbeat keeps alive. */
-  const held = new Set<string>();
+}
 
-  async function markDead(row: OutboxNotification, error: string): Promise<Outcome> {
-    const kept = await store.markNotificationFailed(row.id, workerId, { error, nowMs: clock(), dead: true });
-    if (!kept) return 'lost';
-    metrics.inc('outboxDead');
-    log({ level: 'warn', msg: 'notification dead-lettered', id: row.id, channel: row.channel, error });
-    return 'dead';
-  }
+async function markDead(ctx: OutboxContext, row: OutboxNotification, error: string): Promise<Outcome> {
+  const { store, workerId, clock, metrics, log } = ctx;
+  const kept = await store.markNotificationFailed(row.id, workerId, { error, nowMs: clock(), dead: true });
+  if (!kept) return 'lost';
+  metrics.inc('outboxDead');
+  log({ level: 'warn', msg: 'notification dead-lettered', id: row.id, channel: row.channel, error });
+  return 'dead';
+}
 
-  async function fanOut(row: OutboxNotification): Promise<Outcome> {
-    const parsed = parseStoredNotification(row.payload);
-    if ('error' in parsed) return markDead(row, `unreadable notification: ${parsed.error}`);
-    const ids = routeNotification(parsed.notification, options.routes ?? []);
-    const now = clock();
-    return store.transaction(async (tx) => {
-      for (const id of ids) {
-        await tx.enqueueNotification({
-          kind: row.kind,
-          channel: id,
-          payload: row.payload,
-          dedupeKey: deliveryKey(row.dedupeKey, id),
-          nowMs: now,
-        });
-      }
-      return (await tx.markNotificationSent(row.id, workerId, now)) ? 'sent' : 'lost';
-    });
-  }
-
-  async function send(notifier: Notifier, row: OutboxNotification): Promise<Outcome> {
-    const parsed = parseStoredNotification(row.payload);
-    if ('error' in parsed) return markDead(row, `unreadable notification: ${parsed.error}`);
-    // The case as it is now, not as it was when the row was written (issue 17: a message said "unresolved" about a
-    // case already classified suspicious). A store failure here ends in deliver's catch: the row is tried again.
-    const { caseId } = parsed.notification;
-    const current = caseId === null ? null : await store.getCase(caseId);
-    const notification = caseAtSend(parsed.notification, current, row.createdAt, clock());
-    let result;
-    try {
-      const bound = AbortSignal.timeout(settings(notifier.id).timeoutMs + LANE_TIMEOUT_MARGIN_MS);
-      result = await notifier.send(notification, bound);
-    } catch (error) {
-      // A notifier throws only for a bug: retried like an outage, so a fix and a restart deliver it.
-      result = {
-        ok: false as const,
-        retryable: true,
-        error: `notifier ${notifier.id} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
-      };
-      metrics.inc('errors');
+async function fanOut(ctx: OutboxContext, row: OutboxNotification): Promise<Outcome> {
+  const { store, workerId, clock, options } = ctx;
+  const parsed = parseStoredNotification(row.payload);
+  if ('error' in parsed) return markDead(ctx, row, `unreadable notification: ${parsed.error}`);
+  const ids = routeNotification(parsed.notification, options.routes ?? []);
+  const now = clock();
+  return store.transaction(async (tx) => {
+    for (const id of ids) {
+      await tx.enqueueNotification({
+        kind: row.kind,
+        channel: id,
+        payload: row.payload,
+        dedupeKey: deliveryKey(row.dedupeKey, id),
+        nowMs: now,
+      });
     }
-    const now = clock();
-    if (result.ok) {
-      // Recorded the moment the receiver took it: a crash after this point sends nothing again.
-      if (!(await store.markNotificationSent(row.id, workerId, now))) return 'lost';
-      metrics.inc('outboxSent');
-      metrics.observeDeliveryAge((now - row.createdAt) / 1000);
-      return 'sent';
-    }
-    const next = nextAttempt(row.attempts, result, now, policy, options.random);
-    if ('dead' in next) return markDead(row, oneLine(next.reason));
-    const kept = await store.markNotificationFailed(row.id, workerId, {
-      error: oneLine(result.error),
-      nowMs: now,
-      nextAttemptAtMs: next.retryAtMs,
-    });
-    if (!kept) return 'lost';
-    metrics.inc('outboxFailed');
-    log({
-      level: 'warn',
-      msg: 'notification failed; will retry',
-      id: row.id,
-      channel: row.channel,
-      error: oneLine(result.error),
-      retryAt: next.retryAtMs,
-    });
-    return 'failed';
+    return (await tx.markNotificationSent(row.id, workerId, now)) ? 'sent' : 'lost';
+  });
+}
+
+/** The notifier's answer; a notifier that throws has a bug, retried like an outage so a fix and a restart deliver it. */
+async function attempt(
+  ctx: OutboxContext,
+  notifier: Notifier,
+  notification: Parameters<Notifier['send']>[0],
+): Promise<Awaited<ReturnType<Notifier['send']>>> {
+  try {
+    const bound = AbortSignal.timeout(ctx.settings(notifier.id).timeoutMs + LANE_TIMEOUT_MARGIN_MS);
+    return await notifier.send(notification, bound);
+  } catch (error) {
+    ctx.metrics.inc('errors');
+    return {
+      ok: false as const,
+      retryable: true,
+      error: `notifier ${notifier.id} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+async function send(ctx: OutboxContext, notifier: Notifier, row: OutboxNotification): Promise<Outcome> {
+  const { store, workerId, clock, metrics, log, policy, options } = ctx;
+  const parsed = parseStoredNotification(row.payload);
+  if ('error' in parsed) return markDead(ctx, row, `unreadable notification: ${parsed.error}`);
+  // The case as it is now, not as it was when the row was written (issue 17: a message said "unresolved" about a
+  // case already classified suspicious). A store failure here ends in deliver's catch: the row is tried again.
+  const { caseId } = parsed.notification;
+  const current = caseId === null ? null : await store.getCase(caseId);
+  const notification = caseAtSend(parsed.notification, current, row.createdAt, clock());
+  const result = await attempt(ctx, notifier, notification);
+  const now = clock();
+  if (result.ok) {
+    // Recorded the moment the receiver took it: a crash after this point sends nothing again.
+    if (!(await store.markNotificationSent(row.id, workerId, now))) return 'lost';
+    metrics.inc('outboxSent');
+    metrics.observeDeliveryAge((now - row.createdAt) / 1000);
+    return 'sent';
+  }
+  const next = nextAttempt(row.attempts, result, now, policy, options.random);
+  if ('dead' in next) return markDead(ctx, row, oneLine(next.reason));
+  const kept = await store.markNotificationFailed(row.id, workerId, {
+    error: oneLine(result.error),
+    nowMs: now,
+    nextAttemptAtMs: next.retryAtMs,
+  });
+  if (!kept) return 'lost';
+  metrics.inc('outboxFailed');
+  log({
+    level: 'warn',
+    msg: 'notification failed; will retry',
+    id: row.id,
+    channel: row.channel,
+    error: oneLine(result.error),
+    retryAt: next.retryAtMs,
+  });
+  return 'failed';
+}
+
+async function deliver(ctx: OutboxContext, row: OutboxNotification): Promise<Outcome> {
+  try {
+    if (row.channel === ROUTED_CHANNEL) return await fanOut(ctx, row);
+    const notifier = ctx.notifiers.get(row.channel);
+    if (notifier === undefined)
+      return await markDead(ctx, row, `no notifier with the id '${row.channel}' is configured`);
+    return await send(ctx, notifier, row);
+  } catch (error) {
+    // The store failed while recording: the lease runs out and the row is tried again.
+    ctx.metrics.inc('errors');
+    ctx.log({ level: 'error', msg: 'outbox delivery failed', id: row.id, error: String(error) });
+    return 'lost';
+  } finally {
+    ctx.held.delete(row.id);
+  }
+}
+
+async function claim(ctx: OutboxContext, lane: Lane, limit: number): Promise<OutboxNotification[]> {
+  const rows = await ctx.store.claimNotifications({
+    nowMs: ctx.clock(),
+    limit,
+    workerId: ctx.workerId,
+    leaseMs: ctx.options.leaseMs,
+    ...lane.filter,
+  });
+  for (const row of rows) ctx.held.add(row.id);
+  return rows;
+}
+
+/** Renews the leases of the rows this process holds, on one timer however many runs overlap. */
+class Heartbeat {
+  readonly #ctx: OutboxContext;
+  #users = 0;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #beating: Promise<void> | null = null;
+
+  constructor(ctx: OutboxContext) {
+    this.#ctx = ctx;
   }
 
-  async function deliver(row: OutboxNotification): Promise<Outcome> {
+  /** Keeps the leases of held rows alive while `fn` runs. */
+  async around<T>(fn: () => Promise<T>): Promise<T> {
+    const { options } = this.#ctx;
+    this.#users++;
+    this.#timer ??= setInterval(
+      () => {
+        // One renewal at a time: a slow store does not pile them up.
+        if (this.#beating === null)
+          this.#beating = this.#beat().finally(() => {
+            this.#beating = null;
+          });
+      },
+      options.heartbeatMs ?? Math.max(1, Math.floor(options.leaseMs / 3)),
+    );
+    this.#timer.unref();
     try {
-      if (row.channel === ROUTED_CHANNEL) return await fanOut(row);
-      const notifier = notifiers.get(row.channel);
-      if (notifier === undefined)
-        return await markDead(row, `no notifier with the id '${row.channel}' is configured`);
-      return await send(notifier, row);
-    } catch (error) {
-      // The store failed while recording: the lease runs out and the row is tried again.
-      metrics.inc('errors');
-      log({ level: 'error', msg: 'outbox delivery failed', id: row.id, error: String(error) });
-      return 'lost';
+      return await fn();
     } finally {
-      held.delete(row.id);
+      this.#users--;
+      if (this.#users === 0 && this.#timer !== null) {
+        clearInterval(this.#timer);
+        this.#timer = null;
+      }
     }
   }
 
-  async function claim(lane: Lane, limit: number): Promise<OutboxNotification[]> {
-    const rows = await store.claimNotifications({
-      nowMs: clock(),
-      limit,
-      workerId,
-      leaseMs: options.leaseMs,
-      ...lane.filter,
-    });
-    for (const row of rows) held.add(row.id);
-    return rows;
-  }
-
-  let heartbeatUsers = 0;
-  let heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  let beating: Promise<void> | null = null;
-  async function heartbeat(): Promise<void> {
+  async #beat(): Promise<void> {
+    const { store, workerId, clock, options, held, metrics, log } = this.#ctx;
     const ids = [...held];
     if (ids.length === 0) return;
     try {
@@ -251,105 +305,103 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       log({ level: 'error', msg: 'outbox heartbeat failed', error: String(error) });
     }
   }
-  /** Keeps the leases of held rows alive while `fn` runs; one timer however many runs overlap. */
-  async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-    heartbeatUsers++;
-    heartbeatTimer ??= setInterval(
-      () => {
-        beating ??= heartbeat().finally(() => {
-          beating = null;
-        });
-      },
-      options.heartbeatMs ?? Math.max(1, Math.floor(options.leaseMs / 3)),
-    );
-    heartbeatTimer.unref();
-    try {
-      return await fn();
-    } finally {
-      heartbeatUsers--;
-      if (heartbeatUsers === 0 && heartbeatTimer !== null) {
-        clearInterval(heartbeatTimer);
-        heartbeatTimer = null;
-      }
-    }
-  }
+}
 
-  /**
-   * Drives one lane: claims as many rows as it has free slots, starts each send, and claims again when a slot
-   * frees. Without a signal it stops once nothing more is due (or `max` rows were claimed) and all sends ended.
-   */
-  async function driveLane(
-    lane: Lane,
-    mode: { readonly signal: AbortSignal; readonly idleMs: number } | { readonly max: number },
-  ): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    const active = new Set<Promise<void>>();
-    let claimed = 0;
-    let freed = false;
-    let wake: () => void = () => undefined;
-    const start = (row: OutboxNotification): void => {
-      const running: Promise<void> = deliver(row).then((outcome) => {
-        outcomes.push(outcome);
-        active.delete(running);
-        freed = true;
-        wake();
-      });
-      active.add(running);
-    };
-    for (;;) {
-      if ('signal' in mode && mode.signal.aborted) break;
-      const free = lane.concurrency - active.size;
-      const budget = 'max' in mode ? Math.min(free, mode.max - claimed) : free;
-      let rows: OutboxNotification[] = [];
-      freed = false;
-      if (budget > 0) {
-        try {
-          rows = await claim(lane, budget);
-        } catch (error) {
-          if (!('signal' in mode)) throw error;
-          metrics.inc('errors');
-          log({ level: 'error', msg: 'outbox claim failed', lane: lane.name, error: String(error) });
-        }
-      }
-      claimed += rows.length;
-      for (const row of rows) start(row);
-      const nothingDue = budget > 0 && rows.length < budget;
-      if ('max' in mode) {
-        if (nothingDue || claimed >= mode.max) break;
-        await Promise.race(active);
-        continue;
-      }
-      if (freed && !nothingDue) continue;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          mode.signal.removeEventListener('abort', done);
-          wake = () => undefined;
-          resolve();
-        };
-        // A full lane waits for a slot; an idle one also looks again after `idleMs` for rows that came due.
-        const timer = setTimeout(done, mode.idleMs);
-        wake = done;
-        mode.signal.addEventListener('abort', done, { once: true });
-        if (freed && active.size < lane.concurrency && !nothingDue) done();
-      });
-    }
-    await Promise.all(active);
-    return outcomes;
-  }
+type LaneMode = { readonly signal: AbortSignal; readonly idleMs: number } | { readonly max: number };
 
+/** Claims what the lane has room for; a failed claim ends a bounded pass, and is logged and retried in a running one. */
+async function claimRoom(ctx: OutboxContext, lane: Lane, budget: number, mode: LaneMode) {
+  if (budget <= 0) return [];
+  try {
+    return await claim(ctx, lane, budget);
+  } catch (error) {
+    if (!('signal' in mode)) throw error;
+    ctx.metrics.inc('errors');
+    ctx.log({ level: 'error', msg: 'outbox claim failed', lane: lane.name, error: String(error) });
+    return [];
+  }
+}
+
+/**
+ * Drives one lane: claims as many rows as it has free slots, starts each send, and claims again when a slot
+ * frees. Without a signal it stops once nothing more is due (or `max` rows were claimed) and all sends ended.
+ */
+async function driveLane(ctx: OutboxContext, lane: Lane, mode: LaneMode): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const active = new Set<Promise<void>>();
+  let claimed = 0;
+  let freed = false;
+  let wake: () => void = () => undefined;
+  const start = (row: OutboxNotification): void => {
+    const running: Promise<void> = deliver(ctx, row).then((outcome) => {
+      outcomes.push(outcome);
+      active.delete(running);
+      freed = true;
+      wake();
+    });
+    active.add(running);
+  };
+  for (;;) {
+    if ('signal' in mode && mode.signal.aborted) break;
+    const free = lane.concurrency - active.size;
+    const budget = 'max' in mode ? Math.min(free, mode.max - claimed) : free;
+    freed = false;
+    const rows = await claimRoom(ctx, lane, budget, mode);
+    claimed += rows.length;
+    for (const row of rows) start(row);
+    const nothingDue = budget > 0 && rows.length < budget;
+    if ('max' in mode) {
+      if (nothingDue || claimed >= mode.max) break;
+      await Promise.race(active);
+      continue;
+    }
+    if (freed && !nothingDue) continue;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        mode.signal.removeEventListener('abort', done);
+        wake = () => undefined;
+        resolve();
+      };
+      // A full lane waits for a slot; an idle one also looks again after `idleMs` for rows that came due.
+      const timer = setTimeout(done, mode.idleMs);
+      wake = done;
+      mode.signal.addEventListener('abort', done, { once: true });
+      if (freed && active.size < lane.concurrency && !nothingDue) done();
+    });
+  }
+  await Promise.all(active);
+  return outcomes;
+}
+
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const ctx: OutboxContext = {
+    options,
+    store: options.store,
+    notifiers: options.notifiers,
+    clock: options.clock,
+    workerId: options.workerId,
+    policy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+    metrics: options.metrics ?? createLiveMetrics(),
+    log: (entry) => options.log?.(entry),
+    settings: (id) =>
+      options.lanes?.get(id) ?? { concurrency: DEFAULT_LANE_CONCURRENCY, timeoutMs: DEFAULT_TIMEOUT_MS },
+    held: new Set(),
+  };
+  const lanes = lanesOf(ctx);
+  const heartbeat = new Heartbeat(ctx);
   return {
     async runOnce() {
-      return withHeartbeat(async () => {
-        const perLane = await Promise.all(lanes.map((lane) => driveLane(lane, { max: options.batch })));
+      return heartbeat.around(async () => {
+        const perLane = await Promise.all(lanes.map((lane) => driveLane(ctx, lane, { max: options.batch })));
         return tally(perLane.flat());
       });
     },
     async run(signal, idleMs) {
-      await withHeartbeat(async () => {
-        await Promise.all(lanes.map((lane) => driveLane(lane, { signal, idleMs })));
+      await heartbeat.around(async () => {
+        await Promise.all(lanes.map((lane) => driveLane(ctx, lane, { signal, idleMs })));
       });
     },
-    inFlight: () => held.size,
+    inFlight: () => ctx.held.size,
   };
 }

@@ -5,7 +5,13 @@ import type { GroupSession } from './group-commit.ts';
 
 /** A fake database: what each session did, in order; `fail` makes one step throw. */
 function fakeDatabase(
-  fail: { begin?: boolean; commit?: boolean; rollbackJob?: boolean; session?: boolean } = {},
+  fail: {
+    begin?: boolean;
+    commit?: boolean;
+    rollbackJob?: boolean;
+    rollback?: boolean;
+    session?: boolean;
+  } = {},
 ) {
   const log: string[] = [];
   let sessions = 0;
@@ -18,9 +24,10 @@ function fakeDatabase(
         fail.begin === true
           ? Promise.reject(new Error('begin failed'))
           : (log.push(`${id} begin`), Promise.resolve()),
-      savepoint: () => Promise.resolve(),
-      release: () => Promise.resolve(),
+      savepoint: () => (log.push(`${id} savepoint`), Promise.resolve()),
+      release: () => (log.push(`${id} release`), Promise.resolve()),
       rollbackJob: () => (log.push(`${id} rollback job`), Promise.resolve(fail.rollbackJob !== true)),
+      rollback: () => (log.push(`${id} rollback`), Promise.resolve(fail.rollback !== true)),
       commit: () =>
         fail.commit === true
           ? Promise.reject(new Error('commit failed'))
@@ -59,16 +66,34 @@ test('concurrent jobs share one commit; a failing job fails alone, the others co
     ),
     ['first on s1', 'second on s2', 'bad record', 'fourth on s2'],
   );
-  // The first ran alone (nothing waited yet); the three that queued behind it went in one transaction.
+  // The first ran alone (nothing waited yet), without a savepoint; the three that queued behind it went in one
+  // transaction, a savepoint each.
   assert.deepEqual(db.log, [
     's1 begin',
     's1 commit',
     's1 done',
     's2 begin',
+    's2 savepoint',
+    's2 release',
+    's2 savepoint',
     's2 rollback job',
+    's2 savepoint',
+    's2 release',
     's2 commit',
     's2 done',
   ]);
+});
+
+test('a job alone in its group fails by rolling the transaction back; the connection is reused unless that failed', async () => {
+  for (const rollbackFails of [false, true]) {
+    const db = fakeDatabase({ rollback: rollbackFails });
+    const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
+    const [result] = await settledWithin([queue.run(() => Promise.reject(new Error('bad record')))]);
+    assert.equal(result?.status, 'rejected');
+    assert.deepEqual(db.log, ['s1 begin', 's1 rollback', `s1 done${rollbackFails ? ' broken' : ''}`]);
+    // The queue goes on: the next job commits on a fresh session.
+    assert.equal(await queue.run(() => Promise.resolve('next')), 'next');
+  }
 });
 
 test('background jobs wait while foreground jobs are queued, and run one per transaction', async () => {
@@ -89,7 +114,13 @@ test('background jobs wait while foreground jobs are queued, and run one per tra
 });
 
 test('every job settles when the database fails at each step (no caller waits forever)', async () => {
-  for (const fail of [{ session: true }, { begin: true }, { commit: true }, { rollbackJob: true }] as const) {
+  for (const fail of [
+    { session: true },
+    { begin: true },
+    { commit: true },
+    { rollbackJob: true },
+    { rollback: true },
+  ] as const) {
     const db = fakeDatabase(fail);
     const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 2 });
     const jobs = Array.from({ length: 10 }, (_, i) =>
@@ -99,10 +130,11 @@ test('every job settles when the database fails at each step (no caller waits fo
     const rejected = results.filter((result) => result.status === 'rejected').length;
     // rollbackJob failing loses the transaction of the failed job only: the jobs after it go in the next group.
     assert.ok(rejected >= 1, `${JSON.stringify(fail)}: some job must fail`);
-    if (!('rollbackJob' in fail)) assert.equal(rejected, 10, `${JSON.stringify(fail)}: every job fails`);
+    if (!('rollbackJob' in fail) && !('rollback' in fail))
+      assert.equal(rejected, 10, `${JSON.stringify(fail)}: every job fails`);
     assert.equal(queue.waiting, 0);
     // A session whose transaction broke is handed back as broken.
-    if ('commit' in fail || 'rollbackJob' in fail)
+    if ('commit' in fail || 'rollbackJob' in fail || 'rollback' in fail)
       assert.ok(db.log.some((line) => line.endsWith('done broken')));
   }
 });

@@ -8,6 +8,7 @@ import type { Dialect, SqlConn, SqlDriver, SqlRow, SqlValue } from '../sql/drive
 import { GroupCommitQueue } from '../sql/group-commit.ts';
 import type { GroupSession, JobPriority } from '../sql/group-commit.ts';
 import { SqlStore } from '../sql/sql-store.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { checkSqliteFiles } from './file-check.ts';
 import { SQLITE_MIGRATIONS } from '../sql/migrations.ts';
 
@@ -42,6 +43,8 @@ class SqliteDriver implements SqlDriver {
   readonly #conn: SqlConn;
   /** Group commit (see group-commit.ts): one writer, as SQLite has one. */
   readonly #writes: GroupCommitQueue<SqlConn>;
+  /** Checkpoints the log off the event loop (serve); null: SQLite's automatic checkpoint, inside COMMIT. */
+  #checkpointer: Checkpointer | null = null;
 
   constructor(db: Database.Database, url: string, busyTimeoutMs: number) {
     this.#db = db;
@@ -90,26 +93,30 @@ class SqliteDriver implements SqlDriver {
     return {
       conn: this.#conn,
       begin: () => this.#beginImmediate(),
-      savepoint: () => this.#exec('SAVEPOINT mfaguard_job'),
-      release: () => this.#exec('RELEASE mfaguard_job'),
+      savepoint: () => this.#control('SAVEPOINT mfaguard_job'),
+      release: () => this.#control('RELEASE mfaguard_job'),
       rollbackJob: () => Promise.resolve(this.#rollbackJob()),
-      commit: () => this.#exec('COMMIT'),
+      rollback: () => Promise.resolve(this.#rollback()),
+      commit: async () => {
+        await this.#control('COMMIT');
+        this.#checkpointer?.wrote();
+      },
       abort: () => {
         // A failed ROLLBACK (the disk went away too) must not hide the error that caused it; SQLite has rolled back
         // itself in that case (or will on the next open, from the journal).
-        try {
-          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        } catch {
-          // reported through the job's error
-        }
+        this.#rollback();
         return Promise.resolve();
       },
       done: () => released(),
     };
   }
 
-  #exec(sql: string): Promise<void> {
-    this.#run(() => this.#db.exec(sql));
+  /**
+   * A transaction-control statement, prepared once: `exec` parses its text on every call, and a group runs a
+   * savepoint and a release per job.
+   */
+  #control(sql: string): Promise<void> {
+    this.#run(() => this.#prepare(sql).run());
     return Promise.resolve();
   }
 
@@ -117,15 +124,21 @@ class SqliteDriver implements SqlDriver {
   #rollbackJob(): boolean {
     try {
       if (!this.#db.inTransaction) return false;
-      this.#db.exec('ROLLBACK TO mfaguard_job');
-      this.#db.exec('RELEASE mfaguard_job');
+      this.#prepare('ROLLBACK TO mfaguard_job').run();
+      this.#prepare('RELEASE mfaguard_job').run();
       return true;
     } catch {
-      try {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      } catch {
-        // the transaction is gone either way
-      }
+      this.#rollback();
+      return false;
+    }
+  }
+
+  /** Rolls the transaction back, if one is open; false when even that failed (the transaction is gone either way). */
+  #rollback(): boolean {
+    try {
+      if (this.#db.inTransaction) this.#prepare('ROLLBACK').run();
+      return true;
+    } catch {
       return false;
     }
   }
@@ -134,11 +147,35 @@ class SqliteDriver implements SqlDriver {
     return this.#mutex.run(() => fn(this.#conn));
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // The worker's connection first: the last one to close checkpoints the log and removes it.
+    await this.#checkpointer?.close();
     return this.#mutex.run(() => {
       this.#db.close();
       return Promise.resolve();
     });
+  }
+
+  /**
+   * Moves checkpoints to a worker thread (see checkpointer.ts). A log that grew in a burst is cut back to 64 MB once
+   * checkpointed; should the worker fail, the automatic checkpoint comes back.
+   */
+  checkpointInBackground(path: string, onError: (error: Error) => void): Checkpointer {
+    this.#db.pragma('journal_size_limit = 67108864');
+    this.#db.pragma('wal_autocheckpoint = 0');
+    const checkpointer = new Checkpointer(path, {
+      onFailure: (error) => {
+        this.#checkpointer = null;
+        try {
+          if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+        } catch {
+          // the connection is going away; nothing to checkpoint for
+        }
+        onError(error);
+      },
+    });
+    this.#checkpointer = checkpointer;
+    return checkpointer;
   }
 
   /** Applies missing migrations inside one immediate transaction: a second process waits, then finds them done. */
@@ -174,7 +211,7 @@ class SqliteDriver implements SqlDriver {
     let delay = 2;
     for (;;) {
       try {
-        this.#db.exec('BEGIN IMMEDIATE');
+        this.#prepare('BEGIN IMMEDIATE').run();
         return;
       } catch (error) {
         if (sqliteCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline)
@@ -313,6 +350,11 @@ export async function openSqliteStore(
   } catch (error) {
     await driver.close();
     throw error;
+  }
+  if (options.backgroundCheckpoints === true && path !== ':memory:') {
+    driver.checkpointInBackground(path, (error) =>
+      options.onBackgroundError?.(new Error(`SQLite checkpoint worker: ${error.message}`, { cause: error })),
+    );
   }
   return new SqlStore(driver, url);
 }
