@@ -125,7 +125,7 @@ export class KpisRepo extends SqlRepository {
   }
 
   kpiFacts(query: KpiFactsQuery): Promise<KpiFacts> {
-    return kpiFacts(this.conn, {
+    return kpiFacts(this.conn, this.dialect, {
       fromMs: requireTime(query.fromMs, 'fromMs'),
       toMs: requireTime(query.toMs, 'toMs'),
     });
@@ -142,6 +142,6 @@ export class KpisRepo extends SqlRepository {
           `expected mfa-policy or no-mfa-session, got ${String(denial.kind)}`,
         );
     });
-    return recordDenials(this.conn, denials);
+    return recordDenials(this.conn, this.dialect, denials);
   }
 }

@@ -1,7 +1,8 @@
 // SQL for the MFA-related access denials recorded at ingestion, shared by SQLite and PostgreSQL.
 
 import type { DenialFact, KpiFactsQuery, MfaDenialKind } from '../kpi-facts.ts';
-import type { SqlConn, SqlValue } from './driver.ts';
+import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import { queryBuilder, queryRows, reusedSql } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 const KINDS: readonly MfaDenialKind[] = ['mfa-policy', 'no-mfa-session'];
@@ -30,37 +31,54 @@ export const DENIALS_MIGRATION: SchemaMigration = {
 /** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const CHUNK = 500;
 
-export async function recordDenials(conn: SqlConn, denials: readonly DenialFact[]): Promise<void> {
+export async function recordDenials(
+  conn: SqlConn,
+  dialect: Dialect,
+  denials: readonly DenialFact[],
+): Promise<void> {
   // Sorted so concurrent batches take the same keys in the same order (no deadlocks on PostgreSQL).
   const sorted = [...denials].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   for (let at = 0; at < sorted.length; at += CHUNK) {
     const chunk = sorted.slice(at, at + CHUNK);
     const params: SqlValue[] = [];
     for (const d of chunk) params.push(d.eventId, d.timeMs, d.account, d.errorCode, d.kind, d.policy);
-    await conn.execute(
-      `INSERT INTO mfa_denials (event_id, time_ms, account_id, error_code, kind, policy)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (event_id) DO NOTHING`,
-      params,
+    // Recorded at ingestion, per denial in `serve`: compiled once per row count.
+    const text = reusedSql(dialect, `denials:${chunk.length}`, params, (db) =>
+      db
+        .insertInto('mfa_denials')
+        .values(
+          chunk.map((d) => ({
+            event_id: d.eventId,
+            time_ms: d.timeMs,
+            account_id: d.account,
+            error_code: d.errorCode,
+            kind: d.kind,
+            policy: d.policy,
+          })),
+        )
+        .onConflict((conflict) => conflict.column('event_id').doNothing()),
     );
+    await conn.execute(text, params);
   }
 }
 
-type DenialRow = {
-  event_id: string;
-  time_ms: number | string;
-  account_id: string | null;
-  error_code: string;
-  kind: string;
-  policy: string | null;
-};
-
 /** The recorded denials in [from, to), oldest first, at most `limit`. */
-export async function findDenials(conn: SqlConn, query: KpiFactsQuery, limit: number): Promise<DenialFact[]> {
-  const rows = await conn.query<DenialRow>(
-    `SELECT event_id, time_ms, account_id, error_code, kind, policy FROM mfa_denials
-     WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, event_id LIMIT ?`,
-    [query.fromMs, query.toMs, limit],
+export async function findDenials(
+  conn: SqlConn,
+  dialect: Dialect,
+  query: KpiFactsQuery,
+  limit: number,
+): Promise<DenialFact[]> {
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('mfa_denials')
+      .select(['event_id', 'time_ms', 'account_id', 'error_code', 'kind', 'policy'])
+      .where('time_ms', '>=', query.fromMs)
+      .where('time_ms', '<', query.toMs)
+      .orderBy('time_ms')
+      .orderBy('event_id')
+      .limit(limit),
   );
   return rows.flatMap((row): DenialFact[] => {
     const kind = KINDS.find((known) => known === row.kind);
