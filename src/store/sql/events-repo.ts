@@ -142,25 +142,32 @@ export class EventsRepo extends SqlRepository {
     params.push(limit);
     // Run per event by correlation: compiled once per shape (which lists, how long).
     const key = `events-find:${[...LIST_FILTERS.map(([, field]) => query[field]?.length ?? '-'), ...branches.map((b) => (b === undefined ? 'all' : `${b[0]}${b[1].length}`))].join(':')}`;
-    const rows = await reusedRows(this.conn, this.dialect, key, params, (db) => {
-      const filtered = (branch: (typeof branches)[number]) => {
-        let select: EventFilter = db
-          .selectFrom('events')
-          .where('time_ms', '>=', from)
-          .where('time_ms', '<', to);
-        for (const [column, field] of LIST_FILTERS) {
-          const values = query[field];
-          if (values !== undefined) select = select.where(column, 'in', values);
-        }
-        if (branch !== undefined) select = select.where(branch[0], 'in', branch[1]);
-        // time_ms is selected for the UNION's ORDER BY, which names result columns.
-        return select.select(['id', 'time_ms', 'body']);
-      };
-      const [first, ...rest] = branches;
-      let union = filtered(first);
-      for (const branch of rest) union = union.union(filtered(branch));
-      return union.orderBy('time_ms').orderBy('id').limit(limit);
-    });
+    const rows = await reusedRows<{ id: string; body: string }>(
+      this.conn,
+      this.dialect,
+      key,
+      params,
+      (db) => {
+        const filtered = (branch: (typeof branches)[number]) => {
+          let select: EventFilter = db
+            .selectFrom('events')
+            .where('time_ms', '>=', from)
+            .where('time_ms', '<', to);
+          for (const [column, field] of LIST_FILTERS) {
+            const values = query[field];
+            if (values !== undefined) select = select.where(column, 'in', values);
+          }
+          return branch === undefined ? select : select.where(branch[0], 'in', branch[1]);
+        };
+        const [first, ...rest] = branches;
+        if (first === undefined)
+          return filtered(first).select(['id', 'body']).orderBy('time_ms').orderBy('id').limit(limit);
+        // The branches select time_ms too: the UNION's ORDER BY names result columns.
+        let union = filtered(first).select(['id', 'time_ms', 'body']);
+        for (const branch of rest) union = union.union(filtered(branch).select(['id', 'time_ms', 'body']));
+        return union.orderBy('time_ms').orderBy('id').limit(limit);
+      },
+    );
     const cache = this.caches?.events;
     return rows.map((row) =>
       cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),
