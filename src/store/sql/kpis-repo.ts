@@ -27,10 +27,11 @@ function detectionDelays(db: Db, { from, to }: Window) {
       .where('detected_at', '<', to)
       // Alerts of cases of another kind (a user provisioned without MFA, alerted on after a grace) are not
       // detections of a removal: their delay is the grace, not the pipeline's.
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('case_alerts as ca')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('case_alerts as ca')
               .innerJoin('cases as c', 'c.id', 'ca.case_id')
               .select(sql.lit(1).as('one'))
               .whereRef('ca.alert_id', '=', 'alerts.id')

@@ -171,10 +171,11 @@ function latestBefore(
       .select(SUMMARY_COLUMNS.map((column) => `p.${column}` as const))
       .where('p.taken_at', '<', from)
       .$if(accountId !== undefined, (select) => select.where('p.account_id', '=', accountId ?? ''))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('posture_snapshots as q')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('posture_snapshots as q')
               .select(sql.lit(1).as('one'))
               .whereRef('q.account_id', '=', 'p.account_id')
               .where('q.taken_at', '<', from)
