@@ -6,7 +6,10 @@ import { CASE_STATES } from '../case-lifecycle.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { AlertQuery, AlertSort, Page, StoredAlert } from '../store.ts';
 import { ALERT_SORTS } from '../store.ts';
-import type { SqlConn, SqlValue } from './driver.ts';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Dialect, SqlConn } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaDialect, SchemaMigration } from './schema.ts';
 
 /**
@@ -63,23 +66,31 @@ export const ALERT_SEARCH_MIGRATION: SchemaMigration = {
   sql: (t) => columns(t) + INDEXES,
 };
 
-interface Row {
-  id: string;
-  body: string;
-  detected_at: number | string;
-  updated_at: number | string;
-  case_id: number | string | null;
-  case_state: string | null;
-  case_classification: string | null;
-  sort_key: number | string;
-  [key: string]: unknown;
-}
+/** One indexed column per sort; its value is the cursor's position. */
+const SORT_COLUMNS = {
+  detectedAt: 'alerts.detected_at',
+  eventTime: 'alerts.event_time_ms',
+  severity: 'alerts.severity_order',
+} as const satisfies Record<AlertSort, string>;
 
-const SORT_COLUMNS: Readonly<Record<AlertSort, string>> = {
-  detectedAt: 'a.detected_at',
-  eventTime: 'a.event_time_ms',
-  severity: 'a.severity_order',
-};
+/** A WHERE term over the alert and its case link. */
+type Term = (eb: ExpressionBuilder<Tables, 'alerts' | 'case_alerts' | 'cases'>) => Expression<SqlBool>;
+
+/** Plain comparisons: query field, column, operator (values checked where they need it, in `filters`). */
+const COMPARISONS = [
+  ['since', 'alerts.detected_at', '>='],
+  ['until', 'alerts.detected_at', '<'],
+  ['eventFrom', 'alerts.event_time_ms', '>='],
+  ['eventTo', 'alerts.event_time_ms', '<'],
+  ['severity', 'alerts.severity', '='],
+  ['ruleId', 'alerts.rule_id', '='],
+] as const;
+
+const PLACE_COMPARISONS = [
+  ['account', 'alerts.account'],
+  ['region', 'alerts.region'],
+  ['sourceIp', 'alerts.source_ip'],
+] as const;
 
 function invalid(location: string, message: string): UsageError {
   return new UsageError(`${location}: ${message}`, [
@@ -104,43 +115,81 @@ function cursorList(sort: AlertSort, order: 'asc' | 'desc'): string {
   return sort === 'detectedAt' && order === 'desc' ? 'alerts' : `alerts:${sort}:${order}`;
 }
 
-/** WHERE terms and their parameters for every filter the query names. */
-function filters(query: AlertQuery): { where: string[]; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  const add = (term: string, ...values: SqlValue[]): void => {
-    where.push(term);
-    params.push(...values);
+/** The query's values, checked: times are times, enumerations hold one of their values. */
+function checked(
+  query: AlertQuery,
+): Partial<Record<(typeof COMPARISONS)[number][0] | 'classification', string | number>> {
+  return {
+    ...(query.since === undefined ? {} : { since: time(query.since, 'since') }),
+    ...(query.until === undefined ? {} : { until: time(query.until, 'until') }),
+    ...(query.eventFrom === undefined ? {} : { eventFrom: time(query.eventFrom, 'eventFrom') }),
+    ...(query.eventTo === undefined ? {} : { eventTo: time(query.eventTo, 'eventTo') }),
+    ...(query.severity === undefined ? {} : { severity: oneOf(query.severity, SEVERITIES, 'severity') }),
+    ...(query.classification === undefined
+      ? {}
+      : { classification: oneOf(query.classification, CLASSIFICATIONS, 'classification') }),
+    ...(query.ruleId === undefined ? {} : { ruleId: query.ruleId }),
   };
-  if (query.since !== undefined) add('a.detected_at >= ?', time(query.since, 'since'));
-  if (query.until !== undefined) add('a.detected_at < ?', time(query.until, 'until'));
-  if (query.eventFrom !== undefined) add('a.event_time_ms >= ?', time(query.eventFrom, 'eventFrom'));
-  if (query.eventTo !== undefined) add('a.event_time_ms < ?', time(query.eventTo, 'eventTo'));
-  if (query.severity !== undefined) add('a.severity = ?', oneOf(query.severity, SEVERITIES, 'severity'));
-  if (query.classification !== undefined)
-    add(
-      // A person classifies the case, not its alerts: the case's classification wins once it has one.
-      'COALESCE(c.classification, a.classification) = ?',
-      oneOf(query.classification, CLASSIFICATIONS, 'classification'),
-    );
-  if (query.ruleId !== undefined) add('a.rule_id = ?', query.ruleId);
-  if (query.targetUser !== undefined) add('LOWER(a.target_user) = LOWER(?)', query.targetUser);
-  if (query.account !== undefined) add('a.account = ?', query.account);
-  if (query.region !== undefined) add('a.region = ?', query.region);
-  if (query.sourceIp !== undefined) add('a.source_ip = ?', query.sourceIp);
-  if (query.actor !== undefined) {
-    if (query.actor.startsWith('arn:')) add('a.actor_arn = ?', query.actor);
-    else add('a.actor_user = LOWER(?)', query.actor);
+}
+
+/** WHERE terms for every filter the query names (the case state's term needs the cases join: see searchAlerts). */
+function filters(query: AlertQuery): Term[] {
+  const terms: Term[] = [];
+  const values = checked(query);
+  for (const [field, column, op] of COMPARISONS) {
+    const value = values[field];
+    if (value !== undefined) terms.push((eb) => eb(column, op, value));
   }
-  if (query.incident !== undefined) add('a.incident_id = ?', query.incident);
-  if (query.caseState === 'none') add('ca.case_id IS NULL');
-  else if (query.caseState !== undefined)
-    add('c.state = ?', oneOf(query.caseState, CASE_STATES, 'caseState'));
-  return { where, params };
+  const targetUser = query.targetUser;
+  if (targetUser !== undefined)
+    terms.push((eb) => eb(eb.fn('lower', ['alerts.target_user']), '=', eb.fn('lower', [eb.val(targetUser)])));
+  for (const [field, column] of PLACE_COMPARISONS) {
+    const value = query[field];
+    if (value !== undefined) terms.push((eb) => eb(column, '=', value));
+  }
+  const actor = query.actor;
+  if (actor !== undefined)
+    terms.push((eb) =>
+      actor.startsWith('arn:')
+        ? eb('alerts.actor_arn', '=', actor)
+        : eb('alerts.actor_user', '=', eb.fn<string>('lower', [eb.val(actor)])),
+    );
+  if (query.incident !== undefined) {
+    const incident = query.incident;
+    terms.push((eb) => eb('alerts.incident_id', '=', incident));
+  }
+  const classification = query.classification === undefined ? undefined : String(values.classification);
+  if (classification !== undefined)
+    // A person classifies the case, not its alerts: the case's classification wins once it has one.
+    terms.push((eb) =>
+      eb(eb.fn.coalesce('cases.classification', 'alerts.classification'), '=', classification),
+    );
+  if (query.caseState === 'none') terms.push((eb) => eb('case_alerts.case_id', 'is', null));
+  return terms;
+}
+
+/** The keyset term: rows past the cursor's position in the list's order (ties broken by id). */
+function beyondCursor(
+  column: (typeof SORT_COLUMNS)[AlertSort],
+  order: 'asc' | 'desc',
+  list: string,
+  cursor: string,
+): Term {
+  const position = decodeCursor(list, cursor);
+  const beyond = order === 'desc' ? '<' : '>';
+  return (eb) =>
+    eb.or([
+      eb(column, beyond, position.at),
+      eb.and([eb(column, '=', position.at), eb('alerts.id', beyond, position.id)]),
+    ]);
 }
 
 /** One page of alerts: filtered, sorted (ties by id) and paged by keyset, so pages hold still while alerts arrive. */
-export async function searchAlerts(conn: SqlConn, query: AlertQuery): Promise<Page<StoredAlert>> {
+export async function searchAlerts(
+  conn: SqlConn,
+  dialect: Dialect,
+  query: AlertQuery,
+): Promise<Page<StoredAlert>> {
   const limit = query.limit;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw invalid('limit', `expected an integer from 1 to 1000, got ${String(limit)}`);
@@ -148,25 +197,34 @@ export async function searchAlerts(conn: SqlConn, query: AlertQuery): Promise<Pa
   const order = query.order === undefined ? 'desc' : oneOf(query.order, ['asc', 'desc'] as const, 'order');
   const column = SORT_COLUMNS[sort];
   const list = cursorList(sort, order);
-  const { where, params } = filters(query);
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(list, query.cursor);
-    const beyond = order === 'desc' ? '<' : '>';
-    where.push(`(${column} ${beyond} ? OR (${column} = ? AND a.id ${beyond} ?))`);
-    params.push(position.at, position.at, position.id);
-  }
-  const direction = order === 'desc' ? 'DESC' : 'ASC';
-  params.push(limit + 1);
-  const rows = await conn.query<Row>(
-    `SELECT a.id, a.body, a.detected_at, a.updated_at, ca.case_id, c.state AS case_state,
-            c.classification AS case_classification, ${column} AS sort_key
-     FROM alerts a
-     LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-     LEFT JOIN cases c ON c.id = ca.case_id
-     ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-     ORDER BY ${column} ${direction}, a.id ${direction}
-     LIMIT ?`,
-    params,
+  const terms = filters(query);
+  if (query.cursor !== undefined) terms.push(beyondCursor(column, order, list, query.cursor));
+  const caseState =
+    query.caseState === undefined || query.caseState === 'none'
+      ? undefined
+      : oneOf(query.caseState, CASE_STATES, 'caseState');
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('alerts')
+      .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
+      // Always joined: each row shows its case as it stands (state, and the classification a person gave it).
+      .leftJoin('cases', 'cases.id', 'case_alerts.case_id')
+      .select((eb) => [
+        'alerts.id',
+        'alerts.body',
+        'alerts.detected_at',
+        'alerts.updated_at',
+        'case_alerts.case_id',
+        'cases.state as case_state',
+        'cases.classification as case_classification',
+        eb.ref(column).as('sort_key'),
+      ])
+      .$if(terms.length > 0, (select) => select.where((eb) => eb.and(terms.map((term) => term(eb)))))
+      .$if(caseState !== undefined, (select) => select.where('cases.state', '=', caseState ?? ''))
+      .orderBy(column, order)
+      .orderBy('alerts.id', order)
+      .limit(limit + 1),
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -4,7 +4,8 @@ import { searchAlerts } from './alert-search-sql.ts';
 import type { Alert } from '../../model/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AlertQuery, InsertAlertsResult, Page, StoredAlert } from '../store.ts';
-import type { SqlValue } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { reusedRows, reusedSql } from './query-builder.ts';
 import {
   INSERT_CHUNK,
   parseAlert,
@@ -19,21 +20,52 @@ import {
 } from './sql-helpers.ts';
 import type { SqlCaches } from './sql-helpers.ts';
 
-interface AlertRow {
-  body: string;
-  detected_at: number;
-  updated_at: number;
-  case_id: number | null;
-  id: string;
-  [key: string]: unknown;
-}
-
-function toStoredAlert(row: AlertRow, caches: SqlCaches | undefined): StoredAlert {
+function toStoredAlert(
+  row: { id: string; body: string; detected_at: number; updated_at: number; case_id: number | null },
+  caches: SqlCaches | undefined,
+): StoredAlert {
   return {
     alert: caches === undefined ? parseAlert(row.body) : caches.alerts.decode(row.id, row.body, parseAlert),
     detectedAt: row.detected_at,
     updatedAt: row.updated_at,
     caseId: row.case_id === null ? null : String(row.case_id),
+  };
+}
+
+/** The stored columns of an alert, in the order of their parameters in the insert. */
+const ALERT_COLUMNS = [
+  'id',
+  'rule_id',
+  'severity',
+  'classification',
+  'target_user',
+  'account',
+  'event_id',
+  'event_name',
+  'event_outcome',
+  'event_time_ms',
+  'detected_at',
+  'updated_at',
+  'body',
+] as const;
+
+type AlertRow = Pick<Tables['alerts'], (typeof ALERT_COLUMNS)[number]>;
+
+function alertRow(alert: Alert, eventTime: number, detectedAtMs: number): AlertRow {
+  return {
+    id: alert.id,
+    rule_id: alert.rule.id,
+    severity: alert.severity,
+    classification: alert.classification ?? null,
+    target_user: alert.target.userName,
+    account: alert.event.account,
+    event_id: alert.event.id,
+    event_name: alert.event.name,
+    event_outcome: alert.event.outcome,
+    event_time_ms: eventTime,
+    detected_at: detectedAtMs,
+    updated_at: detectedAtMs,
+    body: JSON.stringify(alert),
   };
 }
 
@@ -58,33 +90,17 @@ export class AlertsRepo extends SqlRepository {
     indexed.sort((a, b) => compareIds(a.alert.id, b.alert.id));
     const insertedIds = new Set<string>();
     for (const chunk of chunks(indexed, INSERT_CHUNK)) {
-      const params: SqlValue[] = [];
-      for (const { alert, eventTime } of chunk) {
-        params.push(
-          alert.id,
-          alert.rule.id,
-          alert.severity,
-          alert.classification ?? null,
-          alert.target.userName,
-          alert.event.account,
-          alert.event.id,
-          alert.event.name,
-          alert.event.outcome,
-          eventTime,
-          detectedAtMs,
-          detectedAtMs,
-          JSON.stringify(alert),
-        );
-      }
-      const rows = await this.conn.query<{ id: string }>(
-        `INSERT INTO alerts (id, rule_id, severity, classification, target_user, account, event_id, event_name,
-                             event_outcome, event_time_ms, detected_at, updated_at, body)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id`,
-        params,
+      const rows = chunk.map(({ alert, eventTime }) => alertRow(alert, eventTime, detectedAtMs));
+      const params = rows.flatMap((row) => ALERT_COLUMNS.map((column) => row[column]));
+      // Per event in `serve`: compiled once per row count.
+      const inserted = await reusedRows(this.conn, this.dialect, `alerts:${rows.length}`, params, (db) =>
+        db
+          .insertInto('alerts')
+          .values(rows)
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .returning('id'),
       );
-      for (const row of rows) insertedIds.add(row.id);
+      for (const row of inserted) insertedIds.add(row.id);
     }
     const inserted: Alert[] = [];
     for (const alert of alerts) {
@@ -98,33 +114,42 @@ export class AlertsRepo extends SqlRepository {
     if (alert.classification !== undefined)
       requireClassification(alert.classification, 'alert.classification');
     const body = JSON.stringify(alert);
-    const changed = await this.conn.execute(
-      `UPDATE alerts SET severity = ?, classification = ?, target_user = ?, body = ?, updated_at = ? WHERE id = ?`,
-      [
-        alert.severity,
-        alert.classification ?? null,
-        alert.target.userName,
-        body,
-        requireTime(nowMs, 'nowMs'),
-        alert.id,
-      ],
+    const set = {
+      severity: alert.severity,
+      classification: alert.classification ?? null,
+      target_user: alert.target.userName,
+      body,
+      updated_at: requireTime(nowMs, 'nowMs'),
+    };
+    const params = [set.severity, set.classification, set.target_user, body, set.updated_at, alert.id];
+    // Re-triage rewrites alerts per event: compiled once.
+    const text = reusedSql(this.dialect, 'alerts-update', params, (db) =>
+      db.updateTable('alerts').set(set).where('id', '=', alert.id),
     );
+    const changed = await this.conn.execute(text, params);
     if (changed === 0) throw new NotFoundError('alert', alert.id);
     // The next re-triage reads it back: kept decoded, under the exact text written (a rollback leaves other text).
     this.caches?.alerts.remember(alert.id, body, alert);
   }
 
   async getAlert(id: string): Promise<StoredAlert | null> {
-    const rows = await this.conn.query<AlertRow>(
-      `SELECT a.id, a.body, a.detected_at, a.updated_at, ca.case_id
-       FROM alerts a LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-       WHERE a.id = ?`,
-      [id],
+    const rows = await reusedRows(this.conn, this.dialect, 'alerts-get', [id], (db) =>
+      db
+        .selectFrom('alerts')
+        .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
+        .select([
+          'alerts.id',
+          'alerts.body',
+          'alerts.detected_at',
+          'alerts.updated_at',
+          'case_alerts.case_id',
+        ])
+        .where('alerts.id', '=', id),
     );
     return rows[0] === undefined ? null : toStoredAlert(rows[0], this.caches);
   }
 
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {
-    return searchAlerts(this.conn, query);
+    return searchAlerts(this.conn, this.dialect, query);
   }
 }

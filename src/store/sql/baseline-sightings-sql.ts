@@ -1,7 +1,10 @@
 // SQL for the baseline sightings, shared by SQLite and PostgreSQL (they differ only in the name of min/max of two).
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
+import type { QueryCreator } from 'kysely';
 import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { reusedRows, reusedSql } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 const DAY_MS = 86_400_000;
@@ -25,57 +28,99 @@ CREATE TABLE baseline_sightings (
 `,
 };
 
-/** The upsert statements for `rows`, one per chunk, in key order. */
-export function sightingsUpserts(
-  dialect: Dialect,
-  rows: readonly SightingRow[],
-): { readonly sql: string; readonly params: SqlValue[] }[] {
-  const [least, greatest] = dialect.name === 'postgres' ? ['LEAST', 'GREATEST'] : ['MIN', 'MAX'];
+/** The rows in key order, in chunks of one statement each. */
+export function sightingChunks(rows: readonly SightingRow[]): SightingRow[][] {
   // Sorted so that concurrent batches lock the same keys in the same order (no deadlocks on PostgreSQL).
   const sorted = [...rows].sort(
     (a, b) => compare(a.actor, b.actor) || a.day - b.day || compare(a.value, b.value),
   );
-  const statements: { sql: string; params: SqlValue[] }[] = [];
-  for (let at = 0; at < sorted.length; at += CHUNK) {
-    const chunk = sorted.slice(at, at + CHUNK);
-    const params: SqlValue[] = [];
-    for (const row of chunk) params.push(row.actor, row.value, row.day, row.firstMs, row.lastMs, row.count);
-    statements.push({
-      sql: `INSERT INTO baseline_sightings (actor_key, value, day, first_ms, last_ms, count)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (actor_key, day, value) DO UPDATE SET
-         first_ms = ${least}(baseline_sightings.first_ms, excluded.first_ms),
-         last_ms = ${greatest}(baseline_sightings.last_ms, excluded.last_ms),
-         count = baseline_sightings.count + excluded.count`,
-      params,
-    });
-  }
-  return statements;
+  const out: SightingRow[][] = [];
+  for (let at = 0; at < sorted.length; at += CHUNK) out.push(sorted.slice(at, at + CHUNK));
+  return out;
 }
 
-export async function recordSightings(
+/** The parameters of `sightingsUpsert` for `chunk`, in the builder's order. */
+export function sightingParams(chunk: readonly SightingRow[]): SqlValue[] {
+  const params: SqlValue[] = [];
+  for (const row of chunk) params.push(row.actor, row.value, row.day, row.firstMs, row.lastMs, row.count);
+  return params;
+}
+
+/**
+ * The upsert of `chunk`: first and last sighting widened, counts added. `db` may be a CTE's query creator (the events
+ * insert carries it on PostgreSQL).
+ */
+export function sightingsUpsert(db: QueryCreator<Tables>, dialect: Dialect, chunk: readonly SightingRow[]) {
+  // The two-argument min and max are named differently (SQLite's min/max are also its aggregates).
+  const [least, greatest] = dialect.name === 'postgres' ? ['least', 'greatest'] : ['min', 'max'];
+  return db
+    .insertInto('baseline_sightings')
+    .values(
+      chunk.map((row) => ({
+        actor_key: row.actor,
+        value: row.value,
+        day: row.day,
+        first_ms: row.firstMs,
+        last_ms: row.lastMs,
+        count: row.count,
+      })),
+    )
+    .onConflict((conflict) =>
+      conflict.columns(['actor_key', 'day', 'value']).doUpdateSet((eb) => ({
+        first_ms: eb.fn<number>(least, ['baseline_sightings.first_ms', 'excluded.first_ms']),
+        last_ms: eb.fn<number>(greatest, ['baseline_sightings.last_ms', 'excluded.last_ms']),
+        count: eb('baseline_sightings.count', '+', eb.ref('excluded.count')),
+      })),
+    );
+}
+
+export function recordSightings(
   conn: SqlConn,
   dialect: Dialect,
   rows: readonly SightingRow[],
 ): Promise<void> {
-  for (const statement of sightingsUpserts(dialect, rows))
-    await conn.execute(statement.sql, statement.params);
+  return recordSightingChunks(conn, dialect, sightingChunks(rows));
 }
 
-export async function findSightings(conn: SqlConn, query: SightingQuery): Promise<SightingRow[]> {
+/** The upserts of chunks from `sightingChunks`, in order (per event in `serve`: compiled once per row count). */
+export async function recordSightingChunks(
+  conn: SqlConn,
+  dialect: Dialect,
+  chunks: readonly (readonly SightingRow[])[],
+): Promise<void> {
+  for (const chunk of chunks) {
+    const params = sightingParams(chunk);
+    const text = reusedSql(dialect, `sightings:${chunk.length}`, params, (db) =>
+      sightingsUpsert(db, dialect, chunk),
+    );
+    await conn.execute(text, params);
+  }
+}
+
+export async function findSightings(
+  conn: SqlConn,
+  dialect: Dialect,
+  query: SightingQuery,
+): Promise<SightingRow[]> {
   if (query.actors.length === 0) return [];
-  const rows = await conn.query<{
-    actor_key: string;
-    value: string;
-    day: number | string;
-    first_ms: number | string;
-    last_ms: number | string;
-    count: number | string;
-  }>(
-    `SELECT actor_key, value, day, first_ms, last_ms, count FROM baseline_sightings
-     WHERE actor_key IN (${query.actors.map(() => '?').join(', ')}) AND day >= ? AND day <= ?
-     ORDER BY actor_key, value, day`,
-    [...query.actors, Math.floor(query.fromMs / DAY_MS), Math.floor((query.toMs - 1) / DAY_MS)],
+  const fromDay = Math.floor(query.fromMs / DAY_MS);
+  const toDay = Math.floor((query.toMs - 1) / DAY_MS);
+  // Read per event by live triage: compiled once per number of actors.
+  const rows = await reusedRows(
+    conn,
+    dialect,
+    `sightings-find:${query.actors.length}`,
+    [...query.actors, fromDay, toDay],
+    (db) =>
+      db
+        .selectFrom('baseline_sightings')
+        .select(['actor_key', 'value', 'day', 'first_ms', 'last_ms', 'count'])
+        .where('actor_key', 'in', query.actors)
+        .where('day', '>=', fromDay)
+        .where('day', '<=', toDay)
+        .orderBy('actor_key')
+        .orderBy('value')
+        .orderBy('day'),
   );
   return rows.map((row) => ({
     actor: row.actor_key,

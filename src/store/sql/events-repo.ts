@@ -1,11 +1,21 @@
 // Stored events (deduped by eventID) and the baseline sightings recorded with them.
 
+import type { InsertObject, QueryCreator, SelectQueryBuilder } from 'kysely';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
-import { findSightings, recordSightings, sightingsUpserts } from './baseline-sightings-sql.ts';
+import {
+  findSightings,
+  recordSightingChunks,
+  recordSightings,
+  sightingChunks,
+  sightingParams,
+  sightingsUpsert,
+} from './baseline-sightings-sql.ts';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
 import type { EventQuery, InsertEventsResult } from '../store.ts';
 import type { SqlValue } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { reusedRows } from './query-builder.ts';
 import {
   INSERT_CHUNK,
   parseEvent,
@@ -13,11 +23,41 @@ import {
   requireTime,
   requireLimit,
   requireSightings,
-  placeholders,
   chunks,
   compareIds,
   SqlRepository,
 } from './sql-helpers.ts';
+
+/** The columns of one event row, in the builder's parameter order. */
+function eventRow(event: CloudTrailEvent): Tables['events'] {
+  return {
+    id: event.id,
+    time_ms: event.timeMs,
+    name: event.name,
+    account: event.account,
+    actor_key: actorKeyOf(event.actor),
+    target_key: eventTargetKey(event),
+    body: JSON.stringify(event),
+  };
+}
+
+function eventsInsert<DB extends Tables>(db: QueryCreator<DB>, rows: readonly InsertObject<DB, 'events'>[]) {
+  return db
+    .insertInto('events')
+    .values(rows)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returning('id');
+}
+
+/** The lists findEvents filters by, in the order their terms (and parameters) appear. */
+const LIST_FILTERS = [
+  ['name', 'names'],
+  ['actor_key', 'actorKeys'],
+  ['target_key', 'targetKeys'],
+  ['account', 'accounts'],
+] as const;
+
+type EventFilter = SelectQueryBuilder<Tables, 'events', object>;
 
 /** Events and baseline sightings. */
 export class EventsRepo extends SqlRepository {
@@ -30,7 +70,8 @@ export class EventsRepo extends SqlRepository {
       requireText(event.name, `events[${index}].name`);
       requireTime(event.timeMs, `events[${index}].timeMs`);
     });
-    const upserts = this.#sightingUpserts(options.sightings ?? []);
+    requireSightings(options.sightings ?? []);
+    const upserts = sightingChunks(options.sightings ?? []);
     // Sorted so that concurrent batches lock unique-index entries in the same order (no deadlocks on PostgreSQL).
     const sorted = [...events].sort((a, b) => compareIds(a.id, b.id));
     const insertedIds = new Set<string>();
@@ -38,31 +79,9 @@ export class EventsRepo extends SqlRepository {
     // PostgreSQL: the last sightings upsert rides along with the first events insert as a data-modifying CTE, one
     // statement (and one round trip) where there were two; sightings first, in key order, as on their own.
     const riding = this.dialect.name === 'postgres' && eventChunks.length > 0 ? upserts.pop() : undefined;
-    for (const upsert of upserts) await this.conn.execute(upsert.sql, upsert.params);
+    if (upserts.length > 0) await recordSightingChunks(this.conn, this.dialect, upserts);
     for (const [index, chunk] of eventChunks.entries()) {
-      const params: SqlValue[] = [];
-      for (const event of chunk) {
-        params.push(
-          event.id,
-          event.timeMs,
-          event.name,
-          event.account,
-          actorKeyOf(event.actor),
-          eventTargetKey(event),
-          JSON.stringify(event),
-        );
-      }
-      const insert = `INSERT INTO events (id, time_ms, name, account, actor_key, target_key, body)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id`;
-      const rows =
-        riding !== undefined && index === 0
-          ? await this.conn.query<{ id: string }>(`WITH sightings AS (${riding.sql}) ${insert}`, [
-              ...riding.params,
-              ...params,
-            ])
-          : await this.conn.query<{ id: string }>(insert, params);
+      const rows = await this.#insertChunk(chunk.map(eventRow), index === 0 ? riding : undefined);
       for (const row of rows) insertedIds.add(row.id);
     }
     const inserted: CloudTrailEvent[] = [];
@@ -72,50 +91,83 @@ export class EventsRepo extends SqlRepository {
     return { inserted, duplicates: events.length - inserted.length };
   }
 
-  #sightingUpserts(rows: readonly SightingRow[]): ReturnType<typeof sightingsUpserts> {
-    requireSightings(rows);
-    return sightingsUpserts(this.dialect, rows);
+  /** One multi-row insert (per event in `serve`: compiled once per row count), with sightings riding along. */
+  #insertChunk(
+    rows: readonly Tables['events'][],
+    riding: readonly SightingRow[] | undefined,
+  ): Promise<{ id: string }[]> {
+    const params: SqlValue[] = riding === undefined ? [] : sightingParams(riding);
+    for (const row of rows)
+      params.push(
+        row.id,
+        row.time_ms,
+        row.name,
+        row.account ?? null,
+        row.actor_key ?? null,
+        row.target_key ?? null,
+        row.body,
+      );
+    const key = `events:${rows.length}:${riding?.length ?? 0}`;
+    return reusedRows(this.conn, this.dialect, key, params, (db) =>
+      riding === undefined
+        ? eventsInsert(db, rows)
+        : eventsInsert(
+            db.with('sightings', (creator) => sightingsUpsert(creator, this.dialect, riding)),
+            rows,
+          ),
+    );
   }
 
   async findEvents(query: EventQuery): Promise<CloudTrailEvent[]> {
-    const where = ['time_ms >= ?', 'time_ms < ?'];
-    const params: SqlValue[] = [requireTime(query.fromMs, 'fromMs'), requireTime(query.toMs, 'toMs')];
-    const lists: [string, readonly string[] | undefined][] = [
-      ['name', query.names],
-      ['actor_key', query.actorKeys],
-      ['target_key', query.targetKeys],
-      ['account', query.accounts],
-    ];
-    for (const [column, values] of lists) {
-      if (values === undefined) continue;
-      if (values.length === 0) return [];
-      where.push(`${column} IN (${placeholders(values.length)})`);
-      params.push(...values);
-    }
+    const from = requireTime(query.fromMs, 'fromMs');
+    const to = requireTime(query.toMs, 'toMs');
     const limit = query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000);
+    if (LIST_FILTERS.some(([, field]) => query[field]?.length === 0)) return [];
     const either = query.actorOrTargetKeys;
-    let sql = `SELECT id, body FROM events WHERE ${where.join(' AND ')} ORDER BY time_ms, id LIMIT ?`;
-    if (either !== undefined) {
-      // A UNION of one branch per key column, so each branch uses its own index ((actor_key, time_ms), (target_key,
-      // time_ms)); an OR in one WHERE may make the planner fall back to the time or name index and read the window.
-      const branches: string[] = [];
-      const common = [...params];
-      params.length = 0;
-      for (const [column, values] of [
-        ['actor_key', either.actorKeys],
-        ['target_key', either.targetKeys],
-      ] as const) {
-        if (values.length === 0) continue;
-        branches.push(
-          `SELECT id, time_ms, body FROM events WHERE ${where.join(' AND ')} AND ${column} IN (${placeholders(values.length)})`,
-        );
-        params.push(...common, ...values);
-      }
-      if (branches.length === 0) return [];
-      sql = `${branches.join(' UNION ')} ORDER BY time_ms, id LIMIT ?`;
-    }
+    // A UNION of one branch per key column, so each branch uses its own index ((actor_key, time_ms), (target_key,
+    // time_ms)); an OR in one WHERE may make the planner fall back to the time or name index and read the window.
+    const branches = (
+      either === undefined
+        ? [undefined]
+        : ([
+            ['actor_key', either.actorKeys],
+            ['target_key', either.targetKeys],
+          ] as const)
+    ).filter((branch) => branch === undefined || branch[1].length > 0);
+    if (branches.length === 0) return [];
+    const common: SqlValue[] = [from, to];
+    for (const [, field] of LIST_FILTERS) common.push(...(query[field] ?? []));
+    const params: SqlValue[] = [];
+    for (const branch of branches) params.push(...common, ...(branch?.[1] ?? []));
     params.push(limit);
-    const rows = await this.conn.query<{ id: string; body: string }>(sql, params);
+    // Run per event by correlation: compiled once per shape (which lists, how long).
+    const key = `events-find:${[...LIST_FILTERS.map(([, field]) => query[field]?.length ?? '-'), ...branches.map((b) => (b === undefined ? 'all' : `${b[0]}${b[1].length}`))].join(':')}`;
+    const rows = await reusedRows<{ id: string; body: string }>(
+      this.conn,
+      this.dialect,
+      key,
+      params,
+      (db) => {
+        const filtered = (branch: (typeof branches)[number]) => {
+          let select: EventFilter = db
+            .selectFrom('events')
+            .where('time_ms', '>=', from)
+            .where('time_ms', '<', to);
+          for (const [column, field] of LIST_FILTERS) {
+            const values = query[field];
+            if (values !== undefined) select = select.where(column, 'in', values);
+          }
+          return branch === undefined ? select : select.where(branch[0], 'in', branch[1]);
+        };
+        const [first, ...rest] = branches;
+        if (first === undefined)
+          return filtered(first).select(['id', 'body']).orderBy('time_ms').orderBy('id').limit(limit);
+        // The branches select time_ms too: the UNION's ORDER BY names result columns.
+        let union = filtered(first).select(['id', 'time_ms', 'body']);
+        for (const branch of rest) union = union.union(filtered(branch).select(['id', 'time_ms', 'body']));
+        return union.orderBy('time_ms').orderBy('id').limit(limit);
+      },
+    );
     const cache = this.caches?.events;
     return rows.map((row) =>
       cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),
@@ -130,6 +182,6 @@ export class EventsRepo extends SqlRepository {
   findSightings(query: SightingQuery): Promise<SightingRow[]> {
     requireTime(query.fromMs, 'fromMs');
     requireTime(query.toMs, 'toMs');
-    return findSightings(this.conn, query);
+    return findSightings(this.conn, this.dialect, query);
   }
 }

@@ -4,7 +4,10 @@ import type { CloudTrailEvent } from '../../model/index.ts';
 import { isSeverity } from '../../model/index.ts';
 import { isCaseState } from '../case-lifecycle.ts';
 import type { CaseFact, KpiFacts, KpiFactsQuery, RemovalFact } from '../kpi-facts.ts';
-import type { SqlConn } from './driver.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { Dialect, SqlConn } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 import { findDenials } from './mfa-denials-sql.ts';
 
 /** Denials are counted from at most this many stored events per request; past it the figures say they are cut. */
@@ -23,48 +26,50 @@ const DENIAL_PATTERNS = [
 
 const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
-// Type aliases, not interfaces: a row type must fit the driver's index signature.
-type RemovalRow = {
-  event_id: string;
-  event_time_ms: number | string;
-  detected_at: number | string;
-  classification: string | null;
-  case_id: number | string | null;
-  resolved_at: number | string | null;
-  resolution: string | null;
-  window_seconds: number | string | null;
-  contained_at: number | string | null;
-};
+/** When a case was contained: its first applied response action (a correlated subquery on the case `c`). */
+const containedAt = (eb: ExpressionBuilder<Tables & { c: Tables['cases'] }, 'c'>) =>
+  eb
+    .selectFrom('response_actions as r')
+    .select((inner) => inner.fn.min('r.applied_at').as('contained_at'))
+    .whereRef('r.case_id', '=', 'c.id')
+    .where('r.applied_at', 'is not', null)
+    .as('contained_at');
 
-type CaseFactRow = {
-  id: number | string;
-  kind: string | null;
-  state: string;
-  severity: string;
-  classification: string | null;
-  first_event_at: number | string;
-  detected_at: number | string;
-  resolved_at: number | string | null;
-  resolution: string | null;
-  vulnerability_window_seconds: number | string | null;
-  contained_at: number | string | null;
-};
-
-const CONTAINED_AT = `(SELECT MIN(r.applied_at) FROM response_actions r WHERE r.case_id = c.id AND r.applied_at IS NOT NULL)`;
-
-async function removalFacts(conn: SqlConn, from: number, to: number): Promise<RemovalFact[]> {
+async function removalFacts(
+  conn: SqlConn,
+  dialect: Dialect,
+  from: number,
+  to: number,
+): Promise<RemovalFact[]> {
   // Several rules may alert on one removal: one fact per event, its earliest detection first.
-  const rows = await conn.query<RemovalRow>(
-    `SELECT a.event_id, a.event_time_ms, a.detected_at, COALESCE(c.classification, a.classification) AS classification,
-            c.id AS case_id, c.resolved_at, c.resolution, c.vulnerability_window_seconds AS window_seconds,
-            ${CONTAINED_AT} AS contained_at
-     FROM alerts a
-     LEFT JOIN case_alerts ca ON ca.alert_id = a.id
-     LEFT JOIN cases c ON c.id = ca.case_id
-     WHERE a.event_name = 'DeactivateMFADevice' AND a.event_outcome = 'success'
-       AND ((a.event_time_ms >= ? AND a.event_time_ms < ?) OR (c.resolved_at >= ? AND c.resolved_at < ?))
-     ORDER BY a.event_id, a.detected_at, a.id`,
-    [from, to, from, to],
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('alerts as a')
+      .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
+      .leftJoin('cases as c', 'c.id', 'ca.case_id')
+      .select((eb) => [
+        'a.event_id',
+        'a.event_time_ms',
+        'a.detected_at',
+        eb.fn.coalesce('c.classification', 'a.classification').as('classification'),
+        'c.id as case_id',
+        'c.resolved_at',
+        'c.resolution',
+        'c.vulnerability_window_seconds as window_seconds',
+        containedAt(eb),
+      ])
+      .where('a.event_name', '=', 'DeactivateMFADevice')
+      .where('a.event_outcome', '=', 'success')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('a.event_time_ms', '>=', from), eb('a.event_time_ms', '<', to)]),
+          eb.and([eb('c.resolved_at', '>=', from), eb('c.resolved_at', '<', to)]),
+        ]),
+      )
+      .orderBy('a.event_id')
+      .orderBy('a.detected_at')
+      .orderBy('a.id'),
   );
   const seen = new Set<string>();
   const facts: RemovalFact[] = [];
@@ -86,15 +91,37 @@ async function removalFacts(conn: SqlConn, from: number, to: number): Promise<Re
   return facts;
 }
 
-async function caseFacts(conn: SqlConn, from: number, to: number): Promise<CaseFact[]> {
-  const rows = await conn.query<CaseFactRow>(
-    `SELECT c.id, c.kind, c.state, c.severity, c.classification, c.first_event_at, c.detected_at, c.resolved_at, c.resolution,
-            c.vulnerability_window_seconds, ${CONTAINED_AT} AS contained_at
-     FROM cases c
-     WHERE c.state <> 'resolved' OR (c.detected_at >= ? AND c.detected_at < ?)
-        OR (c.first_event_at >= ? AND c.first_event_at < ?) OR (c.resolved_at >= ? AND c.resolved_at < ?)
-     ORDER BY c.id`,
-    [from, to, from, to, from, to],
+async function caseFacts(conn: SqlConn, dialect: Dialect, from: number, to: number): Promise<CaseFact[]> {
+  const within = (
+    eb: ExpressionBuilder<Tables & { c: Tables['cases'] }, 'c'>,
+    column: 'c.detected_at' | 'c.first_event_at' | 'c.resolved_at',
+  ) => eb.and([eb(column, '>=', from), eb(column, '<', to)]);
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('cases as c')
+      .select((eb) => [
+        'c.id',
+        'c.kind',
+        'c.state',
+        'c.severity',
+        'c.classification',
+        'c.first_event_at',
+        'c.detected_at',
+        'c.resolved_at',
+        'c.resolution',
+        'c.vulnerability_window_seconds',
+        containedAt(eb),
+      ])
+      .where((eb) =>
+        eb.or([
+          eb('c.state', '<>', 'resolved'),
+          within(eb, 'c.detected_at'),
+          within(eb, 'c.first_event_at'),
+          within(eb, 'c.resolved_at'),
+        ]),
+      )
+      .orderBy('c.id'),
   );
   return rows.flatMap((row): CaseFact[] =>
     isCaseState(row.state) && isSeverity(row.severity)
@@ -118,20 +145,26 @@ async function caseFacts(conn: SqlConn, from: number, to: number): Promise<CaseF
   );
 }
 
-export async function kpiFacts(conn: SqlConn, query: KpiFactsQuery): Promise<KpiFacts> {
+export async function kpiFacts(conn: SqlConn, dialect: Dialect, query: KpiFactsQuery): Promise<KpiFacts> {
   const { fromMs: from, toMs: to } = query;
-  const denials = await conn.query<{ body: string }>(
-    `SELECT body FROM events WHERE time_ms >= ? AND time_ms < ?
-       AND (${DENIAL_PATTERNS.map(() => 'body LIKE ?').join(' OR ')})
-     ORDER BY time_ms, id LIMIT ?`,
-    [from, to, ...DENIAL_PATTERNS, DENIAL_CANDIDATE_LIMIT + 1],
+  const denials = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('events')
+      .select('body')
+      .where('time_ms', '>=', from)
+      .where('time_ms', '<', to)
+      .where((eb) => eb.or(DENIAL_PATTERNS.map((pattern) => eb('body', 'like', pattern))))
+      .orderBy('time_ms')
+      .orderBy('id')
+      .limit(DENIAL_CANDIDATE_LIMIT + 1),
   );
   // Recorded at ingestion (most denials are never stored as events); the stored events above cover data ingested
   // before denials were recorded. cases/ counts an eventID found in both once.
-  const recorded = await findDenials(conn, query, DENIAL_CANDIDATE_LIMIT + 1);
+  const recorded = await findDenials(conn, dialect, query, DENIAL_CANDIDATE_LIMIT + 1);
   return {
-    removals: await removalFacts(conn, from, to),
-    cases: await caseFacts(conn, from, to),
+    removals: await removalFacts(conn, dialect, from, to),
+    cases: await caseFacts(conn, dialect, from, to),
     denialCandidates: denials
       .slice(0, DENIAL_CANDIDATE_LIMIT)
       .map((row) => JSON.parse(row.body) as CloudTrailEvent),

@@ -1,7 +1,8 @@
 // SQL for the access denials recorded at ingestion, shared by SQLite and PostgreSQL.
 
 import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
-import type { SqlConn, SqlValue } from './driver.ts';
+import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import { queryBuilder, queryRows, reusedSql } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // One narrow row per denial rather than the event body: the events table keeps only the MFA-relevant slice, and
@@ -53,45 +54,59 @@ export const DENIAL_FACTS_MIGRATION: SchemaMigration = {
 /** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const CHUNK = 500;
 
-export async function recordDenials(conn: SqlConn, denials: readonly DenialFact[]): Promise<void> {
+export async function recordDenials(
+  conn: SqlConn,
+  dialect: Dialect,
+  denials: readonly DenialFact[],
+): Promise<void> {
   // Sorted so concurrent batches take the same keys in the same order (no deadlocks on PostgreSQL).
   const sorted = [...denials].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   for (let at = 0; at < sorted.length; at += CHUNK) {
     const chunk = sorted.slice(at, at + CHUNK);
-    const params: SqlValue[] = [];
-    for (const d of chunk)
-      params.push(
-        d.eventId,
-        d.timeMs,
-        d.account,
-        d.errorCode,
-        d.policy,
-        d.withoutMfa === null ? null : d.withoutMfa ? 1 : 0,
-      );
-    await conn.execute(
-      `INSERT INTO access_denials (event_id, time_ms, account_id, error_code, policy, without_mfa)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (event_id) DO NOTHING`,
-      params,
+    const rows = chunk.map((d) => ({
+      event_id: d.eventId,
+      time_ms: d.timeMs,
+      account_id: d.account,
+      error_code: d.errorCode,
+      policy: d.policy,
+      without_mfa: d.withoutMfa === null ? null : d.withoutMfa ? 1 : 0,
+    }));
+    const params: SqlValue[] = rows.flatMap((r) => [
+      r.event_id,
+      r.time_ms,
+      r.account_id,
+      r.error_code,
+      r.policy,
+      r.without_mfa,
+    ]);
+    // Recorded at ingestion, per denial in `serve`: compiled once per row count.
+    const text = reusedSql(dialect, `denials:${chunk.length}`, params, (db) =>
+      db
+        .insertInto('access_denials')
+        .values(rows)
+        .onConflict((conflict) => conflict.column('event_id').doNothing()),
     );
+    await conn.execute(text, params);
   }
 }
 
-type DenialRow = {
-  event_id: string;
-  time_ms: number | string;
-  account_id: string | null;
-  error_code: string;
-  policy: string | null;
-  without_mfa: number | string | null;
-};
-
 /** The recorded denials in [from, to), oldest first, at most `limit`. */
-export async function findDenials(conn: SqlConn, query: KpiFactsQuery, limit: number): Promise<DenialFact[]> {
-  const rows = await conn.query<DenialRow>(
-    `SELECT event_id, time_ms, account_id, error_code, policy, without_mfa FROM access_denials
-     WHERE time_ms >= ? AND time_ms < ? ORDER BY time_ms, event_id LIMIT ?`,
-    [query.fromMs, query.toMs, limit],
+export async function findDenials(
+  conn: SqlConn,
+  dialect: Dialect,
+  query: KpiFactsQuery,
+  limit: number,
+): Promise<DenialFact[]> {
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('access_denials')
+      .select(['event_id', 'time_ms', 'account_id', 'error_code', 'policy', 'without_mfa'])
+      .where('time_ms', '>=', query.fromMs)
+      .where('time_ms', '<', query.toMs)
+      .orderBy('time_ms')
+      .orderBy('event_id')
+      .limit(limit),
   );
   return rows.map((row) => ({
     eventId: row.event_id,

@@ -1,5 +1,7 @@
 // The notification outbox: enqueue once per dedupe key, leased claims, retries and dead rows.
 
+import { sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type {
   ClaimNotificationsInput,
@@ -16,10 +18,11 @@ import {
   requireLimit,
   numericId,
   channelList,
-  placeholders,
   chunks,
   SqlRepository,
 } from './sql-helpers.ts';
+import type { Tables } from './query-builder.ts';
+import { changedRows, queryBuilder, queryRows, reusedRows } from './query-builder.ts';
 
 interface OutboxRow {
   id: number;
@@ -69,26 +72,34 @@ export class OutboxRepo extends SqlRepository {
     requireTime(input.nowMs, 'nowMs');
     const payload = JSON.stringify(input.payload);
     if (payload === undefined) throw invalid('payload', 'expected a JSON-serialisable value');
-    const rows = await this.conn.query<{ id: number }>(
-      `INSERT INTO outbox (kind, channel, payload, dedupe_key, state, attempts, next_attempt_at, last_error,
-                           lease_owner, lease_until, created_at, updated_at, sent_at)
-       VALUES (?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?, NULL)
-       ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id`,
-      [
-        input.kind,
-        input.channel,
-        payload,
-        input.dedupeKey,
-        input.notBeforeMs ?? input.nowMs,
-        input.nowMs,
-        input.nowMs,
-      ],
+    const notBefore = input.notBeforeMs ?? input.nowMs;
+    const params = [input.kind, input.channel, payload, input.dedupeKey, notBefore, input.nowMs, input.nowMs];
+    // Per event in `serve`: compiled once. The fixed columns are literals, as they were in the hand-written text.
+    const rows = await reusedRows(this.conn, this.dialect, 'outbox-enqueue', params, (db) =>
+      db
+        .insertInto('outbox')
+        .values({
+          kind: input.kind,
+          channel: input.channel,
+          payload,
+          dedupe_key: input.dedupeKey,
+          state: sql.lit('pending'),
+          attempts: sql.lit(0),
+          next_attempt_at: notBefore,
+          last_error: sql.lit(null),
+          lease_owner: sql.lit(null),
+          lease_until: sql.lit(null),
+          created_at: input.nowMs,
+          updated_at: input.nowMs,
+          sent_at: sql.lit(null),
+        })
+        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+        .returning('id'),
     );
     if (rows[0] !== undefined) return { id: String(rows[0].id), created: true };
-    const existing = await this.conn.query<{ id: number }>(`SELECT id FROM outbox WHERE dedupe_key = ?`, [
-      input.dedupeKey,
-    ]);
+    const existing = await reusedRows(this.conn, this.dialect, 'outbox-by-key', [input.dedupeKey], (db) =>
+      db.selectFrom('outbox').select('id').where('dedupe_key', '=', input.dedupeKey),
+    );
     return { id: String(existing[0]?.id), created: false };
   }
 
@@ -102,29 +113,41 @@ export class OutboxRepo extends SqlRepository {
     const only = channelList(input.channels, 'channels');
     const except = channelList(input.exceptChannels, 'exceptChannels');
     if (only?.length === 0) return [];
-    const channelFilter = [
-      ...(only === undefined ? [] : [`AND channel IN (${placeholders(only.length)})`]),
-      ...(except === undefined || except.length === 0
-        ? []
-        : [`AND channel NOT IN (${placeholders(except.length)})`]),
-    ].join(' ');
+    const leaseUntil = now + input.leaseMs;
     // The due condition is repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked
     // after its lock is taken, so a row another worker leased in between is left alone.
-    const rows = await this.conn.query<OutboxRow>(
-      `WITH due AS (
-         SELECT id FROM outbox
-         WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-           ${channelFilter}
-         ORDER BY next_attempt_at, id
-         LIMIT ?
-         ${this.dialect.forUpdateSkipLocked}
-       )
-       UPDATE outbox
-       SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-       WHERE id IN (SELECT id FROM due)
-         AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
-       RETURNING *`,
-      [now, now, ...(only ?? []), ...(except ?? []), limit, input.workerId, now + input.leaseMs, now, now],
+    const leaseFree = (eb: ExpressionBuilder<Tables, 'outbox'>) =>
+      eb.and([
+        eb('state', '=', 'pending'),
+        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
+      ]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .with('due', (db) =>
+          db
+            .selectFrom('outbox')
+            .select('id')
+            .where((eb) => eb.and([leaseFree(eb), eb('next_attempt_at', '<=', now)]))
+            .$if(only !== undefined, (select) => select.where('channel', 'in', only ?? []))
+            .$if(except !== undefined && except.length > 0, (select) =>
+              select.where('channel', 'not in', except ?? []),
+            )
+            .orderBy('next_attempt_at')
+            .orderBy('id')
+            .limit(limit)
+            // The dialect's row-lock clause as text: empty on SQLite (its writers are serialised already).
+            .modifyEnd(sql.raw(this.dialect.forUpdateSkipLocked)),
+        )
+        .updateTable('outbox')
+        .set((eb) => ({
+          lease_owner: input.workerId,
+          lease_until: leaseUntil,
+          attempts: eb('attempts', '+', 1),
+          updated_at: now,
+        }))
+        .where((eb) => eb.and([eb('id', 'in', eb.selectFrom('due').select('id')), leaseFree(eb)]))
+        .returningAll(),
     );
     return rows
       .map(toNotification)
@@ -135,10 +158,15 @@ export class OutboxRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('notification', id);
     requireTime(nowMs, 'nowMs');
-    const changed = await this.conn.execute(
-      `UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
-       WHERE id = ? AND state = 'pending' AND lease_owner = ?`,
-      [nowMs, nowMs, numeric, workerId],
+    const changed = await changedRows(
+      this.conn,
+      this.#leased(numeric, workerId).set({
+        state: 'sent',
+        sent_at: nowMs,
+        updated_at: nowMs,
+        lease_owner: null,
+        lease_until: null,
+      }),
     );
     return changed > 0 || this.#requireNotification(numeric, id);
   }
@@ -149,19 +177,16 @@ export class OutboxRepo extends SqlRepository {
     requireTime(failure.nowMs, 'nowMs');
     const dead = 'dead' in failure;
     const nextAttempt = 'dead' in failure ? null : requireTime(failure.nextAttemptAtMs, 'nextAttemptAtMs');
-    const changed = await this.conn.execute(
-      `UPDATE outbox
-       SET state = ?, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?,
-           lease_owner = NULL, lease_until = NULL
-       WHERE id = ? AND state = 'pending' AND lease_owner = ?`,
-      [
-        dead ? 'dead' : 'pending',
-        failure.error.slice(0, 4000),
-        nextAttempt,
-        failure.nowMs,
-        numeric,
-        workerId,
-      ],
+    const changed = await changedRows(
+      this.conn,
+      this.#leased(numeric, workerId).set((eb) => ({
+        state: dead ? 'dead' : 'pending',
+        last_error: failure.error.slice(0, 4000),
+        next_attempt_at: nextAttempt ?? eb.ref('next_attempt_at'),
+        updated_at: failure.nowMs,
+        lease_owner: null,
+        lease_until: null,
+      })),
     );
     return changed > 0 || this.#requireNotification(numeric, id);
   }
@@ -180,11 +205,16 @@ export class OutboxRepo extends SqlRepository {
     const held: string[] = [];
     for (const part of chunks(numeric, 500)) {
       // Only a lease still running is extended: one that lapsed may already be another worker's.
-      const rows = await this.conn.query<{ id: number }>(
-        `UPDATE outbox SET lease_until = ?
-         WHERE id IN (${placeholders(part.length)}) AND state = 'pending' AND lease_owner = ? AND lease_until > ?
-         RETURNING id`,
-        [input.nowMs + input.leaseMs, ...part, input.workerId, input.nowMs],
+      const rows = await queryRows(
+        this.conn,
+        queryBuilder(this.dialect)
+          .updateTable('outbox')
+          .set({ lease_until: input.nowMs + input.leaseMs })
+          .where('id', 'in', part)
+          .where('state', '=', 'pending')
+          .where('lease_owner', '=', input.workerId)
+          .where('lease_until', '>', input.nowMs)
+          .returning('id'),
       );
       held.push(...rows.map((row) => String(row.id)));
     }
@@ -195,17 +225,27 @@ export class OutboxRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('notification', id);
     requireTime(nowMs, 'nowMs');
-    const rows = await this.conn.query<OutboxRow>(
-      `UPDATE outbox
-       SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
-       WHERE id = ? AND state = 'dead'
-       RETURNING *`,
-      [nowMs, nowMs, numeric],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .updateTable('outbox')
+        .set({
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: nowMs,
+          updated_at: nowMs,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('id', '=', numeric)
+        .where('state', '=', 'dead')
+        .returningAll(),
     );
     if (rows[0] !== undefined) return toNotification(rows[0]);
-    const existing = await this.conn.query<{ state: string }>(`SELECT state FROM outbox WHERE id = ?`, [
-      numeric,
-    ]);
+    const existing = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect).selectFrom('outbox').select('state').where('id', '=', numeric),
+    );
     if (existing[0] === undefined) throw new NotFoundError('notification', id);
     throw new ConflictError(
       existing[0].state === 'sent'
@@ -221,9 +261,14 @@ export class OutboxRepo extends SqlRepository {
     if (!['pending', 'sent', 'dead'].includes(query.state)) {
       throw invalid('state', `expected pending, sent or dead, got ${JSON.stringify(query.state)}`);
     }
-    const rows = await this.conn.query<OutboxRow>(
-      `SELECT * FROM outbox WHERE state = ? ORDER BY id LIMIT ?`,
-      [query.state, requireLimit(query.limit, 'limit')],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('outbox')
+        .selectAll()
+        .where('state', '=', query.state)
+        .orderBy('id')
+        .limit(requireLimit(query.limit, 'limit')),
     );
     return rows.map(toNotification);
   }
@@ -234,9 +279,15 @@ export class OutboxRepo extends SqlRepository {
     // dialects without a JSON operator; a quote inside a string value is escaped there, so only the key matches,
     // and the parsed payload is checked again. A case page reads this once: no index for it on the outbox.
     const needle = `%${JSON.stringify('caseId')}:${JSON.stringify(caseId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = await this.conn.query<OutboxRow>(
-      `SELECT * FROM outbox WHERE payload LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?`,
-      [needle, requireLimit(limit, 'limit')],
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('outbox')
+        .selectAll()
+        // LIKE with an ESCAPE clause, which the builder has no operator for.
+        .where(sql<boolean>`payload LIKE ${needle} ESCAPE '\\'`)
+        .orderBy('id')
+        .limit(requireLimit(limit, 'limit')),
     );
     return rows
       .map(toNotification)
@@ -244,8 +295,17 @@ export class OutboxRepo extends SqlRepository {
   }
 
   async outboxDepth(): Promise<OutboxDepth> {
-    const rows = await this.conn.query<{ state: string; n: number; oldest: number | null }>(
-      `SELECT state, COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE state IN ('pending', 'dead') GROUP BY state`,
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect)
+        .selectFrom('outbox')
+        .select((eb) => [
+          'state',
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.min('next_attempt_at').as('oldest'),
+        ])
+        .where('state', 'in', ['pending', 'dead'])
+        .groupBy('state'),
     );
     const pending = rows.find((row) => row.state === 'pending');
     const dead = rows.find((row) => row.state === 'dead');
@@ -256,9 +316,21 @@ export class OutboxRepo extends SqlRepository {
     };
   }
 
+  /** The update of a notification this worker still holds (pending, leased to it). */
+  #leased(id: number, workerId: string) {
+    return queryBuilder(this.dialect)
+      .updateTable('outbox')
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .where('lease_owner', '=', workerId);
+  }
+
   /** False when the row exists (the lease was lost or it is final); NotFoundError when it does not. */
   async #requireNotification(numeric: number, id: string): Promise<boolean> {
-    const rows = await this.conn.query(`SELECT id FROM outbox WHERE id = ?`, [numeric]);
+    const rows = await queryRows(
+      this.conn,
+      queryBuilder(this.dialect).selectFrom('outbox').select('id').where('id', '=', numeric),
+    );
     if (rows.length === 0) throw new NotFoundError('notification', id);
     return false;
   }

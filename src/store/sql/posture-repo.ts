@@ -27,20 +27,20 @@ export class PostureSnapshotsRepo extends SqlRepository {
     }
     if (input.cisScore !== null && !Number.isFinite(input.cisScore))
       throw invalid('cisScore', `expected a number or null, got ${String(input.cisScore)}`);
-    return postureSql.recordPostureSnapshot(this.conn, input);
+    return postureSql.recordPostureSnapshot(this.conn, this.dialect, input);
   }
 
   listPostureSnapshots(query: PostureSnapshotQuery): Promise<PostureSnapshotSummary[]> {
     if (query.from !== undefined) requireTime(query.from, 'from');
     if (query.to !== undefined) requireTime(query.to, 'to');
-    return postureSql.listPostureSnapshots(this.conn, query);
+    return postureSql.listPostureSnapshots(this.conn, this.dialect, query);
   }
 
   getPostureSnapshot(id: string): Promise<StoredPostureSnapshot | null> {
-    return postureSql.getPostureSnapshot(this.conn, id);
+    return postureSql.getPostureSnapshot(this.conn, this.dialect, id);
   }
 
   latestPostureSnapshots(query: { readonly accountId?: string } = {}): Promise<StoredPostureSnapshot[]> {
-    return postureSql.latestPostureSnapshots(this.conn, query);
+    return postureSql.latestPostureSnapshots(this.conn, this.dialect, query);
   }
 }

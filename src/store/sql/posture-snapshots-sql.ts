@@ -9,7 +9,11 @@ import type {
   StoredPostureSnapshot,
 } from '../posture-snapshots.ts';
 import { POSTURE_SNAPSHOT_SOURCES } from '../posture-snapshots.ts';
-import type { SqlConn, SqlValue } from './driver.ts';
+import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { Dialect, SqlConn } from './driver.ts';
+import type { Tables } from './query-builder.ts';
+import { changedRows, queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // Findings get their own table rather than one JSON column: trends read only the summary columns, and a large
@@ -50,27 +54,20 @@ export const POSTURE_MIGRATION: SchemaMigration = {
   sql: (t) => tables(t.id, t.integer, t.integer, t.real),
 };
 
-interface SummaryRow {
-  id: number | string;
-  account_id: string;
-  taken_at: number | string;
-  source: string;
-  console_users: number | string;
-  console_users_with_mfa: number | string;
-  mfa_enforced_by_policy: number | string;
-  cis_score: number | string | null;
-  [key: string]: unknown;
-}
+const SUMMARY_COLUMNS = [
+  'id',
+  'account_id',
+  'taken_at',
+  'source',
+  'console_users',
+  'console_users_with_mfa',
+  'mfa_enforced_by_policy',
+  'cis_score',
+] as const;
+const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'state_json', 'event_facts_json', 'based_on'] as const;
 
-interface FullRow extends SummaryRow {
-  state_json: string;
-  event_facts_json: string;
-  based_on: number | string | null;
-}
-
-const SUMMARY_COLUMNS = `id, account_id, taken_at, source, console_users, console_users_with_mfa,
-  mfa_enforced_by_policy, cis_score`;
-const FULL_COLUMNS = `${SUMMARY_COLUMNS}, state_json, event_facts_json, based_on`;
+type SummaryRow = Pick<Selectable<Tables['posture_snapshots']>, (typeof SUMMARY_COLUMNS)[number]>;
+type FullRow = Pick<Selectable<Tables['posture_snapshots']>, (typeof FULL_COLUMNS)[number]>;
 
 /** Rows of findings per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const FINDINGS_PER_INSERT = 500;
@@ -94,46 +91,45 @@ function numericId(id: string): number | null {
 
 export async function recordPostureSnapshot(
   conn: SqlConn,
+  dialect: Dialect,
   input: PostureSnapshotInput,
 ): Promise<PostureSnapshotSummary> {
+  const db = queryBuilder(dialect);
   const basedOn = input.basedOn === null ? null : numericId(input.basedOn);
-  const rows = await conn.query<SummaryRow>(
-    `INSERT INTO posture_snapshots (account_id, taken_at, source, console_users, console_users_with_mfa,
-       mfa_enforced_by_policy, cis_score, state_json, event_facts_json, based_on)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     RETURNING ${SUMMARY_COLUMNS}`,
-    [
-      input.accountId,
-      input.takenAt,
-      input.source,
-      input.consoleUsers,
-      input.consoleUsersWithMfa,
-      input.mfaEnforcedByPolicy,
-      input.cisScore,
-      JSON.stringify(input.state ?? null),
-      JSON.stringify(input.eventFacts),
-      basedOn,
-    ],
+  const rows = await queryRows(
+    conn,
+    db
+      .insertInto('posture_snapshots')
+      .values({
+        account_id: input.accountId,
+        taken_at: input.takenAt,
+        source: input.source,
+        console_users: input.consoleUsers,
+        console_users_with_mfa: input.consoleUsersWithMfa,
+        mfa_enforced_by_policy: input.mfaEnforcedByPolicy,
+        cis_score: input.cisScore,
+        state_json: JSON.stringify(input.state ?? null),
+        event_facts_json: JSON.stringify(input.eventFacts),
+        based_on: basedOn,
+      })
+      .returning(SUMMARY_COLUMNS),
   );
   const summary = toSummary(rows[0] as SummaryRow);
   const snapshotId = Number(summary.id);
   for (let start = 0; start < input.findings.length; start += FINDINGS_PER_INSERT) {
     const batch = input.findings.slice(start, start + FINDINGS_PER_INSERT);
-    const params: SqlValue[] = [];
-    batch.forEach((finding, offset) => {
-      params.push(
-        snapshotId,
-        start + offset,
-        finding.checkId,
-        finding.status,
-        finding.resource.arn ?? finding.resource.name,
-        JSON.stringify(finding),
-      );
-    });
-    await conn.execute(
-      `INSERT INTO posture_findings (snapshot_id, position, check_id, status, resource, body)
-       VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      params,
+    await changedRows(
+      conn,
+      db.insertInto('posture_findings').values(
+        batch.map((finding, offset) => ({
+          snapshot_id: snapshotId,
+          position: start + offset,
+          check_id: finding.checkId,
+          status: finding.status,
+          resource: finding.resource.arn ?? finding.resource.name,
+          body: JSON.stringify(finding),
+        })),
+      ),
     );
   }
   return summary;
@@ -141,57 +137,70 @@ export async function recordPostureSnapshot(
 
 export async function listPostureSnapshots(
   conn: SqlConn,
+  dialect: Dialect,
   query: PostureSnapshotQuery,
 ): Promise<PostureSnapshotSummary[]> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (query.from !== undefined) {
-    where.push('taken_at >= ?');
-    params.push(query.from);
-  }
-  if (query.to !== undefined) {
-    where.push('taken_at < ?');
-    params.push(query.to);
-  }
-  if (query.accountId !== undefined) {
-    where.push('account_id = ?');
-    params.push(query.accountId);
-  }
-  const rows = await conn.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM posture_snapshots
-     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY taken_at, id`,
-    params,
+  const { from, to, accountId } = query;
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('posture_snapshots')
+      .select(SUMMARY_COLUMNS)
+      .$if(from !== undefined, (select) => select.where('taken_at', '>=', from ?? 0))
+      .$if(to !== undefined, (select) => select.where('taken_at', '<', to ?? 0))
+      .$if(accountId !== undefined, (select) => select.where('account_id', '=', accountId ?? ''))
+      .orderBy('taken_at')
+      .orderBy('id'),
   );
   const before =
-    query.carryIn === true && query.from !== undefined
-      ? await latestBefore(conn, query.from, query.accountId)
-      : [];
+    query.carryIn === true && from !== undefined ? await latestBefore(conn, dialect, from, accountId) : [];
   return [...before, ...rows].map(toSummary);
 }
 
 /** The newest snapshot of each account (or of the one asked for) taken before `from`, oldest first. */
-async function latestBefore(
+function latestBefore(
   conn: SqlConn,
+  dialect: Dialect,
   from: number,
   accountId: string | undefined,
 ): Promise<SummaryRow[]> {
-  const account = accountId === undefined ? '' : 'AND p.account_id = ?';
-  return conn.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM posture_snapshots p
-     WHERE p.taken_at < ? ${account}
-       AND NOT EXISTS (SELECT 1 FROM posture_snapshots q
-                       WHERE q.account_id = p.account_id AND q.taken_at < ?
-                         AND (q.taken_at > p.taken_at OR (q.taken_at = p.taken_at AND q.id > p.id)))
-     ORDER BY p.taken_at, p.id`,
-    [from, ...(accountId === undefined ? [] : [accountId]), from],
+  return queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('posture_snapshots as p')
+      .select(SUMMARY_COLUMNS.map((column) => `p.${column}` as const))
+      .where('p.taken_at', '<', from)
+      .$if(accountId !== undefined, (select) => select.where('p.account_id', '=', accountId ?? ''))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('posture_snapshots as q')
+              .select(sql.lit(1).as('one'))
+              .whereRef('q.account_id', '=', 'p.account_id')
+              .where('q.taken_at', '<', from)
+              .where((eb) =>
+                eb.or([
+                  eb('q.taken_at', '>', eb.ref('p.taken_at')),
+                  eb.and([eb('q.taken_at', '=', eb.ref('p.taken_at')), eb('q.id', '>', eb.ref('p.id'))]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .orderBy('p.taken_at')
+      .orderBy('p.id'),
   );
 }
 
-async function withDetails(conn: SqlConn, row: FullRow): Promise<StoredPostureSnapshot> {
-  const findings = await conn.query<{ body: string }>(
-    `SELECT body FROM posture_findings WHERE snapshot_id = ? ORDER BY position`,
-    [Number(row.id)],
+async function withDetails(conn: SqlConn, dialect: Dialect, row: FullRow): Promise<StoredPostureSnapshot> {
+  const findings = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('posture_findings')
+      .select('body')
+      .where('snapshot_id', '=', Number(row.id))
+      .orderBy('position'),
   );
   return {
     ...toSummary(row),
@@ -202,29 +211,45 @@ async function withDetails(conn: SqlConn, row: FullRow): Promise<StoredPostureSn
   };
 }
 
-export async function getPostureSnapshot(conn: SqlConn, id: string): Promise<StoredPostureSnapshot | null> {
+export async function getPostureSnapshot(
+  conn: SqlConn,
+  dialect: Dialect,
+  id: string,
+): Promise<StoredPostureSnapshot | null> {
   const numeric = numericId(id);
   if (numeric === null) return null;
-  const rows = await conn.query<FullRow>(`SELECT ${FULL_COLUMNS} FROM posture_snapshots WHERE id = ?`, [
-    numeric,
-  ]);
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect).selectFrom('posture_snapshots').select(FULL_COLUMNS).where('id', '=', numeric),
+  );
   const row = rows[0];
-  return row === undefined ? null : withDetails(conn, row);
+  return row === undefined ? null : withDetails(conn, dialect, row);
 }
 
 export async function latestPostureSnapshots(
   conn: SqlConn,
+  dialect: Dialect,
   query: { readonly accountId?: string },
 ): Promise<StoredPostureSnapshot[]> {
-  const rows = await conn.query<FullRow>(
-    `SELECT ${FULL_COLUMNS} FROM posture_snapshots s
-     WHERE s.id = (SELECT t.id FROM posture_snapshots t WHERE t.account_id = s.account_id
-                   ORDER BY t.taken_at DESC, t.id DESC LIMIT 1)
-       ${query.accountId === undefined ? '' : 'AND s.account_id = ?'}
-     ORDER BY s.account_id`,
-    query.accountId === undefined ? [] : [query.accountId],
+  const { accountId } = query;
+  const rows = await queryRows(
+    conn,
+    queryBuilder(dialect)
+      .selectFrom('posture_snapshots as s')
+      .select(FULL_COLUMNS.map((column) => `s.${column}` as const))
+      .where('s.id', '=', (eb) =>
+        eb
+          .selectFrom('posture_snapshots as t')
+          .select('t.id')
+          .whereRef('t.account_id', '=', 's.account_id')
+          .orderBy('t.taken_at', 'desc')
+          .orderBy('t.id', 'desc')
+          .limit(1),
+      )
+      .$if(accountId !== undefined, (select) => select.where('s.account_id', '=', accountId ?? ''))
+      .orderBy('s.account_id'),
   );
   const snapshots: StoredPostureSnapshot[] = [];
-  for (const row of rows) snapshots.push(await withDetails(conn, row));
+  for (const row of rows) snapshots.push(await withDetails(conn, dialect, row));
   return snapshots;
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Dialect } from './driver.ts';
-import { queryBuilder } from './query-builder.ts';
+import { queryBuilder, reusedSql } from './query-builder.ts';
 
 const dialect = (name: Dialect['name']): Dialect => ({ name, forUpdate: '', forUpdateSkipLocked: '' });
 
@@ -24,4 +24,35 @@ describe('query builder', () => {
       assert.deepEqual(compiled.parameters, ['s3', 5]);
     });
   }
+});
+
+describe('reused SQL text', () => {
+  const sqlite = dialect('sqlite');
+  const build = (source: string, limit: number) => (db: ReturnType<typeof queryBuilder>) =>
+    db.selectFrom('dead_letters').select('id').where('source', '=', source).limit(limit);
+
+  it('compiles once per key and hands back the same text with other values', () => {
+    let builds = 0;
+    const counted = (source: string, limit: number) => (db: ReturnType<typeof queryBuilder>) => {
+      builds++;
+      return build(source, limit)(db);
+    };
+    const first = reusedSql(sqlite, 'test:reuse', ['s3', 5], counted('s3', 5));
+    const second = reusedSql(sqlite, 'test:reuse', ['sqs', 9], counted('sqs', 9));
+    assert.equal(first, 'select "id" from "dead_letters" where "source" = ? limit ?');
+    assert.equal(second, first);
+    assert.equal(builds, 1);
+  });
+
+  it('refuses parameters that are not in the order the builder put them', () => {
+    assert.throws(
+      () => reusedSql(sqlite, 'test:order', [5, 's3'], build('s3', 5)),
+      /parameters out of the builder's order/,
+    );
+    // Refused, so not kept: the next call with the right order compiles and passes.
+    assert.equal(
+      reusedSql(sqlite, 'test:order', ['s3', 5], build('s3', 5)),
+      'select "id" from "dead_letters" where "source" = ? limit ?',
+    );
+  });
 });

@@ -11,7 +11,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import type { Compilable, Generated } from 'kysely';
+import type { Compilable, Generated, GeneratedAlways } from 'kysely';
 import type { Dialect, SqlConn, SqlRow, SqlValue } from './driver.ts';
 
 /** The tables the converted repositories use, column names as in the migrations. */
@@ -26,6 +26,92 @@ export interface Tables {
     created_at: number;
   };
 
+  // --- Event side (issue 14, events / alerts / outbox / KPIs / posture repositories) ---------------------------
+  readonly events: {
+    id: string;
+    time_ms: number;
+    name: string;
+    account: string | null;
+    actor_key: string | null;
+    target_key: string | null;
+    body: string;
+  };
+  readonly baseline_sightings: {
+    actor_key: string;
+    value: string;
+    day: number;
+    first_ms: number;
+    last_ms: number;
+    count: number;
+  };
+  readonly alerts: {
+    id: string;
+    rule_id: string;
+    severity: string;
+    classification: string | null;
+    target_user: string | null;
+    account: string | null;
+    event_id: string;
+    event_name: string;
+    event_outcome: string;
+    event_time_ms: number;
+    detected_at: number;
+    updated_at: number;
+    body: string;
+    // Generated from the body (alert-search-sql.ts): read and filtered on, never written.
+    region: GeneratedAlways<string | null>;
+    source_ip: GeneratedAlways<string | null>;
+    actor_arn: GeneratedAlways<string | null>;
+    actor_user: GeneratedAlways<string | null>;
+    incident_id: GeneratedAlways<string | null>;
+    severity_order: GeneratedAlways<number>;
+  };
+  readonly outbox: {
+    id: Generated<number>;
+    kind: string;
+    channel: string;
+    payload: string;
+    dedupe_key: string;
+    state: string;
+    attempts: number;
+    next_attempt_at: number;
+    last_error: string | null;
+    lease_owner: string | null;
+    lease_until: number | null;
+    created_at: number;
+    updated_at: number;
+    sent_at: number | null;
+  };
+  readonly access_denials: {
+    event_id: string;
+    time_ms: number;
+    account_id: string | null;
+    error_code: string;
+    policy: string | null;
+    /** 1 without MFA, 0 with, NULL unknown (rows carried over from version 20). */
+    without_mfa: number | null;
+  };
+  readonly posture_snapshots: {
+    id: Generated<number>;
+    account_id: string;
+    taken_at: number;
+    source: string;
+    console_users: number;
+    console_users_with_mfa: number;
+    mfa_enforced_by_policy: number;
+    cis_score: number | null;
+    state_json: string;
+    event_facts_json: string;
+    based_on: number | null;
+  };
+  readonly posture_findings: {
+    snapshot_id: number;
+    position: number;
+    check_id: string;
+    status: string;
+    resource: string;
+    body: string;
+  };
   // --- The case side (cases, verifications, approvals, tokens, sessions, leases, response actions) -------------
   // Times and counters are BIGINT on PostgreSQL, read back as numbers (postgres-store.ts's type parser).
   readonly cases: {
@@ -145,8 +231,6 @@ export interface Tables {
     undone_at: number | null;
     undone_by: string | null;
   };
-  /** Only what opening a case reads; the event/alert side's block declares the whole table (keep that one at merge). */
-  readonly alerts: { id: string; event_time_ms: number; detected_at: number };
   // --- end of the case side --------------------------------------------------------------------------------------
 }
 
@@ -186,4 +270,49 @@ export function queryRows<R extends SqlRow>(conn: SqlConn, query: Compilable<R>)
 export function queryChanges(conn: SqlConn, query: Compilable): Promise<number> {
   const compiled = query.compile();
   return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
+}
+
+/** Rows changed by a compiled INSERT, UPDATE or DELETE. */
+export function changedRows(conn: SqlConn, query: Compilable<unknown>): Promise<number> {
+  const compiled = query.compile();
+  return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
+}
+
+/** Shapes kept per dialect: enough for every row count of the chunked inserts and the usual filters. */
+const MAX_REUSED = 4096;
+const REUSED = { sqlite: new Map<string, string>(), postgres: new Map<string, string>() } as const;
+
+/**
+ * The SQL text of a query whose text depends only on `key` (its shape: which filters, how many rows), compiled once
+ * per dialect and key and then reused: kysely compiles at call time, and the per-event queries of `serve` would
+ * otherwise rebuild and recompile the same text for every event. `params` are the values in the builder's order;
+ * the first compile checks them against the builder's own, so a wrong order fails there, before any row is written.
+ */
+export function reusedSql(
+  dialect: Dialect,
+  key: string,
+  params: readonly SqlValue[],
+  build: (db: Kysely<Tables>) => Compilable<unknown>,
+): string {
+  const texts = REUSED[dialect.name];
+  const known = texts.get(key);
+  if (known !== undefined) return known;
+  const compiled = build(queryBuilder(dialect)).compile();
+  const expected = compiled.parameters;
+  if (expected.length !== params.length || expected.some((value, index) => value !== params[index]))
+    throw new Error(`query ${key}: parameters out of the builder's order (a bug)`);
+  // Past the bound (unusual filter lists) a shape is compiled on every call rather than kept forever.
+  if (texts.size < MAX_REUSED) texts.set(key, compiled.sql);
+  return compiled.sql;
+}
+
+/** Rows of a query run through `reusedSql`, typed by the builder. */
+export function reusedRows<R extends SqlRow>(
+  conn: SqlConn,
+  dialect: Dialect,
+  key: string,
+  params: readonly SqlValue[],
+  build: (db: Kysely<Tables>) => Compilable<R>,
+): Promise<R[]> {
+  return conn.query<R>(reusedSql(dialect, key, params, build), params);
 }
