@@ -21,3 +21,10 @@ void test('globMatches: case-insensitive only when asked (actions yes, ARNs no)'
   assert.equal(globMatches('IAM:createaccesskey', 'iam:CreateAccessKey', true), true);
   assert.equal(globMatches('arn:aws:s3:::Production/*', 'arn:aws:s3:::production/x'), false);
 });
+
+void test('globMatches: a * in the pattern is a wildcard even where the value holds a literal *', () => {
+  // Read as a literal, the pattern's * would consume the value's * and then need "b" right after it.
+  assert.equal(globMatches('*b', '*ab'), true);
+  assert.equal(globMatches('a*', 'a*'), true);
+  assert.equal(globMatches('*', '***'), true);
+});
