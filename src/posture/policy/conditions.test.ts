@@ -325,3 +325,33 @@ void test('Null: several values are ORed, and "TRUE" is read as true', () => {
   assert.equal(evaluateClause(clause('Null', 'k', ['false', 'true']), absent, true), true);
   assert.equal(evaluateClause(clause('Null', 'k', ['false', 'false']), absent, true), false);
 });
+
+void test('survivors of the mutation run: what an unreadable address, date or variable, and ForAnyValue on an absent key give', () => {
+  const ip = (request: string, cidr: string) =>
+    evaluateClause(clause('IpAddress', 'ip', [cidr]), new Map([['ip', [request]]]), true);
+  // Read as numbers, a byte of 256 carries into the next one and "garbage" is 0: neither may match.
+  assert.equal(ip('192.0.3.0', '192.0.2.256'), false);
+  assert.equal(ip('0.0.0.1', '0.0.0/24'), false);
+  assert.equal(ip('x.0.0.1', '0.0.0.0/24'), false);
+  const june: ContextKeys = new Map([['d', ['2024-06-01T00:00:00Z']]]);
+  assert.equal(evaluateClause(clause('DateGreaterThan', 'd', ['not a date']), june, true), false);
+  // StringLike is a flat glob: its * crosses the colons of an ARN (ArnLike's would not).
+  const arn: ContextKeys = new Map([['k', ['arn:aws:iam::123456789012:user/alice']]]);
+  assert.equal(evaluateClause(clause('StringLike', 'k', ['arn:aws:*:user/alice']), arn, true), true);
+  assert.equal(evaluateClause(clause('ArnLike', 'k', ['arn:aws:*:user/alice']), arn, true), false);
+  // A variable whose key is absent matches nothing, whatever the operator compares with.
+  const keys: ContextKeys = new Map<string, readonly string[] | null>([
+    ['k', ['x']],
+    ['aws:principaltag/team', null],
+  ]);
+  for (const operator of ['StringLike', 'Bool', 'StringEqualsIgnoreCase', 'ArnLike'])
+    assert.equal(
+      evaluateClause(clause(operator, 'k', ['${aws:PrincipalTag/team}']), keys, true),
+      false,
+      operator,
+    );
+  assert.equal(evaluateClause(clause('StringNotLike', 'k', ['${aws:PrincipalTag/team}']), keys, true), true);
+  // ForAnyValue over an absent key is false even for a negated operator (a set of nothing has no member).
+  assert.equal(evaluateClause(clause('ForAnyValue:StringNotEquals', 'k', ['x']), absent, true), false);
+  assert.equal(evaluateClause(clause('ForAllValues:StringNotEquals', 'k', ['x']), absent, true), true);
+});
