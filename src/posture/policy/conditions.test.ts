@@ -15,6 +15,11 @@ function clause(operator: string, key: string, values: string[]): ConditionClaus
 const absent: ContextKeys = new Map([['k', null]]);
 const unknown: ContextKeys = new Map();
 
+/** One operator, one policy value, against a request whose key holds the one value `request`. */
+function against(operator: string, request: string, policy: string) {
+  return evaluateClause(clause(operator, 'k', [policy]), new Map([['k', [request]]]), true);
+}
+
 void test('absent key: non-IfExists operators are false, negated ones true, IfExists true (IAM condition operators reference)', () => {
   const table: [string, boolean][] = [
     ['StringEquals', false],
@@ -185,8 +190,7 @@ void test('policy variables in condition values resolve; unknown ones are undeci
 });
 
 void test('IpAddress: IPv4 CIDR containment at its edges; IPv6 is undecidable; malformed addresses never match', () => {
-  const at = (ip: string, cidr: string, operator = 'IpAddress') =>
-    evaluateClause(clause(operator, 'ip', [cidr]), new Map([['ip', [ip]]]), true);
+  const at = (ip: string, cidr: string, operator = 'IpAddress') => against(operator, ip, cidr);
   assert.equal(at('192.0.2.10', '192.0.2.10'), true, 'no prefix length is /32');
   assert.equal(at('192.0.2.10', '192.0.2.11'), false);
   assert.equal(at('192.0.2.10', '192.0.3.0/24'), false);
@@ -214,8 +218,7 @@ void test('IpAddress: IPv4 CIDR containment at its edges; IPv6 is undecidable; m
 });
 
 void test('Numeric operators: every relation at its edge; a blank or non-finite number matches nothing', () => {
-  const n = (operator: string, policy: string, request = '300') =>
-    evaluateClause(clause(operator, 'n', [policy]), new Map([['n', [request]]]), true);
+  const n = (operator: string, policy: string, request = '300') => against(operator, request, policy);
   const table: [string, string, boolean][] = [
     ['NumericEquals', '300', true],
     ['NumericEquals', '300.0', true],
@@ -242,7 +245,7 @@ void test('Numeric operators: every relation at its edge; a blank or non-finite 
 
 void test('Date operators: ISO dates and epoch seconds, every relation at its edge; a text that is no date matches nothing', () => {
   const d = (operator: string, policy: string, request = '2024-06-01T00:00:00Z') =>
-    evaluateClause(clause(operator, 'd', [policy]), new Map([['d', [request]]]), true);
+    against(operator, request, policy);
   const june = '2024-06-01T00:00:00Z';
   const table: [string, string, boolean][] = [
     ['DateEquals', june, true],
@@ -264,18 +267,16 @@ void test('Date operators: ISO dates and epoch seconds, every relation at its ed
 });
 
 void test('Bool, BinaryEquals and the case of StringEqualsIgnoreCase on both sides', () => {
-  const one = (operator: string, request: string, policy: string) =>
-    evaluateClause(clause(operator, 'k', [policy]), new Map([['k', [request]]]), true);
-  assert.equal(one('Bool', 'false', 'true'), false);
-  assert.equal(one('Bool', 'False', 'FALSE'), true);
-  assert.equal(one('BinaryEquals', 'QUJD', 'QUJD'), true);
-  assert.equal(one('BinaryEquals', 'QUJD', 'qujd'), false);
-  assert.equal(one('StringEqualsIgnoreCase', 'hello', 'HELLO'), true);
-  assert.equal(one('StringNotEqualsIgnoreCase', 'hello', 'HELLO'), false);
-  assert.equal(one('StringNotEqualsIgnoreCase', 'hello', 'world'), true);
-  assert.equal(one('ArnEquals', 'arn:aws:iam::123:role/a', 'arn:aws:iam::123:role/a'), true);
-  assert.equal(one('ArnNotEquals', 'arn:aws:iam::123:role/a', 'arn:aws:iam::123:role/b'), true);
-  assert.equal(one('StringLike', 'abc', 'a?d'), false);
+  assert.equal(against('Bool', 'false', 'true'), false);
+  assert.equal(against('Bool', 'False', 'FALSE'), true);
+  assert.equal(against('BinaryEquals', 'QUJD', 'QUJD'), true);
+  assert.equal(against('BinaryEquals', 'QUJD', 'qujd'), false);
+  assert.equal(against('StringEqualsIgnoreCase', 'hello', 'HELLO'), true);
+  assert.equal(against('StringNotEqualsIgnoreCase', 'hello', 'HELLO'), false);
+  assert.equal(against('StringNotEqualsIgnoreCase', 'hello', 'world'), true);
+  assert.equal(against('ArnEquals', 'arn:aws:iam::123:role/a', 'arn:aws:iam::123:role/a'), true);
+  assert.equal(against('ArnNotEquals', 'arn:aws:iam::123:role/a', 'arn:aws:iam::123:role/b'), true);
+  assert.equal(against('StringLike', 'abc', 'a?d'), false);
 });
 
 void test('a key that looks like an MFA key but is not one is known to be absent, not unknown', () => {
@@ -327,8 +328,7 @@ void test('Null: several values are ORed, and "TRUE" is read as true', () => {
 });
 
 void test('survivors of the mutation run: what an unreadable address, date or variable, and ForAnyValue on an absent key give', () => {
-  const ip = (request: string, cidr: string) =>
-    evaluateClause(clause('IpAddress', 'ip', [cidr]), new Map([['ip', [request]]]), true);
+  const ip = (request: string, cidr: string) => against('IpAddress', request, cidr);
   // Read as numbers, a byte of 256 carries into the next one and "garbage" is 0: neither may match.
   assert.equal(ip('192.0.3.0', '192.0.2.256'), false);
   assert.equal(ip('0.0.0.1', '0.0.0/24'), false);
