@@ -28,3 +28,16 @@ void test('globMatches: a * in the pattern is a wildcard even where the value ho
   assert.equal(globMatches('a*', 'a*'), true);
   assert.equal(globMatches('*', '***'), true);
 });
+
+void test('globMatches: without a *, a mismatch is final (no backtracking to a star that is not there)', () => {
+  assert.equal(globMatches('ab', 'ac'), false);
+  assert.equal(globMatches('bc', 'abc'), false);
+  assert.equal(globMatches('a?c', 'xabc'), false);
+  // With a star, backtracking finds the match further on.
+  assert.equal(globMatches('*bc', 'abcbc'), true);
+  assert.equal(globMatches('a*bc', 'abcbd'), false);
+  assert.equal(globMatches('a*b*', 'aXbYb'), true);
+  // A star may stand for nothing, in the middle or first.
+  assert.equal(globMatches('a*b', 'ab'), true);
+  assert.equal(globMatches('*a', 'a'), true);
+});
