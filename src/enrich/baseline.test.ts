@@ -74,6 +74,16 @@ describe('baseline transfer', () => {
     assert.equal(merged.data.size, 1);
   });
 
+  it('names each value once in the table, however many callers used it', () => {
+    const both = chunkBuilder([
+      { actor: 'alice', ip: IPS[0]!, agent: AGENTS[0]!, offsetMs: 0 },
+      { actor: 'bob', ip: IPS[0]!, agent: AGENTS[0]!, offsetMs: 0 },
+    ]);
+    const encoded = both.encode();
+    assert.equal(encoded.actors.length, 2);
+    assert.deepEqual([...encoded.values].sort(), ['any', `ip:${IPS[0]}`, 'ua:aws-cli'].sort());
+  });
+
   it('encodes an empty baseline as empty tables', () => {
     const encoded = new BaselineBuilder().encode();
     assert.deepEqual([encoded.actors, encoded.values, [...encoded.numbers]], [[], [], []]);
@@ -124,6 +134,9 @@ describe('what counts as the same caller and the same client', () => {
     ['[aws-sdk-go-v2/1.24.0]', 'aws-sdk-go-v2'],
     ['  terraform-provider-aws (+https://registry.terraform.io)', 'terraform-provider-aws'],
     ['curl,7.88', 'curl'],
+    ['[terraform]', 'terraform'],
+    // Only a leading bracket is dropped: one inside the token is part of it.
+    ['a[b/1.0', 'a[b'],
     ['Mozilla;5.0', 'mozilla'],
     ['Mozilla(5.0)', 'mozilla'],
     ['x'.repeat(70), 'x'.repeat(64)],
@@ -158,6 +171,15 @@ describe('what counts as the same caller and the same client', () => {
   for (const c of clients) {
     it(`client of ${c.what}: ${String(c.family)}`, () => assert.equal(clientFamily(call(c.spec)), c.family));
   }
+
+  it('an event whose caller is nobody (no ARN, principal id or user name) is no sighting of anyone', () => {
+    const event = call({ actor: 'alice' });
+    const nobody = { ...event, actor: { ...event.actor, arn: null, principalId: null, userName: null } };
+    assert.deepEqual(baselineSightings([nobody]), []);
+    const builder = new BaselineBuilder();
+    builder.observe(nobody);
+    assert.equal(builder.data.size, 0);
+  });
 
   it('an event without a user agent has no client family', () => {
     assert.equal(clientFamily({ ...call(), userAgent: null }), null);

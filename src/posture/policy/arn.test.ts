@@ -102,3 +102,29 @@ void test('property: a wildcard in a non-resource segment never matches a value 
     { numRuns: 500 },
   );
 });
+
+void test('a pattern that is not an ARN (no colon, or only stars first) is compared with the whole value', () => {
+  const value = 'arn:aws:iam::123456789012:user/alice';
+  assert.equal(arnMatches('*alice', value), true);
+  assert.equal(arnMatches('*-prod', value), false);
+  assert.equal(arnMatches('*-prod', 'bucket-prod'), true);
+  // With a colon it is an ARN pattern, segment by segment: "*" is the first segment only.
+  assert.equal(arnMatches('*:user/alice', value), false);
+});
+
+void test('a value that is not an ARN is compared as a flat string, a * crossing its colons', () => {
+  assert.equal(arnMatches('urn:a:b:c:*:x', 'urn:a:b:c:1:2:x'), true);
+  assert.equal(arnMatches('arn:*:b', 'arn:a:b'), true);
+  assert.equal(arnMatches('arn:?:b', 'arn:a:c'), false);
+});
+
+void test('the last piece of a pattern cut short must end with * and is matched against the rest of the value', () => {
+  const value = 'arn:aws:iam::123456789012:user/alice';
+  // A ? could stand for the colon, but only a trailing * lets a short pattern reach past its last segment.
+  assert.equal(arnMatches('arn:aws:iam::?????', 'arn:aws:iam::1:u/a'), false);
+  assert.equal(arnMatches('arn:aws:iam::*alice', value), false);
+  // The rest starts at the pattern's last segment (not at "arn"), colons kept.
+  assert.equal(arnMatches('arn:aws:iam::1234*', value), true);
+  assert.equal(arnMatches('arn:aws*', value), true);
+  assert.equal(arnMatches('arn:aws:iam::123456789012?user*', value), true);
+});

@@ -37,6 +37,17 @@ describe('policy variables', () => {
       resolved: { kind: 'absent', variable: 'aws:PrincipalTag/team' },
     },
     { text: "${aws:username, 'nobody'}", resolved: { kind: 'value', text: 'alice' } },
+    // The default is one quoted text, whole: anything before or after the quotes makes it no default.
+    {
+      text: "${aws:PrincipalTag/team, x'ops'}",
+      resolved: { kind: 'absent', variable: 'aws:PrincipalTag/team' },
+    },
+    {
+      text: "${aws:PrincipalTag/team, 'ops'x}",
+      resolved: { kind: 'absent', variable: 'aws:PrincipalTag/team' },
+    },
+    // A comma first: the key's name is empty (an unknown key), not the default.
+    { text: "${, 'x'}", resolved: { kind: 'unknown', variable: '' } },
     { text: 'x${aws:PrincipalTag/blank}y', resolved: { kind: 'value', text: 'xy' } },
     { text: '${aws:SourceIp}', resolved: { kind: 'unknown', variable: 'aws:SourceIp' } },
     { text: '${s3:prefix}', resolved: { kind: 'unknown', variable: 's3:prefix' } },

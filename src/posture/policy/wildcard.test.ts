@@ -21,3 +21,23 @@ void test('globMatches: case-insensitive only when asked (actions yes, ARNs no)'
   assert.equal(globMatches('IAM:createaccesskey', 'iam:CreateAccessKey', true), true);
   assert.equal(globMatches('arn:aws:s3:::Production/*', 'arn:aws:s3:::production/x'), false);
 });
+
+void test('globMatches: a * in the pattern is a wildcard even where the value holds a literal *', () => {
+  // Read as a literal, the pattern's * would consume the value's * and then need "b" right after it.
+  assert.equal(globMatches('*b', '*ab'), true);
+  assert.equal(globMatches('a*', 'a*'), true);
+  assert.equal(globMatches('*', '***'), true);
+});
+
+void test('globMatches: without a *, a mismatch is final (no backtracking to a star that is not there)', () => {
+  assert.equal(globMatches('ab', 'ac'), false);
+  assert.equal(globMatches('bc', 'abc'), false);
+  assert.equal(globMatches('a?c', 'xabc'), false);
+  // With a star, backtracking finds the match further on.
+  assert.equal(globMatches('*bc', 'abcbc'), true);
+  assert.equal(globMatches('a*bc', 'abcbd'), false);
+  assert.equal(globMatches('a*b*', 'aXbYb'), true);
+  // A star may stand for nothing, in the middle or first.
+  assert.equal(globMatches('a*b', 'ab'), true);
+  assert.equal(globMatches('*a', 'a'), true);
+});
