@@ -21,26 +21,12 @@ import {
   chunks,
   SqlRepository,
 } from './sql-helpers.ts';
+import type { Selectable } from 'kysely';
 import type { Tables } from './query-builder.ts';
 import { changedRows, queryBuilder, queryRows, reusedRows } from './query-builder.ts';
 
-interface OutboxRow {
-  id: number;
-  kind: string;
-  channel: string;
-  payload: string;
-  dedupe_key: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-  sent_at: number | null;
-  [key: string]: unknown;
-}
+/** A stored notification as the builder reads it (the columns of `Tables['outbox']`). */
+type OutboxRow = Selectable<Tables['outbox']>;
 
 function toNotification(row: OutboxRow): OutboxNotification {
   return {
