@@ -4,7 +4,7 @@ import type { CloudTrailEvent } from '../../model/index.ts';
 import { isSeverity } from '../../model/index.ts';
 import { isCaseState } from '../case-lifecycle.ts';
 import type { CaseFact, KpiFacts, KpiFactsQuery, RemovalFact } from '../kpi-facts.ts';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Dialect, SqlConn } from './driver.ts';
 import type { Tables } from './query-builder.ts';
 import { queryBuilder, queryRows } from './query-builder.ts';
@@ -27,6 +27,19 @@ const DENIAL_PATTERNS = [
 const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
 /** When a case was contained: its first applied response action (a correlated subquery on the case `c`). */
+/**
+ * The alerts of successful MFA removals with their case, if any: what every KPI read counts as a removal (the
+ * snapshot's and the trends'). Several rules may alert on one removal: callers keep one row per event.
+ */
+export function removalAlertsWithCase(db: Kysely<Tables>) {
+  return db
+    .selectFrom('alerts as a')
+    .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
+    .leftJoin('cases as c', 'c.id', 'ca.case_id')
+    .where('a.event_name', '=', 'DeactivateMFADevice')
+    .where('a.event_outcome', '=', 'success');
+}
+
 const containedAt = (eb: ExpressionBuilder<Tables & { c: Tables['cases'] }, 'c'>) =>
   eb
     .selectFrom('response_actions as r')
@@ -44,10 +57,7 @@ async function removalFacts(
   // Several rules may alert on one removal: one fact per event, its earliest detection first.
   const rows = await queryRows(
     conn,
-    queryBuilder(dialect)
-      .selectFrom('alerts as a')
-      .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
-      .leftJoin('cases as c', 'c.id', 'ca.case_id')
+    removalAlertsWithCase(queryBuilder(dialect))
       .select((eb) => [
         'a.event_id',
         'a.event_time_ms',
@@ -59,8 +69,6 @@ async function removalFacts(
         'c.vulnerability_window_seconds as window_seconds',
         containedAt(eb),
       ])
-      .where('a.event_name', '=', 'DeactivateMFADevice')
-      .where('a.event_outcome', '=', 'success')
       .where((eb) =>
         eb.or([
           eb.and([eb('a.event_time_ms', '>=', from), eb('a.event_time_ms', '<', to)]),

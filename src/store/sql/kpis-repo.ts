@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { DenialFact, KpiFacts, KpiFactsQuery } from '../kpi-facts.ts';
-import { kpiFacts } from './kpi-facts-sql.ts';
+import { kpiFacts, removalAlertsWithCase } from './kpi-facts-sql.ts';
 import { recordDenials } from './mfa-denials-sql.ts';
 import type { Classification, Severity } from '../../model/index.ts';
 import { CLASSIFICATIONS, SEVERITIES, isSeverity } from '../../model/index.ts';
@@ -61,17 +61,12 @@ function resolvedRemovalCases(db: Db, { from, to }: Window, auto: boolean) {
 function removalAlerts(db: Db, { from, to }: Window) {
   // Several rules may alert on one removal: the caller keeps one row per event, the case's classification winning
   // (verification answers land on the case), else the earliest alert's.
-  return db
-    .selectFrom('alerts as a')
-    .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
-    .leftJoin('cases as c', 'c.id', 'ca.case_id')
+  return removalAlertsWithCase(db)
     .select((eb) => [
       'a.event_id',
       'a.event_time_ms',
       eb.fn.coalesce('c.classification', 'a.classification').as('classification'),
     ])
-    .where('a.event_name', '=', 'DeactivateMFADevice')
-    .where('a.event_outcome', '=', 'success')
     .where('a.event_time_ms', '>=', from)
     .where('a.event_time_ms', '<', to)
     .orderBy('a.event_id')
