@@ -102,6 +102,30 @@ describe('scanForNeedles', () => {
     assert.equal(scan.lastMs, Date.parse('2024-01-03T00:00:00Z'));
   });
 
+  it('finds eventTime and the caller by their whole keys, not by keys that only end like them', () => {
+    // The keys are searched for by their tails (`Time":"`, `principalId":"`): longer keys ending the same way come
+    // first in these records and must be passed over.
+    const head = (identity: string, time: string): string =>
+      `{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole",${identity}},"eventTime":"${time}","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"${time}"}`;
+    const bytes = delivery(
+      head(
+        '"sessionTime":"2030-01-01T00:00:00Z","xeventTime":"2031-01-01T00:00:00Z","principalId":"AID1"',
+        '2024-01-02T00:00:00Z',
+      ),
+      head('"rootprincipalId":"AID9","principalId":"AID2"', '2024-01-01T00:00:00Z'),
+    );
+    const needles: ByteNeedles = { ...NEEDLES, principalIds: new Set(['AID2']) };
+    const scan = scanForNeedles(bytes, needles, { jsonl: false, baseIndex: 0 });
+    assert.ok(scan.ok);
+    assert.equal(scan.firstMs, Date.UTC(2024, 0, 1));
+    assert.equal(scan.lastMs, Date.UTC(2024, 0, 2));
+    assert.deepEqual(
+      scan.hits.map((hit) => hit.index),
+      [1],
+    );
+    assert.equal(scan.principals.size, 2);
+  });
+
   it('keeps the last record without the closing bracket, whitespace and all', () => {
     const last = record('DeactivateMFADevice', '2024-01-01T00:00:00Z');
     const bytes = Buffer.from(`{"Records":[${record('GetObject', '2024-01-01T00:00:00Z')},${last}]}\n`);

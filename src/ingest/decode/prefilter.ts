@@ -48,6 +48,24 @@ const NEWLINE = 0x0a;
 const RECORD_START = Buffer.from('{"eventVersion":');
 const TIME_KEY = Buffer.from('"eventTime":"');
 const PRINCIPAL_KEY = Buffer.from('"principalId":"');
+/**
+ * The keys above are searched for by their tails, from a byte that is rare in CloudTrail JSON (`T`, `p`). Node's
+ * `indexOf` looks for a needle's first byte and then compares: a needle opening on `"`, met every few bytes, made
+ * each search cost two to three times the scan of the same bytes (measured on a generated archive).
+ */
+const TIME_TAIL = TIME_KEY.subarray('"event'.length);
+const PRINCIPAL_TAIL = PRINCIPAL_KEY.subarray(1);
+
+/** The next `key` at or after `from`, found by its `tail` (the key's last bytes) and checked backwards; -1 if none. */
+function indexOfKey(bytes: Buffer, key: Buffer, tail: Buffer, from: number): number {
+  const lead = key.length - tail.length;
+  for (let at = bytes.indexOf(tail, from + lead); at !== -1; at = bytes.indexOf(tail, at + tail.length)) {
+    let i = 0;
+    while (i < lead && bytes[at - lead + i] === key[i]) i++;
+    if (i === lead) return at - lead;
+  }
+  return -1;
+}
 const SOURCE_NEXT = Buffer.from(',"eventSource":"');
 const NAME_NEXT = Buffer.from(',"eventName":"');
 const DELIVERY_HEAD = Buffer.from('{"Records":[');
@@ -107,7 +125,7 @@ interface PrincipalCursor {
 
 function principalKeyAt(bytes: Buffer, start: number, timeAt: number, cursor: PrincipalCursor): number {
   if (cursor.next === NOT_SEARCHED || (cursor.next !== -1 && cursor.next < start))
-    cursor.next = bytes.indexOf(PRINCIPAL_KEY, start);
+    cursor.next = indexOfKey(bytes, PRINCIPAL_KEY, PRINCIPAL_TAIL, start);
   return cursor.next !== -1 && cursor.next < timeAt ? cursor.next : -1;
 }
 
@@ -123,7 +141,7 @@ function readRecordHead(
   count: number,
   cursor: PrincipalCursor,
 ): RecordHead | string {
-  const time = bytes.indexOf(TIME_KEY, start + RECORD_START.length);
+  const time = indexOfKey(bytes, TIME_KEY, TIME_TAIL, start + RECORD_START.length);
   // A record without eventTime would lend the next record's: it must come before the next record starts.
   if (time === -1 || (next !== -1 && next < time)) return `record ${count} has no eventTime`;
   const timeEnd = readString(bytes, time + TIME_KEY.length);
