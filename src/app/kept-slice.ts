@@ -7,12 +7,12 @@ import type { CloudTrailEvent } from '../model/index.ts';
 import { StringSharer } from './shared-strings.ts';
 
 /**
- * One input's share of the kept slice. The events travel as deflated JSON: a few hundred bytes each instead of a
- * typed object graph of over a kilobyte, one small buffer to copy from a worker thread, and what waits in memory
- * until triage. The removals travel as objects: they decide which packs are opened.
+ * One input's share of the kept slice, as it leaves the thread that read the input: the events as JSON text (one
+ * string to copy from a worker thread instead of a typed object graph), their ids and span. The removals travel as
+ * objects: they decide which parts are opened.
  */
 export interface PackedSlice {
-  readonly packed: Uint8Array;
+  readonly json: string;
   readonly ids: string[];
   readonly firstMs: number;
   readonly lastMs: number;
@@ -29,10 +29,7 @@ export function packSlice(events: readonly CloudTrailEvent[]): PackedSlice | nul
     if (event.timeMs > lastMs) lastMs = event.timeMs;
   }
   return {
-    // Level 1: the slice's JSON repeats itself (accounts, ARNs, agents), the fastest level already takes most of it.
-    // Copied into a buffer of its own: zlib's output may be a view on a larger one, and a view crossing from a worker
-    // thread takes its whole underlying buffer along.
-    packed: new Uint8Array(deflateRawSync(JSON.stringify(events), { level: constants.Z_BEST_SPEED })),
+    json: JSON.stringify(events),
     ids: events.map((event) => event.id),
     firstMs,
     lastMs,
@@ -40,14 +37,30 @@ export function packSlice(events: readonly CloudTrailEvent[]): PackedSlice | nul
   };
 }
 
+/** Characters of inputs' JSON gathered before they are deflated together. */
+const BATCH_CHARS = 1024 * 1024;
+
+/** Inputs' slices deflated together: one line of JSON per input, with each input's span to skip lines out of reach. */
+interface Batch {
+  readonly packed: Buffer;
+  readonly spans: readonly { readonly firstMs: number; readonly lastMs: number }[];
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
 /**
- * The scan's kept slice: packs in arrival order, each event id once (the first copy seen, as two trails may deliver
- * one event). Correlation reads only what lies within an incident's reach of a removal (`incidentReach`), so
- * `open` unpacks only the packs that reach into those windows and keeps only the events inside them: the same
- * correlations, from a fraction of the memory.
+ * The scan's kept slice: inputs' slices in arrival order, each event id once (the first copy seen, as two trails may
+ * deliver one event). What waits until triage is deflated JSON, a few hundred bytes an event instead of a typed
+ * object graph of over a kilobyte; inputs are deflated a megabyte at a time, as a deflate stream costs its set-up
+ * (hundreds of kilobytes of state) whatever it compresses, which per input cost more than the compression itself.
+ * Correlation reads only what lies within an incident's reach of a removal (`incidentReach`), so `open` inflates
+ * only the batches and parses only the inputs that reach into those windows, and keeps only the events inside them:
+ * the same correlations, from a fraction of the memory.
  */
 export class KeptSlice {
-  private readonly packs: PackedSlice[] = [];
+  private readonly batches: Batch[] = [];
+  private pending: PackedSlice[] = [];
+  private pendingChars = 0;
   private readonly ids = new Set<string>();
   private readonly removals = new Map<string, CloudTrailEvent>();
   /** Events seen more than once (the same eventID from two trails). */
@@ -60,7 +73,31 @@ export class KeptSlice {
     }
     for (const removal of slice.removals)
       if (!this.removals.has(removal.id)) this.removals.set(removal.id, removal);
-    this.packs.push(slice);
+    this.pending.push(slice);
+    this.pendingChars += slice.json.length;
+    if (this.pendingChars >= BATCH_CHARS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const spans = this.pending.map(({ firstMs, lastMs }) => ({ firstMs, lastMs }));
+    this.batches.push({
+      // Level 1: the slice's JSON repeats itself (accounts, ARNs, agents), the fastest level already takes most of
+      // it. JSON.stringify never writes a raw newline, so one separates the inputs.
+      packed: deflateRawSync(this.pending.map((slice) => slice.json).join('\n'), {
+        level: constants.Z_BEST_SPEED,
+      }),
+      spans,
+      firstMs: Math.min(...spans.map((span) => span.firstMs)),
+      lastMs: Math.max(...spans.map((span) => span.lastMs)),
+    });
+    this.pending = [];
+    this.pendingChars = 0;
+  }
+
+  /** Bytes the slice holds while the passes run (deflated batches and the batch being gathered). */
+  get heldBytes(): number {
+    return this.batches.reduce((sum, batch) => sum + batch.packed.byteLength, 0) + this.pendingChars;
   }
 
   /** The events within reach of a removal, once each (first copy seen), oldest first (ties by id). */
@@ -76,14 +113,18 @@ export class KeptSlice {
       ranges.some((range) => range.fromMs <= toMs && range.toMs >= fromMs);
     const kept = new Map<string, CloudTrailEvent>();
     const sharer = new StringSharer();
-    for (const slice of this.packs) {
-      if (!inRange(slice.firstMs, slice.lastMs)) continue;
-      const events = JSON.parse(inflateRawSync(slice.packed).toString('utf8')) as CloudTrailEvent[];
-      for (const event of events) {
-        if (kept.has(event.id) || !inRange(event.timeMs, event.timeMs)) continue;
-        // An event in a window makes its pack overlap the window: every copy's pack is opened, in arrival order.
-        kept.set(event.id, sharer.share(event));
-      }
+    this.flush();
+    for (const batch of this.batches) {
+      if (!inRange(batch.firstMs, batch.lastMs)) continue;
+      const lines = inflateRawSync(batch.packed).toString('utf8').split('\n');
+      batch.spans.forEach((span, line) => {
+        if (!inRange(span.firstMs, span.lastMs)) return;
+        for (const event of JSON.parse(lines[line] ?? '[]') as CloudTrailEvent[]) {
+          if (kept.has(event.id) || !inRange(event.timeMs, event.timeMs)) continue;
+          // An event in a window makes its input overlap the window: every copy's input is read, in arrival order.
+          kept.set(event.id, sharer.share(event));
+        }
+      });
     }
     const events: CloudTrailEvent[] = [];
     for (const event of kept.values()) events.push(event);
@@ -91,7 +132,9 @@ export class KeptSlice {
   }
 
   clear(): void {
-    this.packs.length = 0;
+    this.batches.length = 0;
+    this.pending = [];
+    this.pendingChars = 0;
     this.ids.clear();
     this.removals.clear();
   }
