@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadRuleSet } from './rule-set.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
-import { runScan } from './scan.ts';
+import { defaultWorkers, runScan } from './scan.ts';
 
 const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
 
@@ -23,6 +23,14 @@ describe('scan on worker threads', () => {
     assert.deepEqual(pooled.issues, inline.issues);
     const figures = ({ elapsedMs: _e, workers: _w, ...rest }: typeof inline.stats) => rest;
     assert.deepEqual(figures(pooled.stats), figures(inline.stats));
+  });
+
+  it('leaves a core to the main thread by default, and always has a worker to offer', () => {
+    // The main thread lists, merges and deflates all along: a worker on its core only makes them take turns.
+    assert.deepEqual(
+      [1, 2, 4, 8].map((cores) => defaultWorkers(cores)),
+      [1, 1, 3, 7],
+    );
   });
 
   it('reports a file that vanished between listing and reading, where it is read', () => {

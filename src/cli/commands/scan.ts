@@ -268,7 +268,7 @@ export const SCAN_COMMAND: Command = defineCommand({
       )
       .option(
         '--workers <n>',
-        'worker threads (0 = main thread only; default: one per core for large inputs)',
+        "worker threads (0 = main thread only; default: one per core but the main thread's, for large inputs)",
       )
       .option('--no-progress', 'no progress bar (it is shown only when standard error is a terminal)')
       .option('-q, --quiet', 'no summary or issue lines on standard error (exit codes still tell)'),
