@@ -47,30 +47,37 @@ describe('kept slice', () => {
     assert.equal(packSlice([]), null);
   });
 
-  it('holds inputs deflated a batch at a time, and opens them to the same events', async () => {
-    const result = await runScan({ inputs: [DEMO], workers: 0 });
-    const slice = new KeptSlice();
-    // The demo's slice again and again under new ids, one input per event, past a few batches; and the first
-    // round's once more, which are duplicates.
-    const added: CloudTrailEvent[] = [];
-    let chars = 0;
-    for (let round = 0; chars < 3 * 1024 * 1024; round++)
-      for (const event of result.events) {
-        const copy = { ...event, id: `${event.id}#${round}` };
-        added.push(copy);
-        const input = packSlice([copy])!;
-        slice.add(input);
-        chars += input.json.length;
-      }
-    for (const event of added.slice(0, 5)) slice.add(packSlice([{ ...event, name: 'Changed' }])!);
-    assert.equal(slice.duplicates, 5);
-    assert.ok(slice.heldBytes * 3 < chars, `${slice.heldBytes} bytes held for ${chars} characters`);
-    const expected = added.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const opened = slice.open(DEFAULT_TRIAGE_CONFIG);
-    assert.deepEqual(
-      opened.map((event) => event.id),
-      expected.map((event) => event.id),
-    );
-    assert.deepEqual(opened, JSON.parse(JSON.stringify(expected)));
+  it('holds inputs deflated a batch at a time past its budget of text, and opens them to the same events', async () => {
+    for (const budget of [0, 1024 * 1024, Infinity]) await slicesOpenAsAdded(budget);
   });
 });
+
+async function slicesOpenAsAdded(budget: number): Promise<void> {
+  const result = await runScan({ inputs: [DEMO], workers: 0 });
+  const slice = new KeptSlice(budget);
+  // The demo's slice again and again under new ids, one input per event, past a few batches; and the first
+  // round's once more, which are duplicates.
+  const added: CloudTrailEvent[] = [];
+  let chars = 0;
+  for (let round = 0; chars < 3 * 1024 * 1024; round++)
+    for (const event of result.events) {
+      const copy = { ...event, id: `${event.id}#${round}` };
+      added.push(copy);
+      const input = packSlice([copy])!;
+      slice.add(input);
+      chars += input.json.length;
+    }
+  for (const event of added.slice(0, 5)) slice.add(packSlice([{ ...event, name: 'Changed' }])!);
+  assert.equal(slice.duplicates, 5);
+  // Within its budget the slice keeps text (every character, and more); past it, deflated batches.
+  if (budget === Infinity) assert.ok(slice.heldBytes > chars);
+  else
+    assert.ok(slice.heldBytes < budget + chars / 3, `${slice.heldBytes} bytes held for ${chars} characters`);
+  const expected = added.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const opened = slice.open(DEFAULT_TRIAGE_CONFIG);
+  assert.deepEqual(
+    opened.map((event) => event.id),
+    expected.map((event) => event.id),
+  );
+  assert.deepEqual(opened, JSON.parse(JSON.stringify(expected)));
+}

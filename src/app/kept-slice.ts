@@ -40,9 +40,16 @@ export function packSlice(events: readonly CloudTrailEvent[]): PackedSlice | nul
 /** Characters of inputs' JSON gathered before they are deflated together. */
 const BATCH_CHARS = 1024 * 1024;
 
+/**
+ * Characters of batches kept as text before batches are deflated: a small slice is not worth the CPU (deflating took
+ * 3-4% of a 1M built-in scan's, for a slice of about 40 MB of JSON), a big one is bounded all the same.
+ */
+const PLAIN_CHARS = 32 * 1024 * 1024;
+
 /** Inputs' slices deflated together: one line of JSON per input, with each input's span to skip lines out of reach. */
 interface Batch {
-  readonly packed: Buffer;
+  /** Deflated, or the text itself while the slice is small (see `PLAIN_CHARS`). */
+  readonly packed: Buffer | string;
   readonly spans: readonly { readonly firstMs: number; readonly lastMs: number }[];
   readonly firstMs: number;
   readonly lastMs: number;
@@ -61,10 +68,14 @@ export class KeptSlice {
   private readonly batches: Batch[] = [];
   private pending: PackedSlice[] = [];
   private pendingChars = 0;
+  private plainChars = 0;
   private readonly ids = new Set<string>();
   private readonly removals = new Map<string, CloudTrailEvent>();
   /** Events seen more than once (the same eventID from two trails). */
   duplicates = 0;
+
+  /** `plainBudget`: characters kept as text before batches are deflated (tests set it low). */
+  constructor(private readonly plainBudget: number = PLAIN_CHARS) {}
 
   add(slice: PackedSlice): void {
     for (const id of slice.ids) {
@@ -84,9 +95,7 @@ export class KeptSlice {
     this.batches.push({
       // Level 1: the slice's JSON repeats itself (accounts, ARNs, agents), the fastest level already takes most of
       // it. JSON.stringify never writes a raw newline, so one separates the inputs.
-      packed: deflateRawSync(this.pending.map((slice) => slice.json).join('\n'), {
-        level: constants.Z_BEST_SPEED,
-      }),
+      packed: this.pack(this.pending.map((slice) => slice.json).join('\n')),
       spans,
       firstMs: Math.min(...spans.map((span) => span.firstMs)),
       lastMs: Math.max(...spans.map((span) => span.lastMs)),
@@ -95,9 +104,21 @@ export class KeptSlice {
     this.pendingChars = 0;
   }
 
+  private pack(text: string): Buffer | string {
+    if (this.plainChars + text.length > this.plainBudget)
+      return deflateRawSync(text, { level: constants.Z_BEST_SPEED });
+    this.plainChars += text.length;
+    return text;
+  }
+
   /** Bytes the slice holds while the passes run (deflated batches and the batch being gathered). */
   get heldBytes(): number {
-    return this.batches.reduce((sum, batch) => sum + batch.packed.byteLength, 0) + this.pendingChars;
+    return (
+      this.batches.reduce(
+        (sum, { packed }) => sum + (typeof packed === 'string' ? packed.length : packed.byteLength),
+        0,
+      ) + this.pendingChars
+    );
   }
 
   /** The events within reach of a removal, once each (first copy seen), oldest first (ties by id). */
@@ -116,7 +137,10 @@ export class KeptSlice {
     this.flush();
     for (const batch of this.batches) {
       if (!inRange(batch.firstMs, batch.lastMs)) continue;
-      const lines = inflateRawSync(batch.packed).toString('utf8').split('\n');
+      const packed = batch.packed;
+      const lines = (typeof packed === 'string' ? packed : inflateRawSync(packed).toString('utf8')).split(
+        '\n',
+      );
       batch.spans.forEach((span, line) => {
         if (!inRange(span.firstMs, span.lastMs)) return;
         for (const event of JSON.parse(lines[line] ?? '[]') as CloudTrailEvent[]) {
@@ -135,6 +159,7 @@ export class KeptSlice {
     this.batches.length = 0;
     this.pending = [];
     this.pendingChars = 0;
+    this.plainChars = 0;
     this.ids.clear();
     this.removals.clear();
   }
