@@ -113,6 +113,8 @@ describe('scanForNeedles', () => {
         '2024-01-02T00:00:00Z',
       ),
       head('"rootprincipalId":"AID9","principalId":"AID2"', '2024-01-01T00:00:00Z'),
+      // Read in place: the caller's id right after the identity's type, as CloudTrail writes it.
+      head('"principalId":"AID2","arn":"x"', '2024-01-01T12:00:00Z'),
     );
     const needles: ByteNeedles = { ...NEEDLES, principalIds: new Set(['AID2']) };
     const scan = scanForNeedles(bytes, needles, { jsonl: false, baseIndex: 0 });
@@ -121,7 +123,7 @@ describe('scanForNeedles', () => {
     assert.equal(scan.lastMs, Date.UTC(2024, 0, 2));
     assert.deepEqual(
       scan.hits.map((hit) => hit.index),
-      [1],
+      [1, 2],
     );
     assert.equal(scan.principals.size, 2);
   });

@@ -124,9 +124,29 @@ interface PrincipalCursor {
 }
 
 function principalKeyAt(bytes: Buffer, start: number, timeAt: number, cursor: PrincipalCursor): number {
+  const inPlace = principalKeyInPlace(bytes, start);
+  if (inPlace !== -1 && inPlace < timeAt) return inPlace;
   if (cursor.next === NOT_SEARCHED || (cursor.next !== -1 && cursor.next < start))
     cursor.next = indexOfKey(bytes, PRINCIPAL_KEY, PRINCIPAL_TAIL, start);
   return cursor.next !== -1 && cursor.next < timeAt ? cursor.next : -1;
+}
+
+const IDENTITY_NEXT = Buffer.from(',"userIdentity":{"type":"');
+const PRINCIPAL_NEXT = Buffer.from(',"principalId":"');
+
+/**
+ * Where CloudTrail writes it, the caller's `"principalId":"` follows the identity's type at once
+ * (`{"eventVersion":"1.10","userIdentity":{"type":"AssumedRole","principalId":"...`): read in place, it costs no
+ * search (a native call per record, 10-15% of the prefilter's time). -1 when the record is laid out otherwise.
+ */
+function principalKeyInPlace(bytes: Buffer, start: number): number {
+  const version = start + RECORD_START.length;
+  if (bytes[version] !== QUOTE) return -1;
+  const versionEnd = readString(bytes, version + 1);
+  if (versionEnd === null || !startsWith(bytes, versionEnd + 1, IDENTITY_NEXT)) return -1;
+  const typeEnd = readString(bytes, versionEnd + 1 + IDENTITY_NEXT.length);
+  if (typeEnd === null || !startsWith(bytes, typeEnd + 1, PRINCIPAL_NEXT)) return -1;
+  return typeEnd + 2;
 }
 
 /**
