@@ -55,10 +55,15 @@ const ALERT_QUERY = querySchema(
     incident: field
       .optionalString({ max: 200 })
       .describe('an incident id: its removal and the alerts correlated with it'),
-    sort: field.choice(ALERT_SORTS).optional().describe('detectedAt (default), eventTime or severity (then newest)'),
+    sort: field
+      .choice(ALERT_SORTS)
+      .optional()
+      .describe('detectedAt (default), eventTime or severity (then newest)'),
     order: field.choice(['asc', 'desc']).optional().describe('desc (default) or asc'),
     limit: field.integer(1, 1000).describe('1..1000, default 100'),
-    cursor: field.optionalString({ max: 1000 }).describe('nextCursor of the previous page (same sort and order)'),
+    cursor: field
+      .optionalString({ max: 1000 })
+      .describe('nextCursor of the previous page (same sort and order)'),
   },
   (given, problem) => {
     if (given.account !== undefined && !/^\d{12}$/.test(given.account))

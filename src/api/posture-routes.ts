@@ -79,13 +79,18 @@ function accountJson(
   };
 }
 
-const ACCOUNT = field.optionalString({ max: 12 }).describe('one 12-digit account ID (default: every account)');
+const ACCOUNT = field
+  .optionalString({ max: 12 })
+  .describe('one 12-digit account ID (default: every account)');
 
 function checkAccount(account: string | undefined, problem: Problem): void {
-  if (account !== undefined && !ACCOUNT_ID.test(account)) problem('account', 'expected a 12-digit account ID');
+  if (account !== undefined && !ACCOUNT_ID.test(account))
+    problem('account', 'expected a 12-digit account ID');
 }
 
-const POSTURE_QUERY = querySchema({ account: ACCOUNT }, (given, problem) => checkAccount(given.account, problem));
+const POSTURE_QUERY = querySchema({ account: ACCOUNT }, (given, problem) =>
+  checkAccount(given.account, problem),
+);
 
 const HISTORY_QUERY = querySchema(
   {

@@ -109,9 +109,7 @@ export const APPROVAL_BODY = bodySchema(
 
 export const KPI_QUERY = querySchema(
   {
-    from: field
-      .time()
-      .describe('window start (ISO 8601 or epoch ms; default 30 days before `to`)'),
+    from: field.time().describe('window start (ISO 8601 or epoch ms; default 30 days before `to`)'),
     to: field.time().describe('window end, exclusive (default now)'),
   },
   (given, problem, _raw, nowMs) => {
@@ -121,6 +119,9 @@ export const KPI_QUERY = querySchema(
 );
 
 export const OUTBOX_QUERY = querySchema({
-  state: field.choice(['pending', 'sent', 'dead']).optional().describe('pending, sent or dead (default pending)'),
+  state: field
+    .choice(['pending', 'sent', 'dead'])
+    .optional()
+    .describe('pending, sent or dead (default pending)'),
   limit: LIMIT,
 });

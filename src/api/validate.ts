@@ -27,15 +27,17 @@ export const field = {
       options.required === true && (value === undefined || value === null)
         ? 'is required'
         : `expected a non-empty string, got ${show(value)}`;
-    return z
-      .string({ error: (issue) => wrong(issue.input) })
-      // For the OpenAPI document; the refinements below give the messages.
-      .meta({ minLength: 1, maxLength: max })
-      .refine((value) => value.trim() !== '', { error: (issue) => wrong(issue.input), abort: true })
-      .refine((value) => value.length <= max, {
-        error: (issue) => `at most ${max} characters, got ${(issue.input as string).length}`,
-      })
-      .transform((value) => value.trim());
+    return (
+      z
+        .string({ error: (issue) => wrong(issue.input) })
+        // For the OpenAPI document; the refinements below give the messages.
+        .meta({ minLength: 1, maxLength: max })
+        .refine((value) => value.trim() !== '', { error: (issue) => wrong(issue.input), abort: true })
+        .refine((value) => value.length <= max, {
+          error: (issue) => `at most ${max} characters, got ${(issue.input as string).length}`,
+        })
+        .transform((value) => value.trim())
+    );
   },
   /** An optional string: null counts as absent. */
   optionalString(options: { max?: number } = {}) {
@@ -93,19 +95,21 @@ export const field = {
   integer(min: number, max: number) {
     const message = (value: unknown): string =>
       `expected a whole number from ${min} to ${max}, got ${show(value)}`;
-    return z
-      .unknown()
-      // What the OpenAPI document shows: the input is unknown to zod (a query string's digits are accepted too).
-      .meta({ type: 'integer', minimum: min, maximum: max })
-      .transform((value, ctx) => {
-        const number = typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value;
-        if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-          ctx.addIssue({ code: 'custom', message: message(value) });
-          return z.NEVER;
-        }
-        return number;
-      })
-      .optional();
+    return (
+      z
+        .unknown()
+        // What the OpenAPI document shows: the input is unknown to zod (a query string's digits are accepted too).
+        .meta({ type: 'integer', minimum: min, maximum: max })
+        .transform((value, ctx) => {
+          const number = typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value;
+          if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+            ctx.addIssue({ code: 'custom', message: message(value) });
+            return z.NEVER;
+          }
+          return number;
+        })
+        .optional()
+    );
   },
 };
 
@@ -197,9 +201,11 @@ export class RequestSchema<Shape extends z.ZodRawShape> implements RouteSchema {
   ) {}
 
   validate(value: unknown, nowMs: number): Validated {
-    if (this.where === 'query') return new Validated(this, parse('query', this.shape, asRecord(value), this.check, nowMs));
+    if (this.where === 'query')
+      return new Validated(this, parse('query', this.shape, asRecord(value), this.check, nowMs));
     const body = (value === null || value === undefined) && this.optional ? {} : value;
-    if (body === null || body === undefined) throw new UsageError('the request body is empty; send a JSON document');
+    if (body === null || body === undefined)
+      throw new UsageError('the request body is empty; send a JSON document');
     if (typeof body !== 'object' || Array.isArray(body)) {
       throw new UsageError(`the request body must be a JSON object; got ${show(body)}`);
     }
