@@ -144,6 +144,10 @@ function registerHooks(app: FastifyInstance, options: ApiOptions): void {
   });
 }
 
+// No response schemas (fastify's fast-json-stringify serializers): handlers answer a finished Reply, its body already
+// JSON text, so tests read values and the OpenAPI's one response schema (kpi trends) stays documentation. A
+// serializer would need handlers to hand back objects, and it drops any field its schema forgot, silently.
+
 /**
  * The routes' zod schemas are fastify's route schemas: fastify validates the body and the query string before the
  * handler (its preValidation step), through this compiler; a failure is the UsageError the error handler turns into
@@ -165,7 +169,8 @@ function registerValidation(app: FastifyInstance, options: ApiOptions): void {
   });
 }
 
-export function parseQueryString(text: string): Record<string, string> {
+/** The query string as the handlers always read it (URLSearchParams): one string per key, the last one given. */
+function parseQueryString(text: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
