@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildOpenApi } from './openapi.ts';
 import { API_ROUTES, buildApiApp } from './server.ts';
 import type { Harness } from './test-support/harness.ts';
-import { auth, INGEST_TOKEN, JSON_HEADERS, NOW, startHarness } from './test-support/harness.ts';
+import { auth, harnessOptions, JSON_HEADERS, NOW, startHarness } from './test-support/harness.ts';
 import { bodySchema, field, Validated } from './validate.ts';
 
 interface Operation {
@@ -69,19 +69,7 @@ describe('route schemas', () => {
     after(() => h.close());
 
     it('refuses a body before the handler: no preHandler hook runs, the 400 names every field', async () => {
-      const app = buildApiApp({
-        store: h.store,
-        live: h.live,
-        metrics: h.metrics,
-        version: '0.0.0-test',
-        ingestToken: INGEST_TOKEN,
-        ingestHeader: 'authorization',
-        maxBodyBytes: 64 * 1024,
-        metricsPublic: false,
-        webRoot: null,
-        now: () => NOW,
-        log: () => undefined,
-      });
+      const app = buildApiApp(harnessOptions(h.store, h.live, h.metrics));
       const reached: string[] = [];
       app.addHook('preHandler', (request, _reply, done) => {
         reached.push(request.url);
