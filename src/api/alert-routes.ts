@@ -5,12 +5,11 @@ import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import { alertToJson } from '../report/index.ts';
 import type { AlertQuery, CaseChange, Case, StoredAlert, StoreTx } from '../store/index.ts';
 import { ALERT_SORTS, CASE_STATES } from '../store/index.ts';
-import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
-import { field, parseBody, parseQuery } from './validate.ts';
+import { bodySchema, field, querySchema } from './validate.ts';
 
 /** Bulk triage touches at most this many cases per call: one page of the dashboard's list, with room. */
 const BULK_MAX = 200;
@@ -33,37 +32,52 @@ export function storedAlertJson(stored: StoredAlert): Record<string, unknown> {
   };
 }
 
-const ALERT_QUERY = {
-  since: field.time(),
-  until: field.time(),
-  from: field.time(),
-  to: field.time(),
-  severity: field.severity(),
-  classification: field.classification(),
-  ruleId: field.optionalString(),
-  targetUser: field.optionalString(),
-  account: field.optionalString({ max: 12 }),
-  region: field.optionalString({ max: 64 }),
-  actor: field.optionalString({ max: 2048 }),
-  sourceIp: field.optionalString({ max: 128 }),
-  caseState: field.choice([...CASE_STATES, 'none']).optional(),
-  incident: field.optionalString({ max: 200 }),
-  sort: field.choice(ALERT_SORTS).optional(),
-  order: field.choice(['asc', 'desc']).optional(),
-  limit: field.integer(1, 1000),
-  cursor: field.optionalString({ max: 1000 }),
-};
-
-/** The query string as a store query: absent values left out (exactOptionalPropertyTypes), `from`/`to` on event time. */
-function alertQuery(ctx: RequestContext): AlertQuery {
-  const q = parseQuery(ctx.url.searchParams, ALERT_QUERY, (given, problem) => {
+const ALERT_QUERY = querySchema(
+  {
+    from: field.time().describe('event time at or after (ISO 8601 or epoch ms)'),
+    to: field.time().describe('event time before (ISO 8601 or epoch ms)'),
+    since: field.time().describe('detected at or after (ISO 8601 or epoch ms)'),
+    until: field.time().describe('detected before (ISO 8601 or epoch ms)'),
+    severity: field.severity().describe('info, low, medium, high, critical'),
+    classification: field
+      .classification()
+      .describe('rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved'),
+    ruleId: field.optionalString().describe('rule id'),
+    targetUser: field.optionalString().describe('IAM user name (any case)'),
+    account: field.optionalString({ max: 12 }).describe('12-digit AWS account id'),
+    region: field.optionalString({ max: 64 }).describe('AWS region of the event'),
+    actor: field.optionalString({ max: 2048 }).describe('an ARN (exactly) or an IAM user name (any case)'),
+    sourceIp: field.optionalString({ max: 128 }).describe('source IP address, exactly'),
+    caseState: field
+      .choice([...CASE_STATES, 'none'])
+      .optional()
+      .describe('open, verifying, escalated, resolved, or none (in no case)'),
+    incident: field
+      .optionalString({ max: 200 })
+      .describe('an incident id: its removal and the alerts correlated with it'),
+    sort: field
+      .choice(ALERT_SORTS)
+      .optional()
+      .describe('detectedAt (default), eventTime or severity (then newest)'),
+    order: field.choice(['asc', 'desc']).optional().describe('desc (default) or asc'),
+    limit: field.integer(1, 1000).describe('1..1000, default 100'),
+    cursor: field
+      .optionalString({ max: 1000 })
+      .describe('nextCursor of the previous page (same sort and order)'),
+  },
+  (given, problem) => {
     if (given.account !== undefined && !/^\d{12}$/.test(given.account))
       problem('account', 'expected a 12-digit AWS account id');
     if (given.from !== undefined && given.to !== undefined && given.from >= given.to)
       problem('from', 'must be before `to`');
     if (given.since !== undefined && given.until !== undefined && given.since >= given.until)
       problem('since', 'must be before `until`');
-  });
+  },
+);
+
+/** The query string as a store query: absent values left out (exactOptionalPropertyTypes), `from`/`to` on event time. */
+function alertQuery(ctx: RequestContext): AlertQuery {
+  const q = ALERT_QUERY.of(ctx);
   const { from, to, classification, limit, ...rest } = q;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   return {
@@ -108,20 +122,37 @@ async function alertRecord(ctx: RequestContext) {
   return json(200, { alertId: alert.id, eventId: event.id, record: event.raw });
 }
 
-const BULK_BODY = {
-  caseIds: z
-    .array(field.string({ max: 200 }), {
-      error: (issue) => `expected a list of case ids, got ${typeof issue.input}`,
-    })
-    .min(1, { error: 'give at least one case id' })
-    .max(BULK_MAX, { error: `at most ${BULK_MAX} cases per call` }),
-  action: field.choice(['assign', 'classify', 'resolve']),
-  assignee: field.nullableString(200),
-  classification: field.classification(),
-  note: field.optionalString({ max: 2000 }),
-};
+const BULK_BODY = bodySchema(
+  {
+    caseIds: z
+      .array(field.string({ max: 200 }), {
+        error: (issue) => `expected a list of case ids, got ${typeof issue.input}`,
+      })
+      .min(1, { error: 'give at least one case id' })
+      .max(BULK_MAX, { error: `at most ${BULK_MAX} cases per call` })
+      .describe(`case ids (1..${BULK_MAX})`),
+    action: field.choice(['assign', 'classify', 'resolve']).describe('assign, classify or resolve'),
+    assignee: field.nullableString(200).describe('assign: a name, or null to unassign'),
+    classification: field
+      .classification()
+      .describe(
+        'classify: rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
+      ),
+    note: field.optionalString({ max: 2000 }).describe('resolve: why (kept in each case’s audit log)'),
+  },
+  {
+    check(_valid, problem, raw) {
+      if (raw['action'] === 'assign' && raw['assignee'] === undefined)
+        problem('assignee', 'give the assignee (a name, or null to unassign)');
+      if (raw['action'] === 'classify' && raw['classification'] === undefined)
+        problem('classification', 'give the classification (or null to clear it)');
+      if (raw['action'] === 'resolve' && (typeof raw['note'] !== 'string' || raw['note'].trim() === ''))
+        problem('note', 'say why the cases are resolved (kept in each case’s audit log)');
+    },
+  },
+);
 
-type BulkBody = z.output<z.ZodObject<typeof BULK_BODY>>;
+type BulkBody = ReturnType<typeof BULK_BODY.of>;
 
 /** One case's change, through the case lifecycle the single-case routes use (audited there, per case). */
 function applyToCase(tx: StoreTx, id: string, body: BulkBody, change: CaseChange): Promise<Case> {
@@ -136,14 +167,7 @@ function applyToCase(tx: StoreTx, id: string, body: BulkBody, change: CaseChange
 }
 
 async function bulkTriage(ctx: RequestContext) {
-  const body = parseBody(jsonBody(ctx), BULK_BODY, (_valid, problem, raw) => {
-    if (raw['action'] === 'assign' && raw['assignee'] === undefined)
-      problem('assignee', 'give the assignee (a name, or null to unassign)');
-    if (raw['action'] === 'classify' && raw['classification'] === undefined)
-      problem('classification', 'give the classification (or null to clear it)');
-    if (raw['action'] === 'resolve' && (typeof raw['note'] !== 'string' || raw['note'].trim() === ''))
-      problem('note', 'say why the cases are resolved (kept in each case’s audit log)');
-  });
+  const body = BULK_BODY.of(ctx);
   const ids = [...new Set(body.caseIds)];
   const change = { actor: actorOf(ctx), nowMs: ctx.options.now() };
   // All or nothing: a case that cannot change (unknown, already resolved) fails the call and names itself.
@@ -172,29 +196,7 @@ export const ALERT_ROUTES: readonly Route[] = [
     tag: 'alerts',
     summary:
       'Alerts, filtered and sorted on the server, paged by cursor; each keeps the `scan` schema under `alert`.',
-    query: [
-      { name: 'from', description: 'event time at or after (ISO 8601 or epoch ms)' },
-      { name: 'to', description: 'event time before (ISO 8601 or epoch ms)' },
-      { name: 'since', description: 'detected at or after (ISO 8601 or epoch ms)' },
-      { name: 'until', description: 'detected before (ISO 8601 or epoch ms)' },
-      { name: 'severity', description: 'info, low, medium, high, critical' },
-      {
-        name: 'classification',
-        description: 'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved',
-      },
-      { name: 'ruleId', description: 'rule id' },
-      { name: 'targetUser', description: 'IAM user name (any case)' },
-      { name: 'account', description: '12-digit AWS account id' },
-      { name: 'region', description: 'AWS region of the event' },
-      { name: 'actor', description: 'an ARN (exactly) or an IAM user name (any case)' },
-      { name: 'sourceIp', description: 'source IP address, exactly' },
-      { name: 'caseState', description: 'open, verifying, escalated, resolved, or none (in no case)' },
-      { name: 'incident', description: 'an incident id: its removal and the alerts correlated with it' },
-      { name: 'sort', description: 'detectedAt (default), eventTime or severity (then newest)' },
-      { name: 'order', description: 'desc (default) or asc' },
-      { name: 'limit', description: '1..1000, default 100' },
-      { name: 'cursor', description: 'nextCursor of the previous page (same sort and order)' },
-    ],
+    querySchema: ALERT_QUERY,
     responses: {
       '200':
         '{items: [{alert, eventTime, detectedAt, updatedAt, caseId, caseState, caseClassification, incidentId}], nextCursor}',
@@ -236,14 +238,7 @@ export const ALERT_ROUTES: readonly Route[] = [
     tag: 'cases',
     summary:
       'Assigns, classifies or resolves many cases in one call, all or none; each case is audited as if changed alone.',
-    body: {
-      caseIds: `case ids (1..${BULK_MAX})*`,
-      action: 'assign, classify or resolve*',
-      assignee: 'assign: a name, or null to unassign',
-      classification:
-        'classify: rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
-      note: 'resolve: why (kept in each case’s audit log)',
-    },
+    bodySchema: BULK_BODY,
     accepts: { kind: 'json', maxBytes: 256 * 1024 },
     responses: {
       '200': '{updated: [{id, state, classification, assignee}]}',

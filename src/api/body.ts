@@ -108,11 +108,6 @@ export function jsonBody(ctx: RequestContext): unknown {
   return parseJson(Buffer.alloc(0));
 }
 
-/** Like jsonBody, but a request without a body (no length, no chunks) has none: undefined. */
-export function optionalJsonBody(ctx: RequestContext): unknown {
-  return hasBody(ctx.req) ? jsonBody(ctx) : undefined;
-}
-
 /** The body's bytes as sent, for a route that `accepts` bytes (a form); empty when there was none. */
 export function bytesBody(ctx: RequestContext): Buffer {
   return Buffer.isBuffer(ctx.body) ? ctx.body : Buffer.alloc(0);

@@ -7,6 +7,7 @@ import type { ApiRole, ApiToken, Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import type { Reply } from './reply.ts';
+import type { RouteSchema } from './validate.ts';
 
 /** What the HTTP server needs for sign-in: the configuration, where it is reached, and the client secret if any. */
 export interface SignInOptions extends SignInConfig {
@@ -53,8 +54,13 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
-  /** The body as the route's `accepts` says (parsed JSON, records, or bytes); undefined when none was sent. */
+  /**
+   * The body as the route's `accepts` says (parsed JSON, records, or bytes); undefined when none was sent. A route
+   * with a `bodySchema` gets it checked: read it with that schema's `of(ctx)`.
+   */
   readonly body?: unknown;
+  /** The query string, checked by the route's `querySchema` (read it with `of(ctx)`); unchecked without one. */
+  readonly query?: unknown;
   /** The caller's token (or dashboard session); null on public and ingest routes. */
   readonly caller: ApiToken | null;
   /** The session's CSRF token when the caller came with a session cookie. */
@@ -93,9 +99,14 @@ export interface Route {
   readonly access: Access;
   readonly tag: string;
   readonly summary: string;
-  /** Query parameters, for the OpenAPI document. */
-  readonly query?: readonly { readonly name: string; readonly description: string }[];
-  /** Body fields, for the OpenAPI document: name -> description (a `*` suffix marks required). */
+  /** The query string's fields: fastify checks them before the handler; the OpenAPI document lists them. */
+  readonly querySchema?: RouteSchema;
+  /** The JSON body's fields: fastify checks them before the handler; the OpenAPI document describes them. */
+  readonly bodySchema?: RouteSchema;
+  /**
+   * A body no zod schema checks (the ingestion batch, the verification form), described for the OpenAPI document:
+   * name -> description (a `*` suffix marks required).
+   */
   readonly body?: Readonly<Record<string, string>>;
   /** What the handler reads from the body; absent: the body is not parsed (a JSON one is not even looked at). */
   readonly accepts?: BodyAccepted;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from './test-support/harness.ts';
-import { auth, JSON_HEADERS, startHarness } from './test-support/harness.ts';
+import { auth, INGEST_TOKEN, JSON_HEADERS, startHarness } from './test-support/harness.ts';
 
 describe('http edges', () => {
   let h: Harness;
@@ -66,5 +66,51 @@ describe('http edges', () => {
     const response = await fetch(`${h.base}/api/cases/%E0%A4%A`, { headers: auth(h.tokens.viewer) });
     assert.equal(response.status, 404);
     assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  });
+
+  it('refuses a JSON route a body of another type (415), whatever its size, and takes any +json type', async () => {
+    const plain = await fetch(`${h.base}/api/tokens`, {
+      method: 'POST',
+      headers: auth(h.tokens.admin, { 'content-type': 'text/plain' }),
+      body: JSON.stringify({ name: 'looks like json' }),
+    });
+    assert.equal(plain.status, 415);
+    assert.match(((await plain.json()) as { detail: string }).detail, /application\/json; got text\/plain/);
+    const tokens = (await (
+      await fetch(`${h.base}/api/tokens`, { headers: auth(h.tokens.admin) })
+    ).json()) as {
+      items: { name: string }[];
+    };
+    assert.ok(!tokens.items.some((token) => token.name === 'looks like json'), 'nothing was created');
+    const merge = await fetch(`${h.base}/api/cases/no-such-case`, {
+      method: 'PATCH',
+      headers: auth(h.tokens.responder, { 'content-type': 'application/merge-patch+json; charset=utf-8' }),
+      body: JSON.stringify({ severity: 'high' }),
+    });
+    assert.equal(merge.status, 404, 'read as JSON, checked, then the case was looked for');
+  });
+
+  it('gives ingestion the server-wide limit and each API route its own', async () => {
+    const small = await startHarness({ maxBodyBytes: 32 * 1024 });
+    try {
+      const post = (path: string, token: string, bytes: number) =>
+        fetch(`${small.base}${path}`, {
+          method: 'POST',
+          headers: auth(token, JSON_HEADERS),
+          body: JSON.stringify({ padding: 'x'.repeat(bytes) }),
+        });
+      const ingest = await post('/ingest/eventbridge', INGEST_TOKEN, 40 * 1024);
+      assert.equal(ingest.status, 413);
+      assert.match(((await ingest.json()) as { detail: string }).detail, /limit of 32768 bytes/);
+      // Over the server's 32 KiB but under the route's own 64 KiB: read, then refused for its fields (400).
+      assert.equal((await post('/api/tokens', small.tokens.admin, 40 * 1024)).status, 400);
+      const tokens = await post('/api/tokens', small.tokens.admin, 100 * 1024);
+      assert.equal(tokens.status, 413);
+      assert.match(((await tokens.json()) as { detail: string }).detail, /limit of 65536 bytes/);
+      // Bulk triage carries up to 200 case ids: 256 KiB.
+      assert.equal((await post('/api/cases/bulk', small.tokens.responder, 100 * 1024)).status, 400);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -1,6 +1,29 @@
-// The OpenAPI 3.1 document, generated from the route table so it cannot forget a route.
+// The OpenAPI 3.1 document, generated from the route table so it cannot forget a route; query parameters and JSON
+// bodies come from the same zod schemas fastify validates requests with, so the document cannot drift from them.
 
 import type { Route } from './context.ts';
+
+interface ObjectSchema {
+  readonly properties?: Record<string, Record<string, unknown>>;
+  readonly required?: readonly string[];
+}
+
+/** A query string never carries null: the `null` a schema accepts for a JSON body is left out of a parameter. */
+function withoutNull(schema: Record<string, unknown>): Record<string, unknown> {
+  const { type, anyOf } = schema;
+  if (Array.isArray(type)) {
+    const types = type.filter((one) => one !== 'null');
+    return { ...schema, type: types.length === 1 ? types[0] : types };
+  }
+  if (Array.isArray(anyOf)) {
+    const options = (anyOf as Record<string, unknown>[]).filter((one) => one['type'] !== 'null');
+    if (options.length === 1) {
+      const { anyOf: _options, ...rest } = schema;
+      return { ...rest, ...options[0] };
+    }
+  }
+  return schema;
+}
 
 function parameters(route: Route): Record<string, unknown>[] {
   const path = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
@@ -9,12 +32,13 @@ function parameters(route: Route): Record<string, unknown>[] {
     required: true,
     schema: { type: 'string' },
   }));
-  const query = (route.query ?? []).map((q) => ({
-    name: q.name,
+  const fields = (route.querySchema?.jsonSchema() as ObjectSchema | undefined)?.properties ?? {};
+  const query = Object.entries(fields).map(([name, { description, ...schema }]) => ({
+    name,
     in: 'query',
     required: false,
-    description: q.description,
-    schema: { type: 'string' },
+    ...(description === undefined ? {} : { description }),
+    schema: withoutNull(schema),
   }));
   return [...path, ...query];
 }
@@ -35,6 +59,12 @@ function security(route: Route): Record<string, unknown>[] {
 }
 
 function requestBody(route: Route): Record<string, unknown> | undefined {
+  if (route.bodySchema !== undefined) {
+    return {
+      required: !route.bodySchema.optional,
+      content: { 'application/json': { schema: route.bodySchema.jsonSchema() } },
+    };
+  }
   if (route.body === undefined) return undefined;
   const properties: Record<string, unknown> = {};
   const required: string[] = [];

@@ -3,7 +3,8 @@
 import type { PostureSnapshotSummary, StoredPostureSnapshot } from '../store/index.ts';
 import type { Route } from './context.ts';
 import { iso, json } from './reply.ts';
-import { field, parseQuery } from './validate.ts';
+import { field, querySchema } from './validate.ts';
+import type { Problem } from './validate.ts';
 
 const DAY_MS = 86_400_000;
 /** Failing findings listed per account; the counts cover them all. */
@@ -78,6 +79,32 @@ function accountJson(
   };
 }
 
+const ACCOUNT = field
+  .optionalString({ max: 12 })
+  .describe('one 12-digit account ID (default: every account)');
+
+function checkAccount(account: string | undefined, problem: Problem): void {
+  if (account !== undefined && !ACCOUNT_ID.test(account))
+    problem('account', 'expected a 12-digit account ID');
+}
+
+const POSTURE_QUERY = querySchema({ account: ACCOUNT }, (given, problem) =>
+  checkAccount(given.account, problem),
+);
+
+const HISTORY_QUERY = querySchema(
+  {
+    from: field.time().describe('window start (ISO 8601 or epoch ms; default 90 days before `to`)'),
+    to: field.time().describe('window end, exclusive (default now)'),
+    account: ACCOUNT,
+  },
+  (given, problem, _raw, nowMs) => {
+    const end = given.to ?? nowMs + 1;
+    if ((given.from ?? end - 90 * DAY_MS) >= end) problem('from', 'must be before `to`');
+    checkAccount(given.account, problem);
+  },
+);
+
 export const POSTURE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -86,17 +113,10 @@ export const POSTURE_ROUTES: readonly Route[] = [
     tag: 'posture',
     summary:
       'The latest posture of each account: figures, age, the audit it rests on, the facts CloudTrail events changed since (and from when), and the failing findings.',
-    query: [{ name: 'account', description: 'one 12-digit account ID (default: every account)' }],
+    querySchema: POSTURE_QUERY,
     responses: { '200': '{now, accounts: [account posture]}', '400': 'a malformed account ID' },
     async handle(ctx) {
-      const q = parseQuery(
-        ctx.url.searchParams,
-        { account: field.optionalString({ max: 12 }) },
-        (given, problem) => {
-          if (given.account !== undefined && !ACCOUNT_ID.test(given.account))
-            problem('account', 'expected a 12-digit account ID');
-        },
-      );
+      const q = POSTURE_QUERY.of(ctx);
       const nowMs = ctx.options.now();
       const latest = await ctx.options.store.latestPostureSnapshots(
         q.account === undefined ? {} : { accountId: q.account },
@@ -115,23 +135,10 @@ export const POSTURE_ROUTES: readonly Route[] = [
     access: 'viewer',
     tag: 'posture',
     summary: 'Stored posture snapshots (audits and event-updated states), oldest first, for trends.',
-    query: [
-      { name: 'from', description: 'window start (ISO 8601 or epoch ms; default 90 days before `to`)' },
-      { name: 'to', description: 'window end, exclusive (default now)' },
-      { name: 'account', description: 'one 12-digit account ID (default: every account)' },
-    ],
+    querySchema: HISTORY_QUERY,
     responses: { '200': '{from, to, items: [snapshot summary]}', '400': 'a malformed window or account' },
     async handle(ctx) {
-      const q = parseQuery(
-        ctx.url.searchParams,
-        { from: field.time(), to: field.time(), account: field.optionalString({ max: 12 }) },
-        (given, problem) => {
-          const end = given.to ?? ctx.options.now() + 1;
-          if ((given.from ?? end - 90 * DAY_MS) >= end) problem('from', 'must be before `to`');
-          if (given.account !== undefined && !ACCOUNT_ID.test(given.account))
-            problem('account', 'expected a 12-digit account ID');
-        },
-      );
+      const q = HISTORY_QUERY.of(ctx);
       // The default end takes in a snapshot stored this very millisecond.
       const to = q.to ?? ctx.options.now() + 1;
       const from = q.from ?? to - 90 * DAY_MS;

@@ -3,6 +3,11 @@
 // rate-limiter-flexible does the counting (fixed windows in memory, keys forgotten when their window ends); this
 // module only decides what is counted and turns an exhausted budget into 429 with Retry-After. The limits are per
 // process: several workers each allow the budget, which still stops guessing at any useful rate.
+//
+// Why not @fastify/rate-limit (decided in issue 14, docs/architecture.md "Rate limits"): it counts every request its
+// hook sees (its store only has `incr`; `createRateLimit()` increments on each call), while the token limits here
+// must look at a count without adding to it and add only when a token failed. Its options (keyGenerator, allowList,
+// hook, skipOnError, onExceeded) pick which requests count, not whether a request that passed does.
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -2,19 +2,25 @@
 
 import { transitionByResponder, updateByResponder } from '../cases/index.ts';
 import type { OutboxNotification, Case, CaseDetail, CasePatch, StoredApproval } from '../store/index.ts';
-import { CASE_STATES } from '../store/index.ts';
-import { jsonBody } from './body.ts';
+import { UsageError } from '../model/index.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
 import { TOKEN_ROUTES } from './token-routes.ts';
-import { field, parseBody, parseQuery } from './validate.ts';
-import type { Problem } from './validate.ts';
-
-const DAY_MS = 86_400_000;
-const DURATION = /^(\d{1,6})(m|h|d)$/;
-const DURATION_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: DAY_MS };
+import {
+  APPROVAL_BODY,
+  APPROVALS_QUERY,
+  approvalWindow,
+  CASE_PATCH_BODY,
+  CASES_QUERY,
+  COMMENT_BODY,
+  DAY_MS,
+  KPI_QUERY,
+  LIMIT_QUERY,
+  OUTBOX_QUERY,
+  TRANSITION_BODY,
+} from './resource-schemas.ts';
 
 export function caseJson(item: Case): Record<string, unknown> {
   return {
@@ -105,17 +111,8 @@ function param(ctx: RequestContext, name: string): string {
   return value;
 }
 
-const LIMIT_QUERY = { name: 'limit', description: '1..1000, default 100' } as const;
-const CURSOR_QUERY = { name: 'cursor', description: 'nextCursor of the previous page' } as const;
-
 async function getCases(ctx: RequestContext) {
-  const q = parseQuery(ctx.url.searchParams, {
-    state: field.choice(CASE_STATES).optional(),
-    severity: field.severity(),
-    assignee: field.optionalString(),
-    limit: field.integer(1, 1000),
-    cursor: field.optionalString({ max: 1000 }),
-  });
+  const q = CASES_QUERY.of(ctx);
   const { state, severity, assignee, cursor } = q;
   const limit = q.limit ?? 100;
   const page = await ctx.options.store.listCases({
@@ -136,16 +133,6 @@ async function loadCase(ctx: RequestContext): Promise<CaseDetail> {
   return detail;
 }
 
-function parseWindow(value: string | undefined, problem: Problem): number | undefined {
-  if (value === undefined) return undefined;
-  const match = DURATION.exec(value);
-  if (match === null) {
-    problem('window', `expected a duration such as 30m, 2h or 1d, got ${JSON.stringify(value.slice(0, 40))}`);
-    return undefined;
-  }
-  return Number(match[1]) * (DURATION_MS[match[2]!] ?? 0);
-}
-
 /** The case and approval bodies are a few fields: 64 KiB is far above any honest one. */
 const JSON_BODY = { kind: 'json', maxBytes: 64 * 1024 } as const;
 
@@ -156,13 +143,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'viewer',
     tag: 'cases',
     summary: 'Cases, newest first.',
-    query: [
-      { name: 'state', description: 'open, verifying, escalated, resolved' },
-      { name: 'severity', description: 'info, low, medium, high, critical' },
-      { name: 'assignee', description: 'assignee name, or `none` for unassigned' },
-      LIMIT_QUERY,
-      CURSOR_QUERY,
-    ],
+    querySchema: CASES_QUERY,
     responses: { '200': '{items: [case], nextCursor}' },
     handle: getCases,
   },
@@ -184,7 +165,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     tag: 'cases',
     summary:
       'Moves a case along its lifecycle (open → verifying → resolved | escalated; escalated → resolved).',
-    body: { to: 'open, verifying, escalated or resolved*', note: 'why (kept in the audit log)' },
+    bodySchema: TRANSITION_BODY,
     accepts: JSON_BODY,
     responses: {
       '200': 'the case',
@@ -193,10 +174,7 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const { to, note } = parseBody(jsonBody(ctx), {
-        to: field.choice(CASE_STATES),
-        note: field.optionalString({ max: 2000 }),
-      });
+      const { to, note } = TRANSITION_BODY.of(ctx);
       const updated = await transitionByResponder(
         ctx.options.store,
         id,
@@ -213,28 +191,12 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'responder',
     tag: 'cases',
     summary: 'Changes assignee, severity or classification (audited; only the fields given).',
-    body: {
-      assignee: 'a name, or null to unassign',
-      severity: 'info, low, medium, high, critical',
-      classification:
-        'rotation, approved, admin-reset, verified, suspicious, unauthorized, unresolved, or null',
-    },
+    bodySchema: CASE_PATCH_BODY,
     accepts: JSON_BODY,
     responses: { '200': 'the case', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const body = parseBody(
-        jsonBody(ctx),
-        {
-          assignee: field.nullableString(200),
-          severity: field.severity(),
-          classification: field.classification(),
-        },
-        (_valid, problem, raw) => {
-          if (['assignee', 'severity', 'classification'].every((key) => raw[key] === undefined))
-            problem('(body)', 'give at least one of assignee, severity, classification');
-        },
-      );
+      const body = CASE_PATCH_BODY.of(ctx);
       const patch: { -readonly [K in keyof CasePatch]: CasePatch[K] } = {};
       if (body.assignee !== undefined) patch.assignee = body.assignee;
       if (body.severity !== undefined) patch.severity = body.severity;
@@ -254,14 +216,12 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'responder',
     tag: 'cases',
     summary: 'Adds a comment to a case.',
-    body: { text: 'the comment (up to 10 000 characters)*' },
+    bodySchema: COMMENT_BODY,
     accepts: JSON_BODY,
     responses: { '201': 'the comment', '404': 'no such case' },
     async handle(ctx) {
       const id = param(ctx, 'id');
-      const { text } = parseBody(jsonBody(ctx), {
-        text: field.string({ required: true, max: 10_000 }),
-      });
+      const { text } = COMMENT_BODY.of(ctx);
       const comment = await ctx.options.store.addComment(id, {
         author: actorOf(ctx),
         text,
@@ -282,12 +242,10 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'viewer',
     tag: 'approvals',
     summary: 'Approvals, newest first; `active=true` lists only those in force now.',
-    query: [{ name: 'active', description: 'true: only approvals not revoked whose window contains now' }],
+    querySchema: APPROVALS_QUERY,
     responses: { '200': '{items: [approval]}' },
     async handle(ctx) {
-      const { active } = parseQuery(ctx.url.searchParams, {
-        active: field.choice(['true', 'false']).optional(),
-      });
+      const { active } = APPROVALS_QUERY.of(ctx);
       const items = await ctx.options.store.listApprovals(
         active === 'true' ? { activeAt: ctx.options.now() } : {},
       );
@@ -300,46 +258,17 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'responder',
     tag: 'approvals',
     summary: 'Records an approved MFA change: a matching removal is classified `approved`.',
-    body: {
-      user: 'target IAM user name*',
-      ticket: 'change ticket, e.g. CHG-123*',
-      approver: 'who approved it*',
-      window: 'duration from `from`, e.g. 2h (or give `to`)',
-      from: 'start (ISO 8601; default now)',
-      to: 'end (ISO 8601)',
-      actor: 'only this identity may remove the device (user name or ARN)',
-      account: 'AWS account id',
-    },
+    bodySchema: APPROVAL_BODY,
     accepts: JSON_BODY,
     responses: { '201': 'the approval' },
     async handle(ctx) {
-      let fromMs = ctx.options.now();
-      let toMs = fromMs;
-      const { user, ticket, approver, actor, account } = parseBody(
-        jsonBody(ctx),
-        {
-          user: field.string({ required: true, max: 128 }),
-          ticket: field.string({ required: true, max: 200 }),
-          approver: field.string({ required: true, max: 200 }),
-          window: field.optionalString({ max: 20 }),
-          from: field.time(),
-          to: field.time(),
-          actor: field.optionalString({ max: 2048 }),
-          account: field.optionalString({ max: 12 }),
-        },
-        (body, problem, raw) => {
-          if (body.account !== undefined && !/^\d{12}$/.test(body.account))
-            problem('account', 'expected a 12-digit AWS account id');
-          fromMs = body.from ?? fromMs;
-          const windowMs = parseWindow(body.window, problem);
-          if (raw['to'] === undefined && raw['window'] === undefined)
-            problem('window', 'give `window` (e.g. 2h) or `to` (a date-time)');
-          const end = body.to ?? (windowMs === undefined ? undefined : fromMs + windowMs);
-          if (end !== undefined && end <= fromMs) problem('to', 'must be after `from`');
-          if (end !== undefined && end - fromMs > 30 * DAY_MS) problem('window', 'at most 30 days');
-          toMs = end ?? toMs;
-        },
-      );
+      const body = APPROVAL_BODY.of(ctx);
+      const { user, ticket, approver, actor, account } = body;
+      // The same window the check accepted, at the handler's instant; a problem now (the clock moved past a
+      // boundary in between) is still the caller's 400.
+      const { fromMs, toMs } = approvalWindow(body, ctx.options.now(), (path, message) => {
+        throw new UsageError(`invalid request body: ${path}: ${message}`);
+      });
       const approval = await ctx.options.store.createApproval({
         user,
         ticket,
@@ -377,20 +306,10 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     tag: 'kpis',
     summary:
       'MTTD, MTTR (cases that closed themselves left out, counted in autoResolved), removals per month by classification, open cases by severity, vulnerability windows, verification answer times (durations in ms).',
-    query: [
-      { name: 'from', description: 'window start (ISO 8601 or epoch ms; default 30 days before `to`)' },
-      { name: 'to', description: 'window end, exclusive (default now)' },
-    ],
+    querySchema: KPI_QUERY,
     responses: { '200': 'KPI snapshot' },
     async handle(ctx) {
-      const q = parseQuery(
-        ctx.url.searchParams,
-        { from: field.time(), to: field.time() },
-        (given, problem) => {
-          const end = given.to ?? ctx.options.now();
-          if ((given.from ?? end - 30 * DAY_MS) >= end) problem('from', 'must be before `to`');
-        },
-      );
+      const q = KPI_QUERY.of(ctx);
       const toMs = q.to ?? ctx.options.now();
       const fromMs = q.from ?? toMs - 30 * DAY_MS;
       const snapshot = await ctx.options.store.kpiSnapshot({ fromMs, toMs });
@@ -404,13 +323,10 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     tag: 'outbox',
     summary:
       'Notifications in the outbox by state (`dead` are the ones given up on), oldest first, with the depth.',
-    query: [{ name: 'state', description: 'pending, sent or dead (default pending)' }, LIMIT_QUERY],
+    querySchema: OUTBOX_QUERY,
     responses: { '200': '{depth: {pending, dead, oldestPendingAt}, items: [notification]}' },
     async handle(ctx) {
-      const q = parseQuery(ctx.url.searchParams, {
-        state: field.choice(['pending', 'sent', 'dead']).optional(),
-        limit: field.integer(1, 1000),
-      });
+      const q = OUTBOX_QUERY.of(ctx);
       const state = q.state ?? 'pending';
       const limit = q.limit ?? 100;
       const [depth, items] = await Promise.all([
@@ -446,10 +362,10 @@ export const RESOURCE_ROUTES: readonly Route[] = [
     access: 'viewer',
     tag: 'outbox',
     summary: 'Records no source could read, newest first, with the reason and the raw bytes (base64).',
-    query: [LIMIT_QUERY],
+    querySchema: LIMIT_QUERY,
     responses: { '200': '{items: [{id, source, location, reason, createdAt, size, raw}]}' },
     async handle(ctx) {
-      const limit = parseQuery(ctx.url.searchParams, { limit: field.integer(1, 1000) }).limit ?? 100;
+      const limit = LIMIT_QUERY.of(ctx).limit ?? 100;
       const items = await ctx.options.store.listDeadLetters({ limit });
       return json(200, {
         items: items.map((d) => ({

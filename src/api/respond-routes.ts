@@ -3,12 +3,11 @@
 import { RESPONSE_ACTIONS, isActionKind } from '../respond/index.ts';
 import type { Responder } from '../respond/index.ts';
 import type { StoredResponseAction } from '../store/index.ts';
-import { optionalJsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
-import { field, parseBody } from './validate.ts';
+import { bodySchema, field } from './validate.ts';
 
 export function responseActionJson(action: StoredResponseAction): Record<string, unknown> {
   const known = isActionKind(action.kind) ? RESPONSE_ACTIONS[action.kind] : null;
@@ -59,14 +58,11 @@ async function caseMustExist(ctx: RequestContext, id: string): Promise<void> {
     throw new HttpError(404, 'Not found', `case ${JSON.stringify(id)} not found`);
 }
 
-function noteOf(ctx: RequestContext): string | undefined {
-  const body = optionalJsonBody(ctx);
-  if (body === undefined) return undefined;
-  const { note } = parseBody(body, {
-    note: field.optionalString({ max: 2000 }),
-  });
-  return note;
-}
+/** An optional body with an optional note: a request without a body is fine. */
+const NOTE_BODY = bodySchema(
+  { note: field.optionalString({ max: 2000 }).describe('why (kept in the audit log)') },
+  { optional: true },
+);
 
 export const RESPOND_ROUTES: readonly Route[] = [
   {
@@ -177,11 +173,11 @@ export const RESPOND_ROUTES: readonly Route[] = [
     access: 'responder',
     tag: 'respond',
     summary: 'Undoes an applied action (or cancels a planned one).',
-    body: { note: 'why (kept in the audit log)' },
+    bodySchema: NOTE_BODY,
     accepts: { kind: 'json', maxBytes: 16 * 1024 },
     responses: { '200': 'the action', '404': 'no such action', '409': 'not undoable, or not applied' },
     async handle(ctx) {
-      const note = noteOf(ctx);
+      const note = NOTE_BODY.of(ctx).note;
       const action = await responderOf(ctx).undo(
         param(ctx, 'id'),
         actorOf(ctx),

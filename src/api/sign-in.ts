@@ -2,6 +2,7 @@
 // callback that turns the provider's claims into a role and a server-side session, and sign-out.
 
 import * as oidc from 'openid-client';
+import { z } from 'zod';
 import { generateApiToken, hashApiToken } from '../app/index.ts';
 import type { RequestContext, Route, SignInOptions } from './context.ts';
 import {
@@ -16,6 +17,7 @@ import { HttpError } from './problem.ts';
 import type { Reply } from './reply.ts';
 import { json, text } from './reply.ts';
 import type { SessionSite } from './sessions.ts';
+import { querySchema } from './validate.ts';
 import {
   checkCsrf,
   clearCookie,
@@ -65,6 +67,11 @@ function readLoginState(ctx: RequestContext, site: SessionSite): LoginState | nu
   }
 }
 
+/** Any text: a `return` that is not a dashboard path is dropped (safeReturn), not refused. */
+const LOGIN_QUERY = querySchema({
+  return: z.string().optional().describe('a dashboard path such as /#/cases/12'),
+});
+
 async function startLogin(ctx: RequestContext): Promise<Reply> {
   const { options, site } = signInOf(ctx);
   const config = await configurationOf(options);
@@ -73,7 +80,7 @@ async function startLogin(ctx: RequestContext): Promise<Reply> {
     state: oidc.randomState(),
     verifier,
     nonce: oidc.randomNonce(),
-    returnTo: safeReturn(ctx.url.searchParams.get('return')),
+    returnTo: safeReturn(LOGIN_QUERY.of(ctx).return ?? null),
   };
   const target = oidc.buildAuthorizationUrl(config, {
     redirect_uri: `${options.publicUrl}/auth/callback`,
@@ -199,7 +206,7 @@ export const SIGN_IN_ROUTES: readonly Route[] = [
     tag: 'sign-in',
     summary:
       'Starts sign-in: redirects to the OpenID provider (authorization code + PKCE). `return` is a dashboard path (/#/...) to come back to.',
-    query: [{ name: 'return', description: 'a dashboard path such as /#/cases/12' }],
+    querySchema: LOGIN_QUERY,
     produces: 'text/plain',
     responses: { '302': 'to the provider', '404': 'sign-in is not configured' },
     handle: startLogin,

@@ -1,4 +1,7 @@
 // The dashboard's static files from web/: known types only, no way out of the folder, a strict CSP.
+// Kept by hand rather than @fastify/static (issue 14): the rules are an allow-list (these types, these vendored files
+// resolved from their packages, the real path inside the root), and the answer is a Reply like every route's, with
+// the same security headers; @fastify/static's ranges, ETags, directory and dot-file options would all be turned off.
 
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -3,12 +3,11 @@
 
 import type { ApiRole, ApiToken } from '../store/index.ts';
 import { API_ROLES, generateApiToken, hashApiToken, roleAllows } from './auth.ts';
-import { jsonBody } from './body.ts';
 import type { RequestContext, Route } from './context.ts';
 import { actorOf } from './context.ts';
 import { HttpError } from './problem.ts';
 import { iso, json } from './reply.ts';
-import { field, parseBody } from './validate.ts';
+import { bodySchema, field } from './validate.ts';
 
 export function tokenJson(t: ApiToken): Record<string, unknown> {
   return {
@@ -47,12 +46,14 @@ async function listTokens(ctx: RequestContext) {
   return json(200, { items: items.map(tokenJson) });
 }
 
+const TOKEN_BODY = bodySchema({
+  name: field.string({ required: true, max: 100 }).describe('what it is for'),
+  role: field.choice(API_ROLES).optional().describe("viewer, responder or admin (default: the caller's)"),
+});
+
 async function createToken(ctx: RequestContext) {
   const caller = ctx.caller!;
-  const body = parseBody(jsonBody(ctx), {
-    name: field.string({ required: true, max: 100 }),
-    role: field.choice(API_ROLES).optional(),
-  });
+  const body = TOKEN_BODY.of(ctx);
   const role: ApiRole = body.role ?? caller.role;
   if (!roleAllows(caller.role, role))
     throw new HttpError(403, 'Forbidden', `you hold ${caller.role}: a token cannot have more (${role})`);
@@ -100,7 +101,7 @@ export const TOKEN_ROUTES: readonly Route[] = [
     tag: 'tokens',
     summary:
       "Creates an API token for the caller's scripts, acting as the caller (at most the caller's role); the secret is in this answer only.",
-    body: { name: 'what it is for*', role: "viewer, responder or admin (default: the caller's)" },
+    bodySchema: TOKEN_BODY,
     accepts: { kind: 'json', maxBytes: 64 * 1024 },
     responses: { '201': '{token: "mfg_…", ...token}', '403': 'a role above the caller’s' },
     handle: createToken,

@@ -88,6 +88,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The options every harness server starts from (a test building its own fastify app uses them too). */
+export function harnessOptions(store: Store, live: LiveService, metrics: Metrics): ApiOptions {
+  return {
+    store,
+    live,
+    metrics,
+    version: '0.0.0-test',
+    ingestToken: INGEST_TOKEN,
+    ingestHeader: 'authorization',
+    maxBodyBytes: 64 * 1024,
+    metricsPublic: false,
+    webRoot: null,
+    now: () => NOW,
+    log: () => undefined,
+  };
+}
+
 /**
  * `overrides` may depend on the harness's store (e.g. a real live service over it: `h.live` is then unused).
  */
@@ -111,17 +128,7 @@ export async function startHarness(
   const live = fakeLive();
   const metrics = new Metrics();
   const server = createApiServer({
-    store,
-    live,
-    metrics,
-    version: '0.0.0-test',
-    ingestToken: INGEST_TOKEN,
-    ingestHeader: 'authorization',
-    maxBodyBytes: 64 * 1024,
-    metricsPublic: false,
-    webRoot: null,
-    now: () => NOW,
-    log: () => undefined,
+    ...harnessOptions(store, live, metrics),
     ...(typeof overrides === 'function' ? overrides(store) : overrides),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
