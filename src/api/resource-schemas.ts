@@ -97,11 +97,12 @@ export const APPROVAL_BODY = bodySchema(
     account: field.optionalString({ max: 12 }).describe('AWS account id'),
   },
   {
-    check(body, problem, raw, nowMs) {
+    check(body, problem, _raw, nowMs) {
       if (body.account !== undefined && !/^\d{12}$/.test(body.account))
         problem('account', 'expected a 12-digit AWS account id');
       approvalWindow(body, nowMs, problem);
-      if (raw['to'] === undefined && raw['window'] === undefined)
+      // The parsed values, not the raw ones: `"window": null` is no window either, and an approval must end.
+      if (body.to === undefined && body.window === undefined)
         problem('window', 'give `window` (e.g. 2h) or `to` (a date-time)');
     },
   },

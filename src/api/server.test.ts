@@ -503,6 +503,20 @@ describe('api server', () => {
         'window',
       ]);
     });
+
+    it('refuses an approval whose window is null and that has no end', async () => {
+      const response = await fetch(`${h.base}/api/approvals`, {
+        method: 'POST',
+        headers: auth(h.tokens.responder, JSON_HEADERS),
+        body: JSON.stringify({ user: 'bob', ticket: 'CHG-1', approver: 'ann', window: null }),
+      });
+      assert.equal(response.status, 400);
+      const problem = await problemOf(response);
+      assert.deepEqual(
+        problem.issues?.map((issue) => issue.path),
+        ['window'],
+      );
+    });
   });
 
   describe('KPIs, outbox, dead letters, metrics', () => {
