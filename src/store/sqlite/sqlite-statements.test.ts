@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../open-store.ts';
 import { makeEvent, MINUTE, T0 } from '../test-support/store-support.ts';
@@ -35,15 +35,12 @@ describe('SQLite statements with a LIMIT', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('are prepared with the LIMIT as an expression, and still return at most LIMIT rows', async () => {
-    const prepared: string[] = [];
-    const prepare = Database.prototype.prepare;
     const store = await openStore(`sqlite:${join(root, 'limits.db')}`);
+    // Watches what the driver prepares from here on (the original prepare still runs).
+    let prepare: ReturnType<typeof mock.method> | undefined;
     try {
       await store.insertEvents([0, 1, 2].map((i) => makeEvent(`e-${i}`, T0 + i * MINUTE)));
-      Database.prototype.prepare = function (this: Database.Database, sql: string) {
-        prepared.push(sql);
-        return prepare.call(this, sql);
-      } as typeof prepare;
+      prepare = mock.method(Database.prototype, 'prepare');
       const read = await store.findEvents({ fromMs: T0, toMs: T0 + 10 * MINUTE, limit: 2 });
       const inTx = await store.transaction((tx) =>
         tx.findEvents({ fromMs: T0, toMs: T0 + 10 * MINUTE, limit: 1 }),
@@ -57,9 +54,10 @@ describe('SQLite statements with a LIMIT', () => {
         ['e-0'],
       );
     } finally {
-      Database.prototype.prepare = prepare;
+      prepare?.mock.restore();
       await store.close();
     }
+    const prepared = (prepare?.mock.calls ?? []).map((call) => String(call.arguments[0]));
     const limited = prepared.filter((sql) => /\blimit\b/i.test(sql));
     assert.ok(limited.length > 0, 'the reads were prepared during the test');
     for (const sql of limited) assert.match(sql, /\blimit \? \+ 0/i);
