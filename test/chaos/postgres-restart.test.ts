@@ -101,7 +101,11 @@ describe(
         }
       };
       const clients = Array.from({ length: 6 }, () => client());
+      // Traffic is flowing before the outage: at least one event accepted (on a loaded machine the first posts
+      // of a cold server can take longer than any fixed pause), bounded so that a server that never accepts fails.
+      const flowing = Date.now() + 60_000;
       await sleep(1_500);
+      while (accepted.length === 0 && Date.now() < flowing) await sleep(100);
       const before = accepted.length;
       cluster.stop();
       try {

@@ -55,10 +55,28 @@ type Method = (...args: unknown[]) => unknown;
 export interface SqlOps extends StoreTx {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class SqlOps {
-  readonly #parts: readonly Repository[];
+  readonly #conn: SqlConn;
+  readonly #dialect: Dialect;
+  readonly #caches: SqlCaches | undefined;
+  /**
+   * Each repository is built on its first call: an ingested event's transaction uses three or four of the twelve,
+   * and building all of them per transaction and per read was a measurable share of `serve`'s main thread.
+   */
+  readonly #parts: (Repository | undefined)[] = [];
 
   constructor(conn: SqlConn, dialect: Dialect, caches?: SqlCaches) {
-    this.#parts = REPOSITORIES.map((Repo) => new Repo(conn, dialect, caches));
+    this.#conn = conn;
+    this.#dialect = dialect;
+    this.#caches = caches;
+  }
+
+  #part(index: number): Repository {
+    let part = this.#parts[index];
+    if (part === undefined) {
+      part = new REPOSITORIES[index]!(this.#conn, this.#dialect, this.#caches);
+      this.#parts[index] = part;
+    }
+    return part;
   }
 
   static {
@@ -68,7 +86,7 @@ export class SqlOps {
         if (Object.hasOwn(SqlOps.prototype, name)) throw new Error(`two store repositories define ${name}`);
         Object.defineProperty(SqlOps.prototype, name, {
           value(this: SqlOps, ...args: unknown[]): unknown {
-            const part = this.#parts[index] as unknown as Record<string, Method>;
+            const part = this.#part(index) as unknown as Record<string, Method>;
             return (part[name] as Method).apply(part, args);
           },
         });

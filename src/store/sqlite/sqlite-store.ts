@@ -27,6 +27,20 @@ class Mutex {
 /** Jobs per group commit: bounds how long the first job of a group waits for the others' work. */
 const MAX_GROUP = 64;
 
+/** A bound LIMIT, as the query builder writes it (`limit ?`), not yet turned into an expression. */
+const BOUND_LIMIT = /\blimit \?(?! \+ 0)/gi;
+
+/**
+ * `limit ?` becomes `limit ? + 0`. SQLite (3.53 here) plans with a LIMIT bound to a parameter by its value, and so
+ * marks the statement to be prepared again whenever that parameter is bound: every run of a cached statement with a
+ * LIMIT was parsed and planned anew (a third of the time of the read every ingested event runs, in a profile of
+ * `serve`). An expression is read when the statement runs, as before SQLite planned with it, and the cached statement
+ * is reused as it is.
+ */
+export function limitReadAtRunTime(sql: string): string {
+  return sql.replace(BOUND_LIMIT, (limit) => `${limit} + 0`);
+}
+
 function sqliteCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
@@ -225,7 +239,7 @@ class SqliteDriver implements SqlDriver {
   #prepare(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(sql);
+      statement = this.#db.prepare(limitReadAtRunTime(sql));
       this.#statements.set(sql, statement);
     }
     return statement;
