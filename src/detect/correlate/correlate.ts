@@ -106,11 +106,21 @@ export interface RelatedFinding {
   readonly event: CloudTrailEvent;
 }
 
+/** The burst as it stood at one of its removals: what that removal's alert says of it, whatever comes later. */
+export interface BurstSoFar {
+  /** Distinct target users of the burst's removals up to and including this one. */
+  readonly count: number;
+  /** Seconds from the burst's first removal to this one. */
+  readonly windowSeconds: number;
+}
+
 export interface Burst {
   readonly actor: string;
   readonly removals: readonly CloudTrailEvent[];
   readonly targets: readonly string[];
   readonly windowSeconds: number;
+  /** By removal id, for each removal of the burst. */
+  readonly soFar: ReadonlyMap<string, BurstSoFar>;
 }
 
 export interface RemovalCorrelation {
@@ -445,11 +455,21 @@ export function findBursts(
       const group = list.slice(start, end + 1);
       const targets = [...new Set(group.map((event) => targetUserName(event) ?? '?'))].sort();
       if (targets.length >= windows.burstCount) {
+        const seen = new Set<string>();
+        const soFar = new Map<string, BurstSoFar>();
+        for (const event of group) {
+          seen.add(targetUserName(event) ?? '?');
+          soFar.set(event.id, {
+            count: seen.size,
+            windowSeconds: Math.round((event.timeMs - first.timeMs) / 1000),
+          });
+        }
         const burst: Burst = {
           actor,
           removals: group,
           targets,
           windowSeconds: Math.round((group[group.length - 1]!.timeMs - first.timeMs) / 1000),
+          soFar,
         };
         for (const event of group) result.set(event.id, burst);
         start = end + 1;
