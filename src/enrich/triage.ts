@@ -619,6 +619,11 @@ function worst(list: readonly Classification[]): Classification | null {
 export interface TriageOptions {
   /** Only the alerts of these removals' incidents (and their bursts) are returned: a live window triages one removal. */
   readonly only?: ReadonlySet<string>;
+  /**
+   * False: no burst alerts (the live write path, when a coalesced re-triage that makes them follows: judging a burst
+   * assesses every member, which per removal made a burst quadratic). Default true.
+   */
+  readonly bursts?: boolean;
 }
 
 /** An alert on another event of a removal's incident: the removal's assessment, with the removal named first. */
@@ -747,6 +752,7 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
   for (const burst of bursts) {
     const first = burst.removals[0];
     if (first === undefined) continue;
+    if (options.bursts === false) break;
     if (options.only !== undefined && !burst.removals.some((removal) => options.only!.has(removal.id)))
       continue;
     const base = input.burstAlert(first);

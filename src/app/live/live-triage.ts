@@ -340,6 +340,8 @@ export interface TriageContext {
   readonly config: TriageConfig;
   /** Time of the newest event the service can assume it has: now minus the delivery allowance. */
   readonly coverageEndMs: number;
+  /** See TriageOptions.bursts. */
+  readonly bursts?: boolean;
 }
 
 /**
@@ -430,7 +432,10 @@ async function triageCorrelated(
       config: { ...config, approvals: [...input.approvals, ...config.approvals] },
       coverageEndMs: context.coverageEndMs,
     },
-    { only: new Set(input.wanted.map((correlation) => correlation.removal.id)) },
+    {
+      only: new Set(input.wanted.map((correlation) => correlation.removal.id)),
+      ...(context.bursts === undefined ? {} : { bursts: context.bursts }),
+    },
   );
 }
 
