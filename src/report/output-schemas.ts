@@ -88,19 +88,12 @@ export const ALERT_OUTPUT_SCHEMA = z
           .array(text)
           .optional()
           .meta({ description: "the burst's alert only: every target user, sorted" }),
-        count: z
-          .number()
-          .int()
-          .min(0)
-          .meta({
-            description: "target users: the whole burst's on its alert, up to this removal on a member's",
-          }),
-        windowSeconds: z
-          .number()
-          .min(0)
-          .meta({
-            description: "seconds from the burst's first removal to its last (its alert) or to this one",
-          }),
+        count: z.number().int().min(0).meta({
+          description: "target users: the whole burst's on its alert, up to this removal on a member's",
+        }),
+        windowSeconds: z.number().min(0).meta({
+          description: "seconds from the burst's first removal to its last (its alert) or to this one",
+        }),
       })
       .optional(),
     vulnerabilityWindowSeconds: z
