@@ -230,12 +230,16 @@ export async function affectedRemovals(
   };
   // One statement for both kinds of key (a write on PostgreSQL pays a round trip per statement).
   if (targetKeys.size > 0 || actorKeys.size > 0) {
+    // A probe asks by every caller and keeps every row ("maybe": a burst may change). Otherwise a removal found only
+    // by its caller is one the events can change only through the burst, which the chain walk below decides, so the
+    // callers whose events are all removals are not asked for (in a burst, that read was the caller's whole chain).
     const byKeys = await tx.findEvents({
       ...window,
-      actorOrTargetKeys: { actorKeys: [...actorKeys], targetKeys: [...targetKeys] },
+      actorOrTargetKeys: {
+        actorKeys: [...(probe ? actorKeys : incidentActors)],
+        targetKeys: [...targetKeys],
+      },
     });
-    // A probe keeps every row ("maybe"); otherwise a removal found only by its caller is one the events can change
-    // only through the burst, which the chain walk below decides.
     add(
       probe
         ? byKeys
@@ -251,7 +255,10 @@ export async function affectedRemovals(
   // A device call may name only a serial (DeleteVirtualMFADevice): the account's removals of that serial, and those
   // whose user is known only from a serial, are candidates (not every removal in the account: in a burst that is all
   // of them, for every removal).
-  if (deviceAccounts.size > 0) {
+  if (deviceAccounts.size > 0 && probe) {
+    // A probe takes any removal of the account in reach as a "maybe": a few rows, not the account's window.
+    add(await tx.findEvents({ ...window, accounts: [...deviceAccounts] }));
+  } else if (deviceAccounts.size > 0) {
     const around = await tx.findEvents({ ...window, accounts: [...deviceAccounts], limit: MAX_EVENTS });
     add(
       around.filter(
