@@ -168,13 +168,30 @@ describe('triage scenarios', () => {
     const alerts = triage(events);
     const bursts = alerts.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.equal(bursts.length, 1);
-    assert.deepEqual(bursts[0]?.correlation?.targets, users);
-    assert.equal(bursts[0]?.correlation?.kind, 'burst');
-    for (const user of users) {
+    assert.deepEqual(bursts[0]?.correlation, {
+      kind: 'burst',
+      targets: users,
+      count: 6,
+      windowSeconds: 500,
+    });
+    // Each member names the burst's alert and the burst as it stood at that removal, which later ones never change.
+    users.forEach((user, i) => {
       const alert = removalOf(alerts, user);
-      assert.equal(alert.correlation?.kind, 'burst');
+      assert.deepEqual(alert.correlation, {
+        kind: 'burst',
+        burstAlertId: bursts[0]?.id,
+        count: i + 1,
+        windowSeconds: i * 100,
+      });
       assert.ok(codes(alert).includes('burst'));
-    }
+      assert.match(
+        alert.reasons?.find((r) => r.code === 'burst')?.message ?? '',
+        new RegExp(`${i + 1} user`),
+      );
+    });
+    // Later removals do not change what an earlier member says: triaged without the last one, the third is the same.
+    const fewer = triage(events.slice(0, 5));
+    assert.deepEqual(removalOf(fewer, 'u3'), removalOf(alerts, 'u3'));
   });
 
   it('four removals are not a burst with the default of five', () => {
@@ -641,7 +658,7 @@ describe('triage invariants', () => {
     );
     const bursts = triage(events).filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.equal(bursts.length, 1);
-    assert.equal(bursts[0]?.correlation?.targets.length, 5);
+    assert.equal(bursts[0]?.correlation?.targets?.length, 5);
     // A re-enrolment exactly at the end of the grace window is a re-enrolment, once.
     const removal = makeEvent({
       name: 'DeactivateMFADevice',

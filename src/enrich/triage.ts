@@ -6,6 +6,7 @@ import type {
   Alert,
   Classification,
   CloudTrailEvent,
+  Correlation,
   EcsDocument,
   Reason,
   RelatedEvent,
@@ -326,10 +327,12 @@ function addSessionEvidence(ctx: AssessmentContext): void {
   }
   if (config.workingHours !== null && !isWithinWorkingHours(removal.timeMs, config.workingHours))
     add('outside-working-hours', `outside working hours (${config.workingHours.timeZone})`);
-  if (correlation.burst !== null) {
+  const soFar = correlation.burst?.soFar.get(removal.id);
+  if (soFar !== undefined) {
+    // As the burst stood at this removal: later removals grow the burst's own alert, not this one (see Correlation).
     add(
       'burst',
-      `the same caller removed MFA from ${correlation.burst.targets.length} users within ${correlation.burst.windowSeconds} s`,
+      `part of a burst: by this removal the same caller had removed MFA from ${soFar.count} user(s) within ${soFar.windowSeconds} s (the burst's alert lists them all)`,
     );
   }
 }
@@ -616,6 +619,11 @@ function worst(list: readonly Classification[]): Classification | null {
 export interface TriageOptions {
   /** Only the alerts of these removals' incidents (and their bursts) are returned: a live window triages one removal. */
   readonly only?: ReadonlySet<string>;
+  /**
+   * False: no burst alerts (the live write path, when a coalesced re-triage that makes them follows: judging a burst
+   * assesses every member, which per removal made a burst quadratic). Default true.
+   */
+  readonly bursts?: boolean;
 }
 
 /** An alert on another event of a removal's incident: the removal's assessment, with the removal named first. */
@@ -649,6 +657,25 @@ function memberAlert(alert: Alert, lead: RemovalCorrelation, assessment: Assessm
       ? {}
       : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
     incident: { removalEventId: removal.id, role: 'member' },
+  };
+}
+
+/** A member removal's reference to its burst: the burst's alert, and the burst as it stood at this removal. */
+function burstReference(
+  correlation: RemovalCorrelation,
+  input: TriageInput,
+): { correlation: Correlation } | Record<string, never> {
+  const burst = correlation.burst;
+  const first = burst?.removals[0];
+  const soFar = burst?.soFar.get(correlation.removal.id);
+  if (first === undefined || soFar === undefined) return {};
+  return {
+    correlation: {
+      kind: 'burst',
+      burstAlertId: input.burstAlert(first).id,
+      count: soFar.count,
+      windowSeconds: soFar.windowSeconds,
+    },
   };
 }
 
@@ -699,15 +726,7 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
         severity: severityFromRiskScore(assessment.riskScore),
         reasons: assessment.reasons,
         related: assessment.related,
-        ...(correlation.burst === null
-          ? {}
-          : {
-              correlation: {
-                kind: 'burst',
-                targets: correlation.burst.targets,
-                windowSeconds: correlation.burst.windowSeconds,
-              },
-            }),
+        ...burstReference(correlation, input),
         ...(assessment.vulnerabilityWindowSeconds === null
           ? {}
           : { vulnerabilityWindowSeconds: assessment.vulnerabilityWindowSeconds }),
@@ -733,6 +752,7 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
   for (const burst of bursts) {
     const first = burst.removals[0];
     if (first === undefined) continue;
+    if (options.bursts === false) break;
     if (options.only !== undefined && !burst.removals.some((removal) => options.only!.has(removal.id)))
       continue;
     const base = input.burstAlert(first);
@@ -757,7 +777,12 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
         actor: event.actor.arn ?? event.actor.userName,
         relation: 'burst member',
       })),
-      correlation: { kind: 'burst', targets: burst.targets, windowSeconds: burst.windowSeconds },
+      correlation: {
+        kind: 'burst',
+        targets: burst.targets,
+        count: burst.targets.length,
+        windowSeconds: burst.windowSeconds,
+      },
       investigation: investigation(first, input.ecs),
     });
   }

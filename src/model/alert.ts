@@ -34,9 +34,21 @@ export interface RelatedEvent {
   readonly relation?: string;
 }
 
+/**
+ * A burst (one caller removing MFA from several users). The burst's own alert is its one summary: every target and the
+ * whole span. A member removal's alert refers to it by id and carries the burst as it stood at that removal (users so
+ * far, seconds since the first): later removals change only the summary, never the members already written, so a
+ * burst of n removals costs n alert writes and n summary updates, not n² rewrites.
+ */
 export interface Correlation {
   readonly kind: string;
-  readonly targets: readonly string[];
+  /** The burst's alert; on that alert itself, absent. */
+  readonly burstAlertId?: string;
+  /** The burst's alert: every target user, sorted; absent on a member's alert (read the burst's alert). */
+  readonly targets?: readonly string[];
+  /** Distinct target users: of the whole burst on its alert; on a member's, up to and including that removal. */
+  readonly count: number;
+  /** Seconds from the burst's first removal to its last (its alert) or to this removal (a member's). */
   readonly windowSeconds: number;
 }
 

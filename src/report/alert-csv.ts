@@ -73,8 +73,14 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   },
   {
     name: 'correlation_targets',
-    description: 'for correlated alerts (burst): all target users, `; `-separated',
-    value: (a) => a.correlation?.targets.join('; '),
+    description:
+      "a burst's own alert: all target users, `; `-separated (its members name the burst's alert instead)",
+    value: (a) => a.correlation?.targets?.join('; '),
+  },
+  {
+    name: 'burst_alert_id',
+    description: "a removal in a burst: the id of the burst's alert, which lists every target",
+    value: (a) => a.correlation?.burstAlertId,
   },
   {
     name: 'vulnerability_window_seconds',

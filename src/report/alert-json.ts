@@ -73,10 +73,13 @@ export function alertToJson(alert: Alert): Record<string, unknown> {
     });
   }
   if (alert.correlation !== undefined) {
+    const correlation = alert.correlation;
     out['correlation'] = {
-      kind: alert.correlation.kind,
-      targets: [...alert.correlation.targets],
-      windowSeconds: alert.correlation.windowSeconds,
+      kind: correlation.kind,
+      ...(correlation.burstAlertId === undefined ? {} : { burstAlertId: correlation.burstAlertId }),
+      ...(correlation.targets === undefined ? {} : { targets: [...correlation.targets] }),
+      count: correlation.count,
+      windowSeconds: correlation.windowSeconds,
     };
   }
   if (alert.vulnerabilityWindowSeconds !== undefined) {

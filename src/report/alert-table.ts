@@ -22,9 +22,8 @@ function actorOf(alert: Alert): string {
 }
 
 function targetOf(alert: Alert): string {
-  if (alert.correlation !== undefined && alert.correlation.targets.length > 1) {
-    return `${alert.correlation.targets.length} users: ${alert.correlation.targets.join(', ')}`;
-  }
+  const targets = alert.correlation?.targets;
+  if (targets !== undefined && targets.length > 1) return `${targets.length} users: ${targets.join(', ')}`;
   if (alert.target.userName !== null) return alert.target.userName;
   if (alert.target.serialNumber !== null)
     return alert.target.serialNumber.replace(/^arn:aws[^:]*:iam::\d*:/, '');

@@ -79,7 +79,22 @@ export const ALERT_OUTPUT_SCHEMA = z
       )
       .optional(),
     correlation: z
-      .strictObject({ kind: text, targets: z.array(text), windowSeconds: z.number().min(0) })
+      .strictObject({
+        kind: text,
+        burstAlertId: text
+          .optional()
+          .meta({ description: "a member removal: the burst's alert (absent on that alert)" }),
+        targets: z
+          .array(text)
+          .optional()
+          .meta({ description: "the burst's alert only: every target user, sorted" }),
+        count: z.number().int().min(0).meta({
+          description: "target users: the whole burst's on its alert, up to this removal on a member's",
+        }),
+        windowSeconds: z.number().min(0).meta({
+          description: "seconds from the burst's first removal to its last (its alert) or to this one",
+        }),
+      })
       .optional(),
     vulnerabilityWindowSeconds: z
       .number()

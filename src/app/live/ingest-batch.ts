@@ -216,7 +216,8 @@ async function writeBatch(
   // Only when a stored removal besides those triaged just now is changed does the answer wait for a re-triage.
   const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
   const dirty = others.length > 0 ? settled : [];
-  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now);
+  // When a re-triage follows, it writes the bursts' alerts, once per flush instead of once per removal.
+  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now, dirty.length === 0);
   const touched = retriaged.touched;
 
   const synced = await joinCases(ctx, tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {

@@ -4,13 +4,14 @@ import {
   actorId,
   byTime,
   correlateRemovals,
+  findBursts,
   incidentReach,
   isMfaRemoval,
   MFA_DEVICE_EVENTS,
   resolveTarget,
   targetUserName,
 } from '../../detect/index.ts';
-import type { RemovalCorrelation } from '../../detect/index.ts';
+import type { Burst, RemovalCorrelation } from '../../detect/index.ts';
 import type { Approval, TriageConfig } from '../../enrich/index.ts';
 import { baselineFromSightings, judgedActors } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
@@ -169,10 +170,16 @@ async function incidentsWindow(
 
 /**
  * The stored removals that events arriving now may change: re-enrolments, deletions of the same serial and follow-ups
- * after them, precursors before them, and the removals of a caller's chain (bursts), late and out-of-order delivery
- * included. Over-inclusion is harmless: re-triage is idempotent. Modes: `all`; `incidents` leaves out the walk along
- * callers' chains (the removals whose incidents the events may join, not the bursts they may change); `probe` asks
- * only whether there is any (a few rows, no walk): whether the write path has a re-triage to wait for.
+ * after them, precursors before them, and the removals whose standing in a caller's burst changes, late and
+ * out-of-order delivery included. Over-inclusion is harmless: re-triage is idempotent. Modes: `all`; `incidents`
+ * leaves out the bursts (the removals whose incidents the events may join); `probe` asks only whether there is any
+ * (a few rows, no walk): whether the write path has a re-triage to wait for.
+ *
+ * Another removal by the same caller changes an earlier removal only through the burst (it is neither a precursor nor
+ * a member of it), and a member's alert holds the burst as it stood at that member: so the caller's chain is read once
+ * and only the removals whose burst or standing differs with and without the events are returned (at the front of a
+ * burst in time order: the new removal alone, or the members of a burst it completes). Returning the whole chain made
+ * every flush re-triage every earlier removal of a burst.
  */
 export async function affectedRemovals(
   tx: StoreTx,
@@ -186,6 +193,8 @@ export async function affectedRemovals(
   const probe = mode === 'probe';
   const targetKeys = new Set<string>();
   const actorKeys = new Set<string>();
+  /** Callers whose events other than removals arrived: precursors, creations, refused attempts. */
+  const incidentActors = new Set<string>();
   const deviceAccounts = new Set<string>();
   const deviceSerials = new Set<string>();
   let min = Infinity;
@@ -197,6 +206,7 @@ export async function affectedRemovals(
     if (target !== null) targetKeys.add(target.key);
     const actor = actorKeyOf(event.actor);
     if (actor !== null) actorKeys.add(actor);
+    if (actor !== null && !isMfaRemoval(event)) incidentActors.add(actor);
     if (MFA_DEVICE_EVENTS.has(event.name) && event.account !== null && event.target.serialNumber !== null) {
       deviceAccounts.add(event.account);
       deviceSerials.add(event.target.serialNumber);
@@ -219,17 +229,36 @@ export async function affectedRemovals(
       if ((probe || isMfaRemoval(event)) && !exclude.has(event.id)) found.set(event.id, event);
   };
   // One statement for both kinds of key (a write on PostgreSQL pays a round trip per statement).
-  if (targetKeys.size > 0 || actorKeys.size > 0)
+  if (targetKeys.size > 0 || actorKeys.size > 0) {
+    // A probe asks by every caller and keeps every row ("maybe": a burst may change). Otherwise a removal found only
+    // by its caller is one the events can change only through the burst, which the chain walk below decides, so the
+    // callers whose events are all removals are not asked for (in a burst, that read was the caller's whole chain).
+    const byKeys = await tx.findEvents({
+      ...window,
+      actorOrTargetKeys: {
+        actorKeys: [...(probe ? actorKeys : incidentActors)],
+        targetKeys: [...targetKeys],
+      },
+    });
     add(
-      await tx.findEvents({
-        ...window,
-        actorOrTargetKeys: { actorKeys: [...actorKeys], targetKeys: [...targetKeys] },
-      }),
+      probe
+        ? byKeys
+        : byKeys.filter((removal) => {
+            const target = eventTargetKey(removal);
+            const actor = actorKeyOf(removal.actor);
+            return (
+              (target !== null && targetKeys.has(target)) || (actor !== null && incidentActors.has(actor))
+            );
+          }),
     );
+  }
   // A device call may name only a serial (DeleteVirtualMFADevice): the account's removals of that serial, and those
   // whose user is known only from a serial, are candidates (not every removal in the account: in a burst that is all
   // of them, for every removal).
-  if (deviceAccounts.size > 0) {
+  if (deviceAccounts.size > 0 && probe) {
+    // A probe takes any removal of the account in reach as a "maybe": a few rows, not the account's window.
+    add(await tx.findEvents({ ...window, accounts: [...deviceAccounts] }));
+  } else if (deviceAccounts.size > 0) {
     const around = await tx.findEvents({ ...window, accounts: [...deviceAccounts], limit: MAX_EVENTS });
     add(
       around.filter(
@@ -239,20 +268,33 @@ export async function affectedRemovals(
       ),
     );
   }
-  if (mode !== 'all') return [...found.values()].sort(byTime);
-  // A removal can join or split a caller's chain: every removal of the chain may land in another burst. One walk per
-  // caller and account, from its earliest removal found, covers the chains of all of them (a walk per removal made a
-  // burst quadratic).
+  if (mode === 'all') add(await burstStandingChanges(tx, events, max, config));
+  return [...found.values()].sort(byTime);
+}
+
+/**
+ * The stored removals whose burst (its first removal) or standing in it (users so far, seconds since the first)
+ * differs with and without the given events' removals: one walk per caller and account covers its chain.
+ */
+async function burstStandingChanges(
+  tx: StoreTx,
+  events: readonly CloudTrailEvent[],
+  max: number,
+  config: TriageConfig,
+): Promise<CloudTrailEvent[]> {
+  const arriving = new Set<string>();
   const earliest = new Map<string, CloudTrailEvent>();
-  for (const removal of found.values()) {
-    const actor = actorKeyOf(removal.actor);
-    if (actor === null) continue;
-    const key = `${actor}\u0000${removal.account ?? ''}`;
+  for (const event of events) {
+    const actor = actorKeyOf(event.actor);
+    if (actor === null || !isMfaRemoval(event)) continue;
+    arriving.add(event.id);
+    const key = `${actor}\u0000${event.account ?? ''}`;
     const held = earliest.get(key);
-    if (held === undefined || byTime(removal, held) < 0) earliest.set(key, removal);
+    if (held === undefined || byTime(event, held) < 0) earliest.set(key, event);
   }
+  const changed: CloudTrailEvent[] = [];
   for (const removal of earliest.values()) {
-    add(
+    const chain = (
       await burstChain(
         tx,
         actorKeyOf(removal.actor)!,
@@ -260,10 +302,24 @@ export async function affectedRemovals(
         removal.timeMs,
         max + config.burstWindowMs,
         config.burstWindowMs,
-      ),
+      )
+    ).filter(isMfaRemoval);
+    const withThem = findBursts(chain, config);
+    const without = findBursts(
+      chain.filter((event) => !arriving.has(event.id)),
+      config,
     );
+    const standing = (bursts: Map<string, Burst>, id: string): string => {
+      const burst = bursts.get(id);
+      const soFar = burst?.soFar.get(id);
+      return burst === undefined
+        ? ''
+        : `${burst.removals[0]?.id}\u0000${soFar?.count}\u0000${soFar?.windowSeconds}`;
+    };
+    for (const event of chain)
+      if (standing(withThem, event.id) !== standing(without, event.id)) changed.push(event);
   }
-  return [...found.values()].sort(byTime);
+  return changed;
 }
 
 function toApproval(stored: {
@@ -291,6 +347,8 @@ export interface TriageContext {
   readonly config: TriageConfig;
   /** Time of the newest event the service can assume it has: now minus the delivery allowance. */
   readonly coverageEndMs: number;
+  /** See TriageOptions.bursts. */
+  readonly bursts?: boolean;
 }
 
 /**
@@ -381,7 +439,10 @@ async function triageCorrelated(
       config: { ...config, approvals: [...input.approvals, ...config.approvals] },
       coverageEndMs: context.coverageEndMs,
     },
-    { only: new Set(input.wanted.map((correlation) => correlation.removal.id)) },
+    {
+      only: new Set(input.wanted.map((correlation) => correlation.removal.id)),
+      ...(context.bursts === undefined ? {} : { bursts: context.bursts }),
+    },
   );
 }
 

@@ -45,7 +45,7 @@ describe('RetriageQueue', () => {
 describe('a burst on the live service', () => {
   let temp: TempStore;
   let store: Store;
-  const counts = { transactions: 0, findEvents: 0 };
+  const counts = { transactions: 0, findEvents: 0, alertWrites: 0 };
   before(async () => {
     temp = tempSqlite();
     const real = await temp.open();
@@ -58,6 +58,11 @@ describe('a burst on the live service', () => {
           if (name === 'findEvents')
             return (...a: unknown[]) => {
               counts.findEvents++;
+              return bound(...a);
+            };
+          if (name === 'updateAlert' || name === 'insertAlerts')
+            return (...a: unknown[]) => {
+              counts.alertWrites++;
               return bound(...a);
             };
           if (name === 'transaction')
@@ -87,21 +92,43 @@ describe('a burst on the live service', () => {
         id: `burst-${i}`,
       });
     const readsPerPost: number[] = [];
+    const writesPerPost: number[] = [];
     for (let i = 0; i < 60; i++) {
       const before = counts.findEvents;
+      const writesBefore = counts.alertWrites;
       const outcome = await service.ingestRecords([removal(i)], ORIGIN);
       assert.equal(outcome.stored, 1);
       readsPerPost.push(counts.findEvents - before);
+      writesPerPost.push(counts.alertWrites - writesBefore);
     }
+    // Alert writes: the removal's own and the burst's alert, not a rewrite of every earlier member (quadratic).
+    const earlyWrites = Math.max(...writesPerPost.slice(5, 10));
+    const lateWrites = Math.max(...writesPerPost.slice(50, 60));
+    assert.ok(
+      lateWrites <= earlyWrites && lateWrites <= 4,
+      `alert writes per post grew from ${earlyWrites} to ${lateWrites}: ${writesPerPost.join(' ')}`,
+    );
     // Re-triaging the chain per removal (a window and a chain walk each) made the reads grow with the chain.
     const early = Math.max(...readsPerPost.slice(5, 10));
     const late = Math.max(...readsPerPost.slice(50, 60));
     assert.ok(late <= early, `reads per post grew from ${early} to ${late}: ${readsPerPost.join(' ')}`);
 
+    const summary = await store.listAlerts({ limit: 10, ruleId: 'mfaguard-mfa-removal-burst' });
+    assert.equal(summary.items.length, 1);
+    const burst = summary.items[0]!.alert;
+    assert.equal(burst.correlation?.count, 60, "the burst's alert knows the whole burst");
+    assert.equal(burst.correlation?.targets?.length, 60);
     const alerts = await store.listAlerts({ limit: 100, ruleId: 'mfaguard-iam-mfa-device-deactivated' });
     assert.equal(alerts.items.length, 60);
-    for (const { alert } of alerts.items)
-      assert.equal(alert.correlation?.targets.length, 60, `${alert.id}: every removal knows the whole burst`);
+    for (const { alert } of alerts.items) {
+      const i = Number(/burst-(\d+)/.exec(alert.event.id)?.[1]);
+      // The burst as it stood at each removal (the first five form it together, when the fifth arrives).
+      assert.deepEqual(
+        alert.correlation,
+        { kind: 'burst', burstAlertId: burst.id, count: i + 1, windowSeconds: i * 2 },
+        alert.id,
+      );
+    }
 
     // An unrelated kept event in the middle of the burst: one transaction, no re-triage to wait for.
     const transactions = counts.transactions;

@@ -42,9 +42,11 @@ export async function retriage(
   effects: BatchEffects,
   removals: readonly CloudTrailEvent[],
   now: number,
+  /** False when a coalesced re-triage follows that writes the bursts' alerts (see TriageOptions.bursts). */
+  bursts = true,
 ): Promise<Retriaged> {
   const { rules, triageConfig, coverageEnd } = ctx;
-  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
+  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now), bursts };
   return applyTriaged(ctx, tx, effects, await triageStoredRemovals(tx, removals, context), now);
 }
 

@@ -106,11 +106,21 @@ export interface RelatedFinding {
   readonly event: CloudTrailEvent;
 }
 
+/** The burst as it stood at one of its removals: what that removal's alert says of it, whatever comes later. */
+export interface BurstSoFar {
+  /** Distinct target users of the burst's removals up to and including this one. */
+  readonly count: number;
+  /** Seconds from the burst's first removal to this one. */
+  readonly windowSeconds: number;
+}
+
 export interface Burst {
   readonly actor: string;
   readonly removals: readonly CloudTrailEvent[];
   readonly targets: readonly string[];
   readonly windowSeconds: number;
+  /** By removal id, for each removal of the burst. */
+  readonly soFar: ReadonlyMap<string, BurstSoFar>;
 }
 
 export interface RemovalCorrelation {
@@ -239,14 +249,19 @@ export function correlateRemovals(
   const sorted = [...unique.values()].sort(byTime);
 
   const byTarget = new Map<string, CloudTrailEvent[]>();
-  const byActor = new Map<string, CloudTrailEvent[]>();
-  const deviceByAccount = new Map<string, CloudTrailEvent[]>();
+  // Indexes, so a removal reads only what can join it: in a burst, every removal of the caller is an MFA device call
+  // of the account and an event by the caller, and filtering those lists per removal made correlation quadratic.
+  const precursorsByActor = new Map<string, CloudTrailEvent[]>();
+  const createdByActor = new Map<string, CloudTrailEvent[]>();
+  const deviceBySerial = new Map<string, CloudTrailEvent[]>();
   for (const event of sorted) {
     const target = targetKey(event);
     if (target !== null) pushTo(byTarget, target, event);
     const actor = actorId(event);
-    if (actor !== null) pushTo(byActor, actor, event);
-    if (MFA_DEVICE_EVENTS.has(event.name)) pushTo(deviceByAccount, event.account ?? '', event);
+    if (actor !== null && precursorKind(event) !== null) pushTo(precursorsByActor, actor, event);
+    if (actor !== null && event.name === 'CreateVirtualMFADevice') pushTo(createdByActor, actor, event);
+    if (MFA_DEVICE_EVENTS.has(event.name) && event.target.serialNumber !== null)
+      pushTo(deviceBySerial, serialKey(event.account, event.target.serialNumber), event);
   }
 
   const removals = sorted.filter(isMfaRemoval);
@@ -256,32 +271,34 @@ export function correlateRemovals(
   return removals.map((removal): RemovalCorrelation => {
     const from = removal.timeMs - reach.beforeMs;
     const to = removal.timeMs + reach.afterMs;
-    const deviceEvents = within(deviceByAccount.get(removal.account ?? '') ?? [], from, to);
-    const resolved = resolveTarget(removal, deviceEvents, windows);
+    const ofSerial = (serial: string | null): CloudTrailEvent[] =>
+      serial === null ? [] : within(deviceBySerial.get(serialKey(removal.account, serial)) ?? [], from, to);
+    const resolved = resolveTarget(removal, ofSerial(removal.target.serialNumber), windows);
     const target = resolved.user;
     const targetEvents =
       target === null ? [] : within(byTarget.get(userKey(removal.account, target)) ?? [], from, to);
     const actor = actorId(removal);
-    const actorEvents = actor === null ? [] : within(byActor.get(actor) ?? [], from, to);
     const graceEnd = removal.timeMs + windows.graceWindowMs;
     const after = (event: CloudTrailEvent): boolean => byTime(event, removal) > 0;
-    const isTarget = (event: CloudTrailEvent): boolean =>
-      target !== null && sameUser(targetUserName(event), target) && event.account === removal.account;
 
     const { deletions, enables, enabledBefore, creations } = deviceChanges({
       removal,
-      deviceEvents,
-      actor,
+      targetEvents,
+      ofSerial,
+      createdByActor:
+        actor === null
+          ? []
+          : within(createdByActor.get(actor) ?? [], from, to).filter(
+              (event) => event.account === removal.account,
+            ),
       from,
       graceEnd,
-      isTarget,
     });
 
     const precursors: RelatedFinding[] = [];
-    for (const event of actorEvents) {
+    for (const event of actor === null ? [] : within(precursorsByActor.get(actor) ?? [], from, to)) {
       if (byTime(event, removal) >= 0) break;
-      const kind = precursorKind(event);
-      if (kind !== null) precursors.push({ kind, when: 'before', event });
+      precursors.push({ kind: precursorKind(event)!, when: 'before', event });
     }
     const followUps: RelatedFinding[] = [];
     for (const event of targetEvents) {
@@ -305,64 +322,56 @@ export function correlateRemovals(
   });
 }
 
-/** The MFA device changes around one removal: its device deleted, devices enabled or created for the same user. */
+function serialKey(account: string | null, serial: string): string {
+  return `${account ?? ''}\u0000${serial}`;
+}
+
+/**
+ * The MFA device changes around one removal: its device deleted, devices enabled or created for the same user.
+ * `targetEvents`: the events about the removal's user in its window (a device call is about the user it names, or
+ * its caller: the same rule as "is the target"); `ofSerial`: the account's device calls of a serial in the window;
+ * `createdByActor`: the devices the removal's caller created in the window, in the account.
+ */
 function deviceChanges(c: {
   readonly removal: CloudTrailEvent;
-  readonly deviceEvents: readonly CloudTrailEvent[];
-  readonly actor: string | null;
+  readonly targetEvents: readonly CloudTrailEvent[];
+  readonly ofSerial: (serial: string | null) => readonly CloudTrailEvent[];
+  readonly createdByActor: readonly CloudTrailEvent[];
   readonly from: number;
   readonly graceEnd: number;
-  readonly isTarget: (event: CloudTrailEvent) => boolean;
 }): Pick<RemovalCorrelation, 'deletions' | 'enables' | 'enabledBefore' | 'creations'> {
-  const { removal, deviceEvents, actor, from, graceEnd, isTarget } = c;
+  const { removal, targetEvents, ofSerial, createdByActor, from, graceEnd } = c;
   const after = (event: CloudTrailEvent): boolean => byTime(event, removal) > 0;
   const serial = removal.target.serialNumber;
-  const deletions = deviceEvents.filter(
-    (event) =>
-      event.name === 'DeleteVirtualMFADevice' &&
-      event.outcome === 'success' &&
-      serial !== null &&
-      event.target.serialNumber === serial &&
-      after(event),
+  const deletions = ofSerial(serial).filter(
+    (event) => event.name === 'DeleteVirtualMFADevice' && event.outcome === 'success' && after(event),
   );
-  const enables = deviceEvents.filter(
-    (event) =>
-      event.name === 'EnableMFADevice' &&
-      event.outcome === 'success' &&
-      isTarget(event) &&
-      after(event) &&
-      event.timeMs <= graceEnd,
+  const enabled = targetEvents.filter(
+    (event) => event.name === 'EnableMFADevice' && event.outcome === 'success',
   );
-  const enabledBefore = deviceEvents.filter(
+  const enables = enabled.filter((event) => after(event) && event.timeMs <= graceEnd);
+  const enabledBefore = enabled.filter(
     (event) =>
-      event.name === 'EnableMFADevice' &&
-      event.outcome === 'success' &&
-      isTarget(event) &&
       byTime(event, removal) < 0 &&
       event.target.serialNumber !== null &&
       event.target.serialNumber !== serial &&
-      !deviceEvents.some(
-        (other) =>
-          isMfaRemoval(other) &&
-          other.target.serialNumber === event.target.serialNumber &&
-          byTime(other, event) > 0 &&
-          byTime(other, removal) < 0,
+      !ofSerial(event.target.serialNumber).some(
+        (other) => isMfaRemoval(other) && byTime(other, event) > 0 && byTime(other, removal) < 0,
       ),
   );
-  const enabledSerials = new Set(
-    [...enables, ...enabledBefore].flatMap((event) =>
-      event.target.serialNumber === null ? [] : [event.target.serialNumber],
-    ),
-  );
-  const creations = deviceEvents.filter(
-    (event) =>
-      event.name === 'CreateVirtualMFADevice' &&
-      event.outcome === 'success' &&
-      event.timeMs >= from &&
-      ((event.target.serialNumber !== null && enabledSerials.has(event.target.serialNumber)) ||
-        (after(event) && actor !== null && actorId(event) === actor)),
-  );
-  return { deletions, enables, enabledBefore, creations };
+  const creations = new Map<string, CloudTrailEvent>();
+  for (const event of [...enables, ...enabledBefore])
+    for (const device of ofSerial(event.target.serialNumber))
+      if (device.name === 'CreateVirtualMFADevice') creations.set(device.id, device);
+  for (const device of createdByActor) if (after(device)) creations.set(device.id, device);
+  return {
+    deletions,
+    enables,
+    enabledBefore,
+    creations: [...creations.values()]
+      .filter((event) => event.outcome === 'success' && event.timeMs >= from)
+      .sort(byTime),
+  };
 }
 
 function precursorKind(event: CloudTrailEvent): RelatedKind | null {
@@ -446,11 +455,21 @@ export function findBursts(
       const group = list.slice(start, end + 1);
       const targets = [...new Set(group.map((event) => targetUserName(event) ?? '?'))].sort();
       if (targets.length >= windows.burstCount) {
+        const seen = new Set<string>();
+        const soFar = new Map<string, BurstSoFar>();
+        for (const event of group) {
+          seen.add(targetUserName(event) ?? '?');
+          soFar.set(event.id, {
+            count: seen.size,
+            windowSeconds: Math.round((event.timeMs - first.timeMs) / 1000),
+          });
+        }
         const burst: Burst = {
           actor,
           removals: group,
           targets,
           windowSeconds: Math.round((group[group.length - 1]!.timeMs - first.timeMs) / 1000),
+          soFar,
         };
         for (const event of group) result.set(event.id, burst);
         start = end + 1;
