@@ -30,3 +30,5 @@ export {
   MFA_EVENT_NAMES,
 } from './eventbridge.ts';
 export type { EventPattern, EventTargetKind } from './eventbridge.ts';
+export { PARTITIONS } from './partition.ts';
+export type { Partition } from './partition.ts';
