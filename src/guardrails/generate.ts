@@ -16,7 +16,7 @@ import type { Template } from './cloudformation.ts';
 import { buildBreakGlassScp, buildMfaEnforcementPolicy, buildQuarantinePolicy } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
 import { checkRolePartition, inPartition } from './partition.ts';
-import type { Partition } from './partition.ts';
+import type { Partition } from '../model/index.ts';
 import {
   breakGlassScpTerraform,
   eventBridgeTerraform,

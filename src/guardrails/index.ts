@@ -30,5 +30,3 @@ export {
   MFA_EVENT_NAMES,
 } from './eventbridge.ts';
 export type { EventPattern, EventTargetKind } from './eventbridge.ts';
-export { PARTITIONS } from './partition.ts';
-export type { Partition } from './partition.ts';

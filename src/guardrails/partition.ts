@@ -1,12 +1,9 @@
 // Policy ARNs in the partition the template is deployed to: `aws`, `aws-cn` or `aws-us-gov` decided by AWS, not by us.
 
 import { UsageError } from '../model/index.ts';
+import type { Partition } from '../model/index.ts';
 import { block, expr, template } from './hcl.ts';
 import type { HclBlock, HclExpression, HclValue } from './hcl.ts';
-
-/** The partitions a literal ARN can be written in (`--partition`): the standard one, China, GovCloud (US). */
-export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
-export type Partition = (typeof PARTITIONS)[number];
 
 /** What the policy builders write: the standard partition, which the templates below swap for the deployed one. */
 const STANDARD = 'arn:aws:';

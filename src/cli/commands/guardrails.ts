@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option } from '@commander-js/extra-typings';
-import { ExternalError, UsageError } from '../../model/index.ts';
+import { ExternalError, PARTITIONS, UsageError } from '../../model/index.ts';
 import {
   DEFAULT_BREAK_GLASS_ROLE,
   generateAthenaTable,
@@ -11,7 +11,6 @@ import {
   GUARDRAIL_FORMATS,
   GUARDRAIL_KINDS,
   guardrailJson,
-  PARTITIONS,
 } from '../../guardrails/index.ts';
 import type { GeneratedGuardrail, GuardrailKind, GuardrailOptions } from '../../guardrails/index.ts';
 import { forTerminal } from '../../report/index.ts';
