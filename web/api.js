@@ -455,6 +455,15 @@ export function createApproval(input) {
 }
 
 /**
+ * Revokes an approval: a later removal no longer matches it. The server records who revoked it.
+ * @param {string} id
+ * @returns {Promise<StoredApproval>}
+ */
+export async function revokeApproval(id) {
+  return /** @type {StoredApproval} */ (await request('DELETE', `/api/approvals/${seg(id)}`));
+}
+
+/**
  * @param {number} fromMs
  * @param {number} toMs
  * @returns {Promise<KpiSnapshot>}
