@@ -24,7 +24,7 @@
  * @property {string} [incidentId] the removal's eventID correlation tied it to (its own eventID when none)
  * @property {string} updatedAt
  * @property {string | null} caseId
- * @property {import('../src/model/index.ts').CaseState | null} [caseState] the case's state now (the list only)
+ * @property {import('../src/model/index.ts').CaseState | null} [caseState] the case's state now (the list and one alert)
  * @property {import('../src/model/index.ts').Classification | null} [caseClassification] the case's classification now
  */
 
