@@ -1,7 +1,7 @@
 // Stored alerts: idempotent inserts, triage updates, reads and the alert search.
 
-import { searchAlerts } from './alert-search-sql.ts';
-import type { Alert, CaseState, Classification } from '../../model/index.ts';
+import { alertRows, alertsWithCase, caseAsItStands, searchAlerts } from './alert-search-sql.ts';
+import type { Alert } from '../../model/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AlertQuery, InsertAlertsResult, Page, StoredAlert } from '../store.ts';
 import type { Tables } from './query-builder.ts';
@@ -134,45 +134,17 @@ export class AlertsRepo extends SqlRepository {
 
   async getAlert(id: string): Promise<StoredAlert | null> {
     const rows = await reusedRows(this.conn, this.dialect, 'alerts-get', [id], (db) =>
-      db
-        .selectFrom('alerts')
-        .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
-        .select([
-          'alerts.id',
-          'alerts.body',
-          'alerts.detected_at',
-          'alerts.updated_at',
-          'case_alerts.case_id',
-        ])
-        .where('alerts.id', '=', id),
+      alertRows(db).where('alerts.id', '=', id),
     );
     return rows[0] === undefined ? null : toStoredAlert(rows[0], this.caches);
   }
 
   async getAlertWithCase(id: string): Promise<StoredAlert | null> {
     const rows = await reusedRows(this.conn, this.dialect, 'alerts-get-with-case', [id], (db) =>
-      db
-        .selectFrom('alerts')
-        .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
-        .leftJoin('cases', 'cases.id', 'case_alerts.case_id')
-        .select([
-          'alerts.id',
-          'alerts.body',
-          'alerts.detected_at',
-          'alerts.updated_at',
-          'case_alerts.case_id',
-          'cases.state as case_state',
-          'cases.classification as case_classification',
-        ])
-        .where('alerts.id', '=', id),
+      alertsWithCase(db).where('alerts.id', '=', id),
     );
     const row = rows[0];
-    if (row === undefined) return null;
-    return {
-      ...toStoredAlert(row, this.caches),
-      caseState: row.case_state as CaseState | null,
-      caseClassification: row.case_classification as Classification | null,
-    };
+    return row === undefined ? null : { ...toStoredAlert(row, this.caches), ...caseAsItStands(row) };
   }
 
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {
