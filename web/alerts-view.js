@@ -544,6 +544,26 @@ async function showRecord(panel, ctx, id) {
 }
 
 /**
+ * The alert's case as it stands now: its state and, once a person or the owner classified it, that classification
+ * (the card's badge is triage's, on the alert; the list shows the case's, so this page says both).
+ * @param {StoredAlert} stored
+ * @returns {HTMLElement | null}
+ */
+function caseLine(stored) {
+  if (stored.caseId === null) return null;
+  return h(
+    'p',
+    { id: 'alert-case', class: 'muted' },
+    'Its case: ',
+    stored.caseState ? stateBadge(stored.caseState) : 'state unknown',
+    ', ',
+    stored.caseClassification
+      ? ['classified ', classificationBadge(stored.caseClassification)]
+      : 'not classified by a person yet',
+  );
+}
+
+/**
  * @param {HTMLElement} view
  * @param {ViewContext} ctx
  * @param {string} id
@@ -573,6 +593,7 @@ export async function renderAlert(view, ctx, id, params) {
     stored.caseId === null
       ? null
       : h('a', { href: `#/cases/${encodeURIComponent(stored.caseId)}`, class: 'back' }, ' · open its case'),
+    caseLine(stored),
     alertCard(stored),
     open,
     panel,

@@ -24,7 +24,7 @@
  * @property {string} [incidentId] the removal's eventID correlation tied it to (its own eventID when none)
  * @property {string} updatedAt
  * @property {string | null} caseId
- * @property {import('../src/model/index.ts').CaseState | null} [caseState] the case's state now (the list only)
+ * @property {import('../src/model/index.ts').CaseState | null} [caseState] the case's state now (the list and one alert)
  * @property {import('../src/model/index.ts').Classification | null} [caseClassification] the case's classification now
  */
 
@@ -452,6 +452,15 @@ export async function listApprovals() {
  */
 export function createApproval(input) {
   return request('POST', '/api/approvals', input);
+}
+
+/**
+ * Revokes an approval: a later removal no longer matches it. The server records who revoked it.
+ * @param {string} id
+ * @returns {Promise<StoredApproval>}
+ */
+export async function revokeApproval(id) {
+  return /** @type {StoredApproval} */ (await request('DELETE', `/api/approvals/${seg(id)}`));
 }
 
 /**

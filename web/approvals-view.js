@@ -1,7 +1,7 @@
 // @ts-check
-// Change approvals: the list, and a form to record one before a planned MFA device swap.
+// Change approvals: the list (with a revoke that asks first), and a form to record one before a planned MFA device swap.
 
-import { createApproval, listApprovals } from './api.js';
+import { createApproval, listApprovals, revokeApproval } from './api.js';
 import { h, labelled, replace, stackedTable } from './dom.js';
 import { formatTime, parseLocalDateTime } from './format.js';
 
@@ -88,6 +88,96 @@ export function approvalFromForm(form) {
 }
 
 /**
+ * The Revoke button of an approval still in force or to come, and its confirm step in the same cell: revoking is not
+ * undoable (a removal the approval covered would then raise a case), so a second, explicit click is asked for. The
+ * question names the ticket and user as text (never markup); Escape or Cancel goes back, focus follows each step.
+ * @param {StoredApproval} approval
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function revokeControl(approval, ctx) {
+  const cell = h('div', { class: 'revoke-approval', data: { approvalId: approval.id } });
+  const name = `${approval.ticket} for ${approval.user}`;
+  /** @param {boolean} focus */
+  const ask = (focus) => {
+    const start = h(
+      'button',
+      { type: 'button', class: 'revoke', label: `Revoke approval ${name}`, onClick: () => confirmStep() },
+      'Revoke…',
+    );
+    replace(cell, start);
+    if (focus) start.focus();
+  };
+  const confirmStep = () => {
+    const yes = h('button', { type: 'button', class: 'danger confirm-revoke' }, 'Yes, revoke');
+    const no = h('button', { type: 'button', class: 'cancel-revoke', onClick: () => ask(true) }, 'Cancel');
+    const group = h(
+      'div',
+      { role: 'group', label: `Confirm revoking ${name}`, class: 'confirm' },
+      h('span', null, `Revoke ${name}? A matching removal will then be a case.`),
+      ' ',
+      yes,
+      ' ',
+      no,
+    );
+    group.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') ask(true);
+    });
+    yes.addEventListener('click', () => {
+      yes.disabled = true;
+      no.disabled = true;
+      revokeApproval(approval.id)
+        .then(() => {
+          ctx.flash(`Approval ${approval.ticket} revoked.`);
+          ctx.reload();
+        })
+        .catch((error) => {
+          ask(true);
+          ctx.fail(error);
+        });
+    });
+    replace(cell, group);
+    // The safe choice has the focus: Enter right after the first click does not revoke.
+    no.focus();
+  };
+  ask(false);
+  return cell;
+}
+
+/**
+ * @param {StoredApproval} approval
+ * @param {number} now
+ * @param {ViewContext} ctx
+ * @returns {HTMLTableRowElement}
+ */
+function approvalRow(approval, now, ctx) {
+  const a = approval;
+  const status = approvalStatus(a, now);
+  const revocable = status === 'active' || status === 'upcoming';
+  return h(
+    'tr',
+    { data: { approvalId: a.id, status } },
+    h('td', null, a.ticket),
+    h('td', null, a.user),
+    h('td', null, a.actor ?? 'anyone'),
+    h('td', null, a.account ?? 'any'),
+    h('td', { class: 'time' }, formatTime(a.from)),
+    h('td', { class: 'time' }, formatTime(a.to)),
+    h('td', null, a.approver),
+    h('td', null, a.createdBy),
+    h(
+      'td',
+      null,
+      h('span', { class: `badge appr-${status}` }, status),
+      a.revokedAt === null
+        ? null
+        : h('span', { class: 'revoked-by' }, ` by ${a.revokedBy ?? 'unknown'}, ${formatTime(a.revokedAt)}`),
+    ),
+    h('td', null, revocable ? revokeControl(a, ctx) : null),
+  );
+}
+
+/**
  * @param {HTMLElement} view
  * @param {ViewContext} ctx
  * @returns {Promise<void>}
@@ -170,23 +260,8 @@ export async function renderApprovals(view, ctx) {
   if (!ctx.isCurrent()) return;
   const now = ctx.now();
   const t = stackedTable(
-    ['Ticket', 'User', 'Actor', 'Account', 'From', 'To', 'Approver', 'Created by', 'Status'],
-    approvals.map((a) => {
-      const status = approvalStatus(a, now);
-      return h(
-        'tr',
-        null,
-        h('td', null, a.ticket),
-        h('td', null, a.user),
-        h('td', null, a.actor ?? 'anyone'),
-        h('td', null, a.account ?? 'any'),
-        h('td', { class: 'time' }, formatTime(a.from)),
-        h('td', { class: 'time' }, formatTime(a.to)),
-        h('td', null, a.approver),
-        h('td', null, a.createdBy),
-        h('td', null, h('span', { class: `badge appr-${status}` }, status)),
-      );
-    }),
+    ['Ticket', 'User', 'Actor', 'Account', 'From', 'To', 'Approver', 'Created by', 'Status', ''],
+    approvals.map((a) => approvalRow(a, now, ctx)),
     'No approvals yet.',
   );
   t.id = 'approvals-table';

@@ -170,6 +170,16 @@ describe('alerts API', () => {
       assert.equal(untouched?.state, 'open');
       assert.equal(untouched?.assignee, null);
       assert.deepEqual(await ids('?caseState=resolved&sort=eventTime&order=asc'), ['a-carol', 'a-bob']);
+      // One alert read alone carries its case as it stands, exactly as its list row does.
+      const one = await fetch(`${h.base}/api/alerts/a-bob`, { headers: auth(h.tokens.viewer) });
+      assert.equal(one.status, 200);
+      const single = (await one.json()) as Item & { caseState: string; caseClassification: string };
+      assert.deepEqual(
+        [single.caseId, single.caseState, single.caseClassification],
+        [caseIds['bob'], 'resolved', 'verified'],
+      );
+      const listed = ((await (await get('?actor=bob')).json()) as { items: Item[] }).items[0];
+      assert.deepEqual(single, listed);
     });
 
     it('changes nothing when one case cannot change, and names it', async () => {

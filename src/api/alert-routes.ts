@@ -91,7 +91,7 @@ function alertQuery(ctx: RequestContext): AlertQuery {
 
 async function loadAlert(ctx: RequestContext): Promise<StoredAlert> {
   const id = ctx.params['id'] ?? '';
-  const stored = id === '' || id.length > 200 ? null : await ctx.options.store.getAlert(id);
+  const stored = id === '' || id.length > 200 ? null : await ctx.options.store.getAlertWithCase(id);
   if (stored === null)
     throw new HttpError(404, 'Not found', `alert ${JSON.stringify(id.slice(0, 200))} not found`);
   return stored;
@@ -212,9 +212,9 @@ export const ALERT_ROUTES: readonly Route[] = [
     path: '/api/alerts/{id}',
     access: 'viewer',
     tag: 'alerts',
-    summary: 'One alert.',
+    summary: 'One alert, with its case as it stands now (as in the list).',
     responses: {
-      '200': '{alert, eventTime, detectedAt, updatedAt, caseId, incidentId}',
+      '200': '{alert, eventTime, detectedAt, updatedAt, caseId, caseState, caseClassification, incidentId}',
       '404': 'no such alert',
     },
     async handle(ctx) {

@@ -19,6 +19,7 @@ describe('config: respond', () => {
     assert.equal(config.respond?.mode, 'dry-run');
     assert.deepEqual(config.respond?.rules[0]?.actions, ['quarantine', 'revoke-sessions']);
     assert.equal(config.respond?.rateLimit.count, 3);
+    assert.equal(config.respond?.partition, null);
   });
 
   it('reads the policy: mode, rules with delay and approver, protected names, rate limit', () => {
@@ -31,6 +32,7 @@ describe('config: respond', () => {
         '  breakGlassRoles: [BreakGlass]',
         '  rateLimit: { count: 5, window: 2h }',
         '  liftOnReEnrolment: false',
+        '  partition: aws-us-gov',
         '  rules:',
         '    - when: [unauthorized]',
         '      actions: [quarantine, disable-console]',
@@ -47,6 +49,7 @@ describe('config: respond', () => {
       rateLimit: { count: 5, windowMs: 7_200_000 },
       liftOnReEnrolment: false,
       assumeRole: null,
+      partition: 'aws-us-gov',
       rules: [
         {
           classifications: ['unauthorized'],
@@ -68,6 +71,7 @@ describe('config: respond', () => {
         '      actions: [lockout]',
         '      approve: boss',
         '  rateLimit: { count: -1 }',
+        '  partition: aws-eu',
       ].join('\n'),
     );
     assert.deepEqual(found, [
@@ -76,6 +80,7 @@ describe('config: respond', () => {
       "5: respond.rules.0.actions.0: unknown action 'lockout'",
       '6: respond.rules.0.approve: expected none, responder, admin, got "boss"',
       '7: respond.rateLimit.count: expected a whole number from 0 to 10000, got -1',
+      '8: respond.partition: expected aws, aws-cn, aws-us-gov, got "aws-eu"',
     ]);
   });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { isKnownTimeZone } from '../enrich/index.ts';
 import type { Approval, Owner, WorkingHours } from '../enrich/index.ts';
 import type { Severity } from '../model/index.ts';
-import { CLASSIFICATIONS, isPrintableTime, SEVERITIES } from '../model/index.ts';
+import { CLASSIFICATIONS, isPrintableTime, PARTITIONS, SEVERITIES } from '../model/index.ts';
 import { ACTION_KINDS, DEFAULT_RESPOND_CONFIG, DEFAULT_ROLE_SESSION_NAME } from '../respond/index.ts';
 import type { RespondConfig, RespondRule } from '../respond/index.ts';
 import { NOTIFY_SECTION_SCHEMA } from '../notify/index.ts';
@@ -525,6 +525,15 @@ const respondSchema = section({
     })
     .optional()
     .meta({ description: 'dry-run (default): plans are recorded and shown, nothing is applied' }),
+  partition: z
+    .enum(PARTITIONS, {
+      error: (issue) => `expected ${PARTITIONS.join(', ')}, got ${JSON.stringify(issue.input)}`,
+    })
+    .optional()
+    .meta({
+      description:
+        "the accounts' partition for a case that names none (no ARN, no region); default: the service's STS region's",
+    }),
   protected: names('users and roles (names or ARNs) never touched, besides identities.breakGlass').optional(),
   quarantinePolicy: z
     .string({ error: QUARANTINE_POLICY_ERROR })
@@ -578,6 +587,7 @@ const respondSchema = section({
         windowMs: section?.rateLimit?.window ?? d.rateLimit.windowMs,
       },
       liftOnReEnrolment: section?.liftOnReEnrolment ?? d.liftOnReEnrolment,
+      partition: section?.partition ?? d.partition,
       assumeRole:
         section?.role === undefined
           ? d.assumeRole

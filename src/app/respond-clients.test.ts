@@ -15,7 +15,7 @@ import type { Store } from '../store/index.ts';
 import { responseAnnouncer } from './live/index.ts';
 import { tempSqlite } from './live/test-support/live.ts';
 import type { TempStore } from './live/test-support/live.ts';
-import { accountIam, REFRESH_BEFORE_MS } from './respond-clients.ts';
+import { accountIam, REFRESH_BEFORE_MS, servicePartition } from './respond-clients.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -101,6 +101,18 @@ describe('responder IAM per account', () => {
     assert.deepEqual(
       assumeInputs().map((input) => input.RoleArn),
       [`arn:aws-us-gov:iam::${A}:role/mfaguard-responder`, `arn:aws-cn:iam::${B}:role/mfaguard-responder`],
+    );
+  });
+
+  it('a partition given with the account wins over the service region; each partition has its own session', async () => {
+    stsAnswers();
+    const iam = accountIam({ clients: clients('us-east-1'), role: ROLE, clock: () => now });
+    const cn = await iam(A, 'aws-cn');
+    assert.equal(await iam(A, 'aws-cn'), cn);
+    assert.notEqual(await iam(A, 'aws-us-gov'), cn);
+    assert.deepEqual(
+      assumeInputs().map((input) => input.RoleArn),
+      [`arn:aws-cn:iam::${A}:role/mfaguard-responder`, `arn:aws-us-gov:iam::${A}:role/mfaguard-responder`],
     );
   });
 
@@ -202,13 +214,14 @@ describe('responder with a role per account', () => {
     temp.cleanup();
   });
 
-  const responder = () =>
+  const responder = (partition: string | null = null, region = 'us-east-1') =>
     createResponder({
       store,
-      config: enforcing({ assumeRole: ROLE }),
+      config: enforcing({ assumeRole: ROLE, partition }),
       breakGlassUsers: new Set(),
       knownAdmins: new Set(),
-      iam: accountIam({ clients: clients(), role: ROLE, clock: () => now }),
+      iam: accountIam({ clients: clients(region), role: ROLE, clock: () => now }),
+      servicePartition: () => servicePartition(clients(region)),
       clock: () => now,
       announce: responseAnnouncer(
         {
@@ -234,6 +247,55 @@ describe('responder with a role per account', () => {
     // The write went out on the client built with the assumed role's credentials.
     assert.equal(built.length, 1);
     assert.equal(built[0]?.sessionToken, 'token-1');
+  });
+
+  it("a case in another partition than the service's: the role and the policy are the case's partition's", async () => {
+    stsAnswers();
+    const caseId = await classifiedCase(
+      store,
+      'chen',
+      'unauthorized',
+      `arn:aws-cn:sts::${A}:assumed-role/Ops/x`,
+    );
+    // The service runs in us-east-1 (aws) and respond.partition says aws-us-gov: the case's own partition wins.
+    await responder('aws-us-gov').caseChanged([caseId]);
+    const [action] = await store.listResponseActions({ caseId });
+    assert.equal(action?.state, 'applied');
+    assert.deepEqual(
+      assumeInputs().map((input) => input.RoleArn),
+      [`arn:aws-cn:iam::${A}:role/mfaguard-responder`],
+    );
+    assert.deepEqual(
+      fake.state.attached.get('chen'),
+      new Set([`arn:aws-cn:iam::${A}:policy/mfaguard-quarantine`]),
+    );
+    // An undo after a restart (a new responder, no session kept) assumes the role in the case's partition again.
+    await responder('aws-us-gov').undo(action?.id ?? '', 'api:alice');
+    assert.deepEqual(
+      assumeInputs().map((input) => input.RoleArn),
+      [`arn:aws-cn:iam::${A}:role/mfaguard-responder`, `arn:aws-cn:iam::${A}:role/mfaguard-responder`],
+    );
+    assert.deepEqual(fake.state.attached.get('chen'), new Set());
+  });
+
+  it('a case that names no partition: respond.partition, else the service region', async () => {
+    stsAnswers();
+    const gov = await classifiedCase(store, 'gina', 'unauthorized', null, true);
+    await responder('aws-us-gov').caseChanged([gov]);
+    const cn = await classifiedCase(store, 'chen', 'unauthorized', null, true);
+    await responder(null, 'cn-north-1').caseChanged([cn]);
+    assert.deepEqual(
+      assumeInputs().map((input) => input.RoleArn),
+      [`arn:aws-us-gov:iam::${A}:role/mfaguard-responder`, `arn:aws-cn:iam::${A}:role/mfaguard-responder`],
+    );
+    for (const [caseId, partition] of [
+      [gov, 'aws-us-gov'],
+      [cn, 'aws-cn'],
+    ] as const) {
+      const [action] = await store.listResponseActions({ caseId });
+      assert.equal((action?.plan as { partition?: string }).partition, partition);
+      assert.equal(action?.state, 'applied');
+    }
   });
 
   it('a role that cannot be assumed fails the action with the reason, and the failure is announced', async () => {

@@ -36,25 +36,31 @@ interface Assumed {
   readonly renewAtMs: number;
 }
 
+/** The partition of the service's own STS region: where a role given by name lives when nothing else says. */
+export async function servicePartition(clients: RespondClients): Promise<string> {
+  return partitionOfRegion(await clients.sts.config.region());
+}
+
 /**
- * The responder's `iam(account)`: with a role configured, STS AssumeRole in that account, the client kept until
- * shortly before its credentials expire; concurrent actions in one account share one AssumeRole. A failed assume
- * is not kept (the next action asks again) and rejects with the role named, which fails the action with that reason.
- * An action without an account (no account in the event) gets the service's own client.
+ * The responder's `iam(account, partition)`: with a role configured, STS AssumeRole in that account, the client kept
+ * until shortly before its credentials expire; concurrent actions in one account share one AssumeRole. A role given by
+ * name is assumed in the partition the responder names (the case's), else in the service's STS region's. A failed
+ * assume is not kept (the next action asks again) and rejects with the role named, which fails the action with that
+ * reason. An action without an account (no account in the event) gets the service's own client.
  */
-export function accountIam(options: AccountIamOptions): (account: string | null) => Promise<IAMClient> {
+export function accountIam(
+  options: AccountIamOptions,
+): (account: string | null, partition?: string) => Promise<IAMClient> {
   const { clients, role, clock } = options;
   const refreshBeforeMs = options.refreshBeforeMs ?? REFRESH_BEFORE_MS;
   const durationSeconds = options.durationSeconds ?? DEFAULT_DURATION_SECONDS;
   let own: IAMClient | null = null;
   const cache = new Map<string, Promise<Assumed>>();
 
-  async function assume(r: ResponderRole, account: string): Promise<Assumed> {
+  async function assume(r: ResponderRole, account: string, partition: string | undefined): Promise<Assumed> {
     const askedAt = clock();
-    // A role given by name lives in the service's partition: the one its STS region is in (aws-cn, aws-us-gov…).
-    const partition = partitionOfRegion(await clients.sts.config.region());
     const credentials = await assumeRole(clients.sts, {
-      roleArn: responderRoleArn(r, account, partition),
+      roleArn: responderRoleArn(r, account, partition ?? (await servicePartition(clients))),
       sessionName: r.sessionName,
       externalId: r.externalId,
       durationSeconds,
@@ -63,19 +69,21 @@ export function accountIam(options: AccountIamOptions): (account: string | null)
     return { client: clients.iamFor(credentials), renewAtMs: expiresAt - refreshBeforeMs };
   }
 
-  return async (account) => {
+  return async (account, partition) => {
     if (role === null || account === null) return (own ??= clients.iamFor(null));
-    const cached = cache.get(account);
+    // One account id in two partitions is two accounts.
+    const key = `${partition ?? ''}:${account}`;
+    const cached = cache.get(key);
     if (cached !== undefined) {
       const got = await cached.catch(() => null);
       if (got !== null && clock() < got.renewAtMs) return got.client;
     }
-    const pending = assume(role, account);
-    cache.set(account, pending);
+    const pending = assume(role, account, partition);
+    cache.set(key, pending);
     try {
       return (await pending).client;
     } catch (error) {
-      if (cache.get(account) === pending) cache.delete(account);
+      if (cache.get(key) === pending) cache.delete(key);
       throw error;
     }
   };

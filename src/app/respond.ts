@@ -49,12 +49,15 @@ async function defaultClients(options: ResponderOptions): Promise<RespondClients
 
 /** The IAM SDK and the responder load only here, so commands that never respond do not pay for them. */
 export async function buildResponder(options: ResponderOptions): Promise<Responder> {
-  const [{ createResponder, DEFAULT_RESPOND_CONFIG }, { accountIam }, { responseAnnouncer }] =
-    await Promise.all([
-      import('../respond/index.ts'),
-      import('./respond-clients.ts'),
-      import('./live/index.ts'),
-    ]);
+  const [
+    { createResponder, DEFAULT_RESPOND_CONFIG },
+    { accountIam, servicePartition },
+    { responseAnnouncer },
+  ] = await Promise.all([
+    import('../respond/index.ts'),
+    import('./respond-clients.ts'),
+    import('./live/index.ts'),
+  ]);
   const respond = options.config.respond ?? DEFAULT_RESPOND_CONFIG;
   const clients = options.clients ?? (await defaultClients(options));
   const triage = options.config.triage;
@@ -64,6 +67,7 @@ export async function buildResponder(options: ResponderOptions): Promise<Respond
     breakGlassUsers: triage.breakGlassUsers,
     knownAdmins: new Set([...triage.administrators, ...triage.privilegedUsers]),
     iam: accountIam({ clients, role: respond.assumeRole, clock: options.clock }),
+    servicePartition: () => servicePartition(clients),
     clock: options.clock,
     workerId: options.workerId,
     log: options.log,

@@ -15,6 +15,8 @@ import {
 import type { Template } from './cloudformation.ts';
 import { buildBreakGlassScp, buildMfaEnforcementPolicy, buildQuarantinePolicy } from './policies.ts';
 import type { QuarantineMode } from './policies.ts';
+import { checkRolePartition, inPartition } from './partition.ts';
+import type { Partition } from '../model/index.ts';
 import {
   breakGlassScpTerraform,
   eventBridgeTerraform,
@@ -37,6 +39,11 @@ export interface GuardrailOptions extends CoverageOptions {
   /** Force the EventBridge target; default `api` with an endpoint, `sqs` without. */
   readonly target?: EventTargetKind;
   readonly quarantineMode?: QuarantineMode;
+  /**
+   * The partition of the literal ARNs the `json` format writes; default `aws`. CloudFormation and Terraform refer
+   * to the deployed partition instead (`${AWS::Partition}`, `data "aws_partition"`), so it does not change them.
+   */
+  readonly partition?: Partition;
 }
 
 export interface GeneratedGuardrail {
@@ -66,6 +73,7 @@ interface Resolved {
   readonly target: EventTargetKind;
   readonly quarantineMode: QuarantineMode;
   readonly coverage: EventBridgeCoverage;
+  readonly partition: Partition;
 }
 
 function resolve(options: GuardrailOptions): Resolved {
@@ -76,6 +84,7 @@ function resolve(options: GuardrailOptions): Resolved {
     target: options.target ?? (endpoint === null ? 'sqs' : 'api'),
     quarantineMode: options.quarantineMode ?? 're-enrol',
     coverage: resolveCoverage(options),
+    partition: options.partition ?? 'aws',
   };
 }
 
@@ -165,8 +174,10 @@ const GUARDRAILS: Readonly<Record<GuardrailKind, GuardrailRenderings>> = {
   },
 };
 
+/** The builders write `arn:aws:`; the JSON value is the one rendering whose ARNs are literal, so it takes the partition. */
 function jsonFor(kind: GuardrailKind, o: Resolved): unknown {
-  return GUARDRAILS[kind].json(o);
+  if (kind === 'scp') checkRolePartition(o.role, o.partition);
+  return inPartition(GUARDRAILS[kind].json(o), o.partition);
 }
 
 function templateFor(kind: GuardrailKind, o: Resolved): Template {

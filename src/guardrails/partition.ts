@@ -1,10 +1,42 @@
 // Policy ARNs in the partition the template is deployed to: `aws`, `aws-cn` or `aws-us-gov` decided by AWS, not by us.
 
+import { UsageError } from '../model/index.ts';
+import type { Partition } from '../model/index.ts';
 import { block, expr, template } from './hcl.ts';
 import type { HclBlock, HclExpression, HclValue } from './hcl.ts';
 
 /** What the policy builders write: the standard partition, which the templates below swap for the deployed one. */
 const STANDARD = 'arn:aws:';
+
+/**
+ * The value with every `arn:aws:…` string in `partition`: the JSON format has no deploy-time partition to refer
+ * to, so its ARNs are written for the partition the user names.
+ */
+export function inPartition(value: unknown, partition: Partition): unknown {
+  if (partition === 'aws') return value;
+  if (typeof value === 'string')
+    return value.startsWith(STANDARD) ? `arn:${partition}:${value.slice(STANDARD.length)}` : value;
+  if (Array.isArray(value)) return value.map((item) => inPartition(item, partition));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, inPartition(item, partition)]),
+    );
+  return value;
+}
+
+/**
+ * A break-glass role given as an ARN of another partition than the literal ARNs around it: a policy that mixes
+ * partitions exempts nobody, so say so rather than write it. (A standard-partition ARN follows `partition`, as the
+ * templates' `${AWS::Partition}` makes it follow the deployed one.)
+ */
+export function checkRolePartition(role: string, partition: Partition): void {
+  if (!role.startsWith('arn:') || role.startsWith(STANDARD)) return;
+  const given = role.split(':')[1] ?? '';
+  if (given !== partition)
+    throw new UsageError(
+      `--break-glass-role is an ARN of partition '${given.slice(0, 20)}' but the ARNs are written for '${partition}'; add --partition ${given.slice(0, 20)}`,
+    );
+}
 
 /** The value with every `arn:aws:…` string turned into `Fn::Sub` on `${AWS::Partition}` (IAM's `${…}` kept literal). */
 export function cfnPartitioned(value: unknown): unknown {

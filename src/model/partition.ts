@@ -1,5 +1,9 @@
 // AWS partitions: which one an ARN or a region belongs to, so the ARNs mfaguard builds are valid in China and GovCloud.
 
+/** The partitions a user can name (`guardrails --partition`, `respond.partition`): standard, China, GovCloud (US). */
+export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
 /** The partition an ARN names (`aws`, `aws-cn`, `aws-us-gov`, …); null when the text is not an ARN. */
 export function partitionOfArn(arn: string | null | undefined): string | null {
   return /^arn:(aws[a-z-]*):/.exec(arn ?? '')?.[1] ?? null;

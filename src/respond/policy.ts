@@ -42,6 +42,11 @@ export interface RespondConfig {
   readonly liftOnReEnrolment: boolean;
   /** Null: every account is changed with the service's own credentials (one account, or a role chain set up outside). */
   readonly assumeRole: ResponderRole | null;
+  /**
+   * The accounts' partition when a case names none (no principal ARN, no region); null: the service's STS region's.
+   * A case that names one always acts in its own.
+   */
+  readonly partition: string | null;
 }
 
 export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
@@ -66,9 +71,10 @@ export const DEFAULT_RESPOND_CONFIG: RespondConfig = {
   rateLimit: { count: 3, windowMs: 3_600_000 },
   liftOnReEnrolment: true,
   assumeRole: null,
+  partition: null,
 };
 
-/** The role to assume in `account`: a bare name in the service's partition; an ARN names its own. */
+/** The role to assume in `account`: a bare name in the account's partition; an ARN names its own. */
 export function responderRoleArn(role: ResponderRole, account: string, partition = 'aws'): string {
   if (role.role.startsWith('arn:')) return role.role.replaceAll('{account}', account);
   return `arn:${partition}:iam::${account}:role/${role.role}`;

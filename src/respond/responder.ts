@@ -3,7 +3,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { isRemovalAlert } from '../cases/index.ts';
 import type { Alert, CloudTrailEvent } from '../model/index.ts';
-import { partitionOf, UsageError } from '../model/index.ts';
+import { partitionOfArn, partitionOfRegion, UsageError } from '../model/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import type {
   ApiRole,
@@ -53,10 +53,15 @@ export interface ResponderDeps {
   /** `identities.administrators` and `identities.privileged`: administrators known without a posture. */
   readonly knownAdmins: ReadonlySet<string>;
   /**
-   * The IAM client acting in an account (with a role assumed there, see app/respond-clients.ts). A rejection (the
-   * role cannot be assumed) fails the action with that reason, as an IAM refusal would.
+   * The IAM client acting in an account of a partition (with a role assumed there, see app/respond-clients.ts). A
+   * rejection (the role cannot be assumed) fails the action with that reason, as an IAM refusal would.
    */
-  readonly iam: (account: string | null) => IAMClient | Promise<IAMClient>;
+  readonly iam: (account: string | null, partition: string) => IAMClient | Promise<IAMClient>;
+  /**
+   * The partition of the service's own STS region: the last resort for a case that names none (no ARN, no region)
+   * when `respond.partition` is not set. Absent: `aws`.
+   */
+  readonly servicePartition?: () => Promise<string>;
   /**
    * Called inside the transaction that records an action applied, undone or failed (once per outcome: the state
    * change is a compare-and-set), so the notification is queued exactly when the change commits.
@@ -271,10 +276,31 @@ function contextFor(
   return { ...when, quarantinePolicyArn: quarantinePolicyArn(config, target.account, partition) };
 }
 
-/** The case's partition, from its removals (aws-cn, aws-us-gov: the policy ARNs a plan names must be theirs). */
-function casePartition(removals: readonly Alert[]): string {
-  const first = removals[0];
-  return first === undefined ? 'aws' : partitionOf(first.actor.arn, first.event.region);
+/**
+ * The partition a case's actions act in: the case's own (the first of its alerts, removals first, whose principal ARN
+ * or region names one), else `respond.partition`, else the service's STS region's. The role assumed and the policy
+ * ARNs a plan names must all be in the partition of the account they change: IAM and STS never cross partitions.
+ */
+async function casePartition(ctx: ResponderContext, alerts: readonly Alert[]): Promise<string> {
+  for (const alert of alerts) {
+    const region = alert.event.region;
+    const own =
+      partitionOfArn(alert.actor.arn) ??
+      (region === null || region === '' ? null : partitionOfRegion(region));
+    if (own !== null) return own;
+  }
+  return fallbackPartition(ctx);
+}
+
+/** Where a case names no partition (or a plan recorded before plans kept one): configured, else the service's. */
+async function fallbackPartition(ctx: ResponderContext): Promise<string> {
+  return ctx.config.partition ?? (await ctx.deps.servicePartition?.()) ?? 'aws';
+}
+
+/** The partition recorded in an action's plan. */
+async function plannedPartition(ctx: ResponderContext, action: StoredResponseAction): Promise<string> {
+  const recorded = (action.plan as { partition?: unknown } | null)?.partition;
+  return typeof recorded === 'string' ? recorded : fallbackPartition(ctx);
 }
 
 async function lockedOutUsers(ctx: ResponderContext): Promise<Set<string>> {
@@ -320,13 +346,17 @@ async function plan(ctx: ResponderContext, caseId: string): Promise<StoredRespon
   if (detail === null) throw new NotFoundError('case', caseId);
   const rules = detail.state === 'resolved' ? [] : rulesFor(config, detail.classification);
   if (rules.length > 0) {
-    const removals = (await caseAlerts(ctx, detail)).filter(isRemovalAlert);
+    const alerts = await caseAlerts(ctx, detail);
+    const removals = alerts.filter(isRemovalAlert);
     const removalAtMs = Math.min(
       detail.firstEventAt,
       ...removals.map((alert) => Date.parse(alert.event.time)),
     );
     const user: ResponseTarget = { kind: 'user', account: detail.account, name: detail.userName };
-    const partition = casePartition(removals);
+    const partition = await casePartition(ctx, [
+      ...removals,
+      ...alerts.filter((alert) => !isRemovalAlert(alert)),
+    ]);
     const now = clock();
     for (const rule of rules) {
       for (const kind of rule.actions) {
@@ -431,15 +461,16 @@ async function applyClaimed(
   };
   const actor = claimed.approvedBy ?? SYSTEM;
   try {
-    const iam = await deps.iam(claimed.account);
+    const partition = await plannedPartition(ctx, claimed);
+    const iam = await deps.iam(claimed.account, partition);
     let current = claimed;
     if (current.calls === null) {
-      const planned = current.plan as { removalAtMs?: number; partition?: string };
+      const planned = current.plan as { removalAtMs?: number };
       const removalAtMs = planned.removalAtMs ?? current.createdAt;
       const resolved = await action.resolve(
         iam,
         target,
-        contextFor(ctx, target, { removalAtMs, nowMs: clock() }, planned.partition ?? 'aws'),
+        contextFor(ctx, target, { removalAtMs, nowMs: clock() }, partition),
       );
       // Recorded before the first write goes out: a restart resends exactly these, an undo reverses exactly these.
       const recorded = await store.updateResponseAction(
@@ -578,7 +609,7 @@ async function undo(
   if (!isActionKind(action.kind)) throw new ConflictError(`unknown action kind ${action.kind}`);
   const inverse = RESPONSE_ACTIONS[action.kind].undo(action.calls as IamCall[]);
   try {
-    await sendAll(await deps.iam(action.account), inverse);
+    await sendAll(await deps.iam(action.account, await plannedPartition(ctx, action)), inverse);
   } catch (error) {
     await undoFailed(ctx, action, actor, error);
     throw error;

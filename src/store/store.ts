@@ -61,7 +61,8 @@ export interface StoredAlert {
   readonly caseId: string | null;
   /**
    * The case's state and classification as they stand now (a person's triage changes the case, not the alert), so
-   * the list shows what bulk triage did. Set by `searchAlerts`; absent where only the alert is read.
+   * the list shows what bulk triage did. Set by `listAlerts` and `getAlertWithCase`; absent where only the alert is
+   * read (`getAlert`).
    */
   readonly caseState?: CaseState | null;
   readonly caseClassification?: Classification | null;
@@ -480,6 +481,11 @@ export interface StoreTx
   /** Triage refines classification, severity and reasons as later events arrive. NotFoundError when absent. */
   updateAlert(alert: Alert, nowMs: number): Promise<void>;
   getAlert(id: string): Promise<StoredAlert | null>;
+  /**
+   * One alert with its case as it stands now (`caseState`, `caseClassification`: null without a case), as the list
+   * shows it. A read for people (`GET /api/alerts/{id}`); the pipeline's hot reads use `getAlert`.
+   */
+  getAlertWithCase(id: string): Promise<StoredAlert | null>;
   /** Newest first (detectedAt desc, id desc); the cursor is stable while new alerts arrive. */
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>>;
 

@@ -435,6 +435,18 @@ else
       }
       await page.goto(`${h.base}/#/alerts?caseState=resolved`);
       await listed(['a-bob', 'a-carol'], true);
+
+      // One alert's page says its case as it stands now, as the list row does (GET /api/alerts/{id}).
+      await page.goto(`${h.base}/#/alerts/a-bob`);
+      const line = page.locator('#alert-case');
+      await line.waitFor();
+      assert.equal(await line.innerText(), 'Its case: resolved, classified rotation');
+      await page.goto(`${h.base}/#/alerts/a-svc`);
+      await page.locator('#alert-case', { hasText: 'open' }).waitFor();
+      assert.equal(await line.innerText(), 'Its case: open, classified suspicious');
+      await page.goto(`${h.base}/#/alerts/a-bob-delete`);
+      await page.locator('.alert-card').waitFor();
+      assert.equal(await line.count(), 0, 'an alert in no case has no case line');
     });
 
     it('opens the raw CloudTrail record as an inert tree; hostile text stays text everywhere', async () => {

@@ -93,6 +93,35 @@ function contrast(a: string, b: string): number {
   return (hi! + 0.05) / (lo! + 0.05);
 }
 
+/**
+ * The histogram's x labels as drawn: each a box of its measured text ending at its bin's tick and slanted by the
+ * chart's slant. Returns the smallest clear space between neighbours (across their length, where they overlap along
+ * it) and how far the lowest label reaches below the plot against the room the axis has.
+ */
+const WINDOW_LABELS = `(() => {
+  const figure = document.querySelector('#chart-window');
+  const over = figure.querySelector('.u-over').getBoundingClientRect();
+  const canvas = figure.querySelector('canvas').getBoundingClientRect();
+  const labels = [...figure.querySelectorAll('details tbody tr')].map((row) => row.cells[0].textContent);
+  const slantAt = figure.querySelector('[data-x-slant]');
+  const slant = (slantAt ? Number(slantAt.dataset.xSlant) : 35) * Math.PI / 180;
+  const c = document.createElement('canvas').getContext('2d');
+  c.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+  const boxes = labels.map((text) => {
+    const m = c.measureText(text);
+    return { width: m.width, height: m.fontBoundingBoxAscent + m.fontBoundingBoxDescent };
+  });
+  const step = over.width / labels.length;
+  let clear = Infinity;
+  for (let i = 1; i < boxes.length; i++) {
+    const along = step * Math.cos(slant);
+    if (boxes[i].width <= along) continue;
+    clear = Math.min(clear, step * Math.sin(slant) - Math.max(boxes[i].height, boxes[i - 1].height));
+  }
+  const reach = Math.max(...boxes.map((b) => b.width * Math.sin(slant) + b.height * Math.cos(slant)));
+  return { clear, reach, room: canvas.bottom - over.bottom, step, slant: slant * 180 / Math.PI };
+})()`;
+
 const problem = chromiumProblem();
 if (problem !== null)
   it('Overview in Chromium (real API, SQLite)', (t) => void missing(t, 'chromium', problem));
@@ -265,6 +294,19 @@ else
         assert.ok(canvasWidth <= width - 20, `chart ${canvasWidth} px wide in ${width} px`);
         for (const [id, n] of Object.entries(await drawnPixels(page)))
           assert.ok(n > 150, `${id}: ${n} pixels`);
+        // The histogram's slanted labels keep clear of each other and stay within the chart, at any width.
+        const labels = await page.evaluate<Record<string, number>>(WINDOW_LABELS);
+        assert.ok(labels['clear']! >= 6, `window labels ${JSON.stringify(labels)}`);
+        assert.ok(labels['reach']! <= labels['room']!, `window labels ${JSON.stringify(labels)}`);
+        // Nothing hovered: every legend entry shown names a series (no "bucket: —" entry).
+        const entries = await page.evaluate<string[]>(
+          "[...document.querySelectorAll('.ov-chart .u-legend .u-series')].filter((e) => e.checkVisibility()).map((e) => e.querySelector('th').textContent.trim())",
+        );
+        assert.ok(entries.length >= 8, entries.join(' | '));
+        assert.deepEqual(
+          entries.filter((name) => name === '' || name === 'bucket'),
+          [],
+        );
         const [ink, panel] = await page.evaluate<string[]>(
           `(() => { const s = getComputedStyle(document.getElementById('chart-removals')); return [s.color, s.backgroundColor]; })()`,
         );

@@ -129,6 +129,39 @@ void test('bad arguments are usage errors that say what is allowed', async () =>
   );
   await rejectsUsage(['eventbridge', '--regions', 'eu-west-1,Europe'], /--regions: 'Europe' is not valid/);
   await rejectsUsage(['eventbridge', '--org-units', 'r-ab12'], /needs --organization-id/);
+  await rejectsUsage(['policy', '--partition', 'aws-eu'], /aws-eu.*aws, aws-cn, aws-us-gov/);
+  await rejectsUsage(
+    ['scp', '--partition', 'aws-cn', '--break-glass-role', 'arn:aws-us-gov:iam::111122223333:role/BG'],
+    /partition 'aws-us-gov'.*add --partition aws-us-gov/,
+  );
+});
+
+for (const partition of ['aws-cn', 'aws-us-gov']) {
+  void test(`all as JSON with --partition ${partition}: every ARN is of that partition`, async () => {
+    const { ctx, out } = context();
+    const args = ['all', '--partition', partition, '--organization-id', 'o-a1b2c3d4e5'];
+    assert.equal(await GUARDRAILS_COMMAND.run([...args, '--regions', 'eu-west-1'], ctx), EXIT.ok);
+    const arns = out().match(/arn:[^"]*/g) ?? [];
+    // The policies' own user and devices, the SCP's role, the EventBridge bus.
+    assert.ok(arns.length >= 6, `only ${arns.length} ARNs`);
+    assert.deepEqual(
+      arns.filter((arn) => !arn.startsWith(`arn:${partition}:`)),
+      [],
+    );
+  });
+}
+
+void test('--partition leaves CloudFormation and Terraform on the deployed partition; the default is aws', async () => {
+  for (const format of ['cloudformation', 'terraform']) {
+    const plain = context();
+    const cn = context();
+    await GUARDRAILS_COMMAND.run(['all', '--format', format], plain.ctx);
+    await GUARDRAILS_COMMAND.run(['all', '--format', format, '--partition', 'aws-cn'], cn.ctx);
+    assert.equal(cn.out(), plain.out());
+  }
+  const json = context();
+  await GUARDRAILS_COMMAND.run(['policy'], json.ctx);
+  assert.match(json.out(), /"arn:aws:iam::\*:user\/\$\{aws:username\}"/);
 });
 
 void test('eventbridge takes regions, an organisation and its units, and can leave read-only events out', async () => {

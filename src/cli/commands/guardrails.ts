@@ -2,7 +2,8 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ExternalError, UsageError } from '../../model/index.ts';
+import { Option } from '@commander-js/extra-typings';
+import { ExternalError, PARTITIONS, UsageError } from '../../model/index.ts';
 import {
   DEFAULT_BREAK_GLASS_ROLE,
   generateAthenaTable,
@@ -40,6 +41,7 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
                aws_glue_catalog_table; needs --bucket, --accounts, --regions and --start-date`,
   examples: [
     'mfaguard guardrails policy',
+    'mfaguard guardrails all --partition aws-us-gov  # JSON with arn:aws-us-gov: ARNs',
     'mfaguard guardrails all --format terraform --endpoint https://mfaguard.example.com --out ./guardrails',
     'mfaguard guardrails eventbridge --format cloudformation --regions eu-west-1,eu-central-1 --organization-id o-a1b2c3d4e5 --org-units r-ab12',
     'mfaguard guardrails athena-table --bucket my-trail --accounts 111122223333 --regions us-east-1 --start-date 2024/01/01',
@@ -49,6 +51,14 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
     command
       .argument('[guardrail]', KINDS_OR_ALL.join(', '))
       .option('--format <format>', 'json (default), cloudformation (YAML template) or terraform (HCL)')
+      .addOption(
+        new Option(
+          '--partition <partition>',
+          'partition of the ARNs the json format writes (cloudformation and terraform use the deployed one)',
+        )
+          .choices(PARTITIONS)
+          .default('aws' as const),
+      )
       .option(
         '--break-glass-role <name>',
         `role name or ARN exempt from the SCP (default ${DEFAULT_BREAK_GLASS_ROLE})`,
@@ -127,6 +137,7 @@ export const GUARDRAILS_COMMAND: Command = defineCommand({
     }
     const kinds: GuardrailKind[] = which === 'all' ? [...GUARDRAIL_KINDS] : [which as GuardrailKind];
     const options: GuardrailOptions = {
+      partition: values.partition,
       ...(values.regions === undefined ? {} : { regions: list(values.regions) }),
       ...(values.homeRegion === undefined ? {} : { homeRegion: values.homeRegion }),
       ...(values.organizationId === undefined ? {} : { organizationId: values.organizationId }),

@@ -12,16 +12,23 @@ export const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
 
 let serial = 0;
 
-/** A case for `user` from one stored removal alert, classified as given (as an owner's "not me" leaves it). */
+/**
+ * A case for `user` from one stored removal alert, classified as given (as an owner's "not me" leaves it). `actorArn`
+ * makes the remover an assumed role; `anonymous` leaves the alert without a principal ARN or region (no partition).
+ */
 export async function classifiedCase(
   store: Store,
   user: string,
   classification: Classification = 'unauthorized',
   actorArn: string | null = null,
+  anonymous = false,
 ): Promise<string> {
   const base = makeAlert(`alert-${++serial}-${user}`, { targetUser: user, eventTimeMs: T0 });
-  const alert =
+  const named =
     actorArn === null ? base : { ...base, actor: { ...base.actor, arn: actorArn, type: 'AssumedRole' } };
+  const alert = anonymous
+    ? { ...named, actor: { ...named.actor, arn: null }, event: { ...named.event, region: null } }
+    : named;
   await store.insertAlerts([alert], T0 + 30_000);
   const opened = await store.openOrAttachCase({
     alert,

@@ -6,7 +6,7 @@ import { CASE_STATES } from '../case-lifecycle.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { AlertQuery, AlertSort, Page, StoredAlert } from '../store.ts';
 import { ALERT_SORTS } from '../store.ts';
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Dialect, SqlConn } from './driver.ts';
 import type { Tables } from './query-builder.ts';
 import { queryBuilder, queryRows } from './query-builder.ts';
@@ -185,6 +185,35 @@ function beyondCursor(
 }
 
 /** One page of alerts: filtered, sorted (ties by id) and paged by keyset, so pages hold still while alerts arrive. */
+/**
+ * Alerts with their case as it stands now (its state, and the classification a person gave it): the list's rows and
+ * one alert's (`getAlertWithCase`) are the same columns, so a row and the alert read alone agree.
+ */
+export function alertsWithCase(db: Kysely<Tables>) {
+  return alertRows(db)
+    .leftJoin('cases', 'cases.id', 'case_alerts.case_id')
+    .select(['cases.state as case_state', 'cases.classification as case_classification']);
+}
+
+/** An alert's stored columns and its case id: what `getAlert` reads on the pipeline's hot path. */
+export function alertRows(db: Kysely<Tables>) {
+  return db
+    .selectFrom('alerts')
+    .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
+    .select(['alerts.id', 'alerts.body', 'alerts.detected_at', 'alerts.updated_at', 'case_alerts.case_id']);
+}
+
+/** The case columns of an `alertsWithCase` row, as a stored alert carries them (null when in no case). */
+export function caseAsItStands(row: {
+  readonly case_state: string | null;
+  readonly case_classification: string | null;
+}): Pick<StoredAlert, 'caseState' | 'caseClassification'> {
+  return {
+    caseState: row.case_state as CaseState | null,
+    caseClassification: row.case_classification as Classification | null,
+  };
+}
+
 export async function searchAlerts(
   conn: SqlConn,
   dialect: Dialect,
@@ -205,21 +234,8 @@ export async function searchAlerts(
       : oneOf(query.caseState, CASE_STATES, 'caseState');
   const rows = await queryRows(
     conn,
-    queryBuilder(dialect)
-      .selectFrom('alerts')
-      .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
-      // Always joined: each row shows its case as it stands (state, and the classification a person gave it).
-      .leftJoin('cases', 'cases.id', 'case_alerts.case_id')
-      .select((eb) => [
-        'alerts.id',
-        'alerts.body',
-        'alerts.detected_at',
-        'alerts.updated_at',
-        'case_alerts.case_id',
-        'cases.state as case_state',
-        'cases.classification as case_classification',
-        eb.ref(column).as('sort_key'),
-      ])
+    alertsWithCase(queryBuilder(dialect))
+      .select((eb) => [eb.ref(column).as('sort_key')])
       .$if(terms.length > 0, (select) => select.where((eb) => eb.and(terms.map((term) => term(eb)))))
       .$if(caseState !== undefined, (select) => select.where('cases.state', '=', caseState ?? ''))
       .orderBy(column, order)
@@ -234,8 +250,7 @@ export async function searchAlerts(
       detectedAt: Number(row.detected_at),
       updatedAt: Number(row.updated_at),
       caseId: row.case_id === null ? null : String(row.case_id),
-      caseState: row.case_state as CaseState | null,
-      caseClassification: row.case_classification as Classification | null,
+      ...caseAsItStands(row),
     })),
     nextCursor:
       rows.length > limit && last !== undefined

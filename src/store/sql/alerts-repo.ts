@@ -1,6 +1,6 @@
 // Stored alerts: idempotent inserts, triage updates, reads and the alert search.
 
-import { searchAlerts } from './alert-search-sql.ts';
+import { alertRows, alertsWithCase, caseAsItStands, searchAlerts } from './alert-search-sql.ts';
 import type { Alert } from '../../model/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AlertQuery, InsertAlertsResult, Page, StoredAlert } from '../store.ts';
@@ -134,19 +134,17 @@ export class AlertsRepo extends SqlRepository {
 
   async getAlert(id: string): Promise<StoredAlert | null> {
     const rows = await reusedRows(this.conn, this.dialect, 'alerts-get', [id], (db) =>
-      db
-        .selectFrom('alerts')
-        .leftJoin('case_alerts', 'case_alerts.alert_id', 'alerts.id')
-        .select([
-          'alerts.id',
-          'alerts.body',
-          'alerts.detected_at',
-          'alerts.updated_at',
-          'case_alerts.case_id',
-        ])
-        .where('alerts.id', '=', id),
+      alertRows(db).where('alerts.id', '=', id),
     );
     return rows[0] === undefined ? null : toStoredAlert(rows[0], this.caches);
+  }
+
+  async getAlertWithCase(id: string): Promise<StoredAlert | null> {
+    const rows = await reusedRows(this.conn, this.dialect, 'alerts-get-with-case', [id], (db) =>
+      alertsWithCase(db).where('alerts.id', '=', id),
+    );
+    const row = rows[0];
+    return row === undefined ? null : { ...toStoredAlert(row, this.caches), ...caseAsItStands(row) };
   }
 
   listAlerts(query: AlertQuery): Promise<Page<StoredAlert>> {

@@ -206,6 +206,9 @@ export class SqlStore implements Store {
   getAlert(id: string) {
     return this.#read('getAlert', (ops) => ops.getAlert(id));
   }
+  getAlertWithCase(id: string) {
+    return this.#read('getAlertWithCase', (ops) => ops.getAlertWithCase(id));
+  }
   listAlerts(query: AlertQuery) {
     return this.#read('listAlerts', (ops) => ops.listAlerts(query));
   }

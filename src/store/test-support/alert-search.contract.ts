@@ -217,6 +217,18 @@ export function defineAlertSearchContract(test: ContractTest, make: MakeAlert): 
     );
     assert.deepEqual(await rows({ classification: 'unauthorized' }), ['r2:open:unauthorized', 'x1:-:-']);
     assert.deepEqual(await rows({ classification: 'rotation' }), []);
+
+    // One alert read alone carries its case as the list row does (null, not absent, without a case).
+    const one = async (id: string) => {
+      const got = await store.getAlertWithCase(id);
+      return got === null ? null : [got.caseId === null, got.caseState, got.caseClassification];
+    };
+    assert.deepEqual(await one('r2'), [false, 'open', 'unauthorized']);
+    assert.deepEqual(await one('r1'), [false, 'resolved', null]);
+    assert.deepEqual(await one('x1'), [true, null, null]);
+    assert.equal(await store.getAlertWithCase('nope'), null);
+    for (const item of (await store.listAlerts({ limit: 100 })).items)
+      assert.deepEqual(await store.getAlertWithCase(item.alert.id), item, item.alert.id);
   });
 
   test('alert search: sorts in both directions page through every alert once, ties by id', async (open) => {
