@@ -182,3 +182,39 @@ void it('trusts the device list over an older report, keeps the disagreement as 
   );
   assert.match(nobody[0]?.message ?? '', /^No IAM user in account unknown has AdministratorAccess/);
 });
+
+void it('names every way a user is an administrator in the message, with or without MFA', () => {
+  const both = parseAuthorizationDetails(
+    {
+      UserDetailList: ['withmfa', 'without'].map((name) => ({
+        UserName: name,
+        Arn: `arn:aws:iam::111122223333:user/${name}`,
+        AttachedManagedPolicies: [ADMIN],
+        GroupList: ['admins', 'ops'],
+      })),
+      GroupDetailList: ['admins', 'ops'].map((name) => ({
+        GroupName: name,
+        Arn: `arn:aws:iam::111122223333:group/${name}`,
+        AttachedManagedPolicies: [ADMIN],
+      })),
+    },
+    'authz.json',
+  );
+  const findings = runOne(
+    check,
+    withReport(
+      [
+        { user: 'withmfa', password: 'true', mfa: true },
+        { user: 'without', password: 'true', mfa: false },
+      ],
+      { authorization: { state: 'collected', location: 'authz.json', value: both } },
+    ),
+  );
+  assert.deepEqual(
+    findings.map((f) => f.message),
+    [
+      'IAM user withmfa has AdministratorAccess (attached directly, group admins, group ops) and MFA.',
+      'IAM user without has AdministratorAccess (attached directly, group admins, group ops) without MFA.',
+    ],
+  );
+});
