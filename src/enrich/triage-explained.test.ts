@@ -563,3 +563,128 @@ describe('triage explained: whose device it is', () => {
     ]);
   });
 });
+
+describe("triage explained: the caller's details", () => {
+  const ops = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const removalBy = (spec: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent =>
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora', ...spec });
+  const adminReset = (reason: string): string[] => ['admin-reset 47 medium window=-', reason, GRACE_OPEN];
+
+  it('an administrator listed by ARN alone is a known administrator', () => {
+    const events = [...history('ops'), ...history('dora'), removalBy({})];
+    const administrators = new Set([USER('ops')]);
+    assert.deepEqual(
+      explain(removalOf(triage(events, { administrators }), 'dora')),
+      adminReset('known-administrator (0): done by ops, a known administrator'),
+    );
+  });
+
+  it('a removal without a source address is not from a new address, whatever the caller did before', () => {
+    const events = [...history('ops'), ...history('dora'), { ...removalBy({}), sourceIp: null }];
+    assert.deepEqual(
+      explain(removalOf(triage(events), 'dora')),
+      adminReset('actor-not-target (10): done by ops, not by dora themself'),
+    );
+  });
+
+  it('a caller with no name, ARN or principal id is named as unknown', () => {
+    const removal = removalBy({});
+    const nameless = {
+      ...removal,
+      actor: { ...removal.actor, userName: null, arn: null, principalId: null },
+    };
+    assert.deepEqual(
+      explain(removalOf(triage([...history('dora'), nameless]), 'dora')),
+      adminReset('actor-not-target (10): done by an unknown caller, not by dora themself'),
+    );
+  });
+
+  it('a long-term key in a session that says it has no MFA is named as a session without MFA, not as a bare key', () => {
+    const events = [
+      ...history('dora'),
+      removalBy({
+        actor: 'dora',
+        console: false,
+        key: 'long-term',
+        mfa: false,
+        userAgent: 'console.amazonaws.com',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 62 high window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('an administrator with no history enabling the device: unconfirmed, not evidence (no history is no new address)', () => {
+    const events = [
+      ...history('dora'),
+      removalBy({ actor: 'dora', console: true }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:05:00Z',
+        ...ops,
+        actor: 'newcomer',
+        ip: ELSEWHERE,
+        target: 'dora',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for dora by newcomer, not by dora in an MFA session: pending dora's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 09:05:00Z ${USER('newcomer')} -> unconfirmed device (after)`,
+    ]);
+  });
+
+  it('a removal whose user is unknown: named so, on the removal and on its deleted device', () => {
+    const role = {
+      actor: 'deployer',
+      actorType: 'AssumedRole',
+      ip: OFFICE,
+      mfa: false,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const serial = 'arn:aws:iam::111122223333:mfa/lost';
+    const events = [
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...role, target: null, serial }),
+      makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: '2026-11-18T09:01:00Z',
+        ...role,
+        target: null,
+        serial,
+      }),
+    ];
+    const reasons = [
+      'target-unknown (5): the request names no user and the device serial leads to none: whose MFA this was is unknown',
+      NO_BASELINE,
+      'device-deleted-not-replaced (5): the virtual MFA device was deleted and nothing trustworthy replaced it',
+      'mfa-unknown-federated (0): a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
+      GRACE_OPEN,
+    ];
+    const deployer = 'arn:aws:sts::111122223333:assumed-role/SomeRole/deployer';
+    assert.deepEqual(triage(events).map(explain), [
+      [
+        'unresolved 62 high window=-',
+        ...reasons,
+        `  DeleteVirtualMFADevice 09:01:00Z ${deployer} -> device deleted (after)`,
+      ],
+      [
+        'unresolved 62 high window=-',
+        "incident-member (0): part of the MFA removal for an unknown user at 2026-11-18T09:00:00Z (unresolved); the removal's reasons follow",
+        ...reasons,
+        `  DeactivateMFADevice 09:00:00Z ${deployer} -> the removal`,
+      ],
+    ]);
+  });
+});
