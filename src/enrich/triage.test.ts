@@ -177,6 +177,27 @@ describe('triage scenarios', () => {
     }
   });
 
+  // A live window triages one removal (`only`): its incident's alerts and its burst's, nothing else.
+  it('a window on one removal of a burst returns that removal and the burst, and a window on none returns nothing', () => {
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const events = users.map((user, i) =>
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
+        actor: 'mallory',
+        target: user,
+      }),
+    );
+    const summary = (alerts: readonly Alert[]) =>
+      alerts.map((alert) => [alert.rule.id, alert.event.id, alert.classification]);
+    const third = events[2]!.id;
+    assert.deepEqual(summary(triage(events, {}, undefined, { only: new Set([third]) })), [
+      ['mfaguard-iam-mfa-device-deactivated', third, 'admin-reset'],
+      ['mfaguard-mfa-removal-burst', events[0]!.id, 'admin-reset'],
+    ]);
+    assert.deepEqual(summary(triage(events, {}, undefined, { only: new Set(['another-removal']) })), []);
+  });
+
   it('four removals are not a burst with the default of five', () => {
     const events = ['u1', 'u2', 'u3', 'u4'].map((user, i) =>
       makeEvent({
