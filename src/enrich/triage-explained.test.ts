@@ -688,3 +688,54 @@ describe("triage explained: the caller's details", () => {
     ]);
   });
 });
+
+describe('triage explained: the removing client', () => {
+  const CLI = 'aws-cli/2.15.0 Python/3.11';
+  /** Two days of `who` on the command line only, from the office: no console in the history. */
+  const cliDays = (who: string): CloudTrailEvent[] =>
+    ['2026-11-16T08:40:00Z', '2026-11-17T08:40:00Z'].map((at) =>
+      makeEvent({ name: 'ListUsers', at, actor: who, ip: OFFICE, userAgent: CLI }),
+    );
+  const removal = (spec: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent =>
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'erin',
+      ip: OFFICE,
+      target: 'erin',
+      ...spec,
+    });
+  const reasons = (events: readonly CloudTrailEvent[]): string[] =>
+    explain(removalOf(triage(events), 'erin'));
+
+  it('a console session MFA proved is the person: the console needs no history of its own', () => {
+    const proven = removal({ console: true, key: 'temporary', mfa: true, userAgent: 'Mozilla/5.0' });
+    assert.deepEqual(reasons([...cliDays('erin'), proven]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+  });
+
+  it('a console session without MFA is a client never seen for a caller of the command line only', () => {
+    const bare = removal({ console: true, key: 'temporary', mfa: false, userAgent: 'Mozilla/5.0' });
+    assert.deepEqual(reasons([...cliDays('erin'), bare]), [
+      'unresolved 67 high window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      "new-client (5): client family 'console' never seen for this caller in the look-back",
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('a new client in an MFA session is still new: only the console is proven by MFA', () => {
+    const boto = removal({ key: 'temporary', mfa: true, userAgent: 'Boto3/1.34.0 Python/3.12' });
+    assert.deepEqual(reasons([...cliDays('erin'), boto]), [
+      'unresolved 52 high window=-',
+      "new-client (5): client family 'boto3' never seen for this caller in the look-back",
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('the client family seen before is familiar, and a request without a client names none', () => {
+    const cli = removal({ key: 'long-term', mfa: true, userAgent: CLI });
+    assert.deepEqual(reasons([...cliDays('erin'), cli]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+    const agentless = { ...removal({ key: 'long-term', mfa: true }), userAgent: null };
+    assert.deepEqual(reasons([...cliDays('erin'), agentless]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+  });
+});
