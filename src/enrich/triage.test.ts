@@ -196,6 +196,14 @@ describe('triage scenarios', () => {
       ['mfaguard-mfa-removal-burst', events[0]!.id, 'admin-reset'],
     ]);
     assert.deepEqual(summary(triage(events, {}, undefined, { only: new Set(['another-removal']) })), []);
+    const [removal, burst] = triage(events, {}, undefined, { only: new Set([third]) });
+    assert.deepEqual(
+      removal?.reasons?.find((reason) => reason.code === 'burst'),
+      { code: 'burst', weight: 20, message: 'the same caller removed MFA from 6 users within 500 s' },
+    );
+    assert.deepEqual(burst?.reasons, [
+      { code: 'burst', weight: 20, message: '6 users lost MFA within 500 s: u1, u2, u3, u4, u5, u6' },
+    ]);
   });
 
   it('four removals are not a burst with the default of five', () => {
