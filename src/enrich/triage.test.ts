@@ -70,6 +70,18 @@ function takeover(): CloudTrailEvent[] {
   ];
 }
 
+/** One actor removing the MFA of each of `users`, 100 s apart from 13:00: a burst from five on. */
+function strippedBy(actor: string, users: readonly string[]): CloudTrailEvent[] {
+  return users.map((user, i) =>
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
+      actor,
+      target: user,
+    }),
+  );
+}
+
 describe('triage scenarios', () => {
   it('a self-service phone swap in office hours is a low-severity rotation with its vulnerability window', () => {
     const alert = removalOf(triage(phoneSwap()), 'alice');
@@ -157,14 +169,7 @@ describe('triage scenarios', () => {
 
   it('one actor stripping MFA from six users gives one correlated alert listing all of them', () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
-    const events = users.map((user, i) =>
-      makeEvent({
-        name: 'DeactivateMFADevice',
-        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
-        actor: 'mallory',
-        target: user,
-      }),
-    );
+    const events = strippedBy('mallory', users);
     const alerts = triage(events);
     const bursts = alerts.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.equal(bursts.length, 1);
@@ -180,14 +185,7 @@ describe('triage scenarios', () => {
   // A live window triages one removal (`only`): its incident's alerts and its burst's, nothing else.
   it('a window on one removal of a burst returns that removal and the burst, and a window on none returns nothing', () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
-    const events = users.map((user, i) =>
-      makeEvent({
-        name: 'DeactivateMFADevice',
-        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
-        actor: 'mallory',
-        target: user,
-      }),
-    );
+    const events = strippedBy('mallory', users);
     const summary = (alerts: readonly Alert[]) =>
       alerts.map((alert) => [alert.rule.id, alert.event.id, alert.classification]);
     const third = events[2]!.id;
