@@ -441,6 +441,22 @@ describe('triage explained: rotations', () => {
     ]);
   });
 
+  it('the same listings from another address than the removal are reconnaissance, even in an MFA session', () => {
+    const elsewhere = swap.map((event) =>
+      event.name.startsWith('List') ? { ...event, sourceIp: ELSEWHERE } : event,
+    );
+    assert.deepEqual(explain(removalOf(triage(elsewhere), 'ivy')), [
+      'suspicious 57 high window=120',
+      'precursor-reconnaissance (10): 2 reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)',
+      ...context.slice(1),
+      `  ListMFADevices 08:58:00Z ${USER('ivy')} -> reconnaissance (before)`,
+      `  ListAccessKeys 08:58:30Z ${USER('ivy')} -> reconnaissance (before)`,
+      before[2],
+      `  DeleteVirtualMFADevice 09:00:30Z ${USER('ivy')} -> device deleted (after)`,
+      ...after,
+    ]);
+  });
+
   it('the deletion of the old device carries the incident: the removal named first, then its reasons', () => {
     const member = triage(swap).find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
     assert.ok(member);
