@@ -457,6 +457,34 @@ describe('triage explained: rotations', () => {
     ]);
   });
 
+  it('only a GetSessionToken with a token serial is a session with MFA: other identity probes are reconnaissance', () => {
+    const probes = [
+      ...history('ivy'),
+      makeEvent({
+        name: 'GetCallerIdentity',
+        at: '2026-11-18T08:58:00Z',
+        ...cli,
+        source: 'sts.amazonaws.com',
+        parameters: { serialNumber: 'arn:aws:iam::111122223333:mfa/ivy' },
+      }),
+      makeEvent({
+        name: 'GetSessionToken',
+        at: '2026-11-18T08:59:00Z',
+        ...cli,
+        source: 'sts.amazonaws.com',
+        parameters: { durationSeconds: 3600 },
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(probes), 'ivy')), [
+      'unresolved 57 high window=-',
+      'precursor-reconnaissance (10): 2 reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)',
+      GRACE_OPEN,
+      `  GetCallerIdentity 08:58:00Z ${USER('ivy')} -> reconnaissance (before)`,
+      `  GetSessionToken 08:59:00Z ${USER('ivy')} -> reconnaissance (before)`,
+    ]);
+  });
+
   it('the deletion of the old device carries the incident: the removal named first, then its reasons', () => {
     const member = triage(swap).find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
     assert.ok(member);
