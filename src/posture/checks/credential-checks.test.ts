@@ -190,6 +190,15 @@ describe('iam_user_accesskey_unused', () => {
     );
     assert.equal(findings[0]?.message, 'IAM user a has active access key(s) 1 unused for 10 days or more.');
   });
+
+  it('names both keys when both are stale', () => {
+    const stale = { active: true, rotated: ago(400), used: ago(100) };
+    const findings = run('iam_user_accesskey_unused', [{ user: 'both', key1: stale, key2: stale }]);
+    assert.equal(
+      findings[0]?.message,
+      'IAM user both has active access key(s) 1 and 2 unused for 45 days or more.',
+    );
+  });
 });
 
 describe('iam_user_console_access_unused', () => {
