@@ -485,6 +485,14 @@ describe('triage explained: rotations', () => {
     ]);
   });
 
+  it("the console's own page calls alone are named as such", () => {
+    const consoleOnly = swap.filter((event) => event.name !== 'ListAccessKeys');
+    assert.equal(
+      explain(removalOf(triage(consoleOnly), 'ivy'))[1],
+      'console-context (0): 1 call(s) the console makes when a security-credentials page opens, in the same MFA or federated session and address: context, not reconnaissance',
+    );
+  });
+
   it('the deletion of the old device carries the incident: the removal named first, then its reasons', () => {
     const member = triage(swap).find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
     assert.ok(member);
@@ -781,5 +789,31 @@ describe('triage explained: the removing client', () => {
     assert.deepEqual(reasons([...cliDays('erin'), cli]), ['unresolved 47 medium window=-', GRACE_OPEN]);
     const agentless = { ...removal({ key: 'long-term', mfa: true }), userAgent: null };
     assert.deepEqual(reasons([...cliDays('erin'), agentless]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+  });
+});
+
+describe("triage explained: another caller's steps after the removal", () => {
+  it("a key an administrator creates for the user in his own MFA session is not the user's own step", () => {
+    const ops = {
+      actor: 'ops',
+      ip: OFFICE,
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const events = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora' }),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...ops, target: 'dora' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'admin-reset 47 medium window=-',
+      'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
+      'actor-not-target (10): done by ops, not by dora themself',
+      GRACE_OPEN,
+      `  CreateAccessKey 09:05:00Z ${USER('ops')} -> credential-created (after)`,
+    ]);
   });
 });
