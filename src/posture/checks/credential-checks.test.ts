@@ -524,6 +524,7 @@ describe('MFA of IAM users with a console password', () => {
         device('keys', 'hardware', 'GAHT1'),
         device('phone', 'virtual', 'arn:mfa/p1'),
         device('phone', 'fido', 'arn:u2f/p2'),
+        device('phone', 'virtual', 'arn:mfa/p3'),
         device('api', 'virtual', 'arn:mfa/api'),
       ]),
     );
@@ -542,11 +543,12 @@ describe('MFA of IAM users with a console password', () => {
       {
         user: 'phone',
         status: 'FAIL',
-        message: 'IAM user phone has a virtual MFA device (arn:mfa/p1).',
+        message: 'IAM user phone has a virtual MFA device (arn:mfa/p1, arn:mfa/p3).',
         evidence: {
           devices: [
             { serialNumber: 'arn:mfa/p1', kind: 'virtual' },
             { serialNumber: 'arn:u2f/p2', kind: 'fido' },
+            { serialNumber: 'arn:mfa/p3', kind: 'virtual' },
           ],
         },
       },
