@@ -816,4 +816,26 @@ describe("triage explained: another caller's steps after the removal", () => {
       `  CreateAccessKey 09:05:00Z ${USER('ops')} -> credential-created (after)`,
     ]);
   });
+
+  it("a key created with the user's own key but without MFA is persistence, not the user's own step", () => {
+    const bare = {
+      actor: 'dora',
+      ip: OFFICE,
+      mfa: false,
+      key: 'long-term',
+      userAgent: 'aws-cli/2.15.0 Python/3.11',
+    } as const;
+    const events = [
+      ...history('dora', bare.userAgent),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...bare, target: 'dora' }),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...bare, target: 'dora' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 77 critical window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
+      GRACE_OPEN,
+      `  CreateAccessKey 09:05:00Z ${USER('dora')} -> credential-created (after)`,
+    ]);
+  });
 });
