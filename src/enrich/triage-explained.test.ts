@@ -838,4 +838,57 @@ describe("triage explained: another caller's steps after the removal", () => {
       `  CreateAccessKey 09:05:00Z ${USER('dora')} -> credential-created (after)`,
     ]);
   });
+
+  it('every device that is evidence, and every one that waits for the owner, is named', () => {
+    const thief = {
+      actor: 'bob',
+      ip: ELSEWHERE,
+      mfa: false,
+      key: 'temporary',
+      userAgent: 'Boto3/1.34.0 Python/3.12',
+    } as const;
+    const ops = {
+      actor: 'ops',
+      ip: OFFICE,
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const enable = (at: string, who: object, n: number): CloudTrailEvent =>
+      makeEvent({
+        name: 'EnableMFADevice',
+        at,
+        ...who,
+        target: 'dora',
+        serial: `arn:aws:iam::111122223333:mfa/dora-${n}`,
+      });
+    const stolen = [
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...thief, target: 'dora' }),
+      enable('2026-11-18T09:01:00Z', thief, 1),
+      enable('2026-11-18T09:02:00Z', thief, 2),
+    ];
+    const reset = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora' }),
+      enable('2026-11-18T09:01:00Z', ops, 1),
+      enable('2026-11-18T09:02:00Z', ops, 2),
+    ];
+    const devices = (events: CloudTrailEvent[]) =>
+      explain(removalOf(triage(events), 'dora')).filter((line) =>
+        /^(attacker-device|untrusted-enrolment)/.test(line),
+      );
+    const byBob =
+      'enabled for dora by bob with a session without MFA, temporary credentials not from the console';
+    const byOps = "enabled for dora by ops, not by dora in an MFA session: pending dora's confirmation";
+    assert.deepEqual(
+      [...devices(stolen), ...devices(reset)],
+      [
+        `attacker-device (25): a device that is evidence, not re-enrolment: ${byBob}; ${byBob}; MFA stays counted as removed`,
+        `untrusted-enrolment (0): ${byOps}; ${byOps}`,
+      ],
+    );
+  });
 });
