@@ -122,6 +122,38 @@ void describe('the runner', () => {
     assert.match(findings[0]?.message ?? '', /Check boom failed on account 111122223333: kaboom/);
   });
 
+  void it('names an account without an id "unknown" in its own messages', () => {
+    const boom: Check = {
+      id: 'boom',
+      title: 't',
+      severity: 'high',
+      requires: [],
+      remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/',
+      remediation: 'r',
+      run: () => {
+        throw new Error('kaboom');
+      },
+    };
+    const root = { iam_root_mfa_enabled: CHECKS['iam_root_mfa_enabled']! };
+    const failed = {
+      state: 'failed' as const,
+      reason: 'AccessDenied: no',
+      location: 'aws:GetCredentialReport',
+    };
+    assert.deepEqual(
+      [
+        ...runChecks({ boom }, emptySnapshot({ accountId: null }), ctx),
+        ...runChecks(root, emptySnapshot({ accountId: null, unreachable: 'cannot assume role' }), ctx),
+        ...runChecks(root, emptySnapshot({ accountId: null, credentialReport: failed }), ctx),
+      ].map((f) => f.message),
+      [
+        'Check boom failed on account unknown: kaboom',
+        'Account unknown could not be audited: cannot assume role',
+        'Could not collect credentialReport for account unknown (aws:GetCredentialReport): AccessDenied: no',
+      ],
+    );
+  });
+
   void it('gives ERROR for a failed input, NOT_APPLICABLE naming the flag for a missing one, ERROR for every check of an unreachable account', () => {
     const failed = runChecks(
       CHECKS,
