@@ -226,6 +226,15 @@ describe("triage explained: an administrator's reset", () => {
     ]);
   });
 
+  it('past the grace window with no device at all: MFA is still off', () => {
+    const removalOnly = reset.filter((event) => event.name !== 'EnableMFADevice');
+    const alert = removalOf(triage(removalOnly, {}, Date.parse('2026-11-18T12:00:00Z')), 'dora');
+    assert.equal(
+      explain(alert)[1],
+      'unresolved (15): no new MFA device within the 60 min grace window: MFA is still off',
+    );
+  });
+
   const enabledByAdmin = [
     ...history('ops'),
     makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
