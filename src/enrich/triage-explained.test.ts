@@ -900,4 +900,41 @@ describe("triage explained: another caller's steps after the removal", () => {
       ],
     );
   });
+
+  it('a device another caller enabled before the removal is not a re-enrolment: MFA was off', () => {
+    const ops = {
+      actor: 'ops',
+      ip: OFFICE,
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const events = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T08:50:00Z',
+        ...ops,
+        target: 'dora',
+        serial: 'arn:aws:iam::111122223333:mfa/dora-new',
+      }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T09:00:00Z',
+        ...ops,
+        actor: 'dora',
+        target: 'dora',
+      }),
+    ];
+    // The relation says "(after)" for every device that is not a re-enrolment, this one included (noted in
+    // docs/testing.md as a wording to fix).
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for dora by ops, not by dora in an MFA session: pending dora's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 08:50:00Z ${USER('ops')} -> unconfirmed device (after)`,
+    ]);
+  });
 });
