@@ -937,4 +937,43 @@ describe("triage explained: another caller's steps after the removal", () => {
       `  EnableMFADevice 08:50:00Z ${USER('ops')} -> unconfirmed device (after)`,
     ]);
   });
+
+  it('of two devices the user enabled in MFA sessions, the first closes the window, before or after the removal', () => {
+    const mine = {
+      actor: 'dora',
+      ip: OFFICE,
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const enable = (at: string, n: number): CloudTrailEvent =>
+      makeEvent({
+        name: 'EnableMFADevice',
+        at,
+        ...mine,
+        target: 'dora',
+        serial: `arn:aws:iam::111122223333:mfa/dora-${n}`,
+      });
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      ...mine,
+      target: 'dora',
+    });
+    const reasons = (events: CloudTrailEvent[]) =>
+      explain(removalOf(triage([...history('dora'), ...events]), 'dora')).filter((line) =>
+        line.startsWith('re-enrolled'),
+      );
+    assert.deepEqual(
+      [
+        ...reasons([removal, enable('2026-11-18T09:02:00Z', 1), enable('2026-11-18T09:04:00Z', 2)]),
+        ...reasons([enable('2026-11-18T08:50:00Z', 1), enable('2026-11-18T08:55:00Z', 2), removal]),
+      ],
+      [
+        're-enrolled (0): a new MFA device was enabled 2 min later by the user in an MFA-authenticated session',
+        're-enrolled-before (0): dora had enabled another MFA device 10 min before, by the user in an MFA-authenticated session: MFA was never off',
+      ],
+    );
+  });
 });
