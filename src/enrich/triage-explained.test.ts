@@ -747,6 +747,11 @@ describe("triage explained: the caller's details", () => {
         `  DeactivateMFADevice 09:00:00Z ${deployer} -> the removal`,
       ],
     ]);
+    // No window yet: neither alert carries the field (an API client tells "absent" from null).
+    assert.deepEqual(
+      triage(events).map((alert) => 'vulnerabilityWindowSeconds' in alert),
+      [false, false],
+    );
   });
 });
 

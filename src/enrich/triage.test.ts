@@ -219,6 +219,20 @@ describe('triage scenarios', () => {
     ]);
   });
 
+  it("a burst's own alert is classified as its worst member", () => {
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+    const events = [
+      ...strippedBy('mallory', users),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T13:10:00Z', actor: 'mallory', target: 'u3' }),
+    ];
+    const alerts = triage(events);
+    assert.deepEqual(
+      [...users.map((user) => removalOf(alerts, user).classification), alerts.at(-1)?.classification],
+      ['admin-reset', 'admin-reset', 'suspicious', 'admin-reset', 'admin-reset', 'suspicious'],
+    );
+    assert.equal(alerts.at(-1)?.rule.id, 'mfaguard-mfa-removal-burst');
+  });
+
   it('four removals are not a burst with the default of five', () => {
     const events = ['u1', 'u2', 'u3', 'u4'].map((user, i) =>
       makeEvent({
