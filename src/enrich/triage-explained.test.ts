@@ -807,21 +807,21 @@ describe('triage explained: the removing client', () => {
 });
 
 describe("triage explained: another caller's steps after the removal", () => {
+  const ops = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  /** `who` removes dora's MFA, then creates an access key for her five minutes later. */
+  const removeThenCreateKey = (who: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent[] => [
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...who, target: 'dora' }),
+    makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...who, target: 'dora' }),
+  ];
   it("a key an administrator creates for the user in his own MFA session is not the user's own step", () => {
-    const ops = {
-      actor: 'ops',
-      ip: OFFICE,
-      mfa: true,
-      console: true,
-      key: 'temporary',
-      userAgent: 'AWS Internal',
-    } as const;
-    const events = [
-      ...history('ops'),
-      ...history('dora'),
-      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora' }),
-      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...ops, target: 'dora' }),
-    ];
+    const events = [...history('ops'), ...history('dora'), ...removeThenCreateKey(ops)];
     assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
       'admin-reset 47 medium window=-',
       'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
@@ -839,11 +839,7 @@ describe("triage explained: another caller's steps after the removal", () => {
       key: 'long-term',
       userAgent: 'aws-cli/2.15.0 Python/3.11',
     } as const;
-    const events = [
-      ...history('dora', bare.userAgent),
-      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...bare, target: 'dora' }),
-      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...bare, target: 'dora' }),
-    ];
+    const events = [...history('dora', bare.userAgent), ...removeThenCreateKey(bare)];
     assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
       'unresolved 77 critical window=-',
       'no-mfa-session (15): the calling session was not MFA-authenticated',
@@ -860,14 +856,6 @@ describe("triage explained: another caller's steps after the removal", () => {
       mfa: false,
       key: 'temporary',
       userAgent: 'Boto3/1.34.0 Python/3.12',
-    } as const;
-    const ops = {
-      actor: 'ops',
-      ip: OFFICE,
-      mfa: true,
-      console: true,
-      key: 'temporary',
-      userAgent: 'AWS Internal',
     } as const;
     const enable = (at: string, who: object, n: number): CloudTrailEvent =>
       makeEvent({
@@ -907,14 +895,6 @@ describe("triage explained: another caller's steps after the removal", () => {
   });
 
   it('a device another caller enabled before the removal is not a re-enrolment: MFA was off', () => {
-    const ops = {
-      actor: 'ops',
-      ip: OFFICE,
-      mfa: true,
-      console: true,
-      key: 'temporary',
-      userAgent: 'AWS Internal',
-    } as const;
     const events = [
       ...history('ops'),
       ...history('dora'),

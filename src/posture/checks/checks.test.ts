@@ -95,18 +95,18 @@ void describe('the check registry (all checks at once)', () => {
 });
 
 void describe('the runner', () => {
+  const boom: Check = {
+    id: 'boom',
+    title: 't',
+    severity: 'high',
+    requires: [],
+    remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/',
+    remediation: 'r',
+    run: () => {
+      throw new Error('kaboom');
+    },
+  };
   void it('turns a check that throws into an ERROR finding and keeps going', () => {
-    const boom: Check = {
-      id: 'boom',
-      title: 't',
-      severity: 'high',
-      requires: [],
-      remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/',
-      remediation: 'r',
-      run: () => {
-        throw new Error('kaboom');
-      },
-    };
     const findings = runChecks(
       { boom, iam_root_mfa_enabled: CHECKS['iam_root_mfa_enabled']! },
       withReport([{ user: '<root_account>', mfa: true }]),
@@ -123,17 +123,6 @@ void describe('the runner', () => {
   });
 
   void it('names an account without an id "unknown" in its own messages', () => {
-    const boom: Check = {
-      id: 'boom',
-      title: 't',
-      severity: 'high',
-      requires: [],
-      remediationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/',
-      remediation: 'r',
-      run: () => {
-        throw new Error('kaboom');
-      },
-    };
     const root = { iam_root_mfa_enabled: CHECKS['iam_root_mfa_enabled']! };
     const failed = {
       state: 'failed' as const,
