@@ -226,6 +226,15 @@ describe("triage explained: an administrator's reset", () => {
     ]);
   });
 
+  it('past the grace window with no device at all: MFA is still off', () => {
+    const removalOnly = reset.filter((event) => event.name !== 'EnableMFADevice');
+    const alert = removalOf(triage(removalOnly, {}, Date.parse('2026-11-18T12:00:00Z')), 'dora');
+    assert.equal(
+      explain(alert)[1],
+      'unresolved (15): no new MFA device within the 60 min grace window: MFA is still off',
+    );
+  });
+
   const enabledByAdmin = [
     ...history('ops'),
     makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
@@ -441,6 +450,58 @@ describe('triage explained: rotations', () => {
     ]);
   });
 
+  it('the same listings from another address than the removal are reconnaissance, even in an MFA session', () => {
+    const elsewhere = swap.map((event) =>
+      event.name.startsWith('List') ? { ...event, sourceIp: ELSEWHERE } : event,
+    );
+    assert.deepEqual(explain(removalOf(triage(elsewhere), 'ivy')), [
+      'suspicious 57 high window=120',
+      'precursor-reconnaissance (10): 2 reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)',
+      ...context.slice(1),
+      `  ListMFADevices 08:58:00Z ${USER('ivy')} -> reconnaissance (before)`,
+      `  ListAccessKeys 08:58:30Z ${USER('ivy')} -> reconnaissance (before)`,
+      before[2],
+      `  DeleteVirtualMFADevice 09:00:30Z ${USER('ivy')} -> device deleted (after)`,
+      ...after,
+    ]);
+  });
+
+  it('only a GetSessionToken with a token serial is a session with MFA: other identity probes are reconnaissance', () => {
+    const probes = [
+      ...history('ivy'),
+      makeEvent({
+        name: 'GetCallerIdentity',
+        at: '2026-11-18T08:58:00Z',
+        ...cli,
+        source: 'sts.amazonaws.com',
+        parameters: { serialNumber: 'arn:aws:iam::111122223333:mfa/ivy' },
+      }),
+      makeEvent({
+        name: 'GetSessionToken',
+        at: '2026-11-18T08:59:00Z',
+        ...cli,
+        source: 'sts.amazonaws.com',
+        parameters: { durationSeconds: 3600 },
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(probes), 'ivy')), [
+      'unresolved 57 high window=-',
+      'precursor-reconnaissance (10): 2 reconnaissance call(s) by the same caller shortly before (listing users, MFA devices, keys; identity probes)',
+      GRACE_OPEN,
+      `  GetCallerIdentity 08:58:00Z ${USER('ivy')} -> reconnaissance (before)`,
+      `  GetSessionToken 08:59:00Z ${USER('ivy')} -> reconnaissance (before)`,
+    ]);
+  });
+
+  it("the console's own page calls alone are named as such", () => {
+    const consoleOnly = swap.filter((event) => event.name !== 'ListAccessKeys');
+    assert.equal(
+      explain(removalOf(triage(consoleOnly), 'ivy'))[1],
+      'console-context (0): 1 call(s) the console makes when a security-credentials page opens, in the same MFA or federated session and address: context, not reconnaissance',
+    );
+  });
+
   it('the deletion of the old device carries the incident: the removal named first, then its reasons', () => {
     const member = triage(swap).find((alert) => alert.event.name === 'DeleteVirtualMFADevice');
     assert.ok(member);
@@ -561,5 +622,343 @@ describe('triage explained: whose device it is', () => {
       GRACE_OPEN,
       `  EnableMFADevice 09:10:00Z ${USER('ops')} -> attacker device (after)`,
     ]);
+  });
+});
+
+describe("triage explained: the caller's details", () => {
+  const ops = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  const removalBy = (spec: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent =>
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora', ...spec });
+  const adminReset = (reason: string): string[] => ['admin-reset 47 medium window=-', reason, GRACE_OPEN];
+
+  it('an administrator listed by ARN alone is a known administrator', () => {
+    const events = [...history('ops'), ...history('dora'), removalBy({})];
+    const administrators = new Set([USER('ops')]);
+    assert.deepEqual(
+      explain(removalOf(triage(events, { administrators }), 'dora')),
+      adminReset('known-administrator (0): done by ops, a known administrator'),
+    );
+  });
+
+  it('a removal without a source address is not from a new address, whatever the caller did before', () => {
+    const events = [...history('ops'), ...history('dora'), { ...removalBy({}), sourceIp: null }];
+    assert.deepEqual(
+      explain(removalOf(triage(events), 'dora')),
+      adminReset('actor-not-target (10): done by ops, not by dora themself'),
+    );
+  });
+
+  it('a caller with no name, ARN or principal id is named as unknown', () => {
+    const removal = removalBy({});
+    const nameless = {
+      ...removal,
+      actor: { ...removal.actor, userName: null, arn: null, principalId: null },
+    };
+    assert.deepEqual(
+      explain(removalOf(triage([...history('dora'), nameless]), 'dora')),
+      adminReset('actor-not-target (10): done by an unknown caller, not by dora themself'),
+    );
+  });
+
+  it('a long-term key in a session that says it has no MFA is named as a session without MFA, not as a bare key', () => {
+    const events = [
+      ...history('dora'),
+      removalBy({
+        actor: 'dora',
+        console: false,
+        key: 'long-term',
+        mfa: false,
+        userAgent: 'console.amazonaws.com',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 62 high window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('an administrator with no history enabling the device: unconfirmed, not evidence (no history is no new address)', () => {
+    const events = [
+      ...history('dora'),
+      removalBy({ actor: 'dora', console: true }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T09:05:00Z',
+        ...ops,
+        actor: 'newcomer',
+        ip: ELSEWHERE,
+        target: 'dora',
+      }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for dora by newcomer, not by dora in an MFA session: pending dora's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 09:05:00Z ${USER('newcomer')} -> unconfirmed device (after)`,
+    ]);
+  });
+
+  it('a removal whose user is unknown: named so, on the removal and on its deleted device', () => {
+    const role = {
+      actor: 'deployer',
+      actorType: 'AssumedRole',
+      ip: OFFICE,
+      mfa: false,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const serial = 'arn:aws:iam::111122223333:mfa/lost';
+    const events = [
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...role, target: null, serial }),
+      makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: '2026-11-18T09:01:00Z',
+        ...role,
+        target: null,
+        serial,
+      }),
+    ];
+    const reasons = [
+      'target-unknown (5): the request names no user and the device serial leads to none: whose MFA this was is unknown',
+      NO_BASELINE,
+      'device-deleted-not-replaced (5): the virtual MFA device was deleted and nothing trustworthy replaced it',
+      'mfa-unknown-federated (0): a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
+      GRACE_OPEN,
+    ];
+    const deployer = 'arn:aws:sts::111122223333:assumed-role/SomeRole/deployer';
+    assert.deepEqual(triage(events).map(explain), [
+      [
+        'unresolved 62 high window=-',
+        ...reasons,
+        `  DeleteVirtualMFADevice 09:01:00Z ${deployer} -> device deleted (after)`,
+      ],
+      [
+        'unresolved 62 high window=-',
+        "incident-member (0): part of the MFA removal for an unknown user at 2026-11-18T09:00:00Z (unresolved); the removal's reasons follow",
+        ...reasons,
+        `  DeactivateMFADevice 09:00:00Z ${deployer} -> the removal`,
+      ],
+    ]);
+    // No window yet: neither alert carries the field (an API client tells "absent" from null).
+    assert.deepEqual(
+      triage(events).map((alert) => 'vulnerabilityWindowSeconds' in alert),
+      [false, false],
+    );
+  });
+});
+
+describe('triage explained: the removing client', () => {
+  const CLI = 'aws-cli/2.15.0 Python/3.11';
+  /** Two days of `who` on the command line only, from the office: no console in the history. */
+  const cliDays = (who: string): CloudTrailEvent[] =>
+    ['2026-11-16T08:40:00Z', '2026-11-17T08:40:00Z'].map((at) =>
+      makeEvent({ name: 'ListUsers', at, actor: who, ip: OFFICE, userAgent: CLI }),
+    );
+  const removal = (spec: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent =>
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'erin',
+      ip: OFFICE,
+      target: 'erin',
+      ...spec,
+    });
+  const reasons = (events: readonly CloudTrailEvent[]): string[] =>
+    explain(removalOf(triage(events), 'erin'));
+
+  it('a console session MFA proved is the person: the console needs no history of its own', () => {
+    const proven = removal({ console: true, key: 'temporary', mfa: true, userAgent: 'Mozilla/5.0' });
+    assert.deepEqual(reasons([...cliDays('erin'), proven]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+  });
+
+  it('a console session without MFA is a client never seen for a caller of the command line only', () => {
+    const bare = removal({ console: true, key: 'temporary', mfa: false, userAgent: 'Mozilla/5.0' });
+    assert.deepEqual(reasons([...cliDays('erin'), bare]), [
+      'unresolved 67 high window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      "new-client (5): client family 'console' never seen for this caller in the look-back",
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('a new client in an MFA session is still new: only the console is proven by MFA', () => {
+    const boto = removal({ key: 'temporary', mfa: true, userAgent: 'Boto3/1.34.0 Python/3.12' });
+    assert.deepEqual(reasons([...cliDays('erin'), boto]), [
+      'unresolved 52 high window=-',
+      "new-client (5): client family 'boto3' never seen for this caller in the look-back",
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('the client family seen before is familiar, and a request without a client names none', () => {
+    const cli = removal({ key: 'long-term', mfa: true, userAgent: CLI });
+    assert.deepEqual(reasons([...cliDays('erin'), cli]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+    const agentless = { ...removal({ key: 'long-term', mfa: true }), userAgent: null };
+    assert.deepEqual(reasons([...cliDays('erin'), agentless]), ['unresolved 47 medium window=-', GRACE_OPEN]);
+  });
+});
+
+describe("triage explained: another caller's steps after the removal", () => {
+  const ops = {
+    actor: 'ops',
+    ip: OFFICE,
+    mfa: true,
+    console: true,
+    key: 'temporary',
+    userAgent: 'AWS Internal',
+  } as const;
+  /** `who` removes dora's MFA, then creates an access key for her five minutes later. */
+  const removeThenCreateKey = (who: Partial<Parameters<typeof makeEvent>[0]>): CloudTrailEvent[] => [
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...who, target: 'dora' }),
+    makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T09:05:00Z', ...who, target: 'dora' }),
+  ];
+  it("a key an administrator creates for the user in his own MFA session is not the user's own step", () => {
+    const events = [...history('ops'), ...history('dora'), ...removeThenCreateKey(ops)];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'admin-reset 47 medium window=-',
+      'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
+      'actor-not-target (10): done by ops, not by dora themself',
+      GRACE_OPEN,
+      `  CreateAccessKey 09:05:00Z ${USER('ops')} -> credential-created (after)`,
+    ]);
+  });
+
+  it("a key created with the user's own key but without MFA is persistence, not the user's own step", () => {
+    const bare = {
+      actor: 'dora',
+      ip: OFFICE,
+      mfa: false,
+      key: 'long-term',
+      userAgent: 'aws-cli/2.15.0 Python/3.11',
+    } as const;
+    const events = [...history('dora', bare.userAgent), ...removeThenCreateKey(bare)];
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 77 critical window=-',
+      'no-mfa-session (15): the calling session was not MFA-authenticated',
+      'follow-up-credentials (15): 1 new access key or console password created for the user afterwards',
+      GRACE_OPEN,
+      `  CreateAccessKey 09:05:00Z ${USER('dora')} -> credential-created (after)`,
+    ]);
+  });
+
+  it('every device that is evidence, and every one that waits for the owner, is named', () => {
+    const thief = {
+      actor: 'bob',
+      ip: ELSEWHERE,
+      mfa: false,
+      key: 'temporary',
+      userAgent: 'Boto3/1.34.0 Python/3.12',
+    } as const;
+    const enable = (at: string, who: object, n: number): CloudTrailEvent =>
+      makeEvent({
+        name: 'EnableMFADevice',
+        at,
+        ...who,
+        target: 'dora',
+        serial: `arn:aws:iam::111122223333:mfa/dora-${n}`,
+      });
+    const stolen = [
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...thief, target: 'dora' }),
+      enable('2026-11-18T09:01:00Z', thief, 1),
+      enable('2026-11-18T09:02:00Z', thief, 2),
+    ];
+    const reset = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...ops, target: 'dora' }),
+      enable('2026-11-18T09:01:00Z', ops, 1),
+      enable('2026-11-18T09:02:00Z', ops, 2),
+    ];
+    const devices = (events: CloudTrailEvent[]) =>
+      explain(removalOf(triage(events), 'dora')).filter((line) =>
+        /^(attacker-device|untrusted-enrolment)/.test(line),
+      );
+    const byBob =
+      'enabled for dora by bob with a session without MFA, temporary credentials not from the console';
+    const byOps = "enabled for dora by ops, not by dora in an MFA session: pending dora's confirmation";
+    assert.deepEqual(
+      [...devices(stolen), ...devices(reset)],
+      [
+        `attacker-device (25): a device that is evidence, not re-enrolment: ${byBob}; ${byBob}; MFA stays counted as removed`,
+        `untrusted-enrolment (0): ${byOps}; ${byOps}`,
+      ],
+    );
+  });
+
+  it('a device another caller enabled before the removal is not a re-enrolment: MFA was off', () => {
+    const events = [
+      ...history('ops'),
+      ...history('dora'),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: '2026-11-18T08:50:00Z',
+        ...ops,
+        target: 'dora',
+        serial: 'arn:aws:iam::111122223333:mfa/dora-new',
+      }),
+      makeEvent({
+        name: 'DeactivateMFADevice',
+        at: '2026-11-18T09:00:00Z',
+        ...ops,
+        actor: 'dora',
+        target: 'dora',
+      }),
+    ];
+    // The relation says "(after)" for every device that is not a re-enrolment, this one included (noted in
+    // docs/testing.md as a wording to fix).
+    assert.deepEqual(explain(removalOf(triage(events), 'dora')), [
+      'unresolved 47 medium window=-',
+      "untrusted-enrolment (0): enabled for dora by ops, not by dora in an MFA session: pending dora's confirmation",
+      GRACE_OPEN,
+      `  EnableMFADevice 08:50:00Z ${USER('ops')} -> unconfirmed device (after)`,
+    ]);
+  });
+
+  it('of two devices the user enabled in MFA sessions, the first closes the window, before or after the removal', () => {
+    const mine = {
+      actor: 'dora',
+      ip: OFFICE,
+      mfa: true,
+      console: true,
+      key: 'temporary',
+      userAgent: 'AWS Internal',
+    } as const;
+    const enable = (at: string, n: number): CloudTrailEvent =>
+      makeEvent({
+        name: 'EnableMFADevice',
+        at,
+        ...mine,
+        target: 'dora',
+        serial: `arn:aws:iam::111122223333:mfa/dora-${n}`,
+      });
+    const removal = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      ...mine,
+      target: 'dora',
+    });
+    const reasons = (events: CloudTrailEvent[]) =>
+      explain(removalOf(triage([...history('dora'), ...events]), 'dora')).filter((line) =>
+        line.startsWith('re-enrolled'),
+      );
+    assert.deepEqual(
+      [
+        ...reasons([removal, enable('2026-11-18T09:02:00Z', 1), enable('2026-11-18T09:04:00Z', 2)]),
+        ...reasons([enable('2026-11-18T08:50:00Z', 1), enable('2026-11-18T08:55:00Z', 2), removal]),
+      ],
+      [
+        're-enrolled (0): a new MFA device was enabled 2 min later by the user in an MFA-authenticated session',
+        're-enrolled-before (0): dora had enabled another MFA device 10 min before, by the user in an MFA-authenticated session: MFA was never off',
+      ],
+    );
   });
 });

@@ -70,6 +70,18 @@ function takeover(): CloudTrailEvent[] {
   ];
 }
 
+/** One actor removing the MFA of each of `users`, 100 s apart from 13:00: a burst from five on. */
+function strippedBy(actor: string, users: readonly string[]): CloudTrailEvent[] {
+  return users.map((user, i) =>
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
+      actor,
+      target: user,
+    }),
+  );
+}
+
 describe('triage scenarios', () => {
   it('a self-service phone swap in office hours is a low-severity rotation with its vulnerability window', () => {
     const alert = removalOf(triage(phoneSwap()), 'alice');
@@ -87,7 +99,22 @@ describe('triage scenarios', () => {
         'EnableMFADevice: re-enrolment (after)',
       ],
     );
-    assert.equal(alert.investigation?.['event.action'], 'DeactivateMFADevice');
+    // Every field Elastic's rule asks for, in its order: what the ECS view has, the event's time when the view has no
+    // @timestamp, null for the rest (the test's ECS view holds only the action and the user).
+    assert.deepEqual(Object.entries(alert.investigation ?? {}), [
+      ['@timestamp', alert.event.time],
+      ['user.name', 'alice'],
+      ['user_agent.original', null],
+      ['source.ip', null],
+      ['aws.cloudtrail.user_identity.arn', null],
+      ['aws.cloudtrail.user_identity.type', null],
+      ['aws.cloudtrail.user_identity.access_key_id', null],
+      ['event.action', 'DeactivateMFADevice'],
+      ['event.outcome', null],
+      ['cloud.account.id', null],
+      ['cloud.region', null],
+      ['aws.cloudtrail.request_parameters', null],
+    ]);
   });
 
   it('the same swap at night is not called a rotation', () => {
@@ -157,14 +184,7 @@ describe('triage scenarios', () => {
 
   it('one actor stripping MFA from six users gives one correlated alert listing all of them', () => {
     const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
-    const events = users.map((user, i) =>
-      makeEvent({
-        name: 'DeactivateMFADevice',
-        at: new Date(Date.parse('2026-11-18T13:00:00Z') + i * 100_000).toISOString(),
-        actor: 'mallory',
-        target: user,
-      }),
-    );
+    const events = strippedBy('mallory', users);
     const alerts = triage(events);
     const bursts = alerts.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.equal(bursts.length, 1);
@@ -192,6 +212,42 @@ describe('triage scenarios', () => {
     // Later removals do not change what an earlier member says: triaged without the last one, the third is the same.
     const fewer = triage(events.slice(0, 5));
     assert.deepEqual(removalOf(fewer, 'u3'), removalOf(alerts, 'u3'));
+  });
+
+  // A live window triages one removal (`only`): its incident's alerts and its burst's, nothing else.
+  it('a window on one removal of a burst returns that removal and the burst, and a window on none returns nothing', () => {
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    const events = strippedBy('mallory', users);
+    const summary = (alerts: readonly Alert[]) =>
+      alerts.map((alert) => [alert.rule.id, alert.event.id, alert.classification]);
+    const third = events[2]!.id;
+    assert.deepEqual(summary(triage(events, {}, undefined, { only: new Set([third]) })), [
+      ['mfaguard-iam-mfa-device-deactivated', third, 'admin-reset'],
+      ['mfaguard-mfa-removal-burst', events[0]!.id, 'admin-reset'],
+    ]);
+    assert.deepEqual(summary(triage(events, {}, undefined, { only: new Set(['another-removal']) })), []);
+    const [removal, burst] = triage(events, {}, undefined, { only: new Set([third]) });
+    assert.deepEqual(
+      removal?.reasons?.find((reason) => reason.code === 'burst'),
+      { code: 'burst', weight: 20, message: 'the same caller removed MFA from 6 users within 500 s' },
+    );
+    assert.deepEqual(burst?.reasons, [
+      { code: 'burst', weight: 20, message: '6 users lost MFA within 500 s: u1, u2, u3, u4, u5, u6' },
+    ]);
+  });
+
+  it("a burst's own alert is classified as its worst member", () => {
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+    const events = [
+      ...strippedBy('mallory', users),
+      makeEvent({ name: 'CreateAccessKey', at: '2026-11-18T13:10:00Z', actor: 'mallory', target: 'u3' }),
+    ];
+    const alerts = triage(events);
+    assert.deepEqual(
+      [...users.map((user) => removalOf(alerts, user).classification), alerts.at(-1)?.classification],
+      ['admin-reset', 'admin-reset', 'suspicious', 'admin-reset', 'admin-reset', 'suspicious'],
+    );
+    assert.equal(alerts.at(-1)?.rule.id, 'mfaguard-mfa-removal-burst');
   });
 
   it('four removals are not a burst with the default of five', () => {

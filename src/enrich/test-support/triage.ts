@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import { Baseline, BaselineBuilder } from '../baseline.ts';
 import { triageAlerts } from '../triage.ts';
+import type { TriageOptions } from '../triage.ts';
 import { DEFAULT_TRIAGE_CONFIG } from '../triage-config.ts';
 import type { TriageConfig } from '../triage-config.ts';
 import { removalAlert } from './events.ts';
@@ -20,25 +21,29 @@ export function triage(
   events: readonly CloudTrailEvent[],
   overrides: Partial<TriageConfig> = {},
   coverageEndMs?: number,
+  options: TriageOptions = {},
 ): Alert[] {
   const builder = new BaselineBuilder();
   for (const event of events) builder.observe(event);
   const alerts = events
     .filter((event) => event.name === 'DeactivateMFADevice' || event.name === 'DeleteVirtualMFADevice')
     .map((event) => removalAlert(event));
-  return triageAlerts({
-    alerts,
-    events,
-    baseline: new Baseline(builder.data),
-    config: { ...DEFAULT_TRIAGE_CONFIG, workingHours: PARIS_HOURS, ...overrides },
-    coverageEndMs: coverageEndMs ?? Math.max(...events.map((event) => event.timeMs)),
-    ecs: (event) => ({ 'event.action': event.name, 'user.name': event.actor.userName }),
-    burstAlert: (first) => ({
-      ...removalAlert(first, 80),
-      id: `burst-${first.id}`,
-      rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' },
-    }),
-  });
+  return triageAlerts(
+    {
+      alerts,
+      events,
+      baseline: new Baseline(builder.data),
+      config: { ...DEFAULT_TRIAGE_CONFIG, workingHours: PARIS_HOURS, ...overrides },
+      coverageEndMs: coverageEndMs ?? Math.max(...events.map((event) => event.timeMs)),
+      ecs: (event) => ({ 'event.action': event.name, 'user.name': event.actor.userName }),
+      burstAlert: (first) => ({
+        ...removalAlert(first, 80),
+        id: `burst-${first.id}`,
+        rule: { ...removalAlert(first).rule, id: 'mfaguard-mfa-removal-burst' },
+      }),
+    },
+    options,
+  );
 }
 
 /** The alert on the successful removal of `target`'s MFA (not the burst's). */

@@ -27,6 +27,7 @@ import type {
   RootAccess,
 } from '../collect/snapshot.ts';
 import { ACCOUNT, emptySnapshot, NOW, reportFrom, user, withReport } from '../test-support/posture.ts';
+import { parseAuthorizationDetails } from '../collect/parse-aws.ts';
 
 const DAY = 86_400_000;
 const date = (ms: number): ReportDate => ({ state: 'date', iso: new Date(ms).toISOString(), ms });
@@ -100,6 +101,36 @@ describe('the resource a finding names', () => {
     });
     assert.equal(rootResource(emptySnapshot(), null).arn, `arn:aws:iam::${ACCOUNT}:root`);
     assert.equal(rootResource(emptySnapshot({ accountId: null }), null).arn, null);
+  });
+
+  // The ARNs checks build must be in the account's partition (aws-cn, aws-us-gov), read from the ARNs the snapshot holds.
+  it("the account's partition: from the report's root row, else its users, else the authorization details; else aws", () => {
+    const collected = <T>(value: T) => ({ state: 'collected' as const, location: 'x', value });
+    const report = reportFrom([{ user: '<root_account>' }, { user: 'bob' }]);
+    const bob = report.users[0]!;
+    const root = (snapshot: AccountSnapshot): string | null => accountResource(snapshot).arn;
+    const govRoot = { ...report, root: { ...report.root!, arn: `arn:aws-us-gov:iam::${ACCOUNT}:root` } };
+    const cnUser = { ...report, root: null, users: [{ ...bob, arn: `arn:aws-cn:iam::${ACCOUNT}:user/bob` }] };
+    const govDetails = parseAuthorizationDetails(
+      { UserDetailList: [{ UserName: 'eve', Arn: `arn:aws-us-gov:iam::${ACCOUNT}:user/eve` }] },
+      'authz.json',
+    );
+    assert.deepEqual(
+      [
+        root(emptySnapshot()),
+        root(emptySnapshot({ credentialReport: collected(govRoot) })),
+        root(emptySnapshot({ credentialReport: collected(cnUser) })),
+        root(emptySnapshot({ authorization: collected(govDetails) })),
+        root(emptySnapshot({ credentialReport: collected(report), authorization: collected(govDetails) })),
+      ],
+      [
+        `arn:aws:iam::${ACCOUNT}:root`,
+        `arn:aws-us-gov:iam::${ACCOUNT}:root`,
+        `arn:aws-cn:iam::${ACCOUNT}:root`,
+        `arn:aws-us-gov:iam::${ACCOUNT}:root`,
+        `arn:aws:iam::${ACCOUNT}:root`,
+      ],
+    );
   });
 
   it('a user: an empty ARN is no ARN', () => {

@@ -190,6 +190,15 @@ describe('iam_user_accesskey_unused', () => {
     );
     assert.equal(findings[0]?.message, 'IAM user a has active access key(s) 1 unused for 10 days or more.');
   });
+
+  it('names both keys when both are stale', () => {
+    const stale = { active: true, rotated: ago(400), used: ago(100) };
+    const findings = run('iam_user_accesskey_unused', [{ user: 'both', key1: stale, key2: stale }]);
+    assert.equal(
+      findings[0]?.message,
+      'IAM user both has active access key(s) 1 and 2 unused for 45 days or more.',
+    );
+  });
 });
 
 describe('iam_user_console_access_unused', () => {
@@ -515,6 +524,7 @@ describe('MFA of IAM users with a console password', () => {
         device('keys', 'hardware', 'GAHT1'),
         device('phone', 'virtual', 'arn:mfa/p1'),
         device('phone', 'fido', 'arn:u2f/p2'),
+        device('phone', 'virtual', 'arn:mfa/p3'),
         device('api', 'virtual', 'arn:mfa/api'),
       ]),
     );
@@ -533,11 +543,12 @@ describe('MFA of IAM users with a console password', () => {
       {
         user: 'phone',
         status: 'FAIL',
-        message: 'IAM user phone has a virtual MFA device (arn:mfa/p1).',
+        message: 'IAM user phone has a virtual MFA device (arn:mfa/p1, arn:mfa/p3).',
         evidence: {
           devices: [
             { serialNumber: 'arn:mfa/p1', kind: 'virtual' },
             { serialNumber: 'arn:u2f/p2', kind: 'fido' },
+            { serialNumber: 'arn:mfa/p3', kind: 'virtual' },
           ],
         },
       },

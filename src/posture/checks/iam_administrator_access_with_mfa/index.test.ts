@@ -128,3 +128,93 @@ void it('finds nothing to judge without both inputs, and says so when nobody is 
   assert.equal(none[0]?.status, 'NOT_APPLICABLE');
   assert.match(none[0]?.message ?? '', /^No IAM user in account 111122223333 has AdministratorAccess/);
 });
+
+void it('trusts the device list over an older report, keeps the disagreement as evidence, and names an account without an id "unknown"', () => {
+  const collected = { state: 'collected' as const, location: 'authz.json', value: details };
+  const device = {
+    serialNumber: 'arn:aws:iam::111122223333:mfa/direct',
+    kind: 'virtual' as const,
+    userName: 'direct',
+    userArn: null,
+    enableDate: null,
+  };
+  const findings = runOne(
+    check,
+    withReport(
+      [
+        { user: 'direct', password: 'true', mfa: false },
+        { user: 'viagroup', password: 'true', mfa: true },
+      ],
+      { authorization: collected, mfaDevices: { state: 'collected', location: 'm', value: [device] } },
+    ),
+  );
+  assert.deepEqual(
+    findings.map((f) => [f.resource.name, f.status, f.severity, f.evidence]),
+    [
+      [
+        'direct',
+        'PASS',
+        'high',
+        {
+          via: ['attached directly'],
+          mfaActive: true,
+          note: 'the credential report says mfa_active=false, the device list shows 1 device(s); the device list is newer',
+        },
+      ],
+      [
+        'viagroup',
+        'FAIL',
+        'high',
+        {
+          via: ['group admins'],
+          mfaActive: false,
+          note: 'the credential report says mfa_active=true, the device list shows 0 device(s); the device list is newer',
+        },
+      ],
+    ],
+  );
+  const nobody = runOne(
+    check,
+    withReport([], {
+      accountId: null,
+      authorization: { ...collected, value: { ...details, users: [] } },
+    }),
+  );
+  assert.match(nobody[0]?.message ?? '', /^No IAM user in account unknown has AdministratorAccess/);
+});
+
+void it('names every way a user is an administrator in the message, with or without MFA', () => {
+  const both = parseAuthorizationDetails(
+    {
+      UserDetailList: ['withmfa', 'without'].map((name) => ({
+        UserName: name,
+        Arn: `arn:aws:iam::111122223333:user/${name}`,
+        AttachedManagedPolicies: [ADMIN],
+        GroupList: ['admins', 'ops'],
+      })),
+      GroupDetailList: ['admins', 'ops'].map((name) => ({
+        GroupName: name,
+        Arn: `arn:aws:iam::111122223333:group/${name}`,
+        AttachedManagedPolicies: [ADMIN],
+      })),
+    },
+    'authz.json',
+  );
+  const findings = runOne(
+    check,
+    withReport(
+      [
+        { user: 'withmfa', password: 'true', mfa: true },
+        { user: 'without', password: 'true', mfa: false },
+      ],
+      { authorization: { state: 'collected', location: 'authz.json', value: both } },
+    ),
+  );
+  assert.deepEqual(
+    findings.map((f) => f.message),
+    [
+      'IAM user withmfa has AdministratorAccess (attached directly, group admins, group ops) and MFA.',
+      'IAM user without has AdministratorAccess (attached directly, group admins, group ops) without MFA.',
+    ],
+  );
+});

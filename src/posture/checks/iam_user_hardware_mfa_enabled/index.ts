@@ -1,7 +1,7 @@
 // iam_user_hardware_mfa_enabled: console users' MFA is a hardware token or FIDO key, not an authenticator app.
 
 import type { Check, FindingDraft } from '../check.ts';
-import { devicesOf, userResource } from '../check.ts';
+import { userResource } from '../check.ts';
 
 export const iamUserHardwareMfaEnabled: Check = {
   id: 'iam_user_hardware_mfa_enabled',
@@ -12,12 +12,15 @@ export const iamUserHardwareMfaEnabled: Check = {
   remediation:
     'Register a FIDO security key (phishing-resistant) or hardware token for the user and deactivate the virtual device.',
   run(snapshot) {
-    if (snapshot.credentialReport.state !== 'collected') return [];
+    // Without the device list every user would read as having no device: judge nothing (the runner says why).
+    if (snapshot.credentialReport.state !== 'collected' || snapshot.mfaDevices.state !== 'collected')
+      return [];
+    const allDevices = snapshot.mfaDevices.value;
     const out: FindingDraft[] = [];
     for (const row of snapshot.credentialReport.value.users) {
       const resource = userResource(snapshot, row.user, row.arn);
       if (row.passwordEnabled !== true) continue;
-      const devices = devicesOf(snapshot, row.user) ?? [];
+      const devices = allDevices.filter((d) => d.userName === row.user);
       const evidence = { devices: devices.map((d) => ({ serialNumber: d.serialNumber, kind: d.kind })) };
       if (devices.length === 0) {
         out.push({
