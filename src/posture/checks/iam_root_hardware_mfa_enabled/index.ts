@@ -7,6 +7,9 @@ import { ROOT_USER } from '../../collect/credential-report.ts';
 export const iamRootHardwareMfaEnabled: Check = {
   id: 'iam_root_hardware_mfa_enabled',
   title: 'Only hardware MFA (token or FIDO key) is enabled for the root user',
+  // Security Hub (IAM.6) and Prowler rate this critical. Here critical is kept for root with no MFA at all
+  // (iam_root_mfa_enabled): root with a virtual device is protected, only by a weaker factor, and a finding list
+  // that calls both critical cannot tell the open door from the weak lock.
   severity: 'high',
   requires: ['credentialReport', 'virtualMfaDevices'],
   remediationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6',
