@@ -919,7 +919,7 @@ describe("triage explained: another caller's steps after the removal", () => {
       'unresolved 47 medium window=-',
       "untrusted-enrolment (0): enabled for dora by ops, not by dora in an MFA session: pending dora's confirmation",
       GRACE_OPEN,
-      `  EnableMFADevice 08:50:00Z ${USER('ops')} -> unconfirmed device (after)`,
+      `  EnableMFADevice 08:50:00Z ${USER('ops')} -> unconfirmed device (before)`,
     ]);
   });
 

@@ -229,7 +229,12 @@ describe('triage scenarios', () => {
     const [removal, burst] = triage(events, {}, undefined, { only: new Set([third]) });
     assert.deepEqual(
       removal?.reasons?.find((reason) => reason.code === 'burst'),
-      { code: 'burst', weight: 20, message: 'the same caller removed MFA from 6 users within 500 s' },
+      {
+        code: 'burst',
+        weight: 20,
+        message:
+          "part of a burst: by this removal the same caller had removed MFA from 3 user(s) within 200 s (the burst's alert lists them all)",
+      },
     );
     assert.deepEqual(burst?.reasons, [
       { code: 'burst', weight: 20, message: '6 users lost MFA within 500 s: u1, u2, u3, u4, u5, u6' },

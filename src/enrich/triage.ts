@@ -453,15 +453,17 @@ function addDeviceEvidence(ctx: AssessmentContext): {
   const { judged, reEnrolment, before } = judgeDevices(ctx);
   const attackers = judged.filter((judgement) => judgement.verdict === 'attacker');
   const untrusted = judged.filter((judgement) => judgement.verdict === 'untrusted');
-  for (const judgement of judged)
-    relations.set(
-      judgement.event.id,
+  for (const judgement of judged) {
+    // Every device is placed on its own side of the removal: one another caller enabled just before it is not "after".
+    const side = byTime(judgement.event, removal) < 0 ? 'before' : 'after';
+    const what =
       judgement.verdict === 'trusted'
-        ? `re-enrolment (${byTime(judgement.event, removal) < 0 ? 'before' : 'after'})`
+        ? 're-enrolment'
         : judgement.verdict === 'attacker'
-          ? 'attacker device (after)'
-          : 'unconfirmed device (after)',
-    );
+          ? 'attacker device'
+          : 'unconfirmed device';
+    relations.set(judgement.event.id, `${what} (${side})`);
+  }
   if (attackers.length > 0)
     add(
       'attacker-device',
