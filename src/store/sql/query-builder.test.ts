@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { Dialect } from './driver.ts';
 import { queryBuilder, reusedSql } from './query-builder.ts';
 
-const dialect = (name: Dialect['name']): Dialect => ({ name, forUpdate: '', forUpdateSkipLocked: '' });
+const dialect = (name: Dialect['name']): Dialect => ({ name, forUpdateSkipLocked: '' });
 
 describe('query builder', () => {
   for (const name of ['sqlite', 'postgres'] as const) {
