@@ -23,7 +23,8 @@ import {
 } from './sql-helpers.ts';
 import type { Selectable } from 'kysely';
 import type { Tables } from './query-builder.ts';
-import { changedRows, queryBuilder, queryRows, reusedRows } from './query-builder.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import { changedRows, queryBuilder, queryRows } from './query-builder.ts';
 
 /** A stored notification as the builder reads it (the columns of `Tables['outbox']`). */
 type OutboxRow = Selectable<Tables['outbox']>;
@@ -47,6 +48,37 @@ function toNotification(row: OutboxRow): OutboxNotification {
   };
 }
 
+// Per event in `serve`: compiled once. The fixed columns are literals, as they were in the hand-written text.
+const ENQUEUE = new PreparedQuery(
+  (
+    db,
+    v: { kind: string; channel: string; payload: string; dedupeKey: string; notBefore: number; nowMs: number },
+  ) =>
+    db
+      .insertInto('outbox')
+      .values({
+        kind: v.kind,
+        channel: v.channel,
+        payload: v.payload,
+        dedupe_key: v.dedupeKey,
+        state: sql.lit('pending'),
+        attempts: sql.lit(0),
+        next_attempt_at: v.notBefore,
+        last_error: sql.lit(null),
+        lease_owner: sql.lit(null),
+        lease_until: sql.lit(null),
+        created_at: v.nowMs,
+        updated_at: v.nowMs,
+        sent_at: sql.lit(null),
+      })
+      .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+      .returning('id'),
+);
+
+const BY_DEDUPE_KEY = new PreparedQuery((db, v: { dedupeKey: string }) =>
+  db.selectFrom('outbox').select('id').where('dedupe_key', '=', v.dedupeKey),
+);
+
 /** The notification outbox. */
 export class OutboxRepo extends SqlRepository {
   async enqueueNotification(
@@ -59,33 +91,16 @@ export class OutboxRepo extends SqlRepository {
     const payload = JSON.stringify(input.payload);
     if (payload === undefined) throw invalid('payload', 'expected a JSON-serialisable value');
     const notBefore = input.notBeforeMs ?? input.nowMs;
-    const params = [input.kind, input.channel, payload, input.dedupeKey, notBefore, input.nowMs, input.nowMs];
-    // Per event in `serve`: compiled once. The fixed columns are literals, as they were in the hand-written text.
-    const rows = await reusedRows(this.conn, this.dialect, 'outbox-enqueue', params, (db) =>
-      db
-        .insertInto('outbox')
-        .values({
-          kind: input.kind,
-          channel: input.channel,
-          payload,
-          dedupe_key: input.dedupeKey,
-          state: sql.lit('pending'),
-          attempts: sql.lit(0),
-          next_attempt_at: notBefore,
-          last_error: sql.lit(null),
-          lease_owner: sql.lit(null),
-          lease_until: sql.lit(null),
-          created_at: input.nowMs,
-          updated_at: input.nowMs,
-          sent_at: sql.lit(null),
-        })
-        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
-        .returning('id'),
-    );
+    const rows = await ENQUEUE.rows(this.conn, this.dialect, {
+      kind: input.kind,
+      channel: input.channel,
+      payload,
+      dedupeKey: input.dedupeKey,
+      notBefore,
+      nowMs: input.nowMs,
+    });
     if (rows[0] !== undefined) return { id: String(rows[0].id), created: true };
-    const existing = await reusedRows(this.conn, this.dialect, 'outbox-by-key', [input.dedupeKey], (db) =>
-      db.selectFrom('outbox').select('id').where('dedupe_key', '=', input.dedupeKey),
-    );
+    const existing = await BY_DEDUPE_KEY.rows(this.conn, this.dialect, { dedupeKey: input.dedupeKey });
     return { id: String(existing[0]?.id), created: false };
   }
 
