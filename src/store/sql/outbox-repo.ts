@@ -24,7 +24,7 @@ import {
 import type { Selectable } from 'kysely';
 import type { Tables } from './query-builder.ts';
 import { PreparedQuery } from './prepared-query.ts';
-import { changedRows, queryBuilder, queryRows } from './query-builder.ts';
+import { queryChanges, queryBuilder, queryRows } from './query-builder.ts';
 
 /** A stored notification as the builder reads it (the columns of `Tables['outbox']`). */
 type OutboxRow = Selectable<Tables['outbox']>;
@@ -159,7 +159,7 @@ export class OutboxRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('notification', id);
     requireTime(nowMs, 'nowMs');
-    const changed = await changedRows(
+    const changed = await queryChanges(
       this.conn,
       this.#leased(numeric, workerId).set({
         state: 'sent',
@@ -178,7 +178,7 @@ export class OutboxRepo extends SqlRepository {
     requireTime(failure.nowMs, 'nowMs');
     const dead = 'dead' in failure;
     const nextAttempt = 'dead' in failure ? null : requireTime(failure.nextAttemptAtMs, 'nextAttemptAtMs');
-    const changed = await changedRows(
+    const changed = await queryChanges(
       this.conn,
       this.#leased(numeric, workerId).set((eb) => ({
         state: dead ? 'dead' : 'pending',

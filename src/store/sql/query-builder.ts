@@ -266,14 +266,8 @@ export function queryRows<R extends SqlRow>(conn: SqlConn, query: Compilable<R>)
   return conn.query<R>(compiled.sql, compiled.parameters as readonly SqlValue[]);
 }
 
-/** Rows changed by a compiled INSERT, UPDATE or DELETE without RETURNING. */
-export function queryChanges(conn: SqlConn, query: Compilable): Promise<number> {
-  const compiled = query.compile();
-  return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
-}
-
 /** Rows changed by a compiled INSERT, UPDATE or DELETE. */
-export function changedRows(conn: SqlConn, query: Compilable<unknown>): Promise<number> {
+export function queryChanges(conn: SqlConn, query: Compilable<unknown>): Promise<number> {
   const compiled = query.compile();
   return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
 }
