@@ -79,6 +79,50 @@ const BY_DEDUPE_KEY = new PreparedQuery((db, v: { dedupeKey: string }) =>
   db.selectFrom('outbox').select('id').where('dedupe_key', '=', v.dedupeKey),
 );
 
+type Claim = {
+  now: number;
+  leaseUntil: number;
+  workerId: string;
+  limit: number;
+  only: readonly string[] | undefined;
+  except: readonly string[] | undefined;
+};
+
+// Polled by every outbox worker (after each enqueue in `serve`): compiled once per shape. The due condition is
+// repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked after its lock is taken, so a row
+// another worker leased in between is left alone.
+const CLAIM = new PreparedQuery((db, v: Claim, dialect) => {
+  const leaseFree = (eb: ExpressionBuilder<Tables, 'outbox'>) =>
+    eb.and([
+      eb('state', '=', 'pending'),
+      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', v.now)]),
+    ]);
+  const { only, except } = v;
+  return db
+    .with('due', (creator) =>
+      creator
+        .selectFrom('outbox')
+        .select('id')
+        .where((eb) => eb.and([leaseFree(eb), eb('next_attempt_at', '<=', v.now)]))
+        .$if(only !== undefined, (select) => select.where('channel', 'in', only ?? []))
+        .$if(except !== undefined, (select) => select.where('channel', 'not in', except ?? []))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(v.limit)
+        // The dialect's row-lock clause as text: empty on SQLite (its writers are serialised already).
+        .modifyEnd(sql.raw(dialect.forUpdateSkipLocked)),
+    )
+    .updateTable('outbox')
+    .set((eb) => ({
+      lease_owner: v.workerId,
+      lease_until: v.leaseUntil,
+      attempts: eb('attempts', '+', 1),
+      updated_at: v.now,
+    }))
+    .where((eb) => eb.and([eb('id', 'in', eb.selectFrom('due').select('id')), leaseFree(eb)]))
+    .returningAll();
+});
+
 /** The notification outbox. */
 export class OutboxRepo extends SqlRepository {
   async enqueueNotification(
@@ -114,42 +158,14 @@ export class OutboxRepo extends SqlRepository {
     const only = channelList(input.channels, 'channels');
     const except = channelList(input.exceptChannels, 'exceptChannels');
     if (only?.length === 0) return [];
-    const leaseUntil = now + input.leaseMs;
-    // The due condition is repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked
-    // after its lock is taken, so a row another worker leased in between is left alone.
-    const leaseFree = (eb: ExpressionBuilder<Tables, 'outbox'>) =>
-      eb.and([
-        eb('state', '=', 'pending'),
-        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
-      ]);
-    const rows = await queryRows(
-      this.conn,
-      queryBuilder(this.dialect)
-        .with('due', (db) =>
-          db
-            .selectFrom('outbox')
-            .select('id')
-            .where((eb) => eb.and([leaseFree(eb), eb('next_attempt_at', '<=', now)]))
-            .$if(only !== undefined, (select) => select.where('channel', 'in', only ?? []))
-            .$if(except !== undefined && except.length > 0, (select) =>
-              select.where('channel', 'not in', except ?? []),
-            )
-            .orderBy('next_attempt_at')
-            .orderBy('id')
-            .limit(limit)
-            // The dialect's row-lock clause as text: empty on SQLite (its writers are serialised already).
-            .modifyEnd(sql.raw(this.dialect.forUpdateSkipLocked)),
-        )
-        .updateTable('outbox')
-        .set((eb) => ({
-          lease_owner: input.workerId,
-          lease_until: leaseUntil,
-          attempts: eb('attempts', '+', 1),
-          updated_at: now,
-        }))
-        .where((eb) => eb.and([eb('id', 'in', eb.selectFrom('due').select('id')), leaseFree(eb)]))
-        .returningAll(),
-    );
+    const rows = await CLAIM.rows(this.conn, this.dialect, {
+      now,
+      leaseUntil: now + input.leaseMs,
+      workerId: input.workerId,
+      limit,
+      only,
+      except: except !== undefined && except.length > 0 ? except : undefined,
+    });
     return rows
       .map(toNotification)
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || Number(a.id) - Number(b.id));
