@@ -145,6 +145,39 @@ const TRANSITION_CASE = new PreparedQuery<{
     .where('state', '=', v.from),
 );
 
+// A case with its alerts, comments, audit and verifications: read for every case notification, so compiled once.
+const CASE_DETAIL = {
+  case: new PreparedQuery((db, v: { caseId: number }) =>
+    db.selectFrom('cases').selectAll().where('id', '=', v.caseId),
+  ),
+  alertIds: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_alerts')
+      .select('alert_id')
+      .where('case_id', '=', v.caseId)
+      .orderBy('attached_at')
+      .orderBy('alert_id'),
+  ),
+  comments: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_comments')
+      .select(['id', 'author', 'text', 'at'])
+      .where('case_id', '=', v.caseId)
+      .orderBy('at')
+      .orderBy('id'),
+  ),
+  audit: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_audit')
+      .select(['id', 'at', 'actor', 'action', 'before_json', 'after_json'])
+      .where('case_id', '=', v.caseId)
+      .orderBy('id'),
+  ),
+  verifications: new PreparedQuery((db, v: { caseId: number }) =>
+    db.selectFrom('verifications').selectAll().where('case_id', '=', v.caseId).orderBy('id'),
+  ),
+};
+
 /** What attaching an alert to an existing case changes: it escalates to the worst alert, reaches back to the earliest event. */
 function escalation(row: CaseRow, alert: Alert, stored: StoredAlert) {
   const before: Record<string, unknown> = {};
@@ -260,39 +293,13 @@ export class CasesRepo extends SqlRepository {
   async getCase(id: string): Promise<CaseDetail | null> {
     const numeric = numericId(id);
     if (numeric === null) return null;
-    const db = queryBuilder(this.dialect);
-    const row = (await queryRows(this.conn, db.selectFrom('cases').selectAll().where('id', '=', numeric)))[0];
+    const byCase = { caseId: numeric };
+    const row = (await CASE_DETAIL.case.rows(this.conn, this.dialect, byCase))[0];
     if (row === undefined) return null;
-    const alertIds = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_alerts')
-        .select('alert_id')
-        .where('case_id', '=', numeric)
-        .orderBy('attached_at')
-        .orderBy('alert_id'),
-    );
-    const comments = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_comments')
-        .select(['id', 'author', 'text', 'at'])
-        .where('case_id', '=', numeric)
-        .orderBy('at')
-        .orderBy('id'),
-    );
-    const audit = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_audit')
-        .select(['id', 'at', 'actor', 'action', 'before_json', 'after_json'])
-        .where('case_id', '=', numeric)
-        .orderBy('id'),
-    );
-    const verifications = await queryRows(
-      this.conn,
-      db.selectFrom('verifications').selectAll().where('case_id', '=', numeric).orderBy('id'),
-    );
+    const alertIds = await CASE_DETAIL.alertIds.rows(this.conn, this.dialect, byCase);
+    const comments = await CASE_DETAIL.comments.rows(this.conn, this.dialect, byCase);
+    const audit = await CASE_DETAIL.audit.rows(this.conn, this.dialect, byCase);
+    const verifications = await CASE_DETAIL.verifications.rows(this.conn, this.dialect, byCase);
     return {
       ...toCase(row),
       alertIds: alertIds.map((entry) => entry.alert_id),
