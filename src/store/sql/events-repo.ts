@@ -84,7 +84,10 @@ type EventSearch = { [field in (typeof LIST_FILTERS)[number][1]]: readonly strin
 // make the planner fall back to the time or name index and read the window.
 const FIND_EVENTS = new PreparedQuery((db, v: EventSearch) => {
   const filtered = (branch: readonly ['actor_key' | 'target_key', readonly string[]] | undefined) => {
-    let select: EventFilter = db.selectFrom('events').where('time_ms', '>=', v.from).where('time_ms', '<', v.to);
+    let select: EventFilter = db
+      .selectFrom('events')
+      .where('time_ms', '>=', v.from)
+      .where('time_ms', '<', v.to);
     for (const [column, field] of LIST_FILTERS) {
       const values = v[field];
       if (values !== undefined) select = select.where(column, 'in', values);

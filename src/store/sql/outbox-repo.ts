@@ -52,7 +52,14 @@ function toNotification(row: OutboxRow): OutboxNotification {
 const ENQUEUE = new PreparedQuery(
   (
     db,
-    v: { kind: string; channel: string; payload: string; dedupeKey: string; notBefore: number; nowMs: number },
+    v: {
+      kind: string;
+      channel: string;
+      payload: string;
+      dedupeKey: string;
+      notBefore: number;
+      nowMs: number;
+    },
   ) =>
     db
       .insertInto('outbox')

@@ -88,7 +88,10 @@ describe('prepared query', () => {
         .where('id', '=', v.id)
         .$if(on.name === 'postgres', (q) => q.forUpdate()),
     );
-    assert.equal(query.sql(dialect('postgres'), { id: 1 }), 'select * from "cases" where "id" = ? for update');
+    assert.equal(
+      query.sql(dialect('postgres'), { id: 1 }),
+      'select * from "cases" where "id" = ? for update',
+    );
     assert.equal(query.sql(sqlite, { id: 1 }), 'select * from "cases" where "id" = ?');
   });
 
@@ -119,10 +122,15 @@ describe('prepared query: shapes', () => {
     await insert.changes(conn, sqlite, { rows: one });
     await insert.changes(conn, sqlite, { rows: two });
     await insert.changes(conn, sqlite, { rows: [row(4)] });
-    const columns = 'insert into "dead_letters" ("source", "location", "reason", "raw", "created_at") values ';
+    const columns =
+      'insert into "dead_letters" ("source", "location", "reason", "raw", "created_at") values ';
     assert.deepEqual(
       calls.map((call) => call.sql),
-      [`${columns}(?, ?, ?, ?, ?)`, `${columns}(?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`, `${columns}(?, ?, ?, ?, ?)`],
+      [
+        `${columns}(?, ?, ?, ?, ?)`,
+        `${columns}(?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`,
+        `${columns}(?, ?, ?, ?, ?)`,
+      ],
     );
     const values = (r: Row) => [r.source, r.location, r.reason, r.raw, r.created_at];
     assert.deepEqual(
@@ -184,6 +192,9 @@ describe('prepared query: shapes', () => {
     );
     const { conn } = recorder();
     assert.equal(query.sql(sqlite, { id: 1 }), 'select "id" from "cases" where "id" = ?');
-    assert.throws(() => query.rows(conn, sqlite, { other: 2 } as unknown as { id: number }), /no value for id/);
+    assert.throws(
+      () => query.rows(conn, sqlite, { other: 2 } as unknown as { id: number }),
+      /no value for id/,
+    );
   });
 });

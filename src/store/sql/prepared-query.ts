@@ -75,7 +75,9 @@ export class PreparedQuery<P extends object, R extends SqlRow = SqlRow> {
 function checkAgainstKysely(compiled: Compiled, expected: Compiled, values: object): void {
   const start = compiled.sql.slice(0, 60);
   if (compiled.sql !== expected.sql)
-    throw new Error(`prepared query "${start}...": its text depends on a value, not only on the shape (a bug)`);
+    throw new Error(
+      `prepared query "${start}...": its text depends on a value, not only on the shape (a bug)`,
+    );
   const bound = bind(compiled, values);
   if (bound.length !== expected.parameters.length || bound.some((v, i) => v !== expected.parameters[i]))
     throw new Error(`prepared query "${start}...": its values differ from kysely's own compile (a bug)`);
@@ -125,7 +127,8 @@ function bind(compiled: Compiled, values: object): SqlValue[] {
     if (!(parameter instanceof Slot)) return parameter as SqlValue;
     let value: unknown = values;
     for (const step of parameter.path)
-      value = value === undefined || value === null ? undefined : (value as Record<string | number, unknown>)[step];
+      value =
+        value === undefined || value === null ? undefined : (value as Record<string | number, unknown>)[step];
     // Another object of the same shape without this key: a bug in the caller, never a NULL.
     if (value === undefined) throw new Error(`prepared query: no value for ${parameter.path.join('.')}`);
     return value as SqlValue;
