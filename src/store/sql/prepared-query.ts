@@ -87,17 +87,30 @@ function isLeaf(value: unknown): boolean {
   return value === null || typeof value !== 'object' || value instanceof Uint8Array;
 }
 
+/** The shape of a flat object of `n` given values, made once, so the usual call's shape allocates nothing. */
+const FLAT = Array.from({ length: 64 }, (_, count) => `${count}{}`);
+
 /**
- * What makes two calls compile to different text: a list's length and whether a value is undefined. A value itself
- * never does (the check in `#compile` sees to it), so it is left out. Keys are left out too: a key set differs only
- * where a key is undefined, and an object of other keys finds no value to bind, an error at the first call.
+ * What makes two calls compile to different text: a list's length, how many keys an object has and which of them are
+ * undefined. A value itself never does (the check in `#compile` sees to it), so it is left out; so are key names:
+ * an object with other keys finds no value to bind, an error at its first call. Runs at every call, so only the
+ * exceptions (undefined, lists, nested objects) are written out, by position.
  */
-function shapeOf(value: unknown): string {
-  if (value === undefined) return 'u';
-  if (isLeaf(value)) return 'v';
-  let shape = Array.isArray(value) ? `[${value.length}` : '{';
-  for (const item of Array.isArray(value) ? value : Object.values(value as object)) shape += shapeOf(item);
-  return `${shape}}`;
+function shapeOf(value: object): string {
+  let exceptions = '';
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[])
+      exceptions += item === undefined ? 'u' : isLeaf(item) ? 'v' : shapeOf(item as object);
+    return `[${value.length}${exceptions}]`;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) exceptions += `u${count},`;
+    else if (!isLeaf(item)) exceptions += `${count}:${shapeOf(item as object)}`;
+    count += 1;
+  }
+  return exceptions === '' ? (FLAT[count] ?? `${count}{}`) : `${count}{${exceptions}}`;
 }
 
 /**
