@@ -12,7 +12,6 @@ import { POSTGRES_MIGRATIONS } from '../sql/migrations.ts';
 
 const POSTGRES_DIALECT: Dialect = {
   name: 'postgres',
-  forUpdate: 'FOR UPDATE',
   forUpdateSkipLocked: 'FOR UPDATE SKIP LOCKED',
 };
 

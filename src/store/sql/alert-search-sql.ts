@@ -184,7 +184,6 @@ function beyondCursor(
     ]);
 }
 
-/** One page of alerts: filtered, sorted (ties by id) and paged by keyset, so pages hold still while alerts arrive. */
 /**
  * Alerts with their case as it stands now (its state, and the classification a person gave it): the list's rows and
  * one alert's (`getAlertWithCase`) are the same columns, so a row and the alert read alone agree.
@@ -214,6 +213,7 @@ export function caseAsItStands(row: {
   };
 }
 
+/** One page of alerts: filtered, sorted (ties by id) and paged by keyset, so pages hold still while alerts arrive. */
 export async function searchAlerts(
   conn: SqlConn,
   dialect: Dialect,

@@ -4,8 +4,8 @@ import { alertRows, alertsWithCase, caseAsItStands, searchAlerts } from './alert
 import type { Alert } from '../../model/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AlertQuery, InsertAlertsResult, Page, StoredAlert } from '../store.ts';
+import { PreparedQuery } from './prepared-query.ts';
 import type { Tables } from './query-builder.ts';
-import { reusedRows, reusedSql } from './query-builder.ts';
 import {
   INSERT_CHUNK,
   parseAlert,
@@ -32,24 +32,56 @@ function toStoredAlert(
   };
 }
 
-/** The stored columns of an alert, in the order of their parameters in the insert. */
-const ALERT_COLUMNS = [
-  'id',
-  'rule_id',
-  'severity',
-  'classification',
-  'target_user',
-  'account',
-  'event_id',
-  'event_name',
-  'event_outcome',
-  'event_time_ms',
-  'detected_at',
-  'updated_at',
-  'body',
-] as const;
+/** The stored columns of an alert (the others are generated from its body). */
+type AlertRow = Omit<
+  Tables['alerts'],
+  'region' | 'source_ip' | 'actor_arn' | 'actor_user' | 'incident_id' | 'severity_order'
+>;
 
-type AlertRow = Pick<Tables['alerts'], (typeof ALERT_COLUMNS)[number]>;
+// Per event in `serve`: compiled once per row count (prepared-query.ts).
+const INSERT_ALERTS = new PreparedQuery<{ rows: AlertRow[] }, { id: string }>((db, v) =>
+  db
+    .insertInto('alerts')
+    .values(v.rows)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returning('id'),
+);
+
+type AlertUpdate = Pick<Tables['alerts'], 'severity' | 'classification' | 'target_user' | 'body'> & {
+  id: string;
+  nowMs: number;
+};
+
+// Re-triage rewrites alerts per event: compiled once.
+const UPDATE_ALERT = new PreparedQuery<AlertUpdate>((db, v) =>
+  db
+    .updateTable('alerts')
+    .set({
+      severity: v.severity,
+      classification: v.classification,
+      target_user: v.target_user,
+      body: v.body,
+      updated_at: v.nowMs,
+    })
+    .where('id', '=', v.id),
+);
+
+type AlertColumns = {
+  id: string;
+  body: string;
+  detected_at: number;
+  updated_at: number;
+  case_id: number | null;
+};
+
+const GET_ALERT = new PreparedQuery<{ id: string }, AlertColumns>((db, v) =>
+  alertRows(db).where('alerts.id', '=', v.id),
+);
+
+const GET_ALERT_WITH_CASE = new PreparedQuery<
+  { id: string },
+  AlertColumns & { case_state: string | null; case_classification: string | null }
+>((db, v) => alertsWithCase(db).where('alerts.id', '=', v.id));
 
 function alertRow(alert: Alert, eventTime: number, detectedAtMs: number): AlertRow {
   return {
@@ -91,15 +123,7 @@ export class AlertsRepo extends SqlRepository {
     const insertedIds = new Set<string>();
     for (const chunk of chunks(indexed, INSERT_CHUNK)) {
       const rows = chunk.map(({ alert, eventTime }) => alertRow(alert, eventTime, detectedAtMs));
-      const params = rows.flatMap((row) => ALERT_COLUMNS.map((column) => row[column]));
-      // Per event in `serve`: compiled once per row count.
-      const inserted = await reusedRows(this.conn, this.dialect, `alerts:${rows.length}`, params, (db) =>
-        db
-          .insertInto('alerts')
-          .values(rows)
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .returning('id'),
-      );
+      const inserted = await INSERT_ALERTS.rows(this.conn, this.dialect, { rows });
       for (const row of inserted) insertedIds.add(row.id);
     }
     const inserted: Alert[] = [];
@@ -114,35 +138,26 @@ export class AlertsRepo extends SqlRepository {
     if (alert.classification !== undefined)
       requireClassification(alert.classification, 'alert.classification');
     const body = JSON.stringify(alert);
-    const set = {
+    const changed = await UPDATE_ALERT.changes(this.conn, this.dialect, {
+      id: alert.id,
       severity: alert.severity,
       classification: alert.classification ?? null,
       target_user: alert.target.userName,
       body,
-      updated_at: requireTime(nowMs, 'nowMs'),
-    };
-    const params = [set.severity, set.classification, set.target_user, body, set.updated_at, alert.id];
-    // Re-triage rewrites alerts per event: compiled once.
-    const text = reusedSql(this.dialect, 'alerts-update', params, (db) =>
-      db.updateTable('alerts').set(set).where('id', '=', alert.id),
-    );
-    const changed = await this.conn.execute(text, params);
+      nowMs: requireTime(nowMs, 'nowMs'),
+    });
     if (changed === 0) throw new NotFoundError('alert', alert.id);
     // The next re-triage reads it back: kept decoded, under the exact text written (a rollback leaves other text).
     this.caches?.alerts.remember(alert.id, body, alert);
   }
 
   async getAlert(id: string): Promise<StoredAlert | null> {
-    const rows = await reusedRows(this.conn, this.dialect, 'alerts-get', [id], (db) =>
-      alertRows(db).where('alerts.id', '=', id),
-    );
+    const rows = await GET_ALERT.rows(this.conn, this.dialect, { id });
     return rows[0] === undefined ? null : toStoredAlert(rows[0], this.caches);
   }
 
   async getAlertWithCase(id: string): Promise<StoredAlert | null> {
-    const rows = await reusedRows(this.conn, this.dialect, 'alerts-get-with-case', [id], (db) =>
-      alertsWithCase(db).where('alerts.id', '=', id),
-    );
+    const rows = await GET_ALERT_WITH_CASE.rows(this.conn, this.dialect, { id });
     const row = rows[0];
     return row === undefined ? null : { ...toStoredAlert(row, this.caches), ...caseAsItStands(row) };
   }

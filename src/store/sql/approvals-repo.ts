@@ -14,23 +14,23 @@ import { invalid, requireText, requireTime, numericId, SqlRepository } from './s
 const FIND_APPROVAL = new PreparedQuery<
   { user: string; atMs: number; account: string | null; arn: string | null; userName: string | null },
   ApprovalRow
->((db, param) =>
+>((db, v) =>
   db
     .selectFrom('approvals')
     .selectAll()
     .where('revoked_at', 'is', null)
-    .where((eb) => eb(eb.fn('lower', ['user_name']), '=', eb.fn('lower', [eb.val(param('user'))])))
-    .where('from_ms', '<=', param('atMs'))
-    .where('to_ms', '>=', param('atMs'))
-    .where((eb) => eb.or([eb('account', 'is', null), eb('account', '=', param('account'))]))
+    .where((eb) => eb(eb.fn('lower', ['user_name']), '=', eb.fn('lower', [eb.val(v.user)])))
+    .where('from_ms', '<=', v.atMs)
+    .where('to_ms', '>=', v.atMs)
+    .where((eb) => eb.or([eb('account', 'is', null), eb('account', '=', v.account)]))
     .where((eb) => {
       const scheme = eb.fn('substr', ['actor', eb.lit(1), eb.lit(4)]);
       return eb.or([
         eb('actor', 'is', null),
-        eb.and([eb(scheme, '=', sql.lit('arn:')), eb('actor', '=', param('arn'))]),
+        eb.and([eb(scheme, '=', sql.lit('arn:')), eb('actor', '=', v.arn)]),
         eb.and([
           eb(scheme, '<>', sql.lit('arn:')),
-          eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(param('userName'))])),
+          eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(v.userName)])),
         ]),
       ]);
     })

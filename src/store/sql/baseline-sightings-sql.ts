@@ -2,9 +2,9 @@
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { QueryCreator } from 'kysely';
-import type { Dialect, SqlConn, SqlValue } from './driver.ts';
+import type { Dialect, SqlConn } from './driver.ts';
+import { PreparedQuery } from './prepared-query.ts';
 import type { Tables } from './query-builder.ts';
-import { reusedRows, reusedSql } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 const DAY_MS = 86_400_000;
@@ -37,13 +37,6 @@ export function sightingChunks(rows: readonly SightingRow[]): SightingRow[][] {
   const out: SightingRow[][] = [];
   for (let at = 0; at < sorted.length; at += CHUNK) out.push(sorted.slice(at, at + CHUNK));
   return out;
-}
-
-/** The parameters of `sightingsUpsert` for `chunk`, in the builder's order. */
-export function sightingParams(chunk: readonly SightingRow[]): SqlValue[] {
-  const params: SqlValue[] = [];
-  for (const row of chunk) params.push(row.actor, row.value, row.day, row.firstMs, row.lastMs, row.count);
-  return params;
 }
 
 /**
@@ -82,20 +75,32 @@ export function recordSightings(
   return recordSightingChunks(conn, dialect, sightingChunks(rows));
 }
 
+const UPSERT_SIGHTINGS = new PreparedQuery<{ rows: readonly SightingRow[] }>((db, v, dialect) =>
+  sightingsUpsert(db, dialect, v.rows),
+);
+
 /** The upserts of chunks from `sightingChunks`, in order (per event in `serve`: compiled once per row count). */
 export async function recordSightingChunks(
   conn: SqlConn,
   dialect: Dialect,
   chunks: readonly (readonly SightingRow[])[],
 ): Promise<void> {
-  for (const chunk of chunks) {
-    const params = sightingParams(chunk);
-    const text = reusedSql(dialect, `sightings:${chunk.length}`, params, (db) =>
-      sightingsUpsert(db, dialect, chunk),
-    );
-    await conn.execute(text, params);
-  }
+  for (const rows of chunks) await UPSERT_SIGHTINGS.changes(conn, dialect, { rows });
 }
+
+// Read per event by live triage: compiled once per number of actors.
+const FIND_SIGHTINGS = new PreparedQuery(
+  (db, v: { actors: readonly string[]; fromDay: number; toDay: number }) =>
+    db
+      .selectFrom('baseline_sightings')
+      .select(['actor_key', 'value', 'day', 'first_ms', 'last_ms', 'count'])
+      .where('actor_key', 'in', v.actors)
+      .where('day', '>=', v.fromDay)
+      .where('day', '<=', v.toDay)
+      .orderBy('actor_key')
+      .orderBy('value')
+      .orderBy('day'),
+);
 
 export async function findSightings(
   conn: SqlConn,
@@ -105,23 +110,7 @@ export async function findSightings(
   if (query.actors.length === 0) return [];
   const fromDay = Math.floor(query.fromMs / DAY_MS);
   const toDay = Math.floor((query.toMs - 1) / DAY_MS);
-  // Read per event by live triage: compiled once per number of actors.
-  const rows = await reusedRows(
-    conn,
-    dialect,
-    `sightings-find:${query.actors.length}`,
-    [...query.actors, fromDay, toDay],
-    (db) =>
-      db
-        .selectFrom('baseline_sightings')
-        .select(['actor_key', 'value', 'day', 'first_ms', 'last_ms', 'count'])
-        .where('actor_key', 'in', query.actors)
-        .where('day', '>=', fromDay)
-        .where('day', '<=', toDay)
-        .orderBy('actor_key')
-        .orderBy('value')
-        .orderBy('day'),
-  );
+  const rows = await FIND_SIGHTINGS.rows(conn, dialect, { actors: query.actors, fromDay, toDay });
   return rows.map((row) => ({
     actor: row.actor_key,
     value: row.value,

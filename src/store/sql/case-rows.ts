@@ -51,26 +51,26 @@ export function toVerification(row: VerificationRow): Verification {
 
 // Each of these runs for every alert that opens or joins a case, so they are compiled once (prepared-query.ts).
 // Row locks only on PostgreSQL: SQLite already serialises writers (BEGIN IMMEDIATE) and has no FOR UPDATE.
-const ACTIVE_CASE = new PreparedQuery<{ targetKey: string }, CaseRow>((db, param, dialect) =>
+const ACTIVE_CASE = new PreparedQuery<{ targetKey: string }, CaseRow>((db, v, dialect) =>
   db
     .selectFrom('cases')
     .selectAll()
-    .where('target_key', '=', param('targetKey'))
+    .where('target_key', '=', v.targetKey)
     // A literal, not a bound value, so the planners can prove the partial index cases_one_active_per_target applies.
     .where('state', '<>', sql.lit('resolved'))
     .$if(dialect.name === 'postgres', (query) => query.forUpdate()),
 );
 
-const LOCK_CASE = new PreparedQuery<{ id: number }, CaseRow>((db, param, dialect) =>
+const LOCK_CASE = new PreparedQuery<{ id: number }, CaseRow>((db, v, dialect) =>
   db
     .selectFrom('cases')
     .selectAll()
-    .where('id', '=', param('id'))
+    .where('id', '=', v.id)
     .$if(dialect.name === 'postgres', (query) => query.forUpdate()),
 );
 
-const CASE_BY_ID = new PreparedQuery<{ id: number }, CaseRow>((db, param) =>
-  db.selectFrom('cases').selectAll().where('id', '=', param('id')),
+const CASE_BY_ID = new PreparedQuery<{ id: number }, CaseRow>((db, v) =>
+  db.selectFrom('cases').selectAll().where('id', '=', v.id),
 );
 
 const ADD_AUDIT = new PreparedQuery<{
@@ -80,14 +80,14 @@ const ADD_AUDIT = new PreparedQuery<{
   action: string;
   before: string | null;
   after: string | null;
-}>((db, param) =>
+}>((db, v) =>
   db.insertInto('case_audit').values({
-    case_id: param('caseId'),
-    at: param('at'),
-    actor: param('actor'),
-    action: param('action'),
-    before_json: param('before'),
-    after_json: param('after'),
+    case_id: v.caseId,
+    at: v.at,
+    actor: v.actor,
+    action: v.action,
+    before_json: v.before,
+    after_json: v.after,
   }),
 );
 

@@ -43,12 +43,12 @@ type StoredAlert = {
 };
 
 // Opening or joining a case runs for every alert, so its statements are compiled once (prepared-query.ts).
-const ALERT_AND_CASE = new PreparedQuery<{ alertId: string }, StoredAlert>((db, param) =>
+const ALERT_AND_CASE = new PreparedQuery<{ alertId: string }, StoredAlert>((db, v) =>
   db
     .selectFrom('alerts as a')
     .leftJoin('case_alerts as ca', 'ca.alert_id', 'a.id')
     .select(['a.detected_at', 'a.event_time_ms', 'ca.case_id'])
-    .where('a.id', '=', param('alertId')),
+    .where('a.id', '=', v.alertId),
 );
 
 type NewCase = {
@@ -69,26 +69,26 @@ type NewCase = {
 // DO NOTHING (after waiting for that transaction on PostgreSQL) and the caller attaches to theirs. The conflict
 // target repeats the index's predicate as a literal (`sql.lit`): with a bound value PostgreSQL finds the index only
 // when it plans with the value in hand, and fails with "no unique or exclusion constraint" under a generic plan.
-const INSERT_CASE = new PreparedQuery<NewCase, CaseRow>((db, param) =>
+const INSERT_CASE = new PreparedQuery<NewCase, CaseRow>((db, v) =>
   db
     .insertInto('cases')
     .values({
-      target_key: param('targetKey'),
-      account: param('account'),
-      user_name: param('userName'),
-      kind: param('kind'),
+      target_key: v.targetKey,
+      account: v.account,
+      user_name: v.userName,
+      kind: v.kind,
       state: sql.lit('open'),
-      classification: param('classification'),
-      severity: param('severity'),
-      risk_score: param('riskScore'),
+      classification: v.classification,
+      severity: v.severity,
+      risk_score: v.riskScore,
       assignee: null,
-      opened_at: param('nowMs'),
-      first_event_at: param('firstEventAt'),
-      detected_at: param('detectedAt'),
+      opened_at: v.nowMs,
+      first_event_at: v.firstEventAt,
+      detected_at: v.detectedAt,
       resolved_at: null,
       resolution: null,
-      vulnerability_window_seconds: param('vulnerabilityWindowSeconds'),
-      updated_at: param('nowMs'),
+      vulnerability_window_seconds: v.vulnerabilityWindowSeconds,
+      updated_at: v.nowMs,
     })
     .onConflict((conflict) =>
       conflict.column('target_key').where('state', '<>', sql.lit('resolved')).doNothing(),
@@ -99,16 +99,16 @@ const INSERT_CASE = new PreparedQuery<NewCase, CaseRow>((db, param) =>
 const ATTACH_ALERT = new PreparedQuery<
   { alertId: string; caseId: number; nowMs: number },
   { case_id: number }
->((db, param) =>
+>((db, v) =>
   db
     .insertInto('case_alerts')
-    .values({ alert_id: param('alertId'), case_id: param('caseId'), attached_at: param('nowMs') })
+    .values({ alert_id: v.alertId, case_id: v.caseId, attached_at: v.nowMs })
     .onConflict((conflict) => conflict.column('alert_id').doNothing())
     .returning('case_id'),
 );
 
-const CASE_OF_ALERT = new PreparedQuery<{ alertId: string }, { case_id: number }>((db, param) =>
-  db.selectFrom('case_alerts').select('case_id').where('alert_id', '=', param('alertId')),
+const CASE_OF_ALERT = new PreparedQuery<{ alertId: string }, { case_id: number }>((db, v) =>
+  db.selectFrom('case_alerts').select('case_id').where('alert_id', '=', v.alertId),
 );
 
 type Escalation = Pick<
@@ -116,18 +116,18 @@ type Escalation = Pick<
   'severity' | 'risk_score' | 'first_event_at' | 'detected_at' | 'classification'
 >;
 
-const ESCALATE_CASE = new PreparedQuery<Escalation & { id: number; nowMs: number }>((db, param) =>
+const ESCALATE_CASE = new PreparedQuery<Escalation & { id: number; nowMs: number }>((db, v) =>
   db
     .updateTable('cases')
     .set({
-      severity: param('severity'),
-      risk_score: param('risk_score'),
-      first_event_at: param('first_event_at'),
-      detected_at: param('detected_at'),
-      classification: param('classification'),
-      updated_at: param('nowMs'),
+      severity: v.severity,
+      risk_score: v.risk_score,
+      first_event_at: v.first_event_at,
+      detected_at: v.detected_at,
+      classification: v.classification,
+      updated_at: v.nowMs,
     })
-    .where('id', '=', param('id')),
+    .where('id', '=', v.id),
 );
 
 // Compare-and-set on the state as a second guard: the row lock already makes this the only writer.
@@ -137,13 +137,46 @@ const TRANSITION_CASE = new PreparedQuery<{
   to: string;
   resolvedAt: number | null;
   nowMs: number;
-}>((db, param) =>
+}>((db, v) =>
   db
     .updateTable('cases')
-    .set({ state: param('to'), resolved_at: param('resolvedAt'), updated_at: param('nowMs') })
-    .where('id', '=', param('id'))
-    .where('state', '=', param('from')),
+    .set({ state: v.to, resolved_at: v.resolvedAt, updated_at: v.nowMs })
+    .where('id', '=', v.id)
+    .where('state', '=', v.from),
 );
+
+// A case with its alerts, comments, audit and verifications: read for every case notification, so compiled once.
+const CASE_DETAIL = {
+  case: new PreparedQuery((db, v: { caseId: number }) =>
+    db.selectFrom('cases').selectAll().where('id', '=', v.caseId),
+  ),
+  alertIds: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_alerts')
+      .select('alert_id')
+      .where('case_id', '=', v.caseId)
+      .orderBy('attached_at')
+      .orderBy('alert_id'),
+  ),
+  comments: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_comments')
+      .select(['id', 'author', 'text', 'at'])
+      .where('case_id', '=', v.caseId)
+      .orderBy('at')
+      .orderBy('id'),
+  ),
+  audit: new PreparedQuery((db, v: { caseId: number }) =>
+    db
+      .selectFrom('case_audit')
+      .select(['id', 'at', 'actor', 'action', 'before_json', 'after_json'])
+      .where('case_id', '=', v.caseId)
+      .orderBy('id'),
+  ),
+  verifications: new PreparedQuery((db, v: { caseId: number }) =>
+    db.selectFrom('verifications').selectAll().where('case_id', '=', v.caseId).orderBy('id'),
+  ),
+};
 
 /** What attaching an alert to an existing case changes: it escalates to the worst alert, reaches back to the earliest event. */
 function escalation(row: CaseRow, alert: Alert, stored: StoredAlert) {
@@ -260,39 +293,13 @@ export class CasesRepo extends SqlRepository {
   async getCase(id: string): Promise<CaseDetail | null> {
     const numeric = numericId(id);
     if (numeric === null) return null;
-    const db = queryBuilder(this.dialect);
-    const row = (await queryRows(this.conn, db.selectFrom('cases').selectAll().where('id', '=', numeric)))[0];
+    const byCase = { caseId: numeric };
+    const row = (await CASE_DETAIL.case.rows(this.conn, this.dialect, byCase))[0];
     if (row === undefined) return null;
-    const alertIds = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_alerts')
-        .select('alert_id')
-        .where('case_id', '=', numeric)
-        .orderBy('attached_at')
-        .orderBy('alert_id'),
-    );
-    const comments = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_comments')
-        .select(['id', 'author', 'text', 'at'])
-        .where('case_id', '=', numeric)
-        .orderBy('at')
-        .orderBy('id'),
-    );
-    const audit = await queryRows(
-      this.conn,
-      db
-        .selectFrom('case_audit')
-        .select(['id', 'at', 'actor', 'action', 'before_json', 'after_json'])
-        .where('case_id', '=', numeric)
-        .orderBy('id'),
-    );
-    const verifications = await queryRows(
-      this.conn,
-      db.selectFrom('verifications').selectAll().where('case_id', '=', numeric).orderBy('id'),
-    );
+    const alertIds = await CASE_DETAIL.alertIds.rows(this.conn, this.dialect, byCase);
+    const comments = await CASE_DETAIL.comments.rows(this.conn, this.dialect, byCase);
+    const audit = await CASE_DETAIL.audit.rows(this.conn, this.dialect, byCase);
+    const verifications = await CASE_DETAIL.verifications.rows(this.conn, this.dialect, byCase);
     return {
       ...toCase(row),
       alertIds: alertIds.map((entry) => entry.alert_id),

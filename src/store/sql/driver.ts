@@ -15,11 +15,6 @@ export interface SqlConn {
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
   /**
-   * Row lock for read-modify-write inside a transaction. PostgreSQL needs it so two processes cannot
-   * both read a case and overwrite each other's change; SQLite already serialises writers (BEGIN IMMEDIATE).
-   */
-  readonly forUpdate: string;
-  /**
    * For queue claims: PostgreSQL skips rows another worker is claiming right now instead of waiting
    * for them, so workers never block each other and never get the same row.
    */

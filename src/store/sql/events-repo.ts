@@ -7,15 +7,13 @@ import {
   recordSightingChunks,
   recordSightings,
   sightingChunks,
-  sightingParams,
   sightingsUpsert,
 } from './baseline-sightings-sql.ts';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
 import type { EventQuery, InsertEventsResult } from '../store.ts';
-import type { SqlValue } from './driver.ts';
+import { PreparedQuery } from './prepared-query.ts';
 import type { Tables } from './query-builder.ts';
-import { reusedRows } from './query-builder.ts';
 import {
   INSERT_CHUNK,
   parseEvent,
@@ -28,7 +26,7 @@ import {
   SqlRepository,
 } from './sql-helpers.ts';
 
-/** The columns of one event row, in the builder's parameter order. */
+/** The columns of one event row. */
 function eventRow(event: CloudTrailEvent): Tables['events'] {
   return {
     id: event.id,
@@ -58,6 +56,58 @@ const LIST_FILTERS = [
 ] as const;
 
 type EventFilter = SelectQueryBuilder<Tables, 'events', object>;
+
+/** One multi-row insert (per event in `serve`: compiled once per row count), with sightings riding along. */
+const INSERT_EVENTS = new PreparedQuery(
+  (db, v: { rows: readonly Tables['events'][]; riding: readonly SightingRow[] | undefined }, dialect) => {
+    const riding = v.riding;
+    return riding === undefined
+      ? eventsInsert(db, v.rows)
+      : eventsInsert(
+          db.with('sightings', (creator) => sightingsUpsert(creator, dialect, riding)),
+          v.rows,
+        );
+  },
+);
+
+type EventSearch = { [field in (typeof LIST_FILTERS)[number][1]]: readonly string[] | undefined } & {
+  from: number;
+  to: number;
+  limit: number;
+  /** The keys of `actorOrTargetKeys`, undefined when not asked for or empty (that branch of the UNION is left out). */
+  eitherActors: readonly string[] | undefined;
+  eitherTargets: readonly string[] | undefined;
+};
+
+// Run per event by correlation: compiled once per shape (which lists, how long). A UNION of one branch per key
+// column, so each branch uses its own index ((actor_key, time_ms), (target_key, time_ms)); an OR in one WHERE may
+// make the planner fall back to the time or name index and read the window.
+const FIND_EVENTS = new PreparedQuery((db, v: EventSearch) => {
+  const filtered = (branch: readonly ['actor_key' | 'target_key', readonly string[]] | undefined) => {
+    let select: EventFilter = db
+      .selectFrom('events')
+      .where('time_ms', '>=', v.from)
+      .where('time_ms', '<', v.to);
+    for (const [column, field] of LIST_FILTERS) {
+      const values = v[field];
+      if (values !== undefined) select = select.where(column, 'in', values);
+    }
+    return branch === undefined ? select : select.where(branch[0], 'in', branch[1]);
+  };
+  if (v.eitherActors === undefined && v.eitherTargets === undefined)
+    return filtered(undefined).select(['id', 'body']).orderBy('time_ms').orderBy('id').limit(v.limit);
+  const branches = (
+    [
+      ['actor_key', v.eitherActors],
+      ['target_key', v.eitherTargets],
+    ] as const
+  ).flatMap(([column, keys]) => (keys === undefined ? [] : [[column, keys] as const]));
+  // The branches select time_ms too: the UNION's ORDER BY names result columns.
+  const [first, ...rest] = branches.map((branch) => filtered(branch).select(['id', 'time_ms', 'body']));
+  let union = first!;
+  for (const branch of rest) union = union.union(branch);
+  return union.orderBy('time_ms').orderBy('id').limit(v.limit);
+});
 
 /** Events and baseline sightings. */
 export class EventsRepo extends SqlRepository {
@@ -91,31 +141,11 @@ export class EventsRepo extends SqlRepository {
     return { inserted, duplicates: events.length - inserted.length };
   }
 
-  /** One multi-row insert (per event in `serve`: compiled once per row count), with sightings riding along. */
   #insertChunk(
     rows: readonly Tables['events'][],
     riding: readonly SightingRow[] | undefined,
   ): Promise<{ id: string }[]> {
-    const params: SqlValue[] = riding === undefined ? [] : sightingParams(riding);
-    for (const row of rows)
-      params.push(
-        row.id,
-        row.time_ms,
-        row.name,
-        row.account ?? null,
-        row.actor_key ?? null,
-        row.target_key ?? null,
-        row.body,
-      );
-    const key = `events:${rows.length}:${riding?.length ?? 0}`;
-    return reusedRows(this.conn, this.dialect, key, params, (db) =>
-      riding === undefined
-        ? eventsInsert(db, rows)
-        : eventsInsert(
-            db.with('sightings', (creator) => sightingsUpsert(creator, this.dialect, riding)),
-            rows,
-          ),
-    );
+    return INSERT_EVENTS.rows(this.conn, this.dialect, { rows, riding });
   }
 
   async findEvents(query: EventQuery): Promise<CloudTrailEvent[]> {
@@ -124,50 +154,21 @@ export class EventsRepo extends SqlRepository {
     const limit = query.limit === undefined ? 10_000 : requireLimit(query.limit, 'limit', 100_000);
     if (LIST_FILTERS.some(([, field]) => query[field]?.length === 0)) return [];
     const either = query.actorOrTargetKeys;
-    // A UNION of one branch per key column, so each branch uses its own index ((actor_key, time_ms), (target_key,
-    // time_ms)); an OR in one WHERE may make the planner fall back to the time or name index and read the window.
-    const branches = (
-      either === undefined
-        ? [undefined]
-        : ([
-            ['actor_key', either.actorKeys],
-            ['target_key', either.targetKeys],
-          ] as const)
-    ).filter((branch) => branch === undefined || branch[1].length > 0);
-    if (branches.length === 0) return [];
-    const common: SqlValue[] = [from, to];
-    for (const [, field] of LIST_FILTERS) common.push(...(query[field] ?? []));
-    const params: SqlValue[] = [];
-    for (const branch of branches) params.push(...common, ...(branch?.[1] ?? []));
-    params.push(limit);
-    // Run per event by correlation: compiled once per shape (which lists, how long).
-    const key = `events-find:${[...LIST_FILTERS.map(([, field]) => query[field]?.length ?? '-'), ...branches.map((b) => (b === undefined ? 'all' : `${b[0]}${b[1].length}`))].join(':')}`;
-    const rows = await reusedRows<{ id: string; body: string }>(
-      this.conn,
-      this.dialect,
-      key,
-      params,
-      (db) => {
-        const filtered = (branch: (typeof branches)[number]) => {
-          let select: EventFilter = db
-            .selectFrom('events')
-            .where('time_ms', '>=', from)
-            .where('time_ms', '<', to);
-          for (const [column, field] of LIST_FILTERS) {
-            const values = query[field];
-            if (values !== undefined) select = select.where(column, 'in', values);
-          }
-          return branch === undefined ? select : select.where(branch[0], 'in', branch[1]);
-        };
-        const [first, ...rest] = branches;
-        if (first === undefined)
-          return filtered(first).select(['id', 'body']).orderBy('time_ms').orderBy('id').limit(limit);
-        // The branches select time_ms too: the UNION's ORDER BY names result columns.
-        let union = filtered(first).select(['id', 'time_ms', 'body']);
-        for (const branch of rest) union = union.union(filtered(branch).select(['id', 'time_ms', 'body']));
-        return union.orderBy('time_ms').orderBy('id').limit(limit);
-      },
-    );
+    const nonEmpty = (keys: readonly string[]) => (keys.length > 0 ? keys : undefined);
+    const eitherActors = either === undefined ? undefined : nonEmpty(either.actorKeys);
+    const eitherTargets = either === undefined ? undefined : nonEmpty(either.targetKeys);
+    if (either !== undefined && eitherActors === undefined && eitherTargets === undefined) return [];
+    const rows = await FIND_EVENTS.rows(this.conn, this.dialect, {
+      from,
+      to,
+      limit,
+      names: query.names,
+      actorKeys: query.actorKeys,
+      targetKeys: query.targetKeys,
+      accounts: query.accounts,
+      eitherActors,
+      eitherTargets,
+    });
     const cache = this.caches?.events;
     return rows.map((row) =>
       cache === undefined ? parseEvent(row.body) : cache.decode(row.id, row.body, parseEvent),

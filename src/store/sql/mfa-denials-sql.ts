@@ -1,8 +1,10 @@
 // SQL for the access denials recorded at ingestion, shared by SQLite and PostgreSQL.
 
 import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
-import type { Dialect, SqlConn, SqlValue } from './driver.ts';
-import { queryBuilder, queryRows, reusedSql } from './query-builder.ts';
+import type { Dialect, SqlConn } from './driver.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import type { Tables } from './query-builder.ts';
+import { queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // One narrow row per denial rather than the event body: the events table keeps only the MFA-relevant slice, and
@@ -54,6 +56,14 @@ export const DENIAL_FACTS_MIGRATION: SchemaMigration = {
 /** Rows per INSERT: 6 parameters each stays far below both databases' parameter limits. */
 const CHUNK = 500;
 
+// Recorded at ingestion, per denial in `serve`: compiled once per row count.
+const INSERT_DENIALS = new PreparedQuery((db, v: { rows: readonly Tables['access_denials'][] }) =>
+  db
+    .insertInto('access_denials')
+    .values(v.rows)
+    .onConflict((conflict) => conflict.column('event_id').doNothing()),
+);
+
 export async function recordDenials(
   conn: SqlConn,
   dialect: Dialect,
@@ -71,22 +81,7 @@ export async function recordDenials(
       policy: d.policy,
       without_mfa: d.withoutMfa === null ? null : d.withoutMfa ? 1 : 0,
     }));
-    const params: SqlValue[] = rows.flatMap((r) => [
-      r.event_id,
-      r.time_ms,
-      r.account_id,
-      r.error_code,
-      r.policy,
-      r.without_mfa,
-    ]);
-    // Recorded at ingestion, per denial in `serve`: compiled once per row count.
-    const text = reusedSql(dialect, `denials:${chunk.length}`, params, (db) =>
-      db
-        .insertInto('access_denials')
-        .values(rows)
-        .onConflict((conflict) => conflict.column('event_id').doNothing()),
-    );
-    await conn.execute(text, params);
+    await INSERT_DENIALS.changes(conn, dialect, { rows });
   }
 }
 

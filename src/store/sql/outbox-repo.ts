@@ -23,7 +23,8 @@ import {
 } from './sql-helpers.ts';
 import type { Selectable } from 'kysely';
 import type { Tables } from './query-builder.ts';
-import { changedRows, queryBuilder, queryRows, reusedRows } from './query-builder.ts';
+import { PreparedQuery } from './prepared-query.ts';
+import { queryChanges, queryBuilder, queryRows } from './query-builder.ts';
 
 /** A stored notification as the builder reads it (the columns of `Tables['outbox']`). */
 type OutboxRow = Selectable<Tables['outbox']>;
@@ -47,6 +48,88 @@ function toNotification(row: OutboxRow): OutboxNotification {
   };
 }
 
+// Per event in `serve`: compiled once. The fixed columns are literals, as they were in the hand-written text.
+const ENQUEUE = new PreparedQuery(
+  (
+    db,
+    v: {
+      kind: string;
+      channel: string;
+      payload: string;
+      dedupeKey: string;
+      notBefore: number;
+      nowMs: number;
+    },
+  ) =>
+    db
+      .insertInto('outbox')
+      .values({
+        kind: v.kind,
+        channel: v.channel,
+        payload: v.payload,
+        dedupe_key: v.dedupeKey,
+        state: sql.lit('pending'),
+        attempts: sql.lit(0),
+        next_attempt_at: v.notBefore,
+        last_error: sql.lit(null),
+        lease_owner: sql.lit(null),
+        lease_until: sql.lit(null),
+        created_at: v.nowMs,
+        updated_at: v.nowMs,
+        sent_at: sql.lit(null),
+      })
+      .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+      .returning('id'),
+);
+
+const BY_DEDUPE_KEY = new PreparedQuery((db, v: { dedupeKey: string }) =>
+  db.selectFrom('outbox').select('id').where('dedupe_key', '=', v.dedupeKey),
+);
+
+type Claim = {
+  now: number;
+  leaseUntil: number;
+  workerId: string;
+  limit: number;
+  only: readonly string[] | undefined;
+  except: readonly string[] | undefined;
+};
+
+// Polled by every outbox worker (after each enqueue in `serve`): compiled once per shape. The due condition is
+// repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked after its lock is taken, so a row
+// another worker leased in between is left alone.
+const CLAIM = new PreparedQuery((db, v: Claim, dialect) => {
+  const leaseFree = (eb: ExpressionBuilder<Tables, 'outbox'>) =>
+    eb.and([
+      eb('state', '=', 'pending'),
+      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', v.now)]),
+    ]);
+  const { only, except } = v;
+  return db
+    .with('due', (creator) =>
+      creator
+        .selectFrom('outbox')
+        .select('id')
+        .where((eb) => eb.and([leaseFree(eb), eb('next_attempt_at', '<=', v.now)]))
+        .$if(only !== undefined, (select) => select.where('channel', 'in', only ?? []))
+        .$if(except !== undefined, (select) => select.where('channel', 'not in', except ?? []))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(v.limit)
+        // The dialect's row-lock clause as text: empty on SQLite (its writers are serialised already).
+        .modifyEnd(sql.raw(dialect.forUpdateSkipLocked)),
+    )
+    .updateTable('outbox')
+    .set((eb) => ({
+      lease_owner: v.workerId,
+      lease_until: v.leaseUntil,
+      attempts: eb('attempts', '+', 1),
+      updated_at: v.now,
+    }))
+    .where((eb) => eb.and([eb('id', 'in', eb.selectFrom('due').select('id')), leaseFree(eb)]))
+    .returningAll();
+});
+
 /** The notification outbox. */
 export class OutboxRepo extends SqlRepository {
   async enqueueNotification(
@@ -59,33 +142,16 @@ export class OutboxRepo extends SqlRepository {
     const payload = JSON.stringify(input.payload);
     if (payload === undefined) throw invalid('payload', 'expected a JSON-serialisable value');
     const notBefore = input.notBeforeMs ?? input.nowMs;
-    const params = [input.kind, input.channel, payload, input.dedupeKey, notBefore, input.nowMs, input.nowMs];
-    // Per event in `serve`: compiled once. The fixed columns are literals, as they were in the hand-written text.
-    const rows = await reusedRows(this.conn, this.dialect, 'outbox-enqueue', params, (db) =>
-      db
-        .insertInto('outbox')
-        .values({
-          kind: input.kind,
-          channel: input.channel,
-          payload,
-          dedupe_key: input.dedupeKey,
-          state: sql.lit('pending'),
-          attempts: sql.lit(0),
-          next_attempt_at: notBefore,
-          last_error: sql.lit(null),
-          lease_owner: sql.lit(null),
-          lease_until: sql.lit(null),
-          created_at: input.nowMs,
-          updated_at: input.nowMs,
-          sent_at: sql.lit(null),
-        })
-        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
-        .returning('id'),
-    );
+    const rows = await ENQUEUE.rows(this.conn, this.dialect, {
+      kind: input.kind,
+      channel: input.channel,
+      payload,
+      dedupeKey: input.dedupeKey,
+      notBefore,
+      nowMs: input.nowMs,
+    });
     if (rows[0] !== undefined) return { id: String(rows[0].id), created: true };
-    const existing = await reusedRows(this.conn, this.dialect, 'outbox-by-key', [input.dedupeKey], (db) =>
-      db.selectFrom('outbox').select('id').where('dedupe_key', '=', input.dedupeKey),
-    );
+    const existing = await BY_DEDUPE_KEY.rows(this.conn, this.dialect, { dedupeKey: input.dedupeKey });
     return { id: String(existing[0]?.id), created: false };
   }
 
@@ -99,42 +165,14 @@ export class OutboxRepo extends SqlRepository {
     const only = channelList(input.channels, 'channels');
     const except = channelList(input.exceptChannels, 'exceptChannels');
     if (only?.length === 0) return [];
-    const leaseUntil = now + input.leaseMs;
-    // The due condition is repeated in the UPDATE: on PostgreSQL a row picked by the CTE is re-checked
-    // after its lock is taken, so a row another worker leased in between is left alone.
-    const leaseFree = (eb: ExpressionBuilder<Tables, 'outbox'>) =>
-      eb.and([
-        eb('state', '=', 'pending'),
-        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
-      ]);
-    const rows = await queryRows(
-      this.conn,
-      queryBuilder(this.dialect)
-        .with('due', (db) =>
-          db
-            .selectFrom('outbox')
-            .select('id')
-            .where((eb) => eb.and([leaseFree(eb), eb('next_attempt_at', '<=', now)]))
-            .$if(only !== undefined, (select) => select.where('channel', 'in', only ?? []))
-            .$if(except !== undefined && except.length > 0, (select) =>
-              select.where('channel', 'not in', except ?? []),
-            )
-            .orderBy('next_attempt_at')
-            .orderBy('id')
-            .limit(limit)
-            // The dialect's row-lock clause as text: empty on SQLite (its writers are serialised already).
-            .modifyEnd(sql.raw(this.dialect.forUpdateSkipLocked)),
-        )
-        .updateTable('outbox')
-        .set((eb) => ({
-          lease_owner: input.workerId,
-          lease_until: leaseUntil,
-          attempts: eb('attempts', '+', 1),
-          updated_at: now,
-        }))
-        .where((eb) => eb.and([eb('id', 'in', eb.selectFrom('due').select('id')), leaseFree(eb)]))
-        .returningAll(),
-    );
+    const rows = await CLAIM.rows(this.conn, this.dialect, {
+      now,
+      leaseUntil: now + input.leaseMs,
+      workerId: input.workerId,
+      limit,
+      only,
+      except: except !== undefined && except.length > 0 ? except : undefined,
+    });
     return rows
       .map(toNotification)
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || Number(a.id) - Number(b.id));
@@ -144,7 +182,7 @@ export class OutboxRepo extends SqlRepository {
     const numeric = numericId(id);
     if (numeric === null) throw new NotFoundError('notification', id);
     requireTime(nowMs, 'nowMs');
-    const changed = await changedRows(
+    const changed = await queryChanges(
       this.conn,
       this.#leased(numeric, workerId).set({
         state: 'sent',
@@ -163,7 +201,7 @@ export class OutboxRepo extends SqlRepository {
     requireTime(failure.nowMs, 'nowMs');
     const dead = 'dead' in failure;
     const nextAttempt = 'dead' in failure ? null : requireTime(failure.nextAttemptAtMs, 'nextAttemptAtMs');
-    const changed = await changedRows(
+    const changed = await queryChanges(
       this.conn,
       this.#leased(numeric, workerId).set((eb) => ({
         state: dead ? 'dead' : 'pending',

@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Dialect, SqlConn } from './driver.ts';
 import type { Tables } from './query-builder.ts';
-import { changedRows, queryBuilder, queryRows } from './query-builder.ts';
+import { queryChanges, queryBuilder, queryRows } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
 
 // Findings get their own table rather than one JSON column: trends read only the summary columns, and a large
@@ -118,7 +118,7 @@ export async function recordPostureSnapshot(
   const snapshotId = Number(summary.id);
   for (let start = 0; start < input.findings.length; start += FINDINGS_PER_INSERT) {
     const batch = input.findings.slice(start, start + FINDINGS_PER_INSERT);
-    await changedRows(
+    await queryChanges(
       conn,
       db.insertInto('posture_findings').values(
         batch.map((finding, offset) => ({

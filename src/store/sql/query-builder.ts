@@ -266,53 +266,8 @@ export function queryRows<R extends SqlRow>(conn: SqlConn, query: Compilable<R>)
   return conn.query<R>(compiled.sql, compiled.parameters as readonly SqlValue[]);
 }
 
-/** Rows changed by a compiled INSERT, UPDATE or DELETE without RETURNING. */
-export function queryChanges(conn: SqlConn, query: Compilable): Promise<number> {
-  const compiled = query.compile();
-  return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
-}
-
 /** Rows changed by a compiled INSERT, UPDATE or DELETE. */
-export function changedRows(conn: SqlConn, query: Compilable<unknown>): Promise<number> {
+export function queryChanges(conn: SqlConn, query: Compilable<unknown>): Promise<number> {
   const compiled = query.compile();
   return conn.execute(compiled.sql, compiled.parameters as readonly SqlValue[]);
-}
-
-/** Shapes kept per dialect: enough for every row count of the chunked inserts and the usual filters. */
-const MAX_REUSED = 4096;
-const REUSED = { sqlite: new Map<string, string>(), postgres: new Map<string, string>() } as const;
-
-/**
- * The SQL text of a query whose text depends only on `key` (its shape: which filters, how many rows), compiled once
- * per dialect and key and then reused: kysely compiles at call time, and the per-event queries of `serve` would
- * otherwise rebuild and recompile the same text for every event. `params` are the values in the builder's order;
- * the first compile checks them against the builder's own, so a wrong order fails there, before any row is written.
- */
-export function reusedSql(
-  dialect: Dialect,
-  key: string,
-  params: readonly SqlValue[],
-  build: (db: Kysely<Tables>) => Compilable<unknown>,
-): string {
-  const texts = REUSED[dialect.name];
-  const known = texts.get(key);
-  if (known !== undefined) return known;
-  const compiled = build(queryBuilder(dialect)).compile();
-  const expected = compiled.parameters;
-  if (expected.length !== params.length || expected.some((value, index) => value !== params[index]))
-    throw new Error(`query ${key}: parameters out of the builder's order (a bug)`);
-  // Past the bound (unusual filter lists) a shape is compiled on every call rather than kept forever.
-  if (texts.size < MAX_REUSED) texts.set(key, compiled.sql);
-  return compiled.sql;
-}
-
-/** Rows of a query run through `reusedSql`, typed by the builder. */
-export function reusedRows<R extends SqlRow>(
-  conn: SqlConn,
-  dialect: Dialect,
-  key: string,
-  params: readonly SqlValue[],
-  build: (db: Kysely<Tables>) => Compilable<R>,
-): Promise<R[]> {
-  return conn.query<R>(reusedSql(dialect, key, params, build), params);
 }

@@ -27,11 +27,11 @@ const TOKEN_COLUMNS = [
 type ApiTokenRow = Pick<Selectable<Tables['api_tokens']>, (typeof TOKEN_COLUMNS)[number]>;
 
 // Every API request presents a token, so its lookup is compiled once (prepared-query.ts).
-const FIND_TOKEN = new PreparedQuery<{ tokenHash: string }, ApiTokenRow>((db, param) =>
+const FIND_TOKEN = new PreparedQuery<{ tokenHash: string }, ApiTokenRow>((db, v) =>
   db
     .selectFrom('api_tokens')
     .select(TOKEN_COLUMNS)
-    .where('token_hash', '=', param('tokenHash'))
+    .where('token_hash', '=', v.tokenHash)
     .where('revoked_at', 'is', null),
 );
 

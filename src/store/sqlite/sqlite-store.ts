@@ -12,7 +12,7 @@ import { Checkpointer } from './checkpointer.ts';
 import { checkSqliteFiles } from './file-check.ts';
 import { SQLITE_MIGRATIONS } from '../sql/migrations.ts';
 
-const SQLITE_DIALECT: Dialect = { name: 'sqlite', forUpdate: '', forUpdateSkipLocked: '' };
+const SQLITE_DIALECT: Dialect = { name: 'sqlite', forUpdateSkipLocked: '' };
 
 /** Runs async work one at a time: the connection is shared, and a transaction spans awaits. */
 class Mutex {
