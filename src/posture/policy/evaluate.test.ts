@@ -228,6 +228,11 @@ void describe('policy variables in Resource and NotResource', () => {
     assert.equal(absent.decision, 'allow');
     const present = reaching({ ...deny, Resource: 'arn:aws:s3:::b/${aws:username}' }, {});
     assert.equal(present.decision, 'explicit-deny');
+    const unknown = reaching(
+      { ...deny, Resource: ['arn:aws:s3:::x', 'arn:aws:s3:::b/${aws:PrincipalTag/team}'] },
+      {},
+    );
+    assert.deepEqual([unknown.decision, unknown.undecidedDenies.map((r) => r.sid)], ['allow', ['D']]);
   });
 
   void it('a NotResource whose variable is absent excludes nothing; an unknown one is undecidable', () => {
