@@ -171,7 +171,152 @@ void describe('MFA required only in an Allow', () => {
       { DateLessThan: { 'aws:MultiFactorAuthAge': '2026-01-01' } },
       { Bool: { 'aws:SecureTransport': 'true' } },
       { NumericLessThan: { 's3:max-keys': '10' } },
+      { Null: { 'aws:TokenIssueTime': 'false' } },
     ])
       assert.deepEqual(findings(allowAll(condition)), [], JSON.stringify(condition));
+  });
+});
+
+void describe('which conditions and actions the pitfalls look at', () => {
+  const P_KEY = 'aws:MultiFactorAuthPresent';
+  const cond = (operator: string, key: string, value: unknown) => ({ [operator]: { [key]: value } });
+  /** Findings of policy 'P' (statements given) next to AdministratorAccess, enrolment aside, as [code, level, message]. */
+  const next = (...statements: Record<string, unknown>[]) =>
+    analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          ADMIN,
+          { name: 'P', source: 'user-managed', document: { Version: '2012-10-17', Statement: statements } },
+        ],
+      },
+      { now: new Date('2026-11-23T12:00:00Z'), sensitiveActions: TWO },
+    )
+      .findings.filter((f) => f.code !== 'denies-mfa-self-enrolment')
+      .map((f) => [f.code, f.level, f.message]);
+  const exempts = (statement: string) => [
+    'notaction-exempts-too-much',
+    'error',
+    `statement #${statement} of user-managed policy 'P': NotAction ["s3:*"] exempts sensitive actions from the no-MFA Deny, and nothing else denies them: s3:GetObject. Keep NotAction to the self-service MFA set`,
+  ];
+
+  void it('a NotAction exemption is judged on Denies about MFA (presence or age, among other conditions) only', () => {
+    const notS3 = (condition: Record<string, unknown>) => ({
+      Effect: 'Deny',
+      NotAction: 's3:*',
+      Resource: '*',
+      Condition: condition,
+    });
+    assert.deepEqual(next(notS3(cond('StringEquals', 'aws:username', 'alice'))), []);
+    assert.deepEqual(next(notS3(cond('NumericGreaterThanIfExists', 'aws:MultiFactorAuthAge', '3600'))), [
+      exempts('1'),
+    ]);
+    assert.deepEqual(
+      next(
+        notS3({ ...cond('BoolIfExists', P_KEY, 'false'), ...cond('StringEquals', 'aws:username', 'alice') }),
+      ),
+      [exempts('1')],
+    );
+  });
+
+  void it('Bool "false" misses keys only as a plain operator; any "false" among its values counts', () => {
+    const stop = (condition: Record<string, unknown>) => ({
+      Effect: 'Deny',
+      Action: 'ec2:StopInstances',
+      Resource: '*',
+      Condition: condition,
+    });
+    assert.deepEqual(next(stop(cond('BoolIfExists', P_KEY, 'false'))), []);
+    assert.deepEqual(next(stop(cond('Bool', P_KEY, 'true'))), []);
+    assert.deepEqual(next(stop(cond('Bool', P_KEY, ['true', 'false']))), [
+      [
+        'deny-bool-misses-access-keys',
+        'error',
+        'statement #1 of user-managed policy \'P\': Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys. Use BoolIfExists',
+      ],
+    ]);
+  });
+
+  void it('a set operator of any base is a set operator; a plain Bool is not a String one', () => {
+    const all = (condition: Record<string, unknown>) => ({
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: condition,
+    });
+    assert.deepEqual(next(all(cond('ForAnyValue:Bool', P_KEY, 'false'))), [
+      [
+        'mfa-present-string-or-set-operator',
+        'error',
+        'statement #1 of user-managed policy \'P\': Deny with ForAnyValue:Bool on aws:MultiFactorAuthPresent is false when the key is absent (a ForAnyValue: set of nothing matches nothing), and it is absent for long-term access keys: requests signed with access keys pass for s3:GetObject, iam:CreateAccessKey. Use BoolIfExists "false"',
+      ],
+    ]);
+    assert.deepEqual(
+      next(all(cond('Bool', P_KEY, 'false'))).map((f) => f[0]),
+      ['deny-bool-misses-access-keys'],
+    );
+  });
+
+  void it('"not explicitly denied today" lists what is open in either context, not what both deny', () => {
+    const found = next(
+      { Effect: 'Allow', Action: '*', Resource: '*', Condition: cond('Bool', P_KEY, 'true') },
+      { Effect: 'Deny', Action: 'iam:*', Resource: '*', Condition: cond('BoolIfExists', P_KEY, 'false') },
+      { Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: cond('Bool', P_KEY, 'false') },
+    );
+    assert.deepEqual(found[0], [
+      'mfa-only-in-allow',
+      'warning',
+      `statement #1 of user-managed policy 'P': ${BYPASS}; not explicitly denied without MFA today: s3:GetObject. Enforce with a Deny`,
+    ]);
+  });
+
+  void it('an old Version without a variable says nothing; a mistyped operator on either MFA key is an error', () => {
+    const old = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          {
+            name: 'P',
+            source: 'user-managed',
+            document: {
+              Version: '2008-10-17',
+              Statement: [
+                {
+                  Effect: 'Deny',
+                  Action: 's3:*',
+                  Resource: '*',
+                  Condition: cond('BoolIfExists', P_KEY, 'false'),
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { now: new Date('2026-11-23T12:00:00Z'), sensitiveActions: TWO },
+    );
+    assert.deepEqual(old.findings, []);
+    assert.deepEqual(
+      next({
+        Effect: 'Deny',
+        Action: 'ec2:StopInstances',
+        Resource: '*',
+        Condition: {
+          ...cond('NumericLessThan', P_KEY, '1'),
+          ...cond('Bool', 'aws:MultiFactorAuthAge', 'true'),
+        },
+      }),
+      [
+        [
+          'condition-typo',
+          'error',
+          "statement #1 of user-managed policy 'P': NumericLessThan on aws:MultiFactorAuthPresent, a boolean key: use Bool / BoolIfExists",
+        ],
+        [
+          'condition-typo',
+          'error',
+          "statement #1 of user-managed policy 'P': Bool on aws:MultiFactorAuthAge, a number of seconds: use NumericLessThan / NumericGreaterThanIfExists",
+        ],
+      ],
+    );
   });
 });
