@@ -11,19 +11,9 @@ import {
   mfaContextKeys,
 } from './mfa-enforcement.ts';
 import { SELF_SERVICE_MFA_ACTIONS } from './sensitive-actions.ts';
+import { ALICE, NOW, TWO } from './test-support/fixtures.ts';
 import type { PolicyRef } from './types.ts';
 
-const NOW = new Date('2026-11-23T12:00:00Z');
-const ALICE = {
-  principalArn: 'arn:aws:iam::123456789012:user/alice',
-  userName: 'alice',
-  accountId: '123456789012',
-};
-// Two sensitive actions keep every line of the explanation short enough to write out.
-const TWO = [
-  { action: 's3:GetObject', resource: 'arn:{partition}:s3:::b/o', why: 'reads data' },
-  { action: 'iam:CreateAccessKey', resource: '{principalArn}', why: 'persistence' },
-];
 const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
 const mfa = (operator: string, value: string) => ({ [operator]: { 'aws:MultiFactorAuthPresent': value } });
 const keys = (map: Map<string, readonly string[] | null>) => Object.fromEntries(map);

@@ -4,22 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeMfaEnforcement } from './mfa-enforcement.ts';
+import { ADMIN, ALICE, NOW, TWO } from './test-support/fixtures.ts';
 import type { PolicyRef } from './types.ts';
-
-const ALICE = {
-  principalArn: 'arn:aws:iam::123456789012:user/alice',
-  userName: 'alice',
-  accountId: '123456789012',
-};
-const TWO = [
-  { action: 's3:GetObject', resource: 'arn:{partition}:s3:::b/o', why: 'reads data' },
-  { action: 'iam:CreateAccessKey', resource: '{principalArn}', why: 'persistence' },
-];
-const ADMIN: PolicyRef = {
-  name: 'Admin',
-  source: 'user-managed',
-  document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-};
 
 /** The findings for one statement in policy 'P' (next to `others`), as [code, level, message, statement]. */
 function findings(
@@ -33,7 +19,7 @@ function findings(
   const document = { ...(version === null ? {} : { Version: version }), Statement: [statement] };
   const r = analyzeMfaEnforcement(
     { ...ALICE, identityPolicies: [...others, { name: 'P', source, document }] },
-    { now: new Date('2026-11-23T12:00:00Z'), sensitiveActions: TWO },
+    { now: NOW, sensitiveActions: TWO },
   );
   return r.findings.map((f) => [f.code, f.level, f.message, f.statement]);
 }
@@ -190,7 +176,7 @@ void describe('which conditions and actions the pitfalls look at', () => {
           { name: 'P', source: 'user-managed', document: { Version: '2012-10-17', Statement: statements } },
         ],
       },
-      { now: new Date('2026-11-23T12:00:00Z'), sensitiveActions: TWO },
+      { now: NOW, sensitiveActions: TWO },
     )
       .findings.filter((f) => f.code !== 'denies-mfa-self-enrolment')
       .map((f) => [f.code, f.level, f.message]);
@@ -292,7 +278,7 @@ void describe('which conditions and actions the pitfalls look at', () => {
           },
         ],
       },
-      { now: new Date('2026-11-23T12:00:00Z'), sensitiveActions: TWO },
+      { now: NOW, sensitiveActions: TWO },
     );
     assert.deepEqual(old.findings, []);
     assert.deepEqual(

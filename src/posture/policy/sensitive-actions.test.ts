@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { evaluateRequest, loadPolicy } from './evaluate.ts';
 import { analyzeMfaEnforcement, fillResource, mfaContextKeys } from './mfa-enforcement.ts';
 import { SELF_ENROLMENT_PROBES, SELF_SERVICE_MFA_ACTIONS, SENSITIVE_ACTIONS } from './sensitive-actions.ts';
+import { ADMIN, ALICE, NOW } from './test-support/fixtures.ts';
 
 // A user outside the default partition and region, so a sample that ignores its placeholders shows.
 const BOB = {
@@ -14,7 +15,6 @@ const BOB = {
   userName: 'bob',
   accountId: '210987654321',
 };
-const NOW = new Date('2026-11-23T12:00:00Z');
 
 // The IAM User Guide's example "IAM: Allows IAM users to self-manage an MFA device"
 // (reference_policies_examples_iam_mfa-selfmanage.html), written for the aws partition.
@@ -62,12 +62,6 @@ const AWS_SELF_MANAGE_MFA = {
     },
   ],
 };
-const ALICE = {
-  principalArn: 'arn:aws:iam::123456789012:user/alice',
-  userName: 'alice',
-  accountId: '123456789012',
-};
-
 void describe('sensitive actions', () => {
   void it('tries each action on the typed sample resource IAM would see, in the user’s partition and region', () => {
     const tried = SENSITIVE_ACTIONS.map((s) => [s.action, fillResource(s.resource, BOB, 'eu-west-1')]);
@@ -175,11 +169,7 @@ void describe('self-enrolment probes', () => {
       {
         ...ALICE,
         identityPolicies: [
-          {
-            name: 'Admin',
-            source: 'user-managed',
-            document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-          },
+          ADMIN,
           {
             name: 'DenyAll',
             source: 'user-managed',
