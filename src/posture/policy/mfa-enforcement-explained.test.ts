@@ -290,3 +290,48 @@ void describe('a standalone document and unattached policies', () => {
     ]);
   });
 });
+
+void describe('edges of the verdict and of naming statements', () => {
+  void it('with no sensitive action to try, nothing is enforced', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          {
+            name: 'P',
+            source: 'user-managed',
+            document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+          },
+        ],
+      },
+      { now: NOW, sensitiveActions: [] },
+    );
+    assert.deepEqual(
+      [r.verdict, r.console.verdict, r.accessKeys.verdict],
+      ['not-enforced', 'not-enforced', 'not-enforced'],
+    );
+  });
+
+  void it('one group policy name in two groups is two statements', () => {
+    const undecidable = doc({
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceIp': '10.0.0.1' } },
+    });
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          { name: 'Shared', source: 'group-inline', via: 'Ops', document: undecidable },
+          { name: 'Shared', source: 'group-inline', via: 'Dev', document: undecidable },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'undecidable-condition').map((f) => f.statement?.via),
+      ['Ops', 'Dev'],
+    );
+  });
+});
