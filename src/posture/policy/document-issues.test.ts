@@ -400,3 +400,24 @@ function errorOf(text: string): string {
     return (e as Error).message;
   }
 }
+
+void describe('one bad value among good ones', () => {
+  void it('makes the clause bad, and a clause or block that is bad alone makes the statement undecidable', () => {
+    const read = (condition: unknown) =>
+      parse({ Version: V, Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
+    for (const [operator, values] of [
+      ['Bool', ['true', 'maybe']],
+      ['NumericLessThan', ['1', 'x']],
+      ['DateLessThan', ['2026-01-01', 'x']],
+    ] as const) {
+      const parsed = read({ [operator]: { 'aws:SomeKey': values } });
+      assert.deepEqual(
+        parsed.issues.map((i) => i.code),
+        ['bad-condition-value'],
+        operator,
+      );
+      assert.equal(parsed.items[0]?.conditionInvalid, true, operator);
+    }
+    assert.equal(read({ ArnLike: 'arn:*' }).items[0]?.conditionInvalid, true);
+  });
+});
