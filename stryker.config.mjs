@@ -1,7 +1,7 @@
 // StrykerJS configuration for `npm run mutate`: one target of tools/mutation-targets.json per run (chosen by
 // MFAGUARD_MUTATE_TARGET), one test process at a time, incremental so a re-run only tests what changed.
-// `tools/mutate.ts --file` narrows a run to some files of the target (MFAGUARD_MUTATE_FILES, one per line), maybe
-// with fewer tests (MFAGUARD_MUTATE_TESTS, globs), under its own report name (MFAGUARD_MUTATE_NAME).
+// `tools/mutate.ts --file` narrows a run to some files or ranges of lines of the target (MFAGUARD_MUTATE_FILES, one
+// per line), maybe with fewer tests (MFAGUARD_MUTATE_TESTS, globs), under its own report name (MFAGUARD_MUTATE_NAME).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,9 +21,10 @@ const tests = lines(process.env.MFAGUARD_MUTATE_TESTS);
 const report = process.env.MFAGUARD_MUTATE_NAME || name;
 const root = path.dirname(fileURLToPath(import.meta.url));
 
-// A file outside the target would be mutated with tests that were never meant to cover it: refuse it.
+// A file outside the target would be mutated with tests that were never meant to cover it: refuse it. A file may
+// come with a range of lines (`src/x.ts:120-260`, checked by tools/mutation-args.ts), which Stryker takes as is.
 const targetFiles = new Set(globSync([...target.mutate, '!**/*.test.ts'], { cwd: root }));
-const outside = files.filter((file) => !targetFiles.has(file));
+const outside = files.filter((file) => !targetFiles.has(file.replace(/:\d+-\d+$/, '')));
 if (outside.length > 0)
   throw new Error(
     `mutation target ${name} does not mutate ${outside.join(', ')}: pick the target whose folder holds it`,

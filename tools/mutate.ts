@@ -3,13 +3,15 @@
 //
 // `npm run mutate -- <target> --file <path> [--file <path>...] [--tests <glob>...]` mutates only the given files of
 // one target (with the target's tests, or only the tests matching --tests), and keeps its report apart from the
-// target's: a whole target takes hours on a shared machine, one file minutes.
+// target's: a whole target takes hours on a shared machine, one file minutes. `--file <path>:<from>-<to>` mutates
+// only those lines of the file (a big file cut into runs), with a report per range.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkRangeFits, formatFileSpec, lineCount, parseFileSpec } from './mutation-args.ts';
 import { formatScores, readScore, reportName, type MutationRun } from './mutation-summary.ts';
 
 const GOAL = 80;
@@ -42,7 +44,16 @@ function parse(): { readonly runs: readonly MutationRun[]; readonly summaryOnly:
   const known = Object.keys(targets);
   const unknown = asked.filter((a) => !known.includes(a));
   if (unknown.length > 0) fail(`unknown target ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  const files = values.file.map((f) => path.relative(root, path.resolve(f)).split(path.sep).join('/'));
+  let specs;
+  try {
+    specs = values.file.map(parseFileSpec);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const files = specs.map((spec) => ({
+    ...spec,
+    file: path.relative(root, path.resolve(spec.file)).split(path.sep).join('/'),
+  }));
   if (files.length === 0) {
     if (values.tests.length > 0) fail('--tests needs --file (a whole target always runs its own tests)');
     return {
@@ -51,9 +62,18 @@ function parse(): { readonly runs: readonly MutationRun[]; readonly summaryOnly:
     };
   }
   if (asked.length !== 1) fail('--file needs exactly one target, whose tests cover the file');
-  const missing = files.filter((f) => !existsSync(path.join(root, f)));
-  if (missing.length > 0) fail(`no such file: ${missing.join(', ')}`);
-  return { runs: [{ target: asked[0]!, files, tests: values.tests }], summaryOnly: values.summary };
+  const missing = files.filter((f) => !existsSync(path.join(root, f.file)));
+  if (missing.length > 0) fail(`no such file: ${missing.map((f) => f.file).join(', ')}`);
+  try {
+    for (const spec of files)
+      checkRangeFits(spec, lineCount(readFileSync(path.join(root, spec.file), 'utf8')));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  return {
+    runs: [{ target: asked[0]!, files: files.map(formatFileSpec), tests: values.tests }],
+    summaryOnly: values.summary,
+  };
 }
 
 const { runs, summaryOnly } = parse();

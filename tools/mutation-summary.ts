@@ -1,12 +1,16 @@
 // Summarises StrykerJS JSON reports (mutation-testing-report-schema) into one score line per target folder.
 
 import { readFileSync } from 'node:fs';
+import { parseFileSpec } from './mutation-args.ts';
 
 /** Stryker's mutant statuses; only some count towards the score (as in Stryker's own "mutation score"). */
 type MutantStatus =
   'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 
-/** One Stryker run: a whole target (no files), or some of its files, possibly with a narrower list of tests. */
+/**
+ * One Stryker run: a whole target (no files), or some of its files or ranges of lines (`src/x.ts:120-260`, as
+ * Stryker's `mutate` takes them), possibly with a narrower list of tests.
+ */
 export interface MutationRun {
   readonly target: string;
   readonly files: readonly string[];
@@ -15,17 +19,21 @@ export interface MutationRun {
 
 /**
  * The name of a run's report (`reports/mutation/<name>.json`): the target's own for a whole target, else the target
- * and the files, so a run over one file never overwrites the report of the whole target or of another file.
- * `posture-checks` + `src/posture/checks/check.ts` → `posture-checks@posture.checks.check`.
+ * and the files (and their ranges of lines), so a run over one file or range never overwrites the report of the
+ * whole target, of another file or of another range of the same file.
+ * `posture-checks` + `src/posture/checks/check.ts` → `posture-checks@posture.checks.check`;
+ * `posture-policy` + `src/posture/policy/document.ts:120-260` → `posture-policy@posture.policy.document.L120-260`.
  */
 export function reportName(run: MutationRun): string {
   if (run.files.length === 0) return run.target;
-  const files = run.files.map((file) =>
-    file
+  const files = run.files.map((text) => {
+    const { file, lines } = parseFileSpec(text);
+    const name = file
       .replace(/^src\//, '')
       .replace(/\.ts$/, '')
-      .replace(/[^A-Za-z0-9_-]+/g, '.'),
-  );
+      .replace(/[^A-Za-z0-9_-]+/g, '.');
+    return lines === null ? name : `${name}.L${lines.from}-${lines.to}`;
+  });
   return `${run.target}@${files.join('+')}`;
 }
 

@@ -209,3 +209,42 @@ void describe('evaluateRequest: what decided it', () => {
     );
   });
 });
+
+// IAM: a policy variable whose key is absent from the request makes the element match nothing, so a Resource
+// naming it reaches nothing and a NotResource naming it excludes nothing; a key mfaguard cannot know leaves
+// both undecidable (the Deny is then not counted, the Allow assumed).
+void describe('policy variables in Resource and NotResource', () => {
+  const reaching = (statement: Record<string, unknown>, keys: Record<string, readonly string[] | null>) => {
+    const set: PolicySet = { identity: [loadPolicy(ref('P', 'user-managed', v12(allowAll, statement)))] };
+    return evaluateRequest(set, request('s3:GetObject', keys, 'arn:aws:s3:::b/alice'));
+  };
+  const deny = { Sid: 'D', Effect: 'Deny', Action: 's3:*' };
+
+  void it('a Resource whose variable is absent names nothing: the Deny does not apply', () => {
+    const absent = reaching(
+      { ...deny, Resource: 'arn:aws:s3:::b/${aws:TokenIssueTime}' },
+      { 'aws:tokenissuetime': null },
+    );
+    assert.equal(absent.decision, 'allow');
+    const present = reaching({ ...deny, Resource: 'arn:aws:s3:::b/${aws:username}' }, {});
+    assert.equal(present.decision, 'explicit-deny');
+    const unknown = reaching(
+      { ...deny, Resource: ['arn:aws:s3:::x', 'arn:aws:s3:::b/${aws:PrincipalTag/team}'] },
+      {},
+    );
+    assert.deepEqual([unknown.decision, unknown.undecidedDenies.map((r) => r.sid)], ['allow', ['D']]);
+  });
+
+  void it('a NotResource whose variable is absent excludes nothing; an unknown one is undecidable', () => {
+    const absent = reaching(
+      { ...deny, NotResource: 'arn:aws:s3:::b/${aws:TokenIssueTime}' },
+      { 'aws:tokenissuetime': null },
+    );
+    assert.equal(absent.decision, 'explicit-deny');
+    const unknown = reaching({ ...deny, NotResource: 'arn:aws:s3:::b/${aws:PrincipalTag/team}' }, {});
+    assert.equal(unknown.decision, 'allow');
+    assert.deepEqual(unknown.undecidedDenies, [{ policy: 'P', source: 'user-managed', index: 1, sid: 'D' }]);
+    const named = reaching({ ...deny, NotResource: 'arn:aws:s3:::b/${aws:username}' }, {});
+    assert.deepEqual([named.decision, named.undecidedDenies], ['allow', []]);
+  });
+});

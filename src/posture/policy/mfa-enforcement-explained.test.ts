@@ -1,0 +1,337 @@
+// What analyzeMfaEnforcement tells, word for word: the request context of each case, the explanation line by line,
+// and the message of each finding it makes itself (invalid, undecidable, lock-out, attached to nobody).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  analyzeMfaEnforcement,
+  checkPolicyDocument,
+  fillResource,
+  findUnattachedMfaPolicies,
+  mfaContextKeys,
+} from './mfa-enforcement.ts';
+import { SELF_SERVICE_MFA_ACTIONS } from './sensitive-actions.ts';
+import { ALICE, NOW, TWO } from './test-support/fixtures.ts';
+import type { PolicyRef } from './types.ts';
+
+const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
+const mfa = (operator: string, value: string) => ({ [operator]: { 'aws:MultiFactorAuthPresent': value } });
+const keys = (map: Map<string, readonly string[] | null>) => Object.fromEntries(map);
+
+void describe('the request context of each case', () => {
+  const every = {
+    'aws:username': ['alice'],
+    'aws:principalarn': ['arn:aws:iam::123456789012:user/alice'],
+    'aws:principalaccount': ['123456789012'],
+    'aws:principaltype': ['User'],
+    'aws:viaawsservice': ['false'],
+    'aws:calledvia': null,
+  };
+  const clock = { 'aws:currenttime': ['2026-11-23T12:00:00.000Z'], 'aws:epochtime': ['1795435200'] };
+
+  void it('console without MFA: present "false", no age; access key: neither, nor a token issue time', () => {
+    assert.deepEqual(keys(mfaContextKeys('console', ALICE, NOW)), {
+      ...every,
+      ...clock,
+      'aws:multifactorauthpresent': ['false'],
+      'aws:multifactorauthage': null,
+    });
+    // Without a clock there is no time in the request: a date condition is then undecidable.
+    assert.deepEqual(keys(mfaContextKeys('accessKeys', ALICE)), {
+      ...every,
+      'aws:multifactorauthpresent': null,
+      'aws:multifactorauthage': null,
+      'aws:tokenissuetime': null,
+    });
+  });
+
+  void it('with MFA: present "true", signed in 300 s ago; the epoch time is whole seconds', () => {
+    assert.deepEqual(keys(mfaContextKeys('withMfa', ALICE, new Date('2026-11-23T12:00:00.999Z'))), {
+      ...every,
+      'aws:currenttime': ['2026-11-23T12:00:00.999Z'],
+      'aws:epochtime': ['1795435200'],
+      'aws:multifactorauthpresent': ['true'],
+      'aws:multifactorauthage': ['300'],
+    });
+    assert.throws(() => mfaContextKeys('other' as 'console', ALICE), /unknown context other/);
+  });
+
+  void it('a sample resource falls back to the aws partition and us-east-1', () => {
+    const nobody = { principalArn: 'not an arn', userName: 'u', accountId: '1' };
+    assert.equal(fillResource('{partition}|{region}|{accountId}|{userName}', nobody), 'aws|us-east-1|1|u');
+    const gov = { principalArn: 'arn:aws-us-gov:iam::1:user/u', userName: 'u', accountId: '1' };
+    assert.equal(
+      fillResource('{partition}|{region}|{principalArn}', gov, 'us-gov-west-1'),
+      'aws-us-gov|us-gov-west-1|arn:aws-us-gov:iam::1:user/u',
+    );
+  });
+});
+
+void describe('the explanation, line by line', () => {
+  void it('a console-only Deny next to AdministratorAccess: partial, with who denies and what is allowed', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          {
+            name: 'Admin',
+            source: 'user-managed',
+            document: doc({ Effect: 'Allow', Action: '*', Resource: '*' }),
+          },
+          {
+            name: 'DenyS3',
+            source: 'user-inline',
+            document: doc({
+              Sid: 'NoS3',
+              Effect: 'Deny',
+              Action: 's3:*',
+              Resource: '*',
+              Condition: mfa('Bool', 'false'),
+            }),
+          },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.equal(r.verdict, 'partial');
+    assert.deepEqual(r.console, {
+      verdict: 'partial',
+      deniedActions: ['s3:GetObject'],
+      notDeniedActions: ['iam:CreateAccessKey'],
+      allowedActions: ['iam:CreateAccessKey'],
+      decidingStatements: [{ policy: 'DenyS3', source: 'user-inline', index: 0, sid: 'NoS3' }],
+    });
+    assert.deepEqual(r.accessKeys.verdict, 'not-enforced');
+    const pitfall =
+      "statement 'NoS3' of user-inline policy 'DenyS3': Deny with Bool aws:MultiFactorAuthPresent \"false\" does not match when the key is absent, and it is absent for long-term access keys: requests signed with access keys pass for s3:GetObject. Use BoolIfExists";
+    assert.deepEqual(r.explanation, [
+      'MFA enforcement by policy for alice: partial. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
+      'console session without MFA: partial — 1 of 2 sensitive actions end in an explicit Deny',
+      '  denied: s3:GetObject',
+      "    by statement 'NoS3' of user-inline policy 'DenyS3'",
+      '  not denied: iam:CreateAccessKey',
+      '    allowed outright today: iam:CreateAccessKey; only implicitly denied: none',
+      'long-term access key: not-enforced — 0 of 2 sensitive actions end in an explicit Deny',
+      '  denied: none',
+      '  not denied: s3:GetObject, iam:CreateAccessKey',
+      '    allowed outright today: s3:GetObject, iam:CreateAccessKey; only implicitly denied: none',
+      'session with MFA: 2 of 2 sensitive actions allowed, 0 explicitly denied',
+      `pitfall deny-bool-misses-access-keys: ${pitfall}`,
+    ]);
+  });
+
+  void it('what no policy allows, undecidable Denies, an unreadable policy and a lock-out, each said once', () => {
+    const policies: PolicyRef[] = [
+      // A Principal makes a note: notes are findings, not pitfalls, so the explanation leaves them out.
+      {
+        name: 'S3Only',
+        source: 'user-managed',
+        document: doc({ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }),
+      },
+      {
+        name: 'Tagged',
+        source: 'group-managed',
+        via: 'Ops',
+        document: doc({
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceIp': '10.0.0.1' } },
+        }),
+      },
+      {
+        name: 'Broken',
+        source: 'user-inline',
+        document: doc({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { NoSuchOperator: { 'aws:username': 'x' } },
+        }),
+      },
+      {
+        name: 'Lockout',
+        source: 'user-inline',
+        document: doc({
+          Sid: 'L',
+          Effect: 'Deny',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'true'),
+        }),
+      },
+    ];
+    const r = analyzeMfaEnforcement(
+      { ...ALICE, identityPolicies: policies },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    const tagged = "statement #1 of group-managed policy 'Tagged' (via Ops)";
+    const broken = "statement #1 of user-inline policy 'Broken'";
+    const undecidable =
+      ' is a Deny whose conditions depend on values mfaguard cannot know offline (or on an unknown policy variable); it is not counted as enforcing MFA';
+    const invalid =
+      'user-inline policy \'Broken\' has 1 problem(s) (first: unknown condition operator "NoSuchOperator"); what could not be read is not counted as denying anything';
+    const lockout =
+      "statement 'L' of user-inline policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject";
+    assert.deepEqual(
+      r.findings.map((f) => [f.code, f.level, f.message, f.statement?.policy]),
+      [
+        [
+          'not-an-identity-policy',
+          'note',
+          "statement #1 of user-managed policy 'S3Only': names a Principal, so this is a resource-based or trust policy; it was evaluated as if attached to the user, and it cannot deny the user anything elsewhere",
+          'S3Only',
+        ],
+        ['invalid-policy', 'error', invalid, undefined],
+        // Both contexts meet the Broken Deny's and Tagged's undecidable conditions: each is named once.
+        ['undecidable-condition', 'warning', `${broken}${undecidable}`, 'Broken'],
+        ['undecidable-condition', 'warning', `${tagged}${undecidable}`, 'Tagged'],
+        ['locks-out-mfa-users', 'warning', lockout, 'Lockout'],
+      ],
+    );
+    assert.deepEqual(r.explanation, [
+      'MFA enforcement by policy for alice: partial. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
+      'console session without MFA: not-enforced — 0 of 2 sensitive actions end in an explicit Deny',
+      '  denied: none',
+      '  not denied: s3:GetObject, iam:CreateAccessKey',
+      '    allowed outright today: s3:GetObject; only implicitly denied: iam:CreateAccessKey',
+      `  ${tagged} may deny iam:CreateAccessKey, but its conditions cannot be decided here; not counted`,
+      '  no identity policy allows iam:CreateAccessKey: implicit deny',
+      'long-term access key: partial — 1 of 2 sensitive actions end in an explicit Deny',
+      '  denied: s3:GetObject',
+      "    by statement 'L' of user-inline policy 'Lockout'",
+      '  not denied: iam:CreateAccessKey',
+      '    allowed outright today: none; only implicitly denied: iam:CreateAccessKey',
+      `  ${broken} may deny s3:GetObject, but its conditions cannot be decided here; not counted`,
+      `  ${tagged} may deny iam:CreateAccessKey, but its conditions cannot be decided here; not counted`,
+      '  no identity policy allows iam:CreateAccessKey: implicit deny',
+      'session with MFA: 0 of 2 sensitive actions allowed, 1 explicitly denied',
+      `pitfall invalid-policy: ${invalid}`,
+      `pitfall undecidable-condition: ${broken}${undecidable}`,
+      `pitfall undecidable-condition: ${tagged}${undecidable}`,
+      `pitfall locks-out-mfa-users: ${lockout}`,
+    ]);
+  });
+});
+
+void describe('a standalone document and unattached policies', () => {
+  void it('checkPolicyDocument: the stand-in user, both contexts and what each denies', () => {
+    const report = checkPolicyDocument(
+      doc({ Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: mfa('Bool', 'false') }),
+      'p.json',
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(
+      {
+        ...report,
+        findings: report.findings.map((f) => f.code),
+        explanation: report.explanation.slice(0, 2),
+      },
+      {
+        file: 'p.json',
+        mfaEnforced: { console: false, accessKeys: false },
+        verdict: 'partial',
+        console: 'partial',
+        accessKeys: 'not-enforced',
+        contexts: {
+          console: { deniedActions: ['s3:GetObject'], notDeniedActions: ['iam:CreateAccessKey'] },
+          accessKeys: { deniedActions: [], notDeniedActions: ['s3:GetObject', 'iam:CreateAccessKey'] },
+        },
+        findings: ['deny-bool-misses-access-keys'],
+        issues: [],
+        explanation: [
+          'MFA enforcement by policy for mfaguard-policy-check: partial. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
+          'console session without MFA: partial — 1 of 2 sensitive actions end in an explicit Deny',
+        ],
+      },
+    );
+    const both = checkPolicyDocument(
+      doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: mfa('BoolIfExists', 'false') }),
+      'q.json',
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual([both.mfaEnforced, both.verdict], [{ console: true, accessKeys: true }, 'enforced']);
+  });
+
+  void it('an unattached policy that would enforce, or partly enforce, MFA is named with its ARN when known', () => {
+    const enforcing = doc({
+      Effect: 'Deny',
+      NotAction: [...SELF_SERVICE_MFA_ACTIONS],
+      Resource: '*',
+      Condition: mfa('BoolIfExists', 'false'),
+    });
+    const partial = doc({
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: '*',
+      Condition: mfa('BoolIfExists', 'false'),
+    });
+    const found = findUnattachedMfaPolicies(
+      [
+        { name: 'Enforce', arn: 'arn:aws:iam::1:policy/Enforce', attachmentCount: 0, document: enforcing },
+        { name: 'S3', attachmentCount: 0, permissionsBoundaryUsageCount: 0, document: partial },
+        { name: 'Used', attachmentCount: 1, permissionsBoundaryUsageCount: 0, document: enforcing },
+      ],
+      { now: NOW },
+    );
+    assert.deepEqual(found, [
+      {
+        code: 'policy-attached-to-nobody',
+        level: 'warning',
+        message:
+          "managed policy 'Enforce' (arn:aws:iam::1:policy/Enforce) would enforce MFA but is attached to no user, group or role: it protects nobody",
+      },
+      {
+        code: 'policy-attached-to-nobody',
+        level: 'warning',
+        message:
+          "managed policy 'S3' would partly enforce MFA but is attached to no user, group or role: it protects nobody",
+      },
+    ]);
+  });
+});
+
+void describe('edges of the verdict and of naming statements', () => {
+  void it('with no sensitive action to try, nothing is enforced', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          {
+            name: 'P',
+            source: 'user-managed',
+            document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+          },
+        ],
+      },
+      { now: NOW, sensitiveActions: [] },
+    );
+    assert.deepEqual(
+      [r.verdict, r.console.verdict, r.accessKeys.verdict],
+      ['not-enforced', 'not-enforced', 'not-enforced'],
+    );
+  });
+
+  void it('one group policy name in two groups is two statements', () => {
+    const undecidable = doc({
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceIp': '10.0.0.1' } },
+    });
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          { name: 'Shared', source: 'group-inline', via: 'Ops', document: undecidable },
+          { name: 'Shared', source: 'group-inline', via: 'Dev', document: undecidable },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'undecidable-condition').map((f) => f.statement?.via),
+      ['Ops', 'Dev'],
+    );
+  });
+});
