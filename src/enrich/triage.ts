@@ -332,7 +332,9 @@ function addSessionEvidence(ctx: AssessmentContext): void {
     // As the burst stood at this removal: later removals grow the burst's own alert, not this one (see Correlation).
     add(
       'burst',
-      `part of a burst: by this removal the same caller had removed MFA from ${soFar.count} user(s) within ${soFar.windowSeconds} s (the burst's alert lists them all)`,
+      soFar.count === 1
+        ? "the first removal of a burst: the same caller went on to remove MFA from other users (the burst's alert lists them all)"
+        : `part of a burst: by this removal the same caller had removed MFA from ${soFar.count} users within ${soFar.windowSeconds} s (the burst's alert lists them all)`,
     );
   }
 }
