@@ -6,10 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { BURST_RULE } from '../detect/index.ts';
 import { generateArchive } from '../generate/index.ts';
 import type { Alert, Severity } from '../model/index.ts';
 import { compareAlerts } from './alert-order.ts';
-import { AlertSpill } from './alert-spill.ts';
+import { alertOfEntry, compareEntries, encodeAlert, entryOfAlert } from './alert-line.ts';
+import type { AlertRules } from './alert-line.ts';
+import { AlertSpill, arraySource, mergeEntries } from './alert-spill.ts';
 import { runScan } from './scan.ts';
 import type { ScanResult } from './scan.ts';
 
@@ -52,14 +55,26 @@ function alertOf(n: number, copy: number, title: string): Alert {
   };
 }
 
+/** The rule blocks `encodeAlert` leaves out, as the scan's rule set gives them back. */
+const RULES: AlertRules = new Map(
+  [0, 1, 2].map((n) => [
+    `rule-${n}`,
+    { id: `rule-${n}`, name: 'r', format: 'builtin', severity: 'low', riskScore: 21, mitre: [] },
+  ]),
+);
+
+/** What a scan does at the end: the held alerts and `others` (whole, arriving last) merged into one list. */
 async function drained(
   spill: AlertSpill,
   others: readonly Alert[],
 ): Promise<{ out: Alert[]; duplicates: number }> {
   const out: Alert[] = [];
-  const { duplicates } = await spill.drain(others, (alert) => {
-    out.push(alert);
+  const tail = others.map((alert, i) => entryOfAlert(alert, Number.MAX_SAFE_INTEGER - others.length + i));
+  tail.sort(compareEntries);
+  const duplicates = await mergeEntries([...spill.sources(), arraySource(tail)], (entry) => {
+    out.push(alertOfEntry(entry, RULES));
   });
+  spill.discard();
   return { out, duplicates };
 }
 
@@ -72,8 +87,8 @@ describe('AlertSpill', () => {
     for (let n = 0; n < 200; n += 9) arrivals.push(alertOf(n, 1, 'later copy'));
     const others = [alertOf(500, 0, 'triaged'), alertOf(501, 0, 'triaged')];
 
-    const spill = new AlertSpill(7);
-    for (const alert of arrivals) spill.add(alert);
+    const spill = new AlertSpill(3_000);
+    for (const alert of arrivals) spill.add(encodeAlert(alert));
     assert.ok(spill.spilledRuns > 20, 'the small threshold wrote runs');
     const { out, duplicates } = await drained(spill, others);
     assert.equal(spill.spilledRuns, 0, 'the runs are removed');
@@ -89,9 +104,9 @@ describe('AlertSpill', () => {
   });
 
   it('keeps everything in memory below the threshold and gives the same order', async () => {
-    const spill = new AlertSpill(1000);
+    const spill = new AlertSpill(1_000_000);
     const alerts = [3, 1, 2, 1].map((n) => alertOf(n, 0, `t${n}`));
-    for (const alert of alerts) spill.add(alert);
+    for (const alert of alerts) spill.add(encodeAlert(alert));
     assert.equal(spill.spilledRuns, 0);
     const { out, duplicates } = await drained(spill, []);
     assert.equal(duplicates, 1);
@@ -141,8 +156,8 @@ describe('scan with a rule that fires on every record', () => {
         ...(triage === false ? { triage } : {}),
       });
     const figures = ({ elapsedMs: _e, ...rest }: ScanResult['stats']): object => rest;
-    const memory = await scan(1_000_000);
-    const disk = await scan(100);
+    const memory = await scan(100_000_000);
+    const disk = await scan(20_000);
     assert.ok(memory.stats.alerts > memory.stats.events * 0.9, 'the rule fired on (nearly) every record');
     assert.ok(memory.stats.duplicates > 0, 'the archive holds a file delivered twice');
     assert.deepEqual(disk.alerts, memory.alerts);
@@ -152,9 +167,23 @@ describe('scan with a rule that fires on every record', () => {
     // The kept slice holds what correlation reads, not every record the rule hit.
     assert.ok(disk.events.length * 10 < disk.stats.events, `${disk.events.length} of ${disk.stats.events}`);
 
-    const untriagedMemory = await scan(1_000_000, false);
-    const untriagedDisk = await scan(100, false);
+    const untriagedMemory = await scan(100_000_000, false);
+    const untriagedDisk = await scan(20_000, false);
     assert.deepEqual(untriagedDisk.alerts, untriagedMemory.alerts);
     assert.equal(untriagedDisk.stats.duplicates, memory.stats.duplicates);
+
+    // Only the alerts on events correlation read are triaged; every other alert is written as the rule made it.
+    const read = new Set(disk.events.map((event) => event.id));
+    const untriaged = new Map(untriagedDisk.alerts.map((alert) => [alert.id, alert]));
+    let passedThrough = 0;
+    for (const alert of disk.alerts) {
+      if (alert.rule.id === BURST_RULE.meta.id) continue;
+      assert.ok(untriaged.has(alert.id), `${alert.id} was raised without triage too`);
+      if (read.has(alert.event.id)) continue;
+      assert.deepEqual(alert, untriaged.get(alert.id));
+      passedThrough++;
+    }
+    assert.ok(passedThrough > disk.alerts.length / 2);
+    assert.ok(disk.alerts.some((alert) => read.has(alert.event.id) && alert.classification !== undefined));
   });
 });

@@ -1,61 +1,71 @@
-// Alerts that triage cannot change, held in sorted runs on disk once they are many: a scan's memory stays flat when a
-// rule fires on every record, and the output keeps its order (oldest first) through a merge of the runs at the end.
+// Alerts of a scan held in sorted runs on disk once they are many: a scan's memory stays flat when a rule fires on
+// every record, and the output keeps its order (oldest first) through a merge of the runs at the end.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Alert } from '../model/index.ts';
-import { compareAlerts } from './alert-order.ts';
+import { compareEntries, entryOfLine, entryOfRunLine, runLineOf } from './alert-line.ts';
+import type { AlertEntry } from './alert-line.ts';
 
-/** Alerts held in memory before a sorted run goes to disk: some tens of MB of alert objects at most. */
-export const DEFAULT_SPILL_THRESHOLD = 10_000;
+/**
+ * Characters of alert text held in memory before a sorted run goes to disk (some 6,000 alerts of a Sigma rule with
+ * its MITRE mapping left out). The merge reads every run at once, so fewer, bigger runs mean fewer readers.
+ */
+export const DEFAULT_SPILL_CHARS = 8 * 1024 * 1024;
 
-/** How much of each run is read at once during the merge (one buffer per run). */
+/** How much of a run is read at once during the merge; one buffer is shared by every run. */
 const READ_CHUNK_BYTES = 64 * 1024;
 
-/** An alert and the order it arrived in: of two copies of one alert (two trails), the first one seen is kept. */
-interface Arrival {
-  readonly alert: Alert;
-  readonly seq: number;
+/** The arrival counter of a scan: two spills of one scan number their alerts in one sequence. */
+export class Arrivals {
+  next = 0;
 }
 
-function compareArrivals(a: Arrival, b: Arrival): number {
-  return compareAlerts(a.alert, b.alert) || a.seq - b.seq;
-}
+/** Gives the next entry of an ordered stream, or null at its end. */
+export type EntrySource = () => AlertEntry | null;
 
-/** Reads one run back, line by line, with a small fixed buffer. */
+/**
+ * Reads one run back, line by line. The file is opened for each read and closed after: a scan with thousands of runs
+ * must not run out of file descriptors, and one read buffer serves every run.
+ */
 class RunReader {
-  private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  private position = 0;
   /** Bytes after the last newline read so far: the start of a line that continues in the next chunk. */
   private rest: Buffer = Buffer.alloc(0);
   private lines: string[] = [];
   private next = 0;
   private done = false;
 
-  constructor(path: string) {
-    this.fd = openSync(path, 'r');
-  }
+  constructor(
+    private readonly path: string,
+    private readonly scratch: Buffer,
+  ) {}
 
-  /** The next arrival, or null at the end of the run (the file is closed then). */
-  read(): Arrival | null {
+  /** The next entry, or null at the end of the run. */
+  read(): AlertEntry | null {
     while (this.next >= this.lines.length) {
       if (this.done) return null;
       this.fill();
     }
-    return JSON.parse(this.lines[this.next++]!) as Arrival;
+    return entryOfRunLine(this.lines[this.next++]!);
   }
 
   private fill(): void {
     this.next = 0;
-    const n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+    const fd = openSync(this.path, 'r');
+    let n: number;
+    try {
+      n = readSync(fd, this.scratch, 0, this.scratch.length, this.position);
+    } finally {
+      closeSync(fd);
+    }
+    this.position += n;
     if (n === 0) {
       this.done = true;
-      closeSync(this.fd);
       this.lines = this.rest.length === 0 ? [] : [this.rest.toString('utf8')];
       return;
     }
-    const bytes = Buffer.concat([this.rest, this.buffer.subarray(0, n)]);
+    const bytes = Buffer.concat([this.rest, this.scratch.subarray(0, n)]);
     // Cut at a newline byte, which never occurs inside a UTF-8 sequence: no character is split between chunks.
     const last = bytes.lastIndexOf(0x0a);
     this.lines = last < 0 ? [] : bytes.toString('utf8', 0, last).split('\n');
@@ -63,27 +73,23 @@ class RunReader {
   }
 }
 
-/** A binary min-heap of run heads, ordered like the output. */
-class ArrivalHeap {
-  private readonly items: { arrival: Arrival; source: number }[] = [];
+/** A binary min-heap of the heads of ordered streams, ordered like the output. */
+class EntryHeap {
+  private readonly items: { entry: AlertEntry; source: number }[] = [];
 
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(arrival: Arrival, source: number): void {
+  push(entry: AlertEntry, source: number): void {
     const items = this.items;
-    items.push({ arrival, source });
+    items.push({ entry, source });
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (compareArrivals(items[parent]!.arrival, items[i]!.arrival) <= 0) break;
+      if (compareEntries(items[parent]!.entry, items[i]!.entry) <= 0) break;
       [items[parent], items[i]] = [items[i]!, items[parent]!];
       i = parent;
     }
   }
 
-  pop(): { arrival: Arrival; source: number } | undefined {
+  pop(): { entry: AlertEntry; source: number } | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -94,10 +100,8 @@ class ArrivalHeap {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;
-      if (left < items.length && compareArrivals(items[left]!.arrival, items[least]!.arrival) < 0)
-        least = left;
-      if (right < items.length && compareArrivals(items[right]!.arrival, items[least]!.arrival) < 0)
-        least = right;
+      if (left < items.length && compareEntries(items[left]!.entry, items[least]!.entry) < 0) least = left;
+      if (right < items.length && compareEntries(items[right]!.entry, items[least]!.entry) < 0) least = right;
       if (least === i) break;
       [items[least], items[i]] = [items[i]!, items[least]!];
       i = least;
@@ -106,97 +110,112 @@ class ArrivalHeap {
   }
 }
 
-export interface SpillDrain {
-  /** Copies of an alert already written (same id): the same event delivered by two trails. */
-  readonly duplicates: number;
+/** An ordered array as a source. */
+export function arraySource(entries: readonly AlertEntry[]): EntrySource {
+  let at = 0;
+  return () => (at < entries.length ? entries[at++]! : null);
 }
 
 /**
- * Final alerts (no triage can change them), any order in, oldest first out. Below `threshold` they stay in memory;
- * past it each full buffer is sorted and written to a temporary file, and `drain` merges the runs with the alerts
- * triage produced. An alert is a plain JSON value, so a run gives back exactly what went in.
+ * Merges ordered sources into `emit`, oldest first, each alert id once (the first arrival; copies of one alert share
+ * its time, severity and id, so they meet one after the other). Waits on `emit` when it returns a promise (a full
+ * output buffer). Returns how many copies were dropped.
+ */
+export async function mergeEntries(
+  sources: readonly EntrySource[],
+  emit: (entry: AlertEntry) => void | Promise<void>,
+): Promise<number> {
+  const heap = new EntryHeap();
+  sources.forEach((source, index) => {
+    const first = source();
+    if (first !== null) heap.push(first, index);
+  });
+  let duplicates = 0;
+  let lastId: string | null = null;
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const following = sources[top.source]!();
+    if (following !== null) heap.push(following, top.source);
+    if (top.entry.id === lastId) {
+      duplicates++;
+      continue;
+    }
+    lastId = top.entry.id;
+    const waiting = emit(top.entry);
+    if (waiting !== undefined) await waiting;
+  }
+  return duplicates;
+}
+
+/**
+ * Encoded alerts (see `encodeAlert`), any order in, ordered sources out. Below `threshold` characters they stay in
+ * memory; past it the buffer is sorted and written to a temporary file (`mfaguard-alerts-*` under the OS temp folder).
  */
 export class AlertSpill {
-  private buffer: Arrival[] = [];
+  private buffer: AlertEntry[] = [];
+  private chars = 0;
   private readonly runs: string[] = [];
   private dir: string | null = null;
-  private seq = 0;
 
-  constructor(private readonly threshold: number = DEFAULT_SPILL_THRESHOLD) {}
+  constructor(
+    private readonly threshold: number = DEFAULT_SPILL_CHARS,
+    private readonly arrivals: Arrivals = new Arrivals(),
+  ) {}
 
-  /** Alerts written to disk so far (for figures and tests). */
+  /** Runs written to disk so far (for figures and tests). */
   get spilledRuns(): number {
     return this.runs.length;
   }
 
-  add(alert: Alert): void {
-    this.buffer.push({ alert, seq: this.seq++ });
-    if (this.buffer.length >= this.threshold) this.spill();
+  add(line: string): void {
+    const entry = entryOfLine(line, this.arrivals.next++);
+    this.buffer.push(entry);
+    this.chars += line.length;
+    if (this.chars >= this.threshold) this.spill();
   }
 
   /**
-   * Every alert held and `others` (already final, any order), merged oldest first into `emit`, each alert id once
-   * (the first arrival wins; `others` count as arriving after everything held). Removes the runs.
+   * Every alert held, as ordered sources for `mergeEntries` (the runs and the buffer), leaving out those `keep`
+   * refuses. Can be called again: the runs stay until `discard`.
    */
-  async drain(others: readonly Alert[], emit: (alert: Alert) => void | Promise<void>): Promise<SpillDrain> {
-    try {
-      for (const alert of others) this.buffer.push({ alert, seq: this.seq++ });
-      this.buffer.sort(compareArrivals);
-      const sources: (() => Arrival | null)[] = this.runs.map((path) => {
-        const reader = new RunReader(path);
-        return () => reader.read();
-      });
-      const memory = this.buffer;
-      let at = 0;
-      sources.push(() => (at < memory.length ? memory[at++]! : null));
-      const heap = new ArrivalHeap();
-      sources.forEach((source, index) => {
-        const first = source();
-        if (first !== null) heap.push(first, index);
-      });
-      let duplicates = 0;
-      let lastId: string | null = null;
-      for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
-        const following = sources[top.source]!();
-        if (following !== null) heap.push(following, top.source);
-        // Copies of one alert share its time, severity and id, so they arrive one after the other.
-        if (top.arrival.alert.id === lastId) {
-          duplicates++;
-          continue;
-        }
-        lastId = top.arrival.alert.id;
-        const waiting = emit(top.arrival.alert);
-        if (waiting !== undefined) await waiting;
-      }
-      return { duplicates };
-    } finally {
-      this.discard();
-    }
+  sources(keep: (entry: AlertEntry) => boolean = () => true): EntrySource[] {
+    this.buffer.sort(compareEntries);
+    const scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    const sources: EntrySource[] = this.runs.map((path) => {
+      const reader = new RunReader(path, scratch);
+      return () => reader.read();
+    });
+    sources.push(arraySource(this.buffer));
+    return sources.map((source) => () => {
+      for (let entry = source(); entry !== null; entry = source()) if (keep(entry)) return entry;
+      return null;
+    });
   }
 
-  /** Removes the runs without reading them (a scan that stops early). */
+  /** Removes the runs and forgets the buffer. */
   discard(): void {
     this.buffer = [];
+    this.chars = 0;
     if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     this.runs.length = 0;
   }
 
   private spill(): void {
-    this.buffer.sort(compareArrivals);
+    this.buffer.sort(compareEntries);
     this.dir ??= mkdtempSync(join(tmpdir(), 'mfaguard-alerts-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
     const fd = openSync(path, 'w');
     try {
-      // Written in slices: one string of ten thousand alerts would be tens of MB at once.
+      // Written in slices: one string of the whole buffer would double what the buffer holds.
       for (let i = 0; i < this.buffer.length; i += 500) {
-        const slice = this.buffer.slice(i, i + 500);
-        writeSync(fd, slice.map((arrival) => JSON.stringify(arrival)).join('\n') + '\n');
+        const slice = this.buffer.slice(i, i + 500) as (AlertEntry & { body: string })[];
+        writeSync(fd, slice.map(runLineOf).join('\n') + '\n');
       }
     } finally {
       closeSync(fd);
     }
     this.runs.push(path);
     this.buffer = [];
+    this.chars = 0;
   }
 }

@@ -5,10 +5,11 @@ import { decodeChunk, normalizeRecord, principalHashOf, readLocalChunk } from '.
 import type { Engine } from '../detect/index.ts';
 import { actorKey, BaselineBuilder } from '../enrich/index.ts';
 import type { BaselineTransfer } from '../enrich/index.ts';
-import type { Alert, CloudTrailEvent, InputIssue } from '../model/index.ts';
+import type { CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
 import { isRelevantEvent } from './relevant-events.ts';
 import { packSlice } from './kept-slice.ts';
+import { encodeAlert } from './alert-line.ts';
 import type { PackedSlice } from './kept-slice.ts';
 import { eventPasses, judgeLocation } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
@@ -22,10 +23,13 @@ export interface ChunkResult {
   readonly events: number;
   /** Uncompressed bytes. */
   readonly bytes: number;
-  /** Alerts on events of the kept slice: triage may still change them (a removal, a member of its incident). */
-  readonly alerts: Alert[];
-  /** Alerts on events outside the kept slice: no triage changes them, so they are final as they come. */
-  readonly finalAlerts: Alert[];
+  /**
+   * Alerts on events of the kept slice, encoded (see `encodeAlert`): triage may still change them (a removal, a member
+   * of its incident).
+   */
+  readonly alerts: string[];
+  /** Alerts on events outside the kept slice, encoded: no triage changes them, so they are final as they come. */
+  readonly finalAlerts: string[];
   /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
   readonly candidates: Record<string, CloudTrailEvent[]>;
   readonly issues: InputIssue[];
@@ -98,8 +102,8 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
   const decoded = decodeChunk(chunk, decodeOptions(chunk, reading));
   const filter = reading.filter;
   const issues: InputIssue[] = [...decoded.issues];
-  const alerts: Alert[] = [];
-  const finalAlerts: Alert[] = [];
+  const alerts: string[] = [];
+  const finalAlerts: string[] = [];
   const callers = new Map<string, [string, string]>();
   const candidates: Record<string, CloudTrailEvent[]> = {};
   const relevant: CloudTrailEvent[] = [];
@@ -126,7 +130,8 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     const detection = detectEvent(engine, event);
     const correlated = isRelevantEvent(event);
     // Triage changes only alerts on the events correlation reads (removals and their incidents' members).
-    for (const alert of detection.alerts) (correlated ? alerts : finalAlerts).push(alert);
+    // Encoded here, on the worker thread: the main thread then takes one string per alert and keeps it as it is.
+    for (const alert of detection.alerts) (correlated ? alerts : finalAlerts).push(encodeAlert(alert));
     for (const rule of detection.aggregateRules) (candidates[rule.meta.id] ??= []).push(event);
     issues.push(...detection.issues);
     if (detection.keep) baseline.observe(event);

@@ -8,7 +8,10 @@ import type { TriageConfig } from '../enrich/index.ts';
 import type { InputFormat, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
-import { AlertSpill } from './alert-spill.ts';
+import { alertRule } from '../detect/index.ts';
+import { alertOfEntry, compareEntries, entryOfAlert } from './alert-line.ts';
+import type { AlertEntry, AlertRules } from './alert-line.ts';
+import { AlertSpill, Arrivals, arraySource, mergeEntries } from './alert-spill.ts';
 import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
 import { aggregateAlerts, triageRun } from './pipeline.ts';
 import { mergePrincipals, planBaselinePass } from './baseline-pass.ts';
@@ -47,7 +50,10 @@ export interface ScanOptions {
   readonly inputFormat?: InputFormat;
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
-  /** Final alerts held in memory before a sorted run of them goes to a temporary file (default 10,000). */
+  /**
+   * Characters of encoded alerts held in memory before a sorted run of them goes to a temporary file (default
+   * `DEFAULT_SPILL_CHARS`, 8 Mi); the final alerts and those triage may change are held apart, each to this bound.
+   */
   readonly alertSpillThreshold?: number;
 }
 
@@ -138,7 +144,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
 
 /** What the passes over an archive gather, merged from each input's result. */
 class ScanTally {
-  readonly pending = new Map<string, Alert>();
+  /** Alerts on kept-slice events, encoded: triage may change those on the events correlation ends up reading. */
+  readonly pending: AlertSpill;
+  /** Alerts of the aggregate rules, by id (they are few: one per hit over the whole scan). */
+  readonly aggregate = new Map<string, Alert>();
   readonly candidates = new Map<string, Map<string, CloudTrailEvent>>();
   readonly issues: InputIssue[] = [];
   readonly slice = new KeptSlice();
@@ -149,7 +158,6 @@ class ScanTally {
   firstEventMs: number | null = null;
   lastEventMs: number | null = null;
   duplicateEvents = 0;
-  duplicates = 0;
   files = 0;
   skippedFiles = 0;
   records = 0;
@@ -161,10 +169,15 @@ class ScanTally {
   usedWorkers = false;
   private readonly seenLocations = new Set<string>();
 
-  constructor(
-    private readonly options: ScanOptions,
-    readonly spill: AlertSpill,
-  ) {}
+  /** Alerts no triage can change, encoded. */
+  readonly spill: AlertSpill;
+
+  constructor(private readonly options: ScanOptions) {
+    // One arrival order for both: the first copy of an alert seen is the one written, whichever held it.
+    const arrivals = new Arrivals();
+    this.spill = new AlertSpill(options.alertSpillThreshold, arrivals);
+    this.pending = new AlertSpill(options.alertSpillThreshold, arrivals);
+  }
 
   report(issue: InputIssue): void {
     this.issues.push(issue);
@@ -182,13 +195,9 @@ class ScanTally {
     this.bytes += result.bytes;
     for (const issue of result.issues) this.report(issue);
     // Without triage nothing waits: every alert is final as it comes.
-    if (this.options.triage === false) for (const alert of result.alerts) this.spill.add(alert);
-    else
-      for (const alert of result.alerts) {
-        if (this.pending.has(alert.id)) this.duplicates++;
-        else this.pending.set(alert.id, alert);
-      }
-    for (const alert of result.finalAlerts) this.spill.add(alert);
+    const mayChange = this.options.triage === false ? this.spill : this.pending;
+    for (const line of result.alerts) mayChange.add(line);
+    for (const line of result.finalAlerts) this.spill.add(line);
     this.baseline.mergeTransfer(result.baseline);
     this.absorbSpan(result);
     if (result.slice !== null) this.slice.add(result.slice);
@@ -240,14 +249,17 @@ export async function scanArchive(options: ScanOptions): Promise<ScannedArchive>
     ...(options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat }),
   };
   const ruleSet = loadRuleSet(selection);
-  const spill = new AlertSpill(options.alertSpillThreshold);
-  const tally = new ScanTally(options, spill);
+  const tally = new ScanTally(options);
+  const discard = (): void => {
+    tally.spill.discard();
+    tally.pending.discard();
+  };
   const wantedWorkers = options.workers ?? defaultWorkers(availableParallelism());
   let events: CloudTrailEvent[];
   try {
     events = await runPasses(options, ruleSet, selection, tally, wantedWorkers);
   } catch (error) {
-    spill.discard();
+    discard();
     throw error;
   }
   const workers = tally.usedWorkers ? wantedWorkers : 0;
@@ -255,35 +267,80 @@ export async function scanArchive(options: ScanOptions): Promise<ScannedArchive>
     events,
     issues: tally.issues,
     rules: ruleSet.results,
-    discard: () => spill.discard(),
+    discard,
     emitAlerts: async (emit) => {
-      const detected = [...tally.pending.values()];
-      const triaged =
-        options.triage === false
-          ? detected
-          : triageRun({
-              alerts: detected,
-              events,
-              baseline: new Baseline(tally.baseline.data),
-              config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
-              coverageEndMs: tally.lastEventMs ?? 0,
-            });
-      const alertsBySeverity: Record<string, number> = {};
-      let alerts = 0;
-      const drained = await spill.drain(triaged, (alert) => {
-        alerts++;
-        alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
-        return emit(alert);
-      });
-      return statsOf(tally, {
-        alerts,
-        alertsBySeverity,
-        duplicates: tally.duplicates + drained.duplicates,
-        elapsedMs: clock() - started,
-        workers,
-      });
+      try {
+        const rules = alertRulesOf(ruleSet);
+        const alertsBySeverity: Record<string, number> = {};
+        let alerts = 0;
+        const duplicates = await emitTriaged(options, tally, events, rules, (entry) => {
+          const alert = alertOfEntry(entry, rules);
+          alerts++;
+          alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
+          return emit(alert);
+        });
+        return statsOf(tally, {
+          alerts,
+          alertsBySeverity,
+          duplicates,
+          elapsedMs: clock() - started,
+          workers,
+        });
+      } finally {
+        discard();
+      }
     },
   };
+}
+
+/** The rule block of every loaded rule by id, to put back into the alerts that crossed without it. */
+function alertRulesOf(ruleSet: LoadedRuleSet): AlertRules {
+  return new Map(ruleSet.rules.map((rule) => [rule.meta.id, alertRule(rule.meta)]));
+}
+
+/**
+ * Triage, then every alert to `emit` oldest first, each id once; returns the copies dropped. Triage changes only the
+ * alerts on events correlation read (`events`: removals and their incidents' members), so only those of the waiting
+ * alerts are read back whole and triaged; the others join the final ones in the merge as they are.
+ */
+async function emitTriaged(
+  options: ScanOptions,
+  tally: ScanTally,
+  events: readonly CloudTrailEvent[],
+  rules: AlertRules,
+  emit: (entry: AlertEntry) => void | Promise<void>,
+): Promise<number> {
+  const read = new Set(events.map((event) => event.id));
+  const correlated = (entry: AlertEntry): boolean => read.has(entry.eventId);
+  const detected: Alert[] = [];
+  let duplicates = await mergeEntries(tally.pending.sources(correlated), (entry) => {
+    detected.push(alertOfEntry(entry, rules));
+  });
+  const known = new Set(detected.map((alert) => alert.id));
+  for (const alert of tally.aggregate.values()) if (!known.has(alert.id)) detected.push(alert);
+  const triaged =
+    options.triage === false
+      ? detected
+      : triageRun({
+          alerts: detected,
+          events,
+          baseline: new Baseline(tally.baseline.data),
+          config: options.triage ?? DEFAULT_TRIAGE_CONFIG,
+          coverageEndMs: tally.lastEventMs ?? 0,
+        });
+  // Triaged alerts arrive after everything held: a copy held on disk is the one written.
+  const seq = { next: Number.MAX_SAFE_INTEGER - triaged.length };
+  const others = triaged.map((alert) => entryOfAlert(alert, seq.next++));
+  others.sort(compareEntries);
+  duplicates += await mergeEntries(
+    [
+      ...tally.spill.sources(),
+      ...tally.pending.sources((entry) => !correlated(entry)),
+      arraySource(others),
+    ],
+    emit,
+  );
+  return duplicates;
 }
 
 function statsOf(
@@ -414,7 +471,7 @@ function addAggregateAlerts(ruleSet: LoadedRuleSet, tally: ScanTally): void {
     const ruleEvents = tally.candidates.get(rule.meta.id);
     if (ruleEvents === undefined) continue;
     for (const alert of aggregateAlerts(rule, [...ruleEvents.values()]))
-      if (!tally.pending.has(alert.id)) tally.pending.set(alert.id, alert);
+      if (!tally.aggregate.has(alert.id)) tally.aggregate.set(alert.id, alert);
   }
   tally.candidates.clear();
 }

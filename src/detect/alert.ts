@@ -1,12 +1,27 @@
 // Turns (rule, event) into the alert of the documented schema, with a deterministic id and a one-line title.
 
 import { createHash } from 'node:crypto';
-import type { Alert, CloudTrailEvent, CompiledRule, Reason } from '../model/index.ts';
+import type { Alert, CloudTrailEvent, CompiledRule, Reason, RuleMeta } from '../model/index.ts';
 import { hasSeverityMapping } from './rule-extras.ts';
 
 export interface AlertExtra {
   /** For aggregate rules: the hit's summary and the events that made it. */
   readonly aggregate?: { readonly summary: string; readonly eventIds: readonly string[] };
+}
+
+/**
+ * The rule block of every alert the rule raises: the same for all of them, so a scan can carry an alert without it
+ * and put it back from the rule set (see app/alert-line.ts).
+ */
+export function alertRule(meta: RuleMeta): Alert['rule'] {
+  return {
+    id: meta.id,
+    name: meta.name,
+    format: meta.format,
+    severity: meta.severity,
+    riskScore: meta.riskScore,
+    mitre: meta.mitre,
+  };
 }
 
 /** Deterministic from (rule id, event id), so the same event never alerts twice for one rule, on any worker. */
@@ -21,14 +36,7 @@ export function buildAlert(rule: CompiledRule, event: CloudTrailEvent, extra: Al
   const actor = event.actor;
   return {
     id: alertId(meta.id, event.id),
-    rule: {
-      id: meta.id,
-      name: meta.name,
-      format: meta.format,
-      severity: meta.severity,
-      riskScore: meta.riskScore,
-      mitre: meta.mitre,
-    },
+    rule: alertRule(meta),
     severity: assessed?.severity ?? meta.severity,
     riskScore: assessed?.riskScore ?? meta.riskScore,
     title: alertTitle(meta.name, event),

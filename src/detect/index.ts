@@ -1,6 +1,6 @@
 // Public face of detection: load rules (built-in, and any format in the registry), match events, build alerts, test rules against fixtures.
 
-export { alertId, alertTitle, buildAlert } from './alert.ts';
+export { alertId, alertRule, alertTitle, buildAlert } from './alert.ts';
 export type { AlertExtra } from './alert.ts';
 export { createEngine } from './engine.ts';
 export type { Engine, MatchResult, RuleEvaluationIssue } from './engine.ts';
