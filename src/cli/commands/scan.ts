@@ -43,6 +43,30 @@ interface AlertOutput {
   end(summary: ScanSummary): Promise<void>;
 }
 
+/** Text gathered before it is handed on: one write per alert cost a stream (or a pipe) a call each. */
+const BATCH_CHARS = 256 * 1024;
+
+/** Gathers small writes into writes of about `BATCH_CHARS`; `flush` hands on what is left. */
+function batched(write: (text: string) => void): { write(text: string): void; flush(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (parts.length === 0) return;
+    const text = parts.join('');
+    parts = [];
+    size = 0;
+    write(text);
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= BATCH_CHARS) flush();
+    },
+    flush,
+  };
+}
+
 /** The --out file as an `AlertOutput`; an unwritable path is the user's error. */
 function fileOutput(
   path: string,
@@ -56,7 +80,8 @@ function fileOutput(
   });
   const failed = (): UsageError | null =>
     failure === null ? null : new UsageError(`cannot write --out ${path}: ${failure.message}`);
-  const writer = createAlertWriter({ write: (text) => void stream.write(text) }, format, options);
+  const sink = batched((text) => void stream.write(text));
+  const writer = createAlertWriter(sink, format, options);
   return {
     async emit(alert) {
       writer.write(alert);
@@ -68,6 +93,7 @@ function fileOutput(
     },
     async end(summary) {
       writer.end(summary);
+      sink.flush();
       await new Promise<void>((resolve) => {
         stream.end(() => resolve());
         stream.once('error', () => resolve());
@@ -161,11 +187,13 @@ function stdoutOutput(
   format: AlertFormat,
   options: { color: boolean; columns?: number },
 ): AlertOutput {
-  const writer = createAlertWriter(ctx.stdout, format, options);
+  const sink = batched((text) => ctx.stdout.write(text));
+  const writer = createAlertWriter(sink, format, options);
   return {
     emit: (alert) => writer.write(alert),
     end: (summary) => {
       writer.end(summary);
+      sink.flush();
       return Promise.resolve();
     },
   };
