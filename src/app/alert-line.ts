@@ -67,9 +67,9 @@ export function entryOfAlert(alert: Alert, seq: number): AlertEntry {
   };
 }
 
-/** An entry read from a line (not a whole alert) as a line of a run on disk: its head with `seq`, a tab, its body. */
-export function runLineOf(entry: AlertEntry & { readonly body: string }): string {
-  return JSON.stringify([entry.time, entry.rank, entry.id, entry.eventId, entry.ruleId, entry.seq]) + '\t' + entry.body;
+/** The head of a run's line: the entry's head with its `seq`, as JSON (a tab and the body follow it). */
+export function runHeadOf(entry: AlertEntry): string {
+  return JSON.stringify([entry.time, entry.rank, entry.id, entry.eventId, entry.ruleId, entry.seq]);
 }
 
 /** A line of a run back into its entry. */

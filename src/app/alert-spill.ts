@@ -4,14 +4,14 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareEntries, entryOfLine, entryOfRunLine, runLineOf } from './alert-line.ts';
+import { compareEntries, entryOfLine, entryOfRunLine, runHeadOf } from './alert-line.ts';
 import type { AlertEntry } from './alert-line.ts';
 
 /**
- * Characters of alert text held in memory before a sorted run goes to disk (some 6,000 alerts of a Sigma rule with
+ * Bytes of alert text held in memory before a sorted run goes to disk (some 6,000 alerts of a Sigma rule with
  * its MITRE mapping left out). The merge reads every run at once, so fewer, bigger runs mean fewer readers.
  */
-export const DEFAULT_SPILL_CHARS = 8 * 1024 * 1024;
+export const DEFAULT_SPILL_BYTES = 8 * 1024 * 1024;
 
 /** How much of a run is read at once during the merge; one buffer is shared by every run. */
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -146,20 +146,34 @@ export async function mergeEntries(
   return duplicates;
 }
 
+/** An alert held in memory: its head as JS values, its body as UTF-8 in `AlertSpill`'s byte buffer. */
+interface HeldEntry {
+  readonly entry: AlertEntry;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Encoded alerts (see `encodeAlert`), any order in, ordered sources out. Below `threshold` characters they stay in
+ * Encoded alerts (see `encodeAlert`), any order in, ordered sources out. Below `threshold` bytes they stay in
  * memory; past it the buffer is sorted and written to a temporary file (`mfaguard-alerts-*` under the OS temp folder).
+ *
+ * The bodies wait as bytes outside the JS heap: held strings outlive the young generation, and every run left
+ * hundreds of MB of old garbage behind, which V8 let the heap grow into (a 1M-record scan's main heap swung between 85
+ * and 300 MB). Only the small heads stay JS values.
  */
 export class AlertSpill {
-  private buffer: AlertEntry[] = [];
-  private chars = 0;
+  private held: HeldEntry[] = [];
+  private bytes: Buffer;
+  private used = 0;
   private readonly runs: string[] = [];
   private dir: string | null = null;
 
   constructor(
-    private readonly threshold: number = DEFAULT_SPILL_CHARS,
+    private readonly threshold: number = DEFAULT_SPILL_BYTES,
     private readonly arrivals: Arrivals = new Arrivals(),
-  ) {}
+  ) {
+    this.bytes = Buffer.allocUnsafe(Math.min(threshold, 1024 * 1024));
+  }
 
   /** Runs written to disk so far (for figures and tests). */
   get spilledRuns(): number {
@@ -167,10 +181,17 @@ export class AlertSpill {
   }
 
   add(line: string): void {
-    const entry = entryOfLine(line, this.arrivals.next++);
-    this.buffer.push(entry);
-    this.chars += line.length;
-    if (this.chars >= this.threshold) this.spill();
+    const { body, ...head } = entryOfLine(line, this.arrivals.next++);
+    const size = Buffer.byteLength(body!);
+    if (this.used + size > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + size));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    const start = this.used;
+    this.used += this.bytes.write(body!, start);
+    this.held.push({ entry: { ...head, body: null }, start, end: this.used });
+    if (this.used >= this.threshold) this.spill();
   }
 
   /**
@@ -178,13 +199,20 @@ export class AlertSpill {
    * refuses. Can be called again: the runs stay until `discard`.
    */
   sources(keep: (entry: AlertEntry) => boolean = () => true): EntrySource[] {
-    this.buffer.sort(compareEntries);
+    this.held.sort(compareHeld);
     const scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     const sources: EntrySource[] = this.runs.map((path) => {
       const reader = new RunReader(path, scratch);
       return () => reader.read();
     });
-    sources.push(arraySource(this.buffer));
+    const held = this.held;
+    const bytes = this.bytes;
+    let at = 0;
+    sources.push(() => {
+      if (at >= held.length) return null;
+      const { entry, start, end } = held[at++]!;
+      return { ...entry, body: bytes.toString('utf8', start, end) };
+    });
     return sources.map((source) => () => {
       for (let entry = source(); entry !== null; entry = source()) if (keep(entry)) return entry;
       return null;
@@ -193,29 +221,53 @@ export class AlertSpill {
 
   /** Removes the runs and forgets the buffer. */
   discard(): void {
-    this.buffer = [];
-    this.chars = 0;
+    this.held = [];
+    this.used = 0;
     if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     this.runs.length = 0;
   }
 
   private spill(): void {
-    this.buffer.sort(compareEntries);
+    this.held.sort(compareHeld);
     this.dir ??= mkdtempSync(join(tmpdir(), 'mfaguard-alerts-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
     const fd = openSync(path, 'w');
     try {
-      // Written in slices: one string of the whole buffer would double what the buffer holds.
-      for (let i = 0; i < this.buffer.length; i += 500) {
-        const slice = this.buffer.slice(i, i + 500) as (AlertEntry & { body: string })[];
-        writeSync(fd, slice.map(runLineOf).join('\n') + '\n');
+      // Gathered in a buffer of its own and written when full: the bodies are copied as bytes, never made strings.
+      const out = Buffer.allocUnsafe(WRITE_CHUNK_BYTES);
+      let length = 0;
+      for (const { entry, start, end } of this.held) {
+        const head = runHeadOf(entry);
+        const need = Buffer.byteLength(head) + 1 + (end - start) + 1;
+        if (length + need > out.length) {
+          writeSync(fd, out, 0, length);
+          length = 0;
+        }
+        if (need > out.length) {
+          writeSync(fd, head + '\t');
+          writeSync(fd, this.bytes, start, end - start);
+          writeSync(fd, '\n');
+          continue;
+        }
+        length += out.write(head, length);
+        out[length++] = 0x09;
+        length += this.bytes.copy(out, length, start, end);
+        out[length++] = 0x0a;
       }
+      if (length > 0) writeSync(fd, out, 0, length);
     } finally {
       closeSync(fd);
     }
     this.runs.push(path);
-    this.buffer = [];
-    this.chars = 0;
+    this.held = [];
+    this.used = 0;
   }
+}
+
+/** How much of a run is gathered before it is written. */
+const WRITE_CHUNK_BYTES = 1024 * 1024;
+
+function compareHeld(a: HeldEntry, b: HeldEntry): number {
+  return compareEntries(a.entry, b.entry);
 }

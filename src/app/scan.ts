@@ -51,8 +51,8 @@ export interface ScanOptions {
   /** Triage configuration; `false` leaves alerts as the rules made them. Default: the built-in defaults. */
   readonly triage?: TriageConfig | false;
   /**
-   * Characters of encoded alerts held in memory before a sorted run of them goes to a temporary file (default
-   * `DEFAULT_SPILL_CHARS`, 8 Mi); the final alerts and those triage may change are held apart, each to this bound.
+   * Bytes of encoded alerts held in memory before a sorted run of them goes to a temporary file (default
+   * `DEFAULT_SPILL_BYTES`, 8 MiB); the final alerts and those triage may change are held apart, each to this bound.
    */
   readonly alertSpillThreshold?: number;
 }
