@@ -98,7 +98,8 @@ export function compareEntries(a: AlertEntry, b: AlertEntry): number {
 export function alertOfEntry(entry: AlertEntry, rules: AlertRules): Alert {
   if (entry.alert !== null) return entry.alert;
   const rule = rules.get(entry.ruleId);
-  if (rule === undefined) throw new InternalError(`an alert of rule ${entry.ruleId}, which the scan did not load`);
+  if (rule === undefined)
+    throw new InternalError(`an alert of rule ${entry.ruleId}, which the scan did not load`);
   const { id, ...body } = JSON.parse(entry.body!) as Omit<Alert, 'rule'>;
   // `id` first and `rule` second, as `buildAlert` builds it; the rest in the order it was written.
   return { id, rule, ...body };

@@ -333,11 +333,7 @@ async function emitTriaged(
   const others = triaged.map((alert) => entryOfAlert(alert, seq.next++));
   others.sort(compareEntries);
   duplicates += await mergeEntries(
-    [
-      ...tally.spill.sources(),
-      ...tally.pending.sources((entry) => !correlated(entry)),
-      arraySource(others),
-    ],
+    [...tally.spill.sources(), ...tally.pending.sources((entry) => !correlated(entry)), arraySource(others)],
     emit,
   );
   return duplicates;
