@@ -184,7 +184,10 @@ export class AlertSpill {
     const { body, ...head } = entryOfLine(line, this.arrivals.next++);
     const size = Buffer.byteLength(body!);
     if (this.used + size > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + size));
+      // Doubling, but never past what the threshold can need: the buffer is spilled as soon as it reaches it.
+      const grown = Buffer.allocUnsafe(
+        Math.max(Math.min(this.bytes.length * 2, this.threshold), this.used + size),
+      );
       this.bytes.copy(grown, 0, 0, this.used);
       this.bytes = grown;
     }
