@@ -71,11 +71,14 @@ async function drained(
   const out: Alert[] = [];
   const tail = others.map((alert, i) => entryOfAlert(alert, Number.MAX_SAFE_INTEGER - others.length + i));
   tail.sort(compareEntries);
-  const duplicates = await mergeEntries([...spill.sources(), arraySource(tail)], (entry) => {
-    out.push(alertOfEntry(entry, RULES));
-  });
-  spill.discard();
-  return { out, duplicates };
+  try {
+    const duplicates = await mergeEntries([...spill.sources(), arraySource(tail)], (entry) => {
+      out.push(alertOfEntry(entry, RULES));
+    });
+    return { out, duplicates };
+  } finally {
+    spill.discard();
+  }
 }
 
 describe('AlertSpill', () => {
