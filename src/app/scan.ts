@@ -367,6 +367,7 @@ async function runPasses(
     // Without triage the slice is still what correlation would read, around each removal by the default windows.
     const events = tally.slice.open(
       options.triage === false || options.triage === undefined ? DEFAULT_TRIAGE_CONFIG : options.triage,
+      (issue) => tally.report(issue),
     );
     tally.duplicateEvents = tally.slice.duplicates;
     tally.slice.clear();
