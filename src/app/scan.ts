@@ -19,7 +19,7 @@ import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 import { KeptSlice } from './kept-slice.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
   readonly inputs: readonly string[];
@@ -357,12 +357,18 @@ async function runPasses(
         : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
-    await eachChunk(source, limit, process, (item) => {
-      if (item.kind === 'discovered') {
-        tally.filesTotal = item.files;
-        tally.bytesTotal = item.bytes;
-      } else tally.report(item.issue);
-    });
+    await eachChunk(
+      source,
+      limit,
+      process,
+      (item) => {
+        if (item.kind === 'discovered') {
+          tally.filesTotal = item.files;
+          tally.bytesTotal = item.bytes;
+        } else tally.report(item.issue);
+      },
+      () => workers.pool,
+    );
     addAggregateAlerts(ruleSet, tally);
     // Without triage the slice is still what correlation would read, around each removal by the default windows.
     const events = tally.slice.open(
@@ -400,6 +406,7 @@ async function runPasses(
         (item) => {
           if (item.kind === 'issue') tally.report(item.issue);
         },
+        () => workers.pool,
       );
     }
     return events;
@@ -422,24 +429,37 @@ function addAggregateAlerts(ruleSet: LoadedRuleSet, tally: ScanTally): void {
 
 export { compareAlerts } from './alert-order.ts';
 
-/** Feeds every chunk or file of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
+/**
+ * Feeds every chunk or file of `source` to `handle`, at most `limit` chunks or `limit` batches of files at once (a
+ * file name weighs a batch's share: its bytes are read where it is handled); anything else goes to `other`. `pool`,
+ * once there is one, is told to send what it gathered before this waits, and when the inputs run out.
+ */
 async function eachChunk(
   source: AsyncIterable<InputItem>,
   limit: number,
   handle: (input: ScanInput) => Promise<void>,
   other: (item: Exclude<InputItem, { kind: 'chunk' | 'file' }>) => void,
+  pool: () => WorkerPool | null = () => null,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
+  let weight = 0;
   for await (const item of source) {
     if (item.kind !== 'chunk' && item.kind !== 'file') {
       other(item);
       continue;
     }
-    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() =>
-      inFlight.delete(task),
-    );
+    const share = item.kind === 'chunk' ? FILES_PER_TASK : 1;
+    weight += share;
+    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() => {
+      inFlight.delete(task);
+      weight -= share;
+    });
     inFlight.add(task);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    if (weight >= limit * FILES_PER_TASK) {
+      pool()?.flushIfIdle();
+      await Promise.race(inFlight);
+    }
   }
+  pool()?.flush();
   await Promise.all(inFlight);
 }
