@@ -49,6 +49,8 @@ export class WorkerPool {
   private baselines: Gathering<BaselineTransfer> | null = null;
   /** Tasks sent and not yet answered. */
   private running = 0;
+  /** Tasks sent so far (each holds up to `FILES_PER_TASK` files). */
+  tasksSent = 0;
 
   constructor(size: number, rules: RuleSelection) {
     const target = workerTarget();
@@ -122,6 +124,7 @@ export class WorkerPool {
       ...(gathered.baseline === undefined ? {} : { baseline: gathered.baseline }),
     };
     this.running++;
+    this.tasksSent++;
     this.send(task).then(
       (results) => {
         this.running--;
