@@ -144,7 +144,9 @@ export class KeptSlice {
       // it. JSON.stringify never writes a raw newline, nor does a deferred record hold one, so one separates lines.
       packed: this.pack(
         this.pending
-          .map((slice) => (slice.deferred === undefined ? slice.json : `${slice.json}\n${slice.deferred.text}`))
+          .map((slice) =>
+            slice.deferred === undefined ? slice.json : `${slice.json}\n${slice.deferred.text}`,
+          )
           .join('\n'),
       ),
       spans,
@@ -206,7 +208,8 @@ export class KeptSlice {
         line += 1 + (span.deferred?.times.length ?? 0);
         if (!inRange(span.firstMs, span.lastMs)) continue;
         for (const event of JSON.parse(lines[eventsLine] ?? '[]') as CloudTrailEvent[]) keep(event);
-        if (span.deferred !== undefined) openDeferred(span.deferred, lines, eventsLine + 1, inRange, kept, keep, onIssue);
+        if (span.deferred !== undefined)
+          openDeferred(span.deferred, lines, eventsLine + 1, inRange, kept, keep, onIssue);
       }
     }
     const events: CloudTrailEvent[] = [];

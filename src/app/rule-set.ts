@@ -58,6 +58,8 @@ export function loadRuleSet(selection: RuleSelection): LoadedRuleSet {
 function slicedOnlyNames(rules: readonly CompiledRule[]): ReadonlySet<string> {
   const read = compileRecordNeedles(rules, []).eventNames;
   return new Set(
-    [...RELEVANT_EVENT_NAMES].filter((name) => name !== 'DeactivateMFADevice' && !read.has(name.toLowerCase())),
+    [...RELEVANT_EVENT_NAMES].filter(
+      (name) => name !== 'DeactivateMFADevice' && !read.has(name.toLowerCase()),
+    ),
   );
 }

@@ -330,7 +330,12 @@ function decodePrefiltered(
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
     sink.records.push({ record: value, index: hit.index });
   }
-  const summary = { count: scan.count, principals: scan.principals, firstMs: scan.firstMs, lastMs: scan.lastMs };
+  const summary = {
+    count: scan.count,
+    principals: scan.principals,
+    firstMs: scan.firstMs,
+    lastMs: scan.lastMs,
+  };
   return result(sink, scan.shape, bytes.length, undefined, summary, deferred);
 }
 

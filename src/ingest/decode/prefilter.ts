@@ -196,7 +196,12 @@ function readRecordHead(
   return { start, timeAt: time, timeMs, nameStart, nameEnd, sourceStart, sourceEnd, principalAt };
 }
 
-function scanDelivery(bytes: Buffer, needles: ByteNeedles, from: number, options: ScanOptions): PrefilterScan {
+function scanDelivery(
+  bytes: Buffer,
+  needles: ByteNeedles,
+  from: number,
+  options: ScanOptions,
+): PrefilterScan {
   const window = options.window;
   const close = lastNonSpace(bytes);
   // `]}` ends the document; an empty Records array is left to the full decoder, which reports it as usual.
@@ -272,7 +277,15 @@ function scanLines(bytes: Buffer, needles: ByteNeedles, options: ScanOptions): P
       const verdict =
         layout === null ? PARSE : wanted ? judge(bytes, needles, layout, stop, pins, options) : SKIP;
       if (verdict !== SKIP)
-        hits.push(hitOf(bytes, pos, stop, baseIndex + line, layout !== null && verdict === DEFER ? layout.timeMs : null));
+        hits.push(
+          hitOf(
+            bytes,
+            pos,
+            stop,
+            baseIndex + line,
+            layout !== null && verdict === DEFER ? layout.timeMs : null,
+          ),
+        );
     }
     pos = stop + 1;
     line += 1;
@@ -467,7 +480,13 @@ function callerWanted(bytes: Buffer, needles: ByteNeedles, head: RecordHead): bo
 }
 
 /** A hit; a deferred one carries its id, or is parsed after all when its id cannot be read safely from its bytes. */
-function hitOf(bytes: Buffer, start: number, end: number, index: number, timeMs: number | null): PrefilterHit {
+function hitOf(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  index: number,
+  timeMs: number | null,
+): PrefilterHit {
   if (timeMs === null) return { start, end, index };
   const id = topLevelEventId(bytes, start, end);
   return id === null ? { start, end, index } : { start, end, index, deferred: { id, timeMs } };
