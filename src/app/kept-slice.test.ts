@@ -52,11 +52,10 @@ describe('kept slice', () => {
 
   it('leaves records no rule reads unparsed, and opens those in reach as the parsed path would', () => {
     const { engine, reading } = loadRuleSet({ builtin: true, paths: [] });
-    assert.ok(reading.deferredNames?.has('GetCallerIdentity'));
-    assert.ok(
-      !reading.deferredNames.has('DeactivateMFADevice'),
-      'removals decide the windows: always parsed',
-    );
+    const deferredNames = reading.deferredNames;
+    assert.ok(deferredNames !== undefined);
+    assert.ok(deferredNames.has('GetCallerIdentity'));
+    assert.ok(!deferredNames.has('DeactivateMFADevice'), 'removals decide the windows: always parsed');
     const removalMs = Date.UTC(2024, 2, 5, 12);
     const file = (...records: string[]) => ({
       location: 'trail.json',
