@@ -322,18 +322,16 @@ async function runPasses(
     (options.workers !== undefined ||
       Math.max(tally.bytesTotal ?? 0, tally.bytesRead) >= WORKER_THRESHOLD_BYTES);
   const limit = Math.max(2, wantedWorkers * 2);
-  const process = async (input: ScanInput): Promise<void> => {
+  const merge = mergeInOrder(tally);
+  const process = (input: ScanInput): Promise<void> => {
     tally.bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
     if (workers.pool === null && usePool()) {
       workers.pool = new WorkerPool(wantedWorkers, selection);
       tally.usedWorkers = true;
     }
-    const outcome: ScanOutcome =
-      workers.pool === null
-        ? processInput(input, ruleSet.engine, ruleSet.reading)
-        : await workers.pool.run(input);
-    if ('result' in outcome) tally.absorb(outcome.result);
-    else tally.report(outcome.unreadable);
+    const outcome: ScanOutcome | Promise<ScanOutcome> =
+      workers.pool === null ? processInput(input, ruleSet.engine, ruleSet.reading) : workers.pool.run(input);
+    return merge(outcome);
   };
   const readOptions = {
     // Local files are read where they are decoded: on a worker thread, the main thread only hands out their names.
@@ -413,6 +411,25 @@ async function runPasses(
   } finally {
     if (workers.pool !== null) await workers.pool.close();
   }
+}
+
+/**
+ * Merges outcomes in the order their inputs were handed out, whichever worker finishes first: the first copy of an
+ * event two trails delivered is the one kept, so the workers' timing must not choose it (with several files to a
+ * task, tasks on two workers overtake each other by whole batches). What waits is bounded by the inputs in flight.
+ */
+function mergeInOrder(tally: ScanTally): (outcome: ScanOutcome | Promise<ScanOutcome>) => Promise<void> {
+  let merged: Promise<void> = Promise.resolve();
+  return (outcome) => {
+    const previous = merged;
+    merged = (async () => {
+      const done = await outcome;
+      await previous;
+      if ('result' in done) tally.absorb(done.result);
+      else tally.report(done.unreadable);
+    })();
+    return merged;
+  };
 }
 
 /** The aggregate rules decide over the whole scan's candidates; their alerts wait for triage like the others. */
