@@ -32,10 +32,14 @@ describe('planBaselinePass', () => {
       ['unreadable-ids', span(3, [ANY_PRINCIPAL])],
       ['alice-too-old', span(45, [principalHashOf(alice)])],
       ['alice-after', span(-3, [principalHashOf(alice)])],
+      // Ends before the look-back starts (12:00, 30 days back) but on its first day: a sighting counts for its day.
+      ['alice-first-day-morning', span(30.5, [principalHashOf(alice)])],
+      ['alice-day-before', span(31.5, [principalHashOf(alice)])],
     ]);
+    assert.equal(DEFAULT_TRIAGE_CONFIG.lookbackMs, 30 * DAY);
     const plan = planBaselinePass([removal], DEFAULT_TRIAGE_CONFIG, at + DAY, spans);
     assert.ok(plan !== null);
-    assert.deepEqual(plan.files, ['alice-recent', 'unreadable-ids']);
+    assert.deepEqual(plan.files, ['alice-recent', 'unreadable-ids', 'alice-first-day-morning']);
     assert.deepEqual(plan.target.principalIds, [alice]);
     assert.equal(plan.target.full, false);
   });

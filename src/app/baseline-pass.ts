@@ -7,6 +7,8 @@ import { ANY_PRINCIPAL, principalHashOf } from '../ingest/index.ts';
 import type { CloudTrailEvent } from '../model/index.ts';
 import type { BaselineTarget } from './process-chunk.ts';
 
+const DAY_MS = 86_400_000;
+
 /** What a file held, by event time (epoch ms), learned in the first pass. */
 export interface FileSpan {
   readonly firstMs: number;
@@ -68,7 +70,9 @@ export function planBaselinePass(
       const key = actorKey(event);
       if (key === null) continue;
       const window = windows.get(key);
-      const fromMs = event.timeMs - config.lookbackMs;
+      // From the start of the look-back's first day: a sighting counts for its whole day (`Baseline.seenBetween`),
+      // and a kept-slice record left unparsed in pass 1 is observed only here.
+      const fromMs = Math.floor((event.timeMs - config.lookbackMs) / DAY_MS) * DAY_MS;
       if (window === undefined) windows.set(key, { fromMs, toMs: event.timeMs });
       else
         windows.set(key, {

@@ -3,7 +3,9 @@
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { incidentReach, isMfaRemoval } from '../detect/index.ts';
 import type { CorrelationWindows } from '../detect/index.ts';
-import type { CloudTrailEvent } from '../model/index.ts';
+import { normalizeRecord } from '../ingest/index.ts';
+import type { DeferredRecords } from '../ingest/index.ts';
+import type { CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { StringSharer } from './shared-strings.ts';
 
 /**
@@ -13,27 +15,61 @@ import { StringSharer } from './shared-strings.ts';
  */
 export interface PackedSlice {
   readonly json: string;
+  /** The ids of the events in `json`, then those of the deferred records. */
   readonly ids: string[];
   readonly firstMs: number;
   readonly lastMs: number;
   readonly removals: CloudTrailEvent[];
+  /** Records the prefilter left unparsed (see `DeferredSlice`). */
+  readonly deferred?: DeferredSlice;
 }
 
-/** Packs an input's kept events (null when there are none). */
-export function packSlice(events: readonly CloudTrailEvent[]): PackedSlice | null {
-  if (events.length === 0) return null;
+/**
+ * An input's kept records that no rule reads, as their own JSON text, one per line: parsed and normalised only if a
+ * removal's window reaches their time (most never are: a generated slice is two thirds `GetCallerIdentity` probes).
+ */
+export interface DeferredSlice {
+  readonly location: string;
+  readonly text: string;
+  readonly indexes: number[];
+  readonly times: number[];
+}
+
+/** Packs an input's kept events and deferred records (null when there are none). */
+export function packSlice(
+  events: readonly CloudTrailEvent[],
+  deferred?: DeferredRecords,
+  location = '',
+): PackedSlice | null {
+  if (events.length === 0 && deferred === undefined) return null;
   let firstMs = Infinity;
   let lastMs = -Infinity;
   for (const event of events) {
     if (event.timeMs < firstMs) firstMs = event.timeMs;
     if (event.timeMs > lastMs) lastMs = event.timeMs;
   }
+  for (const timeMs of deferred?.times ?? []) {
+    if (timeMs < firstMs) firstMs = timeMs;
+    if (timeMs > lastMs) lastMs = timeMs;
+  }
+  const ids = events.map((event) => event.id);
+  if (deferred !== undefined) ids.push(...deferred.ids);
   return {
     json: JSON.stringify(events),
-    ids: events.map((event) => event.id),
+    ids,
     firstMs,
     lastMs,
     removals: events.filter(isMfaRemoval),
+    ...(deferred === undefined
+      ? {}
+      : {
+          deferred: {
+            location,
+            text: deferred.texts.join('\n'),
+            indexes: deferred.indexes,
+            times: deferred.times,
+          },
+        }),
   };
 }
 
@@ -47,13 +83,23 @@ const BATCH_CHARS = 1024 * 1024;
  */
 const PLAIN_CHARS = 8 * 1024 * 1024;
 
-/** Inputs' slices deflated together: one line of JSON per input, with each input's span to skip lines out of reach. */
+/**
+ * Inputs' slices deflated together: per input one line of JSON for its events, then one line per deferred record,
+ * with each input's span to skip lines out of reach.
+ */
 interface Batch {
   /** Deflated, or the text itself while the slice is small (see `PLAIN_CHARS`). */
   readonly packed: Buffer | string;
-  readonly spans: readonly { readonly firstMs: number; readonly lastMs: number }[];
+  readonly spans: readonly InputSpan[];
   readonly firstMs: number;
   readonly lastMs: number;
+}
+
+interface InputSpan {
+  readonly firstMs: number;
+  readonly lastMs: number;
+  /** The deferred records' place, index, id and time, line by line after the input's events. */
+  readonly deferred?: Omit<DeferredSlice, 'text'> & { readonly ids: readonly string[] };
 }
 
 /**
@@ -86,17 +132,23 @@ export class KeptSlice {
     for (const removal of slice.removals)
       if (!this.removals.has(removal.id)) this.removals.set(removal.id, removal);
     this.pending.push(slice);
-    this.pendingChars += slice.json.length;
+    this.pendingChars += slice.json.length + (slice.deferred?.text.length ?? 0);
     if (this.pendingChars >= BATCH_CHARS) this.flush();
   }
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const spans = this.pending.map(({ firstMs, lastMs }) => ({ firstMs, lastMs }));
+    const spans = this.pending.map(spanOf);
     this.batches.push({
       // Level 1: the slice's JSON repeats itself (accounts, ARNs, agents), the fastest level already takes most of
-      // it. JSON.stringify never writes a raw newline, so one separates the inputs.
-      packed: this.pack(this.pending.map((slice) => slice.json).join('\n')),
+      // it. JSON.stringify never writes a raw newline, nor does a deferred record hold one, so one separates lines.
+      packed: this.pack(
+        this.pending
+          .map((slice) =>
+            slice.deferred === undefined ? slice.json : `${slice.json}\n${slice.deferred.text}`,
+          )
+          .join('\n'),
+      ),
       spans,
       firstMs: Math.min(...spans.map((span) => span.firstMs)),
       lastMs: Math.max(...spans.map((span) => span.lastMs)),
@@ -122,8 +174,11 @@ export class KeptSlice {
     );
   }
 
-  /** The events within reach of a removal, once each (first copy seen), oldest first (ties by id). */
-  open(windows: CorrelationWindows): CloudTrailEvent[] {
+  /**
+   * The events within reach of a removal, once each (first copy seen), oldest first (ties by id). A deferred record
+   * in reach is parsed and normalised here; one that does not normalise goes to `onIssue`, as it would have in pass 1.
+   */
+  open(windows: CorrelationWindows, onIssue: (issue: InputIssue) => void = () => {}): CloudTrailEvent[] {
     const reach = incidentReach(windows);
     const ranges = mergeRanges(
       [...this.removals.values()].map((removal) => ({
@@ -135,6 +190,11 @@ export class KeptSlice {
       ranges.some((range) => range.fromMs <= toMs && range.toMs >= fromMs);
     const kept = new Map<string, CloudTrailEvent>();
     const sharer = new StringSharer();
+    const keep = (event: CloudTrailEvent): void => {
+      if (kept.has(event.id) || !inRange(event.timeMs, event.timeMs)) return;
+      // An event in a window makes its input overlap the window: every copy's input is read, in arrival order.
+      kept.set(event.id, sharer.share(event));
+    };
     this.flush();
     for (const batch of this.batches) {
       if (!inRange(batch.firstMs, batch.lastMs)) continue;
@@ -142,14 +202,15 @@ export class KeptSlice {
       const lines = (typeof packed === 'string' ? packed : inflateRawSync(packed).toString('utf8')).split(
         '\n',
       );
-      batch.spans.forEach((span, line) => {
-        if (!inRange(span.firstMs, span.lastMs)) return;
-        for (const event of JSON.parse(lines[line] ?? '[]') as CloudTrailEvent[]) {
-          if (kept.has(event.id) || !inRange(event.timeMs, event.timeMs)) continue;
-          // An event in a window makes its input overlap the window: every copy's input is read, in arrival order.
-          kept.set(event.id, sharer.share(event));
-        }
-      });
+      let line = 0;
+      for (const span of batch.spans) {
+        const eventsLine = line;
+        line += 1 + (span.deferred?.times.length ?? 0);
+        if (!inRange(span.firstMs, span.lastMs)) continue;
+        for (const event of JSON.parse(lines[eventsLine] ?? '[]') as CloudTrailEvent[]) keep(event);
+        if (span.deferred !== undefined)
+          openDeferred(span.deferred, lines, eventsLine + 1, inRange, kept, keep, onIssue);
+      }
     }
     const events: CloudTrailEvent[] = [];
     for (const event of kept.values()) events.push(event);
@@ -164,6 +225,65 @@ export class KeptSlice {
     this.ids.clear();
     this.removals.clear();
   }
+}
+
+function spanOf(slice: PackedSlice): InputSpan {
+  const deferred = slice.deferred;
+  return {
+    firstMs: slice.firstMs,
+    lastMs: slice.lastMs,
+    ...(deferred === undefined
+      ? {}
+      : {
+          deferred: {
+            location: deferred.location,
+            indexes: deferred.indexes,
+            times: deferred.times,
+            ids: slice.ids.slice(slice.ids.length - deferred.times.length),
+          },
+        }),
+  };
+}
+
+/**
+ * Parses the deferred records of one input that fall in a window and are not kept yet. Each goes through JSON as the
+ * parsed slice's events do (its raw record dropped, as for every kept event but a removal), so both kinds are alike.
+ */
+function openDeferred(
+  deferred: NonNullable<InputSpan['deferred']>,
+  lines: readonly string[],
+  first: number,
+  inRange: (fromMs: number, toMs: number) => boolean,
+  kept: ReadonlyMap<string, CloudTrailEvent>,
+  keep: (event: CloudTrailEvent) => void,
+  onIssue: (issue: InputIssue) => void,
+): void {
+  deferred.times.forEach((timeMs, at) => {
+    if (!inRange(timeMs, timeMs) || kept.has(deferred.ids[at] ?? '')) return;
+    const index = deferred.indexes[at] ?? 0;
+    let record: unknown;
+    try {
+      record = JSON.parse(lines[first + at] ?? '');
+    } catch {
+      onIssue(unparsedIssue(deferred.location, index));
+      return;
+    }
+    const normalized = normalizeRecord(record, { location: deferred.location, index });
+    if (!normalized.ok) onIssue(normalized.issue);
+    else keep(JSON.parse(JSON.stringify({ ...normalized.event, raw: {} })) as CloudTrailEvent);
+  });
+}
+
+/** A deferred record that turned out not to be JSON (the prefilter only bounded it): what pass 1 would have said. */
+function unparsedIssue(location: string, index: number): InputIssue {
+  return {
+    level: 'error',
+    code: 'not-json',
+    location,
+    index,
+    message: `record ${index} is not valid JSON`,
+    hint: 'check that this is a CloudTrail log file and that it was copied completely',
+  };
 }
 
 /** Overlapping or touching ranges joined, oldest first. */

@@ -74,6 +74,8 @@ export interface ChunkReading {
   readonly filter?: ScanFilter;
   /** --input-format: the shape every input is in; absent, each chunk's is detected. */
   readonly inputFormat?: InputFormat;
+  /** With the prefilter: the kept slice's names no rule reads, whose records may wait unparsed (see `KeptSlice`). */
+  readonly deferredNames?: ReadonlySet<string>;
 }
 
 /** The decoder's options for a chunk: the named input format, and the prefilter (see `prefilterOptions`). */
@@ -82,11 +84,20 @@ function decodeOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
   return reading.inputFormat === undefined ? prefilter : { ...prefilter, inputFormat: reading.inputFormat };
 }
 
+const STDIN = 'stdin';
+
 /** The prefilter unless an account or region must be read from each record. */
 function prefilterOptions(chunk: Chunk, reading: ChunkReading): DecodeOptions {
   const filter = reading.filter;
   if (reading.prefilter === undefined) return {};
-  if (filter === undefined) return { prefilter: reading.prefilter };
+  if (filter === undefined)
+    return {
+      prefilter: reading.prefilter,
+      // Records left unparsed reach the baseline only through the second pass, which cannot read stdin again.
+      ...(reading.deferredNames === undefined || chunk.location === STDIN
+        ? {}
+        : { deferredNames: reading.deferredNames }),
+    };
   const placeNeeded = filter.accounts !== undefined || filter.regions !== undefined;
   if (placeNeeded && !judgeLocation(chunk.location, filter).placeKnown) return {};
   return {
@@ -166,7 +177,7 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     finalAlerts,
     candidates,
     issues,
-    slice: packSlice(relevant),
+    slice: packSlice(relevant, decoded.deferred, chunk.location),
     callers: [...callers.values()],
     skipped: decoded.skipped ?? null,
     baseline: baseline.encode(),

@@ -35,6 +35,7 @@ export function loadRuleSet(selection: RuleSelection): LoadedRuleSet {
   const rules = results.flatMap((result) => (result.status === 'ok' ? [result.rule] : []));
   const needles = compileRecordNeedles(rules, RELEVANT_EVENT_NAMES);
   const prefilter = selection.strict !== true && needles.unpinned.length === 0;
+  const deferredNames = prefilter ? slicedOnlyNames(rules) : new Set<string>();
   return {
     results,
     rules,
@@ -42,8 +43,23 @@ export function loadRuleSet(selection: RuleSelection): LoadedRuleSet {
     needles,
     reading: {
       ...(prefilter ? { prefilter: needles } : {}),
+      ...(deferredNames.size === 0 ? {} : { deferredNames }),
       ...(isFilterActive(selection.filter) ? { filter: selection.filter } : {}),
       ...(selection.inputFormat === undefined ? {} : { inputFormat: selection.inputFormat }),
     },
   };
+}
+
+/**
+ * The kept slice's names no loaded rule reads (in any spelling): their records wait unparsed until a removal's window
+ * says whether correlation needs them (two thirds of a generated slice are `GetCallerIdentity` probes, read only
+ * within an hour of a removal). Removals are always parsed: they decide which windows are opened.
+ */
+function slicedOnlyNames(rules: readonly CompiledRule[]): ReadonlySet<string> {
+  const read = compileRecordNeedles(rules, []).eventNames;
+  return new Set(
+    [...RELEVANT_EVENT_NAMES].filter(
+      (name) => name !== 'DeactivateMFADevice' && !read.has(name.toLowerCase()),
+    ),
+  );
 }

@@ -8,9 +8,9 @@ import type { BaselineTarget, ScanInput, ScanOutcome } from './process-chunk.ts'
 import { loadRuleSet } from './rule-set.ts';
 import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 
-/** One piece of work: an input to scan, or (with `baseline`) a baseline's second pass over it. */
+/** One piece of work: inputs to scan, or (with `baseline`) a baseline's second pass over them. */
 export interface ScanTask {
-  readonly input: ScanInput;
+  readonly inputs: readonly ScanInput[];
   readonly baseline?: BaselineTarget;
 }
 
@@ -18,10 +18,12 @@ const selection = (workerData as { rules?: RuleSelection } | null)?.rules;
 // Loaded as the thread starts (piscina imports this module before the first task arrives), then kept.
 const loaded: LoadedRuleSet | null = selection === undefined ? null : loadRuleSet(selection);
 
-/** The handler piscina calls for each task. */
-export function handleScanTask(task: ScanTask): ScanOutcome | BaselineTransfer {
-  if (task.baseline !== undefined) return processBaselineInput(task.input, task.baseline);
+/** The handler piscina calls for each task: one result per input, in order. */
+export function handleScanTask(task: ScanTask): (ScanOutcome | BaselineTransfer)[] {
+  const baseline = task.baseline;
+  if (baseline !== undefined) return task.inputs.map((input) => processBaselineInput(input, baseline));
   if (loaded === null)
     throw new InternalError('scan worker started without the rule selection in its workerData');
-  return processInput(task.input, loaded.engine, loaded.reading);
+  const rules = loaded;
+  return task.inputs.map((input) => processInput(input, rules.engine, rules.reading));
 }

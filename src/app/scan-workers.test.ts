@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { loadRuleSet } from './rule-set.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
 import { defaultWorkers, runScan } from './scan.ts';
+import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
+import { readInputs } from '../ingest/index.ts';
+import type { LocalFile } from '../ingest/index.ts';
 
 const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
 
@@ -31,6 +34,31 @@ describe('scan on worker threads', () => {
       [1, 2, 4, 8].map((cores) => defaultWorkers(cores)),
       [1, 1, 3, 7],
     );
+  });
+
+  it('sends local files to a worker several to a task, and gives each its own result in order', async () => {
+    const files: LocalFile[] = [];
+    for await (const item of readInputs([DEMO], { deferLocalReads: true }))
+      if (item.kind === 'file') files.push(item.file);
+    const wanted = FILES_PER_TASK + 2;
+    assert.ok(files.length >= wanted, 'the demo needs more files than a task holds');
+    const some = files.slice(0, wanted);
+    const selection = { builtin: true, paths: [] };
+    const { engine, reading } = loadRuleSet(selection);
+    const pool = new WorkerPool(1, selection);
+    try {
+      const pending = some.map((file) => pool.run({ file }));
+      pool.flush();
+      const pooled = await Promise.all(pending);
+      // One full task and the rest in a second: a task per file would be one per file.
+      assert.equal(pool.tasksSent, 2);
+      assert.deepEqual(
+        pooled,
+        some.map((file) => processInput({ file }, engine, reading)),
+      );
+    } finally {
+      await pool.close();
+    }
   });
 
   it('reports a file that vanished between listing and reading, where it is read', () => {

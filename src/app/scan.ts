@@ -22,7 +22,7 @@ import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 import { KeptSlice } from './kept-slice.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
   readonly inputs: readonly string[];
@@ -375,18 +375,16 @@ async function runPasses(
     (options.workers !== undefined ||
       Math.max(tally.bytesTotal ?? 0, tally.bytesRead) >= WORKER_THRESHOLD_BYTES);
   const limit = Math.max(2, wantedWorkers * 2);
-  const process = async (input: ScanInput): Promise<void> => {
+  const merge = mergeInOrder(tally);
+  const process = (input: ScanInput): Promise<void> => {
     tally.bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
     if (workers.pool === null && usePool()) {
       workers.pool = new WorkerPool(wantedWorkers, selection);
       tally.usedWorkers = true;
     }
-    const outcome: ScanOutcome =
-      workers.pool === null
-        ? processInput(input, ruleSet.engine, ruleSet.reading)
-        : await workers.pool.run(input);
-    if ('result' in outcome) tally.absorb(outcome.result);
-    else tally.report(outcome.unreadable);
+    const outcome: ScanOutcome | Promise<ScanOutcome> =
+      workers.pool === null ? processInput(input, ruleSet.engine, ruleSet.reading) : workers.pool.run(input);
+    return merge(outcome);
   };
   const readOptions = {
     // Local files are read where they are decoded: on a worker thread, the main thread only hands out their names.
@@ -410,16 +408,23 @@ async function runPasses(
         : {}),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
-    await eachChunk(source, limit, process, (item) => {
-      if (item.kind === 'discovered') {
-        tally.filesTotal = item.files;
-        tally.bytesTotal = item.bytes;
-      } else tally.report(item.issue);
-    });
+    await eachChunk(
+      source,
+      limit,
+      process,
+      (item) => {
+        if (item.kind === 'discovered') {
+          tally.filesTotal = item.files;
+          tally.bytesTotal = item.bytes;
+        } else tally.report(item.issue);
+      },
+      () => workers.pool,
+    );
     addAggregateAlerts(ruleSet, tally);
     // Without triage the slice is still what correlation would read, around each removal by the default windows.
     const events = tally.slice.open(
       options.triage === false || options.triage === undefined ? DEFAULT_TRIAGE_CONFIG : options.triage,
+      (issue) => tally.report(issue),
     );
     tally.duplicateEvents = tally.slice.duplicates;
     tally.slice.clear();
@@ -452,12 +457,32 @@ async function runPasses(
         (item) => {
           if (item.kind === 'issue') tally.report(item.issue);
         },
+        () => workers.pool,
       );
     }
     return events;
   } finally {
     if (workers.pool !== null) await workers.pool.close();
   }
+}
+
+/**
+ * Merges outcomes in the order their inputs were handed out, whichever worker finishes first: the first copy of an
+ * event two trails delivered is the one kept, so the workers' timing must not choose it (with several files to a
+ * task, tasks on two workers overtake each other by whole batches). What waits is bounded by the inputs in flight.
+ */
+function mergeInOrder(tally: ScanTally): (outcome: ScanOutcome | Promise<ScanOutcome>) => Promise<void> {
+  let merged: Promise<void> = Promise.resolve();
+  return (outcome) => {
+    const previous = merged;
+    merged = (async () => {
+      const done = await outcome;
+      await previous;
+      if ('result' in done) tally.absorb(done.result);
+      else tally.report(done.unreadable);
+    })();
+    return merged;
+  };
 }
 
 /** The aggregate rules decide over the whole scan's candidates; their alerts wait for triage like the others. */
@@ -474,24 +499,37 @@ function addAggregateAlerts(ruleSet: LoadedRuleSet, tally: ScanTally): void {
 
 export { compareAlerts } from './alert-order.ts';
 
-/** Feeds every chunk or file of `source` to `handle`, at most `limit` at once; anything else goes to `other`. */
+/**
+ * Feeds every chunk or file of `source` to `handle`, at most `limit` chunks or `limit` batches of files at once (a
+ * file name weighs a batch's share: its bytes are read where it is handled); anything else goes to `other`. `pool`,
+ * once there is one, is told to send what it gathered before this waits, and when the inputs run out.
+ */
 async function eachChunk(
   source: AsyncIterable<InputItem>,
   limit: number,
   handle: (input: ScanInput) => Promise<void>,
   other: (item: Exclude<InputItem, { kind: 'chunk' | 'file' }>) => void,
+  pool: () => WorkerPool | null = () => null,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
+  let weight = 0;
   for await (const item of source) {
     if (item.kind !== 'chunk' && item.kind !== 'file') {
       other(item);
       continue;
     }
-    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() =>
-      inFlight.delete(task),
-    );
+    const share = item.kind === 'chunk' ? FILES_PER_TASK : 1;
+    weight += share;
+    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() => {
+      inFlight.delete(task);
+      weight -= share;
+    });
     inFlight.add(task);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    if (weight >= limit * FILES_PER_TASK) {
+      pool()?.flushIfIdle();
+      await Promise.race(inFlight);
+    }
   }
+  pool()?.flush();
   await Promise.all(inFlight);
 }

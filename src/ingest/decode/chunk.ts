@@ -70,6 +70,16 @@ export interface DecodeResult {
    * the others held (how many, their time span) without their having been parsed.
    */
   readonly prefiltered?: PrefilterSummary;
+  /** Records the prefilter left unparsed (see `DecodeOptions.deferredNames`), in file order; absent when none. */
+  readonly deferred?: DeferredRecords;
+}
+
+/** Records handed over as text, unparsed: each one's JSON (no line break in it), index, `eventID` and time. */
+export interface DeferredRecords {
+  readonly texts: string[];
+  readonly indexes: number[];
+  readonly ids: string[];
+  readonly times: number[];
 }
 
 export interface PrefilterSummary {
@@ -88,6 +98,8 @@ export interface DecodeOptions {
   readonly window?: TimeWindow;
   /** The input's shape, as the user named it (`--input-format`); absent: detected from the bytes. */
   readonly inputFormat?: InputFormat;
+  /** With the prefilter: names whose records may be handed over unparsed (`DecodeResult.deferred`). */
+  readonly deferredNames?: ReadonlySet<string>;
 }
 
 /** The most bytes one chunk may decompress to: about the longest string V8 can hold. */
@@ -142,6 +154,7 @@ function result(
   bytes: number,
   skipped?: string,
   prefiltered?: PrefilterSummary,
+  deferred?: DeferredRecords,
 ): DecodeResult {
   finishSink(sink);
   return {
@@ -152,6 +165,7 @@ function result(
     bytes,
     ...(skipped === undefined ? {} : { skipped }),
     ...(prefiltered === undefined ? {} : { prefiltered }),
+    ...(deferred === undefined || deferred.texts.length === 0 ? {} : { deferred }),
   };
 }
 
@@ -192,7 +206,7 @@ function decode(chunk: Chunk, options: DecodeOptions): DecodeResult {
     (forced === undefined || forced === 'records' || forced === 'jsonl')
   ) {
     const read: Chunk = forced === 'jsonl' ? { ...chunk, format: 'jsonl' } : chunk;
-    const chosen = decodePrefiltered(read, bytes, options.prefilter, options.window);
+    const chosen = decodePrefiltered(read, bytes, options.prefilter, options);
     if (chosen !== null && (forced === undefined || chosen.format === forced)) return chosen;
   }
 
@@ -271,7 +285,7 @@ function decodePrefiltered(
   chunk: Chunk,
   data: Uint8Array,
   needles: ByteNeedles,
-  window: TimeWindow | undefined,
+  options: DecodeOptions,
 ): DecodeResult | null {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // Only the first 64 KiB are judged, so only they are searched for a line break: a compact delivery file has none,
@@ -282,16 +296,25 @@ function decodePrefiltered(
   const scan = scanForNeedles(bytes, needles, {
     jsonl,
     baseIndex: chunk.baseIndex,
-    ...(window === undefined ? {} : { window }),
+    ...(options.window === undefined ? {} : { window: options.window }),
+    ...(options.deferredNames === undefined ? {} : { deferredNames: options.deferredNames }),
   });
   if (!scan.ok) return null;
   const sink = newSink(chunk);
+  const deferred: DeferredRecords = { texts: [], indexes: [], ids: [], times: [] };
   for (const hit of scan.hits) {
     let text: string;
     try {
       text = utf8.decode(bytes.subarray(hit.start, hit.end));
     } catch {
       return null;
+    }
+    if (hit.deferred !== undefined) {
+      deferred.texts.push(text);
+      deferred.indexes.push(hit.index);
+      deferred.ids.push(hit.deferred.id);
+      deferred.times.push(hit.deferred.timeMs);
+      continue;
     }
     if (scan.shape === 'jsonl') {
       sink.lines = true;
@@ -307,12 +330,13 @@ function decodePrefiltered(
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
     sink.records.push({ record: value, index: hit.index });
   }
-  return result(sink, scan.shape, bytes.length, undefined, {
+  const summary = {
     count: scan.count,
     principals: scan.principals,
     firstMs: scan.firstMs,
     lastMs: scan.lastMs,
-  });
+  };
+  return result(sink, scan.shape, bytes.length, undefined, summary, deferred);
 }
 
 type Gunzipped =

@@ -17,6 +17,67 @@ function record(name: string, time: string, source = 'iam.amazonaws.com', extra 
 const delivery = (...records: string[]): Buffer => Buffer.from(`{"Records":[${records.join(',')}]}`);
 
 describe('scanForNeedles', () => {
+  it('hands over a record kept only for a deferred name unparsed, with its top-level eventID and time', () => {
+    const needles: ByteNeedles = {
+      eventNames: new Set(['getcalleridentity', 'deactivatemfadevice']),
+      eventSources: new Set(['signin.amazonaws.com']),
+      valuePins: [{ key: 'userAgent', fragments: new Set(['trufflehog']) }],
+    };
+    const deferredNames = new Set(['GetCallerIdentity']);
+    const probe = (extra: string, id = '"eventID":"e-1"'): string =>
+      `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA1"},"eventTime":"2024-01-01T00:00:05Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity"${extra},${id},"readOnly":true}`;
+    const records = [
+      probe(''), // 0: deferred
+      probe(',"userAgent":"TruffleHog/3"'), // 1: a rule's value pin: parsed
+      record('DeactivateMFADevice', '2024-01-01T00:00:00Z'), // 2: a rule's name: parsed
+      probe(',"requestParameters":{"eventID":"nested"}', '"readOnly":true'), // 3: eventID only nested: parsed
+      probe('', '"eventID":"e\\u0031"'), // 4: escaped id: parsed
+      probe('', '"eventID":""'), // 5: empty id (the normaliser makes one up): parsed
+      probe('', '"eventID":"e-6","tlsDetails":{"eventID":"late"}'), // 6: the last eventID is nested: parsed
+      probe('', '"eventID":"e-7"').replace('GetCallerIdentity', 'getcalleridentity'), // 7: another spelling: parsed
+    ];
+    const scan = scanForNeedles(delivery(...records), needles, { jsonl: false, baseIndex: 0, deferredNames });
+    assert.ok(scan.ok);
+    assert.deepEqual(
+      scan.hits.map((hit) => [hit.index, hit.deferred ?? null]),
+      [
+        [0, { id: 'e-1', timeMs: Date.UTC(2024, 0, 1, 0, 0, 5) }],
+        [1, null],
+        [2, null],
+        [3, null],
+        [4, null],
+        [5, null],
+        [6, null],
+        [7, null],
+      ],
+    );
+    // Without deferred names every hit is parsed, as before.
+    const eager = scanForNeedles(delivery(...records), needles, { jsonl: false, baseIndex: 0 });
+    assert.ok(eager.ok);
+    assert.ok(eager.hits.every((hit) => hit.deferred === undefined));
+    // JSON Lines alike; a record holding a line break (pretty-printed) cannot travel one per line: parsed.
+    const lines = scanForNeedles(Buffer.from(records.slice(0, 2).join('\n')), needles, {
+      jsonl: true,
+      baseIndex: 10,
+      deferredNames,
+    });
+    assert.ok(lines.ok);
+    assert.deepEqual(
+      lines.hits.map((hit) => [hit.index, hit.deferred?.id ?? null]),
+      [
+        [10, 'e-1'],
+        [11, null],
+      ],
+    );
+    const broken = scanForNeedles(delivery(probe(',\n"x":1')), needles, {
+      jsonl: false,
+      baseIndex: 0,
+      deferredNames,
+    });
+    assert.ok(broken.ok);
+    assert.equal(broken.hits[0]?.deferred, undefined);
+  });
+
   it('keeps a record whose value under a pinned key holds a fragment, any case, and what it cannot judge', () => {
     const needles: ByteNeedles = {
       eventNames: new Set(),

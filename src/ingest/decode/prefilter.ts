@@ -24,6 +24,14 @@ export interface PrefilterHit {
   readonly start: number;
   readonly end: number;
   readonly index: number;
+  /** Set when the record may wait unparsed (see `ScanOptions.deferredNames`): what is known of it from its bytes. */
+  readonly deferred?: DeferredHead;
+}
+
+/** A record left unparsed: its `eventID` (a plain, non-empty string at its top level) and its `eventTime`. */
+export interface DeferredHead {
+  readonly id: string;
+  readonly timeMs: number;
 }
 
 export type PrefilterScan =
@@ -82,6 +90,12 @@ export interface ScanOptions {
   readonly baseIndex: number;
   /** Records outside [fromMs, toMs) are passed over as if absent (not counted, never kept). */
   readonly window?: TimeWindow;
+  /**
+   * Event names (exact case) whose records, when nothing else about them matters (no rule's name, source or value,
+   * no caller looked for), are handed over unparsed, with their id and time (`PrefilterHit.deferred`): the kept
+   * slice's names that no rule reads wait as bytes until a removal's window says whether they are needed.
+   */
+  readonly deferredNames?: ReadonlySet<string>;
 }
 
 export interface TimeWindow {
@@ -95,11 +109,11 @@ const outside = (window: TimeWindow | undefined, timeMs: number): boolean =>
     (window.toMs !== undefined && timeMs >= window.toMs));
 
 export function scanForNeedles(bytes: Buffer, needles: ByteNeedles, options: ScanOptions): PrefilterScan {
-  if (options.jsonl) return scanLines(bytes, needles, options.baseIndex, options.window);
+  if (options.jsonl) return scanLines(bytes, needles, options);
   const head = firstNonSpace(bytes, 0);
   if (head === -1 || !startsWith(bytes, head, DELIVERY_HEAD))
     return fallback('not a compact {"Records":[...]} delivery file');
-  return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length, options.window);
+  return scanDelivery(bytes, needles, head + DELIVERY_HEAD.length, options);
 }
 
 interface RecordHead {
@@ -186,8 +200,9 @@ function scanDelivery(
   bytes: Buffer,
   needles: ByteNeedles,
   from: number,
-  window: TimeWindow | undefined,
+  options: ScanOptions,
 ): PrefilterScan {
+  const window = options.window;
   const close = lastNonSpace(bytes);
   // `]}` ends the document; an empty Records array is left to the full decoder, which reports it as usual.
   if (close < from + 1 || bytes[close] !== 0x7d || bytes[close - 1] !== 0x5d)
@@ -217,11 +232,12 @@ function scanDelivery(
       if (firstMs === null || head.timeMs < firstMs) firstMs = head.timeMs;
       if (lastMs === null || head.timeMs > lastMs) lastMs = head.timeMs;
     }
-    if (wanted && matters(bytes, needles, head, next === -1 ? last : next, pins)) {
+    const verdict = wanted ? judge(bytes, needles, head, next === -1 ? last : next, pins, options) : SKIP;
+    if (verdict !== SKIP) {
       // Between records sits exactly `,`; before the closing `]` only whitespace.
       const stop = next === -1 ? lastNonSpace(bytes, last - 1) + 1 : next - 1;
       if (next !== -1 && bytes[stop] !== 0x2c) return fallback(`record ${index}: no comma after it`);
-      hits.push({ start, end: stop, index });
+      hits.push(hitOf(bytes, start, stop, index, verdict === DEFER ? head.timeMs : null));
     }
     index += 1;
     if (wanted) count += 1;
@@ -231,12 +247,8 @@ function scanDelivery(
 }
 
 /** JSON Lines: a line in CloudTrail's layout is judged by its head; any other line (EventBridge, odd order) is parsed. */
-function scanLines(
-  bytes: Buffer,
-  needles: ByteNeedles,
-  baseIndex: number,
-  window: TimeWindow | undefined,
-): PrefilterScan {
+function scanLines(bytes: Buffer, needles: ByteNeedles, options: ScanOptions): PrefilterScan {
+  const { baseIndex, window } = options;
   const principals = new Set<number>();
   const hits: PrefilterHit[] = [];
   let firstMs: number | null = null;
@@ -262,8 +274,18 @@ function scanLines(
         if (firstMs === null || layout.timeMs < firstMs) firstMs = layout.timeMs;
         if (lastMs === null || layout.timeMs > lastMs) lastMs = layout.timeMs;
       }
-      if (layout === null || (wanted && matters(bytes, needles, layout, stop, pins)))
-        hits.push({ start: pos, end: stop, index: baseIndex + line });
+      const verdict =
+        layout === null ? PARSE : wanted ? judge(bytes, needles, layout, stop, pins, options) : SKIP;
+      if (verdict !== SKIP)
+        hits.push(
+          hitOf(
+            bytes,
+            pos,
+            stop,
+            baseIndex + line,
+            layout !== null && verdict === DEFER ? layout.timeMs : null,
+          ),
+        );
     }
     pos = stop + 1;
     line += 1;
@@ -415,18 +437,38 @@ function holds(
   return hashes.has(hash) && values.has(bytes.toString('latin1', from, end).toLowerCase());
 }
 
-/** Whether the record starting at `head` and ending before `recordEnd` matters. */
-function matters(
+const SKIP = 0;
+const PARSE = 1;
+const DEFER = 2;
+type Verdict = typeof SKIP | typeof PARSE | typeof DEFER;
+
+/**
+ * Whether the record starting at `head` and ending before `recordEnd` matters, and if so whether it must be parsed
+ * now or may wait unparsed: only a record whose one reason to matter is an event name in `deferredNames`.
+ */
+function judge(
   bytes: Buffer,
   needles: ByteNeedles,
   head: RecordHead,
   recordEnd: number,
   pins: readonly ValueCursor[],
-): boolean {
+  options: ScanOptions,
+): Verdict {
   const hashes = foldNeedles(needles);
-  if (holds(bytes, head.nameStart, head.nameEnd, needles.eventNames, hashes.names)) return true;
-  if (holds(bytes, head.sourceStart, head.sourceEnd, needles.eventSources, hashes.sources)) return true;
-  for (const pin of pins) if (valueHolds(bytes, head.start, recordEnd, pin)) return true;
+  const named = holds(bytes, head.nameStart, head.nameEnd, needles.eventNames, hashes.names);
+  if (named && options.deferredNames === undefined) return PARSE;
+  if (holds(bytes, head.sourceStart, head.sourceEnd, needles.eventSources, hashes.sources)) return PARSE;
+  for (const pin of pins) if (valueHolds(bytes, head.start, recordEnd, pin)) return PARSE;
+  if (callerWanted(bytes, needles, head)) return PARSE;
+  if (!named) return SKIP;
+  // The exact name, as the kept slice compares it: another spelling of a kept name is parsed, as before.
+  return options.deferredNames?.has(bytes.toString('latin1', head.nameStart, head.nameEnd)) === true
+    ? DEFER
+    : PARSE;
+}
+
+/** Whether the record's caller is one of the principal ids looked for (a baseline's second pass). */
+function callerWanted(bytes: Buffer, needles: ByteNeedles, head: RecordHead): boolean {
   const principals = needles.principalIds;
   if (principals === undefined || principals.size === 0) return false;
   // userIdentity comes before eventTime, and its first principalId is the caller's (a session issuer's comes later).
@@ -435,6 +477,66 @@ function matters(
   const end = readString(bytes, key + PRINCIPAL_KEY.length);
   // An escaped principal id cannot be read here: keep the record, the parser decides.
   return end === null || principals.has(bytes.toString('utf8', key + PRINCIPAL_KEY.length, end));
+}
+
+/** A hit; a deferred one carries its id, or is parsed after all when its id cannot be read safely from its bytes. */
+function hitOf(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  index: number,
+  timeMs: number | null,
+): PrefilterHit {
+  if (timeMs === null) return { start, end, index };
+  const id = topLevelEventId(bytes, start, end);
+  return id === null ? { start, end, index } : { start, end, index, deferred: { id, timeMs } };
+}
+
+const EVENT_ID_KEY = Buffer.from('"eventID":"');
+const LINE_BREAK = 0x0a;
+
+/**
+ * The record's `eventID` as the normaliser reads it (a non-empty string, the last such key at the top level, as
+ * JSON.parse keeps the last of repeated keys), or null: missing, escaped, empty, nested only, or the record holds a
+ * line break (deferred records travel one per line). CloudTrail writes eventID near a record's end, after
+ * requestParameters and responseElements, so the last occurrence is searched for and checked to close at depth 0.
+ */
+function topLevelEventId(bytes: Buffer, start: number, end: number): string | null {
+  const record = bytes.subarray(start, end);
+  if (record.indexOf(LINE_BREAK) !== -1) return null;
+  const key = record.lastIndexOf(EVENT_ID_KEY);
+  if (key === -1) return null;
+  const from = key + EVENT_ID_KEY.length;
+  const close = readString(record, from);
+  if (close === null || close === from || !closesAtTop(record, close + 1)) return null;
+  return record.toString('utf8', from, close);
+}
+
+/** Whether, from `from` on, the record's own closing brace is its last byte and no bracket closes before it. */
+function closesAtTop(record: Buffer, from: number): boolean {
+  let depth = 0;
+  for (let at = from; at < record.length; at++) {
+    const byte = record[at];
+    if (byte === QUOTE) {
+      at = skipString(record, at + 1);
+      if (at === -1) return false;
+    } else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if (byte === 0x7d || byte === 0x5d) {
+      depth--;
+      if (depth < 0) return at === lastNonSpace(record);
+    }
+  }
+  return false;
+}
+
+/** The closing quote of the string whose content starts at `from`, escapes skipped; -1 when it does not close. */
+function skipString(bytes: Buffer, from: number): number {
+  for (let at = from; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === BACKSLASH) at++;
+    else if (byte === QUOTE) return at;
+  }
+  return -1;
 }
 
 /** A value pin being searched for in one buffer: its key's bytes and where that key next occurs. */
