@@ -129,7 +129,6 @@ async function nearRemovals(
   const any = (await affectedRemovals(tx, all, config, 'probe')).length > 0;
   if (!any || requests.length === 1) return requests.map(() => any);
   const near: boolean[] = [];
-  for (const events of requests)
-    near.push((await affectedRemovals(tx, events, config, 'probe')).length > 0);
+  for (const events of requests) near.push((await affectedRemovals(tx, events, config, 'probe')).length > 0);
   return near;
 }
