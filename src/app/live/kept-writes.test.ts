@@ -69,7 +69,7 @@ describe('kept writes', () => {
 
   it('stores the requests of one turn in one transaction and one insert, each with its own outcome', async () => {
     const writes = new KeptWrites(ctx);
-    const [first, second, third] = [
+    const batches = [
       events(list('alice', 'kw-a')),
       // A delivery of alice's event again, in another request of the same turn.
       events(list('carol', 'kw-b'), list('alice', 'kw-a')),
@@ -80,7 +80,7 @@ describe('kept writes', () => {
     const written = await Promise.all(
       await new Promise<Promise<KeptWritten>[]>((resolve) => {
         const queued: Promise<KeptWritten>[] = [];
-        for (const batch of [first!, second!, third!]) setImmediate(() => queued.push(writes.write(batch)));
+        for (const batch of batches) setImmediate(() => queued.push(writes.write(batch)));
         setImmediate(() => resolve(queued));
       }),
     );
@@ -164,7 +164,7 @@ describe('kept writes', () => {
       writes.write(events(list('dave', 'kw-y'))),
     ]);
     assert.deepEqual(
-      results.map((result) => (result.status === 'rejected' ? result.reason : 'fulfilled')),
+      results.map((result) => (result.status === 'rejected' ? (result.reason as unknown) : 'fulfilled')),
       [down, down],
     );
     assert.equal(calls, 1);
