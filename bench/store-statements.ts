@@ -2,7 +2,10 @@
 // single-event ingestion runs in-process, one after another, and every statement the store's driver sends is counted
 // (on PostgreSQL each one is a round trip). A figure that does not move with the machine's load, to compare builds.
 //
-//   node --import tsx bench/store-statements.ts [--events 200] [--store sqlite|postgres]
+// With --concurrency n, n requests arrive in each turn of the event loop (each from its own callback, as requests
+// read from n sockets do), so that writes can be grouped.
+//
+//   node --import tsx bench/store-statements.ts [--events 200] [--store sqlite|postgres] [--concurrency 1]
 
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -14,7 +17,11 @@ import { eventBody } from './serve-harness.ts';
 import type { EventKind } from './serve-harness.ts';
 
 const { values: args } = parseArgs({
-  options: { events: { type: 'string', default: '200' }, store: { type: 'string', default: 'sqlite' } },
+  options: {
+    events: { type: 'string', default: '200' },
+    store: { type: 'string', default: 'sqlite' },
+    concurrency: { type: 'string', default: '1' },
+  },
 });
 
 let statements = 0;
@@ -55,9 +62,21 @@ try {
       await service.ingestRecords([JSON.parse(eventBody(kind, 900_000 + i, Date.now() - 60_000))], ORIGIN);
     counted.length = 0;
     const before = statements;
-    for (let i = 0; i < events; i++)
-      await service.ingestRecords([JSON.parse(eventBody(kind, i, Date.now() - 60_000))], ORIGIN);
-    console.log(`${args.store} ${kind}: ${((statements - before) / events).toFixed(2)} statements per event`);
+    const concurrency = Number(args.concurrency);
+    for (let i = 0; i < events; i += concurrency) {
+      const posts = await new Promise<Promise<unknown>[]>((resolve) => {
+        const queued: Promise<unknown>[] = [];
+        for (let j = i; j < Math.min(events, i + concurrency); j++) {
+          const record: unknown = JSON.parse(eventBody(kind, j, Date.now() - 60_000));
+          setImmediate(() => queued.push(service.ingestRecords([record], ORIGIN)));
+        }
+        setImmediate(() => resolve(queued));
+      });
+      await Promise.all(posts);
+    }
+    console.log(
+      `${args.store} ${kind}, concurrency ${args.concurrency}: ${((statements - before) / events).toFixed(2)} statements per event`,
+    );
     if (process.env['MFAGUARD_BENCH_SHOW'] !== undefined) {
       const per = new Map<string, number>();
       for (const sql of counted) per.set(sql.slice(0, 140), (per.get(sql.slice(0, 140)) ?? 0) + 1);
