@@ -17,7 +17,7 @@ import { ORIGIN, rawRecord, tempSqlite, testConfig } from './test-support/live.t
 
 const AT = '2026-11-20T10:00:00Z';
 
-function events(...records: Record<string, unknown>[]): CloudTrailEvent[] {
+function events(...records: Record<string, unknown>[]): readonly CloudTrailEvent[] {
   const batch = decodeRecords(records, ORIGIN, Date.parse(AT));
   assert.equal(batch.events.length, records.length);
   return batch.events;
