@@ -14,6 +14,7 @@ import { identityConflicts } from './event-identity.ts';
 import { count } from './live-context.ts';
 import type { BatchEffects, LiveContext } from './live-context.ts';
 import { affectedRemovals, caseTargetOf } from './live-triage.ts';
+import type { KeptWrites, KeptWritten } from './kept-writes.ts';
 import type { RetriageQueue } from './retriage-queue.ts';
 import { retriage } from './triage-writes.ts';
 import type { TriageWriteContext } from './triage-writes.ts';
@@ -51,7 +52,7 @@ interface Written {
 /** Detects, writes and triages one batch; answers once the re-triage it caused is done too. */
 export async function ingestEvents(
   ctx: IngestContext,
-  retriageQueue: RetriageQueue<string[]>,
+  { retriageQueue, keptWrites }: { retriageQueue: RetriageQueue<string[]>; keptWrites: KeptWrites },
   events: readonly CloudTrailEvent[],
   rejected: Rejected,
   received: number,
@@ -85,16 +86,14 @@ export async function ingestEvents(
     return { received, stored: 0, duplicates: 0, ignored, rejected: [], alerts: [], caseIds: [] };
   }
 
-  const pendingSightings = sightings.take();
-  const result = await ctx
-    .inTransaction((tx, effects) =>
-      writeBatch(ctx, tx, effects, { detected, rejected, origin, owners, now, pendingSightings, denials }),
-    )
-    .catch((error: unknown) => {
-      // Not written: the sightings go back to wait for the next write.
-      sightings.add(pendingSightings);
-      throw error;
-    });
+  const result =
+    ruleAlerts.length === 0 &&
+    aggregateRules.size === 0 &&
+    rejected.deadLetters.length === 0 &&
+    denials.length === 0
+      ? // Events to keep and nothing else: written with the other such requests of this turn (see kept-writes.ts).
+        keptWritten(kept, await keptWrites.write(kept))
+      : await writeAlone(ctx, { detected, rejected, origin, owners, now, denials });
   // Answered once the stored removals these events change are re-triaged too: a 2xx still means all is done.
   const retriagedCases = (await retriageQueue.mark(result.dirty)) ?? [];
   // After the commit: IAM calls never run inside a database transaction.
@@ -117,6 +116,34 @@ export async function ingestEvents(
     rejected: [...rejected.issues, ...result.conflicts],
     alerts: result.alerts,
     caseIds: [...new Set([...result.caseIds, ...retriagedCases])].sort(),
+  };
+}
+
+/** A batch written in its own job of the group commit: anything that alerts, dead-letters or records denials. */
+async function writeAlone(
+  ctx: IngestContext,
+  batch: Omit<Parameters<typeof writeBatch>[3], 'pendingSightings'>,
+): Promise<Written> {
+  const pendingSightings = ctx.sightings.take();
+  return ctx
+    .inTransaction((tx, effects) => writeBatch(ctx, tx, effects, { ...batch, pendingSightings }))
+    .catch((error: unknown) => {
+      // Not written: the sightings go back to wait for the next write.
+      ctx.sightings.add(pendingSightings);
+      throw error;
+    });
+}
+
+/** The outcome of a coalesced write in the terms of a batch's own (no alerts, no conflicts: nothing alerted). */
+function keptWritten(kept: readonly CloudTrailEvent[], written: KeptWritten): Written {
+  return {
+    conflicts: [],
+    stored: written.inserted.size,
+    duplicates: kept.length - written.inserted.size,
+    alerts: [],
+    caseIds: [],
+    // Duplicates count, as in writeBatch: a delivery retried after a failed re-triage marks its removals again.
+    dirty: written.nearRemoval ? [...kept] : [],
   };
 }
 

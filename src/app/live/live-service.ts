@@ -11,6 +11,7 @@ import type { LiveService, RecordOrigin } from './contract.ts';
 import { decodeBytes, decodeRecords } from './decode.ts';
 import type { DecodedBatch } from './decode.ts';
 import { ingestEvents } from './ingest-batch.ts';
+import { KeptWrites } from './kept-writes.ts';
 import { createTransactionRunner } from './live-context.ts';
 import type { LiveContext, LiveLogEntry, ResponseHooks } from './live-context.ts';
 import { createLiveMetrics } from './metrics.ts';
@@ -105,9 +106,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
   }
 
   const retriageQueue = new RetriageQueue((events) => flushRetriage(ctx, events));
+  const keptWrites = new KeptWrites(ctx);
 
   const ingest = (batch: DecodedBatch, origin: RecordOrigin) =>
-    ingestEvents(ctx, retriageQueue, batch.events, batch.rejected, batch.received, origin);
+    ingestEvents(ctx, { retriageQueue, keptWrites }, batch.events, batch.rejected, batch.received, origin);
 
   async function guarded<T>(where: string, fn: () => Promise<T>): Promise<T> {
     try {

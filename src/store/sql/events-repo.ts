@@ -109,6 +109,19 @@ const FIND_EVENTS = new PreparedQuery((db, v: EventSearch) => {
   return union.orderBy('time_ms').orderBy('id').limit(v.limit);
 });
 
+/**
+ * A list of `in` values padded to a power of two by repeating its last value (same rows: `in` ignores repeats). Each
+ * list length is another statement text (compiled and, on SQLite, prepared and kept), and a write of many requests
+ * probes with as many keys as it has callers: padded, a query has a handful of texts per list, not one per length.
+ */
+export function padded(values: readonly string[] | undefined): readonly string[] | undefined {
+  if (values === undefined || values.length <= 2) return values;
+  const length = 2 ** Math.ceil(Math.log2(values.length));
+  if (length === values.length) return values;
+  const last = values[values.length - 1]!;
+  return [...values, ...Array.from({ length: length - values.length }, () => last)];
+}
+
 /** Events and baseline sightings. */
 export class EventsRepo extends SqlRepository {
   async insertEvents(
@@ -162,12 +175,12 @@ export class EventsRepo extends SqlRepository {
       from,
       to,
       limit,
-      names: query.names,
-      actorKeys: query.actorKeys,
-      targetKeys: query.targetKeys,
-      accounts: query.accounts,
-      eitherActors,
-      eitherTargets,
+      names: padded(query.names),
+      actorKeys: padded(query.actorKeys),
+      targetKeys: padded(query.targetKeys),
+      accounts: padded(query.accounts),
+      eitherActors: padded(eitherActors),
+      eitherTargets: padded(eitherTargets),
     });
     const cache = this.caches?.events;
     return rows.map((row) =>

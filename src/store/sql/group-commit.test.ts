@@ -53,12 +53,17 @@ async function settledWithin<T>(promises: readonly Promise<T>[], ms = 10_000) {
 test('concurrent jobs share one commit; a failing job fails alone, the others commit', async () => {
   const db = fakeDatabase();
   const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
-  const first = queue.run((conn) => Promise.resolve(`first on ${conn}`));
-  const others = [
-    queue.run((conn) => Promise.resolve(`second on ${conn}`)),
-    queue.run(() => Promise.reject(new Error('bad record'))),
-    queue.run((conn) => Promise.resolve(`fourth on ${conn}`)),
-  ];
+  const others: Promise<string>[] = [];
+  // The others arrive while the first one's group is being written.
+  const first = queue.run((conn) => {
+    others.push(
+      queue.run((next) => Promise.resolve(`second on ${next}`)),
+      queue.run(() => Promise.reject(new Error('bad record'))),
+      queue.run((next) => Promise.resolve(`fourth on ${next}`)),
+    );
+    return Promise.resolve(`first on ${conn}`);
+  });
+  await first;
   const results = await settledWithin([first, ...others]);
   assert.deepEqual(
     results.map((result) =>
@@ -82,6 +87,28 @@ test('concurrent jobs share one commit; a failing job fails alone, the others co
     's2 commit',
     's2 done',
   ]);
+});
+
+test('jobs queued in the same turn of the event loop share one group, however they arrived', async () => {
+  const db = fakeDatabase();
+  const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
+  // Each from its own macrotask, as requests read from different sockets are: the writer starts after all of them.
+  const jobs = await new Promise<Promise<number>[]>((resolve) => {
+    const queued: Promise<number>[] = [];
+    for (let i = 0; i < 3; i++) setImmediate(() => queued.push(queue.run(() => Promise.resolve(i))));
+    setImmediate(() => resolve(queued));
+  });
+  jobs.push(queue.run(() => Promise.resolve(3)));
+  const results = await settledWithin(jobs);
+  assert.deepEqual(
+    results.map((result) => (result.status === 'fulfilled' ? result.value : null)),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    db.log.filter((line) => line.endsWith('begin') || line.endsWith('commit')),
+    ['s1 begin', 's1 commit'],
+    'one transaction for the four',
+  );
 });
 
 test('a job alone in its group fails by rolling the transaction back; the connection is reused unless that failed', async () => {
@@ -110,7 +137,8 @@ test('background jobs wait while foreground jobs are queued, and run one per tra
   ];
   await settledWithin(jobs);
   assert.deepEqual(order, ['fg1', 'fg2', 'fg3', 'bg1', 'bg2']);
-  assert.equal(db.log.filter((line) => line.endsWith('commit')).length, 4);
+  // The foreground jobs share one transaction; each background job has its own.
+  assert.equal(db.log.filter((line) => line.endsWith('commit')).length, 3);
 });
 
 test('every job settles when the database fails at each step (no caller waits forever)', async () => {
@@ -123,9 +151,14 @@ test('every job settles when the database fails at each step (no caller waits fo
   ] as const) {
     const db = fakeDatabase(fail);
     const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 2 });
-    const jobs = Array.from({ length: 10 }, (_, i) =>
-      queue.run(() => (i % 3 === 1 ? Promise.reject(new Error(`job ${i}`)) : Promise.resolve(i))),
-    );
+    const job = (i: number) => () =>
+      i % 3 === 1 ? Promise.reject(new Error(`job ${i}`)) : Promise.resolve(i);
+    // ROLLBACK is for a group of one: those jobs come one at a time; the others all in the same turn (one group).
+    const jobs: Promise<number>[] = [];
+    for (let i = 0; i < 10; i++) {
+      jobs.push(queue.run(job(i)));
+      if ('rollback' in fail) await jobs[i]!.catch(() => undefined);
+    }
     const results = await settledWithin(jobs);
     const rejected = results.filter((result) => result.status === 'rejected').length;
     // rollbackJob failing loses the transaction of the failed job only: the jobs after it go in the next group.

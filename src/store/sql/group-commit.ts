@@ -68,7 +68,11 @@ export class GroupCommitQueue<C> {
       (priority === 'background' ? this.#background : this.#foreground).push(job);
       if (this.#writers < this.#options.writers) {
         this.#writers++;
-        void this.#writeLoop();
+        // Started once the event loop has run every callback of this turn, not now: requests read from the sockets
+        // in the same turn then share the group. Started at once, the first took the writer alone, and on SQLite
+        // (whose statements never yield to the event loop) the whole group ran before the next socket was read,
+        // so nearly every group was a group of one and paid its own BEGIN and COMMIT.
+        setImmediate(() => void this.#writeLoop());
       }
     });
   }
