@@ -148,6 +148,14 @@ describe('who an event is about and who made it', () => {
       is: false,
     },
     {
+      what: 'an IAM user the record does not name',
+      event: ((event) => ({ ...event, actor: { ...event.actor, userName: null } }))(
+        makeEvent({ name: 'GetUser', at: at(0), actor: 'bob' }),
+      ),
+      user: 'bob',
+      is: false,
+    },
+    {
       what: 'a role session with the user name as session name',
       event: makeEvent({ name: 'GetUser', at: at(0), actor: 'bob', actorType: 'AssumedRole' }),
       user: 'bob',
@@ -373,6 +381,26 @@ describe('what joins a removal', () => {
       joins: false,
     },
     {
+      what: 'the serial deleted at the end of the incident (the longer of grace and follow-up)',
+      event: makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: at(WINDOWS.followUpWindowMs),
+        actor: 'erin',
+        serial: serialOf('erin'),
+      }),
+      joins: true,
+    },
+    {
+      what: 'the serial deleted a millisecond after the incident ends',
+      event: makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: at(WINDOWS.followUpWindowMs + 1),
+        actor: 'erin',
+        serial: serialOf('erin'),
+      }),
+      joins: false,
+    },
+    {
       what: 'the serial deleted in another account',
       event: inAccount(
         makeEvent({ name: 'DeleteVirtualMFADevice', at: at(5_000), actor: 'erin', serial: serialOf('erin') }),
@@ -512,6 +540,11 @@ describe('what joins a removal', () => {
       what: 'any device the caller creates after',
       events: [create(MINUTE, { serial: serialOf('spare') })],
       joins: true,
+    },
+    {
+      what: 'a device the caller creates a millisecond after the incident ends',
+      events: [create(WINDOWS.followUpWindowMs + 1, { serial: serialOf('spare') })],
+      joins: false,
     },
     {
       what: 'a device the caller creates before, never enabled',
