@@ -7,7 +7,7 @@ import type { Alert, CloudTrailEvent } from '../model/index.ts';
 import { Baseline, BaselineBuilder } from './baseline.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
 import { triageAlerts, type TriageOptions } from './triage.ts';
-import { makeEvent, removalAlert } from './test-support/events.ts';
+import { ACCOUNT, makeEvent, removalAlert } from './test-support/events.ts';
 import { PARIS_HOURS } from './test-support/triage.ts';
 
 /** An alert of a rule of our own on `event`, with its own base risk (several rules may alert on one event). */
@@ -172,6 +172,17 @@ void describe('triageAlerts: a window on some removals, and the write path witho
     assert.deepEqual(
       withBurst.map((alert) => alert.id),
       [...removalAlerts.map((alert) => alert.id), 'burst-u1-off'],
+    );
+    // The burst's alert lists each member removal by its caller's ARN.
+    assert.deepEqual(
+      withBurst[5]?.related,
+      removals.map((event) => ({
+        eventId: event.id,
+        name: 'DeactivateMFADevice',
+        time: event.time,
+        actor: `arn:aws:iam::${ACCOUNT}:user/mallory`,
+        relation: 'burst member',
+      })),
     );
     // The same member alerts, word for word, only the burst's own alert is missing.
     assert.deepEqual(without, withBurst.slice(0, -1));
