@@ -936,17 +936,22 @@ describe('bursts of removals by one caller', () => {
 });
 
 describe('orders that the input does not give', () => {
+  const erinEnables = (ms: number, device: string): CloudTrailEvent =>
+    makeEvent({
+      name: 'EnableMFADevice',
+      at: at(ms),
+      actor: 'erin',
+      target: 'erin',
+      serial: serialOf(device),
+    });
+  const adminCreates = (ms: number, device: string): CloudTrailEvent =>
+    makeEvent({ name: 'CreateVirtualMFADevice', at: at(ms), actor: 'admin', serial: serialOf(device) });
+
   it('a member goes to the same removal whatever order the correlations come in', () => {
     const first = erinRemoval({ at: at(0) });
     const second = erinRemoval({ at: at(10 * MINUTE), serial: serialOf('erin-2') });
     const third = erinRemoval({ at: at(20 * MINUTE), serial: serialOf('erin-3') });
-    const before = makeEvent({
-      name: 'EnableMFADevice',
-      at: at(-5 * MINUTE),
-      actor: 'erin',
-      target: 'erin',
-      serial: serialOf('erin-4'),
-    });
+    const before = erinEnables(-5 * MINUTE, 'erin-4');
     const after = makeEvent({ name: 'CreateAccessKey', at: at(25 * MINUTE), actor: 'x', target: 'erin' });
     const correlations = correlateRemovals([first, second, third, before, after], WINDOWS, END);
     for (const order of [
@@ -962,32 +967,10 @@ describe('orders that the input does not give', () => {
 
   it("a removal's creations are oldest first, though the enabled-after ones are gathered first", () => {
     const removal = erinRemoval();
-    const early = makeEvent({
-      name: 'CreateVirtualMFADevice',
-      at: at(-20 * MINUTE),
-      actor: 'admin',
-      serial: serialOf('erin-b'),
-    });
-    const enabledBefore = makeEvent({
-      name: 'EnableMFADevice',
-      at: at(-10 * MINUTE),
-      actor: 'erin',
-      target: 'erin',
-      serial: serialOf('erin-b'),
-    });
-    const late = makeEvent({
-      name: 'CreateVirtualMFADevice',
-      at: at(MINUTE),
-      actor: 'admin',
-      serial: serialOf('erin-c'),
-    });
-    const enable = makeEvent({
-      name: 'EnableMFADevice',
-      at: at(2 * MINUTE),
-      actor: 'erin',
-      target: 'erin',
-      serial: serialOf('erin-c'),
-    });
+    const early = adminCreates(-20 * MINUTE, 'erin-b');
+    const enabledBefore = erinEnables(-10 * MINUTE, 'erin-b');
+    const late = adminCreates(MINUTE, 'erin-c');
+    const enable = erinEnables(2 * MINUTE, 'erin-c');
     assert.deepEqual(ids(correlate([removal, early, enabledBefore, late, enable]).creations), [
       early.id,
       late.id,
