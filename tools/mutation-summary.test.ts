@@ -1,11 +1,11 @@
 // The mutation score per folder, as Stryker defines it: killed and timed out over everything that ran or had no test.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { formatScores, readScore, reportName, scoreReport } from './mutation-summary.ts';
+import { MAX_REPORT_NAME, formatScores, readScore, reportName, scoreReport } from './mutation-summary.ts';
 
 const mutants = (...statuses: string[]) => statuses.map((status, i) => ({ id: String(i), status }));
 
@@ -82,5 +82,51 @@ void describe('mutation report names', () => {
       tests: ['src/posture/policy/arn.test.ts'],
     });
     assert.equal(two, 'posture-policy@posture.policy.arn+posture.policy.wildcard');
+  });
+
+  void it('shortens the name of a run over many files with a stable hash, so it still fits a file name', () => {
+    const checks = [
+      'iam_user_mfa_enforced_by_policy',
+      'iam_root_hardware_mfa_enabled',
+      'iam_user_hardware_mfa_enabled',
+      'iam_console_user_without_mfa',
+      'iam_root_mfa_enabled',
+      'iam_user_access_key_unused',
+      'iam_user_console_access_unused',
+      'iam_user_no_setup_initial_access_key',
+      'iam_user_two_active_access_keys',
+      'iam_virtual_mfa_device_unassigned',
+    ];
+    const files = checks.map((check) => `src/posture/checks/${check}/index.ts`);
+    const name = reportName({ target: 'posture-checks', files, tests: [] });
+    assert.ok(name.length <= MAX_REPORT_NAME, `${name.length} characters`);
+    assert.match(
+      name,
+      /^posture-checks@posture\.checks\.iam_user_mfa_enforced_by_policy\.index\+.*~[0-9a-f]{16}$/,
+    );
+    // The same run always finds its report again; a run that differs only past the cut has a report of its own.
+    assert.equal(reportName({ target: 'posture-checks', files: [...files], tests: [] }), name);
+    const changed = [...files.slice(0, -1), 'src/posture/checks/iam_user_mfa_enforced_by_policy/inputs.ts'];
+    assert.notEqual(reportName({ target: 'posture-checks', files: changed, tests: [] }), name);
+    // Every file the run writes under that name can be made (the old name died here with ENAMETOOLONG).
+    const dir = mkdtempSync(path.join(tmpdir(), 'mutation-name-'));
+    try {
+      for (const suffix of ['.json', '.incremental.json', '.test.mjs'])
+        writeFileSync(path.join(dir, name + suffix), '');
+      mkdirSync(path.join(dir, name));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('keeps a name of up to MAX_REPORT_NAME characters as it is', () => {
+    const target = 'posture-policy';
+    const room = MAX_REPORT_NAME - `${target}@policy.`.length;
+    const exact = reportName({ target, files: [`src/policy/${'a'.repeat(room)}.ts`], tests: [] });
+    assert.equal(exact, `${target}@policy.${'a'.repeat(room)}`);
+    assert.equal(exact.length, MAX_REPORT_NAME);
+    const over = reportName({ target, files: [`src/policy/${'a'.repeat(room + 1)}.ts`], tests: [] });
+    assert.equal(over.length, MAX_REPORT_NAME);
+    assert.match(over, /^posture-policy@policy\.a+~[0-9a-f]{16}$/);
   });
 });

@@ -1,5 +1,6 @@
 // Summarises StrykerJS JSON reports (mutation-testing-report-schema) into one score line per target folder.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseFileSpec } from './mutation-args.ts';
 
@@ -34,7 +35,25 @@ export function reportName(run: MutationRun): string {
       .replace(/[^A-Za-z0-9_-]+/g, '.');
     return lines === null ? name : `${name}.L${lines.from}-${lines.to}`;
   });
-  return `${run.target}@${files.join('+')}`;
+  return shortened(`${run.target}@${files.join('+')}`);
+}
+
+/**
+ * The longest report name kept as it is. The name becomes file names (`<name>.incremental.json`, the longest) and a
+ * sandbox folder, and a file name may have at most 255 bytes: ten files of a target made a name past that, and the
+ * run died with ENAMETOOLONG. 120 leaves room for the suffixes and still reads as the files it names.
+ */
+export const MAX_REPORT_NAME = 120;
+
+/**
+ * A name longer than MAX_REPORT_NAME keeps its beginning (the target and the first files, for a reader) and ends
+ * with a hash of the whole name: stable, so a re-run finds its report and incremental file again, and different
+ * for two lists of files that only differ past the cut.
+ */
+function shortened(name: string): string {
+  if (name.length <= MAX_REPORT_NAME) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return `${name.slice(0, MAX_REPORT_NAME - hash.length - 1)}~${hash}`;
 }
 
 export interface MutationScore {

@@ -142,3 +142,76 @@ describe('removal KPIs: what counts as a removal', () => {
     assert.equal(percentile([], 50), null);
   });
 });
+
+describe('removal KPIs: figures at their edges', () => {
+  it('takes the nearest rank, rounding the rank up, and never reads past either end', () => {
+    // 50% of three values is rank 1.5: up to the second value, not down to the first.
+    assert.equal(percentile([1, 2, 3], 50), 2);
+    assert.equal(percentile([10, 20, 30, 40], 10), 10);
+    // Rank 0 (p = 0) is the first value; a rank past the end (p over 100) is the last.
+    assert.equal(percentile([7, 8], 0), 7);
+    assert.equal(percentile([7, 8], 150), 8);
+  });
+
+  it('sorts months whatever order the alerts come in, and counts every classification from 0', () => {
+    const kpis = computeRemovalKpis([
+      triaged('2026-12-01T10:00:00Z', 'unauthorized', 10),
+      triaged('2026-09-01T10:00:00Z', 'approved', 9),
+      triaged('2027-01-01T10:00:00Z', 'rotation', 100),
+      triaged('2026-11-01T10:00:00Z', 'rotation', 20),
+      triaged('2026-10-01T10:00:00Z', 'suspicious'),
+    ]);
+    assert.deepEqual(
+      kpis.months.map((m) => m.month),
+      ['2026-09', '2026-10', '2026-11', '2026-12', '2027-01'],
+    );
+    assert.deepEqual(kpis.byClassification, {
+      rotation: 2,
+      approved: 1,
+      'admin-reset': 0,
+      verified: 0,
+      suspicious: 1,
+      unauthorized: 1,
+      unresolved: 0,
+    });
+    assert.deepEqual(kpis.months[0]?.byClassification, {
+      rotation: 0,
+      approved: 1,
+      'admin-reset': 0,
+      verified: 0,
+      suspicious: 0,
+      unauthorized: 0,
+      unresolved: 0,
+    });
+    // Windows sorted as numbers (9 < 10 < 20 < 100), not as text.
+    assert.deepEqual(kpis.vulnerabilityWindow, {
+      count: 4,
+      medianSeconds: 10,
+      p90Seconds: 100,
+      maxSeconds: 100,
+    });
+    // 3 of 5 explained automatically; a share that does not divide evenly is rounded to one decimal.
+    assert.equal(kpis.autoExplainedPercent, 60);
+    const third = computeRemovalKpis([
+      triaged('2026-12-01T10:00:00Z', 'rotation'),
+      triaged('2026-12-02T10:00:00Z', 'verified'),
+      triaged('2026-12-03T10:00:00Z', 'suspicious'),
+    ]);
+    assert.equal(third.autoExplainedPercent, 33.3);
+  });
+
+  it('counts a root removal only by its root-target reason', () => {
+    const withReasons = (at: string, codes: string[]): Alert => ({
+      ...triaged(at, 'suspicious'),
+      reasons: codes.map((code) => ({ code, message: code, weight: 10 })),
+    });
+    const kpis = computeRemovalKpis([
+      withReasons('2026-12-01T10:00:00Z', ['new-ip', 'no-ticket']),
+      withReasons('2026-12-02T10:00:00Z', []),
+      withReasons('2026-12-03T10:00:00Z', ['new-ip', 'root-target']),
+      triaged('2026-12-04T10:00:00Z', 'suspicious'),
+    ]);
+    assert.equal(kpis.removals, 4);
+    assert.equal(kpis.rootRemovals, 1);
+  });
+});

@@ -151,4 +151,23 @@ describe('verification tokens: correctly signed but not ours to accept', () => {
       reason: 'forged',
     });
   });
+
+  it('counts the whitespace around a token in its 1024 characters', () => {
+    // The length is checked before the trim: a minted token padded to exactly 1024 is read, one more is refused.
+    const token = signVerificationToken(SECRET, good);
+    const padded = (length: number): string => `${token}${' '.repeat(length - token.length)}`;
+    assert.equal(checkVerificationToken(SECRET, padded(1024), NOW).ok, true);
+    assert.deepEqual(checkVerificationToken(SECRET, padded(1025), NOW), { ok: false, reason: 'forged' });
+  });
+
+  it('refuses a character before either part that base64url decoding would skip', () => {
+    // Node's base64url decoder drops characters it does not know, so `!<signature>` decodes to the right MAC:
+    // only the shape check, anchored at both ends, refuses it.
+    const token = signVerificationToken(SECRET, good);
+    const [payload, signature] = token.split('.') as [string, string];
+    assert.ok(Buffer.from(`!${signature}`, 'base64url').equals(Buffer.from(signature, 'base64url')));
+    // (An edited payload needs no such check: the MAC is over its text, so it fails the signature first.)
+    for (const edited of [`${payload}.!${signature}`, `${payload}.${signature}!`])
+      assert.deepEqual(checkVerificationToken(SECRET, edited, NOW), { ok: false, reason: 'forged' }, edited);
+  });
 });

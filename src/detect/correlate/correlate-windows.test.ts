@@ -148,6 +148,14 @@ describe('who an event is about and who made it', () => {
       is: false,
     },
     {
+      what: 'an IAM user the record does not name',
+      event: ((event) => ({ ...event, actor: { ...event.actor, userName: null } }))(
+        makeEvent({ name: 'GetUser', at: at(0), actor: 'bob' }),
+      ),
+      user: 'bob',
+      is: false,
+    },
+    {
       what: 'a role session with the user name as session name',
       event: makeEvent({ name: 'GetUser', at: at(0), actor: 'bob', actorType: 'AssumedRole' }),
       user: 'bob',
@@ -272,6 +280,16 @@ describe('the target of a removal that names only a serial', () => {
       from: 'serial',
     },
   ];
+  it('through the correlation, only MFA device calls name the serial: a list call with it names nobody', () => {
+    // resolveTarget trusts its caller to hand it device calls; correlateRemovals indexes only those by serial.
+    const listing = naming(-MINUTE, 'hal', { name: 'ListMFADevices' });
+    assert.equal(listing.target.serialNumber, serial);
+    assert.deepEqual(
+      [correlate([removal, listing]).target, correlate([removal, listing]).targetFrom],
+      [null, null],
+    );
+  });
+
   for (const c of cases) {
     it(`${c.what}: ${String(c.user)}`, () => {
       assert.deepEqual(resolveTarget(removal, [...c.events, removal], WINDOWS), {
@@ -370,6 +388,31 @@ describe('what joins a removal', () => {
         actor: 'erin',
         serial: serialOf('erin'),
       }),
+      joins: false,
+    },
+    {
+      what: 'the serial deleted at the end of the incident (the longer of grace and follow-up)',
+      event: makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: at(WINDOWS.followUpWindowMs),
+        actor: 'erin',
+        serial: serialOf('erin'),
+      }),
+      joins: true,
+    },
+    {
+      what: 'the serial deleted a millisecond after the incident ends',
+      event: makeEvent({
+        name: 'DeleteVirtualMFADevice',
+        at: at(WINDOWS.followUpWindowMs + 1),
+        actor: 'erin',
+        serial: serialOf('erin'),
+      }),
+      joins: false,
+    },
+    {
+      what: 'the serial enabled again after (no deletion)',
+      event: makeEvent({ name: 'EnableMFADevice', at: at(5_000), actor: 'erin', serial: serialOf('erin') }),
       joins: false,
     },
     {
@@ -514,8 +557,23 @@ describe('what joins a removal', () => {
       joins: true,
     },
     {
+      what: 'a device the caller creates a millisecond after the incident ends',
+      events: [create(WINDOWS.followUpWindowMs + 1, { serial: serialOf('spare') })],
+      joins: false,
+    },
+    {
       what: 'a device the caller creates before, never enabled',
       events: [create(-MINUTE, { serial: serialOf('spare') })],
+      joins: false,
+    },
+    {
+      what: 'another call the caller makes after (no creation)',
+      events: [makeEvent({ name: 'CreateAccessKey', at: at(MINUTE), actor: 'erin', target: 'erin' })],
+      joins: false,
+    },
+    {
+      what: 'a device the same caller creates after in another account',
+      events: [inAccount(create(MINUTE, { serial: serialOf('spare') }), OTHER_ACCOUNT)],
       joins: false,
     },
     {
@@ -654,6 +712,11 @@ describe('what joins a removal', () => {
     },
     { what: 'an unrelated call', event: about('TagUser', MINUTE), kind: null },
     { what: 'an access key before the removal', event: about('CreateAccessKey', -MINUTE), kind: null },
+    {
+      what: 'another call by a session without MFA (no sign-in)',
+      event: about('GetUser', MINUTE, { mfaUsed: false }),
+      kind: null,
+    },
     {
       what: 'an access key for another user',
       event: about('CreateAccessKey', MINUTE, { target: 'fay' }),
@@ -834,6 +897,28 @@ describe('bursts of removals by one caller', () => {
     assert.equal(burst.windowSeconds, 61);
   });
 
+  it('each member holds the burst as it stood at it: distinct users so far, seconds since the first', () => {
+    const events = [
+      removal(0, 'u1'),
+      removal(1.5, 'u1'),
+      removal(2.0004, null, 'mallory', { serial: serialOf('x') }),
+      removal(3, 'u2'),
+      removal(4.5, 'u3'),
+    ];
+    const burst = findBursts(events, WINDOWS).get(events[0]!.id)!;
+    assert.deepEqual(
+      events.map((event) => burst.soFar.get(event.id)),
+      [
+        { count: 1, windowSeconds: 0 },
+        { count: 1, windowSeconds: 90 },
+        // The unnamed target is mallory herself here (an IAM user calling for itself): a second user.
+        { count: 2, windowSeconds: 120 },
+        { count: 3, windowSeconds: 180 },
+        { count: 4, windowSeconds: 270 },
+      ],
+    );
+  });
+
   it('each removal of a burst carries it through correlation; others carry none', () => {
     const events = [removal(0, 'u1'), removal(1, 'u2'), removal(2, 'u3'), removal(30, 'u4')];
     const correlations = correlateRemovals(events, WINDOWS, END);
@@ -847,5 +932,57 @@ describe('bursts of removals by one caller', () => {
     assert.equal(BURST_RULE.matches({ event: removal(0, 'u1'), ecs: () => ({}) }), false);
     assert.equal(BURST_RULE.eventNames?.size, 0);
     assert.equal(BURST_RULE.meta.severity, 'high');
+  });
+});
+
+describe('orders that the input does not give', () => {
+  const erinEnables = (ms: number, device: string): CloudTrailEvent =>
+    makeEvent({
+      name: 'EnableMFADevice',
+      at: at(ms),
+      actor: 'erin',
+      target: 'erin',
+      serial: serialOf(device),
+    });
+  const adminCreates = (ms: number, device: string): CloudTrailEvent =>
+    makeEvent({ name: 'CreateVirtualMFADevice', at: at(ms), actor: 'admin', serial: serialOf(device) });
+
+  it('a member goes to the same removal whatever order the correlations come in', () => {
+    const first = erinRemoval({ at: at(0) });
+    const second = erinRemoval({ at: at(10 * MINUTE), serial: serialOf('erin-2') });
+    const third = erinRemoval({ at: at(20 * MINUTE), serial: serialOf('erin-3') });
+    const before = erinEnables(-5 * MINUTE, 'erin-4');
+    const after = makeEvent({ name: 'CreateAccessKey', at: at(25 * MINUTE), actor: 'x', target: 'erin' });
+    const correlations = correlateRemovals([first, second, third, before, after], WINDOWS, END);
+    for (const order of [
+      correlations,
+      [...correlations].reverse(),
+      [correlations[1]!, correlations[2]!, correlations[0]!],
+    ]) {
+      const owners = assignMembers(order);
+      assert.equal(owners.get(before.id), first.id);
+      assert.equal(owners.get(after.id), third.id);
+    }
+  });
+
+  it("a removal's creations are oldest first, though the enabled-after ones are gathered first", () => {
+    const removal = erinRemoval();
+    const early = adminCreates(-20 * MINUTE, 'erin-b');
+    const enabledBefore = erinEnables(-10 * MINUTE, 'erin-b');
+    const late = adminCreates(MINUTE, 'erin-c');
+    const enable = erinEnables(2 * MINUTE, 'erin-c');
+    assert.deepEqual(ids(correlate([removal, early, enabledBefore, late, enable]).creations), [
+      early.id,
+      late.id,
+    ]);
+  });
+
+  it('an earlier successful removal by the same caller is no precursor (only a refused one is an attempt)', () => {
+    const earlier = makeEvent({ name: 'DeactivateMFADevice', at: at(-MINUTE), actor: 'erin', target: 'fay' });
+    const removal = erinRemoval();
+    const correlation = correlateRemovals([earlier, removal], WINDOWS, END).find(
+      (c) => c.removal.id === removal.id,
+    )!;
+    assert.deepEqual(correlation.precursors, []);
   });
 });
