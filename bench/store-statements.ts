@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
 let statements = 0;
 const counted: string[] = [];
 // Counted where each driver hands a statement over: pg's Client.query, better-sqlite3's Statement run/all/get.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with the client as `this` below
 const clientQuery = pg.Client.prototype.query as (...a: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   statements++;
