@@ -3,6 +3,7 @@
 import type { Alert, Case, CaseState, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import type { BaselineSightingsTx, SightingRow } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
+import type { RemovalChainsTx } from './removal-chains.ts';
 import type { KpiFactsTx } from './kpi-facts.ts';
 import type { PostureSnapshotsTx } from './posture-snapshots.ts';
 import type { SessionLinksTx } from './session-links.ts';
@@ -460,6 +461,7 @@ export interface StoreTx
     JobLeasesTx,
     KpiFactsTx,
     PostureSnapshotsTx,
+    RemovalChainsTx,
     ResponseActionsTx,
     SessionLinksTx {
   // Events -------------------------------------------------------------------------------------
