@@ -40,6 +40,11 @@ export interface EventQuery {
   readonly targetKeys?: readonly string[];
   readonly accounts?: readonly string[];
   /**
+   * Only events that name no target user (a device call that names only a serial): the removals a window must still
+   * see of an account when the named ones are read by their target.
+   */
+  readonly untargeted?: boolean;
+  /**
    * Events by any of these actors OR about any of these targets (each list may be empty), besides the filters above:
    * one statement where two would ask the same window twice (a round trip less per write on PostgreSQL).
    */
