@@ -1,7 +1,7 @@
 // Triage of MFA removals: turns each incident's correlation and context into named evidence, then the decision table's classification, risk score and reasons.
 
 import { assignMembers, byTime, correlateRemovals, isCallerUser, isMfaRemoval } from '../detect/index.ts';
-import type { RelatedFinding, RemovalCorrelation } from '../detect/index.ts';
+import type { Burst, RelatedFinding, RemovalCorrelation } from '../detect/index.ts';
 import type {
   Alert,
   Classification,
@@ -628,6 +628,8 @@ export interface TriageOptions {
    * assesses every member, which per removal made a burst quadratic). Default true.
    */
   readonly bursts?: boolean;
+  /** Each removal's burst from the stored chain summaries (see correlateRemovals); without it, cut from the events. */
+  readonly chainBursts?: ReadonlyMap<string, Burst>;
 }
 
 /** An alert on another event of a removal's incident: the removal's assessment, with the removal named first. */
@@ -690,7 +692,12 @@ function burstReference(
  * Pure: same input, same output, whatever the order of events and alerts.
  */
 export function triageAlerts(input: TriageInput, options: TriageOptions = {}): Alert[] {
-  const correlations = correlateRemovals(input.events, input.config, input.coverageEndMs);
+  const correlations = correlateRemovals(
+    input.events,
+    input.config,
+    input.coverageEndMs,
+    options.chainBursts,
+  );
   const byRemoval = new Map(correlations.map((correlation) => [correlation.removal.id, correlation]));
   const owners = assignMembers(correlations);
   const assessed = new Map<string, Assessment>();

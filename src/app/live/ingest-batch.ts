@@ -14,6 +14,8 @@ import { identityConflicts } from './event-identity.ts';
 import { count } from './live-context.ts';
 import type { BatchEffects, LiveContext } from './live-context.ts';
 import { affectedRemovals, caseTargetOf } from './live-triage.ts';
+import { stepRemovalChains } from './removal-chain.ts';
+import type { ChainSteps } from './removal-chain.ts';
 import type { RetriageQueue } from './retriage-queue.ts';
 import { retriage } from './triage-writes.ts';
 import type { TriageWriteContext } from './triage-writes.ts';
@@ -46,6 +48,8 @@ interface Written {
   readonly caseIds: string[];
   /** Events whose stored removals wait for the coalesced re-triage (none: nothing to wait for). */
   readonly dirty: CloudTrailEvent[];
+  /** What stepping the removals' chains decided (see removal-chain.ts), for the re-triage. */
+  readonly chains: ChainSteps;
 }
 
 /** Detects, writes and triages one batch; answers once the re-triage it caused is done too. */
@@ -96,7 +100,11 @@ export async function ingestEvents(
       throw error;
     });
   // Answered once the stored removals these events change are re-triaged too: a 2xx still means all is done.
-  const retriagedCases = (await retriageQueue.mark(result.dirty)) ?? [];
+  const retriagedCases =
+    (await retriageQueue.mark(result.dirty, {
+      decided: result.chains.standings.keys(),
+      changed: result.chains.changed,
+    })) ?? [];
   // After the commit: IAM calls never run inside a database transaction.
   if (ctx.responder !== undefined) {
     await ctx.responder.eventsIngested(kept);
@@ -177,6 +185,8 @@ async function writeBatch(
   for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
   await tx.recordDenials(denials);
   const inserted = await tx.insertEvents(kept, { sightings: pendingSightings });
+  // Each new removal's burst standing from its caller's chain summary, stepped in this transaction.
+  const chains = await stepRemovalChains(tx, inserted.inserted, triageConfig);
   // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
   const insertedNow = new Set(inserted.inserted);
   const duplicates = kept.filter((event) => !insertedNow.has(event) && alertsOf.has(event));
@@ -217,7 +227,10 @@ async function writeBatch(
   const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
   const dirty = others.length > 0 ? settled : [];
   // When a re-triage follows, it writes the bursts' alerts, once per flush instead of once per removal.
-  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now, dirty.length === 0);
+  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now, {
+    bursts: dirty.length === 0,
+    standings: chains.standings,
+  });
   const touched = retriaged.touched;
 
   const synced = await joinCases(ctx, tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
@@ -235,6 +248,7 @@ async function writeBatch(
     alerts: [...effects.newAlerts.values()],
     caseIds: [...effects.caseIds].sort(),
     dirty,
+    chains,
   };
 }
 

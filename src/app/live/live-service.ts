@@ -104,7 +104,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     return owners;
   }
 
-  const retriageQueue = new RetriageQueue((events) => flushRetriage(ctx, events));
+  const retriageQueue = new RetriageQueue((events, chains) => flushRetriage(ctx, events, chains));
 
   const ingest = (batch: DecodedBatch, origin: RecordOrigin) =>
     ingestEvents(ctx, retriageQueue, batch.events, batch.rejected, batch.received, origin);

@@ -23,6 +23,16 @@ import { byTime } from '../../detect/index.ts';
  */
 const MAX_PAUSE_MS = 1000;
 
+/**
+ * What the writes already decided about their removals' chains (see removal-chain.ts): the flush need not walk the
+ * chain of a decided removal, and re-triages the removals whose standing changed. A removal marked by one write as
+ * decided and by another as not (a retried delivery: stored already, so not stepped again) is walked.
+ */
+export interface ChainDecisions {
+  readonly decided: ReadonlySet<string>;
+  readonly changed: readonly CloudTrailEvent[];
+}
+
 interface Waiter<T> {
   readonly resolve: (result: T | undefined) => void;
   readonly reject: (error: unknown) => void;
@@ -30,14 +40,17 @@ interface Waiter<T> {
 
 /** `T`: what a flush reports to everyone who waited for it (the live service: the cases it touched). */
 export class RetriageQueue<T> {
-  readonly #flush: (events: readonly CloudTrailEvent[]) => Promise<T>;
+  readonly #flush: (events: readonly CloudTrailEvent[], chains: ChainDecisions) => Promise<T>;
   #pending = new Map<string, CloudTrailEvent>();
+  /** By removal id: true while every mark of it said it was decided. */
+  #decided = new Map<string, boolean>();
+  #changed = new Map<string, CloudTrailEvent>();
   #waiters: Waiter<T>[] = [];
   #running = false;
   #flushes = 0;
 
   /** `flush` re-triages what it is given in one go; it may be called again as soon as it settles. */
-  constructor(flush: (events: readonly CloudTrailEvent[]) => Promise<T>) {
+  constructor(flush: (events: readonly CloudTrailEvent[], chains: ChainDecisions) => Promise<T>) {
     this.#flush = flush;
   }
 
@@ -56,13 +69,22 @@ export class RetriageQueue<T> {
    * has committed (undefined when nothing was marked), rejects with its error when that flush fails (the caller's
    * delivery is then retried, and its events mark them again).
    */
-  mark(events: Iterable<CloudTrailEvent>): Promise<T | undefined> {
+  mark(
+    events: Iterable<CloudTrailEvent>,
+    chains: { readonly decided: Iterable<string>; readonly changed: Iterable<CloudTrailEvent> } = {
+      decided: [],
+      changed: [],
+    },
+  ): Promise<T | undefined> {
     let any = false;
+    const decided = new Set(chains.decided);
     for (const event of events) {
       this.#pending.set(event.id, event);
+      this.#decided.set(event.id, decided.has(event.id) && this.#decided.get(event.id) !== false);
       any = true;
     }
     if (!any) return Promise.resolve(undefined);
+    for (const event of chains.changed) this.#changed.set(event.id, event);
     const done = new Promise<T | undefined>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#running) {
       this.#running = true;
@@ -74,13 +96,19 @@ export class RetriageQueue<T> {
   async #drain(): Promise<void> {
     while (this.#pending.size > 0) {
       const batch = [...this.#pending.values()].sort(byTime);
+      const chains: ChainDecisions = {
+        decided: new Set([...this.#decided].flatMap(([id, decided]) => (decided ? [id] : []))),
+        changed: [...this.#changed.values()].sort(byTime),
+      };
       const waiters = this.#waiters;
       this.#pending = new Map();
+      this.#decided = new Map();
+      this.#changed = new Map();
       this.#waiters = [];
       this.#flushes++;
       const started = performance.now();
       try {
-        const result = await this.#flush(batch);
+        const result = await this.#flush(batch, chains);
         for (const waiter of waiters) waiter.resolve(result);
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);

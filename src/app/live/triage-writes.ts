@@ -5,6 +5,8 @@ import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { StoreTx } from '../../store/index.ts';
 import { keepOwnerAnswer } from './owner-answer.ts';
+import type { ChainStanding } from './removal-chain.ts';
+import type { ChainDecisions } from './retriage-queue.ts';
 import { joinCases, syncCase } from './case-steps.ts';
 import type { CaseStepContext } from './case-steps.ts';
 import { count } from './live-context.ts';
@@ -42,11 +44,21 @@ export async function retriage(
   effects: BatchEffects,
   removals: readonly CloudTrailEvent[],
   now: number,
-  /** False when a coalesced re-triage follows that writes the bursts' alerts (see TriageOptions.bursts). */
-  bursts = true,
+  options: {
+    /** False when a coalesced re-triage follows that writes the bursts' alerts (see TriageOptions.bursts). */
+    readonly bursts?: boolean;
+    /** The burst standing of the removals this write stepped (see removal-chain.ts). */
+    readonly standings?: ReadonlyMap<string, ChainStanding>;
+  } = {},
 ): Promise<Retriaged> {
   const { rules, triageConfig, coverageEnd } = ctx;
-  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now), bursts };
+  const context = {
+    rules,
+    config: triageConfig,
+    coverageEndMs: coverageEnd(now),
+    bursts: options.bursts ?? true,
+    ...(options.standings === undefined ? {} : { standings: options.standings }),
+  };
   return applyTriaged(ctx, tx, effects, await triageStoredRemovals(tx, removals, context), now);
 }
 
@@ -103,6 +115,7 @@ async function applyTriaged(
 export async function flushRetriage(
   ctx: TriageWriteContext,
   events: readonly CloudTrailEvent[],
+  chains: ChainDecisions = { decided: new Set(), changed: [] },
 ): Promise<string[]> {
   const { store, rules, triageConfig, coverageEnd, flushGuards, inTransaction, resolveOwners } = ctx;
   const now = ctx.clock();
@@ -118,7 +131,10 @@ export async function flushRetriage(
   const guard = new Set<string>();
   flushGuards.add(guard);
   try {
-    const removals = await affectedRemovals(store, events, triageConfig);
+    const affected = await affectedRemovals(store, events, triageConfig, 'all', new Set(), chains.decided);
+    const removals = [
+      ...new Map([...affected, ...chains.changed].map((event) => [event.id, event])).values(),
+    ];
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
     const triaged = await triageStoredRemovals(store, removals, context);
     const caseIds = new Set<string>();
