@@ -100,11 +100,7 @@ export async function ingestEvents(
       throw error;
     });
   // Answered once the stored removals these events change are re-triaged too: a 2xx still means all is done.
-  const retriagedCases =
-    (await retriageQueue.mark(result.dirty, {
-      decided: result.chains.standings.keys(),
-      changed: result.chains.changed,
-    })) ?? [];
+  const retriagedCases = (await retriageQueue.mark(result.dirty, result.chains)) ?? [];
   // After the commit: IAM calls never run inside a database transaction.
   if (ctx.responder !== undefined) {
     await ctx.responder.eventsIngested(kept);

@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { byTime } from '../../detect/index.ts';
+import type { ChainStanding } from './removal-chain.ts';
 
 /**
  * After a flush, when marks are already waiting, the next one starts only after a pause as long as the flush took
@@ -31,6 +32,8 @@ const MAX_PAUSE_MS = 1000;
 export interface ChainDecisions {
   readonly decided: ReadonlySet<string>;
   readonly changed: readonly CloudTrailEvent[];
+  /** The decided removals' standing, as the write found it. */
+  readonly standings: ReadonlyMap<string, ChainStanding>;
 }
 
 interface Waiter<T> {
@@ -45,6 +48,7 @@ export class RetriageQueue<T> {
   /** By removal id: true while every mark of it said it was decided. */
   #decided = new Map<string, boolean>();
   #changed = new Map<string, CloudTrailEvent>();
+  #standings = new Map<string, ChainStanding>();
   #waiters: Waiter<T>[] = [];
   #running = false;
   #flushes = 0;
@@ -71,20 +75,20 @@ export class RetriageQueue<T> {
    */
   mark(
     events: Iterable<CloudTrailEvent>,
-    chains: { readonly decided: Iterable<string>; readonly changed: Iterable<CloudTrailEvent> } = {
-      decided: [],
-      changed: [],
-    },
+    chains: {
+      readonly standings: ReadonlyMap<string, ChainStanding>;
+      readonly changed: Iterable<CloudTrailEvent>;
+    } = { standings: new Map(), changed: [] },
   ): Promise<T | undefined> {
     let any = false;
-    const decided = new Set(chains.decided);
     for (const event of events) {
       this.#pending.set(event.id, event);
-      this.#decided.set(event.id, decided.has(event.id) && this.#decided.get(event.id) !== false);
+      this.#decided.set(event.id, chains.standings.has(event.id) && this.#decided.get(event.id) !== false);
       any = true;
     }
     if (!any) return Promise.resolve(undefined);
     for (const event of chains.changed) this.#changed.set(event.id, event);
+    for (const [id, standing] of chains.standings) this.#standings.set(id, standing);
     const done = new Promise<T | undefined>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#running) {
       this.#running = true;
@@ -96,14 +100,17 @@ export class RetriageQueue<T> {
   async #drain(): Promise<void> {
     while (this.#pending.size > 0) {
       const batch = [...this.#pending.values()].sort(byTime);
+      const decided = new Set([...this.#decided].flatMap(([id, held]) => (held ? [id] : [])));
       const chains: ChainDecisions = {
-        decided: new Set([...this.#decided].flatMap(([id, decided]) => (decided ? [id] : []))),
+        decided,
         changed: [...this.#changed.values()].sort(byTime),
+        standings: new Map([...this.#standings].filter(([id]) => decided.has(id))),
       };
       const waiters = this.#waiters;
       this.#pending = new Map();
       this.#decided = new Map();
       this.#changed = new Map();
+      this.#standings = new Map();
       this.#waiters = [];
       this.#flushes++;
       const started = performance.now();
