@@ -11,7 +11,13 @@ export {
   userAgentFamily,
 } from './baseline.ts';
 export type { BaselineData, BaselineSighting, BaselineTransfer } from './baseline.ts';
-export { assessRemoval, INVESTIGATION_FIELDS, judgedActors, triageAlerts } from './triage.ts';
+export {
+  assessRemoval,
+  extendBurstAlert,
+  INVESTIGATION_FIELDS,
+  judgedActors,
+  triageAlerts,
+} from './triage.ts';
 export type { Assessment, TriageInput, TriageOptions } from './triage.ts';
 export {
   ADMIN_RESET_MAX_SCORE,

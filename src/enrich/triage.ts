@@ -1,7 +1,14 @@
 // Triage of MFA removals: turns each incident's correlation and context into named evidence, then the decision table's classification, risk score and reasons.
 
-import { assignMembers, byTime, correlateRemovals, isCallerUser, isMfaRemoval } from '../detect/index.ts';
-import type { RelatedFinding, RemovalCorrelation } from '../detect/index.ts';
+import {
+  assignMembers,
+  byTime,
+  correlateRemovals,
+  isCallerUser,
+  isMfaRemoval,
+  targetUserName,
+} from '../detect/index.ts';
+import type { Burst, RelatedFinding, RemovalCorrelation } from '../detect/index.ts';
 import type {
   Alert,
   Classification,
@@ -628,6 +635,8 @@ export interface TriageOptions {
    * assesses every member, which per removal made a burst quadratic). Default true.
    */
   readonly bursts?: boolean;
+  /** Each removal's burst from the stored chain summaries (see correlateRemovals); without it, cut from the events. */
+  readonly chainBursts?: ReadonlyMap<string, Burst>;
 }
 
 /** An alert on another event of a removal's incident: the removal's assessment, with the removal named first. */
@@ -664,6 +673,76 @@ function memberAlert(alert: Alert, lead: RemovalCorrelation, assessment: Assessm
   };
 }
 
+/** What a burst's own alert says of it: its members' worst classification, every target and every member. */
+function burstFields(
+  burst: Pick<Burst, 'removals' | 'targets' | 'windowSeconds'>,
+  classification: Classification,
+): Pick<Alert, 'classification' | 'reasons' | 'related' | 'correlation'> {
+  return {
+    classification,
+    reasons: [
+      {
+        code: 'burst',
+        weight: EVIDENCE.burst.weight,
+        message: `${burst.targets.length} users lost MFA within ${burst.windowSeconds} s: ${burst.targets.join(', ')}`,
+      },
+    ],
+    related: burst.removals.map(burstMember),
+    correlation: {
+      kind: 'burst',
+      targets: burst.targets,
+      count: burst.targets.length,
+      windowSeconds: burst.windowSeconds,
+    },
+  };
+}
+
+function burstMember(event: CloudTrailEvent): RelatedEvent {
+  return {
+    eventId: event.id,
+    name: event.name,
+    time: event.time,
+    actor: event.actor.arn ?? event.actor.userName,
+    relation: 'burst member',
+  };
+}
+
+/**
+ * A burst's stored alert with more members: what triage of the whole burst makes when the members it already lists
+ * are as it took them (the live service, for removals that joined an open burst: reading and judging every member
+ * again per removal made a burst quadratic). `firstMs`: the time of the burst's first removal. Members it already
+ * lists are left as they are, so extending twice with the same removal changes nothing.
+ */
+export function extendBurstAlert(
+  stored: Alert,
+  firstMs: number,
+  added: readonly { readonly removal: CloudTrailEvent; readonly classification: Classification }[],
+): Alert {
+  const listed = new Set((stored.related ?? []).map((related) => related.eventId));
+  const fresh = added.filter((member) => !listed.has(member.removal.id));
+  if (fresh.length === 0) return stored;
+  const related = [...(stored.related ?? []), ...fresh.map((member) => burstMember(member.removal))].sort(
+    (a, b) =>
+      Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+  );
+  const targets = [
+    ...new Set([
+      ...(stored.correlation?.targets ?? []),
+      ...fresh.map((member) => targetUserName(member.removal) ?? '?'),
+    ]),
+  ].sort();
+  const lastMs = Math.max(...fresh.map((member) => member.removal.timeMs));
+  const windowSeconds = Math.max(
+    stored.correlation?.windowSeconds ?? 0,
+    Math.round((lastMs - firstMs) / 1000),
+  );
+  const previous = stored.classification === undefined ? [] : [stored.classification];
+  const classification =
+    worst([...previous, ...fresh.map((member) => member.classification)]) ?? 'suspicious';
+  const fields = burstFields({ removals: [], targets, windowSeconds }, classification);
+  return { ...stored, ...fields, related };
+}
+
 /** A member removal's reference to its burst: the burst's alert, and the burst as it stood at this removal. */
 function burstReference(
   correlation: RemovalCorrelation,
@@ -690,7 +769,12 @@ function burstReference(
  * Pure: same input, same output, whatever the order of events and alerts.
  */
 export function triageAlerts(input: TriageInput, options: TriageOptions = {}): Alert[] {
-  const correlations = correlateRemovals(input.events, input.config, input.coverageEndMs);
+  const correlations = correlateRemovals(
+    input.events,
+    input.config,
+    input.coverageEndMs,
+    options.chainBursts,
+  );
   const byRemoval = new Map(correlations.map((correlation) => [correlation.removal.id, correlation]));
   const owners = assignMembers(correlations);
   const assessed = new Map<string, Assessment>();
@@ -766,27 +850,7 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
     });
     out.push({
       ...base,
-      classification: worst(members) ?? 'suspicious',
-      reasons: [
-        {
-          code: 'burst',
-          weight: EVIDENCE.burst.weight,
-          message: `${burst.targets.length} users lost MFA within ${burst.windowSeconds} s: ${burst.targets.join(', ')}`,
-        },
-      ],
-      related: burst.removals.map((event) => ({
-        eventId: event.id,
-        name: event.name,
-        time: event.time,
-        actor: event.actor.arn ?? event.actor.userName,
-        relation: 'burst member',
-      })),
-      correlation: {
-        kind: 'burst',
-        targets: burst.targets,
-        count: burst.targets.length,
-        windowSeconds: burst.windowSeconds,
-      },
+      ...burstFields(burst, worst(members) ?? 'suspicious'),
       investigation: investigation(first, input.ecs),
     });
   }

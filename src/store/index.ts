@@ -27,6 +27,7 @@ export type * from './baseline-sightings.ts';
 export type * from './job-leases.ts';
 export type * from './kpi-facts.ts';
 export type * from './posture-snapshots.ts';
+export type * from './removal-chains.ts';
 export { POSTURE_SNAPSHOT_SOURCES } from './posture-snapshots.ts';
 export type * from './response-actions.ts';
 export type * from './session-links.ts';

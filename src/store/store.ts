@@ -3,6 +3,7 @@
 import type { Alert, Case, CaseState, Classification, CloudTrailEvent, Severity } from '../model/index.ts';
 import type { BaselineSightingsTx, SightingRow } from './baseline-sightings.ts';
 import type { JobLeasesTx } from './job-leases.ts';
+import type { RemovalChainsTx } from './removal-chains.ts';
 import type { KpiFactsTx } from './kpi-facts.ts';
 import type { PostureSnapshotsTx } from './posture-snapshots.ts';
 import type { SessionLinksTx } from './session-links.ts';
@@ -38,6 +39,11 @@ export interface EventQuery {
   /** See `targetKeyOf`: `account/username` (username lower-cased). */
   readonly targetKeys?: readonly string[];
   readonly accounts?: readonly string[];
+  /**
+   * Only events that name no target user (a device call that names only a serial): the removals a window must still
+   * see of an account when the named ones are read by their target.
+   */
+  readonly untargeted?: boolean;
   /**
    * Events by any of these actors OR about any of these targets (each list may be empty), besides the filters above:
    * one statement where two would ask the same window twice (a round trip less per write on PostgreSQL).
@@ -460,6 +466,7 @@ export interface StoreTx
     JobLeasesTx,
     KpiFactsTx,
     PostureSnapshotsTx,
+    RemovalChainsTx,
     ResponseActionsTx,
     SessionLinksTx {
   // Events -------------------------------------------------------------------------------------

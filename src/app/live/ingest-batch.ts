@@ -15,6 +15,8 @@ import { count } from './live-context.ts';
 import type { BatchEffects, LiveContext } from './live-context.ts';
 import { affectedRemovals, caseTargetOf } from './live-triage.ts';
 import type { KeptWrites, KeptWritten } from './kept-writes.ts';
+import { stepRemovalChains, stepsRemovalChain } from './removal-chain.ts';
+import type { ChainSteps } from './removal-chain.ts';
 import type { RetriageQueue } from './retriage-queue.ts';
 import { retriage } from './triage-writes.ts';
 import type { TriageWriteContext } from './triage-writes.ts';
@@ -47,6 +49,8 @@ interface Written {
   readonly caseIds: string[];
   /** Events whose stored removals wait for the coalesced re-triage (none: nothing to wait for). */
   readonly dirty: CloudTrailEvent[];
+  /** What stepping the removals' chains decided (see removal-chain.ts), for the re-triage. */
+  readonly chains: ChainSteps;
 }
 
 /** Detects, writes and triages one batch; answers once the re-triage it caused is done too. */
@@ -90,12 +94,15 @@ export async function ingestEvents(
     ruleAlerts.length === 0 &&
     aggregateRules.size === 0 &&
     rejected.deadLetters.length === 0 &&
-    denials.length === 0
+    denials.length === 0 &&
+    // A refused deactivation raises no alert but steps its caller's chain summary (removal-chain.ts), which only
+    // writeBatch does: without it a later removal triaged from the summary would miss that precursor.
+    !kept.some(stepsRemovalChain)
       ? // Events to keep and nothing else: written with the other such requests of this turn (see kept-writes.ts).
         keptWritten(kept, await keptWrites.write(kept))
       : await writeAlone(ctx, { detected, rejected, origin, owners, now, denials });
   // Answered once the stored removals these events change are re-triaged too: a 2xx still means all is done.
-  const retriagedCases = (await retriageQueue.mark(result.dirty)) ?? [];
+  const retriagedCases = (await retriageQueue.mark(result.dirty, result.chains)) ?? [];
   // After the commit: IAM calls never run inside a database transaction.
   if (ctx.responder !== undefined) {
     await ctx.responder.eventsIngested(kept);
@@ -144,6 +151,8 @@ function keptWritten(kept: readonly CloudTrailEvent[], written: KeptWritten): Wr
     caseIds: [],
     // Duplicates count, as in writeBatch: a delivery retried after a failed re-triage marks its removals again.
     dirty: written.nearRemoval ? [...kept] : [],
+    // No removal nor refused attempt is written this way (see ingestEvents), so no chain was stepped.
+    chains: { standings: new Map(), changed: [] },
   };
 }
 
@@ -204,6 +213,8 @@ async function writeBatch(
   for (const deadLetter of rejected.deadLetters) await tx.addDeadLetter(deadLetter);
   await tx.recordDenials(denials);
   const inserted = await tx.insertEvents(kept, { sightings: pendingSightings });
+  // Each new removal's burst standing from its caller's chain summary, stepped in this transaction.
+  const chains = await stepRemovalChains(tx, inserted.inserted, triageConfig);
   // A stored eventID arriving as another event alerts on nothing (see event-identity.ts).
   const insertedNow = new Set(inserted.inserted);
   const duplicates = kept.filter((event) => !insertedNow.has(event) && alertsOf.has(event));
@@ -244,7 +255,10 @@ async function writeBatch(
   const others = await affectedRemovals(tx, settled, triageConfig, 'probe', new Set(removals.keys()));
   const dirty = others.length > 0 ? settled : [];
   // When a re-triage follows, it writes the bursts' alerts, once per flush instead of once per removal.
-  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now, dirty.length === 0);
+  const retriaged = await retriage(ctx, tx, effects, [...removals.values()], now, {
+    bursts: dirty.length === 0,
+    standings: chains.standings,
+  });
   const touched = retriaged.touched;
 
   const synced = await joinCases(ctx, tx, effects, [...effects.newAlerts.values(), ...retriaged.unattached], {
@@ -262,6 +276,7 @@ async function writeBatch(
     alerts: [...effects.newAlerts.values()],
     caseIds: [...effects.caseIds].sort(),
     dirty,
+    chains,
   };
 }
 

@@ -105,7 +105,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveCore {
     return owners;
   }
 
-  const retriageQueue = new RetriageQueue((events) => flushRetriage(ctx, events));
+  const retriageQueue = new RetriageQueue((events, chains) => flushRetriage(ctx, events, chains));
   const keptWrites = new KeptWrites(ctx);
 
   const ingest = (batch: DecodedBatch, origin: RecordOrigin) =>

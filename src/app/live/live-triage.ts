@@ -6,8 +6,10 @@ import {
   correlateRemovals,
   findBursts,
   incidentReach,
+  isCallerUser,
   isMfaRemoval,
   MFA_DEVICE_EVENTS,
+  PRECURSOR_NAMES,
   resolveTarget,
   targetUserName,
 } from '../../detect/index.ts';
@@ -19,6 +21,7 @@ import type { StoreTx } from '../../store/index.ts';
 import { actorKeyOf, eventTargetKey, targetKeyOf } from '../../store/index.ts';
 import { detectEvent, triageRun } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
+import type { ChainStanding } from './removal-chain.ts';
 
 /** The target key a case and the store use for whom an event was about (sign-ins: the user who signed in). */
 export function caseTargetOf(event: CloudTrailEvent): { key: string; userName: string } | null {
@@ -104,6 +107,8 @@ async function incidentsWindow(
   tx: StoreTx,
   removals: readonly CloudTrailEvent[],
   config: TriageConfig,
+  /** Set when each removal's burst comes from its chain summary (see chainedGroup): the window leaves the chain out. */
+  chained?: { readonly failedMs: number | null },
 ): Promise<Map<string, CloudTrailEvent>> {
   const reach = incidentReach(config);
   const fromMs = Math.min(...removals.map((removal) => removal.timeMs)) - reach.beforeMs;
@@ -116,13 +121,10 @@ async function incidentsWindow(
   const accounts = removals.some((removal) => removal.account === null)
     ? {}
     : { accounts: [...new Set(removals.map((removal) => removal.account ?? ''))] };
-  const devices = await tx.findEvents({
-    fromMs,
-    toMs,
-    names: [...MFA_DEVICE_EVENTS],
-    ...accounts,
-    limit: MAX_EVENTS,
-  });
+  const devices =
+    chained === undefined
+      ? await tx.findEvents({ fromMs, toMs, names: [...MFA_DEVICE_EVENTS], ...accounts, limit: MAX_EVENTS })
+      : await chainedDevices(tx, { fromMs, toMs, accounts });
   add(devices);
   const targetKeys = new Set<string>();
   const targetNames = new Set<string>();
@@ -161,11 +163,66 @@ async function incidentsWindow(
       untilMs: Math.max(chain?.untilMs ?? -Infinity, removal.timeMs + config.burstWindowMs),
     });
   }
+  if (actorKeys.size > 0 && chained !== undefined) {
+    // What correlation takes of a caller's events: its precursors and the devices it creates. Its successful removals
+    // (the burst, in a burst) are left out; its refused ones only when the summary saw one in reach.
+    const names = new Set([...PRECURSOR_NAMES, 'CreateVirtualMFADevice']);
+    if (chained.failedMs === null || chained.failedMs < fromMs) names.delete('DeactivateMFADevice');
+    add(
+      await tx.findEvents({ fromMs, toMs, names: [...names], actorKeys: [...actorKeys], limit: MAX_EVENTS }),
+    );
+    return window;
+  }
   if (actorKeys.size > 0)
     add(await tx.findEvents({ fromMs, toMs, actorKeys: [...actorKeys], limit: MAX_EVENTS }));
   for (const chain of chains.values())
     add(await burstChain(tx, chain.actor, chain.account, chain.fromMs, chain.untilMs, config.burstWindowMs));
   return window;
+}
+
+/**
+ * The account's MFA device calls a chained window needs: every kind but the removals, and the removals that name no
+ * user (their user comes from the serial). A removal that names a user is read with that user's events, and one of
+ * another user shares nothing with these removals' incidents.
+ */
+async function chainedDevices(
+  tx: StoreTx,
+  window: { readonly fromMs: number; readonly toMs: number; readonly accounts: { accounts?: string[] } },
+): Promise<CloudTrailEvent[]> {
+  const { fromMs, toMs, accounts } = window;
+  const others = [...MFA_DEVICE_EVENTS].filter((name) => name !== 'DeactivateMFADevice');
+  const calls = await tx.findEvents({ fromMs, toMs, names: others, ...accounts, limit: MAX_EVENTS });
+  const bare = await tx.findEvents({
+    fromMs,
+    toMs,
+    names: ['DeactivateMFADevice'],
+    untargeted: true,
+    ...accounts,
+    limit: MAX_EVENTS,
+  });
+  return [...calls, ...bare].sort(byTime);
+}
+
+/**
+ * The bursts of a group's removals from their chain summaries, when every one has its standing and a chained window
+ * serves it: each names its user, which is not its caller (see incidentsWindow), and no burst alert is made (it
+ * needs every member's incident). Null: the group reads its callers' chains.
+ */
+function chainedGroup(
+  group: readonly CloudTrailEvent[],
+  context: TriageContext,
+): { bursts: Map<string, Burst>; failedMs: number | null } | null {
+  if (context.standings === undefined || context.bursts !== false) return null;
+  const bursts = new Map<string, Burst>();
+  let failedMs: number | null = null;
+  for (const removal of group) {
+    const standing = context.standings.get(removal.id);
+    const user = removal.target.userName;
+    if (standing === undefined || user === null || isCallerUser(removal, user)) return null;
+    if (standing.burst !== null) bursts.set(removal.id, standing.burst);
+    if (standing.failedMs !== null) failedMs = Math.max(failedMs ?? -Infinity, standing.failedMs);
+  }
+  return { bursts, failedMs };
 }
 
 /**
@@ -188,6 +245,8 @@ export async function affectedRemovals(
   mode: 'all' | 'incidents' | 'probe' = 'all',
   /** Removals to leave out (a write's own, triaged in it). */
   exclude: ReadonlySet<string> = new Set(),
+  /** Removals whose effect on their chain a write decided from its summary (see removal-chain.ts): not walked. */
+  decided: ReadonlySet<string> = new Set(),
 ): Promise<CloudTrailEvent[]> {
   if (events.length === 0) return [];
   const probe = mode === 'probe';
@@ -259,7 +318,15 @@ export async function affectedRemovals(
     // A probe takes any removal of the account in reach as a "maybe": a few rows, not the account's window.
     add(await tx.findEvents({ ...window, accounts: [...deviceAccounts] }));
   } else if (deviceAccounts.size > 0) {
-    const around = await tx.findEvents({ ...window, accounts: [...deviceAccounts], limit: MAX_EVENTS });
+    // When every device call is a decided removal (a burst's), the removals that name a user were read by their key
+    // above: only those naming a serial alone are left to read, not the account's (in a burst, all of the burst).
+    const decidedOnly = events.every((event) => !MFA_DEVICE_EVENTS.has(event.name) || decided.has(event.id));
+    const around = await tx.findEvents({
+      ...window,
+      accounts: [...deviceAccounts],
+      ...(decidedOnly ? { untargeted: true } : {}),
+      limit: MAX_EVENTS,
+    });
     add(
       around.filter(
         (removal) =>
@@ -268,7 +335,10 @@ export async function affectedRemovals(
       ),
     );
   }
-  if (mode === 'all') add(await burstStandingChanges(tx, events, max, config));
+  if (mode === 'all') {
+    const walked = events.filter((event) => !decided.has(event.id));
+    if (walked.length > 0) add(await burstStandingChanges(tx, walked, max, config));
+  }
   return [...found.values()].sort(byTime);
 }
 
@@ -349,6 +419,8 @@ export interface TriageContext {
   readonly coverageEndMs: number;
   /** See TriageOptions.bursts. */
   readonly bursts?: boolean;
+  /** The burst standing of removals stepped in this write (see removal-chain.ts), by removal id. */
+  readonly standings?: ReadonlyMap<string, ChainStanding>;
 }
 
 /**
@@ -371,9 +443,13 @@ export async function triageStoredRemovals(
   const { config } = context;
   const out = new Map<string, Alert>();
   for (const group of timeGroups(removals, config)) {
-    const events = [...(await incidentsWindow(tx, group, config)).values()];
+    const chained = chainedGroup(group, context);
+    const events = [...(await incidentsWindow(tx, group, config, chained ?? undefined)).values()];
     const correlations = new Map(
-      correlateRemovals(events, config, context.coverageEndMs).map((entry) => [entry.removal.id, entry]),
+      correlateRemovals(events, config, context.coverageEndMs, chained?.bursts).map((entry) => [
+        entry.removal.id,
+        entry,
+      ]),
     );
     const alerts = events.flatMap((event) => detectEvent(context.rules.engine, event).alerts);
     const lastMs = Math.max(...events.map((event) => event.timeMs));
@@ -395,7 +471,11 @@ export async function triageStoredRemovals(
       else approved.push({ correlation, approval: toApproval(stored) });
     }
     const run = async (wanted: readonly RemovalCorrelation[], approvals: readonly Approval[]) => {
-      const triaged = await triageCorrelated(tx, { wanted, events, alerts, lastMs, approvals }, context);
+      const triaged = await triageCorrelated(
+        tx,
+        { wanted, events, alerts, lastMs, approvals, chainBursts: chained?.bursts },
+        context,
+      );
       for (const alert of triaged) if (!out.has(alert.id)) out.set(alert.id, alert);
     };
     if (plain.length > 0) await run(plain, []);
@@ -413,6 +493,7 @@ async function triageCorrelated(
     readonly alerts: readonly Alert[];
     readonly lastMs: number;
     readonly approvals: readonly Approval[];
+    readonly chainBursts: ReadonlyMap<string, Burst> | undefined;
   },
   context: TriageContext,
 ): Promise<Alert[]> {
@@ -442,6 +523,7 @@ async function triageCorrelated(
     {
       only: new Set(input.wanted.map((correlation) => correlation.removal.id)),
       ...(context.bursts === undefined ? {} : { bursts: context.bursts }),
+      ...(input.chainBursts === undefined ? {} : { chainBursts: input.chainBursts }),
     },
   );
 }

@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { byTime } from '../../detect/index.ts';
+import type { ChainStanding } from './removal-chain.ts';
 
 /**
  * After a flush, when marks are already waiting, the next one starts only after a pause as long as the flush took
@@ -23,6 +24,18 @@ import { byTime } from '../../detect/index.ts';
  */
 const MAX_PAUSE_MS = 1000;
 
+/**
+ * What the writes already decided about their removals' chains (see removal-chain.ts): the flush need not walk the
+ * chain of a decided removal, and re-triages the removals whose standing changed. A removal marked by one write as
+ * decided and by another as not (a retried delivery: stored already, so not stepped again) is walked.
+ */
+export interface ChainDecisions {
+  readonly decided: ReadonlySet<string>;
+  readonly changed: readonly CloudTrailEvent[];
+  /** The decided removals' standing, as the write found it. */
+  readonly standings: ReadonlyMap<string, ChainStanding>;
+}
+
 interface Waiter<T> {
   readonly resolve: (result: T | undefined) => void;
   readonly reject: (error: unknown) => void;
@@ -30,14 +43,18 @@ interface Waiter<T> {
 
 /** `T`: what a flush reports to everyone who waited for it (the live service: the cases it touched). */
 export class RetriageQueue<T> {
-  readonly #flush: (events: readonly CloudTrailEvent[]) => Promise<T>;
+  readonly #flush: (events: readonly CloudTrailEvent[], chains: ChainDecisions) => Promise<T>;
   #pending = new Map<string, CloudTrailEvent>();
+  /** By removal id: true while every mark of it said it was decided. */
+  #decided = new Map<string, boolean>();
+  #changed = new Map<string, CloudTrailEvent>();
+  #standings = new Map<string, ChainStanding>();
   #waiters: Waiter<T>[] = [];
   #running = false;
   #flushes = 0;
 
   /** `flush` re-triages what it is given in one go; it may be called again as soon as it settles. */
-  constructor(flush: (events: readonly CloudTrailEvent[]) => Promise<T>) {
+  constructor(flush: (events: readonly CloudTrailEvent[], chains: ChainDecisions) => Promise<T>) {
     this.#flush = flush;
   }
 
@@ -56,13 +73,22 @@ export class RetriageQueue<T> {
    * has committed (undefined when nothing was marked), rejects with its error when that flush fails (the caller's
    * delivery is then retried, and its events mark them again).
    */
-  mark(events: Iterable<CloudTrailEvent>): Promise<T | undefined> {
+  mark(
+    events: Iterable<CloudTrailEvent>,
+    chains: {
+      readonly standings: ReadonlyMap<string, ChainStanding>;
+      readonly changed: Iterable<CloudTrailEvent>;
+    } = { standings: new Map(), changed: [] },
+  ): Promise<T | undefined> {
     let any = false;
     for (const event of events) {
       this.#pending.set(event.id, event);
+      this.#decided.set(event.id, chains.standings.has(event.id) && this.#decided.get(event.id) !== false);
       any = true;
     }
     if (!any) return Promise.resolve(undefined);
+    for (const event of chains.changed) this.#changed.set(event.id, event);
+    for (const [id, standing] of chains.standings) this.#standings.set(id, standing);
     const done = new Promise<T | undefined>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#running) {
       this.#running = true;
@@ -74,13 +100,22 @@ export class RetriageQueue<T> {
   async #drain(): Promise<void> {
     while (this.#pending.size > 0) {
       const batch = [...this.#pending.values()].sort(byTime);
+      const decided = new Set([...this.#decided].flatMap(([id, held]) => (held ? [id] : [])));
+      const chains: ChainDecisions = {
+        decided,
+        changed: [...this.#changed.values()].sort(byTime),
+        standings: new Map([...this.#standings].filter(([id]) => decided.has(id))),
+      };
       const waiters = this.#waiters;
       this.#pending = new Map();
+      this.#decided = new Map();
+      this.#changed = new Map();
+      this.#standings = new Map();
       this.#waiters = [];
       this.#flushes++;
       const started = performance.now();
       try {
-        const result = await this.#flush(batch);
+        const result = await this.#flush(batch, chains);
         for (const waiter of waiters) waiter.resolve(result);
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);

@@ -1,10 +1,13 @@
 // Re-triage's writes: stored removals triaged again with what arrived since, the changed alerts written, and (after a
 // coalesced flush) the cases they touch brought in step.
 
-import { BURST_RULE, isMfaRemoval } from '../../detect/index.ts';
+import { BURST_RULE, buildAlert, isMfaRemoval } from '../../detect/index.ts';
+import { extendBurstAlert } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { StoreTx } from '../../store/index.ts';
 import { keepOwnerAnswer } from './owner-answer.ts';
+import type { ChainStanding } from './removal-chain.ts';
+import type { ChainDecisions } from './retriage-queue.ts';
 import { joinCases, syncCase } from './case-steps.ts';
 import type { CaseStepContext } from './case-steps.ts';
 import { count } from './live-context.ts';
@@ -42,11 +45,21 @@ export async function retriage(
   effects: BatchEffects,
   removals: readonly CloudTrailEvent[],
   now: number,
-  /** False when a coalesced re-triage follows that writes the bursts' alerts (see TriageOptions.bursts). */
-  bursts = true,
+  options: {
+    /** False when a coalesced re-triage follows that writes the bursts' alerts (see TriageOptions.bursts). */
+    readonly bursts?: boolean;
+    /** The burst standing of the removals this write stepped (see removal-chain.ts). */
+    readonly standings?: ReadonlyMap<string, ChainStanding>;
+  } = {},
 ): Promise<Retriaged> {
   const { rules, triageConfig, coverageEnd } = ctx;
-  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now), bursts };
+  const context = {
+    rules,
+    config: triageConfig,
+    coverageEndMs: coverageEnd(now),
+    bursts: options.bursts ?? true,
+    ...(options.standings === undefined ? {} : { standings: options.standings }),
+  };
   return applyTriaged(ctx, tx, effects, await triageStoredRemovals(tx, removals, context), now);
 }
 
@@ -91,6 +104,62 @@ async function applyTriaged(
 }
 
 /**
+ * The removals that joined an open burst, triaged on their own (their bursts from the chain summaries) and added to
+ * their bursts' stored alerts (see extendBurstAlert): bounded by the removals, not by the burst. A burst whose alert is
+ * not stored yet, or which the whole re-triage already made, is left to a triage of the whole burst.
+ */
+async function extendBursts(
+  ctx: Pick<TriageWriteContext, 'store' | 'rules' | 'triageConfig' | 'coverageEnd'>,
+  joined: readonly CloudTrailEvent[],
+  standings: ReadonlyMap<string, ChainStanding>,
+  whole: readonly Alert[],
+  now: number,
+): Promise<Alert[]> {
+  if (joined.length === 0) return [];
+  const { store, rules, triageConfig, coverageEnd } = ctx;
+  const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now), bursts: false, standings };
+  const own = await triageStoredRemovals(store, joined, context);
+  // Each removal's classification as the burst's alert takes it: that of its removal alert with the highest base risk.
+  const lead = new Map<string, Alert>();
+  for (const alert of own) {
+    if (alert.incident?.role !== 'removal' || alert.classification === undefined) continue;
+    const held = lead.get(alert.event.id);
+    if (held === undefined || alert.rule.riskScore > held.rule.riskScore) lead.set(alert.event.id, alert);
+  }
+  const made = new Set(whole.map((alert) => alert.id));
+  const byBurst = new Map<string, { first: CloudTrailEvent; removals: CloudTrailEvent[] }>();
+  for (const removal of joined) {
+    const first = standings.get(removal.id)?.burst?.removals[0];
+    if (first === undefined) continue;
+    const id = buildAlert(BURST_RULE, first).id;
+    const group = byBurst.get(id) ?? { first, removals: [] };
+    group.removals.push(removal);
+    byBurst.set(id, group);
+  }
+  const out = [...own];
+  for (const [id, group] of byBurst) {
+    if (made.has(id)) continue;
+    const stored = await store.getAlert(id);
+    if (stored === null) {
+      out.push(
+        ...(await triageStoredRemovals(store, group.removals, {
+          ...context,
+          bursts: true,
+          standings: new Map(),
+        })),
+      );
+      continue;
+    }
+    const added = group.removals.flatMap((removal) => {
+      const classification = lead.get(removal.id)?.classification;
+      return classification === undefined ? [] : [{ removal, classification }];
+    });
+    out.push(extendBurstAlert(stored.alert, group.first.timeMs, added));
+  }
+  return out;
+}
+
+/**
  * One coalesced re-triage (see retriage-queue.ts): the stored removals the marked events change, re-triaged
  * together; their incidents' stray alerts join cases, and the cases they touch are brought in step.
  *
@@ -103,6 +172,7 @@ async function applyTriaged(
 export async function flushRetriage(
   ctx: TriageWriteContext,
   events: readonly CloudTrailEvent[],
+  chains: ChainDecisions = { decided: new Set(), changed: [], standings: new Map() },
 ): Promise<string[]> {
   const { store, rules, triageConfig, coverageEnd, flushGuards, inTransaction, resolveOwners } = ctx;
   const now = ctx.clock();
@@ -118,9 +188,25 @@ export async function flushRetriage(
   const guard = new Set<string>();
   flushGuards.add(guard);
   try {
-    const removals = await affectedRemovals(store, events, triageConfig);
+    // A removal that only joined an open burst changes nothing but the burst's alert, which is extended with it; what
+    // it changes through its incident (another removal of its user) and what the other events change is re-triaged.
+    const candidates = new Set(
+      chains.changed.flatMap((event) => (chains.standings.get(event.id)?.partial === true ? [event.id] : [])),
+    );
+    const rest = events.filter((event) => !candidates.has(event.id));
+    const joinedEvents = events.filter((event) => candidates.has(event.id));
+    const affected = [
+      ...(await affectedRemovals(store, rest, triageConfig, 'all', new Set(), chains.decided)),
+      ...(await affectedRemovals(store, joinedEvents, triageConfig, 'incidents', candidates, chains.decided)),
+    ];
+    const affectedIds = new Set(affected.map((event) => event.id));
+    const joined = chains.changed.filter((event) => candidates.has(event.id) && !affectedIds.has(event.id));
+    const joinedIds = new Set(joined.map((event) => event.id));
+    const others = chains.changed.filter((event) => !joinedIds.has(event.id));
+    const removals = [...new Map([...affected, ...others].map((event) => [event.id, event])).values()];
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
-    const triaged = await triageStoredRemovals(store, removals, context);
+    const whole = await triageStoredRemovals(store, removals, context);
+    const triaged = [...whole, ...(await extendBursts(ctx, joined, chains.standings, whole, now))];
     const caseIds = new Set<string>();
     const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const born: Alert[] = [];

@@ -81,6 +81,14 @@ export const CREDENTIAL_LIST_CALLS: ReadonlySet<string> = new Set([
 /** Calls an intruder with a stolen key makes first ("who am I", a session to work in); never made by the console. */
 export const SESSION_PROBES: ReadonlySet<string> = new Set(['GetCallerIdentity', 'GetSessionToken']);
 
+/** Every name a precursor may have (see precursorKind): what a window reads of a caller's events before a removal. */
+export const PRECURSOR_NAMES: ReadonlySet<string> = new Set([
+  'ConsoleLogin',
+  'DeactivateMFADevice',
+  ...CREDENTIAL_LIST_CALLS,
+  ...SESSION_PROBES,
+]);
+
 const CREDENTIAL = new Set(['CreateAccessKey', 'CreateLoginProfile']);
 const PRIVILEGE = new Set(['AddUserToGroup', 'AttachUserPolicy', 'PutUserPolicy']);
 
@@ -238,11 +246,14 @@ export function resolveTarget(
  * The result depends only on the set of events (not their order of arrival): everything is sorted first,
  * and each removal lands in at most one burst, so an event on a window edge counts once.
  * `coverageEndMs` is the time of the last event the data holds (for a scan: the newest event read).
+ * `bursts`: each removal's burst as its caller's stored chain gives it (the live service, whose window does not hold
+ * whole chains); a removal it does not name is in none. Without it, bursts are cut from `events`.
  */
 export function correlateRemovals(
   events: readonly CloudTrailEvent[],
   windows: CorrelationWindows,
   coverageEndMs: number,
+  bursts?: ReadonlyMap<string, Burst>,
 ): RemovalCorrelation[] {
   const unique = new Map<string, CloudTrailEvent>();
   for (const event of events) if (!unique.has(event.id)) unique.set(event.id, event);
@@ -265,7 +276,7 @@ export function correlateRemovals(
   }
 
   const removals = sorted.filter(isMfaRemoval);
-  const bursts = findBursts(removals, windows);
+  const burstOf = bursts ?? findBursts(removals, windows);
   const reach = incidentReach(windows);
 
   return removals.map((removal): RemovalCorrelation => {
@@ -317,7 +328,7 @@ export function correlateRemovals(
       creations,
       followUps,
       graceCovered: coverageEndMs >= graceEnd,
-      burst: bursts.get(removal.id) ?? null,
+      burst: burstOf.get(removal.id) ?? null,
     };
   });
 }

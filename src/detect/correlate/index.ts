@@ -12,6 +12,7 @@ export {
   isCallerUser,
   isMfaRemoval,
   MFA_DEVICE_EVENTS,
+  PRECURSOR_NAMES,
   resolveTarget,
   SESSION_PROBES,
   targetKey,

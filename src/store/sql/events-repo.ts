@@ -74,6 +74,8 @@ type EventSearch = { [field in (typeof LIST_FILTERS)[number][1]]: readonly strin
   from: number;
   to: number;
   limit: number;
+  /** `true` or undefined, never false: the build sees only which values are undefined (see PreparedQuery). */
+  untargeted: true | undefined;
   /** The keys of `actorOrTargetKeys`, undefined when not asked for or empty (that branch of the UNION is left out). */
   eitherActors: readonly string[] | undefined;
   eitherTargets: readonly string[] | undefined;
@@ -92,6 +94,7 @@ const FIND_EVENTS = new PreparedQuery((db, v: EventSearch) => {
       const values = v[field];
       if (values !== undefined) select = select.where(column, 'in', values);
     }
+    if (v.untargeted !== undefined) select = select.where('target_key', 'is', null);
     return branch === undefined ? select : select.where(branch[0], 'in', branch[1]);
   };
   if (v.eitherActors === undefined && v.eitherTargets === undefined)
@@ -179,6 +182,7 @@ export class EventsRepo extends SqlRepository {
       actorKeys: padded(query.actorKeys),
       targetKeys: padded(query.targetKeys),
       accounts: padded(query.accounts),
+      untargeted: query.untargeted === true ? true : undefined,
       eitherActors: padded(eitherActors),
       eitherTargets: padded(eitherTargets),
     });

@@ -8,6 +8,7 @@ import { JOB_LEASES_MIGRATION } from './job-leases-sql.ts';
 import { DENIAL_FACTS_MIGRATION, DENIALS_MIGRATION } from './mfa-denials-sql.ts';
 import { PEOPLE_MIGRATION } from './people-sql.ts';
 import { POSTURE_MIGRATION } from './posture-snapshots-sql.ts';
+import { REMOVAL_CHAINS_MIGRATION } from './removal-chains-sql.ts';
 import { RESPONSE_MIGRATION } from './response-actions-sql.ts';
 import type { SchemaDialect, SchemaMigration } from './schema.ts';
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA, migrationsFor } from './schema.ts';
@@ -203,6 +204,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   DENIALS_MIGRATION,
   SESSION_LINKS_MIGRATION,
   DENIAL_FACTS_MIGRATION,
+  REMOVAL_CHAINS_MIGRATION,
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = migrationsFor(MIGRATIONS, SQLITE_SCHEMA);

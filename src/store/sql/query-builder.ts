@@ -196,6 +196,16 @@ export interface Tables {
     generation: number;
     taken_at: number;
   };
+  readonly removal_chains: {
+    actor_key: string;
+    account: string;
+    last_id: string | null;
+    last_ms: number | null;
+    burst_first_id: string | null;
+    burst_first_ms: number | null;
+    burst_users: number;
+    failed_ms: number | null;
+  };
   readonly work_items: {
     key: string;
     owner: string | null;

@@ -9,6 +9,7 @@ import { EventsRepo } from './events-repo.ts';
 import { KpisRepo } from './kpis-repo.ts';
 import { OutboxRepo } from './outbox-repo.ts';
 import { PostureSnapshotsRepo } from './posture-repo.ts';
+import { RemovalChainsRepo } from './removal-chains-sql.ts';
 import { ResponseActionsRepo } from './response-repo.ts';
 import type { SqlCaches } from './sql-helpers.ts';
 import { TokensRepo } from './tokens-repo.ts';
@@ -29,6 +30,7 @@ const REPOSITORIES = [
   KpisRepo,
   OutboxRepo,
   PostureSnapshotsRepo,
+  RemovalChainsRepo,
   ResponseActionsRepo,
   TokensRepo,
   VerificationsRepo,
@@ -59,7 +61,7 @@ export class SqlOps {
   readonly #dialect: Dialect;
   readonly #caches: SqlCaches | undefined;
   /**
-   * Each repository is built on its first call: an ingested event's transaction uses three or four of the twelve,
+   * Each repository is built on its first call: an ingested event's transaction uses three to five of the thirteen,
    * and building all of them per transaction and per read was a measurable share of `serve`'s main thread.
    */
   readonly #parts: (Repository | undefined)[] = [];

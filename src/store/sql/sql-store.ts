@@ -30,6 +30,7 @@ import type {
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { JobLeaseInput } from '../job-leases.ts';
+import type { RemovalChain } from '../removal-chains.ts';
 import type { DenialFact, KpiFactsQuery } from '../kpi-facts.ts';
 import type { PostureSnapshotInput, PostureSnapshotQuery } from '../posture-snapshots.ts';
 import type { SessionLink } from '../session-links.ts';
@@ -329,6 +330,12 @@ export class SqlStore implements Store {
   }
   getJobLease(name: string) {
     return this.#read('getJobLease', (ops) => ops.getJobLease(name));
+  }
+  lockRemovalChain(actorKey: string, account: string | null) {
+    return this.#write('lockRemovalChain', (ops) => ops.lockRemovalChain(actorKey, account));
+  }
+  putRemovalChain(chain: RemovalChain) {
+    return this.#write('putRemovalChain', (ops) => ops.putRemovalChain(chain));
   }
   recordPostureSnapshot(input: PostureSnapshotInput) {
     return this.#write('recordPostureSnapshot', (ops) => ops.recordPostureSnapshot(input));

@@ -41,6 +41,7 @@ export function defineEventsContract(test: ContractTest): void {
       }),
       makeEvent('d', T0 + 2000, { target: { userName: 'Carol' }, account: '444455556666' }),
       makeEvent('e', T0 + 3000),
+      makeEvent('f', T0 + 5000, { target: { userName: null } }),
     ]);
     const ids = async (query: Parameters<Store['findEvents']>[0]): Promise<string[]> =>
       (await store.findEvents(query)).map((event) => event.id);
@@ -57,6 +58,12 @@ export function defineEventsContract(test: ContractTest): void {
       ['d'],
     );
     assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, accounts: ['444455556666'] }), ['d']);
+    // Only the events that name no target user (a device call with a serial alone), with the other filters.
+    assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5001, untargeted: true }), ['f']);
+    assert.deepEqual(
+      await ids({ fromMs: T0, toMs: T0 + 5001, untargeted: true, accounts: ['444455556666'] }),
+      [],
+    );
     assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, names: [] }), []);
     assert.deepEqual(await ids({ fromMs: T0, toMs: T0 + 5000, limit: 2 }), ['a', 'b']);
     const carol = targetKeyOf('444455556666', 'CAROL');

@@ -19,6 +19,7 @@ import { defineKpiFactsContract } from './kpi-facts.contract.ts';
 import { defineKpisContract } from './kpis.contract.ts';
 import { defineOutboxContract } from './outbox.contract.ts';
 import { definePostureSnapshotsContract } from './posture-snapshots.contract.ts';
+import { defineRemovalChainsContract } from './removal-chains.contract.ts';
 import { defineResponseActionsContract } from './response-actions.contract.ts';
 import { defineSessionLinksContract } from './session-links.contract.ts';
 import { defineTransactionsContract } from './transactions.contract.ts';
@@ -61,6 +62,7 @@ export function defineStoreContract(
     defineJobLeasesContract(test);
     defineKpiFactsContract(test, { makeAlert, makeEvent });
     definePostureSnapshotsContract(test);
+    defineRemovalChainsContract(test);
     defineSessionLinksContract(test);
     defineResponseActionsContract(test, (store) => openCase(store));
     defineAlertSearchContract(test, makeAlert);
