@@ -80,6 +80,11 @@ void describe('a no-MFA Deny whose operator misses access keys or console sessio
     assert.deepEqual(next(deny(cond('Bool', PRESENT, 'false')), NULL_FOR_KEYS), []);
   });
 
+  void it('Bool and Null values are read as IAM reads them, case aside', () => {
+    assert.deepEqual(next(deny(cond('Bool', PRESENT, 'FALSE'))), [BOOL(KEYS_PASS)]);
+    assert.deepEqual(next(deny(cond('Null', PRESENT, 'True'))), [NULL(` ${BOTH}`)]);
+  });
+
   void it('a String or set operator: every such operator named, the actions keys pass for, none when keys are denied', () => {
     assert.deepEqual(next(deny(cond('StringEquals', PRESENT, 'false'))), [STRING('StringEquals', KEYS_PASS)]);
     assert.deepEqual(
