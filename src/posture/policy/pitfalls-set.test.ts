@@ -142,6 +142,8 @@ void describe('a no-MFA Deny that never applies, or exempts or leaves out too mu
     assert.deepEqual(next(deny(age)), [AGE_ONLY(` (${BOTH} stay open)`)]);
     assert.deepEqual(next(deny(age, STOP)), [AGE_ONLY('')]);
     assert.deepEqual(next(deny(age), DENY_NO_MFA), []);
+    // A number on another key is no MFA age: the Deny applies as written.
+    assert.deepEqual(next(deny(cond('NumericLessThan', 'aws:EpochTime', '10'))), []);
     // One age clause without IfExists is enough: false on an absent key, it keeps the whole Deny from applying.
     assert.deepEqual(
       next(
