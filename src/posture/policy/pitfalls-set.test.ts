@@ -168,6 +168,11 @@ void describe('a no-MFA Deny that never applies, or exempts or leaves out too mu
         ),
       ],
     ]);
+    // A NotAction that exempts no sensitive action is not blamed for what stays open for another reason (Bool).
+    assert.deepEqual(
+      next(deny(cond('Bool', PRESENT, 'false'), { Action: undefined, NotAction: 'ec2:*' })).map((f) => f[0]),
+      ['deny-bool-misses-access-keys'],
+    );
     assert.deepEqual(
       next(notS3('s3:*'), deny(cond('BoolIfExists', PRESENT, 'false'), { Action: 's3:*' })),
       [],
@@ -190,6 +195,30 @@ void describe('a no-MFA Deny that never applies, or exempts or leaves out too mu
       SOME('["arn:aws:s3:::b/*"]', 'iam:CreateAccessKey'),
     ]);
     assert.deepEqual(next(on('arn:aws:s3:::reports/*'), DENY_NO_MFA), []);
+    // NotResource is no list of resources reached: nothing to say here.
+    assert.deepEqual(
+      next(
+        deny(cond('BoolIfExists', PRESENT, 'false'), {
+          Resource: undefined,
+          NotResource: 'arn:aws:s3:::reports/*',
+        }),
+      ),
+      [],
+    );
+    // What the statement reaches but lets keys through is Bool's pitfall, not a resource left out.
+    assert.deepEqual(
+      next(deny(cond('Bool', PRESENT, 'false'), { Resource: 'arn:aws:iam::*:user/${aws:username}' })).map(
+        (f) => f[2],
+      ),
+      [
+        first(
+          'Deny with Bool aws:MultiFactorAuthPresent "false" does not match when the key is absent, and it is absent for long-term access keys: requests signed with access keys pass for iam:CreateAccessKey. Use BoolIfExists',
+        ),
+        first(
+          'the no-MFA Deny reaches only ["arn:aws:iam::*:user/${aws:username}"]; on other resources s3:GetObject are not denied by it, nor by anything else',
+        ),
+      ],
+    );
     // Without an MFA condition it is not a no-MFA Deny at all.
     assert.deepEqual(next(deny(undefined, { Resource: 'arn:aws:s3:::reports/*' })), []);
   });
@@ -232,6 +261,25 @@ void describe('an Allow whose MFA condition holds without MFA', () => {
       ONLY_IN_ALLOW(OPEN),
     ]);
     assert.deepEqual(next(allow(cond('StringEquals', PRESENT, 'true'))), [ONLY_IN_ALLOW(OPEN)]);
+    // Each String or set operator named; IfExists on a String operator is not BoolIfExists.
+    assert.deepEqual(
+      next(
+        allow({
+          ...cond('StringEqualsIfExists', PRESENT, 'true'),
+          ...cond('ForAllValues:StringEquals', PRESENT, 'true'),
+        }),
+      ),
+      [
+        [
+          'mfa-present-string-or-set-operator',
+          'error',
+          first(
+            `Allow with StringEqualsIfExists / ForAllValues:StringEquals on aws:MultiFactorAuthPresent holds when the key is absent (a ForAllValues: set of nothing is vacuously true), so long-term access keys are allowed without MFA: ${BOTH}. Use Bool "true" in an Allow, and enforce with a Deny`,
+          ),
+        ],
+        ONLY_IN_ALLOW(OPEN),
+      ],
+    );
   });
 
   void it('Null "false" names nothing when the console gets no sensitive action; Null "true" requires no MFA', () => {
