@@ -4,8 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeMfaEnforcement } from './mfa-enforcement.ts';
-import { ADMIN, ALICE, NOW, TWO } from './test-support/fixtures.ts';
+import { findingsNextToAdmin } from './test-support/fixtures.ts';
 
 const PRESENT = 'aws:MultiFactorAuthPresent';
 const AGE = 'aws:MultiFactorAuthAge';
@@ -30,21 +29,7 @@ const STOP = { Action: 'ec2:StopInstances' };
 /** The usual no-MFA Deny of everything. */
 const DENY_NO_MFA = deny(cond('BoolIfExists', PRESENT, 'false'));
 
-/** Findings of policy 'P' (statements given) next to AdministratorAccess, enrolment aside, as [code, level, message]. */
-function next(...statements: Record<string, unknown>[]) {
-  return analyzeMfaEnforcement(
-    {
-      ...ALICE,
-      identityPolicies: [
-        ADMIN,
-        { name: 'P', source: 'user-managed', document: { Version: '2012-10-17', Statement: statements } },
-      ],
-    },
-    { now: NOW, sensitiveActions: TWO },
-  )
-    .findings.filter((f) => f.code !== 'denies-mfa-self-enrolment')
-    .map((f) => [f.code, f.level, f.message]);
-}
+const next = findingsNextToAdmin;
 const first = (text: string) => `statement #1 of user-managed policy 'P': ${text}`;
 const BOTH = 's3:GetObject, iam:CreateAccessKey';
 const KEYS_PASS = `: requests signed with access keys pass for ${BOTH}`;
