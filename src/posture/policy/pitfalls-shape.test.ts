@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeMfaEnforcement } from './mfa-enforcement.ts';
-import { ADMIN, ALICE, NOW, TWO } from './test-support/fixtures.ts';
+import { ADMIN, ALICE, findingsNextToAdmin, NOW, TWO } from './test-support/fixtures.ts';
 import type { PolicyRef } from './types.ts';
 
 /** The findings for one statement in policy 'P' (next to `others`), as [code, level, message, statement]. */
@@ -167,19 +167,7 @@ void describe('which conditions and actions the pitfalls look at', () => {
   const P_KEY = 'aws:MultiFactorAuthPresent';
   const cond = (operator: string, key: string, value: unknown) => ({ [operator]: { [key]: value } });
   /** Findings of policy 'P' (statements given) next to AdministratorAccess, enrolment aside, as [code, level, message]. */
-  const next = (...statements: Record<string, unknown>[]) =>
-    analyzeMfaEnforcement(
-      {
-        ...ALICE,
-        identityPolicies: [
-          ADMIN,
-          { name: 'P', source: 'user-managed', document: { Version: '2012-10-17', Statement: statements } },
-        ],
-      },
-      { now: NOW, sensitiveActions: TWO },
-    )
-      .findings.filter((f) => f.code !== 'denies-mfa-self-enrolment')
-      .map((f) => [f.code, f.level, f.message]);
+  const next = findingsNextToAdmin;
   const exempts = (statement: string) => [
     'notaction-exempts-too-much',
     'error',

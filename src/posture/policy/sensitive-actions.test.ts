@@ -112,6 +112,32 @@ void describe('sensitive actions', () => {
   });
 });
 
+// The Deny without MFA of AWS's example "Allows MFA-authenticated IAM users to manage their own credentials on the
+// Security credentials page" (reference_policies_examples_aws_my-sec-creds-self-manage.html, statement
+// DenyAllExceptListedIfNoMFA) exempts these, and its note adds iam:ChangePassword and iam:GetAccountPasswordPolicy
+// for a user who must reset the password at sign-in. A reference outside the code, not a copy of the list: an action
+// dropped from it (GetUser, say) breaks the console's MFA page for every user of `mfaguard guardrails policy`.
+const AWS_SELF_MANAGE_CREDENTIALS_NOT_ACTION = [
+  'iam:CreateVirtualMFADevice',
+  'iam:EnableMFADevice',
+  'iam:GetUser',
+  'iam:GetMFADevice',
+  'iam:ListMFADevices',
+  'iam:ListVirtualMFADevices',
+  'iam:ResyncMFADevice',
+  'sts:GetSessionToken',
+];
+const AWS_PASSWORD_AT_SIGN_IN = ['iam:ChangePassword', 'iam:GetAccountPasswordPolicy'];
+
+void describe('self-service actions', () => {
+  void it('are what AWS’s self-manage-credentials example exempts from its no-MFA Deny, plus its password-reset pair, sorted', () => {
+    assert.deepEqual(
+      SELF_SERVICE_MFA_ACTIONS,
+      [...AWS_SELF_MANAGE_CREDENTIALS_NOT_ACTION, ...AWS_PASSWORD_AT_SIGN_IN].sort(),
+    );
+  });
+});
+
 void describe('self-enrolment probes', () => {
   void it('are the steps and resources of AWS’s self-manage example: its Allows let four through without MFA', () => {
     const set = {

@@ -1,5 +1,6 @@
 // The user, clock and policies the word-for-word tests of posture/policy share.
 
+import { analyzeMfaEnforcement } from '../mfa-enforcement.ts';
 import type { PolicyRef, SensitiveAction } from '../types.ts';
 
 export const NOW = new Date('2026-11-23T12:00:00Z');
@@ -21,3 +22,19 @@ export const ADMIN: PolicyRef = {
   source: 'user-managed',
   document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
 };
+
+/** Findings of policy 'P' (statements given) next to Admin for ALICE with TWO, enrolment aside, as [code, level, message]. */
+export function findingsNextToAdmin(...statements: Record<string, unknown>[]): string[][] {
+  return analyzeMfaEnforcement(
+    {
+      ...ALICE,
+      identityPolicies: [
+        ADMIN,
+        { name: 'P', source: 'user-managed', document: { Version: '2012-10-17', Statement: statements } },
+      ],
+    },
+    { now: NOW, sensitiveActions: TWO },
+  )
+    .findings.filter((f) => f.code !== 'denies-mfa-self-enrolment')
+    .map((f) => [f.code, f.level, f.message]);
+}
