@@ -405,15 +405,16 @@ void describe('one bad value among good ones', () => {
   void it('makes the clause bad, and a clause or block that is bad alone makes the statement undecidable', () => {
     const read = (condition: unknown) =>
       parse({ Version: V, Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
-    for (const [operator, values] of [
-      ['Bool', ['true', 'maybe']],
-      ['NumericLessThan', ['1', 'x']],
-      ['DateLessThan', ['2026-01-01', 'x']],
+    // Each operator family says what it expected: Bool's own line (not only Null's) is pinned here.
+    for (const [operator, values, expected] of [
+      ['Bool', ['true', 'maybe'], 'expected "true" or "false" (or a list of them)'],
+      ['NumericLessThan', ['1', 'x'], 'expected a number (or a list of numbers)'],
+      ['DateLessThan', ['2026-01-01', 'x'], 'expected an ISO 8601 date or epoch seconds'],
     ] as const) {
       const parsed = read({ [operator]: { 'aws:SomeKey': values } });
       assert.deepEqual(
-        parsed.issues.map((i) => i.code),
-        ['bad-condition-value'],
+        parsed.issues.map((i) => [i.code, i.message]),
+        [['bad-condition-value', `${operator} aws:SomeKey: ${expected}; got ${JSON.stringify(values)}`]],
         operator,
       );
       assert.equal(parsed.items[0]?.conditionInvalid, true, operator);
