@@ -11,7 +11,7 @@ import {
   mfaContextKeys,
 } from './mfa-enforcement.ts';
 import { SELF_SERVICE_MFA_ACTIONS } from './sensitive-actions.ts';
-import { ALICE, NOW, TWO } from './test-support/fixtures.ts';
+import { ADMIN, ALICE, NOW, TWO } from './test-support/fixtures.ts';
 import type { PolicyRef } from './types.ts';
 
 const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
@@ -117,6 +117,42 @@ void describe('the explanation, line by line', () => {
       '    allowed outright today: s3:GetObject, iam:CreateAccessKey; only implicitly denied: none',
       'session with MFA: 2 of 2 sensitive actions allowed, 0 explicitly denied',
       `pitfall deny-bool-misses-access-keys: ${pitfall}`,
+    ]);
+  });
+
+  void it('an enforcing Deny: both contexts denied whole, by whom, and no line on what is allowed', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          ADMIN,
+          {
+            name: 'Enforce',
+            source: 'user-managed',
+            document: doc({
+              Sid: 'D',
+              Effect: 'Deny',
+              NotAction: [...SELF_SERVICE_MFA_ACTIONS],
+              Resource: '*',
+              Condition: mfa('BoolIfExists', 'false'),
+            }),
+          },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual([r.verdict, r.findings, r.issues], ['enforced', [], []]);
+    const context = (label: string) => [
+      `${label}: enforced — 2 of 2 sensitive actions end in an explicit Deny`,
+      '  denied: s3:GetObject, iam:CreateAccessKey',
+      "    by statement 'D' of user-managed policy 'Enforce'",
+      '  not denied: none',
+    ];
+    assert.deepEqual(r.explanation, [
+      'MFA enforcement by policy for alice: enforced. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
+      ...context('console session without MFA'),
+      ...context('long-term access key'),
+      'session with MFA: 2 of 2 sensitive actions allowed, 0 explicitly denied',
     ]);
   });
 
