@@ -250,6 +250,160 @@ void describe('the explanation, line by line', () => {
   });
 });
 
+void describe('who denies what, when several statements deny', () => {
+  void it('a lock-out names only what its own statement denies with MFA; two deciding statements are both named', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          ADMIN,
+          {
+            name: 'Lockout',
+            source: 'user-inline',
+            document: doc({
+              Sid: 'L',
+              Effect: 'Deny',
+              Action: 's3:GetObject',
+              Resource: '*',
+              Condition: mfa('BoolIfExists', 'true'),
+            }),
+          },
+          // Denies both actions in every context, with MFA too: s3:GetObject is then denied by two statements.
+          {
+            name: 'Quarantine',
+            source: 'user-managed',
+            document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+          },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    const lockout =
+      "statement 'L' of user-inline policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject";
+    assert.deepEqual(r.findings, [
+      {
+        code: 'locks-out-mfa-users',
+        level: 'warning',
+        message: lockout,
+        statement: { policy: 'Lockout', source: 'user-inline', index: 0, sid: 'L' },
+      },
+    ]);
+    assert.deepEqual(r.explanation.slice(5, 9), [
+      'long-term access key: enforced — 2 of 2 sensitive actions end in an explicit Deny',
+      '  denied: s3:GetObject, iam:CreateAccessKey',
+      "    by statement 'L' of user-inline policy 'Lockout'; statement #1 of user-managed policy 'Quarantine'",
+      '  not denied: none',
+    ]);
+  });
+});
+
+void describe('self-enrolment blocked without MFA', () => {
+  const enrolment = (policies: PolicyRef[]) =>
+    analyzeMfaEnforcement(
+      { ...ALICE, identityPolicies: [ADMIN, ...policies] },
+      { now: NOW, sensitiveActions: TWO },
+    ).findings;
+  const tail = " Exempt these actions from the Deny (NotAction), on the user's own resources";
+
+  void it('EnableMFADevice alone, or ListMFADevices alone, denied: no device can ever be enrolled (an error)', () => {
+    for (const [action, why] of [
+      ['iam:EnableMFADevice', 'enrols the device'],
+      ['iam:ListMFADevices', "lists the user's devices, which the console's MFA page needs"],
+    ] as const) {
+      const findings = enrolment([
+        {
+          name: 'P',
+          source: 'user-managed',
+          document: doc({
+            Effect: 'Deny',
+            NotAction: SELF_SERVICE_MFA_ACTIONS.filter((a) => a !== action),
+            Resource: '*',
+            Condition: mfa('BoolIfExists', 'false'),
+          }),
+        },
+      ]);
+      assert.deepEqual(
+        findings,
+        [
+          {
+            code: 'denies-mfa-self-enrolment',
+            level: 'error',
+            message: `statement #1 of user-managed policy 'P' denies, without MFA, what a user needs to get MFA: ${action} (${why}). Users without MFA can never enrol a device.${tail}`,
+            statement: { policy: 'P', source: 'user-managed', index: 0 },
+          },
+        ],
+        action,
+      );
+    }
+  });
+
+  void it('two policies each closing one path: both statements named, the first one carried (a warning)', () => {
+    const findings = enrolment([
+      {
+        name: 'NoPassword',
+        source: 'user-managed',
+        document: doc({
+          Effect: 'Deny',
+          Action: 'iam:ChangePassword',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'false'),
+        }),
+      },
+      {
+        name: 'NoToken',
+        source: 'group-managed',
+        via: 'Ops',
+        document: doc({
+          Sid: 'T',
+          Effect: 'Deny',
+          Action: 'sts:GetSessionToken',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'false'),
+        }),
+      },
+    ]);
+    assert.deepEqual(findings, [
+      {
+        code: 'denies-mfa-self-enrolment',
+        level: 'warning',
+        message:
+          "statement #1 of user-managed policy 'NoPassword'; statement 'T' of group-managed policy 'NoToken' (via Ops) denies, without MFA, what a user needs to get MFA: iam:ChangePassword (sets a new password when a reset is required at first sign-in); sts:GetSessionToken (turns an access key plus an MFA code into an MFA session). Users without MFA lose that path to MFA." +
+          tail,
+        statement: { policy: 'NoPassword', source: 'user-managed', index: 0 },
+      },
+    ]);
+  });
+});
+
+void describe('a permissions boundary', () => {
+  void it('that cannot be read is named as an invalid policy, with its issue', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [ADMIN],
+        permissionsBoundary: {
+          name: 'Edge',
+          source: 'permissions-boundary',
+          document: doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { Nope: {} } }),
+        },
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(r.findings, [
+      {
+        code: 'invalid-policy',
+        level: 'error',
+        message:
+          'permissions-boundary policy \'Edge\' has 1 problem(s) (first: unknown condition operator "Nope"); what could not be read is not counted as denying anything',
+      },
+    ]);
+    assert.deepEqual(
+      r.issues.map((i) => [i.code, i.location, i.path]),
+      [['unknown-condition-operator', "permissions-boundary policy 'Edge'", 'Statement[0].Condition.Nope']],
+    );
+  });
+});
+
 void describe('a standalone document and unattached policies', () => {
   void it('checkPolicyDocument: the stand-in user, both contexts and what each denies', () => {
     const report = checkPolicyDocument(
