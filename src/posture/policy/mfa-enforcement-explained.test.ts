@@ -297,6 +297,47 @@ void describe('who denies what, when several statements deny', () => {
   });
 });
 
+void describe('finding the statement of a lock-out, and what counts as an unreadable policy', () => {
+  void it('the lock-out is found by policy name, source and index; a policy with warnings only is no invalid policy', () => {
+    const lock = {
+      Effect: 'Deny',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: mfa('BoolIfExists', 'true'),
+    };
+    const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [
+          ADMIN,
+          // Same name, other source, and no MFA key at index 1: the lock-out is not this one's. Its two warnings
+          // (no Version, an unknown field) are issues, not an "invalid-policy" finding.
+          { name: 'Lockout', source: 'user-inline', document: { Statement: [plain, plain], Foo: 1 } },
+          { name: 'Lockout', source: 'user-managed', document: doc(plain, lock) },
+        ],
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(r.findings, [
+      {
+        code: 'locks-out-mfa-users',
+        level: 'warning',
+        message:
+          "statement #2 of user-managed policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject",
+        statement: { policy: 'Lockout', source: 'user-managed', index: 1 },
+      },
+    ]);
+    assert.deepEqual(
+      r.issues.map((i) => [i.level, i.code]),
+      [
+        ['warning', 'unknown-field'],
+        ['warning', 'version-missing'],
+      ],
+    );
+  });
+});
+
 void describe('self-enrolment blocked without MFA', () => {
   const enrolment = (policies: PolicyRef[]) =>
     analyzeMfaEnforcement(
@@ -415,7 +456,7 @@ void describe('a standalone document and unattached policies', () => {
       {
         ...report,
         findings: report.findings.map((f) => f.code),
-        explanation: report.explanation.slice(0, 2),
+        explanation: report.explanation.slice(0, 4),
       },
       {
         file: 'p.json',
@@ -432,6 +473,9 @@ void describe('a standalone document and unattached policies', () => {
         explanation: [
           'MFA enforcement by policy for mfaguard-policy-check: partial. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
           'console session without MFA: partial — 1 of 2 sensitive actions end in an explicit Deny',
+          '  denied: s3:GetObject',
+          // The document is the stand-in user's one "standalone" policy, named after its file.
+          "    by statement #1 of standalone policy 'p.json'",
         ],
       },
     );
