@@ -185,6 +185,26 @@ void describe('statements', () => {
     ]);
   });
 
+  void it('an Action or NotAction list that cannot be read, or a bad Effect alone, leaves the statement out', () => {
+    const parsed = parse({
+      Version: V,
+      Statement: [
+        { Effect: 'Deny', Action: [], Resource: '*' },
+        { Effect: 'Deny', NotAction: [], Resource: '*' },
+        { Effect: 'Deny', NotAction: ['iam:*', 7], Resource: '*' },
+        // Everything else is fine: the Effect alone is enough to leave it out.
+        { Effect: 'Maybe', Action: '*', Resource: '*' },
+      ],
+    });
+    assert.deepEqual(parsed.issues, [
+      error('empty-list', 'Statement[0].Action', 'Action is an empty list'),
+      error('empty-list', 'Statement[1].NotAction', 'NotAction is an empty list'),
+      error('bad-value', 'Statement[2].NotAction[1]', 'NotAction must hold non-empty strings; got 7'),
+      error('bad-effect', 'Statement[3].Effect', 'Effect must be "Allow" or "Deny"; got "Maybe"'),
+    ]);
+    assert.deepEqual(parsed.items, []);
+  });
+
   void it('an Effect that is missing says "nothing"', () => {
     assert.deepEqual(parse({ Version: V, Statement: { Action: '*', Resource: '*' } }).issues, [
       error('bad-effect', 'Statement.Effect', 'Effect must be "Allow" or "Deny"; got nothing'),
