@@ -3,7 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDateValue, parsePolicyDocument, statementVariableText } from './document.ts';
+import {
+  parseConditionOperator,
+  parseDateValue,
+  parsePolicyDocument,
+  statementVariableText,
+} from './document.ts';
 import type { InputIssue } from '../../model/index.ts';
 
 const V = '2012-10-17';
@@ -346,6 +351,59 @@ void describe('conditions', () => {
     assert.equal(parseDateValue('2026-13-45'), null);
     assert.equal(parseDateValue('Nov 23 2026'), null); // Date.parse reads it; IAM does not
     assert.equal(parseDateValue('x2026-11-23'), null);
+  });
+});
+
+void describe('names as IAM spells them, and text as IAM returns it', () => {
+  void it('every condition operator of the IAM reference is known, with IfExists too (but Null)', () => {
+    // Written out from the IAM User Guide's "condition operators" page, not taken from document.ts.
+    const iam = [
+      ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase'],
+      ['StringLike', 'StringNotLike'],
+      ['NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals'],
+      ['NumericGreaterThan', 'NumericGreaterThanEquals'],
+      ['DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan'],
+      ['DateGreaterThanEquals', 'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress'],
+      ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'],
+    ].flat();
+    for (const name of iam) {
+      assert.deepEqual(parseConditionOperator(name), { name, set: null, base: name, ifExists: false }, name);
+      assert.equal(parseConditionOperator(`ForAnyValue:${name}IfExists`)?.base, name, name);
+    }
+    assert.deepEqual(parseConditionOperator('Null'), {
+      name: 'Null',
+      set: null,
+      base: 'Null',
+      ifExists: false,
+    });
+    // Null tests whether a key exists: IAM takes it with neither IfExists nor a set prefix.
+    assert.equal(parseConditionOperator('ForAnyValue:Null'), null);
+    assert.equal(parseConditionOperator('ForAllValues:Null'), null);
+  });
+
+  void it("an action name is 'service:Action' from its first character to its last", () => {
+    assert.deepEqual(
+      parse({
+        Version: V,
+        Statement: { Effect: 'Deny', Action: ['bad service:Get', '*iam:Get'], Resource: '*' },
+      }).issues.map((i) => [i.code, i.message]),
+      [
+        [
+          'bad-action',
+          `action "bad service:Get" is not 'service:ActionName' (wildcards * and ? allowed) or '*'`,
+        ],
+        ['bad-action', `action "*iam:Get" is not 'service:ActionName' (wildcards * and ? allowed) or '*'`],
+      ],
+    );
+  });
+
+  void it('document text with a byte-order mark or a no-break space around it reads; a lone % is no URL encoding', () => {
+    const policy = { Version: V, Statement: { Effect: 'Deny', Action: 'iam:*', Resource: '*' } };
+    const plain = parse(policy);
+    assert.deepEqual(parse(`\ufeff${JSON.stringify(policy)}`), plain);
+    assert.deepEqual(parse(`\u00a0${encodeURIComponent(JSON.stringify(policy))}\u00a0`), plain);
+    // `%7` is not a %XX escape: the text is simply not JSON, and is not decoded.
+    assert.match(parse('%7x').issues[0]?.message ?? '', /^policy document is not JSON \(/);
   });
 });
 
