@@ -31,6 +31,7 @@ void describe('a document that is not a policy', () => {
   void it('text that is neither JSON nor URL-encoded JSON says which, and how it starts', () => {
     const [plain] = parse('{"Version": ').issues;
     assert.equal(plain?.code, 'not-json');
+    assert.equal(plain.level, 'error'); // nothing of the policy could be read
     assert.match(plain.message, /^policy document is not JSON \(.+\); starts with "\{\\"Version\\": "$/);
     const [encoded] = parse('%7B%22broken').issues;
     assert.match(
