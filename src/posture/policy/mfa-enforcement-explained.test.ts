@@ -18,6 +18,13 @@ const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: s
 const mfa = (operator: string, value: string) => ({ [operator]: { 'aws:MultiFactorAuthPresent': value } });
 const keys = (map: Map<string, readonly string[] | null>) => Object.fromEntries(map);
 
+/** The user with AdministratorAccess and the given policies, judged on the two sample actions. */
+const withAdmin = (...policies: PolicyRef[]) =>
+  analyzeMfaEnforcement(
+    { ...ALICE, identityPolicies: [ADMIN, ...policies] },
+    { now: NOW, sensitiveActions: TWO },
+  );
+
 void describe('the request context of each case', () => {
   const every = {
     'aws:username': ['alice'],
@@ -121,26 +128,17 @@ void describe('the explanation, line by line', () => {
   });
 
   void it('an enforcing Deny: both contexts denied whole, by whom, and no line on what is allowed', () => {
-    const r = analyzeMfaEnforcement(
-      {
-        ...ALICE,
-        identityPolicies: [
-          ADMIN,
-          {
-            name: 'Enforce',
-            source: 'user-managed',
-            document: doc({
-              Sid: 'D',
-              Effect: 'Deny',
-              NotAction: [...SELF_SERVICE_MFA_ACTIONS],
-              Resource: '*',
-              Condition: mfa('BoolIfExists', 'false'),
-            }),
-          },
-        ],
-      },
-      { now: NOW, sensitiveActions: TWO },
-    );
+    const r = withAdmin({
+      name: 'Enforce',
+      source: 'user-managed',
+      document: doc({
+        Sid: 'D',
+        Effect: 'Deny',
+        NotAction: [...SELF_SERVICE_MFA_ACTIONS],
+        Resource: '*',
+        Condition: mfa('BoolIfExists', 'false'),
+      }),
+    });
     assert.deepEqual([r.verdict, r.findings, r.issues], ['enforced', [], []]);
     const context = (label: string) => [
       `${label}: enforced — 2 of 2 sensitive actions end in an explicit Deny`,
@@ -252,31 +250,24 @@ void describe('the explanation, line by line', () => {
 
 void describe('who denies what, when several statements deny', () => {
   void it('a lock-out names only what its own statement denies with MFA; two deciding statements are both named', () => {
-    const r = analyzeMfaEnforcement(
+    const r = withAdmin(
       {
-        ...ALICE,
-        identityPolicies: [
-          ADMIN,
-          {
-            name: 'Lockout',
-            source: 'user-inline',
-            document: doc({
-              Sid: 'L',
-              Effect: 'Deny',
-              Action: 's3:GetObject',
-              Resource: '*',
-              Condition: mfa('BoolIfExists', 'true'),
-            }),
-          },
-          // Denies both actions in every context, with MFA too: s3:GetObject is then denied by two statements.
-          {
-            name: 'Quarantine',
-            source: 'user-managed',
-            document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
-          },
-        ],
+        name: 'Lockout',
+        source: 'user-inline',
+        document: doc({
+          Sid: 'L',
+          Effect: 'Deny',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'true'),
+        }),
       },
-      { now: NOW, sensitiveActions: TWO },
+      // Denies both actions in every context, with MFA too: s3:GetObject is then denied by two statements.
+      {
+        name: 'Quarantine',
+        source: 'user-managed',
+        document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+      },
     );
     const lockout =
       "statement 'L' of user-inline policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject";
@@ -306,18 +297,11 @@ void describe('finding the statement of a lock-out, and what counts as an unread
       Condition: mfa('BoolIfExists', 'true'),
     };
     const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
-    const r = analyzeMfaEnforcement(
-      {
-        ...ALICE,
-        identityPolicies: [
-          ADMIN,
-          // Same name, other source, and no MFA key at index 1: the lock-out is not this one's. Its two warnings
-          // (no Version, an unknown field) are issues, not an "invalid-policy" finding.
-          { name: 'Lockout', source: 'user-inline', document: { Statement: [plain, plain], Foo: 1 } },
-          { name: 'Lockout', source: 'user-managed', document: doc(plain, lock) },
-        ],
-      },
-      { now: NOW, sensitiveActions: TWO },
+    const r = withAdmin(
+      // Same name, other source, and no MFA key at index 1: the lock-out is not this one's. Its two warnings
+      // (no Version, an unknown field) are issues, not an "invalid-policy" finding.
+      { name: 'Lockout', source: 'user-inline', document: { Statement: [plain, plain], Foo: 1 } },
+      { name: 'Lockout', source: 'user-managed', document: doc(plain, lock) },
     );
     assert.deepEqual(r.findings, [
       {
@@ -339,11 +323,7 @@ void describe('finding the statement of a lock-out, and what counts as an unread
 });
 
 void describe('self-enrolment blocked without MFA', () => {
-  const enrolment = (policies: PolicyRef[]) =>
-    analyzeMfaEnforcement(
-      { ...ALICE, identityPolicies: [ADMIN, ...policies] },
-      { now: NOW, sensitiveActions: TWO },
-    ).findings;
+  const enrolment = (policies: PolicyRef[]) => withAdmin(...policies).findings;
   const tail = " Exempt these actions from the Deny (NotAction), on the user's own resources";
 
   void it('EnableMFADevice alone, or ListMFADevices alone, denied: no device can ever be enrolled (an error)', () => {
