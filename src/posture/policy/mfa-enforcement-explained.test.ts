@@ -18,6 +18,19 @@ const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: s
 const mfa = (operator: string, value: string) => ({ [operator]: { 'aws:MultiFactorAuthPresent': value } });
 const keys = (map: Map<string, readonly string[] | null>) => Object.fromEntries(map);
 
+/** A Deny that bites only sessions WITH MFA (and access keys, where the key is absent): it locks MFA users out. */
+const LOCKOUT: PolicyRef = {
+  name: 'Lockout',
+  source: 'user-inline',
+  document: doc({
+    Sid: 'L',
+    Effect: 'Deny',
+    Action: 's3:GetObject',
+    Resource: '*',
+    Condition: mfa('BoolIfExists', 'true'),
+  }),
+};
+
 /** The user with AdministratorAccess and the given policies, judged on the two sample actions. */
 const withAdmin = (...policies: PolicyRef[]) =>
   analyzeMfaEnforcement(
@@ -183,17 +196,7 @@ void describe('the explanation, line by line', () => {
           Condition: { NoSuchOperator: { 'aws:username': 'x' } },
         }),
       },
-      {
-        name: 'Lockout',
-        source: 'user-inline',
-        document: doc({
-          Sid: 'L',
-          Effect: 'Deny',
-          Action: 's3:GetObject',
-          Resource: '*',
-          Condition: mfa('BoolIfExists', 'true'),
-        }),
-      },
+      LOCKOUT,
     ];
     const r = analyzeMfaEnforcement(
       { ...ALICE, identityPolicies: policies },
@@ -251,17 +254,7 @@ void describe('the explanation, line by line', () => {
 void describe('who denies what, when several statements deny', () => {
   void it('a lock-out names only what its own statement denies with MFA; two deciding statements are both named', () => {
     const r = withAdmin(
-      {
-        name: 'Lockout',
-        source: 'user-inline',
-        document: doc({
-          Sid: 'L',
-          Effect: 'Deny',
-          Action: 's3:GetObject',
-          Resource: '*',
-          Condition: mfa('BoolIfExists', 'true'),
-        }),
-      },
+      LOCKOUT,
       // Denies both actions in every context, with MFA too: s3:GetObject is then denied by two statements.
       {
         name: 'Quarantine',
