@@ -3,7 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDateValue, parsePolicyDocument, statementVariableText } from './document.ts';
+import {
+  parseConditionOperator,
+  parseDateValue,
+  parsePolicyDocument,
+  statementVariableText,
+} from './document.ts';
 import type { InputIssue } from '../../model/index.ts';
 
 const V = '2012-10-17';
@@ -26,6 +31,7 @@ void describe('a document that is not a policy', () => {
   void it('text that is neither JSON nor URL-encoded JSON says which, and how it starts', () => {
     const [plain] = parse('{"Version": ').issues;
     assert.equal(plain?.code, 'not-json');
+    assert.equal(plain.level, 'error'); // nothing of the policy could be read
     assert.match(plain.message, /^policy document is not JSON \(.+\); starts with "\{\\"Version\\": "$/);
     const [encoded] = parse('%7B%22broken').issues;
     assert.match(
@@ -185,6 +191,26 @@ void describe('statements', () => {
     ]);
   });
 
+  void it('an Action or NotAction list that cannot be read, or a bad Effect alone, leaves the statement out', () => {
+    const parsed = parse({
+      Version: V,
+      Statement: [
+        { Effect: 'Deny', Action: [], Resource: '*' },
+        { Effect: 'Deny', NotAction: [], Resource: '*' },
+        { Effect: 'Deny', NotAction: ['iam:*', 7], Resource: '*' },
+        // Everything else is fine: the Effect alone is enough to leave it out.
+        { Effect: 'Maybe', Action: '*', Resource: '*' },
+      ],
+    });
+    assert.deepEqual(parsed.issues, [
+      error('empty-list', 'Statement[0].Action', 'Action is an empty list'),
+      error('empty-list', 'Statement[1].NotAction', 'NotAction is an empty list'),
+      error('bad-value', 'Statement[2].NotAction[1]', 'NotAction must hold non-empty strings; got 7'),
+      error('bad-effect', 'Statement[3].Effect', 'Effect must be "Allow" or "Deny"; got "Maybe"'),
+    ]);
+    assert.deepEqual(parsed.items, []);
+  });
+
   void it('an Effect that is missing says "nothing"', () => {
     assert.deepEqual(parse({ Version: V, Statement: { Action: '*', Resource: '*' } }).issues, [
       error('bad-effect', 'Statement.Effect', 'Effect must be "Allow" or "Deny"; got nothing'),
@@ -329,6 +355,59 @@ void describe('conditions', () => {
   });
 });
 
+void describe('names as IAM spells them, and text as IAM returns it', () => {
+  void it('every condition operator of the IAM reference is known, with IfExists too (but Null)', () => {
+    // Written out from the IAM User Guide's "condition operators" page, not taken from document.ts.
+    const iam = [
+      ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase'],
+      ['StringLike', 'StringNotLike'],
+      ['NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals'],
+      ['NumericGreaterThan', 'NumericGreaterThanEquals'],
+      ['DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan'],
+      ['DateGreaterThanEquals', 'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress'],
+      ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'],
+    ].flat();
+    for (const name of iam) {
+      assert.deepEqual(parseConditionOperator(name), { name, set: null, base: name, ifExists: false }, name);
+      assert.equal(parseConditionOperator(`ForAnyValue:${name}IfExists`)?.base, name, name);
+    }
+    assert.deepEqual(parseConditionOperator('Null'), {
+      name: 'Null',
+      set: null,
+      base: 'Null',
+      ifExists: false,
+    });
+    // Null tests whether a key exists: IAM takes it with neither IfExists nor a set prefix.
+    assert.equal(parseConditionOperator('ForAnyValue:Null'), null);
+    assert.equal(parseConditionOperator('ForAllValues:Null'), null);
+  });
+
+  void it("an action name is 'service:Action' from its first character to its last", () => {
+    assert.deepEqual(
+      parse({
+        Version: V,
+        Statement: { Effect: 'Deny', Action: ['bad service:Get', '*iam:Get'], Resource: '*' },
+      }).issues.map((i) => [i.code, i.message]),
+      [
+        [
+          'bad-action',
+          `action "bad service:Get" is not 'service:ActionName' (wildcards * and ? allowed) or '*'`,
+        ],
+        ['bad-action', `action "*iam:Get" is not 'service:ActionName' (wildcards * and ? allowed) or '*'`],
+      ],
+    );
+  });
+
+  void it('document text with a byte-order mark or a no-break space around it reads; a lone % is no URL encoding', () => {
+    const policy = { Version: V, Statement: { Effect: 'Deny', Action: 'iam:*', Resource: '*' } };
+    const plain = parse(policy);
+    assert.deepEqual(parse(`\ufeff${JSON.stringify(policy)}`), plain);
+    assert.deepEqual(parse(`\u00a0${encodeURIComponent(JSON.stringify(policy))}\u00a0`), plain);
+    // `%7` is not a %XX escape: the text is simply not JSON, and is not decoded.
+    assert.match(parse('%7x').issues[0]?.message ?? '', /^policy document is not JSON \(/);
+  });
+});
+
 void describe('policy variables in a 2008-10-17 policy', () => {
   void it('each statement holding one is named, with the text that names nothing', () => {
     const parsed = parsePolicyDocument(
@@ -405,15 +484,16 @@ void describe('one bad value among good ones', () => {
   void it('makes the clause bad, and a clause or block that is bad alone makes the statement undecidable', () => {
     const read = (condition: unknown) =>
       parse({ Version: V, Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
-    for (const [operator, values] of [
-      ['Bool', ['true', 'maybe']],
-      ['NumericLessThan', ['1', 'x']],
-      ['DateLessThan', ['2026-01-01', 'x']],
+    // Each operator family says what it expected: Bool's own line (not only Null's) is pinned here.
+    for (const [operator, values, expected] of [
+      ['Bool', ['true', 'maybe'], 'expected "true" or "false" (or a list of them)'],
+      ['NumericLessThan', ['1', 'x'], 'expected a number (or a list of numbers)'],
+      ['DateLessThan', ['2026-01-01', 'x'], 'expected an ISO 8601 date or epoch seconds'],
     ] as const) {
       const parsed = read({ [operator]: { 'aws:SomeKey': values } });
       assert.deepEqual(
-        parsed.issues.map((i) => i.code),
-        ['bad-condition-value'],
+        parsed.issues.map((i) => [i.code, i.message]),
+        [['bad-condition-value', `${operator} aws:SomeKey: ${expected}; got ${JSON.stringify(values)}`]],
         operator,
       );
       assert.equal(parsed.items[0]?.conditionInvalid, true, operator);

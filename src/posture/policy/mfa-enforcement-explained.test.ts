@@ -11,12 +11,32 @@ import {
   mfaContextKeys,
 } from './mfa-enforcement.ts';
 import { SELF_SERVICE_MFA_ACTIONS } from './sensitive-actions.ts';
-import { ALICE, NOW, TWO } from './test-support/fixtures.ts';
+import { ADMIN, ALICE, NOW, TWO } from './test-support/fixtures.ts';
 import type { PolicyRef } from './types.ts';
 
 const doc = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
 const mfa = (operator: string, value: string) => ({ [operator]: { 'aws:MultiFactorAuthPresent': value } });
 const keys = (map: Map<string, readonly string[] | null>) => Object.fromEntries(map);
+
+/** A Deny that bites only sessions WITH MFA (and access keys, where the key is absent): it locks MFA users out. */
+const LOCKOUT: PolicyRef = {
+  name: 'Lockout',
+  source: 'user-inline',
+  document: doc({
+    Sid: 'L',
+    Effect: 'Deny',
+    Action: 's3:GetObject',
+    Resource: '*',
+    Condition: mfa('BoolIfExists', 'true'),
+  }),
+};
+
+/** The user with AdministratorAccess and the given policies, judged on the two sample actions. */
+const withAdmin = (...policies: PolicyRef[]) =>
+  analyzeMfaEnforcement(
+    { ...ALICE, identityPolicies: [ADMIN, ...policies] },
+    { now: NOW, sensitiveActions: TWO },
+  );
 
 void describe('the request context of each case', () => {
   const every = {
@@ -120,6 +140,33 @@ void describe('the explanation, line by line', () => {
     ]);
   });
 
+  void it('an enforcing Deny: both contexts denied whole, by whom, and no line on what is allowed', () => {
+    const r = withAdmin({
+      name: 'Enforce',
+      source: 'user-managed',
+      document: doc({
+        Sid: 'D',
+        Effect: 'Deny',
+        NotAction: [...SELF_SERVICE_MFA_ACTIONS],
+        Resource: '*',
+        Condition: mfa('BoolIfExists', 'false'),
+      }),
+    });
+    assert.deepEqual([r.verdict, r.findings, r.issues], ['enforced', [], []]);
+    const context = (label: string) => [
+      `${label}: enforced — 2 of 2 sensitive actions end in an explicit Deny`,
+      '  denied: s3:GetObject, iam:CreateAccessKey',
+      "    by statement 'D' of user-managed policy 'Enforce'",
+      '  not denied: none',
+    ];
+    assert.deepEqual(r.explanation, [
+      'MFA enforcement by policy for alice: enforced. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
+      ...context('console session without MFA'),
+      ...context('long-term access key'),
+      'session with MFA: 2 of 2 sensitive actions allowed, 0 explicitly denied',
+    ]);
+  });
+
   void it('what no policy allows, undecidable Denies, an unreadable policy and a lock-out, each said once', () => {
     const policies: PolicyRef[] = [
       // A Principal makes a note: notes are findings, not pitfalls, so the explanation leaves them out.
@@ -149,17 +196,7 @@ void describe('the explanation, line by line', () => {
           Condition: { NoSuchOperator: { 'aws:username': 'x' } },
         }),
       },
-      {
-        name: 'Lockout',
-        source: 'user-inline',
-        document: doc({
-          Sid: 'L',
-          Effect: 'Deny',
-          Action: 's3:GetObject',
-          Resource: '*',
-          Condition: mfa('BoolIfExists', 'true'),
-        }),
-      },
+      LOCKOUT,
     ];
     const r = analyzeMfaEnforcement(
       { ...ALICE, identityPolicies: policies },
@@ -214,6 +251,173 @@ void describe('the explanation, line by line', () => {
   });
 });
 
+void describe('who denies what, when several statements deny', () => {
+  void it('a lock-out names only what its own statement denies with MFA; two deciding statements are both named', () => {
+    const r = withAdmin(
+      LOCKOUT,
+      // Denies both actions in every context, with MFA too: s3:GetObject is then denied by two statements.
+      {
+        name: 'Quarantine',
+        source: 'user-managed',
+        document: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+      },
+    );
+    const lockout =
+      "statement 'L' of user-inline policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject";
+    assert.deepEqual(r.findings, [
+      {
+        code: 'locks-out-mfa-users',
+        level: 'warning',
+        message: lockout,
+        statement: { policy: 'Lockout', source: 'user-inline', index: 0, sid: 'L' },
+      },
+    ]);
+    assert.deepEqual(r.explanation.slice(5, 9), [
+      'long-term access key: enforced — 2 of 2 sensitive actions end in an explicit Deny',
+      '  denied: s3:GetObject, iam:CreateAccessKey',
+      "    by statement 'L' of user-inline policy 'Lockout'; statement #1 of user-managed policy 'Quarantine'",
+      '  not denied: none',
+    ]);
+  });
+});
+
+void describe('finding the statement of a lock-out, and what counts as an unreadable policy', () => {
+  void it('the lock-out is found by policy name, source and index; a policy with warnings only is no invalid policy', () => {
+    const lock = {
+      Effect: 'Deny',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: mfa('BoolIfExists', 'true'),
+    };
+    const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
+    const r = withAdmin(
+      // Same name, other source, and no MFA key at index 1: the lock-out is not this one's. Its two warnings
+      // (no Version, an unknown field) are issues, not an "invalid-policy" finding.
+      { name: 'Lockout', source: 'user-inline', document: { Statement: [plain, plain], Foo: 1 } },
+      { name: 'Lockout', source: 'user-managed', document: doc(plain, lock) },
+    );
+    assert.deepEqual(r.findings, [
+      {
+        code: 'locks-out-mfa-users',
+        level: 'warning',
+        message:
+          "statement #2 of user-managed policy 'Lockout' is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject",
+        statement: { policy: 'Lockout', source: 'user-managed', index: 1 },
+      },
+    ]);
+    assert.deepEqual(
+      r.issues.map((i) => [i.level, i.code]),
+      [
+        ['warning', 'unknown-field'],
+        ['warning', 'version-missing'],
+      ],
+    );
+  });
+});
+
+void describe('self-enrolment blocked without MFA', () => {
+  const enrolment = (policies: PolicyRef[]) => withAdmin(...policies).findings;
+  const tail = " Exempt these actions from the Deny (NotAction), on the user's own resources";
+
+  void it('EnableMFADevice alone, or ListMFADevices alone, denied: no device can ever be enrolled (an error)', () => {
+    for (const [action, why] of [
+      ['iam:EnableMFADevice', 'enrols the device'],
+      ['iam:ListMFADevices', "lists the user's devices, which the console's MFA page needs"],
+    ] as const) {
+      const findings = enrolment([
+        {
+          name: 'P',
+          source: 'user-managed',
+          document: doc({
+            Effect: 'Deny',
+            NotAction: SELF_SERVICE_MFA_ACTIONS.filter((a) => a !== action),
+            Resource: '*',
+            Condition: mfa('BoolIfExists', 'false'),
+          }),
+        },
+      ]);
+      assert.deepEqual(
+        findings,
+        [
+          {
+            code: 'denies-mfa-self-enrolment',
+            level: 'error',
+            message: `statement #1 of user-managed policy 'P' denies, without MFA, what a user needs to get MFA: ${action} (${why}). Users without MFA can never enrol a device.${tail}`,
+            statement: { policy: 'P', source: 'user-managed', index: 0 },
+          },
+        ],
+        action,
+      );
+    }
+  });
+
+  void it('two policies each closing one path: both statements named, the first one carried (a warning)', () => {
+    const findings = enrolment([
+      {
+        name: 'NoPassword',
+        source: 'user-managed',
+        document: doc({
+          Effect: 'Deny',
+          Action: 'iam:ChangePassword',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'false'),
+        }),
+      },
+      {
+        name: 'NoToken',
+        source: 'group-managed',
+        via: 'Ops',
+        document: doc({
+          Sid: 'T',
+          Effect: 'Deny',
+          Action: 'sts:GetSessionToken',
+          Resource: '*',
+          Condition: mfa('BoolIfExists', 'false'),
+        }),
+      },
+    ]);
+    assert.deepEqual(findings, [
+      {
+        code: 'denies-mfa-self-enrolment',
+        level: 'warning',
+        message:
+          "statement #1 of user-managed policy 'NoPassword'; statement 'T' of group-managed policy 'NoToken' (via Ops) denies, without MFA, what a user needs to get MFA: iam:ChangePassword (sets a new password when a reset is required at first sign-in); sts:GetSessionToken (turns an access key plus an MFA code into an MFA session). Users without MFA lose that path to MFA." +
+          tail,
+        statement: { policy: 'NoPassword', source: 'user-managed', index: 0 },
+      },
+    ]);
+  });
+});
+
+void describe('a permissions boundary', () => {
+  void it('that cannot be read is named as an invalid policy, with its issue', () => {
+    const r = analyzeMfaEnforcement(
+      {
+        ...ALICE,
+        identityPolicies: [ADMIN],
+        permissionsBoundary: {
+          name: 'Edge',
+          source: 'permissions-boundary',
+          document: doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { Nope: {} } }),
+        },
+      },
+      { now: NOW, sensitiveActions: TWO },
+    );
+    assert.deepEqual(r.findings, [
+      {
+        code: 'invalid-policy',
+        level: 'error',
+        message:
+          'permissions-boundary policy \'Edge\' has 1 problem(s) (first: unknown condition operator "Nope"); what could not be read is not counted as denying anything',
+      },
+    ]);
+    assert.deepEqual(
+      r.issues.map((i) => [i.code, i.location, i.path]),
+      [['unknown-condition-operator', "permissions-boundary policy 'Edge'", 'Statement[0].Condition.Nope']],
+    );
+  });
+});
+
 void describe('a standalone document and unattached policies', () => {
   void it('checkPolicyDocument: the stand-in user, both contexts and what each denies', () => {
     const report = checkPolicyDocument(
@@ -225,7 +429,7 @@ void describe('a standalone document and unattached policies', () => {
       {
         ...report,
         findings: report.findings.map((f) => f.code),
-        explanation: report.explanation.slice(0, 2),
+        explanation: report.explanation.slice(0, 4),
       },
       {
         file: 'p.json',
@@ -242,6 +446,9 @@ void describe('a standalone document and unattached policies', () => {
         explanation: [
           'MFA enforcement by policy for mfaguard-policy-check: partial. Only an explicit Deny counts — an implicit deny disappears as soon as someone attaches a broader Allow.',
           'console session without MFA: partial — 1 of 2 sensitive actions end in an explicit Deny',
+          '  denied: s3:GetObject',
+          // The document is the stand-in user's one "standalone" policy, named after its file.
+          "    by statement #1 of standalone policy 'p.json'",
         ],
       },
     );
