@@ -4,7 +4,6 @@ import {
   actorId,
   byTime,
   correlateRemovals,
-  findBursts,
   incidentReach,
   isCallerUser,
   isMfaRemoval,
@@ -21,6 +20,7 @@ import type { StoreTx } from '../../store/index.ts';
 import { actorKeyOf, eventTargetKey, targetKeyOf } from '../../store/index.ts';
 import { detectEvent, triageRun } from '../pipeline.ts';
 import type { LoadedRuleSet } from '../rule-set.ts';
+import { standingChanges } from './removal-chain.ts';
 import type { ChainStanding } from './removal-chain.ts';
 
 /** The target key a case and the store use for whom an event was about (sign-ins: the user who signed in). */
@@ -374,20 +374,7 @@ async function burstStandingChanges(
         config.burstWindowMs,
       )
     ).filter(isMfaRemoval);
-    const withThem = findBursts(chain, config);
-    const without = findBursts(
-      chain.filter((event) => !arriving.has(event.id)),
-      config,
-    );
-    const standing = (bursts: Map<string, Burst>, id: string): string => {
-      const burst = bursts.get(id);
-      const soFar = burst?.soFar.get(id);
-      return burst === undefined
-        ? ''
-        : `${burst.removals[0]?.id}\u0000${soFar?.count}\u0000${soFar?.windowSeconds}`;
-    };
-    for (const event of chain)
-      if (standing(withThem, event.id) !== standing(without, event.id)) changed.push(event);
+    changed.push(...standingChanges(chain, arriving, config).changed);
   }
   return changed;
 }

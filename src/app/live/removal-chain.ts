@@ -182,6 +182,33 @@ async function appendRemoval(
 }
 
 /**
+ * The removals of a chain whose burst standing (the burst they are in, and how it stood at them) differs with and
+ * without the arriving ones; also the bursts with them, which the caller goes on with.
+ */
+export function standingChanges(
+  chain: readonly CloudTrailEvent[],
+  arriving: ReadonlySet<string>,
+  config: TriageConfig,
+): { withThem: Map<string, Burst>; changed: CloudTrailEvent[] } {
+  const withThem = findBursts(chain, config);
+  const without = findBursts(
+    chain.filter((event) => !arriving.has(event.id)),
+    config,
+  );
+  const standing = (bursts: Map<string, Burst>, id: string): string => {
+    const burst = bursts.get(id);
+    const soFar = burst?.soFar.get(id);
+    return burst === undefined
+      ? ''
+      : `${burst.removals[0]?.id}\u0000${soFar?.count}\u0000${soFar?.windowSeconds}`;
+  };
+  return {
+    withThem,
+    changed: chain.filter((event) => standing(withThem, event.id) !== standing(without, event.id)),
+  };
+}
+
+/**
  * The walk: the chain read whole, the removals' standing from findBursts, and the row rebuilt when the chain is the
  * caller's newest (an older chain changes nothing the row holds).
  */
@@ -194,21 +221,10 @@ async function walkRemovals(
 ): Promise<{ standings: Map<string, Burst | null>; changed: CloudTrailEvent[]; next: RemovalChain }> {
   const span = { fromMs: arriving[0]!.timeMs, toMs: arriving[arriving.length - 1]!.timeMs };
   const walked = await walkChain(tx, key.actor, key.account, span, config);
-  const ids = new Set(arriving.map((event) => event.id));
-  const withThem = findBursts(walked.removals, config);
-  const without = findBursts(
-    walked.removals.filter((event) => !ids.has(event.id)),
+  const { withThem, changed } = standingChanges(
+    walked.removals,
+    new Set(arriving.map((event) => event.id)),
     config,
-  );
-  const standing = (bursts: Map<string, Burst>, id: string): string => {
-    const burst = bursts.get(id);
-    const soFar = burst?.soFar.get(id);
-    return burst === undefined
-      ? ''
-      : `${burst.removals[0]?.id}\u0000${soFar?.count}\u0000${soFar?.windowSeconds}`;
-  };
-  const changed = walked.removals.filter(
-    (event) => standing(withThem, event.id) !== standing(without, event.id),
   );
   const standings = new Map(arriving.map((event) => [event.id, withThem.get(event.id) ?? null]));
   const last = walked.removals[walked.removals.length - 1];
