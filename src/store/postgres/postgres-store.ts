@@ -32,6 +32,9 @@ const MAX_GROUP = 64;
  */
 const writersFor = (poolSize: number): number => Math.max(1, Math.min(4, Math.floor(poolSize / 2)));
 
+/** Statement texts prepared by name (see #statement); the rest run unnamed, parsed at each call. */
+const MAX_NAMED = 2000;
+
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -94,8 +97,8 @@ class PostgresDriver implements SqlDriver {
   readonly dialect = POSTGRES_DIALECT;
   readonly #pool: pg.Pool;
   readonly #url: string;
-  /** `?` placeholders rewritten to `$n` once per distinct statement. */
-  readonly #converted = new Map<string, string>();
+  /** `?` placeholders rewritten to `$n` once per distinct statement, and the name it is prepared under. */
+  readonly #converted = new Map<string, { readonly text: string; readonly name: string | undefined }>();
   readonly #writes: GroupCommitQueue<SqlConn>;
 
   constructor(pool: pg.Pool, url: string, writers: number) {
@@ -263,7 +266,7 @@ class PostgresDriver implements SqlDriver {
     return {
       query: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> => {
         try {
-          const result = await client.query<R>(this.#convert(sql), params as SqlValue[]);
+          const result = await client.query<R>(this.#statement(sql, params));
           return result.rows;
         } catch (error) {
           throw translatePgError(error, this.#url);
@@ -275,7 +278,7 @@ class PostgresDriver implements SqlDriver {
           const result =
             params.length === 0
               ? await client.query(sql)
-              : await client.query(this.#convert(sql), params as SqlValue[]);
+              : await client.query(this.#statement(sql, params));
           return result.rowCount ?? 0;
         } catch (error) {
           throw translatePgError(error, this.#url);
@@ -284,15 +287,26 @@ class PostgresDriver implements SqlDriver {
     };
   }
 
-  #convert(sql: string): string {
+  /**
+   * The statement for `sql` with `$n` placeholders, named: pg parses a named statement once per connection and then
+   * only binds and executes it, so PostgreSQL parses and plans each text once per connection instead of at every
+   * call (the unnamed statement is parsed, analysed and planned anew each time; per ingested event that was most of
+   * the server's work). Past MAX_NAMED texts (list lengths nobody bounded) statements go unnamed, so that neither
+   * this map nor each connection's prepared statements grow without end.
+   */
+  #statement(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
     let converted = this.#converted.get(sql);
     if (converted === undefined) {
       let n = 0;
       // Our SQL never contains a literal `?` (no JSON operators, none in strings), so every `?` is a parameter.
-      converted = sql.replace(/\?/g, () => `$${++n}`);
-      this.#converted.set(sql, converted);
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      const named = this.#converted.size < MAX_NAMED;
+      converted = { text, name: named ? `mfaguard_${this.#converted.size}` : undefined };
+      if (named) this.#converted.set(sql, converted);
     }
-    return converted;
+    return converted.name === undefined
+      ? { text: converted.text, values: params as SqlValue[] }
+      : { text: converted.text, name: converted.name, values: params as SqlValue[] };
   }
 }
 

@@ -2,7 +2,7 @@
 
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import type { QueryCreator } from 'kysely';
-import type { Dialect, SqlConn } from './driver.ts';
+import type { Dialect, SqlConn, SqlValue } from './driver.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { Tables } from './query-builder.ts';
 import type { SchemaMigration } from './schema.ts';
@@ -85,7 +85,39 @@ export async function recordSightingChunks(
   dialect: Dialect,
   chunks: readonly (readonly SightingRow[])[],
 ): Promise<void> {
-  for (const rows of chunks) await UPSERT_SIGHTINGS.changes(conn, dialect, { rows });
+  for (const rows of chunks) {
+    if (dialect.name === 'postgres') await conn.execute(PG_SIGHTINGS_UPSERT, sightingArrays(rows));
+    else await UPSERT_SIGHTINGS.changes(conn, dialect, { rows });
+  }
+}
+
+/**
+ * PostgreSQL: the upsert with one array per column, unnested into rows. One text whatever the row count, so the
+ * driver prepares it once per connection (see postgres-store.ts) and the server plans it once; a VALUES list is
+ * another text per row count, parsed and planned at every call. SQLite has no arrays and keeps the VALUES list.
+ */
+const PG_SIGHTINGS_ROWS =
+  'select * from unnest(?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[], ?::int8[])';
+const PG_SIGHTINGS_UPSERT_TAIL =
+  'on conflict (actor_key, day, value) do update set ' +
+  'first_ms = least(baseline_sightings.first_ms, excluded.first_ms), ' +
+  'last_ms = greatest(baseline_sightings.last_ms, excluded.last_ms), ' +
+  'count = baseline_sightings.count + excluded.count';
+export const PG_SIGHTINGS_UPSERT =
+  `insert into baseline_sightings (actor_key, value, day, first_ms, last_ms, count) ${PG_SIGHTINGS_ROWS} ` +
+  PG_SIGHTINGS_UPSERT_TAIL;
+
+/** The six column arrays of PG_SIGHTINGS_UPSERT, in its parameter order (pg binds a JS array as an array). */
+export function sightingArrays(rows: readonly SightingRow[]): SqlValue[] {
+  const columns: unknown[] = [
+    rows.map((row) => row.actor),
+    rows.map((row) => row.value),
+    rows.map((row) => row.day),
+    rows.map((row) => row.firstMs),
+    rows.map((row) => row.lastMs),
+    rows.map((row) => row.count),
+  ];
+  return columns as SqlValue[];
 }
 
 // Read per event by live triage: compiled once per number of actors.

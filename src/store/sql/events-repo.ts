@@ -4,7 +4,9 @@ import type { InsertObject, QueryCreator, SelectQueryBuilder } from 'kysely';
 import type { SightingQuery, SightingRow } from '../baseline-sightings.ts';
 import {
   findSightings,
+  PG_SIGHTINGS_UPSERT,
   recordSightingChunks,
+  sightingArrays,
   recordSightings,
   sightingChunks,
   sightingsUpsert,
@@ -12,6 +14,7 @@ import {
 import type { CloudTrailEvent } from '../../model/index.ts';
 import { actorKeyOf, eventTargetKey } from '../keys.ts';
 import type { EventQuery, InsertEventsResult } from '../store.ts';
+import type { SqlValue } from './driver.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { Tables } from './query-builder.ts';
 import {
@@ -69,6 +72,18 @@ const INSERT_EVENTS = new PreparedQuery(
         );
   },
 );
+
+/**
+ * PostgreSQL: the same insert with one array per column, unnested into rows (pg binds a JS array as an array). One
+ * text whatever the row count (1 for a single-event post, up to INSERT_CHUNK for a coalesced write) and whether the
+ * sightings ride along, so it is prepared once per connection and planned once; the VALUES lists were a text per
+ * pair of row counts, each parsed and planned at every call, and their shapes could pass PreparedQuery's cache.
+ */
+const PG_EVENTS_INSERT =
+  'insert into events (id, time_ms, name, account, actor_key, target_key, body) ' +
+  'select * from unnest(?::text[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) ' +
+  'on conflict (id) do nothing returning id';
+const PG_EVENTS_WITH_SIGHTINGS = `with sightings as (${PG_SIGHTINGS_UPSERT}) ${PG_EVENTS_INSERT}`;
 
 type EventSearch = { [field in (typeof LIST_FILTERS)[number][1]]: readonly string[] | undefined } & {
   from: number;
@@ -161,6 +176,23 @@ export class EventsRepo extends SqlRepository {
     rows: readonly Tables['events'][],
     riding: readonly SightingRow[] | undefined,
   ): Promise<{ id: string }[]> {
+    if (this.dialect.name === 'postgres') {
+      const columns: unknown[] = [
+        rows.map((row) => row.id),
+        rows.map((row) => row.time_ms),
+        rows.map((row) => row.name),
+        rows.map((row) => row.account),
+        rows.map((row) => row.actor_key),
+        rows.map((row) => row.target_key),
+        rows.map((row) => row.body),
+      ];
+      return riding === undefined
+        ? this.conn.query(PG_EVENTS_INSERT, columns as SqlValue[])
+        : this.conn.query(PG_EVENTS_WITH_SIGHTINGS, [
+            ...sightingArrays(riding),
+            ...(columns as SqlValue[]),
+          ]);
+    }
     return INSERT_EVENTS.rows(this.conn, this.dialect, { rows, riding });
   }
 
