@@ -137,7 +137,11 @@ class PostgresDriver implements SqlDriver {
     };
     let released = false;
     let pendingRelease = false;
+    // BEGIN is not sent on its own either: it rides with the first job's SAVEPOINT, or (a group of one, which has
+    // none) goes just before its first statement; a job that ran no statement commits nothing and costs nothing.
+    let pendingBegin = false;
     const rollback = async (): Promise<boolean> => {
+      if (pendingBegin) return true;
       try {
         await client.query('ROLLBACK');
         return true;
@@ -145,13 +149,30 @@ class PostgresDriver implements SqlDriver {
         return false;
       }
     };
+    const base = this.#connOf(client);
+    const begun = async (): Promise<void> => {
+      if (!pendingBegin) return;
+      pendingBegin = false;
+      await run('BEGIN');
+    };
     return {
-      conn: this.#connOf(client),
-      begin: () => run('BEGIN'),
+      conn: {
+        query: async (sql, params) => {
+          await begun();
+          return base.query(sql, params);
+        },
+        execute: async (sql, params) => {
+          await begun();
+          return base.execute(sql, params);
+        },
+      },
+      begin: () => {
+        pendingBegin = true;
+        return Promise.resolve();
+      },
       savepoint: () => {
-        const sql = pendingRelease
-          ? 'RELEASE SAVEPOINT mfaguard_job; SAVEPOINT mfaguard_job'
-          : 'SAVEPOINT mfaguard_job';
+        const sql = `${pendingBegin ? 'BEGIN; ' : ''}${pendingRelease ? 'RELEASE SAVEPOINT mfaguard_job; ' : ''}SAVEPOINT mfaguard_job`;
+        pendingBegin = false;
         pendingRelease = false;
         return run(sql);
       },
@@ -169,7 +190,7 @@ class PostgresDriver implements SqlDriver {
         }
       },
       rollback,
-      commit: () => this.#commit(client),
+      commit: () => (pendingBegin ? Promise.resolve() : this.#commit(client)),
       abort: async () => {
         await rollback();
       },
@@ -276,9 +297,7 @@ class PostgresDriver implements SqlDriver {
         try {
           // No parameters: the simple protocol, which also runs multi-statement migration scripts.
           const result =
-            params.length === 0
-              ? await client.query(sql)
-              : await client.query(this.#statement(sql, params));
+            params.length === 0 ? await client.query(sql) : await client.query(this.#statement(sql, params));
           return result.rowCount ?? 0;
         } catch (error) {
           throw translatePgError(error, this.#url);

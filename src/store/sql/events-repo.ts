@@ -188,10 +188,7 @@ export class EventsRepo extends SqlRepository {
       ];
       return riding === undefined
         ? this.conn.query(PG_EVENTS_INSERT, columns as SqlValue[])
-        : this.conn.query(PG_EVENTS_WITH_SIGHTINGS, [
-            ...sightingArrays(riding),
-            ...(columns as SqlValue[]),
-          ]);
+        : this.conn.query(PG_EVENTS_WITH_SIGHTINGS, [...sightingArrays(riding), ...(columns as SqlValue[])]);
     }
     return INSERT_EVENTS.rows(this.conn, this.dialect, { rows, riding });
   }
