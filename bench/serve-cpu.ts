@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import type { EventKind } from './serve-harness.ts';
 import { cpuMsOf, eventBody, INGEST_TOKEN, MAIN, startServe, stopServe, withStore } from './serve-harness.ts';
 
@@ -61,6 +62,27 @@ function bodies(count: number, removalShare: number, offset: number): string[] {
   });
 }
 
+/**
+ * CPU time (ms) so far of each PostgreSQL backend serving the bench's database, by pid (from /proc: the server runs
+ * on this machine). The server's parse, plan and execute work per statement shows here, not in mfaguard's process.
+ * A backend that exits between two readings takes its CPU with it (the pool keeps them while the load lasts).
+ */
+async function backendCpu(storeUrl: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!storeUrl.startsWith('postgres')) return out;
+  const client = new pg.Client({ connectionString: storeUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    for (const { pid } of rows) out.set(pid, cpuMsOf(pid) ?? 0);
+  } finally {
+    await client.end();
+  }
+  return out;
+}
+
 const events = Number(args.events);
 const concurrency = Number(args.concurrency);
 const share = Number(args['removal-share']);
@@ -69,6 +91,7 @@ await withStore(args.store as 'sqlite' | 'postgres', async (storeUrl) => {
   const { child, url } = await startServe(storeUrl, home);
   try {
     await post(url, bodies(500, share, 0), concurrency);
+    const backendsBefore = await backendCpu(storeUrl);
     const before = cpuMsOf(child.pid);
     const mainBefore = cpuMsOf(child.pid, 'main-thread');
     const start = performance.now();
@@ -76,9 +99,15 @@ await withStore(args.store as 'sqlite' | 'postgres', async (storeUrl) => {
     const wallS = (performance.now() - start) / 1000;
     const cpuMs = (cpuMsOf(child.pid) ?? Number.NaN) - (before ?? Number.NaN);
     const mainMs = (cpuMsOf(child.pid, 'main-thread') ?? Number.NaN) - (mainBefore ?? Number.NaN);
+    const backendsAfter = await backendCpu(storeUrl);
+    let backendMs = 0;
+    for (const [pid, ms] of backendsAfter) backendMs += ms - (backendsBefore.get(pid) ?? 0);
     console.log(
       `${MAIN} ${args.store}: ${events} events, concurrency ${concurrency}: server CPU ${(cpuMs / events).toFixed(3)} ms/event ` +
         `(main thread ${(mainMs / events).toFixed(3)}), ` +
+        (args.store === 'postgres'
+          ? `PostgreSQL backends ${(backendMs / events).toFixed(3)} ms/event (${backendsAfter.size} connections), `
+          : '') +
         `${(events / wallS).toFixed(0)} ev/s, statuses ${JSON.stringify(Object.fromEntries(statuses))}; load ${loadavg()
           .map((v) => v.toFixed(2))
           .join(' ')}`,

@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
 
 let statements = 0;
 const counted: string[] = [];
+/** Time inside SQLite per statement text (SQLite only, with MFAGUARD_BENCH_SHOW): its statements run synchronously. */
+const spent = new Map<string, number>();
 // Counted where each driver hands a statement over: pg's Client.query, better-sqlite3's Statement run/all/get.
 // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with the client as `this` below
 const clientQuery = pg.Client.prototype.query as (...a: unknown[]) => unknown;
@@ -45,8 +47,14 @@ const statementProto = (Database.prototype as unknown as { prepare: (sql: string
     const original = statement[method]!.bind(statement);
     statement[method] = (...a: unknown[]) => {
       statements++;
-      if (process.env['MFAGUARD_BENCH_SHOW'] !== undefined) counted.push(sql);
-      return original(...a);
+      if (process.env['MFAGUARD_BENCH_SHOW'] === undefined) return original(...a);
+      counted.push(sql);
+      const started = performance.now();
+      try {
+        return original(...a);
+      } finally {
+        spent.set(sql.slice(0, 140), (spent.get(sql.slice(0, 140)) ?? 0) + performance.now() - started);
+      }
     };
   }
   return statement;
@@ -62,6 +70,7 @@ try {
     for (let i = 0; i < 20; i++)
       await service.ingestRecords([JSON.parse(eventBody(kind, 900_000 + i, Date.now() - 60_000))], ORIGIN);
     counted.length = 0;
+    spent.clear();
     const before = statements;
     const concurrency = Number(args.concurrency);
     for (let i = 0; i < events; i += concurrency) {
@@ -81,8 +90,11 @@ try {
     if (process.env['MFAGUARD_BENCH_SHOW'] !== undefined) {
       const per = new Map<string, number>();
       for (const sql of counted) per.set(sql.slice(0, 140), (per.get(sql.slice(0, 140)) ?? 0) + 1);
-      for (const [sql, n] of [...per].sort((a, b) => b[1] - a[1]))
-        console.log(`  ${(n / events).toFixed(2)}  ${sql}`);
+      for (const [sql, n] of [...per].sort((a, b) => b[1] - a[1])) {
+        const ms = spent.get(sql);
+        const time = ms === undefined ? '' : `${((ms / events) * 1000).toFixed(0).padStart(6)} µs  `;
+        console.log(`  ${(n / events).toFixed(2)}  ${time}${sql}`);
+      }
     }
   }
 } finally {
