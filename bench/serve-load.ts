@@ -63,6 +63,8 @@ interface Figures {
   readonly achieved: number;
   /** The answers that were not 202, by status (see failures()). */
   readonly failures: string;
+  /** p99 by kind of event: who is in the tail (a removal's triage, a kept event's write, an ignored event). */
+  readonly p99ByKind: string;
 }
 
 function figures(run: Awaited<ReturnType<typeof driveRate>>): Figures {
@@ -82,6 +84,15 @@ function figures(run: Awaited<ReturnType<typeof driveRate>>): Figures {
     alerts: alerting.length,
     achieved: run.samples.length / run.wallS,
     failures: failures(run.samples),
+    p99ByKind: (['removal', 'kept', 'noise'] as const)
+      .map((kind) => {
+        const times = run.samples
+          .filter((s) => s.kind === kind)
+          .map((s) => s.ms)
+          .sort((a, b) => a - b);
+        return `${kind} ${percentile(times, 99).toFixed(1)} ms`;
+      })
+      .join(', '),
   };
 }
 
@@ -124,6 +135,7 @@ async function main(): Promise<void> {
         console.log(
           `${kind.padEnd(9)} not 202 (status or client error: count): baseline ${base.failures}; load ${load.failures}`,
         );
+        console.log(`${kind.padEnd(9)} p99 by kind: baseline ${base.p99ByKind}; load ${load.p99ByKind}`);
         console.log(
           `${kind.padEnd(9)} goal p99 <= 50 ms for the POST at ${rate} ev/s: ${load.p99 <= 50 ? 'met' : 'not met'}`,
         );
