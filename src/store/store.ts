@@ -638,8 +638,12 @@ export interface Store extends StoreTx {
 }
 
 export interface TransactionOptions {
-  /** `background`: yields the writer to every waiting foreground transaction (default `foreground`). */
-  readonly priority?: 'foreground' | 'background';
+  /**
+   * `background`: yields the writer to every waiting foreground transaction (default `foreground`). `light`: a
+   * transaction of a few statements, grouped with other light ones ahead of the foreground ones (taking turns), so it
+   * never waits for a long one.
+   */
+  readonly priority?: 'light' | 'foreground' | 'background';
 }
 
 export interface OpenStoreOptions {

@@ -31,6 +31,7 @@ describe('kept writes', () => {
   let store: Store;
   let transactions = 0;
   let inserts = 0;
+  const priorities: (string | undefined)[] = [];
   let ctx: KeptWritesContext;
   before(async () => {
     temp = tempSqlite();
@@ -45,6 +46,7 @@ describe('kept writes', () => {
       sightings: new SightingsBuffer(),
       inTransaction: (fn, options) => {
         transactions++;
+        priorities.push(options?.priority);
         return inTransaction(
           (tx, effects) =>
             fn(
@@ -76,6 +78,7 @@ describe('kept writes', () => {
       events(list('dave', 'kw-c')),
     ];
     const before = { transactions, inserts };
+    priorities.length = 0;
     // Each from its own macrotask, as requests read from different sockets in one turn are.
     const written = await Promise.all(
       await new Promise<Promise<KeptWritten>[]>((resolve) => {
@@ -91,6 +94,8 @@ describe('kept writes', () => {
         inserts: 1,
       },
     );
+    // A light transaction: grouped ahead of requests that triage (see group-commit.ts).
+    assert.deepEqual(priorities, ['light']);
     assert.deepEqual(
       written.map((outcome) => [...outcome.inserted].map((event) => event.id)),
       [['kw-a'], ['kw-b'], ['kw-c']],

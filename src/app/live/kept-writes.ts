@@ -98,15 +98,19 @@ export class KeptWrites {
     const { sightings, triageConfig } = this.#ctx;
     const pendingSightings = sightings.take();
     try {
-      return await this.#ctx.inTransaction(async (tx) => {
-        const all = requests.flat();
-        const inserted = new Set((await tx.insertEvents(all, { sightings: pendingSightings })).inserted);
-        const near = await nearRemovals(tx, requests, all, triageConfig);
-        return requests.map((events, index) => ({
-          inserted: new Set(events.filter((event) => inserted.has(event))),
-          nearRemoval: near[index]!,
-        }));
-      });
+      // Light: a few statements, so these answers do not wait behind another request's triage (group-commit.ts).
+      return await this.#ctx.inTransaction(
+        async (tx) => {
+          const all = requests.flat();
+          const inserted = new Set((await tx.insertEvents(all, { sightings: pendingSightings })).inserted);
+          const near = await nearRemovals(tx, requests, all, triageConfig);
+          return requests.map((events, index) => ({
+            inserted: new Set(events.filter((event) => inserted.has(event))),
+            nearRemoval: near[index]!,
+          }));
+        },
+        { priority: 'light' },
+      );
     } catch (error) {
       // Not written: the sightings go back to wait for the next write.
       sightings.add(pendingSightings);

@@ -27,7 +27,10 @@ export interface SqlDriver {
    * Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws. Concurrent calls may
    * share one database transaction (group commit, each in its own savepoint); background ones wait for foreground.
    */
-  transaction<T>(fn: (conn: SqlConn) => Promise<T>, priority?: 'foreground' | 'background'): Promise<T>;
+  transaction<T>(
+    fn: (conn: SqlConn) => Promise<T>,
+    priority?: 'light' | 'foreground' | 'background',
+  ): Promise<T>;
   /** Runs reads outside a transaction (each statement sees committed data). */
   read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -185,3 +185,42 @@ test('after a failed group the queue keeps serving: later jobs commit', async ()
   failing = false;
   assert.equal(await queue.run(() => Promise.resolve(2)), 2);
 });
+
+test('light jobs are written in a group of their own ahead of the other foreground jobs, taking turns with them', async () => {
+  const db = fakeDatabase();
+  const queue = new GroupCommitQueue({ session: db.session, maxGroup: 64, writers: 1 });
+  const ran: string[] = [];
+  const job = (name: string, then?: () => void) => (conn: string) => {
+    ran.push(`${name} on ${conn}`);
+    then?.();
+    return Promise.resolve(name);
+  };
+  const queued: Promise<string>[] = [];
+  // While the first group is written: two foreground jobs and two light ones arrive, interleaved.
+  const first = queue.run(
+    job('first', () => {
+      queued.push(
+        queue.run(job('heavy 1')),
+        queue.run(
+          // A light job arriving while the light group is written waits for the foreground group: no starvation.
+          job('light 1', () => queued.push(queue.run(job('light 3'), 'light'))),
+          'light',
+        ),
+        queue.run(job('heavy 2')),
+        queue.run(job('light 2'), 'light'),
+      );
+    }),
+  );
+  await first;
+  const results = await settledWithin([first, ...queued]);
+  assert.ok(results.every((result) => result.status === 'fulfilled'));
+  await settledWithin(queued);
+  assert.deepEqual(ran, [
+    'first on s1',
+    'light 1 on s2',
+    'light 2 on s2',
+    'heavy 1 on s3',
+    'heavy 2 on s3',
+    'light 3 on s4',
+  ]);
+});

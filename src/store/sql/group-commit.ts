@@ -29,7 +29,12 @@ export interface GroupSession<C> {
   done(broken?: Error): void;
 }
 
-export type JobPriority = 'foreground' | 'background';
+/**
+ * `light`: a foreground job of a few statements (a coalesced keep-only write, see kept-writes.ts), written in a group of
+ * light jobs ahead of the other foreground jobs, so that the answers it carries never wait for another request's
+ * triage (a removal holds the writer for milliseconds). Groups alternate when both kinds wait, so neither starves.
+ */
+export type JobPriority = 'light' | 'foreground' | 'background';
 
 interface Job<C> {
   readonly fn: (conn: C) => Promise<unknown>;
@@ -48,8 +53,11 @@ export interface GroupCommitOptions<C> {
 
 export class GroupCommitQueue<C> {
   readonly #options: GroupCommitOptions<C>;
+  readonly #light: Job<C>[] = [];
   readonly #foreground: Job<C>[] = [];
   readonly #background: Job<C>[] = [];
+  /** The last group was light: the next one is a foreground group if one waits (see JobPriority). */
+  #lastLight = false;
   #writers = 0;
 
   constructor(options: GroupCommitOptions<C>) {
@@ -58,14 +66,16 @@ export class GroupCommitQueue<C> {
 
   /** Jobs waiting for a writer. */
   get waiting(): number {
-    return this.#foreground.length + this.#background.length;
+    return this.#light.length + this.#foreground.length + this.#background.length;
   }
 
   /** Runs `fn` in a group's transaction; resolves once that group has committed, rejects with its job's error. */
   run<T>(fn: (conn: C) => Promise<T>, priority: JobPriority = 'foreground'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const job: Job<C> = { fn, resolve: resolve as (value: unknown) => void, reject };
-      (priority === 'background' ? this.#background : this.#foreground).push(job);
+      const queue =
+        priority === 'background' ? this.#background : priority === 'light' ? this.#light : this.#foreground;
+      queue.push(job);
       if (this.#writers < this.#options.writers) {
         this.#writers++;
         // Started once the event loop has run every callback of this turn, not now: requests read from the sockets
@@ -77,9 +87,15 @@ export class GroupCommitQueue<C> {
     });
   }
 
-  /** The next group: foreground jobs first; background jobs only when no foreground job waits (never mixed in). */
+  /**
+   * The next group: light jobs, then the other foreground jobs, taking turns while both wait; background jobs only
+   * when no foreground job waits. The kinds are never mixed in one group.
+   */
   #nextGroup(): Job<C>[] {
     const { maxGroup } = this.#options;
+    const light = this.#light.length > 0 && !(this.#lastLight && this.#foreground.length > 0);
+    this.#lastLight = light;
+    if (light) return this.#light.splice(0, maxGroup);
     if (this.#foreground.length > 0) return this.#foreground.splice(0, maxGroup);
     // One background job per group: a flush chunk holds the writer long enough as it is.
     return this.#background.splice(0, 1);
@@ -130,7 +146,7 @@ export class GroupCommitQueue<C> {
         if (await session.rollbackJob()) continue;
         // The transaction is gone (disk full, connection lost): the jobs before this one are lost with it and fail
         // with its error; the ones after it wait for the next group.
-        this.#foreground.unshift(...group.slice(index + 1));
+        (this.#lastLight ? this.#light : this.#foreground).unshift(...group.slice(index + 1));
         await failGroup(
           session,
           error,
