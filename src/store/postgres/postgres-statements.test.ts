@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { StoreUnavailableError } from '../errors.ts';
 import { openStore } from '../open-store.ts';
 import type { Store } from '../store.ts';
 import { makeEvent, MINUTE, T0 } from '../test-support/store-support.ts';
@@ -127,5 +128,25 @@ describe('PostgreSQL statements', { concurrency: false }, () => {
         .join(' '),
       'actor-0:2 actor-39:1',
     );
+  });
+  it('drops a connection whose prepared statement a migration outgrew; the next call works', async (t) => {
+    if (problem !== null) return void missing(t, 'pg', problem);
+    // One connection, so the call after the change meets the statement it prepared before.
+    const one = await openStore(database!.url, { schema: 'outgrown', poolSize: 1 });
+    try {
+      assert.deepEqual(await one.listApprovals(), []);
+      // Another process's migration adds a column: `select *` now has another result type.
+      const admin = new pg.Client({ connectionString: database!.url });
+      await admin.connect();
+      await admin.query('ALTER TABLE outgrown.approvals ADD COLUMN later_column integer');
+      await admin.end();
+      // The first call may fail, as a transient outage (a 503, retried), never as a bug; the next one works.
+      await one.listApprovals().catch((error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError && error.transient, String(error));
+      });
+      assert.deepEqual(await one.listApprovals(), []);
+    } finally {
+      await one.close();
+    }
   });
 });

@@ -46,6 +46,20 @@ const NETWORK_ERRORS = new Set([
   'EPIPE',
 ]);
 
+/**
+ * A statement prepared on a connection (see PostgresDriver.#statement) whose `select *` now returns other columns:
+ * another process's migration changed the table. PostgreSQL re-plans it but refuses a new result type, on that
+ * connection, until the statement is dropped; so the connection is dropped (see #stale) and the work retried.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '0A000' &&
+    /cached plan must not change result type/.test((error as { message?: unknown }).message as string)
+  );
+}
+
 /** Translates driver errors into the store's: connection trouble is unavailable, races are conflicts. */
 export function translatePgError(error: unknown, url: string): Error {
   if (error instanceof StoreError || error instanceof StoreUnavailableError || error instanceof UsageError)
@@ -75,6 +89,13 @@ export function translatePgError(error: unknown, url: string): Error {
       cause: error,
     });
   }
+  if (isStalePlan(error)) {
+    return new StoreUnavailableError(
+      url,
+      `a prepared statement no longer matches the schema another process changed; retried on a new connection (${message})`,
+      { retryable: true, transient: true, cause: error },
+    );
+  }
   if (code === '28P01' || code === '28000') {
     return new StoreUnavailableError(url, `PostgreSQL refused the credentials (${code}): ${message}`, {
       cause: error,
@@ -100,6 +121,8 @@ class PostgresDriver implements SqlDriver {
   /** `?` placeholders rewritten to `$n` once per distinct statement, and the name it is prepared under. */
   readonly #converted = new Map<string, { readonly text: string; readonly name: string | undefined }>();
   readonly #writes: GroupCommitQueue<SqlConn>;
+  /** Connections holding a prepared statement the schema outgrew (see isStalePlan): not given back to the pool. */
+  readonly #stale = new WeakSet<pg.PoolClient>();
 
   constructor(pool: pg.Pool, url: string, writers: number) {
     this.#pool = pool;
@@ -198,9 +221,14 @@ class PostgresDriver implements SqlDriver {
         if (released) return;
         released = true;
         // A failed group may leave the connection gone or confused: do not hand it back to the pool then.
-        client.release(broken);
+        client.release(broken ?? this.#staleError(client));
       },
     };
+  }
+
+  /** An error (the pool then closes the connection) when `client` holds a statement the schema outgrew. */
+  #staleError(client: pg.PoolClient): Error | undefined {
+    return this.#stale.has(client) ? new Error('prepared statements outgrown by the schema') : undefined;
   }
 
   async read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -208,7 +236,7 @@ class PostgresDriver implements SqlDriver {
     try {
       return await fn(this.#connOf(client));
     } finally {
-      client.release();
+      client.release(this.#staleError(client));
     }
   }
 
@@ -290,6 +318,7 @@ class PostgresDriver implements SqlDriver {
           const result = await client.query<R>(this.#statement(sql, params));
           return result.rows;
         } catch (error) {
+          if (isStalePlan(error)) this.#stale.add(client);
           throw translatePgError(error, this.#url);
         }
       },
@@ -300,6 +329,7 @@ class PostgresDriver implements SqlDriver {
             params.length === 0 ? await client.query(sql) : await client.query(this.#statement(sql, params));
           return result.rowCount ?? 0;
         } catch (error) {
+          if (isStalePlan(error)) this.#stale.add(client);
           throw translatePgError(error, this.#url);
         }
       },
