@@ -3,15 +3,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadRuleSet } from './rule-set.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
-import { defaultWorkers, runScan } from './scan.ts';
+import { defaultWorkers, eachChunk, runScan } from './scan.ts';
 import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
 import { readInputs } from '../ingest/index.ts';
-import type { LocalFile } from '../ingest/index.ts';
+import type { InputItem, LocalFile } from '../ingest/index.ts';
 
 const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
 
@@ -59,6 +60,37 @@ describe('scan on worker threads', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('has the main thread take an input while the workers are full, once a turn has let their results in', async () => {
+    const names = ['a', 'b', 'c', 'd'];
+    const listed = (): AsyncIterable<InputItem> =>
+      Readable.from(names.map((name) => ({ kind: 'file', file: { location: name, path: name, size: 1 } })));
+    let full = false;
+    const pool = { busy: () => full, flush: () => {}, flushIfIdle: () => {} };
+    const taken: [string, boolean][] = [];
+    await eachChunk(
+      listed(),
+      2,
+      (input, inline) => {
+        const name = 'file' in input ? input.file.location : '?';
+        taken.push([name, inline]);
+        // After 'a' the workers' queues are full; after 'b' a result comes back (a message, handled before the next
+        // turn's immediates), so 'c' goes to a worker; 'd' finds them full again.
+        if (name === 'a') full = true;
+        if (name === 'b') setImmediate(() => (full = false));
+        if (name === 'c') full = true;
+        return Promise.resolve();
+      },
+      () => {},
+      () => pool,
+    );
+    assert.deepEqual(taken, [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ]);
   });
 
   it('reports a file that vanished between listing and reading, where it is read', () => {
