@@ -71,7 +71,7 @@ describe('scan on worker threads', () => {
     const taken: [string, boolean][] = [];
     await eachChunk(
       listed(),
-      2,
+      { batches: 2, chunks: 2 },
       (input, inline) => {
         const name = 'file' in input ? input.file.location : '?';
         taken.push([name, inline]);
@@ -91,6 +91,35 @@ describe('scan on worker threads', () => {
       ['c', false],
       ['d', true],
     ]);
+  });
+
+  it('holds at most two chunks of bytes per worker in flight, however many batches of files the workers hold', async () => {
+    const chunks = Array.from({ length: 6 }, (_, at) => ({
+      kind: 'chunk' as const,
+      chunk: {
+        location: `s3://b/${at}`,
+        baseIndex: 0,
+        data: new Uint8Array(1),
+        compression: 'none' as const,
+      },
+    }));
+    let held = 0;
+    let most = 0;
+    await eachChunk(
+      Readable.from(chunks),
+      { batches: 5, chunks: 2 },
+      () => {
+        most = Math.max(most, ++held);
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            held--;
+            resolve();
+          }),
+        );
+      },
+      () => {},
+    );
+    assert.equal(most, 2);
   });
 
   it('reports a file that vanished between listing and reading, where it is read', () => {

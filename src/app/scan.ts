@@ -363,6 +363,14 @@ function statsOf(
   };
 }
 
+/**
+ * Batches of files the workers hold, and chunks of bytes in flight: a chunk holds its bytes (up to 16 MiB), a batch
+ * only file names, so chunks stay at two per worker.
+ */
+function inFlightLimit(workers: number): { batches: number; chunks: number } {
+  return { batches: Math.max(2, workers * TASKS_AHEAD_PER_WORKER), chunks: Math.max(2, workers * 2) };
+}
+
 /** Pass 1 (every input), the aggregate rules, pass 2 (the baseline); returns the kept slice, oldest first. */
 async function runPasses(
   options: ScanOptions,
@@ -379,7 +387,7 @@ async function runPasses(
     wantedWorkers > 0 &&
     (options.workers !== undefined ||
       Math.max(tally.bytesTotal ?? 0, tally.bytesRead) >= WORKER_THRESHOLD_BYTES);
-  const limit = Math.max(2, wantedWorkers * TASKS_AHEAD_PER_WORKER);
+  const limit = inFlightLimit(wantedWorkers);
   const merge = mergeInOrder(tally);
   const process = (input: ScanInput, inline: boolean): Promise<void> => {
     tally.bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
@@ -510,8 +518,9 @@ export { compareAlerts } from './alert-order.ts';
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Feeds every chunk or file of `source` to `handle`, at most `limit` chunks or `limit` batches of files at once (a
- * file name weighs a batch's share: its bytes are read where it is handled); anything else goes to `other`. `pool`,
+ * Feeds every chunk or file of `source` to `handle`, at most `limit.chunks` chunks or `limit.batches` batches of files
+ * (and two more for the main thread) at once (a file name weighs a batch's share: its bytes are read where it is
+ * handled); anything else goes to `other`. `pool`,
  * once there is one, is told to send what it gathered before this waits, and when the inputs run out.
  *
  * While every worker has its queue full (`WorkerPool.busy`), the main thread takes inputs itself (`inline`), one a
@@ -522,12 +531,15 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  */
 export async function eachChunk(
   source: AsyncIterable<InputItem>,
-  limit: number,
+  limit: { readonly batches: number; readonly chunks: number },
   handle: (input: ScanInput, inline: boolean) => Promise<void>,
   other: (item: Exclude<InputItem, { kind: 'chunk' | 'file' }>) => void,
   pool: () => Pick<WorkerPool, 'busy' | 'flush' | 'flushIfIdle'> | null = () => null,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
+  // Two batches more than the workers hold: what the main thread decoded itself waits to be merged in order.
+  const bound = (limit.batches + 2) * FILES_PER_TASK;
+  const chunkShare = Math.ceil(bound / limit.chunks);
   let weight = 0;
   for await (const item of source) {
     if (item.kind !== 'chunk' && item.kind !== 'file') {
@@ -540,7 +552,7 @@ export async function eachChunk(
       await nextTurn();
       inline = workers.busy();
     }
-    const share = item.kind === 'chunk' ? FILES_PER_TASK : 1;
+    const share = item.kind === 'chunk' ? chunkShare : 1;
     weight += share;
     const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }, inline).finally(
       () => {
@@ -549,8 +561,7 @@ export async function eachChunk(
       },
     );
     inFlight.add(task);
-    // Two batches more than the workers hold: what the main thread decoded itself waits to be merged in order.
-    if (weight >= (limit + 2) * FILES_PER_TASK) {
+    if (weight >= bound) {
       pool()?.flushIfIdle();
       await Promise.race(inFlight);
     }
