@@ -44,6 +44,33 @@ describe('planBaselinePass', () => {
     assert.equal(plan.target.full, false);
   });
 
+  it("reads a file for a caller only within that caller's own look-back, not another's", () => {
+    const at = Date.parse('2024-05-10T12:00:00Z');
+    const removal = (actor: string, timeMs: number) =>
+      makeEvent({ name: 'DeactivateMFADevice', at: new Date(timeMs).toISOString(), actor, target: actor });
+    const alice = removal('alice', at);
+    const bob = removal('bob', at + 2 * DAY);
+    const hash = (event: typeof alice): number => principalHashOf(event.actor.principalId ?? '');
+    const day = (offset: number, principals: number[]): FileSpan => ({
+      firstMs: at + offset * DAY,
+      lastMs: at + offset * DAY + 3_600_000,
+      principals: mergePrincipals(undefined, principals),
+    });
+    const spans = new Map<string, FileSpan>([
+      ['alice-before', day(-1, [hash(alice)])],
+      // After alice's removal, before bob's: within bob's look-back, but only alice's sightings, which her judgement
+      // (up to her removal) never reads.
+      ['alice-between', day(1, [hash(alice)])],
+      ['bob-between', day(1, [hash(bob)])],
+      ['unreadable-between', day(1, [ANY_PRINCIPAL])],
+      ['both-after', day(3, [hash(alice), hash(bob)])],
+    ]);
+    const plan = planBaselinePass([alice, bob], DEFAULT_TRIAGE_CONFIG, at + 4 * DAY, spans);
+    assert.ok(plan !== null);
+    assert.deepEqual(plan.files, ['alice-before', 'bob-between', 'unreadable-between']);
+    assert.equal(plan.target.full, false);
+  });
+
   it('plans nothing without a removal to judge', () => {
     const signIn = makeEvent({ name: 'ConsoleLogin', at: '2024-05-10T12:00:00Z', actor: 'bob' });
     assert.equal(planBaselinePass([signIn], DEFAULT_TRIAGE_CONFIG, signIn.timeMs, new Map()), null);

@@ -82,33 +82,45 @@ export function planBaselinePass(
     }
   }
   if (windows.size === 0) return null;
-  const principalIds = new Set<string>();
-  const withId = new Set<string>();
+  // Each caller's principal ids, and with them the callers' union (what the pass searches the bytes for).
+  const idsOf = new Map<string, Set<string>>();
+  const addId = (key: string, id: string): void => {
+    let ids = idsOf.get(key);
+    if (ids === undefined) idsOf.set(key, (ids = new Set<string>()));
+    ids.add(id);
+  };
   for (const event of events) {
     const key = actorKey(event);
     if (key === null || !windows.has(key) || event.actor.principalId === null) continue;
-    principalIds.add(event.actor.principalId);
-    withId.add(key);
+    addId(key, event.actor.principalId);
   }
   for (const [key, ids] of otherCallers) {
     if (!windows.has(key)) continue;
-    for (const id of ids) principalIds.add(id);
-    withId.add(key);
+    for (const id of ids) addId(key, id);
   }
-  const ranges = [...windows.values()];
-  const full = withId.size < windows.size;
-  const hashes = [...principalIds].map(principalHashOf);
-  const holdsCaller = (span: FileSpan): boolean =>
-    full ||
-    holdsHash(span.principals, ANY_PRINCIPAL) ||
-    hashes.some((hash) => holdsHash(span.principals, hash));
-  const files = [...spans]
-    .filter(
-      ([, span]) =>
-        ranges.some((range) => span.firstMs <= range.toMs && span.lastMs >= range.fromMs) &&
-        holdsCaller(span),
-    )
-    .map(([location]) => location);
+  const principalIds = new Set<string>();
+  for (const ids of idsOf.values()) for (const id of ids) principalIds.add(id);
+  const full = idsOf.size < windows.size;
+  // A file is read for a caller whose look-back it reaches and whose principal id it holds (or any, when some id
+  // could not be read): not for one caller's look-back and another's id. A sighting outside a caller's own window
+  // changes no answer of `Baseline.seenBetween` for it (a later one never lowers the day's earliest time), so a
+  // caller's files after its last judged event, held for a later removal's window of another caller, are left out.
+  const callers = [...windows].map(([key, range]) => {
+    const ids = idsOf.get(key);
+    return { range, hashes: ids === undefined ? null : [...ids].map(principalHashOf) };
+  });
+  const reaches = (span: FileSpan, range: { fromMs: number; toMs: number }): boolean =>
+    span.firstMs <= range.toMs && span.lastMs >= range.fromMs;
+  const wanted = (span: FileSpan): boolean => {
+    // Some caller has no id to search for: files are parsed whole, so every file in a look-back is read.
+    if (full || holdsHash(span.principals, ANY_PRINCIPAL))
+      return callers.some(({ range }) => reaches(span, range));
+    return callers.some(
+      ({ range, hashes }) =>
+        reaches(span, range) && hashes !== null && hashes.some((hash) => holdsHash(span.principals, hash)),
+    );
+  };
+  const files = [...spans].filter(([, span]) => wanted(span)).map(([location]) => location);
   return {
     target: {
       actors: [...windows.keys()],

@@ -3,15 +3,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadRuleSet } from './rule-set.ts';
 import { processBaselineInput, processInput } from './process-chunk.ts';
-import { defaultWorkers, runScan } from './scan.ts';
+import { defaultWorkers, eachChunk, runScan } from './scan.ts';
 import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
 import { readInputs } from '../ingest/index.ts';
-import type { LocalFile } from '../ingest/index.ts';
+import type { InputItem, LocalFile } from '../ingest/index.ts';
 
 const DEMO = fileURLToPath(new URL('../../samples/demo/AWSLogs', import.meta.url));
 
@@ -59,6 +60,66 @@ describe('scan on worker threads', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('has the main thread take an input while the workers are full, once a turn has let their results in', async () => {
+    const names = ['a', 'b', 'c', 'd'];
+    const listed = (): AsyncIterable<InputItem> =>
+      Readable.from(names.map((name) => ({ kind: 'file', file: { location: name, path: name, size: 1 } })));
+    let full = false;
+    const pool = { busy: () => full, flush: () => {}, flushIfIdle: () => {} };
+    const taken: [string, boolean][] = [];
+    await eachChunk(
+      listed(),
+      { batches: 2, chunks: 2 },
+      (input, inline) => {
+        const name = 'file' in input ? input.file.location : '?';
+        taken.push([name, inline]);
+        // After 'a' the workers' queues are full; after 'b' a result comes back (a message, handled before the next
+        // turn's immediates), so 'c' goes to a worker; 'd' finds them full again.
+        if (name === 'a') full = true;
+        if (name === 'b') setImmediate(() => (full = false));
+        if (name === 'c') full = true;
+        return Promise.resolve();
+      },
+      () => {},
+      () => pool,
+    );
+    assert.deepEqual(taken, [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ]);
+  });
+
+  it('holds at most two chunks of bytes per worker in flight, however many batches of files the workers hold', async () => {
+    const chunks = Array.from({ length: 6 }, (_, at) => ({
+      kind: 'chunk' as const,
+      chunk: {
+        location: `s3://b/${at}`,
+        baseIndex: 0,
+        data: new Uint8Array(1),
+        compression: 'none' as const,
+      },
+    }));
+    let held = 0;
+    let most = 0;
+    await eachChunk(
+      Readable.from(chunks),
+      { batches: 5, chunks: 2 },
+      () => {
+        most = Math.max(most, ++held);
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            held--;
+            resolve();
+          }),
+        );
+      },
+      () => {},
+    );
+    assert.equal(most, 2);
   });
 
   it('reports a file that vanished between listing and reading, where it is read', () => {

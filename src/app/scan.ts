@@ -22,7 +22,7 @@ import { processBaselineInput, processInput } from './process-chunk.ts';
 import { loadRuleSet } from './rule-set.ts';
 import type { LoadedRuleSet, RuleSelection } from './rule-set.ts';
 import { KeptSlice } from './kept-slice.ts';
-import { FILES_PER_TASK, WorkerPool } from './worker-pool.ts';
+import { FILES_PER_TASK, TASKS_AHEAD_PER_WORKER, WorkerPool } from './worker-pool.ts';
 
 export interface ScanOptions {
   readonly inputs: readonly string[];
@@ -99,8 +99,13 @@ export interface ScanResult {
   readonly stats: ScanStats;
 }
 
-/** Inputs smaller than this run on the main thread: starting workers costs more than it saves. */
-const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
+/**
+ * Inputs smaller than this run on the main thread: starting workers costs more than it saves. A worker takes about half
+ * a second to load its modules and rules, and the main thread decodes meanwhile; past this many bytes (as read,
+ * compressed) it pays. At 32 MB the first sixth of a 1M-record archive (190 MB of gzip) was decoded by the main thread
+ * alone, the worker not yet started.
+ */
+const WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Worker threads when none are asked for: one per core but the main thread's. The main thread is busy during a scan
@@ -358,6 +363,14 @@ function statsOf(
   };
 }
 
+/**
+ * Batches of files the workers hold, and chunks of bytes in flight: a chunk holds its bytes (up to 16 MiB), a batch
+ * only file names, so chunks stay at two per worker.
+ */
+function inFlightLimit(workers: number): { batches: number; chunks: number } {
+  return { batches: Math.max(2, workers * TASKS_AHEAD_PER_WORKER), chunks: Math.max(2, workers * 2) };
+}
+
 /** Pass 1 (every input), the aggregate rules, pass 2 (the baseline); returns the kept slice, oldest first. */
 async function runPasses(
   options: ScanOptions,
@@ -374,16 +387,17 @@ async function runPasses(
     wantedWorkers > 0 &&
     (options.workers !== undefined ||
       Math.max(tally.bytesTotal ?? 0, tally.bytesRead) >= WORKER_THRESHOLD_BYTES);
-  const limit = Math.max(2, wantedWorkers * 2);
+  const limit = inFlightLimit(wantedWorkers);
   const merge = mergeInOrder(tally);
-  const process = (input: ScanInput): Promise<void> => {
+  const process = (input: ScanInput, inline: boolean): Promise<void> => {
     tally.bytesRead += 'chunk' in input ? input.chunk.data.byteLength : input.file.size;
     if (workers.pool === null && usePool()) {
       workers.pool = new WorkerPool(wantedWorkers, selection);
       tally.usedWorkers = true;
     }
+    const pool = workers.pool;
     const outcome: ScanOutcome | Promise<ScanOutcome> =
-      workers.pool === null ? processInput(input, ruleSet.engine, ruleSet.reading) : workers.pool.run(input);
+      pool === null || inline ? processInput(input, ruleSet.engine, ruleSet.reading) : pool.run(input);
     return merge(outcome);
   };
   const readOptions = {
@@ -447,11 +461,12 @@ async function runPasses(
       await eachChunk(
         readInputs(plan.files, readOptions),
         limit,
-        async (input) => {
+        async (input, inline) => {
+          const pool = workers.pool;
           tally.baseline.mergeTransfer(
-            workers.pool === null
+            pool === null || inline
               ? processBaselineInput(input, target)
-              : await workers.pool.runBaseline(input, target),
+              : await pool.runBaseline(input, target),
           );
         },
         (item) => {
@@ -499,33 +514,54 @@ function addAggregateAlerts(ruleSet: LoadedRuleSet, tally: ScanTally): void {
 
 export { compareAlerts } from './alert-order.ts';
 
+/** The next turn of the event loop: what the workers sent back (messages) is handled before it. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * Feeds every chunk or file of `source` to `handle`, at most `limit` chunks or `limit` batches of files at once (a
- * file name weighs a batch's share: its bytes are read where it is handled); anything else goes to `other`. `pool`,
+ * Feeds every chunk or file of `source` to `handle`, at most `limit.chunks` chunks or `limit.batches` batches of files
+ * (and two more for the main thread) at once (a file name weighs a batch's share: its bytes are read where it is
+ * handled); anything else goes to `other`. `pool`,
  * once there is one, is told to send what it gathered before this waits, and when the inputs run out.
+ *
+ * While every worker has its queue full (`WorkerPool.busy`), the main thread takes inputs itself (`inline`), one a
+ * turn: it first lets a turn of the event loop pass, so results that came back are merged and the worker is fed
+ * again before the main thread spends a file's time. The main thread's own work (listing, merging, the kept slice)
+ * thus comes first, and its idle time goes to decoding: on two cores one worker and the main thread keep both busy
+ * without a third thread that compiles the hot code again and collects its own heap.
  */
-async function eachChunk(
+export async function eachChunk(
   source: AsyncIterable<InputItem>,
-  limit: number,
-  handle: (input: ScanInput) => Promise<void>,
+  limit: { readonly batches: number; readonly chunks: number },
+  handle: (input: ScanInput, inline: boolean) => Promise<void>,
   other: (item: Exclude<InputItem, { kind: 'chunk' | 'file' }>) => void,
-  pool: () => WorkerPool | null = () => null,
+  pool: () => Pick<WorkerPool, 'busy' | 'flush' | 'flushIfIdle'> | null = () => null,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
+  // Two batches more than the workers hold: what the main thread decoded itself waits to be merged in order.
+  const bound = (limit.batches + 2) * FILES_PER_TASK;
+  const chunkShare = Math.ceil(bound / limit.chunks);
   let weight = 0;
   for await (const item of source) {
     if (item.kind !== 'chunk' && item.kind !== 'file') {
       other(item);
       continue;
     }
-    const share = item.kind === 'chunk' ? FILES_PER_TASK : 1;
+    let inline = false;
+    const workers = pool();
+    if (workers?.busy() === true) {
+      await nextTurn();
+      inline = workers.busy();
+    }
+    const share = item.kind === 'chunk' ? chunkShare : 1;
     weight += share;
-    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }).finally(() => {
-      inFlight.delete(task);
-      weight -= share;
-    });
+    const task = handle(item.kind === 'chunk' ? { chunk: item.chunk } : { file: item.file }, inline).finally(
+      () => {
+        inFlight.delete(task);
+        weight -= share;
+      },
+    );
     inFlight.add(task);
-    if (weight >= limit * FILES_PER_TASK) {
+    if (weight >= bound) {
       pool()?.flushIfIdle();
       await Promise.race(inFlight);
     }

@@ -31,6 +31,14 @@ const YOUNG_GENERATION_MB = 8;
  */
 export const FILES_PER_TASK = 8;
 
+/**
+ * Tasks a worker holds (the one it runs and those queued): past that it is busy enough (see `WorkerPool.busy`) and the
+ * main thread decodes inputs itself. Deep enough that the worker still has work while the main thread spends a file's
+ * time before it hears of a result: with 2 or 3 the worker idled and the main thread did more than half of the files
+ * (thread CPU, 1M archive); 5 tasks are 40 file names, read where they are decoded.
+ */
+export const TASKS_AHEAD_PER_WORKER = 5;
+
 interface Waiting<T> {
   readonly input: ScanInput;
   readonly resolve: (result: T) => void;
@@ -52,7 +60,10 @@ export class WorkerPool {
   /** Tasks sent so far (each holds up to `FILES_PER_TASK` files). */
   tasksSent = 0;
 
-  constructor(size: number, rules: RuleSelection) {
+  constructor(
+    private readonly size: number,
+    rules: RuleSelection,
+  ) {
     const target = workerTarget();
     this.pool = new Piscina({
       filename: target.filename,
@@ -88,6 +99,19 @@ export class WorkerPool {
       this.baselines.waiting.push({ input, resolve, reject });
       if ('chunk' in input || this.baselines.waiting.length >= FILES_PER_TASK) this.sendBaselines();
     });
+  }
+
+  /**
+   * Whether every worker has its queue full and no input is being gathered for the next task: an input handed out now
+   * would only wait, so the main thread (which has idle time between merges) takes it itself. On two cores, one worker
+   * and the main thread sharing the inputs keep both cores busy without a third thread compiling the hot code again.
+   */
+  busy(): boolean {
+    return (
+      this.running >= this.size * TASKS_AHEAD_PER_WORKER &&
+      this.scans.waiting.length === 0 &&
+      this.baselines === null
+    );
   }
 
   /**
