@@ -9,12 +9,14 @@ import { INPUT_DECODERS, INPUT_FORMATS } from '../../ingest/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
   createAlertWriter,
+  pendingAlert,
   ProgressBar,
   renderIssue,
   renderSummary,
   shouldUseColor,
+  writePending,
 } from '../../report/index.ts';
-import type { AlertFormat } from '../../report/index.ts';
+import type { AlertFormat, PendingAlert } from '../../report/index.ts';
 import type { Alert } from '../../model/index.ts';
 import type { ScanSummary } from '../../report/index.ts';
 import { parseChoice, parseCount, parseSeverityOption } from '../args.ts';
@@ -39,7 +41,7 @@ export interface ScanPresentation {
 
 /** Where alerts go as the scan hands them over: standard output, or the --out file (waiting for the disk). */
 interface AlertOutput {
-  emit(alert: Alert): void | Promise<void>;
+  emit(alert: PendingAlert): void | Promise<void>;
   end(summary: ScanSummary): Promise<void>;
 }
 
@@ -84,7 +86,7 @@ function fileOutput(
   const writer = createAlertWriter(sink, format, options);
   return {
     async emit(alert) {
-      writer.write(alert);
+      writePending(writer, alert);
       // events.once removes both of its listeners when either fires: listeners added per wait would pile up past
       // Node's limit of ten and print a MaxListenersExceededWarning on a long output.
       if (stream.writableNeedDrain) await once(stream, 'drain').catch(() => undefined);
@@ -147,7 +149,7 @@ export function presentScan(
   ctx: CommandContext,
 ): Promise<number> {
   return presentAlerts(presentation, ctx, async (emit) => {
-    for (const alert of result.alerts) await emit(alert);
+    for (const alert of result.alerts) await emit(pendingAlert(alert));
     return toSummary(result.stats);
   });
 }
@@ -159,7 +161,7 @@ export function presentScan(
 export async function presentAlerts(
   presentation: ScanPresentation,
   ctx: CommandContext,
-  produce: (emit: (alert: Alert) => void | Promise<void>) => Promise<ScanSummary>,
+  produce: (emit: (alert: PendingAlert) => void | Promise<void>) => Promise<ScanSummary>,
 ): Promise<number> {
   const toTerminal = presentation.out === null && ctx.stdout.isTTY;
   const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
@@ -190,7 +192,7 @@ function stdoutOutput(
   const sink = batched((text) => ctx.stdout.write(text));
   const writer = createAlertWriter(sink, format, options);
   return {
-    emit: (alert) => writer.write(alert),
+    emit: (alert) => writePending(writer, alert),
     end: (summary) => {
       writer.end(summary);
       sink.flush();
@@ -366,7 +368,7 @@ export const SCAN_COMMAND: Command = defineCommand({
       const forKpi: Alert[] = [];
       const code = await presentAlerts(presentation, ctx, async (emit) => {
         const stats = await scanned.emitAlerts((alert) => {
-          if (values.kpi === true) forKpi.push(alert);
+          if (values.kpi === true) forKpi.push(alert.alert());
           return emit(alert);
         });
         return toSummary(stats);
