@@ -198,8 +198,8 @@ class ScanTally {
     for (const issue of result.issues) this.report(issue);
     // Without triage nothing waits: every alert is final as it comes.
     const mayChange = this.options.triage === false ? this.spill : this.pending;
-    for (const line of result.alerts) mayChange.add(line);
-    for (const line of result.finalAlerts) this.spill.add(line);
+    mayChange.addLines(result.alerts);
+    this.spill.addLines(result.finalAlerts);
     this.baseline.mergeTransfer(result.baseline);
     this.absorbSpan(result);
     if (result.slice !== null) this.slice.add(result.slice);
