@@ -69,6 +69,33 @@ function batched(write: (text: string) => void): { write(text: string): void; fl
   };
 }
 
+/**
+ * Like `batched`, but gathering the text as UTF-8 in a buffer that is handed on whole: a file stream encodes every
+ * string it is given, so joining the parts first copied each alert's JSON twice more.
+ */
+export function batchedBytes(
+  write: (bytes: Buffer) => void,
+  size: number = BATCH_CHARS,
+): { write(text: string): void; flush(): void } {
+  let bytes = Buffer.allocUnsafe(size);
+  let used = 0;
+  const flush = (): void => {
+    if (used === 0) return;
+    write(bytes.subarray(0, used));
+    bytes = Buffer.allocUnsafe(size);
+    used = 0;
+  };
+  return {
+    write(text) {
+      // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+      if (used + text.length * 3 > bytes.length) flush();
+      if (text.length * 3 > bytes.length) write(Buffer.from(text));
+      else used += bytes.write(text, used);
+    },
+    flush,
+  };
+}
+
 /** The --out file as an `AlertOutput`; an unwritable path is the user's error. */
 function fileOutput(
   path: string,
@@ -82,7 +109,7 @@ function fileOutput(
   });
   const failed = (): UsageError | null =>
     failure === null ? null : new UsageError(`cannot write --out ${path}: ${failure.message}`);
-  const sink = batched((text) => void stream.write(text));
+  const sink = batchedBytes((bytes) => void stream.write(bytes));
   const writer = createAlertWriter(sink, format, options);
   return {
     async emit(alert) {
