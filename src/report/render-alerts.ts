@@ -81,8 +81,10 @@ export const ALERT_WRITERS = {
     create(sink) {
       let count = 0;
       sink.write('{"alerts":[');
+      // Two writes, not one concatenation: the sink would copy the joined text once more to encode it.
       const writeJson = (json: string): void => {
-        sink.write((count === 0 ? '\n' : ',\n') + jsonForTerminal(json));
+        sink.write(count === 0 ? '\n' : ',\n');
+        sink.write(jsonForTerminal(json));
         count += 1;
       };
       return {
@@ -99,7 +101,10 @@ export const ALERT_WRITERS = {
     description: 'one JSON alert per line',
     create: (sink) => ({
       write: (alert) => sink.write(jsonLine(alertToJson(alert)) + '\n'),
-      writeJson: (json) => sink.write(jsonForTerminal(json) + '\n'),
+      writeJson: (json) => {
+        sink.write(jsonForTerminal(json));
+        sink.write('\n');
+      },
       end: () => undefined,
     }),
   },
