@@ -213,7 +213,17 @@ export class AlertSpill {
     }
     const at = this.used;
     this.used += from.copy(this.bytes, at, start, end);
-    const entry: AlertEntry = { ...head, seq: this.arrivals.next++, body: null, alert: null };
+    // Fields named, not spread: a spread builds each of hundreds of thousands of entries the slow way.
+    const entry: AlertEntry = {
+      time: head.time,
+      rank: head.rank,
+      id: head.id,
+      eventId: head.eventId,
+      ruleId: head.ruleId,
+      seq: this.arrivals.next++,
+      body: null,
+      alert: null,
+    };
     this.held.push({ entry, start: at, end: this.used });
     if (this.used >= this.threshold) this.spill();
   }
