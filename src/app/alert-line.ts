@@ -7,7 +7,9 @@
 // for every alert of a rule and a third of the alert's JSON.
 
 import type { Alert } from '../model/index.ts';
-import { InternalError, severityRank } from '../model/index.ts';
+import { InternalError, SEVERITIES, severityRank } from '../model/index.ts';
+import { alertToJson, ruleToJson } from '../report/index.ts';
+import type { PendingAlert } from '../report/index.ts';
 
 /** What orders and identifies an alert without reading its body (see `compareAlerts`). */
 export interface AlertHead {
@@ -40,17 +42,25 @@ export function encodeAlert(alert: Alert): string {
   );
 }
 
+/**
+ * Encoded alerts as one UTF-8 block, a line each (JSON never holds a raw newline). A result's alerts cross from a
+ * worker so: one copy of bytes instead of a string per alert, and the main thread copies each body into its spill
+ * without ever making it a string (see `AlertSpill.addLines`).
+ */
+export function alertLinesOf(lines: readonly string[]): Uint8Array {
+  return lines.length === 0 ? new Uint8Array(0) : Buffer.from(lines.join('\n'));
+}
+
 /** An encoded alert as an entry arriving `seq`-th. */
 export function entryOfLine(line: string, seq: number): AlertEntry {
   const tab = line.indexOf('\t');
-  const [time, rank, id, eventId, ruleId] = JSON.parse(line.slice(0, tab)) as [
-    string,
-    number,
-    string,
-    string,
-    string,
-  ];
-  return { time, rank, id, eventId, ruleId, seq, body: line.slice(tab + 1), alert: null };
+  return { ...headOfLine(line.slice(0, tab)), seq, body: line.slice(tab + 1), alert: null };
+}
+
+/** The head of an encoded alert (the JSON before its tab). */
+export function headOfLine(head: string): AlertHead {
+  const [time, rank, id, eventId, ruleId] = JSON.parse(head) as [string, number, string, string, string];
+  return { time, rank, id, eventId, ruleId };
 }
 
 /** An alert already whole (triaged, aggregate) as an entry arriving `seq`-th. */
@@ -103,4 +113,50 @@ export function alertOfEntry(entry: AlertEntry, rules: AlertRules): Alert {
   const { id, ...body } = JSON.parse(entry.body!) as Omit<Alert, 'rule'>;
   // `id` first and `rule` second, as `buildAlert` builds it; the rest in the order it was written.
   return { id, rule, ...body };
+}
+
+/**
+ * The rule blocks of the loaded rules, as objects and as the JSON the output writes (made once per rule, on first use).
+ */
+export class RuleBlocks {
+  private readonly json = new Map<string, string>();
+
+  constructor(readonly rules: AlertRules) {}
+
+  /** `JSON.stringify(ruleToJson(rule))` of the rule `ruleId`. */
+  jsonOf(ruleId: string): string {
+    let text = this.json.get(ruleId);
+    if (text === undefined) {
+      const rule = this.rules.get(ruleId);
+      if (rule === undefined)
+        throw new InternalError(`an alert of rule ${ruleId}, which the scan did not load`);
+      this.json.set(ruleId, (text = JSON.stringify(ruleToJson(rule))));
+    }
+    return text;
+  }
+}
+
+/**
+ * An entry as the writer takes it. An alert as a rule made it (a body, not triaged) is written from its body: the
+ * worker serialised it with `JSON.stringify` in `buildAlert`'s key order, which is `alertToJson`'s (id, rule, severity,
+ * ..., reasons; the test "a final alert is written as alertToJson writes it" holds them together), so the output line
+ * is the body with the rule block put back after the id, without parsing and serialising each alert again.
+ */
+export function pendingOfEntry(entry: AlertEntry, blocks: RuleBlocks): PendingAlert {
+  let alert: Alert | null = entry.alert;
+  const whole = (): Alert => (alert ??= alertOfEntry(entry, blocks.rules));
+  return {
+    severity: SEVERITIES[entry.rank]!,
+    alert: whole,
+    json: () => jsonOfBody(entry, blocks) ?? JSON.stringify(alertToJson(whole())),
+  };
+}
+
+/** The output JSON of an entry from its body alone, or null when it has none or the body is not laid out as expected. */
+export function jsonOfBody(entry: AlertEntry, blocks: RuleBlocks): string | null {
+  const body = entry.body;
+  if (body === null) return null;
+  const head = '{"id":' + JSON.stringify(entry.id) + ',';
+  if (!body.startsWith(head)) return null;
+  return head + '"rule":' + blocks.jsonOf(entry.ruleId) + ',' + body.slice(head.length);
 }

@@ -9,7 +9,7 @@ import type { CloudTrailEvent, InputIssue } from '../model/index.ts';
 import { detectEvent } from './pipeline.ts';
 import { isRelevantEvent } from './relevant-events.ts';
 import { packSlice } from './kept-slice.ts';
-import { encodeAlert } from './alert-line.ts';
+import { alertLinesOf, encodeAlert } from './alert-line.ts';
 import type { PackedSlice } from './kept-slice.ts';
 import { eventPasses, judgeLocation } from './scan-filter.ts';
 import type { ScanFilter } from './scan-filter.ts';
@@ -24,12 +24,12 @@ export interface ChunkResult {
   /** Uncompressed bytes. */
   readonly bytes: number;
   /**
-   * Alerts on events of the kept slice, encoded (see `encodeAlert`): triage may still change them (a removal, a member
-   * of its incident).
+   * Alerts on events of the kept slice, encoded (see `encodeAlert`), a line each in one UTF-8 block (`alertLinesOf`):
+   * triage may still change them (a removal, a member of its incident).
    */
-  readonly alerts: string[];
-  /** Alerts on events outside the kept slice, encoded: no triage changes them, so they are final as they come. */
-  readonly finalAlerts: string[];
+  readonly alerts: Uint8Array;
+  /** Alerts on events outside the kept slice, likewise: no triage changes them, so they are final as they come. */
+  readonly finalAlerts: Uint8Array;
   /** Events kept for aggregate rules, by rule id (they decide over the whole scan). */
   readonly candidates: Record<string, CloudTrailEvent[]>;
   readonly issues: InputIssue[];
@@ -173,8 +173,8 @@ export function processChunk(chunk: Chunk, engine: Engine, reading: ChunkReading
     records: summary?.count ?? decoded.records.length,
     events,
     bytes: decoded.bytes,
-    alerts,
-    finalAlerts,
+    alerts: alertLinesOf(alerts),
+    finalAlerts: alertLinesOf(finalAlerts),
     candidates,
     issues,
     slice: packSlice(relevant, decoded.deferred, chunk.location),

@@ -8,8 +8,9 @@ import type { TriageConfig } from '../enrich/index.ts';
 import type { InputFormat, InputItem } from '../ingest/index.ts';
 import { readInputs } from '../ingest/index.ts';
 import type { Alert, CloudTrailEvent, InputIssue, RuleLoadResult } from '../model/index.ts';
+import type { PendingAlert } from '../report/index.ts';
 import { alertRule } from '../detect/index.ts';
-import { alertOfEntry, compareEntries, entryOfAlert } from './alert-line.ts';
+import { RuleBlocks, alertOfEntry, compareEntries, entryOfAlert, pendingOfEntry } from './alert-line.ts';
 import type { AlertEntry, AlertRules } from './alert-line.ts';
 import { AlertSpill, Arrivals, arraySource, mergeEntries } from './alert-spill.ts';
 import type { ChunkResult, ScanInput, ScanOutcome } from './process-chunk.ts';
@@ -130,9 +131,10 @@ export interface ScannedArchive {
   /**
    * Triages, then hands every alert to `emit`, oldest first (waiting when it returns a promise: a full output
    * buffer), and gives the scan's figures. Call once. Alerts no triage can change were kept in sorted runs on disk
-   * past a few thousand, so a rule firing on every record costs disk, not memory.
+   * past a few thousand, so a rule firing on every record costs disk, not memory. Each comes as a `PendingAlert`:
+   * a JSON writer takes its text, which for an alert as its rule made it is the text it crossed the threads as.
    */
-  emitAlerts(emit: (alert: Alert) => void | Promise<void>): Promise<ScanStats>;
+  emitAlerts(emit: (alert: PendingAlert) => void | Promise<void>): Promise<ScanStats>;
   /** Removes what `emitAlerts` would have read, when the alerts are not wanted after all. */
   discard(): void;
 }
@@ -141,8 +143,8 @@ export interface ScannedArchive {
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const scanned = await scanArchive(options);
   const alerts: Alert[] = [];
-  const stats = await scanned.emitAlerts((alert) => {
-    alerts.push(alert);
+  const stats = await scanned.emitAlerts((pending) => {
+    alerts.push(pending.alert());
   });
   return { alerts, events: scanned.events, issues: scanned.issues, rules: scanned.rules, stats };
 }
@@ -201,8 +203,8 @@ class ScanTally {
     for (const issue of result.issues) this.report(issue);
     // Without triage nothing waits: every alert is final as it comes.
     const mayChange = this.options.triage === false ? this.spill : this.pending;
-    for (const line of result.alerts) mayChange.add(line);
-    for (const line of result.finalAlerts) this.spill.add(line);
+    mayChange.addLines(result.alerts);
+    this.spill.addLines(result.finalAlerts);
     this.baseline.mergeTransfer(result.baseline);
     this.absorbSpan(result);
     if (result.slice !== null) this.slice.add(result.slice);
@@ -275,14 +277,14 @@ export async function scanArchive(options: ScanOptions): Promise<ScannedArchive>
     discard,
     emitAlerts: async (emit) => {
       try {
-        const rules = alertRulesOf(ruleSet);
+        const blocks = new RuleBlocks(alertRulesOf(ruleSet));
         const alertsBySeverity: Record<string, number> = {};
         let alerts = 0;
-        const duplicates = await emitTriaged(options, tally, events, rules, (entry) => {
-          const alert = alertOfEntry(entry, rules);
+        const duplicates = await emitTriaged(options, tally, events, blocks.rules, (entry) => {
+          const pending = pendingOfEntry(entry, blocks);
           alerts++;
-          alertsBySeverity[alert.severity] = (alertsBySeverity[alert.severity] ?? 0) + 1;
-          return emit(alert);
+          alertsBySeverity[pending.severity] = (alertsBySeverity[pending.severity] ?? 0) + 1;
+          return emit(pending);
         });
         return statsOf(tally, {
           alerts,

@@ -25,6 +25,8 @@ export {
   rulePrefilter,
 } from './record-needles.ts';
 export type { RecordNeedles, RulePrefilter } from './record-needles.ts';
+export { estimatePrefilterCost } from './prefilter-cost.ts';
+export type { PrefilterCost, PrefilterCostEstimate } from './prefilter-cost.ts';
 export type { CompiledMatch, DocPath, MatchProblem } from './match.ts';
 export { MITRE_TACTICS, checkMitreMapping } from './mitre.ts';
 export { hasSeverityMapping, isExplainable } from './rule-extras.ts';

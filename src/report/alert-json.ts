@@ -6,18 +6,7 @@ import type { Alert } from '../model/index.ts';
 export function alertToJson(alert: Alert): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: alert.id,
-    rule: {
-      id: alert.rule.id,
-      name: alert.rule.name,
-      format: alert.rule.format,
-      severity: alert.rule.severity,
-      riskScore: alert.rule.riskScore,
-      mitre: alert.rule.mitre.map((m) => ({
-        tactic: m.tactic === null ? null : ref(m.tactic),
-        technique: ref(m.technique),
-        subtechnique: m.subtechnique === null ? null : ref(m.subtechnique),
-      })),
-    },
+    rule: ruleToJson(alert.rule),
     severity: alert.severity,
     riskScore: alert.riskScore,
     title: alert.title,
@@ -90,6 +79,38 @@ export function alertToJson(alert: Alert): Record<string, unknown> {
   }
   if (alert.investigation !== undefined) out['investigation'] = sortKeys(alert.investigation);
   return out;
+}
+
+/** The `rule` block of an alert in the documented key order. */
+export function ruleToJson(rule: Alert['rule']): Record<string, unknown> {
+  return {
+    id: rule.id,
+    name: rule.name,
+    format: rule.format,
+    severity: rule.severity,
+    riskScore: rule.riskScore,
+    mitre: rule.mitre.map((m) => ({
+      tactic: m.tactic === null ? null : ref(m.tactic),
+      technique: ref(m.technique),
+      subtechnique: m.subtechnique === null ? null : ref(m.subtechnique),
+    })),
+  };
+}
+
+/**
+ * An alert on its way to a writer. Its severity is known at once; the object, or its JSON in `alertToJson`'s layout,
+ * is made when the format asks for it: a scan can hand over the JSON of an alert it never turned back into an object.
+ */
+export interface PendingAlert {
+  readonly severity: Alert['severity'];
+  alert(): Alert;
+  /** `JSON.stringify(alertToJson(alert()))`, or text equal to it. */
+  json(): string;
+}
+
+/** An alert already whole as a `PendingAlert`. */
+export function pendingAlert(alert: Alert): PendingAlert {
+  return { severity: alert.severity, alert: () => alert, json: () => JSON.stringify(alertToJson(alert)) };
 }
 
 function ref(r: {

@@ -121,5 +121,9 @@ export function forLog(s: string): string {
  * JSON.stringify already escapes C0, this adds DEL, C1, bidi and line separators.
  */
 export function jsonForTerminal(json: string): string {
+  // Tested first: a replace that finds nothing still copies the string, and a scan writes hundreds of MB of JSON.
+  LOG_EXTRA.lastIndex = 0;
+  if (!LOG_EXTRA.test(json)) return json;
+  LOG_EXTRA.lastIndex = 0;
   return json.replace(LOG_EXTRA, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,6 +1,7 @@
 // Output for people and machines: alert table/JSON/NDJSON/CSV, summary, issue lines, progress bar, escaping for every sink.
 
-export { alertToJson } from './alert-json.ts';
+export { alertToJson, pendingAlert, ruleToJson } from './alert-json.ts';
+export type { PendingAlert } from './alert-json.ts';
 export { CSV_COLUMNS } from './alert-csv.ts';
 export type { CsvColumn } from './alert-csv.ts';
 export { renderAlertTable } from './alert-table.ts';
@@ -29,6 +30,7 @@ export {
   describeAlertFormats,
   isAlertFormat,
   renderAlerts,
+  writePending,
 } from './render-alerts.ts';
 export type { AlertFormat, AlertWriter, AlertWriterEntry, RenderOptions, TextSink } from './render-alerts.ts';
 export {

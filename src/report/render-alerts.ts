@@ -3,6 +3,7 @@
 
 import type { Alert } from '../model/index.ts';
 import { alertToJson } from './alert-json.ts';
+import type { PendingAlert } from './alert-json.ts';
 import { csvHeader, csvRow } from './alert-csv.ts';
 import { renderAlertTable } from './alert-table.ts';
 import { jsonForTerminal } from './escape.ts';
@@ -40,11 +41,22 @@ export function renderAlerts(alerts: readonly Alert[], format: AlertFormat, opti
 
 export interface AlertWriter {
   write(alert: Alert): void;
+  /**
+   * Formats that write the alert's JSON (json, ndjson) also take it already serialised, in `alertToJson`'s layout:
+   * a scan then writes an alert from the text it crossed the threads as, without making the object again.
+   */
+  writeJson?(json: string): void;
   /** Writes what closes the output (JSON's summary, the table); call once. */
   end(summary?: ScanSummary): void;
 }
 
 /** One output format of alerts: what `--format NAME` writes. */
+/** Hands a pending alert to `writer` in the form it takes: its JSON text when the writer writes JSON. */
+export function writePending(writer: AlertWriter, pending: PendingAlert): void {
+  if (writer.writeJson !== undefined) writer.writeJson(pending.json());
+  else writer.write(pending.alert());
+}
+
 export interface AlertWriterEntry {
   /** One line for help texts. */
   readonly description: string;
@@ -69,11 +81,15 @@ export const ALERT_WRITERS = {
     create(sink) {
       let count = 0;
       sink.write('{"alerts":[');
+      // Two writes, not one concatenation: the sink would copy the joined text once more to encode it.
+      const writeJson = (json: string): void => {
+        sink.write(count === 0 ? '\n' : ',\n');
+        sink.write(jsonForTerminal(json));
+        count += 1;
+      };
       return {
-        write: (alert) => {
-          sink.write((count === 0 ? '\n' : ',\n') + jsonLine(alertToJson(alert)));
-          count += 1;
-        },
+        write: (alert) => writeJson(JSON.stringify(alertToJson(alert))),
+        writeJson,
         end: (summary) => {
           const tail = summary === undefined ? 'null' : jsonLine(summaryToJson(summary));
           sink.write(`${count === 0 ? '' : '\n'}],\n"summary":${tail}}\n`);
@@ -85,6 +101,10 @@ export const ALERT_WRITERS = {
     description: 'one JSON alert per line',
     create: (sink) => ({
       write: (alert) => sink.write(jsonLine(alertToJson(alert)) + '\n'),
+      writeJson: (json) => {
+        sink.write(jsonForTerminal(json));
+        sink.write('\n');
+      },
       end: () => undefined,
     }),
   },

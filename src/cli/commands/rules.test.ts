@@ -126,6 +126,62 @@ describe('mfaguard rules', () => {
     rmSync(join(dir, 'loose'), { recursive: true, force: true });
   });
 
+  it("says each rule's cost to a scan: low, medium, high (a value most records hold) or full", async () => {
+    const costs = join(dir, 'costs');
+    mkdirSync(costs);
+    const variant = (id: string, title: string, condition: string): string =>
+      GOOD_SIGMA.replace('11111111-2222-3333-4444-555555555555', id)
+        .replace('Console login without MFA', title)
+        .replace('    eventName: ConsoleLogin\n', '')
+        .replace("additionalEventData.MFAUsed: 'No'", condition);
+    // Sigma compares without case: `assumedrole` is every role session's identity type all the same.
+    writeFileSync(
+      join(costs, 'role-sessions.yml'),
+      variant(
+        '11111111-2222-3333-4444-888888888888',
+        'Role \u001b[31msessions',
+        'userIdentity.type: assumedrole',
+      ),
+    );
+    writeFileSync(
+      join(costs, 'sts.yml'),
+      variant('11111111-2222-3333-4444-999999999999', 'STS', 'eventSource: sts.amazonaws.com'),
+    );
+    writeFileSync(
+      join(costs, 'private-network.yml'),
+      variant('11111111-2222-3333-4444-777777777777', 'Private', "sourceIPAddress|cidr: '10.0.0.0/8'"),
+    );
+    writeFileSync(join(costs, 'console.yml'), GOOD_SIGMA);
+    const listed = await rules(['list', '--format', 'json', '--no-builtin', costs]);
+    const entries = JSON.parse(listed.out) as {
+      id: string;
+      cost: string;
+      costWhy: string;
+      warnings: string[];
+    }[];
+    const byId = (id: string) => entries.find((entry) => entry.id.endsWith(id))!;
+    assert.equal(byId('555555555555').cost, 'low');
+    assert.equal(byId('777777777777').cost, 'full');
+    assert.equal(byId('999999999999').cost, 'high');
+    const sessions = byId('888888888888');
+    assert.equal(sessions.cost, 'high');
+    assert.match(sessions.costWhy, /type contains "assumedrole": most records hold it/);
+    assert.match(sessions.warnings.join(' '), /scan cost high/);
+    assert.deepEqual(byId('555555555555').warnings, []);
+    const table = await rules(['list', '--no-builtin', costs]);
+    assert.match(table.out, /COST\s+PREFILTER/);
+    assert.match(table.out, /high\s+type contains "assumedrole"/);
+    // The rule's title reaches the terminal escaped.
+    assert.doesNotMatch(table.out, /\u001b/);
+    assert.match(table.out, /Role \\x1b\[31msessions/);
+    assert.match(table.err, /2 rule\(s\) pin what most records hold/);
+    assert.match(table.err, /888888888888: type contains "assumedrole"/);
+    const validated = await rules(['validate', costs]);
+    assert.match(validated.out, /prefilter: type contains "assumedrole" \(scan cost high: /);
+    assert.match(validated.out, /prefilter: eventName: ConsoleLogin \(scan cost low: /);
+    rmSync(costs, { recursive: true, force: true });
+  });
+
   it('needs an action', async () => {
     assert.equal((await rules([])).code, 2);
     assert.equal((await rules(['frobnicate'])).code, 2);

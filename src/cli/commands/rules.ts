@@ -2,11 +2,13 @@
 
 import {
   describeRulePrefilter,
+  estimatePrefilterCost,
   loadBuiltinRules,
   loadRulePaths,
   rulePrefilter,
   runRuleFixtures,
 } from '../../detect/index.ts';
+import type { PrefilterCost } from '../../detect/index.ts';
 import type { RuleLoadResult } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
@@ -26,6 +28,10 @@ interface ValidationEntry {
   readonly warnings: readonly string[];
   /** What `scan` searches the bytes for to find the records this rule can fire on; null for rules that did not load. */
   readonly prefilter: string | null;
+  /** What the rule costs a scan (see `estimatePrefilterCost`); null for rules that did not load. */
+  readonly cost: PrefilterCost | null;
+  /** Why that cost, in words. */
+  readonly costWhy: string | null;
 }
 
 /** The cost of a rule that pins nothing, said wherever such a rule is listed. */
@@ -50,6 +56,8 @@ function describeIssue(issue: { line?: number; column?: number; message: string;
 export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
   if (result.status === 'ok') {
     const meta = result.rule.meta;
+    const pin = rulePrefilter(result.rule);
+    const estimate = estimatePrefilterCost(pin);
     return {
       path: result.path,
       id: meta.id,
@@ -60,9 +68,15 @@ export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
       reason: null,
       warnings: [
         ...result.warnings.map(describeIssue),
-        ...(rulePrefilter(result.rule).kind === 'none' ? [UNPINNED_COST] : []),
+        ...(pin.kind === 'none'
+          ? [UNPINNED_COST]
+          : estimate.cost === 'high'
+            ? [`scan cost high: ${estimate.why}`]
+            : []),
       ],
       prefilter: describePrefilter(result),
+      cost: estimate.cost,
+      costWhy: estimate.why,
     };
   }
   return {
@@ -75,6 +89,8 @@ export function toValidationEntry(result: RuleLoadResult): ValidationEntry {
     reason: result.status === 'unsupported' ? result.reason : result.issues.map(describeIssue).join('; '),
     warnings: [],
     prefilter: null,
+    cost: null,
+    costWhy: null,
   };
 }
 
@@ -103,11 +119,13 @@ function write(ctx: CommandContext, text: string): void {
 export const RULES_COMMAND: Command = defineCommand({
   name: 'rules',
   usage: '<list|validate|test> [PATH...] [options]',
-  description: `  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, and the
+  description: `  list [PATH...]       built-in rules plus the rules in PATH: id, name, format, severity, status, the
                        prefilter (the event names, sources or field values scan searches the bytes for;
-                       "no needle" means every record is parsed while the rule is loaded)
+                       "no needle" means every record is parsed while the rule is loaded) and its cost to a
+                       scan: low (a few calls' records parsed), medium (a service's, or a frequent call's),
+                       high (a value most records hold: most parsed, each may alert), full (every record)
   validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason,
-                       prefilter}; a whole folder is validated and every problem reported
+                       prefilter, cost, costWhy}; a whole folder is validated and every problem reported
   test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
                        fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
 
@@ -157,13 +175,14 @@ function listRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], forma
     write(
       ctx,
       table(
-        ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS', 'PREFILTER'],
+        ['ID', 'NAME', 'FORMAT', 'SEVERITY', 'STATUS', 'COST', 'PREFILTER'],
         entries.map((entry) => [
           entry.id ?? '-',
           entry.name ?? entry.path,
           entry.format ?? '-',
           entry.severity ?? '-',
           entry.status,
+          entry.cost ?? '-',
           entry.prefilter ?? '-',
         ]),
       ),
@@ -176,6 +195,12 @@ function listRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], forma
     if (unpinned.length > 0) {
       ctx.stderr.write(
         `note: ${unpinned.length} rule(s) pin no event name or source nor any field value; while loaded, scan parses every record (the --strict speed): ${unpinned.map((entry) => forTerminal(entry.id ?? entry.path)).join(', ')}\n`,
+      );
+    }
+    const broad = entries.filter((entry) => entry.cost === 'high');
+    if (broad.length > 0) {
+      ctx.stderr.write(
+        `note: ${broad.length} rule(s) pin what most records hold; while loaded, scan parses most records and they may alert on each (cost high):\n${broad.map((entry) => `  ${forTerminal(entry.id ?? entry.path)}: ${forTerminal(entry.costWhy ?? '')}`).join('\n')}\n`,
       );
     }
   }
@@ -197,7 +222,10 @@ function validateRules(ctx: CommandContext, positionals: readonly string[], form
         `${label.padEnd(11)}  ${forTerminal(entry.path)}${entry.reason === null ? '' : `: ${forTerminal(entry.reason)}`}`,
       );
       if (entry.prefilter !== null)
-        write(ctx, `${''.padEnd(11)}  prefilter: ${forTerminal(entry.prefilter)}`);
+        write(
+          ctx,
+          `${''.padEnd(11)}  prefilter: ${forTerminal(entry.prefilter)} (scan cost ${entry.cost ?? '-'}: ${forTerminal(entry.costWhy ?? '')})`,
+        );
       for (const warning of entry.warnings) write(ctx, `${''.padEnd(11)}  warning: ${forTerminal(warning)}`);
     }
     const counts = countStatuses(entries);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { runCli } from '../main.ts';
 import { captureContext } from '../test-support/context.ts';
+import { batchedBytes } from './scan.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../rules/fixtures/', import.meta.url));
 const fixture = (path: string): Record<string, unknown> =>
@@ -219,6 +220,22 @@ describe('mfaguard scan', () => {
       (JSON.parse(text) as { alerts: { id: string }[] }).alerts.map((alert) => alert.id);
     assert.deepEqual(ids(pooled.out), ids(readFileSync(outFile, 'utf8')));
     assert.equal(ids(pooled.out).length, 3);
+  });
+
+  it('gathers --out text as UTF-8 in batches that give back every character', () => {
+    // Short texts of 1- to 4-byte characters fill batches to their last bytes; a long one now and then goes whole.
+    const parts = ['plain', 'ünïcödé', '✓✓✓✓✓✓✓✓ \u202e', '😀😀', '', '\u2028'];
+    const written: Buffer[] = [];
+    const sink = batchedBytes((bytes) => written.push(Buffer.from(bytes)), 64);
+    const all: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const text = i % 50 === 49 ? '😀'.repeat(40) + 'x'.repeat(100) : parts[i % parts.length]! + String(i);
+      all.push(text);
+      sink.write(text);
+    }
+    sink.flush();
+    assert.ok(written.length > 10, 'several batches');
+    assert.equal(Buffer.concat(written).toString('utf8'), all.join(''));
   });
 
   it('refuses an --out path it cannot write, as a usage error', async () => {

@@ -9,12 +9,14 @@ import { INPUT_DECODERS, INPUT_FORMATS } from '../../ingest/index.ts';
 import { severityRank, UsageError } from '../../model/index.ts';
 import {
   createAlertWriter,
+  pendingAlert,
   ProgressBar,
   renderIssue,
   renderSummary,
   shouldUseColor,
+  writePending,
 } from '../../report/index.ts';
-import type { AlertFormat } from '../../report/index.ts';
+import type { AlertFormat, PendingAlert } from '../../report/index.ts';
 import type { Alert } from '../../model/index.ts';
 import type { ScanSummary } from '../../report/index.ts';
 import { parseChoice, parseCount, parseSeverityOption } from '../args.ts';
@@ -39,7 +41,7 @@ export interface ScanPresentation {
 
 /** Where alerts go as the scan hands them over: standard output, or the --out file (waiting for the disk). */
 interface AlertOutput {
-  emit(alert: Alert): void | Promise<void>;
+  emit(alert: PendingAlert): void | Promise<void>;
   end(summary: ScanSummary): Promise<void>;
 }
 
@@ -67,6 +69,33 @@ function batched(write: (text: string) => void): { write(text: string): void; fl
   };
 }
 
+/**
+ * Like `batched`, but gathering the text as UTF-8 in a buffer that is handed on whole: a file stream encodes every
+ * string it is given, so joining the parts first copied each alert's JSON twice more.
+ */
+export function batchedBytes(
+  write: (bytes: Buffer) => void,
+  size: number = BATCH_CHARS,
+): { write(text: string): void; flush(): void } {
+  let bytes = Buffer.allocUnsafe(size);
+  let used = 0;
+  const flush = (): void => {
+    if (used === 0) return;
+    write(bytes.subarray(0, used));
+    bytes = Buffer.allocUnsafe(size);
+    used = 0;
+  };
+  return {
+    write(text) {
+      // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+      if (used + text.length * 3 > bytes.length) flush();
+      if (text.length * 3 > bytes.length) write(Buffer.from(text));
+      else used += bytes.write(text, used);
+    },
+    flush,
+  };
+}
+
 /** The --out file as an `AlertOutput`; an unwritable path is the user's error. */
 function fileOutput(
   path: string,
@@ -80,11 +109,11 @@ function fileOutput(
   });
   const failed = (): UsageError | null =>
     failure === null ? null : new UsageError(`cannot write --out ${path}: ${failure.message}`);
-  const sink = batched((text) => void stream.write(text));
+  const sink = batchedBytes((bytes) => void stream.write(bytes));
   const writer = createAlertWriter(sink, format, options);
   return {
     async emit(alert) {
-      writer.write(alert);
+      writePending(writer, alert);
       // events.once removes both of its listeners when either fires: listeners added per wait would pile up past
       // Node's limit of ten and print a MaxListenersExceededWarning on a long output.
       if (stream.writableNeedDrain) await once(stream, 'drain').catch(() => undefined);
@@ -147,7 +176,7 @@ export function presentScan(
   ctx: CommandContext,
 ): Promise<number> {
   return presentAlerts(presentation, ctx, async (emit) => {
-    for (const alert of result.alerts) await emit(alert);
+    for (const alert of result.alerts) await emit(pendingAlert(alert));
     return toSummary(result.stats);
   });
 }
@@ -159,7 +188,7 @@ export function presentScan(
 export async function presentAlerts(
   presentation: ScanPresentation,
   ctx: CommandContext,
-  produce: (emit: (alert: Alert) => void | Promise<void>) => Promise<ScanSummary>,
+  produce: (emit: (alert: PendingAlert) => void | Promise<void>) => Promise<ScanSummary>,
 ): Promise<number> {
   const toTerminal = presentation.out === null && ctx.stdout.isTTY;
   const color = presentation.format === 'table' && toTerminal && shouldUseColor(ctx.env, ctx.stdout.isTTY);
@@ -190,7 +219,7 @@ function stdoutOutput(
   const sink = batched((text) => ctx.stdout.write(text));
   const writer = createAlertWriter(sink, format, options);
   return {
-    emit: (alert) => writer.write(alert),
+    emit: (alert) => writePending(writer, alert),
     end: (summary) => {
       writer.end(summary);
       sink.flush();
@@ -366,7 +395,7 @@ export const SCAN_COMMAND: Command = defineCommand({
       const forKpi: Alert[] = [];
       const code = await presentAlerts(presentation, ctx, async (emit) => {
         const stats = await scanned.emitAlerts((alert) => {
-          if (values.kpi === true) forKpi.push(alert);
+          if (values.kpi === true) forKpi.push(alert.alert());
           return emit(alert);
         });
         return toSummary(stats);
