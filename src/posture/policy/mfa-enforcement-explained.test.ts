@@ -313,6 +313,33 @@ void describe('finding the statement of a lock-out, and what counts as an unread
       ],
     );
   });
+
+  void it('two groups with a same-named inline policy: the lock-out is found in the group its statement is in', () => {
+    const lock = {
+      Effect: 'Deny',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: mfa('BoolIfExists', 'true'),
+    };
+    const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
+    // Same name and source, other group, and no MFA key at index 1: the lock-out is not this one's.
+    const r = withAdmin(
+      { name: 'Lockout', source: 'group-inline', via: 'devs', document: doc(plain, plain) },
+      { name: 'Lockout', source: 'group-inline', via: 'ops', document: doc(plain, lock) },
+    );
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'locks-out-mfa-users'),
+      [
+        {
+          code: 'locks-out-mfa-users',
+          level: 'warning',
+          message:
+            "statement #2 of group-inline policy 'Lockout' (via ops) is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject",
+          statement: { policy: 'Lockout', source: 'group-inline', via: 'ops', index: 1 },
+        },
+      ],
+    );
+  });
 });
 
 void describe('self-enrolment blocked without MFA', () => {
