@@ -501,3 +501,35 @@ void describe('one bad value among good ones', () => {
     assert.equal(read({ ArnLike: 'arn:*' }).items[0]?.conditionInvalid, true);
   });
 });
+
+void describe('what IAM would not read, though JavaScript does', () => {
+  const read = (condition: unknown) =>
+    parse({ Version: V, Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
+
+  void it('a date with text before it, a five-digit year or a one-digit day is no ISO 8601 date', () => {
+    // Date.parse reads each of them (as 23 Nov 2026, the year 12026, 2 Nov 2026); IAM's date format does not.
+    for (const value of ['Mon 2026-11-23', '12026-11-23', '2026-11-2']) {
+      assert.ok(!Number.isNaN(Date.parse(value)), value);
+      assert.deepEqual(
+        read({ DateLessThan: { 'aws:CurrentTime': value } }).issues.map((i) => [i.code, i.message]),
+        [
+          [
+            'bad-condition-value',
+            `DateLessThan aws:CurrentTime: expected an ISO 8601 date or epoch seconds; got ${JSON.stringify(value)}`,
+          ],
+        ],
+        value,
+      );
+    }
+  });
+
+  void it('an operator without IfExists in the wrong case is named as IAM spells it, set prefix aside', () => {
+    assert.deepEqual(read({ 'ForAnyValue:stringequals': { 'aws:TagKeys': 'a' } }).issues, [
+      warning(
+        'condition-operator-case',
+        'Statement.Condition.ForAnyValue:stringequals',
+        'condition operator "ForAnyValue:stringequals" is not spelled as IAM spells it (\'StringEquals\')',
+      ),
+    ]);
+  });
+});

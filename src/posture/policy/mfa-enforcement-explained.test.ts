@@ -282,14 +282,16 @@ void describe('who denies what, when several statements deny', () => {
 });
 
 void describe('finding the statement of a lock-out, and what counts as an unreadable policy', () => {
+  /** A lock-out at index 1 of the policy holding it; `plain` denies without naming MFA. */
+  const lock = {
+    Effect: 'Deny',
+    Action: 's3:GetObject',
+    Resource: '*',
+    Condition: mfa('BoolIfExists', 'true'),
+  };
+  const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
+
   void it('the lock-out is found by policy name, source and index; a policy with warnings only is no invalid policy', () => {
-    const lock = {
-      Effect: 'Deny',
-      Action: 's3:GetObject',
-      Resource: '*',
-      Condition: mfa('BoolIfExists', 'true'),
-    };
-    const plain = { Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' };
     const r = withAdmin(
       // Same name, other source, and no MFA key at index 1: the lock-out is not this one's. Its two warnings
       // (no Version, an unknown field) are issues, not an "invalid-policy" finding.
@@ -310,6 +312,26 @@ void describe('finding the statement of a lock-out, and what counts as an unread
       [
         ['warning', 'unknown-field'],
         ['warning', 'version-missing'],
+      ],
+    );
+  });
+
+  void it('two groups with a same-named inline policy: the lock-out is found in the group its statement is in', () => {
+    // Same name and source, other group, and no MFA key at index 1: the lock-out is not this one's.
+    const r = withAdmin(
+      { name: 'Lockout', source: 'group-inline', via: 'devs', document: doc(plain, plain) },
+      { name: 'Lockout', source: 'group-inline', via: 'ops', document: doc(plain, lock) },
+    );
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'locks-out-mfa-users'),
+      [
+        {
+          code: 'locks-out-mfa-users',
+          level: 'warning',
+          message:
+            "statement #2 of group-inline policy 'Lockout' (via ops) is an MFA condition that also denies sessions WITH MFA (present, age 300 s): MFA users are locked out of s3:GetObject",
+          statement: { policy: 'Lockout', source: 'group-inline', via: 'ops', index: 1 },
+        },
       ],
     );
   });
