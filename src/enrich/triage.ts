@@ -464,7 +464,7 @@ function addDeviceEvidence(ctx: AssessmentContext): {
   const untrusted = judged.filter((judgement) => judgement.verdict === 'untrusted');
   for (const judgement of judged) {
     // Every device is placed on its own side of the removal: one another caller enabled just before it is not "after".
-    const side = byTime(judgement.event, removal) < 0 ? 'before' : 'after';
+    const side = sideOf(judgement.event, removal);
     const what =
       judgement.verdict === 'trusted'
         ? 're-enrolment'
@@ -516,9 +516,14 @@ function addDeviceEvidence(ctx: AssessmentContext): {
         'the virtual MFA device was deleted and nothing trustworthy replaced it',
       );
   }
+  // The creation of a device enabled before the removal came before it too: it is placed on its own side, like the device.
   for (const creation of correlation.creations)
-    if (!relations.has(creation.id)) relations.set(creation.id, 'device created (after)');
+    relations.set(creation.id, `device created (${sideOf(creation, removal)})`);
   return { reEnrolled: reEnrolment !== null, vulnerabilityWindowSeconds };
+}
+
+function sideOf(event: CloudTrailEvent, removal: CloudTrailEvent): 'before' | 'after' {
+  return byTime(event, removal) < 0 ? 'before' : 'after';
 }
 
 /** Every device enabled around the removal, judged; the first trusted one is the re-enrolment. */
