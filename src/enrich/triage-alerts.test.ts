@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import type { Alert, Classification, CloudTrailEvent } from '../model/index.ts';
 import { Baseline, BaselineBuilder } from './baseline.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
-import { extendBurstAlert, triageAlerts, type TriageOptions } from './triage.ts';
+import { correlateRemovals } from '../detect/index.ts';
+import { extendBurstAlert, judgedActors, triageAlerts, type TriageOptions } from './triage.ts';
 import { ACCOUNT, makeEvent, removalAlert } from './test-support/events.ts';
 import { PARIS_HOURS } from './test-support/triage.ts';
 
@@ -311,5 +312,40 @@ void describe('extendBurstAlert: a stored burst alert grown by later removals, a
       { removal: removals[5]!, classification: 'verified' },
     ]);
     assert.equal(extended.classification, 'verified');
+  });
+});
+
+void describe('judgedActors: whose history a live window reads to judge a removal', () => {
+  void it('the remover, each device enabler before and after, and who signed in without MFA afterwards; nobody else', () => {
+    const at = (time: string) => `2026-11-18T${time}Z`;
+    const serial = `arn:aws:iam::${ACCOUNT}:mfa/ivy-new`;
+    const events = [
+      makeEvent({ name: 'ListMFADevices', at: at('08:40:00'), actor: 'ops', target: 'ivy', id: 'listing' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: at('08:50:00'),
+        actor: 'ivy',
+        target: 'ivy',
+        serial,
+        id: 'before',
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: at('09:00:00'), actor: 'ops', target: 'ivy', id: 'off' }),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: at('09:05:00'),
+        actor: 'ivy',
+        console: true,
+        mfaUsed: false,
+        id: 'login',
+      }),
+      makeEvent({ name: 'CreateAccessKey', at: at('09:06:00'), actor: 'eve', target: 'ivy', id: 'key' }),
+      makeEvent({ name: 'EnableMFADevice', at: at('09:10:00'), actor: 'ops', target: 'ivy', id: 'after' }),
+    ];
+    const [correlation] = correlateRemovals(events, DEFAULT_TRIAGE_CONFIG, Date.parse(at('10:00:00')));
+    assert.ok(correlation);
+    assert.deepEqual(
+      judgedActors(correlation).map((event) => event.id),
+      ['off', 'after', 'before', 'login'],
+    );
   });
 });

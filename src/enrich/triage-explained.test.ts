@@ -305,6 +305,26 @@ describe('triage explained: federated sessions', () => {
       `  ConsoleLogin 08:50:00Z ${ERIN} -> sign-in (before)`,
     ]);
   });
+
+  it('only a sign-in settles it: another call of the session that claims MFAUsed proves nothing', () => {
+    // additionalEventData.MFAUsed belongs to ConsoleLogin; a record may carry it on any call.
+    const listing = makeEvent({
+      name: 'ListMFADevices',
+      at: '2026-11-18T08:50:00Z',
+      ...sso,
+      target: 'frank',
+      mfaUsed: true,
+    });
+    assert.deepEqual(explain(removalOf(triage([listing, removal()]), 'frank')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by erin, not by frank themself',
+      NO_BASELINE,
+      'mfa-unknown-federated (0): a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
+      'console-context (0): 1 call(s) the console makes when a security-credentials page opens, in the same MFA or federated session and address: context, not reconnaissance',
+      GRACE_OPEN,
+      `  ListMFADevices 08:50:00Z ${ERIN} -> console page (before)`,
+    ]);
+  });
 });
 
 describe('triage explained: who the target is', () => {

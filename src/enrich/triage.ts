@@ -169,7 +169,6 @@ export function judgedActors(correlation: RemovalCorrelation): CloudTrailEvent[]
 interface FoundEvidence {
   readonly code: EvidenceCode;
   readonly message: string;
-  readonly weight?: number;
 }
 
 /** What each step of one removal's assessment reads, and where it records evidence and how events relate. */
@@ -186,7 +185,7 @@ interface AssessmentContext {
   readonly found: FoundEvidence[];
   /** Event id -> how it relates to the removal, for the related-events list. */
   readonly relations: Map<string, string>;
-  add(this: void, code: EvidenceCode, message: string, weight?: number): void;
+  add(this: void, code: EvidenceCode, message: string): void;
 }
 
 export function assessRemoval(
@@ -198,9 +197,7 @@ export function assessRemoval(
   const removal = correlation.removal;
   const target = correlation.target;
   const found: FoundEvidence[] = [];
-  const add = (code: EvidenceCode, message: string, weight?: number): void => {
-    found.push(weight === undefined ? { code, message } : { code, message, weight });
-  };
+  const add = (code: EvidenceCode, message: string): void => void found.push({ code, message });
   const ctx: AssessmentContext = {
     correlation,
     removal,
