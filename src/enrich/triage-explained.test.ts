@@ -397,6 +397,22 @@ describe('triage explained: who the target is', () => {
       GRACE_OPEN,
     ]);
   });
+
+  it('root listed as a privileged or break-glass user is still root: no second raise for the same account', () => {
+    const root = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'root',
+      target: 'root',
+    });
+    const listed = { privilegedUsers: new Set(['root']), breakGlassUsers: new Set(['root']) };
+    assert.deepEqual(explain(removalOf(triage([root], listed), 'root')), [
+      'unresolved 92 critical window=-',
+      "root-target (40): the root user's MFA was removed: root is always critical and never resolved automatically",
+      NO_BASELINE,
+      GRACE_OPEN,
+    ]);
+  });
 });
 
 describe('triage explained: rotations', () => {
