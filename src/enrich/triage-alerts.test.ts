@@ -271,6 +271,22 @@ void describe('extendBurstAlert: a stored burst alert grown by later removals, a
       windowSeconds: 240,
     });
     assert.equal(extended.reasons?.[0]?.message, '7 users lost MFA within 240 s: ?, a0, u1, u2, u3, u4, u5');
+    // The same members handed over in the other order: the same alert.
+    assert.deepEqual(
+      extendBurstAlert(stored, firstMs, [
+        { removal: early, classification: 'suspicious' },
+        { removal: nameless, classification: 'suspicious' },
+      ]),
+      extended,
+    );
+    // The span runs to the latest new member, whatever the order they come in.
+    assert.equal(
+      extendBurstAlert(stored, firstMs, [
+        { removal: removals[5]!, classification: 'suspicious' },
+        { removal: early, classification: 'suspicious' },
+      ]).correlation?.windowSeconds,
+      300,
+    );
   });
 
   // Worst first: a burst over a takeover and an administrator's resets reads as the takeover.
