@@ -3,10 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Alert, CloudTrailEvent } from '../model/index.ts';
+import type { Alert, Classification, CloudTrailEvent } from '../model/index.ts';
 import { Baseline, BaselineBuilder } from './baseline.ts';
 import { DEFAULT_TRIAGE_CONFIG } from './triage-config.ts';
-import { triageAlerts, type TriageOptions } from './triage.ts';
+import { correlateRemovals } from '../detect/index.ts';
+import { extendBurstAlert, judgedActors, triageAlerts, type TriageOptions } from './triage.ts';
 import { ACCOUNT, makeEvent, removalAlert } from './test-support/events.ts';
 import { PARIS_HOURS } from './test-support/triage.ts';
 
@@ -192,5 +193,175 @@ void describe('triageAlerts: a window on some removals, and the write path witho
       count: 5,
       windowSeconds: 240,
     });
+  });
+});
+
+void describe('extendBurstAlert: a stored burst alert grown by later removals, as a whole re-triage gives it', () => {
+  const at = (minute: number, second = 0) =>
+    new Date(Date.parse('2026-11-18T13:00:00Z') + minute * 60_000 + second * 1000).toISOString();
+  const removalOf = (user: string, minute: number, second = 0): CloudTrailEvent =>
+    makeEvent({
+      name: 'DeactivateMFADevice',
+      at: at(minute, second),
+      actor: 'mallory',
+      target: user,
+      id: `${user}-off`,
+    });
+  const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+  const removals = users.map((user, i) => removalOf(user, i));
+  const burstOf = (events: readonly CloudTrailEvent[]): Alert => {
+    const burst = run(
+      events,
+      events.map((event) => ruleAlert(event, 'off', 47)),
+    ).find((alert) => alert.id === 'burst-u1-off');
+    assert.ok(burst, 'no burst alert');
+    return burst;
+  };
+  const firstMs = removals[0]!.timeMs;
+
+  void it('equals the burst alert of a triage of every member: targets, count, span, members, reason', () => {
+    const stored = burstOf(removals.slice(0, 5));
+    const whole = burstOf(removals);
+    const sixth = run(removals, [ruleAlert(removals[5]!, 'off', 47)])[0]!;
+    const extended = extendBurstAlert(stored, firstMs, [
+      { removal: removals[5]!, classification: sixth.classification! },
+    ]);
+    assert.deepEqual(extended, whole);
+    assert.deepEqual(extended.reasons, [
+      { code: 'burst', weight: 20, message: '6 users lost MFA within 300 s: u1, u2, u3, u4, u5, u6' },
+    ]);
+    assert.deepEqual(extended.correlation, {
+      kind: 'burst',
+      targets: users,
+      count: 6,
+      windowSeconds: 300,
+    });
+  });
+
+  void it('changes nothing for members it already lists (the same object back)', () => {
+    const stored = burstOf(removals.slice(0, 5));
+    assert.equal(
+      extendBurstAlert(stored, firstMs, [{ removal: removals[2]!, classification: 'unauthorized' }]),
+      stored,
+    );
+  });
+
+  void it('sorts members by time then id, targets by name, names a target-less removal "?", keeps the longer span', () => {
+    const stored = burstOf(removals.slice(0, 5));
+    const nameless = {
+      ...removalOf('x', 1, 30),
+      id: 'b-off',
+      target: { userName: null, serialNumber: null },
+      actor: { ...removals[0]!.actor, type: 'AssumedRole', userName: 'mallory' },
+    };
+    const early = { ...removalOf('a0', 1, 30), id: 'a-off' };
+    const extended = extendBurstAlert(stored, firstMs, [
+      { removal: nameless, classification: 'suspicious' },
+      { removal: early, classification: 'suspicious' },
+    ]);
+    assert.deepEqual(
+      extended.related?.map((related) => related.eventId),
+      ['u1-off', 'u2-off', 'a-off', 'b-off', 'u3-off', 'u4-off', 'u5-off'],
+    );
+    // Both new removals are 90 s into the burst: the stored 240 s stay.
+    assert.deepEqual(extended.correlation, {
+      kind: 'burst',
+      targets: ['?', 'a0', 'u1', 'u2', 'u3', 'u4', 'u5'],
+      count: 7,
+      windowSeconds: 240,
+    });
+    assert.equal(extended.reasons?.[0]?.message, '7 users lost MFA within 240 s: ?, a0, u1, u2, u3, u4, u5');
+    // The same members handed over in the other order: the same alert.
+    assert.deepEqual(
+      extendBurstAlert(stored, firstMs, [
+        { removal: early, classification: 'suspicious' },
+        { removal: nameless, classification: 'suspicious' },
+      ]),
+      extended,
+    );
+    // The span runs to the latest new member, whatever the order they come in.
+    assert.equal(
+      extendBurstAlert(stored, firstMs, [
+        { removal: removals[5]!, classification: 'suspicious' },
+        { removal: early, classification: 'suspicious' },
+      ]).correlation?.windowSeconds,
+      300,
+    );
+  });
+
+  // Worst first: a burst over a takeover and an administrator's resets reads as the takeover.
+  const WORST_FIRST: readonly Classification[] = [
+    'unauthorized',
+    'suspicious',
+    'unresolved',
+    'admin-reset',
+    'verified',
+    'approved',
+    'rotation',
+  ];
+  void it('takes the worst classification of the stored one and the new members, in every pair', () => {
+    const stored = burstOf(removals.slice(0, 5));
+    const seen: string[] = [];
+    for (const [i, worse] of WORST_FIRST.entries())
+      for (const better of WORST_FIRST.slice(i + 1))
+        for (const [was, added] of [
+          [worse, better],
+          [better, worse],
+        ] as const) {
+          const extended = extendBurstAlert({ ...stored, classification: was }, firstMs, [
+            { removal: removals[5]!, classification: added },
+          ]);
+          seen.push(`${was}+${added}=${extended.classification}`);
+          assert.equal(extended.classification, worse, `${was} then ${added}`);
+        }
+    assert.equal(seen.length, 42);
+    // And each with itself: a burst of rotations alone is a rotation.
+    for (const same of WORST_FIRST) {
+      const extended = extendBurstAlert({ ...stored, classification: same }, firstMs, [
+        { removal: removals[5]!, classification: same },
+      ]);
+      assert.equal(extended.classification, same);
+    }
+    // A stored alert not yet classified takes its new members' worst.
+    const { classification: _none, ...unclassified } = stored;
+    const extended = extendBurstAlert(unclassified, firstMs, [
+      { removal: removals[5]!, classification: 'verified' },
+    ]);
+    assert.equal(extended.classification, 'verified');
+  });
+});
+
+void describe('judgedActors: whose history a live window reads to judge a removal', () => {
+  void it('the remover, each device enabler before and after, and who signed in without MFA afterwards; nobody else', () => {
+    const at = (time: string) => `2026-11-18T${time}Z`;
+    const serial = `arn:aws:iam::${ACCOUNT}:mfa/ivy-new`;
+    const events = [
+      makeEvent({ name: 'ListMFADevices', at: at('08:40:00'), actor: 'ops', target: 'ivy', id: 'listing' }),
+      makeEvent({
+        name: 'EnableMFADevice',
+        at: at('08:50:00'),
+        actor: 'ivy',
+        target: 'ivy',
+        serial,
+        id: 'before',
+      }),
+      makeEvent({ name: 'DeactivateMFADevice', at: at('09:00:00'), actor: 'ops', target: 'ivy', id: 'off' }),
+      makeEvent({
+        name: 'ConsoleLogin',
+        at: at('09:05:00'),
+        actor: 'ivy',
+        console: true,
+        mfaUsed: false,
+        id: 'login',
+      }),
+      makeEvent({ name: 'CreateAccessKey', at: at('09:06:00'), actor: 'eve', target: 'ivy', id: 'key' }),
+      makeEvent({ name: 'EnableMFADevice', at: at('09:10:00'), actor: 'ops', target: 'ivy', id: 'after' }),
+    ];
+    const [correlation] = correlateRemovals(events, DEFAULT_TRIAGE_CONFIG, Date.parse(at('10:00:00')));
+    assert.ok(correlation);
+    assert.deepEqual(
+      judgedActors(correlation).map((event) => event.id),
+      ['off', 'after', 'before', 'login'],
+    );
   });
 });

@@ -305,6 +305,26 @@ describe('triage explained: federated sessions', () => {
       `  ConsoleLogin 08:50:00Z ${ERIN} -> sign-in (before)`,
     ]);
   });
+
+  it('only a sign-in settles it: another call of the session that claims MFAUsed proves nothing', () => {
+    // additionalEventData.MFAUsed belongs to ConsoleLogin; a record may carry it on any call.
+    const listing = makeEvent({
+      name: 'ListMFADevices',
+      at: '2026-11-18T08:50:00Z',
+      ...sso,
+      target: 'frank',
+      mfaUsed: true,
+    });
+    assert.deepEqual(explain(removalOf(triage([listing, removal()]), 'frank')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by erin, not by frank themself',
+      NO_BASELINE,
+      'mfa-unknown-federated (0): a federated or role session: its mfaAuthenticated "false" does not say whether the identity provider asked for MFA',
+      'console-context (0): 1 call(s) the console makes when a security-credentials page opens, in the same MFA or federated session and address: context, not reconnaissance',
+      GRACE_OPEN,
+      `  ListMFADevices 08:50:00Z ${ERIN} -> console page (before)`,
+    ]);
+  });
 });
 
 describe('triage explained: who the target is', () => {
@@ -371,6 +391,22 @@ describe('triage explained: who the target is', () => {
       target: 'root',
     });
     assert.deepEqual(explain(removalOf(triage([root]), 'root')), [
+      'unresolved 92 critical window=-',
+      "root-target (40): the root user's MFA was removed: root is always critical and never resolved automatically",
+      NO_BASELINE,
+      GRACE_OPEN,
+    ]);
+  });
+
+  it('root listed as a privileged or break-glass user is still root: no second raise for the same account', () => {
+    const root = makeEvent({
+      name: 'DeactivateMFADevice',
+      at: '2026-11-18T09:00:00Z',
+      actor: 'root',
+      target: 'root',
+    });
+    const listed = { privilegedUsers: new Set(['root']), breakGlassUsers: new Set(['root']) };
+    assert.deepEqual(explain(removalOf(triage([root], listed), 'root')), [
       'unresolved 92 critical window=-',
       "root-target (40): the root user's MFA was removed: root is always critical and never resolved automatically",
       NO_BASELINE,
@@ -542,6 +578,21 @@ describe('triage explained: rotations', () => {
       ]);
     });
   }
+  it('a device created and enabled before the removal: its creation is placed before it too, not "after"', () => {
+    const serial = 'arn:aws:iam::111122223333:mfa/ivy-new';
+    const events = [
+      ...history('ivy'),
+      makeEvent({ name: 'CreateVirtualMFADevice', at: '2026-11-18T08:50:00Z', ...mine, serial }),
+      makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T08:51:00Z', ...mine, target: 'ivy', serial }),
+      makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...mine, target: 'ivy' }),
+    ];
+    assert.deepEqual(explain(removalOf(triage(events), 'ivy')), [
+      'rotation 15 low window=0',
+      're-enrolled-before (0): ivy had enabled another MFA device 9 min before, by the user in an MFA-authenticated session: MFA was never off',
+      `  CreateVirtualMFADevice 08:50:00Z ${USER('ivy')} -> device created (before)`,
+      `  EnableMFADevice 08:51:00Z ${USER('ivy')} -> re-enrolment (before)`,
+    ]);
+  });
 });
 
 describe('triage explained: whose device it is', () => {
@@ -620,6 +671,65 @@ describe('triage explained: whose device it is', () => {
         'never seen for that caller; MFA stays counted as removed',
       'actor-not-target (10): done by ops, not by kim themself',
       GRACE_OPEN,
+      `  EnableMFADevice 09:10:00Z ${USER('ops')} -> attacker device (after)`,
+    ]);
+  });
+
+  // An administrator's clean enable (MFA session, console, familiar address, no approval) is evidence only when the
+  // removal itself carried takeover signals; doing it for another user is not one of them, nor is a risk (no history).
+  const cleanReset = (extra: readonly CloudTrailEvent[], history_: readonly CloudTrailEvent[]) => [
+    ...history_,
+    ...extra,
+    makeEvent({ name: 'DeactivateMFADevice', at: '2026-11-18T09:00:00Z', ...admin, target: 'kim' }),
+    makeEvent({ name: 'EnableMFADevice', at: '2026-11-18T09:10:00Z', ...admin, target: 'kim' }),
+  ];
+  const unconfirmed = [
+    "untrusted-enrolment (0): enabled for kim by ops, not by kim in an MFA session: pending kim's confirmation",
+    GRACE_OPEN,
+    `  EnableMFADevice 09:10:00Z ${USER('ops')} -> unconfirmed device (after)`,
+  ];
+
+  it("an administrator's reset and clean enable: the device waits for the owner (acting for another is no takeover signal)", () => {
+    const events = cleanReset([], [...history('ops'), ...history('kim')]);
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by ops, not by kim themself',
+      ...unconfirmed,
+    ]);
+  });
+
+  it('the same by an administrator with no history: a risk, not a takeover signal, so still unconfirmed', () => {
+    const events = cleanReset([], history('kim'));
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'admin-reset 47 medium window=-',
+      'actor-not-target (10): done by ops, not by kim themself',
+      NO_BASELINE,
+      ...unconfirmed,
+    ]);
+  });
+
+  it("the same after reconnaissance by the administrator: the clean enable is the intruder's device", () => {
+    const recon = makeEvent({
+      name: 'ListMFADevices',
+      at: '2026-11-18T08:55:00Z',
+      ...admin,
+      ip: ELSEWHERE,
+      console: false,
+      userAgent: 'aws-cli/2.15.0 Python/3.11',
+      target: 'kim',
+    });
+    const events = cleanReset([recon], [...history('ops'), ...history('kim')]);
+    assert.deepEqual(explain(removalOf(triage(events), 'kim')), [
+      'suspicious 92 critical window=-',
+      'takeover-pattern (0): account-takeover pattern: takeover signals weigh 45 (40 or more is a takeover): ' +
+        'actor-not-target, precursor-reconnaissance, attacker-device',
+      'attacker-device (25): a device that is evidence, not re-enrolment: enabled for kim by ops under takeover ' +
+        'signals; MFA stays counted as removed',
+      'actor-not-target (10): done by ops, not by kim themself',
+      'precursor-reconnaissance (10): 1 reconnaissance call(s) by the same caller shortly before (listing users, ' +
+        'MFA devices, keys; identity probes)',
+      GRACE_OPEN,
+      `  ListMFADevices 08:55:00Z ${USER('ops')} -> reconnaissance (before)`,
       `  EnableMFADevice 09:10:00Z ${USER('ops')} -> attacker device (after)`,
     ]);
   });

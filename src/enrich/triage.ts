@@ -169,7 +169,6 @@ export function judgedActors(correlation: RemovalCorrelation): CloudTrailEvent[]
 interface FoundEvidence {
   readonly code: EvidenceCode;
   readonly message: string;
-  readonly weight?: number;
 }
 
 /** What each step of one removal's assessment reads, and where it records evidence and how events relate. */
@@ -186,7 +185,7 @@ interface AssessmentContext {
   readonly found: FoundEvidence[];
   /** Event id -> how it relates to the removal, for the related-events list. */
   readonly relations: Map<string, string>;
-  add(this: void, code: EvidenceCode, message: string, weight?: number): void;
+  add(this: void, code: EvidenceCode, message: string): void;
 }
 
 export function assessRemoval(
@@ -198,9 +197,7 @@ export function assessRemoval(
   const removal = correlation.removal;
   const target = correlation.target;
   const found: FoundEvidence[] = [];
-  const add = (code: EvidenceCode, message: string, weight?: number): void => {
-    found.push(weight === undefined ? { code, message } : { code, message, weight });
-  };
+  const add = (code: EvidenceCode, message: string): void => void found.push({ code, message });
   const ctx: AssessmentContext = {
     correlation,
     removal,
@@ -464,7 +461,7 @@ function addDeviceEvidence(ctx: AssessmentContext): {
   const untrusted = judged.filter((judgement) => judgement.verdict === 'untrusted');
   for (const judgement of judged) {
     // Every device is placed on its own side of the removal: one another caller enabled just before it is not "after".
-    const side = byTime(judgement.event, removal) < 0 ? 'before' : 'after';
+    const side = sideOf(judgement.event, removal);
     const what =
       judgement.verdict === 'trusted'
         ? 're-enrolment'
@@ -516,9 +513,14 @@ function addDeviceEvidence(ctx: AssessmentContext): {
         'the virtual MFA device was deleted and nothing trustworthy replaced it',
       );
   }
+  // The creation of a device enabled before the removal came before it too: it is placed on its own side, like the device.
   for (const creation of correlation.creations)
-    if (!relations.has(creation.id)) relations.set(creation.id, 'device created (after)');
+    relations.set(creation.id, `device created (${sideOf(creation, removal)})`);
   return { reEnrolled: reEnrolment !== null, vulnerabilityWindowSeconds };
+}
+
+function sideOf(event: CloudTrailEvent, removal: CloudTrailEvent): 'before' | 'after' {
+  return byTime(event, removal) < 0 ? 'before' : 'after';
 }
 
 /** Every device enabled around the removal, judged; the first trusted one is the re-enrolment. */

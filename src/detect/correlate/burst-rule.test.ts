@@ -45,6 +45,19 @@ describe('the burst rule', () => {
     if (!m.tags.includes('correlation') || !m.tags.includes('mfa')) bad(`tags ${JSON.stringify(m.tags)}`);
     if (m.maturity !== 'production') bad(`maturity ${String(m.maturity)}`);
     if (m.path.trim() === '') bad('no path to show where the rule comes from');
+    // Every reference is a page a responder can open: AWS's documentation or the ATT&CK entry the rule maps to.
+    if (m.references.length === 0) bad('no references');
+    for (const reference of m.references)
+      if (!/^https:\/\/(docs\.aws\.amazon\.com|attack\.mitre\.org)\/\S+$/.test(reference))
+        bad(`reference ${JSON.stringify(reference)} is not an AWS documentation or ATT&CK page`);
+    for (const mapping of m.mitre)
+      if (
+        mapping.subtechnique !== null &&
+        !m.references.includes(
+          `https://attack.mitre.org/techniques/${mapping.subtechnique.id.replace('.', '/')}/`,
+        )
+      )
+        bad(`no reference to the ATT&CK page of ${mapping.subtechnique.id}`);
     assert.deepEqual(offenders, []);
     // The sub-technique is MFA itself: what a SIEM filters on.
     assert.ok(m.mitre.some((mapping) => mapping.subtechnique?.id === 'T1556.006'));

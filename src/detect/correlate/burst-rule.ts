@@ -41,7 +41,12 @@ export const BURST_RULE: EventRule = {
       'user_agent.original',
       'aws.cloudtrail.user_identity.arn',
     ],
-    references: [],
+    // As for every shipped rule: the call it correlates, AWS's page on removing a user's MFA, and the sub-technique.
+    references: [
+      'https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeactivateMFADevice.html',
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_disable.html',
+      'https://attack.mitre.org/techniques/T1556/006/',
+    ],
     tags: ['correlation', 'mfa'],
     maturity: 'production',
   },
