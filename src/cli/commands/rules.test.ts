@@ -182,6 +182,72 @@ describe('mfaguard rules', () => {
     rmSync(costs, { recursive: true, force: true });
   });
 
+  it('shows one rule in full, the correlation rule included, and lists that rule with the others', async () => {
+    const burst = await rules(['show', 'mfaguard-mfa-removal-burst']);
+    assert.equal(burst.code, 0);
+    // What a user reads of the burst rule: its description, ATT&CK, false positives, guide and references.
+    assert.match(burst.out, /^ID: +mfaguard-mfa-removal-burst$/m);
+    assert.match(burst.out, /^Severity: +high \(risk score 73\)$/m);
+    assert.match(burst.out, /^File: +\(correlation\)$/m);
+    assert.match(burst.out, /^Prefilter: +correlation: raised from the stored removals/m);
+    assert.match(
+      burst.out,
+      /Description\n {2}One caller deactivated the MFA devices of several IAM users within a few minutes\. Device replacement is done one user at a time; a sweep across many users is how an intruder with administrative access weakens an account before taking it over, or how a script gone wrong looks\.\n/,
+    );
+    assert.match(burst.out, /TA0005 Defense Evasion \/ T1556 Modify Authentication Process \/ T1556\.006 /);
+    assert.match(burst.out, /False positives\n {2}- An administrator offboarding a team/);
+    assert.match(
+      burst.out,
+      /References\n {2}https:\/\/docs\.aws\.amazon\.com\/IAM\/latest\/APIReference\/API_DeactivateMFADevice\.html\n/,
+    );
+    const listed = JSON.parse((await rules(['list', '--format', 'json'])).out) as {
+      id: string;
+      path: string;
+    }[];
+    assert.equal(listed.filter((entry) => entry.id === 'mfaguard-mfa-removal-burst').length, 1);
+    assert.equal(listed.find((entry) => entry.id === 'mfaguard-mfa-removal-burst')?.path, '(correlation)');
+    const without = JSON.parse((await rules(['list', '--format', 'json', '--no-builtin', dir])).out) as {
+      id: string;
+    }[];
+    assert.ok(without.every((entry) => entry.id !== 'mfaguard-mfa-removal-burst'));
+  });
+
+  it('shows a rule of a PATH as JSON and as escaped text, and names an unknown or broken id', async () => {
+    const hostile = join(dir, 'show', 'hostile.yml');
+    mkdirSync(join(dir, 'show'));
+    writeFileSync(
+      hostile,
+      GOOD_SIGMA.replace('title: Console login without MFA', 'title: "Login \\u001b[31mred"').replace(
+        'status: test',
+        'status: test\ndescription: "line one\\u0007\\nline two"\nreferences:\n  - https://example.test/a',
+      ),
+    );
+    const json = await rules(['show', '11111111-2222-3333-4444-555555555555', '--format', 'json', hostile]);
+    assert.equal(json.code, 0);
+    const details = JSON.parse(json.out) as { id: string; format: string; prefilter: string; cost: string };
+    assert.equal(details.format, 'sigma');
+    assert.equal(details.cost, 'low');
+    assert.match(details.prefilter, /eventName: ConsoleLogin/);
+    const text = await rules(['show', '11111111-2222-3333-4444-555555555555', hostile]);
+    assert.doesNotMatch(text.out, /[\u0007\u001b]/);
+    assert.match(text.out, /^Name: +Login \\x1b\[31mred$/m);
+    assert.match(text.out, /Description\n {2}line one\\x07\n {2}line two\n/);
+    assert.match(text.out, /References\n {2}https:\/\/example\.test\/a\n/);
+    const unknown = await rules(['show', 'no-such-rule']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /no rule with id 'no-such-rule'/);
+    assert.equal((await rules(['show'])).code, 2);
+    // A rule whose file does not load is named with its file, not reported as unknown.
+    const broken = await rules([
+      'show',
+      '11111111-2222-3333-4444-555555555555',
+      join(dir, 'bad-modifier.yml'),
+    ]);
+    assert.equal(broken.code, 2);
+    assert.match(broken.err, /did not load/);
+    rmSync(join(dir, 'show'), { recursive: true, force: true });
+  });
+
   it('needs an action', async () => {
     assert.equal((await rules([])).code, 2);
     assert.equal((await rules(['frobnicate'])).code, 2);

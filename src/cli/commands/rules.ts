@@ -9,13 +9,14 @@ import {
   runRuleFixtures,
 } from '../../detect/index.ts';
 import type { PrefilterCost } from '../../detect/index.ts';
-import type { RuleLoadResult } from '../../model/index.ts';
+import type { RuleLoadResult, RuleMeta } from '../../model/index.ts';
 import { UsageError } from '../../model/index.ts';
 import { forTerminal, renderIssue } from '../../report/index.ts';
 import { parseChoice } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { CORRELATION_PREFILTER, CORRELATION_RULES, renderRuleDetails, ruleDetails } from './rules-show.ts';
 
 interface ValidationEntry {
   readonly path: string;
@@ -126,6 +127,8 @@ export const RULES_COMMAND: Command = defineCommand({
                        high (a value most records hold: most parsed, each may alert), full (every record)
   validate PATH...     one entry per rule file: {path, id, name, format, status: ok|unsupported|error, reason,
                        prefilter, cost, costWhy}; a whole folder is validated and every problem reported
+  show ID [PATH...]    one rule in full: description, ATT&CK, false positives, investigation guide,
+                       references, prefilter and cost (--format json: the same as one object)
   test [PATH...]       runs each rule's fixtures (records that must fire and must not) and reports each one;
                        fixtures of <dir>/<name>.<ext> live in <dir>/fixtures/<name>/{must-fire,must-not-fire}/*.json
 
@@ -134,16 +137,17 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
   examples: [
     'mfaguard rules list',
     'mfaguard rules validate ./my-rules --format json',
+    'mfaguard rules show mfaguard-mfa-removal-burst',
     'mfaguard rules test ./my-rules --no-builtin',
   ],
   footer:
-    'Exit codes: 0 all good; 1 (test) a fixture failed; 3 (validate, list) some rule files have errors; 2 usage error.',
+    'Exit codes: 0 all good; 1 (test) a fixture failed; 3 (validate, list) some rule files have errors; 2 usage error (show: no rule with that id).',
   declare: (command) =>
     command
-      .argument('[action]', 'list, validate or test')
+      .argument('[action]', 'list, show, validate or test')
       .argument('[PATH...]', 'rule files or folders')
       .option('--format <format>', 'table (default) or json')
-      .option('--no-builtin', 'list/test: leave out the built-in rules'),
+      .option('--no-builtin', 'list/show/test: leave out the built-in rules'),
   async action(values, args, ctx) {
     const [action, ...positionals] = args;
     const format = parseChoice('format', values.format, ['table', 'json'] as const, 'table');
@@ -151,7 +155,9 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
     await Promise.resolve();
     switch (action) {
       case 'list':
-        return listRules(ctx, load(positionals, builtin), format);
+        return listRules(ctx, load(positionals, builtin), format, builtin);
+      case 'show':
+        return showRule(ctx, positionals, builtin, format);
       case 'validate':
         return validateRules(ctx, positionals, format);
       case 'test':
@@ -159,7 +165,7 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
       case undefined:
       default:
         throw new UsageError(
-          `rules needs an action: list, validate or test${action === undefined ? '' : `; got '${action.slice(0, 30)}'`}`,
+          `rules needs an action: list, show, validate or test${action === undefined ? '' : `; got '${action.slice(0, 30)}'`}`,
         );
     }
   },
@@ -168,8 +174,16 @@ detection-rules TOML, or Sigma YAML with logsource aws/cloudtrail.`,
 type RulesFormat = 'table' | 'json';
 
 /** `rules list`: every rule loaded, with its status and the prefilter scan builds from it. */
-function listRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], format: RulesFormat): number {
-  const entries = loaded.map(toValidationEntry);
+function listRules(
+  ctx: CommandContext,
+  loaded: readonly RuleLoadResult[],
+  format: RulesFormat,
+  builtin: boolean,
+): number {
+  const entries = [
+    ...loaded.map(toValidationEntry),
+    ...(builtin ? CORRELATION_RULES.map(correlationEntry) : []),
+  ];
   if (format === 'json') write(ctx, JSON.stringify(entries, null, 2));
   else {
     write(
@@ -205,6 +219,38 @@ function listRules(ctx: CommandContext, loaded: readonly RuleLoadResult[], forma
     }
   }
   return entries.some((entry) => entry.status === 'error') ? EXIT.partial : EXIT.ok;
+}
+
+/** A rule raised by correlation, listed with the loaded ones: it has no file, no needle and no scan cost. */
+function correlationEntry(meta: RuleMeta): ValidationEntry {
+  return {
+    path: meta.path,
+    id: meta.id,
+    name: meta.name,
+    format: meta.format,
+    severity: meta.severity,
+    status: 'ok',
+    reason: null,
+    warnings: [],
+    prefilter: CORRELATION_PREFILTER,
+    cost: null,
+    costWhy: null,
+  };
+}
+
+/** `rules show ID [PATH...]`: one rule, built-in, correlation or from PATH, in full. */
+function showRule(
+  ctx: CommandContext,
+  positionals: readonly string[],
+  builtin: boolean,
+  format: RulesFormat,
+): number {
+  const [id, ...paths] = positionals;
+  if (id === undefined || id === '')
+    throw new UsageError('rules show needs a rule ID (see `mfaguard rules list`)');
+  const details = ruleDetails(id, load(paths, builtin), builtin);
+  write(ctx, format === 'json' ? JSON.stringify(details, null, 2) : renderRuleDetails(details));
+  return EXIT.ok;
 }
 
 /** `rules validate PATH...`: each rule file ok, unsupported or in error, with why. */
