@@ -29,6 +29,7 @@ export function loadPolicy(ref: PolicyRef): LoadedPolicy {
 export function statementRef(policy: LoadedPolicy, statement: ParsedStatement): StatementRef {
   return {
     policy: policy.ref.name,
+    ...(policy.ref.arn === undefined ? {} : { arn: policy.ref.arn }),
     source: policy.ref.source,
     ...(policy.ref.via === undefined ? {} : { via: policy.ref.via }),
     index: statement.index,

@@ -335,6 +335,35 @@ void describe('finding the statement of a lock-out, and what counts as an unread
       ],
     );
   });
+
+  void it('an AWS-managed and a customer-managed policy of one name: the lock-out is found in the one it is in', () => {
+    // IAM lets a customer policy take an AWS-managed policy's name; only the ARN tells them apart.
+    const r = withAdmin(
+      {
+        name: 'Lockout',
+        arn: 'arn:aws:iam::aws:policy/Lockout',
+        source: 'user-managed',
+        document: doc(plain, plain),
+      },
+      {
+        name: 'Lockout',
+        arn: 'arn:aws:iam::111122223333:policy/Lockout',
+        source: 'user-managed',
+        document: doc(plain, lock),
+      },
+    );
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'locks-out-mfa-users').map((f) => f.statement),
+      [
+        {
+          policy: 'Lockout',
+          arn: 'arn:aws:iam::111122223333:policy/Lockout',
+          source: 'user-managed',
+          index: 1,
+        },
+      ],
+    );
+  });
 });
 
 void describe('self-enrolment blocked without MFA', () => {

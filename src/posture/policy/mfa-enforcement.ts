@@ -105,7 +105,7 @@ function verdictOf(denied: number, total: number): EnforcementVerdict {
 }
 
 function refKey(ref: StatementRef): string {
-  return `${ref.source}\u0000${ref.via ?? ''}\u0000${ref.policy}\u0000${ref.index}`;
+  return `${ref.source}\u0000${ref.via ?? ''}\u0000${ref.arn ?? ''}\u0000${ref.policy}\u0000${ref.index}`;
 }
 
 interface ActionOutcome {
@@ -326,7 +326,11 @@ export function analyzeMfaEnforcement(
   const lockouts = new Map<string, StatementRef>();
   for (const ref of runs.withMfa.verdict.decidingStatements) {
     const policy = all.find(
-      (p) => p.ref.name === ref.policy && p.ref.source === ref.source && p.ref.via === ref.via,
+      (p) =>
+        p.ref.name === ref.policy &&
+        p.ref.source === ref.source &&
+        p.ref.via === ref.via &&
+        p.ref.arn === ref.arn,
     );
     const statement = policy?.parsed.items.find((s) => s.index === ref.index);
     if (statement !== undefined && referencesMfa(statement)) lockouts.set(refKey(ref), ref);

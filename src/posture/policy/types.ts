@@ -65,6 +65,11 @@ export interface ParsedPolicy extends Loaded<ParsedStatement> {
 
 export interface StatementRef {
   readonly policy: string;
+  /**
+   * The managed policy's ARN, when the caller gave one. Names are not unique: an AWS-managed and a customer-managed
+   * policy may share one, and only the ARN tells their statements apart.
+   */
+  readonly arn?: string;
   readonly source: PolicySource;
   readonly via?: string;
   readonly index: number;
