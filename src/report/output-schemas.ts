@@ -87,7 +87,10 @@ export const ALERT_OUTPUT_SCHEMA = z
         targets: z
           .array(text)
           .optional()
-          .meta({ description: "the burst's alert only: every target user, sorted" }),
+          .meta({
+            description:
+              "the burst's alert only: its target users, sorted (at most the users of its first removals, 100: count has them all)",
+          }),
         count: z.number().int().min(0).meta({
           description: "target users: the whole burst's on its alert, up to this removal on a member's",
         }),

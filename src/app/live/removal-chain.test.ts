@@ -23,7 +23,7 @@ import { tempSqlite } from './test-support/live.ts';
 const CONFIG: TriageConfig = { ...DEFAULT_TRIAGE_CONFIG, burstCount: 3, burstWindowMs: 60_000 };
 const START = Date.parse('2026-11-20T10:00:00Z');
 const ACCOUNTS = ['111122223333', '444455556666'] as const;
-const USERS = ['u1', 'U1', 'u2', 'u3', 'u4', 'u5', 'Bob', 'bob', 'self', 'none'] as const;
+const USERS = ['u1', 'U1', 'u2', 'U2', 'u3', 'u4', 'u5', 'Bob', 'bob', 'self', 'none'] as const;
 
 interface Spec {
   readonly caller: 0 | 1;
@@ -150,7 +150,10 @@ describe('removal chain summaries on random chains (SQLite)', () => {
             assert.equal(got, standingOf(bursts, id), `the standing of ${id}`);
           }
           for (const event of stored.filter(isMfaRemoval))
-            if (!inserted.includes(event) && standingOf(beforeBursts, event.id) !== standingOf(bursts, event.id))
+            if (
+              !inserted.includes(event) &&
+              standingOf(beforeBursts, event.id) !== standingOf(bursts, event.id)
+            )
               assert.ok(changed.has(event.id), `${event.id}'s standing changed and is reported`);
         }
         await checkRows(store, stored);
@@ -170,7 +173,9 @@ async function checkRows(store: Store, stored: readonly CloudTrailEvent[]): Prom
   }
   for (const chain of chains.values()) {
     const sample = chain[0]!;
-    const row = await store.transaction((tx) => tx.lockRemovalChain(actorKeyOf(sample.actor)!, sample.account));
+    const row = await store.transaction((tx) =>
+      tx.lockRemovalChain(actorKeyOf(sample.actor)!, sample.account),
+    );
     const removals = chain.filter(isMfaRemoval);
     const failed = chain.filter((event) => !isMfaRemoval(event)).map((event) => event.timeMs);
     assert.equal(row?.failedMs ?? null, failed.length === 0 ? null : Math.max(...failed), 'newest refused');
@@ -188,3 +193,51 @@ async function checkRows(store: Store, stored: readonly CloudTrailEvent[]): Prom
     }
   }
 }
+
+describe('user names that differ only by case', () => {
+  it('are one user in a burst, for findBursts and for the chain summary alike', async () => {
+    const temp = tempSqlite();
+    const store = await temp.open();
+    try {
+      const users = ['u1', 'U1', 'u2', 'u3'] as const;
+      const events = users.map((user, index) =>
+        decoded(
+          record(0, index, {
+            caller: 0,
+            account: 0,
+            user,
+            second: index,
+            failed: false,
+            copies: 1,
+            keys: [],
+          }),
+        ),
+      );
+      const bursts = findBursts(events.slice(0, 3), CONFIG);
+      assert.equal(bursts.size, 0, 'u1, U1 and u2 are two users: no burst of three');
+      const burst = findBursts(events, CONFIG).get('r0-3');
+      assert.deepEqual(burst?.targets, ['u1', 'u2', 'u3'], 'named as first spelled');
+      assert.deepEqual(
+        events.map((event) => burst?.soFar.get(event.id)?.count),
+        [1, 1, 2, 3],
+      );
+      // The summary, stepped one removal at a time, counts the same users (the last step appends to the burst).
+      let users4 = 0;
+      for (const event of [
+        ...events,
+        decoded(
+          record(0, 4, { caller: 0, account: 0, user: 'U2', second: 4, failed: false, copies: 1, keys: [] }),
+        ),
+      ]) {
+        const steps = await store.transaction(async (tx) =>
+          stepRemovalChains(tx, (await tx.insertEvents([event])).inserted, CONFIG),
+        );
+        users4 = steps.standings.get(event.id)?.burst?.soFar.get(event.id)?.count ?? 0;
+      }
+      assert.equal(users4, 3, 'U2 after u2 adds no user');
+    } finally {
+      await store.close();
+      temp.cleanup();
+    }
+  });
+});
