@@ -703,7 +703,8 @@ function listMembers(listed: readonly RelatedEvent[], removals: readonly CloudTr
   return [...listed, ...fresh]
     .sort(
       (a, b) =>
-        Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+        Date.parse(a.time) - Date.parse(b.time) ||
+        (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
     )
     .slice(0, BURST_LISTED_MEMBERS);
 }

@@ -82,12 +82,12 @@ if (problem !== null) {
       const probe = new pg.Client({ connectionString: database.url });
       await probe.connect();
       try {
-        let second: Promise<unknown> | null = null;
+        const pending: { second: Promise<unknown> | null } = { second: null };
         watch.id = burst.id;
         watch.onWrite = async () => {
           // A has read and extended the burst's alert. B's removal now goes all the way, unless it waits for a lock A holds.
           let finished = false;
-          second = workerB.ingestRecords([removal(7)], ORIGIN).finally(() => (finished = true));
+          pending.second = workerB.ingestRecords([removal(7)], ORIGIN).finally(() => (finished = true));
           for (;;) {
             if (finished) return;
             const waiting = await probe.query<{ n: string }>(
@@ -98,8 +98,8 @@ if (problem !== null) {
           }
         };
         await workerA.ingestRecords([removal(6)], ORIGIN);
-        assert.notEqual(second, null, "A extended the burst's alert");
-        await second;
+        assert.notEqual(pending.second, null, "A extended the burst's alert");
+        await pending.second;
       } finally {
         await probe.end();
       }

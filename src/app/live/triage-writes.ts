@@ -253,7 +253,14 @@ export async function flushRetriage(
     for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
       merge(
         await inTransaction(async (tx, effects) => {
-          const applied = await applyTriaged(ctx, tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
+          const applied = await applyTriaged(
+            ctx,
+            tx,
+            effects,
+            triaged.slice(at, at + FLUSH_CHUNK),
+            now,
+            guard,
+          );
           return { applied, born: [...effects.newAlerts.values()] };
         }, BACKGROUND),
       );
