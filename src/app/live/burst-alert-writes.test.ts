@@ -8,7 +8,7 @@ import { BURST_RULE } from '../../detect/index.ts';
 import type { Alert } from '../../model/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { TempStore } from './test-support/live.ts';
-import { ORIGIN, fakeClock, makeService, rawRecord, tempSqlite } from './test-support/live.ts';
+import { ORIGIN, burstRemoval, fakeClock, makeService, tempSqlite } from './test-support/live.ts';
 
 const MEASURE = Number(process.env['MFAGUARD_BURST_MEASURE'] ?? 0);
 const REMOVALS = MEASURE > 0 ? MEASURE : 160;
@@ -72,15 +72,7 @@ describe("a burst's own alert", () => {
 
   it('is written with a bounded number of bytes per removal, however long the burst', async () => {
     const service = makeService(store, fakeClock('2026-11-20T12:00:00Z'));
-    const start = Date.parse('2026-11-20T10:00:00Z');
-    const removal = (i: number) =>
-      rawRecord({
-        name: 'DeactivateMFADevice',
-        at: new Date(start + i * 1_000).toISOString(),
-        actor: 'mallory',
-        target: `user-${i}`,
-        id: `burst-${i}`,
-      });
+    const removal = (i: number) => burstRemoval(i, { stepMs: 1_000, idPrefix: 'burst-' });
     const per: { alertBytes: number; burstBytes: number; notifications: number; writerMs: number }[] = [];
     for (let i = 0; i < REMOVALS; i++) {
       const before = { ...counts };

@@ -12,7 +12,7 @@ import type { Store } from '../../store/index.ts';
 import { createThrowawayDatabase, postgresProblem } from '../../store/test-support/postgres.ts';
 import type { ThrowawayDatabase } from '../../store/test-support/postgres.ts';
 import { missing } from '../../test-support/requirements.ts';
-import { ORIGIN, fakeClock, makeService, rawRecord } from './test-support/live.ts';
+import { ORIGIN, burstRemoval, fakeClock, makeService } from './test-support/live.ts';
 
 /** The store with a hook run once, armed, before its first write of alert `watch.id` (in its transaction). */
 function pausing(store: Store, watch: { id: string | null; onWrite: (() => Promise<void>) | null }): Store {
@@ -64,15 +64,7 @@ if (problem !== null) {
       const clock = fakeClock('2026-11-20T12:00:00Z');
       const workerA = makeService(pausing(storeA, watch), clock);
       const workerB = makeService(storeB, clock);
-      const start = Date.parse('2026-11-20T10:00:00Z');
-      const removal = (i: number) =>
-        rawRecord({
-          name: 'DeactivateMFADevice',
-          at: new Date(start + i * 1_000).toISOString(),
-          actor: 'mallory',
-          target: `user-${i}`,
-          id: `race-${i}`,
-        });
+      const removal = (i: number) => burstRemoval(i, { stepMs: 1_000, idPrefix: 'race-' });
       for (let i = 0; i < 6; i++) await workerA.ingestRecords([removal(i)], ORIGIN);
       const burstOf = async () =>
         (await storeB.listAlerts({ limit: 10, ruleId: BURST_RULE.meta.id })).items.map((item) => item.alert);
