@@ -767,17 +767,28 @@ export function extendBurstAlert(
   added: readonly {
     readonly removal: CloudTrailEvent;
     readonly classification: Classification;
-    readonly count: number;
+    /** Absent: counted from the listed targets (exact while they are under BURST_LISTED_TARGETS). */
+    readonly count?: number;
   }[],
 ): Alert {
-  if (added.length === 0) return stored;
+  const members = new Set((stored.related ?? []).map((related) => related.eventId));
+  if (added.every((member) => members.has(member.removal.id))) return stored;
   const removals = added.map((member) => member.removal).sort(byTime);
   const lastMs = Math.max(...removals.map((removal) => removal.timeMs));
   const windowSeconds = Math.max(
     stored.correlation?.windowSeconds ?? 0,
     Math.round((lastMs - firstMs) / 1000),
   );
-  const count = Math.max(stored.correlation?.count ?? 0, ...added.map((member) => member.count));
+  const listed = new Set((stored.correlation?.targets ?? []).map((name) => name.toLowerCase()));
+  const unlisted = new Set(
+    removals
+      .map((removal) => (targetUserName(removal) ?? '?').toLowerCase())
+      .filter((name) => !listed.has(name)),
+  );
+  const count = Math.max(
+    stored.correlation?.count ?? 0,
+    ...added.map((member) => member.count ?? (stored.correlation?.count ?? 0) + unlisted.size),
+  );
   const previous = stored.classification === undefined ? [] : [stored.classification];
   const classification =
     worst([...previous, ...added.map((member) => member.classification)]) ?? 'suspicious';
