@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { E2E_ENV, throwawayPostgres } from '../api/test-support/e2e.ts';
 import { generateEpisodeMix } from '../generate/index.ts';
 import type { EpisodeMix } from '../generate/index.ts';
+import { BURST_LISTED_MEMBERS, BURST_LISTED_TARGETS } from '../enrich/index.ts';
 import type { Alert } from '../model/index.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
@@ -526,8 +527,16 @@ describe('a burst of 200 removals by one caller', () => {
     assert.deepEqual([...sizes.values()].sort(), [151, 49].sort(), 'the chain is cut into two bursts');
     const summaries = scanned.filter((alert) => alert.rule.id === 'mfaguard-mfa-removal-burst');
     assert.deepEqual(
-      summaries.map((alert) => [alert.id, alert.correlation?.targets?.length]).sort(),
+      summaries.map((alert) => [alert.id, alert.correlation?.count]).sort(),
       [...sizes.entries()].sort(),
+    );
+    // The bursts' alerts list their first targets and members only (bounded: serve rewrites them at each flush).
+    assert.deepEqual(
+      summaries.map((alert) => [alert.correlation?.targets?.length, alert.related?.length]).sort(),
+      [
+        [Math.min(151, BURST_LISTED_TARGETS), BURST_LISTED_MEMBERS],
+        [Math.min(49, BURST_LISTED_TARGETS), BURST_LISTED_MEMBERS],
+      ].sort(),
     );
     const served = await viaLive('concurrent');
     assertSameAlerts(served.alerts, scanned, 'serve, concurrent');

@@ -14,6 +14,8 @@ export type { BaselineData, BaselineSighting, BaselineTransfer } from './baselin
 export {
   assessRemoval,
   extendBurstAlert,
+  BURST_LISTED_MEMBERS,
+  BURST_LISTED_TARGETS,
   INVESTIGATION_FIELDS,
   judgedActors,
   triageAlerts,

@@ -675,25 +675,72 @@ function memberAlert(alert: Alert, lead: RemovalCorrelation, assessment: Assessm
   };
 }
 
-/** What a burst's own alert says of it: its members' worst classification, every target and every member. */
+/**
+ * The members a burst's alert lists in `related`: its first ones. Each member's own alert names the burst
+ * (`correlation.burstAlertId`), so the list is a sample; a whole list made the alert grow with the burst, and the live
+ * service rewrote all of it at each flush (about 100 KB at 500 members, in SQLite's single writer).
+ */
+export const BURST_LISTED_MEMBERS = 20;
+/** The targets a burst's alert lists: the users of its first removals, sorted; `count` is every user's. */
+export const BURST_LISTED_TARGETS = 100;
+
+/** The listed targets with those of more removals (in time order), one name per user whatever its case, sorted. */
+function listTargets(listed: readonly string[], removals: readonly CloudTrailEvent[]): string[] {
+  const out = [...listed];
+  const seen = new Set(listed.map((name) => name.toLowerCase()));
+  for (const removal of removals) {
+    if (out.length >= BURST_LISTED_TARGETS) break;
+    const name = targetUserName(removal) ?? '?';
+    if (seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    out.push(name);
+  }
+  return out.sort();
+}
+
+/** The listed members with more removals: the first BURST_LISTED_MEMBERS in (time, id) order. */
+function listMembers(listed: readonly RelatedEvent[], removals: readonly CloudTrailEvent[]): RelatedEvent[] {
+  const ids = new Set(listed.map((related) => related.eventId));
+  const fresh = removals.filter((removal) => !ids.has(removal.id)).map(burstMember);
+  return [...listed, ...fresh]
+    .sort(
+      (a, b) =>
+        Date.parse(a.time) - Date.parse(b.time) ||
+        (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+    )
+    .slice(0, BURST_LISTED_MEMBERS);
+}
+
+/**
+ * What a burst's own alert says of it: its members' worst classification, how many users and how long, and its first
+ * targets and members (a bounded sample: the reason says how many more there are).
+ */
 function burstFields(
-  burst: Pick<Burst, 'removals' | 'targets' | 'windowSeconds'>,
+  burst: {
+    readonly related: RelatedEvent[];
+    readonly targets: string[];
+    readonly count: number;
+    readonly windowSeconds: number;
+  },
   classification: Classification,
 ): Pick<Alert, 'classification' | 'reasons' | 'related' | 'correlation'> {
+  const more = burst.count - burst.targets.length;
   return {
     classification,
     reasons: [
       {
         code: 'burst',
         weight: EVIDENCE.burst.weight,
-        message: `${burst.targets.length} users lost MFA within ${burst.windowSeconds} s: ${burst.targets.join(', ')}`,
+        message:
+          `${burst.count} users lost MFA within ${burst.windowSeconds} s: ${burst.targets.join(', ')}` +
+          (more > 0 ? ` and ${more} more (each removal's alert names this burst)` : ''),
       },
     ],
-    related: burst.removals.map(burstMember),
+    related: burst.related,
     correlation: {
       kind: 'burst',
       targets: burst.targets,
-      count: burst.targets.length,
+      count: burst.count,
       windowSeconds: burst.windowSeconds,
     },
   };
@@ -710,39 +757,53 @@ function burstMember(event: CloudTrailEvent): RelatedEvent {
 }
 
 /**
- * A burst's stored alert with more members: what triage of the whole burst makes when the members it already lists
- * are as it took them (the live service, for removals that joined an open burst: reading and judging every member
- * again per removal made a burst quadratic). `firstMs`: the time of the burst's first removal. Members it already
- * lists are left as they are, so extending twice with the same removal changes nothing.
+ * A burst's stored alert with more members: what triage of the whole burst makes when the members it already counts
+ * are as it took them (the live service, for removals that joined an open burst in time order: reading and judging
+ * every member again per removal made a burst quadratic). `firstMs`: the time of the burst's first removal; each
+ * added member's `count`: the burst's users up to it (its chain standing). Its size is bounded whatever the burst's
+ * (see BURST_LISTED_MEMBERS), and extending twice with the same removal changes nothing.
  */
 export function extendBurstAlert(
   stored: Alert,
   firstMs: number,
-  added: readonly { readonly removal: CloudTrailEvent; readonly classification: Classification }[],
+  added: readonly {
+    readonly removal: CloudTrailEvent;
+    readonly classification: Classification;
+    /** Absent: counted from the listed targets (exact while they are under BURST_LISTED_TARGETS). */
+    readonly count?: number;
+  }[],
 ): Alert {
-  const listed = new Set((stored.related ?? []).map((related) => related.eventId));
-  const fresh = added.filter((member) => !listed.has(member.removal.id));
-  if (fresh.length === 0) return stored;
-  const related = [...(stored.related ?? []), ...fresh.map((member) => burstMember(member.removal))].sort(
-    (a, b) =>
-      Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
-  );
-  const targets = [
-    ...new Set([
-      ...(stored.correlation?.targets ?? []),
-      ...fresh.map((member) => targetUserName(member.removal) ?? '?'),
-    ]),
-  ].sort();
-  const lastMs = Math.max(...fresh.map((member) => member.removal.timeMs));
+  const members = new Set((stored.related ?? []).map((related) => related.eventId));
+  if (added.every((member) => members.has(member.removal.id))) return stored;
+  const removals = added.map((member) => member.removal).sort(byTime);
+  const lastMs = Math.max(...removals.map((removal) => removal.timeMs));
   const windowSeconds = Math.max(
     stored.correlation?.windowSeconds ?? 0,
     Math.round((lastMs - firstMs) / 1000),
   );
+  const listed = new Set((stored.correlation?.targets ?? []).map((name) => name.toLowerCase()));
+  const unlisted = new Set(
+    removals
+      .map((removal) => (targetUserName(removal) ?? '?').toLowerCase())
+      .filter((name) => !listed.has(name)),
+  );
+  const count = Math.max(
+    stored.correlation?.count ?? 0,
+    ...added.map((member) => member.count ?? (stored.correlation?.count ?? 0) + unlisted.size),
+  );
   const previous = stored.classification === undefined ? [] : [stored.classification];
   const classification =
-    worst([...previous, ...fresh.map((member) => member.classification)]) ?? 'suspicious';
-  const fields = burstFields({ removals: [], targets, windowSeconds }, classification);
-  return { ...stored, ...fields, related };
+    worst([...previous, ...added.map((member) => member.classification)]) ?? 'suspicious';
+  const fields = burstFields(
+    {
+      related: listMembers(stored.related ?? [], removals),
+      targets: listTargets(stored.correlation?.targets ?? [], removals),
+      count,
+      windowSeconds,
+    },
+    classification,
+  );
+  return { ...stored, ...fields };
 }
 
 /** A member removal's reference to its burst: the burst's alert, and the burst as it stood at this removal. */
@@ -852,7 +913,15 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
     });
     out.push({
       ...base,
-      ...burstFields(burst, worst(members) ?? 'suspicious'),
+      ...burstFields(
+        {
+          related: listMembers([], burst.removals),
+          targets: listTargets([], burst.removals),
+          count: burst.targets.length,
+          windowSeconds: burst.windowSeconds,
+        },
+        worst(members) ?? 'suspicious',
+      ),
       investigation: investigation(first, input.ecs),
     });
   }

@@ -44,7 +44,10 @@ export interface Correlation {
   readonly kind: string;
   /** The burst's alert; on that alert itself, absent. */
   readonly burstAlertId?: string;
-  /** The burst's alert: every target user, sorted; absent on a member's alert (read the burst's alert). */
+  /**
+   * The burst's alert: its target users, sorted, at most the first 100 (`count` has them all; each removal's alert
+   * names the burst); absent on a member's alert (read the burst's alert).
+   */
   readonly targets?: readonly string[];
   /** Distinct target users: of the whole burst on its alert; on a member's, up to and including that removal. */
   readonly count: number;

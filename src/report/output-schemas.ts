@@ -84,10 +84,10 @@ export const ALERT_OUTPUT_SCHEMA = z
         burstAlertId: text
           .optional()
           .meta({ description: "a member removal: the burst's alert (absent on that alert)" }),
-        targets: z
-          .array(text)
-          .optional()
-          .meta({ description: "the burst's alert only: every target user, sorted" }),
+        targets: z.array(text).optional().meta({
+          description:
+            "the burst's alert only: its target users, sorted (at most the users of its first removals, 100: count has them all)",
+        }),
         count: z.number().int().min(0).meta({
           description: "target users: the whole burst's on its alert, up to this removal on a member's",
         }),

@@ -152,7 +152,7 @@ async function appendRemoval(
         event.id !== removal.id &&
         byTime(event, first) >= 0 &&
         byTime(event, removal) < 0 &&
-        targetUserName(event) === user,
+        targetUserName(event)?.toLowerCase() === user.toLowerCase(),
     );
     const count = chain.burstUsers + (known ? 0 : 1);
     const windowSeconds = Math.round((removal.timeMs - first.timeMs) / 1000);

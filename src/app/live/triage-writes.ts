@@ -4,6 +4,7 @@
 import { BURST_RULE, buildAlert, isMfaRemoval } from '../../detect/index.ts';
 import { extendBurstAlert } from '../../enrich/index.ts';
 import type { Alert, CloudTrailEvent } from '../../model/index.ts';
+import { actorKeyOf } from '../../store/index.ts';
 import type { StoreTx } from '../../store/index.ts';
 import { keepOwnerAnswer } from './owner-answer.ts';
 import type { ChainStanding } from './removal-chain.ts';
@@ -103,10 +104,18 @@ async function applyTriaged(
   return result;
 }
 
+/** Members to add to a burst's stored alert, in the write that reads it (see extendBurst). */
+interface BurstExtension {
+  readonly id: string;
+  /** The burst's first removal: its caller's chain row is the lock two flushes extending the burst take in turn. */
+  readonly first: CloudTrailEvent;
+  readonly added: Parameters<typeof extendBurstAlert>[2];
+}
+
 /**
- * The removals that joined an open burst, triaged on their own (their bursts from the chain summaries) and added to
- * their bursts' stored alerts (see extendBurstAlert): bounded by the removals, not by the burst. A burst whose alert is
- * not stored yet, or which the whole re-triage already made, is left to a triage of the whole burst.
+ * The removals that joined an open burst, triaged on their own (their bursts from the chain summaries), and what they
+ * add to their bursts' stored alerts (see extendBurstAlert): bounded by the removals, not by the burst. A burst whose
+ * alert is not stored yet is left to a triage of the whole burst, and one the whole re-triage already made is skipped.
  */
 async function extendBursts(
   ctx: Pick<TriageWriteContext, 'store' | 'rules' | 'triageConfig' | 'coverageEnd'>,
@@ -114,8 +123,8 @@ async function extendBursts(
   standings: ReadonlyMap<string, ChainStanding>,
   whole: readonly Alert[],
   now: number,
-): Promise<Alert[]> {
-  if (joined.length === 0) return [];
+): Promise<{ alerts: Alert[]; extensions: BurstExtension[] }> {
+  if (joined.length === 0) return { alerts: [], extensions: [] };
   const { store, rules, triageConfig, coverageEnd } = ctx;
   const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now), bursts: false, standings };
   const own = await triageStoredRemovals(store, joined, context);
@@ -136,12 +145,12 @@ async function extendBursts(
     group.removals.push(removal);
     byBurst.set(id, group);
   }
-  const out = [...own];
+  const alerts = [...own];
+  const extensions: BurstExtension[] = [];
   for (const [id, group] of byBurst) {
     if (made.has(id)) continue;
-    const stored = await store.getAlert(id);
-    if (stored === null) {
-      out.push(
+    if ((await store.getAlert(id)) === null) {
+      alerts.push(
         ...(await triageStoredRemovals(store, group.removals, {
           ...context,
           bursts: true,
@@ -152,11 +161,34 @@ async function extendBursts(
     }
     const added = group.removals.flatMap((removal) => {
       const classification = lead.get(removal.id)?.classification;
-      return classification === undefined ? [] : [{ removal, classification }];
+      const count = standings.get(removal.id)?.burst?.soFar.get(removal.id)?.count;
+      return classification === undefined || count === undefined ? [] : [{ removal, classification, count }];
     });
-    out.push(extendBurstAlert(stored.alert, group.first.timeMs, added));
+    extensions.push({ id, first: group.first, added });
   }
-  return out;
+  return { alerts, extensions };
+}
+
+/**
+ * Extends a burst's stored alert in one transaction: read, extend, write under its caller's chain row lock, so two
+ * flushes (two workers on PostgreSQL) extending one burst at once take turns and neither drops the other's members
+ * (each read the alert before the other wrote it, and the second write lost the first one's members).
+ */
+async function extendBurst(
+  ctx: TriageWriteContext,
+  extension: BurstExtension,
+  now: number,
+): Promise<{ applied: Retriaged; born: Alert[] }> {
+  return ctx.inTransaction(async (tx, effects) => {
+    const actor = actorKeyOf(extension.first.actor);
+    if (actor !== null) await tx.lockRemovalChain(actor, extension.first.account);
+    const stored = await tx.getAlert(extension.id);
+    const extended =
+      stored === null ? [] : [extendBurstAlert(stored.alert, extension.first.timeMs, extension.added)];
+    // Not `own`: what this write read is the newest, so another flush's stored burst alert is extended, not skipped.
+    const applied = await applyTriaged(ctx, tx, effects, extended, now);
+    return { applied, born: [...effects.newAlerts.values()] };
+  }, BACKGROUND);
 }
 
 /**
@@ -206,21 +238,34 @@ export async function flushRetriage(
     const removals = [...new Map([...affected, ...others].map((event) => [event.id, event])).values()];
     const context = { rules, config: triageConfig, coverageEndMs: coverageEnd(now) };
     const whole = await triageStoredRemovals(store, removals, context);
-    const triaged = [...whole, ...(await extendBursts(ctx, joined, chains.standings, whole, now))];
+    const extended = await extendBursts(ctx, joined, chains.standings, whole, now);
+    const triaged = [...whole, ...extended.alerts];
     const caseIds = new Set<string>();
     const retriaged: Retriaged = { touched: new Set(), unattached: [], removalAlerts: new Map() };
     const born: Alert[] = [];
-    for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
-      const part = await inTransaction(async (tx, effects) => {
-        const applied = await applyTriaged(ctx, tx, effects, triaged.slice(at, at + FLUSH_CHUNK), now, guard);
-        return { applied, born: [...effects.newAlerts.values()] };
-      }, BACKGROUND);
+    const merge = (part: { applied: Retriaged; born: Alert[] }): void => {
       for (const id of part.applied.touched) retriaged.touched.add(id);
       retriaged.unattached.push(...part.applied.unattached);
       for (const [id, ids] of part.applied.removalAlerts)
         retriaged.removalAlerts.set(id, [...(retriaged.removalAlerts.get(id) ?? []), ...ids]);
       born.push(...part.born);
+    };
+    for (let at = 0; at < triaged.length; at += FLUSH_CHUNK) {
+      merge(
+        await inTransaction(async (tx, effects) => {
+          const applied = await applyTriaged(
+            ctx,
+            tx,
+            effects,
+            triaged.slice(at, at + FLUSH_CHUNK),
+            now,
+            guard,
+          );
+          return { applied, born: [...effects.newAlerts.values()] };
+        }, BACKGROUND),
+      );
     }
+    for (const extension of extended.extensions) merge(await extendBurst(ctx, extension, now));
     const synced = await inTransaction(async (tx, effects) => {
       const joined = await joinCases(ctx, tx, effects, [...born, ...retriaged.unattached], {
         retriaged,

@@ -442,6 +442,19 @@ export function assignMembers(correlations: readonly RemovalCorrelation[]): Map<
 }
 
 /**
+ * The users a burst's removals name, one per user (IAM user names are unique regardless of case: `Bob` and `bob` are
+ * one user, named as its first removal spells it), sorted; `?` for a removal whose user is unknown.
+ */
+function burstTargets(removals: readonly CloudTrailEvent[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const removal of removals) {
+    const name = targetUserName(removal) ?? '?';
+    if (!byKey.has(name.toLowerCase())) byKey.set(name.toLowerCase(), name);
+  }
+  return [...byKey.values()].sort();
+}
+
+/**
  * Bursts: one caller's removals are cut into chains wherever two are more than a burst window apart; inside a chain,
  * greedily in time order, a burst starts at a removal and takes every removal within the window, when they cover at
  * least `burstCount` users. A chain is the unit, so any window of events that holds the whole chain (the live service
@@ -464,12 +477,12 @@ export function findBursts(
       let end = start;
       while (end + 1 < list.length && list[end + 1]!.timeMs - first.timeMs <= windows.burstWindowMs) end++;
       const group = list.slice(start, end + 1);
-      const targets = [...new Set(group.map((event) => targetUserName(event) ?? '?'))].sort();
+      const targets = burstTargets(group);
       if (targets.length >= windows.burstCount) {
         const seen = new Set<string>();
         const soFar = new Map<string, BurstSoFar>();
         for (const event of group) {
-          seen.add(targetUserName(event) ?? '?');
+          seen.add((targetUserName(event) ?? '?').toLowerCase());
           soFar.set(event.id, {
             count: seen.size,
             windowSeconds: Math.round((event.timeMs - first.timeMs) / 1000),

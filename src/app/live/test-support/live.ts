@@ -234,3 +234,14 @@ export function makeService(
 }
 
 export const ORIGIN = { source: 'eventbridge', location: 'test-request' } as const;
+
+/** Removal `i` of a burst by mallory: user-i's device, `stepMs` after the one before, from 10:00 on 20 Nov 2026. */
+export function burstRemoval(i: number, options: { readonly stepMs: number; readonly idPrefix: string }) {
+  return rawRecord({
+    name: 'DeactivateMFADevice',
+    at: new Date(Date.parse('2026-11-20T10:00:00Z') + i * options.stepMs).toISOString(),
+    actor: 'mallory',
+    target: `user-${i}`,
+    id: `${options.idPrefix}${i}`,
+  });
+}
