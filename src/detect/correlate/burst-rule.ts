@@ -33,7 +33,10 @@ export const BURST_RULE: EventRule = {
       'An administrator offboarding a team or resetting devices in bulk under a change ticket.',
     ],
     investigationGuide:
-      'List the targets in `correlation.targets`. Ask the caller whether a bulk change was planned and find its ticket. ' +
+      'List the targets: `correlation.targets` names the first 100 and `count` says how many; every removal of the ' +
+      'burst has its own alert naming this one (`correlation.burstAlertId`), so the removal alerts by this caller ' +
+      "over the burst's span (the alerts API's `actor` and event-time filters) list them all. " +
+      'Ask the caller whether a bulk change was planned and find its ticket. ' +
       'If not, contain the caller first (its keys and sessions), then re-enrol MFA for every target.',
     investigationFields: [
       'user.name',
