@@ -2,22 +2,11 @@
 
 import { BURST_RULE, isMfaRemoval } from '../detect/index.ts';
 import type { Alert, Classification, Severity } from '../model/index.ts';
-import { severityRank } from '../model/index.ts';
+import { severityRank, worstClassification } from '../model/index.ts';
 import type { AutoResolution, Case, CasePatch } from '../store/index.ts';
 
 /** Classifications that come from a person (the owner's answer): triage never overrides them. */
 export const ANSWERED_CLASSIFICATIONS: ReadonlySet<Classification> = new Set(['verified', 'unauthorized']);
-
-/** Worst first: a case with a rotation and a suspicious removal is suspicious. */
-const CLASSIFICATION_PRIORITY: readonly Classification[] = [
-  'unauthorized',
-  'suspicious',
-  'unresolved',
-  'admin-reset',
-  'verified',
-  'approved',
-  'rotation',
-];
 
 /**
  * An alert on a successful MFA removal: a burst's removals included (each is about its own user), not the burst's
@@ -50,11 +39,6 @@ export function decisiveAlerts(alerts: readonly Alert[]): Alert[] {
     for (const related of removal.related ?? []) covered.add(related.eventId);
   }
   return alerts.filter((alert) => isRemovalAlert(alert) || !covered.has(alert.event.id));
-}
-
-function worstClassification(list: readonly Classification[]): Classification | null {
-  for (const candidate of CLASSIFICATION_PRIORITY) if (list.includes(candidate)) return candidate;
-  return null;
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
   Reason,
   RelatedEvent,
 } from '../model/index.ts';
-import { severityFromRiskScore } from '../model/index.ts';
+import { severityFromRiskScore, worstClassification } from '../model/index.ts';
 import { findApproval } from './approvals.ts';
 import { actorKey, clientFamily } from './baseline.ts';
 import type { Baseline } from './baseline.ts';
@@ -613,22 +613,6 @@ function withTarget(alert: Alert, user: string | null): Alert['target'] {
   return alert.target.userName === null && user !== null ? { ...alert.target, userName: user } : alert.target;
 }
 
-/** Worst first: a burst over a takeover and an administrator's resets reads as the takeover. */
-const WORST_FIRST: readonly Classification[] = [
-  'unauthorized',
-  'suspicious',
-  'unresolved',
-  'admin-reset',
-  'verified',
-  'approved',
-  'rotation',
-];
-
-function worst(list: readonly Classification[]): Classification | null {
-  for (const candidate of WORST_FIRST) if (list.includes(candidate)) return candidate;
-  return null;
-}
-
 export interface TriageOptions {
   /** Only the alerts of these removals' incidents (and their bursts) are returned: a live window triages one removal. */
   readonly only?: ReadonlySet<string>;
@@ -793,7 +777,7 @@ export function extendBurstAlert(
   );
   const previous = stored.classification === undefined ? [] : [stored.classification];
   const classification =
-    worst([...previous, ...added.map((member) => member.classification)]) ?? 'suspicious';
+    worstClassification([...previous, ...added.map((member) => member.classification)]) ?? 'suspicious';
   const fields = burstFields(
     {
       related: listMembers(stored.related ?? [], removals),
@@ -920,7 +904,7 @@ export function triageAlerts(input: TriageInput, options: TriageOptions = {}): A
           count: burst.targets.length,
           windowSeconds: burst.windowSeconds,
         },
-        worst(members) ?? 'suspicious',
+        worstClassification(members) ?? 'suspicious',
       ),
       investigation: investigation(first, input.ecs),
     });

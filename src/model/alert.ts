@@ -18,6 +18,26 @@ export const CLASSIFICATIONS: readonly Classification[] = [
   'unresolved',
 ];
 
+/**
+ * Worst first, the one order in which classifications outrank each other: a case with a rotation and a suspicious
+ * removal is suspicious, and a burst over a takeover and an administrator's resets reads as the takeover.
+ */
+export const CLASSIFICATIONS_WORST_FIRST: readonly Classification[] = [
+  'unauthorized',
+  'suspicious',
+  'unresolved',
+  'admin-reset',
+  'verified',
+  'approved',
+  'rotation',
+];
+
+/** The worst classification of a list (see `CLASSIFICATIONS_WORST_FIRST`); null for an empty list. */
+export function worstClassification(list: readonly Classification[]): Classification | null {
+  for (const candidate of CLASSIFICATIONS_WORST_FIRST) if (list.includes(candidate)) return candidate;
+  return null;
+}
+
 export interface Reason {
   /** Stable code, e.g. `root-target`, `no-mfa-session`, `new-source-ip`. */
   readonly code: string;

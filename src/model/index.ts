@@ -6,7 +6,7 @@ export type * from './cloudtrail.ts';
 export type * from './finding.ts';
 export type * from './issue.ts';
 export type * from './rule.ts';
-export { CLASSIFICATIONS } from './alert.ts';
+export { CLASSIFICATIONS, CLASSIFICATIONS_WORST_FIRST, worstClassification } from './alert.ts';
 export { AUTO_RESOLUTIONS, CASE_STATES, CASE_TRANSITIONS, canTransition, isCaseState } from './case.ts';
 export { ExternalError, InternalError, UsageError } from './errors.ts';
 export { IAM_POLICY_CHANGE_EVENTS } from './iam-events.ts';
