@@ -233,7 +233,7 @@ describe('triage scenarios', () => {
         code: 'burst',
         weight: 20,
         message:
-          "part of a burst: by this removal the same caller had removed MFA from 3 users within 200 s (the burst's alert lists them all)",
+          "part of a burst: by this removal the same caller had removed MFA from 3 users within 200 s (the burst's own alert counts every user)",
       },
     );
     assert.deepEqual(burst?.reasons, [

@@ -337,8 +337,8 @@ function addSessionEvidence(ctx: AssessmentContext): void {
     add(
       'burst',
       soFar.count === 1
-        ? "the first removal of a burst: the same caller went on to remove MFA from other users (the burst's alert lists them all)"
-        : `part of a burst: by this removal the same caller had removed MFA from ${soFar.count} users within ${soFar.windowSeconds} s (the burst's alert lists them all)`,
+        ? "the first removal of a burst: the same caller went on to remove MFA from other users (the burst's own alert counts every user)"
+        : `part of a burst: by this removal the same caller had removed MFA from ${soFar.count} users within ${soFar.windowSeconds} s (the burst's own alert counts every user)`,
     );
   }
 }
