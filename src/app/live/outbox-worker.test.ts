@@ -381,7 +381,7 @@ describe('outbox lanes', () => {
     }
   }
 
-  it('a hanging notifier holds only its own lane: the other lane sends everything meanwhile', async () => {
+  it('a hanging notifier holds only its own lane: the other lane sends everything meanwhile', async (t) => {
     const stuck = stuckNotifier('hook');
     const fast = countingNotifier('chat');
     await enqueue('hook', 5, 'a');
@@ -403,7 +403,17 @@ describe('outbox lanes', () => {
     });
     const stop = new AbortController();
     const running = w.run(stop.signal, 5);
-    await until('every chat row sent', () => fast.keys.length === 6);
+    // Stopped whatever happens, so a failed assertion cannot leave the worker polling and hang the file.
+    t.after(async () => {
+      stuck.releaseAll();
+      stop.abort();
+      await running;
+    });
+    // Sent means recorded: the notifier returns before the worker writes the row as sent, so wait for the store.
+    const chatSent = async (): Promise<number> =>
+      (await store.listNotifications({ state: 'sent', limit: 100 })).filter((row) => row.channel === 'chat')
+        .length;
+    await until('every chat row sent', async () => fast.keys.length === 6 && (await chatSent()) === 6);
     // The hook lane claimed only its two slots; its other rows are nobody's, free for any worker.
     assert.equal(stuck.waiting.length, 2);
     const pending = await store.listNotifications({ state: 'pending', limit: 100 });
