@@ -443,7 +443,7 @@ describe('outbox lanes', () => {
     assert.deepEqual([...new Set(fast.keys)].length, 6, 'no chat row sent twice');
   });
 
-  it("heartbeats keep an in-flight row this worker's past its lease; another worker takes only rows never in flight", async () => {
+  it("heartbeats keep an in-flight row this worker's past its lease; another worker takes only rows never in flight", async (t) => {
     const stuck = stuckNotifier('hook2');
     await enqueue('hook2', 4, 'b');
     const one = createOutboxWorker({
@@ -458,6 +458,11 @@ describe('outbox lanes', () => {
     });
     const stop = new AbortController();
     const running = one.run(stop.signal, 5);
+    t.after(async () => {
+      stuck.releaseAll();
+      stop.abort();
+      await running;
+    });
     await until('the first send started', () => stuck.waiting.length === 1);
     const [first] = (await store.listNotifications({ state: 'pending', limit: 100 })).filter(
       (row) => row.leaseOwner === 'lanes-2',
